@@ -1,0 +1,91 @@
+// The public backend Container App: Piston-style `POST /api/v2/execute`, forwarding to the pool
+// with the identity. HTTPS only, optionally restricted to a venue's IP ranges (a public
+// code-execution endpoint is an abuse target).
+
+import * as pulumi from "@pulumi/pulumi";
+import * as app from "@pulumi/azure-native/app/index.js";
+import type { DeploymentSettings } from "./config.js";
+import { CONSUMPTION_WORKLOAD_PROFILE, type Foundation } from "./foundation.js";
+import { tagsFor } from "./tags.js";
+
+/** Environment variables the backend image reads. */
+export const BACKEND_ENV = {
+  poolEndpoint: "POOL_MANAGEMENT_ENDPOINT",
+  clientId: "AZURE_CLIENT_ID",
+} as const;
+
+export function declareBackend(
+  settings: DeploymentSettings,
+  foundation: Foundation,
+  poolManagementEndpoint: pulumi.Output<string> | undefined,
+  pullAccess: pulumi.Resource | undefined,
+): app.ContainerApp {
+  const { backend, profile } = settings;
+  const { identity, registry } = foundation;
+  const probe = (type: "Startup" | "Liveness" | "Readiness") => ({
+    type,
+    httpGet: { path: backend.healthPath, port: backend.targetPort, scheme: "HTTP" },
+    periodSeconds: 10,
+    failureThreshold: type === "Startup" ? 30 : 3,
+  });
+  return new app.ContainerApp(
+    "backend",
+    {
+      containerAppName: settings.names.backendApp,
+      resourceGroupName: foundation.resourceGroupName,
+      location: settings.location,
+      managedEnvironmentId: foundation.environment.id,
+      workloadProfileName: CONSUMPTION_WORKLOAD_PROFILE.name,
+      identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+      configuration: {
+        activeRevisionsMode: "Single",
+        ingress: {
+          external: true,
+          targetPort: backend.targetPort,
+          transport: "auto",
+          allowInsecure: false,
+          ipSecurityRestrictions:
+            backend.allowedIpRanges.length > 0
+              ? backend.allowedIpRanges.map((range, i) => ({
+                  name: `allow-${i + 1}`,
+                  description: "allowed caller range (allowedIpRanges)",
+                  ipAddressRange: range,
+                  action: "Allow",
+                }))
+              : undefined,
+        },
+        registries: [{ server: registry.loginServer, identity: identity.id }],
+      },
+      template: {
+        containers: [
+          {
+            name: "backend",
+            image: registry.loginServer.apply((server) => `${server}/${backend.image}`),
+            resources: { cpu: backend.cpu, memory: backend.memory },
+            env: [
+              // Empty in the idle profile (no pool): the backend answers 503 instead of forwarding.
+              { name: BACKEND_ENV.poolEndpoint, value: poolManagementEndpoint ?? "" },
+              // Which identity DefaultAzureCredential uses for the https://dynamicsessions.io token.
+              { name: BACKEND_ENV.clientId, value: identity.clientId },
+            ],
+            probes: [probe("Startup"), probe("Liveness"), probe("Readiness")],
+          },
+        ],
+        scale: {
+          minReplicas: profile.backend.minReplicas,
+          maxReplicas: profile.backend.maxReplicas,
+          rules: [
+            { name: "http-concurrency", http: { metadata: { concurrentRequests: String(backend.concurrentRequests) } } },
+          ],
+        },
+      },
+      tags: tagsFor(settings, "profile"),
+    },
+    { dependsOn: pullAccess ? [pullAccess] : [] },
+  );
+}
+
+/** The backend's public URL from its ingress FQDN. */
+export function backendUrl(backendApp: app.ContainerApp): pulumi.Output<string> {
+  return backendApp.configuration.apply((c) => `https://${c?.ingress?.fqdn ?? ""}`);
+}

@@ -1,0 +1,411 @@
+// Stack configuration: every key the program reads, with its type, description and default, in one
+// table. Pulumi.yaml declares the same keys (a test holds the two together), the program reads them
+// through pulumi.Config, and the CLI reads them from Pulumi.<stack>.yaml for offline commands; both
+// go through parseSettings, so a value is accepted or refused the same way everywhere.
+//
+// No Pulumi import here: the CLI's offline commands load this module.
+
+import { z } from "zod";
+import {
+  allOverrideKeys,
+  isProfileName,
+  profileWarnings,
+  PROFILE_NAMES,
+  resolveProfile,
+  validateProfile,
+  type ProfileName,
+  type ProfileOverrides,
+  type ResolvedProfile,
+} from "./profiles.js";
+import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
+
+export const PROJECT = "coding-engine";
+
+type PulumiType = "string" | "integer" | "boolean" | "array";
+
+export interface ConfigKeySpec {
+  type: PulumiType;
+  description: string;
+  /** Absent for keys whose absence means something (profile overrides: "use the profile's value"). */
+  default?: string | number | boolean | string[];
+  /** Validates the decoded value; the message becomes "<project>:<key> <message>". */
+  schema: z.ZodType;
+}
+
+const ENUM = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: () => `must be one of ${values.join(", ")}` });
+
+// Session containers: CPU 0.25-2.0 vCPU, memory 0.5Gi-4Gi (shared/azure-facts.md).
+const SESSION_CPU = { min: 0.25, max: 2 };
+const SESSION_MEMORY_GI = { min: 0.5, max: 4 };
+// Backend on the Consumption workload profile: CPU in 0.25 steps up to 4 with memory = 2 x CPU.
+const BACKEND_CPU = { min: 0.25, max: 4 };
+
+const cpuString = (range: { min: number; max: number }) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, { error: "must be a number of vCPUs like 0.5" })
+    .refine((s) => Number(s) >= range.min && Number(s) <= range.max && (Number(s) * 100) % 25 === 0, {
+      error: `must be between ${range.min} and ${range.max} vCPU in steps of 0.25`,
+    });
+const memoryString = (range: { min: number; max: number }) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?Gi$/, { error: 'must be a size in Gi like "1Gi"' })
+    .refine((s) => parseFloat(s) >= range.min && parseFloat(s) <= range.max, {
+      error: `must be between ${range.min}Gi and ${range.max}Gi`,
+    });
+const port = z.number().int().min(1).max(65535, { error: "must be a TCP port (1-65535)" });
+// An image in the stack's own registry: repository:tag. The pool pulls it with the identity, and
+// caches by tag, so a tag is required and `latest` is refused (a re-pushed tag is never re-pulled).
+const imageRef = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
+    error:
+      'must be "repository:tag" in the stack\'s registry (e.g. "coding-engine/session:2026-11-01"); ' +
+      "bring outside images in with `manage images import`",
+  })
+  .refine((s) => !s.endsWith(":latest"), {
+    error: "must not use the tag `latest`: the pool caches images by tag, so roll out with a new tag",
+  });
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3})(\.\d{1,3}){3}(\/(\d|[12]\d|3[0-2]))?$/, { error: "must be an IPv4 address or CIDR range like 203.0.113.0/24" })
+  .refine((s) => s.split("/")[0]!.split(".").every((octet) => Number(octet) <= 255), {
+    error: "has an octet above 255",
+  });
+
+const BASE_KEYS = {
+  profile: {
+    type: "string",
+    description: `Sizing profile now in effect: ${PROFILE_NAMES.join(", ")} (see infra/profiles.ts). Set by \`manage scale\`/\`stop\`.`,
+    default: "idle",
+    schema: ENUM(PROFILE_NAMES),
+  },
+  profileExpiresAt: {
+    type: "string",
+    description: "UTC time (ISO 8601) after which the stack should return to idle (`manage scale --for`); empty for none.",
+    default: "",
+    schema: z.union([z.literal(""), z.iso.datetime({ error: "must be an ISO 8601 UTC time like 2026-11-22T18:00:00Z" })]),
+  },
+  location: {
+    type: "string",
+    description: "Azure region of every resource, e.g. eastus.",
+    default: "eastus",
+    schema: z.string().regex(/^[a-z][a-z0-9]+$/, { error: "must be an Azure region name like eastus or westeurope" }),
+  },
+  namePrefix: {
+    type: "string",
+    description: `Prefix of every resource name (${NAME_PREFIX_RULE.rule}).`,
+    default: "codeeng",
+    schema: z.string().regex(NAME_PREFIX_RULE.pattern, { error: `must be ${NAME_PREFIX_RULE.rule}` }),
+  },
+  resourceGroupName: {
+    type: "string",
+    description: "Resource group holding the stack; empty derives <prefix>-<stack>-rg.",
+    default: "",
+    schema: z.string(),
+  },
+  createResourceGroup: {
+    type: "boolean",
+    description: "true: the program creates the resource group; false: it uses an existing one by name (one handed out to you).",
+    default: true,
+    schema: z.boolean(),
+  },
+  registryName: {
+    type: "string",
+    description: "Container registry name (globally unique across Azure); empty derives <prefix><stack>acr.",
+    default: "",
+    schema: z.string(),
+  },
+  registrySku: {
+    type: "string",
+    description: "Container registry SKU: Basic (10 GB included), Standard or Premium.",
+    default: "Basic",
+    schema: ENUM(["Basic", "Standard", "Premium"] as const),
+  },
+  sessionImage: {
+    type: "string",
+    description: "Session container image, repository:tag in the stack's registry (a new tag per rollout).",
+    default: "coding-engine/session:v1",
+    schema: imageRef,
+  },
+  sessionCpu: {
+    type: "string",
+    description: `vCPUs per session (${SESSION_CPU.min}-${SESSION_CPU.max}, steps of 0.25). A string because Pulumi config has no decimal type.`,
+    default: "0.5",
+    schema: cpuString(SESSION_CPU),
+  },
+  sessionMemory: {
+    type: "string",
+    description: `Memory per session (${SESSION_MEMORY_GI.min}Gi-${SESSION_MEMORY_GI.max}Gi).`,
+    default: "1Gi",
+    schema: memoryString(SESSION_MEMORY_GI),
+  },
+  sessionTargetPort: {
+    type: "integer",
+    description: "Port the session container listens on; the pool forwards requests there.",
+    default: 2000,
+    schema: port,
+  },
+  allowSessionEgress: {
+    type: "boolean",
+    description: "Let session code reach the internet. Off by default: contestants' code must not.",
+    default: false,
+    schema: z.boolean(),
+  },
+  backendImage: {
+    type: "string",
+    description: "Backend container image, repository:tag in the stack's registry.",
+    default: "coding-engine/backend:v1",
+    schema: imageRef,
+  },
+  backendCpu: {
+    type: "string",
+    description: `vCPUs per backend replica (${BACKEND_CPU.min}-${BACKEND_CPU.max}, steps of 0.25; memory must be twice this in Gi).`,
+    default: "0.5",
+    schema: cpuString(BACKEND_CPU),
+  },
+  backendMemory: {
+    type: "string",
+    description: "Memory per backend replica: twice its vCPUs in Gi (Consumption profile combinations).",
+    default: "1Gi",
+    schema: memoryString({ min: 0.5, max: 8 }),
+  },
+  backendTargetPort: {
+    type: "integer",
+    description: "Port the backend container listens on (HTTPS ingress forwards to it).",
+    default: 8000,
+    schema: port,
+  },
+  backendHealthPath: {
+    type: "string",
+    description: 'HTTP path of the backend\'s health endpoint, used by its probes (answers {"status":"healthy"}).',
+    default: "/",
+    schema: z.string().regex(/^\/[^\s]*$/, { error: 'must be an absolute path like "/" or "/health"' }),
+  },
+  backendConcurrentRequests: {
+    type: "integer",
+    description: "Concurrent HTTP requests per backend replica before another replica is added.",
+    default: 20,
+    schema: z.number().int().min(1).max(1000, { error: "must be between 1 and 1000" }),
+  },
+  allowedIpRanges: {
+    type: "array",
+    description: "IPv4 addresses or CIDR ranges allowed to call the backend (a contest venue's ranges); empty allows everyone.",
+    default: [],
+    schema: z.array(cidr),
+  },
+  roleAssignmentMode: {
+    type: "string",
+    description:
+      "managed: the program creates AcrPull and Session Executor; external: it creates none and exports the `az role assignment create` commands an administrator runs.",
+    default: "managed",
+    schema: ENUM(["managed", "external"] as const),
+  },
+  sessionExecutorScope: {
+    type: "string",
+    description:
+      "Scope of the identity's Session Executor role: pool (least privilege, recreated with the pool) or resourceGroup (survives stop/start: no admin or propagation wait on contest day).",
+    default: "pool",
+    schema: ENUM(["pool", "resourceGroup"] as const),
+  },
+  logRetentionDays: {
+    type: "integer",
+    description: "Days the Log Analytics workspace keeps logs (30-730).",
+    default: 30,
+    schema: z.number().int().min(30).max(730, { error: "must be between 30 and 730 days" }),
+  },
+} satisfies Record<string, ConfigKeySpec>;
+
+// One key per profile and number it can override, e.g. contestMaxSessions. No default: absent means
+// "the profile's own value", which lives in infra/profiles.ts and nowhere else.
+const OVERRIDE_KEYS: Record<string, ConfigKeySpec> = Object.fromEntries(
+  allOverrideKeys().map(({ key, profile, field }) => [
+    key,
+    {
+      type: "integer",
+      description: `Override of the ${profile} profile's ${field} (absent: the profile's value). Recorded by \`manage scale\`.`,
+      schema: z.number({ error: "must be a whole number" }),
+    } satisfies ConfigKeySpec,
+  ]),
+);
+
+export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = { ...BASE_KEYS, ...OVERRIDE_KEYS };
+export type BaseKey = keyof typeof BASE_KEYS;
+
+export interface DeploymentSettings {
+  project: string;
+  stack: string;
+  location: string;
+  profile: ResolvedProfile;
+  /** Every profile's overrides, so the CLI can show and keep them across stop/start. */
+  overrides: Record<ProfileName, ProfileOverrides>;
+  profileExpiresAt: Date | null;
+  names: ResourceNames;
+  createResourceGroup: boolean;
+  registrySku: "Basic" | "Standard" | "Premium";
+  session: { image: string; cpu: number; memory: string; targetPort: number; allowEgress: boolean };
+  backend: {
+    image: string;
+    cpu: number;
+    memory: string;
+    targetPort: number;
+    healthPath: string;
+    concurrentRequests: number;
+    allowedIpRanges: string[];
+  };
+  roles: { mode: "managed" | "external"; sessionExecutorScope: "pool" | "resourceGroup" };
+  logRetentionDays: number;
+  warnings: string[];
+}
+
+export interface ConfigIssue {
+  /** The config key at fault, without the project prefix. */
+  key: string;
+  message: string;
+}
+
+/** Refused configuration: every broken rule at once, each naming its key, so one edit fixes all. */
+export class ConfigError extends Error {
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly stack_: string,
+  ) {
+    super(
+      `invalid configuration for stack "${stack_}":\n` +
+        issues.map((i) => `  - ${PROJECT}:${i.key} ${i.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Turns a raw config string into the key's type (Pulumi hands every value over as a string). */
+function decode(spec: ConfigKeySpec, raw: string): unknown {
+  switch (spec.type) {
+    case "string":
+      return raw;
+    case "integer":
+      return raw.trim() === "" ? NaN : Number(raw);
+    case "boolean":
+      return raw === "true" ? true : raw === "false" ? false : raw;
+    case "array":
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return raw;
+      }
+  }
+}
+
+/** A stack's raw configuration in the project's namespace: key (without "coding-engine:") -> string. */
+export type RawConfig = Readonly<Record<string, string>>;
+
+/**
+ * Parses and validates a stack's configuration. Pure: `raw` is the only input.
+ * Throws ConfigError listing every violation, including keys nobody reads (almost always typos).
+ */
+export function parseSettings(raw: RawConfig, stack: string, project = PROJECT): DeploymentSettings {
+  const issues: ConfigIssue[] = unknownKeys(Object.keys(raw)).map((key) => ({
+    key,
+    message: `is not a setting of this project (known keys: see Pulumi.yaml); remove it or fix its spelling`,
+  }));
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+    const value = raw[key];
+    if (value === undefined) {
+      values[key] = spec.default;
+      continue;
+    }
+    const result = spec.schema.safeParse(decode(spec, value));
+    if (result.success) values[key] = result.data;
+    else issues.push({ key, message: `${result.error.issues[0]?.message ?? "is invalid"} (got ${JSON.stringify(value)})` });
+  }
+  const v = values as { [K in BaseKey]: z.infer<(typeof BASE_KEYS)[K]["schema"]> } & Record<string, unknown>;
+
+  // Cross-field rules, checked only when the fields themselves parsed.
+  const profileName: ProfileName = isProfileName(String(v.profile)) ? (v.profile as ProfileName) : "idle";
+  const overrides = Object.fromEntries(PROFILE_NAMES.map((p) => [p, {} as ProfileOverrides])) as Record<
+    ProfileName,
+    ProfileOverrides
+  >;
+  for (const { key, profile, field } of allOverrideKeys())
+    if (typeof values[key] === "number") overrides[profile][field] = values[key] as number;
+
+  // Validate every profile's overrides, not only the active one: a bad contest override must fail
+  // on the day it is recorded, not on contest morning.
+  for (const profile of PROFILE_NAMES) {
+    for (const issue of validateProfile(resolveProfile(profile, overrides[profile]))) {
+      const key = allOverrideKeys().find((k) => k.profile === profile && k.field === issue.field)!.key;
+      if (!issues.some((i) => i.key === key)) issues.push({ key, message: issue.message });
+    }
+  }
+  const resolved = resolveProfile(profileName, overrides[profileName]);
+
+  const backendCpu = Number(v.backendCpu);
+  if (!issues.some((i) => i.key === "backendCpu" || i.key === "backendMemory") && parseFloat(String(v.backendMemory)) !== backendCpu * 2)
+    issues.push({
+      key: "backendMemory",
+      message: `must be twice backendCpu on the Consumption profile (${backendCpu} vCPU needs ${backendCpu * 2}Gi); got ${v.backendMemory}`,
+    });
+
+  const names = deriveNames(String(v.namePrefix), stack, {
+    resourceGroup: String(v.resourceGroupName ?? ""),
+    registry: String(v.registryName ?? ""),
+  });
+  if (!issues.some((i) => i.key === "namePrefix"))
+    for (const violation of nameViolations(names)) {
+      const key =
+        violation.kind === "resourceGroup" && v.resourceGroupName
+          ? "resourceGroupName"
+          : violation.kind === "registry" && v.registryName
+            ? "registryName"
+            : "namePrefix";
+      issues.push({ key, message: `gives an invalid name: ${violation.message}` });
+    }
+
+  if (issues.length > 0) throw new ConfigError(issues, stack);
+
+  const warnings = [...profileWarnings(resolved)];
+  if (v.roleAssignmentMode === "external" && v.sessionExecutorScope === "pool" && resolved.pool)
+    warnings.push(
+      "roleAssignmentMode external with sessionExecutorScope pool: every time the pool is recreated " +
+        "(stop, then start) an administrator must assign Session Executor again. Consider sessionExecutorScope resourceGroup.",
+    );
+
+  return {
+    project,
+    stack,
+    location: v.location,
+    profile: resolved,
+    overrides,
+    profileExpiresAt: v.profileExpiresAt ? new Date(v.profileExpiresAt) : null,
+    names,
+    createResourceGroup: v.createResourceGroup,
+    registrySku: v.registrySku,
+    session: {
+      image: v.sessionImage,
+      cpu: Number(v.sessionCpu),
+      memory: v.sessionMemory,
+      targetPort: v.sessionTargetPort,
+      allowEgress: v.allowSessionEgress,
+    },
+    backend: {
+      image: v.backendImage,
+      cpu: backendCpu,
+      memory: v.backendMemory,
+      targetPort: v.backendTargetPort,
+      healthPath: v.backendHealthPath,
+      concurrentRequests: v.backendConcurrentRequests,
+      allowedIpRanges: v.allowedIpRanges,
+    },
+    roles: { mode: v.roleAssignmentMode, sessionExecutorScope: v.sessionExecutorScope },
+    logRetentionDays: v.logRetentionDays,
+    warnings,
+  };
+}
+
+/** Keys in the project's namespace that no one reads. */
+export function unknownKeys(keys: Iterable<string>): string[] {
+  return [...keys].filter((k) => !(k in CONFIG_KEYS));
+}

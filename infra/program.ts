@@ -1,0 +1,63 @@
+// The whole deployment for one stack: foundation, access, pool (unless idle), backend, outputs.
+// A function of already-validated settings, so tests and `manage plan` can evaluate it repeatedly.
+
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseSettings, type DeploymentSettings } from "./config.js";
+import { declareFoundation } from "./foundation.js";
+import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
+import { declareSessionPool } from "./session-pool.js";
+import { backendUrl, declareBackend } from "./backend.js";
+
+export function declareDeployment(settings: DeploymentSettings) {
+  const foundation = declareFoundation(settings);
+  const acrPull = declareAcrPull(settings, foundation);
+  const sizing = settings.profile.pool;
+  const pool = sizing ? declareSessionPool(settings, sizing, foundation, acrPull) : undefined;
+  const executorScope = sessionExecutorScope(settings, foundation, pool?.id);
+  declareSessionExecutor(settings, foundation, executorScope);
+  const backend = declareBackend(settings, foundation, pool?.poolManagementEndpoint, acrPull);
+
+  return {
+    profile: settings.profile.name,
+    profileExpiresAt: settings.profileExpiresAt?.toISOString() ?? "",
+    location: settings.location,
+    resourceGroupName: foundation.resourceGroupName,
+    backendUrl: backendUrl(backend),
+    backendAppName: backend.name,
+    sessionPoolName: settings.names.sessionPool,
+    sessionPoolDeployed: pool !== undefined,
+    poolManagementEndpoint: pool?.poolManagementEndpoint ?? pulumi.output(""),
+    environmentName: foundation.environment.name,
+    registryName: foundation.registry.name,
+    registryLoginServer: foundation.registry.loginServer,
+    identityId: foundation.identity.id,
+    identityClientId: foundation.identity.clientId,
+    identityPrincipalId: foundation.identity.principalId,
+    roleAssignmentMode: settings.roles.mode,
+    adminCommands: adminCommands(settings, foundation, executorScope),
+  };
+}
+
+export type DeploymentOutputs = ReturnType<typeof declareDeployment>;
+
+/**
+ * Settings from the running stack's config. A ConfigError becomes a RunError: Pulumi then prints
+ * the message (every broken key) without a stack trace, and nothing is created.
+ */
+export function settingsFromStackConfig(): DeploymentSettings {
+  const project = pulumi.getProject();
+  const prefix = `${project}:`;
+  const raw = Object.fromEntries(
+    Object.entries(pulumi.runtime.allConfig())
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
+  try {
+    const settings = parseSettings(raw, pulumi.getStack(), project);
+    for (const warning of settings.warnings) void pulumi.log.warn(warning);
+    return settings;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
