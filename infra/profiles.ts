@@ -152,12 +152,16 @@ export function validateProfile(profile: ResolvedProfile): ProfileIssue[] {
           message: `must be between ${min} and ${max} seconds (Azure's Timed lifecycle range); got ${pool.cooldownSeconds}`,
         });
     }
-    if (integer("maxSessions", pool.maxSessions) && pool.maxSessions < LIMITS.maxSessions.min)
+    let maxValid = integer("maxSessions", pool.maxSessions);
+    if (maxValid && pool.maxSessions < LIMITS.maxSessions.min) {
+      maxValid = false;
       issues.push({ field: "maxSessions", message: `must be at least ${LIMITS.maxSessions.min}; got ${pool.maxSessions}` });
+    }
     if (integer("readySessions", pool.readySessions)) {
       if (pool.readySessions < LIMITS.readySessions.min)
         issues.push({ field: "readySessions", message: `must not be negative; got ${pool.readySessions}` });
-      else if (pool.readySessions > pool.maxSessions)
+      // Compared only against a valid max: "ready exceeds 0" would just repeat the max's problem.
+      else if (maxValid && pool.readySessions > pool.maxSessions)
         issues.push({
           field: "readySessions",
           message: `must not exceed maxSessions (${pool.maxSessions}); got ${pool.readySessions}`,

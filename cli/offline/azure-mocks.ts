@@ -1,0 +1,117 @@
+// What Azure would answer, for evaluating the real program offline (`manage plan`, the tests and the
+// test stand-in for `pulumi`). Each resource type gets the ARM ID Azure would give it and the
+// read-only outputs the program uses (login server, principal ID, pool endpoint, FQDN...), derived
+// deterministically from its inputs so two runs give identical results.
+//
+// Strict: a resource type or function this table does not know is an error, not a silent stub, so
+// adding a resource to the program without teaching the simulation about it fails loudly.
+
+import { createHash } from "node:crypto";
+import type { MockCallArgs, MockResourceArgs, MockResourceResult, Mocks } from "@pulumi/pulumi/runtime/mocks.js";
+
+/** Clearly not a real subscription: simulated IDs must never be mistaken for live ones. */
+export const SIMULATED_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000000";
+export const SIMULATED_TENANT_ID = "00000000-0000-4000-8000-00000000000a";
+
+/** A stable UUID-shaped value derived from a seed. */
+export function stableUuid(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const rgId = (rg: string) => `/subscriptions/${SIMULATED_SUBSCRIPTION_ID}/resourceGroups/${rg}`;
+const armId = (rg: string, provider: string, name: string) => `${rgId(rg)}/providers/${provider}/${name}`;
+
+type Inputs = Record<string, any>;
+type Simulated = { id: string; outputs: Inputs };
+
+const RESOURCES: Record<string, (inputs: Inputs) => Simulated> = {
+  "azure-native:resources:ResourceGroup": (i) => ({
+    id: rgId(i.resourceGroupName),
+    outputs: { name: i.resourceGroupName, provisioningState: "Succeeded" },
+  }),
+  "azure-native:operationalinsights:Workspace": (i) => ({
+    id: armId(i.resourceGroupName, "Microsoft.OperationalInsights/workspaces", i.workspaceName),
+    outputs: { name: i.workspaceName, customerId: stableUuid(`workspace:${i.workspaceName}`) },
+  }),
+  "azure-native:containerregistry:Registry": (i) => ({
+    id: armId(i.resourceGroupName, "Microsoft.ContainerRegistry/registries", i.registryName),
+    outputs: { name: i.registryName, loginServer: `${String(i.registryName).toLowerCase()}.azurecr.io` },
+  }),
+  "azure-native:managedidentity:UserAssignedIdentity": (i) => ({
+    id: armId(i.resourceGroupName, "Microsoft.ManagedIdentity/userAssignedIdentities", i.resourceName),
+    outputs: {
+      name: i.resourceName,
+      clientId: stableUuid(`client:${i.resourceName}`),
+      principalId: stableUuid(`principal:${i.resourceName}`),
+      tenantId: SIMULATED_TENANT_ID,
+    },
+  }),
+  "azure-native:authorization:RoleAssignment": (i) => {
+    const name = stableUuid(`assignment:${i.scope}:${i.roleDefinitionId}:${i.principalId}`);
+    return { id: `${i.scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, outputs: { name } };
+  },
+  "azure-native:app:ManagedEnvironment": (i) => ({
+    id: armId(i.resourceGroupName, "Microsoft.App/managedEnvironments", i.environmentName),
+    outputs: {
+      name: i.environmentName,
+      defaultDomain: `${stableUuid(i.environmentName).slice(0, 12)}.${i.location}.azurecontainerapps.io`,
+      provisioningState: "Succeeded",
+    },
+  }),
+  "azure-native:app:ContainerAppsSessionPool": (i) => ({
+    id: armId(i.resourceGroupName, "Microsoft.App/sessionPools", i.sessionPoolName),
+    outputs: {
+      name: i.sessionPoolName,
+      poolManagementEndpoint: `https://${i.location}.dynamicsessions.io/subscriptions/${SIMULATED_SUBSCRIPTION_ID}/resourceGroups/${i.resourceGroupName}/sessionPools/${i.sessionPoolName}`,
+      nodeCount: 0,
+      provisioningState: "Succeeded",
+    },
+  }),
+  "azure-native:app:ContainerApp": (i) => {
+    const domain = `${stableUuid(String(i.managedEnvironmentId)).slice(0, 12)}.${i.location}.azurecontainerapps.io`;
+    return {
+      id: armId(i.resourceGroupName, "Microsoft.App/containerApps", i.containerAppName),
+      outputs: {
+        name: i.containerAppName,
+        configuration: { ...i.configuration, ingress: { ...i.configuration?.ingress, fqdn: `${i.containerAppName}.${domain}` } },
+        latestRevisionFqdn: `${i.containerAppName}--0000001.${domain}`,
+        provisioningState: "Succeeded",
+      },
+    };
+  },
+};
+
+const FUNCTIONS: Record<string, (inputs: Inputs) => Inputs> = {
+  "azure-native:authorization:getClientConfig": () => ({
+    subscriptionId: SIMULATED_SUBSCRIPTION_ID,
+    tenantId: SIMULATED_TENANT_ID,
+    clientId: stableUuid("deployer-client"),
+    objectId: stableUuid("deployer-object"),
+  }),
+  "azure-native:operationalinsights:getSharedKeys": (i) => ({
+    primarySharedKey: `simulated-primary-key-${stableUuid(String(i.workspaceName)).slice(0, 8)}`,
+    secondarySharedKey: `simulated-secondary-key-${stableUuid(String(i.workspaceName)).slice(0, 8)}`,
+  }),
+  "azure-native:resources:getResourceGroup": (i) => ({
+    id: rgId(i.resourceGroupName),
+    name: i.resourceGroupName,
+    location: "eastus",
+  }),
+};
+
+export const azureMocks: Mocks = {
+  newResource(args: MockResourceArgs): MockResourceResult {
+    // Component resources (the stack itself) exist only in Pulumi's state, not in Azure.
+    if (args.custom === false) return { id: undefined, state: args.inputs };
+    const simulate = RESOURCES[args.type];
+    if (!simulate) throw new Error(`the offline simulation does not know resource type ${args.type} (cli/offline/azure-mocks.ts)`);
+    const { id, outputs } = simulate(args.inputs);
+    return { id, state: { ...args.inputs, ...outputs } };
+  },
+  call(args: MockCallArgs): Record<string, any> {
+    const simulate = FUNCTIONS[args.token];
+    if (!simulate) throw new Error(`the offline simulation does not know function ${args.token} (cli/offline/azure-mocks.ts)`);
+    return simulate(args.inputs);
+  },
+};

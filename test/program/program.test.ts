@@ -1,0 +1,259 @@
+// The real program, evaluated under Pulumi runtime mocks for every stack file and every profile,
+// held to what Azure requires (shared/azure-facts.md). A property asserted here is one whose
+// absence makes a real `pulumi up` fail or leaves a deployment that does not execute code.
+
+import { describe, expect, test } from "vitest";
+import { PROFILE_NAMES, PROFILES } from "../../infra/profiles.js";
+import { SIMULATED_SUBSCRIPTION_ID } from "../../cli/offline/azure-mocks.js";
+import { get, resource, simulateStack, STACKS } from "../helpers/program.js";
+import { readStackConfig } from "../../cli/stack-files.js";
+import { ROOT } from "../helpers/program.js";
+
+const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+const SESSION_EXECUTOR = "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0";
+const roleId = (guid: string) =>
+  `/subscriptions/${SIMULATED_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+
+const FOUNDATION = ["resource-group", "logs", "registry", "identity", "acr-pull", "environment"];
+
+describe.each(STACKS)("stack %s", (stack) => {
+  const executorScope = readStackConfig(ROOT, stack).sessionExecutorScope ?? "pool";
+
+  describe.each(PROFILE_NAMES)("profile %s", (profileName) => {
+    const profile = PROFILES[profileName];
+    const load = () => simulateStack(stack, { profile: profileName });
+
+    test("declares exactly the resources the profile needs", async () => {
+      const sim = await load();
+      const expected = [...FOUNDATION, "backend"];
+      if (profile.pool) expected.push("session-pool");
+      // Session Executor exists wherever its scope does: on the pool (only with a pool) or the group.
+      if (profile.pool || executorScope === "resourceGroup") expected.push("session-executor");
+      expect(sim.resources.map((r) => r.name).sort()).toEqual(expected.sort());
+    });
+
+    test("registry: Basic, no admin user, protected; identity protected", async () => {
+      const sim = await load();
+      const registry = resource(sim, "registry");
+      expect(registry.inputs.sku).toEqual({ name: "Basic" });
+      expect(registry.inputs.adminUserEnabled).toBe(false);
+      expect(registry.protect).toBe(true);
+      expect(resource(sim, "identity").protect).toBe(true);
+    });
+
+    test("AcrPull: identity on the registry, as a ServicePrincipal", async () => {
+      const sim = await load();
+      const pull = resource(sim, "acr-pull");
+      expect(pull.inputs).toMatchObject({
+        roleDefinitionId: roleId(ACR_PULL),
+        scope: resource(sim, "registry").id,
+        principalId: resource(sim, "identity").state.principalId,
+        principalType: "ServicePrincipal",
+      });
+    });
+
+    test("environment: Consumption workload profile, logs to the workspace", async () => {
+      const sim = await load();
+      const env = resource(sim, "environment");
+      expect(env.inputs.workloadProfiles).toContainEqual({ name: "Consumption", workloadProfileType: "Consumption" });
+      expect(get(env.inputs, "appLogsConfiguration.destination")).toBe("log-analytics");
+      expect(get(env.inputs, "appLogsConfiguration.logAnalyticsConfiguration.customerId")).toBe(
+        resource(sim, "logs").state.customerId,
+      );
+      expect(get(env.inputs, "appLogsConfiguration.logAnalyticsConfiguration.sharedKey")).toMatch(/^simulated-primary-key/);
+    });
+
+    test("backend: HTTPS-only external ingress, identity pulls and calls the pool, profile replicas", async () => {
+      const sim = await load();
+      const backend = resource(sim, "backend");
+      const identity = resource(sim, "identity");
+      const i = backend.inputs;
+      expect(get(i, "configuration.ingress")).toMatchObject({ external: true, allowInsecure: false, targetPort: 8000 });
+      expect(get(i, "configuration.registries")).toEqual([
+        { server: resource(sim, "registry").state.loginServer, identity: identity.id },
+      ]);
+      expect(get(i, "identity")).toEqual({ type: "UserAssigned", userAssignedIdentities: [identity.id] });
+      expect(get(i, "workloadProfileName")).toBe("Consumption");
+      const container = get(i, "template.containers.0");
+      const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect(env.AZURE_CLIENT_ID).toBe(identity.state.clientId);
+      expect(env.POOL_MANAGEMENT_ENDPOINT).toBe(profile.pool ? resource(sim, "session-pool").state.poolManagementEndpoint : "");
+      expect(container.probes.map((p: { type: string }) => p.type).sort()).toEqual(["Liveness", "Readiness", "Startup"]);
+      for (const probe of container.probes) expect(probe.httpGet).toMatchObject({ path: "/", port: 8000 });
+      expect(get(i, "template.scale")).toMatchObject({
+        minReplicas: profile.backend.minReplicas,
+        maxReplicas: profile.backend.maxReplicas,
+        rules: [{ name: "http-concurrency", http: { metadata: { concurrentRequests: "20" } } }],
+      });
+      expect(backend.dependsOn).toContain("acr-pull");
+      expect(sim.outputs.backendUrl).toBe(`https://${get(backend.state, "configuration.ingress.fqdn")}`);
+    });
+
+    test("tags: every resource has stack and managed-by; only pool and backend carry the profile", async () => {
+      const sim = await load();
+      for (const r of sim.resources.filter((r) => r.inputs.tags !== undefined || !r.type.includes("RoleAssignment"))) {
+        expect(r.inputs.tags, r.name).toMatchObject({ stack, "managed-by": "pulumi:coding-engine" });
+        const sized = r.name === "session-pool" || r.name === "backend";
+        expect((r.inputs.tags as Record<string, string>).profile, r.name).toBe(sized ? profileName : undefined);
+      }
+    });
+
+    if (profile.pool) {
+      const sizing = profile.pool;
+
+      test("session pool: custom containers, dynamic, Timed lifecycle and the profile's scale", async () => {
+        const sim = await load();
+        const pool = resource(sim, "session-pool");
+        expect(pool.inputs).toMatchObject({
+          containerType: "CustomContainer",
+          poolManagementType: "Dynamic",
+          environmentId: resource(sim, "environment").id,
+          dynamicPoolConfiguration: {
+            lifecycleConfiguration: { lifecycleType: "Timed", cooldownPeriodInSeconds: sizing.cooldownSeconds },
+          },
+          scaleConfiguration: {
+            maxConcurrentSessions: sizing.maxSessions,
+            readySessionInstances: sizing.readySessions,
+          },
+          sessionNetworkConfiguration: { status: "EgressDisabled" },
+        });
+        expect(pool.inputs.sessionPoolName).toMatch(/^[a-z][a-z0-9]{2,62}$/);
+      });
+
+      test("session pool: pulls its image with the identity, never a password", async () => {
+        const sim = await load();
+        const pool = resource(sim, "session-pool");
+        const identity = resource(sim, "identity");
+        const loginServer = resource(sim, "registry").state.loginServer as string;
+        const template = pool.inputs.customContainerTemplate as any;
+        expect(template.registryCredentials).toEqual({ server: loginServer, identity: identity.id });
+        expect(pool.inputs.managedIdentitySettings).toEqual([{ identity: identity.id, lifecycle: "None" }]);
+        expect(pool.inputs.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [identity.id] });
+        expect(template.containers).toHaveLength(1);
+        expect(template.containers[0]).toMatchObject({
+          image: `${loginServer}/coding-engine/session:v1`,
+          resources: { cpu: 0.5, memory: "1Gi" },
+        });
+        expect(template.ingress).toEqual({ targetPort: 2000 });
+      });
+
+      test("session pool: waits for AcrPull and is replaced (not updated) on immutable changes", async () => {
+        const sim = await load();
+        const pool = resource(sim, "session-pool");
+        expect(pool.dependsOn).toContain("acr-pull");
+        expect(pool.replaceOnChanges).toEqual(expect.arrayContaining(["containerType", "poolManagementType"]));
+      });
+    }
+
+    if (profile.pool || executorScope === "resourceGroup") {
+      test(`Session Executor for the identity, scoped to the ${executorScope}`, async () => {
+        const sim = await load();
+        const executor = resource(sim, "session-executor");
+        const scope =
+          executorScope === "pool" ? resource(sim, "session-pool").id : resource(sim, "resource-group").id;
+        expect(executor.inputs).toEqual({
+          roleDefinitionId: roleId(SESSION_EXECUTOR),
+          scope,
+          principalId: resource(sim, "identity").state.principalId,
+          principalType: "ServicePrincipal",
+        });
+      });
+    }
+
+    test("outputs: everything the CLI and an operator need", async () => {
+      const sim = await load();
+      expect(sim.outputs).toMatchObject({
+        profile: profileName,
+        resourceGroupName: `codeeng-${stack}-rg`,
+        sessionPoolDeployed: profile.pool !== null,
+        registryLoginServer: resource(sim, "registry").state.loginServer,
+        identityClientId: resource(sim, "identity").state.clientId,
+        identityPrincipalId: resource(sim, "identity").state.principalId,
+        roleAssignmentMode: "managed",
+        adminCommands: [],
+      });
+      expect(sim.outputs.poolManagementEndpoint).toBe(
+        profile.pool ? resource(sim, "session-pool").state.poolManagementEndpoint : "",
+      );
+    });
+  });
+
+  test("switching profile changes only the pool and the backend", async () => {
+    const sims = await Promise.all(PROFILE_NAMES.map((p) => simulateStack(stack, { profile: p })));
+    const [first, ...rest] = sims;
+    for (const other of rest) {
+      for (const r of first!.resources) {
+        if (r.name === "session-pool" || r.name === "backend") continue;
+        const counterpart = other.resources.find((o) => o.name === r.name);
+        if (!counterpart) continue; // pool-scoped Session Executor comes and goes with the pool
+        expect(counterpart.inputs, `${r.name} differs between profiles`).toEqual(r.inputs);
+      }
+    }
+    // ...and the profiles really differ where they should.
+    const backendMin = sims.map((s) => get(resource(s, "backend").inputs, "template.scale.minReplicas"));
+    expect(backendMin).toEqual(PROFILE_NAMES.map((p) => PROFILES[p].backend.minReplicas));
+  });
+});
+
+describe("stack overrides and options", () => {
+  test("overrides recorded in the stack config size the pool and backend", async () => {
+    const sim = await simulateStack("contest", {
+      profile: "contest",
+      contestMaxSessions: "80",
+      contestReadySessions: "8",
+      contestCooldownSeconds: "600",
+      contestBackendMaxReplicas: "20",
+      testingMaxSessions: "7", // another profile's override: no effect now
+    });
+    const pool = resource(sim, "session-pool");
+    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 80, readySessionInstances: 8 });
+    expect(get(pool.inputs, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds")).toBe(600);
+    expect(get(resource(sim, "backend").inputs, "template.scale")).toMatchObject({ minReplicas: 1, maxReplicas: 20 });
+  });
+
+  test("external role-assignment mode declares no assignment and exports the admin commands", async () => {
+    const sim = await simulateStack("dev", { profile: "testing", roleAssignmentMode: "external" });
+    expect(sim.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment")).toEqual([]);
+    const principal = resource(sim, "identity").state.principalId as string;
+    expect(sim.outputs.adminCommands).toEqual([
+      `az role assignment create --assignee-object-id ${principal} --assignee-principal-type ServicePrincipal --role ${ACR_PULL} --scope ${resource(sim, "registry").id}`,
+      `az role assignment create --assignee-object-id ${principal} --assignee-principal-type ServicePrincipal --role ${SESSION_EXECUTOR} --scope ${resource(sim, "session-pool").id}`,
+    ]);
+    expect(resource(sim, "session-pool").dependsOn).not.toContain("acr-pull");
+  });
+
+  test("external mode scoped to the resource group still lists Session Executor when idle", async () => {
+    const sim = await simulateStack("contest", { profile: "idle", roleAssignmentMode: "external" });
+    const commands = sim.outputs.adminCommands as string[];
+    expect(commands).toHaveLength(2);
+    expect(commands[1]).toContain(`--scope ${resource(sim, "resource-group").id}`);
+  });
+
+  test("an existing resource group is used by name, not created", async () => {
+    const sim = await simulateStack("dev", { createResourceGroup: "false", resourceGroupName: "handed-out-rg" });
+    expect(sim.resources.map((r) => r.name)).not.toContain("resource-group");
+    expect(resource(sim, "registry").inputs.resourceGroupName).toBe("handed-out-rg");
+    expect(resource(sim, "session-pool").id).toContain("/resourceGroups/handed-out-rg/");
+  });
+
+  test("an IP allow-list restricts the backend's ingress", async () => {
+    const sim = await simulateStack("contest", { allowedIpRanges: '["203.0.113.0/24","198.51.100.7"]' });
+    expect(get(resource(sim, "backend").inputs, "configuration.ingress.ipSecurityRestrictions")).toEqual([
+      expect.objectContaining({ name: "allow-1", ipAddressRange: "203.0.113.0/24", action: "Allow" }),
+      expect.objectContaining({ name: "allow-2", ipAddressRange: "198.51.100.7", action: "Allow" }),
+    ]);
+  });
+
+  test("session egress is enabled only when the stack explicitly allows it", async () => {
+    const sim = await simulateStack("dev", { allowSessionEgress: "true" });
+    expect(get(resource(sim, "session-pool").inputs, "sessionNetworkConfiguration.status")).toBe("EgressEnabled");
+  });
+
+  test("invalid config stops the program before any resource is declared, naming every key", async () => {
+    await expect(
+      simulateStack("dev", { contestCooldownSeconds: "120", sessionCpu: "3", namePrefix: "Code-Eng" }),
+    ).rejects.toThrow(
+      /coding-engine:namePrefix[\s\S]*coding-engine:sessionCpu[\s\S]*coding-engine:contestCooldownSeconds must be between 300 and 3600/,
+    );
+  });
+});

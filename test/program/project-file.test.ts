@@ -1,0 +1,57 @@
+// Pulumi.yaml is what `pulumi up` reads first: it must declare exactly the keys the program reads,
+// with the same types and defaults, and name a `main` that exists after `npm ci`.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import YAML from "yaml";
+import { CONFIG_KEYS, PROJECT } from "../../infra/config.js";
+import { simulate } from "../../cli/offline/simulate.js";
+import { readStackConfig } from "../../cli/stack-files.js";
+import { ROOT, STACKS } from "../helpers/program.js";
+
+const project = YAML.parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
+
+describe("Pulumi.yaml", () => {
+  test("is a nodejs project running the compiled program without ts-node", () => {
+    expect(project.name).toBe(PROJECT);
+    expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: false } });
+    expect(project.main).toBe("dist/infra/index.js");
+  });
+
+  test("declares every key the program reads, and no other", () => {
+    expect(Object.keys(project.config).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+  });
+
+  test.each(Object.entries(CONFIG_KEYS))("%s: same type, description and default as infra/config.ts", (key, spec) => {
+    const declared = project.config[key];
+    expect(["string", "integer", "boolean", "array"]).toContain(declared.type);
+    expect(declared.type).toBe(spec.type);
+    expect(declared.description).toBe(spec.description);
+    expect(declared.default).toEqual(spec.default);
+    if (spec.type === "array") expect(declared.items).toEqual({ type: "string" });
+  });
+
+  test.each(STACKS)("Pulumi.%s.yaml sets only declared keys, all valid", (stack) => {
+    const raw = readStackConfig(ROOT, stack);
+    for (const key of Object.keys(raw)) expect(Object.keys(project.config)).toContain(key);
+    for (const key of ["location", "resourceGroupName", "registryName", "sessionImage", "backendImage", "roleAssignmentMode", "profile"])
+      expect(raw, `Pulumi.${stack}.yaml should set ${key}`).toHaveProperty(key);
+  });
+});
+
+describe("the program Pulumi runs", () => {
+  test("loading `main` as Pulumi does registers the stack and exports its outputs", async () => {
+    const main = join(ROOT, project.main);
+    expect(existsSync(main), `${project.main} is missing: run \`npm run build\` (npm ci does it)`).toBe(true);
+    const sim = await simulate({
+      project: PROJECT,
+      stack: "dev",
+      config: readStackConfig(ROOT, "dev"),
+      // Pulumi's nodejs host imports `main` inside the root stack; its exports become the outputs.
+      program: async () => ({ ...(await import(main)) }),
+    });
+    expect(sim.resources.map((r) => r.name)).toContain("session-pool");
+    expect(sim.outputs).toMatchObject({ profile: "testing", sessionPoolName: "codeengdevpool", sessionPoolDeployed: true });
+    expect(String(sim.outputs.backendUrl)).toMatch(/^https:\/\/codeeng-dev-backend\./);
+  });
+});

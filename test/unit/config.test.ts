@@ -1,0 +1,100 @@
+// Stack configuration: defaults, and one test per rule, each asserting the message a user sees.
+import { describe, expect, test } from "vitest";
+import { ConfigError, parseSettings } from "../../infra/config.js";
+
+function refusal(raw: Record<string, string>): string {
+  try {
+    parseSettings(raw, "dev");
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("stack configuration", () => {
+  test("defaults describe a valid idle deployment", () => {
+    const s = parseSettings({}, "dev");
+    expect(s.profile.name).toBe("idle");
+    expect(s.profile.pool).toBeNull();
+    expect(s.location).toBe("eastus");
+    expect(s.names.sessionPool).toBe("codeengdevpool");
+    expect(s.session).toEqual({ image: "coding-engine/session:v1", cpu: 0.5, memory: "1Gi", targetPort: 2000, allowEgress: false });
+    expect(s.roles).toEqual({ mode: "managed", sessionExecutorScope: "pool" });
+    expect(s.profileExpiresAt).toBeNull();
+    expect(s.warnings).toEqual([]);
+  });
+
+  test("values arrive as strings, the way Pulumi passes them, and are typed", () => {
+    const s = parseSettings(
+      {
+        profile: "contest",
+        contestMaxSessions: "80",
+        allowSessionEgress: "true",
+        allowedIpRanges: '["203.0.113.0/24"]',
+        profileExpiresAt: "2026-11-22T18:00:00Z",
+        sessionCpu: "1.25",
+        sessionMemory: "2.5Gi",
+      },
+      "contest",
+    );
+    expect(s.profile.pool?.maxSessions).toBe(80);
+    expect(s.overrides.contest).toEqual({ maxSessions: 80 });
+    expect(s.session.allowEgress).toBe(true);
+    expect(s.session.cpu).toBe(1.25);
+    expect(s.backend.allowedIpRanges).toEqual(["203.0.113.0/24"]);
+    expect(s.profileExpiresAt?.toISOString()).toBe("2026-11-22T18:00:00.000Z");
+  });
+
+  test.each([
+    [{ profile: "party" }, "coding-engine:profile must be one of idle, testing, contest"],
+    [{ contestCooldownSeconds: "299" }, "coding-engine:contestCooldownSeconds must be between 300 and 3600 seconds"],
+    [{ testingReadySessions: "6" }, "coding-engine:testingReadySessions must not exceed maxSessions (5)"],
+    [{ contestMaxSessions: "0" }, "coding-engine:contestMaxSessions must be at least 1"],
+    [{ contestMaxSessions: "fifty" }, "coding-engine:contestMaxSessions must be a whole number"],
+    [{ testingBackendMinReplicas: "9" }, "coding-engine:testingBackendMinReplicas must not exceed backendMaxReplicas (5)"],
+    [{ sessionCpu: "0.1" }, "coding-engine:sessionCpu must be between 0.25 and 2 vCPU"],
+    [{ sessionCpu: "2.5" }, "coding-engine:sessionCpu must be between 0.25 and 2 vCPU"],
+    [{ sessionCpu: "half" }, "coding-engine:sessionCpu must be a number of vCPUs"],
+    [{ sessionMemory: "8Gi" }, "coding-engine:sessionMemory must be between 0.5Gi and 4Gi"],
+    [{ sessionMemory: "1024Mi" }, 'coding-engine:sessionMemory must be a size in Gi like "1Gi"'],
+    [{ backendMemory: "2Gi" }, "coding-engine:backendMemory must be twice backendCpu"],
+    [{ sessionTargetPort: "70000" }, "coding-engine:sessionTargetPort must be a TCP port"],
+    [{ sessionImage: "myregistry.azurecr.io/session" }, "coding-engine:sessionImage must be \"repository:tag\""],
+    [{ backendImage: "coding-engine/backend:latest" }, "coding-engine:backendImage must not use the tag `latest`"],
+    [{ allowedIpRanges: '["300.1.1.1/24"]' }, "coding-engine:allowedIpRanges has an octet above 255"],
+    [{ allowedIpRanges: '["venue"]' }, "coding-engine:allowedIpRanges must be an IPv4 address or CIDR range"],
+    [{ roleAssignmentMode: "admin" }, "coding-engine:roleAssignmentMode must be one of managed, external"],
+    [{ sessionExecutorScope: "subscription" }, "coding-engine:sessionExecutorScope must be one of pool, resourceGroup"],
+    [{ location: "East US" }, "coding-engine:location must be an Azure region name"],
+    [{ logRetentionDays: "7" }, "coding-engine:logRetentionDays"],
+    [{ createResourceGroup: "yes" }, "coding-engine:createResourceGroup"],
+    [{ profileExpiresAt: "tomorrow" }, "coding-engine:profileExpiresAt must be an ISO 8601 UTC time"],
+    [{ namePrefix: "Code-Eng" }, "coding-engine:namePrefix must be 2-12 lowercase letters and digits"],
+    [{ registryName: "my-registry" }, 'coding-engine:registryName gives an invalid name: container registry name "my-registry" is invalid'],
+    [{ resourceGroupName: "rg." }, "coding-engine:resourceGroupName gives an invalid name"],
+    [{ contestMaxSesions: "80" }, "coding-engine:contestMaxSesions is not a setting of this project"],
+  ])("refuses %o", (raw, message) => {
+    expect(refusal(raw)).toContain(message);
+  });
+
+  test("a long stack name is refused with the container app's rule, before anything is declared", () => {
+    expect(() => parseSettings({}, "contest-finals-2026-europe")).toThrow(
+      /coding-engine:namePrefix gives an invalid name: container app name "codeeng-contestfinals2026europe-backend" is 39 characters; Azure allows 2-32/,
+    );
+  });
+
+  test("every broken rule is reported at once", () => {
+    const message = refusal({ profile: "party", sessionCpu: "9", contestCooldownSeconds: "10" });
+    expect(message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(3);
+  });
+
+  test("a bad override of a profile not in use is still refused (it would break contest morning)", () => {
+    expect(refusal({ profile: "idle", contestReadySessions: "60" })).toContain("contestReadySessions must not exceed maxSessions (50)");
+  });
+
+  test("external roles with a pool-scoped executor warn that every restart needs an administrator", () => {
+    const s = parseSettings({ profile: "testing", roleAssignmentMode: "external" }, "dev");
+    expect(s.warnings.join("\n")).toMatch(/administrator must assign Session Executor again/);
+  });
+});
