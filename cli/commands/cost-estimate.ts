@@ -1,0 +1,160 @@
+// `manage cost-estimate`: what each profile costs per hour, day, month and window, per resource.
+// Offline by default (embedded prices); --live-prices asks the Azure Retail Prices API.
+
+import { join } from "node:path";
+import { PROFILE_NAMES, resolveProfile, type ProfileName } from "../../infra/profiles.js";
+import type { DeploymentSettings } from "../../infra/config.js";
+import { estimateCost, describeMeter, HOURS_PER_MONTH, FREE_GRANT_PER_MONTH, type Estimate, type Load } from "../costing/model.js";
+import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, priceDate, type PriceBook } from "../costing/prices.js";
+import { livePriceBook } from "../costing/retail-prices.js";
+import { UsageError } from "../errors.js";
+import { dim, heading, money, printJson, table, warn } from "../output.js";
+import { defaultStack, projectDir } from "../project.js";
+import { gibibytes, stackSettings } from "../settings.js";
+
+export interface CostEstimateOptions {
+  stack?: string;
+  profile?: ProfileName;
+  hours?: number;
+  days?: number;
+  executions?: number;
+  avgExecSeconds?: number;
+  region?: string;
+  livePrices?: boolean;
+  sessionsPerNode?: number;
+  logGbPerDay?: number;
+  json?: boolean;
+}
+
+export const DEFAULT_WINDOW_HOURS = 2;
+
+/** Window length from --hours / --days (exclusive), default a 2-hour contest. */
+export function windowHours(o: { hours?: number; days?: number }): number {
+  if (o.hours !== undefined && o.days !== undefined) throw new UsageError("give either --hours or --days, not both");
+  return o.hours ?? (o.days !== undefined ? o.days * 24 : DEFAULT_WINDOW_HOURS);
+}
+
+/** The price book for a region: embedded, or live with cache and fallback. Unknown regions exit 2. */
+export async function priceBookFor(region: string, live: boolean): Promise<PriceBook> {
+  if (!/^[a-z][a-z0-9]+$/.test(region)) throw new UsageError(`"${region}" is not an Azure region name (like eastus)`);
+  if (live)
+    return livePriceBook(region, {
+      cacheDir: join(projectDir(), ".cache", "prices"),
+      baseUrl: process.env.MANAGE_RETAIL_PRICES_URL,
+    });
+  if (!isKnownRegion(region))
+    throw new UsageError(
+      `no embedded prices for region "${region}" (embedded: ${EMBEDDED_REGIONS.join(", ")}); pass --region with one of those or use --live-prices`,
+    );
+  return embeddedPriceBook(region);
+}
+
+/** One estimate for a profile of the stack, with the stack's own overrides and sizes. */
+export function estimateFor(
+  book: PriceBook,
+  settings: DeploymentSettings,
+  profile: ProfileName,
+  hours: number,
+  extra: { load?: Load; sessionsPerNode?: number; logGbPerDay?: number; profileOverride?: ReturnType<typeof resolveProfile> } = {},
+): Estimate {
+  return estimateCost(book, {
+    profile: extra.profileOverride ?? resolveProfile(profile, settings.overrides[profile]),
+    session: { cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) },
+    backend: { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests },
+    registrySku: settings.registrySku,
+    windowHours: hours,
+    load: extra.load,
+    sessionsPerNode: extra.sessionsPerNode,
+    logGbPerDay: extra.logGbPerDay,
+  });
+}
+
+/** "idle instead of contest saves $X/day": the biggest saving on the table. */
+export function biggestLever(estimates: Estimate[], idle: Estimate): { from: string; savesPerDay: number } | null {
+  const costliest = estimates.filter((e) => e.profile !== "idle").sort((a, b) => b.perDay - a.perDay)[0];
+  if (!costliest || costliest.perDay <= idle.perDay) return null;
+  return { from: costliest.profile, savesPerDay: costliest.perDay - idle.perDay };
+}
+
+export async function run(o: CostEstimateOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  const hours = windowHours(o);
+  const settings = stackSettings(stack);
+  const region = o.region ?? settings.location;
+  const book = await priceBookFor(region, o.livePrices ?? false);
+  const load: Load | undefined =
+    o.executions !== undefined ? { executions: o.executions, avgExecSeconds: o.avgExecSeconds ?? 2 } : undefined;
+  if (o.avgExecSeconds !== undefined && o.executions === undefined)
+    throw new UsageError("--avg-exec-seconds describes a load: give --executions too");
+  const extra = { load, sessionsPerNode: o.sessionsPerNode, logGbPerDay: o.logGbPerDay };
+
+  const profiles: readonly ProfileName[] = o.profile ? [o.profile] : PROFILE_NAMES;
+  const estimates = profiles.map((p) => estimateFor(book, settings, p, hours, extra));
+  const idle = estimates.find((e) => e.profile === "idle") ?? estimateFor(book, settings, "idle", hours, extra);
+  const lever = biggestLever(estimates, idle);
+  for (const w of book.warnings) warn(w);
+  for (const e of estimates)
+    if (!e.complete) warn(`${e.profile}: no ${region} price for ${e.missing.map(describeMeter).join(", ")}; those parts are left out of the totals`);
+
+  if (o.json) {
+    printJson({
+      stack,
+      region,
+      prices: { origin: book.origin, asOf: priceDate(book), warnings: book.warnings, used: book.prices },
+      windowHours: hours,
+      currentProfile: settings.profile.name,
+      estimates,
+      lever,
+    });
+    return;
+  }
+
+  const window = `${hours} h window`;
+  console.log(heading(`Cost estimate for stack ${stack} in ${region}`) + dim(` (prices as of ${priceDate(book)}, ${book.origin})`));
+  if (estimates.length > 1) {
+    console.log(
+      table(
+        ["profile", "per hour", "per day", `per month (${HOURS_PER_MONTH} h)`, window, "E16 nodes", "per execution"],
+        estimates.map((e) => [
+          e.profile + (e.profile === settings.profile.name ? " (current)" : ""),
+          money(e.perHour),
+          money(e.perDay),
+          money(e.perMonth),
+          money(e.window),
+          e.nodes.peak === e.nodes.ready ? String(e.nodes.ready) : `${e.nodes.ready}-${e.nodes.peak}`,
+          money(e.marginalPerExecution),
+        ]),
+      ),
+    );
+  }
+  for (const e of estimates.length === 1 ? estimates : []) {
+    console.log(
+      table(
+        ["resource", "part", "per hour", "per day", window, "basis"],
+        e.lines.map((l) => [
+          l.resource,
+          l.part,
+          l.perHour === null ? (l.part === "usage" ? "-" : "n/a") : money(l.perHour),
+          l.perHour === null ? (l.part === "usage" ? "-" : "n/a") : money(l.perHour * 24),
+          money(l.windowUsd),
+          l.basis,
+        ]),
+      ),
+    );
+    console.log(
+      `${e.profile}: ${money(e.perHour)}/hour, ${money(e.perDay)}/day, ${money(e.perMonth)}/month; ${money(e.window)} for the ${window}` +
+        (e.complete ? "" : " (incomplete: prices missing)"),
+    );
+    if (e.marginalPerExecution !== null)
+      console.log(`Each execution adds about ${money(e.marginalPerExecution)} (its session is held for the run plus the cooldown).`);
+  }
+  if (lever) console.log(`Biggest lever: idle instead of ${lever.from} saves ${money(lever.savesPerDay)}/day.`);
+  const grant = estimates[0]?.freeGrantUsd ?? null;
+  console.log(
+    dim(
+      `Not subtracted: the Consumption free grant per subscription and month (${FREE_GRANT_PER_MONTH.vcpuSeconds.toLocaleString("en-US")} vCPU-s, ` +
+        `${FREE_GRANT_PER_MONTH.gibSeconds.toLocaleString("en-US")} GiB-s, ${FREE_GRANT_PER_MONTH.requests / 1e6}M requests${grant === null ? "" : `, worth ${money(grant)}`}).`,
+    ),
+  );
+  console.log(dim(`Session pools bill whole E16 nodes: ${estimates[0]?.sessionsPerNode} sessions per node assumed (--sessions-per-node). See docs/costs.md.`));
+}

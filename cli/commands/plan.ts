@@ -1,0 +1,89 @@
+// `manage plan`: evaluates the real Pulumi program offline (runtime mocks) for a stack and profile
+// and prints the desired resources, their key settings and the cost; --from/--to prints what
+// changes between two profiles. This is the desired state, not a diff against the cloud.
+
+import { PROJECT } from "../../infra/config.js";
+import type { ProfileName } from "../../infra/profiles.js";
+import { describeResource, diffSimulations, shortType, azureName, type ResourceDiff } from "../offline/describe.js";
+import type { Simulation } from "../offline/simulate.js";
+import { UsageError } from "../errors.js";
+import { dim, heading, money, printJson, table, warn } from "../output.js";
+import { defaultStack } from "../project.js";
+import { stackRawConfig, stackSettings } from "../settings.js";
+import { estimateFor, priceBookFor, DEFAULT_WINDOW_HOURS } from "./cost-estimate.js";
+import { priceDate } from "../costing/prices.js";
+
+export interface PlanOptions {
+  stack?: string;
+  profile?: ProfileName;
+  from?: ProfileName;
+  to?: ProfileName;
+  json?: boolean;
+}
+
+const LABEL = "desired state from an offline evaluation of the program, not a diff against the cloud";
+
+export async function run(o: PlanOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  if ((o.from === undefined) !== (o.to === undefined)) throw new UsageError("--from and --to go together: give both profiles");
+  if (o.from && o.profile) throw new UsageError("give either --profile or --from/--to, not both");
+  // Validate everything before loading Pulumi: a bad stack file is a usage error, in milliseconds.
+  const settings = stackSettings(stack, o.profile ? { profile: o.profile } : {});
+  const book = await priceBookFor(settings.location, false);
+  const cost = (profile: ProfileName) => estimateFor(book, stackSettings(stack, { profile }), profile, DEFAULT_WINDOW_HOURS);
+  const { simulate } = await import("../offline/simulate.js");
+  const evaluate = (profile: ProfileName) =>
+    simulate({ project: PROJECT, stack, config: { ...stackRawConfig(stack), profile } });
+  for (const w of book.warnings) warn(w);
+
+  if (o.from && o.to) {
+    const [from, to] = [await evaluate(o.from), await evaluate(o.to)];
+    const diffs = diffSimulations(from, to);
+    const [costFrom, costTo] = [cost(o.from), cost(o.to)];
+    if (o.json) {
+      printJson({ stack, label: LABEL, from: o.from, to: o.to, changes: diffs, cost: { from: costFrom.perDay, to: costTo.perDay, perDayDifference: costTo.perDay - costFrom.perDay } });
+      return;
+    }
+    console.log(heading(`Stack ${stack}: ${o.from} -> ${o.to}`) + dim(` (${LABEL})`));
+    printDiffs(diffs);
+    const delta = costTo.perDay - costFrom.perDay;
+    console.log(`Cost: ${money(costFrom.perDay)}/day -> ${money(costTo.perDay)}/day (${delta >= 0 ? "+" : "-"}${money(Math.abs(delta))}/day).`);
+    return;
+  }
+
+  const profile = settings.profile.name;
+  const sim = await evaluate(profile);
+  const estimate = cost(profile);
+  if (o.json) {
+    printJson({ stack, profile, label: LABEL, resources: sim.resources, outputs: sim.outputs, cost: estimate });
+    return;
+  }
+  printResources(sim, stack, profile);
+  console.log(
+    `Cost (${book.region}, prices as of ${priceDate(book)}): ${money(estimate.perHour)}/hour, ${money(estimate.perDay)}/day, ` +
+      `${money(estimate.perMonth)}/month` + (estimate.complete ? "" : " (incomplete: prices missing)") + ". Details: manage cost-estimate.",
+  );
+  for (const w of settings.warnings) warn(w);
+}
+
+function printResources(sim: Simulation, stack: string, profile: string): void {
+  console.log(heading(`Stack ${stack}, profile ${profile}: ${sim.resources.length} resources`) + dim(` (${LABEL})`));
+  console.log(
+    table(
+      ["resource", "type", "Azure name", "settings"],
+      sim.resources.map((r) => [r.name, shortType(r.type), azureName(r), describeResource(r)]),
+    ),
+  );
+}
+
+function printDiffs(diffs: ResourceDiff[]): void {
+  if (diffs.length === 0) {
+    console.log("No changes.");
+    return;
+  }
+  const symbol = { add: "+ create", remove: "- delete", update: "~ update" } as const;
+  for (const d of diffs) {
+    console.log(`${symbol[d.change]} ${d.name} (${shortType(d.type)})`);
+    for (const p of d.properties) console.log(`    ${p.path}: ${JSON.stringify(p.from)} -> ${JSON.stringify(p.to)}`);
+  }
+}

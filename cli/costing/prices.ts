@@ -1,0 +1,126 @@
+// Prices, each with the meter it is billed under, its unit, when and where it was taken, and how
+// sure we are of it. The embedded table is what offline estimates use; `--live-prices` replaces it
+// with the Azure Retail Prices API's current numbers (cli/costing/retail-prices.ts).
+//
+// Rule: never an invented number. A meter a region lacks here is reported as missing by the
+// estimate, not filled in from another region. A price not fetched from the Retail Prices API is
+// marked "unverified" and every estimate that uses one says so.
+
+/** Every rate the cost model uses. */
+export const METERS = {
+  dedicatedVcpuHour: { meterName: "Dedicated vCPU Usage", unit: "1 Hour", what: "Dedicated plan vCPU-hour" },
+  dedicatedMemoryGibHour: { meterName: "Dedicated Memory Usage", unit: "1 Hour", what: "Dedicated plan GiB-hour" },
+  dedicatedManagementHour: { meterName: "Dedicated Plan Management", unit: "1 Hour", what: "Dedicated plan management fee, per hour" },
+  consumptionVcpuActiveSecond: { meterName: "Standard vCPU Active Usage", unit: "1 Second", what: "Consumption vCPU-second, active" },
+  consumptionVcpuIdleSecond: { meterName: "Standard vCPU Idle Usage", unit: "1 Second", what: "Consumption vCPU-second, idle" },
+  consumptionMemoryActiveGibSecond: { meterName: "Standard Memory Active Usage", unit: "1 GiB Second", what: "Consumption GiB-second, active" },
+  consumptionMemoryIdleGibSecond: { meterName: "Standard Memory Idle Usage", unit: "1 GiB Second", what: "Consumption GiB-second, idle" },
+  consumptionRequestsMillion: { meterName: "Standard Requests", unit: "1M", what: "Consumption requests, per million" },
+  registryBasicDay: { meterName: "Basic Registry Unit", unit: "1/Day", what: "Container Registry Basic, per day" },
+  registryStandardDay: { meterName: "Standard Registry Unit", unit: "1/Day", what: "Container Registry Standard, per day" },
+  registryPremiumDay: { meterName: "Premium Registry Unit", unit: "1/Day", what: "Container Registry Premium, per day" },
+  logIngestionGb: { meterName: "Analytics Logs Data Ingestion", unit: "1 GB", what: "Log Analytics ingestion, per GB" },
+} as const;
+export type MeterKey = keyof typeof METERS;
+
+/** "recorded": taken from the Retail Prices API. "unverified": not fetched; confirm with --live-prices. */
+export type Confidence = "recorded" | "unverified";
+
+export interface Price {
+  usd: number;
+  /** When the price was taken (YYYY-MM or YYYY-MM-DD). */
+  asOf: string;
+  source: string;
+  confidence: Confidence;
+}
+
+export interface PriceBook {
+  region: string;
+  /** "embedded" (this file), "live" (fetched now) or "cache" (fetched earlier, with its date). */
+  origin: "embedded" | "live" | "cache";
+  prices: Partial<Record<MeterKey, Price>>;
+  /** Said out loud by every estimate that uses this book (unverified prices, stale cache...). */
+  warnings: string[];
+}
+
+const FACTS = "shared/azure-facts.md (Azure Retail Prices API, koreacentral)";
+const FACTS_NO_REGION = "shared/azure-facts.md (region not stated there)";
+const UNVERIFIED = "list price recalled from the Azure pricing page; not fetched (no network where this table was written)";
+const THIRD_PARTY_WESTEUROPE =
+  "a public repository's recorded Retail Prices API response for westeurope, stated there as live-verified on 2026-08-28";
+
+const recorded = (usd: number, asOf: string, source: string): Price => ({ usd, asOf, source, confidence: "recorded" });
+const unverified = (usd: number, asOf: string, source = UNVERIFIED): Price => ({ usd, asOf, source, confidence: "unverified" });
+
+// Registry daily fee and request price as azure-facts.md states them (no region given there).
+const REGISTRY_BASIC = recorded(0.167, "2026-05", FACTS_NO_REGION);
+
+/** The embedded table. Regions: at least eastus, eastus2, westeurope; koreacentral is the best sourced. */
+export const EMBEDDED_PRICES: Readonly<Record<string, Partial<Record<MeterKey, Price>>>> = {
+  koreacentral: {
+    dedicatedVcpuHour: recorded(0.057077, "2026-05", FACTS),
+    dedicatedMemoryGibHour: recorded(0.004978, "2026-05", FACTS),
+    dedicatedManagementHour: recorded(0.1, "2026-05", FACTS),
+    registryBasicDay: REGISTRY_BASIC,
+  },
+  eastus: {
+    dedicatedVcpuHour: unverified(0.0571, "2026-05"),
+    dedicatedMemoryGibHour: unverified(0.005, "2026-05"),
+    dedicatedManagementHour: unverified(0.1, "2026-05"),
+    consumptionVcpuActiveSecond: unverified(0.000024, "2026-05"),
+    consumptionVcpuIdleSecond: unverified(0.000003, "2026-05"),
+    consumptionMemoryActiveGibSecond: unverified(0.000003, "2026-05"),
+    consumptionMemoryIdleGibSecond: unverified(0.000003, "2026-05"),
+    consumptionRequestsMillion: recorded(0.4, "2026-05", FACTS_NO_REGION),
+    registryBasicDay: REGISTRY_BASIC,
+    logIngestionGb: unverified(2.3, "2026-05"),
+  },
+  eastus2: {
+    dedicatedVcpuHour: unverified(0.0571, "2026-05"),
+    dedicatedMemoryGibHour: unverified(0.005, "2026-05"),
+    dedicatedManagementHour: unverified(0.1, "2026-05"),
+    consumptionVcpuActiveSecond: unverified(0.000024, "2026-05"),
+    consumptionVcpuIdleSecond: unverified(0.000003, "2026-05"),
+    consumptionMemoryActiveGibSecond: unverified(0.000003, "2026-05"),
+    consumptionMemoryIdleGibSecond: unverified(0.000003, "2026-05"),
+    consumptionRequestsMillion: recorded(0.4, "2026-05", FACTS_NO_REGION),
+    registryBasicDay: REGISTRY_BASIC,
+    logIngestionGb: unverified(2.3, "2026-05"),
+  },
+  westeurope: {
+    consumptionVcpuActiveSecond: recorded(0.000034, "2026-08-28", THIRD_PARTY_WESTEUROPE),
+    consumptionVcpuIdleSecond: recorded(0.000004, "2026-08-28", THIRD_PARTY_WESTEUROPE),
+    consumptionMemoryActiveGibSecond: recorded(0.000004, "2026-08-28", THIRD_PARTY_WESTEUROPE),
+    consumptionMemoryIdleGibSecond: recorded(0.000004, "2026-08-28", THIRD_PARTY_WESTEUROPE),
+    consumptionRequestsMillion: recorded(0.56, "2026-08-28", THIRD_PARTY_WESTEUROPE),
+    registryBasicDay: REGISTRY_BASIC,
+  },
+};
+
+export const EMBEDDED_REGIONS = Object.keys(EMBEDDED_PRICES).sort();
+
+export function isKnownRegion(region: string): boolean {
+  return region in EMBEDDED_PRICES;
+}
+
+/** What an estimate should say about a book's prices before anyone trusts its totals. */
+export function priceWarnings(region: string, prices: Partial<Record<MeterKey, Price>>): string[] {
+  const unverifiedKeys = (Object.keys(prices) as MeterKey[]).filter((k) => prices[k]?.confidence === "unverified");
+  return unverifiedKeys.length === 0
+    ? []
+    : [
+        `${unverifiedKeys.length} ${region} price(s) are unverified (${unverifiedKeys.map((k) => METERS[k].meterName).join(", ")}): ` +
+          "run with --live-prices on a machine with network to confirm them.",
+      ];
+}
+
+export function embeddedPriceBook(region: string): PriceBook {
+  const prices = EMBEDDED_PRICES[region];
+  if (!prices) throw new Error(`no embedded prices for region ${region}`);
+  return { region, origin: "embedded", prices, warnings: priceWarnings(region, prices) };
+}
+
+/** The newest date among a book's prices: "prices as of ...". */
+export function priceDate(book: PriceBook): string {
+  return (Object.values(book.prices) as Price[]).map((p) => p.asOf).sort().at(-1) ?? "n/a";
+}

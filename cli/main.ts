@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// `manage`: the ops CLI. This entry only declares commands and their options; each command's
+// module (and whatever heavy library it needs: @pulumi/pulumi, the Azure SDK) is imported when
+// that command runs, so `manage --help` starts about as fast as node itself.
+
+import { Command, CommanderError, Option } from "commander";
+import { PROFILE_NAMES } from "../infra/profiles.js";
+import { exitCodeOf } from "./errors.js";
+import { nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from "./options.js";
+
+type Run = (options: Record<string, unknown>) => Promise<void>;
+
+/** An action that imports ./commands/<name>.js only when the command runs. */
+function lazy(name: string) {
+  return async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const mod = (await import(`./commands/${name}.js`)) as { run: Run };
+    await mod.run(command.optsWithGlobals());
+  };
+}
+
+const profileOption = (description: string) =>
+  new Option("-p, --profile <profile>", description).argParser(oneOf(PROFILE_NAMES));
+
+export function buildProgram(): Command {
+  const program = new Command("manage")
+    .description("Run the coding-engine deployment: Pulumi stacks, profiles, costs and checks.")
+    .option("-s, --stack <name>", "stack to work on (default: $MANAGE_STACK, else dev)")
+    .option("--json", "print one JSON document instead of tables")
+    .option("-y, --yes", "do not ask before changes (required when no terminal is attached)")
+    .option("-v, --verbose", "show what runs underneath")
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  program
+    .command("plan")
+    .description("offline: the resources the program declares for a stack and profile, and their cost")
+    .addOption(profileOption("profile to plan (default: the stack's current one)"))
+    .addOption(new Option("--from <profile>", "compare two profiles: from this one...").argParser(oneOf(PROFILE_NAMES)))
+    .addOption(new Option("--to <profile>", "...to this one").argParser(oneOf(PROFILE_NAMES)))
+    .action(lazy("plan"));
+
+  program
+    .command("cost-estimate")
+    .description("offline: what each profile costs per hour, day, month and window, per resource")
+    .addOption(profileOption("one profile in detail (default: all side by side)"))
+    .option("--hours <h>", "window length in hours (default 2: a contest)", positiveNumber)
+    .option("--days <d>", "window length in days", positiveNumber)
+    .option("--executions <n>", "executions during the window", nonNegativeInteger)
+    .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber)
+    .option("--region <region>", "price region (default: the stack's location)")
+    .option("--live-prices", "fetch current prices from the Azure Retail Prices API (cached on disk)")
+    .option("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size)", positiveInteger)
+    .option("--log-gb-per-day <gb>", "Log Analytics ingestion assumed (default 0.1)", nonNegativeNumber)
+    .action(lazy("cost-estimate"));
+
+  program
+    .command("capacity")
+    .description("offline: sessions, ready sessions, nodes and waits a contest needs, and what it costs")
+    .requiredOption("--users <n>", "people taking part at once", positiveInteger)
+    .option("--runs-per-user-per-minute <r>", "how often each person runs code (default 1)", positiveNumber)
+    .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber)
+    .option("--identifier <strategy>", "how the backend picks session identifiers: per-user, per-execution or shared:K", "per-user")
+    .option("--p95-wait-seconds <w>", "acceptable wait for 95% of executions (default 2)", positiveNumber)
+    .option("--hours <h>", "contest length in hours (default 2)", positiveNumber)
+    .option("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default 60)", positiveNumber)
+    .option("--cold-start-seconds <s>", "time to bring up a session that was not ready (default 10, unconfirmed)", positiveNumber)
+    .option("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size)", positiveInteger)
+    .option("--region <region>", "price region (default: the stack's location)")
+    .addOption(profileOption("profile to check the plan against (default contest)"))
+    .action(lazy("capacity"));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; everything else commander refuses is bad usage.
+      return err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help" ? 0 : 2;
+    }
+    process.stderr.write(`manage: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.MANAGE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+process.exitCode = await main(process.argv);

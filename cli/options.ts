@@ -1,0 +1,24 @@
+// Parsers for option values: each refuses a bad value with one sentence naming the rule, which
+// commander reports as `error: option '--x <n>' argument 'y' is invalid. <rule>` and we exit 2.
+
+import { InvalidArgumentError } from "commander";
+
+function number(value: string, rule: string, ok: (n: number) => boolean): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(rule);
+  return n;
+}
+
+export const positiveNumber = (value: string) => number(value, "It must be a number greater than 0.", (n) => n > 0);
+export const nonNegativeNumber = (value: string) => number(value, "It must be a number, 0 or more.", (n) => n >= 0);
+export const positiveInteger = (value: string) =>
+  number(value, "It must be a whole number greater than 0.", (n) => Number.isInteger(n) && n > 0);
+export const nonNegativeInteger = (value: string) =>
+  number(value, "It must be a whole number, 0 or more.", (n) => Number.isInteger(n) && n >= 0);
+
+export function oneOf<T extends string>(values: readonly T[]) {
+  return (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`It must be one of: ${values.join(", ")}.`);
+    return value as T;
+  };
+}
