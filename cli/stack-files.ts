@@ -4,7 +4,7 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import YAML from "yaml";
+import { load as parseYaml } from "js-yaml";
 import { PROJECT, type RawConfig } from "../infra/config.js";
 
 export class StackFileError extends Error {
@@ -30,7 +30,7 @@ export function configValueString(value: unknown): string {
 
 /** The `config:` section of a stack file, reduced to this project's keys in Pulumi's string form. */
 export function rawConfigFromStackYaml(text: string, project = PROJECT): RawConfig {
-  const doc = (YAML.parse(text) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (parseYaml(text) ?? {}) as { config?: Record<string, unknown> };
   const prefix = `${project}:`;
   return Object.fromEntries(
     Object.entries(doc.config ?? {})

@@ -5,7 +5,7 @@
 //
 // No Pulumi import here: the CLI's offline commands load this module.
 
-import { z } from "zod";
+import * as v from "valibot";
 import {
   allOverrideKeys,
   isProfileName,
@@ -29,11 +29,11 @@ export interface ConfigKeySpec {
   /** Absent for keys whose absence means something (profile overrides: "use the profile's value"). */
   default?: string | number | boolean | string[];
   /** Validates the decoded value; the message becomes "<project>:<key> <message>". */
-  schema: z.ZodType;
+  schema: v.GenericSchema;
 }
 
-const ENUM = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: () => `must be one of ${values.join(", ")}` });
+const ENUM = <const T extends readonly [string, ...string[]]>(values: T) =>
+  v.picklist(values, `must be one of ${values.join(", ")}`);
 
 // Session containers: CPU 0.25-2.0 vCPU, memory 0.5Gi-4Gi (shared/azure-facts.md).
 const SESSION_CPU = { min: 0.25, max: 2 };
@@ -42,38 +42,41 @@ const SESSION_MEMORY_GI = { min: 0.5, max: 4 };
 const BACKEND_CPU = { min: 0.25, max: 4 };
 
 const cpuString = (range: { min: number; max: number }) =>
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?$/, { error: "must be a number of vCPUs like 0.5" })
-    .refine((s) => Number(s) >= range.min && Number(s) <= range.max && (Number(s) * 100) % 25 === 0, {
-      error: `must be between ${range.min} and ${range.max} vCPU in steps of 0.25`,
-    });
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+(\.\d+)?$/, "must be a number of vCPUs like 0.5"),
+    v.check(
+      (s) => Number(s) >= range.min && Number(s) <= range.max && (Number(s) * 100) % 25 === 0,
+      `must be between ${range.min} and ${range.max} vCPU in steps of 0.25`,
+    ),
+  );
 const memoryString = (range: { min: number; max: number }) =>
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?Gi$/, { error: 'must be a size in Gi like "1Gi"' })
-    .refine((s) => parseFloat(s) >= range.min && parseFloat(s) <= range.max, {
-      error: `must be between ${range.min}Gi and ${range.max}Gi`,
-    });
-const port = z.number().int().min(1).max(65535, { error: "must be a TCP port (1-65535)" });
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+(\.\d+)?Gi$/, 'must be a size in Gi like "1Gi"'),
+    v.check((s) => parseFloat(s) >= range.min && parseFloat(s) <= range.max, `must be between ${range.min}Gi and ${range.max}Gi`),
+  );
+const wholeNumber = (min: number, max: number, rule: string) =>
+  v.pipe(v.number("must be a whole number"), v.integer("must be a whole number"), v.minValue(min, rule), v.maxValue(max, rule));
+const port = wholeNumber(1, 65535, "must be a TCP port (1-65535)");
 // An image in the stack's own registry: repository:tag. The pool pulls it with the identity, and
 // caches by tag, so a tag is required and `latest` is refused (a re-pushed tag is never re-pulled).
-const imageRef = z
-  .string()
-  .regex(/^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
-    error:
-      'must be "repository:tag" in the stack\'s registry (e.g. "coding-engine/session:2026-11-01"); ' +
+const imageRef = v.pipe(
+  v.string(),
+  v.regex(
+    /^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/,
+    'must be "repository:tag" in the stack\'s registry (e.g. "coding-engine/session:2026-11-01"); ' +
       "bring outside images in with `manage images import`",
-  })
-  .refine((s) => !s.endsWith(":latest"), {
-    error: "must not use the tag `latest`: the pool caches images by tag, so roll out with a new tag",
-  });
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3})(\.\d{1,3}){3}(\/(\d|[12]\d|3[0-2]))?$/, { error: "must be an IPv4 address or CIDR range like 203.0.113.0/24" })
-  .refine((s) => s.split("/")[0]!.split(".").every((octet) => Number(octet) <= 255), {
-    error: "has an octet above 255",
-  });
+  ),
+  v.check((s) => !s.endsWith(":latest"), "must not use the tag `latest`: the pool caches images by tag, so roll out with a new tag"),
+);
+const cidr = v.pipe(
+  v.string(),
+  v.regex(/^(\d{1,3})(\.\d{1,3}){3}(\/(\d|[12]\d|3[0-2]))?$/, "must be an IPv4 address or CIDR range like 203.0.113.0/24"),
+  v.check((s) => s.split("/")[0]!.split(".").every((octet) => Number(octet) <= 255), "has an octet above 255"),
+);
+
+const ISO_TIMESTAMP = v.pipe(v.string(), v.isoTimestamp());
 
 const BASE_KEYS = {
   profile: {
@@ -86,37 +89,40 @@ const BASE_KEYS = {
     type: "string",
     description: "UTC time (ISO 8601) after which the stack should return to idle (`manage scale --for`); empty for none.",
     default: "",
-    schema: z.union([z.literal(""), z.iso.datetime({ error: "must be an ISO 8601 UTC time like 2026-11-22T18:00:00Z" })]),
+    schema: v.pipe(
+      v.string(),
+      v.check((s) => s === "" || v.is(ISO_TIMESTAMP, s), "must be an ISO 8601 UTC time like 2026-11-22T18:00:00Z"),
+    ),
   },
   location: {
     type: "string",
     description: "Azure region of every resource, e.g. eastus.",
     default: "eastus",
-    schema: z.string().regex(/^[a-z][a-z0-9]+$/, { error: "must be an Azure region name like eastus or westeurope" }),
+    schema: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name like eastus or westeurope")),
   },
   namePrefix: {
     type: "string",
     description: `Prefix of every resource name (${NAME_PREFIX_RULE.rule}).`,
     default: "codeeng",
-    schema: z.string().regex(NAME_PREFIX_RULE.pattern, { error: `must be ${NAME_PREFIX_RULE.rule}` }),
+    schema: v.pipe(v.string(), v.regex(NAME_PREFIX_RULE.pattern, `must be ${NAME_PREFIX_RULE.rule}`)),
   },
   resourceGroupName: {
     type: "string",
     description: "Resource group holding the stack; empty derives <prefix>-<stack>-rg.",
     default: "",
-    schema: z.string(),
+    schema: v.string(),
   },
   createResourceGroup: {
     type: "boolean",
     description: "true: the program creates the resource group; false: it uses an existing one by name (one handed out to you).",
     default: true,
-    schema: z.boolean(),
+    schema: v.boolean("must be true or false"),
   },
   registryName: {
     type: "string",
     description: "Container registry name (globally unique across Azure); empty derives <prefix><stack>acr.",
     default: "",
-    schema: z.string(),
+    schema: v.string(),
   },
   registrySku: {
     type: "string",
@@ -152,7 +158,7 @@ const BASE_KEYS = {
     type: "boolean",
     description: "Let session code reach the internet. Off by default: contestants' code must not.",
     default: false,
-    schema: z.boolean(),
+    schema: v.boolean("must be true or false"),
   },
   backendImage: {
     type: "string",
@@ -182,19 +188,19 @@ const BASE_KEYS = {
     type: "string",
     description: 'HTTP path of the backend\'s health endpoint, used by its probes (answers {"status":"healthy"}).',
     default: "/",
-    schema: z.string().regex(/^\/[^\s]*$/, { error: 'must be an absolute path like "/" or "/health"' }),
+    schema: v.pipe(v.string(), v.regex(/^\/[^\s]*$/, 'must be an absolute path like "/" or "/health"')),
   },
   backendConcurrentRequests: {
     type: "integer",
     description: "Concurrent HTTP requests per backend replica before another replica is added.",
     default: 20,
-    schema: z.number().int().min(1).max(1000, { error: "must be between 1 and 1000" }),
+    schema: wholeNumber(1, 1000, "must be between 1 and 1000"),
   },
   allowedIpRanges: {
     type: "array",
     description: "IPv4 addresses or CIDR ranges allowed to call the backend (a contest venue's ranges); empty allows everyone.",
     default: [],
-    schema: z.array(cidr),
+    schema: v.array(cidr, "must be a list of IPv4 addresses or CIDR ranges"),
   },
   roleAssignmentMode: {
     type: "string",
@@ -214,7 +220,7 @@ const BASE_KEYS = {
     type: "integer",
     description: "Days the Log Analytics workspace keeps logs (30-730).",
     default: 30,
-    schema: z.number().int().min(30).max(730, { error: "must be between 30 and 730 days" }),
+    schema: wholeNumber(30, 730, "must be between 30 and 730 days"),
   },
 } satisfies Record<string, ConfigKeySpec>;
 
@@ -226,7 +232,7 @@ const OVERRIDE_KEYS: Record<string, ConfigKeySpec> = Object.fromEntries(
     {
       type: "integer",
       description: `Override of the ${profile} profile's ${field} (absent: the profile's value). Recorded by \`manage scale\`.`,
-      schema: z.number({ error: "must be a whole number" }),
+      schema: v.number("must be a whole number"),
     } satisfies ConfigKeySpec,
   ]),
 );
@@ -317,14 +323,14 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
       values[key] = spec.default;
       continue;
     }
-    const result = spec.schema.safeParse(decode(spec, value));
-    if (result.success) values[key] = result.data;
-    else issues.push({ key, message: `${result.error.issues[0]?.message ?? "is invalid"} (got ${JSON.stringify(value)})` });
+    const result = v.safeParse(spec.schema, decode(spec, value));
+    if (result.success) values[key] = result.output;
+    else issues.push({ key, message: `${result.issues[0]?.message ?? "is invalid"} (got ${JSON.stringify(value)})` });
   }
-  const v = values as { [K in BaseKey]: z.infer<(typeof BASE_KEYS)[K]["schema"]> } & Record<string, unknown>;
+  const c = values as { [K in BaseKey]: v.InferOutput<(typeof BASE_KEYS)[K]["schema"]> } & Record<string, unknown>;
 
   // Cross-field rules, checked only when the fields themselves parsed.
-  const profileName: ProfileName = isProfileName(String(v.profile)) ? (v.profile as ProfileName) : "idle";
+  const profileName: ProfileName = isProfileName(String(c.profile)) ? (c.profile as ProfileName) : "idle";
   const overrides = Object.fromEntries(PROFILE_NAMES.map((p) => [p, {} as ProfileOverrides])) as Record<
     ProfileName,
     ProfileOverrides
@@ -342,23 +348,23 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
   }
   const resolved = resolveProfile(profileName, overrides[profileName]);
 
-  const backendCpu = Number(v.backendCpu);
-  if (!issues.some((i) => i.key === "backendCpu" || i.key === "backendMemory") && parseFloat(String(v.backendMemory)) !== backendCpu * 2)
+  const backendCpu = Number(c.backendCpu);
+  if (!issues.some((i) => i.key === "backendCpu" || i.key === "backendMemory") && parseFloat(String(c.backendMemory)) !== backendCpu * 2)
     issues.push({
       key: "backendMemory",
-      message: `must be twice backendCpu on the Consumption profile (${backendCpu} vCPU needs ${backendCpu * 2}Gi); got ${v.backendMemory}`,
+      message: `must be twice backendCpu on the Consumption profile (${backendCpu} vCPU needs ${backendCpu * 2}Gi); got ${c.backendMemory}`,
     });
 
-  const names = deriveNames(String(v.namePrefix), stack, {
-    resourceGroup: String(v.resourceGroupName ?? ""),
-    registry: String(v.registryName ?? ""),
+  const names = deriveNames(String(c.namePrefix), stack, {
+    resourceGroup: String(c.resourceGroupName ?? ""),
+    registry: String(c.registryName ?? ""),
   });
   if (!issues.some((i) => i.key === "namePrefix"))
     for (const violation of nameViolations(names)) {
       const key =
-        violation.kind === "resourceGroup" && v.resourceGroupName
+        violation.kind === "resourceGroup" && c.resourceGroupName
           ? "resourceGroupName"
-          : violation.kind === "registry" && v.registryName
+          : violation.kind === "registry" && c.registryName
             ? "registryName"
             : "namePrefix";
       issues.push({ key, message: `gives an invalid name: ${violation.message}` });
@@ -367,7 +373,7 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
   if (issues.length > 0) throw new ConfigError(issues, stack);
 
   const warnings = [...profileWarnings(resolved)];
-  if (v.roleAssignmentMode === "external" && v.sessionExecutorScope === "pool" && resolved.pool)
+  if (c.roleAssignmentMode === "external" && c.sessionExecutorScope === "pool" && resolved.pool)
     warnings.push(
       "roleAssignmentMode external with sessionExecutorScope pool: every time the pool is recreated " +
         "(stop, then start) an administrator must assign Session Executor again. Consider sessionExecutorScope resourceGroup.",
@@ -376,31 +382,31 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
   return {
     project,
     stack,
-    location: v.location,
+    location: c.location,
     profile: resolved,
     overrides,
-    profileExpiresAt: v.profileExpiresAt ? new Date(v.profileExpiresAt) : null,
+    profileExpiresAt: c.profileExpiresAt ? new Date(c.profileExpiresAt) : null,
     names,
-    createResourceGroup: v.createResourceGroup,
-    registrySku: v.registrySku,
+    createResourceGroup: c.createResourceGroup,
+    registrySku: c.registrySku,
     session: {
-      image: v.sessionImage,
-      cpu: Number(v.sessionCpu),
-      memory: v.sessionMemory,
-      targetPort: v.sessionTargetPort,
-      allowEgress: v.allowSessionEgress,
+      image: c.sessionImage,
+      cpu: Number(c.sessionCpu),
+      memory: c.sessionMemory,
+      targetPort: c.sessionTargetPort,
+      allowEgress: c.allowSessionEgress,
     },
     backend: {
-      image: v.backendImage,
+      image: c.backendImage,
       cpu: backendCpu,
-      memory: v.backendMemory,
-      targetPort: v.backendTargetPort,
-      healthPath: v.backendHealthPath,
-      concurrentRequests: v.backendConcurrentRequests,
-      allowedIpRanges: v.allowedIpRanges,
+      memory: c.backendMemory,
+      targetPort: c.backendTargetPort,
+      healthPath: c.backendHealthPath,
+      concurrentRequests: c.backendConcurrentRequests,
+      allowedIpRanges: c.allowedIpRanges,
     },
-    roles: { mode: v.roleAssignmentMode, sessionExecutorScope: v.sessionExecutorScope },
-    logRetentionDays: v.logRetentionDays,
+    roles: { mode: c.roleAssignmentMode, sessionExecutorScope: c.sessionExecutorScope },
+    logRetentionDays: c.logRetentionDays,
     warnings,
   };
 }

@@ -3,13 +3,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import YAML from "yaml";
+import { load as parseYaml } from "js-yaml";
 import { CONFIG_KEYS, PROJECT } from "../../infra/config.js";
 import { simulate } from "../../cli/offline/simulate.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT, STACKS } from "../helpers/program.js";
 
-const project = YAML.parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
+const project = parseYaml(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as any;
 
 describe("Pulumi.yaml", () => {
   test("is a nodejs project running the compiled program without ts-node", () => {

@@ -1,0 +1,92 @@
+// `npm run bench`: speed targets as ratios to a bare `node -e 0` measured in the same run, so
+// the numbers mean the same on a fast laptop and a loaded CI runner. Prints; never fails a build.
+//   manage --help, manage status --help      <= 2x node   (no Pulumi / Azure SDK on that path)
+//   manage cost-estimate, manage capacity    <= 3x node
+//   manage plan                              < 2 s        (evaluates the real program)
+//   program evaluation under mocks           < 1.5 s      (in-process, first and warm)
+//   @pulumi/azure-native submodule import    vs the whole package
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, copyFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const MANAGE = join(ROOT, "dist/cli/main.js");
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+// A scratch copy of the project files, so nothing the benchmark runs can touch the real ones.
+const project = mkdtempSync(join(tmpdir(), "bench-project-"));
+for (const f of readdirSync(ROOT).filter((f) => /^Pulumi(\..+)?\.yaml$/.test(f))) copyFileSync(join(ROOT, f), join(project, f));
+const env = { ...process.env, MANAGE_PROJECT_DIR: project, NO_COLOR: "1" };
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Median wall time in ms of running a command RUNS times (after one warm-up run). */
+function wall(args: string[], cwd = ROOT): number {
+  const times: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+    const elapsed = performance.now() - t0;
+    if (r.status !== 0 && r.status !== null && !args.includes("--help"))
+      throw new Error(`benchmark command failed (${r.status}): node ${args.join(" ")}\n${r.stderr}`);
+    if (i > 0) times.push(elapsed);
+  }
+  return median(times);
+}
+
+type Row = { what: string; ms: number; target: string; ok: boolean };
+const rows: Row[] = [];
+const node = wall(["-e", "0"]);
+rows.push({ what: "node -e 0 (baseline)", ms: node, target: "", ok: true });
+
+const ratio = (what: string, args: string[], max: number) => {
+  const ms = wall([MANAGE, ...args]);
+  rows.push({ what, ms, target: `${(ms / node).toFixed(2)}x node (target <= ${max}x)`, ok: ms / node <= max });
+};
+ratio("manage --help", ["--help"], 2);
+// `status` arrives with the CLI issue; its help is measured as soon as the command exists.
+const commands = spawnSync(process.execPath, [MANAGE, "--help"], { env, encoding: "utf8" }).stdout;
+if (/^\s+status\b/m.test(commands)) ratio("manage status --help", ["status", "--help"], 2);
+ratio("manage cost-estimate", ["cost-estimate"], 3);
+ratio("manage capacity --users 200", ["capacity", "--users", "200"], 3);
+const plan = wall([MANAGE, "plan"]);
+rows.push({ what: "manage plan (real program under mocks)", ms: plan, target: "< 2000 ms", ok: plan < 2000 });
+
+// In-process: evaluating the program under mocks, first time (loads Pulumi) and warm.
+const evalScript = `
+  const { simulate } = await import(${JSON.stringify(join(ROOT, "dist/cli/offline/simulate.js"))});
+  const { readStackConfig } = await import(${JSON.stringify(join(ROOT, "dist/cli/stack-files.js"))});
+  const config = readStackConfig(${JSON.stringify(project)}, "contest");
+  let t = performance.now();
+  await simulate({ project: "coding-engine", stack: "contest", config: { ...config, profile: "contest" } });
+  const first = performance.now() - t;
+  t = performance.now();
+  for (let i = 0; i < 5; i++) await simulate({ project: "coding-engine", stack: "contest", config: { ...config, profile: "contest" } });
+  console.log(JSON.stringify({ first, warm: (performance.now() - t) / 5 }));`;
+const evalRun = spawnSync(process.execPath, ["--input-type=module", "-e", evalScript], { cwd: ROOT, env, encoding: "utf8" });
+const { first, warm } = JSON.parse(evalRun.stdout) as { first: number; warm: number };
+rows.push({ what: "program evaluation under mocks, first (incl. Pulumi load)", ms: first, target: "< 1500 ms", ok: first < 1500 });
+rows.push({ what: "program evaluation under mocks, warm", ms: warm, target: "< 1500 ms", ok: warm < 1500 });
+
+// Why the program imports submodules: the app submodule against the whole package.
+const importCost = (specifier: string) => wall(["--input-type=module", "-e", `await import(${JSON.stringify(specifier)})`]);
+const pulumiOnly = importCost("@pulumi/pulumi");
+const sub = importCost("@pulumi/azure-native/app/index.js");
+rows.push({ what: "import @pulumi/pulumi", ms: pulumiOnly, target: `+${(pulumiOnly - node).toFixed(0)} ms over node`, ok: true });
+rows.push({ what: "import @pulumi/azure-native/app (submodule)", ms: sub, target: `+${(sub - pulumiOnly).toFixed(0)} ms over @pulumi/pulumi`, ok: true });
+if (!process.env.BENCH_SKIP_ROOT_IMPORT) {
+  const whole = importCost("@pulumi/azure-native");
+  rows.push({ what: "import @pulumi/azure-native (whole package)", ms: whole, target: `+${(whole - pulumiOnly).toFixed(0)} ms over @pulumi/pulumi`, ok: true });
+}
+
+const width = Math.max(...rows.map((r) => r.what.length));
+console.log(`benchmarks (median of ${RUNS} runs, wall time)`);
+for (const r of rows) console.log(`${r.ok ? "  " : "! "}${r.what.padEnd(width)}  ${r.ms.toFixed(0).padStart(6)} ms  ${r.target}`);
+const missed = rows.filter((r) => !r.ok);
+console.log(missed.length ? `${missed.length} target(s) missed (marked !)` : "all targets met");
