@@ -147,7 +147,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     );
     if (q.load && peakNodes > readyNodes)
       lines.push(
-        line(book, "session pool", "usage", `+${plural(peakNodes - readyNodes, "node")} for ~${held.toFixed(1)} sessions held by the load`, (rate) => ({
+        line(book, "session pool", "usage", heldBasis(peakNodes - readyNodes, held, pool), (rate) => ({
           perHour: null,
           windowUsd:
             (peakNodes - readyNodes) * nodeHour(rate) * hours + (readyNodes === 0 ? rate("dedicatedManagementHour") * hours : 0),
@@ -229,6 +229,13 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     complete: missing.length === 0,
     freeGrantUsd: Number.isFinite(grant) ? grant : null,
   };
+}
+
+function heldBasis(extraNodes: number, held: number, pool: { readySessions: number; maxSessions: number }): string {
+  const base = `+${plural(extraNodes, "node")} for ~${Math.round(held)} sessions held by the load`;
+  return pool.readySessions + held > pool.maxSessions
+    ? `${base}, capped at max ${pool.maxSessions} (requests beyond it get 404)`
+    : base;
 }
 
 function sum(values: number[]): number {

@@ -83,19 +83,22 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
     false,
   );
 
-  const byUrn = new Map<string, SimulatedResource>();
-  const order: string[] = [];
+  const byUrn = new Map<string, SimulatedResource & { seq: number }>();
+  let declared = 0;
   const failures: Error[] = [];
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: (err: Error | null, resp?: RegisterResponse) => void): void;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
+    // The order the program declares resources in, not the order registrations complete.
+    const seq = declared++;
     register(req, (err, resp) => {
       if (err) failures.push(err);
       else if (resp && req.getCustom()) {
         const urn = resp.getUrn();
         byUrn.set(urn, {
+          seq,
           urn,
           type: req.getType(),
           name: req.getName(),
@@ -106,7 +109,6 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
           protect: req.getProtect(),
           replaceOnChanges: req.getReplaceonchangesList(),
         });
-        order.push(urn);
       }
       callback(err, resp);
     });
@@ -126,10 +128,9 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
   if (failures.length > 0) throw failures[0];
 
   const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn.split("::").pop()!;
-  const resources = order.map((urn) => {
-    const r = byUrn.get(urn)!;
-    return { ...r, dependsOn: [...new Set(r.dependsOn.filter((d) => byUrn.has(d)).map(nameOf))].sort() };
-  });
+  const resources = [...byUrn.values()]
+    .sort((a, b) => a.seq - b.seq)
+    .map(({ seq: _seq, ...r }) => ({ ...r, dependsOn: [...new Set(r.dependsOn.filter((d) => byUrn.has(d)).map(nameOf))].sort() }));
   return { project, stack, resources, outputs: unwrapSecrets(outputs) as Record<string, unknown> };
 }
 
