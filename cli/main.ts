@@ -10,12 +10,12 @@ import { nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positive
 
 type Run = (options: Record<string, unknown>) => Promise<void>;
 
-/** An action that imports ./commands/<name>.js only when the command runs. */
-function lazy(name: string) {
+/** An action that imports ./commands/<module>.js only when the command runs. */
+function lazy(module: string, exported = "run") {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
-    const mod = (await import(`./commands/${name}.js`)) as { run: Run };
-    await mod.run(command.optsWithGlobals());
+    const mod = (await import(`./commands/${module}.js`)) as Record<string, Run>;
+    await mod[exported]!(command.optsWithGlobals());
   };
 }
 
@@ -31,6 +31,38 @@ export function buildProgram(): Command {
     .option("-v, --verbose", "show what runs underneath")
     .showSuggestionAfterError()
     .exitOverride();
+
+  program.command("up").description("apply the stack as configured in its stack file").action(lazy("up"));
+
+  program
+    .command("start-session-pool")
+    .description("bring up the session pool (testing profile unless told otherwise)")
+    .addOption(profileOption("profile with a pool (default testing)"))
+    .action(lazy("start", "runPool"));
+  program
+    .command("start-backend")
+    .description("make sure a backend replica runs, keeping the current profile")
+    .action(lazy("start", "runBackend"));
+  program
+    .command("start")
+    .description("bring up the pool and the backend (testing profile unless told otherwise)")
+    .addOption(profileOption("profile with a pool (default testing)"))
+    .action(lazy("start", "runPool"));
+  program
+    .command("stop")
+    .description("down to the idle cost: deletes the pool, keeps registry, images, identity and settings")
+    .action(lazy("stop"));
+  program
+    .command("scale")
+    .description("record a profile (and overrides, and an expiry) in the stack config, then apply")
+    .addOption(profileOption("idle, testing or contest").makeOptionMandatory())
+    .option("--max-sessions <n>", "override the profile's maximum concurrent sessions", positiveInteger)
+    .option("--ready-sessions <n>", "override the profile's ready (warm) sessions", nonNegativeInteger)
+    .option("--cooldown <seconds>", "override the session cooldown (300-3600)", positiveInteger)
+    .option("--backend-min <n>", "override the backend's minimum replicas", nonNegativeInteger)
+    .option("--backend-max <n>", "override the backend's maximum replicas", positiveInteger)
+    .option("--for <duration>", "return to idle after this long, e.g. 3h (recorded as an expiry)")
+    .action(lazy("scale"));
 
   program
     .command("plan")

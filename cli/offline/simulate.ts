@@ -96,7 +96,7 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
     register(req, (err, resp) => {
       if (err) failures.push(err);
       else if (resp && req.getCustom()) {
-        const urn = resp.getUrn();
+        const urn = engineUrn(resp.getUrn());
         byUrn.set(urn, {
           seq,
           urn,
@@ -105,7 +105,7 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
           id: resp.getId(),
           inputs: unwrapSecrets(inputsOf.get(`${req.getType()}::${req.getName()}`) ?? {}) as Record<string, unknown>,
           state: unwrapSecrets(resp.getObject().toJavaScript()) as Record<string, unknown>,
-          dependsOn: req.getDependenciesList(),
+          dependsOn: req.getDependenciesList().map(engineUrn),
           protect: req.getProtect(),
           replaceOnChanges: req.getReplaceonchangesList(),
         });
@@ -132,6 +132,14 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
     .sort((a, b) => a.seq - b.seq)
     .map(({ seq: _seq, ...r }) => ({ ...r, dependsOn: [...new Set(r.dependsOn.filter((d) => byUrn.has(d)).map(nameOf))].sort() }));
   return { project, stack, resources, outputs: unwrapSecrets(outputs) as Record<string, unknown> };
+}
+
+/**
+ * The URN the engine gives a resource: the mock monitor prefixes children of the root stack with
+ * "pulumi:pulumi:Stack$"; the real engine does not, and `pulumi up --target` expects the real form.
+ */
+function engineUrn(urn: string): string {
+  return urn.replace("::pulumi:pulumi:Stack$", "::");
 }
 
 /** Outputs marked secret arrive wrapped; the simulation reports plain values. */

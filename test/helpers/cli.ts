@@ -1,6 +1,6 @@
 // Runs the built `manage` binary the way a user does, against a throwaway copy of the project's
 // Pulumi.yaml and stack files (so a test can never change the real ones).
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -8,12 +8,36 @@ import { ROOT } from "./program.js";
 
 export const MANAGE = join(ROOT, "dist", "cli", "main.js");
 
-/** A temp project directory with copies of Pulumi.yaml and every Pulumi.<stack>.yaml. */
+export const FAKE_PULUMI_BIN = join(ROOT, "test", "fake-pulumi", "bin");
+
+/**
+ * A temp project directory: copies of Pulumi.yaml and every Pulumi.<stack>.yaml, and links to the
+ * built program and node_modules (pulumi runs `main` from the project directory).
+ */
 export function makeProject(): string {
   const dir = mkdtempSync(join(tmpdir(), "manage-project-"));
   for (const f of readdirSync(ROOT).filter((f) => /^Pulumi(\..+)?\.yaml$/.test(f))) copyFileSync(join(ROOT, f), join(dir, f));
+  symlinkSync(join(ROOT, "dist"), join(dir, "dist"));
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   return dir;
 }
+
+export interface StateResource {
+  urn: string;
+  type: string;
+  inputs: Record<string, any>;
+  outputs: Record<string, any>;
+  protect?: boolean;
+}
+
+/** The stack's state as the stand-in pulumi recorded it in the embedded file backend. */
+export function readState(project: string, stack: string): StateResource[] {
+  const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`);
+  if (!existsSync(file)) return [];
+  return JSON.parse(readFileSync(file, "utf8")).checkpoint.latest.resources;
+}
+
+export const names = (state: StateResource[]) => state.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.urn.split("::").pop());
 
 /** Every stack file's text, to prove a refused command touched nothing. */
 export function snapshot(dir: string): Record<string, string> {
@@ -26,16 +50,28 @@ export interface ManageResult {
   stderr: string;
 }
 
+/**
+ * Runs manage with a clean environment: the stand-in pulumi first on PATH (unless `path` says
+ * otherwise), no pulumi login, no backend or passphrase from the developer's shell.
+ */
 export async function manage(
   args: string[],
-  opts: { project: string; env?: Record<string, string>; input?: string },
+  opts: { project: string; env?: Record<string, string>; input?: string; path?: string },
 ): Promise<ManageResult> {
   const r = await execa("node", [MANAGE, ...args], {
     reject: false,
     cwd: opts.project,
     input: opts.input ?? "",
-    env: { MANAGE_PROJECT_DIR: opts.project, NO_COLOR: "1", FORCE_COLOR: "0", ...opts.env },
-    extendEnv: true,
+    extendEnv: false,
+    env: {
+      PATH: opts.path ?? `${FAKE_PULUMI_BIN}:${process.env.PATH}`,
+      HOME: opts.project,
+      PULUMI_HOME: join(opts.project, ".pulumi-home"),
+      MANAGE_PROJECT_DIR: opts.project,
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+      ...opts.env,
+    },
   });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

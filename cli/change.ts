@@ -1,0 +1,174 @@
+// The one path by which manage changes a stack (up, stop, scale, start...):
+//   1. validate the new config offline (bad input: exit 2 before pulumi is even looked for);
+//   2. check pulumi, create the stack from its stack file if the backend lacks it;
+//   3. record the config with `pulumi config set`, then `pulumi preview` and say what will change;
+//   4. if anything is deleted: ask at a terminal, require --yes otherwise;
+//   5. `pulumi up`, showing per-resource progress from its event stream;
+//   6. end with one line: what changed, how long it took, the new cost per day.
+// A change refused at step 3 or 4 (or a failed preview) puts the stack file back byte for byte:
+// nothing in the cloud or in the stack files is touched.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseSettings, ConfigError, type DeploymentSettings } from "../infra/config.js";
+import { describeChanges, progressLine, type Progress } from "./pulumi/events.js";
+import { Pulumi, type PreviewStep } from "./pulumi/runner.js";
+import { stackFilePath } from "./stack-files.js";
+import { OperationError, UsageError } from "./errors.js";
+import { heading, money, printJson } from "./output.js";
+import { projectDir } from "./project.js";
+import { stackRawConfig } from "./settings.js";
+import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
+import { estimateFor, DEFAULT_WINDOW_HOURS } from "./commands/cost-estimate.js";
+
+export interface GlobalOptions {
+  stack?: string;
+  yes?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export interface StackChange {
+  stack: string;
+  /** Config key (without project prefix) -> new value; null removes the key. */
+  config: Record<string, string | null>;
+  /** What the person asked for, in words: "scale to contest", "stop". */
+  intent: string;
+}
+
+export interface ChangeResult {
+  stack: string;
+  intent: string;
+  profile: string;
+  changes: Record<string, number>;
+  durationSeconds: number;
+  perDay: number | null;
+  outputs: Record<string, unknown>;
+}
+
+const DESTRUCTIVE = new Set(["delete", "replace", "delete-replaced", "create-replacement"]);
+
+/** The steps a preview says will delete something (replacements delete the old resource). */
+export function destructiveSteps(steps: PreviewStep[]): PreviewStep[] {
+  return steps.filter((s) => DESTRUCTIVE.has(s.op));
+}
+
+/** The new raw config after a change: pure, so the CLI validates it before running anything. */
+export function applyConfig(raw: Record<string, string>, config: StackChange["config"]): Record<string, string> {
+  const next = { ...raw };
+  for (const [key, value] of Object.entries(config)) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return next;
+}
+
+function validate(change: StackChange, dir: string): DeploymentSettings {
+  const raw = applyConfig(stackRawConfig(change.stack, dir), change.config);
+  try {
+    return parseSettings(raw, change.stack);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`${err.message}\nnothing was changed`);
+    throw err;
+  }
+}
+
+function say(g: GlobalOptions, line: string) {
+  // With --json, stdout carries one JSON document; everything for people goes to stderr.
+  (g.json ? process.stderr : process.stdout).write(line + "\n");
+}
+
+function interactive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
+async function confirmAtTerminal(message: string): Promise<boolean> {
+  const { default: confirm } = await import("@inquirer/confirm");
+  return confirm({ message, default: false });
+}
+
+/** A person-readable plan from the preview's steps. */
+export function describePlan(steps: PreviewStep[]): string[] {
+  const symbol: Record<string, string> = { create: "+ create", update: "~ update", delete: "- delete", replace: "+- replace" };
+  return steps
+    .filter((s) => s.op !== "same" && s.op !== "read" && !s.type?.startsWith("pulumi:pulumi:Stack"))
+    .map((s) => `  ${symbol[s.op] ?? s.op} ${s.urn.split("::").pop()}${s.type ? ` (${s.type.replace(/^azure-native:/, "")})` : ""}`);
+}
+
+export function costPerDay(settings: DeploymentSettings): number | null {
+  if (!isKnownRegion(settings.location)) return null;
+  const e = estimateFor(embeddedPriceBook(settings.location), settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
+  return e.perDay;
+}
+
+function formatDuration(seconds: number): string {
+  return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+export async function applyStackChange(change: StackChange, g: GlobalOptions): Promise<ChangeResult> {
+  const started = performance.now();
+  const dir = projectDir();
+  const settings = validate(change, dir);
+  const pulumi = await Pulumi.connect(dir, g.verbose);
+  if (g.verbose) process.stderr.write(`${pulumi.backend.description}\n`);
+  if (await pulumi.ensureStack(change.stack)) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
+
+  const file = stackFilePath(dir, change.stack);
+  const snapshot = readFileSync(file);
+  const restore = () => writeFileSync(file, snapshot);
+
+  let steps: PreviewStep[];
+  try {
+    for (const [key, value] of Object.entries(change.config)) await pulumi.setConfig(change.stack, key, value);
+    steps = (await pulumi.preview(change.stack)).steps;
+  } catch (err) {
+    restore();
+    throw err;
+  }
+
+  const plan = describePlan(steps);
+  say(g, heading(`${change.stack}: ${change.intent}`) + (plan.length ? "" : ": nothing to change in the cloud"));
+  for (const line of plan) say(g, line);
+
+  const deletions = destructiveSteps(steps).filter((s) => !s.type?.startsWith("pulumi:pulumi:Stack"));
+  if (deletions.length > 0 && !g.yes) {
+    const names = deletions.map((s) => s.urn.split("::").pop()).join(", ");
+    if (!interactive()) {
+      restore();
+      throw new UsageError(
+        `this would delete ${names}, and there is no terminal to ask at: pass --yes to confirm. Nothing was changed.`,
+      );
+    }
+    if (!(await confirmAtTerminal(`Delete ${names}?`))) {
+      restore();
+      throw new OperationError("canceled at the prompt; nothing was changed");
+    }
+  }
+
+  let changes: Record<string, number> = {};
+  if (plan.length > 0) {
+    changes = await pulumi.up(change.stack, (p: Progress) => {
+      const line = progressLine(p);
+      if (line) process.stderr.write(line + "\n");
+    });
+  }
+  const outputs = await pulumi.outputs(change.stack);
+  const perDay = costPerDay(settings);
+  const durationSeconds = (performance.now() - started) / 1000;
+  const result: ChangeResult = {
+    stack: change.stack,
+    intent: change.intent,
+    profile: settings.profile.name,
+    changes,
+    durationSeconds,
+    perDay,
+    outputs,
+  };
+  if (g.json) printJson(result);
+  else
+    console.log(
+      `Done: ${change.stack} ${change.intent} in ${formatDuration(durationSeconds)}: ${describeChanges(changes)}; ` +
+        `profile ${settings.profile.name}, now ${perDay === null ? "an unknown cost" : `${money(perDay)}/day`}.`,
+    );
+  return result;
+}
+

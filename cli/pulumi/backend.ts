@@ -1,0 +1,60 @@
+// Where Pulumi keeps state when manage runs it. An explicit PULUMI_BACKEND_URL or a `pulumi login`
+// always wins; with neither, state goes to a local file backend inside the project (no account, no
+// server), with the passphrase secrets provider reading a passphrase file beside it, created on first
+// use. Teams and CI use azblob:// (README, "Deploying for real").
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export const EMBEDDED_STATE_DIR = ".pulumi-state";
+export const PASSPHRASE_FILE = "passphrase";
+
+export interface BackendChoice {
+  /** Variables to add to pulumi's environment. */
+  env: Record<string, string>;
+  /** Said in --verbose output and by status. */
+  description: string;
+  /** Secrets provider for `pulumi stack init`, when manage has to create the stack. */
+  secretsProvider?: string;
+  embedded: boolean;
+}
+
+/** Whether `pulumi login` has recorded a current backend (~/.pulumi/credentials.json, or $PULUMI_HOME). */
+export function loggedInBackend(env: NodeJS.ProcessEnv): string | null {
+  const file = join(env.PULUMI_HOME || join(homedir(), ".pulumi"), "credentials.json");
+  try {
+    const current = (JSON.parse(readFileSync(file, "utf8")) as { current?: string }).current;
+    return current || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Pure: the choice, given the environment and whether a login exists. */
+export function chooseBackend(env: NodeJS.ProcessEnv, projectDir: string, login: string | null): BackendChoice {
+  if (env.PULUMI_BACKEND_URL)
+    return { env: {}, description: `state in ${env.PULUMI_BACKEND_URL} (PULUMI_BACKEND_URL)`, embedded: false };
+  if (login) return { env: {}, description: `state in ${login} (pulumi login)`, embedded: false };
+  const dir = join(projectDir, EMBEDDED_STATE_DIR);
+  const passphrase: Record<string, string> =
+    env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE
+      ? {}
+      : { PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, PASSPHRASE_FILE) };
+  return {
+    env: { PULUMI_BACKEND_URL: `file://${dir}`, ...passphrase },
+    description: `state in ${dir} (embedded local backend; passphrase from ${passphrase.PULUMI_CONFIG_PASSPHRASE_FILE ?? "your environment"})`,
+    secretsProvider: "passphrase",
+    embedded: true,
+  };
+}
+
+/** Creates the embedded state directory and its passphrase file the first time they are needed. */
+export function prepareEmbeddedBackend(choice: BackendChoice): void {
+  if (!choice.embedded) return;
+  const dir = choice.env.PULUMI_BACKEND_URL!.replace(/^file:\/\//, "");
+  mkdirSync(dir, { recursive: true });
+  const file = choice.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  if (file && !existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64url") + "\n", { mode: 0o600 });
+}

@@ -1,0 +1,58 @@
+// The stand-in for pulumi is only worth something if it is strict: what the real CLI would refuse,
+// it refuses, so manage cannot pass its tests with command lines the real pulumi would reject.
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, test } from "vitest";
+import { FAKE_PULUMI_BIN, makeProject } from "../helpers/cli.js";
+
+async function pulumi(project: string, args: string[], env: Record<string, string> = {}) {
+  return execa(join(FAKE_PULUMI_BIN, "pulumi"), args, {
+    cwd: project,
+    reject: false,
+    env: { PULUMI_BACKEND_URL: `file://${join(project, "state")}`, PULUMI_CONFIG_PASSPHRASE: "x", ...env },
+  });
+}
+
+describe("the pulumi stand-in", () => {
+  const project = makeProject();
+  test.each([
+    [["up", "--stack", "dev", "--yes", "--json", "--force"], /unknown flag: --force/],
+    [["config", "set", "profile", "contest"], /manage must always pass --stack/],
+    [["preview", "--stack", "dev"], /manage always previews with --json/],
+    [["destroy", "--stack", "dev"], /command destroy/],
+    [["up", "--stack", "nosuch", "--yes", "--json"], /no stack named 'nosuch' found/],
+  ])("refuses %j", async (args, message) => {
+    const r = await pulumi(project, args);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test("up without --yes in non-interactive mode exits 2, as pulumi does", async () => {
+    const dir = makeProject();
+    await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
+    const r = await pulumi(dir, ["up", "--stack", "dev", "--non-interactive", "--json"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("--yes or --skip-preview must be passed in to proceed when running in non-interactive mode");
+  });
+
+  test("a passphrase stack refuses to run without a passphrase", async () => {
+    const dir = makeProject();
+    await pulumi(dir, ["stack", "init", "dev", "--secrets-provider", "passphrase", "--non-interactive"]);
+    const r = await pulumi(dir, ["preview", "--stack", "dev", "--json"], { PULUMI_CONFIG_PASSPHRASE: "" });
+    // An empty passphrase is a passphrase; only its absence is refused.
+    expect(r.exitCode).toBe(0);
+    const noPass = await execa(join(FAKE_PULUMI_BIN, "pulumi"), ["preview", "--stack", "dev", "--json"], {
+      cwd: dir,
+      reject: false,
+      extendEnv: false,
+      env: { PATH: process.env.PATH, PULUMI_BACKEND_URL: `file://${join(dir, "state")}` },
+    });
+    expect(noPass.stderr).toContain("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE");
+  });
+
+  test("supports only file:// backends (no login in tests)", async () => {
+    const r = await pulumi(project, ["stack", "ls", "--json"], { PULUMI_BACKEND_URL: "https://api.pulumi.com" });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain("supports file:// backends only");
+  });
+});

@@ -1,0 +1,227 @@
+// manage's state-changing commands end to end: the built binary, the strict stand-in for pulumi
+// (test/fake-pulumi), the real program evaluated on every preview and up, and the resulting state
+// read back from the file backend.
+import { readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { beforeEach, describe, expect, test } from "vitest";
+import { FAKE_PULUMI_BIN, MANAGE, makeProject, manage, names, readState, snapshot } from "../helpers/cli.js";
+
+let project: string;
+beforeEach(() => {
+  project = makeProject();
+});
+
+const stackYaml = (stack = "dev") => readFileSync(join(project, `Pulumi.${stack}.yaml`), "utf8");
+const stateFiles = () => {
+  const dir = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine");
+  return existsSync(dir) ? Object.fromEntries(["dev", "contest"].map((s) => [s, JSON.stringify(readState(project, s))])) : {};
+};
+
+describe("scale, stop and start against a stack", () => {
+  test("stop keeps the registry, identity, environment and backend and removes the pool", async () => {
+    expect((await manage(["scale", "--profile", "testing"], { project })).exitCode).toBe(0);
+    expect(names(readState(project, "dev"))).toContain("session-pool");
+
+    const stop = await manage(["stop", "--yes"], { project });
+    expect(stop.exitCode).toBe(0);
+    expect(stop.stdout).toMatch(/Done: dev stop .*1 updated, 2 deleted; profile idle, now \$0\.\d\d\/day/);
+    const state = readState(project, "dev");
+    expect(names(state)).not.toContain("session-pool");
+    expect(names(state)).toEqual(expect.arrayContaining(["registry", "identity", "environment", "logs", "backend", "acr-pull"]));
+    const backend = state.find((r) => r.urn.endsWith("::backend"))!;
+    expect(backend.inputs.template.scale.minReplicas).toBe(0);
+    expect(stackYaml()).toContain("coding-engine:profile: idle");
+  });
+
+  test("scale contest with overrides, stop, start-session-pool --profile contest: the same settings again", async () => {
+    const stack = ["--stack", "contest"];
+    expect((await manage(["scale", ...stack, "--profile", "contest", "--max-sessions", "80", "--ready-sessions", "8", "--cooldown", "600"], { project })).exitCode).toBe(0);
+    const pool = () => readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"));
+    const first = pool()!.inputs;
+    expect(first.scaleConfiguration).toEqual({ maxConcurrentSessions: 80, readySessionInstances: 8 });
+
+    expect((await manage(["stop", ...stack, "--yes"], { project })).exitCode).toBe(0);
+    expect(pool()).toBeUndefined();
+    // The overrides survive the stop in the stack file.
+    expect(stackYaml("contest")).toMatch(/contestMaxSessions: "80"/);
+
+    const start = await manage(["start-session-pool", ...stack, "--profile", "contest"], { project });
+    expect(start.exitCode).toBe(0);
+    expect(pool()!.inputs).toEqual(first);
+    // Session Executor on the resource group (the contest stack's choice) survived the stop.
+    expect(names(readState(project, "contest"))).toContain("session-executor");
+  });
+
+  test("--for records the expiry in the stack config (UTC) and says it in local time too", async () => {
+    const before = Date.now();
+    const r = await manage(["scale", "--profile", "contest", "--for", "3h"], { project });
+    expect(r.exitCode).toBe(0);
+    const at = Date.parse(/profileExpiresAt: "?([^"\n]+)"?/.exec(stackYaml())![1]!);
+    expect(at - before).toBeGreaterThanOrEqual(3 * 3600_000 - 1000);
+    expect(at - Date.now()).toBeLessThanOrEqual(3 * 3600_000 + 1000);
+    expect(r.stdout).toMatch(/until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(.* local\)/);
+    const outputs = JSON.parse((await manage(["up", "--json"], { project })).stdout).outputs;
+    expect(outputs.profileExpiresAt).toBe(new Date(at).toISOString());
+  });
+
+  test("progress comes from pulumi's event stream, per resource, and --json prints one document", async () => {
+    const r = await manage(["start", "--json"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain("creating session-pool ...");
+    expect(r.stderr).toContain("created session-pool");
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ stack: "dev", profile: "testing", changes: { create: 9 } });
+    expect(out.outputs.sessionPoolDeployed).toBe(true);
+    expect(out.perDay).toBeGreaterThan(30);
+  });
+
+  test("start-backend in idle keeps the pool away and runs one backend replica; stop undoes only that", async () => {
+    await manage(["stop", "--yes"], { project });
+    const r = await manage(["start-backend"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("executions answer 503 until start-session-pool");
+    const state = readState(project, "dev");
+    expect(names(state)).not.toContain("session-pool");
+    expect(state.find((r) => r.urn.endsWith("::backend"))!.inputs.template.scale.minReplicas).toBe(1);
+    await manage(["stop", "--yes"], { project });
+    expect(readState(project, "dev").find((r) => r.urn.endsWith("::backend"))!.inputs.template.scale.minReplicas).toBe(0);
+    expect(stackYaml()).not.toContain("idleBackendMinReplicas");
+  });
+
+  test("manage creates a missing stack from its stack file, in the embedded local backend", async () => {
+    const r = await manage(["up"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("Created stack dev in the state backend");
+    const passphrase = join(project, ".pulumi-state", "passphrase");
+    expect(statSync(passphrase).mode & 0o777).toBe(0o600);
+    expect(stackYaml()).toMatch(/^encryptionsalt: /m);
+    // Running it again is safe: no stack to create, nothing to change.
+    const again = await manage(["up"], { project });
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain("nothing to change in the cloud");
+    expect(again.stdout).toContain("no changes");
+  });
+
+  test("an explicit PULUMI_BACKEND_URL wins over the embedded backend", async () => {
+    const elsewhere = join(project, "elsewhere");
+    const r = await manage(["up", "--verbose"], {
+      project,
+      env: { PULUMI_BACKEND_URL: `file://${elsewhere}`, PULUMI_CONFIG_PASSPHRASE: "team-secret" },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`state in file://${elsewhere} (PULUMI_BACKEND_URL)`);
+    expect(existsSync(join(elsewhere, ".pulumi", "stacks", "coding-engine", "dev.json"))).toBe(true);
+    expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+  });
+});
+
+describe("refusals: exit 2, nothing touched", () => {
+  test("non-interactive without --yes refuses a change that deletes, and leaves stack file and state as they were", async () => {
+    await manage(["scale", "--profile", "testing"], { project });
+    const files = snapshot(project);
+    const state = stateFiles();
+    const r = await manage(["stop"], { project });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("this would delete session-pool, session-executor, and there is no terminal to ask at: pass --yes");
+    expect(snapshot(project)).toEqual(files);
+    expect(stateFiles()).toEqual(state);
+  });
+
+  test.each([
+    [["scale", "--profile", "party"], /argument 'party' is invalid/],
+    [["scale"], /required option '-p, --profile <profile>' not specified/],
+    [["scale", "--profile", "contest", "--max-sessions", "0"], /argument '0' is invalid. It must be a whole number greater than 0/],
+    [["scale", "--profile", "contest", "--ready-sessions", "60"], /contestReadySessions must not exceed maxSessions \(50\)[\s\S]*nothing was changed/],
+    [["scale", "--profile", "contest", "--cooldown", "100"], /contestCooldownSeconds must be between 300 and 3600/],
+    [["scale", "--profile", "idle", "--max-sessions", "9"], /the idle profile has none/],
+    [["scale", "--profile", "contest", "--for", "soon"], /--for takes a positive duration like 3h/],
+    [["scale", "--profile", "contest", "--for", "30d"], /--for is at most 7 days/],
+    [["scale", "--profile", "idle", "--for", "3h"], /makes no sense when scaling to idle/],
+    [["scale", "--stack", "prod", "--profile", "contest"], /unknown stack "prod"/],
+    [["start-session-pool", "--profile", "idle"], /the idle profile has no session pool/],
+  ])("manage %j", async (args, message) => {
+    const files = snapshot(project);
+    const r = await manage(args, { project });
+    expect(r.stderr).toMatch(message);
+    expect(r.exitCode).toBe(2);
+    expect(snapshot(project)).toEqual(files);
+    expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+  });
+
+  test("pulumi missing: the install command and the minimum version, nothing touched", async () => {
+    const files = snapshot(project);
+    const r = await manage(["scale", "--profile", "contest"], { project, path: "/usr/bin:/bin" });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/pulumi is not installed \(manage needs 3\.226\.1 or newer\): install it with `curl -fsSL https:\/\/get\.pulumi\.com \| sh`/);
+    expect(snapshot(project)).toEqual(files);
+  });
+
+  test("pulumi too old: refused before anything runs", async () => {
+    const files = snapshot(project);
+    const r = await manage(["up"], { project, env: { FAKE_PULUMI_VERSION: "3.100.0" } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("pulumi v3.100.0 is too old: manage needs 3.226.1 or newer");
+    expect(snapshot(project)).toEqual(files);
+    expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+  });
+});
+
+describe("failures while pulumi runs", () => {
+  test("pulumi failing mid-update (exit 4) is reported with Azure's reason and exit 1, not swallowed", async () => {
+    const r = await manage(["scale", "--profile", "testing"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("FAILED create session-pool");
+    expect(r.stderr).toMatch(/manage: an Azure resource operation failed during pulumi up: .*ProvisioningFailed/);
+    expect(r.stdout).not.toContain("Done:");
+    // What completed before the failure is recorded; rerunning finishes the job.
+    expect(names(readState(project, "dev"))).toContain("registry");
+    expect(names(readState(project, "dev"))).not.toContain("session-pool");
+    const retry = await manage(["up"], { project });
+    expect(retry.exitCode).toBe(0);
+    expect(names(readState(project, "dev"))).toContain("session-pool");
+  });
+
+  test("an update killed midway leaves a lock; the next command says how to recover, and recovery works", async () => {
+    await manage(["up"], { project });
+    const child = execa("node", [MANAGE, "scale", "--profile", "contest", "--max-sessions", "70"], {
+      reject: false,
+      cwd: project,
+      extendEnv: false,
+      env: {
+        PATH: `${FAKE_PULUMI_BIN}:${process.env.PATH}`,
+        HOME: project,
+        PULUMI_HOME: join(project, ".pulumi-home"),
+        MANAGE_PROJECT_DIR: project,
+        FAKE_PULUMI_STEP_DELAY_MS: "3000",
+      },
+    });
+    // Wait until the update has taken its lock, then kill everything (as a closed laptop would).
+    const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");
+    for (let i = 0; i < 200 && !(existsSync(locks) && (await import("node:fs")).readdirSync(locks).length); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await execa("pkill", ["-KILL", "-f", "fake-pulumi/main.ts"], { reject: false });
+    child.kill("SIGKILL");
+    await child;
+
+    const next = await manage(["scale", "--profile", "contest", "--max-sessions", "70"], { project });
+    expect(next.exitCode).toBe(1);
+    expect(next.stderr).toMatch(/stack dev is locked: another update is running, or one was interrupted\. If nothing else is running, run `pulumi cancel --stack dev --yes`/);
+
+    const cancel = await execa("pulumi", ["cancel", "--stack", "dev", "--yes"], {
+      cwd: project,
+      env: { PATH: `${FAKE_PULUMI_BIN}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${join(project, ".pulumi-state")}` },
+    });
+    expect(cancel.exitCode).toBe(0);
+    const rerun = await manage(["scale", "--profile", "contest", "--max-sessions", "70"], { project });
+    expect(rerun.exitCode).toBe(0);
+    expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(70);
+  });
+});
+
+test("a stack file edited by hand is applied by `manage up`", async () => {
+  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: testing", "profile: contest"));
+  const r = await manage(["up"], { project });
+  expect(r.exitCode).toBe(0);
+  expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(50);
+});
