@@ -100,6 +100,7 @@ export function buildProgram(): Command {
     .option("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size)", positiveInteger)
     .option("--region <region>", "price region (default: the stack's location)")
     .addOption(profileOption("profile to check the plan against (default contest)"))
+    .option("--apply", "record the recommendation as that profile's overrides (applied if the profile is in effect)")
     .action(lazy("capacity"));
 
   return program;

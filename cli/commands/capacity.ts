@@ -14,8 +14,26 @@ import { heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { estimateFor, priceBookFor } from "./cost-estimate.js";
+import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
+import { overrideConfigKey } from "../../infra/profiles.js";
 
-export interface CapacityOptions {
+/**
+ * The recommendation as the profile's overrides. The profile in effect is not changed: recording
+ * contest numbers on an idle stack must not start a pool. When the profile is in effect, applying
+ * the change resizes it (the same path as `manage scale`).
+ */
+export function capacityChange(stack: string, profile: ProfileName, maxSessions: number, readySessions: number): StackChange {
+  return {
+    stack,
+    intent: `record ${profile} capacity: max ${maxSessions} sessions, ${readySessions} ready`,
+    config: {
+      [overrideConfigKey(profile, "maxSessions")]: String(maxSessions),
+      [overrideConfigKey(profile, "readySessions")]: String(readySessions),
+    },
+  };
+}
+
+export interface CapacityOptions extends GlobalOptions {
   stack?: string;
   users: number;
   runsPerUserPerMinute?: number;
@@ -28,7 +46,7 @@ export interface CapacityOptions {
   sessionsPerNode?: number;
   region?: string;
   profile?: ProfileName;
-  json?: boolean;
+  apply?: boolean;
 }
 
 export async function run(o: CapacityOptions): Promise<void> {
@@ -73,6 +91,12 @@ export async function run(o: CapacityOptions): Promise<void> {
   });
   for (const w of book.warnings) warn(w);
 
+  if (o.apply) {
+    // The report goes to stderr; the change prints its own outcome (or JSON document) on stdout.
+    process.stderr.write(`Recommendation for ${o.users} users: max ${plan.maxSessions} sessions, ${recommended.pool.readySessions} ready.\n`);
+    await applyStackChange(capacityChange(stack, profileName, plan.maxSessions, recommended.pool.readySessions), o);
+    return;
+  }
   if (o.json) {
     printJson({ stack, profile: profileName, query: { ...query, strategy: strategyLabel(strategy), hours }, plan, checks, nodes: estimate.nodes, estimate });
     return;

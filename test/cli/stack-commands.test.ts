@@ -225,3 +225,28 @@ test("a stack file edited by hand is applied by `manage up`", async () => {
   expect(r.exitCode).toBe(0);
   expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(50);
 });
+
+describe("capacity --apply", () => {
+  test("on an idle stack: records the contest overrides, starts nothing", async () => {
+    expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
+    const r = await manage(["capacity", "--stack", "contest", "--users", "200", "--apply"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("nothing to change in the cloud");
+    expect(stackYaml("contest")).toMatch(/contestMaxSessions: "199"/);
+    expect(stackYaml("contest")).toMatch(/contestReadySessions: "34"/);
+    expect(stackYaml("contest")).toContain("coding-engine:profile: idle");
+    expect(names(readState(project, "contest"))).not.toContain("session-pool");
+    // ...and the next contest scale uses them.
+    await manage(["scale", "--stack", "contest", "--profile", "contest"], { project });
+    const pool = readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"))!;
+    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 199, readySessionInstances: 34 });
+  });
+
+  test("with the profile in effect: resizes the pool through the same path as scale", async () => {
+    await manage(["scale", "--profile", "contest"], { project });
+    const r = await manage(["capacity", "--users", "120", "--apply", "--yes"], { project });
+    expect(r.exitCode).toBe(0);
+    const pool = readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!;
+    expect(pool.inputs.scaleConfiguration.maxConcurrentSessions).toBe(120);
+  });
+});
