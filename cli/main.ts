@@ -65,6 +65,11 @@ export function buildProgram(): Command {
     .action(lazy("scale"));
 
   program
+    .command("status")
+    .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
+    .action(lazy("status"));
+
+  program
     .command("plan")
     .description("offline: the resources the program declares for a stack and profile, and their cost")
     .addOption(profileOption("profile to plan (default: the stack's current one)"))

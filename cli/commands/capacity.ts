@@ -14,7 +14,7 @@ import { heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { estimateFor, priceBookFor } from "./cost-estimate.js";
-import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
+import type { GlobalOptions, StackChange } from "../change.js";
 import { overrideConfigKey } from "../../infra/profiles.js";
 
 /**
@@ -94,6 +94,8 @@ export async function run(o: CapacityOptions): Promise<void> {
   if (o.apply) {
     // The report goes to stderr; the change prints its own outcome (or JSON document) on stdout.
     process.stderr.write(`Recommendation for ${o.users} users: max ${plan.maxSessions} sessions, ${recommended.pool.readySessions} ready.\n`);
+    // The change path (pulumi, execa) loads only when a change is made.
+    const { applyStackChange } = await import("../change.js");
     await applyStackChange(capacityChange(stack, profileName, plan.maxSessions, recommended.pool.readySessions), o);
     return;
   }

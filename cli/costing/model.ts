@@ -246,3 +246,20 @@ function sum(values: number[]): number {
 export function describeMeter(key: MeterKey): string {
   return `${METERS[key].meterName} (${METERS[key].what})`;
 }
+
+/**
+ * The burn rate right now, from what Azure reports: the pool's live nodeCount (not the nodes its
+ * ready sessions imply) and the backend's running replicas, plus the always-on registry and logs.
+ */
+export function liveBurnPerHour(
+  book: PriceBook,
+  q: Pick<CostQuery, "backend" | "registrySku" | "logGbPerDay"> & { nodeCount: number; backendReplicas: number },
+): { perHour: number; complete: boolean } {
+  const p = pricer(book);
+  const pool = q.nodeCount > 0 ? q.nodeCount * (E16_NODE.vcpu * p.rate("dedicatedVcpuHour") + E16_NODE.memoryGi * p.rate("dedicatedMemoryGibHour")) + p.rate("dedicatedManagementHour") : 0;
+  const backend =
+    q.backendReplicas * 3600 * (q.backend.cpu * p.rate("consumptionVcpuIdleSecond") + q.backend.memoryGi * p.rate("consumptionMemoryIdleGibSecond"));
+  const fixed = p.rate(`registry${q.registrySku}Day`) / HOURS_PER_DAY + ((q.logGbPerDay ?? DEFAULT_LOG_GB_PER_DAY) * p.rate("logIngestionGb")) / HOURS_PER_DAY;
+  const parts = [pool, backend, fixed];
+  return { perHour: sum(parts.filter(Number.isFinite)), complete: parts.every(Number.isFinite) };
+}

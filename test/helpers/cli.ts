@@ -24,6 +24,7 @@ export function makeProject(): string {
 
 export interface StateResource {
   urn: string;
+  id?: string;
   type: string;
   inputs: Record<string, any>;
   outputs: Record<string, any>;

@@ -1,0 +1,122 @@
+// The one place manage reads Azure: the live state of the pool and the backend, with the real
+// @azure/arm-appcontainers client. Loaded only by `manage status` (the SDK and @azure/identity
+// take a while to import).
+//
+// Credentials: MANAGE_ARM_TOKEN (a token obtained elsewhere, e.g. by CI), else the environment's
+// service principal (AZURE_CLIENT_ID/SECRET/TENANT_ID or a federated token file), else the Azure
+// CLI's login. Deliberately no managed-identity probe: it would call the instance metadata address
+// on every laptop that is not logged in.
+
+import type { TokenCredential } from "@azure/core-auth";
+
+export interface LiveTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  poolName: string;
+  appName: string;
+}
+
+export interface LivePool {
+  exists: boolean;
+  provisioningState?: string;
+  nodeCount?: number;
+  maxSessions?: number;
+  readySessions?: number;
+  cooldownSeconds?: number;
+  egress?: string;
+}
+
+export interface LiveBackend {
+  exists: boolean;
+  provisioningState?: string;
+  minReplicas?: number;
+  maxReplicas?: number;
+  /** Replicas running in the latest revision, when the revision could be read. */
+  runningReplicas?: number;
+  latestRevision?: string;
+}
+
+export type LiveState = { available: true; pool: LivePool; backend: LiveBackend } | { available: false; reason: string };
+
+/** The ARM endpoint: MANAGE_ARM_ENDPOINT (tests, sovereign clouds) or public Azure. */
+export function armEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MANAGE_ARM_ENDPOINT || "https://management.azure.com";
+}
+
+async function credential(env: NodeJS.ProcessEnv): Promise<TokenCredential> {
+  if (env.MANAGE_ARM_TOKEN) {
+    const token = env.MANAGE_ARM_TOKEN;
+    return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  }
+  const identity = await import("@azure/identity");
+  const chain: TokenCredential[] = [new identity.EnvironmentCredential()];
+  if (env.AZURE_FEDERATED_TOKEN_FILE) chain.push(new identity.WorkloadIdentityCredential());
+  chain.push(new identity.AzureCliCredential());
+  return new identity.ChainedTokenCredential(...chain);
+}
+
+/** Why a read failed, in the words a person needs (ARM status codes, credential errors). */
+export function explainAzureError(err: unknown, what: string): string {
+  const e = err as { name?: string; statusCode?: number; code?: string; message?: string };
+  if (e.name === "CredentialUnavailableError" || e.name === "AggregateAuthenticationError" || e.name === "AuthenticationError")
+    return "not logged in to Azure: run `az login` (or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET), then run again";
+  if (e.statusCode === 401) return `Azure refused the token (401 ${e.code ?? ""}): log in again with \`az login\``.replace(" )", ")");
+  if (e.statusCode === 403)
+    return `your Azure identity may not read ${what} (403 ${e.code ?? "AuthorizationFailed"}): ask for Reader on the resource group`;
+  return `could not read ${what}: ${e.message ?? String(err)}`;
+}
+
+const isNotFound = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
+
+export async function readLive(target: LiveTarget, env: NodeJS.ProcessEnv = process.env): Promise<LiveState> {
+  const { ContainerAppsAPIClient } = await import("@azure/arm-appcontainers");
+  const client = new ContainerAppsAPIClient(await credential(env), target.subscriptionId, {
+    endpoint: armEndpoint(env),
+    // A status read must answer quickly; the SDK's default retries would wait minutes on a dead endpoint.
+    retryOptions: { maxRetries: 1 },
+  });
+  let pool: LivePool;
+  try {
+    const p = await client.containerAppsSessionPools.get(target.resourceGroup, target.poolName);
+    pool = {
+      exists: true,
+      provisioningState: p.provisioningState,
+      nodeCount: p.nodeCount,
+      maxSessions: p.scaleConfiguration?.maxConcurrentSessions,
+      readySessions: p.scaleConfiguration?.readySessionInstances,
+      cooldownSeconds: p.dynamicPoolConfiguration?.lifecycleConfiguration?.cooldownPeriodInSeconds,
+      egress: p.sessionNetworkConfiguration?.status,
+    };
+  } catch (err) {
+    if (!isNotFound(err)) return { available: false, reason: explainAzureError(err, `session pool ${target.poolName}`) };
+    pool = { exists: false };
+  }
+  let backend: LiveBackend;
+  try {
+    const app = await client.containerApps.get(target.resourceGroup, target.appName);
+    backend = {
+      exists: true,
+      provisioningState: app.provisioningState,
+      minReplicas: app.template?.scale?.minReplicas,
+      maxReplicas: app.template?.scale?.maxReplicas,
+      latestRevision: app.latestRevisionName,
+    };
+    if (app.latestRevisionName) {
+      try {
+        const rev = await client.containerAppsRevisions.getRevision(target.resourceGroup, target.appName, app.latestRevisionName);
+        backend.runningReplicas = rev.replicas;
+      } catch {
+        // Replica counts are a nicety; the scale settings above are what drift is judged on.
+      }
+    }
+  } catch (err) {
+    if (!isNotFound(err)) return { available: false, reason: explainAzureError(err, `container app ${target.appName}`) };
+    backend = { exists: false };
+  }
+  return { available: true, pool, backend };
+}
+
+/** "/subscriptions/<id>/..." -> "<id>" (the stack's outputs carry full resource IDs). */
+export function subscriptionOf(resourceId: string): string | null {
+  return /^\/subscriptions\/([^/]+)\//i.exec(resourceId)?.[1] ?? null;
+}

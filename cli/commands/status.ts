@@ -1,0 +1,131 @@
+// `manage status`: what is running now, in which profile, until when, what it costs, and whether
+// the cloud drifted from the stack. Each part says why when it cannot be seen (pulumi missing, the
+// stack never deployed, not logged in to Azure, no permission), and the rest is still shown.
+
+import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
+import { estimateFor, DEFAULT_WINDOW_HOURS } from "./cost-estimate.js";
+import { liveBurnPerHour } from "../costing/model.js";
+import { findDrift, type Drift } from "../drift.js";
+import type { GlobalOptions } from "../change.js";
+import { dim, heading, money, printJson, warn } from "../output.js";
+import { defaultStack, projectDir } from "../project.js";
+import { gibibytes, stackSettings } from "../settings.js";
+import { describeExpiry } from "./scale.js";
+import type { LiveState } from "../azure/live.js";
+
+type Section<T> = { available: true; value: T } | { available: false; reason: string };
+
+/** "in 2 h 10 min" / "35 min ago". */
+export function relative(ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  const text = minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+async function stackOutputs(stack: string, verbose?: boolean): Promise<Section<Record<string, unknown>>> {
+  const { Pulumi } = await import("../pulumi/runner.js");
+  try {
+    const pulumi = await Pulumi.connect(projectDir(), verbose);
+    if (!(await pulumi.stacks()).includes(stack))
+      return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\`` };
+    return { available: true, value: await pulumi.outputs(stack) };
+  } catch (err) {
+    return { available: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export async function run(o: GlobalOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  const settings = stackSettings(stack);
+  const now = Date.now();
+  const expiresAt = settings.profileExpiresAt;
+  const expired = expiresAt !== null && expiresAt.getTime() < now;
+
+  const outputs = await stackOutputs(stack, o.verbose);
+  let live: LiveState = { available: false, reason: "the stack's outputs are unavailable, so there is nothing to look up" };
+  if (outputs.available) {
+    const out = outputs.value;
+    const { readLive, subscriptionOf } = await import("../azure/live.js");
+    const subscriptionId = subscriptionOf(String(out.identityId ?? ""));
+    live = subscriptionId
+      ? await readLive({
+          subscriptionId,
+          resourceGroup: String(out.resourceGroupName),
+          poolName: String(out.sessionPoolName),
+          appName: String(out.backendAppName),
+        })
+      : { available: false, reason: "the stack's outputs carry no resource IDs (was it deployed by this program?)" };
+  }
+
+  const drift: Drift[] = live.available ? findDrift(settings.profile, live.pool, live.backend) : [];
+  const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
+  const backendSize = { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests };
+  let burn: { perHour: number; basis: string } | null = null;
+  if (book && live.available) {
+    const nodes = live.pool.exists ? (live.pool.nodeCount ?? 0) : 0;
+    const replicas = live.backend.runningReplicas ?? live.backend.minReplicas ?? 0;
+    burn = {
+      perHour: liveBurnPerHour(book, { backend: backendSize, registrySku: settings.registrySku, nodeCount: nodes, backendReplicas: replicas }).perHour,
+      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)`,
+    };
+  } else if (book) {
+    burn = {
+      perHour: estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS).perHour,
+      basis: `estimated from the ${settings.profile.name} profile (live state unavailable)`,
+    };
+  }
+
+  if (o.json) {
+    printJson({
+      stack,
+      profile: settings.profile.name,
+      overridden: settings.profile.overridden,
+      expiresAt: expiresAt?.toISOString() ?? null,
+      expired,
+      outputs: outputs.available ? outputs.value : { unavailable: outputs.reason },
+      live: live.available ? { pool: live.pool, backend: live.backend } : { unavailable: live.reason },
+      burn: burn && { perHour: burn.perHour, perDay: burn.perHour * 24, basis: burn.basis },
+      drift,
+    });
+    return;
+  }
+
+  const sizing = settings.profile.pool
+    ? `max ${settings.profile.pool.maxSessions}, ready ${settings.profile.pool.readySessions}, cooldown ${settings.profile.pool.cooldownSeconds} s`
+    : "no pool";
+  console.log(heading(`Stack ${stack}: profile ${settings.profile.name}`) + ` (${sizing}; backend ${settings.profile.backend.minReplicas}-${settings.profile.backend.maxReplicas} replicas)`);
+  if (expiresAt)
+    console.log(
+      expired
+        ? `EXPIRED ${relative(expiresAt.getTime() - now)} (${describeExpiry(expiresAt)}): it should be idle; run \`manage stop --stack ${stack}\``
+        : `Returns to idle ${relative(expiresAt.getTime() - now)}: ${describeExpiry(expiresAt)}`,
+    );
+  if (outputs.available) {
+    const out = outputs.value;
+    console.log(`Backend:       ${out.backendUrl}`);
+    console.log(`Pool endpoint: ${out.poolManagementEndpoint || "(no pool)"}`);
+    console.log(`Registry:      ${out.registryLoginServer}`);
+  } else warn(`outputs: ${outputs.reason}`);
+  if (live.available) {
+    const p = live.pool;
+    console.log(
+      p.exists
+        ? `Session pool:  ${p.provisioningState}, ${p.nodeCount ?? "?"} node(s), max ${p.maxSessions}, ready ${p.readySessions}, cooldown ${p.cooldownSeconds} s, ${p.egress}`
+        : "Session pool:  none",
+    );
+    const b = live.backend;
+    console.log(
+      b.exists
+        ? `Backend app:   ${b.provisioningState}, replicas ${b.minReplicas}-${b.maxReplicas}${b.runningReplicas === undefined ? "" : `, ${b.runningReplicas} running`}`
+        : "Backend app:   missing",
+    );
+  } else warn(`live state: ${live.reason}`);
+  if (burn) console.log(`Burn rate:     ${money(burn.perHour)}/hour, ${money(burn.perHour * 24)}/day ${dim(`(${burn.basis})`)}`);
+  if (live.available)
+    console.log(
+      drift.length === 0
+        ? "Drift:         none (Azure matches the stack)"
+        : `Drift: Azure differs from the stack (changed outside Pulumi?). \`manage up --stack ${stack}\` restores the stack's settings:\n` +
+            drift.map((d) => `  ${d.what}: stack ${d.stack}, Azure ${d.azure}`).join("\n"),
+    );
+}
