@@ -14,7 +14,8 @@ import { describeChanges, progressLine, type Progress } from "./pulumi/events.js
 import { Pulumi, type PreviewStep } from "./pulumi/runner.js";
 import { stackFilePath } from "./stack-files.js";
 import { OperationError, UsageError } from "./errors.js";
-import { heading, money, printJson } from "./output.js";
+import { heading, money, printJson, warn } from "./output.js";
+import { foundationTargets, imageCommands, imagesNeeded } from "./images-guard.js";
 import { projectDir } from "./project.js";
 import { stackRawConfig } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
@@ -104,6 +105,36 @@ function formatDuration(seconds: number): string {
   return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
+const showProgress = (p: Progress) => {
+  const line = progressLine(p);
+  if (line) process.stderr.write(line + "\n");
+};
+
+/** Stops the change (exit 1, nothing recorded) when the images it needs are not in the registry. */
+async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: GlobalOptions): Promise<void> {
+  const needed = imagesNeeded(settings);
+  if (!(await pulumi.deployedTypes(settings.stack)).includes("azure-native:containerregistry:Registry")) {
+    say(g, `The stack's registry does not exist yet, so it holds no images: deploying the foundation first (registry, identity, AcrPull).`);
+    await pulumi.up(settings.stack, showProgress, foundationTargets(settings));
+    throw new OperationError(`foundation deployed; ${imageCommands(settings, needed)}`);
+  }
+  const { registryTags, splitImage } = await import("./azure/az.js");
+  const missing: string[] = [];
+  for (const image of needed) {
+    const [repository, tag] = splitImage(image);
+    let tags: string[] | null;
+    try {
+      tags = await registryTags(settings.names.registry, repository, g.verbose);
+    } catch (err) {
+      // Without the Azure CLI the registry cannot be read; pulumi will say if an image is missing.
+      warn(`cannot check the images in ${settings.names.registry}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (!tags?.includes(tag)) missing.push(image);
+  }
+  if (missing.length) throw new OperationError(imageCommands(settings, missing));
+}
+
 export async function applyStackChange(change: StackChange, g: GlobalOptions): Promise<ChangeResult> {
   const started = performance.now();
   const dir = projectDir();
@@ -111,6 +142,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions): P
   const pulumi = await Pulumi.connect(dir, g.verbose);
   if (g.verbose) process.stderr.write(`${pulumi.backend.description}\n`);
   if (await pulumi.ensureStack(change.stack)) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
+  await ensureImages(pulumi, settings, g);
 
   const file = stackFilePath(dir, change.stack);
   const snapshot = readFileSync(file);
@@ -146,10 +178,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions): P
 
   let changes: Record<string, number> = {};
   if (plan.length > 0) {
-    changes = await pulumi.up(change.stack, (p: Progress) => {
-      const line = progressLine(p);
-      if (line) process.stderr.write(line + "\n");
-    });
+    changes = await pulumi.up(change.stack, showProgress);
   }
   const outputs = await pulumi.outputs(change.stack);
   const perDay = costPerDay(settings);

@@ -19,6 +19,16 @@ function lazy(module: string, exported = "run") {
   };
 }
 
+/** Like lazy, for commands with positional arguments: they come first, then the options. */
+function lazyWithArgs(module: string, exported: string) {
+  return async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const positionals = args.slice(0, -2);
+    const mod = (await import(`./commands/${module}.js`)) as Record<string, (...a: unknown[]) => Promise<void>>;
+    await mod[exported]!(...positionals, command.optsWithGlobals());
+  };
+}
+
 const profileOption = (description: string) =>
   new Option("-p, --profile <profile>", description).argParser(oneOf(PROFILE_NAMES));
 
@@ -63,6 +73,24 @@ export function buildProgram(): Command {
     .option("--backend-max <n>", "override the backend's maximum replicas", positiveInteger)
     .option("--for <duration>", "return to idle after this long, e.g. 3h (recorded as an expiry)")
     .action(lazy("scale"));
+
+  const images = program.command("images").description("put the backend and session images in the stack's registry (no local Docker)");
+  images
+    .command("import")
+    .description("copy an image from another registry (az acr import)")
+    .requiredOption("--from <image>", "full source reference, e.g. myregistry.azurecr.io/coding-engine/session:2026-11-22")
+    .option("--name <repository>", "repository in the stack's registry (default: the source's)")
+    .option("--tag <tag>", "tag in the stack's registry (default: the source's)")
+    .option("--force", "overwrite a tag that already exists (the pool would keep the old image)")
+    .action(lazyWithArgs("images", "runImport"));
+  images
+    .command("build <context-dir>")
+    .description("build an image in the registry from a Dockerfile (az acr build)")
+    .requiredOption("--name <repository>", "repository, e.g. coding-engine/session")
+    .option("--tag <tag>", "tag (default: the current UTC time, a new tag per rollout)")
+    .option("--file <dockerfile>", "Dockerfile inside the context (default Dockerfile)")
+    .option("--force", "overwrite a tag that already exists")
+    .action(lazyWithArgs("images", "runBuild"));
 
   program
     .command("status")

@@ -42,6 +42,9 @@ export function upArgv(stack: string, targets: string[] = []): string[] {
   ];
 }
 
+/** The stack's state: { version, deployment: { resources: [...] } }. */
+export const stackExportArgv = (stack: string): string[] => ["stack", "export", "--stack", stack, "--non-interactive"];
+
 export const stackOutputArgv = (stack: string): string[] => ["stack", "output", "--json", "--stack", stack, "--non-interactive"];
 
 /** The URN pulumi gives a top-level resource of this project. */

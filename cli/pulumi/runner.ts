@@ -11,6 +11,7 @@ import {
   previewArgv,
   stackInitArgv,
   stackLsArgv,
+  stackExportArgv,
   stackOutputArgv,
   upArgv,
   versionArgv,
@@ -140,6 +141,13 @@ export class Pulumi {
       },
     });
     return changes;
+  }
+
+  /** The resource types in the stack's state (what pulumi believes exists). */
+  async deployedTypes(stack: string): Promise<string[]> {
+    const { stdout } = await this.run(stackExportArgv(stack), stack);
+    const state = JSON.parse(String(stdout) || "{}") as { deployment?: { resources?: Array<{ type: string }> } };
+    return (state.deployment?.resources ?? []).map((r) => r.type);
   }
 
   async outputs(stack: string): Promise<Record<string, unknown>> {

@@ -5,7 +5,7 @@ import { readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeEach, describe, expect, test } from "vitest";
-import { FAKE_PULUMI_BIN, MANAGE, makeProject, manage, names, readState, snapshot } from "../helpers/cli.js";
+import { FAKE_AZ_BIN, FAKE_PULUMI_BIN, MANAGE, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(() => {
@@ -20,6 +20,7 @@ const stateFiles = () => {
 
 describe("scale, stop and start against a stack", () => {
   test("stop keeps the registry, identity, environment and backend and removes the pool", async () => {
+    await prepare(project);
     expect((await manage(["scale", "--profile", "testing"], { project })).exitCode).toBe(0);
     expect(names(readState(project, "dev"))).toContain("session-pool");
 
@@ -35,6 +36,7 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("scale contest with overrides, stop, start-session-pool --profile contest: the same settings again", async () => {
+    await prepare(project, "contest");
     const stack = ["--stack", "contest"];
     expect((await manage(["scale", ...stack, "--profile", "contest", "--max-sessions", "80", "--ready-sessions", "8", "--cooldown", "600"], { project })).exitCode).toBe(0);
     const pool = () => readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"));
@@ -54,6 +56,7 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("--for records the expiry in the stack config (UTC) and says it in local time too", async () => {
+    await prepare(project);
     const before = Date.now();
     const r = await manage(["scale", "--profile", "contest", "--for", "3h"], { project });
     expect(r.exitCode).toBe(0);
@@ -66,17 +69,20 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("progress comes from pulumi's event stream, per resource, and --json prints one document", async () => {
+    await prepare(project);
     const r = await manage(["start", "--json"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain("creating session-pool ...");
     expect(r.stderr).toContain("created session-pool");
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ stack: "dev", profile: "testing", changes: { create: 9 } });
+    // The foundation (resource group, registry, identity, AcrPull) came first; the rest now.
+    expect(out).toMatchObject({ stack: "dev", profile: "testing", changes: { create: 5, same: 4 } });
     expect(out.outputs.sessionPoolDeployed).toBe(true);
     expect(out.perDay).toBeGreaterThan(30);
   });
 
   test("start-backend in idle keeps the pool away and runs one backend replica; stop undoes only that", async () => {
+    await prepare(project);
     await manage(["stop", "--yes"], { project });
     const r = await manage(["start-backend"], { project });
     expect(r.exitCode).toBe(0);
@@ -89,13 +95,25 @@ describe("scale, stop and start against a stack", () => {
     expect(stackYaml()).not.toContain("idleBackendMinReplicas");
   });
 
-  test("manage creates a missing stack from its stack file, in the embedded local backend", async () => {
+  test("a first deployment: creates the stack, deploys the foundation, names the images to import, then deploys", async () => {
     const r = await manage(["up"], { project });
-    expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("Created stack dev in the state backend");
+    expect(r.stdout).toContain("The stack's registry does not exist yet, so it holds no images: deploying the foundation first");
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("these images are not in registry codeengdevacr yet: coding-engine/backend:v1, coding-engine/session:v1");
+    expect(r.stderr).toContain("manage images import --stack dev --from <source-registry>/coding-engine/session:v1");
+    expect(r.stderr).toContain("or: manage images build <context-dir> --stack dev --name coding-engine/session --tag v1");
+    // Only the foundation exists: no pool or app that would fail on a missing image.
+    expect(names(readState(project, "dev")).sort()).toEqual(["acr-pull", "identity", "registry", "resource-group"]);
     const passphrase = join(project, ".pulumi-state", "passphrase");
     expect(statSync(passphrase).mode & 0o777).toBe(0o600);
     expect(stackYaml()).toMatch(/^encryptionsalt: /m);
+
+    for (const image of ["coding-engine/backend:v1", "coding-engine/session:v1"])
+      expect((await manage(["images", "import", "--from", `source.azurecr.io/${image}`], { project })).exitCode).toBe(0);
+    const deployed = await manage(["up"], { project });
+    expect(deployed.exitCode).toBe(0);
+    expect(names(readState(project, "dev"))).toContain("session-pool");
     // Running it again is safe: no stack to create, nothing to change.
     const again = await manage(["up"], { project });
     expect(again.exitCode).toBe(0);
@@ -109,7 +127,7 @@ describe("scale, stop and start against a stack", () => {
       project,
       env: { PULUMI_BACKEND_URL: `file://${elsewhere}`, PULUMI_CONFIG_PASSPHRASE: "team-secret" },
     });
-    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain("foundation deployed");
     expect(r.stderr).toContain(`state in file://${elsewhere} (PULUMI_BACKEND_URL)`);
     expect(existsSync(join(elsewhere, ".pulumi", "stacks", "coding-engine", "dev.json"))).toBe(true);
     expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
@@ -118,6 +136,7 @@ describe("scale, stop and start against a stack", () => {
 
 describe("refusals: exit 2, nothing touched", () => {
   test("non-interactive without --yes refuses a change that deletes, and leaves stack file and state as they were", async () => {
+    await prepare(project);
     await manage(["scale", "--profile", "testing"], { project });
     const files = snapshot(project);
     const state = stateFiles();
@@ -169,6 +188,7 @@ describe("refusals: exit 2, nothing touched", () => {
 
 describe("failures while pulumi runs", () => {
   test("pulumi failing mid-update (exit 4) is reported with Azure's reason and exit 1, not swallowed", async () => {
+    await prepare(project);
     const r = await manage(["scale", "--profile", "testing"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("FAILED create session-pool");
@@ -183,13 +203,15 @@ describe("failures while pulumi runs", () => {
   });
 
   test("an update killed midway leaves a lock; the next command says how to recover, and recovery works", async () => {
+    await prepare(project);
     await manage(["up"], { project });
     const child = execa("node", [MANAGE, "scale", "--profile", "contest", "--max-sessions", "70"], {
       reject: false,
       cwd: project,
       extendEnv: false,
       env: {
-        PATH: `${FAKE_PULUMI_BIN}:${process.env.PATH}`,
+        PATH: `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
+        FAKE_AZ_STATE: join(project, ".fake-az.json"),
         HOME: project,
         PULUMI_HOME: join(project, ".pulumi-home"),
         MANAGE_PROJECT_DIR: project,
@@ -220,6 +242,7 @@ describe("failures while pulumi runs", () => {
 });
 
 test("a stack file edited by hand is applied by `manage up`", async () => {
+  await prepare(project);
   writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: testing", "profile: contest"));
   const r = await manage(["up"], { project });
   expect(r.exitCode).toBe(0);
@@ -228,6 +251,7 @@ test("a stack file edited by hand is applied by `manage up`", async () => {
 
 describe("capacity --apply", () => {
   test("on an idle stack: records the contest overrides, starts nothing", async () => {
+    await prepare(project, "contest");
     expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
     const r = await manage(["capacity", "--stack", "contest", "--users", "200", "--apply"], { project });
     expect(r.exitCode).toBe(0);
@@ -243,6 +267,7 @@ describe("capacity --apply", () => {
   });
 
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {
+    await prepare(project);
     await manage(["scale", "--profile", "contest"], { project });
     const r = await manage(["capacity", "--users", "120", "--apply", "--yes"], { project });
     expect(r.exitCode).toBe(0);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { FAKE_PULUMI_BIN, makeProject, manage, readState } from "../helpers/cli.js";
+import { FAKE_PULUMI_BIN, makeProject, manage, prepare, readState } from "../helpers/cli.js";
 
 /** A directory holding an `az` that answers every token request the way a logged-out CLI does. */
 function loggedOutAz(): string {
@@ -32,6 +32,7 @@ const azure = (extra: Record<string, string> = {}) => ({
 });
 
 async function deployContest() {
+  await prepare(project, "contest");
   const r = await manage(["scale", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project });
   expect(r.exitCode).toBe(0);
   return readState(project, "contest");

@@ -270,6 +270,12 @@ async function main(): Promise<number> {
         console.log(`Created stack '${stack}'`);
         return 0;
       }
+      if (sub === "export") {
+        const p = parse(args, ["--stack"], ["--non-interactive"]);
+        const stack = requireStack(flag(p, "--stack"));
+        console.log(JSON.stringify({ version: 3, deployment: { resources: readState(stack) } }, null, 2));
+        return 0;
+      }
       if (sub === "output") {
         const p = parse(args, ["--stack"], ["--json", "--non-interactive"]);
         if (!has(p, "--json")) unsupported("manage always asks for --json");

@@ -9,6 +9,7 @@ import { ROOT } from "./program.js";
 export const MANAGE = join(ROOT, "dist", "cli", "main.js");
 
 export const FAKE_PULUMI_BIN = join(ROOT, "test", "fake-pulumi", "bin");
+export const FAKE_AZ_BIN = join(ROOT, "test", "fake-az", "bin");
 
 /**
  * A temp project directory: copies of Pulumi.yaml and every Pulumi.<stack>.yaml, and links to the
@@ -65,7 +66,8 @@ export async function manage(
     input: opts.input ?? "",
     extendEnv: false,
     env: {
-      PATH: opts.path ?? `${FAKE_PULUMI_BIN}:${process.env.PATH}`,
+      PATH: opts.path ?? `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
+      FAKE_AZ_STATE: join(opts.project, ".fake-az.json"),
       HOME: opts.project,
       PULUMI_HOME: join(opts.project, ".pulumi-home"),
       MANAGE_PROJECT_DIR: opts.project,
@@ -75,4 +77,18 @@ export async function manage(
     },
   });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/**
+ * A first deployment, as a newcomer does it: `manage up` deploys the foundation and stops because
+ * the new registry is empty; the two images are imported; the stack is then ready for any change.
+ */
+export async function prepare(project: string, stack = "dev"): Promise<void> {
+  const first = await manage(["up", "--stack", stack], { project });
+  if (first.exitCode !== 1 || !first.stderr.includes("foundation deployed"))
+    throw new Error(`expected the foundation-first stop, got exit ${first.exitCode}: ${first.stderr}`);
+  for (const image of ["coding-engine/backend:v1", "coding-engine/session:v1"]) {
+    const r = await manage(["images", "import", "--stack", stack, "--from", `source.azurecr.io/${image}`], { project });
+    if (r.exitCode !== 0) throw new Error(`image import failed: ${r.stderr}`);
+  }
 }

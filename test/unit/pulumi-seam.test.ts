@@ -7,6 +7,7 @@ import {
   parseVersion,
   previewArgv,
   resourceUrn,
+  stackExportArgv,
   stackInitArgv,
   upArgv,
   versionAtLeast,
@@ -31,6 +32,7 @@ describe("command lines", () => {
       "config", "set", "coding-engine:contestMaxSessions", "80", "--stack", "dev", "--non-interactive",
     ]);
     expect(configRmArgv("dev", "profileExpiresAt")).toEqual(["config", "rm", "coding-engine:profileExpiresAt", "--stack", "dev", "--non-interactive"]);
+    expect(stackExportArgv("dev")).toEqual(["stack", "export", "--stack", "dev", "--non-interactive"]);
     expect(stackInitArgv("dev", "passphrase")).toEqual(["stack", "init", "dev", "--non-interactive", "--secrets-provider", "passphrase"]);
   });
   test("versions compare numerically", () => {

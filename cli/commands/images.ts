@@ -1,0 +1,95 @@
+// `manage images import --from <registry/repo:tag>` and `manage images build <context> --name <repo>`:
+// put the backend and session images in the stack's own registry, where the pool and the app pull
+// them with the identity. A new tag per rollout by default (the pool caches images by tag, so a
+// re-pushed tag is never pulled again); reusing a tag is refused unless --force.
+
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { GlobalOptions } from "../change.js";
+import { acrBuildArgv, acrImportArgv, az, registryTags } from "../azure/az.js";
+import { UsageError } from "../errors.js";
+import { printJson } from "../output.js";
+import { defaultStack } from "../project.js";
+import { stackSettings } from "../settings.js";
+
+export interface ImportOptions extends GlobalOptions {
+  from: string;
+  name?: string;
+  tag?: string;
+  force?: boolean;
+}
+
+export interface BuildOptions extends GlobalOptions {
+  name: string;
+  tag?: string;
+  file?: string;
+  force?: boolean;
+}
+
+const REPOSITORY = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Where an imported image lands: the source's repository path and tag unless told otherwise. Pure. */
+export function importTarget(source: string, name?: string, tag?: string): { repository: string; tag: string } {
+  const m = /^([^/]+\.[^/]+|localhost(?::\d+)?)\/(.+):([^:/]+)$/.exec(source);
+  if (!m) throw new UsageError(`--from must be a full image reference with a registry and a tag, like myregistry.azurecr.io/coding-engine/session:2026-11-22 (got "${source}")`);
+  const repository = name ?? m[2]!;
+  const target = { repository, tag: tag ?? m[3]! };
+  checkImage(target.repository, target.tag);
+  return target;
+}
+
+/** A fresh tag per rollout: the UTC time, e.g. 20261122-141503. */
+export function rolloutTag(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+function checkImage(repository: string, tag: string) {
+  if (!REPOSITORY.test(repository)) throw new UsageError(`"${repository}" is not a repository name (lowercase letters, digits, . _ - /)`);
+  if (!TAG.test(tag)) throw new UsageError(`"${tag}" is not an image tag`);
+  if (tag === "latest") throw new UsageError("the tag `latest` is refused: the pool caches images by tag, so roll out with a new one");
+}
+
+async function refuseReusedTag(registry: string, repository: string, tag: string, force: boolean | undefined, verbose?: boolean) {
+  const tags = await registryTags(registry, repository, verbose);
+  if (tags?.includes(tag) && !force)
+    throw new UsageError(
+      `${registry}/${repository}:${tag} already exists. The session pool caches images by tag and would keep the old one: ` +
+        "use a new --tag (the default for builds is the current time), or --force to overwrite anyway",
+    );
+}
+
+function nextStep(stack: string, image: string) {
+  return (
+    `Point the stack at it: \`pulumi config set sessionImage ${image} --stack ${stack}\` (or backendImage), ` +
+    `then \`manage up --stack ${stack}\`.`
+  );
+}
+
+export async function runImport(o: ImportOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  const registry = stackSettings(stack).names.registry;
+  const { repository, tag } = importTarget(o.from, o.name, o.tag);
+  await refuseReusedTag(registry, repository, tag, o.force, o.verbose);
+  await az(acrImportArgv(registry, o.from, `${repository}:${tag}`, Boolean(o.force)), { verbose: o.verbose });
+  const image = `${repository}:${tag}`;
+  if (o.json) printJson({ stack, registry, image, source: o.from });
+  else console.log(`Imported ${o.from} as ${registry}.azurecr.io/${image}. ${nextStep(stack, image)}`);
+}
+
+export async function runBuild(context: string, o: BuildOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  const registry = stackSettings(stack).names.registry;
+  const dir = resolve(context);
+  if (!existsSync(dir)) throw new UsageError(`build context ${dir} does not exist`);
+  const dockerfile = o.file ?? "Dockerfile";
+  if (!existsSync(resolve(dir, dockerfile))) throw new UsageError(`no ${dockerfile} in ${dir} (pass --file to name another)`);
+  const tag = o.tag ?? rolloutTag(new Date());
+  checkImage(o.name, tag);
+  await refuseReusedTag(registry, o.name, tag, o.force, o.verbose);
+  // Build output streams straight to the terminal: a registry build takes minutes.
+  await az(acrBuildArgv(registry, `${o.name}:${tag}`, dir, o.file), { verbose: o.verbose, stream: true });
+  const image = `${o.name}:${tag}`;
+  if (o.json) printJson({ stack, registry, image, context: dir });
+  else console.log(`Built ${registry}.azurecr.io/${image} in the registry. ${nextStep(stack, image)}`);
+}

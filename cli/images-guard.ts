@@ -1,0 +1,39 @@
+// Before a change: are the images the stack needs in its registry? A pool (or app) whose image is
+// missing fails to provision, and a fresh registry is empty. So a stack whose registry does not
+// exist yet gets its foundation deployed first (resource group, registry, identity, AcrPull: the
+// role has time to propagate while images are pushed), and then manage stops with the exact
+// `manage images` commands to run. Decisions here are pure; the caller does the I/O.
+
+import type { DeploymentSettings } from "../infra/config.js";
+import { resourceUrn } from "./pulumi/argv.js";
+
+/** The repository:tag images a deployment in this profile pulls. */
+export function imagesNeeded(settings: DeploymentSettings): string[] {
+  return [settings.backend.image, ...(settings.profile.pool ? [settings.session.image] : [])];
+}
+
+/** What deploying "the foundation" targets: enough to push images and let AcrPull propagate. */
+export function foundationTargets(settings: DeploymentSettings): string[] {
+  const s = settings.stack;
+  return [
+    ...(settings.createResourceGroup ? [resourceUrn(s, "azure-native:resources:ResourceGroup", "resource-group")] : []),
+    resourceUrn(s, "azure-native:containerregistry:Registry", "registry"),
+    resourceUrn(s, "azure-native:managedidentity:UserAssignedIdentity", "identity"),
+    ...(settings.roles.mode === "managed" ? [resourceUrn(s, "azure-native:authorization:RoleAssignment", "acr-pull")] : []),
+  ];
+}
+
+/** The exact commands that put the missing images in the stack's registry. */
+export function imageCommands(settings: DeploymentSettings, missing: string[]): string {
+  const lines = missing.flatMap((image) => {
+    const [repository, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
+    return [
+      `  manage images import --stack ${settings.stack} --from <source-registry>/${image}`,
+      `    or: manage images build <context-dir> --stack ${settings.stack} --name ${repository} --tag ${tag}`,
+    ];
+  });
+  return (
+    `${missing.length === 1 ? "this image is" : "these images are"} not in registry ${settings.names.registry} yet: ${missing.join(", ")}.\n` +
+    `Put ${missing.length === 1 ? "it" : "them"} there, then run the command again:\n${lines.join("\n")}`
+  );
+}

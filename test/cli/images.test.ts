@@ -1,0 +1,108 @@
+// manage images end to end, through the stand-in for the Azure CLI (test/fake-az): images land in
+// the stack's own registry, a reused tag is refused, and a change stops when an image is missing.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, test } from "vitest";
+import { FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { importTarget, rolloutTag } from "../../cli/commands/images.js";
+
+let project: string;
+beforeEach(() => {
+  project = makeProject();
+});
+const registry = () => JSON.parse(readFileSync(join(project, ".fake-az.json"), "utf8"));
+
+describe("importing and building images", () => {
+  test("import lands in the stack's registry under the source's repository and tag, and says what to do next", async () => {
+    await prepare(project);
+    const r = await manage(["images", "import", "--from", "ghcr.example.io/team/runner:2026-11-22", "--name", "coding-engine/session"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("as codeengdevacr.azurecr.io/coding-engine/session:2026-11-22");
+    expect(r.stdout).toContain("pulumi config set sessionImage coding-engine/session:2026-11-22 --stack dev");
+    expect(registry().codeengdevacr["coding-engine/session"]).toContain("2026-11-22");
+  });
+
+  test("a tag that already exists is refused (the pool would keep the old image) unless --force", async () => {
+    await prepare(project);
+    const again = await manage(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1"], { project });
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain("codeengdevacr/coding-engine/session:v1 already exists. The session pool caches images by tag");
+    const forced = await manage(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1", "--force"], { project });
+    expect(forced.exitCode).toBe(0);
+  });
+
+  test("build sends the context to the registry with a fresh tag per rollout", async () => {
+    await prepare(project);
+    const context = mkdtempSync(join(tmpdir(), "ctx-"));
+    writeFileSync(join(context, "Dockerfile"), "FROM python:3.12-slim\n");
+    const r = await manage(["images", "build", context, "--name", "coding-engine/session"], { project });
+    expect(r.exitCode).toBe(0);
+    const tag = /coding-engine\/session:(\d{8}-\d{6})/.exec(r.stdout)![1]!;
+    expect(registry().codeengdevacr["coding-engine/session"]).toContain(tag);
+    expect(r.stderr).toContain("was successful");
+  });
+
+  test("into a registry that does not exist yet: Azure's own error, exit 1", async () => {
+    const r = await manage(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1"], { project });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("could not be found");
+  });
+
+  test.each([
+    [["images", "import", "--from", "coding-engine/session:v1"], /--from must be a full image reference with a registry and a tag/],
+    [["images", "import", "--from", "src.azurecr.io/coding-engine/session:latest"], /the tag `latest` is refused/],
+    [["images", "build", "/nonexistent-context", "--name", "coding-engine/session"], /build context \/nonexistent-context does not exist/],
+    [["images", "build", ".", "--name", "Coding_Engine"], /no Dockerfile in|is not a repository name/],
+  ])("refuses %j with exit 2, touching nothing", async (args, message) => {
+    const files = snapshot(project);
+    const r = await manage(args, { project });
+    expect(r.stderr).toMatch(message);
+    expect(r.exitCode).toBe(2);
+    expect(snapshot(project)).toEqual(files);
+  });
+
+  test("without the Azure CLI: the install hint, exit 2", async () => {
+    const r = await manage(["images", "import", "--from", "src.azurecr.io/coding-engine/session:v2"], {
+      project,
+      path: `${FAKE_PULUMI_BIN}:/usr/bin:/bin`,
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("the Azure CLI is not installed");
+  });
+});
+
+describe("a change whose image is not in the registry", () => {
+  test("stops before changing anything, with the exact command, instead of leaving a failed pool", async () => {
+    await prepare(project);
+    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    const file = join(project, "Pulumi.dev.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine/session:v1", "coding-engine/session:2026-12-01"));
+    const files = snapshot(project);
+    const before = JSON.stringify(readState(project, "dev"));
+    const r = await manage(["scale", "--profile", "contest"], { project });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("this image is not in registry codeengdevacr yet: coding-engine/session:2026-12-01");
+    expect(r.stderr).toContain("manage images import --stack dev --from <source-registry>/coding-engine/session:2026-12-01");
+    expect(snapshot(project)).toEqual(files);
+    expect(JSON.stringify(readState(project, "dev"))).toBe(before);
+  });
+
+  test("idle needs only the backend image", async () => {
+    const first = await manage(["up", "--stack", "contest"], { project });
+    expect(first.stderr).toContain("this image is not in registry codeengcontestacr yet: coding-engine/backend:v1.");
+    await manage(["images", "import", "--stack", "contest", "--from", "s.azurecr.io/coding-engine/backend:v1"], { project });
+    expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
+    expect(names(readState(project, "contest"))).toContain("backend");
+  });
+});
+
+describe("pure parts", () => {
+  test("import targets and rollout tags", () => {
+    expect(importTarget("myreg.azurecr.io/coding-engine/session:1.2")).toEqual({ repository: "coding-engine/session", tag: "1.2" });
+    expect(importTarget("docker.io/library/python:3.12", "runtimes/python", "3.12-a")).toEqual({ repository: "runtimes/python", tag: "3.12-a" });
+    expect(importTarget("localhost:5000/x/y:t")).toEqual({ repository: "x/y", tag: "t" });
+    expect(rolloutTag(new Date("2026-11-22T14:15:03.123Z"))).toBe("20261122-141503");
+  });
+});
+

@@ -1,0 +1,87 @@
+// A strict stand-in for the Azure CLI, for the commands manage runs: `acr import`, `acr build`,
+// `acr repository show-tags`. Registry contents live in $FAKE_AZ_STATE (JSON). A registry exists
+// only if a stack in the project's state backend (the stand-in pulumi's) deployed it, as in Azure.
+// Any other command or flag fails loudly (exit 255).
+
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const argv = process.argv.slice(2);
+const die = (code: number, message: string): never => {
+  process.stderr.write(message + "\n");
+  process.exit(code);
+};
+const unsupported = (why: string): never => die(255, `fake az: ${why} (argv: ${JSON.stringify(argv)})`);
+
+function parse(args: string[], valueFlags: string[], boolFlags: string[]) {
+  const positionals: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("-")) positionals.push(a);
+    else if (valueFlags.includes(a)) flags.set(a, args[++i] ?? unsupported(`flag ${a} needs a value`));
+    else if (boolFlags.includes(a)) flags.set(a, "true");
+    else unsupported(`unknown flag ${a}`);
+  }
+  return { positionals, flags };
+}
+
+const stateFile = process.env.FAKE_AZ_STATE ?? unsupported("FAKE_AZ_STATE is not set");
+type Registries = Record<string, Record<string, string[]>>;
+const load = (): Registries => (existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : {});
+const save = (r: Registries) => writeFileSync(stateFile, JSON.stringify(r, null, 2));
+
+/** Registries some stack has deployed, per the stand-in pulumi's file backend. */
+function deployedRegistries(): string[] {
+  const project = process.env.MANAGE_PROJECT_DIR ?? process.cwd();
+  const dir = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((f) =>
+    (JSON.parse(readFileSync(join(dir, f), "utf8")).checkpoint.latest.resources as Array<{ type: string; inputs: { registryName?: string } }>)
+      .filter((r) => r.type === "azure-native:containerregistry:Registry")
+      .map((r) => r.inputs.registryName!),
+  );
+}
+function requireRegistry(name: string) {
+  if (!deployedRegistries().includes(name))
+    die(3, `ERROR: The resource with name '${name}' and type 'Microsoft.ContainerRegistry/registries' could not be found in subscription.`);
+}
+function addTag(registry: string, image: string) {
+  const [repo, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
+  const all = load();
+  const tags = ((all[registry] ??= {})[repo] ??= []);
+  if (!tags.includes(tag)) tags.push(tag);
+  save(all);
+}
+
+const [group, sub, ...rest] = argv;
+if (process.env.FAKE_AZ_LOGGED_OUT) die(1, "ERROR: Please run 'az login' to setup account.");
+if (group !== "acr") unsupported(`command ${group}`);
+if (sub === "import") {
+  const { positionals, flags } = parse(rest, ["--name", "--source", "--image", "--output"], ["--force"]);
+  if (positionals.length) unsupported("acr import takes no positional arguments");
+  const [name, source, image] = ["--name", "--source", "--image"].map((f) => flags.get(f) ?? die(2, `ERROR: the following arguments are required: ${f}`));
+  requireRegistry(name!);
+  const existing = load()[name!]?.[image!.slice(0, image!.lastIndexOf(":"))] ?? [];
+  if (existing.includes(image!.slice(image!.lastIndexOf(":") + 1)) && !flags.has("--force"))
+    die(1, `ERROR: (Conflict) Tag ${image} already exists in target registry. Use --force to overwrite.`);
+  addTag(name!, image!);
+  console.log(JSON.stringify({ source, target: image }));
+} else if (sub === "build") {
+  const { positionals, flags } = parse(rest, ["--registry", "--image", "--file"], []);
+  if (positionals.length !== 1) unsupported("acr build takes exactly one context directory");
+  const registry = flags.get("--registry") ?? die(2, "ERROR: the following arguments are required: --registry/-r");
+  const image = flags.get("--image") ?? unsupported("manage always names the image");
+  requireRegistry(registry!);
+  const dockerfile = resolve(positionals[0]!, flags.get("--file") ?? "Dockerfile");
+  if (!existsSync(dockerfile)) die(1, `ERROR: Unable to find '${dockerfile}'.`);
+  process.stderr.write(`Packing source code into tar to upload...\nStep 1/1 : built from ${dockerfile}\nRun ID: ca1 was successful\n`);
+  addTag(registry!, image!);
+} else if (sub === "repository" && rest[0] === "show-tags") {
+  const { flags } = parse(rest.slice(1), ["--name", "--repository", "--output"], []);
+  const name = flags.get("--name")!;
+  requireRegistry(name);
+  const tags = load()[name]?.[flags.get("--repository")!];
+  if (!tags) die(1, `ERROR: (NAME_UNKNOWN) repository name not known to registry. The repository '${flags.get("--repository")}' is not found.`);
+  console.log(JSON.stringify(tags));
+} else unsupported(`acr ${sub}`);
