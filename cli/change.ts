@@ -193,11 +193,18 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions): P
     outputs,
   };
   if (g.json) printJson(result);
-  else
+  else {
+    const admin = Array.isArray(outputs.adminCommands) ? (outputs.adminCommands as string[]) : [];
+    if (admin.length)
+      console.log(
+        "roleAssignmentMode is external: an administrator must run these (once per scope) before code can run:\n" +
+          admin.map((c) => `  ${c}`).join("\n"),
+      );
     console.log(
       `Done: ${change.stack} ${change.intent} in ${formatDuration(durationSeconds)}: ${describeChanges(changes)}; ` +
         `profile ${settings.profile.name}, now ${perDay === null ? "an unknown cost" : `${money(perDay)}/day`}.`,
     );
+  }
   return result;
 }
 

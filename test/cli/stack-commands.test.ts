@@ -275,3 +275,18 @@ describe("capacity --apply", () => {
     expect(pool.inputs.scaleConfiguration.maxConcurrentSessions).toBe(120);
   });
 });
+
+test("external role-assignment mode ends with the administrator's commands, with real IDs", async () => {
+  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("roleAssignmentMode: managed", "roleAssignmentMode: external"));
+  const first = await manage(["up"], { project });
+  // No AcrPull to create in external mode: the foundation is the group, registry and identity.
+  expect(names(readState(project, "dev")).sort()).toEqual(["identity", "registry", "resource-group"]);
+  expect(first.exitCode).toBe(1);
+  for (const image of ["coding-engine/backend:v1", "coding-engine/session:v1"])
+    await manage(["images", "import", "--from", `s.azurecr.io/${image}`], { project });
+  const r = await manage(["up"], { project });
+  expect(r.exitCode).toBe(0);
+  expect(r.stdout).toContain("roleAssignmentMode is external: an administrator must run these");
+  expect(r.stdout).toMatch(/az role assignment create --assignee-object-id [0-9a-f-]{36} --assignee-principal-type ServicePrincipal --role 7f951dda-4ed3-4680-a7ca-43fe172d538d --scope \/subscriptions\/.*\/registries\/codeengdevacr/);
+  expect(r.stdout).toMatch(/--role 0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0 --scope \/subscriptions\/.*\/sessionPools\/codeengdevpool/);
+});
