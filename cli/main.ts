@@ -44,20 +44,21 @@ export function buildProgram(): Command {
 
   program.command("up").description("apply the stack as configured in its stack file").action(lazy("up"));
 
-  program
-    .command("start-session-pool")
-    .description("bring up the session pool (testing profile unless told otherwise)")
-    .addOption(profileOption("profile with a pool (default testing)"))
-    .action(lazy("start", "runPool"));
+  // start-session-pool and start are the same command: the pool only exists inside a profile, and
+  // the backend that forwards to it comes with it.
+  for (const [name, description] of [
+    ["start-session-pool", "bring up the session pool (testing profile unless told otherwise)"],
+    ["start", "bring up the pool and the backend (testing profile unless told otherwise)"],
+  ] as const)
+    program
+      .command(name)
+      .description(description)
+      .addOption(profileOption("profile with a pool (default testing)"))
+      .action(lazy("start", "runPool"));
   program
     .command("start-backend")
     .description("make sure a backend replica runs, keeping the current profile")
     .action(lazy("start", "runBackend"));
-  program
-    .command("start")
-    .description("bring up the pool and the backend (testing profile unless told otherwise)")
-    .addOption(profileOption("profile with a pool (default testing)"))
-    .action(lazy("start", "runPool"));
   program
     .command("stop")
     .description("down to the idle cost: deletes the pool, keeps registry, images, identity and settings")

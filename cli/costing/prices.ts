@@ -55,6 +55,19 @@ const unverified = (usd: number, asOf: string, source = UNVERIFIED): Price => ({
 // Registry daily fee and request price as azure-facts.md states them (no region given there).
 const REGISTRY_BASIC = recorded(0.167, "2026-05", FACTS_NO_REGION);
 
+const US_EAST_UNVERIFIED: Partial<Record<MeterKey, Price>> = {
+  dedicatedVcpuHour: unverified(0.0571, "2026-05"),
+  dedicatedMemoryGibHour: unverified(0.005, "2026-05"),
+  dedicatedManagementHour: unverified(0.1, "2026-05"),
+  consumptionVcpuActiveSecond: unverified(0.000024, "2026-05"),
+  consumptionVcpuIdleSecond: unverified(0.000003, "2026-05"),
+  consumptionMemoryActiveGibSecond: unverified(0.000003, "2026-05"),
+  consumptionMemoryIdleGibSecond: unverified(0.000003, "2026-05"),
+  consumptionRequestsMillion: recorded(0.4, "2026-05", FACTS_NO_REGION),
+  registryBasicDay: REGISTRY_BASIC,
+  logIngestionGb: unverified(2.3, "2026-05"),
+};
+
 /** The embedded table. Regions: at least eastus, eastus2, westeurope; koreacentral is the best sourced. */
 export const EMBEDDED_PRICES: Readonly<Record<string, Partial<Record<MeterKey, Price>>>> = {
   koreacentral: {
@@ -63,30 +76,9 @@ export const EMBEDDED_PRICES: Readonly<Record<string, Partial<Record<MeterKey, P
     dedicatedManagementHour: recorded(0.1, "2026-05", FACTS),
     registryBasicDay: REGISTRY_BASIC,
   },
-  eastus: {
-    dedicatedVcpuHour: unverified(0.0571, "2026-05"),
-    dedicatedMemoryGibHour: unverified(0.005, "2026-05"),
-    dedicatedManagementHour: unverified(0.1, "2026-05"),
-    consumptionVcpuActiveSecond: unverified(0.000024, "2026-05"),
-    consumptionVcpuIdleSecond: unverified(0.000003, "2026-05"),
-    consumptionMemoryActiveGibSecond: unverified(0.000003, "2026-05"),
-    consumptionMemoryIdleGibSecond: unverified(0.000003, "2026-05"),
-    consumptionRequestsMillion: recorded(0.4, "2026-05", FACTS_NO_REGION),
-    registryBasicDay: REGISTRY_BASIC,
-    logIngestionGb: unverified(2.3, "2026-05"),
-  },
-  eastus2: {
-    dedicatedVcpuHour: unverified(0.0571, "2026-05"),
-    dedicatedMemoryGibHour: unverified(0.005, "2026-05"),
-    dedicatedManagementHour: unverified(0.1, "2026-05"),
-    consumptionVcpuActiveSecond: unverified(0.000024, "2026-05"),
-    consumptionVcpuIdleSecond: unverified(0.000003, "2026-05"),
-    consumptionMemoryActiveGibSecond: unverified(0.000003, "2026-05"),
-    consumptionMemoryIdleGibSecond: unverified(0.000003, "2026-05"),
-    consumptionRequestsMillion: recorded(0.4, "2026-05", FACTS_NO_REGION),
-    registryBasicDay: REGISTRY_BASIC,
-    logIngestionGb: unverified(2.3, "2026-05"),
-  },
+  // The same list prices in both US East regions (unverified: confirm with --live-prices).
+  eastus: US_EAST_UNVERIFIED,
+  eastus2: US_EAST_UNVERIFIED,
   westeurope: {
     consumptionVcpuActiveSecond: recorded(0.000034, "2026-08-28", THIRD_PARTY_WESTEUROPE),
     consumptionVcpuIdleSecond: recorded(0.000004, "2026-08-28", THIRD_PARTY_WESTEUROPE),

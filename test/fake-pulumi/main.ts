@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
 import { simulate, type SimulatedResource } from "../../cli/offline/simulate.js";
+import type { Checkpoint, StateResource } from "./state.js";
 
 const argv = process.argv.slice(2);
 const cwd = process.cwd();
@@ -82,22 +83,6 @@ const stacksDir = () => join(backendDir(), ".pulumi", "stacks", project.name);
 const statePath = (stack: string) => join(stacksDir(), `${stack}.json`);
 const locksDir = (stack: string) => join(backendDir(), ".pulumi", "locks", "organization", project.name, stack);
 const stackFile = (stack: string) => join(cwd, `Pulumi.${stack}.yaml`);
-
-interface StateResource {
-  urn: string;
-  custom: boolean;
-  id?: string;
-  type: string;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  protect?: boolean;
-  dependencies?: string[];
-  replaceOnChanges?: string[];
-}
-interface Checkpoint {
-  version: 3;
-  checkpoint: { stack: string; latest: { resources: StateResource[] } };
-}
 
 function stackExists(stack: string) {
   return existsSync(statePath(stack));

@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { ROOT } from "./program.js";
+import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
+
+export type { StateResource };
 
 export const MANAGE = join(ROOT, "dist", "cli", "main.js");
 
@@ -23,20 +26,11 @@ export function makeProject(): string {
   return dir;
 }
 
-export interface StateResource {
-  urn: string;
-  id?: string;
-  type: string;
-  inputs: Record<string, any>;
-  outputs: Record<string, any>;
-  protect?: boolean;
-}
-
 /** The stack's state as the stand-in pulumi recorded it in the embedded file backend. */
 export function readState(project: string, stack: string): StateResource[] {
   const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`);
   if (!existsSync(file)) return [];
-  return JSON.parse(readFileSync(file, "utf8")).checkpoint.latest.resources;
+  return (JSON.parse(readFileSync(file, "utf8")) as Checkpoint).checkpoint.latest.resources;
 }
 
 export const names = (state: StateResource[]) => state.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.urn.split("::").pop());
