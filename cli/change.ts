@@ -135,7 +135,8 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
   if (missing.length) throw new OperationError(imageCommands(settings, missing));
 }
 
-export async function applyStackChange(change: StackChange, g: GlobalOptions): Promise<ChangeResult> {
+/** `report: false` when the caller reports the result itself (enforce-expiry's action log). */
+export async function applyStackChange(change: StackChange, g: GlobalOptions, report = true): Promise<ChangeResult> {
   const started = performance.now();
   const dir = projectDir();
   const settings = validate(change, dir);
@@ -192,6 +193,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions): P
     perDay,
     outputs,
   };
+  if (!report) return result;
   if (g.json) printJson(result);
   else {
     const admin = Array.isArray(outputs.adminCommands) ? (outputs.adminCommands as string[]) : [];

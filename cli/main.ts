@@ -94,6 +94,12 @@ export function buildProgram(): Command {
     .action(lazyWithArgs("images", "runBuild"));
 
   program
+    .command("enforce-expiry")
+    .description("return every stack whose `scale --for` expiry has passed to idle (idempotent; run on a schedule)")
+    .option("--dry-run", "say what would be stopped, change nothing")
+    .action(lazy("enforce-expiry"));
+
+  program
     .command("status")
     .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
     .action(lazy("status"));
