@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
-import { adminCommand, roleDefinitionId, type RoleKey } from "./roles.js";
+import { adminCommand, roleDefinitionId, type RoleKey } from "./roles.cjs";
 
 function grant(
   resourceName: string,
