@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { expectRefusal, FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 import { importTarget, rolloutTag } from "../../cli/commands/images.js";
 
 let project: string;
@@ -55,11 +55,7 @@ describe("importing and building images", () => {
     [["images", "build", "/nonexistent-context", "--name", "coding-engine/session"], /build context \/nonexistent-context does not exist/],
     [["images", "build", ".", "--name", "Coding_Engine"], /no Dockerfile in|is not a repository name/],
   ])("refuses %j with exit 2, touching nothing", async (args, message) => {
-    const files = snapshot(project);
-    const r = await manage(args, { project });
-    expect(r.stderr).toMatch(message);
-    expect(r.exitCode).toBe(2);
-    expect(snapshot(project)).toEqual(files);
+    await expectRefusal(project, args, message);
   });
 
   test("without the Azure CLI: the install hint, exit 2", async () => {

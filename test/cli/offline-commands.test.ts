@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { makeProject, manage, snapshot } from "../helpers/cli.js";
+import { expectRefusal, makeProject, manage, snapshot } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(() => {
@@ -128,11 +128,7 @@ describe("bad input: one clear message, exit 2, nothing touched", () => {
     [["plan", "--profile", "contest", "--from", "idle", "--to", "testing"], /either --profile or --from\/--to/],
     [["no-such-command"], /unknown command 'no-such-command'/],
   ])("manage %j", async (args, message) => {
-    const before = snapshot(project);
-    const r = await manage(args, { project });
-    expect(r.stderr).toMatch(message);
-    expect(r.exitCode).toBe(2);
-    expect(snapshot(project)).toEqual(before);
+    await expectRefusal(project, args, message);
   });
 
   test("a stack file with a broken value names the key and exits 2", async () => {

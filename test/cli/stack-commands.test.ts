@@ -5,7 +5,7 @@ import { readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeEach, describe, expect, test } from "vitest";
-import { FAKE_AZ_BIN, FAKE_PULUMI_BIN, MANAGE, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { expectRefusal, FAKE_AZ_BIN, FAKE_PULUMI_BIN, MANAGE, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(() => {
@@ -160,12 +160,7 @@ describe("refusals: exit 2, nothing touched", () => {
     [["scale", "--stack", "prod", "--profile", "contest"], /unknown stack "prod"/],
     [["start-session-pool", "--profile", "idle"], /the idle profile has no session pool/],
   ])("manage %j", async (args, message) => {
-    const files = snapshot(project);
-    const r = await manage(args, { project });
-    expect(r.stderr).toMatch(message);
-    expect(r.exitCode).toBe(2);
-    expect(snapshot(project)).toEqual(files);
-    expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+    await expectRefusal(project, args, message);
   });
 
   test("pulumi missing: the install command and the minimum version, nothing touched", async () => {

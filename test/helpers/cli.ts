@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, symli
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { expect } from "vitest";
 import { ROOT } from "./program.js";
 import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
 
@@ -85,4 +86,17 @@ export async function prepare(project: string, stack = "dev"): Promise<void> {
     const r = await manage(["images", "import", "--stack", stack, "--from", `source.azurecr.io/${image}`], { project });
     if (r.exitCode !== 0) throw new Error(`image import failed: ${r.stderr}`);
   }
+}
+
+/**
+ * Bad input: one clear message, exit 2, and nothing touched: stack files byte for byte, and no state
+ * backend created (so pulumi was never run).
+ */
+export async function expectRefusal(project: string, args: string[], message: RegExp): Promise<void> {
+  const files = snapshot(project);
+  const r = await manage(args, { project });
+  expect(r.stderr).toMatch(message);
+  expect(r.exitCode).toBe(2);
+  expect(snapshot(project)).toEqual(files);
+  expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
 }
