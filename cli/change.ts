@@ -4,7 +4,9 @@
 //   3. record the config with `pulumi config set`, then `pulumi preview` and say what will change;
 //   4. if anything is deleted: ask at a terminal, require --yes otherwise;
 //   5. `pulumi up`, showing per-resource progress from its event stream;
-//   6. end with one line: what changed, how long it took, the new cost per day.
+//   6. when the change brings up a pool, the readiness gate: not "done" until a probe execution
+//      succeeds end to end through the backend (skipped with --no-wait);
+//   7. end with one line: what changed, how long it took, the new cost per day.
 // A change refused at step 3 or 4 (or a failed preview) puts the stack file back byte for byte:
 // nothing in the cloud or in the stack files is touched.
 
@@ -28,12 +30,25 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
+/** The readiness gate's options, on the commands that bring up a pool. */
+export interface GateOptions {
+  /** false with --no-wait. */
+  wait?: boolean;
+  /** --wait-timeout, in milliseconds (default 30 minutes). */
+  waitTimeout?: number;
+}
+
+/** Role propagation can take up to 30 minutes (shared/azure-facts.md): wait that long by default. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+
 export interface StackChange {
   stack: string;
   /** Config key (without project prefix) -> new value; null removes the key. */
   config: Record<string, string | null>;
   /** What the person asked for, in words: "scale to contest", "stop". */
   intent: string;
+  /** The change brings up a pool: it is done when code runs (the readiness gate). */
+  verify?: boolean;
 }
 
 export interface ChangeResult {
@@ -44,6 +59,8 @@ export interface ChangeResult {
   durationSeconds: number;
   perDay: number | null;
   outputs: Record<string, unknown>;
+  /** The readiness gate's outcome; absent when it did not run. */
+  readiness?: { ok: boolean; attempts: number; secondsToFirstExecution: number | null; cause?: string; fix?: string };
 }
 
 const DESTRUCTIVE = new Set(["delete", "replace", "delete-replaced", "create-replacement"]);
@@ -136,7 +153,22 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
 }
 
 /** `report: false` when the caller reports the result itself (enforce-expiry's action log). */
-export async function applyStackChange(change: StackChange, g: GlobalOptions, report = true): Promise<ChangeResult> {
+/** Probes the new deployment until code runs, showing what it waits for. */
+async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions): Promise<NonNullable<ChangeResult["readiness"]>> {
+  const { waitUntilExecutes } = await import("./execution/readiness.js");
+  say(g, `Waiting until code runs through ${endpoint} (up to ${formatDuration(timeoutMs / 1000)}; --no-wait skips this)...`);
+  const r = await waitUntilExecutes(endpoint, {
+    timeoutMs,
+    stack,
+    onWaiting: (attempt, probe, elapsed) =>
+      process.stderr.write(`  not yet (attempt ${attempt}, ${formatDuration(elapsed / 1000)}): ${probe.diagnosis?.cause ?? "no answer"}\n`),
+  });
+  return r.ok
+    ? { ok: true, attempts: r.attempts, secondsToFirstExecution: r.elapsedMs / 1000 }
+    : { ok: false, attempts: r.attempts, secondsToFirstExecution: null, cause: r.last.diagnosis?.cause, fix: r.last.diagnosis?.fix };
+}
+
+export async function applyStackChange(change: StackChange, g: GlobalOptions & GateOptions, report = true): Promise<ChangeResult> {
   const started = performance.now();
   const dir = projectDir();
   const settings = validate(change, dir);
@@ -182,6 +214,10 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions, re
     changes = await pulumi.up(change.stack, showProgress);
   }
   const outputs = await pulumi.outputs(change.stack);
+  const readiness =
+    change.verify && g.wait !== false && settings.profile.pool
+      ? await readinessGate(String(outputs.backendUrl ?? ""), change.stack, g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS, g)
+      : undefined;
   const perDay = costPerDay(settings);
   const durationSeconds = (performance.now() - started) / 1000;
   const result: ChangeResult = {
@@ -192,8 +228,19 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions, re
     durationSeconds,
     perDay,
     outputs,
+    ...(readiness ? { readiness } : {}),
   };
-  if (!report) return result;
+  const notRunning =
+    readiness && !readiness.ok
+      ? new OperationError(
+          `${change.stack} is deployed as ${settings.profile.name}, but no code ran within ${readiness.attempts} probe(s): ` +
+            `${readiness.cause}\n  Fix: ${readiness.fix}\n  Then check again with \`manage doctor --stack ${change.stack}\`.`,
+        )
+      : undefined;
+  if (!report) {
+    if (notRunning) throw notRunning;
+    return result;
+  }
   if (g.json) printJson(result);
   else {
     const admin = Array.isArray(outputs.adminCommands) ? (outputs.adminCommands as string[]) : [];
@@ -202,11 +249,14 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions, re
         "roleAssignmentMode is external: an administrator must run these (once per scope) before code can run:\n" +
           admin.map((c) => `  ${c}`).join("\n"),
       );
-    console.log(
-      `Done: ${change.stack} ${change.intent} in ${formatDuration(durationSeconds)}: ${describeChanges(changes)}; ` +
-        `profile ${settings.profile.name}, now ${perDay === null ? "an unknown cost" : `${money(perDay)}/day`}.`,
-    );
+    if (!notRunning)
+      console.log(
+        `Done: ${change.stack} ${change.intent} in ${formatDuration(durationSeconds)}: ${describeChanges(changes)}; ` +
+          `profile ${settings.profile.name}, now ${perDay === null ? "an unknown cost" : `${money(perDay)}/day`}` +
+          (readiness ? `; code runs (first execution after ${formatDuration(readiness.secondsToFirstExecution!)}).` : "."),
+      );
   }
+  if (notRunning) throw notRunning;
   return result;
 }
 

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { PROFILE_NAMES } from "../infra/profiles.js";
 import { exitCodeOf } from "./errors.js";
-import { nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from "./options.js";
+import { duration, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from "./options.js";
 
 type Run = (options: Record<string, unknown>) => Promise<void>;
 
@@ -27,6 +27,13 @@ function lazyWithArgs(module: string, exported: string) {
     const mod = (await import(`./commands/${module}.js`)) as Record<string, (...a: unknown[]) => Promise<void>>;
     await mod[exported]!(...positionals, command.optsWithGlobals());
   };
+}
+
+/** The readiness gate: a command that brings up a pool is done when code runs through the backend. */
+function withReadinessGate(command: Command): Command {
+  return command
+    .option("--no-wait", "do not wait until a probe execution succeeds end to end")
+    .option("--wait-timeout <duration>", "how long to wait for code to run, e.g. 10m (default 30m: role propagation)", duration);
 }
 
 const profileOption = (description: string) =>
@@ -50,11 +57,9 @@ export function buildProgram(): Command {
     ["start-session-pool", "bring up the session pool (testing profile unless told otherwise)"],
     ["start", "bring up the pool and the backend (testing profile unless told otherwise)"],
   ] as const)
-    program
-      .command(name)
-      .description(description)
-      .addOption(profileOption("profile with a pool (default testing)"))
-      .action(lazy("start", "runPool"));
+    withReadinessGate(program.command(name).description(description).addOption(profileOption("profile with a pool (default testing)"))).action(
+      lazy("start", "runPool"),
+    );
   program
     .command("start-backend")
     .description("make sure a backend replica runs, keeping the current profile")
@@ -63,8 +68,7 @@ export function buildProgram(): Command {
     .command("stop")
     .description("down to the idle cost: deletes the pool, keeps registry, images, identity and settings")
     .action(lazy("stop"));
-  program
-    .command("scale")
+  withReadinessGate(program.command("scale"))
     .description("record a profile (and overrides, and an expiry) in the stack config, then apply")
     .addOption(profileOption("idle, testing or contest").makeOptionMandatory())
     .option("--max-sessions <n>", "override the profile's maximum concurrent sessions", positiveInteger)
@@ -103,6 +107,14 @@ export function buildProgram(): Command {
     .command("status")
     .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
     .action(lazy("status"));
+
+  program
+    .command("smoke")
+    .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")
+    .option("--endpoint <url>", "a backend URL instead of the stack's own")
+    .option("--full", "add the slow cases: time limit and large output")
+    .option("--concurrency <n>", `parallel runs in the concurrency case (default 8)`, positiveInteger)
+    .action(lazy("smoke"));
 
   program
     .command("plan")

@@ -2,6 +2,7 @@
 // commander reports as `error: option '--x <n>' argument 'y' is invalid. <rule>` and we exit 2.
 
 import { InvalidArgumentError } from "commander";
+import parseDuration from "parse-duration";
 
 function number(value: string, rule: string, ok: (n: number) => boolean): number {
   const n = Number(value);
@@ -21,4 +22,11 @@ export function oneOf<T extends string>(values: readonly T[]) {
     if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`It must be one of: ${values.join(", ")}.`);
     return value as T;
   };
+}
+
+/** "30m", "1h30m", "90s" -> milliseconds. */
+export function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null || !Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError("It must be a duration like 30s, 10m or 1h30m.");
+  return ms;
 }

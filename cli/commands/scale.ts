@@ -3,11 +3,11 @@
 
 import parseDuration from "parse-duration";
 import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName } from "../../infra/profiles.js";
-import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
+import { applyStackChange, type GateOptions, type GlobalOptions, type StackChange } from "../change.js";
 import { UsageError } from "../errors.js";
 import { defaultStack } from "../project.js";
 
-export interface ScaleOptions extends GlobalOptions {
+export interface ScaleOptions extends GlobalOptions, GateOptions {
   profile: ProfileName;
   maxSessions?: number;
   readySessions?: number;
@@ -64,7 +64,7 @@ export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackCha
     config.profileExpiresAt = at.toISOString().replace(/\.\d{3}Z$/, "Z");
     intent += ` until ${describeExpiry(at)}`;
   } else config.profileExpiresAt = "";
-  return { stack, config, intent };
+  return { stack, config, intent, verify: profile.pool !== null };
 }
 
 export async function run(o: ScaleOptions): Promise<void> {

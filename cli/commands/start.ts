@@ -5,13 +5,13 @@
 // is a backend answering health checks (and 503 for executions) for about $0.39/day.
 
 import { overrideConfigKey, PROFILES, type ProfileName } from "../../infra/profiles.js";
-import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
+import { applyStackChange, type GateOptions, type GlobalOptions, type StackChange } from "../change.js";
 import { UsageError } from "../errors.js";
 import { defaultStack } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { scaleChange } from "./scale.js";
 
-export interface StartOptions extends GlobalOptions {
+export interface StartOptions extends GlobalOptions, GateOptions {
   profile?: ProfileName;
 }
 

@@ -6,6 +6,7 @@
 // @pulumi/pulumi (about half a second), so only commands that evaluate the program import it.
 
 import type { RawConfig } from "../../infra/config.js";
+import type { Mocks } from "@pulumi/pulumi/runtime/mocks.js";
 import { azureMocks } from "./azure-mocks.js";
 
 export interface SimulatedResource {
@@ -40,6 +41,8 @@ export interface SimulateOptions {
    * (declareDeployment over the stack config), imported lazily.
    */
   program?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** What Azure answers (default: azureMocks). The test stand-in for pulumi points URLs at local servers. */
+  mocks?: Mocks;
 }
 
 type RegisterRequest = {
@@ -70,13 +73,14 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
   );
   // Keep each resource's inputs as the provider receives them (keyed by type and logical name).
   const inputsOf = new Map<string, Record<string, unknown>>();
+  const azure = options.mocks ?? azureMocks;
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         inputsOf.set(`${args.type}::${args.name}`, args.inputs);
-        return azureMocks.newResource(args);
+        return azure.newResource(args);
       },
-      call: (args) => azureMocks.call(args),
+      call: (args) => azure.call(args),
     },
     project,
     stack,

@@ -6,10 +6,7 @@
 // NODE_EXTRA_CA_CERTS.
 
 import { createServer, type Server } from "node:https";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import selfsigned from "selfsigned";
+import { localCertificate } from "../helpers/tls.js";
 import type { StateResource } from "../helpers/cli.js";
 
 export const ARM_TOKEN = "test-arm-token";
@@ -34,20 +31,13 @@ function armError(code: string, message: string) {
 }
 
 export async function startArmServer(): Promise<ArmServer> {
-  const pems = await selfsigned.generate([{ name: "commonName", value: "127.0.0.1" }], {
-    days: 1,
-    keySize: 2048,
-    extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] }],
-  } as never);
-  const dir = mkdtempSync(join(tmpdir(), "arm-"));
-  const caFile = join(dir, "ca.pem");
-  writeFileSync(caFile, pems.cert);
+  const { key, cert, caFile } = await localCertificate();
 
   const resources = new Map<string, Json>();
   const failures: Array<{ fragment: string; status: number; code: string }> = [];
   const requests: string[] = [];
 
-  const server: Server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+  const server: Server = createServer({ key, cert }, (req, res) => {
     const url = new URL(req.url!, "https://127.0.0.1");
     requests.push(`${req.method} ${url.pathname}?${url.searchParams.toString()}`);
     res.setHeader("content-type", "application/json");

@@ -18,7 +18,7 @@ function setExpiry(stack: string, iso: string) {
 
 async function contestRunningWithExpiry(stack: string) {
   await prepare(project, stack);
-  expect((await manage(["scale", "--stack", stack, "--profile", "contest", "--for", "3h"], { project })).exitCode).toBe(0);
+  expect((await manage(["scale", "--no-wait", "--stack", stack, "--profile", "contest", "--for", "3h"], { project })).exitCode).toBe(0);
 }
 
 describe("enforce-expiry", () => {
@@ -34,7 +34,7 @@ describe("enforce-expiry", () => {
     await contestRunningWithExpiry("contest");
     setExpiry("contest", "2026-01-01T00:00:00Z");
     await prepare(project, "dev");
-    await manage(["scale", "--stack", "dev", "--profile", "testing"], { project });
+    await manage(["scale", "--no-wait", "--stack", "dev", "--profile", "testing"], { project });
 
     const r = await manage(["enforce-expiry", "--yes", "--json"], { project });
     expect(r.exitCode).toBe(0);

@@ -76,7 +76,7 @@ describe("a change whose image is not in the registry", () => {
     writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine/session:v1", "coding-engine/session:2026-12-01"));
     const files = snapshot(project);
     const before = JSON.stringify(readState(project, "dev"));
-    const r = await manage(["scale", "--profile", "contest"], { project });
+    const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("this image is not in registry codeengdevacr yet: coding-engine/session:2026-12-01");
     expect(r.stderr).toContain("manage images import --stack dev --from <source-registry>/coding-engine/session:2026-12-01");

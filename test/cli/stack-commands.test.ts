@@ -21,7 +21,7 @@ const stateFiles = () => {
 describe("scale, stop and start against a stack", () => {
   test("stop keeps the registry, identity, environment and backend and removes the pool", async () => {
     await prepare(project);
-    expect((await manage(["scale", "--profile", "testing"], { project })).exitCode).toBe(0);
+    expect((await manage(["scale", "--no-wait", "--profile", "testing"], { project })).exitCode).toBe(0);
     expect(names(readState(project, "dev"))).toContain("session-pool");
 
     const stop = await manage(["stop", "--yes"], { project });
@@ -38,7 +38,7 @@ describe("scale, stop and start against a stack", () => {
   test("scale contest with overrides, stop, start-session-pool --profile contest: the same settings again", async () => {
     await prepare(project, "contest");
     const stack = ["--stack", "contest"];
-    expect((await manage(["scale", ...stack, "--profile", "contest", "--max-sessions", "80", "--ready-sessions", "8", "--cooldown", "600"], { project })).exitCode).toBe(0);
+    expect((await manage(["scale", "--no-wait", ...stack, "--profile", "contest", "--max-sessions", "80", "--ready-sessions", "8", "--cooldown", "600"], { project })).exitCode).toBe(0);
     const pool = () => readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"));
     const first = pool()!.inputs;
     expect(first.scaleConfiguration).toEqual({ maxConcurrentSessions: 80, readySessionInstances: 8 });
@@ -48,7 +48,7 @@ describe("scale, stop and start against a stack", () => {
     // The overrides survive the stop in the stack file.
     expect(stackYaml("contest")).toMatch(/contestMaxSessions: "80"/);
 
-    const start = await manage(["start-session-pool", ...stack, "--profile", "contest"], { project });
+    const start = await manage(["start-session-pool", "--no-wait", ...stack, "--profile", "contest"], { project });
     expect(start.exitCode).toBe(0);
     expect(pool()!.inputs).toEqual(first);
     // Session Executor on the resource group (the contest stack's choice) survived the stop.
@@ -58,7 +58,7 @@ describe("scale, stop and start against a stack", () => {
   test("--for records the expiry in the stack config (UTC) and says it in local time too", async () => {
     await prepare(project);
     const before = Date.now();
-    const r = await manage(["scale", "--profile", "contest", "--for", "3h"], { project });
+    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--for", "3h"], { project });
     expect(r.exitCode).toBe(0);
     const at = Date.parse(/profileExpiresAt: "?([^"\n]+)"?/.exec(stackYaml())![1]!);
     expect(at - before).toBeGreaterThanOrEqual(3 * 3600_000 - 1000);
@@ -70,7 +70,7 @@ describe("scale, stop and start against a stack", () => {
 
   test("progress comes from pulumi's event stream, per resource, and --json prints one document", async () => {
     await prepare(project);
-    const r = await manage(["start", "--json"], { project });
+    const r = await manage(["start", "--no-wait", "--json"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain("creating session-pool ...");
     expect(r.stderr).toContain("created session-pool");
@@ -137,7 +137,7 @@ describe("scale, stop and start against a stack", () => {
 describe("refusals: exit 2, nothing touched", () => {
   test("non-interactive without --yes refuses a change that deletes, and leaves stack file and state as they were", async () => {
     await prepare(project);
-    await manage(["scale", "--profile", "testing"], { project });
+    await manage(["scale", "--no-wait", "--profile", "testing"], { project });
     const files = snapshot(project);
     const state = stateFiles();
     const r = await manage(["stop"], { project });
@@ -165,7 +165,7 @@ describe("refusals: exit 2, nothing touched", () => {
 
   test("pulumi missing: the install command and the minimum version, nothing touched", async () => {
     const files = snapshot(project);
-    const r = await manage(["scale", "--profile", "contest"], { project, path: "/usr/bin:/bin" });
+    const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project, path: "/usr/bin:/bin" });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/pulumi is not installed \(manage needs 3\.226\.1 or newer\): install it with `curl -fsSL https:\/\/get\.pulumi\.com \| sh`/);
     expect(snapshot(project)).toEqual(files);
@@ -184,7 +184,7 @@ describe("refusals: exit 2, nothing touched", () => {
 describe("failures while pulumi runs", () => {
   test("pulumi failing mid-update (exit 4) is reported with Azure's reason and exit 1, not swallowed", async () => {
     await prepare(project);
-    const r = await manage(["scale", "--profile", "testing"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
+    const r = await manage(["scale", "--no-wait", "--profile", "testing"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("FAILED create session-pool");
     expect(r.stderr).toMatch(/manage: an Azure resource operation failed during pulumi up: .*ProvisioningFailed/);
@@ -200,7 +200,7 @@ describe("failures while pulumi runs", () => {
   test("an update killed midway leaves a lock; the next command says how to recover, and recovery works", async () => {
     await prepare(project);
     await manage(["up"], { project });
-    const child = execa("node", [MANAGE, "scale", "--profile", "contest", "--max-sessions", "70"], {
+    const child = execa("node", [MANAGE, "scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], {
       reject: false,
       cwd: project,
       extendEnv: false,
@@ -221,7 +221,7 @@ describe("failures while pulumi runs", () => {
     child.kill("SIGKILL");
     await child;
 
-    const next = await manage(["scale", "--profile", "contest", "--max-sessions", "70"], { project });
+    const next = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
     expect(next.exitCode).toBe(1);
     expect(next.stderr).toMatch(/stack dev is locked: another update is running, or one was interrupted\. If nothing else is running, run `pulumi cancel --stack dev --yes`/);
 
@@ -230,7 +230,7 @@ describe("failures while pulumi runs", () => {
       env: { PATH: `${FAKE_PULUMI_BIN}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${join(project, ".pulumi-state")}` },
     });
     expect(cancel.exitCode).toBe(0);
-    const rerun = await manage(["scale", "--profile", "contest", "--max-sessions", "70"], { project });
+    const rerun = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
     expect(rerun.exitCode).toBe(0);
     expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(70);
   });
@@ -256,14 +256,14 @@ describe("capacity --apply", () => {
     expect(stackYaml("contest")).toContain("coding-engine:profile: idle");
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     // ...and the next contest scale uses them.
-    await manage(["scale", "--stack", "contest", "--profile", "contest"], { project });
+    await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest"], { project });
     const pool = readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"))!;
     expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 199, readySessionInstances: 34 });
   });
 
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {
     await prepare(project);
-    await manage(["scale", "--profile", "contest"], { project });
+    await manage(["scale", "--no-wait", "--profile", "contest"], { project });
     const r = await manage(["capacity", "--users", "120", "--apply", "--yes"], { project });
     expect(r.exitCode).toBe(0);
     const pool = readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!;

@@ -33,7 +33,7 @@ const azure = (extra: Record<string, string> = {}) => ({
 
 async function deployContest() {
   await prepare(project, "contest");
-  const r = await manage(["scale", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project });
+  const r = await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project });
   expect(r.exitCode).toBe(0);
   return readState(project, "contest");
 }

@@ -9,13 +9,18 @@
 //   FAKE_PULUMI_VERSION=3.100.0   what `pulumi version` reports
 //   FAKE_PULUMI_FAIL=<name>       `up` fails on that resource (exit 4), after the steps before it
 //   FAKE_PULUMI_STEP_DELAY_MS=n   pause before each step (so a test can kill an update midway)
+// Where the deployed system answers (what Azure would assign), so checks reach local servers:
+//   FAKE_PULUMI_BACKEND_FQDN=127.0.0.1:port     the backend's ingress FQDN (so backendUrl)
+//   FAKE_PULUMI_POOL_ENDPOINT=https://...        the pool's poolManagementEndpoint
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
+import type { MockResourceResult, Mocks } from "@pulumi/pulumi/runtime/mocks.js";
 import { simulate, type SimulatedResource } from "../../cli/offline/simulate.js";
+import { azureMocks } from "../../cli/offline/azure-mocks.js";
 import type { Checkpoint, StateResource } from "./state.js";
 
 const argv = process.argv.slice(2);
@@ -141,6 +146,21 @@ interface Step {
   prior?: StateResource;
 }
 
+/** azureMocks, with the addresses a test gave for the backend and the pool. */
+const localAzure: Mocks = {
+  newResource(args) {
+    const result = azureMocks.newResource(args) as MockResourceResult;
+    const state = result.state as Record<string, any>;
+    const fqdn = process.env.FAKE_PULUMI_BACKEND_FQDN;
+    if (fqdn && args.type === "azure-native:app:ContainerApp")
+      state.configuration = { ...state.configuration, ingress: { ...state.configuration?.ingress, fqdn } };
+    const pool = process.env.FAKE_PULUMI_POOL_ENDPOINT;
+    if (pool && args.type === "azure-native:app:ContainerAppsSessionPool") state.poolManagementEndpoint = pool;
+    return result;
+  },
+  call: (args) => azureMocks.call(args),
+};
+
 async function evaluate(stack: string) {
   const main = resolve(cwd, project.main ?? "index.js");
   if (!existsSync(main)) fail(255, `fake pulumi: the program's main ${main} does not exist (build it first)`);
@@ -149,6 +169,7 @@ async function evaluate(stack: string) {
       project: project.name,
       stack,
       config: programConfig(stack),
+      mocks: localAzure,
       program: async () => ({ ...(await import(pathToFileURL(main).href)) }),
     });
   } catch (err) {

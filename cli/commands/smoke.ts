@@ -1,0 +1,135 @@
+// `manage smoke [--stack S | --endpoint URL] [--full] [--concurrency N]`: does code really run, in
+// every language, fast enough? Runs the case table of cli/execution/smoke-cases.ts against the
+// backend's API, reports each case with its reason, cold and warm latency, and the cause and fix of
+// any HTTP failure. Exit 0 only when every case passed.
+
+import type { GlobalOptions } from "../change.js";
+import { OperationError } from "../errors.js";
+import { heading, printJson, table } from "../output.js";
+import { execute, health, isHealthy, type Answer, type ExecuteResponse } from "../execution/api.js";
+import { diagnose, type Diagnosis } from "../execution/diagnose.js";
+import { concurrencyCase, smokeSuite, type SmokeCase } from "../execution/smoke-cases.js";
+import { formatMs, summarize, type LatencySummary } from "../execution/stats.js";
+import { resolveTarget } from "../execution/target.js";
+
+export interface SmokeOptions extends GlobalOptions {
+  endpoint?: string;
+  full?: boolean;
+  concurrency?: number;
+}
+
+export interface CaseResult {
+  name: string;
+  ok: boolean;
+  reason: string | null;
+  ms: number;
+  /** The first run of its language: it may have started a session or warmed a compiler. */
+  cold: boolean;
+  status: number;
+  diagnosis?: Diagnosis;
+}
+
+export interface SmokeReport {
+  endpoint: string;
+  stack: string | null;
+  passed: number;
+  failed: number;
+  cases: CaseResult[];
+  latency: { cold: LatencySummary; warm: LatencySummary };
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+function judge(k: SmokeCase, answer: Answer<ExecuteResponse>, cold: boolean, stack?: string): CaseResult {
+  const reason = k.check(answer);
+  return {
+    name: k.name,
+    ok: reason === null,
+    reason,
+    ms: answer.ms,
+    cold,
+    status: answer.status,
+    // A wrong answer with 200 is the program's fault; a non-200 has a cause worth naming.
+    ...(reason !== null && answer.status !== 200 && k.language !== null ? { diagnosis: diagnose(answer, stack) } : {}),
+  };
+}
+
+export async function runSmoke(endpoint: string, healthPath: string, o: { full?: boolean; concurrency?: number; stack?: string }): Promise<SmokeReport> {
+  const results: CaseResult[] = [];
+
+  const h = await health(endpoint, healthPath);
+  results.push({
+    name: `health: GET ${healthPath}`,
+    ok: isHealthy(h),
+    reason: isHealthy(h) ? null : `HTTP ${h.status || "no answer"}${h.error ? ` (${h.error})` : ""}: ${h.text.slice(0, 120) || "expected {\"status\":\"healthy\"}"}`,
+    ms: h.ms,
+    cold: false,
+    status: h.status,
+    ...(isHealthy(h) ? {} : { diagnosis: diagnose(h, o.stack) }),
+  });
+
+  // Languages side by side, each language's cases in order: its first run is its cold run.
+  const groups = await Promise.all(
+    smokeSuite(Boolean(o.full)).map(async ({ cases }) => {
+      const out: CaseResult[] = [];
+      for (const [i, k] of cases.entries()) out.push(judge(k, await execute(endpoint, k.request), i === 0 && k.language !== null, o.stack));
+      return out;
+    }),
+  );
+  results.push(...groups.flat());
+
+  const n = o.concurrency ?? DEFAULT_CONCURRENCY;
+  const parallel = concurrencyCase(n);
+  const answers = await Promise.all(Array.from({ length: n }, () => execute(endpoint, parallel.request)));
+  const failures = answers.map((a) => ({ a, reason: parallel.check(a) })).filter((f) => f.reason !== null);
+  results.push({
+    name: parallel.name,
+    ok: failures.length === 0,
+    reason: failures.length ? `${failures.length} of ${n} failed; first: ${failures[0]!.reason}` : null,
+    ms: Math.max(...answers.map((a) => a.ms)),
+    cold: false,
+    status: failures[0]?.a.status ?? 200,
+    ...(failures.length && failures[0]!.a.status !== 200 ? { diagnosis: diagnose(failures[0]!.a, o.stack) } : {}),
+  });
+
+  const timed = results.filter((r) => r.status === 200 && !r.name.startsWith("health") && !r.name.startsWith("concurrency"));
+  return {
+    endpoint,
+    stack: o.stack ?? null,
+    passed: results.filter((r) => r.ok).length,
+    failed: results.filter((r) => !r.ok).length,
+    cases: results,
+    latency: { cold: summarize(timed.filter((r) => r.cold).map((r) => r.ms)), warm: summarize(timed.filter((r) => !r.cold).map((r) => r.ms)) },
+  };
+}
+
+/** The distinct causes behind the failures, each once with its fix. */
+export function causesOf(cases: CaseResult[]): Diagnosis[] {
+  const seen = new Map<string, Diagnosis>();
+  for (const c of cases) if (c.diagnosis && !seen.has(c.diagnosis.cause)) seen.set(c.diagnosis.cause, c.diagnosis);
+  return [...seen.values()];
+}
+
+export async function run(o: SmokeOptions): Promise<void> {
+  const target = await resolveTarget(o);
+  const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
+  if (!o.json) process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}...\n`);
+  const report = await runSmoke(target.endpoint, target.healthPath, { full: o.full, concurrency: o.concurrency, stack: target.stack });
+
+  if (o.json) printJson(report);
+  else {
+    console.log(heading(`Smoke test of ${where}`));
+    console.log(
+      table(
+        ["case", "result", "time", "reason"],
+        report.cases.map((c) => [c.name, c.ok ? "pass" : "FAIL", `${formatMs(c.ms)}${c.cold ? " (cold)" : ""}`, c.reason ?? ""]),
+      ),
+    );
+    const { cold, warm } = report.latency;
+    console.log(`Latency: cold p50 ${formatMs(cold.p50)}, p95 ${formatMs(cold.p95)} (${cold.count} runs); warm p50 ${formatMs(warm.p50)}, p95 ${formatMs(warm.p95)} (${warm.count} runs)`);
+    for (const d of causesOf(report.cases)) console.log(`Why: ${d.cause}\n  Fix: ${d.fix}`);
+  }
+  const total = report.passed + report.failed;
+  if (report.failed > 0) throw new OperationError(`smoke: ${report.failed} of ${total} cases failed`);
+  if (!o.json) console.log(`Smoke passed: ${total} of ${total} cases, every language runs.`);
+}

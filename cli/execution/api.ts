@@ -1,0 +1,106 @@
+// The one place manage talks to a deployed backend: its Piston-style API (`POST /api/v2/execute`,
+// `GET /` health; shapes in shared/azure-facts.md). Smoke, doctor, the readiness gate and the load
+// test all call through here. HTTP failures are answers, not exceptions: a 403 is exactly what
+// a check needs to see, so every call returns the status, the body and how long it took.
+
+export type Language = "python" | "javascript" | "java" | "c++";
+export const LANGUAGES: readonly Language[] = ["python", "javascript", "java", "c++"];
+
+export interface ExecuteRequest {
+  language: string;
+  version: string;
+  files: Array<{ name?: string; content: string }>;
+  stdin?: string;
+  args?: string[];
+  /** Piston's per-stage limits, in milliseconds. */
+  run_timeout?: number;
+  compile_timeout?: number;
+}
+
+export interface Stage {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: string | null;
+  output: string;
+}
+
+export interface ExecuteResponse {
+  language: string;
+  version: string;
+  run?: Stage;
+  compile?: Stage;
+}
+
+export interface Answer<T> {
+  /** HTTP status; 0 when no answer came (refused, DNS, TLS, timeout). */
+  status: number;
+  /** The parsed JSON body, when there was one. */
+  body?: T;
+  /** The raw body text (error pages are not always JSON), trimmed to a readable length. */
+  text: string;
+  /** Why no answer came, for status 0. */
+  error?: string;
+  ms: number;
+}
+
+/** Joins an endpoint and a path without doubling or dropping the slash. */
+export function urlFor(endpoint: string, path: string): string {
+  return endpoint.replace(/\/+$/, "") + (path.startsWith("/") ? path : `/${path}`);
+}
+
+function networkReason(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === "TimeoutError") return "timed out";
+  const cause = e.cause?.code ?? e.cause?.message;
+  return cause ? `${e.message ?? "fetch failed"} (${cause})` : (e.message ?? String(err));
+}
+
+/** One HTTP exchange; never throws for HTTP or network failures. */
+export async function call<T>(
+  url: string,
+  init: { method: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; timeoutMs: number },
+): Promise<Answer<T>> {
+  const started = performance.now();
+  try {
+    const res = await fetch(url, {
+      method: init.method,
+      headers: { accept: "application/json", ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+    const text = await res.text();
+    let body: T | undefined;
+    try {
+      body = JSON.parse(text) as T;
+    } catch {
+      body = undefined;
+    }
+    return { status: res.status, body, text: text.length > 2000 ? `${text.slice(0, 2000)}…` : text, ms: performance.now() - started };
+  } catch (err) {
+    return { status: 0, text: "", error: networkReason(err), ms: performance.now() - started };
+  }
+}
+
+export function execute(endpoint: string, request: ExecuteRequest, timeoutMs = 60_000): Promise<Answer<ExecuteResponse>> {
+  return call<ExecuteResponse>(urlFor(endpoint, "/api/v2/execute"), { method: "POST", body: request, timeoutMs });
+}
+
+export function health(endpoint: string, path = "/", timeoutMs = 10_000): Promise<Answer<{ status?: string }>> {
+  return call<{ status?: string }>(urlFor(endpoint, path), { method: "GET", timeoutMs });
+}
+
+/** A healthy backend answers 200 {"status":"healthy"}. */
+export const isHealthy = (a: Answer<{ status?: string }>) => a.status === 200 && a.body?.status === "healthy";
+
+/** A file name each language's toolchain accepts for a single-file program. */
+export const MAIN_FILE: Record<Language, string> = {
+  python: "main.py",
+  javascript: "main.js",
+  java: "Main.java",
+  "c++": "main.cpp",
+};
+
+export function programRequest(language: Language, content: string, extra: Partial<ExecuteRequest> = {}): ExecuteRequest {
+  return { language, version: "*", files: [{ name: MAIN_FILE[language], content }], ...extra };
+}

@@ -1,0 +1,50 @@
+// Which backend a check talks to: an explicit --endpoint, or the stack's own backend from its
+// outputs (through the pulumi seam). Shared by smoke, doctor and load-test.
+
+import { UsageError } from "../errors.js";
+import { defaultStack, projectDir } from "../project.js";
+import { stackSettings } from "../settings.js";
+
+export interface Target {
+  endpoint: string;
+  /** The health path: the stack's backendHealthPath, or "/" for an explicit endpoint. */
+  healthPath: string;
+  /** Set when the endpoint is the stack's own backend. */
+  stack?: string;
+  outputs?: Record<string, unknown>;
+}
+
+/** An http(s) URL or a usage error naming the rule. */
+export function parseEndpoint(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--endpoint must be a URL like https://backend.example.com (got "${text}")`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new UsageError(`--endpoint must be an http or https URL (got "${text}")`);
+  return url.href.replace(/\/+$/, "");
+}
+
+/** The stack's deployed outputs, or a usage error saying how to deploy it. */
+export async function deployedOutputs(stack: string, verbose?: boolean): Promise<Record<string, unknown>> {
+  const { Pulumi } = await import("../pulumi/runner.js");
+  const pulumi = await Pulumi.connect(projectDir(), verbose);
+  if (!(await pulumi.stacks()).includes(stack))
+    throw new UsageError(`stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\``);
+  return pulumi.outputs(stack);
+}
+
+export async function resolveTarget(o: { stack?: string; endpoint?: string; verbose?: boolean }): Promise<Target> {
+  if (o.endpoint !== undefined) {
+    if (o.stack !== undefined) throw new UsageError("give either --stack or --endpoint, not both");
+    return { endpoint: parseEndpoint(o.endpoint), healthPath: "/" };
+  }
+  const stack = o.stack ?? defaultStack();
+  const settings = stackSettings(stack);
+  const outputs = await deployedOutputs(stack, o.verbose);
+  const url = String(outputs.backendUrl ?? "");
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`stack ${stack} has no backend URL in its outputs: run \`manage up --stack ${stack}\``);
+  return { endpoint: url.replace(/\/+$/, ""), healthPath: settings.backend.healthPath, stack, outputs };
+}

@@ -1,0 +1,244 @@
+// A local stand-in for the deployed system that really runs code: it speaks the backend's
+// Piston-style API (`GET /` health, `POST /api/v2/execute`) and runs each program with this
+// machine's python3, node, g++ and java, as the session container would. Under `/pool` it also
+// answers like the session pool's management endpoint (bearer token, `?identifier=`, the path
+// forwarded to the container's `POST /python/execute`), for doctor's direct probe.
+//
+// Faults are injectable, so smoke, doctor, the readiness gate and the load test can be shown the
+// failures the earlier hand-run deployment hit: 403 while a role propagates, 404 at the session
+// limit, 502 while the container is not listening yet, and slow cold starts.
+
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { localCertificate } from "../helpers/tls.js";
+
+export const POOL_TOKEN = "test-dynamicsessions-token";
+
+interface Toolchain {
+  file: string;
+  compile?: (dir: string, file: string) => [string, string[]];
+  run: (dir: string, file: string) => [string, string[]];
+}
+
+const TOOLCHAINS: Record<string, Toolchain> = {
+  python: { file: "main.py", run: (d, f) => ["python3", [join(d, f)]] },
+  javascript: { file: "main.js", run: (d, f) => ["node", [join(d, f)]] },
+  "c++": {
+    file: "main.cpp",
+    compile: (d, f) => ["g++", ["-O1", "-o", join(d, "main"), join(d, f)]],
+    run: (d) => [join(d, "main"), []],
+  },
+  java: {
+    file: "Main.java",
+    compile: (d, f) => ["javac", ["-encoding", "UTF-8", "-d", d, join(d, f)]],
+    // Java 17 writes stdout in the locale's charset unless told; a real session image sets UTF-8.
+    run: (d, f) => ["java", ["-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8", "-Xshare:auto", "-cp", d, f.replace(/\.java$/, "")]],
+  },
+};
+const ALIASES: Record<string, string> = { py: "python", python3: "python", js: "javascript", node: "javascript", cpp: "c++" };
+
+export interface Fault {
+  status: number;
+  /** How many execute requests answer with it (Infinity: until cleared). */
+  times: number;
+  message?: string;
+}
+
+export interface ExecServer {
+  url: string;
+  /** PEM for NODE_EXTRA_CA_CERTS (HTTPS servers only). */
+  caFile?: string;
+  /** The next `times` execute requests (backend and pool) answer `status`. */
+  fault(status: number, times?: number, message?: string): void;
+  clearFaults(): void;
+  /** Executions running at once beyond this answer 404, as a pool at maxConcurrentSessions does. */
+  maxSessions: number;
+  /** The first execution waits this long before running (a session's cold start). */
+  coldStartMs: number;
+  /** Every request: method, path, status answered. */
+  requests: Array<{ method: string; path: string; status: number }>;
+  /** Executions that ran, by language. */
+  executions: Record<string, number>;
+  peakConcurrent: number;
+  close(): Promise<void>;
+}
+
+interface Stage {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: string | null;
+  output: string;
+}
+
+async function stage(command: string, args: string[], opts: { cwd: string; stdin?: string; timeoutMs: number }): Promise<Stage> {
+  const r = await execa(command, args, {
+    cwd: opts.cwd,
+    input: opts.stdin ?? "",
+    reject: false,
+    all: true,
+    timeout: opts.timeoutMs,
+    killSignal: "SIGKILL",
+    maxBuffer: 4 * 1024 * 1024,
+    stripFinalNewline: false,
+    env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
+  });
+  return {
+    stdout: String(r.stdout ?? ""),
+    stderr: String(r.stderr ?? ""),
+    code: r.signal ? null : (r.exitCode ?? null),
+    signal: r.signal ?? null,
+    output: String(r.all ?? ""),
+  };
+}
+
+async function runProgram(
+  language: string,
+  body: { files: Array<{ name?: string; content: string }>; stdin?: string; args?: string[]; run_timeout?: number; compile_timeout?: number },
+) {
+  const toolchain = TOOLCHAINS[language]!;
+  const dir = mkdtempSync(join(tmpdir(), "exec-"));
+  try {
+    const file = body.files[0]?.name || toolchain.file;
+    writeFileSync(join(dir, file), body.files[0]?.content ?? "");
+    let compile: Stage | undefined;
+    if (toolchain.compile) {
+      const [cmd, args] = toolchain.compile(dir, file);
+      compile = await stage(cmd, args, { cwd: dir, timeoutMs: body.compile_timeout ?? 20_000 });
+      if (compile.code !== 0) return { compile };
+    }
+    const [cmd, args] = toolchain.run(dir, file);
+    const run = await stage(cmd, [...args, ...(body.args ?? [])], { cwd: dir, stdin: body.stdin, timeoutMs: body.run_timeout ?? 5_000 });
+    return compile ? { compile, run } : { run };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startExecServer(opts: { tls?: boolean } = {}): Promise<ExecServer> {
+  const faults: Fault[] = [];
+  let active = 0;
+  let firstExecution = true;
+  const state = {
+    maxSessions: Infinity,
+    coldStartMs: 0,
+    requests: [] as ExecServer["requests"],
+    executions: {} as Record<string, number>,
+    peakConcurrent: 0,
+  };
+
+  const takeFault = (): Fault | undefined => {
+    const f = faults[0];
+    if (!f) return undefined;
+    if (--f.times <= 0) faults.shift();
+    return f;
+  };
+
+  /** Runs one execution under the fault, session-limit and cold-start rules; returns [status, body]. */
+  async function execution(language: string, run: () => Promise<unknown>): Promise<[number, unknown]> {
+    const fault = takeFault();
+    if (fault) return [fault.status, { message: fault.message ?? `injected ${fault.status}` }];
+    if (active >= state.maxSessions)
+      return [404, { message: `session limit reached: the pool's maxConcurrentSessions (${state.maxSessions}) are all allocated` }];
+    active++;
+    state.peakConcurrent = Math.max(state.peakConcurrent, active);
+    try {
+      if (firstExecution) {
+        firstExecution = false;
+        if (state.coldStartMs) await new Promise((r) => setTimeout(r, state.coldStartMs));
+      }
+      state.executions[language] = (state.executions[language] ?? 0) + 1;
+      return [200, await run()];
+    } finally {
+      active--;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url!, "http://localhost");
+    const send = (status: number, body: unknown) => {
+      state.requests.push({ method: req.method!, path: url.pathname, status });
+      res.statusCode = status;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === "GET" && url.pathname === "/") return send(200, { status: "healthy" });
+
+    if (req.method === "POST" && url.pathname === "/api/v2/execute") {
+      const body = await readBody(req);
+      if (!body || !Array.isArray(body.files) || typeof body.language !== "string" || typeof body.version !== "string")
+        return send(400, { message: "language, version and files are required" });
+      const language = ALIASES[body.language] ?? body.language;
+      if (!TOOLCHAINS[language]) return send(400, { message: `${body.language}-${body.version} runtime is unknown` });
+      const [status, answer] = await execution(language, async () => ({
+        language,
+        version: body.version === "*" ? "system" : body.version,
+        ...(await runProgram(language, body)),
+      }));
+      return send(status, answer);
+    }
+
+    // The session pool's management endpoint: token audience https://dynamicsessions.io, an
+    // identifier, no api-version, the path forwarded to the session container.
+    if (req.method === "POST" && url.pathname.startsWith("/pool/")) {
+      if (req.headers.authorization !== `Bearer ${POOL_TOKEN}`)
+        return send(401, { error: { code: "InvalidAuthenticationToken", message: "the token's audience is not https://dynamicsessions.io" } });
+      if (url.searchParams.has("api-version"))
+        return send(400, { error: { code: "InvalidApiVersion", message: "custom container session pools take no api-version" } });
+      const identifier = url.searchParams.get("identifier") ?? "";
+      if (!/^[A-Za-z0-9|\-&^%$#(){}[\];<>]{4,128}$/.test(identifier))
+        return send(400, { error: { code: "InvalidIdentifier", message: "identifier must be 4-128 allowed characters" } });
+      if (url.pathname !== "/pool/python/execute") return send(404, { error: { code: "NotFound", message: "no such route in the container" } });
+      const body = await readBody(req);
+      const [status, answer] = await execution("python", async () => {
+        const r = await runProgram("python", { files: [{ content: String(body?.properties?.code ?? "") }], stdin: body?.properties?.stdin });
+        return { properties: { status: r.run?.code === 0 ? "Success" : "Failure", stdout: r.run?.stdout, stderr: r.run?.stderr } };
+      });
+      return send(status, answer);
+    }
+    return send(404, { message: `no route ${req.method} ${url.pathname}` });
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((err) => {
+      res.statusCode = 500;
+      res.end(JSON.stringify({ message: String(err) }));
+    });
+  };
+  let caFile: string | undefined;
+  let server;
+  if (opts.tls) {
+    const tls = await localCertificate();
+    caFile = tls.caFile;
+    server = createHttpsServer({ key: tls.key, cert: tls.cert }, listener);
+  } else server = createHttpServer(listener);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+
+  return Object.assign(state, {
+    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    caFile,
+    fault: (status: number, times = 1, message?: string) => void faults.push({ status, times, message }),
+    clearFaults: () => void faults.splice(0),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  });
+}
