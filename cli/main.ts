@@ -117,6 +117,20 @@ export function buildProgram(): Command {
     .action(lazy("smoke"));
 
   program
+    .command("load-test")
+    .description("a contest-shaped load (opening burst, then steady arrivals) against the stack's backend: latency, throughput, errors")
+    .requiredOption("--users <n>", "people taking part; each one's first run lands in the opening burst", positiveInteger)
+    .requiredOption("--duration <duration>", "how long to send, e.g. 2m (at most 30m)", duration)
+    .option("--rate <r>", "steady executions per second after the burst (default: users x runs per minute / 60)", nonNegativeNumber)
+    .option("--runs-per-user-per-minute <r>", "how often each person runs code (default 1)", positiveNumber)
+    .option("--burst-seconds <s>", "the opening burst's length (default: a quarter of the duration, at most 60)", positiveNumber)
+    .option("--mix <weights>", "languages and weights, e.g. python:60,cpp:20,java:10,js:10")
+    .option("--max-requests <n>", "refuse a load larger than this (default 10000)", positiveInteger)
+    .option("--seed <n>", "seed of the arrival schedule (same seed, same load)", nonNegativeInteger)
+    .option("--endpoint <url>", "a backend URL instead of the stack's own (required to aim anywhere else)")
+    .action(lazy("load-test"));
+
+  program
     .command("plan")
     .description("offline: the resources the program declares for a stack and profile, and their cost")
     .addOption(profileOption("profile to plan (default: the stack's current one)"))

@@ -67,7 +67,7 @@ export async function call<T>(
       method: init.method,
       headers: { accept: "application/json", ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: AbortSignal.timeout(init.timeoutMs),
+      signal: AbortSignal.timeout(Math.max(1, Math.round(init.timeoutMs))),
     });
     const text = await res.text();
     let body: T | undefined;

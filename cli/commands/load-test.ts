@@ -1,0 +1,92 @@
+// `manage load-test --users N --duration D [--rate R] [--mix python:60,cpp:20,java:10,js:10]`:
+// a contest-shaped open-model load against the stack's own backend (or an explicit --endpoint),
+// bounded in count and time. Reports latency p50/p95/p99, throughput, errors by status, and whether
+// the session limit was hit. Exit 1 when any execution failed.
+
+import type { GlobalOptions } from "../change.js";
+import { OperationError, UsageError } from "../errors.js";
+import { heading, printJson, table } from "../output.js";
+import { DEFAULT_MIX, parseMix, runLoad, schedule, summarizeLoad, type LoadShape } from "../execution/load.js";
+import { formatMs } from "../execution/stats.js";
+import { resolveTarget } from "../execution/target.js";
+
+export interface LoadTestOptions extends GlobalOptions {
+  endpoint?: string;
+  users: number;
+  duration: number;
+  rate?: number;
+  runsPerUserPerMinute?: number;
+  burstSeconds?: number;
+  mix?: string;
+  maxRequests?: number;
+  seed?: number;
+}
+
+/** A load test is a test, not an attack: these bound it whatever the options say. */
+export const LIMITS = { maxDurationMs: 30 * 60_000, defaultMaxRequests: 10_000, graceMs: 30_000 };
+
+/** The load's shape from the options, or a usage error. Pure. */
+export function loadShape(o: LoadTestOptions): LoadShape {
+  if (o.duration > LIMITS.maxDurationMs) throw new UsageError(`--duration is at most ${LIMITS.maxDurationMs / 60_000} minutes`);
+  let mix;
+  try {
+    mix = parseMix(o.mix ?? DEFAULT_MIX);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (o.rate !== undefined && o.runsPerUserPerMinute !== undefined) throw new UsageError("give either --rate or --runs-per-user-per-minute, not both");
+  return {
+    users: o.users,
+    durationMs: o.duration,
+    // Default: each person runs code once a minute, the capacity model's default too.
+    ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? 1)) / 60,
+    burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(60_000, o.duration / 4),
+    mix,
+    seed: o.seed ?? 1,
+  };
+}
+
+export async function run(o: LoadTestOptions): Promise<void> {
+  const shape = loadShape(o);
+  const arrivals = schedule(shape);
+  const cap = o.maxRequests ?? LIMITS.defaultMaxRequests;
+  if (arrivals.length > cap)
+    throw new UsageError(`this load would send ${arrivals.length} executions, over the cap of ${cap}: lower --users, --rate or --duration, or raise --max-requests`);
+  const target = await resolveTarget(o);
+  if (target.outputs && target.outputs.sessionPoolDeployed === false)
+    throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`manage scale --stack ${target.stack} --profile contest\` first`);
+
+  const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
+  process.stderr.write(
+    `Load test of ${where}: ${arrivals.length} executions over ${shape.durationMs / 1000} s ` +
+      `(${shape.users} users' first runs within ${(shape.burstMs / 1000).toFixed(0)} s, then ${shape.ratePerSecond.toFixed(2)}/s)\n`,
+  );
+  const { outcomes, elapsedMs } = await runLoad(target.endpoint, arrivals, {
+    durationMs: shape.durationMs,
+    graceMs: LIMITS.graceMs,
+    onTick: (sent, done, failed) => process.stderr.write(`  sent ${sent}, answered ${done}, failed ${failed}\n`),
+  });
+  const report = summarizeLoad(outcomes, elapsedMs, target.stack);
+
+  if (o.json) printJson({ endpoint: target.endpoint, stack: target.stack ?? null, shape: { ...shape, mix: shape.mix }, ...report });
+  else {
+    console.log(heading(`Load test of ${where}`));
+    console.log(
+      table(
+        ["", "runs", "p50", "p95", "p99", "max"],
+        [
+          ["all", report.latency.count, formatMs(report.latency.p50), formatMs(report.latency.p95), formatMs(report.latency.p99), formatMs(report.latency.max)],
+          ...Object.entries(report.latencyByLanguage).map(([language, l]) => [language, l.count, formatMs(l.p50), formatMs(l.p95), formatMs(l.p99), formatMs(l.max)]),
+        ],
+      ),
+    );
+    console.log(`Throughput: ${report.throughputPerSecond.toFixed(2)} successful executions/s over ${report.durationSeconds.toFixed(1)} s`);
+    const errors = Object.entries(report.errors);
+    console.log(`Errors: ${errors.length ? errors.map(([k, n]) => `${n} × ${k}`).join(", ") : "none"}`);
+    console.log(report.sessionLimitHit ? "Session limit: HIT (404s): raise --max-sessions, see `manage capacity`" : "Session limit: not reached");
+    for (const c of report.causes) console.log(`Why: ${c.cause}\n  Fix: ${c.fix}`);
+  }
+  const failed = report.offered - report.ok;
+  if (failed > 0) throw new OperationError(`load-test: ${failed} of ${report.offered} executions failed`);
+  if (!o.json) console.log(`Load test passed: ${report.ok} of ${report.offered} executions succeeded.`);
+}

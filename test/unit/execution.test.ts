@@ -1,0 +1,151 @@
+// The pure parts of proving a deployment works: what each failure means, the smoke cases'
+// judgements, latency percentiles, and the load test's arrival schedule.
+import { describe, expect, test } from "vitest";
+import type { Answer, ExecuteResponse } from "../../cli/execution/api.js";
+import { urlFor } from "../../cli/execution/api.js";
+import { diagnose } from "../../cli/execution/diagnose.js";
+import { languageCases, smokeSuite, UNKNOWN_LANGUAGE_CASE } from "../../cli/execution/smoke-cases.js";
+import { percentile, summarize } from "../../cli/execution/stats.js";
+import { parseMix, schedule, summarizeLoad, type LoadShape } from "../../cli/execution/load.js";
+import { loadShape } from "../../cli/commands/load-test.js";
+
+const answer = (status: number, body?: ExecuteResponse, text = ""): Answer<ExecuteResponse> => ({ status, body, text: text || JSON.stringify(body ?? {}), ms: 10 });
+const ran = (stdout: string, code: number | null = 0, extra: Partial<ExecuteResponse> = {}, signal: string | null = null, stderr = "") =>
+  answer(200, { language: "python", version: "3", run: { stdout, stderr, code, signal, output: stdout + stderr }, ...extra });
+const caseNamed = (language: "python" | "java" | "c++", name: string) => languageCases(language).find((k) => k.name === `${language}: ${name}`)!;
+
+describe("diagnose: each status the earlier deployment hit, its cause and fix", () => {
+  test.each([
+    [401, "", /wrong audience/, /dynamicsessions\.io\/\.default/, false],
+    [403, "", /Session Executor.*propagated/, /wait for propagation.*manage doctor --stack contest/, true],
+    [404, "session limit reached: maxConcurrentSessions", /session limit \(maxConcurrentSessions\) is reached/, /--max-sessions/, true],
+    [404, "no such route", /no such route \(wrong image or tag\)/, /session image tag/, false],
+    [400, "unsupported api-version 2024-02-02-preview", /api-version/, /without an api-version/, false],
+    [400, "bad path", /wrong path, unknown language/, /bad path/, false],
+    [502, "", /not listening yet \(cold start\)/, /sessionTargetPort/, true],
+    [0, "", /no answer from the backend/, /manage start-backend --stack contest/, true],
+  ])("HTTP %i %s", (status, text, cause, fix, transient) => {
+    const d = diagnose({ status, text, error: status === 0 ? "ECONNREFUSED" : undefined }, "contest");
+    expect(d.cause).toMatch(cause);
+    expect(d.fix).toMatch(fix);
+    expect(d.transient).toBe(transient);
+  });
+});
+
+describe("smoke cases judge answers as a person would", () => {
+  test("hello world: exact stdout, exit 0", () => {
+    const hello = caseNamed("python", "hello world");
+    expect(hello.check(ran("hello, world\n"))).toBeNull();
+    expect(hello.check(ran("hello world\n"))).toMatch(/stdout "hello world\\n", expected "hello, world\\n"/);
+    expect(hello.check(ran("hello, world\n", 1))).toMatch(/exit code 1/);
+    expect(hello.check(answer(403, undefined, "Forbidden"))).toMatch(/^HTTP 403: Forbidden/);
+  });
+  test("runtime error: a non-zero exit and the error on stderr", () => {
+    const k = caseNamed("python", "runtime error");
+    expect(k.check(ran("", 1, {}, null, "ValueError: boom"))).toBeNull();
+    expect(k.check(ran("", 0))).toMatch(/exited 0/);
+  });
+  test("compile error: a failed compile stage with the compiler's message", () => {
+    const k = caseNamed("c++", "compile error");
+    const stage = (code: number, stderr: string) => ({ stdout: "", stderr, code, signal: null, output: stderr });
+    expect(k.check(answer(200, { language: "c++", version: "12", compile: stage(1, "error: 'undeclared' was not declared") }))).toBeNull();
+    expect(k.check(answer(200, { language: "c++", version: "12", compile: stage(0, ""), run: stage(0, "") }))).toMatch(/compiled/);
+  });
+  test("time limit: an endless loop must be stopped", () => {
+    const k = caseNamed("java", "time limit");
+    expect(k.request.run_timeout).toBe(1000);
+    expect(k.check(ran("", null, {}, "SIGKILL"))).toBeNull();
+    expect(k.check(ran("", 0))).toMatch(/no time limit enforced/);
+  });
+  test("large output arrives whole", () => {
+    const k = caseNamed("python", "large output");
+    const all = Array.from({ length: 10_000 }, (_, i) => `line ${i}\n`).join("");
+    expect(k.check(ran(all))).toBeNull();
+    expect(k.check(ran(all.slice(0, 1024)))).toMatch(/lines of 10000 arrived/);
+  });
+  test("unknown language: a clear 4xx with a message, not a 404 or a 500", () => {
+    expect(UNKNOWN_LANGUAGE_CASE.check(answer(400, undefined, '{"message":"runtime is unknown"}'))).toBeNull();
+    expect(UNKNOWN_LANGUAGE_CASE.check(answer(404, undefined, "nope"))).toMatch(/indistinguishable/);
+    expect(UNKNOWN_LANGUAGE_CASE.check(answer(500, undefined, "boom"))).toMatch(/expected a clear 4xx/);
+  });
+  test("the suite: compile errors only for compiled languages; --full adds the slow cases", () => {
+    const quick = smokeSuite(false).flatMap((g) => g.cases.map((k) => k.name));
+    const full = smokeSuite(true).flatMap((g) => g.cases.map((k) => k.name));
+    expect(quick).toContain("java: compile error");
+    expect(quick).not.toContain("javascript: compile error");
+    expect(quick).not.toContain("python: time limit");
+    expect(full.length - quick.length).toBe(8);
+  });
+});
+
+test("percentiles by nearest rank", () => {
+  const samples = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1, unsorted
+  expect(percentile(samples, 50)).toBe(50);
+  expect(percentile(samples, 95)).toBe(95);
+  expect(percentile(samples, 99)).toBe(99);
+  expect(percentile([7], 95)).toBe(7);
+  expect(percentile([], 50)).toBeNull();
+  expect(summarize([3, 1, 2])).toEqual({ count: 3, p50: 2, p95: 3, p99: 3, max: 3 });
+});
+
+test("urlFor joins without doubling or dropping the slash", () => {
+  expect(urlFor("https://a.example/", "/api/v2/execute")).toBe("https://a.example/api/v2/execute");
+  expect(urlFor("https://a.example", "api/v2/execute")).toBe("https://a.example/api/v2/execute");
+});
+
+describe("the load test's shape", () => {
+  const shape: LoadShape = { users: 200, durationMs: 600_000, ratePerSecond: 200 / 60, burstMs: 60_000, mix: parseMix("python:60,cpp:20,java:10,js:10"), seed: 7 };
+
+  test("everyone's first run lands in the opening burst, then a steady stream at the rate", () => {
+    const arrivals = schedule(shape);
+    expect(arrivals.filter((a) => a.atMs < shape.burstMs).length).toBeGreaterThanOrEqual(200);
+    const steady = arrivals.filter((a) => a.atMs >= shape.burstMs).length;
+    const expected = (shape.ratePerSecond * (shape.durationMs - shape.burstMs)) / 1000; // 1800
+    expect(Math.abs(steady - expected)).toBeLessThan(4 * Math.sqrt(expected)); // Poisson: within 4 sigma
+    expect(arrivals.every((a, i) => i === 0 || a.atMs >= arrivals[i - 1]!.atMs)).toBe(true);
+    expect(arrivals.at(-1)!.atMs).toBeLessThan(shape.durationMs);
+  });
+
+  test("the mix is honoured and the same seed gives the same load", () => {
+    const arrivals = schedule(shape);
+    const share = (l: string) => arrivals.filter((a) => a.language === l).length / arrivals.length;
+    expect(share("python")).toBeCloseTo(0.6, 1);
+    expect(share("c++")).toBeCloseTo(0.2, 1);
+    expect(schedule(shape)).toEqual(arrivals);
+    expect(schedule({ ...shape, seed: 8 })).not.toEqual(arrivals);
+  });
+
+  test("--mix parsing: aliases, and one clear error for anything else", () => {
+    expect(parseMix("cpp:1,js:3")).toEqual([{ language: "c++", weight: 1 }, { language: "javascript", weight: 3 }]);
+    expect(() => parseMix("ruby:10")).toThrow(/--mix takes language:weight pairs/);
+    expect(() => parseMix("python:60,py:40")).toThrow(/names python twice/);
+    expect(() => parseMix("python:0")).toThrow(/at least one language/);
+  });
+
+  test("options: the default rate is one run per person per minute; the duration is capped", () => {
+    expect(loadShape({ users: 120, duration: 120_000 }).ratePerSecond).toBe(2);
+    expect(loadShape({ users: 120, duration: 120_000 }).burstMs).toBe(30_000);
+    expect(() => loadShape({ users: 1, duration: 31 * 60_000 })).toThrow(/at most 30 minutes/);
+    expect(() => loadShape({ users: 1, duration: 1000, rate: 1, runsPerUserPerMinute: 2 })).toThrow(/not both/);
+  });
+
+  test("the summary counts errors by status and calls a 404 under load the session limit", () => {
+    const r = summarizeLoad(
+      [
+        { language: "python", status: 200, ok: true, ms: 100, text: "" },
+        { language: "python", status: 200, ok: true, ms: 300, text: "" },
+        { language: "java", status: 404, ok: false, ms: 5, text: "session limit reached" },
+        { language: "java", status: 200, ok: false, ms: 50, text: "" },
+        { language: "c++", status: 0, ok: false, ms: 30_000, text: "" },
+      ],
+      2_000,
+    );
+    expect(r.errors).toEqual({ "404": 1, "wrong output": 1, "no answer": 1 });
+    expect(r.sessionLimitHit).toBe(true);
+    expect(r.ok).toBe(2);
+    expect(r.completed).toBe(4);
+    expect(r.throughputPerSecond).toBe(1);
+    expect(r.latency.p50).toBe(100);
+    expect(r.causes.map((c) => c.cause)).toContain("404: the pool's session limit (maxConcurrentSessions) is reached");
+  });
+});
