@@ -117,6 +117,12 @@ export function buildProgram(): Command {
     .action(lazy("smoke"));
 
   program
+    .command("doctor")
+    .description("check everything code needs to run (tools, logins, roles, images, pool, backend, a probe execution), each with its fix")
+    .option("--pool-path <path>", "the session container's route for the direct pool probe (default /python/execute)")
+    .action(lazy("doctor"));
+
+  program
     .command("load-test")
     .description("a contest-shaped load (opening burst, then steady arrivals) against the stack's backend: latency, throughput, errors")
     .requiredOption("--users <n>", "people taking part; each one's first run lands in the opening burst", positiveInteger)

@@ -48,3 +48,16 @@ export function splitImage(ref: string): [string, string] {
   const at = ref.lastIndexOf(":");
   return [ref.slice(0, at), ref.slice(at + 1)];
 }
+
+/** az releases manage is used with; older ones may lack `acr import`/`acr build` flags it passes. */
+export const RECOMMENDED_AZ_VERSION = "2.60.0";
+
+/** The Azure CLI's version, or null when it is not installed. */
+export async function azVersion(verbose?: boolean): Promise<string | null> {
+  try {
+    return String((JSON.parse(await az(["version", "--output", "json"], { verbose })) as Record<string, string>)["azure-cli"] ?? "");
+  } catch (err) {
+    if (err instanceof UsageError && /not installed/.test(err.message)) return null;
+    throw err;
+  }
+}

@@ -1,8 +1,9 @@
-// The one place manage reads Azure: the live state of the pool and the backend, with the real
-// @azure/arm-appcontainers client. Loaded only by `manage status` (the SDK and @azure/identity
-// take a while to import).
+// Reading Azure: the live state of the pool and the backend, with the real
+// @azure/arm-appcontainers client, and the credential every Azure read uses (authorization.ts
+// shares it). Loaded only by `manage status` and `manage doctor` (the SDK and @azure/identity take
+// a while to import).
 //
-// Credentials: MANAGE_ARM_TOKEN (a token obtained elsewhere, e.g. by CI), else the environment's
+// Credentials: MANAGE_ARM_TOKEN / MANAGE_SESSIONS_TOKEN (tokens obtained elsewhere, e.g. by CI), else the environment's
 // service principal (AZURE_CLIENT_ID/SECRET/TENANT_ID or a federated token file), else the Azure
 // CLI's login. Deliberately no managed-identity probe: it would call the instance metadata address
 // on every laptop that is not logged in.
@@ -43,10 +44,27 @@ export function armEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   return env.MANAGE_ARM_ENDPOINT || "https://management.azure.com";
 }
 
-async function credential(env: NodeJS.ProcessEnv): Promise<TokenCredential> {
-  if (env.MANAGE_ARM_TOKEN) {
-    const token = env.MANAGE_ARM_TOKEN;
-    return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+/** Token scopes manage asks for: ARM, and the session pools' data plane (doctor's direct probe). */
+export const SCOPES = { arm: "https://management.azure.com/.default", sessions: "https://dynamicsessions.io/.default" } as const;
+
+/**
+ * Tokens obtained elsewhere (CI, `az account get-access-token --resource ...`): one for the session
+ * pools' data plane, one for everything else (the SDKs ask for `<ARM endpoint>/.default`, which
+ * differs per cloud and in tests).
+ */
+const staticTokenVariable = (scope: string) => (scope === SCOPES.sessions ? "MANAGE_SESSIONS_TOKEN" : "MANAGE_ARM_TOKEN");
+
+export async function azureCredential(env: NodeJS.ProcessEnv = process.env): Promise<TokenCredential> {
+  if (env.MANAGE_ARM_TOKEN || env.MANAGE_SESSIONS_TOKEN) {
+    return {
+      getToken: async (scopes) => {
+        const scope = [scopes].flat()[0]!;
+        const name = staticTokenVariable(scope);
+        const token = env[name];
+        if (!token) throw Object.assign(new Error(`no token for ${scope}: set ${name}`), { name: "CredentialUnavailableError" });
+        return { token, expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
   }
   const identity = await import("@azure/identity");
   const chain: TokenCredential[] = [new identity.EnvironmentCredential()];
@@ -70,7 +88,7 @@ const isNotFound = (err: unknown) => (err as { statusCode?: number }).statusCode
 
 export async function readLive(target: LiveTarget, env: NodeJS.ProcessEnv = process.env): Promise<LiveState> {
   const { ContainerAppsAPIClient } = await import("@azure/arm-appcontainers");
-  const client = new ContainerAppsAPIClient(await credential(env), target.subscriptionId, {
+  const client = new ContainerAppsAPIClient(await azureCredential(env), target.subscriptionId, {
     endpoint: armEndpoint(env),
     // A status read must answer quickly; the SDK's default retries would wait minutes on a dead endpoint.
     retryOptions: { maxRetries: 1 },

@@ -6,7 +6,7 @@
 // NODE_EXTRA_CA_CERTS.
 
 import { createServer, type Server } from "node:https";
-import { localCertificate } from "../helpers/tls.js";
+import { localCertificate, type LocalCertificate } from "../helpers/tls.js";
 import type { StateResource } from "../helpers/cli.js";
 
 export const ARM_TOKEN = "test-arm-token";
@@ -23,6 +23,10 @@ export interface ArmServer {
   fail(fragment: string, status: number, code: string): void;
   /** Requests seen, for asserting what the client asked. */
   requests: string[];
+  /** The caller's permissions on any resource group (default: Owner's). */
+  permissions: Array<{ actions: string[]; notActions: string[] }>;
+  /** Role assignments: the scope they were made at, the role definition ID, the principal. */
+  assignments: Array<{ scope: string; roleDefinitionId: string; principalId: string }>;
   close(): Promise<void>;
 }
 
@@ -30,13 +34,22 @@ function armError(code: string, message: string) {
   return JSON.stringify({ error: { code, message } });
 }
 
-export async function startArmServer(): Promise<ArmServer> {
-  const { key, cert, caFile } = await localCertificate();
+/** Contributor's permissions: everything but Microsoft.Authorization writes (so no role assignments). */
+export const CONTRIBUTOR = [
+  { actions: ["*"], notActions: ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write", "Microsoft.Authorization/elevateAccess/Action"] },
+];
+
+export async function startArmServer(certificate?: LocalCertificate): Promise<ArmServer> {
+  const { key, cert, caFile } = certificate ?? (await localCertificate());
+  const permissions: ArmServer["permissions"] = [{ actions: ["*"], notActions: [] }];
+  const assignments: ArmServer["assignments"] = [];
 
   const resources = new Map<string, Json>();
   const failures: Array<{ fragment: string; status: number; code: string }> = [];
   const requests: string[] = [];
 
+  // The object handed back; tests replace permissions and assignments on it while it runs.
+  const server_ = {} as ArmServer;
   const server: Server = createServer({ key, cert }, (req, res) => {
     const url = new URL(req.url!, "https://127.0.0.1");
     requests.push(`${req.method} ${url.pathname}?${url.searchParams.toString()}`);
@@ -58,6 +71,24 @@ export async function startArmServer(): Promise<ArmServer> {
         failure.status,
         armError(failure.code, `The client does not have authorization to perform action 'read' over scope '${url.pathname}'.`),
       );
+    // Microsoft.Authorization reads: the caller's permissions, and assignments that apply at a scope
+    // (made there or above it), filtered by principal as the SDK asks.
+    if (id.endsWith("/providers/microsoft.authorization/permissions"))
+      return send(200, JSON.stringify({ value: server_.permissions }));
+    if (id.endsWith("/providers/microsoft.authorization/roleassignments")) {
+      const scope = id.slice(0, -"/providers/microsoft.authorization/roleassignments".length);
+      const principal = /principalId eq '([^']+)'/.exec(url.searchParams.get("$filter") ?? "")?.[1];
+      const value = server_.assignments
+        .filter((a) => scope === a.scope.toLowerCase() || scope.startsWith(`${a.scope.toLowerCase()}/`))
+        .filter((a) => !principal || a.principalId === principal)
+        .map((a, i) => ({
+          id: `${a.scope}/providers/Microsoft.Authorization/roleAssignments/${i}`,
+          name: String(i),
+          type: "Microsoft.Authorization/roleAssignments",
+          properties: { scope: a.scope, roleDefinitionId: a.roleDefinitionId, principalId: a.principalId, principalType: "ServicePrincipal" },
+        }));
+      return send(200, JSON.stringify({ value }));
+    }
     const found = resources.get(id);
     if (!found) {
       const [, type, name] = /providers\/(.+)\/([^/]+)$/.exec(url.pathname) ?? [];
@@ -67,14 +98,17 @@ export async function startArmServer(): Promise<ArmServer> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
-  return {
+  Object.assign(server_, {
     url: `https://127.0.0.1:${port}`,
     caFile,
     resources,
     requests,
-    fail: (fragment, status, code) => failures.push({ fragment, status, code }),
-    close: () => new Promise((r) => server.close(() => r())),
-  };
+    permissions,
+    assignments,
+    fail: (fragment: string, status: number, code: string) => void failures.push({ fragment, status, code }),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  });
+  return server_;
 }
 
 /**
@@ -84,6 +118,8 @@ export async function startArmServer(): Promise<ArmServer> {
 export function seedFromState(arm: ArmServer, state: StateResource[], live: { nodeCount?: number; runningReplicas?: number } = {}) {
   for (const r of state) {
     const id = r.id ?? "";
+    if (r.type === "azure-native:authorization:RoleAssignment")
+      arm.assignments.push({ scope: r.inputs.scope, roleDefinitionId: r.inputs.roleDefinitionId, principalId: r.inputs.principalId });
     if (r.type === "azure-native:app:ContainerAppsSessionPool") {
       const i = r.inputs;
       arm.resources.set(id.toLowerCase(), {

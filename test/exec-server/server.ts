@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { localCertificate } from "../helpers/tls.js";
+import { localCertificate, type LocalCertificate } from "../helpers/tls.js";
 
 export const POOL_TOKEN = "test-dynamicsessions-token";
 
@@ -130,7 +130,8 @@ async function readBody(req: IncomingMessage): Promise<any> {
   }
 }
 
-export async function startExecServer(opts: { tls?: boolean } = {}): Promise<ExecServer> {
+/** `tls`: true for a certificate of its own, or one to share with another local server. */
+export async function startExecServer(opts: { tls?: boolean | LocalCertificate } = {}): Promise<ExecServer> {
   const faults: Fault[] = [];
   let active = 0;
   let firstExecution = true;
@@ -223,7 +224,7 @@ export async function startExecServer(opts: { tls?: boolean } = {}): Promise<Exe
   let caFile: string | undefined;
   let server;
   if (opts.tls) {
-    const tls = await localCertificate();
+    const tls = opts.tls === true ? await localCertificate() : opts.tls;
     caFile = tls.caFile;
     server = createHttpsServer({ key: tls.key, cert: tls.cert }, listener);
   } else server = createHttpServer(listener);

@@ -1,5 +1,5 @@
-// A strict stand-in for the Azure CLI, for the commands manage runs: `acr import`, `acr build`,
-// `acr repository show-tags`. Registry contents live in $FAKE_AZ_STATE (JSON). A registry exists
+// A strict stand-in for the Azure CLI, for the commands manage runs: `version`, `acr import`,
+// `acr build`, `acr repository show-tags`. Registry contents live in $FAKE_AZ_STATE (JSON). A registry exists
 // only if a stack in the project's state backend (the stand-in pulumi's) deployed it, as in Azure.
 // Any other command or flag fails loudly (exit 255).
 
@@ -55,6 +55,13 @@ function addTag(registry: string, image: string) {
 }
 
 const [group, sub, ...rest] = argv;
+if (group === "version") {
+  const { flags } = parse([sub, ...rest].filter((a) => a !== undefined), ["--output"], []);
+  if (flags.get("--output") !== "json") unsupported("manage reads az version as JSON");
+  console.log(JSON.stringify({ "azure-cli": process.env.FAKE_AZ_VERSION ?? "2.67.0", "azure-cli-core": "2.67.0", extensions: {} }));
+  process.exit(0);
+}
+// `az version` answers without a login, as the real one does; everything else needs one.
 if (process.env.FAKE_AZ_LOGGED_OUT) die(1, "ERROR: Please run 'az login' to setup account.");
 if (group !== "acr") unsupported(`command ${group}`);
 if (sub === "import") {

@@ -1,0 +1,273 @@
+// `manage doctor [--stack S]`: every precondition for code to run, each with a verdict and the exact
+// fix: tools, logins, the stack, the permission to assign roles, the two role assignments, the
+// images, the pool, the backend's health, a probe execution through the backend and, where the
+// caller's own identity may, one directly against the pool. A check that cannot run because an
+// earlier one failed says so ("skip") instead of failing twice. Exit 1 when any check failed.
+
+import { randomUUID } from "node:crypto";
+import type { DeploymentSettings } from "../../infra/config.js";
+import { adminCommand } from "../../infra/roles.cjs";
+import type { GlobalOptions } from "../change.js";
+import { OperationError } from "../errors.js";
+import { heading, printJson, table } from "../output.js";
+import { defaultStack, projectDir } from "../project.js";
+import { stackSettings } from "../settings.js";
+import { imageCommands, imagesNeeded } from "../images-guard.js";
+import { call, health, isHealthy, urlFor } from "../execution/api.js";
+import { diagnose } from "../execution/diagnose.js";
+import { probeExecution } from "../execution/readiness.js";
+import { formatMs } from "../execution/stats.js";
+
+export type Verdict = "ok" | "warn" | "fail" | "skip";
+
+export interface Check {
+  name: string;
+  verdict: Verdict;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorOptions extends GlobalOptions {
+  /** The route the session container serves, for the direct pool probe. */
+  poolPath?: string;
+}
+
+/** Node's minimum, as package.json's engines says. */
+const MIN_NODE = [20, 5];
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function nodeCheck(version = process.versions.node): Check {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  const ok = major > MIN_NODE[0]! || (major === MIN_NODE[0] && minor >= MIN_NODE[1]!);
+  return ok
+    ? { name: "node", verdict: "ok", detail: `Node ${version}` }
+    : { name: "node", verdict: "fail", detail: `Node ${version} is too old`, fix: `install Node ${MIN_NODE.join(".")} or newer` };
+}
+
+/** Resource IDs the stack's outputs imply (the outputs carry names; the IDs follow ARM's pattern). */
+export function stackIds(outputs: Record<string, unknown>) {
+  const subscriptionId = /^\/subscriptions\/([^/]+)\//i.exec(String(outputs.identityId ?? ""))?.[1] ?? null;
+  const group = `/subscriptions/${subscriptionId}/resourceGroups/${outputs.resourceGroupName}`;
+  return {
+    subscriptionId,
+    resourceGroup: group,
+    registry: `${group}/providers/Microsoft.ContainerRegistry/registries/${outputs.registryName}`,
+    pool: `${group}/providers/Microsoft.App/sessionPools/${outputs.sessionPoolName}`,
+  };
+}
+
+async function toolChecks(checks: Check[], o: DoctorOptions) {
+  checks.push(nodeCheck());
+  const { azVersion, AZ_INSTALL_HINT, RECOMMENDED_AZ_VERSION } = await import("../azure/az.js");
+  const { parseVersion, versionAtLeast } = await import("../pulumi/argv.js");
+  try {
+    const version = await azVersion(o.verbose);
+    const parsed = version ? parseVersion(version) : null;
+    checks.push(
+      version === null
+        ? { name: "az", verdict: "fail", detail: "the Azure CLI is not installed (images and logins need it)", fix: AZ_INSTALL_HINT }
+        : parsed && versionAtLeast(parsed, RECOMMENDED_AZ_VERSION)
+          ? { name: "az", verdict: "ok", detail: `Azure CLI ${version}` }
+          : { name: "az", verdict: "warn", detail: `Azure CLI ${version} is older than ${RECOMMENDED_AZ_VERSION}`, fix: "az upgrade" },
+    );
+  } catch (err) {
+    checks.push({ name: "az", verdict: "fail", detail: errorText(err), fix: AZ_INSTALL_HINT });
+  }
+}
+
+/** pulumi, the state backend, the stack and its outputs; null when the stack cannot be read. */
+async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<Record<string, unknown> | null> {
+  const { Pulumi } = await import("../pulumi/runner.js");
+  let pulumi;
+  try {
+    pulumi = await Pulumi.connect(projectDir(), o.verbose);
+    checks.push({ name: "pulumi", verdict: "ok", detail: `pulumi ${pulumi.version}` });
+  } catch (err) {
+    checks.push({ name: "pulumi", verdict: "fail", detail: errorText(err).split(":")[0]!, fix: errorText(err) });
+    return null;
+  }
+  let stacks: string[];
+  try {
+    stacks = await pulumi.stacks();
+    checks.push({ name: "state backend", verdict: "ok", detail: pulumi.backend.description });
+  } catch (err) {
+    checks.push({ name: "state backend", verdict: "fail", detail: errorText(err), fix: "`pulumi login` to your backend, or set PULUMI_BACKEND_URL" });
+    return null;
+  }
+  if (!stacks.includes(stack)) {
+    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} is not in the backend`, fix: `manage up --stack ${stack}` });
+    return null;
+  }
+  const outputs = await pulumi.outputs(stack);
+  if (!outputs.identityId) {
+    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} has no deployment yet`, fix: `manage up --stack ${stack}` });
+    return null;
+  }
+  checks.push({ name: "stack", verdict: "ok", detail: `${stack} deployed, profile ${outputs.profile}` });
+  return outputs;
+}
+
+async function azureChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>) {
+  const { azureCredential, readLive, explainAzureError, SCOPES } = await import("../azure/live.js");
+  const ids = stackIds(outputs);
+  const poolDeployed = outputs.sessionPoolDeployed === true;
+  try {
+    await (await azureCredential()).getToken(SCOPES.arm);
+    checks.push({ name: "azure login", verdict: "ok", detail: "a token for Azure Resource Manager" });
+  } catch (err) {
+    checks.push({ name: "azure login", verdict: "fail", detail: explainAzureError(err, "Azure"), fix: "az login" });
+    for (const name of ["role permission", "AcrPull", "Session Executor", "session pool"])
+      checks.push({ name, verdict: "skip", detail: "needs an Azure login" });
+    return;
+  }
+  const { allows, assignmentsAt, grantFor, permissionsOn, ASSIGN_ROLES } = await import("../azure/authorization.js");
+  const sub = ids.subscriptionId!;
+  const principalId = String(outputs.identityPrincipalId);
+
+  if (settings.roles.mode === "external")
+    checks.push({ name: "role permission", verdict: "skip", detail: "roleAssignmentMode external: an administrator makes the assignments (checked below)" });
+  else
+    try {
+      const permitted = allows(await permissionsOn(sub, String(outputs.resourceGroupName)), ASSIGN_ROLES);
+      checks.push(
+        permitted
+          ? { name: "role permission", verdict: "ok", detail: `you may create role assignments in ${outputs.resourceGroupName}` }
+          : {
+              name: "role permission",
+              verdict: "fail",
+              detail: `you may not create role assignments (${ASSIGN_ROLES}) in ${outputs.resourceGroupName}: a managed-mode deployment that creates or recreates one will fail`,
+              fix: `ask an Owner for "Role Based Access Control Administrator" on the group, or \`pulumi config set roleAssignmentMode external --stack ${settings.stack}\` and have an administrator run the commands from \`pulumi stack output adminCommands --stack ${settings.stack}\``,
+            },
+      );
+    } catch (err) {
+      checks.push({ name: "role permission", verdict: "warn", detail: explainAzureError(err, "your permissions") });
+    }
+
+  const roleCheck = async (role: "acrPull" | "sessionExecutor", name: string, scope: string, scopeName: string) => {
+    try {
+      const grant = grantFor(await assignmentsAt(sub, scope, principalId), role, scope);
+      checks.push(
+        grant
+          ? { name, verdict: "ok", detail: `granted to the identity on ${scopeName}${grant.scope.toLowerCase() === scope.toLowerCase() ? "" : ` (inherited from ${grant.scope})`}` }
+          : { name, verdict: "fail", detail: `the identity has no ${name} on ${scopeName}`, fix: adminCommand({ role, principalId, scope }) },
+      );
+    } catch (err) {
+      checks.push({ name, verdict: "warn", detail: explainAzureError(err, "role assignments") });
+    }
+  };
+  await roleCheck("acrPull", "AcrPull", ids.registry, `registry ${outputs.registryName}`);
+  if (settings.roles.sessionExecutorScope === "resourceGroup") await roleCheck("sessionExecutor", "Session Executor", ids.resourceGroup, `resource group ${outputs.resourceGroupName}`);
+  else if (poolDeployed) await roleCheck("sessionExecutor", "Session Executor", ids.pool, `pool ${outputs.sessionPoolName}`);
+  else checks.push({ name: "Session Executor", verdict: "skip", detail: "scoped to the pool, and there is no pool (idle): it is assigned when the pool is created" });
+
+  const live = await readLive({ subscriptionId: sub, resourceGroup: String(outputs.resourceGroupName), poolName: String(outputs.sessionPoolName), appName: String(outputs.backendAppName) });
+  if (!live.available) checks.push({ name: "session pool", verdict: "warn", detail: live.reason });
+  else if (!live.pool.exists)
+    checks.push(
+      settings.profile.pool
+        ? { name: "session pool", verdict: "fail", detail: `profile ${settings.profile.name} has a pool, but Azure has none`, fix: `manage up --stack ${settings.stack}` }
+        : { name: "session pool", verdict: "skip", detail: "idle: no pool" },
+    );
+  else
+    checks.push(
+      live.pool.provisioningState === "Succeeded"
+        ? { name: "session pool", verdict: "ok", detail: `Succeeded, ${live.pool.nodeCount ?? "?"} node(s), max ${live.pool.maxSessions}, ready ${live.pool.readySessions}` }
+        : {
+            name: "session pool",
+            verdict: "fail",
+            detail: `provisioning state ${live.pool.provisioningState}`,
+            fix: "a pool that failed to provision usually lacks its image or AcrPull: see those checks, then `manage up`",
+          },
+    );
+}
+
+async function imageChecks(checks: Check[], settings: DeploymentSettings, o: DoctorOptions) {
+  const { registryTags, splitImage } = await import("../azure/az.js");
+  const missing: string[] = [];
+  try {
+    for (const image of imagesNeeded(settings)) {
+      const [repository, tag] = splitImage(image);
+      if (!(await registryTags(settings.names.registry, repository, o.verbose))?.includes(tag)) missing.push(image);
+    }
+  } catch (err) {
+    checks.push({ name: "images", verdict: "warn", detail: `cannot list ${settings.names.registry}: ${errorText(err)}` });
+    return;
+  }
+  checks.push(
+    missing.length
+      ? { name: "images", verdict: "fail", detail: `missing from ${settings.names.registry}: ${missing.join(", ")}`, fix: imageCommands(settings, missing).split("\n").slice(1).join("\n").trim() }
+      : { name: "images", verdict: "ok", detail: `${imagesNeeded(settings).join(", ")} in ${settings.names.registry}` },
+  );
+}
+
+async function executionChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>, o: DoctorOptions) {
+  const backend = String(outputs.backendUrl ?? "");
+  const h = await health(backend, settings.backend.healthPath);
+  checks.push(
+    isHealthy(h)
+      ? { name: "backend health", verdict: "ok", detail: `GET ${settings.backend.healthPath} healthy in ${formatMs(h.ms)}` }
+      : { name: "backend health", verdict: "fail", detail: diagnose(h, settings.stack).cause, fix: diagnose(h, settings.stack).fix },
+  );
+  if (outputs.sessionPoolDeployed !== true) {
+    checks.push({ name: "execution (backend)", verdict: "skip", detail: "idle: no pool to run code in" });
+    checks.push({ name: "execution (pool)", verdict: "skip", detail: "idle: no pool" });
+    return;
+  }
+  const probe = await probeExecution(backend, settings.stack);
+  checks.push(
+    probe.ok
+      ? { name: "execution (backend)", verdict: "ok", detail: `a Python run through the backend in ${formatMs(probe.answer.ms)}` }
+      : { name: "execution (backend)", verdict: "fail", detail: probe.diagnosis!.cause, fix: probe.diagnosis!.fix },
+  );
+  checks.push(await directPoolProbe(String(outputs.poolManagementEndpoint ?? ""), o.poolPath ?? "/python/execute", settings.stack));
+}
+
+/**
+ * One run straight against the pool with the caller's own identity, which tells a broken pool from
+ * a broken backend. Only the backend's identity needs Session Executor, so a 403 here is no failure.
+ */
+async function directPoolProbe(endpoint: string, path: string, stack: string): Promise<Check> {
+  const name = "execution (pool)";
+  const { azureCredential, SCOPES } = await import("../azure/live.js");
+  let token: string;
+  try {
+    token = (await (await azureCredential()).getToken(SCOPES.sessions))!.token;
+  } catch (err) {
+    return { name, verdict: "skip", detail: `no token for https://dynamicsessions.io (${errorText(err).split("\n")[0]})` };
+  }
+  const nonce = `manage-doctor-${randomUUID().slice(0, 8)}`;
+  const url = `${urlFor(endpoint, path)}?identifier=${nonce}`;
+  const answer = await call(url, { method: "POST", body: { properties: { code: `print("${nonce}")`, stdin: "" } }, headers: { authorization: `Bearer ${token}` }, timeoutMs: 60_000 });
+  if (answer.status === 200 && answer.text.includes(nonce)) return { name, verdict: "ok", detail: `a Python run straight against the pool (POST ${path}) in ${formatMs(answer.ms)}` };
+  if (answer.status === 403)
+    return { name, verdict: "skip", detail: "your own identity has no Session Executor on the pool (only the backend's identity needs it)" };
+  const d = diagnose(answer, stack);
+  return { name, verdict: "fail", detail: `${d.cause} (POST ${path})`, fix: d.fix };
+}
+
+export async function runDoctor(stack: string, o: DoctorOptions): Promise<Check[]> {
+  const settings = stackSettings(stack);
+  const checks: Check[] = [];
+  await toolChecks(checks, o);
+  const outputs = await stackChecks(checks, stack, o);
+  if (!outputs) return checks;
+  await azureChecks(checks, settings, outputs);
+  await imageChecks(checks, settings, o);
+  await executionChecks(checks, settings, outputs, o);
+  return checks;
+}
+
+export async function run(o: DoctorOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  const checks = await runDoctor(stack, o);
+  const failed = checks.filter((c) => c.verdict === "fail");
+  if (o.json) printJson({ stack, ok: failed.length === 0, checks });
+  else {
+    console.log(heading(`Doctor: stack ${stack}`));
+    console.log(table(["check", "verdict", "detail"], checks.map((c) => [c.name, c.verdict === "fail" ? "FAIL" : c.verdict, c.detail])));
+    for (const c of checks.filter((x) => x.fix && x.verdict !== "ok")) console.log(`${c.name}: ${c.fix}`);
+  }
+  if (failed.length) throw new OperationError(`doctor: ${failed.length} check(s) failed: ${failed.map((c) => c.name).join(", ")}`);
+  if (!o.json) console.log(`All ${checks.length} checks passed or do not apply: code runs on stack ${stack}.`);
+}

@@ -1,0 +1,44 @@
+// Doctor's verdicts on what Azure answers: may the deployer assign roles, does the identity hold a
+// role at a scope, is Node recent enough, which IDs the stack's outputs imply.
+import { expect, test } from "vitest";
+import { allows, ASSIGN_ROLES, grantFor } from "../../cli/azure/authorization.js";
+import { nodeCheck, stackIds } from "../../cli/commands/doctor.js";
+import { CONTRIBUTOR } from "../arm-server/server.js";
+
+const sub = "/subscriptions/s";
+const rg = `${sub}/resourceGroups/codeeng-dev-rg`;
+const pool = `${rg}/providers/Microsoft.App/sessionPools/codeengdevpool`;
+const executor = `${sub}/providers/Microsoft.Authorization/roleDefinitions/0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0`;
+
+test("Owner, User Access Administrator and RBAC Administrator may assign roles; Contributor may not", () => {
+  expect(allows([{ actions: ["*"], notActions: [] }], ASSIGN_ROLES)).toBe(true);
+  expect(allows([{ actions: ["*/read", "Microsoft.Authorization/*"], notActions: [] }], ASSIGN_ROLES)).toBe(true);
+  expect(allows([{ actions: ["Microsoft.Authorization/roleAssignments/write"], notActions: [] }], ASSIGN_ROLES)).toBe(true);
+  expect(allows(CONTRIBUTOR, ASSIGN_ROLES)).toBe(false);
+  expect(allows([{ actions: ["*/read"], notActions: [] }], ASSIGN_ROLES)).toBe(false);
+  // One role's notActions do not take away what another role grants.
+  expect(allows([...CONTRIBUTOR, { actions: ["Microsoft.Authorization/roleAssignments/*"], notActions: [] }], ASSIGN_ROLES)).toBe(true);
+});
+
+test("a role counts at its own scope and inherited from above, not from below or for another role", () => {
+  const at = (scope: string, role = executor) => [{ scope, roleDefinitionId: role, principalId: "p" }];
+  expect(grantFor(at(pool), "sessionExecutor", pool)).toBeDefined();
+  expect(grantFor(at(rg.toLowerCase()), "sessionExecutor", pool)).toBeDefined();
+  expect(grantFor(at(pool), "sessionExecutor", rg)).toBeUndefined();
+  expect(grantFor(at(`${rg}2`), "sessionExecutor", pool)).toBeUndefined();
+  expect(grantFor(at(pool), "acrPull", pool)).toBeUndefined();
+});
+
+test("node: package.json's minimum", () => {
+  expect(nodeCheck("20.5.0").verdict).toBe("ok");
+  expect(nodeCheck("22.1.0").verdict).toBe("ok");
+  expect(nodeCheck("20.4.9")).toMatchObject({ verdict: "fail", fix: "install Node 20.5 or newer" });
+  expect(nodeCheck("18.19.0").verdict).toBe("fail");
+});
+
+test("the IDs a stack's outputs imply", () => {
+  const ids = stackIds({ identityId: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x`, resourceGroupName: "codeeng-dev-rg", registryName: "codeengdevacr", sessionPoolName: "codeengdevpool" });
+  expect(ids.subscriptionId).toBe("s");
+  expect(ids.pool).toBe(pool);
+  expect(ids.registry).toBe(`${rg}/providers/Microsoft.ContainerRegistry/registries/codeengdevacr`);
+});
