@@ -1,6 +1,6 @@
 // `npm run bench`: speed targets as ratios to a bare `node -e 0` measured in the same run, so
 // the numbers mean the same on a fast laptop and a loaded CI runner. Prints; never fails a build.
-//   manage --help, manage status --help      <= 2x node   (no Pulumi / Azure SDK on that path)
+//   manage --help, status/doctor/smoke --help <= 2x node  (no Pulumi / Azure SDK on that path)
 //   manage cost-estimate, manage capacity    <= 3x node
 //   manage plan                              < 2 s        (evaluates the real program)
 //   program evaluation under mocks           < 1.5 s      (in-process, first and warm)
@@ -53,6 +53,9 @@ ratio("manage --help", ["--help"], 2);
 // `status` arrives with the CLI issue; its help is measured as soon as the command exists.
 const commands = spawnSync(process.execPath, [MANAGE, "--help"], { env, encoding: "utf8" }).stdout;
 if (/^\s+status\b/m.test(commands)) ratio("manage status --help", ["status", "--help"], 2);
+// The proving commands load their HTTP client, p-retry and the Azure SDKs only when they run.
+ratio("manage doctor --help", ["doctor", "--help"], 2);
+ratio("manage smoke --help", ["smoke", "--help"], 2);
 ratio("manage cost-estimate", ["cost-estimate"], 3);
 ratio("manage capacity --users 200", ["capacity", "--users", "200"], 3);
 const plan = wall([MANAGE, "plan"]);
