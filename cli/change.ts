@@ -135,19 +135,14 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
     await pulumi.up(settings.stack, showProgress, foundationTargets(settings));
     throw new OperationError(`foundation deployed; ${imageCommands(settings, needed)}`);
   }
-  const { registryTags, splitImage } = await import("./azure/az.js");
-  const missing: string[] = [];
-  for (const image of needed) {
-    const [repository, tag] = splitImage(image);
-    let tags: string[] | null;
-    try {
-      tags = await registryTags(settings.names.registry, repository, g.verbose);
-    } catch (err) {
-      // Without the Azure CLI the registry cannot be read; pulumi will say if an image is missing.
-      warn(`cannot check the images in ${settings.names.registry}: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    if (!tags?.includes(tag)) missing.push(image);
+  const { missingImages } = await import("./azure/az.js");
+  let missing: string[];
+  try {
+    missing = await missingImages(settings.names.registry, needed, g.verbose);
+  } catch (err) {
+    // Without the Azure CLI the registry cannot be read; pulumi will say if an image is missing.
+    warn(`cannot check the images in ${settings.names.registry}: ${err instanceof Error ? err.message : String(err)}`);
+    return;
   }
   if (missing.length) throw new OperationError(imageCommands(settings, missing));
 }

@@ -23,15 +23,20 @@ export function foundationTargets(settings: DeploymentSettings): string[] {
   ];
 }
 
-/** The exact commands that put the missing images in the stack's registry. */
-export function imageCommands(settings: DeploymentSettings, missing: string[]): string {
-  const lines = missing.flatMap((image) => {
+/** The exact commands that put the missing images in the stack's registry, one or two lines each. */
+export function imageCommandLines(settings: DeploymentSettings, missing: string[]): string[] {
+  return missing.flatMap((image) => {
     const [repository, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
     return [
       `  manage images import --stack ${settings.stack} --from <source-registry>/${image}`,
       `    or: manage images build <context-dir> --stack ${settings.stack} --name ${repository} --tag ${tag}`,
     ];
   });
+}
+
+/** Why a change stops for missing images, with the commands to run. */
+export function imageCommands(settings: DeploymentSettings, missing: string[]): string {
+  const lines = imageCommandLines(settings, missing);
   return (
     `${missing.length === 1 ? "this image is" : "these images are"} not in registry ${settings.names.registry} yet: ${missing.join(", ")}.\n` +
     `Put ${missing.length === 1 ? "it" : "them"} there, then run the command again:\n${lines.join("\n")}`

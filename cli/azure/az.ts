@@ -43,6 +43,16 @@ export async function registryTags(registry: string, repository: string, verbose
   }
 }
 
+/** The images ("repository:tag") the registry does not hold. Throws when the registry cannot be read. */
+export async function missingImages(registry: string, images: string[], verbose?: boolean): Promise<string[]> {
+  const missing: string[] = [];
+  for (const image of images) {
+    const [repository, tag] = splitImage(image);
+    if (!(await registryTags(registry, repository, verbose))?.includes(tag)) missing.push(image);
+  }
+  return missing;
+}
+
 /** "coding-engine/session:v1" -> ["coding-engine/session", "v1"]. */
 export function splitImage(ref: string): [string, string] {
   const at = ref.lastIndexOf(":");

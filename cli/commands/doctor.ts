@@ -12,7 +12,8 @@ import { OperationError } from "../errors.js";
 import { heading, printJson, table } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
-import { imageCommands, imagesNeeded } from "../images-guard.js";
+import { imageCommandLines, imagesNeeded } from "../images-guard.js";
+import { subscriptionOf } from "../azure/live.js";
 import { call, health, isHealthy, urlFor } from "../execution/api.js";
 import { diagnose } from "../execution/diagnose.js";
 import { probeExecution } from "../execution/readiness.js";
@@ -47,7 +48,7 @@ export function nodeCheck(version = process.versions.node): Check {
 
 /** Resource IDs the stack's outputs imply (the outputs carry names; the IDs follow ARM's pattern). */
 export function stackIds(outputs: Record<string, unknown>) {
-  const subscriptionId = /^\/subscriptions\/([^/]+)\//i.exec(String(outputs.identityId ?? ""))?.[1] ?? null;
+  const subscriptionId = subscriptionOf(String(outputs.identityId ?? ""));
   const group = `/subscriptions/${subscriptionId}/resourceGroups/${outputs.resourceGroupName}`;
   return {
     subscriptionId,
@@ -183,21 +184,19 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
 }
 
 async function imageChecks(checks: Check[], settings: DeploymentSettings, o: DoctorOptions) {
-  const { registryTags, splitImage } = await import("../azure/az.js");
-  const missing: string[] = [];
+  const { missingImages } = await import("../azure/az.js");
+  const needed = imagesNeeded(settings);
+  let missing: string[];
   try {
-    for (const image of imagesNeeded(settings)) {
-      const [repository, tag] = splitImage(image);
-      if (!(await registryTags(settings.names.registry, repository, o.verbose))?.includes(tag)) missing.push(image);
-    }
+    missing = await missingImages(settings.names.registry, needed, o.verbose);
   } catch (err) {
     checks.push({ name: "images", verdict: "warn", detail: `cannot list ${settings.names.registry}: ${errorText(err)}` });
     return;
   }
   checks.push(
     missing.length
-      ? { name: "images", verdict: "fail", detail: `missing from ${settings.names.registry}: ${missing.join(", ")}`, fix: imageCommands(settings, missing).split("\n").slice(1).join("\n").trim() }
-      : { name: "images", verdict: "ok", detail: `${imagesNeeded(settings).join(", ")} in ${settings.names.registry}` },
+      ? { name: "images", verdict: "fail", detail: `missing from ${settings.names.registry}: ${missing.join(", ")}`, fix: imageCommandLines(settings, missing).join("\n").trim() }
+      : { name: "images", verdict: "ok", detail: `${needed.join(", ")} in ${settings.names.registry}` },
   );
 }
 

@@ -77,9 +77,9 @@ export function schedule(shape: LoadShape): Arrival[] {
   const burst = Math.min(shape.burstMs, shape.durationMs);
   const arrivals: Arrival[] = [];
   for (let i = 0; i < shape.users; i++) arrivals.push({ atMs: rand() * burst, language: pick() });
-  if (shape.ratePerSecond > 0)
-    for (let t = burst - (Math.log(1 - rand()) / shape.ratePerSecond) * 1000; t < shape.durationMs; t -= (Math.log(1 - rand()) / shape.ratePerSecond) * 1000)
-      arrivals.push({ atMs: t, language: pick() });
+  // Poisson arrivals: exponential gaps with mean 1/rate.
+  const gap = () => (-Math.log(1 - rand()) / shape.ratePerSecond) * 1000;
+  if (shape.ratePerSecond > 0) for (let t = burst + gap(); t < shape.durationMs; t += gap()) arrivals.push({ atMs: t, language: pick() });
   return arrivals.sort((a, b) => a.atMs - b.atMs);
 }
 
