@@ -63,35 +63,20 @@ export function sheetCost(rates: SheetRates, s: SheetScenario): SheetCost {
   return { readySessions, executions, backend, fixed, total: cents(readySessions + executions + backend + fixed) };
 }
 
-/** The sheet's three scenarios, with the sizes it assumed (backend 0.25 vCPU / 0.5 GB). */
+/** What every scenario of the sheet shares: its session and backend sizes, a 3 s execution, a day. */
+const SHEET_DAY = {
+  session: { cpu: 0.5, memoryGi: 1 },
+  backend: { replicas: 1, cpu: 0.25, memoryGi: 0.5 },
+  hours: 24,
+  executions: 0,
+  execSeconds: 3,
+  withFixedCosts: true,
+} satisfies Omit<SheetScenario, "readySessions">;
+
+/** The sheet's three scenarios. */
 export const OLD_SHEET_SCENARIOS = {
-  testingDay: {
-    readySessions: 1,
-    session: { cpu: 0.5, memoryGi: 1 },
-    backend: { replicas: 1, cpu: 0.25, memoryGi: 0.5 },
-    hours: 24,
-    executions: 0,
-    execSeconds: 3,
-    withFixedCosts: true,
-  },
-  idleDay: {
-    readySessions: 0,
-    session: { cpu: 0.5, memoryGi: 1 },
-    backend: { replicas: 0, cpu: 0.25, memoryGi: 0.5 },
-    hours: 24,
-    executions: 0,
-    execSeconds: 3,
-    withFixedCosts: true,
-  },
-  contestTwoHours: {
-    readySessions: 5,
-    session: { cpu: 0.5, memoryGi: 1 },
-    // "2-10 replicas, average: 5".
-    backend: { replicas: 5, cpu: 0.25, memoryGi: 0.5 },
-    hours: 2,
-    // "~200 students x 10 submissions".
-    executions: 2000,
-    execSeconds: 3,
-    withFixedCosts: false,
-  },
+  testingDay: { ...SHEET_DAY, readySessions: 1 },
+  idleDay: { ...SHEET_DAY, readySessions: 0, backend: { ...SHEET_DAY.backend, replicas: 0 } },
+  // "2-10 replicas, average: 5"; "~200 students x 10 submissions"; fixed costs left out.
+  contestTwoHours: { ...SHEET_DAY, readySessions: 5, backend: { ...SHEET_DAY.backend, replicas: 5 }, hours: 2, executions: 2000, withFixedCosts: false },
 } satisfies Record<string, SheetScenario>;
