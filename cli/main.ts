@@ -104,6 +104,16 @@ export function buildProgram(): Command {
     .action(lazy("enforce-expiry"));
 
   program
+    .command("pulumi")
+    .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")
+    .argument("<args...>", "pulumi's arguments, after --")
+    .allowUnknownOption()
+    .action(async (args: string[]) => {
+      const mod = await import("./commands/pulumi.js");
+      await mod.run(args);
+    });
+
+  program
     .command("status")
     .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
     .action(lazy("status"));

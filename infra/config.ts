@@ -8,6 +8,8 @@
 import * as v from "valibot";
 import {
   allOverrideKeys,
+  OVERRIDE_FIELDS,
+  OVERRIDES_KEY,
   isProfileName,
   profileWarnings,
   PROFILE_NAMES,
@@ -21,13 +23,16 @@ import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } fro
 
 export const PROJECT = "coding-engine";
 
-type PulumiType = "string" | "integer" | "boolean" | "array";
+type PulumiType = "string" | "integer" | "boolean" | "array" | "object";
 
 export interface ConfigKeySpec {
   type: PulumiType;
   description: string;
-  /** Absent for keys whose absence means something (profile overrides: "use the profile's value"). */
-  default?: string | number | boolean | string[];
+  /**
+   * Every key has one: the real pulumi CLI refuses a stack that lacks a declared key without a
+   * default ("Stack 'dev' is missing configuration value ...", sdk/go/common/workspace/config.go).
+   */
+  default: string | number | boolean | string[] | Record<string, unknown>;
   /** Validates the decoded value; the message becomes "<project>:<key> <message>". */
   schema: v.GenericSchema;
 }
@@ -224,17 +229,34 @@ const BASE_KEYS = {
   },
 } satisfies Record<string, ConfigKeySpec>;
 
-// One key per profile and number it can override, e.g. contestMaxSessions. No default: absent means
-// "the profile's own value", which lives in infra/profiles.ts and nowhere else.
-const OVERRIDE_KEYS: Record<string, ConfigKeySpec> = Object.fromEntries(
-  allOverrideKeys().map(({ key, profile, field }) => [
-    key,
-    {
-      type: "integer",
-      description: `Override of the ${profile} profile's ${field} (absent: the profile's value). Recorded by \`manage scale\`.`,
-      schema: v.number("must be a whole number"),
-    } satisfies ConfigKeySpec,
-  ]),
+// Every profile's overrides in one object key (infra/profiles.ts says why), e.g.
+// { "contest": { "maxSessions": 80 } }. Absent numbers mean "the profile's own value", which lives in
+// infra/profiles.ts and nowhere else. Values are checked as numbers here and against the profile's
+// rules in parseSettings, so each message names the exact path.
+const overrideNumbers = v.strictObject(
+  Object.fromEntries(OVERRIDE_FIELDS.map((f) => [f, v.optional(v.number("must be a whole number"))])) as Record<
+    (typeof OVERRIDE_FIELDS)[number],
+    v.OptionalSchema<v.NumberSchema<string>, undefined>
+  >,
+  `may only set ${OVERRIDE_FIELDS.join(", ")}`,
+);
+const OVERRIDE_KEYS = {
+  [OVERRIDES_KEY]: {
+    type: "object",
+    description:
+      "Numbers that differ from a profile's own (infra/profiles.ts), per profile, e.g. {contest: {maxSessions: 80}}. " +
+      "Recorded by `manage scale` (pulumi config set --path profileOverrides.contest.maxSessions 80).",
+    default: {},
+    schema: v.strictObject(
+      Object.fromEntries(PROFILE_NAMES.map((p) => [p, v.optional(overrideNumbers)])) as Record<ProfileName, v.OptionalSchema<typeof overrideNumbers, undefined>>,
+      `may only name the profiles ${PROFILE_NAMES.join(", ")}`,
+    ),
+  },
+} satisfies Record<string, ConfigKeySpec>;
+
+/** The flat keys earlier versions used (contestMaxSessions...), so a stack file still holding one is told where it went. */
+const LEGACY_OVERRIDE_KEYS: ReadonlyMap<string, string> = new Map(
+  allOverrideKeys().map(({ key, profile, field }) => [profile + field[0]!.toUpperCase() + field.slice(1), key]),
 );
 
 export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = { ...BASE_KEYS, ...OVERRIDE_KEYS };
@@ -296,6 +318,7 @@ function decode(spec: ConfigKeySpec, raw: string): unknown {
     case "boolean":
       return raw === "true" ? true : raw === "false" ? false : raw;
     case "array":
+    case "object":
       try {
         return JSON.parse(raw);
       } catch {
@@ -314,7 +337,9 @@ export type RawConfig = Readonly<Record<string, string>>;
 export function parseSettings(raw: RawConfig, stack: string, project = PROJECT): DeploymentSettings {
   const issues: ConfigIssue[] = unknownKeys(Object.keys(raw)).map((key) => ({
     key,
-    message: `is not a setting of this project (known keys: see Pulumi.yaml); remove it or fix its spelling`,
+    message: LEGACY_OVERRIDE_KEYS.has(key)
+      ? `is now ${PROJECT}:${LEGACY_OVERRIDE_KEYS.get(key)}: move the value there (\`pulumi config rm ${PROJECT}:${key}\`, then \`pulumi config set --path ${PROJECT}:${LEGACY_OVERRIDE_KEYS.get(key)} ${raw[key]}\`)`
+      : `is not a setting of this project (known keys: see Pulumi.yaml); remove it or fix its spelling`,
   }));
   const values: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
@@ -325,7 +350,13 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     }
     const result = v.safeParse(spec.schema, decode(spec, value));
     if (result.success) values[key] = result.output;
-    else issues.push({ key, message: `${result.issues[0]?.message ?? "is invalid"} (got ${JSON.stringify(value)})` });
+    else {
+      const first = result.issues[0];
+      // A nested value (profileOverrides.contest.maxSessions) is named by its whole path.
+      const path = spec.type === "object" ? v.getDotPath(first ?? ({} as never)) : null;
+      const got = path ? first?.input : value;
+      issues.push({ key: path ? `${key}.${path}` : key, message: `${first?.message ?? "is invalid"} (got ${JSON.stringify(got)})` });
+    }
   }
   const c = values as { [K in BaseKey]: v.InferOutput<(typeof BASE_KEYS)[K]["schema"]> } & Record<string, unknown>;
 
@@ -335,8 +366,15 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     ProfileName,
     ProfileOverrides
   >;
-  for (const { key, profile, field } of allOverrideKeys())
-    if (typeof values[key] === "number") overrides[profile][field] = values[key] as number;
+  const recorded = (values[OVERRIDES_KEY] ?? {}) as Partial<Record<ProfileName, ProfileOverrides>>;
+  for (const { profile, field } of allOverrideKeys()) {
+    const value = recorded[profile]?.[field];
+    if (typeof value === "number") overrides[profile][field] = value;
+  }
+  for (const profile of PROFILE_NAMES)
+    for (const field of OVERRIDE_FIELDS)
+      if (recorded[profile]?.[field] !== undefined && !allOverrideKeys().some((k) => k.profile === profile && k.field === field))
+        issues.push({ key: `${OVERRIDES_KEY}.${profile}.${field}`, message: `does not apply: the ${profile} profile has no session pool to size` });
 
   // Validate every profile's overrides, not only the active one: a bad contest override must fail
   // on the day it is recorded, not on contest morning.

@@ -68,12 +68,26 @@ export function profileAcceptsOverride(profile: ProfileName, field: OverrideFiel
   return PROFILES[profile].pool !== null || !POOL_FIELDS.has(field);
 }
 
-/** The stack config key holding an override, e.g. ("contest", "maxSessions") -> "contestMaxSessions". */
+/**
+ * The stack config key holding every override: one object, e.g.
+ *   coding-engine:profileOverrides:
+ *     contest:
+ *       maxSessions: 80
+ * One key with a default (`{}`) rather than a key per number: the real pulumi CLI treats a declared
+ * key without a default as required (sdk/go/common/workspace/config.go, mergeConfig), and an absent
+ * override must mean "the profile's own value".
+ */
+export const OVERRIDES_KEY = "profileOverrides";
+
+/**
+ * The config path of one override, as `pulumi config set --path` takes it:
+ * ("contest", "maxSessions") -> "profileOverrides.contest.maxSessions".
+ */
 export function overrideConfigKey(profile: ProfileName, field: OverrideField): string {
-  return profile + field[0]!.toUpperCase() + field.slice(1);
+  return `${OVERRIDES_KEY}.${profile}.${field}`;
 }
 
-/** Every override key that exists, in a stable order (Pulumi.yaml declares exactly these). */
+/** Every override that exists, in a stable order. */
 export function allOverrideKeys(): Array<{ key: string; profile: ProfileName; field: OverrideField }> {
   return PROFILE_NAMES.flatMap((profile) =>
     OVERRIDE_FIELDS.filter((field) => profileAcceptsOverride(profile, field)).map((field) => ({

@@ -43,7 +43,7 @@ describe("manage cost-estimate", () => {
   test("stack overrides change the estimate", async () => {
     const file = join(project, "Pulumi.contest.yaml");
     const before = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
-    writeFileSync(file, snapshot(project)["Pulumi.contest.yaml"] + "  coding-engine:contestReadySessions: 40\n");
+    writeFileSync(file, snapshot(project)["Pulumi.contest.yaml"] + "  coding-engine:profileOverrides:\n    contest:\n      readySessions: 40\n");
     const after = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
     expect(after.estimates[0].nodes.ready).toBe(2);
     expect(after.estimates[0].perHour).toBeGreaterThan(before.estimates[0].perHour);

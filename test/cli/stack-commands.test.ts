@@ -46,7 +46,7 @@ describe("scale, stop and start against a stack", () => {
     expect((await manage(["stop", ...stack, "--yes"], { project })).exitCode).toBe(0);
     expect(pool()).toBeUndefined();
     // The overrides survive the stop in the stack file.
-    expect(stackYaml("contest")).toMatch(/contestMaxSessions: "80"/);
+    expect(stackYaml("contest")).toMatch(/profileOverrides:\n\s+contest:\n(\s+\w+: \d+\n)*\s+maxSessions: 80\n/);
 
     const start = await manage(["start-session-pool", "--no-wait", ...stack, "--profile", "contest"], { project });
     expect(start.exitCode).toBe(0);
@@ -92,7 +92,7 @@ describe("scale, stop and start against a stack", () => {
     expect(state.find((r) => r.urn.endsWith("::backend"))!.inputs.template.scale.minReplicas).toBe(1);
     await manage(["stop", "--yes"], { project });
     expect(readState(project, "dev").find((r) => r.urn.endsWith("::backend"))!.inputs.template.scale.minReplicas).toBe(0);
-    expect(stackYaml()).not.toContain("idleBackendMinReplicas");
+    expect(stackYaml()).not.toContain("backendMinReplicas");
   });
 
   test("a first deployment: creates the stack, deploys the foundation, names the images to import, then deploys", async () => {
@@ -151,7 +151,7 @@ describe("refusals: exit 2, nothing touched", () => {
     [["scale", "--profile", "party"], /argument 'party' is invalid/],
     [["scale"], /required option '-p, --profile <profile>' not specified/],
     [["scale", "--profile", "contest", "--max-sessions", "0"], /argument '0' is invalid. It must be a whole number greater than 0/],
-    [["scale", "--profile", "contest", "--ready-sessions", "60"], /contestReadySessions must not exceed maxSessions \(50\)[\s\S]*nothing was changed/],
+    [["scale", "--profile", "contest", "--ready-sessions", "60"], /profileOverrides\.contest\.readySessions must not exceed maxSessions \(50\)[\s\S]*nothing was changed/],
     [["scale", "--profile", "contest", "--cooldown", "100"], /contestCooldownSeconds must be between 300 and 3600/],
     [["scale", "--profile", "idle", "--max-sessions", "9"], /the idle profile has none/],
     [["scale", "--profile", "contest", "--for", "soon"], /--for takes a positive duration like 3h/],
@@ -251,8 +251,8 @@ describe("capacity --apply", () => {
     const r = await manage(["capacity", "--stack", "contest", "--users", "200", "--apply"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("nothing to change in the cloud");
-    expect(stackYaml("contest")).toMatch(/contestMaxSessions: "199"/);
-    expect(stackYaml("contest")).toMatch(/contestReadySessions: "34"/);
+    expect(stackYaml("contest")).toMatch(/maxSessions: 199\n/);
+    expect(stackYaml("contest")).toMatch(/readySessions: 34\n/);
     expect(stackYaml("contest")).toContain("coding-engine:profile: idle");
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     // ...and the next contest scale uses them.

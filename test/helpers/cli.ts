@@ -1,6 +1,6 @@
 // Runs the built `manage` binary the way a user does, against a throwaway copy of the project's
 // Pulumi.yaml and stack files (so a test can never change the real ones).
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -24,6 +24,9 @@ export function makeProject(): string {
   for (const f of readdirSync(ROOT).filter((f) => /^Pulumi(\..+)?\.yaml$/.test(f))) copyFileSync(join(ROOT, f), join(dir, f));
   symlinkSync(join(ROOT, "dist"), join(dir, "dist"));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  // The policy pack manage runs on every preview and update (its main points into dist/).
+  mkdirSync(join(dir, "infra"));
+  symlinkSync(join(ROOT, "infra", "policy-pack"), join(dir, "infra", "policy-pack"));
   return dir;
 }
 

@@ -199,11 +199,10 @@ describe("stack overrides and options", () => {
   test("overrides recorded in the stack config size the pool and backend", async () => {
     const sim = await simulateStack("contest", {
       profile: "contest",
-      contestMaxSessions: "80",
-      contestReadySessions: "8",
-      contestCooldownSeconds: "600",
-      contestBackendMaxReplicas: "20",
-      testingMaxSessions: "7", // another profile's override: no effect now
+      profileOverrides: JSON.stringify({
+        contest: { maxSessions: 80, readySessions: 8, cooldownSeconds: 600, backendMaxReplicas: 20 },
+        testing: { maxSessions: 7 }, // another profile's override: no effect now
+      }),
     });
     const pool = resource(sim, "session-pool");
     expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 80, readySessionInstances: 8 });
@@ -251,9 +250,9 @@ describe("stack overrides and options", () => {
 
   test("invalid config stops the program before any resource is declared, naming every key", async () => {
     await expect(
-      simulateStack("dev", { contestCooldownSeconds: "120", sessionCpu: "3", namePrefix: "Code-Eng" }),
+      simulateStack("dev", { profileOverrides: '{"contest":{"cooldownSeconds":120}}', sessionCpu: "3", namePrefix: "Code-Eng" }),
     ).rejects.toThrow(
-      /coding-engine:namePrefix[\s\S]*coding-engine:sessionCpu[\s\S]*coding-engine:contestCooldownSeconds must be between 300 and 3600/,
+      /coding-engine:namePrefix[\s\S]*coding-engine:sessionCpu[\s\S]*coding-engine:profileOverrides\.contest\.cooldownSeconds must be between 300 and 3600/,
     );
   });
 });

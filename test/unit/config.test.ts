@@ -29,7 +29,7 @@ describe("stack configuration", () => {
     const s = parseSettings(
       {
         profile: "contest",
-        contestMaxSessions: "80",
+        profileOverrides: '{"contest":{"maxSessions":80}}',
         allowSessionEgress: "true",
         allowedIpRanges: '["203.0.113.0/24"]',
         profileExpiresAt: "2026-11-22T18:00:00Z",
@@ -48,11 +48,14 @@ describe("stack configuration", () => {
 
   test.each([
     [{ profile: "party" }, "coding-engine:profile must be one of idle, testing, contest"],
-    [{ contestCooldownSeconds: "299" }, "coding-engine:contestCooldownSeconds must be between 300 and 3600 seconds"],
-    [{ testingReadySessions: "6" }, "coding-engine:testingReadySessions must not exceed maxSessions (5)"],
-    [{ contestMaxSessions: "0" }, "coding-engine:contestMaxSessions must be at least 1"],
-    [{ contestMaxSessions: "fifty" }, "coding-engine:contestMaxSessions must be a whole number"],
-    [{ testingBackendMinReplicas: "9" }, "coding-engine:testingBackendMinReplicas must not exceed backendMaxReplicas (5)"],
+    [{ profileOverrides: '{"contest":{"cooldownSeconds":299}}' }, "coding-engine:profileOverrides.contest.cooldownSeconds must be between 300 and 3600 seconds"],
+    [{ profileOverrides: '{"testing":{"readySessions":6}}' }, "coding-engine:profileOverrides.testing.readySessions must not exceed maxSessions (5)"],
+    [{ profileOverrides: '{"contest":{"maxSessions":0}}' }, "coding-engine:profileOverrides.contest.maxSessions must be at least 1"],
+    [{ profileOverrides: '{"contest":{"maxSessions":"fifty"}}' }, "coding-engine:profileOverrides.contest.maxSessions must be a whole number"],
+    [{ profileOverrides: '{"party":{"maxSessions":5}}' }, "coding-engine:profileOverrides.party may only name the profiles idle, testing, contest"],
+    [{ profileOverrides: '{"idle":{"maxSessions":5}}' }, "coding-engine:profileOverrides.idle.maxSessions does not apply: the idle profile has no session pool"],
+    [{ contestMaxSessions: "80" }, "coding-engine:contestMaxSessions is now coding-engine:profileOverrides.contest.maxSessions"],
+    [{ profileOverrides: '{"testing":{"backendMinReplicas":9}}' }, "coding-engine:profileOverrides.testing.backendMinReplicas must not exceed backendMaxReplicas (5)"],
     [{ sessionCpu: "0.1" }, "coding-engine:sessionCpu must be between 0.25 and 2 vCPU"],
     [{ sessionCpu: "2.5" }, "coding-engine:sessionCpu must be between 0.25 and 2 vCPU"],
     [{ sessionCpu: "half" }, "coding-engine:sessionCpu must be a number of vCPUs"],
@@ -85,12 +88,12 @@ describe("stack configuration", () => {
   });
 
   test("every broken rule is reported at once", () => {
-    const message = refusal({ profile: "party", sessionCpu: "9", contestCooldownSeconds: "10" });
+    const message = refusal({ profile: "party", sessionCpu: "9", profileOverrides: '{"contest":{"cooldownSeconds":10}}' });
     expect(message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(3);
   });
 
   test("a bad override of a profile not in use is still refused (it would break contest morning)", () => {
-    expect(refusal({ profile: "idle", contestReadySessions: "60" })).toContain("contestReadySessions must not exceed maxSessions (50)");
+    expect(refusal({ profile: "idle", profileOverrides: '{"contest":{"readySessions":60}}' })).toContain("profileOverrides.contest.readySessions must not exceed maxSessions (50)");
   });
 
   test("external roles with a pool-scoped executor warn that every restart needs an administrator", () => {

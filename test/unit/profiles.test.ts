@@ -29,12 +29,12 @@ describe("profiles", () => {
     const p = resolveProfile("idle", { maxSessions: 80, backendMinReplicas: 1 });
     expect(p.pool).toBeNull();
     expect(p.overridden).toEqual(["backendMinReplicas"]);
-    expect(allOverrideKeys().map((k) => k.key)).not.toContain("idleMaxSessions");
-    expect(allOverrideKeys().map((k) => k.key)).toContain("idleBackendMinReplicas");
+    expect(allOverrideKeys().map((k) => k.key)).not.toContain("profileOverrides.idle.maxSessions");
+    expect(allOverrideKeys().map((k) => k.key)).toContain("profileOverrides.idle.backendMinReplicas");
   });
 
-  test("override keys are the profile name plus the field", () => {
-    expect(overrideConfigKey("contest", "readySessions")).toBe("contestReadySessions");
+  test("an override is a path into the one profileOverrides key (config set --path)", () => {
+    expect(overrideConfigKey("contest", "readySessions")).toBe("profileOverrides.contest.readySessions");
     expect(allOverrideKeys()).toHaveLength(2 + 5 + 5);
   });
 
