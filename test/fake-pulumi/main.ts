@@ -222,7 +222,6 @@ let closeSinks: () => Promise<void> = async () => {};
 /** --event-log: a path (one JSON object per line) or tcp://host:port (gRPC Events.StreamEvents). */
 async function openEventLog(target: string | undefined) {
   if (!target) return;
-  if (!process.env.PULUMI_DEBUG_COMMANDS) fail("unknown flag: --event-log");
   if (target.startsWith("tcp://")) {
     const require = createRequire(import.meta.url);
     const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
@@ -474,7 +473,8 @@ function metadata(step: Step) {
 
 // ---- preview and up ---------------------------------------------------------------------------
 
-const OPERATION_VALUE = ["--stack", "-s", "--event-log", "--exec-kind", "--exec-agent", "--client", "--message", "-m", "--target", "-t", "--policy-pack", "--policy-pack-config", "--parallel", "-p", "--config-file", "--replace", "--exclude"];
+// --event-log exists only with PULUMI_DEBUG_COMMANDS (operations/up.go, preview.go); the Automation API sets it.
+const OPERATION_VALUE = ["--stack", "-s", ...(process.env.PULUMI_DEBUG_COMMANDS ? ["--event-log"] : []), "--exec-kind", "--exec-agent", "--client", "--message", "-m", "--target", "-t", "--policy-pack", "--policy-pack-config", "--parallel", "-p", "--config-file", "--replace", "--exclude"];
 const OPERATION_BOOL = ["--json", "-j", "--diff", "-d", "--expect-no-changes", "--refresh", "-r", "--show-sames", "--show-replacement-steps", "--suppress-outputs", "--suppress-progress", "--target-dependents"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -768,8 +768,10 @@ async function main(): Promise<number> {
         const doc = loadStackDoc(stack);
         if (has(p, "--path") && key.includes(".")) {
           const [top, ...path] = key.split(".");
-          doc.deleteIn(["config", fullKey(top!), ...path]);
-        } else doc.deleteIn(["config", fullKey(key)]);
+          // Removing what is not there is no error (config.Map.Remove).
+          if (doc.hasIn(["config", fullKey(top!), ...path.slice(0, -1)]) && doc.getIn(["config", fullKey(top!), ...path.slice(0, -1)]) instanceof YAML.YAMLMap)
+            doc.deleteIn(["config", fullKey(top!), ...path]);
+        } else if (doc.hasIn(["config"])) doc.deleteIn(["config", fullKey(key)]);
         saveStackDoc(stack, doc);
         return 0;
       }
