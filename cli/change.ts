@@ -258,10 +258,9 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   }
 
   let changes: Record<string, number> = {};
-  if (plan.length > 0) {
-    changes = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, { policyPack }));
-  }
-  const outputs = await pulumi.outputs(change.stack);
+  let outputs: Record<string, unknown>;
+  if (plan.length > 0) ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, { policyPack })));
+  else outputs = await pulumi.outputs(change.stack);
   const readiness =
     change.verify && g.wait !== false && settings.profile.pool
       ? await readinessGate(String(outputs.backendUrl ?? ""), change.stack, g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS, g)

@@ -183,8 +183,15 @@ export class Pulumi {
     return true;
   }
 
+  private readonly selected = new Map<string, Stack>();
+
+  /** `pulumi stack select`, once per stack and run of manage. */
   private async select(stack: string): Promise<Stack> {
-    return this.call("stack select", stack, () => this.automation.Stack.select(stack, this.workspace));
+    const known = this.selected.get(stack);
+    if (known) return known;
+    const s = await this.call("stack select", stack, () => this.automation.Stack.select(stack, this.workspace));
+    this.selected.set(stack, s);
+    return s;
   }
 
   /** `pulumi config set|rm [--path]`: a dotted key is a path into an object value. */
@@ -213,8 +220,11 @@ export class Pulumi {
     return { steps: events.steps, changeSummary: result.changeSummary as Record<string, number>, warnings: events.advisory };
   }
 
-  /** Runs the update, reporting progress from the engine events as they arrive. */
-  async up(stack: string, onProgress: (p: Progress) => void, opts: RunOptions = {}): Promise<Record<string, number>> {
+  /**
+   * Runs the update, reporting progress from the engine events as they arrive. Returns the change
+   * counts and the stack's outputs (the Automation API reads them right after the update).
+   */
+  async up(stack: string, onProgress: (p: Progress) => void, opts: RunOptions = {}): Promise<{ changes: Record<string, number>; outputs: Record<string, unknown> }> {
     const s = await this.select(stack);
     let changes: Record<string, number> = {};
     const events = collector((event) => {
@@ -223,7 +233,7 @@ export class Pulumi {
       if (p.kind === "summary") changes = p.changes;
       onProgress(p);
     });
-    await this.call(
+    const result = await this.call(
       "up",
       stack,
       () =>
@@ -234,7 +244,7 @@ export class Pulumi {
         }),
       events,
     );
-    return changes;
+    return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
   }
 
   /** The resource types in the stack's state (what pulumi believes exists). */

@@ -31,6 +31,7 @@ import YAML from "yaml";
 import type { Checkpoint, StateResource } from "./state.js";
 import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
 import { replaceKeys } from "./replacement.js";
+import { memo, treeHash } from "./memo.js";
 
 const argv = process.argv.slice(2);
 const cwd = process.cwd();
@@ -545,7 +546,12 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   }
 
   emit({ preludeEvent: { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project.name}:${k}`, v])) } });
-  const sim = await evaluate(stack, config);
+  const main = resolve(cwd, project.main ?? "index.js");
+  const sim = await memo(
+    "evaluate",
+    { program: treeHash(dirname(main)), main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT },
+    () => evaluate(stack, config),
+  );
   if ("error" in sim) {
     emit(diagnostic("error", `Running program '${cwd}' failed with an unhandled exception:\n${sim.error}`, stackUrn(stack)));
     return finish(false, {});
@@ -564,7 +570,14 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   // Policies (pkg/engine: analyzers see every resource's inputs before its step).
   let mandatory = 0;
   for (const pack of list(p, "--policy-pack")) {
-    const { name, violations } = await runPolicyPack(resolve(cwd, pack), stack, resources);
+    const packDir = resolve(cwd, pack);
+    if (!existsSync(join(packDir, "PulumiPolicy.yaml"))) fail(`could not load policy pack from ${packDir}: no PulumiPolicy.yaml found`);
+    const packMain = YAML.parse(readFileSync(join(packDir, "PulumiPolicy.yaml"), "utf8"))?.main as string | undefined;
+    const { name, violations } = await memo(
+      "policy",
+      { pack: treeHash(packDir), code: packMain ? treeHash(dirname(resolve(packDir, packMain))) : "", stack, resources },
+      () => runPolicyPack(packDir, stack, resources),
+    );
     for (const v of violations) {
       if (v.enforcementLevel === "mandatory") mandatory++;
       emit({ policyEvent: { ...(v.urn ? { resourceUrn: v.urn } : {}), message: v.message, color: "never", policyName: v.policyName, policyPackName: name, policyPackVersion: "0.0.1", policyPackVersionTag: "0.0.1", enforcementLevel: v.enforcementLevel } });
