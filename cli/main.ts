@@ -41,9 +41,11 @@ function withCostCeiling(command: Command): Command {
   return command.option("--allow-over-ceiling", "go ahead even if the change can cost more per day than the stack's costCeilingPerDay");
 }
 
-/** The cost model's named assumptions (docs/costs.md), for the commands that estimate costs. */
+/** The cost model's named assumptions (docs/costs.md) and where prices come from, for the commands that estimate costs. */
 function withCostAssumptions(command: Command): Command {
   return command
+    .option("--region <region>", "price region (default: the stack's location)")
+    .option("--live-prices", "fetch current prices from the Azure Retail Prices API (cached on disk)")
     .option("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size, net of the reserved share)", positiveInteger)
     .option("--node-reserved-share <share>", "share of each node the runtime keeps for itself (default 0.125, unconfirmed)", share)
     .option("--log-gb-per-1000-runs <gb>", "Log Analytics GB per 1000 executions (default 0.01)", nonNegativeNumber)
@@ -169,9 +171,7 @@ export function buildProgram(): Command {
       .option("--hours <h>", "window length in hours (default 2: a contest)", positiveNumber)
       .option("--days <d>", "window length in days", positiveNumber)
       .option("--executions <n>", "executions during the window", nonNegativeInteger)
-      .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber)
-      .option("--region <region>", "price region (default: the stack's location)")
-      .option("--live-prices", "fetch current prices from the Azure Retail Prices API (cached on disk)"),
+      .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber),
   ).action(lazy("cost-estimate"));
 
   withCostCeiling(
@@ -188,8 +188,6 @@ export function buildProgram(): Command {
         .option("--hours <h>", "contest length in hours (default 2)", positiveNumber)
         .option("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default: the stack's openingBurstSeconds)", positiveNumber)
         .option("--cold-start-seconds <s>", "time to bring up a session that was not ready (default 10, unconfirmed)", positiveNumber)
-        .option("--region <region>", "price region (default: the stack's location)")
-        .option("--live-prices", "fetch current prices from the Azure Retail Prices API (cached on disk)")
         .addOption(profileOption("profile to check the plan against (default contest)"))
         .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
         .option("--seed <n>", "seed of the simulated contest (default 1)", nonNegativeInteger)

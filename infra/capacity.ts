@@ -217,7 +217,7 @@ export function coldStartShare(q: CapacityQuery, ready: number): number {
   const cold = Math.min(q.coldStartSeconds, burst);
   const seen = (window: number) => binomial(others, window / burst).tail(ready);
   // Runs after the first cold start see a full window; the earlier ones a shorter one (midpoint rule).
-  const STEPS = 32;
+  const STEPS = 16;
   let early = 0;
   for (let k = 0; k < STEPS; k++) early += seen(((k + 0.5) / STEPS) * cold);
   const opening = ((burst - cold) / burst) * seen(cold) + (cold / burst) * (early / STEPS);
@@ -234,9 +234,15 @@ export function coldStartShare(q: CapacityQuery, ready: number): number {
 export function readyFor(q: CapacityQuery, cap: number): number {
   if (q.strategy.kind === "shared") return Math.min(cap, q.strategy.sessions);
   if (q.coldStartSeconds <= q.p95WaitSeconds) return 1;
-  let ready = 0;
-  while (ready < cap && coldStartShare(q, ready) > WAIT_TAIL) ready++;
-  return Math.max(1, Math.min(cap, ready));
+  // The share falls as ready sessions are added: the smallest count meeting the target, by bisection.
+  let lo = 0;
+  let hi = cap;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (coldStartShare(q, mid) <= WAIT_TAIL) hi = mid;
+    else lo = mid + 1;
+  }
+  return Math.max(1, lo);
 }
 
 // ---- The plan ---------------------------------------------------------------------------------
@@ -302,10 +308,21 @@ export function planCapacity(q: CapacityQuery): CapacityPlan {
   };
 }
 
-/** The contest profile's pool for a participant model and cooldown: the planner's recommendation. */
+const planned = new Map<string, { maxSessions: number; readySessions: number }>();
+
+/**
+ * The contest profile's pool for a participant model and cooldown: the planner's recommendation.
+ * Remembered per input: config validation resolves the contest profile several times per command.
+ */
 export function plannedPool(participants: ParticipantModel, cooldownSeconds: number): { maxSessions: number; readySessions: number } {
-  const plan = planCapacity({ ...participants, cooldownSeconds });
-  return { maxSessions: plan.maxSessions, readySessions: plan.readySessions };
+  const key = JSON.stringify([participants, cooldownSeconds]);
+  let pool = planned.get(key);
+  if (!pool) {
+    const plan = planCapacity({ ...participants, cooldownSeconds });
+    pool = { maxSessions: plan.maxSessions, readySessions: plan.readySessions };
+    planned.set(key, pool);
+  }
+  return pool;
 }
 
 // ---- Checking a configuration -----------------------------------------------------------------

@@ -56,7 +56,10 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     name: "contest",
     summary: "contest day: sized by the capacity planner for the stack's participants (default 200), ready sessions warm",
     // The numbers for the default participant model; a stack's own participants give its own.
-    pool: { ...plannedPool(DEFAULT_PARTICIPANTS, CONTEST_COOLDOWN_SECONDS), cooldownSeconds: CONTEST_COOLDOWN_SECONDS },
+    // Computed on first use, not at import: `manage --help` loads this table too.
+    get pool(): PoolSizing {
+      return { ...plannedPool(DEFAULT_PARTICIPANTS, CONTEST_COOLDOWN_SECONDS), cooldownSeconds: CONTEST_COOLDOWN_SECONDS };
+    },
     backend: { minReplicas: 1, maxReplicas: 10 },
     planned: true,
   },
