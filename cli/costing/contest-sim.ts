@@ -57,7 +57,57 @@ export interface SimulationResult {
   /** Node-hours over the contest: what the pool bills, to compare with the estimate. */
   nodeHours: number;
   /** Per interval: seconds at its start, most sessions held, fewest ready, most nodes. */
-  series: { seconds: number[]; held: number[]; ready: number[]; nodes: number[] };
+  series: Series;
+  /** The same for the opening minutes (the burst and the first cooldown), at a finer step. */
+  opening: Series;
+}
+
+export interface Series {
+  seconds: number[];
+  held: number[];
+  ready: number[];
+  nodes: number[];
+}
+
+/** Minutes the `opening` series covers. */
+export const OPENING_MINUTES = 10;
+
+/** Samples a piecewise-constant state over [0, end) into intervals, keeping each interval's extremes. */
+class Recorder {
+  readonly series: Series;
+  private filled = -1;
+  constructor(
+    private readonly end: number,
+    private readonly samples: number,
+    ready: number,
+  ) {
+    const step = end / samples;
+    this.series = {
+      seconds: Array.from({ length: samples }, (_, k) => k * step),
+      held: new Array<number>(samples).fill(0),
+      ready: new Array<number>(samples).fill(ready),
+      nodes: new Array<number>(samples).fill(0),
+    };
+  }
+  /** The state held from `from` to `to`. */
+  record(from: number, to: number, held: number, ready: number, nodes: number) {
+    if (from >= this.end) return;
+    const step = this.end / this.samples;
+    const s = this.series;
+    const last = Math.min(this.samples - 1, Math.floor(Math.min(to, this.end) / step));
+    for (let k = Math.max(0, Math.floor(from / step)); k <= last; k++) {
+      if (k > this.filled) {
+        s.held[k] = held;
+        s.ready[k] = ready;
+        s.nodes[k] = nodes;
+        this.filled = k;
+      } else {
+        s.held[k] = Math.max(s.held[k]!, held);
+        s.ready[k] = Math.min(s.ready[k]!, ready);
+        s.nodes[k] = Math.max(s.nodes[k]!, nodes);
+      }
+    }
+  }
 }
 
 /** A binary min-heap of (time, key) pairs in parallel arrays: the release events. */
@@ -146,7 +196,6 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const hold = run + input.cooldownSeconds;
   const R = input.readySessions;
   const samples = input.samples ?? 480;
-  const step = end / samples;
 
   let held = 0;
   let ready = R;
@@ -162,34 +211,17 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const sharedFree = new Float64Array(sharedCount);
   let sharedCreated = 0;
 
-  const series = {
-    seconds: Array.from({ length: samples }, (_, k) => k * step),
-    held: new Array<number>(samples).fill(0),
-    ready: new Array<number>(samples).fill(R),
-    nodes: new Array<number>(samples).fill(0),
-  };
+  const contest = new Recorder(end, samples, R);
+  const opening = new Recorder(Math.min(end, OPENING_MINUTES * 60), 300, R);
   let lastT = 0;
-  let filled = -1;
   let nodeSeconds = 0;
   let peakHeld = 0;
-  const nodesNow = () => nodesFor(held + R, input.sessionsPerNode);
-  /** Records the state from lastT up to t (every interval it spans), then moves lastT. */
+  /** Records the state from lastT up to t, then moves lastT. */
   const record = (t: number) => {
-    const nodes = nodesNow();
+    const nodes = nodesFor(held + R, input.sessionsPerNode);
     nodeSeconds += nodes * (Math.min(t, end) - Math.min(lastT, end));
-    const last = Math.min(samples - 1, Math.floor(Math.min(t, end) / step));
-    for (let k = Math.max(0, Math.floor(lastT / step)); k <= last; k++) {
-      if (k > filled) {
-        series.held[k] = held;
-        series.ready[k] = ready;
-        series.nodes[k] = nodes;
-        filled = k;
-      } else {
-        series.held[k] = Math.max(series.held[k]!, held);
-        series.ready[k] = Math.min(series.ready[k]!, ready);
-        series.nodes[k] = Math.max(series.nodes[k]!, nodes);
-      }
-    }
+    contest.record(lastT, t, held, ready, nodes);
+    opening.record(lastT, t, held, ready, nodes);
     lastT = t;
     peakHeld = Math.max(peakHeld, held);
   };
@@ -294,6 +326,7 @@ export function simulateContest(input: SimulationInput): SimulationResult {
     },
     peak: { held: peakHeld, nodes: nodesFor(peakHeld + R, input.sessionsPerNode) },
     nodeHours: nodeSeconds / 3600,
-    series,
+    series: contest.series,
+    opening: opening.series,
   };
 }

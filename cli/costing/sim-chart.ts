@@ -47,38 +47,66 @@ export function terminalChart(sim: SimulationResult, labels: Pick<ChartLabels, "
   return `${plot}\n${axis}\n${" ".repeat(8)}${key}`;
 }
 
-/** The SVG picture: held and ready sessions (left axis) and nodes (right axis, steps) over minutes. */
+/**
+ * The SVG picture: held and ready sessions (left axes) and nodes (right axes, steps) over the
+ * whole contest, and the opening minutes (burst and first cooldown) beside it at a finer step.
+ */
 export async function svgChart(sim: SimulationResult, labels: ChartLabels): Promise<string> {
   const echarts = await import("echarts");
-  const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: 960, height: 420 });
-  const minutes = sim.series.seconds.map((s) => Math.round((s / 60) * 100) / 100);
-  const pairs = (values: number[]) => values.map((v, i) => [minutes[i]!, v]);
+  const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: 1080, height: 460 });
+  const panels = [
+    { series: sim.series, left: 64, width: 600, name: "minutes" },
+    { series: sim.opening, left: 790, width: 230, name: "the opening minutes" },
+  ];
+  const toMinutes = (seconds: number[]) => seconds.map((x) => Math.round((x / 60) * 100) / 100);
+  const span = (seconds: number[]) => (seconds.at(-1)! + (seconds[1] ?? 0)) / 60;
+  const line = (name: string, data: number[][], axis: number, extra: Record<string, unknown> = {}) => ({
+    name,
+    type: "line",
+    showSymbol: false,
+    xAxisIndex: axis,
+    data,
+    lineStyle: { width: 1.5 },
+    ...extra,
+  });
   chart.setOption({
     animation: false,
     backgroundColor: "#ffffff",
+    color: ["#2f6fdf", "#3ba272", "#5b5b5b", "#d0603a"],
     title: { text: labels.title, subtext: labels.subtitle, left: 16, top: 8, textStyle: { fontSize: 15 }, subtextStyle: { fontSize: 12 } },
-    legend: { top: 14, right: 24, data: ["sessions held", "ready sessions", "E16 nodes", "maxSessions"] },
-    grid: { left: 64, right: 64, top: 72, bottom: 48 },
-    xAxis: { type: "value", name: "minutes", nameLocation: "middle", nameGap: 28, min: 0, max: minutes.at(-1)! + (minutes[1] ?? 0) },
-    yAxis: [
-      { type: "value", name: "sessions", min: 0 },
-      { type: "value", name: "nodes", min: 0, minInterval: 1, splitLine: { show: false } },
-    ],
-    series: [
-      { name: "sessions held", type: "line", showSymbol: false, data: pairs(sim.series.held), lineStyle: { width: 1.5 } },
-      { name: "ready sessions", type: "line", showSymbol: false, data: pairs(sim.series.ready), lineStyle: { width: 1.5 } },
-      { name: "E16 nodes", type: "line", step: "end", yAxisIndex: 1, showSymbol: false, data: pairs(sim.series.nodes), lineStyle: { width: 1.5 } },
-      {
-        name: "maxSessions",
-        type: "line",
-        showSymbol: false,
-        data: [
-          [0, labels.maxSessions],
-          [minutes.at(-1)! + (minutes[1] ?? 0), labels.maxSessions],
-        ],
-        lineStyle: { type: "dashed", width: 1 },
-      },
-    ],
+    legend: { bottom: 8, left: "center", data: ["sessions held", "ready sessions", "E16 nodes", "maxSessions"] },
+    grid: panels.map((p) => ({ left: p.left, width: p.width, top: 84, bottom: 80 })),
+    xAxis: panels.map((p, i) => ({
+      type: "value",
+      gridIndex: i,
+      name: p.name,
+      nameLocation: "middle",
+      nameGap: 26,
+      min: 0,
+      max: Math.round(span(p.series.seconds)),
+    })),
+    yAxis: panels.flatMap((_, i) => [
+      { type: "value", gridIndex: i, name: i === 0 ? "sessions" : "", min: 0 },
+      { type: "value", gridIndex: i, name: i === 0 ? "" : "nodes", min: 0, minInterval: 1, splitLine: { show: false }, position: "right" },
+    ]),
+    series: panels.flatMap((p, i) => {
+      const minutes = toMinutes(p.series.seconds);
+      const pairs = (values: number[]) => values.map((v, k) => [minutes[k]!, v]);
+      return [
+        line("sessions held", pairs(p.series.held), i, { yAxisIndex: 2 * i }),
+        line("ready sessions", pairs(p.series.ready), i, { yAxisIndex: 2 * i }),
+        line("E16 nodes", pairs(p.series.nodes), i, { yAxisIndex: 2 * i + 1, step: "end" }),
+        line(
+          "maxSessions",
+          [
+            [0, labels.maxSessions],
+            [span(p.series.seconds), labels.maxSessions],
+          ],
+          i,
+          { yAxisIndex: 2 * i, lineStyle: { type: "dashed", width: 1 } },
+        ),
+      ];
+    }),
   });
   const svg = chart.renderToSVGString();
   chart.dispose();

@@ -98,5 +98,10 @@ describe("the simulated contest", () => {
     // Ready sessions drain in the opening burst and are back once replacements have started.
     expect(Math.min(...sim.series.ready.slice(0, 2))).toBeLessThan(43);
     expect(sim.series.ready.at(-1)).toBe(43);
+    // The opening minutes at a 2 s step: the nodes step up with held + ready as the burst arrives.
+    expect(sim.opening.seconds).toHaveLength(300);
+    expect(sim.opening.seconds[1]).toBe(2);
+    expect(sim.opening.nodes[0]).toBeLessThan(sim.opening.nodes[60]!);
+    expect(Math.max(...sim.opening.nodes)).toBe(9);
   });
 });
