@@ -52,6 +52,8 @@ export function enforceCostCeiling(next: DeploymentSettings, dir: string, option
     warn(`cannot check stack ${next.stack}'s cost ceiling: no embedded prices for region ${next.location}`);
     return;
   }
+  if (!verdict.atMost.complete)
+    warn(`the ${next.location} price table is incomplete: the costs this change checks and reports leave the missing parts out (manage cost-estimate names them)`);
   if (verdict.ok) return;
   const before = currentSettings(next.stack, dir);
   const beforeVerdict = before && ceilingVerdict(before);
