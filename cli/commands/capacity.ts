@@ -104,7 +104,9 @@ export function capacityChange(
       openingBurstSeconds: String(current.participants.openingBurstSeconds),
     };
     for (const [key, value] of Object.entries(wanted)) if (now[key] !== value) config[key] = value;
-    for (const key of [maxKey, readyKey]) if (raw[key] !== undefined) config[key] = null;
+    // Drop number overrides the plan replaces (asked of the parsed settings, not of how they are stored).
+    if (current.overrides[profile].maxSessions !== undefined) config[maxKey] = null;
+    if (current.overrides[profile].readySessions !== undefined) config[readyKey] = null;
     let reproduces = false;
     try {
       const pool = profileOf(parseSettings(applyConfig({ ...raw }, config), stack), profile).pool;
