@@ -26,12 +26,15 @@ import { withInterrupts } from "./pulumi/interrupt.js";
 import { stackRawConfig } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./commands/cost-estimate.js";
+import { enforceCostCeiling } from "./cost-ceiling.js";
 
 export interface GlobalOptions {
   stack?: string;
   yes?: boolean;
   json?: boolean;
   verbose?: boolean;
+  /** --allow-over-ceiling: let the change cost more than the stack's costCeilingPerDay. */
+  allowOverCeiling?: boolean;
 }
 
 /** The readiness gate's options, on the commands that bring up a pool. */
@@ -216,6 +219,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const dir = projectDir();
   const settings = validate(change, dir);
   const { Pulumi } = await import("./pulumi/runner.js");
+  // The stack's cost ceiling: refused (exit 2) before pulumi runs, so nothing is touched.
+  enforceCostCeiling(settings, dir, g);
   const pulumi = await Pulumi.connect(dir, g.verbose);
   if (g.verbose) process.stderr.write(`${pulumi.backend.description}\n`);
   if (await pulumi.ensureStack(change.stack)) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);

@@ -134,7 +134,8 @@ test("a stack file edited by hand is applied by `manage up`", async () => {
   writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: testing", "profile: contest"));
   const r = await manage(["up"], { project });
   expect(r.exitCode).toBe(0);
-  expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(50);
+  // The contest profile as planned for the stack's 200 participants.
+  expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(200);
 });
 
 test("external role-assignment mode ends with the administrator's commands, with real IDs", async () => {

@@ -2,10 +2,12 @@
 // the built binary, the stand-in for pulumi (test/fake-pulumi), the real program evaluated on every
 // preview and up, and the resulting state read back from the file backend. (Split from
 // stack-commands.test.ts so the two run side by side.)
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeEach, describe, expect, test } from "vitest";
+import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
+import { parseDocument } from "yaml";
 import { expectRefusal, FAKE_AZ_BIN, FAKE_PULUMI_BIN, MANAGE, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 
 let project: string;
@@ -37,7 +39,17 @@ describe("refusals: exit 2, nothing touched", () => {
     [["scale", "--profile", "party"], /argument 'party' is invalid/],
     [["scale"], /required option '-p, --profile <profile>' not specified/],
     [["scale", "--profile", "contest", "--max-sessions", "0"], /argument '0' is invalid. It must be a whole number greater than 0/],
-    [["scale", "--profile", "contest", "--ready-sessions", "60"], /profileOverrides\.contest\.readySessions must not exceed maxSessions \(50\)[\s\S]*nothing was changed/],
+    [["scale", "--profile", "contest", "--ready-sessions", "260"], /profileOverrides\.contest\.readySessions must not exceed maxSessions \(200\)[\s\S]*nothing was changed/],
+    // The issue's runaway: refused by the pool's session ceiling before the cost is even priced.
+    [
+      ["scale", "--profile", "contest", "--max-sessions", "100000", "--ready-sessions", "100000", "--backend-max", "1000", "--for", "7d", "--yes"],
+      /profileOverrides\.contest\.maxSessions is above maxSessionsLimit \(600\)/,
+    ],
+    // Within every limit, but above the stack's cost ceiling: the cost and the ceiling are named.
+    [
+      ["scale", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "600", "--backend-max", "1000", "--yes"],
+      /this change can cost at most \$[\d,.]+\/day \(43 E16 nodes with all 600 sessions held and 600 ready, backend busy at 1000 replicas, logs at their 1\.0 GB\/day cap\), above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)\. .*--allow-over-ceiling\. Nothing was changed\./,
+    ],
     [["scale", "--profile", "contest", "--cooldown", "100"], /profileOverrides\.contest\.cooldownSeconds must be between 300 and 3600/],
     [["scale", "--profile", "idle", "--max-sessions", "9"], /the idle profile has none/],
     [["scale", "--profile", "contest", "--for", "soon"], /--for takes a positive duration like 3h/],
@@ -124,20 +136,35 @@ describe("failures while pulumi runs", () => {
 });
 
 describe("capacity --apply", () => {
-  test("on an idle stack: records the contest overrides, starts nothing", async () => {
+  test("on an idle stack: records the participants the contest profile is sized for, starts nothing", async () => {
     await prepare(project, "contest");
+    const file = parseDocument(stackYaml("contest"));
+    file.setIn(["config", "coding-engine:profileOverrides"], file.createNode({ contest: { maxSessions: 50 } }));
+    writeFileSync(join(project, "Pulumi.contest.yaml"), file.toString());
     expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
-    const r = await manage(["capacity", "--stack", "contest", "--users", "200", "--apply"], { project });
+    const r = await manage(["capacity", "--stack", "contest", "--users", "250", "--apply"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("nothing to change in the cloud");
-    expect(stackYaml("contest")).toMatch(/maxSessions: 199\n/);
-    expect(stackYaml("contest")).toMatch(/readySessions: 34\n/);
+    expect(r.stdout).toContain("size contest for 250 participants (per-user)");
+    // The planner's inputs, not its outputs: the numbers follow from them (and the stale override goes).
+    expect(stackYaml("contest")).toMatch(/participants: "250"/);
+    expect(stackYaml("contest")).not.toContain("maxSessions");
     expect(stackYaml("contest")).toContain("coding-engine:profile: idle");
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     // ...and the next contest scale uses them.
     await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest"], { project });
     const pool = readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"))!;
-    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 199, readySessionInstances: 34 });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 250, cooldownSeconds: 300 });
+    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 250, readySessionInstances: plan.readySessions });
+  });
+
+  test("an assumption the stack does not record (--cold-start-seconds) is kept as the profile's overrides", async () => {
+    await prepare(project, "contest");
+    const r = await manage(["capacity", "--stack", "contest", "--cold-start-seconds", "20", "--apply"], { project });
+    expect(r.exitCode).toBe(0);
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 20, cooldownSeconds: 300 });
+    expect(stackYaml("contest")).toMatch(new RegExp(`readySessions: ${plan.readySessions}\\n`));
+    expect(plan.readySessions).toBeGreaterThan(43);
   });
 
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {
@@ -150,3 +177,27 @@ describe("capacity --apply", () => {
   });
 });
 
+describe("the cost ceiling", () => {
+  const overrides = '  coding-engine:profileOverrides:\n    contest:\n      maxSessions: 600\n      readySessions: 300\n';
+  test("up refuses a stack file that can cost more than its ceiling, before pulumi runs", async () => {
+    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: testing", "profile: contest") + overrides);
+    await expectRefusal(project, ["up"], /this change can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)/);
+  });
+
+  test("--allow-over-ceiling goes ahead with a warning; stopping is never refused", async () => {
+    await prepare(project);
+    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "300", "--allow-over-ceiling"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/warning: this change can cost at most .* above stack dev's cost ceiling .*going ahead \(--allow-over-ceiling\)/);
+    expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);
+  });
+
+  test("a raised costCeilingPerDay lets the same change through", async () => {
+    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml() + '  coding-engine:costCeilingPerDay: "2000"\n');
+    const files = snapshot(project);
+    const r = await manage(["scale", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "600"], { project, path: "/usr/bin:/bin" });
+    // Past the ceiling check: it stops at the next step, pulumi missing on this PATH.
+    expect(r.stderr).toContain("pulumi is not installed");
+    expect(snapshot(project)).toEqual(files);
+  });
+});

@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from "vitest";
 import { PROFILE_NAMES, PROFILES } from "../../infra/profiles.js";
+import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
 import { SIMULATED_SUBSCRIPTION_ID } from "../../cli/offline/azure-mocks.js";
 import { get, resource, simulateStack, STACKS } from "../helpers/program.js";
 import { readStackConfig } from "../../cli/stack-files.js";
@@ -208,6 +209,26 @@ describe("stack overrides and options", () => {
     expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 80, readySessionInstances: 8 });
     expect(get(pool.inputs, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds")).toBe(600);
     expect(get(resource(sim, "backend").inputs, "template.scale")).toMatchObject({ minReplicas: 1, maxReplicas: 20 });
+  });
+
+  test("the contest pool is sized for the stack's participants, by the planner manage capacity uses", async () => {
+    const sim = await simulateStack("contest", { profile: "contest", participants: "320" });
+    // per-user identifiers: one session per participant; ready sessions for 320 first runs in 60 s.
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 320, cooldownSeconds: 300 });
+    expect(resource(sim, "session-pool").inputs.scaleConfiguration).toEqual({
+      maxConcurrentSessions: 320,
+      readySessionInstances: plan.readySessions,
+    });
+  });
+
+  test("the workspace has a daily ingestion cap, so a print loop cannot run up the bill", async () => {
+    expect(get(resource(await simulateStack("dev"), "logs").inputs, "workspaceCapping")).toEqual({ dailyQuotaGb: 1 });
+    const capped = await simulateStack("dev", { logDailyCapGb: "0.5" });
+    expect(get(resource(capped, "logs").inputs, "workspaceCapping")).toEqual({ dailyQuotaGb: 0.5 });
+  });
+
+  test("a region without custom-container pools stops the program, naming the key that adds one", async () => {
+    await expect(simulateStack("dev", { location: "koreacentral" })).rejects.toThrow(/coding-engine:location koreacentral .*extraCustomContainerRegions/);
   });
 
   test("external role-assignment mode declares no assignment and exports the admin commands", async () => {

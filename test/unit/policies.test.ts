@@ -161,7 +161,9 @@ describe("advisory policies", () => {
 describe("the real program passes its own policies", () => {
   test.each(STACKS.flatMap((s) => PROFILE_NAMES.map((p) => [s, p] as const)))("%s / %s", async (stack, profile) => {
     const sim = await simulateStack(stack, { profile });
-    for (const policy of P.RESOURCE_POLICIES)
+    // Not the advisory ready-sessions budget (10 by default): it rightly flags the contest
+    // profile's 43 ready sessions for 200 participants, as it is meant to.
+    for (const policy of P.RESOURCE_POLICIES.filter((p) => p !== P.readySessionsBudget))
       for (const r of sim.resources) expect(violations(policy, r.type, r.inputs, {}, stack), `${policy.name} on ${r.name}`).toEqual([]);
     for (const policy of P.STACK_POLICIES)
       expect(stackViolations(policy, sim.resources.map((r) => ({ type: r.type, name: r.name, props: { ...r.state } })))).toEqual([]);
