@@ -77,17 +77,42 @@ async function toolChecks(checks: Check[], o: DoctorOptions) {
   }
 }
 
+/**
+ * The azure-native provider plugin of the version the program was built against. The first preview
+ * downloads a missing one from get.pulumi.com, which fails offline or in a locked-down CI.
+ */
+async function pluginCheck(pulumi: { plugins(): Promise<Array<{ name: string; kind: string; version?: string }>> }): Promise<Check> {
+  const { AZURE_NATIVE_PLUGIN: wanted, pluginInstallCommand } = await import("../pulumi/argv.js");
+  const fix = pluginInstallCommand();
+  try {
+    const found = (await pulumi.plugins()).filter((p) => p.kind === wanted.kind && p.name === wanted.name);
+    if (found.some((p) => p.version?.replace(/^v/, "") === wanted.version))
+      return { name: "azure-native plugin", verdict: "ok", detail: `${wanted.name} v${wanted.version} installed` };
+    const other = found.map((p) => `v${p.version?.replace(/^v/, "")}`).join(", ");
+    return {
+      name: "azure-native plugin",
+      verdict: "warn",
+      detail: `${wanted.name} v${wanted.version} is not installed${other ? ` (only ${other})` : ""}: the first preview downloads it, which needs get.pulumi.com`,
+      fix,
+    };
+  } catch (err) {
+    return { name: "azure-native plugin", verdict: "warn", detail: `cannot list pulumi's plugins: ${errorText(err)}`, fix };
+  }
+}
+
 /** pulumi, the state backend, the stack and its outputs; null when the stack cannot be read. */
 async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<Record<string, unknown> | null> {
   const { Pulumi } = await import("../pulumi/runner.js");
+  const { MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } = await import("../pulumi/argv.js");
   let pulumi;
   try {
     pulumi = await Pulumi.connect(projectDir(), o.verbose);
-    checks.push({ name: "pulumi", verdict: "ok", detail: `pulumi ${pulumi.version}` });
+    checks.push({ name: "pulumi", verdict: "ok", detail: `pulumi ${pulumi.version} (manage needs ${MIN_PULUMI_VERSION} or newer; CI pins ${PINNED_PULUMI_VERSION})` });
   } catch (err) {
     checks.push({ name: "pulumi", verdict: "fail", detail: errorText(err).split(":")[0]!, fix: errorText(err) });
     return null;
   }
+  checks.push(await pluginCheck(pulumi));
   let stacks: string[];
   try {
     stacks = await pulumi.stacks();

@@ -247,6 +247,11 @@ export class Pulumi {
     return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
   }
 
+  /** The plugins pulumi has installed (`pulumi plugin ls --json`). */
+  async plugins(): Promise<Array<{ name: string; kind: string; version?: string }>> {
+    return this.call("plugin ls", "*", () => this.workspace.listPlugins());
+  }
+
   /** The resource types in the stack's state (what pulumi believes exists). */
   async deployedTypes(stack: string): Promise<string[]> {
     const state = await this.call("stack export", stack, () => this.workspace.exportStack(stack));

@@ -35,6 +35,9 @@ beforeAll(async () => {
   const r = await manage(["scale", "--profile", "testing", "--no-wait"], { project, env });
   if (r.exitCode !== 0) throw new Error(r.stderr);
   seedFromState(arm, readState(project, "dev"));
+  // What README's "Deploying for real" says to do ahead of an offline first preview.
+  const plugin = await manage(["pulumi", "--", "plugin", "install", "resource", "azure-native", "v3.28.0"], { project, env });
+  if (plugin.exitCode !== 0) throw new Error(plugin.stderr);
 });
 afterAll(async () => {
   await exec.close();
@@ -54,6 +57,7 @@ describe("manage doctor", () => {
       ["node", "ok"],
       ["az", "ok"],
       ["pulumi", "ok"],
+      ["azure-native plugin", "ok"],
       ["state backend", "ok"],
       ["stack", "ok"],
       ["azure login", "ok"],
@@ -72,7 +76,7 @@ describe("manage doctor", () => {
     // The probe went to the pool with an identifier and no api-version, as a custom-container pool wants.
     expect(exec.requests.some((q) => q.path === "/pool/python/execute" && q.status === 200)).toBe(true);
     const text = await manage(["doctor"], { project, env });
-    expect(text.stdout.trim().split("\n").at(-1)).toBe("All 14 checks passed or do not apply: code runs on stack dev.");
+    expect(text.stdout.trim().split("\n").at(-1)).toBe("All 15 checks passed or do not apply: code runs on stack dev.");
   });
 
   test("the earlier deployment's failure: a Contributor deployer, no Session Executor, 403 on every run", async () => {
@@ -126,6 +130,20 @@ describe("manage doctor", () => {
     expect(check(report, "azure login").detail).toMatch(/not logged in to Azure: run `az login`/);
     for (const name of ["role permission", "AcrPull", "Session Executor", "session pool", "execution (pool)"]) expect(check(report, name).verdict).toBe("skip");
     expect(check(report, "execution (backend)").verdict).toBe("ok");
+  });
+
+  test("the pulumi version against the real minimum, and a missing provider plugin with its install command", async () => {
+    const ok = check((await doctor()).report, "pulumi");
+    expect(ok.detail).toBe("pulumi v3.230.0 (manage needs 3.188.0 or newer; CI pins 3.230.0)");
+    const old = await doctor({ FAKE_PULUMI_VERSION: "3.187.0" });
+    expect(check(old.report, "pulumi")).toMatchObject({ verdict: "fail", detail: "pulumi 3.187.0 is too old" });
+    expect(old.exitCode).toBe(1);
+    const bare = await doctor({ PULUMI_HOME: join(project, ".another-pulumi-home") });
+    expect(check(bare.report, "azure-native plugin")).toMatchObject({
+      verdict: "warn",
+      detail: "azure-native v3.28.0 is not installed: the first preview downloads it, which needs get.pulumi.com",
+      fix: "pulumi plugin install resource azure-native v3.28.0",
+    });
   });
 
   test("missing tools: pulumi absent fails with the install command; an old az is a warning", async () => {

@@ -463,7 +463,11 @@ function metadata(step: Step) {
     urn: step.urn,
     type: step.type,
     old: state(step.prior),
-    new: step.next ? state(stateOf(step.next)) : null,
+    new: step.next
+      ? state(stateOf(step.next))
+      : step.type.startsWith("pulumi:") && step.op !== "delete"
+        ? { type: step.type, urn: step.urn, custom: step.type.startsWith("pulumi:providers:"), id: "", parent: "", inputs: {}, outputs: {}, provider: "" }
+        : null,
     ...(step.keys?.length ? { keys: step.keys } : {}),
     ...(step.diffs?.length ? { diffs: step.diffs } : {}),
     detailedDiff: null,
@@ -528,8 +532,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const unlock = () => lock && rmSync(lock, { force: true });
   const started = Date.now();
   let snap = readSnapshot(stack);
-  const finish = async (ok: boolean, changes: Record<string, number>) => {
-    if (!ok) emit(diagnostic("error", `${kind} failed`));
+  // reportExecResult (pkg/resource/deploy/deployment_executor.go): "<kind> failed" or "<kind> canceled".
+  const finish = async (ok: boolean, changes: Record<string, number>, outcome: "failed" | "canceled" = "failed") => {
+    if (!ok) emit(diagnostic("error", `${kind} ${outcome}`));
     emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: Math.ceil((Date.now() - started) / 1000), resourceChanges: changes, PolicyPacks: {}, ...(dryRun ? { isPreview: true } : {}) } });
     emit({ cancelEvent: {} });
     await closeSinks();
@@ -609,12 +614,14 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       process.exit(1);
     }
     cancelled = true;
+    // pkg/backend/cancellation_scope.go: the first signal is acknowledged as a stdout event.
+    emit({ stdoutEvent: { message: "^C received; cancelling. If you would like to terminate immediately, press ^C again.\n", color: "always" } });
   });
   process.on("SIGTERM", () => process.exit(1));
   const delay = Number(process.env.FAKE_PULUMI_STEP_DELAY_MS ?? 0);
   const save = () => writeSnapshot(stack, snap);
   for (const step of all) {
-    if (cancelled) return finish(false, summary(steps));
+    if (cancelled) return finish(false, summary(steps), "canceled");
     inFlight = step;
     const meta = metadata(step);
     if (step.op !== "same" && step.type !== "pulumi:pulumi:Stack" && !step.type.startsWith("pulumi:providers:")) {
@@ -824,7 +831,9 @@ async function main(): Promise<number> {
       if (p.positionals[0] && flag(p, "--stack")) fail("only one of --stack or argument stack name may be specified, not both");
       const stack = p.positionals[0] ?? requireStack(p);
       if (!stackExists(stack)) fail(`no stack named '${stack}' found`, 6);
-      rmSync(locksDir(stack), { recursive: true, force: true });
+      // Every file in the stack's lock directory, not the directory (diy backend CancelCurrentUpdate).
+      const dir = locksDir(stack);
+      for (const f of existsSync(dir) ? readdirSync(dir) : []) rmSync(join(dir, f), { force: true });
       console.log(`The currently running update for '${stack}' has been canceled!`);
       return 0;
     }
