@@ -22,7 +22,7 @@ import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
-import { assumptionNotes, costQuery, estimateFor, priceBookFor, windowLabel, type CostAssumptionOptions } from "./cost-estimate.js";
+import { assumptionNotes, estimateFor, priceBookFor, windowLabel, type CostAssumptionOptions } from "./cost-estimate.js";
 import { ceilingVerdict } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult } from "../costing/contest-sim.js";

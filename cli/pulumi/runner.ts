@@ -210,11 +210,7 @@ export class Pulumi {
       "preview",
       stack,
       () =>
-        s.preview({
-          onEvent: events.onEvent,
-          ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
-          ...(opts.targets?.length ? { target: opts.targets } : {}),
-        }),
+        s.preview(operationOptions(events, opts)),
       events,
     );
     return { steps: events.steps, changeSummary: result.changeSummary as Record<string, number>, warnings: events.advisory };
@@ -237,11 +233,7 @@ export class Pulumi {
       "up",
       stack,
       () =>
-        s.up({
-          onEvent: events.onEvent,
-          ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
-          ...(opts.targets?.length ? { target: opts.targets } : {}),
-        }),
+        s.up(operationOptions(events, opts)),
       events,
     );
     return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
@@ -262,6 +254,15 @@ export class Pulumi {
     const outputs = await this.call("stack output", stack, () => this.workspace.stackOutputs(stack));
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
   }
+}
+
+/** What preview and up both pass: the event sink, the policy pack, the targets. */
+function operationOptions(events: Collected, opts: RunOptions) {
+  return {
+    onEvent: events.onEvent,
+    ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
+    ...(opts.targets?.length ? { target: opts.targets } : {}),
+  };
 }
 
 interface Collected {

@@ -2,9 +2,8 @@
 // on every change, protected resources, replacements that need a confirmation, and Ctrl-C.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { beforeEach, describe, expect, test } from "vitest";
-import { FAKE_AZ_BIN, FAKE_PULUMI_BIN, MANAGE, makeProject, manage, prepare, readState, snapshot } from "../helpers/cli.js";
+import { makeProject, manage, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(async () => {
@@ -56,20 +55,7 @@ describe("replacements", () => {
 });
 
 test("Ctrl-C: pulumi gets one SIGINT, stops cleanly, manage exits 130 and leaves no lock; the next run finishes the change", async () => {
-  const child = execa("node", [MANAGE, "scale", "--no-wait", "--profile", "testing"], {
-    reject: false,
-    cwd: project,
-    extendEnv: false,
-    env: {
-      PATH: `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
-      FAKE_AZ_STATE: join(project, ".fake-az.json"),
-      HOME: project,
-      PULUMI_HOME: join(project, ".pulumi-home"),
-      MANAGE_PROJECT_DIR: project,
-      NO_COLOR: "1",
-      FAKE_PULUMI_STEP_DELAY_MS: "1500",
-    },
-  });
+  const child = spawnManage(["scale", "--no-wait", "--profile", "testing"], project, { FAKE_PULUMI_STEP_DELAY_MS: "1500" });
   const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");
   for (let i = 0; i < 300 && !(existsSync(locks) && readdirSync(locks).length); i++) await new Promise((r) => setTimeout(r, 50));
   child.kill("SIGINT");

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { beforeEach, describe, expect, test } from "vitest";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
 import { parseDocument } from "yaml";
-import { expectRefusal, FAKE_AZ_BIN, FAKE_PULUMI_BIN, MANAGE, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { expectRefusal, makeProject, manage, names, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(() => {
@@ -99,19 +99,7 @@ describe("failures while pulumi runs", () => {
   test("an update killed midway leaves a lock; the next command says how to recover, and recovery works", async () => {
     await prepare(project);
     await manage(["up"], { project });
-    const child = execa("node", [MANAGE, "scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], {
-      reject: false,
-      cwd: project,
-      extendEnv: false,
-      env: {
-        PATH: `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
-        FAKE_AZ_STATE: join(project, ".fake-az.json"),
-        HOME: project,
-        PULUMI_HOME: join(project, ".pulumi-home"),
-        MANAGE_PROJECT_DIR: project,
-        FAKE_PULUMI_STEP_DELAY_MS: "3000",
-      },
-    });
+    const child = spawnManage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], project, { FAKE_PULUMI_STEP_DELAY_MS: "3000" });
     // Wait until the update has taken its lock, then kill everything (as a closed laptop would).
     const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");
     for (let i = 0; i < 200 && !(existsSync(locks) && (await import("node:fs")).readdirSync(locks).length); i++)

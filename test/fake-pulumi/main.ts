@@ -29,6 +29,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
 import type { Checkpoint, StateResource } from "./state.js";
+import type { SimulatedResource } from "../../cli/offline/simulate.js";
 import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
 import { replaceKeys } from "./replacement.js";
 import { memo, treeHash } from "./memo.js";
@@ -261,17 +262,8 @@ function diagnostic(severity: "error" | "warning" | "info", message: string, urn
 
 // ---- evaluating the program, policies, and the plan --------------------------------------------
 
-interface Resource {
-  urn: string;
-  type: string;
-  name: string;
-  id: string;
-  inputs: Record<string, unknown>;
-  state: Record<string, unknown>;
-  dependsOn: string[];
-  protect: boolean;
-  replaceOnChanges: string[];
-}
+/** A resource as the program declared it, evaluated under mocks. */
+type Resource = SimulatedResource;
 
 async function evaluate(stack: string, config: Record<string, string>) {
   const main = resolve(cwd, project.main ?? "index.js");
