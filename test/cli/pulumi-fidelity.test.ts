@@ -68,3 +68,12 @@ test("Ctrl-C: pulumi gets one SIGINT, stops cleanly, manage exits 130 and leaves
   expect(again.exitCode).toBe(0);
   expect(readState(project, "dev").some((r) => r.urn.endsWith("::session-pool"))).toBe(true);
 });
+
+test("a passphrase pulumi cannot read reaches the person as one line with the variable to set: exit 2, stack file as it was", async () => {
+  const files = snapshot(project);
+  const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project, env: { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, "no-such-passphrase") } });
+  expect(r.exitCode).toBe(2);
+  expect(r.stderr).toContain(`manage: pulumi cannot read the secrets of stack dev: unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${join(project, "no-such-passphrase")}: no such file or directory`);
+  expect(r.stderr).toContain("Fix: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE");
+  expect(snapshot(project)).toEqual(files);
+});

@@ -186,16 +186,20 @@ function coerceLeaf(value: string): unknown {
   return value;
 }
 
-/** readPassphrase (pkg/secrets/passphrase/manager.go), for a stack whose file has an encryptionsalt. */
-function requirePassphrase(stack: string) {
+/**
+ * readPassphrase (pkg/secrets/passphrase/manager.go), for a stack whose file has an encryptionsalt.
+ * Preview and up report it inside "getting stack configuration: get stack secrets manager: ...".
+ */
+function requirePassphrase(stack: string, context = "") {
+  const fail_ = (m: string) => fail(context + m);
   if (!loadStackDoc(stack).has("encryptionsalt")) return;
   if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return;
   const file = process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
   if (file) {
-    if (!existsSync(resolve(file))) fail(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${resolve(file)}: no such file or directory`);
+    if (!existsSync(resolve(file))) fail_(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${resolve(file)}: no such file or directory`);
     return;
   }
-  fail("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
+  fail_("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
 }
 
 /** The config the program runs with, validated as the CLI does before the engine starts. */
@@ -484,7 +488,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const kind = dryRun ? "preview" : "update";
   const stack = requireStack(p);
-  requirePassphrase(stack);
+  requirePassphrase(stack, "getting stack configuration: get stack secrets manager: ");
   const config = programConfig(stack);
   const json = has(p, "--json") || has(p, "-j");
   await openEventLog(flag(p, "--event-log"));
