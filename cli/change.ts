@@ -239,6 +239,10 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     for (const w of preview.warnings) warn(`policy (advisory): ${w}`);
   } catch (err) {
     restore();
+    // A preview that failed still says what the change would have done (a protected resource
+    // replaced, say): show it with the refusal, so the person sees what their edit recreates.
+    const would = describePlan((err as { steps?: PreviewStep[] }).steps ?? []);
+    if (would.length) say(g, [`${heading(`${change.stack}: ${change.intent}`)}: refused; the preview says it would`, ...would].join("\n"));
     throw err;
   }
 

@@ -46,6 +46,8 @@ export interface RunOptions {
 
 /** A failure with pulumi's real cause, as manage reports it. */
 export class PulumiError extends Error {
+  /** A failed preview's steps: what the change would have done (shown with the refusal). */
+  steps: PreviewStep[] = [];
   constructor(readonly failure: PulumiFailure) {
     super(failure.fix ? `${failure.message}\n  Fix: ${failure.fix}` : failure.message);
     this.name = failure.exitCode === 2 ? "UsageError" : "OperationError";
@@ -206,13 +208,13 @@ export class Pulumi {
   async preview(stack: string, opts: RunOptions = {}): Promise<Preview> {
     const s = await this.select(stack);
     const events = collector();
-    const result: PreviewResult = await this.call(
-      "preview",
-      stack,
-      () =>
-        s.preview(operationOptions(events, opts)),
-      events,
-    );
+    let result: PreviewResult;
+    try {
+      result = await this.call("preview", stack, () => s.preview(operationOptions(events, opts)), events);
+    } catch (err) {
+      if (err instanceof PulumiError) err.steps = events.steps;
+      throw err;
+    }
     return { steps: events.steps, changeSummary: result.changeSummary as Record<string, number>, warnings: events.advisory };
   }
 

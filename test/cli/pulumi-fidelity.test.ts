@@ -28,12 +28,15 @@ describe("policies on every change", () => {
 });
 
 describe("replacements", () => {
-  test("renaming namePrefix would recreate the protected identity: refused at the preview, naming it, nothing changed", async () => {
+  test("renaming namePrefix: the preview shows everything it recreates; the protected identity makes it a refusal, nothing changed", async () => {
     expect((await manage(["up"], { project })).exitCode).toBe(0);
     edit("namePrefix: codeeng", "namePrefix: codeng");
     const before = state();
     const r = await manage(["up", "--yes"], { project });
     expect(r.exitCode).toBe(2);
+    expect(r.stdout).toContain("dev: apply the stack as configured: refused; the preview says it would");
+    expect(r.stdout).toContain("+- replace identity (managedidentity:UserAssignedIdentity): resourceName changed, so Azure recreates it");
+    expect(r.stdout).toContain("+- replace session-pool (app:ContainerAppsSessionPool): environmentId, sessionPoolName changed, so Azure recreates it");
     expect(r.stderr).toContain("manage: this change would replace identity, which is protected");
     expect(r.stderr).toContain("undo the change in Pulumi.dev.yaml");
     expect(state()).toBe(before);

@@ -375,9 +375,19 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * The steps, in the engine's order (pkg/resource/deploy/step_generator.go): each resource the
  * program registers is created, updated, replaced (create-replacement, replace; its
  * delete-replaced comes after all creates and updates) or same; resources it no longer registers
- * are deleted last. A protected resource can be neither deleted nor replaced.
+ * are deleted last. A protected resource can be neither deleted nor replaced: an update stops at
+ * the first (a bail), a preview reports each and goes on, "so that the preview is shown to the user
+ * and they can see the diff causing it" (step_generator.go), then fails.
  */
-function plan(resources: Resource[], prior: StateResource[], targets: string[]): Step[] {
+function plan(resources: Resource[], prior: StateResource[], targets: string[], dryRun: boolean, errors: PlanError[]): Step[] {
+  const protectedFailure = (urn: string, op: string) => {
+    const error = new PlanError(
+      `unable to ${op} resource "${urn}"\nas it is currently marked for protection. To unprotect the resource, remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\``,
+      urn,
+    );
+    if (!dryRun) throw error;
+    errors.push(error);
+  };
   const steps: Step[] = [];
   const later: Step[] = [];
   const targeted = (urn: string) => targets.length === 0 || targets.includes(urn);
@@ -411,13 +421,6 @@ function plan(resources: Resource[], prior: StateResource[], targets: string[]):
   return [...steps, ...later];
 }
 
-/** pkg/resource/deploy/step_generator.go: a protected resource stops the whole plan. */
-function protectedFailure(urn: string, op: string): never {
-  throw new PlanError(
-    `unable to ${op} resource "${urn}"\nas it is currently marked for protection. To unprotect the resource, remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\``,
-    urn,
-  );
-}
 class PlanError extends Error {
   constructor(
     message: string,
@@ -560,8 +563,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const resources = sim.resources as Resource[];
   const targets = list(p, "--target").concat(list(p, "-t"));
   let steps: Step[];
+  const planErrors: PlanError[] = [];
   try {
-    steps = plan(resources, snap.resources, targets);
+    steps = plan(resources, snap.resources, targets, dryRun, planErrors);
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
     emit(diagnostic("error", err.message, err.urn));
@@ -591,8 +595,12 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const provider: Step = { op: snap.resources.some((r) => r.urn.includes("::pulumi:providers:")) ? "same" : "create", urn: `${providerUrn(stack)}`, type: "pulumi:providers:azure-native" };
   const all = targets.length ? steps : [root, provider, ...steps];
   if (dryRun) {
-    for (const s of all) emit({ resourcePreEvent: { metadata: metadata(s), planning: true } });
-    return finish(true, summary(steps));
+    for (const s of all) {
+      emit({ resourcePreEvent: { metadata: metadata(s), planning: true } });
+      for (const e of planErrors.filter((e) => e.urn === s.urn && s.op === "create-replacement")) emit(diagnostic("error", e.message, e.urn));
+    }
+    for (const e of planErrors.filter((e) => !steps.some((s) => s.urn === e.urn && s.op === "create-replacement"))) emit(diagnostic("error", e.message, e.urn));
+    return finish(planErrors.length === 0, summary(steps));
   }
 
   // The update: state is checkpointed after every step, as the engine does; an interrupted
