@@ -42,6 +42,18 @@ describe("replacements", () => {
     expect(state()).toBe(before);
   });
 
+  test("flipping createResourceGroup to false on a deployed stack would delete the protected group: refused, group intact", async () => {
+    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    edit("coding-engine:profile: testing", "coding-engine:profile: testing\n  coding-engine:createResourceGroup: false");
+    const before = state();
+    const r = await manage(["up", "--yes"], { project });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toContain("- delete resource-group (resources:ResourceGroup)");
+    expect(r.stderr).toContain("manage: this change would delete resource-group, which is protected");
+    expect(state()).toBe(before);
+    expect(readState(project, "dev").some((r) => r.urn.endsWith("::resource-group"))).toBe(true);
+  });
+
   test("a property Azure cannot update in place (a role assignment's scope) is shown as a replacement and needs --yes", async () => {
     expect((await manage(["up"], { project })).exitCode).toBe(0);
     edit("sessionExecutorScope: pool", "sessionExecutorScope: resourceGroup");

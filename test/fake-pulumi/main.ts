@@ -509,6 +509,23 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       if (e.summaryEvent) digest.changeSummary = e.summaryEvent.resourceChanges;
     });
 
+  // Signals (pkg/backend/cancellation_scope.go, one scope per engine run; SIGTERM as SIGINT): the
+  // first cancels gracefully, acknowledged as a stdout event; the second terminates at once
+  // (backenderr.CancelledError: exit 8 for up; a preview has no such mapping and exits 1).
+  let cancelled = false;
+  let terminate = () => {
+    process.stderr.write(dryRun ? "error: context canceled\n" : "error: update cancelled\n");
+    process.exit(dryRun ? 1 : 8);
+  };
+  const onSignal = (name: string) => () => {
+    if (cancelled) return terminate();
+    cancelled = true;
+    const what = name === "SIGINT" ? "^C received; cancelling. If you would like to terminate immediately, press ^C again.\n" : "SIGTERM received; cancelling. If you would like to terminate immediately, send SIGTERM again.\n";
+    emit({ stdoutEvent: { message: what, color: "always" } });
+  };
+  process.on("SIGINT", onSignal("SIGINT"));
+  process.on("SIGTERM", onSignal("SIGTERM"));
+
   // DIY locks (pkg/backend/diy/lock.go): update takes one, preview does not.
   let lock: string | undefined;
   if (!dryRun) {
@@ -560,6 +577,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     emit(diagnostic("error", `Running program '${cwd}' failed with an unhandled exception:\n${sim.error}`, stackUrn(stack)));
     return finish(false, {});
   }
+  if (cancelled) return finish(false, {}, "canceled");
   const resources = sim.resources as Resource[];
   const targets = list(p, "--target").concat(list(p, "-t"));
   let steps: Step[];
@@ -605,23 +623,16 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
 
   // The update: state is checkpointed after every step, as the engine does; an interrupted
   // step stays a pending operation.
-  let cancelled = false;
   let inFlight: Step | undefined;
-  process.on("SIGINT", () => {
-    if (cancelled) {
-      // Second SIGINT: terminate at once (pulumi/pulumi#17467), leaving the lock and the in-flight
-      // operation pending.
-      if (inFlight && inFlight.op !== "same") {
-        snap.pendingOperations = [{ resource: stateOf(inFlight.next ?? ({ ...inFlight.prior, state: inFlight.prior!.outputs } as any)), type: inFlight.op === "delete" ? "deleting" : inFlight.op === "update" ? "updating" : "creating" }];
-        writeSnapshot(stack, snap);
-      }
-      process.exit(1);
+  // Terminating mid-update leaves the step in flight as a pending operation (and the lock).
+  terminate = () => {
+    if (inFlight && inFlight.op !== "same" && !inFlight.type.startsWith("pulumi:")) {
+      snap.pendingOperations = [{ resource: inFlight.next ? stateOf(inFlight.next) : inFlight.prior!, type: inFlight.op === "delete" ? "deleting" : inFlight.op === "update" ? "updating" : "creating" }];
+      writeSnapshot(stack, snap);
     }
-    cancelled = true;
-    // pkg/backend/cancellation_scope.go: the first signal is acknowledged as a stdout event.
-    emit({ stdoutEvent: { message: "^C received; cancelling. If you would like to terminate immediately, press ^C again.\n", color: "always" } });
-  });
-  process.on("SIGTERM", () => process.exit(1));
+    process.stderr.write("error: update cancelled\n");
+    process.exit(8);
+  };
   const delay = Number(process.env.FAKE_PULUMI_STEP_DELAY_MS ?? 0);
   const save = () => writeSnapshot(stack, snap);
   for (const step of all) {
