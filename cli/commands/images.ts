@@ -45,9 +45,9 @@ export function rolloutTag(now: Date): string {
 }
 
 function checkImage(repository: string, tag: string) {
-  if (!REPOSITORY.test(repository)) throw new UsageError(`"${repository}" is not a repository name (lowercase letters, digits, . _ - /)`);
-  if (!TAG.test(tag)) throw new UsageError(`"${tag}" is not an image tag`);
-  if (tag === "latest") throw new UsageError("the tag `latest` is refused: the pool caches images by tag, so roll out with a new one");
+  if (!REPOSITORY.test(repository)) throw new UsageError(`"${repository}" is not a repository name (lowercase letters, digits, . _ - /): give one with --name`);
+  if (!TAG.test(tag)) throw new UsageError(`"${tag}" is not an image tag: give one with --tag`);
+  if (tag === "latest") throw new UsageError("the tag `latest` is refused: the pool caches images by tag, so roll out with a new one (--tag)");
 }
 
 async function refuseReusedTag(registry: string, repository: string, tag: string, force: boolean | undefined, verbose?: boolean) {

@@ -35,32 +35,6 @@ describe("refusals: exit 2, nothing touched", () => {
     expect(stateFiles()).toEqual(state);
   });
 
-  test.each([
-    [["scale", "--profile", "party"], /argument 'party' is invalid/],
-    [["scale"], /required option '-p, --profile <profile>' not specified/],
-    [["scale", "--profile", "contest", "--max-sessions", "0"], /argument '0' is invalid. It must be a whole number greater than 0/],
-    [["scale", "--profile", "contest", "--ready-sessions", "260"], /profileOverrides\.contest\.readySessions must not exceed maxSessions \(200\)[\s\S]*nothing was changed/],
-    // The runaway: refused by the pool's session ceiling before the cost is even priced.
-    [
-      ["scale", "--profile", "contest", "--max-sessions", "100000", "--ready-sessions", "100000", "--backend-max", "1000", "--for", "7d", "--yes"],
-      /profileOverrides\.contest\.maxSessions is above maxSessionsLimit \(600\)/,
-    ],
-    // Within every limit, but above the stack's cost ceiling: the cost and the ceiling are named.
-    [
-      ["scale", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "600", "--backend-max", "1000", "--yes"],
-      /this change can cost at most \$[\d,.]+\/day \(43 E16 nodes with all 600 sessions held and 600 ready, backend busy at 1000 replicas, logs at their 1\.0 GB\/day cap\), above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)\. .*--allow-over-ceiling\. Nothing was changed\./,
-    ],
-    [["scale", "--profile", "contest", "--cooldown", "100"], /profileOverrides\.contest\.cooldownSeconds must be between 300 and 3600/],
-    [["scale", "--profile", "idle", "--max-sessions", "9"], /the idle profile has none/],
-    [["scale", "--profile", "contest", "--for", "soon"], /--for takes a positive duration like 3h/],
-    [["scale", "--profile", "contest", "--for", "30d"], /--for is at most 7 days/],
-    [["scale", "--profile", "idle", "--for", "3h"], /makes no sense when scaling to idle/],
-    [["scale", "--stack", "prod", "--profile", "contest"], /unknown stack "prod"/],
-    [["start-session-pool", "--profile", "idle"], /the idle profile has no session pool/],
-  ])("manage %j", async (args, message) => {
-    await expectRefusal(project, args, message);
-  });
-
   test("pulumi missing: the install command and the minimum version, nothing touched", async () => {
     const files = snapshot(project);
     const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project, path: "/usr/bin:/bin" });
