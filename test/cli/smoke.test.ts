@@ -160,7 +160,7 @@ describe("the readiness gate, and smoke of the stack's own backend", () => {
     expect(exec.requests.length).toBe(before);
     const refused = await manage(["scale", "--profile", "contest", "--wait-timeout", "soon"], { project, env });
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain("It must be a duration like 30s, 10m or 1h30m.");
+    expect(refused.stderr).toContain('manage: --wait-timeout "soon" is not a duration: it takes a duration with a unit (s, m, h, d) from 1s to 1d, e.g. --wait-timeout 30m');
   });
 });
 
