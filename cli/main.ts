@@ -9,13 +9,14 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { TYPES, typedOption } from "./options.js";
-import { noteStackOption } from "./project.js";
 
 type Run = (options: Record<string, unknown>) => Promise<void>;
 
 /** Makes the run's output settings known before a command prints anything. */
 async function prepareRun(command: Command): Promise<Record<string, unknown>> {
   const o = command.optsWithGlobals();
+  // Loaded here, not at the top: the project module reads the stack config's module (valibot), which --help does not need.
+  const { noteStackOption } = await import("./project.js");
   noteStackOption(o.stack !== undefined);
   const { configureOutput } = await import("./output.js");
   configureOutput({ json: Boolean(o.json), verbose: Boolean(o.verbose), color: o.color as boolean | undefined });

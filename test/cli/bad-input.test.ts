@@ -203,7 +203,7 @@ const fileCases: Array<[string, (text: string) => string, string[], RegExp]> = [
   ["a duplicated key", (t) => t + "  coding-engine:profile: idle\n", ["plan"], /Pulumi\.dev\.yaml:11:\d+: a key appears twice \(coding-engine:profile\)/],
   ["an unclosed quote", (t) => t.replace("location: eastus", 'location: "eastus'), ["cost-estimate"], /Pulumi\.dev\.yaml:\d+:\d+: /],
   ["a tab for indentation", (t) => t.replace("  coding-engine:location", "\tcoding-engine:location"), ["plan"], /Pulumi\.dev\.yaml:\d+:\d+: /],
-  ["config is a list", () => "config:\n  - coding-engine:profile: idle\n", ["plan"], /Pulumi\.dev\.yaml:2: config must be a map of keys to values/],
+  ["config is a list", () => "config:\n  - coding-engine:profile: idle\n", ["plan"], /Pulumi\.dev\.yaml:1: config must be a map of keys to values/],
   ["the file is a string", () => "just text\n", ["plan"], /Pulumi\.dev\.yaml:1: the file is not a map of keys/],
   ["location: mars", (t) => t.replace("location: eastus", "location: mars"), ["plan"], /Pulumi\.dev\.yaml:2: coding-engine:location mars is not among the regions with custom-container session pools/],
   ["location: mars, with a cost-estimate", (t) => t.replace("location: eastus", "location: mars"), ["cost-estimate"], /Pulumi\.dev\.yaml:2: coding-engine:location/],
