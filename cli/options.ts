@@ -199,52 +199,33 @@ export const URL_TYPE: ValueType<string> = {
   },
 };
 
-export const URL_PATH: ValueType<string> = {
-  form: "an absolute URL path",
-  example: "/python/execute",
-  read(text) {
-    if (!/^\/[^\s?#]*$/.test(text)) throw new Refused("is not an absolute path");
-    return text;
-  },
-};
+/** A text of a fixed shape: refused with `why` when it does not match. */
+function shaped(form: string, example: string, pattern: RegExp, why: string, extra?: (text: string) => void): ValueType<string> {
+  return {
+    form,
+    example,
+    read(text) {
+      if (!pattern.test(text)) throw new Refused(why);
+      extra?.(text);
+      return text;
+    },
+  };
+}
 
-export const SVG_FILE: ValueType<string> = {
-  form: "a file name ending in .svg",
-  example: "contest.svg",
-  read(text) {
-    if (!/\.svg$/i.test(text) || text.endsWith("/")) throw new Refused("is not an .svg file name");
-    return text;
-  },
-};
+export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^\s?#]*$/, "is not an absolute path");
+export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name");
 
 // Images in the stack's registry (Docker's reference grammar, lowercase repositories).
-export const REPOSITORY: ValueType<string> = {
-  form: "a repository name (lowercase letters, digits, and . _ - / between them)",
-  example: "coding-engine/session",
-  read(text) {
-    if (!/^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/.test(text)) throw new Refused("is not a repository name");
-    return text;
-  },
-};
+export const REPOSITORY_PATTERN = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
+export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** registry/repository:tag -> its three parts. */
+export const SOURCE_IMAGE_PATTERN = /^([^/]+\.[^/]+|localhost(?::\d+)?)\/(.+):([^:/]+)$/;
 
-export const IMAGE_TAG: ValueType<string> = {
-  form: "an image tag other than latest (letters, digits, _ . -, up to 128)",
-  example: "2026-11-22",
-  read(text) {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(text)) throw new Refused("is not an image tag");
-    if (text === "latest") throw new Refused("is refused: the pool caches images by tag, so a re-pushed latest is never pulled again");
-    return text;
-  },
-};
-
-export const SOURCE_IMAGE: ValueType<string> = {
-  form: "a full image reference with a registry and a tag",
-  example: "myregistry.azurecr.io/coding-engine/session:2026-11-22",
-  read(text) {
-    if (!/^([^/]+\.[^/]+|localhost(?::\d+)?)\/(.+):([^:/]+)$/.test(text)) throw new Refused("is not a full image reference");
-    return text;
-  },
-};
+export const REPOSITORY = shaped("a repository name (lowercase letters, digits, and . _ - / between them)", "coding-engine/session", REPOSITORY_PATTERN, "is not a repository name");
+export const IMAGE_TAG = shaped("an image tag other than latest (letters, digits, _ . -, up to 128)", "2026-11-22", TAG_PATTERN, "is not an image tag", (text) => {
+  if (text === "latest") throw new Refused("is refused: the pool caches images by tag, so a re-pushed latest is never pulled again");
+});
+export const SOURCE_IMAGE = shaped("a full image reference with a registry and a tag", "myregistry.azurecr.io/coding-engine/session:2026-11-22", SOURCE_IMAGE_PATTERN, "is not a full image reference");
 
 // ---- the project's option types ---------------------------------------------------------------
 
