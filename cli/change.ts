@@ -23,7 +23,7 @@ import { heading, money, printJson, warn } from "./output.js";
 import { foundationTargets, imageCommands, imagesNeeded } from "./images-guard.js";
 import { projectDir } from "./project.js";
 import { withInterrupts } from "./pulumi/interrupt.js";
-import { stackRawConfig } from "./settings.js";
+import { describeIssues, stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./commands/cost-estimate.js";
 import { enforceCostCeiling } from "./cost-ceiling.js";
@@ -59,6 +59,8 @@ export interface StackChange {
   intent: string;
   /** The change brings up a pool: it is done when code runs (the readiness gate). */
   verify?: boolean;
+  /** The option each config key came from ("--max-sessions 900"), so a refusal names the option, not the file. */
+  sources?: Record<string, string>;
 }
 
 export interface ChangeResult {
@@ -115,11 +117,11 @@ export function applyConfig(raw: Record<string, string>, config: StackChange["co
 }
 
 function validate(change: StackChange, dir: string): DeploymentSettings {
-  const raw = applyConfig(stackRawConfig(change.stack, dir), change.config);
+  const file = stackFile(change.stack, dir);
   try {
-    return parseSettings(raw, change.stack);
+    return parseSettings(applyConfig(file.raw, change.config), change.stack);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`${err.message}\nnothing was changed`);
+    if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file, change.sources));
     throw err;
   }
 }

@@ -44,6 +44,8 @@ export async function run(o: EnforceOptions): Promise<void> {
     try {
       settings = stackSettings(stack);
     } catch (err) {
+      // A stack named with --stack that cannot be read is bad input, as in every command.
+      if (o.stack) throw err;
       actions.push({ stack, profile: "unknown", expiresAt: null, decision: "unreadable", outcome: "failed", error: err instanceof Error ? err.message : String(err) });
       continue;
     }

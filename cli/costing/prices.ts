@@ -106,9 +106,13 @@ export function priceWarnings(region: string, prices: Partial<Record<MeterKey, P
   return unverifiedKeys.length === 0
     ? []
     : [
-        `${unverifiedKeys.length} ${region} price(s) are unverified (${unverifiedKeys.map((k) => METERS[k].meterName).join(", ")}): ` +
-          "run with --live-prices on a machine with network to confirm them.",
+        `${unverifiedKeys.length} ${region} price(s) are unverified: --live-prices confirms them`,
       ];
+}
+
+/** The meters behind a book's unverified prices, for --verbose. */
+export function unverifiedMeters(book: PriceBook): string[] {
+  return (Object.keys(book.prices) as MeterKey[]).filter((k) => book.prices[k]?.confidence === "unverified").map((k) => METERS[k].meterName);
 }
 
 export function embeddedPriceBook(region: string): PriceBook {

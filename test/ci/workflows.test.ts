@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
+import semver from "semver";
 import { describe, expect, test } from "vitest";
 import { ROOT } from "../helpers/program.js";
 
@@ -12,7 +13,7 @@ const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yml"));
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
-type Job = { permissions?: Record<string, string>; steps: Step[]; environment?: string; if?: string };
+type Job = { permissions?: Record<string, string>; steps: Step[]; environment?: string; if?: string; strategy?: { matrix?: Record<string, unknown[]> } };
 type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, Job> };
 const parse = (f: string) => load(readFileSync(join(DIR, f), "utf8")) as Workflow;
 
@@ -85,5 +86,39 @@ describe("what runs when", () => {
     const expiry = parse("expiry.yml") as Workflow & { on: { schedule: Array<{ cron: string }> } };
     expect(expiry.on.schedule).toEqual([{ cron: "*/30 * * * *" }]);
     expect(expiry.jobs["enforce-expiry"]!.steps.at(-1)!.run).toBe("npx manage enforce-expiry --yes --json");
+  });
+});
+
+describe("the Node lines users run", () => {
+  const engines = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+  const nodeVersions = (job: Job): string[] => {
+    const setup = job.steps.find((s) => s.uses?.startsWith("actions/setup-node@"))!;
+    const version = String(setup.with!["node-version"]);
+    return version === "${{ matrix.node }}" ? job.strategy!.matrix!.node!.map(String) : [version];
+  };
+
+  test("the tests run on 22 and 24 (the LTS lines) and 20 (this machine's), each accepted by package.json's engines", () => {
+    const lines = nodeVersions(parse("ci.yml").jobs.test!);
+    expect(lines).toEqual(["20", "22", "24"]);
+    // The newest release of each line that engines accepts exists (20.19+, 22.13+, any 24).
+    for (const line of lines) expect(semver.intersects(`^${line}`, engines), `Node ${line} vs engines ${engines}`).toBe(true);
+    // Node 20 before 20.19 fails dependencies' engines (EBADENGINE), so engines says so.
+    expect(semver.satisfies("20.5.0", engines)).toBe(false);
+    expect(semver.satisfies(process.versions.node, engines)).toBe(true);
+  });
+
+  test("every workflow that installs runs a Node line engines accepts", () => {
+    for (const file of FILES)
+      for (const job of Object.values(parse(file).jobs).filter((j) => j.steps.some((s) => s.uses?.startsWith("actions/setup-node@"))))
+        for (const line of nodeVersions(job)) expect(semver.intersects(`^${line}`, engines), `${file}: Node ${line}`).toBe(true);
+  });
+
+  test("no dependency in the lock file asks for a Node that engines allows but it does not support (no EBADENGINE)", () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } | string[]; version?: string }> };
+    const bad = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== "" && p.engines && !Array.isArray(p.engines) && p.engines.node)
+      .filter(([, p]) => !semver.subset(engines, (p.engines as { node: string }).node))
+      .map(([path, p]) => `${path}@${p.version} wants node ${(p.engines as { node: string }).node}`);
+    expect(bad).toEqual([]);
   });
 });
