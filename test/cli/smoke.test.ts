@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectRefusal, makeProject, manage, prepare } from "../helpers/cli.js";
+import { makeProject, manage } from "../helpers/cli.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
 
 interface Report {
@@ -91,76 +91,6 @@ describe("manage smoke --endpoint", () => {
     } finally {
       exec.maxSessions = Number.POSITIVE_INFINITY;
     }
-  });
-});
-
-describe("the readiness gate, and smoke of the stack's own backend", () => {
-  let exec: ExecServer;
-  let project: string;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    exec = await startExecServer({ tls: true });
-    project = makeProject();
-    // What Azure would assign as the backend's FQDN is this machine's server, over HTTPS as in Azure.
-    env = { FAKE_PULUMI_BACKEND_FQDN: new URL(exec.url).host, NODE_EXTRA_CA_CERTS: exec.caFile! };
-    await prepare(project, "dev");
-  });
-  afterAll(() => exec.close());
-
-  test("start-session-pool waits through a propagating role (403), then says code runs", async () => {
-    exec.fault(403, 2, "Forbidden");
-    const r = await manage(["start-session-pool", "--yes"], { project, env });
-    expect(r.stderr).toMatch(/not yet \(attempt 1, [\d.]+ s\): 403: the backend's identity lacks Azure ContainerApps Session Executor/);
-    expect(r.stderr).toMatch(/not yet \(attempt 2,/);
-    expect(r.stdout).toMatch(/Done: dev scale to testing .*; code runs \(first execution after [\d.]+ s\)\.$/m);
-    expect(r.exitCode).toBe(0);
-    expect(exec.executions.python).toBeGreaterThanOrEqual(1);
-  });
-
-  test("smoke --stack finds the stack's backend in its outputs and passes", async () => {
-    const r = await manage(["smoke", "--stack", "dev"], { project, env });
-    expect(r.stdout).toContain(`Smoke test of stack dev (https://${new URL(exec.url).host})`);
-    expect(r.exitCode).toBe(0);
-  });
-
-  test("no code runs within --wait-timeout: the deployment stays, the cause and fix are named, exit 1", async () => {
-    exec.fault(403, Number.POSITIVE_INFINITY, "Forbidden");
-    try {
-      const r = await manage(["scale", "--profile", "contest", "--wait-timeout", "3s", "--json"], { project, env });
-      expect(r.exitCode).toBe(1);
-      expect(r.stderr).toMatch(/dev is deployed as contest, but no code ran within \d+ probe\(s\): 403/);
-      expect(r.stderr).toContain("manage doctor --stack dev");
-      const result = JSON.parse(r.stdout) as { readiness: { ok: boolean; attempts: number }; profile: string };
-      expect(result.profile).toBe("contest");
-      expect(result.readiness.ok).toBe(false);
-      expect(result.readiness.attempts).toBeGreaterThanOrEqual(2);
-    } finally {
-      exec.clearFaults();
-    }
-  });
-
-  test("a failure waiting cannot fix (401: wrong token audience) stops the gate at the first probe", async () => {
-    exec.fault(401, Number.POSITIVE_INFINITY, "audience");
-    try {
-      const started = Date.now();
-      const r = await manage(["scale", "--profile", "testing", "--json"], { project, env });
-      expect(r.exitCode).toBe(1);
-      expect(r.stderr).toContain("401: the pool refused the backend's token (wrong audience)");
-      expect((JSON.parse(r.stdout) as { readiness: { attempts: number } }).readiness.attempts).toBe(1);
-      expect(Date.now() - started).toBeLessThan(60_000);
-    } finally {
-      exec.clearFaults();
-    }
-  });
-
-  test("--no-wait skips the gate; stop never waits; a bad --wait-timeout is refused", async () => {
-    const before = exec.requests.length;
-    expect((await manage(["scale", "--profile", "contest", "--no-wait"], { project, env })).exitCode).toBe(0);
-    expect((await manage(["stop", "--yes"], { project, env })).exitCode).toBe(0);
-    expect(exec.requests.length).toBe(before);
-    const refused = await manage(["scale", "--profile", "contest", "--wait-timeout", "soon"], { project, env });
-    expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain('manage: --wait-timeout "soon" is not a duration: it takes a duration with a unit (s, m, h, d) from 1s to 1d, e.g. --wait-timeout 30m');
   });
 });
 
