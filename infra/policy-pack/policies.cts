@@ -204,20 +204,26 @@ export const poolIdentityNotInSessions: ResourceValidationPolicy = {
     if (args.type !== POOL) return;
     const settings: Array<Record<string, any>> = args.props.managedIdentitySettings ?? [];
     const covered = new Set<string>();
+    let coverageKnown = true;
     for (const s of settings) {
+      // A new identity's ID is unknown in a preview; the lifecycle is known and checked regardless.
+      const identity = known(() => s.identity);
       const lifecycle = s.lifecycle;
       // Unset is the API's default, None; compare case-insensitively as ARM enums do.
       if (lifecycle !== undefined && String(lifecycle).toLowerCase() !== "none")
         report(
           violation(
-            `session pool ${args.name} exposes identity ${show(s.identity)} inside sessions (managedIdentitySettings lifecycle ${show(lifecycle)})`,
+            `session pool ${args.name} exposes identity ${identity === UNKNOWN ? "(not known yet)" : show(identity)} inside sessions (managedIdentitySettings lifecycle ${show(lifecycle)})`,
             'set lifecycle: "None" for every managedIdentitySettings entry',
           ),
         );
-      covered.add(String(s.identity).toLowerCase());
+      if (identity === UNKNOWN) coverageKnown = false;
+      else covered.add(String(identity).toLowerCase());
     }
     // An attached identity without an entry: its lifecycle is the service's choice, not ours.
-    for (const id of attachedIdentities(args.props.identity))
+    const attached = known(() => attachedIdentities(args.props.identity));
+    if (attached === UNKNOWN || !coverageKnown) return; // checked at `pulumi up`, once the IDs are known
+    for (const id of attached)
       if (!covered.has(id))
         report(violation(`session pool ${args.name} attaches identity ${id} with no managedIdentitySettings entry`, `add managedIdentitySettings { identity: "${id}", lifecycle: "None" }`));
   },

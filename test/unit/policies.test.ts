@@ -216,6 +216,8 @@ const ROWS: Row[] = [
   r(P.poolIdentityNotInSessions, "lifecycle All", POOL, pool((p) => (p.managedIdentitySettings[0].lifecycle = "All")), [/lifecycle "All"/], { issue: "pool managedIdentitySettings lifecycle All" }),
   r(P.poolIdentityNotInSessions, "lifecycle Init", POOL, pool((p) => (p.managedIdentitySettings[0].lifecycle = "Init")), [/lifecycle "Init"/]),
   r(P.poolIdentityNotInSessions, "identity attached without a setting", POOL, pool((p) => delete p.managedIdentitySettings), [/attaches identity .* with no managedIdentitySettings entry.*Fix: add managedIdentitySettings/]),
+  r(P.poolIdentityNotInSessions, "identity unknown in a preview: lifecycle Main still refused", POOL, pool((p) => ((p.identity.userAssignedIdentities = [UNKNOWN_STRING]), (p.managedIdentitySettings = [{ identity: UNKNOWN_STRING, lifecycle: "Main" }]))), [/exposes identity \(not known yet\) inside sessions/]),
+  r(P.poolIdentityNotInSessions, "identity unknown in a preview, lifecycle None", POOL, pool((p) => ((p.identity.userAssignedIdentities = [UNKNOWN_STRING]), (p.managedIdentitySettings = [{ identity: UNKNOWN_STRING, lifecycle: "None" }]))), []),
   r(P.poolIdentityNotInSessions, "system identity without a setting", POOL, pool((p) => (p.identity.type = "SystemAssigned,UserAssigned")), [/attaches identity system/]),
 
   // backend-https-only
