@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,6 +7,10 @@ export default defineConfig({
   oxc: { include: /\.(c|m)?tsx?$/ },
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/helpers/global-setup.ts"],
+    // The end-to-end files spend their time in child processes (manage, the stand-ins), one at a
+    // time, so a worker per core keeps every core busy; vitest's default leaves one core idle.
+    maxWorkers: availableParallelism(),
     // Evaluating the program loads @pulumi/pulumi (~0.5 s) per file; CLI tests spawn processes.
     testTimeout: 30_000,
     hookTimeout: 30_000,

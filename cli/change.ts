@@ -1,9 +1,11 @@
 // The one path by which manage changes a stack (up, stop, scale, start...):
 //   1. validate the new config offline (bad input: exit 2 before pulumi is even looked for);
 //   2. check pulumi, create the stack from its stack file if the backend lacks it;
-//   3. record the config with `pulumi config set`, then `pulumi preview` and say what will change;
-//   4. if anything is deleted: ask at a terminal, require --yes otherwise;
-//   5. `pulumi up`, showing per-resource progress from its event stream;
+//   3. record the config with `pulumi config set`, then `pulumi preview` with the policy pack and say
+//      what will change (a mandatory violation stops here: exit 2);
+//   4. if anything is deleted or replaced: ask at a terminal, require --yes otherwise;
+//   5. `pulumi up` with the policy pack, showing per-resource progress from its event stream (one
+//      Ctrl-C stops pulumi cleanly: ./pulumi/interrupt.ts);
 //   6. when the change brings up a pool, the readiness gate: not "done" until a probe execution
 //      succeeds end to end through the backend (skipped with --no-wait);
 //   7. end with one line: what changed, how long it took, the new cost per day.
@@ -12,22 +14,27 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseSettings, ConfigError, type DeploymentSettings } from "../infra/config.js";
-import { describeChanges, progressLine, type Progress } from "./pulumi/events.js";
-import { Pulumi, type PreviewStep } from "./pulumi/runner.js";
+import { join } from "node:path";
+import { describeChanges, progressLine, urnName, type Progress } from "./pulumi/events.js";
+import type { Pulumi, PreviewStep } from "./pulumi/runner.js";
 import { stackFilePath } from "./stack-files.js";
 import { OperationError, UsageError } from "./errors.js";
 import { heading, money, printJson, warn } from "./output.js";
 import { foundationTargets, imageCommands, imagesNeeded } from "./images-guard.js";
 import { projectDir } from "./project.js";
+import { withInterrupts } from "./pulumi/interrupt.js";
 import { stackRawConfig } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./commands/cost-estimate.js";
+import { enforceCostCeiling } from "./cost-ceiling.js";
 
 export interface GlobalOptions {
   stack?: string;
   yes?: boolean;
   json?: boolean;
   verbose?: boolean;
+  /** --allow-over-ceiling: let the change cost more than the stack's costCeilingPerDay. */
+  allowOverCeiling?: boolean;
 }
 
 /** The readiness gate's options, on the commands that bring up a pool. */
@@ -43,8 +50,11 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
 
 export interface StackChange {
   stack: string;
-  /** Config key (without project prefix) -> new value; null removes the key. */
-  config: Record<string, string | null>;
+  /**
+   * Config key (without project prefix) -> new value; null removes the key. A dotted key is a path
+   * into an object value (`profileOverrides.contest.maxSessions`), set with `config set --path`.
+   */
+  config: Record<string, string | number | null>;
   /** What the person asked for, in words: "scale to contest", "stop". */
   intent: string;
   /** The change brings up a pool: it is done when code runs (the readiness gate). */
@@ -63,19 +73,43 @@ export interface ChangeResult {
   readiness?: { ok: boolean; attempts: number; secondsToFirstExecution: number | null; cause?: string; fix?: string };
 }
 
-const DESTRUCTIVE = new Set(["delete", "replace", "delete-replaced", "create-replacement"]);
+// A replacement reaches the event stream as up to three steps for one resource (create-replacement,
+// replace, delete-replaced: pkg/resource/deploy/step_generator.go); a person sees one.
+const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced", "discard-replaced"]);
+const DESTRUCTIVE = new Set(["delete", "discard", ...REPLACE_OPS]);
 
-/** The steps a preview says will delete something (replacements delete the old resource). */
+/** One entry per resource a preview says will be deleted or replaced (the old one is deleted too). */
 export function destructiveSteps(steps: PreviewStep[]): PreviewStep[] {
-  return steps.filter((s) => DESTRUCTIVE.has(s.op));
+  const seen = new Set<string>();
+  return steps.filter((s) => DESTRUCTIVE.has(s.op) && !seen.has(s.urn) && Boolean(seen.add(s.urn)));
 }
 
-/** The new raw config after a change: pure, so the CLI validates it before running anything. */
+/**
+ * The new raw config after a change: pure, so the CLI validates it before running anything. Values
+ * are in Pulumi's string form; a dotted key sets or removes a number inside an object value, as
+ * `pulumi config set --path` does (integers stored as numbers).
+ */
 export function applyConfig(raw: Record<string, string>, config: StackChange["config"]): Record<string, string> {
   const next = { ...raw };
   for (const [key, value] of Object.entries(config)) {
-    if (value === null) delete next[key];
-    else next[key] = value;
+    const [top, ...path] = key.split(".");
+    if (path.length === 0) {
+      if (value === null) delete next[top!];
+      else next[top!] = String(value);
+      continue;
+    }
+    let root: Record<string, unknown>;
+    try {
+      root = next[top!] ? (JSON.parse(next[top!]!) as Record<string, unknown>) : {};
+    } catch {
+      root = {};
+    }
+    let node = root;
+    for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    const leaf = path.at(-1)!;
+    if (value === null) delete node[leaf];
+    else node[leaf] = typeof value === "number" || /^-?\d+$/.test(value) ? Number(value) : value;
+    next[top!] = JSON.stringify(root);
   }
   return next;
 }
@@ -104,13 +138,30 @@ async function confirmAtTerminal(message: string): Promise<boolean> {
   return confirm({ message, default: false });
 }
 
-/** A person-readable plan from the preview's steps. */
+/**
+ * A person-readable plan from the preview's steps: one line per resource that changes, its type,
+ * and for a replacement the properties that force it. The runner already left out the root stack
+ * and the default providers.
+ */
 export function describePlan(steps: PreviewStep[]): string[] {
   const symbol: Record<string, string> = { create: "+ create", update: "~ update", delete: "- delete", replace: "+- replace" };
-  return steps
-    .filter((s) => s.op !== "same" && s.op !== "read" && !s.type?.startsWith("pulumi:pulumi:Stack"))
-    .map((s) => `  ${symbol[s.op] ?? s.op} ${s.urn.split("::").pop()}${s.type ? ` (${s.type.replace(/^azure-native:/, "")})` : ""}`);
+  const lines: string[] = [];
+  const shown = new Set<string>();
+  for (const s of steps) {
+    if (s.op === "same" || s.op === "read" || shown.has(s.urn)) continue;
+    const op = REPLACE_OPS.has(s.op) ? "replace" : s.op;
+    const keys = op === "replace" ? (steps.find((t) => t.urn === s.urn && t.replaceKeys?.length)?.replaceKeys ?? []) : [];
+    shown.add(s.urn);
+    lines.push(
+      `  ${symbol[op] ?? op} ${urnName(s.urn)} (${s.type.replace(/^azure-native:/, "")})` +
+        (keys.length ? `: ${keys.join(", ")} changed, so Azure recreates it` : ""),
+    );
+  }
+  return lines;
 }
+
+/** The policy pack every preview and update of manage runs (PulumiPolicy.yaml names the compiled pack). */
+export const policyPackDir = (projectDir: string) => join(projectDir, "infra", "policy-pack");
 
 export function costPerDay(settings: DeploymentSettings): number | null {
   if (!isKnownRegion(settings.location)) return null;
@@ -132,7 +183,7 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
   const needed = imagesNeeded(settings);
   if (!(await pulumi.deployedTypes(settings.stack)).includes("azure-native:containerregistry:Registry")) {
     say(g, `The stack's registry does not exist yet, so it holds no images: deploying the foundation first (registry, identity, AcrPull).`);
-    await pulumi.up(settings.stack, showProgress, foundationTargets(settings));
+    await withInterrupts(settings.stack, () => pulumi.up(settings.stack, showProgress, { targets: foundationTargets(settings), policyPack: policyPackDir(pulumi.projectDir) }));
     throw new OperationError(`foundation deployed; ${imageCommands(settings, needed)}`);
   }
   const { missingImages } = await import("./azure/az.js");
@@ -167,6 +218,9 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const started = performance.now();
   const dir = projectDir();
   const settings = validate(change, dir);
+  const { Pulumi } = await import("./pulumi/runner.js");
+  // The stack's cost ceiling: refused (exit 2) before pulumi runs, so nothing is touched.
+  enforceCostCeiling(settings, dir, g);
   const pulumi = await Pulumi.connect(dir, g.verbose);
   if (g.verbose) process.stderr.write(`${pulumi.backend.description}\n`);
   if (await pulumi.ensureStack(change.stack)) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
@@ -176,10 +230,13 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const snapshot = readFileSync(file);
   const restore = () => writeFileSync(file, snapshot);
 
+  const policyPack = policyPackDir(dir);
   let steps: PreviewStep[];
   try {
     for (const [key, value] of Object.entries(change.config)) await pulumi.setConfig(change.stack, key, value);
-    steps = (await pulumi.preview(change.stack)).steps;
+    const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, { policyPack }));
+    steps = preview.steps;
+    for (const w of preview.warnings) warn(`policy (advisory): ${w}`);
   } catch (err) {
     restore();
     throw err;
@@ -189,26 +246,26 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   say(g, heading(`${change.stack}: ${change.intent}`) + (plan.length ? "" : ": nothing to change in the cloud"));
   for (const line of plan) say(g, line);
 
-  const deletions = destructiveSteps(steps).filter((s) => !s.type?.startsWith("pulumi:pulumi:Stack"));
+  const deletions = destructiveSteps(steps);
   if (deletions.length > 0 && !g.yes) {
-    const names = deletions.map((s) => s.urn.split("::").pop()).join(", ");
+    const names = deletions.map((s) => urnName(s.urn)).join(", ");
+    const verb = deletions.every((s) => REPLACE_OPS.has(s.op)) ? "replace (delete and recreate)" : "delete or replace";
     if (!interactive()) {
       restore();
       throw new UsageError(
-        `this would delete ${names}, and there is no terminal to ask at: pass --yes to confirm. Nothing was changed.`,
+        `this would ${verb} ${names}, and there is no terminal to ask at: pass --yes to confirm. Nothing was changed.`,
       );
     }
-    if (!(await confirmAtTerminal(`Delete ${names}?`))) {
+    if (!(await confirmAtTerminal(`${verb[0]!.toUpperCase()}${verb.slice(1)} ${names}?`))) {
       restore();
       throw new OperationError("canceled at the prompt; nothing was changed");
     }
   }
 
   let changes: Record<string, number> = {};
-  if (plan.length > 0) {
-    changes = await pulumi.up(change.stack, showProgress);
-  }
-  const outputs = await pulumi.outputs(change.stack);
+  let outputs: Record<string, unknown>;
+  if (plan.length > 0) ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, { policyPack })));
+  else outputs = await pulumi.outputs(change.stack);
   const readiness =
     change.verify && g.wait !== false && settings.profile.pool
       ? await readinessGate(String(outputs.backendUrl ?? ""), change.stack, g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS, g)

@@ -13,6 +13,9 @@ export class OperationError extends Error {
   readonly exitCode = 1;
 }
 
+/** 2 for bad usage or input, 130 for an interrupted change, 1 for anything else; an error may carry its own (a pulumi failure does). */
 export function exitCodeOf(err: unknown): number {
-  return err instanceof UsageError ? 2 : 1;
+  if (err instanceof UsageError) return 2;
+  const own = (err as { exitCode?: unknown } | null)?.exitCode;
+  return own === 2 || own === 130 ? own : 1;
 }

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { PROFILE_NAMES } from "../infra/profiles.js";
 import { exitCodeOf } from "./errors.js";
-import { duration, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from "./options.js";
+import { duration, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber, share } from "./options.js";
 
 type Run = (options: Record<string, unknown>) => Promise<void>;
 
@@ -36,6 +36,26 @@ function withReadinessGate(command: Command): Command {
     .option("--wait-timeout <duration>", "how long to wait for code to run, e.g. 10m (default 30m: role propagation)", duration);
 }
 
+/** A command that records a change the stack's cost ceiling (costCeilingPerDay) applies to. */
+function withCostCeiling(command: Command): Command {
+  return command.option("--allow-over-ceiling", "go ahead even if the change can cost more per day than the stack's costCeilingPerDay");
+}
+
+/** The cost model's named assumptions (docs/costs.md) and where prices come from, for the commands that estimate costs. */
+function withCostAssumptions(command: Command): Command {
+  return command
+    .option("--region <region>", "price region (default: the stack's location)")
+    .option("--live-prices", "fetch current prices from the Azure Retail Prices API (cached on disk)")
+    .option("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size, net of the reserved share)", positiveInteger)
+    .option("--node-reserved-share <share>", "share of each node the runtime keeps for itself (default 0.125, unconfirmed)", share)
+    .option("--log-gb-per-1000-runs <gb>", "Log Analytics GB per 1000 executions (default 0.01)", nonNegativeNumber)
+    .option("--log-gb-per-replica-hour <gb>", "Log Analytics GB per backend replica-hour (default 0.001)", nonNegativeNumber)
+    .option("--registry-gb <gb>", "GB of images the registry stores (default 8)", nonNegativeNumber)
+    .option("--warm-up-hours <h>", "hours the pool runs before a contest window (default 0.5)", nonNegativeNumber)
+    .option("--tail-hours <h>", "hours the pool runs after a contest window (default 1)", nonNegativeNumber)
+    .option("--no-management-fee", "leave out the Dedicated Plan Management fee (assumed to apply; unconfirmed for a pool alone)");
+}
+
 const profileOption = (description: string) =>
   new Option("-p, --profile <profile>", description).argParser(oneOf(PROFILE_NAMES));
 
@@ -49,7 +69,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride();
 
-  program.command("up").description("apply the stack as configured in its stack file").action(lazy("up"));
+  withCostCeiling(program.command("up").description("apply the stack as configured in its stack file")).action(lazy("up"));
 
   // start-session-pool and start are the same command: the pool only exists inside a profile, and
   // the backend that forwards to it comes with it.
@@ -57,18 +77,17 @@ export function buildProgram(): Command {
     ["start-session-pool", "bring up the session pool (testing profile unless told otherwise)"],
     ["start", "bring up the pool and the backend (testing profile unless told otherwise)"],
   ] as const)
-    withReadinessGate(program.command(name).description(description).addOption(profileOption("profile with a pool (default testing)"))).action(
-      lazy("start", "runPool"),
-    );
-  program
-    .command("start-backend")
+    withCostCeiling(
+      withReadinessGate(program.command(name).description(description).addOption(profileOption("profile with a pool (default testing)"))),
+    ).action(lazy("start", "runPool"));
+  withCostCeiling(program.command("start-backend"))
     .description("make sure a backend replica runs, keeping the current profile")
     .action(lazy("start", "runBackend"));
   program
     .command("stop")
     .description("down to the idle cost: deletes the pool, keeps registry, images, identity and settings")
     .action(lazy("stop"));
-  withReadinessGate(program.command("scale"))
+  withCostCeiling(withReadinessGate(program.command("scale")))
     .description("record a profile (and overrides, and an expiry) in the stack config, then apply")
     .addOption(profileOption("idle, testing or contest").makeOptionMandatory())
     .option("--max-sessions <n>", "override the profile's maximum concurrent sessions", positiveInteger)
@@ -102,6 +121,16 @@ export function buildProgram(): Command {
     .description("return every stack whose `scale --for` expiry has passed to idle (idempotent; run on a schedule)")
     .option("--dry-run", "say what would be stopped, change nothing")
     .action(lazy("enforce-expiry"));
+
+  program
+    .command("pulumi")
+    .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")
+    .argument("<args...>", "pulumi's arguments, after --")
+    .allowUnknownOption()
+    .action(async (args: string[]) => {
+      const mod = await import("./commands/pulumi.js");
+      await mod.run(args);
+    });
 
   program
     .command("status")
@@ -144,36 +173,38 @@ export function buildProgram(): Command {
     .addOption(new Option("--to <profile>", "...to this one").argParser(oneOf(PROFILE_NAMES)))
     .action(lazy("plan"));
 
-  program
-    .command("cost-estimate")
-    .description("offline: what each profile costs per hour, day, month and window, per resource")
-    .addOption(profileOption("one profile in detail (default: all side by side)"))
-    .option("--hours <h>", "window length in hours (default 2: a contest)", positiveNumber)
-    .option("--days <d>", "window length in days", positiveNumber)
-    .option("--executions <n>", "executions during the window", nonNegativeInteger)
-    .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber)
-    .option("--region <region>", "price region (default: the stack's location)")
-    .option("--live-prices", "fetch current prices from the Azure Retail Prices API (cached on disk)")
-    .option("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size)", positiveInteger)
-    .option("--log-gb-per-day <gb>", "Log Analytics ingestion assumed (default 0.1)", nonNegativeNumber)
-    .action(lazy("cost-estimate"));
+  withCostAssumptions(
+    program
+      .command("cost-estimate")
+      .description("offline: what each profile costs per hour, day, month and window, per resource, and at most per day")
+      .addOption(profileOption("one profile in detail (default: all side by side)"))
+      .option("--hours <h>", "window length in hours (default 2: a contest)", positiveNumber)
+      .option("--days <d>", "window length in days", positiveNumber)
+      .option("--executions <n>", "executions during the window", nonNegativeInteger)
+      .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber),
+  ).action(lazy("cost-estimate"));
 
-  program
-    .command("capacity")
-    .description("offline: sessions, ready sessions, nodes and waits a contest needs, and what it costs")
-    .requiredOption("--users <n>", "people taking part at once", positiveInteger)
-    .option("--runs-per-user-per-minute <r>", "how often each person runs code (default 1)", positiveNumber)
-    .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber)
-    .option("--identifier <strategy>", "how the backend picks session identifiers: per-user, per-execution or shared:K", "per-user")
-    .option("--p95-wait-seconds <w>", "acceptable wait for 95% of executions (default 2)", positiveNumber)
-    .option("--hours <h>", "contest length in hours (default 2)", positiveNumber)
-    .option("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default 60)", positiveNumber)
-    .option("--cold-start-seconds <s>", "time to bring up a session that was not ready (default 10, unconfirmed)", positiveNumber)
-    .option("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size)", positiveInteger)
-    .option("--region <region>", "price region (default: the stack's location)")
-    .addOption(profileOption("profile to check the plan against (default contest)"))
-    .option("--apply", "record the recommendation as that profile's overrides (applied if the profile is in effect)")
-    .action(lazy("capacity"));
+  withCostCeiling(
+    withCostAssumptions(
+      program
+        .command("capacity")
+        .description("offline: sessions, ready sessions, nodes and waits a contest needs, checked against the profile; what it costs; --simulate runs the contest")
+        .option("--users <n>", "people taking part (default: the stack's participants)", positiveInteger)
+        .option("--runs-per-user-per-minute <r>", "how often each person runs code (default: the stack's runsPerParticipantPerMinute)", positiveNumber)
+        .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber)
+        .option("--identifier <strategy>", "how the backend picks session identifiers: per-user, per-execution or shared:K (default: the stack's sessionIdentifier)")
+        .option("--max-404-rate <share>", "the most requests that may find the pool full (default 0.001: 0.1%)", positiveNumber)
+        .option("--p95-wait-seconds <w>", "acceptable wait for 95% of executions (default 2)", positiveNumber)
+        .option("--hours <h>", "contest length in hours (default 2)", positiveNumber)
+        .option("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default: the stack's openingBurstSeconds)", positiveNumber)
+        .option("--cold-start-seconds <s>", "time to bring up a session that was not ready (default 10, unconfirmed)", positiveNumber)
+        .addOption(profileOption("profile to check the plan against (default contest)"))
+        .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
+        .option("--seed <n>", "seed of the simulated contest (default 1)", nonNegativeInteger)
+        .option("--chart <file>", "where --simulate writes its SVG chart (default capacity-simulation.svg)")
+        .option("--apply", "record the recommendation for that profile (applied if the profile is in effect)"),
+    ),
+  ).action(lazy("capacity"));
 
   return program;
 }

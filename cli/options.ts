@@ -17,6 +17,9 @@ export const positiveInteger = (value: string) =>
 export const nonNegativeInteger = (value: string) =>
   number(value, "It must be a whole number, 0 or more.", (n) => Number.isInteger(n) && n >= 0);
 
+/** A share from 0 up to (not including) 1, e.g. 0.125. */
+export const share = (value: string) => number(value, "It must be a number between 0 and 1, e.g. 0.125.", (n) => n >= 0 && n < 1);
+
 export function oneOf<T extends string>(values: readonly T[]) {
   return (value: string): T => {
     if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`It must be one of: ${values.join(", ")}.`);

@@ -8,7 +8,10 @@
 import * as v from "valibot";
 import {
   allOverrideKeys,
+  OVERRIDE_FIELDS,
+  OVERRIDES_KEY,
   isProfileName,
+  overrideConfigKey,
   profileWarnings,
   PROFILE_NAMES,
   resolveProfile,
@@ -18,16 +21,21 @@ import {
   type ResolvedProfile,
 } from "./profiles.js";
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
+import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, type ParticipantModel } from "./capacity.js";
+import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT } from "./limits.js";
 
 export const PROJECT = "coding-engine";
 
-type PulumiType = "string" | "integer" | "boolean" | "array";
+type PulumiType = "string" | "integer" | "boolean" | "array" | "object";
 
 export interface ConfigKeySpec {
   type: PulumiType;
   description: string;
-  /** Absent for keys whose absence means something (profile overrides: "use the profile's value"). */
-  default?: string | number | boolean | string[];
+  /**
+   * Every key has one: the real pulumi CLI refuses a stack that lacks a declared key without a
+   * default ("Stack 'dev' is missing configuration value ...", sdk/go/common/workspace/config.go).
+   */
+  default: string | number | boolean | string[] | Record<string, unknown>;
   /** Validates the decoded value; the message becomes "<project>:<key> <message>". */
   schema: v.GenericSchema;
 }
@@ -77,6 +85,14 @@ const cidr = v.pipe(
 );
 
 const ISO_TIMESTAMP = v.pipe(v.string(), v.isoTimestamp());
+// Pulumi config has no decimal type: fractional numbers are strings like "0.5".
+const decimalString = (min: number, max: number, rule: string) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+(\.\d+)?$/, `must be a number like 1 or 0.5`),
+    v.check((s) => Number(s) >= min && Number(s) <= max, rule),
+  );
+const REGION = /^[a-z][a-z0-9]+$/;
 
 const BASE_KEYS = {
   profile: {
@@ -216,6 +232,65 @@ const BASE_KEYS = {
     default: "pool",
     schema: ENUM(["pool", "resourceGroup"] as const),
   },
+  // The contest profile is sized for these (infra/capacity.ts): the participant model.
+  participants: {
+    type: "integer",
+    description:
+      "People the contest profile is sized for: its maxSessions and readySessions follow from this and the participant keys below (infra/capacity.ts), unless profileOverrides.contest sets maxSessions/readySessions.",
+    default: CAPACITY_DEFAULTS.participants,
+    schema: wholeNumber(1, 100_000, "must be between 1 and 100000"),
+  },
+  runsPerParticipantPerMinute: {
+    type: "string",
+    description: "How often each participant runs code during a contest, per minute (a number like 1 or 0.5).",
+    default: String(CAPACITY_DEFAULTS.runsPerUserPerMinute),
+    schema: decimalString(0.01, 60, "must be between 0.01 and 60 runs per minute"),
+  },
+  sessionIdentifier: {
+    type: "string",
+    description:
+      "How the backend picks session identifiers: per-user, per-execution or shared:K. It decides how many sessions a contest holds.",
+    default: CAPACITY_DEFAULTS.identifier,
+    schema: v.pipe(
+      v.string(),
+      v.check((s) => parseIdentifierStrategy(s) !== null, "must be per-user, per-execution or shared:K (K a whole number, e.g. shared:20)"),
+    ),
+  },
+  openingBurstSeconds: {
+    type: "integer",
+    description: "Everyone's first run of a contest lands within this many seconds of its start (at most the contest cooldown).",
+    default: CAPACITY_DEFAULTS.openingBurstSeconds,
+    schema: wholeNumber(1, 3600, "must be between 1 and 3600 seconds"),
+  },
+  // Limits Azure does not document for custom containers (infra/limits.ts), and what this stack may cost.
+  maxSessionsLimit: {
+    type: "integer",
+    description:
+      "The most maxConcurrentSessions a pool may have. 600 is documented for code-interpreter pools; for custom containers it is unconfirmed: raise it once Azure accepts more.",
+    default: DEFAULT_MAX_SESSIONS_LIMIT,
+    schema: wholeNumber(1, 1_000_000, "must be a whole number of sessions, at least 1"),
+  },
+  extraCustomContainerRegions: {
+    type: "array",
+    description:
+      "Regions to accept for custom-container session pools beyond the docs' list in infra/limits.ts (e.g. koreacentral, once a pool has been created there).",
+    default: [],
+    schema: v.array(v.pipe(v.string(), v.regex(REGION, "must be Azure region names like koreacentral")), "must be a list of Azure region names"),
+  },
+  logDailyCapGb: {
+    type: "string",
+    description:
+      "Log Analytics daily ingestion cap in GB (workspaceCapping.dailyQuotaGb): a print loop in one session cannot run up the bill past it (a number like 1 or 0.5).",
+    default: "1",
+    schema: decimalString(0.023, 10_000, "must be at least 0.023 GB (Azure's smallest daily cap)"),
+  },
+  costCeilingPerDay: {
+    type: "integer",
+    description:
+      "USD a day this stack may cost at most (every session held, backend at its maximum, logs at their cap). manage up, scale and capacity --apply refuse more without --allow-over-ceiling.",
+    default: 500,
+    schema: wholeNumber(1, 10_000_000, "must be a whole number of USD per day, at least 1"),
+  },
   logRetentionDays: {
     type: "integer",
     description: "Days the Log Analytics workspace keeps logs (30-730).",
@@ -224,17 +299,34 @@ const BASE_KEYS = {
   },
 } satisfies Record<string, ConfigKeySpec>;
 
-// One key per profile and number it can override, e.g. contestMaxSessions. No default: absent means
-// "the profile's own value", which lives in infra/profiles.ts and nowhere else.
-const OVERRIDE_KEYS: Record<string, ConfigKeySpec> = Object.fromEntries(
-  allOverrideKeys().map(({ key, profile, field }) => [
-    key,
-    {
-      type: "integer",
-      description: `Override of the ${profile} profile's ${field} (absent: the profile's value). Recorded by \`manage scale\`.`,
-      schema: v.number("must be a whole number"),
-    } satisfies ConfigKeySpec,
-  ]),
+// Every profile's overrides in one object key (infra/profiles.ts says why), e.g.
+// { "contest": { "maxSessions": 80 } }. Absent numbers mean "the profile's own value", which lives in
+// infra/profiles.ts and nowhere else. Values are checked as numbers here and against the profile's
+// rules in parseSettings, so each message names the exact path.
+const overrideNumbers = v.strictObject(
+  Object.fromEntries(OVERRIDE_FIELDS.map((f) => [f, v.optional(v.number("must be a whole number"))])) as Record<
+    (typeof OVERRIDE_FIELDS)[number],
+    v.OptionalSchema<v.NumberSchema<string>, undefined>
+  >,
+  `may only set ${OVERRIDE_FIELDS.join(", ")}`,
+);
+const OVERRIDE_KEYS = {
+  [OVERRIDES_KEY]: {
+    type: "object",
+    description:
+      "Numbers that differ from a profile's own (infra/profiles.ts), per profile, e.g. {contest: {maxSessions: 80}}. " +
+      "Recorded by `manage scale` (pulumi config set --path profileOverrides.contest.maxSessions 80).",
+    default: {},
+    schema: v.strictObject(
+      Object.fromEntries(PROFILE_NAMES.map((p) => [p, v.optional(overrideNumbers)])) as Record<ProfileName, v.OptionalSchema<typeof overrideNumbers, undefined>>,
+      `may only name the profiles ${PROFILE_NAMES.join(", ")}`,
+    ),
+  },
+} satisfies Record<string, ConfigKeySpec>;
+
+/** The flat keys earlier versions used (contestMaxSessions...), so a stack file still holding one is told where it went. */
+const LEGACY_OVERRIDE_KEYS: ReadonlyMap<string, string> = new Map(
+  allOverrideKeys().map(({ key, profile, field }) => [profile + field[0]!.toUpperCase() + field.slice(1), key]),
 );
 
 export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = { ...BASE_KEYS, ...OVERRIDE_KEYS };
@@ -263,7 +355,19 @@ export interface DeploymentSettings {
   };
   roles: { mode: "managed" | "external"; sessionExecutorScope: "pool" | "resourceGroup" };
   logRetentionDays: number;
+  /** The people the contest profile is sized for (participants and the model's other inputs). */
+  participants: ParticipantModel;
+  /** workspaceCapping.dailyQuotaGb. */
+  logDailyCapGb: number;
+  /** USD per day the stack may cost at most (cli/cost-ceiling.ts enforces it). */
+  costCeilingPerDay: number;
+  limits: { maxSessions: number; extraCustomContainerRegions: string[] };
   warnings: string[];
+}
+
+/** A profile of this stack, with its overrides and its participant model (the contest's sizing). */
+export function profileOf(settings: Pick<DeploymentSettings, "overrides" | "participants">, name: ProfileName): ResolvedProfile {
+  return resolveProfile(name, settings.overrides[name], settings.participants);
 }
 
 export interface ConfigIssue {
@@ -296,6 +400,7 @@ function decode(spec: ConfigKeySpec, raw: string): unknown {
     case "boolean":
       return raw === "true" ? true : raw === "false" ? false : raw;
     case "array":
+    case "object":
       try {
         return JSON.parse(raw);
       } catch {
@@ -314,7 +419,9 @@ export type RawConfig = Readonly<Record<string, string>>;
 export function parseSettings(raw: RawConfig, stack: string, project = PROJECT): DeploymentSettings {
   const issues: ConfigIssue[] = unknownKeys(Object.keys(raw)).map((key) => ({
     key,
-    message: `is not a setting of this project (known keys: see Pulumi.yaml); remove it or fix its spelling`,
+    message: LEGACY_OVERRIDE_KEYS.has(key)
+      ? `is now ${PROJECT}:${LEGACY_OVERRIDE_KEYS.get(key)}: move the value there (\`pulumi config rm ${PROJECT}:${key}\`, then \`pulumi config set --path ${PROJECT}:${LEGACY_OVERRIDE_KEYS.get(key)} ${raw[key]}\`)`
+      : `is not a setting of this project (known keys: see Pulumi.yaml); remove it or fix its spelling`,
   }));
   const values: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
@@ -325,7 +432,13 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     }
     const result = v.safeParse(spec.schema, decode(spec, value));
     if (result.success) values[key] = result.output;
-    else issues.push({ key, message: `${result.issues[0]?.message ?? "is invalid"} (got ${JSON.stringify(value)})` });
+    else {
+      const first = result.issues[0];
+      // A nested value (profileOverrides.contest.maxSessions) is named by its whole path.
+      const path = spec.type === "object" ? v.getDotPath(first ?? ({} as never)) : null;
+      const got = path ? first?.input : value;
+      issues.push({ key: path ? `${key}.${path}` : key, message: `${first?.message ?? "is invalid"} (got ${JSON.stringify(got)})` });
+    }
   }
   const c = values as { [K in BaseKey]: v.InferOutput<(typeof BASE_KEYS)[K]["schema"]> } & Record<string, unknown>;
 
@@ -335,18 +448,28 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     ProfileName,
     ProfileOverrides
   >;
-  for (const { key, profile, field } of allOverrideKeys())
-    if (typeof values[key] === "number") overrides[profile][field] = values[key] as number;
+  const recorded = (values[OVERRIDES_KEY] ?? {}) as Partial<Record<ProfileName, ProfileOverrides>>;
+  for (const { profile, field } of allOverrideKeys()) {
+    const value = recorded[profile]?.[field];
+    if (typeof value === "number") overrides[profile][field] = value;
+  }
+  for (const profile of PROFILE_NAMES)
+    for (const field of OVERRIDE_FIELDS)
+      if (recorded[profile]?.[field] !== undefined && !allOverrideKeys().some((k) => k.profile === profile && k.field === field))
+        issues.push({ key: `${OVERRIDES_KEY}.${profile}.${field}`, message: `does not apply: the ${profile} profile has no session pool to size` });
+
+  const participants = participantModel(values, issues);
 
   // Validate every profile's overrides, not only the active one: a bad contest override must fail
   // on the day it is recorded, not on contest morning.
   for (const profile of PROFILE_NAMES) {
-    for (const issue of validateProfile(resolveProfile(profile, overrides[profile]))) {
+    for (const issue of validateProfile(resolveProfile(profile, overrides[profile], participants))) {
       const key = allOverrideKeys().find((k) => k.profile === profile && k.field === issue.field)!.key;
       if (!issues.some((i) => i.key === key)) issues.push({ key, message: issue.message });
     }
   }
-  const resolved = resolveProfile(profileName, overrides[profileName]);
+  const resolved = resolveProfile(profileName, overrides[profileName], participants);
+  issues.push(...limitIssues(values, overrides, participants, issues));
 
   const backendCpu = Number(c.backendCpu);
   if (!issues.some((i) => i.key === "backendCpu" || i.key === "backendMemory") && parseFloat(String(c.backendMemory)) !== backendCpu * 2)
@@ -407,8 +530,68 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     },
     roles: { mode: c.roleAssignmentMode, sessionExecutorScope: c.sessionExecutorScope },
     logRetentionDays: c.logRetentionDays,
+    participants,
+    logDailyCapGb: Number(c.logDailyCapGb),
+    costCeilingPerDay: c.costCeilingPerDay,
+    limits: { maxSessions: c.maxSessionsLimit, extraCustomContainerRegions: c.extraCustomContainerRegions },
     warnings,
   };
+}
+
+/** The participant model from the stack's keys; the defaults stand in for keys that failed to parse. */
+function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]): ParticipantModel {
+  const ok = (key: string) => !issues.some((i) => i.key === key);
+  return {
+    ...DEFAULT_PARTICIPANTS,
+    users: ok("participants") ? (values.participants as number) : DEFAULT_PARTICIPANTS.users,
+    runsPerUserPerMinute: ok("runsPerParticipantPerMinute") ? Number(values.runsPerParticipantPerMinute) : DEFAULT_PARTICIPANTS.runsPerUserPerMinute,
+    strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
+    openingBurstSeconds: ok("openingBurstSeconds") ? (values.openingBurstSeconds as number) : DEFAULT_PARTICIPANTS.openingBurstSeconds,
+  };
+}
+
+/**
+ * The limits Azure sets that no single key shows: the pool's session ceiling (for every profile
+ * with a pool, not only the one in use) and whether the region has custom-container pools at all.
+ */
+function limitIssues(
+  values: Record<string, unknown>,
+  overrides: Record<ProfileName, ProfileOverrides>,
+  participants: ParticipantModel,
+  known: ConfigIssue[],
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const ok = (key: string) => !known.some((i) => i.key === key);
+  if (ok("maxSessionsLimit")) {
+    const limit = values.maxSessionsLimit as number;
+    for (const { key, profile, field } of allOverrideKeys().filter((k) => k.field === "maxSessions")) {
+      const pool = resolveProfile(profile, overrides[profile], participants).pool;
+      if (!pool || pool.maxSessions <= limit || !ok(key)) continue;
+      const fix = `lower it, or raise maxSessionsLimit (${limit}) once Azure accepts more for custom-container pools`;
+      if (overrides[profile][field] !== undefined) issues.push({ key, message: `is above maxSessionsLimit (${limit}); ${fix}` });
+      else
+        issues.push({
+          key: "participants",
+          message: `(${participants.users}, ${participants.strategy.kind}) gives the ${profile} profile max ${pool.maxSessions} sessions, above maxSessionsLimit (${limit}); ${fix}, or set ${key}`,
+        });
+    }
+  }
+  const contestCooldown = resolveProfile("contest", overrides.contest, participants).pool!.cooldownSeconds;
+  if (ok("openingBurstSeconds") && ok(overrideConfigKey("contest", "cooldownSeconds")) && participants.openingBurstSeconds > contestCooldown)
+    issues.push({
+      key: "openingBurstSeconds",
+      message: `must not exceed the contest cooldown (${contestCooldown} s): a burst longer than a cooldown is not an opening burst; got ${participants.openingBurstSeconds}`,
+    });
+  const location = String(values.location);
+  const extra = (values.extraCustomContainerRegions as string[] | undefined) ?? [];
+  if (ok("location") && ok("extraCustomContainerRegions") && !customContainersAvailable(location, extra))
+    issues.push({
+      key: "location",
+      message:
+        `${location} is not among the regions with custom-container session pools (${CUSTOM_CONTAINER_REGIONS.length} in infra/limits.ts, from Microsoft's docs); ` +
+        `choose one of them, or add it to extraCustomContainerRegions if a pool has been created there`,
+    });
+  return issues;
 }
 
 /** Keys in the project's namespace that no one reads. */

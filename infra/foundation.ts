@@ -41,6 +41,8 @@ export function declareFoundation(settings: DeploymentSettings): Foundation {
     location,
     sku: { name: "PerGB2018" },
     retentionInDays: settings.logRetentionDays,
+    // A print loop in one session must not run up the bill: ingestion stops for the day at the cap.
+    workspaceCapping: { dailyQuotaGb: settings.logDailyCapGb },
     tags,
   });
   const sharedKey = operationalinsights.getSharedKeysOutput({

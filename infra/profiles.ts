@@ -2,6 +2,12 @@
 // all import this table, so "contest" means the same numbers everywhere.
 //
 // Pure data and pure functions: no Pulumi import, so the CLI can load it in milliseconds.
+//
+// The contest profile's pool is not a fixed pair of numbers: it follows from the people taking part
+// (the stack's `participants` and the participant model's other inputs), through the same planner
+// `manage capacity` uses (infra/capacity.ts). A stack may still override any number.
+
+import { DEFAULT_PARTICIPANTS, plannedPool, type ParticipantModel } from "./capacity.js";
 
 export const PROFILE_NAMES = ["idle", "testing", "contest"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -26,7 +32,11 @@ export interface Profile {
   /** null: no session pool exists in this profile (it is deleted, and nothing in it is billed). */
   pool: PoolSizing | null;
   backend: BackendSizing;
+  /** The pool's maxSessions and readySessions follow from the participant model (see resolveProfile). */
+  planned?: true;
 }
+
+const CONTEST_COOLDOWN_SECONDS = 300;
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   idle: {
@@ -44,9 +54,14 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   },
   contest: {
     name: "contest",
-    summary: "contest day: capacity for 200+ people, ready sessions warm",
-    pool: { maxSessions: 50, readySessions: 5, cooldownSeconds: 300 },
+    summary: "contest day: sized by the capacity planner for the stack's participants (default 200), ready sessions warm",
+    // The numbers for the default participant model; a stack's own participants give its own.
+    // Computed on first use, not at import: `manage --help` loads this table too.
+    get pool(): PoolSizing {
+      return { ...plannedPool(DEFAULT_PARTICIPANTS, CONTEST_COOLDOWN_SECONDS), cooldownSeconds: CONTEST_COOLDOWN_SECONDS };
+    },
     backend: { minReplicas: 1, maxReplicas: 10 },
+    planned: true,
   },
 };
 
@@ -68,12 +83,26 @@ export function profileAcceptsOverride(profile: ProfileName, field: OverrideFiel
   return PROFILES[profile].pool !== null || !POOL_FIELDS.has(field);
 }
 
-/** The stack config key holding an override, e.g. ("contest", "maxSessions") -> "contestMaxSessions". */
+/**
+ * The stack config key holding every override: one object, e.g.
+ *   coding-engine:profileOverrides:
+ *     contest:
+ *       maxSessions: 80
+ * One key with a default (`{}`) rather than a key per number: the real pulumi CLI treats a declared
+ * key without a default as required (sdk/go/common/workspace/config.go, mergeConfig), and an absent
+ * override must mean "the profile's own value".
+ */
+export const OVERRIDES_KEY = "profileOverrides";
+
+/**
+ * The config path of one override, as `pulumi config set --path` takes it:
+ * ("contest", "maxSessions") -> "profileOverrides.contest.maxSessions".
+ */
 export function overrideConfigKey(profile: ProfileName, field: OverrideField): string {
-  return profile + field[0]!.toUpperCase() + field.slice(1);
+  return `${OVERRIDES_KEY}.${profile}.${field}`;
 }
 
-/** Every override key that exists, in a stable order (Pulumi.yaml declares exactly these). */
+/** Every override that exists, in a stable order. */
 export function allOverrideKeys(): Array<{ key: string; profile: ProfileName; field: OverrideField }> {
   return PROFILE_NAMES.flatMap((profile) =>
     OVERRIDE_FIELDS.filter((field) => profileAcceptsOverride(profile, field)).map((field) => ({
@@ -106,6 +135,8 @@ export interface ResolvedProfile {
   backend: BackendSizing;
   /** Which numbers differ from the profile table because the stack overrides them. */
   overridden: OverrideField[];
+  /** For a planned profile: the participants its pool is sized for (null for fixed profiles). */
+  sizedFor: ParticipantModel | null;
 }
 
 export interface ProfileIssue {
@@ -113,25 +144,39 @@ export interface ProfileIssue {
   message: string;
 }
 
-/** Applies a stack's overrides to a profile. Pure; validation is separate (validateProfile). */
-export function resolveProfile(name: ProfileName, overrides: ProfileOverrides = {}): ResolvedProfile {
+/**
+ * Applies a stack's overrides to a profile. A planned profile (contest) first sizes its pool for
+ * the participant model, with the cooldown in effect; overrides then win number by number. Pure;
+ * validation is separate (validateProfile).
+ */
+export function resolveProfile(
+  name: ProfileName,
+  overrides: ProfileOverrides = {},
+  participants: ParticipantModel = DEFAULT_PARTICIPANTS,
+): ResolvedProfile {
   const base = PROFILES[name];
   const overridden = OVERRIDE_FIELDS.filter(
     (field) => overrides[field] !== undefined && profileAcceptsOverride(name, field),
   );
   const pick = (field: OverrideField, fallback: number) => overrides[field] ?? fallback;
+  let pool: PoolSizing | null = null;
+  if (base.pool) {
+    const cooldownSeconds = pick("cooldownSeconds", base.pool.cooldownSeconds);
+    const planned = base.planned ? plannedPool(participants, cooldownSeconds) : base.pool;
+    const maxSessions = pick("maxSessions", planned.maxSessions);
+    // A planned ready count never exceeds an overridden max (the override is the person's word).
+    const readySessions = pick("readySessions", base.planned ? Math.min(planned.readySessions, maxSessions) : planned.readySessions);
+    pool = { maxSessions, readySessions, cooldownSeconds };
+  }
   return {
     name,
-    pool: base.pool && {
-      maxSessions: pick("maxSessions", base.pool.maxSessions),
-      readySessions: pick("readySessions", base.pool.readySessions),
-      cooldownSeconds: pick("cooldownSeconds", base.pool.cooldownSeconds),
-    },
+    pool,
     backend: {
       minReplicas: pick("backendMinReplicas", base.backend.minReplicas),
       maxReplicas: pick("backendMaxReplicas", base.backend.maxReplicas),
     },
     overridden,
+    sizedFor: base.planned ? participants : null,
   };
 }
 

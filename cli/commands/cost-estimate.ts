@@ -2,9 +2,17 @@
 // Offline by default (embedded prices); --live-prices asks the Azure Retail Prices API.
 
 import { join } from "node:path";
-import { PROFILE_NAMES, resolveProfile, type ProfileName } from "../../infra/profiles.js";
-import type { DeploymentSettings } from "../../infra/config.js";
-import { estimateCost, describeMeter, HOURS_PER_MONTH, FREE_GRANT_PER_MONTH, type Estimate, type Load } from "../costing/model.js";
+import { PROFILE_NAMES, type ProfileName, type ResolvedProfile } from "../../infra/profiles.js";
+import { profileOf, type DeploymentSettings } from "../../infra/config.js";
+import {
+  estimateCost,
+  describeMeter,
+  HOURS_PER_MONTH,
+  FREE_GRANT_PER_MONTH,
+  type CostQuery,
+  type Estimate,
+  type Load,
+} from "../costing/model.js";
 import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, priceDate, type PriceBook } from "../costing/prices.js";
 import { livePriceBook } from "../costing/retail-prices.js";
 import { UsageError } from "../errors.js";
@@ -12,7 +20,20 @@ import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackSettings } from "../settings.js";
 
-export interface CostEstimateOptions {
+/** The cost model's named assumptions as flags (cost-estimate and capacity both take them). */
+export interface CostAssumptionOptions {
+  sessionsPerNode?: number;
+  nodeReservedShare?: number;
+  logGbPer1000Runs?: number;
+  logGbPerReplicaHour?: number;
+  registryGb?: number;
+  warmUpHours?: number;
+  tailHours?: number;
+  /** false with --no-management-fee. */
+  managementFee?: boolean;
+}
+
+export interface CostEstimateOptions extends CostAssumptionOptions {
   stack?: string;
   profile?: ProfileName;
   hours?: number;
@@ -21,8 +42,6 @@ export interface CostEstimateOptions {
   avgExecSeconds?: number;
   region?: string;
   livePrices?: boolean;
-  sessionsPerNode?: number;
-  logGbPerDay?: number;
   json?: boolean;
 }
 
@@ -49,24 +68,59 @@ export async function priceBookFor(region: string, live: boolean): Promise<Price
   return embeddedPriceBook(region);
 }
 
-/** One estimate for a profile of the stack, with the stack's own overrides and sizes. */
+/** One estimate for a profile of the stack, with the stack's own overrides, sizes and participants. */
 export function estimateFor(
   book: PriceBook,
   settings: DeploymentSettings,
   profile: ProfileName,
   hours: number,
-  extra: { load?: Load; sessionsPerNode?: number; logGbPerDay?: number; profileOverride?: ReturnType<typeof resolveProfile> } = {},
+  extra: CostAssumptionOptions & { load?: Load; profileOverride?: ResolvedProfile } = {},
 ): Estimate {
-  return estimateCost(book, {
-    profile: extra.profileOverride ?? resolveProfile(profile, settings.overrides[profile]),
+  return estimateCost(book, costQuery(settings, extra.profileOverride ?? profileOf(settings, profile), hours, extra));
+}
+
+/** The model's query for a stack: its sizes, participants and log cap, and any assumption flags. */
+export function costQuery(settings: DeploymentSettings, profile: ResolvedProfile, hours: number, extra: CostAssumptionOptions & { load?: Load } = {}): CostQuery {
+  return {
+    profile,
     session: { cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) },
     backend: { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests },
     registrySku: settings.registrySku,
     windowHours: hours,
     load: extra.load,
+    participants: settings.participants,
     sessionsPerNode: extra.sessionsPerNode,
-    logGbPerDay: extra.logGbPerDay,
-  });
+    reservedShare: extra.nodeReservedShare,
+    logs: { gbPer1000Runs: extra.logGbPer1000Runs, gbPerReplicaHour: extra.logGbPerReplicaHour, dailyCapGb: settings.logDailyCapGb },
+    registryStoredGb: extra.registryGb,
+    managementFee: extra.managementFee,
+    warmUpHours: extra.warmUpHours,
+    tailHours: extra.tailHours,
+  };
+}
+
+/** The assumption lines every cost view ends with (dim): what was assumed and the flag to change it. */
+export function assumptionNotes(e: Estimate, others: Estimate[] = []): string[] {
+  const notes: string[] = [];
+  const withNodes = [e, ...others].filter((x) => x.nodes.ready > 0);
+  if (withNodes.length && e.managementFee.assumed)
+    notes.push(
+      `Management fee assumed (the docs tie it to dedicated workload profiles; unconfirmed for a pool alone; --no-management-fee): without it ` +
+        withNodes.map((x) => `${x.profile} ${money(x.perDay - x.managementFee.perHour * 24)}/day`).join(", ") + ".",
+    );
+  else if (!e.managementFee.assumed) notes.push("Management fee left out (--no-management-fee): if Azure charges it, add $0.10/hour while any node exists.");
+  notes.push(
+    `Session pools bill whole E16 nodes for held + ready sessions: ${e.sessionsPerNode} sessions per node assumed` +
+      (e.reservedShare === null ? " (--sessions-per-node)" : ` (net of ${+(e.reservedShare * 100).toFixed(1)}% of each node reserved; --node-reserved-share)`) +
+      ". See docs/costs.md.",
+  );
+  return notes;
+}
+
+/** "2 h window" plus what it bills around it. */
+export function windowLabel(hours: number, e: Estimate): string {
+  const margin = e.billedHours - e.windowHours;
+  return `${hours} h window` + (margin > 0 ? ` (+${+margin.toFixed(2)} h)` : "");
 }
 
 /** "idle instead of contest saves $X/day": the biggest saving on the table. */
@@ -86,7 +140,7 @@ export async function run(o: CostEstimateOptions): Promise<void> {
     o.executions !== undefined ? { executions: o.executions, avgExecSeconds: o.avgExecSeconds ?? 2 } : undefined;
   if (o.avgExecSeconds !== undefined && o.executions === undefined)
     throw new UsageError("--avg-exec-seconds describes a load: give --executions too");
-  const extra = { load, sessionsPerNode: o.sessionsPerNode, logGbPerDay: o.logGbPerDay };
+  const extra = { ...o, load };
 
   const profiles: readonly ProfileName[] = o.profile ? [o.profile] : PROFILE_NAMES;
   const estimates = profiles.map((p) => estimateFor(book, settings, p, hours, extra));
@@ -110,17 +164,19 @@ export async function run(o: CostEstimateOptions): Promise<void> {
   }
 
   const window = `${hours} h window`;
+  const withPool = estimates.find((e) => e.billedHours > e.windowHours);
   console.log(heading(`Cost estimate for stack ${stack} in ${region}`) + dim(` (prices as of ${priceDate(book)}, ${book.origin})`));
   if (estimates.length > 1) {
     console.log(
       table(
-        ["profile", "per hour", "per day", `per month (${HOURS_PER_MONTH} h)`, window, "E16 nodes", "per execution"],
+        ["profile", "per hour", "per day", `per month (${HOURS_PER_MONTH} h)`, withPool ? windowLabel(hours, withPool) : window, "at most per day", "E16 nodes", "per execution"],
         estimates.map((e) => [
           e.profile + (e.profile === settings.profile.name ? " (current)" : ""),
           money(e.perHour),
           money(e.perDay),
           money(e.perMonth),
           money(e.window),
+          money(e.atMost.perDay),
           e.nodes.peak === e.nodes.ready ? String(e.nodes.ready) : `${e.nodes.ready}-${e.nodes.peak}`,
           money(e.marginalPerExecution),
         ]),
@@ -130,7 +186,7 @@ export async function run(o: CostEstimateOptions): Promise<void> {
   for (const e of estimates.length === 1 ? estimates : []) {
     console.log(
       table(
-        ["resource", "part", "per hour", "per day", window, "basis"],
+        ["resource", "part", "per hour", "per day", windowLabel(hours, e), "basis"],
         e.lines.map((l) => [
           l.resource,
           l.part,
@@ -142,19 +198,25 @@ export async function run(o: CostEstimateOptions): Promise<void> {
       ),
     );
     console.log(
-      `${e.profile}: ${money(e.perHour)}/hour, ${money(e.perDay)}/day, ${money(e.perMonth)}/month; ${money(e.window)} for the ${window}` +
+      `${e.profile}: ${money(e.perHour)}/hour, ${money(e.perDay)}/day, ${money(e.perMonth)}/month; ${money(e.window)} for the ${windowLabel(hours, e)}` +
         (e.complete ? "" : " (incomplete: prices missing)"),
     );
+    console.log(`At most ${money(e.atMost.perDay)}/day (${e.atMost.basis}); the stack's ceiling is ${money(settings.costCeilingPerDay)}/day.`);
     if (e.marginalPerExecution !== null)
       console.log(`Each execution adds about ${money(e.marginalPerExecution)} (its session is held for the run plus the cooldown).`);
   }
   if (lever) console.log(`Biggest lever: idle instead of ${lever.from} saves ${money(lever.savesPerDay)}/day.`);
+  if (withPool)
+    console.log(
+      dim(`Windows include ${+(withPool.billedHours - withPool.windowHours).toFixed(2)} h of warm-up before and tail after the contest (profiles with a pool; --warm-up-hours, --tail-hours).`),
+    );
   const grant = estimates[0]?.freeGrantUsd ?? null;
   console.log(
     dim(
       `Not subtracted: the Consumption free grant per subscription and month (${FREE_GRANT_PER_MONTH.vcpuSeconds.toLocaleString("en-US")} vCPU-s, ` +
-        `${FREE_GRANT_PER_MONTH.gibSeconds.toLocaleString("en-US")} GiB-s, ${FREE_GRANT_PER_MONTH.requests / 1e6}M requests${grant === null ? "" : `, worth ${money(grant)}`}).`,
+        `${FREE_GRANT_PER_MONTH.gibSeconds.toLocaleString("en-US")} GiB-s, ${FREE_GRANT_PER_MONTH.requests / 1e6}M requests${grant === null ? "" : `, worth ${money(grant)}`}), ` +
+        "nor Log Analytics' 5 GB a month per billing account.",
     ),
   );
-  console.log(dim(`Session pools bill whole E16 nodes: ${estimates[0]?.sessionsPerNode} sessions per node assumed (--sessions-per-node). See docs/costs.md.`));
+  for (const note of assumptionNotes(estimates[0]!, estimates.slice(1))) console.log(dim(note));
 }

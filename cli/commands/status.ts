@@ -60,19 +60,21 @@ export async function run(o: GlobalOptions): Promise<void> {
   const drift: Drift[] = live.available ? findDrift(settings.profile, live.pool, live.backend) : [];
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
   const backendSize = { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests };
-  let burn: { perHour: number; basis: string } | null = null;
+  let burn: { perHour: number; basis: string; complete: boolean } | null = null;
   if (book && live.available) {
     const nodes = live.pool.exists ? (live.pool.nodeCount ?? 0) : 0;
     const replicas = live.backend.runningReplicas ?? live.backend.minReplicas ?? 0;
-    burn = {
-      perHour: liveBurnPerHour(book, { backend: backendSize, registrySku: settings.registrySku, nodeCount: nodes, backendReplicas: replicas }).perHour,
-      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)`,
-    };
+    const b = liveBurnPerHour(book, {
+      backend: backendSize,
+      registrySku: settings.registrySku,
+      logs: { dailyCapGb: settings.logDailyCapGb },
+      nodeCount: nodes,
+      backendReplicas: replicas,
+    });
+    burn = { perHour: b.perHour, complete: b.complete, basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)` };
   } else if (book) {
-    burn = {
-      perHour: estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS).perHour,
-      basis: `estimated from the ${settings.profile.name} profile (live state unavailable)`,
-    };
+    const e = estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
+    burn = { perHour: e.perHour, complete: e.complete, basis: `estimated from the ${settings.profile.name} profile (live state unavailable)` };
   }
 
   if (o.json) {
@@ -84,14 +86,15 @@ export async function run(o: GlobalOptions): Promise<void> {
       expired,
       outputs: outputs.available ? outputs.value : { unavailable: outputs.reason },
       live: live.available ? { pool: live.pool, backend: live.backend } : { unavailable: live.reason },
-      burn: burn && { perHour: burn.perHour, perDay: burn.perHour * 24, basis: burn.basis },
+      burn: burn && { perHour: burn.perHour, perDay: burn.perHour * 24, basis: burn.basis, complete: burn.complete },
       drift,
     });
     return;
   }
 
   const sizing = settings.profile.pool
-    ? `max ${settings.profile.pool.maxSessions}, ready ${settings.profile.pool.readySessions}, cooldown ${settings.profile.pool.cooldownSeconds} s`
+    ? `max ${settings.profile.pool.maxSessions}, ready ${settings.profile.pool.readySessions}, cooldown ${settings.profile.pool.cooldownSeconds} s` +
+      (settings.profile.sizedFor ? `, sized for ${settings.profile.sizedFor.users} participants` : "")
     : "no pool";
   console.log(heading(`Stack ${stack}: profile ${settings.profile.name}`) + ` (${sizing}; backend ${settings.profile.backend.minReplicas}-${settings.profile.backend.maxReplicas} replicas)`);
   if (expiresAt)
@@ -120,7 +123,11 @@ export async function run(o: GlobalOptions): Promise<void> {
         : "Backend app:   missing",
     );
   } else warn(`live state: ${live.reason}`);
-  if (burn) console.log(`Burn rate:     ${money(burn.perHour)}/hour, ${money(burn.perHour * 24)}/day ${dim(`(${burn.basis})`)}`);
+  if (burn)
+    console.log(
+      `Burn rate:     ${money(burn.perHour)}/hour, ${money(burn.perHour * 24)}/day${burn.complete ? "" : " (incomplete: prices missing)"} ${dim(`(${burn.basis})`)}`,
+    );
+  else warn(`burn rate: no embedded prices for region ${settings.location}`);
   if (live.available)
     console.log(
       drift.length === 0

@@ -1,46 +1,58 @@
-// The cost model: what a profile costs per hour, day, month and contest window, per resource.
-// Pure: a price book and the deployment's numbers in, an estimate out. How Azure bills each piece
-// (shared/azure-facts.md, docs/costs.md):
+// The cost model: what a profile costs per hour, day, month and contest window, per resource, and
+// the most it can cost in a day. Pure: a price book and the deployment's numbers in, an estimate
+// out. How Azure bills each piece (shared/azure-facts.md, docs/costs.md):
 //   session pool  custom containers run on Dedicated-plan E16 nodes (16 vCPU, 128 GiB); the nodes
-//                 needed follow ready + active sessions; a management fee is charged per hour while
-//                 any node exists. Ready sessions therefore cost whole nodes even when nobody runs code.
+//                 follow held + ready sessions (ready ones are kept in addition to held ones); a
+//                 management fee is charged per hour while any node exists (ASSUMED for a pool
+//                 alone: the docs tie it to dedicated workload profiles). Ready sessions cost
+//                 whole nodes even when nobody runs code.
 //   backend       Consumption plan: replicas kept by minReplicas bill at the idle rates while idle,
 //                 busy time at the active rates, plus requests. The free grant is per subscription,
 //                 so it is shown next to the estimate rather than subtracted from it.
-//   registry      a flat daily fee by SKU.
-//   log analytics per GB ingested.
+//   registry      a flat daily fee by SKU, plus storage beyond what the SKU includes.
+//   log analytics per GB ingested: what the executions and the replicas write, up to the
+//                 workspace's daily cap. Nothing runs, nothing logs.
+// Sessions held and nodes come from the one planner, infra/capacity.ts.
 
 import type { ResolvedProfile } from "../../infra/profiles.js";
+import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../../infra/capacity.js";
 import { METERS, type MeterKey, type PriceBook } from "./prices.js";
 
-/** The node size custom-container pools run on (azure-facts.md). */
-export const E16_NODE = { vcpu: 16, memoryGi: 128 } as const;
-
-/**
- * How many sessions fit on one E16 node. UNCONFIRMED by Microsoft: derived from the session size
- * alone (no allowance for system overhead), so it is optimistic; override with --sessions-per-node
- * once `nodeCount` on a real pool shows the truth (docs/costs.md says how).
- */
-export function derivedSessionsPerNode(session: { cpu: number; memoryGi: number }): number {
-  return Math.max(1, Math.floor(Math.min(E16_NODE.vcpu / session.cpu, E16_NODE.memoryGi / session.memoryGi)));
-}
-
-/** Log Analytics ingestion assumed when nothing better is known: environment and session console logs. */
-export const DEFAULT_LOG_GB_PER_DAY = 0.1;
 export const HOURS_PER_DAY = 24;
 /** Azure's billing month. */
 export const HOURS_PER_MONTH = 730;
 
 export const FREE_GRANT_PER_MONTH = { vcpuSeconds: 180_000, gibSeconds: 360_000, requests: 2_000_000 } as const;
 
+/** Storage each registry SKU includes, in GB. */
+export const REGISTRY_INCLUDED_GB = { Basic: 10, Standard: 100, Premium: 500 } as const;
+
+/**
+ * Named assumptions of the cost model, each overridable by a flag of `manage cost-estimate` and
+ * `manage capacity`. docs/costs.md says why each value and how to check it against the bill.
+ */
+export const COST_ASSUMPTIONS = {
+  /** Log Analytics GB per 1000 executions: session console output, lifecycle events, the backend's request log (~10 KB a run). */
+  logGbPer1000Runs: 0.01,
+  /** Log Analytics GB per backend replica-hour: probe and system log lines (~1 MB an hour). */
+  logGbPerReplicaHour: 0.001,
+  /** What the registry holds: two images (~2 GB with four toolchains) plus ~0.5 GB of new layers per rollout, 12 rollouts kept. */
+  registryStoredGb: 2 + 0.5 * 12,
+  /** `manage scale` runs about 30 minutes before a contest (docs/runbook.md). */
+  warmUpHours: 0.5,
+  /** `--for` ends 30 minutes after the contest, and the expiry job runs every 30 minutes. */
+  tailHours: 1,
+  /** The Dedicated Plan Management fee applies to a custom-container pool alone. UNCONFIRMED. */
+  managementFee: true,
+} as const;
+
 export interface Load {
   /** Executions over the window. */
   executions: number;
   avgExecSeconds: number;
   /**
-   * Average sessions held beyond the ready ones. Default: every execution holds a session for its
-   * run time plus the cooldown (per-execution identifiers, the worst case); `manage capacity`
-   * passes its own figure for the strategy in use.
+   * Average sessions held. Default: the planner's figure for the stack's identifier strategy and
+   * participants at this load (or, without a participant model, per-execution: Little's law).
    */
   heldSessions?: number;
 }
@@ -52,8 +64,15 @@ export interface CostQuery {
   registrySku: "Basic" | "Standard" | "Premium";
   windowHours: number;
   load?: Load;
+  /** Who the load comes from: turns executions into sessions held (infra/capacity.ts). */
+  participants?: ParticipantModel;
   sessionsPerNode?: number;
-  logGbPerDay?: number;
+  reservedShare?: number;
+  logs?: { gbPer1000Runs?: number; gbPerReplicaHour?: number; dailyCapGb?: number };
+  registryStoredGb?: number;
+  managementFee?: boolean;
+  warmUpHours?: number;
+  tailHours?: number;
 }
 
 export type Resource = "session pool" | "backend" | "registry" | "log analytics";
@@ -69,20 +88,36 @@ export interface CostLine {
   missing: MeterKey[];
 }
 
+export interface AtMost {
+  /** USD per day with every session held, the backend at its maximum and logs at their cap. */
+  perDay: number;
+  nodes: number;
+  basis: string;
+  complete: boolean;
+}
+
 export interface Estimate {
   region: string;
   profile: ResolvedProfile["name"];
   windowHours: number;
+  /** The window plus the warm-up before it and the tail after it (profiles with a pool). */
+  billedHours: number;
   sessionsPerNode: number;
-  nodes: { ready: number; peak: number };
+  /** The node share assumed reserved by the runtime; null when sessions per node were given outright. */
+  reservedShare: number | null;
+  /** ready: kept by the ready sessions; window: held on average + ready; peak: every session held + ready. */
+  nodes: { ready: number; window: number; peak: number };
   nodeHourUsd: number | null;
   lines: CostLine[];
   /** The burn rate with nobody executing code: the sum of always-on lines. */
   perHour: number;
   perDay: number;
   perMonth: number;
-  /** Always-on for the window plus the usage the load adds. */
+  /** Always-on for the billed hours plus the usage the load adds. */
   window: number;
+  /** The management fee inside perHour and window (0 without nodes or when not assumed). */
+  managementFee: { assumed: boolean; perHour: number; window: number };
+  atMost: AtMost;
   /** What one more execution adds: session time (run + cooldown), backend time and the request. */
   marginalPerExecution: number | null;
   /** Every meter a line needed and the book lacks: the totals leave those parts out. */
@@ -105,13 +140,14 @@ function pricer(book: PriceBook) {
   };
   return { rate, missing, take: () => [...missing] };
 }
+type Rate = (key: MeterKey) => number;
 
 function line(
   book: PriceBook,
   resource: Resource,
   part: CostLine["part"],
   basis: string,
-  compute: (rate: (key: MeterKey) => number) => { perHour: number | null; windowUsd: number },
+  compute: (rate: Rate) => { perHour: number | null; windowUsd: number },
 ): CostLine {
   const p = pricer(book);
   const { perHour, windowUsd } = compute(p.rate);
@@ -121,36 +157,87 @@ function line(
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const gb = (n: number) => (n >= 0.1 ? n.toFixed(1) : n >= 0.001 ? n.toFixed(3) : n === 0 ? "0" : n.toPrecision(1));
+
+// The unit costs, each in one place: the estimate, the ceiling and the live burn rate use these.
+const nodeHour = (rate: Rate) => E16_NODE.vcpu * rate("dedicatedVcpuHour") + E16_NODE.memoryGi * rate("dedicatedMemoryGibHour");
+const poolPerHour = (rate: Rate, nodes: number, fee: boolean) =>
+  nodes === 0 ? 0 : nodes * nodeHour(rate) + (fee ? rate("dedicatedManagementHour") : 0);
+const replicaIdlePerSecond = (rate: Rate, b: { cpu: number; memoryGi: number }) =>
+  b.cpu * rate("consumptionVcpuIdleSecond") + b.memoryGi * rate("consumptionMemoryIdleGibSecond");
+const replicaActivePerSecond = (rate: Rate, b: { cpu: number; memoryGi: number }) =>
+  b.cpu * rate("consumptionVcpuActiveSecond") + b.memoryGi * rate("consumptionMemoryActiveGibSecond");
+const registryOverGb = (sku: CostQuery["registrySku"], storedGb: number) => Math.max(0, storedGb - REGISTRY_INCLUDED_GB[sku]);
+const registryPerHour = (rate: Rate, sku: CostQuery["registrySku"], storedGb: number) => {
+  const over = registryOverGb(sku, storedGb);
+  return rate(`registry${sku}Day`) / HOURS_PER_DAY + (over > 0 ? (over * rate("registryStorageGbMonth")) / HOURS_PER_MONTH : 0);
+};
+/** GB a day the always-running replicas log, within the daily cap. */
+const replicaLogGbPerDay = (replicas: number, gbPerReplicaHour: number, capGb: number) =>
+  Math.min(capGb, replicas * gbPerReplicaHour * HOURS_PER_DAY);
+
+interface Assumed {
+  gbPer1000Runs: number;
+  gbPerReplicaHour: number;
+  dailyCapGb: number;
+  registryStoredGb: number;
+  managementFee: boolean;
+}
+function assumed(q: Pick<CostQuery, "logs" | "registryStoredGb" | "managementFee">): Assumed {
+  return {
+    gbPer1000Runs: q.logs?.gbPer1000Runs ?? COST_ASSUMPTIONS.logGbPer1000Runs,
+    gbPerReplicaHour: q.logs?.gbPerReplicaHour ?? COST_ASSUMPTIONS.logGbPerReplicaHour,
+    dailyCapGb: q.logs?.dailyCapGb ?? Infinity,
+    registryStoredGb: q.registryStoredGb ?? COST_ASSUMPTIONS.registryStoredGb,
+    managementFee: q.managementFee ?? COST_ASSUMPTIONS.managementFee,
+  };
+}
+
+/** Sessions a load holds on average: the planner's figure for the strategy, capped by maxSessions. */
+function heldByLoad(q: CostQuery, pool: NonNullable<ResolvedProfile["pool"]>): number {
+  const load = q.load;
+  if (!load || load.executions <= 0) return 0;
+  if (load.heldSessions !== undefined) return Math.min(pool.maxSessions, load.heldSessions);
+  const minutes = q.windowHours * 60;
+  const participants = q.participants;
+  const held = participants
+    ? meanHeld({
+        ...participants,
+        runsPerUserPerMinute: load.executions / minutes / participants.users,
+        avgExecSeconds: load.avgExecSeconds,
+        cooldownSeconds: pool.cooldownSeconds,
+      })
+    : (load.executions * (load.avgExecSeconds + pool.cooldownSeconds)) / (q.windowHours * 3600);
+  return Math.min(pool.maxSessions, held);
+}
 
 export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
-  const spn = q.sessionsPerNode ?? derivedSessionsPerNode(q.session);
+  const spn = q.sessionsPerNode ?? sessionsPerNode(q.session, q.reservedShare);
+  const a = assumed(q);
   const pool = q.profile.pool;
   const hours = q.windowHours;
-  const windowSeconds = hours * 3600;
-  const logGbPerDay = q.logGbPerDay ?? DEFAULT_LOG_GB_PER_DAY;
-  const nodeHour = (rate: (k: MeterKey) => number) =>
-    E16_NODE.vcpu * rate("dedicatedVcpuHour") + E16_NODE.memoryGi * rate("dedicatedMemoryGibHour");
+  const billedHours = pool ? hours + (q.warmUpHours ?? COST_ASSUMPTIONS.warmUpHours) + (q.tailHours ?? COST_ASSUMPTIONS.tailHours) : hours;
 
-  // Sessions beyond the ready ones that the load holds on average (Little's law by default).
-  const held = pool && q.load ? (q.load.heldSessions ?? (q.load.executions * (q.load.avgExecSeconds + pool.cooldownSeconds)) / windowSeconds) : 0;
-  const readyNodes = pool && pool.readySessions > 0 ? Math.ceil(pool.readySessions / spn) : 0;
-  const maxNodes = pool ? Math.ceil(pool.maxSessions / spn) : 0;
-  const peakNodes = pool ? Math.min(maxNodes, Math.ceil((pool.readySessions + held) / spn)) : 0;
+  const held = pool ? heldByLoad(q, pool) : 0;
+  const readyNodes = pool ? nodesFor(pool.readySessions, spn) : 0;
+  const windowNodes = pool ? Math.max(readyNodes, nodesFor(held + pool.readySessions, spn)) : 0;
+  const peakNodes = pool ? nodesFor(pool.maxSessions + pool.readySessions, spn) : 0;
+  const feeWord = a.managementFee ? " + management fee (assumed)" : " (management fee not assumed)";
 
   const lines: CostLine[] = [];
   if (pool) {
     lines.push(
-      line(book, "session pool", "always-on", `${plural(readyNodes, "E16 node")} for ${plural(pool.readySessions, "ready session")} (${spn} per node)${readyNodes ? " + management fee" : ""}`, (rate) => {
-        const perHour = readyNodes === 0 ? 0 : readyNodes * nodeHour(rate) + rate("dedicatedManagementHour");
-        return { perHour, windowUsd: perHour * hours };
+      line(book, "session pool", "always-on", `${plural(readyNodes, "E16 node")} for ${plural(pool.readySessions, "ready session")} (${spn} per node)${readyNodes ? feeWord : ""}`, (rate) => {
+        const perHour = poolPerHour(rate, readyNodes, a.managementFee);
+        return { perHour, windowUsd: perHour * billedHours };
       }),
     );
-    if (q.load && peakNodes > readyNodes)
+    if (q.load && windowNodes > readyNodes)
       lines.push(
-        line(book, "session pool", "usage", heldBasis(peakNodes - readyNodes, held, pool), (rate) => ({
+        line(book, "session pool", "usage", heldBasis(windowNodes - readyNodes, held, pool, q.load.heldSessions === undefined && !!q.participants), (rate) => ({
           perHour: null,
           windowUsd:
-            (peakNodes - readyNodes) * nodeHour(rate) * hours + (readyNodes === 0 ? rate("dedicatedManagementHour") * hours : 0),
+            (windowNodes - readyNodes) * nodeHour(rate) * hours + (readyNodes === 0 && a.managementFee ? rate("dedicatedManagementHour") * hours : 0),
         })),
       );
   }
@@ -159,37 +246,67 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const min = q.profile.backend.minReplicas;
   lines.push(
     line(book, "backend", "always-on", `${plural(min, "replica")} kept by minReplicas, idle rates (${b.cpu} vCPU, ${b.memoryGi} GiB)`, (rate) => {
-      const perHour =
-        min === 0 ? 0 : min * 3600 * (b.cpu * rate("consumptionVcpuIdleSecond") + b.memoryGi * rate("consumptionMemoryIdleGibSecond"));
-      return { perHour, windowUsd: perHour * hours };
+      const perHour = min === 0 ? 0 : min * 3600 * replicaIdlePerSecond(rate, b);
+      return { perHour, windowUsd: perHour * billedHours };
     }),
   );
-  if (q.load && q.load.executions > 0) {
+  const executions = q.load?.executions ?? 0;
+  if (q.load && executions > 0) {
     const load = q.load;
-    const busySeconds = (load.executions * load.avgExecSeconds) / b.concurrentRequests;
+    const busySeconds = (executions * load.avgExecSeconds) / b.concurrentRequests;
     lines.push(
-      line(book, "backend", "usage", `${load.executions.toLocaleString("en-US")} requests, ~${Math.round(busySeconds)} replica-seconds busy`, (rate) => {
+      line(book, "backend", "usage", `${executions.toLocaleString("en-US")} requests, ~${Math.round(busySeconds)} replica-seconds busy`, (rate) => {
         // A replica already billed idle (minReplicas >= 1) pays only the difference while busy.
-        const active = b.cpu * rate("consumptionVcpuActiveSecond") + b.memoryGi * rate("consumptionMemoryActiveGibSecond");
-        const idle = min > 0 ? b.cpu * rate("consumptionVcpuIdleSecond") + b.memoryGi * rate("consumptionMemoryIdleGibSecond") : 0;
-        return { perHour: null, windowUsd: busySeconds * (active - idle) + (load.executions / 1e6) * rate("consumptionRequestsMillion") };
+        const idle = min > 0 ? replicaIdlePerSecond(rate, b) : 0;
+        return { perHour: null, windowUsd: busySeconds * (replicaActivePerSecond(rate, b) - idle) + (executions / 1e6) * rate("consumptionRequestsMillion") };
       }),
     );
   }
 
-  const registryKey: MeterKey = `registry${q.registrySku}Day`;
+  const included = REGISTRY_INCLUDED_GB[q.registrySku];
+  const over = registryOverGb(q.registrySku, a.registryStoredGb);
   lines.push(
-    line(book, "registry", "always-on", `${q.registrySku} SKU, flat daily fee`, (rate) => {
-      const perHour = rate(registryKey) / HOURS_PER_DAY;
-      return { perHour, windowUsd: perHour * hours };
-    }),
+    line(
+      book,
+      "registry",
+      "always-on",
+      `${q.registrySku} SKU, flat daily fee; ~${gb(a.registryStoredGb)} GB of images stored` +
+        (over > 0 ? `, ${gb(over)} GB beyond the ${included} GB included` : ` (${included} GB included)`),
+      (rate) => {
+        const perHour = registryPerHour(rate, q.registrySku, a.registryStoredGb);
+        return { perHour, windowUsd: perHour * billedHours };
+      },
+    ),
   );
+
+  // Logs: the replicas that always run, then what the executions write; the daily cap bounds both.
+  const replicaGbPerDay = replicaLogGbPerDay(min, a.gbPerReplicaHour, a.dailyCapGb);
+  const cap = Number.isFinite(a.dailyCapGb) ? `; daily cap ${gb(a.dailyCapGb)} GB` : "";
   lines.push(
-    line(book, "log analytics", "always-on", `~${logGbPerDay} GB/day ingested (assumption; first 5 GB/month free per billing account)`, (rate) => {
-      const perHour = (logGbPerDay * rate("logIngestionGb")) / HOURS_PER_DAY;
-      return { perHour, windowUsd: perHour * hours };
-    }),
+    line(
+      book,
+      "log analytics",
+      "always-on",
+      min === 0 ? "nothing runs, nothing logs" : `~${gb(replicaGbPerDay)} GB/day from ${plural(min, "replica")} (${a.gbPerReplicaHour} GB per replica-hour, assumed${cap})`,
+      (rate) => {
+        const perHour = replicaGbPerDay === 0 ? 0 : (replicaGbPerDay / HOURS_PER_DAY) * rate("logIngestionGb");
+        return { perHour, windowUsd: perHour * billedHours };
+      },
+    ),
   );
+  if (executions > 0) {
+    const capGb = a.dailyCapGb * Math.max(1, Math.ceil(billedHours / HOURS_PER_DAY)) - (replicaGbPerDay * billedHours) / HOURS_PER_DAY;
+    const runGb = Math.min(Math.max(0, capGb), (executions / 1000) * a.gbPer1000Runs);
+    lines.push(
+      line(
+        book,
+        "log analytics",
+        "usage",
+        `~${gb(runGb)} GB from ${executions.toLocaleString("en-US")} runs (${a.gbPer1000Runs} GB per 1000 runs, assumed${runGb < (executions / 1000) * a.gbPer1000Runs ? ", cut by the daily cap" : cap})`,
+        (rate) => ({ perHour: null, windowUsd: runGb * rate("logIngestionGb") }),
+      ),
+    );
+  }
 
   const missing = [...new Set(lines.flatMap((l) => l.missing))];
   const perHour = sum(lines.filter((l) => l.part === "always-on").map((l) => l.perHour ?? 0));
@@ -200,8 +317,8 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   if (pool) {
     const exec = q.load?.avgExecSeconds ?? 2;
     const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(m.rate)) / spn;
-    const backendBusy = (exec / b.concurrentRequests) * (b.cpu * m.rate("consumptionVcpuActiveSecond") + b.memoryGi * m.rate("consumptionMemoryActiveGibSecond"));
-    marginal = sessionShare + backendBusy + m.rate("consumptionRequestsMillion") / 1e6;
+    const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(m.rate, b);
+    marginal = sessionShare + backendBusy + m.rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * m.rate("logIngestionGb");
     if (!Number.isFinite(marginal)) marginal = null;
   }
   const g = pricer(book);
@@ -210,20 +327,28 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     FREE_GRANT_PER_MONTH.gibSeconds * g.rate("consumptionMemoryActiveGibSecond") +
     (FREE_GRANT_PER_MONTH.requests / 1e6) * g.rate("consumptionRequestsMillion");
 
+  const f = pricer(book);
+  const feePerHour = a.managementFee && readyNodes > 0 ? f.rate("dedicatedManagementHour") : 0;
+  const feeWindow = a.managementFee && windowNodes > 0 ? f.rate("dedicatedManagementHour") * (readyNodes > 0 ? billedHours : hours) : 0;
+
   let nodeHourUsd: number | null = nodeHour(pricer(book).rate);
   if (!Number.isFinite(nodeHourUsd)) nodeHourUsd = null;
   return {
     region: book.region,
     profile: q.profile.name,
     windowHours: hours,
+    billedHours,
     sessionsPerNode: spn,
-    nodes: { ready: readyNodes, peak: Math.max(readyNodes, peakNodes) },
+    reservedShare: q.sessionsPerNode === undefined ? (q.reservedShare ?? NODE_RESERVED_SHARE) : null,
+    nodes: { ready: readyNodes, window: windowNodes, peak: Math.max(readyNodes, peakNodes) },
     nodeHourUsd,
     lines,
     perHour,
     perDay: perHour * HOURS_PER_DAY,
     perMonth: perHour * HOURS_PER_MONTH,
     window,
+    managementFee: { assumed: a.managementFee, perHour: Number.isFinite(feePerHour) ? feePerHour : 0, window: Number.isFinite(feeWindow) ? feeWindow : 0 },
+    atMost: atMostPerDay(book, q, spn, a),
     marginalPerExecution: marginal,
     missing,
     complete: missing.length === 0,
@@ -231,11 +356,33 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   };
 }
 
-function heldBasis(extraNodes: number, held: number, pool: { readySessions: number; maxSessions: number }): string {
-  const base = `+${plural(extraNodes, "node")} for ~${Math.round(held)} sessions held by the load`;
-  return pool.readySessions + held > pool.maxSessions
-    ? `${base}, capped at max ${pool.maxSessions} (requests beyond it get 404)`
-    : base;
+/**
+ * The most the profile can cost in a day: every session it allows held with the ready ones on
+ * top, the backend busy at its maximum replicas, logs at the daily cap. What a ceiling bounds.
+ */
+function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed): AtMost {
+  const p = pricer(book);
+  const pool = q.profile.pool;
+  const nodes = pool ? nodesFor(pool.maxSessions + pool.readySessions, spn) : 0;
+  const replicas = q.profile.backend.maxReplicas;
+  const logGb = Number.isFinite(a.dailyCapGb) ? a.dailyCapGb : 0;
+  const parts = [
+    poolPerHour(p.rate, nodes, a.managementFee) * HOURS_PER_DAY,
+    // Replicas scale to zero when idle: with minReplicas 0 and no load the backend costs nothing.
+    replicas * 86_400 * replicaActivePerSecond(p.rate, q.backend),
+    registryPerHour(p.rate, q.registrySku, a.registryStoredGb) * HOURS_PER_DAY,
+    logGb * p.rate("logIngestionGb"),
+  ];
+  const basis =
+    (pool ? `${plural(nodes, "E16 node")} with all ${pool.maxSessions} sessions held and ${pool.readySessions} ready, ` : "no pool, ") +
+    `backend busy at ${plural(replicas, "replica")}` +
+    (logGb > 0 ? `, logs at their ${gb(logGb)} GB/day cap` : "");
+  return { perDay: sum(parts.filter(Number.isFinite)), nodes, basis, complete: parts.every(Number.isFinite) };
+}
+
+function heldBasis(extraNodes: number, held: number, pool: { readySessions: number; maxSessions: number }, planned: boolean): string {
+  const base = `+${plural(extraNodes, "node")} for ~${Math.round(held)} sessions held on average${planned ? " (the stack's identifier strategy)" : ""} on top of the ready ones`;
+  return held >= pool.maxSessions ? `${base}, capped at max ${pool.maxSessions} (requests beyond it get 404)` : base;
 }
 
 function sum(values: number[]): number {
@@ -249,17 +396,20 @@ export function describeMeter(key: MeterKey): string {
 
 /**
  * The burn rate right now, from what Azure reports: the pool's live nodeCount (not the nodes its
- * ready sessions imply) and the backend's running replicas, plus the always-on registry and logs.
+ * ready sessions imply) and the backend's running replicas, plus the registry and their logs.
  */
 export function liveBurnPerHour(
   book: PriceBook,
-  q: Pick<CostQuery, "backend" | "registrySku" | "logGbPerDay"> & { nodeCount: number; backendReplicas: number },
-): { perHour: number; complete: boolean } {
+  q: Pick<CostQuery, "backend" | "registrySku" | "logs" | "registryStoredGb" | "managementFee"> & { nodeCount: number; backendReplicas: number },
+): { perHour: number; complete: boolean; missing: MeterKey[] } {
   const p = pricer(book);
-  const pool = q.nodeCount > 0 ? q.nodeCount * (E16_NODE.vcpu * p.rate("dedicatedVcpuHour") + E16_NODE.memoryGi * p.rate("dedicatedMemoryGibHour")) + p.rate("dedicatedManagementHour") : 0;
-  const backend =
-    q.backendReplicas * 3600 * (q.backend.cpu * p.rate("consumptionVcpuIdleSecond") + q.backend.memoryGi * p.rate("consumptionMemoryIdleGibSecond"));
-  const fixed = p.rate(`registry${q.registrySku}Day`) / HOURS_PER_DAY + ((q.logGbPerDay ?? DEFAULT_LOG_GB_PER_DAY) * p.rate("logIngestionGb")) / HOURS_PER_DAY;
-  const parts = [pool, backend, fixed];
-  return { perHour: sum(parts.filter(Number.isFinite)), complete: parts.every(Number.isFinite) };
+  const a = assumed(q);
+  const parts = [
+    poolPerHour(p.rate, q.nodeCount, a.managementFee),
+    // A part that is exactly 0 needs no price (no replicas, nothing logged).
+    q.backendReplicas === 0 ? 0 : q.backendReplicas * 3600 * replicaIdlePerSecond(p.rate, q.backend),
+    registryPerHour(p.rate, q.registrySku, a.registryStoredGb),
+    q.backendReplicas === 0 ? 0 : (replicaLogGbPerDay(q.backendReplicas, a.gbPerReplicaHour, a.dailyCapGb) / HOURS_PER_DAY) * p.rate("logIngestionGb"),
+  ];
+  return { perHour: sum(parts.filter(Number.isFinite)), complete: parts.every(Number.isFinite), missing: p.take() };
 }

@@ -19,6 +19,7 @@ export const METERS = {
   registryBasicDay: { meterName: "Basic Registry Unit", unit: "1/Day", what: "Container Registry Basic, per day" },
   registryStandardDay: { meterName: "Standard Registry Unit", unit: "1/Day", what: "Container Registry Standard, per day" },
   registryPremiumDay: { meterName: "Premium Registry Unit", unit: "1/Day", what: "Container Registry Premium, per day" },
+  registryStorageGbMonth: { meterName: "Data Stored", unit: "1 GB/Month", what: "Container Registry storage beyond the SKU's included GB, per GB-month" },
   logIngestionGb: { meterName: "Analytics Logs Data Ingestion", unit: "1 GB", what: "Log Analytics ingestion, per GB" },
 } as const;
 export type MeterKey = keyof typeof METERS;
@@ -55,6 +56,9 @@ const unverified = (usd: number, asOf: string, source = UNVERIFIED): Price => ({
 // Registry daily fee and request price as azure-facts.md states them (no region given there).
 const REGISTRY_BASIC = recorded(0.167, "2026-05", FACTS_NO_REGION);
 
+// Log Analytics per GB as azure-facts.md records them: the two US East regions differ.
+const FACTS_LOGS = "shared/azure-facts.md (Log Analytics, recorded 2026-09)";
+
 const US_EAST_UNVERIFIED: Partial<Record<MeterKey, Price>> = {
   dedicatedVcpuHour: unverified(0.0571, "2026-05"),
   dedicatedMemoryGibHour: unverified(0.005, "2026-05"),
@@ -65,7 +69,7 @@ const US_EAST_UNVERIFIED: Partial<Record<MeterKey, Price>> = {
   consumptionMemoryIdleGibSecond: unverified(0.000003, "2026-05"),
   consumptionRequestsMillion: recorded(0.4, "2026-05", FACTS_NO_REGION),
   registryBasicDay: REGISTRY_BASIC,
-  logIngestionGb: unverified(2.3, "2026-05"),
+  registryStorageGbMonth: unverified(0.1, "2026-05"),
 };
 
 /** The embedded table. Regions: at least eastus, eastus2, westeurope; koreacentral is the best sourced. */
@@ -76,9 +80,10 @@ export const EMBEDDED_PRICES: Readonly<Record<string, Partial<Record<MeterKey, P
     dedicatedManagementHour: recorded(0.1, "2026-05", FACTS),
     registryBasicDay: REGISTRY_BASIC,
   },
-  // The same list prices in both US East regions (unverified: confirm with --live-prices).
-  eastus: US_EAST_UNVERIFIED,
-  eastus2: US_EAST_UNVERIFIED,
+  // The same list prices in both US East regions (unverified: confirm with --live-prices), except
+  // Log Analytics, recorded per region.
+  eastus: { ...US_EAST_UNVERIFIED, logIngestionGb: recorded(2.3, "2026-09", FACTS_LOGS) },
+  eastus2: { ...US_EAST_UNVERIFIED, logIngestionGb: recorded(2.76, "2026-09", FACTS_LOGS) },
   westeurope: {
     consumptionVcpuActiveSecond: recorded(0.000034, "2026-08-28", THIRD_PARTY_WESTEUROPE),
     consumptionVcpuIdleSecond: recorded(0.000004, "2026-08-28", THIRD_PARTY_WESTEUROPE),

@@ -49,6 +49,11 @@ export function random(seed: number): () => number {
   };
 }
 
+/** The gap to the next arrival of a Poisson stream: exponential with mean 1/rate (same unit as the rate). */
+export function poissonGap(rand: () => number, ratePerUnit: number): number {
+  return -Math.log(1 - rand()) / ratePerUnit;
+}
+
 export interface LoadShape {
   users: number;
   durationMs: number;
@@ -78,7 +83,7 @@ export function schedule(shape: LoadShape): Arrival[] {
   const arrivals: Arrival[] = [];
   for (let i = 0; i < shape.users; i++) arrivals.push({ atMs: rand() * burst, language: pick() });
   // Poisson arrivals: exponential gaps with mean 1/rate.
-  const gap = () => (-Math.log(1 - rand()) / shape.ratePerSecond) * 1000;
+  const gap = () => poissonGap(rand, shape.ratePerSecond) * 1000;
   if (shape.ratePerSecond > 0) for (let t = burst + gap(); t < shape.durationMs; t += gap()) arrivals.push({ atMs: t, language: pick() });
   return arrivals.sort((a, b) => a.atMs - b.atMs);
 }

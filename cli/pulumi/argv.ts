@@ -1,51 +1,26 @@
-// Every pulumi command line manage runs, built by pure functions so tests can hold each to the real
-// CLI's syntax. Non-interactive always: manage does its own asking, and pulumi must never prompt.
+// What manage asks of the pulumi binary beyond what the Automation API builds itself: the version
+// rules, the plugin the program needs, and the URNs of its resources. Pure.
 
 import { PROJECT } from "../../infra/config.js";
 
-/** The oldest pulumi whose exit codes (2 config, 3 auth, 4 resource, 6 no stack...) we rely on. */
-export const MIN_PULUMI_VERSION = "3.226.1";
+/**
+ * The oldest pulumi manage works with: Pulumi.yaml declares `profileOverrides` with `type: object`,
+ * which the CLI accepts since v3.188.0 (pulumi/pulumi#20132, sdk/go/common/workspace/project.json).
+ */
+export const MIN_PULUMI_VERSION = "3.188.0";
 
-export const versionArgv = (): string[] => ["version"];
-export const whoamiArgv = (): string[] => ["whoami", "--non-interactive"];
-export const stackLsArgv = (): string[] => ["stack", "ls", "--json", "--non-interactive"];
+/**
+ * The version CI installs and the test stand-in is held to (test/fake-pulumi cites pulumi/pulumi at
+ * this tag). There was never a 3.226.1 (tags go 3.226.0 -> 3.227.0).
+ */
+export const PINNED_PULUMI_VERSION = "3.230.0";
 
-export function stackInitArgv(stack: string, secretsProvider?: string): string[] {
-  return ["stack", "init", stack, "--non-interactive", ...(secretsProvider ? ["--secrets-provider", secretsProvider] : [])];
+/** The resource plugin the program needs: the version of @pulumi/azure-native in package-lock.json. */
+export const AZURE_NATIVE_PLUGIN = { kind: "resource", name: "azure-native", version: "3.28.0" } as const;
+
+export function pluginInstallCommand(plugin = AZURE_NATIVE_PLUGIN): string {
+  return `pulumi plugin install ${plugin.kind} ${plugin.name} v${plugin.version}`;
 }
-
-/** `pulumi config set project:key value --stack S`: values are always passed as strings. */
-export function configSetArgv(stack: string, key: string, value: string): string[] {
-  return ["config", "set", `${PROJECT}:${key}`, value, "--stack", stack, "--non-interactive"];
-}
-
-export function configRmArgv(stack: string, key: string): string[] {
-  return ["config", "rm", `${PROJECT}:${key}`, "--stack", stack, "--non-interactive"];
-}
-
-/** One JSON object: steps, changeSummary, diagnostics. */
-export function previewArgv(stack: string, targets: string[] = []): string[] {
-  return ["preview", "--stack", stack, "--json", "--non-interactive", ...targets.flatMap((t) => ["--target", t])];
-}
-
-/** Streams JSON engine events, one per line; manage already asked, so --yes and no second preview. */
-export function upArgv(stack: string, targets: string[] = []): string[] {
-  return [
-    "up",
-    "--stack",
-    stack,
-    "--yes",
-    "--skip-preview",
-    "--non-interactive",
-    "--json",
-    ...targets.flatMap((t) => ["--target", t]),
-  ];
-}
-
-/** The stack's state: { version, deployment: { resources: [...] } }. */
-export const stackExportArgv = (stack: string): string[] => ["stack", "export", "--stack", stack, "--non-interactive"];
-
-export const stackOutputArgv = (stack: string): string[] => ["stack", "output", "--json", "--stack", stack, "--non-interactive"];
 
 /** The URN pulumi gives a top-level resource of this project. */
 export function resourceUrn(stack: string, type: string, name: string): string {

@@ -1,20 +1,16 @@
-// Pulumi's JSON engine events (`pulumi up --json`, one per line; apitype/events.go) turned into
-// progress a person can follow, and the summary the final line is made of. Pure.
+// Pulumi's engine events (streamed to the Automation API; sdk/go/common/apitype/events.go) turned
+// into progress a person can follow, and the summary the final line is made of. Pure.
 
-export interface StepMetadata {
-  op: string;
-  urn: string;
-  type: string;
-}
+import { cleanDiagnostic } from "./failures.js";
 
-export interface EngineEvent {
-  sequence?: number;
-  timestamp?: number;
-  resourcePreEvent?: { metadata: StepMetadata };
-  resOutputsEvent?: { metadata: StepMetadata };
-  resOpFailedEvent?: { metadata: StepMetadata; status?: number };
-  diagnosticEvent?: { urn?: string; message: string; severity: string };
-  summaryEvent?: { durationSeconds: number; resourceChanges: Record<string, number>; maybeCorrupt?: boolean };
+// The events' shape is the Automation API's own type (sdk/go/common/apitype/events.go): a step's
+// resource type is in metadata.type; the root stack and the default providers are steps too.
+export type { EngineEvent } from "@pulumi/pulumi/automation/events.js";
+import type { EngineEvent } from "@pulumi/pulumi/automation/events.js";
+
+/** Steps nobody asked for: the root stack and the providers pulumi registers by itself. */
+export function isBookkeeping(type: string): boolean {
+  return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
 }
 
 export type Progress =
@@ -31,16 +27,16 @@ const QUIET_OPS = new Set(["same", "read"]);
 
 /** One event to the progress worth showing, or null (unchanged resources, the stack itself, noise). */
 export function progressOf(event: EngineEvent): Progress | null {
-  const step = (e: { metadata: StepMetadata } | undefined, kind: "start" | "done" | "failed"): Progress | null => {
-    if (!e || QUIET_OPS.has(e.metadata.op) || e.metadata.type === "pulumi:pulumi:Stack") return null;
+  const step = (e: { metadata: { op: string; urn: string; type: string } } | undefined, kind: "start" | "done" | "failed"): Progress | null => {
+    if (!e || QUIET_OPS.has(e.metadata.op) || isBookkeeping(e.metadata.type)) return null;
     return { kind, op: e.metadata.op, name: urnName(e.metadata.urn), type: e.metadata.type };
   };
   if (event.resourcePreEvent) return step(event.resourcePreEvent, "start");
   if (event.resOutputsEvent) return step(event.resOutputsEvent, "done");
   if (event.resOpFailedEvent) return step(event.resOpFailedEvent, "failed");
-  if (event.diagnosticEvent && event.diagnosticEvent.severity !== "debug") {
+  if (event.diagnosticEvent && (event.diagnosticEvent.severity as string) !== "debug") {
     const d = event.diagnosticEvent;
-    const message = d.message.replace(/\u001b\[[0-9;]*m/g, "").trim();
+    const message = cleanDiagnostic(d.message);
     if (!message) return null;
     return { kind: "diagnostic", severity: d.severity, name: d.urn ? urnName(d.urn) : null, message };
   }

@@ -1,56 +1,138 @@
-// What a failed pulumi run means for the person at the terminal: Pulumi's exit codes (CLI >=
-// 3.226.1, shared/azure-facts.md) and the messages it prints, mapped to one sentence and a fix.
+// What a failed pulumi run means for the person at the terminal: one sentence with the real cause
+// and a fix that works when pasted into a fresh shell. Pure.
+//
+// Held to the real CLI (pulumi/pulumi v3.230.0), not to our idea of it:
+// - A failed update or preview exits 1 (pkg/cmd/pulumi/cmd/exit_codes.go ExitCodeFor: engine
+//   failures are BailErrors; 4, 5 and 9 are declared but never produced), so the exit code alone
+//   says nothing: the cause is in the error diagnostics of the event stream (an Azure error's text),
+//   whose "error: " lives in `prefix`, not in `message` (sdk/go/common/apitype/events.go).
+// - The texts matched below are the CLI's own: the DIY lock (pkg/backend/diy/lock.go), the
+//   passphrase secrets manager (pkg/secrets/passphrase), config validation
+//   (sdk/go/common/workspace/config.go), backenderr.NoConfirmationInNonInteractiveError.
+
+export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "canceled" | "failed";
 
 export interface PulumiFailure {
-  kind: "config" | "auth" | "resource" | "policy" | "no-stack" | "locked" | "canceled" | "timeout" | "needs-yes" | "failed";
+  kind: FailureKind;
+  /** One line: what happened, with the real cause. */
   message: string;
+  /** What to run, pasteable into a fresh shell; absent when the message says it all. */
+  fix?: string;
+  /** 2: bad input or environment, nothing was touched; 1: the operation failed. */
+  exitCode: 1 | 2;
 }
 
-const LOCKED = /currently locked|concurrent update|update is already in progress|conflict.*another update/i;
-const PENDING = /pending operations?/i;
+export interface FailureInput {
+  /** The pulumi command that failed: "preview", "up", "config", "stack"... */
+  command: string;
+  stack: string;
+  exitCode: number;
+  stderr: string;
+  /** Error diagnostics from the event stream, in order (message only, prefix dropped). */
+  errors: string[];
+  /** Mandatory policy violations from the event stream. */
+  policyViolations: string[];
+  /** True when the named error class of the Automation API says so. */
+  concurrent?: boolean;
+  stackNotFound?: boolean;
+}
 
-export function explainFailure(exitCode: number, stderr: string, stack: string, command: string): PulumiFailure {
-  const firstError =
-    stderr
-      .split("\n")
-      .map((l) => l.trim())
-      .find((l) => /^error:/i.test(l))
-      ?.replace(/^error:\s*/i, "") ?? stderr.trim().split("\n").at(-1) ?? "";
-  if (LOCKED.test(stderr))
+const LOCKED = /the stack is currently locked by|\[409\] Conflict: Another update is currently in progress/;
+const PENDING = /pending operations?|interrupted while creating|the current deployment has \d+ resource\(s\) with pending operations/i;
+const PASSPHRASE = /passphrase must be set with PULUMI_CONFIG_PASSPHRASE|PULUMI_CONFIG_PASSPHRASE_FILE|incorrect passphrase/i;
+const MISSING_CONFIG = /Stack '[^']+' is missing configuration values? .*|Stack '[^']+' with configuration key '[^']+' must be [^\n]*/;
+// pkg/resource/deploy/step_generator.go: the whole plan stops on a protected resource.
+const PROTECTED = /unable to (replace|delete) resource "([^"]+)"\s+as it is currently marked for protection/g;
+const NEEDS_YES = /--yes or --skip-preview.* must be passed in to proceed when running in non-interactive mode/;
+
+/** Drops ANSI colour and pulumi's own "error: " prefix; keeps the first meaningful line of each. */
+export function cleanDiagnostic(message: string): string {
+  return message
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .replace(/<\{%reset%\}>|<\{%[a-z]+%\}>/g, "")
+    .split("\n")
+    .map((l) => l.trim().replace(/^error:\s*/i, ""))
+    .filter(Boolean)
+    .join(" ");
+}
+
+/** The last "error: ..." line pulumi printed on stderr, without the prefix. */
+function stderrError(stderr: string): string {
+  const lines = stderr
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const errorLines = lines.filter((l) => /^error:/i.test(l)).map((l) => l.replace(/^error:\s*/i, ""));
+  return errorLines.at(-1) ?? lines.at(-1) ?? "";
+}
+
+/** `manage pulumi -- ...` runs pulumi with this project's state backend and passphrase. */
+export const pulumiHint = (args: string) => `manage pulumi -- ${args}`;
+
+export function explainFailure(f: FailureInput): PulumiFailure {
+  const all = [f.stderr, ...f.errors].join("\n");
+  const s = f.stack;
+  if (f.concurrent || LOCKED.test(all))
     return {
       kind: "locked",
-      message:
-        `stack ${stack} is locked: another update is running, or one was interrupted. ` +
-        `If nothing else is running, run \`pulumi cancel --stack ${stack} --yes\`, then \`pulumi refresh --stack ${stack} --yes\`, and run the command again.`,
+      exitCode: 1,
+      message: `stack ${s} is locked: another update of it is running (or one was killed and left its lock)`,
+      fix: `wait for it; if nothing else is running, \`${pulumiHint(`cancel --stack ${s} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${s} --yes`)}\`, and run the command again`,
     };
-  if (PENDING.test(stderr))
+  if (PASSPHRASE.test(all))
     return {
-      kind: "failed",
-      message:
-        `a previous update of ${stack} was interrupted and left pending operations. Run \`pulumi refresh --stack ${stack} --yes\` ` +
-        "(it asks what to do with each pending create), then run the command again.",
+      kind: "passphrase",
+      exitCode: 2,
+      message: `pulumi cannot read the secrets of stack ${s}: ${stderrError(f.stderr) || "no passphrase"}`,
+      fix: "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase (the embedded backend keeps it in .pulumi-state/passphrase), and run again",
     };
-  switch (exitCode) {
-    case 2:
-      if (/--yes|non-interactive/i.test(stderr))
-        return { kind: "needs-yes", message: `pulumi refused to proceed without --yes in non-interactive mode (${firstError})` };
-      return { kind: "config", message: `pulumi ${command} refused the configuration of ${stack}: ${firstError}` };
-    case 3:
-      return {
-        kind: "auth",
-        message: `not authorised: ${firstError}. Log in to Azure (\`az login\`) and to the state backend (\`pulumi login\`), then run again.`,
-      };
-    case 4:
-      return { kind: "resource", message: `an Azure resource operation failed during pulumi ${command}: ${firstError}` };
-    case 5:
-      return { kind: "policy", message: `a policy blocked the change: ${firstError}` };
-    case 6:
-      return { kind: "no-stack", message: `stack ${stack} does not exist in the state backend: ${firstError}` };
-    case 8:
-      return { kind: "canceled", message: `pulumi ${command} was canceled; run \`manage status --stack ${stack}\` to see where it stopped` };
-    case 9:
-      return { kind: "timeout", message: `pulumi ${command} timed out: ${firstError}` };
-    default:
-      return { kind: "failed", message: `pulumi ${command} failed (exit ${exitCode}): ${firstError}` };
+  const protectedHits = [...all.matchAll(PROTECTED)];
+  if (protectedHits.length) {
+    const what = [...new Set(protectedHits.map((m) => `${m[1]} ${m[2]!.split("::").pop()}`))].join(", ");
+    return {
+      kind: "protected",
+      exitCode: 2,
+      message: `this change would ${what}, which is protected: it holds the images, the identity or the resource group, and its loss loses data. Nothing was changed`,
+      fix: `undo the change in Pulumi.${s}.yaml (a name, location or createResourceGroup); recreating it is a deliberate, separate step (docs/runbook.md, "Renaming or moving a stack")`,
+    };
   }
+  const config = MISSING_CONFIG.exec(all);
+  if (config)
+    return {
+      kind: "config",
+      exitCode: 2,
+      message: `pulumi refused the configuration: ${config[0]}`,
+      fix: `set the value in Pulumi.${s}.yaml (or give the key a default in Pulumi.yaml), and run again`,
+    };
+  if (NEEDS_YES.test(all))
+    return { kind: "needs-yes", exitCode: 2, message: `pulumi ${f.command} needs --yes when no terminal is attached` };
+  if (f.stackNotFound || /no stack named '[^']*' found/.test(all))
+    return {
+      kind: "no-stack",
+      exitCode: 1,
+      message: `stack ${s} does not exist in the state backend`,
+      fix: `\`manage up --stack ${s}\` creates it from Pulumi.${s}.yaml`,
+    };
+  if (f.policyViolations.length)
+    return {
+      kind: "policy",
+      exitCode: 2,
+      message: `a mandatory policy refused the change: ${f.policyViolations.join("; ")}`,
+      fix: "change the stack's config so the policy passes (docs/security.md lists each policy), or, deliberately, the policy config (docs/ci.md)",
+    };
+  if (PENDING.test(all))
+    return {
+      kind: "pending",
+      exitCode: 1,
+      message: `an earlier update of ${s} was interrupted and left pending operations`,
+      fix: `\`${pulumiHint(`refresh --stack ${s} --yes`)}\` (it settles each pending operation against Azure), then run the command again`,
+    };
+  const cause = f.errors.map(cleanDiagnostic).find((m) => m && !/^update failed$|^preview failed$/i.test(m)) ?? stderrError(f.stderr);
+  return {
+    kind: "failed",
+    exitCode: 1,
+    message: `pulumi ${f.command} of ${s} failed: ${cause || `exit ${f.exitCode}, no error text`}`,
+    fix: `\`manage status --stack ${s}\` shows what runs now; fix the cause and run the command again`,
+  };
 }

@@ -1,41 +1,119 @@
-// The one place manage runs `pulumi`. Every command line comes from ./argv.ts; failures come back
-// as one sentence with the fix (./failures.ts); progress comes from pulumi's JSON event stream.
+// The one place manage runs `pulumi`, through Pulumi's own client of the CLI: the Automation API
+// (@pulumi/pulumi/automation) builds the real argv, streams the real engine events and raises its
+// typed errors (ConcurrentUpdateError, StackNotFoundError). It loads in about 0.3 s here, so only
+// the commands that touch a stack import this module.
+//
+// One thing is ours: pulumi runs in a process group of its own. At a terminal, Ctrl-C signals the
+// whole foreground group; a pulumi in manage's group would get that SIGINT *and* the one manage
+// forwards, and a second SIGINT makes pulumi terminate at once, leaving its lock and pending
+// operations (pulumi/pulumi#17467). Detached, it gets exactly the signals manage sends (./interrupt.ts).
 
-import { execa } from "execa";
+import { execa, type ResultPromise } from "execa";
+import type { EngineEvent, LocalWorkspace, PreviewResult, Stack } from "@pulumi/pulumi/automation/index.js";
+import { PROJECT } from "../../infra/config.js";
 import { OperationError, UsageError } from "../errors.js";
-import {
-  configRmArgv,
-  configSetArgv,
-  MIN_PULUMI_VERSION,
-  parseVersion,
-  previewArgv,
-  stackInitArgv,
-  stackLsArgv,
-  stackExportArgv,
-  stackOutputArgv,
-  upArgv,
-  versionArgv,
-  versionAtLeast,
-} from "./argv.js";
+import { MIN_PULUMI_VERSION, parseVersion, versionAtLeast } from "./argv.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
-import { explainFailure } from "./failures.js";
-import { progressOf, type EngineEvent, type Progress } from "./events.js";
+import { explainFailure, type PulumiFailure } from "./failures.js";
+import { isBookkeeping, progressOf, type Progress } from "./events.js";
 
-export const INSTALL_HINT = "install it with `curl -fsSL https://get.pulumi.com | sh` (or `brew install pulumi/tap/pulumi`)";
+import { INSTALL_HINT } from "./install-hint.js";
+export { INSTALL_HINT };
 
+/** One step of a preview, from its resourcePreEvent (the real shape: the type is in the metadata). */
 export interface PreviewStep {
   op: string;
   urn: string;
-  type?: string;
+  type: string;
+  /** Properties whose change forces the replacement (StepEventMetadata.keys). */
+  replaceKeys?: string[];
+  /** Properties that differ (StepEventMetadata.diffs). */
+  diffs?: string[];
 }
 
 export interface Preview {
   steps: PreviewStep[];
   changeSummary: Record<string, number>;
+  /** Advisory policy findings: shown, not blocking. */
+  warnings: string[];
+}
+
+export interface RunOptions {
+  /** A policy pack directory run on the preview or update (`--policy-pack`). */
+  policyPack?: string;
+  targets?: string[];
+}
+
+/** A failure with pulumi's real cause, as manage reports it. */
+export class PulumiError extends Error {
+  constructor(readonly failure: PulumiFailure) {
+    super(failure.fix ? `${failure.message}\n  Fix: ${failure.fix}` : failure.message);
+    this.name = failure.exitCode === 2 ? "UsageError" : "OperationError";
+  }
+  get exitCode() {
+    return this.failure.exitCode;
+  }
+}
+
+type Automation = typeof import("@pulumi/pulumi/automation/index.js");
+
+/** The pulumi child now running, so an interrupt reaches it (and nothing else). */
+let running: ResultPromise | undefined;
+
+/** Sends SIGINT to the running pulumi, if any. Returns whether there was one. */
+export function interruptPulumi(): boolean {
+  if (!running?.pid) return false;
+  running.kill("SIGINT");
+  return true;
+}
+
+/**
+ * The Automation API's own command runner (PulumiCommand.run, @internal in cmd.js), with one change:
+ * pulumi is started detached (see the top of this file). Argv, environment, output callbacks and
+ * error classes stay the Automation API's.
+ */
+async function detach(command: Awaited<ReturnType<Automation["PulumiCommand"]["get"]>>) {
+  const { CommandResult } = (await import("@pulumi/pulumi/automation/cmd.js")) as unknown as {
+    CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => unknown;
+  };
+  const { createCommandError } = (await import("@pulumi/pulumi/automation/errors.js")) as unknown as {
+    createCommandError: (r: unknown) => Error;
+  };
+  const run = async (
+    args: string[],
+    cwd: string,
+    additionalEnv: Record<string, string>,
+    onOutput?: (data: string) => void,
+    onError?: (data: string) => void,
+  ) => {
+    if (!args.includes("--non-interactive")) args.push("--non-interactive");
+    const child = execa(command.command, args, {
+      cwd,
+      env: { ...additionalEnv, PULUMI_AUTOMATION_API: "true" },
+      detached: true,
+      reject: false,
+      stdin: "ignore",
+    });
+    running = child;
+    if (onOutput) child.stdout?.on("data", (d: Buffer) => onOutput(d.toString()));
+    if (onError) child.stderr?.on("data", (d: Buffer) => onError(d.toString()));
+    try {
+      const r = await child;
+      const result = new CommandResult(String(r.stdout ?? ""), String(r.stderr ?? ""), r.exitCode ?? (r.signal ? 130 : -2));
+      if (r.exitCode !== 0) throw createCommandError(result);
+      return result;
+    } finally {
+      if (running === child) running = undefined;
+    }
+  };
+  Object.assign(command, { run });
+  return command;
 }
 
 export class Pulumi {
   private constructor(
+    private readonly automation: Automation,
+    private readonly workspace: LocalWorkspace,
     readonly projectDir: string,
     readonly backend: BackendChoice,
     readonly version: string,
@@ -44,114 +122,168 @@ export class Pulumi {
 
   /** Checks pulumi is installed and recent enough, and chooses the state backend. No other side effect. */
   static async connect(projectDir: string, verbose = false): Promise<Pulumi> {
-    let stdout: string;
+    const automation = (await import("@pulumi/pulumi/automation/index.js")) as Automation;
+    let command;
     try {
-      ({ stdout } = await execa("pulumi", versionArgv(), { cwd: projectDir }));
+      command = await automation.PulumiCommand.get({ skipVersionCheck: true });
     } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT")
+      const cause = (err as { commandResult?: { err?: { code?: string } } }).commandResult?.err;
+      if (cause?.code === "ENOENT")
         throw new UsageError(`pulumi is not installed (manage needs ${MIN_PULUMI_VERSION} or newer): ${INSTALL_HINT}, then run again`);
       throw new OperationError(`\`pulumi version\` failed: ${(err as Error).message}`);
     }
-    const version = parseVersion(stdout);
-    if (!version || !versionAtLeast(version, MIN_PULUMI_VERSION))
-      throw new UsageError(
-        `pulumi ${stdout.trim()} is too old: manage needs ${MIN_PULUMI_VERSION} or newer (for its exit codes); upgrade: ${INSTALL_HINT}`,
-      );
+    const version = command.version?.version ?? "";
+    const parsed = parseVersion(version);
+    if (!parsed || !versionAtLeast(parsed, MIN_PULUMI_VERSION))
+      throw new UsageError(`pulumi ${version || "(unknown version)"} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`);
     const backend = chooseBackend(process.env, projectDir, loggedInBackend(process.env));
-    return new Pulumi(projectDir, backend, stdout.trim(), verbose);
+    const workspace = await automation.LocalWorkspace.create({
+      workDir: projectDir,
+      pulumiCommand: await detach(command),
+      envVars: { ...backend.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+      ...(backend.secretsProvider ? { secretsProvider: backend.secretsProvider } : {}),
+    });
+    return new Pulumi(automation, workspace, projectDir, backend, `v${version}`, verbose);
   }
 
-  /**
-   * Runs one pulumi command. `diagnostics` collects error messages the event stream carried: on
-   * failure they come first in the explanation, since stderr then only says "update failed".
-   */
-  private async run(argv: string[], stack: string, opts: { onLine?: (line: string) => void; diagnostics?: string[] } = {}) {
-    if (this.verbose) process.stderr.write(`$ pulumi ${argv.join(" ")}\n`);
+  /** Runs one Automation API call; a failure becomes a PulumiError with the real cause. */
+  private async call<T>(command: string, stack: string, fn: () => Promise<T>, events?: Collected): Promise<T> {
+    if (this.verbose) process.stderr.write(`pulumi ${command} --stack ${stack} (${this.backend.description})\n`);
     prepareEmbeddedBackend(this.backend);
-    const child = execa("pulumi", argv, {
-      cwd: this.projectDir,
-      env: { ...this.backend.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
-      reject: false,
-      stdin: "ignore",
-    });
-    if (opts.onLine && child.stdout) {
-      let buffer = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        buffer += chunk.toString();
-        let newline: number;
-        while ((newline = buffer.indexOf("\n")) >= 0) {
-          opts.onLine!(buffer.slice(0, newline));
-          buffer = buffer.slice(newline + 1);
-        }
-      });
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof this.automation.CommandError)) throw err;
+      const r = (err as unknown as { commandResult: { stderr: string; code: number } }).commandResult;
+      throw new PulumiError(
+        explainFailure({
+          command,
+          stack,
+          exitCode: r.code,
+          stderr: r.stderr,
+          errors: events?.errors ?? [],
+          policyViolations: events?.mandatory ?? [],
+          concurrent: err instanceof this.automation.ConcurrentUpdateError,
+          stackNotFound: err instanceof this.automation.StackNotFoundError,
+        }),
+      );
     }
-    const result = await child;
-    if (result.exitCode !== 0) {
-      const output = [...(opts.diagnostics ?? []), String(result.stderr), opts.onLine ? "" : String(result.stdout)].join("\n");
-      const failure = explainFailure(result.exitCode ?? 1, output, stack, argv[0]!);
-      if (result.isTerminated && !result.exitCode)
-        throw new OperationError(`pulumi ${argv[0]} was interrupted (${result.signal}); run \`manage status --stack ${stack}\` to see where it stopped, then run the command again`);
-      throw new OperationError(failure.message);
-    }
-    return result;
   }
 
   /** The stacks the backend knows. */
   async stacks(): Promise<string[]> {
-    const { stdout } = await this.run(stackLsArgv(), "*");
-    return (JSON.parse(String(stdout) || "[]") as Array<{ name: string }>).map((s) => s.name.split("/").pop()!);
+    const list = await this.call("stack ls", "*", () => this.workspace.listStacks());
+    return list.map((s) => s.name.split("/").pop()!);
   }
 
   /** Creates the stack from its stack file when the backend does not have it yet. Returns true if created. */
   async ensureStack(stack: string): Promise<boolean> {
     if ((await this.stacks()).includes(stack)) return false;
-    await this.run(stackInitArgv(stack, this.backend.secretsProvider), stack);
+    await this.call("stack init", stack, () => this.workspace.createStack(stack));
     return true;
   }
 
-  async setConfig(stack: string, key: string, value: string | null): Promise<void> {
-    await this.run(value === null ? configRmArgv(stack, key) : configSetArgv(stack, key, value), stack);
+  private readonly selected = new Map<string, Stack>();
+
+  /** `pulumi stack select`, once per stack and run of manage. */
+  private async select(stack: string): Promise<Stack> {
+    const known = this.selected.get(stack);
+    if (known) return known;
+    const s = await this.call("stack select", stack, () => this.automation.Stack.select(stack, this.workspace));
+    this.selected.set(stack, s);
+    return s;
   }
 
-  async preview(stack: string, targets: string[] = []): Promise<Preview> {
-    const { stdout } = await this.run(previewArgv(stack, targets), stack);
-    const parsed = JSON.parse(String(stdout)) as { steps?: PreviewStep[]; changeSummary?: Record<string, number> };
-    return { steps: parsed.steps ?? [], changeSummary: parsed.changeSummary ?? {} };
+  /** `pulumi config set|rm [--path]`: a dotted key is a path into an object value. */
+  async setConfig(stack: string, key: string, value: string | number | null): Promise<void> {
+    const path = key.includes(".");
+    const full = `${PROJECT}:${key}`;
+    await this.call("config", stack, () =>
+      value === null ? this.workspace.removeConfig(stack, full, path) : this.workspace.setConfig(stack, full, { value: String(value) }, path),
+    );
   }
 
-  /** Runs the update, reporting progress from the JSON event stream as it arrives. */
-  async up(stack: string, onProgress: (p: Progress) => void, targets: string[] = []): Promise<Record<string, number>> {
+  async preview(stack: string, opts: RunOptions = {}): Promise<Preview> {
+    const s = await this.select(stack);
+    const events = collector();
+    const result: PreviewResult = await this.call(
+      "preview",
+      stack,
+      () =>
+        s.preview({
+          onEvent: events.onEvent,
+          ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
+          ...(opts.targets?.length ? { target: opts.targets } : {}),
+        }),
+      events,
+    );
+    return { steps: events.steps, changeSummary: result.changeSummary as Record<string, number>, warnings: events.advisory };
+  }
+
+  /**
+   * Runs the update, reporting progress from the engine events as they arrive. Returns the change
+   * counts and the stack's outputs (the Automation API reads them right after the update).
+   */
+  async up(stack: string, onProgress: (p: Progress) => void, opts: RunOptions = {}): Promise<{ changes: Record<string, number>; outputs: Record<string, unknown> }> {
+    const s = await this.select(stack);
     let changes: Record<string, number> = {};
-    const diagnostics: string[] = [];
-    await this.run(upArgv(stack, targets), stack, {
-      diagnostics,
-      onLine: (line) => {
-        if (!line.trim()) return;
-        let event: EngineEvent;
-        try {
-          event = JSON.parse(line) as EngineEvent;
-        } catch {
-          return; // not an event (pulumi prints the odd plain line); nothing to show
-        }
-        const p = progressOf(event);
-        if (!p) return;
-        if (p.kind === "summary") changes = p.changes;
-        if (p.kind === "diagnostic" && p.severity === "error") diagnostics.push(p.message);
-        onProgress(p);
-      },
+    const events = collector((event) => {
+      const p = progressOf(event);
+      if (!p) return;
+      if (p.kind === "summary") changes = p.changes;
+      onProgress(p);
     });
-    return changes;
+    const result = await this.call(
+      "up",
+      stack,
+      () =>
+        s.up({
+          onEvent: events.onEvent,
+          ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
+          ...(opts.targets?.length ? { target: opts.targets } : {}),
+        }),
+      events,
+    );
+    return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
   }
 
   /** The resource types in the stack's state (what pulumi believes exists). */
   async deployedTypes(stack: string): Promise<string[]> {
-    const { stdout } = await this.run(stackExportArgv(stack), stack);
-    const state = JSON.parse(String(stdout) || "{}") as { deployment?: { resources?: Array<{ type: string }> } };
-    return (state.deployment?.resources ?? []).map((r) => r.type);
+    const state = await this.call("stack export", stack, () => this.workspace.exportStack(stack));
+    return ((state.deployment as { resources?: Array<{ type: string }> } | undefined)?.resources ?? []).map((r) => r.type);
   }
 
   async outputs(stack: string): Promise<Record<string, unknown>> {
-    const { stdout } = await this.run(stackOutputArgv(stack), stack);
-    return JSON.parse(String(stdout) || "{}") as Record<string, unknown>;
+    const outputs = await this.call("stack output", stack, () => this.workspace.stackOutputs(stack));
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
   }
+}
+
+interface Collected {
+  onEvent: (event: EngineEvent) => void;
+  steps: PreviewStep[];
+  errors: string[];
+  mandatory: string[];
+  advisory: string[];
+}
+
+/** Gathers what manage needs from an engine event stream: steps, error diagnostics, policy findings. */
+function collector(forward?: (event: EngineEvent) => void): Collected {
+  const c: Collected = {
+    steps: [],
+    errors: [],
+    mandatory: [],
+    advisory: [],
+    onEvent: (event) => {
+      const pre = event.resourcePreEvent?.metadata;
+      if (pre && !isBookkeeping(pre.type))
+        c.steps.push({ op: pre.op, urn: pre.urn, type: pre.type, replaceKeys: pre.keys, diffs: pre.diffs });
+      const d = event.diagnosticEvent;
+      if (d?.severity === "error") c.errors.push(d.message);
+      const p = event.policyEvent;
+      if (p) (p.enforcementLevel === "mandatory" ? c.mandatory : c.advisory).push(`[${p.policyName}] ${p.message.trim()}`);
+      forward?.(event);
+    },
+  };
+  return c;
 }

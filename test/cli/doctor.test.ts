@@ -131,7 +131,7 @@ describe("manage doctor", () => {
   test("missing tools: pulumi absent fails with the install command; an old az is a warning", async () => {
     const r = await doctor({ FAKE_AZ_VERSION: "2.40.0" }, `${FAKE_AZ_BIN}:/usr/bin:/bin`);
     expect(r.exitCode).toBe(1);
-    expect(check(r.report, "pulumi")).toMatchObject({ verdict: "fail", detail: "pulumi is not installed (manage needs 3.226.1 or newer)" });
+    expect(check(r.report, "pulumi")).toMatchObject({ verdict: "fail", detail: "pulumi is not installed (manage needs 3.188.0 or newer)" });
     expect(check(r.report, "pulumi").fix).toContain("curl -fsSL https://get.pulumi.com | sh");
     expect(check(r.report, "az")).toMatchObject({ verdict: "warn", fix: "az upgrade" });
     expect(r.report.checks.map((c) => c.name)).toEqual(["node", "az", "pulumi"]);

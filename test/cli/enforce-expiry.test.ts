@@ -75,7 +75,7 @@ describe("enforce-expiry", () => {
     setExpiry("contest", "2026-01-01T00:00:00Z");
     const r = await manage(["enforce-expiry", "--yes"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/contest: expired, but the stop FAILED: an Azure resource operation failed/);
+    expect(r.stdout).toMatch(/contest: expired, but the stop FAILED: pulumi up of contest failed: Status=400/);
     expect(r.stderr).toContain("expired stack(s) not returned to idle: contest");
   });
 });

@@ -17,9 +17,10 @@ describe("the pulumi stand-in", () => {
   const project = makeProject();
   test.each([
     [["up", "--stack", "dev", "--yes", "--json", "--force"], /unknown flag: --force/],
-    [["config", "set", "profile", "contest"], /manage must always pass --stack/],
-    [["preview", "--stack", "dev"], /manage always previews with --json/],
-    [["destroy", "--stack", "dev"], /command destroy/],
+    // backenderr.NoStackSelectedError (exit 6); commands this stand-in does not simulate fail loudly.
+    [["config", "set", "profile", "contest"], /no stack selected; specify a stack name with --stack/],
+    [["preview", "--stack", "dev", "--event-log", "/tmp/x"], /unknown flag: --event-log/],
+    [["destroy", "--stack", "dev"], /command destroy is not simulated/],
     [["up", "--stack", "nosuch", "--yes", "--json"], /no stack named 'nosuch' found/],
   ])("refuses %j", async (args, message) => {
     const r = await pulumi(project, args);
@@ -32,7 +33,8 @@ describe("the pulumi stand-in", () => {
     await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
     const r = await pulumi(dir, ["up", "--stack", "dev", "--non-interactive", "--json"]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain("--yes or --skip-preview must be passed in to proceed when running in non-interactive mode");
+    // backenderr.NoConfirmationInNonInteractiveError, v3.230's text.
+    expect(r.stderr).toContain("--yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode");
   });
 
   test("a passphrase stack refuses to run without a passphrase", async () => {
@@ -50,9 +52,9 @@ describe("the pulumi stand-in", () => {
     expect(noPass.stderr).toContain("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE");
   });
 
-  test("supports only file:// backends (no login in tests)", async () => {
+  test("simulates only file:// backends, and says so (no login in tests)", async () => {
     const r = await pulumi(project, ["stack", "ls", "--json"], { PULUMI_BACKEND_URL: "https://api.pulumi.com" });
-    expect(r.exitCode).not.toBe(0);
-    expect(r.stderr).toContain("supports file:// backends only");
+    expect(r.exitCode).toBe(255);
+    expect(r.stderr).toContain("the backend https://api.pulumi.com is not simulated");
   });
 });

@@ -1,6 +1,6 @@
 // The offline commands end to end through the built binary: what a user sees, exit codes, and
 // that refused input leaves every stack file as it was.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { expectRefusal, makeProject, manage, snapshot } from "../helpers/cli.js";
@@ -28,24 +28,31 @@ describe("manage cost-estimate", () => {
     const perDay = Object.fromEntries(out.estimates.map((e: { profile: string; perDay: number }) => [e.profile, e.perDay]));
     expect(Object.keys(perDay)).toEqual(["idle", "testing", "contest"]);
     expect(perDay.testing).toBeGreaterThan(10 * perDay.idle);
-    expect(out.lever).toMatchObject({ from: "testing" });
-    expect(out.prices).toMatchObject({ origin: "embedded", asOf: "2026-05" });
+    // The contest profile's ready sessions (43 for 200 participants) take two nodes: the costliest to forget.
+    expect(out.lever).toMatchObject({ from: "contest" });
+    expect(out.prices).toMatchObject({ origin: "embedded", asOf: "2026-09" });
+    // Idle costs the registry floor ($0.167/day in eastus): with no pool and no replica nothing logs.
+    expect(perDay.idle).toBeCloseTo(0.167, 6);
     expect(r.stderr).toMatch(/unverified.*--live-prices/);
   });
 
   test("one profile in detail: per-resource always-on and usage parts, totals, marginal cost, lever", async () => {
     const r = await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--hours", "3", "--executions", "36000"], { project });
     expect(r.exitCode).toBe(0);
-    for (const text of ["session pool", "always-on", "usage", "backend", "registry", "log analytics", "3 h window", "Each execution adds about", "Biggest lever: idle instead of contest saves"])
+    for (const text of ["session pool", "always-on", "usage", "backend", "registry", "log analytics", "3 h window (+1.5 h)", "Each execution adds about", "Biggest lever: idle instead of contest saves"])
       expect(r.stdout).toContain(text);
+    // Logs follow the executions (36,000 runs at 0.01 GB per 1000), and both management-fee figures are shown.
+    expect(r.stdout).toMatch(/log analytics .* usage .* ~0\.4 GB from 36,000 runs \(0\.01 GB per 1000 runs, assumed; daily cap 1\.0 GB\)/);
+    expect(r.stdout).toMatch(/Management fee assumed .*: without it contest \$[\d.]+\/day/);
+    expect(r.stdout).toMatch(/At most \$[\d,.]+\/day \(9 E16 nodes with all 200 sessions held and 43 ready/);
   });
 
   test("stack overrides change the estimate", async () => {
     const file = join(project, "Pulumi.contest.yaml");
     const before = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
-    writeFileSync(file, snapshot(project)["Pulumi.contest.yaml"] + "  coding-engine:contestReadySessions: 40\n");
+    writeFileSync(file, snapshot(project)["Pulumi.contest.yaml"] + "  coding-engine:profileOverrides:\n    contest:\n      readySessions: 60\n");
     const after = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
-    expect(after.estimates[0].nodes.ready).toBe(2);
+    expect(after.estimates[0].nodes.ready).toBe(3);
     expect(after.estimates[0].perHour).toBeGreaterThan(before.estimates[0].perHour);
   });
 
@@ -65,22 +72,80 @@ describe("manage cost-estimate", () => {
     expect(r.stderr).toMatch(/no westeurope price for Dedicated vCPU Usage/);
     expect(r.stdout).toContain("incomplete: prices missing");
   });
+
+  test("eastus2 logs at $2.76/GB, eastus at $2.30/GB", async () => {
+    const logs = async (region: string) => {
+      const out = JSON.parse((await manage(["cost-estimate", "--profile", "testing", "--executions", "50000", "--region", region, "--json"], { project })).stdout);
+      return out.estimates[0].lines.find((l: { resource: string; part: string }) => l.resource === "log analytics" && l.part === "usage").windowUsd;
+    };
+    expect(await logs("eastus")).toBeCloseTo(0.5 * 2.3, 6);
+    expect(await logs("eastus2")).toBeCloseTo(0.5 * 2.76, 6);
+  });
 });
 
 describe("manage capacity", () => {
-  test("says what happens with the contest profile as configured", async () => {
-    const r = await manage(["capacity", "--users", "200", "--runs-per-user-per-minute", "2"], { project });
+  test("the contest stack passes its own 200-participant check: the contest profile is sized for them", async () => {
+    const r = await manage(["capacity", "--users", "200", "--stack", "contest"], { project });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain("200 per-user sessions > max 50: requests beyond it will get 404");
-    expect(r.stdout).toMatch(/manage scale --stack dev --profile contest --max-sessions 200 --ready-sessions \d+/);
+    expect(r.stdout).not.toContain("FAIL");
+    expect(r.stdout).toContain("With the contest profile as configured (max 200, ready 43; sized for 200 participants):");
+    expect(r.stdout).toMatch(/E16 nodes: ready \/ contest \/ peak +│ 2 \/ 9 \/ 9 \(held \+ ready, 28 per node\)/);
+    expect(r.stdout).toMatch(/ok +at most \$[\d.]+\/day .*within stack contest's cost ceiling of \$500\.00\/day/);
+  });
+
+  test("the hand-run deployment's sizing (max 50, 5 ready) fails, and capacity exits 1 saying how to fix it", async () => {
+    writeFileSync(
+      join(project, "Pulumi.contest.yaml"),
+      snapshot(project)["Pulumi.contest.yaml"] + "  coding-engine:profileOverrides:\n    contest:\n      maxSessions: 50\n      readySessions: 5\n",
+    );
+    const r = await manage(["capacity", "--users", "200", "--stack", "contest"], { project });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain("FAIL max 50 < 200 participants: with per-user identifiers every participant holds a session after the opening burst, so 150 of them get 404");
+    expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*43 ready meet it/);
+    expect(r.stdout).toContain("To fix: manage capacity --stack contest --profile contest --users 200 --apply");
+    expect(r.stderr).toContain("manage: the contest profile as configured fails 2 check(s) for 200 participants");
+  });
+
+  test("per-execution identifiers need a cap at the tail (1107 for 200 people), above the pool's session ceiling", async () => {
+    const r = await manage(["capacity", "--stack", "contest", "--identifier", "per-execution", "--json"], { project });
+    expect(r.exitCode).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.plan).toMatchObject({ maxSessions: 1107, readySessions: 44 });
+    expect(out.plan.meanHeld).toBeCloseTo(1006.67, 2);
+    expect(out.checks.find((c: { message: string }) => c.message.includes("maxSessionsLimit 600")).ok).toBe(false);
+    // --max-404-rate names the tail: 1% of requests gives the 99th percentile + 1.
+    const loose = JSON.parse((await manage(["capacity", "--stack", "contest", "--identifier", "per-execution", "--max-404-rate", "0.01", "--json"], { project })).stdout);
+    expect(loose.plan.maxSessions).toBe(1082);
   });
 
   test("--json carries the plan, the checks and the window's cost", async () => {
     const r = await manage(["capacity", "--users", "60", "--identifier", "shared:10", "--json"], { project });
     const out = JSON.parse(r.stdout);
-    expect(out.plan.sessionsHeld).toBe(10);
+    expect(out.plan.maxSessions).toBe(10);
     expect(out.checks[0].ok).toBe(true);
     expect(out.estimate.window).toBeGreaterThan(0);
+  });
+
+  test("--simulate runs the contest: 404s, waits, peak nodes, a terminal chart and an SVG file", async () => {
+    const r = await manage(["capacity", "--stack", "contest", "--simulate", "--chart", "sim.svg"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/Simulated contest \(2 h, [\d,]+ runs\):/);
+    expect(r.stdout).toMatch(/requests answered 404 +│ 0 \(0\.00%; target <= 0\.10%\)/);
+    expect(r.stdout).toMatch(/peak sessions held \/ E16 nodes +│ 200 \/ 9/);
+    expect(r.stdout).toContain("lines from top: node capacity (nodes x 28), sessions held, ready sessions");
+    const svg = readFileSync(join(project, "sim.svg"), "utf8");
+    expect(svg).toMatch(/^<svg[\s\S]*sessions held[\s\S]*E16 nodes[\s\S]*<\/svg>$/);
+    const json = JSON.parse((await manage(["capacity", "--stack", "contest", "--simulate", "--chart", "sim.svg", "--json"], { project })).stdout);
+    expect(json.simulation.configured).toMatchObject({ rejected: 0, peak: { held: 200, nodes: 9 } });
+  });
+
+  test("--live-prices offline falls back to the embedded table and says so", async () => {
+    const r = await manage(["capacity", "--stack", "contest", "--live-prices"], {
+      project,
+      env: { MANAGE_RETAIL_PRICES_URL: "http://127.0.0.1:9/api/retail/prices" },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/live prices unavailable .*using the embedded table/);
   });
 });
 
@@ -91,7 +156,7 @@ describe("manage plan", () => {
     expect(r.stdout).toContain("Stack dev, profile testing: 9 resources");
     expect(r.stdout).toContain("not a diff against the cloud");
     expect(r.stdout).toMatch(/codeengdevpool .*max 5, ready 1, cooldown 300 s, 0.5 vCPU\/1Gi, EgressDisabled/);
-    expect(r.stdout).toMatch(/Cost \(eastus, prices as of 2026-05\): \$[\d.]+\/hour/);
+    expect(r.stdout).toMatch(/Cost \(eastus, prices as of 2026-09\): \$[\d.]+\/hour/);
   });
 
   test("--from idle --to contest: what changes and the cost difference", async () => {
@@ -122,7 +187,9 @@ describe("bad input: one clear message, exit 2, nothing touched", () => {
     [["cost-estimate", "--avg-exec-seconds", "3"], /give --executions too/],
     [["cost-estimate", "--stack", "prod"], /unknown stack "prod".*\(stacks here: contest, dev\)/],
     [["capacity", "--users", "200", "--identifier", "round-robin"], /unknown identifier strategy "round-robin"/],
-    [["capacity"], /required option '--users <n>' not specified/],
+    [["capacity", "--max-404-rate", "2"], /--max-404-rate is a share of requests between 0 and 1, e.g. 0.001/],
+    [["capacity", "--burst-seconds", "400"], /--burst-seconds must not exceed the cooldown \(300 s\)/],
+    [["capacity", "--node-reserved-share", "1"], /argument '1' is invalid. It must be a number between 0 and 1/],
     [["capacity", "--users", "2.5"], /It must be a whole number greater than 0/],
     [["plan", "--from", "idle"], /--from and --to go together/],
     [["plan", "--profile", "contest", "--from", "idle", "--to", "testing"], /either --profile or --from\/--to/],

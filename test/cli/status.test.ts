@@ -43,9 +43,9 @@ describe("manage status", () => {
     seedFromState(arm, await deployContest(), { nodeCount: 1, runningReplicas: 2 });
     const r = await manage(["status", "--stack", "contest"], { project, env: azure() });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain("Stack contest: profile contest (max 50, ready 5, cooldown 300 s; backend 1-10 replicas)");
+    expect(r.stdout).toContain("Stack contest: profile contest (max 200, ready 43, cooldown 300 s, sized for 200 participants; backend 1-10 replicas)");
     expect(r.stdout).toMatch(/Returns to idle in 1 h 59 min|Returns to idle in 2 h 0 min/);
-    expect(r.stdout).toContain("Session pool:  Succeeded, 1 node(s), max 50, ready 5, cooldown 300 s, EgressDisabled");
+    expect(r.stdout).toContain("Session pool:  Succeeded, 1 node(s), max 200, ready 43, cooldown 300 s, EgressDisabled");
     expect(r.stdout).toContain("Backend app:   Succeeded, replicas 1-10, 2 running");
     expect(r.stdout).toMatch(/Burn rate:     \$1\.\d\d\/hour, \$\d\d\.\d\d\/day \(live: 1 E16 node\(s\), 2 backend replica\(s\)\)/);
     expect(r.stdout).toContain("Drift:         none");
@@ -57,18 +57,18 @@ describe("manage status", () => {
   test("someone scaled in the portal: drift is named, with the fix", async () => {
     seedFromState(arm, await deployContest());
     const poolId = [...arm.resources.keys()].find((k) => k.endsWith("/sessionpools/codeengcontestpool"))!;
-    arm.resources.get(poolId)!.properties.scaleConfiguration = { maxConcurrentSessions: 50, readySessionInstances: 20 };
+    arm.resources.get(poolId)!.properties.scaleConfiguration = { maxConcurrentSessions: 200, readySessionInstances: 20 };
     const appId = [...arm.resources.keys()].find((k) => k.endsWith("/containerapps/codeeng-contest-backend"))!;
     arm.resources.get(appId)!.properties.template.scale.maxReplicas = 3;
     const r = await manage(["status", "--stack", "contest", "--json"], { project, env: azure() });
     const out = JSON.parse(r.stdout);
     expect(out.drift).toEqual([
-      { what: "pool ready sessions", stack: "5", azure: "20" },
+      { what: "pool ready sessions", stack: "43", azure: "20" },
       { what: "backend max replicas", stack: "10", azure: "3" },
     ]);
     const human = await manage(["status", "--stack", "contest"], { project, env: azure() });
     expect(human.stdout).toContain("`manage up --stack contest` restores the stack's settings");
-    expect(human.stdout).toContain("pool ready sessions: stack 5, Azure 20");
+    expect(human.stdout).toContain("pool ready sessions: stack 43, Azure 20");
   });
 
   test("a pool deleted by hand while the stack says contest", async () => {

@@ -33,6 +33,17 @@ async function generated(): Promise<string> {
   ].join("\n");
 }
 
+const PICTURE = join(ROOT, "docs", "capacity-simulation.svg");
+
+test("docs/capacity-simulation.svg is the tool's current picture of the contest stack's simulated contest", async () => {
+  const project = makeProject();
+  const r = await manage(["capacity", "--stack", "contest", "--simulate", "--chart", "simulation.svg"], { project });
+  expect(r.exitCode).toBe(0);
+  const fresh = readFileSync(join(project, "simulation.svg"), "utf8").replaceAll(project, "<project>");
+  if (process.env.UPDATE_README) writeFileSync(PICTURE, fresh);
+  else expect(readFileSync(PICTURE, "utf8"), "the simulation picture is stale: run `npm run docs:costs`").toBe(fresh);
+});
+
 test("README's cost section is the tool's current output", async () => {
   const readme = readFileSync(README, "utf8");
   const start = readme.indexOf(BEGIN);

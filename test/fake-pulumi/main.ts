@@ -1,30 +1,42 @@
-// A strict stand-in for the `pulumi` CLI, for the subset manage uses. It accepts only the real
-// CLI's syntax for those commands (anything else fails loudly with exit 255), keeps stack config in
-// Pulumi.<stack>.yaml the way pulumi does, and on `preview`/`up` evaluates the real program (the
-// `main` Pulumi.yaml names) under runtime mocks, diffs it against the recorded state, streams engine
-// events in pulumi's JSON shape and records the result as the stack's state, in the file backend's
-// layout: <backend>/.pulumi/stacks/<project>/<stack>.json, locks in .pulumi/locks/.
+// A stand-in for the `pulumi` CLI, held to the real CLI's source (pulumi/pulumi v3.230.0), for the
+// commands manage runs (through the Automation API) and the ones its hints tell people to run. Each
+// behaviour names the file of the real CLI it follows. What it cannot be (a cloud, a provider plugin)
+// it replaces with the real program evaluated under runtime mocks (cli/offline/simulate.ts), and it
+// keeps state in the DIY file backend's layout: <backend>/.pulumi/stacks/<project>/<stack>.json,
+// locks in <backend>/.pulumi/locks/organization/<project>/<stack>/<uuid>.json (pkg/backend/diy).
+//
+// Assumptions, named once (docs/architecture.md repeats them):
+// - The policy pack runs in-process: its entry module is loaded with @pulumi/policy's PolicyPack
+//   captured instead of started as a gRPC analyzer, and each policy is called with props wrapped in
+//   unknownCheckingProxy, as @pulumi/policy's own server does. Violations become the real
+//   policyEvents and the real failure.
+// - Replacement follows azure-native's rule: properties in the resource's URL (its resource group
+//   and name), `location`, and those declared `replaceOnChanges` (./replacement.ts).
 //
 // Knobs for failure tests (environment):
-//   FAKE_PULUMI_VERSION=3.100.0   what `pulumi version` reports
-//   FAKE_PULUMI_FAIL=<name>       `up` fails on that resource (exit 4), after the steps before it
-//   FAKE_PULUMI_STEP_DELAY_MS=n   pause before each step (so a test can kill an update midway)
+//   FAKE_PULUMI_VERSION=3.100.0          what `pulumi version` reports
+//   FAKE_PULUMI_FAIL=<name>              `up` fails on that resource, after the steps before it
+//   FAKE_PULUMI_FAIL_MESSAGE=<text>      the provider's error text for it (default: an ARM error)
+//   FAKE_PULUMI_STEP_DELAY_MS=n          pause before each step (so a test can interrupt an update)
 // Where the deployed system answers (what Azure would assign), so checks reach local servers:
-//   FAKE_PULUMI_BACKEND_FQDN=127.0.0.1:port     the backend's ingress FQDN (so backendUrl)
-//   FAKE_PULUMI_POOL_ENDPOINT=https://...        the pool's poolManagementEndpoint
+//   FAKE_PULUMI_BACKEND_FQDN=127.0.0.1:port, FAKE_PULUMI_POOL_ENDPOINT=https://...
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { join, resolve } from "node:path";
+import { hostname, userInfo } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
-import type { MockResourceResult, Mocks } from "@pulumi/pulumi/runtime/mocks.js";
-import { simulate, type SimulatedResource } from "../../cli/offline/simulate.js";
-import { azureMocks } from "../../cli/offline/azure-mocks.js";
 import type { Checkpoint, StateResource } from "./state.js";
+import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
+import { replaceKeys } from "./replacement.js";
+import { memo, treeHash } from "./memo.js";
 
 const argv = process.argv.slice(2);
 const cwd = process.cwd();
+
+// ---- errors and exit codes (pkg/cmd/pulumi/cmd/exit_codes.go ExitCodeFor) ------------------------
 
 class Exit extends Error {
   constructor(
@@ -34,183 +46,399 @@ class Exit extends Error {
     super(message);
   }
 }
-const fail = (code: number, message: string): never => {
+/** A plain error: `error: <msg>` on stderr (cmdutil.DisplayErrorMessage), exit 1. */
+const fail = (message: string, code = 1): never => {
   throw new Exit(code, message);
 };
-const unsupported = (why: string): never => fail(255, `fake pulumi: ${why} (argv: ${JSON.stringify(argv)})`);
+/** Real CLI behaviour this stand-in does not simulate: fail loudly, never pretend. */
+const notSimulated = (what: string): never => fail(`fake pulumi: ${what} is not simulated (argv: ${JSON.stringify(argv)})`, 255);
+/** A bail: the engine already reported the failure as diagnostics; nothing more is printed; exit 1. */
+class Bail extends Error {}
 
-// ---- argument parsing: flags per command, nothing else accepted --------------------------------
+// ---- flags (cobra: --flag value, --flag=value, bools as --flag or --flag=true) ---------------------
 
 interface Parsed {
   positionals: string[];
   flags: Map<string, string[]>;
 }
+// Root persistent flags every command accepts (pkg/cmd/pulumi/pulumi.go NewPulumiCmd).
+const GLOBAL_BOOL = ["--non-interactive", "--logtostderr", "--disable-integrity-checking", "--emoji", "--logflow"];
+const GLOBAL_VALUE = ["--color", "--cwd", "-C", "--verbose", "-v", "--tracing", "--profiling", "--memprofilerate"];
 
 function parse(args: string[], valueFlags: string[], boolFlags: string[]): Parsed {
+  const values = [...valueFlags, ...GLOBAL_VALUE];
+  const bools = [...boolFlags, ...GLOBAL_BOOL];
   const positionals: string[] = [];
   const flags = new Map<string, string[]>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (!a.startsWith("-")) {
+    if (a === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") {
       positionals.push(a);
       continue;
     }
-    const [name, inline] = a.split("=", 2) as [string, string | undefined];
-    if (valueFlags.includes(name)) {
+    const eq = a.indexOf("=");
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+    if (values.includes(name)) {
       const value = inline ?? args[++i];
-      if (value === undefined) fail(255, `flag needs an argument: ${name}`);
+      if (value === undefined) fail(`flag needs an argument: ${name}`);
       flags.set(name, [...(flags.get(name) ?? []), value!]);
-    } else if (boolFlags.includes(name) && inline === undefined) flags.set(name, ["true"]);
-    else fail(255, `unknown flag: ${name}`);
+    } else if (bools.includes(name)) {
+      if (inline !== undefined && inline !== "true" && inline !== "false") fail(`invalid argument "${inline}" for "${name}" flag: strconv.ParseBool: parsing "${inline}": invalid syntax`);
+      if (inline !== "false") flags.set(name, ["true"]);
+    } else fail(`unknown flag: ${name}`);
   }
   return { positionals, flags };
 }
 const flag = (p: Parsed, name: string) => p.flags.get(name)?.[0];
 const has = (p: Parsed, name: string) => p.flags.has(name);
+const list = (p: Parsed, name: string) => p.flags.get(name) ?? [];
 
-// ---- project, backend, state ----------------------------------------------------------------------
+// ---- the project (sdk/go/common/workspace/loaders.go, project.go) --------------------------------
 
 const projectFile = join(cwd, "Pulumi.yaml");
-if (!existsSync(projectFile)) fail(255, "no Pulumi.yaml project file found (searching upwards from " + cwd + ")");
+if (!existsSync(projectFile)) {
+  process.stderr.write(`error: no Pulumi.yaml project file found (searching upwards from ${cwd}). If you have not created a project yet, use \`pulumi new\` to do so: no project file found\n`);
+  process.exit(1);
+}
 const project = YAML.parse(readFileSync(projectFile, "utf8")) as {
   name: string;
   main?: string;
-  config?: Record<string, { type: string; default?: unknown }>;
+  config?: Record<string, ConfigDeclaration>;
 };
 
-function backendDir(): string {
+// ---- the DIY backend (pkg/backend/diy) ------------------------------------------------------------
+
+function backendUrl(): string {
   const url = process.env.PULUMI_BACKEND_URL;
-  if (!url) fail(255, "fake pulumi only supports an explicit file:// PULUMI_BACKEND_URL (no pulumi login in tests)");
-  if (!url!.startsWith("file://")) fail(255, `fake pulumi supports file:// backends only, got ${url}`);
-  return url!.slice("file://".length);
+  if (!url) return notSimulated("a backend other than an explicit file:// PULUMI_BACKEND_URL (pulumi login)");
+  if (!url.startsWith("file://")) return notSimulated(`the backend ${url}`);
+  return url;
 }
+const backendDir = () => backendUrl().slice("file://".length);
 const stacksDir = () => join(backendDir(), ".pulumi", "stacks", project.name);
 const statePath = (stack: string) => join(stacksDir(), `${stack}.json`);
+const historyDir = (stack: string) => join(backendDir(), ".pulumi", "history", project.name, stack);
 const locksDir = (stack: string) => join(backendDir(), ".pulumi", "locks", "organization", project.name, stack);
 const stackFile = (stack: string) => join(cwd, `Pulumi.${stack}.yaml`);
 
-function stackExists(stack: string) {
-  return existsSync(statePath(stack));
-}
-function requireStack(stack: string | undefined): string {
-  if (!stack) fail(255, "fake pulumi: manage must always pass --stack");
-  if (!stackExists(stack!)) fail(6, `no stack named '${stack}' found`);
-  return stack!;
-}
-function readState(stack: string): StateResource[] {
-  return (JSON.parse(readFileSync(statePath(stack), "utf8")) as Checkpoint).checkpoint.latest.resources;
-}
-function writeState(stack: string, resources: StateResource[]) {
-  const doc: Checkpoint = { version: 3, checkpoint: { stack, latest: { resources } } };
-  writeFileSync(statePath(stack), JSON.stringify(doc, null, 2));
+const stackExists = (stack: string) => existsSync(statePath(stack));
+
+/** backenderr.StackNotFoundError: "no stack named '%s' found", exit 6 (ExitStackNotFound). */
+function requireStack(p: Parsed): string {
+  const stack = flag(p, "--stack") ?? flag(p, "-s");
+  if (!stack) return fail("no stack selected; specify a stack name with --stack", 6);
+  if (!stackExists(stack)) fail(`no stack named '${stack}' found`, 6);
+  return stack;
 }
 
-function requirePassphrase(stack: string) {
-  const text = existsSync(stackFile(stack)) ? readFileSync(stackFile(stack), "utf8") : "";
-  if (!/^encryptionsalt:/m.test(text)) return;
-  if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE)
-    fail(255, "passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
-  const file = process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
-  if (file && !existsSync(file)) fail(255, `unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${file}: no such file or directory`);
+interface Snapshot {
+  resources: StateResource[];
+  pendingOperations?: Array<{ resource: StateResource; type: string }>;
+}
+function readSnapshot(stack: string): Snapshot {
+  const latest = (JSON.parse(readFileSync(statePath(stack), "utf8")) as Checkpoint).checkpoint.latest;
+  return { resources: latest.resources ?? [], pendingOperations: latest.pending_operations };
+}
+function writeSnapshot(stack: string, snap: Snapshot) {
+  const doc: Checkpoint = {
+    version: 3,
+    checkpoint: { stack, latest: { resources: snap.resources, ...(snap.pendingOperations?.length ? { pending_operations: snap.pendingOperations } : {}) } },
+  };
+  writeFileSync(statePath(stack), JSON.stringify(doc, null, 4));
 }
 
-// ---- config ---------------------------------------------------------------------------------------
+// ---- stack files (sdk/go/common/workspace/project.go ProjectStack; util/yamlutil/edit.go) ---------
+// The real CLI edits an existing stack file in place: comments and key order kept, changed values
+// replaced, new keys appended at the end of their mapping (yamlutil.Edit, pulumi/pulumi#14860).
+// A new file is written fresh, struct fields first (secretsprovider, encryptedkey, encryptionsalt,
+// config), map keys sorted (gopkg.in/yaml.v3).
 
-function loadStackYaml(stack: string): YAML.Document {
+function loadStackDoc(stack: string): YAML.Document {
   const path = stackFile(stack);
-  return YAML.parseDocument(existsSync(path) ? readFileSync(path, "utf8") : "config: {}\n");
+  if (!existsSync(path)) return new YAML.Document({});
+  const doc = YAML.parseDocument(readFileSync(path, "utf8"));
+  if (doc.errors.length) fail(`could not load stack file ${path}: ${doc.errors[0]!.message}`);
+  return doc;
 }
+function saveStackDoc(stack: string, doc: YAML.Document) {
+  mkdirSync(dirname(stackFile(stack)), { recursive: true });
+  writeFileSync(stackFile(stack), doc.toString({ indent: 2 }));
+}
+function stackConfigMap(stack: string): Record<string, unknown> {
+  return ((loadStackDoc(stack).toJS() ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+}
+
+/** config.ParseKey via ParseConfigKey (pkg/cmd/pulumi/config/io.go): bare keys take the project's namespace. */
 function fullKey(key: string) {
   return key.includes(":") ? key : `${project.name}:${key}`;
 }
 
-/** The program's config as pulumi passes it: stack values as strings, declared defaults for the rest. */
-function programConfig(stack: string): Record<string, string> {
-  const values = (loadStackYaml(stack).toJS() as { config?: Record<string, unknown> }).config ?? {};
-  const config: Record<string, string> = {};
-  for (const [key, decl] of Object.entries(project.config ?? {}))
-    if (decl.default !== undefined) config[key] = typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default);
-  for (const [key, value] of Object.entries(values))
-    if (key.startsWith(`${project.name}:`)) config[key.slice(project.name.length + 1)] = typeof value === "string" ? value : JSON.stringify(value);
-  return config;
+/** Map.Set with --path (sdk/go/common/resource/config/object.go coerce): "true"/"false" bools, base-10 integers numbers (not with a leading 0). */
+function coerceLeaf(value: string): unknown {
+  if (value === "true" || value === "false") return value === "true";
+  if (/^-?\d+$/.test(value) && !(value.length > 1 && value.startsWith("0"))) return Number(value);
+  return value;
 }
 
-// ---- evaluating the program and diffing ----------------------------------------------------------
+/** readPassphrase (pkg/secrets/passphrase/manager.go), for a stack whose file has an encryptionsalt. */
+function requirePassphrase(stack: string) {
+  if (!loadStackDoc(stack).has("encryptionsalt")) return;
+  if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return;
+  const file = process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  if (file) {
+    if (!existsSync(resolve(file))) fail(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${resolve(file)}: no such file or directory`);
+    return;
+  }
+  fail("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
+}
 
-interface Step {
-  op: "create" | "update" | "delete" | "replace" | "same";
+/** The config the program runs with, validated as the CLI does before the engine starts. */
+function programConfig(stack: string): Record<string, string> {
+  try {
+    validateProjectConfig(project.name, project.config ?? {});
+    const merged = mergeStackConfig(stack, project.name, project.config ?? {}, stackConfigMap(stack));
+    return Object.fromEntries(
+      Object.entries(merged)
+        .filter(([k]) => k.startsWith(`${project.name}:`))
+        .map(([k, v]) => [k.slice(project.name.length + 1), v]),
+    );
+  } catch (err) {
+    if (err instanceof ConfigValidationError) return fail(err.message);
+    throw err;
+  }
+}
+
+// ---- engine events (sdk/go/common/apitype/events.go; pkg/backend/display/display.go) --------------
+
+type Event = Record<string, unknown>;
+let sequence = 0;
+const sinks: Array<(line: string) => void> = [];
+let closeSinks: () => Promise<void> = async () => {};
+
+/** --event-log: a path (one JSON object per line) or tcp://host:port (gRPC Events.StreamEvents). */
+async function openEventLog(target: string | undefined) {
+  if (!target) return;
+  if (target.startsWith("tcp://")) {
+    const require = createRequire(import.meta.url);
+    const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+    const rpc = require("@pulumi/pulumi/proto/events_grpc_pb.js");
+    const pb = require("@pulumi/pulumi/proto/events_pb.js");
+    const client = new rpc.EventsClient(target.slice("tcp://".length), grpc.credentials.createInsecure());
+    let done: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    const stream = client.streamEvents(() => done());
+    sinks.push((line) => {
+      const request = new pb.EventRequest();
+      request.setEvent(line);
+      stream.write(request);
+    });
+    closeSinks = async () => {
+      stream.end();
+      await finished;
+      client.close();
+    };
+    return;
+  }
+  writeFileSync(target, "");
+  sinks.push((line) => appendFileSync(target, line));
+}
+
+function emit(event: Event) {
+  const line = JSON.stringify({ sequence: sequence++, timestamp: Math.floor(Date.now() / 1000), ...event }) + "\n";
+  for (const sink of sinks) sink(line);
+}
+
+/** A diagnostic as the engine's event sink renders it (pkg/engine/eventsink.go): "error: " in prefix. */
+function diagnostic(severity: "error" | "warning" | "info", message: string, urn?: string): Event {
+  const prefix = severity === "info" ? "" : `${severity}: `;
+  return { diagnosticEvent: { ...(urn ? { urn } : {}), prefix, message: `${message}\n`, color: "never", severity } };
+}
+
+// ---- evaluating the program, policies, and the plan --------------------------------------------
+
+interface Resource {
   urn: string;
   type: string;
   name: string;
-  next?: SimulatedResource;
-  prior?: StateResource;
+  id: string;
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
+  dependsOn: string[];
+  protect: boolean;
+  replaceOnChanges: string[];
 }
 
-/** azureMocks, with the addresses a test gave for the backend and the pool. */
-const localAzure: Mocks = {
-  newResource(args) {
-    const result = azureMocks.newResource(args) as MockResourceResult;
-    const state = result.state as Record<string, any>;
-    const fqdn = process.env.FAKE_PULUMI_BACKEND_FQDN;
-    if (fqdn && args.type === "azure-native:app:ContainerApp")
-      state.configuration = { ...state.configuration, ingress: { ...state.configuration?.ingress, fqdn } };
-    const pool = process.env.FAKE_PULUMI_POOL_ENDPOINT;
-    if (pool && args.type === "azure-native:app:ContainerAppsSessionPool") state.poolManagementEndpoint = pool;
-    return result;
-  },
-  call: (args) => azureMocks.call(args),
-};
-
-async function evaluate(stack: string) {
+async function evaluate(stack: string, config: Record<string, string>) {
   const main = resolve(cwd, project.main ?? "index.js");
-  if (!existsSync(main)) fail(255, `fake pulumi: the program's main ${main} does not exist (build it first)`);
+  if (!existsSync(main)) fail(`fake pulumi: the program's main ${main} does not exist (build it first)`, 255);
+  // Loaded only here: the runtime and the program are what makes a preview cost a second.
+  const { simulate } = await import("../../cli/offline/simulate.js");
+  const { azureMocks } = await import("../../cli/offline/azure-mocks.js");
+  const mocks = {
+    newResource(args: any) {
+      const result = azureMocks.newResource(args) as { id: string; state: Record<string, any> };
+      const fqdn = process.env.FAKE_PULUMI_BACKEND_FQDN;
+      if (fqdn && args.type === "azure-native:app:ContainerApp")
+        result.state.configuration = { ...result.state.configuration, ingress: { ...result.state.configuration?.ingress, fqdn } };
+      const pool = process.env.FAKE_PULUMI_POOL_ENDPOINT;
+      if (pool && args.type === "azure-native:app:ContainerAppsSessionPool") result.state.poolManagementEndpoint = pool;
+      return result;
+    },
+    call: (args: any) => azureMocks.call(args),
+  };
   try {
-    return await simulate({
-      project: project.name,
-      stack,
-      config: programConfig(stack),
-      mocks: localAzure,
-      program: async () => ({ ...(await import(pathToFileURL(main).href)) }),
-    });
+    return await simulate({ project: project.name, stack, config, mocks, program: async () => ({ ...(await import(pathToFileURL(main).href)) }) });
   } catch (err) {
-    // Pulumi prints a program's RunError message as the error and exits non-zero.
-    const message = err instanceof Error ? err.message : String(err);
-    return fail(1, `an unhandled error occurred: program failed:\n${message}`);
+    // The nodejs language host reports a program's error as an error diagnostic (a RunError
+    // without its stack trace), then the engine reports "<kind> failed".
+    return { error: err instanceof Error ? err.message : String(err) } as const;
   }
 }
 
-function plan(stack: string, resources: SimulatedResource[], prior: StateResource[], targets: string[]): Step[] {
+interface Violation {
+  policyName: string;
+  message: string;
+  enforcementLevel: "mandatory" | "warning";
+  urn?: string;
+}
+
+/** Runs the policy pack at `dir` over the resources (see the assumption at the top). */
+async function runPolicyPack(dir: string, stack: string, resources: Resource[]): Promise<{ name: string; violations: Violation[] }> {
+  const packFile = join(dir, "PulumiPolicy.yaml");
+  if (!existsSync(packFile)) fail(`could not load policy pack from ${dir}: no PulumiPolicy.yaml found`);
+  const pack = YAML.parse(readFileSync(packFile, "utf8")) as { main?: string };
+  const require = createRequire(join(dir, "index.js"));
+  const policy = require("@pulumi/policy") as typeof import("@pulumi/policy");
+  let captured: { name: string; policies: any[] } | undefined;
+  const policyPath = require.resolve("@pulumi/policy");
+  require.cache[policyPath]!.exports = {
+    ...policy,
+    PolicyPack: class {
+      constructor(name: string, args: { policies: any[] }) {
+        captured = { name, policies: args.policies };
+      }
+    },
+  };
+  require(resolve(dir, pack.main ?? "index.js"));
+  if (!captured) fail(`could not load policy pack from ${dir}: it constructs no PolicyPack`);
+  const violations: Violation[] = [];
+  const level = (p: any): "mandatory" | "warning" => (p.enforcementLevel === "mandatory" ? "mandatory" : "warning");
+  const configOf = (p: any) => Object.fromEntries(Object.entries(p.configSchema?.properties ?? {}).map(([k, v]: [string, any]) => [k, v.default]));
+  for (const p of captured!.policies) {
+    if (p.enforcementLevel === "disabled") continue;
+    if (p.validateResource)
+      for (const r of resources)
+        await p.validateResource(
+          {
+            type: r.type,
+            props: policy.unknownCheckingProxy(r.inputs),
+            urn: r.urn,
+            name: r.name,
+            opts: { protect: r.protect },
+            stackTags: new Map(),
+            isType: () => false,
+            asType: () => undefined,
+            getConfig: () => configOf(p),
+            notApplicable: () => undefined,
+          },
+          (message: string) => violations.push({ policyName: p.name, message, enforcementLevel: level(p), urn: r.urn }),
+        );
+    if (p.validateStack)
+      await p.validateStack(
+        {
+          resources: resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.state, opts: { protect: r.protect }, isType: () => false, asType: () => undefined })),
+          getConfig: () => configOf(p),
+          stackTags: new Map(),
+          notApplicable: () => undefined,
+        },
+        (message: string, urn?: string) => violations.push({ policyName: p.name, message, enforcementLevel: level(p), urn }),
+      );
+  }
+  void stack;
+  return { name: captured!.name, violations };
+}
+
+interface Step {
+  op: string;
+  urn: string;
+  type: string;
+  next?: Resource;
+  prior?: StateResource;
+  keys?: string[];
+  diffs?: string[];
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The steps, in the engine's order (pkg/resource/deploy/step_generator.go): each resource the
+ * program registers is created, updated, replaced (create-replacement, replace; its
+ * delete-replaced comes after all creates and updates) or same; resources it no longer registers
+ * are deleted last. A protected resource can be neither deleted nor replaced.
+ */
+function plan(resources: Resource[], prior: StateResource[], targets: string[]): Step[] {
   const steps: Step[] = [];
+  const later: Step[] = [];
   const targeted = (urn: string) => targets.length === 0 || targets.includes(urn);
   for (const next of resources) {
-    const before = prior.find((p) => p.urn === next.urn);
     if (!targeted(next.urn)) continue;
-    if (!before) steps.push({ op: "create", urn: next.urn, type: next.type, name: next.name, next });
-    else if (JSON.stringify(before.inputs) === JSON.stringify(next.inputs)) steps.push({ op: "same", urn: next.urn, type: next.type, name: next.name, next, prior: before });
-    else {
-      const replace = next.replaceOnChanges.some((k) => JSON.stringify(before.inputs[k]) !== JSON.stringify(next.inputs[k]));
-      steps.push({ op: replace ? "replace" : "update", urn: next.urn, type: next.type, name: next.name, next, prior: before });
+    const before = prior.find((p) => p.urn === next.urn);
+    if (!before) {
+      steps.push({ op: "create", urn: next.urn, type: next.type, next });
+      continue;
     }
+    const diffs = [...new Set([...Object.keys(before.inputs), ...Object.keys(next.inputs)])].filter((k) => !same(before.inputs[k], next.inputs[k])).sort();
+    if (diffs.length === 0) {
+      steps.push({ op: "same", urn: next.urn, type: next.type, next, prior: before });
+      continue;
+    }
+    const keys = diffs.filter((k) => replaceKeys(next.type, next.replaceOnChanges).includes(k));
+    if (keys.length === 0) {
+      steps.push({ op: "update", urn: next.urn, type: next.type, next, prior: before, diffs });
+      continue;
+    }
+    if (before.protect) protectedFailure(before.urn, "replace");
+    steps.push({ op: "create-replacement", urn: next.urn, type: next.type, next, prior: before, keys, diffs });
+    steps.push({ op: "replace", urn: next.urn, type: next.type, next, prior: before, keys, diffs });
+    later.push({ op: "delete-replaced", urn: next.urn, type: next.type, prior: before, keys, diffs });
   }
-  for (const before of prior)
-    if (before.custom && !resources.some((r) => r.urn === before.urn) && targeted(before.urn))
-      steps.push({ op: "delete", urn: before.urn, type: before.type, name: before.urn.split("::").pop()!, prior: before });
-  for (const s of steps)
-    if ((s.op === "delete" || s.op === "replace") && s.prior?.protect)
-      fail(
-        4,
-        `unable to ${s.op} resource "${s.urn}"\nas it is currently marked for protection. To unprotect the resource, remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\``,
-      );
-  return steps;
+  for (const before of [...prior].reverse())
+    if (before.custom && !before.type.startsWith("pulumi:") && !resources.some((r) => r.urn === before.urn) && targeted(before.urn)) {
+      if (before.protect) protectedFailure(before.urn, "delete");
+      later.push({ op: "delete", urn: before.urn, type: before.type, prior: before });
+    }
+  return [...steps, ...later];
 }
 
-const summary = (steps: Step[]) => {
-  const counts: Record<string, number> = {};
-  for (const s of steps) counts[s.op] = (counts[s.op] ?? 0) + 1;
-  return counts;
-};
+/** pkg/resource/deploy/step_generator.go: a protected resource stops the whole plan. */
+function protectedFailure(urn: string, op: string): never {
+  throw new PlanError(
+    `unable to ${op} resource "${urn}"\nas it is currently marked for protection. To unprotect the resource, remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\``,
+    urn,
+  );
+}
+class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly urn: string,
+  ) {
+    super(message);
+  }
+}
 
-function stateOf(r: SimulatedResource): StateResource {
+/** Logical steps counted in the summary (the replacement's create and delete are not). */
+function summary(steps: Step[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of steps) if (!["create-replacement", "delete-replaced"].includes(s.op)) counts[s.op] = (counts[s.op] ?? 0) + 1;
+  return counts;
+}
+
+function stateOf(r: Resource): StateResource {
   return {
     urn: r.urn,
     custom: true,
@@ -224,13 +452,222 @@ function stateOf(r: SimulatedResource): StateResource {
   };
 }
 const stackUrn = (stack: string) => `urn:pulumi:${stack}::${project.name}::pulumi:pulumi:Stack::${project.name}-${stack}`;
+const providerUrn = (stack: string) => `urn:pulumi:${stack}::${project.name}::pulumi:providers:azure-native::default_3_28_0`;
 
-// ---- commands -----------------------------------------------------------------------------------
+/** StepEventMetadata (events.go): old/new and detailedDiff are null when absent, never omitted. */
+function metadata(step: Step) {
+  const state = (r: StateResource | undefined) =>
+    r ? { type: r.type, urn: r.urn, custom: true, id: r.id ?? "", parent: "", inputs: r.inputs, outputs: r.outputs, provider: "" } : null;
+  return {
+    op: step.op,
+    urn: step.urn,
+    type: step.type,
+    old: state(step.prior),
+    new: step.next ? state(stateOf(step.next)) : null,
+    ...(step.keys?.length ? { keys: step.keys } : {}),
+    ...(step.diffs?.length ? { diffs: step.diffs } : {}),
+    detailedDiff: null,
+    ...(["same", "update", "replace"].includes(step.op) || !["create-replacement", "delete-replaced"].includes(step.op) ? { logical: true } : {}),
+    provider: step.type.startsWith("pulumi:") ? "" : `${providerUrn(step.urn.split("::")[0]!.replace("urn:pulumi:", ""))}::default`,
+  };
+}
+
+// ---- preview and up ---------------------------------------------------------------------------
+
+// --event-log exists only with PULUMI_DEBUG_COMMANDS (operations/up.go, preview.go); the Automation API sets it.
+const OPERATION_VALUE = ["--stack", "-s", ...(process.env.PULUMI_DEBUG_COMMANDS ? ["--event-log"] : []), "--exec-kind", "--exec-agent", "--client", "--message", "-m", "--target", "-t", "--policy-pack", "--policy-pack-config", "--parallel", "-p", "--config-file", "--replace", "--exclude"];
+const OPERATION_BOOL = ["--json", "-j", "--diff", "-d", "--expect-no-changes", "--refresh", "-r", "--show-sames", "--show-replacement-steps", "--suppress-outputs", "--suppress-progress", "--target-dependents"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let sequence = 0;
-const emit = (event: Record<string, unknown>) =>
-  process.stdout.write(JSON.stringify({ sequence: sequence++, timestamp: Math.floor(Date.now() / 1000), ...event }) + "\n");
+
+/**
+ * One engine run. `dryRun` is a preview. The event stream always ends with a cancelEvent
+ * (pkg/engine/update.go defers NewCancelEvent); a failure is reported as error diagnostics and
+ * "<kind> failed" with an empty URN (pkg/resource/deploy/deployment_executor.go), then exit 1.
+ */
+async function operation(p: Parsed, dryRun: boolean): Promise<number> {
+  const kind = dryRun ? "preview" : "update";
+  const stack = requireStack(p);
+  requirePassphrase(stack);
+  const config = programConfig(stack);
+  const json = has(p, "--json") || has(p, "-j");
+  await openEventLog(flag(p, "--event-log"));
+  // `up --json` streams events on stdout; `preview --json` prints one digest at the end (display/json.go).
+  const digest: { steps: Event[]; diagnostics: Event[]; changeSummary?: Record<string, number> } = { steps: [], diagnostics: [] };
+  if (json && !dryRun) sinks.push((line) => process.stdout.write(line));
+  if (json && dryRun)
+    sinks.push((line) => {
+      const e = JSON.parse(line) as any;
+      const m = e.resourcePreEvent?.metadata;
+      if (m && (m.op !== "same" || m.type === "pulumi:pulumi:Stack") && !["create-replacement", "delete-replaced"].includes(m.op) && !m.type.startsWith("pulumi:providers:"))
+        digest.steps.push({ op: m.op, urn: m.urn, ...(m.old ? { oldState: m.old } : {}), ...(m.new ? { newState: m.new } : {}), ...(m.diffs ? { diffReasons: m.diffs } : {}), ...(m.keys ? { replaceReasons: m.keys } : {}), detailedDiff: null });
+      if (e.diagnosticEvent && e.diagnosticEvent.severity !== "debug")
+        digest.diagnostics.push({ ...(e.diagnosticEvent.urn ? { urn: e.diagnosticEvent.urn } : {}), message: e.diagnosticEvent.prefix + e.diagnosticEvent.message, severity: e.diagnosticEvent.severity });
+      if (e.summaryEvent) digest.changeSummary = e.summaryEvent.resourceChanges;
+    });
+
+  // DIY locks (pkg/backend/diy/lock.go): update takes one, preview does not.
+  let lock: string | undefined;
+  if (!dryRun) {
+    const dir = locksDir(stack);
+    const others = existsSync(dir) ? readdirSync(dir) : [];
+    if (others.length)
+      fail(
+        `the stack is currently locked by ${others.length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.` +
+          others
+            .map((f) => {
+              const c = JSON.parse(readFileSync(join(dir, f), "utf8")) as { pid: number; username: string; hostname: string; timestamp: string };
+              return `\n  ${backendUrl()}/.pulumi/locks/organization/${project.name}/${stack}/${f}: created by ${c.username}@${c.hostname} (pid ${c.pid}) at ${c.timestamp}`;
+            })
+            .join(""),
+      );
+    mkdirSync(dir, { recursive: true });
+    lock = join(dir, `${randomUUID()}.json`);
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, username: userInfo().username, hostname: hostname(), timestamp: new Date().toISOString() }));
+  }
+  const unlock = () => lock && rmSync(lock, { force: true });
+  const started = Date.now();
+  let snap = readSnapshot(stack);
+  const finish = async (ok: boolean, changes: Record<string, number>) => {
+    if (!ok) emit(diagnostic("error", `${kind} failed`));
+    emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: Math.ceil((Date.now() - started) / 1000), resourceChanges: changes, PolicyPacks: {}, ...(dryRun ? { isPreview: true } : {}) } });
+    emit({ cancelEvent: {} });
+    await closeSinks();
+    unlock();
+    if (json && dryRun)
+      process.stdout.write(JSON.stringify({ config, steps: digest.steps, ...(digest.diagnostics.length ? { diagnostics: digest.diagnostics } : {}), duration: (Date.now() - started) * 1e6, changeSummary: digest.changeSummary ?? changes }, null, 4) + "\n");
+    if (!ok) throw new Bail();
+    return 0;
+  };
+
+  if (snap.pendingOperations?.length && !dryRun) {
+    emit(diagnostic("warning", `Attempting to deploy or update resources with ${snap.pendingOperations.length} pending operations from previous deployment.\n  * ${snap.pendingOperations.map((o) => o.resource.urn).join("\n  * ")}\nThese resources are in an unknown state because the Pulumi CLI was interrupted while waiting for changes to these resources to complete. You should confirm whether or not the operations listed completed successfully by checking the state of the appropriate provider. For example, if you are using AWS, you can confirm using the AWS Console.\n\nOnce you have confirmed the status of the interrupted operations, you can repair your stack using \`pulumi refresh\` which will refresh the state from the provider you are using and clear the pending operations if there are any.\n\nNote that \`pulumi refresh\` will need to be run interactively to clear pending CREATE operations.`));
+    return finish(false, {});
+  }
+
+  emit({ preludeEvent: { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project.name}:${k}`, v])) } });
+  const main = resolve(cwd, project.main ?? "index.js");
+  const sim = await memo(
+    "evaluate",
+    { program: treeHash(dirname(main)), main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT },
+    () => evaluate(stack, config),
+  );
+  if ("error" in sim) {
+    emit(diagnostic("error", `Running program '${cwd}' failed with an unhandled exception:\n${sim.error}`, stackUrn(stack)));
+    return finish(false, {});
+  }
+  const resources = sim.resources as Resource[];
+  const targets = list(p, "--target").concat(list(p, "-t"));
+  let steps: Step[];
+  try {
+    steps = plan(resources, snap.resources, targets);
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+    emit(diagnostic("error", err.message, err.urn));
+    return finish(false, {});
+  }
+
+  // Policies (pkg/engine: analyzers see every resource's inputs before its step).
+  let mandatory = 0;
+  for (const pack of list(p, "--policy-pack")) {
+    const packDir = resolve(cwd, pack);
+    if (!existsSync(join(packDir, "PulumiPolicy.yaml"))) fail(`could not load policy pack from ${packDir}: no PulumiPolicy.yaml found`);
+    const packMain = YAML.parse(readFileSync(join(packDir, "PulumiPolicy.yaml"), "utf8"))?.main as string | undefined;
+    const { name, violations } = await memo(
+      "policy",
+      { pack: treeHash(packDir), code: packMain ? treeHash(dirname(resolve(packDir, packMain))) : "", stack, resources },
+      () => runPolicyPack(packDir, stack, resources),
+    );
+    for (const v of violations) {
+      if (v.enforcementLevel === "mandatory") mandatory++;
+      emit({ policyEvent: { ...(v.urn ? { resourceUrn: v.urn } : {}), message: v.message, color: "never", policyName: v.policyName, policyPackName: name, policyPackVersion: "0.0.1", policyPackVersionTag: "0.0.1", enforcementLevel: v.enforcementLevel } });
+    }
+  }
+  if (mandatory) return finish(false, {});
+
+  // The root stack and the default provider are steps too (internal ones are in the event log).
+  const root: Step = { op: snap.resources.some((r) => r.type === "pulumi:pulumi:Stack") ? "same" : "create", urn: stackUrn(stack), type: "pulumi:pulumi:Stack" };
+  const provider: Step = { op: snap.resources.some((r) => r.urn.includes("::pulumi:providers:")) ? "same" : "create", urn: `${providerUrn(stack)}`, type: "pulumi:providers:azure-native" };
+  const all = targets.length ? steps : [root, provider, ...steps];
+  if (dryRun) {
+    for (const s of all) emit({ resourcePreEvent: { metadata: metadata(s), planning: true } });
+    return finish(true, summary(steps));
+  }
+
+  // The update: state is checkpointed after every step, as the engine does; an interrupted
+  // step stays a pending operation.
+  let cancelled = false;
+  let inFlight: Step | undefined;
+  process.on("SIGINT", () => {
+    if (cancelled) {
+      // Second SIGINT: terminate at once (pulumi/pulumi#17467), leaving the lock and the in-flight
+      // operation pending.
+      if (inFlight && inFlight.op !== "same") {
+        snap.pendingOperations = [{ resource: stateOf(inFlight.next ?? ({ ...inFlight.prior, state: inFlight.prior!.outputs } as any)), type: inFlight.op === "delete" ? "deleting" : inFlight.op === "update" ? "updating" : "creating" }];
+        writeSnapshot(stack, snap);
+      }
+      process.exit(1);
+    }
+    cancelled = true;
+  });
+  process.on("SIGTERM", () => process.exit(1));
+  const delay = Number(process.env.FAKE_PULUMI_STEP_DELAY_MS ?? 0);
+  const save = () => writeSnapshot(stack, snap);
+  for (const step of all) {
+    if (cancelled) return finish(false, summary(steps));
+    inFlight = step;
+    const meta = metadata(step);
+    if (step.op !== "same" && step.type !== "pulumi:pulumi:Stack" && !step.type.startsWith("pulumi:providers:")) {
+      emit({ resourcePreEvent: { metadata: meta } });
+      if (delay) await sleep(delay);
+      if (process.env.FAKE_PULUMI_FAIL === step.urn.split("::").pop()) {
+        const text =
+          process.env.FAKE_PULUMI_FAIL_MESSAGE ??
+          `Status=400 Code="InvalidParameterValue" Message="The operation on ${step.urn.split("::").pop()} failed (injected by FAKE_PULUMI_FAIL)"`;
+        // GetResourceOperationFailedError (sdk/go/common/diag/errors.go): the provider's text, verbatim.
+        emit(diagnostic("error", text, step.urn));
+        emit({ resOpFailedEvent: { metadata: meta, status: 1, steps: 1 } });
+        save();
+        return finish(false, summary(steps));
+      }
+    }
+    if (step.type === "pulumi:pulumi:Stack" || step.type.startsWith("pulumi:providers:")) {
+      /* recorded at the end */
+    } else if (step.op === "delete" || step.op === "delete-replaced") snap.resources = snap.resources.filter((r) => !(r.urn === step.urn && (step.op === "delete" || r === step.prior)));
+    else if (step.op === "create-replacement") snap.resources.push(stateOf(step.next!));
+    else if (step.op !== "replace") {
+      const next = stateOf(step.next!);
+      const at = snap.resources.findIndex((r) => r.urn === step.urn);
+      if (at >= 0) snap.resources[at] = next;
+      else snap.resources.push(next);
+    }
+    if (step.op === "delete-replaced") snap.resources = snap.resources.filter((r) => r !== step.prior);
+    save();
+    if (step.op !== "same" && !step.type.startsWith("pulumi:")) emit({ resOutputsEvent: { metadata: meta } });
+  }
+  inFlight = undefined;
+  if (targets.length === 0) {
+    const rootState: StateResource = { urn: stackUrn(stack), custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: sim.outputs as Record<string, unknown> };
+    const providerState: StateResource = { urn: providerUrn(stack), custom: true, id: randomUUID(), type: "pulumi:providers:azure-native", inputs: {}, outputs: { version: "3.28.0" } };
+    snap = { resources: [rootState, providerState, ...snap.resources.filter((r) => !r.type.startsWith("pulumi:"))] };
+    save();
+  }
+  recordHistory(stack, kind, "succeeded", started, summary(steps), config);
+  return finish(true, summary(steps));
+}
+
+/** One entry of `pulumi stack history` (apitype.UpdateInfo, sdk/go/common/apitype/updates.go). */
+function recordHistory(stack: string, kind: string, result: string, started: number, changes: Record<string, number>, config: Record<string, string>) {
+  const dir = historyDir(stack);
+  mkdirSync(dir, { recursive: true });
+  const version = readdirSync(dir).length + 1;
+  writeFileSync(
+    join(dir, `${stack}-${Date.now()}.history.json`),
+    JSON.stringify({ kind, startTime: Math.floor(started / 1000), message: "", environment: { "exec.kind": "auto.local" }, config, result, endTime: Math.floor(Date.now() / 1000), version, resourceChanges: changes }),
+  );
+}
+
+// ---- commands -----------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
   const [command, ...rest] = argv;
@@ -240,182 +677,200 @@ async function main(): Promise<number> {
       console.log(`v${process.env.FAKE_PULUMI_VERSION ?? "3.230.0"}`);
       return 0;
 
-    case "whoami":
-      parse(rest, [], ["--non-interactive"]);
-      backendDir();
-      console.log(process.env.USER ?? "tester");
+    case "whoami": {
+      // pkg/cmd/pulumi/whoami: the DIY backend's user is the OS user.
+      const p = parse(rest, [], ["--json", "-j"]);
+      const user = userInfo().username;
+      console.log(has(p, "--json") ? JSON.stringify({ user, organizations: [], url: backendUrl() }, null, 4) : user);
       return 0;
+    }
 
     case "stack": {
       const [sub, ...args] = rest;
       if (sub === "ls") {
-        const p = parse(args, [], ["--json", "--non-interactive"]);
-        if (!has(p, "--json")) unsupported("manage always asks for --json");
+        const p = parse(args, ["--organization", "-o", "--project", "-p", "--tag", "-t"], ["--json", "-j", "--all", "-a"]);
         const names = existsSync(stacksDir()) ? readdirSync(stacksDir()).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)) : [];
-        console.log(JSON.stringify(names.map((name) => ({ name: `organization/${project.name}/${name}`, current: false }))));
+        // stack_ls.go stackSummaryJSON: DIY has no updateInProgress and no url (pkg/backend/diy/stack.go).
+        const rows = names.sort().map((name) => ({ name: `organization/${project.name}/${name}`, current: false, resourceCount: readSnapshot(name).resources.length }));
+        console.log(has(p, "--json") || has(p, "-j") ? JSON.stringify(rows, null, 2) : rows.map((r) => r.name).join("\n"));
         return 0;
       }
       if (sub === "init") {
-        const p = parse(args, ["--secrets-provider"], ["--non-interactive"]);
-        const [stack] = p.positionals;
-        if (!stack || p.positionals.length !== 1) fail(255, "fake pulumi: stack init takes exactly one stack name");
-        if (stackExists(stack!)) fail(255, `stack '${stack}' already exists`);
-        const provider = flag(p, "--secrets-provider");
-        if (provider && provider !== "passphrase") unsupported("only the passphrase secrets provider is simulated");
+        const p = parse(args, ["--secrets-provider", "--stack", "-s", "--copy-config-from", "--teams"], ["--no-select"]);
+        const stack = p.positionals[0] ?? flag(p, "--stack");
+        if (!stack) return fail("missing stack name", 1);
+        if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) fail("a stack name may only contain alphanumeric, hyphens, underscores, or periods");
+        if (stackExists(stack)) fail(`stack '${stack}' already exists`);
+        const provider = flag(p, "--secrets-provider") ?? "default";
         if (provider === "passphrase") {
-          if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE)
-            fail(255, "passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
-          const doc = loadStackYaml(stack!);
+          requirePassphraseForInit();
+          const doc = loadStackDoc(stack);
+          const salt = `v1:${Buffer.from(randomUUID()).toString("base64").slice(0, 12)}:v1:fake`;
+          // An existing file is edited in place (the new key appended); a new one starts with it.
           if (!doc.has("encryptionsalt")) {
-            doc.set("encryptionsalt", `v1:${Buffer.from(randomUUID()).toString("base64").slice(0, 12)}:v1:fake`);
-            writeFileSync(stackFile(stack!), doc.toString());
+            if (existsSync(stackFile(stack))) doc.set("encryptionsalt", salt);
+            saveStackDoc(stack, existsSync(stackFile(stack)) ? doc : new YAML.Document({ encryptionsalt: salt }));
           }
-        }
+        } else if (provider !== "default") notSimulated(`the secrets provider ${provider}`);
         mkdirSync(stacksDir(), { recursive: true });
-        writeState(stack!, []);
+        writeSnapshot(stack, { resources: [] });
         console.log(`Created stack '${stack}'`);
         return 0;
       }
+      if (sub === "select") {
+        const p = parse(args, ["--stack", "-s", "--secrets-provider"], ["--create", "-c"]);
+        const stack = p.positionals[0] ?? flag(p, "--stack") ?? flag(p, "-s");
+        if (!stack) return fail("no stack selected; specify a stack name with --stack", 6);
+        if (!stackExists(stack)) fail(`no stack named '${stack}' found`, 6);
+        return 0;
+      }
       if (sub === "export") {
-        const p = parse(args, ["--stack"], ["--non-interactive"]);
-        const stack = requireStack(flag(p, "--stack"));
-        console.log(JSON.stringify({ version: 3, deployment: { resources: readState(stack) } }, null, 2));
+        const p = parse(args, ["--stack", "-s", "--file", "--version"], ["--show-secrets"]);
+        const stack = requireStack(p);
+        const s = readSnapshot(stack);
+        console.log(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString(), version: "v3.230.0" }, resources: s.resources, ...(s.pendingOperations ? { pending_operations: s.pendingOperations } : {}) } }, null, 4));
         return 0;
       }
       if (sub === "output") {
-        const p = parse(args, ["--stack"], ["--json", "--non-interactive"]);
-        if (!has(p, "--json")) unsupported("manage always asks for --json");
-        const stack = requireStack(flag(p, "--stack"));
-        const root = readState(stack).find((r) => r.type === "pulumi:pulumi:Stack");
-        console.log(JSON.stringify(root?.outputs ?? {}, null, 2));
+        const p = parse(args, ["--stack", "-s"], ["--json", "-j", "--show-secrets", "--shell"]);
+        const stack = requireStack(p);
+        const root = readSnapshot(stack).resources.find((r) => r.type === "pulumi:pulumi:Stack");
+        const outputs = root?.outputs ?? {};
+        const wanted = p.positionals[0];
+        if (wanted && !(wanted in outputs)) fail(`current stack does not have output property '${wanted}'`);
+        console.log(JSON.stringify(wanted ? outputs[wanted] : outputs, null, 2));
         return 0;
       }
-      return unsupported(`stack ${sub}`);
+      if (sub === "history") {
+        const p = parse(args, ["--stack", "-s", "--page-size", "--page"], ["--json", "-j", "--show-secrets", "--full-dates"]);
+        const stack = requireStack(p);
+        const dir = historyDir(stack);
+        const entries = existsSync(dir) ? readdirSync(dir).sort().reverse().map((f) => JSON.parse(readFileSync(join(dir, f), "utf8"))) : [];
+        const size = Number(flag(p, "--page-size") ?? entries.length);
+        console.log(JSON.stringify(entries.slice(0, size), null, 4));
+        return 0;
+      }
+      return notSimulated(`stack ${sub}`);
     }
 
     case "config": {
+      // pkg/cmd/pulumi/config/config.go: set and rm print nothing on success.
       const [sub, ...args] = rest;
-      const p = parse(args, ["--stack"], ["--non-interactive", "--path"]);
-      const stack = requireStack(flag(p, "--stack"));
       if (sub === "set") {
-        if (p.positionals.length !== 2) fail(255, "fake pulumi: config set takes a key and a value");
+        const p = parse(args, ["--stack", "-s", "--config-file", "--type"], ["--path", "--plaintext", "--secret"]);
+        const stack = requireStack(p);
+        if ([has(p, "--secret"), has(p, "--plaintext"), has(p, "--type")].filter(Boolean).length > 1)
+          fail("if any flags in the group [secret plaintext type] are set none of the others can be; [plaintext secret] were all set");
+        if (has(p, "--secret")) notSimulated("config set --secret");
+        if (p.positionals.length !== 2) fail("config value must be specified in non-interactive mode");
         const [key, value] = p.positionals as [string, string];
-        const doc = loadStackYaml(stack);
-        // Pulumi stores values set on the command line as strings.
-        doc.setIn(["config", fullKey(key)], value);
-        writeFileSync(stackFile(stack), doc.toString());
+        const doc = loadStackDoc(stack);
+        if (!doc.has("config")) doc.set("config", doc.createNode({}));
+        if (has(p, "--path") && /[.[]/.test(key)) {
+          const [top, ...path] = key.split(".");
+          doc.setIn(["config", fullKey(top!), ...path], coerceLeaf(value));
+        } else doc.setIn(["config", fullKey(key)], value); // top-level entries are always strings
+        saveStackDoc(stack, doc);
         return 0;
       }
       if (sub === "rm") {
-        if (p.positionals.length !== 1) fail(255, "fake pulumi: config rm takes one key");
-        const doc = loadStackYaml(stack);
-        doc.deleteIn(["config", fullKey(p.positionals[0]!)]);
-        writeFileSync(stackFile(stack), doc.toString());
+        const p = parse(args, ["--stack", "-s", "--config-file"], ["--path"]);
+        const stack = requireStack(p);
+        if (p.positionals.length !== 1) fail(`accepts 1 arg(s), received ${p.positionals.length}`);
+        const key = p.positionals[0]!;
+        const doc = loadStackDoc(stack);
+        if (has(p, "--path") && key.includes(".")) {
+          const [top, ...path] = key.split(".");
+          // Removing what is not there is no error (config.Map.Remove).
+          if (doc.hasIn(["config", fullKey(top!), ...path.slice(0, -1)]) && doc.getIn(["config", fullKey(top!), ...path.slice(0, -1)]) instanceof YAML.YAMLMap)
+            doc.deleteIn(["config", fullKey(top!), ...path]);
+        } else if (doc.hasIn(["config"])) doc.deleteIn(["config", fullKey(key)]);
+        saveStackDoc(stack, doc);
         return 0;
       }
-      return unsupported(`config ${sub}`);
+      return notSimulated(`config ${sub ?? "(list)"}`);
     }
 
-    case "preview": {
-      const p = parse(rest, ["--stack", "--target"], ["--json", "--non-interactive"]);
-      if (!has(p, "--json")) unsupported("manage always previews with --json");
-      const stack = requireStack(flag(p, "--stack"));
-      requirePassphrase(stack);
-      const sim = await evaluate(stack);
-      const steps = plan(stack, sim.resources, readState(stack), p.flags.get("--target") ?? []);
-      console.log(
-        JSON.stringify(
-          { steps: steps.map((s) => ({ op: s.op, urn: s.urn, type: s.type })), changeSummary: summary(steps), diagnostics: [] },
-          null,
-          2,
-        ),
-      );
-      return 0;
-    }
+    case "preview":
+      return operation(parse(rest, OPERATION_VALUE, OPERATION_BOOL), true);
 
     case "up": {
-      const p = parse(rest, ["--stack", "--target"], ["--yes", "--skip-preview", "--non-interactive", "--json"]);
-      if (!has(p, "--yes"))
-        fail(2, "--yes or --skip-preview must be passed in to proceed when running in non-interactive mode");
-      if (!has(p, "--json")) unsupported("manage always runs up with --json");
-      const stack = requireStack(flag(p, "--stack"));
+      const p = parse(rest, OPERATION_VALUE, [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f"]);
+      // pkg/cmd/pulumi/operations/up.go: non-interactive needs --yes (or --skip-preview), exit 2.
+      if (!has(p, "--yes") && !has(p, "-y") && !has(p, "--skip-preview") && !has(p, "-f"))
+        fail("--yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode", 2);
+      return operation(p, false);
+    }
+
+    case "refresh": {
+      // pkg/cmd/pulumi/operations/refresh.go: with the DIY lock, and it clears pending operations
+      // (here: Azure is the recorded state, so nothing else changes).
+      const p = parse(rest, OPERATION_VALUE, [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f", "--clear-pending-creates"]);
+      if (!has(p, "--yes") && !has(p, "-y") && !has(p, "--skip-preview"))
+        fail("--yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode", 2);
+      const stack = requireStack(p);
       requirePassphrase(stack);
-      const locks = locksDir(stack);
-      if (existsSync(locks) && readdirSync(locks).length > 0)
-        fail(
-          255,
-          `the stack is currently locked by ${readdirSync(locks).length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.`,
-        );
-      mkdirSync(locks, { recursive: true });
-      const lock = join(locks, `${randomUUID()}.json`);
-      writeFileSync(lock, JSON.stringify({ pid: process.pid, timestamp: new Date().toISOString() }));
-      const started = Date.now();
-      const sim = await evaluate(stack);
-      const prior = readState(stack);
-      const targets = p.flags.get("--target") ?? [];
-      const steps = plan(stack, sim.resources, prior, targets);
-      emit({ preludeEvent: { config: programConfig(stack) } });
-      // State is written after every step, as pulumi checkpoints: an interrupted update keeps what it did.
-      let current = [...prior];
-      const save = () => writeState(stack, current);
-      const delay = Number(process.env.FAKE_PULUMI_STEP_DELAY_MS ?? 0);
-      for (const step of steps) {
-        const metadata = { op: step.op, urn: step.urn, type: step.type, provider: "" };
-        if (step.op !== "same") {
-          if (delay) await sleep(delay);
-          emit({ resourcePreEvent: { metadata } });
-        }
-        if (process.env.FAKE_PULUMI_FAIL === step.name && step.op !== "same") {
-          emit({
-            diagnosticEvent: {
-              urn: step.urn,
-              severity: "error",
-              message: `error: creating ${step.name}: ProvisioningFailed: the operation on ${step.name} failed (injected by FAKE_PULUMI_FAIL)\n`,
-            },
-          });
-          emit({ resOpFailedEvent: { metadata, status: 1, steps: 1 } });
-          save();
-          rmSync(lock);
-          emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: Math.round((Date.now() - started) / 1000), resourceChanges: summary(steps) } });
-          process.stderr.write(`error: update failed\n`);
-          return 4;
-        }
-        if (step.op === "delete") current = current.filter((r) => r.urn !== step.urn);
-        else {
-          const next = stateOf(step.next!);
-          const at = current.findIndex((r) => r.urn === step.urn);
-          if (at >= 0) current[at] = next;
-          else current.push(next);
-        }
-        save();
-        if (step.op !== "same") emit({ resOutputsEvent: { metadata } });
-      }
-      if (targets.length === 0) {
-        const root = { urn: stackUrn(stack), custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: sim.outputs };
-        current = [root, ...current.filter((r) => r.type !== "pulumi:pulumi:Stack")];
-        save();
-      }
-      emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: Math.round((Date.now() - started) / 1000), resourceChanges: summary(steps) } });
-      rmSync(lock);
+      const dir = locksDir(stack);
+      if (existsSync(dir) && readdirSync(dir).length) fail(`the stack is currently locked by ${readdirSync(dir).length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.`);
+      const snap = readSnapshot(stack);
+      writeSnapshot(stack, { resources: snap.resources });
+      console.log(`Refreshing (${stack}):\n\nResources:\n    ${snap.resources.length} unchanged`);
       return 0;
     }
 
     case "cancel": {
-      const p = parse(rest, ["--stack"], ["--yes", "--non-interactive"]);
-      const stack = requireStack(flag(p, "--stack"));
+      // pkg/cmd/pulumi/cancel/cancel.go; DIY CancelCurrentUpdate deletes every lock of the stack.
+      const p = parse(rest, ["--stack", "-s"], ["--yes", "-y"]);
+      if (p.positionals[0] && flag(p, "--stack")) fail("only one of --stack or argument stack name may be specified, not both");
+      const stack = p.positionals[0] ?? requireStack(p);
+      if (!stackExists(stack)) fail(`no stack named '${stack}' found`, 6);
       rmSync(locksDir(stack), { recursive: true, force: true });
       console.log(`The currently running update for '${stack}' has been canceled!`);
       return 0;
     }
 
+    case "plugin": {
+      // pkg/cmd/pulumi/plugin: plugins live in $PULUMI_HOME/plugins/<kind>-<name>-v<version>.
+      const [sub, ...args] = rest;
+      const home = process.env.PULUMI_HOME ?? join(userInfo().homedir, ".pulumi");
+      const plugins = join(home, "plugins");
+      if (sub === "ls") {
+        const p = parse(args, [], ["--json", "-j", "--project", "-p"]);
+        const rows = (existsSync(plugins) ? readdirSync(plugins) : [])
+          .map((d) => /^(resource|language|analyzer|converter|tool)-(.+)-v(\d+\.\d+\.\d+.*)$/.exec(d))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => ({ name: m[2], kind: m[1], version: m[3], size: 0, installTime: "", lastUsedTime: "" }));
+        console.log(has(p, "--json") ? JSON.stringify(rows, null, 4) : rows.map((r) => `${r.name} ${r.kind} ${r.version}`).join("\n"));
+        return 0;
+      }
+      if (sub === "install") {
+        const p = parse(args, ["--server", "--file", "-f", "--checksum"], ["--exact", "--reinstall"]);
+        const [kind, name, version] = p.positionals;
+        if (!kind || !name || !version) return notSimulated("plugin install without kind, name and version");
+        // No network here: the download is what a test chooses (FAKE_PULUMI_PLUGIN_DOWNLOAD=fail).
+        if (process.env.FAKE_PULUMI_PLUGIN_DOWNLOAD === "fail")
+          fail(`error downloading plugin ${name} to file: failed to download plugin: ${name}-${version}: 403 HTTP error fetching plugin from https://get.pulumi.com/releases/plugins/pulumi-${kind}-${name}-${version}-linux-amd64.tar.gz`);
+        mkdirSync(join(plugins, `${kind}-${name}-${version.startsWith("v") ? version : `v${version}`}`), { recursive: true });
+        return 0;
+      }
+      return notSimulated(`plugin ${sub}`);
+    }
+
     default:
-      return unsupported(`command ${command ?? "(none)"}`);
+      return notSimulated(`command ${command ?? "(none)"}`);
   }
+}
+
+/** stack init with the passphrase provider needs the passphrase too. */
+function requirePassphraseForInit() {
+  if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE)
+    fail("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
 }
 
 main().then(
   (code) => process.exit(code),
   (err) => {
+    if (err instanceof Bail) process.exit(1);
     if (err instanceof Exit) {
       process.stderr.write(`error: ${err.message}\n`);
       process.exit(err.code);

@@ -16,5 +16,8 @@ export interface StateResource {
 
 export interface Checkpoint {
   version: 3;
-  checkpoint: { stack: string; latest: { resources: StateResource[] } };
+  checkpoint: {
+    stack: string;
+    latest: { resources: StateResource[]; pending_operations?: Array<{ resource: StateResource; type: string }> };
+  };
 }

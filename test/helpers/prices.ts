@@ -20,5 +20,6 @@ export const ROUND_PRICES = bookOf({
   registryBasicDay: 0.24,
   registryStandardDay: 0.72,
   registryPremiumDay: 2.4,
+  registryStorageGbMonth: 0.73,
   logIngestionGb: 2.4,
 });

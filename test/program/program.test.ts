@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from "vitest";
 import { PROFILE_NAMES, PROFILES } from "../../infra/profiles.js";
+import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
 import { SIMULATED_SUBSCRIPTION_ID } from "../../cli/offline/azure-mocks.js";
 import { get, resource, simulateStack, STACKS } from "../helpers/program.js";
 import { readStackConfig } from "../../cli/stack-files.js";
@@ -199,16 +200,35 @@ describe("stack overrides and options", () => {
   test("overrides recorded in the stack config size the pool and backend", async () => {
     const sim = await simulateStack("contest", {
       profile: "contest",
-      contestMaxSessions: "80",
-      contestReadySessions: "8",
-      contestCooldownSeconds: "600",
-      contestBackendMaxReplicas: "20",
-      testingMaxSessions: "7", // another profile's override: no effect now
+      profileOverrides: JSON.stringify({
+        contest: { maxSessions: 80, readySessions: 8, cooldownSeconds: 600, backendMaxReplicas: 20 },
+        testing: { maxSessions: 7 }, // another profile's override: no effect now
+      }),
     });
     const pool = resource(sim, "session-pool");
     expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 80, readySessionInstances: 8 });
     expect(get(pool.inputs, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds")).toBe(600);
     expect(get(resource(sim, "backend").inputs, "template.scale")).toMatchObject({ minReplicas: 1, maxReplicas: 20 });
+  });
+
+  test("the contest pool is sized for the stack's participants, by the planner manage capacity uses", async () => {
+    const sim = await simulateStack("contest", { profile: "contest", participants: "320" });
+    // per-user identifiers: one session per participant; ready sessions for 320 first runs in 60 s.
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 320, cooldownSeconds: 300 });
+    expect(resource(sim, "session-pool").inputs.scaleConfiguration).toEqual({
+      maxConcurrentSessions: 320,
+      readySessionInstances: plan.readySessions,
+    });
+  });
+
+  test("the workspace has a daily ingestion cap, so a print loop cannot run up the bill", async () => {
+    expect(get(resource(await simulateStack("dev"), "logs").inputs, "workspaceCapping")).toEqual({ dailyQuotaGb: 1 });
+    const capped = await simulateStack("dev", { logDailyCapGb: "0.5" });
+    expect(get(resource(capped, "logs").inputs, "workspaceCapping")).toEqual({ dailyQuotaGb: 0.5 });
+  });
+
+  test("a region without custom-container pools stops the program, naming the key that adds one", async () => {
+    await expect(simulateStack("dev", { location: "koreacentral" })).rejects.toThrow(/coding-engine:location koreacentral .*extraCustomContainerRegions/);
   });
 
   test("external role-assignment mode declares no assignment and exports the admin commands", async () => {
@@ -251,9 +271,9 @@ describe("stack overrides and options", () => {
 
   test("invalid config stops the program before any resource is declared, naming every key", async () => {
     await expect(
-      simulateStack("dev", { contestCooldownSeconds: "120", sessionCpu: "3", namePrefix: "Code-Eng" }),
+      simulateStack("dev", { profileOverrides: '{"contest":{"cooldownSeconds":120}}', sessionCpu: "3", namePrefix: "Code-Eng" }),
     ).rejects.toThrow(
-      /coding-engine:namePrefix[\s\S]*coding-engine:sessionCpu[\s\S]*coding-engine:contestCooldownSeconds must be between 300 and 3600/,
+      /coding-engine:namePrefix[\s\S]*coding-engine:sessionCpu[\s\S]*coding-engine:profileOverrides\.contest\.cooldownSeconds must be between 300 and 3600/,
     );
   });
 });

@@ -8,6 +8,7 @@ import { CONFIG_KEYS, PROJECT } from "../../infra/config.js";
 import { simulate } from "../../cli/offline/simulate.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT, STACKS } from "../helpers/program.js";
+import { mergeStackConfig, validateProjectConfig } from "../fake-pulumi/project-config.js";
 
 const project = parseYaml(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as any;
 
@@ -24,7 +25,7 @@ describe("Pulumi.yaml", () => {
 
   test.each(Object.entries(CONFIG_KEYS))("%s: same type, description and default as infra/config.ts", (key, spec) => {
     const declared = project.config[key];
-    expect(["string", "integer", "boolean", "array"]).toContain(declared.type);
+    expect(["string", "integer", "boolean", "array", "object"]).toContain(declared.type);
     expect(declared.type).toBe(spec.type);
     expect(declared.description).toBe(spec.description);
     expect(declared.default).toEqual(spec.default);
@@ -53,5 +54,26 @@ describe("the program Pulumi runs", () => {
     expect(sim.resources.map((r) => r.name)).toContain("session-pool");
     expect(sim.outputs).toMatchObject({ profile: "testing", sessionPoolName: "codeengdevpool", sessionPoolDeployed: true });
     expect(String(sim.outputs.backendUrl)).toMatch(/^https:\/\/codeeng-dev-backend\./);
+  });
+});
+
+describe("the real CLI's config validation (sdk/go/common/workspace/config.go, as test/fake-pulumi holds it)", () => {
+  test.each(STACKS)("Pulumi.%s.yaml as committed passes preview's and up's config validation", (stack) => {
+    validateProjectConfig(PROJECT, project.config);
+    const stackFile = parseYaml(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const merged = mergeStackConfig(stack, PROJECT, project.config, stackFile.config);
+    expect(merged[`${PROJECT}:profileOverrides`]).toBe("{}");
+  });
+  test("a declared key without a default is required: the stack is refused, naming it", () => {
+    const declared = { ...project.config, contestMaxSessions: { type: "integer", description: "an override with no default" } };
+    expect(() => mergeStackConfig("dev", PROJECT, declared, { [`${PROJECT}:profile`]: "idle" })).toThrow(
+      "Stack 'dev' is missing configuration value 'contestMaxSessions'",
+    );
+  });
+  test("declared types are checked the way the CLI decodes stack values", () => {
+    expect(() => mergeStackConfig("dev", PROJECT, project.config, { [`${PROJECT}:logRetentionDays`]: "0x10" })).toThrow(
+      "Stack 'dev' with configuration key 'logRetentionDays' must be of type 'integer'",
+    );
+    expect(() => mergeStackConfig("dev", PROJECT, project.config, { [`${PROJECT}:profileOverrides`]: "80" })).toThrow("must be of type 'object'");
   });
 });

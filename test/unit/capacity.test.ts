@@ -1,97 +1,167 @@
-// Capacity: Erlang C against hand-computed and textbook values, and the session counts each
-// identifier strategy holds under the Timed lifecycle.
+// The planner (infra/capacity.ts) against hand-computed values: exact Poisson and Binomial tails,
+// caps sized to a tail instead of the mean, ready sessions kept on top of held ones, and nodes
+// following held + ready. Reference values were computed independently with scipy.stats
+// (poisson.sf, binom.sf) and by hand where the sum is short.
 import { describe, expect, test } from "vitest";
+import { binomial, poisson, quantile, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
 import {
-  checkAgainstProfile,
+  capFor,
+  checkPool,
+  coldStartShare,
+  DEFAULT_PARTICIPANTS,
   erlangC,
+  fullPoolRate,
+  nodesFor,
   parseIdentifierStrategy,
   planCapacity,
   serversForWait,
+  sessionsPerNode,
   waitQuantile,
   type CapacityQuery,
-} from "../../cli/costing/capacity.js";
+} from "../../infra/capacity.js";
+
+describe("exact tails", () => {
+  test("Poisson(2): P(X >= 5) = 1 - e^-2 (1 + 2 + 2 + 4/3 + 2/3), and the 99th percentile is 6", () => {
+    expect(poisson(2).tail(5)).toBeCloseTo(1 - Math.exp(-2) * 7, 14);
+    expect(quantile(poisson(2), 0.99)).toBe(6);
+    expect(poisson(2).tail(0)).toBe(1);
+  });
+
+  test("Poisson with mean ~1007 (200 users, 1 run/min, 302 s held): tails and percentiles as scipy computes them", () => {
+    const mean = (200 / 60) * 302;
+    const d = poisson(mean);
+    expect(d.tail(1007)).toBeCloseTo(0.4999997532585388, 9); // a cap at the mean is full half the time
+    expect(quantile(d, 0.99)).toBe(1081);
+    expect(quantile(d, 0.999)).toBe(1106);
+    expect(d.tail(1107)).toBeCloseTo(0.0009619458813177281, 12);
+    expect(d.tail(1106)).toBeCloseTo(0.0010660143295310156, 12);
+    expect(smallestWithTailAtMost(d, 0.001)).toBe(1107);
+  });
+
+  test("a normal approximation would not do: the exact 99.9% point of Poisson(4) is 11, the normal one 10.2", () => {
+    expect(quantile(poisson(4), 0.999)).toBe(11);
+  });
+
+  test("Binomial: all 200 users active at once (p = 1 - e^-(302/60)) about a quarter of the time", () => {
+    const p = 1 - Math.exp(-302 / 60);
+    expect(binomial(200, p).tail(200)).toBeCloseTo(0.2704478736558866, 12);
+    expect(binomial(200, p).tail(200)).toBeCloseTo(p ** 200, 12);
+    expect(binomial(200, p).tail(201)).toBe(0);
+  });
+
+  test("Binomial(199, 1/6): the opening burst's others within one cold start", () => {
+    expect(binomial(199, 1 / 6).tail(43)).toBeCloseTo(0.041283762082650666, 12);
+    expect(binomial(199, 1 / 6).tail(34)).toBeCloseTo(0.46633497190464773, 12);
+  });
+
+  test("a fixed number on top of a random one shifts the tail", () => {
+    expect(shifted(poisson(2), 10).tail(15)).toBeCloseTo(poisson(2).tail(5), 14);
+  });
+});
+
+const contest = (over: Partial<CapacityQuery> = {}): CapacityQuery => ({ ...DEFAULT_PARTICIPANTS, cooldownSeconds: 300, ...over });
+
+describe("caps sized to a tail you can name", () => {
+  test("per-execution: the cap is the 99.9th percentile + 1 (1107), not the mean (1007) full half the time", () => {
+    const q = contest({ strategy: { kind: "per-execution" } });
+    const plan = planCapacity(q);
+    expect(plan.meanHeld).toBeCloseTo(1006.67, 2);
+    expect(plan.maxSessions).toBe(1107);
+    expect(plan.fullPoolRate).toBeLessThanOrEqual(0.001);
+    // One below misses the target; the mean misses it by far.
+    expect(fullPoolRate(q, 1106)).toBeGreaterThan(0.001);
+    expect(fullPoolRate(q, 1007)).toBeCloseTo(0.5, 3);
+  });
+
+  test("--max-404-rate chooses the tail: 1% gives the 99th percentile + 1", () => {
+    expect(capFor(contest({ strategy: { kind: "per-execution" }, max404Rate: 0.01 }))).toBe(1082);
+  });
+
+  test("per-user: at least one session per participant; 199 for 200 people turns someone away", () => {
+    const q = contest();
+    expect(planCapacity(q).maxSessions).toBe(200);
+    expect(fullPoolRate(q, 199)).toBe(1);
+    const [cap] = checkPool(q, planCapacity(q), { maxSessions: 199, readySessions: 43 }, "contest");
+    expect(cap).toEqual({ ok: false, message: expect.stringContaining("max 199 < 200 participants") });
+  });
+
+  test("fewer runs per minute: the opening (everyone's first session still held) outweighs the steady state", () => {
+    // 0.5 run/min: steady Poisson(503) but right after the burst 200 + Poisson(3.33/2 x 242).
+    const q = contest({ strategy: { kind: "per-execution" }, runsPerUserPerMinute: 0.5 });
+    const steady = smallestWithTailAtMost(poisson((100 / 60) * 302), 0.001);
+    expect(capFor(q)).toBe(smallestWithTailAtMost(shifted(poisson((100 / 60) * 242), 200), 0.001));
+    expect(capFor(q)).toBeGreaterThan(steady);
+  });
+
+  test("shared:K holds K sessions and queues executions on them (Erlang C)", () => {
+    const plan = planCapacity(contest({ strategy: { kind: "shared", sessions: 9 } }));
+    expect(plan.maxSessions).toBe(9);
+    expect(plan.probabilityOfWaiting).toBeCloseTo(erlangC(9, (200 / 60) * 2), 12);
+    expect(plan.p95WaitSeconds).toBeLessThanOrEqual(2);
+    const tight = planCapacity(contest({ strategy: { kind: "shared", sessions: 8 } }));
+    expect(tight.notes[0]).toMatch(/shared:8 is too few .* shared:9 meets it/);
+  });
+});
+
+describe("ready sessions, kept in addition to held ones", () => {
+  test("the opening burst: 43 ready keep cold-start waits under 5% of new sessions; today's 34 leave ~40% waiting", () => {
+    const q = contest();
+    expect(planCapacity(q).readySessions).toBe(43);
+    expect(coldStartShare(q, 43)).toBeLessThanOrEqual(0.05);
+    expect(coldStartShare(q, 42)).toBeGreaterThan(0.05);
+    expect(coldStartShare(q, 34)).toBeGreaterThan(0.35);
+    // The runs after the first cold start see Binomial(199, 10/60) others in theirs (scipy's value).
+    expect(coldStartShare(q, 43)).toBeLessThan(binomial(199, 1 / 6).tail(43));
+  });
+
+  test("a cold start within the wait target needs no more than one warm session", () => {
+    expect(planCapacity(contest({ coldStartSeconds: 1 })).readySessions).toBe(1);
+  });
+
+  test("per-execution: new sessions keep coming after the burst, Poisson(3.33/s x 10 s) within a cold start", () => {
+    expect(planCapacity(contest({ strategy: { kind: "per-execution" } })).readySessions).toBe(44);
+  });
+});
+
+describe("nodes follow held + ready", () => {
+  test("200 per-user sessions plus 43 ready at 32 a node are 8 nodes, not the 7 that 200 alone fill", () => {
+    expect(nodesFor(200 + 43, 32)).toBe(8);
+    expect(nodesFor(200, 32)).toBe(7);
+    expect(nodesFor(0, 32)).toBe(0);
+  });
+
+  test("sessions per node are net of the reserved share: 28 of 0.5 vCPU / 1 GiB, not 32", () => {
+    expect(sessionsPerNode({ cpu: 0.5, memoryGi: 1 })).toBe(28);
+    expect(sessionsPerNode({ cpu: 0.5, memoryGi: 1 }, 0)).toBe(32);
+    expect(sessionsPerNode({ cpu: 2, memoryGi: 4 })).toBe(7);
+    expect(sessionsPerNode({ cpu: 0.25, memoryGi: 4 })).toBe(28);
+  });
+});
 
 describe("Erlang C", () => {
   test.each([
     // c, a, P(wait): M/M/1 waits with probability rho; M/M/2 with a^2/(2+a); M/M/3 at a=2 is 4/9.
     [1, 0.5, 0.5],
-    [1, 0.9, 0.9],
     [2, 1, 1 / 3],
-    [2, 1.5, 2.25 / 3.5],
     [3, 2, 4 / 9],
   ])("C(%i servers, %d Erlangs) = %d", (c, a, expected) => {
     expect(erlangC(c, a)).toBeCloseTo(expected, 12);
   });
 
-  test("an overloaded queue always waits; an unloaded one never does", () => {
-    expect(erlangC(5, 5)).toBe(1);
-    expect(erlangC(5, 7)).toBe(1);
-    expect(erlangC(5, 0)).toBe(0);
-  });
-
-  test("stays finite and tiny for hundreds of lightly loaded servers", () => {
-    const c = erlangC(400, 10);
-    expect(c).toBeGreaterThanOrEqual(0);
-    expect(c).toBeLessThan(1e-100);
-  });
-
-  test("p95 wait of M/M/1 at rho 0.5 with 1 s service is ln(10)/0.5 s", () => {
+  test("p95 wait of M/M/1 at rho 0.5 with 1 s service is ln(10)/0.5 s; the fewest servers meeting a target", () => {
     expect(waitQuantile(1, 0.5, 1)).toBeCloseTo(Math.log(10) / 0.5, 12);
-    expect(waitQuantile(3, 10, 1)).toBe(Infinity);
-  });
-
-  test("the fewest servers meeting a p95 target: one fewer misses it", () => {
     const n = serversForWait(3.33, 2, 2);
     expect(waitQuantile(n, 3.33, 2)).toBeLessThanOrEqual(2);
     expect(waitQuantile(n - 1, 3.33, 2)).toBeGreaterThan(2);
   });
 });
 
-const contest = (over: Partial<CapacityQuery> = {}): CapacityQuery => ({
-  users: 200,
-  runsPerUserPerMinute: 1,
-  avgExecSeconds: 2,
-  strategy: { kind: "per-user" },
-  cooldownSeconds: 300,
-  p95WaitSeconds: 2,
-  openingBurstSeconds: 60,
-  coldStartSeconds: 10,
-  ...over,
-});
-
-describe("sessions held under the Timed lifecycle", () => {
-  test("per-user: nearly every user active in the last cooldown holds a session", () => {
-    const plan = planCapacity(contest());
-    // 200 * (1 - e^-(1/60 * 300)) = 198.65 -> 199
-    expect(plan.sessionsHeld).toBe(199);
-    expect(plan.arrivalPerSecond).toBeCloseTo(200 / 60, 12);
-    // Opening burst: 200 new sessions in 60 s, 10 s cold start -> 34 must be ready.
-    expect(plan.readySessions).toBe(34);
-    expect(plan.p95WaitSeconds).toBe(0);
-  });
-
-  test("per-execution: every run holds a fresh session for run + cooldown (Little's law)", () => {
-    const plan = planCapacity(contest({ strategy: { kind: "per-execution" } }));
-    expect(plan.sessionsHeld).toBe(Math.ceil((200 / 60) * 302));
-  });
-
-  test("shared:K holds K sessions and queues executions on them", () => {
-    // 3.33 executions/s of 2 s each = 6.67 Erlangs: 9 sessions keep the p95 wait under 2 s, 8 do not.
-    const plan = planCapacity(contest({ strategy: { kind: "shared", sessions: 9 } }));
-    expect(plan.sessionsHeld).toBe(9);
-    expect(plan.probabilityOfWaiting).toBeCloseTo(erlangC(9, (200 / 60) * 2), 12);
-    expect(plan.p95WaitSeconds).toBeLessThanOrEqual(2);
-    expect(plan.notes).toEqual([]);
-    const tight = planCapacity(contest({ strategy: { kind: "shared", sessions: 8 } }));
-    expect(tight.p95WaitSeconds).toBeGreaterThan(2);
-    expect(tight.notes[0]).toMatch(/shared:8 is too few .* shared:9 meets it/);
-  });
-
-  test("against the contest profile: 200 per-user sessions > max 50 means 404s", () => {
-    const plan = planCapacity(contest({ runsPerUserPerMinute: 2 }));
-    const checks = checkAgainstProfile(plan, { kind: "per-user" }, { maxSessions: 50, readySessions: 5 }, "contest");
-    expect(checks[0]).toEqual({ ok: false, message: "200 per-user sessions > max 50: requests beyond it will get 404" });
-    expect(checks[1]!.message).toMatch(/5 ready sessions < \d+ for the opening burst/);
+describe("checking a configuration", () => {
+  test("the hand-run deployment's contest sizing (max 50, 5 ready) fails both checks for 200 people; the planned one passes", () => {
+    const q = contest();
+    const plan = planCapacity(q);
+    expect(checkPool(q, plan, { maxSessions: 50, readySessions: 5 }, "contest").map((c) => c.ok)).toEqual([false, false]);
+    expect(checkPool(q, plan, { maxSessions: plan.maxSessions, readySessions: plan.readySessions }, "contest").map((c) => c.ok)).toEqual([true, true]);
   });
 
   test("identifier strategies parse, and nonsense does not", () => {

@@ -23,13 +23,40 @@ describe("stack configuration", () => {
     expect(s.roles).toEqual({ mode: "managed", sessionExecutorScope: "pool" });
     expect(s.profileExpiresAt).toBeNull();
     expect(s.warnings).toEqual([]);
+    expect(s.participants.users).toBe(200);
+    expect(s.logDailyCapGb).toBe(1);
+    expect(s.costCeilingPerDay).toBe(500);
+    expect(s.limits).toEqual({ maxSessions: 600, extraCustomContainerRegions: [] });
+  });
+
+  test("the contest profile is sized for the stack's participants, by the same planner as manage capacity", () => {
+    const s = parseSettings({ profile: "contest", participants: "320", runsPerParticipantPerMinute: "0.5" }, "contest");
+    expect(s.profile.pool).toMatchObject({ maxSessions: 320 });
+    expect(s.profile.sizedFor).toMatchObject({ users: 320, runsPerUserPerMinute: 0.5 });
+    // An override still wins over the plan.
+    expect(parseSettings({ profile: "contest", participants: "320", profileOverrides: '{"contest":{"maxSessions":400}}' }, "contest").profile.pool?.maxSessions).toBe(400);
+    // Per-execution identifiers hold far more sessions for the same people.
+    expect(parseSettings({ profile: "contest", participants: "100", sessionIdentifier: "per-execution" }, "contest").profile.pool?.maxSessions).toBe(575);
+  });
+
+  test("limits Azure sets but does not document for custom containers are checked, and can be raised", () => {
+    expect(refusal({ profileOverrides: '{"contest":{"maxSessions":700}}' })).toContain("coding-engine:profileOverrides.contest.maxSessions is above maxSessionsLimit (600)");
+    expect(parseSettings({ profileOverrides: '{"contest":{"maxSessions":700}}', maxSessionsLimit: "1000" }, "dev").overrides.contest.maxSessions).toBe(700);
+    // A planned number over the ceiling names the participant model, not a key nobody set.
+    expect(refusal({ participants: "200", sessionIdentifier: "per-execution" })).toMatch(
+      /coding-engine:participants \(200, per-execution\) gives the contest profile max 1107 sessions, above maxSessionsLimit \(600\)/,
+    );
+    expect(refusal({ location: "koreacentral" })).toContain(
+      "coding-engine:location koreacentral is not among the regions with custom-container session pools",
+    );
+    expect(parseSettings({ location: "koreacentral", extraCustomContainerRegions: '["koreacentral"]' }, "dev").location).toBe("koreacentral");
   });
 
   test("values arrive as strings, the way Pulumi passes them, and are typed", () => {
     const s = parseSettings(
       {
         profile: "contest",
-        contestMaxSessions: "80",
+        profileOverrides: '{"contest":{"maxSessions":80}}',
         allowSessionEgress: "true",
         allowedIpRanges: '["203.0.113.0/24"]',
         profileExpiresAt: "2026-11-22T18:00:00Z",
@@ -48,11 +75,14 @@ describe("stack configuration", () => {
 
   test.each([
     [{ profile: "party" }, "coding-engine:profile must be one of idle, testing, contest"],
-    [{ contestCooldownSeconds: "299" }, "coding-engine:contestCooldownSeconds must be between 300 and 3600 seconds"],
-    [{ testingReadySessions: "6" }, "coding-engine:testingReadySessions must not exceed maxSessions (5)"],
-    [{ contestMaxSessions: "0" }, "coding-engine:contestMaxSessions must be at least 1"],
-    [{ contestMaxSessions: "fifty" }, "coding-engine:contestMaxSessions must be a whole number"],
-    [{ testingBackendMinReplicas: "9" }, "coding-engine:testingBackendMinReplicas must not exceed backendMaxReplicas (5)"],
+    [{ profileOverrides: '{"contest":{"cooldownSeconds":299}}' }, "coding-engine:profileOverrides.contest.cooldownSeconds must be between 300 and 3600 seconds"],
+    [{ profileOverrides: '{"testing":{"readySessions":6}}' }, "coding-engine:profileOverrides.testing.readySessions must not exceed maxSessions (5)"],
+    [{ profileOverrides: '{"contest":{"maxSessions":0}}' }, "coding-engine:profileOverrides.contest.maxSessions must be at least 1"],
+    [{ profileOverrides: '{"contest":{"maxSessions":"fifty"}}' }, "coding-engine:profileOverrides.contest.maxSessions must be a whole number"],
+    [{ profileOverrides: '{"party":{"maxSessions":5}}' }, "coding-engine:profileOverrides.party may only name the profiles idle, testing, contest"],
+    [{ profileOverrides: '{"idle":{"maxSessions":5}}' }, "coding-engine:profileOverrides.idle.maxSessions does not apply: the idle profile has no session pool"],
+    [{ contestMaxSessions: "80" }, "coding-engine:contestMaxSessions is now coding-engine:profileOverrides.contest.maxSessions"],
+    [{ profileOverrides: '{"testing":{"backendMinReplicas":9}}' }, "coding-engine:profileOverrides.testing.backendMinReplicas must not exceed backendMaxReplicas (5)"],
     [{ sessionCpu: "0.1" }, "coding-engine:sessionCpu must be between 0.25 and 2 vCPU"],
     [{ sessionCpu: "2.5" }, "coding-engine:sessionCpu must be between 0.25 and 2 vCPU"],
     [{ sessionCpu: "half" }, "coding-engine:sessionCpu must be a number of vCPUs"],
@@ -74,6 +104,13 @@ describe("stack configuration", () => {
     [{ registryName: "my-registry" }, 'coding-engine:registryName gives an invalid name: container registry name "my-registry" is invalid'],
     [{ resourceGroupName: "rg." }, "coding-engine:resourceGroupName gives an invalid name"],
     [{ contestMaxSesions: "80" }, "coding-engine:contestMaxSesions is not a setting of this project"],
+    [{ participants: "0" }, "coding-engine:participants must be between 1 and 100000"],
+    [{ runsPerParticipantPerMinute: "often" }, "coding-engine:runsPerParticipantPerMinute must be a number like 1 or 0.5"],
+    [{ sessionIdentifier: "round-robin" }, "coding-engine:sessionIdentifier must be per-user, per-execution or shared:K"],
+    [{ openingBurstSeconds: "400" }, "coding-engine:openingBurstSeconds must not exceed the contest cooldown (300 s)"],
+    [{ logDailyCapGb: "0" }, "coding-engine:logDailyCapGb must be at least 0.023 GB"],
+    [{ costCeilingPerDay: "0" }, "coding-engine:costCeilingPerDay must be a whole number of USD per day"],
+    [{ extraCustomContainerRegions: '["Korea Central"]' }, "coding-engine:extraCustomContainerRegions must be Azure region names"],
   ])("refuses %o", (raw, message) => {
     expect(refusal(raw)).toContain(message);
   });
@@ -85,12 +122,12 @@ describe("stack configuration", () => {
   });
 
   test("every broken rule is reported at once", () => {
-    const message = refusal({ profile: "party", sessionCpu: "9", contestCooldownSeconds: "10" });
+    const message = refusal({ profile: "party", sessionCpu: "9", profileOverrides: '{"contest":{"cooldownSeconds":10}}' });
     expect(message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(3);
   });
 
   test("a bad override of a profile not in use is still refused (it would break contest morning)", () => {
-    expect(refusal({ profile: "idle", contestReadySessions: "60" })).toContain("contestReadySessions must not exceed maxSessions (50)");
+    expect(refusal({ profile: "idle", profileOverrides: '{"contest":{"readySessions":260}}' })).toContain("profileOverrides.contest.readySessions must not exceed maxSessions (200)");
   });
 
   test("external roles with a pool-scoped executor warn that every restart needs an administrator", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { DEFAULT_PARTICIPANTS } from "../../infra/capacity.js";
 import {
   allOverrideKeys,
   overrideConfigKey,
@@ -14,27 +15,48 @@ describe("profiles", () => {
     expect(PROFILES.idle.backend).toEqual({ minReplicas: 0, maxReplicas: 1 });
     expect(PROFILES.testing.pool).toEqual({ maxSessions: 5, readySessions: 1, cooldownSeconds: 300 });
     expect(PROFILES.testing.backend).toEqual({ minReplicas: 1, maxReplicas: 5 });
-    expect(PROFILES.contest.pool).toEqual({ maxSessions: 50, readySessions: 5, cooldownSeconds: 300 });
     expect(PROFILES.contest.backend).toEqual({ minReplicas: 1, maxReplicas: 10 });
+  });
+
+  test("the contest profile is sized by the planner for 200 participants, not the hand-run deployment's max 50 / 5 ready", () => {
+    // per-user: one session per participant; 43 ready keep the opening burst's cold-start waits under 5%.
+    expect(PROFILES.contest.pool).toEqual({ maxSessions: 200, readySessions: 43, cooldownSeconds: 300 });
+    expect(resolveProfile("contest").sizedFor?.users).toBe(200);
+    expect(resolveProfile("testing").sizedFor).toBeNull();
+  });
+
+  test("the contest profile follows the stack's participants and identifier strategy", () => {
+    expect(resolveProfile("contest", {}, { ...DEFAULT_PARTICIPANTS, users: 300 }).pool).toMatchObject({ maxSessions: 300 });
+    const perExecution = resolveProfile("contest", {}, { ...DEFAULT_PARTICIPANTS, users: 100, strategy: { kind: "per-execution" } });
+    // 100 users x 1 run/min x 302 s: Poisson(503.3), 99.9th percentile + 1.
+    expect(perExecution.pool).toMatchObject({ maxSessions: 575 });
+    // A longer cooldown (an override) holds sessions longer: the plan uses the cooldown in effect.
+    const longer = resolveProfile("contest", { cooldownSeconds: 600 }, { ...DEFAULT_PARTICIPANTS, users: 100, strategy: { kind: "per-execution" } });
+    expect(longer.pool!.maxSessions).toBeGreaterThan(perExecution.pool!.maxSessions);
   });
 
   test("overrides replace only the numbers given, and say which", () => {
     const p = resolveProfile("contest", { maxSessions: 80, backendMaxReplicas: 20 });
-    expect(p.pool).toEqual({ maxSessions: 80, readySessions: 5, cooldownSeconds: 300 });
+    expect(p.pool).toEqual({ maxSessions: 80, readySessions: 43, cooldownSeconds: 300 });
     expect(p.backend).toEqual({ minReplicas: 1, maxReplicas: 20 });
     expect(p.overridden).toEqual(["maxSessions", "backendMaxReplicas"]);
+  });
+
+  test("a planned ready count never exceeds an overridden max", () => {
+    expect(resolveProfile("contest", { maxSessions: 30 }).pool).toMatchObject({ maxSessions: 30, readySessions: 30 });
+    expect(validateProfile(resolveProfile("contest", { maxSessions: 30 }))).toEqual([]);
   });
 
   test("idle has no pool to size, so pool overrides do not apply to it", () => {
     const p = resolveProfile("idle", { maxSessions: 80, backendMinReplicas: 1 });
     expect(p.pool).toBeNull();
     expect(p.overridden).toEqual(["backendMinReplicas"]);
-    expect(allOverrideKeys().map((k) => k.key)).not.toContain("idleMaxSessions");
-    expect(allOverrideKeys().map((k) => k.key)).toContain("idleBackendMinReplicas");
+    expect(allOverrideKeys().map((k) => k.key)).not.toContain("profileOverrides.idle.maxSessions");
+    expect(allOverrideKeys().map((k) => k.key)).toContain("profileOverrides.idle.backendMinReplicas");
   });
 
-  test("override keys are the profile name plus the field", () => {
-    expect(overrideConfigKey("contest", "readySessions")).toBe("contestReadySessions");
+  test("an override is a path into the one profileOverrides key (config set --path)", () => {
+    expect(overrideConfigKey("contest", "readySessions")).toBe("profileOverrides.contest.readySessions");
     expect(allOverrideKeys()).toHaveLength(2 + 5 + 5);
   });
 

@@ -1,81 +1,90 @@
 // The pulumi seam's pure parts: the command lines (held to the real CLI's syntax), the meaning of
 // its exit codes and messages, its event stream, and where state goes.
 import { describe, expect, test } from "vitest";
-import {
-  configRmArgv,
-  configSetArgv,
-  parseVersion,
-  previewArgv,
-  resourceUrn,
-  stackExportArgv,
-  stackInitArgv,
-  upArgv,
-  versionAtLeast,
-} from "../../cli/pulumi/argv.js";
-import { explainFailure } from "../../cli/pulumi/failures.js";
-import { describeChanges, progressLine, progressOf } from "../../cli/pulumi/events.js";
+import { parseVersion, pluginInstallCommand, resourceUrn, versionAtLeast, MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } from "../../cli/pulumi/argv.js";
+import { explainFailure, type FailureInput } from "../../cli/pulumi/failures.js";
+import { describeChanges, progressLine, progressOf, type EngineEvent } from "../../cli/pulumi/events.js";
 import { chooseBackend } from "../../cli/pulumi/backend.js";
 import { applyConfig, describePlan, destructiveSteps } from "../../cli/change.js";
 
-describe("command lines", () => {
-  test("up never prompts and streams JSON events", () => {
-    expect(upArgv("contest")).toEqual(["up", "--stack", "contest", "--yes", "--skip-preview", "--non-interactive", "--json"]);
-    expect(upArgv("dev", [resourceUrn("dev", "azure-native:containerregistry:Registry", "registry")])).toEqual([
-      ...upArgv("dev"),
-      "--target",
-      "urn:pulumi:dev::coding-engine::azure-native:containerregistry:Registry::registry",
-    ]);
-  });
-  test("preview prints one JSON object; config keys carry the project namespace", () => {
-    expect(previewArgv("dev")).toEqual(["preview", "--stack", "dev", "--json", "--non-interactive"]);
-    expect(configSetArgv("dev", "contestMaxSessions", "80")).toEqual([
-      "config", "set", "coding-engine:contestMaxSessions", "80", "--stack", "dev", "--non-interactive",
-    ]);
-    expect(configRmArgv("dev", "profileExpiresAt")).toEqual(["config", "rm", "coding-engine:profileExpiresAt", "--stack", "dev", "--non-interactive"]);
-    expect(stackExportArgv("dev")).toEqual(["stack", "export", "--stack", "dev", "--non-interactive"]);
-    expect(stackInitArgv("dev", "passphrase")).toEqual(["stack", "init", "dev", "--non-interactive", "--secrets-provider", "passphrase"]);
-  });
-  test("versions compare numerically", () => {
+describe("versions and plugins", () => {
+  test("versions compare numerically; the minimum and the pinned version are real releases", () => {
     expect(parseVersion("v3.230.0\n")).toEqual([3, 230, 0]);
-    expect(versionAtLeast([3, 226, 1], "3.226.1")).toBe(true);
-    expect(versionAtLeast([3, 226, 0], "3.226.1")).toBe(false);
-    expect(versionAtLeast([3, 1000, 0], "3.226.1")).toBe(true);
-    expect(versionAtLeast([2, 999, 9], "3.226.1")).toBe(false);
+    expect(versionAtLeast([3, 188, 0], MIN_PULUMI_VERSION)).toBe(true);
+    expect(versionAtLeast([3, 187, 9], MIN_PULUMI_VERSION)).toBe(false);
+    expect(versionAtLeast([3, 1000, 0], MIN_PULUMI_VERSION)).toBe(true);
+    expect(versionAtLeast([2, 999, 9], MIN_PULUMI_VERSION)).toBe(false);
     expect(parseVersion("not a version")).toBeNull();
+    // There was never a 3.226.1: tags go 3.226.0 -> 3.227.0 (pulumi/pulumi).
+    expect([MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION]).not.toContain("3.226.1");
+    expect(versionAtLeast(parseVersion(PINNED_PULUMI_VERSION)!, MIN_PULUMI_VERSION)).toBe(true);
+  });
+  test("the plugin command names the azure-native version the lock file pins", async () => {
+    const lock = JSON.parse((await import("node:fs")).readFileSync(new URL("../../package-lock.json", import.meta.url), "utf8"));
+    const version = lock.packages["node_modules/@pulumi/azure-native"].version;
+    expect(pluginInstallCommand()).toBe(`pulumi plugin install resource azure-native v${version}`);
+    expect(resourceUrn("dev", "azure-native:containerregistry:Registry", "registry")).toBe("urn:pulumi:dev::coding-engine::azure-native:containerregistry:Registry::registry");
   });
 });
 
-describe("what a failure means", () => {
-  test.each([
-    [2, "error: --yes or --skip-preview must be passed in to proceed when running in non-interactive mode", "needs-yes"],
-    [2, "error: invalid configuration key", "config"],
-    [3, "error: failed to get access token", "auth"],
-    [4, "error: creating pool: ProvisioningFailed", "resource"],
-    [6, "error: no stack named 'dev' found", "no-stack"],
-    [8, "", "canceled"],
-    [255, "error: the stack is currently locked by 1 lock(s).", "locked"],
-    [1, "error: the current deployment has 1 resource(s) with pending operations", "failed"],
-  ] as const)("exit %i with %j is %s", (code, stderr, kind) => {
-    expect(explainFailure(code, stderr, "dev", "up").kind).toBe(kind);
+describe("what a failure means (the real CLI's texts, pulumi/pulumi v3.230.0)", () => {
+  const failure = (f: Partial<FailureInput>) =>
+    explainFailure({ command: "up", stack: "dev", exitCode: 1, stderr: "", errors: [], policyViolations: [], ...f });
+
+  test("a failed update exits 1 with nothing useful on stderr: the cause is Azure's text in the error diagnostics", () => {
+    const f = failure({ errors: ['Status=400 Code="InvalidParameterValue" Message="cpu 3 is out of range"\n', "update failed\n"] });
+    expect(f).toMatchObject({ kind: "failed", exitCode: 1 });
+    expect(f.message).toBe('pulumi up of dev failed: Status=400 Code="InvalidParameterValue" Message="cpu 3 is out of range"');
   });
-  test("the message names the fix", () => {
-    expect(explainFailure(255, "error: the stack is currently locked by 1 lock(s).", "dev", "up").message).toContain("pulumi cancel --stack dev --yes");
-    expect(explainFailure(3, "error: failed to get access token", "dev", "up").message).toContain("az login");
-    expect(explainFailure(1, "pending operations", "dev", "up").message).toContain("pulumi refresh --stack dev");
+  test("a failed preview with only the engine's summary still says something", () => {
+    expect(failure({ command: "preview", errors: ["preview failed\n"], stderr: "" }).message).toBe("pulumi preview of dev failed: exit 1, no error text");
+  });
+  test.each([
+    ["error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.", "locked", 1],
+    ["error: getting stack configuration: get stack secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables", "passphrase", 2],
+    ["error: Stack 'dev' is missing configuration values 'a' and 'b'", "config", 2],
+    ["error: Stack 'dev' with configuration key 'logRetentionDays' must be of type 'integer'", "config", 2],
+    ["error: --yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode", "needs-yes", 2],
+    ["error: no stack named 'dev' found", "no-stack", 1],
+  ] as const)("%s -> %s, exit %i", (stderr, kind, exitCode) => {
+    expect(failure({ stderr })).toMatchObject({ kind, exitCode });
+  });
+  test("protected resources: a replace or delete is refused as bad input, naming what", () => {
+    const f = failure({
+      command: "preview",
+      errors: ['unable to replace resource "urn:pulumi:dev::coding-engine::azure-native:managedidentity:UserAssignedIdentity::identity"\nas it is currently marked for protection. To unprotect...'],
+    });
+    expect(f).toMatchObject({ kind: "protected", exitCode: 2 });
+    expect(f.message).toContain("would replace identity, which is protected");
+  });
+  test("mandatory policy violations are bad input (exit 2) with the policy's own words", () => {
+    const f = failure({ command: "preview", errors: ["preview failed\n"], policyViolations: ["[session-pool-egress-disabled] session pool allows egress"] });
+    expect(f).toMatchObject({ kind: "policy", exitCode: 2 });
+    expect(f.message).toContain("session pool allows egress");
+  });
+  test("every fix that runs pulumi goes through manage, so it has the project's backend and passphrase", () => {
+    expect(failure({ stderr: "error: the stack is currently locked by 1 lock(s)." }).fix).toContain("`manage pulumi -- cancel --stack dev --yes`");
+    expect(failure({ errors: ["the current deployment has 1 resource(s) with pending operations"] }).fix).toContain("`manage pulumi -- refresh --stack dev --yes`");
   });
 });
 
 describe("the event stream", () => {
-  const meta = (op: string, name: string) => ({ metadata: { op, urn: `urn:pulumi:dev::coding-engine::azure-native:app:ContainerApp::${name}`, type: "azure-native:app:ContainerApp" } });
+  // Events in the real shape (sdk/go/common/apitype/events.go): old/new null, provider always there.
+  const meta = (op: string, name: string, type = "azure-native:app:ContainerApp") =>
+    ({ metadata: { op, urn: `urn:pulumi:dev::coding-engine::${type}::${name}`, type, old: null, new: null, detailedDiff: null, provider: "" } }) as never;
+  const event = (e: Record<string, unknown>) => ({ sequence: 1, timestamp: 0, ...e }) as EngineEvent;
   test("resource steps become progress lines; unchanged resources and the stack stay quiet", () => {
-    expect(progressLine(progressOf({ resourcePreEvent: meta("create", "backend") })!)).toBe("  creating backend ...");
-    expect(progressLine(progressOf({ resOutputsEvent: meta("delete", "session-pool") })!)).toBe("  deleted session-pool");
-    expect(progressOf({ resourcePreEvent: meta("same", "registry") })).toBeNull();
-    expect(progressOf({ resourcePreEvent: { metadata: { op: "create", urn: "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev", type: "pulumi:pulumi:Stack" } } })).toBeNull();
+    expect(progressLine(progressOf(event({ resourcePreEvent: meta("create", "backend") }))!)).toBe("  creating backend ...");
+    expect(progressLine(progressOf(event({ resOutputsEvent: meta("delete", "session-pool") }))!)).toBe("  deleted session-pool");
+    expect(progressOf(event({ resourcePreEvent: meta("same", "registry") }))).toBeNull();
+    expect(progressOf(event({ resourcePreEvent: meta("create", "coding-engine-dev", "pulumi:pulumi:Stack") }))).toBeNull();
+    expect(progressOf(event({ resourcePreEvent: meta("create", "default_3_28_0", "pulumi:providers:azure-native") }))).toBeNull();
   });
   test("error diagnostics surface with their resource; the summary counts changes", () => {
-    expect(progressLine(progressOf({ diagnosticEvent: { urn: meta("create", "pool").metadata.urn, severity: "error", message: "\u001b[31mboom\u001b[0m\n" } })!)).toBe("  error (pool): boom");
-    expect(progressOf({ summaryEvent: { durationSeconds: 3, resourceChanges: { create: 1, same: 6 } } })).toEqual({ kind: "summary", durationSeconds: 3, changes: { create: 1, same: 6 } });
+    const urn = "urn:pulumi:dev::coding-engine::azure-native:app:ContainerAppsSessionPool::pool";
+    // "error: " travels in prefix, not in message (pkg/engine/eventsink.go).
+    expect(progressLine(progressOf(event({ diagnosticEvent: { urn, prefix: "error: ", color: "never", severity: "error", message: "\u001b[31mboom\u001b[0m\n" } }))!)).toBe("  error (pool): boom");
+    expect(progressOf(event({ summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { create: 1, same: 6 }, policyPacks: {} } }))).toEqual({ kind: "summary", durationSeconds: 3, changes: { create: 1, same: 6 } });
     expect(describeChanges({ create: 1, update: 2, delete: 1, same: 5 })).toBe("1 created, 2 updated, 1 deleted");
     expect(describeChanges({ same: 7 })).toBe("no changes");
   });
@@ -97,24 +106,29 @@ describe("where state goes", () => {
 });
 
 describe("changes", () => {
-  test("config changes apply and remove keys without touching the rest", () => {
-    expect(applyConfig({ profile: "contest", contestMaxSessions: "80", idleBackendMinReplicas: "1" }, { profile: "idle", idleBackendMinReplicas: null })).toEqual({
+  test("config changes apply and remove keys, and paths reach into profileOverrides as config set --path does", () => {
+    const raw = { profile: "contest", profileOverrides: '{"contest":{"maxSessions":80},"idle":{"backendMinReplicas":1}}' };
+    expect(applyConfig(raw, { profile: "idle", "profileOverrides.idle.backendMinReplicas": null, "profileOverrides.testing.readySessions": "2" })).toEqual({
       profile: "idle",
-      contestMaxSessions: "80",
+      profileOverrides: '{"contest":{"maxSessions":80},"idle":{},"testing":{"readySessions":2}}',
     });
   });
   test("deletions and replacements are destructive; the plan reads like pulumi's", () => {
+    // A replacement arrives as create-replacement, replace and (later) delete-replaced
+    // (pkg/resource/deploy/step_generator.go); a person sees one line with the reason.
     const steps = [
       { op: "same", urn: "u::registry", type: "azure-native:containerregistry:Registry" },
-      { op: "update", urn: "u::backend", type: "azure-native:app:ContainerApp" },
+      { op: "update", urn: "u::backend", type: "azure-native:app:ContainerApp", diffs: ["template"] },
+      { op: "create-replacement", urn: "u::environment", type: "azure-native:app:ManagedEnvironment", replaceKeys: ["environmentName"] },
+      { op: "replace", urn: "u::environment", type: "azure-native:app:ManagedEnvironment", replaceKeys: ["environmentName"] },
       { op: "delete", urn: "u::session-pool", type: "azure-native:app:ContainerAppsSessionPool" },
-      { op: "replace", urn: "u::environment", type: "azure-native:app:ManagedEnvironment" },
+      { op: "delete-replaced", urn: "u::environment", type: "azure-native:app:ManagedEnvironment", replaceKeys: ["environmentName"] },
     ];
-    expect(destructiveSteps(steps).map((s) => s.urn)).toEqual(["u::session-pool", "u::environment"]);
+    expect(destructiveSteps(steps).map((s) => s.urn)).toEqual(["u::environment", "u::session-pool"]);
     expect(describePlan(steps)).toEqual([
       "  ~ update backend (app:ContainerApp)",
+      "  +- replace environment (app:ManagedEnvironment): environmentName changed, so Azure recreates it",
       "  - delete session-pool (app:ContainerAppsSessionPool)",
-      "  +- replace environment (app:ManagedEnvironment)",
     ]);
   });
 });

@@ -1,0 +1,69 @@
+// The stack's cost ceiling (`costCeilingPerDay`): the most a configuration may cost in a day with
+// every session it allows held, the backend busy at its maximum and logs at their cap. Every change
+// (up, scale, start*, capacity --apply) passes here before pulumi is even looked for; one above the
+// ceiling is refused (exit 2, nothing touched) unless the person says --allow-over-ceiling. A change
+// that lowers the most the stack can cost is always let through (stop must never be refused).
+
+import { parseSettings, type DeploymentSettings } from "../infra/config.js";
+import { estimateFor, DEFAULT_WINDOW_HOURS } from "./commands/cost-estimate.js";
+import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
+import type { AtMost } from "./costing/model.js";
+import { UsageError } from "./errors.js";
+import { money, warn } from "./output.js";
+import { stackRawConfig } from "./settings.js";
+
+export interface CeilingVerdict {
+  ok: boolean;
+  atMost: AtMost;
+  ceiling: number;
+  /** The sentence for people: the cost, what it assumes and the ceiling. */
+  message: string;
+}
+
+/** The most a stack's profile in effect can cost per day, against its ceiling. null: no prices for its region. */
+export function ceilingVerdict(settings: DeploymentSettings): CeilingVerdict | null {
+  if (!isKnownRegion(settings.location)) return null;
+  const atMost = estimateFor(embeddedPriceBook(settings.location), settings, settings.profile.name, DEFAULT_WINDOW_HOURS).atMost;
+  const ceiling = settings.costCeilingPerDay;
+  const ok = atMost.perDay <= ceiling;
+  return {
+    ok,
+    atMost,
+    ceiling,
+    message:
+      `at most ${money(atMost.perDay)}/day (${atMost.basis})${atMost.complete ? "" : " (incomplete: prices missing)"}, ` +
+      `${ok ? "within" : "above"} stack ${settings.stack}'s cost ceiling of ${money(ceiling)}/day (costCeilingPerDay)`,
+  };
+}
+
+/** The stack as its file says now, or null when that does not parse (then nothing is "lowered"). */
+function currentSettings(stack: string, dir: string): DeploymentSettings | null {
+  try {
+    return parseSettings(stackRawConfig(stack, dir), stack);
+  } catch {
+    return null;
+  }
+}
+
+/** Refuses (UsageError, exit 2) a change whose new configuration can cost more than the ceiling. */
+export function enforceCostCeiling(next: DeploymentSettings, dir: string, options: { allowOverCeiling?: boolean }): void {
+  const verdict = ceilingVerdict(next);
+  if (!verdict) {
+    warn(`cannot check stack ${next.stack}'s cost ceiling: no embedded prices for region ${next.location}`);
+    return;
+  }
+  if (!verdict.atMost.complete)
+    warn(`the ${next.location} price table is incomplete: the costs this change checks and reports leave the missing parts out (manage cost-estimate names them)`);
+  if (verdict.ok) return;
+  const before = currentSettings(next.stack, dir);
+  const beforeVerdict = before && ceilingVerdict(before);
+  if (beforeVerdict && verdict.atMost.perDay < beforeVerdict.atMost.perDay) return;
+  if (options.allowOverCeiling) {
+    warn(`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
+    return;
+  }
+  throw new UsageError(
+    `this change can cost ${verdict.message}. Lower the sizes, raise costCeilingPerDay in Pulumi.${next.stack}.yaml, ` +
+      "or pass --allow-over-ceiling. Nothing was changed.",
+  );
+}

@@ -1,0 +1,203 @@
+// manage's state-changing commands end to end when they are refused or fail, and capacity --apply:
+// the built binary, the stand-in for pulumi (test/fake-pulumi), the real program evaluated on every
+// preview and up, and the resulting state read back from the file backend. (Split from
+// stack-commands.test.ts so the two run side by side.)
+import { readFileSync, existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { beforeEach, describe, expect, test } from "vitest";
+import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
+import { parseDocument } from "yaml";
+import { expectRefusal, FAKE_AZ_BIN, FAKE_PULUMI_BIN, MANAGE, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+
+let project: string;
+beforeEach(() => {
+  project = makeProject();
+});
+
+const stackYaml = (stack = "dev") => readFileSync(join(project, `Pulumi.${stack}.yaml`), "utf8");
+const stateFiles = () => {
+  const dir = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine");
+  return existsSync(dir) ? Object.fromEntries(["dev", "contest"].map((s) => [s, JSON.stringify(readState(project, s))])) : {};
+};
+
+describe("refusals: exit 2, nothing touched", () => {
+  test("non-interactive without --yes refuses a change that deletes, and leaves stack file and state as they were", async () => {
+    await prepare(project);
+    await manage(["scale", "--no-wait", "--profile", "testing"], { project });
+    const files = snapshot(project);
+    const state = stateFiles();
+    const r = await manage(["stop"], { project });
+    expect(r.exitCode).toBe(2);
+    // Deletions come dependents first, as the engine orders them.
+    expect(r.stderr).toContain("this would delete or replace session-executor, session-pool, and there is no terminal to ask at: pass --yes");
+    expect(snapshot(project)).toEqual(files);
+    expect(stateFiles()).toEqual(state);
+  });
+
+  test.each([
+    [["scale", "--profile", "party"], /argument 'party' is invalid/],
+    [["scale"], /required option '-p, --profile <profile>' not specified/],
+    [["scale", "--profile", "contest", "--max-sessions", "0"], /argument '0' is invalid. It must be a whole number greater than 0/],
+    [["scale", "--profile", "contest", "--ready-sessions", "260"], /profileOverrides\.contest\.readySessions must not exceed maxSessions \(200\)[\s\S]*nothing was changed/],
+    // The issue's runaway: refused by the pool's session ceiling before the cost is even priced.
+    [
+      ["scale", "--profile", "contest", "--max-sessions", "100000", "--ready-sessions", "100000", "--backend-max", "1000", "--for", "7d", "--yes"],
+      /profileOverrides\.contest\.maxSessions is above maxSessionsLimit \(600\)/,
+    ],
+    // Within every limit, but above the stack's cost ceiling: the cost and the ceiling are named.
+    [
+      ["scale", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "600", "--backend-max", "1000", "--yes"],
+      /this change can cost at most \$[\d,.]+\/day \(43 E16 nodes with all 600 sessions held and 600 ready, backend busy at 1000 replicas, logs at their 1\.0 GB\/day cap\), above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)\. .*--allow-over-ceiling\. Nothing was changed\./,
+    ],
+    [["scale", "--profile", "contest", "--cooldown", "100"], /profileOverrides\.contest\.cooldownSeconds must be between 300 and 3600/],
+    [["scale", "--profile", "idle", "--max-sessions", "9"], /the idle profile has none/],
+    [["scale", "--profile", "contest", "--for", "soon"], /--for takes a positive duration like 3h/],
+    [["scale", "--profile", "contest", "--for", "30d"], /--for is at most 7 days/],
+    [["scale", "--profile", "idle", "--for", "3h"], /makes no sense when scaling to idle/],
+    [["scale", "--stack", "prod", "--profile", "contest"], /unknown stack "prod"/],
+    [["start-session-pool", "--profile", "idle"], /the idle profile has no session pool/],
+  ])("manage %j", async (args, message) => {
+    await expectRefusal(project, args, message);
+  });
+
+  test("pulumi missing: the install command and the minimum version, nothing touched", async () => {
+    const files = snapshot(project);
+    const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project, path: "/usr/bin:/bin" });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/pulumi is not installed \(manage needs 3\.188\.0 or newer\): install it with `curl -fsSL https:\/\/get\.pulumi\.com \| sh`/);
+    expect(snapshot(project)).toEqual(files);
+  });
+
+  test("pulumi too old: refused before anything runs", async () => {
+    const files = snapshot(project);
+    const r = await manage(["up"], { project, env: { FAKE_PULUMI_VERSION: "3.100.0" } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("pulumi 3.100.0 is too old: manage needs 3.188.0 or newer");
+    expect(snapshot(project)).toEqual(files);
+    expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+  });
+});
+
+describe("failures while pulumi runs", () => {
+  test("pulumi failing mid-update (it exits 1, the reason only in its events) is reported with Azure's reason and exit 1", async () => {
+    await prepare(project);
+    const r = await manage(["scale", "--no-wait", "--profile", "testing"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("FAILED create session-pool");
+    expect(r.stderr).toMatch(/manage: pulumi up of dev failed: Status=400 Code="InvalidParameterValue" Message="The operation on session-pool failed/);
+    expect(r.stderr).toContain("Fix: `manage status --stack dev` shows what runs now");
+    expect(r.stdout).not.toContain("Done:");
+    // What completed before the failure is recorded; rerunning finishes the job.
+    expect(names(readState(project, "dev"))).toContain("registry");
+    expect(names(readState(project, "dev"))).not.toContain("session-pool");
+    const retry = await manage(["up"], { project });
+    expect(retry.exitCode).toBe(0);
+    expect(names(readState(project, "dev"))).toContain("session-pool");
+  });
+
+  test("an update killed midway leaves a lock; the next command says how to recover, and recovery works", async () => {
+    await prepare(project);
+    await manage(["up"], { project });
+    const child = execa("node", [MANAGE, "scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], {
+      reject: false,
+      cwd: project,
+      extendEnv: false,
+      env: {
+        PATH: `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
+        FAKE_AZ_STATE: join(project, ".fake-az.json"),
+        HOME: project,
+        PULUMI_HOME: join(project, ".pulumi-home"),
+        MANAGE_PROJECT_DIR: project,
+        FAKE_PULUMI_STEP_DELAY_MS: "3000",
+      },
+    });
+    // Wait until the update has taken its lock, then kill everything (as a closed laptop would).
+    const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");
+    for (let i = 0; i < 200 && !(existsSync(locks) && (await import("node:fs")).readdirSync(locks).length); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await execa("pkill", ["-KILL", "-f", "fake-pulumi/main"], { reject: false });
+    child.kill("SIGKILL");
+    await child;
+
+    const next = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
+    expect(next.exitCode).toBe(1);
+    expect(next.stderr).toMatch(/stack dev is locked: another update of it is running \(or one was killed and left its lock\)\n  Fix: wait for it; if nothing else is running, `manage pulumi -- cancel --stack dev --yes`, then `manage pulumi -- refresh --stack dev --yes`/);
+
+    // The fix as printed: manage pulumi brings the embedded backend and passphrase along.
+    const cancel = await manage(["pulumi", "--", "cancel", "--stack", "dev", "--yes"], { project });
+    expect(cancel.exitCode).toBe(0);
+    expect(cancel.stdout).toContain("The currently running update for 'dev' has been canceled!");
+    expect((await manage(["pulumi", "--", "refresh", "--stack", "dev", "--yes"], { project })).exitCode).toBe(0);
+    const rerun = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
+    expect(rerun.exitCode).toBe(0);
+    expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(70);
+  });
+});
+
+describe("capacity --apply", () => {
+  test("on an idle stack: records the participants the contest profile is sized for, starts nothing", async () => {
+    await prepare(project, "contest");
+    const file = parseDocument(stackYaml("contest"));
+    file.setIn(["config", "coding-engine:profileOverrides"], file.createNode({ contest: { maxSessions: 50 } }));
+    writeFileSync(join(project, "Pulumi.contest.yaml"), file.toString());
+    expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
+    const r = await manage(["capacity", "--stack", "contest", "--users", "250", "--apply"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("nothing to change in the cloud");
+    expect(r.stdout).toContain("size contest for 250 participants (per-user)");
+    // The planner's inputs, not its outputs: the numbers follow from them (and the stale override goes).
+    expect(stackYaml("contest")).toMatch(/participants: "250"/);
+    expect(stackYaml("contest")).not.toContain("maxSessions");
+    expect(stackYaml("contest")).toContain("coding-engine:profile: idle");
+    expect(names(readState(project, "contest"))).not.toContain("session-pool");
+    // ...and the next contest scale uses them.
+    await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest"], { project });
+    const pool = readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"))!;
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 250, cooldownSeconds: 300 });
+    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 250, readySessionInstances: plan.readySessions });
+  });
+
+  test("an assumption the stack does not record (--cold-start-seconds) is kept as the profile's overrides", async () => {
+    await prepare(project, "contest");
+    const r = await manage(["capacity", "--stack", "contest", "--cold-start-seconds", "20", "--apply"], { project });
+    expect(r.exitCode).toBe(0);
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 20, cooldownSeconds: 300 });
+    expect(stackYaml("contest")).toMatch(new RegExp(`readySessions: ${plan.readySessions}\\n`));
+    expect(plan.readySessions).toBeGreaterThan(43);
+  });
+
+  test("with the profile in effect: resizes the pool through the same path as scale", async () => {
+    await prepare(project);
+    await manage(["scale", "--no-wait", "--profile", "contest"], { project });
+    const r = await manage(["capacity", "--users", "120", "--apply", "--yes"], { project });
+    expect(r.exitCode).toBe(0);
+    const pool = readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!;
+    expect(pool.inputs.scaleConfiguration.maxConcurrentSessions).toBe(120);
+  });
+});
+
+describe("the cost ceiling", () => {
+  const overrides = '  coding-engine:profileOverrides:\n    contest:\n      maxSessions: 600\n      readySessions: 300\n';
+  test("up refuses a stack file that can cost more than its ceiling, before pulumi runs", async () => {
+    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: testing", "profile: contest") + overrides);
+    await expectRefusal(project, ["up"], /this change can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)/);
+  });
+
+  test("--allow-over-ceiling goes ahead with a warning; stopping is never refused", async () => {
+    await prepare(project);
+    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "300", "--allow-over-ceiling"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/warning: this change can cost at most .* above stack dev's cost ceiling .*going ahead \(--allow-over-ceiling\)/);
+    expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);
+  });
+
+  test("a raised costCeilingPerDay lets the same change through", async () => {
+    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml() + '  coding-engine:costCeilingPerDay: "2000"\n');
+    const files = snapshot(project);
+    const r = await manage(["scale", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "600"], { project, path: "/usr/bin:/bin" });
+    // Past the ceiling check: it stops at the next step, pulumi missing on this PATH.
+    expect(r.stderr).toContain("pulumi is not installed");
+    expect(snapshot(project)).toEqual(files);
+  });
+});

@@ -1,0 +1,41 @@
+// The stand-in's one shortcut, invisible to its callers: evaluating the program under mocks and
+// running the policy pack are pure functions of their inputs (the program's files, the config, the
+// knobs that shape mocked outputs, the pack's files), and each costs ~0.5 s of loading
+// @pulumi/pulumi. The test suite asks the same questions hundreds of times, so answers are kept in
+// a directory keyed by a hash of every input. FAKE_PULUMI_MEMO=off turns it off.
+
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const DIR = join(tmpdir(), "fake-pulumi-memo");
+
+/** A hash of every file below `dir` (names and contents). */
+export function treeHash(dir: string): string {
+  const h = createHash("sha256");
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) h.update(p.slice(dir.length)).update("\0").update(readFileSync(p)).update("\0");
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return h.digest("hex");
+}
+
+export async function memo<T>(kind: string, inputs: unknown, compute: () => Promise<T>): Promise<T> {
+  if (process.env.FAKE_PULUMI_MEMO === "off") return compute();
+  const key = createHash("sha256").update(kind).update(JSON.stringify(inputs)).digest("hex");
+  const file = join(DIR, `${kind}-${key}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as T;
+  const value = await compute();
+  mkdirSync(DIR, { recursive: true });
+  // Written whole, then renamed: a parallel reader never sees half a file.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value));
+  renameSync(tmp, file);
+  return value;
+}

@@ -1,0 +1,125 @@
+// Runs the built `manage` binary the way a user does, against a throwaway copy of the project's
+// Pulumi.yaml and stack files (so a test can never change the real ones). No vitest import: the
+// global setup uses it too, to deploy the stacks every test starts from once per run.
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { ROOT } from "./program.js";
+import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
+
+export type { StateResource };
+
+export const MANAGE = join(ROOT, "dist", "cli", "main.js");
+
+export const FAKE_PULUMI_BIN = join(ROOT, "test", "fake-pulumi", "bin");
+export const FAKE_AZ_BIN = join(ROOT, "test", "fake-az", "bin");
+
+/**
+ * A temp project directory: copies of Pulumi.yaml and every Pulumi.<stack>.yaml, and links to the
+ * built program and node_modules (pulumi runs `main` from the project directory).
+ */
+export function makeProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), "manage-project-"));
+  for (const f of readdirSync(ROOT).filter((f) => /^Pulumi(\..+)?\.yaml$/.test(f))) copyFileSync(join(ROOT, f), join(dir, f));
+  symlinkSync(join(ROOT, "dist"), join(dir, "dist"));
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  // The policy pack manage runs on every preview and update (its main points into dist/).
+  mkdirSync(join(dir, "infra"));
+  symlinkSync(join(ROOT, "infra", "policy-pack"), join(dir, "infra", "policy-pack"));
+  return dir;
+}
+
+/** The stack's state as the stand-in pulumi recorded it in the embedded file backend. */
+export function readState(project: string, stack: string): StateResource[] {
+  const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`);
+  if (!existsSync(file)) return [];
+  return (JSON.parse(readFileSync(file, "utf8")) as Checkpoint).checkpoint.latest.resources;
+}
+
+export const names = (state: StateResource[]) => state.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.urn.split("::").pop());
+
+/** Every stack file's text, to prove a refused command touched nothing. */
+export function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+}
+
+export interface ManageResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs manage with a clean environment: the stand-in pulumi first on PATH (unless `path` says
+ * otherwise), no pulumi login, no backend or passphrase from the developer's shell.
+ */
+export async function manage(
+  args: string[],
+  opts: { project: string; env?: Record<string, string>; input?: string; path?: string },
+): Promise<ManageResult> {
+  const r = await execa("node", [MANAGE, ...args], {
+    reject: false,
+    cwd: opts.project,
+    input: opts.input ?? "",
+    extendEnv: false,
+    env: {
+      PATH: opts.path ?? `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
+      FAKE_AZ_STATE: join(opts.project, ".fake-az.json"),
+      HOME: opts.project,
+      PULUMI_HOME: join(opts.project, ".pulumi-home"),
+      MANAGE_PROJECT_DIR: opts.project,
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+      ...opts.env,
+    },
+  });
+  return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/**
+ * A first deployment, as a newcomer does it: `manage up` deploys the foundation and stops because
+ * the new registry is empty; the two images are imported; the stack is then ready for any change.
+ */
+export async function firstDeployment(project: string, stack = "dev"): Promise<void> {
+  const first = await manage(["up", "--stack", stack], { project });
+  if (first.exitCode !== 1 || !first.stderr.includes("foundation deployed"))
+    throw new Error(`expected the foundation-first stop, got exit ${first.exitCode}: ${first.stderr}`);
+  for (const image of ["coding-engine/backend:v1", "coding-engine/session:v1"]) {
+    const r = await manage(["images", "import", "--stack", stack, "--from", `source.azurecr.io/${image}`], { project });
+    if (r.exitCode !== 0) throw new Error(`image import failed: ${r.stderr}`);
+  }
+}
+
+/** Where the global setup keeps one project per stack, after its first deployment. */
+const PREPARED = join(tmpdir(), `manage-prepared-${createHash("sha1").update(ROOT).digest("hex").slice(0, 10)}`);
+
+/** Global setup: the first deployment of each stack, once per test run (a test of its own proves it). */
+export async function buildPreparedStacks(stacks = ["dev", "contest"]): Promise<void> {
+  rmSync(PREPARED, { recursive: true, force: true });
+  for (const stack of stacks) {
+    const dir = makeProject();
+    await firstDeployment(dir, stack);
+    cpSync(dir, join(PREPARED, stack), { recursive: true, verbatimSymlinks: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The stack as after its first deployment (foundation deployed, both images in its registry),
+ * copied from the global setup's: its stack file, its state and history, the registry's images.
+ * Other stacks in the project are left as they are. Without the global setup, it deploys for real.
+ */
+export async function prepare(project: string, stack = "dev"): Promise<void> {
+  const from = join(PREPARED, stack);
+  if (!existsSync(from)) return firstDeployment(project, stack);
+  const copy = (path: string) => existsSync(join(from, path)) && cpSync(join(from, path), join(project, path), { recursive: true });
+  copy(`Pulumi.${stack}.yaml`);
+  copy(join(".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`));
+  copy(join(".pulumi-state", ".pulumi", "history", "coding-engine", stack));
+  if (!existsSync(join(project, ".pulumi-state", "passphrase"))) copy(join(".pulumi-state", "passphrase"));
+  const images = (dir: string) => (existsSync(join(dir, ".fake-az.json")) ? JSON.parse(readFileSync(join(dir, ".fake-az.json"), "utf8")) : {});
+  writeFileSync(join(project, ".fake-az.json"), JSON.stringify({ ...images(project), ...images(from) }, null, 2));
+}
+
