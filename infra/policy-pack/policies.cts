@@ -24,6 +24,7 @@ import {
   type StackValidationPolicy,
 } from "@pulumi/policy";
 import { ROLES, roleGuidOf, roleKeyOf } from "../roles.cjs";
+import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING } from "../ceilings.cjs";
 
 const POOL = "azure-native:app:ContainerAppsSessionPool";
 const APP = "azure-native:app:ContainerApp";
@@ -31,6 +32,8 @@ const REGISTRY = "azure-native:containerregistry:Registry";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
+const GATEWAY_API = "azure-native:apimanagement:Api";
+const GATEWAY_API_POLICY = "azure-native:apimanagement:ApiPolicy";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (exported for the tests)
@@ -281,18 +284,21 @@ export const poolCooldownInRange: ResourceValidationPolicy = {
 
 /**
  * maxConcurrentSessions: 600 is documented for code-interpreter pools; the ceiling for custom
- * containers is UNCONFIRMED (shared/azure-facts.md), so it is a policy config value. Ready
- * sessions: each one is billed node capacity around the clock (32 keep an E16 node, ~$1.55/h), so a
- * typo like 500 is refused, not merely flagged (the advisory ready-sessions-budget flags far less).
+ * containers is UNCONFIRMED (shared/azure-facts.md), so it is a policy config value, the same
+ * number as the stack key maxSessionsLimit's default. Ready sessions: each one is billed node
+ * capacity around the clock (28-32 keep an E16 node, ~$1.55/h), so a typo like 500 is refused, not
+ * merely flagged; the ceiling is what the capacity planner plans for the largest contest the
+ * session ceiling admits, so no contest profile the planner sizes is refused (../ceilings.cts).
  */
-export const POOL_SCALE_DEFAULTS = { maxConcurrentSessionsCeiling: 600, readySessionsCeiling: 50 } as const;
+export const POOL_SCALE_DEFAULTS = { maxConcurrentSessionsCeiling: MAX_SESSIONS_CEILING, readySessionsCeiling: READY_SESSIONS_CEILING } as const;
 
 export const poolScaleInRange: ResourceValidationPolicy = {
   name: "pool-scale-in-range",
   description:
     `maxConcurrentSessions is a whole number from 1 to maxConcurrentSessionsCeiling (default ${POOL_SCALE_DEFAULTS.maxConcurrentSessionsCeiling}: ` +
     "documented for code-interpreter pools; the custom-container ceiling is unconfirmed) and readySessionInstances a whole number from 0 to " +
-    `readySessionsCeiling (default ${POOL_SCALE_DEFAULTS.readySessionsCeiling}; ready sessions bill node capacity even when nobody runs code).`,
+    `readySessionsCeiling (default ${POOL_SCALE_DEFAULTS.readySessionsCeiling}: what the capacity planner plans for ${POOL_SCALE_DEFAULTS.maxConcurrentSessionsCeiling} participants; ` +
+    "ready sessions bill node capacity even when nobody runs code).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -506,8 +512,8 @@ export const backendCallerRestricted: StackValidationPolicy = {
   name: "backend-caller-restricted",
   description:
     "A stack with a session pool does not serve it through an open backend (the `open` access mode: external ingress that anyone on the internet may call). " +
-    "The backend must either keep its ingress internal (external: false, e.g. behind the `token` mode's gateway) or allow only narrow caller ranges " +
-    `(ipSecurityRestrictions Allow rules of at least /${MIN_ALLOW_PREFIX.ipv4} IPv4 or /${MIN_ALLOW_PREFIX.ipv6} IPv6: the \`venue\` mode). ` +
+    "The backend must either keep its ingress internal (external: false) or allow only narrow caller ranges " +
+    `(ipSecurityRestrictions Allow rules of at least /${MIN_ALLOW_PREFIX.ipv4} IPv4 or /${MIN_ALLOW_PREFIX.ipv6} IPv6: the \`token\` mode's gateway IPs, the \`venue\` mode's ranges). ` +
     "A stack listed in openAccessStacks (default none) is exempt: a reviewed, deliberate choice.",
   enforcementLevel: "mandatory",
   configSchema: { properties: { openAccessStacks: { type: "array", items: { type: "string" }, default: [] } } },
@@ -532,11 +538,53 @@ export const backendCallerRestricted: StackValidationPolicy = {
       report(
         violation(
           `container app ${r.name} fronts this stack's session pool with external ingress that ${why}`,
-          "set allowedIpRanges to the venue's ranges (venue mode), or put the backend behind a gateway with internal ingress (token mode); " +
-            `or, deliberately and reviewed, list stack "${stackOf(r.urn)}" in this policy's openAccessStacks`,
+          "set accessMode token (a gateway in front; the backend allows only the gateway's IPs) or accessMode venue with the venue's allowedIpRanges; " +
+            `or, deliberately and reviewed, list stack "${stackOf(r.urn)}" in this policy's openAccessStacks (infra/policy-pack/config.json)`,
         ),
         r.urn,
       );
+    }
+  },
+};
+
+/** A rate limit in an API Management policy document, and a JWT validation. */
+const RATE_LIMIT = /<rate-limit(?:-by-key)?\b[^>]*\bcalls="([1-9]\d*)"/;
+const VALIDATE_JWT = /<validate-jwt\b[\s\S]*?<\/validate-jwt>/;
+
+export const gatewayAuthenticatesCallers: StackValidationPolicy = {
+  name: "gateway-authenticates-callers",
+  description:
+    "Every API on the stack's gateway (accessMode token) authenticates its callers, with a subscription key (subscriptionRequired, API Management's default) " +
+    "or a JWT (validate-jwt in its policy), and holds each to a rate limit (rate-limit-by-key or rate-limit with calls of at least 1): " +
+    "a gateway that lets anyone through is an open backend with extra steps.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const policies = args.resources.filter((r) => r.type === GATEWAY_API_POLICY);
+    for (const api of args.resources.filter((r) => r.type === GATEWAY_API)) {
+      const apiId = known(() => api.props.apiId);
+      const subscriptionRequired = known(() => api.props.subscriptionRequired);
+      const xml = policies
+        .filter((p) => known(() => p.props.apiId) === apiId)
+        .map((p) => known(() => p.props.value));
+      // Unknown in a preview (an id or a policy computed from an output): checked at `pulumi up`.
+      if (apiId === UNKNOWN || subscriptionRequired === UNKNOWN || xml.includes(UNKNOWN)) continue;
+      const text = xml.map(String).join("\n");
+      if (subscriptionRequired === false && !VALIDATE_JWT.test(text))
+        report(
+          violation(
+            `gateway API ${show(apiId)} lets anonymous callers through: subscriptionRequired is false and its policy has no validate-jwt`,
+            "require a subscription key (subscriptionRequired true: accessMode token's default) or validate a JWT (gatewayJwtIssuer and gatewayJwtAudience)",
+          ),
+          api.urn,
+        );
+      if (!RATE_LIMIT.test(text))
+        report(
+          violation(
+            `gateway API ${show(apiId)} holds no caller to a rate limit (no rate-limit-by-key or rate-limit policy with calls of at least 1)`,
+            "declare the API's policy from infra/access-mode.ts (gatewayPolicyXml: rate-limit-by-key per caller), sized with gatewayRateLimitPerMinute",
+          ),
+          api.urn,
+        );
     }
   },
 };
@@ -591,4 +639,4 @@ export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
   readySessionsBudget,
   idleBackendAtZero,
 ];
-export const STACK_POLICIES: StackValidationPolicy[] = [roleAssignmentsWithinStack, backendCallerRestricted];
+export const STACK_POLICIES: StackValidationPolicy[] = [roleAssignmentsWithinStack, backendCallerRestricted, gatewayAuthenticatesCallers];

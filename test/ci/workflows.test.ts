@@ -69,7 +69,7 @@ describe("what runs when", () => {
     const preview = ci.jobs.preview!;
     expect(preview.if).toContain("vars.AZURE_CLIENT_ID != ''");
     const step = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-    expect(step.with).toMatchObject({ command: "preview", policyPacks: "infra/policy-pack" });
+    expect(step.with).toMatchObject({ command: "preview", policyPacks: "infra/policy-pack", policyPackConfigs: "infra/policy-pack/config.json" });
     expect(JSON.stringify(preview)).toContain("GITHUB_STEP_SUMMARY");
   });
 
@@ -78,7 +78,7 @@ describe("what runs when", () => {
     expect(deploy.on).toMatchObject({ push: { branches: ["main"] }, workflow_dispatch: { inputs: { stack: { options: ["dev", "contest"] } } } });
     const up = deploy.jobs.up!;
     expect(up.environment).toBe("${{ github.event_name == 'workflow_dispatch' && inputs.stack || 'dev' }}");
-    expect(up.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!.with).toMatchObject({ command: "up", policyPacks: "infra/policy-pack" });
+    expect(up.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!.with).toMatchObject({ command: "up", policyPacks: "infra/policy-pack", policyPackConfigs: "infra/policy-pack/config.json" });
   });
 
   test("the return to idle runs on a UTC schedule with the CLI's own command", () => {

@@ -1,13 +1,21 @@
 // Every policy held to good and bad inputs in one table, called directly (constructing a
 // PolicyPack would start a gRPC server); props are wrapped in unknownCheckingProxy as the policy
 // runtime does. Each case of issue 15's list is a row tagged with it. Then the real program, every
-// stack x profile, must pass every mandatory policy.
+// stack x profile, must pass every mandatory policy with the committed policy config
+// (infra/policy-pack/config.json), the one manage passes on every preview and update.
 import { unknownCheckingProxy, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, test } from "vitest";
 import * as P from "../../infra/policy-pack/policies.cjs";
 import { PROFILE_NAMES } from "../../infra/profiles.js";
 import { roleGuidOf, roleKeyOf } from "../../infra/roles.cjs";
-import { simulateStack, STACKS } from "../helpers/program.js";
+import { gatewayPolicyXml } from "../../infra/access-mode.js";
+import { ROOT, simulateStack, STACKS } from "../helpers/program.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parsePolicyPackConfig, resolvePolicies } from "../fake-pulumi/policy-config.js";
+import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING } from "../../infra/ceilings.cjs";
+import { DEFAULT_PARTICIPANTS, plannedPool } from "../../infra/capacity.js";
+import { DEFAULT_MAX_SESSIONS_LIMIT } from "../../infra/limits.js";
 
 type Props = Record<string, any>;
 type Config = Record<string, unknown>;
@@ -65,6 +73,8 @@ const REGISTRY = "azure-native:containerregistry:Registry";
 const ROLE = "azure-native:authorization:RoleAssignment";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const GROUP = "azure-native:resources:ResourceGroup";
+const GATEWAY_API = "azure-native:apimanagement:Api";
+const GATEWAY_POLICY = "azure-native:apimanagement:ApiPolicy";
 
 const SUB = "/subscriptions/11111111-1111-4111-8111-111111111111";
 const RG = `${SUB}/resourceGroups/codeeng-contest-rg`;
@@ -136,6 +146,14 @@ function edit<T extends Props>(base: T, change: (p: T) => void): T {
 const pool = (change: (p: Props) => void) => edit(goodPool(), change);
 const app = (change: (p: Props) => void) => edit(goodApp(), change);
 
+/** The gateway of accessMode token as the program declares it: an API and its policy (infra/access-mode.ts). */
+const KEY_GATEWAY = { sku: "Developer", publisherEmail: "ops@example.com", callsPerMinute: 60, jwt: null } as const;
+const gatewayStack = (api: Props = {}, xml: string | null = gatewayPolicyXml(KEY_GATEWAY)): StackResource[] => [
+  { type: GATEWAY_API, name: "gateway-api", props: { apiId: "coding-engine", path: "", subscriptionRequired: true, ...api } },
+  ...(xml === null ? [] : [{ type: GATEWAY_POLICY, name: "gateway-policy", props: { apiId: "coding-engine", policyId: "policy", format: "rawxml", value: xml } }]),
+];
+const JWT_XML = gatewayPolicyXml({ ...KEY_GATEWAY, jwt: { issuer: "https://login.example.com/", audience: "api://coding-engine" } });
+
 /** Issue 15's list: each must be a row below, refused by a mandatory policy. */
 const ISSUE_15 = [
   "pool managedIdentitySettings lifecycle Main",
@@ -149,6 +167,8 @@ const ISSUE_15 = [
   "backend with no caller restriction",
   "backend with 1000 replicas",
   "ready sessions above the mandatory ceiling",
+  "gateway that lets anonymous callers through",
+  "gateway without a rate limit per caller",
 ] as const;
 type IssueCase = (typeof ISSUE_15)[number];
 
@@ -248,7 +268,9 @@ const ROWS: Row[] = [
 
   // pool-scale-in-range
   r(P.poolScaleInRange, "50 sessions, 5 ready", POOL, goodPool(), []),
-  r(P.poolScaleInRange, "at the ceilings: 600 sessions, 50 ready", POOL, pool((p) => (p.scaleConfiguration = { maxConcurrentSessions: 600, readySessionInstances: 50 })), []),
+  r(P.poolScaleInRange, "at the ceilings: 600 sessions, 115 ready", POOL, pool((p) => (p.scaleConfiguration = { maxConcurrentSessions: 600, readySessionInstances: 115 })), []),
+  r(P.poolScaleInRange, "a 250-person contest as the planner sizes it: 250 sessions, 52 ready", POOL, pool((p) => (p.scaleConfiguration = { maxConcurrentSessions: 250, readySessionInstances: 52 })), []),
+  r(P.poolScaleInRange, "116 ready sessions, one above the ceiling", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = 116)), [/readySessionInstances 116 is not a whole number from 0 to 115/]),
   r(P.poolScaleInRange, "0 ready sessions", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = 0)), []),
   r(P.poolScaleInRange, "maxConcurrentSessions 100000", POOL, pool((p) => (p.scaleConfiguration.maxConcurrentSessions = 100000)), [
     /maxConcurrentSessions 100000 is not a whole number from 1 to 600.*Fix: lower the profile's maxSessions \(manage scale --max-sessions\)/,
@@ -261,7 +283,7 @@ const ROWS: Row[] = [
   r(P.poolScaleInRange, "maxConcurrentSessions 1.5", POOL, pool((p) => (p.scaleConfiguration.maxConcurrentSessions = 1.5)), [/maxConcurrentSessions 1.5 /]),
   r(P.poolScaleInRange, "no scale configuration", POOL, pool((p) => delete p.scaleConfiguration), [/maxConcurrentSessions unset/, /readySessionInstances unset/]),
   r(P.poolScaleInRange, "500 ready sessions", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = 500)), [
-    /readySessionInstances 500 is not a whole number from 0 to 50.*Fix: set the profile's readySessions \(manage scale --ready-sessions\) to at most 50/,
+    /readySessionInstances 500 is not a whole number from 0 to 115.*Fix: set the profile's readySessions \(manage scale --ready-sessions\) to at most 115/,
   ], { issue: "ready sessions above the mandatory ceiling" }),
   r(P.poolScaleInRange, "ready sessions Infinity", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = Infinity)), [/readySessionInstances Infinity/]),
   r(P.poolScaleInRange, "ready sessions -1", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = -1)), [/readySessionInstances -1/]),
@@ -336,7 +358,7 @@ const ROWS: Row[] = [
   s(P.backendCallerRestricted, "ingress external unset (Azure's default: internal)", stackWith({ backend: (p) => ((p.configuration.ingress.external = undefined), delete p.configuration.ingress.ipSecurityRestrictions) }), []),
   s(P.backendCallerRestricted, "open, but no pool (idle profile)", stackWith({ backend: (p) => delete p.configuration.ingress.ipSecurityRestrictions }, ["session-pool"]), []),
   s(P.backendCallerRestricted, "no caller restriction", stackWith({ backend: (p) => delete p.configuration.ingress.ipSecurityRestrictions }), [
-    /backend fronts this stack's session pool with external ingress that has no Allow rule.*Fix: set allowedIpRanges to the venue's ranges \(venue mode\), or put the backend behind a gateway with internal ingress \(token mode\); or, deliberately and reviewed, list stack "contest" in this policy's openAccessStacks/,
+    /backend fronts this stack's session pool with external ingress that has no Allow rule.*Fix: set accessMode token \(a gateway in front; the backend allows only the gateway's IPs\) or accessMode venue with the venue's allowedIpRanges; or, deliberately and reviewed, list stack "contest" in this policy's openAccessStacks \(infra\/policy-pack\/config.json\)/,
   ], { issue: "backend with no caller restriction" }),
   s(P.backendCallerRestricted, "no caller restriction, stack listed in openAccessStacks", stackWith({ backend: (p) => delete p.configuration.ingress.ipSecurityRestrictions }), [], { config: { openAccessStacks: ["contest"] } }),
   s(P.backendCallerRestricted, "no caller restriction, another stack listed", stackWith({ backend: (p) => delete p.configuration.ingress.ipSecurityRestrictions }), [/has no Allow rule/], { config: { openAccessStacks: ["dev"] } }),
@@ -345,6 +367,25 @@ const ROWS: Row[] = [
   s(P.backendCallerRestricted, "Allow 0.0.0.0/1 and 128.0.0.0/1", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ ipAddressRange: "0.0.0.0/1", action: "Allow" }, { ipAddressRange: "128.0.0.0/1", action: "Allow" }]) }), [/allows "0.0.0.0\/1", "128.0.0.0\/1"/]),
   s(P.backendCallerRestricted, "Allow ::/0 next to a venue range", stackWith({ backend: (p) => p.configuration.ingress.ipSecurityRestrictions.push({ ipAddressRange: "::/0", action: "Allow" }) }), [/allows "::\/0"/]),
   s(P.backendCallerRestricted, "Allow a single address and an IPv6 /48", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ ipAddressRange: "198.51.100.7", action: "Allow" }, { ipAddressRange: "2001:db8:1::/48", action: "allow" }]) }), []),
+
+  s(P.backendCallerRestricted, "the gateway's IP alone (token mode)", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ name: "gateway-1", ipAddressRange: "192.0.2.7/32", action: "Allow" }]) }), []),
+
+  // gateway-authenticates-callers (accessMode token)
+  s(P.gatewayAuthenticatesCallers, "subscription key required, rate-limit-by-key per subscription", gatewayStack(), []),
+  s(P.gatewayAuthenticatesCallers, "subscriptionRequired unset (API Management's default: required)", gatewayStack({ subscriptionRequired: undefined }), []),
+  s(P.gatewayAuthenticatesCallers, "no key, but validate-jwt, limited per token subject", gatewayStack({ subscriptionRequired: false }, JWT_XML), []),
+  s(P.gatewayAuthenticatesCallers, "the API unknown in a preview", gatewayStack({ apiId: UNKNOWN_STRING }), []),
+  s(P.gatewayAuthenticatesCallers, "no gateway at all (open or venue)", stackWith(), []),
+  s(P.gatewayAuthenticatesCallers, "no key and no validate-jwt", gatewayStack({ subscriptionRequired: false }), [
+    /gateway API "coding-engine" lets anonymous callers through: subscriptionRequired is false and its policy has no validate-jwt.*Fix: require a subscription key/,
+  ], { issue: "gateway that lets anonymous callers through" }),
+  s(P.gatewayAuthenticatesCallers, "no key, and a self-closed validate-jwt that checks nothing", gatewayStack({ subscriptionRequired: false }, "<policies><inbound><validate-jwt/><rate-limit calls=\"5\" renewal-period=\"60\" /></inbound></policies>"), [/lets anonymous callers through/]),
+  s(P.gatewayAuthenticatesCallers, "no policy: no rate limit", gatewayStack({}, null), [
+    /gateway API "coding-engine" holds no caller to a rate limit.*Fix: declare the API's policy from infra\/access-mode.ts/,
+  ], { issue: "gateway without a rate limit per caller" }),
+  s(P.gatewayAuthenticatesCallers, "a rate limit of 0 calls", gatewayStack({}, gatewayPolicyXml({ ...KEY_GATEWAY, callsPerMinute: 0 })), [/holds no caller to a rate limit/]),
+  s(P.gatewayAuthenticatesCallers, "a policy for another API", gatewayStack({ apiId: "other" }), [/gateway API "other" holds no caller to a rate limit/]),
+  s(P.gatewayAuthenticatesCallers, "anonymous and unlimited", gatewayStack({ subscriptionRequired: false }, "<policies><inbound><base /></inbound></policies>"), [/lets anonymous callers through/, /holds no caller to a rate limit/]),
 
   // ready-sessions-budget (advisory)
   r(P.readySessionsBudget, "5 ready sessions", POOL, goodPool(), []),
@@ -419,41 +460,70 @@ describe("the shared checks", () => {
   });
 });
 
-describe("the real program passes its own policies", () => {
-  /** Every mandatory violation of the simulated stack, with the policy config a stack needs. */
-  async function mandatoryViolations(stack: string, extra: Record<string, string>, stackConfig: Config) {
+describe("the real program passes its own policies, with the committed policy config", () => {
+  /** infra/policy-pack/config.json, resolved as the stand-in pulumi resolves it for manage. */
+  const committed = resolvePolicies("coding-engine", ALL_POLICIES, parsePolicyPackConfig(readFileSync(join(ROOT, "infra", "policy-pack", "config.json"), "utf8"), "config.json"));
+  const configOf = (policy: { name: string }, file: typeof committed) => file.get(policy.name)!.config;
+  const noExceptions = resolvePolicies("coding-engine", ALL_POLICIES);
+
+  /** Every violation the pack, as configured, makes mandatory for the simulated stack. */
+  async function mandatoryViolations(stack: string, extra: Record<string, string>, file = committed) {
     const sim = await simulateStack(stack, extra);
+    const mandatory = (p: { name: string }) => file.get(p.name)!.enforcementLevel === "mandatory";
     const found: string[] = [];
-    for (const policy of P.RESOURCE_POLICIES.filter((p) => p.enforcementLevel === "mandatory"))
-      for (const res of sim.resources) found.push(...violations(policy, res.type, res.inputs, {}, stack).map((m) => `${policy.name}: ${m}`));
-    for (const policy of P.STACK_POLICIES.filter((p) => p.enforcementLevel === "mandatory"))
+    for (const policy of P.RESOURCE_POLICIES.filter(mandatory))
+      for (const res of sim.resources) found.push(...violations(policy, res.type, res.inputs, configOf(policy, file), stack).map((m) => `${policy.name}: ${m}`));
+    for (const policy of P.STACK_POLICIES.filter(mandatory))
       found.push(
-        ...stackViolations(policy, sim.resources.map((res) => ({ type: res.type, name: res.name, props: { ...res.state } })), stackConfig, stack).map((m) => `${policy.name}: ${m}`),
+        ...stackViolations(policy, sim.resources.map((res) => ({ type: res.type, name: res.name, props: { ...res.state } })), configOf(policy, file), stack).map((m) => `${policy.name}: ${m}`),
       );
     return found;
   }
-  // Today's stacks have no allowedIpRanges and no gateway: they are `open` (docs/security.md) until
-  // the access modes land, so this test lists them in backend-caller-restricted's config explicitly.
-  const today = (stack: string) => ({ openAccessStacks: [stack] });
 
   test.each(STACKS.flatMap((s) => PROFILE_NAMES.map((p) => [s, p] as const)))("%s / %s", async (stack, profile) => {
-    expect(await mandatoryViolations(stack, { profile }, today(stack))).toEqual([]);
+    expect(await mandatoryViolations(stack, { profile })).toEqual([]);
   });
 
   test("an existing resource group (createResourceGroup false): role scopes still resolve to it", async () => {
-    expect(await mandatoryViolations("contest", { profile: "contest", createResourceGroup: "false", resourceGroupName: "handed-out-rg" }, today("contest"))).toEqual([]);
+    expect(await mandatoryViolations("contest", { profile: "contest", createResourceGroup: "false", resourceGroupName: "handed-out-rg" })).toEqual([]);
   });
 
-  test("without the exemption, today's stacks are open wherever a pool runs", async () => {
-    for (const stack of STACKS) {
-      expect(await mandatoryViolations(stack, { profile: "idle" }, {})).toEqual([]);
-      const found = await mandatoryViolations(stack, { profile: "contest" }, {});
-      expect(found).toHaveLength(1);
-      expect(found[0]).toMatch(/^backend-caller-restricted: container app backend .* has no Allow rule/);
+  test("the committed exceptions are exactly one: dev, open by choice, in backend-caller-restricted's openAccessStacks", () => {
+    for (const policy of ALL_POLICIES) {
+      const [mine, pack] = [committed.get(policy.name)!, noExceptions.get(policy.name)!];
+      if (policy.name === "backend-caller-restricted") expect(mine.config).toEqual({ openAccessStacks: ["dev"] });
+      else expect(mine, policy.name).toEqual(pack);
     }
   });
 
-  test("allowedIpRanges (the venue restriction) satisfies the open-access policy without an exemption", async () => {
-    expect(await mandatoryViolations("contest", { profile: "contest", allowedIpRanges: '["203.0.113.0/24","198.51.100.7"]' }, {})).toEqual([]);
+  test("without that exception dev is refused wherever it has a pool; contest (token, the default) needs none", async () => {
+    expect(await mandatoryViolations("dev", { profile: "idle" }, noExceptions)).toEqual([]);
+    const found = await mandatoryViolations("dev", { profile: "testing" }, noExceptions);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^backend-caller-restricted: container app backend .* has no Allow rule/);
+    expect(await mandatoryViolations("contest", { profile: "contest" }, noExceptions)).toEqual([]);
+  });
+
+  test("the contest stack made open is refused: the exception names dev alone", async () => {
+    const found = await mandatoryViolations("contest", { profile: "contest", accessMode: "open" });
+    expect(found).toEqual([expect.stringMatching(/^backend-caller-restricted: .*list stack "contest" in this policy's openAccessStacks/)]);
+  });
+
+  test("venue mode (allowedIpRanges) satisfies the open-access policy without an exception", async () => {
+    expect(await mandatoryViolations("contest", { profile: "contest", accessMode: "venue", allowedIpRanges: '["203.0.113.0/24","198.51.100.7"]' }, noExceptions)).toEqual([]);
+  });
+
+  test("the ready-sessions ceiling follows the planner: it is the plan for the largest contest the session ceiling admits", () => {
+    const ready = (users: number) => plannedPool({ ...DEFAULT_PARTICIPANTS, users }, 300).readySessions;
+    expect(ready(MAX_SESSIONS_CEILING)).toBe(READY_SESSIONS_CEILING);
+    expect(P.POOL_SCALE_DEFAULTS).toEqual({ maxConcurrentSessionsCeiling: MAX_SESSIONS_CEILING, readySessionsCeiling: READY_SESSIONS_CEILING });
+    expect(DEFAULT_MAX_SESSIONS_LIMIT).toBe(MAX_SESSIONS_CEILING);
+    // Every smaller contest plans no more: the planner's ready sessions grow with the participants.
+    for (const users of [200, 250, 300, 450, 599]) expect(ready(users)).toBeLessThanOrEqual(READY_SESSIONS_CEILING);
+    expect([ready(200), ready(250)]).toEqual([43, 52]);
+  });
+
+  test.each(["250", "600"])("the contest stack sized for %s participants passes (the planner's ready sessions under the ceiling)", async (participants) => {
+    expect(await mandatoryViolations("contest", { profile: "contest", participants })).toEqual([]);
   });
 });
