@@ -30,7 +30,7 @@ describe("manage cost-estimate", () => {
     expect(perDay.testing).toBeGreaterThan(10 * perDay.idle);
     // The contest profile's ready sessions (43 for 200 participants) take two nodes: the costliest to forget.
     expect(out.lever).toMatchObject({ from: "contest" });
-    expect(out.prices).toMatchObject({ origin: "embedded", asOf: "2026-09" });
+    expect(out.prices).toMatchObject({ origin: "embedded", asOf: "2026-11" });
     // Idle costs the registry floor ($0.167/day in eastus): with no pool and no replica nothing logs.
     expect(perDay.idle).toBeCloseTo(0.167, 6);
     expect(r.stderr).toMatch(/unverified.*--live-prices/);
@@ -156,7 +156,7 @@ describe("manage plan", () => {
     expect(r.stdout).toContain("Stack dev, profile testing: 9 resources");
     expect(r.stdout).toContain("not a diff against the cloud");
     expect(r.stdout).toMatch(/codeengdevpool .*max 5, ready 1, cooldown 300 s, 0.5 vCPU\/1Gi, EgressDisabled/);
-    expect(r.stdout).toMatch(/Cost \(eastus, prices as of 2026-09\): \$[\d.]+\/hour/);
+    expect(r.stdout).toMatch(/Cost \(eastus, prices as of 2026-11\): \$[\d.]+\/hour/);
   });
 
   test("--from idle --to contest: what changes and the cost difference", async () => {
