@@ -15,6 +15,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseSettings, ConfigError, type DeploymentSettings } from "../infra/config.js";
 import { openAccessWarning } from "../infra/access-mode.js";
+import { credentialHeaders, redactOutputs, resolveCredential, type Credential } from "./execution/credentials.js";
 import { join } from "node:path";
 import { describeChanges, progressLine, urnName, type Progress } from "./pulumi/events.js";
 import type { Pulumi, PreviewStep } from "./pulumi/runner.js";
@@ -208,12 +209,16 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
 
 /** `report: false` when the caller reports the result itself (enforce-expiry's action log). */
 /** Probes the new deployment until code runs, showing what it waits for. */
-async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions): Promise<NonNullable<ChangeResult["readiness"]>> {
+async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions, credential?: Credential): Promise<NonNullable<ChangeResult["readiness"]>> {
   const { waitUntilExecutes } = await import("./execution/readiness.js");
-  say(g, `Waiting until code runs through ${endpoint} (up to ${formatDuration(timeoutMs / 1000)}; --no-wait skips this)...`);
+  say(
+    g,
+    `Waiting until code runs through ${endpoint}${credential ? ` with ${credential.source}` : ""} (up to ${formatDuration(timeoutMs / 1000)}; --no-wait skips this)...`,
+  );
   const r = await waitUntilExecutes(endpoint, {
     timeoutMs,
     stack,
+    headers: credentialHeaders(credential),
     onWaiting: (attempt, probe, elapsed) =>
       process.stderr.write(`  not yet (attempt ${attempt}, ${formatDuration(elapsed / 1000)}): ${probe.diagnosis?.cause ?? "no answer"}\n`),
   });
@@ -226,6 +231,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const started = performance.now();
   const dir = projectDir();
   const settings = validate(change, dir);
+  // Two credentials in the environment is bad input: said now, before anything is changed.
+  resolveCredential({}, process.env);
   // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
   if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
   const { Pulumi } = await import("./pulumi/runner.js");
@@ -278,7 +285,13 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   else outputs = await pulumi.outputs(change.stack);
   const readiness =
     change.verify && g.wait !== false && settings.profile.pool
-      ? await readinessGate(String(outputs.backendUrl ?? ""), change.stack, g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS, g)
+      ? await readinessGate(
+          String(outputs.backendUrl ?? ""),
+          change.stack,
+          g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
+          g,
+          resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined),
+        )
       : undefined;
   const perDay = costPerDay(settings);
   const durationSeconds = (performance.now() - started) / 1000;
@@ -289,7 +302,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     changes,
     durationSeconds,
     perDay,
-    outputs,
+    // Shown with --json: the gateway's key stays out (manage pulumi -- stack output gatewayKey --show-secrets).
+    outputs: redactOutputs(outputs),
     ...(readiness ? { readiness } : {}),
   };
   const notRunning =

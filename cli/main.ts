@@ -36,6 +36,13 @@ function withReadinessGate(command: Command): Command {
     .option("--wait-timeout <duration>", "how long to wait for code to run, e.g. 10m (default 30m: role propagation)", duration);
 }
 
+/** A command that calls the backend: through the gateway (accessMode token) it needs a credential. */
+function withGatewayCredential(command: Command): Command {
+  return command
+    .option("--gateway-key <key>", "the gateway's subscription key (default: $MANAGE_GATEWAY_KEY, else the stack's own); never printed")
+    .option("--gateway-token <jwt>", "a JWT for a gateway with gatewayJwtIssuer (default: $MANAGE_GATEWAY_TOKEN); never printed");
+}
+
 /** A command that records a change the stack's cost ceiling (costCeilingPerDay) applies to. */
 function withCostCeiling(command: Command): Command {
   return command.option("--allow-over-ceiling", "go ahead even if the change can cost more per day than the stack's costCeilingPerDay");
@@ -137,22 +144,19 @@ export function buildProgram(): Command {
     .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
     .action(lazy("status"));
 
-  program
-    .command("smoke")
+  withGatewayCredential(program.command("smoke"))
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")
     .option("--endpoint <url>", "a backend URL instead of the stack's own")
     .option("--full", "add the slow cases: time limit and large output")
     .option("--concurrency <n>", `parallel runs in the concurrency case (default 8)`, positiveInteger)
     .action(lazy("smoke"));
 
-  program
-    .command("doctor")
+  withGatewayCredential(program.command("doctor"))
     .description("check everything code needs to run (tools, logins, roles, images, pool, backend, a probe execution), each with its fix")
     .option("--pool-path <path>", "the session container's route for the direct pool probe (default /python/execute)")
     .action(lazy("doctor"));
 
-  program
-    .command("load-test")
+  withGatewayCredential(program.command("load-test"))
     .description("a contest-shaped load (opening burst, then steady arrivals) against the stack's backend: latency, throughput, errors")
     .requiredOption("--users <n>", "people taking part; each one's first run lands in the opening burst", positiveInteger)
     .requiredOption("--duration <duration>", "how long to send, e.g. 2m (at most 30m)", duration)

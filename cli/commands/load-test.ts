@@ -6,11 +6,15 @@
 import type { GlobalOptions } from "../change.js";
 import { OperationError, UsageError } from "../errors.js";
 import { heading, printJson, table } from "../output.js";
-import { DEFAULT_MIX, parseMix, runLoad, schedule, summarizeLoad, type LoadShape } from "../execution/load.js";
+import { DEFAULT_MIX, parseMix, peakInWindow, runLoad, schedule, summarizeLoad, type LoadShape } from "../execution/load.js";
+import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
+import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
+import { stackSettings } from "../settings.js";
+import { warn } from "../output.js";
 import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
 
-export interface LoadTestOptions extends GlobalOptions {
+export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
   users: number;
   duration: number;
@@ -56,6 +60,13 @@ export async function run(o: LoadTestOptions): Promise<void> {
   if (target.outputs && target.outputs.sessionPoolDeployed === false)
     throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`manage scale --stack ${target.stack} --profile contest\` first`);
 
+  const gateway = target.stack && target.outputs?.accessMode === "token" ? stackSettings(target.stack).access.gateway : null;
+  const peak = peakInWindow(arrivals, RATE_LIMIT_PERIOD_SECONDS * 1000);
+  if (gateway && peak > gateway.callsPerMinute)
+    warn(
+      `this load sends up to ${peak} executions in a minute through one credential, and the gateway allows each caller ` +
+        `${gateway.callsPerMinute} (gatewayRateLimitPerMinute): expect 429s. A contest spreads its calls over every participant's credential.`,
+    );
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
   process.stderr.write(
     `Load test of ${where}: ${arrivals.length} executions over ${shape.durationMs / 1000} s ` +
@@ -64,6 +75,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
   const { outcomes, elapsedMs } = await runLoad(target.endpoint, arrivals, {
     durationMs: shape.durationMs,
     graceMs: LIMITS.graceMs,
+    headers: credentialHeaders(target.credential),
     onTick: (sent, done, failed) => process.stderr.write(`  sent ${sent}, answered ${done}, failed ${failed}\n`),
   });
   const report = summarizeLoad(outcomes, elapsedMs, target.stack);

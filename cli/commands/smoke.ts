@@ -6,13 +6,14 @@
 import type { GlobalOptions } from "../change.js";
 import { OperationError } from "../errors.js";
 import { heading, printJson, table } from "../output.js";
-import { execute, health, isHealthy, type Answer, type ExecuteResponse } from "../execution/api.js";
+import { execute, health, isHealthy, type Answer, type ExecuteResponse, type Headers } from "../execution/api.js";
+import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
 import { diagnose, type Diagnosis } from "../execution/diagnose.js";
 import { concurrencyCase, smokeSuite, type SmokeCase } from "../execution/smoke-cases.js";
 import { formatMs, summarize, type LatencySummary } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
 
-export interface SmokeOptions extends GlobalOptions {
+export interface SmokeOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
   full?: boolean;
   concurrency?: number;
@@ -54,10 +55,15 @@ function judge(k: SmokeCase, answer: Answer<ExecuteResponse>, cold: boolean, sta
   };
 }
 
-export async function runSmoke(endpoint: string, healthPath: string, o: { full?: boolean; concurrency?: number; stack?: string }): Promise<SmokeReport> {
+export async function runSmoke(
+  endpoint: string,
+  healthPath: string,
+  o: { full?: boolean; concurrency?: number; stack?: string; headers?: Headers },
+): Promise<SmokeReport> {
   const results: CaseResult[] = [];
+  const headers = o.headers ?? {};
 
-  const h = await health(endpoint, healthPath);
+  const h = await health(endpoint, healthPath, undefined, headers);
   results.push({
     name: `health: GET ${healthPath}`,
     ok: isHealthy(h),
@@ -72,7 +78,7 @@ export async function runSmoke(endpoint: string, healthPath: string, o: { full?:
   const groups = await Promise.all(
     smokeSuite(Boolean(o.full)).map(async ({ cases }) => {
       const out: CaseResult[] = [];
-      for (const [i, k] of cases.entries()) out.push(judge(k, await execute(endpoint, k.request), i === 0 && k.language !== null, o.stack));
+      for (const [i, k] of cases.entries()) out.push(judge(k, await execute(endpoint, k.request, undefined, headers), i === 0 && k.language !== null, o.stack));
       return out;
     }),
   );
@@ -80,7 +86,7 @@ export async function runSmoke(endpoint: string, healthPath: string, o: { full?:
 
   const n = o.concurrency ?? DEFAULT_CONCURRENCY;
   const parallel = concurrencyCase(n);
-  const answers = await Promise.all(Array.from({ length: n }, () => execute(endpoint, parallel.request)));
+  const answers = await Promise.all(Array.from({ length: n }, () => execute(endpoint, parallel.request, undefined, headers)));
   const failures = answers.map((a) => ({ a, reason: parallel.check(a) })).filter((f) => f.reason !== null);
   results.push({
     name: parallel.name,
@@ -113,8 +119,13 @@ export function causesOf(cases: CaseResult[]): Diagnosis[] {
 export async function run(o: SmokeOptions): Promise<void> {
   const target = await resolveTarget(o);
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
-  if (!o.json) process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}...\n`);
-  const report = await runSmoke(target.endpoint, target.healthPath, { full: o.full, concurrency: o.concurrency, stack: target.stack });
+  if (!o.json) process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}${target.credential ? `, with ${target.credential.source}` : ""}...\n`);
+  const report = await runSmoke(target.endpoint, target.healthPath, {
+    full: o.full,
+    concurrency: o.concurrency,
+    stack: target.stack,
+    headers: credentialHeaders(target.credential),
+  });
 
   if (o.json) printJson(report);
   else {

@@ -3,7 +3,7 @@
 // slow backend shows up as growing latency and errors, as it would on the day. The schedule and the
 // summary are pure; runLoad is the thin timed edge. Bounded in count and in time.
 
-import { execute, type Language } from "./api.js";
+import { execute, type Headers, type Language } from "./api.js";
 import { diagnose } from "./diagnose.js";
 import { languageCases } from "./smoke-cases.js";
 import { summarize, type LatencySummary } from "./stats.js";
@@ -88,6 +88,17 @@ export function schedule(shape: LoadShape): Arrival[] {
   return arrivals.sort((a, b) => a.atMs - b.atMs);
 }
 
+/** The most arrivals in any window of `windowMs` (sliding): what a rate limit per window sees. Pure. */
+export function peakInWindow(arrivals: Arrival[], windowMs: number): number {
+  let peak = 0;
+  let first = 0;
+  for (let last = 0; last < arrivals.length; last++) {
+    while (arrivals[last]!.atMs - arrivals[first]!.atMs >= windowMs) first++;
+    peak = Math.max(peak, last - first + 1);
+  }
+  return peak;
+}
+
 export interface Outcome {
   language: Language;
   /** HTTP status, 0 for no answer. */
@@ -96,6 +107,8 @@ export interface Outcome {
   ok: boolean;
   ms: number;
   text: string;
+  /** Retry-After of a 429. */
+  retryAfter?: number;
 }
 
 export interface LoadReport {
@@ -119,7 +132,7 @@ export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: st
     const key = o.status === 200 ? "wrong output" : o.status === 0 ? "no answer" : String(o.status);
     errors[key] = (errors[key] ?? 0) + 1;
     if (o.status !== 200) {
-      const d = diagnose({ status: o.status, text: o.text }, stack);
+      const d = diagnose({ status: o.status, text: o.text, retryAfter: o.retryAfter }, stack);
       causes.set(d.cause, d.fix);
     }
   }
@@ -154,7 +167,7 @@ function loadCase(language: Language) {
 export async function runLoad(
   endpoint: string,
   arrivals: Arrival[],
-  o: { durationMs: number; graceMs: number; onTick?: (sent: number, done: number, failed: number) => void },
+  o: { durationMs: number; graceMs: number; headers?: Headers; onTick?: (sent: number, done: number, failed: number) => void },
 ): Promise<{ outcomes: Outcome[]; elapsedMs: number }> {
   const started = performance.now();
   const deadline = o.durationMs + o.graceMs;
@@ -168,8 +181,8 @@ export async function runLoad(
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         sent++;
         const k = loadCase(a.language);
-        const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)));
-        outcomes.push({ language: a.language, status: answer.status, ok: k.check(answer) === null, ms: answer.ms, text: answer.text });
+        const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)), o.headers);
+        outcomes.push({ language: a.language, status: answer.status, ok: k.check(answer) === null, ms: answer.ms, text: answer.text, retryAfter: answer.retryAfter });
       }),
     );
   } finally {
