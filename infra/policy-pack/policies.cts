@@ -34,6 +34,8 @@ const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
 const GATEWAY_API = "azure-native:apimanagement:Api";
 const GATEWAY_API_POLICY = "azure-native:apimanagement:ApiPolicy";
+/** The resource types the policies judge (the tests build their inputs with these). */
+export const TYPES = { POOL, APP, REGISTRY, ROLE_ASSIGNMENT, IDENTITY, RESOURCE_GROUP, GATEWAY_API, GATEWAY_API_POLICY } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (exported for the tests)

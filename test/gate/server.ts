@@ -11,10 +11,10 @@
 //     Retry-After header (seconds until the window renews) and API Management's message.
 //   - The subscription key is not forwarded to the backend.
 
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createSign, createVerify, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { localCertificate, type LocalCertificate } from "../helpers/tls.js";
+import type { LocalCertificate } from "../helpers/tls.js";
+import { serveLocally } from "../helpers/local-server.js";
 
 export const KEY_HEADER = "ocp-apim-subscription-key";
 
@@ -149,30 +149,6 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
     return send(upstream.status, await upstream.text());
   }
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((err) => {
-      res.statusCode = 500;
-      res.end(JSON.stringify({ statusCode: 500, message: String(err) }));
-    });
-  };
-  let caFile: string | undefined;
-  let server;
-  if (opts.tls) {
-    const tls = opts.tls === true ? await localCertificate() : opts.tls;
-    caFile = tls.caFile;
-    server = createHttpsServer({ key: tls.key, cert: tls.cert }, listener);
-  } else server = createHttpServer(listener);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-
-  return Object.assign(state, {
-    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    caFile,
-    resetLimits: () => windows.clear(),
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  });
+  const local = await serveLocally(handle, { tls: opts.tls, errorBody: (err) => ({ statusCode: 500, message: String(err) }) });
+  return Object.assign(state, { ...local, resetLimits: () => windows.clear() });
 }

@@ -67,14 +67,7 @@ function stackViolations(policy: StackValidationPolicy, resources: StackResource
 // The sentinel the engine sends for a value unknown during a preview (@pulumi/policy proxy.js).
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-const POOL = "azure-native:app:ContainerAppsSessionPool";
-const APP = "azure-native:app:ContainerApp";
-const REGISTRY = "azure-native:containerregistry:Registry";
-const ROLE = "azure-native:authorization:RoleAssignment";
-const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
-const GROUP = "azure-native:resources:ResourceGroup";
-const GATEWAY_API = "azure-native:apimanagement:Api";
-const GATEWAY_POLICY = "azure-native:apimanagement:ApiPolicy";
+const { POOL, APP, REGISTRY, ROLE_ASSIGNMENT: ROLE, IDENTITY, RESOURCE_GROUP: GROUP, GATEWAY_API, GATEWAY_API_POLICY: GATEWAY_POLICY } = P.TYPES;
 
 const SUB = "/subscriptions/11111111-1111-4111-8111-111111111111";
 const RG = `${SUB}/resourceGroups/codeeng-contest-rg`;
