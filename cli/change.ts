@@ -25,7 +25,7 @@ import { heading, money, printJson, warn } from "./output.js";
 import { foundationTargets, imageCommands, imagesNeeded } from "./images-guard.js";
 import { projectDir } from "./project.js";
 import { withInterrupts } from "./pulumi/interrupt.js";
-import { stackRawConfig } from "./settings.js";
+import { describeIssues, stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./commands/cost-estimate.js";
 import { enforceCostCeiling } from "./cost-ceiling.js";
@@ -61,6 +61,8 @@ export interface StackChange {
   intent: string;
   /** The change brings up a pool: it is done when code runs (the readiness gate). */
   verify?: boolean;
+  /** The option each config key came from ("--max-sessions 900"), so a refusal names the option, not the file. */
+  sources?: Record<string, string>;
 }
 
 export interface ChangeResult {
@@ -117,11 +119,11 @@ export function applyConfig(raw: Record<string, string>, config: StackChange["co
 }
 
 function validate(change: StackChange, dir: string): DeploymentSettings {
-  const raw = applyConfig(stackRawConfig(change.stack, dir), change.config);
+  const file = stackFile(change.stack, dir);
   try {
-    return parseSettings(raw, change.stack);
+    return parseSettings(applyConfig(file.raw, change.config), change.stack);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`${err.message}\nnothing was changed`);
+    if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file, change.sources));
     throw err;
   }
 }
@@ -256,6 +258,10 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     for (const w of preview.warnings) warn(`policy (advisory): ${w}`);
   } catch (err) {
     restore();
+    // A preview that failed still says what the change would have done (a protected resource
+    // replaced, say): show it with the refusal, so the person sees what their edit recreates.
+    const would = describePlan((err as { steps?: PreviewStep[] }).steps ?? []);
+    if (would.length) say(g, [`${heading(`${change.stack}: ${change.intent}`)}: refused; the preview says it would`, ...would].join("\n"));
     throw err;
   }
 

@@ -1,6 +1,14 @@
 // The two ways a command ends badly, and the exit codes the team's scripts rely on:
 // 2 = bad usage or input (nothing was touched), 1 = the operation itself failed.
 
+/** What each exit code means, the same for every command (listed in `manage --help` and the README). */
+export const EXIT_CODES: ReadonlyArray<[number, string]> = [
+  [0, "done (a check: everything passed)"],
+  [1, "the operation failed, or a check found a problem (pulumi, Azure, the backend, a failed check)"],
+  [2, "bad usage or input, or a tool missing (pulumi, az): nothing was touched"],
+  [130, "interrupted (Ctrl-C): pulumi stopped cleanly"],
+];
+
 /** Bad usage or input, caught before anything in the cloud or the stack files changed. */
 export class UsageError extends Error {
   override name = "UsageError";

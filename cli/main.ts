@@ -1,21 +1,35 @@
 #!/usr/bin/env node
-// `manage`: the ops CLI. This entry only declares commands and their options; each command's
-// module (and whatever heavy library it needs: @pulumi/pulumi, the Azure SDK) is imported when
-// that command runs, so `manage --help` starts about as fast as node itself.
+// `manage`: the ops CLI. This entry only declares commands, their options (each value read by its
+// declared type, ./options.ts) and their help; each command's module (and whatever heavy library it
+// needs: @pulumi/pulumi, the Azure SDK) is imported when that command runs, so `manage --help`
+// starts about as fast as node itself. Every run ends here: exit 0, or one error in one style
+// (./output.ts reportFailure) with the exit code its cause has everywhere (./errors.ts).
 
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { PROFILE_NAMES } from "../infra/profiles.js";
-import { exitCodeOf } from "./errors.js";
-import { duration, nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber, share } from "./options.js";
+import { EXIT_CODES, exitCodeOf } from "./errors.js";
+import { TYPES, typedOption } from "./options.js";
 
 type Run = (options: Record<string, unknown>) => Promise<void>;
+
+/** Makes the run's output settings known before a command prints anything. */
+async function prepareRun(command: Command): Promise<Record<string, unknown>> {
+  const o = command.optsWithGlobals();
+  // Loaded here, not at the top: the project module reads the stack config's module (valibot), which --help does not need.
+  const { noteStackOption } = await import("./project.js");
+  noteStackOption(o.stack !== undefined);
+  const { configureOutput } = await import("./output.js");
+  configureOutput({ json: Boolean(o.json), verbose: Boolean(o.verbose), color: o.color as boolean | undefined });
+  return o;
+}
 
 /** An action that imports ./commands/<module>.js only when the command runs. */
 function lazy(module: string, exported = "run") {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
+    const o = await prepareRun(command);
     const mod = (await import(`./commands/${module}.js`)) as Record<string, Run>;
-    await mod[exported]!(command.optsWithGlobals());
+    await mod[exported]!(o);
   };
 }
 
@@ -24,16 +38,22 @@ function lazyWithArgs(module: string, exported: string) {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const positionals = args.slice(0, -2);
+    const o = await prepareRun(command);
     const mod = (await import(`./commands/${module}.js`)) as Record<string, (...a: unknown[]) => Promise<void>>;
-    await mod[exported]!(...positionals, command.optsWithGlobals());
+    await mod[exported]!(...positionals, o);
   };
+}
+
+/** Two or three real examples under a command's help. */
+function examples(command: Command, lines: string[]): Command {
+  return command.addHelpText("after", `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`);
 }
 
 /** The readiness gate: a command that brings up a pool is done when code runs through the backend. */
 function withReadinessGate(command: Command): Command {
   return command
     .option("--no-wait", "do not wait until a probe execution succeeds end to end")
-    .option("--wait-timeout <duration>", "how long to wait for code to run, e.g. 10m (default 30m: role propagation)", duration);
+    .addOption(typedOption("--wait-timeout <duration>", "how long to wait for code to run (default 30m: role propagation)", TYPES.waitTimeout));
 }
 
 /** A command that calls the backend: through the gateway (accessMode token) it needs a credential. */
@@ -51,32 +71,80 @@ function withCostCeiling(command: Command): Command {
 /** The cost model's named assumptions (docs/costs.md) and where prices come from, for the commands that estimate costs. */
 function withCostAssumptions(command: Command): Command {
   return command
-    .option("--region <region>", "price region (default: the stack's location)")
+    .addOption(typedOption("--region <region>", "price region (default: the stack's location)", TYPES.region))
     .option("--live-prices", "fetch current prices from the Azure Retail Prices API (cached on disk)")
-    .option("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size, net of the reserved share)", positiveInteger)
-    .option("--node-reserved-share <share>", "share of each node the runtime keeps for itself (default 0.125, unconfirmed)", share)
-    .option("--log-gb-per-1000-runs <gb>", "Log Analytics GB per 1000 executions (default 0.01)", nonNegativeNumber)
-    .option("--log-gb-per-replica-hour <gb>", "Log Analytics GB per backend replica-hour (default 0.001)", nonNegativeNumber)
-    .option("--registry-gb <gb>", "GB of images the registry stores (default 8)", nonNegativeNumber)
-    .option("--warm-up-hours <h>", "hours the pool runs before a contest window (default 0.5)", nonNegativeNumber)
-    .option("--tail-hours <h>", "hours the pool runs after a contest window (default 1)", nonNegativeNumber)
+    .addOption(typedOption("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size, net of the reserved share)", TYPES.sessionsPerNode))
+    .addOption(typedOption("--node-reserved-share <share>", "share of each node the runtime keeps for itself (default 0.125, unconfirmed)", TYPES.share))
+    .addOption(typedOption("--log-gb-per-1000-runs <gb>", "Log Analytics GB per 1000 executions (default 0.01)", TYPES.logGbPer1000Runs))
+    .addOption(typedOption("--log-gb-per-replica-hour <gb>", "Log Analytics GB per backend replica-hour (default 0.001)", TYPES.logGbPerReplicaHour))
+    .addOption(typedOption("--registry-gb <gb>", "GB of images the registry stores (default 8)", TYPES.registryGb))
+    .addOption(typedOption("--warm-up-hours <h>", "hours the pool runs before a contest window (default 0.5)", TYPES.marginHours))
+    .addOption(typedOption("--tail-hours <h>", "hours the pool runs after a contest window (default 1)", TYPES.marginHours))
     .option("--no-management-fee", "leave out the Dedicated Plan Management fee (assumed to apply; unconfirmed for a pool alone)");
 }
 
-const profileOption = (description: string) =>
-  new Option("-p, --profile <profile>", description).argParser(oneOf(PROFILE_NAMES));
+const profileOption = (description: string) => typedOption("-p, --profile <profile>", description, TYPES.profile);
+
+/** The package's version, for --version (dist/cli/main.js and cli/main.ts are two levels and one below the root). */
+function version(): string {
+  for (const path of ["../../package.json", "../package.json"])
+    try {
+      return (JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { version: string }).version;
+    } catch {
+      // try the next
+    }
+  return "unknown";
+}
+
+/** Every environment variable manage reads (the README's "Environment" lists the same; a test holds them together). */
+export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
+  ["MANAGE_STACK", "the stack when --stack is not given (default dev)"],
+  ["MANAGE_PROJECT_DIR", "the project directory (default: the nearest one above the working directory holding Pulumi.yaml)"],
+  ["MANAGE_DEBUG", "set to print a stack trace with an unexpected error"],
+  ["MANAGE_RETAIL_PRICES_URL", "the Azure Retail Prices API to ask with --live-prices (tests, proxies)"],
+  ["MANAGE_ARM_ENDPOINT", "Azure Resource Manager's endpoint (sovereign clouds, tests)"],
+  ["MANAGE_ARM_TOKEN, MANAGE_SESSIONS_TOKEN", "bearer tokens for ARM and the session pools' data plane, instead of a login"],
+  ["MANAGE_GATEWAY_KEY, MANAGE_GATEWAY_TOKEN", "the gateway's subscription key, or a JWT, for calls through it (accessMode token; default: the stack's own key); never printed"],
+  ["AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET", "an Azure identity instead of `az login` (workload identity, service principal)"],
+  ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
+  ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
+  ["COLUMNS", "the width tables fit (default: the terminal's)"],
+];
+
+function rootHelp(): string {
+  return (
+    "\nExamples:\n" +
+    "  $ manage plan --stack contest --from idle --to contest\n" +
+    "  $ manage scale --stack contest --profile contest --for 3h\n" +
+    "  $ manage stop --stack contest --yes\n" +
+    "\nExit codes:\n" +
+    EXIT_CODES.map(([code, meaning]) => `  ${String(code).padEnd(4)}${meaning}`).join("\n") +
+    "\n\nEnvironment:\n" +
+    ENVIRONMENT.map(([name, meaning]) => `  ${name}\n      ${meaning}`).join("\n") +
+    "\n\nShell completion: `manage completion bash|zsh|fish` prints the script (e.g. `manage completion bash >> ~/.bashrc`).\n"
+  );
+}
 
 export function buildProgram(): Command {
   const program = new Command("manage")
     .description("Run the coding-engine deployment: Pulumi stacks, profiles, costs and checks.")
-    .option("-s, --stack <name>", "stack to work on (default: $MANAGE_STACK, else dev)")
-    .option("--json", "print one JSON document instead of tables")
+    .version(version(), "-V, --version", "print manage's version")
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(typedOption("-s, --stack <name>", "stack to work on (default: $MANAGE_STACK, else dev)", TYPES.stack))
+    .option("--json", "print one JSON document on stdout (also on failure: {\"error\": {...}}); progress goes to stderr")
     .option("-y, --yes", "do not ask before changes (required when no terminal is attached)")
-    .option("-v, --verbose", "show what runs underneath")
+    .option("-v, --verbose", "show what runs underneath, and the details of warnings")
+    .option("--color", "colour even when stdout is not a terminal")
+    .option("--no-color", "no colour (also NO_COLOR=1)")
     .showSuggestionAfterError()
-    .exitOverride();
+    .addHelpText("after", rootHelp)
+    // Commander's own error text is rewritten in manage's style by main().
+    .configureOutput({ outputError: () => {} });
 
-  withCostCeiling(program.command("up").description("apply the stack as configured in its stack file")).action(lazy("up"));
+  examples(withCostCeiling(program.command("up").description("apply the stack as configured in its stack file")), [
+    "manage up --stack dev",
+    "manage up --stack contest --yes --json",
+  ]).action(lazy("up"));
 
   // start-session-pool and start are the same command: the pool only exists inside a profile, and
   // the backend that forwards to it comes with it.
@@ -84,148 +152,214 @@ export function buildProgram(): Command {
     ["start-session-pool", "bring up the session pool (testing profile unless told otherwise)"],
     ["start", "bring up the pool and the backend (testing profile unless told otherwise)"],
   ] as const)
-    withCostCeiling(
-      withReadinessGate(program.command(name).description(description).addOption(profileOption("profile with a pool (default testing)"))),
+    examples(
+      withCostCeiling(withReadinessGate(program.command(name).description(description).addOption(profileOption("profile with a pool (default testing)")))),
+      [`manage ${name} --stack dev`, `manage ${name} --stack contest --profile contest --wait-timeout 45m`, `manage ${name} --stack dev --no-wait --json`],
     ).action(lazy("start", "runPool"));
-  withCostCeiling(program.command("start-backend"))
+  examples(withCostCeiling(program.command("start-backend")), ["manage start-backend --stack contest", "manage start-backend --stack dev --json"])
     .description("make sure a backend replica runs, keeping the current profile")
     .action(lazy("start", "runBackend"));
-  program
-    .command("stop")
-    .description("down to the idle cost: deletes the pool, keeps registry, images, identity and settings")
-    .action(lazy("stop"));
-  withCostCeiling(withReadinessGate(program.command("scale")))
+  examples(
+    program.command("stop").description("down to the idle cost: deletes the pool, keeps registry, images, identity and settings"),
+    ["manage stop --stack contest", "manage stop --stack contest --yes   # no terminal (CI, a script)"],
+  ).action(lazy("stop"));
+  examples(withCostCeiling(withReadinessGate(program.command("scale"))), [
+    "manage scale --stack contest --profile contest --for 3h",
+    "manage scale --stack contest --profile contest --max-sessions 250 --ready-sessions 50",
+    "manage scale --stack dev --profile testing --cooldown 600 --no-wait",
+  ])
     .description("record a profile (and overrides, and an expiry) in the stack config, then apply")
     .addOption(profileOption("idle, testing or contest").makeOptionMandatory())
-    .option("--max-sessions <n>", "override the profile's maximum concurrent sessions", positiveInteger)
-    .option("--ready-sessions <n>", "override the profile's ready (warm) sessions", nonNegativeInteger)
-    .option("--cooldown <seconds>", "override the session cooldown (300-3600)", positiveInteger)
-    .option("--backend-min <n>", "override the backend's minimum replicas", nonNegativeInteger)
-    .option("--backend-max <n>", "override the backend's maximum replicas", positiveInteger)
-    .option("--for <duration>", "return to idle after this long, e.g. 3h (recorded as an expiry)")
+    .addOption(typedOption("--max-sessions <n>", "override the profile's maximum concurrent sessions (at most the stack's maxSessionsLimit)", TYPES.maxSessions))
+    .addOption(typedOption("--ready-sessions <n>", "override the profile's ready (warm) sessions", TYPES.readySessions))
+    .addOption(typedOption("--cooldown <seconds>", "override the session cooldown (300-3600 s)", TYPES.cooldown))
+    .addOption(typedOption("--backend-min <n>", "override the backend's minimum replicas", TYPES.backendMin))
+    .addOption(typedOption("--backend-max <n>", "override the backend's maximum replicas", TYPES.backendMax))
+    .addOption(typedOption("--for <duration>", "return to idle after this long, e.g. 3h or 90m (recorded as an expiry, at most 7d)", TYPES.expiry))
     .action(lazy("scale"));
 
   const images = program.command("images").description("put the backend and session images in the stack's registry (no local Docker)");
-  images
-    .command("import")
+  examples(images.command("import"), [
+    "manage images import --stack dev --from myregistry.azurecr.io/coding-engine/session:2026-11-22",
+    "manage images import --stack contest --from myregistry.azurecr.io/coding-engine/backend:v7 --tag v7-contest",
+  ])
     .description("copy an image from another registry (az acr import)")
-    .requiredOption("--from <image>", "full source reference, e.g. myregistry.azurecr.io/coding-engine/session:2026-11-22")
-    .option("--name <repository>", "repository in the stack's registry (default: the source's)")
-    .option("--tag <tag>", "tag in the stack's registry (default: the source's)")
+    .addOption(typedOption("--from <image>", "full source reference", TYPES.sourceImage).makeOptionMandatory())
+    .addOption(typedOption("--name <repository>", "repository in the stack's registry (default: the source's)", TYPES.repository))
+    .addOption(typedOption("--tag <tag>", "tag in the stack's registry (default: the source's)", TYPES.tag))
     .option("--force", "overwrite a tag that already exists (the pool would keep the old image)")
     .action(lazyWithArgs("images", "runImport"));
-  images
-    .command("build <context-dir>")
+  examples(images.command("build <context-dir>"), [
+    "manage images build ./session --stack dev --name coding-engine/session",
+    "manage images build . --stack contest --name coding-engine/backend --file backend/Dockerfile --tag 2026-11-22",
+  ])
     .description("build an image in the registry from a Dockerfile (az acr build)")
-    .requiredOption("--name <repository>", "repository, e.g. coding-engine/session")
-    .option("--tag <tag>", "tag (default: the current UTC time, a new tag per rollout)")
+    .addOption(typedOption("--name <repository>", "repository", TYPES.repository).makeOptionMandatory())
+    .addOption(typedOption("--tag <tag>", "tag (default: the current UTC time, a new tag per rollout)", TYPES.tag))
     .option("--file <dockerfile>", "Dockerfile inside the context (default Dockerfile)")
     .option("--force", "overwrite a tag that already exists")
     .action(lazyWithArgs("images", "runBuild"));
 
-  program
-    .command("enforce-expiry")
+  examples(program.command("enforce-expiry"), ["manage enforce-expiry --dry-run", "manage enforce-expiry --yes --json   # what the scheduled workflow runs"])
     .description("return every stack whose `scale --for` expiry has passed to idle (idempotent; run on a schedule)")
     .option("--dry-run", "say what would be stopped, change nothing")
     .action(lazy("enforce-expiry"));
 
-  program
-    .command("pulumi")
+  examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes"])
     .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")
     .argument("<args...>", "pulumi's arguments, after --")
     .allowUnknownOption()
-    .action(async (args: string[]) => {
+    .action(async (args: string[], _o: unknown, command: Command) => {
+      await prepareRun(command);
       const mod = await import("./commands/pulumi.js");
       await mod.run(args);
     });
 
-  program
-    .command("status")
+  examples(program.command("status"), ["manage status --stack contest", "manage status --stack dev --json"])
     .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
     .action(lazy("status"));
 
-  withGatewayCredential(program.command("smoke"))
+  examples(withGatewayCredential(program.command("smoke")), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")
-    .option("--endpoint <url>", "a backend URL instead of the stack's own")
+    .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own", TYPES.endpoint))
     .option("--full", "add the slow cases: time limit and large output")
-    .option("--concurrency <n>", `parallel runs in the concurrency case (default 8)`, positiveInteger)
+    .addOption(typedOption("--concurrency <n>", "parallel runs in the concurrency case (default 8)", TYPES.concurrency))
     .action(lazy("smoke"));
 
-  withGatewayCredential(program.command("doctor"))
+  examples(withGatewayCredential(program.command("doctor")), ["manage doctor --stack contest", "manage doctor --stack dev --json", "manage doctor --stack dev --pool-path /run"])
     .description("check everything code needs to run (tools, logins, roles, images, pool, backend, a probe execution), each with its fix")
-    .option("--pool-path <path>", "the session container's route for the direct pool probe (default /python/execute)")
+    .addOption(typedOption("--pool-path <path>", "the session container's route for the direct pool probe (default /python/execute)", TYPES.poolPath))
     .action(lazy("doctor"));
 
-  withGatewayCredential(program.command("load-test"))
+  examples(withGatewayCredential(program.command("load-test")), [
+    "manage load-test --stack contest --users 200 --duration 5m",
+    "manage load-test --stack contest --users 50 --duration 2m --rate 5 --mix python:70,cpp:30",
+    "manage load-test --endpoint https://backend.example.com --users 20 --duration 30s --json",
+  ])
     .description("a contest-shaped load (opening burst, then steady arrivals) against the stack's backend: latency, throughput, errors")
-    .requiredOption("--users <n>", "people taking part; each one's first run lands in the opening burst", positiveInteger)
-    .requiredOption("--duration <duration>", "how long to send, e.g. 2m (at most 30m)", duration)
-    .option("--rate <r>", "steady executions per second after the burst (default: users x runs per minute / 60)", nonNegativeNumber)
-    .option("--runs-per-user-per-minute <r>", "how often each person runs code (default 1)", positiveNumber)
-    .option("--burst-seconds <s>", "the opening burst's length (default: a quarter of the duration, at most 60)", positiveNumber)
+    .addOption(typedOption("--users <n>", "people taking part; each one's first run lands in the opening burst", TYPES.users).makeOptionMandatory())
+    .addOption(typedOption("--duration <duration>", "how long to send, e.g. 2m (at most 30m)", TYPES.loadDuration).makeOptionMandatory())
+    .addOption(typedOption("--rate <r>", "steady executions per second after the burst (default: users x runs per minute / 60)", TYPES.rate))
+    .addOption(typedOption("--runs-per-user-per-minute <r>", "how often each person runs code (default 1)", TYPES.runsPerUserPerMinute))
+    .addOption(typedOption("--burst-seconds <s>", "the opening burst's length (default: a quarter of the duration, at most 60)", TYPES.burstSeconds))
     .option("--mix <weights>", "languages and weights, e.g. python:60,cpp:20,java:10,js:10")
-    .option("--max-requests <n>", "refuse a load larger than this (default 10000)", positiveInteger)
-    .option("--seed <n>", "seed of the arrival schedule (same seed, same load)", nonNegativeInteger)
-    .option("--endpoint <url>", "a backend URL instead of the stack's own (required to aim anywhere else)")
+    .addOption(typedOption("--max-requests <n>", "refuse a load larger than this (default 10000)", TYPES.maxRequests))
+    .addOption(typedOption("--seed <n>", "seed of the arrival schedule (same seed, same load)", TYPES.seed))
+    .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own (required to aim anywhere else)", TYPES.endpoint))
     .action(lazy("load-test"));
 
-  program
-    .command("plan")
+  examples(program.command("plan"), ["manage plan --stack dev", "manage plan --stack contest --from idle --to contest", "manage plan --stack contest --profile contest --json"])
     .description("offline: the resources the program declares for a stack and profile, and their cost")
     .addOption(profileOption("profile to plan (default: the stack's current one)"))
-    .addOption(new Option("--from <profile>", "compare two profiles: from this one...").argParser(oneOf(PROFILE_NAMES)))
-    .addOption(new Option("--to <profile>", "...to this one").argParser(oneOf(PROFILE_NAMES)))
+    .addOption(typedOption("--from <profile>", "compare two profiles: from this one...", TYPES.profile))
+    .addOption(typedOption("--to <profile>", "...to this one", TYPES.profile))
     .action(lazy("plan"));
 
-  withCostAssumptions(
-    program
-      .command("cost-estimate")
-      .description("offline: what each profile costs per hour, day, month and window, per resource, and at most per day")
-      .addOption(profileOption("one profile in detail (default: all side by side)"))
-      .option("--hours <h>", "window length in hours (default 2: a contest)", positiveNumber)
-      .option("--days <d>", "window length in days", positiveNumber)
-      .option("--executions <n>", "executions during the window", nonNegativeInteger)
-      .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber),
-  ).action(lazy("cost-estimate"));
-
-  withCostCeiling(
+  examples(
     withCostAssumptions(
       program
-        .command("capacity")
-        .description("offline: sessions, ready sessions, nodes and waits a contest needs, checked against the profile; what it costs; --simulate runs the contest")
-        .option("--users <n>", "people taking part (default: the stack's participants)", positiveInteger)
-        .option("--runs-per-user-per-minute <r>", "how often each person runs code (default: the stack's runsPerParticipantPerMinute)", positiveNumber)
-        .option("--avg-exec-seconds <s>", "average run time of one execution (default 2)", positiveNumber)
-        .option("--identifier <strategy>", "how the backend picks session identifiers: per-user, per-execution or shared:K (default: the stack's sessionIdentifier)")
-        .option("--max-404-rate <share>", "the most requests that may find the pool full (default 0.001: 0.1%)", positiveNumber)
-        .option("--p95-wait-seconds <w>", "acceptable wait for 95% of executions (default 2)", positiveNumber)
-        .option("--hours <h>", "contest length in hours (default 2)", positiveNumber)
-        .option("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default: the stack's openingBurstSeconds)", positiveNumber)
-        .option("--cold-start-seconds <s>", "time to bring up a session that was not ready (default 10, unconfirmed)", positiveNumber)
-        .addOption(profileOption("profile to check the plan against (default contest)"))
-        .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
-        .option("--seed <n>", "seed of the simulated contest (default 1)", nonNegativeInteger)
-        .option("--chart <file>", "where --simulate writes its SVG chart (default capacity-simulation.svg)")
-        .option("--apply", "record the recommendation for that profile (applied if the profile is in effect)"),
+        .command("cost-estimate")
+        .description("offline: what each profile costs per hour, day, month and window, per resource, and at most per day")
+        .addOption(profileOption("one profile in detail (default: all side by side)"))
+        .addOption(typedOption("--hours <h>", "window length in hours (default 2: a contest)", TYPES.hours))
+        .addOption(typedOption("--days <d>", "window length in days", TYPES.days))
+        .addOption(typedOption("--executions <n>", "executions during the window", TYPES.executions))
+        .addOption(typedOption("--avg-exec-seconds <s>", "average run time of one execution (default 2)", TYPES.execSeconds)),
     ),
+    ["manage cost-estimate --stack contest", "manage cost-estimate --stack contest --profile contest --hours 3 --executions 36000", "manage cost-estimate --region eastus2 --live-prices"],
+  ).action(lazy("cost-estimate"));
+
+  examples(
+    withCostCeiling(
+      withCostAssumptions(
+        program
+          .command("capacity")
+          .description("offline: sessions, ready sessions, nodes and waits a contest needs, checked against the profile; what it costs; --simulate runs the contest")
+          .addOption(typedOption("--users <n>", "people taking part (default: the stack's participants)", TYPES.users))
+          .addOption(typedOption("--runs-per-user-per-minute <r>", "how often each person runs code (default: the stack's runsPerParticipantPerMinute)", TYPES.runsPerUserPerMinute))
+          .addOption(typedOption("--avg-exec-seconds <s>", "average run time of one execution (default 2)", TYPES.execSeconds))
+          .addOption(typedOption("--identifier <strategy>", "how the backend picks session identifiers (default: the stack's sessionIdentifier)", TYPES.identifier))
+          .addOption(typedOption("--max-404-rate <share>", "the most requests that may find the pool full (default 0.001: 0.1%)", TYPES.max404Rate))
+          .addOption(typedOption("--p95-wait-seconds <w>", "acceptable wait for 95% of executions (default 2)", TYPES.waitSeconds))
+          .addOption(typedOption("--hours <h>", "contest length in hours (default 2)", TYPES.hours))
+          .addOption(typedOption("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default: the stack's openingBurstSeconds)", TYPES.burstSeconds))
+          .addOption(typedOption("--cold-start-seconds <s>", "time to bring up a session that was not ready (default 10, unconfirmed)", TYPES.coldStartSeconds))
+          .addOption(profileOption("profile to check the plan against (default contest)"))
+          .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
+          .addOption(typedOption("--seed <n>", "seed of the simulated contest (default 1)", TYPES.seed))
+          .addOption(typedOption("--chart <file>", "where --simulate writes its SVG chart (default capacity-simulation.svg)", TYPES.chart))
+          .option("--apply", "record the recommendation for that profile (applied if the profile is in effect)"),
+      ),
+    ),
+    ["manage capacity --stack contest --users 250", "manage capacity --stack contest --identifier per-execution --simulate --chart contest.svg", "manage capacity --stack contest --users 250 --apply"],
   ).action(lazy("capacity"));
+
+  // Listed in help; the completion library replaces it when completion is asked for (see main()).
+  program
+    .command("completion")
+    .description("print the shell completion script: `manage completion bash >> ~/.bashrc` (also zsh, fish)")
+    .argument("<shell>", "bash, zsh or fish");
 
   return program;
 }
 
+/** The commands' names from the root down to the one that raised a commander error, for its fix. */
+function markCommands(command: Command, path: string[] = []): void {
+  const here = command.parent ? [...path, command.name()] : path;
+  command.exitOverride((err) => {
+    throw Object.assign(err, { commandPath: here });
+  });
+  for (const sub of command.commands) markCommands(sub, here);
+}
+
+/** Commander's refusal in manage's words: what was wrong and where to look. */
+export function commanderFailure(err: CommanderError & { commandPath?: string[] }): { message: string; fix: string } {
+  const help = `manage ${[...(err.commandPath ?? []), "--help"].join(" ")}`;
+  const message = err.message.replace(/^error: /, "").replace(/\n?\(Did you mean (.*)\?\)/, " (did you mean $1?)");
+  if (err.code === "commander.excessArguments")
+    return { message, fix: `quote a value that has spaces (--for "3 hours", or --for 3h); \`${help}\` lists what the command takes` };
+  if (err.code === "commander.unknownCommand") return { message, fix: `\`${help}\` lists the commands` };
+  return { message, fix: `\`${help}\` lists the command's options, with examples` };
+}
+
+/** The first word that is not an option: the command a run is for. */
+const commandWord = (argv: string[]) => argv.slice(2).find((a) => !a.startsWith("-"));
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  const json = argv.slice(2, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
+  const word = commandWord(argv);
+  if (word === "completion" || word === "complete") {
+    // The completion library builds its script and suggestions from the whole command tree.
+    (program.commands as Command[]).splice(program.commands.findIndex((c) => c.name() === "completion"), 1);
+    const { default: tab } = await import("@bomb.sh/tab/commander");
+    tab(program, { completionCommandName: "completion" });
+  }
+  markCommands(program);
   try {
-    await program.parseAsync(argv);
-    return 0;
+    // Bare `manage`: the help, on stdout, as gh and az do.
+    if (argv.length <= 2) program.outputHelp();
+    else await program.parseAsync(argv);
+    if (json) {
+      const { jsonDocument, writeJson } = await import("./output.js");
+      const document = jsonDocument();
+      if (document !== undefined) writeJson(document);
+    }
+    return Number(process.exitCode ?? 0);
   } catch (err) {
+    const { reportFailure, splitFix } = await import("./output.js");
     if (err instanceof CommanderError) {
       // Help and version are successes; everything else commander refuses is bad usage.
-      return err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help" ? 0 : 2;
+      if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code)) return 0;
+      reportFailure({ ...commanderFailure(err), exitCode: 2, code: err.code }, json);
+      return 2;
     }
-    process.stderr.write(`manage: ${err instanceof Error ? err.message : String(err)}\n`);
+    const exitCode = exitCodeOf(err);
+    const text = err instanceof Error ? err.message : String(err);
+    const kind = (err as { failure?: { kind?: string } }).failure?.kind;
+    reportFailure({ ...splitFix(text), exitCode, ...(kind ? { code: kind } : {}) }, json);
     if (process.env.MANAGE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return exitCodeOf(err);
+    return exitCode;
   }
 }
 

@@ -1,35 +1,283 @@
-// Parsers for option values: each refuses a bad value with one sentence naming the rule, which
-// commander reports as `error: option '--x <n>' argument 'y' is invalid. <rule>` and we exit 2.
+// The types of option values, declared once and used by every command that takes the option: each
+// parses the text a person typed or refuses it with one sentence naming the option, the value, the
+// form it accepts and an example (a UsageError, so exit 2 before anything runs). Ranges are the ones
+// Azure or the model gives a meaning to (infra/limits.ts, infra/profiles.ts), not invented here.
+//
+// Commander (the argument library) calls these as its argParser; the error is ours, not
+// commander's "argument is invalid", so every refusal reads the same. Loaded by `manage --help`:
+// no heavy imports.
 
-import { InvalidArgumentError } from "commander";
+import { Option } from "commander";
 import parseDuration from "parse-duration";
+import { E16_NODE, parseIdentifierStrategy, type IdentifierStrategy } from "../infra/capacity.js";
+import { LIMITS as PROFILE_LIMITS, PROFILE_NAMES } from "../infra/profiles.js";
+import { OPTION_RANGES, SESSION_CPU } from "../infra/limits.js";
+import { UsageError } from "./errors.js";
 
-function number(value: string, rule: string, ok: (n: number) => boolean): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(rule);
-  return n;
+/** A value type: how to read one, the form it takes in words, and an example value. */
+export interface ValueType<T> {
+  /** The accepted form, e.g. "a whole number from 1 to 64". */
+  form: string;
+  example: string;
+  /** Returns the value, or throws Refused with why the text is not one. */
+  read(text: string): T;
+  /** Fixed choices, for help and shell completion. */
+  choices?: readonly string[];
 }
 
-export const positiveNumber = (value: string) => number(value, "It must be a number greater than 0.", (n) => n > 0);
-export const nonNegativeNumber = (value: string) => number(value, "It must be a number, 0 or more.", (n) => n >= 0);
-export const positiveInteger = (value: string) =>
-  number(value, "It must be a whole number greater than 0.", (n) => Number.isInteger(n) && n > 0);
-export const nonNegativeInteger = (value: string) =>
-  number(value, "It must be a whole number, 0 or more.", (n) => Number.isInteger(n) && n >= 0);
+/** Why a text is not a value of its type ("is not a whole number"); the option adds its name. */
+export class Refused extends Error {}
 
-/** A share from 0 up to (not including) 1, e.g. 0.125. */
-export const share = (value: string) => number(value, "It must be a number between 0 and 1, e.g. 0.125.", (n) => n >= 0 && n < 1);
+/** The sentence for a refused value: option, value, why, the accepted form, an example. */
+export function refusal(flag: string, text: string, why: string, type: Pick<ValueType<unknown>, "form" | "example">): string {
+  return `${flag} ${JSON.stringify(text)} ${why}: it takes ${type.form}, e.g. ${flag} ${type.example}`;
+}
 
-export function oneOf<T extends string>(values: readonly T[]) {
-  return (value: string): T => {
-    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`It must be one of: ${values.join(", ")}.`);
-    return value as T;
+/** Reads an option's text with its type, or a UsageError naming the option. */
+export function readOption<T>(flag: string, type: ValueType<T>, text: string): T {
+  try {
+    return type.read(text);
+  } catch (err) {
+    if (err instanceof Refused) throw new UsageError(refusal(flag, text, err.message, type));
+    throw err;
+  }
+}
+
+/** A commander option whose value is read by its type (and whose choices help and completion show). */
+export function typedOption<T>(flags: string, description: string, type: ValueType<T>): Option {
+  const option = new Option(flags, description);
+  if (type.choices) option.choices(type.choices);
+  // After choices(): the parser is ours, the choices stay for help and completion.
+  return option.argParser((text: string) => readOption(option.long ?? flags, type, text));
+}
+
+// ---- numbers ----------------------------------------------------------------------------------
+
+const WHOLE = /^\d+$/;
+// Decimal notation only: "1e9", "0x10", "Infinity" and "" are not numbers a person means.
+const DECIMAL = /^(\d+(\.\d+)?|\.\d+)$/;
+
+// 100000 -> "100,000". Not toLocaleString: Intl's first use costs ~15 ms, and `manage --help` builds every type.
+const fmt = (n: number) => String(n).replace(/^(\d+)/, (whole) => whole.replace(/\B(?=(\d{3})+$)/g, ","));
+
+export interface Range {
+  min: number;
+  max: number;
+  /** What the bounds mean, said when a value is outside them ("an E16 node has 16 vCPU..."). */
+  why?: string;
+  /** min itself is not allowed (a share above 0). */
+  minExclusive?: boolean;
+}
+
+function inRange(n: number, r: Range): void {
+  const low = r.minExclusive ? n <= r.min : n < r.min;
+  if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${low && r.minExclusive ? "or at " : ""}${fmt(low ? r.min : r.max)}${r.why ? ` (${r.why})` : ""}`);
+}
+
+export function wholeNumber(r: Range, unit = ""): ValueType<number> {
+  return {
+    form: `a whole number${unit ? ` of ${unit}` : ""} from ${fmt(r.min)} to ${fmt(r.max)}`,
+    example: String(Math.min(r.max, Math.max(r.min, 10))),
+    read(text) {
+      if (!WHOLE.test(text)) throw new Refused(DECIMAL.test(text) ? "is not a whole number" : "is not a number written in digits");
+      const n = Number(text);
+      inRange(n, r);
+      return n;
+    },
   };
 }
 
-/** "30m", "1h30m", "90s" -> milliseconds. */
-export function duration(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === null || !Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError("It must be a duration like 30s, 10m or 1h30m.");
-  return ms;
+export function decimal(r: Range, unit = "", example?: string): ValueType<number> {
+  return {
+    form: `a number${unit ? ` of ${unit}` : ""} from ${r.minExclusive ? "above " : ""}${fmt(r.min)} to ${fmt(r.max)} (like 2 or 0.5)`,
+    example: example ?? String(Math.min(r.max, Math.max(r.min, 2))),
+    read(text) {
+      if (!DECIMAL.test(text)) throw new Refused("is not a number written in decimal digits");
+      const n = Number(text);
+      inRange(n, r);
+      return n;
+    },
+  };
 }
+
+// ---- durations --------------------------------------------------------------------------------
+
+const UNIT = "(ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)";
+const DURATION = new RegExp(`^(\\d+(\\.\\d+)?\\s*${UNIT}\\s*)+$`, "i");
+
+const describeMs = (ms: number) =>
+  ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+
+/** A duration with a unit ("90s", "10m", "1h30m", "3 hours"), in milliseconds. A bare number is refused: 3 what? */
+export function duration(r: { min: number; max: number; why?: string }, example: string): ValueType<number> {
+  return {
+    form: `a duration with a unit (s, m, h, d) from ${describeMs(r.min)} to ${describeMs(r.max)}`,
+    example,
+    read(text) {
+      const t = text.trim();
+      if (DECIMAL.test(t)) throw new Refused(`has no unit (${t} seconds? minutes? hours?)`);
+      const ms = DURATION.test(t) ? parseDuration(t) : null;
+      if (ms === null || ms === undefined || !Number.isFinite(ms)) throw new Refused("is not a duration");
+      if (ms < r.min || ms > r.max) throw new Refused(`is ${ms < r.min ? "shorter" : "longer"} than ${describeMs(ms < r.min ? r.min : r.max)}${r.why ? ` (${r.why})` : ""}`);
+      return ms;
+    },
+  };
+}
+
+// ---- names and choices ------------------------------------------------------------------------
+
+export function choice<T extends string>(values: readonly T[], example = values[0]!): ValueType<T> {
+  return {
+    form: `one of ${values.join(", ")}`,
+    example,
+    choices: values,
+    read(text) {
+      if (!(values as readonly string[]).includes(text)) throw new Refused("is not among the choices");
+      return text as T;
+    },
+  };
+}
+
+/**
+ * The pulumi CLI's own rule for stack names (sdk/go/common/tokens/stack_name.go, ParseStackName),
+ * with its words: null when `name` is one.
+ */
+export function stackNameProblem(name: string): string | null {
+  if (name === "") return "a stack name may not be empty";
+  if (name.length > 100) return "a stack name cannot exceed 100 characters";
+  const bad = /[^A-Za-z0-9_.-]/.exec(name);
+  if (bad)
+    return `a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character ${JSON.stringify(bad[0]).replace(/^"|"$/g, "'")} at position ${bad.index}`;
+  return null;
+}
+
+export const STACK_NAME: ValueType<string> = {
+  form: "a stack name (letters, digits, -, _ and .; the name in Pulumi.<stack>.yaml)",
+  example: "contest",
+  read(text) {
+    const problem = stackNameProblem(text);
+    if (problem) throw new Refused(`is not a stack name (${problem})`);
+    return text;
+  },
+};
+
+/** An Azure region's programmatic name, e.g. eastus (not "East US"). */
+export const REGION: ValueType<string> = {
+  form: "an Azure region name in lowercase letters and digits",
+  example: "eastus",
+  read(text) {
+    if (!/^[a-z][a-z0-9]+$/.test(text)) throw new Refused(/[A-Z ]/.test(text) ? `is a display name, not a region name (write ${text.toLowerCase().replace(/\s+/g, "")})` : "is not an Azure region name");
+    return text;
+  },
+};
+
+export const IDENTIFIER_STRATEGY: ValueType<IdentifierStrategy> = {
+  form: "per-user, per-execution or shared:K (K sessions shared by everyone, K from 1)",
+  example: "shared:20",
+  read(text) {
+    const strategy = parseIdentifierStrategy(text);
+    if (strategy) return strategy;
+    if (/^shared:0+$/.test(text)) throw new Refused("shares no session (K must be at least 1)");
+    if (/^shared:/.test(text)) throw new Refused("has no whole number of sessions after shared:");
+    throw new Refused("is not an identifier strategy");
+  },
+};
+
+/** An http(s) URL with a host: a backend to send executions to. */
+export const URL_TYPE: ValueType<string> = {
+  form: "an http or https URL",
+  example: "https://backend.example.com",
+  read(text) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new Refused("is not a URL");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Refused(`is a ${url.protocol.replace(":", "")} URL`);
+    return url.href.replace(/\/+$/, "");
+  },
+};
+
+/** A text of a fixed shape: refused with `why` when it does not match. */
+function shaped(form: string, example: string, pattern: RegExp, why: string, extra?: (text: string) => void): ValueType<string> {
+  return {
+    form,
+    example,
+    read(text) {
+      if (!pattern.test(text)) throw new Refused(why);
+      extra?.(text);
+      return text;
+    },
+  };
+}
+
+export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^\s?#]*$/, "is not an absolute path");
+export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name");
+
+// Images in the stack's registry (Docker's reference grammar, lowercase repositories).
+export const REPOSITORY_PATTERN = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
+export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** registry/repository:tag -> its three parts. */
+export const SOURCE_IMAGE_PATTERN = /^([^/]+\.[^/]+|localhost(?::\d+)?)\/(.+):([^:/]+)$/;
+
+export const REPOSITORY = shaped("a repository name (lowercase letters, digits, and . _ - / between them)", "coding-engine/session", REPOSITORY_PATTERN, "is not a repository name");
+export const IMAGE_TAG = shaped("an image tag other than latest (letters, digits, _ . -, up to 128)", "2026-11-22", TAG_PATTERN, "is not an image tag", (text) => {
+  if (text === "latest") throw new Refused("is refused: the pool caches images by tag, so a re-pushed latest is never pulled again");
+});
+export const SOURCE_IMAGE = shaped("a full image reference with a registry and a tag", "myregistry.azurecr.io/coding-engine/session:2026-11-22", SOURCE_IMAGE_PATTERN, "is not a full image reference");
+
+// ---- the project's option types ---------------------------------------------------------------
+
+const HOUR = 3_600_000;
+
+/** Every typed option, by what it means; main.ts attaches them to commands. */
+export const TYPES = {
+  stack: STACK_NAME,
+  profile: choice(PROFILE_NAMES, "contest"),
+  region: REGION,
+  identifier: IDENTIFIER_STRATEGY,
+  endpoint: URL_TYPE,
+  poolPath: URL_PATH,
+  chart: SVG_FILE,
+  repository: REPOSITORY,
+  tag: IMAGE_TAG,
+  sourceImage: SOURCE_IMAGE,
+  /** scale --for: an expiry is a reminder to stop, not a schedule. */
+  expiry: duration({ min: 60_000, max: OPTION_RANGES.expiryHours.max * HOUR, why: OPTION_RANGES.expiryHours.why }, "3h"),
+  /** Role propagation takes up to 30 minutes; the default waits that long. */
+  waitTimeout: duration({ min: 1_000, max: 24 * HOUR }, "30m"),
+  loadDuration: duration({ min: 1_000, max: OPTION_RANGES.loadTestMinutes.max * 60_000, why: OPTION_RANGES.loadTestMinutes.why }, "2m"),
+  users: wholeNumber(OPTION_RANGES.participants, "participants"),
+  runsPerUserPerMinute: decimal(OPTION_RANGES.runsPerParticipantPerMinute, "runs per minute", "1"),
+  maxSessions: wholeNumber({ min: 1, max: OPTION_RANGES.maxSessionsLimit.max, why: OPTION_RANGES.maxSessionsLimit.why }, "sessions"),
+  readySessions: wholeNumber({ min: 0, max: OPTION_RANGES.maxSessionsLimit.max, why: OPTION_RANGES.maxSessionsLimit.why }, "sessions"),
+  cooldown: wholeNumber({ ...PROFILE_LIMITS.cooldownSeconds, why: "Azure's range for a Timed session cooldown" }, "seconds"),
+  backendMin: wholeNumber({ min: PROFILE_LIMITS.backendMinReplicas.min, max: PROFILE_LIMITS.backendMaxReplicas.max, why: "Container Apps' replica ceiling" }, "replicas"),
+  backendMax: wholeNumber({ ...PROFILE_LIMITS.backendMaxReplicas, why: "Container Apps' replica ceiling" }, "replicas"),
+  sessionsPerNode: wholeNumber(
+    {
+      min: 1,
+      max: E16_NODE.vcpu / SESSION_CPU.min,
+      why: `an E16 node has ${E16_NODE.vcpu} vCPU and a session takes at least ${SESSION_CPU.min}`,
+    },
+    "sessions",
+  ),
+  share: decimal({ min: 0, max: 0.9, why: "a node keeps at least a tenth for sessions" }, "", "0.125"),
+  max404Rate: decimal({ min: 0, max: 0.5, minExclusive: true, why: "a share of requests; 0 would need an unbounded pool" }, "", "0.001"),
+  logGbPer1000Runs: decimal({ min: 0, max: 100 }, "GB", "0.01"),
+  logGbPerReplicaHour: decimal({ min: 0, max: 100 }, "GB", "0.001"),
+  registryGb: decimal({ min: 0, max: 40_960, why: "a registry holds at most 40 TiB" }, "GB", "8"),
+  marginHours: decimal({ min: 0, max: 24 }, "hours", "0.5"),
+  hours: decimal({ min: 0.01, max: 24, why: "for longer windows, use --days" }, "hours", "2"),
+  days: decimal({ min: 0.01, max: 365 }, "days", "7"),
+  executions: wholeNumber({ min: 0, max: 100_000_000 }, "executions"),
+  execSeconds: decimal({ min: 0.01, max: 600, why: "a contest run longer than 10 minutes is not one" }, "seconds", "2"),
+  waitSeconds: decimal({ min: 0.01, max: 3600 }, "seconds", "2"),
+  burstSeconds: decimal({ min: 0.1, max: OPTION_RANGES.openingBurstSeconds.max }, "seconds", "60"),
+  coldStartSeconds: decimal({ min: 0.1, max: 600 }, "seconds", "10"),
+  seed: wholeNumber({ min: 0, max: 4_294_967_295 }),
+  concurrency: wholeNumber({ min: 1, max: OPTION_RANGES.sockets.max, why: OPTION_RANGES.sockets.why }, "parallel runs"),
+  rate: decimal({ min: 0, max: OPTION_RANGES.loadRatePerSecond.max, why: OPTION_RANGES.loadRatePerSecond.why }, "executions per second", "3"),
+  maxRequests: wholeNumber(OPTION_RANGES.loadRequests, "executions"),
+} as const;

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PROJECT } from "../infra/config.js";
 import { UsageError } from "./errors.js";
+import { stackNameProblem } from "./options.js";
 
 function isOurProject(dir: string): boolean {
   const file = join(dir, "Pulumi.yaml");
@@ -29,7 +30,28 @@ export function projectDir(): string {
   throw new UsageError(`no ${PROJECT} Pulumi.yaml here or above; run manage inside the project or set MANAGE_PROJECT_DIR`);
 }
 
-/** The stack a command works on when --stack is not given: MANAGE_STACK, else dev (never contest). */
+let stackFromOption = false;
+
+/** main.ts says whether --stack was given, so messages name where a stack name came from. */
+export function noteStackOption(given: boolean): void {
+  stackFromOption = given;
+}
+
+/**
+ * The stack a command works on when --stack is not given: MANAGE_STACK, else dev (never contest).
+ * MANAGE_STACK is held to pulumi's rule for stack names, as --stack is.
+ */
 export function defaultStack(): string {
-  return process.env.MANAGE_STACK || "dev";
+  const env = process.env.MANAGE_STACK;
+  if (env === undefined || env === "") return "dev";
+  const problem = stackNameProblem(env);
+  if (problem) throw new UsageError(`MANAGE_STACK=${JSON.stringify(env)} is not a stack name (${problem})\n  Fix: set MANAGE_STACK to a stack such as dev or contest, or unset it`);
+  return env;
+}
+
+/** Where the stack a command works on was named, and how to name another: for messages. */
+export function stackOrigin(): { where: string; fix: string } {
+  if (stackFromOption) return { where: "--stack", fix: "pass --stack with one of those" };
+  if (process.env.MANAGE_STACK) return { where: "MANAGE_STACK", fix: "set MANAGE_STACK to one of those (or unset it), or pass --stack" };
+  return { where: "the default stack", fix: "pass --stack with one of those, or set MANAGE_STACK" };
 }

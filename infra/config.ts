@@ -22,7 +22,7 @@ import {
 } from "./profiles.js";
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
 import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, type ParticipantModel } from "./capacity.js";
-import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT } from "./limits.js";
+import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
 import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
 
 export const PROJECT = "coding-engine";
@@ -44,9 +44,6 @@ export interface ConfigKeySpec {
 const ENUM = <const T extends readonly [string, ...string[]]>(values: T) =>
   v.picklist(values, `must be one of ${values.join(", ")}`);
 
-// Session containers: CPU 0.25-2.0 vCPU, memory 0.5Gi-4Gi (shared/azure-facts.md).
-const SESSION_CPU = { min: 0.25, max: 2 };
-const SESSION_MEMORY_GI = { min: 0.5, max: 4 };
 // Backend on the Consumption workload profile: CPU in 0.25 steps up to 4 with memory = 2 x CPU.
 const BACKEND_CPU = { min: 0.25, max: 4 };
 
@@ -283,13 +280,17 @@ const BASE_KEYS = {
     description:
       "People the contest profile is sized for: its maxSessions and readySessions follow from this and the participant keys below (infra/capacity.ts), unless profileOverrides.contest sets maxSessions/readySessions.",
     default: CAPACITY_DEFAULTS.participants,
-    schema: wholeNumber(1, 100_000, "must be between 1 and 100000"),
+    schema: wholeNumber(OPTION_RANGES.participants.min, OPTION_RANGES.participants.max, `must be between ${OPTION_RANGES.participants.min} and ${OPTION_RANGES.participants.max}`),
   },
   runsPerParticipantPerMinute: {
     type: "string",
     description: "How often each participant runs code during a contest, per minute (a number like 1 or 0.5).",
     default: String(CAPACITY_DEFAULTS.runsPerUserPerMinute),
-    schema: decimalString(0.01, 60, "must be between 0.01 and 60 runs per minute"),
+    schema: decimalString(
+      OPTION_RANGES.runsPerParticipantPerMinute.min,
+      OPTION_RANGES.runsPerParticipantPerMinute.max,
+      `must be between ${OPTION_RANGES.runsPerParticipantPerMinute.min} and ${OPTION_RANGES.runsPerParticipantPerMinute.max} runs per minute`,
+    ),
   },
   sessionIdentifier: {
     type: "string",
@@ -305,7 +306,7 @@ const BASE_KEYS = {
     type: "integer",
     description: "Everyone's first run of a contest lands within this many seconds of its start (at most the contest cooldown).",
     default: CAPACITY_DEFAULTS.openingBurstSeconds,
-    schema: wholeNumber(1, 3600, "must be between 1 and 3600 seconds"),
+    schema: wholeNumber(OPTION_RANGES.openingBurstSeconds.min, OPTION_RANGES.openingBurstSeconds.max, `must be between ${OPTION_RANGES.openingBurstSeconds.min} and ${OPTION_RANGES.openingBurstSeconds.max} seconds`),
   },
   // Limits Azure does not document for custom containers (infra/limits.ts), and what this stack may cost.
   maxSessionsLimit: {
@@ -313,7 +314,7 @@ const BASE_KEYS = {
     description:
       "The most maxConcurrentSessions a pool may have. 600 is documented for code-interpreter pools; for custom containers it is unconfirmed: raise it once Azure accepts more.",
     default: DEFAULT_MAX_SESSIONS_LIMIT,
-    schema: wholeNumber(1, 1_000_000, "must be a whole number of sessions, at least 1"),
+    schema: wholeNumber(OPTION_RANGES.maxSessionsLimit.min, OPTION_RANGES.maxSessionsLimit.max, `must be a whole number of sessions from ${OPTION_RANGES.maxSessionsLimit.min} to ${OPTION_RANGES.maxSessionsLimit.max}`),
   },
   extraCustomContainerRegions: {
     type: "array",

@@ -29,8 +29,10 @@ export function declareFoundation(settings: DeploymentSettings): Foundation {
   const tags = tagsFor(settings, "always-on");
 
   // Many organisations hand out a resource group instead of letting a deployer create one.
+  // Protected like the registry and the identity it holds: deleting the group deletes them, so
+  // neither a profile change nor a config flip (createResourceGroup, a rename) may ever do it.
   const group = settings.createResourceGroup
-    ? new resources.ResourceGroup("resource-group", { resourceGroupName: names.resourceGroup, location, tags })
+    ? new resources.ResourceGroup("resource-group", { resourceGroupName: names.resourceGroup, location, tags }, { protect: true })
     : resources.getResourceGroupOutput({ resourceGroupName: names.resourceGroup });
   const resourceGroupName = group.name;
   const resourceGroupId = group.id;

@@ -37,3 +37,27 @@ export const CUSTOM_CONTAINER_REGIONS: readonly string[] = [
 export function customContainersAvailable(location: string, extraRegions: readonly string[] = []): boolean {
   return CUSTOM_CONTAINER_REGIONS.includes(location) || extraRegions.includes(location);
 }
+
+/** Session containers: CPU 0.25-2.0 vCPU, memory 0.5Gi-4Gi (shared/azure-facts.md). */
+export const SESSION_CPU = { min: 0.25, max: 2 } as const;
+export const SESSION_MEMORY_GI = { min: 0.5, max: 4 } as const;
+
+/**
+ * Ranges shared by a stack config key and the option that means the same (`participants` and
+ * `--users`...), and the bounds manage puts on its own checks. One place, so the key and the option
+ * accept the same values.
+ */
+export const OPTION_RANGES = {
+  participants: { min: 1, max: 100_000 },
+  runsPerParticipantPerMinute: { min: 0.01, max: 60 },
+  openingBurstSeconds: { min: 1, max: 3600 },
+  maxSessionsLimit: { min: 1, max: 1_000_000, why: "the most maxSessionsLimit allows" },
+  /** scale --for: an expiry is a reminder to stop, not a schedule. */
+  expiryHours: { max: 7 * 24, why: "an expiry is a reminder to stop, not a schedule" },
+  /** A load test is a test, not an attack: these bound it whatever the options say. */
+  loadTestMinutes: { max: 30, why: "a load test is a test, not an attack" },
+  loadRequests: { min: 1, max: 100_000, why: "memory and the backend's bill grow with each request" },
+  loadRatePerSecond: { max: 1000, why: "at most 1000 executions a second" },
+  /** Concurrent requests (sockets) smoke and load-test keep open at once. */
+  sockets: { max: 256, why: "manage keeps at most 256 requests open at once" },
+} as const;

@@ -10,11 +10,11 @@ import { overrideConfigKey, PROFILES, type ProfileName, type ResolvedProfile } f
 import { parseSettings, profileOf, type DeploymentSettings, type RawConfig } from "../../infra/config.js";
 import {
   checkPool,
-  parseIdentifierStrategy,
   planCapacity,
   strategyLabel,
   type CapacityPlan,
   type CapacityQuery,
+  type IdentifierStrategy,
   type ProfileCheck,
 } from "../../infra/capacity.js";
 import { OperationError, UsageError } from "../errors.js";
@@ -22,7 +22,7 @@ import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
-import { assumptionNotes, costQuery, estimateFor, priceBookFor, windowLabel, type CostAssumptionOptions } from "./cost-estimate.js";
+import { assumptionNotes, costQuery, estimateFor, priceBookFor, warnAboutPrices, warnMissingPrices, windowLabel, type CostAssumptionOptions } from "./cost-estimate.js";
 import { ceilingVerdict } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult } from "../costing/contest-sim.js";
@@ -33,7 +33,8 @@ export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   users?: number;
   runsPerUserPerMinute?: number;
   avgExecSeconds?: number;
-  identifier?: string;
+  /** --identifier, read by its type (../options.ts). */
+  identifier?: IdentifierStrategy;
   p95WaitSeconds?: number;
   hours?: number;
   burstSeconds?: number;
@@ -51,14 +52,14 @@ export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
 /** The planner's question from the options, the stack's participant model filling in the rest. */
 export function capacityQuery(o: CapacityOptions, settings: DeploymentSettings, cooldownSeconds: number): CapacityQuery {
   const p = settings.participants;
-  const strategy = o.identifier === undefined ? p.strategy : parseIdentifierStrategy(o.identifier);
-  if (!strategy)
-    throw new UsageError(`unknown identifier strategy "${o.identifier}": use per-user, per-execution or shared:K (K a whole number, e.g. shared:20)`);
-  if (o.max404Rate !== undefined && !(o.max404Rate > 0 && o.max404Rate < 1))
-    throw new UsageError(`--max-404-rate is a share of requests between 0 and 1, e.g. 0.001 for 0.1% (got ${o.max404Rate})`);
+  const strategy = o.identifier ?? p.strategy;
   const burst = o.burstSeconds ?? p.openingBurstSeconds;
   if (burst > cooldownSeconds)
-    throw new UsageError(`--burst-seconds must not exceed the cooldown (${cooldownSeconds} s): a burst longer than a cooldown is not an opening burst (got ${burst})`);
+    throw new UsageError(
+      o.burstSeconds !== undefined
+        ? `--burst-seconds ${burst} is longer than the cooldown (${cooldownSeconds} s): a burst longer than a cooldown is not an opening burst; give at most ${cooldownSeconds}`
+        : `the stack's openingBurstSeconds (${burst}) is longer than the cooldown (${cooldownSeconds} s); give --burst-seconds at most ${cooldownSeconds}`,
+    );
   return {
     users: o.users ?? p.users,
     runsPerUserPerMinute: o.runsPerUserPerMinute ?? p.runsPerUserPerMinute,
@@ -161,20 +162,29 @@ export async function run(o: CapacityOptions): Promise<void> {
   const hours = o.hours ?? CAPACITY_DEFAULTS.hours;
 
   const checks = [...checkPool(q, plan, pool, profileName), ...limitChecks(plan, settings, configured)];
-  const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false);
+  const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
   const executions = Math.round(plan.arrivalPerSecond * hours * 3600);
   const load = { executions, avgExecSeconds: q.avgExecSeconds, heldSessions: plan.meanHeld };
   const estimate = estimateFor(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
-  for (const w of book.warnings) warn(w);
-  if (!estimate.complete) warn(`no ${book.region} price for ${estimate.missing.join(", ")}; the costs below leave those parts out`);
+  warnAboutPrices(book);
+  if (!estimate.complete) warnMissingPrices(book.region, estimate.missing);
 
   if (o.apply) {
     // The report goes to stderr; the change prints its own outcome (or JSON document) on stdout.
     process.stderr.write(`Recommendation for ${q.users} participants: max ${plan.maxSessions} sessions, ${plan.readySessions} ready.\n`);
     // The change path (pulumi, execa) loads only when a change is made.
     const { applyStackChange, applyConfig } = await import("../change.js");
-    await applyStackChange(capacityChange(stack, profileName, stackRawConfig(stack), q, plan, applyConfig), o);
+    const change = capacityChange(stack, profileName, stackRawConfig(stack), q, plan, applyConfig);
+    // A refused value names the option it came from.
+    const given: Array<[string, string, unknown]> = [
+      ["participants", "--users", o.users],
+      ["runsPerParticipantPerMinute", "--runs-per-user-per-minute", o.runsPerUserPerMinute],
+      ["sessionIdentifier", "--identifier", o.identifier && strategyLabel(o.identifier)],
+      ["openingBurstSeconds", "--burst-seconds", o.burstSeconds],
+    ];
+    change.sources = Object.fromEntries(given.filter(([, , v]) => v !== undefined).map(([key, flag, v]) => [key, `${flag} ${v}`]));
+    await applyStackChange(change, o);
     return;
   }
 
@@ -224,11 +234,11 @@ export async function run(o: CapacityOptions): Promise<void> {
   rows.push(
     [
       `cost of the ${windowLabel(hours, estimate)}`,
-      money(estimate.window) +
-        (estimate.complete ? "" : " (incomplete: prices missing)") +
-        (estimate.managementFee.window > 0 ? `; ${money(estimate.window - estimate.managementFee.window)} without the management fee` : ""),
+      estimate.complete
+        ? money(estimate.window) + (estimate.managementFee.window > 0 ? `; ${money(estimate.window - estimate.managementFee.window)} without the management fee` : "")
+        : "n/a (prices missing)",
     ],
-    ["at most per day", `${money(estimate.atMost.perDay)} (ceiling ${money(settings.costCeilingPerDay)})`],
+    ["at most per day", `${estimate.atMost.complete ? money(estimate.atMost.perDay) : "n/a (prices missing)"} (ceiling ${money(settings.costCeilingPerDay)})`],
   );
   console.log(table(["", "recommended"], rows));
   for (const note of plan.notes) console.log(`- ${note}`);

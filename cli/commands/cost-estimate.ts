@@ -13,12 +13,12 @@ import {
   type Estimate,
   type Load,
 } from "../costing/model.js";
-import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, priceDate, type PriceBook } from "../costing/prices.js";
+import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, priceDate, unverifiedMeters, type MeterKey, type PriceBook } from "../costing/prices.js";
 import { livePriceBook } from "../costing/retail-prices.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
-import { gibibytes, stackSettings } from "../settings.js";
+import { gibibytes, stackFile, stackSettings } from "../settings.js";
 
 /** The cost model's named assumptions as flags (cost-estimate and capacity both take them). */
 export interface CostAssumptionOptions {
@@ -53,19 +53,38 @@ export function windowHours(o: { hours?: number; days?: number }): number {
   return o.hours ?? (o.days !== undefined ? o.days * 24 : DEFAULT_WINDOW_HOURS);
 }
 
-/** The price book for a region: embedded, or live with cache and fallback. Unknown regions exit 2. */
-export async function priceBookFor(region: string, live: boolean): Promise<PriceBook> {
-  if (!/^[a-z][a-z0-9]+$/.test(region)) throw new UsageError(`"${region}" is not an Azure region name (like eastus)`);
+/** Where the region to price came from: the --region option, or the stack's location. */
+export type RegionSource = { option: true } | { option: false; stack: string };
+
+/** The price book for a region: embedded, or live with cache and fallback. A region with no prices exits 2. */
+export async function priceBookFor(region: string, live: boolean, source: RegionSource = { option: true }): Promise<PriceBook> {
   if (live)
     return livePriceBook(region, {
       cacheDir: join(projectDir(), ".cache", "prices"),
       baseUrl: process.env.MANAGE_RETAIL_PRICES_URL,
     });
-  if (!isKnownRegion(region))
+  if (!isKnownRegion(region)) {
+    const embedded = EMBEDDED_REGIONS.join(", ");
+    if (source.option)
+      throw new UsageError(`--region "${region}" has no embedded prices: it takes a region of the embedded table (embedded: ${embedded}), or any Azure region with --live-prices, e.g. --region eastus`);
+    const file = stackFile(source.stack);
+    const line = file.lineOf("location");
     throw new UsageError(
-      `no embedded prices for region "${region}" (embedded: ${EMBEDDED_REGIONS.join(", ")}); pass --region with one of those or use --live-prices`,
+      `no embedded prices for region "${region}", the location in ${file.name}${line ? `:${line}` : ""} (embedded: ${embedded})\n` +
+        `  Fix: price it with --live-prices, or in another region with --region (one of those)`,
     );
+  }
   return embeddedPriceBook(region);
+}
+
+/** Prices the table lacks: one short line; which ones with --verbose. */
+export function warnMissingPrices(region: string, missing: MeterKey[]): void {
+  warn(`${missing.length} ${region} price(s) missing: totals that need them say n/a (--live-prices, or another --region)`, `missing: ${missing.map(describeMeter).join(", ")}`);
+}
+
+/** A book's warnings, each one short line once per run; which prices, with --verbose. */
+export function warnAboutPrices(book: PriceBook): void {
+  for (const w of book.warnings) warn(w, /unverified/.test(w) ? `unverified: ${unverifiedMeters(book).join(", ")} (embedded table, from Microsoft's pricing pages)` : undefined);
 }
 
 /** One estimate for a profile of the stack, with the stack's own overrides, sizes and participants. */
@@ -103,7 +122,8 @@ export function costQuery(settings: DeploymentSettings, profile: ResolvedProfile
 /** The assumption lines every cost view ends with (dim): what was assumed and the flag to change it. */
 export function assumptionNotes(e: Estimate, others: Estimate[] = []): string[] {
   const notes: string[] = [];
-  const withNodes = [e, ...others].filter((x) => x.nodes.ready > 0);
+  // Only complete estimates: a partial sum "without the fee" would be another false total.
+  const withNodes = [e, ...others].filter((x) => x.nodes.ready > 0 && x.complete);
   if (withNodes.length && e.managementFee.assumed)
     notes.push(
       `Management fee assumed (the docs tie it to dedicated workload profiles; unconfirmed for a pool alone; --no-management-fee): without it ` +
@@ -124,19 +144,23 @@ export function windowLabel(hours: number, e: Estimate): string {
   return `${hours} h window` + (margin > 0 ? ` (+${+margin.toFixed(2)} h)` : "");
 }
 
-/** "idle instead of contest saves $X/day": the biggest saving on the table. */
+/** "idle instead of contest saves $X/day": the biggest saving on the table, only between complete estimates. */
 export function biggestLever(estimates: Estimate[], idle: Estimate): { from: string; savesPerDay: number } | null {
-  const costliest = estimates.filter((e) => e.profile !== "idle").sort((a, b) => b.perDay - a.perDay)[0];
+  if (!idle.complete) return null;
+  const costliest = estimates.filter((e) => e.profile !== "idle" && e.complete).sort((a, b) => b.perDay - a.perDay)[0];
   if (!costliest || costliest.perDay <= idle.perDay) return null;
   return { from: costliest.profile, savesPerDay: costliest.perDay - idle.perDay };
 }
+
+/** A total, or n/a when a price it needs is missing: a partial sum is not a total. */
+export const total = (e: Estimate, usd: number | null) => (e.complete ? money(usd) : "n/a");
 
 export async function run(o: CostEstimateOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const hours = windowHours(o);
   const settings = stackSettings(stack);
   const region = o.region ?? settings.location;
-  const book = await priceBookFor(region, o.livePrices ?? false);
+  const book = await priceBookFor(region, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const load: Load | undefined =
     o.executions !== undefined ? { executions: o.executions, avgExecSeconds: o.avgExecSeconds ?? 2 } : undefined;
   if (o.avgExecSeconds !== undefined && o.executions === undefined)
@@ -147,9 +171,9 @@ export async function run(o: CostEstimateOptions): Promise<void> {
   const estimates = profiles.map((p) => estimateFor(book, settings, p, hours, extra));
   const idle = estimates.find((e) => e.profile === "idle") ?? estimateFor(book, settings, "idle", hours, extra);
   const lever = biggestLever(estimates, idle);
-  for (const w of book.warnings) warn(w);
-  for (const e of estimates)
-    if (!e.complete) warn(`${e.profile}: no ${region} price for ${e.missing.map(describeMeter).join(", ")}; those parts are left out of the totals`);
+  warnAboutPrices(book);
+  const missing = [...new Set(estimates.flatMap((e) => e.missing))];
+  if (missing.length) warnMissingPrices(region, missing);
 
   if (o.json) {
     printJson({
@@ -173,14 +197,16 @@ export async function run(o: CostEstimateOptions): Promise<void> {
         ["profile", "per hour", "per day", `per month (${HOURS_PER_MONTH} h)`, withPool ? windowLabel(hours, withPool) : window, "at most per day", "E16 nodes", "per execution"],
         estimates.map((e) => [
           e.profile + (e.profile === settings.profile.name ? " (current)" : ""),
-          money(e.perHour),
-          money(e.perDay),
-          money(e.perMonth),
-          money(e.window),
-          money(e.atMost.perDay),
+          total(e, e.perHour),
+          total(e, e.perDay),
+          total(e, e.perMonth),
+          total(e, e.window),
+          e.atMost.complete ? money(e.atMost.perDay) : "n/a",
           e.nodes.peak === e.nodes.ready ? String(e.nodes.ready) : `${e.nodes.ready}-${e.nodes.peak}`,
           money(e.marginalPerExecution),
         ]),
+        // On a narrow terminal: the per-execution and nodes columns go first, then the month.
+        { droppable: [7, 6, 3] },
       ),
     );
   }
@@ -193,16 +219,17 @@ export async function run(o: CostEstimateOptions): Promise<void> {
           l.part,
           l.perHour === null ? (l.part === "usage" ? "-" : "n/a") : money(l.perHour),
           l.perHour === null ? (l.part === "usage" ? "-" : "n/a") : money(l.perHour * 24),
-          money(l.windowUsd),
+          l.windowUsd === null ? "n/a" : money(l.windowUsd),
           l.basis,
         ]),
       ),
     );
     console.log(
-      `${e.profile}: ${money(e.perHour)}/hour, ${money(e.perDay)}/day, ${money(e.perMonth)}/month; ${money(e.window)} for the ${windowLabel(hours, e)}` +
-        (e.complete ? "" : " (incomplete: prices missing)"),
+      e.complete
+        ? `${e.profile}: ${money(e.perHour)}/hour, ${money(e.perDay)}/day, ${money(e.perMonth)}/month; ${money(e.window)} for the ${windowLabel(hours, e)}`
+        : `${e.profile}: no total: the ${region} prices of ${e.missing.map(describeMeter).join(", ")} are missing (the parts above with a price are correct)`,
     );
-    console.log(`At most ${money(e.atMost.perDay)}/day (${e.atMost.basis}); the stack's ceiling is ${money(settings.costCeilingPerDay)}/day.`);
+    if (e.atMost.complete) console.log(`At most ${money(e.atMost.perDay)}/day (${e.atMost.basis}); the stack's ceiling is ${money(settings.costCeilingPerDay)}/day.`);
     if (e.marginalPerExecution !== null)
       console.log(`Each execution adds about ${money(e.marginalPerExecution)} (its session is held for the run plus the cooldown).`);
   }

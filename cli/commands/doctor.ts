@@ -8,7 +8,9 @@ import { randomUUID } from "node:crypto";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { adminCommand } from "../../infra/roles.cjs";
 import type { GlobalOptions } from "../change.js";
-import { OperationError } from "../errors.js";
+import { readFileSync } from "node:fs";
+import semver from "semver";
+import { exitCodeOf, OperationError, UsageError } from "../errors.js";
 import { heading, printJson, table } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
@@ -28,6 +30,8 @@ export interface Check {
   verdict: Verdict;
   detail: string;
   fix?: string;
+  /** 2 when the failure is a missing tool or bad input (exit 2, as every command says for the same cause). */
+  exitCode?: 2;
 }
 
 export interface DoctorOptions extends GlobalOptions, CredentialOptions {
@@ -35,17 +39,29 @@ export interface DoctorOptions extends GlobalOptions, CredentialOptions {
   poolPath?: string;
 }
 
-/** Node's minimum, as package.json's engines says. */
-const MIN_NODE = [20, 5];
+/** The Node releases package.json's engines accepts (the one statement of them). */
+export function nodeEngines(): string {
+  for (const path of ["../../../package.json", "../../package.json"])
+    try {
+      return (JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { engines: { node: string } }).engines.node;
+    } catch {
+      // try the next
+    }
+  throw new Error("package.json not found");
+}
+
+/** Node lines past their end of life that still install: a warning, not a failure. */
+const END_OF_LIFE: Record<number, string> = { 20: "April 2026" };
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function nodeCheck(version = process.versions.node): Check {
-  const [major = 0, minor = 0] = version.split(".").map(Number);
-  const ok = major > MIN_NODE[0]! || (major === MIN_NODE[0] && minor >= MIN_NODE[1]!);
-  return ok
-    ? { name: "node", verdict: "ok", detail: `Node ${version}` }
-    : { name: "node", verdict: "fail", detail: `Node ${version} is too old`, fix: `install Node ${MIN_NODE.join(".")} or newer` };
+export function nodeCheck(version = process.versions.node, engines = nodeEngines()): Check {
+  if (!semver.satisfies(version, engines))
+    return { name: "node", verdict: "fail", detail: `Node ${version} is not one manage supports (${engines})`, fix: "install Node 22 or 24 (the LTS lines)", exitCode: 2 };
+  const eol = END_OF_LIFE[semver.major(version)];
+  return eol
+    ? { name: "node", verdict: "warn", detail: `Node ${version} works, but Node ${semver.major(version)} reached its end of life in ${eol}`, fix: "move to Node 22 or 24 (the LTS lines)" }
+    : { name: "node", verdict: "ok", detail: `Node ${version}` };
 }
 
 /** Resource IDs the stack's outputs imply (the outputs carry names; the IDs follow ARM's pattern). */
@@ -69,7 +85,7 @@ async function toolChecks(checks: Check[], o: DoctorOptions) {
     const parsed = version ? parseVersion(version) : null;
     checks.push(
       version === null
-        ? { name: "az", verdict: "fail", detail: "the Azure CLI is not installed (images and logins need it)", fix: AZ_INSTALL_HINT }
+        ? { name: "az", verdict: "fail", detail: "the Azure CLI is not installed (images and logins need it)", fix: AZ_INSTALL_HINT, exitCode: 2 }
         : parsed && versionAtLeast(parsed, RECOMMENDED_AZ_VERSION)
           ? { name: "az", verdict: "ok", detail: `Azure CLI ${version}` }
           : { name: "az", verdict: "warn", detail: `Azure CLI ${version} is older than ${RECOMMENDED_AZ_VERSION}`, fix: "az upgrade" },
@@ -79,17 +95,42 @@ async function toolChecks(checks: Check[], o: DoctorOptions) {
   }
 }
 
+/**
+ * The azure-native provider plugin of the version the program was built against. The first preview
+ * downloads a missing one from get.pulumi.com, which fails offline or in a locked-down CI.
+ */
+async function pluginCheck(pulumi: { plugins(): Promise<Array<{ name: string; kind: string; version?: string }>> }): Promise<Check> {
+  const { AZURE_NATIVE_PLUGIN: wanted, pluginInstallCommand } = await import("../pulumi/argv.js");
+  const fix = pluginInstallCommand();
+  try {
+    const found = (await pulumi.plugins()).filter((p) => p.kind === wanted.kind && p.name === wanted.name);
+    if (found.some((p) => p.version?.replace(/^v/, "") === wanted.version))
+      return { name: "azure-native plugin", verdict: "ok", detail: `${wanted.name} v${wanted.version} installed` };
+    const other = found.map((p) => `v${p.version?.replace(/^v/, "")}`).join(", ");
+    return {
+      name: "azure-native plugin",
+      verdict: "warn",
+      detail: `${wanted.name} v${wanted.version} is not installed${other ? ` (only ${other})` : ""}: the first preview downloads it, which needs get.pulumi.com`,
+      fix,
+    };
+  } catch (err) {
+    return { name: "azure-native plugin", verdict: "warn", detail: `cannot list pulumi's plugins: ${errorText(err)}`, fix };
+  }
+}
+
 /** pulumi, the state backend, the stack and its outputs; null when the stack cannot be read. */
 async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<Record<string, unknown> | null> {
   const { Pulumi } = await import("../pulumi/runner.js");
+  const { MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } = await import("../pulumi/argv.js");
   let pulumi;
   try {
     pulumi = await Pulumi.connect(projectDir(), o.verbose);
-    checks.push({ name: "pulumi", verdict: "ok", detail: `pulumi ${pulumi.version}` });
+    checks.push({ name: "pulumi", verdict: "ok", detail: `pulumi ${pulumi.version} (manage needs ${MIN_PULUMI_VERSION} or newer; CI pins ${PINNED_PULUMI_VERSION})` });
   } catch (err) {
-    checks.push({ name: "pulumi", verdict: "fail", detail: errorText(err).split(":")[0]!, fix: errorText(err) });
+    checks.push({ name: "pulumi", verdict: "fail", detail: errorText(err).split(":")[0]!, fix: errorText(err), ...(exitCodeOf(err) === 2 ? { exitCode: 2 as const } : {}) });
     return null;
   }
+  checks.push(await pluginCheck(pulumi));
   let stacks: string[];
   try {
     stacks = await pulumi.stacks();
@@ -282,6 +323,13 @@ async function executionChecks(checks: Check[], settings: DeploymentSettings, ou
       ? { name: "backend health", verdict: "ok", detail: `GET ${settings.backend.healthPath} healthy in ${formatMs(h.ms)}${through}` }
       : { name: "backend health", verdict: "fail", detail: diagnose(h, settings.stack).cause + through, fix: diagnose(h, settings.stack).fix },
   );
+  if (!isHealthy(h)) {
+    // An unhealthy backend runs no code: the probes would only wait out their timeouts.
+    checks.push({ name: "execution (backend)", verdict: "skip", detail: "the backend's health check failed (above): no probe was sent" });
+    checks.push({ name: "execution (pool)", verdict: "skip", detail: "the backend's health check failed (above)" });
+    if (token) checks.push({ name: "gateway: rate limit", verdict: "skip", detail: "the backend's health check failed (above)" });
+    return;
+  }
   if (outputs.sessionPoolDeployed !== true) {
     checks.push({ name: "execution (backend)", verdict: "skip", detail: "idle: no pool to run code in" });
     checks.push({ name: "execution (pool)", verdict: "skip", detail: "idle: no pool" });
@@ -320,11 +368,21 @@ async function directPoolProbe(endpoint: string, path: string, stack: string): P
   return { name, verdict: "fail", detail: `${d.cause} (POST ${path})`, fix: d.fix };
 }
 
-export async function runDoctor(stack: string, o: DoctorOptions): Promise<Check[]> {
+/** Each check on stderr as it is made: the network ones can take seconds. */
+function progressive(checks: Check[]): Check[] {
+  const push = checks.push.bind(checks);
+  checks.push = (...items: Check[]) => {
+    for (const c of items) process.stderr.write(`  ${c.verdict === "fail" ? "FAIL" : c.verdict} ${c.name}: ${c.detail}\n`);
+    return push(...items);
+  };
+  return checks;
+}
+
+export async function runDoctor(stack: string, o: DoctorOptions, onCheck = false): Promise<Check[]> {
   const settings = stackSettings(stack);
   // Bad credential options are refused (exit 2) before anything is checked.
   resolveCredential(o, process.env);
-  const checks: Check[] = [];
+  const checks: Check[] = onCheck ? progressive([]) : [];
   await toolChecks(checks, o);
   const outputs = await stackChecks(checks, stack, o);
   if (!outputs) return checks;
@@ -336,14 +394,18 @@ export async function runDoctor(stack: string, o: DoctorOptions): Promise<Check[
 
 export async function run(o: DoctorOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
-  const checks = await runDoctor(stack, o);
+  if (!o.json) process.stderr.write(`Checking stack ${stack}...\n`);
+  const checks = await runDoctor(stack, o, true);
   const failed = checks.filter((c) => c.verdict === "fail");
-  if (o.json) printJson({ stack, ok: failed.length === 0, checks });
+  if (o.json) printJson({ stack, ok: failed.length === 0, checks: checks.map(({ exitCode: _, ...c }) => c) });
   else {
     console.log(heading(`Doctor: stack ${stack}`));
     console.log(table(["check", "verdict", "detail"], checks.map((c) => [c.name, c.verdict === "fail" ? "FAIL" : c.verdict, c.detail])));
     for (const c of checks.filter((x) => x.fix && x.verdict !== "ok")) console.log(`${c.name}: ${c.fix}`);
   }
+  const missing = failed.filter((c) => c.exitCode === 2);
+  // A missing tool is exit 2 here as in every command that needs it.
+  if (missing.length) throw new UsageError(`doctor: ${failed.length} check(s) failed: ${failed.map((c) => c.name).join(", ")}; ${missing.map((c) => c.fix ?? c.detail).join("; ")}`);
   if (failed.length) throw new OperationError(`doctor: ${failed.length} check(s) failed: ${failed.map((c) => c.name).join(", ")}`);
   if (!o.json) console.log(`All ${checks.length} checks passed or do not apply: code runs on stack ${stack}.`);
 }

@@ -15,7 +15,7 @@ export interface EnforceOptions extends GlobalOptions {
   dryRun?: boolean;
 }
 
-export type Decision = "stop" | "not-expired" | "no-expiry" | "already-idle";
+export type Decision = "stop" | "not-expired" | "no-expiry" | "already-idle" | "unreadable";
 
 export interface Action {
   stack: string;
@@ -38,7 +38,17 @@ export async function run(o: EnforceOptions): Promise<void> {
   const stacks = o.stack ? [o.stack] : listStackFiles(projectDir());
   const actions: Action[] = [];
   for (const stack of stacks) {
-    const settings = stackSettings(stack);
+    // One stack's broken file is that stack's failure, reported with the others; it never stops
+    // the job from returning the other stacks to idle.
+    let settings;
+    try {
+      settings = stackSettings(stack);
+    } catch (err) {
+      // A stack named with --stack that cannot be read is bad input, as in every command.
+      if (o.stack) throw err;
+      actions.push({ stack, profile: "unknown", expiresAt: null, decision: "unreadable", outcome: "failed", error: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
     const action: Action = {
       stack,
       profile: settings.profile.name,
@@ -76,9 +86,15 @@ export async function run(o: EnforceOptions): Promise<void> {
         "not-expired": "not expired yet: left as it is",
         "no-expiry": `${a.profile} with no expiry: left as it is`,
         "already-idle": "idle: nothing to do",
+        unreadable: `its stack file cannot be read, so its expiry is unknown: ${a.error}`,
       };
       console.log(`${a.stack}: ${words[a.decision]}${expiry}`);
     }
-  const failed = actions.filter((a) => a.outcome === "failed").map((a) => a.stack);
-  if (failed.length) throw new OperationError(`expired stack(s) not returned to idle: ${failed.join(", ")} (see above)`);
+  const failed = actions.filter((a) => a.outcome === "failed" && a.decision === "stop").map((a) => a.stack);
+  const unreadable = actions.filter((a) => a.decision === "unreadable").map((a) => a.stack);
+  const problems = [
+    ...(failed.length ? [`expired stack(s) not returned to idle: ${failed.join(", ")}`] : []),
+    ...(unreadable.length ? [`stack file(s) that cannot be read: ${unreadable.join(", ")}`] : []),
+  ];
+  if (problems.length) throw new OperationError(`${problems.join("; ")} (see above)`);
 }

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { GlobalOptions } from "../change.js";
 import { acrBuildArgv, acrImportArgv, az, registryTags } from "../azure/az.js";
 import { UsageError } from "../errors.js";
+import { IMAGE_TAG, readOption, REPOSITORY, SOURCE_IMAGE_PATTERN } from "../options.js";
 import { printJson } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackSettings } from "../settings.js";
@@ -26,12 +27,10 @@ export interface BuildOptions extends GlobalOptions {
   force?: boolean;
 }
 
-const REPOSITORY = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Where an imported image lands: the source's repository path and tag unless told otherwise. Pure. */
 export function importTarget(source: string, name?: string, tag?: string): { repository: string; tag: string } {
-  const m = /^([^/]+\.[^/]+|localhost(?::\d+)?)\/(.+):([^:/]+)$/.exec(source);
+  const m = SOURCE_IMAGE_PATTERN.exec(source);
   if (!m) throw new UsageError(`--from must be a full image reference with a registry and a tag, like myregistry.azurecr.io/coding-engine/session:2026-11-22 (got "${source}")`);
   const repository = name ?? m[2]!;
   const target = { repository, tag: tag ?? m[3]! };
@@ -44,10 +43,10 @@ export function rolloutTag(now: Date): string {
   return now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 }
 
+/** The repository and tag an image lands as, by the option types (a source's parts stand in for --name and --tag). */
 function checkImage(repository: string, tag: string) {
-  if (!REPOSITORY.test(repository)) throw new UsageError(`"${repository}" is not a repository name (lowercase letters, digits, . _ - /)`);
-  if (!TAG.test(tag)) throw new UsageError(`"${tag}" is not an image tag`);
-  if (tag === "latest") throw new UsageError("the tag `latest` is refused: the pool caches images by tag, so roll out with a new one");
+  readOption("--name", REPOSITORY, repository);
+  readOption("--tag", IMAGE_TAG, tag);
 }
 
 async function refuseReusedTag(registry: string, repository: string, tag: string, force: boolean | undefined, verbose?: boolean) {

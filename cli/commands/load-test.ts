@@ -5,12 +5,12 @@
 
 import type { GlobalOptions } from "../change.js";
 import { OperationError, UsageError } from "../errors.js";
-import { heading, printJson, table } from "../output.js";
-import { DEFAULT_MIX, parseMix, peakInWindow, runLoad, schedule, summarizeLoad, type LoadShape } from "../execution/load.js";
+import { heading, printJson, table, warn } from "../output.js";
+import { arrivals, countArrivals, DEFAULT_MIX, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
+import { OPTION_RANGES } from "../../infra/limits.js";
 import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
 import { stackSettings } from "../settings.js";
-import { warn } from "../output.js";
 import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
 
@@ -26,12 +26,14 @@ export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
   seed?: number;
 }
 
-/** A load test is a test, not an attack: these bound it whatever the options say. */
-export const LIMITS = { maxDurationMs: 30 * 60_000, defaultMaxRequests: 10_000, graceMs: 30_000 };
+/**
+ * A load test is a test, not an attack: these bound it whatever the options say (the options' own
+ * ranges are in infra/limits.ts OPTION_RANGES: duration, rate, --max-requests, open sockets).
+ */
+export const LIMITS = { defaultMaxRequests: 10_000, graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
 
 /** The load's shape from the options, or a usage error. Pure. */
 export function loadShape(o: LoadTestOptions): LoadShape {
-  if (o.duration > LIMITS.maxDurationMs) throw new UsageError(`--duration is at most ${LIMITS.maxDurationMs / 60_000} minutes`);
   let mix;
   try {
     mix = parseMix(o.mix ?? DEFAULT_MIX);
@@ -39,6 +41,8 @@ export function loadShape(o: LoadTestOptions): LoadShape {
     throw new UsageError((err as Error).message);
   }
   if (o.rate !== undefined && o.runsPerUserPerMinute !== undefined) throw new UsageError("give either --rate or --runs-per-user-per-minute, not both");
+  if (o.burstSeconds !== undefined && o.burstSeconds * 1000 > o.duration)
+    throw new UsageError(`--burst-seconds ${o.burstSeconds} is longer than --duration (${o.duration / 1000} s): the opening burst is part of the load; give at most ${o.duration / 1000}`);
   return {
     users: o.users,
     durationMs: o.duration,
@@ -50,18 +54,26 @@ export function loadShape(o: LoadTestOptions): LoadShape {
   };
 }
 
+/** The number of executions a load sends, or a usage error when it is over the cap. Memory stays bounded by the cap. */
+export function checkSize(shape: LoadShape, cap: number): number {
+  const over = (n: string) =>
+    new UsageError(`this load would send ${n} executions, over the cap of ${cap}: lower --users, --rate or --duration, or raise --max-requests (at most ${OPTION_RANGES.loadRequests.max})`);
+  if (shape.users > cap) throw over(`at least ${shape.users}`);
+  const count = countArrivals(shape, cap);
+  if (count > cap) throw over(`more than ${cap}`);
+  return count;
+}
+
 export async function run(o: LoadTestOptions): Promise<void> {
   const shape = loadShape(o);
-  const arrivals = schedule(shape);
   const cap = o.maxRequests ?? LIMITS.defaultMaxRequests;
-  if (arrivals.length > cap)
-    throw new UsageError(`this load would send ${arrivals.length} executions, over the cap of ${cap}: lower --users, --rate or --duration, or raise --max-requests`);
+  const count = checkSize(shape, cap);
   const target = await resolveTarget(o);
   if (target.outputs && target.outputs.sessionPoolDeployed === false)
     throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`manage scale --stack ${target.stack} --profile contest\` first`);
 
   const gateway = target.stack && target.outputs?.accessMode === "token" ? stackSettings(target.stack).access.gateway : null;
-  const peak = peakInWindow(arrivals, RATE_LIMIT_PERIOD_SECONDS * 1000);
+  const peak = gateway ? peakInWindow(arrivals(shape), RATE_LIMIT_PERIOD_SECONDS * 1000) : 0;
   if (gateway && peak > gateway.callsPerMinute)
     warn(
       `this load sends up to ${peak} executions in a minute through one credential, and the gateway allows each caller ` +
@@ -69,15 +81,17 @@ export async function run(o: LoadTestOptions): Promise<void> {
     );
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
   process.stderr.write(
-    `Load test of ${where}: ${arrivals.length} executions over ${shape.durationMs / 1000} s ` +
-      `(${shape.users} users' first runs within ${(shape.burstMs / 1000).toFixed(0)} s, then ${shape.ratePerSecond.toFixed(2)}/s)\n`,
+    `Load test of ${where}: ${count} executions over ${shape.durationMs / 1000} s ` +
+      `(${shape.users} users' first runs within ${(shape.burstMs / 1000).toFixed(0)} s, then ${shape.ratePerSecond.toFixed(2)}/s; at most ${LIMITS.maxOpen} open at once)\n`,
   );
-  const { outcomes, elapsedMs } = await runLoad(target.endpoint, arrivals, {
+  const { outcomes, elapsedMs, delayed } = await runLoad(target.endpoint, arrivals(shape), {
     durationMs: shape.durationMs,
     graceMs: LIMITS.graceMs,
+    maxOpen: LIMITS.maxOpen,
     headers: credentialHeaders(target.credential),
-    onTick: (sent, done, failed) => process.stderr.write(`  sent ${sent}, answered ${done}, failed ${failed}\n`),
+    onTick: (sent, done, failed) => process.stderr.write(`  ${sent} of ${count} sent, ${done} answered, ${failed} failed\n`),
   });
+  if (delayed) warn(`${delayed} execution(s) left more than 1 s late: ${LIMITS.maxOpen} were already open (the backend answers slower than the load arrives)`);
   const report = summarizeLoad(outcomes, elapsedMs, target.stack);
 
   if (o.json) printJson({ endpoint: target.endpoint, stack: target.stack ?? null, shape: { ...shape, mix: shape.mix }, ...report });

@@ -10,8 +10,8 @@ import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
-import { estimateFor, priceBookFor, DEFAULT_WINDOW_HOURS } from "./cost-estimate.js";
-import { priceDate } from "../costing/prices.js";
+import { estimateFor, warnAboutPrices, DEFAULT_WINDOW_HOURS } from "./cost-estimate.js";
+import { embeddedPriceBook, isKnownRegion, priceDate } from "../costing/prices.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";
 
@@ -31,25 +31,28 @@ export async function run(o: PlanOptions): Promise<void> {
   if (o.from && o.profile) throw new UsageError("give either --profile or --from/--to, not both");
   // Validate everything before loading Pulumi: a bad stack file is a usage error, in milliseconds.
   const settings = stackSettings(stack, o.profile ? { profile: o.profile } : {});
-  const book = await priceBookFor(settings.location, false);
-  const cost = (profile: ProfileName) => estimateFor(book, stackSettings(stack, { profile }), profile, DEFAULT_WINDOW_HOURS);
+  // plan shows the resources whatever the region; the cost only where the embedded table has prices.
+  const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
+  const cost = (profile: ProfileName) => (book ? estimateFor(book, stackSettings(stack, { profile }), profile, DEFAULT_WINDOW_HOURS) : null);
+  const noPrices = `no embedded prices for ${settings.location}: \`manage cost-estimate --stack ${stack} --live-prices\` prices it`;
   const { simulate } = await import("../offline/simulate.js");
   const evaluate = (profile: ProfileName) =>
     simulate({ project: PROJECT, stack, config: { ...stackRawConfig(stack), profile } });
-  for (const w of book.warnings) warn(w);
+  if (book) warnAboutPrices(book);
 
   if (o.from && o.to) {
     const [from, to] = [await evaluate(o.from), await evaluate(o.to)];
     const diffs = diffSimulations(from, to);
     const [costFrom, costTo] = [cost(o.from), cost(o.to)];
+    const known = costFrom?.complete && costTo?.complete ? { from: costFrom.perDay, to: costTo.perDay } : null;
     if (o.json) {
-      printJson({ stack, label: LABEL, from: o.from, to: o.to, changes: diffs, cost: { from: costFrom.perDay, to: costTo.perDay, perDayDifference: costTo.perDay - costFrom.perDay } });
+      printJson({ stack, label: LABEL, from: o.from, to: o.to, changes: diffs, cost: known && { ...known, perDayDifference: known.to - known.from } });
       return;
     }
     console.log(heading(`Stack ${stack}: ${o.from} -> ${o.to}`) + dim(` (${LABEL})`));
     printDiffs(diffs);
-    const delta = costTo.perDay - costFrom.perDay;
-    console.log(`Cost: ${money(costFrom.perDay)}/day -> ${money(costTo.perDay)}/day (${delta >= 0 ? "+" : "-"}${money(Math.abs(delta))}/day).`);
+    const delta = known ? known.to - known.from : 0;
+    console.log(known ? `Cost: ${money(known.from)}/day -> ${money(known.to)}/day (${delta >= 0 ? "+" : "-"}${money(Math.abs(delta))}/day).` : `Cost: ${noPrices}.`);
     return;
   }
 
@@ -62,11 +65,14 @@ export async function run(o: PlanOptions): Promise<void> {
   }
   printResources(sim, stack, profile);
   console.log(`Access: ${describeAccess(settings.access)}.`);
-  const gateway = estimate.lines.find((l) => l.resource === "gateway");
+  const gateway = estimate?.lines.find((l) => l.resource === "gateway");
   if (gateway) console.log(`Gateway: ${gateway.perHour === null ? "no price" : `${money(gateway.perHour * 24)}/day`} in every profile (${gateway.basis}).`);
   console.log(
-    `Cost (${book.region}, prices as of ${priceDate(book)}): ${money(estimate.perHour)}/hour, ${money(estimate.perDay)}/day, ` +
-      `${money(estimate.perMonth)}/month` + (estimate.complete ? "" : " (incomplete: prices missing)") + ". Details: manage cost-estimate.",
+    !book || !estimate
+      ? `Cost: ${noPrices}.`
+      : estimate.complete
+        ? `Cost (${book.region}, prices as of ${priceDate(book)}): ${money(estimate.perHour)}/hour, ${money(estimate.perDay)}/day, ${money(estimate.perMonth)}/month. Details: manage cost-estimate.`
+        : `Cost (${book.region}): n/a, prices missing for part of it. Details: manage cost-estimate.`,
   );
   for (const w of settings.warnings) warn(w);
   if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(stack));

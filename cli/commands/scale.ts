@@ -1,7 +1,6 @@
 // `manage scale --profile P [overrides] [--for 3h]`: records the profile, any overrides and an
 // expiry in the stack config, then applies. Also the engine of stop and start*.
 
-import parseDuration from "parse-duration";
 import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName } from "../../infra/profiles.js";
 import { applyStackChange, type GateOptions, type GlobalOptions, type StackChange } from "../change.js";
 import { UsageError } from "../errors.js";
@@ -14,7 +13,8 @@ export interface ScaleOptions extends GlobalOptions, GateOptions {
   cooldown?: number;
   backendMin?: number;
   backendMax?: number;
-  for?: string;
+  /** --for, in milliseconds (a duration with a unit, at most 7 days: ../options.ts). */
+  for?: number;
 }
 
 const OPTION_FIELDS: Array<[keyof ScaleOptions, OverrideField, string]> = [
@@ -24,18 +24,6 @@ const OPTION_FIELDS: Array<[keyof ScaleOptions, OverrideField, string]> = [
   ["backendMin", "backendMinReplicas", "--backend-min"],
   ["backendMax", "backendMaxReplicas", "--backend-max"],
 ];
-
-/** The longest --for we accept: an expiry is a reminder to stop, not a schedule. */
-export const MAX_EXPIRY_HOURS = 7 * 24;
-
-/** --for "3h" -> milliseconds, or a usage error naming the rule. */
-export function parseFor(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === null || !Number.isFinite(ms) || ms <= 0)
-    throw new UsageError(`--for takes a positive duration like 3h, 90m or 1h30m (got "${text}")`);
-  if (ms > MAX_EXPIRY_HOURS * 3_600_000) throw new UsageError(`--for is at most ${MAX_EXPIRY_HOURS / 24} days (got "${text}")`);
-  return ms;
-}
 
 /** "2026-11-22 18:00 UTC (19:00 local)". */
 export function describeExpiry(at: Date): string {
@@ -48,6 +36,7 @@ export function describeExpiry(at: Date): string {
 export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackChange {
   const profile = PROFILES[o.profile];
   const config: StackChange["config"] = { profile: o.profile };
+  const sources: Record<string, string> = {};
   const words: string[] = [];
   for (const [option, field, flag] of OPTION_FIELDS) {
     const value = o[option] as number | undefined;
@@ -55,16 +44,17 @@ export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackCha
     if (!profile.pool && ["maxSessions", "readySessions", "cooldownSeconds"].includes(field))
       throw new UsageError(`${flag} sizes the session pool, and the ${o.profile} profile has none; scale to testing or contest`);
     config[overrideConfigKey(o.profile, field)] = String(value);
+    sources[overrideConfigKey(o.profile, field)] = `${flag} ${value}`;
     words.push(`${flag.slice(2)} ${value}`);
   }
   let intent = `scale to ${o.profile}${words.length ? ` (${words.join(", ")})` : ""}`;
   if (o.for !== undefined) {
     if (!profile.pool) throw new UsageError("--for sets when to return to idle; it makes no sense when scaling to idle");
-    const at = new Date(now.getTime() + parseFor(o.for));
+    const at = new Date(now.getTime() + o.for);
     config.profileExpiresAt = at.toISOString().replace(/\.\d{3}Z$/, "Z");
     intent += ` until ${describeExpiry(at)}`;
   } else config.profileExpiresAt = "";
-  return { stack, config, intent, verify: profile.pool !== null };
+  return { stack, config, intent, verify: profile.pool !== null, sources };
 }
 
 export async function run(o: ScaleOptions): Promise<void> {

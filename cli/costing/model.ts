@@ -20,7 +20,7 @@
 import type { ResolvedProfile } from "../../infra/profiles.js";
 import type { GatewaySku } from "../../infra/access-mode.js";
 import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../../infra/capacity.js";
-import { METERS, type MeterKey, type PriceBook } from "./prices.js";
+import { GATEWAY_OPTION_PRICES, METERS, type GatewayOptionPrice, type MeterKey, type PriceBook } from "./prices.js";
 
 export const HOURS_PER_DAY = 24;
 /** Azure's billing month. */
@@ -443,10 +443,10 @@ export function liveBurnPerHour(
  */
 export interface GatewayOption {
   option: string;
-  /** The meter billed per hour (a unit), or per month (Front Door's base fee), or per call. */
-  hourly?: MeterKey;
-  monthly?: MeterKey;
-  perMillionCalls?: { meter: MeterKey; freePerMonth: number };
+  /** The price billed per hour (a unit), or per month (Front Door's base fee), or per call. */
+  hourly?: MeterKey | GatewayOptionPrice;
+  monthly?: GatewayOptionPrice;
+  perMillionCalls?: { meter: GatewayOptionPrice; freePerMonth: number };
   /** An IP of its own that the backend's ingress can allow (ipSecurityRestrictions). */
   ownIp: boolean;
   perCallerLimit: string;
@@ -496,10 +496,12 @@ export interface GatewayOptionCost extends GatewayOption {
 export function gatewayOptionCosts(book: PriceBook, callsPerMonth: number): GatewayOptionCost[] {
   return GATEWAY_OPTIONS.map((o) => {
     const p = pricer(book);
+    // The offered tiers from the region's book; the others from the comparison's own table.
+    const rate = (key: MeterKey | GatewayOptionPrice) => (key in METERS ? p.rate(key as MeterKey) : GATEWAY_OPTION_PRICES[key as GatewayOptionPrice].usd);
     const perMonth =
-      (o.hourly ? p.rate(o.hourly) * HOURS_PER_MONTH : 0) +
-      (o.monthly ? p.rate(o.monthly) : 0) +
-      (o.perMillionCalls ? (Math.max(0, callsPerMonth - o.perMillionCalls.freePerMonth) / 1e6) * p.rate(o.perMillionCalls.meter) : 0);
+      (o.hourly ? rate(o.hourly) * HOURS_PER_MONTH : 0) +
+      (o.monthly ? rate(o.monthly) : 0) +
+      (o.perMillionCalls ? (Math.max(0, callsPerMonth - o.perMillionCalls.freePerMonth) / 1e6) * rate(o.perMillionCalls.meter) : 0);
     return { ...o, perMonth: Number.isFinite(perMonth) ? perMonth : null, meets: o.ownIp && o.authenticates };
   });
 }

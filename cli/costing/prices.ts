@@ -21,15 +21,10 @@ export const METERS = {
   registryPremiumDay: { meterName: "Premium Registry Unit", unit: "1/Day", what: "Container Registry Premium, per day" },
   registryStorageGbMonth: { meterName: "Data Stored", unit: "1 GB/Month", what: "Container Registry storage beyond the SKU's included GB, per GB-month" },
   logIngestionGb: { meterName: "Analytics Logs Data Ingestion", unit: "1 GB", what: "Log Analytics ingestion, per GB" },
-  // The gateway (accessMode token) and the options it was chosen from (docs/costs.md, "The gateway").
-  // Meter names as the Retail Prices API is expected to spell them: UNCONFIRMED (never fetched).
+  // The gateway's tiers (accessMode token; docs/costs.md, "The gateway"). Meter names as the Retail
+  // Prices API is expected to spell them: UNCONFIRMED (never fetched).
   apimDeveloperHour: { meterName: "Developer Units", unit: "1 Hour", what: "API Management Developer unit, per hour" },
   apimBasicHour: { meterName: "Basic Units", unit: "1 Hour", what: "API Management Basic unit, per hour" },
-  apimBasicV2Hour: { meterName: "Basic v2 Units", unit: "1 Hour", what: "API Management Basic v2 unit, per hour" },
-  apimStandardHour: { meterName: "Standard Units", unit: "1 Hour", what: "API Management Standard unit, per hour" },
-  apimPremiumHour: { meterName: "Premium Units", unit: "1 Hour", what: "API Management Premium unit, per hour" },
-  apimConsumptionCallsMillion: { meterName: "Consumption Calls", unit: "1M", what: "API Management Consumption, per million calls beyond the free million a month" },
-  frontDoorStandardMonth: { meterName: "Standard Base Fees", unit: "1/Month", what: "Front Door Standard base fee (WAF custom rules, rate limits per client IP), per month" },
 } as const;
 export type MeterKey = keyof typeof METERS;
 
@@ -89,12 +84,21 @@ const US_EAST_UNVERIFIED: Partial<Record<MeterKey, Price>> = {
   registryStorageGbMonth: unverified(0.1, "2026-05"),
   apimDeveloperHour: unverified(48.03 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
   apimBasicHour: unverified(147.17 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
+};
+
+/**
+ * The gateways considered and not offered (docs/costs.md, "The gateway"): eastus list prices under the
+ * same named assumption, used only to compare the options (cli/costing/model.ts gatewayOptionCosts),
+ * never in an estimate, so they are not in a region's book.
+ */
+export const GATEWAY_OPTION_PRICES = {
   apimBasicV2Hour: unverified(150.01 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
   apimStandardHour: unverified(686.71 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
   apimPremiumHour: unverified(2795.17 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
   apimConsumptionCallsMillion: unverified(3.5, "2026-11", GATEWAY_LIST_PRICES_2026_11),
   frontDoorStandardMonth: unverified(35, "2026-11", `${GATEWAY_LIST_PRICES_2026_11}; a global price, not regional`),
-};
+} satisfies Record<string, Price>;
+export type GatewayOptionPrice = keyof typeof GATEWAY_OPTION_PRICES;
 
 /** The embedded table. Regions: at least eastus, eastus2, westeurope; koreacentral is the best sourced. */
 export const EMBEDDED_PRICES: Readonly<Record<string, Partial<Record<MeterKey, Price>>>> = {
@@ -130,9 +134,13 @@ export function priceWarnings(region: string, prices: Partial<Record<MeterKey, P
   return unverifiedKeys.length === 0
     ? []
     : [
-        `${unverifiedKeys.length} ${region} price(s) are unverified (${unverifiedKeys.map((k) => METERS[k].meterName).join(", ")}): ` +
-          "run with --live-prices on a machine with network to confirm them.",
+        `${unverifiedKeys.length} ${region} price(s) are unverified: --live-prices confirms them`,
       ];
+}
+
+/** The meters behind a book's unverified prices, for --verbose. */
+export function unverifiedMeters(book: PriceBook): string[] {
+  return (Object.keys(book.prices) as MeterKey[]).filter((k) => book.prices[k]?.confidence === "unverified").map((k) => METERS[k].meterName);
 }
 
 export function embeddedPriceBook(region: string): PriceBook {

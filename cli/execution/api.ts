@@ -61,10 +61,37 @@ function networkReason(err: unknown): string {
   return cause ? `${e.message ?? "fetch failed"} (${cause})` : (e.message ?? String(err));
 }
 
-/** One HTTP exchange; never throws for HTTP or network failures. */
+/**
+ * The most of a response body manage reads: a backend that streams without end must not grow manage
+ * without end. The largest answer a check expects (smoke's 10,000-line output, twice in Piston's
+ * shape) is about 200 KB.
+ */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Reads a body up to `max` bytes, then stops reading (and drops the connection). */
+async function readCapped(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
+  if (!res.body) return { text: "", truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > max) {
+      chunks.push(value.subarray(0, max - size));
+      await reader.cancel().catch(() => {});
+      return { text: Buffer.concat(chunks).toString("utf8"), truncated: true };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), truncated: false };
+}
+
+/** One HTTP exchange; never throws for HTTP or network failures. The timeout covers the body too. */
 export async function call<T>(
   url: string,
-  init: { method: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; timeoutMs: number },
+  init: { method: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; timeoutMs: number; maxBodyBytes?: number },
 ): Promise<Answer<T>> {
   const started = performance.now();
   try {
@@ -74,10 +101,11 @@ export async function call<T>(
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: AbortSignal.timeout(Math.max(1, Math.round(init.timeoutMs))),
     });
-    const text = await res.text();
+    const max = init.maxBodyBytes ?? MAX_BODY_BYTES;
+    const { text, truncated } = await readCapped(res, max);
     let body: T | undefined;
     try {
-      body = JSON.parse(text) as T;
+      body = truncated ? undefined : (JSON.parse(text) as T);
     } catch {
       body = undefined;
     }
@@ -87,6 +115,7 @@ export async function call<T>(
       body,
       text: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
       ...(Number.isFinite(retryAfter) ? { retryAfter } : {}),
+      ...(truncated ? { error: `the answer was longer than ${max / 1024 / 1024} MiB: manage stopped reading it` } : {}),
       ms: performance.now() - started,
     };
   } catch (err) {

@@ -47,8 +47,8 @@ export function resolveCredential(
     if (c.value.trim() === "") throw new UsageError(`${c.source} is empty: pass the gateway's subscription key (or a JWT with --gateway-token)`);
   if (given[0]) return given[0];
   const fromEnv: Credential[] = [];
-  if (env[ENV_KEY]) fromEnv.push({ kind: "key", value: env[ENV_KEY]!, source: ENV_KEY });
-  if (env[ENV_TOKEN]) fromEnv.push({ kind: "token", value: env[ENV_TOKEN]!, source: ENV_TOKEN });
+  if (env.MANAGE_GATEWAY_KEY) fromEnv.push({ kind: "key", value: env.MANAGE_GATEWAY_KEY, source: ENV_KEY });
+  if (env.MANAGE_GATEWAY_TOKEN) fromEnv.push({ kind: "token", value: env.MANAGE_GATEWAY_TOKEN, source: ENV_TOKEN });
   if (fromEnv.length > 1) throw new UsageError(`both ${ENV_KEY} and ${ENV_TOKEN} are set: unset one (the gateway takes one credential)`);
   if (fromEnv[0]) return fromEnv[0];
   const own = outputs?.gatewayKey;

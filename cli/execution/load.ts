@@ -70,8 +70,12 @@ export interface Arrival {
   language: Language;
 }
 
-/** The arrivals of a contest-shaped load, in time order. Pure. */
-export function schedule(shape: LoadShape): Arrival[] {
+/**
+ * The arrivals of a contest-shaped load, in time order, generated as they are needed: the opening
+ * burst (one run per user, sorted) and then Poisson arrivals until the duration ends. Memory stays
+ * bounded by the users, whatever the rate. Pure: the same shape gives the same arrivals.
+ */
+export function* arrivals(shape: LoadShape): Generator<Arrival> {
   const rand = random(shape.seed);
   const total = shape.mix.reduce((s, x) => s + x.weight, 0);
   const pick = (): Language => {
@@ -80,21 +84,35 @@ export function schedule(shape: LoadShape): Arrival[] {
     return shape.mix.at(-1)!.language;
   };
   const burst = Math.min(shape.burstMs, shape.durationMs);
-  const arrivals: Arrival[] = [];
-  for (let i = 0; i < shape.users; i++) arrivals.push({ atMs: rand() * burst, language: pick() });
+  const opening: Arrival[] = [];
+  for (let i = 0; i < shape.users; i++) opening.push({ atMs: rand() * burst, language: pick() });
+  yield* opening.sort((a, b) => a.atMs - b.atMs);
   // Poisson arrivals: exponential gaps with mean 1/rate.
   const gap = () => poissonGap(rand, shape.ratePerSecond) * 1000;
-  if (shape.ratePerSecond > 0) for (let t = burst + gap(); t < shape.durationMs; t += gap()) arrivals.push({ atMs: t, language: pick() });
-  return arrivals.sort((a, b) => a.atMs - b.atMs);
+  if (shape.ratePerSecond > 0) for (let t = burst + gap(); t < shape.durationMs; t += gap()) yield { atMs: t, language: pick() };
 }
 
-/** The most arrivals in any window of `windowMs` (sliding): what a rate limit per window sees. Pure. */
-export function peakInWindow(arrivals: Arrival[], windowMs: number): number {
+/** How many arrivals a load has, counting at most `limit + 1` of them (enough to refuse one over the limit). */
+export function countArrivals(shape: LoadShape, limit: number): number {
+  let n = 0;
+  for (const _ of arrivals(shape)) if (++n > limit) break;
+  return n;
+}
+
+/** Every arrival at once: for small loads and tests. */
+export function schedule(shape: LoadShape): Arrival[] {
+  return [...arrivals(shape)];
+}
+
+/** The most arrivals (in time order) in any window of `windowMs` (sliding): what a rate limit per window sees. Pure. */
+export function peakInWindow(planned: Iterable<Arrival>, windowMs: number): number {
   let peak = 0;
+  const open: number[] = [];
   let first = 0;
-  for (let last = 0; last < arrivals.length; last++) {
-    while (arrivals[last]!.atMs - arrivals[first]!.atMs >= windowMs) first++;
-    peak = Math.max(peak, last - first + 1);
+  for (const a of planned) {
+    open.push(a.atMs);
+    while (a.atMs - open[first]! >= windowMs) first++;
+    peak = Math.max(peak, open.length - first);
   }
   return peak;
 }
@@ -162,31 +180,40 @@ function loadCase(language: Language) {
 
 /**
  * Sends each arrival at its time and waits for all answers, never past `durationMs + graceMs`: a
- * request still open then is abandoned and counted as no answer.
+ * request still open then is abandoned and counted as no answer. At most `maxOpen` requests are open
+ * at once (sockets are finite, here and at the backend): an arrival that finds them all busy waits
+ * for one, and is counted as delayed. Arrivals are drawn from the iterable only as they are sent.
  */
 export async function runLoad(
   endpoint: string,
-  arrivals: Arrival[],
-  o: { durationMs: number; graceMs: number; headers?: Headers; onTick?: (sent: number, done: number, failed: number) => void },
-): Promise<{ outcomes: Outcome[]; elapsedMs: number }> {
+  planned: Iterable<Arrival>,
+  o: { durationMs: number; graceMs: number; maxOpen: number; headers?: Headers; onTick?: (sent: number, done: number, failed: number) => void },
+): Promise<{ outcomes: Outcome[]; elapsedMs: number; delayed: number }> {
+  const { default: pMap } = await import("p-map");
   const started = performance.now();
   const deadline = o.durationMs + o.graceMs;
   const outcomes: Outcome[] = [];
   let sent = 0;
-  const tick = o.onTick ? setInterval(() => o.onTick!(sent, outcomes.length, outcomes.filter((x) => !x.ok).length), 5_000) : undefined;
+  let delayed = 0;
+  const tick = o.onTick ? setInterval(() => o.onTick!(sent, outcomes.length, outcomes.filter((x) => !x.ok).length), 2_000) : undefined;
   try {
-    await Promise.all(
-      arrivals.map(async (a) => {
+    await pMap(
+      planned,
+      async (a) => {
         const wait = a.atMs - (performance.now() - started);
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        else if (wait < -1_000) delayed++;
         sent++;
         const k = loadCase(a.language);
         const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)), o.headers);
-        outcomes.push({ language: a.language, status: answer.status, ok: k.check(answer) === null, ms: answer.ms, text: answer.text, retryAfter: answer.retryAfter });
-      }),
+        const ok = k.check(answer) === null;
+        // Only a failure's text is kept (for its cause), and only its start: memory follows the request cap.
+        outcomes.push({ language: a.language, status: answer.status, ok, ms: answer.ms, text: ok ? "" : answer.text.slice(0, 500), retryAfter: answer.retryAfter });
+      },
+      { concurrency: o.maxOpen },
     );
   } finally {
     if (tick) clearInterval(tick);
   }
-  return { outcomes, elapsedMs: performance.now() - started };
+  return { outcomes, elapsedMs: performance.now() - started, delayed };
 }

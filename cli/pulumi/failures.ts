@@ -84,7 +84,8 @@ export function explainFailure(f: FailureInput): PulumiFailure {
     return {
       kind: "passphrase",
       exitCode: 2,
-      message: `pulumi cannot read the secrets of stack ${s}: ${stderrError(f.stderr) || "no passphrase"}`,
+      // Preview and up wrap the cause in their own context; the cause alone says what to set.
+      message: `pulumi cannot read the secrets of stack ${s}: ${stderrError(f.stderr).replace(/^getting stack configuration: get stack secrets manager: /, "") || "no passphrase"}`,
       fix: "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase (the embedded backend keeps it in .pulumi-state/passphrase), and run again",
     };
   const protectedHits = [...all.matchAll(PROTECTED)];

@@ -7,6 +7,7 @@
 
 import { interruptPulumi } from "./runner.js";
 import { pulumiHint } from "./failures.js";
+import { reportFailure } from "../output.js";
 
 /** The change stopped at the person's request: exit 130, as a shell reports SIGINT. */
 export class InterruptedError extends Error {
@@ -27,10 +28,12 @@ export async function withInterrupts<T>(stack: string, work: () => Promise<T>): 
       return;
     }
     interruptPulumi();
-    process.stderr.write(
-      `\nmanage: abandoned: pulumi was told to stop at once. Stack ${stack} may be locked, with operations Azure finished that the state does not know.\n` +
-        `  Settle it: \`${pulumiHint(`cancel --stack ${stack} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${stack} --yes`)}\`.\n`,
-    );
+    process.stderr.write("\n");
+    reportFailure({
+      message: `abandoned: pulumi was told to stop at once. Stack ${stack} may be locked, with operations Azure finished that the state does not know.`,
+      fix: `settle it: \`${pulumiHint(`cancel --stack ${stack} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${stack} --yes`)}\``,
+      exitCode: 130,
+    });
     process.exit(130);
   };
   process.on("SIGINT", onSignal);

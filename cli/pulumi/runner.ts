@@ -48,6 +48,8 @@ export interface RunOptions {
 
 /** A failure with pulumi's real cause, as manage reports it. */
 export class PulumiError extends Error {
+  /** A failed preview's steps: what the change would have done (shown with the refusal). */
+  steps: PreviewStep[] = [];
   constructor(readonly failure: PulumiFailure) {
     super(failure.fix ? `${failure.message}\n  Fix: ${failure.fix}` : failure.message);
     this.name = failure.exitCode === 2 ? "UsageError" : "OperationError";
@@ -208,18 +210,13 @@ export class Pulumi {
   async preview(stack: string, opts: RunOptions = {}): Promise<Preview> {
     const s = await this.select(stack);
     const events = collector();
-    const result: PreviewResult = await this.call(
-      "preview",
-      stack,
-      () =>
-        s.preview({
-          onEvent: events.onEvent,
-          ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
-          ...(opts.policyPack && opts.policyPackConfig ? { policyPackConfigs: [opts.policyPackConfig] } : {}),
-          ...(opts.targets?.length ? { target: opts.targets } : {}),
-        }),
-      events,
-    );
+    let result: PreviewResult;
+    try {
+      result = await this.call("preview", stack, () => s.preview(operationOptions(events, opts)), events);
+    } catch (err) {
+      if (err instanceof PulumiError) err.steps = events.steps;
+      throw err;
+    }
     return { steps: events.steps, changeSummary: result.changeSummary as Record<string, number>, warnings: events.advisory };
   }
 
@@ -240,15 +237,15 @@ export class Pulumi {
       "up",
       stack,
       () =>
-        s.up({
-          onEvent: events.onEvent,
-          ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
-          ...(opts.policyPack && opts.policyPackConfig ? { policyPackConfigs: [opts.policyPackConfig] } : {}),
-          ...(opts.targets?.length ? { target: opts.targets } : {}),
-        }),
+        s.up(operationOptions(events, opts)),
       events,
     );
     return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
+  }
+
+  /** The plugins pulumi has installed (`pulumi plugin ls --json`). */
+  async plugins(): Promise<Array<{ name: string; kind: string; version?: string }>> {
+    return this.call("plugin ls", "*", () => this.workspace.listPlugins());
   }
 
   /** The resource types in the stack's state (what pulumi believes exists). */
@@ -261,6 +258,16 @@ export class Pulumi {
     const outputs = await this.call("stack output", stack, () => this.workspace.stackOutputs(stack));
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
   }
+}
+
+/** What preview and up both pass: the event sink, the policy pack, the targets. */
+function operationOptions(events: Collected, opts: RunOptions) {
+  return {
+    onEvent: events.onEvent,
+    ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
+    ...(opts.policyPack && opts.policyPackConfig ? { policyPackConfigs: [opts.policyPackConfig] } : {}),
+    ...(opts.targets?.length ? { target: opts.targets } : {}),
+  };
 }
 
 interface Collected {

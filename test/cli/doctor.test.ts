@@ -37,6 +37,9 @@ beforeAll(async () => {
   const r = await manage(["scale", "--profile", "testing", "--no-wait"], { project, env });
   if (r.exitCode !== 0) throw new Error(r.stderr);
   seedFromState(arm, readState(project, "dev"));
+  // What README's "Deploying for real" says to do ahead of an offline first preview.
+  const plugin = await manage(["pulumi", "--", "plugin", "install", "resource", "azure-native", "v3.28.0"], { project, env });
+  if (plugin.exitCode !== 0) throw new Error(plugin.stderr);
 });
 afterAll(async () => {
   await exec.close();
@@ -53,9 +56,11 @@ describe("manage doctor", () => {
   test("a working deployment: every check passes, code runs through the backend and straight on the pool", async () => {
     const { exitCode, report } = await doctor();
     expect(report.checks.map((c) => [c.name, c.verdict])).toEqual([
-      ["node", "ok"],
+      // Node 20 still works, past its end of life: a warning with the way on.
+      ["node", process.versions.node.startsWith("20.") ? "warn" : "ok"],
       ["az", "ok"],
       ["pulumi", "ok"],
+      ["azure-native plugin", "ok"],
       ["state backend", "ok"],
       ["stack", "ok"],
       ["azure login", "ok"],
@@ -76,7 +81,7 @@ describe("manage doctor", () => {
     // The probe went to the pool with an identifier and no api-version, as a custom-container pool wants.
     expect(exec.requests.some((q) => q.path === "/pool/python/execute" && q.status === 200)).toBe(true);
     const text = await manage(["doctor"], { project, env });
-    expect(text.stdout.trim().split("\n").at(-1)).toBe("All 15 checks passed or do not apply: code runs on stack dev.");
+    expect(text.stdout.trim().split("\n").at(-1)).toBe("All 16 checks passed or do not apply: code runs on stack dev.");
     expect(check(report, "access")).toMatchObject({ detail: "open: anyone on the internet who finds the backend's URL can run code", fix: expect.stringMatching(/set accessMode token in Pulumi\.dev\.yaml/) });
   });
 
@@ -133,9 +138,24 @@ describe("manage doctor", () => {
     expect(check(report, "execution (backend)").verdict).toBe("ok");
   });
 
-  test("missing tools: pulumi absent fails with the install command; an old az is a warning", async () => {
+  test("the pulumi version against the real minimum, and a missing provider plugin with its install command", async () => {
+    const ok = check((await doctor()).report, "pulumi");
+    expect(ok.detail).toBe("pulumi v3.230.0 (manage needs 3.188.0 or newer; CI pins 3.230.0)");
+    const old = await doctor({ FAKE_PULUMI_VERSION: "3.187.0" });
+    expect(check(old.report, "pulumi")).toMatchObject({ verdict: "fail", detail: "pulumi 3.187.0 is too old" });
+    // The same cause gives the same exit code in every command: an unusable pulumi is 2.
+    expect(old.exitCode).toBe(2);
+    const bare = await doctor({ PULUMI_HOME: join(project, ".another-pulumi-home") });
+    expect(check(bare.report, "azure-native plugin")).toMatchObject({
+      verdict: "warn",
+      detail: "azure-native v3.28.0 is not installed: the first preview downloads it, which needs get.pulumi.com",
+      fix: "pulumi plugin install resource azure-native v3.28.0",
+    });
+  });
+
+  test("missing tools: pulumi absent fails with the install command, exit 2 as in every command; an old az is a warning", async () => {
     const r = await doctor({ FAKE_AZ_VERSION: "2.40.0" }, `${FAKE_AZ_BIN}:/usr/bin:/bin`);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
     expect(check(r.report, "pulumi")).toMatchObject({ verdict: "fail", detail: "pulumi is not installed (manage needs 3.188.0 or newer)" });
     expect(check(r.report, "pulumi").fix).toContain("curl -fsSL https://get.pulumi.com | sh");
     expect(check(r.report, "az")).toMatchObject({ verdict: "warn", fix: "az upgrade" });

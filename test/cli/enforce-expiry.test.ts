@@ -78,4 +78,21 @@ describe("enforce-expiry", () => {
     expect(r.stdout).toMatch(/contest: expired, but the stop FAILED: pulumi up of contest failed: Status=400/);
     expect(r.stderr).toContain("expired stack(s) not returned to idle: contest");
   });
+
+  test("a broken neighbour stack file is reported, and does not keep the other stacks from returning to idle", async () => {
+    await contestRunningWithExpiry("contest");
+    setExpiry("contest", "2026-01-01T00:00:00Z");
+    writeFileSync(join(project, "Pulumi.broken.yaml"), "config:\n  coding-engine:location: eastus\n    bad: indentation\n");
+    const r = await manage(["enforce-expiry", "--yes", "--json"], { project });
+    expect(r.exitCode).toBe(1);
+    const log = JSON.parse(r.stdout);
+    expect(log.actions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stack: "broken", decision: "unreadable", outcome: "failed" }),
+        expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }),
+      ]),
+    );
+    expect(r.stderr).toContain("stack file(s) that cannot be read: broken");
+    expect(readState(project, "contest").some((r) => r.urn.endsWith("::session-pool"))).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
 // The stand-in for pulumi is only worth something if it is strict: what the real CLI would refuse,
 // it refuses, so manage cannot pass its tests with command lines the real pulumi would reject.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, test } from "vitest";
@@ -90,5 +90,88 @@ describe("the pulumi stand-in", () => {
     const r = await pulumi(project, ["stack", "ls", "--json"], { PULUMI_BACKEND_URL: "https://api.pulumi.com" });
     expect(r.exitCode).toBe(255);
     expect(r.stderr).toContain("the backend https://api.pulumi.com is not simulated");
+  });
+});
+
+// The shapes and texts of pulumi/pulumi v3.230.0, pinned: a change to the stand-in that drifts from
+// the real CLI fails here, not in the first real deployment.
+describe("the stand-in speaks the real CLI's shapes", () => {
+  async function freshStack(env: Record<string, string> = {}) {
+    const dir = makeProject();
+    expect((await pulumi(dir, ["stack", "init", "dev", "--non-interactive"], env)).exitCode).toBe(0);
+    return dir;
+  }
+
+  test("preview --json: the digest of pkg/display/json.go, steps without `type`, the root stack but no default provider", async () => {
+    const dir = await freshStack();
+    const r = await pulumi(dir, ["preview", "--stack", "dev", "--json", "--non-interactive"]);
+    expect(r.exitCode).toBe(0);
+    const digest = JSON.parse(r.stdout);
+    expect(Object.keys(digest)).toEqual(["config", "steps", "duration", "changeSummary"]);
+    expect(digest.steps[0]).toMatchObject({ op: "create", urn: "urn:pulumi:dev::coding-engine::pulumi:pulumi:Stack::coding-engine-dev" });
+    for (const step of digest.steps) {
+      expect(step).not.toHaveProperty("type");
+      expect(step.detailedDiff).toBeNull();
+    }
+    expect(digest.steps.map((s: any) => s.newState.type)).toContain("azure-native:app:ContainerAppsSessionPool");
+    expect(digest.steps.some((s: any) => s.urn.includes("pulumi:providers:"))).toBe(false);
+    expect(digest.changeSummary.create).toBe(digest.steps.length - 1);
+  });
+
+  test("--event-log exists only under PULUMI_DEBUG_COMMANDS; it carries every event, the default provider too, and ends with a cancelEvent", async () => {
+    const dir = await freshStack();
+    const log = join(dir, "events.jsonl");
+    expect((await pulumi(dir, ["up", "--stack", "dev", "--yes", "--event-log", log])).stderr).toContain("unknown flag: --event-log");
+    const r = await pulumi(dir, ["up", "--stack", "dev", "--yes", "--skip-preview", "--event-log", log], { PULUMI_DEBUG_COMMANDS: "true", FAKE_PULUMI_FAIL: "session-pool" });
+    // A failed update exits 1 (4 is declared but never produced) and prints nothing of its cause on stderr.
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe("");
+    const events = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i));
+    expect(events.at(-1)).toMatchObject({ cancelEvent: {} });
+    expect(events[0]).toHaveProperty("preludeEvent.config");
+    const failed = events.find((e) => e.resOpFailedEvent);
+    expect(failed.resOpFailedEvent.metadata).toMatchObject({ op: "create", type: "azure-native:app:ContainerAppsSessionPool", old: null, detailedDiff: null });
+    const errors = events.filter((e) => e.diagnosticEvent?.severity === "error").map((e) => e.diagnosticEvent);
+    expect(errors[0]).toMatchObject({ prefix: "error: ", urn: expect.stringMatching(/::session-pool$/), message: expect.stringContaining('Code="InvalidParameterValue"') });
+    expect(errors.at(-1)).toEqual({ prefix: "error: ", message: "update failed\n", color: "never", severity: "error" });
+  });
+
+  test("config set edits the stack file in place (yamlutil.Edit): comments kept, new keys appended, --path integers as numbers", async () => {
+    const dir = await freshStack();
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), "# kept\nconfig:\n  coding-engine:profile: idle # why\n");
+    expect((await pulumi(dir, ["config", "set", "coding-engine:location", "westeurope", "--stack", "dev"])).exitCode).toBe(0);
+    expect((await pulumi(dir, ["config", "set", "--path", "coding-engine:profileOverrides.contest.maxSessions", "80", "--stack", "dev"])).exitCode).toBe(0);
+    expect((await pulumi(dir, ["config", "set", "coding-engine:logRetentionDays", "60", "--stack", "dev"])).exitCode).toBe(0);
+    expect(readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8")).toBe(
+      "# kept\nconfig:\n  coding-engine:profile: idle # why\n  coding-engine:location: westeurope\n" +
+        "  coding-engine:profileOverrides:\n    contest:\n      maxSessions: 80\n" +
+        '  coding-engine:logRetentionDays: "60"\n',
+    );
+    // Removing what is not there is no error.
+    expect((await pulumi(dir, ["config", "rm", "--path", "coding-engine:profileOverrides.idle.backendMinReplicas", "--stack", "dev"])).exitCode).toBe(0);
+  });
+
+  test("a stack missing a declared key without default is refused with the CLI's own words", async () => {
+    const dir = await freshStack();
+    writeFileSync(join(dir, "Pulumi.yaml"), readFileSync(join(dir, "Pulumi.yaml"), "utf8") + "  contestMaxSessions:\n    type: integer\n");
+    const r = await pulumi(dir, ["preview", "--stack", "dev", "--json"]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe("error: Stack 'dev' is missing configuration value 'contestMaxSessions'");
+  });
+
+  test("the DIY lock: its file, the real text with who holds it, and cancel removing it", async () => {
+    const dir = await freshStack();
+    const locks = join(dir, "state", ".pulumi", "locks", "organization", "coding-engine", "dev");
+    (await import("node:fs")).mkdirSync(locks, { recursive: true });
+    writeFileSync(join(locks, "0b5f.json"), JSON.stringify({ pid: 42, username: "ana", hostname: "laptop", timestamp: "2026-11-23T09:00:00Z" }));
+    const r = await pulumi(dir, ["up", "--stack", "dev", "--yes"]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(
+      "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
+        `  file://${join(dir, "state")}/.pulumi/locks/organization/coding-engine/dev/0b5f.json: created by ana@laptop (pid 42) at 2026-11-23T09:00:00Z`,
+    );
+    expect((await pulumi(dir, ["cancel", "--stack", "dev", "--yes"])).stdout).toContain("The currently running update for 'dev' has been canceled!");
+    expect(readdirSync(locks)).toEqual([]);
   });
 });

@@ -66,11 +66,18 @@ describe("manage cost-estimate", () => {
     expect(JSON.parse(r.stdout).prices.origin).toBe("embedded");
   });
 
-  test("a region the table has only part of: missing prices are named, not invented", async () => {
-    const r = await manage(["cost-estimate", "--region", "westeurope", "--profile", "testing"], { project });
+  test("a region the table has only part of: no partial sum is shown as a total, and no lever is drawn from one", async () => {
+    const r = await manage(["cost-estimate", "--region", "westeurope"], { project });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/no westeurope price for Dedicated vCPU Usage/);
-    expect(r.stdout).toContain("incomplete: prices missing");
+    expect(r.stderr).toBe("warning: 4 westeurope price(s) missing: totals that need them say n/a (--live-prices, or another --region) (--verbose says more)");
+    // testing costs about $40/day; the $0.69 its priced parts add up to is not shown as its cost.
+    expect(r.stdout).toMatch(/testing \(current\) +│ n\/a +│ n\/a +│ n\/a/);
+    expect(r.stdout).not.toContain("$0.69");
+    expect(r.stdout).not.toContain("Biggest lever");
+    const detail = await manage(["cost-estimate", "--region", "westeurope", "--profile", "testing", "--verbose"], { project });
+    expect(detail.stdout).toMatch(/session pool +│ always-on +│ n\/a +│ n\/a +│ n\/a/);
+    expect(detail.stdout).toContain("testing: no total: the westeurope prices of Dedicated vCPU Usage");
+    expect(detail.stderr).toContain("missing: Dedicated vCPU Usage");
   });
 
   test("eastus2 logs at $2.76/GB, eastus at $2.30/GB", async () => {
@@ -194,37 +201,5 @@ describe("manage plan", () => {
     const out = JSON.parse((await manage(["plan", "--stack", "contest", "--profile", "idle", "--json"], { project })).stdout);
     expect(out.resources.map((r: { name: string }) => r.name)).not.toContain("session-pool");
     expect(out.outputs.sessionPoolDeployed).toBe(false);
-  });
-});
-
-describe("bad input: one clear message, exit 2, nothing touched", () => {
-  test.each([
-    [["cost-estimate", "--profile", "party"], /argument 'party' is invalid. It must be one of: idle, testing, contest/],
-    [["cost-estimate", "--hours", "2", "--days", "1"], /give either --hours or --days, not both/],
-    [["cost-estimate", "--hours", "abc"], /argument 'abc' is invalid. It must be a number greater than 0/],
-    [["cost-estimate", "--executions", "-5"], /argument '-5' is invalid/],
-    [["cost-estimate", "--region", "mars"], /no embedded prices for region "mars" \(embedded: eastus, eastus2, koreacentral, westeurope\)/],
-    [["cost-estimate", "--avg-exec-seconds", "3"], /give --executions too/],
-    [["cost-estimate", "--stack", "prod"], /unknown stack "prod".*\(stacks here: contest, dev\)/],
-    [["capacity", "--users", "200", "--identifier", "round-robin"], /unknown identifier strategy "round-robin"/],
-    [["capacity", "--max-404-rate", "2"], /--max-404-rate is a share of requests between 0 and 1, e.g. 0.001/],
-    [["capacity", "--burst-seconds", "400"], /--burst-seconds must not exceed the cooldown \(300 s\)/],
-    [["capacity", "--node-reserved-share", "1"], /argument '1' is invalid. It must be a number between 0 and 1/],
-    [["capacity", "--users", "2.5"], /It must be a whole number greater than 0/],
-    [["plan", "--from", "idle"], /--from and --to go together/],
-    [["plan", "--profile", "contest", "--from", "idle", "--to", "testing"], /either --profile or --from\/--to/],
-    [["no-such-command"], /unknown command 'no-such-command'/],
-  ])("manage %j", async (args, message) => {
-    await expectRefusal(project, args, message);
-  });
-
-  test("a stack file with a broken value names the key and exits 2", async () => {
-    writeFileSync(join(project, "Pulumi.dev.yaml"), snapshot(project)["Pulumi.dev.yaml"]!.replace("profile: testing", "profile: turbo"));
-    const before = snapshot(project);
-    const r = await manage(["plan"], { project });
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain("coding-engine:profile must be one of idle, testing, contest");
-    expect(r.stderr).toContain("fix Pulumi.dev.yaml");
-    expect(snapshot(project)).toEqual(before);
   });
 });

@@ -92,15 +92,6 @@ describe("manage smoke --endpoint", () => {
       exec.maxSessions = Number.POSITIVE_INFINITY;
     }
   });
-
-  test("bad input is refused before anything runs", async () => {
-    await expectRefusal(project, ["smoke", "--endpoint", "ftp://example.com"], /--endpoint must be an http or https URL/);
-    await expectRefusal(project, ["smoke", "--endpoint", "not a url"], /--endpoint must be a URL like https:\/\//);
-    await expectRefusal(project, ["smoke", "--stack", "dev", "--endpoint", exec.url], /either --stack or --endpoint, not both/);
-    await expectRefusal(project, ["smoke", "--endpoint", exec.url, "--concurrency", "0"], /argument '0' is invalid/);
-    await expectRefusal(project, ["smoke", "--stack", "prod"], /unknown stack "prod"/);
-    expect(exec.requests.filter((q) => q.path === "/api/v2/execute").length).toBeGreaterThan(0);
-  });
 });
 
 describe("the readiness gate, and smoke of the stack's own backend", () => {
@@ -169,7 +160,7 @@ describe("the readiness gate, and smoke of the stack's own backend", () => {
     expect(exec.requests.length).toBe(before);
     const refused = await manage(["scale", "--profile", "contest", "--wait-timeout", "soon"], { project, env });
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain("It must be a duration like 30s, 10m or 1h30m.");
+    expect(refused.stderr).toContain('manage: --wait-timeout "soon" is not a duration: it takes a duration with a unit (s, m, h, d) from 1s to 1d, e.g. --wait-timeout 30m');
   });
 });
 

@@ -31,6 +31,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
 import type { Checkpoint, StateResource } from "./state.js";
+import type { SimulatedResource } from "../../cli/offline/simulate.js";
 import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
 import { replaceKeys } from "./replacement.js";
 import { memo, treeHash } from "./memo.js";
@@ -188,16 +189,20 @@ function coerceLeaf(value: string): unknown {
   return value;
 }
 
-/** readPassphrase (pkg/secrets/passphrase/manager.go), for a stack whose file has an encryptionsalt. */
-function requirePassphrase(stack: string) {
+/**
+ * readPassphrase (pkg/secrets/passphrase/manager.go), for a stack whose file has an encryptionsalt.
+ * Preview and up report it inside "getting stack configuration: get stack secrets manager: ...".
+ */
+function requirePassphrase(stack: string, context = "") {
+  const fail_ = (m: string) => fail(context + m);
   if (!loadStackDoc(stack).has("encryptionsalt")) return;
   if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return;
   const file = process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
   if (file) {
-    if (!existsSync(resolve(file))) fail(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${resolve(file)}: no such file or directory`);
+    if (!existsSync(resolve(file))) fail_(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${resolve(file)}: no such file or directory`);
     return;
   }
-  fail("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
+  fail_("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
 }
 
 /** The config the program runs with, validated as the CLI does before the engine starts. */
@@ -264,17 +269,8 @@ function diagnostic(severity: "error" | "warning" | "info", message: string, urn
 
 // ---- evaluating the program, policies, and the plan --------------------------------------------
 
-interface Resource {
-  urn: string;
-  type: string;
-  name: string;
-  id: string;
-  inputs: Record<string, unknown>;
-  state: Record<string, unknown>;
-  dependsOn: string[];
-  protect: boolean;
-  replaceOnChanges: string[];
-}
+/** A resource as the program declared it, evaluated under mocks. */
+type Resource = SimulatedResource;
 
 async function evaluate(stack: string, config: Record<string, string>) {
   const main = resolve(cwd, project.main ?? "index.js");
@@ -394,9 +390,19 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * The steps, in the engine's order (pkg/resource/deploy/step_generator.go): each resource the
  * program registers is created, updated, replaced (create-replacement, replace; its
  * delete-replaced comes after all creates and updates) or same; resources it no longer registers
- * are deleted last. A protected resource can be neither deleted nor replaced.
+ * are deleted last. A protected resource can be neither deleted nor replaced: an update stops at
+ * the first (a bail), a preview reports each and goes on, "so that the preview is shown to the user
+ * and they can see the diff causing it" (step_generator.go), then fails.
  */
-function plan(resources: Resource[], prior: StateResource[], targets: string[]): Step[] {
+function plan(resources: Resource[], prior: StateResource[], targets: string[], dryRun: boolean, errors: PlanError[]): Step[] {
+  const protectedFailure = (urn: string, op: string) => {
+    const error = new PlanError(
+      `unable to ${op} resource "${urn}"\nas it is currently marked for protection. To unprotect the resource, remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\``,
+      urn,
+    );
+    if (!dryRun) throw error;
+    errors.push(error);
+  };
   const steps: Step[] = [];
   const later: Step[] = [];
   const targeted = (urn: string) => targets.length === 0 || targets.includes(urn);
@@ -430,13 +436,6 @@ function plan(resources: Resource[], prior: StateResource[], targets: string[]):
   return [...steps, ...later];
 }
 
-/** pkg/resource/deploy/step_generator.go: a protected resource stops the whole plan. */
-function protectedFailure(urn: string, op: string): never {
-  throw new PlanError(
-    `unable to ${op} resource "${urn}"\nas it is currently marked for protection. To unprotect the resource, remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\``,
-    urn,
-  );
-}
 class PlanError extends Error {
   constructor(
     message: string,
@@ -478,7 +477,11 @@ function metadata(step: Step) {
     urn: step.urn,
     type: step.type,
     old: state(step.prior),
-    new: step.next ? state(stateOf(step.next)) : null,
+    new: step.next
+      ? state(stateOf(step.next))
+      : step.type.startsWith("pulumi:") && step.op !== "delete"
+        ? { type: step.type, urn: step.urn, custom: step.type.startsWith("pulumi:providers:"), id: "", parent: "", inputs: {}, outputs: {}, provider: "" }
+        : null,
     ...(step.keys?.length ? { keys: step.keys } : {}),
     ...(step.diffs?.length ? { diffs: step.diffs } : {}),
     detailedDiff: null,
@@ -503,7 +506,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const kind = dryRun ? "preview" : "update";
   const stack = requireStack(p);
-  requirePassphrase(stack);
+  requirePassphrase(stack, "getting stack configuration: get stack secrets manager: ");
   const config = programConfig(stack);
   const json = has(p, "--json") || has(p, "-j");
   await openEventLog(flag(p, "--event-log"));
@@ -520,6 +523,23 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
         digest.diagnostics.push({ ...(e.diagnosticEvent.urn ? { urn: e.diagnosticEvent.urn } : {}), message: e.diagnosticEvent.prefix + e.diagnosticEvent.message, severity: e.diagnosticEvent.severity });
       if (e.summaryEvent) digest.changeSummary = e.summaryEvent.resourceChanges;
     });
+
+  // Signals (pkg/backend/cancellation_scope.go, one scope per engine run; SIGTERM as SIGINT): the
+  // first cancels gracefully, acknowledged as a stdout event; the second terminates at once
+  // (backenderr.CancelledError: exit 8 for up; a preview has no such mapping and exits 1).
+  let cancelled = false;
+  let terminate = () => {
+    process.stderr.write(dryRun ? "error: context canceled\n" : "error: update cancelled\n");
+    process.exit(dryRun ? 1 : 8);
+  };
+  const onSignal = (name: string) => () => {
+    if (cancelled) return terminate();
+    cancelled = true;
+    const what = name === "SIGINT" ? "^C received; cancelling. If you would like to terminate immediately, press ^C again.\n" : "SIGTERM received; cancelling. If you would like to terminate immediately, send SIGTERM again.\n";
+    emit({ stdoutEvent: { message: what, color: "always" } });
+  };
+  process.on("SIGINT", onSignal("SIGINT"));
+  process.on("SIGTERM", onSignal("SIGTERM"));
 
   // DIY locks (pkg/backend/diy/lock.go): update takes one, preview does not.
   let lock: string | undefined;
@@ -543,8 +563,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const unlock = () => lock && rmSync(lock, { force: true });
   const started = Date.now();
   let snap = readSnapshot(stack);
-  const finish = async (ok: boolean, changes: Record<string, number>) => {
-    if (!ok) emit(diagnostic("error", `${kind} failed`));
+  // reportExecResult (pkg/resource/deploy/deployment_executor.go): "<kind> failed" or "<kind> canceled".
+  const finish = async (ok: boolean, changes: Record<string, number>, outcome: "failed" | "canceled" = "failed") => {
+    if (!ok) emit(diagnostic("error", `${kind} ${outcome}`));
     emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: Math.ceil((Date.now() - started) / 1000), resourceChanges: changes, PolicyPacks: {}, ...(dryRun ? { isPreview: true } : {}) } });
     emit({ cancelEvent: {} });
     await closeSinks();
@@ -571,11 +592,13 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     emit(diagnostic("error", `Running program '${cwd}' failed with an unhandled exception:\n${sim.error}`, stackUrn(stack)));
     return finish(false, {});
   }
+  if (cancelled) return finish(false, {}, "canceled");
   const resources = sim.resources as Resource[];
   const targets = list(p, "--target").concat(list(p, "-t"));
   let steps: Step[];
+  const planErrors: PlanError[] = [];
   try {
-    steps = plan(resources, snap.resources, targets);
+    steps = plan(resources, snap.resources, targets, dryRun, planErrors);
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
     emit(diagnostic("error", err.message, err.urn));
@@ -619,31 +642,30 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const provider: Step = { op: snap.resources.some((r) => r.urn.includes("::pulumi:providers:")) ? "same" : "create", urn: `${providerUrn(stack)}`, type: "pulumi:providers:azure-native" };
   const all = targets.length ? steps : [root, provider, ...steps];
   if (dryRun) {
-    for (const s of all) emit({ resourcePreEvent: { metadata: metadata(s), planning: true } });
-    return finish(true, summary(steps));
+    for (const s of all) {
+      emit({ resourcePreEvent: { metadata: metadata(s), planning: true } });
+      for (const e of planErrors.filter((e) => e.urn === s.urn && s.op === "create-replacement")) emit(diagnostic("error", e.message, e.urn));
+    }
+    for (const e of planErrors.filter((e) => !steps.some((s) => s.urn === e.urn && s.op === "create-replacement"))) emit(diagnostic("error", e.message, e.urn));
+    return finish(planErrors.length === 0, summary(steps));
   }
 
   // The update: state is checkpointed after every step, as the engine does; an interrupted
   // step stays a pending operation.
-  let cancelled = false;
   let inFlight: Step | undefined;
-  process.on("SIGINT", () => {
-    if (cancelled) {
-      // Second SIGINT: terminate at once (pulumi/pulumi#17467), leaving the lock and the in-flight
-      // operation pending.
-      if (inFlight && inFlight.op !== "same") {
-        snap.pendingOperations = [{ resource: stateOf(inFlight.next ?? ({ ...inFlight.prior, state: inFlight.prior!.outputs } as any)), type: inFlight.op === "delete" ? "deleting" : inFlight.op === "update" ? "updating" : "creating" }];
-        writeSnapshot(stack, snap);
-      }
-      process.exit(1);
+  // Terminating mid-update leaves the step in flight as a pending operation (and the lock).
+  terminate = () => {
+    if (inFlight && inFlight.op !== "same" && !inFlight.type.startsWith("pulumi:")) {
+      snap.pendingOperations = [{ resource: inFlight.next ? stateOf(inFlight.next) : inFlight.prior!, type: inFlight.op === "delete" ? "deleting" : inFlight.op === "update" ? "updating" : "creating" }];
+      writeSnapshot(stack, snap);
     }
-    cancelled = true;
-  });
-  process.on("SIGTERM", () => process.exit(1));
+    process.stderr.write("error: update cancelled\n");
+    process.exit(8);
+  };
   const delay = Number(process.env.FAKE_PULUMI_STEP_DELAY_MS ?? 0);
   const save = () => writeSnapshot(stack, snap);
   for (const step of all) {
-    if (cancelled) return finish(false, summary(steps));
+    if (cancelled) return finish(false, summary(steps), "canceled");
     inFlight = step;
     const meta = metadata(step);
     if (step.op !== "same" && step.type !== "pulumi:pulumi:Stack" && !step.type.startsWith("pulumi:providers:")) {
@@ -853,7 +875,9 @@ async function main(): Promise<number> {
       if (p.positionals[0] && flag(p, "--stack")) fail("only one of --stack or argument stack name may be specified, not both");
       const stack = p.positionals[0] ?? requireStack(p);
       if (!stackExists(stack)) fail(`no stack named '${stack}' found`, 6);
-      rmSync(locksDir(stack), { recursive: true, force: true });
+      // Every file in the stack's lock directory, not the directory (diy backend CancelCurrentUpdate).
+      const dir = locksDir(stack);
+      for (const f of existsSync(dir) ? readdirSync(dir) : []) rmSync(join(dir, f), { force: true });
       console.log(`The currently running update for '${stack}' has been canceled!`);
       return 0;
     }

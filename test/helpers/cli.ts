@@ -6,15 +6,24 @@ import { manage, snapshot } from "./project.js";
 
 export * from "./project.js";
 
+/** The arguments with --json added before any `--` (what follows `--` belongs to pulumi). */
+export const withJson = (args: string[]) => (args.includes("--") ? [...args.slice(0, args.indexOf("--")), "--json", ...args.slice(args.indexOf("--"))] : [...args, "--json"]);
+
 /**
  * Bad input: one clear message, exit 2, and nothing touched: stack files byte for byte, and no state
- * backend created (so pulumi was never run).
+ * backend created (so pulumi was never run). Run with --json: stderr still says it in words
+ * (`manage: ...`), and stdout holds exactly one JSON document, the error.
  */
-export async function expectRefusal(project: string, args: string[], message: RegExp): Promise<void> {
+export async function expectRefusal(project: string, args: string[], message: RegExp, env: Record<string, string> = {}): Promise<void> {
   const files = snapshot(project);
-  const r = await manage(args, { project });
+  const r = await manage(withJson(args), { project, env });
   expect(r.stderr).toMatch(message);
+  expect(r.stderr).toMatch(/^manage: /m);
   expect(r.exitCode).toBe(2);
+  const document = JSON.parse(r.stdout) as { error?: { message: string; exitCode: number } };
+  expect(document.error?.exitCode).toBe(2);
+  const fix = (document.error as { fix?: string }).fix;
+  expect(`${document.error?.message}${fix ? `\n  Fix: ${fix}` : ""}`).toMatch(message);
   expect(snapshot(project)).toEqual(files);
   expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
 }

@@ -64,18 +64,34 @@ export async function manage(
     cwd: opts.project,
     input: opts.input ?? "",
     extendEnv: false,
-    env: {
-      PATH: opts.path ?? `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
-      FAKE_AZ_STATE: join(opts.project, ".fake-az.json"),
-      HOME: opts.project,
-      PULUMI_HOME: join(opts.project, ".pulumi-home"),
-      MANAGE_PROJECT_DIR: opts.project,
-      NO_COLOR: "1",
-      FORCE_COLOR: "0",
-      ...opts.env,
-    },
+    env: manageEnv(opts.project, { ...(opts.path ? { PATH: opts.path } : {}), ...opts.env }),
   });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/**
+ * A clean environment: the stand-ins first on PATH, no pulumi login, no backend or passphrase from
+ * the developer's shell, no colour.
+ */
+function manageEnv(project: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
+    FAKE_AZ_STATE: join(project, ".fake-az.json"),
+    HOME: project,
+    PULUMI_HOME: join(project, ".pulumi-home"),
+    MANAGE_PROJECT_DIR: project,
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+    ...extra,
+  };
+}
+
+/**
+ * manage started as a child the test can signal or kill (an interrupted or killed change), with the
+ * same environment as manage().
+ */
+export function spawnManage(args: string[], project: string, env: Record<string, string> = {}) {
+  return execa("node", [MANAGE, ...args], { reject: false, cwd: project, extendEnv: false, env: manageEnv(project, env) });
 }
 
 /**

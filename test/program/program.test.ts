@@ -47,6 +47,7 @@ describe.each(STACKS)("stack %s", (stack) => {
       expect(registry.inputs.adminUserEnabled).toBe(false);
       expect(registry.protect).toBe(true);
       expect(resource(sim, "identity").protect).toBe(true);
+      expect(resource(sim, "resource-group").protect).toBe(true);
     });
 
     test("AcrPull: identity on the registry, as a ServicePrincipal", async () => {

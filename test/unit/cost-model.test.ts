@@ -7,7 +7,7 @@ import { estimateCost, GATEWAY_METERS, gatewayOptionCosts, liveBurnPerHour, type
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/program.js";
-import { embeddedPriceBook, EMBEDDED_PRICES, EMBEDDED_REGIONS, METERS } from "../../cli/costing/prices.js";
+import { embeddedPriceBook, EMBEDDED_PRICES, EMBEDDED_REGIONS, GATEWAY_OPTION_PRICES, METERS } from "../../cli/costing/prices.js";
 import { resolveProfile } from "../../infra/profiles.js";
 import { DEFAULT_PARTICIPANTS } from "../../infra/capacity.js";
 import { bookOf, ROUND_PRICES } from "../helpers/prices.js";
@@ -233,8 +233,9 @@ describe("embedded prices", () => {
   });
 
   test("the gateway's prices are a named, dated assumption, marked unverified", () => {
-    for (const key of ["apimDeveloperHour", "apimBasicHour", "apimConsumptionCallsMillion", "frontDoorStandardMonth"] as const)
-      expect(embeddedPriceBook("eastus").prices[key]).toMatchObject({ asOf: "2026-11", confidence: "unverified", source: expect.stringMatching(/^ASSUMPTION gateway-list-prices-2026-11: /) });
+    const named = { asOf: "2026-11", confidence: "unverified", source: expect.stringMatching(/^ASSUMPTION gateway-list-prices-2026-11: /) };
+    for (const key of ["apimDeveloperHour", "apimBasicHour"] as const) expect(embeddedPriceBook("eastus").prices[key]).toMatchObject(named);
+    for (const price of Object.values(GATEWAY_OPTION_PRICES)) expect(price).toMatchObject(named);
   });
 
   test("Log Analytics is recorded per region: eastus $2.30/GB, eastus2 $2.76/GB", () => {

@@ -29,10 +29,13 @@ test("a role counts at its own scope and inherited from above, not from below or
   expect(grantFor(at(pool), "acrPull", pool)).toBeUndefined();
 });
 
-test("node: package.json's minimum", () => {
-  expect(nodeCheck("20.5.0").verdict).toBe("ok");
-  expect(nodeCheck("22.1.0").verdict).toBe("ok");
-  expect(nodeCheck("20.4.9")).toMatchObject({ verdict: "fail", fix: "install Node 20.5 or newer" });
+test("node: what package.json's engines accepts; Node 20 works but is past its end of life", () => {
+  expect(nodeCheck("24.1.0").verdict).toBe("ok");
+  expect(nodeCheck("22.13.0").verdict).toBe("ok");
+  expect(nodeCheck("20.19.0")).toMatchObject({ verdict: "warn", detail: "Node 20.19.0 works, but Node 20 reached its end of life in April 2026", fix: "move to Node 22 or 24 (the LTS lines)" });
+  // Below what the dependencies accept: a missing prerequisite, exit 2 like a missing pulumi.
+  expect(nodeCheck("20.5.0")).toMatchObject({ verdict: "fail", fix: "install Node 22 or 24 (the LTS lines)", exitCode: 2 });
+  expect(nodeCheck("22.1.0").verdict).toBe("fail");
   expect(nodeCheck("18.19.0").verdict).toBe("fail");
 });
 

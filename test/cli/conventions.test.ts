@@ -1,0 +1,215 @@
+// The conventions people bring from gh, az, pulumi and npm, each as a user would notice it: colour
+// and table width at a real terminal (a pseudo-terminal from util-linux `script`), --version, help
+// with examples, global options and exit codes, shell completion, one JSON document, short warnings,
+// the same exit code for the same cause, every environment variable documented, and checks that
+// stop early against a backend that hangs or never stops talking.
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { makeProject, manage, MANAGE } from "../helpers/cli.js";
+import { ROOT } from "../helpers/program.js";
+
+const run = promisify(execFile);
+const ANSI = /\u001b\[[0-9;]*m/;
+const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
+const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+
+let project: string;
+beforeAll(() => {
+  project = makeProject();
+});
+
+/** manage at a terminal of `cols` columns: stdout and stderr both go to the pseudo-terminal. */
+async function atTerminal(args: string[], env: Record<string, string> = {}, cols = 80): Promise<string> {
+  const command = `stty cols ${cols} rows 50; node ${quote(MANAGE)} ${args.map(quote).join(" ")}`;
+  const { stdout } = await run("script", ["-qec", command, "/dev/null"], {
+    env: { PATH: process.env.PATH!, HOME: project, MANAGE_PROJECT_DIR: project, TERM: "xterm-256color", ...env },
+    maxBuffer: 10 * 1024 * 1024,
+  });
+  return stdout.replace(/\r\n/g, "\n");
+}
+
+describe("colour", () => {
+  test("on at a terminal; off with NO_COLOR, with --no-color, and when piped", async () => {
+    expect(await atTerminal(["cost-estimate"])).toMatch(ANSI);
+    expect(await atTerminal(["cost-estimate"], { NO_COLOR: "1" })).not.toMatch(ANSI);
+    expect(await atTerminal(["cost-estimate", "--no-color"])).not.toMatch(ANSI);
+    // Piped, with neither NO_COLOR nor FORCE_COLOR in the environment.
+    const env = { PATH: process.env.PATH!, HOME: project, MANAGE_PROJECT_DIR: project, TERM: "xterm-256color" };
+    const piped = await run("node", [MANAGE, "cost-estimate"], { env });
+    expect(piped.stdout + piped.stderr).not.toMatch(ANSI);
+    // --color asks for it where there is no terminal.
+    expect((await run("node", [MANAGE, "cost-estimate", "--color"], { env })).stdout).toMatch(ANSI);
+  });
+});
+
+describe("tables fit the terminal", () => {
+  const tableLines = (out: string) => plain(out).split("\n").filter((l) => /^[┌│└]/.test(l));
+
+  test("at 80 columns every table line fits, dropping the low-value columns first", async () => {
+    const narrow = await atTerminal(["cost-estimate", "--stack", "contest"]);
+    expect(Math.max(...tableLines(narrow).map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    expect(narrow).toContain("per day");
+    expect(narrow).not.toContain("per execution");
+    // Wide enough: all eight columns, one line a row.
+    const wide = await atTerminal(["cost-estimate", "--stack", "contest"], {}, 200);
+    expect(wide).toContain("per execution");
+    expect(tableLines(wide)).toHaveLength(6);
+  });
+
+  test("long cells wrap instead of overflowing (plan at 100 columns)", async () => {
+    const out = await atTerminal(["plan", "--stack", "contest"], {}, 100);
+    const lines = tableLines(out);
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(100);
+    expect(plain(out)).toContain("codeengcontestacr");
+  });
+});
+
+describe("the command line", () => {
+  test("--version prints the package's version", async () => {
+    const r = await manage(["--version"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version);
+  });
+
+  test("bare manage prints the help on stdout, with the exit codes and the environment, and exits 0", async () => {
+    const r = await manage([], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^Usage: manage \[options\] \[command\]/);
+    expect(r.stdout).toMatch(/Exit codes:\n +0 +done[\s\S]* 1 +the operation failed[\s\S]* 2 +bad usage or input, or a tool missing[\s\S]*130/);
+    expect(r.stdout).toContain("completion <shell>");
+  });
+
+  test("every command's help shows real examples and the global options", async () => {
+    const names = ["up", "start-session-pool", "start", "start-backend", "stop", "scale", "enforce-expiry", "pulumi", "status", "smoke", "doctor", "load-test", "plan", "cost-estimate", "capacity"];
+    const helps = await Promise.all([...names.map((n) => [n]), ["images", "import"], ["images", "build"]].map((args) => manage([...args, "--help"], { project })));
+    for (const [i, h] of helps.entries()) {
+      const name = i < names.length ? names[i]! : `images ${i === names.length ? "import" : "build"}`;
+      expect(h.exitCode, name).toBe(0);
+      const examples = h.stdout.split("Examples:\n")[1] ?? "";
+      expect(examples.match(/^ +\$ manage /gm)?.length ?? 0, `${name}: examples`).toBeGreaterThanOrEqual(2);
+      expect(examples, name).toContain(`$ manage ${name}`);
+      const global = h.stdout.split("Global Options:\n")[1] ?? "";
+      for (const flag of ["--stack <name>", "--json", "--yes", "--verbose", "--no-color"]) expect(global, `${name}: ${flag}`).toContain(flag);
+    }
+  });
+
+  test("shell completion: a script for bash, zsh and fish; suggestions for commands, options and their values", async () => {
+    const bash = await manage(["completion", "bash"], { project });
+    expect(bash.exitCode).toBe(0);
+    expect(bash.stdout).toContain("complete -");
+    await run("bash", ["-n", "-c", bash.stdout]);
+    for (const shell of ["zsh", "fish"]) expect((await manage(["completion", shell], { project })).stdout).toContain("manage complete");
+    const commands = await manage(["complete", "--", "sc"], { project });
+    expect(commands.stdout).toMatch(/^scale\b/m);
+    const values = await manage(["complete", "--", "scale", "--profile", ""], { project });
+    for (const p of ["idle", "testing", "contest"]) expect(values.stdout).toMatch(new RegExp(`^${p}\\b`, "m"));
+    const options = await manage(["complete", "--", "load-test", "--"], { project });
+    for (const o of ["--users", "--duration", "--max-requests"]) expect(options.stdout).toContain(o);
+  });
+});
+
+describe("one JSON document, whatever happens", () => {
+  test("a check that fails prints its report and the error in one document on stdout (exit 1)", async () => {
+    const r = await manage(["capacity", "--stack", "contest", "--identifier", "per-execution", "--json"], { project });
+    expect(r.exitCode).toBe(1);
+    const doc = JSON.parse(r.stdout) as { plan: { maxSessions: number }; error: { message: string; exitCode: number } };
+    expect(doc.plan.maxSessions).toBe(1107);
+    expect(doc.error).toMatchObject({ exitCode: 1, message: expect.stringMatching(/fails \d+ check\(s\)/) });
+    expect(r.stderr).toMatch(/^manage: the contest profile as configured fails/m);
+  });
+});
+
+describe("warnings: short, once per run, details with --verbose", () => {
+  test("the price warning is one short line, said once; --verbose names the prices", async () => {
+    const r = await manage(["capacity", "--stack", "contest"], { project });
+    const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+    // 8, and the gateway's two tiers (a named assumption: docs/costs.md, "The gateway").
+    expect(warnings).toEqual(["warning: 10 eastus price(s) are unverified: --live-prices confirms them (--verbose says more)"]);
+    expect(warnings[0]!.length).toBeLessThanOrEqual(100);
+    const verbose = await manage(["capacity", "--stack", "contest", "--verbose"], { project });
+    expect(verbose.stderr).toContain("unverified: Dedicated vCPU Usage, Dedicated Memory Usage");
+  });
+});
+
+describe("the same cause, the same exit code", () => {
+  test("pulumi missing is exit 2 in up, stop, scale and doctor alike, nothing touched", async () => {
+    const path = "/usr/bin:/bin";
+    const results = await Promise.all([["up"], ["stop", "--yes"], ["scale", "--profile", "testing", "--no-wait"], ["doctor"]].map((args) => manage(args, { project, path })));
+    for (const r of results) {
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/pulumi is not installed \(manage needs 3\.188\.0 or newer\)/);
+    }
+  });
+});
+
+test("every environment variable manage reads is documented, in --help and in the README", async () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  const read = new Set<string>();
+  for (const file of sources(join(ROOT, "cli")))
+    for (const m of readFileSync(file, "utf8").matchAll(/\benv\.([A-Z][A-Z0-9_]{2,})\b/g)) read.add(m[1]!);
+  expect([...read]).toEqual(expect.arrayContaining(["MANAGE_STACK", "MANAGE_PROJECT_DIR", "MANAGE_DEBUG"]));
+  const help = (await manage(["--help"], { project })).stdout;
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  for (const name of read) {
+    expect(help, `--help: ${name}`).toContain(name);
+    expect(readme, `README: ${name}`).toContain(`\`${name}\``);
+  }
+});
+
+describe("checks against a backend that misbehaves stop early and say why", () => {
+  let server: Server;
+  let url = "";
+  const sockets = new Set<import("node:net").Socket>();
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url?.startsWith("/endless")) {
+        // A body that never ends: 64 KiB chunks as fast as the client reads them.
+        res.writeHead(200, { "content-type": "application/json" });
+        const chunk = Buffer.alloc(64 * 1024, "a");
+        const pump = () => {
+          while (res.write(chunk));
+          res.once("drain", pump);
+        };
+        pump();
+        return;
+      }
+      // Accepts and never answers.
+    });
+    server.on("connection", (s) => {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+
+  test.concurrent("smoke against a server that accepts and never answers: stops after the health check, says so, exit 1", async () => {
+    const started = Date.now();
+    const r = await manage(["smoke", "--endpoint", url, "--json"], { project });
+    expect(r.exitCode).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const doc = JSON.parse(r.stdout) as { stopped: string; cases: unknown[]; error: { message: string } };
+    expect(doc.cases).toHaveLength(1);
+    expect(doc.stopped).toMatch(/the backend's health check failed \(no answer from the backend \(timed out\)\), so no execution was tried/);
+    expect(r.stderr).toMatch(/FAIL health: GET \//);
+    expect(r.stderr).toMatch(/^manage: smoke stopped early/m);
+  });
+
+  test.concurrent("a health answer that never ends is cut at the body cap, not read into memory", async () => {
+    const started = Date.now();
+    const r = await manage(["smoke", "--endpoint", `${url}/endless`, "--json"], { project });
+    expect(r.exitCode).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((JSON.parse(r.stdout) as { cases: Array<{ reason: string }> }).cases[0]!.reason).toContain("the answer was longer than 4 MiB: manage stopped reading it");
+  });
+});

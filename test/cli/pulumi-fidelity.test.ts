@@ -1,0 +1,94 @@
+// What a real pulumi would do to manage's changes, end to end through the stand-in: the policy pack
+// on every change, protected resources, replacements that need a confirmation, and Ctrl-C.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeEach, describe, expect, test } from "vitest";
+import { makeProject, manage, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
+
+let project: string;
+beforeEach(async () => {
+  project = makeProject();
+  await prepare(project);
+});
+const stackFile = () => join(project, "Pulumi.dev.yaml");
+const edit = (from: string, to: string) => writeFileSync(stackFile(), readFileSync(stackFile(), "utf8").replace(from, to));
+const state = () => JSON.stringify(readState(project, "dev"));
+
+describe("policies on every change", () => {
+  test("a mandatory violation (session egress) stops manage scale before anything is touched: exit 2, the policy's words", async () => {
+    edit("coding-engine:profile: testing", "coding-engine:profile: testing\n  coding-engine:allowSessionEgress: true");
+    const files = snapshot(project);
+    const before = state();
+    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--yes"], { project });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/manage: a mandatory policy refused the change: \[session-pool-egress-disabled\] session pool session-pool allows egress/);
+    expect(snapshot(project)).toEqual(files);
+    expect(state()).toBe(before);
+  });
+});
+
+describe("replacements", () => {
+  test("renaming namePrefix: the preview shows everything it recreates; the protected identity makes it a refusal, nothing changed", async () => {
+    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    edit("namePrefix: codeeng", "namePrefix: codeng");
+    const before = state();
+    const r = await manage(["up", "--yes"], { project });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toContain("dev: apply the stack as configured: refused; the preview says it would");
+    expect(r.stdout).toContain("+- replace identity (managedidentity:UserAssignedIdentity): resourceName changed, so Azure recreates it");
+    expect(r.stdout).toContain("+- replace session-pool (app:ContainerAppsSessionPool): environmentId, sessionPoolName changed, so Azure recreates it");
+    expect(r.stderr).toContain("manage: this change would replace identity, which is protected");
+    expect(r.stderr).toContain("undo the change in Pulumi.dev.yaml");
+    expect(state()).toBe(before);
+  });
+
+  test("flipping createResourceGroup to false on a deployed stack would delete the protected group: refused, group intact", async () => {
+    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    edit("coding-engine:profile: testing", "coding-engine:profile: testing\n  coding-engine:createResourceGroup: false");
+    const before = state();
+    const r = await manage(["up", "--yes"], { project });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toContain("- delete resource-group (resources:ResourceGroup)");
+    expect(r.stderr).toContain("manage: this change would delete resource-group, which is protected");
+    expect(state()).toBe(before);
+    expect(readState(project, "dev").some((r) => r.urn.endsWith("::resource-group"))).toBe(true);
+  });
+
+  test("a property Azure cannot update in place (a role assignment's scope) is shown as a replacement and needs --yes", async () => {
+    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    edit("sessionExecutorScope: pool", "sessionExecutorScope: resourceGroup");
+    const asked = await manage(["up"], { project });
+    expect(asked.exitCode).toBe(2);
+    expect(asked.stdout).toContain("+- replace session-executor (authorization:RoleAssignment): scope changed, so Azure recreates it");
+    expect(asked.stderr).toContain("this would replace (delete and recreate) session-executor, and there is no terminal to ask at: pass --yes");
+    const done = await manage(["up", "--yes"], { project });
+    expect(done.exitCode).toBe(0);
+    expect(done.stdout).toMatch(/Done: dev apply the stack as configured in .*: 1 replaced/);
+    const executor = readState(project, "dev").find((r) => r.urn.endsWith("::session-executor"))!;
+    expect(executor.inputs.scope).toMatch(/\/resourceGroups\/codeeng-dev-rg$/);
+  });
+});
+
+test("Ctrl-C: pulumi gets one SIGINT, stops cleanly, manage exits 130 and leaves no lock; the next run finishes the change", async () => {
+  const child = spawnManage(["scale", "--no-wait", "--profile", "testing"], project, { FAKE_PULUMI_STEP_DELAY_MS: "1500" });
+  const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");
+  for (let i = 0; i < 300 && !(existsSync(locks) && readdirSync(locks).length); i++) await new Promise((r) => setTimeout(r, 50));
+  child.kill("SIGINT");
+  const r = await child;
+  expect(r.exitCode).toBe(130);
+  expect(r.stderr).toContain("Stopping: pulumi finishes the Azure operations in flight and records them in the state");
+  expect(r.stderr).toContain("stopped at your request: pulumi canceled cleanly");
+  expect(existsSync(locks) ? readdirSync(locks) : []).toEqual([]);
+  const again = await manage(["scale", "--no-wait", "--profile", "testing"], { project });
+  expect(again.exitCode).toBe(0);
+  expect(readState(project, "dev").some((r) => r.urn.endsWith("::session-pool"))).toBe(true);
+});
+
+test("a passphrase pulumi cannot read reaches the person as one line with the variable to set: exit 2, stack file as it was", async () => {
+  const files = snapshot(project);
+  const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project, env: { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, "no-such-passphrase") } });
+  expect(r.exitCode).toBe(2);
+  expect(r.stderr).toContain(`manage: pulumi cannot read the secrets of stack dev: unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${join(project, "no-such-passphrase")}: no such file or directory`);
+  expect(r.stderr).toContain("Fix: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE");
+  expect(snapshot(project)).toEqual(files);
+});
