@@ -23,7 +23,7 @@
 //   FAKE_PULUMI_BACKEND_FQDN=127.0.0.1:port, FAKE_PULUMI_POOL_ENDPOINT=https://...,
 //   FAKE_PULUMI_GATEWAY_URL=https://127.0.0.1:port (the API Management gateway, accessMode token)
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -153,7 +153,11 @@ function writeSnapshot(stack: string, snap: Snapshot) {
     version: 3,
     checkpoint: { stack, latest: { resources: snap.resources, ...(snap.pendingOperations?.length ? { pending_operations: snap.pendingOperations } : {}) } },
   };
-  writeFileSync(statePath(stack), JSON.stringify(doc, null, 4));
+  // The DIY backend writes through gocloud.dev's fileblob, which writes a temporary file and renames
+  // it into place: a process killed mid-write leaves the previous checkpoint, never half of one.
+  const tmp = `${statePath(stack)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(doc, null, 4));
+  renameSync(tmp, statePath(stack));
 }
 
 // ---- stack files (sdk/go/common/workspace/project.go ProjectStack; util/yamlutil/edit.go) ---------
