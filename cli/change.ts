@@ -14,6 +14,8 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseSettings, ConfigError, type DeploymentSettings } from "../infra/config.js";
+import { openAccessWarning } from "../infra/access-mode.js";
+import { credentialHeaders, redactOutputs, resolveCredential, type Credential } from "./execution/credentials.js";
 import { join } from "node:path";
 import { describeChanges, progressLine, urnName, type Progress } from "./pulumi/events.js";
 import type { Pulumi, PreviewStep } from "./pulumi/runner.js";
@@ -164,6 +166,13 @@ export function describePlan(steps: PreviewStep[]): string[] {
 
 /** The policy pack every preview and update of manage runs (PulumiPolicy.yaml names the compiled pack). */
 export const policyPackDir = (projectDir: string) => join(projectDir, "infra", "policy-pack");
+/**
+ * Its committed config (docs/ci.md, "The policy pack"): the reviewed exceptions, e.g. the dev stack
+ * in backend-caller-restricted's openAccessStacks. The workflows pass the same file.
+ */
+export const policyPackConfigPath = (projectDir: string) => join(policyPackDir(projectDir), "config.json");
+/** Both, as every preview and update takes them. */
+export const policyOptions = (projectDir: string) => ({ policyPack: policyPackDir(projectDir), policyPackConfig: policyPackConfigPath(projectDir) });
 
 export function costPerDay(settings: DeploymentSettings): number | null {
   if (!isKnownRegion(settings.location)) return null;
@@ -185,7 +194,7 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
   const needed = imagesNeeded(settings);
   if (!(await pulumi.deployedTypes(settings.stack)).includes("azure-native:containerregistry:Registry")) {
     say(g, `The stack's registry does not exist yet, so it holds no images: deploying the foundation first (registry, identity, AcrPull).`);
-    await withInterrupts(settings.stack, () => pulumi.up(settings.stack, showProgress, { targets: foundationTargets(settings), policyPack: policyPackDir(pulumi.projectDir) }));
+    await withInterrupts(settings.stack, () => pulumi.up(settings.stack, showProgress, { targets: foundationTargets(settings), ...policyOptions(pulumi.projectDir) }));
     throw new OperationError(`foundation deployed; ${imageCommands(settings, needed)}`);
   }
   const { missingImages } = await import("./azure/az.js");
@@ -202,12 +211,16 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
 
 /** `report: false` when the caller reports the result itself (enforce-expiry's action log). */
 /** Probes the new deployment until code runs, showing what it waits for. */
-async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions): Promise<NonNullable<ChangeResult["readiness"]>> {
+async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions, credential?: Credential): Promise<NonNullable<ChangeResult["readiness"]>> {
   const { waitUntilExecutes } = await import("./execution/readiness.js");
-  say(g, `Waiting until code runs through ${endpoint} (up to ${formatDuration(timeoutMs / 1000)}; --no-wait skips this)...`);
+  say(
+    g,
+    `Waiting until code runs through ${endpoint}${credential ? ` with ${credential.source}` : ""} (up to ${formatDuration(timeoutMs / 1000)}; --no-wait skips this)...`,
+  );
   const r = await waitUntilExecutes(endpoint, {
     timeoutMs,
     stack,
+    headers: credentialHeaders(credential),
     onWaiting: (attempt, probe, elapsed) =>
       process.stderr.write(`  not yet (attempt ${attempt}, ${formatDuration(elapsed / 1000)}): ${probe.diagnosis?.cause ?? "no answer"}\n`),
   });
@@ -220,6 +233,10 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const started = performance.now();
   const dir = projectDir();
   const settings = validate(change, dir);
+  // Two credentials in the environment is bad input: said now, before anything is changed.
+  resolveCredential({}, process.env);
+  // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
+  if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
   const { Pulumi } = await import("./pulumi/runner.js");
   // The stack's cost ceiling: refused (exit 2) before pulumi runs, so nothing is touched.
   enforceCostCeiling(settings, dir, g);
@@ -232,11 +249,11 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const snapshot = readFileSync(file);
   const restore = () => writeFileSync(file, snapshot);
 
-  const policyPack = policyPackDir(dir);
+  const policy = policyOptions(dir);
   let steps: PreviewStep[];
   try {
     for (const [key, value] of Object.entries(change.config)) await pulumi.setConfig(change.stack, key, value);
-    const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, { policyPack }));
+    const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, policy));
     steps = preview.steps;
     for (const w of preview.warnings) warn(`policy (advisory): ${w}`);
   } catch (err) {
@@ -270,11 +287,17 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
 
   let changes: Record<string, number> = {};
   let outputs: Record<string, unknown>;
-  if (plan.length > 0) ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, { policyPack })));
+  if (plan.length > 0) ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy)));
   else outputs = await pulumi.outputs(change.stack);
   const readiness =
     change.verify && g.wait !== false && settings.profile.pool
-      ? await readinessGate(String(outputs.backendUrl ?? ""), change.stack, g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS, g)
+      ? await readinessGate(
+          String(outputs.backendUrl ?? ""),
+          change.stack,
+          g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
+          g,
+          resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined),
+        )
       : undefined;
   const perDay = costPerDay(settings);
   const durationSeconds = (performance.now() - started) / 1000;
@@ -285,7 +308,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     changes,
     durationSeconds,
     perDay,
-    outputs,
+    // Shown with --json: the gateway's key stays out (manage pulumi -- stack output gatewayKey --show-secrets).
+    outputs: redactOutputs(outputs),
     ...(readiness ? { readiness } : {}),
   };
   const notRunning =

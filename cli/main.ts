@@ -56,6 +56,13 @@ function withReadinessGate(command: Command): Command {
     .addOption(typedOption("--wait-timeout <duration>", "how long to wait for code to run (default 30m: role propagation)", TYPES.waitTimeout));
 }
 
+/** A command that calls the backend: through the gateway (accessMode token) it needs a credential. */
+function withGatewayCredential(command: Command): Command {
+  return command
+    .option("--gateway-key <key>", "the gateway's subscription key (default: $MANAGE_GATEWAY_KEY, else the stack's own); never printed")
+    .option("--gateway-token <jwt>", "a JWT for a gateway with gatewayJwtIssuer (default: $MANAGE_GATEWAY_TOKEN); never printed");
+}
+
 /** A command that records a change the stack's cost ceiling (costCeilingPerDay) applies to. */
 function withCostCeiling(command: Command): Command {
   return command.option("--allow-over-ceiling", "go ahead even if the change can cost more per day than the stack's costCeilingPerDay");
@@ -97,6 +104,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["MANAGE_RETAIL_PRICES_URL", "the Azure Retail Prices API to ask with --live-prices (tests, proxies)"],
   ["MANAGE_ARM_ENDPOINT", "Azure Resource Manager's endpoint (sovereign clouds, tests)"],
   ["MANAGE_ARM_TOKEN, MANAGE_SESSIONS_TOKEN", "bearer tokens for ARM and the session pools' data plane, instead of a login"],
+  ["MANAGE_GATEWAY_KEY, MANAGE_GATEWAY_TOKEN", "the gateway's subscription key, or a JWT, for calls through it (accessMode token; default: the stack's own key); never printed"],
   ["AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET", "an Azure identity instead of `az login` (workload identity, service principal)"],
   ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
   ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
@@ -211,19 +219,19 @@ export function buildProgram(): Command {
     .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
     .action(lazy("status"));
 
-  examples(program.command("smoke"), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])
+  examples(withGatewayCredential(program.command("smoke")), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")
     .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own", TYPES.endpoint))
     .option("--full", "add the slow cases: time limit and large output")
     .addOption(typedOption("--concurrency <n>", "parallel runs in the concurrency case (default 8)", TYPES.concurrency))
     .action(lazy("smoke"));
 
-  examples(program.command("doctor"), ["manage doctor --stack contest", "manage doctor --stack dev --json", "manage doctor --stack dev --pool-path /run"])
+  examples(withGatewayCredential(program.command("doctor")), ["manage doctor --stack contest", "manage doctor --stack dev --json", "manage doctor --stack dev --pool-path /run"])
     .description("check everything code needs to run (tools, logins, roles, images, pool, backend, a probe execution), each with its fix")
     .addOption(typedOption("--pool-path <path>", "the session container's route for the direct pool probe (default /python/execute)", TYPES.poolPath))
     .action(lazy("doctor"));
 
-  examples(program.command("load-test"), [
+  examples(withGatewayCredential(program.command("load-test")), [
     "manage load-test --stack contest --users 200 --duration 5m",
     "manage load-test --stack contest --users 50 --duration 2m --rate 5 --mix python:70,cpp:30",
     "manage load-test --endpoint https://backend.example.com --users 20 --duration 30s --json",

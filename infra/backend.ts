@@ -1,6 +1,7 @@
-// The public backend Container App: Piston-style `POST /api/v2/execute`, forwarding to the pool
-// with the identity. HTTPS only, optionally restricted to a venue's IP ranges (a public
-// code-execution endpoint is an abuse target).
+// The backend Container App: Piston-style `POST /api/v2/execute`, forwarding to the pool with the
+// identity. HTTPS only. Who may call it is the stack's access mode (infra/access-mode.ts): anyone
+// (open), the venue's IP ranges (venue), or the gateway's IPs alone (token: infra/gateway.ts). A
+// public code-execution endpoint is an abuse target.
 
 import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app/index.js";
@@ -19,6 +20,7 @@ export function declareBackend(
   foundation: Foundation,
   poolManagementEndpoint: pulumi.Output<string> | undefined,
   pullAccess: pulumi.Resource | undefined,
+  gatewayRules?: pulumi.Output<IpRule[]>,
 ): app.ContainerApp {
   const { backend, profile } = settings;
   const { identity, registry } = foundation;
@@ -44,15 +46,7 @@ export function declareBackend(
           targetPort: backend.targetPort,
           transport: "auto",
           allowInsecure: false,
-          ipSecurityRestrictions:
-            backend.allowedIpRanges.length > 0
-              ? backend.allowedIpRanges.map((range, i) => ({
-                  name: `allow-${i + 1}`,
-                  description: "allowed caller range (allowedIpRanges)",
-                  ipAddressRange: range,
-                  action: "Allow",
-                }))
-              : undefined,
+          ipSecurityRestrictions: callerRules(settings, gatewayRules),
         },
         registries: [{ server: registry.loginServer, identity: identity.id }],
       },
@@ -85,7 +79,33 @@ export function declareBackend(
   );
 }
 
-/** The backend's public URL from its ingress FQDN. */
+export interface IpRule {
+  name: string;
+  description: string;
+  ipAddressRange: string;
+  action: string;
+}
+
+/** The ingress's Allow rules for the access mode; undefined (no rule: anyone) only in open mode. */
+export function callerRules(settings: DeploymentSettings, gatewayRules?: pulumi.Output<IpRule[]>): pulumi.Input<IpRule[]> | undefined {
+  const { access } = settings;
+  switch (access.mode) {
+    case "open":
+      return undefined;
+    case "venue":
+      return access.allowedIpRanges.map((range, i) => ({
+        name: `allow-${i + 1}`,
+        description: "the venue's range (accessMode venue, allowedIpRanges)",
+        ipAddressRange: range,
+        action: "Allow",
+      }));
+    case "token":
+      if (!gatewayRules) throw new Error("accessMode token: the backend needs the gateway's rules (infra/gateway.ts)");
+      return gatewayRules;
+  }
+}
+
+/** The backend's own URL from its ingress FQDN (in token mode only the gateway can call it). */
 export function backendUrl(backendApp: app.ContainerApp): pulumi.Output<string> {
   return backendApp.configuration.apply((c) => `https://${c?.ingress?.fqdn ?? ""}`);
 }

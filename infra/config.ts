@@ -23,6 +23,7 @@ import {
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
 import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, type ParticipantModel } from "./capacity.js";
 import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
+import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
 
 export const PROJECT = "coding-engine";
 
@@ -209,11 +210,55 @@ const BASE_KEYS = {
     default: 20,
     schema: wholeNumber(1, 1000, "must be between 1 and 1000"),
   },
+  // Who may call the backend (infra/access-mode.ts): open, venue (allowedIpRanges) or token (a gateway).
+  accessMode: {
+    type: "string",
+    description:
+      "Who may call the backend: token (an API Management gateway in front: a key or JWT per caller, a rate limit per caller; the backend accepts only the gateway), " +
+      "venue (only allowedIpRanges) or open (anyone on the internet: a private test stack only, listed in the policy config). See docs/security.md.",
+    default: "token",
+    schema: ENUM(ACCESS_MODES),
+  },
   allowedIpRanges: {
     type: "array",
-    description: "IPv4 addresses or CIDR ranges allowed to call the backend (a contest venue's ranges); empty allows everyone.",
+    description: "accessMode venue: the IPv4 addresses or CIDR ranges allowed to call the backend (the contest venue's); only with venue.",
     default: [],
     schema: v.array(cidr, "must be a list of IPv4 addresses or CIDR ranges"),
+  },
+  gatewaySku: {
+    type: "string",
+    description: `accessMode token: the API Management tier, ${GATEWAY_SKUS.join(" or ")} (the cheapest with an IP of their own; Basic adds an SLA). See docs/costs.md.`,
+    default: "Developer",
+    schema: ENUM(GATEWAY_SKUS),
+  },
+  gatewayPublisherEmail: {
+    type: "string",
+    description: "accessMode token: the address API Management sends its service notices to (publisherEmail).",
+    default: "coding-engine-ops@example.com",
+    schema: v.pipe(v.string(), v.regex(/^[^\s@<>"&]+@[^\s@<>"&]+\.[^\s@<>"&]+$/, "must be an email address like ops@example.com")),
+  },
+  gatewayRateLimitPerMinute: {
+    type: "integer",
+    description:
+      "accessMode token: calls a minute each caller may make through the gateway (per subscription key, or per token subject with gatewayJwtIssuer); beyond it the gateway answers 429 with Retry-After.",
+    default: 60,
+    schema: wholeNumber(1, 100_000, "must be between 1 and 100000 calls a minute"),
+  },
+  gatewayJwtIssuer: {
+    type: "string",
+    description:
+      "accessMode token: callers present a JWT from this issuer (an https URL with /.well-known/openid-configuration) instead of a subscription key; empty for keys. Set with gatewayJwtAudience.",
+    default: "",
+    schema: v.pipe(
+      v.string(),
+      v.check((s) => s === "" || /^https:\/\/[^\s"<>&]+$/.test(s), "must be an https URL like https://login.example.com/ (or empty for subscription keys)"),
+    ),
+  },
+  gatewayJwtAudience: {
+    type: "string",
+    description: "accessMode token: the audience (aud) the callers' JWTs must carry; set with gatewayJwtIssuer.",
+    default: "",
+    schema: v.pipe(v.string(), v.regex(/^[^\s"<>&]*$/, "must not contain spaces, quotes, < > or &")),
   },
   roleAssignmentMode: {
     type: "string",
@@ -354,6 +399,8 @@ export interface DeploymentSettings {
     concurrentRequests: number;
     allowedIpRanges: string[];
   };
+  /** Who may call the backend (infra/access-mode.ts). */
+  access: AccessSettings;
   roles: { mode: "managed" | "external"; sessionExecutorScope: "pool" | "resourceGroup" };
   logRetentionDays: number;
   /** The people the contest profile is sized for (participants and the model's other inputs). */
@@ -472,6 +519,8 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
   const resolved = resolveProfile(profileName, overrides[profileName], participants);
   issues.push(...limitIssues(values, overrides, participants, issues));
 
+  issues.push(...accessIssues(values, issues));
+
   const backendCpu = Number(c.backendCpu);
   if (!issues.some((i) => i.key === "backendCpu" || i.key === "backendMemory") && parseFloat(String(c.backendMemory)) !== backendCpu * 2)
     issues.push({
@@ -528,6 +577,19 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
       healthPath: c.backendHealthPath,
       concurrentRequests: c.backendConcurrentRequests,
       allowedIpRanges: c.allowedIpRanges,
+    },
+    access: {
+      mode: c.accessMode,
+      allowedIpRanges: c.accessMode === "venue" ? c.allowedIpRanges : [],
+      gateway:
+        c.accessMode === "token"
+          ? {
+              sku: c.gatewaySku,
+              publisherEmail: c.gatewayPublisherEmail,
+              callsPerMinute: c.gatewayRateLimitPerMinute,
+              jwt: c.gatewayJwtIssuer ? { issuer: c.gatewayJwtIssuer, audience: c.gatewayJwtAudience } : null,
+            }
+          : null,
     },
     roles: { mode: c.roleAssignmentMode, sessionExecutorScope: c.sessionExecutorScope },
     logRetentionDays: c.logRetentionDays,
@@ -592,6 +654,39 @@ function limitIssues(
         `${location} is not among the regions with custom-container session pools (${CUSTOM_CONTAINER_REGIONS.length} in infra/limits.ts, from Microsoft's docs); ` +
         `choose one of them, or add it to extraCustomContainerRegions if a pool has been created there`,
     });
+  return issues;
+}
+
+/**
+ * The access mode's keys together: venue needs its ranges and only venue takes them; a JWT issuer
+ * and audience go together, and only with token. Each message names the key and the way out.
+ */
+function accessIssues(values: Record<string, unknown>, known: ConfigIssue[]): ConfigIssue[] {
+  const ok = (...keys: string[]) => keys.every((key) => !known.some((i) => i.key === key));
+  if (!ok("accessMode")) return [];
+  const issues: ConfigIssue[] = [];
+  const mode = values.accessMode as string;
+  const ranges = (values.allowedIpRanges as string[] | undefined) ?? [];
+  if (ok("allowedIpRanges")) {
+    if (mode === "venue" && ranges.length === 0)
+      issues.push({
+        key: "allowedIpRanges",
+        message: 'must list the venue\'s IPv4 ranges with accessMode venue, e.g. ["203.0.113.0/24"]; or choose accessMode token',
+      });
+    if (mode !== "venue" && ranges.length > 0)
+      issues.push({
+        key: "allowedIpRanges",
+        message: `applies only to accessMode venue, and the stack is ${mode}: remove allowedIpRanges, or set accessMode venue`,
+      });
+  }
+  const issuer = String(values.gatewayJwtIssuer ?? "");
+  const audience = String(values.gatewayJwtAudience ?? "");
+  if (ok("gatewayJwtIssuer", "gatewayJwtAudience")) {
+    if (mode !== "token" && (issuer || audience))
+      issues.push({ key: issuer ? "gatewayJwtIssuer" : "gatewayJwtAudience", message: `applies only to accessMode token, and the stack is ${mode}: remove it, or set accessMode token` });
+    else if (issuer && !audience) issues.push({ key: "gatewayJwtAudience", message: "must be set with gatewayJwtIssuer: the audience (aud) callers' tokens carry" });
+    else if (audience && !issuer) issues.push({ key: "gatewayJwtIssuer", message: "must be set with gatewayJwtAudience: the issuer of callers' tokens (an https URL)" });
+  }
   return issues;
 }
 

@@ -15,6 +15,8 @@ export interface ResourceNames {
   environment: string;
   sessionPool: string;
   backendApp: string;
+  /** The API Management gateway (accessMode token); globally unique: <name>.azure-api.net. */
+  gateway: string;
 }
 
 export type ResourceKind = keyof ResourceNames;
@@ -79,6 +81,13 @@ export const NAMING_RULES: Readonly<Record<ResourceKind, NamingRule>> = {
     max: 32,
     rule: "lowercase letters, digits and single '-', starting with a letter and ending with a letter or digit",
   },
+  gateway: {
+    what: "API Management service",
+    pattern: /^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/,
+    min: 1,
+    max: 50,
+    rule: "letters, digits and '-', starting with a letter and ending with a letter or digit, globally unique across Azure",
+  },
 };
 
 /** The prefix every name starts with: short enough that every derived name fits its limit. */
@@ -106,6 +115,7 @@ export function deriveNames(prefix: string, stack: string, explicit: ExplicitNam
     environment: `${dashed}-env`,
     sessionPool: `${prefix}${s}pool`,
     backendApp: `${dashed}-backend`,
+    gateway: `${dashed}-gw`,
   };
 }
 

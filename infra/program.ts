@@ -7,6 +7,7 @@ import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
 import { declareSessionPool } from "./session-pool.js";
 import { backendUrl, declareBackend } from "./backend.js";
+import { declareGatewayApi, declareGatewayService, gatewayAllowRules } from "./gateway.js";
 
 export function declareDeployment(settings: DeploymentSettings) {
   const foundation = declareFoundation(settings);
@@ -15,15 +16,24 @@ export function declareDeployment(settings: DeploymentSettings) {
   const pool = sizing ? declareSessionPool(settings, sizing, foundation, acrPull) : undefined;
   const executorScope = sessionExecutorScope(settings, foundation, pool?.id);
   declareSessionExecutor(settings, foundation, executorScope);
-  const backend = declareBackend(settings, foundation, pool?.poolManagementEndpoint, acrPull);
+  const gatewayService = declareGatewayService(settings, foundation);
+  const backend = declareBackend(settings, foundation, pool?.poolManagementEndpoint, acrPull, gatewayService && gatewayAllowRules(gatewayService));
+  const gateway = gatewayService && declareGatewayApi(settings, foundation, gatewayService, backend);
+  const appUrl = backendUrl(backend);
 
   return {
     profile: settings.profile.name,
     profileExpiresAt: settings.profileExpiresAt?.toISOString() ?? "",
     location: settings.location,
     resourceGroupName: foundation.resourceGroupName,
-    backendUrl: backendUrl(backend),
+    accessMode: settings.access.mode,
+    // What callers use: the gateway in token mode, the backend itself otherwise.
+    backendUrl: gateway?.url ?? appUrl,
+    backendAppUrl: appUrl,
     backendAppName: backend.name,
+    gatewayUrl: gateway?.url ?? pulumi.output(""),
+    // manage's own subscription key (smoke, load-test, doctor, the readiness gate); a secret.
+    gatewayKey: gateway?.opsKey ?? pulumi.output(""),
     sessionPoolName: settings.names.sessionPool,
     sessionPoolDeployed: pool !== undefined,
     poolManagementEndpoint: pool?.poolManagementEndpoint ?? pulumi.output(""),

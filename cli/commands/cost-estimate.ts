@@ -105,6 +105,7 @@ export function costQuery(settings: DeploymentSettings, profile: ResolvedProfile
     session: { cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) },
     backend: { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests },
     registrySku: settings.registrySku,
+    gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
     windowHours: hours,
     load: extra.load,
     participants: settings.participants,

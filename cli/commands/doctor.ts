@@ -16,7 +16,9 @@ import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { imageCommandLines, imagesNeeded } from "../images-guard.js";
 import { subscriptionOf } from "../azure/live.js";
-import { call, health, isHealthy, urlFor } from "../execution/api.js";
+import { call, health, isHealthy, urlFor, type Headers } from "../execution/api.js";
+import { credentialHeaders, resolveCredential, type CredentialOptions } from "../execution/credentials.js";
+import { describeAccess } from "../../infra/access-mode.js";
 import { diagnose } from "../execution/diagnose.js";
 import { probeExecution } from "../execution/readiness.js";
 import { formatMs } from "../execution/stats.js";
@@ -32,7 +34,7 @@ export interface Check {
   exitCode?: 2;
 }
 
-export interface DoctorOptions extends GlobalOptions {
+export interface DoctorOptions extends GlobalOptions, CredentialOptions {
   /** The route the session container serves, for the direct pool probe. */
   poolPath?: string;
 }
@@ -241,32 +243,106 @@ async function imageChecks(checks: Check[], settings: DeploymentSettings, o: Doc
   );
 }
 
+/** Who may call the backend, as deployed: open is a warning; the gateway's first check is that it refuses anonymous calls. */
+async function accessChecks(checks: Check[], settings: DeploymentSettings, backend: string): Promise<void> {
+  const { access, stack } = settings;
+  if (access.mode === "open") {
+    checks.push({
+      name: "access",
+      verdict: "warn",
+      detail: describeAccess(access),
+      fix: `set accessMode token in Pulumi.${stack}.yaml (or venue with allowedIpRanges), then manage up --stack ${stack} (docs/security.md)`,
+    });
+    return;
+  }
+  checks.push({ name: "access", verdict: "ok", detail: describeAccess(access) });
+  if (access.mode !== "token") return;
+  const anonymous = await health(backend, settings.backend.healthPath);
+  checks.push(
+    anonymous.status === 401
+      ? { name: "gateway: anonymous call", verdict: "ok", detail: `refused with 401 (GET ${settings.backend.healthPath} without a credential)` }
+      : anonymous.status >= 200 && anonymous.status < 300
+        ? {
+            name: "gateway: anonymous call",
+            verdict: "fail",
+            detail: `answered ${anonymous.status} to a call without a credential: anyone can reach the backend through the gateway`,
+            fix: `manage up --stack ${stack} restores the API's subscriptionRequired and policy; the policy pack's gateway-authenticates-callers refuses a change that drops them`,
+          }
+        : { name: "gateway: anonymous call", verdict: "fail", detail: `expected 401, got ${diagnose(anonymous, stack).cause}`, fix: diagnose(anonymous, stack).fix },
+  );
+}
+
+/**
+ * The gateway holds each caller to gatewayRateLimitPerMinute: calls (the health route, which runs no
+ * code) with this credential until it answers 429 with Retry-After, at most the limit plus one. Last
+ * of all checks: afterwards this credential is throttled until the window renews.
+ */
+async function rateLimitCheck(settings: DeploymentSettings, backend: string, headers: Headers): Promise<Check> {
+  const name = "gateway: rate limit";
+  const limit = settings.access.gateway!.callsPerMinute;
+  const BATCH = 10;
+  let sent = 0;
+  while (sent <= limit) {
+    const answers = await Promise.all(
+      Array.from({ length: Math.min(BATCH, limit + 1 - sent) }, () => health(backend, settings.backend.healthPath, 10_000, headers)),
+    );
+    sent += answers.length;
+    const limited = answers.find((a) => a.status === 429);
+    if (limited)
+      return limited.retryAfter === undefined
+        ? { name, verdict: "fail", detail: `429 after ${sent} calls, but without Retry-After: callers cannot tell when to come back`, fix: `manage up --stack ${settings.stack}` }
+        : {
+            name,
+            verdict: "ok",
+            detail: `429 with Retry-After ${limited.retryAfter} s within ${sent} calls (limit ${limit} a minute per caller); this credential is throttled until then`,
+          };
+    const refused = answers.find((a) => a.status !== 200);
+    if (refused) {
+      const d = diagnose(refused, settings.stack);
+      return { name, verdict: refused.status === 401 ? "skip" : "fail", detail: `cannot exceed the limit: ${d.cause}`, fix: d.fix };
+    }
+  }
+  return {
+    name,
+    verdict: "fail",
+    detail: `no 429 after ${sent} calls within a minute: the gateway does not hold this caller to ${limit} a minute (gatewayRateLimitPerMinute)`,
+    fix: `manage up --stack ${settings.stack} restores the API's rate-limit-by-key policy`,
+  };
+}
+
 async function executionChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>, o: DoctorOptions) {
   const backend = String(outputs.backendUrl ?? "");
-  const h = await health(backend, settings.backend.healthPath);
+  await accessChecks(checks, settings, backend);
+  const token = settings.access.mode === "token";
+  const credential = resolveCredential(o, process.env, token ? outputs : undefined);
+  const headers = credentialHeaders(credential);
+  const through = token ? ` through the gateway${credential ? ` with ${credential.source}` : " without a credential"}` : "";
+  const h = await health(backend, settings.backend.healthPath, undefined, headers);
   checks.push(
     isHealthy(h)
-      ? { name: "backend health", verdict: "ok", detail: `GET ${settings.backend.healthPath} healthy in ${formatMs(h.ms)}` }
-      : { name: "backend health", verdict: "fail", detail: diagnose(h, settings.stack).cause, fix: diagnose(h, settings.stack).fix },
+      ? { name: "backend health", verdict: "ok", detail: `GET ${settings.backend.healthPath} healthy in ${formatMs(h.ms)}${through}` }
+      : { name: "backend health", verdict: "fail", detail: diagnose(h, settings.stack).cause + through, fix: diagnose(h, settings.stack).fix },
   );
   if (!isHealthy(h)) {
     // An unhealthy backend runs no code: the probes would only wait out their timeouts.
     checks.push({ name: "execution (backend)", verdict: "skip", detail: "the backend's health check failed (above): no probe was sent" });
     checks.push({ name: "execution (pool)", verdict: "skip", detail: "the backend's health check failed (above)" });
+    if (token) checks.push({ name: "gateway: rate limit", verdict: "skip", detail: "the backend's health check failed (above)" });
     return;
   }
   if (outputs.sessionPoolDeployed !== true) {
     checks.push({ name: "execution (backend)", verdict: "skip", detail: "idle: no pool to run code in" });
     checks.push({ name: "execution (pool)", verdict: "skip", detail: "idle: no pool" });
-    return;
+  } else {
+    const probe = await probeExecution(backend, settings.stack, undefined, headers);
+    checks.push(
+      probe.ok
+        ? { name: "execution (backend)", verdict: "ok", detail: `a Python run through the backend in ${formatMs(probe.answer.ms)}${through}` }
+        : { name: "execution (backend)", verdict: "fail", detail: probe.diagnosis!.cause, fix: probe.diagnosis!.fix },
+    );
+    checks.push(await directPoolProbe(String(outputs.poolManagementEndpoint ?? ""), o.poolPath ?? "/python/execute", settings.stack));
   }
-  const probe = await probeExecution(backend, settings.stack);
-  checks.push(
-    probe.ok
-      ? { name: "execution (backend)", verdict: "ok", detail: `a Python run through the backend in ${formatMs(probe.answer.ms)}` }
-      : { name: "execution (backend)", verdict: "fail", detail: probe.diagnosis!.cause, fix: probe.diagnosis!.fix },
-  );
-  checks.push(await directPoolProbe(String(outputs.poolManagementEndpoint ?? ""), o.poolPath ?? "/python/execute", settings.stack));
+  if (token) checks.push(await rateLimitCheck(settings, backend, headers));
 }
 
 /**
@@ -304,6 +380,8 @@ function progressive(checks: Check[]): Check[] {
 
 export async function runDoctor(stack: string, o: DoctorOptions, onCheck = false): Promise<Check[]> {
   const settings = stackSettings(stack);
+  // Bad credential options are refused (exit 2) before anything is checked.
+  resolveCredential(o, process.env);
   const checks: Check[] = onCheck ? progressive([]) : [];
   await toolChecks(checks, o);
   const outputs = await stackChecks(checks, stack, o);

@@ -6,12 +6,15 @@
 import type { GlobalOptions } from "../change.js";
 import { OperationError, UsageError } from "../errors.js";
 import { heading, printJson, table, warn } from "../output.js";
-import { arrivals, countArrivals, DEFAULT_MIX, parseMix, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
+import { arrivals, countArrivals, DEFAULT_MIX, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
 import { OPTION_RANGES } from "../../infra/limits.js";
+import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
+import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
+import { stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
 
-export interface LoadTestOptions extends GlobalOptions {
+export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
   users: number;
   duration: number;
@@ -69,6 +72,13 @@ export async function run(o: LoadTestOptions): Promise<void> {
   if (target.outputs && target.outputs.sessionPoolDeployed === false)
     throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`manage scale --stack ${target.stack} --profile contest\` first`);
 
+  const gateway = target.stack && target.outputs?.accessMode === "token" ? stackSettings(target.stack).access.gateway : null;
+  const peak = gateway ? peakInWindow(arrivals(shape), RATE_LIMIT_PERIOD_SECONDS * 1000) : 0;
+  if (gateway && peak > gateway.callsPerMinute)
+    warn(
+      `this load sends up to ${peak} executions in a minute through one credential, and the gateway allows each caller ` +
+        `${gateway.callsPerMinute} (gatewayRateLimitPerMinute): expect 429s. A contest spreads its calls over every participant's credential.`,
+    );
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
   process.stderr.write(
     `Load test of ${where}: ${count} executions over ${shape.durationMs / 1000} s ` +
@@ -78,6 +88,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
     durationMs: shape.durationMs,
     graceMs: LIMITS.graceMs,
     maxOpen: LIMITS.maxOpen,
+    headers: credentialHeaders(target.credential),
     onTick: (sent, done, failed) => process.stderr.write(`  ${sent} of ${count} sent, ${done} answered, ${failed} failed\n`),
   });
   if (delayed) warn(`${delayed} execution(s) left more than 1 s late: ${LIMITS.maxOpen} were already open (the backend answers slower than the load arrives)`);

@@ -12,6 +12,8 @@ import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
 import { estimateFor, warnAboutPrices, DEFAULT_WINDOW_HOURS } from "./cost-estimate.js";
 import { embeddedPriceBook, isKnownRegion, priceDate } from "../costing/prices.js";
+import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
+import { redactOutputs } from "../execution/credentials.js";
 
 export interface PlanOptions {
   stack?: string;
@@ -58,10 +60,13 @@ export async function run(o: PlanOptions): Promise<void> {
   const sim = await evaluate(profile);
   const estimate = cost(profile);
   if (o.json) {
-    printJson({ stack, profile, label: LABEL, resources: sim.resources, outputs: sim.outputs, cost: estimate });
+    printJson({ stack, profile, label: LABEL, access: settings.access, resources: sim.resources, outputs: redactOutputs(sim.outputs), cost: estimate });
     return;
   }
   printResources(sim, stack, profile);
+  console.log(`Access: ${describeAccess(settings.access)}.`);
+  const gateway = estimate?.lines.find((l) => l.resource === "gateway");
+  if (gateway) console.log(`Gateway: ${gateway.perHour === null ? "no price" : `${money(gateway.perHour * 24)}/day`} in every profile (${gateway.basis}).`);
   console.log(
     !book || !estimate
       ? `Cost: ${noPrices}.`
@@ -70,6 +75,7 @@ export async function run(o: PlanOptions): Promise<void> {
         : `Cost (${book.region}): n/a, prices missing for part of it. Details: manage cost-estimate.`,
   );
   for (const w of settings.warnings) warn(w);
+  if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(stack));
 }
 
 function printResources(sim: Simulation, stack: string, profile: string): void {

@@ -6,13 +6,14 @@
 import type { GlobalOptions } from "../change.js";
 import { OperationError } from "../errors.js";
 import { heading, printJson, table } from "../output.js";
-import { execute, health, isHealthy, type Answer, type ExecuteResponse } from "../execution/api.js";
+import { execute, health, isHealthy, type Answer, type ExecuteResponse, type Headers } from "../execution/api.js";
+import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
 import { diagnose, type Diagnosis } from "../execution/diagnose.js";
 import { concurrencyCase, smokeSuite, type SmokeCase } from "../execution/smoke-cases.js";
 import { formatMs, summarize, type LatencySummary } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
 
-export interface SmokeOptions extends GlobalOptions {
+export interface SmokeOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
   full?: boolean;
   concurrency?: number;
@@ -63,9 +64,10 @@ const progress = (r: CaseResult) => process.stderr.write(`  ${r.ok ? "pass" : "F
 export async function runSmoke(
   endpoint: string,
   healthPath: string,
-  o: { full?: boolean; concurrency?: number; stack?: string; onCase?: (r: CaseResult) => void },
+  o: { full?: boolean; concurrency?: number; stack?: string; headers?: Headers; onCase?: (r: CaseResult) => void },
 ): Promise<SmokeReport> {
   const results: CaseResult[] = [];
+  const headers = o.headers ?? {};
   const done = (r: CaseResult) => {
     o.onCase?.(r);
     return r;
@@ -83,7 +85,7 @@ export async function runSmoke(
     };
   };
 
-  const h = await health(endpoint, healthPath);
+  const h = await health(endpoint, healthPath, undefined, headers);
   const healthy = isHealthy(h);
   results.push(
     done({
@@ -105,7 +107,7 @@ export async function runSmoke(
     smokeSuite(Boolean(o.full)).map(async ({ cases }) => {
       const out: CaseResult[] = [];
       for (const [i, k] of cases.entries()) {
-        const r = done(judge(k, await execute(endpoint, k.request), i === 0 && k.language !== null, o.stack));
+        const r = done(judge(k, await execute(endpoint, k.request, undefined, headers), i === 0 && k.language !== null, o.stack));
         out.push(r);
         if (r.status === 0 && i < cases.length - 1) {
           for (const rest of cases.slice(i + 1))
@@ -122,7 +124,7 @@ export async function runSmoke(
 
   const n = o.concurrency ?? DEFAULT_CONCURRENCY;
   const parallel = concurrencyCase(n);
-  const answers = await Promise.all(Array.from({ length: n }, () => execute(endpoint, parallel.request)));
+  const answers = await Promise.all(Array.from({ length: n }, () => execute(endpoint, parallel.request, undefined, headers)));
   const failures = answers.map((a) => ({ a, reason: parallel.check(a) })).filter((f) => f.reason !== null);
   results.push(
     done({
@@ -148,8 +150,14 @@ export function causesOf(cases: CaseResult[]): Diagnosis[] {
 export async function run(o: SmokeOptions): Promise<void> {
   const target = await resolveTarget(o);
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
-  if (!o.json) process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}...\n`);
-  const report = await runSmoke(target.endpoint, target.healthPath, { full: o.full, concurrency: o.concurrency, stack: target.stack, onCase: progress });
+  if (!o.json) process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}${target.credential ? `, with ${target.credential.source}` : ""}...\n`);
+  const report = await runSmoke(target.endpoint, target.healthPath, {
+    full: o.full,
+    concurrency: o.concurrency,
+    stack: target.stack,
+    headers: credentialHeaders(target.credential),
+    onCase: progress,
+  });
 
   if (o.json) printJson(report);
   else {

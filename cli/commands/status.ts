@@ -11,6 +11,8 @@ import { dim, heading, money, printJson, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackSettings } from "../settings.js";
 import { describeExpiry } from "./scale.js";
+import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
+import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
 
 type Section<T> = { available: true; value: T } | { available: false; reason: string };
@@ -67,11 +69,16 @@ export async function run(o: GlobalOptions): Promise<void> {
     const b = liveBurnPerHour(book, {
       backend: backendSize,
       registrySku: settings.registrySku,
+      gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
       logs: { dailyCapGb: settings.logDailyCapGb },
       nodeCount: nodes,
       backendReplicas: replicas,
     });
-    burn = { perHour: b.perHour, complete: b.complete, basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)` };
+    burn = {
+      perHour: b.perHour,
+      complete: b.complete,
+      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)${settings.access.gateway ? `, the ${settings.access.gateway.sku} gateway` : ""}`,
+    };
   } else if (book) {
     const e = estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
     burn = { perHour: e.perHour, complete: e.complete, basis: `estimated from the ${settings.profile.name} profile (live state unavailable)` };
@@ -81,10 +88,11 @@ export async function run(o: GlobalOptions): Promise<void> {
     printJson({
       stack,
       profile: settings.profile.name,
+      access: settings.access,
       overridden: settings.profile.overridden,
       expiresAt: expiresAt?.toISOString() ?? null,
       expired,
-      outputs: outputs.available ? outputs.value : { unavailable: outputs.reason },
+      outputs: outputs.available ? redactOutputs(outputs.value) : { unavailable: outputs.reason },
       live: live.available ? { pool: live.pool, backend: live.backend } : { unavailable: live.reason },
       burn: burn && { perHour: burn.perHour, perDay: burn.perHour * 24, basis: burn.basis, complete: burn.complete },
       drift,
@@ -103,9 +111,11 @@ export async function run(o: GlobalOptions): Promise<void> {
         ? `EXPIRED ${relative(expiresAt.getTime() - now)} (${describeExpiry(expiresAt)}): it should be idle; run \`manage stop --stack ${stack}\``
         : `Returns to idle ${relative(expiresAt.getTime() - now)}: ${describeExpiry(expiresAt)}`,
     );
+  console.log(`Access:        ${describeAccess(settings.access)}`);
+  if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(stack));
   if (outputs.available) {
     const out = outputs.value;
-    console.log(`Backend:       ${out.backendUrl}`);
+    console.log(`Backend:       ${out.backendUrl}${settings.access.mode === "token" ? ` (the gateway; the app itself: ${out.backendAppUrl})` : ""}`);
     console.log(`Pool endpoint: ${out.poolManagementEndpoint || "(no pool)"}`);
     console.log(`Registry:      ${out.registryLoginServer}`);
   } else warn(`outputs: ${outputs.reason}`);

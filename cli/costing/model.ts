@@ -12,11 +12,15 @@
 //   registry      a flat daily fee by SKU, plus storage beyond what the SKU includes.
 //   log analytics per GB ingested: what the executions and the replicas write, up to the
 //                 workspace's daily cap. Nothing runs, nothing logs.
+//   gateway       accessMode token: one API Management unit of the stack's tier, billed per hour
+//                 whether called or not, in every profile (it is never deleted: it takes 30-45
+//                 minutes to create). Calls are included in the Developer and Basic tiers.
 // Sessions held and nodes come from the one planner, infra/capacity.ts.
 
 import type { ResolvedProfile } from "../../infra/profiles.js";
+import type { GatewaySku } from "../../infra/access-mode.js";
 import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../../infra/capacity.js";
-import { METERS, type MeterKey, type PriceBook } from "./prices.js";
+import { GATEWAY_OPTION_PRICES, METERS, type GatewayOptionPrice, type MeterKey, type PriceBook } from "./prices.js";
 
 export const HOURS_PER_DAY = 24;
 /** Azure's billing month. */
@@ -62,6 +66,8 @@ export interface CostQuery {
   session: { cpu: number; memoryGi: number };
   backend: { cpu: number; memoryGi: number; concurrentRequests: number };
   registrySku: "Basic" | "Standard" | "Premium";
+  /** accessMode token: the gateway's tier; absent or null without a gateway. */
+  gateway?: { sku: GatewaySku } | null;
   windowHours: number;
   load?: Load;
   /** Who the load comes from: turns executions into sessions held (infra/capacity.ts). */
@@ -75,7 +81,7 @@ export interface CostQuery {
   tailHours?: number;
 }
 
-export type Resource = "session pool" | "backend" | "registry" | "log analytics";
+export type Resource = "session pool" | "backend" | "registry" | "log analytics" | "gateway";
 
 export interface CostLine {
   resource: Resource;
@@ -172,6 +178,10 @@ const registryPerHour = (rate: Rate, sku: CostQuery["registrySku"], storedGb: nu
   const over = registryOverGb(sku, storedGb);
   return rate(`registry${sku}Day`) / HOURS_PER_DAY + (over > 0 ? (over * rate("registryStorageGbMonth")) / HOURS_PER_MONTH : 0);
 };
+/** The meter of each gateway tier the program offers. */
+export const GATEWAY_METERS: Readonly<Record<GatewaySku, MeterKey>> = { Developer: "apimDeveloperHour", Basic: "apimBasicHour" };
+/** One unit of the gateway's tier, per hour; 0 without a gateway. */
+const gatewayPerHour = (rate: Rate, gateway: CostQuery["gateway"]) => (gateway ? rate(GATEWAY_METERS[gateway.sku]) : 0);
 /** GB a day the always-running replicas log, within the daily cap. */
 const replicaLogGbPerDay = (replicas: number, gbPerReplicaHour: number, capGb: number) =>
   Math.min(capGb, replicas * gbPerReplicaHour * HOURS_PER_DAY);
@@ -279,6 +289,14 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     ),
   );
 
+  if (q.gateway)
+    lines.push(
+      line(book, "gateway", "always-on", `API Management ${q.gateway.sku}, 1 unit, billed per hour whether called or not (accessMode token; calls included)`, (rate) => {
+        const perHour = gatewayPerHour(rate, q.gateway);
+        return { perHour, windowUsd: perHour * billedHours };
+      }),
+    );
+
   // Logs: the replicas that always run, then what the executions write; the daily cap bounds both.
   const replicaGbPerDay = replicaLogGbPerDay(min, a.gbPerReplicaHour, a.dailyCapGb);
   const cap = Number.isFinite(a.dailyCapGb) ? `; daily cap ${gb(a.dailyCapGb)} GB` : "";
@@ -372,11 +390,13 @@ function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed): A
     replicas * 86_400 * replicaActivePerSecond(p.rate, q.backend),
     registryPerHour(p.rate, q.registrySku, a.registryStoredGb) * HOURS_PER_DAY,
     logGb * p.rate("logIngestionGb"),
+    gatewayPerHour(p.rate, q.gateway) * HOURS_PER_DAY,
   ];
   const basis =
     (pool ? `${plural(nodes, "E16 node")} with all ${pool.maxSessions} sessions held and ${pool.readySessions} ready, ` : "no pool, ") +
     `backend busy at ${plural(replicas, "replica")}` +
-    (logGb > 0 ? `, logs at their ${gb(logGb)} GB/day cap` : "");
+    (logGb > 0 ? `, logs at their ${gb(logGb)} GB/day cap` : "") +
+    (q.gateway ? `, the ${q.gateway.sku} gateway` : "");
   return { perDay: sum(parts.filter(Number.isFinite)), nodes, basis, complete: parts.every(Number.isFinite) };
 }
 
@@ -400,7 +420,7 @@ export function describeMeter(key: MeterKey): string {
  */
 export function liveBurnPerHour(
   book: PriceBook,
-  q: Pick<CostQuery, "backend" | "registrySku" | "logs" | "registryStoredGb" | "managementFee"> & { nodeCount: number; backendReplicas: number },
+  q: Pick<CostQuery, "backend" | "registrySku" | "logs" | "registryStoredGb" | "managementFee" | "gateway"> & { nodeCount: number; backendReplicas: number },
 ): { perHour: number; complete: boolean; missing: MeterKey[] } {
   const p = pricer(book);
   const a = assumed(q);
@@ -410,6 +430,78 @@ export function liveBurnPerHour(
     q.backendReplicas === 0 ? 0 : q.backendReplicas * 3600 * replicaIdlePerSecond(p.rate, q.backend),
     registryPerHour(p.rate, q.registrySku, a.registryStoredGb),
     q.backendReplicas === 0 ? 0 : (replicaLogGbPerDay(q.backendReplicas, a.gbPerReplicaHour, a.dailyCapGb) / HOURS_PER_DAY) * p.rate("logIngestionGb"),
+    gatewayPerHour(p.rate, q.gateway),
   ];
   return { perHour: sum(parts.filter(Number.isFinite)), complete: parts.every(Number.isFinite), missing: p.take() };
+}
+
+/**
+ * The gateways considered for accessMode token (docs/costs.md, "The gateway"), priced for a stack
+ * idle most of the month: what each costs in a month with `callsPerMonth` calls through it, and
+ * whether it meets what the backend needs (an IP of its own that the backend's ingress can allow,
+ * and a rate limit per caller: rate-limit-by-key, or per subscription where each caller has one).
+ */
+export interface GatewayOption {
+  option: string;
+  /** The price billed per hour (a unit), or per month (Front Door's base fee), or per call. */
+  hourly?: MeterKey | GatewayOptionPrice;
+  monthly?: GatewayOptionPrice;
+  perMillionCalls?: { meter: GatewayOptionPrice; freePerMonth: number };
+  /** An IP of its own that the backend's ingress can allow (ipSecurityRestrictions). */
+  ownIp: boolean;
+  perCallerLimit: string;
+  authenticates: boolean;
+  note: string;
+}
+
+export const GATEWAY_OPTIONS: readonly GatewayOption[] = [
+  {
+    option: "API Management Consumption",
+    perMillionCalls: { meter: "apimConsumptionCallsMillion", freePerMonth: 1_000_000 },
+    ownIp: false,
+    perCallerLimit: "rate-limit per subscription (no rate-limit-by-key)",
+    authenticates: true,
+    note: "shared infrastructure without an IP of its own: the backend could only allow the region's whole API Management range, which every other tenant's gateway shares",
+  },
+  { option: "API Management Developer", hourly: "apimDeveloperHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, note: "no SLA, one unit" },
+  { option: "API Management Basic", hourly: "apimBasicHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, note: "99.95% SLA" },
+  {
+    option: "API Management Basic v2",
+    hourly: "apimBasicV2Hour",
+    ownIp: false,
+    perCallerLimit: "rate-limit-by-key",
+    authenticates: true,
+    note: "v2 tiers run on shared infrastructure: no IP of their own documented for the backend to allow (unconfirmed)",
+  },
+  { option: "API Management Standard", hourly: "apimStandardHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, note: "scale units, more throughput" },
+  { option: "API Management Premium", hourly: "apimPremiumHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, note: "multi-region, VNet" },
+  {
+    option: "Front Door Standard + WAF",
+    monthly: "frontDoorStandardMonth",
+    ownIp: false,
+    perCallerLimit: "WAF rate limit per client IP",
+    authenticates: false,
+    note: "no keys or JWTs; a venue's NAT puts every contestant behind one IP, so a per-IP limit throttles the whole room; Container Apps cannot allow a service tag",
+  },
+];
+
+export interface GatewayOptionCost extends GatewayOption {
+  /** USD a month (730 h) with the given calls; null when a price is missing. */
+  perMonth: number | null;
+  /** Whether it meets both needs: the backend can allow it alone, and callers authenticate. */
+  meets: boolean;
+}
+
+/** Every option's month, for a stack idle most of the month that takes `callsPerMonth` calls. */
+export function gatewayOptionCosts(book: PriceBook, callsPerMonth: number): GatewayOptionCost[] {
+  return GATEWAY_OPTIONS.map((o) => {
+    const p = pricer(book);
+    // The offered tiers from the region's book; the others from the comparison's own table.
+    const rate = (key: MeterKey | GatewayOptionPrice) => (key in METERS ? p.rate(key as MeterKey) : GATEWAY_OPTION_PRICES[key as GatewayOptionPrice].usd);
+    const perMonth =
+      (o.hourly ? rate(o.hourly) * HOURS_PER_MONTH : 0) +
+      (o.monthly ? rate(o.monthly) : 0) +
+      (o.perMillionCalls ? (Math.max(0, callsPerMonth - o.perMillionCalls.freePerMonth) / 1e6) * rate(o.perMillionCalls.meter) : 0);
+    return { ...o, perMonth: Number.isFinite(perMonth) ? perMonth : null, meets: o.ownIp && o.authenticates };
+  });
 }

@@ -21,6 +21,10 @@ export const METERS = {
   registryPremiumDay: { meterName: "Premium Registry Unit", unit: "1/Day", what: "Container Registry Premium, per day" },
   registryStorageGbMonth: { meterName: "Data Stored", unit: "1 GB/Month", what: "Container Registry storage beyond the SKU's included GB, per GB-month" },
   logIngestionGb: { meterName: "Analytics Logs Data Ingestion", unit: "1 GB", what: "Log Analytics ingestion, per GB" },
+  // The gateway's tiers (accessMode token; docs/costs.md, "The gateway"). Meter names as the Retail
+  // Prices API is expected to spell them: UNCONFIRMED (never fetched).
+  apimDeveloperHour: { meterName: "Developer Units", unit: "1 Hour", what: "API Management Developer unit, per hour" },
+  apimBasicHour: { meterName: "Basic Units", unit: "1 Hour", what: "API Management Basic unit, per hour" },
 } as const;
 export type MeterKey = keyof typeof METERS;
 
@@ -50,6 +54,14 @@ const UNVERIFIED = "list price recalled from the Azure pricing page; not fetched
 const THIRD_PARTY_WESTEUROPE =
   "a public repository's recorded Retail Prices API response for westeurope, stated there as live-verified on 2026-08-28";
 
+/**
+ * The gateway options' list prices (docs/costs.md, "The gateway"): a named assumption, dated. Not
+ * fetched (no network where this table was written) and not in shared/azure-facts.md: each is the
+ * monthly list price on Azure's pricing pages as recalled, divided by 730 hours. Confirm them with
+ * --live-prices, or on the pricing pages, before trusting a total that includes a gateway.
+ */
+const GATEWAY_LIST_PRICES_2026_11 =
+  "ASSUMPTION gateway-list-prices-2026-11: monthly list price recalled from Azure's API Management / Front Door pricing pages, / 730 h; not fetched (no network where this table was written)";
 const recorded = (usd: number, asOf: string, source: string): Price => ({ usd, asOf, source, confidence: "recorded" });
 const unverified = (usd: number, asOf: string, source = UNVERIFIED): Price => ({ usd, asOf, source, confidence: "unverified" });
 
@@ -70,7 +82,23 @@ const US_EAST_UNVERIFIED: Partial<Record<MeterKey, Price>> = {
   consumptionRequestsMillion: recorded(0.4, "2026-05", FACTS_NO_REGION),
   registryBasicDay: REGISTRY_BASIC,
   registryStorageGbMonth: unverified(0.1, "2026-05"),
+  apimDeveloperHour: unverified(48.03 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
+  apimBasicHour: unverified(147.17 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
 };
+
+/**
+ * The gateways considered and not offered (docs/costs.md, "The gateway"): eastus list prices under the
+ * same named assumption, used only to compare the options (cli/costing/model.ts gatewayOptionCosts),
+ * never in an estimate, so they are not in a region's book.
+ */
+export const GATEWAY_OPTION_PRICES = {
+  apimBasicV2Hour: unverified(150.01 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
+  apimStandardHour: unverified(686.71 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
+  apimPremiumHour: unverified(2795.17 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
+  apimConsumptionCallsMillion: unverified(3.5, "2026-11", GATEWAY_LIST_PRICES_2026_11),
+  frontDoorStandardMonth: unverified(35, "2026-11", `${GATEWAY_LIST_PRICES_2026_11}; a global price, not regional`),
+} satisfies Record<string, Price>;
+export type GatewayOptionPrice = keyof typeof GATEWAY_OPTION_PRICES;
 
 /** The embedded table. Regions: at least eastus, eastus2, westeurope; koreacentral is the best sourced. */
 export const EMBEDDED_PRICES: Readonly<Record<string, Partial<Record<MeterKey, Price>>>> = {

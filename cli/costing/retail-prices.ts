@@ -12,7 +12,7 @@ import { embeddedPriceBook, isKnownRegion, METERS, priceWarnings, type MeterKey,
 export const RETAIL_PRICES_URL = "https://prices.azure.com/api/retail/prices";
 export const RETAIL_PRICES_API_VERSION = "2023-01-01-preview";
 /** The services whose meters the cost model uses, as the API spells them (case-sensitive). */
-export const PRICED_SERVICES = ["Azure Container Apps", "Container Registry", "Log Analytics"] as const;
+export const PRICED_SERVICES = ["Azure Container Apps", "Container Registry", "Log Analytics", "API Management"] as const;
 /** A runaway NextPageLink chain is a bug, not a price list: stop well above the real page count. */
 const MAX_PAGES = 50;
 

@@ -41,8 +41,13 @@ export interface Answer<T> {
   text: string;
   /** Why no answer came, for status 0. */
   error?: string;
+  /** The Retry-After header in seconds (a 429 from the gateway's rate limit). */
+  retryAfter?: number;
   ms: number;
 }
+
+/** Headers a call carries beyond the defaults: the gateway's credential (./credentials.ts). */
+export type Headers = Record<string, string>;
 
 /** Joins an endpoint and a path without doubling or dropping the slash. */
 export function urlFor(endpoint: string, path: string): string {
@@ -104,10 +109,12 @@ export async function call<T>(
     } catch {
       body = undefined;
     }
+    const retryAfter = Number(res.headers.get("retry-after") ?? NaN);
     return {
       status: res.status,
       body,
       text: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
+      ...(Number.isFinite(retryAfter) ? { retryAfter } : {}),
       ...(truncated ? { error: `the answer was longer than ${max / 1024 / 1024} MiB: manage stopped reading it` } : {}),
       ms: performance.now() - started,
     };
@@ -116,12 +123,12 @@ export async function call<T>(
   }
 }
 
-export function execute(endpoint: string, request: ExecuteRequest, timeoutMs = 60_000): Promise<Answer<ExecuteResponse>> {
-  return call<ExecuteResponse>(urlFor(endpoint, "/api/v2/execute"), { method: "POST", body: request, timeoutMs });
+export function execute(endpoint: string, request: ExecuteRequest, timeoutMs = 60_000, headers: Headers = {}): Promise<Answer<ExecuteResponse>> {
+  return call<ExecuteResponse>(urlFor(endpoint, "/api/v2/execute"), { method: "POST", body: request, headers, timeoutMs });
 }
 
-export function health(endpoint: string, path = "/", timeoutMs = 10_000): Promise<Answer<{ status?: string }>> {
-  return call<{ status?: string }>(urlFor(endpoint, path), { method: "GET", timeoutMs });
+export function health(endpoint: string, path = "/", timeoutMs = 10_000, headers: Headers = {}): Promise<Answer<{ status?: string }>> {
+  return call<{ status?: string }>(urlFor(endpoint, path), { method: "GET", headers, timeoutMs });
 }
 
 /** A healthy backend answers 200 {"status":"healthy"}. */

@@ -4,6 +4,7 @@
 // Pure: smoke, doctor, the readiness gate and the load test all explain failures with it.
 
 import type { Answer } from "./api.js";
+import { credentialHint } from "./credentials.js";
 
 export interface Diagnosis {
   /** Short name of the cause, e.g. "role missing or still propagating". */
@@ -14,9 +15,17 @@ export interface Diagnosis {
   transient: boolean;
 }
 
-export function diagnose(answer: Pick<Answer<unknown>, "status" | "text" | "error">, stack = "<stack>"): Diagnosis {
+export function diagnose(answer: Pick<Answer<unknown>, "status" | "text" | "error" | "retryAfter">, stack = "<stack>"): Diagnosis {
   const text = answer.text.toLowerCase();
   switch (answer.status) {
+    case 429:
+      return {
+        cause: "429: the gateway's rate limit for this caller (subscription key or token subject) is exceeded",
+        fix:
+          `wait${answer.retryAfter === undefined ? "" : ` ${answer.retryAfter} s (Retry-After)`} and retry; each caller may make gatewayRateLimitPerMinute calls a minute: ` +
+          `raise it in Pulumi.${stack}.yaml if a real caller needs more`,
+        transient: true,
+      };
     case 0:
       return {
         cause: `no answer from the backend (${answer.error ?? "network error"})`,
@@ -24,6 +33,14 @@ export function diagnose(answer: Pick<Answer<unknown>, "status" | "text" | "erro
         transient: true,
       };
     case 401:
+      if (/subscription key|access token|jwt|unauthorized\. /.test(text))
+        return {
+          cause: /subscription key/.test(text)
+            ? "401: the gateway refused the call: no subscription key, or not a valid one (accessMode token)"
+            : "401: the gateway refused the call: no token, or not a valid one (issuer, audience, signature or expiry; accessMode token)",
+          fix: credentialHint(stack),
+          transient: false,
+        };
       return {
         cause: "401: the pool refused the backend's token (wrong audience)",
         fix: "the backend must request its token for https://dynamicsessions.io/.default with the identity in AZURE_CLIENT_ID; redeploy a backend image that does",

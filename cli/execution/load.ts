@@ -3,7 +3,7 @@
 // slow backend shows up as growing latency and errors, as it would on the day. The schedule and the
 // summary are pure; runLoad is the thin timed edge. Bounded in count and in time.
 
-import { execute, type Language } from "./api.js";
+import { execute, type Headers, type Language } from "./api.js";
 import { diagnose } from "./diagnose.js";
 import { languageCases } from "./smoke-cases.js";
 import { summarize, type LatencySummary } from "./stats.js";
@@ -104,6 +104,19 @@ export function schedule(shape: LoadShape): Arrival[] {
   return [...arrivals(shape)];
 }
 
+/** The most arrivals (in time order) in any window of `windowMs` (sliding): what a rate limit per window sees. Pure. */
+export function peakInWindow(planned: Iterable<Arrival>, windowMs: number): number {
+  let peak = 0;
+  const open: number[] = [];
+  let first = 0;
+  for (const a of planned) {
+    open.push(a.atMs);
+    while (a.atMs - open[first]! >= windowMs) first++;
+    peak = Math.max(peak, open.length - first);
+  }
+  return peak;
+}
+
 export interface Outcome {
   language: Language;
   /** HTTP status, 0 for no answer. */
@@ -112,6 +125,8 @@ export interface Outcome {
   ok: boolean;
   ms: number;
   text: string;
+  /** Retry-After of a 429. */
+  retryAfter?: number;
 }
 
 export interface LoadReport {
@@ -135,7 +150,7 @@ export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: st
     const key = o.status === 200 ? "wrong output" : o.status === 0 ? "no answer" : String(o.status);
     errors[key] = (errors[key] ?? 0) + 1;
     if (o.status !== 200) {
-      const d = diagnose({ status: o.status, text: o.text }, stack);
+      const d = diagnose({ status: o.status, text: o.text, retryAfter: o.retryAfter }, stack);
       causes.set(d.cause, d.fix);
     }
   }
@@ -172,7 +187,7 @@ function loadCase(language: Language) {
 export async function runLoad(
   endpoint: string,
   planned: Iterable<Arrival>,
-  o: { durationMs: number; graceMs: number; maxOpen: number; onTick?: (sent: number, done: number, failed: number) => void },
+  o: { durationMs: number; graceMs: number; maxOpen: number; headers?: Headers; onTick?: (sent: number, done: number, failed: number) => void },
 ): Promise<{ outcomes: Outcome[]; elapsedMs: number; delayed: number }> {
   const { default: pMap } = await import("p-map");
   const started = performance.now();
@@ -190,10 +205,10 @@ export async function runLoad(
         else if (wait < -1_000) delayed++;
         sent++;
         const k = loadCase(a.language);
-        const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)));
+        const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)), o.headers);
         const ok = k.check(answer) === null;
         // Only a failure's text is kept (for its cause), and only its start: memory follows the request cap.
-        outcomes.push({ language: a.language, status: answer.status, ok, ms: answer.ms, text: ok ? "" : answer.text.slice(0, 500) });
+        outcomes.push({ language: a.language, status: answer.status, ok, ms: answer.ms, text: ok ? "" : answer.text.slice(0, 500), retryAfter: answer.retryAfter });
       },
       { concurrency: o.maxOpen },
     );

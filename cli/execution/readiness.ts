@@ -5,7 +5,7 @@
 
 import pRetry, { AbortError } from "p-retry";
 import { randomUUID } from "node:crypto";
-import { execute, programRequest, type Answer, type ExecuteResponse } from "./api.js";
+import { execute, programRequest, type Answer, type ExecuteResponse, type Headers } from "./api.js";
 import { diagnose, type Diagnosis } from "./diagnose.js";
 
 export interface ProbeResult {
@@ -16,9 +16,9 @@ export interface ProbeResult {
 }
 
 /** One Python run that prints a fresh nonce: only a real execution can echo it back. */
-export async function probeExecution(endpoint: string, stack?: string, timeoutMs = 60_000): Promise<ProbeResult> {
+export async function probeExecution(endpoint: string, stack?: string, timeoutMs = 60_000, headers: Headers = {}): Promise<ProbeResult> {
   const nonce = `manage-probe-${randomUUID().slice(0, 8)}`;
-  const answer = await execute(endpoint, programRequest("python", `print("${nonce}")`), timeoutMs);
+  const answer = await execute(endpoint, programRequest("python", `print("${nonce}")`), timeoutMs, headers);
   if (answer.status === 200 && answer.body?.run?.stdout?.includes(nonce)) return { ok: true, answer };
   if (answer.status === 200)
     return {
@@ -40,6 +40,8 @@ export interface WaitOptions {
   minDelayMs?: number;
   maxDelayMs?: number;
   stack?: string;
+  /** The gateway's credential (accessMode token). */
+  headers?: Headers;
   /** Called after each failed probe with what is being waited for. */
   onWaiting?: (attempt: number, result: ProbeResult, elapsedMs: number) => void;
 }
@@ -71,7 +73,7 @@ export async function waitUntilExecutes(endpoint: string, o: WaitOptions): Promi
       async () => {
         attempts++;
         const remaining = o.timeoutMs - (performance.now() - started);
-        const result = await probeExecution(endpoint, o.stack, Math.max(1_000, Math.min(60_000, remaining)));
+        const result = await probeExecution(endpoint, o.stack, Math.max(1_000, Math.min(60_000, remaining)), o.headers);
         last = result;
         if (result.ok) return result;
         if (!result.diagnosis?.transient) throw new AbortError(new ProbeFailed(result));

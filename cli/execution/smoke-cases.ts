@@ -125,7 +125,11 @@ const largeOutput = (a: Answer<ExecuteResponse>) => {
   return lines.at(-1) === `line ${LARGE_LINES - 1}` ? null : `last line ${show(lines.at(-1))}`;
 };
 
+// 401, 403 and 429 are the gateway's or the pool's refusals (credential, role, rate limit), not an
+// answer about the language: the call never reached a runtime.
+const NOT_ABOUT_THE_LANGUAGE = new Set([401, 403, 429]);
 const unknownLanguage = (a: Answer<ExecuteResponse>) => {
+  if (NOT_ABOUT_THE_LANGUAGE.has(a.status)) return `HTTP ${a.status}: refused before any runtime was asked; expected 400 for the language`;
   if (a.status >= 400 && a.status < 500 && a.status !== 404) return a.text.trim() ? null : `HTTP ${a.status} without a message`;
   if (a.status === 404) return "404: indistinguishable from a missing route or a full pool; expected 400 with a message";
   return `HTTP ${a.status || "no answer"}: expected a clear 4xx`;

@@ -2,6 +2,7 @@
 // outputs (through the pulumi seam). Shared by smoke, doctor and load-test.
 
 import { UsageError } from "../errors.js";
+import { resolveCredential, type Credential, type CredentialOptions } from "./credentials.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 
@@ -12,6 +13,8 @@ export interface Target {
   /** Set when the endpoint is the stack's own backend. */
   stack?: string;
   outputs?: Record<string, unknown>;
+  /** What calls through the gateway carry (accessMode token); never printed. */
+  credential?: Credential;
 }
 
 /** An http(s) URL or a usage error naming the rule. */
@@ -36,15 +39,25 @@ export async function deployedOutputs(stack: string, verbose?: boolean): Promise
   return pulumi.outputs(stack);
 }
 
-export async function resolveTarget(o: { stack?: string; endpoint?: string; verbose?: boolean }): Promise<Target> {
+export async function resolveTarget(o: { stack?: string; endpoint?: string; verbose?: boolean } & CredentialOptions): Promise<Target> {
   if (o.endpoint !== undefined) {
     if (o.stack !== undefined) throw new UsageError("give either --stack or --endpoint, not both");
-    return { endpoint: parseEndpoint(o.endpoint), healthPath: "/" };
+    const endpoint = parseEndpoint(o.endpoint);
+    return { endpoint, healthPath: "/", credential: resolveCredential(o, process.env) };
   }
+  // Bad credential options are refused before pulumi runs.
+  resolveCredential(o, process.env);
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   const outputs = await deployedOutputs(stack, o.verbose);
   const url = String(outputs.backendUrl ?? "");
   if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`stack ${stack} has no backend URL in its outputs: run \`manage up --stack ${stack}\``);
-  return { endpoint: url.replace(/\/+$/, ""), healthPath: settings.backend.healthPath, stack, outputs };
+  return {
+    endpoint: url.replace(/\/+$/, ""),
+    healthPath: settings.backend.healthPath,
+    stack,
+    outputs,
+    // Only a stack whose callers go through a gateway gets its own key; an open or venue backend takes none.
+    credential: resolveCredential(o, process.env, outputs.accessMode === "token" ? outputs : undefined),
+  };
 }

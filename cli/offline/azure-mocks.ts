@@ -25,6 +25,12 @@ const armId = (rg: string, provider: string, name: string) => `${rgId(rg)}/provi
 type Inputs = Record<string, any>;
 type Simulated = { id: string; outputs: Inputs };
 
+/** A documentation address (TEST-NET-1, RFC 5737) standing in for a gateway's public IP. */
+const documentationIp = (seed: string) => `192.0.2.${1 + (parseInt(stableUuid(seed).slice(0, 4), 16) % 254)}`;
+/** An API Management subscription key's shape: 32 hex digits. */
+const apimKey = (seed: string) => stableUuid(seed).replaceAll("-", "").slice(0, 32);
+const apimId = (i: Inputs, child = "") => armId(i.resourceGroupName, "Microsoft.ApiManagement/service", `${i.serviceName}${child}`);
+
 const RESOURCES: Record<string, (inputs: Inputs) => Simulated> = {
   "azure-native:resources:ResourceGroup": (i) => ({
     id: rgId(i.resourceGroupName),
@@ -80,9 +86,26 @@ const RESOURCES: Record<string, (inputs: Inputs) => Simulated> = {
       },
     };
   },
+  "azure-native:apimanagement:ApiManagementService": (i) => ({
+    id: armId(i.resourceGroupName, "Microsoft.ApiManagement/service", i.serviceName),
+    outputs: {
+      name: i.serviceName,
+      gatewayUrl: `https://${i.serviceName}.azure-api.net`,
+      publicIPAddresses: [documentationIp(`apim:${i.serviceName}`)],
+      provisioningState: "Succeeded",
+    },
+  }),
+  "azure-native:apimanagement:Api": (i) => ({ id: apimId(i, `/apis/${i.apiId}`), outputs: { name: i.apiId } }),
+  "azure-native:apimanagement:ApiOperation": (i) => ({ id: apimId(i, `/apis/${i.apiId}/operations/${i.operationId}`), outputs: { name: i.operationId } }),
+  "azure-native:apimanagement:ApiPolicy": (i) => ({ id: apimId(i, `/apis/${i.apiId}/policies/${i.policyId}`), outputs: { name: i.policyId } }),
+  "azure-native:apimanagement:Subscription": (i) => ({ id: apimId(i, `/subscriptions/${i.sid}`), outputs: { name: i.sid } }),
 };
 
 const FUNCTIONS: Record<string, (inputs: Inputs) => Inputs> = {
+  "azure-native:apimanagement:listSubscriptionSecrets": (i) => ({
+    primaryKey: apimKey(`apim-primary:${i.serviceName}:${i.sid}`),
+    secondaryKey: apimKey(`apim-secondary:${i.serviceName}:${i.sid}`),
+  }),
   "azure-native:authorization:getClientConfig": () => ({
     subscriptionId: SIMULATED_SUBSCRIPTION_ID,
     tenantId: SIMULATED_TENANT_ID,

@@ -49,13 +49,29 @@ export function describeResource(r: SimulatedResource): string {
       );
     }
     case "azure-native:app:ContainerApp": {
-      const restricted = (get(i, "configuration.ingress.ipSecurityRestrictions") ?? []).length;
+      const rules: Array<{ name?: string; ipAddressRange?: string }> = get(i, "configuration.ingress.ipSecurityRestrictions") ?? [];
+      const callers = rules.length === 0
+        ? "open to all IPs"
+        : rules.every((r) => String(r.name).startsWith("gateway-"))
+          ? `only the gateway's IP (${rules.map((r) => r.ipAddressRange).join(", ")})`
+          : `${rules.length} allowed IP range(s)`;
       return (
         `replicas ${get(i, "template.scale.minReplicas")}-${get(i, "template.scale.maxReplicas")}, ` +
-        `https${get(i, "configuration.ingress.allowInsecure") ? "+http" : " only"}` +
-        `${restricted ? `, ${restricted} allowed IP range(s)` : ", open to all IPs"}, ${get(i, "template.containers.0.image")}`
+        `https${get(i, "configuration.ingress.allowInsecure") ? "+http" : " only"}, ${callers}, ${get(i, "template.containers.0.image")}`
       );
     }
+    case "azure-native:apimanagement:ApiManagementService":
+      return `${get(i, "sku.name")}, ${get(r.state, "gatewayUrl")}`;
+    case "azure-native:apimanagement:Api":
+      return `${i.subscriptionRequired === false ? "JWT" : "subscription key"} required, to ${i.serviceUrl}`;
+    case "azure-native:apimanagement:ApiOperation":
+      return `${i.method} ${i.urlTemplate}`;
+    case "azure-native:apimanagement:ApiPolicy": {
+      const limit = /<rate-limit-by-key calls="(\d+)" renewal-period="(\d+)"/.exec(String(i.value));
+      return limit ? `${limit[1]} calls per ${limit[2]} s per caller${/<validate-jwt/.test(String(i.value)) ? ", validate-jwt" : ""}` : "";
+    }
+    case "azure-native:apimanagement:Subscription":
+      return `${i.displayName} (${i.scope})`;
     default:
       return "";
   }

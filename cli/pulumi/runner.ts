@@ -41,6 +41,8 @@ export interface Preview {
 export interface RunOptions {
   /** A policy pack directory run on the preview or update (`--policy-pack`). */
   policyPack?: string;
+  /** That pack's config file (`--policy-pack-config`): levels and config per policy. */
+  policyPackConfig?: string;
   targets?: string[];
 }
 
@@ -263,6 +265,7 @@ function operationOptions(events: Collected, opts: RunOptions) {
   return {
     onEvent: events.onEvent,
     ...(opts.policyPack ? { policyPacks: [opts.policyPack] } : {}),
+    ...(opts.policyPack && opts.policyPackConfig ? { policyPackConfigs: [opts.policyPackConfig] } : {}),
     ...(opts.targets?.length ? { target: opts.targets } : {}),
   };
 }

@@ -3,21 +3,124 @@
 // pack (./index.cts) only bundles them. CommonJS (.cts) because Pulumi's policy runner loads a
 // pack with require().
 //
+// Conventions every policy here follows:
+// - Every message says what is wrong and then, after "Fix:", what to change (see violation()).
+// - Every number goes through numberIn(): a finite number in range, so NaN, Infinity, a string or
+//   an unset value is refused instead of slipping through a comparison that is false for NaN.
+// - ARM IDs (scopes, role definitions, identities) are compared case-insensitively, as ARM does.
+// - A value unknown during a preview (an ID of a resource not created yet) skips only the check
+//   that needs it (known()); the rest of the policy still runs, and `pulumi up` checks it again
+//   once it is known.
+//
 // Overriding one deliberately: see docs/ci.md (policy config, or an enforcement level of "advisory"
-// or "disabled" in a --policy-pack-config file, reviewed like any other change).
+// or "disabled" in a --policy-pack-config file, reviewed like any other change). The threat model
+// behind each policy: docs/security.md.
 
-import type { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { ROLES } from "../roles.cjs";
+import {
+  UnknownValueError,
+  type PolicyResource,
+  type ReportViolation,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import { ROLES, roleGuidOf, roleKeyOf } from "../roles.cjs";
+import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING } from "../ceilings.cjs";
 
 const POOL = "azure-native:app:ContainerAppsSessionPool";
 const APP = "azure-native:app:ContainerApp";
 const REGISTRY = "azure-native:containerregistry:Registry";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
+const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
+const GATEWAY_API = "azure-native:apimanagement:Api";
+const GATEWAY_API_POLICY = "azure-native:apimanagement:ApiPolicy";
+/** The resource types the policies judge (the tests build their inputs with these). */
+export const TYPES = { POOL, APP, REGISTRY, ROLE_ASSIGNMENT, IDENTITY, RESOURCE_GROUP, GATEWAY_API, GATEWAY_API_POLICY } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers (exported for the tests)
+
+/** "<problem>. Fix: <remedy>": every violation names the change that clears it. */
+export const violation = (problem: string, remedy: string) => `${problem}. Fix: ${remedy}`;
 
 /** The stack name in a URN: urn:pulumi:<stack>::<project>::... */
-const stackOf = (urn: string) => urn.split("::")[0]!.replace(/^urn:pulumi:/, "");
-const gib = (memory: unknown) => (typeof memory === "string" && /^\d+(\.\d+)?Gi$/.test(memory) ? parseFloat(memory) : NaN);
+export const stackOf = (urn: string) => urn.split("::")[0]!.replace(/^urn:pulumi:/, "");
+
+/**
+ * The one numeric check: a finite number within [min, max] (and whole, when asked). NaN,
+ * Infinity, numeric strings and unset values all fail, so no comparison can be fooled by NaN.
+ */
+export function numberIn(value: unknown, min: number, max: number, opts: { integer?: boolean } = {}): value is number {
+  return (
+    typeof value === "number" &&
+    Number.isFinite(value) &&
+    value >= min &&
+    value <= max &&
+    (!opts.integer || Number.isInteger(value))
+  );
+}
+
+/** How a value reads in a message: NaN, "0.5" (a string), unset. */
+export function show(value: unknown): string {
+  if (value === undefined || value === null) return "unset";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Memory like "1Gi" in GiB; NaN for anything else (then numberIn refuses it). */
+export const gib = (memory: unknown) => (typeof memory === "string" && /^\d+(\.\d+)?Gi$/.test(memory) ? parseFloat(memory) : NaN);
+
+export const UNKNOWN: unique symbol = Symbol("unknown during preview");
+/** Reads a value that may be unknown during a preview; UNKNOWN instead of aborting the whole policy. */
+export function known<T>(read: () => T): T | typeof UNKNOWN {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof UnknownValueError) return UNKNOWN;
+    throw err;
+  }
+}
+
+/** Where a role assignment applies, resolved from its scope. */
+export type ScopeLevel =
+  | { level: "resource-group" | "resource"; subscription: string; resourceGroup: string }
+  | { level: "tenant" | "management-group" | "subscription" | "malformed" };
+
+/**
+ * Resolves an ARM scope: tenant root, management group, subscription, resource group, or a
+ * resource in a group. Lower-cased (ARM IDs are case-insensitive). "." and ".." segments, empty
+ * segments and anything else that is not one of these shapes is "malformed".
+ */
+export function resolveScope(scope: unknown): ScopeLevel {
+  if (typeof scope !== "string") return { level: "malformed" };
+  const s = scope.toLowerCase();
+  if (s === "/" || s === "") return { level: "tenant" };
+  if (s.split("/").slice(1).some((seg) => seg === "" || seg === "." || seg === "..")) return { level: "malformed" };
+  if (/^\/providers\/microsoft\.management\/managementgroups\/[^/]+$/.test(s)) return { level: "management-group" };
+  if (/^\/subscriptions\/[^/]+$/.test(s)) return { level: "subscription" };
+  const m = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)((?:\/providers\/[^/]+(?:\/[^/]+\/[^/]+)+)*)$/.exec(s);
+  if (!m) return { level: "malformed" };
+  return { level: m[3] ? "resource" : "resource-group", subscription: m[1]!, resourceGroup: m[2]! };
+}
+
+/** Built-in roles named in messages (the GUID alone tells a reviewer little). */
+const ROLE_NAMES: Record<string, string> = {
+  [ROLES.acrPull.guid]: ROLES.acrPull.name,
+  [ROLES.sessionExecutor.guid]: ROLES.sessionExecutor.name,
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+  "f7669afb-68b2-44b4-9c5f-6d2a47fddda0": "Container Apps SessionPools Contributor",
+  "af61e8fc-2633-4b95-bed3-421ad6826515": "Container Apps SessionPools Reader",
+};
+const roleLabel = (roleDefinitionId: unknown) => {
+  if (roleDefinitionId === UNKNOWN) return "a role not known yet";
+  const guid = typeof roleDefinitionId === "string" ? roleGuidOf(roleDefinitionId) : undefined;
+  return guid ? `${ROLE_NAMES[guid] ?? "role"} (${guid})` : `role ${show(roleDefinitionId)}`;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Mandatory: what must never ship
 
 export const sessionEgressDisabled: ResourceValidationPolicy = {
   name: "session-pool-egress-disabled",
@@ -27,8 +130,14 @@ export const sessionEgressDisabled: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type !== POOL) return;
     const { allowedStacks } = args.getConfig<{ allowedStacks: string[] }>();
-    if (args.props.sessionNetworkConfiguration?.status !== "EgressDisabled" && !allowedStacks.includes(stackOf(args.urn)))
-      report(`session pool ${args.name} allows egress (${args.props.sessionNetworkConfiguration?.status ?? "unset"}); set allowSessionEgress false, or list the stack in this policy's allowedStacks`);
+    const status = args.props.sessionNetworkConfiguration?.status;
+    if (status !== "EgressDisabled" && !allowedStacks.includes(stackOf(args.urn)))
+      report(
+        violation(
+          `session pool ${args.name} allows egress (${status ?? "unset"})`,
+          "set allowSessionEgress false (sessionNetworkConfiguration.status EgressDisabled), or list the stack in this policy's allowedStacks",
+        ),
+      );
   },
 };
 
@@ -38,14 +147,33 @@ export const registryAdminDisabled: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === REGISTRY && args.props.adminUserEnabled !== false)
-      report(`registry ${args.name} has the admin user enabled (or unset); set adminUserEnabled: false`);
+      report(violation(`registry ${args.name} has the admin user enabled (or unset)`, "set adminUserEnabled: false; pull with the identity's AcrPull role"));
   },
 };
 
-function checkCredentials(kind: string, credentials: Array<Record<string, unknown>> | undefined, report: ReportViolation) {
-  for (const c of credentials ?? [])
+export const registryAnonymousPullDisabled: ResourceValidationPolicy = {
+  name: "registry-anonymous-pull-disabled",
+  description:
+    "The registry refuses anonymous pulls: the session and backend images (and whatever is baked into them) are readable only with AcrPull.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== REGISTRY) return;
+    const anonymous = args.props.anonymousPullEnabled;
+    // Unset is Azure's default (off); anything but unset or false is refused, a string "true" included.
+    if (anonymous !== undefined && anonymous !== false)
+      report(violation(`registry ${args.name} allows anonymous pull (anonymousPullEnabled ${show(anonymous)})`, "remove anonymousPullEnabled or set it to false"));
+  },
+};
+
+function checkCredentials(kind: string, credentials: Array<Record<string, unknown>>, report: ReportViolation) {
+  for (const c of credentials)
     if (!c.identity || c.passwordSecretRef || c.username)
-      report(`${kind} pulls images with a password; use registry credentials with the managed identity (identity: <identity resource ID>)`);
+      report(
+        violation(
+          `${kind} pulls images without the managed identity (username/password or no identity)`,
+          "use registry credentials with the managed identity (identity: <identity resource ID>) and no username or password",
+        ),
+      );
 }
 
 export const imagePullByIdentity: ResourceValidationPolicy = {
@@ -55,27 +183,54 @@ export const imagePullByIdentity: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type === POOL) {
       const creds = args.props.customContainerTemplate?.registryCredentials;
-      checkCredentials(`session pool ${args.name}`, creds ? [creds] : [{}], report);
+      if (!creds)
+        report(violation(`session pool ${args.name} declares no registry credentials`, "set customContainerTemplate.registryCredentials { server, identity: <identity resource ID> }"));
+      else checkCredentials(`session pool ${args.name}`, [creds], report);
     }
-    if (args.type === APP) checkCredentials(`container app ${args.name}`, args.props.configuration?.registries, report);
+    if (args.type === APP) checkCredentials(`container app ${args.name}`, args.props.configuration?.registries ?? [], report);
   },
 };
 
-export const sessionExecutorNarrow: StackValidationPolicy = {
-  name: "session-executor-scoped-to-stack",
-  description: "Session Executor is granted only to the stack's own identity, at the resource group or narrower.",
+/** Identities attached to a pool: user-assigned IDs (inputs: an array; state: a map) and "system". */
+function attachedIdentities(identity: Record<string, any> | undefined): string[] {
+  if (!identity) return [];
+  const user = identity.userAssignedIdentities;
+  const ids: string[] = Array.isArray(user) ? [...user] : user && typeof user === "object" ? Object.keys(user) : [];
+  if (/systemassigned/i.test(String(identity.type ?? ""))) ids.push("system");
+  return ids.map((id) => String(id).toLowerCase());
+}
+
+export const poolIdentityNotInSessions: ResourceValidationPolicy = {
+  name: "pool-identity-not-in-sessions",
+  description:
+    "The pool's identity pulls images only (managedIdentitySettings lifecycle None): with Main or All, code in every session could get tokens for it and act with its roles.",
   enforcementLevel: "mandatory",
-  validateStack: (args, report) => {
-    const identities = new Set(args.resources.filter((r) => r.type === IDENTITY).map((r) => r.props.principalId).filter(Boolean));
-    for (const r of args.resources.filter((r) => r.type === ROLE_ASSIGNMENT)) {
-      if (!String(r.props.roleDefinitionId ?? "").endsWith(ROLES.sessionExecutor.guid)) continue;
-      const scope = String(r.props.scope ?? "");
-      if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+(\/.*)?$/i.test(scope))
-        report(`Session Executor (${r.name}) is granted at ${scope || "an unknown scope"}: wider than a resource group`, r.urn);
-      // Unknown in a preview of a new identity; checked once it is known.
-      if (r.props.principalId && identities.size > 0 && !identities.has(r.props.principalId))
-        report(`Session Executor (${r.name}) is granted to ${r.props.principalId}, which is not this stack's identity`, r.urn);
+  validateResource: (args, report) => {
+    if (args.type !== POOL) return;
+    const settings: Array<Record<string, any>> = args.props.managedIdentitySettings ?? [];
+    const covered = new Set<string>();
+    let coverageKnown = true;
+    for (const s of settings) {
+      // A new identity's ID is unknown in a preview; the lifecycle is known and checked regardless.
+      const identity = known(() => s.identity);
+      const lifecycle = s.lifecycle;
+      // Unset is the API's default, None; compare case-insensitively as ARM enums do.
+      if (lifecycle !== undefined && String(lifecycle).toLowerCase() !== "none")
+        report(
+          violation(
+            `session pool ${args.name} exposes identity ${identity === UNKNOWN ? "(not known yet)" : show(identity)} inside sessions (managedIdentitySettings lifecycle ${show(lifecycle)})`,
+            'set lifecycle: "None" for every managedIdentitySettings entry',
+          ),
+        );
+      if (identity === UNKNOWN) coverageKnown = false;
+      else covered.add(String(identity).toLowerCase());
     }
+    // An attached identity without an entry: its lifecycle is the service's choice, not ours.
+    const attached = known(() => attachedIdentities(args.props.identity));
+    if (attached === UNKNOWN || !coverageKnown) return; // checked at `pulumi up`, once the IDs are known
+    for (const id of attached)
+      if (!covered.has(id))
+        report(violation(`session pool ${args.name} attaches identity ${id} with no managedIdentitySettings entry`, `add managedIdentitySettings { identity: "${id}", lifecycle: "None" }`));
   },
 };
 
@@ -85,23 +240,29 @@ export const backendHttpsOnly: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === APP && args.props.configuration?.ingress && args.props.configuration.ingress.allowInsecure !== false)
-      report(`container app ${args.name} allows plain HTTP (allowInsecure is not false)`);
+      report(violation(`container app ${args.name} allows plain HTTP (allowInsecure is not false)`, "set configuration.ingress.allowInsecure: false"));
   },
 };
 
+/** Azure's session container limits (shared/azure-facts.md). */
+export const SESSION_LIMITS = { cpu: { min: 0.25, max: 2 }, memoryGi: { min: 0.5, max: 4 } } as const;
+
 export const sessionResourcesInRange: ResourceValidationPolicy = {
   name: "session-resources-in-range",
-  description: "Every session container sets CPU (0.25-2 vCPU) and memory (0.5-4 Gi).",
+  description: "Every session container sets CPU (0.25-2 vCPU) and memory (0.5-4 Gi) as finite numbers in Azure's range.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== POOL) return;
     const containers: Array<Record<string, any>> = args.props.customContainerTemplate?.containers ?? [];
-    if (containers.length === 0) report(`session pool ${args.name} declares no container`);
+    if (containers.length === 0)
+      report(violation(`session pool ${args.name} declares no container`, "declare one session container in customContainerTemplate.containers"));
+    const { cpu, memoryGi } = SESSION_LIMITS;
     for (const c of containers) {
-      const cpu = c.resources?.cpu;
-      const memory = gib(c.resources?.memory);
-      if (typeof cpu !== "number" || cpu < 0.25 || cpu > 2) report(`session container ${c.name ?? "?"} CPU ${cpu ?? "unset"} is outside 0.25-2 vCPU`);
-      if (!(memory >= 0.5 && memory <= 4)) report(`session container ${c.name ?? "?"} memory ${c.resources?.memory ?? "unset"} is outside 0.5Gi-4Gi`);
+      const name = c.name ?? "?";
+      if (!numberIn(c.resources?.cpu, cpu.min, cpu.max))
+        report(violation(`session container ${name} CPU ${show(c.resources?.cpu)} is not a number within ${cpu.min}-${cpu.max} vCPU`, `set sessionCpu to a value from ${cpu.min} to ${cpu.max} (e.g. "0.5")`));
+      if (!numberIn(gib(c.resources?.memory), memoryGi.min, memoryGi.max))
+        report(violation(`session container ${name} memory ${show(c.resources?.memory)} is not within ${memoryGi.min}Gi-${memoryGi.max}Gi`, `set sessionMemory to a value from ${memoryGi.min}Gi to ${memoryGi.max}Gi (e.g. "1Gi")`));
     }
   },
 };
@@ -113,22 +274,343 @@ export const poolCooldownInRange: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type !== POOL) return;
     const l = args.props.dynamicPoolConfiguration?.lifecycleConfiguration;
-    if (l?.lifecycleType !== "Timed" || !(l.cooldownPeriodInSeconds >= 300 && l.cooldownPeriodInSeconds <= 3600))
-      report(`session pool ${args.name} must use the Timed lifecycle with a cooldown of 300-3600 s (has ${l?.lifecycleType ?? "none"}, ${l?.cooldownPeriodInSeconds ?? "no"} s)`);
+    if (l?.lifecycleType !== "Timed" || !numberIn(l.cooldownPeriodInSeconds, 300, 3600, { integer: true }))
+      report(
+        violation(
+          `session pool ${args.name} has lifecycle ${show(l?.lifecycleType)} with cooldown ${show(l?.cooldownPeriodInSeconds)} s`,
+          'use lifecycleType "Timed" with a whole cooldownPeriodInSeconds from 300 to 3600 (manage scale --cooldown)',
+        ),
+      );
   },
 };
 
+/**
+ * maxConcurrentSessions: 600 is documented for code-interpreter pools; the ceiling for custom
+ * containers is UNCONFIRMED (shared/azure-facts.md), so it is a policy config value, the same
+ * number as the stack key maxSessionsLimit's default. Ready sessions: each one is billed node
+ * capacity around the clock (28-32 keep an E16 node, ~$1.55/h), so a typo like 500 is refused, not
+ * merely flagged; the ceiling is what the capacity planner plans for the largest contest the
+ * session ceiling admits, so no contest profile the planner sizes is refused (../ceilings.cts).
+ */
+export const POOL_SCALE_DEFAULTS = { maxConcurrentSessionsCeiling: MAX_SESSIONS_CEILING, readySessionsCeiling: READY_SESSIONS_CEILING } as const;
+
+export const poolScaleInRange: ResourceValidationPolicy = {
+  name: "pool-scale-in-range",
+  description:
+    `maxConcurrentSessions is a whole number from 1 to maxConcurrentSessionsCeiling (default ${POOL_SCALE_DEFAULTS.maxConcurrentSessionsCeiling}: ` +
+    "documented for code-interpreter pools; the custom-container ceiling is unconfirmed) and readySessionInstances a whole number from 0 to " +
+    `readySessionsCeiling (default ${POOL_SCALE_DEFAULTS.readySessionsCeiling}: what the capacity planner plans for ${POOL_SCALE_DEFAULTS.maxConcurrentSessionsCeiling} participants; ` +
+    "ready sessions bill node capacity even when nobody runs code).",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      maxConcurrentSessionsCeiling: { type: "integer", minimum: 1, default: POOL_SCALE_DEFAULTS.maxConcurrentSessionsCeiling },
+      readySessionsCeiling: { type: "integer", minimum: 0, default: POOL_SCALE_DEFAULTS.readySessionsCeiling },
+    },
+  },
+  validateResource: (args, report) => {
+    if (args.type !== POOL) return;
+    const { maxConcurrentSessionsCeiling: maxCeiling, readySessionsCeiling: readyCeiling } =
+      args.getConfig<{ maxConcurrentSessionsCeiling: number; readySessionsCeiling: number }>();
+    const scale = args.props.scaleConfiguration;
+    if (!numberIn(scale?.maxConcurrentSessions, 1, maxCeiling, { integer: true }))
+      report(
+        violation(
+          `session pool ${args.name} maxConcurrentSessions ${show(scale?.maxConcurrentSessions)} is not a whole number from 1 to ${maxCeiling}`,
+          `lower the profile's maxSessions (manage scale --max-sessions) to at most ${maxCeiling}, or raise this policy's maxConcurrentSessionsCeiling after checking Azure's limit`,
+        ),
+      );
+    if (!numberIn(scale?.readySessionInstances, 0, readyCeiling, { integer: true }))
+      report(
+        violation(
+          `session pool ${args.name} readySessionInstances ${show(scale?.readySessionInstances)} is not a whole number from 0 to ${readyCeiling}`,
+          `set the profile's readySessions (manage scale --ready-sessions) to at most ${readyCeiling}, or raise this policy's readySessionsCeiling`,
+        ),
+      );
+  },
+};
+
+/**
+ * Container Apps allows up to 1000 replicas, but a contest of 200+ people needs about 10 (the
+ * contest profile): a ceiling of 30 leaves room for a surge while bounding what an abuser (or a
+ * typo) can make the subscription pay for.
+ */
+export const BACKEND_REPLICAS_DEFAULT_CEILING = 30;
+
+export const backendReplicasInRange: ResourceValidationPolicy = {
+  name: "backend-replicas-in-range",
+  description:
+    `The backend's maxReplicas is a whole number from 1 to maxReplicasCeiling (default ${BACKEND_REPLICAS_DEFAULT_CEILING}: a contest needs about 10; ` +
+    "Container Apps would allow 1000, each billed) and minReplicas a whole number from 0 to maxReplicas.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { maxReplicasCeiling: { type: "integer", minimum: 1, default: BACKEND_REPLICAS_DEFAULT_CEILING } } },
+  validateResource: (args, report) => {
+    if (args.type !== APP) return;
+    const { maxReplicasCeiling } = args.getConfig<{ maxReplicasCeiling: number }>();
+    const scale = args.props.template?.scale;
+    const max = scale?.maxReplicas;
+    if (!numberIn(max, 1, maxReplicasCeiling, { integer: true }))
+      report(
+        violation(
+          `container app ${args.name} maxReplicas ${show(max)} is not a whole number from 1 to ${maxReplicasCeiling}`,
+          `set the profile's backend maximum (manage scale --backend-max) to at most ${maxReplicasCeiling}, or raise this policy's maxReplicasCeiling`,
+        ),
+      );
+    const min = scale?.minReplicas ?? 0;
+    if (!numberIn(min, 0, numberIn(max, 1, Infinity) ? max : maxReplicasCeiling, { integer: true }))
+      report(
+        violation(
+          `container app ${args.name} minReplicas ${show(min)} is not a whole number from 0 to maxReplicas`,
+          "set the profile's backend minimum (manage scale --backend-min) to at most its maximum",
+        ),
+      );
+  },
+};
+
+/** A role assignment on its own: only the deployment's two roles, never above a resource group. */
+export const roleAssignmentAllowed: ResourceValidationPolicy = {
+  name: "role-assignment-allowed",
+  description:
+    "A role assignment grants only AcrPull or Azure ContainerApps Session Executor (GUIDs compared case-insensitively), at a resource group or narrower: " +
+    "never Owner, Contributor or any other role, never at a subscription, management group or the tenant root.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== ROLE_ASSIGNMENT) return;
+    const roleId = known(() => args.props.roleDefinitionId);
+    if (roleId !== UNKNOWN && (typeof roleId !== "string" || !roleKeyOf(roleId)))
+      report(
+        violation(
+          `role assignment ${args.name} grants ${roleLabel(roleId)}, which this deployment never needs`,
+          `grant only AcrPull (${ROLES.acrPull.guid}) or Session Executor (${ROLES.sessionExecutor.guid}); remove this assignment`,
+        ),
+      );
+    const scope = known(() => args.props.scope);
+    if (scope === UNKNOWN) return; // e.g. a new registry's ID in a preview: checked at `pulumi up`
+    const resolved = resolveScope(scope);
+    if (resolved.level !== "resource-group" && resolved.level !== "resource")
+      report(
+        violation(
+          `role assignment ${args.name} (${roleLabel(roleId)}) is at ${show(scope)}, a ${resolved.level} scope: wider than a resource group`,
+          "scope it to the stack's resource group or a resource in it (sessionExecutorScope pool or resourceGroup)",
+        ),
+      );
+  },
+};
+
+interface StackHome {
+  /** Lower-cased names of the stack's own resource group(s); empty when not yet known. */
+  resourceGroups: Set<string>;
+  /** Lower-cased subscription IDs seen in the stack's own ARM IDs in those groups. */
+  subscriptions: Set<string>;
+  /** Resource groups the stack's resources name when none is created and they disagree. */
+  ambiguous?: string[];
+}
+
+/**
+ * The stack's own resource group: the ResourceGroup it creates or, with createResourceGroup false
+ * (no ResourceGroup resource), the group its other resources name in resourceGroupName or in the
+ * ARM IDs they reference (environmentId, managedEnvironmentId). Role assignments never count:
+ * they are what is being judged.
+ */
+function homeOf(resources: PolicyResource[]): StackHome {
+  const lower = (v: unknown) => (typeof v === "string" && v !== "" ? v.toLowerCase() : undefined);
+  const declared = new Set<string>();
+  for (const r of resources.filter((r) => r.type === RESOURCE_GROUP)) {
+    const name = lower(known(() => r.props.resourceGroupName)) ?? lower(known(() => r.props.name));
+    if (name) declared.add(name);
+  }
+  const ownIds: ScopeLevel[] = [];
+  const named = new Set<string>();
+  for (const r of resources) {
+    if (r.type === ROLE_ASSIGNMENT || r.type === RESOURCE_GROUP) continue;
+    const rg = lower(known(() => r.props.resourceGroupName));
+    if (rg) named.add(rg);
+    for (const id of [known(() => r.props.environmentId), known(() => r.props.managedEnvironmentId)])
+      if (typeof id === "string") ownIds.push(resolveScope(id));
+  }
+  for (const id of ownIds) if ("resourceGroup" in id) named.add(id.resourceGroup);
+  const home: StackHome = { resourceGroups: declared.size > 0 ? declared : named, subscriptions: new Set() };
+  if (declared.size === 0 && named.size > 1) home.ambiguous = [...named].sort();
+  for (const id of ownIds) if ("resourceGroup" in id && home.resourceGroups.has(id.resourceGroup)) home.subscriptions.add(id.subscription);
+  return home;
+}
+
+export const roleAssignmentsWithinStack: StackValidationPolicy = {
+  name: "role-assignments-within-stack",
+  description:
+    "Every role assignment in the stack is for the stack's own identity and scoped inside the stack's own resource group (and subscription): " +
+    "never another team's group, never wider. Scopes and IDs are compared case-insensitively.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const assignments = args.resources.filter((r) => r.type === ROLE_ASSIGNMENT);
+    if (assignments.length === 0) return;
+    const home = homeOf(args.resources);
+    const identities = args.resources.filter((r) => r.type === IDENTITY).map((r) => known(() => r.props.principalId));
+    const principalsKnown = !identities.includes(UNKNOWN);
+    const principals = new Set(identities.filter((p): p is string => typeof p === "string").map((p) => p.toLowerCase()));
+    const groups = [...home.resourceGroups].join(", ");
+
+    for (const r of assignments) {
+      const role = roleLabel(known(() => r.props.roleDefinitionId));
+      const scope = known(() => r.props.scope);
+      if (home.ambiguous)
+        report(
+          violation(
+            `role assignment ${r.name} (${role}): the stack's resources name several resource groups (${home.ambiguous.join(", ")}), so its own cannot be told`,
+            "keep every resource of the stack in one resource group (resourceGroupName)",
+          ),
+          r.urn,
+        );
+      else if (scope !== UNKNOWN && home.resourceGroups.size > 0) {
+        const resolved = resolveScope(scope);
+        const inside =
+          "resourceGroup" in resolved &&
+          home.resourceGroups.has(resolved.resourceGroup) &&
+          (home.subscriptions.size === 0 || home.subscriptions.has(resolved.subscription));
+        if (!inside)
+          report(
+            violation(
+              `role assignment ${r.name} (${role}) is scoped to ${show(scope)}, outside this stack's resource group ${groups}`,
+              `scope it to /subscriptions/<subscription>/resourceGroups/${groups} or a resource in it; never another group or a wider scope`,
+            ),
+            r.urn,
+          );
+      }
+      const principal = known(() => r.props.principalId);
+      // A new identity's principal ID is unknown in a preview: checked once it is known.
+      if (principal !== UNKNOWN && principalsKnown && !(typeof principal === "string" && principals.has(principal.toLowerCase())))
+        report(
+          violation(
+            `role assignment ${r.name} (${role}) is granted to ${show(principal)}, which is not this stack's identity`,
+            "grant roles only to the stack's user-assigned identity (principalId: identity.principalId)",
+          ),
+          r.urn,
+        );
+    }
+  },
+};
+
+/** An Allow rule narrower than this is a venue's range; a /0 (or /1 twice) is the whole internet. */
+export const MIN_ALLOW_PREFIX = { ipv4: 8, ipv6: 32 } as const;
+
+/** Whether an ipSecurityRestrictions range is narrow enough to count as a caller restriction. */
+export function isNarrowRange(range: unknown): boolean {
+  if (typeof range !== "string") return false;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(range);
+  if (v4) {
+    if (v4.slice(1, 5).some((o) => Number(o) > 255)) return false;
+    const prefix = v4[5] === undefined ? 32 : Number(v4[5]);
+    return numberIn(prefix, MIN_ALLOW_PREFIX.ipv4, 32, { integer: true });
+  }
+  const v6 = /^[0-9a-f:]+(?:\/(\d{1,3}))?$/i.exec(range);
+  if (v6 && range.includes(":")) {
+    const prefix = v6[1] === undefined ? 128 : Number(v6[1]);
+    return numberIn(prefix, MIN_ALLOW_PREFIX.ipv6, 128, { integer: true });
+  }
+  return false;
+}
+
+export const backendCallerRestricted: StackValidationPolicy = {
+  name: "backend-caller-restricted",
+  description:
+    "A stack with a session pool does not serve it through an open backend (the `open` access mode: external ingress that anyone on the internet may call). " +
+    "The backend must either keep its ingress internal (external: false) or allow only narrow caller ranges " +
+    `(ipSecurityRestrictions Allow rules of at least /${MIN_ALLOW_PREFIX.ipv4} IPv4 or /${MIN_ALLOW_PREFIX.ipv6} IPv6: the \`token\` mode's gateway IPs, the \`venue\` mode's ranges). ` +
+    "A stack listed in openAccessStacks (default none) is exempt: a reviewed, deliberate choice.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { openAccessStacks: { type: "array", items: { type: "string" }, default: [] } } },
+  validateStack: (args, report) => {
+    if (!args.resources.some((r) => r.type === POOL)) return;
+    const { openAccessStacks } = args.getConfig<{ openAccessStacks: string[] }>();
+    for (const r of args.resources.filter((r) => r.type === APP)) {
+      if (openAccessStacks.includes(stackOf(r.urn))) continue;
+      const ingress = known(() => r.props.configuration?.ingress);
+      if (ingress === UNKNOWN || !ingress) continue; // no ingress: nobody outside the environment can call it
+      const external = known(() => ingress.external);
+      // Unset is Azure's (and the SDK's) default: internal.
+      if (external === UNKNOWN || external === false || external === undefined) continue;
+      const rules = known(() => (ingress.ipSecurityRestrictions ?? []) as Array<Record<string, unknown>>);
+      if (rules === UNKNOWN) continue;
+      const allows = rules.filter((rule) => String(rule.action ?? "").toLowerCase() === "allow");
+      if (allows.length > 0 && allows.every((rule) => isNarrowRange(rule.ipAddressRange))) continue;
+      const why =
+        allows.length === 0
+          ? "has no Allow rule (anyone on the internet can call it)"
+          : `allows ${allows.filter((rule) => !isNarrowRange(rule.ipAddressRange)).map((rule) => show(rule.ipAddressRange)).join(", ")} (the whole internet, or a range this policy cannot read)`;
+      report(
+        violation(
+          `container app ${r.name} fronts this stack's session pool with external ingress that ${why}`,
+          "set accessMode token (a gateway in front; the backend allows only the gateway's IPs) or accessMode venue with the venue's allowedIpRanges; " +
+            `or, deliberately and reviewed, list stack "${stackOf(r.urn)}" in this policy's openAccessStacks (infra/policy-pack/config.json)`,
+        ),
+        r.urn,
+      );
+    }
+  },
+};
+
+/** A rate limit in an API Management policy document, and a JWT validation. */
+const RATE_LIMIT = /<rate-limit(?:-by-key)?\b[^>]*\bcalls="([1-9]\d*)"/;
+const VALIDATE_JWT = /<validate-jwt\b[\s\S]*?<\/validate-jwt>/;
+
+export const gatewayAuthenticatesCallers: StackValidationPolicy = {
+  name: "gateway-authenticates-callers",
+  description:
+    "Every API on the stack's gateway (accessMode token) authenticates its callers, with a subscription key (subscriptionRequired, API Management's default) " +
+    "or a JWT (validate-jwt in its policy), and holds each to a rate limit (rate-limit-by-key or rate-limit with calls of at least 1): " +
+    "a gateway that lets anyone through is an open backend with extra steps.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const policies = args.resources.filter((r) => r.type === GATEWAY_API_POLICY);
+    for (const api of args.resources.filter((r) => r.type === GATEWAY_API)) {
+      const apiId = known(() => api.props.apiId);
+      const subscriptionRequired = known(() => api.props.subscriptionRequired);
+      const xml = policies
+        .filter((p) => known(() => p.props.apiId) === apiId)
+        .map((p) => known(() => p.props.value));
+      // Unknown in a preview (an id or a policy computed from an output): checked at `pulumi up`.
+      if (apiId === UNKNOWN || subscriptionRequired === UNKNOWN || xml.includes(UNKNOWN)) continue;
+      const text = xml.map(String).join("\n");
+      if (subscriptionRequired === false && !VALIDATE_JWT.test(text))
+        report(
+          violation(
+            `gateway API ${show(apiId)} lets anonymous callers through: subscriptionRequired is false and its policy has no validate-jwt`,
+            "require a subscription key (subscriptionRequired true: accessMode token's default) or validate a JWT (gatewayJwtIssuer and gatewayJwtAudience)",
+          ),
+          api.urn,
+        );
+      if (!RATE_LIMIT.test(text))
+        report(
+          violation(
+            `gateway API ${show(apiId)} holds no caller to a rate limit (no rate-limit-by-key or rate-limit policy with calls of at least 1)`,
+            "declare the API's policy from infra/access-mode.ts (gatewayPolicyXml: rate-limit-by-key per caller), sized with gatewayRateLimitPerMinute",
+          ),
+          api.urn,
+        );
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Advisory: what costs money for nothing
+
 export const readySessionsBudget: ResourceValidationPolicy = {
   name: "ready-sessions-budget",
-  description: "Ready sessions cost whole E16 nodes even when nobody runs code: flag more than the threshold.",
+  description: "Ready sessions cost whole E16 nodes even when nobody runs code: flag more than the threshold (pool-scale-in-range refuses far more).",
   enforcementLevel: "advisory",
-  configSchema: { properties: { maxReadySessions: { type: "integer", default: 10 } } },
+  configSchema: { properties: { maxReadySessions: { type: "integer", minimum: 0, default: 10 } } },
   validateResource: (args, report) => {
     if (args.type !== POOL) return;
     const ready = args.props.scaleConfiguration?.readySessionInstances ?? 0;
     const { maxReadySessions } = args.getConfig<{ maxReadySessions: number }>();
-    if (ready > maxReadySessions)
-      report(`session pool ${args.name} keeps ${ready} ready sessions (threshold ${maxReadySessions}); each 32 keep one E16 node (~$1.55/h) running`);
+    // A non-number is pool-scale-in-range's (mandatory) business; here only the budget.
+    if (numberIn(ready, 0, Infinity) && !numberIn(ready, 0, maxReadySessions))
+      report(
+        violation(
+          `session pool ${args.name} keeps ${ready} ready sessions (threshold ${maxReadySessions}); each 32 keep one E16 node (~$1.55/h) running`,
+          `lower readySessions (manage scale --ready-sessions) to ${maxReadySessions} or fewer, or raise this policy's maxReadySessions`,
+        ),
+      );
   },
 };
 
@@ -137,19 +619,26 @@ export const idleBackendAtZero: ResourceValidationPolicy = {
   description: "In the idle profile the backend scales to zero replicas.",
   enforcementLevel: "advisory",
   validateResource: (args, report) => {
-    if (args.type === APP && args.props.tags?.profile === "idle" && (args.props.template?.scale?.minReplicas ?? 0) > 0)
-      report(`container app ${args.name} keeps ${args.props.template.scale.minReplicas} replica(s) in the idle profile`);
+    if (args.type !== APP || args.props.tags?.profile !== "idle") return;
+    const min = args.props.template?.scale?.minReplicas ?? 0;
+    if (!numberIn(min, 0, 0))
+      report(violation(`container app ${args.name} keeps ${show(min)} replica(s) in the idle profile`, "remove the idle profile's backendMinReplicas override (manage scale --profile idle --backend-min 0)"));
   },
 };
 
 export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
   sessionEgressDisabled,
   registryAdminDisabled,
+  registryAnonymousPullDisabled,
   imagePullByIdentity,
+  poolIdentityNotInSessions,
   backendHttpsOnly,
   sessionResourcesInRange,
   poolCooldownInRange,
+  poolScaleInRange,
+  backendReplicasInRange,
+  roleAssignmentAllowed,
   readySessionsBudget,
   idleBackendAtZero,
 ];
-export const STACK_POLICIES: StackValidationPolicy[] = [sessionExecutorNarrow];
+export const STACK_POLICIES: StackValidationPolicy[] = [roleAssignmentsWithinStack, backendCallerRestricted, gatewayAuthenticatesCallers];

@@ -87,7 +87,7 @@ describe("what runs when", () => {
     // Same-repository pull requests only (forks get no OIDC anyway), and only with the read-only identity.
     expect(preview.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
     expect(preview.if).toContain("vars.AZURE_PREVIEW_CLIENT_ID != ''");
-    expect(JSON.stringify(preview)).toContain("pulumi preview --stack \\\"$STACK\\\" --policy-pack infra/policy-pack");
+    expect(JSON.stringify(preview)).toContain("pulumi preview --stack \\\"$STACK\\\" --policy-pack infra/policy-pack --policy-pack-config infra/policy-pack/config.json");
     expect(JSON.stringify(preview)).toContain("GITHUB_STEP_SUMMARY");
   });
 
@@ -97,7 +97,7 @@ describe("what runs when", () => {
     const up = deploy.jobs.up!;
     expect(up.environment).toBe("${{ github.event_name == 'workflow_dispatch' && inputs.stack || 'dev' }}");
     expect((up as { needs?: string }).needs).toBe("test");
-    expect(up.steps.map((s) => s.run ?? "").join("\n")).toContain('pulumi up --stack "$STACK" --yes --policy-pack infra/policy-pack --non-interactive');
+    expect(up.steps.map((s) => s.run ?? "").join("\n")).toContain('pulumi up --stack "$STACK" --yes --policy-pack infra/policy-pack --policy-pack-config infra/policy-pack/config.json --non-interactive');
   });
 
   test("a stack's deploys and its return to idle share one concurrency group, never cancelled midway", () => {

@@ -7,6 +7,8 @@ import { FAKE_AZ_BIN, makeProject, manage, prepare, readState } from "../helpers
 import { localCertificate } from "../helpers/tls.js";
 import { ARM_TOKEN, CONTRIBUTOR, seedFromState, startArmServer, type ArmServer } from "../arm-server/server.js";
 import { POOL_TOKEN, startExecServer, type ExecServer } from "../exec-server/server.js";
+import { startGate, type Gate } from "../gate/server.js";
+import { azureMocks } from "../../cli/offline/azure-mocks.js";
 
 interface DoctorJson {
   ok: boolean;
@@ -67,6 +69,8 @@ describe("manage doctor", () => {
       ["Session Executor", "ok"],
       ["session pool", "ok"],
       ["images", "ok"],
+      // dev is open by choice: said, as a warning.
+      ["access", "warn"],
       ["backend health", "ok"],
       ["execution (backend)", "ok"],
       ["execution (pool)", "ok"],
@@ -77,7 +81,8 @@ describe("manage doctor", () => {
     // The probe went to the pool with an identifier and no api-version, as a custom-container pool wants.
     expect(exec.requests.some((q) => q.path === "/pool/python/execute" && q.status === 200)).toBe(true);
     const text = await manage(["doctor"], { project, env });
-    expect(text.stdout.trim().split("\n").at(-1)).toBe("All 15 checks passed or do not apply: code runs on stack dev.");
+    expect(text.stdout.trim().split("\n").at(-1)).toBe("All 16 checks passed or do not apply: code runs on stack dev.");
+    expect(check(report, "access")).toMatchObject({ detail: "open: anyone on the internet who finds the backend's URL can run code", fix: expect.stringMatching(/set accessMode token in Pulumi\.dev\.yaml/) });
   });
 
   test("the earlier deployment's failure: a Contributor deployer, no Session Executor, 403 on every run", async () => {
@@ -161,5 +166,78 @@ describe("manage doctor", () => {
     const r = await manage(["doctor", "--stack", "prod"], { project, env });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/unknown stack "prod"/);
+  });
+});
+
+describe("manage doctor of a stack behind the gateway (accessMode token, the contest stack's default)", () => {
+  let gate: Gate;
+  let plain: ExecServer;
+  let contest: string;
+  let gatewayEnv: Record<string, string>;
+  beforeAll(async () => {
+    // The backend behind the gateway, and the stand-in gateway in front of it over HTTPS as in Azure.
+    plain = await startExecServer();
+    gate = await startGate({ upstream: plain.url, tls: true, callsPerMinute: 60 });
+    // The subscription key the program declares for manage (as the simulated Azure issues it).
+    const secrets = azureMocks.call({ token: "azure-native:apimanagement:listSubscriptionSecrets", inputs: { serviceName: "codeeng-contest-gw", sid: "ops", resourceGroupName: "codeeng-contest-rg" }, provider: "" } as never) as { primaryKey: string };
+    gate.keys.push(secrets.primaryKey);
+    contest = makeProject();
+    gatewayEnv = { ...env, FAKE_PULUMI_GATEWAY_URL: gate.url, FAKE_PULUMI_POOL_ENDPOINT: `${plain.url}/pool`, NODE_EXTRA_CA_CERTS: gate.caFile! };
+    await prepare(contest, "contest");
+  });
+  afterAll(async () => {
+    await gate.close();
+    await plain.close();
+  });
+
+  test("the readiness gate and doctor go through the gateway with the stack's own key; doctor proves the gateway refuses anonymous calls and limits each caller", async () => {
+    // Not --no-wait: the probe goes through the gateway with the stack's gatewayKey output.
+    const scale = await manage(["scale", "--stack", "contest", "--profile", "testing"], { project: contest, env: gatewayEnv });
+    expect(scale.stdout).toMatch(/code runs \(first execution after/);
+    expect(scale.stdout).toContain("with the stack's gatewayKey output");
+    expect(scale.exitCode).toBe(0);
+    const key = gate.keys[0]!;
+    expect(scale.stdout + scale.stderr).not.toContain(key);
+    seedFromState(arm, readState(contest, "contest"));
+    gate.resetLimits();
+
+    const r = await manage(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+    const report = JSON.parse(r.stdout) as DoctorJson;
+    expect(report.checks.slice(-6).map((c) => [c.name, c.verdict])).toEqual([
+      ["access", "ok"],
+      ["gateway: anonymous call", "ok"],
+      ["backend health", "ok"],
+      ["execution (backend)", "ok"],
+      ["execution (pool)", "ok"],
+      ["gateway: rate limit", "ok"],
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(check(report, "gateway: anonymous call").detail).toBe("refused with 401 (GET / without a credential)");
+    expect(check(report, "backend health").detail).toContain("through the gateway with the stack's gatewayKey output");
+    expect(check(report, "gateway: rate limit").detail).toMatch(/^429 with Retry-After \d+ s within \d+ calls \(limit 60 a minute per caller\)/);
+    expect(r.stdout + r.stderr).not.toContain(key);
+    // Every call doctor made through the gateway carried the key, but for the one meant to be refused.
+    expect(gate.requests.filter((q) => q.caller === null).map((q) => q.status)).toEqual([401]);
+  });
+
+  test("a gateway that lets anonymous callers through and limits no one: both checks fail, with the fix", async () => {
+    gate.requireCredential = false;
+    gate.callsPerMinute = Number.POSITIVE_INFINITY;
+    gate.resetLimits();
+    try {
+      const r = await manage(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+      const report = JSON.parse(r.stdout) as DoctorJson;
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/doctor: 2 check\(s\) failed: gateway: anonymous call, gateway: rate limit/);
+      expect(check(report, "gateway: anonymous call")).toMatchObject({ verdict: "fail", detail: "answered 200 to a call without a credential: anyone can reach the backend through the gateway" });
+      expect(check(report, "gateway: rate limit")).toMatchObject({
+        verdict: "fail",
+        detail: "no 429 after 61 calls within a minute: the gateway does not hold this caller to 60 a minute (gatewayRateLimitPerMinute)",
+      });
+    } finally {
+      gate.requireCredential = true;
+      gate.callsPerMinute = 60;
+      gate.resetLimits();
+    }
   });
 });

@@ -53,6 +53,39 @@ describe("the pulumi stand-in", () => {
     expect(noPass.stderr).toContain("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE");
   });
 
+  test("--policy-pack-config: the committed file lets dev (open) through; levels and config per policy name, strictly", async () => {
+    const dir = makeProject();
+    await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
+    const preview = (...extra: string[]) =>
+      pulumi(dir, ["preview", "--stack", "dev", "--non-interactive", "--policy-pack", "infra/policy-pack", "--event-log", join(dir, "events.jsonl"), ...extra], { PULUMI_DEBUG_COMMANDS: "true" });
+    const policyEvents = () =>
+      readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.policyEvent).map((e) => e.policyEvent);
+    const file = (name: string, config: unknown) => {
+      writeFileSync(join(dir, name), JSON.stringify(config));
+      return name;
+    };
+    // Without it, dev's open backend is a mandatory violation; with the committed file it is not.
+    expect((await preview()).exitCode).toBe(1);
+    expect((await preview("--policy-pack-config", "infra/policy-pack/config.json")).exitCode).toBe(0);
+    // A policy set to advisory: the violation stays, as a warning.
+    const advisory = await preview("--policy-pack-config", file("advisory.json", { "backend-caller-restricted": "advisory" }));
+    expect(advisory.exitCode).toBe(0);
+    expect(policyEvents()).toEqual([expect.objectContaining({ policyName: "backend-caller-restricted", enforcementLevel: "warning", message: expect.stringContaining("has no Allow rule") })]);
+    // What the real CLI refuses: a policy the pack lacks, a property its schema lacks, a wrong type, unpaired flags.
+    for (const [config, message] of [
+      [{ "no-such-policy": "advisory" }, /policy pack coding-engine has no policy named "no-such-policy"/],
+      [{ "backend-caller-restricted": { openStacks: ["dev"] } }, /policy backend-caller-restricted has no config property "openStacks"/],
+      [{ "backend-caller-restricted": { openAccessStacks: "dev" } }, /config property "openAccessStacks" must be of type array/],
+      [{ "backend-caller-restricted": { enforcementLevel: "optional" } }, /enforcementLevel must be one of advisory, mandatory, disabled/],
+    ] as const) {
+      const r = await preview("--policy-pack-config", file("bad.json", config));
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+    const unpaired = await preview("--policy-pack-config", "infra/policy-pack/config.json", "--policy-pack-config", "infra/policy-pack/config.json");
+    expect(unpaired.stderr).toMatch(/the number of --policy-pack-config flags \(2\) must match the number of --policy-pack flags \(1\)/);
+  });
+
   test("simulates only file:// backends, and says so (no login in tests)", async () => {
     const r = await pulumi(project, ["stack", "ls", "--json"], { PULUMI_BACKEND_URL: "https://api.pulumi.com" });
     expect(r.exitCode).toBe(255);

@@ -30,7 +30,7 @@ describe("manage cost-estimate", () => {
     expect(perDay.testing).toBeGreaterThan(10 * perDay.idle);
     // The contest profile's ready sessions (43 for 200 participants) take two nodes: the costliest to forget.
     expect(out.lever).toMatchObject({ from: "contest" });
-    expect(out.prices).toMatchObject({ origin: "embedded", asOf: "2026-09" });
+    expect(out.prices).toMatchObject({ origin: "embedded", asOf: "2026-11" });
     // Idle costs the registry floor ($0.167/day in eastus): with no pool and no replica nothing logs.
     expect(perDay.idle).toBeCloseTo(0.167, 6);
     expect(r.stderr).toMatch(/unverified.*--live-prices/);
@@ -163,7 +163,27 @@ describe("manage plan", () => {
     expect(r.stdout).toContain("Stack dev, profile testing: 9 resources");
     expect(r.stdout).toContain("not a diff against the cloud");
     expect(r.stdout).toMatch(/codeengdevpool .*max 5, ready 1, cooldown 300 s, 0.5 vCPU\/1Gi, EgressDisabled/);
-    expect(r.stdout).toMatch(/Cost \(eastus, prices as of 2026-09\): \$[\d.]+\/hour/);
+    expect(r.stdout).toMatch(/Cost \(eastus, prices as of 2026-11\): \$[\d.]+\/hour/);
+    // dev is open by choice (Pulumi.dev.yaml): said in the plan, and warned about.
+    expect(r.stdout).toContain("Access: open: anyone on the internet who finds the backend's URL can run code.");
+    expect(r.stderr).toMatch(/warning: stack dev is in accessMode open: anyone on the internet/);
+  });
+
+  test("the contest stack (token, the default): the gateway in front of a backend that allows only it, and its cost in every profile", async () => {
+    const r = await manage(["plan", "--stack", "contest", "--profile", "idle"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/gateway +│ apimanagement:ApiManagementService +│ codeeng-contest-gw +│ Developer, https:\/\/codeeng-contest-gw\.azure-api\.net/);
+    expect(r.stdout).toMatch(/backend .*only the gateway's IP \(192\.0\.2\.\d+\/32\)/);
+    expect(r.stdout).toMatch(/gateway-policy .*60 calls per 60 s per caller/);
+    expect(r.stdout).toContain("Access: token: API Management (Developer) in front, a subscription key (Ocp-Apim-Subscription-Key) required");
+    expect(r.stdout).toMatch(/Gateway: \$1\.58\/day in every profile \(API Management Developer, 1 unit/);
+    const json = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--json"], { project })).stdout);
+    for (const e of json.estimates) expect(e.lines).toContainEqual(expect.objectContaining({ resource: "gateway", part: "always-on", perHour: 48.03 / 730 }));
+    // Idle is the registry floor plus the gateway.
+    expect(json.estimates[0].perDay).toBeCloseTo(0.167 + (48.03 / 730) * 24, 6);
+    const detail = await manage(["cost-estimate", "--stack", "contest", "--profile", "contest"], { project });
+    expect(detail.stdout).toMatch(/gateway +│ always-on +│ \$0\.07 +│ \$1\.58 +│ \$0\.23 +│ API Management Developer/);
+    expect(detail.stdout).toMatch(/At most \$[\d,.]+\/day \(.*, the Developer gateway\)/);
   });
 
   test("--from idle --to contest: what changes and the cost difference", async () => {

@@ -16,11 +16,16 @@ const stackYaml = (stack = "dev") => readFileSync(join(project, `Pulumi.${stack}
 describe("scale, stop and start against a stack", () => {
   test("stop keeps the registry, identity, environment and backend and removes the pool", async () => {
     await prepare(project);
-    expect((await manage(["scale", "--no-wait", "--profile", "testing"], { project })).exitCode).toBe(0);
+    const scale = await manage(["scale", "--no-wait", "--profile", "testing"], { project });
+    expect(scale.exitCode).toBe(0);
+    // dev is open by choice (listed in infra/policy-pack/config.json): it goes ahead, and says so.
+    expect(scale.stderr).toMatch(/warning: stack dev is in accessMode open: anyone on the internet who finds its backend's URL can run code on its session pool/);
     expect(names(readState(project, "dev"))).toContain("session-pool");
 
     const stop = await manage(["stop", "--yes"], { project });
     expect(stop.exitCode).toBe(0);
+    // Idle has no pool: nothing left to warn about.
+    expect(stop.stderr).not.toContain("accessMode open");
     expect(stop.stdout).toMatch(/Done: dev stop .*1 updated, 2 deleted; profile idle, now \$0\.\d\d\/day/);
     const state = readState(project, "dev");
     expect(names(state)).not.toContain("session-pool");

@@ -150,7 +150,8 @@ describe("the cost ceiling", () => {
 
   test("--allow-over-ceiling goes ahead with a warning; stopping is never refused", async () => {
     await prepare(project);
-    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "300", "--allow-over-ceiling"], { project });
+    // 100 ready: under the policy pack's mandatory ceiling (115), far over the cost ceiling.
+    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "100", "--allow-over-ceiling"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/warning: this change can cost at most .* above stack dev's cost ceiling .*going ahead \(--allow-over-ceiling\)/);
     expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);

@@ -47,7 +47,9 @@ describe("manage status", () => {
     expect(r.stdout).toMatch(/Returns to idle in 1 h 59 min|Returns to idle in 2 h 0 min/);
     expect(r.stdout).toContain("Session pool:  Succeeded, 1 node(s), max 200, ready 43, cooldown 300 s, EgressDisabled");
     expect(r.stdout).toContain("Backend app:   Succeeded, replicas 1-10, 2 running");
-    expect(r.stdout).toMatch(/Burn rate:     \$1\.\d\d\/hour, \$\d\d\.\d\d\/day \(live: 1 E16 node\(s\), 2 backend replica\(s\)\)/);
+    // One node, two replicas and the contest stack's gateway (accessMode token, its default).
+    expect(r.stdout).toMatch(/Burn rate:     \$1\.\d\d\/hour, \$\d\d\.\d\d\/day \(live: 1 E16 node\(s\), 2 backend replica\(s\), the Developer gateway\)/);
+    expect(r.stdout).toContain("Access:        token: API Management (Developer) in front, a subscription key (Ocp-Apim-Subscription-Key) required, 60 calls a minute per caller");
     expect(r.stdout).toContain("Drift:         none");
     expect(r.stdout).toMatch(/Pool endpoint: https:\/\/eastus\.dynamicsessions\.io\/.*codeengcontestpool/);
     // The real SDK asked with its own api-version.
@@ -90,7 +92,7 @@ describe("manage status", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain("live state: not logged in to Azure: run `az login`");
     expect(r.stdout).toContain("Stack contest: profile contest");
-    expect(r.stdout).toMatch(/Backend: +https:\/\/codeeng-contest-backend\./);
+    expect(r.stdout).toMatch(/Backend: +https:\/\/codeeng-contest-gw\.azure-api\.net \(the gateway; the app itself: https:\/\/codeeng-contest-backend\./);
     expect(r.stdout).toContain("(estimated from the contest profile (live state unavailable))");
     expect(arm.requests).toEqual([]);
   });

@@ -8,13 +8,13 @@
 // failures the earlier hand-run deployment hit: 403 while a role propagates, 404 at the session
 // limit, 502 while the container is not listening yet, and slow cold starts.
 
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { localCertificate, type LocalCertificate } from "../helpers/tls.js";
+import type { LocalCertificate } from "../helpers/tls.js";
+import { serveLocally } from "../helpers/local-server.js";
 
 export const POOL_TOKEN = "test-dynamicsessions-token";
 
@@ -215,31 +215,10 @@ export async function startExecServer(opts: { tls?: boolean | LocalCertificate }
     return send(404, { message: `no route ${req.method} ${url.pathname}` });
   }
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((err) => {
-      res.statusCode = 500;
-      res.end(JSON.stringify({ message: String(err) }));
-    });
-  };
-  let caFile: string | undefined;
-  let server;
-  if (opts.tls) {
-    const tls = opts.tls === true ? await localCertificate() : opts.tls;
-    caFile = tls.caFile;
-    server = createHttpsServer({ key: tls.key, cert: tls.cert }, listener);
-  } else server = createHttpServer(listener);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-
+  const local = await serveLocally(handle, { tls: opts.tls, errorBody: (err) => ({ message: String(err) }) });
   return Object.assign(state, {
-    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    caFile,
+    ...local,
     fault: (status: number, times = 1, message?: string) => void faults.push({ status, times, message }),
     clearFaults: () => void faults.splice(0),
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
   });
 }

@@ -9,7 +9,8 @@
 // - The policy pack runs in-process: its entry module is loaded with @pulumi/policy's PolicyPack
 //   captured instead of started as a gRPC analyzer, and each policy is called with props wrapped in
 //   unknownCheckingProxy, as @pulumi/policy's own server does. Violations become the real
-//   policyEvents and the real failure.
+//   policyEvents and the real failure. `--policy-pack-config FILE` sets levels and config, policy
+//   pack config file format per pulumi docs (./policy-config.ts).
 // - Replacement follows azure-native's rule: properties in the resource's URL (its resource group
 //   and name), `location`, and those declared `replaceOnChanges` (./replacement.ts).
 //
@@ -19,7 +20,8 @@
 //   FAKE_PULUMI_FAIL_MESSAGE=<text>      the provider's error text for it (default: an ARM error)
 //   FAKE_PULUMI_STEP_DELAY_MS=n          pause before each step (so a test can interrupt an update)
 // Where the deployed system answers (what Azure would assign), so checks reach local servers:
-//   FAKE_PULUMI_BACKEND_FQDN=127.0.0.1:port, FAKE_PULUMI_POOL_ENDPOINT=https://...
+//   FAKE_PULUMI_BACKEND_FQDN=127.0.0.1:port, FAKE_PULUMI_POOL_ENDPOINT=https://...,
+//   FAKE_PULUMI_GATEWAY_URL=https://127.0.0.1:port (the API Management gateway, accessMode token)
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
@@ -33,6 +35,7 @@ import type { SimulatedResource } from "../../cli/offline/simulate.js";
 import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
 import { replaceKeys } from "./replacement.js";
 import { memo, treeHash } from "./memo.js";
+import { parsePolicyPackConfig, PolicyConfigError, resolvePolicies, type ResolvedPolicy } from "./policy-config.js";
 
 const argv = process.argv.slice(2);
 const cwd = process.cwd();
@@ -287,6 +290,8 @@ async function evaluate(stack: string, config: Record<string, string>) {
         result.state.configuration = { ...result.state.configuration, ingress: { ...result.state.configuration?.ingress, fqdn } };
       const pool = process.env.FAKE_PULUMI_POOL_ENDPOINT;
       if (pool && args.type === "azure-native:app:ContainerAppsSessionPool") result.state.poolManagementEndpoint = pool;
+      const gateway = process.env.FAKE_PULUMI_GATEWAY_URL;
+      if (gateway && args.type === "azure-native:apimanagement:ApiManagementService") result.state.gatewayUrl = gateway;
       return result;
     },
     call: (args: any) => azureMocks.call(args),
@@ -307,8 +312,11 @@ interface Violation {
   urn?: string;
 }
 
-/** Runs the policy pack at `dir` over the resources (see the assumption at the top). */
-async function runPolicyPack(dir: string, stack: string, resources: Resource[]): Promise<{ name: string; violations: Violation[] }> {
+/**
+ * Runs the policy pack at `dir` over the resources (see the assumption at the top), with the
+ * `--policy-pack-config` file's levels and config over the pack's own (./policy-config.ts).
+ */
+async function runPolicyPack(dir: string, stack: string, resources: Resource[], configFile?: Record<string, unknown>): Promise<{ name: string; violations: Violation[] }> {
   const packFile = join(dir, "PulumiPolicy.yaml");
   if (!existsSync(packFile)) fail(`could not load policy pack from ${dir}: no PulumiPolicy.yaml found`);
   const pack = YAML.parse(readFileSync(packFile, "utf8")) as { main?: string };
@@ -327,10 +335,17 @@ async function runPolicyPack(dir: string, stack: string, resources: Resource[]):
   require(resolve(dir, pack.main ?? "index.js"));
   if (!captured) fail(`could not load policy pack from ${dir}: it constructs no PolicyPack`);
   const violations: Violation[] = [];
-  const level = (p: any): "mandatory" | "warning" => (p.enforcementLevel === "mandatory" ? "mandatory" : "warning");
-  const configOf = (p: any) => Object.fromEntries(Object.entries(p.configSchema?.properties ?? {}).map(([k, v]: [string, any]) => [k, v.default]));
+  let resolved: Map<string, ResolvedPolicy>;
+  try {
+    resolved = resolvePolicies(captured!.name, captured!.policies, configFile);
+  } catch (err) {
+    if (err instanceof PolicyConfigError) return fail(err.message);
+    throw err;
+  }
+  const level = (p: any): "mandatory" | "warning" => (resolved.get(p.name)!.enforcementLevel === "mandatory" ? "mandatory" : "warning");
+  const configOf = (p: any) => resolved.get(p.name)!.config;
   for (const p of captured!.policies) {
-    if (p.enforcementLevel === "disabled") continue;
+    if (resolved.get(p.name)!.enforcementLevel === "disabled") continue;
     if (p.validateResource)
       for (const r of resources)
         await p.validateResource(
@@ -574,7 +589,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const main = resolve(cwd, project.main ?? "index.js");
   const sim = await memo(
     "evaluate",
-    { program: treeHash(dirname(main)), main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT },
+    { program: treeHash(dirname(main)), main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT, gateway: process.env.FAKE_PULUMI_GATEWAY_URL },
     () => evaluate(stack, config),
   );
   if ("error" in sim) {
@@ -596,14 +611,28 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
 
   // Policies (pkg/engine: analyzers see every resource's inputs before its step).
   let mandatory = 0;
-  for (const pack of list(p, "--policy-pack")) {
+  const packs = list(p, "--policy-pack");
+  const packConfigs = list(p, "--policy-pack-config");
+  // pkg/cmd/pulumi/operations: each --policy-pack-config goes with the --policy-pack in its position.
+  if (packConfigs.length > 0 && packConfigs.length !== packs.length)
+    fail(`the number of --policy-pack-config flags (${packConfigs.length}) must match the number of --policy-pack flags (${packs.length})`);
+  for (const [i, pack] of packs.entries()) {
     const packDir = resolve(cwd, pack);
+    const configPath = packConfigs[i] && resolve(cwd, packConfigs[i]!);
+    if (configPath && !existsSync(configPath)) fail(`reading policy config file ${configPath}: open ${configPath}: no such file or directory`);
+    let packConfig: Record<string, unknown> | undefined;
+    try {
+      packConfig = configPath ? parsePolicyPackConfig(readFileSync(configPath, "utf8"), configPath) : undefined;
+    } catch (err) {
+      if (err instanceof PolicyConfigError) fail(err.message);
+      throw err;
+    }
     if (!existsSync(join(packDir, "PulumiPolicy.yaml"))) fail(`could not load policy pack from ${packDir}: no PulumiPolicy.yaml found`);
     const packMain = YAML.parse(readFileSync(join(packDir, "PulumiPolicy.yaml"), "utf8"))?.main as string | undefined;
     const { name, violations } = await memo(
       "policy",
-      { pack: treeHash(packDir), code: packMain ? treeHash(dirname(resolve(packDir, packMain))) : "", stack, resources },
-      () => runPolicyPack(packDir, stack, resources),
+      { pack: treeHash(packDir), code: packMain ? treeHash(dirname(resolve(packDir, packMain))) : "", stack, resources, packConfig },
+      () => runPolicyPack(packDir, stack, resources, packConfig),
     );
     for (const v of violations) {
       if (v.enforcementLevel === "mandatory") mandatory++;

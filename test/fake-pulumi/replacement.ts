@@ -14,6 +14,11 @@ const URL_PARAMETERS: Record<string, string[]> = {
   "azure-native:app:ContainerAppsSessionPool": ["resourceGroupName", "sessionPoolName", "environmentId"],
   "azure-native:app:ContainerApp": ["resourceGroupName", "containerAppName"],
   "azure-native:authorization:RoleAssignment": ["scope", "roleAssignmentName", "principalId", "roleDefinitionId"],
+  "azure-native:apimanagement:ApiManagementService": ["resourceGroupName", "serviceName"],
+  "azure-native:apimanagement:Api": ["resourceGroupName", "serviceName", "apiId"],
+  "azure-native:apimanagement:ApiOperation": ["resourceGroupName", "serviceName", "apiId", "operationId"],
+  "azure-native:apimanagement:ApiPolicy": ["resourceGroupName", "serviceName", "apiId", "policyId"],
+  "azure-native:apimanagement:Subscription": ["resourceGroupName", "serviceName", "sid"],
 };
 
 export function replaceKeys(type: string, replaceOnChanges: string[] = []): string[] {

@@ -6,6 +6,7 @@ import { describe, expect, test } from "vitest";
 import { PROFILE_NAMES, PROFILES } from "../../infra/profiles.js";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
 import { SIMULATED_SUBSCRIPTION_ID } from "../../cli/offline/azure-mocks.js";
+import { allowRulesFor } from "../../infra/gateway.js";
 import { get, resource, simulateStack, STACKS } from "../helpers/program.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
@@ -16,9 +17,15 @@ const roleId = (guid: string) =>
   `/subscriptions/${SIMULATED_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
 const FOUNDATION = ["resource-group", "logs", "registry", "identity", "acr-pull", "environment"];
+/** accessMode token: the gateway and its API, in every profile. */
+const GATEWAY = ["gateway", "gateway-api", "gateway-execute", "gateway-health", "gateway-policy", "gateway-ops-subscription"];
+/** Sub-resources of the gateway: Azure keeps no tags on them. */
+const UNTAGGED = /RoleAssignment|apimanagement:(Api|ApiOperation|ApiPolicy|Subscription)$/;
 
 describe.each(STACKS)("stack %s", (stack) => {
   const executorScope = readStackConfig(ROOT, stack).sessionExecutorScope ?? "pool";
+  // The project's default is token; dev chooses open explicitly.
+  const accessMode = readStackConfig(ROOT, stack).accessMode ?? "token";
 
   describe.each(PROFILE_NAMES)("profile %s", (profileName) => {
     const profile = PROFILES[profileName];
@@ -26,7 +33,7 @@ describe.each(STACKS)("stack %s", (stack) => {
 
     test("declares exactly the resources the profile needs", async () => {
       const sim = await load();
-      const expected = [...FOUNDATION, "backend"];
+      const expected = [...FOUNDATION, "backend", ...(accessMode === "token" ? GATEWAY : [])];
       if (profile.pool) expected.push("session-pool");
       // Session Executor exists wherever its scope does: on the pool (only with a pool) or the group.
       if (profile.pool || executorScope === "resourceGroup") expected.push("session-executor");
@@ -71,6 +78,10 @@ describe.each(STACKS)("stack %s", (stack) => {
       const identity = resource(sim, "identity");
       const i = backend.inputs;
       expect(get(i, "configuration.ingress")).toMatchObject({ external: true, allowInsecure: false, targetPort: 8000 });
+      // Who may call it is the access mode's: the gateway's IPs (token) or anyone (open).
+      const rules = get(i, "configuration.ingress.ipSecurityRestrictions");
+      if (accessMode === "token") expect(rules).toEqual(get(resource(sim, "gateway").state, "publicIPAddresses").map((ip: string, n: number) => expect.objectContaining({ name: `gateway-${n + 1}`, ipAddressRange: `${ip}/32`, action: "Allow" })));
+      else expect(rules).toBeUndefined();
       expect(get(i, "configuration.registries")).toEqual([
         { server: resource(sim, "registry").state.loginServer, identity: identity.id },
       ]);
@@ -88,12 +99,13 @@ describe.each(STACKS)("stack %s", (stack) => {
         rules: [{ name: "http-concurrency", http: { metadata: { concurrentRequests: "20" } } }],
       });
       expect(backend.dependsOn).toContain("acr-pull");
-      expect(sim.outputs.backendUrl).toBe(`https://${get(backend.state, "configuration.ingress.fqdn")}`);
+      expect(sim.outputs.backendAppUrl).toBe(`https://${get(backend.state, "configuration.ingress.fqdn")}`);
+      expect(sim.outputs.backendUrl).toBe(accessMode === "token" ? get(resource(sim, "gateway").state, "gatewayUrl") : sim.outputs.backendAppUrl);
     });
 
     test("tags: every resource has stack and managed-by; only pool and backend carry the profile", async () => {
       const sim = await load();
-      for (const r of sim.resources.filter((r) => r.inputs.tags !== undefined || !r.type.includes("RoleAssignment"))) {
+      for (const r of sim.resources.filter((r) => r.inputs.tags !== undefined || !UNTAGGED.test(r.type))) {
         expect(r.inputs.tags, r.name).toMatchObject({ stack, "managed-by": "pulumi:coding-engine" });
         const sized = r.name === "session-pool" || r.name === "backend";
         expect((r.inputs.tags as Record<string, string>).profile, r.name).toBe(sized ? profileName : undefined);
@@ -258,7 +270,7 @@ describe("stack overrides and options", () => {
   });
 
   test("an IP allow-list restricts the backend's ingress", async () => {
-    const sim = await simulateStack("contest", { allowedIpRanges: '["203.0.113.0/24","198.51.100.7"]' });
+    const sim = await simulateStack("contest", { accessMode: "venue", allowedIpRanges: '["203.0.113.0/24","198.51.100.7"]' });
     expect(get(resource(sim, "backend").inputs, "configuration.ingress.ipSecurityRestrictions")).toEqual([
       expect.objectContaining({ name: "allow-1", ipAddressRange: "203.0.113.0/24", action: "Allow" }),
       expect.objectContaining({ name: "allow-2", ipAddressRange: "198.51.100.7", action: "Allow" }),
@@ -276,5 +288,64 @@ describe("stack overrides and options", () => {
     ).rejects.toThrow(
       /coding-engine:namePrefix[\s\S]*coding-engine:sessionCpu[\s\S]*coding-engine:profileOverrides\.contest\.cooldownSeconds must be between 300 and 3600/,
     );
+  });
+});
+
+describe("access modes: who may call the backend", () => {
+  test("the contest stack's defaults (token): a gateway in front, and a backend that accepts only the gateway", async () => {
+    const sim = await simulateStack("contest", { profile: "contest" });
+    const gateway = resource(sim, "gateway");
+    expect(gateway.inputs).toMatchObject({ serviceName: "codeeng-contest-gw", sku: { name: "Developer", capacity: 1 }, tags: { "cost-scope": "always-on" } });
+    const ips = gateway.state.publicIPAddresses as string[];
+    expect(ips.length).toBeGreaterThan(0);
+    // The backend's ingress: one Allow rule per gateway IP, nothing else.
+    expect(get(resource(sim, "backend").inputs, "configuration.ingress.ipSecurityRestrictions")).toEqual(
+      ips.map((ip, n) => ({ name: `gateway-${n + 1}`, description: "the API Management gateway (accessMode token)", ipAddressRange: `${ip}/32`, action: "Allow" })),
+    );
+    expect(resource(sim, "backend").dependsOn).toContain("gateway");
+    // The API forwards to the backend's own URL, requires a subscription key, and only two routes.
+    const api = resource(sim, "gateway-api");
+    expect(api.inputs).toMatchObject({ apiId: "coding-engine", path: "", protocols: ["https"], subscriptionRequired: true, serviceUrl: sim.outputs.backendAppUrl });
+    expect(api.inputs.subscriptionKeyParameterNames).toEqual({ header: "Ocp-Apim-Subscription-Key", query: "subscription-key" });
+    expect(["gateway-execute", "gateway-health"].map((n) => `${resource(sim, n).inputs.method} ${resource(sim, n).inputs.urlTemplate}`)).toEqual(["POST /api/v2/execute", "GET /"]);
+    // Each caller (subscription) held to 60 calls a minute.
+    expect(resource(sim, "gateway-policy").inputs.value).toContain('<rate-limit-by-key calls="60" renewal-period="60" counter-key="@(context.Subscription.Id)" />');
+    expect(resource(sim, "gateway-ops-subscription").inputs).toMatchObject({ sid: "ops", scope: "/apis/coding-engine", state: "active" });
+    // Callers use the gateway; manage gets its own key as a (secret) output.
+    expect(sim.outputs).toMatchObject({ accessMode: "token", backendUrl: "https://codeeng-contest-gw.azure-api.net", gatewayUrl: "https://codeeng-contest-gw.azure-api.net" });
+    expect(sim.outputs.gatewayKey).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  test("the gateway stays in every profile (it takes 30-45 minutes to create), idle included", async () => {
+    const sim = await simulateStack("contest", { profile: "idle" });
+    expect(sim.resources.map((r) => r.name)).toEqual(expect.arrayContaining(GATEWAY));
+  });
+
+  test("token with a JWT issuer: validate-jwt on issuer and audience, no key required, limited per token subject", async () => {
+    const sim = await simulateStack("contest", { gatewayJwtIssuer: "https://login.example.com/contest/", gatewayJwtAudience: "api://coding-engine", gatewayRateLimitPerMinute: "30", gatewaySku: "Basic" });
+    expect(resource(sim, "gateway").inputs.sku).toEqual({ name: "Basic", capacity: 1 });
+    expect(resource(sim, "gateway-api").inputs.subscriptionRequired).toBe(false);
+    const xml = String(resource(sim, "gateway-policy").inputs.value);
+    expect(xml).toContain('<openid-config url="https://login.example.com/contest/.well-known/openid-configuration" />');
+    expect(xml).toContain("<audiences><audience>api://coding-engine</audience></audiences>");
+    expect(xml).toContain("<issuers><issuer>https://login.example.com/contest/</issuer></issuers>");
+    expect(xml).toMatch(/<rate-limit-by-key calls="30" renewal-period="60" counter-key="@\(context\.Request\.Headers\.GetValueOrDefault\(&quot;Authorization&quot;,&quot;&quot;\)\.AsJwt\(\)\?\.Subject/);
+  });
+
+  test("venue: only the venue's ranges, no gateway; open: no rule at all, no gateway", async () => {
+    const venue = await simulateStack("contest", { accessMode: "venue", allowedIpRanges: '["203.0.113.0/24"]' });
+    expect(venue.resources.map((r) => r.name)).not.toContain("gateway");
+    expect(venue.outputs).toMatchObject({ accessMode: "venue", gatewayUrl: "", gatewayKey: "" });
+    expect(venue.outputs.backendUrl).toBe(venue.outputs.backendAppUrl);
+    const open = await simulateStack("dev");
+    expect(open.outputs.accessMode).toBe("open");
+    expect(get(resource(open, "backend").inputs, "configuration.ingress.ipSecurityRestrictions")).toBeUndefined();
+  });
+
+  test("a gateway that reports no public IP stops the deployment instead of opening the backend", () => {
+    // An empty rule list is an open ingress: the program throws inside the apply, and pulumi up fails.
+    expect(() => allowRulesFor("codeeng-contest-gw", [])).toThrow(/codeeng-contest-gw reports no public IP: the backend's ingress cannot be limited to it/);
+    expect(() => allowRulesFor("codeeng-contest-gw", undefined)).toThrow(/no public IP/);
+    expect(allowRulesFor("gw", ["192.0.2.7", "198.51.100.0/30"]).map((r) => r.ipAddressRange)).toEqual(["192.0.2.7/32", "198.51.100.0/30"]);
   });
 });

@@ -58,6 +58,7 @@ describe("stack configuration", () => {
         profile: "contest",
         profileOverrides: '{"contest":{"maxSessions":80}}',
         allowSessionEgress: "true",
+        accessMode: "venue",
         allowedIpRanges: '["203.0.113.0/24"]',
         profileExpiresAt: "2026-11-22T18:00:00Z",
         sessionCpu: "1.25",
@@ -70,6 +71,7 @@ describe("stack configuration", () => {
     expect(s.session.allowEgress).toBe(true);
     expect(s.session.cpu).toBe(1.25);
     expect(s.backend.allowedIpRanges).toEqual(["203.0.113.0/24"]);
+    expect(s.access).toEqual({ mode: "venue", allowedIpRanges: ["203.0.113.0/24"], gateway: null });
     expect(s.profileExpiresAt?.toISOString()).toBe("2026-11-22T18:00:00.000Z");
   });
 
@@ -92,8 +94,20 @@ describe("stack configuration", () => {
     [{ sessionTargetPort: "70000" }, "coding-engine:sessionTargetPort must be a TCP port"],
     [{ sessionImage: "myregistry.azurecr.io/session" }, "coding-engine:sessionImage must be \"repository:tag\""],
     [{ backendImage: "coding-engine/backend:latest" }, "coding-engine:backendImage must not use the tag `latest`"],
-    [{ allowedIpRanges: '["300.1.1.1/24"]' }, "coding-engine:allowedIpRanges has an octet above 255"],
-    [{ allowedIpRanges: '["venue"]' }, "coding-engine:allowedIpRanges must be an IPv4 address or CIDR range"],
+    [{ accessMode: "venue", allowedIpRanges: '["300.1.1.1/24"]' }, "coding-engine:allowedIpRanges has an octet above 255"],
+    [{ accessMode: "venue", allowedIpRanges: '["venue"]' }, "coding-engine:allowedIpRanges must be an IPv4 address or CIDR range"],
+    [{ accessMode: "public" }, "coding-engine:accessMode must be one of open, venue, token"],
+    [{ accessMode: "venue" }, `coding-engine:allowedIpRanges must list the venue's IPv4 ranges with accessMode venue, e.g. ["203.0.113.0/24"]; or choose accessMode token`],
+    [{ allowedIpRanges: '["203.0.113.0/24"]' }, "coding-engine:allowedIpRanges applies only to accessMode venue, and the stack is token: remove allowedIpRanges, or set accessMode venue"],
+    [{ accessMode: "open", allowedIpRanges: '["203.0.113.0/24"]' }, "coding-engine:allowedIpRanges applies only to accessMode venue, and the stack is open"],
+    [{ gatewaySku: "Consumption" }, "coding-engine:gatewaySku must be one of Developer, Basic"],
+    [{ gatewayRateLimitPerMinute: "0" }, "coding-engine:gatewayRateLimitPerMinute must be between 1 and 100000 calls a minute"],
+    [{ gatewayPublisherEmail: "ops" }, "coding-engine:gatewayPublisherEmail must be an email address"],
+    [{ gatewayJwtIssuer: "http://login.example.com", gatewayJwtAudience: "a" }, "coding-engine:gatewayJwtIssuer must be an https URL"],
+    [{ gatewayJwtIssuer: "https://login.example.com/" }, "coding-engine:gatewayJwtAudience must be set with gatewayJwtIssuer"],
+    [{ gatewayJwtAudience: "api://x" }, "coding-engine:gatewayJwtIssuer must be set with gatewayJwtAudience"],
+    [{ gatewayJwtAudience: 'a"b', gatewayJwtIssuer: "https://x/" }, "coding-engine:gatewayJwtAudience must not contain spaces, quotes, < > or &"],
+    [{ accessMode: "open", gatewayJwtIssuer: "https://login.example.com/", gatewayJwtAudience: "a" }, "coding-engine:gatewayJwtIssuer applies only to accessMode token, and the stack is open"],
     [{ roleAssignmentMode: "admin" }, "coding-engine:roleAssignmentMode must be one of managed, external"],
     [{ sessionExecutorScope: "subscription" }, "coding-engine:sessionExecutorScope must be one of pool, resourceGroup"],
     [{ location: "East US" }, "coding-engine:location must be an Azure region name"],
@@ -113,6 +127,19 @@ describe("stack configuration", () => {
     [{ extraCustomContainerRegions: '["Korea Central"]' }, "coding-engine:extraCustomContainerRegions must be Azure region names"],
   ])("refuses %o", (raw, message) => {
     expect(refusal(raw)).toContain(message);
+  });
+
+  test("access: token by default (a gateway with a key per caller); open and venue only when chosen", () => {
+    expect(parseSettings({}, "contest").access).toEqual({
+      mode: "token",
+      allowedIpRanges: [],
+      gateway: { sku: "Developer", publisherEmail: "coding-engine-ops@example.com", callsPerMinute: 60, jwt: null },
+    });
+    expect(parseSettings({ gatewayJwtIssuer: "https://login.example.com/", gatewayJwtAudience: "api://ce", gatewaySku: "Basic" }, "contest").access.gateway).toMatchObject({
+      sku: "Basic",
+      jwt: { issuer: "https://login.example.com/", audience: "api://ce" },
+    });
+    expect(parseSettings({ accessMode: "open" }, "dev").access).toEqual({ mode: "open", allowedIpRanges: [], gateway: null });
   });
 
   test("a long stack name is refused with the container app's rule, before anything is declared", () => {

@@ -3,8 +3,11 @@
 // node exists (assumed), idle Consumption rates for replicas kept by minReplicas, logs that follow
 // the work up to a daily cap, registry storage beyond the SKU's, warm-up and tail around a window.
 import { describe, expect, test } from "vitest";
-import { estimateCost, liveBurnPerHour, type CostQuery } from "../../cli/costing/model.js";
-import { embeddedPriceBook, EMBEDDED_PRICES, EMBEDDED_REGIONS, METERS } from "../../cli/costing/prices.js";
+import { estimateCost, GATEWAY_METERS, gatewayOptionCosts, liveBurnPerHour, type CostQuery } from "../../cli/costing/model.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../helpers/program.js";
+import { embeddedPriceBook, EMBEDDED_PRICES, EMBEDDED_REGIONS, GATEWAY_OPTION_PRICES, METERS } from "../../cli/costing/prices.js";
 import { resolveProfile } from "../../infra/profiles.js";
 import { DEFAULT_PARTICIPANTS } from "../../infra/capacity.js";
 import { bookOf, ROUND_PRICES } from "../helpers/prices.js";
@@ -165,6 +168,48 @@ describe("cost model", () => {
   });
 });
 
+describe("the gateway (accessMode token)", () => {
+  const GATEWAY_BOOK = bookOf({ ...Object.fromEntries(Object.entries(ROUND_PRICES.prices).map(([k, p]) => [k, p!.usd])), apimDeveloperHour: 0.05, apimBasicHour: 0.2 });
+
+  test("one unit of its tier, billed every hour in every profile (idle too), in the window and at most", () => {
+    for (const profile of ["idle", "testing", "contest"] as const) {
+      const without = estimateCost(GATEWAY_BOOK, query({ profile: resolveProfile(profile) }));
+      const withGateway = estimateCost(GATEWAY_BOOK, query({ profile: resolveProfile(profile), gateway: { sku: "Developer" } }));
+      expect(withGateway.perHour - without.perHour).toBeCloseTo(0.05, 10);
+      expect(withGateway.window - without.window).toBeCloseTo(0.05 * withGateway.billedHours, 10);
+      expect(withGateway.atMost.perDay - without.atMost.perDay).toBeCloseTo(0.05 * 24, 10);
+      expect(withGateway.lines.find((l) => l.resource === "gateway")).toMatchObject({ part: "always-on", perHour: 0.05 });
+    }
+    expect(estimateCost(GATEWAY_BOOK, query({ gateway: { sku: "Basic" } })).lines.find((l) => l.resource === "gateway")!.perHour).toBe(0.2);
+    const live = liveBurnPerHour(GATEWAY_BOOK, { backend: query().backend, registrySku: "Basic", nodeCount: 0, backendReplicas: 0, gateway: { sku: "Developer" } });
+    expect(live.perHour).toBeCloseTo(REGISTRY + 0.05, 10);
+  });
+
+  test("a region without a gateway price says so instead of leaving it out silently", () => {
+    const e = estimateCost(ROUND_PRICES, query({ gateway: { sku: "Developer" } }));
+    expect(e.complete).toBe(false);
+    expect(e.missing).toEqual(["apimDeveloperHour"]);
+  });
+
+  test("the options, for a stack idle most of the month: only the tiers with an IP of their own and caller credentials meet the need; Developer is the cheapest", () => {
+    const options = gatewayOptionCosts(embeddedPriceBook("eastus"), 2 * 24_000);
+    const byName = Object.fromEntries(options.map((o) => [o.option, o]));
+    // Consumption: nothing while idle, and two 24,000-call contests fit in the free million.
+    expect(byName["API Management Consumption"]).toMatchObject({ perMonth: 0, meets: false });
+    expect(gatewayOptionCosts(embeddedPriceBook("eastus"), 3_000_000).find((o) => o.option === "API Management Consumption")!.perMonth).toBeCloseTo(7, 10);
+    expect(byName["API Management Developer"]!.perMonth).toBeCloseTo(48.03, 2);
+    expect(byName["API Management Basic"]!.perMonth).toBeCloseTo(147.17, 2);
+    expect(byName["Front Door Standard + WAF"]).toMatchObject({ perMonth: 35, meets: false });
+    const meeting = options.filter((o) => o.meets).sort((a, b) => a.perMonth! - b.perMonth!);
+    expect(meeting.map((o) => o.option)).toEqual(["API Management Developer", "API Management Basic", "API Management Standard", "API Management Premium"]);
+    // The offered tiers are exactly the two cheapest that meet it, priced by the same meters.
+    expect(Object.keys(GATEWAY_METERS)).toEqual(["Developer", "Basic"]);
+    // docs/costs.md states each option's month: the table there is this function's output.
+    const doc = readFileSync(join(ROOT, "docs", "costs.md"), "utf8");
+    for (const o of options) expect(doc, o.option).toContain(`| ${o.option} | $${o.perMonth!.toFixed(2)} |`);
+  });
+});
+
 describe("embedded prices", () => {
   test("cover at least eastus, eastus2 and westeurope, each price with its date, source and confidence", () => {
     expect(EMBEDDED_REGIONS).toEqual(expect.arrayContaining(["eastus", "eastus2", "westeurope"]));
@@ -185,6 +230,12 @@ describe("embedded prices", () => {
     expect(kc.prices.dedicatedManagementHour?.usd).toBe(0.1);
     expect(kc.warnings).toEqual([]);
     expect(embeddedPriceBook("eastus").warnings[0]).toMatch(/unverified.*--live-prices/);
+  });
+
+  test("the gateway's prices are a named, dated assumption, marked unverified", () => {
+    const named = { asOf: "2026-11", confidence: "unverified", source: expect.stringMatching(/^ASSUMPTION gateway-list-prices-2026-11: /) };
+    for (const key of ["apimDeveloperHour", "apimBasicHour"] as const) expect(embeddedPriceBook("eastus").prices[key]).toMatchObject(named);
+    for (const price of Object.values(GATEWAY_OPTION_PRICES)) expect(price).toMatchObject(named);
   });
 
   test("Log Analytics is recorded per region: eastus $2.30/GB, eastus2 $2.76/GB", () => {

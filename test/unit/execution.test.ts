@@ -24,8 +24,12 @@ describe("diagnose: each status the earlier deployment hit, its cause and fix", 
     [400, "bad path", /wrong path, unknown language/, /bad path/, false],
     [502, "", /not listening yet \(cold start\)/, /sessionTargetPort/, true],
     [0, "", /no answer from the backend/, /manage start-backend --stack contest/, true],
+    // The gateway of accessMode token, in API Management's own words.
+    [401, '{"statusCode":401,"message":"Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API."}', /the gateway refused the call: no subscription key, or not a valid one/, /MANAGE_GATEWAY_KEY .*stack output gatewayKey --show-secrets --stack contest/, false],
+    [401, '{"statusCode":401,"message":"Unauthorized. Access token is missing or invalid."}', /the gateway refused the call: no token, or not a valid one/, /MANAGE_GATEWAY_TOKEN/, false],
+    [429, '{"statusCode":429,"message":"Rate limit is exceeded. Try again in 12 seconds."}', /rate limit for this caller .* is exceeded/, /wait 12 s \(Retry-After\) and retry.*gatewayRateLimitPerMinute.*Pulumi\.contest\.yaml/, true],
   ])("HTTP %i %s", (status, text, cause, fix, transient) => {
-    const d = diagnose({ status, text, error: status === 0 ? "ECONNREFUSED" : undefined }, "contest");
+    const d = diagnose({ status, text, error: status === 0 ? "ECONNREFUSED" : undefined, retryAfter: status === 429 ? 12 : undefined }, "contest");
     expect(d.cause).toMatch(cause);
     expect(d.fix).toMatch(fix);
     expect(d.transient).toBe(transient);
@@ -67,6 +71,8 @@ describe("smoke cases judge answers as a person would", () => {
     expect(UNKNOWN_LANGUAGE_CASE.check(answer(400, undefined, '{"message":"runtime is unknown"}'))).toBeNull();
     expect(UNKNOWN_LANGUAGE_CASE.check(answer(404, undefined, "nope"))).toMatch(/indistinguishable/);
     expect(UNKNOWN_LANGUAGE_CASE.check(answer(500, undefined, "boom"))).toMatch(/expected a clear 4xx/);
+    // A refusal by the gateway (or the pool) never asked a runtime: it proves nothing about languages.
+    for (const status of [401, 403, 429]) expect(UNKNOWN_LANGUAGE_CASE.check(answer(status, undefined, "refused"))).toMatch(/refused before any runtime was asked/);
   });
   test("the suite: compile errors only for compiled languages; --full adds the slow cases", () => {
     const quick = smokeSuite(false).flatMap((g) => g.cases.map((k) => k.name));

@@ -12,6 +12,7 @@ describe("resource names", () => {
       environment: "codeeng-contest-env",
       sessionPool: "codeengcontestpool",
       backendApp: "codeeng-contest-backend",
+      gateway: "codeeng-contest-gw",
     });
     expect(nameViolations(names)).toEqual([]);
   });
@@ -38,6 +39,8 @@ describe("resource names", () => {
     ["registry", "acr1", "4 characters; Azure allows 5-50"],
     ["backendApp", "a".repeat(33), "33 characters; Azure allows 2-32"],
     ["backendApp", "code--backend", "single '-'"],
+    ["gateway", "1gw", "starting with a letter"],
+    ["gateway", "code-gw-", "ending with a letter or digit"],
     ["backendApp", "backend-", "ending with a letter or digit"],
     ["resourceGroup", "my-rg.", "not ending in '.'"],
     ["environment", "Env-1", "lowercase letters"],

@@ -1,0 +1,71 @@
+// The credential a call through the gateway (accessMode token) carries, and where it comes from:
+// --gateway-key / --gateway-token, else MANAGE_GATEWAY_KEY / MANAGE_GATEWAY_TOKEN, else (for the
+// stack's own backend) the stack's own `gatewayKey` output, the subscription the program declares
+// for manage. Never echoed: no report, message or JSON document carries it (redactOutputs).
+// Pure: the environment and the outputs are passed in.
+
+import { SUBSCRIPTION_KEY_HEADER } from "../../infra/access-mode.js";
+import { UsageError } from "../errors.js";
+
+export const ENV_KEY = "MANAGE_GATEWAY_KEY";
+export const ENV_TOKEN = "MANAGE_GATEWAY_TOKEN";
+
+export interface Credential {
+  kind: "key" | "token";
+  value: string;
+  /** Where it came from, for messages (never the value): "--gateway-key", "MANAGE_GATEWAY_KEY"... */
+  source: string;
+}
+
+export interface CredentialOptions {
+  gatewayKey?: string;
+  gatewayToken?: string;
+}
+
+/** Stack outputs that are secrets: kept in memory, never printed. */
+export const SECRET_OUTPUTS = ["gatewayKey"] as const;
+
+/** Outputs as they may be shown: each secret one replaced by "[secret]" (as `pulumi stack output` does). */
+export function redactOutputs(outputs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, (SECRET_OUTPUTS as readonly string[]).includes(k) && v ? "[secret]" : v]));
+}
+
+/**
+ * The credential to send, or undefined for none. A key and a token at once is bad input (exit 2):
+ * the gateway takes one or the other, so a second one means a mistake.
+ */
+export function resolveCredential(
+  o: CredentialOptions,
+  env: Record<string, string | undefined>,
+  outputs?: Record<string, unknown>,
+): Credential | undefined {
+  const given: Credential[] = [];
+  if (o.gatewayKey !== undefined) given.push({ kind: "key", value: o.gatewayKey, source: "--gateway-key" });
+  if (o.gatewayToken !== undefined) given.push({ kind: "token", value: o.gatewayToken, source: "--gateway-token" });
+  if (given.length > 1) throw new UsageError("give either --gateway-key or --gateway-token, not both: the gateway takes one credential");
+  for (const c of given)
+    if (c.value.trim() === "") throw new UsageError(`${c.source} is empty: pass the gateway's subscription key (or a JWT with --gateway-token)`);
+  if (given[0]) return given[0];
+  const fromEnv: Credential[] = [];
+  if (env.MANAGE_GATEWAY_KEY) fromEnv.push({ kind: "key", value: env.MANAGE_GATEWAY_KEY, source: ENV_KEY });
+  if (env.MANAGE_GATEWAY_TOKEN) fromEnv.push({ kind: "token", value: env.MANAGE_GATEWAY_TOKEN, source: ENV_TOKEN });
+  if (fromEnv.length > 1) throw new UsageError(`both ${ENV_KEY} and ${ENV_TOKEN} are set: unset one (the gateway takes one credential)`);
+  if (fromEnv[0]) return fromEnv[0];
+  const own = outputs?.gatewayKey;
+  if (typeof own === "string" && own !== "" && own !== "[secret]") return { kind: "key", value: own, source: "the stack's gatewayKey output" };
+  return undefined;
+}
+
+/** The header that carries it. */
+export function credentialHeaders(c: Credential | undefined): Record<string, string> {
+  if (!c) return {};
+  return c.kind === "key" ? { [SUBSCRIPTION_KEY_HEADER]: c.value } : { authorization: `Bearer ${c.value}` };
+}
+
+/** How to get a credential, for the fix of a 401 from the gateway. */
+export function credentialHint(stack = "<stack>"): string {
+  return (
+    `set ${ENV_KEY} (or pass --gateway-key) to a subscription key of the stack's gateway: its own is ` +
+    `\`manage pulumi -- stack output gatewayKey --show-secrets --stack ${stack}\`; with gatewayJwtIssuer, a JWT in ${ENV_TOKEN} (--gateway-token)`
+  );
+}

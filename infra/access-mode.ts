@@ -1,0 +1,117 @@
+// Who may call the backend: the stack's access mode, defined once. Pure data and pure functions (no
+// Pulumi import): the program (infra/backend.ts, infra/gateway.ts), the config validation, the cost
+// model and the CLI (plan, status, the warning on every change) all read it from here.
+//
+//   open   the backend's external ingress takes calls from anyone on the internet. Only for a
+//          stack nobody outside the team knows about, chosen explicitly, listed in the policy
+//          config (backend-caller-restricted refuses it otherwise), warned about on every change.
+//   venue  the backend's ingress allows only the venue's IP ranges (allowedIpRanges).
+//   token  an API Management gateway in front: callers present a subscription key (header
+//          Ocp-Apim-Subscription-Key) or, with gatewayJwtIssuer, a JWT; each caller is held to a
+//          rate limit (429 with Retry-After); the backend's ingress allows only the gateway's IPs.
+//          The default: docs/security.md and docs/costs.md say why, and why this tier.
+
+export const ACCESS_MODES = ["open", "venue", "token"] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/**
+ * The API Management tiers the program offers: the cheapest ones with a public IP of their own
+ * (publicIPAddresses), which is what lets the backend's ingress allow the gateway and no one else.
+ * Consumption and the v2 tiers run on shared infrastructure without one (docs/costs.md).
+ */
+export const GATEWAY_SKUS = ["Developer", "Basic"] as const;
+export type GatewaySku = (typeof GATEWAY_SKUS)[number];
+
+/** The header API Management reads a subscription key from (its default name). */
+export const SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
+
+/** The gateway's rate-limit window: APIM's renewal-period, in seconds. */
+export const RATE_LIMIT_PERIOD_SECONDS = 60;
+
+export interface GatewaySettings {
+  sku: GatewaySku;
+  publisherEmail: string;
+  /** Calls each caller (subscription, or JWT subject) may make per RATE_LIMIT_PERIOD_SECONDS. */
+  callsPerMinute: number;
+  /** With a JWT issuer, callers authenticate with a token instead of a subscription key. */
+  jwt: { issuer: string; audience: string } | null;
+}
+
+export interface AccessSettings {
+  mode: AccessMode;
+  /** venue: the ranges the backend allows; empty otherwise. */
+  allowedIpRanges: string[];
+  /** token: the gateway; null otherwise. */
+  gateway: GatewaySettings | null;
+}
+
+/** What a caller needs, in words: "a subscription key (Ocp-Apim-Subscription-Key)". */
+export function credentialWords(gateway: GatewaySettings): string {
+  return gateway.jwt
+    ? `a JWT from ${gateway.jwt.issuer} for audience ${gateway.jwt.audience} (Authorization: Bearer)`
+    : `a subscription key (${SUBSCRIPTION_KEY_HEADER})`;
+}
+
+/** One line for plan, status and doctor: who can call the backend. */
+export function describeAccess(access: AccessSettings): string {
+  switch (access.mode) {
+    case "open":
+      return "open: anyone on the internet who finds the backend's URL can run code";
+    case "venue":
+      return `venue: only ${access.allowedIpRanges.join(", ")} can call the backend`;
+    case "token": {
+      const g = access.gateway!;
+      return (
+        `token: API Management (${g.sku}) in front, ${credentialWords(g)} required, ` +
+        `${g.callsPerMinute} calls a minute per caller; the backend accepts only the gateway's IPs`
+      );
+    }
+  }
+}
+
+/** Said on every change to a stack that has a pool in open mode. */
+export function openAccessWarning(stack: string): string {
+  return (
+    `stack ${stack} is in accessMode open: anyone on the internet who finds its backend's URL can run code on its ` +
+    `session pool, hold sessions until contestants get 404 and run up the bill. Use accessMode token (or venue with ` +
+    `allowedIpRanges) for anything but a private test stack (docs/security.md).`
+  );
+}
+
+const xml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+
+/**
+ * The gateway's API policy (API Management policy XML). Authentication: the subscription key is
+ * checked by API Management itself (subscriptionRequired on the API); a JWT by validate-jwt
+ * (issuer, audience and signature from the issuer's OpenID configuration). Then
+ * rate-limit-by-key, counted per subscription or per token subject: over the limit API Management
+ * answers 429 with a Retry-After header and the backend never sees the call. Pure, so the policy
+ * pack's checks and the tests read exactly what is deployed.
+ */
+export function gatewayPolicyXml(gateway: GatewaySettings): string {
+  const jwt = gateway.jwt;
+  const counter = jwt
+    ? `@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject ?? "anonymous")`
+    : "@(context.Subscription.Id)";
+  const lines = [
+    "<policies>",
+    "  <inbound>",
+    "    <base />",
+    ...(jwt
+      ? [
+          `    <validate-jwt header-name="Authorization" failed-validation-httpcode="401" require-scheme="Bearer" require-signed-tokens="true">`,
+          `      <openid-config url="${xml(jwt.issuer.replace(/\/+$/, ""))}/.well-known/openid-configuration" />`,
+          `      <audiences><audience>${xml(jwt.audience)}</audience></audiences>`,
+          `      <issuers><issuer>${xml(jwt.issuer)}</issuer></issuers>`,
+          "    </validate-jwt>",
+        ]
+      : []),
+    `    <rate-limit-by-key calls="${gateway.callsPerMinute}" renewal-period="${RATE_LIMIT_PERIOD_SECONDS}" counter-key="${xml(counter)}" />`,
+    "  </inbound>",
+    "  <backend><base /></backend>",
+    "  <outbound><base /></outbound>",
+    "  <on-error><base /></on-error>",
+    "</policies>",
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,21 @@
+// The ceilings both the stack config (infra/limits.ts, infra/config.ts) and the policy pack
+// (infra/policy-pack/policies.cts) hold a pool to, defined once. CommonJS (.cts) because Pulumi's
+// policy runner require()s the pack; the ESM program imports it as ./ceilings.cjs.
+
+/**
+ * `maxConcurrentSessions`: documented up to 600 for code-interpreter pools; for custom containers
+ * it is UNCONFIRMED (shared/azure-facts.md). The default of the `maxSessionsLimit` stack key and of
+ * the policy's `maxConcurrentSessionsCeiling`.
+ */
+export const MAX_SESSIONS_CEILING = 600;
+
+/**
+ * `readySessionInstances`: the ready sessions the capacity planner (infra/capacity.ts) plans for the
+ * largest contest the session ceiling admits: MAX_SESSIONS_CEILING participants with per-user
+ * identifiers and the default participant model (one run a minute, everyone's first run within
+ * 60 s, a 10 s cold start). Every smaller contest plans fewer (a 200-person contest 43, 250 people
+ * 52), so a contest profile sized by the planner is never refused, while a typo like 500 still is.
+ * test/unit/policies.test.ts holds this number to the planner. The default of the policy's
+ * `readySessionsCeiling`.
+ */
+export const READY_SESSIONS_CEILING = 115;

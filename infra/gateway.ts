@@ -1,0 +1,105 @@
+// accessMode token: an API Management gateway in front of the backend (infra/access-mode.ts says
+// why this mode is the default, docs/costs.md why this tier). Callers reach the backend only
+// through it: it checks each caller's subscription key (or JWT), holds each caller to a rate limit,
+// and forwards only the two routes the backend serves to contestants (run code, health). The
+// backend's ingress allows the gateway's own public IPs and nothing else (infra/backend.ts).
+//
+// Always-on, like the foundation: a Developer or Basic instance takes 30-45 minutes to create, so it
+// is never deleted by `manage stop` (and a deleted instance is held soft-deleted for 48 hours).
+
+import * as pulumi from "@pulumi/pulumi";
+import * as apimanagement from "@pulumi/azure-native/apimanagement/index.js";
+import type * as app from "@pulumi/azure-native/app/index.js";
+import type { DeploymentSettings } from "./config.js";
+import type { Foundation } from "./foundation.js";
+import { gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
+import { tagsFor } from "./tags.js";
+import type { IpRule } from "./backend.js";
+
+/** The API's id inside the service, and the subscription manage (smoke, doctor, the readiness gate) uses. */
+export const GATEWAY_API_ID = "coding-engine";
+export const OPS_SUBSCRIPTION_ID = "ops";
+
+export interface GatewayService {
+  service: apimanagement.ApiManagementService;
+  settings: GatewaySettings;
+}
+
+/** The service alone: the backend's ingress needs its public IPs before the API can point at the backend. */
+export function declareGatewayService(settings: DeploymentSettings, foundation: Foundation): GatewayService | undefined {
+  const gateway = settings.access.gateway;
+  if (!gateway) return undefined;
+  const service = new apimanagement.ApiManagementService("gateway", {
+    serviceName: settings.names.gateway,
+    resourceGroupName: foundation.resourceGroupName,
+    location: settings.location,
+    sku: { name: gateway.sku, capacity: 1 },
+    publisherEmail: gateway.publisherEmail,
+    publisherName: `coding-engine ${settings.stack}`,
+    tags: tagsFor(settings, "always-on"),
+  });
+  return { service, settings: gateway };
+}
+
+/**
+ * The backend's ingress rules in token mode: one Allow rule per public IP of the gateway. A gateway
+ * that reports none would leave the rule list empty, and an empty list lets everyone in: the update
+ * fails instead.
+ */
+export function gatewayAllowRules(gateway: GatewayService): pulumi.Output<IpRule[]> {
+  return pulumi.all([gateway.service.name, gateway.service.publicIPAddresses]).apply(([name, ips]) => allowRulesFor(name, ips));
+}
+
+/** The Allow rules for a gateway's public IPs; throws (failing the update) when it has none. Pure. */
+export function allowRulesFor(gatewayName: string, ips: readonly string[] | undefined): IpRule[] {
+  if (!ips || ips.length === 0)
+    throw new Error(
+      `API Management service ${gatewayName} reports no public IP: the backend's ingress cannot be limited to it, and an empty ` +
+        "rule list would let everyone in. Use gatewaySku Developer or Basic (tiers with an IP of their own).",
+    );
+  return ips.map((ip, i) => ({
+    name: `gateway-${i + 1}`,
+    description: "the API Management gateway (accessMode token)",
+    ipAddressRange: ip.includes("/") ? ip : `${ip}/32`,
+    action: "Allow",
+  }));
+}
+
+/** The API in front of the backend: its two routes, the policy, and manage's own subscription. */
+export function declareGatewayApi(
+  settings: DeploymentSettings,
+  foundation: Foundation,
+  gateway: GatewayService,
+  backendApp: app.ContainerApp,
+): { url: pulumi.Output<string>; opsKey: pulumi.Output<string> } {
+  const common = { serviceName: gateway.service.name, resourceGroupName: foundation.resourceGroupName };
+  const api = new apimanagement.Api("gateway-api", {
+    ...common,
+    apiId: GATEWAY_API_ID,
+    displayName: "coding-engine",
+    path: "",
+    protocols: ["https"],
+    serviceUrl: backendApp.configuration.apply((c) => `https://${c?.ingress?.fqdn ?? ""}`),
+    // Keys: API Management refuses a call without a valid one (401). JWTs: validate-jwt does.
+    subscriptionRequired: gateway.settings.jwt === null,
+    subscriptionKeyParameterNames: { header: SUBSCRIPTION_KEY_HEADER, query: "subscription-key" },
+  });
+  // The API's id as a plain string (not api.name): known in a preview, so the policy pack can pair
+  // the API with its policy before anything exists. dependsOn keeps the order.
+  const apiId = GATEWAY_API_ID;
+  const child = { dependsOn: [api] };
+  // Only the routes contestants need are forwarded; anything else answers 404 at the gateway.
+  const operations = [
+    new apimanagement.ApiOperation("gateway-execute", { ...common, apiId, operationId: "execute", displayName: "Run code", method: "POST", urlTemplate: "/api/v2/execute" }, child),
+    new apimanagement.ApiOperation("gateway-health", { ...common, apiId, operationId: "health", displayName: "Health", method: "GET", urlTemplate: settings.backend.healthPath }, child),
+  ];
+  new apimanagement.ApiPolicy("gateway-policy", { ...common, apiId, policyId: "policy", format: "rawxml", value: gatewayPolicyXml(gateway.settings) }, child);
+  const subscription = new apimanagement.Subscription(
+    "gateway-ops-subscription",
+    { ...common, sid: OPS_SUBSCRIPTION_ID, displayName: "operations: manage smoke, load-test, doctor", scope: `/apis/${apiId}`, state: "active" },
+    { dependsOn: operations },
+  );
+  // Keys are not part of a subscription's state: listSecrets reads them (unknown in a preview).
+  const secrets = apimanagement.listSubscriptionSecretsOutput({ ...common, sid: subscription.name });
+  return { url: gateway.service.gatewayUrl, opsKey: pulumi.secret(secrets.apply((s) => s.primaryKey ?? "")) };
+}
