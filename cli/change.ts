@@ -252,7 +252,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const policy = policyOptions(dir);
   let steps: PreviewStep[];
   try {
-    for (const [key, value] of Object.entries(change.config)) await pulumi.setConfig(change.stack, key, value);
+    await pulumi.setConfig(change.stack, change.config);
     const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, policy));
     steps = preview.steps;
     for (const w of preview.warnings) warn(`policy (advisory): ${w}`);

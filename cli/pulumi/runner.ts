@@ -180,9 +180,17 @@ export class Pulumi {
     return list.map((s) => s.name.split("/").pop()!);
   }
 
-  /** Creates the stack from its stack file when the backend does not have it yet. Returns true if created. */
+  /**
+   * Selects the stack, creating it from its stack file when the backend does not have it yet (one
+   * pulumi call when it exists). Returns true if created.
+   */
   async ensureStack(stack: string): Promise<boolean> {
-    if ((await this.stacks()).includes(stack)) return false;
+    try {
+      await this.select(stack);
+      return false;
+    } catch (err) {
+      if (!(err instanceof PulumiError && err.failure.kind === "no-stack")) throw err;
+    }
     await this.call("stack init", stack, () => this.workspace.createStack(stack));
     return true;
   }
@@ -198,13 +206,22 @@ export class Pulumi {
     return s;
   }
 
-  /** `pulumi config set|rm [--path]`: a dotted key is a path into an object value. */
-  async setConfig(stack: string, key: string, value: string | number | null): Promise<void> {
-    const path = key.includes(".");
-    const full = `${PROJECT}:${key}`;
-    await this.call("config", stack, () =>
-      value === null ? this.workspace.removeConfig(stack, full, path) : this.workspace.setConfig(stack, full, { value: String(value) }, path),
-    );
+  /**
+   * Records config: `pulumi config set-all` for the values (one call for plain keys, one for paths:
+   * a dotted key is a path into an object value, `--path` applies to the whole call) and
+   * `pulumi config rm [--path]` for each removal.
+   */
+  async setConfig(stack: string, changes: Record<string, string | number | null>): Promise<void> {
+    const entries = Object.entries(changes);
+    for (const path of [false, true]) {
+      const values = entries.filter(([k, v]) => v !== null && k.includes(".") === path);
+      if (values.length)
+        await this.call("config", stack, () =>
+          this.workspace.setAllConfig(stack, Object.fromEntries(values.map(([k, v]) => [`${PROJECT}:${k}`, { value: String(v) }])), path),
+        );
+    }
+    for (const [key] of entries.filter(([, v]) => v === null))
+      await this.call("config", stack, () => this.workspace.removeConfig(stack, `${PROJECT}:${key}`, key.includes(".")));
   }
 
   async preview(stack: string, opts: RunOptions = {}): Promise<Preview> {

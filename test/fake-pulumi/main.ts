@@ -589,7 +589,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const main = resolve(cwd, project.main ?? "index.js");
   const sim = await memo(
     "evaluate",
-    { program: treeHash(dirname(main)), main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT, gateway: process.env.FAKE_PULUMI_GATEWAY_URL },
+    // The program by its content and its path inside the project (not where the project is), so
+    // every test project with the same program and config shares the answer.
+    { program: treeHash(dirname(main)), main: project.main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT, gateway: process.env.FAKE_PULUMI_GATEWAY_URL },
     () => evaluate(stack, config),
   );
   if ("error" in sim) {
@@ -825,6 +827,29 @@ async function main(): Promise<number> {
           const [top, ...path] = key.split(".");
           doc.setIn(["config", fullKey(top!), ...path], coerceLeaf(value));
         } else doc.setIn(["config", fullKey(key)], value); // top-level entries are always strings
+        saveStackDoc(stack, doc);
+        return 0;
+      }
+      if (sub === "set-all") {
+        // newConfigSetAllCmd (config.go): repeated --plaintext/--secret key=value, --path for all of
+        // them, or --json alone; the values are set in order, then the file is saved once.
+        const p = parse(args, ["--stack", "-s", "--config-file", "--plaintext", "--secret", "--json"], ["--path"]);
+        const stack = requireStack(p);
+        if (has(p, "--json") && (has(p, "--plaintext") || has(p, "--secret") || has(p, "--path")))
+          fail("the --json option cannot be used with the --plaintext, --secret or --path options");
+        if (has(p, "--secret")) notSimulated("config set-all --secret");
+        if (has(p, "--json")) notSimulated("config set-all --json");
+        const doc = loadStackDoc(stack);
+        if (!doc.has("config")) doc.set("config", doc.createNode({}));
+        for (const pair of list(p, "--plaintext")) {
+          const at = pair.indexOf("=");
+          if (at <= 0) fail(`could not parse ${pair} as a key=value pair`);
+          const [key, value] = [pair.slice(0, at), pair.slice(at + 1)];
+          if (has(p, "--path") && /[.[]/.test(key)) {
+            const [top, ...path] = key.split(".");
+            doc.setIn(["config", fullKey(top!), ...path], coerceLeaf(value));
+          } else doc.setIn(["config", fullKey(key)], value);
+        }
         saveStackDoc(stack, doc);
         return 0;
       }
