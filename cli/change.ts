@@ -27,7 +27,7 @@ import { projectDir } from "./project.js";
 import { withInterrupts } from "./pulumi/interrupt.js";
 import { describeIssues, stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
-import { estimateFor, DEFAULT_WINDOW_HOURS } from "./commands/cost-estimate.js";
+import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
 import { enforceCostCeiling } from "./cost-ceiling.js";
 
 export interface GlobalOptions {

@@ -5,7 +5,7 @@
 // that lowers the most the stack can cost is always let through (stop must never be refused).
 
 import { parseSettings, type DeploymentSettings } from "../infra/config.js";
-import { estimateFor, DEFAULT_WINDOW_HOURS } from "./commands/cost-estimate.js";
+import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import type { AtMost } from "./costing/model.js";
 import { UsageError } from "./errors.js";

@@ -6,7 +6,7 @@
 // (./output.ts reportFailure) with the exit code its cause has everywhere (./errors.ts).
 
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { TYPES, typedOption } from "./options.js";
 

@@ -18,11 +18,11 @@ import {
   type ProfileCheck,
 } from "../../infra/capacity.js";
 import { OperationError, UsageError } from "../errors.js";
-import { dim, heading, money, printJson, table, warn } from "../output.js";
+import { dim, heading, money, printJson, table } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
-import { assumptionNotes, costQuery, estimateFor, priceBookFor, warnAboutPrices, warnMissingPrices, windowLabel, type CostAssumptionOptions } from "./cost-estimate.js";
+import { assumptionNotes, estimateFor, priceBookFor, warnAboutPrices, warnMissingPrices, windowLabel, type CostAssumptionOptions } from "../costing/estimate.js";
 import { ceilingVerdict } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult } from "../costing/contest-sim.js";

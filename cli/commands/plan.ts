@@ -10,7 +10,7 @@ import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
-import { estimateFor, warnAboutPrices, DEFAULT_WINDOW_HOURS } from "./cost-estimate.js";
+import { estimateFor, warnAboutPrices, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
 import { embeddedPriceBook, isKnownRegion, priceDate } from "../costing/prices.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";

@@ -3,7 +3,7 @@
 // stack never deployed, not logged in to Azure, no permission), and the rest is still shown.
 
 import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
-import { estimateFor, DEFAULT_WINDOW_HOURS } from "./cost-estimate.js";
+import { estimateFor, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
 import { liveBurnPerHour } from "../costing/model.js";
 import { findDrift, type Drift } from "../drift.js";
 import type { GlobalOptions } from "../change.js";

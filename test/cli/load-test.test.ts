@@ -1,7 +1,7 @@
 // manage load-test end to end: a small, bounded contest-shaped load against a local backend that
 // really runs the code.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectRefusal, makeProject, manage, prepare } from "../helpers/cli.js";
+import { makeProject, manage, prepare } from "../helpers/cli.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
 
 interface LoadJson {

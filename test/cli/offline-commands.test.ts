@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { expectRefusal, makeProject, manage, snapshot } from "../helpers/cli.js";
+import { makeProject, manage, snapshot } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(() => {

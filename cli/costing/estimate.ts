@@ -1,0 +1,150 @@
+// Estimating what a stack costs, shared by every command that shows a cost (cost-estimate, capacity,
+// plan, status) and by the change path (the cost line after a change, the cost ceiling): choosing a
+// price book, the cost query for a stack's settings, and the words around an estimate. Command
+// modules stay leaves: they import this, never each other.
+import { join } from "node:path";
+import type { ProfileName, ResolvedProfile } from "../../infra/profiles.js";
+import { profileOf, type DeploymentSettings } from "../../infra/config.js";
+import { estimateCost, describeMeter, type CostQuery, type Estimate, type Load } from "./model.js";
+import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, unverifiedMeters, type MeterKey, type PriceBook } from "./prices.js";
+import { livePriceBook } from "./retail-prices.js";
+import { UsageError } from "../errors.js";
+import { money, warn } from "../output.js";
+import { projectDir } from "../project.js";
+import { gibibytes, stackFile } from "../settings.js";
+
+/** The cost model's named assumptions as flags (cost-estimate and capacity both take them). */
+export interface CostAssumptionOptions {
+  sessionsPerNode?: number;
+  nodeReservedShare?: number;
+  logGbPer1000Runs?: number;
+  logGbPerReplicaHour?: number;
+  registryGb?: number;
+  warmUpHours?: number;
+  tailHours?: number;
+  /** false with --no-management-fee. */
+  managementFee?: boolean;
+}
+
+export interface CostEstimateOptions extends CostAssumptionOptions {
+  stack?: string;
+  profile?: ProfileName;
+  hours?: number;
+  days?: number;
+  executions?: number;
+  avgExecSeconds?: number;
+  region?: string;
+  livePrices?: boolean;
+  json?: boolean;
+}
+
+export const DEFAULT_WINDOW_HOURS = 2;
+
+/** Window length from --hours / --days (exclusive), default a 2-hour contest. */
+export function windowHours(o: { hours?: number; days?: number }): number {
+  if (o.hours !== undefined && o.days !== undefined) throw new UsageError("give either --hours or --days, not both");
+  return o.hours ?? (o.days !== undefined ? o.days * 24 : DEFAULT_WINDOW_HOURS);
+}
+
+/** Where the region to price came from: the --region option, or the stack's location. */
+export type RegionSource = { option: true } | { option: false; stack: string };
+
+/** The price book for a region: embedded, or live with cache and fallback. A region with no prices exits 2. */
+export async function priceBookFor(region: string, live: boolean, source: RegionSource = { option: true }): Promise<PriceBook> {
+  if (live)
+    return livePriceBook(region, {
+      cacheDir: join(projectDir(), ".cache", "prices"),
+      baseUrl: process.env.MANAGE_RETAIL_PRICES_URL,
+    });
+  if (!isKnownRegion(region)) {
+    const embedded = EMBEDDED_REGIONS.join(", ");
+    if (source.option)
+      throw new UsageError(`--region "${region}" has no embedded prices: it takes a region of the embedded table (embedded: ${embedded}), or any Azure region with --live-prices, e.g. --region eastus`);
+    const file = stackFile(source.stack);
+    const line = file.lineOf("location");
+    throw new UsageError(
+      `no embedded prices for region "${region}", the location in ${file.name}${line ? `:${line}` : ""} (embedded: ${embedded})\n` +
+        `  Fix: price it with --live-prices, or in another region with --region (one of those)`,
+    );
+  }
+  return embeddedPriceBook(region);
+}
+
+/** Prices the table lacks: one short line; which ones with --verbose. */
+export function warnMissingPrices(region: string, missing: MeterKey[]): void {
+  warn(`${missing.length} ${region} price(s) missing: totals that need them say n/a (--live-prices, or another --region)`, `missing: ${missing.map(describeMeter).join(", ")}`);
+}
+
+/** A book's warnings, each one short line once per run; which prices, with --verbose. */
+export function warnAboutPrices(book: PriceBook): void {
+  for (const w of book.warnings) warn(w, /unverified/.test(w) ? `unverified: ${unverifiedMeters(book).join(", ")} (embedded table, from Microsoft's pricing pages)` : undefined);
+}
+
+/** One estimate for a profile of the stack, with the stack's own overrides, sizes and participants. */
+export function estimateFor(
+  book: PriceBook,
+  settings: DeploymentSettings,
+  profile: ProfileName,
+  hours: number,
+  extra: CostAssumptionOptions & { load?: Load; profileOverride?: ResolvedProfile } = {},
+): Estimate {
+  return estimateCost(book, costQuery(settings, extra.profileOverride ?? profileOf(settings, profile), hours, extra));
+}
+
+/** The model's query for a stack: its sizes, participants and log cap, and any assumption flags. */
+export function costQuery(settings: DeploymentSettings, profile: ResolvedProfile, hours: number, extra: CostAssumptionOptions & { load?: Load } = {}): CostQuery {
+  return {
+    profile,
+    session: { cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) },
+    backend: { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests },
+    registrySku: settings.registrySku,
+    gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
+    windowHours: hours,
+    load: extra.load,
+    participants: settings.participants,
+    sessionsPerNode: extra.sessionsPerNode,
+    reservedShare: extra.nodeReservedShare,
+    logs: { gbPer1000Runs: extra.logGbPer1000Runs, gbPerReplicaHour: extra.logGbPerReplicaHour, dailyCapGb: settings.logDailyCapGb },
+    registryStoredGb: extra.registryGb,
+    managementFee: extra.managementFee,
+    warmUpHours: extra.warmUpHours,
+    tailHours: extra.tailHours,
+  };
+}
+
+/** The assumption lines every cost view ends with (dim): what was assumed and the flag to change it. */
+export function assumptionNotes(e: Estimate, others: Estimate[] = []): string[] {
+  const notes: string[] = [];
+  // Only complete estimates: a partial sum "without the fee" would be another false total.
+  const withNodes = [e, ...others].filter((x) => x.nodes.ready > 0 && x.complete);
+  if (withNodes.length && e.managementFee.assumed)
+    notes.push(
+      `Management fee assumed (the docs tie it to dedicated workload profiles; unconfirmed for a pool alone; --no-management-fee): without it ` +
+        withNodes.map((x) => `${x.profile} ${money(x.perDay - x.managementFee.perHour * 24)}/day`).join(", ") + ".",
+    );
+  else if (!e.managementFee.assumed) notes.push("Management fee left out (--no-management-fee): if Azure charges it, add $0.10/hour while any node exists.");
+  notes.push(
+    `Session pools bill whole E16 nodes for held + ready sessions: ${e.sessionsPerNode} sessions per node assumed` +
+      (e.reservedShare === null ? " (--sessions-per-node)" : ` (net of ${+(e.reservedShare * 100).toFixed(1)}% of each node reserved; --node-reserved-share)`) +
+      ". See docs/costs.md.",
+  );
+  return notes;
+}
+
+/** "2 h window" plus what it bills around it. */
+export function windowLabel(hours: number, e: Estimate): string {
+  const margin = e.billedHours - e.windowHours;
+  return `${hours} h window` + (margin > 0 ? ` (+${+margin.toFixed(2)} h)` : "");
+}
+
+/** "idle instead of contest saves $X/day": the biggest saving on the table, only between complete estimates. */
+export function biggestLever(estimates: Estimate[], idle: Estimate): { from: string; savesPerDay: number } | null {
+  if (!idle.complete) return null;
+  const costliest = estimates.filter((e) => e.profile !== "idle" && e.complete).sort((a, b) => b.perDay - a.perDay)[0];
+  if (!costliest || costliest.perDay <= idle.perDay) return null;
+  return { from: costliest.profile, savesPerDay: costliest.perDay - idle.perDay };
+}
+
+/** A total, or n/a when a price it needs is missing: a partial sum is not a total. */
+export const total = (e: Estimate, usd: number | null) => (e.complete ? money(usd) : "n/a");
+
