@@ -1,16 +1,21 @@
 // The one path by which manage changes a stack (up, stop, scale, start...):
 //   1. validate the new config offline (bad input: exit 2 before pulumi is even looked for);
-//   2. check pulumi, create the stack from its stack file if the backend lacks it;
-//   3. record the config with `pulumi config set`, then `pulumi preview` with the policy pack and say
-//      what will change (a mandatory violation stops here: exit 2);
+//   2. check pulumi, create the stack from its stack file if the backend lacks it, and read the
+//      operational layer the last update recorded in the stack's state (infra/operations.ts);
+//   3. baseline edits only (capacity --apply): record them with `pulumi config set`; then
+//      `pulumi preview` with the policy pack and manage's request for the operational layer (a
+//      mandatory violation stops here: exit 2), and say what will change;
 //   4. if anything is deleted or replaced: ask at a terminal, require --yes otherwise;
-//   5. `pulumi up` with the policy pack, showing per-resource progress from its event stream (one
-//      Ctrl-C stops pulumi cleanly: ./pulumi/interrupt.ts);
+//   5. `pulumi up` with the same request, showing per-resource progress from its event stream (one
+//      Ctrl-C stops pulumi cleanly: ./pulumi/interrupt.ts). The request names the revision of the
+//      state and the stack file it was previewed against: if either moved since, the program
+//      refuses before declaring anything, so what was confirmed is exactly what runs;
 //   6. when the change brings up a pool, the readiness gate: not "done" until a probe execution
 //      succeeds end to end through the backend (skipped with --no-wait);
 //   7. end with one line: what changed, how long it took, the new cost per day.
-// A change refused at step 3 or 4 (or a failed preview) puts the stack file back byte for byte:
-// nothing in the cloud or in the stack files is touched.
+// The operational layer (profile, overrides in effect, expiry) lives only in the stack's state, so
+// every machine sees it and a failed update leaves the previous one in place. A change refused at
+// step 3 or 4 puts the stack file back byte for byte: nothing in the cloud or the files is touched.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseSettings, ConfigError, type DeploymentSettings } from "../infra/config.js";
@@ -29,6 +34,20 @@ import { describeIssues, stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
 import { enforceCostCeiling } from "./cost-ceiling.js";
+import {
+  baselineDifferences,
+  configHash,
+  effectiveConfig,
+  operationOfFile,
+  OPERATIONS_ENV,
+  OPERATIONS_OUTPUT,
+  parseOperationsState,
+  sameOperation,
+  type Operation,
+  type OperationsRequest,
+} from "../infra/operations.js";
+import { actor, isoSeconds, now } from "./clock.js";
+import type { RawConfig } from "../infra/config.js";
 
 export interface GlobalOptions {
   stack?: string;
@@ -50,13 +69,27 @@ export interface GateOptions {
 /** Role propagation can take up to 30 minutes (shared/azure-facts.md): wait that long by default. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
 
+/** What an operation asks the stack to run (who and when are added by the change path). */
+export type OperationFields = Pick<Operation, "profile" | "overrides" | "expiresAt">;
+
 export interface StackChange {
   stack: string;
   /**
-   * Config key (without project prefix) -> new value; null removes the key. A dotted key is a path
-   * into an object value (`profileOverrides.contest.maxSessions`), set with `config set --path`.
+   * Baseline edits (capacity --apply): config key (without project prefix) -> new value; null
+   * removes the key. A dotted key is a path into an object value, set with `config set --path`.
+   * Recorded in the stack file, to be committed.
    */
   config: Record<string, string | number | null>;
+  /**
+   * The operational layer to run, from the one in effect (scale, stop, start): recorded in the
+   * stack's state, never in the stack file. Absent: keep the one in effect (`manage up`).
+   */
+  operation?: (current: OperationFields) => OperationFields;
+  /**
+   * Run on the baseline of the last update, not the stack file (stops): a stop changes only what
+   * idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
+   */
+  deployedBaseline?: boolean;
   /** What the person asked for, in words: "scale to contest", "stop". */
   intent: string;
   /** The change brings up a pool: it is done when code runs (the readiness gate). */
@@ -69,6 +102,8 @@ export interface ChangeResult {
   stack: string;
   intent: string;
   profile: string;
+  /** When the scheduled job returns it to idle (ISO 8601), null for until stopped. */
+  expiresAt: string | null;
   changes: Record<string, number>;
   durationSeconds: number;
   perDay: number | null;
@@ -118,10 +153,11 @@ export function applyConfig(raw: Record<string, string>, config: StackChange["co
   return next;
 }
 
-function validate(change: StackChange, dir: string): DeploymentSettings {
+/** The effective settings (baseline + operation), or a usage error naming the option or the file's line. */
+function validate(change: StackChange, baseline: RawConfig, op: OperationFields, dir: string): DeploymentSettings {
   const file = stackFile(change.stack, dir);
   try {
-    return parseSettings(applyConfig(file.raw, change.config), change.stack);
+    return parseSettings(effectiveConfig(baseline, op), change.stack);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file, change.sources));
     throw err;
@@ -190,9 +226,9 @@ const showProgress = (p: Progress) => {
 };
 
 /** Stops the change (exit 1, nothing recorded) when the images it needs are not in the registry. */
-async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: GlobalOptions): Promise<void> {
+async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: GlobalOptions, deployedTypes: string[]): Promise<void> {
   const needed = imagesNeeded(settings);
-  if (!(await pulumi.deployedTypes(settings.stack)).includes("azure-native:containerregistry:Registry")) {
+  if (!deployedTypes.includes("azure-native:containerregistry:Registry")) {
     say(g, `The stack's registry does not exist yet, so it holds no images: deploying the foundation first (registry, identity, AcrPull).`);
     await withInterrupts(settings.stack, () => pulumi.up(settings.stack, showProgress, { targets: foundationTargets(settings), ...policyOptions(pulumi.projectDir) }));
     throw new OperationError(`foundation deployed; ${imageCommands(settings, needed)}`);
@@ -232,27 +268,77 @@ async function readinessGate(endpoint: string, stack: string, timeoutMs: number,
 export async function applyStackChange(change: StackChange, g: GlobalOptions & GateOptions, report = true): Promise<ChangeResult> {
   const started = performance.now();
   const dir = projectDir();
-  const settings = validate(change, dir);
+  const at = isoSeconds(now());
+  // Offline first: the stack file with the baseline edits, and the operation asked for on top of
+  // the file's own (the state is read below; bad input is refused before pulumi is looked for).
+  // A stop runs on what is deployed, so a stack file that cannot be read does not stop it (it is
+  // reported); every other change needs the file.
+  let fileRaw: RawConfig | null = null;
+  let fileProblem: UsageError | null = null;
+  try {
+    fileRaw = applyConfig(stackFile(change.stack, dir).raw, change.config);
+  } catch (err) {
+    if (!(err instanceof UsageError && change.deployedBaseline)) throw err;
+    fileProblem = err;
+  }
+  if (fileRaw) validate(change, fileRaw, change.operation?.(operationOfFile(fileRaw, at)) ?? operationOfFile(fileRaw, at), dir);
   // Two credentials in the environment is bad input: said now, before anything is changed.
   resolveCredential({}, process.env);
-  // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
-  if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
   const { Pulumi } = await import("./pulumi/runner.js");
-  // The stack's cost ceiling: refused (exit 2) before pulumi runs, so nothing is touched.
-  enforceCostCeiling(settings, dir, g);
   const pulumi = await Pulumi.connect(dir, g.verbose);
   if (g.verbose) process.stderr.write(`${pulumi.backend.description}\n`);
   if (await pulumi.ensureStack(change.stack)) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
-  await ensureImages(pulumi, settings, g);
+
+  // What runs now, as the last update recorded it (every machine reads the same).
+  const state = await pulumi.state(change.stack);
+  const previous = parseOperationsState(state.outputs[OPERATIONS_OUTPUT]);
+  if (change.deployedBaseline && state.types.length === 0) {
+    // Nothing deployed, nothing to stop: a stop never deploys a foundation first.
+    const result: ChangeResult = { stack: change.stack, intent: change.intent, profile: "idle", expiresAt: null, changes: {}, durationSeconds: (performance.now() - started) / 1000, perDay: 0, outputs: {} };
+    if (report) g.json ? printJson(result) : console.log(`Nothing to do: ${change.stack} is not deployed (${pulumi.backend.description}).`);
+    return result;
+  }
+  if (!fileRaw) {
+    if (!previous) throw fileProblem!;
+    warn(`${fileProblem!.message.split("\n")[0]}: stopping on what runs (the last update's baseline)`);
+    fileRaw = previous.baseline;
+  }
+  const current: OperationFields = previous ?? operationOfFile(fileRaw, at);
+  const wanted = change.operation ? change.operation(current) : current;
+  const operation: Operation = change.operation || !previous ? { ...wanted, intent: change.intent, by: actor(), at } : previous;
+  const onDeployed = Boolean(change.deployedBaseline && previous);
+  const baseline = onDeployed ? previous!.baseline : fileRaw;
+  const settings = validate(change, baseline, operation, dir);
+  if (onDeployed) {
+    const left = baselineDifferences(previous!.baseline, fileRaw);
+    if (left.length) say(g, `${stackFilePath(dir, change.stack).split("/").pop()} differs from what runs (${left.join(", ")}): left for \`manage up --stack ${change.stack}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
+  }
+  // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
+  if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
+  // The stack's cost ceiling: refused (exit 2) before anything is changed.
+  enforceCostCeiling(settings, dir, g);
+  if (settings.profile.pool && !settings.profileExpiresAt) {
+    const perDay = costPerDay(settings);
+    warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: --for 3h (manage scale) sets when it returns to idle`);
+  }
+  // A stop needs no new image: it runs on what is deployed.
+  if (!onDeployed) await ensureImages(pulumi, settings, g, state.types);
+
+  const request: OperationsRequest = {
+    basedOn: previous?.revision ?? 0,
+    baseline: onDeployed ? "deployed" : "file",
+    operation,
+  };
+  pulumi.setProgramEnv(OPERATIONS_ENV, JSON.stringify(request));
 
   const file = stackFilePath(dir, change.stack);
-  const snapshot = readFileSync(file);
-  const restore = () => writeFileSync(file, snapshot);
+  const snapshot = fileProblem ? null : readFileSync(file);
+  const restore = () => snapshot && writeFileSync(file, snapshot);
 
   const policy = policyOptions(dir);
   let steps: PreviewStep[];
   try {
-    await pulumi.setConfig(change.stack, change.config);
+    if (Object.keys(change.config).length) await pulumi.setConfig(change.stack, change.config);
     const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, policy));
     steps = preview.steps;
     for (const w of preview.warnings) warn(`policy (advisory): ${w}`);
@@ -265,8 +351,10 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     throw err;
   }
 
+  const afterPreview = onDeployed ? {} : stackFile(change.stack, dir).raw;
   const plan = describePlan(steps);
-  say(g, heading(`${change.stack}: ${change.intent}`) + (plan.length ? "" : ": nothing to change in the cloud"));
+  const records = !previous || !sameOperation(previous, operation);
+  say(g, heading(`${change.stack}: ${change.intent}`) + (plan.length ? "" : records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
   for (const line of plan) say(g, line);
 
   const deletions = destructiveSteps(steps);
@@ -287,8 +375,22 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
 
   let changes: Record<string, number> = {};
   let outputs: Record<string, unknown>;
-  if (plan.length > 0) ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy)));
-  else outputs = await pulumi.outputs(change.stack);
+  if (plan.length > 0 || records) {
+    // The stack file is on this machine: if it changed since the preview, what was confirmed is not
+    // what would run (the state's side of the race is checked by the program: infra/operations.ts).
+    if (!onDeployed && configHash(stackFile(change.stack, dir).raw) !== configHash(afterPreview))
+      throw new OperationError(
+        `not applied: ${stackFilePath(dir, change.stack).split("/").pop()} changed after the preview. Nothing was changed, so what you confirmed did not run\n  Fix: run the command again to see the new plan`,
+      );
+    ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy)));
+    // No "Done" for a change that did not happen: the state must now hold exactly this operation.
+    const recorded = parseOperationsState(outputs[OPERATIONS_OUTPUT]);
+    if (!recorded || recorded.revision !== request.basedOn + 1 || !sameOperation(recorded, operation))
+      throw new OperationError(
+        `pulumi reported success, but the stack's state does not hold this change (revision ${recorded?.revision ?? "none"}, expected ${request.basedOn + 1}).\n` +
+          `  What runs now: \`manage status --stack ${change.stack}\`; apply it again with the same command.`,
+      );
+  } else outputs = await pulumi.outputs(change.stack);
   const readiness =
     change.verify && g.wait !== false && settings.profile.pool
       ? await readinessGate(
@@ -305,6 +407,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     stack: change.stack,
     intent: change.intent,
     profile: settings.profile.name,
+    expiresAt: operation.expiresAt,
     changes,
     durationSeconds,
     perDay,

@@ -1,9 +1,13 @@
 // The Pulumi program: Pulumi.yaml's `main` points at the compiled copy of this file
-// (dist/infra/index.js). Its exports are the stack outputs.
+// (dist/infra/index.js). Its exports are the stack outputs. The top-level await reads the
+// operational layer from the stack's own state before anything is declared (infra/operations.ts).
 
-import { declareDeployment, settingsFromStackConfig } from "./program.js";
+import { declareDeployment, settingsFromStack } from "./program.js";
+
+const { settings, operations: layer } = await settingsFromStack();
 
 export const {
+  operations,
   profile,
   profileExpiresAt,
   location,
@@ -25,4 +29,4 @@ export const {
   identityPrincipalId,
   roleAssignmentMode,
   adminCommands,
-} = declareDeployment(settingsFromStackConfig());
+} = declareDeployment(settings, layer);

@@ -8,8 +8,9 @@ import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorS
 import { declareSessionPool } from "./session-pool.js";
 import { backendUrl, declareBackend } from "./backend.js";
 import { declareGatewayApi, declareGatewayService, gatewayAllowRules } from "./gateway.js";
+import { OPERATIONS_ENV, OPERATIONS_OUTPUT, OperationsError, parseOperationsRequest, parseOperationsState, resolveOperations, type OperationsState } from "./operations.js";
 
-export function declareDeployment(settings: DeploymentSettings) {
+export function declareDeployment(settings: DeploymentSettings, operations?: OperationsState) {
   const foundation = declareFoundation(settings);
   const acrPull = declareAcrPull(settings, foundation);
   const sizing = settings.profile.pool;
@@ -22,6 +23,8 @@ export function declareDeployment(settings: DeploymentSettings) {
   const appUrl = backendUrl(backend);
 
   return {
+    // The operational layer (infra/operations.ts): read back by the next update, manage and the scheduled job.
+    ...(operations ? { [OPERATIONS_OUTPUT]: operations } : {}),
     profile: settings.profile.name,
     profileExpiresAt: settings.profileExpiresAt?.toISOString() ?? "",
     location: settings.location,
@@ -50,24 +53,45 @@ export function declareDeployment(settings: DeploymentSettings) {
 
 export type DeploymentOutputs = ReturnType<typeof declareDeployment>;
 
-/**
- * Settings from the running stack's config. A ConfigError becomes a RunError: Pulumi then prints
- * the message (every broken key) without a stack trace, and nothing is created.
- */
-export function settingsFromStackConfig(): DeploymentSettings {
-  const project = pulumi.getProject();
-  const prefix = `${project}:`;
-  const raw = Object.fromEntries(
+/** The stack's config in the project namespace, as the engine hands it to the program. */
+function stackConfig(): Record<string, string> {
+  const prefix = `${pulumi.getProject()}:`;
+  return Object.fromEntries(
     Object.entries(pulumi.runtime.allConfig())
       .filter(([key]) => key.startsWith(prefix))
       .map(([key, value]) => [key.slice(prefix.length), value]),
   );
+}
+
+/**
+ * The previous `operations` output, read from the backend through a StackReference to this very
+ * stack: the engine's builtin provider answers it from the last checkpoint
+ * (pkg/resource/deploy/builtins.go, readStackReference -> GetStackOutputs), so every machine that
+ * runs the program sees what the last update recorded. Named assumption (docs/architecture.md):
+ * a stack may reference itself; nothing in the engine refuses it.
+ */
+async function previousOperations(): Promise<OperationsState | null> {
+  const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+  const details = await self.getOutputDetails(OPERATIONS_OUTPUT);
+  return parseOperationsState(details.value);
+}
+
+/**
+ * What this run deploys: the stack file's config with the operational layer on top (the previous
+ * operation, or the one manage requests through MANAGE_OPERATIONS), validated. A refusal (bad
+ * config, a race: infra/operations.ts) becomes a RunError before anything is declared: Pulumi prints
+ * the message without a stack trace, and nothing is changed.
+ */
+export async function settingsFromStack(now = new Date()): Promise<{ settings: DeploymentSettings; operations: OperationsState }> {
   try {
-    const settings = parseSettings(raw, pulumi.getStack(), project);
+    const resolved = resolveOperations(stackConfig(), await previousOperations(), parseOperationsRequest(process.env[OPERATIONS_ENV]), now.toISOString());
+    const settings = parseSettings(resolved.config, pulumi.getStack(), pulumi.getProject());
     for (const warning of settings.warnings) void pulumi.log.warn(warning);
-    return settings;
+    if (settings.profile.pool && !settings.profileExpiresAt)
+      void pulumi.log.warn(`the ${settings.profile.name} profile runs a session pool with no expiry: it costs until someone stops it (manage scale --for 3h sets one)`);
+    return { settings, operations: resolved.state };
   } catch (err) {
-    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    if (err instanceof ConfigError || err instanceof OperationsError) throw new pulumi.RunError(err.message);
     throw err;
   }
 }

@@ -9,8 +9,11 @@ import { findDrift, type Drift } from "../drift.js";
 import type { GlobalOptions } from "../change.js";
 import { dim, heading, money, printJson, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
-import { gibibytes, stackSettings } from "../settings.js";
-import { describeExpiry } from "./scale.js";
+import { gibibytes, stackFile, stackSettings } from "../settings.js";
+import { parseSettings } from "../../infra/config.js";
+import { effectiveConfig } from "../../infra/operations.js";
+import { now as clock } from "../clock.js";
+import { describeExpiry, readStackRuntime, type StackRuntime } from "../operations.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
@@ -24,13 +27,16 @@ export function relative(ms: number): string {
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-async function stackOutputs(stack: string, verbose?: boolean): Promise<Section<Record<string, unknown>>> {
+/** What the stack's state says: the operation in effect and the outputs of the last update (one `stack export`). */
+async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<StackRuntime>> {
   const { Pulumi } = await import("../pulumi/runner.js");
   try {
     const pulumi = await Pulumi.connect(projectDir(), verbose);
     if (!(await pulumi.stacks()).includes(stack))
       return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\`` };
-    return { available: true, value: await pulumi.outputs(stack) };
+    const runtime = await readStackRuntime(pulumi, stack);
+    if (!runtime.deployed) return { available: false, reason: `stack ${stack} exists but has never been updated: run \`manage up --stack ${stack}\`` };
+    return { available: true, value: runtime };
   } catch (err) {
     return { available: false, reason: err instanceof Error ? err.message : String(err) };
   }
@@ -38,12 +44,21 @@ async function stackOutputs(stack: string, verbose?: boolean): Promise<Section<R
 
 export async function run(o: GlobalOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
-  const settings = stackSettings(stack);
-  const now = Date.now();
+  const file = stackFile(stack);
+  const fileSettings = stackSettings(stack);
+  const now = clock().getTime();
+  const runtime = await stackRuntime(stack, o.verbose);
+  const operation = runtime.available ? runtime.value.operation : null;
+  // What runs: the stack file's baseline with the operation the state records on top (the one
+  // formula of infra/operations.ts); the file alone before the first update.
+  const settings = operation ? parseSettings(effectiveConfig(file.raw, operation), stack) : fileSettings;
   const expiresAt = settings.profileExpiresAt;
   const expired = expiresAt !== null && expiresAt.getTime() < now;
-
-  const outputs = await stackOutputs(stack, o.verbose);
+  const leftover = Boolean(runtime.available && operation?.profile === "idle" && runtime.value.poolDeployed);
+  const source = operation
+    ? { from: "state" as const, intent: operation.intent, by: operation.by, at: operation.at, revision: operation.revision }
+    : { from: "stack file" as const, file: file.name };
+  const outputs: Section<Record<string, unknown>> = runtime.available ? { available: true, value: runtime.value.outputs } : runtime;
   let live: LiveState = { available: false, reason: "the stack's outputs are unavailable, so there is nothing to look up" };
   if (outputs.available) {
     const out = outputs.value;
@@ -88,6 +103,10 @@ export async function run(o: GlobalOptions): Promise<void> {
     printJson({
       stack,
       profile: settings.profile.name,
+      // Where the profile, overrides and expiry come from: the state's operation, or the stack file.
+      source,
+      restingProfile: fileSettings.profile.name,
+      poolLeftBehind: leftover,
       access: settings.access,
       overridden: settings.profile.overridden,
       expiresAt: expiresAt?.toISOString() ?? null,
@@ -105,6 +124,15 @@ export async function run(o: GlobalOptions): Promise<void> {
       (settings.profile.sizedFor ? `, sized for ${settings.profile.sizedFor.users} participants` : "")
     : "no pool";
   console.log(heading(`Stack ${stack}: profile ${settings.profile.name}`) + ` (${sizing}; backend ${settings.profile.backend.minReplicas}-${settings.profile.backend.maxReplicas} replicas)`);
+  console.log(
+    source.from === "state"
+      ? `Operation:     ${source.intent} ${dim(`(by ${source.by} at ${source.at}, revision ${source.revision}, from the stack's state)`)}`
+      : `Operation:     ${runtime.available ? "none recorded" : "unknown"}: the profile is ${file.name}'s ${dim(`(${runtime.available ? "deployed by an older program" : "the state cannot be read"})`)}`,
+  );
+  if (source.from === "state" && fileSettings.profile.name !== settings.profile.name)
+    console.log(`Resting:       ${file.name} says ${fileSettings.profile.name}: that is the first deployment's profile; the state's operation decides what runs`);
+  if (leftover)
+    warn(`the stack is idle, but a session pool is still deployed: an earlier stop failed part-way. \`manage stop --stack ${stack}\` settles it (the scheduled job also retries)`);
   if (expiresAt)
     console.log(
       expired

@@ -127,6 +127,9 @@ export const azureMocks: Mocks = {
   newResource(args: MockResourceArgs): MockResourceResult {
     // Component resources (the stack itself) exist only in Pulumi's state, not in Azure.
     if (args.custom === false) return { id: undefined, state: args.inputs };
+    // The program reads its own previous outputs (infra/program.ts). Offline there is no state: a
+    // stack reference answers as the engine does for a stack never updated, with no outputs.
+    if (args.type === "pulumi:pulumi:StackReference") return { id: args.inputs.name, state: { name: args.inputs.name, outputs: {}, secretOutputNames: [] } };
     const simulate = RESOURCES[args.type];
     if (!simulate) throw new Error(`the offline simulation does not know resource type ${args.type} (cli/offline/azure-mocks.ts)`);
     const { id, outputs } = simulate(args.inputs);

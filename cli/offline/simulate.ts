@@ -85,6 +85,8 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
     project,
     stack,
     false,
+    // The DIY backend's one organization (pkg/backend/diy): what pulumi.getOrganization() answers there.
+    "organization",
   );
 
   const byUrn = new Map<string, SimulatedResource & { seq: number }>();
@@ -122,9 +124,9 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
   // with its message intact, as `pulumi up` reports it before declaring anything.
   let program = options.program;
   if (!program) {
-    const { declareDeployment, settingsFromStackConfig } = await import("../../infra/program.js");
-    const settings = settingsFromStackConfig();
-    program = () => declareDeployment(settings);
+    const { declareDeployment, settingsFromStack } = await import("../../infra/program.js");
+    const { settings, operations } = await settingsFromStack();
+    program = () => declareDeployment(settings, operations);
   }
   const outputs = (await pulumi.runtime.runInPulumiStack(async () => program())) as Record<string, unknown>;
   // Resources that feed no output (a role assignment) may still be registering: wait for them.

@@ -10,7 +10,7 @@
 //   passphrase secrets manager (pkg/secrets/passphrase), config validation
 //   (sdk/go/common/workspace/config.go), backenderr.NoConfirmationInNonInteractiveError.
 
-export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "canceled" | "failed";
+export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "canceled" | "changed" | "failed";
 
 export interface PulumiFailure {
   kind: FailureKind;
@@ -41,6 +41,9 @@ const LOCKED = /the stack is currently locked by|\[409\] Conflict: Another updat
 const PENDING = /pending operations?|interrupted while creating|the current deployment has \d+ resource\(s\) with pending operations/i;
 const PASSPHRASE = /passphrase must be set with PULUMI_CONFIG_PASSPHRASE|PULUMI_CONFIG_PASSPHRASE_FILE|incorrect passphrase/i;
 const MISSING_CONFIG = /Stack '[^']+' is missing configuration values? .*|Stack '[^']+' with configuration key '[^']+' must be [^\n]*/;
+// Our program's own refusal when the stack moved between manage's preview and its update
+// (infra/operations.ts, CHANGED_MARK): a race lost, not a failure of Azure.
+const CHANGED = /the stack changed after manage read it[^\n]*/;
 // pkg/resource/deploy/step_generator.go: the whole plan stops on a protected resource.
 const PROTECTED = /unable to (replace|delete) resource "([^"]+)"\s+as it is currently marked for protection/g;
 const NEEDS_YES = /--yes or --skip-preview.* must be passed in to proceed when running in non-interactive mode/;
@@ -79,6 +82,14 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       exitCode: 1,
       message: `stack ${s} is locked: another update of it is running (or one was killed and left its lock)`,
       fix: `wait for it; if nothing else is running, \`${pulumiHint(`cancel --stack ${s} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${s} --yes`)}\`, and run the command again`,
+    };
+  const changed = CHANGED.exec(all);
+  if (changed)
+    return {
+      kind: "changed",
+      exitCode: 1,
+      message: `not applied: ${changed[0].replace(/ This update changed nothing;.*$/, "").replace(/\.$/, "")}. Nothing was changed, so what you confirmed did not run`,
+      fix: `\`manage status --stack ${s}\` shows what runs now; run the command again to see the new plan`,
     };
   if (PASSPHRASE.test(all))
     return {

@@ -271,6 +271,26 @@ export class Pulumi {
     return ((state.deployment as { resources?: Array<{ type: string }> } | undefined)?.resources ?? []).map((r) => r.type);
   }
 
+  /**
+   * The stack's state in one call (`pulumi stack export`): the resource types pulumi believes exist
+   * and the root stack's outputs from the last update (secret ones stay encrypted: not read here).
+   */
+  async state(stack: string): Promise<{ types: string[]; outputs: Record<string, unknown> }> {
+    const state = await this.call("stack export", stack, () => this.workspace.exportStack(stack));
+    const resources = (state.deployment as { resources?: Array<{ type: string; outputs?: Record<string, unknown> }> } | undefined)?.resources ?? [];
+    return { types: resources.map((r) => r.type), outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {} };
+  }
+
+  /**
+   * Sets (or clears) the environment of every later preview and up: how manage's request for the
+   * operational layer reaches the program (infra/operations.ts, OPERATIONS_ENV).
+   */
+  setProgramEnv(name: string, value: string | null): void {
+    // LocalWorkspace passes its public envVars to every pulumi it runs.
+    if (value === null) delete this.workspace.envVars[name];
+    else this.workspace.envVars[name] = value;
+  }
+
   async outputs(stack: string): Promise<Record<string, unknown>> {
     const outputs = await this.call("stack output", stack, () => this.workspace.stackOutputs(stack));
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));

@@ -276,6 +276,28 @@ function diagnostic(severity: "error" | "warning" | "info", message: string, urn
 /** A resource as the program declared it, evaluated under mocks. */
 type Resource = SimulatedResource;
 
+/** The last checkpoint's stack outputs (what `pulumi stack output` shows), {} for a stack never updated. */
+function stackOutputsOf(stack: string): Record<string, unknown> {
+  if (!existsSync(statePath(stack))) return {};
+  return (readSnapshot(stack).resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * A StackReference read, answered as the builtin provider does (pkg/resource/deploy/builtins.go,
+ * readStackReference): `name`, the referenced stack's `outputs` from the backend's last
+ * checkpoint, and `secretOutputNames`. Names resolve as the DIY backend parses them
+ * (pkg/backend/diy/stack.go): "stack", "project/stack" or "organization/project/stack".
+ * The engine's `read` step for it is not emitted (manage's plan leaves reads out anyway).
+ */
+function stackReference(name: string) {
+  const parts = name.split("/");
+  const [org, proj, stack] = parts.length === 3 ? parts : parts.length === 2 ? ["organization", ...parts] : ["organization", project.name, parts[0]];
+  if (org !== "organization") fail(`unknown stack "${name}": the DIY backend has one organization, "organization"`);
+  if (proj !== project.name) notSimulated(`a reference to another project's stack (${name})`);
+  if (!existsSync(statePath(stack!))) fail(`unknown stack "${name}"`);
+  return { id: name, state: { name, outputs: stackOutputsOf(stack!), secretOutputNames: [] } };
+}
+
 async function evaluate(stack: string, config: Record<string, string>) {
   const main = resolve(cwd, project.main ?? "index.js");
   if (!existsSync(main)) fail(`fake pulumi: the program's main ${main} does not exist (build it first)`, 255);
@@ -290,6 +312,7 @@ async function evaluate(stack: string, config: Record<string, string>) {
         result.state.configuration = { ...result.state.configuration, ingress: { ...result.state.configuration?.ingress, fqdn } };
       const pool = process.env.FAKE_PULUMI_POOL_ENDPOINT;
       if (pool && args.type === "azure-native:app:ContainerAppsSessionPool") result.state.poolManagementEndpoint = pool;
+      if (args.type === "pulumi:pulumi:StackReference") return stackReference(String(args.inputs.name));
       const gateway = process.env.FAKE_PULUMI_GATEWAY_URL;
       if (gateway && args.type === "azure-native:apimanagement:ApiManagementService") result.state.gatewayUrl = gateway;
       return result;
@@ -591,7 +614,10 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     "evaluate",
     // The program by its content and its path inside the project (not where the project is), so
     // every test project with the same program and config shares the answer.
-    { program: treeHash(dirname(main)), main: project.main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT, gateway: process.env.FAKE_PULUMI_GATEWAY_URL },
+    { program: treeHash(dirname(main)), main: project.main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN,
+      // What the program reads besides its config: its own previous outputs (a StackReference to
+      // itself: infra/program.ts) and manage's request.
+      previousOutputs: stackOutputsOf(stack), operations: process.env.MANAGE_OPERATIONS, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT, gateway: process.env.FAKE_PULUMI_GATEWAY_URL },
     () => evaluate(stack, config),
   );
   if ("error" in sim) {

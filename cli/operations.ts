@@ -1,0 +1,140 @@
+// The operations manage asks of a stack (scale, stop, start) and how it reads what runs: the
+// operational layer of infra/operations.ts as the last update recorded it in the stack's state.
+// Pure builders and one thin reader; the commands (cli/commands/*) and the scheduled job
+// (enforce-expiry) share them.
+
+import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
+import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../infra/operations.js";
+import type { GateOptions, GlobalOptions, StackChange } from "./change.js";
+import { isoSeconds } from "./clock.js";
+import { UsageError } from "./errors.js";
+import type { Pulumi } from "./pulumi/runner.js";
+
+export interface ScaleOptions extends GlobalOptions, GateOptions {
+  profile: ProfileName;
+  maxSessions?: number;
+  readySessions?: number;
+  cooldown?: number;
+  backendMin?: number;
+  backendMax?: number;
+  /** --for, in milliseconds (a duration with a unit, at most 7 days: ./options.ts). */
+  for?: number;
+}
+
+const OPTION_FIELDS: Array<[keyof ScaleOptions, OverrideField, string]> = [
+  ["maxSessions", "maxSessions", "--max-sessions"],
+  ["readySessions", "readySessions", "--ready-sessions"],
+  ["cooldown", "cooldownSeconds", "--cooldown"],
+  ["backendMin", "backendMinReplicas", "--backend-min"],
+  ["backendMax", "backendMaxReplicas", "--backend-max"],
+];
+
+/** "2026-11-22 18:00 UTC (19:00 local)". */
+export function describeExpiry(at: Date): string {
+  const utc = at.toISOString().slice(0, 16).replace("T", " ");
+  const local = at.toLocaleString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short" });
+  return `${utc} UTC (${local} local)`;
+}
+
+/** The operation a scale asks for: the profile, its overrides, until when. Pure: `now` is passed in. */
+export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackChange {
+  const profile = PROFILES[o.profile];
+  const overrides: ProfileOverrides = {};
+  const sources: Record<string, string> = {};
+  const words: string[] = [];
+  for (const [option, field, flag] of OPTION_FIELDS) {
+    const value = o[option] as number | undefined;
+    if (value === undefined) continue;
+    if (!profile.pool && ["maxSessions", "readySessions", "cooldownSeconds"].includes(field))
+      throw new UsageError(`${flag} sizes the session pool, and the ${o.profile} profile has none; scale to testing or contest`);
+    overrides[field] = value;
+    sources[overrideConfigKey(o.profile, field)] = `${flag} ${value}`;
+    words.push(`${flag.slice(2)} ${value}`);
+  }
+  let intent = `scale to ${o.profile}${words.length ? ` (${words.join(", ")})` : ""}`;
+  let expiresAt: string | null = null;
+  if (o.for !== undefined) {
+    if (!profile.pool) throw new UsageError("--for sets when to return to idle; it makes no sense when scaling to idle");
+    const at = new Date(now.getTime() + o.for);
+    expiresAt = isoSeconds(at);
+    intent += ` until ${describeExpiry(at)}`;
+  }
+  return { stack, config: {}, operation: () => ({ profile: o.profile, overrides, expiresAt }), intent, verify: profile.pool !== null, sources };
+}
+
+/**
+ * Down to the idle cost. The pool goes; the registry, images, identity, environment, workspace,
+ * settings and the stack file's overrides stay, so the next start is the same deployment. It runs
+ * on the baseline of the last update, so an unrelated edit in the stack file (an image, a size) is
+ * left for `manage up` and reported, and it needs no new image.
+ */
+export function stopChange(stack: string): StackChange {
+  return {
+    stack,
+    intent: "stop (idle: registry, images, identity and settings kept)",
+    config: {},
+    // The operation's overrides go with it (an idle backend kept running by start-backend, too).
+    operation: () => ({ profile: "idle", overrides: {}, expiresAt: null }),
+    deployedBaseline: true,
+  };
+}
+
+/** The pool only exists inside a profile: starting it means scaling to one with a pool. */
+export function startPoolChange(stack: string, profile: ProfileName = "testing", now = new Date()): StackChange {
+  if (!PROFILES[profile].pool) throw new UsageError(`the ${profile} profile has no session pool; start it with --profile testing or contest`);
+  return scaleChange(stack, { profile }, now);
+}
+
+/** Keeps the profile (and expiry) in effect and makes sure a backend replica runs. */
+export function startBackendChange(stack: string): StackChange {
+  return {
+    stack,
+    config: {},
+    operation: (current) => {
+      const min = current.overrides.backendMinReplicas ?? PROFILES[current.profile].backend.minReplicas;
+      return min > 0 ? current : { ...current, overrides: { ...current.overrides, backendMinReplicas: 1 } };
+    },
+    intent: "start the backend (at least one replica; in idle, executions answer 503 until start-session-pool)",
+  };
+}
+
+/** What runs, as the stack's state says: every machine reading the same backend sees the same. */
+export interface StackRuntime {
+  /** The backend has the stack and it has been updated at least once. */
+  deployed: boolean;
+  /** The operational layer of the last update; null before the first (or from an older program). */
+  operation: OperationsState | null;
+  /** A session pool is in the state (a failed stop leaves it there, whatever the operation says). */
+  poolDeployed: boolean;
+  outputs: Record<string, unknown>;
+}
+
+export const SESSION_POOL_TYPE = "azure-native:app:ContainerAppsSessionPool";
+
+/** One `pulumi stack export` of a stack the backend knows. */
+export async function readStackRuntime(pulumi: Pulumi, stack: string): Promise<StackRuntime> {
+  const { types, outputs } = await pulumi.state(stack);
+  return {
+    deployed: types.length > 0,
+    operation: parseOperationsState(outputs[OPERATIONS_OUTPUT]),
+    poolDeployed: types.includes(SESSION_POOL_TYPE),
+    outputs,
+  };
+}
+
+export type ExpiryDecision = "stop" | "stop-leftover" | "not-expired" | "no-expiry" | "already-idle" | "not-deployed";
+
+/**
+ * What the scheduled job does with one stack, from its state alone (never from a stack file, which
+ * on the job's machine is git's copy). Pure. A pool still in the state of a stack whose operation
+ * is idle (a stop that failed part-way) is stopped again, so an expired pool is always stopped
+ * eventually.
+ */
+export function decideExpiry(runtime: Pick<StackRuntime, "deployed" | "operation" | "poolDeployed">, now: Date): ExpiryDecision {
+  if (!runtime.deployed) return "not-deployed";
+  const op = runtime.operation;
+  if (!op) return runtime.poolDeployed ? "no-expiry" : "already-idle";
+  if (op.profile === "idle") return runtime.poolDeployed ? "stop-leftover" : "already-idle";
+  if (!op.expiresAt) return "no-expiry";
+  return new Date(op.expiresAt).getTime() <= now.getTime() ? "stop" : "not-expired";
+}

@@ -1,0 +1,201 @@
+// The operational layer: what a stack runs right now (profile, the overrides in effect, until when),
+// kept where every machine that acts on the stack looks: the stack's own state in the shared
+// backend, as the `operations` stack output. Git's stack file is the baseline (names, images,
+// sizes, the resting profile); this layer sits on top of it. docs/architecture.md, "One truth for
+// what a stack runs", explains who writes it and what happens when two writers race.
+//
+// Pure: the program (infra/program.ts) and the CLI (cli/change.ts, cli/operations/) both resolve the
+// effective config here, so there is one formula for "what runs".
+
+import { createHash } from "node:crypto";
+import * as v from "valibot";
+import { OVERRIDE_FIELDS, OVERRIDES_KEY, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "./profiles.js";
+import { CONFIG_KEYS, type RawConfig } from "./config.js";
+
+/**
+ * The environment variable that carries manage's request into the program (`pulumi preview` and
+ * `pulumi up` run by manage). A plain `pulumi up` (CI, a person) carries none, so it re-applies
+ * the operation already in the state: it can never undo a contest scale-up or extend an expiry.
+ */
+export const OPERATIONS_ENV = "MANAGE_OPERATIONS";
+
+/** The stack output that holds the layer. */
+export const OPERATIONS_OUTPUT = "operations";
+
+/** The operation in effect: what a person (or the scheduled job) last asked the stack to run. */
+export interface Operation {
+  profile: ProfileName;
+  /** Overrides of the profile's numbers for this operation only (a stop drops them). */
+  overrides: ProfileOverrides;
+  /** When the scheduled job returns the stack to idle (ISO 8601 UTC); null for "until stopped". */
+  expiresAt: string | null;
+  /** In words: "scale to contest (max-sessions 900) until 2026-12-05 12:00 UTC". */
+  intent: string;
+  /** Who asked: "alice@laptop", "github-actions (expiry.yml)". */
+  by: string;
+  /** When it was asked (ISO 8601 UTC). */
+  at: string;
+}
+
+/** The `operations` output: the operation, the baseline it ran on, and the update that applied it. */
+export interface OperationsState extends Operation {
+  /** Updates of this stack through this program so far; each one adds 1 (the race check below). */
+  revision: number;
+  /** The stack file's config at the last update: what a stop applies (so it changes only what idle needs). */
+  baseline: Record<string, string>;
+}
+
+/** What manage sends with a change (OPERATIONS_ENV, JSON). */
+export interface OperationsRequest {
+  /** The revision manage read before its preview: the update refuses if the state moved since. */
+  basedOn: number;
+  /**
+   * Which baseline to run on: the stack file ("file"; manage checks it did not change between its
+   * preview and its update: the file is on manage's own machine), or "deployed": the baseline of
+   * the last update (stops).
+   */
+  baseline: "file" | "deployed";
+  operation: Operation;
+}
+
+const ISO = v.pipe(v.string(), v.isoTimestamp());
+const OVERRIDES = v.record(v.picklist(OVERRIDE_FIELDS), v.pipe(v.number(), v.integer(), v.minValue(0)));
+const OPERATION = {
+  profile: v.picklist(PROFILE_NAMES),
+  overrides: OVERRIDES,
+  expiresAt: v.nullable(ISO),
+  intent: v.string(),
+  by: v.string(),
+  at: ISO,
+};
+const STATE = v.object({ ...OPERATION, revision: v.pipe(v.number(), v.integer(), v.minValue(1)), baseline: v.record(v.string(), v.string()) });
+const REQUEST = v.object({
+  basedOn: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  baseline: v.picklist(["file", "deployed"]),
+  operation: v.object(OPERATION),
+});
+
+/** A previous `operations` output, or null when the stack has none (never updated by this program). */
+export function parseOperationsState(value: unknown): OperationsState | null {
+  if (value === undefined || value === null) return null;
+  const r = v.safeParse(STATE, value);
+  if (!r.success) throw new OperationsError(`the stack's ${OPERATIONS_OUTPUT} output is not what this program writes: ${v.summarize(r.issues).split("\n")[0]}`);
+  return r.output as OperationsState;
+}
+
+export function parseOperationsRequest(text: string | undefined): OperationsRequest | null {
+  if (!text) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new OperationsError(`${OPERATIONS_ENV} is not JSON`);
+  }
+  const r = v.safeParse(REQUEST, json);
+  if (!r.success) throw new OperationsError(`${OPERATIONS_ENV} is not a request manage writes: ${v.summarize(r.issues).split("\n")[0]}`);
+  return r.output as OperationsRequest;
+}
+
+/** Refused: the program stops before declaring anything, so nothing changes. */
+export class OperationsError extends Error {
+  override name = "OperationsError";
+  /** "changed": another writer or an edited stack file since manage read the stack. */
+  constructor(
+    message: string,
+    readonly kind: "invalid" | "changed" = "invalid",
+  ) {
+    super(message);
+  }
+}
+
+/** The words that mark a race refusal in the update's error, matched by cli/pulumi/failures.ts. */
+export const CHANGED_MARK = "the stack changed after manage read it";
+
+/** A stable hash of a config map (sorted keys): has the stack file changed since it was read? */
+export function configHash(raw: RawConfig): string {
+  const sorted = Object.fromEntries(Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 16);
+}
+
+/**
+ * A config without the keys that hold their declared default (Pulumi.yaml): the engine hands the
+ * program every declared key, the stack file holds only what it sets; compared after this, the two
+ * agree on what was chosen.
+ */
+export function withoutDefaults(raw: RawConfig): Record<string, string> {
+  const asString = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
+  return Object.fromEntries(Object.entries(raw).filter(([key, value]) => !(key in CONFIG_KEYS) || asString(CONFIG_KEYS[key]!.default) !== value));
+}
+
+/** The keys of two baselines that differ in what they choose, the operational ones aside. */
+export function baselineDifferences(deployed: RawConfig, file: RawConfig): string[] {
+  const a = withoutDefaults(deployed);
+  const b = withoutDefaults(file);
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !OPERATIONAL_KEYS.includes(k) && a[k] !== b[k]).sort();
+}
+
+/** The config keys the operational layer decides (the file's values are the first deployment's). */
+export const OPERATIONAL_KEYS = ["profile", "profileExpiresAt"];
+
+/** The stack file's own operation: what a first deployment (no state yet) runs. */
+export function operationOfFile(raw: RawConfig, at: string): Operation {
+  const profile = (PROFILE_NAMES as readonly string[]).includes(raw.profile ?? "") ? (raw.profile as ProfileName) : "idle";
+  return { profile, overrides: {}, expiresAt: raw.profileExpiresAt || null, intent: "first deployment, as the stack file says", by: "the stack file", at };
+}
+
+/**
+ * The config the program runs on: the baseline with the operation on top. The operation's profile
+ * replaces the file's; its overrides go over the file's overrides of that profile; its expiry
+ * replaces the file's.
+ */
+export function effectiveConfig(baseline: RawConfig, op: Pick<Operation, "profile" | "overrides" | "expiresAt">): Record<string, string> {
+  let overrides: Record<string, Record<string, unknown>> = {};
+  try {
+    overrides = baseline[OVERRIDES_KEY] ? (JSON.parse(baseline[OVERRIDES_KEY]!) as typeof overrides) : {};
+  } catch {
+    // Left to config validation, which names the file's line.
+    return { ...baseline, profile: op.profile, profileExpiresAt: op.expiresAt ?? "" };
+  }
+  const merged = Object.keys(op.overrides).length ? { ...overrides, [op.profile]: { ...(overrides[op.profile] ?? {}), ...op.overrides } } : overrides;
+  const next: Record<string, string> = { ...baseline, profile: op.profile, profileExpiresAt: op.expiresAt ?? "" };
+  if (Object.keys(merged).length || baseline[OVERRIDES_KEY] !== undefined) next[OVERRIDES_KEY] = JSON.stringify(merged);
+  return next;
+}
+
+/** What the program runs and records, given the stack file, the previous state and manage's request. */
+export interface Resolved {
+  config: Record<string, string>;
+  state: OperationsState;
+}
+
+/**
+ * Resolves one run of the program. With a request: refuses (OperationsError "changed") if the
+ * state moved since manage read it; then applies the
+ * requested operation. Without one (a plain `pulumi up`): keeps the operation in the state, on
+ * the stack file's baseline. The first update of a stack takes the operation from the file.
+ */
+export function resolveOperations(file: RawConfig, previous: OperationsState | null, request: OperationsRequest | null, now: string): Resolved {
+  const revision = previous?.revision ?? 0;
+  if (request) {
+    if (request.basedOn !== revision)
+      throw new OperationsError(
+        `${CHANGED_MARK} (revision ${request.basedOn}); it is now at revision ${revision}` +
+          (previous ? `: "${previous.intent}" by ${previous.by} at ${previous.at}` : "") +
+          `. This update changed nothing; run the command again to see the new plan.`,
+        "changed",
+      );
+  }
+  const baseline = request?.baseline === "deployed" && previous ? previous.baseline : withoutDefaults(file);
+  const operation = request?.operation ?? (previous ? pick(previous) : operationOfFile(file, now));
+  return { config: effectiveConfig(baseline, operation), state: { ...operation, revision: revision + 1, baseline } };
+}
+
+function pick(s: OperationsState): Operation {
+  return { profile: s.profile, overrides: s.overrides, expiresAt: s.expiresAt, intent: s.intent, by: s.by, at: s.at };
+}
+
+/** Whether two operations ask for the same thing (who and when aside): an unchanged stop is a no-op. */
+export function sameOperation(a: Pick<Operation, "profile" | "overrides" | "expiresAt">, b: Pick<Operation, "profile" | "overrides" | "expiresAt">): boolean {
+  const norm = (o: ProfileOverrides) => JSON.stringify(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return a.profile === b.profile && a.expiresAt === b.expiresAt && norm(a.overrides) === norm(b.overrides);
+}
