@@ -271,37 +271,28 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const at = isoSeconds(now());
   // Offline first: the stack file with the baseline edits, and the operation asked for on top of
   // the file's own (the state is read below; bad input is refused before pulumi is looked for).
-  // A stop runs on what is deployed, so a stack file that cannot be read does not stop it (it is
-  // reported); every other change needs the file.
-  let fileRaw: RawConfig | null = null;
-  let fileProblem: UsageError | null = null;
-  try {
-    fileRaw = applyConfig(stackFile(change.stack, dir).raw, change.config);
-  } catch (err) {
-    if (!(err instanceof UsageError && change.deployedBaseline)) throw err;
-    fileProblem = err;
-  }
-  if (fileRaw) validate(change, fileRaw, change.operation?.(operationOfFile(fileRaw, at)) ?? operationOfFile(fileRaw, at), dir);
+  // Every change needs a stack file that parses: pulumi itself reads it (for its config and
+  // encryption salt) on every preview and update, a stop's too.
+  const fileRaw = applyConfig(stackFile(change.stack, dir).raw, change.config);
+  const offline = validate(change, fileRaw, change.operation?.(operationOfFile(fileRaw, at)) ?? operationOfFile(fileRaw, at), dir);
+  // The cost ceiling on what the file and the options ask for, before pulumi runs (checked again
+  // below on the state's operation, whose overrides of the profile may differ).
+  enforceCostCeiling(offline, dir, g);
   // Two credentials in the environment is bad input: said now, before anything is changed.
   resolveCredential({}, process.env);
   const { Pulumi } = await import("./pulumi/runner.js");
   const pulumi = await Pulumi.connect(dir, g.verbose);
   if (g.verbose) process.stderr.write(`${pulumi.backend.description}\n`);
-  if (await pulumi.ensureStack(change.stack)) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
-
-  // What runs now, as the last update recorded it (every machine reads the same).
-  const state = await pulumi.state(change.stack);
+  // What runs now, as the last update recorded it (every machine reads the same). A stack the
+  // backend lacks is created only after every refusal below: a refused change touches nothing.
+  const exists = await pulumi.hasStack(change.stack);
+  const state = exists ? await pulumi.state(change.stack) : { types: [], outputs: {} };
   const previous = parseOperationsState(state.outputs[OPERATIONS_OUTPUT]);
   if (change.deployedBaseline && state.types.length === 0) {
     // Nothing deployed, nothing to stop: a stop never deploys a foundation first.
     const result: ChangeResult = { stack: change.stack, intent: change.intent, profile: "idle", expiresAt: null, changes: {}, durationSeconds: (performance.now() - started) / 1000, perDay: 0, outputs: {} };
     if (report) g.json ? printJson(result) : console.log(`Nothing to do: ${change.stack} is not deployed (${pulumi.backend.description}).`);
     return result;
-  }
-  if (!fileRaw) {
-    if (!previous) throw fileProblem!;
-    warn(`${fileProblem!.message.split("\n")[0]}: stopping on what runs (the last update's baseline)`);
-    fileRaw = previous.baseline;
   }
   const current: OperationFields = previous ?? operationOfFile(fileRaw, at);
   const wanted = change.operation ? change.operation(current) : current;
@@ -321,6 +312,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     const perDay = costPerDay(settings);
     warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: --for 3h (manage scale) sets when it returns to idle`);
   }
+  if (!exists && (await pulumi.ensureStack(change.stack))) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
   // A stop needs no new image: it runs on what is deployed.
   if (!onDeployed) await ensureImages(pulumi, settings, g, state.types);
 
@@ -332,8 +324,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   pulumi.setProgramEnv(OPERATIONS_ENV, JSON.stringify(request));
 
   const file = stackFilePath(dir, change.stack);
-  const snapshot = fileProblem ? null : readFileSync(file);
-  const restore = () => snapshot && writeFileSync(file, snapshot);
+  const snapshot = readFileSync(file);
+  const restore = () => writeFileSync(file, snapshot);
 
   const policy = policyOptions(dir);
   let steps: PreviewStep[];

@@ -20,11 +20,11 @@ export function now(env: NodeJS.ProcessEnv = process.env): Date {
 /** "alice@laptop", or the workflow and who triggered it in GitHub Actions. */
 export function actor(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GITHUB_ACTIONS === "true") return `github-actions (${env.GITHUB_WORKFLOW ?? "workflow"}${env.GITHUB_ACTOR ? `, ${env.GITHUB_ACTOR}` : ""})`;
-  let user = env.USER ?? "someone";
+  let user = "someone";
   try {
     user = userInfo().username;
   } catch {
-    // no passwd entry (some containers): keep $USER
+    // no passwd entry (some containers)
   }
   return `${user}@${hostname()}`;
 }

@@ -7,9 +7,13 @@
 import type { DeploymentSettings } from "../infra/config.js";
 import { resourceUrn } from "./pulumi/argv.js";
 
-/** The repository:tag images a deployment in this profile pulls. */
+/**
+ * The repository:tag images the stack needs: the backend's and the session pool's, in every
+ * profile. An idle stack does not pull the session image yet, but a registry without it would fail
+ * the first start of the pool, on contest day: it is asked for at the first deployment.
+ */
 export function imagesNeeded(settings: DeploymentSettings): string[] {
-  return [settings.backend.image, ...(settings.profile.pool ? [settings.session.image] : [])];
+  return [settings.backend.image, settings.session.image];
 }
 
 /** What deploying "the foundation" targets: enough to push images and let AcrPull propagate. */

@@ -101,6 +101,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["MANAGE_STACK", "the stack when --stack is not given (default dev)"],
   ["MANAGE_PROJECT_DIR", "the project directory (default: the nearest one above the working directory holding Pulumi.yaml)"],
   ["MANAGE_DEBUG", "set to print a stack trace with an unexpected error"],
+  ["MANAGE_NOW", "an ISO 8601 time manage takes as now (rehearsing a contest day with --dry-run, tests); never set in the scheduled job"],
   ["MANAGE_RETAIL_PRICES_URL", "the Azure Retail Prices API to ask with --live-prices (tests, proxies)"],
   ["MANAGE_ARM_ENDPOINT", "Azure Resource Manager's endpoint (sovereign clouds, tests)"],
   ["MANAGE_ARM_TOKEN, MANAGE_SESSIONS_TOKEN", "bearer tokens for ARM and the session pools' data plane, instead of a login"],
@@ -109,6 +110,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
   ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
   ["COLUMNS", "the width tables fit (default: the terminal's)"],
+  ["GITHUB_ACTIONS, GITHUB_WORKFLOW, GITHUB_ACTOR", "in GitHub Actions: who a change is recorded as in the stack's state (default: user@host)"],
 ];
 
 function rootHelp(): string {
@@ -168,7 +170,7 @@ export function buildProgram(): Command {
     "manage scale --stack contest --profile contest --max-sessions 250 --ready-sessions 50",
     "manage scale --stack dev --profile testing --cooldown 600 --no-wait",
   ])
-    .description("record a profile (and overrides, and an expiry) in the stack config, then apply")
+    .description("run a profile (with overrides, and an expiry), recorded in the stack's state where every machine sees it")
     .addOption(profileOption("idle, testing or contest").makeOptionMandatory())
     .addOption(typedOption("--max-sessions <n>", "override the profile's maximum concurrent sessions (at most the stack's maxSessionsLimit)", TYPES.maxSessions))
     .addOption(typedOption("--ready-sessions <n>", "override the profile's ready (warm) sessions", TYPES.readySessions))
@@ -201,7 +203,7 @@ export function buildProgram(): Command {
     .action(lazyWithArgs("images", "runBuild"));
 
   examples(program.command("enforce-expiry"), ["manage enforce-expiry --dry-run", "manage enforce-expiry --yes --json   # what the scheduled workflow runs"])
-    .description("return every stack whose `scale --for` expiry has passed to idle (idempotent; run on a schedule)")
+    .description("return every stack whose expiry (in its state) has passed to idle, and any pool a failed stop left (idempotent; run on a schedule)")
     .option("--dry-run", "say what would be stopped, change nothing")
     .action(lazy("enforce-expiry"));
 

@@ -4,7 +4,7 @@
 // (enforce-expiry) share them.
 
 import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
-import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../infra/operations.js";
+import { OPERATIONS_OUTPUT, parseOperationsState, type OperationOverrides, type OperationsState } from "../infra/operations.js";
 import type { GateOptions, GlobalOptions, StackChange } from "./change.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
@@ -59,7 +59,15 @@ export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackCha
     expiresAt = isoSeconds(at);
     intent += ` until ${describeExpiry(at)}`;
   }
-  return { stack, config: {}, operation: () => ({ profile: o.profile, overrides, expiresAt }), intent, verify: profile.pool !== null, sources };
+  return {
+    stack,
+    config: {},
+    // The new overrides join the ones in effect for this profile (and the other profiles' stay).
+    operation: (current) => ({ profile: o.profile, overrides: { ...current.overrides, [o.profile]: { ...(current.overrides[o.profile] ?? {}), ...overrides } }, expiresAt }),
+    intent,
+    verify: profile.pool !== null,
+    sources,
+  };
 }
 
 /**
@@ -73,10 +81,16 @@ export function stopChange(stack: string): StackChange {
     stack,
     intent: "stop (idle: registry, images, identity and settings kept)",
     config: {},
-    // The operation's overrides go with it (an idle backend kept running by start-backend, too).
-    operation: () => ({ profile: "idle", overrides: {}, expiresAt: null }),
+    // Every profile's overrides stay for the next start, but the one that keeps an idle backend
+    // running (start-backend) goes: idle means the idle cost.
+    operation: (current) => ({ profile: "idle", overrides: withoutIdleBackend(current.overrides), expiresAt: null }),
     deployedBaseline: true,
   };
+}
+
+function withoutIdleBackend(overrides: OperationOverrides): OperationOverrides {
+  const { backendMinReplicas: _dropped, ...idle } = overrides.idle ?? {};
+  return { ...overrides, idle };
 }
 
 /** The pool only exists inside a profile: starting it means scaling to one with a pool. */
@@ -91,8 +105,9 @@ export function startBackendChange(stack: string): StackChange {
     stack,
     config: {},
     operation: (current) => {
-      const min = current.overrides.backendMinReplicas ?? PROFILES[current.profile].backend.minReplicas;
-      return min > 0 ? current : { ...current, overrides: { ...current.overrides, backendMinReplicas: 1 } };
+      const mine = current.overrides[current.profile] ?? {};
+      const min = mine.backendMinReplicas ?? PROFILES[current.profile].backend.minReplicas;
+      return min > 0 ? current : { ...current, overrides: { ...current.overrides, [current.profile]: { ...mine, backendMinReplicas: 1 } } };
     },
     intent: "start the backend (at least one replica; in idle, executions answer 503 until start-session-pool)",
   };

@@ -22,11 +22,16 @@ export const OPERATIONS_ENV = "MANAGE_OPERATIONS";
 /** The stack output that holds the layer. */
 export const OPERATIONS_OUTPUT = "operations";
 
+export type OperationOverrides = Partial<Record<ProfileName, ProfileOverrides>>;
+
 /** The operation in effect: what a person (or the scheduled job) last asked the stack to run. */
 export interface Operation {
   profile: ProfileName;
-  /** Overrides of the profile's numbers for this operation only (a stop drops them). */
-  overrides: ProfileOverrides;
+  /**
+   * Overrides of the profiles' numbers, per profile, over the stack file's: kept across operations
+   * (a stop keeps the contest sizing for the next start), as settings are.
+   */
+  overrides: OperationOverrides;
   /** When the scheduled job returns the stack to idle (ISO 8601 UTC); null for "until stopped". */
   expiresAt: string | null;
   /** In words: "scale to contest (max-sessions 900) until 2026-12-05 12:00 UTC". */
@@ -59,7 +64,7 @@ export interface OperationsRequest {
 }
 
 const ISO = v.pipe(v.string(), v.isoTimestamp());
-const OVERRIDES = v.record(v.picklist(OVERRIDE_FIELDS), v.pipe(v.number(), v.integer(), v.minValue(0)));
+const OVERRIDES = v.record(v.picklist(PROFILE_NAMES), v.record(v.picklist(OVERRIDE_FIELDS), v.pipe(v.number(), v.integer(), v.minValue(0))));
 const OPERATION = {
   profile: v.picklist(PROFILE_NAMES),
   overrides: OVERRIDES,
@@ -139,7 +144,8 @@ export const OPERATIONAL_KEYS = ["profile", "profileExpiresAt"];
 
 /** The stack file's own operation: what a first deployment (no state yet) runs. */
 export function operationOfFile(raw: RawConfig, at: string): Operation {
-  const profile = (PROFILE_NAMES as readonly string[]).includes(raw.profile ?? "") ? (raw.profile as ProfileName) : "idle";
+  // An unknown profile is kept as written: config validation refuses it, naming the file's line.
+  const profile = (raw.profile || "idle") as ProfileName;
   return { profile, overrides: {}, expiresAt: raw.profileExpiresAt || null, intent: "first deployment, as the stack file says", by: "the stack file", at };
 }
 
@@ -149,16 +155,16 @@ export function operationOfFile(raw: RawConfig, at: string): Operation {
  * replaces the file's.
  */
 export function effectiveConfig(baseline: RawConfig, op: Pick<Operation, "profile" | "overrides" | "expiresAt">): Record<string, string> {
-  let overrides: Record<string, Record<string, unknown>> = {};
+  const next: Record<string, string> = { ...baseline, profile: op.profile, profileExpiresAt: op.expiresAt ?? "" };
+  if (Object.keys(op.overrides).length === 0) return next;
+  let overrides: Record<string, Record<string, unknown>>;
   try {
     overrides = baseline[OVERRIDES_KEY] ? (JSON.parse(baseline[OVERRIDES_KEY]!) as typeof overrides) : {};
   } catch {
-    // Left to config validation, which names the file's line.
-    return { ...baseline, profile: op.profile, profileExpiresAt: op.expiresAt ?? "" };
+    return next; // left to config validation, which names the file's line
   }
-  const merged = Object.keys(op.overrides).length ? { ...overrides, [op.profile]: { ...(overrides[op.profile] ?? {}), ...op.overrides } } : overrides;
-  const next: Record<string, string> = { ...baseline, profile: op.profile, profileExpiresAt: op.expiresAt ?? "" };
-  if (Object.keys(merged).length || baseline[OVERRIDES_KEY] !== undefined) next[OVERRIDES_KEY] = JSON.stringify(merged);
+  for (const [profile, fields] of Object.entries(op.overrides)) overrides[profile] = { ...(overrides[profile] ?? {}), ...fields };
+  next[OVERRIDES_KEY] = JSON.stringify(overrides);
   return next;
 }
 
@@ -196,6 +202,14 @@ function pick(s: OperationsState): Operation {
 
 /** Whether two operations ask for the same thing (who and when aside): an unchanged stop is a no-op. */
 export function sameOperation(a: Pick<Operation, "profile" | "overrides" | "expiresAt">, b: Pick<Operation, "profile" | "overrides" | "expiresAt">): boolean {
-  const norm = (o: ProfileOverrides) => JSON.stringify(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
-  return a.profile === b.profile && a.expiresAt === b.expiresAt && norm(a.overrides) === norm(b.overrides);
+  return a.profile === b.profile && a.expiresAt === b.expiresAt && canonical(a.overrides) === canonical(b.overrides);
+}
+
+/** JSON with sorted keys at every level, without empty maps. */
+function canonical(value: unknown): string {
+  if (!value || typeof value !== "object") return JSON.stringify(value);
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => !(v && typeof v === "object" && Object.keys(v).length === 0))
+    .sort(([x], [y]) => (x < y ? -1 : 1));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
 }

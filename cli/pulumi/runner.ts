@@ -195,6 +195,17 @@ export class Pulumi {
     return true;
   }
 
+  /** Whether the backend has the stack (selecting it when it does: one pulumi call). */
+  async hasStack(stack: string): Promise<boolean> {
+    try {
+      await this.select(stack);
+      return true;
+    } catch (err) {
+      if (err instanceof PulumiError && err.failure.kind === "no-stack") return false;
+      throw err;
+    }
+  }
+
   private readonly selected = new Map<string, Stack>();
 
   /** `pulumi stack select`, once per stack and run of manage. */

@@ -1,9 +1,10 @@
 // manage enforce-expiry: expired stacks go back to idle, everything else is left alone, a dry run
 // changes nothing, and a failure is reported with a non-zero exit.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { decide } from "../../cli/commands/enforce-expiry.js";
+import { decideExpiry } from "../../cli/operations.js";
+import type { OperationsState } from "../../infra/operations.js";
 import { makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 
 let project: string;
@@ -11,88 +12,94 @@ beforeEach(() => {
   project = makeProject();
 });
 
-function setExpiry(stack: string, iso: string) {
-  const file = join(project, `Pulumi.${stack}.yaml`);
-  writeFileSync(file, readFileSync(file, "utf8").replace(/profileExpiresAt: .*/, `profileExpiresAt: "${iso}"`));
-}
+// The clock: the operator scales at T0 for 3 hours; the scheduled job runs before or after.
+const T0 = "2026-12-05T08:30:00Z";
+const BEFORE_END = { MANAGE_NOW: "2026-12-05T11:00:00Z" };
+const AFTER_END = { MANAGE_NOW: "2026-12-05T11:45:00Z" };
 
 async function contestRunningWithExpiry(stack: string) {
   await prepare(project, stack);
-  expect((await manage(["scale", "--no-wait", "--stack", stack, "--profile", "contest", "--for", "3h"], { project })).exitCode).toBe(0);
+  expect((await manage(["scale", "--no-wait", "--stack", stack, "--profile", "contest", "--for", "3h"], { project, env: { MANAGE_NOW: T0 } })).exitCode).toBe(0);
 }
 
+const running = (operation: OperationsState | null, poolDeployed: boolean) => ({ deployed: true, operation, poolDeployed });
+const op = (profile: "idle" | "contest", expiresAt: string | null) =>
+  ({ profile, overrides: {}, expiresAt, intent: "", by: "", at: T0, revision: 3, baseline: {} }) as OperationsState;
+
 describe("enforce-expiry", () => {
-  test("decides per stack: expired, not expired, no expiry, already idle", () => {
+  test("decides per stack from its state: expired, not expired, no expiry, idle, a pool left by a failed stop", () => {
     const now = new Date("2026-11-22T12:00:00Z");
-    expect(decide("contest", new Date("2026-11-22T11:59:59Z"), now)).toBe("stop");
-    expect(decide("contest", new Date("2026-11-22T12:00:01Z"), now)).toBe("not-expired");
-    expect(decide("testing", null, now)).toBe("no-expiry");
-    expect(decide("idle", new Date("2026-01-01T00:00:00Z"), now)).toBe("already-idle");
+    expect(decideExpiry(running(op("contest", "2026-11-22T11:59:59Z"), true), now)).toBe("stop");
+    expect(decideExpiry(running(op("contest", "2026-11-22T12:00:01Z"), true), now)).toBe("not-expired");
+    expect(decideExpiry(running(op("contest", null), true), now)).toBe("no-expiry");
+    expect(decideExpiry(running(op("idle", null), false), now)).toBe("already-idle");
+    expect(decideExpiry(running(op("idle", null), true), now)).toBe("stop-leftover");
+    expect(decideExpiry({ deployed: false, operation: null, poolDeployed: false }, now)).toBe("not-deployed");
   });
 
   test("an expired stack returns to idle; an unexpired one and one without expiry are left alone; idempotent", async () => {
     await contestRunningWithExpiry("contest");
-    setExpiry("contest", "2026-01-01T00:00:00Z");
     await prepare(project, "dev");
     await manage(["scale", "--no-wait", "--stack", "dev", "--profile", "testing"], { project });
 
-    const r = await manage(["enforce-expiry", "--yes", "--json"], { project });
+    const r = await manage(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(0);
     const log = JSON.parse(r.stdout);
     expect(log.actions).toEqual([
-      expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }),
+      expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped", expiresAt: "2026-12-05T11:30:00Z" }),
       expect.objectContaining({ stack: "dev", decision: "no-expiry" }),
     ]);
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     expect(names(readState(project, "dev"))).toContain("session-pool");
 
-    const again = await manage(["enforce-expiry", "--yes"], { project });
+    const again = await manage(["enforce-expiry", "--yes"], { project, env: AFTER_END });
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain("contest: idle: nothing to do");
   });
 
-  test("not expired yet: nothing happens", async () => {
+  test("not expired yet: nothing happens, and the log says who set the expiry", async () => {
     await contestRunningWithExpiry("contest");
-    const r = await manage(["enforce-expiry", "--yes", "--stack", "contest"], { project });
-    expect(r.stdout).toMatch(/contest: not expired yet: left as it is \(expiry .* UTC/);
+    const r = await manage(["enforce-expiry", "--yes", "--stack", "contest"], { project, env: BEFORE_END });
+    expect(r.stdout).toMatch(/contest: not expired yet: left as it is \(expiry 2026-12-05 11:30 UTC .*, set by .+@.+ at 2026-12-05T08:30:00Z\)/);
     expect(names(readState(project, "contest"))).toContain("session-pool");
   });
 
   test("--dry-run says what it would stop and changes nothing", async () => {
     await contestRunningWithExpiry("contest");
-    setExpiry("contest", "2026-01-01T00:00:00Z");
     const files = snapshot(project);
     const state = JSON.stringify(readState(project, "contest"));
-    const r = await manage(["enforce-expiry", "--dry-run"], { project });
+    const r = await manage(["enforce-expiry", "--dry-run"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("contest: expired: would return to idle (dry run, nothing changed)");
     expect(snapshot(project)).toEqual(files);
     expect(JSON.stringify(readState(project, "contest"))).toBe(state);
   });
 
-  test("a stop that fails is reported, with a non-zero exit", async () => {
-    await contestRunningWithExpiry("contest");
-    setExpiry("contest", "2026-01-01T00:00:00Z");
-    const r = await manage(["enforce-expiry", "--yes"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
-    expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/contest: expired, but the stop FAILED: pulumi up of contest failed: Status=400/);
-    expect(r.stderr).toContain("expired stack(s) not returned to idle: contest");
-  });
-
   test("a broken neighbour stack file is reported, and does not keep the other stacks from returning to idle", async () => {
     await contestRunningWithExpiry("contest");
-    setExpiry("contest", "2026-01-01T00:00:00Z");
     writeFileSync(join(project, "Pulumi.broken.yaml"), "config:\n  coding-engine:location: eastus\n    bad: indentation\n");
-    const r = await manage(["enforce-expiry", "--yes", "--json"], { project });
+    const r = await manage(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(1);
     const log = JSON.parse(r.stdout);
     expect(log.actions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ stack: "broken", decision: "unreadable", outcome: "failed" }),
+        expect.objectContaining({ stack: "broken", decision: "not-deployed", fileError: expect.stringMatching(/^Pulumi\.broken\.yaml:2:\d+: /) }),
         expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }),
       ]),
     );
     expect(r.stderr).toContain("stack file(s) that cannot be read: broken");
     expect(readState(project, "contest").some((r) => r.urn.endsWith("::session-pool"))).toBe(false);
+  });
+
+  test("an expired stack whose own stack file is broken cannot be stopped (pulumi reads the file): the job stays red and says why", async () => {
+    await contestRunningWithExpiry("contest");
+    writeFileSync(join(project, "Pulumi.contest.yaml"), "config:\n  coding-engine:location: [eastus\n");
+    const r = await manage(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout).actions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ stack: "contest", decision: "stop", outcome: "failed", error: expect.stringMatching(/^Pulumi\.contest\.yaml:3:1: .*\n  Fix: correct the YAML/) })]),
+    );
+    expect(r.stderr).toContain("stack file(s) that cannot be read: contest");
+    expect(names(readState(project, "contest"))).toContain("session-pool");
   });
 });

@@ -32,7 +32,23 @@ describe("scale, stop and start against a stack", () => {
     expect(names(state)).toEqual(expect.arrayContaining(["registry", "identity", "environment", "logs", "backend", "acr-pull"]));
     const backend = state.find((r) => r.urn.endsWith("::backend"))!;
     expect(backend.inputs.template.scale.minReplicas).toBe(0);
-    expect(stackYaml()).toContain("coding-engine:profile: idle");
+  });
+
+  test("scale and stop record the operation in the stack's state, never in the stack file", async () => {
+    await prepare(project);
+    const file = stackYaml();
+    expect((await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "80"], { project })).exitCode).toBe(0);
+    const operation = () => readState(project, "dev").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations as Record<string, any>;
+    expect(operation()).toMatchObject({ profile: "contest", overrides: { contest: { maxSessions: 80 } }, expiresAt: null, intent: "scale to contest (max-sessions 80)" });
+    expect(operation().by).toMatch(/.+@.+/);
+    const revision = operation().revision;
+    expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);
+    expect(operation()).toMatchObject({ profile: "idle", overrides: { contest: { maxSessions: 80 } }, revision: revision + 1 });
+    expect(stackYaml()).toBe(file);
+    // A second stop asks for nothing new: no update at all.
+    const again = await manage(["stop", "--yes"], { project });
+    expect(again.stdout).toContain("nothing to change in the cloud");
+    expect(operation().revision).toBe(revision + 1);
   });
 
   test("scale contest with overrides, stop, start-session-pool --profile contest: the same settings again", async () => {
@@ -45,8 +61,6 @@ describe("scale, stop and start against a stack", () => {
 
     expect((await manage(["stop", ...stack, "--yes"], { project })).exitCode).toBe(0);
     expect(pool()).toBeUndefined();
-    // The overrides survive the stop in the stack file.
-    expect(stackYaml("contest")).toMatch(/profileOverrides:\n\s+contest:\n(\s+\w+: \d+\n)*\s+maxSessions: 80\n/);
 
     const start = await manage(["start-session-pool", "--no-wait", ...stack, "--profile", "contest"], { project });
     expect(start.exitCode).toBe(0);
@@ -55,17 +69,17 @@ describe("scale, stop and start against a stack", () => {
     expect(names(readState(project, "contest"))).toContain("session-executor");
   });
 
-  test("--for records the expiry in the stack config (UTC) and says it in local time too", async () => {
+  test("--for records the expiry in the stack's state (UTC), says it in local time too, and a later `up` keeps it", async () => {
     await prepare(project);
-    const before = Date.now();
-    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--for", "3h"], { project });
+    const env = { MANAGE_NOW: "2026-12-05T08:30:00Z" };
+    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--for", "3h"], { project, env });
     expect(r.exitCode).toBe(0);
-    const at = Date.parse(/profileExpiresAt: "?([^"\n]+)"?/.exec(stackYaml())![1]!);
-    expect(at - before).toBeGreaterThanOrEqual(3 * 3600_000 - 1000);
-    expect(at - Date.now()).toBeLessThanOrEqual(3 * 3600_000 + 1000);
-    expect(r.stdout).toMatch(/until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(.* local\)/);
-    const outputs = JSON.parse((await manage(["up", "--json"], { project })).stdout).outputs;
-    expect(outputs.profileExpiresAt).toBe(new Date(at).toISOString());
+    expect(r.stdout).toMatch(/until 2026-12-05 11:30 UTC \(.* local\)/);
+    // No warning about a pool without expiry: it has one.
+    expect(r.stderr).not.toContain("no expiry");
+    const outputs = JSON.parse((await manage(["up", "--json"], { project, env })).stdout).outputs;
+    expect(outputs.profileExpiresAt).toBe("2026-12-05T11:30:00.000Z");
+    expect(outputs.operations).toMatchObject({ profile: "contest", expiresAt: "2026-12-05T11:30:00Z" });
   });
 
   test("progress comes from pulumi's event stream, per resource, and --json prints one document", async () => {
@@ -92,7 +106,6 @@ describe("scale, stop and start against a stack", () => {
     expect(state.find((r) => r.urn.endsWith("::backend"))!.inputs.template.scale.minReplicas).toBe(1);
     await manage(["stop", "--yes"], { project });
     expect(readState(project, "dev").find((r) => r.urn.endsWith("::backend"))!.inputs.template.scale.minReplicas).toBe(0);
-    expect(stackYaml()).not.toContain("backendMinReplicas");
   });
 
   test("a first deployment: creates the stack, deploys the foundation, names the images to import, then deploys", async () => {
@@ -113,7 +126,10 @@ describe("scale, stop and start against a stack", () => {
       expect((await manage(["images", "import", "--from", `source.azurecr.io/${image}`], { project })).exitCode).toBe(0);
     const deployed = await manage(["up"], { project });
     expect(deployed.exitCode).toBe(0);
-    expect(names(readState(project, "dev"))).toContain("session-pool");
+    // The committed dev baseline is idle: a backend, no pool (no silent $40/day).
+    expect(names(readState(project, "dev"))).toContain("backend");
+    expect(names(readState(project, "dev"))).not.toContain("session-pool");
+    expect(deployed.stderr).not.toContain("no expiry");
     // Running it again is safe: no stack to create, nothing to change.
     const again = await manage(["up"], { project });
     expect(again.exitCode).toBe(0);
@@ -134,17 +150,26 @@ describe("scale, stop and start against a stack", () => {
   });
 });
 
-test("a stack file edited by hand is applied by `manage up`", async () => {
+test("a stack file edited by hand is applied by `manage up`; once an operation is recorded, its profile is the state's", async () => {
   await prepare(project);
-  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: testing", "profile: contest"));
+  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: idle", "profile: contest"));
   const r = await manage(["up"], { project });
   expect(r.exitCode).toBe(0);
-  // The contest profile as planned for the stack's 200 participants.
+  // No operation recorded yet: the file's profile, as planned for the stack's 200 participants,
+  // and a warning that nothing will stop it.
   expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(200);
+  expect(r.stderr).toMatch(/warning: dev will run a session pool with no expiry \(\$[\d.,]+\/day\) until someone stops it: --for 3h/);
+  expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);
+  // The file still says contest; the state says idle since the stop, and `up` keeps that.
+  const up = await manage(["up", "--json"], { project });
+  expect(JSON.parse(up.stdout)).toMatchObject({ profile: "idle", outputs: { sessionPoolDeployed: false } });
+  const status = await manage(["status"], { project });
+  expect(status.stdout).toMatch(/Operation: +stop \(idle.*by .+@.+ at .*revision \d+, from the stack's state/);
+  expect(status.stdout).toContain("Resting:       Pulumi.dev.yaml says contest");
 });
 
 test("external role-assignment mode ends with the administrator's commands, with real IDs", async () => {
-  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("roleAssignmentMode: managed", "roleAssignmentMode: external"));
+  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("roleAssignmentMode: managed", "roleAssignmentMode: external").replace("profile: idle", "profile: testing"));
   const first = await manage(["up"], { project });
   // No AcrPull to create in external mode: the foundation is the group, registry and identity.
   expect(names(readState(project, "dev")).sort()).toEqual(["identity", "registry", "resource-group"]);

@@ -61,10 +61,11 @@ describe("failures while pulumi runs", () => {
     expect(r.stderr).toMatch(/manage: pulumi up of dev failed: Status=400 Code="InvalidParameterValue" Message="The operation on session-pool failed/);
     expect(r.stderr).toContain("Fix: `manage status --stack dev` shows what runs now");
     expect(r.stdout).not.toContain("Done:");
-    // What completed before the failure is recorded; rerunning finishes the job.
+    // What completed before the failure is recorded, the operation is not (the state still says
+    // what was asked before); running the same command again finishes the job.
     expect(names(readState(project, "dev"))).toContain("registry");
     expect(names(readState(project, "dev"))).not.toContain("session-pool");
-    const retry = await manage(["up"], { project });
+    const retry = await manage(["scale", "--no-wait", "--profile", "testing"], { project });
     expect(retry.exitCode).toBe(0);
     expect(names(readState(project, "dev"))).toContain("session-pool");
   });
@@ -144,7 +145,7 @@ describe("capacity --apply", () => {
 describe("the cost ceiling", () => {
   const overrides = '  coding-engine:profileOverrides:\n    contest:\n      maxSessions: 600\n      readySessions: 300\n';
   test("up refuses a stack file that can cost more than its ceiling, before pulumi runs", async () => {
-    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: testing", "profile: contest") + overrides);
+    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: idle", "profile: contest") + overrides);
     await expectRefusal(project, ["up"], /this change can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)/);
   });
 

@@ -114,11 +114,12 @@ describe("manage status", () => {
 
   test("an expiry in the past is shouted about", async () => {
     await deployContest();
-    const file = join(project, "Pulumi.contest.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace(/profileExpiresAt: .*/, 'profileExpiresAt: "2026-01-01T00:00:00Z"'));
-    const r = await manage(["status", "--stack", "contest", "--json"], { project, env: azure() });
-    expect(JSON.parse(r.stdout)).toMatchObject({ expired: true, expiresAt: "2026-01-01T00:00:00.000Z" });
-    const human = await manage(["status", "--stack", "contest"], { project, env: azure() });
+    const expiresAt = readState(project, "contest").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations.expiresAt as string;
+    // Three hours on: the scheduled job has not run yet.
+    const later = { ...azure(), MANAGE_NOW: new Date(Date.parse(expiresAt) + 3600_000).toISOString() };
+    const r = await manage(["status", "--stack", "contest", "--json"], { project, env: later });
+    expect(JSON.parse(r.stdout)).toMatchObject({ expired: true, expiresAt: new Date(expiresAt).toISOString() });
+    const human = await manage(["status", "--stack", "contest"], { project, env: later });
     expect(human.stdout).toMatch(/EXPIRED .* ago .*run `manage stop --stack contest`/);
   });
 });

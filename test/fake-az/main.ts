@@ -34,7 +34,9 @@ const save = (r: Registries) => writeFileSync(stateFile, JSON.stringify(r, null,
 /** Registries some stack has deployed, per the stand-in pulumi's file backend. */
 function deployedRegistries(): string[] {
   const project = process.env.MANAGE_PROJECT_DIR ?? process.cwd();
-  const dir = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine");
+  // The backend the stacks live in: an explicit file:// one (shared by several machines), or the project's embedded one.
+  const explicit = process.env.PULUMI_BACKEND_URL?.startsWith("file://") ? process.env.PULUMI_BACKEND_URL.slice("file://".length) : null;
+  const dir = join(explicit ?? join(project, ".pulumi-state"), ".pulumi", "stacks", "coding-engine");
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((f) =>
     (JSON.parse(readFileSync(join(dir, f), "utf8")).checkpoint.latest.resources as Array<{ type: string; inputs: { registryName?: string } }>)

@@ -1,0 +1,132 @@
+// One truth for what a stack runs (docs/architecture.md): machines that share only the state
+// backend see the same operation; a plain `pulumi up` keeps it; a failed stop keeps the scheduled
+// job red until a later run stops the pool; two changes racing never report a change that did not
+// happen and never delete what nobody confirmed.
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeEach, describe, expect, test } from "vitest";
+import { makeProject, manage, names, prepare, readState, spawnManage } from "../helpers/cli.js";
+
+let laptop: string;
+let runner: string;
+/** The scheduled job's machine: git's files, and the team's state backend (here: the laptop's). */
+let shared: Record<string, string>;
+
+beforeEach(async () => {
+  laptop = makeProject();
+  await prepare(laptop, "contest");
+  runner = makeProject();
+  // The stack file as committed after the first deployment (pulumi wrote its encryption salt).
+  copyFileSync(join(laptop, "Pulumi.contest.yaml"), join(runner, "Pulumi.contest.yaml"));
+  // The registry is Azure's, one for both machines (the stand-in az keeps it in the project).
+  copyFileSync(join(laptop, ".fake-az.json"), join(runner, ".fake-az.json"));
+  shared = {
+    PULUMI_BACKEND_URL: `file://${join(laptop, ".pulumi-state")}`,
+    PULUMI_CONFIG_PASSPHRASE_FILE: join(laptop, ".pulumi-state", "passphrase"),
+  };
+});
+
+const T0 = "2026-12-05T08:30:00Z";
+const at = (iso: string) => ({ MANAGE_NOW: iso });
+const operation = (project: string) => readState(project, "contest").find((r) => r.type === "pulumi:pulumi:Stack")?.outputs.operations as Record<string, any> | undefined;
+const poolDeployed = () => names(readState(laptop, "contest")).includes("session-pool");
+
+describe("one truth across machines", () => {
+  test("an operator's `scale --for` on a laptop is seen and ended by the scheduled job on another machine", async () => {
+    const scale = await manage(["scale", "--stack", "contest", "--profile", "contest", "--for", "2h", "--no-wait"], { project: laptop, env: at(T0) });
+    expect(scale.exitCode).toBe(0);
+
+    // An hour later: the job (git's stack file says idle) sees the contest and its expiry.
+    const early = await manage(["enforce-expiry", "--yes"], { project: runner, env: { ...shared, ...at("2026-12-05T09:30:00Z") } });
+    expect(early.exitCode).toBe(0);
+    expect(early.stdout).toMatch(/contest: not expired yet: left as it is \(expiry 2026-12-05 10:30 UTC .*set by .+@.+ at 2026-12-05T08:30:00Z\)/);
+    const status = await manage(["status", "--stack", "contest", "--json"], { project: runner, env: { ...shared, ...at("2026-12-05T09:30:00Z") } });
+    expect(JSON.parse(status.stdout)).toMatchObject({ profile: "contest", restingProfile: "idle", expiresAt: "2026-12-05T10:30:00.000Z", source: { from: "state" } });
+
+    // After the expiry: the job stops it, with nothing but the backend in common.
+    const late = await manage(["enforce-expiry", "--yes", "--json"], { project: runner, env: { ...shared, ...at("2026-12-05T10:45:00Z") } });
+    expect(late.exitCode).toBe(0);
+    expect(JSON.parse(late.stdout).actions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }), expect.objectContaining({ stack: "dev", decision: "not-deployed" })]),
+    );
+    expect(poolDeployed()).toBe(false);
+    expect(operation(laptop)).toMatchObject({ profile: "idle", expiresAt: null, intent: "stop: expired (enforce-expiry)" });
+  });
+
+  test("a CI deploy (a plain `pulumi up`, or `manage up` from git's files) keeps the operator's contest and its expiry", async () => {
+    expect((await manage(["scale", "--stack", "contest", "--profile", "contest", "--max-sessions", "250", "--for", "3h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
+    const before = operation(laptop)!;
+
+    const plain = await manage(["pulumi", "--", "up", "--yes", "--stack", "contest"], { project: runner, env: shared });
+    expect(plain.exitCode).toBe(0);
+    expect(poolDeployed()).toBe(true);
+    expect(operation(laptop)).toEqual({ ...before, revision: before.revision + 1 });
+    const pool = () => readState(laptop, "contest").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions;
+    expect(pool()).toBe(250);
+
+    const up = await manage(["up", "--stack", "contest", "--yes", "--json"], { project: runner, env: shared });
+    expect(up.exitCode).toBe(0);
+    expect(JSON.parse(up.stdout)).toMatchObject({ profile: "contest", expiresAt: "2026-12-05T11:30:00Z" });
+    expect(pool()).toBe(250);
+  });
+
+  test("a stop that fails part-way keeps the job red; the next run stops the pool; the one after has nothing to do", async () => {
+    expect((await manage(["scale", "--stack", "contest", "--profile", "contest", "--for", "1h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
+    const job = { ...shared, ...at("2026-12-05T10:00:00Z") };
+
+    const first = await manage(["enforce-expiry", "--yes"], { project: runner, env: { ...job, FAKE_PULUMI_FAIL: "session-pool" } });
+    expect(first.exitCode).toBe(1);
+    expect(first.stdout).toMatch(/contest: expired: but the stop FAILED: pulumi up of contest failed: Status=400/);
+    expect(first.stderr).toContain("not returned to idle or not read: contest");
+    expect(first.stderr).toContain("the next run tries again");
+    // The recorded truth still says what runs: contest, expired, the pool still there.
+    expect(poolDeployed()).toBe(true);
+    expect(operation(laptop)).toMatchObject({ profile: "contest", expiresAt: "2026-12-05T09:30:00Z" });
+    const status = await manage(["status", "--stack", "contest"], { project: laptop, env: at("2026-12-05T10:00:00Z") });
+    expect(status.stdout).toMatch(/EXPIRED .* it should be idle/);
+
+    const second = await manage(["enforce-expiry", "--yes"], { project: runner, env: job });
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toContain("contest: expired: returned to idle");
+    expect(poolDeployed()).toBe(false);
+
+    const third = await manage(["enforce-expiry", "--yes"], { project: runner, env: job });
+    expect(third.exitCode).toBe(0);
+    expect(third.stdout).toContain("contest: idle: nothing to do");
+  });
+});
+
+describe("two changes racing", () => {
+  // A scale to contest (creates the pool: no confirmation needed) and a stop without --yes (from
+  // a stack with no pool it deletes nothing, so it needs none either), started `offset` ms apart,
+  // with each update's steps slowed so the two overlap. Whatever the interleaving: a "Done" only
+  // for a change that is in the state, and the stop never deletes the pool it was not shown.
+  test.each([0, 700, 1600])("offset %i ms: no false Done, no unconfirmed deletion", async (offset) => {
+    const env = { FAKE_PULUMI_STEP_DELAY_MS: "150" };
+    const scale = spawnManage(["scale", "--stack", "contest", "--profile", "contest", "--no-wait", "--json"], laptop, env);
+    await new Promise((r) => setTimeout(r, offset));
+    const stop = spawnManage(["stop", "--stack", "contest", "--json"], laptop, env);
+    const results = { scale: await scale, stop: await stop };
+
+    const revisions: Record<string, number> = {};
+    for (const [name, r] of Object.entries(results)) {
+      if (r.exitCode === 0) {
+        const out = JSON.parse(r.stdout);
+        revisions[name] = out.outputs.operations.revision;
+        expect(out.outputs.operations.intent).toBe(out.intent);
+      } else {
+        // A refusal says why and that nothing changed: the lock, the race, or (the stop seeing the
+        // pool the scale made) a deletion that needs --yes.
+        expect(r.stdout).not.toContain("Done");
+        expect(r.stderr).toMatch(/is locked: another update|not applied: the stack changed after manage read it|there is no terminal to ask at: pass --yes/);
+      }
+    }
+    const final = operation(laptop)!;
+    const applied = Object.entries(revisions).sort(([, a], [, b]) => b - a);
+    if (applied.length) expect(final.revision).toBe(applied[0]![1]);
+    // What the state says runs is what runs.
+    expect(poolDeployed()).toBe(final.profile !== "idle");
+    // The stop applied after the scale would have deleted a pool its preview did not show.
+    expect(revisions.stop !== undefined && revisions.scale !== undefined && revisions.stop > revisions.scale).toBe(false);
+  });
+});
