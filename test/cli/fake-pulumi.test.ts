@@ -14,6 +14,13 @@ async function pulumi(project: string, args: string[], env: Record<string, strin
   });
 }
 
+/** The dev stack file with a pool (the committed one rests idle): what these tests exercise. */
+function withPool(dir: string): string {
+  const file = join(dir, "Pulumi.dev.yaml");
+  writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: testing"));
+  return dir;
+}
+
 describe("the pulumi stand-in", () => {
   const project = makeProject();
   test.each([
@@ -54,7 +61,7 @@ describe("the pulumi stand-in", () => {
   });
 
   test("--policy-pack-config: the committed file lets dev (open) through; levels and config per policy name, strictly", async () => {
-    const dir = makeProject();
+    const dir = withPool(makeProject());
     await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
     const preview = (...extra: string[]) =>
       pulumi(dir, ["preview", "--stack", "dev", "--non-interactive", "--policy-pack", "infra/policy-pack", "--event-log", join(dir, "events.jsonl"), ...extra], { PULUMI_DEBUG_COMMANDS: "true" });
@@ -97,7 +104,7 @@ describe("the pulumi stand-in", () => {
 // the real CLI fails here, not in the first real deployment.
 describe("the stand-in speaks the real CLI's shapes", () => {
   async function freshStack(env: Record<string, string> = {}) {
-    const dir = makeProject();
+    const dir = withPool(makeProject());
     expect((await pulumi(dir, ["stack", "init", "dev", "--non-interactive"], env)).exitCode).toBe(0);
     return dir;
   }

@@ -75,10 +75,12 @@ describe("a change whose image is not in the registry", () => {
     expect(JSON.stringify(readState(project, "dev"))).toBe(before);
   });
 
-  test("idle needs only the backend image", async () => {
+  test("an idle stack needs the session image too: its pool must be able to start on contest day", async () => {
     const first = await manage(["up", "--stack", "contest"], { project });
-    expect(first.stderr).toContain("this image is not in registry codeengcontestacr yet: coding-engine/backend:v1.");
+    expect(first.stderr).toContain("these images are not in registry codeengcontestacr yet: coding-engine/backend:v1, coding-engine/session:v1.");
     await manage(["images", "import", "--stack", "contest", "--from", "s.azurecr.io/coding-engine/backend:v1"], { project });
+    expect((await manage(["up", "--stack", "contest"], { project })).stderr).toContain("this image is not in registry codeengcontestacr yet: coding-engine/session:v1.");
+    await manage(["images", "import", "--stack", "contest", "--from", "s.azurecr.io/coding-engine/session:v1"], { project });
     expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
     expect(names(readState(project, "contest"))).toContain("backend");
   });

@@ -24,7 +24,8 @@ describe("manage cost-estimate", () => {
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.stack).toBe("dev");
-    expect(out.currentProfile).toBe("testing");
+    // The committed dev baseline rests idle (no silent $40/day).
+    expect(out.currentProfile).toBe("idle");
     const perDay = Object.fromEntries(out.estimates.map((e: { profile: string; perDay: number }) => [e.profile, e.perDay]));
     expect(Object.keys(perDay)).toEqual(["idle", "testing", "contest"]);
     expect(perDay.testing).toBeGreaterThan(10 * perDay.idle);
@@ -71,7 +72,7 @@ describe("manage cost-estimate", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe("warning: 4 westeurope price(s) missing: totals that need them say n/a (--live-prices, or another --region) (--verbose says more)");
     // testing costs about $40/day; the $0.69 its priced parts add up to is not shown as its cost.
-    expect(r.stdout).toMatch(/testing \(current\) +│ n\/a +│ n\/a +│ n\/a/);
+    expect(r.stdout).toMatch(/testing +│ n\/a +│ n\/a +│ n\/a/);
     expect(r.stdout).not.toContain("$0.69");
     expect(r.stdout).not.toContain("Biggest lever");
     const detail = await manage(["cost-estimate", "--region", "westeurope", "--profile", "testing", "--verbose"], { project });
@@ -158,7 +159,9 @@ describe("manage capacity", () => {
 
 describe("manage plan", () => {
   test("the dev stack's desired resources with their settings, and the cost", async () => {
-    const r = await manage(["plan"], { project });
+    const idle = await manage(["plan"], { project });
+    expect(idle.stdout).toContain("Stack dev, profile idle: 7 resources");
+    const r = await manage(["plan", "--profile", "testing"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("Stack dev, profile testing: 9 resources");
     expect(r.stdout).toContain("not a diff against the cloud");

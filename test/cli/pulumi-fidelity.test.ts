@@ -10,13 +10,15 @@ beforeEach(async () => {
   project = makeProject();
   await prepare(project);
 });
+/** The dev stack with its pool, as `manage scale --profile testing` leaves it. */
+const withPool = async () => expect((await manage(["scale", "--no-wait", "--profile", "testing"], { project })).exitCode).toBe(0);
 const stackFile = () => join(project, "Pulumi.dev.yaml");
 const edit = (from: string, to: string) => writeFileSync(stackFile(), readFileSync(stackFile(), "utf8").replace(from, to));
 const state = () => JSON.stringify(readState(project, "dev"));
 
 describe("policies on every change", () => {
   test("a mandatory violation (session egress) stops manage scale before anything is touched: exit 2, the policy's words", async () => {
-    edit("coding-engine:profile: testing", "coding-engine:profile: testing\n  coding-engine:allowSessionEgress: true");
+    edit("coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:allowSessionEgress: true");
     const files = snapshot(project);
     const before = state();
     const r = await manage(["scale", "--no-wait", "--profile", "contest", "--yes"], { project });
@@ -29,7 +31,7 @@ describe("policies on every change", () => {
 
 describe("replacements", () => {
   test("renaming namePrefix: the preview shows everything it recreates; the protected identity makes it a refusal, nothing changed", async () => {
-    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    await withPool();
     edit("namePrefix: codeeng", "namePrefix: codeng");
     const before = state();
     const r = await manage(["up", "--yes"], { project });
@@ -44,7 +46,7 @@ describe("replacements", () => {
 
   test("flipping createResourceGroup to false on a deployed stack would delete the protected group: refused, group intact", async () => {
     expect((await manage(["up"], { project })).exitCode).toBe(0);
-    edit("coding-engine:profile: testing", "coding-engine:profile: testing\n  coding-engine:createResourceGroup: false");
+    edit("coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:createResourceGroup: false");
     const before = state();
     const r = await manage(["up", "--yes"], { project });
     expect(r.exitCode).toBe(2);
@@ -55,7 +57,7 @@ describe("replacements", () => {
   });
 
   test("a property Azure cannot update in place (a role assignment's scope) is shown as a replacement and needs --yes", async () => {
-    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    await withPool();
     edit("sessionExecutorScope: pool", "sessionExecutorScope: resourceGroup");
     const asked = await manage(["up"], { project });
     expect(asked.exitCode).toBe(2);

@@ -263,7 +263,7 @@ describe("stack overrides and options", () => {
   });
 
   test("an existing resource group is used by name, not created", async () => {
-    const sim = await simulateStack("dev", { createResourceGroup: "false", resourceGroupName: "handed-out-rg" });
+    const sim = await simulateStack("dev", { profile: "testing", createResourceGroup: "false", resourceGroupName: "handed-out-rg" });
     expect(sim.resources.map((r) => r.name)).not.toContain("resource-group");
     expect(resource(sim, "registry").inputs.resourceGroupName).toBe("handed-out-rg");
     expect(resource(sim, "session-pool").id).toContain("/resourceGroups/handed-out-rg/");
@@ -278,7 +278,7 @@ describe("stack overrides and options", () => {
   });
 
   test("session egress is enabled only when the stack explicitly allows it", async () => {
-    const sim = await simulateStack("dev", { allowSessionEgress: "true" });
+    const sim = await simulateStack("dev", { profile: "testing", allowSessionEgress: "true" });
     expect(get(resource(sim, "session-pool").inputs, "sessionNetworkConfiguration.status")).toBe("EgressEnabled");
   });
 

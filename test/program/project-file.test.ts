@@ -47,12 +47,14 @@ describe("the program Pulumi runs", () => {
     const sim = await simulate({
       project: PROJECT,
       stack: "dev",
-      config: readStackConfig(ROOT, "dev"),
+      config: { ...readStackConfig(ROOT, "dev"), profile: "testing" },
       // Pulumi's nodejs host imports `main` inside the root stack; its exports become the outputs.
       program: async () => ({ ...(await import(main)) }),
     });
     expect(sim.resources.map((r) => r.name)).toContain("session-pool");
     expect(sim.outputs).toMatchObject({ profile: "testing", sessionPoolName: "codeengdevpool", sessionPoolDeployed: true });
+    // The operational layer: with no state yet, the first deployment's operation is the file's.
+    expect(sim.outputs.operations).toMatchObject({ profile: "testing", revision: 1, intent: "first deployment, as the stack file says", expiresAt: null });
     expect(String(sim.outputs.backendUrl)).toMatch(/^https:\/\/codeeng-dev-backend\./);
   });
 });
