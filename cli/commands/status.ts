@@ -7,7 +7,7 @@ import { estimateFor, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
 import { liveBurnPerHour } from "../costing/model.js";
 import { findDrift, type Drift } from "../drift.js";
 import type { GlobalOptions } from "../change.js";
-import { dim, heading, money, printJson, warn } from "../output.js";
+import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackSettings } from "../settings.js";
 import { describeExpiry } from "./scale.js";
@@ -16,13 +16,6 @@ import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
 
 type Section<T> = { available: true; value: T } | { available: false; reason: string };
-
-/** "in 2 h 10 min" / "35 min ago". */
-export function relative(ms: number): string {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  const text = minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
-  return ms >= 0 ? `in ${text}` : `${text} ago`;
-}
 
 async function stackOutputs(stack: string, verbose?: boolean): Promise<Section<Record<string, unknown>>> {
   const { Pulumi } = await import("../pulumi/runner.js");
