@@ -6,6 +6,7 @@
 //   manage capacity --simulate (200, 2 h)    < 2 s        (the contest simulation and its SVG chart)
 //   program evaluation under mocks           < 1.5 s      (in-process, first and warm)
 //   @pulumi/azure-native submodule import    vs the whole package
+//   manage watch --once                      < 1.5 s      (a deployed contest stack, the local ARM server with metrics)
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, copyFileSync, readdirSync } from "node:fs";
@@ -57,6 +58,7 @@ if (/^\s+status\b/m.test(commands)) ratio("manage status --help", ["status", "--
 // The proving commands load their HTTP client, p-retry and the Azure SDKs only when they run.
 ratio("manage doctor --help", ["doctor", "--help"], 2);
 ratio("manage smoke --help", ["smoke", "--help"], 2);
+ratio("manage watch --help", ["watch", "--help"], 2);
 ratio("manage cost-estimate", ["cost-estimate"], 3);
 ratio("manage capacity --users 200", ["capacity", "--users", "200"], 3);
 const plan = wall([MANAGE, "plan"]);
@@ -69,6 +71,49 @@ rows.push({
   target: `< 2000 ms (${(simulate / node).toFixed(1)}x node)`,
   ok: simulate < 2000,
 });
+
+// manage watch --once against the local ARM server (the real SDKs, scripted metrics), on a contest
+// stack deployed by the stand-in pulumi: pulumi's outputs, three ARM reads and three metrics reads.
+if (!process.env.BENCH_SKIP_WATCH) {
+  const { makeProject, manage, prepare, readState, FAKE_PULUMI_BIN, FAKE_AZ_BIN } = await import("../test/helpers/cli.js");
+  const { ARM_TOKEN, seedFromState, startArmServer } = await import("../test/arm-server/server.js");
+  const arm = await startArmServer();
+  const watched = makeProject();
+  await prepare(watched, "contest");
+  const scaled = await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project: watched });
+  if (scaled.exitCode !== 0) throw new Error(`bench setup: scale failed: ${scaled.stderr}`);
+  seedFromState(arm, readState(watched, "contest"), { nodeCount: 3, runningReplicas: 2 });
+  for (const [id, r] of arm.resources)
+    if (r.type === "Microsoft.App/sessionPools") {
+      r.systemData = { createdAt: new Date(Date.now() - 3_600_000).toISOString() };
+      for (const m of ["PoolExecutingPodCount", "PoolPendingPodCount", "PoolReadyPodCount"]) arm.metrics.script(id, m, Array(60).fill(20));
+    } else if (r.type === "Microsoft.App/containerApps") {
+      arm.metrics.script(id, "Replicas", Array(60).fill(2));
+      arm.metrics.script(id, "Requests", { "200": Array(60).fill(900), "502": Array(60).fill(1) });
+    }
+  // The child runs while this process serves ARM: asynchronously, unlike wall().
+  const { execa } = await import("execa");
+  const watchEnv = {
+    PATH: `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
+    HOME: watched,
+    PULUMI_HOME: join(watched, ".pulumi-home"),
+    MANAGE_PROJECT_DIR: watched,
+    MANAGE_ARM_ENDPOINT: arm.url,
+    MANAGE_ARM_TOKEN: ARM_TOKEN,
+    NODE_EXTRA_CA_CERTS: arm.caFile,
+    NO_COLOR: "1",
+  };
+  const times: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const t0 = performance.now();
+    const r = await execa(process.execPath, [MANAGE, "watch", "--stack", "contest", "--once"], { cwd: watched, env: watchEnv, extendEnv: false, reject: false });
+    if (r.exitCode !== 0 || !/Sessions: +20 executing/.test(String(r.stdout))) throw new Error(`bench: watch --once failed (${r.exitCode}): ${r.stderr}`);
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  await arm.close();
+  const watchMs = median(times);
+  rows.push({ what: "manage watch --once (local ARM + Monitor)", ms: watchMs, target: `< 1500 ms (${(watchMs / node).toFixed(1)}x node)`, ok: watchMs < 1500 });
+}
 
 // In-process: evaluating the program under mocks, first time (loads Pulumi) and warm.
 const evalScript = `

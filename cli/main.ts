@@ -221,6 +221,12 @@ export function buildProgram(): Command {
     .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
     .action(lazy("status"));
 
+  examples(program.command("watch"), ["manage watch --stack contest", "manage watch --stack contest --interval 30s --json > contest.ndjson", "manage watch --stack contest --once"])
+    .description("during a contest: sessions against the cap, backend answers by status class, cost so far and burn rate, warnings; refreshed live")
+    .addOption(typedOption("--interval <duration>", "time between refreshes (default 10s)", TYPES.watchInterval))
+    .option("--once", "one snapshot, then exit (with --json: one document)")
+    .action(lazy("watch"));
+
   examples(withGatewayCredential(program.command("smoke")), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")
     .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own", TYPES.endpoint))

@@ -4,7 +4,9 @@
 // (enforce-expiry) share them.
 
 import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
-import { OPERATIONS_OUTPUT, parseOperationsState, type OperationOverrides, type OperationsState } from "../infra/operations.js";
+import { effectiveConfig, OPERATIONS_OUTPUT, parseOperationsState, type OperationOverrides, type OperationsState } from "../infra/operations.js";
+import { ConfigError, parseSettings, type DeploymentSettings } from "../infra/config.js";
+import { describeIssues, stackFile, stackSettings } from "./settings.js";
 import type { GateOptions, GlobalOptions, StackChange } from "./change.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
@@ -152,4 +154,19 @@ export function decideExpiry(runtime: Pick<StackRuntime, "deployed" | "operation
   if (op.profile === "idle") return runtime.poolDeployed ? "stop-leftover" : "already-idle";
   if (!op.expiresAt) return "no-expiry";
   return new Date(op.expiresAt).getTime() <= now.getTime() ? "stop" : "not-expired";
+}
+
+/**
+ * The settings a stack runs with: its stack file's baseline with the operation its state records on
+ * top (infra/operations.ts's one formula); the file alone when no operation is recorded yet.
+ */
+export function settingsInEffect(stack: string, operation: OperationsState | null, dir?: string): DeploymentSettings {
+  if (!operation) return stackSettings(stack, {}, dir);
+  const file = stackFile(stack, dir);
+  try {
+    return parseSettings(effectiveConfig(file.raw, operation), stack);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file));
+    throw err;
+  }
 }

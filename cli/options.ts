@@ -247,6 +247,8 @@ export const TYPES = {
   expiry: duration({ min: 60_000, max: OPTION_RANGES.expiryHours.max * HOUR, why: OPTION_RANGES.expiryHours.why }, "3h"),
   /** Role propagation takes up to 30 minutes; the default waits that long. */
   waitTimeout: duration({ min: 1_000, max: 24 * HOUR }, "30m"),
+  /** watch --interval: Azure Monitor reports once a minute, so faster than a second shows nothing new. */
+  watchInterval: duration({ min: 1_000, max: 600_000, why: "Azure Monitor reports once a minute" }, "5s"),
   loadDuration: duration({ min: 1_000, max: OPTION_RANGES.loadTestMinutes.max * 60_000, why: OPTION_RANGES.loadTestMinutes.why }, "2m"),
   users: wholeNumber(OPTION_RANGES.participants, "participants"),
   runsPerUserPerMinute: decimal(OPTION_RANGES.runsPerParticipantPerMinute, "runs per minute", "1"),

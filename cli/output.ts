@@ -56,6 +56,13 @@ export function money(usd: number | null): string {
   return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
+/** A time from now in words: "in 2 h 10 min" / "35 min ago" (status's expiry, watch's window end). */
+export function relative(ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  const text = minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
 // ---- tables -----------------------------------------------------------------------------------
 
 /** The width tables must fit: the terminal's, COLUMNS when set, none for a pipe or file. */

@@ -25,6 +25,8 @@ export interface LivePool {
   readySessions?: number;
   cooldownSeconds?: number;
   egress?: string;
+  /** When the pool was created (ARM systemData), ISO 8601: where a contest window's spending starts (`manage watch`). */
+  createdAt?: string;
 }
 
 export interface LiveBackend {
@@ -104,6 +106,7 @@ export async function readLive(target: LiveTarget, env: NodeJS.ProcessEnv = proc
       readySessions: p.scaleConfiguration?.readySessionInstances,
       cooldownSeconds: p.dynamicPoolConfiguration?.lifecycleConfiguration?.cooldownPeriodInSeconds,
       egress: p.sessionNetworkConfiguration?.status,
+      createdAt: p.systemData?.createdAt ? new Date(p.systemData.createdAt).toISOString() : undefined,
     };
   } catch (err) {
     if (!isNotFound(err)) return { available: false, reason: explainAzureError(err, `session pool ${target.poolName}`) };

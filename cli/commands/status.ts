@@ -7,25 +7,16 @@ import { estimateFor, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
 import { liveBurnPerHour } from "../costing/model.js";
 import { findDrift, type Drift } from "../drift.js";
 import type { GlobalOptions } from "../change.js";
-import { dim, heading, money, printJson, warn } from "../output.js";
+import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackFile, stackSettings } from "../settings.js";
-import { parseSettings } from "../../infra/config.js";
-import { effectiveConfig } from "../../infra/operations.js";
 import { now as clock } from "../clock.js";
-import { describeExpiry, readStackRuntime, type StackRuntime } from "../operations.js";
+import { describeExpiry, readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
 
 type Section<T> = { available: true; value: T } | { available: false; reason: string };
-
-/** "in 2 h 10 min" / "35 min ago". */
-export function relative(ms: number): string {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  const text = minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
-  return ms >= 0 ? `in ${text}` : `${text} ago`;
-}
 
 /** What the stack's state says: the operation in effect and the outputs of the last update (one `stack export`). */
 async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<StackRuntime>> {
@@ -51,7 +42,7 @@ export async function run(o: GlobalOptions): Promise<void> {
   const operation = runtime.available ? runtime.value.operation : null;
   // What runs: the stack file's baseline with the operation the state records on top (the one
   // formula of infra/operations.ts); the file alone before the first update.
-  const settings = operation ? parseSettings(effectiveConfig(file.raw, operation), stack) : fileSettings;
+  const settings = settingsInEffect(stack, operation);
   const expiresAt = settings.profileExpiresAt;
   const expired = expiresAt !== null && expiresAt.getTime() < now;
   const leftover = Boolean(runtime.available && operation?.profile === "idle" && runtime.value.poolDeployed);

@@ -8,6 +8,7 @@
 import { createServer, type Server } from "node:https";
 import { localCertificate, type LocalCertificate } from "../helpers/tls.js";
 import type { StateResource } from "../helpers/cli.js";
+import { isMetricsRequest, monitorMetrics, serveMetrics, type MonitorMetrics } from "./monitor.js";
 
 export const ARM_TOKEN = "test-arm-token";
 
@@ -28,6 +29,8 @@ export interface ArmServer {
   /** Role assignments: the scope they were made at, the role definition ID, the principal. */
   assignments: Array<{ scope: string; roleDefinitionId: string; principalId: string }>;
   close(): Promise<void>;
+  /** Azure Monitor metrics: scripted timelines per resource and metric (./monitor.ts). */
+  metrics: MonitorMetrics;
 }
 
 function armError(code: string, message: string) {
@@ -47,6 +50,7 @@ export async function startArmServer(certificate?: LocalCertificate): Promise<Ar
   const resources = new Map<string, Json>();
   const failures: Array<{ fragment: string; status: number; code: string }> = [];
   const requests: string[] = [];
+  const metrics = monitorMetrics();
 
   // The object handed back; tests replace permissions and assignments on it while it runs.
   const server_ = {} as ArmServer;
@@ -71,6 +75,8 @@ export async function startArmServer(certificate?: LocalCertificate): Promise<Ar
         failure.status,
         armError(failure.code, `The client does not have authorization to perform action 'read' over scope '${url.pathname}'.`),
       );
+    // Azure Monitor (./monitor.ts): its own validation and error bodies (after fail(), which can refuse it too).
+    if (isMetricsRequest(url.pathname)) return send(...serveMetrics(metrics, url.pathname, url.searchParams));
     // Microsoft.Authorization reads: the caller's permissions, and assignments that apply at a scope
     // (made there or above it), filtered by principal as the SDK asks.
     if (id.endsWith("/providers/microsoft.authorization/permissions"))
@@ -105,6 +111,7 @@ export async function startArmServer(certificate?: LocalCertificate): Promise<Ar
     requests,
     permissions,
     assignments,
+    metrics,
     fail: (fragment: string, status: number, code: string) => void failures.push({ fragment, status, code }),
     close: () => new Promise<void>((r) => server.close(() => r())),
   });
