@@ -8,8 +8,11 @@ import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorS
 import { declareSessionPool } from "./session-pool.js";
 import { backendUrl, declareBackend } from "./backend.js";
 import { declareGatewayApi, declareGatewayService, gatewayAllowRules } from "./gateway.js";
+import { budgetAmount, declareAlerts } from "./alerts.js";
 
 export function declareDeployment(settings: DeploymentSettings) {
+  // Decided before anything is declared (settingsFromStackConfig has already checked it can be).
+  const budget = budgetAmount(settings);
   const foundation = declareFoundation(settings);
   const acrPull = declareAcrPull(settings, foundation);
   const sizing = settings.profile.pool;
@@ -20,6 +23,7 @@ export function declareDeployment(settings: DeploymentSettings) {
   const backend = declareBackend(settings, foundation, pool?.poolManagementEndpoint, acrPull, gatewayService && gatewayAllowRules(gatewayService));
   const gateway = gatewayService && declareGatewayApi(settings, foundation, gatewayService, backend);
   const appUrl = backendUrl(backend);
+  declareAlerts(settings, foundation, { pool: pool?.id, backend: backend.id }, budget);
 
   return {
     profile: settings.profile.name,
@@ -64,6 +68,9 @@ export function settingsFromStackConfig(): DeploymentSettings {
   );
   try {
     const settings = parseSettings(raw, pulumi.getStack(), project);
+    // The budget needs the cost model: a stack whose budget cannot be computed is refused here too,
+    // before the stack resource exists, like any other refused key.
+    budgetAmount(settings);
     for (const warning of settings.warnings) void pulumi.log.warn(warning);
     return settings;
   } catch (err) {

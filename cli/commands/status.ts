@@ -12,6 +12,7 @@ import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackSettings } from "../settings.js";
 import { describeExpiry } from "./scale.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
+import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
 
@@ -70,6 +71,7 @@ export async function run(o: GlobalOptions): Promise<void> {
       backend: backendSize,
       registrySku: settings.registrySku,
       gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
+      alerts: { rules: alertRulesFor(settings.profile, settings.monitoring.alertEmails).length },
       logs: { dailyCapGb: settings.logDailyCapGb },
       nodeCount: nodes,
       backendReplicas: replicas,
