@@ -81,7 +81,7 @@ describe("alerts and budget in the program", () => {
     expect(sim.resources.filter((r) => MONITORING.test(r.type)).map((r) => r.name).sort()).toEqual(["alert-action-group", "alert-backend-5xx", "budget"]);
   });
 
-  test.each(STACKS.map((stack, i) => [stack, i === 0 ? {} : { alertEmails: "[]" }] as const))(
+  test.each(STACKS.map((stack, i) => [stack, i === 0 ? {} : { alertEmails: "[]" }] as [string, Record<string, string>]))(
     "%s without alertEmails (%j): no action group, no alert, no budget",
     async (stack, extra) => {
       const sim = await simulateStack(stack, { ...extra, profile: "contest" });
