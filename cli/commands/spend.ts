@@ -87,7 +87,7 @@ export async function run(o: SpendOptions): Promise<void> {
     console.log(
       table(
         ["model resource", "actual", "model", "gap"],
-        comparison.byResource.map((r) => [r.resource, money(r.actual), r.estimate === null ? "-" : money(r.estimate), r.estimate === null ? "-" : money(r.actual - r.estimate)]),
+        comparison.byResource.map((r) => [r.resource, money(r.actual), r.estimate === null ? "-" : money(r.estimate), r.estimate === null ? "-" : signed(r.actual - r.estimate)]),
       ),
     );
   }
@@ -99,6 +99,12 @@ export async function run(o: SpendOptions): Promise<void> {
         `always-on parts only; a gap beyond ${SPEND_ASSUMPTIONS.gapShare * 100}% is flagged; Cost Management lags by up to ~${SPEND_ASSUMPTIONS.billingDelayHours} h.`,
     ),
   );
+}
+
+/** A difference to the cent, with its sign: "+$112.83", "-$2.72", "$0.00". */
+function signed(usd: number): string {
+  const cents = Math.round(usd * 100) / 100;
+  return cents === 0 ? "$0.00" : `${cents > 0 ? "+" : "-"}${money(Math.abs(cents))}`;
 }
 
 const totalHours = (c: SpendComparison) => +c.hours.reduce((a, h) => a + h.hours, 0).toFixed(2);
