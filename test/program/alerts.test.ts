@@ -76,9 +76,10 @@ describe("alerts and budget in the program", () => {
     expect(budget.inputs.amount).toBe(monthlyBudget(embeddedPriceBook("eastus"), settingsOf("contest", withEmails)).amount);
   });
 
-  test("idle: no pool, so no pool alerts; the backend scales to zero on purpose, so no 'down' alert; the budget stays", async () => {
-    const sim = await simulateStack("contest", { ...withEmails, profile: "idle" });
+  test("idle: no pool, so no pool alerts; the backend scales to zero on purpose, so no 'down' alert; the budget stays (monthlyBudgetUsd wins over the computed amount)", async () => {
+    const sim = await simulateStack("contest", { ...withEmails, profile: "idle", monthlyBudgetUsd: "250" });
     expect(sim.resources.filter((r) => MONITORING.test(r.type)).map((r) => r.name).sort()).toEqual(["alert-action-group", "alert-backend-5xx", "budget"]);
+    expect(resource(sim, "budget").inputs.amount).toBe(250);
   });
 
   test.each(STACKS.map((stack, i) => [stack, i === 0 ? {} : { alertEmails: "[]" }] as [string, Record<string, string>]))(
@@ -88,11 +89,6 @@ describe("alerts and budget in the program", () => {
       expect(sim.resources.filter((r) => MONITORING.test(r.type))).toEqual([]);
     },
   );
-
-  test("monthlyBudgetUsd wins over the computed amount", async () => {
-    const sim = await simulateStack("dev", { ...withEmails, monthlyBudgetUsd: "250" });
-    expect(resource(sim, "budget").inputs.amount).toBe(250);
-  });
 
   test("a region without embedded prices cannot compute the budget: the program stops naming monthlyBudgetUsd", async () => {
     await expect(simulateStack("dev", { ...withEmails, location: "westus2" })).rejects.toThrow(/coding-engine:monthlyBudgetUsd no embedded prices for westus2.*set monthlyBudgetUsd/);
