@@ -106,6 +106,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["MANAGE_ARM_ENDPOINT", "Azure Resource Manager's endpoint (sovereign clouds, tests)"],
   ["MANAGE_ARM_TOKEN, MANAGE_SESSIONS_TOKEN", "bearer tokens for ARM and the session pools' data plane, instead of a login"],
   ["MANAGE_GATEWAY_KEY, MANAGE_GATEWAY_TOKEN", "the gateway's subscription key, or a JWT, for calls through it (accessMode token; default: the stack's own key); never printed"],
+  ["AZURE_SUBSCRIPTION_ID", "the subscription `manage spend` queries (default: the one in the stack's outputs)"],
   ["AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET", "an Azure identity instead of `az login` (workload identity, service principal)"],
   ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
   ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
@@ -226,6 +227,16 @@ export function buildProgram(): Command {
     .addOption(typedOption("--interval <duration>", "time between refreshes (default 10s)", TYPES.watchInterval))
     .option("--once", "one snapshot, then exit (with --json: one document)")
     .action(lazy("watch"));
+  examples(program.command("spend"), [
+    "manage spend --stack contest --since 7d",
+    "manage spend --stack contest --from 2026-11-20 --to 2026-11-22T00:00:00Z",
+    "manage spend --stack dev --since 30d --json",
+  ])
+    .description("what the stack's resource group really cost (Cost Management), by resource and meter, against the cost model for the same hours")
+    .addOption(typedOption("--since <duration>", "the period: back from now this long, e.g. 7d (default 7d)", TYPES.since))
+    .addOption(typedOption("--from <time>", "the period's start (ISO 8601), instead of --since", TYPES.instant))
+    .addOption(typedOption("--to <time>", "the period's end (ISO 8601; default now)", TYPES.instant))
+    .action(lazy("spend"));
 
   examples(withGatewayCredential(program.command("smoke")), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")

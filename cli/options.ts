@@ -124,6 +124,39 @@ export function duration(r: { min: number; max: number; why?: string }, example:
   };
 }
 
+/**
+ * How far back a period reaches from now (`spend --since 7d`): a duration with a unit, as above.
+ * A leading minus is refused in words: the period always ends now, so a negative length means nothing.
+ */
+export function lookBack(r: { min: number; max: number; why?: string }, example: string): ValueType<number> {
+  const inner = duration(r, example);
+  return {
+    ...inner,
+    read(text) {
+      if (/^\s*-/.test(text)) throw new Refused("is negative (a period reaches back from now)");
+      return inner.read(text);
+    },
+  };
+}
+
+// ---- instants ---------------------------------------------------------------------------------
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(T(\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A moment in ISO 8601: a date (midnight UTC) or a date and time with Z or an offset. */
+export const INSTANT: ValueType<Date> = {
+  form: "an ISO 8601 date or UTC time (2026-11-20, or 2026-11-20T18:00:00Z)",
+  example: "2026-11-20",
+  read(text) {
+    const m = ISO_INSTANT.exec(text.trim());
+    if (!m) throw new Refused(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(text.trim()) ? "has no time zone (add Z for UTC)" : "is not an ISO 8601 date or time");
+    const date = new Date(m[4] ? text.trim() : `${text.trim()}T00:00:00Z`);
+    // Date accepts 2026-02-30 by rolling over: the calendar day must survive the round trip.
+    if (Number.isNaN(date.getTime()) || (!m[4] && date.toISOString().slice(0, 10) !== text.trim())) throw new Refused("is not a calendar date");
+    return date;
+  },
+};
+
 // ---- names and choices ------------------------------------------------------------------------
 
 export function choice<T extends string>(values: readonly T[], example = values[0]!): ValueType<T> {
@@ -282,4 +315,7 @@ export const TYPES = {
   concurrency: wholeNumber({ min: 1, max: OPTION_RANGES.sockets.max, why: OPTION_RANGES.sockets.why }, "parallel runs"),
   rate: decimal({ min: 0, max: OPTION_RANGES.loadRatePerSecond.max, why: OPTION_RANGES.loadRatePerSecond.why }, "executions per second", "3"),
   maxRequests: wholeNumber(OPTION_RANGES.loadRequests, "executions"),
+  /** spend --since: Cost Management answers a custom period of up to a year. */
+  since: lookBack({ min: 3_600_000, max: 365 * 24 * HOUR, why: "Cost Management answers at most a year at a time" }, "7d"),
+  instant: INSTANT,
 } as const;

@@ -54,7 +54,5 @@ export function stackSettings(stack: string, extra: Record<string, string> = {},
   }
 }
 
-/** Gi as a number from "1Gi" / "2.5Gi". */
-export function gibibytes(memory: string): number {
-  return parseFloat(memory);
-}
+// Gi as a number from "1Gi": one definition, with the cost query that needs it.
+export { gibibytes } from "./costing/query.js";

@@ -91,6 +91,8 @@ const decimalString = (min: number, max: number, rule: string) =>
     v.check((s) => Number(s) >= min && Number(s) <= max, rule),
   );
 const REGION = /^[a-z][a-z0-9]+$/;
+const EMAIL_PATTERN = /^[^\s@<>"&]+@[^\s@<>"&]+\.[^\s@<>"&]+$/;
+const email = v.pipe(v.string(), v.regex(EMAIL_PATTERN, "must be an email address like ops@example.com"));
 
 const BASE_KEYS = {
   profile: {
@@ -235,7 +237,7 @@ const BASE_KEYS = {
     type: "string",
     description: "accessMode token: the address API Management sends its service notices to (publisherEmail).",
     default: "coding-engine-ops@example.com",
-    schema: v.pipe(v.string(), v.regex(/^[^\s@<>"&]+@[^\s@<>"&]+\.[^\s@<>"&]+$/, "must be an email address like ops@example.com")),
+    schema: email,
   },
   gatewayRateLimitPerMinute: {
     type: "integer",
@@ -343,6 +345,28 @@ const BASE_KEYS = {
     default: 30,
     schema: wholeNumber(30, 730, "must be between 30 and 730 days"),
   },
+  // Alerts and the budget (infra/monitoring.ts, infra/alerts.ts): none of them exist without addresses.
+  alertEmails: {
+    type: "array",
+    description:
+      "Addresses told when a contest is in trouble (pool short of sessions, no ready session, backend 5xx or down) and when the month's spend passes the budget; empty: no alerts and no budget. See docs/costs.md.",
+    default: [],
+    schema: v.pipe(v.array(email, "must be a list of email addresses"), v.maxLength(1000, "must list at most 1000 addresses (an action group's limit)")),
+  },
+  monthlyBudgetUsd: {
+    type: "integer",
+    description:
+      "The resource group's monthly budget in the billing currency (mails at 80% and 100% spent, and at a 100% forecast, to alertEmails); 0 computes it from the cost model: a month idle plus plannedContestsPerMonth contests.",
+    default: 0,
+    schema: wholeNumber(0, 10_000_000, "must be a whole amount from 0 (computed) to 10000000"),
+  },
+  plannedContestsPerMonth: {
+    type: "integer",
+    description:
+      "Contests a month the computed budget allows for (each one 2 h at the contest profile, with warm-up, tail and the participants' runs), on top of a month idle.",
+    default: 2,
+    schema: wholeNumber(0, 100, "must be a whole number of contests from 0 to 100"),
+  },
 } satisfies Record<string, ConfigKeySpec>;
 
 // Every profile's overrides in one object key (infra/profiles.ts says why), e.g.
@@ -410,6 +434,8 @@ export interface DeploymentSettings {
   /** USD per day the stack may cost at most (cli/cost-ceiling.ts enforces it). */
   costCeilingPerDay: number;
   limits: { maxSessions: number; extraCustomContainerRegions: string[] };
+  /** Alerts and the budget: none without alertEmails; monthlyBudgetUsd null = computed by the cost model. */
+  monitoring: { alertEmails: string[]; monthlyBudgetUsd: number | null; plannedContestsPerMonth: number };
   warnings: string[];
 }
 
@@ -597,6 +623,11 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     logDailyCapGb: Number(c.logDailyCapGb),
     costCeilingPerDay: c.costCeilingPerDay,
     limits: { maxSessions: c.maxSessionsLimit, extraCustomContainerRegions: c.extraCustomContainerRegions },
+    monitoring: {
+      alertEmails: c.alertEmails,
+      monthlyBudgetUsd: c.monthlyBudgetUsd === 0 ? null : c.monthlyBudgetUsd,
+      plannedContestsPerMonth: c.plannedContestsPerMonth,
+    },
     warnings,
   };
 }

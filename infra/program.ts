@@ -9,8 +9,11 @@ import { declareSessionPool } from "./session-pool.js";
 import { backendUrl, declareBackend } from "./backend.js";
 import { declareGatewayApi, declareGatewayService, gatewayAllowRules } from "./gateway.js";
 import { OPERATIONS_ENV, OPERATIONS_OUTPUT, OperationsError, parseOperationsRequest, parseOperationsState, resolveOperations, type OperationsState } from "./operations.js";
+import { budgetAmount, declareAlerts } from "./alerts.js";
 
 export function declareDeployment(settings: DeploymentSettings, operations?: OperationsState) {
+  // Decided before anything is declared (settingsFromStack has already checked it can be).
+  const budget = budgetAmount(settings);
   const foundation = declareFoundation(settings);
   const acrPull = declareAcrPull(settings, foundation);
   const sizing = settings.profile.pool;
@@ -21,6 +24,7 @@ export function declareDeployment(settings: DeploymentSettings, operations?: Ope
   const backend = declareBackend(settings, foundation, pool?.poolManagementEndpoint, acrPull, gatewayService && gatewayAllowRules(gatewayService));
   const gateway = gatewayService && declareGatewayApi(settings, foundation, gatewayService, backend);
   const appUrl = backendUrl(backend);
+  declareAlerts(settings, foundation, { pool: pool?.id, backend: backend.id }, budget);
 
   return {
     // The operational layer (infra/operations.ts): read back by the next update, manage and the scheduled job.
@@ -86,6 +90,9 @@ export async function settingsFromStack(now = new Date()): Promise<{ settings: D
   try {
     const resolved = resolveOperations(stackConfig(), await previousOperations(), parseOperationsRequest(process.env[OPERATIONS_ENV]), now.toISOString());
     const settings = parseSettings(resolved.config, pulumi.getStack(), pulumi.getProject());
+    // The budget needs the cost model: a stack whose budget cannot be computed is refused here too,
+    // before the stack resource exists, like any other refused key.
+    budgetAmount(settings);
     for (const warning of settings.warnings) void pulumi.log.warn(warning);
     if (settings.profile.pool && !settings.profileExpiresAt)
       void pulumi.log.warn(`the ${settings.profile.name} profile runs a session pool with no expiry: it costs until someone stops it (manage scale --for 3h sets one)`);

@@ -13,6 +13,7 @@ import { gibibytes, stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
 import { describeExpiry, readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
+import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
 
@@ -76,6 +77,7 @@ export async function run(o: GlobalOptions): Promise<void> {
       backend: backendSize,
       registrySku: settings.registrySku,
       gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
+      alerts: { rules: alertRulesFor(settings.profile, settings.monitoring.alertEmails).length },
       logs: { dailyCapGb: settings.logDailyCapGb },
       nodeCount: nodes,
       backendReplicas: replicas,

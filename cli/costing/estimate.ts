@@ -5,26 +5,16 @@
 import { join } from "node:path";
 import type { ProfileName, ResolvedProfile } from "../../infra/profiles.js";
 import { profileOf, type DeploymentSettings } from "../../infra/config.js";
-import { estimateCost, describeMeter, type CostQuery, type Estimate, type Load } from "./model.js";
+import { estimateCost, describeMeter, type Estimate, type Load } from "./model.js";
 import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, unverifiedMeters, type MeterKey, type PriceBook } from "./prices.js";
 import { livePriceBook } from "./retail-prices.js";
 import { UsageError } from "../errors.js";
 import { money, warn } from "../output.js";
 import { projectDir } from "../project.js";
-import { gibibytes, stackFile } from "../settings.js";
-
-/** The cost model's named assumptions as flags (cost-estimate and capacity both take them). */
-export interface CostAssumptionOptions {
-  sessionsPerNode?: number;
-  nodeReservedShare?: number;
-  logGbPer1000Runs?: number;
-  logGbPerReplicaHour?: number;
-  registryGb?: number;
-  warmUpHours?: number;
-  tailHours?: number;
-  /** false with --no-management-fee. */
-  managementFee?: boolean;
-}
+import { stackFile } from "../settings.js";
+// The query itself is pure and light (cli/costing/query.ts): the program's budget builds it too.
+import { costQuery, type CostAssumptionOptions } from "./query.js";
+export { costQuery, type CostAssumptionOptions };
 
 export interface CostEstimateOptions extends CostAssumptionOptions {
   stack?: string;
@@ -89,27 +79,6 @@ export function estimateFor(
   extra: CostAssumptionOptions & { load?: Load; profileOverride?: ResolvedProfile } = {},
 ): Estimate {
   return estimateCost(book, costQuery(settings, extra.profileOverride ?? profileOf(settings, profile), hours, extra));
-}
-
-/** The model's query for a stack: its sizes, participants and log cap, and any assumption flags. */
-export function costQuery(settings: DeploymentSettings, profile: ResolvedProfile, hours: number, extra: CostAssumptionOptions & { load?: Load } = {}): CostQuery {
-  return {
-    profile,
-    session: { cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) },
-    backend: { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests },
-    registrySku: settings.registrySku,
-    gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
-    windowHours: hours,
-    load: extra.load,
-    participants: settings.participants,
-    sessionsPerNode: extra.sessionsPerNode,
-    reservedShare: extra.nodeReservedShare,
-    logs: { gbPer1000Runs: extra.logGbPer1000Runs, gbPerReplicaHour: extra.logGbPerReplicaHour, dailyCapGb: settings.logDailyCapGb },
-    registryStoredGb: extra.registryGb,
-    managementFee: extra.managementFee,
-    warmUpHours: extra.warmUpHours,
-    tailHours: extra.tailHours,
-  };
 }
 
 /** The assumption lines every cost view ends with (dim): what was assumed and the flag to change it. */

@@ -15,6 +15,9 @@
 //   gateway       accessMode token: one API Management unit of the stack's tier, billed per hour
 //                 whether called or not, in every profile (it is never deleted: it takes 30-45
 //                 minutes to create). Calls are included in the Developer and Basic tiers.
+//   alerts        alertEmails: each metric alert rule monitors one time series, billed per month
+//                 (a named assumption: cli/costing/prices.ts); the rules follow the profile
+//                 (infra/monitoring.ts). The action group's mails and the budget are free.
 // Sessions held and nodes come from the one planner, infra/capacity.ts.
 
 import type { ResolvedProfile } from "../../infra/profiles.js";
@@ -68,6 +71,8 @@ export interface CostQuery {
   registrySku: "Basic" | "Standard" | "Premium";
   /** accessMode token: the gateway's tier; absent or null without a gateway. */
   gateway?: { sku: GatewaySku } | null;
+  /** alertEmails: the metric alert rules the profile has (infra/monitoring.ts); absent or 0: none. */
+  alerts?: { rules: number } | null;
   windowHours: number;
   load?: Load;
   /** Who the load comes from: turns executions into sessions held (infra/capacity.ts). */
@@ -81,7 +86,7 @@ export interface CostQuery {
   tailHours?: number;
 }
 
-export type Resource = "session pool" | "backend" | "registry" | "log analytics" | "gateway";
+export type Resource = "session pool" | "backend" | "registry" | "log analytics" | "gateway" | "alerts";
 
 export interface CostLine {
   resource: Resource;
@@ -182,6 +187,9 @@ const registryPerHour = (rate: Rate, sku: CostQuery["registrySku"], storedGb: nu
 export const GATEWAY_METERS: Readonly<Record<GatewaySku, MeterKey>> = { Developer: "apimDeveloperHour", Basic: "apimBasicHour" };
 /** One unit of the gateway's tier, per hour; 0 without a gateway. */
 const gatewayPerHour = (rate: Rate, gateway: CostQuery["gateway"]) => (gateway ? rate(GATEWAY_METERS[gateway.sku]) : 0);
+/** The metric alert rules, per hour: each monitors one time series, billed per month (730 h). */
+const alertsPerHour = (rate: Rate, alerts: CostQuery["alerts"]) =>
+  alerts && alerts.rules > 0 ? (alerts.rules * rate("metricAlertTimeSeriesMonth")) / HOURS_PER_MONTH : 0;
 /** GB a day the always-running replicas log, within the daily cap. */
 const replicaLogGbPerDay = (replicas: number, gbPerReplicaHour: number, capGb: number) =>
   Math.min(capGb, replicas * gbPerReplicaHour * HOURS_PER_DAY);
@@ -297,6 +305,14 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
       }),
     );
 
+  if (q.alerts && q.alerts.rules > 0)
+    lines.push(
+      line(book, "alerts", "always-on", `${plural(q.alerts.rules, "metric alert rule")}, one time series each, billed per month (alertEmails; price assumed)`, (rate) => {
+        const perHour = alertsPerHour(rate, q.alerts);
+        return { perHour, windowUsd: perHour * billedHours };
+      }),
+    );
+
   // Logs: the replicas that always run, then what the executions write; the daily cap bounds both.
   const replicaGbPerDay = replicaLogGbPerDay(min, a.gbPerReplicaHour, a.dailyCapGb);
   const cap = Number.isFinite(a.dailyCapGb) ? `; daily cap ${gb(a.dailyCapGb)} GB` : "";
@@ -391,6 +407,7 @@ function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed): A
     registryPerHour(p.rate, q.registrySku, a.registryStoredGb) * HOURS_PER_DAY,
     logGb * p.rate("logIngestionGb"),
     gatewayPerHour(p.rate, q.gateway) * HOURS_PER_DAY,
+    alertsPerHour(p.rate, q.alerts) * HOURS_PER_DAY,
   ];
   const basis =
     (pool ? `${plural(nodes, "E16 node")} with all ${pool.maxSessions} sessions held and ${pool.readySessions} ready, ` : "no pool, ") +
@@ -420,7 +437,7 @@ export function describeMeter(key: MeterKey): string {
  */
 export function liveBurnPerHour(
   book: PriceBook,
-  q: Pick<CostQuery, "backend" | "registrySku" | "logs" | "registryStoredGb" | "managementFee" | "gateway"> & { nodeCount: number; backendReplicas: number },
+  q: Pick<CostQuery, "backend" | "registrySku" | "logs" | "registryStoredGb" | "managementFee" | "gateway" | "alerts"> & { nodeCount: number; backendReplicas: number },
 ): { perHour: number; complete: boolean; missing: MeterKey[] } {
   const p = pricer(book);
   const a = assumed(q);
@@ -431,6 +448,7 @@ export function liveBurnPerHour(
     registryPerHour(p.rate, q.registrySku, a.registryStoredGb),
     q.backendReplicas === 0 ? 0 : (replicaLogGbPerDay(q.backendReplicas, a.gbPerReplicaHour, a.dailyCapGb) / HOURS_PER_DAY) * p.rate("logIngestionGb"),
     gatewayPerHour(p.rate, q.gateway),
+    alertsPerHour(p.rate, q.alerts),
   ];
   return { perHour: sum(parts.filter(Number.isFinite)), complete: parts.every(Number.isFinite), missing: p.take() };
 }

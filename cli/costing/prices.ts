@@ -25,6 +25,9 @@ export const METERS = {
   // Prices API is expected to spell them: UNCONFIRMED (never fetched).
   apimDeveloperHour: { meterName: "Developer Units", unit: "1 Hour", what: "API Management Developer unit, per hour" },
   apimBasicHour: { meterName: "Basic Units", unit: "1 Hour", what: "API Management Basic unit, per hour" },
+  // Azure Monitor metric alert rules (alertEmails; docs/costs.md, "Alerts and the budget"): billed per
+  // metric time series a rule monitors, per month. Meter name UNCONFIRMED (never fetched).
+  metricAlertTimeSeriesMonth: { meterName: "Metric Alert Rule Time Series Monitored", unit: "1/Month", what: "Azure Monitor metric alert, per monitored time series per month" },
 } as const;
 export type MeterKey = keyof typeof METERS;
 
@@ -62,6 +65,16 @@ const THIRD_PARTY_WESTEUROPE =
  */
 const GATEWAY_LIST_PRICES_2026_11 =
   "ASSUMPTION gateway-list-prices-2026-11: monthly list price recalled from Azure's API Management / Front Door pricing pages, / 730 h; not fetched (no network where this table was written)";
+/**
+ * Metric alerts' list price: a named assumption, dated, like the gateway's. Not in
+ * shared/azure-facts.md and not fetched: Azure Monitor's pricing page as recalled, $0.10 per
+ * monitored metric time series per month (a rule on one resource, one metric and a fixed dimension
+ * value monitors one series). The page's free allowance (a few series a month) is not subtracted,
+ * like every other free grant. Action groups' mails (the first 1,000 a month free) and budgets
+ * (Cost Management budgets carry no charge) are left out as free.
+ */
+const METRIC_ALERT_LIST_PRICE_2026_11 =
+  "ASSUMPTION metric-alert-list-price-2026-11: $0.10 per monitored metric time series per month, recalled from Azure Monitor's pricing page; not fetched (no network where this table was written)";
 const recorded = (usd: number, asOf: string, source: string): Price => ({ usd, asOf, source, confidence: "recorded" });
 const unverified = (usd: number, asOf: string, source = UNVERIFIED): Price => ({ usd, asOf, source, confidence: "unverified" });
 
@@ -84,6 +97,7 @@ const US_EAST_UNVERIFIED: Partial<Record<MeterKey, Price>> = {
   registryStorageGbMonth: unverified(0.1, "2026-05"),
   apimDeveloperHour: unverified(48.03 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
   apimBasicHour: unverified(147.17 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
+  metricAlertTimeSeriesMonth: unverified(0.1, "2026-11", METRIC_ALERT_LIST_PRICE_2026_11),
 };
 
 /**

@@ -99,6 +99,19 @@ const RESOURCES: Record<string, (inputs: Inputs) => Simulated> = {
   "azure-native:apimanagement:ApiOperation": (i) => ({ id: apimId(i, `/apis/${i.apiId}/operations/${i.operationId}`), outputs: { name: i.operationId } }),
   "azure-native:apimanagement:ApiPolicy": (i) => ({ id: apimId(i, `/apis/${i.apiId}/policies/${i.policyId}`), outputs: { name: i.policyId } }),
   "azure-native:apimanagement:Subscription": (i) => ({ id: apimId(i, `/subscriptions/${i.sid}`), outputs: { name: i.sid } }),
+  "azure-native:monitor:ActionGroup": (i) => ({
+    id: armId(i.resourceGroupName, "Microsoft.Insights/actionGroups", i.actionGroupName),
+    outputs: { name: i.actionGroupName },
+  }),
+  "azure-native:monitor:MetricAlert": (i) => ({
+    id: armId(i.resourceGroupName, "Microsoft.Insights/metricAlerts", i.ruleName),
+    outputs: { name: i.ruleName, isMigrated: false, lastUpdatedTime: "2026-11-01T00:00:00Z" },
+  }),
+  // An extension resource: its ID hangs off the scope it watches (here the resource group).
+  "azure-native:consumption:Budget": (i) => ({
+    id: `${i.scope}/providers/Microsoft.Consumption/budgets/${i.budgetName}`,
+    outputs: { name: i.budgetName, currentSpend: { amount: 0, unit: "USD" } },
+  }),
 };
 
 const FUNCTIONS: Record<string, (inputs: Inputs) => Inputs> = {

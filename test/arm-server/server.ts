@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:https";
 import { localCertificate, type LocalCertificate } from "../helpers/tls.js";
 import type { StateResource } from "../helpers/cli.js";
 import { isMetricsRequest, monitorMetrics, serveMetrics, type MonitorMetrics } from "./monitor.js";
+import { costManagementStandIn, type CostManagementStandIn } from "./cost-management.js";
 
 export const ARM_TOKEN = "test-arm-token";
 
@@ -28,6 +29,8 @@ export interface ArmServer {
   permissions: Array<{ actions: string[]; notActions: string[] }>;
   /** Role assignments: the scope they were made at, the role definition ID, the principal. */
   assignments: Array<{ scope: string; roleDefinitionId: string; principalId: string }>;
+  /** Microsoft.CostManagement/query (./cost-management.ts): tests script its rows. */
+  costs: CostManagementStandIn;
   close(): Promise<void>;
   /** Azure Monitor metrics: scripted timelines per resource and metric (./monitor.ts). */
   metrics: MonitorMetrics;
@@ -51,6 +54,7 @@ export async function startArmServer(certificate?: LocalCertificate): Promise<Ar
   const failures: Array<{ fragment: string; status: number; code: string }> = [];
   const requests: string[] = [];
   const metrics = monitorMetrics();
+  const costs = costManagementStandIn();
 
   // The object handed back; tests replace permissions and assignments on it while it runs.
   const server_ = {} as ArmServer;
@@ -67,6 +71,8 @@ export async function startArmServer(certificate?: LocalCertificate): Promise<Ar
       return send(401, armError("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or invalid."));
     if (!url.searchParams.get("api-version"))
       return send(400, armError("MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests."));
+    // Cost Management's query, a POST (./cost-management.ts).
+    if (costs.handles(req.method, url.pathname)) return costs.answer(req, url, send);
     if (req.method !== "GET") return send(405, armError("MethodNotAllowed", `${req.method} is not served by this test server`));
     const id = url.pathname.toLowerCase();
     const failure = failures.find((f) => id.includes(f.fragment.toLowerCase()));
@@ -112,6 +118,7 @@ export async function startArmServer(certificate?: LocalCertificate): Promise<Ar
     permissions,
     assignments,
     metrics,
+    costs,
     fail: (fragment: string, status: number, code: string) => void failures.push({ fragment, status, code }),
     close: () => new Promise<void>((r) => server.close(() => r())),
   });

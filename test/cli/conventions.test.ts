@@ -129,7 +129,7 @@ describe("warnings: short, once per run, details with --verbose", () => {
     const r = await manage(["capacity", "--stack", "contest"], { project });
     const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning:"));
     // 8, and the gateway's two tiers (a named assumption: docs/costs.md, "The gateway").
-    expect(warnings).toEqual(["warning: 10 eastus price(s) are unverified: --live-prices confirms them (--verbose says more)"]);
+    expect(warnings).toEqual(["warning: 11 eastus price(s) are unverified: --live-prices confirms them (--verbose says more)"]);
     expect(warnings[0]!.length).toBeLessThanOrEqual(100);
     const verbose = await manage(["capacity", "--stack", "contest", "--verbose"], { project });
     expect(verbose.stderr).toContain("unverified: Dedicated vCPU Usage, Dedicated Memory Usage");

@@ -19,6 +19,9 @@ const URL_PARAMETERS: Record<string, string[]> = {
   "azure-native:apimanagement:ApiOperation": ["resourceGroupName", "serviceName", "apiId", "operationId"],
   "azure-native:apimanagement:ApiPolicy": ["resourceGroupName", "serviceName", "apiId", "policyId"],
   "azure-native:apimanagement:Subscription": ["resourceGroupName", "serviceName", "sid"],
+  "azure-native:monitor:ActionGroup": ["resourceGroupName", "actionGroupName"],
+  "azure-native:monitor:MetricAlert": ["resourceGroupName", "ruleName"],
+  "azure-native:consumption:Budget": ["scope", "budgetName"],
 };
 
 export function replaceKeys(type: string, replaceOnChanges: string[] = []): string[] {

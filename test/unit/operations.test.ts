@@ -71,7 +71,8 @@ describe("effectiveConfig and sameOperation", () => {
   });
 
   test("same request, who and when aside; empty override maps do not count", () => {
-    expect(sameOperation(stop, { ...stop, by: "bob", at: "2027-01-01T00:00:00Z" })).toBe(true);
+    const later: Operation = { ...stop, by: "bob", at: "2027-01-01T00:00:00Z" };
+    expect(sameOperation(stop, later)).toBe(true);
     expect(sameOperation({ ...stop, overrides: {} }, { ...stop, overrides: { idle: {} } })).toBe(true);
     expect(sameOperation(stop, { ...stop, expiresAt: NOW })).toBe(false);
   });

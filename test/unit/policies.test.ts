@@ -477,6 +477,10 @@ describe("the real program passes its own policies, with the committed policy co
     expect(await mandatoryViolations(stack, { profile })).toEqual([]);
   });
 
+  test("with alertEmails (an action group, metric alerts, a budget): still no mandatory violation", async () => {
+    expect(await mandatoryViolations("contest", { profile: "contest", alertEmails: '["ops@example.com"]' })).toEqual([]);
+  });
+
   test("an existing resource group (createResourceGroup false): role scopes still resolve to it", async () => {
     expect(await mandatoryViolations("contest", { profile: "contest", createResourceGroup: "false", resourceGroupName: "handed-out-rg" })).toEqual([]);
   });

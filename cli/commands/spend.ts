@@ -1,0 +1,132 @@
+// `manage spend`: what the stack's resource group really cost over a period (Cost Management), by
+// resource and meter, beside what the cost model says the same hours cost, with a gap over 15%
+// flagged and its likely cause. The decisions are cli/costing/spend.ts's; the Azure call is
+// cli/azure/spend.ts's.
+
+import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
+import { compareSpend, estimateForHours, profileHours, spendPeriod, SPEND_ASSUMPTIONS, type SpendComparison } from "../costing/spend.js";
+import { OperationError, UsageError } from "../errors.js";
+import { dim, heading, money, printJson, table, warn } from "../output.js";
+import { defaultStack, projectDir } from "../project.js";
+import { stackSettings } from "../settings.js";
+import type { SpendRow } from "../azure/spend.js";
+
+export interface SpendOptions {
+  stack?: string;
+  json?: boolean;
+  verbose?: boolean;
+  since?: number;
+  from?: Date;
+  to?: Date;
+}
+
+/**
+ * The subscription the resource group is in: AZURE_SUBSCRIPTION_ID (CI sets it; so can a person),
+ * else the stack's own outputs (its resource IDs carry it), which needs pulumi and a deployed stack.
+ */
+async function subscriptionOf(stack: string, verbose?: boolean): Promise<string> {
+  const fromEnv = process.env.AZURE_SUBSCRIPTION_ID;
+  if (fromEnv) return fromEnv;
+  const { Pulumi } = await import("../pulumi/runner.js");
+  const { subscriptionOf: fromId } = await import("../azure/live.js");
+  const pulumi = await Pulumi.connect(projectDir(), verbose);
+  if (!(await pulumi.stacks()).includes(stack))
+    throw new UsageError(`stack ${stack} has not been deployed (${pulumi.backend.description}), so its subscription is unknown\n  Fix: set AZURE_SUBSCRIPTION_ID to the subscription its resource group is in`);
+  const id = fromId(String((await pulumi.outputs(stack)).identityId ?? ""));
+  if (!id) throw new UsageError(`stack ${stack}'s outputs carry no resource IDs\n  Fix: set AZURE_SUBSCRIPTION_ID to the subscription its resource group is in`);
+  return id;
+}
+
+export async function run(o: SpendOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  const settings = stackSettings(stack);
+  const now = new Date();
+  const period = spendPeriod(o, now);
+  const resourceGroup = settings.names.resourceGroup;
+  const subscriptionId = await subscriptionOf(stack, o.verbose);
+
+  const { queryActualCost } = await import("../azure/spend.js");
+  const result = await queryActualCost({ subscriptionId, resourceGroup, from: period.from, to: period.to });
+  if (!result.available) throw new OperationError(`${result.reason}\n  Fix: the cost needs Reader (or Cost Management Reader) on resource group ${resourceGroup}; nothing was changed`);
+
+  const hours = profileHours(settings, period);
+  const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
+  if (!book) warn(`no embedded prices for ${settings.location}: spend shows the bill without the model's estimate`);
+  const estimate = book ? estimateForHours(book, settings, hours) : { total: null, byResource: new Map() };
+  const comparison = compareSpend(result.rows, estimate, hours, period, now);
+  const byMeter = sumByResourceAndMeter(result.rows);
+
+  if (o.json) {
+    printJson({
+      stack,
+      resourceGroup,
+      period: { from: period.from.toISOString(), to: period.to.toISOString(), hours: totalHours(comparison) },
+      profiles: hours,
+      currency: comparison.currency,
+      actual: { total: comparison.actual, byResourceAndMeter: byMeter, days: [...new Set(result.rows.map((r) => r.date))].sort() },
+      estimate: comparison.estimate === null ? null : { total: comparison.estimate, basis: "the profiles' always-on parts for the hours run", prices: book && { region: book.region, origin: book.origin } },
+      byResource: comparison.byResource,
+      gap: comparison.gap,
+      assumptions: SPEND_ASSUMPTIONS,
+    });
+    return;
+  }
+
+  const day = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  console.log(heading(`Spend of stack ${stack} (resource group ${resourceGroup})`) + ` from ${day(period.from)} to ${day(period.to)}`);
+  if (byMeter.length === 0) console.log("Cost Management has no cost for this period (yet: its data lags by up to a day).");
+  else
+    console.log(
+      table(
+        ["resource", "type", "meter", "actual"],
+        byMeter.map((r) => [r.resource, r.type, r.meter, money(r.cost)]),
+        { droppable: [1] },
+      ),
+    );
+  if (comparison.estimate !== null) {
+    console.log(
+      table(
+        ["model resource", "actual", "model", "gap"],
+        comparison.byResource.map((r) => [r.resource, money(r.actual), r.estimate === null ? "-" : money(r.estimate), r.estimate === null ? "-" : signed(r.actual - r.estimate)]),
+      ),
+    );
+  }
+  console.log(summary(comparison));
+  for (const cause of comparison.gap.causes) console.log(`  likely: ${cause}`);
+  console.log(
+    dim(
+      `Model: ${hours.map((h) => `${h.profile} ${+h.hours.toFixed(1)} h`).join(", ")} (from the stack file's profile${settings.profileExpiresAt ? " and expiry" : ""}), ` +
+        `always-on parts only; a gap beyond ${SPEND_ASSUMPTIONS.gapShare * 100}% is flagged; Cost Management lags by up to ~${SPEND_ASSUMPTIONS.billingDelayHours} h.`,
+    ),
+  );
+}
+
+/** A difference to the cent, with its sign: "+$112.83", "-$2.72", "$0.00". */
+function signed(usd: number): string {
+  const cents = Math.round(usd * 100) / 100;
+  return cents === 0 ? "$0.00" : `${cents > 0 ? "+" : "-"}${money(Math.abs(cents))}`;
+}
+
+const totalHours = (c: SpendComparison) => +c.hours.reduce((a, h) => a + h.hours, 0).toFixed(2);
+
+function summary(c: SpendComparison): string {
+  const actual = `${money(c.actual)}${c.currency === "USD" ? "" : ` ${c.currency}`}`;
+  if (c.estimate === null) return `Actual ${actual}; no model estimate (prices missing).`;
+  const pct = c.gap.share === null ? null : Math.round(c.gap.share * 100);
+  const share = pct === null ? "" : ` (${pct >= 0 ? "+" : ""}${pct === 0 ? 0 : pct}%)`;
+  const verdict = c.gap.flagged ? "GAP" : "in line";
+  return `${verdict}: actual ${actual} against the model's ${money(c.estimate)} for the same ${totalHours(c)} h${share}.`;
+}
+
+/** Rows summed over the days: one per resource and meter, costliest first. */
+function sumByResourceAndMeter(rows: SpendRow[]) {
+  const sums = new Map<string, { resourceId: string; resource: string; type: string; meter: string; cost: number }>();
+  for (const r of rows) {
+    const key = `${r.resourceId.toLowerCase()}|${r.meter}`;
+    const parts = r.resourceId.split("/");
+    const entry = sums.get(key) ?? { resourceId: r.resourceId, resource: parts.at(-1) ?? r.resourceId, type: parts.slice(-3, -1).join("/"), meter: r.meter, cost: 0 };
+    entry.cost += r.cost;
+    sums.set(key, entry);
+  }
+  return [...sums.values()].sort((a, b) => b.cost - a.cost);
+}

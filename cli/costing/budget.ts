@@ -1,0 +1,58 @@
+// The monthly budget the program declares when a stack sets alertEmails but no monthlyBudgetUsd: what
+// the cost model says the planned month costs, a month idle plus the planned contests, each at the
+// contest profile with its warm-up, tail and the participants' runs. Pure, with no I/O and no
+// Pulumi, so the program (infra/alerts.ts) and the CLI price a stack the same way: this is the one
+// cost model (cli/costing/model.ts over the embedded price book), not a second formula.
+
+import { profileOf, type DeploymentSettings } from "../../infra/config.js";
+import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { describeMeter, estimateCost, HOURS_PER_MONTH, type Estimate } from "./model.js";
+import type { PriceBook } from "./prices.js";
+import { costQuery } from "./query.js";
+
+/** One planned contest: the 2-hour window `manage capacity` and `cost-estimate` assume. */
+export const PLANNED_CONTEST_HOURS = CAPACITY_DEFAULTS.hours;
+
+export interface PlannedMonth {
+  /** USD the month is planned to cost (not rounded). */
+  usd: number;
+  idleMonth: number;
+  /** What one contest adds to the idle month: its window (with warm-up, tail and runs) less idle for those hours. */
+  perContest: number;
+  contests: number;
+  complete: boolean;
+  /** Prices the book lacks, in words, when incomplete. */
+  missing: string[];
+}
+
+/** The month the stack plans: idle all month, plus each planned contest's cost above idle. */
+export function plannedMonth(book: PriceBook, settings: DeploymentSettings): PlannedMonth {
+  const contests = settings.monitoring.plannedContestsPerMonth;
+  const idle = estimateCost(book, costQuery(settings, profileOf(settings, "idle"), HOURS_PER_MONTH));
+  const p = settings.participants;
+  const executions = Math.round(p.users * p.runsPerUserPerMinute * 60 * PLANNED_CONTEST_HOURS);
+  const contest: Estimate = estimateCost(
+    book,
+    costQuery(settings, profileOf(settings, "contest"), PLANNED_CONTEST_HOURS, { load: { executions, avgExecSeconds: p.avgExecSeconds } }),
+  );
+  const perContest = contest.window - idle.perHour * contest.billedHours;
+  const missing = [...new Set([...idle.missing, ...contest.missing])].map(describeMeter);
+  return { usd: idle.perMonth + contests * perContest, idleMonth: idle.perMonth, perContest, contests, complete: missing.length === 0, missing };
+}
+
+/** The budget amount: the stack's monthlyBudgetUsd, or the planned month rounded up to a whole unit. */
+export function monthlyBudget(book: PriceBook | null, settings: DeploymentSettings): { amount: number; computed: boolean } {
+  if (settings.monitoring.monthlyBudgetUsd !== null) return { amount: settings.monitoring.monthlyBudgetUsd, computed: false };
+  if (!book) throw new BudgetError(`no embedded prices for ${settings.location} to compute the monthly budget from`);
+  const month = plannedMonth(book, settings);
+  if (!month.complete) throw new BudgetError(`the ${settings.location} prices of ${month.missing.join(", ")} are missing, so the monthly budget cannot be computed`);
+  return { amount: Math.ceil(month.usd), computed: true };
+}
+
+/** The budget could not be computed: the stack must state monthlyBudgetUsd. */
+export class BudgetError extends Error {
+  override name = "BudgetError";
+  constructor(reason: string) {
+    super(`${reason}: set monthlyBudgetUsd in the stack file (a whole amount a month), or remove alertEmails`);
+  }
+}

@@ -1,0 +1,200 @@
+// Actual spend against the model (`manage spend`): the period asked for, the hours the stack ran at
+// each profile, the model's estimate for exactly those hours, which model resource each billed row
+// belongs to, and why a gap is likely there. Pure: rows, settings, a price book and the clock in,
+// decisions out; the Cost Management client (cli/azure/spend.ts) and the command do the I/O.
+
+import { profileOf, type DeploymentSettings } from "../../infra/config.js";
+import type { ProfileName } from "../../infra/profiles.js";
+import { estimateCost, type Resource } from "./model.js";
+import type { PriceBook } from "./prices.js";
+import { costQuery } from "./query.js";
+import { UsageError } from "../errors.js";
+
+/**
+ * Rules for reading a gap, named once (revisit them against real bills):
+ * - gapShare: a gap above this share of the estimate is flagged (the model's assumptions, e.g. the
+ *   node reservation and unverified prices, are good to ~10%; a gap beyond 15% has a cause);
+ * - billingDelayHours: Cost Management's data lags usage by up to ~24 h, so a period ending within
+ *   that of now may be missing its last hours (a shortfall there is most likely the delay).
+ */
+export const SPEND_ASSUMPTIONS = { gapShare: 0.15, billingDelayHours: 24 } as const;
+
+const HOUR = 3_600_000;
+
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+export interface PeriodOptions {
+  /** --since, in ms. */
+  since?: number;
+  from?: Date;
+  to?: Date;
+  // --window ID will name a recorded contest window (its period and profile) once windows are in
+  // the stack's shared state: it becomes one more case here, exclusive with the others.
+}
+
+/** The period asked for: --since (default 7 days) back from now, or --from [--to] (to defaults to now). */
+export function spendPeriod(o: PeriodOptions, now: Date): Period {
+  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (o.since !== undefined && (o.from || o.to)) throw new UsageError("give either --since or --from/--to, not both: e.g. --since 7d, or --from 2026-11-01 --to 2026-11-08");
+  if (o.to && !o.from) throw new UsageError(`--to ${iso(o.to)} needs --from: e.g. --from ${iso(new Date(o.to.getTime() - 7 * 24 * HOUR)).slice(0, 10)} --to ${iso(o.to)}`);
+  if (o.from) {
+    const to = o.to ?? now;
+    if (o.from.getTime() > now.getTime()) throw new UsageError(`--from ${iso(o.from)} is in the future (now is ${iso(now)}): spend reports what was billed; for what a period will cost, use manage cost-estimate`);
+    if (to.getTime() > now.getTime()) throw new UsageError(`--to ${iso(to)} is in the future (now is ${iso(now)}): leave --to out to end the period now`);
+    if (o.from.getTime() >= to.getTime()) throw new UsageError(`--from ${iso(o.from)} is not before --to ${iso(to)}: give the earlier time as --from`);
+    if (to.getTime() - o.from.getTime() > 366 * 24 * HOUR) throw new UsageError(`--from ${iso(o.from)} to --to ${iso(to)} is longer than a year, the most Cost Management answers at once: split the period`);
+    return { from: o.from, to };
+  }
+  const since = o.since ?? 7 * 24 * HOUR;
+  return { from: new Date(now.getTime() - since), to: now };
+}
+
+export interface ProfileHours {
+  profile: ProfileName;
+  hours: number;
+}
+
+/**
+ * THE SEAM for what the stack ran: the hours at each profile over the period. For now from the
+ * stack file alone: its profile the whole period, except that a recorded expiry (`scale --for`)
+ * inside the period counts as the return to idle. When the operational state (profile history,
+ * windows) moves into the stack's shared state, this reads that history instead; nothing else in
+ * spend changes.
+ */
+export function profileHours(settings: Pick<DeploymentSettings, "profileExpiresAt"> & { profile: { name: ProfileName } }, period: Period): ProfileHours[] {
+  const total = (period.to.getTime() - period.from.getTime()) / HOUR;
+  const expiry = settings.profileExpiresAt?.getTime();
+  const name = settings.profile.name;
+  if (name === "idle" || expiry === undefined || expiry >= period.to.getTime()) return [{ profile: name, hours: total }];
+  if (expiry <= period.from.getTime()) return [{ profile: "idle", hours: total }];
+  const before = (expiry - period.from.getTime()) / HOUR;
+  return [
+    { profile: name, hours: before },
+    { profile: "idle", hours: total - before },
+  ];
+}
+
+export type ModelResource = Resource;
+
+/** Which of the model's resources a billed row is, from its resource type and meter; null: not in the model. */
+export function modelResourceOf(resourceId: string, meter: string): ModelResource | null {
+  const id = resourceId.toLowerCase();
+  // Dedicated nodes and the plan's fee may be billed on the environment: they are the pool's.
+  if (/^dedicated /i.test(meter) && (id.includes("/microsoft.app/sessionpools/") || id.includes("/microsoft.app/managedenvironments/"))) return "session pool";
+  if (id.includes("/microsoft.app/sessionpools/")) return "session pool";
+  if (id.includes("/microsoft.app/containerapps/")) return "backend";
+  if (id.includes("/microsoft.containerregistry/registries/")) return "registry";
+  if (id.includes("/microsoft.operationalinsights/workspaces/")) return "log analytics";
+  if (id.includes("/microsoft.apimanagement/service/")) return "gateway";
+  if (id.includes("/microsoft.insights/metricalerts/")) return "alerts";
+  return null;
+}
+
+export interface SpendRowIn {
+  resourceId: string;
+  meter: string;
+  cost: number;
+  currency: string;
+}
+
+export interface ResourceComparison {
+  resource: ModelResource | "not in the model";
+  actual: number;
+  /** null for rows the model has no line for. */
+  estimate: number | null;
+}
+
+export interface Gap {
+  usd: number;
+  /** (actual - estimate) / estimate; null when the estimate is 0 or missing. */
+  share: number | null;
+  flagged: boolean;
+  causes: string[];
+}
+
+export interface SpendComparison {
+  actual: number;
+  estimate: number | null;
+  currency: string;
+  hours: ProfileHours[];
+  byResource: ResourceComparison[];
+  /** Meters billed that the model has no line for, with their cost. */
+  unmodelled: Array<{ resourceId: string; meter: string; cost: number }>;
+  gap: Gap;
+}
+
+/**
+ * The model's estimate for exactly the hours run: each profile's always-on lines times its hours
+ * (no warm-up or tail: the hours are the ones the stack actually spent at that profile). The usage
+ * parts need a load the period does not record, so they are not in it.
+ */
+export function estimateForHours(book: PriceBook, settings: DeploymentSettings, hours: ProfileHours[]): { total: number | null; byResource: Map<ModelResource, number> } {
+  const byResource = new Map<ModelResource, number>();
+  let complete = true;
+  for (const h of hours) {
+    const e = estimateCost(book, costQuery(settings, profileOf(settings, h.profile), h.hours));
+    complete &&= e.complete;
+    for (const l of e.lines.filter((l) => l.part === "always-on"))
+      byResource.set(l.resource, (byResource.get(l.resource) ?? 0) + (l.perHour ?? 0) * h.hours);
+  }
+  return { total: complete ? [...byResource.values()].reduce((a, b) => a + b, 0) : null, byResource };
+}
+
+export function compareSpend(rows: SpendRowIn[], estimate: ReturnType<typeof estimateForHours>, hours: ProfileHours[], period: Period, now: Date): SpendComparison {
+  const actualBy = new Map<ResourceComparison["resource"], number>();
+  const unmodelled = new Map<string, { resourceId: string; meter: string; cost: number }>();
+  for (const r of rows) {
+    const resource = modelResourceOf(r.resourceId, r.meter) ?? "not in the model";
+    actualBy.set(resource, (actualBy.get(resource) ?? 0) + r.cost);
+    if (resource === "not in the model") {
+      const key = `${r.resourceId}|${r.meter}`;
+      const u = unmodelled.get(key) ?? { resourceId: r.resourceId, meter: r.meter, cost: 0 };
+      u.cost += r.cost;
+      unmodelled.set(key, u);
+    }
+  }
+  const resources = [...new Set<ResourceComparison["resource"]>([...estimate.byResource.keys(), ...actualBy.keys()])];
+  const byResource = resources.map((resource) => ({
+    resource,
+    actual: actualBy.get(resource) ?? 0,
+    estimate: resource === "not in the model" ? null : (estimate.byResource.get(resource) ?? 0),
+  }));
+  const actual = rows.reduce((a, r) => a + r.cost, 0);
+  const currencies = [...new Set(rows.map((r) => r.currency).filter(Boolean))];
+  const currency = currencies.length === 1 ? currencies[0]! : currencies.length === 0 ? "USD" : currencies.join("+");
+  const comparison = { actual, estimate: estimate.total, currency, hours, byResource, unmodelled: [...unmodelled.values()].sort((a, b) => b.cost - a.cost) };
+  return { ...comparison, gap: explainGap(comparison, period, now) };
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** Whether the gap is worth a flag, and its likely causes, most specific first. */
+export function explainGap(c: Omit<SpendComparison, "gap">, period: Period, now: Date): Gap {
+  if (c.estimate === null) return { usd: NaN, share: null, flagged: false, causes: [] };
+  const gapUsd = c.actual - c.estimate;
+  const share = c.estimate > 0 ? gapUsd / c.estimate : null;
+  const flagged = share === null ? c.actual > 0.01 : Math.abs(share) > SPEND_ASSUMPTIONS.gapShare;
+  if (!flagged) return { usd: gapUsd, share, flagged, causes: [] };
+  const causes: string[] = [];
+  if (c.currency !== "USD") causes.push(`the bill is in ${c.currency}, the model in USD: compare with the exchange rate in mind`);
+  const recent = now.getTime() - period.to.getTime() < SPEND_ASSUMPTIONS.billingDelayHours * HOUR;
+  const pool = c.byResource.find((r) => r.resource === "session pool");
+  if (gapUsd > 0) {
+    const unmodelledUsd = c.unmodelled.reduce((a, u) => a + u.cost, 0);
+    if (unmodelledUsd > 0.25 * gapUsd)
+      causes.push(`meters not in the model: ${c.unmodelled.slice(0, 3).map((u) => `${u.meter} on ${u.resourceId.split("/").pop()} (${usd(u.cost)})`).join(", ")}`);
+    if (pool && pool.estimate !== null && pool.actual - pool.estimate > 0.25 * gapUsd)
+      causes.push(
+        `the pool cost ${usd(pool.actual)} against ${usd(pool.estimate)} for its ready sessions: it ran past its window (an expiry not enforced, a stop that failed), or a load held sessions on more nodes (the model's hours count only the profile's always-on part)`,
+      );
+  } else {
+    if (recent) causes.push(`billing delay: Cost Management's data lags by up to ~${SPEND_ASSUMPTIONS.billingDelayHours} h, so the last hours may be missing (rerun later, or end the period a day ago with --to)`);
+    if (pool && pool.estimate !== null && pool.estimate - pool.actual > 0.25 * -gapUsd)
+      causes.push(`the pool cost ${usd(pool.actual)} against ${usd(pool.estimate)}: it ran less than the stack file says (stopped early, or the profile changed within the period)`);
+  }
+  if (causes.length === 0) causes.push("prices other than the price book's (check with --live-prices), or an assumption of the model (docs/costs.md, Assumptions)");
+  return { usd: gapUsd, share, flagged, causes };
+}
