@@ -40,6 +40,27 @@ export interface Operation {
   by: string;
   /** When it was asked (ISO 8601 UTC). */
   at: string;
+  /** The scheduled window this operation runs (`manage reconcile` started it); absent otherwise. */
+  window?: string;
+}
+
+/**
+ * A contest window (`manage schedule`): the profile to run from `start - warmupMinutes` until
+ * `end`, when the scheduled job (`manage reconcile`) starts and stops it. Kept in the state with
+ * the operation, so every machine sees the same schedule.
+ */
+export interface Window {
+  /** Short and stable, for --cancel and report --window: "w-20261205-0900". */
+  id: string;
+  profile: ProfileName;
+  /** ISO 8601 UTC. */
+  start: string;
+  end: string;
+  warmupMinutes: number;
+  /** Participants the window is sized for (the planner's maxSessions/readySessions), null: the profile's own. */
+  users: number | null;
+  by: string;
+  at: string;
 }
 
 /** The `operations` output: the operation, the baseline it ran on, and the update that applied it. */
@@ -48,6 +69,8 @@ export interface OperationsState extends Operation {
   revision: number;
   /** The stack file's config at the last update: what a stop applies (so it changes only what idle needs). */
   baseline: Record<string, string>;
+  /** Scheduled windows, in start order (ended ones are dropped by the update that stops them). */
+  windows: Window[];
 }
 
 /** What manage sends with a change (OPERATIONS_ENV, JSON). */
@@ -61,11 +84,24 @@ export interface OperationsRequest {
    */
   baseline: "file" | "deployed";
   operation: Operation;
+  /** The new schedule; absent: keep the one in the state. */
+  windows?: Window[];
 }
 
 const ISO = v.pipe(v.string(), v.isoTimestamp());
 const OVERRIDES = v.record(v.picklist(PROFILE_NAMES), v.record(v.picklist(OVERRIDE_FIELDS), v.pipe(v.number(), v.integer(), v.minValue(0))));
+const WINDOW = v.object({
+  id: v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,40}$/)),
+  profile: v.picklist(PROFILE_NAMES),
+  start: ISO,
+  end: ISO,
+  warmupMinutes: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  users: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  by: v.string(),
+  at: ISO,
+});
 const OPERATION = {
+  window: v.optional(v.string()),
   profile: v.picklist(PROFILE_NAMES),
   overrides: OVERRIDES,
   expiresAt: v.nullable(ISO),
@@ -73,11 +109,18 @@ const OPERATION = {
   by: v.string(),
   at: ISO,
 };
-const STATE = v.object({ ...OPERATION, revision: v.pipe(v.number(), v.integer(), v.minValue(1)), baseline: v.record(v.string(), v.string()) });
+const STATE = v.object({
+  ...OPERATION,
+  revision: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  baseline: v.record(v.string(), v.string()),
+  // Absent in the state of an update before windows existed.
+  windows: v.optional(v.array(WINDOW), []),
+});
 const REQUEST = v.object({
   basedOn: v.pipe(v.number(), v.integer(), v.minValue(0)),
   baseline: v.picklist(["file", "deployed"]),
   operation: v.object(OPERATION),
+  windows: v.optional(v.array(WINDOW)),
 });
 
 /** A previous `operations` output, or null when the stack has none (never updated by this program). */
@@ -193,11 +236,12 @@ export function resolveOperations(file: RawConfig, previous: OperationsState | n
   }
   const baseline = request?.baseline === "deployed" && previous ? previous.baseline : withoutDefaults(file);
   const operation = request?.operation ?? (previous ? pick(previous) : operationOfFile(file, now));
-  return { config: effectiveConfig(baseline, operation), state: { ...operation, revision: revision + 1, baseline } };
+  const windows = request?.windows ?? previous?.windows ?? [];
+  return { config: effectiveConfig(baseline, operation), state: { ...operation, revision: revision + 1, baseline, windows } };
 }
 
 function pick(s: OperationsState): Operation {
-  return { profile: s.profile, overrides: s.overrides, expiresAt: s.expiresAt, intent: s.intent, by: s.by, at: s.at };
+  return { profile: s.profile, overrides: s.overrides, expiresAt: s.expiresAt, intent: s.intent, by: s.by, at: s.at, ...(s.window ? { window: s.window } : {}) };
 }
 
 /** Whether two operations ask for the same thing (who and when aside): an unchanged stop is a no-op. */

@@ -24,7 +24,7 @@ async function contestRunningWithExpiry(stack: string) {
 
 const running = (operation: OperationsState | null, poolDeployed: boolean) => ({ deployed: true, operation, poolDeployed });
 const op = (profile: "idle" | "contest", expiresAt: string | null) =>
-  ({ profile, overrides: {}, expiresAt, intent: "", by: "", at: T0, revision: 3, baseline: {} }) as OperationsState;
+  ({ profile, overrides: {}, expiresAt, intent: "", by: "", at: T0, revision: 3, baseline: {}, windows: [] }) as OperationsState;
 
 describe("enforce-expiry", () => {
   test("decides per stack from its state: expired, not expired, no expiry, idle, a pool left by a failed stop", () => {

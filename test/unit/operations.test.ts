@@ -16,7 +16,7 @@ import { explainFailure } from "../../cli/pulumi/failures.js";
 const NOW = "2026-12-05T08:30:00Z";
 const file = { location: "eastus", profile: "idle", backendImage: "coding-engine/backend:v2" };
 const contest: Operation = { profile: "contest", overrides: { contest: { maxSessions: 250 } }, expiresAt: "2026-12-05T11:30:00Z", intent: "scale to contest", by: "alice@laptop", at: NOW };
-const previous: OperationsState = { ...contest, revision: 4, baseline: { location: "eastus", profile: "idle", backendImage: "coding-engine/backend:v1" } };
+const previous: OperationsState = { ...contest, revision: 4, baseline: { location: "eastus", profile: "idle", backendImage: "coding-engine/backend:v1" }, windows: [] };
 const stop: Operation = { profile: "idle", overrides: { contest: { maxSessions: 250 } }, expiresAt: null, intent: "stop", by: "job", at: NOW };
 
 describe("resolveOperations", () => {
