@@ -43,8 +43,10 @@ import {
   OPERATIONS_OUTPUT,
   parseOperationsState,
   sameOperation,
+  sameWindows,
   type Operation,
   type OperationsRequest,
+  type Window,
 } from "../infra/operations.js";
 import { actor, isoSeconds, now } from "./clock.js";
 import type { RawConfig } from "../infra/config.js";
@@ -70,7 +72,7 @@ export interface GateOptions {
 export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
 
 /** What an operation asks the stack to run (who and when are added by the change path). */
-export type OperationFields = Pick<Operation, "profile" | "overrides" | "expiresAt">;
+export type OperationFields = Pick<Operation, "profile" | "overrides" | "expiresAt" | "window">;
 
 export interface StackChange {
   stack: string;
@@ -85,6 +87,8 @@ export interface StackChange {
    * stack's state, never in the stack file. Absent: keep the one in effect (`manage up`).
    */
   operation?: (current: OperationFields) => OperationFields;
+  /** The schedule to record, from the one in the state (schedule, reconcile). Absent: keep it. */
+  windows?: (current: Window[]) => Window[];
   /**
    * Run on the baseline of the last update, not the stack file (stops): a stop changes only what
    * idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
@@ -245,7 +249,7 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
   if (missing.length) throw new OperationError(imageCommands(settings, missing));
 }
 
-/** `report: false` when the caller reports the result itself (enforce-expiry's action log). */
+/** `report: false` when the caller reports the result itself (reconcile's action log). */
 /** Probes the new deployment until code runs, showing what it waits for. */
 async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions, credential?: Credential): Promise<NonNullable<ChangeResult["readiness"]>> {
   const { waitUntilExecutes } = await import("./execution/readiness.js");
@@ -297,6 +301,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const current: OperationFields = previous ?? operationOfFile(fileRaw, at);
   const wanted = change.operation ? change.operation(current) : current;
   const operation: Operation = change.operation || !previous ? { ...wanted, intent: change.intent, by: actor(), at } : previous;
+  const windows = change.windows?.(previous?.windows ?? []);
   const onDeployed = Boolean(change.deployedBaseline && previous);
   const baseline = onDeployed ? previous!.baseline : fileRaw;
   const settings = validate(change, baseline, operation, dir);
@@ -320,6 +325,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     basedOn: previous?.revision ?? 0,
     baseline: onDeployed ? "deployed" : "file",
     operation,
+    ...(windows ? { windows } : {}),
   };
   pulumi.setProgramEnv(OPERATIONS_ENV, JSON.stringify(request));
 
@@ -345,7 +351,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
 
   const afterPreview = onDeployed ? {} : stackFile(change.stack, dir).raw;
   const plan = describePlan(steps);
-  const records = !previous || !sameOperation(previous, operation);
+  const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows));
   say(g, heading(`${change.stack}: ${change.intent}`) + (plan.length ? "" : records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
   for (const line of plan) say(g, line);
 
@@ -377,7 +383,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy)));
     // No "Done" for a change that did not happen: the state must now hold exactly this operation.
     const recorded = parseOperationsState(outputs[OPERATIONS_OUTPUT]);
-    if (!recorded || recorded.revision !== request.basedOn + 1 || !sameOperation(recorded, operation))
+    if (!recorded || recorded.revision !== request.basedOn + 1 || !sameOperation(recorded, operation) || (windows && !sameWindows(recorded.windows, windows)))
       throw new OperationError(
         `pulumi reported success, but the stack's state does not hold this change (revision ${recorded?.revision ?? "none"}, expected ${request.basedOn + 1}).\n` +
           `  What runs now: \`manage status --stack ${change.stack}\`; apply it again with the same command.`,

@@ -203,10 +203,29 @@ export function buildProgram(): Command {
     .option("--force", "overwrite a tag that already exists")
     .action(lazyWithArgs("images", "runBuild"));
 
-  examples(program.command("enforce-expiry"), ["manage enforce-expiry --dry-run", "manage enforce-expiry --yes --json   # what the scheduled workflow runs"])
-    .description("return every stack whose expiry (in its state) has passed to idle, and any pool a failed stop left (idempotent; run on a schedule)")
-    .option("--dry-run", "say what would be stopped, change nothing")
-    .action(lazy("enforce-expiry"));
+  examples(program.command("reconcile").alias("enforce-expiry"), [
+    "manage reconcile --dry-run",
+    "manage reconcile --yes --json   # what the scheduled workflow runs, every 5 minutes",
+  ])
+    .description("the scheduled job: start each window at its warm-up (proved with smoke), return expired windows and `--for` expiries to idle, stop a pool a failed stop left (idempotent)")
+    .option("--dry-run", "say what would be started or stopped, change nothing")
+    .addOption(typedOption("--wait-timeout <duration>", "how long a started window may take until code runs (default 30m)", TYPES.waitTimeout))
+    .action(lazy("reconcile"));
+
+  examples(program.command("schedule"), [
+    "manage schedule --stack contest --profile contest --at 2026-12-05T09:00+01:00 --for 3h --warmup 30m --users 250",
+    "manage schedule --stack contest --list",
+    "manage schedule --stack contest --cancel w-20261205-0800",
+  ])
+    .description("record a contest window in the stack's state: the scheduled job starts it at its warm-up and returns it to idle at its end")
+    .addOption(profileOption("profile the window runs (default contest)"))
+    .addOption(typedOption("--at <time>", "when the contest starts (ISO 8601 with a zone, e.g. 2026-12-05T09:00+01:00)", TYPES.instant))
+    .addOption(typedOption("--for <duration>", "how long it runs, e.g. 3h", TYPES.expiry))
+    .addOption(typedOption("--warmup <duration>", "how long before --at the pool comes up (default 30m)", TYPES.warmup))
+    .addOption(typedOption("--users <n>", "participants: the planner sizes the pool for them (default: the stack's participants)", TYPES.users))
+    .option("--list", "the windows recorded, in UTC and local time")
+    .addOption(typedOption("--cancel <id>", "remove a window (a running one runs to its end: `manage stop` ends it now)", TYPES.windowId))
+    .action(lazy("schedule"));
 
   examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes"])
     .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")

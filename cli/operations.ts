@@ -1,7 +1,7 @@
 // The operations manage asks of a stack (scale, stop, start) and how it reads what runs: the
 // operational layer of infra/operations.ts as the last update recorded it in the stack's state.
 // Pure builders and one thin reader; the commands (cli/commands/*) and the scheduled job
-// (enforce-expiry) share them.
+// (reconcile) share them.
 
 import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
 import { effectiveConfig, OPERATIONS_OUTPUT, parseOperationsState, type OperationOverrides, type OperationsState } from "../infra/operations.js";
@@ -137,23 +137,6 @@ export async function readStackRuntime(pulumi: Pulumi, stack: string): Promise<S
     poolDeployed: types.includes(SESSION_POOL_TYPE),
     outputs,
   };
-}
-
-export type ExpiryDecision = "stop" | "stop-leftover" | "not-expired" | "no-expiry" | "already-idle" | "not-deployed";
-
-/**
- * What the scheduled job does with one stack, from its state alone (never from a stack file, which
- * on the job's machine is git's copy). Pure. A pool still in the state of a stack whose operation
- * is idle (a stop that failed part-way) is stopped again, so an expired pool is always stopped
- * eventually.
- */
-export function decideExpiry(runtime: Pick<StackRuntime, "deployed" | "operation" | "poolDeployed">, now: Date): ExpiryDecision {
-  if (!runtime.deployed) return "not-deployed";
-  const op = runtime.operation;
-  if (!op) return runtime.poolDeployed ? "no-expiry" : "already-idle";
-  if (op.profile === "idle") return runtime.poolDeployed ? "stop-leftover" : "already-idle";
-  if (!op.expiresAt) return "no-expiry";
-  return new Date(op.expiresAt).getTime() <= now.getTime() ? "stop" : "not-expired";
 }
 
 /**

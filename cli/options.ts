@@ -159,6 +159,16 @@ export const INSTANT: ValueType<Date> = {
 
 // ---- names and choices ------------------------------------------------------------------------
 
+/** A window's ID, as `manage schedule` makes them: w-20261205-0800. */
+const WINDOW_ID: ValueType<string> = {
+  form: "a window ID as `manage schedule --list` shows it (w-YYYYMMDD-HHMM)",
+  example: "w-20261205-0800",
+  read(text) {
+    if (!/^w-\d{8}-\d{4}(-\d+)?$/.test(text)) throw new Refused("is not a window ID");
+    return text;
+  },
+};
+
 export function choice<T extends string>(values: readonly T[], example = values[0]!): ValueType<T> {
   return {
     form: `one of ${values.join(", ")}`,
@@ -278,6 +288,10 @@ export const TYPES = {
   sourceImage: SOURCE_IMAGE,
   /** scale --for: an expiry is a reminder to stop, not a schedule. */
   expiry: duration({ min: 60_000, max: OPTION_RANGES.expiryHours.max * HOUR, why: OPTION_RANGES.expiryHours.why }, "3h"),
+  /** schedule --warmup: the readiness gate takes up to 30 minutes after a pool appears. */
+  warmup: duration({ min: 60_000, max: 6 * HOUR, why: "a warm-up longer than 6 hours is a second contest" }, "30m"),
+  /** schedule --cancel: a window's ID as `schedule --list` shows it. */
+  windowId: WINDOW_ID,
   /** Role propagation takes up to 30 minutes; the default waits that long. */
   waitTimeout: duration({ min: 1_000, max: 24 * HOUR }, "30m"),
   /** watch --interval: Azure Monitor reports once a minute, so faster than a second shows nothing new. */

@@ -36,7 +36,7 @@ export interface Operation {
   expiresAt: string | null;
   /** In words: "scale to contest (max-sessions 900) until 2026-12-05 12:00 UTC". */
   intent: string;
-  /** Who asked: "alice@laptop", "github-actions (expiry.yml)". */
+  /** Who asked: "alice@laptop", "github-actions (reconcile stacks with their schedule)". */
   by: string;
   /** When it was asked (ISO 8601 UTC). */
   at: string;
@@ -245,8 +245,13 @@ function pick(s: OperationsState): Operation {
 }
 
 /** Whether two operations ask for the same thing (who and when aside): an unchanged stop is a no-op. */
-export function sameOperation(a: Pick<Operation, "profile" | "overrides" | "expiresAt">, b: Pick<Operation, "profile" | "overrides" | "expiresAt">): boolean {
-  return a.profile === b.profile && a.expiresAt === b.expiresAt && canonical(a.overrides) === canonical(b.overrides);
+export function sameOperation(a: Pick<Operation, "profile" | "overrides" | "expiresAt" | "window">, b: Pick<Operation, "profile" | "overrides" | "expiresAt" | "window">): boolean {
+  return a.profile === b.profile && a.expiresAt === b.expiresAt && (a.window ?? null) === (b.window ?? null) && canonical(a.overrides) === canonical(b.overrides);
+}
+
+/** Whether two schedules hold the same windows. */
+export function sameWindows(a: Window[], b: Window[]): boolean {
+  return canonical(a) === canonical(b);
 }
 
 /** JSON with sorted keys at every level, without empty maps. */

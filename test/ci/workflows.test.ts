@@ -103,7 +103,7 @@ describe("what runs when", () => {
   test("a stack's deploys and its return to idle share one concurrency group, never cancelled midway", () => {
     type WithConcurrency = Job & { concurrency: { group: string; "cancel-in-progress": boolean } };
     const up = parse("deploy.yml").jobs.up as WithConcurrency;
-    const expiry = parse("expiry.yml").jobs["enforce-expiry"] as WithConcurrency;
+    const expiry = parse("reconcile.yml").jobs["reconcile"] as WithConcurrency;
     expect(up.concurrency).toEqual({ group: "stack-${{ github.event_name == 'workflow_dispatch' && inputs.stack || 'dev' }}", "cancel-in-progress": false });
     expect(expiry.concurrency).toEqual({ group: "stack-${{ matrix.stack }}", "cancel-in-progress": false });
     expect(expiry.strategy!.matrix!.stack).toEqual(["dev", "contest"]);
@@ -119,9 +119,9 @@ describe("what runs when", () => {
   });
 
   test("the return to idle runs on a UTC schedule with the CLI's own command", () => {
-    const expiry = parse("expiry.yml") as Workflow & { on: { schedule: Array<{ cron: string }> } };
-    expect(expiry.on.schedule).toEqual([{ cron: "*/30 * * * *" }]);
-    expect(expiry.jobs["enforce-expiry"]!.steps.at(-1)!.run).toBe('npx manage enforce-expiry --stack "$STACK" --yes --json');
+    const expiry = parse("reconcile.yml") as Workflow & { on: { schedule: Array<{ cron: string }> } };
+    expect(expiry.on.schedule).toEqual([{ cron: "*/5 * * * *" }]);
+    expect(expiry.jobs["reconcile"]!.steps.at(-1)!.run).toBe('npx manage reconcile --stack "$STACK" --yes --json');
   });
 });
 

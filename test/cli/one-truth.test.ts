@@ -47,10 +47,10 @@ describe("one truth across machines", () => {
     const late = await manage(["enforce-expiry", "--yes", "--json"], { project: runner, env: { ...shared, ...at("2026-12-05T10:45:00Z") } });
     expect(late.exitCode).toBe(0);
     expect(JSON.parse(late.stdout).actions).toEqual(
-      expect.arrayContaining([expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }), expect.objectContaining({ stack: "dev", decision: "not-deployed" })]),
+      expect.arrayContaining([expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }), expect.objectContaining({ stack: "dev", decision: "leave", why: "not-deployed" })]),
     );
     expect(poolDeployed()).toBe(false);
-    expect(operation(laptop)).toMatchObject({ profile: "idle", expiresAt: null, intent: "stop: expired (enforce-expiry)" });
+    expect(operation(laptop)).toMatchObject({ profile: "idle", expiresAt: null, intent: "stop: expired (reconcile)" });
   });
 
   test("a CI deploy (a plain `pulumi up`, or `manage up` from git's files) keeps the operator's contest and its expiry", async () => {
@@ -77,7 +77,7 @@ describe("one truth across machines", () => {
     const first = await manage(["enforce-expiry", "--yes"], { project: runner, env: { ...job, FAKE_PULUMI_FAIL: "session-pool" } });
     expect(first.exitCode).toBe(1);
     expect(first.stdout).toMatch(/contest: expired: but the stop FAILED: pulumi up of contest failed: Status=400/);
-    expect(first.stderr).toContain("not returned to idle or not read: contest");
+    expect(first.stderr).toContain("stack(s) not reconciled: contest");
     expect(first.stderr).toContain("the next run tries again");
     // The recorded truth still says what runs: contest, expired, the pool still there.
     expect(poolDeployed()).toBe(true);

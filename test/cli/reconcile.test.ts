@@ -1,10 +1,10 @@
-// manage enforce-expiry: expired stacks go back to idle, everything else is left alone, a dry run
+// manage reconcile (alias enforce-expiry): expired stacks go back to idle, everything else is left alone, a dry run
 // changes nothing, and a failure is reported with a non-zero exit.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { decideExpiry } from "../../cli/operations.js";
-import type { OperationsState } from "../../infra/operations.js";
+import { decideReconcile } from "../../cli/schedule.js";
+import type { OperationsState, Window } from "../../infra/operations.js";
 import { makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 
 let project: string;
@@ -23,18 +23,34 @@ async function contestRunningWithExpiry(stack: string) {
 }
 
 const running = (operation: OperationsState | null, poolDeployed: boolean) => ({ deployed: true, operation, poolDeployed });
-const op = (profile: "idle" | "contest", expiresAt: string | null) =>
-  ({ profile, overrides: {}, expiresAt, intent: "", by: "", at: T0, revision: 3, baseline: {}, windows: [] }) as OperationsState;
+const op = (profile: "idle" | "contest", expiresAt: string | null, extra: Partial<OperationsState> = {}) =>
+  ({ profile, overrides: {}, expiresAt, intent: "", by: "", at: T0, revision: 3, baseline: {}, windows: [], ...extra }) as OperationsState;
+const window = (id: string, start: string, end: string): Window => ({ id, profile: "contest", start, end, warmupMinutes: 30, users: null, by: "", at: T0 });
 
-describe("enforce-expiry", () => {
+describe("reconcile", () => {
   test("decides per stack from its state: expired, not expired, no expiry, idle, a pool left by a failed stop", () => {
     const now = new Date("2026-11-22T12:00:00Z");
-    expect(decideExpiry(running(op("contest", "2026-11-22T11:59:59Z"), true), now)).toBe("stop");
-    expect(decideExpiry(running(op("contest", "2026-11-22T12:00:01Z"), true), now)).toBe("not-expired");
-    expect(decideExpiry(running(op("contest", null), true), now)).toBe("no-expiry");
-    expect(decideExpiry(running(op("idle", null), false), now)).toBe("already-idle");
-    expect(decideExpiry(running(op("idle", null), true), now)).toBe("stop-leftover");
-    expect(decideExpiry({ deployed: false, operation: null, poolDeployed: false }, now)).toBe("not-deployed");
+    expect(decideReconcile(running(op("contest", "2026-11-22T11:59:59Z"), true), now)).toEqual({ kind: "stop", why: "expired" });
+    expect(decideReconcile(running(op("contest", "2026-11-22T12:00:01Z"), true), now)).toEqual({ kind: "leave", why: "not-expired" });
+    expect(decideReconcile(running(op("contest", null), true), now)).toEqual({ kind: "leave", why: "no-expiry" });
+    expect(decideReconcile(running(op("idle", null), false), now)).toEqual({ kind: "leave", why: "already-idle" });
+    expect(decideReconcile(running(op("idle", null), true), now)).toEqual({ kind: "stop", why: "leftover" });
+    expect(decideReconcile({ deployed: false, operation: null, poolDeployed: false }, now)).toEqual({ kind: "leave", why: "not-deployed" });
+  });
+
+  test("decides windows: not before the warm-up, start inside it, leave a running one, stop after its end, never fight a person", () => {
+    const w = window("w-20261205-0800", "2026-12-05T08:00:00Z", "2026-12-05T11:00:00Z");
+    const idle = running(op("idle", null, { at: "2026-12-01T00:00:00Z", windows: [w] }), false);
+    expect(decideReconcile(idle, new Date("2026-12-05T07:29:00Z"))).toEqual({ kind: "not-started", window: w });
+    expect(decideReconcile(idle, new Date("2026-12-05T07:31:00Z"))).toEqual({ kind: "start", window: w });
+    const started = running(op("contest", w.end, { window: w.id, at: "2026-12-05T07:31:00Z", windows: [w] }), true);
+    expect(decideReconcile(started, new Date("2026-12-05T09:00:00Z"))).toEqual({ kind: "running", window: w });
+    // Its pool gone while the window runs (deleted by hand, a failed start): started again.
+    expect(decideReconcile({ ...started, poolDeployed: false }, new Date("2026-12-05T09:00:00Z"))).toEqual({ kind: "start", window: w });
+    expect(decideReconcile(started, new Date("2026-12-05T11:00:00Z"))).toEqual({ kind: "stop", why: "window-ended" });
+    // Someone stopped it by hand during the window: left as they chose.
+    const stopped = running(op("idle", null, { at: "2026-12-05T09:30:00Z", windows: [w] }), false);
+    expect(decideReconcile(stopped, new Date("2026-12-05T10:00:00Z"))).toEqual({ kind: "overridden", window: w });
   });
 
   test("an expired stack returns to idle; an unexpired one and one without expiry are left alone; idempotent", async () => {
@@ -47,7 +63,7 @@ describe("enforce-expiry", () => {
     const log = JSON.parse(r.stdout);
     expect(log.actions).toEqual([
       expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped", expiresAt: "2026-12-05T11:30:00Z" }),
-      expect.objectContaining({ stack: "dev", decision: "no-expiry" }),
+      expect.objectContaining({ stack: "dev", decision: "leave", why: "no-expiry" }),
     ]);
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     expect(names(readState(project, "dev"))).toContain("session-pool");
@@ -83,7 +99,7 @@ describe("enforce-expiry", () => {
     const log = JSON.parse(r.stdout);
     expect(log.actions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ stack: "broken", decision: "not-deployed", fileError: expect.stringMatching(/^Pulumi\.broken\.yaml:2:\d+: /) }),
+        expect.objectContaining({ stack: "broken", decision: "leave", why: "not-deployed", fileError: expect.stringMatching(/^Pulumi\.broken\.yaml:2:\d+: /) }),
         expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }),
       ]),
     );

@@ -1,0 +1,178 @@
+// `manage reconcile` (alias: enforce-expiry): the one command the scheduled workflow runs, every few
+// minutes, for every stack. From each stack's state alone (never a stack file's copy of it), it
+// starts a scheduled window at its warm-up (the readiness gate, then a smoke run: the window is
+// proved to run code), leaves a running window as it is, returns an expired window or `--for`
+// expiry to idle, and stops again a pool left by a failed stop. It does nothing twice; --dry-run
+// changes nothing; --json prints one action log. A failure is reported, the other stacks are still
+// handled, and the exit code is 1 so the job stays red until a later run succeeds.
+
+import { listStackFiles, readStackFile } from "../stack-files.js";
+import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
+import { now as clock } from "../clock.js";
+import { OperationError } from "../errors.js";
+import { printJson } from "../output.js";
+import { projectDir } from "../project.js";
+import { describeExpiry, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
+import { decideReconcile, describeWindow, pendingWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
+import { stackFile } from "../settings.js";
+import type { Window } from "../../infra/operations.js";
+
+export interface ReconcileOptions extends GlobalOptions {
+  dryRun?: boolean;
+  /** --wait-timeout for a window's readiness gate, in milliseconds. */
+  waitTimeout?: number;
+}
+
+export interface Action {
+  stack: string;
+  /** What the state says runs (before this run acted). */
+  profile: string;
+  expiresAt: string | null;
+  /** Who asked for the operation in effect, and when. */
+  by?: string;
+  decision: ReconcileDecision["kind"] | "unknown";
+  why?: string;
+  window?: Pick<Window, "id" | "profile" | "start" | "end">;
+  outcome?: "started" | "stopped" | "would-start" | "would-stop" | "failed";
+  /** A started window's proof: the smoke run's counts and warm latency. */
+  smoke?: { passed: number; failed: number; warmP95Ms: number | null };
+  error?: string;
+  /** The stack file cannot be read: reported (exit 1); the decision still comes from the state. */
+  fileError?: string;
+}
+
+export async function run(o: ReconcileOptions): Promise<void> {
+  const now = clock();
+  const dir = projectDir();
+  // A stack named with --stack whose file cannot be read is bad input, as in every command.
+  if (o.stack) stackFile(o.stack, dir);
+  const stacks = o.stack ? [o.stack] : listStackFiles(dir);
+  const { Pulumi } = await import("../pulumi/runner.js");
+  const pulumi = await Pulumi.connect(dir, o.verbose);
+  const known = new Set(await pulumi.stacks());
+  const actions: Action[] = [];
+  for (const stack of stacks) {
+    const action: Action = { stack, profile: "unknown", expiresAt: null, decision: "unknown" };
+    actions.push(action);
+    try {
+      readStackFile(dir, stack);
+    } catch (err) {
+      action.fileError = err instanceof Error ? err.message : String(err);
+    }
+    let runtime: StackRuntime;
+    let decision: ReconcileDecision;
+    try {
+      runtime = known.has(stack) ? await readStackRuntime(pulumi, stack) : { deployed: false, operation: null, poolDeployed: false, outputs: {} };
+      decision = decideReconcile(runtime, now);
+    } catch (err) {
+      action.outcome = "failed";
+      action.error = `its state cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+      continue;
+    }
+    const op = runtime.operation;
+    action.profile = op?.profile ?? (runtime.poolDeployed ? "unknown" : "idle");
+    action.expiresAt = op?.expiresAt ?? null;
+    if (op) action.by = `${op.by} at ${op.at}`;
+    action.decision = decision.kind;
+    if ("why" in decision) action.why = decision.why;
+    if ("window" in decision) action.window = { id: decision.window.id, profile: decision.window.profile, start: decision.window.start, end: decision.window.end };
+    if (decision.kind !== "start" && decision.kind !== "stop") continue;
+    if (o.dryRun) {
+      action.outcome = decision.kind === "start" ? "would-start" : "would-stop";
+      continue;
+    }
+    try {
+      // Progress goes to stderr (json: true); this command prints the one log of what it did.
+      const g = { ...o, json: true, stack, yes: true };
+      if (decision.kind === "stop") {
+        const why = { "window-ended": "its window ended", expired: "expired", leftover: "a pool left by a failed stop" }[decision.why];
+        await applyStackChange({ ...stopChange(stack), windows: (w) => pendingWindows(w, now), intent: `stop: ${why} (reconcile)` }, g, false);
+        action.outcome = "stopped";
+      } else {
+        const result = await applyStackChange(startWindow(stack, decision.window, op, now), { ...g, wait: true }, false);
+        action.outcome = "started";
+        action.smoke = await proveItRuns(stack, result.outputs, o);
+        if (action.smoke.failed > 0) throw new OperationError(`window ${decision.window.id} started, but smoke failed ${action.smoke.failed} case(s): \`manage smoke --stack ${stack}\` shows which, with their causes`);
+      }
+    } catch (err) {
+      action.outcome = "failed";
+      action.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (o.json) printJson({ now: now.toISOString(), dryRun: Boolean(o.dryRun), actions });
+  else for (const a of actions) console.log(describeAction(a));
+  const failed = actions.filter((a) => a.outcome === "failed").map((a) => a.stack);
+  const unreadable = actions.filter((a) => a.fileError).map((a) => a.stack);
+  const problems = [
+    ...(failed.length ? [`stack(s) not reconciled: ${failed.join(", ")}`] : []),
+    ...(unreadable.length ? [`stack file(s) that cannot be read: ${unreadable.join(", ")}`] : []),
+  ];
+  if (problems.length) throw new OperationError(`${problems.join("; ")} (see above); the next run tries again`);
+}
+
+/** The change that starts a window: its profile, sized for its participants, until its end. */
+function startWindow(stack: string, w: Window, op: StackRuntime["operation"], now: Date): StackChange {
+  const sizing = windowOverrides(w, settingsInEffect(stack, op));
+  return {
+    stack,
+    config: {},
+    operation: (current) => ({
+      profile: w.profile,
+      overrides: Object.keys(sizing).length ? { ...current.overrides, [w.profile]: { ...(current.overrides[w.profile] ?? {}), ...sizing } } : current.overrides,
+      expiresAt: w.end,
+      window: w.id,
+    }),
+    windows: (windows) => pendingWindows(windows, now),
+    intent: `start window ${w.id}: ${describeWindow(w)} (reconcile)`,
+    verify: true,
+  };
+}
+
+/** After the readiness gate's probe: every language's smoke cases through the stack's backend. */
+async function proveItRuns(stack: string, _outputs: Record<string, unknown>, o: ReconcileOptions): Promise<NonNullable<Action["smoke"]>> {
+  const { resolveTarget } = await import("../execution/target.js");
+  const { runSmoke } = await import("../execution/smoke-run.js");
+  const { credentialHeaders } = await import("../execution/credentials.js");
+  // The outputs again, with the gateway's key (the change's result has it redacted).
+  const target = await resolveTarget({ stack, verbose: o.verbose });
+  const report = await runSmoke(target.endpoint, target.healthPath, { stack, headers: credentialHeaders(target.credential) });
+  return { passed: report.passed, failed: report.failed + (report.stopped ? 1 : 0), warmP95Ms: report.latency.warm.p95 };
+}
+
+/** One line per stack, for people (the job's log). */
+export function describeAction(a: Action): string {
+  const expiry = a.expiresAt ? ` (expiry ${describeExpiry(new Date(a.expiresAt))}${a.by ? `, set by ${a.by}` : ""})` : "";
+  const failed = `FAILED: ${a.error}`;
+  const w = a.window ? `window ${a.window.id} (${describeExpiry(new Date(a.window.start))} to ${describeExpiry(new Date(a.window.end))})` : "";
+  let line: string;
+  switch (a.decision) {
+    case "start":
+      line =
+        a.outcome === "started"
+          ? `${w}: started, code runs (smoke ${a.smoke?.passed} passed${a.smoke?.warmP95Ms != null ? `, warm p95 ${Math.round(a.smoke.warmP95Ms)} ms` : ""})`
+          : a.outcome === "would-start"
+            ? `${w}: its warm-up has begun: would start it (dry run, nothing changed)`
+            : `${w}: start ${failed}`;
+      break;
+    case "running":
+      line = `${w}: running as scheduled`;
+      break;
+    case "overridden":
+      line = `${w}: changed by hand since its warm-up began (${a.by}): left as it is`;
+      break;
+    case "not-started":
+      line = `idle; next: ${w}, warm-up not begun: nothing to do`;
+      break;
+    case "stop": {
+      const what = a.why === "leftover" ? "idle, but a session pool is still deployed (an earlier stop failed)" : a.why === "window-ended" ? "its window ended" : "expired";
+      line = `${what}: ${a.outcome === "stopped" ? "returned to idle" : a.outcome === "would-stop" ? "would return to idle (dry run, nothing changed)" : `but the stop ${failed}`}`;
+      break;
+    }
+    case "leave":
+      line = { "already-idle": "idle: nothing to do", "not-deployed": "not deployed: nothing to do", "not-expired": "not expired yet: left as it is", "no-expiry": `${a.profile} with no expiry: left as it is` }[a.why as string]!;
+      break;
+    default:
+      line = failed;
+  }
+  return `${a.stack}: ${line}${a.decision === "stop" || a.decision === "leave" ? expiry : ""}${a.fileError ? `\n  and its stack file cannot be read: ${a.fileError}` : ""}`;
+}

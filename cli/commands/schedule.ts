@@ -1,0 +1,110 @@
+// `manage schedule`: contest windows, recorded in the stack's state where the scheduled job
+// (`manage reconcile`) and every other machine see them.
+//   manage schedule --profile contest --at 2026-12-05T09:00+01:00 --for 3h [--warmup 30m] [--users 250]
+//   manage schedule --list
+//   manage schedule --cancel w-20261205-0800
+// A window is checked when recorded: not in the past, no overlap (warm-ups included), a profile
+// with a pool, within the stack's cost ceiling. Recording one is an update of the stack that
+// changes nothing in Azure (the output only), through the one change path.
+
+import type { ProfileName } from "../../infra/profiles.js";
+import type { Window } from "../../infra/operations.js";
+import { applyStackChange, type GlobalOptions } from "../change.js";
+import { actor, now as clock } from "../clock.js";
+import { enforceCostCeiling } from "../cost-ceiling.js";
+import { UsageError } from "../errors.js";
+import { dim, heading, printJson } from "../output.js";
+import { effectiveConfig } from "../../infra/operations.js";
+import { parseSettings } from "../../infra/config.js";
+import { defaultStack, projectDir } from "../project.js";
+import { describeExpiry, readStackRuntime } from "../operations.js";
+import { describeWindow, planWindow, warmupStart, windowOverrides } from "../schedule.js";
+import { stackFile, stackSettings } from "../settings.js";
+
+export interface ScheduleOptions extends GlobalOptions {
+  profile?: ProfileName;
+  at?: Date;
+  /** --for, in milliseconds. */
+  for?: number;
+  /** --warmup, in milliseconds. */
+  warmup?: number;
+  users?: number;
+  list?: boolean;
+  cancel?: string;
+}
+
+const DEFAULT_WARMUP_MS = 30 * 60_000;
+
+export async function run(o: ScheduleOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  const modes = [o.list && "--list", o.cancel && "--cancel", (o.at || o.for) && "--at/--for"].filter(Boolean);
+  if (modes.length > 1) throw new UsageError(`give one of --list, --cancel or --at with --for, not ${modes.join(" and ")}`);
+  if (o.list) return list(stack, o);
+  if (o.cancel) return cancel(stack, o.cancel, o);
+  if (!o.at || o.for === undefined) throw new UsageError(`a window needs --at (when the contest starts) and --for (how long), e.g. --at 2026-12-05T09:00+01:00 --for 3h; or --list, or --cancel ID`);
+  const at = o.at;
+  const forMs = o.for;
+  const now = clock();
+  const dir = projectDir();
+  const file = stackFile(stack, dir);
+  if (!(await deployedWindows(stack, o)))
+    throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`manage up --stack ${stack}\` first (it rests idle), then schedule`);
+  const fileSettings = stackSettings(stack, {}, dir);
+  // Checked offline against the windows the state holds (read below again inside the change).
+  const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null };
+  const draft = planWindow(request, [], now, actor());
+  // The window's profile, sized for its participants, within the stack's cost ceiling.
+  const sized = parseSettings(effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: windowOverrides(draft, fileSettings) }, expiresAt: draft.end }), stack);
+  enforceCostCeiling(sized, dir, o);
+  let recorded: Window | undefined;
+  await applyStackChange(
+    {
+      stack,
+      config: {},
+      windows: (current) => {
+        recorded = planWindow(request, current, now, actor());
+        return [...current, recorded].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+      },
+      intent: `schedule ${describeWindow(draft)}`,
+    },
+    { ...o, json: true, yes: true },
+    false,
+  );
+  if (o.json) printJson({ stack, scheduled: recorded });
+  else
+    console.log(
+      `Scheduled ${recorded!.id} on ${stack}: ${describeWindow(recorded!)}.\n` +
+        `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`manage schedule --list --stack ${stack}\` shows it.`,
+    );
+}
+
+/** The windows in the stack's state; null when the stack was never deployed. */
+async function deployedWindows(stack: string, o: GlobalOptions): Promise<Window[] | null> {
+  const { Pulumi } = await import("../pulumi/runner.js");
+  const pulumi = await Pulumi.connect(projectDir(), o.verbose);
+  if (!(await pulumi.hasStack(stack))) return null;
+  const runtime = await readStackRuntime(pulumi, stack);
+  return runtime.deployed ? (runtime.operation?.windows ?? []) : null;
+}
+
+const windowsOf = async (stack: string, o: GlobalOptions) => (await deployedWindows(stack, o)) ?? [];
+
+async function list(stack: string, o: GlobalOptions): Promise<void> {
+  stackFile(stack);
+  const windows = await windowsOf(stack, o);
+  if (o.json) return printJson({ stack, windows });
+  if (!windows.length) return void console.log(`No windows scheduled on ${stack}: \`manage schedule --stack ${stack} --at <time> --for <length>\` records one.`);
+  console.log(heading(`Windows scheduled on ${stack}`));
+  for (const w of windows)
+    console.log(`  ${w.id}  ${w.profile}${w.users ? ` for ${w.users}` : ""}: ${describeExpiry(new Date(w.start))} to ${describeExpiry(new Date(w.end))}  ${dim(`warm-up from ${describeExpiry(warmupStart(w))}; by ${w.by}`)}`);
+}
+
+async function cancel(stack: string, id: string, o: GlobalOptions): Promise<void> {
+  stackFile(stack);
+  const known = await windowsOf(stack, o);
+  if (!known.some((w) => w.id === id))
+    throw new UsageError(`no window ${id} on ${stack}${known.length ? ` (windows: ${known.map((w) => w.id).join(", ")})` : " (none scheduled)"}\n  Fix: \`manage schedule --list --stack ${stack}\``);
+  await applyStackChange({ stack, config: {}, windows: (current) => current.filter((w) => w.id !== id), intent: `cancel window ${id}` }, { ...o, json: true, yes: true }, false);
+  if (o.json) printJson({ stack, cancelled: id });
+  else console.log(`Cancelled ${id} on ${stack}. If it was running, it runs to its end; \`manage stop --stack ${stack}\` ends it now.`);
+}

@@ -1,0 +1,114 @@
+// Contest windows and what the scheduled job does about them. Pure: the clock, the stack's state and
+// the stack file come in; a window, a refusal or a decision comes out. `manage schedule` records
+// windows in the stack's state (infra/operations.ts, Window); `manage reconcile` acts on them.
+
+import { PROFILES, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
+import { plannedPool } from "../infra/capacity.js";
+import type { DeploymentSettings } from "../infra/config.js";
+import type { Window } from "../infra/operations.js";
+import { UsageError } from "./errors.js";
+import { describeExpiry, type StackRuntime } from "./operations.js";
+
+export interface WindowRequest {
+  profile: ProfileName;
+  start: Date;
+  /** Length in milliseconds. */
+  forMs: number;
+  warmupMs: number;
+  users: number | null;
+}
+
+/** The warm-up's start: when the scheduled job brings the window's profile up. */
+export const warmupStart = (w: Pick<Window, "start" | "warmupMinutes">) => new Date(Date.parse(w.start) - w.warmupMinutes * 60_000);
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** "2026-12-05 08:00 UTC (09:00 local) to 11:00 UTC (12:00 local)". */
+export function describeWindow(w: Pick<Window, "start" | "end" | "warmupMinutes" | "profile" | "users">): string {
+  return `${w.profile}${w.users ? ` for ${w.users} participants` : ""}, ${describeExpiry(new Date(w.start))} to ${describeExpiry(new Date(w.end))}, warm-up from ${describeExpiry(warmupStart(w))}`;
+}
+
+/** "w-20261205-0800", unique among the windows given. */
+export function windowId(start: Date, existing: Window[]): string {
+  const base = `w-${iso(start).slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}`;
+  let id = base;
+  for (let n = 2; existing.some((w) => w.id === id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/**
+ * A new window, checked: a profile with a pool, not in the past, no overlap with another window
+ * (warm-ups included). Refusals are usage errors (exit 2) naming the option.
+ */
+export function planWindow(r: WindowRequest, existing: Window[], now: Date, by: string): Window {
+  if (!PROFILES[r.profile].pool) throw new UsageError(`--profile ${r.profile} has no session pool: a window runs a contest; use --profile contest (or testing)`);
+  if (r.start.getTime() <= now.getTime())
+    throw new UsageError(`--at ${iso(r.start)} is in the past (now ${iso(now)}): a window starts later; for now, use \`manage scale --profile ${r.profile} --for <length>\``);
+  const window: Window = {
+    id: windowId(r.start, existing),
+    profile: r.profile,
+    start: iso(r.start),
+    end: iso(new Date(r.start.getTime() + r.forMs)),
+    warmupMinutes: Math.round(r.warmupMs / 60_000),
+    users: r.users,
+    by,
+    at: iso(now),
+  };
+  const clash = existing.find((w) => warmupStart(window).getTime() < Date.parse(w.end) && warmupStart(w).getTime() < Date.parse(window.end));
+  if (clash)
+    throw new UsageError(
+      `this window (warm-up included: ${iso(warmupStart(window))} to ${window.end}) overlaps window ${clash.id} (${iso(warmupStart(clash))} to ${clash.end})\n` +
+        `  Fix: choose another --at or --for, or cancel it first: manage schedule --cancel ${clash.id}`,
+    );
+  return window;
+}
+
+/** The overrides a window runs with: its profile sized by the planner for its participants, if given. */
+export function windowOverrides(w: Pick<Window, "profile" | "users">, settings: Pick<DeploymentSettings, "participants" | "overrides">): ProfileOverrides {
+  const base = PROFILES[w.profile];
+  if (!w.users || !base.pool || !base.planned) return {};
+  const cooldown = settings.overrides[w.profile]?.cooldownSeconds ?? base.pool.cooldownSeconds;
+  const planned = plannedPool({ ...settings.participants, users: w.users }, cooldown);
+  return { maxSessions: planned.maxSessions, readySessions: planned.readySessions };
+}
+
+export type ReconcileDecision =
+  | { kind: "start"; window: Window }
+  | { kind: "running"; window: Window }
+  | { kind: "overridden"; window: Window }
+  | { kind: "stop"; why: "window-ended" | "expired" | "leftover" }
+  | { kind: "not-started"; window: Window }
+  | { kind: "leave"; why: "already-idle" | "no-expiry" | "not-expired" | "not-deployed" };
+
+/**
+ * What the scheduled job does with one stack now, from its state alone. In order:
+ * - a window whose warm-up has begun and that has not ended: start it (its profile, sized for its
+ *   participants, until its end), unless it already runs; an operator's own change made after the
+ *   warm-up began wins (left as it is: the job never fights a person);
+ * - otherwise an expired operation (a window's end is its expiry, `scale --for` sets one too), or an
+ *   idle operation with a pool still deployed (a failed stop): stop;
+ * - otherwise nothing, saying why (the next window, if any).
+ */
+export function decideReconcile(runtime: Pick<StackRuntime, "deployed" | "operation" | "poolDeployed">, now: Date): ReconcileDecision {
+  if (!runtime.deployed) return { kind: "leave", why: "not-deployed" };
+  const op = runtime.operation;
+  const windows = op?.windows ?? [];
+  const t = now.getTime();
+  const active = windows.find((w) => warmupStart(w).getTime() <= t && t < Date.parse(w.end));
+  if (active) {
+    if (op?.window === active.id) return runtime.poolDeployed ? { kind: "running", window: active } : { kind: "start", window: active };
+    if (op && Date.parse(op.at) >= warmupStart(active).getTime()) return { kind: "overridden", window: active };
+    return { kind: "start", window: active };
+  }
+  if (op && op.profile !== "idle" && op.expiresAt && Date.parse(op.expiresAt) <= t) return { kind: "stop", why: op.window ? "window-ended" : "expired" };
+  if (op?.profile === "idle" && runtime.poolDeployed) return { kind: "stop", why: "leftover" };
+  if (!op && runtime.poolDeployed) return { kind: "leave", why: "no-expiry" };
+  const next = windows.find((w) => warmupStart(w).getTime() > t);
+  if (next && (!op || op.profile === "idle")) return { kind: "not-started", window: next };
+  if (!op || op.profile === "idle") return { kind: "leave", why: "already-idle" };
+  return { kind: "leave", why: op.expiresAt ? "not-expired" : "no-expiry" };
+}
+
+/** The schedule without the windows that have ended by `now` (dropped by the update that stops them). */
+export const pendingWindows = (windows: Window[], now: Date) => windows.filter((w) => Date.parse(w.end) > now.getTime());
+
