@@ -1,0 +1,92 @@
+// Contest day on autopilot, end to end with a controllable clock (MANAGE_NOW): a window recorded with
+// `manage schedule`, then only the scheduled command (`manage reconcile`) acting, against a local
+// backend that really runs the code (python3, node, g++, java).
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { startExecServer, type ExecServer } from "../exec-server/server.js";
+
+const at = (iso: string) => ({ MANAGE_NOW: iso });
+const operations = (project: string) => readState(project, "dev").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations as Record<string, any>;
+
+describe("manage schedule and manage reconcile", () => {
+  let exec: ExecServer;
+  let project: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    exec = await startExecServer({ tls: true });
+    project = makeProject();
+    env = { FAKE_PULUMI_BACKEND_FQDN: new URL(exec.url).host, NODE_EXTRA_CA_CERTS: exec.caFile! };
+    await prepare(project, "dev");
+    // Deployed and resting idle, as the committed dev stack does.
+    expect((await manage(["up"], { project, env: { ...env, ...at("2026-12-05T06:00:00Z") } })).exitCode).toBe(0);
+  });
+  afterAll(() => exec.close());
+
+  test("a window two hours ahead is not started early, runs code inside its warm-up, and is idle 15 minutes after its end", async () => {
+    const scheduled = await manage(["schedule", "--profile", "testing", "--at", "2026-12-05T09:00:00Z", "--for", "2h", "--warmup", "30m"], { project, env: { ...env, ...at("2026-12-05T07:00:00Z") } });
+    expect(scheduled.exitCode).toBe(0);
+    expect(scheduled.stdout).toMatch(/Scheduled w-20261205-0900 on dev: testing, 2026-12-05 09:00 UTC \(.* local\) to 2026-12-05 11:00 UTC \(.* local\), warm-up from 2026-12-05 08:30 UTC/);
+    const listed = await manage(["schedule", "--list"], { project, env });
+    expect(listed.stdout).toMatch(/w-20261205-0900 +testing: 2026-12-05 09:00 UTC \(.* local\) to 2026-12-05 11:00 UTC/);
+    // Recording a window changes nothing in Azure.
+    expect(names(readState(project, "dev"))).not.toContain("session-pool");
+
+    const reconcile = (now: string) => manage(["reconcile", "--yes", "--json", "--wait-timeout", "2m"], { project, env: { ...env, ...at(now) } });
+    const action = (r: { stdout: string }) => JSON.parse(r.stdout).actions.find((a: { stack: string }) => a.stack === "dev");
+
+    // Two hours ahead: nothing, and it says what is next.
+    const early = await reconcile("2026-12-05T07:00:00Z");
+    expect(early.exitCode).toBe(0);
+    expect(action(early)).toMatchObject({ decision: "not-started", window: { id: "w-20261205-0900" } });
+    expect(names(readState(project, "dev"))).not.toContain("session-pool");
+
+    // Inside the warm-up: started, the readiness gate passed, and smoke proved every language runs.
+    const before = exec.executions.python ?? 0;
+    const warm = await reconcile("2026-12-05T08:31:00Z");
+    expect(warm.exitCode).toBe(0);
+    expect(action(warm)).toMatchObject({ decision: "start", outcome: "started", smoke: { failed: 0 } });
+    expect(action(warm).smoke.passed).toBeGreaterThan(5);
+    expect(exec.executions.python).toBeGreaterThan(before);
+    expect(names(readState(project, "dev"))).toContain("session-pool");
+    expect(operations(project)).toMatchObject({ profile: "testing", window: "w-20261205-0900", expiresAt: "2026-12-05T11:00:00Z" });
+
+    // During the window: left as it is, nothing applied (the revision stays).
+    const revision = operations(project).revision;
+    const during = await manage(["reconcile", "--yes"], { project, env: { ...env, ...at("2026-12-05T10:00:00Z") } });
+    expect(during.stdout).toMatch(/dev: window w-20261205-0900 .*: running as scheduled/);
+    expect(operations(project).revision).toBe(revision);
+
+    // 15 minutes after its end: idle, the ended window dropped from the schedule.
+    const after = await reconcile("2026-12-05T11:15:00Z");
+    expect(after.exitCode).toBe(0);
+    expect(action(after)).toMatchObject({ decision: "stop", why: "window-ended", outcome: "stopped" });
+    expect(names(readState(project, "dev"))).not.toContain("session-pool");
+    expect(operations(project)).toMatchObject({ profile: "idle", windows: [] });
+    expect(action(await reconcile("2026-12-05T11:20:00Z"))).toMatchObject({ decision: "leave", why: "already-idle" });
+  });
+
+  test("past and overlapping windows are refused (exit 2, nothing recorded); --cancel removes one", async () => {
+    const now = { ...env, ...at("2026-12-06T07:00:00Z") };
+    expect((await manage(["schedule", "--profile", "testing", "--at", "2026-12-06T12:00:00Z", "--for", "2h"], { project, env: now })).exitCode).toBe(0);
+    const files = snapshot(project);
+    const state = JSON.stringify(readState(project, "dev"));
+
+    const past = await manage(["schedule", "--profile", "testing", "--at", "2026-12-06T06:00:00Z", "--for", "1h"], { project, env: now });
+    expect(past.exitCode).toBe(2);
+    expect(past.stderr).toMatch(/manage: --at 2026-12-06T06:00:00Z is in the past \(now 2026-12-06T07:00:00Z\)/);
+    // Its warm-up (13:30) falls inside the first window (12:00 to 14:00).
+    const overlap = await manage(["schedule", "--profile", "testing", "--at", "2026-12-06T14:00+00:00", "--for", "1h"], { project, env: now });
+    expect(overlap.exitCode).toBe(2);
+    expect(overlap.stderr).toMatch(/overlaps window w-20261206-1200 \(2026-12-06T11:30:00Z to 2026-12-06T14:00:00Z\)[\s\S]*Fix: choose another --at or --for, or cancel it first: manage schedule --cancel w-20261206-1200/);
+    const idle = await manage(["schedule", "--profile", "idle", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
+    expect(idle.exitCode).toBe(2);
+    expect(idle.stderr).toContain("--profile idle has no session pool");
+    expect(snapshot(project)).toEqual(files);
+    expect(JSON.stringify(readState(project, "dev"))).toBe(state);
+
+    const cancelled = await manage(["schedule", "--cancel", "w-20261206-1200"], { project, env: now });
+    expect(cancelled.exitCode).toBe(0);
+    expect(operations(project).windows).toEqual([]);
+    expect((await manage(["schedule", "--cancel", "w-20261206-1200"], { project, env: now })).stderr).toMatch(/no window w-20261206-1200 on dev \(none scheduled\)/);
+  });
+});
