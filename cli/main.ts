@@ -255,6 +255,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--since <duration>", "the period: back from now this long, e.g. 7d (default 7d)", TYPES.since))
     .addOption(typedOption("--from <time>", "the period's start (ISO 8601), instead of --since", TYPES.instant))
     .addOption(typedOption("--to <time>", "the period's end (ISO 8601; default now)", TYPES.instant))
+    .addOption(typedOption("--window <id>", "the period a scheduled window ran (manage schedule --list), at its profile", TYPES.windowId))
     .action(lazy("spend"));
 
   examples(withGatewayCredential(program.command("smoke")), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])

@@ -109,6 +109,26 @@ export function decideReconcile(runtime: Pick<StackRuntime, "deployed" | "operat
   return { kind: "leave", why: op.expiresAt ? "not-expired" : "no-expiry" };
 }
 
-/** The schedule without the windows that have ended by `now` (dropped by the update that stops them). */
-export const pendingWindows = (windows: Window[], now: Date) => windows.filter((w) => Date.parse(w.end) > now.getTime());
+/** How long an ended window stays in the state, for `spend --window` and `report --window`. */
+export const ENDED_WINDOWS_KEPT_DAYS = 60;
+
+/** The schedule without windows that ended more than ENDED_WINDOWS_KEPT_DAYS ago, with `patch` applied to window `id`. */
+export function keptWindows(windows: Window[], now: Date, id?: string, patch: Partial<Window> = {}): Window[] {
+  const horizon = now.getTime() - ENDED_WINDOWS_KEPT_DAYS * 24 * 3600_000;
+  return windows.filter((w) => Date.parse(w.end) > horizon).map((w) => (w.id === id ? { ...w, ...patch } : w));
+}
+
+/**
+ * The period a window ran, for spend and report: from when the scheduled job started it (else its
+ * warm-up) to when it stopped it (else its end, or now while it runs). Null before its warm-up.
+ */
+export function windowRun(w: Window, now: Date): { from: Date; to: Date } | null {
+  const from = new Date(w.startedAt ?? warmupStart(w).toISOString());
+  if (from.getTime() >= now.getTime()) return null;
+  const to = new Date(Math.min(Date.parse(w.stoppedAt ?? w.end), now.getTime()));
+  return { from, to };
+}
+
+/** Whether a window is over (its end passed). */
+export const ended = (w: Pick<Window, "end">, now: Date) => Date.parse(w.end) <= now.getTime();
 

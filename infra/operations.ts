@@ -61,6 +61,9 @@ export interface Window {
   users: number | null;
   by: string;
   at: string;
+  /** When the scheduled job started it and returned it to idle (what spend and report measure). */
+  startedAt?: string;
+  stoppedAt?: string;
 }
 
 /** The `operations` output: the operation, the baseline it ran on, and the update that applied it. */
@@ -69,7 +72,7 @@ export interface OperationsState extends Operation {
   revision: number;
   /** The stack file's config at the last update: what a stop applies (so it changes only what idle needs). */
   baseline: Record<string, string>;
-  /** Scheduled windows, in start order (ended ones are dropped by the update that stops them). */
+  /** Scheduled windows, in start order; ended ones stay 60 days (spend and report --window read them). */
   windows: Window[];
 }
 
@@ -99,6 +102,8 @@ const WINDOW = v.object({
   users: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1))),
   by: v.string(),
   at: ISO,
+  startedAt: v.optional(ISO),
+  stoppedAt: v.optional(ISO),
 });
 const OPERATION = {
   window: v.optional(v.string()),

@@ -13,7 +13,7 @@ import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
 import { projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
-import { decideReconcile, describeWindow, pendingWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
+import { decideReconcile, describeWindow, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
 import type { Window } from "../../infra/operations.js";
 
@@ -86,7 +86,8 @@ export async function run(o: ReconcileOptions): Promise<void> {
       const g = { ...o, json: true, stack, yes: true };
       if (decision.kind === "stop") {
         const why = { "window-ended": "its window ended", expired: "expired", leftover: "a pool left by a failed stop" }[decision.why];
-        await applyStackChange({ ...stopChange(stack), windows: (w) => pendingWindows(w, now), intent: `stop: ${why} (reconcile)` }, g, false);
+        const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+        await applyStackChange({ ...stopChange(stack), windows: (w) => keptWindows(w, now, op?.window, op?.window ? { stoppedAt: at } : {}), intent: `stop: ${why} (reconcile)` }, g, false);
         action.outcome = "stopped";
       } else {
         const result = await applyStackChange(startWindow(stack, decision.window, op, now), { ...g, wait: true }, false);
@@ -122,7 +123,7 @@ function startWindow(stack: string, w: Window, op: StackRuntime["operation"], no
       expiresAt: w.end,
       window: w.id,
     }),
-    windows: (windows) => pendingWindows(windows, now),
+    windows: (windows) => keptWindows(windows, now, w.id, { startedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z") }),
     intent: `start window ${w.id}: ${describeWindow(w)} (reconcile)`,
     verify: true,
   };

@@ -18,7 +18,7 @@ import { effectiveConfig } from "../../infra/operations.js";
 import { parseSettings } from "../../infra/config.js";
 import { defaultStack, projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime } from "../operations.js";
-import { describeWindow, planWindow, warmupStart, windowOverrides } from "../schedule.js";
+import { describeWindow, ended, planWindow, warmupStart, windowOverrides } from "../schedule.js";
 import { stackFile, stackSettings } from "../settings.js";
 
 export interface ScheduleOptions extends GlobalOptions {
@@ -95,8 +95,9 @@ async function list(stack: string, o: GlobalOptions): Promise<void> {
   if (o.json) return printJson({ stack, windows });
   if (!windows.length) return void console.log(`No windows scheduled on ${stack}: \`manage schedule --stack ${stack} --at <time> --for <length>\` records one.`);
   console.log(heading(`Windows scheduled on ${stack}`));
+  const now = clock();
   for (const w of windows)
-    console.log(`  ${w.id}  ${w.profile}${w.users ? ` for ${w.users}` : ""}: ${describeExpiry(new Date(w.start))} to ${describeExpiry(new Date(w.end))}  ${dim(`warm-up from ${describeExpiry(warmupStart(w))}; by ${w.by}`)}`);
+    console.log(`  ${w.id}  ${w.profile}${w.users ? ` for ${w.users}` : ""}: ${describeExpiry(new Date(w.start))} to ${describeExpiry(new Date(w.end))}  ${dim(ended(w, now) ? `ended${w.startedAt ? `; ran ${w.startedAt} to ${w.stoppedAt ?? "?"}` : ""}` : `warm-up from ${describeExpiry(warmupStart(w))}; by ${w.by}`)}`);
 }
 
 async function cancel(stack: string, id: string, o: GlobalOptions): Promise<void> {

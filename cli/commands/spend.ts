@@ -9,6 +9,10 @@ import { OperationError, UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
+import { now as clock } from "../clock.js";
+import { readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
+import { warmupStart, windowRun } from "../schedule.js";
+import type { ProfileHours } from "../costing/spend.js";
 import type { SpendRow } from "../azure/spend.js";
 
 export interface SpendOptions {
@@ -18,38 +22,63 @@ export interface SpendOptions {
   since?: number;
   from?: Date;
   to?: Date;
+  /** --window ID: the period a scheduled window ran (manage schedule), at its profile. */
+  window?: string;
+}
+
+/** The stack's state (outputs and the operation in effect), or null when it was never deployed. */
+async function stateOf(stack: string, verbose?: boolean): Promise<StackRuntime | null> {
+  const { Pulumi } = await import("../pulumi/runner.js");
+  const pulumi = await Pulumi.connect(projectDir(), verbose);
+  if (!(await pulumi.hasStack(stack))) return null;
+  const runtime = await readStackRuntime(pulumi, stack);
+  return runtime.deployed ? runtime : null;
 }
 
 /**
  * The subscription the resource group is in: AZURE_SUBSCRIPTION_ID (CI sets it; so can a person),
- * else the stack's own outputs (its resource IDs carry it), which needs pulumi and a deployed stack.
+ * else the stack's own outputs (its resource IDs carry it).
  */
-async function subscriptionOf(stack: string, verbose?: boolean): Promise<string> {
+async function subscriptionOf(stack: string, state: StackRuntime | null): Promise<string> {
   const fromEnv = process.env.AZURE_SUBSCRIPTION_ID;
   if (fromEnv) return fromEnv;
-  const { Pulumi } = await import("../pulumi/runner.js");
+  if (!state) throw new UsageError(`stack ${stack} has not been deployed, so its subscription is unknown\n  Fix: set AZURE_SUBSCRIPTION_ID to the subscription its resource group is in`);
   const { subscriptionOf: fromId } = await import("../azure/live.js");
-  const pulumi = await Pulumi.connect(projectDir(), verbose);
-  if (!(await pulumi.stacks()).includes(stack))
-    throw new UsageError(`stack ${stack} has not been deployed (${pulumi.backend.description}), so its subscription is unknown\n  Fix: set AZURE_SUBSCRIPTION_ID to the subscription its resource group is in`);
-  const id = fromId(String((await pulumi.outputs(stack)).identityId ?? ""));
+  const id = fromId(String(state.outputs.identityId ?? ""));
   if (!id) throw new UsageError(`stack ${stack}'s outputs carry no resource IDs\n  Fix: set AZURE_SUBSCRIPTION_ID to the subscription its resource group is in`);
   return id;
 }
 
 export async function run(o: SpendOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
-  const settings = stackSettings(stack);
-  const now = new Date();
-  const period = spendPeriod(o, now);
+  stackSettings(stack);
+  const now = clock();
+  if (o.window && (o.since !== undefined || o.from || o.to)) throw new UsageError("give either --window or a period (--since, --from/--to), not both");
+  // Bad periods are refused before anything is asked of pulumi or Azure.
+  const asked = o.window ? null : spendPeriod(o, now);
+  const state = await stateOf(stack, o.verbose);
+  // What ran: the operation the stack's state records (every machine sees the same), on the file's baseline.
+  const settings = settingsInEffect(stack, state?.operation ?? null);
+  let period = asked!;
+  let windowHours: ProfileHours[] | null = null;
+  if (o.window) {
+    const windows = state?.operation?.windows ?? [];
+    const w = windows.find((x) => x.id === o.window);
+    if (!w)
+      throw new UsageError(`no window ${o.window} on ${stack}${windows.length ? ` (windows: ${windows.map((x) => x.id).join(", ")})` : " (none recorded)"}\n  Fix: \`manage schedule --list --stack ${stack}\`, or give the period with --from/--to`);
+    const run = windowRun(w, now);
+    if (!run) throw new UsageError(`window ${w.id} has not started yet (warm-up from ${warmupStart(w).toISOString()}): nothing is billed for it yet`);
+    period = { from: run.from, to: run.to };
+    windowHours = [{ profile: w.profile, hours: (run.to.getTime() - run.from.getTime()) / 3_600_000 }];
+  }
   const resourceGroup = settings.names.resourceGroup;
-  const subscriptionId = await subscriptionOf(stack, o.verbose);
+  const subscriptionId = await subscriptionOf(stack, state);
 
   const { queryActualCost } = await import("../azure/spend.js");
   const result = await queryActualCost({ subscriptionId, resourceGroup, from: period.from, to: period.to });
   if (!result.available) throw new OperationError(`${result.reason}\n  Fix: the cost needs Reader (or Cost Management Reader) on resource group ${resourceGroup}; nothing was changed`);
 
-  const hours = profileHours(settings, period);
+  const hours = windowHours ?? profileHours(settings, period);
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
   if (!book) warn(`no embedded prices for ${settings.location}: spend shows the bill without the model's estimate`);
   const estimate = book ? estimateForHours(book, settings, hours) : { total: null, byResource: new Map() };

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
+import { ARM_TOKEN, startArmServer } from "../arm-server/server.js";
 
 const at = (iso: string) => ({ MANAGE_NOW: iso });
 const operations = (project: string) => readState(project, "dev").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations as Record<string, any>;
@@ -56,13 +57,32 @@ describe("manage schedule and manage reconcile", () => {
     expect(during.stdout).toMatch(/dev: window w-20261205-0900 .*: running as scheduled/);
     expect(operations(project).revision).toBe(revision);
 
-    // 15 minutes after its end: idle, the ended window dropped from the schedule.
+    // 15 minutes after its end: idle; the window stays on record with when it really ran.
     const after = await reconcile("2026-12-05T11:15:00Z");
     expect(after.exitCode).toBe(0);
     expect(action(after)).toMatchObject({ decision: "stop", why: "window-ended", outcome: "stopped" });
     expect(names(readState(project, "dev"))).not.toContain("session-pool");
-    expect(operations(project)).toMatchObject({ profile: "idle", windows: [] });
+    expect(operations(project)).toMatchObject({
+      profile: "idle",
+      windows: [expect.objectContaining({ id: "w-20261205-0900", startedAt: "2026-12-05T08:31:00Z", stoppedAt: "2026-12-05T11:15:00Z" })],
+    });
     expect(action(await reconcile("2026-12-05T11:20:00Z"))).toMatchObject({ decision: "leave", why: "already-idle" });
+
+    // The bill after: spend --window measures exactly the hours the window ran, at its profile.
+    const arm = await startArmServer();
+    try {
+      const spend = await manage(["spend", "--window", "w-20261205-0900", "--json"], {
+        project,
+        env: { ...at("2026-12-06T12:00:00Z"), MANAGE_ARM_ENDPOINT: arm.url, MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: arm.caFile, AZURE_SUBSCRIPTION_ID: "11111111-2222-4333-8444-555555555555" },
+      });
+      expect(spend.exitCode).toBe(0);
+      expect(JSON.parse(spend.stdout)).toMatchObject({
+        period: { from: "2026-12-05T08:31:00.000Z", to: "2026-12-05T11:15:00.000Z" },
+        profiles: [{ profile: "testing", hours: expect.closeTo(2.733, 2) }],
+      });
+    } finally {
+      await arm.close();
+    }
   });
 
   test("past and overlapping windows are refused (exit 2, nothing recorded); --cancel removes one", async () => {
@@ -86,7 +106,7 @@ describe("manage schedule and manage reconcile", () => {
 
     const cancelled = await manage(["schedule", "--cancel", "w-20261206-1200"], { project, env: now });
     expect(cancelled.exitCode).toBe(0);
-    expect(operations(project).windows).toEqual([]);
+    expect(operations(project).windows.map((w: { id: string }) => w.id)).not.toContain("w-20261206-1200");
     expect((await manage(["schedule", "--cancel", "w-20261206-1200"], { project, env: now })).stderr).toMatch(/no window w-20261206-1200 on dev \(none scheduled\)/);
   });
 });

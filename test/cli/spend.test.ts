@@ -2,7 +2,8 @@
 // Cost Management query (test/arm-server/cost-management.ts), rows scripted from the cost model, so
 // "actual" and "estimate" can be made to agree, or not. No pulumi: AZURE_SUBSCRIPTION_ID names the
 // subscription. The server's own contract (spec shapes, errors) is checked over plain HTTPS too.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { request } from "node:https";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { expectRefusal, makeProject, manage } from "../helpers/cli.js";
@@ -20,6 +21,10 @@ let project: string;
 beforeAll(async () => {
   arm = await startArmServer();
   project = makeProject();
+  // Never deployed, so the stack file's profile is what the model prices: testing here (the
+  // committed dev file rests idle).
+  const file = join(project, "Pulumi.dev.yaml");
+  writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: testing"));
 });
 afterAll(() => arm.close());
 beforeEach(() => {
@@ -31,7 +36,7 @@ beforeEach(() => {
 const env = () => ({ MANAGE_ARM_ENDPOINT: arm.url, MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: arm.caFile, AZURE_SUBSCRIPTION_ID: SUB });
 
 // The dev stack (testing profile, open: no gateway), billed for 7 whole days exactly as the model says.
-const settings = parseSettings(readStackConfig(ROOT, "dev"), "dev", PROJECT);
+const settings = parseSettings({ ...readStackConfig(ROOT, "dev"), profile: "testing" }, "dev", PROJECT);
 const rg = `/subscriptions/${SUB}/resourceGroups/${settings.names.resourceGroup}/providers`;
 const IDS = {
   pool: `${rg}/Microsoft.App/sessionPools/${settings.names.sessionPool}`,
