@@ -131,7 +131,8 @@ describe("manage spend", () => {
     [["--since", "7d", "--from", "2026-11-01"], /give either --since or --from\/--to, not both/],
     [["--from", "20 Nov"], /--from "20 Nov" is not an ISO 8601 date or time/],
   ])("bad input %j: exit 2, one message naming the option, nothing asked of Azure", async (args, message) => {
-    await expectRefusal(project, ["spend", "--stack", "dev", ...args], message, env());
+    // A project of its own: refusals must leave no state backend behind, and the others' runs made one.
+    await expectRefusal(makeProject(), ["spend", "--stack", "dev", ...args], message, env());
     expect(arm.costs.queries).toEqual([]);
   });
 
