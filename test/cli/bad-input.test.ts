@@ -88,7 +88,7 @@ const cases: Record<string, Case[]> = {
     [["up", "--stack", "nope"], /unknown stack "nope" \(from --stack\)/],
     [["stop", "--stack", "../x"], /--stack "\.\.\/x" is not a stack name/],
     [["enforce-expiry", "--stack", "prod"], /unknown stack "prod"/],
-    [["enforce-expiry", "--dry-run", "now"], /too many arguments for 'enforce-expiry'/],
+    [["enforce-expiry", "--dry-run", "now"], /too many arguments for 'reconcile'/],
     [["pulumi"], /missing required argument 'args'/],
     [["status", "--stack", "prod"], /unknown stack "prod"/],
   ],
