@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { decide } from "../../cli/commands/enforce-expiry.js";
-import { makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { deployed, makeProject, manage, names, readState, snapshot } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(() => {
@@ -16,10 +16,8 @@ function setExpiry(stack: string, iso: string) {
   writeFileSync(file, readFileSync(file, "utf8").replace(/profileExpiresAt: .*/, `profileExpiresAt: "${iso}"`));
 }
 
-async function contestRunningWithExpiry(stack: string) {
-  await prepare(project, stack);
-  expect((await manage(["scale", "--no-wait", "--stack", stack, "--profile", "contest", "--for", "3h"], { project })).exitCode).toBe(0);
-}
+/** The contest stack after `manage scale --stack contest --profile contest --for 3h` (the global setup's). */
+const contestRunningWithExpiry = () => deployed(project, "contest scaled to contest for 3h");
 
 describe("enforce-expiry", () => {
   test("decides per stack: expired, not expired, no expiry, already idle", () => {
@@ -31,10 +29,9 @@ describe("enforce-expiry", () => {
   });
 
   test("an expired stack returns to idle; an unexpired one and one without expiry are left alone; idempotent", async () => {
-    await contestRunningWithExpiry("contest");
+    await contestRunningWithExpiry();
     setExpiry("contest", "2026-01-01T00:00:00Z");
-    await prepare(project, "dev");
-    await manage(["scale", "--no-wait", "--stack", "dev", "--profile", "testing"], { project });
+    await deployed(project, "dev scaled to testing");
 
     const r = await manage(["enforce-expiry", "--yes", "--json"], { project });
     expect(r.exitCode).toBe(0);
@@ -52,14 +49,14 @@ describe("enforce-expiry", () => {
   });
 
   test("not expired yet: nothing happens", async () => {
-    await contestRunningWithExpiry("contest");
+    await contestRunningWithExpiry();
     const r = await manage(["enforce-expiry", "--yes", "--stack", "contest"], { project });
     expect(r.stdout).toMatch(/contest: not expired yet: left as it is \(expiry .* UTC/);
     expect(names(readState(project, "contest"))).toContain("session-pool");
   });
 
   test("--dry-run says what it would stop and changes nothing", async () => {
-    await contestRunningWithExpiry("contest");
+    await contestRunningWithExpiry();
     setExpiry("contest", "2026-01-01T00:00:00Z");
     const files = snapshot(project);
     const state = JSON.stringify(readState(project, "contest"));
@@ -71,7 +68,7 @@ describe("enforce-expiry", () => {
   });
 
   test("a stop that fails is reported, with a non-zero exit", async () => {
-    await contestRunningWithExpiry("contest");
+    await contestRunningWithExpiry();
     setExpiry("contest", "2026-01-01T00:00:00Z");
     const r = await manage(["enforce-expiry", "--yes"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
     expect(r.exitCode).toBe(1);
@@ -80,7 +77,7 @@ describe("enforce-expiry", () => {
   });
 
   test("a broken neighbour stack file is reported, and does not keep the other stacks from returning to idle", async () => {
-    await contestRunningWithExpiry("contest");
+    await contestRunningWithExpiry();
     setExpiry("contest", "2026-01-01T00:00:00Z");
     writeFileSync(join(project, "Pulumi.broken.yaml"), "config:\n  coding-engine:location: eastus\n    bad: indentation\n");
     const r = await manage(["enforce-expiry", "--yes", "--json"], { project });
