@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { deployed, FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 import { importTarget, rolloutTag } from "../../cli/commands/images.js";
 
 let project: string;
@@ -61,8 +61,7 @@ describe("importing and building images", () => {
 
 describe("a change whose image is not in the registry", () => {
   test("stops before changing anything, with the exact command, instead of leaving a failed pool", async () => {
-    await prepare(project);
-    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    await deployed(project, "dev after up");
     const file = join(project, "Pulumi.dev.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine/session:v1", "coding-engine/session:2026-12-01"));
     const files = snapshot(project);

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { makeProject, manage, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
+import { deployed, makeProject, manage, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(async () => {
@@ -31,7 +31,7 @@ describe("policies on every change", () => {
 
 describe("replacements", () => {
   test("renaming namePrefix: the preview shows everything it recreates; the protected identity makes it a refusal, nothing changed", async () => {
-    await withPool();
+    await deployed(project, "dev scaled to testing");
     edit("namePrefix: codeeng", "namePrefix: codeng");
     const before = state();
     const r = await manage(["up", "--yes"], { project });
@@ -45,7 +45,7 @@ describe("replacements", () => {
   });
 
   test("flipping createResourceGroup to false on a deployed stack would delete the protected group: refused, group intact", async () => {
-    expect((await manage(["up"], { project })).exitCode).toBe(0);
+    await deployed(project, "dev after up");
     edit("coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:createResourceGroup: false");
     const before = state();
     const r = await manage(["up", "--yes"], { project });
@@ -57,7 +57,7 @@ describe("replacements", () => {
   });
 
   test("a property Azure cannot update in place (a role assignment's scope) is shown as a replacement and needs --yes", async () => {
-    await withPool();
+    await deployed(project, "dev scaled to testing");
     edit("sessionExecutorScope: pool", "sessionExecutorScope: resourceGroup");
     const asked = await manage(["up"], { project });
     expect(asked.exitCode).toBe(2);

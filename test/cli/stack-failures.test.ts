@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
 import { parseDocument } from "yaml";
-import { expectRefusal, makeProject, manage, names, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
+import { deployed, expectRefusal, makeProject, manage, names, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
 
 let project: string;
 beforeEach(() => {
@@ -22,8 +22,7 @@ const stateFiles = () => {
 
 describe("refusals: exit 2, nothing touched", () => {
   test("non-interactive without --yes refuses a change that deletes, and leaves stack file and state as they were", async () => {
-    await prepare(project);
-    await manage(["scale", "--no-wait", "--profile", "testing"], { project });
+    await deployed(project, "dev scaled to testing");
     const files = snapshot(project);
     const state = stateFiles();
     const r = await manage(["stop"], { project });
@@ -71,8 +70,7 @@ describe("failures while pulumi runs", () => {
   });
 
   test("an update killed midway leaves a lock; the next command says how to recover, and recovery works", async () => {
-    await prepare(project);
-    await manage(["up"], { project });
+    await deployed(project, "dev after up");
     const child = spawnManage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], project, { FAKE_PULUMI_STEP_DELAY_MS: "3000" });
     // Wait until the update has taken its lock, then kill everything (as a closed laptop would).
     const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");

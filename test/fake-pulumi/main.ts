@@ -22,6 +22,7 @@
 // Where the deployed system answers (what Azure would assign), so checks reach local servers:
 //   FAKE_PULUMI_BACKEND_FQDN=127.0.0.1:port, FAKE_PULUMI_POOL_ENDPOINT=https://...,
 //   FAKE_PULUMI_GATEWAY_URL=https://127.0.0.1:port (the API Management gateway, accessMode token)
+//   (evaluated as placeholders and put in afterwards, so the memo holds across ports: ADDRESSES)
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
@@ -276,6 +277,38 @@ function diagnostic(severity: "error" | "warning" | "info", message: string, urn
 /** A resource as the program declared it, evaluated under mocks. */
 type Resource = SimulatedResource;
 
+/**
+ * Where the deployed system answers (the FAKE_PULUMI_* addresses at the top) is a local server's
+ * random port, different in every test, while the program is the same. So the program is evaluated
+ * with a placeholder for each address that is set, the answer is memoized without the addresses
+ * (./memo.ts), and each placeholder is then replaced by the real address wherever it ended up: the
+ * resource's own state, the inputs of resources built from it, the stack outputs. The program only
+ * concatenates these strings (https://${fqdn}, an env var's value), so that is the same answer as
+ * evaluating with the address itself.
+ */
+const ADDRESSES = [
+  { env: "FAKE_PULUMI_BACKEND_FQDN", placeholder: "fake-pulumi-backend-fqdn.placeholder.invalid" },
+  { env: "FAKE_PULUMI_POOL_ENDPOINT", placeholder: "https://fake-pulumi-pool-endpoint.placeholder.invalid" },
+  { env: "FAKE_PULUMI_GATEWAY_URL", placeholder: "https://fake-pulumi-gateway-url.placeholder.invalid" },
+] as const;
+type AddressEnv = (typeof ADDRESSES)[number]["env"];
+/** The value the mocks give for an address: its placeholder when the test set it, else none. */
+const addressSet = (env: AddressEnv) => Boolean(process.env[env]);
+const placeholder = (env: AddressEnv) => (addressSet(env) ? ADDRESSES.find((a) => a.env === env)!.placeholder : undefined);
+/** The evaluation with every placeholder replaced by its real address. */
+function withAddresses<T>(value: T): T {
+  let text = JSON.stringify(value);
+  for (const a of ADDRESSES) if (addressSet(a.env)) text = text.split(a.placeholder).join(JSON.stringify(process.env[a.env]).slice(1, -1));
+  return JSON.parse(text) as T;
+}
+
+/** The inverse of withAddresses: this run's real addresses back to their placeholders. */
+function withPlaceholders<T>(value: T): T {
+  let text = JSON.stringify(value);
+  for (const a of ADDRESSES) if (addressSet(a.env)) text = text.split(JSON.stringify(process.env[a.env]).slice(1, -1)).join(a.placeholder);
+  return JSON.parse(text) as T;
+}
+
 /** The last checkpoint's stack outputs (what `pulumi stack output` shows), {} for a stack never updated. */
 function stackOutputsOf(stack: string): Record<string, unknown> {
   if (!existsSync(statePath(stack))) return {};
@@ -295,7 +328,8 @@ function stackReference(name: string) {
   if (org !== "organization") fail(`unknown stack "${name}": the DIY backend has one organization, "organization"`);
   if (proj !== project.name) notSimulated(`a reference to another project's stack (${name})`);
   if (!existsSync(statePath(stack!))) fail(`unknown stack "${name}"`);
-  return { id: name, state: { name, outputs: stackOutputsOf(stack!), secretOutputNames: [] } };
+  // The outputs as the program wrote them: placeholders where this run's addresses stand (ADDRESSES).
+  return { id: name, state: { name, outputs: withPlaceholders(stackOutputsOf(stack!)), secretOutputNames: [] } };
 }
 
 async function evaluate(stack: string, config: Record<string, string>) {
@@ -307,13 +341,13 @@ async function evaluate(stack: string, config: Record<string, string>) {
   const mocks = {
     newResource(args: any) {
       const result = azureMocks.newResource(args) as { id: string; state: Record<string, any> };
-      const fqdn = process.env.FAKE_PULUMI_BACKEND_FQDN;
+      const fqdn = placeholder("FAKE_PULUMI_BACKEND_FQDN");
       if (fqdn && args.type === "azure-native:app:ContainerApp")
         result.state.configuration = { ...result.state.configuration, ingress: { ...result.state.configuration?.ingress, fqdn } };
-      const pool = process.env.FAKE_PULUMI_POOL_ENDPOINT;
+      const pool = placeholder("FAKE_PULUMI_POOL_ENDPOINT");
       if (pool && args.type === "azure-native:app:ContainerAppsSessionPool") result.state.poolManagementEndpoint = pool;
       if (args.type === "pulumi:pulumi:StackReference") return stackReference(String(args.inputs.name));
-      const gateway = process.env.FAKE_PULUMI_GATEWAY_URL;
+      const gateway = placeholder("FAKE_PULUMI_GATEWAY_URL");
       if (gateway && args.type === "azure-native:apimanagement:ApiManagementService") result.state.gatewayUrl = gateway;
       return result;
     },
@@ -610,15 +644,25 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
 
   emit({ preludeEvent: { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project.name}:${k}`, v])) } });
   const main = resolve(cwd, project.main ?? "index.js");
-  const sim = await memo(
-    "evaluate",
-    // The program by its content and its path inside the project (not where the project is), so
-    // every test project with the same program and config shares the answer.
-    { program: treeHash(dirname(main)), main: project.main, stack, project: project.name, config, fqdn: process.env.FAKE_PULUMI_BACKEND_FQDN,
-      // What the program reads besides its config: its own previous outputs (a StackReference to
-      // itself: infra/program.ts) and manage's request.
-      previousOutputs: stackOutputsOf(stack), operations: process.env.MANAGE_OPERATIONS, pool: process.env.FAKE_PULUMI_POOL_ENDPOINT, gateway: process.env.FAKE_PULUMI_GATEWAY_URL },
-    () => evaluate(stack, config),
+  const sim = withAddresses(
+    await memo(
+      "evaluate",
+      // The program by its content and its path inside the project (not where the project is), so
+      // every test project with the same program and config shares the answer; which addresses are
+      // set, not what they are (see ADDRESSES). And what the program reads besides its config: its
+      // own previous outputs (a StackReference to itself: infra/program.ts) and manage's request.
+      {
+        program: treeHash(dirname(main)),
+        main: project.main,
+        stack,
+        project: project.name,
+        config,
+        addresses: ADDRESSES.filter((a) => addressSet(a.env)).map((a) => a.env),
+        previousOutputs: withPlaceholders(stackOutputsOf(stack)),
+        operations: process.env.MANAGE_OPERATIONS,
+      },
+      () => evaluate(stack, config),
+    ),
   );
   if ("error" in sim) {
     emit(diagnostic("error", `Running program '${cwd}' failed with an unhandled exception:\n${sim.error}`, stackUrn(stack)));

@@ -108,18 +108,51 @@ export async function firstDeployment(project: string, stack = "dev"): Promise<v
   }
 }
 
-/** Where the global setup keeps one project per stack, after its first deployment. */
+/** Where the global setup keeps one project per stack (and per template, below). */
 const PREPARED = join(tmpdir(), `manage-prepared-${createHash("sha1").update(ROOT).digest("hex").slice(0, 10)}`);
 
-/** Global setup: the first deployment of each stack, once per test run (a test of its own proves it). */
+/**
+ * Deployed stacks that tests begin from when the test is about what comes after (a status, an
+ * expiry, a refusal, a replacement): the prepared stack, then this command of manage, run for real
+ * once per test run by the global setup (each test that is about the command itself runs it). A
+ * contest for 3h expires 3 h after the global setup: tests either set the expiry they need or only
+ * need it in the future.
+ */
+export const TEMPLATES = {
+  "dev after up": { stack: "dev", args: ["up"] },
+  "dev scaled to testing": { stack: "dev", args: ["scale", "--no-wait", "--profile", "testing"] },
+  // At a known moment (MANAGE_NOW), so tests of the expiry know when it is: 2026-12-05 11:30 UTC.
+  "contest scaled to contest for 3h": { stack: "contest", args: ["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "3h"], env: { MANAGE_NOW: "2026-12-05T08:30:00Z" } },
+} as const satisfies Record<string, { stack: string; args: readonly string[]; env?: Record<string, string> }>;
+export type Template = keyof typeof TEMPLATES;
+const templateDir = (template: Template) => join(PREPARED, template.replaceAll(" ", "-"));
+
+/**
+ * Global setup: the first deployment of each stack, then each template, once per test run (a test
+ * of its own proves each step). The stacks are independent projects, so they deploy side by side.
+ */
 export async function buildPreparedStacks(stacks = ["dev", "contest"]): Promise<void> {
   rmSync(PREPARED, { recursive: true, force: true });
-  for (const stack of stacks) {
-    const dir = makeProject();
-    await firstDeployment(dir, stack);
-    cpSync(dir, join(PREPARED, stack), { recursive: true, verbatimSymlinks: true });
+  const keep = async (dir: string, to: string, build: () => Promise<void>) => {
+    await build();
+    cpSync(dir, to, { recursive: true, verbatimSymlinks: true });
     rmSync(dir, { recursive: true, force: true });
-  }
+  };
+  await Promise.all(stacks.map((stack) => ((dir) => keep(dir, join(PREPARED, stack), () => firstDeployment(dir, stack)))(makeProject())));
+  await Promise.all(
+    (Object.keys(TEMPLATES) as Template[]).map((template) => ((dir) => keep(dir, templateDir(template), () => deployed(dir, template)))(makeProject())),
+  );
+}
+
+/** Copies a stack's files (stack file, state and history, passphrase, registry images) from `from`. */
+function copyStack(from: string, project: string, stack: string): void {
+  const copy = (path: string) => existsSync(join(from, path)) && cpSync(join(from, path), join(project, path), { recursive: true });
+  copy(`Pulumi.${stack}.yaml`);
+  copy(join(".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`));
+  copy(join(".pulumi-state", ".pulumi", "history", "coding-engine", stack));
+  if (!existsSync(join(project, ".pulumi-state", "passphrase"))) copy(join(".pulumi-state", "passphrase"));
+  const images = (dir: string) => (existsSync(join(dir, ".fake-az.json")) ? JSON.parse(readFileSync(join(dir, ".fake-az.json"), "utf8")) : {});
+  writeFileSync(join(project, ".fake-az.json"), JSON.stringify({ ...images(project), ...images(from) }, null, 2));
 }
 
 /**
@@ -130,12 +163,18 @@ export async function buildPreparedStacks(stacks = ["dev", "contest"]): Promise<
 export async function prepare(project: string, stack = "dev"): Promise<void> {
   const from = join(PREPARED, stack);
   if (!existsSync(from)) return firstDeployment(project, stack);
-  const copy = (path: string) => existsSync(join(from, path)) && cpSync(join(from, path), join(project, path), { recursive: true });
-  copy(`Pulumi.${stack}.yaml`);
-  copy(join(".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`));
-  copy(join(".pulumi-state", ".pulumi", "history", "coding-engine", stack));
-  if (!existsSync(join(project, ".pulumi-state", "passphrase"))) copy(join(".pulumi-state", "passphrase"));
-  const images = (dir: string) => (existsSync(join(dir, ".fake-az.json")) ? JSON.parse(readFileSync(join(dir, ".fake-az.json"), "utf8")) : {});
-  writeFileSync(join(project, ".fake-az.json"), JSON.stringify({ ...images(project), ...images(from) }, null, 2));
+  copyStack(from, project, stack);
 }
 
+/**
+ * The stack as the template's command left it (see TEMPLATES), copied from the global setup's like
+ * prepare(). Without the global setup, it prepares the stack and runs the command for real.
+ */
+export async function deployed(project: string, template: Template): Promise<void> {
+  const t: { stack: string; args: readonly string[]; env?: Record<string, string> } = TEMPLATES[template];
+  const { stack, args } = t;
+  if (existsSync(templateDir(template))) return copyStack(templateDir(template), project, stack);
+  await prepare(project, stack);
+  const r = await manage([...args], { project, env: t.env ?? {} });
+  if (r.exitCode !== 0) throw new Error(`${template}: manage ${args.join(" ")} failed with exit ${r.exitCode}: ${r.stderr}`);
+}
