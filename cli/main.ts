@@ -238,6 +238,19 @@ export function buildProgram(): Command {
     .addOption(typedOption("--to <time>", "the period's end (ISO 8601; default now)", TYPES.instant))
     .action(lazy("spend"));
 
+  examples(program.command("report"), [
+    "manage report --stack contest --window w-20261205-0900",
+    "manage report --stack contest --from 2026-12-05T08:30:00Z --to 2026-12-05T11:00:00Z --out contest.html",
+    "manage report --stack contest --window w-20261205-0900 --runs ci-smoke-runs.ndjson --json",
+  ])
+    .description("after a contest: a self-contained HTML report of sessions, nodes, replicas and requests over the window, the smoke/load-test runs recorded in it, and its cost against the model")
+    .option("--window <id>", "a scheduled window in the stack's state (manage schedule): its warm-up to its end")
+    .addOption(typedOption("--from <time>", "the period's start (ISO 8601), with --to, instead of --window", TYPES.instant))
+    .addOption(typedOption("--to <time>", "the period's end (ISO 8601)", TYPES.instant))
+    .addOption(typedOption("--out <file>", "the HTML file to write (default report-<stack>-<window>.html; with --json, none unless given)", TYPES.htmlFile))
+    .option("--runs <files...>", "more run logs to read (e.g. a CI artifact of the scheduled job's smoke runs), besides .manage/runs/<stack>.ndjson")
+    .action(lazy("report"));
+
   examples(withGatewayCredential(program.command("smoke")), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")
     .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own", TYPES.endpoint))

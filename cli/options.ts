@@ -246,6 +246,7 @@ function shaped(form: string, example: string, pattern: RegExp, why: string, ext
 }
 
 export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^\s?#]*$/, "is not an absolute path");
+export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name");
 export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name");
 
 // Images in the stack's registry (Docker's reference grammar, lowercase repositories).
@@ -273,6 +274,7 @@ export const TYPES = {
   endpoint: URL_TYPE,
   poolPath: URL_PATH,
   chart: SVG_FILE,
+  htmlFile: HTML_FILE,
   repository: REPOSITORY,
   tag: IMAGE_TAG,
   sourceImage: SOURCE_IMAGE,
