@@ -43,13 +43,23 @@ export async function run(o: ReportOptions): Promise<void> {
   stackSettings(stack);
   const dir = projectDir();
 
-  // The Azure SDKs load while pulumi answers.
+  // Run logs first: a --runs file that is not there is bad input, refused before anything is read.
+  const logs = readRunLogs(runLogPath(dir, stack), o.runs ?? []);
+  for (const s of logs.skipped.slice(0, 5)) warn(`run log line skipped: ${s}`);
+  const file = o.out ?? (o.json ? null : undefined);
+
+  // The Azure SDKs and the chart library load while pulumi answers.
   const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js"), import("../azure/spend.js")]);
+  const drawing = file !== null ? Promise.all([import("../report/charts.js"), import("../report/html.js"), import("echarts")]) : null;
+  drawing?.catch(() => {});
   const { Pulumi } = await import("../pulumi/runner.js");
   const pulumi = await Pulumi.connect(dir, o.verbose);
-  if (!(await pulumi.stacks()).includes(stack))
-    throw new UsageError(`stack ${stack} has not been deployed (${pulumi.backend.description}): there is nothing to report\n  Fix: check --stack`);
-  const runtime = await readStackRuntime(pulumi, stack);
+  // One pulumi call for a deployed stack; the list of stacks only to explain a failure.
+  const runtime = await readStackRuntime(pulumi, stack).catch(async (err) => {
+    if (!(await pulumi.stacks()).includes(stack))
+      throw new UsageError(`stack ${stack} has not been deployed (${pulumi.backend.description}): there is nothing to report\n  Fix: check --stack`);
+    throw err;
+  });
   const windows = runtime.operation?.windows ?? [];
   const period = resolvePeriod(request, windows, stack, now);
   const settings = settingsInEffect(stack, runtime.operation);
@@ -82,9 +92,6 @@ export async function run(o: ReportOptions): Promise<void> {
   ]);
   if (!bill.available) unavailable.push(`cost: ${bill.reason} (the cost needs Reader or Cost Management Reader on resource group ${resourceGroup})`);
 
-  const logs = readRunLogs(runLogPath(dir, stack), o.runs ?? []);
-  for (const s of logs.skipped.slice(0, 5)) warn(`run log line skipped: ${s}`);
-
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
   if (!book) warn(`no embedded prices for ${settings.location}: the report shows the bill without the model's estimate`);
   let cost = null;
@@ -95,26 +102,26 @@ export async function run(o: ReportOptions): Promise<void> {
   }
 
   const data = buildReport({ stack, generatedAt: now, period, settings, timeline, runs: runsIn(logs.records, stack, period), runSources: logs.sources, cost, unavailable });
-  const file = o.out ?? (o.json ? null : defaultOut(stack, period.window?.id ?? null, period.from));
+  const html = file === null ? null : (file ?? defaultOut(stack, period.window?.id ?? null, period.from));
   let charts = 0;
-  if (file) {
-    const [{ chartSpecs, renderCharts }, { renderHtml }] = await Promise.all([import("../report/charts.js"), import("../report/html.js")]);
+  if (html && drawing) {
+    const [{ chartSpecs, renderCharts }, { renderHtml }] = await drawing;
     const rendered = await renderCharts(chartSpecs(data));
     charts = rendered.length;
     try {
-      writeFileSync(file, renderHtml(data, rendered));
+      writeFileSync(html, renderHtml(data, rendered));
     } catch (err) {
-      throw new OperationError(`could not write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n  Fix: give --out a writable path`);
+      throw new OperationError(`could not write ${html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n  Fix: give --out a writable path`);
     }
   }
   for (const u of unavailable) warn(`not in the report: ${u}`);
 
   if (o.json) {
-    printJson({ ...data, ...(file ? { html: resolve(file) } : {}) });
+    printJson({ ...data, ...(html ? { html: resolve(html) } : {}) });
     return;
   }
   console.log(heading(reportTitle(data)));
   for (const [label, value] of keyNumbers(data)) console.log(`${`${label}:`.padEnd(32)} ${value}`);
   for (const cause of data.cost?.gap.causes ?? []) console.log(`  likely: ${cause}`);
-  console.log(`Wrote ${file} (${charts} chart${charts === 1 ? "" : "s"}, self-contained: open it in any browser).`);
+  console.log(`Wrote ${html} (${charts} chart${charts === 1 ? "" : "s"}, self-contained: open it in any browser).`);
 }

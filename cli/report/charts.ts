@@ -19,7 +19,7 @@ export interface Chart extends Omit<ChartSpec, "option"> {
 }
 
 const WIDTH = 960;
-const HEIGHT = 300;
+const HEIGHT = 320;
 /** Azure's status classes in colours a reader expects: success green, client errors amber, server errors red. */
 const CLASS_COLOURS: Record<string, string> = { "2xx": "#3ba272", "3xx": "#73a0fa", "4xx": "#e0a030", "5xx": "#d0403a" };
 
@@ -32,7 +32,8 @@ function base(title: string, subtitle: string, series: string[]) {
     backgroundColor: "#ffffff",
     title: { text: title, subtext: subtitle, left: 12, top: 6, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 11 } },
     legend: { bottom: 4, left: "center", data: series },
-    grid: { left: 56, right: 56, top: 64, bottom: 56 },
+    // Room under the subtitle for the value axis' name.
+    grid: { left: 56, right: 56, top: 84, bottom: 56 },
   };
 }
 

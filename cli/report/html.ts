@@ -72,7 +72,11 @@ function runsSection(d: ReportData): string {
     formatMs(r.latency.p50),
     formatMs(r.latency.p95),
     formatMs(r.latency.p99),
-    Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(", "),
+    Object.entries(r.outcomes)
+      // Successes first, then failures by count (a record's keys come back with numeric ones first).
+      .sort(([a, x], [b, y]) => Number(b === "ok") - Number(a === "ok") || y - x)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", "),
     Object.entries(r.causes).map(([k, v]) => `${k} (${v})`).join("; "),
   ]);
   return `${table(["run", "started", "result", "executions", "failed", "p50", "p95", "p99", "outcomes", "causes"], rows, "runs")}<p class="note">From ${d.runs.sources.map(escape).join(", ")}.</p>`;
@@ -93,7 +97,8 @@ function costSection(d: ReportData): string {
 export function renderHtml(d: ReportData, charts: Chart[]): string {
   const title = reportTitle(d);
   const figures = charts
-    .map((c) => `<figure id="chart-${escape(c.id)}" data-chart="${escape(c.id)}" data-series="${c.series.length}"><figcaption>${escape(c.title)}</figcaption>\n${c.svg}\n</figure>`)
+    // The chart draws its own title (the SVG stands alone if copied out); the figure names it for screen readers.
+    .map((c) => `<figure id="chart-${escape(c.id)}" data-chart="${escape(c.id)}" data-series="${c.series.length}" aria-label="${escape(c.title)}">\n${c.svg}\n</figure>`)
     .join("\n");
   const numbers = keyNumbers(d)
     .map(([label, value, id]) => `<tr id="n-${id}"><th>${escape(label)}</th><td>${escape(value)}</td></tr>`)
@@ -109,7 +114,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
 h1 { font-size: 20px; margin-bottom: 4px; } h2 { font-size: 16px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 table { border-collapse: collapse; margin: 8px 0; } th, td { text-align: left; padding: 3px 10px 3px 0; vertical-align: top; }
 table.runs td, table.cost td { border-top: 1px solid #eee; } .numbers th { font-weight: 600; white-space: nowrap; }
-figure { margin: 16px 0; } figcaption { font-weight: 600; margin-bottom: 4px; } svg { width: 100%; height: auto; }
+figure { margin: 16px 0; } svg { width: 100%; height: auto; }
 .note { color: #666; font-size: 12px; } .cause { color: #a33; } .unavailable { color: #a33; }
 </style>
 </head>
