@@ -106,7 +106,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["MANAGE_ARM_ENDPOINT", "Azure Resource Manager's endpoint (sovereign clouds, tests)"],
   ["MANAGE_ARM_TOKEN, MANAGE_SESSIONS_TOKEN", "bearer tokens for ARM and the session pools' data plane, instead of a login"],
   ["MANAGE_GATEWAY_KEY, MANAGE_GATEWAY_TOKEN", "the gateway's subscription key, or a JWT, for calls through it (accessMode token; default: the stack's own key); never printed"],
-  ["AZURE_SUBSCRIPTION_ID", "the subscription `manage spend` queries (default: the one in the stack's outputs)"],
+  ["AZURE_SUBSCRIPTION_ID", "the subscription `manage spend` and `manage report` query (default: the one in the stack's outputs)"],
   ["AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET", "an Azure identity instead of `az login` (workload identity, service principal)"],
   ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
   ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
