@@ -244,7 +244,7 @@ export function buildProgram(): Command {
     "manage report --stack contest --window w-20261205-0900 --runs ci-smoke-runs.ndjson --json",
   ])
     .description("after a contest: a self-contained HTML report of sessions, nodes, replicas and requests over the window, the smoke/load-test runs recorded in it, and its cost against the model")
-    .option("--window <id>", "a scheduled window in the stack's state (manage schedule): its warm-up to its end")
+    .addOption(typedOption("--window <id>", "a scheduled window in the stack's state (manage schedule): its warm-up to its end", TYPES.windowId))
     .addOption(typedOption("--from <time>", "the period's start (ISO 8601), with --to, instead of --window", TYPES.instant))
     .addOption(typedOption("--to <time>", "the period's end (ISO 8601)", TYPES.instant))
     .addOption(typedOption("--out <file>", "the HTML file to write (default report-<stack>-<window>.html; with --json, none unless given)", TYPES.htmlFile))

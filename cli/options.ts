@@ -246,6 +246,8 @@ function shaped(form: string, example: string, pattern: RegExp, why: string, ext
 }
 
 export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^\s?#]*$/, "is not an absolute path");
+/** A scheduled window's ID, as infra/operations.ts's Window.id takes it. */
+export const WINDOW_ID = shaped("a window ID (lowercase letters, digits and -, as manage schedule names them)", "w-20261205-0900", /^[a-z0-9-]{1,40}$/, "is not a window ID");
 export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name");
 export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name");
 
@@ -275,6 +277,7 @@ export const TYPES = {
   poolPath: URL_PATH,
   chart: SVG_FILE,
   htmlFile: HTML_FILE,
+  windowId: WINDOW_ID,
   repository: REPOSITORY,
   tag: IMAGE_TAG,
   sourceImage: SOURCE_IMAGE,
