@@ -106,7 +106,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["MANAGE_ARM_ENDPOINT", "Azure Resource Manager's endpoint (sovereign clouds, tests)"],
   ["MANAGE_ARM_TOKEN, MANAGE_SESSIONS_TOKEN", "bearer tokens for ARM and the session pools' data plane, instead of a login"],
   ["MANAGE_GATEWAY_KEY, MANAGE_GATEWAY_TOKEN", "the gateway's subscription key, or a JWT, for calls through it (accessMode token; default: the stack's own key); never printed"],
-  ["AZURE_SUBSCRIPTION_ID", "the subscription `manage spend` queries (default: the one in the stack's outputs)"],
+  ["AZURE_SUBSCRIPTION_ID", "the subscription `manage spend` and `manage report` query (default: the one in the stack's outputs)"],
   ["AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET", "an Azure identity instead of `az login` (workload identity, service principal)"],
   ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
   ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
@@ -257,6 +257,19 @@ export function buildProgram(): Command {
     .addOption(typedOption("--to <time>", "the period's end (ISO 8601; default now)", TYPES.instant))
     .addOption(typedOption("--window <id>", "the period a scheduled window ran (manage schedule --list), at its profile", TYPES.windowId))
     .action(lazy("spend"));
+
+  examples(program.command("report"), [
+    "manage report --stack contest --window w-20261205-0900",
+    "manage report --stack contest --from 2026-12-05T08:30:00Z --to 2026-12-05T11:00:00Z --out contest.html",
+    "manage report --stack contest --window w-20261205-0900 --runs ci-smoke-runs.ndjson --json",
+  ])
+    .description("after a contest: a self-contained HTML report of sessions, nodes, replicas and requests over the window, the smoke/load-test runs recorded in it, and its cost against the model")
+    .addOption(typedOption("--window <id>", "a scheduled window in the stack's state (manage schedule): its warm-up to its end", TYPES.windowId))
+    .addOption(typedOption("--from <time>", "the period's start (ISO 8601), with --to, instead of --window", TYPES.instant))
+    .addOption(typedOption("--to <time>", "the period's end (ISO 8601)", TYPES.instant))
+    .addOption(typedOption("--out <file>", "the HTML file to write (default report-<stack>-<window>.html; with --json, none unless given)", TYPES.htmlFile))
+    .option("--runs <files...>", "more run logs to read (e.g. a CI artifact of the scheduled job's smoke runs), besides .manage/runs/<stack>.ndjson")
+    .action(lazy("report"));
 
   examples(withGatewayCredential(program.command("smoke")), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")

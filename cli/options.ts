@@ -256,6 +256,7 @@ function shaped(form: string, example: string, pattern: RegExp, why: string, ext
 }
 
 export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^\s?#]*$/, "is not an absolute path");
+export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name");
 export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name");
 
 // Images in the stack's registry (Docker's reference grammar, lowercase repositories).
@@ -283,6 +284,8 @@ export const TYPES = {
   endpoint: URL_TYPE,
   poolPath: URL_PATH,
   chart: SVG_FILE,
+  htmlFile: HTML_FILE,
+  windowId: WINDOW_ID,
   repository: REPOSITORY,
   tag: IMAGE_TAG,
   sourceImage: SOURCE_IMAGE,
@@ -290,8 +293,6 @@ export const TYPES = {
   expiry: duration({ min: 60_000, max: OPTION_RANGES.expiryHours.max * HOUR, why: OPTION_RANGES.expiryHours.why }, "3h"),
   /** schedule --warmup: the readiness gate takes up to 30 minutes after a pool appears. */
   warmup: duration({ min: 60_000, max: 6 * HOUR, why: "a warm-up longer than 6 hours is a second contest" }, "30m"),
-  /** schedule --cancel: a window's ID as `schedule --list` shows it. */
-  windowId: WINDOW_ID,
   /** Role propagation takes up to 30 minutes; the default waits that long. */
   waitTimeout: duration({ min: 1_000, max: 24 * HOUR }, "30m"),
   /** watch --interval: Azure Monitor reports once a minute, so faster than a second shows nothing new. */

@@ -13,6 +13,9 @@ import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
 import { stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
+import { appendRun, loadRecord } from "../execution/run-log.js";
+import { now } from "../clock.js";
+import { projectDir } from "../project.js";
 
 export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
@@ -84,6 +87,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
     `Load test of ${where}: ${count} executions over ${shape.durationMs / 1000} s ` +
       `(${shape.users} users' first runs within ${(shape.burstMs / 1000).toFixed(0)} s, then ${shape.ratePerSecond.toFixed(2)}/s; at most ${LIMITS.maxOpen} open at once)\n`,
   );
+  const start = now();
   const { outcomes, elapsedMs, delayed } = await runLoad(target.endpoint, arrivals(shape), {
     durationMs: shape.durationMs,
     graceMs: LIMITS.graceMs,
@@ -93,6 +97,11 @@ export async function run(o: LoadTestOptions): Promise<void> {
   });
   if (delayed) warn(`${delayed} execution(s) left more than 1 s late: ${LIMITS.maxOpen} were already open (the backend answers slower than the load arrives)`);
   const report = summarizeLoad(outcomes, elapsedMs, target.stack);
+  // The stack's run log, for `manage report` (an explicit --endpoint belongs to no stack: not logged).
+  if (target.stack) {
+    const problem = appendRun(projectDir(), loadRecord({ stack: target.stack, endpoint: target.endpoint, start, end: new Date(start.getTime() + elapsedMs) }, report));
+    if (problem) warn(problem);
+  }
 
   if (o.json) printJson({ endpoint: target.endpoint, stack: target.stack ?? null, shape: { ...shape, mix: shape.mix }, ...report });
   else {

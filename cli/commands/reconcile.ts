@@ -135,8 +135,14 @@ async function proveItRuns(stack: string, _outputs: Record<string, unknown>, o: 
   const { runSmoke } = await import("../execution/smoke-run.js");
   const { credentialHeaders } = await import("../execution/credentials.js");
   // The outputs again, with the gateway's key (the change's result has it redacted).
+  const { appendRun, smokeRecord } = await import("../execution/run-log.js");
   const target = await resolveTarget({ stack, verbose: o.verbose });
+  const start = clock();
+  const began = performance.now();
   const report = await runSmoke(target.endpoint, target.healthPath, { stack, headers: credentialHeaders(target.credential) });
+  // In the stack's run log like any smoke (the scheduled job keeps it as the run's artifact), for `manage report`.
+  const problem = appendRun(projectDir(), smokeRecord({ stack, endpoint: target.endpoint, start, end: new Date(start.getTime() + performance.now() - began) }, report));
+  if (problem) process.stderr.write(`warning: ${problem}\n`);
   return { passed: report.passed, failed: report.failed + (report.stopped ? 1 : 0), warmP95Ms: report.latency.warm.p95 };
 }
 

@@ -1,6 +1,8 @@
 // The readiness gate (start, scale) and smoke of a stack's own backend, end to end through the built
 // binary, against a local server that speaks the backend's API and really runs the code with
 // python3, node, g++ and java. (Split from smoke.test.ts so the two run side by side.)
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeProject, manage, prepare } from "../helpers/cli.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
@@ -32,6 +34,14 @@ describe("the readiness gate, and smoke of the stack's own backend", () => {
     const r = await manage(["smoke", "--stack", "dev"], { project, env });
     expect(r.stdout).toContain(`Smoke test of stack dev (https://${new URL(exec.url).host})`);
     expect(r.exitCode).toBe(0);
+    // The run is recorded for manage report: one line in the stack's run log.
+    const lines = readFileSync(join(project, ".manage", "runs", "dev.ndjson"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0]!);
+    expect(record).toMatchObject({ v: 1, stack: "dev", command: "smoke", endpoint: `https://${new URL(exec.url).host}`, ok: true, failed: 0, causes: {} });
+    expect(record.latency.count).toBeGreaterThan(0);
+    expect(record.outcomes.ok).toBe(record.executions + 1);
+    expect(Date.parse(record.end)).toBeGreaterThanOrEqual(Date.parse(record.start));
   });
 
   test("no code runs within --wait-timeout: the deployment stays, the cause and fix are named, exit 1", async () => {

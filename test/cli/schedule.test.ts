@@ -80,6 +80,15 @@ describe("manage schedule and manage reconcile", () => {
         period: { from: "2026-12-05T08:31:00.000Z", to: "2026-12-05T11:15:00.000Z" },
         profiles: [{ profile: "testing", hours: expect.closeTo(2.733, 2) }],
       });
+      // And the report of the same window, with the scheduled job's smoke run in it.
+      const report = await manage(["report", "--window", "w-20261205-0900", "--json"], {
+        project,
+        env: { ...at("2026-12-06T12:00:00Z"), MANAGE_ARM_ENDPOINT: arm.url, MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: arm.caFile, AZURE_SUBSCRIPTION_ID: "11111111-2222-4333-8444-555555555555" },
+      });
+      expect(report.exitCode, report.stderr).toBe(0);
+      const doc = JSON.parse(report.stdout);
+      expect(doc.period).toMatchObject({ from: "2026-12-05T08:31:00.000Z", to: "2026-12-05T11:15:00.000Z" });
+      expect(JSON.stringify(doc)).toContain('"command":"smoke"');
     } finally {
       await arm.close();
     }

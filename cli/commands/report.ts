@@ -1,0 +1,127 @@
+// `manage report --stack S (--window ID | --from ISO --to ISO) [--out report.html] [--json] [--runs FILE...]`:
+// after a contest, how it ran and what it cost, as one self-contained HTML page (or --json: the same
+// data as one document). It reads the stack's state (its windows, outputs; one `pulumi stack
+// export`), Azure Monitor's metrics over the period (../azure/metrics.ts), Cost Management's bill for
+// the days it touches (../azure/spend.ts) and the smoke/load-test run logs (../report/runs.ts);
+// everything else is pure: ../report/period.ts (which period, which hours at which profile),
+// ../costing/spend.ts (the model's estimate and the gap, as manage spend), ../report/data.ts,
+// ../report/charts.ts (ECharts, server-side SVG) and ../report/html.ts.
+
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { GlobalOptions } from "../change.js";
+import { now as clock } from "../clock.js";
+import { OperationError, UsageError } from "../errors.js";
+import { heading, printJson, warn } from "../output.js";
+import { defaultStack, projectDir } from "../project.js";
+import { stackSettings } from "../settings.js";
+import { readStackRuntime, settingsInEffect } from "../operations.js";
+import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
+import { compareSpend, estimateForHours } from "../costing/spend.js";
+import { runLogPath } from "../execution/run-log.js";
+import { costDays, hoursByProfile, periodRequest, resolvePeriod } from "../report/period.js";
+import { readRunLogs, runsIn } from "../report/runs.js";
+import { buildReport } from "../report/data.js";
+import { keyNumbers, reportTitle } from "../report/html.js";
+
+export interface ReportOptions extends GlobalOptions {
+  window?: string;
+  from?: Date;
+  to?: Date;
+  out?: string;
+  runs?: string[];
+}
+
+/** report-contest-w-20261205-0900.html, or report-dev-20261205T0830Z.html for a range. */
+const defaultOut = (stack: string, id: string | null, from: Date) => `report-${stack}-${id ?? `${from.toISOString().slice(0, 16).replace(/[-:]/g, "")}Z`}.html`;
+
+export async function run(o: ReportOptions): Promise<void> {
+  const stack = o.stack ?? defaultStack();
+  const now = clock();
+  // Bad input is refused before anything is read.
+  const request = periodRequest(o, now);
+  stackSettings(stack);
+  const dir = projectDir();
+
+  // Run logs first: a --runs file that is not there is bad input, refused before anything is read.
+  const logs = readRunLogs(runLogPath(dir, stack), o.runs ?? []);
+  for (const s of logs.skipped.slice(0, 5)) warn(`run log line skipped: ${s}`);
+  const file = o.out ?? (o.json ? null : undefined);
+
+  // The Azure SDKs and the chart library load while pulumi answers.
+  const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js"), import("../azure/spend.js")]);
+  const drawing = file !== null ? Promise.all([import("../report/charts.js"), import("../report/html.js"), import("echarts")]) : null;
+  drawing?.catch(() => {});
+  const { Pulumi } = await import("../pulumi/runner.js");
+  const pulumi = await Pulumi.connect(dir, o.verbose);
+  // One pulumi call for a deployed stack; the list of stacks only to explain a failure.
+  const runtime = await readStackRuntime(pulumi, stack).catch(async (err) => {
+    if (!(await pulumi.stacks()).includes(stack))
+      throw new UsageError(`stack ${stack} has not been deployed (${pulumi.backend.description}): there is nothing to report\n  Fix: check --stack`);
+    throw err;
+  });
+  const windows = runtime.operation?.windows ?? [];
+  const period = resolvePeriod(request, windows, stack, now);
+  const settings = settingsInEffect(stack, runtime.operation);
+  const [{ subscriptionOf, explainAzureError }, { readMetrics, grainFor }, { queryActualCost }] = await azure;
+
+  const out = runtime.outputs;
+  const subscriptionId = process.env.AZURE_SUBSCRIPTION_ID || subscriptionOf(String(out.identityId ?? ""));
+  if (!subscriptionId) throw new OperationError(`the outputs of stack ${stack} carry no resource IDs (was it deployed by this program?)\n  Fix: set AZURE_SUBSCRIPTION_ID`);
+  const resourceGroup = String(out.resourceGroupName ?? settings.names.resourceGroup);
+  const group = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.App`;
+  const poolName = String(out.sessionPoolName ?? settings.names.sessionPool);
+  const appName = String(out.backendAppName ?? settings.names.backendApp);
+  const days = costDays(period);
+  const unavailable: string[] = [];
+
+  const [timeline, bill] = await Promise.all([
+    readMetrics({
+      subscriptionId,
+      poolId: `${group}/sessionPools/${poolName}`,
+      appId: `${group}/containerApps/${appName}`,
+      from: period.from,
+      to: period.to,
+      interval: grainFor(period.to.getTime() - period.from.getTime()),
+    }).catch((err) => {
+      unavailable.push(`metrics: ${explainAzureError(err, `the metrics of ${poolName} and ${appName}`)}`);
+      return null;
+    }),
+    // Cost Management's period is inclusive of its last day: end a second before the next midnight.
+    queryActualCost({ subscriptionId, resourceGroup, from: days.from, to: new Date(days.to.getTime() - 1000) }),
+  ]);
+  if (!bill.available) unavailable.push(`cost: ${bill.reason} (the cost needs Reader or Cost Management Reader on resource group ${resourceGroup})`);
+
+  const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
+  if (!book) warn(`no embedded prices for ${settings.location}: the report shows the bill without the model's estimate`);
+  let cost = null;
+  if (bill.available) {
+    const hours = hoursByProfile(days, windows, settings);
+    const estimate = book ? estimateForHours(book, settings, hours) : { total: null, byResource: new Map() };
+    cost = { days, comparison: compareSpend(bill.rows, estimate, hours, days, now) };
+  }
+
+  const data = buildReport({ stack, generatedAt: now, period, settings, timeline, runs: runsIn(logs.records, stack, period), runSources: logs.sources, cost, unavailable });
+  const html = file === null ? null : (file ?? defaultOut(stack, period.window?.id ?? null, period.from));
+  let charts = 0;
+  if (html && drawing) {
+    const [{ chartSpecs, renderCharts }, { renderHtml }] = await drawing;
+    const rendered = await renderCharts(chartSpecs(data));
+    charts = rendered.length;
+    try {
+      writeFileSync(html, renderHtml(data, rendered));
+    } catch (err) {
+      throw new OperationError(`could not write ${html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n  Fix: give --out a writable path`);
+    }
+  }
+  for (const u of unavailable) warn(`not in the report: ${u}`);
+
+  if (o.json) {
+    printJson({ ...data, ...(html ? { html: resolve(html) } : {}) });
+    return;
+  }
+  console.log(heading(reportTitle(data)));
+  for (const [label, value] of keyNumbers(data)) console.log(`${`${label}:`.padEnd(32)} ${value}`);
+  for (const cause of data.cost?.gap.causes ?? []) console.log(`  likely: ${cause}`);
+  console.log(`Wrote ${html} (${charts} chart${charts === 1 ? "" : "s"}, self-contained: open it in any browser).`);
+}

@@ -1,0 +1,107 @@
+// The run log: one JSON line per `manage smoke` / `manage load-test` run against a stack, appended to
+// .manage/runs/<stack>.ndjson in the project directory (gitignored), so `manage report` can show the
+// latency and errors measured during a contest window. A CI job's log (an artifact) is read the same
+// way (`manage report --runs FILE`). The record builders are pure; appendRun is the one writer.
+//
+// Writing the log must never fail a check: a read-only checkout or a full disk costs the record, not
+// the smoke's verdict, so appendRun warns and returns. Each record is one appendFileSync of one line
+// (O_APPEND: two runs finishing at once on one machine do not interleave lines on a local disk).
+
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { summarize, type LatencySummary } from "./stats.js";
+
+/** The record's shape version: a reader skips lines of a version it does not know. */
+export const RUN_RECORD_VERSION = 1;
+
+export interface RunRecord {
+  v: typeof RUN_RECORD_VERSION;
+  stack: string;
+  command: "smoke" | "load-test";
+  endpoint: string;
+  /** ISO 8601 UTC: when the run began and ended (MANAGE_NOW moves both, as every clock in manage). */
+  start: string;
+  end: string;
+  ok: boolean;
+  /** Executions (smoke: cases that ran code; load-test: executions offered). */
+  executions: number;
+  failed: number;
+  /** Successful executions' latency, ms. */
+  latency: LatencySummary;
+  /** Executions by outcome: "ok", or the failure's status ("502", "404", "wrong output", "no answer"). */
+  outcomes: Record<string, number>;
+  /** Failures by diagnosed cause (cli/execution/diagnose.ts), in words. */
+  causes: Record<string, number>;
+}
+
+/** Where a stack's runs are logged. */
+export const runLogPath = (projectDir: string, stack: string) => join(projectDir, ".manage", "runs", `${stack}.ndjson`);
+
+/** The outcome key of one execution, as load-test's error table names them. */
+export const outcomeOf = (ok: boolean, status: number) => (ok ? "ok" : status === 200 ? "wrong output" : status === 0 ? "no answer" : String(status));
+
+const count = (keys: string[]) => keys.reduce<Record<string, number>>((acc, k) => ((acc[k] = (acc[k] ?? 0) + 1), acc), {});
+
+interface Timing {
+  stack: string;
+  endpoint: string;
+  start: Date;
+  end: Date;
+}
+
+const times = (t: Timing) => ({ stack: t.stack, endpoint: t.endpoint, start: t.start.toISOString(), end: t.end.toISOString() });
+
+/** A smoke run's record: the cases that ran code (not the health check), their latency and failures. Pure. */
+export function smokeRecord(
+  t: Timing,
+  report: { stopped: string | null; cases: Array<{ name: string; ok: boolean; ms: number; status: number; diagnosis?: { cause: string } }> },
+): RunRecord {
+  const executions = report.cases.filter((c) => !c.name.startsWith("health"));
+  const failures = report.cases.filter((c) => !c.ok);
+  return {
+    v: RUN_RECORD_VERSION,
+    command: "smoke",
+    ...times(t),
+    ok: report.stopped === null && failures.length === 0,
+    executions: executions.length,
+    failed: failures.length,
+    latency: summarize(executions.filter((c) => c.ok && c.status === 200).map((c) => c.ms)),
+    outcomes: count(report.cases.map((c) => outcomeOf(c.ok, c.status))),
+    causes: count(failures.flatMap((c) => (c.diagnosis ? [c.diagnosis.cause] : []))),
+  };
+}
+
+/** A load test's record, from its summary (cli/execution/load.ts summarizeLoad). Pure. */
+export function loadRecord(
+  t: Timing,
+  report: { offered: number; ok: number; latency: LatencySummary; errors: Record<string, number>; causes: Array<{ cause: string }> },
+): RunRecord {
+  const failed = report.offered - report.ok;
+  return {
+    v: RUN_RECORD_VERSION,
+    command: "load-test",
+    ...times(t),
+    ok: failed === 0,
+    executions: report.offered,
+    failed,
+    latency: report.latency,
+    outcomes: { ...(report.ok ? { ok: report.ok } : {}), ...report.errors },
+    // summarizeLoad keeps each cause once (with its fix), not its count: 1 each says "seen".
+    causes: Object.fromEntries(report.causes.map((c) => [c.cause, 1])),
+  };
+}
+
+/**
+ * Appends the record to the stack's run log. Never throws: a failure is returned in words for the
+ * caller to warn with (the run's own result stands).
+ */
+export function appendRun(projectDir: string, record: RunRecord): string | null {
+  const file = runLogPath(projectDir, record.stack);
+  try {
+    mkdirSync(join(projectDir, ".manage", "runs"), { recursive: true });
+    appendFileSync(file, JSON.stringify(record) + "\n");
+    return null;
+  } catch (err) {
+    return `this run was not recorded in ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); manage report will not show it`;
+  }
+}

@@ -1,0 +1,108 @@
+// Which period `manage report` covers, and which hours of it the cost model prices at which profile.
+// Pure: the options, the stack's windows (infra/operations.ts, the `operations` output) and the
+// clock in; the period, or a UsageError naming the option, out.
+//
+// Cost Management answers whole UTC days (cli/azure/spend.ts: Daily is the only granularity), so
+// the cost part of a report covers the days the period touches, and the model prices those same
+// days: each window's hours (warm-up included) at its profile, the rest as `manage spend` prices
+// any period (cli/costing/spend.ts profileHours). One formula for both commands.
+
+import type { Window } from "../../infra/operations.js";
+import { profileHours, type Period, type ProfileHours } from "../costing/spend.js";
+import { UsageError } from "../errors.js";
+import { isoSeconds } from "../clock.js";
+import { ENDED_WINDOWS_KEPT_DAYS, windowRun } from "../schedule.js";
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * The longest period a report covers: a contest lasts hours, and Azure Monitor's finest grain
+ * within 720 points (cli/azure/metrics.ts grainFor) is PT1H at 30 days.
+ */
+export const MAX_REPORT_DAYS = 31;
+
+export type PeriodRequest = { kind: "window"; id: string } | { kind: "range"; from: Date; to: Date };
+
+/** The options, checked before anything is read (bad input touches nothing). */
+export function periodRequest(o: { window?: string; from?: Date; to?: Date }, now: Date): PeriodRequest {
+  const example = "--window w-20261205-0900, or --from 2026-12-05T08:00:00Z --to 2026-12-05T12:00:00Z";
+  if (o.window !== undefined && (o.from || o.to)) throw new UsageError(`give either --window or --from/--to, not both: e.g. ${example}`);
+  if (o.window !== undefined) {
+    if (!/^[a-z0-9-]{1,40}$/.test(o.window)) throw new UsageError(`--window ${JSON.stringify(o.window)} is not a window ID (lowercase letters, digits and -, as manage schedule names them): e.g. --window w-20261205-0900`);
+    return { kind: "window", id: o.window };
+  }
+  if (!o.from && !o.to) throw new UsageError(`a report needs a period: --window ID (a scheduled window in the stack's state) or --from and --to: e.g. ${example}`);
+  if (!o.from) throw new UsageError(`--to ${isoSeconds(o.to!)} needs --from: e.g. --from ${isoSeconds(new Date(o.to!.getTime() - 4 * HOUR))} --to ${isoSeconds(o.to!)}`);
+  if (!o.to) throw new UsageError(`--from ${isoSeconds(o.from)} needs --to: e.g. --from ${isoSeconds(o.from)} --to ${isoSeconds(new Date(o.from.getTime() + 4 * HOUR))}`);
+  if (o.from.getTime() >= o.to.getTime()) throw new UsageError(`--from ${isoSeconds(o.from)} is not before --to ${isoSeconds(o.to)}: give the earlier time as --from`);
+  if (o.from.getTime() > now.getTime()) throw new UsageError(`--from ${isoSeconds(o.from)} is in the future (now is ${isoSeconds(now)}): a report shows what happened`);
+  if (o.to.getTime() > now.getTime()) throw new UsageError(`--to ${isoSeconds(o.to)} is in the future (now is ${isoSeconds(now)}): end the period now or earlier`);
+  if (o.to.getTime() - o.from.getTime() > MAX_REPORT_DAYS * DAY)
+    throw new UsageError(`--from ${isoSeconds(o.from)} to --to ${isoSeconds(o.to)} is longer than ${MAX_REPORT_DAYS} days: a report is for a contest; for the bill of a longer period, use manage spend`);
+  return { kind: "range", from: o.from, to: o.to };
+}
+
+export interface ReportPeriod extends Period {
+  /** The window reported on, when --window named one. */
+  window: Window | null;
+  /** The window has not ended yet: the period stops now. */
+  inProgress: boolean;
+}
+
+/** When a window cost: when the scheduled job started and stopped it, else its warm-up to its end (cli/schedule.ts, windowRun). */
+export const windowSpan = (w: Window): Period => ({ from: new Date(w.startedAt ?? Date.parse(w.start) - w.warmupMinutes * MINUTE), to: new Date(w.stoppedAt ?? w.end) });
+
+/**
+ * The period of a request: the range as given, or the window found in the stack's state (ended
+ * windows stay there ENDED_WINDOWS_KEPT_DAYS, with when they really ran). One older than that, or
+ * one that never existed: the fix is to give its times.
+ */
+export function resolvePeriod(request: PeriodRequest, windows: Window[], stack: string, now: Date): ReportPeriod {
+  if (request.kind === "range") return { from: request.from, to: request.to, window: null, inProgress: false };
+  const window = windows.find((w) => w.id === request.id);
+  if (!window) {
+    const known = windows.length ? ` (it has ${windows.map((w) => w.id).join(", ")})` : "";
+    throw new UsageError(
+      `--window ${request.id}: window ${request.id} is not in stack ${stack}'s state${known}: ended windows stay ${ENDED_WINDOWS_KEPT_DAYS} days\n` +
+        `  Fix: \`manage schedule --list --stack ${stack}\`, or use --from/--to with the window's times, e.g. --from 2026-12-05T08:30:00Z --to 2026-12-05T11:00:00Z`,
+    );
+  }
+  const run = windowRun(window, now);
+  if (!run)
+    throw new UsageError(`--window ${window.id} has not started yet (its warm-up begins at ${isoSeconds(windowSpan(window).from)}; now is ${isoSeconds(now)}): there is nothing to report`);
+  const inProgress = !window.stoppedAt && Date.parse(window.end) > now.getTime();
+  return { ...run, window, inProgress };
+}
+
+/** The whole UTC days a period touches: what Cost Management can answer for it. */
+export function costDays(p: Period): Period {
+  const from = Math.floor(p.from.getTime() / DAY) * DAY;
+  const to = Math.max(from + DAY, Math.ceil(p.to.getTime() / DAY) * DAY);
+  return { from: new Date(from), to: new Date(to) };
+}
+
+/**
+ * The hours of `days` at each profile: every window's span (clipped to the days) at its profile, the
+ * hours between them as manage spend reads any period (profileHours: the profile in effect, its
+ * expiry as the return to idle). Merged by profile, largest first. Pure.
+ */
+export function hoursByProfile(days: Period, windows: Window[], settings: Parameters<typeof profileHours>[0]): ProfileHours[] {
+  const spans = windows
+    .map((w) => ({ profile: w.profile, ...windowSpan(w) }))
+    .map((s) => ({ ...s, from: Math.max(s.from.getTime(), days.from.getTime()), to: Math.min(s.to.getTime(), days.to.getTime()) }))
+    .filter((s) => s.to > s.from)
+    .sort((a, b) => a.from - b.from);
+  const hours = new Map<ProfileHours["profile"], number>();
+  const add = (h: ProfileHours) => h.hours > 0 && hours.set(h.profile, (hours.get(h.profile) ?? 0) + h.hours);
+  let at = days.from.getTime();
+  for (const s of spans) {
+    if (s.from > at) profileHours(settings, { from: new Date(at), to: new Date(s.from) }).forEach(add);
+    // Overlapping windows count once, at the first one's profile.
+    if (s.to > at) add({ profile: s.profile, hours: (s.to - Math.max(s.from, at)) / HOUR });
+    at = Math.max(at, s.to);
+  }
+  if (days.to.getTime() > at) profileHours(settings, { from: new Date(at), to: days.to }).forEach(add);
+  return [...hours].map(([profile, h]) => ({ profile, hours: h })).sort((a, b) => b.hours - a.hours);
+}

@@ -1,0 +1,214 @@
+// The pure parts of manage report and the run log: which period, which hours at which profile, the
+// run records and their selection, the report's numbers, the charts' specs and the page's escaping.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { parseSettings, PROJECT } from "../../infra/config.js";
+import type { Window } from "../../infra/operations.js";
+import { readStackConfig } from "../../cli/stack-files.js";
+import { ROOT } from "../helpers/program.js";
+import { UsageError } from "../../cli/errors.js";
+import { costDays, hoursByProfile, periodRequest, resolvePeriod, windowSpan } from "../../cli/report/period.js";
+import { parseRunLog, runsIn } from "../../cli/report/runs.js";
+import { appendRun, loadRecord, runLogPath, smokeRecord, type RunRecord } from "../../cli/execution/run-log.js";
+import { buildReport, type ReportInput } from "../../cli/report/data.js";
+import { chartSpecs } from "../../cli/report/charts.js";
+import { renderHtml } from "../../cli/report/html.js";
+
+const d = (iso: string) => new Date(iso);
+const NOW = d("2026-12-05T12:00:00Z");
+const W: Window = { id: "w-20261205-0900", profile: "contest", start: "2026-12-05T09:00:00Z", end: "2026-12-05T11:00:00Z", warmupMinutes: 30, users: null, by: "alice@laptop", at: "2026-12-01T10:00:00Z" };
+const contest = parseSettings(readStackConfig(ROOT, "contest"), "contest", PROJECT);
+
+const refused = (f: () => unknown, message: RegExp) => {
+  expect(f).toThrow(UsageError);
+  expect(f).toThrow(message);
+};
+
+describe("the period", () => {
+  test("the options: one of --window or --from/--to, in order, in the past, at most 31 days", () => {
+    expect(periodRequest({ window: W.id }, NOW)).toEqual({ kind: "window", id: W.id });
+    expect(periodRequest({ from: d("2026-12-05T08:30:00Z"), to: d("2026-12-05T11:00:00Z") }, NOW)).toMatchObject({ kind: "range" });
+    refused(() => periodRequest({}, NOW), /a report needs a period/);
+    refused(() => periodRequest({ window: W.id, to: NOW }, NOW), /either --window or --from\/--to/);
+    refused(() => periodRequest({ to: NOW }, NOW), /--to 2026-12-05T12:00:00Z needs --from: e\.g\. --from 2026-12-05T08:00:00Z/);
+    refused(() => periodRequest({ from: NOW, to: NOW }, NOW), /is not before --to/);
+    refused(() => periodRequest({ from: d("2026-12-05T11:00:00Z"), to: d("2026-12-05T13:00:00Z") }, NOW), /--to 2026-12-05T13:00:00Z is in the future/);
+    refused(() => periodRequest({ from: d("2026-10-01"), to: d("2026-12-01") }, NOW), /longer than 31 days/);
+    refused(() => periodRequest({ window: "../etc" }, NOW), /is not a window ID/);
+  });
+
+  test("a window covers its warm-up to its end; one still running stops now; one not started or gone is refused", () => {
+    expect(resolvePeriod({ kind: "window", id: W.id }, [W], "contest", NOW)).toEqual({ from: d("2026-12-05T08:30:00Z"), to: d("2026-12-05T11:00:00Z"), window: W, inProgress: false });
+    expect(resolvePeriod({ kind: "window", id: W.id }, [W], "contest", d("2026-12-05T10:00:00Z"))).toMatchObject({ to: d("2026-12-05T10:00:00Z"), inProgress: true });
+    refused(() => resolvePeriod({ kind: "window", id: W.id }, [W], "contest", d("2026-12-05T08:29:00Z")), /has not started yet \(its warm-up begins at 2026-12-05T08:30:00Z/);
+    // Once the scheduled job has run it, the window is what it really ran: started late, stopped after its end.
+    const ran = { ...W, startedAt: "2026-12-05T08:31:00Z", stoppedAt: "2026-12-05T11:04:00Z" };
+    expect(resolvePeriod({ kind: "window", id: W.id }, [ran], "contest", NOW)).toMatchObject({ from: d("2026-12-05T08:31:00Z"), to: d("2026-12-05T11:04:00Z"), inProgress: false });
+    refused(() => resolvePeriod({ kind: "window", id: "w-old" }, [], "contest", NOW), /window w-old is not in stack contest's state: ended windows stay 60 days[\s\S]*Fix: `manage schedule --list --stack contest`, or use --from\/--to/);
+  });
+
+  test("the bill's days: whole UTC days around the period, a period ending at midnight not reaching into the next", () => {
+    expect(costDays(windowSpan(W))).toEqual({ from: d("2026-12-05"), to: d("2026-12-06") });
+    expect(costDays({ from: d("2026-12-05T22:00:00Z"), to: d("2026-12-06T00:00:00Z") })).toEqual({ from: d("2026-12-05"), to: d("2026-12-06") });
+    expect(costDays({ from: d("2026-12-05T22:00:00Z"), to: d("2026-12-06T01:00:00Z") })).toEqual({ from: d("2026-12-05"), to: d("2026-12-07") });
+  });
+
+  test("hours by profile: each window at its profile (clipped to the days, overlaps once), the rest as manage spend reads it", () => {
+    const idle = { profile: { name: "idle" as const }, profileExpiresAt: null };
+    const day = { from: d("2026-12-05"), to: d("2026-12-06") };
+    expect(hoursByProfile(day, [W], idle)).toEqual([
+      { profile: "idle", hours: 21.5 },
+      { profile: "contest", hours: 2.5 },
+    ]);
+    const late = { ...W, id: "w-late", start: "2026-12-05T23:00:00Z", end: "2026-12-06T02:00:00Z", warmupMinutes: 0 };
+    const overlapping = { ...W, id: "w-overlap", profile: "testing" as const, start: "2026-12-05T10:00:00Z", end: "2026-12-05T12:00:00Z", warmupMinutes: 0 };
+    const hours = Object.fromEntries(hoursByProfile(day, [late, overlapping, W], idle).map((h) => [h.profile, h.hours]));
+    // 08:30-11:00 contest, 11:00-12:00 testing (the overlap counted once), 23:00-24:00 contest, the rest idle.
+    expect(hours).toEqual({ contest: 3.5, testing: 1, idle: 19.5 });
+    // Between windows, a profile in effect with an expiry returns to idle at the expiry (spend's profileHours).
+    const testingUntil = { profile: { name: "testing" as const }, profileExpiresAt: d("2026-12-05T06:00:00Z") };
+    expect(Object.fromEntries(hoursByProfile(day, [W], testingUntil).map((h) => [h.profile, h.hours]))).toEqual({ testing: 6, contest: 2.5, idle: 15.5 });
+  });
+});
+
+const at = (iso: string) => ({ start: iso, end: new Date(Date.parse(iso) + 30_000).toISOString() });
+const record = (o: Partial<RunRecord> = {}): RunRecord => ({
+  v: 1,
+  stack: "contest",
+  command: "smoke",
+  endpoint: "https://x",
+  ...at("2026-12-05T09:10:00.000Z"),
+  ok: true,
+  executions: 3,
+  failed: 0,
+  latency: { count: 3, p50: 100, p95: 300, p99: 300, max: 300 },
+  outcomes: { ok: 4 },
+  causes: {},
+  ...o,
+});
+
+describe("the run log", () => {
+  test("a smoke's record: the cases that ran code, successes' latency, outcomes and causes counted", () => {
+    const r = smokeRecord(
+      { stack: "dev", endpoint: "https://x", start: d("2026-12-05T09:00:00Z"), end: d("2026-12-05T09:00:30Z") },
+      {
+        stopped: null,
+        cases: [
+          { name: "health: GET /", ok: true, ms: 10, status: 200 },
+          { name: "python: hello world", ok: true, ms: 200, status: 200 },
+          { name: "python: stdin", ok: false, ms: 50, status: 502, diagnosis: { cause: "cold start" } },
+          { name: "c++: stdin", ok: false, ms: 40, status: 502, diagnosis: { cause: "cold start" } },
+          { name: "java: stdin", ok: false, ms: 900, status: 200 },
+        ],
+      },
+    );
+    expect(r).toEqual({
+      v: 1,
+      stack: "dev",
+      command: "smoke",
+      endpoint: "https://x",
+      start: "2026-12-05T09:00:00.000Z",
+      end: "2026-12-05T09:00:30.000Z",
+      ok: false,
+      executions: 4,
+      failed: 3,
+      latency: { count: 1, p50: 200, p95: 200, p99: 200, max: 200 },
+      outcomes: { ok: 2, "502": 2, "wrong output": 1 },
+      causes: { "cold start": 2 },
+    });
+  });
+
+  test("a load test's record from its summary", () => {
+    const latency = { count: 8, p50: 1, p95: 2, p99: 3, max: 4 };
+    const r = loadRecord({ stack: "dev", endpoint: "https://x", start: NOW, end: NOW }, { offered: 10, ok: 8, latency, errors: { "404": 2 }, causes: [{ cause: "session limit" }] });
+    expect(r).toMatchObject({ command: "load-test", ok: false, executions: 10, failed: 2, latency, outcomes: { ok: 8, "404": 2 }, causes: { "session limit": 1 } });
+  });
+
+  test("appendRun adds one line; a log it cannot write is reported in words, never thrown", () => {
+    const dir = mkdtempSync(join(tmpdir(), "run-log-"));
+    expect(appendRun(dir, record())).toBeNull();
+    expect(appendRun(dir, record({ command: "load-test" }))).toBeNull();
+    expect(readFileSync(runLogPath(dir, "contest"), "utf8").trim().split("\n").map((l) => JSON.parse(l).command)).toEqual(["smoke", "load-test"]);
+    const blocked = mkdtempSync(join(tmpdir(), "run-log-"));
+    writeFileSync(join(blocked, ".manage"), "a file where the directory would be");
+    expect(appendRun(blocked, record())).toMatch(/^this run was not recorded in .*contest\.ndjson \((EEXIST|ENOTDIR)\); manage report will not show it$/);
+  });
+
+  test("reading: records parsed, other lines named; the stack's runs in the period, each once, oldest first", () => {
+    const a = record();
+    const b = record({ command: "load-test", ...at("2026-12-05T08:50:00.000Z") });
+    const text = [JSON.stringify(a), "", "not json", JSON.stringify({ v: 2, stack: "contest" }), JSON.stringify(b), JSON.stringify(a)].join("\n");
+    const parsed = parseRunLog(text, "log");
+    expect(parsed.records).toHaveLength(3);
+    expect(parsed.skipped).toEqual(["log:3: not JSON", expect.stringMatching(/^log:4: not a run record/)]);
+    const other = record({ stack: "dev" });
+    const before = record(at("2026-12-05T07:00:00.000Z"));
+    const period = { from: d("2026-12-05T08:30:00Z"), to: d("2026-12-05T11:00:00Z") };
+    expect(runsIn([...parsed.records, other, before], "contest", period)).toEqual([b, a]);
+  });
+});
+
+function input(o: Partial<ReportInput> = {}): ReportInput {
+  const m = (hhmm: string) => Date.parse(`2026-12-05T${hhmm}:00Z`);
+  return {
+    stack: "contest",
+    generatedAt: NOW,
+    period: { from: d("2026-12-05T09:00:00Z"), to: d("2026-12-05T09:03:00Z"), window: W, inProgress: false },
+    settings: contest,
+    timeline: {
+      interval: "PT1M",
+      bucketMs: 60_000,
+      samples: [
+        { at: m("08:59"), executing: 999, requests: { "2xx": 999 } },
+        { at: m("09:00"), executing: 10, pending: 2, ready: 43, replicas: 1, requests: { "2xx": 100, "5xx": 1 }, notFound: 0 },
+        { at: m("09:01"), executing: 60, pending: 0, ready: 0, replicas: 3, requests: { "2xx": 300, "4xx": 4 }, notFound: 4 },
+        { at: m("09:02"), replicas: 3 },
+        { at: m("09:03"), executing: 999 },
+      ],
+    },
+    runs: [record()],
+    runSources: ["log"],
+    cost: null,
+    unavailable: [],
+    ...o,
+  };
+}
+
+describe("the report", () => {
+  test("its numbers: buckets inside the period, nodes from sessions held and ready, requests by class", () => {
+    const r = buildReport(input());
+    expect(r.timeline.points.map((p) => p.at.slice(11, 16))).toEqual(["09:00", "09:01", "09:02"]);
+    expect(r.timeline.points.map((p) => p.nodes)).toEqual([2, 3, null]);
+    expect(r.summary).toEqual({
+      peakExecuting: 60,
+      peakPending: 2,
+      bucketsPending: 1,
+      minReady: 0,
+      peakNodes: 3,
+      peakReplicas: 3,
+      requests: { total: 405, byClass: { "2xx": 400, "4xx": 4, "5xx": 1 }, notFound: 4, serverErrorShare: 0.0025 },
+    });
+    expect(r.profile).toEqual({ name: "contest", maxSessions: 200, readySessions: 43, backendMaxReplicas: 10 });
+    expect(r.runs).toMatchObject({ count: 1, failedRuns: 0, executions: 3, worstP95: 300, outcomes: { ok: 4 } });
+  });
+
+  test("the charts: three from the timeline, one for the runs; none from a timeline that could not be read", () => {
+    const specs = chartSpecs(buildReport(input()));
+    expect(specs.map((s) => [s.id, s.series])).toEqual([
+      ["sessions", ["executing", "pending", "ready", "maxSessions"]],
+      ["capacity", ["E16 nodes", "backend replicas"]],
+      ["requests", ["2xx", "4xx", "5xx"]],
+      ["runs", ["p50", "p95", "p99"]],
+    ]);
+    expect(chartSpecs(buildReport(input({ timeline: null, runs: [] })))).toEqual([]);
+  });
+
+  test("the page escapes what it shows and holds no script", () => {
+    const page = renderHtml(buildReport(input({ period: { ...input().period, window: { ...W, by: "<script>alert(1)</script>" } }, unavailable: ["metrics: <403>"] })), []);
+    expect(page).not.toContain("<script");
+    expect(page).toContain("scheduled by &lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(page).toContain("metrics: &lt;403&gt;");
+  });
+});
