@@ -17,7 +17,7 @@ beforeAll(async () => {
   project = makeProject();
   arm = await startArmServer();
   await prepare(project, "contest");
-  const r = await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project });
+  const r = await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project, env: { MANAGE_NOW: "" } });
   expect(r.exitCode).toBe(0);
   seedFromState(arm, readState(project, "contest"), { nodeCount: 3, runningReplicas: 2 });
   poolId = [...arm.resources.keys()].find((k) => k.endsWith("/sessionpools/codeengcontestpool"))!;
@@ -27,7 +27,8 @@ beforeAll(async () => {
 });
 afterAll(() => arm.close());
 
-const env = { MANAGE_ARM_ENDPOINT: "", MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: "" };
+// The real clock (MANAGE_NOW ""): the scripted metrics are minutes back from now.
+const env = { MANAGE_ARM_ENDPOINT: "", MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: "", MANAGE_NOW: "" };
 const azure = () => ({ ...env, MANAGE_ARM_ENDPOINT: arm.url, NODE_EXTRA_CA_CERTS: arm.caFile });
 
 /** `minutes` values of `v` each (a steady minute-by-minute timeline). */

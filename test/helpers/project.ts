@@ -82,9 +82,16 @@ function manageEnv(project: string, extra: Record<string, string> = {}): Record<
     MANAGE_PROJECT_DIR: project,
     NO_COLOR: "1",
     FORCE_COLOR: "0",
+    // One moment for every command of the suite unless a test sets its own (or "" for the real
+    // clock, as tests of live metrics do): the same command from the same state is then the same
+    // question to the stand-in, whose memo answers it once (an operation records when it was asked).
+    MANAGE_NOW: TEST_NOW,
     ...extra,
   };
 }
+
+/** The suite's clock (see manageEnv). */
+export const TEST_NOW = "2026-11-23T09:00:00Z";
 
 /**
  * manage started as a child the test can signal or kill (an interrupted or killed change), with the
