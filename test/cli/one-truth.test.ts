@@ -2,10 +2,10 @@
 // backend see the same operation; a plain `pulumi up` keeps it; a failed stop keeps the scheduled
 // job red until a later run stops the pool; two changes racing never report a change that did not
 // happen and never delete what nobody confirmed.
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { makeProject, manage, names, prepare, readState, spawnManage } from "../helpers/cli.js";
+import { deployed, makeProject, manage, names, prepare, readState, spawnManage } from "../helpers/cli.js";
 
 let laptop: string;
 let runner: string;
@@ -94,6 +94,24 @@ describe("one truth across machines", () => {
     expect(third.exitCode).toBe(0);
     expect(third.stdout).toContain("contest: idle: nothing to do");
   });
+});
+
+test("a stop changes only what idle needs: an unrelated image edit in the stack file is left for `up` and named", async () => {
+  const project = makeProject();
+  await deployed(project, "dev scaled to testing");
+  const file = join(project, "Pulumi.dev.yaml");
+  // A new backend image not pushed yet: an `up` would stop at the image check; a stop must not.
+  writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine/backend:v1", "coding-engine/backend:v2"));
+  const stop = await manage(["stop", "--yes"], { project });
+  expect(stop.exitCode).toBe(0);
+  expect(stop.stdout).toContain("Pulumi.dev.yaml differs from what runs (backendImage): left for `manage up --stack dev`; this stop changes only what it needs.");
+  const state = readState(project, "dev");
+  expect(names(state)).not.toContain("session-pool");
+  expect(JSON.stringify(state.find((r) => r.urn.endsWith("::backend"))!.inputs)).toContain("coding-engine/backend:v1");
+  // `up` is where the edit goes, and it checks the image first.
+  const up = await manage(["up"], { project });
+  expect(up.exitCode).toBe(1);
+  expect(up.stderr).toContain("this image is not in registry codeengdevacr yet: coding-engine/backend:v2");
 });
 
 describe("two changes racing", () => {
