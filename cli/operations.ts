@@ -10,7 +10,7 @@ import { describeIssues, stackFile, stackSettings } from "./settings.js";
 import type { GateOptions, GlobalOptions, StackChange } from "./change.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
-import type { Pulumi } from "./pulumi/runner.js";
+import type { StackReader } from "./pulumi/reader.js";
 
 export interface ScaleOptions extends GlobalOptions, GateOptions {
   profile: ProfileName;
@@ -129,7 +129,7 @@ export interface StackRuntime {
 export const SESSION_POOL_TYPE = "azure-native:app:ContainerAppsSessionPool";
 
 /** One `pulumi stack export` of a stack the backend knows. */
-export async function readStackRuntime(pulumi: Pulumi, stack: string): Promise<StackRuntime> {
+export async function readStackRuntime(pulumi: Pick<StackReader, "state">, stack: string): Promise<StackRuntime> {
   const { types, outputs } = await pulumi.state(stack);
   return {
     deployed: types.length > 0,

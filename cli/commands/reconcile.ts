@@ -47,8 +47,8 @@ export async function run(o: ReconcileOptions): Promise<void> {
   // A stack named with --stack whose file cannot be read is bad input, as in every command.
   if (o.stack) stackFile(o.stack, dir);
   const stacks = o.stack ? [o.stack] : listStackFiles(dir);
-  const { Pulumi } = await import("../pulumi/runner.js");
-  const pulumi = await Pulumi.connect(dir, o.verbose);
+  const { PulumiReader } = await import("../pulumi/reader.js");
+  const pulumi = await PulumiReader.connect(dir, o.verbose);
   const known = new Set(await pulumi.stacks());
   const actions: Action[] = [];
   for (const stack of stacks) {

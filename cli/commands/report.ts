@@ -52,8 +52,8 @@ export async function run(o: ReportOptions): Promise<void> {
   const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js"), import("../azure/spend.js")]);
   const drawing = file !== null ? Promise.all([import("../report/charts.js"), import("../report/html.js"), import("echarts")]) : null;
   drawing?.catch(() => {});
-  const { Pulumi } = await import("../pulumi/runner.js");
-  const pulumi = await Pulumi.connect(dir, o.verbose);
+  const { PulumiReader } = await import("../pulumi/reader.js");
+  const pulumi = await PulumiReader.connect(dir, o.verbose);
   // One pulumi call for a deployed stack; the list of stacks only to explain a failure.
   const runtime = await readStackRuntime(pulumi, stack).catch(async (err) => {
     if (!(await pulumi.stacks()).includes(stack))

@@ -80,8 +80,8 @@ export async function run(o: ScheduleOptions): Promise<void> {
 
 /** The windows in the stack's state; null when the stack was never deployed. */
 async function deployedWindows(stack: string, o: GlobalOptions): Promise<Window[] | null> {
-  const { Pulumi } = await import("../pulumi/runner.js");
-  const pulumi = await Pulumi.connect(projectDir(), o.verbose);
+  const { PulumiReader } = await import("../pulumi/reader.js");
+  const pulumi = await PulumiReader.connect(projectDir(), o.verbose);
   if (!(await pulumi.hasStack(stack))) return null;
   const runtime = await readStackRuntime(pulumi, stack);
   return runtime.deployed ? (runtime.operation?.windows ?? []) : null;

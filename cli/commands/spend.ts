@@ -28,8 +28,8 @@ export interface SpendOptions {
 
 /** The stack's state (outputs and the operation in effect), or null when it was never deployed. */
 async function stateOf(stack: string, verbose?: boolean): Promise<StackRuntime | null> {
-  const { Pulumi } = await import("../pulumi/runner.js");
-  const pulumi = await Pulumi.connect(projectDir(), verbose);
+  const { PulumiReader } = await import("../pulumi/reader.js");
+  const pulumi = await PulumiReader.connect(projectDir(), verbose);
   if (!(await pulumi.hasStack(stack))) return null;
   const runtime = await readStackRuntime(pulumi, stack);
   return runtime.deployed ? runtime : null;

@@ -21,9 +21,9 @@ type Section<T> = { available: true; value: T } | { available: false; reason: st
 
 /** What the stack's state says: the operation in effect and the outputs of the last update (one `stack export`). */
 async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<StackRuntime>> {
-  const { Pulumi } = await import("../pulumi/runner.js");
+  const { PulumiReader } = await import("../pulumi/reader.js");
   try {
-    const pulumi = await Pulumi.connect(projectDir(), verbose);
+    const pulumi = await PulumiReader.connect(projectDir(), verbose);
     if (!(await pulumi.stacks()).includes(stack))
       return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\`` };
     const runtime = await readStackRuntime(pulumi, stack);

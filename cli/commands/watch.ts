@@ -41,8 +41,8 @@ interface Target extends LiveTarget {
 
 /** What to watch, from the stack's outputs; refuses a stack that was never deployed (nothing to watch). */
 async function targetOf(stack: string, verbose?: boolean): Promise<Target & { operation: OperationsState | null }> {
-  const { Pulumi } = await import("../pulumi/runner.js");
-  const pulumi = await Pulumi.connect(projectDir(), verbose);
+  const { PulumiReader } = await import("../pulumi/reader.js");
+  const pulumi = await PulumiReader.connect(projectDir(), verbose);
   // Outputs first: a deployed stack (the case that matters on contest day) costs one pulumi call, not two.
   const out = await pulumi.outputs(stack).catch(async (err) => {
     if (!(await pulumi.stacks()).includes(stack))

@@ -32,8 +32,8 @@ export function parseEndpoint(text: string): string {
 
 /** The stack's deployed outputs, or a usage error saying how to deploy it. */
 export async function deployedOutputs(stack: string, verbose?: boolean): Promise<Record<string, unknown>> {
-  const { Pulumi } = await import("../pulumi/runner.js");
-  const pulumi = await Pulumi.connect(projectDir(), verbose);
+  const { PulumiReader } = await import("../pulumi/reader.js");
+  const pulumi = await PulumiReader.connect(projectDir(), verbose);
   if (!(await pulumi.stacks()).includes(stack))
     throw new UsageError(`stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\``);
   return pulumi.outputs(stack);
