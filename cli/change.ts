@@ -168,6 +168,15 @@ function validate(change: StackChange, baseline: RawConfig, op: OperationFields,
   }
 }
 
+/** The settings, or null when they do not validate (an old state: nothing to compare against). */
+function settingsOrNull(read: () => DeploymentSettings): DeploymentSettings | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}
+
 function say(g: GlobalOptions, line: string) {
   // With --json, stdout carries one JSON document; everything for people goes to stderr.
   (g.json ? process.stderr : process.stdout).write(line + "\n");
@@ -278,7 +287,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   // Every change needs a stack file that parses: pulumi itself reads it (for its config and
   // encryption salt) on every preview and update, a stop's too.
   const fileRaw = applyConfig(stackFile(change.stack, dir).raw, change.config);
-  const offline = validate(change, fileRaw, change.operation?.(operationOfFile(fileRaw, at)) ?? operationOfFile(fileRaw, at), dir);
+  const offlineOperation = change.operation?.(operationOfFile(fileRaw, at)) ?? operationOfFile(fileRaw, at);
+  const offline = validate(change, fileRaw, offlineOperation, dir);
   // The cost ceiling on what the file and the options ask for, before pulumi runs (checked again
   // below on the state's operation, whose overrides of the profile may differ).
   enforceCostCeiling(offline, dir, g);
@@ -311,8 +321,10 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   }
   // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
   if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
-  // The stack's cost ceiling: refused (exit 2) before anything is changed.
-  enforceCostCeiling(settings, dir, g);
+  // The stack's cost ceiling again, only when the state made the change differ from what was
+  // checked offline; "lowers what runs" is then measured against what the state says runs.
+  if (configHash(effectiveConfig(baseline, operation)) !== configHash(effectiveConfig(fileRaw, offlineOperation)))
+    enforceCostCeiling(settings, dir, g, previous ? settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)) : undefined);
   if (settings.profile.pool && !settings.profileExpiresAt) {
     const perDay = costPerDay(settings);
     warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: --for 3h (manage scale) sets when it returns to idle`);

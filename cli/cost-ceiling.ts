@@ -45,8 +45,11 @@ function currentSettings(stack: string, dir: string): DeploymentSettings | null 
   }
 }
 
-/** Refuses (UsageError, exit 2) a change whose new configuration can cost more than the ceiling. */
-export function enforceCostCeiling(next: DeploymentSettings, dir: string, options: { allowOverCeiling?: boolean }): void {
+/**
+ * Refuses (UsageError, exit 2) a change whose new configuration can cost more than the ceiling.
+ * `before` is what runs now (the state's operation); by default the stack file's settings.
+ */
+export function enforceCostCeiling(next: DeploymentSettings, dir: string, options: { allowOverCeiling?: boolean }, before?: DeploymentSettings | null): void {
   const verdict = ceilingVerdict(next);
   if (!verdict) {
     warn(`cannot check stack ${next.stack}'s cost ceiling: no embedded prices for region ${next.location}`);
@@ -55,8 +58,8 @@ export function enforceCostCeiling(next: DeploymentSettings, dir: string, option
   if (!verdict.atMost.complete)
     warn(`the ${next.location} price table is incomplete: the costs this change checks and reports leave the missing parts out (manage cost-estimate names them)`);
   if (verdict.ok) return;
-  const before = currentSettings(next.stack, dir);
-  const beforeVerdict = before && ceilingVerdict(before);
+  const now = before === undefined ? currentSettings(next.stack, dir) : before;
+  const beforeVerdict = now && ceilingVerdict(now);
   if (beforeVerdict && verdict.atMost.perDay < beforeVerdict.atMost.perDay) return;
   if (options.allowOverCeiling) {
     warn(`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);

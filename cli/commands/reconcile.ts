@@ -90,9 +90,9 @@ export async function run(o: ReconcileOptions): Promise<void> {
         await applyStackChange({ ...stopChange(stack), windows: (w) => keptWindows(w, now, op?.window, op?.window ? { stoppedAt: at } : {}), intent: `stop: ${why} (reconcile)` }, g, false);
         action.outcome = "stopped";
       } else {
-        const result = await applyStackChange(startWindow(stack, decision.window, op, now), { ...g, wait: true }, false);
+        await applyStackChange(startWindow(stack, decision.window, op, now), { ...g, wait: true }, false);
         action.outcome = "started";
-        action.smoke = await proveItRuns(stack, result.outputs, o);
+        action.smoke = await proveItRuns(stack, o);
         if (action.smoke.failed > 0) throw new OperationError(`window ${decision.window.id} started, but smoke failed ${action.smoke.failed} case(s): \`manage smoke --stack ${stack}\` shows which, with their causes`);
       }
     } catch (err) {
@@ -130,7 +130,7 @@ function startWindow(stack: string, w: Window, op: StackRuntime["operation"], no
 }
 
 /** After the readiness gate's probe: every language's smoke cases through the stack's backend. */
-async function proveItRuns(stack: string, _outputs: Record<string, unknown>, o: ReconcileOptions): Promise<NonNullable<Action["smoke"]>> {
+async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNullable<Action["smoke"]>> {
   const { resolveTarget } = await import("../execution/target.js");
   const { runSmoke } = await import("../execution/smoke-run.js");
   const { credentialHeaders } = await import("../execution/credentials.js");

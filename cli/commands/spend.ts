@@ -51,6 +51,7 @@ async function subscriptionOf(stack: string, state: StackRuntime | null): Promis
 
 export async function run(o: SpendOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
+  // A stack file that does not parse is refused here, before pulumi or Azure is asked anything.
   stackSettings(stack);
   const now = clock();
   if (o.window && (o.since !== undefined || o.from || o.to)) throw new UsageError("give either --window or a period (--since, --from/--to), not both");

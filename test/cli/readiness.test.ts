@@ -4,19 +4,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage, prepare } from "../helpers/cli.js";
-import { startExecServer, type ExecServer } from "../exec-server/server.js";
+import { devStackOnExecServer, manage } from "../helpers/cli.js";
+import type { ExecServer } from "../exec-server/server.js";
 
 describe("the readiness gate, and smoke of the stack's own backend", () => {
   let exec: ExecServer;
   let project: string;
   let env: Record<string, string>;
   beforeAll(async () => {
-    exec = await startExecServer({ tls: true });
-    project = makeProject();
-    // What Azure would assign as the backend's FQDN is this machine's server, over HTTPS as in Azure.
-    env = { FAKE_PULUMI_BACKEND_FQDN: new URL(exec.url).host, NODE_EXTRA_CA_CERTS: exec.caFile! };
-    await prepare(project, "dev");
+    ({ exec, project, env } = await devStackOnExecServer());
   });
   afterAll(() => exec.close());
 

@@ -2,8 +2,8 @@
 // `manage schedule`, then only the scheduled command (`manage reconcile`) acting, against a local
 // backend that really runs the code (python3, node, g++, java).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
-import { startExecServer, type ExecServer } from "../exec-server/server.js";
+import { devStackOnExecServer, manage, names, readState, snapshot } from "../helpers/cli.js";
+import type { ExecServer } from "../exec-server/server.js";
 import { ARM_TOKEN, startArmServer } from "../arm-server/server.js";
 
 const at = (iso: string) => ({ MANAGE_NOW: iso });
@@ -14,10 +14,7 @@ describe("manage schedule and manage reconcile", () => {
   let project: string;
   let env: Record<string, string>;
   beforeAll(async () => {
-    exec = await startExecServer({ tls: true });
-    project = makeProject();
-    env = { FAKE_PULUMI_BACKEND_FQDN: new URL(exec.url).host, NODE_EXTRA_CA_CERTS: exec.caFile! };
-    await prepare(project, "dev");
+    ({ exec, project, env } = await devStackOnExecServer());
     // Deployed and resting idle, as the committed dev stack does.
     expect((await manage(["up"], { project, env: { ...env, ...at("2026-12-05T06:00:00Z") } })).exitCode).toBe(0);
   });

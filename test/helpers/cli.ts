@@ -1,8 +1,10 @@
-// What tests assert about a refused command; everything else lives in ./project.ts.
+// What tests assert about a refused command, and the dev stack on a local backend; everything else
+// lives in ./project.ts.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { manage, snapshot } from "./project.js";
+import { makeProject, manage, prepare, snapshot } from "./project.js";
+import { startExecServer, type ExecServer } from "../exec-server/server.js";
 
 export * from "./project.js";
 
@@ -26,4 +28,17 @@ export async function expectRefusal(project: string, args: string[], message: Re
   expect(`${document.error?.message}${fix ? `\n  Fix: ${fix}` : ""}`).toMatch(message);
   expect(snapshot(project)).toEqual(files);
   expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+}
+
+/**
+ * The dev stack after its first deployment, with what Azure would assign as its backend's FQDN
+ * pointing at a local server that really runs code, over HTTPS as in Azure: `env` carries that to
+ * every manage call.
+ */
+export async function devStackOnExecServer(): Promise<{ exec: ExecServer; project: string; env: Record<string, string> }> {
+  const exec = await startExecServer({ tls: true });
+  const project = makeProject();
+  const env = { FAKE_PULUMI_BACKEND_FQDN: new URL(exec.url).host, NODE_EXTRA_CA_CERTS: exec.caFile! };
+  await prepare(project, "dev");
+  return { exec, project, env };
 }
