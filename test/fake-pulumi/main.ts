@@ -319,7 +319,7 @@ function stackOutputsOf(stack: string): Record<string, unknown> {
  * A StackReference read, answered as the builtin provider does (pkg/resource/deploy/builtins.go,
  * readStackReference): `name`, the referenced stack's `outputs` from the backend's last
  * checkpoint, and `secretOutputNames`. Names resolve as the DIY backend parses them
- * (pkg/backend/diy/stack.go): "stack", "project/stack" or "organization/project/stack".
+ * (pkg/backend/diy/backend.go, parseStackReference): "stack", "project/stack" or "organization/project/stack".
  * The engine's `read` step for it is not emitted (manage's plan leaves reads out anyway).
  */
 function stackReference(name: string) {
