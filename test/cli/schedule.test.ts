@@ -107,6 +107,10 @@ describe("manage schedule and manage reconcile", () => {
     const idle = await manage(["schedule", "--profile", "idle", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
     expect(idle.exitCode).toBe(2);
     expect(idle.stderr).toContain("--profile idle has no session pool");
+    // 300 participants size the contest pool past the stack's $500/day ceiling.
+    const costly = await manage(["schedule", "--profile", "contest", "--users", "300", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
+    expect(costly.exitCode).toBe(2);
+    expect(costly.stderr).toMatch(/manage: this change can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day/);
     expect(snapshot(project)).toEqual(files);
     expect(JSON.stringify(readState(project, "dev"))).toBe(state);
 
