@@ -7,6 +7,7 @@
 //   program evaluation under mocks           < 1.5 s      (in-process, first and warm)
 //   @pulumi/azure-native submodule import    vs the whole package
 //   manage watch --once                      < 1.5 s      (a deployed contest stack, the local ARM server with metrics)
+//   Automation API load, deferred            <= 0.6x eager (cli/pulumi/deferred-modules.ts: every change pays it)
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, copyFileSync, readdirSync } from "node:fs";
@@ -141,6 +142,25 @@ if (!process.env.BENCH_SKIP_ROOT_IMPORT) {
   const whole = importCost("@pulumi/azure-native");
   rows.push({ what: "import @pulumi/azure-native (whole package)", ms: whole, target: `+${(whole - pulumiOnly).toFixed(0)} ms over @pulumi/pulumi`, ok: true });
 }
+
+// What every change (scale, stop, start, up, doctor) pays before it runs pulumi: the Automation API's
+// load, with TypeScript and arborist deferred (as manage loads it) against loading them eagerly.
+const automation = (defer: boolean) =>
+  wall([
+    "--input-type=module",
+    "-e",
+    `${defer ? `(await import(${JSON.stringify(join(ROOT, "dist/cli/pulumi/deferred-modules.js"))})).deferInlineProgramModules();` : ""}
+     await import("@pulumi/pulumi/automation/index.js");`,
+  ]);
+const eager = automation(false);
+const deferred = automation(true);
+rows.push({ what: "Automation API load, eager", ms: eager, target: `+${(eager - node).toFixed(0)} ms over node`, ok: true });
+rows.push({
+  what: "Automation API load, deferred (as manage loads it)",
+  ms: deferred,
+  target: `${(deferred / eager).toFixed(2)}x eager (target <= 0.6x)`,
+  ok: deferred / eager <= 0.6,
+});
 
 const width = Math.max(...rows.map((r) => r.what.length));
 console.log(`benchmarks (median of ${RUNS} runs, wall time)`);

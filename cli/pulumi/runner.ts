@@ -1,7 +1,7 @@
 // The one place manage runs `pulumi`, through Pulumi's own client of the CLI: the Automation API
 // (@pulumi/pulumi/automation) builds the real argv, streams the real engine events and raises its
-// typed errors (ConcurrentUpdateError, StackNotFoundError). It loads in about 0.3 s here, so only
-// the commands that touch a stack import this module.
+// typed errors (ConcurrentUpdateError, StackNotFoundError). It loads in about 0.2 s here (0.5 s
+// before ./deferred-modules.ts), so only the commands that change a stack import this module.
 //
 // One thing is ours: pulumi runs in a process group of its own. At a terminal, Ctrl-C signals the
 // whole foreground group; a pulumi in manage's group would get that SIGINT *and* the one manage
@@ -18,6 +18,7 @@ import { explainFailure, type PulumiFailure } from "./failures.js";
 import { isBookkeeping, progressOf, type Progress } from "./events.js";
 
 import { INSTALL_HINT } from "./install-hint.js";
+import { deferInlineProgramModules } from "./deferred-modules.js";
 export { INSTALL_HINT };
 
 /** One step of a preview, from its resourcePreEvent (the real shape: the type is in the metadata). */
@@ -126,6 +127,7 @@ export class Pulumi {
 
   /** Checks pulumi is installed and recent enough, and chooses the state backend. No other side effect. */
   static async connect(projectDir: string, verbose = false): Promise<Pulumi> {
+    deferInlineProgramModules();
     const automation = (await import("@pulumi/pulumi/automation/index.js")) as Automation;
     let command;
     try {
