@@ -3,11 +3,13 @@
 // resulting state, dependencies (explicit and implicit), protect and replaceOnChanges.
 //
 // Used by `manage plan`, by the tests, and by the test stand-in for `pulumi up`. Loads
-// @pulumi/pulumi (about half a second), so only commands that evaluate the program import it.
+// @pulumi/pulumi (about half a second; a fifth of that with ../pulumi/deferred-modules.ts), so only
+// commands that evaluate the program import it.
 
 import type { RawConfig } from "../../infra/config.js";
 import type { Mocks } from "@pulumi/pulumi/runtime/mocks.js";
 import { azureMocks } from "./azure-mocks.js";
+import { deferInlineProgramModules } from "../pulumi/deferred-modules.js";
 
 export interface SimulatedResource {
   urn: string;
@@ -66,6 +68,8 @@ export function simulate(options: SimulateOptions): Promise<Simulation> {
 }
 
 async function evaluate(options: SimulateOptions): Promise<Simulation> {
+  // The program declares resources; it never serializes a closure into code.
+  deferInlineProgramModules();
   const pulumi = await import("@pulumi/pulumi");
   const { project, stack } = options;
   pulumi.runtime.setAllConfig(

@@ -1,14 +1,16 @@
 // The Automation API loads @pulumi/pulumi's whole language runtime: automation/stack.js requires
 // ../runtime, which inline programs need (a program passed as a function, run inside this process).
 // manage never runs one: its program is the project's `main`, which the pulumi CLI runs in a process
-// of its own. Two of the runtime's requires are most of that load, and both serve only inline
-// programs:
+// of its own. Two of the runtime's requires are most of that load, and both serve only to turn a
+// closure into code (inline programs, dynamic providers, serializeFunction):
 // - TypeScript (9 MB, through the SDK's typescript-shim.js, required at the top of
 //   runtime/closure/parseFunction.js), to serialize a closure into code;
 // - @npmcli/arborist (and pacote, sigstore, npm-registry-fetch under it), required at the top of
 //   runtime/closure/codePaths.js, to find the packages a closure uses.
 // Loading the Automation API costs ~0.5 s of CPU here with them and ~0.19 s without (`npm run bench`:
-// "Automation API load"), on every scale, stop, start, up and doctor.
+// "Automation API load"), on every scale, stop, start, up and doctor. `manage plan` pays the same
+// for @pulumi/pulumi itself when it evaluates the program under mocks (../offline/simulate.ts); the
+// program declares resources and serializes no closure.
 //
 // So each is registered in require's cache as a deferred module before the Automation API is
 // imported: an object whose first use (any property read) loads the real module and hands it over.
@@ -57,7 +59,7 @@ function deferredModule(path: string): Module {
 
 let done = false;
 
-/** Defers TypeScript and arborist (see the top of this file). Call before importing the Automation API. */
+/** Defers TypeScript and arborist (see the top of this file). Call before importing the Automation API or @pulumi/pulumi. */
 export function deferInlineProgramModules(): void {
   if (done) return;
   done = true;

@@ -378,6 +378,9 @@ async function runPolicyPack(dir: string, stack: string, resources: Resource[], 
   if (!existsSync(packFile)) fail(`could not load policy pack from ${dir}: no PulumiPolicy.yaml found`);
   const pack = YAML.parse(readFileSync(packFile, "utf8")) as { main?: string };
   const require = createRequire(join(dir, "index.js"));
+  // @pulumi/policy loads @pulumi/pulumi's runtime: without TypeScript and arborist until used, as
+  // manage loads it (a policy validates resources; it serializes no closure).
+  (await import("../../cli/pulumi/deferred-modules.js")).deferInlineProgramModules();
   const policy = require("@pulumi/policy") as typeof import("@pulumi/policy");
   let captured: { name: string; policies: any[] } | undefined;
   const policyPath = require.resolve("@pulumi/policy");

@@ -19,7 +19,7 @@ function fresh(script: string): Record<string, unknown> {
   return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", prelude + script], { cwd: ROOT, encoding: "utf8" })) as Record<string, unknown>;
 }
 
-describe("the Automation API's load (every scale, stop, start, up, doctor)", () => {
+describe("loading Pulumi (every scale, stop, start, up, doctor and plan)", () => {
   test("loads neither TypeScript nor arborist, which only inline programs use", () => {
     const r = fresh(`
       deferInlineProgramModules();
@@ -37,6 +37,19 @@ describe("the Automation API's load (every scale, stop, start, up, doctor)", () 
       await import("@pulumi/pulumi/automation/index.js");
       console.log(JSON.stringify({ typescript: loaded("node_modules/typescript/lib/typescript.js"), arborist: loaded("node_modules/@npmcli/arborist/lib/index.js") }));`);
     expect(r).toEqual({ typescript: true, arborist: true });
+  });
+
+  test("neither does evaluating the program under mocks (manage plan, the stand-in's preview)", () => {
+    const r = fresh(`
+      const { simulate } = await import(${JSON.stringify(join(ROOT, "dist", "cli", "offline", "simulate.js"))});
+      const { readStackConfig } = await import(${JSON.stringify(join(ROOT, "dist", "cli", "stack-files.js"))});
+      const { resources } = await simulate({ project: "coding-engine", stack: "contest", config: { ...readStackConfig(${JSON.stringify(ROOT)}, "contest"), profile: "contest" } });
+      console.log(JSON.stringify({
+        pool: resources.some((x) => x.type === "azure-native:app:ContainerAppsSessionPool"),
+        typescript: loaded("node_modules/typescript/lib/typescript.js"),
+        arborist: loaded("node_modules/@npmcli/arborist/lib/index.js"),
+      }));`);
+    expect(r).toEqual({ pool: true, typescript: false, arborist: false });
   });
 
   test("a deferred module still works at its first use: Pulumi serializes a closure (TypeScript) and arborist reads a tree", () => {
