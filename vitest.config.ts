@@ -20,6 +20,10 @@ export default defineConfig({
     // isolation 130 s, threads 126 s, threads without isolation 120 s.
     pool: "threads",
     isolate: false,
+    // The longest end-to-end files run their tests side by side (each test its own project), two
+    // at a time: no file is then a long tail at the end of the run (a clean clone has no timings
+    // from an earlier run to start the longest files first), and the machine is not oversubscribed.
+    maxConcurrency: 2,
     // Evaluating the program loads @pulumi/pulumi (~0.5 s) per file; CLI tests spawn processes.
     testTimeout: 30_000,
     hookTimeout: 30_000,

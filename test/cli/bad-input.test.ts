@@ -226,7 +226,7 @@ test("the table holds at least 120 bad inputs", () => {
   expect(count).toBeGreaterThanOrEqual(120);
 });
 
-describe.each(Object.entries(cases))("%s", (_group, list) => {
+describe.concurrent.each(Object.entries(cases))("%s", (_group, list) => {
   let project: string;
   beforeAll(() => {
     project = makeProject();
@@ -236,7 +236,7 @@ describe.each(Object.entries(cases))("%s", (_group, list) => {
   });
 });
 
-describe("stack files", () => {
+describe.concurrent("stack files", () => {
   test.each(fileCases)("%s", async (_what, edit, args, message) => {
     const project = makeProject();
     writeFileSync(join(project, DEV), edit(base(project)));

@@ -3,27 +3,26 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { deployed, FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 import { importTarget, rolloutTag } from "../../cli/commands/images.js";
 
-let project: string;
-beforeEach(() => {
-  project = makeProject();
-});
-const registry = () => JSON.parse(readFileSync(join(project, ".fake-az.json"), "utf8"));
+// Every test has a project directory of its own, so the tests of this file run side by side.
+const registry = (project: string) => JSON.parse(readFileSync(join(project, ".fake-az.json"), "utf8"));
 
-describe("importing and building images", () => {
+describe.concurrent("importing and building images", () => {
   test("import lands in the stack's registry under the source's repository and tag, and says what to do next", async () => {
+    const project = makeProject();
     await prepare(project);
     const r = await manage(["images", "import", "--from", "ghcr.example.io/team/runner:2026-11-22", "--name", "coding-engine/session"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("as codeengdevacr.azurecr.io/coding-engine/session:2026-11-22");
     expect(r.stdout).toContain("pulumi config set sessionImage coding-engine/session:2026-11-22 --stack dev");
-    expect(registry().codeengdevacr["coding-engine/session"]).toContain("2026-11-22");
+    expect(registry(project).codeengdevacr["coding-engine/session"]).toContain("2026-11-22");
   });
 
   test("a tag that already exists is refused (the pool would keep the old image) unless --force", async () => {
+    const project = makeProject();
     await prepare(project);
     const again = await manage(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1"], { project });
     expect(again.exitCode).toBe(2);
@@ -33,23 +32,26 @@ describe("importing and building images", () => {
   });
 
   test("build sends the context to the registry with a fresh tag per rollout", async () => {
+    const project = makeProject();
     await prepare(project);
     const context = mkdtempSync(join(tmpdir(), "ctx-"));
     writeFileSync(join(context, "Dockerfile"), "FROM python:3.12-slim\n");
     const r = await manage(["images", "build", context, "--name", "coding-engine/session"], { project });
     expect(r.exitCode).toBe(0);
     const tag = /coding-engine\/session:(\d{8}-\d{6})/.exec(r.stdout)![1]!;
-    expect(registry().codeengdevacr["coding-engine/session"]).toContain(tag);
+    expect(registry(project).codeengdevacr["coding-engine/session"]).toContain(tag);
     expect(r.stderr).toContain("was successful");
   });
 
   test("into a registry that does not exist yet: Azure's own error, exit 1", async () => {
+    const project = makeProject();
     const r = await manage(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("could not be found");
   });
 
   test("without the Azure CLI: the install hint, exit 2", async () => {
+    const project = makeProject();
     const r = await manage(["images", "import", "--from", "src.azurecr.io/coding-engine/session:v2"], {
       project,
       path: `${FAKE_PULUMI_BIN}:/usr/bin:/bin`,
@@ -59,8 +61,9 @@ describe("importing and building images", () => {
   });
 });
 
-describe("a change whose image is not in the registry", () => {
+describe.concurrent("a change whose image is not in the registry", () => {
   test("stops before changing anything, with the exact command, instead of leaving a failed pool", async () => {
+    const project = makeProject();
     await deployed(project, "dev after up");
     const file = join(project, "Pulumi.dev.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine/session:v1", "coding-engine/session:2026-12-01"));
@@ -75,6 +78,7 @@ describe("a change whose image is not in the registry", () => {
   });
 
   test("an idle stack needs the session image too: its pool must be able to start on contest day", async () => {
+    const project = makeProject();
     const first = await manage(["up", "--stack", "contest"], { project });
     expect(first.stderr).toContain("these images are not in registry codeengcontestacr yet: coding-engine/backend:v1, coding-engine/session:v1.");
     await manage(["images", "import", "--stack", "contest", "--from", "s.azurecr.io/coding-engine/backend:v1"], { project });
@@ -85,7 +89,7 @@ describe("a change whose image is not in the registry", () => {
   });
 });
 
-describe("pure parts", () => {
+describe.concurrent("pure parts", () => {
   test("import targets and rollout tags", () => {
     expect(importTarget("myreg.azurecr.io/coding-engine/session:1.2")).toEqual({ repository: "coding-engine/session", tag: "1.2" });
     expect(importTarget("docker.io/library/python:3.12", "runtimes/python", "3.12-a")).toEqual({ repository: "runtimes/python", tag: "3.12-a" });

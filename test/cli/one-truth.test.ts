@@ -4,35 +4,37 @@
 // happen and never delete what nobody confirmed.
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { deployed, makeProject, manage, names, prepare, readState, spawnManage } from "../helpers/cli.js";
 
-let laptop: string;
-let runner: string;
-/** The scheduled job's machine: git's files, and the team's state backend (here: the laptop's). */
-let shared: Record<string, string>;
-
-beforeEach(async () => {
-  laptop = makeProject();
+/**
+ * Two machines: the operator's laptop, with the contest stack after its first deployment, and the
+ * scheduled job's runner, with git's files and the team's state backend (here: the laptop's). Each
+ * test has its own, so the tests of this file run side by side.
+ */
+async function machines() {
+  const laptop = makeProject();
   await prepare(laptop, "contest");
-  runner = makeProject();
+  const runner = makeProject();
   // The stack file as committed after the first deployment (pulumi wrote its encryption salt).
   copyFileSync(join(laptop, "Pulumi.contest.yaml"), join(runner, "Pulumi.contest.yaml"));
   // The registry is Azure's, one for both machines (the stand-in az keeps it in the project).
   copyFileSync(join(laptop, ".fake-az.json"), join(runner, ".fake-az.json"));
-  shared = {
+  const shared = {
     PULUMI_BACKEND_URL: `file://${join(laptop, ".pulumi-state")}`,
     PULUMI_CONFIG_PASSPHRASE_FILE: join(laptop, ".pulumi-state", "passphrase"),
   };
-});
+  return { laptop, runner, shared };
+}
 
 const T0 = "2026-12-05T08:30:00Z";
 const at = (iso: string) => ({ MANAGE_NOW: iso });
 const operation = (project: string) => readState(project, "contest").find((r) => r.type === "pulumi:pulumi:Stack")?.outputs.operations as Record<string, any> | undefined;
-const poolDeployed = () => names(readState(laptop, "contest")).includes("session-pool");
+const poolDeployed = (laptop: string) => names(readState(laptop, "contest")).includes("session-pool");
 
-describe("one truth across machines", () => {
+describe.concurrent("one truth across machines", () => {
   test("an operator's `scale --for` on a laptop is seen and ended by the scheduled job on another machine", async () => {
+    const { laptop, runner, shared } = await machines();
     const scale = await manage(["scale", "--stack", "contest", "--profile", "contest", "--for", "2h", "--no-wait"], { project: laptop, env: at(T0) });
     expect(scale.exitCode).toBe(0);
 
@@ -49,17 +51,18 @@ describe("one truth across machines", () => {
     expect(JSON.parse(late.stdout).actions).toEqual(
       expect.arrayContaining([expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }), expect.objectContaining({ stack: "dev", decision: "leave", why: "not-deployed" })]),
     );
-    expect(poolDeployed()).toBe(false);
+    expect(poolDeployed(laptop)).toBe(false);
     expect(operation(laptop)).toMatchObject({ profile: "idle", expiresAt: null, intent: "stop: expired (reconcile)" });
   });
 
   test("a CI deploy (a plain `pulumi up`, or `manage up` from git's files) keeps the operator's contest and its expiry", async () => {
+    const { laptop, runner, shared } = await machines();
     expect((await manage(["scale", "--stack", "contest", "--profile", "contest", "--max-sessions", "250", "--for", "3h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
     const before = operation(laptop)!;
 
     const plain = await manage(["pulumi", "--", "up", "--yes", "--stack", "contest"], { project: runner, env: shared });
     expect(plain.exitCode).toBe(0);
-    expect(poolDeployed()).toBe(true);
+    expect(poolDeployed(laptop)).toBe(true);
     expect(operation(laptop)).toEqual({ ...before, revision: before.revision + 1 });
     const pool = () => readState(laptop, "contest").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions;
     expect(pool()).toBe(250);
@@ -71,6 +74,7 @@ describe("one truth across machines", () => {
   });
 
   test("a stop that fails part-way keeps the job red; the next run stops the pool; the one after has nothing to do", async () => {
+    const { laptop, runner, shared } = await machines();
     expect((await manage(["scale", "--stack", "contest", "--profile", "contest", "--for", "1h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
     const job = { ...shared, ...at("2026-12-05T10:00:00Z") };
 
@@ -80,7 +84,7 @@ describe("one truth across machines", () => {
     expect(first.stderr).toContain("stack(s) not reconciled: contest");
     expect(first.stderr).toContain("the next run tries again");
     // The recorded truth still says what runs: contest, expired, the pool still there.
-    expect(poolDeployed()).toBe(true);
+    expect(poolDeployed(laptop)).toBe(true);
     expect(operation(laptop)).toMatchObject({ profile: "contest", expiresAt: "2026-12-05T09:30:00Z" });
     const status = await manage(["status", "--stack", "contest"], { project: laptop, env: at("2026-12-05T10:00:00Z") });
     expect(status.stdout).toMatch(/EXPIRED .* it should be idle/);
@@ -88,7 +92,7 @@ describe("one truth across machines", () => {
     const second = await manage(["enforce-expiry", "--yes"], { project: runner, env: job });
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toContain("contest: expired: returned to idle");
-    expect(poolDeployed()).toBe(false);
+    expect(poolDeployed(laptop)).toBe(false);
 
     const third = await manage(["enforce-expiry", "--yes"], { project: runner, env: job });
     expect(third.exitCode).toBe(0);
@@ -96,7 +100,7 @@ describe("one truth across machines", () => {
   });
 });
 
-test("a stop changes only what idle needs: an unrelated image edit in the stack file is left for `up` and named", async () => {
+test.concurrent("a stop changes only what idle needs: an unrelated image edit in the stack file is left for `up` and named", async () => {
   const project = makeProject();
   await deployed(project, "dev scaled to testing");
   const file = join(project, "Pulumi.dev.yaml");
@@ -114,12 +118,13 @@ test("a stop changes only what idle needs: an unrelated image edit in the stack 
   expect(up.stderr).toContain("this image is not in registry codeengdevacr yet: coding-engine/backend:v2");
 });
 
-describe("two changes racing", () => {
+describe.concurrent("two changes racing", () => {
   // A scale to contest (creates the pool: no confirmation needed) and a stop without --yes (from
   // a stack with no pool it deletes nothing, so it needs none either), started `offset` ms apart,
   // with each update's steps slowed so the two overlap. Whatever the interleaving: a "Done" only
   // for a change that is in the state, and the stop never deletes the pool it was not shown.
   test.each([0, 700, 1600])("offset %i ms: no false Done, no unconfirmed deletion", async (offset) => {
+    const { laptop } = await machines();
     const env = { FAKE_PULUMI_STEP_DELAY_MS: "150" };
     const scale = spawnManage(["scale", "--stack", "contest", "--profile", "contest", "--no-wait", "--json"], laptop, env);
     await new Promise((r) => setTimeout(r, offset));
@@ -143,7 +148,7 @@ describe("two changes racing", () => {
     const applied = Object.entries(revisions).sort(([, a], [, b]) => b - a);
     if (applied.length) expect(final.revision).toBe(applied[0]![1]);
     // What the state says runs is what runs.
-    expect(poolDeployed()).toBe(final.profile !== "idle");
+    expect(poolDeployed(laptop)).toBe(final.profile !== "idle");
     // The stop applied after the scale would have deleted a pool its preview did not show.
     expect(revisions.stop !== undefined && revisions.scale !== undefined && revisions.stop > revisions.scale).toBe(false);
   });

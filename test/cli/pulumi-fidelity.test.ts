@@ -2,38 +2,36 @@
 // on every change, protected resources, replacements that need a confirmation, and Ctrl-C.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { deployed, makeProject, manage, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
 
-let project: string;
-beforeEach(async () => {
-  project = makeProject();
-  await prepare(project);
-});
-/** The dev stack with its pool, as `manage scale --profile testing` leaves it. */
-const withPool = async () => expect((await manage(["scale", "--no-wait", "--profile", "testing"], { project })).exitCode).toBe(0);
-const stackFile = () => join(project, "Pulumi.dev.yaml");
-const edit = (from: string, to: string) => writeFileSync(stackFile(), readFileSync(stackFile(), "utf8").replace(from, to));
-const state = () => JSON.stringify(readState(project, "dev"));
+// Every test has a project directory of its own, so the tests of this file run side by side.
+const stackFile = (project: string) => join(project, "Pulumi.dev.yaml");
+const edit = (project: string, from: string, to: string) => writeFileSync(stackFile(project), readFileSync(stackFile(project), "utf8").replace(from, to));
+const state = (project: string) => JSON.stringify(readState(project, "dev"));
 
-describe("policies on every change", () => {
+describe.concurrent("policies on every change", () => {
   test("a mandatory violation (session egress) stops manage scale before anything is touched: exit 2, the policy's words", async () => {
-    edit("coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:allowSessionEgress: true");
+    const project = makeProject();
+    await prepare(project);
+    edit(project, "coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:allowSessionEgress: true");
     const files = snapshot(project);
-    const before = state();
+    const before = state(project);
     const r = await manage(["scale", "--no-wait", "--profile", "contest", "--yes"], { project });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/manage: a mandatory policy refused the change: \[session-pool-egress-disabled\] session pool session-pool allows egress/);
     expect(snapshot(project)).toEqual(files);
-    expect(state()).toBe(before);
+    expect(state(project)).toBe(before);
   });
 });
 
-describe("replacements", () => {
+describe.concurrent("replacements", () => {
   test("renaming namePrefix: the preview shows everything it recreates; the protected identity makes it a refusal, nothing changed", async () => {
+    const project = makeProject();
+    await prepare(project);
     await deployed(project, "dev scaled to testing");
-    edit("namePrefix: codeeng", "namePrefix: codeng");
-    const before = state();
+    edit(project, "namePrefix: codeeng", "namePrefix: codeng");
+    const before = state(project);
     const r = await manage(["up", "--yes"], { project });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toContain("dev: apply the stack as configured: refused; the preview says it would");
@@ -41,24 +39,28 @@ describe("replacements", () => {
     expect(r.stdout).toContain("+- replace session-pool (app:ContainerAppsSessionPool): environmentId, sessionPoolName changed, so Azure recreates it");
     expect(r.stderr).toContain("manage: this change would replace identity, which is protected");
     expect(r.stderr).toContain("undo the change in Pulumi.dev.yaml");
-    expect(state()).toBe(before);
+    expect(state(project)).toBe(before);
   });
 
   test("flipping createResourceGroup to false on a deployed stack would delete the protected group: refused, group intact", async () => {
+    const project = makeProject();
+    await prepare(project);
     await deployed(project, "dev after up");
-    edit("coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:createResourceGroup: false");
-    const before = state();
+    edit(project, "coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:createResourceGroup: false");
+    const before = state(project);
     const r = await manage(["up", "--yes"], { project });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toContain("- delete resource-group (resources:ResourceGroup)");
     expect(r.stderr).toContain("manage: this change would delete resource-group, which is protected");
-    expect(state()).toBe(before);
+    expect(state(project)).toBe(before);
     expect(readState(project, "dev").some((r) => r.urn.endsWith("::resource-group"))).toBe(true);
   });
 
   test("a property Azure cannot update in place (a role assignment's scope) is shown as a replacement and needs --yes", async () => {
+    const project = makeProject();
+    await prepare(project);
     await deployed(project, "dev scaled to testing");
-    edit("sessionExecutorScope: pool", "sessionExecutorScope: resourceGroup");
+    edit(project, "sessionExecutorScope: pool", "sessionExecutorScope: resourceGroup");
     const asked = await manage(["up"], { project });
     expect(asked.exitCode).toBe(2);
     expect(asked.stdout).toContain("+- replace session-executor (authorization:RoleAssignment): scope changed, so Azure recreates it");
@@ -71,7 +73,9 @@ describe("replacements", () => {
   });
 });
 
-test("Ctrl-C: pulumi gets one SIGINT, stops cleanly, manage exits 130 and leaves no lock; the next run finishes the change", async () => {
+test.concurrent("Ctrl-C: pulumi gets one SIGINT, stops cleanly, manage exits 130 and leaves no lock; the next run finishes the change", async () => {
+  const project = makeProject();
+  await prepare(project);
   const child = spawnManage(["scale", "--no-wait", "--profile", "testing"], project, { FAKE_PULUMI_STEP_DELAY_MS: "1500" });
   const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");
   for (let i = 0; i < 300 && !(existsSync(locks) && readdirSync(locks).length); i++) await new Promise((r) => setTimeout(r, 50));
@@ -86,7 +90,9 @@ test("Ctrl-C: pulumi gets one SIGINT, stops cleanly, manage exits 130 and leaves
   expect(readState(project, "dev").some((r) => r.urn.endsWith("::session-pool"))).toBe(true);
 });
 
-test("a passphrase pulumi cannot read reaches the person as one line with the variable to set: exit 2, stack file as it was", async () => {
+test.concurrent("a passphrase pulumi cannot read reaches the person as one line with the variable to set: exit 2, stack file as it was", async () => {
+  const project = makeProject();
+  await prepare(project);
   const files = snapshot(project);
   const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project, env: { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, "no-such-passphrase") } });
   expect(r.exitCode).toBe(2);

@@ -2,15 +2,12 @@
 // changes nothing, and a failure is reported with a non-zero exit.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { decideReconcile } from "../../cli/schedule.js";
 import type { OperationsState, Window } from "../../infra/operations.js";
 import { deployed, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 
-let project: string;
-beforeEach(() => {
-  project = makeProject();
-});
+// Every test has a project directory of its own, so the tests of this file run side by side.
 
 // The clock: the operator scales at T0 for 3 hours; the scheduled job runs before or after.
 const T0 = "2026-12-05T08:30:00Z";
@@ -18,7 +15,7 @@ const BEFORE_END = { MANAGE_NOW: "2026-12-05T11:00:00Z" };
 const AFTER_END = { MANAGE_NOW: "2026-12-05T11:45:00Z" };
 
 /** The contest stack scaled to contest at T0 for 3 hours (built once in global setup). */
-async function contestRunningWithExpiry(_stack: "contest") {
+async function contestRunningWithExpiry(project: string) {
   await deployed(project, "contest scaled to contest for 3h");
 }
 
@@ -27,7 +24,7 @@ const op = (profile: "idle" | "contest", expiresAt: string | null, extra: Partia
   ({ profile, overrides: {}, expiresAt, intent: "", by: "", at: T0, revision: 3, baseline: {}, windows: [], ...extra }) as OperationsState;
 const window = (id: string, start: string, end: string): Window => ({ id, profile: "contest", start, end, warmupMinutes: 30, users: null, by: "", at: T0 });
 
-describe("reconcile", () => {
+describe.concurrent("reconcile", () => {
   test("decides per stack from its state: expired, not expired, no expiry, idle, a pool left by a failed stop", () => {
     const now = new Date("2026-11-22T12:00:00Z");
     expect(decideReconcile(running(op("contest", "2026-11-22T11:59:59Z"), true), now)).toEqual({ kind: "stop", why: "expired" });
@@ -54,7 +51,8 @@ describe("reconcile", () => {
   });
 
   test("an expired stack returns to idle; an unexpired one and one without expiry are left alone; idempotent", async () => {
-    await contestRunningWithExpiry("contest");
+    const project = makeProject();
+    await contestRunningWithExpiry(project);
     await prepare(project, "dev");
     await manage(["scale", "--no-wait", "--stack", "dev", "--profile", "testing"], { project });
 
@@ -74,14 +72,16 @@ describe("reconcile", () => {
   });
 
   test("not expired yet: nothing happens, and the log says who set the expiry", async () => {
-    await contestRunningWithExpiry("contest");
+    const project = makeProject();
+    await contestRunningWithExpiry(project);
     const r = await manage(["enforce-expiry", "--yes", "--stack", "contest"], { project, env: BEFORE_END });
     expect(r.stdout).toMatch(/contest: not expired yet: left as it is \(expiry 2026-12-05 11:30 UTC .*, set by .+@.+ at 2026-12-05T08:30:00Z\)/);
     expect(names(readState(project, "contest"))).toContain("session-pool");
   });
 
   test("--dry-run says what it would stop and changes nothing", async () => {
-    await contestRunningWithExpiry("contest");
+    const project = makeProject();
+    await contestRunningWithExpiry(project);
     const files = snapshot(project);
     const state = JSON.stringify(readState(project, "contest"));
     const r = await manage(["enforce-expiry", "--dry-run"], { project, env: AFTER_END });
@@ -92,7 +92,8 @@ describe("reconcile", () => {
   });
 
   test("a broken neighbour stack file is reported, and does not keep the other stacks from returning to idle", async () => {
-    await contestRunningWithExpiry("contest");
+    const project = makeProject();
+    await contestRunningWithExpiry(project);
     writeFileSync(join(project, "Pulumi.broken.yaml"), "config:\n  coding-engine:location: eastus\n    bad: indentation\n");
     const r = await manage(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(1);
@@ -108,7 +109,8 @@ describe("reconcile", () => {
   });
 
   test("an expired stack whose own stack file is broken cannot be stopped (pulumi reads the file): the job stays red and says why", async () => {
-    await contestRunningWithExpiry("contest");
+    const project = makeProject();
+    await contestRunningWithExpiry(project);
     writeFileSync(join(project, "Pulumi.contest.yaml"), "config:\n  coding-engine:location: [eastus\n");
     const r = await manage(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(1);

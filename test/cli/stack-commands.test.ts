@@ -3,18 +3,15 @@
 // read back from the file backend.
 import { readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
 
-let project: string;
-beforeEach(() => {
-  project = makeProject();
-});
+// Every test has a project directory of its own, so the tests of this file run side by side.
+const stackYaml = (project: string, stack = "dev") => readFileSync(join(project, `Pulumi.${stack}.yaml`), "utf8");
 
-const stackYaml = (stack = "dev") => readFileSync(join(project, `Pulumi.${stack}.yaml`), "utf8");
-
-describe("scale, stop and start against a stack", () => {
+describe.concurrent("scale, stop and start against a stack", () => {
   test("stop keeps the registry, identity, environment and backend and removes the pool", async () => {
+    const project = makeProject();
     await prepare(project);
     const scale = await manage(["scale", "--no-wait", "--profile", "testing"], { project });
     expect(scale.exitCode).toBe(0);
@@ -35,8 +32,9 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("scale and stop record the operation in the stack's state, never in the stack file", async () => {
+    const project = makeProject();
     await prepare(project);
-    const file = stackYaml();
+    const file = stackYaml(project);
     expect((await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "80"], { project })).exitCode).toBe(0);
     const operation = () => readState(project, "dev").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations as Record<string, any>;
     expect(operation()).toMatchObject({ profile: "contest", overrides: { contest: { maxSessions: 80 } }, expiresAt: null, intent: "scale to contest (max-sessions 80)" });
@@ -44,7 +42,7 @@ describe("scale, stop and start against a stack", () => {
     const revision = operation().revision;
     expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);
     expect(operation()).toMatchObject({ profile: "idle", overrides: { contest: { maxSessions: 80 } }, revision: revision + 1 });
-    expect(stackYaml()).toBe(file);
+    expect(stackYaml(project)).toBe(file);
     // A second stop asks for nothing new: no update at all.
     const again = await manage(["stop", "--yes"], { project });
     expect(again.stdout).toContain("nothing to change in the cloud");
@@ -52,6 +50,7 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("scale contest with overrides, stop, start-session-pool --profile contest: the same settings again", async () => {
+    const project = makeProject();
     await prepare(project, "contest");
     const stack = ["--stack", "contest"];
     expect((await manage(["scale", "--no-wait", ...stack, "--profile", "contest", "--max-sessions", "80", "--ready-sessions", "8", "--cooldown", "600"], { project })).exitCode).toBe(0);
@@ -70,6 +69,7 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("--for records the expiry in the stack's state (UTC), says it in local time too, and a later `up` keeps it", async () => {
+    const project = makeProject();
     await prepare(project);
     const env = { MANAGE_NOW: "2026-12-05T08:30:00Z" };
     const r = await manage(["scale", "--no-wait", "--profile", "contest", "--for", "3h"], { project, env });
@@ -83,6 +83,7 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("progress comes from pulumi's event stream, per resource, and --json prints one document", async () => {
+    const project = makeProject();
     await prepare(project);
     const r = await manage(["start", "--no-wait", "--json"], { project });
     expect(r.exitCode).toBe(0);
@@ -96,6 +97,7 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("start-backend in idle keeps the pool away and runs one backend replica; stop undoes only that", async () => {
+    const project = makeProject();
     await prepare(project);
     await manage(["stop", "--yes"], { project });
     const r = await manage(["start-backend"], { project });
@@ -109,6 +111,7 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("a first deployment: creates the stack, deploys the foundation, names the images to import, then deploys", async () => {
+    const project = makeProject();
     const r = await manage(["up"], { project });
     expect(r.stdout).toContain("Created stack dev in the state backend");
     expect(r.stdout).toContain("The stack's registry does not exist yet, so it holds no images: deploying the foundation first");
@@ -120,7 +123,7 @@ describe("scale, stop and start against a stack", () => {
     expect(names(readState(project, "dev")).sort()).toEqual(["acr-pull", "identity", "registry", "resource-group"]);
     const passphrase = join(project, ".pulumi-state", "passphrase");
     expect(statSync(passphrase).mode & 0o777).toBe(0o600);
-    expect(stackYaml()).toMatch(/^encryptionsalt: /m);
+    expect(stackYaml(project)).toMatch(/^encryptionsalt: /m);
 
     for (const image of ["coding-engine/backend:v1", "coding-engine/session:v1"])
       expect((await manage(["images", "import", "--from", `source.azurecr.io/${image}`], { project })).exitCode).toBe(0);
@@ -138,6 +141,7 @@ describe("scale, stop and start against a stack", () => {
   });
 
   test("an explicit PULUMI_BACKEND_URL wins over the embedded backend", async () => {
+    const project = makeProject();
     const elsewhere = join(project, "elsewhere");
     const r = await manage(["up", "--verbose"], {
       project,
@@ -150,9 +154,10 @@ describe("scale, stop and start against a stack", () => {
   });
 });
 
-test("a stack file edited by hand is applied by `manage up`; once an operation is recorded, its profile is the state's", async () => {
+test.concurrent("a stack file edited by hand is applied by `manage up`; once an operation is recorded, its profile is the state's", async () => {
+  const project = makeProject();
   await prepare(project);
-  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: idle", "profile: contest"));
+  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml(project).replace("profile: idle", "profile: contest"));
   const r = await manage(["up"], { project });
   expect(r.exitCode).toBe(0);
   // No operation recorded yet: the file's profile, as planned for the stack's 200 participants,
@@ -168,8 +173,9 @@ test("a stack file edited by hand is applied by `manage up`; once an operation i
   expect(status.stdout).toContain("Resting:       Pulumi.dev.yaml says contest");
 });
 
-test("external role-assignment mode ends with the administrator's commands, with real IDs", async () => {
-  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("roleAssignmentMode: managed", "roleAssignmentMode: external").replace("profile: idle", "profile: testing"));
+test.concurrent("external role-assignment mode ends with the administrator's commands, with real IDs", async () => {
+  const project = makeProject();
+  writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml(project).replace("roleAssignmentMode: managed", "roleAssignmentMode: external").replace("profile: idle", "profile: testing"));
   const first = await manage(["up"], { project });
   // No AcrPull to create in external mode: the foundation is the group, registry and identity.
   expect(names(readState(project, "dev")).sort()).toEqual(["identity", "registry", "resource-group"]);

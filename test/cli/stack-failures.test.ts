@@ -4,36 +4,35 @@
 // stack-commands.test.ts so the two run side by side.)
 import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
 import { parseDocument } from "yaml";
 import { deployed, expectRefusal, makeProject, manage, names, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
 
-let project: string;
-beforeEach(() => {
-  project = makeProject();
-});
+// Every test has a project directory of its own, so the tests of this file run side by side.
 
-const stackYaml = (stack = "dev") => readFileSync(join(project, `Pulumi.${stack}.yaml`), "utf8");
-const stateFiles = () => {
+const stackYaml = (project: string, stack = "dev") => readFileSync(join(project, `Pulumi.${stack}.yaml`), "utf8");
+const stateFiles = (project: string) => {
   const dir = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine");
   return existsSync(dir) ? Object.fromEntries(["dev", "contest"].map((s) => [s, JSON.stringify(readState(project, s))])) : {};
 };
 
-describe("refusals: exit 2, nothing touched", () => {
+describe.concurrent("refusals: exit 2, nothing touched", () => {
   test("non-interactive without --yes refuses a change that deletes, and leaves stack file and state as they were", async () => {
+    const project = makeProject();
     await deployed(project, "dev scaled to testing");
     const files = snapshot(project);
-    const state = stateFiles();
+    const state = stateFiles(project);
     const r = await manage(["stop"], { project });
     expect(r.exitCode).toBe(2);
     // Deletions come dependents first, as the engine orders them.
     expect(r.stderr).toContain("this would delete or replace session-executor, session-pool, and there is no terminal to ask at: pass --yes");
     expect(snapshot(project)).toEqual(files);
-    expect(stateFiles()).toEqual(state);
+    expect(stateFiles(project)).toEqual(state);
   });
 
   test("pulumi missing: the install command and the minimum version, nothing touched", async () => {
+    const project = makeProject();
     const files = snapshot(project);
     const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project, path: "/usr/bin:/bin" });
     expect(r.exitCode).toBe(2);
@@ -42,6 +41,7 @@ describe("refusals: exit 2, nothing touched", () => {
   });
 
   test("pulumi too old: refused before anything runs", async () => {
+    const project = makeProject();
     const files = snapshot(project);
     const r = await manage(["up"], { project, env: { FAKE_PULUMI_VERSION: "3.100.0" } });
     expect(r.exitCode).toBe(2);
@@ -51,8 +51,9 @@ describe("refusals: exit 2, nothing touched", () => {
   });
 });
 
-describe("failures while pulumi runs", () => {
+describe.concurrent("failures while pulumi runs", () => {
   test("pulumi failing mid-update (it exits 1, the reason only in its events) is reported with Azure's reason and exit 1", async () => {
+    const project = makeProject();
     await prepare(project);
     const r = await manage(["scale", "--no-wait", "--profile", "testing"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } });
     expect(r.exitCode).toBe(1);
@@ -70,6 +71,7 @@ describe("failures while pulumi runs", () => {
   });
 
   test("an update killed midway leaves a lock; the next command says how to recover, and recovery works", async () => {
+    const project = makeProject();
     await deployed(project, "dev after up");
     const child = spawnManage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], project, { FAKE_PULUMI_STEP_DELAY_MS: "3000" });
     // Wait until the update has taken its lock, then kill everything (as a closed laptop would).
@@ -98,10 +100,11 @@ describe("failures while pulumi runs", () => {
   });
 });
 
-describe("capacity --apply", () => {
+describe.concurrent("capacity --apply", () => {
   test("on an idle stack: records the participants the contest profile is sized for, starts nothing", async () => {
+    const project = makeProject();
     await prepare(project, "contest");
-    const file = parseDocument(stackYaml("contest"));
+    const file = parseDocument(stackYaml(project, "contest"));
     file.setIn(["config", "coding-engine:profileOverrides"], file.createNode({ contest: { maxSessions: 50 } }));
     writeFileSync(join(project, "Pulumi.contest.yaml"), file.toString());
     expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
@@ -110,9 +113,9 @@ describe("capacity --apply", () => {
     expect(r.stdout).toContain("nothing to change in the cloud");
     expect(r.stdout).toContain("size contest for 250 participants (per-user)");
     // The planner's inputs, not its outputs: the numbers follow from them (and the stale override goes).
-    expect(stackYaml("contest")).toMatch(/participants: "250"/);
-    expect(stackYaml("contest")).not.toContain("maxSessions");
-    expect(stackYaml("contest")).toContain("coding-engine:profile: idle");
+    expect(stackYaml(project, "contest")).toMatch(/participants: "250"/);
+    expect(stackYaml(project, "contest")).not.toContain("maxSessions");
+    expect(stackYaml(project, "contest")).toContain("coding-engine:profile: idle");
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     // ...and the next contest scale uses them.
     await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest"], { project });
@@ -122,15 +125,17 @@ describe("capacity --apply", () => {
   });
 
   test("an assumption the stack does not record (--cold-start-seconds) is kept as the profile's overrides", async () => {
+    const project = makeProject();
     await prepare(project, "contest");
     const r = await manage(["capacity", "--stack", "contest", "--cold-start-seconds", "20", "--apply"], { project });
     expect(r.exitCode).toBe(0);
     const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 20, cooldownSeconds: 300 });
-    expect(stackYaml("contest")).toMatch(new RegExp(`readySessions: ${plan.readySessions}\\n`));
+    expect(stackYaml(project, "contest")).toMatch(new RegExp(`readySessions: ${plan.readySessions}\\n`));
     expect(plan.readySessions).toBeGreaterThan(43);
   });
 
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {
+    const project = makeProject();
     await prepare(project);
     await manage(["scale", "--no-wait", "--profile", "contest"], { project });
     const r = await manage(["capacity", "--users", "120", "--apply", "--yes"], { project });
@@ -140,14 +145,16 @@ describe("capacity --apply", () => {
   });
 });
 
-describe("the cost ceiling", () => {
+describe.concurrent("the cost ceiling", () => {
   const overrides = '  coding-engine:profileOverrides:\n    contest:\n      maxSessions: 600\n      readySessions: 300\n';
   test("up refuses a stack file that can cost more than its ceiling, before pulumi runs", async () => {
-    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml().replace("profile: idle", "profile: contest") + overrides);
+    const project = makeProject();
+    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml(project).replace("profile: idle", "profile: contest") + overrides);
     await expectRefusal(project, ["up"], /this change can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)/);
   });
 
   test("--allow-over-ceiling goes ahead with a warning; stopping is never refused", async () => {
+    const project = makeProject();
     await prepare(project);
     // 100 ready: under the policy pack's mandatory ceiling (115), far over the cost ceiling.
     const r = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "100", "--allow-over-ceiling"], { project });
@@ -157,7 +164,8 @@ describe("the cost ceiling", () => {
   });
 
   test("a raised costCeilingPerDay lets the same change through", async () => {
-    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml() + '  coding-engine:costCeilingPerDay: "2000"\n');
+    const project = makeProject();
+    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml(project) + '  coding-engine:costCeilingPerDay: "2000"\n');
     const files = snapshot(project);
     const r = await manage(["scale", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "600"], { project, path: "/usr/bin:/bin" });
     // Past the ceiling check: it stops at the next step, pulumi missing on this PATH.
