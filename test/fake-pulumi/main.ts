@@ -605,24 +605,36 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   process.on("SIGINT", onSignal("SIGINT"));
   process.on("SIGTERM", onSignal("SIGTERM"));
 
-  // DIY locks (pkg/backend/diy/lock.go): update takes one, preview does not.
+  // DIY locks (pkg/backend/diy/lock.go): update takes one, preview does not. Lock() checks for
+  // other locks, writes its own, then checks again (checkForLock skips its own file) and backs off
+  // if another appeared in between: of two updates starting at once, neither or one goes ahead.
   let lock: string | undefined;
   if (!dryRun) {
     const dir = locksDir(stack);
-    const others = existsSync(dir) ? readdirSync(dir) : [];
-    if (others.length)
+    const checkForLock = () => {
+      const others = existsSync(dir) ? readdirSync(dir).filter((f) => join(dir, f) !== lock) : [];
+      if (!others.length) return;
+      if (lock) rmSync(lock, { force: true });
       fail(
         `the stack is currently locked by ${others.length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.` +
           others
             .map((f) => {
-              const c = JSON.parse(readFileSync(join(dir, f), "utf8")) as { pid: number; username: string; hostname: string; timestamp: string };
-              return `\n  ${backendUrl()}/.pulumi/locks/organization/${project.name}/${stack}/${f}: created by ${c.username}@${c.hostname} (pid ${c.pid}) at ${c.timestamp}`;
+              // A lock that backed off since it was listed is gone: named without its holder.
+              const c = existsSync(join(dir, f)) ? (JSON.parse(readFileSync(join(dir, f), "utf8")) as { pid: number; username: string; hostname: string; timestamp: string }) : undefined;
+              return `\n  ${backendUrl()}/.pulumi/locks/organization/${project.name}/${stack}/${f}${c ? `: created by ${c.username}@${c.hostname} (pid ${c.pid}) at ${c.timestamp}` : ""}`;
             })
             .join(""),
       );
+    };
+    checkForLock();
     mkdirSync(dir, { recursive: true });
     lock = join(dir, `${randomUUID()}.json`);
-    writeFileSync(lock, JSON.stringify({ pid: process.pid, username: userInfo().username, hostname: hostname(), timestamp: new Date().toISOString() }));
+    // Written whole, then renamed into the directory, as gocloud's fileblob writes (no half-written
+    // lock for another process to read).
+    const tmp = `${dir}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ pid: process.pid, username: userInfo().username, hostname: hostname(), timestamp: new Date().toISOString() }));
+    renameSync(tmp, lock);
+    checkForLock();
   }
   const unlock = () => lock && rmSync(lock, { force: true });
   const started = Date.now();
