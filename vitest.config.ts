@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import { EndToEndFirst } from "./test/helpers/sequencer.js";
 
 export default defineConfig({
   // The policy pack and the role table are CommonJS TypeScript (.cts): Pulumi's policy runner
@@ -24,6 +25,8 @@ export default defineConfig({
     // at a time: no file is then a long tail at the end of the run (a clean clone has no timings
     // from an earlier run to start the longest files first), and the machine is not oversubscribed.
     maxConcurrency: 2,
+    // Without timings from an earlier run (a clean clone), the end-to-end files start first.
+    sequence: { sequencer: EndToEndFirst },
     // Evaluating the program loads @pulumi/pulumi (~0.5 s) per file; CLI tests spawn processes.
     testTimeout: 30_000,
     hookTimeout: 30_000,
