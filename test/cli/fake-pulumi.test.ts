@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
+import { get } from "node:http";
 import { describe, expect, test } from "vitest";
 import { FAKE_PULUMI_BIN, makeProject } from "../helpers/cli.js";
 
@@ -180,5 +181,43 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     );
     expect((await pulumi(dir, ["cancel", "--stack", "dev", "--yes"])).stdout).toContain("The currently running update for 'dev' has been canceled!");
     expect(readdirSync(locks)).toEqual([]);
+  });
+
+  test("the run's warm evaluator answers exactly as the stand-in's own process does: plan, outputs, and a policy's refusal", async () => {
+    // Each case twice with the memo off: in the stand-in's own process, and through the evaluator the
+    // global setup keeps warm (FAKE_PULUMI_EVALUATOR); a backend address set, as tests of checks do.
+    expect(process.env.FAKE_PULUMI_EVALUATOR).toBeTruthy();
+    const run = async (inProcess: boolean, egress: boolean) => {
+      const dir = withPool(makeProject());
+      if (egress) writeFileSync(join(dir, "Pulumi.dev.yaml"), readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8") + "  coding-engine:allowSessionEgress: true\n");
+      await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
+      const env = { FAKE_PULUMI_MEMO: "off", FAKE_PULUMI_BACKEND_FQDN: "127.0.0.1:4443", ...(inProcess ? { FAKE_PULUMI_EVALUATOR: "" } : {}) };
+      const policy = ["--policy-pack", join(dir, "infra", "policy-pack"), "--policy-pack-config", join(dir, "infra", "policy-pack", "config.json")];
+      const preview = await pulumi(dir, ["preview", "--stack", "dev", "--json", ...policy], env);
+      const { duration: _duration, ...plan } = JSON.parse(preview.stdout) as Record<string, unknown>;
+      const up = egress ? undefined : await pulumi(dir, ["up", "--stack", "dev", "--yes", "--skip-preview", ...policy], env);
+      // The program stamps a plain `up`'s operation with the real clock: the one thing that differs.
+      const outputs = egress ? undefined : (await pulumi(dir, ["stack", "output", "--stack", "dev", "--json", "--show-secrets"])).stdout.replace(/"at": "[^"]+"/g, '"at": "(now)"');
+      return { exitCode: preview.exitCode, plan, up: up?.exitCode, outputs };
+    };
+    const answered = () =>
+      new Promise<{ evaluate: number; policy: number }>((resolve, reject) =>
+        get({ socketPath: process.env.FAKE_PULUMI_EVALUATOR, path: "/" }, (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve(JSON.parse(text)));
+        }).on("error", reject),
+      );
+    for (const egress of [false, true]) {
+      const before = await answered();
+      const [own, warm] = [await run(true, egress), await run(false, egress)];
+      expect(warm).toEqual(own);
+      expect(own.exitCode).toBe(egress ? 1 : 0);
+      // The evaluator answered the second run (the first ran in the stand-in's own process; other
+      // test files may ask it too meanwhile).
+      const after = await answered();
+      expect(after.evaluate - before.evaluate).toBeGreaterThanOrEqual(egress ? 1 : 2);
+      expect(after.policy - before.policy).toBeGreaterThanOrEqual(egress ? 1 : 2);
+    }
   });
 });

@@ -29,14 +29,15 @@ import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import YAML from "yaml";
 import type { Checkpoint, StateResource } from "./state.js";
 import type { SimulatedResource } from "../../cli/offline/simulate.js";
 import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
 import { replaceKeys } from "./replacement.js";
 import { memo, treeHash } from "./memo.js";
-import { parsePolicyPackConfig, PolicyConfigError, resolvePolicies, type ResolvedPolicy } from "./policy-config.js";
+import { parsePolicyPackConfig, PolicyConfigError } from "./policy-config.js";
+import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Evaluation, type EvaluationRequest, type PolicyRequest, type PolicyResult } from "./evaluation.js";
+import { askEvaluator } from "./evaluator-client.js";
 
 const argv = process.argv.slice(2);
 const cwd = process.cwd();
@@ -277,24 +278,8 @@ function diagnostic(severity: "error" | "warning" | "info", message: string, urn
 /** A resource as the program declared it, evaluated under mocks. */
 type Resource = SimulatedResource;
 
-/**
- * Where the deployed system answers (the FAKE_PULUMI_* addresses at the top) is a local server's
- * random port, different in every test, while the program is the same. So the program is evaluated
- * with a placeholder for each address that is set, the answer is memoized without the addresses
- * (./memo.ts), and each placeholder is then replaced by the real address wherever it ended up: the
- * resource's own state, the inputs of resources built from it, the stack outputs. The program only
- * concatenates these strings (https://${fqdn}, an env var's value), so that is the same answer as
- * evaluating with the address itself.
- */
-const ADDRESSES = [
-  { env: "FAKE_PULUMI_BACKEND_FQDN", placeholder: "fake-pulumi-backend-fqdn.placeholder.invalid" },
-  { env: "FAKE_PULUMI_POOL_ENDPOINT", placeholder: "https://fake-pulumi-pool-endpoint.placeholder.invalid" },
-  { env: "FAKE_PULUMI_GATEWAY_URL", placeholder: "https://fake-pulumi-gateway-url.placeholder.invalid" },
-] as const;
-type AddressEnv = (typeof ADDRESSES)[number]["env"];
-/** The value the mocks give for an address: its placeholder when the test set it, else none. */
+/** Which addresses the test set (the mocks give each a placeholder: ./evaluation.ts, ADDRESSES). */
 const addressSet = (env: AddressEnv) => Boolean(process.env[env]);
-const placeholder = (env: AddressEnv) => (addressSet(env) ? ADDRESSES.find((a) => a.env === env)!.placeholder : undefined);
 /** The evaluation with every placeholder replaced by its real address. */
 function withAddresses<T>(value: T): T {
   let text = JSON.stringify(value);
@@ -315,128 +300,6 @@ function stackOutputsOf(stack: string): Record<string, unknown> {
   return (readSnapshot(stack).resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {}) as Record<string, unknown>;
 }
 
-/**
- * A StackReference read, answered as the builtin provider does (pkg/resource/deploy/builtins.go,
- * readStackReference): `name`, the referenced stack's `outputs` from the backend's last
- * checkpoint, and `secretOutputNames`. Names resolve as the DIY backend parses them
- * (pkg/backend/diy/backend.go, parseStackReference): "stack", "project/stack" or "organization/project/stack".
- * The engine's `read` step for it is not emitted (manage's plan leaves reads out anyway).
- */
-function stackReference(name: string) {
-  const parts = name.split("/");
-  const [org, proj, stack] = parts.length === 3 ? parts : parts.length === 2 ? ["organization", ...parts] : ["organization", project.name, parts[0]];
-  if (org !== "organization") fail(`unknown stack "${name}": the DIY backend has one organization, "organization"`);
-  if (proj !== project.name) notSimulated(`a reference to another project's stack (${name})`);
-  if (!existsSync(statePath(stack!))) fail(`unknown stack "${name}"`);
-  // The outputs as the program wrote them: placeholders where this run's addresses stand (ADDRESSES).
-  return { id: name, state: { name, outputs: withPlaceholders(stackOutputsOf(stack!)), secretOutputNames: [] } };
-}
-
-async function evaluate(stack: string, config: Record<string, string>) {
-  const main = resolve(cwd, project.main ?? "index.js");
-  if (!existsSync(main)) fail(`fake pulumi: the program's main ${main} does not exist (build it first)`, 255);
-  // Loaded only here: the runtime and the program are what makes a preview cost a second.
-  const { simulate } = await import("../../cli/offline/simulate.js");
-  const { azureMocks } = await import("../../cli/offline/azure-mocks.js");
-  const mocks = {
-    newResource(args: any) {
-      const result = azureMocks.newResource(args) as { id: string; state: Record<string, any> };
-      const fqdn = placeholder("FAKE_PULUMI_BACKEND_FQDN");
-      if (fqdn && args.type === "azure-native:app:ContainerApp")
-        result.state.configuration = { ...result.state.configuration, ingress: { ...result.state.configuration?.ingress, fqdn } };
-      const pool = placeholder("FAKE_PULUMI_POOL_ENDPOINT");
-      if (pool && args.type === "azure-native:app:ContainerAppsSessionPool") result.state.poolManagementEndpoint = pool;
-      if (args.type === "pulumi:pulumi:StackReference") return stackReference(String(args.inputs.name));
-      const gateway = placeholder("FAKE_PULUMI_GATEWAY_URL");
-      if (gateway && args.type === "azure-native:apimanagement:ApiManagementService") result.state.gatewayUrl = gateway;
-      return result;
-    },
-    call: (args: any) => azureMocks.call(args),
-  };
-  try {
-    return await simulate({ project: project.name, stack, config, mocks, program: async () => ({ ...(await import(pathToFileURL(main).href)) }) });
-  } catch (err) {
-    // The nodejs language host reports a program's error as an error diagnostic (a RunError
-    // without its stack trace), then the engine reports "<kind> failed".
-    return { error: err instanceof Error ? err.message : String(err) } as const;
-  }
-}
-
-interface Violation {
-  policyName: string;
-  message: string;
-  enforcementLevel: "mandatory" | "warning";
-  urn?: string;
-}
-
-/**
- * Runs the policy pack at `dir` over the resources (see the assumption at the top), with the
- * `--policy-pack-config` file's levels and config over the pack's own (./policy-config.ts).
- */
-async function runPolicyPack(dir: string, stack: string, resources: Resource[], configFile?: Record<string, unknown>): Promise<{ name: string; violations: Violation[] }> {
-  const packFile = join(dir, "PulumiPolicy.yaml");
-  if (!existsSync(packFile)) fail(`could not load policy pack from ${dir}: no PulumiPolicy.yaml found`);
-  const pack = YAML.parse(readFileSync(packFile, "utf8")) as { main?: string };
-  const require = createRequire(join(dir, "index.js"));
-  // @pulumi/policy loads @pulumi/pulumi's runtime: without TypeScript and arborist until used, as
-  // manage loads it (a policy validates resources; it serializes no closure).
-  (await import("../../cli/pulumi/deferred-modules.js")).deferInlineProgramModules();
-  const policy = require("@pulumi/policy") as typeof import("@pulumi/policy");
-  let captured: { name: string; policies: any[] } | undefined;
-  const policyPath = require.resolve("@pulumi/policy");
-  require.cache[policyPath]!.exports = {
-    ...policy,
-    PolicyPack: class {
-      constructor(name: string, args: { policies: any[] }) {
-        captured = { name, policies: args.policies };
-      }
-    },
-  };
-  require(resolve(dir, pack.main ?? "index.js"));
-  if (!captured) fail(`could not load policy pack from ${dir}: it constructs no PolicyPack`);
-  const violations: Violation[] = [];
-  let resolved: Map<string, ResolvedPolicy>;
-  try {
-    resolved = resolvePolicies(captured!.name, captured!.policies, configFile);
-  } catch (err) {
-    if (err instanceof PolicyConfigError) return fail(err.message);
-    throw err;
-  }
-  const level = (p: any): "mandatory" | "warning" => (resolved.get(p.name)!.enforcementLevel === "mandatory" ? "mandatory" : "warning");
-  const configOf = (p: any) => resolved.get(p.name)!.config;
-  for (const p of captured!.policies) {
-    if (resolved.get(p.name)!.enforcementLevel === "disabled") continue;
-    if (p.validateResource)
-      for (const r of resources)
-        await p.validateResource(
-          {
-            type: r.type,
-            props: policy.unknownCheckingProxy(r.inputs),
-            urn: r.urn,
-            name: r.name,
-            opts: { protect: r.protect },
-            stackTags: new Map(),
-            isType: () => false,
-            asType: () => undefined,
-            getConfig: () => configOf(p),
-            notApplicable: () => undefined,
-          },
-          (message: string) => violations.push({ policyName: p.name, message, enforcementLevel: level(p), urn: r.urn }),
-        );
-    if (p.validateStack)
-      await p.validateStack(
-        {
-          resources: resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.state, opts: { protect: r.protect }, isType: () => false, asType: () => undefined })),
-          getConfig: () => configOf(p),
-          stackTags: new Map(),
-          notApplicable: () => undefined,
-        },
-        (message: string, urn?: string) => violations.push({ policyName: p.name, message, enforcementLevel: level(p), urn }),
-      );
-  }
-  void stack;
-  return { name: captured!.name, violations };
-}
 
 interface Step {
   op: string;
@@ -659,24 +522,26 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
 
   emit({ preludeEvent: { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project.name}:${k}`, v])) } });
   const main = resolve(cwd, project.main ?? "index.js");
+  if (!existsSync(main)) fail(`fake pulumi: the program's main ${main} does not exist (build it first)`, 255);
+  // Everything the program reads: its config; which addresses are set, not what they are (see
+  // ADDRESSES); its own previous outputs (a StackReference to itself: infra/program.ts); manage's
+  // request.
+  const request: EvaluationRequest = {
+    main,
+    stack,
+    project: project.name,
+    config,
+    addresses: ADDRESSES.filter((a) => addressSet(a.env)).map((a) => a.env),
+    self: existsSync(statePath(stack)) ? withPlaceholders(stackOutputsOf(stack)) : null,
+    ...(process.env.MANAGE_OPERATIONS !== undefined ? { operations: process.env.MANAGE_OPERATIONS } : {}),
+  };
   const sim = withAddresses(
     await memo(
       "evaluate",
       // The program by its content and its path inside the project (not where the project is), so
-      // every test project with the same program and config shares the answer; which addresses are
-      // set, not what they are (see ADDRESSES). And what the program reads besides its config: its
-      // own previous outputs (a StackReference to itself: infra/program.ts) and manage's request.
-      {
-        program: treeHash(dirname(main)),
-        main: project.main,
-        stack,
-        project: project.name,
-        config,
-        addresses: ADDRESSES.filter((a) => addressSet(a.env)).map((a) => a.env),
-        previousOutputs: withPlaceholders(stackOutputsOf(stack)),
-        operations: process.env.MANAGE_OPERATIONS,
-      },
-      () => evaluate(stack, config),
+      // every test project with the same program and config shares the answer.
+      { ...request, main: project.main, program: treeHash(dirname(main)) },
+      async () => (await askEvaluator<Evaluation>("evaluate", request)) ?? evaluateProgram(request),
     ),
   );
   if ("error" in sim) {
@@ -716,11 +581,14 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     }
     if (!existsSync(join(packDir, "PulumiPolicy.yaml"))) fail(`could not load policy pack from ${packDir}: no PulumiPolicy.yaml found`);
     const packMain = YAML.parse(readFileSync(join(packDir, "PulumiPolicy.yaml"), "utf8"))?.main as string | undefined;
-    const { name, violations } = await memo(
+    const policyRequest: PolicyRequest = { packDir, stack, resources, ...(packConfig ? { packConfig } : {}) };
+    const ran = await memo(
       "policy",
       { pack: treeHash(packDir), code: packMain ? treeHash(dirname(resolve(packDir, packMain))) : "", stack, resources, packConfig },
-      () => runPolicyPack(packDir, stack, resources, packConfig),
+      async () => (await askEvaluator<PolicyResult>("policy", policyRequest)) ?? runPolicies(policyRequest),
     );
+    if ("failure" in ran) fail(ran.failure);
+    const { name, violations } = ran as Exclude<PolicyResult, { failure: string }>;
     for (const v of violations) {
       if (v.enforcementLevel === "mandatory") mandatory++;
       emit({ policyEvent: { ...(v.urn ? { resourceUrn: v.urn } : {}), message: v.message, color: "never", policyName: v.policyName, policyPackName: name, policyPackVersion: "0.0.1", policyPackVersionTag: "0.0.1", enforcementLevel: v.enforcementLevel } });

@@ -2,7 +2,8 @@
 // running the policy pack are pure functions of their inputs (the program's files, the config, the
 // knobs that shape mocked outputs, the pack's files), and each costs ~0.5 s of loading
 // @pulumi/pulumi. The test suite asks the same questions hundreds of times, so answers are kept in
-// a directory keyed by a hash of every input. FAKE_PULUMI_MEMO=off turns it off.
+// a directory keyed by a hash of every input. FAKE_PULUMI_MEMO=off turns it off. A miss is
+// answered by the test run's warm evaluator when there is one (./evaluator.ts).
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";

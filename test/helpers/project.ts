@@ -86,6 +86,8 @@ function manageEnv(project: string, extra: Record<string, string> = {}): Record<
     // clock, as tests of live metrics do): the same command from the same state is then the same
     // question to the stand-in, whose memo answers it once (an operation records when it was asked).
     MANAGE_NOW: TEST_NOW,
+    // The stand-in's warm evaluator, when the global setup started one (test/fake-pulumi/evaluator.ts).
+    ...(process.env.FAKE_PULUMI_EVALUATOR ? { FAKE_PULUMI_EVALUATOR: process.env.FAKE_PULUMI_EVALUATOR } : {}),
     ...extra,
   };
 }
