@@ -37,6 +37,18 @@ describe("the pulumi stand-in", () => {
     expect(r.stderr).toMatch(message);
   });
 
+  test("`pulumi version` answers the same from the bin script's shortcut as from the stand-in itself", async () => {
+    const bundle = join(FAKE_PULUMI_BIN, "..", ".build", "main.mjs");
+    for (const env of [{}, { FAKE_PULUMI_VERSION: "3.100.0" }]) {
+      const viaScript = await execa(join(FAKE_PULUMI_BIN, "pulumi"), ["version"], { env });
+      const viaStandIn = await execa(process.execPath, [bundle, "version"], { env });
+      expect(viaScript.stdout).toBe(viaStandIn.stdout);
+      expect(viaScript.stdout).toMatch(/^v3\.\d+\.\d+$/);
+    }
+    // With a flag, the stand-in itself answers: and refuses what the real CLI refuses.
+    expect((await pulumi(project, ["version", "--short"])).stderr).toMatch(/unknown flag: --short/);
+  });
+
   test("up without --yes in non-interactive mode exits 2, as pulumi does", async () => {
     const dir = makeProject();
     await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);

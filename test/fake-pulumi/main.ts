@@ -684,6 +684,7 @@ async function main(): Promise<number> {
   switch (command) {
     case "version":
       parse(rest, [], []);
+      // Without flags, ./bin/pulumi answers this itself (the same text).
       console.log(`v${process.env.FAKE_PULUMI_VERSION ?? "3.230.0"}`);
       return 0;
 
