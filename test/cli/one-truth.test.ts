@@ -125,6 +125,7 @@ describe.concurrent("two changes racing", () => {
   // for a change that is in the state, and the stop never deletes the pool it was not shown.
   test.each([0, 700, 1600])("offset %i ms: no false Done, no unconfirmed deletion", async (offset) => {
     const { laptop } = await machines();
+    const before = operation(laptop);
     const env = { FAKE_PULUMI_STEP_DELAY_MS: "150" };
     const scale = spawnManage(["scale", "--stack", "contest", "--profile", "contest", "--no-wait", "--json"], laptop, env);
     await new Promise((r) => setTimeout(r, offset));
@@ -144,11 +145,14 @@ describe.concurrent("two changes racing", () => {
         expect(r.stderr).toMatch(/is locked: another update|not applied: the stack changed after manage read it|there is no terminal to ask at: pass --yes/);
       }
     }
-    const final = operation(laptop)!;
+    const final = operation(laptop);
     const applied = Object.entries(revisions).sort(([, a], [, b]) => b - a);
-    if (applied.length) expect(final.revision).toBe(applied[0]![1]);
+    if (applied.length) expect(final?.revision).toBe(applied[0]![1]);
+    // Both may back off from the lock (pkg/backend/diy/lock.go: each sees the other's): then the
+    // state is as it was.
+    else expect(final).toEqual(before);
     // What the state says runs is what runs.
-    expect(poolDeployed(laptop)).toBe(final.profile !== "idle");
+    expect(poolDeployed(laptop)).toBe((final?.profile ?? "idle") !== "idle");
     // The stop applied after the scale would have deleted a pool its preview did not show.
     expect(revisions.stop !== undefined && revisions.scale !== undefined && revisions.stop > revisions.scale).toBe(false);
   });
