@@ -4,10 +4,11 @@
 // the same exit code for the same cause, every environment variable documented, and checks that
 // stop early against a backend that hangs or never stops talking.
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeProject, manage, MANAGE } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
@@ -73,6 +74,14 @@ describe("the command line", () => {
     const r = await manage(["--version"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version);
+  });
+
+  test("the bin stays runnable after a rebuild (npm sets its mode only at install): `npx manage` after `npm test` works", async () => {
+    // Every build recreates dist/; the bin must come out executable, with its shebang, and run as is.
+    expect(statSync(MANAGE).mode & 0o111).toBe(0o111);
+    expect(readFileSync(MANAGE, "utf8").split("\n")[0]).toBe("#!/usr/bin/env node");
+    const r = await execa(MANAGE, ["--version"], { reject: false, cwd: project });
+    expect(r.exitCode).toBe(0);
   });
 
   test("bare manage prints the help on stdout, with the exit codes and the environment, and exits 0", async () => {
