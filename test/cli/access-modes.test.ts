@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectRefusal, makeProject, manage, prepare, snapshot } from "../helpers/cli.js";
-import { startExecServer, type ExecServer } from "../exec-server/server.js";
+import { execServerAndProject, expectRefusal, makeProject, manage, prepare, snapshot } from "../helpers/cli.js";
+import type { ExecServer } from "../exec-server/server.js";
 import { issuerKeys, signJwt, startGate, type Gate } from "../gate/server.js";
 
 const KEY = "0123456789abcdef0123456789abcdef";
@@ -19,10 +19,7 @@ interface Report {
 
 let exec: ExecServer;
 let project: string;
-beforeAll(async () => {
-  exec = await startExecServer();
-  project = makeProject();
-});
+beforeAll(async () => ({ exec, project } = await execServerAndProject()));
 afterAll(() => exec.close());
 
 /** Every byte manage printed, to prove a credential never appears in it. */

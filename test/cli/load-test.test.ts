@@ -1,8 +1,8 @@
 // manage load-test end to end: a small, bounded contest-shaped load against a local backend that
 // really runs the code.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage, prepare } from "../helpers/cli.js";
-import { startExecServer, type ExecServer } from "../exec-server/server.js";
+import { execServerAndProject, manage, prepare } from "../helpers/cli.js";
+import type { ExecServer } from "../exec-server/server.js";
 
 interface LoadJson {
   offered: number;
@@ -18,10 +18,7 @@ interface LoadJson {
 describe("manage load-test", () => {
   let exec: ExecServer;
   let project: string;
-  beforeAll(async () => {
-    exec = await startExecServer();
-    project = makeProject();
-  });
+  beforeAll(async () => ({ exec, project } = await execServerAndProject()));
   afterAll(() => exec.close());
 
   test("an opening burst then steady arrivals: every execution succeeds; latency, throughput, per language", async () => {

@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage } from "../helpers/cli.js";
-import { startExecServer, type ExecServer } from "../exec-server/server.js";
+import { execServerAndProject, makeProject, manage } from "../helpers/cli.js";
+import type { ExecServer } from "../exec-server/server.js";
 
 interface Report {
   passed: number;
@@ -16,10 +16,7 @@ interface Report {
 describe("manage smoke --endpoint", () => {
   let exec: ExecServer;
   let project: string;
-  beforeAll(async () => {
-    exec = await startExecServer();
-    project = makeProject();
-  });
+  beforeAll(async () => ({ exec, project } = await execServerAndProject()));
   afterAll(() => exec.close());
 
   test("--full: every case of every language passes, with cold and warm latency; exit 0", async () => {

@@ -30,6 +30,11 @@ export async function expectRefusal(project: string, args: string[], message: Re
   expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
 }
 
+/** A local backend that really runs code (test/exec-server), and a project to run manage in. */
+export async function execServerAndProject(): Promise<{ exec: ExecServer; project: string }> {
+  return { exec: await startExecServer(), project: makeProject() };
+}
+
 /**
  * The dev stack after its first deployment, with what Azure would assign as its backend's FQDN
  * pointing at a local server that really runs code, over HTTPS as in Azure: `env` carries that to
