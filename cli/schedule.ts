@@ -6,6 +6,7 @@ import { PROFILES, type ProfileName, type ProfileOverrides } from "../infra/prof
 import { plannedPool } from "../infra/capacity.js";
 import type { DeploymentSettings } from "../infra/config.js";
 import type { Window } from "../infra/operations.js";
+import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
 import { describeExpiry, type StackRuntime } from "./operations.js";
 
@@ -21,7 +22,6 @@ export interface WindowRequest {
 /** The warm-up's start: when the scheduled job brings the window's profile up. */
 export const warmupStart = (w: Pick<Window, "start" | "warmupMinutes">) => new Date(Date.parse(w.start) - w.warmupMinutes * 60_000);
 
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** "2026-12-05 08:00 UTC (09:00 local) to 11:00 UTC (12:00 local)". */
 export function describeWindow(w: Pick<Window, "start" | "end" | "warmupMinutes" | "profile" | "users">): string {
@@ -30,7 +30,7 @@ export function describeWindow(w: Pick<Window, "start" | "end" | "warmupMinutes"
 
 /** "w-20261205-0800", unique among the windows given. */
 export function windowId(start: Date, existing: Window[]): string {
-  const base = `w-${iso(start).slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}`;
+  const base = `w-${isoSeconds(start).slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}`;
   let id = base;
   for (let n = 2; existing.some((w) => w.id === id); n++) id = `${base}-${n}`;
   return id;
@@ -43,21 +43,21 @@ export function windowId(start: Date, existing: Window[]): string {
 export function planWindow(r: WindowRequest, existing: Window[], now: Date, by: string): Window {
   if (!PROFILES[r.profile].pool) throw new UsageError(`--profile ${r.profile} has no session pool: a window runs a contest; use --profile contest (or testing)`);
   if (r.start.getTime() <= now.getTime())
-    throw new UsageError(`--at ${iso(r.start)} is in the past (now ${iso(now)}): a window starts later; for now, use \`manage scale --profile ${r.profile} --for <length>\``);
+    throw new UsageError(`--at ${isoSeconds(r.start)} is in the past (now ${isoSeconds(now)}): a window starts later; for now, use \`manage scale --profile ${r.profile} --for <length>\``);
   const window: Window = {
     id: windowId(r.start, existing),
     profile: r.profile,
-    start: iso(r.start),
-    end: iso(new Date(r.start.getTime() + r.forMs)),
+    start: isoSeconds(r.start),
+    end: isoSeconds(new Date(r.start.getTime() + r.forMs)),
     warmupMinutes: Math.round(r.warmupMs / 60_000),
     users: r.users,
     by,
-    at: iso(now),
+    at: isoSeconds(now),
   };
   const clash = existing.find((w) => warmupStart(window).getTime() < Date.parse(w.end) && warmupStart(w).getTime() < Date.parse(window.end));
   if (clash)
     throw new UsageError(
-      `this window (warm-up included: ${iso(warmupStart(window))} to ${window.end}) overlaps window ${clash.id} (${iso(warmupStart(clash))} to ${clash.end})\n` +
+      `this window (warm-up included: ${isoSeconds(warmupStart(window))} to ${window.end}) overlaps window ${clash.id} (${isoSeconds(warmupStart(clash))} to ${clash.end})\n` +
         `  Fix: choose another --at or --for, or cancel it first: manage schedule --cancel ${clash.id}`,
     );
   return window;

@@ -8,7 +8,7 @@
 
 import { listStackFiles, readStackFile } from "../stack-files.js";
 import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
-import { now as clock } from "../clock.js";
+import { now as clock, isoSeconds } from "../clock.js";
 import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
 import { projectDir } from "../project.js";
@@ -86,7 +86,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
       const g = { ...o, json: true, stack, yes: true };
       if (decision.kind === "stop") {
         const why = { "window-ended": "its window ended", expired: "expired", leftover: "a pool left by a failed stop" }[decision.why];
-        const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+        const at = isoSeconds(now);
         await applyStackChange({ ...stopChange(stack), windows: (w) => keptWindows(w, now, op?.window, op?.window ? { stoppedAt: at } : {}), intent: `stop: ${why} (reconcile)` }, g, false);
         action.outcome = "stopped";
       } else {
@@ -123,7 +123,7 @@ function startWindow(stack: string, w: Window, op: StackRuntime["operation"], no
       expiresAt: w.end,
       window: w.id,
     }),
-    windows: (windows) => keptWindows(windows, now, w.id, { startedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z") }),
+    windows: (windows) => keptWindows(windows, now, w.id, { startedAt: isoSeconds(now) }),
     intent: `start window ${w.id}: ${describeWindow(w)} (reconcile)`,
     verify: true,
   };

@@ -8,6 +8,7 @@ import type { ProfileName } from "../../infra/profiles.js";
 import { estimateCost, type Resource } from "./model.js";
 import type { PriceBook } from "./prices.js";
 import { costQuery } from "./query.js";
+import { isoSeconds } from "../clock.js";
 import { UsageError } from "../errors.js";
 
 /**
@@ -37,15 +38,14 @@ export interface PeriodOptions {
 
 /** The period asked for: --since (default 7 days) back from now, or --from [--to] (to defaults to now). */
 export function spendPeriod(o: PeriodOptions, now: Date): Period {
-  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
   if (o.since !== undefined && (o.from || o.to)) throw new UsageError("give either --since or --from/--to, not both: e.g. --since 7d, or --from 2026-11-01 --to 2026-11-08");
-  if (o.to && !o.from) throw new UsageError(`--to ${iso(o.to)} needs --from: e.g. --from ${iso(new Date(o.to.getTime() - 7 * 24 * HOUR)).slice(0, 10)} --to ${iso(o.to)}`);
+  if (o.to && !o.from) throw new UsageError(`--to ${isoSeconds(o.to)} needs --from: e.g. --from ${isoSeconds(new Date(o.to.getTime() - 7 * 24 * HOUR)).slice(0, 10)} --to ${isoSeconds(o.to)}`);
   if (o.from) {
     const to = o.to ?? now;
-    if (o.from.getTime() > now.getTime()) throw new UsageError(`--from ${iso(o.from)} is in the future (now is ${iso(now)}): spend reports what was billed; for what a period will cost, use manage cost-estimate`);
-    if (to.getTime() > now.getTime()) throw new UsageError(`--to ${iso(to)} is in the future (now is ${iso(now)}): leave --to out to end the period now`);
-    if (o.from.getTime() >= to.getTime()) throw new UsageError(`--from ${iso(o.from)} is not before --to ${iso(to)}: give the earlier time as --from`);
-    if (to.getTime() - o.from.getTime() > 366 * 24 * HOUR) throw new UsageError(`--from ${iso(o.from)} to --to ${iso(to)} is longer than a year, the most Cost Management answers at once: split the period`);
+    if (o.from.getTime() > now.getTime()) throw new UsageError(`--from ${isoSeconds(o.from)} is in the future (now is ${isoSeconds(now)}): spend reports what was billed; for what a period will cost, use manage cost-estimate`);
+    if (to.getTime() > now.getTime()) throw new UsageError(`--to ${isoSeconds(to)} is in the future (now is ${isoSeconds(now)}): leave --to out to end the period now`);
+    if (o.from.getTime() >= to.getTime()) throw new UsageError(`--from ${isoSeconds(o.from)} is not before --to ${isoSeconds(to)}: give the earlier time as --from`);
+    if (to.getTime() - o.from.getTime() > 366 * 24 * HOUR) throw new UsageError(`--from ${isoSeconds(o.from)} to --to ${isoSeconds(to)} is longer than a year, the most Cost Management answers at once: split the period`);
     return { from: o.from, to };
   }
   const since = o.since ?? 7 * 24 * HOUR;

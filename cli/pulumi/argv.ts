@@ -1,7 +1,9 @@
 // What manage asks of the pulumi binary beyond what the Automation API builds itself: the version
-// rules, the plugin the program needs, and the URNs of its resources. Pure.
+// rules, the plugin the program needs, the URNs of its resources, and what it reads of a stack's
+// exported state. Pure.
 
 import { PROJECT } from "../../infra/config.js";
+import { INSTALL_HINT } from "./install-hint.js";
 
 /**
  * The oldest pulumi manage works with: Pulumi.yaml declares `profileOverrides` with `type: object`,
@@ -37,4 +39,23 @@ export function versionAtLeast(actual: [number, number, number], min: string): b
   const wanted = parseVersion(min)!;
   for (let i = 0; i < 3; i++) if (actual[i] !== wanted[i]) return actual[i]! > wanted[i]!;
   return true;
+}
+
+/** What manage says when there is no pulumi to run (bad input: exit 2). */
+export const NOT_INSTALLED = `pulumi is not installed (manage needs ${MIN_PULUMI_VERSION} or newer): ${INSTALL_HINT}, then run again`;
+
+/** Why manage cannot work with the version `pulumi version` printed ("3.230.0"), or undefined if it can. */
+export function versionRefusal(version: string): string | undefined {
+  const parsed = parseVersion(version);
+  if (parsed && versionAtLeast(parsed, MIN_PULUMI_VERSION)) return undefined;
+  return `pulumi ${version || "(unknown version)"} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
+}
+
+/**
+ * What manage reads of `pulumi stack export`: the resource types pulumi believes exist, and the root
+ * stack's outputs from the last update (secret ones as the export gives them).
+ */
+export function stackStateOf(exported: { deployment?: unknown }): { types: string[]; outputs: Record<string, unknown> } {
+  const resources = (exported.deployment as { resources?: Array<{ type: string; outputs?: Record<string, unknown> }> } | undefined)?.resources ?? [];
+  return { types: resources.map((r) => r.type), outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {} };
 }

@@ -57,11 +57,10 @@ function deferredModule(path: string): Module {
   return m;
 }
 
-let done = false;
-
-/** Defers TypeScript and arborist (see the top of this file). Call before importing the Automation API or @pulumi/pulumi. */
+/**
+ * Defers TypeScript and arborist (see the top of this file). Call before importing the Automation
+ * API or @pulumi/pulumi; a module already in the cache, deferred or real, is left as it is.
+ */
 export function deferInlineProgramModules(): void {
-  if (done) return;
-  done = true;
-  for (const path of deferredPaths()) if (!require.cache[path]) require.cache[path] = deferredModule(path);
+  for (const path of deferredPaths()) require.cache[path] ??= deferredModule(path);
 }

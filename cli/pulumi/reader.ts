@@ -11,10 +11,9 @@
 
 import { execa } from "execa";
 import { OperationError, UsageError } from "../errors.js";
-import { MIN_PULUMI_VERSION, parseVersion, versionAtLeast } from "./argv.js";
+import { NOT_INSTALLED, stackStateOf, versionRefusal } from "./argv.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure } from "./failures.js";
-import { INSTALL_HINT } from "./install-hint.js";
 import { PulumiError } from "./runner.js";
 
 /** What the read-only commands need of pulumi (./runner.ts's Pulumi has the same methods). */
@@ -37,13 +36,11 @@ export class PulumiReader implements StackReader {
   /** Checks pulumi is installed and recent enough, and chooses the state backend, as Pulumi.connect does. */
   static async connect(projectDir: string, verbose = false): Promise<PulumiReader> {
     const r = await execa("pulumi", ["version"], { reject: false, stdin: "ignore" });
-    if ((r as { code?: string }).code === "ENOENT" || (r.failed && /ENOENT/.test(String(r.message))))
-      throw new UsageError(`pulumi is not installed (manage needs ${MIN_PULUMI_VERSION} or newer): ${INSTALL_HINT}, then run again`);
+    if ((r as { code?: string }).code === "ENOENT" || (r.failed && /ENOENT/.test(String(r.message)))) throw new UsageError(NOT_INSTALLED);
     if (r.exitCode !== 0) throw new OperationError(`\`pulumi version\` failed: ${String(r.stderr).trim() || `exit ${r.exitCode}`}`);
     const version = String(r.stdout).trim().replace(/^v/, "");
-    const parsed = parseVersion(version);
-    if (!parsed || !versionAtLeast(parsed, MIN_PULUMI_VERSION))
-      throw new UsageError(`pulumi ${version || "(unknown version)"} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`);
+    const refusal = versionRefusal(version);
+    if (refusal) throw new UsageError(refusal);
     return new PulumiReader(projectDir, chooseBackend(process.env, projectDir, loggedInBackend(process.env)), `v${version}`, verbose);
   }
 
@@ -73,11 +70,7 @@ export class PulumiReader implements StackReader {
 
   /** The resource types pulumi believes exist, and the root stack's outputs of the last update. */
   async state(stack: string): Promise<{ types: string[]; outputs: Record<string, unknown> }> {
-    const exported = JSON.parse(await this.run("stack export", stack, ["stack", "export", "--show-secrets", "--stack", stack])) as {
-      deployment?: { resources?: Array<{ type: string; outputs?: Record<string, unknown> }> };
-    };
-    const resources = exported.deployment?.resources ?? [];
-    return { types: resources.map((r) => r.type), outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {} };
+    return stackStateOf(JSON.parse(await this.run("stack export", stack, ["stack", "export", "--show-secrets", "--stack", stack])) as { deployment?: unknown });
   }
 
   /** The stack's outputs, secrets in plain text (for the gateway's key; never printed). */

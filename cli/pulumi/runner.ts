@@ -12,14 +12,11 @@ import { execa, type ResultPromise } from "execa";
 import type { EngineEvent, LocalWorkspace, PreviewResult, Stack } from "@pulumi/pulumi/automation/index.js";
 import { PROJECT } from "../../infra/config.js";
 import { OperationError, UsageError } from "../errors.js";
-import { MIN_PULUMI_VERSION, parseVersion, versionAtLeast } from "./argv.js";
+import { NOT_INSTALLED, stackStateOf, versionRefusal } from "./argv.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure, type PulumiFailure } from "./failures.js";
 import { isBookkeeping, progressOf, type Progress } from "./events.js";
-
-import { INSTALL_HINT } from "./install-hint.js";
 import { deferInlineProgramModules } from "./deferred-modules.js";
-export { INSTALL_HINT };
 
 /** One step of a preview, from its resourcePreEvent (the real shape: the type is in the metadata). */
 export interface PreviewStep {
@@ -134,14 +131,12 @@ export class Pulumi {
       command = await automation.PulumiCommand.get({ skipVersionCheck: true });
     } catch (err) {
       const cause = (err as { commandResult?: { err?: { code?: string } } }).commandResult?.err;
-      if (cause?.code === "ENOENT")
-        throw new UsageError(`pulumi is not installed (manage needs ${MIN_PULUMI_VERSION} or newer): ${INSTALL_HINT}, then run again`);
+      if (cause?.code === "ENOENT") throw new UsageError(NOT_INSTALLED);
       throw new OperationError(`\`pulumi version\` failed: ${(err as Error).message}`);
     }
     const version = command.version?.version ?? "";
-    const parsed = parseVersion(version);
-    if (!parsed || !versionAtLeast(parsed, MIN_PULUMI_VERSION))
-      throw new UsageError(`pulumi ${version || "(unknown version)"} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`);
+    const refusal = versionRefusal(version);
+    if (refusal) throw new UsageError(refusal);
     const backend = chooseBackend(process.env, projectDir, loggedInBackend(process.env));
     const workspace = await automation.LocalWorkspace.create({
       workDir: projectDir,
@@ -278,30 +273,21 @@ export class Pulumi {
     return this.call("plugin ls", "*", () => this.workspace.listPlugins());
   }
 
-  /** The resource types in the stack's state (what pulumi believes exists). */
-  async deployedTypes(stack: string): Promise<string[]> {
-    const state = await this.call("stack export", stack, () => this.workspace.exportStack(stack));
-    return ((state.deployment as { resources?: Array<{ type: string }> } | undefined)?.resources ?? []).map((r) => r.type);
-  }
-
   /**
    * The stack's state in one call (`pulumi stack export`): the resource types pulumi believes exist
    * and the root stack's outputs from the last update (secret ones stay encrypted: not read here).
    */
   async state(stack: string): Promise<{ types: string[]; outputs: Record<string, unknown> }> {
-    const state = await this.call("stack export", stack, () => this.workspace.exportStack(stack));
-    const resources = (state.deployment as { resources?: Array<{ type: string; outputs?: Record<string, unknown> }> } | undefined)?.resources ?? [];
-    return { types: resources.map((r) => r.type), outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {} };
+    return stackStateOf(await this.call("stack export", stack, () => this.workspace.exportStack(stack)));
   }
 
   /**
-   * Sets (or clears) the environment of every later preview and up: how manage's request for the
+   * Sets the environment of every later preview and up: how manage's request for the
    * operational layer reaches the program (infra/operations.ts, OPERATIONS_ENV).
    */
-  setProgramEnv(name: string, value: string | null): void {
+  setProgramEnv(name: string, value: string): void {
     // LocalWorkspace passes its public envVars to every pulumi it runs.
-    if (value === null) delete this.workspace.envVars[name];
-    else this.workspace.envVars[name] = value;
+    this.workspace.envVars[name] = value;
   }
 
   async outputs(stack: string): Promise<Record<string, unknown>> {

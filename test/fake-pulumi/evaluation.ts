@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
 import type { SimulatedResource } from "../../cli/offline/simulate.js";
+import { deferInlineProgramModules } from "../../cli/pulumi/deferred-modules.js";
 import { PolicyConfigError, resolvePolicies, type ResolvedPolicy } from "./policy-config.js";
 
 type Resource = SimulatedResource;
@@ -114,7 +115,6 @@ export async function evaluateProgram(r: EvaluationRequest, fresh = false): Prom
 export interface PolicyRequest {
   /** The pack's directory (its PulumiPolicy.yaml, checked by ./main.ts). */
   packDir: string;
-  stack: string;
   resources: Resource[];
   /** The `--policy-pack-config` file's JSON. */
   packConfig?: Record<string, unknown>;
@@ -139,7 +139,7 @@ export async function runPolicies(r: PolicyRequest): Promise<PolicyResult> {
   const require = createRequire(join(dir, "index.js"));
   // @pulumi/policy loads @pulumi/pulumi's runtime: without TypeScript and arborist until used, as
   // manage loads it (a policy validates resources; it serializes no closure).
-  (await import("../../cli/pulumi/deferred-modules.js")).deferInlineProgramModules();
+  deferInlineProgramModules();
   const policy = require("@pulumi/policy") as typeof import("@pulumi/policy");
   let captured: { name: string; policies: any[] } | undefined;
   const policyPath = require.resolve("@pulumi/policy");

@@ -581,14 +581,14 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     }
     if (!existsSync(join(packDir, "PulumiPolicy.yaml"))) fail(`could not load policy pack from ${packDir}: no PulumiPolicy.yaml found`);
     const packMain = YAML.parse(readFileSync(join(packDir, "PulumiPolicy.yaml"), "utf8"))?.main as string | undefined;
-    const policyRequest: PolicyRequest = { packDir, stack, resources, ...(packConfig ? { packConfig } : {}) };
+    const policyRequest: PolicyRequest = { packDir, resources, ...(packConfig ? { packConfig } : {}) };
     const ran = await memo(
       "policy",
       { pack: treeHash(packDir), code: packMain ? treeHash(dirname(resolve(packDir, packMain))) : "", stack, resources, packConfig },
       async () => (await askEvaluator<PolicyResult>("policy", policyRequest)) ?? runPolicies(policyRequest),
     );
-    if ("failure" in ran) fail(ran.failure);
-    const { name, violations } = ran as Exclude<PolicyResult, { failure: string }>;
+    if ("failure" in ran) return fail(ran.failure);
+    const { name, violations } = ran;
     for (const v of violations) {
       if (v.enforcementLevel === "mandatory") mandatory++;
       emit({ policyEvent: { ...(v.urn ? { resourceUrn: v.urn } : {}), message: v.message, color: "never", policyName: v.policyName, policyPackName: name, policyPackVersion: "0.0.1", policyPackVersionTag: "0.0.1", enforcementLevel: v.enforcementLevel } });
