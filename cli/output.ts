@@ -56,6 +56,12 @@ export function money(usd: number | null): string {
   return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
+/** A difference to the cent, with its sign: "+$112.83", "-$2.72", "$0.00" (spend's and report's gaps). */
+export function signedMoney(usd: number): string {
+  const cents = Math.round(usd * 100) / 100;
+  return cents === 0 ? "$0.00" : `${cents > 0 ? "+" : "-"}${money(Math.abs(cents))}`;
+}
+
 /** A time from now in words: "in 2 h 10 min" / "35 min ago" (status's expiry, watch's window end). */
 export function relative(ms: number): string {
   const minutes = Math.round(Math.abs(ms) / 60_000);

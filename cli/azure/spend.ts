@@ -115,7 +115,7 @@ export async function queryActualCost(target: SpendTarget, env: NodeJS.ProcessEn
         createPipelineRequest({
           url: next,
           method: "POST",
-          body: JSON.stringify({ ...body, timePeriod: { from: target.from.toISOString(), to: target.to.toISOString() } }),
+          body: JSON.stringify(body),
           headers: createHttpHeaders({ "content-type": "application/json", accept: "application/json" }),
         }),
       );

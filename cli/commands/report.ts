@@ -22,7 +22,7 @@ import { runLogPath } from "../execution/run-log.js";
 import { costDays, hoursByProfile, periodRequest, resolvePeriod } from "../report/period.js";
 import { readRunLogs, runsIn } from "../report/runs.js";
 import { buildReport } from "../report/data.js";
-import { keyNumbers, reportTitle } from "../report/html.js";
+import { keyNumbers, renderHtml, reportTitle } from "../report/html.js";
 
 export interface ReportOptions extends GlobalOptions {
   window?: string;
@@ -50,7 +50,7 @@ export async function run(o: ReportOptions): Promise<void> {
 
   // The Azure SDKs and the chart library load while pulumi answers.
   const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js"), import("../azure/spend.js")]);
-  const drawing = file !== null ? Promise.all([import("../report/charts.js"), import("../report/html.js"), import("echarts")]) : null;
+  const drawing = file !== null ? Promise.all([import("../report/charts.js"), import("echarts")]) : null;
   drawing?.catch(() => {});
   const { PulumiReader } = await import("../pulumi/reader.js");
   const pulumi = await PulumiReader.connect(dir, o.verbose);
@@ -105,7 +105,7 @@ export async function run(o: ReportOptions): Promise<void> {
   const html = file === null ? null : (file ?? defaultOut(stack, period.window?.id ?? null, period.from));
   let charts = 0;
   if (html && drawing) {
-    const [{ chartSpecs, renderCharts }, { renderHtml }] = await drawing;
+    const [{ chartSpecs, renderCharts }] = await drawing;
     const rendered = await renderCharts(chartSpecs(data));
     charts = rendered.length;
     try {

@@ -6,7 +6,7 @@
 import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
 import { compareSpend, estimateForHours, profileHours, spendPeriod, SPEND_ASSUMPTIONS, type SpendComparison } from "../costing/spend.js";
 import { OperationError, UsageError } from "../errors.js";
-import { dim, heading, money, printJson, table, warn } from "../output.js";
+import { dim, heading, money, printJson, signedMoney, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
@@ -30,9 +30,12 @@ export interface SpendOptions {
 async function stateOf(stack: string, verbose?: boolean): Promise<StackRuntime | null> {
   const { PulumiReader } = await import("../pulumi/reader.js");
   const pulumi = await PulumiReader.connect(projectDir(), verbose);
-  if (!(await pulumi.hasStack(stack))) return null;
-  const runtime = await readStackRuntime(pulumi, stack);
-  return runtime.deployed ? runtime : null;
+  // One pulumi call for a deployed stack; the list of stacks only when that fails (as report does).
+  const runtime = await readStackRuntime(pulumi, stack).catch(async (err) => {
+    if (!(await pulumi.hasStack(stack))) return null;
+    throw err;
+  });
+  return runtime?.deployed ? runtime : null;
 }
 
 /**
@@ -117,7 +120,7 @@ export async function run(o: SpendOptions): Promise<void> {
     console.log(
       table(
         ["model resource", "actual", "model", "gap"],
-        comparison.byResource.map((r) => [r.resource, money(r.actual), r.estimate === null ? "-" : money(r.estimate), r.estimate === null ? "-" : signed(r.actual - r.estimate)]),
+        comparison.byResource.map((r) => [r.resource, money(r.actual), r.estimate === null ? "-" : money(r.estimate), r.estimate === null ? "-" : signedMoney(r.actual - r.estimate)]),
       ),
     );
   }
@@ -129,12 +132,6 @@ export async function run(o: SpendOptions): Promise<void> {
         `always-on parts only; a gap beyond ${SPEND_ASSUMPTIONS.gapShare * 100}% is flagged; Cost Management lags by up to ~${SPEND_ASSUMPTIONS.billingDelayHours} h.`,
     ),
   );
-}
-
-/** A difference to the cent, with its sign: "+$112.83", "-$2.72", "$0.00". */
-function signed(usd: number): string {
-  const cents = Math.round(usd * 100) / 100;
-  return cents === 0 ? "$0.00" : `${cents > 0 ? "+" : "-"}${money(Math.abs(cents))}`;
 }
 
 const totalHours = (c: SpendComparison) => +c.hours.reduce((a, h) => a + h.hours, 0).toFixed(2);

@@ -5,6 +5,7 @@
 
 import { execute, type Headers, type Language } from "./api.js";
 import { diagnose } from "./diagnose.js";
+import { outcomeOf } from "./run-log.js";
 import { languageCases } from "./smoke-cases.js";
 import { summarize, type LatencySummary } from "./stats.js";
 
@@ -147,7 +148,7 @@ export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: st
   const errors: Record<string, number> = {};
   const causes = new Map<string, string>();
   for (const o of outcomes.filter((x) => !x.ok)) {
-    const key = o.status === 200 ? "wrong output" : o.status === 0 ? "no answer" : String(o.status);
+    const key = outcomeOf(false, o.status);
     errors[key] = (errors[key] ?? 0) + 1;
     if (o.status !== 200) {
       const d = diagnose({ status: o.status, text: o.text, retryAfter: o.retryAfter }, stack);

@@ -6,7 +6,7 @@
 import type { Chart } from "./charts.js";
 import type { ReportData } from "./data.js";
 import { formatMs } from "../execution/stats.js";
-import { money } from "../output.js";
+import { money, signedMoney } from "../output.js";
 
 const escape = (text: string | number) =>
   String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -15,7 +15,6 @@ const escape = (text: string | number) =>
 export const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 const n = (x: number | null, unit = "") => (x === null ? "–" : `${Number.isInteger(x) ? x.toLocaleString("en-US") : x.toFixed(1)}${unit}`);
 const pct = (share: number | null) => (share === null ? "–" : `${(share * 100).toFixed(share < 0.01 && share > 0 ? 2 : 1)}%`);
-const signed = (usd: number) => (Math.round(usd * 100) === 0 ? "$0.00" : `${usd > 0 ? "+" : "-"}${money(Math.abs(usd))}`);
 
 function table(head: string[], rows: Array<Array<string | number>>, cls = ""): string {
   return `<table${cls ? ` class="${cls}"` : ""}><thead><tr>${head.map((h) => `<th>${escape(h)}</th>`).join("")}</tr></thead><tbody>${rows
@@ -54,7 +53,7 @@ export function keyNumbers(d: ReportData): Array<[string, string, string]> {
       "cost of the day(s)",
       d.cost.estimate === null
         ? `${money(d.cost.actual)} actual; no model estimate (prices missing)`
-        : `${money(d.cost.actual)} actual against ${money(d.cost.estimate)} estimated (${signed(d.cost.actual - d.cost.estimate)}${d.cost.gap.share === null ? "" : `, ${d.cost.gap.share >= 0 ? "+" : ""}${Math.round(d.cost.gap.share * 100)}%`})${d.cost.gap.flagged ? ": GAP" : ": in line"}`,
+        : `${money(d.cost.actual)} actual against ${money(d.cost.estimate)} estimated (${signedMoney(d.cost.actual - d.cost.estimate)}${d.cost.gap.share === null ? "" : `, ${d.cost.gap.share >= 0 ? "+" : ""}${Math.round(d.cost.gap.share * 100)}%`})${d.cost.gap.flagged ? ": GAP" : ": in line"}`,
       "cost",
     ]);
   return rows;
@@ -85,7 +84,7 @@ function runsSection(d: ReportData): string {
 function costSection(d: ReportData): string {
   const c = d.cost;
   if (!c) return "<p>The cost could not be read (see below).</p>";
-  const rows = c.byResource.map((r) => [r.resource, money(r.actual), r.estimate === null ? "–" : money(r.estimate), r.estimate === null ? "–" : signed(r.actual - r.estimate)]);
+  const rows = c.byResource.map((r) => [r.resource, money(r.actual), r.estimate === null ? "–" : money(r.estimate), r.estimate === null ? "–" : signedMoney(r.actual - r.estimate)]);
   const hours = c.profiles.map((h) => `${h.profile} ${+h.hours.toFixed(2)} h`).join(", ");
   return [
     table(["resource", "actual", "model", "gap"], rows, "cost"),
