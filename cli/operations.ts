@@ -126,7 +126,7 @@ export interface StackRuntime {
   outputs: Record<string, unknown>;
 }
 
-export const SESSION_POOL_TYPE = "azure-native:app:ContainerAppsSessionPool";
+const SESSION_POOL_TYPE = "azure-native:app:ContainerAppsSessionPool";
 
 /** One `pulumi stack export` of a stack the backend knows. */
 export async function readStackRuntime(pulumi: Pick<StackReader, "state">, stack: string): Promise<StackRuntime> {

@@ -29,7 +29,7 @@ export function describeWindow(w: Pick<Window, "start" | "end" | "warmupMinutes"
 }
 
 /** "w-20261205-0800", unique among the windows given. */
-export function windowId(start: Date, existing: Window[]): string {
+function windowId(start: Date, existing: Window[]): string {
   const base = `w-${isoSeconds(start).slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}`;
   let id = base;
   for (let n = 2; existing.some((w) => w.id === id); n++) id = `${base}-${n}`;

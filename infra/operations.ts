@@ -175,7 +175,7 @@ export function configHash(raw: RawConfig): string {
  * program every declared key, the stack file holds only what it sets; compared after this, the two
  * agree on what was chosen.
  */
-export function withoutDefaults(raw: RawConfig): Record<string, string> {
+function withoutDefaults(raw: RawConfig): Record<string, string> {
   const asString = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
   return Object.fromEntries(Object.entries(raw).filter(([key, value]) => !(key in CONFIG_KEYS) || asString(CONFIG_KEYS[key]!.default) !== value));
 }
@@ -188,7 +188,7 @@ export function baselineDifferences(deployed: RawConfig, file: RawConfig): strin
 }
 
 /** The config keys the operational layer decides (the file's values are the first deployment's). */
-export const OPERATIONAL_KEYS = ["profile", "profileExpiresAt"];
+const OPERATIONAL_KEYS = ["profile", "profileExpiresAt"];
 
 /** The stack file's own operation: what a first deployment (no state yet) runs. */
 export function operationOfFile(raw: RawConfig, at: string): Operation {

@@ -25,10 +25,10 @@
 import pRetry from "p-retry";
 import { armEndpoint, azureCredential } from "./live.js";
 
-export const POOL_METRICS = { executing: "PoolExecutingPodCount", pending: "PoolPendingPodCount", ready: "PoolReadyPodCount" } as const;
-export const APP_METRICS = { replicas: "Replicas", requests: "Requests" } as const;
+const POOL_METRICS = { executing: "PoolExecutingPodCount", pending: "PoolPendingPodCount", ready: "PoolReadyPodCount" } as const;
+const APP_METRICS = { replicas: "Replicas", requests: "Requests" } as const;
 /** The dimensions Requests is split by: the class (2xx...) and the exact code (404 is the pool's "full"). */
-export const REQUEST_DIMENSIONS = { category: "statusCodeCategory", code: "statusCode" } as const;
+const REQUEST_DIMENSIONS = { category: "statusCodeCategory", code: "statusCode" } as const;
 /** Enough series for every status code a backend answers in a window (the API keeps 10 by default). */
 const REQUEST_SERIES_TOP = 50;
 
@@ -72,7 +72,7 @@ const GRAINS: Array<[string, number]> = [
   ["PT1H", 3_600_000],
 ];
 
-export function grainMs(interval: string): number {
+function grainMs(interval: string): number {
   const found = GRAINS.find(([g]) => g === interval);
   if (!found) throw new Error(`unknown time grain ${interval}`);
   return found[1];
@@ -156,7 +156,7 @@ export async function preloadClients(): Promise<void> {
 }
 
 /** Azure sometimes answers a pool's metrics "not a supported platform metric namespace" for a while: retried. */
-export const isTransientNamespaceError = (err: unknown) => /not a supported platform metric namespace/i.test((err as Error)?.message ?? "");
+const isTransientNamespaceError = (err: unknown) => /not a supported platform metric namespace/i.test((err as Error)?.message ?? "");
 
 /**
  * Reads the pool's and the backend's metrics over [from, to] at `interval`: one request for the

@@ -147,7 +147,7 @@ async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNulla
 }
 
 /** One line per stack, for people (the job's log). */
-export function describeAction(a: Action): string {
+function describeAction(a: Action): string {
   const expiry = a.expiresAt ? ` (expiry ${describeExpiry(new Date(a.expiresAt))}${a.by ? `, set by ${a.by}` : ""})` : "";
   const failed = `FAILED: ${a.error}`;
   const w = a.window ? `window ${a.window.id} (${describeExpiry(new Date(a.window.start))} to ${describeExpiry(new Date(a.window.end))})` : "";

@@ -28,7 +28,7 @@ export interface WatchOptions extends GlobalOptions {
 }
 
 /** How often the screen refreshes by default: Azure Monitor reports once a minute, ARM counts every read. */
-export const DEFAULT_INTERVAL_MS = 10_000;
+const DEFAULT_INTERVAL_MS = 10_000;
 /** The PT1M minutes every refresh reads: enough for the warnings' windows (3 min against the 3 before) and Azure's reporting lag. */
 const RECENT_MINUTES = 15;
 /** How long the window's history (for the cost so far) is reused before it is read again. */

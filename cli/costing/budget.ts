@@ -11,7 +11,7 @@ import type { PriceBook } from "./prices.js";
 import { costQuery } from "./query.js";
 
 /** One planned contest: the 2-hour window `manage capacity` and `cost-estimate` assume. */
-export const PLANNED_CONTEST_HOURS = CAPACITY_DEFAULTS.hours;
+const PLANNED_CONTEST_HOURS = CAPACITY_DEFAULTS.hours;
 
 export interface PlannedMonth {
   /** USD the month is planned to cost (not rounded). */

@@ -21,7 +21,7 @@ const DAY = 24 * HOUR;
  * The longest period a report covers: a contest lasts hours, and Azure Monitor's finest grain
  * within 720 points (cli/azure/metrics.ts grainFor) is PT1H at 30 days.
  */
-export const MAX_REPORT_DAYS = 31;
+const MAX_REPORT_DAYS = 31;
 
 export type PeriodRequest = { kind: "window"; id: string } | { kind: "range"; from: Date; to: Date };
 
