@@ -4,7 +4,7 @@
 // (reconcile) share them.
 
 import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
-import { effectiveConfig, OPERATIONS_OUTPUT, parseOperationsState, type OperationOverrides, type OperationsState } from "../infra/operations.js";
+import { effectiveConfig, OPERATIONS_OUTPUT, parseOperationsState, withOverrides, type OperationOverrides, type OperationsState } from "../infra/operations.js";
 import { ConfigError, parseSettings, type DeploymentSettings } from "../infra/config.js";
 import { describeIssues, stackFile, stackSettings } from "./settings.js";
 import type { GateOptions, GlobalOptions, StackChange } from "./change.js";
@@ -65,7 +65,7 @@ export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackCha
     stack,
     config: {},
     // The new overrides join the ones in effect for this profile (and the other profiles' stay).
-    operation: (current) => ({ profile: o.profile, overrides: { ...current.overrides, [o.profile]: { ...(current.overrides[o.profile] ?? {}), ...overrides } }, expiresAt }),
+    operation: (current) => ({ profile: o.profile, overrides: withOverrides(current.overrides, o.profile, overrides), expiresAt }),
     intent,
     verify: profile.pool !== null,
     sources,
@@ -107,9 +107,8 @@ export function startBackendChange(stack: string): StackChange {
     stack,
     config: {},
     operation: (current) => {
-      const mine = current.overrides[current.profile] ?? {};
-      const min = mine.backendMinReplicas ?? PROFILES[current.profile].backend.minReplicas;
-      return min > 0 ? current : { ...current, overrides: { ...current.overrides, [current.profile]: { ...mine, backendMinReplicas: 1 } } };
+      const min = current.overrides[current.profile]?.backendMinReplicas ?? PROFILES[current.profile].backend.minReplicas;
+      return min > 0 ? current : { ...current, overrides: withOverrides(current.overrides, current.profile, { backendMinReplicas: 1 }) };
     },
     intent: "start the backend (at least one replica; in idle, executions answer 503 until start-session-pool)",
   };

@@ -24,6 +24,12 @@ export const OPERATIONS_OUTPUT = "operations";
 
 export type OperationOverrides = Partial<Record<ProfileName, ProfileOverrides>>;
 
+/** The overrides with `fields` joined to `profile`'s own (the other profiles' kept as they are). */
+export const withOverrides = (overrides: OperationOverrides, profile: ProfileName, fields: ProfileOverrides): OperationOverrides => ({
+  ...overrides,
+  [profile]: { ...(overrides[profile] ?? {}), ...fields },
+});
+
 /** The operation in effect: what a person (or the scheduled job) last asked the stack to run. */
 export interface Operation {
   profile: ProfileName;

@@ -15,7 +15,7 @@ import { projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
 import { decideReconcile, describeWindow, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
-import type { Window } from "../../infra/operations.js";
+import { withOverrides, type Window } from "../../infra/operations.js";
 
 export interface ReconcileOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -119,7 +119,7 @@ function startWindow(stack: string, w: Window, op: StackRuntime["operation"], no
     config: {},
     operation: (current) => ({
       profile: w.profile,
-      overrides: Object.keys(sizing).length ? { ...current.overrides, [w.profile]: { ...(current.overrides[w.profile] ?? {}), ...sizing } } : current.overrides,
+      overrides: Object.keys(sizing).length ? withOverrides(current.overrides, w.profile, sizing) : current.overrides,
       expiresAt: w.end,
       window: w.id,
     }),
@@ -132,17 +132,13 @@ function startWindow(stack: string, w: Window, op: StackRuntime["operation"], no
 /** After the readiness gate's probe: every language's smoke cases through the stack's backend. */
 async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNullable<Action["smoke"]>> {
   const { resolveTarget } = await import("../execution/target.js");
-  const { runSmoke } = await import("../execution/smoke-run.js");
+  const { runSmokeLogged } = await import("../execution/smoke-run.js");
   const { credentialHeaders } = await import("../execution/credentials.js");
   // The outputs again, with the gateway's key (the change's result has it redacted).
-  const { appendRun, smokeRecord } = await import("../execution/run-log.js");
   const target = await resolveTarget({ stack, verbose: o.verbose });
-  const start = clock();
-  const began = performance.now();
-  const report = await runSmoke(target.endpoint, target.healthPath, { stack, headers: credentialHeaders(target.credential) });
   // In the stack's run log like any smoke (the scheduled job keeps it as the run's artifact), for `manage report`.
-  const problem = appendRun(projectDir(), smokeRecord({ stack, endpoint: target.endpoint, start, end: new Date(start.getTime() + performance.now() - began) }, report));
-  if (problem) process.stderr.write(`warning: ${problem}\n`);
+  const { report, logProblem } = await runSmokeLogged(projectDir(), stack, target.endpoint, target.healthPath, { headers: credentialHeaders(target.credential) });
+  if (logProblem) process.stderr.write(`warning: ${logProblem}\n`);
   return { passed: report.passed, failed: report.failed + (report.stopped ? 1 : 0), warmP95Ms: report.latency.warm.p95 };
 }
 

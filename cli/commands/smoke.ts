@@ -7,11 +7,9 @@ import type { GlobalOptions } from "../change.js";
 import { OperationError } from "../errors.js";
 import { heading, printJson, table, warn } from "../output.js";
 import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
-import { causesOf, runSmoke, type CaseResult } from "../execution/smoke-run.js";
+import { causesOf, runSmoke, runSmokeLogged, type CaseResult } from "../execution/smoke-run.js";
 import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
-import { appendRun, smokeRecord } from "../execution/run-log.js";
-import { now } from "../clock.js";
 import { projectDir } from "../project.js";
 
 export interface SmokeOptions extends GlobalOptions, CredentialOptions {
@@ -27,20 +25,12 @@ export async function run(o: SmokeOptions): Promise<void> {
   const target = await resolveTarget(o);
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
   if (!o.json) process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}${target.credential ? `, with ${target.credential.source}` : ""}...\n`);
-  const start = now();
-  const began = performance.now();
-  const report = await runSmoke(target.endpoint, target.healthPath, {
-    full: o.full,
-    concurrency: o.concurrency,
-    stack: target.stack,
-    headers: credentialHeaders(target.credential),
-    onCase: progress,
-  });
-  // The stack's run log, for `manage report` (an explicit --endpoint belongs to no stack: not logged).
-  if (target.stack) {
-    const problem = appendRun(projectDir(), smokeRecord({ stack: target.stack, endpoint: target.endpoint, start, end: new Date(start.getTime() + performance.now() - began) }, report));
-    if (problem) warn(problem);
-  }
+  const options = { full: o.full, concurrency: o.concurrency, headers: credentialHeaders(target.credential), onCase: progress };
+  // Against a stack: in its run log, for `manage report` (an explicit --endpoint belongs to no stack).
+  const { report, logProblem } = target.stack
+    ? await runSmokeLogged(projectDir(), target.stack, target.endpoint, target.healthPath, options)
+    : { report: await runSmoke(target.endpoint, target.healthPath, options), logProblem: null };
+  if (logProblem) warn(logProblem);
 
   if (o.json) printJson(report);
   else {

@@ -6,6 +6,8 @@ import { execute, health, isHealthy, type Answer, type ExecuteResponse, type Hea
 import { diagnose, type Diagnosis } from "./diagnose.js";
 import { concurrencyCase, smokeSuite, type SmokeCase } from "./smoke-cases.js";
 import { summarize, type LatencySummary } from "./stats.js";
+import { appendRun, smokeRecord } from "./run-log.js";
+import { now } from "../clock.js";
 
 export interface CaseResult {
   name: string;
@@ -46,11 +48,28 @@ function judge(k: SmokeCase, answer: Answer<ExecuteResponse>, cold: boolean, sta
   };
 }
 
-export async function runSmoke(
+type SmokeOptions = { full?: boolean; concurrency?: number; stack?: string; headers?: Headers; onCase?: (r: CaseResult) => void };
+
+/**
+ * runSmoke against a stack's backend, timed and recorded as one line of the stack's run log for
+ * `manage report` (./run-log.ts). What the log could not take comes back to be warned about: it never
+ * changes the smoke's verdict.
+ */
+export async function runSmokeLogged(
+  projectDir: string,
+  stack: string,
   endpoint: string,
   healthPath: string,
-  o: { full?: boolean; concurrency?: number; stack?: string; headers?: Headers; onCase?: (r: CaseResult) => void },
-): Promise<SmokeReport> {
+  o: Omit<SmokeOptions, "stack">,
+): Promise<{ report: SmokeReport; logProblem: string | null }> {
+  const start = now();
+  const began = performance.now();
+  const report = await runSmoke(endpoint, healthPath, { ...o, stack });
+  const logProblem = appendRun(projectDir, smokeRecord({ stack, endpoint, start, end: new Date(start.getTime() + performance.now() - began) }, report));
+  return { report, logProblem };
+}
+
+export async function runSmoke(endpoint: string, healthPath: string, o: SmokeOptions): Promise<SmokeReport> {
   const results: CaseResult[] = [];
   const headers = o.headers ?? {};
   const done = (r: CaseResult) => {
