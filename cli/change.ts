@@ -287,7 +287,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   // Every change needs a stack file that parses: pulumi itself reads it (for its config and
   // encryption salt) on every preview and update, a stop's too.
   const fileRaw = applyConfig(stackFile(change.stack, dir).raw, change.config);
-  const offlineOperation = change.operation?.(operationOfFile(fileRaw, at)) ?? operationOfFile(fileRaw, at);
+  const fileOperation = operationOfFile(fileRaw, at);
+  const offlineOperation = change.operation?.(fileOperation) ?? fileOperation;
   const offline = validate(change, fileRaw, offlineOperation, dir);
   // The cost ceiling on what the file and the options ask for, before pulumi runs (checked again
   // below on the state's operation, whose overrides of the profile may differ).
@@ -308,7 +309,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     if (report) g.json ? printJson(result) : console.log(`Nothing to do: ${change.stack} is not deployed (${pulumi.backend.description}).`);
     return result;
   }
-  const current: OperationFields = previous ?? operationOfFile(fileRaw, at);
+  const current: OperationFields = previous ?? fileOperation;
   const wanted = change.operation ? change.operation(current) : current;
   const operation: Operation = change.operation || !previous ? { ...wanted, intent: change.intent, by: actor(), at } : previous;
   const windows = change.windows?.(previous?.windows ?? []);
