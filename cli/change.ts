@@ -213,7 +213,7 @@ export function describePlan(steps: PreviewStep[]): string[] {
   return lines;
 }
 
-/** The policy pack every preview and update of manage runs (PulumiPolicy.yaml names the compiled pack). */
+/** The policy pack every preview and update of manage runs (a package folder: its package.json names the compiled pack). */
 export const policyPackDir = (projectDir: string) => join(projectDir, "infra", "policy-pack");
 /**
  * Its committed config (docs/ci.md, "The policy pack"): the reviewed exceptions, e.g. the dev stack
