@@ -78,6 +78,7 @@ export function stackIds(outputs: Record<string, unknown>) {
 
 async function toolChecks(checks: Check[], o: DoctorOptions) {
   checks.push(nodeCheck());
+  checks.push(await policyPackCheck());
   const { azVersion, AZ_INSTALL_HINT, RECOMMENDED_AZ_VERSION } = await import("../azure/az.js");
   const { parseVersion, versionAtLeast } = await import("../pulumi/argv.js");
   try {
@@ -93,6 +94,15 @@ async function toolChecks(checks: Check[], o: DoctorOptions) {
   } catch (err) {
     checks.push({ name: "az", verdict: "fail", detail: errorText(err), fix: AZ_INSTALL_HINT });
   }
+}
+
+/** The policy pack every change runs: what Pulumi's own loader needs to start it (cli/pulumi/policy-pack.ts). */
+async function policyPackCheck(): Promise<Check> {
+  const { policyPackDir, policyPackProblem } = await import("../pulumi/policy-pack.js");
+  const problem = policyPackProblem(projectDir());
+  return problem
+    ? { name: "policy pack", verdict: "fail", detail: `${problem}: every preview and update would fail before anything runs`, fix: "npm ci (installs the dependencies and builds the pack)", exitCode: 2 }
+    : { name: "policy pack", verdict: "ok", detail: `${policyPackDir(".")} loads the way pulumi loads it (package.json main built, @pulumi/policy resolves)` };
 }
 
 /**
