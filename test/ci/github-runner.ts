@@ -132,11 +132,11 @@ export const interpolate = (text: string, ctx: Contexts): string =>
   });
 
 /** Whether a job's `if:` lets it run (a bare expression, as GitHub allows there). */
-export const jobRuns = (job: Job, ctx: Contexts): boolean => {
+export function jobRuns(job: Job, ctx: Contexts): boolean {
   if (job.if === undefined) return true;
   const v = evaluate(job.if.replace(/^\$\{\{([\s\S]*)\}\}$/, "$1"), ctx);
   return v !== null && v !== false && v !== "";
-};
+}
 
 // ---- the shell ----------------------------------------------------------------------------------
 
@@ -173,6 +173,7 @@ export interface JobResult {
 export async function runJob(wf: Workflow, jobName: string, ctx: Contexts, workspace: string, runnerEnv: Record<string, string>): Promise<JobResult> {
   const job = wf.jobs[jobName];
   if (!job) throw new Error(`no job ${jobName}`);
+  if (!jobRuns(job, ctx)) throw new Error(`job ${jobName} would be skipped (if: ${job.if}) with these contexts`);
   const temp = join(workspace, ".runner-temp");
   mkdirSync(temp, { recursive: true });
   const summaryFile = join(temp, "step-summary.md");

@@ -11,7 +11,7 @@ import semver from "semver";
 import { describe, expect, test } from "vitest";
 import { ROOT } from "../helpers/program.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES, SLOWEST_CREATION_MINUTES } from "../../cli/workflow.js";
-import { ConcurrencyQueue, interpolate, shellFor, type Contexts, type Job as RunnerJob, type Workflow as RunnerWorkflow } from "./github-runner.js";
+import { ConcurrencyQueue, interpolate, jobRuns, shellFor, type Contexts, type Job as RunnerJob, type Workflow as RunnerWorkflow } from "./github-runner.js";
 
 const DIR = join(ROOT, ".github", "workflows");
 const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yml"));
@@ -197,6 +197,16 @@ describe("GitHub's rules on environments and concurrency", () => {
     expect(protectedByReviewers("contest")).toBe(true);
     expect(environmentOf("deploy.yml", "up", { github: { event_name: "push" }, inputs: {} })).toBe("dev");
     expect(environments.get("dev")!.branches).toBe("`main`");
+  });
+
+  test("until the repository variables exist, the Azure jobs are skipped: forks and new clones stay green", () => {
+    for (const [file, job, ctx] of [
+      ["deploy.yml", "up", { github: { event_name: "push" }, inputs: {} }],
+      ["reconcile.yml", "reconcile", { github: { event_name: "schedule" }, matrix: { stack: "dev" } }],
+    ] as const) {
+      expect(jobRuns(parse(file).jobs[job]!, { ...ctx, vars: {} }), `${file}:${job}`).toBe(false);
+      expect(jobRuns(parse(file).jobs[job]!, { ...ctx, vars: { AZURE_CLIENT_ID: "11111111-1111-1111-1111-111111111111" } }), `${file}:${job}`).toBe(true);
+    }
   });
 
   const groupOf = (file: string, job: string, ctx: Contexts) => interpolate(parse(file).jobs[job]!.concurrency!.group, ctx);
