@@ -12,7 +12,7 @@ import { describe, expect, test } from "vitest";
 import { FAKE_AZ_BIN, FAKE_PULUMI_BIN, deployed, makeProject, names, prepare, readState } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "../../cli/workflow.js";
-import { REPLACED, runJob, type Contexts, type Workflow } from "./github-runner.js";
+import { REPLACED, evaluate, interpolate, runJob, type Contexts, type Workflow } from "./github-runner.js";
 
 const workflow = (file: string) => load(readFileSync(join(ROOT, ".github", "workflows", file), "utf8")) as Workflow;
 /** The same workflow with no shell set anywhere, as before issue 20: GitHub's `bash -e {0}`. */
@@ -175,5 +175,40 @@ describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
     const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace, AFTER_EXPIRY));
     expect(job.success).toBe(false);
     expect(job.steps.at(-1)!.stderr).toMatch(/stack\(s\) not reconciled: contest/);
+  });
+});
+
+describe("the runner itself, against GitHub's documented behaviour", () => {
+  const wf = (shell?: string): Workflow => ({
+    on: { push: {} },
+    ...(shell ? { defaults: { run: { shell } } } : {}),
+    jobs: { j: { steps: [{ run: 'false | tee out.txt\necho "after the pipe" >> "$GITHUB_STEP_SUMMARY"' }, { run: "echo second >> \"$GITHUB_STEP_SUMMARY\"" }] } },
+  });
+  const ctx: Contexts = { github: { event_name: "push" } };
+
+  test("no shell set: bash -e {0}, so a failing command before a pipe does not stop the step", async () => {
+    const workspace = makeProject();
+    const job = await runJob(wf(), "j", ctx, workspace, runner(workspace));
+    expect(job.steps.map((s) => [s.shell, s.exitCode])).toEqual([["bash -e {0}", 0], ["bash -e {0}", 0]]);
+    expect(job.summary).toBe("after the pipe\nsecond\n");
+  });
+
+  test("shell: bash: bash --noprofile --norc -eo pipefail {0}, so it fails the step, and the job stops there", async () => {
+    const workspace = makeProject();
+    const job = await runJob(wf("bash"), "j", ctx, workspace, runner(workspace));
+    expect(job.steps.map((s) => [s.shell, s.exitCode])).toEqual([["bash --noprofile --norc -eo pipefail {0}", 1]]);
+    expect(job.success).toBe(false);
+    expect(job.summary).toBe("");
+  });
+
+  test("expressions: && and || return an operand, == ignores case, a missing variable equals ''", () => {
+    const c: Contexts = { github: { event_name: "workflow_dispatch" }, inputs: { stack: "contest" }, vars: { A: "x" } };
+    expect(evaluate("github.event_name == 'workflow_dispatch' && inputs.stack || 'dev'", c)).toBe("contest");
+    expect(evaluate("github.event_name == 'workflow_dispatch' && inputs.stack || 'dev'", { ...c, github: { event_name: "push" } })).toBe("dev");
+    expect(evaluate("github.event_name == 'WORKFLOW_DISPATCH'", c)).toBe(true);
+    expect(evaluate("vars.MISSING != ''", c)).toBe(false);
+    expect(evaluate("vars.A != ''", c)).toBe(true);
+    expect(interpolate("deploy-${{ inputs.stack }}-${{ vars.MISSING }}", c)).toBe("deploy-contest-");
+    expect(() => evaluate("secrets.X", c)).toThrow(/no `secrets` context/);
   });
 });
