@@ -4,7 +4,7 @@
 // every failure of pulumi or manage must fail the job. The same fault under the shell GitHub uses
 // when no shell is set (`bash -e {0}`, no pipefail), as the workflows had it before issue 20, goes
 // green: that is the bug these tests catch.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { load } from "js-yaml";
@@ -176,6 +176,15 @@ describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
     expect(job.success).toBe(false);
     expect(job.steps.at(-1)!.stderr).toMatch(/stack\(s\) not reconciled: contest/);
   });
+});
+
+test("every run: step of every workflow is executed by a job above, or replaced (REPLACED) by what the checkout has", () => {
+  const executed = new Set(["ci.yml:plan", "deploy.yml:up", "reconcile.yml:reconcile"]);
+  const files = readdirSync(join(ROOT, ".github", "workflows")).filter((f) => f.endsWith(".yml"));
+  for (const file of files)
+    for (const [name, job] of Object.entries(workflow(file).jobs))
+      for (const step of job.steps.filter((s) => s.run && !(s.run.trim() in REPLACED)))
+        expect(executed.has(`${file}:${name}`), `${file}:${name} runs \`${step.run!.trim()}\`, which no test executes`).toBe(true);
 });
 
 describe("the runner itself, against GitHub's documented behaviour", () => {
