@@ -22,6 +22,8 @@ import { describeAccess } from "../../infra/access-mode.js";
 import { diagnose } from "../execution/diagnose.js";
 import { probeExecution } from "../execution/readiness.js";
 import { formatMs } from "../execution/stats.js";
+import { inWorkflowRun, workflowRefusal, WORKFLOW_VARIABLES } from "../workflow.js";
+import { loggedInBackend } from "../pulumi/backend.js";
 
 export type Verdict = "ok" | "warn" | "fail" | "skip";
 
@@ -378,6 +380,20 @@ async function directPoolProbe(endpoint: string, path: string, stack: string): P
   return { name, verdict: "fail", detail: `${d.cause} (POST ${path})`, fix: d.fix };
 }
 
+/**
+ * In a GitHub Actions run, the variables the workflow hands manage (../workflow.ts): every command
+ * that runs pulumi refuses without them, so doctor names the missing one first. Elsewhere the check
+ * does not exist (null), and the report is as before.
+ */
+export function workflowCheck(env: NodeJS.ProcessEnv, login: string | null): Check | null {
+  const name = "workflow variables";
+  if (!inWorkflowRun(env)) return null;
+  const refusal = workflowRefusal(env, login);
+  if (refusal) return { name, verdict: "fail", detail: refusal.message, fix: refusal.fix, exitCode: 2 };
+  const set = WORKFLOW_VARIABLES.filter((v) => env[v.env]).map((v) => v.env);
+  return { name, verdict: "ok", detail: `a GitHub Actions run with ${set.join(", ") || "a pulumi login"}` };
+}
+
 /** Each check on stderr as it is made: the network ones can take seconds. */
 function progressive(checks: Check[]): Check[] {
   const push = checks.push.bind(checks);
@@ -394,6 +410,12 @@ export async function runDoctor(stack: string, o: DoctorOptions, onCheck = false
   resolveCredential(o, process.env);
   const checks: Check[] = onCheck ? progressive([]) : [];
   await toolChecks(checks, o);
+  const workflow = workflowCheck(process.env, loggedInBackend(process.env));
+  if (workflow) checks.push(workflow);
+  if (workflow?.verdict === "fail") {
+    checks.push({ name: "pulumi", verdict: "skip", detail: "the workflow's variables are missing (above): manage runs no pulumi on a guess" });
+    return checks;
+  }
   const outputs = await stackChecks(checks, stack, o);
   if (!outputs) return checks;
   await azureChecks(checks, settings, outputs);

@@ -20,6 +20,8 @@ export interface PulumiFailure {
   fix?: string;
   /** 2: bad input or environment, nothing was touched; 1: the operation failed. */
   exitCode: 1 | 2;
+  /** A locked stack: when its newest lock was taken (ms since the epoch), when pulumi says. */
+  lockedSince?: number;
 }
 
 export interface FailureInput {
@@ -80,13 +82,18 @@ export const pulumiHint = (args: string) => `manage pulumi -- ${args}`;
 export function explainFailure(f: FailureInput): PulumiFailure {
   const all = [f.stderr, ...f.errors].join("\n");
   const s = f.stack;
-  if (f.concurrent || LOCKED.test(all))
+  if (f.concurrent || LOCKED.test(all)) {
+    // The DIY backend names each lock "...: created by USER@HOST (pid N) at TIME", TIME in RFC 3339
+    // (pkg/backend/diy/lock.go checkForLock): the newest says whether an update may still be running.
+    const times = [...all.matchAll(/: created by \S+ \(pid \d+\) at (\S+)/g)].map((m) => Date.parse(m[1]!)).filter((t) => !Number.isNaN(t));
     return {
+      ...(times.length ? { lockedSince: Math.max(...times) } : {}),
       kind: "locked",
       exitCode: 1,
       message: `stack ${s} is locked: another update of it is running (or one was killed and left its lock)`,
       fix: `wait for it; if nothing else is running, \`${pulumiHint(`cancel --stack ${s} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${s} --yes`)}\`, and run the command again`,
     };
+  }
   const changed = CHANGED.exec(all);
   if (changed)
     return {

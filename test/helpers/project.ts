@@ -73,7 +73,9 @@ export async function manage(
 
 /**
  * A clean environment: the stand-ins first on PATH, no pulumi login, no backend or passphrase from
- * the developer's shell, no colour.
+ * the developer's shell, no colour. Nothing else is inherited, GITHUB_ACTIONS included: when the
+ * suite itself runs in GitHub Actions, manage must not think it is in a workflow run (it would
+ * refuse the embedded backend, cli/workflow.ts) unless a test sets it.
  */
 function manageEnv(project: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
