@@ -78,3 +78,16 @@ export const SLOWEST_CREATION_MINUTES = 90;
 export const JOB_OVERHEAD_MINUTES = 30;
 /** timeout-minutes of every workflow job that changes a stack (the tests hold the workflows to it). */
 export const CHANGE_JOB_TIMEOUT_MINUTES = SLOWEST_CREATION_MINUTES + JOB_OVERHEAD_MINUTES;
+
+/**
+ * The Node line the jobs that run pulumi use. Pulumi's cmd/run reports a program's error with
+ * util.inspect(err, { colors: true }) (sdk/nodejs/cmd/run/error.ts defaultErrorMessage), and the
+ * stack lines source-map-support gives it name files like node_modules/@pulumi/resource.ts: a scoped
+ * path with no second separator, on which Node's markNodeModules (lib/internal/util/inspect.js)
+ * searches from -1 again and loops forever, growing a string until the process runs out of memory.
+ * Measured here (2026-12-06): Node 20.20.2 and 22.23.3 loop, 24.21.0 does not. A failing program
+ * would then hang the job until its time limit instead of failing it. The program's own refusals
+ * are RunErrors, which cmd/run prints without inspect (test/cli/fake-pulumi.test.ts proves one
+ * through the real cmd/run); this keeps the rest (a bug, a provider error) from hanging CI.
+ */
+export const PULUMI_NODE_LINE = 24;

@@ -10,7 +10,7 @@ import { load } from "js-yaml";
 import semver from "semver";
 import { describe, expect, test } from "vitest";
 import { ROOT } from "../helpers/program.js";
-import { CHANGE_JOB_TIMEOUT_MINUTES, SLOWEST_CREATION_MINUTES } from "../../cli/workflow.js";
+import { CHANGE_JOB_TIMEOUT_MINUTES, PULUMI_NODE_LINE, SLOWEST_CREATION_MINUTES } from "../../cli/workflow.js";
 import { ConcurrencyQueue, interpolate, jobRuns, shellFor, type Contexts, type Job as RunnerJob, type Workflow as RunnerWorkflow } from "./github-runner.js";
 
 const DIR = join(ROOT, ".github", "workflows");
@@ -245,6 +245,16 @@ describe("the Node lines users run", () => {
     const version = String(setup.with!["node-version"]);
     return version === "${{ matrix.node }}" ? job.strategy!.matrix!.node!.map(String) : [version];
   };
+
+  test("every job that runs pulumi uses the Node line whose util.inspect does not loop on a failing program's stack (PULUMI_NODE_LINE)", () => {
+    const pulumiJobs = ["deploy.yml", "reconcile.yml", "ci.yml"].flatMap((file) =>
+      Object.entries(parse(file).jobs)
+        .filter(([, job]) => job.steps.some((s) => s.run?.includes("install-pulumi.sh")))
+        .map(([name, job]) => [`${file} ${name}`, nodeVersions(job)] as const),
+    );
+    expect(pulumiJobs.map(([name]) => name)).toEqual(["deploy.yml up", "reconcile.yml reconcile"]);
+    for (const [, versions] of pulumiJobs) expect(versions).toEqual([String(PULUMI_NODE_LINE)]);
+  });
 
   test("the tests run on 22 and 24 (the LTS lines) and 20 (this machine's), each accepted by package.json's engines", () => {
     const lines = nodeVersions(parse("ci.yml").jobs.test!);

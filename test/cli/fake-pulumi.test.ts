@@ -195,6 +195,20 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     expect(readdirSync(locks)).toEqual([]);
   });
 
+  test("a refusal of the program reaches the user through the real cmd/run as a RunError: its words, no stack, no inspect loop", async () => {
+    // On Node 20.20 and 22.23 cmd/run's util.inspect of any other error loops forever on Pulumi's
+    // source-mapped stack lines (cli/workflow.ts PULUMI_NODE_LINE): a plain Error thrown by the
+    // program would hang this preview until the test's time limit. A RunError is printed as is.
+    const dir = makeProject();
+    await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8") + "  coding-engine:participants: 1000000\n");
+    const r = await pulumi(dir, ["preview", "--stack", "dev", "--non-interactive", "--event-log", join(dir, "events.jsonl")], { PULUMI_DEBUG_COMMANDS: "true" });
+    expect(r.exitCode).toBe(1);
+    const errors = readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.diagnosticEvent?.severity === "error").map((e) => e.diagnosticEvent.message as string);
+    expect(errors[0]).toMatch(/participants/);
+    expect(errors[0]).not.toMatch(/\n\s+at /);
+  });
+
   test("the program and the policy pack are loaded by @pulumi/pulumi's own entry points, from their folders, as real pulumi loads them", async () => {
     // A project with a real copy of the committed pack folder (not a link). Each case below is new
     // to the stand-in's memo (it keys the program's package.json and the pack's files), so each
