@@ -230,6 +230,15 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     const refused = readFileSync(join(dir, "events.jsonl"), "utf8");
     expect(refused).toMatch(/"policyName":"session-pool-egress-disabled"/);
     expect(refused).toMatch(/"message":"Session pools keep egress disabled[^"]*\\nsession pool session-pool allows egress/);
+    // The test run's warm pack (the committed folder, started once the same way) answers alike.
+    const linked = makeProject();
+    cpSync(join(dir, "Pulumi.dev.yaml"), join(linked, "Pulumi.dev.yaml"));
+    await pulumi(linked, ["stack", "init", "dev", "--non-interactive"]);
+    const policyEvents = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.policyEvent).map((e) => e.policyEvent);
+    expect(process.env.FAKE_PULUMI_WARM_PACK).toBeTruthy();
+    const warm = await pulumi(linked, ["preview", "--stack", "dev", "--non-interactive", "--policy-pack", "infra/policy-pack", "--policy-pack-config", "infra/policy-pack/config.json", "--event-log", join(linked, "events.jsonl")], { ...env, FAKE_PULUMI_MEMO: "off" });
+    expect(warm.exitCode).toBe(1);
+    expect(policyEvents(readFileSync(join(linked, "events.jsonl"), "utf8"))).toEqual(policyEvents(refused));
     // Without the package entry, run-policy-pack's require() of the folder fails as it does under
     // real pulumi (the bug of a PulumiPolicy.yaml-only folder), and the preview fails.
     rmSync(join(dir, "infra", "policy-pack", "package.json"));

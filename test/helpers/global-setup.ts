@@ -5,7 +5,9 @@
 // first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts).
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
 import { ROOT } from "./program.js";
 import { buildPreparedStacks } from "./project.js";
 
@@ -24,7 +26,7 @@ function externalExcept(bundled: string[]): Plugin {
   };
 }
 
-export async function setup(): Promise<void> {
+export async function setup(): Promise<() => Promise<void>> {
   for (const tool of ["fake-pulumi", "fake-az"])
     await build({
       entryPoints: [join(ROOT, "test", tool, "main.ts")],
@@ -48,5 +50,12 @@ export async function setup(): Promise<void> {
       logLevel: "error",
     });
   // Every end-to-end test starts from a stack after its first deployment: deployed once here.
+  // The committed policy pack, started once through Pulumi's run-policy-pack for the whole run
+  // (test/fake-pulumi/analyzer-host.ts, "the test run's warm pack"); stand-ins find it through the
+  // environment (manageEnv passes it on).
+  const pack = join(ROOT, "infra", "policy-pack");
+  const warm = await startWarmPack(pack, JSON.parse(readFileSync(join(pack, "config.json"), "utf8")) as Record<string, unknown>);
+  Object.assign(process.env, warm.env);
   await buildPreparedStacks();
+  return warm.stop;
 }

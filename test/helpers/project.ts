@@ -90,6 +90,8 @@ function manageEnv(project: string, extra: Record<string, string> = {}): Record<
     // clock, as tests of live metrics do): the same command from the same state is then the same
     // question to the stand-in, whose memo answers it once (an operation records when it was asked).
     MANAGE_NOW: TEST_NOW,
+    // The test run's warm policy pack, when the global setup started one (test/fake-pulumi/analyzer-host.ts).
+    ...(process.env.FAKE_PULUMI_WARM_PACK ? { FAKE_PULUMI_WARM_PACK: process.env.FAKE_PULUMI_WARM_PACK } : {}),
     ...extra,
   };
 }
