@@ -3,6 +3,7 @@
 // slow backend shows up as growing latency and errors, as it would on the day. The schedule and the
 // summary are pure; runLoad is the thin timed edge. Bounded in count and in time.
 
+import { seededUniform } from "../../infra/distributions.js";
 import { execute, type Headers, type Language } from "./api.js";
 import { diagnose } from "./diagnose.js";
 import { outcomeOf } from "./run-log.js";
@@ -38,17 +39,8 @@ export function parseMix(text: string): Mix {
   return mix;
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same schedule. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32, the planner's own): the same seed gives the same schedule. */
+export const random = seededUniform;
 
 /** The gap to the next arrival of a Poisson stream: exponential with mean 1/rate (same unit as the rate). */
 export function poissonGap(rand: () => number, ratePerUnit: number): number {
