@@ -93,6 +93,19 @@ export const E16_NODE = { vcpu: 16, memoryGi: 128 } as const;
  */
 export const NODE_RESERVED_SHARE = 0.125;
 
+/**
+ * How far the reserved share may be from NODE_RESERVED_SHARE until `nodeCount` measures it: from
+ * nothing reserved (every vCPU for sessions) to a quarter (sandbox overhead twice what AKS keeps).
+ * Every cost figure with a pool is shown across the sessions per node these give (24-32 at 0.5
+ * vCPU / 1 GiB), not only at the assumed 28.
+ */
+export const NODE_RESERVED_SHARE_RANGE = { least: 0, most: 0.25 } as const;
+
+/** Sessions per node at both ends of NODE_RESERVED_SHARE_RANGE: fewest first. */
+export function sessionsPerNodeRange(session: { cpu: number; memoryGi: number }): { fewest: number; most: number } {
+  return { fewest: sessionsPerNode(session, NODE_RESERVED_SHARE_RANGE.most), most: sessionsPerNode(session, NODE_RESERVED_SHARE_RANGE.least) };
+}
+
 /** The stack's session size unless it sets sessionCpu / sessionMemory (infra/config.ts defaults). */
 export const DEFAULT_SESSION_SIZE = { cpu: 0.5, memoryGi: 1 } as const;
 

@@ -61,6 +61,8 @@ export interface LoadShape {
 export interface Arrival {
   atMs: number;
   language: Language;
+  /** A participant's first run (the opening burst's): it needs a session of its own. */
+  first?: boolean;
 }
 
 /**
@@ -78,7 +80,7 @@ export function* arrivals(shape: LoadShape): Generator<Arrival> {
   };
   const burst = Math.min(shape.burstMs, shape.durationMs);
   const opening: Arrival[] = [];
-  for (let i = 0; i < shape.users; i++) opening.push({ atMs: rand() * burst, language: pick() });
+  for (let i = 0; i < shape.users; i++) opening.push({ atMs: rand() * burst, language: pick(), first: true });
   yield* opening.sort((a, b) => a.atMs - b.atMs);
   // Poisson arrivals: exponential gaps with mean 1/rate.
   const gap = () => poissonGap(rand, shape.ratePerSecond) * 1000;
@@ -112,6 +114,8 @@ export function peakInWindow(planned: Iterable<Arrival>, windowMs: number): numb
 
 export interface Outcome {
   language: Language;
+  /** The arrival was a first run (the opening burst's). */
+  first?: boolean;
   /** HTTP status, 0 for no answer. */
   status: number;
   /** A 200 whose output was wrong counts as an error too. */
@@ -201,7 +205,7 @@ export async function runLoad(
         const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)), o.headers);
         const ok = k.check(answer) === null;
         // Only a failure's text is kept (for its cause), and only its start: memory follows the request cap.
-        outcomes.push({ language: a.language, status: answer.status, ok, ms: answer.ms, text: ok ? "" : answer.text.slice(0, 500), retryAfter: answer.retryAfter });
+        outcomes.push({ language: a.language, first: a.first === true, status: answer.status, ok, ms: answer.ms, text: ok ? "" : answer.text.slice(0, 500), retryAfter: answer.retryAfter });
       },
       { concurrency: o.maxOpen },
     );
