@@ -572,13 +572,15 @@ export function checkPool(
         (full > q.max404Rate ? `; max ${plan.maxSessions} meets it` : ""),
     });
   const waits = coldStartShare(q, configured.readySessions);
-  const ok = configured.readySessions >= plan.readySessions || waits <= WAIT_TAIL;
+  // Judged per contest: as many ready as the confidence share of contests needs (more only fill nodes).
+  const ok = configured.readySessions >= Math.min(plan.readySessions, plan.readyNeeded.atConfidence);
+  const share = `${+(q.confidence * 100).toFixed(1)}%`;
   checks.push({
     ok,
     message:
-      `${configured.readySessions} ready sessions: ${percent(waits)} of new sessions wait for a ${q.coldStartSeconds} s cold start ` +
-      `in the ${q.strategy.kind === "per-execution" ? "worse of the opening burst and steady state" : "opening burst"} (target <= 5%)` +
-      (ok ? "" : `; ${plan.readySessions} ready meet it`),
+      `${configured.readySessions} ready sessions: ${percent(waits)} of new sessions wait for a ${q.coldStartSeconds} s cold start on average ` +
+      `in the ${q.strategy.kind === "per-execution" ? "worse of the opening burst and steady state" : "opening burst"} (target <= 5% in ${share} of contests)` +
+      (ok ? "" : `; ${share} of contests need ${plan.readyNeeded.atConfidence} (${plan.readySessions} fill the nodes they take)`),
   });
   return checks;
 }

@@ -156,7 +156,7 @@ describe.concurrent("the cost ceiling", () => {
   test("--allow-over-ceiling goes ahead with a warning; stopping is never refused", async () => {
     const project = makeProject();
     await prepare(project);
-    // 100 ready: under the policy pack's mandatory ceiling (115), far over the cost ceiling.
+    // 100 ready: under the policy pack's mandatory ceiling (140), far over the cost ceiling.
     const r = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "100", "--allow-over-ceiling"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/warning: this change can cost at most .* above stack dev's cost ceiling .*going ahead \(--allow-over-ceiling\)/);
