@@ -124,14 +124,20 @@ describe.concurrent("capacity --apply", () => {
     expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 250, readySessionInstances: plan.readySessions });
   });
 
-  test("an assumption the stack does not record (--cold-start-seconds) is kept as the profile's overrides", async () => {
+  test("a cold start given with --cold-start-seconds is recorded in the stack's coldStartSeconds key, which the program sizes the contest profile from", async () => {
     const project = makeProject();
     await prepare(project, "contest");
     const r = await manage(["capacity", "--stack", "contest", "--cold-start-seconds", "20", "--apply"], { project });
     expect(r.exitCode).toBe(0);
     const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 20, cooldownSeconds: 300 });
-    expect(stackYaml(project, "contest")).toMatch(new RegExp(`readySessions: ${plan.readySessions}\\n`));
-    expect(plan.readySessions).toBeGreaterThan(43);
+    const yaml = stackYaml(project, "contest");
+    expect(yaml).toMatch(/coding-engine:coldStartSeconds: "?20"?\n/);
+    // No number override: the plan follows from the recorded input, in the program as in manage.
+    expect(yaml).not.toMatch(/readySessions:/);
+    const after = JSON.parse((await manage(["capacity", "--stack", "contest", "--json"], { project })).stdout);
+    expect(after.inputs.coldStartSeconds).toEqual({ value: 20, source: "config" });
+    expect(after.configured.readySessions).toBe(plan.readySessions);
+    expect(plan.readySessions).toBeGreaterThan(52);
   });
 
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {
