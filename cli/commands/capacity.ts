@@ -33,7 +33,7 @@ import {
   windowRange,
   type CostAssumptionOptions,
 } from "../costing/estimate.js";
-import { latestCalibration, type Calibration, type Measurement } from "../costing/calibration.js";
+import { describeInput, latestCalibration, plannerInputs, type PlannerInput } from "../costing/calibration.js";
 import { ceilingVerdict } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
@@ -60,44 +60,6 @@ export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   simulate?: boolean;
   seed?: number;
   chart?: string;
-}
-
-/** Where an input of the plan came from: an option, the stack's latest measurement, its config (recorded), or the assumption. */
-export interface PlannerInput {
-  value: number;
-  source: "option" | "measured" | "recorded" | "config" | "assumed";
-  /** For measured and recorded: which run measured it. */
-  by?: string;
-}
-
-/** The measured inputs (cold start, run time) by precedence: option, latest measurement, the stack's config, the assumption. */
-export function plannerInputs(
-  o: Pick<CapacityOptions, "coldStartSeconds" | "avgExecSeconds">,
-  settings: Pick<DeploymentSettings, "participants" | "measuredBy">,
-  calibration: Calibration,
-): { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } {
-  const pick = (given: number | undefined, measured: Measurement | null, configured: number, assumption: number): PlannerInput => {
-    if (given !== undefined) return { value: given, source: "option" };
-    if (measured) return { value: measured.value, source: settings.measuredBy === measured.by && configured === measured.value ? "recorded" : "measured", by: measured.by };
-    if (settings.measuredBy) return { value: configured, source: "recorded", by: settings.measuredBy };
-    return { value: configured, source: configured === assumption ? "assumed" : "config" };
-  };
-  return {
-    coldStartSeconds: pick(o.coldStartSeconds, calibration.coldStartSeconds, settings.participants.coldStartSeconds, CAPACITY_DEFAULTS.coldStartSeconds),
-    runSeconds: pick(o.avgExecSeconds, calibration.runSeconds, settings.participants.avgExecSeconds, CAPACITY_DEFAULTS.avgExecSeconds),
-  };
-}
-
-/** "15 s (measured: load-test 2026-12-06 09:12 UTC, 180 first runs (52 ready))". */
-export function describeInput(x: PlannerInput, unit = "s"): string {
-  const what = {
-    option: "given",
-    measured: `measured: ${x.by}; not yet in the stack's config`,
-    recorded: `measured: ${x.by}`,
-    config: "the stack's config",
-    assumed: "assumed, not measured: manage smoke or load-test measures it",
-  }[x.source];
-  return `${x.value} ${unit} (${what})`;
 }
 
 /** The planner's question from the options, the stack's participant model filling in the rest. */

@@ -14,6 +14,8 @@
 import { runLogPath, type RunRecord } from "../execution/run-log.js";
 import { readRunLogs } from "../report/runs.js";
 import { stackSettings } from "../settings.js";
+import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import type { DeploymentSettings } from "../../infra/config.js";
 
 export interface Measurement {
   value: number;
@@ -61,6 +63,58 @@ export function calibrate(records: RunRecord[]): Calibration {
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
+
+/** Where an input of the plan came from: an option, the stack's latest measurement, its config (recorded), or the assumption. */
+export interface PlannerInput {
+  value: number;
+  source: "option" | "measured" | "recorded" | "config" | "assumed";
+  /** For measured and recorded: which run measured it. */
+  by?: string;
+}
+
+/** The measured inputs (cold start, run time) by precedence: option, latest measurement, the stack's config, the assumption. */
+export function plannerInputs(
+  o: { coldStartSeconds?: number; avgExecSeconds?: number },
+  settings: Pick<DeploymentSettings, "participants" | "measuredBy">,
+  calibration: Calibration,
+): { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } {
+  const pick = (given: number | undefined, measured: Measurement | null, configured: number, assumption: number): PlannerInput => {
+    if (given !== undefined) return { value: given, source: "option" };
+    if (measured) return { value: measured.value, source: settings.measuredBy === measured.by && configured === measured.value ? "recorded" : "measured", by: measured.by };
+    if (settings.measuredBy) return { value: configured, source: "recorded", by: settings.measuredBy };
+    return { value: configured, source: configured === assumption ? "assumed" : "config" };
+  };
+  return {
+    coldStartSeconds: pick(o.coldStartSeconds, calibration.coldStartSeconds, settings.participants.coldStartSeconds, CAPACITY_DEFAULTS.coldStartSeconds),
+    runSeconds: pick(o.avgExecSeconds, calibration.runSeconds, settings.participants.avgExecSeconds, CAPACITY_DEFAULTS.avgExecSeconds),
+  };
+}
+
+/** "15 s (measured: load-test 2026-12-06 09:12 UTC, 180 first runs (52 ready))". */
+export function describeInput(x: PlannerInput, unit = "s"): string {
+  const what = {
+    option: "given",
+    measured: `measured: ${x.by}; not yet in the stack's config`,
+    recorded: `measured: ${x.by}`,
+    config: "the stack's config",
+    assumed: "assumed, not measured: manage smoke or load-test measures it",
+  }[x.source];
+  return `${x.value} ${unit} (${what})`;
+}
+
+/**
+ * What the stack's contest profile is sized with (its config: the program's sizing, which
+ * cost-estimate and schedule follow), and a newer measurement not yet recorded there, in one line.
+ */
+export function sizingNote(settings: Pick<DeploymentSettings, "participants" | "measuredBy">, calibration: Calibration): string {
+  const recorded = plannerInputs({}, settings, { coldStartSeconds: null, runSeconds: null });
+  const latest = plannerInputs({}, settings, calibration);
+  const newer = [latest.coldStartSeconds, latest.runSeconds].filter((x) => x.source === "measured");
+  return (
+    `The contest profile is sized with a cold start of ${describeInput(recorded.coldStartSeconds)} and runs of ${describeInput(recorded.runSeconds)}` +
+    (newer.length ? `; the stack's latest measurement (${newer.map((x) => `${x.value} s, ${x.by}`).join("; ")}) is not recorded yet: manage capacity --apply records it.` : ".")
+  );
+}
 
 /** The latest measurements in the stack's own run log (none recorded on this machine: nulls). */
 export function latestCalibration(projectDir: string, stack: string): Calibration {

@@ -106,7 +106,7 @@ export function windowRange(
 
 /** "$31–$48 at 24–32 sessions per node": a window cost as the range it is until sessions per node are measured. */
 export function rangeText(r: { fewest: number; most: number; high: number; low: number }): string {
-  return `${money(r.low)}–${money(r.high)} at ${r.most}–${r.fewest} sessions per node`;
+  return `${money(r.low) === money(r.high) ? money(r.low) : `${money(r.low)}–${money(r.high)}`} at ${r.most}–${r.fewest} sessions per node`;
 }
 
 /** The assumption lines every cost view ends with (dim): what was assumed and the flag to change it. */
