@@ -3,7 +3,7 @@
 //   manage --help, status/doctor/smoke --help <= 2x node  (no Pulumi / Azure SDK on that path)
 //   manage cost-estimate, manage capacity    <= 3x node
 //   manage plan                              < 2 s        (evaluates the real program)
-//   manage capacity --simulate (200, 2 h)    < 2 s        (the contest simulation and its SVG chart)
+//   manage capacity --simulate (200, 2 h)    < 2 s        (200 contests' openings, one whole contest, its SVG chart)
 //   program evaluation under mocks           < 1.5 s      (in-process, first and warm)
 //   @pulumi/azure-native submodule import    vs the whole package
 //   manage watch --once                      < 1.5 s      (a deployed contest stack, the local ARM server with metrics)
