@@ -64,7 +64,8 @@ ratio("manage cost-estimate", ["cost-estimate"], 3);
 ratio("manage capacity --users 200", ["capacity", "--users", "200"], 3);
 const plan = wall([MANAGE, "plan"]);
 rows.push({ what: "manage plan (real program under mocks)", ms: plan, target: "< 2000 ms", ok: plan < 2000 });
-// The whole command: plan, simulation of a 200-person, 2-hour contest (~24,000 runs), both charts.
+// The whole command: plan (400 sampled bursts), 200 contests' opening 10 minutes, one whole 200-person,
+// 2-hour contest (~24,000 runs), both charts.
 const simulate = wall([MANAGE, "capacity", "--stack", "contest", "--users", "200", "--hours", "2", "--simulate", "--chart", join(project, "simulation.svg")]);
 rows.push({
   what: "manage capacity --simulate (200 users, 2 h)",
