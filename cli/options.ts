@@ -110,7 +110,8 @@ export function percentage(r: Range, example: string): ValueType<number> {
       if (!m) throw new Refused("is not a percentage written in decimal digits");
       const n = m[2] ? Number(m[1]) / 100 : Number(m[1]);
       // Said in percent, as the option is written.
-      inRange(n * 100, { ...r, min: r.min * 100, max: r.max * 100 });
+      const low = r.minExclusive ? n <= r.min : n < r.min;
+      if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${fmt(+((low ? r.min : r.max) * 100).toFixed(3))}%${r.why ? ` (${r.why})` : ""}`);
       return n;
     },
   };

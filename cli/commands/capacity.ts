@@ -195,7 +195,8 @@ function readyText(plan: CapacityPlan, readyNodes: number): string {
   if (plan.readySessions === needed) return `${plan.readySessions} (${needed} needed${average})`;
   const more = plan.readySessions - needed;
   const buys = `mean wait share ${percent(plan.coldStartShareIfNeeded.mean)} -> ${percent(plan.coldStartShare)}`;
-  return `${plan.readySessions} (${needed} needed${average}; the ${more} more fill the ${readyNodes} ready node${readyNodes === 1 ? "" : "s"}, paid for either way: ${buys})`;
+  const nodes = `the ${readyNodes} ready node${readyNodes === 1 ? "" : "s"}`;
+  return `${plan.readySessions} (${needed} needed${average}; the ${more} more ${more === 1 ? "fills" : "fill"} ${nodes}, paid for either way: ${buys})`;
 }
 
 export async function run(o: CapacityOptions): Promise<void> {
