@@ -121,6 +121,23 @@ describe("the simulated contest", () => {
     expect(spread.rejected.p95).toBeLessThanOrEqual(q.max404Rate);
   });
 
+  test.each([200, 500])("per contest, before rounding to whole nodes: the count %i participants need misses the wait target in under 5% of 1000 simulated opening bursts", (users) => {
+    const q = { ...query({ kind: "per-user" }), users, sessionsPerNode: null };
+    const plan = planCapacity(q);
+    expect(plan.readySessions).toBe(plan.readyNeeded.atConfidence);
+    const spread = simulateSpread(
+      { ...q, hours: 1 / 60, maxSessions: plan.maxSessions, readySessions: plan.readySessions, sessionsPerNode: 28 },
+      { seeds: 1000, firstSeed: 5000, max404Rate: q.max404Rate },
+    );
+    expect(1 - spread.metTargets / spread.seeds).toBeLessThan(0.05);
+    // Sized for the average contest instead, it misses far more often.
+    const average = simulateSpread(
+      { ...q, hours: 1 / 60, maxSessions: plan.maxSessions, readySessions: plan.readyNeeded.average, sessionsPerNode: 28 },
+      { seeds: 1000, firstSeed: 5000, max404Rate: q.max404Rate },
+    );
+    expect(1 - average.metTargets / average.seeds).toBeGreaterThan(0.1);
+  });
+
   test("the average's count (43 at 200) misses the wait target in far more than 5% of contests", () => {
     const q = query({ kind: "per-user" });
     const spread = simulateSpread({ ...q, hours: OPENING_HOURS, maxSessions: 200, readySessions: 43, sessionsPerNode: 28 }, { seeds: 200, firstSeed: 1000, max404Rate: q.max404Rate });
