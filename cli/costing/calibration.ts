@@ -80,7 +80,9 @@ export function plannerInputs(
 ): { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } {
   const pick = (given: number | undefined, measured: Measurement | null, configured: number, assumption: number): PlannerInput => {
     if (given !== undefined) return { value: given, source: "option" };
-    if (measured) return { value: measured.value, source: settings.measuredBy === measured.by && configured === measured.value ? "recorded" : "measured", by: measured.by };
+    // measuredBy names each run that measured a recorded input, "; " between them.
+    const recorded = settings.measuredBy.split("; ").includes(measured?.by ?? "\0") && configured === measured?.value;
+    if (measured) return { value: measured.value, source: recorded ? "recorded" : "measured", by: measured.by };
     if (settings.measuredBy) return { value: configured, source: "recorded", by: settings.measuredBy };
     return { value: configured, source: configured === assumption ? "assumed" : "config" };
   };

@@ -136,7 +136,7 @@ describe("manage capacity", () => {
     expect(loose.plan.maxSessions).toBe(smallestWithTailAtMost(shifted(poisson((200 / 60) * (302 - 30)), 200), 0.01));
   });
 
-  test("a load test that measured a 15 s cold start changes the plan, names the measurement, and --apply records it for the program", async () => {
+  test("a load test that measured a 15 s cold start changes the plan and names the measurement (stack-failures.test.ts: --apply records it)", async () => {
     // One load-test record as manage load-test writes it: 200 first runs against 52 ready, so some waited for a cold start.
     const summary = (count: number, ms: number, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
     const record = {
