@@ -8,6 +8,7 @@ import { coldStartShare, DEFAULT_PARTICIPANTS, nodesFor, planCapacity, type Capa
 import { estimateCost } from "../../cli/costing/model.js";
 import { resolveProfile } from "../../infra/profiles.js";
 import { ROUND_PRICES } from "../helpers/prices.js";
+import { poisson, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
 
 const query = (strategy: IdentifierStrategy): CapacityQuery => ({ ...DEFAULT_PARTICIPANTS, strategy, cooldownSeconds: 300 });
 const contest = (q: CapacityQuery, maxSessions: number, readySessions: number, over: Partial<SimulationInput> = {}): SimulationInput => ({
@@ -152,6 +153,20 @@ describe("the simulated contest", () => {
       simulateSpread({ ...q, hours: OPENING_HOURS, maxSessions: plan.maxSessions, readySessions: ready, sessionsPerNode: 28 }, { seeds: 200, firstSeed: 1000, max404Rate: q.max404Rate });
     expect(spread(plan.readySessions).metTargets / 200).toBeGreaterThanOrEqual(0.95);
     expect(spread(planCapacity(query({ kind: "per-user" })).readySessions).metTargets / 200).toBeLessThan(0.95);
+  });
+
+  test("per-execution, 500 people: the cap that counts each stream from its first run meets the 404 target in >= 95% of contests; one that started them at the burst's end does not", () => {
+    const q = { ...query({ kind: "per-execution" }), users: 500 };
+    const plan = planCapacity(q);
+    const spread = (cap: number) =>
+      simulateSpread({ ...q, hours: OPENING_HOURS, maxSessions: cap, readySessions: plan.readySessions, sessionsPerNode: 28 }, { seeds: 200, firstSeed: 1000, max404Rate: q.max404Rate });
+    const planned = spread(plan.maxSessions);
+    expect(planned.metTargets / planned.seeds).toBeGreaterThanOrEqual(0.95);
+    expect(planned.rejected.p95).toBeLessThanOrEqual(q.max404Rate);
+    // The old opening: every first session plus Poisson(arrivals/s x (hold - burst)).
+    const old = smallestWithTailAtMost(shifted(poisson((500 / 60) * (302 - 60)), 500), 0.001);
+    expect(old).toBeLessThan(plan.maxSessions);
+    expect(spread(old).rejected.p50).toBeGreaterThan(q.max404Rate);
   });
 
   test("per-execution: each stream starts at its participant's first run, so the burst holds repeat runs too", () => {
