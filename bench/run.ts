@@ -3,7 +3,7 @@
 //   manage --help, status/doctor/smoke --help <= 2x node  (no Pulumi / Azure SDK on that path)
 //   manage cost-estimate, manage capacity    <= 3x node
 //   manage plan                              < 2 s        (evaluates the real program)
-//   manage capacity --simulate (200, 2 h)    < 2 s        (the contest simulation and its SVG chart)
+//   manage capacity --simulate (200, 2 h)    < 2 s        (200 contests' openings, one whole contest, its SVG chart)
 //   program evaluation under mocks           < 1.5 s      (in-process, first and warm)
 //   @pulumi/azure-native submodule import    vs the whole package
 //   manage watch --once                      < 1.5 s      (a deployed contest stack, the local ARM server with metrics)
@@ -64,7 +64,8 @@ ratio("manage cost-estimate", ["cost-estimate"], 3);
 ratio("manage capacity --users 200", ["capacity", "--users", "200"], 3);
 const plan = wall([MANAGE, "plan"]);
 rows.push({ what: "manage plan (real program under mocks)", ms: plan, target: "< 2000 ms", ok: plan < 2000 });
-// The whole command: plan, simulation of a 200-person, 2-hour contest (~24,000 runs), both charts.
+// The whole command: plan (400 sampled bursts), 200 contests' opening 10 minutes, one whole 200-person,
+// 2-hour contest (~24,000 runs), both charts.
 const simulate = wall([MANAGE, "capacity", "--stack", "contest", "--users", "200", "--hours", "2", "--simulate", "--chart", join(project, "simulation.svg")]);
 rows.push({
   what: "manage capacity --simulate (200 users, 2 h)",

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { TYPES, typedOption } from "./options.js";
+import { CAPACITY_DEFAULTS } from "../infra/capacity.js";
 
 type Run = (options: Record<string, unknown>) => Promise<void>;
 
@@ -335,7 +336,8 @@ export function buildProgram(): Command {
           .addOption(typedOption("--p95-wait-seconds <w>", "acceptable wait for 95% of executions (default 2)", TYPES.waitSeconds))
           .addOption(typedOption("--hours <h>", "contest length in hours (default 2)", TYPES.hours))
           .addOption(typedOption("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default: the stack's openingBurstSeconds)", TYPES.burstSeconds))
-          .addOption(typedOption("--cold-start-seconds <s>", "time to bring up a session that was not ready (default 10, unconfirmed)", TYPES.coldStartSeconds))
+          .addOption(typedOption("--cold-start-seconds <s>", `time to bring up a session that was not ready (default: the stack's latest measurement, else ${CAPACITY_DEFAULTS.coldStartSeconds}, assumed)`, TYPES.coldStartSeconds))
+          .addOption(typedOption("--confidence <share>", `share of contests that must meet the wait and 404 targets (default ${CAPACITY_DEFAULTS.confidence * 100}%)`, TYPES.confidence))
           .addOption(profileOption("profile to check the plan against (default contest)"))
           .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
           .addOption(typedOption("--seed <n>", "seed of the simulated contest (default 1)", TYPES.seed))

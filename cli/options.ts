@@ -100,6 +100,23 @@ export function decimal(r: Range, unit = "", example?: string): ValueType<number
   };
 }
 
+/** A share written as a percentage ("95%") or as a fraction ("0.95"); read as the fraction. */
+export function percentage(r: Range, example: string): ValueType<number> {
+  return {
+    form: `a percentage from ${r.minExclusive ? "above " : ""}${fmt(r.min * 100)}% to ${fmt(r.max * 100)}% (like ${example}, or the fraction ${Number(example.replace("%", "")) / 100})`,
+    example,
+    read(text) {
+      const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(text.trim());
+      if (!m) throw new Refused("is not a percentage written in decimal digits");
+      const n = m[2] ? Number(m[1]) / 100 : Number(m[1]);
+      // Said in percent, as the option is written.
+      const low = r.minExclusive ? n <= r.min : n < r.min;
+      if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${fmt(+((low ? r.min : r.max) * 100).toFixed(3))}%${r.why ? ` (${r.why})` : ""}`);
+      return n;
+    },
+  };
+}
+
 // ---- durations --------------------------------------------------------------------------------
 
 const UNIT = "(ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)";
@@ -326,6 +343,8 @@ export const TYPES = {
   waitSeconds: decimal({ min: 0.01, max: 3600 }, "seconds", "2"),
   burstSeconds: decimal({ min: 0.1, max: OPTION_RANGES.openingBurstSeconds.max }, "seconds", "60"),
   coldStartSeconds: decimal({ min: 0.1, max: 600 }, "seconds", "10"),
+  /** capacity --confidence: the share of contests that must meet the targets; 100% would need an unbounded pool. */
+  confidence: percentage({ min: 0.5, max: 0.999, why: "below 50% is not a plan; 100% would need an unbounded pool" }, "95%"),
   seed: wholeNumber({ min: 0, max: 4_294_967_295 }),
   concurrency: wholeNumber({ min: 1, max: OPTION_RANGES.sockets.max, why: OPTION_RANGES.sockets.why }, "parallel runs"),
   rate: decimal({ min: 0, max: OPTION_RANGES.loadRatePerSecond.max, why: OPTION_RANGES.loadRatePerSecond.why }, "executions per second", "3"),

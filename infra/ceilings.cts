@@ -10,12 +10,14 @@
 export const MAX_SESSIONS_CEILING = 600;
 
 /**
- * `readySessionInstances`: the ready sessions the capacity planner (infra/capacity.ts) plans for the
- * largest contest the session ceiling admits: MAX_SESSIONS_CEILING participants with per-user
+ * `readySessionInstances`: the ready nodes the capacity planner (infra/capacity.ts) plans for the
+ * largest contest the session ceiling admits, full: MAX_SESSIONS_CEILING participants with per-user
  * identifiers and the default participant model (one run a minute, everyone's first run within
- * 60 s, a 10 s cold start). Every smaller contest plans fewer (a 200-person contest 43, 250 people
- * 52), so a contest profile sized by the planner is never refused, while a typo like 500 still is.
- * test/unit/policies.test.ts holds this number to the planner. The default of the policy's
- * `readySessionsCeiling`.
+ * 60 s, a 10 s cold start) need 125 ready for 95% of contests, which take 5 E16 nodes of 28
+ * sessions: 140. The planner rounds a contest's ready sessions up to fill the nodes it pays for, so
+ * a smaller contest can plan a few more than a larger one, but never more than those 5 nodes hold
+ * (a 200-person contest 52, 250 people 58), so a contest profile sized by the planner is never
+ * refused, while a typo like 500 still is. test/unit/policies.test.ts holds this number to the
+ * planner. The default of the policy's `readySessionsCeiling`.
  */
-export const READY_SESSIONS_CEILING = 115;
+export const READY_SESSIONS_CEILING = 140;

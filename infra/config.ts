@@ -21,7 +21,7 @@ import {
   type ResolvedProfile,
 } from "./profiles.js";
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
-import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, type ParticipantModel } from "./capacity.js";
+import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, type ParticipantModel } from "./capacity.js";
 import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
 import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
 
@@ -310,6 +310,26 @@ const BASE_KEYS = {
     default: CAPACITY_DEFAULTS.openingBurstSeconds,
     schema: wholeNumber(OPTION_RANGES.openingBurstSeconds.min, OPTION_RANGES.openingBurstSeconds.max, `must be between ${OPTION_RANGES.openingBurstSeconds.min} and ${OPTION_RANGES.openingBurstSeconds.max} seconds`),
   },
+  // Measured inputs (`manage capacity --apply` records them from the stack's latest smoke / load-test).
+  coldStartSeconds: {
+    type: "string",
+    description:
+      "Seconds the pool takes to bring up a session that was not ready: the contest's ready sessions follow from it. The assumption (10) until `manage capacity --apply` records a measured one.",
+    default: String(CAPACITY_DEFAULTS.coldStartSeconds),
+    schema: decimalString(0.1, 600, "must be between 0.1 and 600 seconds"),
+  },
+  runSeconds: {
+    type: "string",
+    description: "Seconds one execution takes (its session is busy that long). The assumption (2) until `manage capacity --apply` records a measured one.",
+    default: String(CAPACITY_DEFAULTS.avgExecSeconds),
+    schema: decimalString(0.01, 600, "must be between 0.01 and 600 seconds"),
+  },
+  measuredBy: {
+    type: "string",
+    description: "Which run measured coldStartSeconds / runSeconds (written by `manage capacity --apply`, e.g. \"load-test 2026-12-06T09:12Z, 180 first runs\"); empty: they are the assumptions.",
+    default: "",
+    schema: v.string(),
+  },
   // Limits Azure does not document for custom containers (infra/limits.ts), and what this stack may cost.
   maxSessionsLimit: {
     type: "integer",
@@ -429,6 +449,8 @@ export interface DeploymentSettings {
   logRetentionDays: number;
   /** The people the contest profile is sized for (participants and the model's other inputs). */
   participants: ParticipantModel;
+  /** Which run measured the participant model's coldStartSeconds / runSeconds ("": the assumptions, or a person's numbers). */
+  measuredBy: string;
   /** workspaceCapping.dailyQuotaGb. */
   logDailyCapGb: number;
   /** USD per day the stack may cost at most (cli/cost-ceiling.ts enforces it). */
@@ -620,6 +642,7 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     roles: { mode: c.roleAssignmentMode, sessionExecutorScope: c.sessionExecutorScope },
     logRetentionDays: c.logRetentionDays,
     participants,
+    measuredBy: String(c.measuredBy ?? ""),
     logDailyCapGb: Number(c.logDailyCapGb),
     costCeilingPerDay: c.costCeilingPerDay,
     limits: { maxSessions: c.maxSessionsLimit, extraCustomContainerRegions: c.extraCustomContainerRegions },
@@ -641,6 +664,13 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
     runsPerUserPerMinute: ok("runsPerParticipantPerMinute") ? Number(values.runsPerParticipantPerMinute) : DEFAULT_PARTICIPANTS.runsPerUserPerMinute,
     strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
     openingBurstSeconds: ok("openingBurstSeconds") ? (values.openingBurstSeconds as number) : DEFAULT_PARTICIPANTS.openingBurstSeconds,
+    coldStartSeconds: ok("coldStartSeconds") && values.coldStartSeconds !== undefined ? Number(values.coldStartSeconds) : DEFAULT_PARTICIPANTS.coldStartSeconds,
+    avgExecSeconds: ok("runSeconds") && values.runSeconds !== undefined ? Number(values.runSeconds) : DEFAULT_PARTICIPANTS.avgExecSeconds,
+    // Whole nodes are filled with ready sessions: how many the stack's session size fits on one.
+    sessionsPerNode:
+      ok("sessionCpu") && ok("sessionMemory") && values.sessionCpu !== undefined && values.sessionMemory !== undefined
+        ? sessionsPerNode({ cpu: Number(values.sessionCpu), memoryGi: parseFloat(String(values.sessionMemory)) })
+        : DEFAULT_PARTICIPANTS.sessionsPerNode,
   };
 }
 

@@ -1,4 +1,4 @@
-// The two distributions a contest's sessions follow, computed exactly (no normal approximation):
+// The distributions a contest's sessions follow, computed exactly (no normal approximation):
 //   Poisson(mean)   sessions held with per-execution identifiers (M/G/inf: arrivals x hold time);
 //   Binomial(n, p)  sessions held with per-user identifiers (each of n users active with chance p).
 // Probabilities are summed term by term from log-space pmfs, so a mean of ~1000 neither
@@ -9,6 +9,8 @@ export interface Discrete {
   readonly mean: number;
   /** P(X >= c). */
   tail(c: number): number;
+  /** P(X = k). */
+  pmf(k: number): number;
   /** A value the distribution (practically) never exceeds: searches stop here. */
   readonly upperBound: number;
 }
@@ -52,7 +54,7 @@ export function poisson(mean: number): Discrete {
   const logMean = Math.log(mean);
   const pmf = (k: number) => (mean === 0 ? (k === 0 ? 1 : 0) : Math.exp(k * logMean - mean - logFactorial(k)));
   const upperBound = Math.ceil(mean + 40 * Math.sqrt(mean) + 40);
-  return { mean, upperBound, tail: (c) => tailFrom(pmf, Math.floor(mean), Math.ceil(c), upperBound) };
+  return { mean, upperBound, pmf, tail: (c) => tailFrom(pmf, Math.floor(mean), Math.ceil(c), upperBound) };
 }
 
 export function binomial(n: number, p: number): Discrete {
@@ -66,12 +68,70 @@ export function binomial(n: number, p: number): Discrete {
     if (p === 1) return k === n ? 1 : 0;
     return Math.exp(logFactorial(n) - logFactorial(k) - logFactorial(n - k) + k * logP + (n - k) * logQ);
   };
-  return { mean: n * p, upperBound: n, tail: (c) => tailFrom(pmf, Math.floor((n + 1) * p), Math.ceil(c), n) };
+  return { mean: n * p, upperBound: n, pmf, tail: (c) => tailFrom(pmf, Math.floor((n + 1) * p), Math.ceil(c), n) };
 }
 
 /** X + shift: a fixed number on top of a random one (everyone in the opening burst, plus arrivals since). */
 export function shifted(d: Discrete, shift: number): Discrete {
-  return { mean: d.mean + shift, upperBound: d.upperBound + shift, tail: (c) => d.tail(c - shift) };
+  return { mean: d.mean + shift, upperBound: d.upperBound + shift, pmf: (k) => d.pmf(k - shift), tail: (c) => d.tail(c - shift) };
+}
+
+/**
+ * X + Y for independent X and Y (others' first runs plus their repeat runs in one window):
+ * P(X + Y >= c) = sum over x of P(X = x) P(Y >= c - x), over the values X practically takes
+ * (its mean +- 12 standard deviations: the terms left out are below 1e-30).
+ */
+export function sum(x: Discrete, y: Discrete): Discrete {
+  let variance = 0;
+  for (let k = 0; k <= x.upperBound; k++) {
+    const p = x.pmf(k);
+    variance += p * (k - x.mean) ** 2;
+    if (k > x.mean && p < 1e-30) break;
+  }
+  const spread = 12 * Math.sqrt(variance) + 12;
+  const lo = Math.max(0, Math.floor(x.mean - spread));
+  const hi = Math.min(x.upperBound, Math.ceil(x.mean + spread));
+  // Tabulated once: X's probabilities over [lo, hi] and Y's upper tails, so each tail is one pass.
+  const xs = Array.from({ length: hi - lo + 1 }, (_, j) => x.pmf(lo + j));
+  const yTail: number[] = [];
+  const yTailAt = (k: number) => {
+    if (k <= 0) return 1;
+    if (k > y.upperBound) return 0;
+    if (yTail.length === 0) {
+      yTail[y.upperBound + 1] = 0;
+      for (let i = y.upperBound; i >= 0; i--) yTail[i] = yTail[i + 1]! + y.pmf(i);
+    }
+    return Math.min(1, yTail[k]!);
+  };
+  return {
+    mean: x.mean + y.mean,
+    upperBound: x.upperBound + y.upperBound,
+    pmf: (k) => {
+      let total = 0;
+      for (let j = lo; j <= Math.min(hi, k); j++) total += xs[j - lo]! * y.pmf(k - j);
+      return total;
+    },
+    tail: (c) => {
+      let total = 0;
+      for (let j = lo; j <= hi; j++) total += xs[j - lo]! * yTailAt(Math.ceil(c) - j);
+      return Math.min(1, total);
+    },
+  };
+}
+
+/**
+ * A small seeded generator (mulberry32): the planner samples opening bursts with a fixed seed, so
+ * the same inputs always give the same plan.
+ */
+export function seededUniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /**

@@ -19,13 +19,24 @@ import {
 } from "../../infra/capacity.js";
 import { OperationError, UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table } from "../output.js";
-import { defaultStack } from "../project.js";
+import { defaultStack, projectDir } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
-import { assumptionNotes, estimateFor, priceBookFor, warnAboutPrices, warnMissingPrices, windowLabel, type CostAssumptionOptions } from "../costing/estimate.js";
+import {
+  assumptionNotes,
+  estimateFor,
+  priceBookFor,
+  rangeText,
+  warnAboutPrices,
+  warnMissingPrices,
+  windowLabel,
+  windowRange,
+  type CostAssumptionOptions,
+} from "../costing/estimate.js";
+import { describeInput, latestCalibration, plannerInputs, type PlannerInput } from "../costing/calibration.js";
 import { ceilingVerdict } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
-import type { SimulationResult } from "../costing/contest-sim.js";
+import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
 
 export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
@@ -40,6 +51,8 @@ export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   burstSeconds?: number;
   coldStartSeconds?: number;
   max404Rate?: number;
+  /** --confidence: the share of contests that must meet the targets (a fraction). */
+  confidence?: number;
   region?: string;
   livePrices?: boolean;
   profile?: ProfileName;
@@ -50,7 +63,12 @@ export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
 }
 
 /** The planner's question from the options, the stack's participant model filling in the rest. */
-export function capacityQuery(o: CapacityOptions, settings: DeploymentSettings, cooldownSeconds: number): CapacityQuery {
+export function capacityQuery(
+  o: CapacityOptions,
+  settings: DeploymentSettings,
+  cooldownSeconds: number,
+  inputs: { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } = plannerInputs(o, settings, { coldStartSeconds: null, runSeconds: null }),
+): CapacityQuery {
   const p = settings.participants;
   const strategy = o.identifier ?? p.strategy;
   const burst = o.burstSeconds ?? p.openingBurstSeconds;
@@ -63,12 +81,14 @@ export function capacityQuery(o: CapacityOptions, settings: DeploymentSettings, 
   return {
     users: o.users ?? p.users,
     runsPerUserPerMinute: o.runsPerUserPerMinute ?? p.runsPerUserPerMinute,
-    avgExecSeconds: o.avgExecSeconds ?? p.avgExecSeconds,
+    avgExecSeconds: inputs.runSeconds.value,
     strategy,
     openingBurstSeconds: burst,
-    coldStartSeconds: o.coldStartSeconds ?? p.coldStartSeconds,
+    coldStartSeconds: inputs.coldStartSeconds.value,
     max404Rate: o.max404Rate ?? p.max404Rate,
     p95WaitSeconds: o.p95WaitSeconds ?? p.p95WaitSeconds,
+    confidence: o.confidence ?? p.confidence,
+    sessionsPerNode: o.sessionsPerNode ?? p.sessionsPerNode,
     cooldownSeconds,
   };
 }
@@ -86,6 +106,8 @@ export function capacityChange(
   q: CapacityQuery,
   plan: CapacityPlan,
   applyConfig: (raw: Record<string, string>, config: StackChange["config"]) => Record<string, string>,
+  /** Which runs measured the cold start and run time the plan used ("" when none did). */
+  measuredBy = "",
 ): StackChange {
   const maxKey = overrideConfigKey(profile, "maxSessions");
   const readyKey = overrideConfigKey(profile, "readySessions");
@@ -96,6 +118,9 @@ export function capacityChange(
       runsPerParticipantPerMinute: String(q.runsPerUserPerMinute),
       sessionIdentifier: strategyLabel(q.strategy),
       openingBurstSeconds: String(q.openingBurstSeconds),
+      coldStartSeconds: String(q.coldStartSeconds),
+      runSeconds: String(q.avgExecSeconds),
+      measuredBy: measuredBy,
     };
     const current = parseSettings(raw, stack);
     const now: Record<string, string> = {
@@ -103,6 +128,9 @@ export function capacityChange(
       runsPerParticipantPerMinute: String(current.participants.runsPerUserPerMinute),
       sessionIdentifier: strategyLabel(current.participants.strategy),
       openingBurstSeconds: String(current.participants.openingBurstSeconds),
+      coldStartSeconds: String(current.participants.coldStartSeconds),
+      runSeconds: String(current.participants.avgExecSeconds),
+      measuredBy: current.measuredBy,
     };
     for (const [key, value] of Object.entries(wanted)) if (now[key] !== value) config[key] = value;
     // Drop number overrides the plan replaces (asked of the parsed settings, not of how they are stored).
@@ -118,7 +146,9 @@ export function capacityChange(
     if (reproduces)
       return {
         stack,
-        intent: `size ${profile} for ${q.users} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready`,
+        intent:
+          `size ${profile} for ${q.users} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
+          (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.avgExecSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : ""),
         config,
       };
   }
@@ -150,6 +180,25 @@ function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configure
 
 const percent = (share: number) => `${(share * 100).toFixed(share && share < 0.001 ? 3 : share < 0.1 ? 2 : 1)}%`;
 
+/** 95 -> "95th". */
+const ordinal = (share: number) => {
+  const n = +(share * 100).toFixed(1);
+  const last = Math.floor(n) % 10;
+  const teen = Math.floor(n) % 100 >= 11 && Math.floor(n) % 100 <= 13;
+  return `${n}${Number.isInteger(n) && !teen && last >= 1 && last <= 3 ? ["st", "nd", "rd"][last - 1] : "th"}`;
+};
+
+/** "52 (48 needed, 43 for the average contest; the 4 more fill the 2 ready nodes, paid for either way)". */
+function readyText(plan: CapacityPlan, readyNodes: number): string {
+  const needed = plan.readyNeeded.atConfidence;
+  const average = plan.readyNeeded.average === needed ? "" : `, ${plan.readyNeeded.average} for the average contest`;
+  if (plan.readySessions === needed) return `${plan.readySessions} (${needed} needed${average})`;
+  const more = plan.readySessions - needed;
+  const buys = `mean wait share ${percent(plan.coldStartShareIfNeeded.mean)} -> ${percent(plan.coldStartShare)}`;
+  const nodes = `the ${readyNodes} ready node${readyNodes === 1 ? "" : "s"}`;
+  return `${plan.readySessions} (${needed} needed${average}; the ${more} more ${more === 1 ? "fills" : "fill"} ${nodes}, paid for either way: ${buys})`;
+}
+
 export async function run(o: CapacityOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
@@ -157,7 +206,8 @@ export async function run(o: CapacityOptions): Promise<void> {
   if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
   const configured = profileOf(settings, profileName);
   const pool = configured.pool!;
-  const q = capacityQuery(o, settings, pool.cooldownSeconds);
+  const inputs = plannerInputs(o, settings, latestCalibration(projectDir(), stack));
+  const q = capacityQuery(o, settings, pool.cooldownSeconds, inputs);
   const plan = planCapacity(q);
   const hours = o.hours ?? CAPACITY_DEFAULTS.hours;
 
@@ -167,6 +217,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const executions = Math.round(plan.arrivalPerSecond * hours * 3600);
   const load = { executions, avgExecSeconds: q.avgExecSeconds, heldSessions: plan.meanHeld };
   const estimate = estimateFor(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
+  const costRange = windowRange(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
   warnAboutPrices(book);
   if (!estimate.complete) warnMissingPrices(book.region, estimate.missing);
 
@@ -175,13 +226,16 @@ export async function run(o: CapacityOptions): Promise<void> {
     process.stderr.write(`Recommendation for ${q.users} participants: max ${plan.maxSessions} sessions, ${plan.readySessions} ready.\n`);
     // The change path (pulumi, execa) loads only when a change is made.
     const { applyStackChange, applyConfig } = await import("../change.js");
-    const change = capacityChange(stack, profileName, stackRawConfig(stack), q, plan, applyConfig);
+    const measuredBy = [...new Set([inputs.coldStartSeconds, inputs.runSeconds].flatMap((x) => (x.by ? [x.by] : [])))].join("; ");
+    const change = capacityChange(stack, profileName, stackRawConfig(stack), q, plan, applyConfig, measuredBy);
     // A refused value names the option it came from.
     const given: Array<[string, string, unknown]> = [
       ["participants", "--users", o.users],
       ["runsPerParticipantPerMinute", "--runs-per-user-per-minute", o.runsPerUserPerMinute],
       ["sessionIdentifier", "--identifier", o.identifier && strategyLabel(o.identifier)],
       ["openingBurstSeconds", "--burst-seconds", o.burstSeconds],
+      ["coldStartSeconds", "--cold-start-seconds", o.coldStartSeconds],
+      ["runSeconds", "--avg-exec-seconds", o.avgExecSeconds],
     ];
     change.sources = Object.fromEntries(given.filter(([, , v]) => v !== undefined).map(([key, flag, v]) => [key, `${flag} ${v}`]));
     await applyStackChange(change, o);
@@ -189,6 +243,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   }
 
   const simulations = o.simulate ? await simulate(o, q, settings, estimate.sessionsPerNode, hours, pool, plan) : null;
+  const confidence = `${+(q.confidence * 100).toFixed(1)}%`;
   const failed = checks.filter((c) => !c.ok);
   const failure = () =>
     new OperationError(
@@ -201,12 +256,19 @@ export async function run(o: CapacityOptions): Promise<void> {
       stack,
       profile: profileName,
       query: { ...q, strategy: strategyLabel(q.strategy), hours },
+      inputs,
       plan,
+      costRange,
       configured: pool,
       checks,
       nodes: estimate.nodes,
       estimate,
-      simulation: simulations && { configured: simulations.configured.result, recommended: simulations.recommended?.result ?? null, chart: simulations.chart },
+      simulation: simulations && {
+        configured: simulations.configured.result,
+        recommended: simulations.recommended?.result ?? null,
+        spread: { configured: simulations.configured.spread, recommended: simulations.recommended?.spread ?? null },
+        chart: simulations.chart,
+      },
     });
     if (failed.length) throw failure();
     return;
@@ -223,7 +285,8 @@ export async function run(o: CapacityOptions): Promise<void> {
     ["executions per second", plan.arrivalPerSecond.toFixed(2)],
     ["sessions held on average", plan.meanHeld.toFixed(1)],
     [`maxSessions (at most ${percent(q.max404Rate)} of requests can find it full)`, `${plan.maxSessions} (${percent(plan.fullPoolRate)})`],
-    [`ready sessions (at most 5% of new sessions wait ${q.coldStartSeconds} s)`, `${plan.readySessions} (${percent(plan.coldStartShare)} wait)`],
+    [`ready sessions (at most 5% of new sessions wait ${q.coldStartSeconds} s, in ${confidence} of contests)`, readyText(plan, estimate.nodes.ready)],
+    [`new sessions that wait: mean / the ${ordinal(q.confidence)}-percentile contest`, `${percent(plan.coldStartShare)} / ${percent(plan.coldStartShareAtConfidence)}`],
     ["E16 nodes: ready / contest / peak", `${estimate.nodes.ready} / ${estimate.nodes.window} / ${estimate.nodes.peak} (held + ready, ${estimate.sessionsPerNode} per node)`],
   ];
   if (q.strategy.kind === "shared")
@@ -235,13 +298,18 @@ export async function run(o: CapacityOptions): Promise<void> {
     [
       `cost of the ${windowLabel(hours, estimate)}`,
       estimate.complete
-        ? money(estimate.window) + (estimate.managementFee.window > 0 ? `; ${money(estimate.window - estimate.managementFee.window)} without the management fee` : "")
+        ? money(estimate.window) +
+          (costRange ? ` (${rangeText(costRange)}; ${estimate.sessionsPerNode} assumed)` : "") +
+          (estimate.managementFee.window > 0 ? `; ${money(estimate.window - estimate.managementFee.window)} without the management fee` : "")
         : "n/a (prices missing)",
     ],
     ["at most per day", `${estimate.atMost.complete ? money(estimate.atMost.perDay) : "n/a (prices missing)"} (ceiling ${money(settings.costCeilingPerDay)})`],
   );
   console.log(table(["", "recommended"], rows));
   for (const note of plan.notes) console.log(`- ${note}`);
+  console.log(`- inputs: cold start ${describeInput(inputs.coldStartSeconds)}; run time ${describeInput(inputs.runSeconds)}`);
+  if ([inputs.coldStartSeconds, inputs.runSeconds].some((x) => x.source === "measured"))
+    console.log(`- the program sizes the ${profileName} profile from the stack's config: --apply records these measurements there`);
   console.log(
     heading(`With the ${profileName} profile as configured (max ${pool.maxSessions}, ready ${pool.readySessions}`) +
       heading(configured.sizedFor && !configured.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `; sized for ${configured.sizedFor.users} participants):` : "):"),
@@ -263,7 +331,10 @@ interface Simulated {
   name: string;
   maxSessions: number;
   readySessions: number;
+  /** The charted contest (--seed). */
   result: SimulationResult;
+  /** The same configuration over SPREAD_SEEDS contests: one contest is one draw. */
+  spread: Spread;
 }
 
 async function simulate(
@@ -274,14 +345,18 @@ async function simulate(
   hours: number,
   pool: { maxSessions: number; readySessions: number },
   plan: CapacityPlan,
-): Promise<{ configured: Simulated; recommended: Simulated | null; chart: string; terminal: string }> {
-  const { simulateContest } = await import("../costing/contest-sim.js");
+): Promise<{ configured: Simulated; recommended: Simulated | null; chart: string; terminal: string; seed: number; openingMinutes: number }> {
+  const { simulateContest, simulateSpread, OPENING_MINUTES } = await import("../costing/contest-sim.js");
   const seed = o.seed ?? 1;
   const run = (name: string, maxSessions: number, readySessions: number): Simulated => ({
     name,
     maxSessions,
     readySessions,
     result: simulateContest({ ...q, hours, maxSessions, readySessions, sessionsPerNode, seed }),
+    // Over each contest's opening minutes (the burst, the first cooldown, the peak of sessions held:
+    // where waits and 404s happen; a 404 share over them is larger than over the whole contest),
+    // which keeps 200 contests within the 2 s budget. The spread's seeds follow the charted one.
+    spread: simulateSpread({ ...q, hours: Math.min(hours, OPENING_MINUTES / 60), maxSessions, readySessions, sessionsPerNode }, { firstSeed: seed, max404Rate: q.max404Rate }),
   });
   const configured = run("as configured", pool.maxSessions, pool.readySessions);
   const same = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions;
@@ -295,13 +370,34 @@ async function simulate(
     sessionsPerNode,
   };
   await writeFile(chart, await svgChart(configured.result, labels));
-  return { configured, recommended, chart, terminal: terminalChart(configured.result, labels) };
+  return { configured, recommended, chart, terminal: terminalChart(configured.result, labels), seed, openingMinutes: OPENING_MINUTES };
 }
 
-function printSimulations(s: { configured: Simulated; recommended: Simulated | null; chart: string; terminal: string }, q: CapacityQuery, hours: number): void {
+function printSimulations(
+  s: { configured: Simulated; recommended: Simulated | null; chart: string; terminal: string; seed: number; openingMinutes: number },
+  q: CapacityQuery,
+  hours: number,
+): void {
   const runs = [s.configured, ...(s.recommended ? [s.recommended] : [])];
   const seconds = (x: number) => formatMs(x * 1000);
-  console.log(heading(`Simulated contest (${hours} h, ${runs[0]!.result.requests.toLocaleString("en-US")} runs):`));
+  const spread = runs[0]!.spread;
+  console.log(
+    heading(
+      `Simulated contests: the first ${Math.round(Math.min(hours * 60, s.openingMinutes))} minutes of ${spread.seeds} (seeds ${s.seed}-${s.seed + spread.seeds - 1}; the plan is sized for the ${ordinal(q.confidence)} percentile):`,
+    ),
+  );
+  const pair = (x: { p50: number; p95: number }) => `${percent(x.p50)} / ${percent(x.p95)}`;
+  console.log(
+    table(
+      ["", ...runs.map((r) => `${r.name} (max ${r.maxSessions}, ready ${r.readySessions})`)],
+      [
+        ["opening burst, runs that waited: p50 / p95 contest", ...runs.map((r) => `${pair(r.spread.burstWaited)} (target <= 5%)`)],
+        ["requests answered 404: p50 / p95 contest", ...runs.map((r) => `${pair(r.spread.rejected)} (target <= ${percent(q.max404Rate)})`)],
+        ["contests meeting both targets", ...runs.map((r) => `${r.spread.metTargets} of ${r.spread.seeds} (${percent(r.spread.metTargets / r.spread.seeds)}; sized for ${percent(q.confidence)})`)],
+      ],
+    ),
+  );
+  console.log(heading(`One of them, charted (seed ${s.seed}; ${hours} h, ${runs[0]!.result.requests.toLocaleString("en-US")} runs):`));
   console.log(
     table(
       ["", ...runs.map((r) => `${r.name} (max ${r.maxSessions}, ready ${r.readySessions})`)],

@@ -6,18 +6,21 @@ import { describeMeter, FREE_GRANT_PER_MONTH, HOURS_PER_MONTH, type Load } from 
 import { priceDate } from "../costing/prices.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table } from "../output.js";
-import { defaultStack } from "../project.js";
+import { defaultStack, projectDir } from "../project.js";
+import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { stackSettings } from "../settings.js";
 import {
   assumptionNotes,
   biggestLever,
   estimateFor,
   priceBookFor,
+  rangeText,
   total,
   warnAboutPrices,
   warnMissingPrices,
   windowHours,
   windowLabel,
+  windowRange,
   type CostAssumptionOptions,
   type CostEstimateOptions,
 } from "../costing/estimate.js";
@@ -103,6 +106,13 @@ export async function run(o: CostEstimateOptions): Promise<void> {
       console.log(`Each execution adds about ${money(e.marginalPerExecution)} (its session is held for the run plus the cooldown).`);
   }
   if (lever) console.log(`Biggest lever: idle instead of ${lever.from} saves ${money(lever.savesPerDay)}/day.`);
+  // Sessions per node are assumed until measured: every window with a pool as the range it spans.
+  const ranges = estimates.flatMap((e) => {
+    const r = windowRange(book, settings, e.profile as ProfileName, hours, extra);
+    return r ? [`${e.profile} ${rangeText(r)}`] : [];
+  });
+  if (ranges.length) console.log(`The ${windowLabel(hours, withPool ?? estimates[0]!)} until sessions per node are measured: ${ranges.join("; ")} (${estimates[0]!.sessionsPerNode} assumed).`);
+  if (estimates.some((e) => e.profile === "contest")) console.log(dim(sizingNote(settings, latestCalibration(projectDir(), stack))));
   if (withPool)
     console.log(
       dim(`Windows include ${+(withPool.billedHours - withPool.windowHours).toFixed(2)} h of warm-up before and tail after the contest (profiles with a pool; --warm-up-hours, --tail-hours).`),

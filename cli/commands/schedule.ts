@@ -18,6 +18,7 @@ import { effectiveConfig } from "../../infra/operations.js";
 import { parseSettings } from "../../infra/config.js";
 import { defaultStack, projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime } from "../operations.js";
+import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { describeWindow, ended, planWindow, warmupStart, windowOverrides } from "../schedule.js";
 import { stackFile, stackSettings } from "../settings.js";
 
@@ -74,7 +75,9 @@ export async function run(o: ScheduleOptions): Promise<void> {
   else
     console.log(
       `Scheduled ${recorded!.id} on ${stack}: ${describeWindow(recorded!)}.\n` +
-        `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`manage schedule --list --stack ${stack}\` shows it.`,
+        `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`manage schedule --list --stack ${stack}\` shows it.` +
+        // What the window's pool is sized with: the stack's recorded inputs (the job reads the stack, not this machine's run log).
+        (recorded!.profile === "contest" ? `\n${sizingNote(fileSettings, latestCalibration(dir, stack))}` : ""),
     );
 }
 

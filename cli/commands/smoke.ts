@@ -11,6 +11,7 @@ import { causesOf, runSmoke, runSmokeLogged, type CaseResult } from "../executio
 import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
 import { projectDir } from "../project.js";
+import { configuredReady } from "../costing/calibration.js";
 
 export interface SmokeOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
@@ -28,7 +29,7 @@ export async function run(o: SmokeOptions): Promise<void> {
   const options = { full: o.full, concurrency: o.concurrency, headers: credentialHeaders(target.credential), onCase: progress };
   // Against a stack: in its run log, for `manage report` (an explicit --endpoint belongs to no stack).
   const { report, logProblem } = target.stack
-    ? await runSmokeLogged(projectDir(), target.stack, target.endpoint, target.healthPath, options)
+    ? await runSmokeLogged(projectDir(), target.stack, target.endpoint, target.healthPath, { ...options, readySessions: configuredReady(target.stack) })
     : { report: await runSmoke(target.endpoint, target.healthPath, options), logProblem: null };
   if (logProblem) warn(logProblem);
 

@@ -4,19 +4,19 @@
 // the same input and seed give the same contest.
 //
 // The contest, as the participant model describes it (and `manage load-test` sends it):
-//   - every participant's first run lands uniformly in the opening burst; after the burst each one
-//     runs code as a Poisson stream (runs per minute); each execution takes avgExecSeconds;
+//   - every participant's first run lands uniformly in the opening burst; from it on, each one runs
+//     code as a Poisson stream (runs per minute); each execution takes avgExecSeconds;
 //   - per-execution identifiers: every run takes a new session; per-user: a participant reuses
 //     their session while it lives; shared:K: K sessions, each run waits for the first free one;
 //   - Timed lifecycle: a session is released the cooldown after its last run ends;
 //   - the cap: a run that needs a new session while maxSessions are held gets 404;
 //   - the pool keeps readySessions warm; taking one starts a replacement that is ready a cold start
-//     later; a run that finds none ready waits for the next one to finish starting;
+//     later; a run that finds none ready waits for the next one to finish starting (the planner's
+//     ReadyPool, infra/capacity.ts);
 //   - nodes follow held + ready sessions (infra/capacity.ts nodesFor).
 
-import { nodesFor, type IdentifierStrategy } from "../../infra/capacity.js";
+import { nodesFor, ReadyPool, WAIT_TAIL, type IdentifierStrategy } from "../../infra/capacity.js";
 import { poissonGap, random } from "../execution/load.js";
-import { percentile } from "../execution/stats.js";
 
 export interface SimulationInput {
   users: number;
@@ -31,7 +31,7 @@ export interface SimulationInput {
   readySessions: number;
   sessionsPerNode: number;
   seed: number;
-  /** Points in the time series (each the extreme of its interval). Default 480. */
+  /** Points in the time series (each the extreme of its interval). Default 480; 0 records none. */
   samples?: number;
 }
 
@@ -167,27 +167,55 @@ interface Arrival {
   first: boolean;
 }
 
-/** Every run of the contest, in time order: first runs in the burst, then each user's Poisson stream. */
-export function contestArrivals(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Arrival[] {
+/** Every run of a contest in time order, as parallel arrays: times, whose run, and whether it is their first. */
+interface Runs {
+  at: Float64Array;
+  user: Int32Array;
+  first: Uint8Array;
+}
+
+/**
+ * Every run of the contest, in time order: each participant's first run uniform in the burst, then
+ * their own Poisson stream from that run on. Past the burst every stream has begun, and n
+ * independent Poisson streams together are one Poisson stream n times as fast whose runs belong to
+ * a participant chosen uniformly: drawn that way, only the burst's runs need sorting.
+ */
+function contestRuns(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
   const rand = random(i.seed);
   const end = i.hours * 3600;
   const burst = Math.min(i.openingBurstSeconds, end);
   const perSecond = i.runsPerUserPerMinute / 60;
-  const arrivals: Arrival[] = [];
+  const opening: Arrival[] = [];
   for (let user = 0; user < i.users; user++) {
-    arrivals.push({ at: rand() * burst, user, first: true });
-    for (let t = burst + poissonGap(rand, perSecond); t < end; t += poissonGap(rand, perSecond)) arrivals.push({ at: t, user, first: false });
+    const first = rand() * burst;
+    opening.push({ at: first, user, first: true });
+    if (perSecond > 0) for (let t = first + poissonGap(rand, perSecond); t < burst; t += poissonGap(rand, perSecond)) opening.push({ at: t, user, first: false });
   }
-  return arrivals.sort((a, b) => a.at - b.at);
+  opening.sort((a, b) => a.at - b.at);
+  const at: number[] = opening.map((a) => a.at);
+  const user: number[] = opening.map((a) => a.user);
+  const rate = perSecond * i.users;
+  if (rate > 0)
+    for (let t = burst + poissonGap(rand, rate); t < end; t += poissonGap(rand, rate)) {
+      at.push(t);
+      user.push(Math.min(i.users - 1, Math.floor(rand() * i.users)));
+    }
+  const first = new Uint8Array(at.length);
+  for (let k = 0; k < opening.length; k++) first[k] = opening[k]!.first ? 1 : 0;
+  return { at: Float64Array.from(at), user: Int32Array.from(user), first };
 }
 
-function summary(waits: number[]): WaitSummary {
-  return {
-    p50: percentile(waits, 50) ?? 0,
-    p95: percentile(waits, 95) ?? 0,
-    p99: percentile(waits, 99) ?? 0,
-    max: waits.reduce((m, w) => Math.max(m, w), 0),
-  };
+/** Every run of the contest, in time order (contestRuns as objects, for reading). */
+export function contestArrivals(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Arrival[] {
+  const r = contestRuns(i);
+  return Array.from(r.at, (at, k) => ({ at, user: r.user[k]!, first: r.first[k] === 1 }));
+}
+
+/** Nearest-rank percentiles (as cli/execution/stats.ts percentile) from one sort; most waits are 0. */
+function summary(waits: Float64Array, count: number): WaitSummary {
+  const sorted = waits.subarray(0, count).slice().sort();
+  const rank = (p: number) => (count ? sorted[Math.min(count, Math.max(1, Math.ceil((p / 100) * count))) - 1]! : 0);
+  return { p50: rank(50), p95: rank(95), p99: rank(99), max: count ? sorted[count - 1]! : 0 };
 }
 
 export function simulateContest(input: SimulationInput): SimulationResult {
@@ -198,11 +226,7 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const samples = input.samples ?? 480;
 
   let held = 0;
-  let ready = R;
-  let waiting = 0;
-  // Sessions being started, by the time they are ready: FIFO, since every start takes as long.
-  const starting: number[] = [];
-  let startingHead = 0;
+  const pool = new ReadyPool(R, input.coldStartSeconds);
   const releases = new Releases();
   const perUser = input.strategy.kind === "per-user";
   const releaseAt = new Float64Array(perUser ? input.users : 0);
@@ -211,8 +235,8 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const sharedFree = new Float64Array(sharedCount);
   let sharedCreated = 0;
 
-  const contest = new Recorder(end, samples, R);
-  const opening = new Recorder(Math.min(end, OPENING_MINUTES * 60), 300, R);
+  const contest = samples > 0 ? new Recorder(end, samples, R) : null;
+  const opening = samples > 0 ? new Recorder(Math.min(end, OPENING_MINUTES * 60), 300, R) : null;
   let lastT = 0;
   let nodeSeconds = 0;
   let peakHeld = 0;
@@ -220,28 +244,26 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const record = (t: number) => {
     const nodes = nodesFor(held + R, input.sessionsPerNode);
     nodeSeconds += nodes * (Math.min(t, end) - Math.min(lastT, end));
-    contest.record(lastT, t, held, ready, nodes);
-    opening.record(lastT, t, held, ready, nodes);
+    contest?.record(lastT, t, held, pool.ready, nodes);
+    opening?.record(lastT, t, held, pool.ready, nodes);
     lastT = t;
-    peakHeld = Math.max(peakHeld, held);
+    if (held > peakHeld) peakHeld = held;
   };
 
   /** Applies every session start and release up to time t, in time order. */
   const advance = (t: number) => {
     for (;;) {
-      const nextStart = startingHead < starting.length ? starting[startingHead]! : Infinity;
+      const nextStart = pool.nextStartAt();
       const nextRelease = releases.peek();
       const next = Math.min(nextStart, nextRelease);
       if (next > t) break;
       record(next);
-      if (nextStart <= nextRelease) {
-        startingHead++;
-        if (waiting > 0) waiting--;
-        else ready++;
-      } else {
+      if (nextStart <= nextRelease) pool.finishStart();
+      else {
         const [time, key] = releases.pop();
-        // Per-user releases are checked against the session's latest release time (later runs extend it).
-        if (key < 0 || releaseAt[key] === time) {
+        // A per-user session's release moves with each later run: due again at its latest time.
+        if (key >= 0 && releaseAt[key]! > time) releases.push(releaseAt[key]!, key);
+        else {
           held--;
           if (key >= 0) releaseAt[key] = 0;
         }
@@ -253,21 +275,22 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   /** A new session for a run arriving at t: a ready one now, or the next one to finish starting. */
   const allocate = (t: number): number => {
     held++;
-    starting.push(t + input.coldStartSeconds);
-    if (ready > 0) {
-      ready--;
-      return t;
-    }
-    waiting++;
-    return starting[startingHead + waiting - 1]!;
+    return pool.allocate(t);
   };
 
-  const arrivals = contestArrivals(input);
-  const waits: number[] = [];
-  const burstWaits: number[] = [];
+  const runs = contestRuns(input);
+  const total = runs.at.length;
+  const waits = new Float64Array(total);
+  let served = 0;
+  let waited = 0;
+  const burstWaits = new Float64Array(input.users);
+  let burstRuns = 0;
+  let burstWaited = 0;
   let rejected = 0;
-  for (const a of arrivals) {
-    advance(a.at);
+  for (let k = 0; k < total; k++) {
+    const at = runs.at[k]!;
+    const user = runs.user[k]!;
+    advance(at);
     let start: number;
     switch (input.strategy.kind) {
       case "per-execution": {
@@ -275,58 +298,103 @@ export function simulateContest(input: SimulationInput): SimulationResult {
           rejected++;
           continue;
         }
-        start = allocate(a.at);
+        start = allocate(at);
         releases.push(start + hold, -1);
         break;
       }
       case "per-user": {
-        if (releaseAt[a.user]! > a.at) start = Math.max(a.at, busyUntil[a.user]!);
+        if (releaseAt[user]! > at) start = Math.max(at, busyUntil[user]!);
         else if (held >= input.maxSessions) {
           rejected++;
           continue;
-        } else start = allocate(a.at);
-        busyUntil[a.user] = start + run;
-        releaseAt[a.user] = start + hold;
-        releases.push(start + hold, a.user);
+        } else start = allocate(at);
+        busyUntil[user] = start + run;
+        // One release event per session, not per run: when it comes due, a later run may have moved it (advance).
+        if (releaseAt[user] === 0) releases.push(start + hold, user);
+        releaseAt[user] = start + hold;
         break;
       }
       case "shared": {
         if (sharedCreated < sharedCount) {
-          start = allocate(a.at);
+          start = allocate(at);
           sharedFree[sharedCreated++] = start + run;
           break;
         }
         let best = 0;
-        for (let k = 1; k < sharedCount; k++) if (sharedFree[k]! < sharedFree[best]!) best = k;
+        for (let j = 1; j < sharedCount; j++) if (sharedFree[j]! < sharedFree[best]!) best = j;
         if (sharedCount === 0) {
           rejected++;
           continue;
         }
-        start = Math.max(a.at, sharedFree[best]!);
+        start = Math.max(at, sharedFree[best]!);
         sharedFree[best] = start + run;
         break;
       }
     }
-    waits.push(start - a.at);
-    if (a.first) burstWaits.push(start - a.at);
+    const wait = start - at;
+    waits[served++] = wait;
+    if (wait > 1e-9) waited++;
+    if (runs.first[k]) {
+      burstWaits[burstRuns++] = wait;
+      if (wait > 1e-9) burstWaited++;
+    }
   }
   advance(end);
 
-  const served = waits.length;
+  const none = (): Series => ({ seconds: [], held: [], ready: [], nodes: [] });
   return {
-    requests: arrivals.length,
+    requests: total,
     rejected,
-    rejectedRate: arrivals.length ? rejected / arrivals.length : 0,
-    waits: summary(waits),
-    waitedShare: served ? waits.filter((w) => w > 1e-9).length / served : 0,
+    rejectedRate: total ? rejected / total : 0,
+    waits: summary(waits, served),
+    waitedShare: served ? waited / served : 0,
     burst: {
-      runs: arrivals.filter((a) => a.first).length,
-      waitedShare: burstWaits.length ? burstWaits.filter((w) => w > 1e-9).length / burstWaits.length : 0,
-      waits: summary(burstWaits),
+      runs: runs.first.reduce((n, f) => n + f, 0),
+      waitedShare: burstRuns ? burstWaited / burstRuns : 0,
+      waits: summary(burstWaits, burstRuns),
     },
     peak: { held: peakHeld, nodes: nodesFor(peakHeld + R, input.sessionsPerNode) },
     nodeHours: nodeSeconds / 3600,
-    series: contest.series,
-    opening: opening.series,
+    series: contest?.series ?? none(),
+    opening: opening?.series ?? none(),
   };
+}
+
+// ---- Many contests ----------------------------------------------------------------------------
+
+/** What the same configuration does over many seeds: one contest is one draw. */
+export interface Spread {
+  seeds: number;
+  /** The opening burst's share of first runs that waited for a cold start, across contests. */
+  burstWaited: { mean: number; p50: number; p95: number };
+  /** The share of requests answered 404, across contests. */
+  rejected: { mean: number; p50: number; p95: number };
+  /** Contests that met both targets (wait share <= 5% and 404 share <= max404Rate). */
+  metTargets: number;
+  nodeHours: { mean: number };
+}
+
+/** Default seeds for a spread: enough that the 95th-percentile contest is the 190th of 200. */
+export const SPREAD_SEEDS = 200;
+
+/** Runs seeds first, first + 1, ... without time series, and summarizes the contests. */
+export function simulateSpread(input: Omit<SimulationInput, "seed" | "samples">, o: { seeds?: number; firstSeed?: number; max404Rate: number }): Spread {
+  const n = o.seeds ?? SPREAD_SEEDS;
+  const waited: number[] = [];
+  const rejected: number[] = [];
+  let met = 0;
+  let nodeHours = 0;
+  for (let k = 0; k < n; k++) {
+    const r = simulateContest({ ...input, seed: (o.firstSeed ?? 1) + k, samples: 0 });
+    waited.push(r.burst.waitedShare);
+    rejected.push(r.rejectedRate);
+    if (r.burst.waitedShare <= WAIT_TAIL && r.rejectedRate <= o.max404Rate) met++;
+    nodeHours += r.nodeHours;
+  }
+  const spread = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? 0;
+    return { mean: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), p50: at(0.5), p95: at(0.95) };
+  };
+  return { seeds: n, burstWaited: spread(waited), rejected: spread(rejected), metTargets: met, nodeHours: { mean: nodeHours / Math.max(1, n) } };
 }

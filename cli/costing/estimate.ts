@@ -13,7 +13,8 @@ import { money, warn } from "../output.js";
 import { projectDir } from "../project.js";
 import { stackFile } from "../settings.js";
 // The query itself is pure and light (cli/costing/query.ts): the program's budget builds it too.
-import { costQuery, type CostAssumptionOptions } from "./query.js";
+import { costQuery, gibibytes, type CostAssumptionOptions } from "./query.js";
+import { sessionsPerNodeRange } from "../../infra/capacity.js";
 export { costQuery, type CostAssumptionOptions };
 
 export interface CostEstimateOptions extends CostAssumptionOptions {
@@ -79,6 +80,33 @@ export function estimateFor(
   extra: CostAssumptionOptions & { load?: Load; profileOverride?: ResolvedProfile } = {},
 ): Estimate {
   return estimateCost(book, costQuery(settings, extra.profileOverride ?? profileOf(settings, profile), hours, extra));
+}
+
+/**
+ * The window's cost at both ends of the sessions-per-node range (infra/capacity.ts
+ * NODE_RESERVED_SHARE_RANGE: unmeasured until a load test reads the pool's nodeCount), for a profile
+ * with a pool; null without one, or when --sessions-per-node fixes the number.
+ */
+export function windowRange(
+  book: PriceBook,
+  settings: DeploymentSettings,
+  profile: ProfileName,
+  hours: number,
+  extra: CostAssumptionOptions & { load?: Load; profileOverride?: ResolvedProfile } = {},
+): { fewest: number; most: number; high: number; low: number } | null {
+  const resolved = extra.profileOverride ?? profileOf(settings, profile);
+  if (!resolved.pool || extra.sessionsPerNode !== undefined) return null;
+  const range = sessionsPerNodeRange({ cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) });
+  const at = (spn: number) => estimateFor(book, settings, profile, hours, { ...extra, sessionsPerNode: spn });
+  const high = at(range.fewest);
+  const low = at(range.most);
+  if (!high.complete || !low.complete) return null;
+  return { fewest: range.fewest, most: range.most, high: high.window, low: low.window };
+}
+
+/** "$31–$48 at 24–32 sessions per node": a window cost as the range it is until sessions per node are measured. */
+export function rangeText(r: { fewest: number; most: number; high: number; low: number }): string {
+  return `${money(r.low) === money(r.high) ? money(r.low) : `${money(r.low)}–${money(r.high)}`} at ${r.most}–${r.fewest} sessions per node`;
 }
 
 /** The assumption lines every cost view ends with (dim): what was assumed and the flag to change it. */

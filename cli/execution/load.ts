@@ -3,6 +3,7 @@
 // slow backend shows up as growing latency and errors, as it would on the day. The schedule and the
 // summary are pure; runLoad is the thin timed edge. Bounded in count and in time.
 
+import { seededUniform } from "../../infra/distributions.js";
 import { execute, type Headers, type Language } from "./api.js";
 import { diagnose } from "./diagnose.js";
 import { outcomeOf } from "./run-log.js";
@@ -38,17 +39,8 @@ export function parseMix(text: string): Mix {
   return mix;
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same schedule. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32, the planner's own): the same seed gives the same schedule. */
+export const random = seededUniform;
 
 /** The gap to the next arrival of a Poisson stream: exponential with mean 1/rate (same unit as the rate). */
 export function poissonGap(rand: () => number, ratePerUnit: number): number {
@@ -69,6 +61,8 @@ export interface LoadShape {
 export interface Arrival {
   atMs: number;
   language: Language;
+  /** A participant's first run (the opening burst's): it needs a session of its own. */
+  first?: boolean;
 }
 
 /**
@@ -86,7 +80,7 @@ export function* arrivals(shape: LoadShape): Generator<Arrival> {
   };
   const burst = Math.min(shape.burstMs, shape.durationMs);
   const opening: Arrival[] = [];
-  for (let i = 0; i < shape.users; i++) opening.push({ atMs: rand() * burst, language: pick() });
+  for (let i = 0; i < shape.users; i++) opening.push({ atMs: rand() * burst, language: pick(), first: true });
   yield* opening.sort((a, b) => a.atMs - b.atMs);
   // Poisson arrivals: exponential gaps with mean 1/rate.
   const gap = () => poissonGap(rand, shape.ratePerSecond) * 1000;
@@ -120,6 +114,8 @@ export function peakInWindow(planned: Iterable<Arrival>, windowMs: number): numb
 
 export interface Outcome {
   language: Language;
+  /** The arrival was a first run (the opening burst's). */
+  first?: boolean;
   /** HTTP status, 0 for no answer. */
   status: number;
   /** A 200 whose output was wrong counts as an error too. */
@@ -209,7 +205,7 @@ export async function runLoad(
         const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)), o.headers);
         const ok = k.check(answer) === null;
         // Only a failure's text is kept (for its cause), and only its start: memory follows the request cap.
-        outcomes.push({ language: a.language, status: answer.status, ok, ms: answer.ms, text: ok ? "" : answer.text.slice(0, 500), retryAfter: answer.retryAfter });
+        outcomes.push({ language: a.language, first: a.first === true, status: answer.status, ok, ms: answer.ms, text: ok ? "" : answer.text.slice(0, 500), retryAfter: answer.retryAfter });
       },
       { concurrency: o.maxOpen },
     );

@@ -32,6 +32,32 @@ export interface RunRecord {
   outcomes: Record<string, number>;
   /** Failures by diagnosed cause (cli/execution/diagnose.ts), in words. */
   causes: Record<string, number>;
+  /** What the run measured about the deployment: the capacity planner's inputs (cli/costing/calibration.ts). */
+  measured?: Measured;
+}
+
+/**
+ * Latency by language, split into first runs (each a new session: it may have waited for a cold
+ * start) and later runs (a warm session: the run time as the caller sees it). A first run waited
+ * for a cold start only if there were more first runs than ready sessions; the record says both.
+ */
+export interface Measured {
+  languages: Record<string, { first: LatencySummary; warm: LatencySummary }>;
+  /** First runs sent (each needing a session of its own). */
+  firstRuns: number;
+  /** The ready sessions the stack's profile keeps (null: unknown). */
+  readySessions: number | null;
+}
+
+/** Per-language summaries of successful runs: first runs apart from later ones. Pure. */
+export function measuredOf(runs: Array<{ language: string; first: boolean; ms: number }>, readySessions: number | null): Measured {
+  const languages: Measured["languages"] = {};
+  for (const language of [...new Set(runs.map((r) => r.language))].sort())
+    languages[language] = {
+      first: summarize(runs.filter((r) => r.language === language && r.first).map((r) => r.ms)),
+      warm: summarize(runs.filter((r) => r.language === language && !r.first).map((r) => r.ms)),
+    };
+  return { languages, firstRuns: runs.filter((r) => r.first).length, readySessions };
 }
 
 /** Where a stack's runs are logged. */
@@ -47,6 +73,8 @@ interface Timing {
   endpoint: string;
   start: Date;
   end: Date;
+  /** The ready sessions the stack's profile keeps, when known: whether first runs can have cold-started. */
+  readySessions?: number | null;
 }
 
 const times = (t: Timing) => ({ stack: t.stack, endpoint: t.endpoint, start: t.start.toISOString(), end: t.end.toISOString() });
@@ -54,7 +82,7 @@ const times = (t: Timing) => ({ stack: t.stack, endpoint: t.endpoint, start: t.s
 /** A smoke run's record: the cases that ran code (not the health check), their latency and failures. Pure. */
 export function smokeRecord(
   t: Timing,
-  report: { stopped: string | null; cases: Array<{ name: string; ok: boolean; ms: number; status: number; diagnosis?: { cause: string } }> },
+  report: { stopped: string | null; cases: Array<{ name: string; ok: boolean; ms: number; status: number; cold?: boolean; diagnosis?: { cause: string } }> },
 ): RunRecord {
   const executions = report.cases.filter((c) => !c.name.startsWith("health"));
   const failures = report.cases.filter((c) => !c.ok);
@@ -68,6 +96,13 @@ export function smokeRecord(
     latency: summarize(executions.filter((c) => c.ok && c.status === 200).map((c) => c.ms)),
     outcomes: count(report.cases.map((c) => outcomeOf(c.ok, c.status))),
     causes: count(failures.flatMap((c) => (c.diagnosis ? [c.diagnosis.cause] : []))),
+    // The cases that ran code and answered 200, by language ("python: stdin" is python's): its first case is its cold one.
+    measured: measuredOf(
+      executions
+        .filter((c) => c.ok && c.status === 200 && !c.name.startsWith("concurrency"))
+        .map((c) => ({ language: c.name.split(":")[0]!, first: c.cold === true, ms: c.ms })),
+      t.readySessions ?? null,
+    ),
   };
 }
 
@@ -75,6 +110,7 @@ export function smokeRecord(
 export function loadRecord(
   t: Timing,
   report: { offered: number; ok: number; latency: LatencySummary; errors: Record<string, number>; causes: Array<{ cause: string }> },
+  runs?: Array<{ language: string; first?: boolean; ok: boolean; ms: number }>,
 ): RunRecord {
   const failed = report.offered - report.ok;
   return {
@@ -88,6 +124,7 @@ export function loadRecord(
     outcomes: { ...(report.ok ? { ok: report.ok } : {}), ...report.errors },
     // summarizeLoad keeps each cause once (with its fix), not its count: 1 each says "seen".
     causes: Object.fromEntries(report.causes.map((c) => [c.cause, 1])),
+    ...(runs ? { measured: measuredOf(runs.filter((r) => r.ok).map((r) => ({ language: r.language, first: r.first === true, ms: r.ms })), t.readySessions ?? null) } : {}),
   };
 }
 

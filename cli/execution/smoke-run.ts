@@ -60,12 +60,13 @@ export async function runSmokeLogged(
   stack: string,
   endpoint: string,
   healthPath: string,
-  o: Omit<SmokeOptions, "stack">,
+  o: Omit<SmokeOptions, "stack"> & { readySessions?: number | null },
 ): Promise<{ report: SmokeReport; logProblem: string | null }> {
   const start = now();
   const began = performance.now();
   const report = await runSmoke(endpoint, healthPath, { ...o, stack });
-  const logProblem = appendRun(projectDir, smokeRecord({ stack, endpoint, start, end: new Date(start.getTime() + performance.now() - began) }, report));
+  const timing = { stack, endpoint, start, end: new Date(start.getTime() + performance.now() - began), readySessions: o.readySessions ?? null };
+  const logProblem = appendRun(projectDir, smokeRecord(timing, report));
   return { report, logProblem };
 }
 

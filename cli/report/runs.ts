@@ -22,6 +22,14 @@ const RECORD = v.object({
   latency: v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS }),
   outcomes: v.record(v.string(), v.number()),
   causes: v.record(v.string(), v.number()),
+  // Latency by language, first runs apart (cli/execution/run-log.ts Measured); older records lack it.
+  measured: v.optional(
+    v.object({
+      languages: v.record(v.string(), v.object({ first: v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS }), warm: v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS }) })),
+      firstRuns: v.number(),
+      readySessions: v.nullable(v.number()),
+    }),
+  ),
 });
 
 export interface ParsedLog {

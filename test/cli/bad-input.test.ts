@@ -190,6 +190,8 @@ const cases: Record<string, Case[]> = {
     [["capacity", "--burst-seconds", "400"], /--burst-seconds 400 is longer than the cooldown \(300 s\)/],
     [["capacity", "--node-reserved-share", "1"], /--node-reserved-share "1" is above 0\.9/],
     [["capacity", "--cold-start-seconds", "0"], /--cold-start-seconds "0" is below 0\.1/],
+    [["capacity", "--confidence", "100%"], /--confidence "100%" is above 99\.9% \(below 50% is not a plan; 100% would need an unbounded pool\)/],
+    [["capacity", "--confidence", "ninety"], /--confidence "ninety" is not a percentage written in decimal digits/],
     [["capacity", "--p95-wait-seconds", "-1"], /--p95-wait-seconds "-1" is not a number/],
     [["capacity", "--avg-exec-seconds", "1000"], /--avg-exec-seconds "1000" is above 600/],
     [["capacity", "--runs-per-user-per-minute", "0"], /--runs-per-user-per-minute "0" is below 0\.01/],

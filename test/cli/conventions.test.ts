@@ -127,7 +127,7 @@ describe("one JSON document, whatever happens", () => {
     const r = await manage(["capacity", "--stack", "contest", "--identifier", "per-execution", "--json"], { project });
     expect(r.exitCode).toBe(1);
     const doc = JSON.parse(r.stdout) as { plan: { maxSessions: number }; error: { message: string; exitCode: number } };
-    expect(doc.plan.maxSessions).toBe(1107);
+    expect(doc.plan.maxSessions).toBe(1202);
     expect(doc.error).toMatchObject({ exitCode: 1, message: expect.stringMatching(/fails \d+ check\(s\)/) });
     expect(r.stderr).toMatch(/^manage: the contest profile as configured fails/m);
   });

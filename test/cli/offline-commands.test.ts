@@ -4,6 +4,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { makeProject, manage, snapshot } from "../helpers/cli.js";
+import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
+import { poisson, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
+import { mkdirSync } from "node:fs";
 
 let project: string;
 beforeEach(() => {
@@ -29,7 +32,7 @@ describe("manage cost-estimate", () => {
     const perDay = Object.fromEntries(out.estimates.map((e: { profile: string; perDay: number }) => [e.profile, e.perDay]));
     expect(Object.keys(perDay)).toEqual(["idle", "testing", "contest"]);
     expect(perDay.testing).toBeGreaterThan(10 * perDay.idle);
-    // The contest profile's ready sessions (43 for 200 participants) take two nodes: the costliest to forget.
+    // The contest profile's ready sessions (52 for 200 participants) take two nodes: the costliest to forget.
     expect(out.lever).toMatchObject({ from: "contest" });
     expect(out.prices).toMatchObject({ origin: "embedded", asOf: "2026-11" });
     // Idle costs the registry floor ($0.167/day in eastus): with no pool and no replica nothing logs.
@@ -45,7 +48,7 @@ describe("manage cost-estimate", () => {
     // Logs follow the executions (36,000 runs at 0.01 GB per 1000), and both management-fee figures are shown.
     expect(r.stdout).toMatch(/log analytics .* usage .* ~0\.4 GB from 36,000 runs \(0\.01 GB per 1000 runs, assumed; daily cap 1\.0 GB\)/);
     expect(r.stdout).toMatch(/Management fee assumed .*: without it contest \$[\d.]+\/day/);
-    expect(r.stdout).toMatch(/At most \$[\d,.]+\/day \(9 E16 nodes with all 200 sessions held and 43 ready/);
+    expect(r.stdout).toMatch(/At most \$[\d,.]+\/day \(9 E16 nodes with all 200 sessions held and 52 ready/);
   });
 
   test("stack overrides change the estimate", async () => {
@@ -96,7 +99,13 @@ describe("manage capacity", () => {
     const r = await manage(["capacity", "--users", "200", "--stack", "contest"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toContain("FAIL");
-    expect(r.stdout).toContain("With the contest profile as configured (max 200, ready 43; sized for 200 participants):");
+    expect(r.stdout).toContain("With the contest profile as configured (max 200, ready 52; sized for 200 participants):");
+    // Sized per contest, rounded up to the nodes it pays for, and said so; the inputs are named.
+    expect(r.stdout).toMatch(/ready sessions \(at most 5% of new sessions wait 10 s, in 95% of contests\) +│ 52 \(48 needed, 43 for the average contest; the 4 more fill the 2 ready nodes, paid for either way/);
+    expect(r.stdout).toMatch(/new sessions that wait: mean \/ the 95th-percentile contest +│ [\d.]+% \/ [\d.]+%/);
+    expect(r.stdout).toContain("- inputs: cold start 10 s (assumed, not measured: manage smoke or load-test measures it); run time 2 s (assumed");
+    // The window's cost across the sessions-per-node range, not only at the assumed 28.
+    expect(r.stdout).toMatch(/cost of the 2 h window \(\+1\.5 h\) +│ \$[\d.]+ \(\$[\d.]+–\$[\d.]+ at 32–24 sessions per node; 28 assumed\)/);
     expect(r.stdout).toMatch(/E16 nodes: ready \/ contest \/ peak +│ 2 \/ 9 \/ 9 \(held \+ ready, 28 per node\)/);
     expect(r.stdout).toMatch(/ok +at most \$[\d.]+\/day .*within stack contest's cost ceiling of \$500\.00\/day/);
   });
@@ -109,21 +118,62 @@ describe("manage capacity", () => {
     const r = await manage(["capacity", "--users", "200", "--stack", "contest"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain("FAIL max 50 < 200 participants: with per-user identifiers every participant holds a session after the opening burst, so 150 of them get 404");
-    expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*43 ready meet it/);
+    expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*95% of contests need 48 \(52 fill the nodes they take\)/);
     expect(r.stdout).toContain("To fix: manage capacity --stack contest --profile contest --users 200 --apply");
     expect(r.stderr).toContain("manage: the contest profile as configured fails 2 check(s) for 200 participants");
   });
 
-  test("per-execution identifiers need a cap at the tail (1107 for 200 people), above the pool's session ceiling", async () => {
+  test("per-execution identifiers need a cap at the tail (1202 for 200 people), above the pool's session ceiling", async () => {
     const r = await manage(["capacity", "--stack", "contest", "--identifier", "per-execution", "--json"], { project });
     expect(r.exitCode).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.plan).toMatchObject({ maxSessions: 1107, readySessions: 44 });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, strategy: { kind: "per-execution" }, cooldownSeconds: 300 });
+    expect(out.plan).toMatchObject({ maxSessions: 1202, readySessions: plan.readySessions });
     expect(out.plan.meanHeld).toBeCloseTo(1006.67, 2);
     expect(out.checks.find((c: { message: string }) => c.message.includes("maxSessionsLimit 600")).ok).toBe(false);
     // --max-404-rate names the tail: 1% of requests gives the 99th percentile + 1.
     const loose = JSON.parse((await manage(["capacity", "--stack", "contest", "--identifier", "per-execution", "--max-404-rate", "0.01", "--json"], { project })).stdout);
-    expect(loose.plan.maxSessions).toBe(1082);
+    expect(loose.plan.maxSessions).toBe(smallestWithTailAtMost(shifted(poisson((200 / 60) * (302 - 30)), 200), 0.01));
+  });
+
+  test("a load test that measured a 15 s cold start changes the plan and names the measurement (stack-failures.test.ts: --apply records it)", async () => {
+    // One load-test record as manage load-test writes it: 200 first runs against 52 ready, so some waited for a cold start.
+    const summary = (count: number, ms: number, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
+    const record = {
+      v: 1,
+      stack: "contest",
+      command: "load-test",
+      endpoint: "https://example.invalid",
+      start: "2026-12-06T09:00:00.000Z",
+      end: "2026-12-06T09:10:00.000Z",
+      ok: true,
+      executions: 2000,
+      failed: 0,
+      latency: summary(2000, 900, 15_800),
+      outcomes: { ok: 2000 },
+      causes: {},
+      measured: {
+        languages: { python: { first: summary(120, 1_200, 15_500), warm: summary(1000, 500, 900) }, java: { first: summary(80, 2_000, 15_900), warm: summary(800, 900, 1_400) } },
+        firstRuns: 200,
+        readySessions: 52,
+      },
+    };
+    mkdirSync(join(project, ".manage", "runs"), { recursive: true });
+    writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), JSON.stringify(record) + "\n");
+    const r = await manage(["capacity", "--stack", "contest", "--json"], { project });
+    const out = JSON.parse(r.stdout);
+    // The slowest first run less its language's warm median: 15.9 s - 0.9 s; the warm medians weighted by runs: 0.7 s.
+    expect(out.inputs.coldStartSeconds).toEqual({ value: 15, source: "measured", by: "load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready)" });
+    expect(out.inputs.runSeconds).toMatchObject({ value: 0.7, source: "measured" });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.7, cooldownSeconds: 300 });
+    expect(out.plan.readySessions).toBe(plan.readySessions);
+    expect(out.plan.readyNeeded.average).toBe(60);
+    // The profile as configured (52 ready, sized for the 10 s assumption) now fails, saying why.
+    expect(r.exitCode).toBe(1);
+    const human = await manage(["capacity", "--stack", "contest"], { project });
+    expect(human.stdout).toContain("- inputs: cold start 15 s (measured: load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready); not yet in the stack's config)");
+    expect(human.stdout).toMatch(/FAIL 52 ready sessions: .* wait for a 15 s cold start/);
+    expect(human.stdout).toContain("--apply records these measurements there");
   });
 
   test("--json carries the plan, the checks and the window's cost", async () => {
@@ -137,7 +187,11 @@ describe("manage capacity", () => {
   test("--simulate runs the contest: 404s, waits, peak nodes, a terminal chart and an SVG file", async () => {
     const r = await manage(["capacity", "--stack", "contest", "--simulate", "--chart", "sim.svg"], { project });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/Simulated contest \(2 h, [\d,]+ runs\):/);
+    // The spread over 200 contests, then one of them charted.
+    expect(r.stdout).toMatch(/Simulated contests: the first 10 minutes of 200 \(seeds 1-200; the plan is sized for the 95th percentile\):/);
+    expect(r.stdout).toMatch(/opening burst, runs that waited: p50 \/ p95 contest +│ [\d.]+% \/ [\d.]+% \(target <= 5%\)/);
+    expect(r.stdout).toMatch(/contests meeting both targets +│ (19\d|200) of 200/);
+    expect(r.stdout).toMatch(/One of them, charted \(seed 1; 2 h, [\d,]+ runs\):/);
     expect(r.stdout).toMatch(/requests answered 404 +│ 0 \(0\.00%; target <= 0\.10%\)/);
     expect(r.stdout).toMatch(/peak sessions held \/ E16 nodes +│ 200 \/ 9/);
     expect(r.stdout).toContain("lines from top: node capacity (nodes x 28), sessions held, ready sessions");
@@ -145,6 +199,8 @@ describe("manage capacity", () => {
     expect(svg).toMatch(/^<svg[\s\S]*sessions held[\s\S]*E16 nodes[\s\S]*<\/svg>$/);
     const json = JSON.parse((await manage(["capacity", "--stack", "contest", "--simulate", "--chart", "sim.svg", "--json"], { project })).stdout);
     expect(json.simulation.configured).toMatchObject({ rejected: 0, peak: { held: 200, nodes: 9 } });
+    expect(json.simulation.spread.configured.seeds).toBe(200);
+    expect(json.simulation.spread.configured.metTargets).toBeGreaterThanOrEqual(190);
   });
 
   test("--live-prices offline falls back to the embedded table and says so", async () => {

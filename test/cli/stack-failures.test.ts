@@ -2,7 +2,7 @@
 // the built binary, the stand-in for pulumi (test/fake-pulumi), the real program evaluated on every
 // preview and up, and the resulting state read back from the file backend. (Split from
 // stack-commands.test.ts so the two run side by side.)
-import { readFileSync, existsSync, writeFileSync } from "node:fs";
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
@@ -124,14 +124,44 @@ describe.concurrent("capacity --apply", () => {
     expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 250, readySessionInstances: plan.readySessions });
   });
 
-  test("an assumption the stack does not record (--cold-start-seconds) is kept as the profile's overrides", async () => {
+  test("a cold start given with --cold-start-seconds is recorded in the stack's coldStartSeconds key, which the program sizes the contest profile from", async () => {
     const project = makeProject();
     await prepare(project, "contest");
     const r = await manage(["capacity", "--stack", "contest", "--cold-start-seconds", "20", "--apply"], { project });
     expect(r.exitCode).toBe(0);
     const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 20, cooldownSeconds: 300 });
-    expect(stackYaml(project, "contest")).toMatch(new RegExp(`readySessions: ${plan.readySessions}\\n`));
-    expect(plan.readySessions).toBeGreaterThan(43);
+    const yaml = stackYaml(project, "contest");
+    expect(yaml).toMatch(/coding-engine:coldStartSeconds: "?20"?\n/);
+    // No number override: the plan follows from the recorded input, in the program as in manage.
+    expect(yaml).not.toMatch(/readySessions:/);
+    const after = JSON.parse((await manage(["capacity", "--stack", "contest", "--json"], { project })).stdout);
+    expect(after.inputs.coldStartSeconds).toEqual({ value: 20, source: "config" });
+    expect(after.configured.readySessions).toBe(plan.readySessions);
+    expect(plan.readySessions).toBeGreaterThan(52);
+  });
+
+  test("--apply records the stack's latest measurements (a 15 s cold start from a load test) in its config keys, named", async () => {
+    const project = makeProject();
+    await prepare(project, "contest");
+    const summary = (count: number, ms: number, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
+    const record = {
+      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: "2026-12-06T09:00:00.000Z", end: "2026-12-06T09:10:00.000Z" },
+      ...{ ok: true, executions: 1000, failed: 0, latency: summary(1000, 600, 15_900), outcomes: { ok: 1000 }, causes: {} },
+      measured: { languages: { python: { first: summary(200, 1_000, 15_500), warm: summary(800, 500, 900) } }, firstRuns: 200, readySessions: 52 },
+    };
+    mkdirSync(join(project, ".manage", "runs"), { recursive: true });
+    writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), JSON.stringify(record) + "\n");
+    const r = await manage(["capacity", "--stack", "contest", "--apply"], { project });
+    expect(r.exitCode).toBe(0);
+    const yaml = stackYaml(project, "contest");
+    expect(yaml).toMatch(/coding-engine:coldStartSeconds: "?15"?\n/);
+    expect(yaml).toMatch(/coding-engine:runSeconds: "?0\.5"?\n/);
+    expect(yaml).toContain("load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready)");
+    // The program's sizing (the stack's config) now matches the plan, and capacity says where the inputs came from.
+    const after = JSON.parse((await manage(["capacity", "--stack", "contest", "--json"], { project })).stdout);
+    expect(after.inputs.coldStartSeconds).toMatchObject({ value: 15, source: "recorded" });
+    expect(after.configured.readySessions).toBe(planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.5, cooldownSeconds: 300 }).readySessions);
+    expect(after.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
   });
 
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {
@@ -156,7 +186,7 @@ describe.concurrent("the cost ceiling", () => {
   test("--allow-over-ceiling goes ahead with a warning; stopping is never refused", async () => {
     const project = makeProject();
     await prepare(project);
-    // 100 ready: under the policy pack's mandatory ceiling (115), far over the cost ceiling.
+    // 100 ready: under the policy pack's mandatory ceiling (140), far over the cost ceiling.
     const r = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "600", "--ready-sessions", "100", "--allow-over-ceiling"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/warning: this change can cost at most .* above stack dev's cost ceiling .*going ahead \(--allow-over-ceiling\)/);

@@ -50,9 +50,9 @@ describe("manage status", () => {
     seedFromState(arm, await deployContestFor2h(), { nodeCount: 1, runningReplicas: 2 });
     const r = await manage(["status", "--stack", "contest"], { project, env: azure() });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain("Stack contest: profile contest (max 200, ready 43, cooldown 300 s, sized for 200 participants; backend 1-10 replicas)");
+    expect(r.stdout).toContain("Stack contest: profile contest (max 200, ready 52, cooldown 300 s, sized for 200 participants; backend 1-10 replicas)");
     expect(r.stdout).toMatch(/Returns to idle in 1 h 59 min|Returns to idle in 2 h 0 min/);
-    expect(r.stdout).toContain("Session pool:  Succeeded, 1 node(s), max 200, ready 43, cooldown 300 s, EgressDisabled");
+    expect(r.stdout).toContain("Session pool:  Succeeded, 1 node(s), max 200, ready 52, cooldown 300 s, EgressDisabled");
     expect(r.stdout).toContain("Backend app:   Succeeded, replicas 1-10, 2 running");
     // One node, two replicas and the contest stack's gateway (accessMode token, its default).
     expect(r.stdout).toMatch(/Burn rate:     \$1\.\d\d\/hour, \$\d\d\.\d\d\/day \(live: 1 E16 node\(s\), 2 backend replica\(s\), the Developer gateway\)/);
@@ -72,12 +72,12 @@ describe("manage status", () => {
     const r = await manage(["status", "--stack", "contest", "--json"], { project, env: azure() });
     const out = JSON.parse(r.stdout);
     expect(out.drift).toEqual([
-      { what: "pool ready sessions", stack: "43", azure: "20" },
+      { what: "pool ready sessions", stack: "52", azure: "20" },
       { what: "backend max replicas", stack: "10", azure: "3" },
     ]);
     const human = await manage(["status", "--stack", "contest"], { project, env: azure() });
     expect(human.stdout).toContain("`manage up --stack contest` restores the stack's settings");
-    expect(human.stdout).toContain("pool ready sessions: stack 43, Azure 20");
+    expect(human.stdout).toContain("pool ready sessions: stack 52, Azure 20");
   });
 
   test("a pool deleted by hand while the stack says contest", async () => {

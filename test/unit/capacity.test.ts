@@ -62,19 +62,23 @@ describe("exact tails", () => {
 const contest = (over: Partial<CapacityQuery> = {}): CapacityQuery => ({ ...DEFAULT_PARTICIPANTS, cooldownSeconds: 300, ...over });
 
 describe("caps sized to a tail you can name", () => {
-  test("per-execution: the cap is the 99.9th percentile + 1 (1107), not the mean (1007) full half the time", () => {
+  test("per-execution: the cap is the opening's 99.9th percentile + 1 (1202), not the mean (1007) full half the time", () => {
     const q = contest({ strategy: { kind: "per-execution" } });
     const plan = planCapacity(q);
     expect(plan.meanHeld).toBeCloseTo(1006.67, 2);
-    expect(plan.maxSessions).toBe(1107);
+    // Each participant's stream starts at their own first run: one hold time in, the 200 first
+    // runs plus Poisson(3.33/s x (302 - 60/2)) repeats are held, more than the steady Poisson(1007).
+    expect(plan.maxSessions).toBe(smallestWithTailAtMost(shifted(poisson((200 / 60) * (302 - 30)), 200), 0.001));
+    expect(plan.maxSessions).toBe(1202);
     expect(plan.fullPoolRate).toBeLessThanOrEqual(0.001);
     // One below misses the target; the mean misses it by far.
-    expect(fullPoolRate(q, 1106)).toBeGreaterThan(0.001);
-    expect(fullPoolRate(q, 1007)).toBeCloseTo(0.5, 3);
+    expect(fullPoolRate(q, 1201)).toBeGreaterThan(0.001);
+    expect(fullPoolRate(q, 1007)).toBeGreaterThan(0.5);
   });
 
   test("--max-404-rate chooses the tail: 1% gives the 99th percentile + 1", () => {
-    expect(capFor(contest({ strategy: { kind: "per-execution" }, max404Rate: 0.01 }))).toBe(1082);
+    expect(capFor(contest({ strategy: { kind: "per-execution" }, max404Rate: 0.01 }))).toBe(smallestWithTailAtMost(shifted(poisson((200 / 60) * 272), 200), 0.01));
+    expect(capFor(contest({ strategy: { kind: "per-execution" }, max404Rate: 0.01 }))).toBeLessThan(1202);
   });
 
   test("per-user: at least one session per participant; 199 for 200 people turns someone away", () => {
@@ -86,10 +90,10 @@ describe("caps sized to a tail you can name", () => {
   });
 
   test("fewer runs per minute: the opening (everyone's first session still held) outweighs the steady state", () => {
-    // 0.5 run/min: steady Poisson(503) but right after the burst 200 + Poisson(3.33/2 x 242).
+    // 0.5 run/min: steady Poisson(503) but one hold time in 200 + Poisson(3.33/2 x (302 - 30)).
     const q = contest({ strategy: { kind: "per-execution" }, runsPerUserPerMinute: 0.5 });
     const steady = smallestWithTailAtMost(poisson((100 / 60) * 302), 0.001);
-    expect(capFor(q)).toBe(smallestWithTailAtMost(shifted(poisson((100 / 60) * 242), 200), 0.001));
+    expect(capFor(q)).toBe(smallestWithTailAtMost(shifted(poisson((100 / 60) * 272), 200), 0.001));
     expect(capFor(q)).toBeGreaterThan(steady);
   });
 
@@ -104,9 +108,9 @@ describe("caps sized to a tail you can name", () => {
 });
 
 describe("ready sessions, kept in addition to held ones", () => {
-  test("the opening burst: 43 ready keep cold-start waits under 5% of new sessions; today's 34 leave ~40% waiting", () => {
+  test("the opening burst: 43 ready keep cold-start waits under 5% of new sessions on average; today's 34 leave ~40% waiting", () => {
     const q = contest();
-    expect(planCapacity(q).readySessions).toBe(43);
+    expect(planCapacity(q).readyNeeded.average).toBe(43);
     expect(coldStartShare(q, 43)).toBeLessThanOrEqual(0.05);
     expect(coldStartShare(q, 42)).toBeGreaterThan(0.05);
     expect(coldStartShare(q, 34)).toBeGreaterThan(0.35);
@@ -114,12 +118,48 @@ describe("ready sessions, kept in addition to held ones", () => {
     expect(coldStartShare(q, 43)).toBeLessThan(binomial(199, 1 / 6).tail(43));
   });
 
-  test("a cold start within the wait target needs no more than one warm session", () => {
-    expect(planCapacity(contest({ coldStartSeconds: 1 })).readySessions).toBe(1);
+  test("a cold start within the wait target needs no more than one warm session (the node it takes is then filled)", () => {
+    const plan = planCapacity(contest({ coldStartSeconds: 1 }));
+    expect(plan.readyNeeded).toEqual({ average: 1, atConfidence: 1 });
+    // 1 ready takes a node of 28; 200 held + 24 ready still fill the same 8 peak nodes (224 = 8 x 28).
+    expect(plan.readySessions).toBe(24);
   });
 
-  test("per-execution: new sessions keep coming after the burst, Poisson(3.33/s x 10 s) within a cold start", () => {
-    expect(planCapacity(contest({ strategy: { kind: "per-execution" } })).readySessions).toBe(44);
+  test("per-execution: repeat runs from each one's first run and new sessions after the burst need more than per-user", () => {
+    const plan = planCapacity(contest({ strategy: { kind: "per-execution" } }));
+    expect(plan.readyNeeded.average).toBeGreaterThan(44);
+    expect(coldStartShare(contest({ strategy: { kind: "per-execution" } }), plan.readyNeeded.average)).toBeLessThanOrEqual(0.05);
+    expect(coldStartShare(contest({ strategy: { kind: "per-execution" } }), plan.readyNeeded.average - 1)).toBeGreaterThan(0.05);
+  });
+
+  test("per contest, not on average: 95% of opening bursts meet the 5% wait target, which takes more than the average's 43", () => {
+    const plan = planCapacity(contest());
+    expect(plan.confidence).toBe(0.95);
+    expect(plan.readyNeeded.average).toBe(43);
+    expect(plan.readyNeeded.atConfidence).toBeGreaterThan(43);
+    expect(plan.coldStartShareIfNeeded.atConfidence).toBeLessThanOrEqual(0.05);
+    // A higher confidence needs more.
+    expect(planCapacity(contest({ confidence: 0.99 })).readyNeeded.atConfidence).toBeGreaterThan(plan.readyNeeded.atConfidence);
+  });
+
+  test("whole nodes used: the ready count rounds up to what the nodes paid for hold (52 for 200 at 28 a node)", () => {
+    const plan = planCapacity(contest());
+    const needed = plan.readyNeeded.atConfidence;
+    expect(plan.readySessions).toBe(52);
+    // The same 2 ready nodes and 9 peak nodes as the count needed; one more would take a tenth peak node.
+    expect(nodesFor(plan.readySessions, 28)).toBe(nodesFor(needed, 28));
+    expect(nodesFor(200 + plan.readySessions, 28)).toBe(nodesFor(200 + needed, 28));
+    expect(nodesFor(200 + plan.readySessions + 1, 28)).toBeGreaterThan(nodesFor(200 + needed, 28));
+    expect(plan.coldStartShare).toBeLessThan(plan.coldStartShareIfNeeded.mean);
+    // Without a node size, no rounding.
+    expect(planCapacity(contest({ sessionsPerNode: null })).readySessions).toBe(needed);
+  });
+
+  test("a 15 s cold start needs 60 ready on average (as the simulation agrees) and more for 95% of contests", () => {
+    const plan = planCapacity(contest({ coldStartSeconds: 15 }));
+    expect(plan.readyNeeded.average).toBe(60);
+    expect(plan.readyNeeded.atConfidence).toBeGreaterThan(60);
+    expect(plan.readySessions).toBeGreaterThan(planCapacity(contest()).readySessions);
   });
 });
 

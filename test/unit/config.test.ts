@@ -36,7 +36,7 @@ describe("stack configuration", () => {
     // An override still wins over the plan.
     expect(parseSettings({ profile: "contest", participants: "320", profileOverrides: '{"contest":{"maxSessions":400}}' }, "contest").profile.pool?.maxSessions).toBe(400);
     // Per-execution identifiers hold far more sessions for the same people.
-    expect(parseSettings({ profile: "contest", participants: "100", sessionIdentifier: "per-execution" }, "contest").profile.pool?.maxSessions).toBe(575);
+    expect(parseSettings({ profile: "contest", participants: "80", sessionIdentifier: "per-execution" }, "contest").profile.pool?.maxSessions).toBe(504);
   });
 
   test("limits Azure sets but does not document for custom containers are checked, and can be raised", () => {
@@ -44,7 +44,7 @@ describe("stack configuration", () => {
     expect(parseSettings({ profileOverrides: '{"contest":{"maxSessions":700}}', maxSessionsLimit: "1000" }, "dev").overrides.contest.maxSessions).toBe(700);
     // A planned number over the ceiling names the participant model, not a key nobody set.
     expect(refusal({ participants: "200", sessionIdentifier: "per-execution" })).toMatch(
-      /coding-engine:participants \(200, per-execution\) gives the contest profile max 1107 sessions, above maxSessionsLimit \(600\)/,
+      /coding-engine:participants \(200, per-execution\) gives the contest profile max 1202 sessions, above maxSessionsLimit \(600\)/,
     );
     expect(refusal({ location: "koreacentral" })).toContain(
       "coding-engine:location koreacentral is not among the regions with custom-container session pools",

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parsePolicyPackConfig, resolvePolicies } from "../fake-pulumi/policy-config.js";
 import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING } from "../../infra/ceilings.cjs";
-import { DEFAULT_PARTICIPANTS, plannedPool } from "../../infra/capacity.js";
+import { DEFAULT_PARTICIPANTS, nodesFor, planCapacity } from "../../infra/capacity.js";
 import { DEFAULT_MAX_SESSIONS_LIMIT } from "../../infra/limits.js";
 
 type Props = Record<string, any>;
@@ -261,9 +261,9 @@ const ROWS: Row[] = [
 
   // pool-scale-in-range
   r(P.poolScaleInRange, "50 sessions, 5 ready", POOL, goodPool(), []),
-  r(P.poolScaleInRange, "at the ceilings: 600 sessions, 115 ready", POOL, pool((p) => (p.scaleConfiguration = { maxConcurrentSessions: 600, readySessionInstances: 115 })), []),
+  r(P.poolScaleInRange, "at the ceilings: 600 sessions, 140 ready", POOL, pool((p) => (p.scaleConfiguration = { maxConcurrentSessions: 600, readySessionInstances: 140 })), []),
   r(P.poolScaleInRange, "a 250-person contest as the planner sizes it: 250 sessions, 52 ready", POOL, pool((p) => (p.scaleConfiguration = { maxConcurrentSessions: 250, readySessionInstances: 52 })), []),
-  r(P.poolScaleInRange, "116 ready sessions, one above the ceiling", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = 116)), [/readySessionInstances 116 is not a whole number from 0 to 115/]),
+  r(P.poolScaleInRange, "141 ready sessions, one above the ceiling", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = 141)), [/readySessionInstances 141 is not a whole number from 0 to 140/]),
   r(P.poolScaleInRange, "0 ready sessions", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = 0)), []),
   r(P.poolScaleInRange, "maxConcurrentSessions 100000", POOL, pool((p) => (p.scaleConfiguration.maxConcurrentSessions = 100000)), [
     /maxConcurrentSessions 100000 is not a whole number from 1 to 600.*Fix: lower the profile's maxSessions \(manage scale --max-sessions\)/,
@@ -276,7 +276,7 @@ const ROWS: Row[] = [
   r(P.poolScaleInRange, "maxConcurrentSessions 1.5", POOL, pool((p) => (p.scaleConfiguration.maxConcurrentSessions = 1.5)), [/maxConcurrentSessions 1.5 /]),
   r(P.poolScaleInRange, "no scale configuration", POOL, pool((p) => delete p.scaleConfiguration), [/maxConcurrentSessions unset/, /readySessionInstances unset/]),
   r(P.poolScaleInRange, "500 ready sessions", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = 500)), [
-    /readySessionInstances 500 is not a whole number from 0 to 115.*Fix: set the profile's readySessions \(manage scale --ready-sessions\) to at most 115/,
+    /readySessionInstances 500 is not a whole number from 0 to 140.*Fix: set the profile's readySessions \(manage scale --ready-sessions\) to at most 140/,
   ], { issue: "ready sessions above the mandatory ceiling" }),
   r(P.poolScaleInRange, "ready sessions Infinity", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = Infinity)), [/readySessionInstances Infinity/]),
   r(P.poolScaleInRange, "ready sessions -1", POOL, pool((p) => (p.scaleConfiguration.readySessionInstances = -1)), [/readySessionInstances -1/]),
@@ -510,14 +510,16 @@ describe("the real program passes its own policies, with the committed policy co
     expect(await mandatoryViolations("contest", { profile: "contest", accessMode: "venue", allowedIpRanges: '["203.0.113.0/24","198.51.100.7"]' }, noExceptions)).toEqual([]);
   });
 
-  test("the ready-sessions ceiling follows the planner: it is the plan for the largest contest the session ceiling admits", () => {
-    const ready = (users: number) => plannedPool({ ...DEFAULT_PARTICIPANTS, users }, 300).readySessions;
-    expect(ready(MAX_SESSIONS_CEILING)).toBe(READY_SESSIONS_CEILING);
+  test("the ready-sessions ceiling follows the planner: the ready nodes of the largest contest the session ceiling admits, full", () => {
+    const plan = (users: number) => planCapacity({ ...DEFAULT_PARTICIPANTS, users, cooldownSeconds: 300 });
+    const largest = plan(MAX_SESSIONS_CEILING);
+    const perNode = DEFAULT_PARTICIPANTS.sessionsPerNode!;
+    expect(nodesFor(largest.readyNeeded.atConfidence, perNode) * perNode).toBe(READY_SESSIONS_CEILING);
     expect(P.POOL_SCALE_DEFAULTS).toEqual({ maxConcurrentSessionsCeiling: MAX_SESSIONS_CEILING, readySessionsCeiling: READY_SESSIONS_CEILING });
     expect(DEFAULT_MAX_SESSIONS_LIMIT).toBe(MAX_SESSIONS_CEILING);
-    // Every smaller contest plans no more: the planner's ready sessions grow with the participants.
-    for (const users of [200, 250, 300, 450, 599]) expect(ready(users)).toBeLessThanOrEqual(READY_SESSIONS_CEILING);
-    expect([ready(200), ready(250)]).toEqual([43, 52]);
+    // Every smaller contest plans no more (filling whole nodes can put a smaller one a little above the largest's own count).
+    for (const users of [200, 250, 300, 450, 599]) expect(plan(users).readySessions).toBeLessThanOrEqual(READY_SESSIONS_CEILING);
+    expect([plan(200).readySessions, plan(250).readySessions]).toEqual([52, 58]);
   });
 
   test.each(["250", "600"])("the contest stack sized for %s participants passes (the planner's ready sessions under the ceiling)", async (participants) => {

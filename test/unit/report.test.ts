@@ -15,6 +15,7 @@ import { appendRun, loadRecord, runLogPath, smokeRecord, type RunRecord } from "
 import { buildReport, type ReportInput } from "../../cli/report/data.js";
 import { chartSpecs } from "../../cli/report/charts.js";
 import { renderHtml } from "../../cli/report/html.js";
+import { calibrate } from "../../cli/costing/calibration.js";
 
 const d = (iso: string) => new Date(iso);
 const NOW = d("2026-12-05T12:00:00Z");
@@ -117,7 +118,37 @@ describe("the run log", () => {
       latency: { count: 1, p50: 200, p95: 200, p99: 200, max: 200 },
       outcomes: { ok: 2, "502": 2, "wrong output": 1 },
       causes: { "cold start": 2 },
+      // By language, the successful runs: none was a language's first (cold) run here.
+      measured: {
+        languages: { python: { first: { count: 0, p50: null, p95: null, p99: null, max: null }, warm: { count: 1, p50: 200, p95: 200, p99: 200, max: 200 } } },
+        firstRuns: 0,
+        readySessions: null,
+      },
     });
+  });
+
+  test("the planner's measured inputs: the latest run time, and a cold start only from a run whose first runs outnumbered the ready sessions", () => {
+    const at = (end: string) => ({ stack: "contest", endpoint: "https://x", start: d("2026-12-05T09:00:00Z"), end: d(end) });
+    const runs = (firstMs: number, warmMs: number, firsts: number) => [
+      ...Array.from({ length: firsts }, () => ({ language: "python" as const, first: true, ok: true, ms: firstMs })),
+      ...Array.from({ length: 10 }, () => ({ language: "python" as const, first: false, ok: true, ms: warmMs })),
+      { language: "java" as const, first: false, ok: true, ms: 3 * warmMs },
+      { language: "java" as const, first: false, ok: false, ms: 99_000 },
+    ];
+    const summary = { offered: 0, ok: 0, latency: { count: 0, p50: null, p95: null, p99: null, max: null }, errors: {}, causes: [] };
+    // 60 first runs against 52 ready: some waited; the slowest (15.4 s) less python's warm median (0.4 s).
+    const forced = loadRecord({ ...at("2026-12-05T09:10:00Z"), readySessions: 52 }, summary, runs(15_400, 400, 60));
+    // A later load test that never outran the ready sessions: its run time counts, its "cold" runs do not.
+    const later = loadRecord({ ...at("2026-12-05T10:00:00Z"), readySessions: 52 }, summary, runs(700, 500, 20));
+    expect(forced.measured).toMatchObject({ firstRuns: 60, readySessions: 52, languages: { python: { first: { count: 60, max: 15_400 }, warm: { count: 10, p50: 400 } } } });
+    const c = calibrate([forced, later]);
+    expect(c.coldStartSeconds).toEqual({ value: 15, by: "load-test 2026-12-05 09:10 UTC, 60 first runs (52 ready)", at: "2026-12-05T09:10:00.000Z", samples: 60 });
+    // Warm medians weighted by runs: python 500 ms x 10, java 1500 ms x 1 (the failed run left out).
+    expect(c.runSeconds).toMatchObject({ value: 0.6, by: "load-test 2026-12-05 10:00 UTC, 11 warm runs", samples: 11 });
+    expect(calibrate([later]).coldStartSeconds).toBeNull();
+    // A record without measurements (older manage) measures nothing; it parses as before.
+    expect(calibrate([record()])).toEqual({ coldStartSeconds: null, runSeconds: null });
+    expect(parseRunLog(JSON.stringify(forced), "log").records[0]!.measured).toEqual(forced.measured);
   });
 
   test("a load test's record from its summary", () => {
@@ -190,7 +221,7 @@ describe("the report", () => {
       peakReplicas: 3,
       requests: { total: 405, byClass: { "2xx": 400, "4xx": 4, "5xx": 1 }, notFound: 4, serverErrorShare: 0.0025 },
     });
-    expect(r.profile).toEqual({ name: "contest", maxSessions: 200, readySessions: 43, backendMaxReplicas: 10 });
+    expect(r.profile).toEqual({ name: "contest", maxSessions: 200, readySessions: 52, backendMaxReplicas: 10 });
     expect(r.runs).toMatchObject({ count: 1, failedRuns: 0, executions: 3, worstP95: 300, outcomes: { ok: 4 } });
   });
 
