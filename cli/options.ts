@@ -43,9 +43,13 @@ export function readOption<T>(flag: string, type: ValueType<T>, text: string): T
   }
 }
 
+/** Each typed option's example value: what a suggestion's placeholder ("<n>") stands for in the test that parses suggestions. */
+export const OPTION_EXAMPLES = new WeakMap<Option, string>();
+
 /** A commander option whose value is read by its type (and whose choices help and completion show). */
 export function typedOption<T>(flags: string, description: string, type: ValueType<T>): Option {
   const option = new Option(flags, description);
+  OPTION_EXAMPLES.set(option, type.example);
   if (type.choices) option.choices(type.choices);
   // After choices(): the parser is ours, the choices stay for help and completion.
   return option.argParser((text: string) => readOption(option.long ?? flags, type, text));
@@ -150,9 +154,15 @@ export const INSTANT: ValueType<Date> = {
   read(text) {
     const m = ISO_INSTANT.exec(text.trim());
     if (!m) throw new Refused(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(text.trim()) ? "has no time zone (add Z for UTC)" : "is not an ISO 8601 date or time");
+    // Date accepts 2027-02-30 (and 2027-02-30T09:00Z) by rolling over to March: the day must exist
+    // in its month, with or without a time. Checked on the digits, before any offset moves the day.
+    const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const calendar = new Date(0);
+    calendar.setUTCFullYear(year, month - 1, day);
+    if (month < 1 || month > 12 || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) throw new Refused("is not a calendar date");
+    if (m[5] !== undefined && (Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[8] ?? 0) > 59)) throw new Refused("is not a time of day");
     const date = new Date(m[4] ? text.trim() : `${text.trim()}T00:00:00Z`);
-    // Date accepts 2026-02-30 by rolling over: the calendar day must survive the round trip.
-    if (Number.isNaN(date.getTime()) || (!m[4] && date.toISOString().slice(0, 10) !== text.trim())) throw new Refused("is not a calendar date");
+    if (Number.isNaN(date.getTime())) throw new Refused("is not a calendar date");
     return date;
   },
 };

@@ -49,6 +49,8 @@ export function configureOutput(o: OutputSettings): void {
 }
 
 export const isVerbose = () => settings.verbose;
+/** --json: stdout carries one JSON document (what the person asked for, not what a caller passes along). */
+export const isJson = () => settings.json;
 
 export function money(usd: number | null): string {
   if (usd === null) return "n/a";

@@ -51,7 +51,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
     throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`manage up --stack ${stack}\` first (it rests idle), then schedule`);
   const fileSettings = stackSettings(stack, {}, dir);
   // Checked offline against the windows the state holds (read below again inside the change).
-  const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null };
+  const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null, stack };
   const draft = planWindow(request, [], now, actor());
   // The window's profile, sized for its participants, within the stack's cost ceiling.
   const sized = parseSettings(effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: windowOverrides(draft, fileSettings) }, expiresAt: draft.end }), stack);
