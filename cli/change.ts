@@ -31,7 +31,7 @@ import { foundationTargets, imageCommands, imagesNeeded } from "./images-guard.j
 import { projectDir } from "./project.js";
 import { withInterrupts } from "./pulumi/interrupt.js";
 import { InterruptedError, interruptible, interruptOutcome, type Running } from "./interrupted.js";
-import { offers } from "./suggest.js";
+import { offers, suggest } from "./suggest.js";
 import { describeIssues, stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
@@ -327,7 +327,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const before = beforeSettings && state.types.length ? running(beforeSettings, previous!.expiresAt) : null;
   if (onDeployed) {
     const left = baselineDifferences(previous!.baseline, fileRaw);
-    if (left.length) say(g, `${stackFilePath(dir, change.stack).split("/").pop()} differs from what runs (${left.join(", ")}): left for \`manage up --stack ${change.stack}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
+    if (left.length) say(g, `${stackFilePath(dir, change.stack).split("/").pop()} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
   }
   // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
   if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
@@ -417,7 +417,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     if (!recorded || recorded.revision !== request.basedOn + 1 || !sameOperation(recorded, operation) || (windows && !sameWindows(recorded.windows, windows)))
       throw new OperationError(
         `pulumi reported success, but the stack's state does not hold this change (revision ${recorded?.revision ?? "none"}, expected ${request.basedOn + 1}).\n` +
-          `  What runs now: \`manage status --stack ${change.stack}\`; apply it again with the same command.`,
+          `  What runs now: \`${suggest("status", { stack: change.stack })}\`; apply it again with the same command.`,
       );
   } else outputs = await pulumi.outputs(change.stack);
   const readiness =
@@ -452,7 +452,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     readiness && !readiness.ok
       ? new OperationError(
           `${change.stack} is deployed as ${settings.profile.name}, but no code ran within ${readiness.attempts} probe(s): ` +
-            `${readiness.cause}\n  Fix: ${readiness.fix}\n  Then check again with \`manage doctor --stack ${change.stack}\`.`,
+            `${readiness.cause}\n  Fix: ${readiness.fix}\n  Then check again with \`${suggest("doctor", { stack: change.stack })}\`.`,
         )
       : undefined;
   if (!report) {

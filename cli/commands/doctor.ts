@@ -22,6 +22,7 @@ import { describeAccess } from "../../infra/access-mode.js";
 import { diagnose } from "../execution/diagnose.js";
 import { probeExecution } from "../execution/readiness.js";
 import { formatMs } from "../execution/stats.js";
+import { suggest } from "../suggest.js";
 
 export type Verdict = "ok" | "warn" | "fail" | "skip";
 
@@ -140,12 +141,12 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
     return null;
   }
   if (!stacks.includes(stack)) {
-    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} is not in the backend`, fix: `manage up --stack ${stack}` });
+    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} is not in the backend`, fix: suggest("up", { stack }) });
     return null;
   }
   const outputs = await pulumi.outputs(stack);
   if (!outputs.identityId) {
-    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} has no deployment yet`, fix: `manage up --stack ${stack}` });
+    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} has no deployment yet`, fix: suggest("up", { stack }) });
     return null;
   }
   checks.push({ name: "stack", verdict: "ok", detail: `${stack} deployed, profile ${outputs.profile}` });
@@ -210,7 +211,7 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
   else if (!live.pool.exists)
     checks.push(
       settings.profile.pool
-        ? { name: "session pool", verdict: "fail", detail: `profile ${settings.profile.name} has a pool, but Azure has none`, fix: `manage up --stack ${settings.stack}` }
+        ? { name: "session pool", verdict: "fail", detail: `profile ${settings.profile.name} has a pool, but Azure has none`, fix: suggest("up", { stack: settings.stack }) }
         : { name: "session pool", verdict: "skip", detail: "idle: no pool" },
     );
   else
@@ -221,7 +222,7 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
             name: "session pool",
             verdict: "fail",
             detail: `provisioning state ${live.pool.provisioningState}`,
-            fix: "a pool that failed to provision usually lacks its image or AcrPull: see those checks, then `manage up`",
+            fix: `a pool that failed to provision usually lacks its image or AcrPull: see those checks, then \`${suggest("up", { stack: settings.stack })}\``,
           },
     );
 }
@@ -251,7 +252,7 @@ async function accessChecks(checks: Check[], settings: DeploymentSettings, backe
       name: "access",
       verdict: "warn",
       detail: describeAccess(access),
-      fix: `set accessMode token in Pulumi.${stack}.yaml (or venue with allowedIpRanges), then manage up --stack ${stack} (docs/security.md)`,
+      fix: `set accessMode token in Pulumi.${stack}.yaml (or venue with allowedIpRanges), then \`${suggest("up", { stack })}\` (docs/security.md)`,
     });
     return;
   }
@@ -266,7 +267,7 @@ async function accessChecks(checks: Check[], settings: DeploymentSettings, backe
             name: "gateway: anonymous call",
             verdict: "fail",
             detail: `answered ${anonymous.status} to a call without a credential: anyone can reach the backend through the gateway`,
-            fix: `manage up --stack ${stack} restores the API's subscriptionRequired and policy; the policy pack's gateway-authenticates-callers refuses a change that drops them`,
+            fix: `${suggest("up", { stack })} restores the API's subscriptionRequired and policy; the policy pack's gateway-authenticates-callers refuses a change that drops them`,
           }
         : { name: "gateway: anonymous call", verdict: "fail", detail: `expected 401, got ${diagnose(anonymous, stack).cause}`, fix: diagnose(anonymous, stack).fix },
   );
@@ -290,7 +291,7 @@ async function rateLimitCheck(settings: DeploymentSettings, backend: string, hea
     const limited = answers.find((a) => a.status === 429);
     if (limited)
       return limited.retryAfter === undefined
-        ? { name, verdict: "fail", detail: `429 after ${sent} calls, but without Retry-After: callers cannot tell when to come back`, fix: `manage up --stack ${settings.stack}` }
+        ? { name, verdict: "fail", detail: `429 after ${sent} calls, but without Retry-After: callers cannot tell when to come back`, fix: suggest("up", { stack: settings.stack }) }
         : {
             name,
             verdict: "ok",
@@ -306,7 +307,7 @@ async function rateLimitCheck(settings: DeploymentSettings, backend: string, hea
     name,
     verdict: "fail",
     detail: `no 429 after ${sent} calls within a minute: the gateway does not hold this caller to ${limit} a minute (gatewayRateLimitPerMinute)`,
-    fix: `manage up --stack ${settings.stack} restores the API's rate-limit-by-key policy`,
+    fix: `${suggest("up", { stack: settings.stack })} restores the API's rate-limit-by-key policy`,
   };
 }
 

@@ -16,6 +16,7 @@ import { resolveTarget } from "../execution/target.js";
 import { appendRun, loadRecord } from "../execution/run-log.js";
 import { now } from "../clock.js";
 import { projectDir } from "../project.js";
+import { suggest } from "../suggest.js";
 
 export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
@@ -73,7 +74,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
   const count = checkSize(shape, cap);
   const target = await resolveTarget(o);
   if (target.outputs && target.outputs.sessionPoolDeployed === false)
-    throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`manage scale --stack ${target.stack} --profile contest\` first`);
+    throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`${suggest("scale", { stack: target.stack, profile: "contest" })}\` first`);
 
   const gateway = target.stack && target.outputs?.accessMode === "token" ? stackSettings(target.stack).access.gateway : null;
   const peak = gateway ? peakInWindow(arrivals(shape), RATE_LIMIT_PERIOD_SECONDS * 1000) : 0;
@@ -118,7 +119,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
     console.log(`Throughput: ${report.throughputPerSecond.toFixed(2)} successful executions/s over ${report.durationSeconds.toFixed(1)} s`);
     const errors = Object.entries(report.errors);
     console.log(`Errors: ${errors.length ? errors.map(([k, n]) => `${n} × ${k}`).join(", ") : "none"}`);
-    console.log(report.sessionLimitHit ? "Session limit: HIT (404s): raise --max-sessions, see `manage capacity`" : "Session limit: not reached");
+    console.log(report.sessionLimitHit ? `Session limit: HIT (404s): \`${suggest("capacity", { stack: target.stack, users: shape.users })}\` says how many sessions` : "Session limit: not reached");
     for (const c of report.causes) console.log(`Why: ${c.cause}\n  Fix: ${c.fix}`);
   }
   const failed = report.offered - report.ok;

@@ -16,6 +16,7 @@ import { describeExpiry, readStackRuntime, settingsInEffect, stopChange, type St
 import { decideReconcile, describeWindow, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
 import { withOverrides, type Window } from "../../infra/operations.js";
+import { suggest } from "../suggest.js";
 
 export interface ReconcileOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -93,7 +94,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
         await applyStackChange(startWindow(stack, decision.window, op, now), { ...g, wait: true }, false);
         action.outcome = "started";
         action.smoke = await proveItRuns(stack, o);
-        if (action.smoke.failed > 0) throw new OperationError(`window ${decision.window.id} started, but smoke failed ${action.smoke.failed} case(s): \`manage smoke --stack ${stack}\` shows which, with their causes`);
+        if (action.smoke.failed > 0) throw new OperationError(`window ${decision.window.id} started, but smoke failed ${action.smoke.failed} case(s): \`${suggest("smoke", { stack })}\` shows which, with their causes`);
       }
     } catch (err) {
       action.outcome = "failed";

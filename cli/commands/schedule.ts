@@ -20,6 +20,7 @@ import { defaultStack, projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime } from "../operations.js";
 import { describeWindow, ended, planWindow, warmupStart, windowOverrides } from "../schedule.js";
 import { stackFile, stackSettings } from "../settings.js";
+import { suggest } from "../suggest.js";
 
 export interface ScheduleOptions extends GlobalOptions {
   profile?: ProfileName;
@@ -48,7 +49,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
   const dir = projectDir();
   const file = stackFile(stack, dir);
   if (!(await deployedWindows(stack, o)))
-    throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`manage up --stack ${stack}\` first (it rests idle), then schedule`);
+    throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`${suggest("up", { stack })}\` first (it rests idle), then schedule`);
   const fileSettings = stackSettings(stack, {}, dir);
   // Checked offline against the windows the state holds (read below again inside the change).
   const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null, stack };
@@ -74,7 +75,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
   else
     console.log(
       `Scheduled ${recorded!.id} on ${stack}: ${describeWindow(recorded!)}.\n` +
-        `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`manage schedule --list --stack ${stack}\` shows it.`,
+        `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`${suggest("schedule", { list: true, stack })}\` shows it.`,
     );
 }
 
@@ -93,7 +94,7 @@ async function list(stack: string, o: GlobalOptions): Promise<void> {
   stackFile(stack);
   const windows = await windowsOf(stack, o);
   if (o.json) return printJson({ stack, windows });
-  if (!windows.length) return void console.log(`No windows scheduled on ${stack}: \`manage schedule --stack ${stack} --at <time> --for <length>\` records one.`);
+  if (!windows.length) return void console.log(`No windows scheduled on ${stack}: \`${suggest("schedule", { stack, at: "<time>", for: "<length>" })}\` records one.`);
   console.log(heading(`Windows scheduled on ${stack}`));
   const now = clock();
   for (const w of windows)
@@ -104,8 +105,8 @@ async function cancel(stack: string, id: string, o: GlobalOptions): Promise<void
   stackFile(stack);
   const known = await windowsOf(stack, o);
   if (!known.some((w) => w.id === id))
-    throw new UsageError(`no window ${id} on ${stack}${known.length ? ` (windows: ${known.map((w) => w.id).join(", ")})` : " (none scheduled)"}\n  Fix: \`manage schedule --list --stack ${stack}\``);
+    throw new UsageError(`no window ${id} on ${stack}${known.length ? ` (windows: ${known.map((w) => w.id).join(", ")})` : " (none scheduled)"}\n  Fix: \`${suggest("schedule", { list: true, stack })}\``);
   await applyStackChange({ stack, config: {}, windows: (current) => current.filter((w) => w.id !== id), intent: `cancel window ${id}` }, { ...o, json: true, yes: true }, false);
   if (o.json) printJson({ stack, cancelled: id });
-  else console.log(`Cancelled ${id} on ${stack}. If it was running, it runs to its end; \`manage stop --stack ${stack}\` ends it now.`);
+  else console.log(`Cancelled ${id} on ${stack}. If it was running, it runs to its end; \`${suggest("stop", { stack })}\` ends it now.`);
 }

@@ -14,6 +14,7 @@ import { readStackRuntime, settingsInEffect, type StackRuntime } from "../operat
 import { warmupStart, windowRun } from "../schedule.js";
 import type { ProfileHours } from "../costing/spend.js";
 import type { SpendRow } from "../azure/spend.js";
+import { suggest } from "../suggest.js";
 
 export interface SpendOptions {
   stack?: string;
@@ -69,7 +70,7 @@ export async function run(o: SpendOptions): Promise<void> {
     const windows = state?.operation?.windows ?? [];
     const w = windows.find((x) => x.id === o.window);
     if (!w)
-      throw new UsageError(`no window ${o.window} on ${stack}${windows.length ? ` (windows: ${windows.map((x) => x.id).join(", ")})` : " (none recorded)"}\n  Fix: \`manage schedule --list --stack ${stack}\`, or give the period with --from/--to`);
+      throw new UsageError(`no window ${o.window} on ${stack}${windows.length ? ` (windows: ${windows.map((x) => x.id).join(", ")})` : " (none recorded)"}\n  Fix: \`${suggest("schedule", { list: true, stack })}\`, or give the period with --from/--to`);
     const run = windowRun(w, now);
     if (!run) throw new UsageError(`window ${w.id} has not started yet (warm-up from ${warmupStart(w).toISOString()}): nothing is billed for it yet`);
     period = { from: run.from, to: run.to };

@@ -16,6 +16,7 @@ import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
+import { suggest } from "../suggest.js";
 
 type Section<T> = { available: true; value: T } | { available: false; reason: string };
 
@@ -25,9 +26,9 @@ async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<S
   try {
     const pulumi = await PulumiReader.connect(projectDir(), verbose);
     if (!(await pulumi.stacks()).includes(stack))
-      return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\`` };
+      return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`${suggest("up", { stack })}\`` };
     const runtime = await readStackRuntime(pulumi, stack);
-    if (!runtime.deployed) return { available: false, reason: `stack ${stack} exists but has never been updated: run \`manage up --stack ${stack}\`` };
+    if (!runtime.deployed) return { available: false, reason: `stack ${stack} exists but has never been updated: run \`${suggest("up", { stack })}\`` };
     return { available: true, value: runtime };
   } catch (err) {
     return { available: false, reason: err instanceof Error ? err.message : String(err) };
@@ -125,11 +126,11 @@ export async function run(o: GlobalOptions): Promise<void> {
   if (source.from === "state" && fileSettings.profile.name !== settings.profile.name)
     console.log(`Resting:       ${file.name} says ${fileSettings.profile.name}: that is the first deployment's profile; the state's operation decides what runs`);
   if (leftover)
-    warn(`the stack is idle, but a session pool is still deployed: an earlier stop failed part-way. \`manage stop --stack ${stack}\` settles it (the scheduled job also retries)`);
+    warn(`the stack is idle, but a session pool is still deployed: an earlier stop failed part-way. \`${suggest("stop", { stack })}\` settles it (the scheduled job also retries)`);
   if (expiresAt)
     console.log(
       expired
-        ? `EXPIRED ${relative(expiresAt.getTime() - now)} (${describeExpiry(expiresAt)}): it should be idle; run \`manage stop --stack ${stack}\``
+        ? `EXPIRED ${relative(expiresAt.getTime() - now)} (${describeExpiry(expiresAt)}): it should be idle; run \`${suggest("stop", { stack })}\``
         : `Returns to idle ${relative(expiresAt.getTime() - now)}: ${describeExpiry(expiresAt)}`,
     );
   console.log(`Access:        ${describeAccess(settings.access)}`);
@@ -163,7 +164,7 @@ export async function run(o: GlobalOptions): Promise<void> {
     console.log(
       drift.length === 0
         ? "Drift:         none (Azure matches the stack)"
-        : `Drift: Azure differs from the stack (changed outside Pulumi?). \`manage up --stack ${stack}\` restores the stack's settings:\n` +
+        : `Drift: Azure differs from the stack (changed outside Pulumi?). \`${suggest("up", { stack })}\` restores the stack's settings:\n` +
             drift.map((d) => `  ${d.what}: stack ${d.stack}, Azure ${d.azure}`).join("\n"),
     );
 }

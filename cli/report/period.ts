@@ -12,6 +12,7 @@ import { profileHours, type Period, type ProfileHours } from "../costing/spend.j
 import { UsageError } from "../errors.js";
 import { isoSeconds } from "../clock.js";
 import { ENDED_WINDOWS_KEPT_DAYS, windowRun } from "../schedule.js";
+import { suggest } from "../suggest.js";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -66,7 +67,7 @@ export function resolvePeriod(request: PeriodRequest, windows: Window[], stack: 
     const known = windows.length ? ` (it has ${windows.map((w) => w.id).join(", ")})` : "";
     throw new UsageError(
       `--window ${request.id}: window ${request.id} is not in stack ${stack}'s state${known}: ended windows stay ${ENDED_WINDOWS_KEPT_DAYS} days\n` +
-        `  Fix: \`manage schedule --list --stack ${stack}\`, or use --from/--to with the window's times, e.g. --from 2026-12-05T08:30:00Z --to 2026-12-05T11:00:00Z`,
+        `  Fix: \`${suggest("schedule", { list: true, stack })}\`, or use --from/--to with the window's times, e.g. --from 2026-12-05T08:30:00Z --to 2026-12-05T11:00:00Z`,
     );
   }
   const run = windowRun(window, now);

@@ -240,6 +240,20 @@ describe("every suggestion parses", () => {
     await expectAllParse();
   });
 
+  test("every example in every command's help parses", async () => {
+    const examples: string[] = [];
+    for (const command of all(buildProgram())) {
+      let help = "";
+      command.configureOutput({ writeOut: (t) => void (help += t) });
+      command.outputHelp();
+      // "$ manage ... --json > contest.ndjson   # a comment": the command, without the shell's part.
+      for (const m of help.matchAll(/^\s+\$ (manage .*)$/gm)) examples.push(m[1]!.replace(/\s+#.*$/, "").replace(/\s+>\s*\S+$/, ""));
+    }
+    expect(examples.length).toBeGreaterThan(40);
+    const refused = (await Promise.all([...new Set(examples)].map(refusal))).filter((r) => r !== null);
+    expect(refused).toEqual([]);
+  });
+
   test("every command line rendered in this file's cases parses (and none is a bare pulumi or az)", async () => {
     expect(suggestionsMade().length).toBeGreaterThan(40);
     expect(texts.flatMap(backticked).filter((t) => !t.startsWith("manage "))).toEqual([]);
