@@ -323,8 +323,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const baseline = onDeployed ? previous!.baseline : fileRaw;
   const settings = validate(change, baseline, operation, dir);
   // What runs before this change, for an interruption to say (the file's own when nothing is deployed).
-  const beforeSettings = previous ? settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)) : null;
-  const before = beforeSettings && state.types.length ? running(beforeSettings, previous!.expiresAt) : null;
+  const beforeSettings = settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : effectiveConfig(fileRaw, fileOperation), change.stack));
+  const before = beforeSettings && state.types.length ? running(beforeSettings, (previous ?? fileOperation).expiresAt) : null;
   if (onDeployed) {
     const left = baselineDifferences(previous!.baseline, fileRaw);
     if (left.length) say(g, `${stackFilePath(dir, change.stack).split("/").pop()} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
@@ -337,7 +337,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     enforceCostCeiling(settings, dir, g, previous ? settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)) : undefined);
   if (settings.profile.pool && !settings.profileExpiresAt) {
     const perDay = costPerDay(settings);
-    warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: --for 3h (manage scale) sets when it returns to idle`);
+    warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: \`${suggest("scale", { stack: change.stack, profile: settings.profile.name, for: "3h" })}\` sets when it returns to idle`);
   }
   if (!exists && (await pulumi.ensureStack(change.stack))) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
   // A stop needs no new image: it runs on what is deployed.

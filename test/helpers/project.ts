@@ -73,7 +73,7 @@ export async function manage(
  * A clean environment: the stand-ins first on PATH, no pulumi login, no backend or passphrase from
  * the developer's shell, no colour.
  */
-function manageEnv(project: string, extra: Record<string, string> = {}): Record<string, string> {
+export function manageEnv(project: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
     FAKE_AZ_STATE: join(project, ".fake-az.json"),
