@@ -15,11 +15,12 @@ import { enforceCostCeiling } from "../cost-ceiling.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, printJson } from "../output.js";
 import { effectiveConfig } from "../../infra/operations.js";
-import { parseSettings } from "../../infra/config.js";
+import { ConfigError, parseSettings } from "../../infra/config.js";
+import { overrideConfigKey, type OverrideField } from "../../infra/profiles.js";
 import { defaultStack, projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime } from "../operations.js";
 import { describeWindow, ended, planWindow, warmupStart, windowOverrides } from "../schedule.js";
-import { stackFile, stackSettings } from "../settings.js";
+import { describeIssues, stackFile, stackSettings } from "../settings.js";
 import { suggest } from "../suggest.js";
 
 export interface ScheduleOptions extends GlobalOptions {
@@ -48,15 +49,25 @@ export async function run(o: ScheduleOptions): Promise<void> {
   const now = clock();
   const dir = projectDir();
   const file = stackFile(stack, dir);
-  if (!(await deployedWindows(stack, o)))
-    throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`${suggest("up", { stack })}\` first (it rests idle), then schedule`);
   const fileSettings = stackSettings(stack, {}, dir);
-  // Checked offline against the windows the state holds (read below again inside the change).
+  // Checked offline first (bad input is refused before pulumi is asked), then against the windows
+  // the state holds (read again inside the change).
   const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null, stack };
   const draft = planWindow(request, [], now, actor());
-  // The window's profile, sized for its participants, within the stack's cost ceiling.
-  const sized = parseSettings(effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: windowOverrides(draft, fileSettings) }, expiresAt: draft.end }), stack);
+  // The window's profile, sized for its participants, within the pool's limits and the stack's cost ceiling.
+  const sizing = windowOverrides(draft, fileSettings);
+  let sized;
+  try {
+    sized = parseSettings(effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: sizing }, expiresAt: draft.end }), stack);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // The sizes come from --users: the refusal names it (e.g. more sessions than maxSessionsLimit).
+    const users = `--users ${o.users} (sized max ${sizing.maxSessions ?? "?"}, ready ${sizing.readySessions ?? "?"})`;
+    throw new UsageError(describeIssues(err, file, Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users]))));
+  }
   enforceCostCeiling(sized, dir, o);
+  if (!(await deployedWindows(stack, o)))
+    throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`${suggest("up", { stack })}\` first (it rests idle), then schedule`);
   let recorded: Window | undefined;
   await applyStackChange(
     {
