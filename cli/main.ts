@@ -390,10 +390,31 @@ export function commanderFailure(err: CommanderError & { commandPath?: string[] 
   return { message, fix: `\`${help}\` lists the command's options, with examples` };
 }
 
+/**
+ * The bash completion script declares its constants readonly; sourced a second time (a new shell
+ * reading ~/.bashrc twice, `source ~/.bashrc`), each declaration fails. Declared only when unset.
+ */
+export function sourceableTwice(script: string): string {
+  return script.replace(/^readonly (\w+)=(.*)$/gm, "[[ -v $1 ]] || readonly $1=$2");
+}
+
 /** The first word that is not an option: the command a run is for. */
 const commandWord = (argv: string[]) => argv.slice(2).find((a) => !a.startsWith("-"));
 
+/**
+ * Output to a closed pipe (`manage --help | head -1`) ends quietly: the reader has what it wanted,
+ * so the rest is dropped and the run ends with its exit code (no EPIPE stack trace).
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      process.exit(Number(process.exitCode ?? 0));
+    });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const program = buildProgram();
   const json = argv.slice(2, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
   const word = commandWord(argv);
@@ -402,6 +423,9 @@ export async function main(argv: string[]): Promise<number> {
     (program.commands as Command[]).splice(program.commands.findIndex((c) => c.name() === "completion"), 1);
     const { default: tab } = await import("@bomb.sh/tab/commander");
     tab(program, { completionCommandName: "completion" });
+    // The library prints the script with console.log; bash's is made safe to source twice.
+    const log = console.log;
+    console.log = (...parts: unknown[]) => log(...parts.map((p) => (typeof p === "string" ? sourceableTwice(p) : p)));
   }
   markCommands(program);
   try {

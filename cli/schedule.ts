@@ -26,9 +26,13 @@ export interface WindowRequest {
 export const warmupStart = (w: Pick<Window, "start" | "warmupMinutes">) => new Date(Date.parse(w.start) - w.warmupMinutes * 60_000);
 
 
-/** "2026-12-05 08:00 UTC (09:00 local) to 11:00 UTC (12:00 local)". */
-export function describeWindow(w: Pick<Window, "start" | "end" | "warmupMinutes" | "profile" | "users">): string {
-  return `${w.profile}${w.users ? ` for ${w.users} participants` : ""}, ${describeExpiry(new Date(w.start))} to ${describeExpiry(new Date(w.end))}, warm-up from ${describeExpiry(warmupStart(w))}`;
+/**
+ * "contest for 250 participants, 2026-12-05 08:00 UTC (09:00 CET local) to ...". `local: false` for a
+ * text recorded in the state (an intent): others read it in their own zone.
+ */
+export function describeWindow(w: Pick<Window, "start" | "end" | "warmupMinutes" | "profile" | "users">, local = true): string {
+  const at = (t: Date) => describeExpiry(t, local);
+  return `${w.profile}${w.users ? ` for ${w.users} participants` : ""}, ${at(new Date(w.start))} to ${at(new Date(w.end))}, warm-up from ${at(warmupStart(w))}`;
 }
 
 /** "w-20261205-0800", unique among the windows given. */

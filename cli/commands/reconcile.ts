@@ -125,7 +125,7 @@ function startWindow(stack: string, w: Window, op: StackRuntime["operation"], no
       window: w.id,
     }),
     windows: (windows) => keptWindows(windows, now, w.id, { startedAt: isoSeconds(now) }),
-    intent: `start window ${w.id}: ${describeWindow(w)} (reconcile)`,
+    intent: `start window ${w.id}: ${describeWindow(w, false)} (reconcile)`,
     verify: true,
   };
 }

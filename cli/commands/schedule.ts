@@ -77,7 +77,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
         recorded = planWindow(request, current, now, actor());
         return [...current, recorded].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       },
-      intent: `schedule ${describeWindow(draft)}`,
+      intent: `schedule ${describeWindow(draft, false)}`,
     },
     { ...o, json: true, yes: true },
     false,

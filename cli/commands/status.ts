@@ -11,7 +11,7 @@ import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
-import { describeExpiry, readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
+import { describeExpiry, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
@@ -49,7 +49,7 @@ export async function run(o: GlobalOptions): Promise<void> {
   const expired = expiresAt !== null && expiresAt.getTime() < now;
   const leftover = Boolean(runtime.available && operation?.profile === "idle" && runtime.value.poolDeployed);
   const source = operation
-    ? { from: "state" as const, intent: operation.intent, by: operation.by, at: operation.at, revision: operation.revision }
+    ? { from: "state" as const, intent: recordedIntent(operation.intent), by: operation.by, at: operation.at, revision: operation.revision }
     : { from: "stack file" as const, file: file.name };
   const outputs: Section<Record<string, unknown>> = runtime.available ? { available: true, value: runtime.value.outputs } : runtime;
   let live: LiveState = { available: false, reason: "the stack's outputs are unavailable, so there is nothing to look up" };
@@ -120,7 +120,7 @@ export async function run(o: GlobalOptions): Promise<void> {
   console.log(heading(`Stack ${stack}: profile ${settings.profile.name}`) + ` (${sizing}; backend ${settings.profile.backend.minReplicas}-${settings.profile.backend.maxReplicas} replicas)`);
   console.log(
     source.from === "state"
-      ? `Operation:     ${source.intent} ${dim(`(by ${source.by} at ${source.at}, revision ${source.revision}, from the stack's state)`)}`
+      ? `Operation:     ${recordedIntent(source.intent)} ${dim(`(by ${source.by} at ${source.at}, revision ${source.revision}, from the stack's state)`)}`
       : `Operation:     ${runtime.available ? "none recorded" : "unknown"}: the profile is ${file.name}'s ${dim(`(${runtime.available ? "deployed by an older program" : "the state cannot be read"})`)}`,
   );
   if (source.from === "state" && fileSettings.profile.name !== settings.profile.name)
