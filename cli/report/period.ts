@@ -8,7 +8,7 @@
 // any period (cli/costing/spend.ts profileHours). One formula for both commands.
 
 import type { Window } from "../../infra/operations.js";
-import { profileHours, type Period, type ProfileHours } from "../costing/spend.js";
+import { hoursRun, type Period, type ProfileHours, type RunHistory } from "../costing/spend.js";
 import { UsageError } from "../errors.js";
 import { isoSeconds } from "../clock.js";
 import { ENDED_WINDOWS_KEPT_DAYS, windowRun } from "../schedule.js";
@@ -85,25 +85,9 @@ export function costDays(p: Period): Period {
 }
 
 /**
- * The hours of `days` at each profile: every window's span (clipped to the days) at its profile, the
- * hours between them as manage spend reads any period (profileHours: the profile in effect, its
- * expiry as the return to idle). Merged by profile, largest first. Pure.
+ * The hours of `days` at each profile: the one account spend uses too (cli/costing/spend.ts
+ * hoursRun), from the state's operation and windows. Pure.
  */
-export function hoursByProfile(days: Period, windows: Window[], settings: Parameters<typeof profileHours>[0]): ProfileHours[] {
-  const spans = windows
-    .map((w) => ({ profile: w.profile, ...windowSpan(w) }))
-    .map((s) => ({ ...s, from: Math.max(s.from.getTime(), days.from.getTime()), to: Math.min(s.to.getTime(), days.to.getTime()) }))
-    .filter((s) => s.to > s.from)
-    .sort((a, b) => a.from - b.from);
-  const hours = new Map<ProfileHours["profile"], number>();
-  const add = (h: ProfileHours) => h.hours > 0 && hours.set(h.profile, (hours.get(h.profile) ?? 0) + h.hours);
-  let at = days.from.getTime();
-  for (const s of spans) {
-    if (s.from > at) profileHours(settings, { from: new Date(at), to: new Date(s.from) }).forEach(add);
-    // Overlapping windows count once, at the first one's profile.
-    if (s.to > at) add({ profile: s.profile, hours: (s.to - Math.max(s.from, at)) / HOUR });
-    at = Math.max(at, s.to);
-  }
-  if (days.to.getTime() > at) profileHours(settings, { from: new Date(at), to: days.to }).forEach(add);
-  return [...hours].map(([profile, h]) => ({ profile, hours: h })).sort((a, b) => b.hours - a.hours);
+export function hoursByProfile(days: Period, windows: Window[], settings: Parameters<typeof hoursRun>[2], operation: RunHistory["operation"] = null, now?: Date): ProfileHours[] {
+  return hoursRun(days, { operation, windows }, settings, now);
 }
