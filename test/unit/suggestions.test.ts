@@ -23,7 +23,8 @@ import { imageCommands } from "../../cli/images-guard.js";
 import { planWindow } from "../../cli/schedule.js";
 import { stackSettings } from "../../cli/settings.js";
 import { interruptOutcome } from "../../cli/interrupted.js";
-import { parseIdentifierStrategy } from "../../infra/capacity.js";
+import { parseIdentifierStrategy, sessionsPerNode } from "../../infra/capacity.js";
+import { SESSIONS_PER_E16_NODE } from "../../infra/ceilings.cjs";
 import type { ProfileName } from "../../infra/profiles.js";
 import type { Sample } from "../../cli/azure/metrics.js";
 
@@ -259,4 +260,9 @@ describe("every suggestion parses", () => {
     expect(texts.flatMap(backticked).filter((t) => !t.startsWith("manage "))).toEqual([]);
     await expectAllParse();
   });
+});
+
+test("the policy advisory's sessions per node is the planner's, at the stack defaults", () => {
+  const defaults = stackSettings("dev", {}, ROOT).session;
+  expect(SESSIONS_PER_E16_NODE).toBe(sessionsPerNode({ cpu: defaults.cpu, memoryGi: Number.parseFloat(defaults.memory) }));
 });
