@@ -122,11 +122,9 @@ export function hoursRun(period: Period, history: RunHistory, settings: WindowSi
 type WindowSizingSettings = Parameters<typeof windowOverrides>[1] & Pick<DeploymentSettings, "overrides">;
 
 /**
- * THE SEAM for what the stack ran: the hours at each profile over the period. For now from the
- * stack file alone: its profile the whole period, except that a recorded expiry (`scale --for`)
- * inside the period counts as the return to idle. When the operational state (profile history,
- * windows) moves into the stack's shared state, this reads that history instead; nothing else in
- * spend changes.
+ * What ran by the stack file alone, for a stack whose state records no operation (never deployed by
+ * this manage): its profile the whole period, except that a recorded expiry (`scale --for`) inside
+ * the period counts as the return to idle. hoursRun uses it for that case.
  */
 export function profileHours(settings: Pick<DeploymentSettings, "profileExpiresAt"> & { profile: { name: ProfileName } }, period: Period): ProfileHours[] {
   const total = (period.to.getTime() - period.from.getTime()) / HOUR;

@@ -4,8 +4,7 @@
 //
 // Cost Management answers whole UTC days (cli/azure/spend.ts: Daily is the only granularity), so
 // the cost part of a report covers the days the period touches, and the model prices those same
-// days: each window's hours (warm-up included) at its profile, the rest as `manage spend` prices
-// any period (cli/costing/spend.ts profileHours). One formula for both commands.
+// days with the one account of hours `manage spend` uses (cli/costing/spend.ts hoursRun).
 
 import type { Window } from "../../infra/operations.js";
 import { hoursRun, type Period, type ProfileHours, type RunHistory } from "../costing/spend.js";
