@@ -30,6 +30,8 @@ import { foundationTargets, imageCommands, imagesNeeded } from "./images-guard.j
 import { projectDir } from "./project.js";
 import { withInterrupts } from "./pulumi/interrupt.js";
 import { policyOptions } from "./pulumi/policy-pack.js";
+import { InterruptedError, interruptible, interruptOutcome, type Running } from "./interrupted.js";
+import { offers, suggest } from "./suggest.js";
 import { describeIssues, stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
@@ -219,6 +221,9 @@ export function costPerDay(settings: DeploymentSettings): number | null {
   return e.perDay;
 }
 
+/** A profile that runs, with its cost a day and its expiry, as an interruption says it. */
+const running = (settings: DeploymentSettings, expiresAt: string | null): Running => ({ profile: settings.profile.name, perDay: costPerDay(settings), expiresAt: settings.profile.pool ? expiresAt : null });
+
 function formatDuration(seconds: number): string {
   return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
@@ -248,14 +253,15 @@ async function ensureImages(pulumi: Pulumi, settings: DeploymentSettings, g: Glo
   if (missing.length) throw new OperationError(imageCommands(settings, missing));
 }
 
-/** `report: false` when the caller reports the result itself (reconcile's action log). */
+/** The readiness gate's first line; --no-wait is offered only by a command that takes it (not reconcile). */
+export function waitingLine(endpoint: string, timeoutMs: number, credential?: Pick<Credential, "source">): string {
+  return `Waiting until code runs through ${endpoint}${credential ? ` with ${credential.source}` : ""} (up to ${formatDuration(timeoutMs / 1000)}${offers("--no-wait") ? "; --no-wait skips this" : ""})...`;
+}
+
 /** Probes the new deployment until code runs, showing what it waits for. */
 async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions, credential?: Credential): Promise<NonNullable<ChangeResult["readiness"]>> {
   const { waitUntilExecutes } = await import("./execution/readiness.js");
-  say(
-    g,
-    `Waiting until code runs through ${endpoint}${credential ? ` with ${credential.source}` : ""} (up to ${formatDuration(timeoutMs / 1000)}; --no-wait skips this)...`,
-  );
+  say(g, waitingLine(endpoint, timeoutMs, credential));
   const r = await waitUntilExecutes(endpoint, {
     timeoutMs,
     stack,
@@ -306,9 +312,12 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const onDeployed = Boolean(change.deployedBaseline && previous);
   const baseline = onDeployed ? previous!.baseline : fileRaw;
   const settings = validate(change, baseline, operation, dir);
+  // What runs before this change, for an interruption to say (the file's own when nothing is deployed).
+  const beforeSettings = settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : effectiveConfig(fileRaw, fileOperation), change.stack));
+  const before = beforeSettings && state.types.length ? running(beforeSettings, (previous ?? fileOperation).expiresAt) : null;
   if (onDeployed) {
     const left = baselineDifferences(previous!.baseline, fileRaw);
-    if (left.length) say(g, `${stackFilePath(dir, change.stack).split("/").pop()} differs from what runs (${left.join(", ")}): left for \`manage up --stack ${change.stack}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
+    if (left.length) say(g, `${stackFilePath(dir, change.stack).split("/").pop()} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
   }
   // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
   if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
@@ -318,7 +327,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     enforceCostCeiling(settings, dir, g, previous ? settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)) : undefined);
   if (settings.profile.pool && !settings.profileExpiresAt) {
     const perDay = costPerDay(settings);
-    warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: --for 3h (manage scale) sets when it returns to idle`);
+    warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: \`${suggest("scale", { stack: change.stack, profile: settings.profile.name, for: "3h" })}\` sets when it returns to idle`);
   }
   if (!exists && (await pulumi.ensureStack(change.stack))) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
   // A stop needs no new image: it runs on what is deployed.
@@ -340,7 +349,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   let steps: PreviewStep[];
   try {
     if (Object.keys(change.config).length) await pulumi.setConfig(change.stack, change.config);
-    const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, policy));
+    const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, policy), () => ({ runs: before, previewOnly: true }));
     steps = preview.steps;
     for (const w of preview.warnings) warn(`policy (advisory): ${w}`);
   } catch (err) {
@@ -368,7 +377,16 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
         `this would ${verb} ${names}, and there is no terminal to ask at: pass --yes to confirm. Nothing was changed.`,
       );
     }
-    if (!(await confirmAtTerminal(`${verb[0]!.toUpperCase()}${verb.slice(1)} ${names}?`))) {
+    let confirmed: boolean;
+    try {
+      confirmed = await confirmAtTerminal(`${verb[0]!.toUpperCase()}${verb.slice(1)} ${names}?`);
+    } catch (err) {
+      // Ctrl-C at the prompt (@inquirer's ExitPromptError): nothing was changed, and what runs is said.
+      if ((err as Error | null)?.name !== "ExitPromptError") throw err;
+      restore();
+      throw new InterruptedError(interruptOutcome({ stack: change.stack, phase: "prompt", runs: before }));
+    }
+    if (!confirmed) {
       restore();
       throw new OperationError("canceled at the prompt; nothing was changed");
     }
@@ -383,23 +401,27 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
       throw new OperationError(
         `not applied: ${stackFilePath(dir, change.stack).split("/").pop()} changed after the preview. Nothing was changed, so what you confirmed did not run\n  Fix: run the command again to see the new plan`,
       );
-    ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy)));
+    ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy), () => ({ runs: before, wanted: running(settings, operation.expiresAt) })));
     // No "Done" for a change that did not happen: the state must now hold exactly this operation.
     const recorded = parseOperationsState(outputs[OPERATIONS_OUTPUT]);
     if (!recorded || recorded.revision !== request.basedOn + 1 || !sameOperation(recorded, operation) || (windows && !sameWindows(recorded.windows, windows)))
       throw new OperationError(
         `pulumi reported success, but the stack's state does not hold this change (revision ${recorded?.revision ?? "none"}, expected ${request.basedOn + 1}).\n` +
-          `  What runs now: \`manage status --stack ${change.stack}\`; apply it again with the same command.`,
+          `  What runs now: \`${suggest("status", { stack: change.stack })}\`; apply it again with the same command.`,
       );
   } else outputs = await pulumi.outputs(change.stack);
   const readiness =
     change.verify && g.wait !== false && settings.profile.pool
-      ? await readinessGate(
-          String(outputs.backendUrl ?? ""),
-          change.stack,
-          g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
-          g,
-          resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined),
+      ? await interruptible(
+          () => ({ stack: change.stack, phase: "waiting", runs: running(settings, operation.expiresAt) }),
+          () =>
+            readinessGate(
+              String(outputs.backendUrl ?? ""),
+              change.stack,
+              g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
+              g,
+              resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined),
+            ),
         )
       : undefined;
   const perDay = costPerDay(settings);
@@ -420,7 +442,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     readiness && !readiness.ok
       ? new OperationError(
           `${change.stack} is deployed as ${settings.profile.name}, but no code ran within ${readiness.attempts} probe(s): ` +
-            `${readiness.cause}\n  Fix: ${readiness.fix}\n  Then check again with \`manage doctor --stack ${change.stack}\`.`,
+            `${readiness.cause}\n  Fix: ${readiness.fix}\n  Then check again with \`${suggest("doctor", { stack: change.stack })}\`.`,
         )
       : undefined;
   if (!report) {

@@ -7,12 +7,19 @@
 
 import { hostname, userInfo } from "node:os";
 import { UsageError } from "./errors.js";
+import { INSTANT } from "./options.js";
 
 export function now(env: NodeJS.ProcessEnv = process.env): Date {
   const fixed = env.MANAGE_NOW;
   if (!fixed) return new Date();
-  const at = new Date(fixed);
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(fixed) || Number.isNaN(at.getTime()))
+  let at: Date | null = null;
+  try {
+    // The option type's reading (a calendar day that exists, a zone), and a time of day too.
+    at = /T/.test(fixed) ? INSTANT.read(fixed) : null;
+  } catch {
+    // refused below, in MANAGE_NOW's words
+  }
+  if (!at)
     throw new UsageError(`MANAGE_NOW=${fixed} is not an ISO 8601 time like 2026-12-05T08:30:00Z\n  Fix: correct it, or unset MANAGE_NOW to use the real clock`);
   return at;
 }

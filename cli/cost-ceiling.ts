@@ -11,6 +11,7 @@ import type { AtMost } from "./costing/model.js";
 import { UsageError } from "./errors.js";
 import { money, warn } from "./output.js";
 import { stackRawConfig } from "./settings.js";
+import { offers } from "./suggest.js";
 
 export interface CeilingVerdict {
   ok: boolean;
@@ -65,8 +66,16 @@ export function enforceCostCeiling(next: DeploymentSettings, dir: string, option
     warn(`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
     return;
   }
-  throw new UsageError(
-    `this change can cost ${verdict.message}. Lower the sizes, raise costCeilingPerDay in Pulumi.${next.stack}.yaml, ` +
-      "or pass --allow-over-ceiling. Nothing was changed.",
-  );
+  throw new UsageError(ceilingRefusal(verdict, next.stack));
+}
+
+/**
+ * The refusal's sentence: what fixes it. --allow-over-ceiling is offered only by a command that
+ * takes it (up, scale, start*, capacity --apply); a window (schedule) or the scheduled job
+ * (reconcile) has no such flag, so for them the fix is the sizes or the ceiling. Pure but for
+ * asking which command runs.
+ */
+export function ceilingRefusal(verdict: Pick<CeilingVerdict, "message">, stack: string): string {
+  const fixes = ["lower the sizes", `raise costCeilingPerDay in Pulumi.${stack}.yaml`, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling"] : [])];
+  return `this change can cost ${verdict.message}. ${fixes.slice(0, -1).join(", ").replace(/^l/, "L")}, or ${fixes.at(-1)}. Nothing was changed.`;
 }

@@ -6,7 +6,7 @@ export const EXIT_CODES: ReadonlyArray<[number, string]> = [
   [0, "done (a check: everything passed)"],
   [1, "the operation failed, or a check found a problem (pulumi, Azure, the backend, a failed check)"],
   [2, "bad usage or input, or a tool missing (pulumi, az): nothing was touched"],
-  [130, "interrupted (Ctrl-C): pulumi stopped cleanly"],
+  [130, "interrupted (Ctrl-C): it says what runs now, what it costs and what to run next (pulumi stops cleanly)"],
 ];
 
 /** Bad usage or input, caught before anything in the cloud or the stack files changed. */

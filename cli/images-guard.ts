@@ -6,6 +6,7 @@
 
 import type { DeploymentSettings } from "../infra/config.js";
 import { resourceUrn } from "./pulumi/argv.js";
+import { suggest } from "./suggest.js";
 
 /**
  * The repository:tag images the stack needs: the backend's and the session pool's, in every
@@ -32,8 +33,8 @@ export function imageCommandLines(settings: DeploymentSettings, missing: string[
   return missing.flatMap((image) => {
     const [repository, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
     return [
-      `  manage images import --stack ${settings.stack} --from <source-registry>/${image}`,
-      `    or: manage images build <context-dir> --stack ${settings.stack} --name ${repository} --tag ${tag}`,
+      `  ${suggest("images import", { stack: settings.stack, from: `<source-registry>/${image}` })}`,
+      `    or: ${suggest("images build", { stack: settings.stack, name: repository, tag }, ["<context-dir>"])}`,
     ];
   });
 }

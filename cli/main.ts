@@ -5,7 +5,8 @@
 // starts about as fast as node itself. Every run ends here: exit 0, or one error in one style
 // (./output.ts reportFailure) with the exit code its cause has everywhere (./errors.ts).
 
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { TYPES, typedOption } from "./options.js";
@@ -16,6 +17,9 @@ type Run = (options: Record<string, unknown>) => Promise<void>;
 /** Makes the run's output settings known before a command prints anything. */
 async function prepareRun(command: Command): Promise<Record<string, unknown>> {
   const o = command.optsWithGlobals();
+  // What the command takes, so a text it prints offers only its own flags (./suggest.ts).
+  const { noteRunningCommand } = await import("./suggest.js");
+  noteRunningCommand(commandPath(command).join(" "), declaredFlags(command));
   // Loaded here, not at the top: the project module reads the stack config's module (valibot), which --help does not need.
   const { noteStackOption } = await import("./project.js");
   noteStackOption(o.stack !== undefined);
@@ -24,12 +28,24 @@ async function prepareRun(command: Command): Promise<Record<string, unknown>> {
   return o;
 }
 
+/** A command's names from below the root: ["images", "import"]. */
+export function commandPath(command: Command): string[] {
+  return command.parent ? [...commandPath(command.parent), command.name()] : [];
+}
+
+/** Every long flag a command takes, its ancestors' (the global options) included. */
+export function declaredFlags(command: Command): string[] {
+  const flags: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) for (const option of c.options) if (option.long) flags.push(option.long);
+  return flags;
+}
+
 /** An action that imports ./commands/<module>.js only when the command runs. */
 function lazy(module: string, exported = "run") {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const o = await prepareRun(command);
-    const mod = (await import(`./commands/${module}.js`)) as Record<string, Run>;
+    const mod = (await import(/* @vite-ignore */ `./commands/${module}.js`)) as Record<string, Run>;
     await mod[exported]!(o);
   };
 }
@@ -40,7 +56,7 @@ function lazyWithArgs(module: string, exported: string) {
     const command = args.at(-1) as Command;
     const positionals = args.slice(0, -2);
     const o = await prepareRun(command);
-    const mod = (await import(`./commands/${module}.js`)) as Record<string, (...a: unknown[]) => Promise<void>>;
+    const mod = (await import(/* @vite-ignore */ `./commands/${module}.js`)) as Record<string, (...a: unknown[]) => Promise<void>>;
     await mod[exported]!(...positionals, o);
   };
 }
@@ -376,10 +392,31 @@ export function commanderFailure(err: CommanderError & { commandPath?: string[] 
   return { message, fix: `\`${help}\` lists the command's options, with examples` };
 }
 
+/**
+ * The bash completion script declares its constants readonly; sourced a second time (a new shell
+ * reading ~/.bashrc twice, `source ~/.bashrc`), each declaration fails. Declared only when unset.
+ */
+export function sourceableTwice(script: string): string {
+  return script.replace(/^readonly (\w+)=(.*)$/gm, "[[ -v $1 ]] || readonly $1=$2");
+}
+
 /** The first word that is not an option: the command a run is for. */
 const commandWord = (argv: string[]) => argv.slice(2).find((a) => !a.startsWith("-"));
 
+/**
+ * Output to a closed pipe (`manage --help | head -1`) ends quietly: the reader has what it wanted,
+ * so the rest is dropped and the run ends with its exit code (no EPIPE stack trace).
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      process.exit(Number(process.exitCode ?? 0));
+    });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const program = buildProgram();
   const json = argv.slice(2, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
   const word = commandWord(argv);
@@ -388,6 +425,9 @@ export async function main(argv: string[]): Promise<number> {
     (program.commands as Command[]).splice(program.commands.findIndex((c) => c.name() === "completion"), 1);
     const { default: tab } = await import("@bomb.sh/tab/commander");
     tab(program, { completionCommandName: "completion" });
+    // The library prints the script with console.log; bash's is made safe to source twice.
+    const log = console.log;
+    console.log = (...parts: unknown[]) => log(...parts.map((p) => (typeof p === "string" ? sourceableTwice(p) : p)));
   }
   markCommands(program);
   try {
@@ -408,6 +448,13 @@ export async function main(argv: string[]): Promise<number> {
       reportFailure({ ...commanderFailure(err), exitCode: 2, code: err.code }, json);
       return 2;
     }
+    const outcome = (err as { outcome?: import("./interrupted.js").InterruptOutcome } | null)?.outcome;
+    if (outcome) {
+      // Interrupted (Ctrl-C at a prompt or during pulumi): what runs now, its cost, what to run next.
+      const { reportInterrupted } = await import("./interrupted.js");
+      reportInterrupted(outcome, json);
+      return 130;
+    }
     const exitCode = exitCodeOf(err);
     const text = err instanceof Error ? err.message : String(err);
     const kind = (err as { failure?: { kind?: string } }).failure?.kind;
@@ -417,4 +464,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// Run when this file is the program (node dist/cli/main.js, or the `manage` bin linked to it), not
+// when a test imports buildProgram to parse the commands manage suggests.
+function isEntry(): boolean {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? "")).href;
+  } catch {
+    return false;
+  }
+}
+if (isEntry()) process.exitCode = await main(process.argv);

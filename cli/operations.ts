@@ -31,12 +31,19 @@ const OPTION_FIELDS: Array<[keyof ScaleOptions, OverrideField, string]> = [
   ["backendMax", "backendMaxReplicas", "--backend-max"],
 ];
 
-/** "2026-11-22 18:00 UTC (19:00 local)". */
-export function describeExpiry(at: Date): string {
-  const utc = at.toISOString().slice(0, 16).replace("T", " ");
-  const local = at.toLocaleString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short" });
-  return `${utc} UTC (${local} local)`;
+/**
+ * "2026-11-22 18:00 UTC (19:00 CET local)": local is the zone of whoever reads it (the process's
+ * TZ). A text recorded in the stack's state for others to read (an operation's intent) says UTC
+ * only (`local: false`): the recorder's zone is not the reader's.
+ */
+export function describeExpiry(at: Date, local = true): string {
+  const utc = `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  if (!local) return utc;
+  return `${utc} (${at.toLocaleString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short" })} local)`;
 }
+
+/** An intent recorded by an older manage, with the recorder's local times taken out: the reader's zone is not the recorder's. */
+export const recordedIntent = (intent: string) => intent.replace(/ \(\d\d:\d\d(?: [^()]*)? local\)/g, "");
 
 /** The operation a scale asks for: the profile, its overrides, until when. Pure: `now` is passed in. */
 export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackChange {

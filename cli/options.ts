@@ -7,11 +7,13 @@
 // commander's "argument is invalid", so every refusal reads the same. Loaded by `manage --help`:
 // no heavy imports.
 
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Option } from "commander";
 import parseDuration from "parse-duration";
 import { E16_NODE, parseIdentifierStrategy, type IdentifierStrategy } from "../infra/capacity.js";
 import { LIMITS as PROFILE_LIMITS, PROFILE_NAMES } from "../infra/profiles.js";
-import { OPTION_RANGES, SESSION_CPU } from "../infra/limits.js";
+import { DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU } from "../infra/limits.js";
 import { UsageError } from "./errors.js";
 
 /** A value type: how to read one, the form it takes in words, and an example value. */
@@ -43,9 +45,13 @@ export function readOption<T>(flag: string, type: ValueType<T>, text: string): T
   }
 }
 
+/** Each typed option's example value: what a suggestion's placeholder ("<n>") stands for in the test that parses suggestions. */
+export const OPTION_EXAMPLES = new WeakMap<Option, string>();
+
 /** A commander option whose value is read by its type (and whose choices help and completion show). */
 export function typedOption<T>(flags: string, description: string, type: ValueType<T>): Option {
   const option = new Option(flags, description);
+  OPTION_EXAMPLES.set(option, type.example);
   if (type.choices) option.choices(type.choices);
   // After choices(): the parser is ours, the choices stay for help and completion.
   return option.argParser((text: string) => readOption(option.long ?? flags, type, text));
@@ -74,9 +80,9 @@ function inRange(n: number, r: Range): void {
   if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${low && r.minExclusive ? "or at " : ""}${fmt(low ? r.min : r.max)}${r.why ? ` (${r.why})` : ""}`);
 }
 
-export function wholeNumber(r: Range, unit = ""): ValueType<number> {
+export function wholeNumber(r: Range, unit = "", upTo = fmt(r.max)): ValueType<number> {
   return {
-    form: `a whole number${unit ? ` of ${unit}` : ""} from ${fmt(r.min)} to ${fmt(r.max)}`,
+    form: `a whole number${unit ? ` of ${unit}` : ""} from ${fmt(r.min)} to ${upTo}`,
     example: String(Math.min(r.max, Math.max(r.min, 10))),
     read(text) {
       if (!WHOLE.test(text)) throw new Refused(DECIMAL.test(text) ? "is not a whole number" : "is not a number written in digits");
@@ -89,7 +95,8 @@ export function wholeNumber(r: Range, unit = ""): ValueType<number> {
 
 export function decimal(r: Range, unit = "", example?: string): ValueType<number> {
   return {
-    form: `a number${unit ? ` of ${unit}` : ""} from ${r.minExclusive ? "above " : ""}${fmt(r.min)} to ${fmt(r.max)} (like 2 or 0.5)`,
+    // "decimal": 0.5 is as good as 2 (the examples given are the type's own, in range).
+    form: `a decimal number${unit ? ` of ${unit}` : ""} from ${r.minExclusive ? "above " : ""}${fmt(r.min)} to ${fmt(r.max)}`,
     example: example ?? String(Math.min(r.max, Math.max(r.min, 2))),
     read(text) {
       if (!DECIMAL.test(text)) throw new Refused("is not a number written in decimal digits");
@@ -167,9 +174,15 @@ export const INSTANT: ValueType<Date> = {
   read(text) {
     const m = ISO_INSTANT.exec(text.trim());
     if (!m) throw new Refused(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(text.trim()) ? "has no time zone (add Z for UTC)" : "is not an ISO 8601 date or time");
+    // Date accepts 2027-02-30 (and 2027-02-30T09:00Z) by rolling over to March: the day must exist
+    // in its month, with or without a time. Checked on the digits, before any offset moves the day.
+    const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const calendar = new Date(0);
+    calendar.setUTCFullYear(year, month - 1, day);
+    if (month < 1 || month > 12 || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) throw new Refused("is not a calendar date");
+    if (m[5] !== undefined && (Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[8] ?? 0) > 59)) throw new Refused("is not a time of day");
     const date = new Date(m[4] ? text.trim() : `${text.trim()}T00:00:00Z`);
-    // Date accepts 2026-02-30 by rolling over: the calendar day must survive the round trip.
-    if (Number.isNaN(date.getTime()) || (!m[4] && date.toISOString().slice(0, 10) !== text.trim())) throw new Refused("is not a calendar date");
+    if (Number.isNaN(date.getTime())) throw new Refused("is not a calendar date");
     return date;
   },
 };
@@ -273,8 +286,18 @@ function shaped(form: string, example: string, pattern: RegExp, why: string, ext
 }
 
 export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^\s?#]*$/, "is not an absolute path");
-export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name");
-export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name");
+/**
+ * A file to write, in a folder that exists: checked when the option is read, so a long run (a
+ * simulation, a report's queries) is not thrown away at the end for a mistyped folder.
+ */
+function inExistingFolder(text: string): void {
+  const folder = dirname(resolve(text));
+  if (!existsSync(folder)) throw new Refused(`is in a folder that does not exist (${folder}): create it first, or give a path in an existing folder`);
+  if (!statSync(folder).isDirectory()) throw new Refused(`is under ${folder}, which is not a folder`);
+}
+
+export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name", inExistingFolder);
+export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name", inExistingFolder);
 
 // Images in the stack's registry (Docker's reference grammar, lowercase repositories).
 export const REPOSITORY_PATTERN = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
@@ -291,6 +314,7 @@ export const SOURCE_IMAGE = shaped("a full image reference with a registry and a
 // ---- the project's option types ---------------------------------------------------------------
 
 const HOUR = 3_600_000;
+const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(DEFAULT_MAX_SESSIONS_LIMIT)} unless its stack file sets it)`;
 
 /** Every typed option, by what it means; main.ts attaches them to commands. */
 export const TYPES = {
@@ -317,8 +341,9 @@ export const TYPES = {
   loadDuration: duration({ min: 1_000, max: OPTION_RANGES.loadTestMinutes.max * 60_000, why: OPTION_RANGES.loadTestMinutes.why }, "2m"),
   users: wholeNumber(OPTION_RANGES.participants, "participants"),
   runsPerUserPerMinute: decimal(OPTION_RANGES.runsPerParticipantPerMinute, "runs per minute", "1"),
-  maxSessions: wholeNumber({ min: 1, max: OPTION_RANGES.maxSessionsLimit.max, why: OPTION_RANGES.maxSessionsLimit.why }, "sessions"),
-  readySessions: wholeNumber({ min: 0, max: OPTION_RANGES.maxSessionsLimit.max, why: OPTION_RANGES.maxSessionsLimit.why }, "sessions"),
+  // The stack's maxSessionsLimit is the real limit (checked with the stack file); the parser knows only its own bound.
+  maxSessions: wholeNumber({ min: 1, max: OPTION_RANGES.maxSessionsLimit.max, why: OPTION_RANGES.maxSessionsLimit.why }, "sessions", SESSIONS_UP_TO),
+  readySessions: wholeNumber({ min: 0, max: OPTION_RANGES.maxSessionsLimit.max, why: OPTION_RANGES.maxSessionsLimit.why }, "sessions", SESSIONS_UP_TO),
   cooldown: wholeNumber({ ...PROFILE_LIMITS.cooldownSeconds, why: "Azure's range for a Timed session cooldown" }, "seconds"),
   backendMin: wholeNumber({ min: PROFILE_LIMITS.backendMinReplicas.min, max: PROFILE_LIMITS.backendMaxReplicas.max, why: "Container Apps' replica ceiling" }, "replicas"),
   backendMax: wholeNumber({ ...PROFILE_LIMITS.backendMaxReplicas, why: "Container Apps' replica ceiling" }, "replicas"),

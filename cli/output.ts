@@ -49,6 +49,8 @@ export function configureOutput(o: OutputSettings): void {
 }
 
 export const isVerbose = () => settings.verbose;
+/** --json: stdout carries one JSON document (what the person asked for, not what a caller passes along). */
+export const isJson = () => settings.json;
 
 export function money(usd: number | null): string {
   if (usd === null) return "n/a";
@@ -115,6 +117,17 @@ export function fitColumns(natural: number[], headers: number[], max: number | n
   return { keep, widths };
 }
 
+/** "codeeng-contest-rg" in 10 columns -> "code…st-rg": the start and the end, which tell names apart. Pure. */
+export function middleTruncate(word: string, width: number): string {
+  if (width < 3 || stringWidth(word) <= width || /\u001b/.test(word)) return word;
+  const tail = Math.floor((width - 1) / 2);
+  return `${word.slice(0, width - 1 - tail)}…${word.slice(word.length - tail)}`;
+}
+
+/** Every word of a cell fits its column's width (longer ones cut in the middle); lines and spaces kept. */
+const fitWords = (cell: string, width: number) =>
+  Number.isFinite(width) ? cell.split("\n").map((line) => line.split(" ").map((w) => middleTruncate(w, width)).join(" ")).join("\n") : cell;
+
 export interface TableOptions {
   /** Columns that may go when the terminal is too narrow, least valuable first. */
   droppable?: number[];
@@ -125,6 +138,10 @@ export function table(head: string[], rows: Array<Array<string | number>>, o: Ta
   const natural = head.map((h, i) => Math.max(cellWidth(h), ...cells.map((r) => cellWidth(r[i] ?? ""))));
   const fit = fitColumns(natural, head.map(cellWidth), terminalWidth(), o.droppable);
   const Table = tableLibrary();
+  // A word longer than its column is cut in the middle, not at the end: names that share a prefix
+  // (codeeng-contest-rg, codeeng-contest-logs) stay distinguishable at 80 columns.
+  const width = (i: number) => fit.widths[fit.keep.indexOf(i)] ?? Infinity;
+  const fitted = cells.map((r) => r.map((c, i) => fitWords(c, width(i))));
   const t = new Table({
     head: fit.keep.map((i) => chalk.bold(head[i])),
     style: { head: [], border: [] },
@@ -133,7 +150,7 @@ export function table(head: string[], rows: Array<Array<string | number>>, o: Ta
     colWidths: fit.widths.map((w) => w + 2),
     wordWrap: true,
   });
-  t.push(...cells.map((r) => fit.keep.map((i) => r[i] ?? "")));
+  t.push(...fitted.map((r) => fit.keep.map((i) => r[i] ?? "")));
   return t.toString();
 }
 

@@ -8,6 +8,7 @@ import type { DeploymentSettings } from "../infra/config.js";
 import type { Window } from "../infra/operations.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
+import { suggest } from "./suggest.js";
 import { describeExpiry, type StackRuntime } from "./operations.js";
 
 export interface WindowRequest {
@@ -17,15 +18,21 @@ export interface WindowRequest {
   forMs: number;
   warmupMs: number;
   users: number | null;
+  /** The stack it is for, named in the commands a refusal suggests (absent: the default stack). */
+  stack?: string;
 }
 
 /** The warm-up's start: when the scheduled job brings the window's profile up. */
 export const warmupStart = (w: Pick<Window, "start" | "warmupMinutes">) => new Date(Date.parse(w.start) - w.warmupMinutes * 60_000);
 
 
-/** "2026-12-05 08:00 UTC (09:00 local) to 11:00 UTC (12:00 local)". */
-export function describeWindow(w: Pick<Window, "start" | "end" | "warmupMinutes" | "profile" | "users">): string {
-  return `${w.profile}${w.users ? ` for ${w.users} participants` : ""}, ${describeExpiry(new Date(w.start))} to ${describeExpiry(new Date(w.end))}, warm-up from ${describeExpiry(warmupStart(w))}`;
+/**
+ * "contest for 250 participants, 2026-12-05 08:00 UTC (09:00 CET local) to ...". `local: false` for a
+ * text recorded in the state (an intent): others read it in their own zone.
+ */
+export function describeWindow(w: Pick<Window, "start" | "end" | "warmupMinutes" | "profile" | "users">, local = true): string {
+  const at = (t: Date) => describeExpiry(t, local);
+  return `${w.profile}${w.users ? ` for ${w.users} participants` : ""}, ${at(new Date(w.start))} to ${at(new Date(w.end))}, warm-up from ${at(warmupStart(w))}`;
 }
 
 /** "w-20261205-0800", unique among the windows given. */
@@ -43,7 +50,7 @@ function windowId(start: Date, existing: Window[]): string {
 export function planWindow(r: WindowRequest, existing: Window[], now: Date, by: string): Window {
   if (!PROFILES[r.profile].pool) throw new UsageError(`--profile ${r.profile} has no session pool: a window runs a contest; use --profile contest (or testing)`);
   if (r.start.getTime() <= now.getTime())
-    throw new UsageError(`--at ${isoSeconds(r.start)} is in the past (now ${isoSeconds(now)}): a window starts later; for now, use \`manage scale --profile ${r.profile} --for <length>\``);
+    throw new UsageError(`--at ${isoSeconds(r.start)} is in the past (now ${isoSeconds(now)}): a window starts later; for now, use \`${suggest("scale", { stack: r.stack, profile: r.profile, for: "<length>" })}\``);
   const window: Window = {
     id: windowId(r.start, existing),
     profile: r.profile,
@@ -58,7 +65,7 @@ export function planWindow(r: WindowRequest, existing: Window[], now: Date, by: 
   if (clash)
     throw new UsageError(
       `this window (warm-up included: ${isoSeconds(warmupStart(window))} to ${window.end}) overlaps window ${clash.id} (${isoSeconds(warmupStart(clash))} to ${clash.end})\n` +
-        `  Fix: choose another --at or --for, or cancel it first: manage schedule --cancel ${clash.id}`,
+        `  Fix: choose another --at or --for, or cancel it first: \`${suggest("schedule", { stack: r.stack, cancel: clash.id })}\``,
     );
   return window;
 }

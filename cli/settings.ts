@@ -6,6 +6,7 @@ import { ConfigError, parseSettings, PROJECT, type ConfigIssue, type DeploymentS
 import { UsageError } from "./errors.js";
 import { projectDir, stackOrigin } from "./project.js";
 import { readStackFile, StackFileError, type StackFile } from "./stack-files.js";
+import { suggestPulumi } from "./suggest.js";
 
 /** The stack file, or a usage error naming it (and, for a stack with no file, where the name came from). */
 export function stackFile(stack: string, dir = projectDir()): StackFile {
@@ -15,7 +16,7 @@ export function stackFile(stack: string, dir = projectDir()): StackFile {
     if (!(err instanceof StackFileError)) throw err;
     if (err.kind === "broken") throw new UsageError(err.message);
     const origin = stackOrigin();
-    throw new UsageError(`${err.message.replace(`unknown stack "${stack}"`, `unknown stack "${stack}" (from ${origin.where})`)}\n  Fix: ${origin.fix}, or create ${err.file} (\`manage pulumi -- stack init ${stack}\`)`);
+    throw new UsageError(`${err.message.replace(`unknown stack "${stack}"`, `unknown stack "${stack}" (from ${origin.where})`)}\n  Fix: ${origin.fix}, or create ${err.file} (\`${suggestPulumi(`stack init ${stack}`)}\`)`);
   }
 }
 

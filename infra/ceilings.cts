@@ -21,3 +21,11 @@ export const MAX_SESSIONS_CEILING = 600;
  * planner. The default of the policy's `readySessionsCeiling`.
  */
 export const READY_SESSIONS_CEILING = 140;
+
+/**
+ * Sessions one E16 node holds at the default session size (0.5 vCPU, 1 GiB) net of the runtime's
+ * reserved share: what infra/capacity.ts sessionsPerNode gives for the stack defaults (the policy
+ * pack, which cannot import the ESM planner, says it in its advisory). test/unit/suggestions.test.ts
+ * holds this number to the planner.
+ */
+export const SESSIONS_PER_E16_NODE = 28;

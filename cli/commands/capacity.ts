@@ -38,6 +38,7 @@ import { ceilingVerdict } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { suggest } from "../suggest.js";
 
 export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   stack?: string;
@@ -159,8 +160,49 @@ export function capacityChange(
   };
 }
 
+/**
+ * What fixes a load above the pool's session ceiling (no recording of the plan can: the change
+ * would be refused). Per-user identifiers are advised only to a contest that does not use them.
+ */
+export function overLimitFix(stack: string, strategy: IdentifierStrategy | null, limit: number): string {
+  const check = (identifier: string) => `\`${suggest("capacity", { stack, identifier })}\``;
+  return [
+    ...(strategy?.kind === "per-user" ? [] : [`per-user identifiers (${check("per-user")} checks them)`]),
+    ...(strategy?.kind === "shared" ? [] : [`sessions shared by everyone, with waits (${check(`shared:${limit}`)} checks them)`]),
+    "the contest split over two stacks",
+    "maxSessionsLimit raised once Azure accepts more",
+  ].join(", or ");
+}
+
+/**
+ * The "To fix" of a profile that fails its checks, for the stack and profile at hand: record the
+ * recommendation (--apply, with --allow-over-ceiling when it costs more than the stack's ceiling),
+ * or, when the recommendation is above the pool's session ceiling, what fixes that instead (an
+ * --apply would be refused). `manage scale` is offered only for the profile in effect: for any
+ * other it would switch profile (and cost), not fix one.
+ */
+export function capacityFix(c: {
+  stack: string;
+  profile: ProfileName;
+  /** --users as given (the stack's participants are the default). */
+  users?: number;
+  plan: Pick<CapacityPlan, "maxSessions" | "readySessions">;
+  limit: number;
+  strategy: IdentifierStrategy;
+  overCeiling: boolean;
+  inEffect: boolean;
+}): string {
+  if (c.plan.maxSessions > c.limit)
+    return `no profile fits within maxSessionsLimit ${c.limit} (the load needs max ${c.plan.maxSessions}): ${overLimitFix(c.stack, c.strategy, c.limit)}`;
+  const apply = suggest("capacity", { stack: c.stack, profile: c.profile, users: c.users, apply: true, "allow-over-ceiling": c.overCeiling });
+  const scale = c.inEffect
+    ? ` (or \`${suggest("scale", { stack: c.stack, profile: c.profile, "max-sessions": c.plan.maxSessions, "ready-sessions": c.plan.readySessions, "allow-over-ceiling": c.overCeiling })}\`)`
+    : "";
+  return `\`${apply}\` records the recommendation${c.overCeiling ? ", above the stack's cost ceiling (costCeilingPerDay)" : ""}${scale}`;
+}
+
 /** The checks beyond the pool's own: the session ceiling and the stack's cost ceiling. */
-function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configured: ResolvedProfile): ProfileCheck[] {
+function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configured: ResolvedProfile, strategy: IdentifierStrategy): ProfileCheck[] {
   const checks: ProfileCheck[] = [];
   const limit = settings.limits.maxSessions;
   checks.push(
@@ -170,7 +212,7 @@ function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configure
           ok: false,
           message:
             `the load needs max ${plan.maxSessions}, above the pool's session ceiling (maxSessionsLimit ${limit}; unconfirmed for custom containers): ` +
-            "use per-user identifiers, split the contest over two pools, or raise maxSessionsLimit once Azure accepts more",
+            overLimitFix(settings.stack, strategy, limit),
         },
   );
   const verdict = ceilingVerdict({ ...settings, profile: configured });
@@ -211,7 +253,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const plan = planCapacity(q);
   const hours = o.hours ?? CAPACITY_DEFAULTS.hours;
 
-  const checks = [...checkPool(q, plan, pool, profileName), ...limitChecks(plan, settings, configured)];
+  const checks = [...checkPool(q, plan, pool, profileName), ...limitChecks(plan, settings, configured, q.strategy)];
   const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
   const executions = Math.round(plan.arrivalPerSecond * hours * 3600);
@@ -245,11 +287,17 @@ export async function run(o: CapacityOptions): Promise<void> {
   const simulations = o.simulate ? await simulate(o, q, settings, estimate.sessionsPerNode, hours, pool, plan) : null;
   const confidence = `${+(q.confidence * 100).toFixed(1)}%`;
   const failed = checks.filter((c) => !c.ok);
-  const failure = () =>
-    new OperationError(
-      `the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.users} participants: ` +
-        `manage capacity --stack ${stack} --profile ${profileName}${o.users !== undefined ? ` --users ${q.users}` : ""} --apply records the fix`,
-    );
+  const fix = capacityFix({
+    stack,
+    profile: profileName,
+    users: o.users,
+    plan,
+    limit: settings.limits.maxSessions,
+    strategy: q.strategy,
+    overCeiling: ceilingVerdict({ ...settings, profile: recommended })?.ok === false,
+    inEffect: settings.profile.name === profileName,
+  });
+  const failure = () => new OperationError(`the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.users} participants: ${fix}`);
 
   if (o.json) {
     printJson({
@@ -315,11 +363,7 @@ export async function run(o: CapacityOptions): Promise<void> {
       heading(configured.sizedFor && !configured.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `; sized for ${configured.sizedFor.users} participants):` : "):"),
   );
   for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"} ${check.message}`);
-  if (failed.length)
-    console.log(
-      `To fix: manage capacity --stack ${stack} --profile ${profileName}${o.users !== undefined ? ` --users ${q.users}` : ""} --apply` +
-        ` (or manage scale --stack ${stack} --profile ${profileName} --max-sessions ${plan.maxSessions} --ready-sessions ${plan.readySessions})`,
-    );
+  if (failed.length) console.log(`To fix: ${fix}`);
   if (simulations) printSimulations(simulations, q, hours);
   for (const note of assumptionNotes(estimate)) console.log(dim(note));
   if (failed.length) throw failure();

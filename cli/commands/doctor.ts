@@ -24,6 +24,7 @@ import { probeExecution } from "../execution/readiness.js";
 import { formatMs } from "../execution/stats.js";
 import { inWorkflowRun, workflowRefusal, WORKFLOW_VARIABLES } from "../workflow.js";
 import { loggedInBackend } from "../pulumi/backend.js";
+import { suggest } from "../suggest.js";
 
 export type Verdict = "ok" | "warn" | "fail" | "skip";
 
@@ -152,12 +153,12 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
     return null;
   }
   if (!stacks.includes(stack)) {
-    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} is not in the backend`, fix: `manage up --stack ${stack}` });
+    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} is not in the backend`, fix: suggest("up", { stack }) });
     return null;
   }
   const outputs = await pulumi.outputs(stack);
   if (!outputs.identityId) {
-    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} has no deployment yet`, fix: `manage up --stack ${stack}` });
+    checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} has no deployment yet`, fix: suggest("up", { stack }) });
     return null;
   }
   checks.push({ name: "stack", verdict: "ok", detail: `${stack} deployed, profile ${outputs.profile}` });
@@ -222,7 +223,7 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
   else if (!live.pool.exists)
     checks.push(
       settings.profile.pool
-        ? { name: "session pool", verdict: "fail", detail: `profile ${settings.profile.name} has a pool, but Azure has none`, fix: `manage up --stack ${settings.stack}` }
+        ? { name: "session pool", verdict: "fail", detail: `profile ${settings.profile.name} has a pool, but Azure has none`, fix: suggest("up", { stack: settings.stack }) }
         : { name: "session pool", verdict: "skip", detail: "idle: no pool" },
     );
   else
@@ -233,7 +234,7 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
             name: "session pool",
             verdict: "fail",
             detail: `provisioning state ${live.pool.provisioningState}`,
-            fix: "a pool that failed to provision usually lacks its image or AcrPull: see those checks, then `manage up`",
+            fix: `a pool that failed to provision usually lacks its image or AcrPull: see those checks, then \`${suggest("up", { stack: settings.stack })}\``,
           },
     );
 }
@@ -263,7 +264,7 @@ async function accessChecks(checks: Check[], settings: DeploymentSettings, backe
       name: "access",
       verdict: "warn",
       detail: describeAccess(access),
-      fix: `set accessMode token in Pulumi.${stack}.yaml (or venue with allowedIpRanges), then manage up --stack ${stack} (docs/security.md)`,
+      fix: `set accessMode token in Pulumi.${stack}.yaml (or venue with allowedIpRanges), then \`${suggest("up", { stack })}\` (docs/security.md)`,
     });
     return;
   }
@@ -278,7 +279,7 @@ async function accessChecks(checks: Check[], settings: DeploymentSettings, backe
             name: "gateway: anonymous call",
             verdict: "fail",
             detail: `answered ${anonymous.status} to a call without a credential: anyone can reach the backend through the gateway`,
-            fix: `manage up --stack ${stack} restores the API's subscriptionRequired and policy; the policy pack's gateway-authenticates-callers refuses a change that drops them`,
+            fix: `${suggest("up", { stack })} restores the API's subscriptionRequired and policy; the policy pack's gateway-authenticates-callers refuses a change that drops them`,
           }
         : { name: "gateway: anonymous call", verdict: "fail", detail: `expected 401, got ${diagnose(anonymous, stack).cause}`, fix: diagnose(anonymous, stack).fix },
   );
@@ -302,7 +303,7 @@ async function rateLimitCheck(settings: DeploymentSettings, backend: string, hea
     const limited = answers.find((a) => a.status === 429);
     if (limited)
       return limited.retryAfter === undefined
-        ? { name, verdict: "fail", detail: `429 after ${sent} calls, but without Retry-After: callers cannot tell when to come back`, fix: `manage up --stack ${settings.stack}` }
+        ? { name, verdict: "fail", detail: `429 after ${sent} calls, but without Retry-After: callers cannot tell when to come back`, fix: suggest("up", { stack: settings.stack }) }
         : {
             name,
             verdict: "ok",
@@ -318,7 +319,7 @@ async function rateLimitCheck(settings: DeploymentSettings, backend: string, hea
     name,
     verdict: "fail",
     detail: `no 429 after ${sent} calls within a minute: the gateway does not hold this caller to ${limit} a minute (gatewayRateLimitPerMinute)`,
-    fix: `manage up --stack ${settings.stack} restores the API's rate-limit-by-key policy`,
+    fix: `${suggest("up", { stack: settings.stack })} restores the API's rate-limit-by-key policy`,
   };
 }
 

@@ -12,6 +12,8 @@ import { IMAGE_TAG, readOption, REPOSITORY, SOURCE_IMAGE_PATTERN } from "../opti
 import { printJson } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackSettings } from "../settings.js";
+import { suggest, suggestPulumi } from "../suggest.js";
+import type { DeploymentSettings } from "../../infra/config.js";
 
 export interface ImportOptions extends GlobalOptions {
   from: string;
@@ -58,27 +60,41 @@ async function refuseReusedTag(registry: string, repository: string, tag: string
     );
 }
 
-function nextStep(stack: string, image: string) {
+/**
+ * The stack file's key an image belongs in: the one whose repository it replaces (backendImage or
+ * sessionImage, as the stack names them now); failing that, by its name. Pure.
+ */
+export function imageConfigKey(repository: string, settings: Pick<DeploymentSettings, "backend" | "session">): "backendImage" | "sessionImage" {
+  const repositoryOf = (image: string) => image.slice(0, image.lastIndexOf(":"));
+  if (repository === repositoryOf(settings.backend.image)) return "backendImage";
+  if (repository === repositoryOf(settings.session.image)) return "sessionImage";
+  return /backend/.test(repository) ? "backendImage" : "sessionImage";
+}
+
+/** What to run next: point the stack's key at the image (pulumi with this project's backend), then apply it. */
+export function nextStep(stack: string, image: string, settings: Pick<DeploymentSettings, "backend" | "session">): string {
   return (
-    `Point the stack at it: \`pulumi config set sessionImage ${image} --stack ${stack}\` (or backendImage), ` +
-    `then \`manage up --stack ${stack}\`.`
+    `Point the stack at it: \`${suggestPulumi(`config set ${imageConfigKey(image.slice(0, image.lastIndexOf(":")), settings)} ${image} --stack ${stack}`)}\`, ` +
+    `then \`${suggest("up", { stack })}\`.`
   );
 }
 
 export async function runImport(o: ImportOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
-  const registry = stackSettings(stack).names.registry;
+  const settings = stackSettings(stack);
+  const registry = settings.names.registry;
   const { repository, tag } = importTarget(o.from, o.name, o.tag);
   await refuseReusedTag(registry, repository, tag, o.force, o.verbose);
   await az(acrImportArgv(registry, o.from, `${repository}:${tag}`, Boolean(o.force)), { verbose: o.verbose });
   const image = `${repository}:${tag}`;
   if (o.json) printJson({ stack, registry, image, source: o.from });
-  else console.log(`Imported ${o.from} as ${registry}.azurecr.io/${image}. ${nextStep(stack, image)}`);
+  else console.log(`Imported ${o.from} as ${registry}.azurecr.io/${image}. ${nextStep(stack, image, settings)}`);
 }
 
 export async function runBuild(context: string, o: BuildOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
-  const registry = stackSettings(stack).names.registry;
+  const settings = stackSettings(stack);
+  const registry = settings.names.registry;
   const dir = resolve(context);
   if (!existsSync(dir)) throw new UsageError(`build context ${dir} does not exist`);
   const dockerfile = o.file ?? "Dockerfile";
@@ -90,5 +106,5 @@ export async function runBuild(context: string, o: BuildOptions): Promise<void> 
   await az(acrBuildArgv(registry, `${o.name}:${tag}`, dir, o.file), { verbose: o.verbose, stream: true });
   const image = `${o.name}:${tag}`;
   if (o.json) printJson({ stack, registry, image, context: dir });
-  else console.log(`Built ${registry}.azurecr.io/${image} in the registry. ${nextStep(stack, image)}`);
+  else console.log(`Built ${registry}.azurecr.io/${image} in the registry. ${nextStep(stack, image, settings)}`);
 }

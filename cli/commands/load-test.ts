@@ -17,6 +17,8 @@ import { appendRun, loadRecord } from "../execution/run-log.js";
 import { now } from "../clock.js";
 import { projectDir } from "../project.js";
 import { configuredReady } from "../costing/calibration.js";
+import { suggest } from "../suggest.js";
+import { interruptible, runningOn } from "../interrupted.js";
 
 export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
@@ -74,7 +76,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
   const count = checkSize(shape, cap);
   const target = await resolveTarget(o);
   if (target.outputs && target.outputs.sessionPoolDeployed === false)
-    throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`manage scale --stack ${target.stack} --profile contest\` first`);
+    throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`${suggest("scale", { stack: target.stack, profile: "contest" })}\` first`);
 
   const gateway = target.stack && target.outputs?.accessMode === "token" ? stackSettings(target.stack).access.gateway : null;
   const peak = gateway ? peakInWindow(arrivals(shape), RATE_LIMIT_PERIOD_SECONDS * 1000) : 0;
@@ -84,18 +86,26 @@ export async function run(o: LoadTestOptions): Promise<void> {
         `${gateway.callsPerMinute} (gatewayRateLimitPerMinute): expect 429s. A contest spreads its calls over every participant's credential.`,
     );
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
-  process.stderr.write(
-    `Load test of ${where}: ${count} executions over ${shape.durationMs / 1000} s ` +
-      `(${shape.users} users' first runs within ${(shape.burstMs / 1000).toFixed(0)} s, then ${shape.ratePerSecond.toFixed(2)}/s; at most ${LIMITS.maxOpen} open at once)\n`,
-  );
+  // Ctrl-C during the load says what runs on the stack and what it costs (the load changed nothing).
+  const runs = target.stack && target.outputs ? await runningOn(target.stack, target.outputs) : null;
   const start = now();
-  const { outcomes, elapsedMs, delayed } = await runLoad(target.endpoint, arrivals(shape), {
-    durationMs: shape.durationMs,
-    graceMs: LIMITS.graceMs,
-    maxOpen: LIMITS.maxOpen,
-    headers: credentialHeaders(target.credential),
-    onTick: (sent, done, failed) => process.stderr.write(`  ${sent} of ${count} sent, ${done} answered, ${failed} failed\n`),
-  });
+  const { outcomes, elapsedMs, delayed } = await interruptible(
+    () => ({ stack: target.stack ?? null, phase: "load-test", runs }),
+    () => {
+      // Said once the handler is in place: whoever sees this line can interrupt with the outcome said.
+      process.stderr.write(
+        `Load test of ${where}: ${count} executions over ${shape.durationMs / 1000} s ` +
+          `(${shape.users} users' first runs within ${(shape.burstMs / 1000).toFixed(0)} s, then ${shape.ratePerSecond.toFixed(2)}/s; at most ${LIMITS.maxOpen} open at once)\n`,
+      );
+      return runLoad(target.endpoint, arrivals(shape), {
+        durationMs: shape.durationMs,
+        graceMs: LIMITS.graceMs,
+        maxOpen: LIMITS.maxOpen,
+        headers: credentialHeaders(target.credential),
+        onTick: (sent, done, failed) => process.stderr.write(`  ${sent} of ${count} sent, ${done} answered, ${failed} failed\n`),
+      });
+    },
+  );
   if (delayed) warn(`${delayed} execution(s) left more than 1 s late: ${LIMITS.maxOpen} were already open (the backend answers slower than the load arrives)`);
   const report = summarizeLoad(outcomes, elapsedMs, target.stack);
   // The stack's run log, for `manage report` (an explicit --endpoint belongs to no stack: not logged).
@@ -119,7 +129,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
     console.log(`Throughput: ${report.throughputPerSecond.toFixed(2)} successful executions/s over ${report.durationSeconds.toFixed(1)} s`);
     const errors = Object.entries(report.errors);
     console.log(`Errors: ${errors.length ? errors.map(([k, n]) => `${n} × ${k}`).join(", ") : "none"}`);
-    console.log(report.sessionLimitHit ? "Session limit: HIT (404s): raise --max-sessions, see `manage capacity`" : "Session limit: not reached");
+    console.log(report.sessionLimitHit ? `Session limit: HIT (404s): \`${suggest("capacity", { stack: target.stack, users: shape.users })}\` says how many sessions` : "Session limit: not reached");
     for (const c of report.causes) console.log(`Why: ${c.cause}\n  Fix: ${c.fix}`);
   }
   const failed = report.offered - report.ok;

@@ -14,6 +14,7 @@ import { estimateFor, warnAboutPrices, DEFAULT_WINDOW_HOURS } from "../costing/e
 import { embeddedPriceBook, isKnownRegion, priceDate } from "../costing/prices.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";
+import { suggest } from "../suggest.js";
 
 export interface PlanOptions {
   stack?: string;
@@ -34,7 +35,7 @@ export async function run(o: PlanOptions): Promise<void> {
   // plan shows the resources whatever the region; the cost only where the embedded table has prices.
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
   const cost = (profile: ProfileName) => (book ? estimateFor(book, stackSettings(stack, { profile }), profile, DEFAULT_WINDOW_HOURS) : null);
-  const noPrices = `no embedded prices for ${settings.location}: \`manage cost-estimate --stack ${stack} --live-prices\` prices it`;
+  const noPrices = `no embedded prices for ${settings.location}: \`${suggest("cost-estimate", { stack, "live-prices": true })}\` prices it`;
   const { simulate } = await import("../offline/simulate.js");
   const evaluate = (profile: ProfileName) =>
     simulate({ project: PROJECT, stack, config: { ...stackRawConfig(stack), profile } });

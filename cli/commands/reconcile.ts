@@ -19,8 +19,10 @@ import { projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
 import { decideReconcile, describeWindow, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
-import { withOverrides, type Window } from "../../infra/operations.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "../workflow.js";
+import { withOverrides, type OperationOverrides, type Window } from "../../infra/operations.js";
+import type { ProfileName, ProfileOverrides } from "../../infra/profiles.js";
+import { suggest } from "../suggest.js";
 
 export interface ReconcileOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -92,13 +94,21 @@ export async function run(o: ReconcileOptions): Promise<void> {
       if (decision.kind === "stop") {
         const why = { "window-ended": "its window ended", expired: "expired", leftover: "a pool left by a failed stop" }[decision.why];
         const at = isoSeconds(now);
-        await applyStackChange({ ...stopChange(stack), windows: (w) => keptWindows(w, now, op?.window, op?.window ? { stoppedAt: at } : {}), intent: `stop: ${why} (reconcile)` }, g, false);
+        const stop = stopChange(stack);
+        // A window's sizing (its --users) was for that window only: the profile goes back to its own.
+        const ran = op?.window ? op.windows?.find((w) => w.id === op.window) : undefined;
+        const sizing = ran ? windowSizing(ran, stack, op, dir) : {};
+        const operation: StackChange["operation"] = (current) => {
+          const idle = stop.operation!(current);
+          return ran ? { ...idle, overrides: withoutSizing(idle.overrides, ran.profile, sizing) } : idle;
+        };
+        await applyStackChange({ ...stop, operation, windows: (w) => keptWindows(w, now, op?.window, op?.window ? { stoppedAt: at } : {}), intent: `stop: ${why} (reconcile)` }, g, false);
         action.outcome = "stopped";
       } else {
         await applyStackChange(startWindow(stack, decision.window, op, now), { ...g, wait: true }, false);
         action.outcome = "started";
         action.smoke = await proveItRuns(stack, o);
-        if (action.smoke.failed > 0) throw new OperationError(`window ${decision.window.id} started, but smoke failed ${action.smoke.failed} case(s): \`manage smoke --stack ${stack}\` shows which, with their causes`);
+        if (action.smoke.failed > 0) throw new OperationError(`window ${decision.window.id} started, but smoke failed ${action.smoke.failed} case(s): \`${suggest("smoke", { stack })}\` shows which, with their causes`);
       }
     } catch (err) {
       action.outcome = busy(err) ? "busy" : "failed";
@@ -127,6 +137,21 @@ function busy(err: unknown): boolean {
   return Date.now() - failure.lockedSince < CHANGE_JOB_TIMEOUT_MINUTES * 60_000;
 }
 
+/** The sizing a window was started with, as startWindow computed it; none when the stack file cannot be read (a stop is never refused). */
+function windowSizing(w: Window, stack: string, op: StackRuntime["operation"], dir: string): ProfileOverrides {
+  try {
+    return windowOverrides(w, settingsInEffect(stack, op, dir));
+  } catch {
+    return {};
+  }
+}
+
+/** The overrides without the fields a window set to its sizing (a value someone changed since stays). Pure. */
+export function withoutSizing(overrides: OperationOverrides, profile: ProfileName, sizing: ProfileOverrides): OperationOverrides {
+  const kept = Object.fromEntries(Object.entries(overrides[profile] ?? {}).filter(([field, value]) => sizing[field as keyof ProfileOverrides] !== value));
+  return { ...overrides, [profile]: kept };
+}
+
 /** The change that starts a window: its profile, sized for its participants, until its end. */
 function startWindow(stack: string, w: Window, op: StackRuntime["operation"], now: Date): StackChange {
   const sizing = windowOverrides(w, settingsInEffect(stack, op));
@@ -140,7 +165,7 @@ function startWindow(stack: string, w: Window, op: StackRuntime["operation"], no
       window: w.id,
     }),
     windows: (windows) => keptWindows(windows, now, w.id, { startedAt: isoSeconds(now) }),
-    intent: `start window ${w.id}: ${describeWindow(w)} (reconcile)`,
+    intent: `start window ${w.id}: ${describeWindow(w, false)} (reconcile)`,
     verify: true,
   };
 }

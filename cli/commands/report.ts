@@ -96,8 +96,10 @@ export async function run(o: ReportOptions): Promise<void> {
   if (!book) warn(`no embedded prices for ${settings.location}: the report shows the bill without the model's estimate`);
   let cost = null;
   if (bill.available) {
-    const hours = hoursByProfile(days, windows, settings);
-    const estimate = book ? estimateForHours(book, settings, hours) : { total: null, byResource: new Map() };
+    // What ran, as spend reads it too (one account: the state's operation and windows, each window at its own sizing).
+    const file = stackSettings(stack);
+    const hours = hoursByProfile(days, windows, file, runtime.operation, now);
+    const estimate = book ? estimateForHours(book, file, hours) : { total: null, byResource: new Map() };
     cost = { days, comparison: compareSpend(bill.rows, estimate, hours, days, now) };
   }
 

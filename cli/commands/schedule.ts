@@ -15,12 +15,14 @@ import { enforceCostCeiling } from "../cost-ceiling.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, printJson } from "../output.js";
 import { effectiveConfig } from "../../infra/operations.js";
-import { parseSettings } from "../../infra/config.js";
+import { ConfigError, parseSettings } from "../../infra/config.js";
+import { overrideConfigKey, type OverrideField } from "../../infra/profiles.js";
 import { defaultStack, projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime } from "../operations.js";
 import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { describeWindow, ended, planWindow, warmupStart, windowOverrides } from "../schedule.js";
-import { stackFile, stackSettings } from "../settings.js";
+import { describeIssues, stackFile, stackSettings } from "../settings.js";
+import { suggest } from "../suggest.js";
 
 export interface ScheduleOptions extends GlobalOptions {
   profile?: ProfileName;
@@ -48,15 +50,25 @@ export async function run(o: ScheduleOptions): Promise<void> {
   const now = clock();
   const dir = projectDir();
   const file = stackFile(stack, dir);
-  if (!(await deployedWindows(stack, o)))
-    throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`manage up --stack ${stack}\` first (it rests idle), then schedule`);
   const fileSettings = stackSettings(stack, {}, dir);
-  // Checked offline against the windows the state holds (read below again inside the change).
-  const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null };
+  // Checked offline first (bad input is refused before pulumi is asked), then against the windows
+  // the state holds (read again inside the change).
+  const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null, stack };
   const draft = planWindow(request, [], now, actor());
-  // The window's profile, sized for its participants, within the stack's cost ceiling.
-  const sized = parseSettings(effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: windowOverrides(draft, fileSettings) }, expiresAt: draft.end }), stack);
+  // The window's profile, sized for its participants, within the pool's limits and the stack's cost ceiling.
+  const sizing = windowOverrides(draft, fileSettings);
+  let sized;
+  try {
+    sized = parseSettings(effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: sizing }, expiresAt: draft.end }), stack);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // The sizes come from --users: the refusal names it (e.g. more sessions than maxSessionsLimit).
+    const users = `--users ${o.users} (sized max ${sizing.maxSessions ?? "?"}, ready ${sizing.readySessions ?? "?"})`;
+    throw new UsageError(describeIssues(err, file, Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users]))));
+  }
   enforceCostCeiling(sized, dir, o);
+  if (!(await deployedWindows(stack, o)))
+    throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`${suggest("up", { stack })}\` first (it rests idle), then schedule`);
   let recorded: Window | undefined;
   await applyStackChange(
     {
@@ -66,7 +78,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
         recorded = planWindow(request, current, now, actor());
         return [...current, recorded].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       },
-      intent: `schedule ${describeWindow(draft)}`,
+      intent: `schedule ${describeWindow(draft, false)}`,
     },
     { ...o, json: true, yes: true },
     false,
@@ -75,7 +87,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
   else
     console.log(
       `Scheduled ${recorded!.id} on ${stack}: ${describeWindow(recorded!)}.\n` +
-        `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`manage schedule --list --stack ${stack}\` shows it.` +
+        `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`${suggest("schedule", { list: true, stack })}\` shows it.` +
         // What the window's pool is sized with: the stack's recorded inputs (the job reads the stack, not this machine's run log).
         (recorded!.profile === "contest" ? `\n${sizingNote(fileSettings, latestCalibration(dir, stack))}` : ""),
     );
@@ -96,7 +108,7 @@ async function list(stack: string, o: GlobalOptions): Promise<void> {
   stackFile(stack);
   const windows = await windowsOf(stack, o);
   if (o.json) return printJson({ stack, windows });
-  if (!windows.length) return void console.log(`No windows scheduled on ${stack}: \`manage schedule --stack ${stack} --at <time> --for <length>\` records one.`);
+  if (!windows.length) return void console.log(`No windows scheduled on ${stack}: \`${suggest("schedule", { stack, at: "<time>", for: "<length>" })}\` records one.`);
   console.log(heading(`Windows scheduled on ${stack}`));
   const now = clock();
   for (const w of windows)
@@ -107,8 +119,8 @@ async function cancel(stack: string, id: string, o: GlobalOptions): Promise<void
   stackFile(stack);
   const known = await windowsOf(stack, o);
   if (!known.some((w) => w.id === id))
-    throw new UsageError(`no window ${id} on ${stack}${known.length ? ` (windows: ${known.map((w) => w.id).join(", ")})` : " (none scheduled)"}\n  Fix: \`manage schedule --list --stack ${stack}\``);
+    throw new UsageError(`no window ${id} on ${stack}${known.length ? ` (windows: ${known.map((w) => w.id).join(", ")})` : " (none scheduled)"}\n  Fix: \`${suggest("schedule", { list: true, stack })}\``);
   await applyStackChange({ stack, config: {}, windows: (current) => current.filter((w) => w.id !== id), intent: `cancel window ${id}` }, { ...o, json: true, yes: true }, false);
   if (o.json) printJson({ stack, cancelled: id });
-  else console.log(`Cancelled ${id} on ${stack}. If it was running, it runs to its end; \`manage stop --stack ${stack}\` ends it now.`);
+  else console.log(`Cancelled ${id} on ${stack}. If it was running, it runs to its end; \`${suggest("stop", { stack })}\` ends it now.`);
 }

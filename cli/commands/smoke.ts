@@ -12,6 +12,7 @@ import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
 import { projectDir } from "../project.js";
 import { configuredReady } from "../costing/calibration.js";
+import { interruptible, runningOn } from "../interrupted.js";
 
 export interface SmokeOptions extends GlobalOptions, CredentialOptions {
   endpoint?: string;
@@ -25,12 +26,20 @@ const progress = (r: CaseResult) => process.stderr.write(`  ${r.ok ? "pass" : "F
 export async function run(o: SmokeOptions): Promise<void> {
   const target = await resolveTarget(o);
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
-  if (!o.json) process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}${target.credential ? `, with ${target.credential.source}` : ""}...\n`);
+  // Ctrl-C during the run says what runs on the stack and what it costs (nothing was changed).
+  const runs = target.stack && target.outputs ? await runningOn(target.stack, target.outputs) : null;
   const options = { full: o.full, concurrency: o.concurrency, headers: credentialHeaders(target.credential), onCase: progress };
   // Against a stack: in its run log, for `manage report` (an explicit --endpoint belongs to no stack).
-  const { report, logProblem } = target.stack
-    ? await runSmokeLogged(projectDir(), target.stack, target.endpoint, target.healthPath, { ...options, readySessions: configuredReady(target.stack) })
-    : { report: await runSmoke(target.endpoint, target.healthPath, options), logProblem: null };
+  const { report, logProblem } = await interruptible(
+    () => ({ stack: target.stack ?? null, phase: "smoke", runs }),
+    async () => {
+      // Progress (stderr, with --json too), said once the handler is in place: from this line on, Ctrl-C says the outcome.
+      process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}${target.credential ? `, with ${target.credential.source}` : ""}...\n`);
+      return target.stack
+        ? runSmokeLogged(projectDir(), target.stack, target.endpoint, target.healthPath, { ...options, readySessions: configuredReady(target.stack) })
+        : { report: await runSmoke(target.endpoint, target.healthPath, options), logProblem: null };
+    },
+  );
   if (logProblem) warn(logProblem);
 
   if (o.json) printJson(report);

@@ -4,7 +4,7 @@
 // cli/azure/spend.ts's.
 
 import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
-import { compareSpend, estimateForHours, profileHours, spendPeriod, SPEND_ASSUMPTIONS, type SpendComparison } from "../costing/spend.js";
+import { compareSpend, estimateForHours, hoursRun, spendPeriod, SPEND_ASSUMPTIONS, type SpendComparison } from "../costing/spend.js";
 import { OperationError, UsageError } from "../errors.js";
 import { dim, heading, money, printJson, signedMoney, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
@@ -12,8 +12,8 @@ import { stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
 import { readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
 import { warmupStart, windowRun } from "../schedule.js";
-import type { ProfileHours } from "../costing/spend.js";
 import type { SpendRow } from "../azure/spend.js";
+import { suggest } from "../suggest.js";
 
 export interface SpendOptions {
   stack?: string;
@@ -64,16 +64,14 @@ export async function run(o: SpendOptions): Promise<void> {
   // What ran: the operation the stack's state records (every machine sees the same), on the file's baseline.
   const settings = settingsInEffect(stack, state?.operation ?? null);
   let period = asked!;
-  let windowHours: ProfileHours[] | null = null;
   if (o.window) {
     const windows = state?.operation?.windows ?? [];
     const w = windows.find((x) => x.id === o.window);
     if (!w)
-      throw new UsageError(`no window ${o.window} on ${stack}${windows.length ? ` (windows: ${windows.map((x) => x.id).join(", ")})` : " (none recorded)"}\n  Fix: \`manage schedule --list --stack ${stack}\`, or give the period with --from/--to`);
+      throw new UsageError(`no window ${o.window} on ${stack}${windows.length ? ` (windows: ${windows.map((x) => x.id).join(", ")})` : " (none recorded)"}\n  Fix: \`${suggest("schedule", { list: true, stack })}\`, or give the period with --from/--to`);
     const run = windowRun(w, now);
     if (!run) throw new UsageError(`window ${w.id} has not started yet (warm-up from ${warmupStart(w).toISOString()}): nothing is billed for it yet`);
     period = { from: run.from, to: run.to };
-    windowHours = [{ profile: w.profile, hours: (run.to.getTime() - run.from.getTime()) / 3_600_000 }];
   }
   const resourceGroup = settings.names.resourceGroup;
   const subscriptionId = await subscriptionOf(stack, state);
@@ -82,10 +80,13 @@ export async function run(o: SpendOptions): Promise<void> {
   const result = await queryActualCost({ subscriptionId, resourceGroup, from: period.from, to: period.to });
   if (!result.available) throw new OperationError(`${result.reason}\n  Fix: the cost needs Reader (or Cost Management Reader) on resource group ${resourceGroup}; nothing was changed`);
 
-  const hours = windowHours ?? profileHours(settings, period);
+  // What ran, hour by hour, as report reads it too: the state's operation and windows, each
+  // window at its own sizing (hoursRun); a stack never deployed, its file's profile.
+  const file = stackSettings(stack);
+  const hours = hoursRun(period, { operation: state?.operation ?? null, windows: state?.operation?.windows ?? [] }, file, now);
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
   if (!book) warn(`no embedded prices for ${settings.location}: spend shows the bill without the model's estimate`);
-  const estimate = book ? estimateForHours(book, settings, hours) : { total: null, byResource: new Map() };
+  const estimate = book ? estimateForHours(book, file, hours) : { total: null, byResource: new Map() };
   const comparison = compareSpend(result.rows, estimate, hours, period, now);
   const byMeter = sumByResourceAndMeter(result.rows);
 
@@ -128,7 +129,7 @@ export async function run(o: SpendOptions): Promise<void> {
   for (const cause of comparison.gap.causes) console.log(`  likely: ${cause}`);
   console.log(
     dim(
-      `Model: ${hours.map((h) => `${h.profile} ${+h.hours.toFixed(1)} h`).join(", ")} (from the stack file's profile${settings.profileExpiresAt ? " and expiry" : ""}), ` +
+      `Model: ${hours.map((h) => `${h.profile}${h.overrides ? " (sized)" : ""} ${+h.hours.toFixed(1)} h`).join(", ")} (${state?.operation ? "from the stack's state: its operation and windows" : `from the stack file's profile${settings.profileExpiresAt ? " and expiry" : ""}`}), ` +
         `always-on parts only; a gap beyond ${SPEND_ASSUMPTIONS.gapShare * 100}% is flagged; Cost Management lags by up to ~${SPEND_ASSUMPTIONS.billingDelayHours} h.`,
     ),
   );

@@ -11,11 +11,12 @@ import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
-import { describeExpiry, readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
+import { describeExpiry, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
+import { suggest } from "../suggest.js";
 
 type Section<T> = { available: true; value: T } | { available: false; reason: string };
 
@@ -25,9 +26,9 @@ async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<S
   try {
     const pulumi = await PulumiReader.connect(projectDir(), verbose);
     if (!(await pulumi.stacks()).includes(stack))
-      return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\`` };
+      return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`${suggest("up", { stack })}\`` };
     const runtime = await readStackRuntime(pulumi, stack);
-    if (!runtime.deployed) return { available: false, reason: `stack ${stack} exists but has never been updated: run \`manage up --stack ${stack}\`` };
+    if (!runtime.deployed) return { available: false, reason: `stack ${stack} exists but has never been updated: run \`${suggest("up", { stack })}\`` };
     return { available: true, value: runtime };
   } catch (err) {
     return { available: false, reason: err instanceof Error ? err.message : String(err) };
@@ -48,7 +49,7 @@ export async function run(o: GlobalOptions): Promise<void> {
   const expired = expiresAt !== null && expiresAt.getTime() < now;
   const leftover = Boolean(runtime.available && operation?.profile === "idle" && runtime.value.poolDeployed);
   const source = operation
-    ? { from: "state" as const, intent: operation.intent, by: operation.by, at: operation.at, revision: operation.revision }
+    ? { from: "state" as const, intent: recordedIntent(operation.intent), by: operation.by, at: operation.at, revision: operation.revision }
     : { from: "stack file" as const, file: file.name };
   const outputs: Section<Record<string, unknown>> = runtime.available ? { available: true, value: runtime.value.outputs } : runtime;
   let live: LiveState = { available: false, reason: "the stack's outputs are unavailable, so there is nothing to look up" };
@@ -114,22 +115,23 @@ export async function run(o: GlobalOptions): Promise<void> {
 
   const sizing = settings.profile.pool
     ? `max ${settings.profile.pool.maxSessions}, ready ${settings.profile.pool.readySessions}, cooldown ${settings.profile.pool.cooldownSeconds} s` +
-      (settings.profile.sizedFor ? `, sized for ${settings.profile.sizedFor.users} participants` : "")
+      // "sized for" only when the numbers are the participants' (not an override or a window's sizing).
+      (settings.profile.sizedFor && !settings.profile.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `, sized for ${settings.profile.sizedFor.users} participants` : "")
     : "no pool";
   console.log(heading(`Stack ${stack}: profile ${settings.profile.name}`) + ` (${sizing}; backend ${settings.profile.backend.minReplicas}-${settings.profile.backend.maxReplicas} replicas)`);
   console.log(
     source.from === "state"
-      ? `Operation:     ${source.intent} ${dim(`(by ${source.by} at ${source.at}, revision ${source.revision}, from the stack's state)`)}`
+      ? `Operation:     ${recordedIntent(source.intent)} ${dim(`(by ${source.by} at ${source.at}, revision ${source.revision}, from the stack's state)`)}`
       : `Operation:     ${runtime.available ? "none recorded" : "unknown"}: the profile is ${file.name}'s ${dim(`(${runtime.available ? "deployed by an older program" : "the state cannot be read"})`)}`,
   );
   if (source.from === "state" && fileSettings.profile.name !== settings.profile.name)
     console.log(`Resting:       ${file.name} says ${fileSettings.profile.name}: that is the first deployment's profile; the state's operation decides what runs`);
   if (leftover)
-    warn(`the stack is idle, but a session pool is still deployed: an earlier stop failed part-way. \`manage stop --stack ${stack}\` settles it (the scheduled job also retries)`);
+    warn(`the stack is idle, but a session pool is still deployed: an earlier stop failed part-way. \`${suggest("stop", { stack })}\` settles it (the scheduled job also retries)`);
   if (expiresAt)
     console.log(
       expired
-        ? `EXPIRED ${relative(expiresAt.getTime() - now)} (${describeExpiry(expiresAt)}): it should be idle; run \`manage stop --stack ${stack}\``
+        ? `EXPIRED ${relative(expiresAt.getTime() - now)} (${describeExpiry(expiresAt)}): it should be idle; run \`${suggest("stop", { stack })}\``
         : `Returns to idle ${relative(expiresAt.getTime() - now)}: ${describeExpiry(expiresAt)}`,
     );
   console.log(`Access:        ${describeAccess(settings.access)}`);
@@ -163,7 +165,7 @@ export async function run(o: GlobalOptions): Promise<void> {
     console.log(
       drift.length === 0
         ? "Drift:         none (Azure matches the stack)"
-        : `Drift: Azure differs from the stack (changed outside Pulumi?). \`manage up --stack ${stack}\` restores the stack's settings:\n` +
+        : `Drift: Azure differs from the stack (changed outside Pulumi?). \`${suggest("up", { stack })}\` restores the stack's settings:\n` +
             drift.map((d) => `  ${d.what}: stack ${d.stack}, Azure ${d.azure}`).join("\n"),
     );
 }

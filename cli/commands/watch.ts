@@ -8,6 +8,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GlobalOptions } from "../change.js";
+import { suggest } from "../suggest.js";
 import { OperationError } from "../errors.js";
 import { writeJson } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
@@ -46,7 +47,7 @@ async function targetOf(stack: string, verbose?: boolean): Promise<Target & { op
   // Outputs first: a deployed stack (the case that matters on contest day) costs one pulumi call, not two.
   const out = await pulumi.outputs(stack).catch(async (err) => {
     if (!(await pulumi.stacks()).includes(stack))
-      throw new OperationError(`stack ${stack} has not been deployed yet (${pulumi.backend.description}): there is nothing to watch\n  Fix: \`manage up --stack ${stack}\`, or \`manage scale --stack ${stack} --profile contest\``);
+      throw new OperationError(`stack ${stack} has not been deployed yet (${pulumi.backend.description}): there is nothing to watch\n  Fix: \`${suggest("up", { stack })}\` deploys it as Pulumi.${stack}.yaml says`);
     throw err;
   });
   const { subscriptionOf } = await import("../azure/live.js");

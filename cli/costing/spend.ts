@@ -4,7 +4,9 @@
 // decisions out; the Cost Management client (cli/azure/spend.ts) and the command do the I/O.
 
 import { profileOf, type DeploymentSettings } from "../../infra/config.js";
-import type { ProfileName } from "../../infra/profiles.js";
+import type { ProfileName, ProfileOverrides } from "../../infra/profiles.js";
+import type { Operation, Window } from "../../infra/operations.js";
+import { windowOverrides, windowRun } from "../schedule.js";
 import { estimateCost, type Resource } from "./model.js";
 import type { PriceBook } from "./prices.js";
 import { costQuery } from "./query.js";
@@ -55,14 +57,74 @@ export function spendPeriod(o: PeriodOptions, now: Date): Period {
 export interface ProfileHours {
   profile: ProfileName;
   hours: number;
+  /**
+   * The profile's overrides for these hours, where they were not the stack file's: a window's
+   * sizing (its --users) for the window's hours only, an operator's scale for its hours.
+   */
+  overrides?: ProfileOverrides;
+}
+
+/** What the stack's state says ran: the operation in effect (the latest asked for) and the windows, with when they ran. */
+export interface RunHistory {
+  operation: Pick<Operation, "profile" | "at" | "expiresAt" | "window" | "overrides"> | null;
+  windows: Window[];
 }
 
 /**
- * THE SEAM for what the stack ran: the hours at each profile over the period. For now from the
- * stack file alone: its profile the whole period, except that a recorded expiry (`scale --for`)
- * inside the period counts as the return to idle. When the operational state (profile history,
- * windows) moves into the stack's shared state, this reads that history instead; nothing else in
- * spend changes.
+ * THE account of hours, for spend and report alike: the hours of `period` at each profile (and
+ * sizing), from the stack's state. At any moment:
+ * - from when the operation in effect was asked for (`at`) to its expiry, an operation of a
+ *   person (scale, start, stop; not a window's own) runs its profile with its overrides: the
+ *   person's word wins over a window, as the scheduled job leaves it;
+ * - otherwise within a window's run (the job's start to its stop, else warm-up to end), the window's
+ *   profile sized for its participants: that sizing for that window only;
+ * - otherwise idle (the stack rests idle between contests; the state keeps no older operations).
+ * With no operation recorded (never deployed by this manage), the stack file's profile and expiry
+ * (profileHours) fill what no window covers. Nothing after `now` counts. Merged by profile and
+ * sizing, largest first. Pure.
+ */
+export function hoursRun(period: Period, history: RunHistory, settings: WindowSizingSettings & Parameters<typeof profileHours>[0], now = new Date(8.64e15)): ProfileHours[] {
+  const end = Math.min(period.to.getTime(), now.getTime());
+  const start = period.from.getTime();
+  if (end <= start) return [];
+  type Segment = { from: number; to: number; profile: ProfileName; overrides?: ProfileOverrides };
+  const windows: Segment[] = history.windows
+    .map((w) => ({ w, span: windowRun(w, now) }))
+    .filter((x) => x.span !== null)
+    .map(({ w, span }) => {
+      const sizing = windowOverrides(w, settings);
+      return { from: span!.from.getTime(), to: span!.to.getTime(), profile: w.profile, ...(Object.keys(sizing).length ? { overrides: { ...settings.overrides[w.profile], ...sizing } } : {}) };
+    })
+    .sort((a, b) => a.from - b.from);
+  const op = history.operation;
+  const operation: Segment | null =
+    op && !op.window ? { from: Date.parse(op.at), to: op.expiresAt ? Date.parse(op.expiresAt) : Infinity, profile: op.profile, overrides: op.overrides[op.profile] ?? {} } : null;
+  const cuts = [...new Set([start, end, ...[...windows, ...(operation ? [operation] : [])].flatMap((s) => [s.from, s.to]).filter((t) => t > start && t < end)])].sort((a, b) => a - b);
+  const out = new Map<string, ProfileHours>();
+  const add = (h: ProfileHours) => {
+    if (h.hours <= 0) return;
+    const key = `${h.profile}|${JSON.stringify(h.overrides ?? null)}`;
+    const seen = out.get(key);
+    out.set(key, seen ? { ...seen, hours: seen.hours + h.hours } : h);
+  };
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const [from, to] = [cuts[i]!, cuts[i + 1]!];
+    const inside = (s: Segment) => s.from <= from && to <= s.to;
+    // Overlapping windows count once, at the first one's profile.
+    const governing = operation && inside(operation) ? operation : windows.find(inside);
+    if (governing) add({ profile: governing.profile, hours: (to - from) / HOUR, ...(governing.overrides && Object.keys(governing.overrides).length ? { overrides: governing.overrides } : {}) });
+    else if (op) add({ profile: "idle", hours: (to - from) / HOUR });
+    else profileHours(settings, { from: new Date(from), to: new Date(to) }).forEach(add);
+  }
+  return [...out.values()].sort((a, b) => b.hours - a.hours);
+}
+
+type WindowSizingSettings = Parameters<typeof windowOverrides>[1] & Pick<DeploymentSettings, "overrides">;
+
+/**
+ * What ran by the stack file alone, for a stack whose state records no operation (never deployed by
+ * this manage): its profile the whole period, except that a recorded expiry (`scale --for`) inside
+ * the period counts as the return to idle. hoursRun uses it for that case.
  */
 export function profileHours(settings: Pick<DeploymentSettings, "profileExpiresAt"> & { profile: { name: ProfileName } }, period: Period): ProfileHours[] {
   const total = (period.to.getTime() - period.from.getTime()) / HOUR;
@@ -135,7 +197,9 @@ export function estimateForHours(book: PriceBook, settings: DeploymentSettings, 
   const byResource = new Map<ModelResource, number>();
   let complete = true;
   for (const h of hours) {
-    const e = estimateCost(book, costQuery(settings, profileOf(settings, h.profile), h.hours));
+    // The hours' own sizing (a window's, an operator's), not whatever the stack carries now.
+    const sized = h.overrides ? { ...settings, overrides: { ...settings.overrides, [h.profile]: h.overrides } } : settings;
+    const e = estimateCost(book, costQuery(settings, profileOf(sized, h.profile), h.hours));
     complete &&= e.complete;
     for (const l of e.lines.filter((l) => l.part === "always-on"))
       byResource.set(l.resource, (byResource.get(l.resource) ?? 0) + (l.perHour ?? 0) * h.hours);

@@ -6,6 +6,7 @@
 
 import { SUBSCRIPTION_KEY_HEADER } from "../../infra/access-mode.js";
 import { UsageError } from "../errors.js";
+import { suggestPulumi } from "../suggest.js";
 
 export const ENV_KEY = "MANAGE_GATEWAY_KEY";
 export const ENV_TOKEN = "MANAGE_GATEWAY_TOKEN";
@@ -66,6 +67,6 @@ export function credentialHeaders(c: Credential | undefined): Record<string, str
 export function credentialHint(stack = "<stack>"): string {
   return (
     `set ${ENV_KEY} (or pass --gateway-key) to a subscription key of the stack's gateway: its own is ` +
-    `\`manage pulumi -- stack output gatewayKey --show-secrets --stack ${stack}\`; with gatewayJwtIssuer, a JWT in ${ENV_TOKEN} (--gateway-token)`
+    `\`${suggestPulumi(`stack output gatewayKey --show-secrets --stack ${stack}`)}\`; with gatewayJwtIssuer, a JWT in ${ENV_TOKEN} (--gateway-token)`
   );
 }

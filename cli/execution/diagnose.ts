@@ -5,6 +5,7 @@
 
 import type { Answer } from "./api.js";
 import { credentialHint } from "./credentials.js";
+import { suggest, suggestPulumi } from "../suggest.js";
 
 export interface Diagnosis {
   /** Short name of the cause, e.g. "role missing or still propagating". */
@@ -29,7 +30,7 @@ export function diagnose(answer: Pick<Answer<unknown>, "status" | "text" | "erro
     case 0:
       return {
         cause: `no answer from the backend (${answer.error ?? "network error"})`,
-        fix: `check the URL and that the backend has a running replica: \`manage status --stack ${stack}\`; \`manage start-backend --stack ${stack}\` starts one`,
+        fix: `check the URL and that the backend has a running replica: \`${suggest("status", { stack })}\`; \`${suggest("start-backend", { stack })}\` starts one`,
         transient: true,
       };
     case 401:
@@ -49,19 +50,19 @@ export function diagnose(answer: Pick<Answer<unknown>, "status" | "text" | "erro
     case 403:
       return {
         cause: "403: the backend's identity lacks Azure ContainerApps Session Executor on the pool, or the assignment has not propagated yet (up to 30 minutes)",
-        fix: `wait for propagation; if it persists, \`manage doctor --stack ${stack}\` shows whether the assignment exists (external mode: an administrator runs \`pulumi stack output adminCommands --stack ${stack}\`)`,
+        fix: `wait for propagation; if it persists, \`${suggest("doctor", { stack })}\` shows whether the assignment exists (external mode: an administrator runs the commands \`${suggestPulumi(`stack output adminCommands --stack ${stack}`)}\` prints)`,
         transient: true,
       };
     case 404:
       return /session limit|maxconcurrentsessions|concurrent sessions/.test(text)
         ? {
             cause: "404: the pool's session limit (maxConcurrentSessions) is reached",
-            fix: `raise it: \`manage scale --stack ${stack} --profile contest --max-sessions N\` (\`manage capacity --users N\` says how many)`,
+            fix: `raise it in the profile in effect: \`${suggest("scale", { stack, profile: "<profile>", "max-sessions": "<n>" })}\` (\`${suggest("capacity", { stack, users: "<n>" })}\` says how many)`,
             transient: true,
           }
         : {
             cause: "404: the session limit is reached, or the session container has no such route (wrong image or tag)",
-            fix: `check the session image tag in Pulumi.${stack}.yaml exists in the registry and serves the path the backend calls; \`manage status --stack ${stack}\` shows the pool's limit`,
+            fix: `check the session image tag in Pulumi.${stack}.yaml exists in the registry and serves the path the backend calls; \`${suggest("status", { stack })}\` shows the pool's limit`,
             transient: false,
           };
     case 400:
@@ -81,7 +82,7 @@ export function diagnose(answer: Pick<Answer<unknown>, "status" | "text" | "erro
     case 504:
       return {
         cause: `${answer.status}: the session container is not listening yet (cold start), or the backend has no pool to forward to`,
-        fix: `usually passes within a few minutes of a start; if not, check the session image's target port matches sessionTargetPort and that the profile has a pool (\`manage status --stack ${stack}\`)`,
+        fix: `usually passes within a few minutes of a start; if not, check the session image's target port matches sessionTargetPort and that the profile has a pool (\`${suggest("status", { stack })}\`)`,
         transient: true,
       };
     default:

@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { resolveCredential, type Credential, type CredentialOptions } from "./credentials.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
+import { suggest } from "../suggest.js";
 
 export interface Target {
   endpoint: string;
@@ -35,7 +36,7 @@ export async function deployedOutputs(stack: string, verbose?: boolean): Promise
   const { PulumiReader } = await import("../pulumi/reader.js");
   const pulumi = await PulumiReader.connect(projectDir(), verbose);
   if (!(await pulumi.stacks()).includes(stack))
-    throw new UsageError(`stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\``);
+    throw new UsageError(`stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`${suggest("up", { stack })}\``);
   return pulumi.outputs(stack);
 }
 
@@ -51,7 +52,7 @@ export async function resolveTarget(o: { stack?: string; endpoint?: string; verb
   const settings = stackSettings(stack);
   const outputs = await deployedOutputs(stack, o.verbose);
   const url = String(outputs.backendUrl ?? "");
-  if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`stack ${stack} has no backend URL in its outputs: run \`manage up --stack ${stack}\``);
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`stack ${stack} has no backend URL in its outputs: run \`${suggest("up", { stack })}\``);
   return {
     endpoint: url.replace(/\/+$/, ""),
     healthPath: settings.backend.healthPath,

@@ -10,6 +10,8 @@
 //   passphrase secrets manager (pkg/secrets/passphrase), config validation
 //   (sdk/go/common/workspace/config.go), backenderr.NoConfirmationInNonInteractiveError.
 
+import { suggest, suggestPulumi } from "../suggest.js";
+
 export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "policy-pack" | "canceled" | "changed" | "failed";
 
 export interface PulumiFailure {
@@ -77,7 +79,7 @@ function stderrError(stderr: string): string {
 }
 
 /** `manage pulumi -- ...` runs pulumi with this project's state backend and passphrase. */
-export const pulumiHint = (args: string) => `manage pulumi -- ${args}`;
+export const pulumiHint = (args: string) => suggestPulumi(args);
 
 export function explainFailure(f: FailureInput): PulumiFailure {
   const all = [f.stderr, ...f.errors].join("\n");
@@ -100,7 +102,7 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       kind: "changed",
       exitCode: 1,
       message: `not applied: ${changed[0].replace(/ This update changed nothing;.*$/, "").replace(/\.$/, "")}. Nothing was changed, so what you confirmed did not run`,
-      fix: `\`manage status --stack ${s}\` shows what runs now; run the command again to see the new plan`,
+      fix: `\`${suggest("status", { stack: s })}\` shows what runs now; run the command again to see the new plan`,
     };
   if (PASSPHRASE.test(all))
     return {
@@ -143,7 +145,7 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       kind: "no-stack",
       exitCode: 1,
       message: `stack ${s} does not exist in the state backend`,
-      fix: `\`manage up --stack ${s}\` creates it from Pulumi.${s}.yaml`,
+      fix: `\`${suggest("up", { stack: s })}\` creates it from Pulumi.${s}.yaml`,
     };
   if (f.policyViolations.length)
     return {
@@ -164,6 +166,6 @@ export function explainFailure(f: FailureInput): PulumiFailure {
     kind: "failed",
     exitCode: 1,
     message: `pulumi ${f.command} of ${s} failed: ${cause || `exit ${f.exitCode}, no error text`}`,
-    fix: `\`manage status --stack ${s}\` shows what runs now; fix the cause and run the command again`,
+    fix: `\`${suggest("status", { stack: s })}\` shows what runs now; fix the cause and run the command again`,
   };
 }

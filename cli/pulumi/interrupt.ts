@@ -7,15 +7,18 @@
 
 import { interruptPulumi } from "./runner.js";
 import { pulumiHint } from "./failures.js";
-import { reportFailure } from "../output.js";
+import { isJson } from "../output.js";
+import { InterruptedError, interruptOutcome, reportInterrupted, type Running } from "../interrupted.js";
 
-/** The change stopped at the person's request: exit 130, as a shell reports SIGINT. */
-export class InterruptedError extends Error {
-  override name = "InterruptedError";
-  readonly exitCode = 130;
+export { InterruptedError };
+
+/** What ran before the change and what it was to run: said when pulumi is stopped part-way. */
+export interface ChangeCosts {
+  runs: Running | null;
+  wanted?: Running;
 }
 
-export async function withInterrupts<T>(stack: string, work: () => Promise<T>): Promise<T> {
+export async function withInterrupts<T>(stack: string, work: () => Promise<T>, costs: () => ChangeCosts = () => ({ runs: null })): Promise<T> {
   let count = 0;
   const onSignal = () => {
     count++;
@@ -29,29 +32,28 @@ export async function withInterrupts<T>(stack: string, work: () => Promise<T>): 
     }
     interruptPulumi();
     process.stderr.write("\n");
-    reportFailure({
-      message: `abandoned: pulumi was told to stop at once. Stack ${stack} may be locked, with operations Azure finished that the state does not know.`,
-      fix: `settle it: \`${pulumiHint(`cancel --stack ${stack} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${stack} --yes`)}\``,
-      exitCode: 130,
-    });
+    const settle = [pulumiHint(`cancel --stack ${stack} --yes`), pulumiHint(`refresh --stack ${stack} --yes`)];
+    const told = interruptOutcome({ stack, phase: "pulumi", ...costs() });
+    reportInterrupted(
+      {
+        message: `abandoned: pulumi was told to stop at once. Stack ${stack} may be locked, with operations Azure finished that the state does not know`,
+        fix: `settle it: \`${settle[0]}\`, then \`${settle[1]}\`; then ${told.fix}`,
+        interrupted: { ...told.interrupted, next: [...settle, ...told.interrupted.next] },
+      },
+      isJson(),
+    );
     process.exit(130);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
     const result = await work();
-    if (count) throw stopped(stack);
+    if (count) throw new InterruptedError(interruptOutcome({ stack, phase: "pulumi", ...costs() }));
     return result;
   } catch (err) {
-    throw count ? stopped(stack) : err;
+    throw count ? new InterruptedError(interruptOutcome({ stack, phase: "pulumi", ...costs() })) : err;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
 }
-
-const stopped = (stack: string) =>
-  new InterruptedError(
-    `stopped at your request: pulumi canceled cleanly and the state records what it did. ` +
-      `\`manage status --stack ${stack}\` shows what runs now; run the command again to finish the change.`,
-  );

@@ -4,14 +4,14 @@
 //
 // Cost Management answers whole UTC days (cli/azure/spend.ts: Daily is the only granularity), so
 // the cost part of a report covers the days the period touches, and the model prices those same
-// days: each window's hours (warm-up included) at its profile, the rest as `manage spend` prices
-// any period (cli/costing/spend.ts profileHours). One formula for both commands.
+// days with the one account of hours `manage spend` uses (cli/costing/spend.ts hoursRun).
 
 import type { Window } from "../../infra/operations.js";
-import { profileHours, type Period, type ProfileHours } from "../costing/spend.js";
+import { hoursRun, type Period, type ProfileHours, type RunHistory } from "../costing/spend.js";
 import { UsageError } from "../errors.js";
 import { isoSeconds } from "../clock.js";
 import { ENDED_WINDOWS_KEPT_DAYS, windowRun } from "../schedule.js";
+import { suggest } from "../suggest.js";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -66,7 +66,7 @@ export function resolvePeriod(request: PeriodRequest, windows: Window[], stack: 
     const known = windows.length ? ` (it has ${windows.map((w) => w.id).join(", ")})` : "";
     throw new UsageError(
       `--window ${request.id}: window ${request.id} is not in stack ${stack}'s state${known}: ended windows stay ${ENDED_WINDOWS_KEPT_DAYS} days\n` +
-        `  Fix: \`manage schedule --list --stack ${stack}\`, or use --from/--to with the window's times, e.g. --from 2026-12-05T08:30:00Z --to 2026-12-05T11:00:00Z`,
+        `  Fix: \`${suggest("schedule", { list: true, stack })}\`, or use --from/--to with the window's times, e.g. --from 2026-12-05T08:30:00Z --to 2026-12-05T11:00:00Z`,
     );
   }
   const run = windowRun(window, now);
@@ -84,25 +84,9 @@ export function costDays(p: Period): Period {
 }
 
 /**
- * The hours of `days` at each profile: every window's span (clipped to the days) at its profile, the
- * hours between them as manage spend reads any period (profileHours: the profile in effect, its
- * expiry as the return to idle). Merged by profile, largest first. Pure.
+ * The hours of `days` at each profile: the one account spend uses too (cli/costing/spend.ts
+ * hoursRun), from the state's operation and windows. Pure.
  */
-export function hoursByProfile(days: Period, windows: Window[], settings: Parameters<typeof profileHours>[0]): ProfileHours[] {
-  const spans = windows
-    .map((w) => ({ profile: w.profile, ...windowSpan(w) }))
-    .map((s) => ({ ...s, from: Math.max(s.from.getTime(), days.from.getTime()), to: Math.min(s.to.getTime(), days.to.getTime()) }))
-    .filter((s) => s.to > s.from)
-    .sort((a, b) => a.from - b.from);
-  const hours = new Map<ProfileHours["profile"], number>();
-  const add = (h: ProfileHours) => h.hours > 0 && hours.set(h.profile, (hours.get(h.profile) ?? 0) + h.hours);
-  let at = days.from.getTime();
-  for (const s of spans) {
-    if (s.from > at) profileHours(settings, { from: new Date(at), to: new Date(s.from) }).forEach(add);
-    // Overlapping windows count once, at the first one's profile.
-    if (s.to > at) add({ profile: s.profile, hours: (s.to - Math.max(s.from, at)) / HOUR });
-    at = Math.max(at, s.to);
-  }
-  if (days.to.getTime() > at) profileHours(settings, { from: new Date(at), to: days.to }).forEach(add);
-  return [...hours].map(([profile, h]) => ({ profile, hours: h })).sort((a, b) => b.hours - a.hours);
+export function hoursByProfile(days: Period, windows: Window[], settings: Parameters<typeof hoursRun>[2], operation: RunHistory["operation"] = null, now?: Date): ProfileHours[] {
+  return hoursRun(days, { operation, windows }, settings, now);
 }

@@ -184,6 +184,7 @@ export function buildSnapshot(i: SnapshotInput): Snapshot {
       pool: profile.pool && { maxSessions: profile.pool.maxSessions, readySessions: profile.pool.readySessions },
       backendMaxReplicas: profile.backend.maxReplicas,
       stack: i.stack,
+      profile: profile.name,
     }),
     unavailable: i.unavailable,
   };

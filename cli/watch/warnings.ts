@@ -11,6 +11,8 @@
 //   - the backend at its maximum replicas: it cannot take more load by scaling out.
 
 import type { Sample } from "../azure/metrics.js";
+import type { ProfileName } from "../../infra/profiles.js";
+import { suggest } from "../suggest.js";
 
 /** Named thresholds (docs/runbook.md says what to do about each). */
 export const WATCH_THRESHOLDS = {
@@ -39,6 +41,11 @@ export interface WarningContext {
   pool: { maxSessions: number; readySessions: number } | null;
   backendMaxReplicas: number;
   stack: string;
+  /**
+   * The profile in effect: a fix scales within it. Suggesting another (contest on a stack resting
+   * at testing) would be a switch of profile and of cost, not a fix.
+   */
+  profile: ProfileName;
 }
 
 /** The latest sample that has a value for `field`. */
@@ -65,21 +72,21 @@ function errorWindows(samples: Sample[], count: (s: Sample) => number | undefine
 export function watchWarnings(c: WarningContext, t = WATCH_THRESHOLDS): WatchWarning[] {
   const out: WatchWarning[] = [];
   const s = c.samples;
-  const scale = `manage scale --stack ${c.stack} --profile contest`;
+  const scale = (override: string) => suggest("scale", { stack: c.stack, profile: c.profile, [override]: "<n>" });
   if (c.pool) {
     const pendingRun = trailingRun(s, "pending", (x) => (x.pending ?? 0) > 0);
     if (pendingRun >= t.pendingMinutes)
       out.push({
         code: "pending-sessions",
         message: `sessions have been waiting to be created for ${pendingRun} min (${latest(s, "pending")} now): the pool is short of ready sessions or at its limit`,
-        fix: `more ready sessions: \`${scale} --ready-sessions <n>\` (or --max-sessions if the cap is reached)`,
+        fix: `more ready sessions: \`${scale("ready-sessions")}\` (or \`${scale("max-sessions")}\` if the cap is reached)`,
       });
     const ready = latest(s, "ready");
     if (ready === 0 && c.pool.readySessions > 0)
       out.push({
         code: "no-ready-sessions",
         message: `no ready session (the profile keeps ${c.pool.readySessions}): every new session waits for a cold start`,
-        fix: `\`${scale} --ready-sessions <n>\`; if it stays 0, the pool is at its cap or cannot start sessions (\`manage doctor\`)`,
+        fix: `\`${scale("ready-sessions")}\`; if it stays 0, the pool is at its cap or cannot start sessions (\`${suggest("doctor", { stack: c.stack })}\`)`,
       });
     const executing = latest(s, "executing");
     const allocated = (executing ?? 0) + (latest(s, "pending") ?? 0);
@@ -87,7 +94,7 @@ export function watchWarnings(c: WarningContext, t = WATCH_THRESHOLDS): WatchWar
       out.push({
         code: "near-session-cap",
         message: `${Math.round(allocated)} of ${c.pool.maxSessions} sessions allocated: past the cap every new session gets 404`,
-        fix: `\`${scale} --max-sessions <n>\` (\`manage capacity\` says how many)`,
+        fix: `\`${scale("max-sessions")}\` (\`${suggest("capacity", { stack: c.stack, profile: c.profile })}\` says how many)`,
       });
   }
   const [fiveNow, fiveBefore] = errorWindows(s, (x) => (x.requests ? (x.requests["5xx"] ?? 0) : undefined), t.errorWindowMinutes);
@@ -95,21 +102,23 @@ export function watchWarnings(c: WarningContext, t = WATCH_THRESHOLDS): WatchWar
     out.push({
       code: "5xx-rising",
       message: `5xx answers rising: ${fiveNow} in the last ${t.errorWindowMinutes} min (${fiveBefore} in the ${t.errorWindowMinutes} before)`,
-      fix: `\`manage smoke --stack ${c.stack}\` names the cause (502: sessions not listening yet; 503: no pool to forward to)`,
+      fix: `\`${suggest("smoke", { stack: c.stack })}\` names the cause (502: sessions not listening yet; 503: no pool to forward to)`,
     });
   const [nfNow, nfBefore] = errorWindows(s, (x) => x.notFound, t.errorWindowMinutes);
   if (nfNow >= t.minErrors && nfNow > nfBefore)
     out.push({
       code: "404-rising",
       message: `404 answers rising: ${nfNow} in the last ${t.errorWindowMinutes} min (${nfBefore} before): the pool's session limit, or a wrong route`,
-      fix: `at the limit: \`${scale} --max-sessions <n>\`; a wrong route: check sessionImage (\`manage doctor\`)`,
+      fix: c.pool
+        ? `at the limit: \`${scale("max-sessions")}\`; a wrong route: check sessionImage (\`${suggest("doctor", { stack: c.stack })}\`)`
+        : `the ${c.profile} profile has no session pool to answer: \`${suggest("status", { stack: c.stack })}\` says what runs`,
     });
   const replicas = latest(s, "replicas");
   if (replicas !== undefined && c.backendMaxReplicas > 0 && replicas >= c.backendMaxReplicas)
     out.push({
       code: "backend-at-max",
       message: `the backend runs at its maximum of ${c.backendMaxReplicas} replicas: it cannot scale out further`,
-      fix: `\`${scale} --backend-max <n>\``,
+      fix: `\`${scale("backend-max")}\``,
     });
   return out;
 }

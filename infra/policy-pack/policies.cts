@@ -24,7 +24,7 @@ import {
   type StackValidationPolicy,
 } from "@pulumi/policy";
 import { ROLES, roleGuidOf, roleKeyOf } from "../roles.cjs";
-import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING } from "../ceilings.cjs";
+import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING, SESSIONS_PER_E16_NODE } from "../ceilings.cjs";
 
 const POOL = "azure-native:app:ContainerAppsSessionPool";
 const APP = "azure-native:app:ContainerApp";
@@ -607,7 +607,7 @@ export const readySessionsBudget: ResourceValidationPolicy = {
     if (numberIn(ready, 0, Infinity) && !numberIn(ready, 0, maxReadySessions))
       report(
         violation(
-          `session pool ${args.name} keeps ${ready} ready sessions (threshold ${maxReadySessions}); each 32 keep one E16 node (~$1.55/h) running`,
+          `session pool ${args.name} keeps ${ready} ready sessions (threshold ${maxReadySessions}); each ${SESSIONS_PER_E16_NODE} keep one E16 node (~$1.55/h) running`,
           `lower readySessions (manage scale --ready-sessions) to ${maxReadySessions} or fewer, or raise this policy's maxReadySessions`,
         ),
       );

@@ -156,7 +156,7 @@ const cases: Record<string, Case[]> = {
   ],
   "cost-estimate": [
     [["cost-estimate", "--profile", "party"], /--profile "party" is not among the choices: it takes one of idle, testing, contest/],
-    [["cost-estimate", "--hours", "abc"], /--hours "abc" is not a number written in decimal digits: it takes a number of hours from 0\.01 to 24 \(like 2 or 0\.5\), e\.g\. --hours 2/],
+    [["cost-estimate", "--hours", "abc"], /--hours "abc" is not a number written in decimal digits: it takes a decimal number of hours from 0\.01 to 24, e\.g\. --hours 2/],
     [["cost-estimate", "--hours", "0x10"], /--hours "0x10" is not a number written in decimal digits/],
     [["cost-estimate", "--hours", "1e3"], /--hours "1e3" is not a number written in decimal digits/],
     [["cost-estimate", "--hours", "0"], /--hours "0" is below 0\.01/],
@@ -177,6 +177,20 @@ const cases: Record<string, Case[]> = {
     [["cost-estimate", "--warm-up-hours", "48"], /--warm-up-hours "48" is above 24/],
     [["cost-estimate", "--tail-hours", "x"], /--tail-hours "x" is not a number/],
     [["cost-estimate", "--stack", "prod"], /unknown stack "prod" \(from --stack\).*\(stacks here: contest, dev\)/],
+  ],
+  "dates, folders and sizes": [
+    // Date rolls 2027-02-30 over to March 2; a calendar day must exist, with or without a time.
+    [["schedule", "--at", "2027-02-30T09:00Z", "--for", "3h"], /--at "2027-02-30T09:00Z" is not a calendar date/],
+    [["schedule", "--at", "2027-04-31T09:00+01:00", "--for", "3h"], /--at "2027-04-31T09:00\+01:00" is not a calendar date/],
+    [["schedule", "--at", "2027-01-10T25:00Z", "--for", "3h"], /--at "2027-01-10T25:00Z" is not a time of day/],
+    [["spend", "--from", "2026-02-29", "--to", "2026-03-02"], /--from "2026-02-29" is not a calendar date/],
+    [["report", "--from", "2026-11-31T08:00:00Z", "--to", "2026-12-01T10:00:00Z"], /--from "2026-11-31T08:00:00Z" is not a calendar date/],
+    [["report", "--from", "2026-12-05T08:00:00Z", "--to", "2026-12-05T11:00:00Z", "--out", "no-such-folder/contest.html"], /--out "no-such-folder\/contest\.html" is in a folder that does not exist \(.*no-such-folder\)/],
+    [["capacity", "--simulate", "--chart", "no-such-folder/sim.svg"], /--chart "no-such-folder\/sim\.svg" is in a folder that does not exist \(.*no-such-folder\)/],
+    // Sized for 100000 participants, the window needs more sessions than the pool's ceiling: bad input, not a failure.
+    [["schedule", "--at", "2027-02-10T09:00Z", "--for", "3h", "--users", "100000"], /--users 100000 \(sized max \d+, ready \d+\): coding-engine:profileOverrides\.contest\.maxSessions is above maxSessionsLimit \(600\)/],
+    [["scale", "--profile", "contest", "--max-sessions", "x"], /it takes a whole number of sessions from 1 to the stack's maxSessionsLimit \(600 unless its stack file sets it\), e\.g\. --max-sessions 10/],
+    [["cost-estimate", "--node-reserved-share", "x"], /it takes a decimal number from 0 to 0\.9, e\.g\. --node-reserved-share 0\.125/],
   ],
   capacity: [
     [["capacity", "--users", "1e9"], /--users "1e9" is not a number written in digits: it takes a whole number of participants from 1 to 100,000/],

@@ -17,8 +17,17 @@ describe.concurrent("importing and building images", () => {
     const r = await manage(["images", "import", "--from", "ghcr.example.io/team/runner:2026-11-22", "--name", "coding-engine/session"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("as codeengdevacr.azurecr.io/coding-engine/session:2026-11-22");
-    expect(r.stdout).toContain("pulumi config set sessionImage coding-engine/session:2026-11-22 --stack dev");
+    expect(r.stdout).toContain("`manage pulumi -- config set sessionImage coding-engine/session:2026-11-22 --stack dev`, then `manage up --stack dev`");
     expect(registry(project).codeengdevacr["coding-engine/session"]).toContain("2026-11-22");
+  });
+
+  test("the backend's image is pointed at with backendImage, through manage pulumi (the project's backend and passphrase)", async () => {
+    const project = makeProject();
+    await prepare(project);
+    const r = await manage(["images", "import", "--from", "ghcr.example.io/team/coding-engine/backend:v7", "--name", "coding-engine/backend"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("`manage pulumi -- config set backendImage coding-engine/backend:v7 --stack dev`");
+    expect(r.stdout).not.toMatch(/sessionImage|[^-] `pulumi /);
   });
 
   test("a tag that already exists is refused (the pool would keep the old image) unless --force", async () => {

@@ -119,7 +119,7 @@ describe("manage capacity", () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain("FAIL max 50 < 200 participants: with per-user identifiers every participant holds a session after the opening burst, so 150 of them get 404");
     expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*95% of contests need 48 \(52 fill the nodes they take\)/);
-    expect(r.stdout).toContain("To fix: manage capacity --stack contest --profile contest --users 200 --apply");
+    expect(r.stdout).toContain("To fix: `manage capacity --stack contest --profile contest --users 200 --apply` records the recommendation");
     expect(r.stderr).toContain("manage: the contest profile as configured fails 2 check(s) for 200 participants");
   });
 

@@ -103,7 +103,7 @@ describe("manage schedule and manage reconcile", () => {
     // Its warm-up (13:30) falls inside the first window (12:00 to 14:00).
     const overlap = await manage(["schedule", "--profile", "testing", "--at", "2026-12-06T14:00+00:00", "--for", "1h"], { project, env: now });
     expect(overlap.exitCode).toBe(2);
-    expect(overlap.stderr).toMatch(/overlaps window w-20261206-1200 \(2026-12-06T11:30:00Z to 2026-12-06T14:00:00Z\)[\s\S]*Fix: choose another --at or --for, or cancel it first: manage schedule --cancel w-20261206-1200/);
+    expect(overlap.stderr).toMatch(/overlaps window w-20261206-1200 \(2026-12-06T11:30:00Z to 2026-12-06T14:00:00Z\)[\s\S]*Fix: choose another --at or --for, or cancel it first: `manage schedule --stack dev --cancel w-20261206-1200`/);
     const idle = await manage(["schedule", "--profile", "idle", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
     expect(idle.exitCode).toBe(2);
     expect(idle.stderr).toContain("--profile idle has no session pool");

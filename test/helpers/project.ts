@@ -77,7 +77,7 @@ export async function manage(
  * suite itself runs in GitHub Actions, manage must not think it is in a workflow run (it would
  * refuse the embedded backend, cli/workflow.ts) unless a test sets it.
  */
-function manageEnv(project: string, extra: Record<string, string> = {}): Record<string, string> {
+export function manageEnv(project: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: `${FAKE_PULUMI_BIN}:${FAKE_AZ_BIN}:${process.env.PATH}`,
     FAKE_AZ_STATE: join(project, ".fake-az.json"),

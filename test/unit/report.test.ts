@@ -11,6 +11,8 @@ import { ROOT } from "../helpers/program.js";
 import { UsageError } from "../../cli/errors.js";
 import { costDays, hoursByProfile, periodRequest, resolvePeriod, windowSpan } from "../../cli/report/period.js";
 import { parseRunLog, runsIn } from "../../cli/report/runs.js";
+import { estimateForHours, hoursRun } from "../../cli/costing/spend.js";
+import { embeddedPriceBook } from "../../cli/costing/prices.js";
 import { appendRun, loadRecord, runLogPath, smokeRecord, type RunRecord } from "../../cli/execution/run-log.js";
 import { buildReport, type ReportInput } from "../../cli/report/data.js";
 import { chartSpecs } from "../../cli/report/charts.js";
@@ -19,6 +21,8 @@ import { calibrate } from "../../cli/costing/calibration.js";
 
 const d = (iso: string) => new Date(iso);
 const NOW = d("2026-12-05T12:00:00Z");
+/** The contest stack's file, as the model reads it (participants, overrides). */
+const CONTEST = parseSettings(readStackConfig(ROOT, "contest"), "contest", PROJECT);
 const W: Window = { id: "w-20261205-0900", profile: "contest", start: "2026-12-05T09:00:00Z", end: "2026-12-05T11:00:00Z", warmupMinutes: 30, users: null, by: "alice@laptop", at: "2026-12-01T10:00:00Z" };
 const contest = parseSettings(readStackConfig(ROOT, "contest"), "contest", PROJECT);
 
@@ -57,7 +61,7 @@ describe("the period", () => {
   });
 
   test("hours by profile: each window at its profile (clipped to the days, overlaps once), the rest as manage spend reads it", () => {
-    const idle = { profile: { name: "idle" as const }, profileExpiresAt: null };
+    const idle = { ...CONTEST, profile: { ...CONTEST.profile, name: "idle" as const }, profileExpiresAt: null };
     const day = { from: d("2026-12-05"), to: d("2026-12-06") };
     expect(hoursByProfile(day, [W], idle)).toEqual([
       { profile: "idle", hours: 21.5 },
@@ -69,8 +73,33 @@ describe("the period", () => {
     // 08:30-11:00 contest, 11:00-12:00 testing (the overlap counted once), 23:00-24:00 contest, the rest idle.
     expect(hours).toEqual({ contest: 3.5, testing: 1, idle: 19.5 });
     // Between windows, a profile in effect with an expiry returns to idle at the expiry (spend's profileHours).
-    const testingUntil = { profile: { name: "testing" as const }, profileExpiresAt: d("2026-12-05T06:00:00Z") };
+    const testingUntil = { ...CONTEST, profile: { ...CONTEST.profile, name: "testing" as const }, profileExpiresAt: d("2026-12-05T06:00:00Z") };
     expect(Object.fromEntries(hoursByProfile(day, [W], testingUntil).map((h) => [h.profile, h.hours]))).toEqual({ testing: 6, contest: 2.5, idle: 15.5 });
+  });
+
+  test("spend and report share one account of hours: an ended window, an operator's scale, a running window; each window's sizing for its hours only", () => {
+    const now = d("2026-12-05T15:00:00Z");
+    // Ended: ran 08:30 to 11:00 sized for 500; the operator's scale to testing at 11:30 for 1 h; the
+    // next window (no --users) started at 13:30 and runs past now.
+    const ended: Window = { ...W, users: 500, startedAt: "2026-12-05T08:30:00Z", stoppedAt: "2026-12-05T11:00:00Z" };
+    const running: Window = { ...W, id: "w-20261205-1400", start: "2026-12-05T14:00:00Z", end: "2026-12-05T17:00:00Z", startedAt: "2026-12-05T13:30:00Z" };
+    const operation = { profile: "testing" as const, at: "2026-12-05T11:30:00Z", expiresAt: "2026-12-05T12:30:00Z", overrides: { testing: { maxSessions: 12 } } };
+    const day = { from: d("2026-12-05"), to: d("2026-12-06") };
+    const history = { operation, windows: [ended, running] };
+    const shared = hoursRun(day, history, CONTEST, now);
+    // report's hours for the same period are spend's.
+    expect(hoursByProfile(day, history.windows, CONTEST, operation, now)).toEqual(shared);
+    const by = (profile: string, sized: boolean) => shared.filter((h) => h.profile === profile && Boolean(h.overrides) === sized).reduce((a, h) => a + h.hours, 0);
+    expect(by("contest", true)).toBe(2.5); // the ended window, sized for its 500
+    expect(shared.find((h) => h.profile === "contest" && h.overrides)!.overrides).toMatchObject({ maxSessions: expect.any(Number) });
+    expect(by("contest", false)).toBe(1.5); // the running window, at the stack's own sizing, up to now
+    expect(by("testing", true)).toBe(1); // the operator's scale, with its override
+    expect(by("idle", false)).toBe(10); // 00:00-08:30, 11:00-11:30, 12:30-13:30
+    expect(shared.reduce((a, h) => a + h.hours, 0)).toBe(15);
+    // The model prices the window's hours at its own sizing: more for 500 than for the stack's 200.
+    const book = embeddedPriceBook("eastus");
+    const sizedFor500 = estimateForHours(book, CONTEST, [{ profile: "contest", hours: 1, overrides: shared.find((h) => h.profile === "contest" && h.overrides)!.overrides! }]).total!;
+    expect(sizedFor500).toBeGreaterThan(estimateForHours(book, CONTEST, [{ profile: "contest", hours: 1 }]).total!);
   });
 });
 

@@ -25,7 +25,7 @@ function minutes(fields: Partial<Record<"executing" | "pending" | "ready" | "rep
   });
 }
 const pool = { maxSessions: 200, readySessions: 43 };
-const codes = (samples: Sample[], p: typeof pool | null = pool) => watchWarnings({ samples, pool: p, backendMaxReplicas: 10, stack: "contest" }).map((w) => w.code);
+const codes = (samples: Sample[], p: typeof pool | null = pool) => watchWarnings({ samples, pool: p, backendMaxReplicas: 10, stack: "contest", profile: "contest" }).map((w) => w.code);
 
 describe("watch warnings", () => {
   test("a healthy contest: none", () => {
@@ -73,6 +73,7 @@ describe("watch warnings", () => {
       pool,
       backendMaxReplicas: 10,
       stack: "contest",
+      profile: "contest",
     });
     expect(all.map((w) => w.code)).toEqual(["pending-sessions", "no-ready-sessions", "near-session-cap", "5xx-rising", "404-rising", "backend-at-max"]);
     for (const w of all) expect(w.fix).toMatch(/`manage /);
