@@ -101,7 +101,8 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["MANAGE_STACK", "the stack when --stack is not given (default dev)"],
   ["MANAGE_PROJECT_DIR", "the project directory (default: the nearest one above the working directory holding Pulumi.yaml)"],
   ["MANAGE_DEBUG", "set to print a stack trace with an unexpected error"],
-  ["MANAGE_NOW", "an ISO 8601 time manage takes as now (rehearsing a contest day with --dry-run, tests); never set in the scheduled job"],
+  ["MANAGE_NOW", "an ISO 8601 time manage takes as now (rehearsing a contest day with --dry-run, tests); a change on it needs MANAGE_REHEARSAL=1, and a workflow run refuses it"],
+  ["MANAGE_REHEARSAL", "set to 1 beside MANAGE_NOW to change a stack on that clock deliberately (a warning says how far it is from the real one)"],
   ["MANAGE_RETAIL_PRICES_URL", "the Azure Retail Prices API to ask with --live-prices (tests, proxies)"],
   ["MANAGE_ARM_ENDPOINT", "Azure Resource Manager's endpoint (sovereign clouds, tests)"],
   ["MANAGE_ARM_TOKEN, MANAGE_SESSIONS_TOKEN", "bearer tokens for ARM and the session pools' data plane, instead of a login"],
@@ -111,7 +112,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
   ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
   ["COLUMNS", "the width tables fit (default: the terminal's)"],
-  ["GITHUB_ACTIONS, GITHUB_WORKFLOW, GITHUB_ACTOR", "in GitHub Actions: who a change is recorded as in the stack's state (default: user@host)"],
+  ["GITHUB_ACTIONS, GITHUB_WORKFLOW, GITHUB_ACTOR", "in GitHub Actions: who a change is recorded as in the stack's state (default: user@host); GITHUB_ACTIONS=true refuses a change on MANAGE_NOW"],
 ];
 
 function rootHelp(): string {

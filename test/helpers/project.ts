@@ -86,6 +86,9 @@ function manageEnv(project: string, extra: Record<string, string> = {}): Record<
     // clock, as tests of live metrics do): the same command from the same state is then the same
     // question to the stand-in, whose memo answers it once (an operation records when it was asked).
     MANAGE_NOW: TEST_NOW,
+    // ...and a change on that clock is a rehearsal the suite asks for explicitly (cli/clock.ts,
+    // rehearsalClock); the tests of the refusal unset it.
+    MANAGE_REHEARSAL: "1",
     // The stand-in's warm evaluator, when the global setup started one (test/fake-pulumi/evaluator.ts).
     ...(process.env.FAKE_PULUMI_EVALUATOR ? { FAKE_PULUMI_EVALUATOR: process.env.FAKE_PULUMI_EVALUATOR } : {}),
     ...extra,
