@@ -32,12 +32,14 @@ async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<S
   let pulumi: Awaited<ReturnType<typeof PulumiReader.connect>>;
   try {
     pulumi = await PulumiReader.connect(projectDir(), verbose);
-    if (!(await pulumi.stacks()).includes(stack))
-      return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\`` };
   } catch (err) {
     return { available: false, reason: err instanceof Error ? err.message : String(err) };
   }
+  // From here a failure is the backend's: its state cannot be read (`stack ls` of a DIY backend
+  // reads every checkpoint too).
   try {
+    if (!(await pulumi.stacks()).includes(stack))
+      return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`manage up --stack ${stack}\`` };
     const runtime = await readStackRuntime(pulumi, stack);
     if (!runtime.deployed) return { available: false, reason: `stack ${stack} exists but has never been updated: run \`manage up --stack ${stack}\`` };
     return { available: true, value: runtime };
