@@ -246,7 +246,13 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   let previewed = file;
   try {
     if (edits.length) {
-      await pulumi.setConfig(change.stack, change.config);
+      try {
+        await pulumi.setConfig(change.stack, change.config);
+      } catch (err) {
+        // Part of the edits may be written: put the file back as it was a moment ago.
+        writeFileSync(path, before);
+        throw err;
+      }
       wrote = readFileSync(path);
     }
     // The file's content is part of what is previewed: its hash goes with the request, and the
