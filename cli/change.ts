@@ -15,12 +15,17 @@
 //   7. end with one line: what changed, how long it took, the new cost per day.
 // The operational layer (profile, overrides in effect, expiry) lives only in the stack's state, so
 // every machine sees it and a failed update leaves the previous one in place. A change refused at
-// step 3 or 4 puts the stack file back byte for byte: nothing in the cloud or the files is touched.
+// step 3 or 4 undoes manage's own edit of the stack file, unless the file was edited since (then it
+// is left and the person told): nothing in the cloud is touched, and no one's edit is lost.
+//
+// What to do is decided by the pure plan (./change-plan.ts: settings, request, refusals, what needs
+// a yes); this module is the executor: it reads, asks, runs pulumi and reports.
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseSettings, ConfigError, type DeploymentSettings } from "../infra/config.js";
 import { openAccessWarning } from "../infra/access-mode.js";
-import { credentialHeaders, redactOutputs, resolveCredential, type Credential } from "./execution/credentials.js";
+import type { DeploymentSettings } from "../infra/config.js";
+import { OPERATIONS_ENV } from "../infra/operations.js";
+import { credentialHeaders, redactOutputs, resolveCredential, stackCredential, type Credential } from "./execution/credentials.js";
 import { describeChanges, progressLine, urnName, type Progress } from "./pulumi/events.js";
 import type { Pulumi, PreviewStep } from "./pulumi/runner.js";
 import { stackFilePath } from "./stack-files.js";
@@ -32,26 +37,25 @@ import { withInterrupts } from "./pulumi/interrupt.js";
 import { policyOptions } from "./pulumi/policy-pack.js";
 import { InterruptedError, interruptible, interruptOutcome, type Running } from "./interrupted.js";
 import { offers, suggest } from "./suggest.js";
-import { describeIssues, stackFile } from "./settings.js";
+import { stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
-import { enforceCostCeiling } from "./cost-ceiling.js";
 import {
-  baselineDifferences,
-  configHash,
-  effectiveConfig,
-  operationOfFile,
-  OPERATIONS_ENV,
-  OPERATIONS_OUTPUT,
-  parseOperationsState,
-  sameOperation,
-  sameWindows,
-  type Operation,
-  type OperationsRequest,
-  type Window,
-} from "../infra/operations.js";
-import { actor, isoSeconds, now } from "./clock.js";
-import type { RawConfig } from "../infra/config.js";
+  REPLACE_OPS,
+  confirmationNeeded,
+  fileChangedSincePreview,
+  keptEdit,
+  notRecorded,
+  planChange,
+  planOffline,
+  previewedRequest,
+  settingsBefore,
+  undoOnRefusal,
+  type StackChange,
+} from "./change-plan.js";
+import { actor, isoSeconds, now, rehearsalClock } from "./clock.js";
+
+export { applyConfig, destructiveSteps, type OperationFields, type StackChange } from "./change-plan.js";
 
 export interface GlobalOptions {
   stack?: string;
@@ -73,37 +77,6 @@ export interface GateOptions {
 /** Role propagation can take up to 30 minutes (shared/azure-facts.md): wait that long by default. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
 
-/** What an operation asks the stack to run (who and when are added by the change path). */
-export type OperationFields = Pick<Operation, "profile" | "overrides" | "expiresAt" | "window">;
-
-export interface StackChange {
-  stack: string;
-  /**
-   * Baseline edits (capacity --apply): config key (without project prefix) -> new value; null
-   * removes the key. A dotted key is a path into an object value, set with `config set --path`.
-   * Recorded in the stack file, to be committed.
-   */
-  config: Record<string, string | number | null>;
-  /**
-   * The operational layer to run, from the one in effect (scale, stop, start): recorded in the
-   * stack's state, never in the stack file. Absent: keep the one in effect (`manage up`).
-   */
-  operation?: (current: OperationFields) => OperationFields;
-  /** The schedule to record, from the one in the state (schedule, reconcile). Absent: keep it. */
-  windows?: (current: Window[]) => Window[];
-  /**
-   * Run on the baseline of the last update, not the stack file (stops): a stop changes only what
-   * idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
-   */
-  deployedBaseline?: boolean;
-  /** What the person asked for, in words: "scale to contest", "stop". */
-  intent: string;
-  /** The change brings up a pool: it is done when code runs (the readiness gate). */
-  verify?: boolean;
-  /** The option each config key came from ("--max-sessions 900"), so a refusal names the option, not the file. */
-  sources?: Record<string, string>;
-}
-
 export interface ChangeResult {
   stack: string;
   intent: string;
@@ -116,67 +89,6 @@ export interface ChangeResult {
   outputs: Record<string, unknown>;
   /** The readiness gate's outcome; absent when it did not run. */
   readiness?: { ok: boolean; attempts: number; secondsToFirstExecution: number | null; cause?: string; fix?: string };
-}
-
-// A replacement reaches the event stream as up to three steps for one resource (create-replacement,
-// replace, delete-replaced: pkg/resource/deploy/step_generator.go); a person sees one.
-const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced", "discard-replaced"]);
-const DESTRUCTIVE = new Set(["delete", "discard", ...REPLACE_OPS]);
-
-/** One entry per resource a preview says will be deleted or replaced (the old one is deleted too). */
-export function destructiveSteps(steps: PreviewStep[]): PreviewStep[] {
-  const seen = new Set<string>();
-  return steps.filter((s) => DESTRUCTIVE.has(s.op) && !seen.has(s.urn) && Boolean(seen.add(s.urn)));
-}
-
-/**
- * The new raw config after a change: pure, so the CLI validates it before running anything. Values
- * are in Pulumi's string form; a dotted key sets or removes a number inside an object value, as
- * `pulumi config set --path` does (integers stored as numbers).
- */
-export function applyConfig(raw: Record<string, string>, config: StackChange["config"]): Record<string, string> {
-  const next = { ...raw };
-  for (const [key, value] of Object.entries(config)) {
-    const [top, ...path] = key.split(".");
-    if (path.length === 0) {
-      if (value === null) delete next[top!];
-      else next[top!] = String(value);
-      continue;
-    }
-    let root: Record<string, unknown>;
-    try {
-      root = next[top!] ? (JSON.parse(next[top!]!) as Record<string, unknown>) : {};
-    } catch {
-      root = {};
-    }
-    let node = root;
-    for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-    const leaf = path.at(-1)!;
-    if (value === null) delete node[leaf];
-    else node[leaf] = typeof value === "number" || /^-?\d+$/.test(value) ? Number(value) : value;
-    next[top!] = JSON.stringify(root);
-  }
-  return next;
-}
-
-/** The effective settings (baseline + operation), or a usage error naming the option or the file's line. */
-function validate(change: StackChange, baseline: RawConfig, op: OperationFields, dir: string): DeploymentSettings {
-  const file = stackFile(change.stack, dir);
-  try {
-    return parseSettings(effectiveConfig(baseline, op), change.stack);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file, change.sources));
-    throw err;
-  }
-}
-
-/** The settings, or null when they do not validate (an old state: nothing to compare against). */
-function settingsOrNull(read: () => DeploymentSettings): DeploymentSettings | null {
-  try {
-    return read();
-  } catch {
-    return null;
-  }
 }
 
 function say(g: GlobalOptions, line: string) {
@@ -274,21 +186,18 @@ async function readinessGate(endpoint: string, stack: string, timeoutMs: number,
     : { ok: false, attempts: r.attempts, secondsToFirstExecution: null, cause: r.last.diagnosis?.cause, fix: r.last.diagnosis?.fix };
 }
 
+/** `report: false` when the caller reports the result itself (reconcile's action log). */
 export async function applyStackChange(change: StackChange, g: GlobalOptions & GateOptions, report = true): Promise<ChangeResult> {
   const started = performance.now();
   const dir = projectDir();
+  // A rehearsal clock changes the cloud only when asked for explicitly, and never in a workflow run.
+  const rehearsal = rehearsalClock(process.env, new Date());
+  if (rehearsal) warn(rehearsal.warning);
   const at = isoSeconds(now());
-  // Offline first: the stack file with the baseline edits, and the operation asked for on top of
-  // the file's own (the state is read below; bad input is refused before pulumi is looked for).
-  // Every change needs a stack file that parses: pulumi itself reads it (for its config and
-  // encryption salt) on every preview and update, a stop's too.
-  const fileRaw = applyConfig(stackFile(change.stack, dir).raw, change.config);
-  const fileOperation = operationOfFile(fileRaw, at);
-  const offlineOperation = change.operation?.(fileOperation) ?? fileOperation;
-  const offline = validate(change, fileRaw, offlineOperation, dir);
-  // The cost ceiling on what the file and the options ask for, before pulumi runs (checked again
-  // below on the state's operation, whose overrides of the profile may differ).
-  enforceCostCeiling(offline, dir, g);
+  // Offline first: bad input is refused before pulumi is looked for.
+  const file = stackFile(change.stack, dir);
+  const offline = planOffline(change, file, g, at);
+  for (const w of offline.warnings) warn(w);
   // Two credentials in the environment is bad input: said now, before anything is changed.
   resolveCredential({}, process.env);
   const { Pulumi } = await import("./pulumi/runner.js");
@@ -298,62 +207,65 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   // backend lacks is created only after every refusal below: a refused change touches nothing.
   const exists = await pulumi.hasStack(change.stack);
   const state = exists ? await pulumi.state(change.stack) : { types: [], outputs: {} };
-  const previous = parseOperationsState(state.outputs[OPERATIONS_OUTPUT]);
-  if (change.deployedBaseline && state.types.length === 0) {
-    // Nothing deployed, nothing to stop: a stop never deploys a foundation first.
+  const plan = planChange(change, file, offline, { exists, types: state.types, operations: state.outputs.operations }, g, { by: actor(), at });
+  if (plan.kind === "nothing-deployed") {
     const result: ChangeResult = { stack: change.stack, intent: change.intent, profile: "idle", expiresAt: null, changes: {}, durationSeconds: (performance.now() - started) / 1000, perDay: 0, outputs: {} };
     if (report) g.json ? printJson(result) : console.log(`Nothing to do: ${change.stack} is not deployed (${pulumi.backend.description}).`);
     return result;
   }
-  const current: OperationFields = previous ?? fileOperation;
-  const wanted = change.operation ? change.operation(current) : current;
-  const operation: Operation = change.operation || !previous ? { ...wanted, intent: change.intent, by: actor(), at } : previous;
-  const windows = change.windows?.(previous?.windows ?? []);
-  const onDeployed = Boolean(change.deployedBaseline && previous);
-  const baseline = onDeployed ? previous!.baseline : fileRaw;
-  const settings = validate(change, baseline, operation, dir);
+  const { settings, operation, windows } = plan;
+  for (const line of plan.notes) say(g, line);
+  for (const w of plan.warnings.slice(offline.warnings.length)) warn(w);
   // What runs before this change, for an interruption to say (the file's own when nothing is deployed).
-  const beforeSettings = settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : effectiveConfig(fileRaw, fileOperation), change.stack));
-  const before = beforeSettings && state.types.length ? running(beforeSettings, (previous ?? fileOperation).expiresAt) : null;
-  if (onDeployed) {
-    const left = baselineDifferences(previous!.baseline, fileRaw);
-    if (left.length) say(g, `${stackFilePath(dir, change.stack).split("/").pop()} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
-  }
+  const beforeSettings = settingsBefore(change.stack, offline, plan.previous);
+  const runsNow = beforeSettings && state.types.length ? running(beforeSettings, (plan.previous ?? offline.fileOperation).expiresAt) : null;
   // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
   if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
-  // The stack's cost ceiling again, only when the state made the change differ from what was
-  // checked offline; "lowers what runs" is then measured against what the state says runs.
-  if (configHash(effectiveConfig(baseline, operation)) !== configHash(effectiveConfig(fileRaw, offlineOperation)))
-    enforceCostCeiling(settings, dir, g, previous ? settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)) : undefined);
   if (settings.profile.pool && !settings.profileExpiresAt) {
     const perDay = costPerDay(settings);
     warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: \`${suggest("scale", { stack: change.stack, profile: settings.profile.name, for: "3h" })}\` sets when it returns to idle`);
   }
   if (!exists && (await pulumi.ensureStack(change.stack))) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
   // A stop needs no new image: it runs on what is deployed.
-  if (!onDeployed) await ensureImages(pulumi, settings, g, state.types);
+  if (plan.checkImages) await ensureImages(pulumi, settings, g, state.types);
 
-  const request: OperationsRequest = {
-    basedOn: previous?.revision ?? 0,
-    baseline: onDeployed ? "deployed" : "file",
-    operation,
-    ...(windows ? { windows } : {}),
+  // The stack file before manage writes into it (baseline edits), and what manage wrote: a refusal
+  // undoes manage's write only while the file still holds it.
+  const path = stackFilePath(dir, change.stack);
+  const before = readFileSync(path);
+  const edits = Object.keys(change.config);
+  let wrote: Buffer | null = null;
+  const undo = () => {
+    const what = undoOnRefusal(wrote, readFileSync(path));
+    if (what === "restore") writeFileSync(path, before);
+    if (what === "edited-since") warn(keptEdit(file.name, edits));
   };
-  pulumi.setProgramEnv(OPERATIONS_ENV, JSON.stringify(request));
-
-  const file = stackFilePath(dir, change.stack);
-  const snapshot = readFileSync(file);
-  const restore = () => writeFileSync(file, snapshot);
 
   const policy = policyOptions(dir);
   let steps: PreviewStep[];
+  let request = plan.request;
+  let previewed = file;
   try {
-    if (Object.keys(change.config).length) await pulumi.setConfig(change.stack, change.config);
-    const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, policy), () => ({ runs: before, previewOnly: true }));
+    if (edits.length) {
+      try {
+        await pulumi.setConfig(change.stack, change.config);
+      } catch (err) {
+        // Part of the edits may be written: put the file back as it was a moment ago.
+        writeFileSync(path, before);
+        throw err;
+      }
+      wrote = readFileSync(path);
+    }
+    // The file's content is part of what is previewed: its hash goes with the request, and the
+    // update carries the same one, so the program refuses a file edited in between.
+    previewed = stackFile(change.stack, dir);
+    if (!plan.onDeployed) request = previewedRequest(request, previewed);
+    pulumi.setProgramEnv(OPERATIONS_ENV, JSON.stringify(request));
+    const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, policy), () => ({ runs: runsNow, previewOnly: true }));
     steps = preview.steps;
     for (const w of preview.warnings) warn(`policy (advisory): ${w}`);
   } catch (err) {
-    restore();
+    undo();
     // A preview that failed still says what the change would have done (a protected resource
     // replaced, say): show it with the refusal, so the person sees what their edit recreates.
     const would = describePlan((err as { steps?: PreviewStep[] }).steps ?? []);
@@ -361,54 +273,40 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     throw err;
   }
 
-  const afterPreview = onDeployed ? {} : stackFile(change.stack, dir).raw;
-  const plan = describePlan(steps);
-  const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows));
-  say(g, heading(`${change.stack}: ${change.intent}`) + (plan.length ? "" : records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
-  for (const line of plan) say(g, line);
+  const lines = describePlan(steps);
+  say(g, heading(`${change.stack}: ${change.intent}`) + (lines.length ? "" : plan.records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
+  for (const line of lines) say(g, line);
 
-  const deletions = destructiveSteps(steps);
-  if (deletions.length > 0 && !g.yes) {
-    const names = deletions.map((s) => urnName(s.urn)).join(", ");
-    const verb = deletions.every((s) => REPLACE_OPS.has(s.op)) ? "replace (delete and recreate)" : "delete or replace";
+  const confirm = confirmationNeeded(steps, g.yes);
+  if (confirm) {
     if (!interactive()) {
-      restore();
-      throw new UsageError(
-        `this would ${verb} ${names}, and there is no terminal to ask at: pass --yes to confirm. Nothing was changed.`,
-      );
+      undo();
+      throw new UsageError(confirm.refusal);
     }
     let confirmed: boolean;
     try {
-      confirmed = await confirmAtTerminal(`${verb[0]!.toUpperCase()}${verb.slice(1)} ${names}?`);
+      confirmed = await confirmAtTerminal(confirm.question);
     } catch (err) {
       // Ctrl-C at the prompt (@inquirer's ExitPromptError): nothing was changed, and what runs is said.
       if ((err as Error | null)?.name !== "ExitPromptError") throw err;
-      restore();
-      throw new InterruptedError(interruptOutcome({ stack: change.stack, phase: "prompt", runs: before }));
+      undo();
+      throw new InterruptedError(interruptOutcome({ stack: change.stack, phase: "prompt", runs: runsNow }));
     }
     if (!confirmed) {
-      restore();
+      undo();
       throw new OperationError("canceled at the prompt; nothing was changed");
     }
   }
 
   let changes: Record<string, number> = {};
   let outputs: Record<string, unknown>;
-  if (plan.length > 0 || records) {
-    // The stack file is on this machine: if it changed since the preview, what was confirmed is not
-    // what would run (the state's side of the race is checked by the program: infra/operations.ts).
-    if (!onDeployed && configHash(stackFile(change.stack, dir).raw) !== configHash(afterPreview))
-      throw new OperationError(
-        `not applied: ${stackFilePath(dir, change.stack).split("/").pop()} changed after the preview. Nothing was changed, so what you confirmed did not run\n  Fix: run the command again to see the new plan`,
-      );
-    ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy), () => ({ runs: before, wanted: running(settings, operation.expiresAt) })));
-    // No "Done" for a change that did not happen: the state must now hold exactly this operation.
-    const recorded = parseOperationsState(outputs[OPERATIONS_OUTPUT]);
-    if (!recorded || recorded.revision !== request.basedOn + 1 || !sameOperation(recorded, operation) || (windows && !sameWindows(recorded.windows, windows)))
-      throw new OperationError(
-        `pulumi reported success, but the stack's state does not hold this change (revision ${recorded?.revision ?? "none"}, expected ${request.basedOn + 1}).\n` +
-          `  What runs now: \`${suggest("status", { stack: change.stack })}\`; apply it again with the same command.`,
-      );
+  if (lines.length > 0 || plan.records) {
+    // Said here before pulumi runs; the program checks the same hash as it reads the file.
+    const changed = plan.onDeployed ? null : fileChangedSincePreview(previewed, stackFile(change.stack, dir));
+    if (changed) throw new OperationError(changed);
+    ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy), () => ({ runs: runsNow, wanted: running(settings, operation.expiresAt) })));
+    const missing = notRecorded(change.stack, outputs.operations, request, operation, windows);
+    if (missing) throw new OperationError(missing);
   } else outputs = await pulumi.outputs(change.stack);
   const readiness =
     change.verify && g.wait !== false && settings.profile.pool
@@ -420,7 +318,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
               change.stack,
               g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
               g,
-              resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined),
+              stackCredential(String(outputs.backendUrl ?? ""), resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined), warn),
             ),
         )
       : undefined;
@@ -467,4 +365,3 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   if (notRunning) throw notRunning;
   return result;
 }
-

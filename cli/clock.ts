@@ -3,7 +3,8 @@
 //
 // MANAGE_NOW (an ISO 8601 time) replaces the clock. It exists so that tests, and a person
 // rehearsing a contest day with `--dry-run`, can put manage at any moment; the scheduled job never
-// sets it. One place reads it.
+// sets it. One place reads it. A change made on it writes its times (an expiry a year out, say) into
+// the cloud, so a change runs on it only when the person says so (rehearsalClock, below).
 
 import { hostname, userInfo } from "node:os";
 import { UsageError } from "./errors.js";
@@ -22,6 +23,43 @@ export function now(env: NodeJS.ProcessEnv = process.env): Date {
   if (!at)
     throw new UsageError(`MANAGE_NOW=${fixed} is not an ISO 8601 time like 2026-12-05T08:30:00Z\n  Fix: correct it, or unset MANAGE_NOW to use the real clock`);
   return at;
+}
+
+/** What a person sets, beside MANAGE_NOW, to change a stack on that clock on purpose. */
+export const REHEARSAL_ENV = "MANAGE_REHEARSAL";
+
+/** "1 d 2 h ahead of", "5 min behind": how far MANAGE_NOW is from the real clock. */
+export function clockOffset(fixed: Date, real: Date): string {
+  const ms = fixed.getTime() - real.getTime();
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  if (minutes === 0) return "the same as";
+  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
+  const text = [d ? `${d} d` : "", h ? `${h} h` : "", m ? `${m} min` : ""].filter(Boolean).join(" ");
+  return `${text} ${ms > 0 ? "ahead of" : "behind"}`;
+}
+
+/**
+ * Whether a change may run on the clock MANAGE_NOW sets. Pure: the environment and the real time
+ * are passed in. Without MANAGE_NOW: null (the real clock). In a workflow run (GITHUB_ACTIONS=true,
+ * docs.github.com "Default environment variables"): refused, exit 2, since the scheduled and deploy
+ * jobs act on the real clock only. Elsewhere: refused unless MANAGE_REHEARSAL=1 says the person
+ * means it, and then a warning line with the offset, so it is never silent.
+ */
+export function rehearsalClock(env: NodeJS.ProcessEnv, real: Date): { warning: string } | null {
+  if (!env.MANAGE_NOW) return null;
+  const at = now(env);
+  const offset = `${clockOffset(at, real)} the real clock`;
+  if (env.GITHUB_ACTIONS === "true")
+    throw new UsageError(
+      `MANAGE_NOW=${env.MANAGE_NOW} is set in a workflow run (${offset}): a workflow changes stacks on the real clock only. Nothing was changed\n` +
+        `  Fix: remove MANAGE_NOW from the workflow's environment`,
+    );
+  if (env[REHEARSAL_ENV] !== "1")
+    throw new UsageError(
+      `MANAGE_NOW=${env.MANAGE_NOW} is ${offset}, and this change would record its times (expiry, when it was asked) by it. Nothing was changed\n` +
+        `  Fix: unset MANAGE_NOW to change the stack on the real clock, or set ${REHEARSAL_ENV}=1 as well to rehearse on that clock against the cloud deliberately`,
+    );
+  return { warning: `rehearsal clock: MANAGE_NOW=${env.MANAGE_NOW} is ${offset} (${REHEARSAL_ENV}=1); this change records its times by it` };
 }
 
 /** "alice@laptop", or the workflow and who triggered it in GitHub Actions. */

@@ -47,26 +47,30 @@ function currentSettings(stack: string, dir: string): DeploymentSettings | null 
 }
 
 /**
+ * The ceiling's verdict on a change, pure: the warnings to print and, when it is refused, why.
+ * `before` is what runs now (a change that lowers the most the stack can cost is let through).
+ */
+export function ceilingOutcome(next: DeploymentSettings, before: DeploymentSettings | null, options: { allowOverCeiling?: boolean }): { warnings: string[]; refusal?: string } {
+  const verdict = ceilingVerdict(next);
+  if (!verdict) return { warnings: [`cannot check stack ${next.stack}'s cost ceiling: no embedded prices for region ${next.location}`] };
+  const warnings = verdict.atMost.complete
+    ? []
+    : [`the ${next.location} price table is incomplete: the costs this change checks and reports leave the missing parts out (manage cost-estimate names them)`];
+  if (verdict.ok) return { warnings };
+  const beforeVerdict = before && ceilingVerdict(before);
+  if (beforeVerdict && verdict.atMost.perDay < beforeVerdict.atMost.perDay) return { warnings };
+  if (options.allowOverCeiling) return { warnings: [...warnings, `this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`] };
+  return { warnings, refusal: ceilingRefusal(verdict, next.stack) };
+}
+
+/**
  * Refuses (UsageError, exit 2) a change whose new configuration can cost more than the ceiling.
  * `before` is what runs now (the state's operation); by default the stack file's settings.
  */
 export function enforceCostCeiling(next: DeploymentSettings, dir: string, options: { allowOverCeiling?: boolean }, before?: DeploymentSettings | null): void {
-  const verdict = ceilingVerdict(next);
-  if (!verdict) {
-    warn(`cannot check stack ${next.stack}'s cost ceiling: no embedded prices for region ${next.location}`);
-    return;
-  }
-  if (!verdict.atMost.complete)
-    warn(`the ${next.location} price table is incomplete: the costs this change checks and reports leave the missing parts out (manage cost-estimate names them)`);
-  if (verdict.ok) return;
-  const now = before === undefined ? currentSettings(next.stack, dir) : before;
-  const beforeVerdict = now && ceilingVerdict(now);
-  if (beforeVerdict && verdict.atMost.perDay < beforeVerdict.atMost.perDay) return;
-  if (options.allowOverCeiling) {
-    warn(`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
-    return;
-  }
-  throw new UsageError(ceilingRefusal(verdict, next.stack));
+  const outcome = ceilingOutcome(next, before === undefined ? currentSettings(next.stack, dir) : before, options);
+  for (const w of outcome.warnings) warn(w);
+  if (outcome.refusal) throw new UsageError(outcome.refusal);
 }
 
 /**

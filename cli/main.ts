@@ -40,24 +40,31 @@ export function declaredFlags(command: Command): string[] {
   return flags;
 }
 
-/** An action that imports ./commands/<module>.js only when the command runs. */
-function lazy(module: string, exported = "run") {
+/** The names a module exports that can run a command: functions returning a promise. */
+type Runners<M> = { [K in keyof M]: M[K] extends (...args: never[]) => Promise<void> ? K : never }[keyof M] & string;
+
+/**
+ * An action that imports its command's module only when the command runs. The module is a static
+ * `import()` and the function one of its exports, so a misspelt command or function fails the type
+ * check (tsc), not a user's run.
+ */
+function lazy<M>(load: () => Promise<M>, exported: Runners<M>) {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const o = await prepareRun(command);
-    const mod = (await import(/* @vite-ignore */ `./commands/${module}.js`)) as Record<string, Run>;
-    await mod[exported]!(o);
+    const mod = await load();
+    await (mod[exported] as unknown as Run)(o);
   };
 }
 
 /** Like lazy, for commands with positional arguments: they come first, then the options. */
-function lazyWithArgs(module: string, exported: string) {
+function lazyWithArgs<M>(load: () => Promise<M>, exported: Runners<M>) {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const positionals = args.slice(0, -2);
     const o = await prepareRun(command);
-    const mod = (await import(/* @vite-ignore */ `./commands/${module}.js`)) as Record<string, (...a: unknown[]) => Promise<void>>;
-    await mod[exported]!(...positionals, o);
+    const mod = await load();
+    await (mod[exported] as unknown as (...a: unknown[]) => Promise<void>)(...positionals, o);
   };
 }
 
@@ -118,7 +125,8 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["MANAGE_STACK", "the stack when --stack is not given (default dev)"],
   ["MANAGE_PROJECT_DIR", "the project directory (default: the nearest one above the working directory holding Pulumi.yaml)"],
   ["MANAGE_DEBUG", "set to print a stack trace with an unexpected error"],
-  ["MANAGE_NOW", "an ISO 8601 time manage takes as now (rehearsing a contest day with --dry-run, tests); never set in the scheduled job"],
+  ["MANAGE_NOW", "an ISO 8601 time manage takes as now (rehearsing a contest day with --dry-run, tests); a change on it needs MANAGE_REHEARSAL=1, and a workflow run refuses it"],
+  ["MANAGE_REHEARSAL", "set to 1 beside MANAGE_NOW to change a stack on that clock deliberately (a warning says how far it is from the real one)"],
   ["MANAGE_RETAIL_PRICES_URL", "the Azure Retail Prices API to ask with --live-prices (tests, proxies)"],
   ["MANAGE_ARM_ENDPOINT", "Azure Resource Manager's endpoint (sovereign clouds, tests)"],
   ["MANAGE_ARM_TOKEN, MANAGE_SESSIONS_TOKEN", "bearer tokens for ARM and the session pools' data plane, instead of a login"],
@@ -128,7 +136,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
   ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
   ["COLUMNS", "the width tables fit (default: the terminal's)"],
-  ["GITHUB_ACTIONS, GITHUB_WORKFLOW, GITHUB_ACTOR", "in GitHub Actions: who a change is recorded as in the stack's state (default: user@host)"],
+  ["GITHUB_ACTIONS, GITHUB_WORKFLOW, GITHUB_ACTOR", "in GitHub Actions: who a change is recorded as in the stack's state (default: user@host); GITHUB_ACTIONS=true refuses a change on MANAGE_NOW"],
 ];
 
 function rootHelp(): string {
@@ -164,7 +172,7 @@ export function buildProgram(): Command {
   examples(withCostCeiling(program.command("up").description("apply the stack as configured in its stack file")), [
     "manage up --stack dev",
     "manage up --stack contest --yes --json",
-  ]).action(lazy("up"));
+  ]).action(lazy(() => import("./commands/up.js"), "run"));
 
   // start-session-pool and start are the same command: the pool only exists inside a profile, and
   // the backend that forwards to it comes with it.
@@ -175,14 +183,14 @@ export function buildProgram(): Command {
     examples(
       withCostCeiling(withReadinessGate(program.command(name).description(description).addOption(profileOption("profile with a pool (default testing)")))),
       [`manage ${name} --stack dev`, `manage ${name} --stack contest --profile contest --wait-timeout 45m`, `manage ${name} --stack dev --no-wait --json`],
-    ).action(lazy("start", "runPool"));
+    ).action(lazy(() => import("./commands/start.js"), "runPool"));
   examples(withCostCeiling(program.command("start-backend")), ["manage start-backend --stack contest", "manage start-backend --stack dev --json"])
     .description("make sure a backend replica runs, keeping the current profile")
-    .action(lazy("start", "runBackend"));
+    .action(lazy(() => import("./commands/start.js"), "runBackend"));
   examples(
     program.command("stop").description("down to the idle cost: deletes the pool, keeps registry, images, identity and settings"),
     ["manage stop --stack contest", "manage stop --stack contest --yes   # no terminal (CI, a script)"],
-  ).action(lazy("stop"));
+  ).action(lazy(() => import("./commands/stop.js"), "run"));
   examples(withCostCeiling(withReadinessGate(program.command("scale"))), [
     "manage scale --stack contest --profile contest --for 3h",
     "manage scale --stack contest --profile contest --max-sessions 250 --ready-sessions 50",
@@ -196,7 +204,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--backend-min <n>", "override the backend's minimum replicas", TYPES.backendMin))
     .addOption(typedOption("--backend-max <n>", "override the backend's maximum replicas", TYPES.backendMax))
     .addOption(typedOption("--for <duration>", "return to idle after this long, e.g. 3h or 90m (recorded as an expiry, at most 7d)", TYPES.expiry))
-    .action(lazy("scale"));
+    .action(lazy(() => import("./commands/scale.js"), "run"));
 
   const images = program.command("images").description("put the backend and session images in the stack's registry (no local Docker)");
   examples(images.command("import"), [
@@ -208,7 +216,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--name <repository>", "repository in the stack's registry (default: the source's)", TYPES.repository))
     .addOption(typedOption("--tag <tag>", "tag in the stack's registry (default: the source's)", TYPES.tag))
     .option("--force", "overwrite a tag that already exists (the pool would keep the old image)")
-    .action(lazyWithArgs("images", "runImport"));
+    .action(lazyWithArgs(() => import("./commands/images.js"), "runImport"));
   examples(images.command("build <context-dir>"), [
     "manage images build ./session --stack dev --name coding-engine/session",
     "manage images build . --stack contest --name coding-engine/backend --file backend/Dockerfile --tag 2026-11-22",
@@ -218,7 +226,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--tag <tag>", "tag (default: the current UTC time, a new tag per rollout)", TYPES.tag))
     .option("--file <dockerfile>", "Dockerfile inside the context (default Dockerfile)")
     .option("--force", "overwrite a tag that already exists")
-    .action(lazyWithArgs("images", "runBuild"));
+    .action(lazyWithArgs(() => import("./commands/images.js"), "runBuild"));
 
   examples(program.command("reconcile").alias("enforce-expiry"), [
     "manage reconcile --dry-run",
@@ -227,7 +235,7 @@ export function buildProgram(): Command {
     .description("the scheduled job: start each window at its warm-up (proved with smoke), return expired windows and `--for` expiries to idle, stop a pool a failed stop left (idempotent)")
     .option("--dry-run", "say what would be started or stopped, change nothing")
     .addOption(typedOption("--wait-timeout <duration>", "how long a started window may take until code runs (default 30m)", TYPES.waitTimeout))
-    .action(lazy("reconcile"));
+    .action(lazy(() => import("./commands/reconcile.js"), "run"));
 
   examples(program.command("schedule"), [
     "manage schedule --stack contest --profile contest --at 2026-12-05T09:00+01:00 --for 3h --warmup 30m --users 250",
@@ -242,7 +250,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--users <n>", "participants: the planner sizes the pool for them (default: the stack's participants)", TYPES.users))
     .option("--list", "the windows recorded, in UTC and local time")
     .addOption(typedOption("--cancel <id>", "remove a window (a running one runs to its end: `manage stop` ends it now)", TYPES.windowId))
-    .action(lazy("schedule"));
+    .action(lazy(() => import("./commands/schedule.js"), "run"));
 
   examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes"])
     .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")
@@ -256,13 +264,13 @@ export function buildProgram(): Command {
 
   examples(program.command("status"), ["manage status --stack contest", "manage status --stack dev --json"])
     .description("what runs now, in which profile and until when, its burn rate, and drift from the stack")
-    .action(lazy("status"));
+    .action(lazy(() => import("./commands/status.js"), "run"));
 
   examples(program.command("watch"), ["manage watch --stack contest", "manage watch --stack contest --interval 30s --json > contest.ndjson", "manage watch --stack contest --once"])
     .description("during a contest: sessions against the cap, backend answers by status class, cost so far and burn rate, warnings; refreshed live")
     .addOption(typedOption("--interval <duration>", "time between refreshes (default 10s)", TYPES.watchInterval))
     .option("--once", "one snapshot, then exit (with --json: one document)")
-    .action(lazy("watch"));
+    .action(lazy(() => import("./commands/watch.js"), "run"));
   examples(program.command("spend"), [
     "manage spend --stack contest --since 7d",
     "manage spend --stack contest --from 2026-11-20 --to 2026-11-22T00:00:00Z",
@@ -273,7 +281,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--from <time>", "the period's start (ISO 8601), instead of --since", TYPES.instant))
     .addOption(typedOption("--to <time>", "the period's end (ISO 8601; default now)", TYPES.instant))
     .addOption(typedOption("--window <id>", "the period a scheduled window ran (manage schedule --list), at its profile", TYPES.windowId))
-    .action(lazy("spend"));
+    .action(lazy(() => import("./commands/spend.js"), "run"));
 
   examples(program.command("report"), [
     "manage report --stack contest --window w-20261205-0900",
@@ -286,19 +294,19 @@ export function buildProgram(): Command {
     .addOption(typedOption("--to <time>", "the period's end (ISO 8601)", TYPES.instant))
     .addOption(typedOption("--out <file>", "the HTML file to write (default report-<stack>-<window>.html; with --json, none unless given)", TYPES.htmlFile))
     .option("--runs <files...>", "more run logs to read (e.g. a CI artifact of the scheduled job's smoke runs), besides .manage/runs/<stack>.ndjson")
-    .action(lazy("report"));
+    .action(lazy(() => import("./commands/report.js"), "run"));
 
   examples(withGatewayCredential(program.command("smoke")), ["manage smoke --stack contest", "manage smoke --stack dev --full", "manage smoke --endpoint https://backend.example.com --concurrency 16"])
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")
     .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own", TYPES.endpoint))
     .option("--full", "add the slow cases: time limit and large output")
     .addOption(typedOption("--concurrency <n>", "parallel runs in the concurrency case (default 8)", TYPES.concurrency))
-    .action(lazy("smoke"));
+    .action(lazy(() => import("./commands/smoke.js"), "run"));
 
   examples(withGatewayCredential(program.command("doctor")), ["manage doctor --stack contest", "manage doctor --stack dev --json", "manage doctor --stack dev --pool-path /run"])
     .description("check everything code needs to run (tools, logins, roles, images, pool, backend, a probe execution), each with its fix")
     .addOption(typedOption("--pool-path <path>", "the session container's route for the direct pool probe (default /python/execute)", TYPES.poolPath))
-    .action(lazy("doctor"));
+    .action(lazy(() => import("./commands/doctor.js"), "run"));
 
   examples(withGatewayCredential(program.command("load-test")), [
     "manage load-test --stack contest --users 200 --duration 5m",
@@ -315,14 +323,14 @@ export function buildProgram(): Command {
     .addOption(typedOption("--max-requests <n>", "refuse a load larger than this (default 10000)", TYPES.maxRequests))
     .addOption(typedOption("--seed <n>", "seed of the arrival schedule (same seed, same load)", TYPES.seed))
     .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own (required to aim anywhere else)", TYPES.endpoint))
-    .action(lazy("load-test"));
+    .action(lazy(() => import("./commands/load-test.js"), "run"));
 
   examples(program.command("plan"), ["manage plan --stack dev", "manage plan --stack contest --from idle --to contest", "manage plan --stack contest --profile contest --json"])
     .description("offline: the resources the program declares for a stack and profile, and their cost")
     .addOption(profileOption("profile to plan (default: the stack's current one)"))
     .addOption(typedOption("--from <profile>", "compare two profiles: from this one...", TYPES.profile))
     .addOption(typedOption("--to <profile>", "...to this one", TYPES.profile))
-    .action(lazy("plan"));
+    .action(lazy(() => import("./commands/plan.js"), "run"));
 
   examples(
     withCostAssumptions(
@@ -336,7 +344,7 @@ export function buildProgram(): Command {
         .addOption(typedOption("--avg-exec-seconds <s>", "average run time of one execution (default 2)", TYPES.execSeconds)),
     ),
     ["manage cost-estimate --stack contest", "manage cost-estimate --stack contest --profile contest --hours 3 --executions 36000", "manage cost-estimate --region eastus2 --live-prices"],
-  ).action(lazy("cost-estimate"));
+  ).action(lazy(() => import("./commands/cost-estimate.js"), "run"));
 
   examples(
     withCostCeiling(
@@ -362,7 +370,7 @@ export function buildProgram(): Command {
       ),
     ),
     ["manage capacity --stack contest --users 250", "manage capacity --stack contest --identifier per-execution --simulate --chart contest.svg", "manage capacity --stack contest --users 250 --apply"],
-  ).action(lazy("capacity"));
+  ).action(lazy(() => import("./commands/capacity.js"), "run"));
 
   // Listed in help; the completion library replaces it when completion is asked for (see main()).
   program

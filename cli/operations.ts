@@ -10,7 +10,8 @@ import { describeIssues, stackFile, stackSettings } from "./settings.js";
 import type { GateOptions, GlobalOptions, StackChange } from "./change.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
-import type { StackReader } from "./pulumi/reader.js";
+import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
+import { pulumiHint } from "./pulumi/failures.js";
 
 export interface ScaleOptions extends GlobalOptions, GateOptions {
   profile: ProfileName;
@@ -130,19 +131,48 @@ export interface StackRuntime {
   /** A session pool is in the state (a failed stop leaves it there, whatever the operation says). */
   poolDeployed: boolean;
   outputs: Record<string, unknown>;
+  /**
+   * An update that did not finish: the locks it left (a DIY file backend's) and the operations it
+   * left pending. Absent when there is neither.
+   */
+  interrupted?: { locks: StackLock[]; pending: Array<{ name: string; type: string }> };
 }
 
 const SESSION_POOL_TYPE = "azure-native:app:ContainerAppsSessionPool";
 
-/** One `pulumi stack export` of a stack the backend knows. */
-export async function readStackRuntime(pulumi: Pick<StackReader, "state">, stack: string): Promise<StackRuntime> {
-  const { types, outputs } = await pulumi.state(stack);
+/** One `pulumi stack export` of a stack the backend knows, and the locks its backend holds for it. */
+export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "backend">, stack: string): Promise<StackRuntime> {
+  const { types, outputs, pending } = await pulumi.state(stack);
+  const locks = stackLocks(pulumi.backend, stack);
   return {
     deployed: types.length > 0,
     operation: parseOperationsState(outputs[OPERATIONS_OUTPUT]),
     poolDeployed: types.includes(SESSION_POOL_TYPE),
     outputs,
+    ...(locks.length || pending.length ? { interrupted: { locks, pending } } : {}),
   };
+}
+
+/**
+ * An update of the stack that has not finished, in words: who holds the lock since when, what it
+ * left under way, and the commands that settle it. `pulumi cancel` on a DIY backend deletes every
+ * lock file of the stack (pkg/backend/diy/backend.go CancelCurrentUpdate), `pulumi refresh`
+ * reads each pending resource back from Azure and clears the pending operations
+ * (pkg/cmd/pulumi/operations/refresh.go). Pure.
+ */
+export function describeInterrupted(stack: string, interrupted: NonNullable<StackRuntime["interrupted"]>): { what: string; fix: string } {
+  const holders = interrupted.locks.map((l) => `${l.who ?? "an unknown process"}${l.pid ? ` (pid ${l.pid})` : ""}${l.since ? ` since ${l.since}` : ""}`);
+  const pending = interrupted.pending.map((p) => `${p.type} ${p.name}`);
+  const what =
+    `a change to ${stack} has not finished` +
+    (holders.length ? `: the stack is locked by ${holders.join(", ")}` : "") +
+    (pending.length ? `${holders.length ? ";" : ":"} left under way: ${pending.join(", ")}` : "") +
+    ". It is running, or it was interrupted (killed, a closed laptop) and the state does not record it yet";
+  const fix =
+    `if that change is still running, wait for it; if it was interrupted: ` +
+    (holders.length ? `\`${pulumiHint(`cancel --stack ${stack} --yes`)}\` (removes the lock), then ` : "") +
+    `\`${pulumiHint(`refresh --stack ${stack} --yes`)}\` (reads what Azure has), then run the change again`;
+  return { what, fix };
 }
 
 /**

@@ -5,7 +5,7 @@
 import { PROFILES, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
 import { plannedPool } from "../infra/capacity.js";
 import type { DeploymentSettings } from "../infra/config.js";
-import type { Window } from "../infra/operations.js";
+import type { OperationsState, Window } from "../infra/operations.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
 import { suggest } from "./suggest.js";
@@ -85,19 +85,47 @@ export type ReconcileDecision =
   | { kind: "overridden"; window: Window }
   | { kind: "stop"; why: "window-ended" | "expired" | "leftover" }
   | { kind: "not-started"; window: Window }
-  | { kind: "leave"; why: "already-idle" | "no-expiry" | "not-expired" | "not-deployed" };
+  | { kind: "leave"; why: "already-idle" | "no-expiry" | "not-expired" | "not-deployed" | "interrupted" | "unrecorded-pool" };
+
+/** The last update of a stack's history, as far as the scheduled job reads it (cli/pulumi/reader.ts). */
+export interface LastUpdateSeen {
+  kind: string;
+  result: string;
+  started: Date | null;
+}
+
+/**
+ * Whether an idle operation with a pool still deployed is a stop that failed part-way: the update
+ * that recorded the idle operation (it started after the operation was asked) failed. The engine
+ * registers the stack's outputs before it deletes what the program dropped, so a stop whose delete
+ * failed records idle and leaves the pool; an update killed mid-way writes no history entry at all
+ * (pkg/backend/diy: the history entry is written when the update returns), so a pool brought up by
+ * a change that was interrupted has a successful update, a refresh, or nothing after the operation.
+ */
+export function failedStop(op: Pick<OperationsState, "at">, last: LastUpdateSeen | null | undefined): boolean {
+  return Boolean(last && last.kind === "update" && last.result === "failed" && last.started && last.started.getTime() >= Date.parse(op.at));
+}
 
 /**
  * What the scheduled job does with one stack now, from its state alone. In order:
  * - a window whose warm-up has begun and that has not ended: start it (its profile, sized for its
  *   participants, until its end), unless it already runs; an operator's own change made after the
  *   warm-up began wins (left as it is: the job never fights a person);
+ * - a change under way or interrupted (a lock, pending operations): nothing, whatever the record says;
  * - otherwise an expired operation (a window's end is its expiry, `scale --for` sets one too), or an
- *   idle operation with a pool still deployed (a failed stop): stop;
+ *   idle operation with a pool still deployed by a stop that failed (failedStop): stop; a pool no
+ *   recorded change explains is left for a person;
  * - otherwise nothing, saying why (the next window, if any).
  */
-export function decideReconcile(runtime: Pick<StackRuntime, "deployed" | "operation" | "poolDeployed">, now: Date): ReconcileDecision {
+export function decideReconcile(
+  runtime: Pick<StackRuntime, "deployed" | "operation" | "poolDeployed" | "interrupted">,
+  now: Date,
+  lastUpdate?: LastUpdateSeen | null,
+): ReconcileDecision {
   if (!runtime.deployed) return { kind: "leave", why: "not-deployed" };
+  // A change under way or interrupted (a lock, pending operations): what runs is not what the state
+  // records yet, and acting on the record could undo what a person started.
+  if (runtime.interrupted) return { kind: "leave", why: "interrupted" };
   const op = runtime.operation;
   const windows = op?.windows ?? [];
   const t = now.getTime();
@@ -108,7 +136,7 @@ export function decideReconcile(runtime: Pick<StackRuntime, "deployed" | "operat
     return { kind: "start", window: active };
   }
   if (op && op.profile !== "idle" && op.expiresAt && Date.parse(op.expiresAt) <= t) return { kind: "stop", why: op.window ? "window-ended" : "expired" };
-  if (op?.profile === "idle" && runtime.poolDeployed) return { kind: "stop", why: "leftover" };
+  if (op?.profile === "idle" && runtime.poolDeployed) return failedStop(op, lastUpdate) ? { kind: "stop", why: "leftover" } : { kind: "leave", why: "unrecorded-pool" };
   if (!op && runtime.poolDeployed) return { kind: "leave", why: "no-expiry" };
   const next = windows.find((w) => warmupStart(w).getTime() > t);
   if (next && (!op || op.profile === "idle")) return { kind: "not-started", window: next };

@@ -95,6 +95,12 @@ export interface OperationsRequest {
   operation: Operation;
   /** The new schedule; absent: keep the one in the state. */
   windows?: Window[];
+  /**
+   * With baseline "file": the stack file manage previewed, by name and the hash of its config
+   * (configFingerprint). The program refuses when the config it is given differs, so an edit saved
+   * after the preview (even between manage's own check and pulumi reading the file) is never applied.
+   */
+  stackFile?: { name: string; hash: string; secretKeys: string[] };
 }
 
 const ISO = v.pipe(v.string(), v.isoTimestamp());
@@ -132,6 +138,7 @@ const REQUEST = v.object({
   baseline: v.picklist(["file", "deployed"]),
   operation: v.object(OPERATION),
   windows: v.optional(v.array(WINDOW)),
+  stackFile: v.optional(v.object({ name: v.string(), hash: v.string(), secretKeys: v.array(v.string()) })),
 });
 
 /** A previous `operations` output, or null when the stack has none (never updated by this program). */
@@ -175,6 +182,29 @@ export function configHash(raw: RawConfig): string {
   const sorted = Object.fromEntries(Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : 1)));
   return createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 16);
 }
+
+/**
+ * The hash of a stack file's config as both sides see it: manage reads the file, the program gets
+ * every declared key from the engine (defaults included), so both drop the keys at their default.
+ */
+export function configFingerprint(raw: RawConfig, secretKeys: string[] = []): string {
+  // An object value is JSON whose key order depends on who wrote it (the YAML file, Go's sorted
+  // json.Marshal in the engine): compared by meaning. A secret is ciphertext in the file and plain
+  // text in the program, so it is left out here (manage compares the file's ciphertext itself).
+  const canonicalValue = (value: string) => {
+    if (!/^[[{]/.test(value)) return value;
+    try {
+      return canonical(JSON.parse(value));
+    } catch {
+      return value;
+    }
+  };
+  const kept = Object.entries(withoutDefaults(raw)).filter(([key]) => !secretKeys.includes(key));
+  return configHash(Object.fromEntries(kept.map(([key, value]) => [key, canonicalValue(value)])));
+}
+
+/** The keys whose value in a stack file is a secret (`secure:` ciphertext, as pulumi writes it). */
+export const secretKeysOf = (raw: RawConfig): string[] => Object.keys(raw).filter((key) => /^\{"secure":/.test(raw[key]!));
 
 /**
  * A config without the keys that hold their declared default (Pulumi.yaml): the engine hands the
@@ -242,6 +272,12 @@ export function resolveOperations(file: RawConfig, previous: OperationsState | n
         `${CHANGED_MARK} (revision ${request.basedOn}); it is now at revision ${revision}` +
           (previous ? `: "${previous.intent}" by ${previous.by} at ${previous.at}` : "") +
           `. This update changed nothing; run the command again to see the new plan.`,
+        "changed",
+      );
+    if (request.baseline === "file" && request.stackFile && configFingerprint(file, request.stackFile.secretKeys) !== request.stackFile.hash)
+      throw new OperationsError(
+        `${CHANGED_MARK}: ${request.stackFile.name} was edited after it was previewed, so what was confirmed is not what it holds now. ` +
+          `This update changed nothing; run the command again to see the new plan.`,
         "changed",
       );
   }

@@ -16,7 +16,7 @@ import { now as clock, isoSeconds } from "../clock.js";
 import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
 import { projectDir } from "../project.js";
-import { describeExpiry, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
+import { describeExpiry, describeInterrupted, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
 import { decideReconcile, describeWindow, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "../workflow.js";
@@ -44,6 +44,8 @@ export interface Action {
   /** A started window's proof: the smoke run's counts and warm latency. */
   smoke?: { passed: number; failed: number; warmP95Ms: number | null };
   error?: string;
+  /** A change under way or interrupted: what it is and how to settle it (the job leaves the stack alone). */
+  interrupted?: { what: string; fix: string };
   /** The stack file cannot be read: reported (exit 1); the decision still comes from the state. */
   fileError?: string;
 }
@@ -70,7 +72,9 @@ export async function run(o: ReconcileOptions): Promise<void> {
     let decision: ReconcileDecision;
     try {
       runtime = known.has(stack) ? await readStackRuntime(pulumi, stack) : { deployed: false, operation: null, poolDeployed: false, outputs: {} };
-      decision = decideReconcile(runtime, now);
+      // The history only matters for an idle stack with a pool: was it a stop that failed?
+      const needsHistory = runtime.operation?.profile === "idle" && runtime.poolDeployed && !runtime.interrupted;
+      decision = decideReconcile(runtime, now, needsHistory ? await pulumi.lastUpdate(stack) : null);
     } catch (err) {
       action.outcome = "failed";
       action.error = `its state cannot be read: ${err instanceof Error ? err.message : String(err)}`;
@@ -82,6 +86,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
     if (op) action.by = `${op.by} at ${op.at}`;
     action.decision = decision.kind;
     if ("why" in decision) action.why = decision.why;
+    if (runtime.interrupted) action.interrupted = describeInterrupted(stack, runtime.interrupted);
     if ("window" in decision) action.window = { id: decision.window.id, profile: decision.window.profile, start: decision.window.start, end: decision.window.end };
     if (decision.kind !== "start" && decision.kind !== "stop") continue;
     if (o.dryRun) {
@@ -217,7 +222,14 @@ function describeAction(a: Action): string {
       break;
     }
     case "leave":
-      line = { "already-idle": "idle: nothing to do", "not-deployed": "not deployed: nothing to do", "not-expired": "not expired yet: left as it is", "no-expiry": `${a.profile} with no expiry: left as it is` }[a.why as string]!;
+      line = {
+        "already-idle": "idle: nothing to do",
+        "not-deployed": "not deployed: nothing to do",
+        "not-expired": "not expired yet: left as it is",
+        "no-expiry": `${a.profile} with no expiry: left as it is`,
+        interrupted: `left as it is: ${a.interrupted?.what}\n  Fix: ${a.interrupted?.fix}`,
+        "unrecorded-pool": `idle, but a session pool is deployed that no recorded change explains (a change interrupted before the state recorded it?): left as it is. \`manage status --stack ${a.stack}\` shows it; \`manage stop --stack ${a.stack}\` removes it, or run the interrupted change again`,
+      }[a.why as string]!;
       break;
     default:
       line = failed;

@@ -11,7 +11,10 @@ import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
-import { describeExpiry, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
+import { describeExpiry, describeInterrupted, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
+import { OperationError } from "../errors.js";
+import { pulumiHint } from "../pulumi/failures.js";
+import { PROJECT } from "../../infra/config.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
@@ -20,20 +23,37 @@ import { suggest } from "../suggest.js";
 
 type Section<T> = { available: true; value: T } | { available: false; reason: string };
 
-/** What the stack's state says: the operation in effect and the outputs of the last update (one `stack export`). */
-async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<StackRuntime>> {
+/**
+ * What the stack's state says: the operation in effect and the outputs of the last update (one
+ * `stack export`). `unreadable`: the backend has the stack but its state cannot be read (a truncated
+ * or corrupt checkpoint): then what runs is unknown, never "idle".
+ */
+async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<StackRuntime> | { available: false; unreadable: true; reason: string }> {
   const { PulumiReader } = await import("../pulumi/reader.js");
+  let pulumi: Awaited<ReturnType<typeof PulumiReader.connect>>;
   try {
-    const pulumi = await PulumiReader.connect(projectDir(), verbose);
+    pulumi = await PulumiReader.connect(projectDir(), verbose);
+  } catch (err) {
+    return { available: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+  // From here a failure is the backend's: its state cannot be read (`stack ls` of a DIY backend
+  // reads every checkpoint too).
+  try {
     if (!(await pulumi.stacks()).includes(stack))
       return { available: false, reason: `stack ${stack} has not been deployed yet (${pulumi.backend.description}): run \`${suggest("up", { stack })}\`` };
     const runtime = await readStackRuntime(pulumi, stack);
     if (!runtime.deployed) return { available: false, reason: `stack ${stack} exists but has never been updated: run \`${suggest("up", { stack })}\`` };
     return { available: true, value: runtime };
   } catch (err) {
-    return { available: false, reason: err instanceof Error ? err.message : String(err) };
+    return { available: false, unreadable: true, reason: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
   }
 }
+
+/** What to do when a stack's state cannot be read: see its updates, put a good state back. */
+export const unreadableStateFix = (stack: string) =>
+  `\`${pulumiHint(`stack history --stack ${stack}`)}\` lists its updates; put the last good state back with ` +
+  `\`${pulumiHint(`stack import --stack ${stack} --file <state.json>`)}\` (an earlier \`${pulumiHint(`stack export --stack ${stack}`)}\`, or the deployment in the file backend's previous checkpoint, ` +
+  `.pulumi/stacks/${PROJECT}/${stack}.json.bak); then \`manage status --stack ${stack}\` again`;
 
 export async function run(o: GlobalOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
@@ -41,13 +61,22 @@ export async function run(o: GlobalOptions): Promise<void> {
   const fileSettings = stackSettings(stack);
   const now = clock().getTime();
   const runtime = await stackRuntime(stack, o.verbose);
+  if ("unreadable" in runtime) {
+    // Unknown is said as unknown (exit 1): a state that cannot be read may hide a contest pool.
+    if (o.json) printJson({ stack, profile: "unknown", source: { from: "unknown", reason: runtime.reason }, restingProfile: fileSettings.profile.name });
+    else console.log(heading(`Stack ${stack}: profile unknown`) + ` (its state cannot be read)`);
+    throw new OperationError(`the state of ${stack} cannot be read, so what runs is unknown: ${runtime.reason}\n  Fix: ${unreadableStateFix(stack)}`);
+  }
   const operation = runtime.available ? runtime.value.operation : null;
   // What runs: the stack file's baseline with the operation the state records on top (the one
   // formula of infra/operations.ts); the file alone before the first update.
   const settings = settingsInEffect(stack, operation);
   const expiresAt = settings.profileExpiresAt;
   const expired = expiresAt !== null && expiresAt.getTime() < now;
-  const leftover = Boolean(runtime.available && operation?.profile === "idle" && runtime.value.poolDeployed);
+  const interrupted = runtime.available ? runtime.value.interrupted : undefined;
+  // A pool beside an idle operation is a stop that failed part-way, unless a change is under way or
+  // was interrupted (then the pool may be one a person was bringing up).
+  const leftover = Boolean(runtime.available && operation?.profile === "idle" && runtime.value.poolDeployed && !interrupted);
   const source = operation
     ? { from: "state" as const, intent: recordedIntent(operation.intent), by: operation.by, at: operation.at, revision: operation.revision }
     : { from: "stack file" as const, file: file.name };
@@ -101,6 +130,7 @@ export async function run(o: GlobalOptions): Promise<void> {
       source,
       restingProfile: fileSettings.profile.name,
       poolLeftBehind: leftover,
+      interrupted: interrupted ? { ...interrupted, ...describeInterrupted(stack, interrupted) } : null,
       access: settings.access,
       overridden: settings.profile.overridden,
       expiresAt: expiresAt?.toISOString() ?? null,
@@ -126,8 +156,13 @@ export async function run(o: GlobalOptions): Promise<void> {
   );
   if (source.from === "state" && fileSettings.profile.name !== settings.profile.name)
     console.log(`Resting:       ${file.name} says ${fileSettings.profile.name}: that is the first deployment's profile; the state's operation decides what runs`);
+  if (interrupted) {
+    const i = describeInterrupted(stack, interrupted);
+    warn(i.what);
+    console.log(`  Fix: ${i.fix}`);
+  }
   if (leftover)
-    warn(`the stack is idle, but a session pool is still deployed: an earlier stop failed part-way. \`${suggest("stop", { stack })}\` settles it (the scheduled job also retries)`);
+    warn(`the stack is idle, but a session pool is still deployed: a stop failed part-way, or a change was interrupted before the state recorded it. \`manage stop --stack ${stack}\` removes it, or run the interrupted change again (the scheduled job retries only a stop that failed)`);
   if (expiresAt)
     console.log(
       expired

@@ -57,6 +57,41 @@ export function resolveCredential(
   return undefined;
 }
 
+/** What the person gave on this command line (as opposed to the environment or the stack's outputs). */
+const fromOption = (c: Credential) => c.source.startsWith("--");
+
+/**
+ * Where a credential may go: only over HTTPS (a key sent over plain http is readable on the way),
+ * and, unless it was given on this very command line, only to the stack's own backend (its
+ * gatewayUrl, as its outputs name it): a MANAGE_GATEWAY_KEY meant for the stack's gateway never
+ * reaches an --endpoint elsewhere. Pure. Returns the credential to send (or none) and, when one is
+ * held back, the line that says so; a credential given as an option that cannot be sent is bad
+ * input (exit 2), naming the options.
+ */
+export function credentialFor(url: string, credential: Credential | undefined, own: boolean): { credential?: Credential; withheld?: string } {
+  if (!credential) return {};
+  const https = /^https:\/\//i.test(url);
+  const what = credential.kind === "key" ? "the gateway key" : "the gateway token";
+  if (!https) {
+    if (fromOption(credential))
+      throw new UsageError(
+        `${credential.source} is sent only over HTTPS, and ${own ? "the stack's backend URL" : "--endpoint"} ${url} is not: nothing was sent\n` +
+          `  Fix: use the https:// address${own ? "" : " with --endpoint"}, or leave out ${credential.source}`,
+      );
+    return { withheld: `${what} (${credential.source}) is not sent to ${url}: credentials go only over HTTPS` };
+  }
+  if (!own && !fromOption(credential))
+    return { withheld: `${what} (${credential.source}) is not sent to --endpoint ${url}: it goes only to the stack's own gateway (--stack); pass ${credential.kind === "key" ? "--gateway-key" : "--gateway-token"} to send one there` };
+  return { credential };
+}
+
+/** The stack's own credential for its own backend URL (change path, doctor): withheld with a warning unless HTTPS. */
+export function stackCredential(url: string, credential: Credential | undefined, onWithheld: (line: string) => void): Credential | undefined {
+  const r = credentialFor(url, credential, true);
+  if (r.withheld) onWithheld(r.withheld);
+  return r.credential;
+}
+
 /** The header that carries it. */
 export function credentialHeaders(c: Credential | undefined): Record<string, string> {
   if (!c) return {};

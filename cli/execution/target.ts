@@ -2,7 +2,8 @@
 // outputs (through the pulumi seam). Shared by smoke, doctor and load-test.
 
 import { UsageError } from "../errors.js";
-import { resolveCredential, type Credential, type CredentialOptions } from "./credentials.js";
+import { credentialFor, resolveCredential, stackCredential, type Credential, type CredentialOptions } from "./credentials.js";
+import { warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { suggest } from "../suggest.js";
@@ -44,7 +45,10 @@ export async function resolveTarget(o: { stack?: string; endpoint?: string; verb
   if (o.endpoint !== undefined) {
     if (o.stack !== undefined) throw new UsageError("give either --stack or --endpoint, not both");
     const endpoint = parseEndpoint(o.endpoint);
-    return { endpoint, healthPath: "/", credential: resolveCredential(o, process.env) };
+    // Only a credential given on this command line goes to an --endpoint, and only over HTTPS.
+    const { credential, withheld } = credentialFor(endpoint, resolveCredential(o, process.env), false);
+    if (withheld) warn(withheld);
+    return { endpoint, healthPath: "/", credential };
   }
   // Bad credential options are refused before pulumi runs.
   resolveCredential(o, process.env);
@@ -59,6 +63,6 @@ export async function resolveTarget(o: { stack?: string; endpoint?: string; verb
     stack,
     outputs,
     // Only a stack whose callers go through a gateway gets its own key; an open or venue backend takes none.
-    credential: resolveCredential(o, process.env, outputs.accessMode === "token" ? outputs : undefined),
+    credential: stackCredential(url, resolveCredential(o, process.env, outputs.accessMode === "token" ? outputs : undefined), warn),
   };
 }

@@ -51,11 +51,30 @@ export function versionRefusal(version: string): string | undefined {
   return `pulumi ${version || "(unknown version)"} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
 }
 
+/** What an exported state says manage runs on: the resource types, the root stack's outputs, and what an interrupted update left. */
+export interface ExportedState {
+  types: string[];
+  outputs: Record<string, unknown>;
+  /**
+   * Operations an update started and never finished (killed mid-step): the resource's name and what
+   * was under way ("creating", "updating", "deleting"): sdk/go/common/apitype/core.go
+   * OperationV2, `pending_operations` in the deployment.
+   */
+  pending: Array<{ name: string; type: string }>;
+}
+
 /**
- * What manage reads of `pulumi stack export`: the resource types pulumi believes exist, and the root
- * stack's outputs from the last update (secret ones as the export gives them).
+ * What manage reads of `pulumi stack export`: the resource types pulumi believes exist, the root
+ * stack's outputs from the last update (secret ones as the export gives them), and its pending operations.
  */
-export function stackStateOf(exported: { deployment?: unknown }): { types: string[]; outputs: Record<string, unknown> } {
-  const resources = (exported.deployment as { resources?: Array<{ type: string; outputs?: Record<string, unknown> }> } | undefined)?.resources ?? [];
-  return { types: resources.map((r) => r.type), outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {} };
+export function stackStateOf(exported: { deployment?: unknown }): ExportedState {
+  const deployment = exported.deployment as
+    | { resources?: Array<{ type: string; outputs?: Record<string, unknown> }>; pending_operations?: Array<{ resource?: { urn?: string }; type?: string }> }
+    | undefined;
+  const resources = deployment?.resources ?? [];
+  return {
+    types: resources.map((r) => r.type),
+    outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {},
+    pending: (deployment?.pending_operations ?? []).map((p) => ({ name: String(p.resource?.urn ?? "?").split("::").pop()!, type: String(p.type ?? "?") })),
+  };
 }

@@ -9,9 +9,12 @@
 // stack_ls.go, stack_export.go, stack_output.go); a failure is explained as every pulumi failure is
 // (./failures.ts).
 
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { execa } from "execa";
+import { PROJECT } from "../../infra/config.js";
 import { OperationError, UsageError } from "../errors.js";
-import { NOT_INSTALLED, stackStateOf, versionRefusal } from "./argv.js";
+import { NOT_INSTALLED, stackStateOf, versionRefusal, type ExportedState } from "./argv.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure } from "./failures.js";
 import { PulumiError } from "./runner.js";
@@ -21,7 +24,7 @@ export interface StackReader {
   readonly backend: BackendChoice;
   stacks(): Promise<string[]>;
   hasStack(stack: string): Promise<boolean>;
-  state(stack: string): Promise<{ types: string[]; outputs: Record<string, unknown> }>;
+  state(stack: string): Promise<ExportedState>;
   outputs(stack: string): Promise<Record<string, unknown>>;
 }
 
@@ -69,7 +72,7 @@ export class PulumiReader implements StackReader {
   }
 
   /** The resource types pulumi believes exist, and the root stack's outputs of the last update. */
-  async state(stack: string): Promise<{ types: string[]; outputs: Record<string, unknown> }> {
+  async state(stack: string): Promise<ExportedState> {
     return stackStateOf(JSON.parse(await this.run("stack export", stack, ["stack", "export", "--show-secrets", "--stack", stack])) as { deployment?: unknown });
   }
 
@@ -77,4 +80,61 @@ export class PulumiReader implements StackReader {
   async outputs(stack: string): Promise<Record<string, unknown>> {
     return JSON.parse(await this.run("stack output", stack, ["stack", "output", "--json", "--show-secrets", "--stack", stack])) as Record<string, unknown>;
   }
+
+  /** The last entry of the stack's update history (`pulumi stack history --json --page-size 1`), or null for none. */
+  async lastUpdate(stack: string): Promise<LastUpdate | null> {
+    const rows = JSON.parse(await this.run("stack history", stack, ["stack", "history", "--json", "--page-size", "1", "--stack", stack])) as Array<{
+      kind?: string;
+      result?: string;
+      startTime?: number | string;
+    }>;
+    const row = rows[0];
+    if (!row) return null;
+    // apitype.UpdateInfo carries Unix seconds; the CLI's --json display an RFC 3339 time: either is read.
+    const started = typeof row.startTime === "number" ? new Date(row.startTime * 1000) : new Date(String(row.startTime));
+    return { kind: String(row.kind ?? ""), result: String(row.result ?? ""), started: Number.isNaN(started.getTime()) ? null : started };
+  }
 }
+
+/** One update of a stack's history, as much as the scheduled job needs. */
+export interface LastUpdate {
+  /** "update", "refresh", "destroy"... */
+  kind: string;
+  /** "succeeded", "failed", "in-progress". */
+  result: string;
+  started: Date | null;
+}
+
+/** A DIY lock: who holds it and since when (pkg/backend/diy/lock.go lockContent: pid, username, hostname, timestamp). */
+export interface StackLock {
+  file: string;
+  pid?: number;
+  who?: string;
+  since?: string;
+}
+
+/**
+ * The locks a DIY file backend holds for a stack: <backend>/.pulumi/locks/organization/<project>/<stack>/<uuid>.json
+ * (pkg/backend/diy/lock.go). An update takes one and removes it when it ends, so one left behind
+ * names an update that is running or was killed. Only a file:// backend can be read here (azblob
+ * and Pulumi Cloud keep theirs remotely): empty for the others.
+ */
+export function stackLocks(backend: BackendChoice, stack: string, env: NodeJS.ProcessEnv = process.env): StackLock[] {
+  const url = backend.env.PULUMI_BACKEND_URL ?? env.PULUMI_BACKEND_URL ?? "";
+  if (!url.startsWith("file://")) return [];
+  const dir = join(url.slice("file://".length), ".pulumi", "locks", "organization", PROJECT, stack);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => {
+      const file = join(dir, f);
+      try {
+        const c = JSON.parse(readFileSync(file, "utf8")) as { pid?: number; username?: string; hostname?: string; timestamp?: string };
+        return { file, pid: c.pid, who: c.username && c.hostname ? `${c.username}@${c.hostname}` : c.username, since: c.timestamp };
+      } catch {
+        // Removed as it was read, or half written: still a lock.
+        return { file };
+      }
+    });
+}
+

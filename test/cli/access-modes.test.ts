@@ -3,6 +3,7 @@
 // the rate limit's 429; the open mode's warning on every change, and the policy's refusal where the
 // committed policy config does not allow it.
 import { readFileSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { execServerAndProject, expectRefusal, makeProject, manage, prepare, snapshot } from "../helpers/cli.js";
@@ -27,15 +28,18 @@ const printed = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 
 describe("through the gateway with a subscription key", () => {
   let gate: Gate;
+  let tls: Record<string, string>;
   beforeAll(async () => {
-    gate = await startGate({ upstream: exec.url, keys: [KEY], callsPerMinute: 1000 });
+    // Over HTTPS, as in Azure: a key goes nowhere else (cli/execution/credentials.ts credentialFor).
+    gate = await startGate({ upstream: exec.url, keys: [KEY], callsPerMinute: 1000, tls: true });
+    tls = { NODE_EXTRA_CA_CERTS: gate.caFile! };
   });
   afterAll(() => gate.close());
 
-  test("smoke passes with the key from MANAGE_GATEWAY_KEY (load-test: --gateway-key), and never prints it", async () => {
-    const r = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2"], { project, env: { MANAGE_GATEWAY_KEY: KEY } });
+  test("smoke passes with the key from --gateway-key (load-test too), and never prints it", async () => {
+    const r = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2", "--gateway-key", KEY], { project, env: tls });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain(`Smoke test of ${gate.url}, with MANAGE_GATEWAY_KEY...`);
+    expect(r.stderr).toContain(`Smoke test of ${gate.url}, with --gateway-key...`);
     expect(printed(r)).not.toContain(KEY);
     // Every call reached the backend through the gateway, counted for the key's subscription.
     expect(gate.requests.length).toBeGreaterThan(20);
@@ -44,11 +48,11 @@ describe("through the gateway with a subscription key", () => {
 
   test("without a key (or with a wrong one) every call is refused at the gateway, named with the fix", async () => {
     const before = [...exec.requests];
-    const anonymous = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2"], { project });
+    const anonymous = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2"], { project, env: tls });
     expect(anonymous.exitCode).toBe(1);
     expect(anonymous.stdout).toContain("Why: 401: the gateway refused the call: no subscription key, or not a valid one (accessMode token)");
     expect(anonymous.stdout).toContain("Fix: set MANAGE_GATEWAY_KEY (or pass --gateway-key)");
-    const wrong = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2", "--json", "--gateway-key", "not-the-key"], { project });
+    const wrong = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2", "--json", "--gateway-key", "not-the-key"], { project, env: tls });
     expect((JSON.parse(wrong.stdout) as Report).passed).toBe(0);
     expect(printed(wrong)).not.toContain("not-the-key");
     // Nothing got past the gateway to the backend.
@@ -56,17 +60,14 @@ describe("through the gateway with a subscription key", () => {
   });
 
   test("load-test within the limit passes; beyond it the 429s are counted, with Retry-After in the fix", async () => {
-    const ok = await manage(["load-test", "--endpoint", gate.url, "--users", "8", "--duration", "2s", "--rate", "2", "--mix", "python:1", "--json", "--gateway-key", KEY], { project });
+    const ok = await manage(["load-test", "--endpoint", gate.url, "--users", "8", "--duration", "2s", "--rate", "2", "--mix", "python:1", "--json", "--gateway-key", KEY], { project, env: tls });
     expect(JSON.parse(ok.stdout).errors).toEqual({});
     expect(ok.exitCode).toBe(0);
     expect(printed(ok)).not.toContain(KEY);
     gate.callsPerMinute = 5;
     gate.resetLimits();
     try {
-      const limited = await manage(["load-test", "--endpoint", gate.url, "--users", "12", "--duration", "2s", "--rate", "0", "--mix", "python:1"], {
-        project,
-        env: { MANAGE_GATEWAY_KEY: KEY },
-      });
+      const limited = await manage(["load-test", "--endpoint", gate.url, "--users", "12", "--duration", "2s", "--rate", "0", "--mix", "python:1", "--gateway-key", KEY], { project, env: tls });
       expect(limited.exitCode).toBe(1);
       expect(limited.stdout).toMatch(/Errors: 7 × 429/);
       expect(limited.stdout).toContain("Why: 429: the gateway's rate limit for this caller (subscription key or token subject) is exceeded");
@@ -84,6 +85,18 @@ describe("through the gateway with a subscription key", () => {
     await expectRefusal(project, ["load-test", "--endpoint", gate.url, "--users", "1", "--duration", "1s", "--gateway-key", ""], /--gateway-key is empty/);
     expect(gate.requests.length).toBe(before);
   });
+
+  test("a key goes only over HTTPS, and MANAGE_GATEWAY_KEY only to the stack's own gateway: never to another --endpoint", async () => {
+    const before = gate.requests.length;
+    const plain = gate.url.replace(/^https:/, "http:");
+    await expectRefusal(project, ["smoke", "--endpoint", plain, "--gateway-key", KEY], /--gateway-key is sent only over HTTPS, and --endpoint http:\/\/[^ ]+ is not: nothing was sent\n  Fix: use the https:\/\/ address with --endpoint, or leave out --gateway-key/, tls);
+    expect(gate.requests.length).toBe(before);
+    // The environment's key is held back from an --endpoint (said in one line): the gateway sees no key.
+    const r = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2"], { project, env: { ...tls, MANAGE_GATEWAY_KEY: KEY } });
+    expect(r.stderr).toContain(`warning: the gateway key (MANAGE_GATEWAY_KEY) is not sent to --endpoint ${gate.url}: it goes only to the stack's own gateway (--stack); pass --gateway-key to send one there`);
+    expect(r.exitCode).toBe(1);
+    expect(gate.requests.slice(before).every((q) => q.status === 401 && q.caller === null)).toBe(true);
+  });
 });
 
 describe("through the gateway with a JWT (gatewayJwtIssuer)", () => {
@@ -91,19 +104,29 @@ describe("through the gateway with a JWT (gatewayJwtIssuer)", () => {
   const audience = "api://coding-engine";
   const { privateKey, publicKey } = issuerKeys();
   let gate: Gate;
+  let tls: Record<string, string>;
   beforeAll(async () => {
-    gate = await startGate({ upstream: exec.url, jwt: { issuer, audience, publicKey }, callsPerMinute: 1000 });
+    gate = await startGate({ upstream: exec.url, jwt: { issuer, audience, publicKey }, callsPerMinute: 1000, tls: true });
+    tls = { NODE_EXTRA_CA_CERTS: gate.caFile! };
   });
   afterAll(() => gate.close());
 
   test("a valid token passes; the gateway checks its signature, issuer, audience and expiry", async () => {
     const token = signJwt({ iss: issuer, aud: audience, sub: "participant-17" }, privateKey);
-    const r = await manage(["load-test", "--endpoint", gate.url, "--users", "4", "--duration", "1s", "--rate", "0", "--mix", "python:1"], { project, env: { MANAGE_GATEWAY_TOKEN: token } });
+    const r = await manage(["load-test", "--endpoint", gate.url, "--users", "4", "--duration", "1s", "--rate", "0", "--mix", "python:1", "--gateway-token", token], { project, env: tls });
     expect(r.stdout).toContain("Load test passed: 4 of 4 executions succeeded.");
     expect(r.exitCode).toBe(0);
     expect(printed(r)).not.toContain(token);
     expect(gate.requests.filter((q) => q.status === 200).every((q) => q.caller === "participant-17")).toBe(true);
-    const status = async (t: string) => (await fetch(`${gate.url}/`, { headers: { authorization: `Bearer ${t}` } })).status;
+    // The gateway speaks HTTPS with the test's own certificate authority.
+    const ca = readFileSync(gate.caFile!);
+    const status = (t: string) =>
+      new Promise<number>((resolve, reject) =>
+        httpsGet(`${gate.url}/`, { ca, headers: { authorization: `Bearer ${t}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        }).on("error", reject),
+      );
     expect(await status(signJwt({ iss: issuer, aud: "api://other", sub: "x" }, privateKey))).toBe(401);
     expect(await status(signJwt({ iss: "https://evil.example.com/", aud: audience, sub: "x" }, privateKey))).toBe(401);
     expect(await status(signJwt({ iss: issuer, aud: audience, sub: "x", exp: Math.floor(Date.now() / 1000) - 5 }, privateKey))).toBe(401);
@@ -111,7 +134,7 @@ describe("through the gateway with a JWT (gatewayJwtIssuer)", () => {
   });
 
   test("a token for another audience: every call refused, the cause names the token", async () => {
-    const r = await manage(["load-test", "--endpoint", gate.url, "--users", "2", "--duration", "1s", "--rate", "0", "--mix", "python:1", "--gateway-token", signJwt({ iss: issuer, aud: "api://other", sub: "x" }, privateKey)], { project });
+    const r = await manage(["load-test", "--endpoint", gate.url, "--users", "2", "--duration", "1s", "--rate", "0", "--mix", "python:1", "--gateway-token", signJwt({ iss: issuer, aud: "api://other", sub: "x" }, privateKey)], { project, env: tls });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain("Errors: 2 × 401");
     expect(r.stdout).toContain("Why: 401: the gateway refused the call: no token, or not a valid one (issuer, audience, signature or expiry; accessMode token)");

@@ -109,8 +109,9 @@ const cases: Record<string, Case[]> = {
   "in a GitHub Actions run": [
     [["reconcile", "--stack", "dev", "--yes"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run[\s\S]*Fix: set the repository variable PULUMI_BACKEND_URL .*Settings → Secrets and variables → Actions → Variables/, { GITHUB_ACTIONS: "true" }],
     [["reconcile", "--stack", "dev", "--yes"], /PULUMI_BACKEND_URL is empty in this GitHub Actions run/, { GITHUB_ACTIONS: "true", PULUMI_BACKEND_URL: "" }],
-    [["up", "--stack", "dev", "--yes"], /ARM_SUBSCRIPTION_ID is empty in this GitHub Actions run[\s\S]*Fix: set the repository variable AZURE_SUBSCRIPTION_ID/, { GITHUB_ACTIONS: "true", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere", ARM_CLIENT_ID: "x", ARM_TENANT_ID: "y", ARM_SUBSCRIPTION_ID: "" }],
-    [["scale", "--stack", "dev", "--profile", "testing", "--yes"], /PULUMI_CONFIG_PASSPHRASE is empty in this GitHub Actions run[\s\S]*Fix: set it as a repository secret/, { GITHUB_ACTIONS: "true", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere", PULUMI_CONFIG_PASSPHRASE: "" }],
+    // A workflow run sets no MANAGE_NOW (a change on the suite's clock is refused there first: cli/clock.ts).
+    [["up", "--stack", "dev", "--yes"], /ARM_SUBSCRIPTION_ID is empty in this GitHub Actions run[\s\S]*Fix: set the repository variable AZURE_SUBSCRIPTION_ID/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere", ARM_CLIENT_ID: "x", ARM_TENANT_ID: "y", ARM_SUBSCRIPTION_ID: "" }],
+    [["scale", "--stack", "dev", "--profile", "testing", "--yes"], /PULUMI_CONFIG_PASSPHRASE is empty in this GitHub Actions run[\s\S]*Fix: set it as a repository secret/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere", PULUMI_CONFIG_PASSPHRASE: "" }],
     [["pulumi", "--", "stack", "ls"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run/, { GITHUB_ACTIONS: "true" }],
   ],
   "smoke and doctor": [

@@ -25,13 +25,21 @@ const op = (profile: "idle" | "contest", expiresAt: string | null, extra: Partia
 const window = (id: string, start: string, end: string): Window => ({ id, profile: "contest", start, end, warmupMinutes: 30, users: null, by: "", at: T0 });
 
 describe.concurrent("reconcile", () => {
-  test("decides per stack from its state: expired, not expired, no expiry, idle, a pool left by a failed stop", () => {
+  test("decides per stack from its state: expired, not expired, no expiry, idle, a pool left by a failed stop, an interrupted change", () => {
     const now = new Date("2026-11-22T12:00:00Z");
     expect(decideReconcile(running(op("contest", "2026-11-22T11:59:59Z"), true), now)).toEqual({ kind: "stop", why: "expired" });
     expect(decideReconcile(running(op("contest", "2026-11-22T12:00:01Z"), true), now)).toEqual({ kind: "leave", why: "not-expired" });
     expect(decideReconcile(running(op("contest", null), true), now)).toEqual({ kind: "leave", why: "no-expiry" });
     expect(decideReconcile(running(op("idle", null), false), now)).toEqual({ kind: "leave", why: "already-idle" });
-    expect(decideReconcile(running(op("idle", null), true), now)).toEqual({ kind: "stop", why: "leftover" });
+    // A pool beside an idle operation is stopped only when the update that recorded idle failed (a
+    // stop whose delete failed); one no recorded change explains (an interrupted scale-up) is left.
+    const failedUpdate = { kind: "update", result: "failed", started: new Date(Date.parse(T0) + 60_000) };
+    expect(decideReconcile(running(op("idle", null), true), now, failedUpdate)).toEqual({ kind: "stop", why: "leftover" });
+    expect(decideReconcile(running(op("idle", null), true), now, { ...failedUpdate, result: "succeeded" })).toEqual({ kind: "leave", why: "unrecorded-pool" });
+    expect(decideReconcile(running(op("idle", null), true), now, null)).toEqual({ kind: "leave", why: "unrecorded-pool" });
+    // A change under way or interrupted (a lock, pending operations): nothing, even when expired.
+    const locked = { ...running(op("contest", "2026-11-22T11:59:59Z"), true), interrupted: { locks: [{ file: "l.json" }], pending: [] } };
+    expect(decideReconcile(locked, now)).toEqual({ kind: "leave", why: "interrupted" });
     expect(decideReconcile({ deployed: false, operation: null, poolDeployed: false }, now)).toEqual({ kind: "leave", why: "not-deployed" });
   });
 

@@ -147,7 +147,16 @@ interface Snapshot {
   pendingOperations?: Array<{ resource: StateResource; type: string }>;
 }
 function readSnapshot(stack: string): Snapshot {
-  const latest = (JSON.parse(readFileSync(statePath(stack), "utf8")) as Checkpoint).checkpoint.latest;
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = JSON.parse(readFileSync(statePath(stack), "utf8")) as Checkpoint;
+  } catch (err) {
+    // pkg/backend/diy/state.go getSnapshot: "failed to load checkpoint: %w", the JSON decoder's
+    // error (Go's encoding/json says "unexpected end of JSON input" for a truncated file).
+    const cause = err instanceof SyntaxError && /end of JSON|Unterminated|Unexpected end/i.test(err.message) ? "unexpected end of JSON input" : String((err as Error).message);
+    return fail(`failed to load checkpoint: ${cause}`);
+  }
+  const latest = checkpoint.checkpoint.latest;
   return { resources: latest.resources ?? [], pendingOperations: latest.pending_operations };
 }
 function writeSnapshot(stack: string, snap: Snapshot) {

@@ -92,6 +92,9 @@ export function manageEnv(project: string, extra: Record<string, string> = {}): 
     MANAGE_NOW: TEST_NOW,
     // The test run's warm policy pack, when the global setup started one (test/fake-pulumi/analyzer-host.ts).
     ...(process.env.FAKE_PULUMI_WARM_PACK ? { FAKE_PULUMI_WARM_PACK: process.env.FAKE_PULUMI_WARM_PACK } : {}),
+    // ...and a change on that clock is a rehearsal the suite asks for explicitly (cli/clock.ts,
+    // rehearsalClock); the tests of the refusal unset it.
+    MANAGE_REHEARSAL: "1",
     ...extra,
   };
 }

@@ -1,0 +1,296 @@
+// What a change to a stack does, decided without touching anything: the pure half of the change
+// path (./change.ts runs it). From the stack file, the stack's state, the requested operation and
+// the flags it gives the settings to run, the request the program receives, the refusals with their
+// messages, the lines to say, and what needs a person's confirmation. Tested in-process
+// (test/unit/change-plan.test.ts); the executor only reads, asks and runs.
+
+import { parseSettings, ConfigError, type DeploymentSettings, type RawConfig } from "../infra/config.js";
+import {
+  baselineDifferences,
+  configFingerprint,
+  configHash,
+  effectiveConfig,
+  operationOfFile,
+  parseOperationsState,
+  sameOperation,
+  sameWindows,
+  secretKeysOf,
+  type Operation,
+  type OperationsRequest,
+  type OperationsState,
+  type Window,
+} from "../infra/operations.js";
+import { ceilingOutcome } from "./cost-ceiling.js";
+import { UsageError } from "./errors.js";
+import { urnName } from "./pulumi/events.js";
+import type { PreviewStep } from "./pulumi/runner.js";
+import { describeIssues } from "./settings.js";
+import { suggest } from "./suggest.js";
+import type { StackFile } from "./stack-files.js";
+
+/** What an operation asks the stack to run (who and when are added by the change path). */
+export type OperationFields = Pick<Operation, "profile" | "overrides" | "expiresAt" | "window">;
+
+export interface StackChange {
+  stack: string;
+  /**
+   * Baseline edits (capacity --apply): config key (without project prefix) -> new value; null
+   * removes the key. A dotted key is a path into an object value, set with `config set --path`.
+   * Recorded in the stack file, to be committed.
+   */
+  config: Record<string, string | number | null>;
+  /**
+   * The operational layer to run, from the one in effect (scale, stop, start): recorded in the
+   * stack's state, never in the stack file. Absent: keep the one in effect (`manage up`).
+   */
+  operation?: (current: OperationFields) => OperationFields;
+  /** The schedule to record, from the one in the state (schedule, reconcile). Absent: keep it. */
+  windows?: (current: Window[]) => Window[];
+  /**
+   * Run on the baseline of the last update, not the stack file (stops): a stop changes only what
+   * idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
+   */
+  deployedBaseline?: boolean;
+  /** What the person asked for, in words: "scale to contest", "stop". */
+  intent: string;
+  /** The change brings up a pool: it is done when code runs (the readiness gate). */
+  verify?: boolean;
+  /** The option each config key came from ("--max-sessions 900"), so a refusal names the option, not the file. */
+  sources?: Record<string, string>;
+}
+
+/**
+ * The new raw config after a change: pure, so the CLI validates it before running anything. Values
+ * are in Pulumi's string form; a dotted key sets or removes a number inside an object value, as
+ * `pulumi config set --path` does (integers stored as numbers).
+ */
+export function applyConfig(raw: Record<string, string>, config: StackChange["config"]): Record<string, string> {
+  const next = { ...raw };
+  for (const [key, value] of Object.entries(config)) {
+    const [top, ...path] = key.split(".");
+    if (path.length === 0) {
+      if (value === null) delete next[top!];
+      else next[top!] = String(value);
+      continue;
+    }
+    let root: Record<string, unknown>;
+    try {
+      root = next[top!] ? (JSON.parse(next[top!]!) as Record<string, unknown>) : {};
+    } catch {
+      root = {};
+    }
+    let node = root;
+    for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    const leaf = path.at(-1)!;
+    if (value === null) delete node[leaf];
+    else node[leaf] = typeof value === "number" || /^-?\d+$/.test(value) ? Number(value) : value;
+    next[top!] = JSON.stringify(root);
+  }
+  return next;
+}
+
+/** The effective settings (baseline + operation), or a usage error naming the option or the file's line. */
+function validate(change: StackChange, file: StackFile, baseline: RawConfig, op: OperationFields): DeploymentSettings {
+  try {
+    return parseSettings(effectiveConfig(baseline, op), change.stack);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file, change.sources));
+    throw err;
+  }
+}
+
+/** The settings, or null when they do not validate (an old state, a broken file: nothing to compare against). */
+export function settingsOrNull(read: () => DeploymentSettings): DeploymentSettings | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}
+
+/** The cost ceiling's verdict: its warnings joined to `warnings`, a refusal thrown (exit 2). */
+function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, flags: PlanFlags, warnings: string[]): void {
+  const outcome = ceilingOutcome(next, before, flags);
+  warnings.push(...outcome.warnings);
+  if (outcome.refusal) throw new UsageError(outcome.refusal);
+}
+
+export interface PlanFlags {
+  /** --allow-over-ceiling. */
+  allowOverCeiling?: boolean;
+}
+
+/** What is decided before pulumi is even looked for (bad input: exit 2, nothing touched). */
+export interface OfflinePlan {
+  /** The stack file's config with the change's baseline edits. */
+  fileRaw: Record<string, string>;
+  /** The file's own operation (a first deployment's) and the one asked for on top of it. */
+  fileOperation: Operation;
+  offlineOperation: OperationFields;
+  settings: DeploymentSettings;
+  warnings: string[];
+}
+
+/**
+ * What runs before the change, as settings (for an interruption to say what still runs): the
+ * state's operation on its baseline, or, before a first deployment, the stack file's own.
+ */
+export function settingsBefore(stack: string, offline: OfflinePlan, previous: OperationsState | null): DeploymentSettings | null {
+  return settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : effectiveConfig(offline.fileRaw, offline.fileOperation), stack));
+}
+
+/**
+ * Step 1: the stack file with the baseline edits and the operation asked for on top of the file's
+ * own, validated, and the cost ceiling on what the file and the options ask for. Every change needs
+ * a stack file that parses: pulumi itself reads it on every preview and update, a stop's too.
+ */
+export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string): OfflinePlan {
+  const fileRaw = applyConfig(file.raw, change.config);
+  const fileOperation = operationOfFile(fileRaw, at);
+  const offlineOperation = change.operation?.(fileOperation) ?? fileOperation;
+  const settings = validate(change, file, fileRaw, offlineOperation);
+  const warnings: string[] = [];
+  ceiling(settings, settingsOrNull(() => parseSettings(file.raw, change.stack)), flags, warnings);
+  return { fileRaw, fileOperation, offlineOperation, settings, warnings };
+}
+
+/** What the stack's state says before the change (one `pulumi stack export`). */
+export interface StackState {
+  /** The backend has the stack. */
+  exists: boolean;
+  /** The resource types pulumi believes exist. */
+  types: string[];
+  /** The operations output of the last update (unparsed: the plan refuses one this program did not write). */
+  operations: unknown;
+}
+
+export type ChangePlan =
+  | { kind: "nothing-deployed" }
+  | {
+      kind: "run";
+      settings: DeploymentSettings;
+      operation: Operation;
+      previous: OperationsState | null;
+      /** The schedule to record; undefined: keep the state's. */
+      windows?: Window[];
+      /** Runs on the deployed baseline (a stop): the stack file is neither applied nor checked. */
+      onDeployed: boolean;
+      /** What the program receives (OPERATIONS_ENV); the stack file's hash is added at the preview. */
+      request: OperationsRequest;
+      /** The operation or the schedule differs from the state's: the update records it even with no resource change. */
+      records: boolean;
+      /** Lines said before pulumi runs. */
+      notes: string[];
+      warnings: string[];
+      /** Whether the images the settings need must be checked first (not for a stop). */
+      checkImages: boolean;
+    };
+
+/**
+ * Step 2: with the state read, what runs. The operation asked for is applied to the one in effect
+ * (the state's, else the file's); a stop runs on the deployed baseline; the settings are validated
+ * again (the state's overrides may differ from the file's), and the cost ceiling checked again only
+ * when they do, measured against what the state says runs.
+ */
+export function planChange(change: StackChange, file: StackFile, offline: OfflinePlan, state: StackState, flags: PlanFlags, who: { by: string; at: string }): ChangePlan {
+  const previous = parseOperationsState(state.operations);
+  // Nothing deployed, nothing to stop: a stop never deploys a foundation first.
+  if (change.deployedBaseline && state.types.length === 0) return { kind: "nothing-deployed" };
+  const current: OperationFields = previous ?? offline.fileOperation;
+  const wanted = change.operation ? change.operation(current) : current;
+  const operation: Operation = change.operation || !previous ? { ...wanted, intent: change.intent, ...who } : previous;
+  const windows = change.windows?.(previous?.windows ?? []);
+  const onDeployed = Boolean(change.deployedBaseline && previous);
+  const baseline = onDeployed ? previous!.baseline : offline.fileRaw;
+  const settings = validate(change, file, baseline, operation);
+  const notes: string[] = [];
+  const warnings = [...offline.warnings];
+  if (onDeployed) {
+    const left = baselineDifferences(previous!.baseline, offline.fileRaw);
+    if (left.length)
+      notes.push(`${file.name} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
+  }
+  if (configHash(effectiveConfig(baseline, operation)) !== configHash(effectiveConfig(offline.fileRaw, offline.offlineOperation)))
+    ceiling(settings, settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : file.raw, change.stack)), flags, warnings);
+  const request: OperationsRequest = {
+    basedOn: previous?.revision ?? 0,
+    baseline: onDeployed ? "deployed" : "file",
+    operation,
+    ...(windows ? { windows } : {}),
+  };
+  const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows));
+  return { kind: "run", settings, operation, previous, windows, onDeployed, request, records, notes, warnings, checkImages: !onDeployed };
+}
+
+/**
+ * The request as previewed: with the baseline from the file, the file's config hash as the preview
+ * read it. The update carries the same, so the program refuses if the file changed in between.
+ */
+export function previewedRequest(request: OperationsRequest, file: StackFile): OperationsRequest {
+  if (request.baseline !== "file") return request;
+  const secretKeys = secretKeysOf(file.raw);
+  return { ...request, stackFile: { name: file.name, hash: configFingerprint(file.raw, secretKeys), secretKeys } };
+}
+
+/**
+ * Why the update must not run: the stack file manage reads now differs from the one it previewed
+ * (the whole config, secrets' ciphertext included); null when it does not.
+ */
+export function fileChangedSincePreview(previewed: StackFile, now: StackFile): string | null {
+  if (configHash(previewed.raw) === configHash(now.raw)) return null;
+  return `not applied: ${now.name} changed after the preview. Nothing was changed, so what you confirmed did not run\n  Fix: run the command again to see the new plan`;
+}
+
+// A replacement reaches the event stream as up to three steps for one resource (create-replacement,
+// replace, delete-replaced: pkg/resource/deploy/step_generator.go); a person sees one.
+export const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced", "discard-replaced"]);
+const DESTRUCTIVE = new Set(["delete", "discard", ...REPLACE_OPS]);
+
+/** One entry per resource a preview says will be deleted or replaced (the old one is deleted too). */
+export function destructiveSteps(steps: PreviewStep[]): PreviewStep[] {
+  const seen = new Set<string>();
+  return steps.filter((s) => DESTRUCTIVE.has(s.op) && !seen.has(s.urn) && Boolean(seen.add(s.urn)));
+}
+
+/**
+ * What needs a person's yes before the update: anything deleted or replaced. null: nothing (or
+ * --yes given). `question` is asked at a terminal; `refusal` is the usage error without one.
+ */
+export function confirmationNeeded(steps: PreviewStep[], yes: boolean | undefined): { question: string; refusal: string } | null {
+  const deletions = destructiveSteps(steps);
+  if (deletions.length === 0 || yes) return null;
+  const names = deletions.map((s) => urnName(s.urn)).join(", ");
+  const verb = deletions.every((s) => REPLACE_OPS.has(s.op)) ? "replace (delete and recreate)" : "delete or replace";
+  return {
+    question: `${verb[0]!.toUpperCase()}${verb.slice(1)} ${names}?`,
+    refusal: `this would ${verb} ${names}, and there is no terminal to ask at: pass --yes to confirm. Nothing was changed.`,
+  };
+}
+
+/**
+ * What a refused change (a declined prompt, a failed preview) does with the stack file. Only the
+ * baseline edits (capacity --apply) are manage's own writes: with none there is nothing to undo; with
+ * some, the file is put back only while it still holds exactly what manage wrote, so an edit saved
+ * meanwhile is never lost.
+ */
+export function undoOnRefusal(wrote: Buffer | null, current: Buffer): "nothing-written" | "restore" | "edited-since" {
+  if (!wrote) return "nothing-written";
+  return wrote.equals(current) ? "restore" : "edited-since";
+}
+
+/** Said when the file was edited after manage wrote it: left as it is. */
+export const keptEdit = (name: string, keys: string[]) =>
+  `${name} changed after manage wrote ${keys.join(", ")} into it: left as it is (manage's edit may still be in it; check it before committing)`;
+
+/**
+ * "Done" only for a change that happened: the state must now hold exactly this operation, one
+ * revision on. The message when it does not; null when it does.
+ */
+export function notRecorded(stack: string, outputs: unknown, request: OperationsRequest, operation: Operation, windows: Window[] | undefined): string | null {
+  const recorded = parseOperationsState(outputs);
+  if (recorded && recorded.revision === request.basedOn + 1 && sameOperation(recorded, operation) && (!windows || sameWindows(recorded.windows, windows))) return null;
+  return (
+    `pulumi reported success, but the stack's state does not hold this change (revision ${recorded?.revision ?? "none"}, expected ${request.basedOn + 1}).\n` +
+    `  What runs now: \`manage status --stack ${stack}\`; apply it again with the same command.`
+  );
+}

@@ -1,0 +1,175 @@
+// The change path's decisions in-process (cli/change-plan.ts): what a change runs, what it refuses
+// and says, what needs a yes, when a refusal may put the stack file back; the program's half of
+// "what was previewed is what is applied" (infra/operations.ts); the rehearsal clock (cli/clock.ts)
+// and where a credential may go (cli/execution/credentials.ts).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import {
+  confirmationNeeded,
+  fileChangedSincePreview,
+  notRecorded,
+  planChange,
+  planOffline,
+  previewedRequest,
+  undoOnRefusal,
+} from "../../cli/change-plan.js";
+import { describeInterrupted, scaleChange, stopChange } from "../../cli/operations.js";
+import { parseStackFile } from "../../cli/stack-files.js";
+import { clockOffset, rehearsalClock } from "../../cli/clock.js";
+import { credentialFor } from "../../cli/execution/credentials.js";
+import { OperationsError, resolveOperations, type OperationsState } from "../../infra/operations.js";
+import { UsageError } from "../../cli/errors.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const devText = readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8");
+const dev = parseStackFile(devText, "Pulumi.dev.yaml");
+const AT = "2026-12-05T08:30:00Z";
+const who = { by: "alice@laptop", at: AT };
+const state = (operations: unknown, types = ["azure-native:containerregistry:Registry"]) => ({ exists: true, types, operations });
+
+describe("the plan", () => {
+  test("a scale on a stack never updated by this program runs the file's baseline with the operation asked for, recorded", () => {
+    const change = scaleChange("dev", { profile: "testing", maxSessions: 30 }, new Date(AT));
+    const offline = planOffline(change, dev, {}, AT);
+    const plan = planChange(change, dev, offline, state(undefined), {}, who);
+    if (plan.kind !== "run") throw new Error(plan.kind);
+    expect(plan.operation).toMatchObject({ profile: "testing", overrides: { testing: { maxSessions: 30 } }, by: "alice@laptop", at: AT });
+    expect(plan.request).toMatchObject({ basedOn: 0, baseline: "file" });
+    expect(plan.records).toBe(true);
+    expect(plan.checkImages).toBe(true);
+    expect(plan.settings.profile.pool?.maxSessions).toBe(30);
+  });
+
+  test("bad input is refused offline, naming the option", () => {
+    const change = scaleChange("dev", { profile: "testing", readySessions: 50, maxSessions: 10 }, new Date(AT));
+    expect(() => planOffline(change, dev, {}, AT)).toThrow(UsageError);
+    expect(() => planOffline(change, dev, {}, AT)).toThrow(/--ready-sessions 50|--max-sessions 10/);
+  });
+
+  test("a stop with nothing deployed does nothing; on a deployed stack it runs the deployed baseline and names what the file changed", () => {
+    const offline = planOffline(stopChange("dev"), dev, {}, AT);
+    expect(planChange(stopChange("dev"), dev, offline, state(undefined, []), {}, who)).toEqual({ kind: "nothing-deployed" });
+    const previous: OperationsState = {
+      profile: "testing", overrides: {}, expiresAt: null, intent: "scale to testing", by: "bob@ci", at: AT, revision: 3,
+      baseline: { ...dev.raw, backendImage: "coding-engine/backend:v0" }, windows: [],
+    };
+    const plan = planChange(stopChange("dev"), dev, offline, state(previous), {}, who);
+    if (plan.kind !== "run") throw new Error(plan.kind);
+    expect(plan.onDeployed).toBe(true);
+    expect(plan.request).toMatchObject({ basedOn: 3, baseline: "deployed" });
+    expect(plan.checkImages).toBe(false);
+    expect(plan.notes).toEqual(["Pulumi.dev.yaml differs from what runs (backendImage): left for `manage up --stack dev`; this stop changes only what it needs."]);
+    // A stop's request carries no stack file: it does not run on it.
+    expect(previewedRequest(plan.request, dev).stackFile).toBeUndefined();
+  });
+
+  test("a deletion needs a yes: asked at a terminal, refused without one, not asked with --yes", () => {
+    const steps = [
+      { op: "delete", urn: "urn:pulumi:dev::coding-engine::azure-native:app:ContainerAppsSessionPool::session-pool", type: "azure-native:app:ContainerAppsSessionPool" },
+      { op: "create", urn: "urn:pulumi:dev::coding-engine::azure-native:app:ContainerApp::backend", type: "azure-native:app:ContainerApp" },
+    ];
+    expect(confirmationNeeded(steps, false)).toEqual({
+      question: "Delete or replace session-pool?",
+      refusal: "this would delete or replace session-pool, and there is no terminal to ask at: pass --yes to confirm. Nothing was changed.",
+    });
+    expect(confirmationNeeded(steps, true)).toBeNull();
+    expect(confirmationNeeded(steps.slice(1), false)).toBeNull();
+  });
+
+  test("a refusal puts the stack file back only while it holds what manage wrote", () => {
+    const wrote = Buffer.from("config:\n  coding-engine:maxSessions: 9\n");
+    expect(undoOnRefusal(null, Buffer.from("anything"))).toBe("nothing-written");
+    expect(undoOnRefusal(wrote, Buffer.from(wrote))).toBe("restore");
+    expect(undoOnRefusal(wrote, Buffer.from("config:\n  coding-engine:maxSessions: 9\n  coding-engine:location: westus\n"))).toBe("edited-since");
+  });
+
+  test("no Done unless the state holds this very operation, one revision on", () => {
+    const change = scaleChange("dev", { profile: "testing" }, new Date(AT));
+    const plan = planChange(change, dev, planOffline(change, dev, {}, AT), state(undefined), {}, who);
+    if (plan.kind !== "run") throw new Error(plan.kind);
+    const recorded = { ...plan.operation, revision: 1, baseline: {}, windows: [] };
+    expect(notRecorded("dev", recorded, plan.request, plan.operation, undefined)).toBeNull();
+    expect(notRecorded("dev", { ...recorded, revision: 2 }, plan.request, plan.operation, undefined)).toMatch(/does not hold this change \(revision 2, expected 1\)/);
+    expect(notRecorded("dev", undefined, plan.request, plan.operation, undefined)).toMatch(/revision none/);
+  });
+});
+
+describe("what was previewed is what is applied", () => {
+  const change = scaleChange("dev", { profile: "testing" }, new Date(AT));
+  const plan = planChange(change, dev, planOffline(change, dev, {}, AT), state(undefined), {}, who);
+  if (plan.kind !== "run") throw new Error(plan.kind);
+  const request = previewedRequest(plan.request, dev);
+  const edited = parseStackFile(devText.replace("coding-engine/backend:v1", "coding-engine/backend:v2"), "Pulumi.dev.yaml");
+
+  test("manage refuses the update when the file it reads now is not the one it previewed", () => {
+    expect(fileChangedSincePreview(dev, parseStackFile(devText, "Pulumi.dev.yaml"))).toBeNull();
+    expect(fileChangedSincePreview(dev, edited)).toBe(
+      "not applied: Pulumi.dev.yaml changed after the preview. Nothing was changed, so what you confirmed did not run\n  Fix: run the command again to see the new plan",
+    );
+  });
+
+  test("the program refuses a config that is not the previewed file's, whoever's key order; a plain up is not checked", () => {
+    expect(request.stackFile?.name).toBe("Pulumi.dev.yaml");
+    // The engine hands the program every declared key, defaults included, and objects in Go's key order.
+    expect(() => resolveOperations({ ...dev.raw }, null, request, AT)).not.toThrow();
+    expect(() => resolveOperations(edited.raw, null, request, AT)).toThrow(OperationsError);
+    expect(() => resolveOperations(edited.raw, null, request, AT)).toThrow(
+      /the stack changed after manage read it: Pulumi\.dev\.yaml was edited after it was previewed, so what was confirmed is not what it holds now\. This update changed nothing; run the command again/,
+    );
+    const withObject = parseStackFile(`${devText}  coding-engine:profileOverrides:\n    testing: { readySessions: 2, maxSessions: 30 }\n`, "Pulumi.dev.yaml");
+    const goOrder = { ...withObject.raw, profileOverrides: '{"testing":{"maxSessions":30,"readySessions":2}}' };
+    expect(() => resolveOperations(goOrder, null, previewedRequest(plan.request, withObject), AT)).not.toThrow();
+    expect(() => resolveOperations(edited.raw, null, null, AT)).not.toThrow();
+  });
+});
+
+describe("the rehearsal clock", () => {
+  const real = new Date("2026-12-06T12:00:00Z");
+  test("no MANAGE_NOW: the real clock, nothing said", () => {
+    expect(rehearsalClock({}, real)).toBeNull();
+  });
+  test("a change on MANAGE_NOW is refused unless MANAGE_REHEARSAL=1, always in a workflow run, and never silent", () => {
+    expect(() => rehearsalClock({ MANAGE_NOW: "2027-12-06T12:00:00Z" }, real)).toThrow(/MANAGE_NOW=2027-12-06T12:00:00Z is 365 d ahead of the real clock.*set MANAGE_REHEARSAL=1/s);
+    expect(() => rehearsalClock({ MANAGE_NOW: "2027-12-06T12:00:00Z", MANAGE_REHEARSAL: "1", GITHUB_ACTIONS: "true" }, real)).toThrow(/set in a workflow run/);
+    expect(rehearsalClock({ MANAGE_NOW: "2026-12-06T09:30:00Z", MANAGE_REHEARSAL: "1" }, real)).toEqual({
+      warning: "rehearsal clock: MANAGE_NOW=2026-12-06T09:30:00Z is 2 h 30 min behind the real clock (MANAGE_REHEARSAL=1); this change records its times by it",
+    });
+    expect(clockOffset(new Date("2026-12-07T13:01:00Z"), real)).toBe("1 d 1 h 1 min ahead of");
+  });
+});
+
+describe("where a credential goes", () => {
+  const key = { kind: "key" as const, value: "k", source: "MANAGE_GATEWAY_KEY" };
+  const option = { ...key, source: "--gateway-key" };
+  test("over HTTPS to the stack's own gateway: sent", () => {
+    expect(credentialFor("https://gw.azure-api.net", key, true)).toEqual({ credential: key });
+  });
+  test("over plain http: never; a key given as an option is bad input naming it", () => {
+    expect(credentialFor("http://gw.example.com", key, true).credential).toBeUndefined();
+    expect(() => credentialFor("http://gw.example.com", option, false)).toThrow(/--gateway-key is sent only over HTTPS, and --endpoint http:\/\/gw\.example\.com is not/);
+  });
+  test("to another --endpoint: only a credential given on that command line", () => {
+    expect(credentialFor("https://elsewhere.example.com", key, false)).toEqual({
+      withheld: "the gateway key (MANAGE_GATEWAY_KEY) is not sent to --endpoint https://elsewhere.example.com: it goes only to the stack's own gateway (--stack); pass --gateway-key to send one there",
+    });
+    expect(credentialFor("https://elsewhere.example.com", option, false)).toEqual({ credential: option });
+  });
+});
+
+describe("an interrupted change, in words", () => {
+  test("the lock's holder and time, what was under way, and the commands that settle it", () => {
+    const i = describeInterrupted("dev", {
+      locks: [{ file: "x.json", pid: 42, who: "alice@laptop", since: "2026-12-05T08:31:00Z" }],
+      pending: [{ name: "session-pool", type: "creating" }],
+    });
+    expect(i.what).toBe(
+      "a change to dev has not finished: the stack is locked by alice@laptop (pid 42) since 2026-12-05T08:31:00Z; left under way: creating session-pool. It is running, or it was interrupted (killed, a closed laptop) and the state does not record it yet",
+    );
+    expect(i.fix).toBe(
+      "if that change is still running, wait for it; if it was interrupted: `manage pulumi -- cancel --stack dev --yes` (removes the lock), then `manage pulumi -- refresh --stack dev --yes` (reads what Azure has), then run the change again",
+    );
+    // Pending operations without a lock (a backend manage cannot list locks of): only refresh.
+    expect(describeInterrupted("dev", { locks: [], pending: [{ name: "session-pool", type: "creating" }] }).fix).not.toContain("cancel");
+  });
+});
