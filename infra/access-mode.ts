@@ -78,7 +78,23 @@ export function openAccessWarning(stack: string): string {
   );
 }
 
-const xml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+/**
+ * How the policy text is sent (ApiPolicy `format`): "xml", "The contents are inline and Content type
+ * is an XML document" (Azure/azure-rest-api-specs, specification/apimanagement/resource-manager/
+ * Microsoft.ApiManagement/stable/2024-05-01/definitions.json, PolicyContentFormat), the API version
+ * azure-native 3.28 sends. API Management parses the text as XML, so a C#-style policy expression
+ * inside an attribute arrives exactly as the XML parser decodes it: `&quot;` becomes `"`, `&amp;&amp;`
+ * becomes `&&`, `&lt;` becomes `<`. Not "rawxml" ("a non XML encoded policy document"): API
+ * Management escapes raw text itself, so an expression escaped by hand for XML breaks there
+ * (shared/azure-facts.md, "API Management"), and one left unescaped is not well-formed for any
+ * XML tool that reads the same text (the policy pack, the tests). One text, valid XML, read the
+ * same by API Management, the pack and the tests.
+ */
+export const GATEWAY_POLICY_FORMAT = "xml";
+
+/** Text for an XML attribute value or element content: what an XML parser decodes back to `s`. */
+export const xmlEscape = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+const xml = xmlEscape;
 
 /**
  * The gateway's API policy (API Management policy XML). Authentication: the subscription key is

@@ -12,7 +12,7 @@ import * as apimanagement from "@pulumi/azure-native/apimanagement/index.js";
 import type * as app from "@pulumi/azure-native/app/index.js";
 import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
-import { gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
+import { GATEWAY_POLICY_FORMAT, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
 import { tagsFor } from "./tags.js";
 import type { IpRule } from "./backend.js";
 
@@ -93,7 +93,7 @@ export function declareGatewayApi(
     new apimanagement.ApiOperation("gateway-execute", { ...common, apiId, operationId: "execute", displayName: "Run code", method: "POST", urlTemplate: "/api/v2/execute" }, child),
     new apimanagement.ApiOperation("gateway-health", { ...common, apiId, operationId: "health", displayName: "Health", method: "GET", urlTemplate: settings.backend.healthPath }, child),
   ];
-  new apimanagement.ApiPolicy("gateway-policy", { ...common, apiId, policyId: "policy", format: "rawxml", value: gatewayPolicyXml(gateway.settings) }, child);
+  new apimanagement.ApiPolicy("gateway-policy", { ...common, apiId, policyId: "policy", format: GATEWAY_POLICY_FORMAT, value: gatewayPolicyXml(gateway.settings) }, child);
   const subscription = new apimanagement.Subscription(
     "gateway-ops-subscription",
     { ...common, sid: OPS_SUBSCRIPTION_ID, displayName: "operations: manage smoke, load-test, doctor", scope: `/apis/${apiId}`, state: "active" },
