@@ -227,7 +227,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--cancel <id>", "remove a window (a running one runs to its end: `manage stop` ends it now)", TYPES.windowId))
     .action(lazy("schedule"));
 
-  examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes"])
+  examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes --clear-pending-creates"])
     .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")
     .argument("<args...>", "pulumi's arguments, after --")
     .allowUnknownOption()

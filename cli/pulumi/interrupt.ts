@@ -6,7 +6,7 @@
 // the person presses Ctrl-C again, which is their explicit choice to abandon.
 
 import { interruptPulumi } from "./runner.js";
-import { pulumiHint } from "./failures.js";
+import { pulumiHint, settleCommand } from "./failures.js";
 import { reportFailure } from "../output.js";
 
 /** The change stopped at the person's request: exit 130, as a shell reports SIGINT. */
@@ -31,7 +31,7 @@ export async function withInterrupts<T>(stack: string, work: () => Promise<T>): 
     process.stderr.write("\n");
     reportFailure({
       message: `abandoned: pulumi was told to stop at once. Stack ${stack} may be locked, with operations Azure finished that the state does not know.`,
-      fix: `settle it: \`${pulumiHint(`cancel --stack ${stack} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${stack} --yes`)}\``,
+      fix: `settle it: \`${pulumiHint(`cancel --stack ${stack} --yes`)}\`, then \`${settleCommand(stack)}\``,
       exitCode: 130,
     });
     process.exit(130);

@@ -629,6 +629,13 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     const meta = metadata(step);
     if (step.op !== "same" && step.type !== "pulumi:pulumi:Stack" && !step.type.startsWith("pulumi:providers:")) {
       emit({ resourcePreEvent: { metadata: meta } });
+      // (gateway helper, issue 20.6) The snapshot manager persists a step's pending operation when it
+      // begins (v3.230 pkg/backend/snapshot.go, doCreate/doUpdate/doDelete -> markOperationPending):
+      // a pulumi killed outright (kill -9) leaves it in the checkpoint, not only one that terminates.
+      if (delay) {
+        const type = step.op.startsWith("delete") ? "deleting" : step.op === "update" ? "updating" : "creating";
+        writeSnapshot(stack, { ...snap, pendingOperations: [...(snap.pendingOperations ?? []), { resource: step.next ? stateOf(step.next) : step.prior!, type }] });
+      }
       if (delay) await sleep(delay);
       if (process.env.FAKE_PULUMI_FAIL === step.urn.split("::").pop()) {
         const text =
@@ -839,7 +846,7 @@ async function main(): Promise<number> {
     case "refresh": {
       // pkg/cmd/pulumi/operations/refresh.go: with the DIY lock, and it clears pending operations
       // (here: Azure is the recorded state, so nothing else changes).
-      const p = parse(rest, OPERATION_VALUE, [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f", "--clear-pending-creates"]);
+      const p = parse(rest, [...OPERATION_VALUE, "--import-pending-creates"], [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f", "--clear-pending-creates", "--skip-pending-creates"]);
       if (!has(p, "--yes") && !has(p, "-y") && !has(p, "--skip-preview"))
         fail("--yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode", 2);
       const stack = requireStack(p);
@@ -847,7 +854,20 @@ async function main(): Promise<number> {
       const dir = locksDir(stack);
       if (existsSync(dir) && readdirSync(dir).length) fail(`the stack is currently locked by ${readdirSync(dir).length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.`);
       const snap = readSnapshot(stack);
-      writeSnapshot(stack, { resources: snap.resources });
+      // --- pending creates (added by the gateway helper, issue 20.6) ---
+      // v3.230 pkg/cmd/pulumi/operations/refresh.go: --import-pending-creates URN ID... turns those
+      // creates into imports; without a terminal nothing is asked, and the refresh itself keeps
+      // every remaining pending CREATE (pkg/engine/lifecycletest TestRefreshPreservesPendingCreateOperations)
+      // unless --clear-pending-creates drops them. Other pending operations are settled.
+      if (has(p, "--skip-pending-creates") && has(p, "--clear-pending-creates")) fail("cannot set both --skip-pending-creates and --clear-pending-creates");
+      const imports = p.flags.get("--import-pending-creates") ?? [];
+      if (imports.length % 2 !== 0) fail("each URN must be followed by an ID: found an odd number of entries");
+      const importIds = new Map(imports.flatMap((v, i) => (i % 2 === 0 ? [[v, imports[i + 1]!] as const] : [])));
+      const creates = (snap.pendingOperations ?? []).filter((o) => o.type === "creating");
+      const imported = creates.filter((o) => importIds.has(o.resource.urn)).map((o) => ({ ...o.resource, id: importIds.get(o.resource.urn)! }));
+      const kept = has(p, "--clear-pending-creates") ? [] : creates.filter((o) => !importIds.has(o.resource.urn));
+      writeSnapshot(stack, { resources: [...snap.resources, ...imported], pendingOperations: kept });
+      // --- end pending creates ---
       console.log(`Refreshing (${stack}):\n\nResources:\n    ${snap.resources.length} unchanged`);
       return 0;
     }
