@@ -276,6 +276,9 @@ export const SOURCE_IMAGE = shaped("a full image reference with a registry and a
 const HOUR = 3_600_000;
 
 /** Every typed option, by what it means; main.ts attaches them to commands. */
+/** The warm-up a window gets when --warmup is not given, where no gateway needs longer (cli/schedule.ts). */
+export const DEFAULT_WARMUP_MINUTES = 30;
+
 export const TYPES = {
   stack: STACK_NAME,
   profile: choice(PROFILE_NAMES, "contest"),

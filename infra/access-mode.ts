@@ -9,6 +9,8 @@
 //   token  an API Management gateway in front: callers present a subscription key (header
 //          Ocp-Apim-Subscription-Key) or, with gatewayJwtIssuer, a JWT; each caller is held to a
 //          rate limit (429 with Retry-After); the backend's ingress allows only the gateway's IPs.
+//          The gateway exists only while a pool does (gatewayFor): idle, the backend's ingress is
+//          internal and nothing outside the environment reaches it.
 //          The default: docs/security.md and docs/costs.md say why, and why this tier.
 
 export const ACCESS_MODES = ["open", "venue", "token"] as const;
@@ -21,6 +23,30 @@ export type AccessMode = (typeof ACCESS_MODES)[number];
  */
 export const GATEWAY_SKUS = ["Developer", "Basic"] as const;
 export type GatewaySku = (typeof GATEWAY_SKUS)[number];
+
+/**
+ * Minutes a classic-tier gateway (Developer, Basic) is allowed to take to create: Microsoft says
+ * 30-45 minutes or more, and 60-90 are reported (shared/azure-facts.md, "API Management"). A window
+ * on a token stack warms up at least this long before its start (cli/schedule.ts refuses less), and
+ * the cost model bills the gateway, and the pool created with it, from then (cli/costing/model.ts).
+ */
+export const GATEWAY_CREATE_MINUTES = 90;
+
+/**
+ * The gate lives with the pool: the gateway the stack runs in a profile is its gateway settings
+ * when the profile has a session pool, and none otherwise (idle). Nothing needs a gate while no pool
+ * exists (an idle backend has nothing to reach), and an API Management unit bills every hour it
+ * exists. The program declares it by this rule, the cost model prices it by this rule. Pure.
+ */
+export function gatewayFor<T>(gateway: T | null | undefined, pool: object | null | undefined): T | null {
+  return pool ? (gateway ?? null) : null;
+}
+
+/** The gateway a stack's settings run now (its tier), or null: gatewayFor on the profile in effect. */
+export function gatewayRunning(s: { access: AccessSettings; profile: { pool: object | null } }): { sku: GatewaySku } | null {
+  const g = gatewayFor(s.access.gateway, s.profile.pool);
+  return g && { sku: g.sku };
+}
 
 /** The header API Management reads a subscription key from (its default name). */
 export const SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";

@@ -4,15 +4,19 @@
 // and forwards only the two routes the backend serves to contestants (run code, health). The
 // backend's ingress allows the gateway's own public IPs and nothing else (infra/backend.ts).
 //
-// Always-on, like the foundation: a Developer or Basic instance takes 30-45 minutes to create, so it
-// is never deleted by `manage stop` (and a deleted instance is held soft-deleted for 48 hours).
+// The gate lives with the pool (gatewayFor, infra/access-mode.ts): declared only in a profile with a
+// session pool, so `manage stop` and the scheduled return to idle delete it and the idle stack costs
+// the registry floor. A classic-tier instance takes 30-45 minutes or more to create
+// (GATEWAY_CREATE_MINUTES): a window's warm-up allows for it (cli/schedule.ts). A deleted instance
+// is soft-deleted for 48 hours under its name; manage purges it after the delete and before the next
+// create (cli/azure/gateway-purge.ts), so the next window creates it again under the same name.
 
 import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement/index.js";
 import type * as app from "@pulumi/azure-native/app/index.js";
 import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
-import { GATEWAY_POLICY_FORMAT, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
+import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
 import { tagsFor } from "./tags.js";
 import type { IpRule } from "./backend.js";
 
@@ -27,7 +31,7 @@ export interface GatewayService {
 
 /** The service alone: the backend's ingress needs its public IPs before the API can point at the backend. */
 export function declareGatewayService(settings: DeploymentSettings, foundation: Foundation): GatewayService | undefined {
-  const gateway = settings.access.gateway;
+  const gateway = gatewayFor(settings.access.gateway, settings.profile.pool);
   if (!gateway) return undefined;
   const service = new apimanagement.ApiManagementService("gateway", {
     serviceName: settings.names.gateway,
@@ -36,7 +40,7 @@ export function declareGatewayService(settings: DeploymentSettings, foundation: 
     sku: { name: gateway.sku, capacity: 1 },
     publisherEmail: gateway.publisherEmail,
     publisherName: `coding-engine ${settings.stack}`,
-    tags: tagsFor(settings, "always-on"),
+    tags: tagsFor(settings, "profile"),
   });
   return { service, settings: gateway };
 }

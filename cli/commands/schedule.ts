@@ -18,7 +18,7 @@ import { effectiveConfig } from "../../infra/operations.js";
 import { parseSettings } from "../../infra/config.js";
 import { defaultStack, projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime } from "../operations.js";
-import { describeWindow, ended, planWindow, warmupStart, windowOverrides } from "../schedule.js";
+import { defaultWarmupMinutes, describeWindow, ended, minimumWarmupMinutes, planWindow, warmupStart, windowOverrides } from "../schedule.js";
 import { stackFile, stackSettings } from "../settings.js";
 
 export interface ScheduleOptions extends GlobalOptions {
@@ -32,8 +32,6 @@ export interface ScheduleOptions extends GlobalOptions {
   list?: boolean;
   cancel?: string;
 }
-
-const DEFAULT_WARMUP_MS = 30 * 60_000;
 
 export async function run(o: ScheduleOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
@@ -51,7 +49,16 @@ export async function run(o: ScheduleOptions): Promise<void> {
     throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`manage up --stack ${stack}\` first (it rests idle), then schedule`);
   const fileSettings = stackSettings(stack, {}, dir);
   // Checked offline against the windows the state holds (read below again inside the change).
-  const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null };
+  const profile = o.profile ?? "contest";
+  // A token stack's window warms up long enough for its gateway to be created (cli/schedule.ts).
+  const request = {
+    profile,
+    start: at,
+    forMs,
+    warmupMs: o.warmup ?? defaultWarmupMinutes(fileSettings.access, profile) * 60_000,
+    users: o.users ?? null,
+    minWarmupMinutes: minimumWarmupMinutes(fileSettings.access, profile),
+  };
   const draft = planWindow(request, [], now, actor());
   // The window's profile, sized for its participants, within the stack's cost ceiling.
   const sized = parseSettings(effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: windowOverrides(draft, fileSettings) }, expiresAt: draft.end }), stack);

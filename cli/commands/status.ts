@@ -12,7 +12,7 @@ import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
 import { describeExpiry, readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
-import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
+import { describeAccess, gatewayRunning, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
@@ -76,7 +76,7 @@ export async function run(o: GlobalOptions): Promise<void> {
     const b = liveBurnPerHour(book, {
       backend: backendSize,
       registrySku: settings.registrySku,
-      gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
+      gateway: gatewayRunning(settings),
       alerts: { rules: alertRulesFor(settings.profile, settings.monitoring.alertEmails).length },
       logs: { dailyCapGb: settings.logDailyCapGb },
       nodeCount: nodes,
@@ -85,7 +85,7 @@ export async function run(o: GlobalOptions): Promise<void> {
     burn = {
       perHour: b.perHour,
       complete: b.complete,
-      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)${settings.access.gateway ? `, the ${settings.access.gateway.sku} gateway` : ""}`,
+      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)${gatewayRunning(settings) ? `, the ${settings.access.gateway!.sku} gateway` : ""}`,
     };
   } else if (book) {
     const e = estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
