@@ -48,6 +48,8 @@ import {
   type OperationsRequest,
   type Window,
 } from "../infra/operations.js";
+import { freeGatewayName, gatewayLifecycle } from "./azure/gateway-purge.js";
+import type { Caller } from "../infra/callers.js";
 import { actor, isoSeconds, now } from "./clock.js";
 import type { RawConfig } from "../infra/config.js";
 
@@ -89,6 +91,8 @@ export interface StackChange {
   operation?: (current: OperationFields) => OperationFields;
   /** The schedule to record, from the one in the state (schedule, reconcile). Absent: keep it. */
   windows?: (current: Window[]) => Window[];
+  /** The participants' credentials to record (manage keys, infra/callers.ts): the whole new list. Absent: keep them. */
+  callers?: Caller[];
   /**
    * Run on the baseline of the last update, not the stack file (stops): a stop changes only what
    * idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
@@ -339,6 +343,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     baseline: onDeployed ? "deployed" : "file",
     operation,
     ...(windows ? { windows } : {}),
+    ...(change.callers ? { callers: change.callers } : {}),
   };
   pulumi.setProgramEnv(OPERATIONS_ENV, JSON.stringify(request));
 
@@ -364,7 +369,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
 
   const afterPreview = onDeployed ? {} : stackFile(change.stack, dir).raw;
   const plan = describePlan(steps);
-  const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows));
+  const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows)) || change.callers !== undefined;
   say(g, heading(`${change.stack}: ${change.intent}`) + (plan.length ? "" : records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
   for (const line of plan) say(g, line);
 
@@ -393,7 +398,11 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
       throw new OperationError(
         `not applied: ${stackFilePath(dir, change.stack).split("/").pop()} changed after the preview. Nothing was changed, so what you confirmed did not run\n  Fix: run the command again to see the new plan`,
       );
+    // The gateway is soft-deleted under its name when deleted: free it around the change (cli/azure/gateway-purge.ts).
+    const gateway = gatewayLifecycle(steps);
+    if (gateway.creates) await freeGatewayName(settings.location, settings.names.gateway, "before", (l) => say(g, l), g.verbose);
     ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy)));
+    if (gateway.deletes) await freeGatewayName(settings.location, settings.names.gateway, "after", (l) => say(g, l), g.verbose);
     // No "Done" for a change that did not happen: the state must now hold exactly this operation.
     const recorded = parseOperationsState(outputs[OPERATIONS_OUTPUT]);
     if (!recorded || recorded.revision !== request.basedOn + 1 || !sameOperation(recorded, operation) || (windows && !sameWindows(recorded.windows, windows)))

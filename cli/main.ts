@@ -6,7 +6,7 @@
 // (./output.ts reportFailure) with the exit code its cause has everywhere (./errors.ts).
 
 import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
+import { Argument, Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { DEFAULT_WARMUP_MINUTES, TYPES, typedOption } from "./options.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
@@ -227,6 +227,17 @@ export function buildProgram(): Command {
     .option("--list", "the windows recorded, in UTC and local time")
     .addOption(typedOption("--cancel <id>", "remove a window (a running one runs to its end: `manage stop` ends it now)", TYPES.windowId))
     .action(lazy("schedule"));
+
+  examples(program.command("keys"), [
+    "manage keys issue --stack contest --name team-a",
+    "manage keys list --stack contest",
+    "manage keys revoke --stack contest --name team-a",
+  ])
+    .description("participants' keys for a token stack's gateway: kept in the stack's state, taken over by every window's gateway")
+    .addArgument(new Argument("<action>", "issue, list or revoke").choices(["issue", "list", "revoke"]))
+    .addOption(typedOption("--name <name>", "the participant or team (issue, revoke)", TYPES.caller))
+    .option("--show-keys", "list: print the keys themselves (they are secrets)")
+    .action(lazyWithArgs("keys", "run"));
 
   examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes --clear-pending-creates"])
     .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")

@@ -48,6 +48,12 @@ export function gatewayRunning(s: { access: AccessSettings; profile: { pool: obj
   return g && { sku: g.sku };
 }
 
+/** A caller's name (`manage keys`, infra/callers.ts): a participant or a team, its subscription `caller-<name>`. */
+export const CALLER_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** A caller's subscription key: 32 hex digits, the form API Management generates (infra/callers.ts). */
+export const CALLER_KEY = /^[0-9a-f]{32}$/;
+
 /** The header API Management reads a subscription key from (its default name). */
 export const SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
 

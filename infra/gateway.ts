@@ -18,6 +18,7 @@ import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
 import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
 import { tagsFor } from "./tags.js";
+import { callerSubscriptionId, type Caller } from "./callers.js";
 import type { IpRule } from "./backend.js";
 
 /** The API's id inside the service, and the subscription manage (smoke, doctor, the readiness gate) uses. */
@@ -75,6 +76,7 @@ export function declareGatewayApi(
   foundation: Foundation,
   gateway: GatewayService,
   backendApp: app.ContainerApp,
+  callers: Caller[] = [],
 ): { url: pulumi.Output<string>; opsKey: pulumi.Output<string> } {
   const common = { serviceName: gateway.service.name, resourceGroupName: foundation.resourceGroupName };
   const api = new apimanagement.Api("gateway-api", {
@@ -103,6 +105,22 @@ export function declareGatewayApi(
     { ...common, sid: OPS_SUBSCRIPTION_ID, displayName: "operations: manage smoke, load-test, doctor", scope: `/apis/${apiId}`, state: "active" },
     { dependsOn: operations },
   );
+  // The participants' subscriptions (keys mode): each with the key the stack keeps (infra/callers.ts),
+  // so a gateway created again for the next window accepts the keys handed out before it.
+  if (gateway.settings.jwt === null)
+    for (const caller of callers)
+      new apimanagement.Subscription(
+        `gateway-caller-${caller.name}`,
+        {
+          ...common,
+          sid: callerSubscriptionId(caller.name),
+          displayName: `participant ${caller.name} (manage keys)`,
+          scope: `/apis/${apiId}`,
+          state: "active",
+          primaryKey: pulumi.secret(caller.key),
+        },
+        { dependsOn: operations },
+      );
   // Keys are not part of a subscription's state: listSecrets reads them (unknown in a preview).
   const secrets = apimanagement.listSubscriptionSecretsOutput({ ...common, sid: subscription.name });
   return { url: gateway.service.gatewayUrl, opsKey: pulumi.secret(secrets.apply((s) => s.primaryKey ?? "")) };

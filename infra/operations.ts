@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import * as v from "valibot";
 import { OVERRIDE_FIELDS, OVERRIDES_KEY, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "./profiles.js";
 import { CONFIG_KEYS, type RawConfig } from "./config.js";
+import { CALLERS, type Caller } from "./callers.js";
 
 /**
  * The environment variable that carries manage's request into the program (`pulumi preview` and
@@ -95,6 +96,8 @@ export interface OperationsRequest {
   operation: Operation;
   /** The new schedule; absent: keep the one in the state. */
   windows?: Window[];
+  /** The participants' credentials (infra/callers.ts), kept apart from this plain output; absent: keep them. */
+  callers?: Caller[];
 }
 
 const ISO = v.pipe(v.string(), v.isoTimestamp());
@@ -132,6 +135,7 @@ const REQUEST = v.object({
   baseline: v.picklist(["file", "deployed"]),
   operation: v.object(OPERATION),
   windows: v.optional(v.array(WINDOW)),
+  callers: v.optional(CALLERS),
 });
 
 /** A previous `operations` output, or null when the stack has none (never updated by this program). */

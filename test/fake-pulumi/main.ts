@@ -24,6 +24,7 @@
 //   FAKE_PULUMI_GATEWAY_URL=https://127.0.0.1:port (the API Management gateway, accessMode token)
 //   (evaluated as placeholders and put in afterwards, so the memo holds across ports: ADDRESSES)
 
+import { createRefusal, softDelete } from "../fake-az/soft-deleted.js";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
@@ -38,6 +39,9 @@ import { memo, treeHash } from "./memo.js";
 import { parsePolicyPackConfig, PolicyConfigError } from "./policy-config.js";
 import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Evaluation, type EvaluationRequest, type PolicyRequest, type PolicyResult } from "./evaluation.js";
 import { askEvaluator } from "./evaluator-client.js";
+
+/** API Management instances are soft-deleted by Azure (../fake-az/soft-deleted.ts). */
+const APIM_SERVICE = "azure-native:apimanagement:ApiManagementService";
 
 const argv = process.argv.slice(2);
 const cwd = process.cwd();
@@ -637,8 +641,14 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
         writeSnapshot(stack, { ...snap, pendingOperations: [...(snap.pendingOperations ?? []), { resource: step.next ? stateOf(step.next) : step.prior!, type }] });
       }
       if (delay) await sleep(delay);
-      if (process.env.FAKE_PULUMI_FAIL === step.urn.split("::").pop()) {
+      // (gateway helper, issue 25) Azure refuses a create under a soft-deleted API Management name (../fake-az/soft-deleted.ts).
+      const refusal =
+        step.type === APIM_SERVICE && (step.op === "create" || step.op === "create-replacement")
+          ? createRefusal(backendDir(), String(step.next!.inputs.serviceName), step.next!.inputs.restore === true)
+          : null;
+      if (refusal || process.env.FAKE_PULUMI_FAIL === step.urn.split("::").pop()) {
         const text =
+          refusal ??
           process.env.FAKE_PULUMI_FAIL_MESSAGE ??
           `Status=400 Code="InvalidParameterValue" Message="The operation on ${step.urn.split("::").pop()} failed (injected by FAKE_PULUMI_FAIL)"`;
         // GetResourceOperationFailedError (sdk/go/common/diag/errors.go): the provider's text, verbatim.
@@ -659,6 +669,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       else snap.resources.push(next);
     }
     if (step.op === "delete-replaced") snap.resources = snap.resources.filter((r) => r !== step.prior);
+    // (gateway helper, issue 25) Azure soft-deletes a deleted API Management instance for 48 hours.
+    if (step.type === APIM_SERVICE && (step.op === "delete" || step.op === "delete-replaced"))
+      softDelete(backendDir(), String(step.prior!.inputs.serviceName), String(step.prior!.inputs.location));
     save();
     if (step.op !== "same" && !step.type.startsWith("pulumi:")) emit({ resOutputsEvent: { metadata: meta } });
   }

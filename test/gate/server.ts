@@ -29,6 +29,12 @@ export interface GateOptions {
   callsPerMinute?: number;
   periodSeconds?: number;
   healthPath?: string;
+  /**
+   * The gateway as deployed, read on every call: whether the instance exists (a deleted one answers
+   * nothing: its host is gone) and the subscriptions' keys it holds (the ops subscription and each
+   * participant's, infra/gateway.ts). Absent: always there, with `keys`.
+   */
+  deployment?: () => { exists: boolean; keys: string[] };
 }
 
 export interface Gate {
@@ -100,6 +106,10 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url!, "http://localhost");
+    const deployed = opts.deployment?.();
+    // A deleted instance: nothing answers at its host (the connection is dropped, not answered).
+    if (deployed && !deployed.exists) return void req.socket.destroy();
+    const keys = deployed ? deployed.keys : state.keys;
     let caller: string | null = null;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       state.requests.push({ method: req.method!, path: url.pathname, status, caller });
@@ -114,7 +124,7 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
       if (!caller && state.requireCredential) return send(401, { statusCode: 401, message: "Unauthorized. Access token is missing or invalid." });
     } else {
       const key = (req.headers[KEY_HEADER] as string | undefined) ?? url.searchParams.get("subscription-key") ?? undefined;
-      if (key !== undefined && state.keys.includes(key)) caller = `subscription:${state.keys.indexOf(key)}`;
+      if (key !== undefined && keys.includes(key)) caller = `subscription:${keys.indexOf(key)}`;
       else if (state.requireCredential)
         return send(401, {
           statusCode: 401,
