@@ -136,11 +136,13 @@ const xml = xmlEscape;
  * answers 429 with a Retry-After header and the backend never sees the call. Pure, so the policy
  * pack's checks and the tests read exactly what is deployed.
  */
-export function gatewayPolicyXml(gateway: GatewaySettings): string {
+export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrency: number; header: string }): string {
   const jwt = gateway.jwt;
   const counter = jwt
     ? `@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject ?? "anonymous")`
     : "@(context.Subscription.Id)";
+  // The per-caller budget (infra/caller-budget.ts): the caller's identity to the backend, which keys
+  // sessions by it, and at most `concurrency` of its calls in flight (limit-concurrency: 429 beyond).
   const lines = [
     "<policies>",
     "  <inbound>",
@@ -155,8 +157,17 @@ export function gatewayPolicyXml(gateway: GatewaySettings): string {
         ]
       : []),
     `    <rate-limit-by-key calls="${gateway.callsPerMinute}" renewal-period="${RATE_LIMIT_PERIOD_SECONDS}" counter-key="${xml(counter)}" />`,
+    ...(budget ? [`    <set-header name="${xml(budget.header)}" exists-action="override"><value>${xml(counter)}</value></set-header>`] : []),
     "  </inbound>",
-    "  <backend><base /></backend>",
+    ...(budget
+      ? [
+          "  <backend>",
+          `    <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`,
+          "      <forward-request />",
+          "    </limit-concurrency>",
+          "  </backend>",
+        ]
+      : ["  <backend><base /></backend>"]),
     "  <outbound><base /></outbound>",
     "  <on-error><base /></on-error>",
     "</policies>",

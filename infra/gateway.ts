@@ -19,6 +19,7 @@ import type { Foundation } from "./foundation.js";
 import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
 import { tagsFor } from "./tags.js";
 import { callerSubscriptionId, type Caller } from "./callers.js";
+import { CALLER_HEADER, callerBudget } from "./caller-budget.js";
 import type { IpRule } from "./backend.js";
 
 /** The API's id inside the service, and the subscription manage (smoke, doctor, the readiness gate) uses. */
@@ -70,6 +71,12 @@ export function allowRulesFor(gatewayName: string, ips: readonly string[] | unde
   }));
 }
 
+/** The per-caller budget of the policy: the pool's cap shared among the stack's participants (infra/caller-budget.ts). */
+export function gatewayBudget(settings: DeploymentSettings): { concurrency: number; header: string } | undefined {
+  const pool = settings.profile.pool;
+  return pool ? { concurrency: callerBudget(pool.maxSessions, settings.participants.users).concurrency, header: CALLER_HEADER } : undefined;
+}
+
 /** The API in front of the backend: its two routes, the policy, and manage's own subscription. */
 export function declareGatewayApi(
   settings: DeploymentSettings,
@@ -99,7 +106,7 @@ export function declareGatewayApi(
     new apimanagement.ApiOperation("gateway-execute", { ...common, apiId, operationId: "execute", displayName: "Run code", method: "POST", urlTemplate: "/api/v2/execute" }, child),
     new apimanagement.ApiOperation("gateway-health", { ...common, apiId, operationId: "health", displayName: "Health", method: "GET", urlTemplate: settings.backend.healthPath }, child),
   ];
-  new apimanagement.ApiPolicy("gateway-policy", { ...common, apiId, policyId: "policy", format: GATEWAY_POLICY_FORMAT, value: gatewayPolicyXml(gateway.settings) }, child);
+  new apimanagement.ApiPolicy("gateway-policy", { ...common, apiId, policyId: "policy", format: GATEWAY_POLICY_FORMAT, value: gatewayPolicyXml(gateway.settings, gatewayBudget(settings)) }, child);
   const subscription = new apimanagement.Subscription(
     "gateway-ops-subscription",
     { ...common, sid: OPS_SUBSCRIPTION_ID, displayName: "operations: manage smoke, load-test, doctor", scope: `/apis/${apiId}`, state: "active" },

@@ -35,6 +35,13 @@ export interface GateOptions {
    * participant's, infra/gateway.ts). Absent: always there, with `keys`.
    */
   deployment?: () => { exists: boolean; keys: string[] };
+  /**
+   * The per-caller budget (infra/caller-budget.ts): limit-concurrency, at most this many calls of one
+   * caller in flight, beyond it 429 (Microsoft Learn, api-management limit-concurrency policy); and
+   * set-header, the caller's identity in `callerHeader` (overriding what the caller sent).
+   */
+  concurrency?: number;
+  callerHeader?: string;
 }
 
 export interface Gate {
@@ -97,6 +104,7 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
   const periodMs = (opts.periodSeconds ?? 60) * 1000;
   const healthPath = opts.healthPath ?? "/";
   const windows = new Map<string, { start: number; count: number }>();
+  const concurrent = new Map<string, number>();
   const state = {
     keys: [...(opts.keys ?? [])],
     callsPerMinute: opts.callsPerMinute ?? 60,
@@ -150,13 +158,22 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
       return send(429, { statusCode: 429, message: `Rate limit is exceeded. Try again in ${retryAfter} seconds.` }, { "retry-after": String(retryAfter) });
     }
 
-    // Forward, without the subscription key.
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (typeof v === "string" && !["host", "connection", KEY_HEADER, "content-length"].includes(k)) headers[k] = v;
-    const body = execute ? await readBody(req) : undefined;
-    const upstream = await fetch(opts.upstream.replace(/\/+$/, "") + url.pathname, { method: req.method, headers, body });
-    return send(upstream.status, await upstream.text());
+    // limit-concurrency, per caller.
+    const inFlight = concurrent.get(counter) ?? 0;
+    if (opts.concurrency !== undefined && inFlight >= opts.concurrency) return send(429, { statusCode: 429, message: "Too many requests. Concurrency limit exceeded." });
+    concurrent.set(counter, inFlight + 1);
+    try {
+      // Forward, without the subscription key; set-header overrides any caller identity the caller sent.
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === "string" && !["host", "connection", KEY_HEADER, "content-length", opts.callerHeader?.toLowerCase()].includes(k)) headers[k] = v;
+      if (opts.callerHeader) headers[opts.callerHeader] = counter;
+      const body = execute ? await readBody(req) : undefined;
+      const upstream = await fetch(opts.upstream.replace(/\/+$/, "") + url.pathname, { method: req.method, headers, body });
+      return send(upstream.status, await upstream.text());
+    } finally {
+      concurrent.set(counter, (concurrent.get(counter) ?? 1) - 1);
+    }
   }
 
   const local = await serveLocally(handle, { tls: opts.tls, errorBody: (err) => ({ statusCode: 500, message: String(err) }) });

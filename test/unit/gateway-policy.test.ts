@@ -7,6 +7,7 @@ import { DOMParser } from "@xmldom/xmldom";
 import { describe, expect, test } from "vitest";
 import { GATEWAY_POLICY_FORMAT, gatewayPolicyXml, xmlEscape, type GatewaySettings } from "../../infra/access-mode.js";
 import { resource, simulateStack } from "../helpers/program.js";
+import { CALLER_HEADER, callerBudget } from "../../infra/caller-budget.js";
 
 const KEYS: GatewaySettings = { sku: "Basic", publisherEmail: "ops@example.com", callsPerMinute: 60, jwt: null };
 const JWT: GatewaySettings = { ...KEYS, jwt: { issuer: "https://login.example.com/contest/", audience: "api://coding-engine" } };
@@ -30,13 +31,17 @@ describe("the gateway policy sent as format xml", () => {
     const sim = await simulateStack("contest", { profile: "contest", gatewayJwtIssuer: JWT.jwt!.issuer, gatewayJwtAudience: JWT.jwt!.audience });
     const policy = resource(sim, "gateway-policy");
     expect(policy.inputs.format).toBe("xml");
-    // What is deployed is what the tests below parse.
-    expect(policy.inputs.value).toBe(gatewayPolicyXml(JWT));
+    // What is deployed is what the tests below parse (with the contest pool's per-caller budget).
+    const maxSessions = (resource(sim, "session-pool").inputs.scaleConfiguration as { maxConcurrentSessions: number }).maxConcurrentSessions;
+    expect(policy.inputs.value).toBe(gatewayPolicyXml(JWT, { concurrency: callerBudget(maxSessions, 200).concurrency, header: CALLER_HEADER }));
   });
 
-  test("the JWT mode's policy round-trips through an XML parser with its expression intact", () => {
-    const text = gatewayPolicyXml(JWT);
-    expect(attribute(text, "rate-limit-by-key", "counter-key")).toBe('@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject ?? "anonymous")');
+  test("the JWT mode's policy round-trips through an XML parser with its expressions intact", () => {
+    const text = gatewayPolicyXml(JWT, { concurrency: 2, header: CALLER_HEADER });
+    const subject = '@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject ?? "anonymous")';
+    expect(attribute(text, "rate-limit-by-key", "counter-key")).toBe(subject);
+    expect(attribute(text, "limit-concurrency", "key")).toBe(subject);
+    expect(parse(text).getElementsByTagName("set-header")[0]!.getElementsByTagName("value")[0]!.textContent).toBe(subject);
     expect(attribute(text, "openid-config", "url")).toBe("https://login.example.com/contest/.well-known/openid-configuration");
     expect(parse(text).getElementsByTagName("audience")[0]!.textContent).toBe("api://coding-engine");
   });
@@ -51,5 +56,27 @@ describe("the gateway policy sent as format xml", () => {
     expect(attribute(text, "set-variable", "value")).toBe(expression);
     // Unescaped, the same expression is not XML at all: why the text is escaped once, by us, and sent as xml.
     expect(() => parse(`<policies><inbound><set-variable name="ok" value="${expression}" /></inbound></policies>`)).toThrow();
+  });
+});
+
+describe("the per-caller budget (infra/caller-budget.ts)", () => {
+  test("each participant's share of the pool's cap, at least one session; one call in flight per session", () => {
+    expect(callerBudget(200, 200)).toEqual({ sessions: 1, concurrency: 1 });
+    expect(callerBudget(900, 250)).toEqual({ sessions: 3, concurrency: 3 });
+    expect(callerBudget(5, 200)).toEqual({ sessions: 1, concurrency: 1 });
+  });
+
+  test("the deployed policy carries it: the caller's identity to the backend (overriding the caller's own), limit-concurrency at the share", async () => {
+    const sim = await simulateStack("contest", { profile: "contest", participants: "100", profileOverrides: '{"contest":{"maxSessions":300}}' });
+    const doc = parse(String(resource(sim, "gateway-policy").inputs.value));
+    const header = doc.getElementsByTagName("set-header")[0]!;
+    expect(header.getAttribute("name")).toBe(CALLER_HEADER);
+    expect(header.getAttribute("exists-action")).toBe("override");
+    expect(header.getElementsByTagName("value")[0]!.textContent).toBe("@(context.Subscription.Id)");
+    const limit = doc.getElementsByTagName("limit-concurrency")[0]!;
+    expect(limit.getAttribute("max-count")).toBe("3");
+    expect(limit.getAttribute("key")).toBe("@(context.Subscription.Id)");
+    // In the backend section, around the forward: it counts calls in flight to the backend.
+    expect(limit.parentNode!.nodeName).toBe("backend");
   });
 });
