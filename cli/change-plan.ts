@@ -27,6 +27,7 @@ import type { PreviewStep } from "./pulumi/runner.js";
 import { describeIssues } from "./settings.js";
 import { suggest } from "./suggest.js";
 import type { StackFile } from "./stack-files.js";
+import type { Caller } from "../infra/callers.js";
 
 /** What an operation asks the stack to run (who and when are added by the change path). */
 export type OperationFields = Pick<Operation, "profile" | "overrides" | "expiresAt" | "window">;
@@ -46,6 +47,8 @@ export interface StackChange {
   operation?: (current: OperationFields) => OperationFields;
   /** The schedule to record, from the one in the state (schedule, reconcile). Absent: keep it. */
   windows?: (current: Window[]) => Window[];
+  /** The participants' credentials to record (manage keys, infra/callers.ts): the whole new list. Absent: keep them. */
+  callers?: Caller[];
   /**
    * Run on the baseline of the last update, not the stack file (stops): a stop changes only what
    * idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
@@ -217,8 +220,9 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
     baseline: onDeployed ? "deployed" : "file",
     operation,
     ...(windows ? { windows } : {}),
+    ...(change.callers ? { callers: change.callers } : {}),
   };
-  const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows));
+  const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows)) || change.callers !== undefined;
   return { kind: "run", settings, operation, previous, windows, onDeployed, request, records, notes, warnings, checkImages: !onDeployed };
 }
 

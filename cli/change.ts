@@ -56,6 +56,7 @@ import {
 import { actor, isoSeconds, now, rehearsalClock } from "./clock.js";
 
 export { applyConfig, destructiveSteps, type OperationFields, type StackChange } from "./change-plan.js";
+import { freeGatewayName, gatewayLifecycle } from "./azure/gateway-purge.js";
 
 export interface GlobalOptions {
   stack?: string;
@@ -304,7 +305,11 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     // Said here before pulumi runs; the program checks the same hash as it reads the file.
     const changed = plan.onDeployed ? null : fileChangedSincePreview(previewed, stackFile(change.stack, dir));
     if (changed) throw new OperationError(changed);
+    // The gateway is soft-deleted under its name when deleted: free it around the change (cli/azure/gateway-purge.ts).
+    const gateway = gatewayLifecycle(steps);
+    if (gateway.creates) await freeGatewayName(settings.location, settings.names.gateway, "before", (l) => say(g, l), g.verbose);
     ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy), () => ({ runs: runsNow, wanted: running(settings, operation.expiresAt) })));
+    if (gateway.deletes) await freeGatewayName(settings.location, settings.names.gateway, "after", (l) => say(g, l), g.verbose);
     const missing = notRecorded(change.stack, outputs.operations, request, operation, windows);
     if (missing) throw new OperationError(missing);
   } else outputs = await pulumi.outputs(change.stack);

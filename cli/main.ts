@@ -7,10 +7,11 @@
 
 import { readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { Command, CommanderError } from "commander";
+import { Argument, Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
-import { TYPES, typedOption } from "./options.js";
+import { DEFAULT_WARMUP_MINUTES, TYPES, typedOption } from "./options.js";
 import { CAPACITY_DEFAULTS } from "../infra/capacity.js";
+import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 
 type Run = (options: Record<string, unknown>) => Promise<void>;
 
@@ -238,7 +239,7 @@ export function buildProgram(): Command {
     .action(lazy(() => import("./commands/reconcile.js"), "run"));
 
   examples(program.command("schedule"), [
-    "manage schedule --stack contest --profile contest --at 2026-12-05T09:00+01:00 --for 3h --warmup 30m --users 250",
+    `manage schedule --stack contest --profile contest --at 2026-12-05T09:00+01:00 --for 3h --warmup ${GATEWAY_CREATE_MINUTES}m --users 250`,
     "manage schedule --stack contest --list",
     "manage schedule --stack contest --cancel w-20261205-0800",
   ])
@@ -246,13 +247,24 @@ export function buildProgram(): Command {
     .addOption(profileOption("profile the window runs (default contest)"))
     .addOption(typedOption("--at <time>", "when the contest starts (ISO 8601 with a zone, e.g. 2026-12-05T09:00+01:00)", TYPES.instant))
     .addOption(typedOption("--for <duration>", "how long it runs, e.g. 3h", TYPES.expiry))
-    .addOption(typedOption("--warmup <duration>", "how long before --at the pool comes up (default 30m)", TYPES.warmup))
+    .addOption(typedOption("--warmup <duration>", `how long before --at the pool comes up (default ${DEFAULT_WARMUP_MINUTES}m; on a token stack at least and by default ${GATEWAY_CREATE_MINUTES}m, the gateway's creation time)`, TYPES.warmup))
     .addOption(typedOption("--users <n>", "participants: the planner sizes the pool for them (default: the stack's participants)", TYPES.users))
     .option("--list", "the windows recorded, in UTC and local time")
     .addOption(typedOption("--cancel <id>", "remove a window (a running one runs to its end: `manage stop` ends it now)", TYPES.windowId))
     .action(lazy(() => import("./commands/schedule.js"), "run"));
 
-  examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes"])
+  examples(program.command("keys"), [
+    "manage keys issue --stack contest --name team-a",
+    "manage keys list --stack contest",
+    "manage keys revoke --stack contest --name team-a",
+  ])
+    .description("participants' keys for a token stack's gateway: kept in the stack's state, taken over by every window's gateway")
+    .addArgument(new Argument("<action>", "issue, list or revoke").choices(["issue", "list", "revoke"]))
+    .addOption(typedOption("--name <name>", "the participant or team (issue, revoke)", TYPES.caller))
+    .option("--show-keys", "list: print the keys themselves (they are secrets)")
+    .action(lazyWithArgs(() => import("./commands/keys.js"), "run"));
+
+  examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes --clear-pending-creates"])
     .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")
     .argument("<args...>", "pulumi's arguments, after --")
     .allowUnknownOption()

@@ -15,6 +15,7 @@ import { E16_NODE, parseIdentifierStrategy, type IdentifierStrategy } from "../i
 import { LIMITS as PROFILE_LIMITS, PROFILE_NAMES } from "../infra/profiles.js";
 import { DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU } from "../infra/limits.js";
 import { UsageError } from "./errors.js";
+import { CALLER_NAME } from "../infra/access-mode.js";
 
 /** A value type: how to read one, the form it takes in words, and an example value. */
 export interface ValueType<T> {
@@ -190,6 +191,15 @@ export const INSTANT: ValueType<Date> = {
 // ---- names and choices ------------------------------------------------------------------------
 
 /** A window's ID, as `manage schedule` makes them: w-20261205-0800. */
+const CALLER: ValueType<string> = {
+  form: "a participant's or team's name: lower-case letters, digits and -, up to 40 (its gateway subscription is caller-<name>)",
+  example: "team-a",
+  read(text) {
+    if (!CALLER_NAME.test(text)) throw new Refused("is not a caller name");
+    return text;
+  },
+};
+
 const WINDOW_ID: ValueType<string> = {
   form: "a window ID as `manage schedule --list` shows it (w-YYYYMMDD-HHMM)",
   example: "w-20261205-0800",
@@ -317,6 +327,9 @@ const HOUR = 3_600_000;
 const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(DEFAULT_MAX_SESSIONS_LIMIT)} unless its stack file sets it)`;
 
 /** Every typed option, by what it means; main.ts attaches them to commands. */
+/** The warm-up a window gets when --warmup is not given, where no gateway needs longer (cli/schedule.ts). */
+export const DEFAULT_WARMUP_MINUTES = 30;
+
 export const TYPES = {
   stack: STACK_NAME,
   profile: choice(PROFILE_NAMES, "contest"),
@@ -327,6 +340,7 @@ export const TYPES = {
   chart: SVG_FILE,
   htmlFile: HTML_FILE,
   windowId: WINDOW_ID,
+  caller: CALLER,
   repository: REPOSITORY,
   tag: IMAGE_TAG,
   sourceImage: SOURCE_IMAGE,

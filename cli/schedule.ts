@@ -6,7 +6,9 @@ import { PROFILES, type ProfileName, type ProfileOverrides } from "../infra/prof
 import { plannedPool } from "../infra/capacity.js";
 import type { DeploymentSettings } from "../infra/config.js";
 import type { OperationsState, Window } from "../infra/operations.js";
+import { GATEWAY_CREATE_MINUTES, gatewayFor, type AccessSettings } from "../infra/access-mode.js";
 import { isoSeconds } from "./clock.js";
+import { DEFAULT_WARMUP_MINUTES } from "./options.js";
 import { UsageError } from "./errors.js";
 import { suggest } from "./suggest.js";
 import { describeExpiry, type StackRuntime } from "./operations.js";
@@ -20,7 +22,22 @@ export interface WindowRequest {
   users: number | null;
   /** The stack it is for, named in the commands a refusal suggests (absent: the default stack). */
   stack?: string;
+  /** The shortest warm-up this stack allows (minimumWarmupMinutes); absent: none. */
+  minWarmupMinutes?: number;
 }
+
+
+/**
+ * The shortest warm-up a window of `profile` may have on a stack with this access: on a token stack
+ * the gateway is created at the warm-up's start with the pool (the gate lives with the pool) and
+ * may take GATEWAY_CREATE_MINUTES, and the window is ready only when it answers. 0 otherwise.
+ */
+export function minimumWarmupMinutes(access: AccessSettings, profile: ProfileName): number {
+  return gatewayFor(access.gateway, PROFILES[profile].pool) ? GATEWAY_CREATE_MINUTES : 0;
+}
+
+/** The warm-up a window gets by default: 30 minutes, or the gateway's minimum where it is longer. */
+export const defaultWarmupMinutes = (access: AccessSettings, profile: ProfileName) => Math.max(DEFAULT_WARMUP_MINUTES, minimumWarmupMinutes(access, profile));
 
 /** The warm-up's start: when the scheduled job brings the window's profile up. */
 export const warmupStart = (w: Pick<Window, "start" | "warmupMinutes">) => new Date(Date.parse(w.start) - w.warmupMinutes * 60_000);
@@ -49,6 +66,13 @@ function windowId(start: Date, existing: Window[]): string {
  */
 export function planWindow(r: WindowRequest, existing: Window[], now: Date, by: string): Window {
   if (!PROFILES[r.profile].pool) throw new UsageError(`--profile ${r.profile} has no session pool: a window runs a contest; use --profile contest (or testing)`);
+  const min = r.minWarmupMinutes ?? 0;
+  if (Math.round(r.warmupMs / 60_000) < min)
+    throw new UsageError(
+      `--warmup ${Math.round(r.warmupMs / 60_000)}m is too short: this stack's gateway (accessMode token) is created with the pool at the warm-up's start, ` +
+        `and API Management may take ${GATEWAY_CREATE_MINUTES} minutes to create; the window would not be ready at its start\n` +
+        `  Fix: --warmup ${min}m or more (the default on a token stack), or leave --warmup out`,
+    );
   if (r.start.getTime() <= now.getTime())
     throw new UsageError(`--at ${isoSeconds(r.start)} is in the past (now ${isoSeconds(now)}): a window starts later; for now, use \`${suggest("scale", { stack: r.stack, profile: r.profile, for: "<length>" })}\``);
   const window: Window = {

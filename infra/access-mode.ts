@@ -9,6 +9,8 @@
 //   token  an API Management gateway in front: callers present a subscription key (header
 //          Ocp-Apim-Subscription-Key) or, with gatewayJwtIssuer, a JWT; each caller is held to a
 //          rate limit (429 with Retry-After); the backend's ingress allows only the gateway's IPs.
+//          The gateway exists only while a pool does (gatewayFor): idle, the backend's ingress is
+//          internal and nothing outside the environment reaches it.
 //          The default: docs/security.md and docs/costs.md say why, and why this tier.
 
 export const ACCESS_MODES = ["open", "venue", "token"] as const;
@@ -21,6 +23,36 @@ export type AccessMode = (typeof ACCESS_MODES)[number];
  */
 export const GATEWAY_SKUS = ["Developer", "Basic"] as const;
 export type GatewaySku = (typeof GATEWAY_SKUS)[number];
+
+/**
+ * Minutes a classic-tier gateway (Developer, Basic) is allowed to take to create: Microsoft says
+ * 30-45 minutes or more, and 60-90 are reported (shared/azure-facts.md, "API Management"). A window
+ * on a token stack warms up at least this long before its start (cli/schedule.ts refuses less), and
+ * the cost model bills the gateway, and the pool created with it, from then (cli/costing/model.ts).
+ */
+export const GATEWAY_CREATE_MINUTES = 90;
+
+/**
+ * The gate lives with the pool: the gateway the stack runs in a profile is its gateway settings
+ * when the profile has a session pool, and none otherwise (idle). Nothing needs a gate while no pool
+ * exists (an idle backend has nothing to reach), and an API Management unit bills every hour it
+ * exists. The program declares it by this rule, the cost model prices it by this rule. Pure.
+ */
+export function gatewayFor<T>(gateway: T | null | undefined, pool: object | null | undefined): T | null {
+  return pool ? (gateway ?? null) : null;
+}
+
+/** The gateway a stack's settings run now (its tier), or null: gatewayFor on the profile in effect. */
+export function gatewayRunning(s: { access: AccessSettings; profile: { pool: object | null } }): { sku: GatewaySku } | null {
+  const g = gatewayFor(s.access.gateway, s.profile.pool);
+  return g && { sku: g.sku };
+}
+
+/** A caller's name (`manage keys`, infra/callers.ts): a participant or a team, its subscription `caller-<name>`. */
+export const CALLER_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** A caller's subscription key: 32 hex digits, the form API Management generates (infra/callers.ts). */
+export const CALLER_KEY = /^[0-9a-f]{32}$/;
 
 /** The header API Management reads a subscription key from (its default name). */
 export const SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
@@ -78,7 +110,23 @@ export function openAccessWarning(stack: string): string {
   );
 }
 
-const xml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+/**
+ * How the policy text is sent (ApiPolicy `format`): "xml", "The contents are inline and Content type
+ * is an XML document" (Azure/azure-rest-api-specs, specification/apimanagement/resource-manager/
+ * Microsoft.ApiManagement/stable/2024-05-01/definitions.json, PolicyContentFormat), the API version
+ * azure-native 3.28 sends. API Management parses the text as XML, so a C#-style policy expression
+ * inside an attribute arrives exactly as the XML parser decodes it: `&quot;` becomes `"`, `&amp;&amp;`
+ * becomes `&&`, `&lt;` becomes `<`. Not "rawxml" ("a non XML encoded policy document"): API
+ * Management escapes raw text itself, so an expression escaped by hand for XML breaks there
+ * (shared/azure-facts.md, "API Management"), and one left unescaped is not well-formed for any
+ * XML tool that reads the same text (the policy pack, the tests). One text, valid XML, read the
+ * same by API Management, the pack and the tests.
+ */
+export const GATEWAY_POLICY_FORMAT = "xml";
+
+/** Text for an XML attribute value or element content: what an XML parser decodes back to `s`. */
+export const xmlEscape = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+const xml = xmlEscape;
 
 /**
  * The gateway's API policy (API Management policy XML). Authentication: the subscription key is
@@ -88,11 +136,13 @@ const xml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").re
  * answers 429 with a Retry-After header and the backend never sees the call. Pure, so the policy
  * pack's checks and the tests read exactly what is deployed.
  */
-export function gatewayPolicyXml(gateway: GatewaySettings): string {
+export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrency: number; header: string }): string {
   const jwt = gateway.jwt;
   const counter = jwt
     ? `@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject ?? "anonymous")`
     : "@(context.Subscription.Id)";
+  // The per-caller budget (infra/caller-budget.ts): the caller's identity to the backend, which keys
+  // sessions by it, and at most `concurrency` of its calls in flight (limit-concurrency: 429 beyond).
   const lines = [
     "<policies>",
     "  <inbound>",
@@ -107,8 +157,17 @@ export function gatewayPolicyXml(gateway: GatewaySettings): string {
         ]
       : []),
     `    <rate-limit-by-key calls="${gateway.callsPerMinute}" renewal-period="${RATE_LIMIT_PERIOD_SECONDS}" counter-key="${xml(counter)}" />`,
+    ...(budget ? [`    <set-header name="${xml(budget.header)}" exists-action="override"><value>${xml(counter)}</value></set-header>`] : []),
     "  </inbound>",
-    "  <backend><base /></backend>",
+    ...(budget
+      ? [
+          "  <backend>",
+          `    <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`,
+          "      <forward-request />",
+          "    </limit-concurrency>",
+          "  </backend>",
+        ]
+      : ["  <backend><base /></backend>"]),
     "  <outbound><base /></outbound>",
     "  <on-error><base /></on-error>",
     "</policies>",

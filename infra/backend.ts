@@ -42,7 +42,9 @@ export function declareBackend(
       configuration: {
         activeRevisionsMode: "Single",
         ingress: {
-          external: true,
+          // Token mode with no gateway (idle: the gate lives with the pool): internal, so nothing
+          // outside the environment reaches the backend until the next window brings both up.
+          external: !(settings.access.mode === "token" && !gatewayRules),
           targetPort: backend.targetPort,
           transport: "auto",
           allowInsecure: false,
@@ -100,7 +102,11 @@ export function callerRules(settings: DeploymentSettings, gatewayRules?: pulumi.
         action: "Allow",
       }));
     case "token":
-      if (!gatewayRules) throw new Error("accessMode token: the backend needs the gateway's rules (infra/gateway.ts)");
+      // No gateway (idle): the ingress is internal (declareBackend), no rule needed.
+      if (!gatewayRules) {
+        if (settings.profile.pool) throw new Error("accessMode token: a backend in front of a pool needs the gateway's rules (infra/gateway.ts)");
+        return undefined;
+      }
       return gatewayRules;
   }
 }

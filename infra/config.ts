@@ -229,8 +229,8 @@ const BASE_KEYS = {
   },
   gatewaySku: {
     type: "string",
-    description: `accessMode token: the API Management tier, ${GATEWAY_SKUS.join(" or ")} (the cheapest with an IP of their own; Basic adds an SLA). See docs/costs.md.`,
-    default: "Developer",
+    description: `accessMode token: the API Management tier, ${GATEWAY_SKUS.join(" or ")} (the cheapest with an IP of their own). Basic, the default, has a 99.95% SLA and runs only for a window's hours. See docs/costs.md.`,
+    default: "Basic",
     schema: ENUM(GATEWAY_SKUS),
   },
   gatewayPublisherEmail: {

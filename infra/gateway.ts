@@ -4,16 +4,22 @@
 // and forwards only the two routes the backend serves to contestants (run code, health). The
 // backend's ingress allows the gateway's own public IPs and nothing else (infra/backend.ts).
 //
-// Always-on, like the foundation: a Developer or Basic instance takes 30-45 minutes to create, so it
-// is never deleted by `manage stop` (and a deleted instance is held soft-deleted for 48 hours).
+// The gate lives with the pool (gatewayFor, infra/access-mode.ts): declared only in a profile with a
+// session pool, so `manage stop` and the scheduled return to idle delete it and the idle stack costs
+// the registry floor. A classic-tier instance takes 30-45 minutes or more to create
+// (GATEWAY_CREATE_MINUTES): a window's warm-up allows for it (cli/schedule.ts). A deleted instance
+// is soft-deleted for 48 hours under its name; manage purges it after the delete and before the next
+// create (cli/azure/gateway-purge.ts), so the next window creates it again under the same name.
 
 import * as pulumi from "@pulumi/pulumi";
 import * as apimanagement from "@pulumi/azure-native/apimanagement/index.js";
 import type * as app from "@pulumi/azure-native/app/index.js";
 import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
-import { gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
+import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
 import { tagsFor } from "./tags.js";
+import { callerSubscriptionId, type Caller } from "./callers.js";
+import { CALLER_HEADER, callerBudget } from "./caller-budget.js";
 import type { IpRule } from "./backend.js";
 
 /** The API's id inside the service, and the subscription manage (smoke, doctor, the readiness gate) uses. */
@@ -27,7 +33,7 @@ export interface GatewayService {
 
 /** The service alone: the backend's ingress needs its public IPs before the API can point at the backend. */
 export function declareGatewayService(settings: DeploymentSettings, foundation: Foundation): GatewayService | undefined {
-  const gateway = settings.access.gateway;
+  const gateway = gatewayFor(settings.access.gateway, settings.profile.pool);
   if (!gateway) return undefined;
   const service = new apimanagement.ApiManagementService("gateway", {
     serviceName: settings.names.gateway,
@@ -36,7 +42,7 @@ export function declareGatewayService(settings: DeploymentSettings, foundation: 
     sku: { name: gateway.sku, capacity: 1 },
     publisherEmail: gateway.publisherEmail,
     publisherName: `coding-engine ${settings.stack}`,
-    tags: tagsFor(settings, "always-on"),
+    tags: tagsFor(settings, "profile"),
   });
   return { service, settings: gateway };
 }
@@ -65,12 +71,19 @@ export function allowRulesFor(gatewayName: string, ips: readonly string[] | unde
   }));
 }
 
+/** The per-caller budget of the policy: the pool's cap shared among the stack's participants (infra/caller-budget.ts). */
+export function gatewayBudget(settings: DeploymentSettings): { concurrency: number; header: string } | undefined {
+  const pool = settings.profile.pool;
+  return pool ? { concurrency: callerBudget(pool.maxSessions, settings.participants.users).concurrency, header: CALLER_HEADER } : undefined;
+}
+
 /** The API in front of the backend: its two routes, the policy, and manage's own subscription. */
 export function declareGatewayApi(
   settings: DeploymentSettings,
   foundation: Foundation,
   gateway: GatewayService,
   backendApp: app.ContainerApp,
+  callers: Caller[] = [],
 ): { url: pulumi.Output<string>; opsKey: pulumi.Output<string> } {
   const common = { serviceName: gateway.service.name, resourceGroupName: foundation.resourceGroupName };
   const api = new apimanagement.Api("gateway-api", {
@@ -93,12 +106,28 @@ export function declareGatewayApi(
     new apimanagement.ApiOperation("gateway-execute", { ...common, apiId, operationId: "execute", displayName: "Run code", method: "POST", urlTemplate: "/api/v2/execute" }, child),
     new apimanagement.ApiOperation("gateway-health", { ...common, apiId, operationId: "health", displayName: "Health", method: "GET", urlTemplate: settings.backend.healthPath }, child),
   ];
-  new apimanagement.ApiPolicy("gateway-policy", { ...common, apiId, policyId: "policy", format: "rawxml", value: gatewayPolicyXml(gateway.settings) }, child);
+  new apimanagement.ApiPolicy("gateway-policy", { ...common, apiId, policyId: "policy", format: GATEWAY_POLICY_FORMAT, value: gatewayPolicyXml(gateway.settings, gatewayBudget(settings)) }, child);
   const subscription = new apimanagement.Subscription(
     "gateway-ops-subscription",
     { ...common, sid: OPS_SUBSCRIPTION_ID, displayName: "operations: manage smoke, load-test, doctor", scope: `/apis/${apiId}`, state: "active" },
     { dependsOn: operations },
   );
+  // The participants' subscriptions (keys mode): each with the key the stack keeps (infra/callers.ts),
+  // so a gateway created again for the next window accepts the keys handed out before it.
+  if (gateway.settings.jwt === null)
+    for (const caller of callers)
+      new apimanagement.Subscription(
+        `gateway-caller-${caller.name}`,
+        {
+          ...common,
+          sid: callerSubscriptionId(caller.name),
+          displayName: `participant ${caller.name} (manage keys)`,
+          scope: `/apis/${apiId}`,
+          state: "active",
+          primaryKey: pulumi.secret(caller.key),
+        },
+        { dependsOn: operations },
+      );
   // Keys are not part of a subscription's state: listSecrets reads them (unknown in a preview).
   const secrets = apimanagement.listSubscriptionSecretsOutput({ ...common, sid: subscription.name });
   return { url: gateway.service.gatewayUrl, opsKey: pulumi.secret(secrets.apply((s) => s.primaryKey ?? "")) };

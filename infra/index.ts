@@ -4,10 +4,11 @@
 
 import { declareDeployment, settingsFromStack } from "./program.js";
 
-const { settings, operations: layer } = await settingsFromStack();
+const { settings, operations: layer, callers: keys } = await settingsFromStack();
 
 export const {
   operations,
+  callers,
   profile,
   profileExpiresAt,
   location,
@@ -29,4 +30,4 @@ export const {
   identityPrincipalId,
   roleAssignmentMode,
   adminCommands,
-} = declareDeployment(settings, layer);
+} = declareDeployment(settings, layer, keys);

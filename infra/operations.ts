@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import * as v from "valibot";
 import { OVERRIDE_FIELDS, OVERRIDES_KEY, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "./profiles.js";
 import { CONFIG_KEYS, type RawConfig } from "./config.js";
+import { CALLERS, type Caller } from "./callers.js";
 
 /**
  * The environment variable that carries manage's request into the program (`pulumi preview` and
@@ -101,6 +102,8 @@ export interface OperationsRequest {
    * after the preview (even between manage's own check and pulumi reading the file) is never applied.
    */
   stackFile?: { name: string; hash: string; secretKeys: string[] };
+  /** The participants' credentials (infra/callers.ts), kept apart from this plain output; absent: keep them. */
+  callers?: Caller[];
 }
 
 const ISO = v.pipe(v.string(), v.isoTimestamp());
@@ -139,6 +142,7 @@ const REQUEST = v.object({
   operation: v.object(OPERATION),
   windows: v.optional(v.array(WINDOW)),
   stackFile: v.optional(v.object({ name: v.string(), hash: v.string(), secretKeys: v.array(v.string()) })),
+  callers: v.optional(CALLERS),
 });
 
 /** A previous `operations` output, or null when the stack has none (never updated by this program). */

@@ -10,8 +10,9 @@ import { backendUrl, declareBackend } from "./backend.js";
 import { declareGatewayApi, declareGatewayService, gatewayAllowRules } from "./gateway.js";
 import { OPERATIONS_ENV, OPERATIONS_OUTPUT, OperationsError, parseOperationsRequest, parseOperationsState, resolveOperations, type OperationsState } from "./operations.js";
 import { budgetAmount, declareAlerts } from "./alerts.js";
+import { CALLERS_OUTPUT, parseCallers, type Caller } from "./callers.js";
 
-export function declareDeployment(settings: DeploymentSettings, operations?: OperationsState) {
+export function declareDeployment(settings: DeploymentSettings, operations?: OperationsState, callers: Caller[] = []) {
   // Decided before anything is declared (settingsFromStack has already checked it can be).
   const budget = budgetAmount(settings);
   const foundation = declareFoundation(settings);
@@ -22,13 +23,15 @@ export function declareDeployment(settings: DeploymentSettings, operations?: Ope
   declareSessionExecutor(settings, foundation, executorScope);
   const gatewayService = declareGatewayService(settings, foundation);
   const backend = declareBackend(settings, foundation, pool?.poolManagementEndpoint, acrPull, gatewayService && gatewayAllowRules(gatewayService));
-  const gateway = gatewayService && declareGatewayApi(settings, foundation, gatewayService, backend);
+  const gateway = gatewayService && declareGatewayApi(settings, foundation, gatewayService, backend, callers);
   const appUrl = backendUrl(backend);
   declareAlerts(settings, foundation, { pool: pool?.id, backend: backend.id }, budget);
 
   return {
     // The operational layer (infra/operations.ts): read back by the next update, manage and the scheduled job.
     ...(operations ? { [OPERATIONS_OUTPUT]: operations } : {}),
+    // The participants' keys (infra/callers.ts): a secret, kept across every update, gateway or not.
+    [CALLERS_OUTPUT]: pulumi.secret(callers),
     profile: settings.profile.name,
     profileExpiresAt: settings.profileExpiresAt?.toISOString() ?? "",
     location: settings.location,
@@ -74,10 +77,12 @@ function stackConfig(): Record<string, string> {
  * runs the program sees what the last update recorded. Named assumption (docs/architecture.md):
  * a stack may reference itself; nothing in the engine refuses it.
  */
-async function previousOperations(): Promise<OperationsState | null> {
+async function previousOutputs(): Promise<{ operations: OperationsState | null; callers: Caller[] }> {
   const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
   const details = await self.getOutputDetails(OPERATIONS_OUTPUT);
-  return parseOperationsState(details.value);
+  // A secret output comes back as secretValue (sdk/nodejs/stackReference.ts, getOutputDetails).
+  const callers = await self.getOutputDetails(CALLERS_OUTPUT);
+  return { operations: parseOperationsState(details.value), callers: parseCallers(callers.secretValue ?? callers.value) };
 }
 
 /**
@@ -86,9 +91,11 @@ async function previousOperations(): Promise<OperationsState | null> {
  * config, a race: infra/operations.ts) becomes a RunError before anything is declared: Pulumi prints
  * the message without a stack trace, and nothing is changed.
  */
-export async function settingsFromStack(now = new Date()): Promise<{ settings: DeploymentSettings; operations: OperationsState }> {
+export async function settingsFromStack(now = new Date()): Promise<{ settings: DeploymentSettings; operations: OperationsState; callers: Caller[] }> {
   try {
-    const resolved = resolveOperations(stackConfig(), await previousOperations(), parseOperationsRequest(process.env[OPERATIONS_ENV]), now.toISOString());
+    const previous = await previousOutputs();
+    const request = parseOperationsRequest(process.env[OPERATIONS_ENV]);
+    const resolved = resolveOperations(stackConfig(), previous.operations, request, now.toISOString());
     const settings = parseSettings(resolved.config, pulumi.getStack(), pulumi.getProject());
     // The budget needs the cost model: a stack whose budget cannot be computed is refused here too,
     // before the stack resource exists, like any other refused key.
@@ -96,7 +103,8 @@ export async function settingsFromStack(now = new Date()): Promise<{ settings: D
     for (const warning of settings.warnings) void pulumi.log.warn(warning);
     if (settings.profile.pool && !settings.profileExpiresAt)
       void pulumi.log.warn(`the ${settings.profile.name} profile runs a session pool with no expiry: it costs until someone stops it (manage scale --for 3h sets one)`);
-    return { settings, operations: resolved.state };
+    // The race check above covers them too: a request is refused unless based on the state's revision.
+    return { settings, operations: resolved.state, callers: request?.callers ?? previous.callers };
   } catch (err) {
     if (err instanceof ConfigError || err instanceof OperationsError) throw new pulumi.RunError(err.message);
     throw err;

@@ -18,7 +18,7 @@ import { imageCommandLines, imagesNeeded } from "../images-guard.js";
 import { subscriptionOf } from "../azure/live.js";
 import { call, health, isHealthy, urlFor, type Headers } from "../execution/api.js";
 import { credentialHeaders, resolveCredential, stackCredential, type CredentialOptions } from "../execution/credentials.js";
-import { describeAccess } from "../../infra/access-mode.js";
+import { describeAccess, GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
 import { diagnose } from "../execution/diagnose.js";
 import { probeExecution } from "../execution/readiness.js";
 import { formatMs } from "../execution/stats.js";
@@ -325,6 +325,30 @@ async function rateLimitCheck(settings: DeploymentSettings, backend: string, hea
 
 async function executionChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>, o: DoctorOptions) {
   const backend = String(outputs.backendUrl ?? "");
+  // The gate lives with the pool (infra/access-mode.ts): idle, a token stack has no gateway and its
+  // backend's ingress is internal, so there is nothing to call; with a pool, a gateway must be in front.
+  if (settings.access.mode === "token") {
+    const pool = outputs.sessionPoolDeployed === true;
+    const gateway = String(outputs.gatewayUrl ?? "") !== "";
+    if (!pool && !gateway) {
+      checks.push({
+        name: "gateway",
+        verdict: "ok",
+        detail: `none while idle (the gate lives with the pool; its backend is internal): the next window creates it, which may take up to ${GATEWAY_CREATE_MINUTES} minutes`,
+      });
+      return;
+    }
+    if (pool && !gateway) {
+      checks.push({
+        name: "gateway",
+        verdict: "fail",
+        detail: "a session pool runs with no gateway in front (accessMode token)",
+        fix: `manage up --stack ${settings.stack} declares it again with the pool (or manage stop --stack ${settings.stack} removes both)`,
+      });
+      return;
+    }
+    checks.push({ name: "gateway", verdict: "ok", detail: `${String(outputs.gatewayUrl)}, with the pool` });
+  }
   await accessChecks(checks, settings, backend);
   const token = settings.access.mode === "token";
   const credential = stackCredential(backend, resolveCredential(o, process.env, token ? outputs : undefined), warn);

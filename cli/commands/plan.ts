@@ -67,7 +67,8 @@ export async function run(o: PlanOptions): Promise<void> {
   printResources(sim, stack, profile);
   console.log(`Access: ${describeAccess(settings.access)}.`);
   const gateway = estimate?.lines.find((l) => l.resource === "gateway");
-  if (gateway) console.log(`Gateway: ${gateway.perHour === null ? "no price" : `${money(gateway.perHour * 24)}/day`} in every profile (${gateway.basis}).`);
+  if (gateway) console.log(`Gateway: ${gateway.perHour === null ? "no price" : `${money(gateway.perHour)}/hour`} while the pool runs (${gateway.basis}).`);
+  else if (settings.access.mode === "token") console.log(`Gateway: none in ${profile} (the gate lives with the pool: a profile with one brings it up).`);
   console.log(
     !book || !estimate
       ? `Cost: ${noPrices}.`

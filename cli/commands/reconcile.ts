@@ -185,7 +185,19 @@ async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNulla
   // In the stack's run log like any smoke (the scheduled job keeps it as the run's artifact), for `manage report`.
   const { report, logProblem } = await runSmokeLogged(projectDir(), stack, target.endpoint, target.healthPath, { headers: credentialHeaders(target.credential) });
   if (logProblem) process.stderr.write(`warning: ${logProblem}\n`);
-  return { passed: report.passed, failed: report.failed + (report.stopped ? 1 : 0), warmP95Ms: report.latency.warm.p95 };
+  const proved = { passed: report.passed, failed: report.failed + (report.stopped ? 1 : 0), warmP95Ms: report.latency.warm.p95 };
+  // Behind a gateway (token), ready means it also refuses a call without a key: the window's new
+  // gateway is the only thing between the internet and the pool.
+  if (target.outputs?.accessMode === "token") {
+    const { health } = await import("../execution/api.js");
+    const anonymous = await health(target.endpoint, target.healthPath);
+    if (anonymous.status !== 401)
+      throw new OperationError(
+        `window started and code runs, but the gateway answered ${anonymous.status || "nothing"} to a call without a key (expected 401): anyone could reach the pool\n` +
+          `  Fix: \`manage doctor --stack ${stack}\` says what the gateway lets through; \`manage stop --stack ${stack}\` closes it meanwhile`,
+      );
+  }
+  return proved;
 }
 
 const BUSY = "another update holds the stack's lock (a deploy); the next run tries again";

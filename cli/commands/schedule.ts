@@ -20,7 +20,7 @@ import { overrideConfigKey, type OverrideField } from "../../infra/profiles.js";
 import { defaultStack, projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime } from "../operations.js";
 import { latestCalibration, sizingNote } from "../costing/calibration.js";
-import { describeWindow, ended, planWindow, warmupStart, windowOverrides } from "../schedule.js";
+import { defaultWarmupMinutes, describeWindow, ended, minimumWarmupMinutes, planWindow, warmupStart, windowOverrides } from "../schedule.js";
 import { describeIssues, stackFile, stackSettings } from "../settings.js";
 import { suggest } from "../suggest.js";
 
@@ -35,8 +35,6 @@ export interface ScheduleOptions extends GlobalOptions {
   list?: boolean;
   cancel?: string;
 }
-
-const DEFAULT_WARMUP_MS = 30 * 60_000;
 
 export async function run(o: ScheduleOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
@@ -53,7 +51,17 @@ export async function run(o: ScheduleOptions): Promise<void> {
   const fileSettings = stackSettings(stack, {}, dir);
   // Checked offline first (bad input is refused before pulumi is asked), then against the windows
   // the state holds (read again inside the change).
-  const request = { profile: o.profile ?? "contest", start: at, forMs, warmupMs: o.warmup ?? DEFAULT_WARMUP_MS, users: o.users ?? null, stack };
+  const profile = o.profile ?? "contest";
+  // A token stack's window warms up long enough for its gateway to be created (cli/schedule.ts).
+  const request = {
+    profile,
+    start: at,
+    forMs,
+    warmupMs: o.warmup ?? defaultWarmupMinutes(fileSettings.access, profile) * 60_000,
+    users: o.users ?? null,
+    minWarmupMinutes: minimumWarmupMinutes(fileSettings.access, profile),
+    stack,
+  };
   const draft = planWindow(request, [], now, actor());
   // The window's profile, sized for its participants, within the pool's limits and the stack's cost ceiling.
   const sizing = windowOverrides(draft, fileSettings);

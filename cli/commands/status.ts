@@ -15,7 +15,7 @@ import { describeExpiry, describeInterrupted, readStackRuntime, recordedIntent, 
 import { OperationError } from "../errors.js";
 import { pulumiHint } from "../pulumi/failures.js";
 import { PROJECT } from "../../infra/config.js";
-import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
+import { describeAccess, gatewayRunning, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
 import type { LiveState } from "../azure/live.js";
@@ -106,7 +106,7 @@ export async function run(o: GlobalOptions): Promise<void> {
     const b = liveBurnPerHour(book, {
       backend: backendSize,
       registrySku: settings.registrySku,
-      gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
+      gateway: gatewayRunning(settings),
       alerts: { rules: alertRulesFor(settings.profile, settings.monitoring.alertEmails).length },
       logs: { dailyCapGb: settings.logDailyCapGb },
       nodeCount: nodes,
@@ -115,7 +115,7 @@ export async function run(o: GlobalOptions): Promise<void> {
     burn = {
       perHour: b.perHour,
       complete: b.complete,
-      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)${settings.access.gateway ? `, the ${settings.access.gateway.sku} gateway` : ""}`,
+      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)${gatewayRunning(settings) ? `, the ${settings.access.gateway!.sku} gateway` : ""}`,
     };
   } else if (book) {
     const e = estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS);

@@ -5,7 +5,8 @@
 import { join } from "node:path";
 import type { ProfileName, ResolvedProfile } from "../../infra/profiles.js";
 import { profileOf, type DeploymentSettings } from "../../infra/config.js";
-import { estimateCost, describeMeter, type Estimate, type Load } from "./model.js";
+import { estimateCost, describeMeter, GATEWAY_METERS, type Estimate, type Load } from "./model.js";
+import { GATEWAY_CREATE_MINUTES, gatewayFor } from "../../infra/access-mode.js";
 import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, unverifiedMeters, type MeterKey, type PriceBook } from "./prices.js";
 import { livePriceBook } from "./retail-prices.js";
 import { UsageError } from "../errors.js";
@@ -145,3 +146,20 @@ export function biggestLever(estimates: Estimate[], idle: Estimate): { from: str
 /** A total, or n/a when a price it needs is missing: a partial sum is not a total. */
 export const total = (e: Estimate, usd: number | null) => (e.complete ? money(usd) : "n/a");
 
+
+/**
+ * What a change that brings up a pool on a token stack must say (manual use stays honest): the
+ * gateway comes up with the pool, may take GATEWAY_CREATE_MINUTES to create, and bills per hour
+ * while it runs; a stop deletes it. Null where no gateway runs with the profile.
+ */
+export function gatewayNotice(settings: DeploymentSettings, profile: ProfileName): string | null {
+  const resolved = profileOf(settings, profile);
+  const gateway = gatewayFor(settings.access.gateway, resolved.pool);
+  if (!gateway) return null;
+  const perHour = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location).prices[GATEWAY_METERS[gateway.sku]]?.usd : undefined;
+  return (
+    `${settings.stack} is in accessMode token: the gateway (API Management ${gateway.sku}) runs with the pool. If it is not up yet, creating it ` +
+    `may take up to ${GATEWAY_CREATE_MINUTES} minutes; it costs ${perHour === undefined ? "an unknown amount" : `${money(perHour)}/hour (${money(perHour * 24)}/day)`} ` +
+    `until \`manage stop\` deletes it with the pool. For a contest, \`manage schedule\` warms up early enough for it.`
+  );
+}

@@ -13,15 +13,17 @@
 //   log analytics per GB ingested: what the executions and the replicas write, up to the
 //                 workspace's daily cap. Nothing runs, nothing logs.
 //   gateway       accessMode token: one API Management unit of the stack's tier, billed per hour
-//                 whether called or not, in every profile (it is never deleted: it takes 30-45
-//                 minutes to create). Calls are included in the Developer and Basic tiers.
+//                 whether called or not, only while a pool exists (the gate lives with the pool:
+//                 gatewayFor, infra/access-mode.ts). It takes up to GATEWAY_CREATE_MINUTES to
+//                 create, so a window's warm-up on a token stack is at least that long, and the
+//                 window bills that warm-up. Calls are included in the Developer and Basic tiers.
 //   alerts        alertEmails: each metric alert rule monitors one time series, billed per month
 //                 (a named assumption: cli/costing/prices.ts); the rules follow the profile
 //                 (infra/monitoring.ts). The action group's mails and the budget are free.
 // Sessions held and nodes come from the one planner, infra/capacity.ts.
 
 import type { ResolvedProfile } from "../../infra/profiles.js";
-import type { GatewaySku } from "../../infra/access-mode.js";
+import { GATEWAY_CREATE_MINUTES, gatewayFor, type GatewaySku } from "../../infra/access-mode.js";
 import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../../infra/capacity.js";
 import { GATEWAY_OPTION_PRICES, METERS, type GatewayOptionPrice, type MeterKey, type PriceBook } from "./prices.js";
 
@@ -183,6 +185,16 @@ const registryPerHour = (rate: Rate, sku: CostQuery["registrySku"], storedGb: nu
   const over = registryOverGb(sku, storedGb);
   return rate(`registry${sku}Day`) / HOURS_PER_DAY + (over > 0 ? (over * rate("registryStorageGbMonth")) / HOURS_PER_MONTH : 0);
 };
+/**
+ * The warm-up a window bills: the assumption (or --warm-up-hours), and on a stack whose profile runs
+ * a gateway at least the gateway's creation time (GATEWAY_CREATE_MINUTES), which the schedule
+ * enforces for the same reason.
+ */
+export function warmUpHoursFor(q: Pick<CostQuery, "warmUpHours" | "gateway" | "profile">): number {
+  const asked = q.warmUpHours ?? COST_ASSUMPTIONS.warmUpHours;
+  return gatewayFor(q.gateway, q.profile.pool) ? Math.max(asked, GATEWAY_CREATE_MINUTES / 60) : asked;
+}
+
 /** The meter of each gateway tier the program offers. */
 export const GATEWAY_METERS: Readonly<Record<GatewaySku, MeterKey>> = { Developer: "apimDeveloperHour", Basic: "apimBasicHour" };
 /** One unit of the gateway's tier, per hour; 0 without a gateway. */
@@ -234,7 +246,8 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const a = assumed(q);
   const pool = q.profile.pool;
   const hours = q.windowHours;
-  const billedHours = pool ? hours + (q.warmUpHours ?? COST_ASSUMPTIONS.warmUpHours) + (q.tailHours ?? COST_ASSUMPTIONS.tailHours) : hours;
+  const gateway = gatewayFor(q.gateway, pool);
+  const billedHours = pool ? hours + warmUpHoursFor(q) + (q.tailHours ?? COST_ASSUMPTIONS.tailHours) : hours;
 
   const held = pool ? heldByLoad(q, pool) : 0;
   const readyNodes = pool ? nodesFor(pool.readySessions, spn) : 0;
@@ -297,10 +310,10 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     ),
   );
 
-  if (q.gateway)
+  if (gateway)
     lines.push(
-      line(book, "gateway", "always-on", `API Management ${q.gateway.sku}, 1 unit, billed per hour whether called or not (accessMode token; calls included)`, (rate) => {
-        const perHour = gatewayPerHour(rate, q.gateway);
+      line(book, "gateway", "always-on", `API Management ${gateway.sku}, 1 unit, billed per hour while the pool runs, from the ${Math.round(warmUpHoursFor(q) * 60)}-minute warm-up its creation needs (accessMode token; calls included)`, (rate) => {
+        const perHour = gatewayPerHour(rate, gateway);
         return { perHour, windowUsd: perHour * billedHours };
       }),
     );
@@ -406,14 +419,14 @@ function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed): A
     replicas * 86_400 * replicaActivePerSecond(p.rate, q.backend),
     registryPerHour(p.rate, q.registrySku, a.registryStoredGb) * HOURS_PER_DAY,
     logGb * p.rate("logIngestionGb"),
-    gatewayPerHour(p.rate, q.gateway) * HOURS_PER_DAY,
+    gatewayPerHour(p.rate, gatewayFor(q.gateway, pool)) * HOURS_PER_DAY,
     alertsPerHour(p.rate, q.alerts) * HOURS_PER_DAY,
   ];
   const basis =
     (pool ? `${plural(nodes, "E16 node")} with all ${pool.maxSessions} sessions held and ${pool.readySessions} ready, ` : "no pool, ") +
     `backend busy at ${plural(replicas, "replica")}` +
     (logGb > 0 ? `, logs at their ${gb(logGb)} GB/day cap` : "") +
-    (q.gateway ? `, the ${q.gateway.sku} gateway` : "");
+    (gatewayFor(q.gateway, pool) ? `, the ${q.gateway!.sku} gateway` : "");
   return { perDay: sum(parts.filter(Number.isFinite)), nodes, basis, complete: parts.every(Number.isFinite) };
 }
 
@@ -469,6 +482,8 @@ export interface GatewayOption {
   ownIp: boolean;
   perCallerLimit: string;
   authenticates: boolean;
+  /** A financially backed SLA (Developer: none, "for non-production use"; Basic and up: 99.95%). */
+  sla?: boolean;
   note: string;
 }
 
@@ -481,8 +496,8 @@ export const GATEWAY_OPTIONS: readonly GatewayOption[] = [
     authenticates: true,
     note: "shared infrastructure without an IP of its own: the backend could only allow the region's whole API Management range, which every other tenant's gateway shares",
   },
-  { option: "API Management Developer", hourly: "apimDeveloperHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, note: "no SLA, one unit" },
-  { option: "API Management Basic", hourly: "apimBasicHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, note: "99.95% SLA" },
+  { option: "API Management Developer", hourly: "apimDeveloperHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, sla: false, note: "no SLA, one unit" },
+  { option: "API Management Basic", hourly: "apimBasicHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, sla: true, note: "99.95% SLA" },
   {
     option: "API Management Basic v2",
     hourly: "apimBasicV2Hour",
@@ -491,8 +506,8 @@ export const GATEWAY_OPTIONS: readonly GatewayOption[] = [
     authenticates: true,
     note: "v2 tiers run on shared infrastructure: no IP of their own documented for the backend to allow (unconfirmed)",
   },
-  { option: "API Management Standard", hourly: "apimStandardHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, note: "scale units, more throughput" },
-  { option: "API Management Premium", hourly: "apimPremiumHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, note: "multi-region, VNet" },
+  { option: "API Management Standard", hourly: "apimStandardHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, sla: true, note: "scale units, more throughput" },
+  { option: "API Management Premium", hourly: "apimPremiumHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, sla: true, note: "multi-region, VNet" },
   {
     option: "Front Door Standard + WAF",
     monthly: "frontDoorStandardMonth",
@@ -506,12 +521,18 @@ export const GATEWAY_OPTIONS: readonly GatewayOption[] = [
 export interface GatewayOptionCost extends GatewayOption {
   /** USD a month (730 h) with the given calls; null when a price is missing. */
   perMonth: number | null;
+  /** USD for one window's billed hours (hourly tiers); null otherwise. */
+  perWindow: number | null;
   /** Whether it meets both needs: the backend can allow it alone, and callers authenticate. */
   meets: boolean;
 }
 
-/** Every option's month, for a stack idle most of the month that takes `callsPerMonth` calls. */
-export function gatewayOptionCosts(book: PriceBook, callsPerMonth: number): GatewayOptionCost[] {
+/**
+ * Every option's month, for a stack idle most of the month that takes `callsPerMonth` calls, and
+ * (with `windowHours`: the hours one contest window bills the gateway, warm-up and tail included)
+ * what one window costs an hourly tier: the gate lives with the pool, so a window is what it costs.
+ */
+export function gatewayOptionCosts(book: PriceBook, callsPerMonth: number, windowHours = 0): GatewayOptionCost[] {
   return GATEWAY_OPTIONS.map((o) => {
     const p = pricer(book);
     // The offered tiers from the region's book; the others from the comparison's own table.
@@ -520,6 +541,19 @@ export function gatewayOptionCosts(book: PriceBook, callsPerMonth: number): Gate
       (o.hourly ? rate(o.hourly) * HOURS_PER_MONTH : 0) +
       (o.monthly ? rate(o.monthly) : 0) +
       (o.perMillionCalls ? (Math.max(0, callsPerMonth - o.perMillionCalls.freePerMonth) / 1e6) * rate(o.perMillionCalls.meter) : 0);
-    return { ...o, perMonth: Number.isFinite(perMonth) ? perMonth : null, meets: o.ownIp && o.authenticates };
+    const perWindow = o.hourly ? rate(o.hourly) * windowHours : null;
+    return { ...o, perMonth: Number.isFinite(perMonth) ? perMonth : null, perWindow: perWindow !== null && Number.isFinite(perWindow) ? perWindow : null, meets: o.ownIp && o.authenticates };
   });
+}
+
+/**
+ * The tier for a contest, chosen by what a window costs against what it guarantees: among the
+ * tiers that meet the need (an IP of its own, callers authenticated), the cheapest per window that
+ * has an SLA. Since the gateway runs only for a window's hours, the SLA costs cents per contest
+ * (Basic over Developer: ~$0.61 for a 4.5-hour window in eastus) instead of ~$99 a month; both take
+ * the same time to create (classic tiers, GATEWAY_CREATE_MINUTES) and run one unit. docs/costs.md.
+ */
+export function contestGatewayTier(book: PriceBook, windowHours: number): GatewayOptionCost {
+  const candidates = gatewayOptionCosts(book, 0, windowHours).filter((o) => o.meets && o.sla && o.perWindow !== null);
+  return candidates.sort((a, b) => a.perWindow! - b.perWindow!)[0]!;
 }

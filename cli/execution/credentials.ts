@@ -4,6 +4,7 @@
 // for manage. Never echoed: no report, message or JSON document carries it (redactOutputs).
 // Pure: the environment and the outputs are passed in.
 
+import { CALLERS_OUTPUT } from "../../infra/callers.js";
 import { SUBSCRIPTION_KEY_HEADER } from "../../infra/access-mode.js";
 import { UsageError } from "../errors.js";
 import { suggestPulumi } from "../suggest.js";
@@ -24,7 +25,7 @@ export interface CredentialOptions {
 }
 
 /** Stack outputs that are secrets: kept in memory, never printed. */
-export const SECRET_OUTPUTS = ["gatewayKey"] as const;
+export const SECRET_OUTPUTS = ["gatewayKey", CALLERS_OUTPUT] as const;
 
 /** Outputs as they may be shown: each secret one replaced by "[secret]" (as `pulumi stack output` does). */
 export function redactOutputs(outputs: Record<string, unknown>): Record<string, unknown> {

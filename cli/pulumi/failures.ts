@@ -81,6 +81,16 @@ function stderrError(stderr: string): string {
 /** `manage pulumi -- ...` runs pulumi with this project's state backend and passphrase. */
 export const pulumiHint = (args: string) => suggestPulumi(args);
 
+/**
+ * The refresh that settles an interrupted update without a terminal. Pulumi v3.230 asks about each
+ * pending CREATE only interactively; non-interactively a plain `refresh --yes` keeps them
+ * (pkg/cmd/pulumi/operations/refresh.go; pkg/engine/lifecycletest
+ * TestRefreshPreservesPendingCreateOperations), and every later update warns about them again.
+ * --clear-pending-creates drops them: the next update creates the resource again (a create Azure
+ * did finish is then refused as existing, and `--import-pending-creates URN ID` adopts it instead).
+ */
+export const settleCommand = (stack: string) => pulumiHint(`refresh --stack ${stack} --yes --clear-pending-creates`);
+
 export function explainFailure(f: FailureInput): PulumiFailure {
   const all = [f.stderr, ...f.errors].join("\n");
   const s = f.stack;
@@ -93,7 +103,7 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       kind: "locked",
       exitCode: 1,
       message: `stack ${s} is locked: another update of it is running (or one was killed and left its lock)`,
-      fix: `wait for it; if nothing else is running, \`${pulumiHint(`cancel --stack ${s} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${s} --yes`)}\`, and run the command again`,
+      fix: `wait for it; if nothing else is running, \`${pulumiHint(`cancel --stack ${s} --yes`)}\`, then \`${settleCommand(s)}\`, and run the command again`,
     };
   }
   const changed = CHANGED.exec(all);
@@ -159,7 +169,7 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       kind: "pending",
       exitCode: 1,
       message: `an earlier update of ${s} was interrupted and left pending operations`,
-      fix: `\`${pulumiHint(`refresh --stack ${s} --yes`)}\` (it settles each pending operation against Azure), then run the command again`,
+      fix: `\`${settleCommand(s)}\` (it settles each pending operation against Azure and drops interrupted creates, which the next update makes again), then run the command again`,
     };
   const cause = f.errors.map(cleanDiagnostic).find((m) => m && !/^update failed$|^preview failed$/i.test(m)) ?? stderrError(f.stderr);
   return {

@@ -6,7 +6,7 @@
 // the person presses Ctrl-C again, which is their explicit choice to abandon.
 
 import { interruptPulumi } from "./runner.js";
-import { pulumiHint } from "./failures.js";
+import { pulumiHint, settleCommand } from "./failures.js";
 import { isJson } from "../output.js";
 import { InterruptedError, interruptOutcome, reportInterrupted, type Running } from "../interrupted.js";
 
@@ -32,7 +32,7 @@ export async function withInterrupts<T>(stack: string, work: () => Promise<T>, c
     }
     interruptPulumi();
     process.stderr.write("\n");
-    const settle = [pulumiHint(`cancel --stack ${stack} --yes`), pulumiHint(`refresh --stack ${stack} --yes`)];
+    const settle = [pulumiHint(`cancel --stack ${stack} --yes`), settleCommand(stack)];
     const told = interruptOutcome({ stack, phase: "pulumi", ...costs() });
     reportInterrupted(
       {

@@ -5,6 +5,7 @@
 
 import { nodesFor, sessionsPerNode } from "../../infra/capacity.js";
 import type { DeploymentSettings } from "../../infra/config.js";
+import { gatewayRunning } from "../../infra/access-mode.js";
 import { liveBurnPerHour } from "../costing/model.js";
 import type { PriceBook } from "../costing/prices.js";
 import type { LiveState } from "../azure/live.js";
@@ -81,7 +82,7 @@ function burn(book: PriceBook, settings: DeploymentSettings, nodeCount: number, 
   return liveBurnPerHour(book, {
     backend: { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests },
     registrySku: settings.registrySku,
-    gateway: settings.access.gateway && { sku: settings.access.gateway.sku },
+    gateway: gatewayRunning(settings),
     logs: { dailyCapGb: settings.logDailyCapGb },
     nodeCount,
     backendReplicas,
@@ -149,7 +150,7 @@ export function buildSnapshot(i: SnapshotInput): Snapshot {
       perHour: live.available ? b.perHour : null,
       perDay: live.available ? b.perHour * 24 : null,
       complete: b.complete && (so?.complete ?? true),
-      basis: live.available ? `${nodes} E16 node(s), ${reps} backend replica(s)${settings.access.gateway ? `, the ${settings.access.gateway.sku} gateway` : ""}` : "live state unavailable",
+      basis: live.available ? `${nodes} E16 node(s), ${reps} backend replica(s)${gatewayRunning(settings) ? `, the ${settings.access.gateway!.sku} gateway` : ""}` : "live state unavailable",
     };
   }
 

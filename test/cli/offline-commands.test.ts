@@ -43,7 +43,7 @@ describe("manage cost-estimate", () => {
   test("one profile in detail: per-resource always-on and usage parts, totals, marginal cost, lever", async () => {
     const r = await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--hours", "3", "--executions", "36000"], { project });
     expect(r.exitCode).toBe(0);
-    for (const text of ["session pool", "always-on", "usage", "backend", "registry", "log analytics", "3 h window (+1.5 h)", "Each execution adds about", "Biggest lever: idle instead of contest saves"])
+    for (const text of ["session pool", "always-on", "usage", "backend", "registry", "log analytics", "3 h window (+2.5 h)", "Each execution adds about", "Biggest lever: idle instead of contest saves"])
       expect(r.stdout).toContain(text);
     // Logs follow the executions (36,000 runs at 0.01 GB per 1000), and both management-fee figures are shown.
     expect(r.stdout).toMatch(/log analytics .* usage .* ~0\.4 GB from 36,000 runs \(0\.01 GB per 1000 runs, assumed; daily cap 1\.0 GB\)/);
@@ -228,21 +228,28 @@ describe("manage plan", () => {
     expect(r.stderr).toMatch(/warning: stack dev is in accessMode open: anyone on the internet/);
   });
 
-  test("the contest stack (token, the default): the gateway in front of a backend that allows only it, and its cost in every profile", async () => {
-    const r = await manage(["plan", "--stack", "contest", "--profile", "idle"], { project });
+  test("the contest stack (token, the default): with a pool, the gateway in front of a backend that allows only it; idle, no gateway and the registry floor", async () => {
+    const r = await manage(["plan", "--stack", "contest", "--profile", "contest"], { project });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/gateway +│ apimanagement:ApiManagementService +│ codeeng-contest-gw +│ Developer, https:\/\/codeeng-contest-gw\.azure-api\.net/);
+    expect(r.stdout).toMatch(/gateway +│ apimanagement:ApiManagementService +│ codeeng-contest-gw +│ Basic, https:\/\/codeeng-contest-gw\.azure-api\.net/);
     expect(r.stdout).toMatch(/backend .*only the gateway's IP \(192\.0\.2\.\d+\/32\)/);
     expect(r.stdout).toMatch(/gateway-policy .*60 calls per 60 s per caller/);
-    expect(r.stdout).toContain("Access: token: API Management (Developer) in front, a subscription key (Ocp-Apim-Subscription-Key) required");
-    expect(r.stdout).toMatch(/Gateway: \$1\.58\/day in every profile \(API Management Developer, 1 unit/);
+    expect(r.stdout).toContain("Access: token: API Management (Basic) in front, a subscription key (Ocp-Apim-Subscription-Key) required");
+    expect(r.stdout).toMatch(/Gateway: \$0\.20\/hour while the pool runs \(API Management Basic, 1 unit/);
+    // The plan of an idle token stack declares no gateway: it lives with the pool.
+    const idle = await manage(["plan", "--stack", "contest", "--profile", "idle"], { project });
+    expect(idle.exitCode).toBe(0);
+    expect(idle.stdout).not.toMatch(/apimanagement:/);
+    expect(idle.stdout).toContain("Gateway: none in idle (the gate lives with the pool: a profile with one brings it up).");
     const json = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--json"], { project })).stdout);
-    for (const e of json.estimates) expect(e.lines).toContainEqual(expect.objectContaining({ resource: "gateway", part: "always-on", perHour: 48.03 / 730 }));
-    // Idle is the registry floor plus the gateway.
-    expect(json.estimates[0].perDay).toBeCloseTo(0.167 + (48.03 / 730) * 24, 6);
+    for (const e of json.estimates)
+      if (e.profile === "idle") expect(e.lines.map((l: { resource: string }) => l.resource)).not.toContain("gateway");
+      else expect(e.lines).toContainEqual(expect.objectContaining({ resource: "gateway", part: "always-on", perHour: 147.17 / 730 }));
+    // Idle is the registry floor.
+    expect(json.estimates[0].perDay).toBeCloseTo(0.167, 6);
     const detail = await manage(["cost-estimate", "--stack", "contest", "--profile", "contest"], { project });
-    expect(detail.stdout).toMatch(/gateway +│ always-on +│ \$0\.07 +│ \$1\.58 +│ \$0\.23 +│ API Management Developer/);
-    expect(detail.stdout).toMatch(/At most \$[\d,.]+\/day \(.*, the Developer gateway\)/);
+    expect(detail.stdout).toMatch(/gateway +│ always-on +│ \$0\.20 +│ \$4\.84 +│ \$0\.91 +│ API Management Basic/);
+    expect(detail.stdout).toMatch(/At most \$[\d,.]+\/day \(.*, the Basic gateway\)/);
   });
 
   test("--from idle --to contest: what changes and the cost difference", async () => {

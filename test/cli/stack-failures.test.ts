@@ -12,6 +12,9 @@ import { deployed, expectRefusal, makeProject, manage, names, prepare, readState
 // Every test has a project directory of its own, so the tests of this file run side by side.
 
 const stackYaml = (project: string, stack = "dev") => readFileSync(join(project, `Pulumi.${stack}.yaml`), "utf8");
+/** The checkpoint's pending operations (what an interrupted update leaves: pulumi's pending_operations). */
+const pendingOperations = (project: string, stack = "dev"): Array<{ type: string }> =>
+  JSON.parse(readFileSync(join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`), "utf8")).checkpoint.latest.pending_operations ?? [];
 const stateFiles = (project: string) => {
   const dir = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine");
   return existsSync(dir) ? Object.fromEntries(["dev", "contest"].map((s) => [s, JSON.stringify(readState(project, s))])) : {};
@@ -78,6 +81,8 @@ describe.concurrent("failures while pulumi runs", () => {
     const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");
     for (let i = 0; i < 200 && !(existsSync(locks) && (await import("node:fs")).readdirSync(locks).length); i++)
       await new Promise((r) => setTimeout(r, 50));
+    // ...and until a create is in flight (the checkpoint records it as it begins).
+    for (let i = 0; i < 400 && !pendingOperations(project).some((o) => o.type === "creating"); i++) await new Promise((r) => setTimeout(r, 50));
     // This run's pulumi only (its pid is in the lock it took): other test files run stand-ins too.
     const { readdirSync } = await import("node:fs");
     const holder = JSON.parse(readFileSync(join(locks, readdirSync(locks)[0]!), "utf8")) as { pid: number };
@@ -87,13 +92,20 @@ describe.concurrent("failures while pulumi runs", () => {
 
     const next = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
     expect(next.exitCode).toBe(1);
-    expect(next.stderr).toMatch(/stack dev is locked: another update of it is running \(or one was killed and left its lock\)\n  Fix: wait for it; if nothing else is running, `manage pulumi -- cancel --stack dev --yes`, then `manage pulumi -- refresh --stack dev --yes`/);
+    expect(next.stderr).toMatch(/stack dev is locked: another update of it is running \(or one was killed and left its lock\)\n  Fix: wait for it; if nothing else is running, `manage pulumi -- cancel --stack dev --yes`, then `manage pulumi -- refresh --stack dev --yes --clear-pending-creates`/);
+    // The kill left the create in flight as a pending CREATE, which only an interactive refresh
+    // would ask about (pulumi v3.230 refresh.go).
+    expect(pendingOperations(project).map((o) => o.type)).toContain("creating");
 
-    // The fix as printed: manage pulumi brings the embedded backend and passphrase along.
-    const cancel = await manage(["pulumi", "--", "cancel", "--stack", "dev", "--yes"], { project });
+    // The fix exactly as printed, run with no terminal: manage pulumi brings the embedded backend and passphrase along.
+    const printed = [...next.stderr.matchAll(/`manage (pulumi -- [^`]+)`/g)].map((m) => m[1]!.split(" "));
+    expect(printed.map((argv) => argv[2])).toEqual(["cancel", "refresh"]);
+    const cancel = await manage(printed[0]!, { project });
     expect(cancel.exitCode).toBe(0);
     expect(cancel.stdout).toContain("The currently running update for 'dev' has been canceled!");
-    expect((await manage(["pulumi", "--", "refresh", "--stack", "dev", "--yes"], { project })).exitCode).toBe(0);
+    expect((await manage(printed[1]!, { project })).exitCode).toBe(0);
+    // Settled: no pending operation is left to warn about on every later update.
+    expect(pendingOperations(project)).toEqual([]);
     const rerun = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
     expect(rerun.exitCode).toBe(0);
     expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(70);

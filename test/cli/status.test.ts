@@ -55,8 +55,8 @@ describe("manage status", () => {
     expect(r.stdout).toContain("Session pool:  Succeeded, 1 node(s), max 200, ready 52, cooldown 300 s, EgressDisabled");
     expect(r.stdout).toContain("Backend app:   Succeeded, replicas 1-10, 2 running");
     // One node, two replicas and the contest stack's gateway (accessMode token, its default).
-    expect(r.stdout).toMatch(/Burn rate:     \$1\.\d\d\/hour, \$\d\d\.\d\d\/day \(live: 1 E16 node\(s\), 2 backend replica\(s\), the Developer gateway\)/);
-    expect(r.stdout).toContain("Access:        token: API Management (Developer) in front, a subscription key (Ocp-Apim-Subscription-Key) required, 60 calls a minute per caller");
+    expect(r.stdout).toMatch(/Burn rate:     \$1\.\d\d\/hour, \$\d\d\.\d\d\/day \(live: 1 E16 node\(s\), 2 backend replica\(s\), the Basic gateway\)/);
+    expect(r.stdout).toContain("Access:        token: API Management (Basic) in front, a subscription key (Ocp-Apim-Subscription-Key) required, 60 calls a minute per caller");
     expect(r.stdout).toContain("Drift:         none");
     expect(r.stdout).toMatch(/Pool endpoint: https:\/\/eastus\.dynamicsessions\.io\/.*codeengcontestpool/);
     // The real SDK asked with its own api-version.

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import type { LocalCertificate } from "../helpers/tls.js";
 import { serveLocally } from "../helpers/local-server.js";
+import { CALLER_HEADER } from "../../infra/caller-budget.js";
 
 export const POOL_TOKEN = "test-dynamicsessions-token";
 
@@ -64,6 +65,12 @@ export interface ExecServer {
   requests: Array<{ method: string; path: string; status: number }>;
   /** Executions that ran, by language. */
   executions: Record<string, number>;
+  /**
+   * The backend contract (infra/caller-budget.ts): sessions are keyed by the caller's identity in
+   * X-Caller-Id when the gateway sets it (one session per caller), else one per execution. Per
+   * caller: the sessions it was given and the most of its executions running at once.
+   */
+  callers: Record<string, { sessions: string[]; peakConcurrent: number }>;
   peakConcurrent: number;
   close(): Promise<void>;
 }
@@ -167,11 +174,13 @@ export async function startExecServer(opts: { tls?: boolean | LocalCertificate }
   const faults: Fault[] = [];
   let active = 0;
   let firstExecution = true;
+  const callerActive = new Map<string, number>();
   const state = {
     maxSessions: Infinity,
     coldStartMs: 0,
     requests: [] as ExecServer["requests"],
     executions: {} as Record<string, number>,
+    callers: {} as ExecServer["callers"],
     peakConcurrent: 0,
   };
 
@@ -213,6 +222,16 @@ export async function startExecServer(opts: { tls?: boolean | LocalCertificate }
     if (req.method === "GET" && url.pathname === "/") return send(200, { status: "healthy" });
 
     if (req.method === "POST" && url.pathname === "/api/v2/execute") {
+      const caller = req.headers[CALLER_HEADER.toLowerCase()];
+      if (typeof caller === "string") {
+        // The session identifier derives from the caller: the same session for every call of one key.
+        const c = (state.callers[caller] ??= { sessions: [], peakConcurrent: 0 });
+        const identifier = `caller-${createHash("sha256").update(caller).digest("hex").slice(0, 16)}`;
+        if (!c.sessions.includes(identifier)) c.sessions.push(identifier);
+        callerActive.set(caller, (callerActive.get(caller) ?? 0) + 1);
+        c.peakConcurrent = Math.max(c.peakConcurrent, callerActive.get(caller)!);
+        res.on("close", () => callerActive.set(caller, callerActive.get(caller)! - 1));
+      }
       const body = await readBody(req);
       if (!body || !Array.isArray(body.files) || typeof body.language !== "string" || typeof body.version !== "string")
         return send(400, { message: "language, version and files are required" });

@@ -5,6 +5,7 @@
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { deletedServices, forget } from "./soft-deleted.js";
 
 const argv = process.argv.slice(2);
 const die = (code: number, message: string): never => {
@@ -31,12 +32,16 @@ type Registries = Record<string, Record<string, string[]>>;
 const load = (): Registries => (existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : {});
 const save = (r: Registries) => writeFileSync(stateFile, JSON.stringify(r, null, 2));
 
+/** The backend the stacks live in: an explicit file:// one (shared by several machines), or the project's embedded one. */
+function backendDir(): string {
+  const project = process.env.MANAGE_PROJECT_DIR ?? process.cwd();
+  const explicit = process.env.PULUMI_BACKEND_URL?.startsWith("file://") ? process.env.PULUMI_BACKEND_URL.slice("file://".length) : null;
+  return explicit ?? join(project, ".pulumi-state");
+}
+
 /** Registries some stack has deployed, per the stand-in pulumi's file backend. */
 function deployedRegistries(): string[] {
-  const project = process.env.MANAGE_PROJECT_DIR ?? process.cwd();
-  // The backend the stacks live in: an explicit file:// one (shared by several machines), or the project's embedded one.
-  const explicit = process.env.PULUMI_BACKEND_URL?.startsWith("file://") ? process.env.PULUMI_BACKEND_URL.slice("file://".length) : null;
-  const dir = join(explicit ?? join(project, ".pulumi-state"), ".pulumi", "stacks", "coding-engine");
+  const dir = join(backendDir(), ".pulumi", "stacks", "coding-engine");
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((f) =>
     (JSON.parse(readFileSync(join(dir, f), "utf8")).checkpoint.latest.resources as Array<{ type: string; inputs: { registryName?: string } }>)
@@ -65,6 +70,26 @@ if (group === "version") {
 }
 // `az version` answers without a login, as the real one does; everything else needs one.
 if (process.env.FAKE_AZ_LOGGED_OUT) die(1, "ERROR: Please run 'az login' to setup account.");
+if (group === "rest") {
+  // `az rest` (azure-cli src/azure-cli/azure/cli/command_modules/util: rest): a relative URL is sent to
+  // the cloud's ARM endpoint and {subscriptionId} is replaced by the current subscription. Only the
+  // soft-deleted API Management calls manage makes (./soft-deleted.ts); anything else fails loudly.
+  const { flags } = parse([sub, ...rest].filter((a) => a !== undefined), ["--method", "-m", "--url", "--uri", "-u", "--output", "-o"], []);
+  const method = (flags.get("--method") ?? flags.get("-m") ?? "get").toLowerCase();
+  const url = flags.get("--url") ?? flags.get("--uri") ?? flags.get("-u") ?? die(2, "ERROR: the following arguments are required: --url/--uri/-u");
+  const m = /^\/subscriptions\/\{subscriptionId\}\/providers\/Microsoft\.ApiManagement\/locations\/([^/]+)\/deletedservices\/([^/?]+)\?api-version=(\d{4}-\d{2}-\d{2}[^&]*)$/.exec(url!);
+  if (!m) unsupported(`az rest on ${url}`);
+  const [, location, name] = m!;
+  const found = deletedServices(backendDir()).find((d) => d.name.toLowerCase() === name!.toLowerCase() && d.location.toLowerCase() === location!.toLowerCase());
+  if (method === "get") {
+    if (!found) die(1, `ERROR: Not Found({"error":{"code":"ResourceNotFound","message":"Deleted service ${name} was not found."}})`);
+    console.log(JSON.stringify({ id: `/subscriptions/00000000-0000-4000-8000-000000000000/providers/Microsoft.ApiManagement/locations/${location}/deletedservices/${name}`, name, location, properties: { deletionDate: found!.deletionDate, scheduledPurgeDate: found!.scheduledPurgeDate } }));
+  } else if (method === "delete") {
+    // DeletedServices_Purge: 200 purged, 204 "The service does not exist"; az rest prints no body for either.
+    forget(backendDir(), name!, location);
+  } else unsupported(`az rest --method ${method}`);
+  process.exit(0);
+}
 if (group !== "acr") unsupported(`command ${group}`);
 if (sub === "import") {
   const { positionals, flags } = parse(rest, ["--name", "--source", "--image", "--output"], ["--force"]);

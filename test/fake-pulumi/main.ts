@@ -25,6 +25,7 @@
 //   FAKE_PULUMI_GATEWAY_URL=https://127.0.0.1:port (the API Management gateway, accessMode token)
 //   (evaluated as placeholders and put in afterwards, so the memo holds across ports: ADDRESSES)
 
+import { createRefusal, softDelete } from "../fake-az/soft-deleted.js";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
@@ -38,6 +39,9 @@ import { replaceKeys } from "./replacement.js";
 import { fileHash, memo, packageCodeHash, treeHash } from "./memo.js";
 import { parsePolicyPackConfig, PolicyConfigError } from "./policy-config.js";
 import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Evaluation, type EvaluationRequest, type PolicyRequest } from "./evaluation.js";
+
+/** API Management instances are soft-deleted by Azure (../fake-az/soft-deleted.ts). */
+const APIM_SERVICE = "azure-native:apimanagement:ApiManagementService";
 
 const argv = process.argv.slice(2);
 const cwd = process.cwd();
@@ -648,9 +652,22 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     const meta = metadata(step);
     if (step.op !== "same" && step.type !== "pulumi:pulumi:Stack" && !step.type.startsWith("pulumi:providers:")) {
       emit({ resourcePreEvent: { metadata: meta } });
+      // (gateway helper, issue 20.6) The snapshot manager persists a step's pending operation when it
+      // begins (v3.230 pkg/backend/snapshot.go, doCreate/doUpdate/doDelete -> markOperationPending):
+      // a pulumi killed outright (kill -9) leaves it in the checkpoint, not only one that terminates.
+      if (delay) {
+        const type = step.op.startsWith("delete") ? "deleting" : step.op === "update" ? "updating" : "creating";
+        writeSnapshot(stack, { ...snap, pendingOperations: [...(snap.pendingOperations ?? []), { resource: step.next ? stateOf(step.next) : step.prior!, type }] });
+      }
       if (delay) await sleep(delay);
-      if (process.env.FAKE_PULUMI_FAIL === step.urn.split("::").pop()) {
+      // (gateway helper, issue 25) Azure refuses a create under a soft-deleted API Management name (../fake-az/soft-deleted.ts).
+      const refusal =
+        step.type === APIM_SERVICE && (step.op === "create" || step.op === "create-replacement")
+          ? createRefusal(backendDir(), String(step.next!.inputs.serviceName), step.next!.inputs.restore === true)
+          : null;
+      if (refusal || process.env.FAKE_PULUMI_FAIL === step.urn.split("::").pop()) {
         const text =
+          refusal ??
           process.env.FAKE_PULUMI_FAIL_MESSAGE ??
           `Status=400 Code="InvalidParameterValue" Message="The operation on ${step.urn.split("::").pop()} failed (injected by FAKE_PULUMI_FAIL)"`;
         // GetResourceOperationFailedError (sdk/go/common/diag/errors.go): the provider's text, verbatim.
@@ -671,6 +688,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       else snap.resources.push(next);
     }
     if (step.op === "delete-replaced") snap.resources = snap.resources.filter((r) => r !== step.prior);
+    // (gateway helper, issue 25) Azure soft-deletes a deleted API Management instance for 48 hours.
+    if (step.type === APIM_SERVICE && (step.op === "delete" || step.op === "delete-replaced"))
+      softDelete(backendDir(), String(step.prior!.inputs.serviceName), String(step.prior!.inputs.location));
     save();
     if (step.op !== "same" && !step.type.startsWith("pulumi:")) emit({ resOutputsEvent: { metadata: meta } });
   }
@@ -858,7 +878,7 @@ async function main(): Promise<number> {
     case "refresh": {
       // pkg/cmd/pulumi/operations/refresh.go: with the DIY lock, and it clears pending operations
       // (here: Azure is the recorded state, so nothing else changes).
-      const p = parse(rest, OPERATION_VALUE, [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f", "--clear-pending-creates"]);
+      const p = parse(rest, [...OPERATION_VALUE, "--import-pending-creates"], [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f", "--clear-pending-creates", "--skip-pending-creates"]);
       if (!has(p, "--yes") && !has(p, "-y") && !has(p, "--skip-preview"))
         fail("--yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode", 2);
       const stack = requireStack(p);
@@ -866,7 +886,20 @@ async function main(): Promise<number> {
       const dir = locksDir(stack);
       if (existsSync(dir) && readdirSync(dir).length) fail(`the stack is currently locked by ${readdirSync(dir).length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.`);
       const snap = readSnapshot(stack);
-      writeSnapshot(stack, { resources: snap.resources });
+      // --- pending creates (added by the gateway helper, issue 20.6) ---
+      // v3.230 pkg/cmd/pulumi/operations/refresh.go: --import-pending-creates URN ID... turns those
+      // creates into imports; without a terminal nothing is asked, and the refresh itself keeps
+      // every remaining pending CREATE (pkg/engine/lifecycletest TestRefreshPreservesPendingCreateOperations)
+      // unless --clear-pending-creates drops them. Other pending operations are settled.
+      if (has(p, "--skip-pending-creates") && has(p, "--clear-pending-creates")) fail("cannot set both --skip-pending-creates and --clear-pending-creates");
+      const imports = p.flags.get("--import-pending-creates") ?? [];
+      if (imports.length % 2 !== 0) fail("each URN must be followed by an ID: found an odd number of entries");
+      const importIds = new Map(imports.flatMap((v, i) => (i % 2 === 0 ? [[v, imports[i + 1]!] as const] : [])));
+      const creates = (snap.pendingOperations ?? []).filter((o) => o.type === "creating");
+      const imported = creates.filter((o) => importIds.has(o.resource.urn)).map((o) => ({ ...o.resource, id: importIds.get(o.resource.urn)! }));
+      const kept = has(p, "--clear-pending-creates") ? [] : creates.filter((o) => !importIds.has(o.resource.urn));
+      writeSnapshot(stack, { resources: [...snap.resources, ...imported], pendingOperations: kept });
+      // --- end pending creates ---
       console.log(`Refreshing (${stack}):\n\nResources:\n    ${snap.resources.length} unchanged`);
       return 0;
     }

@@ -29,6 +29,19 @@ export interface GateOptions {
   callsPerMinute?: number;
   periodSeconds?: number;
   healthPath?: string;
+  /**
+   * The gateway as deployed, read on every call: whether the instance exists (a deleted one answers
+   * nothing: its host is gone) and the subscriptions' keys it holds (the ops subscription and each
+   * participant's, infra/gateway.ts). Absent: always there, with `keys`.
+   */
+  deployment?: () => { exists: boolean; keys: string[] };
+  /**
+   * The per-caller budget (infra/caller-budget.ts): limit-concurrency, at most this many calls of one
+   * caller in flight, beyond it 429 (Microsoft Learn, api-management limit-concurrency policy); and
+   * set-header, the caller's identity in `callerHeader` (overriding what the caller sent).
+   */
+  concurrency?: number;
+  callerHeader?: string;
 }
 
 export interface Gate {
@@ -91,6 +104,7 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
   const periodMs = (opts.periodSeconds ?? 60) * 1000;
   const healthPath = opts.healthPath ?? "/";
   const windows = new Map<string, { start: number; count: number }>();
+  const concurrent = new Map<string, number>();
   const state = {
     keys: [...(opts.keys ?? [])],
     callsPerMinute: opts.callsPerMinute ?? 60,
@@ -100,6 +114,10 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url!, "http://localhost");
+    const deployed = opts.deployment?.();
+    // A deleted instance: nothing answers at its host (the connection is dropped, not answered).
+    if (deployed && !deployed.exists) return void req.socket.destroy();
+    const keys = deployed ? deployed.keys : state.keys;
     let caller: string | null = null;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       state.requests.push({ method: req.method!, path: url.pathname, status, caller });
@@ -114,7 +132,7 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
       if (!caller && state.requireCredential) return send(401, { statusCode: 401, message: "Unauthorized. Access token is missing or invalid." });
     } else {
       const key = (req.headers[KEY_HEADER] as string | undefined) ?? url.searchParams.get("subscription-key") ?? undefined;
-      if (key !== undefined && state.keys.includes(key)) caller = `subscription:${state.keys.indexOf(key)}`;
+      if (key !== undefined && keys.includes(key)) caller = `subscription:${keys.indexOf(key)}`;
       else if (state.requireCredential)
         return send(401, {
           statusCode: 401,
@@ -140,13 +158,22 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
       return send(429, { statusCode: 429, message: `Rate limit is exceeded. Try again in ${retryAfter} seconds.` }, { "retry-after": String(retryAfter) });
     }
 
-    // Forward, without the subscription key.
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (typeof v === "string" && !["host", "connection", KEY_HEADER, "content-length"].includes(k)) headers[k] = v;
-    const body = execute ? await readBody(req) : undefined;
-    const upstream = await fetch(opts.upstream.replace(/\/+$/, "") + url.pathname, { method: req.method, headers, body });
-    return send(upstream.status, await upstream.text());
+    // limit-concurrency, per caller.
+    const inFlight = concurrent.get(counter) ?? 0;
+    if (opts.concurrency !== undefined && inFlight >= opts.concurrency) return send(429, { statusCode: 429, message: "Too many requests. Concurrency limit exceeded." });
+    concurrent.set(counter, inFlight + 1);
+    try {
+      // Forward, without the subscription key; set-header overrides any caller identity the caller sent.
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === "string" && !["host", "connection", KEY_HEADER, "content-length", opts.callerHeader?.toLowerCase()].includes(k)) headers[k] = v;
+      if (opts.callerHeader) headers[opts.callerHeader] = counter;
+      const body = execute ? await readBody(req) : undefined;
+      const upstream = await fetch(opts.upstream.replace(/\/+$/, "") + url.pathname, { method: req.method, headers, body });
+      return send(upstream.status, await upstream.text());
+    } finally {
+      concurrent.set(counter, (concurrent.get(counter) ?? 1) - 1);
+    }
   }
 
   const local = await serveLocally(handle, { tls: opts.tls, errorBody: (err) => ({ statusCode: 500, message: String(err) }) });

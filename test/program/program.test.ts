@@ -17,7 +17,7 @@ const roleId = (guid: string) =>
   `/subscriptions/${SIMULATED_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
 const FOUNDATION = ["resource-group", "logs", "registry", "identity", "acr-pull", "environment"];
-/** accessMode token: the gateway and its API, in every profile. */
+/** accessMode token: the gateway and its API, in every profile with a pool (the gate lives with the pool). */
 const GATEWAY = ["gateway", "gateway-api", "gateway-execute", "gateway-health", "gateway-policy", "gateway-ops-subscription"];
 /** Sub-resources of the gateway: Azure keeps no tags on them. */
 const UNTAGGED = /RoleAssignment|apimanagement:(Api|ApiOperation|ApiPolicy|Subscription)$/;
@@ -33,7 +33,7 @@ describe.each(STACKS)("stack %s", (stack) => {
 
     test("declares exactly the resources the profile needs", async () => {
       const sim = await load();
-      const expected = [...FOUNDATION, "backend", ...(accessMode === "token" ? GATEWAY : [])];
+      const expected = [...FOUNDATION, "backend", ...(accessMode === "token" && profile.pool ? GATEWAY : [])];
       if (profile.pool) expected.push("session-pool");
       // Session Executor exists wherever its scope does: on the pool (only with a pool) or the group.
       if (profile.pool || executorScope === "resourceGroup") expected.push("session-executor");
@@ -77,10 +77,12 @@ describe.each(STACKS)("stack %s", (stack) => {
       const backend = resource(sim, "backend");
       const identity = resource(sim, "identity");
       const i = backend.inputs;
-      expect(get(i, "configuration.ingress")).toMatchObject({ external: true, allowInsecure: false, targetPort: 8000 });
+      // Token without a pool: no gateway, so an internal ingress (the gate lives with the pool).
+      const gated = accessMode === "token" && profile.pool !== null;
+      expect(get(i, "configuration.ingress")).toMatchObject({ external: accessMode !== "token" || gated, allowInsecure: false, targetPort: 8000 });
       // Who may call it is the access mode's: the gateway's IPs (token) or anyone (open).
       const rules = get(i, "configuration.ingress.ipSecurityRestrictions");
-      if (accessMode === "token") expect(rules).toEqual(get(resource(sim, "gateway").state, "publicIPAddresses").map((ip: string, n: number) => expect.objectContaining({ name: `gateway-${n + 1}`, ipAddressRange: `${ip}/32`, action: "Allow" })));
+      if (gated) expect(rules).toEqual(get(resource(sim, "gateway").state, "publicIPAddresses").map((ip: string, n: number) => expect.objectContaining({ name: `gateway-${n + 1}`, ipAddressRange: `${ip}/32`, action: "Allow" })));
       else expect(rules).toBeUndefined();
       expect(get(i, "configuration.registries")).toEqual([
         { server: resource(sim, "registry").state.loginServer, identity: identity.id },
@@ -100,14 +102,14 @@ describe.each(STACKS)("stack %s", (stack) => {
       });
       expect(backend.dependsOn).toContain("acr-pull");
       expect(sim.outputs.backendAppUrl).toBe(`https://${get(backend.state, "configuration.ingress.fqdn")}`);
-      expect(sim.outputs.backendUrl).toBe(accessMode === "token" ? get(resource(sim, "gateway").state, "gatewayUrl") : sim.outputs.backendAppUrl);
+      expect(sim.outputs.backendUrl).toBe(gated ? get(resource(sim, "gateway").state, "gatewayUrl") : sim.outputs.backendAppUrl);
     });
 
-    test("tags: every resource has stack and managed-by; only pool and backend carry the profile", async () => {
+    test("tags: every resource has stack and managed-by; only pool, backend and the gateway that lives with the pool carry the profile", async () => {
       const sim = await load();
       for (const r of sim.resources.filter((r) => r.inputs.tags !== undefined || !UNTAGGED.test(r.type))) {
         expect(r.inputs.tags, r.name).toMatchObject({ stack, "managed-by": "pulumi:coding-engine" });
-        const sized = r.name === "session-pool" || r.name === "backend";
+        const sized = r.name === "session-pool" || r.name === "backend" || r.name === "gateway";
         expect((r.inputs.tags as Record<string, string>).profile, r.name).toBe(sized ? profileName : undefined);
       }
     });
@@ -295,7 +297,7 @@ describe("access modes: who may call the backend", () => {
   test("the contest stack's defaults (token): a gateway in front, and a backend that accepts only the gateway", async () => {
     const sim = await simulateStack("contest", { profile: "contest" });
     const gateway = resource(sim, "gateway");
-    expect(gateway.inputs).toMatchObject({ serviceName: "codeeng-contest-gw", sku: { name: "Developer", capacity: 1 }, tags: { "cost-scope": "always-on" } });
+    expect(gateway.inputs).toMatchObject({ serviceName: "codeeng-contest-gw", sku: { name: "Basic", capacity: 1 }, tags: { "cost-scope": "profile", profile: "contest" } });
     const ips = gateway.state.publicIPAddresses as string[];
     expect(ips.length).toBeGreaterThan(0);
     // The backend's ingress: one Allow rule per gateway IP, nothing else.
@@ -316,14 +318,23 @@ describe("access modes: who may call the backend", () => {
     expect(sim.outputs.gatewayKey).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  test("the gateway stays in every profile (it takes 30-45 minutes to create), idle included", async () => {
+  test("the gate lives with the pool: an idle token stack declares no gateway, and its backend's ingress is internal", async () => {
     const sim = await simulateStack("contest", { profile: "idle" });
-    expect(sim.resources.map((r) => r.name)).toEqual(expect.arrayContaining(GATEWAY));
+    const names = sim.resources.map((r) => r.name);
+    for (const name of GATEWAY) expect(names).not.toContain(name);
+    // Nothing outside the environment reaches the backend until a window brings the gateway up.
+    expect(get(resource(sim, "backend").inputs, "configuration.ingress.external")).toBe(false);
+    expect(get(resource(sim, "backend").inputs, "configuration.ingress.ipSecurityRestrictions")).toBeUndefined();
+    expect(sim.outputs).toMatchObject({ accessMode: "token", gatewayUrl: "", gatewayKey: "" });
+    // With a pool, the gateway again, and the backend external behind it.
+    const testing = await simulateStack("contest", { profile: "testing" });
+    expect(testing.resources.map((r) => r.name)).toEqual(expect.arrayContaining(GATEWAY));
+    expect(get(resource(testing, "backend").inputs, "configuration.ingress.external")).toBe(true);
   });
 
   test("token with a JWT issuer: validate-jwt on issuer and audience, no key required, limited per token subject", async () => {
-    const sim = await simulateStack("contest", { gatewayJwtIssuer: "https://login.example.com/contest/", gatewayJwtAudience: "api://coding-engine", gatewayRateLimitPerMinute: "30", gatewaySku: "Basic" });
-    expect(resource(sim, "gateway").inputs.sku).toEqual({ name: "Basic", capacity: 1 });
+    const sim = await simulateStack("contest", { profile: "contest", gatewayJwtIssuer: "https://login.example.com/contest/", gatewayJwtAudience: "api://coding-engine", gatewayRateLimitPerMinute: "30", gatewaySku: "Developer" });
+    expect(resource(sim, "gateway").inputs.sku).toEqual({ name: "Developer", capacity: 1 });
     expect(resource(sim, "gateway-api").inputs.subscriptionRequired).toBe(false);
     const xml = String(resource(sim, "gateway-policy").inputs.value);
     expect(xml).toContain('<openid-config url="https://login.example.com/contest/.well-known/openid-configuration" />');

@@ -133,10 +133,10 @@ describe("stack configuration", () => {
     expect(parseSettings({}, "contest").access).toEqual({
       mode: "token",
       allowedIpRanges: [],
-      gateway: { sku: "Developer", publisherEmail: "coding-engine-ops@example.com", callsPerMinute: 60, jwt: null },
+      gateway: { sku: "Basic", publisherEmail: "coding-engine-ops@example.com", callsPerMinute: 60, jwt: null },
     });
-    expect(parseSettings({ gatewayJwtIssuer: "https://login.example.com/", gatewayJwtAudience: "api://ce", gatewaySku: "Basic" }, "contest").access.gateway).toMatchObject({
-      sku: "Basic",
+    expect(parseSettings({ gatewayJwtIssuer: "https://login.example.com/", gatewayJwtAudience: "api://ce", gatewaySku: "Developer" }, "contest").access.gateway).toMatchObject({
+      sku: "Developer",
       jwt: { issuer: "https://login.example.com/", audience: "api://ce" },
     });
     expect(parseSettings({ accessMode: "open" }, "dev").access).toEqual({ mode: "open", allowedIpRanges: [], gateway: null });

@@ -3,7 +3,9 @@
 // node exists (assumed), idle Consumption rates for replicas kept by minReplicas, logs that follow
 // the work up to a daily cap, registry storage beyond the SKU's, warm-up and tail around a window.
 import { describe, expect, test } from "vitest";
-import { estimateCost, GATEWAY_METERS, gatewayOptionCosts, liveBurnPerHour, type CostQuery } from "../../cli/costing/model.js";
+import { COST_ASSUMPTIONS, contestGatewayTier, estimateCost, GATEWAY_METERS, gatewayOptionCosts, liveBurnPerHour, type CostQuery } from "../../cli/costing/model.js";
+import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
+import { CONFIG_KEYS } from "../../infra/config.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/program.js";
@@ -171,18 +173,39 @@ describe("cost model", () => {
 describe("the gateway (accessMode token)", () => {
   const GATEWAY_BOOK = bookOf({ ...Object.fromEntries(Object.entries(ROUND_PRICES.prices).map(([k, p]) => [k, p!.usd])), apimDeveloperHour: 0.05, apimBasicHour: 0.2 });
 
-  test("one unit of its tier, billed every hour in every profile (idle too), in the window and at most", () => {
-    for (const profile of ["idle", "testing", "contest"] as const) {
+  test("the gate lives with the pool: nothing at idle; with a pool one unit an hour, over a warm-up long enough to create it", () => {
+    // Idle: no gateway line, the registry floor.
+    const idle = estimateCost(GATEWAY_BOOK, query({ profile: resolveProfile("idle"), gateway: { sku: "Developer" } }));
+    expect(idle.lines.map((l) => l.resource)).not.toContain("gateway");
+    expect(idle.perDay).toBeCloseTo(estimateCost(GATEWAY_BOOK, query({ profile: resolveProfile("idle") })).perDay, 10);
+    expect(idle.atMost.perDay).toBeCloseTo(estimateCost(GATEWAY_BOOK, query({ profile: resolveProfile("idle") })).atMost.perDay, 10);
+    for (const profile of ["testing", "contest"] as const) {
       const without = estimateCost(GATEWAY_BOOK, query({ profile: resolveProfile(profile) }));
       const withGateway = estimateCost(GATEWAY_BOOK, query({ profile: resolveProfile(profile), gateway: { sku: "Developer" } }));
       expect(withGateway.perHour - without.perHour).toBeCloseTo(0.05, 10);
-      expect(withGateway.window - without.window).toBeCloseTo(0.05 * withGateway.billedHours, 10);
+      // A window with a gateway warms up for its creation (GATEWAY_CREATE_MINUTES): the query asks for no warm-up at all.
+      expect(withGateway.billedHours - without.billedHours).toBeCloseTo(GATEWAY_CREATE_MINUTES / 60, 10);
+      expect(withGateway.lines.find((l) => l.resource === "gateway")!.windowUsd).toBeCloseTo(0.05 * withGateway.billedHours, 10);
       expect(withGateway.atMost.perDay - without.atMost.perDay).toBeCloseTo(0.05 * 24, 10);
       expect(withGateway.lines.find((l) => l.resource === "gateway")).toMatchObject({ part: "always-on", perHour: 0.05 });
     }
     expect(estimateCost(GATEWAY_BOOK, query({ gateway: { sku: "Basic" } })).lines.find((l) => l.resource === "gateway")!.perHour).toBe(0.2);
     const live = liveBurnPerHour(GATEWAY_BOOK, { backend: query().backend, registrySku: "Basic", nodeCount: 0, backendReplicas: 0, gateway: { sku: "Developer" } });
     expect(live.perHour).toBeCloseTo(REGISTRY + 0.05, 10);
+  });
+
+  test("the contest's tier: chosen per window, the cheapest with an SLA; it is the config's default, and docs/costs.md shows the window's figures", () => {
+    const book = embeddedPriceBook("eastus");
+    // What one 2-hour contest bills the gateway: warm-up for its creation, the window, the tail.
+    const hours = 2 + GATEWAY_CREATE_MINUTES / 60 + COST_ASSUMPTIONS.tailHours;
+    const options = Object.fromEntries(gatewayOptionCosts(book, 0, hours).map((o) => [o.option, o]));
+    expect(options["API Management Developer"]!.perWindow).toBeCloseTo((48.03 / 730) * hours, 6);
+    expect(options["API Management Basic"]!.perWindow).toBeCloseTo((147.17 / 730) * hours, 6);
+    const chosen = contestGatewayTier(book, hours);
+    expect(chosen.option).toBe("API Management Basic");
+    expect(`API Management ${CONFIG_KEYS.gatewaySku!.default}`).toBe(chosen.option);
+    const doc = readFileSync(join(ROOT, "docs", "costs.md"), "utf8");
+    for (const o of ["API Management Developer", "API Management Basic"]) expect(doc, o).toContain(`| ${o} | $${options[o]!.perWindow!.toFixed(2)} per ${hours} h window |`);
   });
 
   test("a region without a gateway price says so instead of leaving it out silently", () => {

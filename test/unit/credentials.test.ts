@@ -28,6 +28,8 @@ describe("the gateway credential", () => {
     expect(credentialHeaders(undefined)).toEqual({});
     expect(redactOutputs({ gatewayKey: "k", backendUrl: "https://x" })).toEqual({ gatewayKey: "[secret]", backendUrl: "https://x" });
     expect(redactOutputs({ gatewayKey: "" })).toEqual({ gatewayKey: "" });
+    // The participants' keys (infra/callers.ts) are never shown either.
+    expect(redactOutputs({ callers: [{ name: "team-a", key: "0123456789abcdef0123456789abcdef" }] })).toEqual({ callers: "[secret]" });
   });
 });
 

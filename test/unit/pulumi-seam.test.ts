@@ -76,7 +76,7 @@ describe("what a failure means (the real CLI's texts, pulumi/pulumi v3.230.0)", 
   });
   test("every fix that runs pulumi goes through manage, so it has the project's backend and passphrase", () => {
     expect(failure({ stderr: "error: the stack is currently locked by 1 lock(s)." }).fix).toContain("`manage pulumi -- cancel --stack dev --yes`");
-    expect(failure({ errors: ["the current deployment has 1 resource(s) with pending operations"] }).fix).toContain("`manage pulumi -- refresh --stack dev --yes`");
+    expect(failure({ errors: ["the current deployment has 1 resource(s) with pending operations"] }).fix).toContain("`manage pulumi -- refresh --stack dev --yes --clear-pending-creates`");
   });
 });
 

@@ -110,7 +110,8 @@ describe("the snapshot in words", () => {
 });
 
 describe("the window's cost so far", () => {
-  const settings = stackSettings("contest", {}, ROOT);
+  // In a window: the contest profile, with its gateway (the gate lives with the pool).
+  const settings = stackSettings("contest", { profile: "contest" }, ROOT);
   const book = embeddedPriceBook("eastus");
   const burn = (nodes: number, replicas: number) =>
     liveBurnPerHour(book, {

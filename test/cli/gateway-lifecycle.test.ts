@@ -1,0 +1,133 @@
+// The gate lives with the pool, end to end: the contest stack (accessMode token) rests idle with
+// neither gateway nor pool; a scheduled window brings both up in its warm-up, proves code runs
+// through the gateway (and that the gateway refuses a call without a key), and returns to a state
+// with neither; twice in a row, the second creation after a soft delete that was not purged at the
+// first stop (API Management keeps a deleted instance 48 hours under its name: test/fake-az/soft-deleted.ts).
+// A participant's key issued before the first window works in both. Through the stand-ins: pulumi
+// (test/fake-pulumi), az (test/fake-az: `az rest` on deletedservices), the gateway (test/gate,
+// following what the stack's state deploys) and the backend that runs the code (test/exec-server).
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
+import { startExecServer, type ExecServer } from "../exec-server/server.js";
+import { startGate, type Gate } from "../gate/server.js";
+import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
+
+const at = (iso: string) => ({ MANAGE_NOW: iso });
+const APIM = "azure-native:apimanagement:ApiManagementService";
+
+describe("a token stack's windows: the gateway comes and goes with the pool", () => {
+  let exec: ExecServer;
+  let gate: Gate;
+  let project: string;
+  let env: Record<string, string>;
+  /** The gateway as the contest stack's state deploys it: exists, and the keys of its subscriptions. */
+  const deployment = () => {
+    const state = readState(project, "contest");
+    const stackOutputs = state.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
+    return {
+      exists: state.some((r) => r.type === APIM),
+      keys: [
+        String(stackOutputs.gatewayKey ?? ""),
+        ...state.filter((r) => r.type === "azure-native:apimanagement:Subscription").map((r) => String(r.inputs.primaryKey ?? "")),
+      ].filter(Boolean),
+    };
+  };
+  /** A call to the gateway's health route with a key (or none), as a participant makes it. */
+  const call = (key?: string) =>
+    new Promise<number | "no answer">((done) => {
+      const req = request(`${gate.url}/`, { ca: readFileSync(gate.caFile!), headers: key ? { "Ocp-Apim-Subscription-Key": key } : {} }, (res) => {
+        res.resume();
+        done(res.statusCode!);
+      });
+      req.on("error", () => done("no answer"));
+      req.end();
+    });
+
+  beforeAll(async () => {
+    exec = await startExecServer();
+    project = makeProject();
+    gate = await startGate({ upstream: exec.url, tls: true, callsPerMinute: 1000, deployment });
+    env = { FAKE_PULUMI_GATEWAY_URL: gate.url, FAKE_PULUMI_POOL_ENDPOINT: `${exec.url}/pool`, NODE_EXTRA_CA_CERTS: gate.caFile! };
+    await prepare(project, "contest");
+    // Deployed, resting idle as the committed stack file says: no gateway, no pool.
+    const up = await manage(["up", "--stack", "contest"], { project, env: { ...env, ...at("2026-12-04T06:00:00Z") } });
+    expect(up.exitCode, up.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await gate.close();
+    await exec.close();
+  });
+
+  test("idle, issued a key, two windows: each brings up gateway and pool in its warm-up, proves both, returns to neither; the key works in both", async () => {
+    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manage(args, { project, env: { ...env, ...at(now), ...extra } });
+    expect(names(readState(project, "contest"))).not.toContain("gateway");
+    expect(names(readState(project, "contest"))).not.toContain("session-pool");
+
+    // A key for a team, issued while idle (no gateway exists): kept in the stack's state.
+    const issued = await run(["keys", "issue", "--stack", "contest", "--name", "team-a", "--json"], "2026-12-04T07:00:00Z");
+    expect(issued.exitCode, issued.stderr).toBe(0);
+    const key = JSON.parse(issued.stdout).key as string;
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    const listed = await run(["keys", "list", "--stack", "contest"], "2026-12-04T07:00:00Z");
+    expect(listed.stdout).toMatch(/team-a +[0-9a-f]{4}…/);
+    expect(listed.stdout).not.toContain(key);
+    expect(names(readState(project, "contest"))).not.toContain("gateway");
+
+    // A warm-up too short for the gateway's creation is refused with the minimum; the default is that minimum.
+    const short = await run(["schedule", "--stack", "contest", "--at", "2026-12-05T09:00:00Z", "--for", "2h", "--warmup", "30m"], "2026-12-04T08:00:00Z");
+    expect(short.exitCode).toBe(2);
+    expect(short.stderr).toContain(`Fix: --warmup ${GATEWAY_CREATE_MINUTES}m or more`);
+    for (const day of ["05", "06"]) {
+      const scheduled = await run(["schedule", "--stack", "contest", "--at", `2026-12-${day}T09:00:00Z`, "--for", "2h"], "2026-12-04T08:00:00Z");
+      expect(scheduled.exitCode, scheduled.stderr).toBe(0);
+      expect(scheduled.stdout).toContain(`warm-up from 2026-12-${day} 07:30 UTC`);
+    }
+
+    const reconcile = (now: string, extra: Record<string, string> = {}) => run(["reconcile", "--yes", "--json", "--wait-timeout", "2m", "--stack", "contest"], now, extra);
+    const action = (r: { stdout: string }) => JSON.parse(r.stdout).actions.find((a: { stack: string }) => a.stack === "contest");
+
+    for (const [n, day] of [[1, "05"], [2, "06"]] as const) {
+      // Before the warm-up: nothing exists, nothing answers at the gateway's address.
+      expect(await call(key)).toBe("no answer");
+      // In the warm-up: gateway and pool created, code runs through the gateway (readiness gate and smoke).
+      const warm = await reconcile(`2026-12-${day}T07:31:00Z`);
+      expect(warm.exitCode, `window ${n}: ${warm.stderr}`).toBe(0);
+      expect(action(warm)).toMatchObject({ decision: "start", outcome: "started", smoke: { failed: 0 } });
+      expect(names(readState(project, "contest"))).toEqual(expect.arrayContaining(["gateway", "session-pool", "gateway-caller-team-a"]));
+      // The key issued before the first window works; no key is refused at the gateway.
+      expect(await call(key)).toBe(200);
+      expect(await call()).toBe(401);
+      // After the window: neither gateway nor pool.
+      const after = await reconcile(`2026-12-${day}T11:15:00Z`, n === 1 ? { FAKE_AZ_LOGGED_OUT: "1" } : {});
+      expect(after.exitCode, `window ${n}: ${after.stderr}`).toBe(0);
+      expect(action(after)).toMatchObject({ decision: "stop", why: "window-ended", outcome: "stopped" });
+      const state = names(readState(project, "contest"));
+      expect(state).not.toContain("gateway");
+      expect(state).not.toContain("session-pool");
+      expect(await call(key)).toBe("no answer");
+      if (n === 1) {
+        // The first stop could not purge (az logged out): it says so, with the command; Azure keeps the instance soft-deleted.
+        expect(after.stdout + after.stderr).toMatch(/could not purge the soft-deleted gateway codeeng-contest-gw[\s\S]*az rest --method delete --url '\/subscriptions\/\{subscriptionId\}\/providers\/Microsoft\.ApiManagement\/locations\/eastus\/deletedservices\/codeeng-contest-gw\?api-version=2024-05-01'/);
+        expect(await deletedGateway()).toBe(true);
+      } else expect(await deletedGateway()).toBe(false);
+    }
+    // The idle stack's cost: the registry floor.
+    const cost = await run(["cost-estimate", "--stack", "contest", "--profile", "idle", "--json"], "2026-12-06T12:00:00Z");
+    expect(JSON.parse(cost.stdout).estimates[0]).toMatchObject({ profile: "idle", perDay: expect.closeTo(0.167, 3) });
+    expect(JSON.parse(cost.stdout).estimates[0].perDay).toBeLessThanOrEqual(0.2);
+  }, 240_000);
+
+  /** Whether API Management holds the contest gateway soft-deleted (asked as a person would: az rest). */
+  async function deletedGateway(): Promise<boolean> {
+    const { execa } = await import("execa");
+    const { FAKE_AZ_BIN } = await import("../helpers/project.js");
+    const r = await execa(
+      `${FAKE_AZ_BIN}/az`,
+      ["rest", "--method", "get", "--url", "/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/locations/eastus/deletedservices/codeeng-contest-gw?api-version=2024-05-01"],
+      { reject: false, env: { MANAGE_PROJECT_DIR: project, FAKE_AZ_STATE: `${project}/.fake-az.json` } },
+    );
+    return r.exitCode === 0;
+  }
+});
