@@ -339,6 +339,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     baseline: onDeployed ? "deployed" : "file",
     operation,
     ...(windows ? { windows } : {}),
+    // The program checks the ceiling too (so a plain `pulumi up` does); the person's --allow-over-ceiling reaches it here.
+    ...(g.allowOverCeiling ? { allowOverCeiling: true } : {}),
   };
   pulumi.setProgramEnv(OPERATIONS_ENV, JSON.stringify(request));
 

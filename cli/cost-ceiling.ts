@@ -2,39 +2,14 @@
 // every session it allows held, the backend busy at its maximum and logs at their cap. Every change
 // (up, scale, start*, capacity --apply) passes here before pulumi is even looked for; one above the
 // ceiling is refused (exit 2, nothing touched) unless the person says --allow-over-ceiling. A change
-// that lowers the most the stack can cost is always let through (stop must never be refused).
+// that lowers the most the stack can cost is always let through (stop must never be refused). The
+// formula is cli/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
 import { parseSettings, type DeploymentSettings } from "../infra/config.js";
-import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
-import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
-import type { AtMost } from "./costing/model.js";
+import { ceilingAllows, ceilingVerdict } from "./costing/ceiling.js";
 import { UsageError } from "./errors.js";
-import { money, warn } from "./output.js";
+import { warn } from "./output.js";
 import { stackRawConfig } from "./settings.js";
-
-export interface CeilingVerdict {
-  ok: boolean;
-  atMost: AtMost;
-  ceiling: number;
-  /** The sentence for people: the cost, what it assumes and the ceiling. */
-  message: string;
-}
-
-/** The most a stack's profile in effect can cost per day, against its ceiling. null: no prices for its region. */
-export function ceilingVerdict(settings: DeploymentSettings): CeilingVerdict | null {
-  if (!isKnownRegion(settings.location)) return null;
-  const atMost = estimateFor(embeddedPriceBook(settings.location), settings, settings.profile.name, DEFAULT_WINDOW_HOURS).atMost;
-  const ceiling = settings.costCeilingPerDay;
-  const ok = atMost.perDay <= ceiling;
-  return {
-    ok,
-    atMost,
-    ceiling,
-    message:
-      `at most ${money(atMost.perDay)}/day (${atMost.basis})${atMost.complete ? "" : " (incomplete: prices missing)"}, ` +
-      `${ok ? "within" : "above"} stack ${settings.stack}'s cost ceiling of ${money(ceiling)}/day (costCeilingPerDay)`,
-  };
-}
 
 /** The stack as its file says now, or null when that does not parse (then nothing is "lowered"). */
 function currentSettings(stack: string, dir: string): DeploymentSettings | null {
@@ -57,10 +32,8 @@ export function enforceCostCeiling(next: DeploymentSettings, dir: string, option
   }
   if (!verdict.atMost.complete)
     warn(`the ${next.location} price table is incomplete: the costs this change checks and reports leave the missing parts out (manage cost-estimate names them)`);
-  if (verdict.ok) return;
-  const now = before === undefined ? currentSettings(next.stack, dir) : before;
-  const beforeVerdict = now && ceilingVerdict(now);
-  if (beforeVerdict && verdict.atMost.perDay < beforeVerdict.atMost.perDay) return;
+  const now = verdict.ok ? null : before === undefined ? currentSettings(next.stack, dir) : before;
+  if (ceilingAllows(verdict, now && ceilingVerdict(now))) return;
   if (options.allowOverCeiling) {
     warn(`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
     return;

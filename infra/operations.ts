@@ -95,6 +95,11 @@ export interface OperationsRequest {
   operation: Operation;
   /** The new schedule; absent: keep the one in the state. */
   windows?: Window[];
+  /**
+   * The person passed --allow-over-ceiling: the program lets this change cost more per day than
+   * costCeilingPerDay (infra/program.ts). A plain `pulumi up` sends no request, so never this.
+   */
+  allowOverCeiling?: boolean;
 }
 
 const ISO = v.pipe(v.string(), v.isoTimestamp());
@@ -132,6 +137,7 @@ const REQUEST = v.object({
   baseline: v.picklist(["file", "deployed"]),
   operation: v.object(OPERATION),
   windows: v.optional(v.array(WINDOW)),
+  allowOverCeiling: v.optional(v.boolean()),
 });
 
 /** A previous `operations` output, or null when the stack has none (never updated by this program). */

@@ -23,7 +23,7 @@ import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
 import { assumptionNotes, estimateFor, priceBookFor, warnAboutPrices, warnMissingPrices, windowLabel, type CostAssumptionOptions } from "../costing/estimate.js";
-import { ceilingVerdict } from "../cost-ceiling.js";
+import { ceilingVerdict } from "../costing/ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
