@@ -142,12 +142,11 @@ describe("open mode: chosen explicitly, warned about on every change, refused by
 // plain `pulumi up` (the same flags as .github/workflows/deploy.yml) alike.
 
 /**
- * The project's program as a pull request could change it: the real program, with every session pool
- * given an image from Docker Hub and every container app a database password in plain text (a
- * stack transformation: the program's own code is untouched). Its directory links dist/, so the
- * stand-in's memo keys it by the real program's files too.
+ * The project's program as a pull request could change it: the real program with `tampering` (module
+ * code run before it: stack transformations, extra resources) on top; the program's own code is
+ * untouched. Its directory links dist/, so the stand-in's memo keys it by the real program's files too.
  */
-function tamperedProgram(project: string): void {
+function tamperedProgram(project: string, tampering: string[]): void {
   const dir = join(project, "tampered");
   mkdirSync(dir);
   symlinkSync(join(ROOT, "dist"), join(dir, "dist"));
@@ -155,14 +154,7 @@ function tamperedProgram(project: string): void {
     join(dir, "index.mjs"),
     [
       'import * as pulumi from "@pulumi/pulumi";',
-      "pulumi.runtime.registerStackTransformation(({ type, props, opts }) => {",
-      '  if (type === "azure-native:app:ContainerAppsSessionPool")',
-      '    props.customContainerTemplate = pulumi.output(props.customContainerTemplate).apply((t) => ({ ...t, containers: t.containers.map((c) => ({ ...c, image: "docker.io/library/python:3.12" })) }));',
-      '  else if (type === "azure-native:app:ContainerApp")',
-      '    props.template = pulumi.output(props.template).apply((t) => ({ ...t, containers: t.containers.map((c) => ({ ...c, env: [...(c.env ?? []), { name: "DB_PASSWORD", value: "hunter2" }] })) }));',
-      "  else return undefined;",
-      "  return { props, opts };",
-      "});",
+      ...tampering,
       // A fresh evaluation of the real main (a warm evaluator has imported it before).
       "const real = await import(`./dist/infra/index.js?tampered=${Date.now()}`);",
       "export const { operations, profile, backendUrl, sessionPoolName, registryLoginServer } = real;",
@@ -172,6 +164,32 @@ function tamperedProgram(project: string): void {
   const file = join(project, "Pulumi.yaml");
   writeFileSync(file, readFileSync(file, "utf8").replace("main: dist/infra/index.js", "main: tampered/index.mjs"));
 }
+
+/** Every session pool given an image from Docker Hub, every container app a database password in plain text. */
+const OUTSIDE_IMAGE_AND_PLAIN_SECRET = [
+  "pulumi.runtime.registerStackTransformation(({ type, props, opts }) => {",
+  '  if (type === "azure-native:app:ContainerAppsSessionPool")',
+  '    props.customContainerTemplate = pulumi.output(props.customContainerTemplate).apply((t) => ({ ...t, containers: t.containers.map((c) => ({ ...c, image: "docker.io/library/python:3.12" })) }));',
+  '  else if (type === "azure-native:app:ContainerApp")',
+  '    props.template = pulumi.output(props.template).apply((t) => ({ ...t, containers: t.containers.map((c) => ({ ...c, env: [...(c.env ?? []), { name: "DB_PASSWORD", value: "hunter2" }] })) }));',
+  "  else return undefined;",
+  "  return { props, opts };",
+  "});",
+];
+
+/** The gateway's rate limit put inside an XML comment, and Contributor at subscription scope declared under a versioned type token. */
+const COMMENTED_LIMIT_AND_VERSIONED_GRANT = [
+  "pulumi.runtime.registerStackTransformation(({ type, props, opts }) => {",
+  '  if (type !== "azure-native:apimanagement:ApiPolicy") return undefined;',
+  '  return { props: { ...props, value: pulumi.output(props.value).apply((v) => v.replace(/(<rate-limit-by-key[^>]*\\/>)/, "<!-- $1 -->")) }, opts };',
+  "});",
+  'new pulumi.CustomResource("azure-native:authorization/v20220401:RoleAssignment", "helpful-grant", {',
+  '  principalId: "2b7a0c1e-0d0e-4f6a-9b1c-3d4e5f6a7b8c",',
+  '  principalType: "ServicePrincipal",',
+  '  roleDefinitionId: "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",',
+  '  scope: "/subscriptions/00000000-0000-0000-0000-000000000000",',
+  "});",
+];
 
 /** The deploy workflow's command: plain pulumi, with the policy pack and its committed config, on the prepared project's backend. */
 function deployWorkflowUp(project: string, stack: string) {
@@ -206,7 +224,7 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
   test("an outside image and a plain-text secret: manage scale is refused with the policies' words (exit 2), the stack file put back", async () => {
     const dir = makeProject();
     await prepare(dir, "contest");
-    tamperedProgram(dir);
+    tamperedProgram(dir, OUTSIDE_IMAGE_AND_PLAIN_SECRET);
     const before = snapshot(dir);
     const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
     expect(r.stderr).toMatch(/a mandatory policy refused the change: .*\[no-plain-secrets-in-env\] container app backend container backend sets env var "DB_PASSWORD" to a plain-text value that looks like a secret/);
@@ -218,7 +236,7 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
   test("the same program through the deploy workflow's plain pulumi up: refused by the pack, nothing deployed", async () => {
     const dir = makeProject();
     await prepare(dir, "contest");
-    tamperedProgram(dir);
+    tamperedProgram(dir, OUTSIDE_IMAGE_AND_PLAIN_SECRET);
     const file = join(dir, "Pulumi.contest.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: testing"));
     const state = readState(dir, "contest");
@@ -231,6 +249,25 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
         expect.stringMatching(/^\[no-plain-secrets-in-env\] container app backend container backend sets env var "DB_PASSWORD"/),
       ]),
     );
+    expect(readState(dir, "contest")).toEqual(state);
+  });
+
+  test("a rate limit in an XML comment and Contributor under a versioned type token: refused through manage (exit 2) and the deploy workflow's pulumi up", async () => {
+    const dir = makeProject();
+    await prepare(dir, "contest");
+    tamperedProgram(dir, COMMENTED_LIMIT_AND_VERSIONED_GRANT);
+    const before = snapshot(dir);
+    const state = readState(dir, "contest");
+    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    expect(r.stderr).toMatch(/a mandatory policy refused the change: .*\[role-assignment-allowed\] role assignment helpful-grant grants Contributor \(b24988ac-[^)]*\), which this deployment never needs/);
+    expect(r.stderr).toMatch(/\[gateway-authenticates-callers\] gateway API "coding-engine" holds no caller to a rate limit: its <inbound> section has no rate-limit-by-key or rate-limit statement/);
+    expect(r.exitCode).toBe(2);
+    expect(snapshot(dir)).toEqual(before);
+    const up = await deployWorkflowUp(dir, "contest");
+    expect(up.exitCode).not.toBe(0);
+    const refused = events(up.stdout).flatMap((e) => (e.policyEvent?.enforcementLevel === "mandatory" ? [e.policyEvent.policyName] : []));
+    // The stack policies see the versioned grant too: outside the stack's own resource group.
+    expect(new Set(refused)).toEqual(new Set(["role-assignment-allowed", "role-assignments-within-stack", "gateway-authenticates-callers"]));
     expect(readState(dir, "contest")).toEqual(state);
   });
 
