@@ -96,13 +96,17 @@ async function previousOperations(): Promise<OperationsState | null> {
  * config, a race: infra/operations.ts) becomes a RunError before anything is declared: Pulumi prints
  * the message without a stack trace, and nothing is changed.
  */
-export async function settingsFromStack(now = new Date()): Promise<{ settings: DeploymentSettings; operations: OperationsState }> {
+export async function settingsFromStack(
+  now = new Date(),
+  opts: { enforceCeiling?: boolean } = {},
+): Promise<{ settings: DeploymentSettings; operations: OperationsState }> {
   try {
     const previous = await previousOperations();
     const request = parseOperationsRequest(process.env[OPERATIONS_ENV]);
     const resolved = resolveOperations(stackConfig(), previous, request, now.toISOString());
     const settings = parseSettings(resolved.config, pulumi.getStack(), pulumi.getProject());
-    enforceCostCeiling(settings, previous, request?.allowOverCeiling === true);
+    // Every run that can change something checks it; only manage plan, which changes nothing, shows what is over.
+    if (opts.enforceCeiling !== false) enforceCostCeiling(settings, previous, request?.allowOverCeiling === true);
     // The budget needs the cost model: a stack whose budget cannot be computed is refused here too,
     // before the stack resource exists, like any other refused key.
     budgetAmount(settings);
