@@ -21,7 +21,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseSettings, ConfigError, type DeploymentSettings } from "../infra/config.js";
 import { openAccessWarning } from "../infra/access-mode.js";
 import { credentialHeaders, redactOutputs, resolveCredential, type Credential } from "./execution/credentials.js";
-import { join } from "node:path";
 import { describeChanges, progressLine, urnName, type Progress } from "./pulumi/events.js";
 import type { Pulumi, PreviewStep } from "./pulumi/runner.js";
 import { stackFilePath } from "./stack-files.js";
@@ -30,6 +29,7 @@ import { heading, money, printJson, warn } from "./output.js";
 import { foundationTargets, imageCommands, imagesNeeded } from "./images-guard.js";
 import { projectDir } from "./project.js";
 import { withInterrupts } from "./pulumi/interrupt.js";
+import { policyOptions } from "./pulumi/policy-pack.js";
 import { describeIssues, stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
@@ -212,16 +212,6 @@ export function describePlan(steps: PreviewStep[]): string[] {
   }
   return lines;
 }
-
-/** The policy pack every preview and update of manage runs (PulumiPolicy.yaml names the compiled pack). */
-export const policyPackDir = (projectDir: string) => join(projectDir, "infra", "policy-pack");
-/**
- * Its committed config (docs/ci.md, "The policy pack"): the reviewed exceptions, e.g. the dev stack
- * in backend-caller-restricted's openAccessStacks. The workflows pass the same file.
- */
-export const policyPackConfigPath = (projectDir: string) => join(policyPackDir(projectDir), "config.json");
-/** Both, as every preview and update takes them. */
-export const policyOptions = (projectDir: string) => ({ policyPack: policyPackDir(projectDir), policyPackConfig: policyPackConfigPath(projectDir) });
 
 export function costPerDay(settings: DeploymentSettings): number | null {
   if (!isKnownRegion(settings.location)) return null;

@@ -22,6 +22,8 @@ import { describeAccess } from "../../infra/access-mode.js";
 import { diagnose } from "../execution/diagnose.js";
 import { probeExecution } from "../execution/readiness.js";
 import { formatMs } from "../execution/stats.js";
+import { inWorkflowRun, workflowRefusal, WORKFLOW_VARIABLES } from "../workflow.js";
+import { loggedInBackend } from "../pulumi/backend.js";
 
 export type Verdict = "ok" | "warn" | "fail" | "skip";
 
@@ -78,6 +80,7 @@ export function stackIds(outputs: Record<string, unknown>) {
 
 async function toolChecks(checks: Check[], o: DoctorOptions) {
   checks.push(nodeCheck());
+  checks.push(await policyPackCheck());
   const { azVersion, AZ_INSTALL_HINT, RECOMMENDED_AZ_VERSION } = await import("../azure/az.js");
   const { parseVersion, versionAtLeast } = await import("../pulumi/argv.js");
   try {
@@ -93,6 +96,15 @@ async function toolChecks(checks: Check[], o: DoctorOptions) {
   } catch (err) {
     checks.push({ name: "az", verdict: "fail", detail: errorText(err), fix: AZ_INSTALL_HINT });
   }
+}
+
+/** The policy pack every change runs: what Pulumi's own loader needs to start it (cli/pulumi/policy-pack.ts). */
+async function policyPackCheck(): Promise<Check> {
+  const { policyPackDir, policyPackProblem } = await import("../pulumi/policy-pack.js");
+  const problem = policyPackProblem(projectDir());
+  return problem
+    ? { name: "policy pack", verdict: "fail", detail: `${problem}: every preview and update would fail before anything runs`, fix: "npm ci (installs the dependencies and builds the pack)", exitCode: 2 }
+    : { name: "policy pack", verdict: "ok", detail: `${policyPackDir(".")} loads the way pulumi loads it (package.json main built, @pulumi/policy resolves)` };
 }
 
 /**
@@ -368,6 +380,20 @@ async function directPoolProbe(endpoint: string, path: string, stack: string): P
   return { name, verdict: "fail", detail: `${d.cause} (POST ${path})`, fix: d.fix };
 }
 
+/**
+ * In a GitHub Actions run, the variables the workflow hands manage (../workflow.ts): every command
+ * that runs pulumi refuses without them, so doctor names the missing one first. Elsewhere the check
+ * does not exist (null), and the report is as before.
+ */
+export function workflowCheck(env: NodeJS.ProcessEnv, login: string | null): Check | null {
+  const name = "workflow variables";
+  if (!inWorkflowRun(env)) return null;
+  const refusal = workflowRefusal(env, login);
+  if (refusal) return { name, verdict: "fail", detail: refusal.message, fix: refusal.fix, exitCode: 2 };
+  const set = WORKFLOW_VARIABLES.filter((v) => env[v.env]).map((v) => v.env);
+  return { name, verdict: "ok", detail: `a GitHub Actions run with ${set.join(", ") || "a pulumi login"}` };
+}
+
 /** Each check on stderr as it is made: the network ones can take seconds. */
 function progressive(checks: Check[]): Check[] {
   const push = checks.push.bind(checks);
@@ -384,6 +410,12 @@ export async function runDoctor(stack: string, o: DoctorOptions, onCheck = false
   resolveCredential(o, process.env);
   const checks: Check[] = onCheck ? progressive([]) : [];
   await toolChecks(checks, o);
+  const workflow = workflowCheck(process.env, loggedInBackend(process.env));
+  if (workflow) checks.push(workflow);
+  if (workflow?.verdict === "fail") {
+    checks.push({ name: "pulumi", verdict: "skip", detail: "the workflow's variables are missing (above): manage runs no pulumi on a guess" });
+    return checks;
+  }
   const outputs = await stackChecks(checks, stack, o);
   if (!outputs) return checks;
   await azureChecks(checks, settings, outputs);

@@ -5,6 +5,10 @@
 // expiry to idle, and stops again a pool left by a failed stop. It does nothing twice; --dry-run
 // changes nothing; --json prints one action log. A failure is reported, the other stacks are still
 // handled, and the exit code is 1 so the job stays red until a later run succeeds.
+// A stack locked by an update that may still be running (a deploy: the workflows keep deploys and
+// reconcile in separate concurrency groups so a cron run never cancels a queued deploy, and pulumi's
+// lock serializes them, docs/ci.md) is left for the next run: "busy", exit 0. A lock older than the
+// longest a workflow job may run (../workflow.ts) has no job behind it any more: that one fails.
 
 import { listStackFiles, readStackFile } from "../stack-files.js";
 import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
@@ -16,6 +20,7 @@ import { describeExpiry, readStackRuntime, settingsInEffect, stopChange, type St
 import { decideReconcile, describeWindow, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
 import { withOverrides, type Window } from "../../infra/operations.js";
+import { CHANGE_JOB_TIMEOUT_MINUTES } from "../workflow.js";
 
 export interface ReconcileOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -33,7 +38,7 @@ export interface Action {
   decision: ReconcileDecision["kind"] | "unknown";
   why?: string;
   window?: Pick<Window, "id" | "profile" | "start" | "end">;
-  outcome?: "started" | "stopped" | "would-start" | "would-stop" | "failed";
+  outcome?: "started" | "stopped" | "would-start" | "would-stop" | "busy" | "failed";
   /** A started window's proof: the smoke run's counts and warm latency. */
   smoke?: { passed: number; failed: number; warmP95Ms: number | null };
   error?: string;
@@ -96,7 +101,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
         if (action.smoke.failed > 0) throw new OperationError(`window ${decision.window.id} started, but smoke failed ${action.smoke.failed} case(s): \`manage smoke --stack ${stack}\` shows which, with their causes`);
       }
     } catch (err) {
-      action.outcome = "failed";
+      action.outcome = busy(err) ? "busy" : "failed";
       action.error = err instanceof Error ? err.message : String(err);
     }
   }
@@ -109,6 +114,17 @@ export async function run(o: ReconcileOptions): Promise<void> {
     ...(unreadable.length ? [`stack file(s) that cannot be read: ${unreadable.join(", ")}`] : []),
   ];
   if (problems.length) throw new OperationError(`${problems.join("; ")} (see above); the next run tries again`);
+}
+
+/**
+ * Locked by an update that may still be running: its lock is younger than the longest a workflow
+ * job may run (timeout-minutes, after which GitHub kills the job and its lock stays behind).
+ * Wall-clock time, not manage's clock: the lock's time is the locking machine's.
+ */
+function busy(err: unknown): boolean {
+  const failure = (err as { failure?: { kind?: string; lockedSince?: number } } | null)?.failure;
+  if (failure?.kind !== "locked" || failure.lockedSince === undefined) return false;
+  return Date.now() - failure.lockedSince < CHANGE_JOB_TIMEOUT_MINUTES * 60_000;
 }
 
 /** The change that starts a window: its profile, sized for its participants, until its end. */
@@ -142,6 +158,8 @@ async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNulla
   return { passed: report.passed, failed: report.failed + (report.stopped ? 1 : 0), warmP95Ms: report.latency.warm.p95 };
 }
 
+const BUSY = "another update holds the stack's lock (a deploy); the next run tries again";
+
 /** One line per stack, for people (the job's log). */
 function describeAction(a: Action): string {
   const expiry = a.expiresAt ? ` (expiry ${describeExpiry(new Date(a.expiresAt))}${a.by ? `, set by ${a.by}` : ""})` : "";
@@ -155,7 +173,9 @@ function describeAction(a: Action): string {
           ? `${w}: started, code runs (smoke ${a.smoke?.passed} passed${a.smoke?.warmP95Ms != null ? `, warm p95 ${Math.round(a.smoke.warmP95Ms)} ms` : ""})`
           : a.outcome === "would-start"
             ? `${w}: its warm-up has begun: would start it (dry run, nothing changed)`
-            : `${w}: start ${failed}`;
+            : a.outcome === "busy"
+              ? `${w}: not started yet: ${BUSY}`
+              : `${w}: start ${failed}`;
       break;
     case "running":
       line = `${w}: running as scheduled`;
@@ -168,7 +188,7 @@ function describeAction(a: Action): string {
       break;
     case "stop": {
       const what = a.why === "leftover" ? "idle, but a session pool is still deployed (an earlier stop failed)" : a.why === "window-ended" ? "its window ended" : "expired";
-      line = `${what}: ${a.outcome === "stopped" ? "returned to idle" : a.outcome === "would-stop" ? "would return to idle (dry run, nothing changed)" : `but the stop ${failed}`}`;
+      line = `${what}: ${a.outcome === "stopped" ? "returned to idle" : a.outcome === "would-stop" ? "would return to idle (dry run, nothing changed)" : a.outcome === "busy" ? `not stopped yet: ${BUSY}` : `but the stop ${failed}`}`;
       break;
     }
     case "leave":

@@ -1,12 +1,16 @@
 // Where Pulumi keeps state when manage runs it. An explicit PULUMI_BACKEND_URL or a `pulumi login`
 // always wins; with neither, state goes to a local file backend inside the project (no account, no
 // server), with the passphrase secrets provider reading a passphrase file beside it, created on first
-// use. Teams and CI use azblob:// (README, "Deploying for real").
+// use. Teams and CI use azblob:// (README, "Deploying for real"). In a GitHub Actions run there is
+// no default: a missing backend URL or an empty variable the workflow passes is refused (exit 2,
+// ../workflow.ts), before pulumi touches any state.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { UsageError } from "../errors.js";
+import { workflowRefusal } from "../workflow.js";
 
 export const EMBEDDED_STATE_DIR = ".pulumi-state";
 export const PASSPHRASE_FILE = "passphrase";
@@ -32,8 +36,10 @@ export function loggedInBackend(env: NodeJS.ProcessEnv): string | null {
   }
 }
 
-/** Pure: the choice, given the environment and whether a login exists. */
+/** Pure: the choice, given the environment and whether a login exists; in a workflow run, never a guess. */
 export function chooseBackend(env: NodeJS.ProcessEnv, projectDir: string, login: string | null): BackendChoice {
+  const refusal = workflowRefusal(env, login);
+  if (refusal) throw new UsageError(`${refusal.message}\n  Fix: ${refusal.fix}`);
   if (env.PULUMI_BACKEND_URL)
     return { env: {}, description: `state in ${env.PULUMI_BACKEND_URL} (PULUMI_BACKEND_URL)`, embedded: false };
   if (login) return { env: {}, description: `state in ${login} (pulumi login)`, embedded: false };

@@ -10,7 +10,7 @@
 //   passphrase secrets manager (pkg/secrets/passphrase), config validation
 //   (sdk/go/common/workspace/config.go), backenderr.NoConfirmationInNonInteractiveError.
 
-export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "canceled" | "changed" | "failed";
+export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "policy-pack" | "canceled" | "changed" | "failed";
 
 export interface PulumiFailure {
   kind: FailureKind;
@@ -20,6 +20,8 @@ export interface PulumiFailure {
   fix?: string;
   /** 2: bad input or environment, nothing was touched; 1: the operation failed. */
   exitCode: 1 | 2;
+  /** A locked stack: when its newest lock was taken (ms since the epoch), when pulumi says. */
+  lockedSince?: number;
 }
 
 export interface FailureInput {
@@ -46,6 +48,10 @@ const MISSING_CONFIG = /Stack '[^']+' is missing configuration values? .*|Stack 
 const CHANGED = /the stack changed after manage read it[^\n]*/;
 // pkg/resource/deploy/step_generator.go: the whole plan stops on a protected resource.
 const PROTECTED = /unable to (replace|delete) resource "([^"]+)"\s+as it is currently marked for protection/g;
+// The engine could not start a policy pack (sdk/go/common/resource/plugin/analyzer_plugin.go
+// NewPolicyAnalyzer): its folder does not load (no package.json main, code not built) or its
+// dependencies do not resolve from it.
+const POLICY_PACK = /policy pack "?[^\n"]*"? failed to start[^\n]*|it looks like the policy pack's dependencies are not installed[^\n]*|failed to load Pulumi policy project[^\n]*/;
 const NEEDS_YES = /--yes or --skip-preview.* must be passed in to proceed when running in non-interactive mode/;
 
 /** Drops ANSI colour and pulumi's own "error: " prefix; keeps the first meaningful line of each. */
@@ -76,13 +82,18 @@ export const pulumiHint = (args: string) => `manage pulumi -- ${args}`;
 export function explainFailure(f: FailureInput): PulumiFailure {
   const all = [f.stderr, ...f.errors].join("\n");
   const s = f.stack;
-  if (f.concurrent || LOCKED.test(all))
+  if (f.concurrent || LOCKED.test(all)) {
+    // The DIY backend names each lock "...: created by USER@HOST (pid N) at TIME", TIME in RFC 3339
+    // (pkg/backend/diy/lock.go checkForLock): the newest says whether an update may still be running.
+    const times = [...all.matchAll(/: created by \S+ \(pid \d+\) at (\S+)/g)].map((m) => Date.parse(m[1]!)).filter((t) => !Number.isNaN(t));
     return {
+      ...(times.length ? { lockedSince: Math.max(...times) } : {}),
       kind: "locked",
       exitCode: 1,
       message: `stack ${s} is locked: another update of it is running (or one was killed and left its lock)`,
       fix: `wait for it; if nothing else is running, \`${pulumiHint(`cancel --stack ${s} --yes`)}\`, then \`${pulumiHint(`refresh --stack ${s} --yes`)}\`, and run the command again`,
     };
+  }
   const changed = CHANGED.exec(all);
   if (changed)
     return {
@@ -116,6 +127,14 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       exitCode: 2,
       message: `pulumi refused the configuration: ${config[0]}`,
       fix: `set the value in Pulumi.${s}.yaml (or give the key a default in Pulumi.yaml), and run again`,
+    };
+  const pack = POLICY_PACK.exec(all);
+  if (pack)
+    return {
+      kind: "policy-pack",
+      exitCode: 2,
+      message: `the policy pack did not load, so pulumi ran nothing: ${pack[0]}`,
+      fix: "`npm ci` in the project (it installs the pack's dependencies and builds the pack into dist/; `manage doctor` checks it), then run again",
     };
   if (NEEDS_YES.test(all))
     return { kind: "needs-yes", exitCode: 2, message: `pulumi ${f.command} needs --yes when no terminal is attached` };

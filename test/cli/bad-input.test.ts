@@ -105,6 +105,14 @@ const cases: Record<string, Case[]> = {
     [["images", "build", "./nope", "--name", "coding-engine/session"], /build context .*nope does not exist/],
     [["images", "build", ".", "--name", "coding-engine/session"], /no Dockerfile in .* \(pass --file to name another\)/],
   ],
+  // A GitHub Actions run never falls back to a local state or takes an empty variable (cli/workflow.ts).
+  "in a GitHub Actions run": [
+    [["reconcile", "--stack", "dev", "--yes"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run[\s\S]*Fix: set the repository variable PULUMI_BACKEND_URL .*Settings → Secrets and variables → Actions → Variables/, { GITHUB_ACTIONS: "true" }],
+    [["reconcile", "--stack", "dev", "--yes"], /PULUMI_BACKEND_URL is empty in this GitHub Actions run/, { GITHUB_ACTIONS: "true", PULUMI_BACKEND_URL: "" }],
+    [["up", "--stack", "dev", "--yes"], /ARM_SUBSCRIPTION_ID is empty in this GitHub Actions run[\s\S]*Fix: set the repository variable AZURE_SUBSCRIPTION_ID/, { GITHUB_ACTIONS: "true", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere", ARM_CLIENT_ID: "x", ARM_TENANT_ID: "y", ARM_SUBSCRIPTION_ID: "" }],
+    [["scale", "--stack", "dev", "--profile", "testing", "--yes"], /PULUMI_CONFIG_PASSPHRASE is empty in this GitHub Actions run[\s\S]*Fix: set it as a repository secret/, { GITHUB_ACTIONS: "true", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere", PULUMI_CONFIG_PASSPHRASE: "" }],
+    [["pulumi", "--", "stack", "ls"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run/, { GITHUB_ACTIONS: "true" }],
+  ],
   "smoke and doctor": [
     [["smoke", "--endpoint", "ftp://example.com"], /--endpoint "ftp:\/\/example\.com" is a ftp URL: it takes an http or https URL/],
     [["smoke", "--endpoint", "not a url"], /--endpoint "not a url" is not a URL/],

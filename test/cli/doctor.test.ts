@@ -1,6 +1,6 @@
 // manage doctor end to end: the stand-in pulumi for the stack, the real Azure SDKs against the local
 // ARM server, the fake az for tools and images, and a local backend and pool that really run code.
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FAKE_AZ_BIN, makeProject, manage, prepare, readState } from "../helpers/cli.js";
@@ -9,6 +9,7 @@ import { ARM_TOKEN, CONTRIBUTOR, seedFromState, startArmServer, type ArmServer }
 import { POOL_TOKEN, startExecServer, type ExecServer } from "../exec-server/server.js";
 import { startGate, type Gate } from "../gate/server.js";
 import { azureMocks } from "../../cli/offline/azure-mocks.js";
+import { ROOT } from "../helpers/program.js";
 
 interface DoctorJson {
   ok: boolean;
@@ -159,7 +160,26 @@ describe("manage doctor", () => {
     expect(check(r.report, "pulumi")).toMatchObject({ verdict: "fail", detail: "pulumi is not installed (manage needs 3.188.0 or newer)" });
     expect(check(r.report, "pulumi").fix).toContain("curl -fsSL https://get.pulumi.com | sh");
     expect(check(r.report, "az")).toMatchObject({ verdict: "warn", fix: "az upgrade" });
-    expect(r.report.checks.map((c) => c.name)).toEqual(["node", "az", "pulumi"]);
+    expect(r.report.checks.map((c) => c.name)).toEqual(["node", "policy pack", "az", "pulumi"]);
+  });
+
+  test("a policy pack pulumi could not load: doctor fails it, and a change refuses before anything runs, naming npm ci", async () => {
+    expect(check((await doctor()).report, "policy pack")).toMatchObject({ verdict: "ok" });
+    // A copy of the pack folder without its package entry: Pulumi's run-policy-pack require()s the folder.
+    const broken = makeProject();
+    rmSync(join(broken, "infra", "policy-pack"));
+    cpSync(join(ROOT, "infra", "policy-pack"), join(broken, "infra", "policy-pack"), { recursive: true });
+    rmSync(join(broken, "infra", "policy-pack", "package.json"));
+    await prepare(broken, "dev");
+    const r = await manage(["doctor", "--json", "--stack", "dev"], { project: broken, env });
+    expect(r.exitCode).toBe(2);
+    expect(check(JSON.parse(r.stdout) as DoctorJson, "policy pack")).toMatchObject({ verdict: "fail", detail: expect.stringContaining("infra/policy-pack has no package.json"), fix: expect.stringContaining("npm ci") });
+    const before = readState(broken, "dev");
+    const scale = await manage(["scale", "--profile", "testing", "--no-wait", "--yes"], { project: broken, env });
+    expect(scale.exitCode).toBe(2);
+    expect(scale.stderr).toMatch(/the policy pack did not load, so pulumi ran nothing: policy pack .*failed to start/);
+    expect(scale.stderr).toContain("npm ci");
+    expect(readState(broken, "dev")).toEqual(before);
   });
 
   test("an unknown stack is bad input: exit 2", async () => {

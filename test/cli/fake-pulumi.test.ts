@@ -1,11 +1,11 @@
 // The stand-in for pulumi is only worth something if it is strict: what the real CLI would refuse,
 // it refuses, so manage cannot pass its tests with command lines the real pulumi would reject.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { get } from "node:http";
 import { describe, expect, test } from "vitest";
 import { FAKE_PULUMI_BIN, makeProject } from "../helpers/cli.js";
+import { ROOT } from "../helpers/program.js";
 
 async function pulumi(project: string, args: string[], env: Record<string, string> = {}) {
   return execa(join(FAKE_PULUMI_BIN, "pulumi"), args, {
@@ -195,41 +195,54 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     expect(readdirSync(locks)).toEqual([]);
   });
 
-  test("the run's warm evaluator answers exactly as the stand-in's own process does: plan, outputs, and a policy's refusal", async () => {
-    // Each case twice with the memo off: in the stand-in's own process, and through the evaluator the
-    // global setup keeps warm (FAKE_PULUMI_EVALUATOR); a backend address set, as tests of checks do.
-    expect(process.env.FAKE_PULUMI_EVALUATOR).toBeTruthy();
-    const run = async (inProcess: boolean, egress: boolean) => {
-      const dir = withPool(makeProject());
-      if (egress) writeFileSync(join(dir, "Pulumi.dev.yaml"), readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8") + "  coding-engine:allowSessionEgress: true\n");
-      await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
-      const env = { FAKE_PULUMI_MEMO: "off", FAKE_PULUMI_BACKEND_FQDN: "127.0.0.1:4443", ...(inProcess ? { FAKE_PULUMI_EVALUATOR: "" } : {}) };
-      const policy = ["--policy-pack", join(dir, "infra", "policy-pack"), "--policy-pack-config", join(dir, "infra", "policy-pack", "config.json")];
-      const preview = await pulumi(dir, ["preview", "--stack", "dev", "--json", ...policy], env);
-      const { duration: _duration, ...plan } = JSON.parse(preview.stdout) as Record<string, unknown>;
-      const up = egress ? undefined : await pulumi(dir, ["up", "--stack", "dev", "--yes", "--skip-preview", ...policy], env);
-      // The program stamps a plain `up`'s operation with the real clock: the one thing that differs.
-      const outputs = egress ? undefined : (await pulumi(dir, ["stack", "output", "--stack", "dev", "--json", "--show-secrets"])).stdout.replace(/"at": "[^"]+"/g, '"at": "(now)"');
-      return { exitCode: preview.exitCode, plan, up: up?.exitCode, outputs };
-    };
-    const answered = () =>
-      new Promise<{ evaluate: number; policy: number }>((resolve, reject) =>
-        get({ socketPath: process.env.FAKE_PULUMI_EVALUATOR, path: "/" }, (res) => {
-          let text = "";
-          res.on("data", (d) => (text += d));
-          res.on("end", () => resolve(JSON.parse(text)));
-        }).on("error", reject),
-      );
-    for (const egress of [false, true]) {
-      const before = await answered();
-      const [own, warm] = [await run(true, egress), await run(false, egress)];
-      expect(warm).toEqual(own);
-      expect(own.exitCode).toBe(egress ? 1 : 0);
-      // The evaluator answered the second run (the first ran in the stand-in's own process; other
-      // test files may ask it too meanwhile).
-      const after = await answered();
-      expect(after.evaluate - before.evaluate).toBeGreaterThanOrEqual(egress ? 1 : 2);
-      expect(after.policy - before.policy).toBeGreaterThanOrEqual(egress ? 1 : 2);
-    }
+  test("a refusal of the program reaches the user through the real cmd/run as a RunError: its words, no stack, no inspect loop", async () => {
+    // On Node 20.20 and 22.23 cmd/run's util.inspect of any other error loops forever on Pulumi's
+    // source-mapped stack lines (cli/workflow.ts PULUMI_NODE_LINE): a plain Error thrown by the
+    // program would hang this preview until the test's time limit. A RunError is printed as is.
+    const dir = makeProject();
+    await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8") + "  coding-engine:participants: 1000000\n");
+    const r = await pulumi(dir, ["preview", "--stack", "dev", "--non-interactive", "--event-log", join(dir, "events.jsonl")], { PULUMI_DEBUG_COMMANDS: "true" });
+    expect(r.exitCode).toBe(1);
+    const errors = readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.diagnosticEvent?.severity === "error").map((e) => e.diagnosticEvent.message as string);
+    expect(errors[0]).toMatch(/participants/);
+    expect(errors[0]).not.toMatch(/\n\s+at /);
+  });
+
+  test("the program and the policy pack are loaded by @pulumi/pulumi's own entry points, from their folders, as real pulumi loads them", async () => {
+    // A project with a real copy of the committed pack folder (not a link). Each case below is new
+    // to the stand-in's memo (it keys the program's package.json and the pack's files), so each
+    // starts cmd/run for the program and cmd/run-policy-pack for the pack.
+    const dir = withPool(makeProject());
+    rmSync(join(dir, "infra", "policy-pack"));
+    cpSync(join(ROOT, "infra", "policy-pack"), join(dir, "infra", "policy-pack"), { recursive: true });
+    await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
+    const env = { PULUMI_DEBUG_COMMANDS: "true" };
+    const preview = () =>
+      pulumi(dir, ["preview", "--stack", "dev", "--non-interactive", "--policy-pack", "infra/policy-pack", "--policy-pack-config", "infra/policy-pack/config.json", "--event-log", join(dir, "events.jsonl")], env);
+    const diagnostics = () =>
+      readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.diagnosticEvent).map((e) => e.diagnosticEvent.message as string).join("\n");
+    // The committed layout loads and its policies judge the program's resources: a pool with egress
+    // is refused with the pack server's own message (the policy's description, then the violation).
+    expect((await preview()).exitCode).toBe(0);
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8") + "  coding-engine:allowSessionEgress: true\n");
+    expect((await preview()).exitCode).toBe(1);
+    const refused = readFileSync(join(dir, "events.jsonl"), "utf8");
+    expect(refused).toMatch(/"policyName":"session-pool-egress-disabled"/);
+    expect(refused).toMatch(/"message":"Session pools keep egress disabled[^"]*\\nsession pool session-pool allows egress/);
+    // Without the package entry, run-policy-pack's require() of the folder fails as it does under
+    // real pulumi (the bug of a PulumiPolicy.yaml-only folder), and the preview fails.
+    rmSync(join(dir, "infra", "policy-pack", "package.json"));
+    const unloadable = await preview();
+    expect(unloadable.exitCode).toBe(1);
+    expect(diagnostics()).toMatch(/We failed to locate the entry point for your program: .*policy-pack/);
+    expect(unloadable.stderr).toMatch(/error: policy pack .*policy-pack failed to start: could not read plugin \[.*run-policy-pack.*\] stdout: EOF/);
+    // The program, likewise: cmd/run loads Pulumi.yaml's main as the package.json above it says. The
+    // program is an ES module with top-level await ("type": "module" in package.json); a project
+    // folder without package.json makes cmd/run require() it, which Node refuses.
+    cpSync(join(ROOT, "infra", "policy-pack", "package.json"), join(dir, "infra", "policy-pack", "package.json"));
+    rmSync(join(dir, "package.json"));
+    expect((await preview()).exitCode).toBe(1);
+    expect(diagnostics()).toMatch(/Running program '.*dist\/infra\/index\.js' failed with an unhandled exception:[\s\S]*ERR_REQUIRE_ASYNC_MODULE/);
   });
 });

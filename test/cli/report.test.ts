@@ -2,7 +2,8 @@
 // then a scheduled window written into its checkpoint as manage schedule's update would record it),
 // metrics through the real @azure/arm-monitor client and the bill through the real
 // @azure/arm-costmanagement client against the local ARM server (scripted), run logs on disk. The
-// HTML page is opened in headless Chromium (Debian's chromium, driven by playwright-core): the
+// HTML page is opened in headless Chromium (the build @sparticuz/chromium ships inside its npm
+// package, so `npm ci` installs it with no root and no download; driven by playwright-core): the
 // charts are there and drawn, the window's numbers are on the page. One deployment, one browser.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +23,6 @@ import { estimateForHours } from "../../cli/costing/spend.js";
 import { costDays, hoursByProfile, windowSpan } from "../../cli/report/period.js";
 import type { RunRecord } from "../../cli/execution/run-log.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const NOW = "2026-12-05T12:00:00Z";
 const WINDOW: Window = { id: "w-20261205-0900", profile: "contest", start: "2026-12-05T09:00:00Z", end: "2026-12-05T11:00:00Z", warmupMinutes: 30, users: 200, by: "alice@laptop", at: "2026-12-01T10:00:00Z" };
 
@@ -35,16 +35,22 @@ let sub: string;
 
 const env = () => ({ MANAGE_ARM_ENDPOINT: arm.url, MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: arm.caFile, MANAGE_NOW: NOW });
 
-/** The Chromium the test opens the page in: a fresh profile, nothing that reaches the network. */
+/**
+ * The Chromium the test opens the page in: a fresh profile, nothing that reaches the network. The
+ * binary is the one @sparticuz/chromium ships (brotli-compressed in the package, unpacked into the
+ * temp folder on first use), launched with the package's own flags for running without a GPU or a
+ * sandbox, less the two that relax web security (the page needs neither), plus the flags that keep
+ * Chromium off the network (this machine refuses its background connections).
+ */
 async function launchChromium(dir: string): Promise<BrowserContext> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: the report's rendering test needs Debian's chromium (apt-get update && apt-get install -y chromium; .ci/run installs it)`);
+  const { default: packaged } = await import("@sparticuz/chromium");
   const { chromium } = await import("playwright-core");
+  const relaxed = new Set(["--disable-web-security", "--allow-running-insecure-content"]);
   // launchPersistentContext is Playwright's way to give Chromium its --user-data-dir (launch() refuses the flag).
   return chromium.launchPersistentContext(join(dir, "chromium-profile"), {
-    executablePath: CHROMIUM,
+    executablePath: await packaged.executablePath(),
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [...packaged.args.filter((a) => !relaxed.has(a)), "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     viewport: { width: 1100, height: 900 },
   });
 }

@@ -1,19 +1,16 @@
-// Evaluating the program under mocks and running the policy pack: the stand-in's two costly
-// steps (each loads @pulumi/pulumi), pure functions of their requests (./memo.ts keys them). The
-// stand-in runs them in its own process, or asks ./evaluator.ts, a process the test run keeps
-// warm, to run them (the same code here, loaded once): that is the memo's miss made cheap, ~0.4 s
-// of loading saved on each. Nothing in a request depends on the process that answers it.
+// Evaluating the program and running the policy pack: the stand-in's two costly steps, pure
+// functions of their requests (./memo.ts keys them). Both run through Pulumi's own Node entry
+// points in processes of their own, with the stand-in playing the engine over Pulumi's gRPC
+// protocol: the program through `cmd/run` (./language-host.ts), the pack through
+// `cmd/run-policy-pack` (./analyzer-host.ts). What the cloud would answer comes from
+// cli/offline/azure-mocks.ts, with the test's local addresses in place of Azure's.
 
-import { readFileSync, realpathSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import YAML from "yaml";
 import type { SimulatedResource } from "../../cli/offline/simulate.js";
-import { deferInlineProgramModules } from "../../cli/pulumi/deferred-modules.js";
-import { PolicyConfigError, resolvePolicies, type ResolvedPolicy } from "./policy-config.js";
+import { azureMocks } from "../../cli/offline/azure-mocks.js";
+import { runProgram } from "./language-host.js";
+import { analyze } from "./analyzer-host.js";
 
-type Resource = SimulatedResource;
+export type Resource = SimulatedResource;
 
 /**
  * Where the deployed system answers (the FAKE_PULUMI_* addresses, ./main.ts) is a local server's
@@ -33,8 +30,12 @@ export type AddressEnv = (typeof ADDRESSES)[number]["env"];
 
 /** Everything an evaluation reads, as ./main.ts gathers it (and the memo keys it). */
 export interface EvaluationRequest {
-  /** The program's main, absolute (Pulumi.yaml's `main` in the project). */
+  /** The project folder (where Pulumi.yaml is): the program directory the language host runs in. */
+  programDirectory: string;
+  /** Pulumi.yaml's `main`, relative to the project folder (the language host's entry point). */
   main: string;
+  /** `preview` (the language host passes --dry-run) or `up`. */
+  dryRun: boolean;
   project: string;
   stack: string;
   config: Record<string, string>;
@@ -52,8 +53,11 @@ export interface EvaluationRequest {
 
 export type Evaluation =
   | { project: string; stack: string; resources: Resource[]; outputs: Record<string, unknown> }
-  /** The program threw: reported as the language host reports it. */
-  | { error: string };
+  /**
+   * The program failed: what it logged as an error (empty when it exited 32, having said it all)
+   * and what it wrote to stderr, which the engine shows as the plugin's output.
+   */
+  | { error: string; stderr?: string };
 
 /**
  * A StackReference read, answered as the builtin provider does (pkg/resource/deploy/builtins.go,
@@ -72,21 +76,12 @@ function stackReference(name: string, r: EvaluationRequest) {
   return { id: name, state: { name, outputs: r.self, secretOutputNames: [] } };
 }
 
-let evaluations = 0;
-
-/**
- * Evaluates the program under the runtime mocks. `fresh`: import the program's main as a new module
- * (a process that evaluates more than once: the main's top-level code runs each time).
- */
-export async function evaluateProgram(r: EvaluationRequest, fresh = false): Promise<Evaluation> {
-  // Loaded only here: the runtime and the program are what makes a preview cost a second.
-  const { simulate } = await import("../../cli/offline/simulate.js");
-  const { azureMocks } = await import("../../cli/offline/azure-mocks.js");
+/** Evaluates the program through the language host's launch of @pulumi/pulumi's cmd/run. */
+export async function evaluateProgram(r: EvaluationRequest): Promise<Evaluation> {
   const placeholder = (env: AddressEnv) => (r.addresses.includes(env) ? ADDRESSES.find((a) => a.env === env)!.placeholder : undefined);
-  const mocks = {
-    newResource(args: any) {
-      if (args.type === "pulumi:pulumi:StackReference") return stackReference(String(args.inputs.name), r);
-      const result = azureMocks.newResource(args) as { id: string; state: Record<string, any> };
+  return runProgram({ ...r, entryPoint: r.main }, {
+    newResource(args) {
+      const result = azureMocks.newResource({ ...args, provider: "", custom: true } as never) as { id: string; state: Record<string, any> };
       const fqdn = placeholder("FAKE_PULUMI_BACKEND_FQDN");
       if (fqdn && args.type === "azure-native:app:ContainerApp")
         result.state.configuration = { ...result.state.configuration, ingress: { ...result.state.configuration?.ingress, fqdn } };
@@ -96,31 +91,26 @@ export async function evaluateProgram(r: EvaluationRequest, fresh = false): Prom
       if (gateway && args.type === "azure-native:apimanagement:ApiManagementService") result.state.gatewayUrl = gateway;
       return result;
     },
-    call: (args: any) => azureMocks.call(args),
-  };
-  // The program reads manage's request from its environment (infra/program.ts).
-  if (r.operations === undefined) delete process.env.MANAGE_OPERATIONS;
-  else process.env.MANAGE_OPERATIONS = r.operations;
-  const url = pathToFileURL(r.main).href + (fresh ? `?evaluation=${++evaluations}` : "");
-  try {
-    return await simulate({ project: r.project, stack: r.stack, config: r.config, mocks, program: async () => ({ ...(await import(url)) }) });
-  } catch (err) {
-    // The nodejs language host reports a program's error as an error diagnostic (a RunError
-    // without its stack trace), then the engine reports "<kind> failed".
-    return { error: err instanceof Error ? err.message : String(err) };
-  }
+    call: (args) => azureMocks.call({ ...args, provider: "" } as never) as Record<string, unknown>,
+    readStackReference: (name) => stackReference(name, r).state,
+  });
 }
 
 /** Everything a policy run reads. */
 export interface PolicyRequest {
   /** The pack's directory (its PulumiPolicy.yaml, checked by ./main.ts). */
   packDir: string;
+  stack: string;
+  project: string;
   resources: Resource[];
   /** The `--policy-pack-config` file's JSON. */
   packConfig?: Record<string, unknown>;
 }
 
-export type PolicyResult = { name: string; violations: Violation[] } | { failure: string };
+export type PolicyResult =
+  | { name: string; version: string; violations: Violation[] }
+  /** The pack did not load or run: the CLI's error, and what the pack wrote to stderr (shown as the plugin's output). */
+  | { failure: string; stderr?: string };
 
 export interface Violation {
   policyName: string;
@@ -129,74 +119,5 @@ export interface Violation {
   urn?: string;
 }
 
-/**
- * Runs the policy pack at `dir` over the resources (see the assumption at the top), with the
- * `--policy-pack-config` file's levels and config over the pack's own (./policy-config.ts).
- */
-export async function runPolicies(r: PolicyRequest): Promise<PolicyResult> {
-  const { packDir: dir, resources, packConfig: configFile } = r;
-  const pack = YAML.parse(readFileSync(join(dir, "PulumiPolicy.yaml"), "utf8")) as { main?: string };
-  const require = createRequire(join(dir, "index.js"));
-  // @pulumi/policy loads @pulumi/pulumi's runtime: without TypeScript and arborist until used, as
-  // manage loads it (a policy validates resources; it serializes no closure).
-  deferInlineProgramModules();
-  const policy = require("@pulumi/policy") as typeof import("@pulumi/policy");
-  let captured: { name: string; policies: any[] } | undefined;
-  const policyPath = require.resolve("@pulumi/policy");
-  require.cache[policyPath]!.exports = {
-    ...policy,
-    PolicyPack: class {
-      constructor(name: string, args: { policies: any[] }) {
-        captured = { name, policies: args.policies };
-      }
-    },
-  };
-  // A process that runs packs again (./evaluator.ts) loads the pack's own modules afresh each time,
-  // so its PolicyPack is constructed, and captured, again.
-  const packCode = realpathSync(dirname(resolve(dir, pack.main ?? "index.js")));
-  for (const path of Object.keys(require.cache)) if (path.startsWith(packCode)) delete require.cache[path];
-  require(resolve(dir, pack.main ?? "index.js"));
-  if (!captured) return { failure: `could not load policy pack from ${dir}: it constructs no PolicyPack` };
-  const violations: Violation[] = [];
-  let resolved: Map<string, ResolvedPolicy>;
-  try {
-    resolved = resolvePolicies(captured!.name, captured!.policies, configFile);
-  } catch (err) {
-    if (err instanceof PolicyConfigError) return { failure: err.message };
-    throw err;
-  }
-  const level = (p: any): "mandatory" | "warning" => (resolved.get(p.name)!.enforcementLevel === "mandatory" ? "mandatory" : "warning");
-  const configOf = (p: any) => resolved.get(p.name)!.config;
-  for (const p of captured!.policies) {
-    if (resolved.get(p.name)!.enforcementLevel === "disabled") continue;
-    if (p.validateResource)
-      for (const r of resources)
-        await p.validateResource(
-          {
-            type: r.type,
-            props: policy.unknownCheckingProxy(r.inputs),
-            urn: r.urn,
-            name: r.name,
-            opts: { protect: r.protect },
-            stackTags: new Map(),
-            isType: () => false,
-            asType: () => undefined,
-            getConfig: () => configOf(p),
-            notApplicable: () => undefined,
-          },
-          (message: string) => violations.push({ policyName: p.name, message, enforcementLevel: level(p), urn: r.urn }),
-        );
-    if (p.validateStack)
-      await p.validateStack(
-        {
-          resources: resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.state, opts: { protect: r.protect }, isType: () => false, asType: () => undefined })),
-          getConfig: () => configOf(p),
-          stackTags: new Map(),
-          notApplicable: () => undefined,
-        },
-        (message: string, urn?: string) => violations.push({ policyName: p.name, message, enforcementLevel: level(p), urn }),
-      );
-  }
-  return { name: captured!.name, violations };
-}
-
+/** Runs the policy pack at `packDir` over the resources, as the engine runs an analyzer (./analyzer-host.ts). */
+export const runPolicies = (r: PolicyRequest): Promise<PolicyResult> => analyze(r);

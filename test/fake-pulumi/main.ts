@@ -1,16 +1,17 @@
 // A stand-in for the `pulumi` CLI, held to the real CLI's source (pulumi/pulumi v3.230.0), for the
 // commands manage runs (through the Automation API) and the ones its hints tell people to run. Each
 // behaviour names the file of the real CLI it follows. What it cannot be (a cloud, a provider plugin)
-// it replaces with the real program evaluated under runtime mocks (cli/offline/simulate.ts), and it
+// it replaces with Azure's answers (cli/offline/azure-mocks.ts) to the real program, and it
 // keeps state in the DIY file backend's layout: <backend>/.pulumi/stacks/<project>/<stack>.json,
 // locks in <backend>/.pulumi/locks/organization/<project>/<stack>/<uuid>.json (pkg/backend/diy).
 //
-// Assumptions, named once (docs/architecture.md repeats them):
-// - The policy pack runs in-process: its entry module is loaded with @pulumi/policy's PolicyPack
-//   captured instead of started as a gRPC analyzer, and each policy is called with props wrapped in
-//   unknownCheckingProxy, as @pulumi/policy's own server does. Violations become the real
-//   policyEvents and the real failure. `--policy-pack-config FILE` sets levels and config, policy
-//   pack config file format per pulumi docs (./policy-config.ts).
+// Our code runs in Pulumi's own machinery: the program through @pulumi/pulumi's cmd/run and the
+// policy pack through its cmd/run-policy-pack, started as the Node language host starts them, with
+// this stand-in as the engine on the other end of the gRPC protocol (./language-host.ts,
+// ./analyzer-host.ts). `--policy-pack-config FILE` sets levels and config, policy pack config file
+// format per pulumi docs (./policy-config.ts).
+//
+// One assumption, named once (docs/architecture.md repeats it):
 // - Replacement follows azure-native's rule: properties in the resource's URL (its resource group
 //   and name), `location`, and those declared `replaceOnChanges` (./replacement.ts).
 //
@@ -34,10 +35,9 @@ import type { Checkpoint, StateResource } from "./state.js";
 import type { SimulatedResource } from "../../cli/offline/simulate.js";
 import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
 import { replaceKeys } from "./replacement.js";
-import { memo, treeHash } from "./memo.js";
+import { fileHash, memo, packageCodeHash, treeHash } from "./memo.js";
 import { parsePolicyPackConfig, PolicyConfigError } from "./policy-config.js";
-import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Evaluation, type EvaluationRequest, type PolicyRequest, type PolicyResult } from "./evaluation.js";
-import { askEvaluator } from "./evaluator-client.js";
+import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Evaluation, type EvaluationRequest, type PolicyRequest } from "./evaluation.js";
 
 const argv = process.argv.slice(2);
 const cwd = process.cwd();
@@ -268,8 +268,8 @@ function emit(event: Event) {
 }
 
 /** A diagnostic as the engine's event sink renders it (pkg/engine/eventsink.go): "error: " in prefix. */
-function diagnostic(severity: "error" | "warning" | "info", message: string, urn?: string): Event {
-  const prefix = severity === "info" ? "" : `${severity}: `;
+function diagnostic(severity: "error" | "warning" | "info" | "info#err", message: string, urn?: string): Event {
+  const prefix = severity.startsWith("info") ? "" : `${severity}: `;
   return { diagnosticEvent: { ...(urn ? { urn } : {}), prefix, message: `${message}\n`, color: "never", severity } };
 }
 
@@ -522,12 +522,13 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
 
   emit({ preludeEvent: { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project.name}:${k}`, v])) } });
   const main = resolve(cwd, project.main ?? "index.js");
-  if (!existsSync(main)) fail(`fake pulumi: the program's main ${main} does not exist (build it first)`, 255);
   // Everything the program reads: its config; which addresses are set, not what they are (see
   // ADDRESSES); its own previous outputs (a StackReference to itself: infra/program.ts); manage's
   // request.
   const request: EvaluationRequest = {
-    main,
+    programDirectory: cwd,
+    main: project.main ?? ".",
+    dryRun,
     stack,
     project: project.name,
     config,
@@ -540,12 +541,15 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       "evaluate",
       // The program by its content and its path inside the project (not where the project is), so
       // every test project with the same program and config shares the answer.
-      { ...request, main: project.main, program: treeHash(dirname(main)) },
-      async () => (await askEvaluator<Evaluation>("evaluate", request)) ?? evaluateProgram(request),
+      // package.json too: cmd/run reads it to decide how to load main (an ES module or CommonJS).
+      { ...request, programDirectory: undefined, program: treeHash(dirname(main)), packageJson: fileHash(join(cwd, "package.json")) },
+      () => evaluateProgram(request),
     ),
   );
   if ("error" in sim) {
-    emit(diagnostic("error", `Running program '${cwd}' failed with an unhandled exception:\n${sim.error}`, stackUrn(stack)));
+    // The plugin's stderr, line by line (plugin.go runtrace: Infoerrf), then the logged error.
+    for (const line of (sim.stderr ?? "").split("\n").filter((l) => l.trim())) emit(diagnostic("info#err", line));
+    if (sim.error) emit(diagnostic("error", sim.error, stackUrn(stack)));
     return finish(false, {});
   }
   if (cancelled) return finish(false, {}, "canceled");
@@ -580,18 +584,24 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       throw err;
     }
     if (!existsSync(join(packDir, "PulumiPolicy.yaml"))) fail(`could not load policy pack from ${packDir}: no PulumiPolicy.yaml found`);
-    const packMain = YAML.parse(readFileSync(join(packDir, "PulumiPolicy.yaml"), "utf8"))?.main as string | undefined;
-    const policyRequest: PolicyRequest = { packDir, resources, ...(packConfig ? { packConfig } : {}) };
+    const policyRequest: PolicyRequest = { packDir, stack, project: project.name, resources, ...(packConfig ? { packConfig } : {}) };
     const ran = await memo(
       "policy",
-      { pack: treeHash(packDir), code: packMain ? treeHash(dirname(resolve(packDir, packMain))) : "", stack, resources, packConfig },
-      async () => (await askEvaluator<PolicyResult>("policy", policyRequest)) ?? runPolicies(policyRequest),
+      // The pack by its folder and the code its package entry loads (which may live outside it).
+      { pack: treeHash(packDir), code: packageCodeHash(packDir), stack, project: project.name, resources, packConfig },
+      () => runPolicies(policyRequest),
     );
-    if ("failure" in ran) return fail(ran.failure);
-    const { name, violations } = ran;
+    if ("failure" in ran) {
+      for (const line of (ran.stderr ?? "").split("\n").filter((l) => l.trim())) emit(diagnostic("info#err", line));
+      // The engine returns the error; the update's deferred unlock runs (pkg/backend/diy).
+      await closeSinks();
+      unlock();
+      return fail(ran.failure);
+    }
+    const { name, version, violations } = ran;
     for (const v of violations) {
       if (v.enforcementLevel === "mandatory") mandatory++;
-      emit({ policyEvent: { ...(v.urn ? { resourceUrn: v.urn } : {}), message: v.message, color: "never", policyName: v.policyName, policyPackName: name, policyPackVersion: "0.0.1", policyPackVersionTag: "0.0.1", enforcementLevel: v.enforcementLevel } });
+      emit({ policyEvent: { ...(v.urn ? { resourceUrn: v.urn } : {}), message: v.message, color: "never", policyName: v.policyName, policyPackName: name, policyPackVersion: version, policyPackVersionTag: version, enforcementLevel: v.enforcementLevel } });
     }
   }
   if (mandatory) return finish(false, {});

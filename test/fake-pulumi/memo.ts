@@ -2,13 +2,13 @@
 // running the policy pack are pure functions of their inputs (the program's files, the config, the
 // knobs that shape mocked outputs, the pack's files), and each costs ~0.5 s of loading
 // @pulumi/pulumi. The test suite asks the same questions hundreds of times, so answers are kept in
-// a directory keyed by a hash of every input. FAKE_PULUMI_MEMO=off turns it off. A miss is
-// answered by the test run's warm evaluator when there is one (./evaluator.ts).
+// a directory keyed by a hash of every input. FAKE_PULUMI_MEMO=off turns it off. A miss runs the
+// program or the pack through Pulumi's own entry points (./evaluation.ts).
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const DIR = join(tmpdir(), "fake-pulumi-memo");
 
@@ -25,6 +25,23 @@ export function treeHash(dir: string): string {
   };
   if (existsSync(dir)) walk(dir);
   return h.digest("hex");
+}
+
+/** A hash of one file's content, or null when there is none. */
+export const fileHash = (file: string): string | null => (existsSync(file) ? createHash("sha256").update(readFileSync(file)).digest("hex") : null);
+
+/**
+ * A hash of the code a package folder loads: the folder of its package.json's `main` (index.js
+ * without one), which may lie outside the package (the policy pack's compiled code is in dist/).
+ */
+export function packageCodeHash(dir: string): string {
+  let main = "index.js";
+  try {
+    main = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { main?: string }).main ?? main;
+  } catch {
+    // No package.json (or a broken one): the loader fails on it, and the memo keys the folder alone.
+  }
+  return treeHash(dirname(resolve(dir, main)));
 }
 
 export async function memo<T>(kind: string, inputs: unknown, compute: () => Promise<T>): Promise<T> {

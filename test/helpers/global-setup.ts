@@ -2,13 +2,9 @@
 // so each of the hundreds of stand-in calls the end-to-end tests make starts with `node` alone
 // instead of compiling TypeScript through tsx first (0.24 s -> ~0.05 s a call). Their bin/ scripts
 // run the bundle when it exists and fall back to tsx otherwise (a stand-in run by hand). Then the
-// first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts),
-// with the stand-in's evaluator running beside the tests (test/fake-pulumi/evaluator.ts).
+// first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts).
 import { build, type Plugin } from "esbuild";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { builtinModules } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./program.js";
 import { buildPreparedStacks } from "./project.js";
@@ -28,10 +24,10 @@ function externalExcept(bundled: string[]): Plugin {
   };
 }
 
-export async function setup(): Promise<() => Promise<void>> {
+export async function setup(): Promise<void> {
   for (const tool of ["fake-pulumi", "fake-az"])
     await build({
-      entryPoints: [join(ROOT, "test", tool, "main.ts"), ...(tool === "fake-pulumi" ? [join(ROOT, "test", tool, "evaluator.ts")] : [])],
+      entryPoints: [join(ROOT, "test", tool, "main.ts")],
       outdir: join(ROOT, "test", tool, ".build"),
       outExtension: { ".js": ".mjs" },
       bundle: true,
@@ -51,25 +47,6 @@ export async function setup(): Promise<() => Promise<void>> {
       sourcemap: "linked",
       logLevel: "error",
     });
-  const evaluator = await startEvaluator();
   // Every end-to-end test starts from a stack after its first deployment: deployed once here.
   await buildPreparedStacks();
-  return async () => {
-    evaluator.kill("SIGTERM");
-    await once(evaluator, "exit");
-  };
-}
-
-/**
- * The stand-in's evaluator (test/fake-pulumi/evaluator.ts), kept warm for the whole run: a memo miss
- * is answered without loading @pulumi/pulumi again in a fresh process. Every stand-in started for
- * this run finds it through FAKE_PULUMI_EVALUATOR (manageEnv passes it on).
- */
-async function startEvaluator(): Promise<ChildProcess> {
-  const socket = join(tmpdir(), `fake-pulumi-evaluator-${process.pid}.sock`);
-  const child = spawn(process.execPath, [join(ROOT, "test", "fake-pulumi", ".build", "evaluator.mjs"), socket], { stdio: ["ignore", "pipe", "ignore"] });
-  const [line] = (await Promise.race([once(child.stdout!, "data"), once(child, "exit").then(() => [undefined])])) as [Buffer | undefined];
-  if (String(line ?? "").trim() !== "ready") throw new Error("the stand-in's evaluator did not start");
-  process.env.FAKE_PULUMI_EVALUATOR = socket;
-  return child;
 }

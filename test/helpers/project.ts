@@ -18,12 +18,14 @@ export const FAKE_AZ_BIN = join(ROOT, "test", "fake-az", "bin");
 
 /**
  * A temp project directory: copies of Pulumi.yaml and every Pulumi.<stack>.yaml, and links to the
- * built program and node_modules (pulumi runs `main` from the project directory).
+ * built program, package.json and node_modules (pulumi runs `main` from the project directory, and
+ * Pulumi's cmd/run reads the package.json above it to load the program as an ES module).
  */
 export function makeProject(): string {
   const dir = mkdtempSync(join(tmpdir(), "manage-project-"));
   for (const f of readdirSync(ROOT).filter((f) => /^Pulumi(\..+)?\.yaml$/.test(f))) copyFileSync(join(ROOT, f), join(dir, f));
   symlinkSync(join(ROOT, "dist"), join(dir, "dist"));
+  symlinkSync(join(ROOT, "package.json"), join(dir, "package.json"));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   // The policy pack manage runs on every preview and update (its main points into dist/).
   mkdirSync(join(dir, "infra"));
@@ -71,7 +73,9 @@ export async function manage(
 
 /**
  * A clean environment: the stand-ins first on PATH, no pulumi login, no backend or passphrase from
- * the developer's shell, no colour.
+ * the developer's shell, no colour. Nothing else is inherited, GITHUB_ACTIONS included: when the
+ * suite itself runs in GitHub Actions, manage must not think it is in a workflow run (it would
+ * refuse the embedded backend, cli/workflow.ts) unless a test sets it.
  */
 function manageEnv(project: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -86,8 +90,6 @@ function manageEnv(project: string, extra: Record<string, string> = {}): Record<
     // clock, as tests of live metrics do): the same command from the same state is then the same
     // question to the stand-in, whose memo answers it once (an operation records when it was asked).
     MANAGE_NOW: TEST_NOW,
-    // The stand-in's warm evaluator, when the global setup started one (test/fake-pulumi/evaluator.ts).
-    ...(process.env.FAKE_PULUMI_EVALUATOR ? { FAKE_PULUMI_EVALUATOR: process.env.FAKE_PULUMI_EVALUATOR } : {}),
     ...extra,
   };
 }

@@ -57,6 +57,18 @@ describe("what a failure means (the real CLI's texts, pulumi/pulumi v3.230.0)", 
     expect(f).toMatchObject({ kind: "protected", exitCode: 2 });
     expect(f.message).toContain("would replace identity, which is protected");
   });
+  test("a policy pack the engine cannot start (pulumi's analyzer_plugin.go texts): exit 2, nothing ran, npm ci named", () => {
+    for (const stderr of [
+      "error: policy pack /p/infra/policy-pack failed to start: could not read plugin [/p/node_modules/@pulumi/pulumi/cmd/run-policy-pack/index.js] stdout: EOF\n",
+      'error: it looks like the policy pack\'s dependencies are not installed; try running npm install or yarn install in "/p/infra/policy-pack"\n',
+    ]) {
+      const f = failure({ command: "preview", stderr });
+      expect(f).toMatchObject({ kind: "policy-pack", exitCode: 2 });
+      expect(f.message).toMatch(/^the policy pack did not load, so pulumi ran nothing: /);
+      expect(f.fix).toContain("npm ci");
+    }
+  });
+
   test("mandatory policy violations are bad input (exit 2) with the policy's own words", () => {
     const f = failure({ command: "preview", errors: ["preview failed\n"], policyViolations: ["[session-pool-egress-disabled] session pool allows egress"] });
     expect(f).toMatchObject({ kind: "policy", exitCode: 2 });

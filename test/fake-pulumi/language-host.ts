@@ -1,0 +1,178 @@
+// Runs the program the way `pulumi up`/`preview` does: the stand-in plays the engine (a resource
+// monitor and an engine service over Pulumi's gRPC protocol, ./engine-protocol.ts) and starts
+// @pulumi/pulumi's own entry point, `cmd/run`, exactly as the Node language host launches it, so
+// Pulumi's code finds and loads the program from the project folder (Pulumi.yaml's `main`,
+// package.json, "type": "module"). Only what the cloud would answer is simulated: each resource's
+// state comes from cli/offline/azure-mocks.ts.
+//
+// The language host's launch (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go):
+// - runPath: `@pulumi/pulumi/cmd/run`, resolved from the program directory (locateModule);
+// - args (constructArguments): --monitor ADDR --engine ADDR --organization O --project P
+//   --root-directory ROOT --stack S --pwd PROGRAM_DIR [--dry-run] --parallel N, then the entry point
+//   (Pulumi.yaml's `main`, relative to the program directory);
+// - env (execRuntime): the CLI's environment plus PULUMI_CONFIG (constructConfig: keys rewritten
+//   to "<namespace>:config:<name>") and PULUMI_CONFIG_SECRET_KEYS; PULUMI_NODEJS_TYPESCRIPT=true only
+//   when the runtime option `typescript` is on (this project sets it off: `main` is compiled);
+// - exit code 32: the program already reported its error (nodeJSProcessExitedAfterShowingUserActionableMessage);
+//   another non-zero code: "Program exited with non-zero exit code: N".
+// The optional --sync pipes directory is not passed: without it the SDK makes every call over gRPC.
+
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Evaluation, EvaluationRequest, Resource } from "./evaluation.js";
+import { Empty, engineMsg, engineRpc, plainValue, providerMsg, resourceMsg, resourceRpc, serve, Struct, unary } from "./engine-protocol.js";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf messages */
+type Msg = any;
+
+export interface Cloud {
+  /** A custom resource's id and state, as the provider would return them on create. */
+  newResource(args: { type: string; name: string; inputs: Record<string, unknown> }): { id: string; state: Record<string, unknown> };
+  /** A provider function (an invoke), e.g. azure-native:authorization:getClientConfig. */
+  call(args: { token: string; inputs: Record<string, unknown> }): Record<string, unknown>;
+  /** The builtin provider's read of a StackReference (pkg/resource/deploy/builtins.go). */
+  readStackReference(name: string): Record<string, unknown>;
+}
+
+/**
+ * The features the engine's resource monitor reports (pkg/resource/deploy/source_eval.go,
+ * SupportsFeature): the SDK asks before it uses any of them.
+ */
+const SUPPORTED_FEATURES = new Set(["secrets", "resourceReferences", "outputValues", "deletedWith", "aliasSpecs", "transforms", "invokeTransforms", "parameterization"]);
+
+/** Runs the program at `r.programDirectory` through @pulumi/pulumi's cmd/run; `cloud` answers for Azure. */
+export async function runProgram(r: EvaluationRequest & { programDirectory: string; entryPoint: string; dryRun: boolean }, cloud: Cloud): Promise<Evaluation> {
+  const resources: Array<Resource & { seq: number }> = [];
+  let declared = 0;
+  let rootUrn = "";
+  let outputs: Record<string, unknown> = {};
+  const errors: string[] = [];
+
+  // The engine's URN (resource.NewURN): the type qualified by its parent's, except under the root stack.
+  const typeOfUrn = (urn: string) => urn.split("::")[2] ?? "";
+  const newUrn = (parent: string, type: string, name: string) => {
+    const qualified = parent && parent !== rootUrn && typeOfUrn(parent) !== "pulumi:pulumi:Stack" ? `${typeOfUrn(parent)}$${type}` : type;
+    return `urn:pulumi:${r.stack}::${r.project}::${qualified}::${name}`;
+  };
+  const urnsByName = new Map<string, string>();
+
+  const monitor = {
+    supportsFeature: unary((req: Msg) => {
+      const res = new resourceMsg.SupportsFeatureResponse();
+      res.setHassupport(SUPPORTED_FEATURES.has(req.getId()));
+      return res;
+    }),
+    registerResource: unary((req: Msg) => {
+      const seq = declared++;
+      const type: string = req.getType();
+      const name: string = req.getName();
+      const urn = newUrn(req.getParent(), type, name);
+      const res = new resourceMsg.RegisterResourceResponse();
+      res.setUrn(urn);
+      if (!req.getCustom()) {
+        res.setObject(Struct.fromJavaScript({}));
+        return res;
+      }
+      const inputs = plainValue(req.getObject()?.toJavaScript() ?? {}, `${name}'s inputs`) as Record<string, unknown>;
+      const { id, state } = cloud.newResource({ type, name, inputs });
+      urnsByName.set(urn, name);
+      resources.push({
+        seq,
+        urn,
+        type,
+        name,
+        id,
+        inputs,
+        state,
+        dependsOn: req.getDependenciesList() as string[],
+        protect: Boolean(req.getProtect()),
+        replaceOnChanges: req.getReplaceonchangesList() as string[],
+      });
+      res.setId(id);
+      res.setObject(Struct.fromJavaScript(state as never));
+      return res;
+    }),
+    registerResourceOutputs: unary((req: Msg) => {
+      if (req.getUrn() === rootUrn) outputs = plainValue(req.getOutputs()?.toJavaScript() ?? {}, "the stack's outputs") as Record<string, unknown>;
+      return new Empty();
+    }),
+    invoke: unary((req: Msg) => {
+      const inputs = plainValue(req.getArgs()?.toJavaScript() ?? {}, `${req.getTok()}'s arguments`) as Record<string, unknown>;
+      const res = new providerMsg.InvokeResponse();
+      res.setReturn(Struct.fromJavaScript(cloud.call({ token: req.getTok(), inputs }) as never));
+      return res;
+    }),
+    readResource: unary((req: Msg) => {
+      if (req.getType() !== "pulumi:pulumi:StackReference") throw new Error(`fake pulumi: reading a ${req.getType()} is not simulated`);
+      const res = new resourceMsg.ReadResourceResponse();
+      res.setUrn(newUrn(req.getParent(), req.getType(), req.getName()));
+      res.setProperties(Struct.fromJavaScript(cloud.readStackReference(req.getId()) as never));
+      return res;
+    }),
+    registerPackage: unary(() => {
+      throw new Error("fake pulumi: parameterized packages are not simulated");
+    }),
+  };
+  const engine = {
+    log: unary((req: Msg) => {
+      // Severity ERROR (engine.proto LogSeverity): the program's error, as the engine reports it.
+      if (req.getSeverity() === engineMsg.LogSeverity.ERROR) errors.push(req.getMessage());
+      return new Empty();
+    }),
+    getRootResource: unary(() => {
+      const res = new engineMsg.GetRootResourceResponse();
+      res.setUrn(rootUrn);
+      return res;
+    }),
+    setRootResource: unary((req: Msg) => {
+      rootUrn = req.getUrn();
+      return new engineMsg.SetRootResourceResponse();
+    }),
+  };
+  const server = await serve([
+    [resourceRpc.ResourceMonitorService, monitor],
+    [engineRpc.EngineService, engine],
+  ]);
+  try {
+    const runPath = createRequire(join(r.programDirectory, "index.js")).resolve("@pulumi/pulumi/cmd/run");
+    const args = [
+      runPath,
+      ...["--monitor", server.address, "--engine", server.address, "--organization", "organization", "--project", r.project],
+      ...["--root-directory", r.programDirectory, "--stack", r.stack, "--pwd", r.programDirectory],
+      ...(r.dryRun ? ["--dry-run"] : []),
+      ...["--parallel", "2147483647", r.entryPoint],
+    ];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(r.config).map(([k, v]) => [`${r.project}:config:${k}`, v]))),
+      PULUMI_CONFIG_SECRET_KEYS: "[]",
+    };
+    // The program reads manage's request from its environment (infra/program.ts).
+    if (r.operations === undefined) delete env.MANAGE_OPERATIONS;
+    else env.MANAGE_OPERATIONS = r.operations;
+    const child = spawn(process.execPath, args, { cwd: r.programDirectory, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdout.resume();
+    const [code] = (await once(child, "exit")) as [number | null];
+    if (code !== 0) {
+      // What the program wrote to stderr reaches the user as the plugin's output; what it logged
+      // as an error is the error; exit 32 means it already said everything (Bail).
+      const error = errors.length ? errors.join("\n") : code === 32 ? "" : `Program exited with non-zero exit code: ${code}`;
+      return { error, ...(stderr.trim() ? { stderr: stderr.trim() } : {}) };
+    }
+  } finally {
+    server.close();
+  }
+  const nameOf = (urn: string) => urnsByName.get(urn) ?? urn.split("::").pop()!;
+  return {
+    project: r.project,
+    stack: r.stack,
+    resources: resources
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ seq: _seq, ...res }) => ({ ...res, dependsOn: [...new Set(res.dependsOn.filter((d) => urnsByName.has(d)).map(nameOf))].sort() })),
+    outputs,
+  };
+}
