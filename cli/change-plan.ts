@@ -221,6 +221,8 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
     operation,
     ...(windows ? { windows } : {}),
     ...(change.callers ? { callers: change.callers } : {}),
+    // The program checks the ceiling too (so a plain `pulumi up` does); the person's --allow-over-ceiling reaches it here.
+    ...(flags.allowOverCeiling ? { allowOverCeiling: true } : {}),
   };
   const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows)) || change.callers !== undefined;
   return { kind: "run", settings, operation, previous, windows, onDeployed, request, records, notes, warnings, checkImages: !onDeployed };

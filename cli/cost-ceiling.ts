@@ -2,40 +2,15 @@
 // every session it allows held, the backend busy at its maximum and logs at their cap. Every change
 // (up, scale, start*, capacity --apply) passes here before pulumi is even looked for; one above the
 // ceiling is refused (exit 2, nothing touched) unless the person says --allow-over-ceiling. A change
-// that lowers the most the stack can cost is always let through (stop must never be refused).
+// that lowers the most the stack can cost is always let through (stop must never be refused). The
+// formula is cli/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
 import { parseSettings, type DeploymentSettings } from "../infra/config.js";
-import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
-import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
-import type { AtMost } from "./costing/model.js";
+import { ceilingAllows, ceilingVerdict, type CeilingVerdict } from "./costing/ceiling.js";
 import { UsageError } from "./errors.js";
-import { money, warn } from "./output.js";
+import { warn } from "./output.js";
 import { stackRawConfig } from "./settings.js";
 import { offers } from "./suggest.js";
-
-export interface CeilingVerdict {
-  ok: boolean;
-  atMost: AtMost;
-  ceiling: number;
-  /** The sentence for people: the cost, what it assumes and the ceiling. */
-  message: string;
-}
-
-/** The most a stack's profile in effect can cost per day, against its ceiling. null: no prices for its region. */
-export function ceilingVerdict(settings: DeploymentSettings): CeilingVerdict | null {
-  if (!isKnownRegion(settings.location)) return null;
-  const atMost = estimateFor(embeddedPriceBook(settings.location), settings, settings.profile.name, DEFAULT_WINDOW_HOURS).atMost;
-  const ceiling = settings.costCeilingPerDay;
-  const ok = atMost.perDay <= ceiling;
-  return {
-    ok,
-    atMost,
-    ceiling,
-    message:
-      `at most ${money(atMost.perDay)}/day (${atMost.basis})${atMost.complete ? "" : " (incomplete: prices missing)"}, ` +
-      `${ok ? "within" : "above"} stack ${settings.stack}'s cost ceiling of ${money(ceiling)}/day (costCeilingPerDay)`,
-  };
-}
 
 /** The stack as its file says now, or null when that does not parse (then nothing is "lowered"). */
 function currentSettings(stack: string, dir: string): DeploymentSettings | null {
@@ -56,9 +31,7 @@ export function ceilingOutcome(next: DeploymentSettings, before: DeploymentSetti
   const warnings = verdict.atMost.complete
     ? []
     : [`the ${next.location} price table is incomplete: the costs this change checks and reports leave the missing parts out (manage cost-estimate names them)`];
-  if (verdict.ok) return { warnings };
-  const beforeVerdict = before && ceilingVerdict(before);
-  if (beforeVerdict && verdict.atMost.perDay < beforeVerdict.atMost.perDay) return { warnings };
+  if (ceilingAllows(verdict, verdict.ok || !before ? null : ceilingVerdict(before))) return { warnings };
   if (options.allowOverCeiling) return { warnings: [...warnings, `this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`] };
   return { warnings, refusal: ceilingRefusal(verdict, next.stack) };
 }

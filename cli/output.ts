@@ -11,6 +11,7 @@
 import { createRequire } from "node:module";
 import { WriteStream } from "node:tty";
 import chalk from "chalk";
+import { money } from "./money.js";
 
 // The table layout library and its measure of a cell's width load with the first table, not with
 // every run (an error message needs neither).
@@ -52,11 +53,8 @@ export const isVerbose = () => settings.verbose;
 /** --json: stdout carries one JSON document (what the person asked for, not what a caller passes along). */
 export const isJson = () => settings.json;
 
-export function money(usd: number | null): string {
-  if (usd === null) return "n/a";
-  if (usd !== 0 && Math.abs(usd) < 0.01) return `$${usd.toPrecision(2)}`;
-  return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
+// Pure, in its own module: the program's cost-ceiling refusal (cli/costing/ceiling.ts) says it too.
+export { money };
 
 /** A difference to the cent, with its sign: "+$112.83", "-$2.72", "$0.00" (spend's and report's gaps). */
 export function signedMoney(usd: number): string {

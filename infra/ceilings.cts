@@ -29,3 +29,32 @@ export const READY_SESSIONS_CEILING = 140;
  * holds this number to the planner.
  */
 export const SESSIONS_PER_E16_NODE = 28;
+
+/**
+ * `gatewayRateLimitPerMinute`, the calls one credential may make a minute through the gateway,
+ * bounded on both sides. At least 1: a limit of 0 refuses everyone. At most 6000: one credential
+ * may stand for a whole contest (the contest platform's own key calls for everyone), and the
+ * largest contest the session ceiling admits is MAX_SESSIONS_CEILING participants; ten calls a
+ * minute each is 6000, ten times the default model's one run a minute. Above that a credential is
+ * a flood, not a caller: 100000 a minute would let one stolen key fill the pool and the bill, and
+ * `manage doctor`'s rate-limit probe (limit + 1 calls) would send as many. The config key
+ * (infra/config.ts) and the gateway policy (gateway-authenticates-callers) hold the same bounds.
+ */
+export const GATEWAY_CALLS_PER_MINUTE = { min: 1, max: MAX_SESSIONS_CEILING * 10 } as const;
+
+/**
+ * The rate limit's window (APIM's renewal-period, seconds). At least 60: every limit here is read as
+ * "calls a minute" (the config key, doctor's probe, the docs), and a shorter window with the same
+ * calls multiplies the rate (calls="60" renewal-period="1" is 3600 a minute). At most 300:
+ * API Management's own maximum for rate-limit and rate-limit-by-key (Microsoft Learn,
+ * api-management/rate-limit-by-key-policy, "renewal-period ... Maximum allowed value: 300 seconds").
+ */
+export const RATE_LIMIT_RENEWAL_SECONDS = { min: 60, max: 300 } as const;
+
+/**
+ * The most addresses a venue's ranges (accessMode venue, allowedIpRanges) may admit together: a
+ * /16's worth, 65536 IPv4 addresses (a large campus). The sum of the ranges' sizes is what counts,
+ * so 256 /8s (all of IPv4) or two /1s are as wide as 0.0.0.0/0 and refused alike. IPv6 is counted
+ * in /64 subnets (one site's LAN each) with the same limit: a /48, a whole site, is the most.
+ */
+export const MAX_ALLOWED_ADDRESSES = { ipv4: 2 ** 16, ipv6Subnets64: 2 ** 16 } as const;

@@ -24,6 +24,8 @@ import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } fro
 import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, type ParticipantModel } from "./capacity.js";
 import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
 import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
+import { GATEWAY_CALLS_PER_MINUTE } from "./ceilings.cjs";
+import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "./ip-ranges.cjs";
 
 export const PROJECT = "coding-engine";
 
@@ -244,7 +246,12 @@ const BASE_KEYS = {
     description:
       "accessMode token: calls a minute each caller may make through the gateway (per subscription key, or per token subject with gatewayJwtIssuer); beyond it the gateway answers 429 with Retry-After.",
     default: 60,
-    schema: wholeNumber(1, 100_000, "must be between 1 and 100000 calls a minute"),
+    // Bounded on both sides, with the gateway policy's bounds (infra/ceilings.cts says why 6000).
+    schema: wholeNumber(
+      GATEWAY_CALLS_PER_MINUTE.min,
+      GATEWAY_CALLS_PER_MINUTE.max,
+      `must be between ${GATEWAY_CALLS_PER_MINUTE.min} and ${GATEWAY_CALLS_PER_MINUTE.max} calls a minute (one credential, even a contest platform's, needs no more)`,
+    ),
   },
   gatewayJwtIssuer: {
     type: "string",
@@ -733,6 +740,12 @@ function accessIssues(values: Record<string, unknown>, known: ConfigIssue[]): Co
       issues.push({
         key: "allowedIpRanges",
         message: 'must list the venue\'s IPv4 ranges with accessMode venue, e.g. ["203.0.113.0/24"]; or choose accessMode token',
+      });
+    const wide = admitted(ranges);
+    if (mode === "venue" && ranges.length > 0 && !withinAddressLimit(wide))
+      issues.push({
+        key: "allowedIpRanges",
+        message: `admits ${describeAdmitted(wide)} in all, more than ${LIMIT_WORDS}: list the venue's own ranges (its public NAT addresses), or choose accessMode token`,
       });
     if (mode !== "venue" && ranges.length > 0)
       issues.push({

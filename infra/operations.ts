@@ -104,6 +104,11 @@ export interface OperationsRequest {
   stackFile?: { name: string; hash: string; secretKeys: string[] };
   /** The participants' credentials (infra/callers.ts), kept apart from this plain output; absent: keep them. */
   callers?: Caller[];
+  /**
+   * The person passed --allow-over-ceiling: the program lets this change cost more per day than
+   * costCeilingPerDay (infra/program.ts). A plain `pulumi up` sends no request, so never this.
+   */
+  allowOverCeiling?: boolean;
 }
 
 const ISO = v.pipe(v.string(), v.isoTimestamp());
@@ -143,6 +148,7 @@ const REQUEST = v.object({
   windows: v.optional(v.array(WINDOW)),
   stackFile: v.optional(v.object({ name: v.string(), hash: v.string(), secretKeys: v.array(v.string()) })),
   callers: v.optional(CALLERS),
+  allowOverCeiling: v.optional(v.boolean()),
 });
 
 /** A previous `operations` output, or null when the stack has none (never updated by this program). */

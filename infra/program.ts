@@ -3,12 +3,22 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSettings, type DeploymentSettings } from "./config.js";
+import { ceilingAllows, ceilingVerdict } from "../cli/costing/ceiling.js";
 import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
 import { declareSessionPool } from "./session-pool.js";
 import { backendUrl, declareBackend } from "./backend.js";
 import { declareGatewayApi, declareGatewayService, gatewayAllowRules } from "./gateway.js";
-import { OPERATIONS_ENV, OPERATIONS_OUTPUT, OperationsError, parseOperationsRequest, parseOperationsState, resolveOperations, type OperationsState } from "./operations.js";
+import {
+  effectiveConfig,
+  OPERATIONS_ENV,
+  OPERATIONS_OUTPUT,
+  OperationsError,
+  parseOperationsRequest,
+  parseOperationsState,
+  resolveOperations,
+  type OperationsState,
+} from "./operations.js";
 import { budgetAmount, declareAlerts } from "./alerts.js";
 import { CALLERS_OUTPUT, parseCallers, type Caller } from "./callers.js";
 
@@ -91,12 +101,17 @@ async function previousOutputs(): Promise<{ operations: OperationsState | null; 
  * config, a race: infra/operations.ts) becomes a RunError before anything is declared: Pulumi prints
  * the message without a stack trace, and nothing is changed.
  */
-export async function settingsFromStack(now = new Date()): Promise<{ settings: DeploymentSettings; operations: OperationsState; callers: Caller[] }> {
+export async function settingsFromStack(
+  now = new Date(),
+  opts: { enforceCeiling?: boolean } = {},
+): Promise<{ settings: DeploymentSettings; operations: OperationsState; callers: Caller[] }> {
   try {
     const previous = await previousOutputs();
     const request = parseOperationsRequest(process.env[OPERATIONS_ENV]);
     const resolved = resolveOperations(stackConfig(), previous.operations, request, now.toISOString());
     const settings = parseSettings(resolved.config, pulumi.getStack(), pulumi.getProject());
+    // Every run that can change something checks it; only manage plan, which changes nothing, shows what is over.
+    if (opts.enforceCeiling !== false) enforceCostCeiling(settings, previous.operations, request?.allowOverCeiling === true);
     // The budget needs the cost model: a stack whose budget cannot be computed is refused here too,
     // before the stack resource exists, like any other refused key.
     budgetAmount(settings);
@@ -109,4 +124,43 @@ export async function settingsFromStack(now = new Date()): Promise<{ settings: D
     if (err instanceof ConfigError || err instanceof OperationsError) throw new pulumi.RunError(err.message);
     throw err;
   }
+}
+
+/**
+ * The stack's cost ceiling, enforced by the program itself: whatever runs it (manage, the deploy
+ * workflow's plain `pulumi up`, a person), a configuration whose worst-case day costs more than
+ * costCeilingPerDay is refused before anything is declared, with manage's formula and manage's
+ * rules (cli/costing/ceiling.ts): a change that lowers the most the stack can cost from what the
+ * state says runs now is let through (a stop is never refused), and the person's
+ * --allow-over-ceiling arrives with manage's request. Nothing else lifts it.
+ */
+export function enforceCostCeiling(settings: DeploymentSettings, previous: OperationsState | null, allowOverCeiling: boolean): void {
+  const verdict = ceilingVerdict(settings);
+  if (!verdict) {
+    void pulumi.log.warn(`cannot check stack ${settings.stack}'s cost ceiling: no embedded prices for region ${settings.location}`);
+    return;
+  }
+  if (verdict.ok) return;
+  let before = null;
+  try {
+    before = previous && ceilingVerdict(parseSettings(effectiveConfig(previous.baseline, previous), settings.stack, settings.project));
+  } catch {
+    before = null; // what runs cannot be read: then nothing counts as lowered
+  }
+  if (ceilingAllows(verdict, before)) return;
+  if (allowOverCeiling) {
+    void pulumi.log.warn(`this update can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
+    return;
+  }
+  throw new ConfigError(
+    [
+      {
+        key: "costCeilingPerDay",
+        message:
+          `is exceeded: this configuration can cost ${verdict.message}. Lower the sizes, raise costCeilingPerDay in Pulumi.${settings.stack}.yaml, ` +
+          "or run the change through manage with --allow-over-ceiling. Nothing was changed.",
+      },
+    ],
+    settings.stack,
+  );
 }

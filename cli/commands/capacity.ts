@@ -34,7 +34,7 @@ import {
   type CostAssumptionOptions,
 } from "../costing/estimate.js";
 import { describeInput, latestCalibration, plannerInputs, type PlannerInput } from "../costing/calibration.js";
-import { ceilingVerdict } from "../cost-ceiling.js";
+import { ceilingVerdict } from "../costing/ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";

@@ -38,7 +38,8 @@ export async function run(o: PlanOptions): Promise<void> {
   const noPrices = `no embedded prices for ${settings.location}: \`${suggest("cost-estimate", { stack, "live-prices": true })}\` prices it`;
   const { simulate } = await import("../offline/simulate.js");
   const evaluate = (profile: ProfileName) =>
-    simulate({ project: PROJECT, stack, config: { ...stackRawConfig(stack), profile } });
+    // A plan changes nothing: it shows a configuration over the cost ceiling too (the change itself is refused).
+    simulate({ project: PROJECT, stack, config: { ...stackRawConfig(stack), profile }, enforceCeiling: false });
   if (book) warnAboutPrices(book);
 
   if (o.from && o.to) {

@@ -16,6 +16,7 @@ import { stackFile } from "../settings.js";
 // The query itself is pure and light (cli/costing/query.ts): the program's budget builds it too.
 import { costQuery, gibibytes, type CostAssumptionOptions } from "./query.js";
 import { sessionsPerNodeRange } from "../../infra/capacity.js";
+import { DEFAULT_WINDOW_HOURS } from "./ceiling.js";
 export { costQuery, type CostAssumptionOptions };
 
 export interface CostEstimateOptions extends CostAssumptionOptions {
@@ -30,7 +31,7 @@ export interface CostEstimateOptions extends CostAssumptionOptions {
   json?: boolean;
 }
 
-export const DEFAULT_WINDOW_HOURS = 2;
+export { DEFAULT_WINDOW_HOURS };
 
 /** Window length from --hours / --days (exclusive), default a 2-hour contest. */
 export function windowHours(o: { hours?: number; days?: number }): number {

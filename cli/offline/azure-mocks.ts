@@ -8,6 +8,7 @@
 
 import { createHash } from "node:crypto";
 import type { MockCallArgs, MockResourceArgs, MockResourceResult, Mocks } from "@pulumi/pulumi/runtime/mocks.js";
+import { canonicalType } from "../../infra/policy-pack/types.cjs";
 
 /** Clearly not a real subscription: simulated IDs must never be mistaken for live ones. */
 export const SIMULATED_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000000";
@@ -143,7 +144,9 @@ export const azureMocks: Mocks = {
     // The program reads its own previous outputs (infra/program.ts). Offline there is no state: a
     // stack reference answers as the engine does for a stack never updated, with no outputs.
     if (args.type === "pulumi:pulumi:StackReference") return { id: args.inputs.name, state: { name: args.inputs.name, outputs: {}, secretOutputNames: [] } };
-    const simulate = RESOURCES[args.type];
+    // azure-native registers each resource under its API-versioned tokens too, as aliases of the same
+    // resource (infra/policy-pack/types.cts): Azure answers them alike.
+    const simulate = RESOURCES[canonicalType(args.type)];
     if (!simulate) throw new Error(`the offline simulation does not know resource type ${args.type} (cli/offline/azure-mocks.ts)`);
     const { id, outputs } = simulate(args.inputs);
     return { id, state: { ...args.inputs, ...outputs } };

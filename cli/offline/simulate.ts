@@ -45,6 +45,11 @@ export interface SimulateOptions {
   program?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
   /** What Azure answers (default: azureMocks). The test stand-in for pulumi points URLs at local servers. */
   mocks?: Mocks;
+  /**
+   * Whether the program refuses a configuration over costCeilingPerDay (infra/program.ts), as it does
+   * on every preview and update; false only for `manage plan`, which changes nothing.
+   */
+  enforceCeiling?: boolean;
 }
 
 type RegisterRequest = {
@@ -129,7 +134,7 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
   let program = options.program;
   if (!program) {
     const { declareDeployment, settingsFromStack } = await import("../../infra/program.js");
-    const { settings, operations } = await settingsFromStack();
+    const { settings, operations } = await settingsFromStack(new Date(), { enforceCeiling: options.enforceCeiling ?? true });
     program = () => declareDeployment(settings, operations);
   }
   const outputs = (await pulumi.runtime.runInPulumiStack(async () => program())) as Record<string, unknown>;

@@ -25,17 +25,13 @@ import {
 } from "@pulumi/policy";
 import { ROLES, roleGuidOf, roleKeyOf } from "../roles.cjs";
 import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING, SESSIONS_PER_E16_NODE } from "../ceilings.cjs";
+import { GATEWAY_CALLS_PER_MINUTE, RATE_LIMIT_RENEWAL_SECONDS } from "../ceilings.cjs";
+import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "../ip-ranges.cjs";
+import { canonicalType, isType, TYPES } from "./types.cjs";
+import { keepsBase, rateLimitProblem, readPolicyDocument, validatesJwt } from "./gateway-xml.cjs";
 
-const POOL = "azure-native:app:ContainerAppsSessionPool";
-const APP = "azure-native:app:ContainerApp";
-const REGISTRY = "azure-native:containerregistry:Registry";
-const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
-const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
-const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
-const GATEWAY_API = "azure-native:apimanagement:Api";
-const GATEWAY_API_POLICY = "azure-native:apimanagement:ApiPolicy";
-/** The resource types the policies judge (the tests build their inputs with these). */
-export const TYPES = { POOL, APP, REGISTRY, ROLE_ASSIGNMENT, IDENTITY, RESOURCE_GROUP, GATEWAY_API, GATEWAY_API_POLICY } as const;
+const { POOL, APP, REGISTRY, ROLE_ASSIGNMENT, IDENTITY, FEDERATED_CREDENTIAL, RESOURCE_GROUP, GATEWAY_API, GATEWAY_API_POLICY, GATEWAY_OPERATION_POLICY } = TYPES;
+export { TYPES, canonicalType };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (exported for the tests)
@@ -128,7 +124,7 @@ export const sessionEgressDisabled: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: { properties: { allowedStacks: { type: "array", items: { type: "string" }, default: [] } } },
   validateResource: (args, report) => {
-    if (args.type !== POOL) return;
+    if (!isType(args.type, POOL)) return;
     const { allowedStacks } = args.getConfig<{ allowedStacks: string[] }>();
     const status = args.props.sessionNetworkConfiguration?.status;
     if (status !== "EgressDisabled" && !allowedStacks.includes(stackOf(args.urn)))
@@ -146,7 +142,7 @@ export const registryAdminDisabled: ResourceValidationPolicy = {
   description: "The registry's admin user stays disabled: images are pulled with the managed identity.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (args.type === REGISTRY && args.props.adminUserEnabled !== false)
+    if (isType(args.type, REGISTRY) && args.props.adminUserEnabled !== false)
       report(violation(`registry ${args.name} has the admin user enabled (or unset)`, "set adminUserEnabled: false; pull with the identity's AcrPull role"));
   },
 };
@@ -157,7 +153,7 @@ export const registryAnonymousPullDisabled: ResourceValidationPolicy = {
     "The registry refuses anonymous pulls: the session and backend images (and whatever is baked into them) are readable only with AcrPull.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (args.type !== REGISTRY) return;
+    if (!isType(args.type, REGISTRY)) return;
     const anonymous = args.props.anonymousPullEnabled;
     // Unset is Azure's default (off); anything but unset or false is refused, a string "true" included.
     if (anonymous !== undefined && anonymous !== false)
@@ -181,13 +177,13 @@ export const imagePullByIdentity: ResourceValidationPolicy = {
   description: "The pool and the backend pull images with the managed identity, never a username and password.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (args.type === POOL) {
+    if (isType(args.type, POOL)) {
       const creds = args.props.customContainerTemplate?.registryCredentials;
       if (!creds)
         report(violation(`session pool ${args.name} declares no registry credentials`, "set customContainerTemplate.registryCredentials { server, identity: <identity resource ID> }"));
       else checkCredentials(`session pool ${args.name}`, [creds], report);
     }
-    if (args.type === APP) checkCredentials(`container app ${args.name}`, args.props.configuration?.registries ?? [], report);
+    if (isType(args.type, APP)) checkCredentials(`container app ${args.name}`, args.props.configuration?.registries ?? [], report);
   },
 };
 
@@ -206,7 +202,7 @@ export const poolIdentityNotInSessions: ResourceValidationPolicy = {
     "The pool's identity pulls images only (managedIdentitySettings lifecycle None): with Main or All, code in every session could get tokens for it and act with its roles.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (args.type !== POOL) return;
+    if (!isType(args.type, POOL)) return;
     const settings: Array<Record<string, any>> = args.props.managedIdentitySettings ?? [];
     const covered = new Set<string>();
     let coverageKnown = true;
@@ -239,7 +235,7 @@ export const backendHttpsOnly: ResourceValidationPolicy = {
   description: "The backend's ingress refuses plain HTTP.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (args.type === APP && args.props.configuration?.ingress && args.props.configuration.ingress.allowInsecure !== false)
+    if (isType(args.type, APP) && args.props.configuration?.ingress && args.props.configuration.ingress.allowInsecure !== false)
       report(violation(`container app ${args.name} allows plain HTTP (allowInsecure is not false)`, "set configuration.ingress.allowInsecure: false"));
   },
 };
@@ -252,7 +248,7 @@ export const sessionResourcesInRange: ResourceValidationPolicy = {
   description: "Every session container sets CPU (0.25-2 vCPU) and memory (0.5-4 Gi) as finite numbers in Azure's range.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (args.type !== POOL) return;
+    if (!isType(args.type, POOL)) return;
     const containers: Array<Record<string, any>> = args.props.customContainerTemplate?.containers ?? [];
     if (containers.length === 0)
       report(violation(`session pool ${args.name} declares no container`, "declare one session container in customContainerTemplate.containers"));
@@ -272,7 +268,7 @@ export const poolCooldownInRange: ResourceValidationPolicy = {
   description: "The pool uses the Timed lifecycle with a cooldown of 300-3600 s.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (args.type !== POOL) return;
+    if (!isType(args.type, POOL)) return;
     const l = args.props.dynamicPoolConfiguration?.lifecycleConfiguration;
     if (l?.lifecycleType !== "Timed" || !numberIn(l.cooldownPeriodInSeconds, 300, 3600, { integer: true }))
       report(
@@ -309,7 +305,7 @@ export const poolScaleInRange: ResourceValidationPolicy = {
     },
   },
   validateResource: (args, report) => {
-    if (args.type !== POOL) return;
+    if (!isType(args.type, POOL)) return;
     const { maxConcurrentSessionsCeiling: maxCeiling, readySessionsCeiling: readyCeiling } =
       args.getConfig<{ maxConcurrentSessionsCeiling: number; readySessionsCeiling: number }>();
     const scale = args.props.scaleConfiguration;
@@ -345,7 +341,7 @@ export const backendReplicasInRange: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: { properties: { maxReplicasCeiling: { type: "integer", minimum: 1, default: BACKEND_REPLICAS_DEFAULT_CEILING } } },
   validateResource: (args, report) => {
-    if (args.type !== APP) return;
+    if (!isType(args.type, APP)) return;
     const { maxReplicasCeiling } = args.getConfig<{ maxReplicasCeiling: number }>();
     const scale = args.props.template?.scale;
     const max = scale?.maxReplicas;
@@ -375,7 +371,7 @@ export const roleAssignmentAllowed: ResourceValidationPolicy = {
     "never Owner, Contributor or any other role, never at a subscription, management group or the tenant root.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (args.type !== ROLE_ASSIGNMENT) return;
+    if (!isType(args.type, ROLE_ASSIGNMENT)) return;
     const roleId = known(() => args.props.roleDefinitionId);
     if (roleId !== UNKNOWN && (typeof roleId !== "string" || !roleKeyOf(roleId)))
       report(
@@ -415,14 +411,14 @@ interface StackHome {
 function homeOf(resources: PolicyResource[]): StackHome {
   const lower = (v: unknown) => (typeof v === "string" && v !== "" ? v.toLowerCase() : undefined);
   const declared = new Set<string>();
-  for (const r of resources.filter((r) => r.type === RESOURCE_GROUP)) {
+  for (const r of resources.filter((r) => isType(r.type, RESOURCE_GROUP))) {
     const name = lower(known(() => r.props.resourceGroupName)) ?? lower(known(() => r.props.name));
     if (name) declared.add(name);
   }
   const ownIds: ScopeLevel[] = [];
   const named = new Set<string>();
   for (const r of resources) {
-    if (r.type === ROLE_ASSIGNMENT || r.type === RESOURCE_GROUP) continue;
+    if (isType(r.type, ROLE_ASSIGNMENT) || isType(r.type, RESOURCE_GROUP)) continue;
     const rg = lower(known(() => r.props.resourceGroupName));
     if (rg) named.add(rg);
     for (const id of [known(() => r.props.environmentId), known(() => r.props.managedEnvironmentId)])
@@ -442,10 +438,10 @@ export const roleAssignmentsWithinStack: StackValidationPolicy = {
     "never another team's group, never wider. Scopes and IDs are compared case-insensitively.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
-    const assignments = args.resources.filter((r) => r.type === ROLE_ASSIGNMENT);
+    const assignments = args.resources.filter((r) => isType(r.type, ROLE_ASSIGNMENT));
     if (assignments.length === 0) return;
     const home = homeOf(args.resources);
-    const identities = args.resources.filter((r) => r.type === IDENTITY).map((r) => known(() => r.props.principalId));
+    const identities = args.resources.filter((r) => isType(r.type, IDENTITY)).map((r) => known(() => r.props.principalId));
     const principalsKnown = !identities.includes(UNKNOWN);
     const principals = new Set(identities.filter((p): p is string => typeof p === "string").map((p) => p.toLowerCase()));
     const groups = [...home.resourceGroups].join(", ");
@@ -490,39 +486,19 @@ export const roleAssignmentsWithinStack: StackValidationPolicy = {
   },
 };
 
-/** An Allow rule narrower than this is a venue's range; a /0 (or /1 twice) is the whole internet. */
-export const MIN_ALLOW_PREFIX = { ipv4: 8, ipv6: 32 } as const;
-
-/** Whether an ipSecurityRestrictions range is narrow enough to count as a caller restriction. */
-export function isNarrowRange(range: unknown): boolean {
-  if (typeof range !== "string") return false;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(range);
-  if (v4) {
-    if (v4.slice(1, 5).some((o) => Number(o) > 255)) return false;
-    const prefix = v4[5] === undefined ? 32 : Number(v4[5]);
-    return numberIn(prefix, MIN_ALLOW_PREFIX.ipv4, 32, { integer: true });
-  }
-  const v6 = /^[0-9a-f:]+(?:\/(\d{1,3}))?$/i.exec(range);
-  if (v6 && range.includes(":")) {
-    const prefix = v6[1] === undefined ? 128 : Number(v6[1]);
-    return numberIn(prefix, MIN_ALLOW_PREFIX.ipv6, 128, { integer: true });
-  }
-  return false;
-}
-
 export const backendCallerRestricted: StackValidationPolicy = {
   name: "backend-caller-restricted",
   description:
     "A stack with a session pool does not serve it through an open backend (the `open` access mode: external ingress that anyone on the internet may call). " +
-    "The backend must either keep its ingress internal (external: false) or allow only narrow caller ranges " +
-    `(ipSecurityRestrictions Allow rules of at least /${MIN_ALLOW_PREFIX.ipv4} IPv4 or /${MIN_ALLOW_PREFIX.ipv6} IPv6: the \`token\` mode's gateway IPs, the \`venue\` mode's ranges). ` +
+    "The backend must either keep its ingress internal (external: false) or allow only callers whose Allow rules admit, all together, " +
+    `at most ${LIMIT_WORDS} (the \`token\` mode's gateway IPs, the \`venue\` mode's ranges): the sum of the ranges' sizes counts, so 256 /8s are refused like 0.0.0.0/0. ` +
     "A stack listed in openAccessStacks (default none) is exempt: a reviewed, deliberate choice.",
   enforcementLevel: "mandatory",
   configSchema: { properties: { openAccessStacks: { type: "array", items: { type: "string" }, default: [] } } },
   validateStack: (args, report) => {
-    if (!args.resources.some((r) => r.type === POOL)) return;
+    if (!args.resources.some((r) => isType(r.type, POOL))) return;
     const { openAccessStacks } = args.getConfig<{ openAccessStacks: string[] }>();
-    for (const r of args.resources.filter((r) => r.type === APP)) {
+    for (const r of args.resources.filter((r) => isType(r.type, APP))) {
       if (openAccessStacks.includes(stackOf(r.urn))) continue;
       const ingress = known(() => r.props.configuration?.ingress);
       if (ingress === UNKNOWN || !ingress) continue; // no ingress: nobody outside the environment can call it
@@ -532,11 +508,15 @@ export const backendCallerRestricted: StackValidationPolicy = {
       const rules = known(() => (ingress.ipSecurityRestrictions ?? []) as Array<Record<string, unknown>>);
       if (rules === UNKNOWN) continue;
       const allows = rules.filter((rule) => String(rule.action ?? "").toLowerCase() === "allow");
-      if (allows.length > 0 && allows.every((rule) => isNarrowRange(rule.ipAddressRange))) continue;
+      const ranges = allows.map((rule) => rule.ipAddressRange);
+      const wide = admitted(ranges);
+      if (allows.length > 0 && withinAddressLimit(wide)) continue;
       const why =
         allows.length === 0
           ? "has no Allow rule (anyone on the internet can call it)"
-          : `allows ${allows.filter((rule) => !isNarrowRange(rule.ipAddressRange)).map((rule) => show(rule.ipAddressRange)).join(", ")} (the whole internet, or a range this policy cannot read)`;
+          : wide.unreadable.length > 0
+            ? `allows ${wide.unreadable.map(show).join(", ")}, which this policy cannot read as an address or CIDR range`
+            : `allows ${ranges.map(show).join(", ")}: ${describeAdmitted(wide)} in all, more than ${LIMIT_WORDS} (the whole internet, or a good part of it)`;
       report(
         violation(
           `container app ${r.name} fronts this stack's session pool with external ingress that ${why}`,
@@ -549,45 +529,208 @@ export const backendCallerRestricted: StackValidationPolicy = {
   },
 };
 
-/** A rate limit in an API Management policy document, and a JWT validation. */
-const RATE_LIMIT = /<rate-limit(?:-by-key)?\b[^>]*\bcalls="([1-9]\d*)"/;
-const VALIDATE_JWT = /<validate-jwt\b[\s\S]*?<\/validate-jwt>/;
-
 export const gatewayAuthenticatesCallers: StackValidationPolicy = {
   name: "gateway-authenticates-callers",
   description:
     "Every API on the stack's gateway (accessMode token) authenticates its callers, with a subscription key (subscriptionRequired, API Management's default) " +
-    "or a JWT (validate-jwt in its policy), and holds each to a rate limit (rate-limit-by-key or rate-limit with calls of at least 1): " +
-    "a gateway that lets anyone through is an open backend with extra steps.",
+    "or a JWT (a validate-jwt with a signature check, an audience and an issuer, in <inbound>), and holds each to a rate limit in <inbound>, before the backend: " +
+    `rate-limit-by-key counted per subscription or per validated token subject (never a key the caller chooses), or rate-limit (per subscription); ` +
+    `${GATEWAY_CALLS_PER_MINUTE.min}-${GATEWAY_CALLS_PER_MINUTE.max} calls a minute, renewal-period ${RATE_LIMIT_RENEWAL_SECONDS.min}-${RATE_LIMIT_RENEWAL_SECONDS.max} s, every call counted. ` +
+    "The policy is read as XML: a statement in a comment, in <outbound>/<on-error> or inside <choose> does not count. A gateway that lets anyone through is an open backend with extra steps.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
-    const policies = args.resources.filter((r) => r.type === GATEWAY_API_POLICY);
-    for (const api of args.resources.filter((r) => r.type === GATEWAY_API)) {
+    const policies = args.resources.filter((r) => isType(r.type, GATEWAY_API_POLICY));
+    for (const api of args.resources.filter((r) => isType(r.type, GATEWAY_API))) {
       const apiId = known(() => api.props.apiId);
       const subscriptionRequired = known(() => api.props.subscriptionRequired);
-      const xml = policies
-        .filter((p) => known(() => p.props.apiId) === apiId)
-        .map((p) => known(() => p.props.value));
+      const xml = policies.filter((p) => known(() => p.props.apiId) === apiId).map((p) => known(() => p.props.value));
       // Unknown in a preview (an id or a policy computed from an output): checked at `pulumi up`.
       if (apiId === UNKNOWN || subscriptionRequired === UNKNOWN || xml.includes(UNKNOWN)) continue;
-      const text = xml.map(String).join("\n");
-      if (subscriptionRequired === false && !VALIDATE_JWT.test(text))
+      // Unset is API Management's default: a subscription key is required.
+      const keyRequired = subscriptionRequired !== false;
+      const docs = xml.map(readPolicyDocument);
+      if (!keyRequired && (docs.length === 0 || docs.some((doc) => validatesJwt(doc) < 0)))
         report(
           violation(
-            `gateway API ${show(apiId)} lets anonymous callers through: subscriptionRequired is false and its policy has no validate-jwt`,
+            `gateway API ${show(apiId)} lets anonymous callers through: subscriptionRequired is false and its policy has no validate-jwt in <inbound> that checks a signature, an audience and an issuer`,
             "require a subscription key (subscriptionRequired true: accessMode token's default) or validate a JWT (gatewayJwtIssuer and gatewayJwtAudience)",
           ),
           api.urn,
         );
-      if (!RATE_LIMIT.test(text))
+      const problems = docs.length === 0 ? ["it has no policy"] : docs.map((doc) => rateLimitProblem(doc, keyRequired)).filter((p): p is string => p !== null);
+      for (const problem of problems)
         report(
           violation(
-            `gateway API ${show(apiId)} holds no caller to a rate limit (no rate-limit-by-key or rate-limit policy with calls of at least 1)`,
-            "declare the API's policy from infra/access-mode.ts (gatewayPolicyXml: rate-limit-by-key per caller), sized with gatewayRateLimitPerMinute",
+            `gateway API ${show(apiId)} holds no caller to a rate limit: ${problem}`,
+            "declare the API's policy from infra/access-mode.ts (gatewayPolicyXml: rate-limit-by-key per caller in <inbound>), sized with gatewayRateLimitPerMinute " +
+              `(${GATEWAY_CALLS_PER_MINUTE.min}-${GATEWAY_CALLS_PER_MINUTE.max})`,
           ),
           api.urn,
         );
     }
+  },
+};
+
+export const gatewayOperationsInherit: ResourceValidationPolicy = {
+  name: "gateway-operation-policies-inherit",
+  description:
+    "An operation's policy on the gateway keeps <base/> in its <inbound> section: without it the API's own inbound checks (validate-jwt, the rate limit) do not run for that operation.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!isType(args.type, GATEWAY_OPERATION_POLICY)) return;
+    const xml = known(() => args.props.value);
+    if (xml === UNKNOWN) return;
+    const doc = readPolicyDocument(xml);
+    if (!keepsBase(doc))
+      report(
+        violation(
+          `gateway operation policy ${args.name} (operation ${show(known(() => args.props.operationId))}) ${doc.ok ? "drops <base/> from <inbound>" : `cannot be read: ${doc.why}`}, so the API's authentication and rate limit do not run for it`,
+          "put <base /> first in the operation policy's <inbound> section (or remove the operation policy)",
+        ),
+      );
+  },
+};
+
+/** The images a pool or a container app runs: [container name, image]. */
+function imagesOf(type: string, props: Record<string, any>): Array<[string, unknown]> {
+  const containers: Array<Record<string, any>> = isType(type, POOL)
+    ? (props.customContainerTemplate?.containers ?? [])
+    : [...(props.template?.initContainers ?? []), ...(props.template?.containers ?? [])];
+  return containers.map((c) => [String(c.name ?? "?"), known(() => c.image)]);
+}
+
+/** The registry host an image reference names ("docker.io" for a bare "python:3.12", as Docker reads it). */
+export function registryHostOf(image: string): string {
+  const first = image.split("/")[0]!;
+  // Docker's rule: the first segment is a registry host only with a dot, a colon or "localhost".
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first.toLowerCase() : "docker.io";
+}
+
+export const imagesFromOwnRegistry: StackValidationPolicy = {
+  name: "images-from-own-registry",
+  description:
+    "The session pool and the backend run images from the stack's own registry only (the loginServer of the registry the stack declares): " +
+    "never docker.io, ghcr.io or another team's registry, whose images nobody here reviewed and whose owner can replace them under the same tag.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const registries = args.resources.filter((r) => isType(r.type, REGISTRY));
+    const servers = registries.map((r) => known(() => r.props.loginServer));
+    // A new registry's loginServer is unknown in a preview: then its name says it (<name>.azurecr.<cloud suffix>).
+    const names = registries.map((r) => known(() => r.props.registryName));
+    const own = (host: string) =>
+      servers.some((s) => typeof s === "string" && s.toLowerCase() === host) ||
+      servers.some((s, i) => s === UNKNOWN && typeof names[i] === "string" && host.startsWith(`${String(names[i]).toLowerCase()}.azurecr.`));
+    for (const r of args.resources.filter((r) => isType(r.type, POOL) || isType(r.type, APP))) {
+      const kind = isType(r.type, POOL) ? "session pool" : "container app";
+      for (const [container, image] of imagesOf(r.type, r.props)) {
+        if (image === UNKNOWN) continue; // built from the registry's loginServer: checked at `pulumi up`
+        const host = typeof image === "string" ? registryHostOf(image) : "";
+        if (typeof image === "string" && own(host)) continue;
+        report(
+          violation(
+            `${kind} ${r.name} container ${container} runs image ${show(image)} from ${host || "an unreadable reference"}, not from this stack's registry ` +
+              `(${servers.map((s) => (s === UNKNOWN ? "not known yet" : show(s))).join(", ") || "none declared"}): an outside image is code nobody here reviewed, replaceable under the same tag`,
+            "import it into the stack's registry (manage images import) and set sessionImage/backendImage to its repository:tag there",
+          ),
+          r.urn,
+        );
+      }
+    }
+  },
+};
+
+/**
+ * Env var names that carry a secret: a word of the name (split at "_", "-", "." and camelCase) is one
+ * of these, or ends with one of the longer ones (ACCOUNTKEY, APITOKEN).
+ */
+const SECRET_WORDS = new Set(["KEY", "KEYS", "SECRET", "SECRETS", "TOKEN", "TOKENS", "PASSWORD", "PASSWD", "PWD", "PASS", "CREDENTIAL", "CREDENTIALS", "SAS", "SIGNATURE", "CONNSTR"]);
+const SECRET_ENDINGS = ["APIKEY", "ACCESSKEY", "ACCOUNTKEY", "PRIVATEKEY", "SECRET", "TOKEN", "PASSWORD", "CONNECTIONSTRING"];
+/** Values that are a secret whatever the variable is called: a connection string's key, a signature, a private key. */
+const SECRET_VALUE = /AccountKey=|SharedAccessKey=|SharedAccessSignature|[?&]sig=|Password=|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
+
+export function secretLooking(name: unknown): boolean {
+  if (typeof name !== "string") return false;
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
+  const joined = words.join("");
+  return words.some((w) => SECRET_WORDS.has(w)) || SECRET_ENDINGS.some((e) => joined.endsWith(e) || words.some((w) => w.endsWith(e))) || /CONNECTIONSTRING/.test(joined);
+}
+
+export const noPlainSecretsInEnv: ResourceValidationPolicy = {
+  name: "no-plain-secrets-in-env",
+  description:
+    "No secret in a container's environment as plain text: a backend env var whose name looks like a secret (KEY, SECRET, TOKEN, PASSWORD, CONNECTION_STRING...) or whose value does " +
+    "(AccountKey=, a signature, a private key) must use secretRef, never value (a value is stored in the app's definition and state in the clear). " +
+    "The session container is stricter: contestants' code runs there and can read its whole environment, so it carries no secret at all, not even through secretRef.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const pool = isType(args.type, POOL);
+    if (!pool && !isType(args.type, APP)) return;
+    const containers: Array<Record<string, any>> = pool
+      ? (args.props.customContainerTemplate?.containers ?? [])
+      : [...(args.props.template?.initContainers ?? []), ...(args.props.template?.containers ?? [])];
+    for (const c of containers)
+      for (const e of (c.env ?? []) as Array<Record<string, unknown>>) {
+        const name = e.name;
+        const value = known(() => e.value);
+        const plain = typeof value === "string" && value !== "" && (secretLooking(name) || SECRET_VALUE.test(value));
+        if (pool && (e.secretRef !== undefined || plain))
+          report(
+            violation(
+              `session pool ${args.name} container ${c.name ?? "?"} carries ${e.secretRef !== undefined ? `secret ${show(e.secretRef)}` : "a secret in plain text"} in env var ${show(name)}: contestants' code runs in that container and reads its environment`,
+              "remove the variable from the session container; whatever needs the secret belongs in the backend (as a secretRef), never in a session",
+            ),
+          );
+        else if (!pool && plain)
+          report(
+            violation(
+              `container app ${args.name} container ${c.name ?? "?"} sets env var ${show(name)} to a plain-text value that looks like a secret: it is stored in the clear in the app's definition and the stack's state`,
+              "declare it in configuration.secrets (from a Pulumi secret or Key Vault) and refer to it with secretRef instead of value",
+            ),
+          );
+      }
+  },
+};
+
+/** GitHub's OIDC issuer and the audience Azure's token exchange expects (docs/ci.md, shared/azure-facts.md). */
+export const GITHUB_OIDC = { issuer: "https://token.actions.githubusercontent.com", audience: "api://AzureADTokenExchange" } as const;
+
+export const federatedCredentialsThisRepository: ResourceValidationPolicy = {
+  name: "federated-credentials-this-repository",
+  description:
+    "A federated identity credential trusts only this repository's GitHub Actions: issuer https://token.actions.githubusercontent.com, audience api://AzureADTokenExchange, " +
+    "subject repo:<repository>:environment:<one of environments> (docs/ci.md: every Azure job names an environment; never a branch, a tag or pull_request). " +
+    "repository (org/name) is this policy's config; unset, every federated credential is refused.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      repository: { type: "string", default: "" },
+      environments: { type: "array", items: { type: "string" }, default: ["dev", "contest", "preview"] },
+    },
+  },
+  validateResource: (args, report) => {
+    if (!isType(args.type, FEDERATED_CREDENTIAL)) return;
+    const { repository, environments } = args.getConfig<{ repository: string; environments: string[] }>();
+    const subject = known(() => args.props.subject);
+    const issuer = known(() => args.props.issuer);
+    const audiences = known(() => args.props.audiences);
+    const fix = `trust only subjects repo:${repository || "<org>/<repo>"}:environment:<${environments.join("|")}>, issuer ${GITHUB_OIDC.issuer}, audience ${GITHUB_OIDC.audience}`;
+    if (!repository)
+      return report(
+        violation(
+          `federated credential ${args.name} trusts ${show(subject)}, and this policy names no repository to trust`,
+          'set this policy\'s repository ("org/name") in infra/policy-pack/config.json, then ' + fix.replace("<org>/<repo>", "that repository"),
+        ),
+      );
+    if (subject !== UNKNOWN) {
+      const m = typeof subject === "string" ? /^repo:([^:]+):environment:([^:]+)$/.exec(subject) : null;
+      // GitHub repository names are unique case-insensitively; environment names are compared as written.
+      if (!m || m[1]!.toLowerCase() !== repository.toLowerCase() || !environments.includes(m[2]!))
+        report(violation(`federated credential ${args.name} trusts subject ${show(subject)}: not one of repository ${repository}'s environments (${environments.join(", ")})`, fix));
+    }
+    if (issuer !== UNKNOWN && issuer !== GITHUB_OIDC.issuer)
+      report(violation(`federated credential ${args.name} trusts issuer ${show(issuer)}, not GitHub Actions'`, fix));
+    if (audiences !== UNKNOWN && !(Array.isArray(audiences) && audiences.length === 1 && audiences[0] === GITHUB_OIDC.audience))
+      report(violation(`federated credential ${args.name} accepts audiences ${show(audiences)}, not exactly ${GITHUB_OIDC.audience}`, fix));
   },
 };
 
@@ -600,7 +743,7 @@ export const readySessionsBudget: ResourceValidationPolicy = {
   enforcementLevel: "advisory",
   configSchema: { properties: { maxReadySessions: { type: "integer", minimum: 0, default: 10 } } },
   validateResource: (args, report) => {
-    if (args.type !== POOL) return;
+    if (!isType(args.type, POOL)) return;
     const ready = args.props.scaleConfiguration?.readySessionInstances ?? 0;
     const { maxReadySessions } = args.getConfig<{ maxReadySessions: number }>();
     // A non-number is pool-scale-in-range's (mandatory) business; here only the budget.
@@ -619,7 +762,7 @@ export const idleBackendAtZero: ResourceValidationPolicy = {
   description: "In the idle profile the backend scales to zero replicas.",
   enforcementLevel: "advisory",
   validateResource: (args, report) => {
-    if (args.type !== APP || args.props.tags?.profile !== "idle") return;
+    if (!isType(args.type, APP) || args.props.tags?.profile !== "idle") return;
     const min = args.props.template?.scale?.minReplicas ?? 0;
     if (!numberIn(min, 0, 0))
       report(violation(`container app ${args.name} keeps ${show(min)} replica(s) in the idle profile`, "remove the idle profile's backendMinReplicas override (manage scale --profile idle --backend-min 0)"));
@@ -638,7 +781,10 @@ export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
   poolScaleInRange,
   backendReplicasInRange,
   roleAssignmentAllowed,
+  noPlainSecretsInEnv,
+  federatedCredentialsThisRepository,
+  gatewayOperationsInherit,
   readySessionsBudget,
   idleBackendAtZero,
 ];
-export const STACK_POLICIES: StackValidationPolicy[] = [roleAssignmentsWithinStack, backendCallerRestricted, gatewayAuthenticatesCallers];
+export const STACK_POLICIES: StackValidationPolicy[] = [roleAssignmentsWithinStack, backendCallerRestricted, gatewayAuthenticatesCallers, imagesFromOwnRegistry];

@@ -2,11 +2,13 @@
 // (test/gate) in front of the server that really runs code, with a subscription key or a JWT, and
 // the rate limit's 429; the open mode's warning on every change, and the policy's refusal where the
 // committed policy config does not allow it.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { execServerAndProject, expectRefusal, makeProject, manage, prepare, snapshot } from "../helpers/cli.js";
+import { execServerAndProject, expectRefusal, FAKE_PULUMI_BIN, makeProject, manage, prepare, readState, snapshot } from "../helpers/cli.js";
+import { ROOT } from "../helpers/program.js";
 import type { ExecServer } from "../exec-server/server.js";
 import { issuerKeys, signJwt, startGate, type Gate } from "../gate/server.js";
 
@@ -152,8 +154,177 @@ describe("open mode: chosen explicitly, warned about on every change, refused by
     const before = snapshot(dir);
     const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
     expect(r.stderr).toMatch(/warning: stack contest is in accessMode open/);
-    expect(r.stderr).toMatch(/a mandatory policy refused the change: \[backend-caller-restricted\] container app backend fronts this stack's session pool with external ingress that has no Allow rule/);
+    expect(r.stderr).toMatch(/a mandatory policy refused the change: \[backend-caller-restricted\][^\n]*\n?[^\n]*container app backend fronts this stack's session pool with external ingress that has no Allow rule/);
     expect(r.stderr).toContain('list stack "contest" in this policy\'s openAccessStacks (infra/policy-pack/config.json)');
+    expect(r.exitCode).toBe(2);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+// Issue 21: someone getting round the guard rails, through manage and through the deploy workflow's
+// plain `pulumi up` (the same flags as .github/workflows/deploy.yml) alike.
+
+/**
+ * The project's program as a pull request could change it: the real program with `tampering` (module
+ * code run before it: stack transformations, extra resources) on top; the program's own code is
+ * untouched. Its directory links dist/, so the stand-in's memo keys it by the real program's files too.
+ */
+function tamperedProgram(project: string, tampering: string[]): void {
+  const dir = join(project, "tampered");
+  mkdirSync(dir);
+  symlinkSync(join(ROOT, "dist"), join(dir, "dist"));
+  writeFileSync(
+    join(dir, "index.mjs"),
+    [
+      'import * as pulumi from "@pulumi/pulumi";',
+      ...tampering,
+      // A fresh evaluation of the real main (a warm evaluator has imported it before).
+      "const real = await import(`./dist/infra/index.js?tampered=${Date.now()}`);",
+      "export const { operations, profile, backendUrl, sessionPoolName, registryLoginServer } = real;",
+      "",
+    ].join("\n"),
+  );
+  const file = join(project, "Pulumi.yaml");
+  writeFileSync(file, readFileSync(file, "utf8").replace("main: dist/infra/index.js", "main: tampered/index.mjs"));
+}
+
+/** Every session pool given an image from Docker Hub, every container app a database password in plain text. */
+const OUTSIDE_IMAGE_AND_PLAIN_SECRET = [
+  "pulumi.runtime.registerStackTransformation(({ type, props, opts }) => {",
+  '  if (type === "azure-native:app:ContainerAppsSessionPool")',
+  '    props.customContainerTemplate = pulumi.output(props.customContainerTemplate).apply((t) => ({ ...t, containers: t.containers.map((c) => ({ ...c, image: "docker.io/library/python:3.12" })) }));',
+  '  else if (type === "azure-native:app:ContainerApp")',
+  '    props.template = pulumi.output(props.template).apply((t) => ({ ...t, containers: t.containers.map((c) => ({ ...c, env: [...(c.env ?? []), { name: "DB_PASSWORD", value: "hunter2" }] })) }));',
+  "  else return undefined;",
+  "  return { props, opts };",
+  "});",
+];
+
+/** The gateway's rate limit put inside an XML comment, and Contributor at subscription scope declared under a versioned type token. */
+const COMMENTED_LIMIT_AND_VERSIONED_GRANT = [
+  "pulumi.runtime.registerStackTransformation(({ type, props, opts }) => {",
+  '  if (type !== "azure-native:apimanagement:ApiPolicy") return undefined;',
+  '  return { props: { ...props, value: pulumi.output(props.value).apply((v) => v.replace(/(<rate-limit-by-key[^>]*\\/>)/, "<!-- $1 -->")) }, opts };',
+  "});",
+  'new pulumi.CustomResource("azure-native:authorization/v20220401:RoleAssignment", "helpful-grant", {',
+  '  principalId: "2b7a0c1e-0d0e-4f6a-9b1c-3d4e5f6a7b8c",',
+  '  principalType: "ServicePrincipal",',
+  '  roleDefinitionId: "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",',
+  '  scope: "/subscriptions/00000000-0000-0000-0000-000000000000",',
+  "});",
+];
+
+/** The deploy workflow's command: plain pulumi, with the policy pack and its committed config, on the prepared project's backend. */
+function deployWorkflowUp(project: string, stack: string) {
+  return execa(
+    join(FAKE_PULUMI_BIN, "pulumi"),
+    // --json: the stand-in renders events as JSON only (the real CLI's text display is not simulated).
+    ["up", "--stack", stack, "--yes", "--policy-pack", "infra/policy-pack", "--policy-pack-config", "infra/policy-pack/config.json", "--non-interactive", "--json"],
+    {
+      cwd: project,
+      reject: false,
+      extendEnv: false,
+      env: {
+        PATH: process.env.PATH!,
+        HOME: project,
+        PULUMI_HOME: join(project, ".pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${join(project, ".pulumi-state")}`,
+        PULUMI_CONFIG_PASSPHRASE_FILE: join(project, ".pulumi-state", "passphrase"),
+        ...(process.env.FAKE_PULUMI_EVALUATOR ? { FAKE_PULUMI_EVALUATOR: process.env.FAKE_PULUMI_EVALUATOR } : {}),
+      },
+    },
+  );
+}
+
+/** The engine events `pulumi up --json` streamed. */
+const events = (stdout: string): any[] =>
+  stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+
+describe("issue 21: no way round the guard rails, through manage or a plain pulumi up", () => {
+  test("an outside image and a plain-text secret: manage scale is refused with the policies' words (exit 2), the stack file put back", async () => {
+    const dir = makeProject();
+    await prepare(dir, "contest");
+    tamperedProgram(dir, OUTSIDE_IMAGE_AND_PLAIN_SECRET);
+    const before = snapshot(dir);
+    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    expect(r.stderr).toMatch(/a mandatory policy refused the change: [\s\S]*\[no-plain-secrets-in-env\][^\n]*\n?[^\n]*container app backend container backend sets env var "DB_PASSWORD" to a plain-text value that looks like a secret/);
+    expect(r.stderr).toMatch(/\[images-from-own-registry\][^\n]*\n?[^\n]*session pool session-pool container session runs image "docker.io\/library\/python:3.12" from docker.io, not from this stack's registry/);
+    expect(r.exitCode).toBe(2);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  test("the same program through the deploy workflow's plain pulumi up: refused by the pack, nothing deployed", async () => {
+    const dir = makeProject();
+    await prepare(dir, "contest");
+    tamperedProgram(dir, OUTSIDE_IMAGE_AND_PLAIN_SECRET);
+    const file = join(dir, "Pulumi.contest.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: testing"));
+    const state = readState(dir, "contest");
+    const r = await deployWorkflowUp(dir, "contest");
+    expect(r.exitCode).not.toBe(0);
+    const refusals = events(r.stdout).flatMap((e) => (e.policyEvent?.enforcementLevel === "mandatory" ? [`[${e.policyEvent.policyName}] ${e.policyEvent.message}`] : []));
+    expect(refusals).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\[images-from-own-registry\][\s\S]*session pool session-pool container session runs image "docker.io\/library\/python:3.12"/),
+        expect.stringMatching(/^\[no-plain-secrets-in-env\][\s\S]*container app backend container backend sets env var "DB_PASSWORD"/),
+      ]),
+    );
+    expect(readState(dir, "contest")).toEqual(state);
+  });
+
+  test("a rate limit in an XML comment and Contributor under a versioned type token: refused through manage (exit 2) and the deploy workflow's pulumi up", async () => {
+    const dir = makeProject();
+    await prepare(dir, "contest");
+    tamperedProgram(dir, COMMENTED_LIMIT_AND_VERSIONED_GRANT);
+    const before = snapshot(dir);
+    const state = readState(dir, "contest");
+    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    expect(r.stderr).toMatch(/a mandatory policy refused the change: [\s\S]*\[role-assignment-allowed\][^\n]*\n?[^\n]*role assignment helpful-grant grants Contributor \(b24988ac-[^)]*\), which this deployment never needs/);
+    expect(r.stderr).toMatch(/\[gateway-authenticates-callers\][^\n]*\n?[^\n]*gateway API "coding-engine" holds no caller to a rate limit: its <inbound> section has no rate-limit-by-key or rate-limit statement/);
+    expect(r.exitCode).toBe(2);
+    expect(snapshot(dir)).toEqual(before);
+    const up = await deployWorkflowUp(dir, "contest");
+    expect(up.exitCode).not.toBe(0);
+    const refused = events(up.stdout).flatMap((e) => (e.policyEvent?.enforcementLevel === "mandatory" ? [e.policyEvent.policyName] : []));
+    // The stack policies see the versioned grant too: outside the stack's own resource group.
+    expect(new Set(refused)).toEqual(new Set(["role-assignment-allowed", "role-assignments-within-stack", "gateway-authenticates-callers"]));
+    expect(readState(dir, "contest")).toEqual(state);
+  });
+
+  test("a configuration over costCeilingPerDay: the deploy workflow's plain pulumi up is refused by the program, naming the key", async () => {
+    const dir = makeProject();
+    await prepare(dir, "contest");
+    const file = join(dir, "Pulumi.contest.yaml");
+    // The contest profile on a stack whose ceiling is $50 a day: what the issue's deploy applied, 20x over.
+    writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: contest\n  coding-engine:costCeilingPerDay: 50"));
+    const state = readState(dir, "contest");
+    const r = await deployWorkflowUp(dir, "contest");
+    expect(r.exitCode).not.toBe(0);
+    // The error diagnostic names the key with the program's own words.
+    const errors = events(r.stdout).flatMap((e) => (e.diagnosticEvent?.severity === "error" ? [e.diagnosticEvent.message as string] : [])).join("\n");
+    expect(errors).toMatch(
+      /coding-engine:costCeilingPerDay is exceeded: this configuration can cost at most \$[\d,.]+\/day .*above stack contest's cost ceiling of \$50\.00\/day \(costCeilingPerDay\)\. Lower the sizes, raise costCeilingPerDay in Pulumi\.contest\.yaml, or run the change through manage with --allow-over-ceiling/,
+    );
+    expect(readState(dir, "contest")).toEqual(state);
+    // manage refuses the same configuration with the same figure (one formula), before pulumi runs.
+    const viaManage = await manage(["up", "--stack", "contest"], { project: dir });
+    expect(viaManage.exitCode).toBe(2);
+    const figure = /can cost at most (\$[\d,.]+)\/day/;
+    expect(viaManage.stderr.match(figure)?.[1]).toBe(errors.match(figure)?.[1]);
+  });
+
+  test("a venue list of 256 /8s (all of IPv4) is refused before pulumi runs, naming the key (exit 2)", async () => {
+    const dir = makeProject();
+    await prepare(dir, "contest");
+    const file = join(dir, "Pulumi.contest.yaml");
+    const ranges = JSON.stringify(Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`));
+    writeFileSync(file, readFileSync(file, "utf8").replace("config:\n", `config:\n  coding-engine:accessMode: venue\n  coding-engine:allowedIpRanges: '${ranges}'\n`));
+    const before = snapshot(dir);
+    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    expect(r.stderr).toMatch(/coding-engine:allowedIpRanges admits 4,294,967,296 IPv4 addresses in all, more than 65,536 IPv4 addresses \(a \/16\)/);
     expect(r.exitCode).toBe(2);
     expect(snapshot(dir)).toEqual(before);
   });

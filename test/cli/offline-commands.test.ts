@@ -228,6 +228,17 @@ describe("manage plan", () => {
     expect(r.stderr).toMatch(/warning: stack dev is in accessMode open: anyone on the internet/);
   });
 
+  test("a profile over the stack's cost ceiling is still planned (a plan changes nothing); the change itself is refused", async () => {
+    const file = join(project, "Pulumi.contest.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("config:\n", "config:\n  coding-engine:costCeilingPerDay: 50\n"));
+    const r = await manage(["plan", "--stack", "contest", "--profile", "contest"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/Stack contest, profile contest: \d+ resources/);
+    const up = await manage(["scale", "--stack", "contest", "--profile", "contest", "--no-wait"], { project });
+    expect(up.exitCode).toBe(2);
+    expect(up.stderr).toMatch(/above stack contest's cost ceiling of \$50\.00\/day/);
+  });
+
   test("the contest stack (token, the default): with a pool, the gateway in front of a backend that allows only it; idle, no gateway and the registry floor", async () => {
     const r = await manage(["plan", "--stack", "contest", "--profile", "contest"], { project });
     expect(r.exitCode).toBe(0);

@@ -10,6 +10,8 @@ import { allowRulesFor } from "../../infra/gateway.js";
 import { get, resource, simulateStack, STACKS } from "../helpers/program.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
+import { parseSettings } from "../../infra/config.js";
+import { ceilingVerdict } from "../../cli/costing/ceiling.js";
 
 const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const SESSION_EXECUTOR = "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0";
@@ -227,7 +229,8 @@ describe("stack overrides and options", () => {
   });
 
   test("the contest pool is sized for the stack's participants, by the planner manage capacity uses", async () => {
-    const sim = await simulateStack("contest", { profile: "contest", participants: "320" });
+    // 320 people can cost more a day than the default ceiling: the stack raises it with them (or the program refuses).
+    const sim = await simulateStack("contest", { profile: "contest", participants: "320", costCeilingPerDay: "2000" });
     // per-user identifiers: one session per participant; ready sessions for 320 first runs in 60 s.
     const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 320, cooldownSeconds: 300 });
     expect(resource(sim, "session-pool").inputs.scaleConfiguration).toEqual({
@@ -358,5 +361,47 @@ describe("access modes: who may call the backend", () => {
     expect(() => allowRulesFor("codeeng-contest-gw", [])).toThrow(/codeeng-contest-gw reports no public IP: the backend's ingress cannot be limited to it/);
     expect(() => allowRulesFor("codeeng-contest-gw", undefined)).toThrow(/no public IP/);
     expect(allowRulesFor("gw", ["192.0.2.7", "198.51.100.0/30"]).map((r) => r.ipAddressRange)).toEqual(["192.0.2.7/32", "198.51.100.0/30"]);
+  });
+});
+
+// Issue 21: the cost ceiling holds wherever a change is made. The program refuses a configuration
+// over costCeilingPerDay itself, so a plain `pulumi up` (the deploy workflow's) is refused like
+// manage; the figure is manage's own (cli/costing/ceiling.ts, one formula).
+describe("the cost ceiling, enforced by the program itself", () => {
+  const contest = (extra: Record<string, string>) => parseSettings({ ...readStackConfig(ROOT, "contest"), ...extra }, "contest");
+
+  test("a profile whose worst-case day exceeds costCeilingPerDay stops the program before anything is declared, naming the key, with manage's figure", async () => {
+    const extra = { profile: "contest", costCeilingPerDay: "50" };
+    const verdict = ceilingVerdict(contest(extra))!;
+    expect(verdict.ok).toBe(false);
+    await expect(simulateStack("contest", extra)).rejects.toThrow(
+      `invalid configuration for stack "contest":\n  - coding-engine:costCeilingPerDay is exceeded: this configuration can cost ${verdict.message}. ` +
+        "Lower the sizes, raise costCeilingPerDay in Pulumi.contest.yaml, or run the change through manage with --allow-over-ceiling. Nothing was changed.",
+    );
+  });
+
+  test("at the ceiling exactly, it deploys", async () => {
+    const perDay = ceilingVerdict(contest({ profile: "contest" }))!.atMost.perDay;
+    const sim = await simulateStack("contest", { profile: "contest", costCeilingPerDay: String(Math.ceil(perDay)) });
+    expect(resource(sim, "session-pool")).toBeDefined();
+  });
+
+  test("manage's request with --allow-over-ceiling lets it through; a request without it does not", async () => {
+    const request = (allow: boolean) =>
+      JSON.stringify({
+        basedOn: 0,
+        baseline: "file",
+        operation: { profile: "contest", overrides: {}, expiresAt: null, intent: "scale to contest", by: "test", at: "2026-11-23T09:00:00Z" },
+        ...(allow ? { allowOverCeiling: true } : {}),
+      });
+    try {
+      process.env.MANAGE_OPERATIONS = request(false);
+      await expect(simulateStack("contest", { costCeilingPerDay: "50" })).rejects.toThrow(/coding-engine:costCeilingPerDay is exceeded/);
+      process.env.MANAGE_OPERATIONS = request(true);
+      const sim = await simulateStack("contest", { costCeilingPerDay: "50" });
+      expect(resource(sim, "session-pool")).toBeDefined();
+    } finally {
+      delete process.env.MANAGE_OPERATIONS;
+    }
   });
 });

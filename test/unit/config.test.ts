@@ -101,7 +101,15 @@ describe("stack configuration", () => {
     [{ allowedIpRanges: '["203.0.113.0/24"]' }, "coding-engine:allowedIpRanges applies only to accessMode venue, and the stack is token: remove allowedIpRanges, or set accessMode venue"],
     [{ accessMode: "open", allowedIpRanges: '["203.0.113.0/24"]' }, "coding-engine:allowedIpRanges applies only to accessMode venue, and the stack is open"],
     [{ gatewaySku: "Consumption" }, "coding-engine:gatewaySku must be one of Developer, Basic"],
-    [{ gatewayRateLimitPerMinute: "0" }, "coding-engine:gatewayRateLimitPerMinute must be between 1 and 100000 calls a minute"],
+    [{ gatewayRateLimitPerMinute: "0" }, "coding-engine:gatewayRateLimitPerMinute must be between 1 and 6000 calls a minute"],
+    // Bounded above too (issue 21): one key at 100000 a minute is a flood, not a caller.
+    [{ gatewayRateLimitPerMinute: "100000" }, "coding-engine:gatewayRateLimitPerMinute must be between 1 and 6000 calls a minute (one credential, even a contest platform's, needs no more)"],
+    // Ranges judged by what they admit together: 256 /8s are all of IPv4.
+    [
+      { accessMode: "venue", allowedIpRanges: JSON.stringify(Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`)) },
+      "coding-engine:allowedIpRanges admits 4,294,967,296 IPv4 addresses in all, more than 65,536 IPv4 addresses (a /16)",
+    ],
+    [{ accessMode: "venue", allowedIpRanges: '["10.0.0.0/16","203.0.113.7"]' }, "coding-engine:allowedIpRanges admits 65,537 IPv4 addresses in all"],
     [{ gatewayPublisherEmail: "ops" }, "coding-engine:gatewayPublisherEmail must be an email address"],
     [{ gatewayJwtIssuer: "http://login.example.com", gatewayJwtAudience: "a" }, "coding-engine:gatewayJwtIssuer must be an https URL"],
     [{ gatewayJwtIssuer: "https://login.example.com/" }, "coding-engine:gatewayJwtAudience must be set with gatewayJwtIssuer"],

@@ -16,6 +16,7 @@ import { parsePolicyPackConfig, resolvePolicies } from "../fake-pulumi/policy-co
 import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING } from "../../infra/ceilings.cjs";
 import { DEFAULT_PARTICIPANTS, nodesFor, planCapacity } from "../../infra/capacity.js";
 import { DEFAULT_MAX_SESSIONS_LIMIT } from "../../infra/limits.js";
+import { admitted, withinAddressLimit } from "../../infra/ip-ranges.cjs";
 
 type Props = Record<string, any>;
 type Config = Record<string, unknown>;
@@ -147,6 +148,44 @@ const gatewayStack = (api: Props = {}, xml: string | null = gatewayPolicyXml(KEY
 ];
 const JWT_XML = gatewayPolicyXml({ ...KEY_GATEWAY, jwt: { issuer: "https://login.example.com/", audience: "api://coding-engine" } });
 
+/** The versioned tokens azure-native accepts as aliases (@pulumi/azure-native 3.28's resource modules list them). */
+const V = {
+  pool: "azure-native:app/v20250701:ContainerAppsSessionPool",
+  app: "azure-native:app/v20250101:ContainerApp",
+  registry: "azure-native:containerregistry/v20230701:Registry",
+  role: "azure-native:authorization/v20220401:RoleAssignment",
+};
+const { GATEWAY_OPERATION_POLICY, FEDERATED_CREDENTIAL: FIC } = P.TYPES;
+/** The program's key-gateway policy with the rate limit's attributes changed. */
+const xmlWith = (attrs: Record<string, string>) =>
+  gatewayPolicyXml(KEY_GATEWAY).replace(/<rate-limit-by-key([^>]*)\/>/, (_m, a: string) => {
+    let out = a;
+    for (const [k, v] of Object.entries(attrs)) out = new RegExp(`\\b${k}="`).test(out) ? out.replace(new RegExp(`\\b${k}="[^"]*"`), `${k}="${v.replaceAll('"', "&quot;")}"`) : `${out} ${k}="${v.replaceAll('"', "&quot;")}"`;
+    return `<rate-limit-by-key${out}/>`;
+  });
+/** The program's key-gateway policy with its rate limit moved from <inbound> to another section. */
+const moveRateLimit = (section: "outbound" | "on-error") => {
+  const xml = gatewayPolicyXml(KEY_GATEWAY);
+  const limit = xml.match(/<rate-limit-by-key[^>]*\/>/)![0];
+  return xml.replace(limit, "").replace(`<${section}><base /></${section}>`, `<${section}><base />${limit}</${section}>`);
+};
+const OP_POLICY = (inbound: string) => `<policies><inbound>${inbound}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+/** A stack whose registry declares its loginServer, with the pool's and the backend's images set. */
+function imageStack(o: { pool?: string; app?: string; init?: string; loginServer?: string } = {}): StackResource[] {
+  const server = "codeengcontestacr.azurecr.io";
+  return stackWith({
+    registry: (p) => Object.assign(p, { registryName: "codeengcontestacr", loginServer: o.loginServer ?? server }),
+    "session-pool": (p) => (p.customContainerTemplate.containers[0].image = o.pool ?? `${server}/coding-engine/session:1`),
+    backend: (p) =>
+      (p.template.containers = [{ name: "backend", image: o.app ?? `${server}/coding-engine/backend:1` }]) &&
+      (p.template.initContainers = o.init ? [{ name: "init", image: o.init }] : undefined),
+  });
+}
+const appEnv = (env: Props[]) => app((p) => (p.template.containers = [{ name: "backend", image: "r.azurecr.io/b:1", env }]));
+const poolEnv = (env: Props[]) => pool((p) => (p.customContainerTemplate.containers[0].env = env));
+const fic = (subject: string): Props => ({ resourceName: "codeeng-contest-id", resourceGroupName: "codeeng-contest-rg", issuer: "https://token.actions.githubusercontent.com", audiences: ["api://AzureADTokenExchange"], subject });
+const REPO = { repository: "acme/coding-engine" };
+
 /** Issue 15's list: each must be a row below, refused by a mandatory policy. */
 const ISSUE_15 = [
   "pool managedIdentitySettings lifecycle Main",
@@ -163,7 +202,25 @@ const ISSUE_15 = [
   "gateway that lets anonymous callers through",
   "gateway without a rate limit per caller",
 ] as const;
-type IssueCase = (typeof ISSUE_15)[number];
+/** Issue 21's list: someone trying to get round a policy; each must be a row below, refused by a mandatory policy. */
+const ISSUE_21 = [
+  "versioned token: pool with egress",
+  "versioned token: Contributor at subscription scope",
+  "versioned token: registry with admin user",
+  "validate-jwt in an XML comment",
+  "rate limit in an XML comment",
+  "rate limit only in <outbound>",
+  "validate-jwt only in <outbound>",
+  "caller-chosen counter key",
+  'renewal-period="1"',
+  "operation policy drops <base/>",
+  "256 /8s",
+  "100000 calls a minute",
+  "docker.io image",
+  "plain-text secret in env",
+  "federated credential for another repository",
+] as const;
+type IssueCase = (typeof ISSUE_15)[number] | (typeof ISSUE_21)[number];
 
 interface Row {
   policy: ResourceValidationPolicy | StackValidationPolicy;
@@ -356,9 +413,11 @@ const ROWS: Row[] = [
   s(P.backendCallerRestricted, "no caller restriction, stack listed in openAccessStacks", stackWith({ backend: (p) => delete p.configuration.ingress.ipSecurityRestrictions }), [], { config: { openAccessStacks: ["contest"] } }),
   s(P.backendCallerRestricted, "no caller restriction, another stack listed", stackWith({ backend: (p) => delete p.configuration.ingress.ipSecurityRestrictions }), [/has no Allow rule/], { config: { openAccessStacks: ["dev"] } }),
   s(P.backendCallerRestricted, "Deny rules only", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ name: "d", ipAddressRange: "198.51.100.0/24", action: "Deny" }]) }), [/has no Allow rule/]),
-  s(P.backendCallerRestricted, "Allow 0.0.0.0/0", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions[0].ipAddressRange = "0.0.0.0/0") }), [/allows "0.0.0.0\/0" \(the whole internet/]),
+  s(P.backendCallerRestricted, "Allow 0.0.0.0/0", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions[0].ipAddressRange = "0.0.0.0/0") }), [
+    /allows "0.0.0.0\/0": 4,294,967,296 IPv4 addresses in all, more than 65,536 IPv4 addresses \(a \/16\) and 65,536 IPv6 \/64 subnets \(a \/48\) \(the whole internet/,
+  ]),
   s(P.backendCallerRestricted, "Allow 0.0.0.0/1 and 128.0.0.0/1", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ ipAddressRange: "0.0.0.0/1", action: "Allow" }, { ipAddressRange: "128.0.0.0/1", action: "Allow" }]) }), [/allows "0.0.0.0\/1", "128.0.0.0\/1"/]),
-  s(P.backendCallerRestricted, "Allow ::/0 next to a venue range", stackWith({ backend: (p) => p.configuration.ingress.ipSecurityRestrictions.push({ ipAddressRange: "::/0", action: "Allow" }) }), [/allows "::\/0"/]),
+  s(P.backendCallerRestricted, "Allow ::/0 next to a venue range", stackWith({ backend: (p) => p.configuration.ingress.ipSecurityRestrictions.push({ ipAddressRange: "::/0", action: "Allow" }) }), [/allows "203.0.113.0\/24", "::\/0": 256 IPv4 addresses and [\d,]+ IPv6 \/64 subnets in all, more than/]),
   s(P.backendCallerRestricted, "Allow a single address and an IPv6 /48", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ ipAddressRange: "198.51.100.7", action: "Allow" }, { ipAddressRange: "2001:db8:1::/48", action: "allow" }]) }), []),
 
   s(P.backendCallerRestricted, "the gateway's IP alone (token mode)", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ name: "gateway-1", ipAddressRange: "192.0.2.7/32", action: "Allow" }]) }), []),
@@ -371,14 +430,111 @@ const ROWS: Row[] = [
   s(P.gatewayAuthenticatesCallers, "no gateway at all (open or venue)", stackWith(), []),
   s(P.gatewayAuthenticatesCallers, "no key and no validate-jwt", gatewayStack({ subscriptionRequired: false }), [
     /gateway API "coding-engine" lets anonymous callers through: subscriptionRequired is false and its policy has no validate-jwt.*Fix: require a subscription key/,
+    /its counter key "@\(context.Subscription.Id\)" is the subscription, and the API requires none/,
   ], { issue: "gateway that lets anonymous callers through" }),
-  s(P.gatewayAuthenticatesCallers, "no key, and a self-closed validate-jwt that checks nothing", gatewayStack({ subscriptionRequired: false }, "<policies><inbound><validate-jwt/><rate-limit calls=\"5\" renewal-period=\"60\" /></inbound></policies>"), [/lets anonymous callers through/]),
+  s(P.gatewayAuthenticatesCallers, "no key, and a self-closed validate-jwt that checks nothing", gatewayStack({ subscriptionRequired: false }, "<policies><inbound><validate-jwt/><rate-limit calls=\"5\" renewal-period=\"60\" /></inbound></policies>"), [/lets anonymous callers through/, /its rate-limit counts per subscription, and the API requires none/]),
   s(P.gatewayAuthenticatesCallers, "no policy: no rate limit", gatewayStack({}, null), [
     /gateway API "coding-engine" holds no caller to a rate limit.*Fix: declare the API's policy from infra\/access-mode.ts/,
   ], { issue: "gateway without a rate limit per caller" }),
   s(P.gatewayAuthenticatesCallers, "a rate limit of 0 calls", gatewayStack({}, gatewayPolicyXml({ ...KEY_GATEWAY, callsPerMinute: 0 })), [/holds no caller to a rate limit/]),
   s(P.gatewayAuthenticatesCallers, "a policy for another API", gatewayStack({ apiId: "other" }), [/gateway API "other" holds no caller to a rate limit/]),
   s(P.gatewayAuthenticatesCallers, "anonymous and unlimited", gatewayStack({ subscriptionRequired: false }, "<policies><inbound><base /></inbound></policies>"), [/lets anonymous callers through/, /holds no caller to a rate limit/]),
+
+  // ---- Issue 21: someone trying to get round each policy ----
+
+  // Versioned type tokens (azure-native's aliases): the same resource, judged the same.
+  r(P.sessionEgressDisabled, "egress enabled under app/v20250701", V.pool, pool((p) => (p.sessionNetworkConfiguration.status = "EgressEnabled")), [/allows egress \(EgressEnabled\)/], { issue: "versioned token: pool with egress" }),
+  r(P.roleAssignmentAllowed, "Contributor at subscription scope under authorization/v20220401", V.role, assignment("x", G.contributor, SUB).props, [/grants Contributor/, /a subscription scope/], { issue: "versioned token: Contributor at subscription scope" }),
+  r(P.registryAdminDisabled, "admin user on under containerregistry/v20230701", V.registry, { adminUserEnabled: true }, [/admin user enabled/], { issue: "versioned token: registry with admin user" }),
+  r(P.registryAnonymousPullDisabled, "anonymous pull under containerregistry/v20230701", V.registry, { ...goodRegistry(), anonymousPullEnabled: true }, [/allows anonymous pull/], { issue: "versioned token: registry with admin user" }),
+  r(P.poolScaleInRange, "100000 sessions under app/v20240202preview", "azure-native:app/v20240202preview:ContainerAppsSessionPool", pool((p) => (p.scaleConfiguration.maxConcurrentSessions = 100000)), [/maxConcurrentSessions 100000/]),
+  s(P.roleAssignmentsWithinStack, "another team's group, the assignment under a versioned token", stackWith({ "session-executor": (p) => (p.scope = `${SUB}/resourceGroups/other-team-rg`) }).map((res) => (res.type === ROLE ? { ...res, type: V.role } : res)), [/outside this stack's resource group/]),
+  s(P.backendCallerRestricted, "open backend, pool and app under versioned tokens", stackWith({ backend: (p) => delete p.configuration.ingress.ipSecurityRestrictions }).map((res) => ({ ...res, type: res.type === POOL ? V.pool : res.type === APP ? V.app : res.type })), [/has no Allow rule/]),
+
+  // Ranges judged by the addresses they admit, not by each one's prefix.
+  s(P.backendCallerRestricted, "a /16 exactly (the limit)", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions[0].ipAddressRange = "10.20.0.0/16") }), []),
+  s(P.backendCallerRestricted, "a /16 and one address more", stackWith({ backend: (p) => p.configuration.ingress.ipSecurityRestrictions.push({ ipAddressRange: "10.20.0.0/16", action: "Allow" }) }), [/65,792 IPv4 addresses in all, more than 65,536/]),
+  s(P.backendCallerRestricted, "a single /8", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions[0].ipAddressRange = "10.0.0.0/8") }), [/16,777,216 IPv4 addresses in all/]),
+  s(P.backendCallerRestricted, "256 narrow-looking /8s: all of IPv4", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = Array.from({ length: 256 }, (_, i) => ({ name: `r${i}`, ipAddressRange: `${i}.0.0.0/8`, action: "Allow" }))) }), [/4,294,967,296 IPv4 addresses in all, more than 65,536/], { issue: "256 /8s" }),
+  s(P.backendCallerRestricted, "an IPv6 /47 (two sites' worth)", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ ipAddressRange: "2001:db8::/47", action: "Allow" }]) }), [/131,072 IPv6 \/64 subnets in all/]),
+  s(P.backendCallerRestricted, "a range it cannot read", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ ipAddressRange: "any", action: "Allow" }]) }), [/allows "any", which this policy cannot read/]),
+
+  // The gateway's policy read as XML, where it takes effect.
+  s(P.gatewayAuthenticatesCallers, "the program's policy with comments and line breaks around it", gatewayStack({}, `<!-- reviewed -->\n${gatewayPolicyXml(KEY_GATEWAY).replace("<inbound>", "<inbound>\n<!-- keys: checked by API Management -->")}`), []),
+  s(P.gatewayAuthenticatesCallers, "rate-limit (per subscription) with a key required", gatewayStack({}, '<policies><inbound><base /><rate-limit calls="60" renewal-period="60" /></inbound></policies>'), []),
+  s(P.gatewayAuthenticatesCallers, "renewal-period 300 with 300 calls (60 a minute)", gatewayStack({}, xmlWith({ "renewal-period": "300", calls: "300" })), []),
+  s(P.gatewayAuthenticatesCallers, "validate-jwt only inside a comment", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace(/(<validate-jwt[\s\S]*<\/validate-jwt>)/, "<!-- $1 -->")), [/lets anonymous callers through/, /read before any validate-jwt has checked the token/], { issue: "validate-jwt in an XML comment" }),
+  s(P.gatewayAuthenticatesCallers, "the rate limit only inside a comment", gatewayStack({}, gatewayPolicyXml(KEY_GATEWAY).replace(/(<rate-limit-by-key[^>]*\/>)/, "<!-- $1 -->")), [/holds no caller to a rate limit: its <inbound> section has no rate-limit-by-key/], { issue: "rate limit in an XML comment" }),
+  s(P.gatewayAuthenticatesCallers, "the rate limit only in <outbound>", gatewayStack({}, moveRateLimit("outbound")), [/its <inbound> section has no rate-limit-by-key or rate-limit statement \(one in <outbound>/], { issue: "rate limit only in <outbound>" }),
+  s(P.gatewayAuthenticatesCallers, "the rate limit only in <on-error>", gatewayStack({}, moveRateLimit("on-error")), [/its <inbound> section has no rate-limit/]),
+  s(P.gatewayAuthenticatesCallers, "validate-jwt only in <outbound>", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace(/(<validate-jwt[\s\S]*<\/validate-jwt>)/, "").replace("<outbound><base /></outbound>", `<outbound><base />${JWT_XML.match(/<validate-jwt[\s\S]*<\/validate-jwt>/)![0]}</outbound>`)), [/lets anonymous callers through/, /read before any validate-jwt/], { issue: "validate-jwt only in <outbound>" }),
+  s(P.gatewayAuthenticatesCallers, "validate-jwt inside a <choose> that never runs it", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace(/(<validate-jwt[\s\S]*<\/validate-jwt>)/, '<choose><when condition="@(false)">$1</when></choose>')), [/lets anonymous callers through/, /read before any validate-jwt/]),
+  s(P.gatewayAuthenticatesCallers, "counter key from a request header the caller sets", gatewayStack({}, xmlWith({ "counter-key": '@(context.Request.Headers.GetValueOrDefault("X-Caller",""))' })), [/its counter key "@\(context.Request.Headers.GetValueOrDefault\(\\"X-Caller\\",\\"\\"\)\)" is not bound to the caller's subscription or validated token subject: a caller who chooses it/], { issue: "caller-chosen counter key" }),
+  s(P.gatewayAuthenticatesCallers, "counter key from the query string", gatewayStack({}, xmlWith({ "counter-key": '@(context.Request.Url.Query.GetValueOrDefault("id",""))' })), [/is not bound to the caller's subscription/]),
+  s(P.gatewayAuthenticatesCallers, "one constant counter shared by every caller", gatewayStack({}, xmlWith({ "counter-key": "everyone" })), [/counter key "everyone" is not bound/]),
+  s(P.gatewayAuthenticatesCallers, "counter key is the token subject, read before validate-jwt", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace(/(<validate-jwt[\s\S]*<\/validate-jwt>)\n(\s*<rate-limit-by-key[^>]*\/>)/, "$2\n$1")), [/read before any validate-jwt has checked the token/]),
+  s(P.gatewayAuthenticatesCallers, 'renewal-period="1"', gatewayStack({}, xmlWith({ "renewal-period": "1" })), [/its rate-limit-by-key renews every 1 s, outside 60-300 s/], { issue: 'renewal-period="1"' }),
+  s(P.gatewayAuthenticatesCallers, "renewal-period of an hour (API Management's maximum is 300)", gatewayStack({}, xmlWith({ "renewal-period": "3600" })), [/renews every 3600 s, outside 60-300 s/]),
+  s(P.gatewayAuthenticatesCallers, "100000 calls a minute", gatewayStack({}, gatewayPolicyXml({ ...KEY_GATEWAY, callsPerMinute: 100000 })), [/allows 100000 calls a minute per caller, outside 1-6000/], { issue: "100000 calls a minute" }),
+  s(P.gatewayAuthenticatesCallers, "calls as a policy expression", gatewayStack({}, xmlWith({ calls: "@(100000)" })), [/calls "@\(100000\)" and renewal-period "60", not whole numbers/]),
+  s(P.gatewayAuthenticatesCallers, "an increment-condition that counts nothing", gatewayStack({}, xmlWith({ "increment-condition": "@(false)" })), [/counts only some calls/]),
+  s(P.gatewayAuthenticatesCallers, 'increment-count="0"', gatewayStack({}, xmlWith({ "increment-count": "0" })), [/counts only some calls/]),
+  s(P.gatewayAuthenticatesCallers, "a policy that is not well-formed XML", gatewayStack({}, gatewayPolicyXml(KEY_GATEWAY).replace("</inbound>", "")), [/its policy cannot be read: it is not well-formed XML/]),
+
+  // gateway-operation-policies-inherit
+  r(P.gatewayOperationsInherit, "an operation policy that keeps <base/>", GATEWAY_OPERATION_POLICY, { operationId: "execute", value: OP_POLICY("<base />") }, []),
+  r(P.gatewayOperationsInherit, "an operation policy that drops <base/>", GATEWAY_OPERATION_POLICY, { operationId: "execute", value: OP_POLICY('<set-header name="x-trace" exists-action="delete" />') }, [
+    /gateway operation policy r \(operation "execute"\) drops <base\/> from <inbound>, so the API's authentication and rate limit do not run for it.*Fix: put <base \/> first/,
+  ], { issue: "operation policy drops <base/>" }),
+  r(P.gatewayOperationsInherit, "<base/> only inside a comment", GATEWAY_OPERATION_POLICY, { operationId: "execute", value: OP_POLICY("<!-- <base /> -->") }, [/drops <base\/> from <inbound>/]),
+  r(P.gatewayOperationsInherit, "<base/> only in <outbound>", GATEWAY_OPERATION_POLICY, { operationId: "execute", value: "<policies><inbound /><outbound><base /></outbound></policies>" }, [/drops <base\/> from <inbound>/]),
+  r(P.gatewayOperationsInherit, "dropped <base/> under a versioned token", "azure-native:apimanagement/v20240501:ApiOperationPolicy", { operationId: "execute", value: OP_POLICY("") }, [/drops <base\/>/]),
+  r(P.gatewayOperationsInherit, "the policy unknown in a preview", GATEWAY_OPERATION_POLICY, { operationId: "execute", value: UNKNOWN_STRING }, []),
+
+  // images-from-own-registry
+  s(P.imagesFromOwnRegistry, "pool and backend from the stack's registry", imageStack(), []),
+  s(P.imagesFromOwnRegistry, "the registry's host in other letter cases", imageStack({ pool: "CodeEngContestACR.azurecr.io/session:1" }), []),
+  s(P.imagesFromOwnRegistry, "a new registry (loginServer unknown in a preview): its name says its host", imageStack({ loginServer: UNKNOWN_STRING }), []),
+  s(P.imagesFromOwnRegistry, "images unknown in a preview", imageStack({ pool: UNKNOWN_STRING, app: UNKNOWN_STRING }), []),
+  s(P.imagesFromOwnRegistry, "a pool image from docker.io", imageStack({ pool: "docker.io/library/python:3.12" }), [
+    /session pool session-pool container session runs image "docker.io\/library\/python:3.12" from docker.io, not from this stack's registry \("codeengcontestacr.azurecr.io"\).*Fix: import it into the stack's registry \(manage images import\)/,
+  ], { issue: "docker.io image" }),
+  s(P.imagesFromOwnRegistry, "a bare image name (Docker Hub)", imageStack({ pool: "python:3.12" }), [/runs image "python:3.12" from docker.io/]),
+  s(P.imagesFromOwnRegistry, "a backend image from ghcr.io", imageStack({ app: "ghcr.io/someone/backend:1" }), [/container app backend container backend runs image "ghcr.io\/someone\/backend:1" from ghcr.io/], { issue: "docker.io image" }),
+  s(P.imagesFromOwnRegistry, "another team's Azure registry", imageStack({ app: "otherteamacr.azurecr.io/backend:1" }), [/from otherteamacr.azurecr.io, not from this stack's registry/]),
+  s(P.imagesFromOwnRegistry, "a host that only starts like the registry's", imageStack({ pool: "codeengcontestacr.azurecr.io.evil.example/session:1" }), [/from codeengcontestacr.azurecr.io.evil.example/]),
+  s(P.imagesFromOwnRegistry, "a new registry: an outside image is still refused", imageStack({ loginServer: UNKNOWN_STRING, pool: "docker.io/library/python:3.12" }), [/from docker.io, not from this stack's registry \(not known yet\)/]),
+  s(P.imagesFromOwnRegistry, "an outside image in a pool under a versioned token", imageStack({ pool: "docker.io/library/python:3.12" }).map((res) => (res.type === POOL ? { ...res, type: V.pool } : res)), [/from docker.io/]),
+  s(P.imagesFromOwnRegistry, "an outside image in the backend's init container", imageStack({ init: "docker.io/busybox:1" }), [/container init runs image "docker.io\/busybox:1"/]),
+
+  // no-plain-secrets-in-env
+  r(P.noPlainSecretsInEnv, "the backend's env as the program sets it, and a secretRef", APP, appEnv([{ name: "POOL_MANAGEMENT_ENDPOINT", value: "https://pool" }, { name: "AZURE_CLIENT_ID", value: "0000" }, { name: "API_KEY", secretRef: "api-key" }, { name: "MONKEY_COUNT", value: "3" }]), []),
+  r(P.noPlainSecretsInEnv, "a harmless session env", POOL, poolEnv([{ name: "PYTHONUNBUFFERED", value: "1" }]), []),
+  r(P.noPlainSecretsInEnv, "a backend password as plain text", APP, appEnv([{ name: "DB_PASSWORD", value: "hunter2" }]), [
+    /container app r container backend sets env var "DB_PASSWORD" to a plain-text value that looks like a secret.*Fix: declare it in configuration.secrets .* secretRef instead of value/,
+  ], { issue: "plain-text secret in env" }),
+  r(P.noPlainSecretsInEnv, "a camelCase apiKey", APP, appEnv([{ name: "openaiApiKey", value: "sk-123" }]), [/env var "openaiApiKey"/]),
+  r(P.noPlainSecretsInEnv, "a connection string under an innocent name", APP, appEnv([{ name: "STORAGE", value: "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc==" }]), [/env var "STORAGE"/]),
+  r(P.noPlainSecretsInEnv, "a CONNECTION_STRING in the backend", APP, appEnv([{ name: "SERVICEBUS_CONNECTION_STRING", value: "Endpoint=sb://x/" }]), [/SERVICEBUS_CONNECTION_STRING/]),
+  r(P.noPlainSecretsInEnv, "a token in the session container's env", POOL, poolEnv([{ name: "GITHUB_TOKEN", value: "ghp_x" }]), [
+    /session pool r container session carries a secret in plain text in env var "GITHUB_TOKEN": contestants' code runs in that container.*Fix: remove the variable from the session container/,
+  ], { issue: "plain-text secret in env" }),
+  r(P.noPlainSecretsInEnv, "a secretRef in the session container's env (contestants read it all the same)", POOL, poolEnv([{ name: "GRADER_KEY", secretRef: "grader" }]), [/carries secret "grader" in env var "GRADER_KEY"/]),
+  r(P.noPlainSecretsInEnv, "a secret in a pool under a versioned token", V.pool, poolEnv([{ name: "ADMIN_PASSWORD", value: "x" }]), [/ADMIN_PASSWORD/]),
+
+  // federated-credentials-this-repository
+  r(P.federatedCredentialsThisRepository, "the contest environment of this repository", FIC, fic("repo:acme/coding-engine:environment:contest"), [], { config: REPO }),
+  r(P.federatedCredentialsThisRepository, "the repository in other letter cases", FIC, fic("repo:ACME/Coding-Engine:environment:dev"), [], { config: REPO }),
+  r(P.federatedCredentialsThisRepository, "another repository", FIC, fic("repo:evil/coding-engine:environment:contest"), [
+    /federated credential r trusts subject "repo:evil\/coding-engine:environment:contest": not one of repository acme\/coding-engine's environments \(dev, contest, preview\).*Fix: trust only subjects repo:acme\/coding-engine:environment:<dev\|contest\|preview>/,
+  ], { config: REPO, issue: "federated credential for another repository" }),
+  r(P.federatedCredentialsThisRepository, "a repository whose name only starts like ours", FIC, fic("repo:acme/coding-engine-fork:environment:contest"), [/not one of repository acme\/coding-engine's environments/], { config: REPO }),
+  r(P.federatedCredentialsThisRepository, "pull requests of this repository", FIC, fic("repo:acme/coding-engine:pull_request"), [/"repo:acme\/coding-engine:pull_request"/], { config: REPO }),
+  r(P.federatedCredentialsThisRepository, "a branch of this repository", FIC, fic("repo:acme/coding-engine:ref:refs/heads/main"), [/ref:refs\/heads\/main/], { config: REPO }),
+  r(P.federatedCredentialsThisRepository, "an environment not listed", FIC, fic("repo:acme/coding-engine:environment:prod"), [/environment:prod/], { config: REPO }),
+  r(P.federatedCredentialsThisRepository, "another issuer, extra audiences", FIC, { ...fic("repo:acme/coding-engine:environment:dev"), issuer: "https://evil.example", audiences: ["api://AzureADTokenExchange", "x"] }, [/trusts issuer "https:\/\/evil.example"/, /accepts audiences/], { config: REPO }),
+  r(P.federatedCredentialsThisRepository, "no repository configured", FIC, fic("repo:acme/coding-engine:environment:dev"), [/this policy names no repository to trust.*Fix: set this policy's repository/]),
+  r(P.federatedCredentialsThisRepository, "another repository under a versioned token", "azure-native:managedidentity/v20230131:FederatedIdentityCredential", fic("repo:evil/x:environment:dev"), [/repo:evil\/x/], { config: REPO }),
 
   // ready-sessions-budget (advisory)
   r(P.readySessionsBudget, "5 ready sessions", POOL, goodPool(), []),
@@ -420,6 +576,16 @@ describe("every policy, good and bad inputs", () => {
     }
   });
 
+  test.each(ISSUE_21.map((c) => [c]))("issue 21: %s is a mandatory violation", (c) => {
+    const rows = ROWS.filter((row) => row.issue === c);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.expect.length).toBeGreaterThan(0);
+      expect(row.run().length).toBeGreaterThan(0);
+      expect(row.policy.enforcementLevel).toBe("mandatory");
+    }
+  });
+
   test("only the cost hints are advisory", () => {
     expect(ALL_POLICIES.filter((p) => p.enforcementLevel !== "mandatory").map((p) => p.name)).toEqual(["ready-sessions-budget", "idle-backend-at-zero"]);
   });
@@ -440,6 +606,32 @@ describe("the shared checks", () => {
     expect(roleKeyOf(roleDef(G.owner))).toBeUndefined();
     expect(roleGuidOf(`${SUB}/providers/Microsoft.Authorization/roleAssignments/${G.owner}`)).toBeUndefined();
     expect(roleGuidOf(G.sessionExecutor)).toBeUndefined();
+  });
+
+  test("a type token means its resource whatever its API version (one normalization every policy uses)", () => {
+    for (const [token, canonical] of [
+      ["azure-native:app:ContainerAppsSessionPool", POOL],
+      ["azure-native:app/v20250701:ContainerAppsSessionPool", POOL],
+      ["azure-native:app/v20240202preview:ContainerAppsSessionPool", POOL],
+      ["azure-native:authorization/v20220401:RoleAssignment", ROLE],
+      ["azure-native:containerregistry/v20230701:Registry", REGISTRY],
+    ])
+      expect(P.canonicalType(token), token).toBe(canonical);
+    // Another resource, or another provider, stays what it is.
+    expect(P.canonicalType("azure-native:app/v20250701:ContainerAppsSessionPoolX")).not.toBe(POOL);
+    expect(P.canonicalType("azure:containerapp:App")).toBe("azure:containerapp:App");
+    // Every policy matches types through it: no policy source compares a type with === any more.
+    const source = readFileSync(join(ROOT, "infra", "policy-pack", "policies.cts"), "utf8");
+    expect(source).not.toMatch(/\.type\s*[!=]==/);
+  });
+
+  test("ranges are measured by the addresses they admit, summed", () => {
+    expect(admitted(["203.0.113.0/24", "198.51.100.7"])).toEqual({ ipv4: 257, ipv6Subnets64: 0, unreadable: [] });
+    expect(admitted(["0.0.0.0/1", "128.0.0.0/1"]).ipv4).toBe(2 ** 32);
+    expect(admitted(["2001:db8::/48", "2001:db8:1::1"]).ipv6Subnets64).toBe(2 ** 16 + 1);
+    expect(admitted(["10.0.0.0/33", "1.2.3.4/8/8", "2001:db8:::/48", "any", 7]).unreadable).toHaveLength(5);
+    expect(withinAddressLimit(admitted(["10.0.0.0/16"]))).toBe(true);
+    expect(withinAddressLimit(admitted(["10.0.0.0/16", "10.1.0.0/32"]))).toBe(false);
   });
 
   test("scopes resolve to their level, case-insensitively", () => {
@@ -523,6 +715,7 @@ describe("the real program passes its own policies, with the committed policy co
   });
 
   test.each(["250", "600"])("the contest stack sized for %s participants passes (the planner's ready sessions under the ceiling)", async (participants) => {
-    expect(await mandatoryViolations("contest", { profile: "contest", participants })).toEqual([]);
+    // A stack sized for 600 can cost ~$990 a day: its operator raises the ceiling with it, or the program refuses it.
+    expect(await mandatoryViolations("contest", { profile: "contest", participants, costCeilingPerDay: "2000" })).toEqual([]);
   });
 });
