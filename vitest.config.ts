@@ -24,7 +24,10 @@ export default defineConfig({
     // The longest end-to-end files run their tests side by side (each test its own project), two
     // at a time: no file is then a long tail at the end of the run (a clean clone has no timings
     // from an earlier run to start the longest files first), and the machine is not oversubscribed.
-    maxConcurrency: 2,
+    // One at a time since the program and the policy pack run through Pulumi's own entry points
+    // (test/fake-pulumi/language-host.ts): a change then costs about a second of CPU more, and two
+    // such tests per worker starved each other past their time limits on 2 cores.
+    maxConcurrency: 1,
     // Without timings from an earlier run (a clean clone), the end-to-end files start first.
     sequence: { sequencer: EndToEndFirst },
     // Evaluating the program loads @pulumi/pulumi (~0.5 s) per file; CLI tests spawn processes.

@@ -59,6 +59,7 @@ describe("manage doctor", () => {
     expect(report.checks.map((c) => [c.name, c.verdict])).toEqual([
       // Node 20 still works, past its end of life: a warning with the way on.
       ["node", process.versions.node.startsWith("20.") ? "warn" : "ok"],
+      ["policy pack", "ok"],
       ["az", "ok"],
       ["pulumi", "ok"],
       ["azure-native plugin", "ok"],

@@ -195,6 +195,13 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     expect(readdirSync(locks)).toEqual([]);
   });
 
+  test("the program never asks whether it runs a preview (the stand-in's memo shares one evaluation between preview and update on that ground)", () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.c?ts$/.test(e.name) ? [join(dir, e.name)] : []));
+    const asking = sources(join(ROOT, "infra")).filter((f) => /isDryRun|dryRun\(/.test(readFileSync(f, "utf8")));
+    expect(asking).toEqual([]);
+  });
+
   test("a refusal of the program reaches the user through the real cmd/run as a RunError: its words, no stack, no inspect loop", async () => {
     // On Node 20.20 and 22.23 cmd/run's util.inspect of any other error loops forever on Pulumi's
     // source-mapped stack lines (cli/workflow.ts PULUMI_NODE_LINE): a plain Error thrown by the

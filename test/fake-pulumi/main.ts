@@ -555,7 +555,10 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       // The program by its content and its path inside the project (not where the project is), so
       // every test project with the same program and config shares the answer.
       // package.json too: cmd/run reads it to decide how to load main (an ES module or CommonJS).
-      { ...request, programDirectory: undefined, program: treeHash(dirname(main)), packageJson: fileHash(join(cwd, "package.json")) },
+      // Not dryRun: this engine answers a preview and an update alike (full state, no unknowns), so
+      // only the program's own pulumi.runtime.isDryRun() could tell them apart, and it never asks
+      // (test/cli/fake-pulumi.test.ts holds that): a preview's evaluation serves its update.
+      { ...request, programDirectory: undefined, dryRun: undefined, program: treeHash(dirname(main)), packageJson: fileHash(join(cwd, "package.json")) },
       () => evaluateProgram(request),
     ),
   );
