@@ -286,6 +286,10 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     expect(r.stderr).toMatch(/\[gateway-authenticates-callers\][^\n]*\n?[^\n]*gateway API "coding-engine" holds no caller to a rate limit: its <inbound> section has no rate-limit-by-key or rate-limit statement/);
     expect(r.exitCode).toBe(2);
     expect(snapshot(dir)).toEqual(before);
+    // The workflow deploys the committed stack file: one in a profile with the pool, so the gateway and
+    // its policy exist (idle has no gateway since the gateway lives with the pool).
+    const file = join(dir, "Pulumi.contest.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: testing"));
     const up = await deployWorkflowUp(dir, "contest");
     expect(up.exitCode).not.toBe(0);
     const refused = events(up.stdout).flatMap((e) => (e.policyEvent?.enforcementLevel === "mandatory" ? [e.policyEvent.policyName] : []));

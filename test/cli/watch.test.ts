@@ -60,7 +60,8 @@ describe("manage watch", () => {
     expect(r.stdout).toMatch(/^Stack contest at \d\d:\d\d:\d\d UTC: profile contest; window ends in (1 h 59 min|2 h 0 min) \(\d\d:\d\d UTC\)$/m);
     expect(r.stdout).toContain("Sessions:  120 executing, 0 being created, 40 ready of max 200 (60% allocated); nodes 3");
     expect(r.stdout).toContain("Backend:   2 of max 10 replicas; requests/min 2xx 900, 4xx 2, 5xx 0 (404: 0)");
-    expect(r.stdout).toMatch(/Cost: +\$\d+\.\d\d so far since \d\d:\d\d UTC; burn \$\d+\.\d\d\/hour, \$\d+\.\d\d\/day \(3 E16 node\(s\), 2 backend replica\(s\), the Developer gateway\)/);
+    // The contest stack's gateway is the default tier (gatewaySku, infra/config.ts): Basic.
+    expect(r.stdout).toMatch(/Cost: +\$\d+\.\d\d so far since \d\d:\d\d UTC; burn \$\d+\.\d\d\/hour, \$\d+\.\d\d\/day \(3 E16 node\(s\), 2 backend replica\(s\), the Basic gateway\)/);
     expect(r.stdout).toContain("ok: no warnings");
     // The real SDK asked Azure Monitor with its api-version, the pool's three gauges in one request,
     // Requests split by class and code.
