@@ -94,8 +94,10 @@ async function killedMidScale(project: string) {
   await deployed(project, "dev after up");
   const child = spawnManage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], project, { FAKE_PULUMI_STEP_DELAY_MS: "2000" });
   const locks = join(project, ".pulumi-state", ".pulumi", "locks", "organization", "coding-engine", "dev");
-  const checkpoint = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "dev.json");
-  for (let i = 0; i < 800 && !readFileSync(checkpoint, "utf8").includes("::session-pool"); i++) await new Promise((r) => setTimeout(r, 25));
+  // The pool's create done: a resource of the checkpoint, not only its pending "creating" operation,
+  // which the engine checkpoints when the step begins (the stand-in does too, with a step delay), so
+  // the checkpoint names the pool before it exists. The checkpoint is replaced whole (a rename), never half read.
+  for (let i = 0; i < 800 && !names(readState(project, "dev")).includes("session-pool"); i++) await new Promise((r) => setTimeout(r, 25));
   const holder = JSON.parse(readFileSync(join(locks, readdirSync(locks)[0]!), "utf8")) as { pid: number; username: string; hostname: string; timestamp: string };
   process.kill(holder.pid, "SIGKILL");
   child.kill("SIGKILL");
