@@ -12,6 +12,7 @@ import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
 import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
 import { pulumiHint } from "./pulumi/failures.js";
+import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
 
 export interface ScaleOptions extends GlobalOptions, GateOptions {
   profile: ProfileName;
@@ -161,7 +162,7 @@ export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "back
  * (pkg/cmd/pulumi/operations/refresh.go). Pure.
  */
 export function describeInterrupted(stack: string, interrupted: NonNullable<StackRuntime["interrupted"]>): { what: string; fix: string } {
-  const holders = interrupted.locks.map((l) => `${l.who ?? "an unknown process"}${l.pid ? ` (pid ${l.pid})` : ""}${l.since ? ` since ${l.since}` : ""}`);
+  const holders = interrupted.locks.map(holder);
   const pending = interrupted.pending.map((p) => `${p.type} ${p.name}`);
   const what =
     `a change to ${stack} has not finished` +
@@ -173,6 +174,23 @@ export function describeInterrupted(stack: string, interrupted: NonNullable<Stac
     (holders.length ? `\`${pulumiHint(`cancel --stack ${stack} --yes`)}\` (removes the lock), then ` : "") +
     `\`${pulumiHint(`refresh --stack ${stack} --yes`)}\` (reads what Azure has), then run the change again`;
   return { what, fix };
+}
+
+/** Who holds a lock and since when, as its file says. */
+const holder = (l: StackLock) => `${l.who ?? "an unknown process"}${l.pid ? ` (pid ${l.pid})` : ""}${l.since ? ` since ${l.since}` : ""}`;
+
+/**
+ * Locks older than any workflow job may run (lockOutlivedJobs), in words, with the commands that
+ * remove them: no job holds them any more, and the DIY backend refuses every update of the stack
+ * while any lock file is there (pkg/backend/diy/lock.go checkForLock). Pure.
+ */
+export function describeStaleLocks(stack: string, locks: StackLock[]): string {
+  return (
+    `the stack is locked by ${locks.map(holder).join(", ")}, longer than a workflow job may run (${CHANGE_JOB_TIMEOUT_MINUTES} min): ` +
+    `no job holds the lock any more (a job killed at its time limit leaves it), and every update of ${stack} is refused until it is removed\n` +
+    `  Fix: if no one is changing ${stack} by hand: \`${pulumiHint(`cancel --stack ${stack} --yes`)}\` (removes the lock), then ` +
+    `\`${pulumiHint(`refresh --stack ${stack} --yes`)}\` (reads what Azure has); the next run then reconciles it`
+  );
 }
 
 /**
