@@ -193,7 +193,7 @@ describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
     expect(log.actions[0]!.error).toMatch(
       new RegExp(`the stack is locked by runner@deploy-job \\(pid 4242\\) since \\S+, longer than a workflow job may run \\(${CHANGE_JOB_TIMEOUT_MINUTES} min\\)`),
     );
-    expect(log.actions[0]!.error).toContain("`manage pulumi -- cancel --stack contest --yes` (removes the lock), then `manage pulumi -- refresh --stack contest --yes`");
+    expect(log.actions[0]!.error).toContain("`manage pulumi -- cancel --stack contest --yes` (removes the lock), then `manage pulumi -- refresh --stack contest --yes --clear-pending-creates`");
   });
 });
 
