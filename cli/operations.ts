@@ -11,7 +11,8 @@ import type { GateOptions, GlobalOptions, StackChange } from "./change.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
 import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
-import { pulumiHint } from "./pulumi/failures.js";
+import { pulumiHint, settleCommand } from "./pulumi/failures.js";
+import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
 
 export interface ScaleOptions extends GlobalOptions, GateOptions {
   profile: ProfileName;
@@ -158,10 +159,11 @@ export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "back
  * left under way, and the commands that settle it. `pulumi cancel` on a DIY backend deletes every
  * lock file of the stack (pkg/backend/diy/backend.go CancelCurrentUpdate), `pulumi refresh`
  * reads each pending resource back from Azure and clears the pending operations
- * (pkg/cmd/pulumi/operations/refresh.go). Pure.
+ * (pkg/cmd/pulumi/operations/refresh.go), the pending creates only with --clear-pending-creates
+ * without a terminal (settleCommand). Pure.
  */
 export function describeInterrupted(stack: string, interrupted: NonNullable<StackRuntime["interrupted"]>): { what: string; fix: string } {
-  const holders = interrupted.locks.map((l) => `${l.who ?? "an unknown process"}${l.pid ? ` (pid ${l.pid})` : ""}${l.since ? ` since ${l.since}` : ""}`);
+  const holders = interrupted.locks.map(holder);
   const pending = interrupted.pending.map((p) => `${p.type} ${p.name}`);
   const what =
     `a change to ${stack} has not finished` +
@@ -171,8 +173,25 @@ export function describeInterrupted(stack: string, interrupted: NonNullable<Stac
   const fix =
     `if that change is still running, wait for it; if it was interrupted: ` +
     (holders.length ? `\`${pulumiHint(`cancel --stack ${stack} --yes`)}\` (removes the lock), then ` : "") +
-    `\`${pulumiHint(`refresh --stack ${stack} --yes`)}\` (reads what Azure has), then run the change again`;
+    `\`${settleCommand(stack)}\` (reads what Azure has; an interrupted create is made again by the next update), then run the change again`;
   return { what, fix };
+}
+
+/** Who holds a lock and since when, as its file says. */
+const holder = (l: StackLock) => `${l.who ?? "an unknown process"}${l.pid ? ` (pid ${l.pid})` : ""}${l.since ? ` since ${l.since}` : ""}`;
+
+/**
+ * Locks older than any workflow job may run (lockOutlivedJobs), in words, with the commands that
+ * remove them: no job holds them any more, and the DIY backend refuses every update of the stack
+ * while any lock file is there (pkg/backend/diy/lock.go checkForLock). Pure.
+ */
+export function describeStaleLocks(stack: string, locks: StackLock[]): string {
+  return (
+    `the stack is locked by ${locks.map(holder).join(", ")}, longer than a workflow job may run (${CHANGE_JOB_TIMEOUT_MINUTES} min): ` +
+    `no job holds the lock any more (a job killed at its time limit leaves it), and every update of ${stack} is refused until it is removed\n` +
+    `  Fix: if no one is changing ${stack} by hand: \`${pulumiHint(`cancel --stack ${stack} --yes`)}\` (removes the lock), then ` +
+    `\`${settleCommand(stack)}\` (reads what Azure has); the next run then reconciles it`
+  );
 }
 
 /**

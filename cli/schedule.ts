@@ -12,6 +12,8 @@ import { DEFAULT_WARMUP_MINUTES } from "./options.js";
 import { UsageError } from "./errors.js";
 import { suggest } from "./suggest.js";
 import { describeExpiry, type StackRuntime } from "./operations.js";
+import type { StackLock } from "./pulumi/reader.js";
+import { lockOutlivedJobs } from "./workflow.js";
 
 export interface WindowRequest {
   profile: ProfileName;
@@ -166,6 +168,23 @@ export function decideReconcile(
   if (next && (!op || op.profile === "idle")) return { kind: "not-started", window: next };
   if (!op || op.profile === "idle") return { kind: "leave", why: "already-idle" };
   return { kind: "leave", why: op.expiresAt ? "not-expired" : "no-expiry" };
+}
+
+/**
+ * What the scheduled job's run makes of a stack decideReconcile leaves as interrupted. A lock older
+ * than any job may run (lockOutlivedJobs) has no update behind it and blocks every update of the
+ * stack until a person removes it: "failed", naming those locks (the job goes red). Any other lock
+ * may be an update still running (a deploy, a person's change): "busy", left for the next run, the
+ * job green. Pending operations with no lock: neither (nothing runs; left for a person, as status
+ * says). A lock whose time cannot be read counts as running. Pure: `wallNow` is the real clock.
+ */
+export function interruptedVerdict(
+  interrupted: NonNullable<StackRuntime["interrupted"]>,
+  wallNow: Date,
+): { outcome: "busy" } | { outcome: "failed"; stale: StackLock[] } | null {
+  const stale = interrupted.locks.filter((l) => l.since !== undefined && !Number.isNaN(Date.parse(l.since)) && lockOutlivedJobs(Date.parse(l.since), wallNow.getTime()));
+  if (stale.length) return { outcome: "failed", stale };
+  return interrupted.locks.length ? { outcome: "busy" } : null;
 }
 
 /** How long an ended window stays in the state, for `spend --window` and `report --window`. */

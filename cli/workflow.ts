@@ -80,6 +80,14 @@ export const JOB_OVERHEAD_MINUTES = 30;
 export const CHANGE_JOB_TIMEOUT_MINUTES = SLOWEST_CREATION_MINUTES + JOB_OVERHEAD_MINUTES;
 
 /**
+ * Whether a stack lock taken at `sinceMs` has outlived every workflow job: older than the longest a
+ * job may run, so GitHub has killed whatever took it and the lock stays behind (nothing removes it
+ * but `pulumi cancel`). Younger, it may be a running update. Wall-clock times both (the lock's is
+ * the locking machine's clock), never manage's rehearsal clock. Pure.
+ */
+export const lockOutlivedJobs = (sinceMs: number, wallNowMs: number): boolean => wallNowMs - sinceMs >= CHANGE_JOB_TIMEOUT_MINUTES * 60_000;
+
+/**
  * The Node line the jobs that run pulumi use. Pulumi's cmd/run reports a program's error with
  * util.inspect(err, { colors: true }) (sdk/nodejs/cmd/run/error.ts defaultErrorMessage), and the
  * stack lines source-map-support gives it name files like node_modules/@pulumi/resource.ts: a scoped

@@ -7,8 +7,10 @@
 // handled, and the exit code is 1 so the job stays red until a later run succeeds.
 // A stack locked by an update that may still be running (a deploy: the workflows keep deploys and
 // reconcile in separate concurrency groups so a cron run never cancels a queued deploy, and pulumi's
-// lock serializes them, docs/ci.md) is left for the next run: "busy", exit 0. A lock older than the
-// longest a workflow job may run (../workflow.ts) has no job behind it any more: that one fails.
+// lock serializes them, docs/ci.md) is left for the next run: "busy", exit 0, whether the lock is
+// seen before acting (a file backend's lock files, ../schedule.ts interruptedVerdict) or pulumi
+// refuses the change for it. A lock older than the longest a workflow job may run (../workflow.ts)
+// has no job behind it any more: that one fails, naming the lock and the commands that remove it.
 
 import { listStackFiles, readStackFile } from "../stack-files.js";
 import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
@@ -16,10 +18,10 @@ import { now as clock, isoSeconds } from "../clock.js";
 import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
 import { projectDir } from "../project.js";
-import { describeExpiry, describeInterrupted, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
-import { decideReconcile, describeWindow, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
+import { describeExpiry, describeInterrupted, describeStaleLocks, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
+import { decideReconcile, describeWindow, interruptedVerdict, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
-import { CHANGE_JOB_TIMEOUT_MINUTES } from "../workflow.js";
+import { lockOutlivedJobs } from "../workflow.js";
 import { withOverrides, type OperationOverrides, type Window } from "../../infra/operations.js";
 import type { ProfileName, ProfileOverrides } from "../../infra/profiles.js";
 import { suggest } from "../suggest.js";
@@ -86,7 +88,14 @@ export async function run(o: ReconcileOptions): Promise<void> {
     if (op) action.by = `${op.by} at ${op.at}`;
     action.decision = decision.kind;
     if ("why" in decision) action.why = decision.why;
-    if (runtime.interrupted) action.interrupted = describeInterrupted(stack, runtime.interrupted);
+    if (runtime.interrupted) {
+      action.interrupted = describeInterrupted(stack, runtime.interrupted);
+      // Left because of it: green while an update may hold the lock, red once none can. Wall-clock
+      // time, not manage's clock: a lock's time is the locking machine's.
+      const verdict = decision.kind === "leave" && decision.why === "interrupted" ? interruptedVerdict(runtime.interrupted, new Date()) : null;
+      if (verdict) action.outcome = verdict.outcome;
+      if (verdict?.outcome === "failed") action.error = describeStaleLocks(stack, verdict.stale);
+    }
     if ("window" in decision) action.window = { id: decision.window.id, profile: decision.window.profile, start: decision.window.start, end: decision.window.end };
     if (decision.kind !== "start" && decision.kind !== "stop") continue;
     if (o.dryRun) {
@@ -139,7 +148,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
 function busy(err: unknown): boolean {
   const failure = (err as { failure?: { kind?: string; lockedSince?: number } } | null)?.failure;
   if (failure?.kind !== "locked" || failure.lockedSince === undefined) return false;
-  return Date.now() - failure.lockedSince < CHANGE_JOB_TIMEOUT_MINUTES * 60_000;
+  return !lockOutlivedJobs(failure.lockedSince, Date.now());
 }
 
 /** The sizing a window was started with, as startWindow computed it; none when the stack file cannot be read (a stop is never refused). */
@@ -200,7 +209,7 @@ async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNulla
   return proved;
 }
 
-const BUSY = "another update holds the stack's lock (a deploy); the next run tries again";
+const BUSY = "another update holds the stack's lock (a deploy, or a person's change); the next run tries again";
 
 /** One line per stack, for people (the job's log). */
 function describeAction(a: Action): string {
@@ -239,7 +248,10 @@ function describeAction(a: Action): string {
         "not-deployed": "not deployed: nothing to do",
         "not-expired": "not expired yet: left as it is",
         "no-expiry": `${a.profile} with no expiry: left as it is`,
-        interrupted: `left as it is: ${a.interrupted?.what}\n  Fix: ${a.interrupted?.fix}`,
+        interrupted:
+          a.outcome === "failed"
+            ? failed
+            : `left as it is${a.outcome === "busy" ? `: ${BUSY}` : ""}: ${a.interrupted?.what}\n  Fix: ${a.interrupted?.fix}`,
         "unrecorded-pool": `idle, but a session pool is deployed that no recorded change explains (a change interrupted before the state recorded it?): left as it is. \`manage status --stack ${a.stack}\` shows it; \`manage stop --stack ${a.stack}\` removes it, or run the interrupted change again`,
       }[a.why as string]!;
       break;

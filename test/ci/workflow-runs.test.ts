@@ -164,8 +164,19 @@ describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
     lock(workspace, "contest", new Date(Date.now() - 10 * 60_000));
     const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace, AFTER_EXPIRY));
     expect(job.success, job.steps.at(-1)!.stderr).toBe(true);
-    const log = JSON.parse(job.steps.at(-1)!.stdout) as { actions: Array<{ stack: string; outcome: string; error: string }> };
-    expect(log.actions).toEqual([expect.objectContaining({ stack: "contest", outcome: "busy", error: expect.stringMatching(/stack contest is locked/) })]);
+    const log = JSON.parse(job.steps.at(-1)!.stdout) as { actions: Array<Record<string, unknown>> };
+    // Expired, but not stopped: the deploy may be changing it. Busy, with who holds the lock since when.
+    expect(log.actions).toEqual([
+      expect.objectContaining({
+        stack: "contest",
+        decision: "leave",
+        why: "interrupted",
+        outcome: "busy",
+        interrupted: expect.objectContaining({ what: expect.stringContaining("the stack is locked by runner@deploy-job (pid 4242) since") }),
+      }),
+    ]);
+    expect(log.actions[0]).not.toHaveProperty("error");
+    expect(names(readState(workspace, "contest"))).toContain("session-pool");
   });
 
   test(`a lock older than the jobs' time limit (${CHANGE_JOB_TIMEOUT_MINUTES} min) has no job behind it: the job fails`, async () => {
@@ -174,7 +185,15 @@ describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
     lock(workspace, "contest", new Date(Date.now() - (CHANGE_JOB_TIMEOUT_MINUTES + 1) * 60_000));
     const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace, AFTER_EXPIRY));
     expect(job.success).toBe(false);
+    expect(job.steps.at(-1)!.exitCode).toBe(1);
     expect(job.steps.at(-1)!.stderr).toMatch(/stack\(s\) not reconciled: contest/);
+    const log = JSON.parse(job.steps.at(-1)!.stdout) as { actions: Array<{ outcome: string; error: string }> };
+    expect(log.actions[0]!.outcome).toBe("failed");
+    // The lock named, and the commands that remove it.
+    expect(log.actions[0]!.error).toMatch(
+      new RegExp(`the stack is locked by runner@deploy-job \\(pid 4242\\) since \\S+, longer than a workflow job may run \\(${CHANGE_JOB_TIMEOUT_MINUTES} min\\)`),
+    );
+    expect(log.actions[0]!.error).toContain("`manage pulumi -- cancel --stack contest --yes` (removes the lock), then `manage pulumi -- refresh --stack contest --yes --clear-pending-creates`");
   });
 });
 

@@ -3,7 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { decideReconcile } from "../../cli/schedule.js";
+import { decideReconcile, interruptedVerdict } from "../../cli/schedule.js";
+import { CHANGE_JOB_TIMEOUT_MINUTES } from "../../cli/workflow.js";
 import type { OperationsState, Window } from "../../infra/operations.js";
 import { deployed, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
 
@@ -41,6 +42,19 @@ describe.concurrent("reconcile", () => {
     const locked = { ...running(op("contest", "2026-11-22T11:59:59Z"), true), interrupted: { locks: [{ file: "l.json" }], pending: [] } };
     expect(decideReconcile(locked, now)).toEqual({ kind: "leave", why: "interrupted" });
     expect(decideReconcile({ deployed: false, operation: null, poolDeployed: false }, now)).toEqual({ kind: "leave", why: "not-deployed" });
+  });
+
+  test(`an interrupted change: a lock younger than a job may run (${CHANGE_JOB_TIMEOUT_MINUTES} min) is busy, an older one fails, pending operations alone neither`, () => {
+    const wall = new Date("2026-12-06T12:00:00Z");
+    const since = (minutes: number) => ({ file: `${minutes}.json`, who: "runner@deploy-job", since: new Date(wall.getTime() - minutes * 60_000).toISOString() });
+    const pending = [{ name: "session-pool", type: "creating" }];
+    expect(interruptedVerdict({ locks: [since(CHANGE_JOB_TIMEOUT_MINUTES - 1)], pending }, wall)).toEqual({ outcome: "busy" });
+    // A lock whose time cannot be read may be a running update.
+    expect(interruptedVerdict({ locks: [{ file: "half-written.json" }], pending: [] }, wall)).toEqual({ outcome: "busy" });
+    // One lock left by a killed job blocks every update, whatever else holds one.
+    const stale = since(CHANGE_JOB_TIMEOUT_MINUTES);
+    expect(interruptedVerdict({ locks: [since(5), stale], pending: [] }, wall)).toEqual({ outcome: "failed", stale: [stale] });
+    expect(interruptedVerdict({ locks: [], pending }, wall)).toBeNull();
   });
 
   test("decides windows: not before the warm-up, start inside it, leave a running one, stop after its end, never fight a person", () => {

@@ -658,10 +658,10 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       // (gateway helper, issue 20.6) The snapshot manager persists a step's pending operation when it
       // begins (v3.230 pkg/backend/snapshot.go, doCreate/doUpdate/doDelete -> markOperationPending):
       // a pulumi killed outright (kill -9) leaves it in the checkpoint, not only one that terminates.
-      if (delay) {
-        const type = step.op.startsWith("delete") ? "deleting" : step.op === "update" ? "updating" : "creating";
-        writeSnapshot(stack, { ...snap, pendingOperations: [...(snap.pendingOperations ?? []), { resource: step.next ? stateOf(step.next) : step.prior!, type }] });
-      }
+      // Every step, as the engine does (not only when a test slows the steps down): the pending
+      // operation is in the checkpoint before the resource is, and a killed create leaves only it.
+      const type = step.op.startsWith("delete") ? "deleting" : step.op === "update" ? "updating" : "creating";
+      writeSnapshot(stack, { ...snap, pendingOperations: [...(snap.pendingOperations ?? []), { resource: step.next ? stateOf(step.next) : step.prior!, type }] });
       if (delay) await sleep(delay);
       // (gateway helper, issue 25) Azure refuses a create under a soft-deleted API Management name (../fake-az/soft-deleted.ts).
       const refusal =

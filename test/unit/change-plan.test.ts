@@ -167,7 +167,7 @@ describe("an interrupted change, in words", () => {
       "a change to dev has not finished: the stack is locked by alice@laptop (pid 42) since 2026-12-05T08:31:00Z; left under way: creating session-pool. It is running, or it was interrupted (killed, a closed laptop) and the state does not record it yet",
     );
     expect(i.fix).toBe(
-      "if that change is still running, wait for it; if it was interrupted: `manage pulumi -- cancel --stack dev --yes` (removes the lock), then `manage pulumi -- refresh --stack dev --yes` (reads what Azure has), then run the change again",
+      "if that change is still running, wait for it; if it was interrupted: `manage pulumi -- cancel --stack dev --yes` (removes the lock), then `manage pulumi -- refresh --stack dev --yes --clear-pending-creates` (reads what Azure has; an interrupted create is made again by the next update), then run the change again",
     );
     // Pending operations without a lock (a backend manage cannot list locks of): only refresh.
     expect(describeInterrupted("dev", { locks: [], pending: [{ name: "session-pool", type: "creating" }] }).fix).not.toContain("cancel");
