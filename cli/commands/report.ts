@@ -96,9 +96,11 @@ export async function run(o: ReportOptions): Promise<void> {
   if (!book) warn(`no embedded prices for ${settings.location}: the report shows the bill without the model's estimate`);
   let cost = null;
   if (bill.available) {
-    // What ran, as spend reads it too (one account: the state's operation and windows, each window at its own sizing).
+    // What ran, as spend reads it too (one account: the state's operation and windows, each window at its own sizing),
+    // over the whole days the bill covers: the estimate prices the same days, so it has no `now` cut
+    // (a bill queried the same day is short by Cost Management's delay, which the gap names).
     const file = stackSettings(stack);
-    const hours = hoursByProfile(days, windows, file, runtime.operation, now);
+    const hours = hoursByProfile(days, windows, file, runtime.operation);
     const estimate = book ? estimateForHours(book, file, hours) : { total: null, byResource: new Map() };
     cost = { days, comparison: compareSpend(bill.rows, estimate, hours, days, now) };
   }

@@ -6,7 +6,7 @@
 import { profileOf, type DeploymentSettings } from "../../infra/config.js";
 import type { ProfileName, ProfileOverrides } from "../../infra/profiles.js";
 import type { Operation, Window } from "../../infra/operations.js";
-import { windowOverrides, windowRun } from "../schedule.js";
+import { warmupStart, windowOverrides, windowRun } from "../schedule.js";
 import { estimateCost, type Resource } from "./model.js";
 import type { PriceBook } from "./prices.js";
 import { costQuery } from "./query.js";
@@ -74,8 +74,9 @@ export interface RunHistory {
  * THE account of hours, for spend and report alike: the hours of `period` at each profile (and
  * sizing), from the stack's state. At any moment:
  * - from when the operation in effect was asked for (`at`) to its expiry, an operation of a
- *   person (scale, start, stop; not a window's own) runs its profile with its overrides: the
- *   person's word wins over a window, as the scheduled job leaves it;
+ *   person (scale, start, stop, up; not a window's own) runs its profile with its overrides; within
+ *   a window's run only if it was asked once the window's warm-up had begun: the job leaves that
+ *   person's word alone, and starts the window over anything asked before (decideReconcile);
  * - otherwise within a window's run (the job's start to its stop, else warm-up to end), the window's
  *   profile sized for its participants: that sizing for that window only;
  * - otherwise idle (the stack rests idle between contests; the state keeps no older operations).
@@ -87,13 +88,17 @@ export function hoursRun(period: Period, history: RunHistory, settings: WindowSi
   const end = Math.min(period.to.getTime(), now.getTime());
   const start = period.from.getTime();
   if (end <= start) return [];
-  type Segment = { from: number; to: number; profile: ProfileName; overrides?: ProfileOverrides };
+  // `since`: a window's warm-up start; an operation asked before it gives way to the window.
+  type Segment = { from: number; to: number; profile: ProfileName; overrides?: ProfileOverrides; since?: number };
   const windows: Segment[] = history.windows
     .map((w) => ({ w, span: windowRun(w, now) }))
     .filter((x) => x.span !== null)
     .map(({ w, span }) => {
-      const sizing = windowOverrides(w, settings);
-      return { from: span!.from.getTime(), to: span!.to.getTime(), profile: w.profile, ...(Object.keys(sizing).length ? { overrides: { ...settings.overrides[w.profile], ...sizing } } : {}) };
+      // The window's sizing only where it differs from the numbers the stack file already runs (a
+      // window sized for the participants the profile is planned for adds nothing: ProfileHours.overrides).
+      const own = profileOf(settings, w.profile).pool;
+      const sizing = Object.fromEntries(Object.entries(windowOverrides(w, settings)).filter(([k, v]) => own?.[k as keyof typeof own] !== v));
+      return { from: span!.from.getTime(), to: span!.to.getTime(), since: warmupStart(w).getTime(), profile: w.profile, ...(Object.keys(sizing).length ? { overrides: { ...settings.overrides[w.profile], ...sizing } } : {}) };
     })
     .sort((a, b) => a.from - b.from);
   const op = history.operation;
@@ -111,7 +116,8 @@ export function hoursRun(period: Period, history: RunHistory, settings: WindowSi
     const [from, to] = [cuts[i]!, cuts[i + 1]!];
     const inside = (s: Segment) => s.from <= from && to <= s.to;
     // Overlapping windows count once, at the first one's profile.
-    const governing = operation && inside(operation) ? operation : windows.find(inside);
+    const window = windows.find(inside);
+    const governing = operation && inside(operation) && (!window || operation.from >= window.since!) ? operation : window;
     if (governing) add({ profile: governing.profile, hours: (to - from) / HOUR, ...(governing.overrides && Object.keys(governing.overrides).length ? { overrides: governing.overrides } : {}) });
     else if (op) add({ profile: "idle", hours: (to - from) / HOUR });
     else profileHours(settings, { from: new Date(from), to: new Date(to) }).forEach(add);

@@ -314,6 +314,19 @@ interface Collected {
   advisory: string[];
 }
 
+/**
+ * One policy finding as manage shows it: the policy's name and its own words about this resource.
+ * The @pulumi/policy server (lib/server.js, makeReportViolationFn) sends the policy's description,
+ * then "\n" and the violation's message, as one message; the description is the same for every
+ * resource, and docs/security.md lists it, so the finding keeps the violation (its fix included).
+ * A policy that reported no message of its own keeps its description.
+ */
+export function policyFinding(policyName: string, message: string): string {
+  const text = message.trim();
+  const cut = text.indexOf("\n");
+  return `[${policyName}] ${cut < 0 ? text : text.slice(cut + 1).trim()}`;
+}
+
 /** Gathers what manage needs from an engine event stream: steps, error diagnostics, policy findings. */
 function collector(forward?: (event: EngineEvent) => void): Collected {
   const c: Collected = {
@@ -328,7 +341,7 @@ function collector(forward?: (event: EngineEvent) => void): Collected {
       const d = event.diagnosticEvent;
       if (d?.severity === "error") c.errors.push(d.message);
       const p = event.policyEvent;
-      if (p) (p.enforcementLevel === "mandatory" ? c.mandatory : c.advisory).push(`[${p.policyName}] ${p.message.trim()}`);
+      if (p) (p.enforcementLevel === "mandatory" ? c.mandatory : c.advisory).push(policyFinding(p.policyName, p.message));
       forward?.(event);
     },
   };

@@ -215,7 +215,8 @@ describe("manage report", () => {
     expect(text).toContain("Stack contest: window w-20261205-0900 (contest, 200 participants)");
     expect(await tab.innerText("#n-peak-executing")).toMatch(/190 of max 200/);
     expect(await tab.innerText("#n-pending")).toMatch(/peak 6, in 3 of 150 PT1M buckets/);
-    expect(await tab.innerText("#n-min-ready")).toMatch(/0 \(the profile keeps 43\)/);
+    // The contest profile's ready sessions as the planner sizes them for 200 (95% of contests, rounded up to whole nodes: manage capacity).
+    expect(await tab.innerText("#n-min-ready")).toMatch(/0 \(the profile keeps 52\)/);
     expect(await tab.innerText("#n-peak-replicas")).toMatch(/10 of max 10/);
     expect(text).toMatch(/load-test\s+2026-12-05 09:00 UTC\s+FAIL\s+400\s+9\s+480 ms\s+1\.9 s\s+2\.6 s\s+ok 391, 502 9/);
     expect(text).toContain("the session container is not listening yet (cold start) (1)");

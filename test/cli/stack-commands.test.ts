@@ -163,7 +163,8 @@ test.concurrent("a stack file edited by hand is applied by `manage up`; once an 
   // No operation recorded yet: the file's profile, as planned for the stack's 200 participants,
   // and a warning that nothing will stop it.
   expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(200);
-  expect(r.stderr).toMatch(/warning: dev will run a session pool with no expiry \(\$[\d.,]+\/day\) until someone stops it: --for 3h/);
+  // The fix is the whole command, rendered from scale's declared options (suggest), a user can paste.
+  expect(r.stderr).toMatch(/^warning: dev will run a session pool with no expiry \(\$[\d.,]+\/day\) until someone stops it: `manage scale --stack dev --profile contest --for 3h` sets when it returns to idle$/m);
   expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);
   // The file still says contest; the state says idle since the stop, and `up` keeps that.
   const up = await manage(["up", "--json"], { project });

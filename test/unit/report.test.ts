@@ -101,6 +101,17 @@ describe("the period", () => {
     const sizedFor500 = estimateForHours(book, CONTEST, [{ profile: "contest", hours: 1, overrides: shared.find((h) => h.profile === "contest" && h.overrides)!.overrides! }]).total!;
     expect(sizedFor500).toBeGreaterThan(estimateForHours(book, CONTEST, [{ profile: "contest", hours: 1 }]).total!);
   });
+
+  test("an operation asked before a window's warm-up gives way to it, as the scheduled job starts it; one asked during it wins", () => {
+    const day = { from: d("2026-12-05"), to: d("2026-12-06") };
+    const hours = (operation: Parameters<typeof hoursRun>[1]["operation"]) => Object.fromEntries(hoursRun(day, { operation, windows: [{ ...W, users: 200 }] }, CONTEST).map((h) => [h.profile, h.hours]));
+    // `manage up` (idle, no expiry) days before: the window's 2.5 h are contest, the rest idle.
+    expect(hours({ profile: "idle", at: "2026-11-23T09:00:00Z", expiresAt: null, overrides: {} })).toEqual({ idle: 21.5, contest: 2.5 });
+    // A stop at 10:00, during the window: the person's word from then on (the job leaves it).
+    expect(hours({ profile: "idle", at: "2026-12-05T10:00:00Z", expiresAt: null, overrides: {} })).toEqual({ idle: 22.5, contest: 1.5 });
+    // A window sized for the participants the stack's profile is already planned for carries no overrides of its own.
+    expect(hoursRun(day, { operation: null, windows: [{ ...W, users: 200 }] }, { ...CONTEST, profile: { ...CONTEST.profile, name: "idle" as const }, profileExpiresAt: null }).every((h) => !h.overrides)).toBe(true);
+  });
 });
 
 const at = (iso: string) => ({ start: iso, end: new Date(Date.parse(iso) + 30_000).toISOString() });
