@@ -13,6 +13,7 @@
 // sized to a tail instead (see fullPoolRate). Ready sessions are kept in addition to held ones, so
 // the nodes billed follow held + ready.
 
+import { MAX_SESSIONS_CEILING } from "./ceilings.cjs";
 import { binomial, poisson, seededUniform, shifted, smallestWithTailAtMost, sum, type Discrete } from "./distributions.js";
 
 export type IdentifierStrategy = { kind: "per-user" } | { kind: "per-execution" } | { kind: "shared"; sessions: number };
@@ -411,6 +412,9 @@ export function readyFor(q: CapacityQuery, cap: number, bursts?: Bursts): { aver
   }
   if (q.coldStartSeconds <= q.p95WaitSeconds) return { average: 1, needed: 1 };
   const average = Math.max(1, smallestMeeting(0, cap, (r) => coldStartShare(q, r) <= WAIT_TAIL));
+  // A pool ten times the largest Azure admits is refused whatever its ready count: the sampled
+  // bursts (work growing with the participants) would only delay the refusal (100,000 people: ~25 s).
+  if (cap > 10 * MAX_SESSIONS_CEILING) return { average, needed: average };
   const samples = bursts ?? sampleBursts(q);
   const meets = (r: number) => contestWaitShare(q, samples, r).missed <= allowedMisses(q.confidence);
   // Above the average's count, by doubling steps (the answer is near it), then bisection.

@@ -83,7 +83,7 @@ describe("manage doctor", () => {
     // The probe went to the pool with an identifier and no api-version, as a custom-container pool wants.
     expect(exec.requests.some((q) => q.path === "/pool/python/execute" && q.status === 200)).toBe(true);
     const text = await manage(["doctor"], { project, env });
-    expect(text.stdout.trim().split("\n").at(-1)).toBe("All 16 checks passed or do not apply: code runs on stack dev.");
+    expect(text.stdout.trim().split("\n").at(-1)).toBe("All 17 checks passed or do not apply: code runs on stack dev.");
     expect(check(report, "access")).toMatchObject({ detail: "open: anyone on the internet who finds the backend's URL can run code", fix: expect.stringMatching(/set accessMode token in Pulumi\.dev\.yaml/) });
   });
 
