@@ -100,6 +100,10 @@ export async function call<T>(
       headers: { accept: "application/json", ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: AbortSignal.timeout(Math.max(1, Math.round(init.timeoutMs))),
+      // A call that carries headers (the gateway's key, a token) never follows a redirect: fetch
+      // would send the key on to wherever the Location points, any origin and plain http included.
+      // The redirect itself comes back as the answer, and a probe reports its status.
+      redirect: init.headers && Object.keys(init.headers).length ? "manual" : "follow",
     });
     const max = init.maxBodyBytes ?? MAX_BODY_BYTES;
     const { text, truncated } = await readCapped(res, max);

@@ -704,7 +704,10 @@ export const federatedCredentialsThisRepository: ResourceValidationPolicy = {
   configSchema: {
     properties: {
       repository: { type: "string", default: "" },
-      environments: { type: "array", items: { type: "string" }, default: ["dev", "contest", "preview"] },
+      // The environments the workflows' Azure jobs name (docs/ci.md): deploys in dev and contest, the
+      // scheduled job in schedule. Not "preview": nothing here uses it, and an environment a
+      // pull-request workflow can name would hand pull-request code the deploy identity.
+      environments: { type: "array", items: { type: "string" }, default: ["dev", "contest", "schedule"] },
     },
   },
   validateResource: (args, report) => {

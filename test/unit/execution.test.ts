@@ -2,7 +2,9 @@
 // judgements, latency percentiles, and the load test's arrival schedule.
 import { describe, expect, test } from "vitest";
 import type { Answer, ExecuteResponse } from "../../cli/execution/api.js";
-import { urlFor } from "../../cli/execution/api.js";
+import { call, urlFor } from "../../cli/execution/api.js";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import { once } from "node:events";
 import { diagnose } from "../../cli/execution/diagnose.js";
 import { languageCases, smokeSuite, UNKNOWN_LANGUAGE_CASE } from "../../cli/execution/smoke-cases.js";
 import { percentile, summarize } from "../../cli/execution/stats.js";
@@ -165,5 +167,35 @@ describe("the load test's shape", () => {
     expect(r.throughputPerSecond).toBe(1);
     expect(r.latency.p50).toBe(100);
     expect(r.causes.map((c) => c.cause)).toContain("404: the pool's session limit (maxConcurrentSessions) is reached");
+  });
+});
+
+describe("the one HTTP client", () => {
+  test("a call carrying the gateway's key never follows a redirect: the key goes nowhere else, and the 307 is the answer", async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const elsewhere = createServer((req, res) => {
+      seen.push(req.headers);
+      res.end("{}");
+    }).listen(0, "127.0.0.1");
+    await once(elsewhere, "listening");
+    const target = `http://127.0.0.1:${(elsewhere.address() as { port: number }).port}/steal`;
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(307, { location: target });
+      res.end();
+    }).listen(0, "127.0.0.1");
+    await once(redirecting, "listening");
+    const from = `http://127.0.0.1:${(redirecting.address() as { port: number }).port}/api/v2/execute`;
+    try {
+      const answer = await call(from, { method: "POST", body: {}, headers: { "Ocp-Apim-Subscription-Key": "SECRET-KEY" }, timeoutMs: 5000 });
+      expect(answer).toMatchObject({ status: 307 });
+      expect(seen).toEqual([]);
+      // Without credentials a redirect is still followed (a health check behind a moved route).
+      await call(from, { method: "GET", timeoutMs: 5000 });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!["ocp-apim-subscription-key"]).toBeUndefined();
+    } finally {
+      elsewhere.close();
+      redirecting.close();
+    }
   });
 });

@@ -526,8 +526,10 @@ const ROWS: Row[] = [
   r(P.federatedCredentialsThisRepository, "the contest environment of this repository", FIC, fic("repo:acme/coding-engine:environment:contest"), [], { config: REPO }),
   r(P.federatedCredentialsThisRepository, "the repository in other letter cases", FIC, fic("repo:ACME/Coding-Engine:environment:dev"), [], { config: REPO }),
   r(P.federatedCredentialsThisRepository, "another repository", FIC, fic("repo:evil/coding-engine:environment:contest"), [
-    /federated credential r trusts subject "repo:evil\/coding-engine:environment:contest": not one of repository acme\/coding-engine's environments \(dev, contest, preview\).*Fix: trust only subjects repo:acme\/coding-engine:environment:<dev\|contest\|preview>/,
+    /federated credential r trusts subject "repo:evil\/coding-engine:environment:contest": not one of repository acme\/coding-engine's environments \(dev, contest, schedule\).*Fix: trust only subjects repo:acme\/coding-engine:environment:<dev\|contest\|schedule>/,
   ], { config: REPO, issue: "federated credential for another repository" }),
+  r(P.federatedCredentialsThisRepository, "the scheduled job's environment of this repository", FIC, fic("repo:acme/coding-engine:environment:schedule"), [], { config: REPO }),
+  r(P.federatedCredentialsThisRepository, "an environment no workflow here uses (preview: one a pull-request workflow could name)", FIC, fic("repo:acme/coding-engine:environment:preview"), [/not one of repository acme\/coding-engine's environments/], { config: REPO }),
   r(P.federatedCredentialsThisRepository, "a repository whose name only starts like ours", FIC, fic("repo:acme/coding-engine-fork:environment:contest"), [/not one of repository acme\/coding-engine's environments/], { config: REPO }),
   r(P.federatedCredentialsThisRepository, "pull requests of this repository", FIC, fic("repo:acme/coding-engine:pull_request"), [/"repo:acme\/coding-engine:pull_request"/], { config: REPO }),
   r(P.federatedCredentialsThisRepository, "a branch of this repository", FIC, fic("repo:acme/coding-engine:ref:refs/heads/main"), [/ref:refs\/heads\/main/], { config: REPO }),
