@@ -13,7 +13,9 @@ export default defineConfig({
     // it waiting (a readiness gate's backoff, a server that never answers, a timeout), so one worker
     // more than there are cores keeps every core busy; vitest's default leaves one core idle.
     // Measured on 2 cores (issue 10): 2 workers 139 s, 3 workers 130 s, 4 workers 130 s.
-    maxWorkers: availableParallelism() + 1,
+    // Since every change runs Pulumi's own loaders (about a second of CPU more), one worker a core:
+    // a third worker only made the end-to-end tests starve each other on 2 cores.
+    maxWorkers: availableParallelism(),
     // Worker threads, and a test file's modules kept for the next file in the same worker: the
     // files spawn their own processes (manage, the stand-ins) and share nothing else, no test mocks
     // a module or changes process-wide state (environment, timers, cwd), so a fresh process and a

@@ -93,7 +93,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
       expect(await call(key)).toBe("no answer");
       // In the warm-up: gateway and pool created, code runs through the gateway (readiness gate and smoke).
       const warm = await reconcile(`2026-12-${day}T07:31:00Z`);
-      expect(warm.exitCode, `window ${n}: ${warm.stderr}`).toBe(0);
+      expect(warm.exitCode, `window ${n}: ${warm.stderr}\n${warm.stdout}`).toBe(0);
       expect(action(warm)).toMatchObject({ decision: "start", outcome: "started", smoke: { failed: 0 } });
       expect(names(readState(project, "contest"))).toEqual(expect.arrayContaining(["gateway", "session-pool", "gateway-caller-team-a"]));
       // The key issued before the first window works; no key is refused at the gateway.
