@@ -9,12 +9,10 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/helpers/global-setup.ts"],
-    // The end-to-end files spend their time in child processes (manage, the stand-ins) and part of
-    // it waiting (a readiness gate's backoff, a server that never answers, a timeout), so one worker
-    // more than there are cores keeps every core busy; vitest's default leaves one core idle.
-    // Measured on 2 cores (issue 10): 2 workers 139 s, 3 workers 130 s, 4 workers 130 s.
-    // Since every change runs Pulumi's own loaders (about a second of CPU more), one worker a core:
-    // a third worker only made the end-to-end tests starve each other on 2 cores.
+    // One worker a core. Issue 10 measured one worker more than cores as faster (130 s against
+    // 139 s on 2 cores) while a change cost little CPU; since every change runs Pulumi's own loaders
+    // (about a second of CPU more), a third worker only made the end-to-end tests starve each other
+    // past their time limits on 2 cores.
     maxWorkers: availableParallelism(),
     // Worker threads, and a test file's modules kept for the next file in the same worker: the
     // files spawn their own processes (manage, the stand-ins) and share nothing else, no test mocks
