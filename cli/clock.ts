@@ -13,6 +13,15 @@ import { INSTANT } from "./options.js";
 export function now(env: NodeJS.ProcessEnv = process.env): Date {
   const fixed = env.MANAGE_NOW;
   if (!fixed) return new Date();
+  // A workflow run (GITHUB_ACTIONS=true, docs.github.com "Default environment variables") acts on
+  // the real clock only: the scheduled job deciding on a rehearsal clock would stop a running
+  // contest or start a window early. Refused for every command, reading ones too, so a misplaced
+  // variable fails the job instead of steering it.
+  if (env.GITHUB_ACTIONS === "true")
+    throw new UsageError(
+      `MANAGE_NOW=${fixed} is set in a workflow run: a workflow decides and changes stacks on the real clock only. Nothing was read or changed\n` +
+        `  Fix: remove MANAGE_NOW from the workflow's environment`,
+    );
   let at: Date | null = null;
   try {
     // The option type's reading (a calendar day that exists, a zone), and a time of day too.
@@ -40,20 +49,14 @@ export function clockOffset(fixed: Date, real: Date): string {
 
 /**
  * Whether a change may run on the clock MANAGE_NOW sets. Pure: the environment and the real time
- * are passed in. Without MANAGE_NOW: null (the real clock). In a workflow run (GITHUB_ACTIONS=true,
- * docs.github.com "Default environment variables"): refused, exit 2, since the scheduled and deploy
- * jobs act on the real clock only. Elsewhere: refused unless MANAGE_REHEARSAL=1 says the person
+ * are passed in. Without MANAGE_NOW: null (the real clock). In a workflow run now() has refused it
+ * already. Elsewhere: refused unless MANAGE_REHEARSAL=1 says the person
  * means it, and then a warning line with the offset, so it is never silent.
  */
 export function rehearsalClock(env: NodeJS.ProcessEnv, real: Date): { warning: string } | null {
   if (!env.MANAGE_NOW) return null;
   const at = now(env);
   const offset = `${clockOffset(at, real)} the real clock`;
-  if (env.GITHUB_ACTIONS === "true")
-    throw new UsageError(
-      `MANAGE_NOW=${env.MANAGE_NOW} is set in a workflow run (${offset}): a workflow changes stacks on the real clock only. Nothing was changed\n` +
-        `  Fix: remove MANAGE_NOW from the workflow's environment`,
-    );
   if (env[REHEARSAL_ENV] !== "1")
     throw new UsageError(
       `MANAGE_NOW=${env.MANAGE_NOW} is ${offset}, and this change would record its times (expiry, when it was asked) by it. Nothing was changed\n` +

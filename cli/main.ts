@@ -137,7 +137,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE, PULUMI_HOME", "pulumi's state backend, secrets passphrase and home (default: the embedded backend in .pulumi-state/)"],
   ["NO_COLOR, FORCE_COLOR", "colour off (NO_COLOR) or forced (FORCE_COLOR=1..3), as --no-color and --color"],
   ["COLUMNS", "the width tables fit (default: the terminal's)"],
-  ["GITHUB_ACTIONS, GITHUB_WORKFLOW, GITHUB_ACTOR", "in GitHub Actions: who a change is recorded as in the stack's state (default: user@host); GITHUB_ACTIONS=true refuses a change on MANAGE_NOW"],
+  ["GITHUB_ACTIONS, GITHUB_WORKFLOW, GITHUB_ACTOR", "in GitHub Actions: who a change is recorded as in the stack's state (default: user@host); GITHUB_ACTIONS=true refuses MANAGE_NOW (a workflow runs on the real clock)"],
 ];
 
 function rootHelp(): string {

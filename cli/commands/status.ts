@@ -12,7 +12,8 @@ import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
 import { describeExpiry, describeInterrupted, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
-import { OperationError } from "../errors.js";
+import { OperationError, UsageError } from "../errors.js";
+import { inWorkflowRun } from "../workflow.js";
 import { pulumiHint } from "../pulumi/failures.js";
 import { PROJECT } from "../../infra/config.js";
 import { describeAccess, gatewayRunning, openAccessWarning } from "../../infra/access-mode.js";
@@ -34,6 +35,9 @@ async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<S
   try {
     pulumi = await PulumiReader.connect(projectDir(), verbose);
   } catch (err) {
+    // In a workflow run a missing backend variable or tool is a misconfigured job, not a part of
+    // the page to leave out: the job must fail (exit 2) rather than report green on no state.
+    if (err instanceof UsageError && inWorkflowRun(process.env)) throw err;
     return { available: false, reason: err instanceof Error ? err.message : String(err) };
   }
   // From here a failure is the backend's: its state cannot be read (`stack ls` of a DIY backend

@@ -129,8 +129,8 @@ describe("ci.yml, job plan (every pull request: no identity, the offline plan)",
 
 describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
   const ctx = (workspace: string, stack: string, vars = VARS(workspace)): Contexts => ({ github: { event_name: "schedule" }, matrix: { stack }, vars });
-  // After the contest stack's `scale --for 3h` expiry (2026-12-05 11:30 UTC): reconcile stops it.
-  const AFTER_EXPIRY = { MANAGE_NOW: "2026-12-05T12:00:00Z" };
+  // The fixture's `scale --for 3h` expired at 2026-12-05 11:30 UTC, before any real clock this
+  // suite runs on: a workflow run decides on the real clock only (MANAGE_NOW is refused there).
 
   test("PULUMI_BACKEND_URL not configured: the job fails with exit 2 naming it, and no local state is made", async () => {
     const workspace = checkout();
@@ -142,10 +142,22 @@ describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
     expect(existsSync(join(workspace, ".pulumi-state"))).toBe(false);
   });
 
+  test("AZURE_CLIENT_ID misspelt (the other variables set): the job runs and fails with exit 2 naming it", async () => {
+    const workspace = checkout();
+    await deployed(workspace, "contest scaled to contest for 3h");
+    const { AZURE_CLIENT_ID: _, ...rest } = VARS(workspace);
+    const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest", { ...rest, AZURE_CLIENTID: "11111111-1111-1111-1111-111111111111" }), workspace, runner(workspace));
+    expect(job.success).toBe(false);
+    expect(job.steps.at(-1)!.exitCode).toBe(2);
+    expect(job.steps.at(-1)!.stderr).toMatch(/ARM_CLIENT_ID is empty in this GitHub Actions run[\s\S]*Fix: set the repository variable AZURE_CLIENT_ID/);
+    // The expired stack was left as it was, for the next run once the variable exists.
+    expect(names(readState(workspace, "contest"))).toContain("session-pool");
+  });
+
   test("the stop of an expired stack fails in pulumi: the job fails", async () => {
     const workspace = checkout();
     await deployed(workspace, "contest scaled to contest for 3h");
-    const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace, { ...AFTER_EXPIRY, FAKE_PULUMI_FAIL: "session-pool" }));
+    const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace, { FAKE_PULUMI_FAIL: "session-pool" }));
     expect(job.success).toBe(false);
     expect(job.steps.at(-1)!.exitCode).toBe(1);
     expect(job.steps.at(-1)!.stderr).toMatch(/stack\(s\) not reconciled: contest/);
@@ -162,7 +174,7 @@ describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
     const workspace = checkout();
     await deployed(workspace, "contest scaled to contest for 3h");
     lock(workspace, "contest", new Date(Date.now() - 10 * 60_000));
-    const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace, AFTER_EXPIRY));
+    const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace));
     expect(job.success, job.steps.at(-1)!.stderr).toBe(true);
     const log = JSON.parse(job.steps.at(-1)!.stdout) as { actions: Array<Record<string, unknown>> };
     // Expired, but not stopped: the deploy may be changing it. Busy, with who holds the lock since when.
@@ -183,7 +195,7 @@ describe("reconcile.yml, job reconcile (every 5 minutes)", () => {
     const workspace = checkout();
     await deployed(workspace, "contest scaled to contest for 3h");
     lock(workspace, "contest", new Date(Date.now() - (CHANGE_JOB_TIMEOUT_MINUTES + 1) * 60_000));
-    const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace, AFTER_EXPIRY));
+    const job = await runJob(workflow("reconcile.yml"), "reconcile", ctx(workspace, "contest"), workspace, runner(workspace));
     expect(job.success).toBe(false);
     expect(job.steps.at(-1)!.exitCode).toBe(1);
     expect(job.steps.at(-1)!.stderr).toMatch(/stack\(s\) not reconciled: contest/);

@@ -107,12 +107,17 @@ const cases: Record<string, Case[]> = {
   ],
   // A GitHub Actions run never falls back to a local state or takes an empty variable (cli/workflow.ts).
   "in a GitHub Actions run": [
-    [["reconcile", "--stack", "dev", "--yes"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run[\s\S]*Fix: set the repository variable PULUMI_BACKEND_URL .*Settings → Secrets and variables → Actions → Variables/, { GITHUB_ACTIONS: "true" }],
-    [["reconcile", "--stack", "dev", "--yes"], /PULUMI_BACKEND_URL is empty in this GitHub Actions run/, { GITHUB_ACTIONS: "true", PULUMI_BACKEND_URL: "" }],
-    // A workflow run sets no MANAGE_NOW (a change on the suite's clock is refused there first: cli/clock.ts).
+    [["reconcile", "--stack", "dev", "--yes"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run[\s\S]*Fix: set the repository variable PULUMI_BACKEND_URL .*Settings → Secrets and variables → Actions → Variables/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "" }],
+    [["reconcile", "--stack", "dev", "--yes"], /PULUMI_BACKEND_URL is empty in this GitHub Actions run/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "", PULUMI_BACKEND_URL: "" }],
+    // A workflow run sets no MANAGE_NOW (the suite's clock is refused there first: cli/clock.ts).
     [["up", "--stack", "dev", "--yes"], /ARM_SUBSCRIPTION_ID is empty in this GitHub Actions run[\s\S]*Fix: set the repository variable AZURE_SUBSCRIPTION_ID/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere", ARM_CLIENT_ID: "x", ARM_TENANT_ID: "y", ARM_SUBSCRIPTION_ID: "" }],
     [["scale", "--stack", "dev", "--profile", "testing", "--yes"], /PULUMI_CONFIG_PASSPHRASE is empty in this GitHub Actions run[\s\S]*Fix: set it as a repository secret/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere", PULUMI_CONFIG_PASSPHRASE: "" }],
-    [["pulumi", "--", "stack", "ls"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run/, { GITHUB_ACTIONS: "true" }],
+    [["pulumi", "--", "stack", "ls"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "" }],
+    // status leaves out what it cannot see on a laptop; in a workflow a missing backend fails the job.
+    [["status", "--stack", "dev"], /PULUMI_BACKEND_URL is not set in this GitHub Actions run[\s\S]*Fix: set the repository variable PULUMI_BACKEND_URL/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "" }],
+    // The scheduled job decides on the real clock: a rehearsal clock there is refused, reading or not.
+    [["reconcile", "--stack", "contest", "--yes", "--json"], /MANAGE_NOW=2027-01-01T00:00:00Z is set in a workflow run: a workflow decides and changes stacks on the real clock only[\s\S]*Fix: remove MANAGE_NOW/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "2027-01-01T00:00:00Z", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere" }],
+    [["status", "--stack", "contest"], /MANAGE_NOW=2027-01-01T00:00:00Z is set in a workflow run/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "2027-01-01T00:00:00Z", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere" }],
   ],
   "smoke and doctor": [
     [["smoke", "--endpoint", "ftp://example.com"], /--endpoint "ftp:\/\/example\.com" is a ftp URL: it takes an http or https URL/],

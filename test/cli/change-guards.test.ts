@@ -149,7 +149,7 @@ describe.concurrent("MANAGE_NOW changes the cloud only as an explicit rehearsal"
       /MANAGE_NOW=2027-12-01T09:00:00Z is \d+ d( \d+ h)?( \d+ min)? ahead of the real clock, and this change would record its times \(expiry, when it was asked\) by it\. Nothing was changed\n  Fix: unset MANAGE_NOW to change the stack on the real clock, or set MANAGE_REHEARSAL=1/,
       { MANAGE_NOW: yearAhead, MANAGE_REHEARSAL: "" },
     );
-    await expectRefusal(project, ["stop"], /MANAGE_NOW=2027-12-01T09:00:00Z is set in a workflow run .*: a workflow changes stacks on the real clock only/, {
+    await expectRefusal(project, ["stop"], /MANAGE_NOW=2027-12-01T09:00:00Z is set in a workflow run: a workflow decides and changes stacks on the real clock only\. Nothing was read or changed\n  Fix: remove MANAGE_NOW from the workflow's environment/, {
       MANAGE_NOW: yearAhead,
       MANAGE_REHEARSAL: "1",
       GITHUB_ACTIONS: "true",
