@@ -106,6 +106,33 @@ describe("the pulumi stand-in", () => {
     expect(unpaired.stderr).toMatch(/the number of --policy-pack-config flags \(2\) must match the number of --policy-pack flags \(1\)/);
   });
 
+  test("a stack policy judges after the steps: `up` refuses in its preview with nothing applied; `up --skip-preview` (the Automation API's) applies, then fails", async () => {
+    // v3.230 deployment_executor.go: AnalyzeStack runs once every step has completed.
+    const states = (dir: string) => readdirSync(join(dir, "state", ".pulumi", "stacks", "coding-engine")).filter((f) => f.endsWith(".json"));
+    const resources = (dir: string) => (JSON.parse(readFileSync(join(dir, "state", ".pulumi", "stacks", "coding-engine", "dev.json"), "utf8")) as { checkpoint: { latest?: { resources?: unknown[] } } }).checkpoint.latest?.resources ?? [];
+    const up = async (...extra: string[]) => {
+      const dir = withPool(makeProject());
+      await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
+      const r = await pulumi(dir, ["up", "--stack", "dev", "--non-interactive", "--policy-pack", "infra/policy-pack", "--event-log", join(dir, "events.jsonl"), ...extra], { PULUMI_DEBUG_COMMANDS: "true" });
+      const events = readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      return { r, dir, events };
+    };
+    // dev's open backend, without the committed config that lists it: a mandatory stack violation.
+    const previewed = await up("--yes");
+    expect(previewed.r.exitCode).toBe(1);
+    expect(previewed.events.some((e) => e.policyEvent)).toBe(true);
+    expect(previewed.events.some((e) => e.resOutputsEvent)).toBe(false);
+    expect(states(previewed.dir).length === 0 || resources(previewed.dir).length === 0).toBe(true);
+
+    const skipped = await up("--yes", "--skip-preview");
+    expect(skipped.r.exitCode, skipped.r.stderr).toBe(1);
+    const at = (key: string) => skipped.events.findIndex((e) => e[key]);
+    // Every step ran and was recorded, and only then the violation came.
+    expect(at("resOutputsEvent")).toBeGreaterThanOrEqual(0);
+    expect(at("policyEvent")).toBeGreaterThan(skipped.events.map((e) => Boolean(e.resOutputsEvent)).lastIndexOf(true));
+    expect(resources(skipped.dir).length).toBeGreaterThan(0);
+  });
+
   test("simulates only file:// backends, and says so (no login in tests)", async () => {
     const r = await pulumi(project, ["stack", "ls", "--json"], { PULUMI_BACKEND_URL: "https://api.pulumi.com" });
     expect(r.exitCode).toBe(255);

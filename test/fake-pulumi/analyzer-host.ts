@@ -119,10 +119,10 @@ async function configure(call: Call, r: { stack: string; project: string; packCo
 /** Analyze for each resource (its inputs), then AnalyzeStack (every resource's outputs). */
 async function analyzeResources(call: Call, resources: Resource[]): Promise<Violation[]> {
   const violations: Violation[] = [];
-  const collect = (res: Msg) => {
+  const collect = (res: Msg, stage: Violation["stage"]) => {
     for (const d of res.getDiagnosticsList()) {
       const level = LEVEL_NAMES[d.getEnforcementlevel()];
-      violations.push({ policyName: d.getPolicyname(), message: d.getMessage(), enforcementLevel: level === "mandatory" ? "mandatory" : "warning", ...(d.getUrn() ? { urn: d.getUrn() } : {}) });
+      violations.push({ policyName: d.getPolicyname(), message: d.getMessage(), enforcementLevel: level === "mandatory" ? "mandatory" : "warning", ...(d.getUrn() ? { urn: d.getUrn() } : {}), stage });
     }
   };
   const optionsOf = (protect: boolean) => {
@@ -137,7 +137,7 @@ async function analyzeResources(call: Call, resources: Resource[]): Promise<Viol
     req.setName(res.name);
     req.setProperties(Struct.fromJavaScript(res.inputs as never));
     req.setOptions(optionsOf(res.protect));
-    collect(await call("analyze", req));
+    collect(await call("analyze", req), "resource");
   }
   const stackReq = new analyzerMsg.AnalyzeStackRequest();
   stackReq.setResourcesList(
@@ -151,7 +151,7 @@ async function analyzeResources(call: Call, resources: Resource[]): Promise<Viol
       return a;
     }),
   );
-  collect(await call("analyzeStack", stackReq));
+  collect(await call("analyzeStack", stackReq), "stack");
   return violations;
 }
 

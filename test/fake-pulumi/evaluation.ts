@@ -117,6 +117,8 @@ export interface Violation {
   message: string;
   enforcementLevel: "mandatory" | "warning";
   urn?: string;
+  /** Which call found it: Analyze (a resource's inputs, before its step) or AnalyzeStack (after every step). */
+  stage: "resource" | "stack";
 }
 
 /** Runs the policy pack at `packDir` over the resources, as the engine runs an analyzer (./analyzer-host.ts). */

@@ -20,6 +20,7 @@
 //   FAKE_PULUMI_FAIL=<name>              `up` fails on that resource, after the steps before it
 //   FAKE_PULUMI_FAIL_MESSAGE=<text>      the provider's error text for it (default: an ARM error)
 //   FAKE_PULUMI_STEP_DELAY_MS=n          pause before each step (so a test can interrupt an update)
+//   FAKE_PULUMI_HOLD=<dir>               `stack output --show-secrets` waits for <dir>/release after writing <dir>/held
 // Where the deployed system answers (what Azure would assign), so checks reach local servers:
 //   FAKE_PULUMI_BACKEND_FQDN=127.0.0.1:port, FAKE_PULUMI_POOL_ENDPOINT=https://...,
 //   FAKE_PULUMI_GATEWAY_URL=https://127.0.0.1:port (the API Management gateway, accessMode token)
@@ -38,7 +39,7 @@ import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type Co
 import { replaceKeys } from "./replacement.js";
 import { fileHash, memo, packageCodeHash, treeHash } from "./memo.js";
 import { parsePolicyPackConfig, PolicyConfigError } from "./policy-config.js";
-import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Evaluation, type EvaluationRequest, type PolicyRequest } from "./evaluation.js";
+import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Evaluation, type EvaluationRequest, type PolicyRequest, type Violation } from "./evaluation.js";
 
 /** API Management instances are soft-deleted by Azure (../fake-az/soft-deleted.ts). */
 const APIM_SERVICE = "azure-native:apimanagement:ApiManagementService";
@@ -581,7 +582,18 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     return finish(false, {});
   }
 
-  // Policies (pkg/engine: analyzers see every resource's inputs before its step).
+  // Policies. Analyze sees each resource's inputs before its step (the step generator); AnalyzeStack
+  // runs only after every step has completed, and only if they all succeeded (v3.230
+  // pkg/resource/deploy/deployment_executor.go Execute: stepExec.WaitForCompletion, then
+  // stepGen.AnalyzeResources). A preview's steps change nothing, so there a stack policy refuses
+  // before anything is done, and so does `up` with its own preview first; `up --skip-preview` (what
+  // the Automation API's stack.up() runs: automation/stack.ts) applies every step and then fails.
+  const stackPolicyAfterSteps = !dryRun && (has(p, "--skip-preview") || has(p, "-f"));
+  const stackViolations: Violation[] = [];
+  const policyEvent = (v: Violation, name: string, version: string) => ({
+    policyEvent: { ...(v.urn ? { resourceUrn: v.urn } : {}), message: v.message, color: "never", policyName: v.policyName, policyPackName: name, policyPackVersion: version, policyPackVersionTag: version, enforcementLevel: v.enforcementLevel },
+  });
+  const deferred: Array<ReturnType<typeof policyEvent>> = [];
   let mandatory = 0;
   const packs = list(p, "--policy-pack");
   const packConfigs = list(p, "--policy-pack-config");
@@ -616,8 +628,13 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     }
     const { name, version, violations } = ran;
     for (const v of violations) {
+      if (v.stage === "stack" && stackPolicyAfterSteps) {
+        stackViolations.push(v);
+        deferred.push(policyEvent(v, name, version));
+        continue;
+      }
       if (v.enforcementLevel === "mandatory") mandatory++;
-      emit({ policyEvent: { ...(v.urn ? { resourceUrn: v.urn } : {}), message: v.message, color: "never", policyName: v.policyName, policyPackName: name, policyPackVersion: version, policyPackVersionTag: version, enforcementLevel: v.enforcementLevel } });
+      emit(policyEvent(v, name, version));
     }
   }
   if (mandatory) return finish(false, {});
@@ -704,6 +721,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     snap = { resources: [rootState, providerState, ...snap.resources.filter((r) => !r.type.startsWith("pulumi:"))] };
     save();
   }
+  // AnalyzeStack after the steps (see above): what it refuses is already applied and recorded.
+  for (const e of deferred) emit(e);
+  if (stackViolations.some((v) => v.enforcementLevel === "mandatory")) return finish(false, summary(steps));
   recordHistory(stack, kind, "succeeded", started, summary(steps), config);
   return finish(true, summary(steps));
 }
@@ -717,6 +737,19 @@ function recordHistory(stack: string, kind: string, result: string, started: num
     join(dir, `${stack}-${Date.now()}.history.json`),
     JSON.stringify({ kind, startTime: Math.floor(started / 1000), message: "", environment: { "exec.kind": "auto.local" }, config, result, endTime: Math.floor(Date.now() / 1000), version, resourceChanges: changes }),
   );
+}
+
+/**
+ * FAKE_PULUMI_HOLD=<dir>: `stack output --show-secrets` has read the state, says so (<dir>/held) and answers only
+ * once the test allows it (<dir>/release): a reader that is overtaken by a change in between, on
+ * an event rather than a timer, for the tests of what manage does with a stale read.
+ */
+async function holdIfAsked(): Promise<void> {
+  const dir = process.env.FAKE_PULUMI_HOLD;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "held"), String(process.pid));
+  while (!existsSync(join(dir, "release"))) await sleep(20);
 }
 
 // ---- commands -----------------------------------------------------------------------------------
@@ -791,6 +824,9 @@ async function main(): Promise<number> {
         const outputs = root?.outputs ?? {};
         const wanted = p.positionals[0];
         if (wanted && !(wanted in outputs)) fail(`current stack does not have output property '${wanted}'`);
+        // The Automation API reads masked, then plaintext (automation/localWorkspace.ts stackOutputs):
+        // the plaintext read is the one whose values its caller uses.
+        if (has(p, "--show-secrets")) await holdIfAsked();
         console.log(JSON.stringify(wanted ? outputs[wanted] : outputs, null, 2));
         return 0;
       }

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const DIR = join(tmpdir(), "fake-pulumi-memo");
 
@@ -44,9 +45,25 @@ export function packageCodeHash(dir: string): string {
   return treeHash(dirname(resolve(dir, main)));
 }
 
+/**
+ * The stand-in's own code (the bundle it runs from: test/helpers/global-setup.ts): an answer is
+ * the stand-in's as much as the program's, so a change to how it evaluates or what it records
+ * keys new answers instead of serving those of the code before.
+ */
+let ownCode: string | undefined;
+function standInCode(): string {
+  if (ownCode === undefined) {
+    const dir = dirname(fileURLToPath(import.meta.url));
+    const h = createHash("sha256");
+    for (const name of readdirSync(dir).filter((n) => /\.[cm]?[jt]s$/.test(n)).sort()) h.update(name).update(readFileSync(join(dir, name)));
+    ownCode = h.digest("hex");
+  }
+  return ownCode;
+}
+
 export async function memo<T>(kind: string, inputs: unknown, compute: () => Promise<T>): Promise<T> {
   if (process.env.FAKE_PULUMI_MEMO === "off") return compute();
-  const key = createHash("sha256").update(kind).update(JSON.stringify(inputs)).digest("hex");
+  const key = createHash("sha256").update(kind).update(standInCode()).update(JSON.stringify(inputs)).digest("hex");
   const file = join(DIR, `${kind}-${key}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as T;
   const value = await compute();
