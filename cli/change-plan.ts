@@ -50,6 +50,12 @@ export interface StackChange {
   /** The participants' credentials to record (manage keys, infra/callers.ts): the whole new list. Absent: keep them. */
   callers?: Caller[];
   /**
+   * The state's revision when the caller read what this change is computed from (manage keys reads
+   * the list, then edits it): the update refuses if the state moved since, so a list read before
+   * another key was issued can never drop that key. Absent: the revision this plan reads.
+   */
+  basedOn?: number;
+  /**
    * Run on the baseline of the last update, not the stack file (stops): a stop changes only what
    * idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
    */
@@ -216,7 +222,7 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
   if (configHash(effectiveConfig(baseline, operation)) !== configHash(effectiveConfig(offline.fileRaw, offline.offlineOperation)))
     ceiling(settings, settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : file.raw, change.stack)), flags, warnings);
   const request: OperationsRequest = {
-    basedOn: previous?.revision ?? 0,
+    basedOn: change.basedOn ?? previous?.revision ?? 0,
     baseline: onDeployed ? "deployed" : "file",
     operation,
     ...(windows ? { windows } : {}),

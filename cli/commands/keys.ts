@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import type { Caller } from "../../infra/callers.js";
 import { CALLERS_OUTPUT, parseCallers } from "../../infra/callers.js";
+import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 import { applyStackChange, type GlobalOptions } from "../change.js";
 import { actor, isoSeconds, now } from "../clock.js";
 import { UsageError } from "../errors.js";
@@ -40,7 +41,11 @@ export async function run(action: string, o: KeysOptions): Promise<void> {
   const pulumi = await Pulumi.connect(projectDir(), o.verbose);
   if (!(await pulumi.hasStack(stack)))
     throw new UsageError(`stack ${stack} has not been deployed yet: keys are kept in its state\n  Fix: \`manage up --stack ${stack}\` first (it rests idle, with no gateway), then issue keys`);
-  const current = parseCallers((await pulumi.outputs(stack))[CALLERS_OUTPUT]);
+  // The list and the revision it belongs to, from one read: the change is based on that revision,
+  // so a key issued or revoked by someone else in between refuses this one instead of being undone.
+  const outputs = await pulumi.outputs(stack);
+  const current = parseCallers(outputs[CALLERS_OUTPUT]);
+  const readAt = parseOperationsState(outputs[OPERATIONS_OUTPUT])?.revision ?? 0;
 
   if (action === "list") {
     if (o.json) return printJson(current.map((c) => ({ name: c.name, issuedAt: c.issuedAt, by: c.by, ...(o.showKeys ? { key: c.key } : {}) })));
@@ -63,7 +68,7 @@ export async function run(action: string, o: KeysOptions): Promise<void> {
       throw new UsageError(`no key named ${name} on ${stack} (keys: ${current.map((c) => c.name).join(", ") || "none"})`);
     next = current.filter((c) => c.name !== name);
   }
-  const result = await applyStackChange({ stack, config: {}, callers: next, intent: `${action} the key of ${name}` }, { ...o, yes: true }, false);
+  const result = await applyStackChange({ stack, config: {}, callers: next, basedOn: readAt, intent: `${action} the key of ${name}` }, { ...o, yes: true }, false);
   const live = result.outputs.gatewayUrl ? "the gateway takes it now" : "no gateway runs now (idle): the next window's gateway takes it";
   if (o.json) return printJson({ stack, action, name, ...(issued ? { key: issued.key, issuedAt: issued.issuedAt } : {}) });
   if (issued) {

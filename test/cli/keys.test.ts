@@ -1,0 +1,66 @@
+// `manage keys`: the participants' keys are a list kept in the stack's state (infra/callers.ts), and
+// every issue or revoke is a read of that list, an edit, and an update. What a person would notice:
+// a revoked key is gone from the list and from what the gateway would take; and two people handing
+// out keys at once never lose one of them.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { makeProject, manage, prepare, spawnManage } from "../helpers/cli.js";
+
+const keysOf = async (project: string) => {
+  const r = await manage(["keys", "list", "--stack", "contest", "--json", "--show-keys"], { project });
+  expect(r.exitCode, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Array<{ name: string; key: string }>;
+};
+
+describe("manage keys", () => {
+  test("revoke: the key leaves the list, the others stay as they were; an unknown name is refused", async () => {
+    const project = makeProject();
+    await prepare(project, "contest");
+    const issue = async (name: string) => {
+      const r = await manage(["keys", "issue", "--stack", "contest", "--name", name, "--json"], { project });
+      expect(r.exitCode, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).key as string;
+    };
+    const a = await issue("team-a");
+    const b = await issue("team-b");
+    expect(await keysOf(project)).toEqual([expect.objectContaining({ name: "team-a", key: a }), expect.objectContaining({ name: "team-b", key: b })]);
+
+    const revoked = await manage(["keys", "revoke", "--stack", "contest", "--name", "team-a"], { project });
+    expect(revoked.exitCode, revoked.stderr).toBe(0);
+    // Idle: no gateway runs, so the next window's gateway is the one that refuses it.
+    expect(revoked.stdout).toContain("Revoked the key of team-a on contest; no gateway runs now (idle): the next window's gateway refuses it.");
+    expect(await keysOf(project)).toEqual([expect.objectContaining({ name: "team-b", key: b })]);
+
+    const unknown = await manage(["keys", "revoke", "--stack", "contest", "--name", "team-a"], { project });
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("no key named team-a on contest (keys: team-b)");
+    // Issuing again under the revoked name gives a new key, never the old one back.
+    expect(await issue("team-a")).not.toBe(a);
+  });
+
+  test("two issues at once: the one whose read was overtaken is refused and says to run again; no key is lost", async () => {
+    const project = makeProject();
+    await prepare(project, "contest");
+    // team-a's manage reads the list (empty) and is held there by the stand-in...
+    const hold = join(project, "hold");
+    const first = spawnManage(["keys", "issue", "--stack", "contest", "--name", "team-a", "--json"], project, { FAKE_PULUMI_HOLD: hold });
+    // (wait for the event: the stand-in says it has read the state)
+    while (!existsSync(join(hold, "held"))) await new Promise((r) => setTimeout(r, 20));
+    // ...while team-b's key is issued and recorded.
+    const second = await manage(["keys", "issue", "--stack", "contest", "--name", "team-b", "--json"], { project });
+    expect(second.exitCode, second.stderr).toBe(0);
+    const b = JSON.parse(second.stdout).key as string;
+    mkdirSync(hold, { recursive: true });
+    writeFileSync(join(hold, "release"), "");
+    const overtaken = await first;
+    // Its list had no team-b: applied, it would have revoked team-b's key without anyone asking.
+    expect(overtaken.exitCode, overtaken.stdout + overtaken.stderr).toBe(1);
+    expect(overtaken.stderr).toMatch(/the stack changed after manage read it[\s\S]*run the command again/);
+    expect(await keysOf(project)).toEqual([expect.objectContaining({ name: "team-b", key: b })]);
+    // Run again, as it says: both keys.
+    const again = await manage(["keys", "issue", "--stack", "contest", "--name", "team-a", "--json"], { project });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect((await keysOf(project)).map((k) => k.name)).toEqual(["team-b", "team-a"]);
+  });
+});
