@@ -10,6 +10,7 @@ import { POOL_TOKEN, startExecServer, type ExecServer } from "../exec-server/ser
 import { startGate, type Gate } from "../gate/server.js";
 import { azureMocks } from "../../cli/offline/azure-mocks.js";
 import { ROOT } from "../helpers/program.js";
+import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
 
 interface DoctorJson {
   ok: boolean;
@@ -211,6 +212,17 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     await plain.close();
   });
 
+  test("idle: no gateway and an internal backend, which doctor says is as designed, with how long the next window's gateway takes", async () => {
+    // Deployed whole, resting idle as the committed stack file says.
+    const up = await manage(["up", "--stack", "contest"], { project: contest, env: gatewayEnv });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const r = await manage(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+    const report = JSON.parse(r.stdout) as DoctorJson;
+    expect(check(report, "gateway")).toMatchObject({ verdict: "ok", detail: `none while idle (the gate lives with the pool; its backend is internal): the next window creates it, which may take up to ${GATEWAY_CREATE_MINUTES} minutes` });
+    // Nothing is called: there is nothing to call.
+    expect(report.checks.map((c) => c.name)).not.toContain("gateway: anonymous call");
+  });
+
   test("the readiness gate and doctor go through the gateway with the stack's own key; doctor proves the gateway refuses anonymous calls and limits each caller", async () => {
     // Not --no-wait: the probe goes through the gateway with the stack's gatewayKey output.
     const scale = await manage(["scale", "--stack", "contest", "--profile", "testing"], { project: contest, env: gatewayEnv });
@@ -239,6 +251,26 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     expect(r.stdout + r.stderr).not.toContain(key);
     // Every call doctor made through the gateway carried the key, but for the one meant to be refused.
     expect(gate.requests.filter((q) => q.caller === null).map((q) => q.status)).toEqual([401]);
+  });
+
+  test("a pool whose gateway is gone (a state where the pool runs with nothing in front): doctor fails it, with the commands", async () => {
+    const copy = makeProject();
+    cpSync(join(contest, ".pulumi-state"), join(copy, ".pulumi-state"), { recursive: true });
+    for (const f of ["Pulumi.yaml", "Pulumi.contest.yaml"]) cpSync(join(contest, f), join(copy, f));
+    const file = join(copy, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json");
+    const doc = JSON.parse(readFileSync(file, "utf8"));
+    const root = doc.checkpoint.latest.resources.find((r: { type: string }) => r.type === "pulumi:pulumi:Stack");
+    expect(root.outputs.sessionPoolDeployed).toBe(true);
+    root.outputs.gatewayUrl = "";
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await manage(["doctor", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
+    expect(r.exitCode).toBe(1);
+    expect(check(JSON.parse(r.stdout) as DoctorJson, "gateway")).toMatchObject({
+      verdict: "fail",
+      detail: "a session pool runs with no gateway in front (accessMode token)",
+      fix: "manage up --stack contest declares it again with the pool (or manage stop --stack contest removes both)",
+    });
+    rmSync(copy, { recursive: true, force: true });
   });
 
   test("a gateway that lets anonymous callers through and limits no one: both checks fail, with the fix", async () => {

@@ -119,6 +119,30 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     expect(JSON.parse(cost.stdout).estimates[0].perDay).toBeLessThanOrEqual(0.2);
   }, 240_000);
 
+  test("a window's gateway that answers a call without a key: reconcile fails the start (exit 1), names the hole and the commands that close it", async () => {
+    // After the test above: idle again. The gateway that comes up lets anonymous calls through.
+    const run = (args: string[], now: string) => manage(args, { project, env: { ...env, ...at(now) } });
+    const scheduled = await run(["schedule", "--stack", "contest", "--at", "2026-12-08T09:00:00Z", "--for", "2h"], "2026-12-07T08:00:00Z");
+    expect(scheduled.exitCode, scheduled.stderr).toBe(0);
+    gate.requireCredential = false;
+    try {
+      const warm = await run(["reconcile", "--yes", "--json", "--wait-timeout", "2m", "--stack", "contest"], "2026-12-08T07:31:00Z");
+      expect(warm.exitCode, warm.stderr).toBe(1);
+      const action = JSON.parse(warm.stdout).actions.find((a: { stack: string }) => a.stack === "contest");
+      expect(action).toMatchObject({ decision: "start", outcome: "failed" });
+      expect(action.error).toContain("window started and code runs, but the gateway answered 200 to a call without a key (expected 401): anyone could reach the pool");
+      expect(action.error).toContain("Fix: `manage doctor --stack contest` says what the gateway lets through; `manage stop --stack contest` closes it meanwhile");
+      // The job fails (GitHub mails it) while the hole is open: what runs is said, not hidden.
+      expect(names(readState(project, "contest"))).toEqual(expect.arrayContaining(["gateway", "session-pool"]));
+      // And the stop it names closes it.
+      const stop = await run(["stop", "--stack", "contest", "--yes"], "2026-12-08T07:40:00Z");
+      expect(stop.exitCode, stop.stderr).toBe(0);
+      expect(names(readState(project, "contest"))).not.toContain("gateway");
+    } finally {
+      gate.requireCredential = true;
+    }
+  }, 120_000);
+
   /** Whether API Management holds the contest gateway soft-deleted (asked as a person would: az rest). */
   async function deletedGateway(): Promise<boolean> {
     const { execa } = await import("execa");
