@@ -130,27 +130,19 @@ async function analyzeResources(call: Call, resources: Resource[]): Promise<Viol
     o.setProtect(protect);
     return o;
   };
-  for (const res of resources) {
-    const req = new analyzerMsg.AnalyzeRequest();
-    req.setType(res.type);
-    req.setUrn(res.urn);
-    req.setName(res.name);
-    req.setProperties(Struct.fromJavaScript(res.inputs as never));
-    req.setOptions(optionsOf(res.protect));
-    collect(await call("analyze", req), "resource");
-  }
+  // AnalyzeRequest and AnalyzerResource carry the same fields: Analyze gets a resource's inputs,
+  // AnalyzeStack its state (inputs and outputs).
+  const described = (m: Msg, res: Resource, properties: Record<string, unknown>): Msg => {
+    m.setType(res.type);
+    m.setUrn(res.urn);
+    m.setName(res.name);
+    m.setProperties(Struct.fromJavaScript(properties as never));
+    m.setOptions(optionsOf(res.protect));
+    return m;
+  };
+  for (const res of resources) collect(await call("analyze", described(new analyzerMsg.AnalyzeRequest(), res, res.inputs)), "resource");
   const stackReq = new analyzerMsg.AnalyzeStackRequest();
-  stackReq.setResourcesList(
-    resources.map((res) => {
-      const a = new analyzerMsg.AnalyzerResource();
-      a.setType(res.type);
-      a.setUrn(res.urn);
-      a.setName(res.name);
-      a.setProperties(Struct.fromJavaScript(res.state as never));
-      a.setOptions(optionsOf(res.protect));
-      return a;
-    }),
-  );
+  stackReq.setResourcesList(resources.map((res) => described(new analyzerMsg.AnalyzerResource(), res, res.state)));
   collect(await call("analyzeStack", stackReq), "stack");
   return violations;
 }
