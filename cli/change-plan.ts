@@ -56,8 +56,8 @@ export interface StackChange {
    */
   basedOn?: number;
   /**
-   * Run on the baseline of the last update, not the stack file (stops): a stop changes only what
-   * idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
+   * Run on the baseline of the last update, not the stack file (stops, keys): a stop changes only
+   * what idle needs, and an unrelated edit in the file (an image, a size) is left for `up` and reported.
    */
   deployedBaseline?: boolean;
   /** What the person asked for, in words: "scale to contest", "stop". */

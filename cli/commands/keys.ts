@@ -68,7 +68,13 @@ export async function run(action: string, o: KeysOptions): Promise<void> {
       throw new UsageError(`no key named ${name} on ${stack} (keys: ${current.map((c) => c.name).join(", ") || "none"})`);
     next = current.filter((c) => c.name !== name);
   }
-  const result = await applyStackChange({ stack, config: {}, callers: next, basedOn: readAt, intent: `${action} the key of ${name}` }, { ...o, yes: true }, false);
+  // On the baseline of the last update, like a stop: handing out a key changes only the keys, never
+  // what an edited or stale local stack file says (that is left for `manage up`, and said).
+  const result = await applyStackChange(
+    { stack, config: {}, callers: next, basedOn: readAt, deployedBaseline: true, intent: `${action} the key of ${name}` },
+    { ...o, yes: true },
+    false,
+  );
   const live = result.outputs.gatewayUrl ? "the gateway takes it now" : "no gateway runs now (idle): the next window's gateway takes it";
   if (o.json) return printJson({ stack, action, name, ...(issued ? { key: issued.key, issuedAt: issued.issuedAt } : {}) });
   if (issued) {

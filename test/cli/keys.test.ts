@@ -2,10 +2,10 @@
 // every issue or revoke is a read of that list, an edit, and an update. What a person would notice:
 // a revoked key is gone from the list and from what the gateway would take; and two people handing
 // out keys at once never lose one of them.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { makeProject, manage, prepare, spawnManage } from "../helpers/cli.js";
+import { makeProject, manage, prepare, readState, spawnManage } from "../helpers/cli.js";
 
 const keysOf = async (project: string) => {
   const r = await manage(["keys", "list", "--stack", "contest", "--json", "--show-keys"], { project });
@@ -37,6 +37,24 @@ describe("manage keys", () => {
     expect(unknown.stderr).toContain("no key named team-a on contest (keys: team-b)");
     // Issuing again under the revoked name gives a new key, never the old one back.
     expect(await issue("team-a")).not.toBe(a);
+  });
+
+  test("an edited local stack file is not applied by a key: only the keys change, and the edit is left for `manage up`, said", async () => {
+    const project = makeProject();
+    await prepare(project, "contest");
+    const up = await manage(["up", "--stack", "contest"], { project });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const before = readState(project, "contest").find((r) => r.urn.endsWith("::session-executor"));
+    expect(before).toBeDefined();
+    // An uncommitted edit that would replace a role assignment if applied.
+    const file = join(project, "Pulumi.contest.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/sessionExecutorScope: \w+/, "sessionExecutorScope: pool"));
+    const r = await manage(["keys", "issue", "--stack", "contest", "--name", "team-a"], { project });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Pulumi\.contest\.yaml differs from what runs \(sessionExecutorScope\): left for `manage up --stack contest`/);
+    expect(r.stdout).not.toMatch(/delete|replace/);
+    expect(readState(project, "contest").find((r) => r.urn.endsWith("::session-executor"))).toEqual(before);
+    expect((await keysOf(project)).map((k) => k.name)).toEqual(["team-a"]);
   });
 
   test("two issues at once: the one whose read was overtaken is refused and says to run again; no key is lost", async () => {
