@@ -9,6 +9,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Argument, Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
+import { now } from "./clock.js";
 import { DEFAULT_WARMUP_MINUTES, TYPES, typedOption } from "./options.js";
 import { CAPACITY_DEFAULTS } from "../infra/capacity.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
@@ -450,6 +451,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log = (...parts: unknown[]) => log(...parts.map((p) => (typeof p === "string" ? sourceableTwice(p) : p)));
   }
   markCommands(program);
+  // A workflow run acts on the real clock only (cli/clock.ts): refused before any command's action,
+  // so one that never reads the clock (keys list, doctor) does not run beside a misplaced MANAGE_NOW either.
+  program.hook("preAction", () => {
+    if (process.env.GITHUB_ACTIONS === "true" && process.env.MANAGE_NOW) now();
+  });
   try {
     // Bare `manage`: the help, on stdout, as gh and az do.
     if (argv.length <= 2) program.outputHelp();

@@ -118,6 +118,9 @@ const cases: Record<string, Case[]> = {
     // The scheduled job decides on the real clock: a rehearsal clock there is refused, reading or not.
     [["reconcile", "--stack", "contest", "--yes", "--json"], /MANAGE_NOW=2027-01-01T00:00:00Z is set in a workflow run: a workflow decides and changes stacks on the real clock only[\s\S]*Fix: remove MANAGE_NOW/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "2027-01-01T00:00:00Z", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere" }],
     [["status", "--stack", "contest"], /MANAGE_NOW=2027-01-01T00:00:00Z is set in a workflow run/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "2027-01-01T00:00:00Z", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere" }],
+    // Commands that never read the clock are refused all the same: nothing runs beside it.
+    [["keys", "list", "--stack", "contest"], /MANAGE_NOW=2027-01-01T00:00:00Z is set in a workflow run/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "2027-01-01T00:00:00Z", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere" }],
+    [["doctor", "--stack", "contest"], /MANAGE_NOW=2027-01-01T00:00:00Z is set in a workflow run/, { GITHUB_ACTIONS: "true", MANAGE_NOW: "2027-01-01T00:00:00Z", PULUMI_BACKEND_URL: "azblob://state?storage_account=nowhere" }],
   ],
   "smoke and doctor": [
     [["smoke", "--endpoint", "ftp://example.com"], /--endpoint "ftp:\/\/example\.com" is a ftp URL: it takes an http or https URL/],
