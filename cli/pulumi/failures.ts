@@ -12,7 +12,7 @@
 
 import { suggest, suggestPulumi } from "../suggest.js";
 
-export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "policy-pack" | "canceled" | "changed" | "failed";
+export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "policy-after-update" | "policy-pack" | "canceled" | "changed" | "failed";
 
 export interface PulumiFailure {
   kind: FailureKind;
@@ -36,6 +36,8 @@ export interface FailureInput {
   errors: string[];
   /** Mandatory policy violations from the event stream. */
   policyViolations: string[];
+  /** Resources the failed update had already changed (0 for a preview, or an update refused before its steps). */
+  applied?: number;
   /** True when the named error class of the Automation API says so. */
   concurrent?: boolean;
   stackNotFound?: boolean;
@@ -156,6 +158,18 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       exitCode: 1,
       message: `stack ${s} does not exist in the state backend`,
       fix: `\`${suggest("up", { stack: s })}\` creates it from Pulumi.${s}.yaml`,
+    };
+  // A stack policy judges after every step of an update (pulumi v3.230 deployment_executor.go:
+  // AnalyzeStack once the steps completed), and manage's update skips pulumi's own preview (the
+  // Automation API's `up --skip-preview`). A violation that its preview could not see (a value
+  // unknown until the change, like the new gateway's address) comes after the change is made:
+  // that is no refusal, and what runs is the change.
+  if (f.policyViolations.length && f.command === "up" && (f.applied ?? 0) > 0)
+    return {
+      kind: "policy-after-update",
+      exitCode: 1,
+      message: `the update was applied (${f.applied} resource(s) changed), then a mandatory policy failed it: ${f.policyViolations.join("; ")}. What the update made runs now`,
+      fix: `\`${suggest("status", { stack: s })}\` shows what runs; \`${suggest("stop", { stack: s })}\` returns it to idle, or change the stack's config so the policy passes and \`${suggest("up", { stack: s })}\``,
     };
   if (f.policyViolations.length)
     return {

@@ -164,6 +164,7 @@ export class Pulumi {
           stderr: r.stderr,
           errors: events?.errors ?? [],
           policyViolations: events?.mandatory ?? [],
+          applied: events?.applied ?? 0,
           concurrent: err instanceof this.automation.ConcurrentUpdateError,
           stackNotFound: err instanceof this.automation.StackNotFoundError,
         }),
@@ -312,6 +313,8 @@ interface Collected {
   errors: string[];
   mandatory: string[];
   advisory: string[];
+  /** Resources an update has changed so far (a ResourceOutputsEvent of a step other than same). */
+  applied: number;
 }
 
 /**
@@ -334,7 +337,10 @@ function collector(forward?: (event: EngineEvent) => void): Collected {
     errors: [],
     mandatory: [],
     advisory: [],
+    applied: 0,
     onEvent: (event) => {
+      const done = event.resOutputsEvent?.metadata;
+      if (done && done.op !== "same" && !isBookkeeping(done.type)) c.applied++;
       const pre = event.resourcePreEvent?.metadata;
       if (pre && !isBookkeeping(pre.type))
         c.steps.push({ op: pre.op, urn: pre.urn, type: pre.type, replaceKeys: pre.keys, diffs: pre.diffs });

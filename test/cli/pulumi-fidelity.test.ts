@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { deployed, makeProject, manage, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
+import { deployed, makeProject, manage, manageEnv, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
 
 // Every test has a project directory of its own, so the tests of this file run side by side.
 const stackFile = (project: string) => join(project, "Pulumi.dev.yaml");
@@ -102,4 +102,30 @@ test.concurrent("a passphrase pulumi cannot read reaches the person as one line 
   expect(r.stderr).toContain(`manage: pulumi cannot read the secrets of stack dev: unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${join(project, "no-such-passphrase")}: no such file or directory`);
   expect(r.stderr).toContain("Fix: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE");
   expect(snapshot(project)).toEqual(files);
+});
+
+describe("a stack policy that judges only after an update's steps", () => {
+  // manage's update is the Automation API's `up --skip-preview`, and AnalyzeStack runs once the
+  // steps completed (pulumi v3.230 deployment_executor.go): a violation its own preview could not
+  // see arrives after the change is made. Through manage's runner, in this process, on the stand-in.
+  test("the runner says the update was applied and then failed (exit 1, what runs now), never that nothing was touched", async () => {
+    const project = makeProject();
+    await prepare(project);
+    edit(project, "coding-engine:profile: idle", "coding-engine:profile: testing");
+    const saved = { ...process.env };
+    Object.assign(process.env, manageEnv(project), { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, ".pulumi-state", "passphrase") });
+    try {
+      const { Pulumi, PulumiError } = await import("../../cli/pulumi/runner.js");
+      const pulumi = await Pulumi.connect(project);
+      // Without the committed config that lists dev as open, dev's open backend violates a stack policy.
+      const err = await pulumi.up("dev", () => {}, { policyPack: join(project, "infra", "policy-pack") }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PulumiError);
+      expect((err as InstanceType<typeof PulumiError>).failure).toMatchObject({ kind: "policy-after-update", exitCode: 1 });
+      expect((err as InstanceType<typeof PulumiError>).failure.message).toMatch(/^the update was applied \(\d+ resource\(s\) changed\), then a mandatory policy failed it: \[backend-caller-restricted\]/);
+      // It was: the pool the testing profile declares is in the state.
+      expect(readState(project, "dev").map((r) => r.urn.split("::").pop())).toContain("session-pool");
+    } finally {
+      process.env = saved;
+    }
+  });
 });

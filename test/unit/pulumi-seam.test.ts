@@ -74,6 +74,16 @@ describe("what a failure means (the real CLI's texts, pulumi/pulumi v3.230.0)", 
     expect(f).toMatchObject({ kind: "policy", exitCode: 2 });
     expect(f.message).toContain("session pool allows egress");
   });
+  test("a stack policy that fails an update after its steps (AnalyzeStack runs once they completed) is no refusal: exit 1, applied, what runs and how to settle it", () => {
+    const violation = ["[backend-caller-restricted] backend admits 0.0.0.0/0"];
+    const after = failure({ command: "up", errors: ["update failed\n"], policyViolations: violation, applied: 3 });
+    expect(after).toMatchObject({ kind: "policy-after-update", exitCode: 1 });
+    expect(after.message).toBe("the update was applied (3 resource(s) changed), then a mandatory policy failed it: [backend-caller-restricted] backend admits 0.0.0.0/0. What the update made runs now");
+    expect(after.fix).toBe("`manage status --stack dev` shows what runs; `manage stop --stack dev` returns it to idle, or change the stack's config so the policy passes and `manage up --stack dev`");
+    // Refused before any step (a resource policy, or nothing changed yet): nothing was touched, exit 2.
+    expect(failure({ command: "up", policyViolations: violation, applied: 0 })).toMatchObject({ kind: "policy", exitCode: 2 });
+    expect(failure({ command: "preview", policyViolations: violation, applied: 0 })).toMatchObject({ kind: "policy", exitCode: 2 });
+  });
   test("every fix that runs pulumi goes through manage, so it has the project's backend and passphrase", () => {
     expect(failure({ stderr: "error: the stack is currently locked by 1 lock(s)." }).fix).toContain("`manage pulumi -- cancel --stack dev --yes`");
     expect(failure({ errors: ["the current deployment has 1 resource(s) with pending operations"] }).fix).toContain("`manage pulumi -- refresh --stack dev --yes --clear-pending-creates`");
