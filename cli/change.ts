@@ -54,6 +54,7 @@ import {
   type StackChange,
 } from "./change-plan.js";
 import { actor, isoSeconds, now, rehearsalClock } from "./clock.js";
+import { DEFAULT_WAIT_MINUTES } from "./options.js";
 
 export { applyConfig, destructiveSteps, type OperationFields, type StackChange } from "./change-plan.js";
 import { freeGatewayName, gatewayLifecycle } from "./azure/gateway-purge.js";
@@ -76,7 +77,7 @@ export interface GateOptions {
 }
 
 /** Role propagation can take up to 30 minutes (shared/azure-facts.md): wait that long by default. */
-export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_WAIT_TIMEOUT_MS = DEFAULT_WAIT_MINUTES * 60_000;
 
 export interface ChangeResult {
   stack: string;

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { Argument, Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { now } from "./clock.js";
-import { DEFAULT_WARMUP_MINUTES, TYPES, typedOption } from "./options.js";
+import { DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, TYPES, typedOption } from "./options.js";
 import { CAPACITY_DEFAULTS } from "../infra/capacity.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 
@@ -79,7 +79,7 @@ function examples(command: Command, lines: string[]): Command {
 function withReadinessGate(command: Command): Command {
   return command
     .option("--no-wait", "do not wait until a probe execution succeeds end to end")
-    .addOption(typedOption("--wait-timeout <duration>", "how long to wait for code to run (default 30m: role propagation)", TYPES.waitTimeout));
+    .addOption(typedOption("--wait-timeout <duration>", `how long to wait for code to run (default ${DEFAULT_WAIT_MINUTES}m: role propagation)`, TYPES.waitTimeout));
 }
 
 /** A command that calls the backend: through the gateway (accessMode token) it needs a credential. */
@@ -236,7 +236,7 @@ export function buildProgram(): Command {
   ])
     .description("the scheduled job: start each window at its warm-up (proved with smoke), return expired windows and `--for` expiries to idle, stop a pool a failed stop left (idempotent)")
     .option("--dry-run", "say what would be started or stopped, change nothing")
-    .addOption(typedOption("--wait-timeout <duration>", "how long a started window may take until code runs (default 30m)", TYPES.waitTimeout))
+    .addOption(typedOption("--wait-timeout <duration>", `how long a started window may take until code runs (default ${DEFAULT_WAIT_MINUTES}m)`, TYPES.waitTimeout))
     .action(lazy(() => import("./commands/reconcile.js"), "run"));
 
   examples(program.command("schedule"), [

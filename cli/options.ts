@@ -330,6 +330,9 @@ const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(DEFAULT_MAX_SESSIONS
 /** The warm-up a window gets when --warmup is not given, where no gateway needs longer (cli/schedule.ts). */
 export const DEFAULT_WARMUP_MINUTES = 30;
 
+/** How long a change that brings up a pool waits until code runs, unless --wait-timeout says (role propagation). */
+export const DEFAULT_WAIT_MINUTES = 30;
+
 export const TYPES = {
   stack: STACK_NAME,
   profile: choice(PROFILE_NAMES, "contest"),

@@ -6,6 +6,8 @@
 // and where to set it. Pure: the caller passes the environment and whether `pulumi login` recorded
 // a backend. The job time limits the workflows use are here too, next to the facts they rest on.
 
+import { DEFAULT_WAIT_MINUTES } from "./options.js";
+
 /**
  * GitHub sets GITHUB_ACTIONS=true for every step of a workflow run ("Always set to true when GitHub
  * Actions is running the workflow", docs.github.com/en/actions/reference/variables-reference,
@@ -74,10 +76,14 @@ export function workflowRefusal(env: NodeJS.ProcessEnv, login: string | null): W
  * jobs.<job_id>.timeout-minutes; pulumi#17467).
  */
 export const SLOWEST_CREATION_MINUTES = 90;
-/** Install, build and the pulumi CLI before the change starts, and the readiness gate after it. */
-export const JOB_OVERHEAD_MINUTES = 30;
-/** timeout-minutes of every workflow job that changes a stack (the tests hold the workflows to it). */
-export const CHANGE_JOB_TIMEOUT_MINUTES = SLOWEST_CREATION_MINUTES + JOB_OVERHEAD_MINUTES;
+/** Checkout, npm ci, build and the pulumi CLI before the change starts, and the smoke run after the gate. */
+export const JOB_OVERHEAD_MINUTES = 15;
+/**
+ * timeout-minutes of every workflow job that changes a stack (the tests hold the workflows to it):
+ * the slowest creation, then the readiness gate's whole default wait (a window's start waits until
+ * code runs), then the rest of the job.
+ */
+export const CHANGE_JOB_TIMEOUT_MINUTES = SLOWEST_CREATION_MINUTES + DEFAULT_WAIT_MINUTES + JOB_OVERHEAD_MINUTES;
 
 /**
  * Whether a stack lock taken at `sinceMs` has outlived every workflow job: older than the longest a

@@ -9,7 +9,8 @@ import { chooseBackend } from "../../cli/pulumi/backend.js";
 import { workflowCheck } from "../../cli/commands/doctor.js";
 import { makeProject, manage } from "../helpers/cli.js";
 
-const RUN = { GITHUB_ACTIONS: "true" };
+// A workflow run sets no MANAGE_NOW (the suite's clock is refused there: cli/clock.ts).
+const RUN = { GITHUB_ACTIONS: "true", MANAGE_NOW: "" };
 const CONFIGURED = { ...RUN, PULUMI_BACKEND_URL: "azblob://pulumi-state?storage_account=codeengstate", ARM_CLIENT_ID: "c", ARM_TENANT_ID: "t", ARM_SUBSCRIPTION_ID: "s" };
 
 describe("workflowRefusal", () => {
