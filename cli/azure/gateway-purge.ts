@@ -31,11 +31,37 @@ export function deletedServiceUrl(location: string, name: string): string {
 export const purgeCommand = (location: string, name: string) => `az rest --method delete --url '${deletedServiceUrl(location, name)}'`;
 
 /**
- * Purges the soft-deleted gateway `name` in `location`, if there is one. DELETE answers 200 (purged),
- * 202 (purge started) or 204 ("The service does not exist"): idempotent, so no look-up first.
+ * How long manage waits for a purge API Management accepted (202) to finish. Named assumption: no
+ * document gives a duration; the Azure SDKs treat DeletedServices_Purge as a long-running operation
+ * (beginPurgeAndWait), and `az rest` returns on the 202 without following it.
  */
-export async function purgeDeletedGateway(location: string, name: string, verbose?: boolean): Promise<void> {
-  await az(["rest", "--method", "delete", "--url", deletedServiceUrl(location, name)], { verbose });
+export const PURGE_WAIT_SECONDS = 600;
+/** The look-ups while it runs: 1 s, doubling, at most 15 s apart. */
+const PURGE_POLL_FIRST_MS = 1_000;
+const PURGE_POLL_MAX_MS = 15_000;
+
+/**
+ * Purges the soft-deleted gateway `name` in `location`, if there is one, and returns once it is gone.
+ * DELETE answers 200 (purged), 202 (purge started) or 204 ("The service does not exist"):
+ * idempotent, so no look-up first. After it, GET answers 404 once the name is free; until then a
+ * create under the name is still refused, so a 202 is followed until then.
+ */
+export async function purgeDeletedGateway(location: string, name: string, verbose?: boolean, wait = { seconds: PURGE_WAIT_SECONDS }): Promise<void> {
+  const url = deletedServiceUrl(location, name);
+  await az(["rest", "--method", "delete", "--url", url], { verbose });
+  const deadline = Date.now() + wait.seconds * 1000;
+  for (let delay = PURGE_POLL_FIRST_MS; ; delay = Math.min(delay * 2, PURGE_POLL_MAX_MS)) {
+    try {
+      await az(["rest", "--method", "get", "--url", url], { verbose });
+    } catch (err) {
+      // az rest exits 1 with "Not Found(...)" on a 404: purged, the name is free.
+      if (/Not Found|ResourceNotFound|\b404\b/.test(err instanceof Error ? err.message : String(err))) return;
+      throw err;
+    }
+    if (Date.now() + delay > deadline)
+      throw new Error(`API Management accepted the purge of ${name} but still holds it soft-deleted after ${wait.seconds} s`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
 }
 
 /** The type token of the gateway's service (infra/gateway.ts). */

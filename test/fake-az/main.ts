@@ -1,11 +1,12 @@
 // A strict stand-in for the Azure CLI, for the commands manage runs: `version`, `acr import`,
 // `acr build`, `acr repository show-tags`. Registry contents live in $FAKE_AZ_STATE (JSON). A registry exists
 // only if a stack in the project's state backend (the stand-in pulumi's) deployed it, as in Azure.
-// Any other command or flag fails loudly (exit 255).
+// Any other command or flag fails loudly (exit 255). FAKE_AZ_PURGE_POLLS=n: a purge of a soft-deleted
+// API Management instance is accepted (202) and done only after n look-ups (./soft-deleted.ts).
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { deletedServices, forget } from "./soft-deleted.js";
+import { lookUp, startPurge } from "./soft-deleted.js";
 
 const argv = process.argv.slice(2);
 const die = (code: number, message: string): never => {
@@ -80,13 +81,14 @@ if (group === "rest") {
   const m = /^\/subscriptions\/\{subscriptionId\}\/providers\/Microsoft\.ApiManagement\/locations\/([^/]+)\/deletedservices\/([^/?]+)\?api-version=(\d{4}-\d{2}-\d{2}[^&]*)$/.exec(url!);
   if (!m) unsupported(`az rest on ${url}`);
   const [, location, name] = m!;
-  const found = deletedServices(backendDir()).find((d) => d.name.toLowerCase() === name!.toLowerCase() && d.location.toLowerCase() === location!.toLowerCase());
   if (method === "get") {
+    const found = lookUp(backendDir(), name!, location!);
     if (!found) die(1, `ERROR: Not Found({"error":{"code":"ResourceNotFound","message":"Deleted service ${name} was not found."}})`);
     console.log(JSON.stringify({ id: `/subscriptions/00000000-0000-4000-8000-000000000000/providers/Microsoft.ApiManagement/locations/${location}/deletedservices/${name}`, name, location, properties: { deletionDate: found!.deletionDate, scheduledPurgeDate: found!.scheduledPurgeDate } }));
   } else if (method === "delete") {
-    // DeletedServices_Purge: 200 purged, 204 "The service does not exist"; az rest prints no body for either.
-    forget(backendDir(), name!, location);
+    // DeletedServices_Purge: 200 purged, 202 accepted (finishing later), 204 "The service does not
+    // exist"; az rest prints no body for any and does not follow the 202.
+    startPurge(backendDir(), name!, location!, Number(process.env.FAKE_AZ_PURGE_POLLS ?? 0));
   } else unsupported(`az rest --method ${method}`);
   process.exit(0);
 }

@@ -21,6 +21,8 @@ export interface DeletedService {
   location: string;
   deletionDate: string;
   scheduledPurgeDate: string;
+  /** A purge accepted and under way: the look-ups left until it is done (FAKE_AZ_PURGE_POLLS). */
+  purgingPolls?: number;
 }
 
 /** How long Azure keeps a deleted instance under its name. */
@@ -45,6 +47,35 @@ export function softDelete(backendDir: string, name: string, location: string, n
   const list = deletedServices(backendDir, now).filter((d) => d.name.toLowerCase() !== name.toLowerCase());
   list.push({ name, location, deletionDate: now.toISOString(), scheduledPurgeDate: new Date(now.getTime() + SOFT_DELETE_HOURS * 3_600_000).toISOString() });
   save(backendDir, list);
+}
+
+/**
+ * A purge API Management accepted (202) and finishes later: the instance stays soft-deleted (a
+ * create under its name still refused) for the next `polls` look-ups. FAKE_AZ_PURGE_POLLS sets it;
+ * 0 (the default) purges at once (200).
+ */
+export function startPurge(backendDir: string, name: string, location: string, polls: number): boolean {
+  if (polls <= 0) return forget(backendDir, name, location);
+  const list = deletedServices(backendDir);
+  const found = list.find((d) => d.name.toLowerCase() === name.toLowerCase() && d.location.toLowerCase() === location.toLowerCase());
+  if (!found) return false;
+  found.purgingPolls = polls;
+  save(backendDir, list);
+  return true;
+}
+
+/** A look-up of a soft-deleted instance: a purge under way ends after its polls. */
+export function lookUp(backendDir: string, name: string, location: string): DeletedService | undefined {
+  const list = deletedServices(backendDir);
+  const found = list.find((d) => d.name.toLowerCase() === name.toLowerCase() && d.location.toLowerCase() === location.toLowerCase());
+  if (!found || found.purgingPolls === undefined) return found;
+  found.purgingPolls -= 1;
+  if (found.purgingPolls <= 0) {
+    forget(backendDir, name, location);
+    return undefined;
+  }
+  save(backendDir, list);
+  return found;
 }
 
 /** Removes a soft-deleted instance (purge or restore); false when there was none. */
