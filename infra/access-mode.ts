@@ -136,7 +136,7 @@ const xml = xmlEscape;
  * answers 429 with a Retry-After header and the backend never sees the call. Pure, so the policy
  * pack's checks and the tests read exactly what is deployed.
  */
-export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrency: number; header: string }): string {
+export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrency: number; header: string; opsSubscription: string }): string {
   const jwt = gateway.jwt;
   const counter = jwt
     ? `@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject ?? "anonymous")`
@@ -162,9 +162,24 @@ export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrenc
     ...(budget
       ? [
           "  <backend>",
-          `    <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`,
-          "      <forward-request />",
-          "    </limit-concurrency>",
+          // manage's own subscription (OPS_SUBSCRIPTION_ID, infra/gateway.ts: smoke, the readiness
+          // gate, doctor) is not a participant: with the contest's budget of 1, the window's smoke
+          // (several cases at once) would be refused by the very gate it proves. It stays under the
+          // rate limit above. JWT mode has no such subscription.
+          ...(jwt
+            ? [`    <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`, "      <forward-request />", "    </limit-concurrency>"]
+            : [
+                "    <choose>",
+                `      <when condition="${xml(`@(context.Subscription != null && context.Subscription.Id == "${budget.opsSubscription}")`)}">`,
+                "        <forward-request />",
+                "      </when>",
+                "      <otherwise>",
+                `        <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`,
+                "          <forward-request />",
+                "        </limit-concurrency>",
+                "      </otherwise>",
+                "    </choose>",
+              ]),
           "  </backend>",
         ]
       : ["  <backend><base /></backend>"]),

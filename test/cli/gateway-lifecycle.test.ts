@@ -13,6 +13,7 @@ import { makeProject, manage, names, prepare, readState } from "../helpers/cli.j
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
 import { startGate, type Gate } from "../gate/server.js";
 import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
+import { CALLER_HEADER } from "../../infra/caller-budget.js";
 
 const at = (iso: string) => ({ MANAGE_NOW: iso });
 const APIM = "azure-native:apimanagement:ApiManagementService";
@@ -28,6 +29,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     const stackOutputs = state.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
     return {
       exists: state.some((r) => r.type === APIM),
+      opsKey: String(stackOutputs.gatewayKey ?? ""),
       keys: [
         String(stackOutputs.gatewayKey ?? ""),
         ...state.filter((r) => r.type === "azure-native:apimanagement:Subscription").map((r) => String(r.inputs.primaryKey ?? "")),
@@ -48,7 +50,9 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
   beforeAll(async () => {
     exec = await startExecServer();
     project = makeProject();
-    gate = await startGate({ upstream: exec.url, tls: true, callsPerMinute: 1000, deployment });
+    // With the contest's per-caller budget (200 sessions among 200 participants: 1 call in flight
+    // each), as the program's policy declares it: the windows' smoke goes through manage's own key.
+    gate = await startGate({ upstream: exec.url, tls: true, callsPerMinute: 1000, deployment, concurrency: 1, callerHeader: CALLER_HEADER });
     env = { FAKE_PULUMI_GATEWAY_URL: gate.url, FAKE_PULUMI_POOL_ENDPOINT: `${exec.url}/pool`, NODE_EXTRA_CA_CERTS: gate.caFile! };
     await prepare(project, "contest");
     // Deployed, resting idle as the committed stack file says: no gateway, no pool.

@@ -34,7 +34,12 @@ export interface GateOptions {
    * nothing: its host is gone) and the subscriptions' keys it holds (the ops subscription and each
    * participant's, infra/gateway.ts). Absent: always there, with `keys`.
    */
-  deployment?: () => { exists: boolean; keys: string[] };
+  deployment?: () => { exists: boolean; keys: string[]; opsKey?: string };
+  /**
+   * The key of manage's own subscription (infra/gateway.ts OPS_SUBSCRIPTION_ID), which the policy
+   * lets past limit-concurrency (infra/access-mode.ts gatewayPolicyXml); a deployment() may say it too.
+   */
+  opsKey?: string;
   /**
    * The per-caller budget (infra/caller-budget.ts): limit-concurrency, at most this many calls of one
    * caller in flight, beyond it 429 (Microsoft Learn, api-management limit-concurrency policy); and
@@ -119,6 +124,7 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
     if (deployed && !deployed.exists) return void req.socket.destroy();
     const keys = deployed ? deployed.keys : state.keys;
     let caller: string | null = null;
+    let ops = false;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       state.requests.push({ method: req.method!, path: url.pathname, status, caller });
       res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -132,7 +138,10 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
       if (!caller && state.requireCredential) return send(401, { statusCode: 401, message: "Unauthorized. Access token is missing or invalid." });
     } else {
       const key = (req.headers[KEY_HEADER] as string | undefined) ?? url.searchParams.get("subscription-key") ?? undefined;
-      if (key !== undefined && keys.includes(key)) caller = `subscription:${keys.indexOf(key)}`;
+      if (key !== undefined && keys.includes(key)) {
+        caller = `subscription:${keys.indexOf(key)}`;
+        ops = key === (deployed?.opsKey ?? opts.opsKey);
+      }
       else if (state.requireCredential)
         return send(401, {
           statusCode: 401,
@@ -160,7 +169,7 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
 
     // limit-concurrency, per caller.
     const inFlight = concurrent.get(counter) ?? 0;
-    if (opts.concurrency !== undefined && inFlight >= opts.concurrency) return send(429, { statusCode: 429, message: "Too many requests. Concurrency limit exceeded." });
+    if (opts.concurrency !== undefined && !ops && inFlight >= opts.concurrency) return send(429, { statusCode: 429, message: "Too many requests. Concurrency limit exceeded." });
     concurrent.set(counter, inFlight + 1);
     try {
       // Forward, without the subscription key; set-header overrides any caller identity the caller sent.

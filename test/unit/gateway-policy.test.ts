@@ -33,11 +33,11 @@ describe("the gateway policy sent as format xml", () => {
     expect(policy.inputs.format).toBe("xml");
     // What is deployed is what the tests below parse (with the contest pool's per-caller budget).
     const maxSessions = (resource(sim, "session-pool").inputs.scaleConfiguration as { maxConcurrentSessions: number }).maxConcurrentSessions;
-    expect(policy.inputs.value).toBe(gatewayPolicyXml(JWT, { concurrency: callerBudget(maxSessions, 200).concurrency, header: CALLER_HEADER }));
+    expect(policy.inputs.value).toBe(gatewayPolicyXml(JWT, { concurrency: callerBudget(maxSessions, 200).concurrency, header: CALLER_HEADER, opsSubscription: "ops" }));
   });
 
   test("the JWT mode's policy round-trips through an XML parser with its expressions intact", () => {
-    const text = gatewayPolicyXml(JWT, { concurrency: 2, header: CALLER_HEADER });
+    const text = gatewayPolicyXml(JWT, { concurrency: 2, header: CALLER_HEADER, opsSubscription: "ops" });
     const subject = '@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject ?? "anonymous")';
     expect(attribute(text, "rate-limit-by-key", "counter-key")).toBe(subject);
     expect(attribute(text, "limit-concurrency", "key")).toBe(subject);
@@ -48,6 +48,20 @@ describe("the gateway policy sent as format xml", () => {
 
   test("the key mode's policy parses too, counted per subscription", () => {
     expect(attribute(gatewayPolicyXml(KEYS), "rate-limit-by-key", "counter-key")).toBe("@(context.Subscription.Id)");
+  });
+
+  test("key mode: every participant held to the budget's calls in flight, manage's own subscription not (its smoke runs cases side by side), and still rate-limited", () => {
+    const text = gatewayPolicyXml(KEYS, { concurrency: 1, header: CALLER_HEADER, opsSubscription: "ops" });
+    const doc = parse(text);
+    const when = doc.getElementsByTagName("when")[0]!;
+    expect(when.getAttribute("condition")).toBe('@(context.Subscription != null && context.Subscription.Id == "ops")');
+    // The ops branch forwards without a limit; everyone else goes through limit-concurrency at the budget.
+    expect(when.getElementsByTagName("limit-concurrency").length).toBe(0);
+    expect(when.getElementsByTagName("forward-request").length).toBe(1);
+    const otherwise = doc.getElementsByTagName("otherwise")[0]!;
+    expect(otherwise.getElementsByTagName("limit-concurrency")[0]!.getAttribute("max-count")).toBe("1");
+    // The rate limit in <inbound> counts every subscription, ops included.
+    expect(doc.getElementsByTagName("inbound")[0]!.getElementsByTagName("rate-limit-by-key").length).toBe(1);
   });
 
   test("an expression with quotes, && and < survives the escaping unchanged", () => {
@@ -76,7 +90,10 @@ describe("the per-caller budget (infra/caller-budget.ts)", () => {
     const limit = doc.getElementsByTagName("limit-concurrency")[0]!;
     expect(limit.getAttribute("max-count")).toBe("3");
     expect(limit.getAttribute("key")).toBe("@(context.Subscription.Id)");
-    // In the backend section, around the forward: it counts calls in flight to the backend.
-    expect(limit.parentNode!.nodeName).toBe("backend");
+    // In the backend section, around the forward: it counts calls in flight to the backend, for
+    // every subscription but manage's own.
+    expect(limit.parentNode!.nodeName).toBe("otherwise");
+    expect(limit.parentNode!.parentNode!.nodeName).toBe("choose");
+    expect(limit.parentNode!.parentNode!.parentNode!.nodeName).toBe("backend");
   });
 });
