@@ -778,6 +778,11 @@ describe("the shared checks", () => {
     expect(admitted(["10.0.0.0/33", "1.2.3.4/8/8", "2001:db8:::/48", "any", 7]).unreadable).toHaveLength(5);
     expect(withinAddressLimit(admitted(["10.0.0.0/16"]))).toBe(true);
     expect(withinAddressLimit(admitted(["10.0.0.0/16", "10.1.0.0/32"]))).toBe(false);
+    // IPv4-mapped IPv6 (::ffff:0:0/96) admits IPv4 addresses: counted as such, whatever the prefix says.
+    expect(admitted(["::ffff:0:0/96"])).toEqual({ ipv4: 2 ** 32, ipv6Subnets64: 1, unreadable: [] });
+    expect(admitted(["::ffff:cb00:7100/120"])).toEqual({ ipv4: 256, ipv6Subnets64: 1, unreadable: [] });
+    expect(admitted(["::/64"]).ipv4).toBe(2 ** 32);
+    expect(admitted(["2001:db8::/32", "::1"]).ipv4).toBe(0);
   });
 
   test("scopes resolve to their level, case-insensitively", () => {
