@@ -4,8 +4,9 @@
 // "azure-native:app/v20240202preview:ContainerAppsSessionPool" ... "azure-native:app/v20250701:ContainerAppsSessionPool"
 // in its aliases, as containerregistry/registry.js does "azure-native:containerregistry/v20230701:Registry".
 // Across that package every versioned token is a lower-case module, "/v" and an eight-digit date,
-// then nothing or one of "preview", "privatepreview", "beta" (grep -o over its *.js: 15,574 plain,
-// 15,223 preview, 44 privatepreview, 2 beta); the resource name is PascalCase. A dated form with
+// then nothing or one of "preview", "privatepreview", "beta" (occurrences, grep -o over its *.js:
+// 15,574 plain, 15,223 preview, 44 privatepreview, 2 beta; none with dashes, none with "Preview",
+// none with an upper-case module); the resource name is PascalCase. A dated form with
 // dashes ("v2025-07-01") or "Preview" in capitals is no token the package declares, but canonicalType
 // reads it the same way anyway: a spelling the policies cannot place must not get past them.
 // Whatever still does not come out as one of the types below is refused by only-declared-types
