@@ -8,6 +8,11 @@ import { MAX_ALLOWED_ADDRESSES } from "./ceilings.cjs";
 export interface ParsedRange {
   family: "ipv4" | "ipv6";
   prefix: number;
+  /**
+   * IPv6 only: the IPv4 addresses it admits through the IPv4-mapped block ::ffff:0:0/96 (RFC 4291
+   * 2.5.5.2: an IPv4 node's address as IPv6 sees it), so "::ffff:0:0/96" is all of IPv4, not one /64.
+   */
+  mappedIpv4?: number;
 }
 
 /** An IPv4 or IPv6 address with an optional /prefix (a bare address is /32 or /128); null if unreadable. */
@@ -22,9 +27,29 @@ export function parseRange(range: unknown): ParsedRange | null {
   const v6 = /^([0-9a-f:]+)(?:\/(\d{1,3}))?$/i.exec(range);
   if (v6 && range.includes(":") && isIpv6(v6[1]!)) {
     const prefix = v6[2] === undefined ? 128 : Number(v6[2]);
-    return prefix <= 128 ? { family: "ipv6", prefix } : null;
+    if (prefix > 128) return null;
+    const mapped = mappedIpv4(ipv6Value(v6[1]!), prefix);
+    return mapped > 0 ? { family: "ipv6", prefix, mappedIpv4: mapped } : { family: "ipv6", prefix };
   }
   return null;
+}
+
+/** An IPv6 address (already checked by isIpv6) as a 128-bit number. */
+function ipv6Value(address: string): bigint {
+  const [head, tail] = address.split("::") as [string, string | undefined];
+  const groups = (h: string | undefined) => (h ? h.split(":") : []);
+  const all = tail === undefined ? groups(head) : [...groups(head), ...Array(8 - groups(head).length - groups(tail).length).fill("0"), ...groups(tail)];
+  return all.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+
+const MAPPED = 0xffffn << 32n; // ::ffff:0:0, the start of the IPv4-mapped /96
+
+/** IPv4 addresses a range admits through ::ffff:0:0/96: the overlap of the two, counted in addresses. */
+function mappedIpv4(value: bigint, prefix: number): number {
+  const shift = BigInt(128 - Math.min(prefix, 96));
+  // Same leading bits (the shorter prefix of the two): one range holds the other.
+  if (value >> shift !== MAPPED >> shift) return 0;
+  return prefix >= 96 ? 2 ** (128 - prefix) : 2 ** 32;
 }
 
 /** Eight groups of up to four hex digits, or fewer with one "::". */
@@ -52,7 +77,10 @@ export function admitted(ranges: readonly unknown[]): Admitted {
     const parsed = parseRange(range);
     if (!parsed) out.unreadable.push(String(range));
     else if (parsed.family === "ipv4") out.ipv4 += 2 ** (32 - parsed.prefix);
-    else out.ipv6Subnets64 += 2 ** Math.max(0, 64 - parsed.prefix);
+    else {
+      out.ipv6Subnets64 += 2 ** Math.max(0, 64 - parsed.prefix);
+      out.ipv4 += parsed.mappedIpv4 ?? 0;
+    }
   }
   return out;
 }

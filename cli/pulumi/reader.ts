@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { PROJECT } from "../../infra/config.js";
 import { OperationError, UsageError } from "../errors.js";
+import { listStackFiles } from "../stack-files.js";
 import { NOT_INSTALLED, stackStateOf, versionRefusal, type ExportedState } from "./argv.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure } from "./failures.js";
@@ -62,9 +63,43 @@ export class PulumiReader implements StackReader {
     return String(r.stdout);
   }
 
+  /**
+   * The stacks the backend has. `stack ls` of a DIY backend (file://, azblob://) loads every stack's
+   * checkpoint and fails as a whole when one cannot be loaded (pkg/backend/diy/backend.go
+   * ListStacks: one worker per stack, pool.Wait returns the first error), so a truncated dev
+   * checkpoint would hide contest from status and the scheduled job. Then each stack file's stack is
+   * asked about on its own: one the backend does not have is left out, every other one is listed
+   * (a stack whose own state cannot be read too, so reading it reports that, for it alone).
+   */
   async stacks(): Promise<string[]> {
-    const rows = JSON.parse(await this.run("stack ls", "*", ["stack", "ls", "--json"])) as Array<{ name: string }>;
+    let listing: string;
+    try {
+      listing = await this.run("stack ls", "*", ["stack", "ls", "--json"]);
+    } catch (err) {
+      if (!(err instanceof PulumiError)) throw err;
+      return this.stacksOneByOne(err);
+    }
+    const rows = JSON.parse(listing) as Array<{ name: string }>;
     return rows.map((s) => s.name.split("/").pop()!);
+  }
+
+  private async stacksOneByOne(listFailure: PulumiError): Promise<string[]> {
+    const found: string[] = [];
+    let answered = 0;
+    for (const stack of listStackFiles(this.projectDir)) {
+      try {
+        await this.run("stack export", stack, ["stack", "export", "--stack", stack]);
+        answered++;
+        found.push(stack);
+      } catch (err) {
+        if (!(err instanceof PulumiError)) throw err;
+        if (err.failure.kind === "no-stack") answered++;
+        else found.push(stack);
+      }
+    }
+    // No stack read and none known absent: the backend as a whole is what fails, as `stack ls` said.
+    if (answered === 0) throw listFailure;
+    return found;
   }
 
   async hasStack(stack: string): Promise<boolean> {

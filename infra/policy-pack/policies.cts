@@ -27,11 +27,12 @@ import { ROLES, roleGuidOf, roleKeyOf } from "../roles.cjs";
 import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING, SESSIONS_PER_E16_NODE } from "../ceilings.cjs";
 import { GATEWAY_CALLS_PER_MINUTE, RATE_LIMIT_RENEWAL_SECONDS } from "../ceilings.cjs";
 import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "../ip-ranges.cjs";
-import { canonicalType, isType, TYPES } from "./types.cjs";
-import { keepsBase, rateLimitProblem, readPolicyDocument, validatesJwt } from "./gateway-xml.cjs";
+import { canonicalType, DECLARED_TYPES, isDeclaredType, isType, TYPES } from "./types.cjs";
+import { bypassBefore, inheritProblem, jwtAbsence, rateLimitProblem, readPolicyDocument, validatesJwt } from "./gateway-xml.cjs";
 
-const { POOL, APP, REGISTRY, ROLE_ASSIGNMENT, IDENTITY, FEDERATED_CREDENTIAL, RESOURCE_GROUP, GATEWAY_API, GATEWAY_API_POLICY, GATEWAY_OPERATION_POLICY } = TYPES;
-export { TYPES, canonicalType };
+const { POOL, APP, REGISTRY, ROLE_ASSIGNMENT, IDENTITY, FEDERATED_CREDENTIAL, RESOURCE_GROUP, GATEWAY_API, GATEWAY_API_POLICY } = TYPES;
+const { GATEWAY_OPERATION_POLICY, GATEWAY_SERVICE_POLICY, GATEWAY_PRODUCT_POLICY } = TYPES;
+export { TYPES, canonicalType, DECLARED_TYPES };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (exported for the tests)
@@ -78,6 +79,13 @@ export function known<T>(read: () => T): T | typeof UNKNOWN {
   }
 }
 
+/** The items of a list that may be unknown in a preview, each read on its own (UNKNOWN in its place); [] if the list is not one. */
+export function knownItems(read: () => unknown): unknown[] {
+  const list = known(read);
+  if (!Array.isArray(list)) return [];
+  return Array.from({ length: list.length }, (_, i) => known(() => list[i]));
+}
+
 /** Where a role assignment applies, resolved from its scope. */
 export type ScopeLevel =
   | { level: "resource-group" | "resource"; subscription: string; resourceGroup: string }
@@ -109,14 +117,39 @@ const ROLE_NAMES: Record<string, string> = {
   "f7669afb-68b2-44b4-9c5f-6d2a47fddda0": "Container Apps SessionPools Contributor",
   "af61e8fc-2633-4b95-bed3-421ad6826515": "Container Apps SessionPools Reader",
 };
+/**
+ * The role GUID a role definition ID ends with, whatever comes before ".../roleDefinitions/": the
+ * tenant-level form, the subscription form, or a resource group's. Only for naming the role in a
+ * message; what is allowed is decided by roleKeyOf (../roles.cts), which reads the two forms ARM
+ * documents and refuses anything else.
+ */
+const roleGuidAnywhere = (id: string) => /\/providers\/microsoft\.authorization\/roledefinitions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(id)?.[1]?.toLowerCase();
 const roleLabel = (roleDefinitionId: unknown) => {
   if (roleDefinitionId === UNKNOWN) return "a role not known yet";
-  const guid = typeof roleDefinitionId === "string" ? roleGuidOf(roleDefinitionId) : undefined;
+  const guid = typeof roleDefinitionId === "string" ? (roleGuidOf(roleDefinitionId) ?? roleGuidAnywhere(roleDefinitionId)) : undefined;
   return guid ? `${ROLE_NAMES[guid] ?? "role"} (${guid})` : `role ${show(roleDefinitionId)}`;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Mandatory: what must never ship
+
+export const onlyDeclaredTypes: ResourceValidationPolicy = {
+  name: "only-declared-types",
+  description:
+    "Only the resource types the program declares (DECLARED_TYPES in infra/policy-pack/types.cts, under any API-version token), and Pulumi's own (the stack, " +
+    "stack references, providers): a generic resource (resources:Resource), an ARM template deployment (resources:Deployment, DeploymentAtScope...), a role " +
+    "definition, a PIM schedule or any other type could create what the other policies guard without their recognising it.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (isDeclaredType(args.type)) return;
+    report(
+      violation(
+        `resource ${args.name} has type ${show(args.type)}, which this program never declares: a generic resource, an ARM deployment or any type the policies do not know could create a pool with egress, a wide grant or an open registry unseen`,
+        "declare it with the program's own resource types (infra/*.ts); a type the program really needs is added to DECLARED_TYPES in infra/policy-pack/types.cts, reviewed with that change",
+      ),
+    );
+  },
+};
 
 export const sessionEgressDisabled: ResourceValidationPolicy = {
   name: "session-pool-egress-disabled",
@@ -498,33 +531,51 @@ export const backendCallerRestricted: StackValidationPolicy = {
   validateStack: (args, report) => {
     if (!args.resources.some((r) => isType(r.type, POOL))) return;
     const { openAccessStacks } = args.getConfig<{ openAccessStacks: string[] }>();
+    const fix =
+      "set accessMode token (a gateway in front; the backend allows only the gateway's IPs) or accessMode venue with the venue's allowedIpRanges; " +
+      "or, deliberately and reviewed, list stack \"STACK\" in this policy's openAccessStacks (infra/policy-pack/config.json)";
     for (const r of args.resources.filter((r) => isType(r.type, APP))) {
       if (openAccessStacks.includes(stackOf(r.urn))) continue;
+      const refuse = (why: string) => report(violation(`container app ${r.name} fronts this stack's session pool with ${why}`, fix.replace("STACK", stackOf(r.urn))), r.urn);
+      // Every read goes through known(): a value unknown in a preview leaves this check "cannot judge
+      // yet" (judged again at `pulumi up`), never throws, so the rest of the policy still runs.
       const ingress = known(() => r.props.configuration?.ingress);
       if (ingress === UNKNOWN || !ingress) continue; // no ingress: nobody outside the environment can call it
+      // An extra port open outside the environment (additionalPortMappings external): the IP rules
+      // are documented for the app's HTTP ingress, so nothing here can say who reaches that port.
+      const ports = known(() => ingress.additionalPortMappings);
+      const portCount = ports !== UNKNOWN && Array.isArray(ports) ? ports.length : 0;
+      for (let i = 0; i < portCount; i++) {
+        const external = known(() => (ports as Array<Record<string, unknown>>)[i]?.external);
+        if (external !== UNKNOWN && external !== false)
+          refuse(`an extra port open outside its environment (additionalPortMappings[${i}] external ${show(external)}, target port ${show(known(() => (ports as Array<Record<string, unknown>>)[i]?.targetPort))}), which no IP rule is known to cover`);
+      }
       const external = known(() => ingress.external);
       // Unset is Azure's (and the SDK's) default: internal.
       if (external === UNKNOWN || external === false || external === undefined) continue;
-      const rules = known(() => (ingress.ipSecurityRestrictions ?? []) as Array<Record<string, unknown>>);
+      const rules = known(() => ingress.ipSecurityRestrictions ?? []);
       if (rules === UNKNOWN) continue;
-      const allows = rules.filter((rule) => String(rule.action ?? "").toLowerCase() === "allow");
-      const ranges = allows.map((rule) => rule.ipAddressRange);
-      const wide = admitted(ranges);
-      if (allows.length > 0 && withinAddressLimit(wide)) continue;
-      const why =
-        allows.length === 0
-          ? "has no Allow rule (anyone on the internet can call it)"
-          : wide.unreadable.length > 0
-            ? `allows ${wide.unreadable.map(show).join(", ")}, which this policy cannot read as an address or CIDR range`
-            : `allows ${ranges.map(show).join(", ")}: ${describeAdmitted(wide)} in all, more than ${LIMIT_WORDS} (the whole internet, or a good part of it)`;
-      report(
-        violation(
-          `container app ${r.name} fronts this stack's session pool with external ingress that ${why}`,
-          "set accessMode token (a gateway in front; the backend allows only the gateway's IPs) or accessMode venue with the venue's allowedIpRanges; " +
-            `or, deliberately and reviewed, list stack "${stackOf(r.urn)}" in this policy's openAccessStacks (infra/policy-pack/config.json)`,
-        ),
-        r.urn,
-      );
+      const count = Array.isArray(rules) ? rules.length : 0;
+      // A rule admits callers unless it says Deny (any case, any spacing): "Allow ", "allow" or an
+      // action this policy cannot read is counted as admitting, never skipped.
+      const admitting: unknown[] = [];
+      let unknownRanges = 0;
+      for (let i = 0; i < count; i++) {
+        const action = known(() => (rules as Array<Record<string, unknown>>)[i]?.action);
+        if (action !== UNKNOWN && typeof action === "string" && action.trim().toLowerCase() === "deny") continue;
+        const range = known(() => (rules as Array<Record<string, unknown>>)[i]?.ipAddressRange);
+        if (range === UNKNOWN) unknownRanges++;
+        else admitting.push(range);
+      }
+      const wide = admitted(admitting);
+      if (admitting.length + unknownRanges === 0) refuse("external ingress that has no Allow rule (anyone on the internet can call it)");
+      else if (!withinAddressLimit(wide))
+        refuse(
+          wide.unreadable.length > 0
+            ? `external ingress that allows ${wide.unreadable.map(show).join(", ")}, which this policy cannot read as an address or CIDR range`
+            : `external ingress that allows ${admitting.map(show).join(", ")}: ${describeAdmitted(wide)} in all, more than ${LIMIT_WORDS} (the whole internet, or a good part of it)`,
+        );
+      // else: within the limit, or within it so far with ranges unknown in a preview (judged at `pulumi up`).
     }
   },
 };
@@ -533,31 +584,54 @@ export const gatewayAuthenticatesCallers: StackValidationPolicy = {
   name: "gateway-authenticates-callers",
   description:
     "Every API on the stack's gateway (accessMode token) authenticates its callers, with a subscription key (subscriptionRequired, API Management's default) " +
-    "or a JWT (a validate-jwt with a signature check, an audience and an issuer, in <inbound>), and holds each to a rate limit in <inbound>, before the backend: " +
+    "or a JWT (a validate-jwt of the Authorization header with a signature check, an audience and an issuer listed in jwtIssuers, in <inbound>, with nothing before it that answers or calls out), and holds each to a rate limit in <inbound>, before the backend: " +
     `rate-limit-by-key counted per subscription or per validated token subject (never a key the caller chooses), or rate-limit (per subscription); ` +
     `${GATEWAY_CALLS_PER_MINUTE.min}-${GATEWAY_CALLS_PER_MINUTE.max} calls a minute, renewal-period ${RATE_LIMIT_RENEWAL_SECONDS.min}-${RATE_LIMIT_RENEWAL_SECONDS.max} s, every call counted. ` +
     "The policy is read as XML: a statement in a comment, in <outbound>/<on-error> or inside <choose> does not count. A gateway that lets anyone through is an open backend with extra steps.",
+  // The issuers a JWT may come from: pinned here, in the pack's committed config, because
+  // gatewayJwtIssuer sits in the stack file the change under review edits (docs/security.md).
+  configSchema: { properties: { jwtIssuers: { type: "array", items: { type: "string" }, default: [] } } },
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
-    const policies = args.resources.filter((r) => isType(r.type, GATEWAY_API_POLICY));
+    // An API's policy is the ApiPolicy on the same service, in the same resource group, for the same
+    // apiId (ARM names compare case-insensitively): an apiId alone would let a good policy on a
+    // decoy service stand for an API that has none.
+    const lower = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : v);
+    const where = (r: PolicyResource) => [known(() => r.props.apiId), known(() => r.props.serviceName), known(() => r.props.resourceGroupName)];
+    const policies = args.resources.filter((r) => isType(r.type, GATEWAY_API_POLICY)).map((p) => ({ where: where(p), xml: known(() => p.props.value) }));
+    const { jwtIssuers } = args.getConfig<{ jwtIssuers: string[] }>();
     for (const api of args.resources.filter((r) => isType(r.type, GATEWAY_API))) {
-      const apiId = known(() => api.props.apiId);
+      const place = where(api);
+      const [apiId] = place;
       const subscriptionRequired = known(() => api.props.subscriptionRequired);
-      const xml = policies.filter((p) => known(() => p.props.apiId) === apiId).map((p) => known(() => p.props.value));
-      // Unknown in a preview (an id or a policy computed from an output): checked at `pulumi up`.
-      if (apiId === UNKNOWN || subscriptionRequired === UNKNOWN || xml.includes(UNKNOWN)) continue;
-      // Unset is API Management's default: a subscription key is required.
-      const keyRequired = subscriptionRequired !== false;
-      const docs = xml.map(readPolicyDocument);
-      if (!keyRequired && (docs.length === 0 || docs.some((doc) => validatesJwt(doc) < 0)))
+      // Unknown in a preview (an id, the service's name, a policy computed from an output): checked at `pulumi up`.
+      if (place.includes(UNKNOWN) || subscriptionRequired === UNKNOWN) continue;
+      if (typeof apiId !== "string" || apiId === "") {
         report(
           violation(
-            `gateway API ${show(apiId)} lets anonymous callers through: subscriptionRequired is false and its policy has no validate-jwt in <inbound> that checks a signature, an audience and an issuer`,
-            "require a subscription key (subscriptionRequired true: accessMode token's default) or validate a JWT (gatewayJwtIssuer and gatewayJwtAudience)",
+            `gateway API ${api.name} declares no apiId, so no policy can be matched to it (azure-native would name it itself) and its callers' checks cannot be told`,
+            "set apiId on the API and the same apiId on its ApiPolicy (infra/gateway.ts)",
           ),
           api.urn,
         );
-      const problems = docs.length === 0 ? ["it has no policy"] : docs.map((doc) => rateLimitProblem(doc, keyRequired)).filter((p): p is string => p !== null);
+        continue;
+      }
+      const mine = policies.filter((p) => p.where.every((v, i) => v === UNKNOWN || lower(v) === lower(place[i])));
+      if (mine.some((p) => p.where.includes(UNKNOWN) || p.xml === UNKNOWN)) continue;
+      // Unset is API Management's default: a subscription key is required.
+      const keyRequired = subscriptionRequired !== false;
+      const docs = mine.map((p) => readPolicyDocument(p.xml));
+      const unauthenticated = docs.find((doc) => validatesJwt(doc, jwtIssuers) < 0);
+      if (!keyRequired && (docs.length === 0 || unauthenticated))
+        report(
+          violation(
+            `gateway API ${show(apiId)} lets anonymous callers through: subscriptionRequired is false and ${unauthenticated ? jwtAbsence(unauthenticated, jwtIssuers) : "it has no policy"}`,
+            "require a subscription key (subscriptionRequired true: accessMode token's default) or validate a JWT (gatewayJwtIssuer and gatewayJwtAudience) " +
+              "from an issuer listed in this policy's jwtIssuers (infra/policy-pack/config.json, reviewed apart from the stack file)",
+          ),
+          api.urn,
+        );
+      const problems = docs.length === 0 ? ["it has no policy"] : docs.map((doc) => rateLimitProblem(doc, keyRequired, jwtIssuers)).filter((p): p is string => p !== null);
       for (const problem of problems)
         report(
           violation(
@@ -574,18 +648,34 @@ export const gatewayAuthenticatesCallers: StackValidationPolicy = {
 export const gatewayOperationsInherit: ResourceValidationPolicy = {
   name: "gateway-operation-policies-inherit",
   description:
-    "An operation's policy on the gateway keeps <base/> in its <inbound> section: without it the API's own inbound checks (validate-jwt, the rate limit) do not run for that operation.",
+    "No policy at another scope of the gateway gets in before the API's own checks (validate-jwt, the rate limit): an operation's policy keeps <base/> in its <inbound> " +
+    "section with nothing before it that answers or calls out (return-response, send-request, forward-request, include-fragment, also inside <choose>); the service's " +
+    "global policy and a product's policy, which run before the API's, contain no such statement in <inbound> at all.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (!isType(args.type, GATEWAY_OPERATION_POLICY)) return;
+    const operation = isType(args.type, GATEWAY_OPERATION_POLICY);
+    const scope = operation ? undefined : isType(args.type, GATEWAY_SERVICE_POLICY) ? "global (service)" : isType(args.type, GATEWAY_PRODUCT_POLICY) ? "product" : undefined;
+    if (!operation && !scope) return;
     const xml = known(() => args.props.value);
     if (xml === UNKNOWN) return;
     const doc = readPolicyDocument(xml);
-    if (!keepsBase(doc))
+    if (operation) {
+      const problem = inheritProblem(doc);
+      if (problem)
+        report(
+          violation(
+            `gateway operation policy ${args.name} (operation ${show(known(() => args.props.operationId))}) ${problem}, so the API's authentication and rate limit do not run for it`,
+            "put <base /> first in the operation policy's <inbound> section (or remove the operation policy)",
+          ),
+        );
+      return;
+    }
+    const early = doc.ok ? bypassBefore(doc) : null;
+    if (!doc.ok || early)
       report(
         violation(
-          `gateway operation policy ${args.name} (operation ${show(known(() => args.props.operationId))}) ${doc.ok ? "drops <base/> from <inbound>" : `cannot be read: ${doc.why}`}, so the API's authentication and rate limit do not run for it`,
-          "put <base /> first in the operation policy's <inbound> section (or remove the operation policy)",
+          `gateway ${scope} policy ${args.name} ${doc.ok ? `has <${early}> in <inbound>` : `cannot be read: ${doc.why}`}: it runs before every API's own policy, so a caller can be answered (or the backend called) before any key, token or rate limit is checked`,
+          `remove the ${scope} policy (the program declares none), or keep it to statements that neither answer nor call out`,
         ),
       );
   },
@@ -609,17 +699,20 @@ export function registryHostOf(image: string): string {
 export const imagesFromOwnRegistry: StackValidationPolicy = {
   name: "images-from-own-registry",
   description:
-    "The session pool and the backend run images from the stack's own registry only (the loginServer of the registry the stack declares): " +
+    "The session pool and the backend run images from the stack's own registry only (the loginServer of the registry the stack declares, or exactly <registryName>.azurecr.io while that is unknown): " +
     "never docker.io, ghcr.io or another team's registry, whose images nobody here reviewed and whose owner can replace them under the same tag.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const registries = args.resources.filter((r) => isType(r.type, REGISTRY));
     const servers = registries.map((r) => known(() => r.props.loginServer));
-    // A new registry's loginServer is unknown in a preview: then its name says it (<name>.azurecr.<cloud suffix>).
+    // A new registry's loginServer is unknown in a preview: then its name says it, exactly
+    // <name>.azurecr.io (Azure's public cloud, where the program deploys; Microsoft Learn,
+    // container-registry-get-started: "the login server name ... <registry-name>.azurecr.io").
+    // A prefix would admit codeengcontestacr.azurecr.evil.example, someone else's host.
     const names = registries.map((r) => known(() => r.props.registryName));
     const own = (host: string) =>
       servers.some((s) => typeof s === "string" && s.toLowerCase() === host) ||
-      servers.some((s, i) => s === UNKNOWN && typeof names[i] === "string" && host.startsWith(`${String(names[i]).toLowerCase()}.azurecr.`));
+      servers.some((s, i) => s === UNKNOWN && typeof names[i] === "string" && host === `${String(names[i]).toLowerCase()}.azurecr.io`);
     for (const r of args.resources.filter((r) => isType(r.type, POOL) || isType(r.type, APP))) {
       const kind = isType(r.type, POOL) ? "session pool" : "container app";
       for (const [container, image] of imagesOf(r.type, r.props)) {
@@ -645,8 +738,26 @@ export const imagesFromOwnRegistry: StackValidationPolicy = {
  */
 const SECRET_WORDS = new Set(["KEY", "KEYS", "SECRET", "SECRETS", "TOKEN", "TOKENS", "PASSWORD", "PASSWD", "PWD", "PASS", "CREDENTIAL", "CREDENTIALS", "SAS", "SIGNATURE", "CONNSTR"]);
 const SECRET_ENDINGS = ["APIKEY", "ACCESSKEY", "ACCOUNTKEY", "PRIVATEKEY", "SECRET", "TOKEN", "PASSWORD", "CONNECTIONSTRING"];
-/** Values that are a secret whatever the variable is called: a connection string's key, a signature, a private key. */
-const SECRET_VALUE = /AccountKey=|SharedAccessKey=|SharedAccessSignature|[?&]sig=|Password=|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
+/**
+ * Values that are a secret whatever the variable is called: a connection string's key, a signature,
+ * a private key, credentials in a URL (scheme://user:password@host), and the published shapes of
+ * well-known tokens: GitHub's (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_: docs.github.com, "About
+ * authentication to GitHub", token prefixes), OpenAI-style API keys (sk-...), Slack's (xox?-), AWS
+ * access key IDs (AKIA...), a JWT (eyJ...eyJ...), a bearer header.
+ */
+const SECRET_VALUE = new RegExp(
+  [
+    /AccountKey=|SharedAccessKey=|SharedAccessSignature|[?&]sig=|Password=|-----BEGIN [A-Z ]*PRIVATE KEY-----/.source,
+    /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/.source,
+    /\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})/.source,
+    /(?:^|[^A-Za-z0-9])sk-[A-Za-z0-9_-]{3,}/.source,
+    /\bxox[abposr]-[A-Za-z0-9-]{8,}/.source,
+    /\bAKIA[0-9A-Z]{16}\b/.source,
+    /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\./.source,
+    /\bBearer\s+[A-Za-z0-9._~+/-]{8,}/.source,
+  ].join("|"),
+  "i",
+);
 
 export function secretLooking(name: unknown): boolean {
   if (typeof name !== "string") return false;
@@ -655,11 +766,38 @@ export function secretLooking(name: unknown): boolean {
   return words.some((w) => SECRET_WORDS.has(w)) || SECRET_ENDINGS.some((e) => joined.endsWith(e) || words.some((w) => w.endsWith(e))) || /CONNECTIONSTRING/.test(joined);
 }
 
+/** Whether a value is a secret by its own shape (SECRET_VALUE), whatever it is called. */
+export const secretValue = (value: unknown): boolean => typeof value === "string" && SECRET_VALUE.test(value);
+
+/**
+ * A secret spelled out in a container's command or args: a value of a secret's shape, an assignment
+ * NAME=value whose name looks like a secret ("export API_KEY=sk-123"), or a flag named like one with
+ * its value ("--password hunter2", "--token=..."). A reference to a variable ($API_KEY, ${TOKEN}) is
+ * not the secret and passes. Returns what was found, for the message, or null.
+ */
+export function secretInCommand(words: readonly unknown[]): string | null {
+  const literal = (v: string) => v !== "" && !/^["']?\$/.test(v);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    if (typeof word !== "string") continue;
+    if (secretValue(word)) return `a value shaped like a secret in ${JSON.stringify(word.length > 40 ? `${word.slice(0, 40)}...` : word)}`;
+    for (const m of word.matchAll(/(?:^|[\s;&|])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S*)/g))
+      if (secretLooking(m[1]) && literal(m[2]!.replace(/^["']|["']$/g, ""))) return `${m[1]}= set to a value`;
+    for (const m of word.matchAll(/(?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:=(\S*)|\s+(\S+))?/g)) {
+      if (!secretLooking(m[1])) continue;
+      const value = m[2] ?? m[3] ?? (m.index === 0 && m[0] === word ? words[i + 1] : undefined);
+      if (typeof value === "string" && literal(value) && !value.startsWith("-")) return `--${m[1]} with a value`;
+    }
+  }
+  return null;
+}
+
 export const noPlainSecretsInEnv: ResourceValidationPolicy = {
   name: "no-plain-secrets-in-env",
   description:
     "No secret in a container's environment as plain text: a backend env var whose name looks like a secret (KEY, SECRET, TOKEN, PASSWORD, CONNECTION_STRING...) or whose value does " +
-    "(AccountKey=, a signature, a private key) must use secretRef, never value (a value is stored in the app's definition and state in the clear). " +
+    "(AccountKey=, a signature, a private key, user:password@ in a URL, a GitHub/OpenAI/Slack/AWS token, a JWT) must use secretRef, never value (a value is stored in the app's definition and state in the clear); " +
+    "the same shapes, NAME=value and --flag value with a secret's name are refused in a container's command and args. " +
     "The session container is stricter: contestants' code runs there and can read its whole environment, so it carries no secret at all, not even through secretRef.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
@@ -672,7 +810,7 @@ export const noPlainSecretsInEnv: ResourceValidationPolicy = {
       for (const e of (c.env ?? []) as Array<Record<string, unknown>>) {
         const name = e.name;
         const value = known(() => e.value);
-        const plain = typeof value === "string" && value !== "" && (secretLooking(name) || SECRET_VALUE.test(value));
+        const plain = typeof value === "string" && value !== "" && (secretLooking(name) || secretValue(value));
         if (pool && (e.secretRef !== undefined || plain))
           report(
             violation(
@@ -688,6 +826,21 @@ export const noPlainSecretsInEnv: ResourceValidationPolicy = {
             ),
           );
       }
+    // The command line is part of the definition too (and a session's is readable from inside it).
+    for (const c of containers) {
+      const found = secretInCommand([...knownItems(() => c.command), ...knownItems(() => c.args)]);
+      if (found)
+        report(
+          violation(
+            pool
+              ? `session pool ${args.name} container ${c.name ?? "?"} has ${found} in its command/args: contestants' code runs in that container and reads its command line`
+              : `container app ${args.name} container ${c.name ?? "?"} has ${found} in its command/args, in plain text: it is stored in the clear in the app's definition and the stack's state`,
+            pool
+              ? "remove the secret from the session container's command and args; whatever needs it belongs in the backend"
+              : "pass the secret through an env var with secretRef (configuration.secrets) and refer to the variable ($NAME) in the command",
+          ),
+        );
+    }
   },
 };
 
@@ -773,6 +926,7 @@ export const idleBackendAtZero: ResourceValidationPolicy = {
 };
 
 export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
+  onlyDeclaredTypes,
   sessionEgressDisabled,
   registryAdminDisabled,
   registryAnonymousPullDisabled,

@@ -214,6 +214,28 @@ const COMMENTED_LIMIT_AND_VERSIONED_GRANT = [
   "});",
 ];
 
+/**
+ * The review's probes (issue 21), as a pull request could write them: the gateway's policy answers
+ * some callers from inside a <choose> before its rate limit counts them, the backend opens an extra
+ * port outside its environment, and carries a GitHub token under a harmless name.
+ */
+const EARLY_ANSWER_OPEN_PORT_TOKEN_VALUE = [
+  "pulumi.runtime.registerStackTransformation(({ type, props, opts }) => {",
+  '  if (type === "azure-native:apimanagement:ApiPolicy")',
+  '    return { props: { ...props, value: pulumi.output(props.value).apply((v) => v.replace("<base />", \'<base /><choose><when condition="@(context.Request.Headers.ContainsKey(&quot;X-Fast&quot;))"><return-response><set-status code="200" /></return-response></when></choose>\')) }, opts };',
+  '  if (type === "azure-native:app:ContainerApp")',
+  "    return {",
+  "      props: {",
+  "        ...props,",
+  "        configuration: pulumi.output(props.configuration).apply((c) => ({ ...c, ingress: { ...c.ingress, additionalPortMappings: [{ external: true, targetPort: 8080 }] } })),",
+  '        template: pulumi.output(props.template).apply((t) => ({ ...t, containers: t.containers.map((c) => ({ ...c, env: [...(c.env ?? []), { name: "UPSTREAM", value: "ghp_abcdefghijklmnopqrstuvwxyz0123456789" }] })) })),',
+  "      },",
+  "      opts,",
+  "    };",
+  "  return undefined;",
+  "});",
+];
+
 /** The deploy workflow's command: plain pulumi, with the policy pack and its committed config, on the prepared project's backend. */
 function deployWorkflowUp(project: string, stack: string) {
   return execa(
@@ -295,6 +317,27 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     const refused = events(up.stdout).flatMap((e) => (e.policyEvent?.enforcementLevel === "mandatory" ? [e.policyEvent.policyName] : []));
     // The stack policies see the versioned grant too: outside the stack's own resource group.
     expect(new Set(refused)).toEqual(new Set(["role-assignment-allowed", "role-assignments-within-stack", "gateway-authenticates-callers"]));
+    expect(readState(dir, "contest")).toEqual(state);
+  });
+
+  test("the review's probes (an early return-response, an extra external port, a token by its shape): refused through manage (exit 2) and the deploy workflow's pulumi up", async () => {
+    const dir = makeProject();
+    await prepare(dir, "contest");
+    tamperedProgram(dir, EARLY_ANSWER_OPEN_PORT_TOKEN_VALUE);
+    const before = snapshot(dir);
+    const state = readState(dir, "contest");
+    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    expect(r.stderr).toMatch(/\[gateway-authenticates-callers\][^\n]*\n?[^\n]*gateway API "coding-engine" holds no caller to a rate limit: a <return-response> in <inbound> comes before its rate-limit-by-key/);
+    expect(r.stderr).toMatch(/\[backend-caller-restricted\][^\n]*\n?[^\n]*container app backend fronts this stack's session pool with an extra port open outside its environment \(additionalPortMappings\[0\] external true, target port 8080\)/);
+    expect(r.stderr).toMatch(/\[no-plain-secrets-in-env\][^\n]*\n?[^\n]*container app backend container backend sets env var "UPSTREAM" to a plain-text value that looks like a secret/);
+    expect(r.exitCode).toBe(2);
+    expect(snapshot(dir)).toEqual(before);
+    const file = join(dir, "Pulumi.contest.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: testing"));
+    const up = await deployWorkflowUp(dir, "contest");
+    expect(up.exitCode).not.toBe(0);
+    const refused = events(up.stdout).flatMap((e) => (e.policyEvent?.enforcementLevel === "mandatory" ? [e.policyEvent.policyName] : []));
+    expect(new Set(refused)).toEqual(new Set(["gateway-authenticates-callers", "backend-caller-restricted", "no-plain-secrets-in-env"]));
     expect(readState(dir, "contest")).toEqual(state);
   });
 

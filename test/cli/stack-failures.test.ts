@@ -2,7 +2,7 @@
 // the built binary, the stand-in for pulumi (test/fake-pulumi), the real program evaluated on every
 // preview and up, and the resulting state read back from the file backend. (Split from
 // stack-commands.test.ts so the two run side by side.)
-import { readFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { readFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
@@ -109,6 +109,32 @@ describe.concurrent("failures while pulumi runs", () => {
     const rerun = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
     expect(rerun.exitCode).toBe(0);
     expect(readState(project, "dev").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions).toBe(70);
+  });
+});
+
+describe.concurrent("one stack's unreadable state", () => {
+  test("a truncated dev checkpoint leaves contest's status and the scheduled job's reading of it as they were; dev alone is reported", async () => {
+    const project = makeProject();
+    await deployed(project, "dev scaled to testing");
+    await deployed(project, "contest scaled to contest for 3h");
+    // `stack ls` of a DIY backend loads every checkpoint: dev's, cut in half, fails it for all.
+    const checkpoint = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "dev.json");
+    truncateSync(checkpoint, Math.floor(statSync(checkpoint).size / 2));
+    const contestState = JSON.stringify(readState(project, "contest"));
+
+    const status = await manage(["status", "--stack", "contest", "--json"], { project, env: { MANAGE_NOW: "2026-12-05T09:00:00Z" } });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as { profile: string }).profile).toBe("contest");
+
+    // The scheduled job before contest's expiry: contest is left running (not expired), dev is the one failure.
+    const reconcile = await manage(["reconcile", "--dry-run", "--json"], { project, env: { MANAGE_NOW: "2026-12-05T09:00:00Z" } });
+    const actions = (JSON.parse(reconcile.stdout) as { actions: Array<{ stack: string; decision: string; outcome?: string; error?: string }> }).actions;
+    const byStack = Object.fromEntries(actions.map((a) => [a.stack, a]));
+    expect(byStack.contest).toMatchObject({ decision: "leave" });
+    expect(byStack.contest!.outcome).not.toBe("failed");
+    expect(byStack.dev).toMatchObject({ outcome: "failed", error: expect.stringMatching(/its state cannot be read: .*failed to load checkpoint/) });
+    expect(reconcile.exitCode).toBe(1);
+    expect(JSON.stringify(readState(project, "contest"))).toBe(contestState);
   });
 });
 

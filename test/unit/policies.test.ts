@@ -147,6 +147,14 @@ const gatewayStack = (api: Props = {}, xml: string | null = gatewayPolicyXml(KEY
   ...(xml === null ? [] : [{ type: GATEWAY_POLICY, name: "gateway-policy", props: { apiId: "coding-engine", policyId: "policy", format: "rawxml", value: xml } }]),
 ];
 const JWT_XML = gatewayPolicyXml({ ...KEY_GATEWAY, jwt: { issuer: "https://login.example.com/", audience: "api://coding-engine" } });
+/** JWT_XML's issuer pinned in the policy's config, as infra/policy-pack/config.json would pin a stack's. */
+const ISSUER = { jwtIssuers: ["https://login.example.com/"] };
+/** The key gateway's API and policy with the service and resource group the program gives both; `api`/`policy` change either. */
+const placed = (api: Props = {}, policy: Props = {}): StackResource[] => {
+  const where = { serviceName: "codeeng-contest-apim", resourceGroupName: "codeeng-contest-rg" };
+  const [a, p] = gatewayStack();
+  return [{ ...a!, props: { ...a!.props, ...where, ...api } }, { ...p!, props: { ...p!.props, ...where, ...policy } }];
+};
 
 /** The versioned tokens azure-native accepts as aliases (@pulumi/azure-native 3.28's resource modules list them). */
 const V = {
@@ -155,7 +163,7 @@ const V = {
   registry: "azure-native:containerregistry/v20230701:Registry",
   role: "azure-native:authorization/v20220401:RoleAssignment",
 };
-const { GATEWAY_OPERATION_POLICY, FEDERATED_CREDENTIAL: FIC } = P.TYPES;
+const { GATEWAY_OPERATION_POLICY, GATEWAY_SERVICE_POLICY, GATEWAY_PRODUCT_POLICY, FEDERATED_CREDENTIAL: FIC } = P.TYPES;
 /** The program's key-gateway policy with the rate limit's attributes changed. */
 const xmlWith = (attrs: Record<string, string>) =>
   gatewayPolicyXml(KEY_GATEWAY).replace(/<rate-limit-by-key([^>]*)\/>/, (_m, a: string) => {
@@ -219,6 +227,25 @@ const ISSUE_21 = [
   "docker.io image",
   "plain-text secret in env",
   "federated credential for another repository",
+  // The review's probes (docs/security.md): each got past the pack before.
+  "generic resource or ARM deployment",
+  "role definition or PIM schedule",
+  "JWT issuer only in the stack file",
+  "unsigned tokens accepted",
+  "validate-jwt of another header",
+  "return-response before the checks",
+  "rate-limit child raises the limit",
+  "DTD in the gateway policy",
+  "policy on another service",
+  "API without apiId",
+  "global policy answers first",
+  "unknown range hides the check",
+  "IPv4-mapped IPv6 range",
+  "Allow spelled otherwise",
+  "extra external port",
+  "look-alike registry host",
+  "secret by its value",
+  "secret in command or args",
 ] as const;
 type IssueCase = (typeof ISSUE_15)[number] | (typeof ISSUE_21)[number];
 
@@ -417,7 +444,7 @@ const ROWS: Row[] = [
     /allows "0.0.0.0\/0": 4,294,967,296 IPv4 addresses in all, more than 65,536 IPv4 addresses \(a \/16\) and 65,536 IPv6 \/64 subnets \(a \/48\) \(the whole internet/,
   ]),
   s(P.backendCallerRestricted, "Allow 0.0.0.0/1 and 128.0.0.0/1", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ ipAddressRange: "0.0.0.0/1", action: "Allow" }, { ipAddressRange: "128.0.0.0/1", action: "Allow" }]) }), [/allows "0.0.0.0\/1", "128.0.0.0\/1"/]),
-  s(P.backendCallerRestricted, "Allow ::/0 next to a venue range", stackWith({ backend: (p) => p.configuration.ingress.ipSecurityRestrictions.push({ ipAddressRange: "::/0", action: "Allow" }) }), [/allows "203.0.113.0\/24", "::\/0": 256 IPv4 addresses and [\d,]+ IPv6 \/64 subnets in all, more than/]),
+  s(P.backendCallerRestricted, "Allow ::/0 next to a venue range (::/0 holds the IPv4-mapped block: all of IPv4 too)", stackWith({ backend: (p) => p.configuration.ingress.ipSecurityRestrictions.push({ ipAddressRange: "::/0", action: "Allow" }) }), [/allows "203.0.113.0\/24", "::\/0": 4,294,967,552 IPv4 addresses and [\d,]+ IPv6 \/64 subnets in all, more than/]),
   s(P.backendCallerRestricted, "Allow a single address and an IPv6 /48", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ ipAddressRange: "198.51.100.7", action: "Allow" }, { ipAddressRange: "2001:db8:1::/48", action: "allow" }]) }), []),
 
   s(P.backendCallerRestricted, "the gateway's IP alone (token mode)", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ name: "gateway-1", ipAddressRange: "192.0.2.7/32", action: "Allow" }]) }), []),
@@ -425,7 +452,7 @@ const ROWS: Row[] = [
   // gateway-authenticates-callers (accessMode token)
   s(P.gatewayAuthenticatesCallers, "subscription key required, rate-limit-by-key per subscription", gatewayStack(), []),
   s(P.gatewayAuthenticatesCallers, "subscriptionRequired unset (API Management's default: required)", gatewayStack({ subscriptionRequired: undefined }), []),
-  s(P.gatewayAuthenticatesCallers, "no key, but validate-jwt, limited per token subject", gatewayStack({ subscriptionRequired: false }, JWT_XML), []),
+  s(P.gatewayAuthenticatesCallers, "no key, but validate-jwt, limited per token subject", gatewayStack({ subscriptionRequired: false }, JWT_XML), [], { config: ISSUER }),
   s(P.gatewayAuthenticatesCallers, "the API unknown in a preview", gatewayStack({ apiId: UNKNOWN_STRING }), []),
   s(P.gatewayAuthenticatesCallers, "no gateway at all (open or venue)", stackWith(), []),
   s(P.gatewayAuthenticatesCallers, "no key and no validate-jwt", gatewayStack({ subscriptionRequired: false }), [
@@ -472,7 +499,7 @@ const ROWS: Row[] = [
   s(P.gatewayAuthenticatesCallers, "counter key from a request header the caller sets", gatewayStack({}, xmlWith({ "counter-key": '@(context.Request.Headers.GetValueOrDefault("X-Caller",""))' })), [/its counter key "@\(context.Request.Headers.GetValueOrDefault\(\\"X-Caller\\",\\"\\"\)\)" is not bound to the caller's subscription or validated token subject: a caller who chooses it/], { issue: "caller-chosen counter key" }),
   s(P.gatewayAuthenticatesCallers, "counter key from the query string", gatewayStack({}, xmlWith({ "counter-key": '@(context.Request.Url.Query.GetValueOrDefault("id",""))' })), [/is not bound to the caller's subscription/]),
   s(P.gatewayAuthenticatesCallers, "one constant counter shared by every caller", gatewayStack({}, xmlWith({ "counter-key": "everyone" })), [/counter key "everyone" is not bound/]),
-  s(P.gatewayAuthenticatesCallers, "counter key is the token subject, read before validate-jwt", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace(/(<validate-jwt[\s\S]*<\/validate-jwt>)\n(\s*<rate-limit-by-key[^>]*\/>)/, "$2\n$1")), [/read before any validate-jwt has checked the token/]),
+  s(P.gatewayAuthenticatesCallers, "counter key is the token subject, read before validate-jwt", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace(/(<validate-jwt[\s\S]*<\/validate-jwt>)\n(\s*<rate-limit-by-key[^>]*\/>)/, "$2\n$1")), [/read before any validate-jwt has checked the token/], { config: ISSUER }),
   s(P.gatewayAuthenticatesCallers, 'renewal-period="1"', gatewayStack({}, xmlWith({ "renewal-period": "1" })), [/its rate-limit-by-key renews every 1 s, outside 60-300 s/], { issue: 'renewal-period="1"' }),
   s(P.gatewayAuthenticatesCallers, "renewal-period of an hour (API Management's maximum is 300)", gatewayStack({}, xmlWith({ "renewal-period": "3600" })), [/renews every 3600 s, outside 60-300 s/]),
   s(P.gatewayAuthenticatesCallers, "100000 calls a minute", gatewayStack({}, gatewayPolicyXml({ ...KEY_GATEWAY, callsPerMinute: 100000 })), [/allows 100000 calls a minute per caller, outside 1-6000/], { issue: "100000 calls a minute" }),
@@ -537,6 +564,115 @@ const ROWS: Row[] = [
   r(P.federatedCredentialsThisRepository, "another issuer, extra audiences", FIC, { ...fic("repo:acme/coding-engine:environment:dev"), issuer: "https://evil.example", audiences: ["api://AzureADTokenExchange", "x"] }, [/trusts issuer "https:\/\/evil.example"/, /accepts audiences/], { config: REPO }),
   r(P.federatedCredentialsThisRepository, "no repository configured", FIC, fic("repo:acme/coding-engine:environment:dev"), [/this policy names no repository to trust.*Fix: set this policy's repository/]),
   r(P.federatedCredentialsThisRepository, "another repository under a versioned token", "azure-native:managedidentity/v20230131:FederatedIdentityCredential", fic("repo:evil/x:environment:dev"), [/repo:evil\/x/], { config: REPO }),
+
+  // ---- Issue 21, the review's probes: someone trying to get round the policies above ----
+
+  // only-declared-types: a generic resource, an ARM deployment or any other type creates what the
+  // other policies guard without their recognising it (a pool with egress, Owner, a wide custom role).
+  r(P.onlyDeclaredTypes, "a session pool, as the program declares it", POOL, goodPool(), []),
+  r(P.onlyDeclaredTypes, "a session pool under a versioned token", V.pool, goodPool(), []),
+  r(P.onlyDeclaredTypes, "Pulumi's own: the stack, a stack reference, the provider", "pulumi:pulumi:Stack", {}, []),
+  r(P.onlyDeclaredTypes, "the azure-native provider instance", "pulumi:providers:azure-native", {}, []),
+  r(P.onlyDeclaredTypes, "a generic resource creating a session pool with egress", "azure-native:resources:Resource", { resourceProviderNamespace: "Microsoft.App", resourceType: "sessionPools", parentResourcePath: "", resourceName: "pool", properties: { sessionNetworkConfiguration: { status: "EgressEnabled" } } }, [
+    /resource r has type "azure-native:resources:Resource", which this program never declares.*Fix: declare it with the program's own resource types .* DECLARED_TYPES in infra\/policy-pack\/types.cts/,
+  ], { issue: "generic resource or ARM deployment" }),
+  r(P.onlyDeclaredTypes, "an ARM template deployment granting Owner", "azure-native:resources:Deployment", { properties: { mode: "Incremental", template: { resources: [{ type: "Microsoft.Authorization/roleAssignments", properties: { roleDefinitionId: roleDef(G.owner) } }] } } }, [/type "azure-native:resources:Deployment"/], { issue: "generic resource or ARM deployment" }),
+  r(P.onlyDeclaredTypes, "a deployment at tenant scope under a versioned token", "azure-native:resources/v20240301:DeploymentAtTenantScope", {}, [/DeploymentAtTenantScope/]),
+  r(P.onlyDeclaredTypes, "a custom role with every action (the type allow-list covers it)", "azure-native:authorization:RoleDefinition", { permissions: [{ actions: ["*"] }], assignableScopes: [SUB] }, [/type "azure-native:authorization:RoleDefinition"/], { issue: "role definition or PIM schedule" }),
+  r(P.onlyDeclaredTypes, "Owner through a PIM eligibility schedule (the type allow-list covers it)", "azure-native:authorization:PimRoleEligibilitySchedule", { roleDefinitionId: roleDef(G.owner), scope: SUB }, [/PimRoleEligibilitySchedule/], { issue: "role definition or PIM schedule" }),
+  r(P.onlyDeclaredTypes, "a session pool from a local SDK package (another package name)", "azure-native_app_v20250701:app:ContainerAppsSessionPool", goodPool(), [/azure-native_app_v20250701/]),
+  r(P.onlyDeclaredTypes, "the gateway's global policy (the program declares none)", GATEWAY_SERVICE_POLICY, {}, [/apimanagement:Policy/]),
+  // Every spelling of the pool's token is judged as the pool.
+  ...["azure-native:app/v2025-07-01:ContainerAppsSessionPool", "azure-native:app/v20250701Preview:ContainerAppsSessionPool", "azure-native:app:containerAppsSessionPool", "azure-native:App:ContainerAppsSessionPool"].map((token) =>
+    r(P.sessionEgressDisabled, `egress enabled under ${token}`, token, pool((p) => (p.sessionNetworkConfiguration.status = "EgressEnabled")), [/allows egress \(EgressEnabled\)/], { issue: "versioned token: pool with egress" }),
+  ),
+
+  // role-assignment-allowed: the role named by its GUID whatever the path before it.
+  r(P.roleAssignmentAllowed, "Contributor through the tenant-level role definition path", ROLE, { ...assignment("x", G.contributor, RG).props, roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${G.contributor}` }, [/grants Contributor \(b24988ac-/]),
+  r(P.roleAssignmentAllowed, "Contributor through a resource group's role definition path", ROLE, { ...assignment("x", G.contributor, RG).props, roleDefinitionId: `${RG}/providers/Microsoft.Authorization/roleDefinitions/${G.contributor.toUpperCase()}` }, [/grants Contributor \(b24988ac-/]),
+  r(P.roleAssignmentAllowed, "AcrPull through the tenant-level path (the same built-in role)", ROLE, { ...assignment("x", G.acrPull, REGISTRY_ID).props, roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${G.acrPull}` }, []),
+
+  // gateway-authenticates-callers: the token checked for real, before anything answers.
+  s(P.gatewayAuthenticatesCallers, "a JWT from an issuer the policy config lists", gatewayStack({ subscriptionRequired: false }, JWT_XML), [], { config: ISSUER }),
+  s(P.gatewayAuthenticatesCallers, "a JWT from an issuer only the stack file names (gatewayJwtIssuer, not pinned)", gatewayStack({ subscriptionRequired: false }, JWT_XML), [
+    /lets anonymous callers through: subscriptionRequired is false and its validate-jwt does not hold: it trusts "https:\/\/login.example.com\/", "https:\/\/login.example.com\/.well-known\/openid-configuration", not an issuer listed in this policy's jwtIssuers \(none\).*Fix: .*listed in this policy's jwtIssuers \(infra\/policy-pack\/config.json/,
+    /read before any validate-jwt/,
+  ], { issue: "JWT issuer only in the stack file" }),
+  s(P.gatewayAuthenticatesCallers, "signing keys written into the policy", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace(/<openid-config[^>]*\/>/, "<issuer-signing-keys><key>c2VjcmV0</key></issuer-signing-keys>")), [/trusts signing keys written into the policy/, /read before any validate-jwt/], { config: ISSUER }),
+  ...['"False"', '"@(false)"', '"0"'].map((v) =>
+    s(P.gatewayAuthenticatesCallers, `require-signed-tokens=${v}`, gatewayStack({ subscriptionRequired: false }, JWT_XML.replace('require-signed-tokens="true"', `require-signed-tokens=${v}`)), [new RegExp(`its validate-jwt does not hold: require-signed-tokens is "${v.slice(1, -1).replace(/[()@]/g, "\\$&")}", not true`), /read before any validate-jwt/], { config: ISSUER, issue: "unsigned tokens accepted" }),
+  ),
+  s(P.gatewayAuthenticatesCallers, 'require-signed-tokens="True" (API Management reads booleans in any case)', gatewayStack({ subscriptionRequired: false }, JWT_XML.replace('require-signed-tokens="true"', 'require-signed-tokens="True"')), [], { config: ISSUER }),
+  s(P.gatewayAuthenticatesCallers, "validate-jwt of another header than the one the rate limit and the backend read", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace('header-name="Authorization"', 'header-name="X-Other"')), [
+    /its validate-jwt does not hold: it reads the token from header "X-Other", not the Authorization header the rate limit and the backend read/,
+    /read before any validate-jwt/,
+  ], { config: ISSUER, issue: "validate-jwt of another header" }),
+  s(P.gatewayAuthenticatesCallers, "validate-jwt of an expression (token-value)", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace('header-name="Authorization"', 'token-value="@(context.Request.Headers.GetValueOrDefault(&quot;X-Other&quot;,&quot;&quot;))"')), [/reads the token from token-value/, /read before any validate-jwt/], { config: ISSUER }),
+  s(P.gatewayAuthenticatesCallers, "authorization in another letter case (header names are case-insensitive)", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace('header-name="Authorization"', 'header-name="authorization"')), [], { config: ISSUER }),
+  s(P.gatewayAuthenticatesCallers, "send-request and return-response before validate-jwt", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace("<base />", '<base />\n<send-request mode="copy" response-variable-name="r"><set-url>https://backend.internal/run</set-url></send-request><return-response response-variable-name="r" />')), [
+    /lets anonymous callers through: subscriptionRequired is false and a <send-request> in <inbound> comes before its validate-jwt, so a caller is answered \(or the backend called\) before any token is checked/,
+    /holds no caller to a rate limit: a <send-request> in <inbound> comes before its rate-limit-by-key/,
+  ], { config: ISSUER, issue: "return-response before the checks" }),
+  s(P.gatewayAuthenticatesCallers, "return-response inside a <choose>, before the rate limit, with keys", gatewayStack({}, gatewayPolicyXml(KEY_GATEWAY).replace("<base />", '<base />\n<choose><when condition="@(context.Request.Headers.ContainsKey(&quot;X-Fast&quot;))"><return-response><set-status code="200" /></return-response></when></choose>')), [
+    /holds no caller to a rate limit: a <return-response> in <inbound> comes before its rate-limit-by-key, so a caller is answered \(or the backend called\) without being counted/,
+  ], { issue: "return-response before the checks" }),
+  s(P.gatewayAuthenticatesCallers, "a statement after the rate limit that answers (the limit already counted)", gatewayStack({}, gatewayPolicyXml(KEY_GATEWAY).replace("</inbound>", '<choose><when condition="@(false)"><return-response><set-status code="204" /></return-response></when></choose></inbound>')), []),
+  s(P.gatewayAuthenticatesCallers, "rate-limit whose <api> child raises the limit", gatewayStack({}, '<policies><inbound><base /><rate-limit calls="60" renewal-period="60"><api name="coding-engine" calls="100000" renewal-period="60" /></rate-limit></inbound></policies>'), [
+    /its rate-limit's <api name="coding-engine"> allows 100000 calls a minute per caller, outside 1-6000/,
+  ], { issue: "rate-limit child raises the limit" }),
+  s(P.gatewayAuthenticatesCallers, "rate-limit with an <api> child inside the bounds", gatewayStack({}, '<policies><inbound><base /><rate-limit calls="60" renewal-period="60"><api name="coding-engine" calls="30" renewal-period="60" /></rate-limit></inbound></policies>'), []),
+  s(P.gatewayAuthenticatesCallers, "a DTD with an entity", gatewayStack({}, `<!DOCTYPE policies [<!ENTITY limit "60">]>\n${gatewayPolicyXml(KEY_GATEWAY)}`), [/its policy cannot be read: it declares a DTD/], { issue: "DTD in the gateway policy" }),
+  s(P.gatewayAuthenticatesCallers, "API and policy on the same service and resource group", placed(), []),
+  s(P.gatewayAuthenticatesCallers, "the policy's apiId, service and group in other letter cases (ARM names are case-insensitive)", placed({}, { apiId: "Coding-Engine", serviceName: "CODEENG-CONTEST-APIM", resourceGroupName: "CodeEng-Contest-RG" }), []),
+  s(P.gatewayAuthenticatesCallers, "a good policy for the same apiId on another service (a decoy)", placed({}, { serviceName: "decoy-apim" }), [/gateway API "coding-engine" holds no caller to a rate limit: it has no policy/], { issue: "policy on another service" }),
+  s(P.gatewayAuthenticatesCallers, "a good policy for the same apiId in another resource group", placed({}, { resourceGroupName: "other-team-rg" }), [/holds no caller to a rate limit: it has no policy/], { issue: "policy on another service" }),
+  s(P.gatewayAuthenticatesCallers, "the policy's service unknown in a preview: judged at pulumi up", placed({}, { serviceName: UNKNOWN_STRING }), []),
+  s(P.gatewayAuthenticatesCallers, "an API without apiId", placed({ apiId: undefined }, {}), [/gateway API gateway-api declares no apiId, so no policy can be matched to it.*Fix: set apiId/], { issue: "API without apiId" }),
+
+  // gateway-operation-policies-inherit: nothing at another scope answers before the API's checks.
+  r(P.gatewayOperationsInherit, "an operation policy that answers after <base/>", GATEWAY_OPERATION_POLICY, { operationId: "execute", value: OP_POLICY('<base /><return-response><set-status code="204" /></return-response>') }, []),
+  r(P.gatewayOperationsInherit, "send-request and return-response before <base/>", GATEWAY_OPERATION_POLICY, { operationId: "execute", value: OP_POLICY('<send-request mode="copy" response-variable-name="r"><set-url>https://b/</set-url></send-request><return-response response-variable-name="r" /><base />') }, [
+    /gateway operation policy r \(operation "execute"\) has <send-request> before <base\/> in <inbound>, so the API's authentication and rate limit do not run for it/,
+  ], { issue: "return-response before the checks" }),
+  r(P.gatewayOperationsInherit, "return-response inside a <choose> before <base/>", GATEWAY_OPERATION_POLICY, { operationId: "execute", value: OP_POLICY('<choose><when condition="@(true)"><return-response><set-status code="200" /></return-response></when></choose><base />') }, [/has <return-response> before <base\/>/]),
+  r(P.gatewayOperationsInherit, "a global (service) policy that answers", GATEWAY_SERVICE_POLICY, { value: OP_POLICY('<return-response><set-status code="200" /></return-response>') }, [
+    /gateway global \(service\) policy r has <return-response> in <inbound>: it runs before every API's own policy.*Fix: remove the global \(service\) policy/,
+  ], { issue: "global policy answers first" }),
+  r(P.gatewayOperationsInherit, "a global policy under a versioned token that calls out inside a <choose>", "azure-native:apimanagement/v20240501:Policy", { value: OP_POLICY('<choose><when condition="@(true)"><send-request mode="copy" response-variable-name="r"><set-url>https://b/</set-url></send-request></when></choose>') }, [/global \(service\) policy r has <send-request>/]),
+  r(P.gatewayOperationsInherit, "a product policy that answers", GATEWAY_PRODUCT_POLICY, { value: OP_POLICY('<base /><return-response><set-status code="200" /></return-response>') }, [/gateway product policy r has <return-response>/]),
+  r(P.gatewayOperationsInherit, "a global policy that only sets a header", GATEWAY_SERVICE_POLICY, { value: OP_POLICY('<set-header name="x-trace" exists-action="delete" />') }, []),
+  r(P.gatewayOperationsInherit, "a global policy with a DTD", GATEWAY_SERVICE_POLICY, { value: `<!DOCTYPE policies [<!ENTITY x "y">]>${OP_POLICY("")}` }, [/cannot be read: it declares a DTD/]),
+
+  // backend-caller-restricted: ranges by what they admit; an unknown never makes the check vanish.
+  s(P.backendCallerRestricted, "a range unknown in a preview next to 0.0.0.0/0: refused, not thrown", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ action: "Allow", ipAddressRange: UNKNOWN_STRING }, { action: "Allow", ipAddressRange: "0.0.0.0/0" }]) }), [/allows "0.0.0.0\/0": 4,294,967,296 IPv4 addresses in all/], { issue: "unknown range hides the check" }),
+  s(P.backendCallerRestricted, "a range unknown in a preview alone: cannot judge yet (judged at pulumi up), no throw", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ action: "Allow", ipAddressRange: UNKNOWN_STRING }]) }), []),
+  s(P.backendCallerRestricted, "::ffff:0:0/96 (IPv4-mapped IPv6: all of IPv4)", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ action: "Allow", ipAddressRange: "::ffff:0:0/96" }]) }), [/allows "::ffff:0:0\/96": 4,294,967,296 IPv4 addresses and 1 IPv6 \/64 subnet in all/], { issue: "IPv4-mapped IPv6 range" }),
+  s(P.backendCallerRestricted, "::/80, which holds the IPv4-mapped block", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ action: "Allow", ipAddressRange: "::/80" }]) }), [/4,294,967,296 IPv4 addresses/]),
+  s(P.backendCallerRestricted, "a venue's /24 written IPv4-mapped (::ffff:cb00:7100/120)", stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ action: "Allow", ipAddressRange: "::ffff:cb00:7100/120" }]) }), []),
+  s(P.backendCallerRestricted, 'action "allow " (spacing and case) with 0.0.0.0/0', stackWith({ backend: (p) => p.configuration.ingress.ipSecurityRestrictions.push({ action: "allow ", ipAddressRange: "0.0.0.0/0" }) }), [/allows "203.0.113.0\/24", "0.0.0.0\/0"/], { issue: "Allow spelled otherwise" }),
+  s(P.backendCallerRestricted, "an action this policy cannot read counts as admitting", stackWith({ backend: (p) => p.configuration.ingress.ipSecurityRestrictions.push({ action: "Permit", ipAddressRange: "0.0.0.0/0" }) }), [/allows "203.0.113.0\/24", "0.0.0.0\/0"/]),
+  s(P.backendCallerRestricted, 'only "DENY " rules: nobody is allowed in particular, so everyone is', stackWith({ backend: (p) => (p.configuration.ingress.ipSecurityRestrictions = [{ action: "DENY ", ipAddressRange: "198.51.100.0/24" }]) }), [/has no Allow rule/]),
+  s(P.backendCallerRestricted, "an extra port open outside the environment", stackWith({ backend: (p) => ((p.configuration.ingress.external = false), (p.configuration.ingress.additionalPortMappings = [{ external: true, targetPort: 8080 }])) }), [
+    /container app backend fronts this stack's session pool with an extra port open outside its environment \(additionalPortMappings\[0\] external true, target port 8080\)/,
+  ], { issue: "extra external port" }),
+  s(P.backendCallerRestricted, "an extra port inside the environment", stackWith({ backend: (p) => (p.configuration.ingress.additionalPortMappings = [{ external: false, targetPort: 8080 }]) }), []),
+
+  // images-from-own-registry: the exact host while the registry is new.
+  s(P.imagesFromOwnRegistry, "a look-alike host while the registry's loginServer is unknown", imageStack({ loginServer: UNKNOWN_STRING, pool: "codeengcontestacr.azurecr.evil.example/session:1" }), [/from codeengcontestacr.azurecr.evil.example, not from this stack's registry \(not known yet\)/], { issue: "look-alike registry host" }),
+  s(P.imagesFromOwnRegistry, "another cloud's suffix while the registry's loginServer is unknown", imageStack({ loginServer: UNKNOWN_STRING, app: "codeengcontestacr.azurecr.example.cn/backend:1" }), [/from codeengcontestacr.azurecr.example.cn/]),
+
+  // no-plain-secrets-in-env: values shaped like secrets, and the command line.
+  r(P.noPlainSecretsInEnv, "a database URL with user:password@", APP, appEnv([{ name: "DATABASE_URL", value: "postgres://app:hunter2@db.internal:5432/x" }]), [/sets env var "DATABASE_URL" to a plain-text value that looks like a secret/], { issue: "secret by its value" }),
+  r(P.noPlainSecretsInEnv, "a URL with a port and a path but no credentials", APP, appEnv([{ name: "UPSTREAM", value: "postgres://db.internal:5432/x@y" }, { name: "LOCALE", value: "sk-SK" }]), []),
+  r(P.noPlainSecretsInEnv, "a GitHub token under a harmless name", APP, appEnv([{ name: "UPSTREAM_PAT_VALUE", value: "ghp_abcdefghijklmnopqrstuvwxyz0123456789" }]), [/"UPSTREAM_PAT_VALUE"/], { issue: "secret by its value" }),
+  r(P.noPlainSecretsInEnv, "an OpenAI-style key in the session container under a near-miss name", POOL, poolEnv([{ name: "OPENAI_API_KE", value: "sk-proj-abcdef" }]), [/session pool r container session carries a secret in plain text in env var "OPENAI_API_KE"/], { issue: "secret by its value" }),
+  r(P.noPlainSecretsInEnv, "a Slack token, an AWS key ID, a JWT, a bearer header", APP, appEnv([{ name: "A", value: "xoxb-1234567890-abcdef" }, { name: "B", value: "AKIAIOSFODNN7EXAMPLE" }, { name: "C", value: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig" }, { name: "D", value: "Bearer abcdefghijkl" }]), [/"A"/, /"B"/, /"C"/, /"D"/]),
+  r(P.noPlainSecretsInEnv, "a secret exported in the session container's command", POOL, pool((p) => (p.customContainerTemplate.containers[0].command = ["sh", "-c", "export API_KEY=sk-123; exec app"])), [/session pool r container session has .* in its command\/args: contestants' code runs in that container/], { issue: "secret in command or args" }),
+  r(P.noPlainSecretsInEnv, "a password flag in the backend's args", APP, app((p) => (p.template.containers = [{ name: "backend", image: "r.azurecr.io/b:1", args: ["serve", "--password", "hunter2"] }])), [/container app r container backend has --password with a value in its command\/args, in plain text.*Fix: pass the secret through an env var with secretRef/], { issue: "secret in command or args" }),
+  r(P.noPlainSecretsInEnv, "NAME=value with a secret's name in args", APP, app((p) => (p.template.containers = [{ name: "backend", image: "r.azurecr.io/b:1", args: ["DB_PASSWORD=hunter2"] }])), [/DB_PASSWORD/]),
+  r(P.noPlainSecretsInEnv, "TOKEN=value in the session container's args", POOL, pool((p) => (p.customContainerTemplate.containers[0].args = ["run", "GRADER_TOKEN=abc123"])), [/GRADER_TOKEN= set to a value/]),
+  r(P.noPlainSecretsInEnv, "the command refers to secrets by variable, never by value", APP, app((p) => (p.template.containers = [{ name: "backend", image: "r.azurecr.io/b:1", command: ["sh", "-c", 'exec app --token "$API_TOKEN"'], args: ["--api-key=${API_KEY}", "--port", "8080"] }])), []),
+  r(P.noPlainSecretsInEnv, "a command unknown in a preview", POOL, pool((p) => (p.customContainerTemplate.containers[0].command = [UNKNOWN_STRING, "run"])), []),
 
   // ready-sessions-budget (advisory)
   r(P.readySessionsBudget, "5 ready sessions", POOL, goodPool(), []),
@@ -617,11 +753,19 @@ describe("the shared checks", () => {
       ["azure-native:app/v20240202preview:ContainerAppsSessionPool", POOL],
       ["azure-native:authorization/v20220401:RoleAssignment", ROLE],
       ["azure-native:containerregistry/v20230701:Registry", REGISTRY],
+      // Forms @pulumi/azure-native declares no token in (dashes, "Preview", another case): read the same anyway.
+      ["azure-native:app/v2025-07-01:ContainerAppsSessionPool", POOL],
+      ["azure-native:app/v20250701Preview:ContainerAppsSessionPool", POOL],
+      ["azure-native:app/v20230601privatepreview:ContainerAppsSessionPool", POOL],
+      ["azure-native:app:containerAppsSessionPool", POOL],
+      ["azure-native:App:ContainerAppsSessionPool", POOL],
     ])
       expect(P.canonicalType(token), token).toBe(canonical);
     // Another resource, or another provider, stays what it is.
     expect(P.canonicalType("azure-native:app/v20250701:ContainerAppsSessionPoolX")).not.toBe(POOL);
     expect(P.canonicalType("azure:containerapp:App")).toBe("azure:containerapp:App");
+    // A token no spelling rule places is no declared type: only-declared-types refuses it.
+    expect(P.canonicalType("azure-native_app_v20250701:app:ContainerAppsSessionPool")).not.toBe(POOL);
     // Every policy matches types through it: no policy source compares a type with === any more.
     const source = readFileSync(join(ROOT, "infra", "policy-pack", "policies.cts"), "utf8");
     expect(source).not.toMatch(/\.type\s*[!=]==/);
@@ -634,6 +778,11 @@ describe("the shared checks", () => {
     expect(admitted(["10.0.0.0/33", "1.2.3.4/8/8", "2001:db8:::/48", "any", 7]).unreadable).toHaveLength(5);
     expect(withinAddressLimit(admitted(["10.0.0.0/16"]))).toBe(true);
     expect(withinAddressLimit(admitted(["10.0.0.0/16", "10.1.0.0/32"]))).toBe(false);
+    // IPv4-mapped IPv6 (::ffff:0:0/96) admits IPv4 addresses: counted as such, whatever the prefix says.
+    expect(admitted(["::ffff:0:0/96"])).toEqual({ ipv4: 2 ** 32, ipv6Subnets64: 1, unreadable: [] });
+    expect(admitted(["::ffff:cb00:7100/120"])).toEqual({ ipv4: 256, ipv6Subnets64: 1, unreadable: [] });
+    expect(admitted(["::/64"]).ipv4).toBe(2 ** 32);
+    expect(admitted(["2001:db8::/32", "::1"]).ipv4).toBe(0);
   });
 
   test("scopes resolve to their level, case-insensitively", () => {
@@ -669,6 +818,15 @@ describe("the real program passes its own policies, with the committed policy co
 
   test.each(STACKS.flatMap((s) => PROFILE_NAMES.map((p) => [s, p] as const)))("%s / %s", async (stack, profile) => {
     expect(await mandatoryViolations(stack, { profile })).toEqual([]);
+  });
+
+  test("only-declared-types admits exactly the types the program declares, in every stack x profile and option", async () => {
+    const sims = await Promise.all([
+      ...STACKS.flatMap((s) => PROFILE_NAMES.map((profile) => simulateStack(s, { profile }))),
+      simulateStack("contest", { profile: "contest", alertEmails: '["ops@example.com"]' }),
+    ]);
+    const declared = new Set(sims.flatMap((sim) => sim.resources.map((res) => P.canonicalType(res.type))));
+    expect([...declared].sort()).toEqual([...P.DECLARED_TYPES].sort());
   });
 
   test("with alertEmails (an action group, metric alerts, a budget): still no mandatory violation", async () => {
