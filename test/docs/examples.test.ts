@@ -1,0 +1,168 @@
+// The README's examples of the commands that read a deployed stack (status, watch, spend, report)
+// and run code on one (smoke, load-test) are their output against the stand-ins the end-to-end tests
+// use, from fixed inputs, so a test fails when a command's output and the README part ways:
+// - the contest stack as `manage scale --profile contest --for 3h` left it at 2026-12-05 08:30 UTC
+//   (the global setup's template, through the stand-in pulumi);
+// - the local ARM server (test/arm-server) holding that deployment, with a scripted contest in
+//   Azure Monitor (the opening burst at 09:00 used up the ready sessions) and a scripted bill in Cost
+//   Management (the pool billed 40% over the model: a run past its window);
+// - a recorded run log (a smoke run before the contest, the opening load test);
+// - the local backend that really runs code (test/exec-server) for smoke and load-test;
+// - the clock (MANAGE_NOW, and the metrics server's own) and the reader's zone (TZ) fixed.
+// One setup for every block. Smoke and load-test measure latencies: those are the only parts
+// compared loosely (see `measured`).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { deployed, makeProject, manage, readState } from "../helpers/cli.js";
+import { ARM_TOKEN, seedFromState, startArmServer, type ArmServer } from "../arm-server/server.js";
+import { startExecServer, type ExecServer } from "../exec-server/server.js";
+import { parseSettings, PROJECT } from "../../infra/config.js";
+import { readStackConfig } from "../../cli/stack-files.js";
+import { ROOT } from "../helpers/program.js";
+import { CONTEST_DAY_RUNS } from "../helpers/run-records.js";
+import { checkExample, exampleBlock, type Shown } from "./readme-blocks.js";
+
+/** During the contest's opening burst: what status and watch show. */
+const DURING = "2026-12-05T09:04:00Z";
+/** The day after: what spend and report show (Cost Management has the whole day by then). */
+const AFTER = "2026-12-06T12:00:00Z";
+/** The reader's zone, so "local" times are the same wherever the test runs. */
+const TZ = "Europe/Berlin";
+
+let project: string;
+let arm: ArmServer;
+let exec: ExecServer;
+let poolId: string;
+let appId: string;
+
+const settings = parseSettings(readStackConfig(ROOT, "contest"), "contest", PROJECT);
+
+// ---- the contest, minute by minute -----------------------------------------------------------
+
+const minute = (iso: string) => Date.parse(iso) / 60_000;
+const FIRST = minute("2026-12-05T08:00:00Z");
+/** One value a minute from 08:00 to `now` (the monitor stand-in's last value is its current minute). */
+const timeline = (now: string, f: (hhmm: string) => number | null) =>
+  Array.from({ length: minute(now) - FIRST + 1 }, (_, i) => {
+    const at = new Date((FIRST + i) * 60_000).toISOString();
+    // After the contest's day, nothing runs.
+    return at.startsWith("2026-12-05") ? f(at.slice(11, 16)) : null;
+  });
+const running = (t: string) => t >= "08:30" && t < "11:30";
+
+/**
+ * Warm-up from 08:30 (52 ready, nothing running), the opening burst at 09:00 (sessions waiting to
+ * be created, the ready ones used up, cold-start 502s, a few 404s), then 180 running until 11:00;
+ * the pool goes at 11:30.
+ */
+function scriptContest(now: string) {
+  arm.metrics.now = () => Date.parse(now);
+  arm.metrics.scripts.clear();
+  const pool = {
+    PoolExecutingPodCount: timeline(now, (t) => (!running(t) ? null : t < "09:00" ? 0 : t < "09:03" ? 190 : t < "11:00" ? 180 : 0)),
+    PoolPendingPodCount: timeline(now, (t) => (!running(t) ? null : t >= "09:00" && t < "09:05" ? [2, 5, 6, 4, 3][minute(`2026-12-05T${t}:00Z`) - minute("2026-12-05T09:00:00Z")]! : 0)),
+    PoolReadyPodCount: timeline(now, (t) => (!running(t) ? null : t < "09:00" ? 52 : t < "09:06" ? 0 : 24)),
+  };
+  for (const [name, values] of Object.entries(pool)) arm.metrics.script(poolId, name, values);
+  arm.metrics.script(appId, "Replicas", timeline(now, (t) => (!running(t) ? 0 : t < "09:00" ? 1 : 10)));
+  arm.metrics.script(appId, "Requests", {
+    "200": timeline(now, (t) => (!running(t) ? 0 : t < "09:00" ? 5 : t < "11:00" ? 900 : 2)),
+    "502": timeline(now, (t) => (t >= "09:01" && t < "09:05" ? [1, 3, 6, 9][minute(`2026-12-05T${t}:00Z`) - minute("2026-12-05T09:01:00Z")]! : 0)),
+    "404": timeline(now, (t) => (t >= "09:01" && t < "09:05" ? [0, 2, 4, 8][minute(`2026-12-05T${t}:00Z`) - minute("2026-12-05T09:01:00Z")]! : 0)),
+  });
+}
+
+// ---- the bill, as Cost Management keeps it ---------------------------------------------------
+
+/** 2026-12-05, by resource and meter: the day the pool ran, the pool 40% over its model (it scaled out under load). */
+function scriptBill(sub: string) {
+  const rg = `/subscriptions/${sub}/resourceGroups/${settings.names.resourceGroup}/providers`;
+  const pool = `${rg}/Microsoft.App/sessionPools/${settings.names.sessionPool}`;
+  const day = "2026-12-05";
+  arm.costs.rows.splice(
+    0,
+    Infinity,
+    { date: day, resourceId: pool, meter: "Dedicated vCPU Usage", cost: 9.4 },
+    { date: day, resourceId: pool, meter: "Dedicated Memory Usage", cost: 3.77 },
+    { date: day, resourceId: pool, meter: "Dedicated Plan Management", cost: 0.3 },
+    { date: day, resourceId: `${rg}/Microsoft.App/containerApps/${settings.names.backendApp}`, meter: "Standard vCPU Idle Usage", cost: 0.05 },
+    { date: day, resourceId: `${rg}/Microsoft.ContainerRegistry/registries/${settings.names.registry}`, meter: "Basic Registry Unit", cost: 0.17 },
+    { date: day, resourceId: `${rg}/Microsoft.OperationalInsights/workspaces/${settings.names.workspace}`, meter: "Analytics Logs Data Ingestion", cost: 0.01 },
+    { date: day, resourceId: `${rg}/Microsoft.ApiManagement/service/${settings.names.gateway}`, meter: "Basic Units", cost: 0.6 },
+  );
+}
+
+// ---- the runs recorded on this machine -------------------------------------------------------
+
+const RUNS = [CONTEST_DAY_RUNS.smoke, CONTEST_DAY_RUNS.openingLoad];
+
+beforeAll(async () => {
+  const starting = Promise.all([startArmServer(), startExecServer()]);
+  project = makeProject();
+  await deployed(project, "contest scaled to contest for 3h");
+  [arm, exec] = await starting;
+  const state = readState(project, "contest");
+  seedFromState(arm, state, { nodeCount: 9, runningReplicas: 10 });
+  poolId = [...arm.resources.keys()].find((k) => k.endsWith(`/sessionpools/${settings.names.sessionPool}`))!;
+  appId = [...arm.resources.keys()].find((k) => k.endsWith(`/containerapps/${settings.names.backendApp}`))!;
+  // Created when the scale ran: what watch counts the window's spending from.
+  arm.resources.get(poolId)!.systemData = { createdAt: "2026-12-05T08:30:00Z" };
+  const root = state.find((r) => r.type === "pulumi:pulumi:Stack")!;
+  // Who asked for the operation: the global setup recorded this machine's user@host; the README's
+  // example names a person instead (the state is an input here, as report.test.ts writes a window).
+  const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json");
+  writeFileSync(file, readFileSync(file, "utf8").replaceAll(JSON.stringify(root.outputs.operations.by), JSON.stringify("alice@laptop")));
+  scriptBill(/^\/subscriptions\/([^/]+)\//.exec(root.outputs.identityId as string)![1]!);
+  mkdirSync(join(project, ".manage", "runs"), { recursive: true });
+  writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), RUNS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+});
+afterAll(async () => {
+  await arm?.close();
+  await exec?.close();
+});
+
+const azure = (now: string) => ({ MANAGE_ARM_ENDPOINT: arm.url, MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: arm.caFile, MANAGE_NOW: now, TZ });
+
+/** Runs `args` (shown as `manage <shown>`), expecting `exitCode`; its stdout with the project's path as <project>. */
+async function shown(args: string[], env: Record<string, string>, exitCode = 0, as = args.join(" ")): Promise<Shown> {
+  const r = await manage(args, { project, env });
+  expect(r.exitCode, `manage ${as}: ${r.stderr}`).toBe(exitCode);
+  return { shown: `manage ${as}`, text: r.stdout.replaceAll(project, "<project>") };
+}
+
+/**
+ * What a run measures, loosely: latencies and throughput differ from run to run (and with them the
+ * width of a table's columns), so they are compared as "<measured>" and tables by their cells.
+ */
+const measured = (s: string) =>
+  s
+    .replace(/\d+(\.\d+)? (ms|s)\b/g, "<t>")
+    .replace(/\d+\.\d+ successful executions\/s/g, "<rate> successful executions/s")
+    .replace(/[─┌┐└┘┬┴┼├┤]+/g, "")
+    .replace(/ {2,}/g, " ");
+
+describe("the README's examples against the stand-ins", () => {
+  test("status and watch during the opening burst", async () => {
+    scriptContest(DURING);
+    checkExample("status", exampleBlock("status", [await shown(["status", "--stack", "contest"], azure(DURING))]));
+    checkExample("watch", exampleBlock("watch", [await shown(["watch", "--stack", "contest", "--once"], azure(DURING))]));
+  });
+
+  test("spend and report the day after", async () => {
+    scriptContest(AFTER);
+    checkExample("spend", exampleBlock("spend", [await shown(["spend", "--stack", "contest", "--from", "2026-12-05", "--to", "2026-12-06"], azure(AFTER))]));
+    checkExample(
+      "report",
+      exampleBlock("report", [await shown(["report", "--stack", "contest", "--from", "2026-12-05T08:30Z", "--to", "2026-12-05T11:30Z"], azure(AFTER))]),
+    );
+  });
+
+  test("smoke and load-test against a backend that runs code", async () => {
+    const env = { TZ };
+    const backend = (s: Shown): Shown => ({ shown: s.shown.replaceAll(exec.url, "<backend>"), text: s.text.replaceAll(exec.url, "<backend>") });
+    const smoke = backend(await shown(["smoke", "--endpoint", exec.url], env));
+    const load = backend(await shown(["load-test", "--endpoint", exec.url, "--users", "20", "--duration", "4s", "--mix", "python:60,js:20,cpp:10,java:10"], env));
+    checkExample("checks", exampleBlock("checks", [smoke, load]), measured);
+  });
+});
