@@ -36,6 +36,16 @@ describe("diagnose: each status the earlier deployment hit, its cause and fix", 
     expect(d.fix).toMatch(fix);
     expect(d.transient).toBe(transient);
   });
+
+  test("HTTP 429 without Retry-After is the caller's concurrency limit (limit-concurrency), not its rate limit", () => {
+    // The gateway's limit-concurrency answers 429 with no Retry-After; rate-limit-by-key sends one.
+    const d = diagnose({ status: 429, text: '{"statusCode":429,"message":"Too many requests. Concurrency limit exceeded."}' }, "contest");
+    expect(d.cause).toMatch(/^429 without Retry-After: the gateway's concurrency limit for this caller \(limit-concurrency/);
+    expect(d.cause).not.toMatch(/rate limit for this caller/);
+    expect(d.fix).toMatch(/maxSessions ÷ participants/);
+    expect(d.fix).toContain("`manage keys issue --stack contest --name <name>`");
+    expect(d.fix).not.toMatch(/Retry-After|gatewayRateLimitPerMinute/);
+  });
 });
 
 describe("smoke cases judge answers as a person would", () => {
