@@ -6,8 +6,10 @@
 import type { GlobalOptions } from "../change.js";
 import { OperationError, UsageError } from "../errors.js";
 import { heading, printJson, table, warn } from "../output.js";
-import { arrivals, countArrivals, DEFAULT_MIX, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
+import { arrivals, countArrivals, DEFAULT_MIX, DELAYED_AFTER_MS, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
 import { OPTION_RANGES } from "../../infra/limits.js";
+import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { DEFAULT_LOAD_MAX_REQUESTS } from "../options.js";
 import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
 import { stackSettings } from "../settings.js";
@@ -36,7 +38,7 @@ export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
  * A load test is a test, not an attack: these bound it whatever the options say (the options' own
  * ranges are in infra/limits.ts OPTION_RANGES: duration, rate, --max-requests, open sockets).
  */
-export const LIMITS = { defaultMaxRequests: 10_000, graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
+export const LIMITS = { defaultMaxRequests: DEFAULT_LOAD_MAX_REQUESTS, graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
 
 /** The load's shape from the options, or a usage error. Pure. */
 export function loadShape(o: LoadTestOptions): LoadShape {
@@ -53,8 +55,8 @@ export function loadShape(o: LoadTestOptions): LoadShape {
     users: o.users,
     durationMs: o.duration,
     // Default: each person runs code once a minute, the capacity model's default too.
-    ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? 1)) / 60,
-    burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(60_000, o.duration / 4),
+    ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? CAPACITY_DEFAULTS.runsPerUserPerMinute)) / 60,
+    burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(CAPACITY_DEFAULTS.openingBurstSeconds * 1000, o.duration / 4),
     mix,
     seed: o.seed ?? 1,
   };
@@ -106,7 +108,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
       });
     },
   );
-  if (delayed) warn(`${delayed} execution(s) left more than 1 s late: ${LIMITS.maxOpen} were already open (the backend answers slower than the load arrives)`);
+  if (delayed) warn(`${delayed} execution(s) left more than ${DELAYED_AFTER_MS / 1000} s late: ${LIMITS.maxOpen} were already open (the backend answers slower than the load arrives)`);
   const report = summarizeLoad(outcomes, elapsedMs, target.stack);
   // The stack's run log, for `manage report` (an explicit --endpoint belongs to no stack: not logged).
   if (target.stack) {

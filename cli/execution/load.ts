@@ -175,6 +175,9 @@ function loadCase(language: Language) {
   return languageCases(language).find((k) => k.name.endsWith(": stdin"))!;
 }
 
+/** How late an arrival may leave before it counts as delayed (all `maxOpen` requests were busy). */
+export const DELAYED_AFTER_MS = 1_000;
+
 /**
  * Sends each arrival at its time and waits for all answers, never past `durationMs + graceMs`: a
  * request still open then is abandoned and counted as no answer. At most `maxOpen` requests are open
@@ -199,7 +202,7 @@ export async function runLoad(
       async (a) => {
         const wait = a.atMs - (performance.now() - started);
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        else if (wait < -1_000) delayed++;
+        else if (wait < -DELAYED_AFTER_MS) delayed++;
         sent++;
         const k = loadCase(a.language);
         const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)), o.headers);
