@@ -153,7 +153,9 @@ export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: st
   }
   const good = outcomes.filter((o) => o.ok);
   const byLanguage: Record<string, LatencySummary> = {};
-  for (const language of new Set(good.map((o) => o.language)))
+  // Most runs first, then by name: the order answers arrived in differs from run to run.
+  const runs = (language: string) => good.filter((o) => o.language === language).length;
+  for (const language of [...new Set(good.map((o) => o.language))].sort((a, b) => runs(b) - runs(a) || a.localeCompare(b)))
     byLanguage[language] = summarize(good.filter((o) => o.language === language).map((o) => o.ms));
   return {
     offered: outcomes.length,

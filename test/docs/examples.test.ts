@@ -7,7 +7,8 @@
 //   Azure Monitor (the opening burst at 09:00 used up the ready sessions) and a scripted bill in Cost
 //   Management (the pool billed 40% over the model: a run past its window);
 // - a recorded run log (a smoke run before the contest, the opening load test);
-// - the local backend that really runs code (test/exec-server) for smoke and load-test;
+// - the local backend that really runs code (test/exec-server), over HTTPS as in Azure, for smoke and
+//   load-test, and as the dev stack's backend for the change commands (scale, stop);
 // - the clock (MANAGE_NOW, and the metrics server's own) and the reader's zone (TZ) fixed.
 // One setup for every block. Smoke and load-test measure latencies: those are the only parts
 // compared loosely (see `measured`).
@@ -98,7 +99,7 @@ function scriptBill(sub: string) {
 const RUNS = [CONTEST_DAY_RUNS.smoke, CONTEST_DAY_RUNS.openingLoad];
 
 beforeAll(async () => {
-  const starting = Promise.all([startArmServer(), startExecServer()]);
+  const starting = Promise.all([startArmServer(), startExecServer({ tls: true })]);
   project = makeProject();
   await deployed(project, "contest scaled to contest for 3h");
   [arm, exec] = await starting;
@@ -137,7 +138,7 @@ async function shown(args: string[], env: Record<string, string>, exitCode = 0, 
  */
 const measured = (s: string) =>
   s
-    .replace(/\d+(\.\d+)? (ms|s)\b/g, "<t>")
+    .replace(/(\d+ h )?(\d+ min )?\d+(\.\d+)? (ms|s)\b/g, "<t>")
     .replace(/\d+\.\d+ successful executions\/s/g, "<rate> successful executions/s")
     .replace(/[─┌┐└┘┬┴┼├┤]+/g, "")
     .replace(/ {2,}/g, " ");
@@ -159,10 +160,31 @@ describe("the README's examples against the stand-ins", () => {
   });
 
   test("smoke and load-test against a backend that runs code", async () => {
-    const env = { TZ };
+    const env = { TZ, NODE_EXTRA_CA_CERTS: exec.caFile! };
     const backend = (s: Shown): Shown => ({ shown: s.shown.replaceAll(exec.url, "<backend>"), text: s.text.replaceAll(exec.url, "<backend>") });
     const smoke = backend(await shown(["smoke", "--endpoint", exec.url], env));
     const load = backend(await shown(["load-test", "--endpoint", exec.url, "--users", "20", "--duration", "4s", "--mix", "python:60,js:20,cpp:10,java:10"], env));
     checkExample("checks", exampleBlock("checks", [smoke, load]), measured);
+  });
+
+  test("scale and stop: a change, the wait until code runs, a refusal without a terminal", async () => {
+    // The dev stack after `manage up` (the global setup's), its backend the local one that runs code.
+    const dev = makeProject();
+    await deployed(dev, "dev after up");
+    const env = { FAKE_PULUMI_BACKEND_FQDN: new URL(exec.url).host, NODE_EXTRA_CA_CERTS: exec.caFile!, MANAGE_NOW: "2026-12-05T08:30:00Z", TZ };
+    const backend = (text: string) => text.replaceAll(exec.url, "https://<backend>");
+    const change = async (args: string[], exitCode: number, note = "") => {
+      const r = await manage(args, { project: dev, env });
+      expect(r.exitCode, r.stderr).toBe(exitCode);
+      // stdout, and a refusal's own line from stderr (not the rehearsal clock's warning, MANAGE_NOW's).
+      const refusal = r.stderr.split("\n").filter((l) => l.startsWith("manage: "));
+      return { shown: `manage ${args.join(" ")}${note}`, text: backend([r.stdout.trimEnd(), ...refusal].join("\n")), ...(exitCode ? { after: `(exit ${exitCode})` } : {}) };
+    };
+    const parts = [
+      await change(["scale", "--stack", "dev", "--profile", "testing", "--for", "3h"], 0),
+      await change(["stop", "--stack", "dev"], 2, "            # no terminal attached (a script, CI)"),
+      await change(["stop", "--stack", "dev", "--yes"], 0),
+    ];
+    checkExample("changes", exampleBlock("changes", parts), measured);
   });
 });

@@ -178,6 +178,12 @@ describe("the load test's shape", () => {
     expect(r.latency.p50).toBe(100);
     expect(r.causes.map((c) => c.cause)).toContain("404: the pool's session limit (maxConcurrentSessions) is reached");
   });
+  test("languages are listed most runs first, then by name, whatever order their answers came in", () => {
+    const ok = (language: "python" | "java" | "javascript") => ({ language, status: 200, ok: true, ms: 100, text: "" });
+    const r = summarizeLoad([ok("java"), ok("javascript"), ok("python"), ok("python"), ok("javascript"), ok("python")], 1_000);
+    expect(Object.keys(r.latencyByLanguage)).toEqual(["python", "javascript", "java"]);
+    expect(Object.keys(summarizeLoad([ok("python"), ok("java")], 1_000).latencyByLanguage)).toEqual(["java", "python"]);
+  });
 });
 
 describe("the one HTTP client", () => {
