@@ -167,14 +167,14 @@ describe("the README's examples against the stand-ins", () => {
     checkExample("checks", exampleBlock("checks", [smoke, load]), measured);
   });
 
-  test("scale and stop: a change, the wait until code runs, a refusal without a terminal", async () => {
+  test("scale and stop: a change, the wait until code runs, a refusal without a terminal; then a scheduled window", async () => {
     // The dev stack after `manage up` (the global setup's), its backend the local one that runs code.
     const dev = makeProject();
     await deployed(dev, "dev after up");
     const env = { FAKE_PULUMI_BACKEND_FQDN: new URL(exec.url).host, NODE_EXTRA_CA_CERTS: exec.caFile!, MANAGE_NOW: "2026-12-05T08:30:00Z", TZ };
     const backend = (text: string) => text.replaceAll(exec.url, "https://<backend>");
-    const change = async (args: string[], exitCode: number, note = "") => {
-      const r = await manage(args, { project: dev, env });
+    const change = async (args: string[], exitCode: number, note = "", now = env.MANAGE_NOW) => {
+      const r = await manage(args, { project: dev, env: { ...env, MANAGE_NOW: now } });
       expect(r.exitCode, r.stderr).toBe(exitCode);
       // stdout, and a refusal's own line from stderr (not the rehearsal clock's warning, MANAGE_NOW's).
       const refusal = r.stderr.split("\n").filter((l) => l.startsWith("manage: "));
@@ -186,5 +186,12 @@ describe("the README's examples against the stand-ins", () => {
       await change(["stop", "--stack", "dev", "--yes"], 0),
     ];
     checkExample("changes", exampleBlock("changes", parts), measured);
+
+    // Back at idle, a window recorded for later that morning, and the scheduled job's run in its warm-up.
+    const window = [
+      await change(["schedule", "--stack", "dev", "--profile", "contest", "--at", "2026-12-05T12:00+01:00", "--for", "3h", "--users", "250"], 0),
+      await change(["reconcile", "--stack", "dev"], 0, "      # at 10:31 UTC, in the scheduled job", "2026-12-05T10:31:00Z"),
+    ];
+    checkExample("schedule", exampleBlock("schedule", window), measured);
   });
 });

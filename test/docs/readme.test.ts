@@ -116,3 +116,17 @@ test("README's 'Deploying for real' names what the real CLI needs, from the cons
   // And how the stand-in the tests use is held to that CLI.
   expect(readFileSync(join(ROOT, "docs", "architecture.md"), "utf8")).toContain("## How the pulumi stand-in is held to the real CLI");
 });
+
+test("the README's examples of `manage <command> --help` are in those helps", async () => {
+  const readme = readFileSync(README, "utf8");
+  const from = readme.indexOf("Examples of each command: `manage <command> --help` shows");
+  const block = readme.slice(readme.indexOf("```console\n", from), readme.indexOf("\n```\n", from));
+  const lines = block.split("\n").filter((l) => l.startsWith("$ manage "));
+  expect(lines.length).toBeGreaterThan(2);
+  const project = makeProject();
+  for (const line of lines) {
+    const command = line.slice(2).split(" ").slice(1, 2)[0]!;
+    const help = await manage([...(command === "images" ? ["images", line.split(" ")[3]!] : [command]), "--help"], { project, env: { COLUMNS: "400" } });
+    expect(help.stdout, `manage ${command} --help`).toContain(line.slice(2));
+  }
+});
