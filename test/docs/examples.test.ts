@@ -1,6 +1,7 @@
-// The README's examples of the commands that read a deployed stack (status, watch, spend, report)
-// and run code on one (smoke, load-test) are their output against the stand-ins the end-to-end tests
-// use, from fixed inputs, so a test fails when a command's output and the README part ways:
+// The README's examples of the commands that read a deployed stack (status, watch, spend, report),
+// run code on one (smoke, load-test) or change one (scale, stop, schedule, reconcile) are their output
+// against the stand-ins the end-to-end tests use, from fixed inputs, so a test fails when a command's
+// output and the README part ways:
 // - the contest stack as `manage scale --profile contest --for 3h` left it at 2026-12-05 08:30 UTC
 //   (the global setup's template, through the stand-in pulumi);
 // - the local ARM server (test/arm-server) holding that deployment, with a scripted contest in
@@ -10,8 +11,8 @@
 // - the local backend that really runs code (test/exec-server), over HTTPS as in Azure, for smoke and
 //   load-test, and as the dev stack's backend for the change commands (scale, stop);
 // - the clock (MANAGE_NOW, and the metrics server's own) and the reader's zone (TZ) fixed.
-// One setup for every block. Smoke and load-test measure latencies: those are the only parts
-// compared loosely (see `measured`).
+// One setup for every block. What a run measures (latencies, how long a change took) is the only
+// part compared loosely (see `measured`).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -133,8 +134,9 @@ async function shown(args: string[], env: Record<string, string>, exitCode = 0, 
 }
 
 /**
- * What a run measures, loosely: latencies and throughput differ from run to run (and with them the
- * width of a table's columns), so they are compared as "<measured>" and tables by their cells.
+ * What a run measures, loosely: latencies, durations and throughput differ from run to run (and with
+ * them the width of a table's columns), so they are compared as "<t>" and "<rate>", and tables by
+ * their cells.
  */
 const measured = (s: string) =>
   s
