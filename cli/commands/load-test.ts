@@ -9,6 +9,10 @@ import { heading, printJson, table, warn } from "../output.js";
 import { arrivals, countArrivals, DEFAULT_MIX, DELAYED_AFTER_MS, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
 import { OPTION_RANGES } from "../../infra/limits.js";
 import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { callerBudget } from "../../infra/caller-budget.js";
+import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
+import type { DeploymentSettings } from "../../infra/config.js";
+import { settingsInEffect } from "../operations.js";
 import { DEFAULT_LOAD_MAX_REQUESTS } from "../options.js";
 import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
@@ -72,6 +76,24 @@ export function checkSize(shape: LoadShape, cap: number): number {
   return count;
 }
 
+/**
+ * What the gateway's per-caller budget (limit-concurrency, infra/caller-budget.ts) does to a load
+ * sent through one credential: everyone's first run lands in the opening burst, so up to `users`
+ * calls are in flight at once, and beyond the budget the gateway answers 429 without Retry-After.
+ * null when the budget holds them (or the stack runs no pool). Pure.
+ */
+export function concurrencyWarning(users: number, settings: Pick<DeploymentSettings, "profile" | "participants">): string | null {
+  const pool = settings.profile.pool;
+  if (!pool) return null;
+  const { concurrency } = callerBudget(pool.maxSessions, settings.participants.users);
+  if (users <= concurrency) return null;
+  return (
+    `this load can have up to ${users} calls in flight through one credential (everyone's first run in the opening burst), and the gateway lets each caller have ` +
+    `${concurrency} (maxSessions ${pool.maxSessions} shared by ${settings.participants.users} participants): expect 429s without Retry-After beyond that. ` +
+    "A contest spreads its calls over every participant's credential."
+  );
+}
+
 export async function run(o: LoadTestOptions): Promise<void> {
   const shape = loadShape(o);
   const cap = o.maxRequests ?? LIMITS.defaultMaxRequests;
@@ -87,6 +109,10 @@ export async function run(o: LoadTestOptions): Promise<void> {
       `this load sends up to ${peak} executions in a minute through one credential, and the gateway allows each caller ` +
         `${gateway.callsPerMinute} (gatewayRateLimitPerMinute): expect 429s. A contest spreads its calls over every participant's credential.`,
     );
+  if (gateway && target.stack && target.outputs) {
+    const concurrency = concurrencyWarning(shape.users, settingsInEffect(target.stack, parseOperationsState(target.outputs[OPERATIONS_OUTPUT])));
+    if (concurrency) warn(concurrency);
+  }
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
   // Ctrl-C during the load says what runs on the stack and what it costs (the load changed nothing).
   const runs = target.stack && target.outputs ? await runningOn(target.stack, target.outputs) : null;
