@@ -10,7 +10,8 @@ import { pathToFileURL } from "node:url";
 import { Argument, Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { now } from "./clock.js";
-import { DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, TYPES, typedOption } from "./options.js";
+import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
+import { OPTION_RANGES } from "../infra/limits.js";
 import { CAPACITY_DEFAULTS } from "../infra/capacity.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 
@@ -281,7 +282,7 @@ export function buildProgram(): Command {
 
   examples(program.command("watch"), ["manage watch --stack contest", "manage watch --stack contest --interval 30s --json > contest.ndjson", "manage watch --stack contest --once"])
     .description("during a contest: sessions against the cap, backend answers by status class, cost so far and burn rate, warnings; refreshed live")
-    .addOption(typedOption("--interval <duration>", "time between refreshes (default 10s)", TYPES.watchInterval))
+    .addOption(typedOption("--interval <duration>", `time between refreshes (default ${DEFAULT_WATCH_INTERVAL_MS / 1000}s)`, TYPES.watchInterval))
     .option("--once", "one snapshot, then exit (with --json: one document)")
     .action(lazy(() => import("./commands/watch.js"), "run"));
   examples(program.command("spend"), [
@@ -290,7 +291,7 @@ export function buildProgram(): Command {
     "manage spend --stack dev --since 30d --json",
   ])
     .description("what the stack's resource group really cost (Cost Management), by resource and meter, against the cost model for the same hours")
-    .addOption(typedOption("--since <duration>", "the period: back from now this long, e.g. 7d (default 7d)", TYPES.since))
+    .addOption(typedOption("--since <duration>", `the period: back from now this long, e.g. 30d (default ${DEFAULT_SPEND_SINCE_MS / 86_400_000}d)`, TYPES.since))
     .addOption(typedOption("--from <time>", "the period's start (ISO 8601), instead of --since", TYPES.instant))
     .addOption(typedOption("--to <time>", "the period's end (ISO 8601; default now)", TYPES.instant))
     .addOption(typedOption("--window <id>", "the period a scheduled window ran (manage schedule --list), at its profile", TYPES.windowId))
@@ -313,7 +314,7 @@ export function buildProgram(): Command {
     .description("prove code runs: every language's cases against the backend, with cold/warm latency and the cause of any failure")
     .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own", TYPES.endpoint))
     .option("--full", "add the slow cases: time limit and large output")
-    .addOption(typedOption("--concurrency <n>", "parallel runs in the concurrency case (default 8)", TYPES.concurrency))
+    .addOption(typedOption("--concurrency <n>", `parallel runs in the concurrency case (default ${DEFAULT_SMOKE_CONCURRENCY})`, TYPES.concurrency))
     .action(lazy(() => import("./commands/smoke.js"), "run"));
 
   examples(withGatewayCredential(program.command("doctor")), ["manage doctor --stack contest", "manage doctor --stack dev --json", "manage doctor --stack dev --pool-path /run"])
@@ -328,12 +329,12 @@ export function buildProgram(): Command {
   ])
     .description("a contest-shaped load (opening burst, then steady arrivals) against the stack's backend: latency, throughput, errors")
     .addOption(typedOption("--users <n>", "people taking part; each one's first run lands in the opening burst", TYPES.users).makeOptionMandatory())
-    .addOption(typedOption("--duration <duration>", "how long to send, e.g. 2m (at most 30m)", TYPES.loadDuration).makeOptionMandatory())
+    .addOption(typedOption("--duration <duration>", `how long to send, e.g. 2m (at most ${OPTION_RANGES.loadTestMinutes.max}m)`, TYPES.loadDuration).makeOptionMandatory())
     .addOption(typedOption("--rate <r>", "steady executions per second after the burst (default: users x runs per minute / 60)", TYPES.rate))
-    .addOption(typedOption("--runs-per-user-per-minute <r>", "how often each person runs code (default 1)", TYPES.runsPerUserPerMinute))
-    .addOption(typedOption("--burst-seconds <s>", "the opening burst's length (default: a quarter of the duration, at most 60)", TYPES.burstSeconds))
+    .addOption(typedOption("--runs-per-user-per-minute <r>", `how often each person runs code (default ${CAPACITY_DEFAULTS.runsPerUserPerMinute})`, TYPES.runsPerUserPerMinute))
+    .addOption(typedOption("--burst-seconds <s>", `the opening burst's length (default: a quarter of the duration, at most ${CAPACITY_DEFAULTS.openingBurstSeconds})`, TYPES.burstSeconds))
     .option("--mix <weights>", "languages and weights, e.g. python:60,cpp:20,java:10,js:10")
-    .addOption(typedOption("--max-requests <n>", "refuse a load larger than this (default 10000)", TYPES.maxRequests))
+    .addOption(typedOption("--max-requests <n>", `refuse a load larger than this (default ${DEFAULT_LOAD_MAX_REQUESTS}; at most ${OPTION_RANGES.loadRequests.max})`, TYPES.maxRequests))
     .addOption(typedOption("--seed <n>", "seed of the arrival schedule (same seed, same load)", TYPES.seed))
     .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own (required to aim anywhere else)", TYPES.endpoint))
     .action(lazy(() => import("./commands/load-test.js"), "run"));

@@ -333,6 +333,17 @@ export const DEFAULT_WARMUP_MINUTES = 30;
 /** How long a change that brings up a pool waits until code runs, unless --wait-timeout says (role propagation). */
 export const DEFAULT_WAIT_MINUTES = 30;
 
+// Defaults a help text states (main.ts) and a command applies, one number each, here because a
+// command module is a leaf main.ts does not import.
+/** watch --interval: Azure Monitor reports once a minute, and ARM counts every read. */
+export const DEFAULT_WATCH_INTERVAL_MS = 10_000;
+/** spend --since: a week back from now. */
+export const DEFAULT_SPEND_SINCE_MS = 7 * 24 * HOUR;
+/** smoke --concurrency: parallel runs in the concurrency case. */
+export const DEFAULT_SMOKE_CONCURRENCY = 8;
+/** load-test --max-requests: a load larger than this is refused unless raised (up to OPTION_RANGES.loadRequests.max). */
+export const DEFAULT_LOAD_MAX_REQUESTS = 10_000;
+
 export const TYPES = {
   stack: STACK_NAME,
   profile: choice(PROFILE_NAMES, "contest"),

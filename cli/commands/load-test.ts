@@ -6,8 +6,14 @@
 import type { GlobalOptions } from "../change.js";
 import { OperationError, UsageError } from "../errors.js";
 import { heading, printJson, table, warn } from "../output.js";
-import { arrivals, countArrivals, DEFAULT_MIX, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
+import { arrivals, countArrivals, DEFAULT_MIX, DELAYED_AFTER_MS, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
 import { OPTION_RANGES } from "../../infra/limits.js";
+import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { callerBudget } from "../../infra/caller-budget.js";
+import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
+import type { DeploymentSettings } from "../../infra/config.js";
+import { settingsInEffect } from "../operations.js";
+import { DEFAULT_LOAD_MAX_REQUESTS } from "../options.js";
 import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
 import { stackSettings } from "../settings.js";
@@ -36,7 +42,7 @@ export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
  * A load test is a test, not an attack: these bound it whatever the options say (the options' own
  * ranges are in infra/limits.ts OPTION_RANGES: duration, rate, --max-requests, open sockets).
  */
-export const LIMITS = { defaultMaxRequests: 10_000, graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
+export const LIMITS = { defaultMaxRequests: DEFAULT_LOAD_MAX_REQUESTS, graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
 
 /** The load's shape from the options, or a usage error. Pure. */
 export function loadShape(o: LoadTestOptions): LoadShape {
@@ -53,8 +59,8 @@ export function loadShape(o: LoadTestOptions): LoadShape {
     users: o.users,
     durationMs: o.duration,
     // Default: each person runs code once a minute, the capacity model's default too.
-    ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? 1)) / 60,
-    burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(60_000, o.duration / 4),
+    ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? CAPACITY_DEFAULTS.runsPerUserPerMinute)) / 60,
+    burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(CAPACITY_DEFAULTS.openingBurstSeconds * 1000, o.duration / 4),
     mix,
     seed: o.seed ?? 1,
   };
@@ -68,6 +74,24 @@ export function checkSize(shape: LoadShape, cap: number): number {
   const count = countArrivals(shape, cap);
   if (count > cap) throw over(`more than ${cap}`);
   return count;
+}
+
+/**
+ * What the gateway's per-caller budget (limit-concurrency, infra/caller-budget.ts) does to a load
+ * sent through one credential: everyone's first run lands in the opening burst, so up to `users`
+ * calls are in flight at once, and beyond the budget the gateway answers 429 without Retry-After.
+ * null when the budget holds them (or the stack runs no pool). Pure.
+ */
+export function concurrencyWarning(users: number, settings: Pick<DeploymentSettings, "profile" | "participants">): string | null {
+  const pool = settings.profile.pool;
+  if (!pool) return null;
+  const { concurrency } = callerBudget(pool.maxSessions, settings.participants.users);
+  if (users <= concurrency) return null;
+  return (
+    `this load can have up to ${users} calls in flight through one credential (everyone's first run in the opening burst), and the gateway lets each caller have ` +
+    `${concurrency} (maxSessions ${pool.maxSessions} shared by ${settings.participants.users} participants): expect 429s without Retry-After beyond that. ` +
+    "A contest spreads its calls over every participant's credential."
+  );
 }
 
 export async function run(o: LoadTestOptions): Promise<void> {
@@ -85,6 +109,10 @@ export async function run(o: LoadTestOptions): Promise<void> {
       `this load sends up to ${peak} executions in a minute through one credential, and the gateway allows each caller ` +
         `${gateway.callsPerMinute} (gatewayRateLimitPerMinute): expect 429s. A contest spreads its calls over every participant's credential.`,
     );
+  if (gateway && target.stack && target.outputs) {
+    const concurrency = concurrencyWarning(shape.users, settingsInEffect(target.stack, parseOperationsState(target.outputs[OPERATIONS_OUTPUT])));
+    if (concurrency) warn(concurrency);
+  }
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
   // Ctrl-C during the load says what runs on the stack and what it costs (the load changed nothing).
   const runs = target.stack && target.outputs ? await runningOn(target.stack, target.outputs) : null;
@@ -106,7 +134,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
       });
     },
   );
-  if (delayed) warn(`${delayed} execution(s) left more than 1 s late: ${LIMITS.maxOpen} were already open (the backend answers slower than the load arrives)`);
+  if (delayed) warn(`${delayed} execution(s) left more than ${DELAYED_AFTER_MS / 1000} s late: ${LIMITS.maxOpen} were already open (the backend answers slower than the load arrives)`);
   const report = summarizeLoad(outcomes, elapsedMs, target.stack);
   // The stack's run log, for `manage report` (an explicit --endpoint belongs to no stack: not logged).
   if (target.stack) {

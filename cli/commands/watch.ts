@@ -14,6 +14,7 @@ import { writeJson } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
+import { DEFAULT_WATCH_INTERVAL_MS } from "../options.js";
 import { settingsInEffect } from "../operations.js";
 import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../../infra/operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
@@ -28,8 +29,6 @@ export interface WatchOptions extends GlobalOptions {
   once?: boolean;
 }
 
-/** How often the screen refreshes by default: Azure Monitor reports once a minute, ARM counts every read. */
-const DEFAULT_INTERVAL_MS = 10_000;
 /** The PT1M minutes every refresh reads: enough for the warnings' windows (3 min against the 3 before) and Azure's reporting lag. */
 const RECENT_MINUTES = 15;
 /** How long the window's history (for the cost so far) is reused before it is read again. */
@@ -70,7 +69,7 @@ async function targetOf(stack: string, verbose?: boolean): Promise<Target & { op
 export async function run(o: WatchOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const fileSettings = stackSettings(stack);
-  const interval = o.interval ?? DEFAULT_INTERVAL_MS;
+  const interval = o.interval ?? DEFAULT_WATCH_INTERVAL_MS;
   const book = isKnownRegion(fileSettings.location) ? embeddedPriceBook(fileSettings.location) : null;
   // The Azure SDKs load while pulumi answers (each takes a good part of a second).
   const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js").then(async (m) => (await m.preloadClients(), m))]);

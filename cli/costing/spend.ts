@@ -12,6 +12,7 @@ import type { PriceBook } from "./prices.js";
 import { costQuery } from "./query.js";
 import { isoSeconds } from "../clock.js";
 import { UsageError } from "../errors.js";
+import { DEFAULT_SPEND_SINCE_MS } from "../options.js";
 
 /**
  * Rules for reading a gap, named once (revisit them against real bills):
@@ -38,10 +39,10 @@ export interface PeriodOptions {
   // the stack's shared state: it becomes one more case here, exclusive with the others.
 }
 
-/** The period asked for: --since (default 7 days) back from now, or --from [--to] (to defaults to now). */
+/** The period asked for: --since (default a week: DEFAULT_SPEND_SINCE_MS) back from now, or --from [--to] (to defaults to now). */
 export function spendPeriod(o: PeriodOptions, now: Date): Period {
   if (o.since !== undefined && (o.from || o.to)) throw new UsageError("give either --since or --from/--to, not both: e.g. --since 7d, or --from 2026-11-01 --to 2026-11-08");
-  if (o.to && !o.from) throw new UsageError(`--to ${isoSeconds(o.to)} needs --from: e.g. --from ${isoSeconds(new Date(o.to.getTime() - 7 * 24 * HOUR)).slice(0, 10)} --to ${isoSeconds(o.to)}`);
+  if (o.to && !o.from) throw new UsageError(`--to ${isoSeconds(o.to)} needs --from: e.g. --from ${isoSeconds(new Date(o.to.getTime() - DEFAULT_SPEND_SINCE_MS)).slice(0, 10)} --to ${isoSeconds(o.to)}`);
   if (o.from) {
     const to = o.to ?? now;
     if (o.from.getTime() > now.getTime()) throw new UsageError(`--from ${isoSeconds(o.from)} is in the future (now is ${isoSeconds(now)}): spend reports what was billed; for what a period will cost, use manage cost-estimate`);
@@ -50,7 +51,7 @@ export function spendPeriod(o: PeriodOptions, now: Date): Period {
     if (to.getTime() - o.from.getTime() > 366 * 24 * HOUR) throw new UsageError(`--from ${isoSeconds(o.from)} to --to ${isoSeconds(to)} is longer than a year, the most Cost Management answers at once: split the period`);
     return { from: o.from, to };
   }
-  const since = o.since ?? 7 * 24 * HOUR;
+  const since = o.since ?? DEFAULT_SPEND_SINCE_MS;
   return { from: new Date(now.getTime() - since), to: now };
 }
 

@@ -20,13 +20,27 @@ export function diagnose(answer: Pick<Answer<unknown>, "status" | "text" | "erro
   const text = answer.text.toLowerCase();
   switch (answer.status) {
     case 429:
-      return {
-        cause: "429: the gateway's rate limit for this caller (subscription key or token subject) is exceeded",
-        fix:
-          `wait${answer.retryAfter === undefined ? "" : ` ${answer.retryAfter} s (Retry-After)`} and retry; each caller may make gatewayRateLimitPerMinute calls a minute: ` +
-          `raise it in Pulumi.${stack}.yaml if a real caller needs more`,
-        transient: true,
-      };
+      // The gateway answers 429 for two of its policies (infra/access-mode.ts gatewayPolicyXml), and
+      // Retry-After tells them apart. rate-limit-by-key sends it (its retry-after-header-name defaults
+      // to Retry-After; Microsoft Learn, api-management/rate-limit-by-key-policy); limit-concurrency,
+      // the per-caller budget, fails a call beyond max-count "immediately with the 429 Too Many
+      // Requests status code" and has no such header (api-management/limit-concurrency-policy).
+      return answer.retryAfter !== undefined
+        ? {
+            cause: "429: the gateway's rate limit for this caller (subscription key or token subject) is exceeded",
+            fix:
+              `wait ${answer.retryAfter} s (Retry-After) and retry; each caller may make gatewayRateLimitPerMinute calls a minute: ` +
+              `raise it in Pulumi.${stack}.yaml if a real caller needs more`,
+            transient: true,
+          }
+        : {
+            cause:
+              "429 without Retry-After: the gateway's concurrency limit for this caller (limit-concurrency: at most its share of the pool's sessions in flight at once), not its rate limit, which says when to retry",
+            fix:
+              "fewer calls in flight on one credential: each may have maxSessions ÷ participants at once (the per-caller budget); " +
+              `a load test through one key meets it at that many users: spread the load over participants' keys (\`${suggest("keys issue", { stack, name: "<name>" })}\`), or size the pool for more (\`${suggest("capacity", { stack, users: "<n>" })}\`)`,
+            transient: true,
+          };
     case 0:
       return {
         cause: `no answer from the backend (${answer.error ?? "network error"})`,

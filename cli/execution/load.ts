@@ -153,7 +153,9 @@ export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: st
   }
   const good = outcomes.filter((o) => o.ok);
   const byLanguage: Record<string, LatencySummary> = {};
-  for (const language of new Set(good.map((o) => o.language)))
+  // Most runs first, then by name: the order answers arrived in differs from run to run.
+  const runs = (language: string) => good.filter((o) => o.language === language).length;
+  for (const language of [...new Set(good.map((o) => o.language))].sort((a, b) => runs(b) - runs(a) || a.localeCompare(b)))
     byLanguage[language] = summarize(good.filter((o) => o.language === language).map((o) => o.ms));
   return {
     offered: outcomes.length,
@@ -174,6 +176,9 @@ export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: st
 function loadCase(language: Language) {
   return languageCases(language).find((k) => k.name.endsWith(": stdin"))!;
 }
+
+/** How late an arrival may leave before it counts as delayed (all `maxOpen` requests were busy). */
+export const DELAYED_AFTER_MS = 1_000;
 
 /**
  * Sends each arrival at its time and waits for all answers, never past `durationMs + graceMs`: a
@@ -199,7 +204,7 @@ export async function runLoad(
       async (a) => {
         const wait = a.atMs - (performance.now() - started);
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        else if (wait < -1_000) delayed++;
+        else if (wait < -DELAYED_AFTER_MS) delayed++;
         sent++;
         const k = loadCase(a.language);
         const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)), o.headers);

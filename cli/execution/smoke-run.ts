@@ -8,6 +8,7 @@ import { concurrencyCase, smokeSuite, type SmokeCase } from "./smoke-cases.js";
 import { summarize, type LatencySummary } from "./stats.js";
 import { appendRun, smokeRecord } from "./run-log.js";
 import { now } from "../clock.js";
+import { DEFAULT_SMOKE_CONCURRENCY } from "../options.js";
 
 export interface CaseResult {
   name: string;
@@ -31,7 +32,6 @@ export interface SmokeReport {
   latency: { cold: LatencySummary; warm: LatencySummary };
 }
 
-const DEFAULT_CONCURRENCY = 8;
 
 function judge(k: SmokeCase, answer: Answer<ExecuteResponse>, cold: boolean, stack?: string): CaseResult {
   // An answer cut off at the body cap is named as such, not as whatever its first 4 MiB lack.
@@ -127,7 +127,7 @@ export async function runSmoke(endpoint: string, healthPath: string, o: SmokeOpt
   if (!results.some((r) => r.status !== 0 && !r.name.startsWith("health")))
     return report("no execution got an answer, so the concurrency case was not tried");
 
-  const n = o.concurrency ?? DEFAULT_CONCURRENCY;
+  const n = o.concurrency ?? DEFAULT_SMOKE_CONCURRENCY;
   const parallel = concurrencyCase(n);
   const answers = await Promise.all(Array.from({ length: n }, () => execute(endpoint, parallel.request, undefined, headers)));
   const failures = answers.map((a) => ({ a, reason: parallel.check(a) })).filter((f) => f.reason !== null);

@@ -33,6 +33,8 @@ describe("the per-caller budget under load", () => {
     expect(report.completed, r.stderr).toBe(12);
     // Beyond the share the gateway answered 429 (limit-concurrency), never the backend.
     expect(report.errors["429"]).toBeGreaterThan(0);
+    // ...and named as that limit: no Retry-After, so not the rate limit (1000 a minute here).
+    expect(report.causes.map((c: { cause: string }) => c.cause)).toEqual([expect.stringMatching(/^429 without Retry-After: the gateway's concurrency limit for this caller/)]);
     const callers = Object.entries(exec.callers);
     // One key, one caller identity at the backend, set by the gateway.
     expect(callers).toHaveLength(1);

@@ -21,7 +21,7 @@ import { ROOT } from "../helpers/program.js";
 import { embeddedPriceBook } from "../../cli/costing/prices.js";
 import { estimateForHours } from "../../cli/costing/spend.js";
 import { costDays, hoursByProfile, windowSpan } from "../../cli/report/period.js";
-import type { RunRecord } from "../../cli/execution/run-log.js";
+import { CONTEST_DAY_RUNS, runRecord } from "../helpers/run-records.js";
 
 const NOW = "2026-12-05T12:00:00Z";
 const WINDOW: Window = { id: "w-20261205-0900", profile: "contest", start: "2026-12-05T09:00:00Z", end: "2026-12-05T11:00:00Z", warmupMinutes: 30, users: 200, by: "alice@laptop", at: "2026-12-01T10:00:00Z" };
@@ -97,30 +97,8 @@ const modelDay = [...MODEL.values()].reduce((a, b) => a + b, 0);
 const billed = (poolFactor = 1): CostRow[] =>
   [...MODEL].map(([resource, usd]) => ({ date: "2026-12-05", resourceId: ids()[resource]![0], meter: ids()[resource]![1], cost: resource === "session pool" ? usd * poolFactor : usd }));
 
-const record = (o: Partial<RunRecord> & Pick<RunRecord, "command" | "start" | "end">): RunRecord => ({
-  v: 1,
-  stack: "contest",
-  endpoint: "https://codeeng-contest-gateway.azure-api.net",
-  ok: true,
-  executions: 26,
-  failed: 0,
-  latency: { count: 26, p50: 210, p95: 640, p99: 700, max: 700 },
-  outcomes: { ok: 27 },
-  causes: {},
-  ...o,
-});
-const SMOKE = record({ command: "smoke", start: "2026-12-05T08:40:00.000Z", end: "2026-12-05T08:40:31.000Z" });
-const LOAD = record({
-  command: "load-test",
-  start: "2026-12-05T09:00:10.000Z",
-  end: "2026-12-05T09:02:10.000Z",
-  ok: false,
-  executions: 400,
-  failed: 9,
-  latency: { count: 391, p50: 480, p95: 1900, p99: 2600, max: 3100 },
-  outcomes: { ok: 391, "502": 9 },
-  causes: { "the session container is not listening yet (cold start)": 1 },
-});
+const record = runRecord;
+const { smoke: SMOKE, openingLoad: LOAD } = CONTEST_DAY_RUNS;
 const YESTERDAY = record({ command: "smoke", start: "2026-12-04T08:40:00.000Z", end: "2026-12-04T08:40:31.000Z" });
 const CI_SMOKE = record({ command: "smoke", start: "2026-12-05T10:30:00.000Z", end: "2026-12-05T10:30:29.000Z", endpoint: "https://ci.example" });
 

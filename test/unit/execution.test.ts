@@ -9,7 +9,7 @@ import { diagnose } from "../../cli/execution/diagnose.js";
 import { languageCases, smokeSuite, UNKNOWN_LANGUAGE_CASE } from "../../cli/execution/smoke-cases.js";
 import { percentile, summarize } from "../../cli/execution/stats.js";
 import { parseMix, schedule, summarizeLoad, type LoadShape } from "../../cli/execution/load.js";
-import { checkSize, loadShape } from "../../cli/commands/load-test.js";
+import { checkSize, concurrencyWarning, loadShape } from "../../cli/commands/load-test.js";
 
 const answer = (status: number, body?: ExecuteResponse, text = ""): Answer<ExecuteResponse> => ({ status, body, text: text || JSON.stringify(body ?? {}), ms: 10 });
 const ran = (stdout: string, code: number | null = 0, extra: Partial<ExecuteResponse> = {}, signal: string | null = null, stderr = "") =>
@@ -35,6 +35,16 @@ describe("diagnose: each status the earlier deployment hit, its cause and fix", 
     expect(d.cause).toMatch(cause);
     expect(d.fix).toMatch(fix);
     expect(d.transient).toBe(transient);
+  });
+
+  test("HTTP 429 without Retry-After is the caller's concurrency limit (limit-concurrency), not its rate limit", () => {
+    // The gateway's limit-concurrency answers 429 with no Retry-After; rate-limit-by-key sends one.
+    const d = diagnose({ status: 429, text: '{"statusCode":429,"message":"Too many requests. Concurrency limit exceeded."}' }, "contest");
+    expect(d.cause).toMatch(/^429 without Retry-After: the gateway's concurrency limit for this caller \(limit-concurrency/);
+    expect(d.cause).not.toMatch(/rate limit for this caller/);
+    expect(d.fix).toMatch(/maxSessions ÷ participants/);
+    expect(d.fix).toContain("`manage keys issue --stack contest --name <name>`");
+    expect(d.fix).not.toMatch(/Retry-After|gatewayRateLimitPerMinute/);
   });
 });
 
@@ -167,6 +177,20 @@ describe("the load test's shape", () => {
     expect(r.throughputPerSecond).toBe(1);
     expect(r.latency.p50).toBe(100);
     expect(r.causes.map((c) => c.cause)).toContain("404: the pool's session limit (maxConcurrentSessions) is reached");
+  });
+  test("a load through one key on a gateway is warned of the per-caller concurrency budget it will meet", () => {
+    const contest = { profile: { pool: { maxSessions: 200 } }, participants: { users: 200 } } as Parameters<typeof concurrencyWarning>[1];
+    expect(concurrencyWarning(50, contest)).toMatch(/up to 50 calls in flight through one credential .* each caller have 1 \(maxSessions 200 shared by 200 participants\): expect 429s without Retry-After/);
+    expect(concurrencyWarning(1, contest)).toBeNull();
+    expect(concurrencyWarning(4, { ...contest, participants: { users: 50 } } as typeof contest)).toBeNull();
+    expect(concurrencyWarning(50, { ...contest, profile: { pool: undefined } } as unknown as typeof contest)).toBeNull();
+  });
+
+  test("languages are listed most runs first, then by name, whatever order their answers came in", () => {
+    const ok = (language: "python" | "java" | "javascript") => ({ language, status: 200, ok: true, ms: 100, text: "" });
+    const r = summarizeLoad([ok("java"), ok("javascript"), ok("python"), ok("python"), ok("javascript"), ok("python")], 1_000);
+    expect(Object.keys(r.latencyByLanguage)).toEqual(["python", "javascript", "java"]);
+    expect(Object.keys(summarizeLoad([ok("python"), ok("java")], 1_000).latencyByLanguage)).toEqual(["java", "python"]);
   });
 });
 

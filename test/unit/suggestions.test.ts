@@ -214,8 +214,8 @@ describe("every suggestion parses", () => {
         [500, ""],
         [418, ""],
       ] as const) {
-        const d = diagnose({ status, text, retryAfter: 5 }, stack);
-        say(d.fix);
+        // With Retry-After and without it (a 429 is the rate limit or the concurrency limit).
+        for (const retryAfter of [5, undefined]) say(diagnose({ status, text, retryAfter }, stack).fix);
       }
     say(credentialHint("dev"));
     const input = { command: "up", stack: "contest", exitCode: 1, stderr: "", errors: [], policyViolations: [] };

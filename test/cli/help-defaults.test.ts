@@ -1,0 +1,28 @@
+// Every number a help text states comes from the constant the command applies (issue 22): the
+// defaults and limits of watch, spend, smoke and load-test, read from `manage <command> --help`
+// against the constants the commands use. A number typed into the help by hand would still say
+// the old value after the constant changes; this fails then.
+import { expect, test } from "vitest";
+import { makeProject, manage } from "../helpers/cli.js";
+import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WATCH_INTERVAL_MS } from "../../cli/options.js";
+import { OPTION_RANGES } from "../../infra/limits.js";
+import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { LIMITS, loadShape } from "../../cli/commands/load-test.js";
+
+test("watch, spend, smoke and load-test --help state the defaults and limits the commands apply", async () => {
+  const project = makeProject();
+  const help = async (command: string) => (await manage([command, "--help"], { project, env: { COLUMNS: "400" } })).stdout.replace(/\s+/g, " ");
+  const [watch, spend, smoke, load] = await Promise.all(["watch", "spend", "smoke", "load-test"].map(help));
+  expect(watch).toContain(`time between refreshes (default ${DEFAULT_WATCH_INTERVAL_MS / 1000}s)`);
+  expect(spend).toContain(`(default ${DEFAULT_SPEND_SINCE_MS / 86_400_000}d)`);
+  expect(smoke).toContain(`parallel runs in the concurrency case (default ${DEFAULT_SMOKE_CONCURRENCY})`);
+  expect(load).toContain(`how long to send, e.g. 2m (at most ${OPTION_RANGES.loadTestMinutes.max}m)`);
+  expect(load).toContain(`how often each person runs code (default ${CAPACITY_DEFAULTS.runsPerUserPerMinute})`);
+  expect(load).toContain(`a quarter of the duration, at most ${CAPACITY_DEFAULTS.openingBurstSeconds})`);
+  expect(load).toContain(`refuse a load larger than this (default ${LIMITS.defaultMaxRequests}; at most ${OPTION_RANGES.loadRequests.max})`);
+  expect(LIMITS.defaultMaxRequests).toBe(DEFAULT_LOAD_MAX_REQUESTS);
+  // ...and the load applies them: a long load's burst is the contest's opening burst, one run a minute each.
+  const shape = loadShape({ users: 60, duration: 10 * 60_000 } as Parameters<typeof loadShape>[0]);
+  expect(shape.burstMs).toBe(CAPACITY_DEFAULTS.openingBurstSeconds * 1000);
+  expect(shape.ratePerSecond).toBe((60 * CAPACITY_DEFAULTS.runsPerUserPerMinute) / 60);
+});
