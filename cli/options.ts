@@ -378,10 +378,10 @@ export const TYPES = {
   hours: decimal({ min: 0.01, max: 24, why: "for longer windows, use --days" }, "hours", "2"),
   days: decimal({ min: 0.01, max: 365 }, "days", "7"),
   executions: wholeNumber({ min: 0, max: 100_000_000 }, "executions"),
-  execSeconds: decimal({ min: 0.01, max: 600, why: "a contest run longer than 10 minutes is not one" }, "seconds", "2"),
+  execSeconds: decimal(OPTION_RANGES.runSeconds, "seconds", "2"),
   waitSeconds: decimal({ min: 0.01, max: 3600 }, "seconds", "2"),
   burstSeconds: decimal({ min: 0.1, max: OPTION_RANGES.openingBurstSeconds.max }, "seconds", "60"),
-  coldStartSeconds: decimal({ min: 0.1, max: 600 }, "seconds", "10"),
+  coldStartSeconds: decimal(OPTION_RANGES.coldStartSeconds, "seconds", "10"),
   /** capacity --confidence: the share of contests that must meet the targets; 100% would need an unbounded pool. */
   confidence: percentage({ min: 0.5, max: 0.999, why: "below 50% is not a plan; 100% would need an unbounded pool" }, "95%"),
   seed: wholeNumber({ min: 0, max: 4_294_967_295 }),

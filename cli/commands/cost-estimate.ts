@@ -5,7 +5,7 @@ import { PROFILE_NAMES, type ProfileName } from "../../infra/profiles.js";
 import { describeMeter, FREE_GRANT_PER_MONTH, HOURS_PER_MONTH, type Load } from "../costing/model.js";
 import { priceDate } from "../costing/prices.js";
 import { UsageError } from "../errors.js";
-import { dim, heading, money, printJson, table } from "../output.js";
+import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { stackSettings } from "../settings.js";
@@ -112,7 +112,12 @@ export async function run(o: CostEstimateOptions): Promise<void> {
     return r ? [`${e.profile} ${rangeText(r)}`] : [];
   });
   if (ranges.length) console.log(`The ${windowLabel(hours, withPool ?? estimates[0]!)} until sessions per node are measured: ${ranges.join("; ")} (${estimates[0]!.sessionsPerNode} assumed).`);
-  if (estimates.some((e) => e.profile === "contest")) console.log(dim(sizingNote(settings, latestCalibration(projectDir(), stack))));
+  if (estimates.some((e) => e.profile === "contest")) {
+    // A run log that could not be read, or a record not planned with, is said (the stack's config stands).
+    const calibration = latestCalibration(projectDir(), stack);
+    for (const w of calibration.warnings ?? []) warn(w);
+    console.log(dim(sizingNote(settings, calibration)));
+  }
   if (withPool)
     console.log(
       dim(`Windows include ${+(withPool.billedHours - withPool.windowHours).toFixed(2)} h of warm-up before and tail after the contest (profiles with a pool; --warm-up-hours, --tail-hours).`),

@@ -5,6 +5,7 @@
 // plain `pulumi up` (the deploy workflow's) refuses what manage refuses.
 
 import { profileOf, type DeploymentSettings } from "../../infra/config.js";
+import type { ResolvedProfile } from "../../infra/profiles.js";
 import { estimateCost, type AtMost } from "./model.js";
 import { embeddedPriceBook, isKnownRegion } from "./prices.js";
 import { costQuery } from "./query.js";
@@ -21,11 +22,15 @@ export interface CeilingVerdict {
   message: string;
 }
 
-/** The most a stack's profile in effect can cost per day, against its ceiling. null: no prices for its region. */
-export function ceilingVerdict(settings: DeploymentSettings): CeilingVerdict | null {
+/**
+ * The most a profile can cost per day, against the stack's ceiling: by default the stack's profile in
+ * effect (as its config resolves it); `profile` judges another, e.g. a plan's pool before it is
+ * recorded. null: no prices for its region.
+ */
+export function ceilingVerdict(settings: DeploymentSettings, profile: ResolvedProfile = profileOf(settings, settings.profile.name)): CeilingVerdict | null {
   if (!isKnownRegion(settings.location)) return null;
   const book = embeddedPriceBook(settings.location);
-  const atMost = estimateCost(book, costQuery(settings, profileOf(settings, settings.profile.name), DEFAULT_WINDOW_HOURS)).atMost;
+  const atMost = estimateCost(book, costQuery(settings, profile, DEFAULT_WINDOW_HOURS)).atMost;
   const ceiling = settings.costCeilingPerDay;
   const ok = atMost.perDay <= ceiling;
   return {

@@ -146,8 +146,8 @@ describe("manage capacity", () => {
       stack: "contest",
       command: "load-test",
       endpoint: "https://example.invalid",
-      start: "2026-12-06T09:00:00.000Z",
-      end: "2026-12-06T09:10:00.000Z",
+      start: "2026-11-22T09:00:00.000Z",
+      end: "2026-11-22T09:10:00.000Z",
       ok: true,
       executions: 2000,
       failed: 0,
@@ -165,7 +165,7 @@ describe("manage capacity", () => {
     const r = await manage(["capacity", "--stack", "contest", "--json"], { project });
     const out = JSON.parse(r.stdout);
     // The slowest first run less its language's warm median: 15.9 s - 0.9 s; the warm medians weighted by runs: 0.7 s.
-    expect(out.inputs.coldStartSeconds).toEqual({ value: 15, source: "measured", by: "load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready)" });
+    expect(out.inputs.coldStartSeconds).toEqual({ value: 15, source: "measured", by: "load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready)" });
     expect(out.inputs.runSeconds).toMatchObject({ value: 0.7, source: "measured" });
     const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.7, cooldownSeconds: 300 });
     expect(out.plan.readySessions).toBe(plan.readySessions);
@@ -173,7 +173,7 @@ describe("manage capacity", () => {
     // The profile as configured (52 ready, sized for the 10 s assumption) now fails, saying why.
     expect(r.exitCode).toBe(1);
     const human = await manage(["capacity", "--stack", "contest"], { project });
-    expect(human.stdout).toContain("- inputs: cold start 15 s (measured: load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready); not yet in the stack's config)");
+    expect(human.stdout).toContain("- inputs: cold start 15 s (measured: load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready); not yet in the stack's config)");
     expect(human.stdout).toMatch(/FAIL 52 ready sessions: .* wait for a 15 s cold start/);
     expect(human.stdout).toContain("--apply records these measurements there");
   });

@@ -157,7 +157,7 @@ describe.concurrent("capacity --apply", () => {
     await prepare(project, "contest");
     const summary = (count: number, ms: number, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
     const record = {
-      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: "2026-12-06T09:00:00.000Z", end: "2026-12-06T09:10:00.000Z" },
+      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: "2026-11-22T09:00:00.000Z", end: "2026-11-22T09:10:00.000Z" },
       ...{ ok: true, executions: 1000, failed: 0, latency: summary(1000, 600, 15_900), outcomes: { ok: 1000 }, causes: {} },
       measured: { languages: { python: { first: summary(200, 1_000, 15_500), warm: summary(800, 500, 900) } }, firstRuns: 200, readySessions: 52 },
     };
@@ -168,12 +168,31 @@ describe.concurrent("capacity --apply", () => {
     const yaml = stackYaml(project, "contest");
     expect(yaml).toMatch(/coding-engine:coldStartSeconds: "?15"?\n/);
     expect(yaml).toMatch(/coding-engine:runSeconds: "?0\.5"?\n/);
-    expect(yaml).toContain("load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready)");
+    // Each input's run named apart (a cold start still assumed is never labelled measured).
+    expect(yaml.replace(/\n\s+/g, " ")).toContain("measuredBy: \"cold start: load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready); run time: load-test 2026-11-22 09:10 UTC, 800 warm runs\"");
     // The program's sizing (the stack's config) now matches the plan, and capacity says where the inputs came from.
     const after = JSON.parse((await manage(["capacity", "--stack", "contest", "--json"], { project })).stdout);
     expect(after.inputs.coldStartSeconds).toMatchObject({ value: 15, source: "recorded" });
     expect(after.configured.readySessions).toBe(planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.5, cooldownSeconds: 300 }).readySessions);
     expect(after.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
+  });
+
+  test("--apply after a run that measured only the run time: the cold start stays the assumption, never labelled measured", async () => {
+    const project = makeProject();
+    await prepare(project, "contest");
+    const summary = (count: number, ms: number | null, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
+    const record = {
+      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: "2026-11-22T09:00:00.000Z", end: "2026-11-22T09:10:00.000Z" },
+      ...{ ok: true, executions: 1000, failed: 0, latency: summary(1000, 600, 900), outcomes: { ok: 1000 }, causes: {} },
+      // The ready sessions were not known: its first runs measure no cold start.
+      measured: { languages: { python: { first: summary(200, 1_000, 15_500), warm: summary(800, 500, 900) } }, firstRuns: 200, readySessions: null },
+    };
+    mkdirSync(join(project, ".manage", "runs"), { recursive: true });
+    writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), JSON.stringify(record) + "\n");
+    expect((await manage(["capacity", "--stack", "contest", "--apply"], { project })).exitCode).toBe(0);
+    expect(stackYaml(project, "contest").replace(/\n\s+/g, " ")).toContain("measuredBy: \"run time: load-test 2026-11-22 09:10 UTC, 800 warm runs\"");
+    const human = await manage(["capacity", "--stack", "contest"], { project });
+    expect(human.stdout).toContain("- inputs: cold start 10 s (assumed, not measured: manage smoke or load-test measures it); run time 0.5 s (measured: load-test 2026-11-22 09:10 UTC, 800 warm runs)");
   });
 
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {
