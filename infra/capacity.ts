@@ -584,7 +584,7 @@ export function checkPool(
     message:
       `${configured.readySessions} ready sessions: ${percent(waits)} of new sessions wait for a ${q.coldStartSeconds} s cold start on average ` +
       `in the ${q.strategy.kind === "per-execution" ? "worse of the opening burst and steady state" : "opening burst"} (target <= 5% in ${share} of contests)` +
-      (ok ? "" : `; ${share} of contests need ${plan.readyNeeded.atConfidence} (${plan.readySessions} fill the nodes they take)`),
+      (ok ? "" : `; ${share} of contests need ${plan.readyNeeded.atConfidence} (${plan.readySessions} fit in the nodes they take)`),
   });
   return checks;
 }

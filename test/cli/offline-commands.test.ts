@@ -101,7 +101,7 @@ describe("manage capacity", () => {
     expect(r.stdout).not.toContain("FAIL");
     expect(r.stdout).toContain("With the contest profile as configured (max 200, ready 52; sized for 200 participants):");
     // Sized per contest, rounded up to the nodes it pays for, and said so; the inputs are named.
-    expect(r.stdout).toMatch(/ready sessions \(at most 5% of new sessions wait 10 s, in 95% of contests\) +│ 52 \(48 needed, 43 for the average contest; the 4 more fill the 2 ready nodes, paid for either way/);
+    expect(r.stdout).toMatch(/ready sessions \(at most 5% of new sessions wait 10 s, in 95% of contests\) +│ 52 \(48 needed, 43 for the average contest; the 4 more fit in the same 2 ready \/ 9 contest \/ 9 peak nodes, paid for either way/);
     expect(r.stdout).toMatch(/new sessions that wait: mean \/ the 95th-percentile contest +│ [\d.]+% \/ [\d.]+%/);
     expect(r.stdout).toContain("- inputs: cold start 10 s (assumed, not measured: manage smoke or load-test measures it); run time 2 s (assumed");
     // The window's cost across the sessions-per-node range, not only at the assumed 28. The contest
@@ -112,6 +112,26 @@ describe("manage capacity", () => {
     expect(r.stdout).toMatch(/ok +at most \$[\d.]+\/day .*within stack contest's cost ceiling of \$500\.00\/day/);
   });
 
+  test("--node-reserved-share rounds ready sessions to the nodes it implies (24 a node at a quarter: 48, not 52), and says 'fill' only when they do", async () => {
+    const out = JSON.parse((await manage(["capacity", "--stack", "contest", "--node-reserved-share", "0.25", "--json"], { project })).stdout);
+    expect(out.estimate.sessionsPerNode).toBe(24);
+    expect(out.plan.sessionsPerNode).toBe(24);
+    expect(out.plan).toMatchObject({ readySessions: 48, readyNeeded: { atConfidence: 48 } });
+    expect(out.nodes.ready).toBe(2);
+    // 180 people at 24 a node: 44 needed, 48 fill the 2 ready nodes, and the text says "fill" only then.
+    const fills = await manage(["capacity", "--stack", "contest", "--users", "180", "--node-reserved-share", "0.25"], { project });
+    expect(fills.stdout).toMatch(/│ 48 \(44 needed, [\d]+ for the average contest; the 4 more fill the 2 ready nodes, paid for either way/);
+  });
+
+  test("a plan above the cost ceiling: the suggested --apply carries --allow-over-ceiling and says why", async () => {
+    const r = await manage(["capacity", "--stack", "contest", "--users", "599"], { project });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/at most per day +│ \$[\d,.]+ \(ceiling \$500\.00\)/);
+    const atMost = Number(/at most per day +│ \$([\d,.]+)/.exec(r.stdout)![1]!.replace(/,/g, ""));
+    expect(atMost).toBeGreaterThan(500);
+    expect(r.stdout).toContain("To fix: `manage capacity --stack contest --profile contest --users 599 --apply --allow-over-ceiling` records the recommendation, above the stack's cost ceiling (costCeilingPerDay)");
+  });
+
   test("the hand-run deployment's sizing (max 50, 5 ready) fails, and capacity exits 1 saying how to fix it", async () => {
     writeFileSync(
       join(project, "Pulumi.contest.yaml"),
@@ -120,7 +140,7 @@ describe("manage capacity", () => {
     const r = await manage(["capacity", "--users", "200", "--stack", "contest"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain("FAIL max 50 < 200 participants: with per-user identifiers every participant holds a session after the opening burst, so 150 of them get 404");
-    expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*95% of contests need 48 \(52 fill the nodes they take\)/);
+    expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*95% of contests need 48 \(52 fit in the nodes they take\)/);
     expect(r.stdout).toContain("To fix: `manage capacity --stack contest --profile contest --users 200 --apply` records the recommendation");
     expect(r.stderr).toContain("manage: the contest profile as configured fails 2 check(s) for 200 participants");
   });
