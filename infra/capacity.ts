@@ -355,9 +355,13 @@ function sampleBursts(q: CapacityQuery): Bursts {
   return { firsts, repeats };
 }
 
-/** The share of one burst's first runs that wait for a cold start with `ready` sessions. */
-function burstWaitShare(firsts: Float64Array, repeats: Float64Array, ready: number, coldStartSeconds: number): number {
+/**
+ * The share of one burst's first runs that wait for a cold start with `ready` sessions. `stopAbove`:
+ * once that share is certainly exceeded, stop and return what is counted so far (above it).
+ */
+function burstWaitShare(firsts: Float64Array, repeats: Float64Array, ready: number, coldStartSeconds: number, stopAbove = Infinity): number {
   const pool = new ReadyPool(ready, coldStartSeconds);
+  const most = stopAbove * firsts.length;
   let i = 0;
   let j = 0;
   let waited = 0;
@@ -365,9 +369,17 @@ function burstWaitShare(firsts: Float64Array, repeats: Float64Array, ready: numb
     const first = j >= repeats.length || firsts[i]! <= repeats[j]!;
     const t = first ? firsts[i++]! : repeats[j++]!;
     pool.advance(t);
-    if (pool.allocate(t) > t + 1e-9 && first) waited++;
+    if (pool.allocate(t) > t + 1e-9 && first && ++waited > most) break;
   }
   return firsts.length ? waited / firsts.length : 0;
+}
+
+/** Whether more than `allowed` sampled bursts miss the wait target with `ready` sessions: stops at the first one too many. */
+function tooManyMisses(q: CapacityQuery, bursts: Bursts, ready: number, allowed: number): boolean {
+  let missed = 0;
+  for (let k = 0; k < bursts.firsts.length; k++)
+    if (burstWaitShare(bursts.firsts[k]!, bursts.repeats[k]!, ready, q.coldStartSeconds, WAIT_TAIL) > WAIT_TAIL && ++missed > allowed) return true;
+  return false;
 }
 
 /** The wait share of the contest at the confidence level (e.g. the 95th-percentile contest), and the mean, over the samples. */
@@ -416,7 +428,8 @@ export function readyFor(q: CapacityQuery, cap: number, bursts?: Bursts): { aver
   // bursts (work growing with the participants) would only delay the refusal (100,000 people: ~25 s).
   if (cap > 10 * MAX_SESSIONS_CEILING) return { average, needed: average };
   const samples = bursts ?? sampleBursts(q);
-  const meets = (r: number) => contestWaitShare(q, samples, r).missed <= allowedMisses(q.confidence);
+  const allowed = allowedMisses(q.confidence);
+  const meets = (r: number) => !tooManyMisses(q, samples, r, allowed);
   // Above the average's count, by doubling steps (the answer is near it), then bisection.
   let step = 1;
   while (average + step < cap && !meets(average + step)) step *= 2;
@@ -471,7 +484,26 @@ export interface CapacityPlan {
   notes: string[];
 }
 
+/**
+ * Plans already made in this process, by query: config validation resolves the contest profile
+ * (plannedPool) and `manage capacity` then asks the same question; the burst samples are the most
+ * of either's time (npm run bench: capacity within 3x a bare node).
+ */
+const plans = new Map<string, CapacityPlan>();
+
 export function planCapacity(q: CapacityQuery): CapacityPlan {
+  // Every field, in one order whoever built the query.
+  const key = JSON.stringify(Object.entries({ ...q, strategy: strategyLabel(q.strategy) }).sort(([a], [b]) => (a < b ? -1 : 1)));
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = planAfresh(q);
+    plans.set(key, plan);
+  }
+  // A copy: a caller may add to its notes.
+  return { ...plan, readyNeeded: { ...plan.readyNeeded }, coldStartShareIfNeeded: { ...plan.coldStartShareIfNeeded }, notes: [...plan.notes] };
+}
+
+function planAfresh(q: CapacityQuery): CapacityPlan {
   const lambda = arrivalRate(q);
   const notes: string[] = [];
   const maxSessions = capFor(q);
