@@ -330,18 +330,41 @@ export const BURST_SAMPLES = 400;
 const BURST_SEED = 24;
 
 interface Bursts {
-  /** Per sample: the first runs' times, sorted. */
-  firsts: Float64Array[];
-  /** Per sample: repeat runs inside the burst (per-execution: each a new session), sorted. */
-  repeats: Float64Array[];
+  /** Per sample: each first run's crowd (crowdsOf), sorted ascending. */
+  crowds: Int32Array[];
+}
+
+/**
+ * For each first run of one burst, the other new sessions requested within the cold start before it
+ * (first runs, and repeat runs that each take a new session). With `ready` sessions, a request waits
+ * exactly when its crowd is at least `ready`: in ReadyPool, ready − waiting = ready at the start +
+ * starts finished − sessions taken, and a ready session is there only when nobody waits, so the n-th
+ * request (from 0) finds one exactly when ready + (earlier requests at least a cold start ago) > n.
+ * Counted once per burst, this answers every ready count (a test holds it to ReadyPool's play).
+ * Both lists sorted; a first run before a repeat at the same time.
+ */
+export function crowdsOf(firsts: Float64Array, repeats: Float64Array, coldStartSeconds: number): Int32Array {
+  const times = new Float64Array(firsts.length + repeats.length);
+  const crowds = new Int32Array(firsts.length);
+  let i = 0;
+  let j = 0;
+  let finished = 0;
+  for (let n = 0; n < times.length; n++) {
+    const first = j >= repeats.length || (i < firsts.length && firsts[i]! <= repeats[j]!);
+    const t = first ? firsts[i++]! : repeats[j++]!;
+    times[n] = t;
+    // Starts finished by t (as ReadyPool.advance: each due a cold start after its request).
+    while (finished < n && times[finished]! + coldStartSeconds <= t) finished++;
+    if (first) crowds[i - 1] = n - finished;
+  }
+  return crowds.sort();
 }
 
 function sampleBursts(q: CapacityQuery): Bursts {
   const rand = seededUniform(BURST_SEED);
   const burst = q.openingBurstSeconds;
   const perSecond = q.runsPerUserPerMinute / 60;
-  const firsts: Float64Array[] = [];
-  const repeats: Float64Array[] = [];
+  const crowds: Int32Array[] = [];
   for (let k = 0; k < BURST_SAMPLES; k++) {
     const f = new Float64Array(q.users);
     for (let u = 0; u < q.users; u++) f[u] = rand() * burst;
@@ -349,42 +372,33 @@ function sampleBursts(q: CapacityQuery): Bursts {
     const r: number[] = [];
     if (q.strategy.kind === "per-execution" && perSecond > 0)
       for (const first of f) for (let t = first - Math.log(1 - rand()) / perSecond; t < burst; t -= Math.log(1 - rand()) / perSecond) r.push(t);
-    firsts.push(f);
-    repeats.push(Float64Array.from(r).sort());
+    crowds.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
   }
-  return { firsts, repeats };
+  return { crowds };
 }
 
-/**
- * The share of one burst's first runs that wait for a cold start with `ready` sessions. `stopAbove`:
- * once that share is certainly exceeded, stop and return what is counted so far (above it).
- */
-function burstWaitShare(firsts: Float64Array, repeats: Float64Array, ready: number, coldStartSeconds: number, stopAbove = Infinity): number {
-  const pool = new ReadyPool(ready, coldStartSeconds);
-  const most = stopAbove * firsts.length;
-  let i = 0;
-  let j = 0;
-  let waited = 0;
-  while (i < firsts.length) {
-    const first = j >= repeats.length || firsts[i]! <= repeats[j]!;
-    const t = first ? firsts[i++]! : repeats[j++]!;
-    pool.advance(t);
-    if (pool.allocate(t) > t + 1e-9 && first && ++waited > most) break;
+/** The share of one burst's first runs that wait for a cold start with `ready` sessions: those whose crowd is at least `ready`. */
+export function burstWaitShare(crowds: Int32Array, ready: number): number {
+  let lo = 0;
+  let hi = crowds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (crowds[mid]! >= ready) hi = mid;
+    else lo = mid + 1;
   }
-  return firsts.length ? waited / firsts.length : 0;
+  return crowds.length ? (crowds.length - lo) / crowds.length : 0;
 }
 
 /** Whether more than `allowed` sampled bursts miss the wait target with `ready` sessions: stops at the first one too many. */
-function tooManyMisses(q: CapacityQuery, bursts: Bursts, ready: number, allowed: number): boolean {
+function tooManyMisses(bursts: Bursts, ready: number, allowed: number): boolean {
   let missed = 0;
-  for (let k = 0; k < bursts.firsts.length; k++)
-    if (burstWaitShare(bursts.firsts[k]!, bursts.repeats[k]!, ready, q.coldStartSeconds, WAIT_TAIL) > WAIT_TAIL && ++missed > allowed) return true;
+  for (const crowds of bursts.crowds) if (burstWaitShare(crowds, ready) > WAIT_TAIL && ++missed > allowed) return true;
   return false;
 }
 
 /** The wait share of the contest at the confidence level (e.g. the 95th-percentile contest), and the mean, over the samples. */
 function contestWaitShare(q: CapacityQuery, bursts: Bursts, ready: number): { mean: number; atConfidence: number; missed: number } {
-  const shares = bursts.firsts.map((f, k) => burstWaitShare(f, bursts.repeats[k]!, ready, q.coldStartSeconds)).sort((a, b) => a - b);
+  const shares = bursts.crowds.map((c) => burstWaitShare(c, ready)).sort((a, b) => a - b);
   const at = shares[Math.min(shares.length - 1, Math.max(0, Math.ceil(q.confidence * shares.length) - 1))] ?? 0;
   return { mean: shares.reduce((a, b) => a + b, 0) / Math.max(1, shares.length), atConfidence: at, missed: shares.filter((x) => x > WAIT_TAIL).length };
 }
@@ -395,10 +409,30 @@ function contestWaitShare(q: CapacityQuery, bursts: Bursts, ready: number): { me
  * (one-sided 90%), so that the plan meets the confidence in the contests themselves, not only in
  * the planner's samples.
  */
-function allowedMisses(confidence: number, samples = BURST_SAMPLES): number {
+export function allowedMisses(confidence: number, samples = BURST_SAMPLES): number {
   const miss = 1 - confidence;
   return Math.max(0, Math.floor(samples * miss - 1.2816 * Math.sqrt(samples * miss * confidence)));
 }
+
+/**
+ * The highest confidence (in tenths of a percent) the sampled bursts can deliver: the most at which
+ * the test still allows a miss. Above it, no miss at all may be seen in the samples, which a plan
+ * missing in many times 1 - confidence of contests still passes often (400 samples, 99.9%: a plan
+ * missing in 0.5% of contests passes 13% of the time), so the plan would not meet the confidence it
+ * says. At BURST_SAMPLES 400: 99.1%.
+ */
+export function deliverableConfidence(samples = BURST_SAMPLES): number {
+  let permille = 500;
+  while (permille < 999 && allowedMisses((permille + 1) / 1000, samples) >= 1) permille++;
+  return permille / 1000;
+}
+
+/** What --confidence accepts: below half is not a plan; above deliverableConfidence() the samples cannot tell. */
+export const CONFIDENCE_RANGE = {
+  min: 0.5,
+  max: deliverableConfidence(),
+  why: `below 50% is not a plan; the planner's ${BURST_SAMPLES} sampled opening bursts cannot tell a share above ${+(deliverableConfidence() * 100).toFixed(1)}%`,
+} as const;
 
 /** The smallest count in [lo, hi] meeting a test that holds from some count on (bisection). */
 function smallestMeeting(lo: number, hi: number, meets: (n: number) => boolean): number {
@@ -429,7 +463,7 @@ export function readyFor(q: CapacityQuery, cap: number, bursts?: Bursts): { aver
   if (cap > 10 * MAX_SESSIONS_CEILING) return { average, needed: average };
   const samples = bursts ?? sampleBursts(q);
   const allowed = allowedMisses(q.confidence);
-  const meets = (r: number) => !tooManyMisses(q, samples, r, allowed);
+  const meets = (r: number) => !tooManyMisses(samples, r, allowed);
   // Above the average's count, by doubling steps (the answer is near it), then bisection.
   let step = 1;
   while (average + step < cap && !meets(average + step)) step *= 2;

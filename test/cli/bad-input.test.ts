@@ -210,7 +210,9 @@ const cases: Record<string, Case[]> = {
     [["capacity", "--burst-seconds", "400"], /--burst-seconds 400 is longer than the cooldown \(300 s\)/],
     [["capacity", "--node-reserved-share", "1"], /--node-reserved-share "1" is above 0\.9/],
     [["capacity", "--cold-start-seconds", "0"], /--cold-start-seconds "0" is below 0\.1/],
-    [["capacity", "--confidence", "100%"], /--confidence "100%" is above 99\.9% \(below 50% is not a plan; 100% would need an unbounded pool\)/],
+    // The most the planner's sampled bursts can tell (infra/capacity.ts deliverableConfidence): 99.1% at 400.
+    [["capacity", "--confidence", "99.9%"], /--confidence "99\.9%" is above 99\.1% \(below 50% is not a plan; the planner's 400 sampled opening bursts cannot tell a share above 99\.1%\)/],
+    [["capacity", "--confidence", "95"], /--confidence "95" is above 99\.1% \(.*\); a number without % is a fraction: for 95%, write 95%/],
     [["capacity", "--confidence", "ninety"], /--confidence "ninety" is not a percentage written in decimal digits/],
     [["capacity", "--p95-wait-seconds", "-1"], /--p95-wait-seconds "-1" is not a number/],
     [["capacity", "--avg-exec-seconds", "1000"], /--avg-exec-seconds "1000" is above 600/],
