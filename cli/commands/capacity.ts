@@ -34,7 +34,7 @@ import {
   type CostAssumptionOptions,
 } from "../costing/estimate.js";
 import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
-import { ceilingVerdict } from "../costing/ceiling.js";
+import { ceilingVerdict, worstAtMost } from "../costing/ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS, sessionsPerNode } from "../../infra/capacity.js";
@@ -342,6 +342,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   }
 
   const label = strategyLabel(q.strategy);
+  const worst = estimate.atMost.complete ? worstAtMost(book, settings, recommended, o) : null;
   console.log(
     heading(
       `Capacity for ${q.users} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerUserPerMinute} run/min each, ` +
@@ -370,7 +371,12 @@ export async function run(o: CapacityOptions): Promise<void> {
           (estimate.managementFee.window > 0 ? `; ${money(estimate.window - estimate.managementFee.window)} without the management fee` : "")
         : "n/a (prices missing)",
     ],
-    ["at most per day", `${estimate.atMost.complete ? money(estimate.atMost.perDay) : "n/a (prices missing)"} (ceiling ${money(settings.costCeilingPerDay)})`],
+    [
+      "at most per day",
+      `${estimate.atMost.complete ? money(estimate.atMost.perDay) : "n/a (prices missing)"}` +
+        (worst ? `; ${money(worst.perDay)} at ${worst.sessionsPerNode} per node, the range's worst, which the ceiling judges` : "") +
+        ` (ceiling ${money(settings.costCeilingPerDay)})`,
+    ],
   );
   console.log(table(["", "recommended"], rows));
   for (const note of plan.notes) console.log(`- ${note}`);

@@ -8,6 +8,8 @@ import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { latestCalibration, sizingNote } from "../costing/calibration.js";
+import { worstAtMost } from "../costing/ceiling.js";
+import { profileOf } from "../../infra/config.js";
 import { stackSettings } from "../settings.js";
 import {
   assumptionNotes,
@@ -101,7 +103,15 @@ export async function run(o: CostEstimateOptions): Promise<void> {
         ? `${e.profile}: ${money(e.perHour)}/hour, ${money(e.perDay)}/day, ${money(e.perMonth)}/month; ${money(e.window)} for the ${windowLabel(hours, e)}`
         : `${e.profile}: no total: the ${region} prices of ${e.missing.map(describeMeter).join(", ")} are missing (the parts above with a price are correct)`,
     );
-    if (e.atMost.complete) console.log(`At most ${money(e.atMost.perDay)}/day (${e.atMost.basis}); the stack's ceiling is ${money(settings.costCeilingPerDay)}/day.`);
+    if (e.atMost.complete) {
+      // Sessions per node are assumed: the ceiling judges the range's worst end (cli/costing/ceiling.ts).
+      const worst = worstAtMost(book, settings, profileOf(settings, e.profile as ProfileName), extra);
+      console.log(
+        `At most ${money(e.atMost.perDay)}/day (${e.atMost.basis})` +
+          (worst ? `, ${money(worst.perDay)} at ${worst.sessionsPerNode} sessions per node (the assumed range's worst, which the ceiling judges)` : "") +
+          `; the stack's ceiling is ${money(settings.costCeilingPerDay)}/day.`,
+      );
+    }
     if (e.marginalPerExecution !== null)
       console.log(`Each execution adds about ${money(e.marginalPerExecution)} (its session is held for the run plus the cooldown).`);
   }

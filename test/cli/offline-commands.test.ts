@@ -126,10 +126,18 @@ describe("manage capacity", () => {
   test("a plan above the cost ceiling: the suggested --apply carries --allow-over-ceiling and says why", async () => {
     const r = await manage(["capacity", "--stack", "contest", "--users", "599"], { project });
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/at most per day +│ \$[\d,.]+ \(ceiling \$500\.00\)/);
+    expect(r.stdout).toMatch(/at most per day +│ \$[\d,.]+; \$[\d,.]+ at 24 per node, the range's worst, which the ceiling judges \(ceiling \$500\.00\)/);
     const atMost = Number(/at most per day +│ \$([\d,.]+)/.exec(r.stdout)![1]!.replace(/,/g, ""));
     expect(atMost).toBeGreaterThan(500);
     expect(r.stdout).toContain("To fix: `manage capacity --stack contest --profile contest --users 599 --apply --allow-over-ceiling` records the recommendation, above the stack's cost ceiling (costCeilingPerDay)");
+  });
+
+  test("the ceiling judges the worst end of the sessions-per-node range: 270 people fit $500 at 28 a node, not at 24, and the fix says so", async () => {
+    const r = await manage(["capacity", "--stack", "contest", "--users", "270"], { project });
+    const [, assumed, worst] = /at most per day +│ \$([\d.]+); \$([\d.]+) at 24 per node, the range's worst, which the ceiling judges \(ceiling \$500\.00\)/.exec(r.stdout)!;
+    expect(Number(assumed)).toBeLessThan(500);
+    expect(Number(worst)).toBeGreaterThan(500);
+    expect(r.stdout).toContain("To fix: `manage capacity --stack contest --profile contest --users 270 --apply --allow-over-ceiling` records the recommendation, above the stack's cost ceiling");
   });
 
   test("the hand-run deployment's sizing (max 50, 5 ready) fails, and capacity exits 1 saying how to fix it", async () => {
