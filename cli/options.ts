@@ -332,6 +332,9 @@ const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(DEFAULT_MAX_SESSIONS
 /** The warm-up a window gets when --warmup is not given, where no gateway needs longer (cli/schedule.ts). */
 export const DEFAULT_WARMUP_MINUTES = 30;
 
+/** The largest seed (the generators take 32 bits). */
+export const MAX_SEED = 4_294_967_295;
+
 export const TYPES = {
   stack: STACK_NAME,
   profile: choice(PROFILE_NAMES, "contest"),
@@ -386,7 +389,7 @@ export const TYPES = {
   coldStartSeconds: decimal(OPTION_RANGES.coldStartSeconds, "seconds", "10"),
   /** capacity --confidence: the share of contests that must meet the targets; 100% would need an unbounded pool. */
   confidence: percentage(CONFIDENCE_RANGE, "95%"),
-  seed: wholeNumber({ min: 0, max: 4_294_967_295 }),
+  seed: wholeNumber({ min: 0, max: MAX_SEED }),
   concurrency: wholeNumber({ min: 1, max: OPTION_RANGES.sockets.max, why: OPTION_RANGES.sockets.why }, "parallel runs"),
   rate: decimal({ min: 0, max: OPTION_RANGES.loadRatePerSecond.max, why: OPTION_RANGES.loadRatePerSecond.why }, "executions per second", "3"),
   maxRequests: wholeNumber(OPTION_RANGES.loadRequests, "executions"),

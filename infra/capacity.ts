@@ -458,9 +458,7 @@ export function readyFor(q: CapacityQuery, cap: number, bursts?: Bursts): { aver
   }
   if (q.coldStartSeconds <= q.p95WaitSeconds) return { average: 1, needed: 1 };
   const average = Math.max(1, smallestMeeting(0, cap, (r) => coldStartShare(q, r) <= WAIT_TAIL));
-  // A pool ten times the largest Azure admits is refused whatever its ready count: the sampled
-  // bursts (work growing with the participants) would only delay the refusal (100,000 people: ~25 s).
-  if (cap > 10 * MAX_SESSIONS_CEILING) return { average, needed: average };
+  if (!sampled(q, cap)) return { average, needed: average };
   const samples = bursts ?? sampleBursts(q);
   const allowed = allowedMisses(q.confidence);
   const meets = (r: number) => !tooManyMisses(samples, r, allowed);
@@ -470,6 +468,14 @@ export function readyFor(q: CapacityQuery, cap: number, bursts?: Bursts): { aver
   const needed = smallestMeeting(average, Math.min(cap, average + step), meets);
   return { average, needed };
 }
+
+/**
+ * Whether the plan samples opening bursts: not with shared identifiers (no new sessions to wait
+ * for), and not for a pool ten times the largest Azure admits, refused whatever its ready count:
+ * the samples (work growing with the participants) would only delay the refusal (100,000 people:
+ * ~25 s); such a plan is sized for the average contest.
+ */
+const sampled = (q: CapacityQuery, cap: number) => q.strategy.kind !== "shared" && cap <= 10 * MAX_SESSIONS_CEILING;
 
 /**
  * Ready sessions that cost nothing more: with `needed` ready, the plan pays for whole nodes (the
@@ -542,7 +548,7 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
   const notes: string[] = [];
   const maxSessions = capFor(q);
   const shared = q.strategy.kind === "shared";
-  const bursts = shared ? null : sampleBursts(q);
+  const bursts = sampled(q, maxSessions) ? sampleBursts(q) : null;
   const need = readyFor(q, maxSessions, bursts ?? undefined);
   const readySessions = shared ? need.needed : fillNodes(need.needed, maxSessions, meanHeld(q), q.sessionsPerNode);
   const atReady = bursts ? contestWaitShare(q, bursts, readySessions) : { mean: 0, atConfidence: 0 };
@@ -579,8 +585,8 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
     confidence: q.confidence,
     sessionsPerNode: shared ? null : q.sessionsPerNode,
     coldStartShare: steadyOnly(readySessions),
-    coldStartShareAtConfidence: shared ? steadyOnly(readySessions) : atReady.atConfidence,
-    coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: shared ? steadyOnly(need.needed) : atNeeded.atConfidence },
+    coldStartShareAtConfidence: bursts ? atReady.atConfidence : steadyOnly(readySessions),
+    coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: bursts ? atNeeded.atConfidence : steadyOnly(need.needed) },
     executionSlots: slots,
     probabilityOfWaiting: erlangC(slots, lambda * q.avgExecSeconds),
     p95WaitSeconds: waitQuantile(slots, lambda, q.avgExecSeconds),
@@ -612,7 +618,10 @@ export interface ProfileCheck {
   message: string;
 }
 
-const percent = (share: number) => (share === 0 ? "0%" : share < 0.0001 ? "<0.01%" : `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`);
+/** A share in percent, as every capacity text writes one: 0%, <0.001%, 0.041%, 0.38%, 12.5%. */
+export const percentText = (share: number) =>
+  share === 0 ? "0%" : share < 0.00001 ? "<0.001%" : `${(share * 100).toFixed(share < 0.001 ? 3 : share < 0.1 ? 2 : 1)}%`;
+const percent = percentText;
 
 /** What happens with a pool as configured: the sentences the team needs before the contest. */
 export function checkPool(

@@ -37,10 +37,11 @@ import { describeInput, latestCalibration, measuredByText, plannerInputs, type P
 import { ceilingVerdict, worstAtMost } from "../costing/ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
-import { CAPACITY_DEFAULTS, sessionsPerNode } from "../../infra/capacity.js";
+import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
 import { gibibytes } from "../costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
+import { MAX_SEED } from "../options.js";
 
 export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   stack?: string;
@@ -226,7 +227,7 @@ function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configure
   return checks;
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(share && share < 0.001 ? 3 : share < 0.1 ? 2 : 1)}%`;
+const percent = percentText;
 
 /** 95 -> "95th". */
 const ordinal = (share: number) => {
@@ -257,6 +258,12 @@ export async function run(o: CapacityOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   const profileName = o.profile ?? "contest";
+  if (o.simulate && o.seed !== undefined) {
+    // The spread runs SPREAD_SEEDS contests from --seed on: past the largest seed they would wrap.
+    const { SPREAD_SEEDS } = await import("../costing/contest-sim.js");
+    const most = MAX_SEED - (SPREAD_SEEDS - 1);
+    if (o.seed > most) throw new UsageError(`--seed ${o.seed} is above ${most}: --simulate runs ${SPREAD_SEEDS} contests from it, and seeds end at ${MAX_SEED}; give at most ${most}`);
+  }
   if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
   const configured = profileOf(settings, profileName);
   const pool = configured.pool!;

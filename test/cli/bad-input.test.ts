@@ -218,6 +218,7 @@ const cases: Record<string, Case[]> = {
     [["capacity", "--avg-exec-seconds", "1000"], /--avg-exec-seconds "1000" is above 600/],
     [["capacity", "--runs-per-user-per-minute", "0"], /--runs-per-user-per-minute "0" is below 0\.01/],
     [["capacity", "--seed", "x"], /--seed "x" is not a number/],
+    [["capacity", "--simulate", "--seed", "4294967295"], /--seed 4294967295 is above 4294967096: --simulate runs 200 contests from it, and seeds end at 4294967295; give at most 4294967096/],
     [["capacity", "--simulate", "--chart", "out.png"], /--chart "out\.png" is not an \.svg file name/],
     [["capacity", "--profile", "idle"], /the idle profile has no session pool to size/],
     [["capacity", "--hours", "100"], /--hours "100" is above 24/],

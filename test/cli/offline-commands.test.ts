@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { makeProject, manage, snapshot } from "../helpers/cli.js";
-import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
+import { DEFAULT_PARTICIPANTS, percentText, planCapacity } from "../../infra/capacity.js";
 import { poisson, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
 import { mkdirSync } from "node:fs";
 
@@ -103,6 +103,10 @@ describe("manage capacity", () => {
     // Sized per contest, rounded up to the nodes it pays for, and said so; the inputs are named.
     expect(r.stdout).toMatch(/ready sessions \(at most 5% of new sessions wait 10 s, in 95% of contests\) +│ 52 \(48 needed, 43 for the average contest; the 4 more fit in the same 2 ready \/ 9 contest \/ 9 peak nodes, paid for either way/);
     expect(r.stdout).toMatch(/new sessions that wait: mean \/ the 95th-percentile contest +│ [\d.]+% \/ [\d.]+%/);
+    // One way of writing a share: the table and the check say the same figure.
+    const share = percentText(planCapacity({ ...DEFAULT_PARTICIPANTS, cooldownSeconds: 300 }).coldStartShare);
+    expect(r.stdout).toContain(`-> ${share})`);
+    expect(r.stdout).toContain(`ok   52 ready sessions: ${share} of new sessions wait`);
     expect(r.stdout).toContain("- inputs: cold start 10 s (assumed, not measured: manage smoke or load-test measures it); run time 2 s (assumed");
     // The window's cost across the sessions-per-node range, not only at the assumed 28. The contest
     // stack is a token stack: its warm-up is the gateway's creation (90 min, GATEWAY_CREATE_MINUTES),
@@ -222,7 +226,7 @@ describe("manage capacity", () => {
     expect(r.stdout).toMatch(/opening burst, runs that waited: p50 \/ p95 contest +│ [\d.]+% \/ [\d.]+% \(target <= 5%\)/);
     expect(r.stdout).toMatch(/contests meeting both targets +│ (19\d|200) of 200/);
     expect(r.stdout).toMatch(/One of them, charted \(seed 1; 2 h, [\d,]+ runs\):/);
-    expect(r.stdout).toMatch(/requests answered 404 +│ 0 \(0\.00%; target <= 0\.10%\)/);
+    expect(r.stdout).toMatch(/requests answered 404 +│ 0 \(0%; target <= 0\.10%\)/);
     expect(r.stdout).toMatch(/peak sessions held \/ E16 nodes +│ 200 \/ 9/);
     expect(r.stdout).toContain("lines from top: node capacity (nodes x 28), sessions held, ready sessions");
     const svg = readFileSync(join(project, "sim.svg"), "utf8");

@@ -120,20 +120,21 @@ describe.concurrent("capacity --apply", () => {
     file.setIn(["config", "coding-engine:profileOverrides"], file.createNode({ contest: { maxSessions: 50 } }));
     writeFileSync(join(project, "Pulumi.contest.yaml"), file.toString());
     expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
-    const r = await manage(["capacity", "--stack", "contest", "--users", "250", "--apply"], { project });
+    // 220: within the $500 ceiling at the worst end of the sessions-per-node range (250 no longer is).
+    const r = await manage(["capacity", "--stack", "contest", "--users", "220", "--apply"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("nothing to change in the cloud");
-    expect(r.stdout).toContain("size contest for 250 participants (per-user)");
+    expect(r.stdout).toContain("size contest for 220 participants (per-user)");
     // The planner's inputs, not its outputs: the numbers follow from them (and the stale override goes).
-    expect(stackYaml(project, "contest")).toMatch(/participants: "250"/);
+    expect(stackYaml(project, "contest")).toMatch(/participants: "220"/);
     expect(stackYaml(project, "contest")).not.toContain("maxSessions");
     expect(stackYaml(project, "contest")).toContain("coding-engine:profile: idle");
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     // ...and the next contest scale uses them.
     await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest"], { project });
     const pool = readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"))!;
-    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 250, cooldownSeconds: 300 });
-    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 250, readySessionInstances: plan.readySessions });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 220, cooldownSeconds: 300 });
+    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 220, readySessionInstances: plan.readySessions });
   });
 
   test("a cold start given with --cold-start-seconds is recorded in the stack's coldStartSeconds key, which the program sizes the contest profile from", async () => {
