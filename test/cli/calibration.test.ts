@@ -13,9 +13,10 @@ beforeAll(async () => ({ exec, project, env } = await devStackOnExecServer()));
 afterAll(() => exec.close());
 
 test("scale to testing, then load-test: the record holds the ready sessions in effect, and capacity plans with the measured cold start", async () => {
-  expect((await manage(["scale", "--profile", "testing", "--yes"], { project, env })).exitCode).toBe(0);
-  // The stand-in's first execution waits this long: the cold start the load test's first runs meet.
-  exec.coldStartMs = 1_500;
+  // The stand-in's first execution waits this long: the cold start the load test's first runs meet
+  // (--no-wait: the readiness gate's own execution would take it first).
+  exec.coldStartMs = 4_000;
+  expect((await manage(["scale", "--no-wait", "--profile", "testing", "--yes"], { project, env })).exitCode).toBe(0);
   const load = await manage(["load-test", "--stack", "dev", "--users", "15", "--rate", "4", "--duration", "12s", "--mix", "python:100"], { project, env });
   expect(load.exitCode).toBe(0);
   const records = readFileSync(join(project, ".manage", "runs", "dev.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -24,7 +25,9 @@ test("scale to testing, then load-test: the record holds the ready sessions in e
   const c = JSON.parse((await manage(["capacity", "--stack", "dev", "--profile", "testing", "--json"], { project, env })).stdout);
   expect(c.inputs.coldStartSeconds.source).toBe("measured");
   expect(c.inputs.coldStartSeconds.by).toMatch(/^load-test .*, 15 first runs \(1 ready\)$/);
-  expect(c.inputs.coldStartSeconds.value).toBeGreaterThanOrEqual(1.4);
+  // The slowest first run less the warm median: most of the stand-in's 4 s (the runs themselves slow down on a busy machine).
+  expect(c.inputs.coldStartSeconds.value).toBeGreaterThanOrEqual(2);
+  expect(c.inputs.coldStartSeconds.value).toBeLessThan(8);
   const human = await manage(["capacity", "--stack", "dev", "--profile", "testing"], { project, env });
   expect(human.stdout).toMatch(/inputs: cold start [\d.]+ s \(measured: load-test /);
   // testing's numbers are fixed: --apply records its max and ready, not the measurements.
