@@ -330,9 +330,14 @@ export const BURST_SAMPLES = 400;
 const BURST_SEED = 24;
 
 interface Bursts {
-  /** Per sample: each first run's crowd (crowdsOf), sorted ascending. */
-  crowds: Int32Array[];
+  /** Per sample: how many of its first runs have a crowd (crowdsOf) of at least r, at index r (0 past the end). */
+  atLeast: Int32Array[];
+  /** First runs per sample. */
+  runs: number;
 }
+
+/** The requests' times, merged (reused: the planner draws hundreds of bursts of the same size). */
+let scratch = new Float64Array(0);
 
 /**
  * For each first run of one burst, the other new sessions requested within the cold start before it
@@ -341,64 +346,62 @@ interface Bursts {
  * starts finished − sessions taken, and a ready session is there only when nobody waits, so the n-th
  * request (from 0) finds one exactly when ready + (earlier requests at least a cold start ago) > n.
  * Counted once per burst, this answers every ready count (a test holds it to ReadyPool's play).
- * Both lists sorted; a first run before a repeat at the same time.
+ * Both lists sorted; a first run before a repeat at the same time. Returned as the count of first
+ * runs with a crowd of at least r, at index r.
  */
 export function crowdsOf(firsts: Float64Array, repeats: Float64Array, coldStartSeconds: number): Int32Array {
-  const times = new Float64Array(firsts.length + repeats.length);
-  const crowds = new Int32Array(firsts.length);
+  const total = firsts.length + repeats.length;
+  if (scratch.length < total) scratch = new Float64Array(total);
+  const times = scratch;
+  const atLeast = new Int32Array(total + 1);
   let i = 0;
   let j = 0;
   let finished = 0;
-  for (let n = 0; n < times.length; n++) {
+  for (let n = 0; n < total; n++) {
     const first = j >= repeats.length || (i < firsts.length && firsts[i]! <= repeats[j]!);
     const t = first ? firsts[i++]! : repeats[j++]!;
     times[n] = t;
     // Starts finished by t (as ReadyPool.advance: each due a cold start after its request).
     while (finished < n && times[finished]! + coldStartSeconds <= t) finished++;
-    if (first) crowds[i - 1] = n - finished;
+    if (first) atLeast[n - finished]!++;
   }
-  return crowds.sort();
+  for (let r = total - 1; r >= 0; r--) atLeast[r]! += atLeast[r + 1]!;
+  return atLeast;
 }
 
 function sampleBursts(q: CapacityQuery): Bursts {
   const rand = seededUniform(BURST_SEED);
   const burst = q.openingBurstSeconds;
   const perSecond = q.runsPerUserPerMinute / 60;
-  const crowds: Int32Array[] = [];
+  const atLeast: Int32Array[] = [];
+  const f = new Float64Array(q.users);
   for (let k = 0; k < BURST_SAMPLES; k++) {
-    const f = new Float64Array(q.users);
     for (let u = 0; u < q.users; u++) f[u] = rand() * burst;
     f.sort();
     const r: number[] = [];
     if (q.strategy.kind === "per-execution" && perSecond > 0)
       for (const first of f) for (let t = first - Math.log(1 - rand()) / perSecond; t < burst; t -= Math.log(1 - rand()) / perSecond) r.push(t);
-    crowds.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
+    atLeast.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
   }
-  return { crowds };
+  return { atLeast, runs: q.users };
 }
 
 /** The share of one burst's first runs that wait for a cold start with `ready` sessions: those whose crowd is at least `ready`. */
-export function burstWaitShare(crowds: Int32Array, ready: number): number {
-  let lo = 0;
-  let hi = crowds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (crowds[mid]! >= ready) hi = mid;
-    else lo = mid + 1;
-  }
-  return crowds.length ? (crowds.length - lo) / crowds.length : 0;
+export function burstWaitShare(atLeast: Int32Array, ready: number): number {
+  const runs = atLeast[0]!;
+  return runs && ready < atLeast.length ? atLeast[Math.max(0, ready)]! / runs : 0;
 }
 
 /** Whether more than `allowed` sampled bursts miss the wait target with `ready` sessions: stops at the first one too many. */
 function tooManyMisses(bursts: Bursts, ready: number, allowed: number): boolean {
   let missed = 0;
-  for (const crowds of bursts.crowds) if (burstWaitShare(crowds, ready) > WAIT_TAIL && ++missed > allowed) return true;
+  for (const atLeast of bursts.atLeast) if (burstWaitShare(atLeast, ready) > WAIT_TAIL && ++missed > allowed) return true;
   return false;
 }
 
 /** The wait share of the contest at the confidence level (e.g. the 95th-percentile contest), and the mean, over the samples. */
 function contestWaitShare(q: CapacityQuery, bursts: Bursts, ready: number): { mean: number; atConfidence: number; missed: number } {
-  const shares = bursts.crowds.map((c) => burstWaitShare(c, ready)).sort((a, b) => a - b);
+  const shares = bursts.atLeast.map((c) => burstWaitShare(c, ready)).sort((a, b) => a - b);
   const at = shares[Math.min(shares.length - 1, Math.max(0, Math.ceil(q.confidence * shares.length) - 1))] ?? 0;
   return { mean: shares.reduce((a, b) => a + b, 0) / Math.max(1, shares.length), atConfidence: at, missed: shares.filter((x) => x > WAIT_TAIL).length };
 }
