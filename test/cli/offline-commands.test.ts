@@ -210,6 +210,23 @@ describe("manage capacity", () => {
     expect(human.stdout).toContain("--apply records these measurements there");
   });
 
+  test("a run log it cannot fully read: each line not planned with is a warning naming the file and the fix; the rest still counts", async () => {
+    const summary = (count: number, ms: number, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
+    const record = (warmMs: number, end: string) => ({
+      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: end.replace("09:10", "09:00"), end, ok: true, executions: 1000, failed: 0 },
+      ...{ latency: summary(1000, 600, 900), outcomes: { ok: 1000 }, causes: {} },
+      measured: { languages: { python: { first: summary(200, 1_000, 15_500), warm: summary(800, warmMs, 900) } }, firstRuns: 200, readySessions: 52 },
+    });
+    mkdirSync(join(project, ".manage", "runs"), { recursive: true });
+    // A good record, a newer one whose run time is negative, and a torn last line.
+    const lines = [JSON.stringify(record(500, "2026-11-21T09:10:00.000Z")), JSON.stringify(record(-300, "2026-11-22T09:10:00.000Z")), '{"v":1,"stack":"con'];
+    writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), lines.join("\n") + "\n");
+    const r = await manage(["capacity", "--stack", "contest", "--json"], { project });
+    expect(r.stderr).toContain("warning: .manage/runs/contest.ndjson:3: not JSON: not planned with. Fix: delete that line from .manage/runs/contest.ndjson");
+    expect(r.stderr).toContain("warning: .manage/runs/contest.ndjson: the load-test record of 2026-11-22 09:10 UTC measured a run time of -0.3 s, outside 0.01-600 s");
+    expect(JSON.parse(r.stdout).inputs.runSeconds).toMatchObject({ value: 0.5, source: "measured", by: "load-test 2026-11-21 09:10 UTC, 800 warm runs" });
+  });
+
   test("--json carries the plan, the checks and the window's cost", async () => {
     const r = await manage(["capacity", "--users", "60", "--identifier", "shared:10", "--json"], { project });
     const out = JSON.parse(r.stdout);
