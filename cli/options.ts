@@ -328,12 +328,12 @@ export const SOURCE_IMAGE = shaped("a full image reference with a registry and a
 const HOUR = 3_600_000;
 const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(DEFAULT_MAX_SESSIONS_LIMIT)} unless its stack file sets it)`;
 
+/** The largest seed (the generators take 32 bits). */
+export const MAX_SEED = 4_294_967_295;
+
 /** Every typed option, by what it means; main.ts attaches them to commands. */
 /** The warm-up a window gets when --warmup is not given, where no gateway needs longer (cli/schedule.ts). */
 export const DEFAULT_WARMUP_MINUTES = 30;
-
-/** The largest seed (the generators take 32 bits). */
-export const MAX_SEED = 4_294_967_295;
 
 export const TYPES = {
   stack: STACK_NAME,
