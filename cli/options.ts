@@ -11,7 +11,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Option } from "commander";
 import parseDuration from "parse-duration";
-import { E16_NODE, parseIdentifierStrategy, type IdentifierStrategy } from "../infra/capacity.js";
+import { CONFIDENCE_RANGE, E16_NODE, parseIdentifierStrategy, type IdentifierStrategy } from "../infra/capacity.js";
 import { LIMITS as PROFILE_LIMITS, PROFILE_NAMES } from "../infra/profiles.js";
 import { DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU } from "../infra/limits.js";
 import { UsageError } from "./errors.js";
@@ -119,7 +119,9 @@ export function percentage(r: Range, example: string): ValueType<number> {
       const n = m[2] ? Number(m[1]) / 100 : Number(m[1]);
       // Said in percent, as the option is written.
       const low = r.minExclusive ? n <= r.min : n < r.min;
-      if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${fmt(+((low ? r.min : r.max) * 100).toFixed(3))}%${r.why ? ` (${r.why})` : ""}`);
+      // "95" meant as a percentage reads as 9500%: say how to write it.
+      const meant = !m[2] && n > 1 && n / 100 >= r.min && n / 100 <= r.max ? `; a number without % is a fraction: for ${m[1]}%, write ${m[1]}%` : "";
+      if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${fmt(+((low ? r.min : r.max) * 100).toFixed(3))}%${r.why ? ` (${r.why})` : ""}${meant}`);
       return n;
     },
   };
@@ -326,6 +328,9 @@ export const SOURCE_IMAGE = shaped("a full image reference with a registry and a
 const HOUR = 3_600_000;
 const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(DEFAULT_MAX_SESSIONS_LIMIT)} unless its stack file sets it)`;
 
+/** The largest seed (the generators take 32 bits). */
+export const MAX_SEED = 4_294_967_295;
+
 /** Every typed option, by what it means; main.ts attaches them to commands. */
 /** The warm-up a window gets when --warmup is not given, where no gateway needs longer (cli/schedule.ts). */
 export const DEFAULT_WARMUP_MINUTES = 30;
@@ -392,13 +397,13 @@ export const TYPES = {
   hours: decimal({ min: 0.01, max: 24, why: "for longer windows, use --days" }, "hours", "2"),
   days: decimal({ min: 0.01, max: 365 }, "days", "7"),
   executions: wholeNumber({ min: 0, max: 100_000_000 }, "executions"),
-  execSeconds: decimal({ min: 0.01, max: 600, why: "a contest run longer than 10 minutes is not one" }, "seconds", "2"),
+  execSeconds: decimal(OPTION_RANGES.runSeconds, "seconds", "2"),
   waitSeconds: decimal({ min: 0.01, max: 3600 }, "seconds", "2"),
   burstSeconds: decimal({ min: 0.1, max: OPTION_RANGES.openingBurstSeconds.max }, "seconds", "60"),
-  coldStartSeconds: decimal({ min: 0.1, max: 600 }, "seconds", "10"),
+  coldStartSeconds: decimal(OPTION_RANGES.coldStartSeconds, "seconds", "10"),
   /** capacity --confidence: the share of contests that must meet the targets; 100% would need an unbounded pool. */
-  confidence: percentage({ min: 0.5, max: 0.999, why: "below 50% is not a plan; 100% would need an unbounded pool" }, "95%"),
-  seed: wholeNumber({ min: 0, max: 4_294_967_295 }),
+  confidence: percentage(CONFIDENCE_RANGE, "95%"),
+  seed: wholeNumber({ min: 0, max: MAX_SEED }),
   concurrency: wholeNumber({ min: 1, max: OPTION_RANGES.sockets.max, why: OPTION_RANGES.sockets.why }, "parallel runs"),
   rate: decimal({ min: 0, max: OPTION_RANGES.loadRatePerSecond.max, why: OPTION_RANGES.loadRatePerSecond.why }, "executions per second", "3"),
   maxRequests: wholeNumber(OPTION_RANGES.loadRequests, "executions"),

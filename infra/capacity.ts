@@ -330,49 +330,78 @@ export const BURST_SAMPLES = 400;
 const BURST_SEED = 24;
 
 interface Bursts {
-  /** Per sample: the first runs' times, sorted. */
-  firsts: Float64Array[];
-  /** Per sample: repeat runs inside the burst (per-execution: each a new session), sorted. */
-  repeats: Float64Array[];
+  /** Per sample: how many of its first runs have a crowd (crowdsOf) of at least r, at index r (0 past the end). */
+  atLeast: Int32Array[];
+  /** First runs per sample. */
+  runs: number;
+}
+
+/** The requests' times, merged (reused: the planner draws hundreds of bursts of the same size). */
+let scratch = new Float64Array(0);
+
+/**
+ * For each first run of one burst, the other new sessions requested within the cold start before it
+ * (first runs, and repeat runs that each take a new session). With `ready` sessions, a request waits
+ * exactly when its crowd is at least `ready`: in ReadyPool, ready − waiting = ready at the start +
+ * starts finished − sessions taken, and a ready session is there only when nobody waits, so the n-th
+ * request (from 0) finds one exactly when ready + (earlier requests at least a cold start ago) > n.
+ * Counted once per burst, this answers every ready count (a test holds it to ReadyPool's play).
+ * Both lists sorted; a first run before a repeat at the same time. Returned as the count of first
+ * runs with a crowd of at least r, at index r.
+ */
+export function crowdsOf(firsts: Float64Array, repeats: Float64Array, coldStartSeconds: number): Int32Array {
+  const total = firsts.length + repeats.length;
+  if (scratch.length < total) scratch = new Float64Array(total);
+  const times = scratch;
+  const atLeast = new Int32Array(total + 1);
+  let i = 0;
+  let j = 0;
+  let finished = 0;
+  for (let n = 0; n < total; n++) {
+    const first = j >= repeats.length || (i < firsts.length && firsts[i]! <= repeats[j]!);
+    const t = first ? firsts[i++]! : repeats[j++]!;
+    times[n] = t;
+    // Starts finished by t (as ReadyPool.advance: each due a cold start after its request).
+    while (finished < n && times[finished]! + coldStartSeconds <= t) finished++;
+    if (first) atLeast[n - finished]!++;
+  }
+  for (let r = total - 1; r >= 0; r--) atLeast[r]! += atLeast[r + 1]!;
+  return atLeast;
 }
 
 function sampleBursts(q: CapacityQuery): Bursts {
   const rand = seededUniform(BURST_SEED);
   const burst = q.openingBurstSeconds;
   const perSecond = q.runsPerUserPerMinute / 60;
-  const firsts: Float64Array[] = [];
-  const repeats: Float64Array[] = [];
+  const atLeast: Int32Array[] = [];
+  const f = new Float64Array(q.users);
   for (let k = 0; k < BURST_SAMPLES; k++) {
-    const f = new Float64Array(q.users);
     for (let u = 0; u < q.users; u++) f[u] = rand() * burst;
     f.sort();
     const r: number[] = [];
     if (q.strategy.kind === "per-execution" && perSecond > 0)
       for (const first of f) for (let t = first - Math.log(1 - rand()) / perSecond; t < burst; t -= Math.log(1 - rand()) / perSecond) r.push(t);
-    firsts.push(f);
-    repeats.push(Float64Array.from(r).sort());
+    atLeast.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
   }
-  return { firsts, repeats };
+  return { atLeast, runs: q.users };
 }
 
-/** The share of one burst's first runs that wait for a cold start with `ready` sessions. */
-function burstWaitShare(firsts: Float64Array, repeats: Float64Array, ready: number, coldStartSeconds: number): number {
-  const pool = new ReadyPool(ready, coldStartSeconds);
-  let i = 0;
-  let j = 0;
-  let waited = 0;
-  while (i < firsts.length) {
-    const first = j >= repeats.length || firsts[i]! <= repeats[j]!;
-    const t = first ? firsts[i++]! : repeats[j++]!;
-    pool.advance(t);
-    if (pool.allocate(t) > t + 1e-9 && first) waited++;
-  }
-  return firsts.length ? waited / firsts.length : 0;
+/** The share of one burst's first runs that wait for a cold start with `ready` sessions: those whose crowd is at least `ready`. */
+export function burstWaitShare(atLeast: Int32Array, ready: number): number {
+  const runs = atLeast[0]!;
+  return runs && ready < atLeast.length ? atLeast[Math.max(0, ready)]! / runs : 0;
+}
+
+/** Whether more than `allowed` sampled bursts miss the wait target with `ready` sessions: stops at the first one too many. */
+function tooManyMisses(bursts: Bursts, ready: number, allowed: number): boolean {
+  let missed = 0;
+  for (const atLeast of bursts.atLeast) if (burstWaitShare(atLeast, ready) > WAIT_TAIL && ++missed > allowed) return true;
+  return false;
 }
 
 /** The wait share of the contest at the confidence level (e.g. the 95th-percentile contest), and the mean, over the samples. */
 function contestWaitShare(q: CapacityQuery, bursts: Bursts, ready: number): { mean: number; atConfidence: number; missed: number } {
-  const shares = bursts.firsts.map((f, k) => burstWaitShare(f, bursts.repeats[k]!, ready, q.coldStartSeconds)).sort((a, b) => a - b);
+  const shares = bursts.atLeast.map((c) => burstWaitShare(c, ready)).sort((a, b) => a - b);
   const at = shares[Math.min(shares.length - 1, Math.max(0, Math.ceil(q.confidence * shares.length) - 1))] ?? 0;
   return { mean: shares.reduce((a, b) => a + b, 0) / Math.max(1, shares.length), atConfidence: at, missed: shares.filter((x) => x > WAIT_TAIL).length };
 }
@@ -383,10 +412,30 @@ function contestWaitShare(q: CapacityQuery, bursts: Bursts, ready: number): { me
  * (one-sided 90%), so that the plan meets the confidence in the contests themselves, not only in
  * the planner's samples.
  */
-function allowedMisses(confidence: number, samples = BURST_SAMPLES): number {
+export function allowedMisses(confidence: number, samples = BURST_SAMPLES): number {
   const miss = 1 - confidence;
   return Math.max(0, Math.floor(samples * miss - 1.2816 * Math.sqrt(samples * miss * confidence)));
 }
+
+/**
+ * The highest confidence (in tenths of a percent) the sampled bursts can deliver: the most at which
+ * the test still allows a miss. Above it, no miss at all may be seen in the samples, which a plan
+ * missing in many times 1 - confidence of contests still passes often (400 samples, 99.9%: a plan
+ * missing in 0.5% of contests passes 13% of the time), so the plan would not meet the confidence it
+ * says. At BURST_SAMPLES 400: 99.1%.
+ */
+export function deliverableConfidence(samples = BURST_SAMPLES): number {
+  let permille = 500;
+  while (permille < 999 && allowedMisses((permille + 1) / 1000, samples) >= 1) permille++;
+  return permille / 1000;
+}
+
+/** What --confidence accepts: below half is not a plan; above deliverableConfidence() the samples cannot tell. */
+export const CONFIDENCE_RANGE = {
+  min: 0.5,
+  max: deliverableConfidence(),
+  why: `below 50% is not a plan; the planner's ${BURST_SAMPLES} sampled opening bursts cannot tell a share above ${+(deliverableConfidence() * 100).toFixed(1)}%`,
+} as const;
 
 /** The smallest count in [lo, hi] meeting a test that holds from some count on (bisection). */
 function smallestMeeting(lo: number, hi: number, meets: (n: number) => boolean): number {
@@ -412,17 +461,24 @@ export function readyFor(q: CapacityQuery, cap: number, bursts?: Bursts): { aver
   }
   if (q.coldStartSeconds <= q.p95WaitSeconds) return { average: 1, needed: 1 };
   const average = Math.max(1, smallestMeeting(0, cap, (r) => coldStartShare(q, r) <= WAIT_TAIL));
-  // A pool ten times the largest Azure admits is refused whatever its ready count: the sampled
-  // bursts (work growing with the participants) would only delay the refusal (100,000 people: ~25 s).
-  if (cap > 10 * MAX_SESSIONS_CEILING) return { average, needed: average };
+  if (!sampled(q, cap)) return { average, needed: average };
   const samples = bursts ?? sampleBursts(q);
-  const meets = (r: number) => contestWaitShare(q, samples, r).missed <= allowedMisses(q.confidence);
+  const allowed = allowedMisses(q.confidence);
+  const meets = (r: number) => !tooManyMisses(samples, r, allowed);
   // Above the average's count, by doubling steps (the answer is near it), then bisection.
   let step = 1;
   while (average + step < cap && !meets(average + step)) step *= 2;
   const needed = smallestMeeting(average, Math.min(cap, average + step), meets);
   return { average, needed };
 }
+
+/**
+ * Whether the plan samples opening bursts: not with shared identifiers (no new sessions to wait
+ * for), and not for a pool ten times the largest Azure admits, refused whatever its ready count:
+ * the samples (work growing with the participants) would only delay the refusal (100,000 people:
+ * ~25 s); such a plan is sized for the average contest.
+ */
+const sampled = (q: CapacityQuery, cap: number) => q.strategy.kind !== "shared" && cap <= 10 * MAX_SESSIONS_CEILING;
 
 /**
  * Ready sessions that cost nothing more: with `needed` ready, the plan pays for whole nodes (the
@@ -471,12 +527,31 @@ export interface CapacityPlan {
   notes: string[];
 }
 
+/**
+ * Plans already made in this process, by query: config validation resolves the contest profile
+ * (plannedPool) and `manage capacity` then asks the same question; the burst samples are the most
+ * of either's time (npm run bench: capacity within 3x a bare node).
+ */
+const plans = new Map<string, CapacityPlan>();
+
 export function planCapacity(q: CapacityQuery): CapacityPlan {
+  // Every field, in one order whoever built the query.
+  const key = JSON.stringify(Object.entries({ ...q, strategy: strategyLabel(q.strategy) }).sort(([a], [b]) => (a < b ? -1 : 1)));
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = planAfresh(q);
+    plans.set(key, plan);
+  }
+  // A copy: a caller may add to its notes.
+  return { ...plan, readyNeeded: { ...plan.readyNeeded }, coldStartShareIfNeeded: { ...plan.coldStartShareIfNeeded }, notes: [...plan.notes] };
+}
+
+function planAfresh(q: CapacityQuery): CapacityPlan {
   const lambda = arrivalRate(q);
   const notes: string[] = [];
   const maxSessions = capFor(q);
   const shared = q.strategy.kind === "shared";
-  const bursts = shared ? null : sampleBursts(q);
+  const bursts = sampled(q, maxSessions) ? sampleBursts(q) : null;
   const need = readyFor(q, maxSessions, bursts ?? undefined);
   const readySessions = shared ? need.needed : fillNodes(need.needed, maxSessions, meanHeld(q), q.sessionsPerNode);
   const atReady = bursts ? contestWaitShare(q, bursts, readySessions) : { mean: 0, atConfidence: 0 };
@@ -513,8 +588,8 @@ export function planCapacity(q: CapacityQuery): CapacityPlan {
     confidence: q.confidence,
     sessionsPerNode: shared ? null : q.sessionsPerNode,
     coldStartShare: steadyOnly(readySessions),
-    coldStartShareAtConfidence: shared ? steadyOnly(readySessions) : atReady.atConfidence,
-    coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: shared ? steadyOnly(need.needed) : atNeeded.atConfidence },
+    coldStartShareAtConfidence: bursts ? atReady.atConfidence : steadyOnly(readySessions),
+    coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: bursts ? atNeeded.atConfidence : steadyOnly(need.needed) },
     executionSlots: slots,
     probabilityOfWaiting: erlangC(slots, lambda * q.avgExecSeconds),
     p95WaitSeconds: waitQuantile(slots, lambda, q.avgExecSeconds),
@@ -546,7 +621,10 @@ export interface ProfileCheck {
   message: string;
 }
 
-const percent = (share: number) => (share === 0 ? "0%" : share < 0.0001 ? "<0.01%" : `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`);
+/** A share in percent, as every capacity text writes one: 0%, <0.001%, 0.041%, 0.38%, 12.5%. */
+export const percentText = (share: number) =>
+  share === 0 ? "0%" : share < 0.00001 ? "<0.001%" : `${(share * 100).toFixed(share < 0.001 ? 3 : share < 0.1 ? 2 : 1)}%`;
+const percent = percentText;
 
 /** What happens with a pool as configured: the sentences the team needs before the contest. */
 export function checkPool(
@@ -584,7 +662,7 @@ export function checkPool(
     message:
       `${configured.readySessions} ready sessions: ${percent(waits)} of new sessions wait for a ${q.coldStartSeconds} s cold start on average ` +
       `in the ${q.strategy.kind === "per-execution" ? "worse of the opening burst and steady state" : "opening burst"} (target <= 5% in ${share} of contests)` +
-      (ok ? "" : `; ${share} of contests need ${plan.readyNeeded.atConfidence} (${plan.readySessions} fill the nodes they take)`),
+      (ok ? "" : `; ${share} of contests need ${plan.readyNeeded.atConfidence} (${plan.readySessions} fit in the nodes they take)`),
   });
   return checks;
 }

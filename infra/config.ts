@@ -323,13 +323,13 @@ const BASE_KEYS = {
     description:
       "Seconds the pool takes to bring up a session that was not ready: the contest's ready sessions follow from it. The assumption (10) until `manage capacity --apply` records a measured one.",
     default: String(CAPACITY_DEFAULTS.coldStartSeconds),
-    schema: decimalString(0.1, 600, "must be between 0.1 and 600 seconds"),
+    schema: decimalString(OPTION_RANGES.coldStartSeconds.min, OPTION_RANGES.coldStartSeconds.max, `must be between ${OPTION_RANGES.coldStartSeconds.min} and ${OPTION_RANGES.coldStartSeconds.max} seconds`),
   },
   runSeconds: {
     type: "string",
     description: "Seconds one execution takes (its session is busy that long). The assumption (2) until `manage capacity --apply` records a measured one.",
     default: String(CAPACITY_DEFAULTS.avgExecSeconds),
-    schema: decimalString(0.01, 600, "must be between 0.01 and 600 seconds"),
+    schema: decimalString(OPTION_RANGES.runSeconds.min, OPTION_RANGES.runSeconds.max, `must be between ${OPTION_RANGES.runSeconds.min} and ${OPTION_RANGES.runSeconds.max} seconds`),
   },
   measuredBy: {
     type: "string",

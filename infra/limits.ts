@@ -51,6 +51,10 @@ export const OPTION_RANGES = {
   participants: { min: 1, max: 100_000 },
   runsPerParticipantPerMinute: { min: 0.01, max: 60 },
   openingBurstSeconds: { min: 1, max: 3600 },
+  /** A run's time: capacity --avg-exec-seconds, the stack's runSeconds, and a measured one (cli/costing/calibration.ts). */
+  runSeconds: { min: 0.01, max: 600, why: "a contest run longer than 10 minutes is not one" },
+  /** A session's cold start: capacity --cold-start-seconds, the stack's coldStartSeconds, and a measured one. */
+  coldStartSeconds: { min: 0.1, max: 600, why: "a session taking over 10 minutes to start is a broken pool, not a cold start" },
   maxSessionsLimit: { min: 1, max: 1_000_000, why: "the most maxSessionsLimit allows" },
   /** scale --for: an expiry is a reminder to stop, not a schedule. */
   expiryHours: { max: 7 * 24, why: "an expiry is a reminder to stop, not a schedule" },

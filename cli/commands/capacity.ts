@@ -18,7 +18,7 @@ import {
   type ProfileCheck,
 } from "../../infra/capacity.js";
 import { OperationError, UsageError } from "../errors.js";
-import { dim, heading, money, printJson, table } from "../output.js";
+import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
@@ -33,12 +33,15 @@ import {
   windowRange,
   type CostAssumptionOptions,
 } from "../costing/estimate.js";
-import { describeInput, latestCalibration, plannerInputs, type PlannerInput } from "../costing/calibration.js";
-import { ceilingVerdict } from "../costing/ceiling.js";
+import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
+import { ceilingVerdict, worstAtMost } from "../costing/ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
-import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
+import { gibibytes } from "../costing/query.js";
+import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
+import { MAX_SEED } from "../options.js";
 
 export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   stack?: string;
@@ -89,7 +92,11 @@ export function capacityQuery(
     max404Rate: o.max404Rate ?? p.max404Rate,
     p95WaitSeconds: o.p95WaitSeconds ?? p.p95WaitSeconds,
     confidence: o.confidence ?? p.confidence,
-    sessionsPerNode: o.sessionsPerNode ?? p.sessionsPerNode,
+    // The sessions per node the cost figures use (--sessions-per-node, else the session size net of
+    // --node-reserved-share, else the stack's): whole nodes are filled with the nodes they bill.
+    sessionsPerNode:
+      o.sessionsPerNode ??
+      (o.nodeReservedShare !== undefined ? sessionsPerNode({ cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) }, o.nodeReservedShare) : p.sessionsPerNode),
     cooldownSeconds,
   };
 }
@@ -215,12 +222,12 @@ function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configure
             overLimitFix(settings.stack, strategy, limit),
         },
   );
-  const verdict = ceilingVerdict({ ...settings, profile: configured });
+  const verdict = ceilingVerdict(settings, configured);
   if (verdict) checks.push({ ok: verdict.ok, message: verdict.message });
   return checks;
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(share && share < 0.001 ? 3 : share < 0.1 ? 2 : 1)}%`;
+const percent = percentText;
 
 /** 95 -> "95th". */
 const ordinal = (share: number) => {
@@ -230,25 +237,39 @@ const ordinal = (share: number) => {
   return `${n}${Number.isInteger(n) && !teen && last >= 1 && last <= 3 ? ["st", "nd", "rd"][last - 1] : "th"}`;
 };
 
-/** "52 (48 needed, 43 for the average contest; the 4 more fill the 2 ready nodes, paid for either way)". */
-function readyText(plan: CapacityPlan, readyNodes: number): string {
+/**
+ * "52 (48 needed, 43 for the average contest; the 4 more fit in the 2 ready / 9 contest / 9 peak
+ * nodes, paid for either way: …)"; "fill the K ready nodes" only when they do.
+ */
+function readyText(plan: CapacityPlan, nodes: { ready: number; window: number; peak: number }, perNode: number): string {
   const needed = plan.readyNeeded.atConfidence;
   const average = plan.readyNeeded.average === needed ? "" : `, ${plan.readyNeeded.average} for the average contest`;
   if (plan.readySessions === needed) return `${plan.readySessions} (${needed} needed${average})`;
   const more = plan.readySessions - needed;
   const buys = `mean wait share ${percent(plan.coldStartShareIfNeeded.mean)} -> ${percent(plan.coldStartShare)}`;
-  const nodes = `the ${readyNodes} ready node${readyNodes === 1 ? "" : "s"}`;
-  return `${plan.readySessions} (${needed} needed${average}; the ${more} more ${more === 1 ? "fills" : "fill"} ${nodes}, paid for either way: ${buys})`;
+  const fills = plan.readySessions === nodes.ready * perNode;
+  const where = fills
+    ? `${more === 1 ? "fills" : "fill"} the ${nodes.ready} ready node${nodes.ready === 1 ? "" : "s"}`
+    : `${more === 1 ? "fits" : "fit"} in the same ${nodes.ready} ready / ${nodes.window} contest / ${nodes.peak} peak nodes`;
+  return `${plan.readySessions} (${needed} needed${average}; the ${more} more ${where}, paid for either way: ${buys})`;
 }
 
 export async function run(o: CapacityOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   const profileName = o.profile ?? "contest";
+  if (o.simulate && o.seed !== undefined) {
+    // The spread runs SPREAD_SEEDS contests from --seed on: past the largest seed they would wrap.
+    const { SPREAD_SEEDS } = await import("../costing/contest-sim.js");
+    const most = MAX_SEED - (SPREAD_SEEDS - 1);
+    if (o.seed > most) throw new UsageError(`--seed ${o.seed} is above ${most}: --simulate runs ${SPREAD_SEEDS} contests from it, and seeds end at ${MAX_SEED}; give at most ${most}`);
+  }
   if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
   const configured = profileOf(settings, profileName);
   const pool = configured.pool!;
-  const inputs = plannerInputs(o, settings, latestCalibration(projectDir(), stack));
+  const calibration = latestCalibration(projectDir(), stack);
+  for (const w of calibration.warnings ?? []) warn(w);
+  const inputs = plannerInputs(o, settings, calibration);
   const q = capacityQuery(o, settings, pool.cooldownSeconds, inputs);
   const plan = planCapacity(q);
   const hours = o.hours ?? CAPACITY_DEFAULTS.hours;
@@ -268,7 +289,8 @@ export async function run(o: CapacityOptions): Promise<void> {
     process.stderr.write(`Recommendation for ${q.users} participants: max ${plan.maxSessions} sessions, ${plan.readySessions} ready.\n`);
     // The change path (pulumi, execa) loads only when a change is made.
     const { applyStackChange, applyConfig } = await import("../change.js");
-    const measuredBy = [...new Set([inputs.coldStartSeconds, inputs.runSeconds].flatMap((x) => (x.by ? [x.by] : [])))].join("; ");
+    // Each input's run named apart: a cold start still assumed is never labelled measured.
+    const measuredBy = measuredByText({ coldStartSeconds: inputs.coldStartSeconds.by, runSeconds: inputs.runSeconds.by });
     const change = capacityChange(stack, profileName, stackRawConfig(stack), q, plan, applyConfig, measuredBy);
     // A refused value names the option it came from.
     const given: Array<[string, string, unknown]> = [
@@ -280,6 +302,10 @@ export async function run(o: CapacityOptions): Promise<void> {
       ["runSeconds", "--avg-exec-seconds", o.avgExecSeconds],
     ];
     change.sources = Object.fromEntries(given.filter(([, , v]) => v !== undefined).map(([key, flag, v]) => [key, `${flag} ${v}`]));
+    // ...and a measured one the run log it came from, not the stack file.
+    const log = runLogPath(".", stack).replace(/^\.\//, "");
+    for (const [key, x] of [["coldStartSeconds", inputs.coldStartSeconds], ["runSeconds", inputs.runSeconds]] as const)
+      if (x.source === "measured") change.sources[key] = `${log} (${x.by})`;
     await applyStackChange(change, o);
     return;
   }
@@ -294,7 +320,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     plan,
     limit: settings.limits.maxSessions,
     strategy: q.strategy,
-    overCeiling: ceilingVerdict({ ...settings, profile: recommended })?.ok === false,
+    overCeiling: ceilingVerdict(settings, recommended)?.ok === false,
     inEffect: settings.profile.name === profileName,
   });
   const failure = () => new OperationError(`the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.users} participants: ${fix}`);
@@ -323,6 +349,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   }
 
   const label = strategyLabel(q.strategy);
+  const worst = estimate.atMost.complete ? worstAtMost(book, settings, recommended, o) : null;
   console.log(
     heading(
       `Capacity for ${q.users} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerUserPerMinute} run/min each, ` +
@@ -333,7 +360,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     ["executions per second", plan.arrivalPerSecond.toFixed(2)],
     ["sessions held on average", plan.meanHeld.toFixed(1)],
     [`maxSessions (at most ${percent(q.max404Rate)} of requests can find it full)`, `${plan.maxSessions} (${percent(plan.fullPoolRate)})`],
-    [`ready sessions (at most 5% of new sessions wait ${q.coldStartSeconds} s, in ${confidence} of contests)`, readyText(plan, estimate.nodes.ready)],
+    [`ready sessions (at most 5% of new sessions wait ${q.coldStartSeconds} s, in ${confidence} of contests)`, readyText(plan, estimate.nodes, estimate.sessionsPerNode)],
     [`new sessions that wait: mean / the ${ordinal(q.confidence)}-percentile contest`, `${percent(plan.coldStartShare)} / ${percent(plan.coldStartShareAtConfidence)}`],
     ["E16 nodes: ready / contest / peak", `${estimate.nodes.ready} / ${estimate.nodes.window} / ${estimate.nodes.peak} (held + ready, ${estimate.sessionsPerNode} per node)`],
   ];
@@ -351,13 +378,23 @@ export async function run(o: CapacityOptions): Promise<void> {
           (estimate.managementFee.window > 0 ? `; ${money(estimate.window - estimate.managementFee.window)} without the management fee` : "")
         : "n/a (prices missing)",
     ],
-    ["at most per day", `${estimate.atMost.complete ? money(estimate.atMost.perDay) : "n/a (prices missing)"} (ceiling ${money(settings.costCeilingPerDay)})`],
+    [
+      "at most per day",
+      `${estimate.atMost.complete ? money(estimate.atMost.perDay) : "n/a (prices missing)"}` +
+        (worst ? `; ${money(worst.perDay)} at ${worst.sessionsPerNode} per node, the range's worst, which the ceiling judges` : "") +
+        ` (ceiling ${money(settings.costCeilingPerDay)})`,
+    ],
   );
   console.log(table(["", "recommended"], rows));
   for (const note of plan.notes) console.log(`- ${note}`);
   console.log(`- inputs: cold start ${describeInput(inputs.coldStartSeconds)}; run time ${describeInput(inputs.runSeconds)}`);
   if ([inputs.coldStartSeconds, inputs.runSeconds].some((x) => x.source === "measured"))
-    console.log(`- the program sizes the ${profileName} profile from the stack's config: --apply records these measurements there`);
+    console.log(
+      PROFILES[profileName].planned
+        ? `- the program sizes the ${profileName} profile from the stack's config: --apply records these measurements there`
+        : `- the ${profileName} profile's numbers are fixed: --apply records this plan's max and ready as its overrides, not the measurements ` +
+            `(the contest profile is sized from them: \`${suggest("capacity", { stack, profile: "contest", apply: true })}\` records them)`,
+    );
   console.log(
     heading(`With the ${profileName} profile as configured (max ${pool.maxSessions}, ready ${pool.readySessions}`) +
       heading(configured.sizedFor && !configured.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `; sized for ${configured.sizedFor.users} participants):` : "):"),

@@ -5,9 +5,11 @@ import { PROFILE_NAMES, type ProfileName } from "../../infra/profiles.js";
 import { describeMeter, FREE_GRANT_PER_MONTH, HOURS_PER_MONTH, type Load } from "../costing/model.js";
 import { priceDate } from "../costing/prices.js";
 import { UsageError } from "../errors.js";
-import { dim, heading, money, printJson, table } from "../output.js";
+import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { latestCalibration, sizingNote } from "../costing/calibration.js";
+import { worstAtMost } from "../costing/ceiling.js";
+import { profileOf } from "../../infra/config.js";
 import { stackSettings } from "../settings.js";
 import {
   assumptionNotes,
@@ -101,7 +103,15 @@ export async function run(o: CostEstimateOptions): Promise<void> {
         ? `${e.profile}: ${money(e.perHour)}/hour, ${money(e.perDay)}/day, ${money(e.perMonth)}/month; ${money(e.window)} for the ${windowLabel(hours, e)}`
         : `${e.profile}: no total: the ${region} prices of ${e.missing.map(describeMeter).join(", ")} are missing (the parts above with a price are correct)`,
     );
-    if (e.atMost.complete) console.log(`At most ${money(e.atMost.perDay)}/day (${e.atMost.basis}); the stack's ceiling is ${money(settings.costCeilingPerDay)}/day.`);
+    if (e.atMost.complete) {
+      // Sessions per node are assumed: the ceiling judges the range's worst end (cli/costing/ceiling.ts).
+      const worst = worstAtMost(book, settings, profileOf(settings, e.profile as ProfileName), extra);
+      console.log(
+        `At most ${money(e.atMost.perDay)}/day (${e.atMost.basis})` +
+          (worst ? `, ${money(worst.perDay)} at ${worst.sessionsPerNode} sessions per node (the assumed range's worst, which the ceiling judges)` : "") +
+          `; the stack's ceiling is ${money(settings.costCeilingPerDay)}/day.`,
+      );
+    }
     if (e.marginalPerExecution !== null)
       console.log(`Each execution adds about ${money(e.marginalPerExecution)} (its session is held for the run plus the cooldown).`);
   }
@@ -112,7 +122,12 @@ export async function run(o: CostEstimateOptions): Promise<void> {
     return r ? [`${e.profile} ${rangeText(r)}`] : [];
   });
   if (ranges.length) console.log(`The ${windowLabel(hours, withPool ?? estimates[0]!)} until sessions per node are measured: ${ranges.join("; ")} (${estimates[0]!.sessionsPerNode} assumed).`);
-  if (estimates.some((e) => e.profile === "contest")) console.log(dim(sizingNote(settings, latestCalibration(projectDir(), stack))));
+  if (estimates.some((e) => e.profile === "contest")) {
+    // A run log that could not be read, or a record not planned with, is said (the stack's config stands).
+    const calibration = latestCalibration(projectDir(), stack);
+    for (const w of calibration.warnings ?? []) warn(w);
+    console.log(dim(sizingNote(settings, calibration)));
+  }
   if (withPool)
     console.log(
       dim(`Windows include ${+(withPool.billedHours - withPool.windowHours).toFixed(2)} h of warm-up before and tail after the contest (profiles with a pool; --warm-up-hours, --tail-hours).`),

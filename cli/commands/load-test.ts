@@ -22,7 +22,7 @@ import { resolveTarget } from "../execution/target.js";
 import { appendRun, loadRecord } from "../execution/run-log.js";
 import { now } from "../clock.js";
 import { projectDir } from "../project.js";
-import { configuredReady } from "../costing/calibration.js";
+import { sessionsInEffect } from "../costing/calibration.js";
 import { suggest } from "../suggest.js";
 import { interruptible, runningOn } from "../interrupted.js";
 
@@ -138,7 +138,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
   const report = summarizeLoad(outcomes, elapsedMs, target.stack);
   // The stack's run log, for `manage report` (an explicit --endpoint belongs to no stack: not logged).
   if (target.stack) {
-    const problem = appendRun(projectDir(), loadRecord({ stack: target.stack, endpoint: target.endpoint, start, end: new Date(start.getTime() + elapsedMs), readySessions: configuredReady(target.stack) }, report, outcomes));
+    const problem = appendRun(projectDir(), loadRecord({ stack: target.stack, endpoint: target.endpoint, start, end: new Date(start.getTime() + elapsedMs), ...(await sessionsInEffect(target.stack, target.outputs)) }, report, outcomes));
     if (problem) warn(problem);
   }
 

@@ -11,7 +11,7 @@ import { causesOf, runSmoke, runSmokeLogged, type CaseResult } from "../executio
 import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
 import { projectDir } from "../project.js";
-import { configuredReady } from "../costing/calibration.js";
+import { sessionsInEffect } from "../costing/calibration.js";
 import { interruptible, runningOn } from "../interrupted.js";
 
 export interface SmokeOptions extends GlobalOptions, CredentialOptions {
@@ -36,7 +36,7 @@ export async function run(o: SmokeOptions): Promise<void> {
       // Progress (stderr, with --json too), said once the handler is in place: from this line on, Ctrl-C says the outcome.
       process.stderr.write(`Smoke test of ${where}${o.full ? ", full suite" : ""}${target.credential ? `, with ${target.credential.source}` : ""}...\n`);
       return target.stack
-        ? runSmokeLogged(projectDir(), target.stack, target.endpoint, target.healthPath, { ...options, readySessions: configuredReady(target.stack) })
+        ? runSmokeLogged(projectDir(), target.stack, target.endpoint, target.healthPath, { ...options, ...(await sessionsInEffect(target.stack, target.outputs)) })
         : { report: await runSmoke(target.endpoint, target.healthPath, options), logProblem: null };
     },
   );

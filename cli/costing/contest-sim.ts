@@ -181,6 +181,22 @@ interface Runs {
  * a participant chosen uniformly: drawn that way, only the burst's runs need sorting.
  */
 function contestRuns(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+  // The same contest simulated against two pools (--simulate: as configured and recommended, same
+  // seeds) draws its runs once. Bounded: a long test run simulating thousands of contests keeps few.
+  const key = `${i.users}|${i.runsPerUserPerMinute}|${i.openingBurstSeconds}|${i.hours}|${i.seed}`;
+  const known = drawn.get(key);
+  if (known) return known;
+  if (drawn.size >= DRAWN_KEPT) drawn.clear();
+  const runs = drawRuns(i);
+  drawn.set(key, runs);
+  return runs;
+}
+
+const drawn = new Map<string, Runs>();
+/** Contests' runs kept: more than the spread's seeds (SPREAD_SEEDS) and the charted contest together. */
+const DRAWN_KEPT = 256;
+
+function drawRuns(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
   const rand = random(i.seed);
   const end = i.hours * 3600;
   const burst = Math.min(i.openingBurstSeconds, end);
@@ -211,11 +227,13 @@ export function contestArrivals(i: Pick<SimulationInput, "users" | "runsPerUserP
   return Array.from(r.at, (at, k) => ({ at, user: r.user[k]!, first: r.first[k] === 1 }));
 }
 
-/** Nearest-rank percentiles (as cli/execution/stats.ts percentile) from one sort; most waits are 0. */
+/** Nearest-rank percentiles (as cli/execution/stats.ts percentile); most waits are 0, so only the others are sorted. */
 function summary(waits: Float64Array, count: number): WaitSummary {
-  const sorted = waits.subarray(0, count).slice().sort();
-  const rank = (p: number) => (count ? sorted[Math.min(count, Math.max(1, Math.ceil((p / 100) * count))) - 1]! : 0);
-  return { p50: rank(50), p95: rank(95), p99: rank(99), max: count ? sorted[count - 1]! : 0 };
+  const some = waits.subarray(0, count).filter((w) => w > 0).sort();
+  const zeros = count - some.length;
+  const at = (rank: number) => (rank <= zeros ? 0 : some[rank - zeros - 1]!);
+  const rank = (p: number) => (count ? at(Math.min(count, Math.max(1, Math.ceil((p / 100) * count)))) : 0);
+  return { p50: rank(50), p95: rank(95), p99: rank(99), max: count ? at(count) : 0 };
 }
 
 export function simulateContest(input: SimulationInput): SimulationResult {

@@ -45,19 +45,26 @@ export interface Measured {
   languages: Record<string, { first: LatencySummary; warm: LatencySummary }>;
   /** First runs sent (each needing a session of its own). */
   firstRuns: number;
-  /** The ready sessions the stack's profile keeps (null: unknown). */
+  /** The ready sessions the stack's profile in effect kept (null: unknown). */
   readySessions: number | null;
+  /**
+   * False when the first runs could not each start a session of their own: through the gateway
+   * with per-user identifiers every call carries manage's one key, so one caller, one session
+   * (docs/architecture.md "The backend contract"); shared identifiers likewise. Absent: as before,
+   * each first run assumed a new session.
+   */
+  newSessions?: boolean;
 }
 
 /** Per-language summaries of successful runs: first runs apart from later ones. Pure. */
-export function measuredOf(runs: Array<{ language: string; first: boolean; ms: number }>, readySessions: number | null): Measured {
+export function measuredOf(runs: Array<{ language: string; first: boolean; ms: number }>, readySessions: number | null, newSessions?: boolean): Measured {
   const languages: Measured["languages"] = {};
   for (const language of [...new Set(runs.map((r) => r.language))].sort())
     languages[language] = {
       first: summarize(runs.filter((r) => r.language === language && r.first).map((r) => r.ms)),
       warm: summarize(runs.filter((r) => r.language === language && !r.first).map((r) => r.ms)),
     };
-  return { languages, firstRuns: runs.filter((r) => r.first).length, readySessions };
+  return { languages, firstRuns: runs.filter((r) => r.first).length, readySessions, ...(newSessions === undefined ? {} : { newSessions }) };
 }
 
 /** Where a stack's runs are logged. */
@@ -75,6 +82,8 @@ interface Timing {
   end: Date;
   /** The ready sessions the stack's profile keeps, when known: whether first runs can have cold-started. */
   readySessions?: number | null;
+  /** Whether each first run started a session of its own (Measured.newSessions). */
+  newSessions?: boolean;
 }
 
 const times = (t: Timing) => ({ stack: t.stack, endpoint: t.endpoint, start: t.start.toISOString(), end: t.end.toISOString() });
@@ -102,6 +111,7 @@ export function smokeRecord(
         .filter((c) => c.ok && c.status === 200 && !c.name.startsWith("concurrency"))
         .map((c) => ({ language: c.name.split(":")[0]!, first: c.cold === true, ms: c.ms })),
       t.readySessions ?? null,
+      t.newSessions,
     ),
   };
 }
@@ -124,7 +134,7 @@ export function loadRecord(
     outcomes: { ...(report.ok ? { ok: report.ok } : {}), ...report.errors },
     // summarizeLoad keeps each cause once (with its fix), not its count: 1 each says "seen".
     causes: Object.fromEntries(report.causes.map((c) => [c.cause, 1])),
-    ...(runs ? { measured: measuredOf(runs.filter((r) => r.ok).map((r) => ({ language: r.language, first: r.first === true, ms: r.ms })), t.readySessions ?? null) } : {}),
+    ...(runs ? { measured: measuredOf(runs.filter((r) => r.ok).map((r) => ({ language: r.language, first: r.first === true, ms: r.ms })), t.readySessions ?? null, t.newSessions) } : {}),
   };
 }
 

@@ -60,12 +60,12 @@ export async function runSmokeLogged(
   stack: string,
   endpoint: string,
   healthPath: string,
-  o: Omit<SmokeOptions, "stack"> & { readySessions?: number | null },
+  o: Omit<SmokeOptions, "stack"> & { readySessions?: number | null; newSessions?: boolean },
 ): Promise<{ report: SmokeReport; logProblem: string | null }> {
   const start = now();
   const began = performance.now();
   const report = await runSmoke(endpoint, healthPath, { ...o, stack });
-  const timing = { stack, endpoint, start, end: new Date(start.getTime() + performance.now() - began), readySessions: o.readySessions ?? null };
+  const timing = { stack, endpoint, start, end: new Date(start.getTime() + performance.now() - began), readySessions: o.readySessions ?? null, newSessions: o.newSessions };
   const logProblem = appendRun(projectDir, smokeRecord(timing, report));
   return { report, logProblem };
 }

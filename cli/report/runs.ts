@@ -28,6 +28,7 @@ const RECORD = v.object({
       languages: v.record(v.string(), v.object({ first: v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS }), warm: v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS }) })),
       firstRuns: v.number(),
       readySessions: v.nullable(v.number()),
+      newSessions: v.optional(v.boolean()),
     }),
   ),
 });

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { makeProject, manage, snapshot } from "../helpers/cli.js";
-import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
+import { DEFAULT_PARTICIPANTS, percentText, planCapacity } from "../../infra/capacity.js";
 import { poisson, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
 import { mkdirSync } from "node:fs";
 
@@ -101,8 +101,12 @@ describe("manage capacity", () => {
     expect(r.stdout).not.toContain("FAIL");
     expect(r.stdout).toContain("With the contest profile as configured (max 200, ready 52; sized for 200 participants):");
     // Sized per contest, rounded up to the nodes it pays for, and said so; the inputs are named.
-    expect(r.stdout).toMatch(/ready sessions \(at most 5% of new sessions wait 10 s, in 95% of contests\) +│ 52 \(48 needed, 43 for the average contest; the 4 more fill the 2 ready nodes, paid for either way/);
+    expect(r.stdout).toMatch(/ready sessions \(at most 5% of new sessions wait 10 s, in 95% of contests\) +│ 52 \(48 needed, 43 for the average contest; the 4 more fit in the same 2 ready \/ 9 contest \/ 9 peak nodes, paid for either way/);
     expect(r.stdout).toMatch(/new sessions that wait: mean \/ the 95th-percentile contest +│ [\d.]+% \/ [\d.]+%/);
+    // One way of writing a share: the table and the check say the same figure.
+    const share = percentText(planCapacity({ ...DEFAULT_PARTICIPANTS, cooldownSeconds: 300 }).coldStartShare);
+    expect(r.stdout).toContain(`-> ${share})`);
+    expect(r.stdout).toContain(`ok   52 ready sessions: ${share} of new sessions wait`);
     expect(r.stdout).toContain("- inputs: cold start 10 s (assumed, not measured: manage smoke or load-test measures it); run time 2 s (assumed");
     // The window's cost across the sessions-per-node range, not only at the assumed 28. The contest
     // stack is a token stack: its warm-up is the gateway's creation (90 min, GATEWAY_CREATE_MINUTES),
@@ -110,6 +114,34 @@ describe("manage capacity", () => {
     expect(r.stdout).toMatch(/cost of the 2 h window \(\+2\.5 h\) +│ \$[\d.]+ \(\$[\d.]+–\$[\d.]+ at 32–24 sessions per node; 28 assumed\)/);
     expect(r.stdout).toMatch(/E16 nodes: ready \/ contest \/ peak +│ 2 \/ 9 \/ 9 \(held \+ ready, 28 per node\)/);
     expect(r.stdout).toMatch(/ok +at most \$[\d.]+\/day .*within stack contest's cost ceiling of \$500\.00\/day/);
+  });
+
+  test("--node-reserved-share rounds ready sessions to the nodes it implies (24 a node at a quarter: 48, not 52), and says 'fill' only when they do", async () => {
+    const out = JSON.parse((await manage(["capacity", "--stack", "contest", "--node-reserved-share", "0.25", "--json"], { project })).stdout);
+    expect(out.estimate.sessionsPerNode).toBe(24);
+    expect(out.plan.sessionsPerNode).toBe(24);
+    expect(out.plan).toMatchObject({ readySessions: 48, readyNeeded: { atConfidence: 48 } });
+    expect(out.nodes.ready).toBe(2);
+    // 180 people at 24 a node: 44 needed, 48 fill the 2 ready nodes, and the text says "fill" only then.
+    const fills = await manage(["capacity", "--stack", "contest", "--users", "180", "--node-reserved-share", "0.25"], { project });
+    expect(fills.stdout).toMatch(/│ 48 \(44 needed, [\d]+ for the average contest; the 4 more fill the 2 ready nodes, paid for either way/);
+  });
+
+  test("a plan above the cost ceiling: the suggested --apply carries --allow-over-ceiling and says why", async () => {
+    const r = await manage(["capacity", "--stack", "contest", "--users", "599"], { project });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/at most per day +│ \$[\d,.]+; \$[\d,.]+ at 24 per node, the range's worst, which the ceiling judges \(ceiling \$500\.00\)/);
+    const atMost = Number(/at most per day +│ \$([\d,.]+)/.exec(r.stdout)![1]!.replace(/,/g, ""));
+    expect(atMost).toBeGreaterThan(500);
+    expect(r.stdout).toContain("To fix: `manage capacity --stack contest --profile contest --users 599 --apply --allow-over-ceiling` records the recommendation, above the stack's cost ceiling (costCeilingPerDay)");
+  });
+
+  test("the ceiling judges the worst end of the sessions-per-node range: 270 people fit $500 at 28 a node, not at 24, and the fix says so", async () => {
+    const r = await manage(["capacity", "--stack", "contest", "--users", "270"], { project });
+    const [, assumed, worst] = /at most per day +│ \$([\d.]+); \$([\d.]+) at 24 per node, the range's worst, which the ceiling judges \(ceiling \$500\.00\)/.exec(r.stdout)!;
+    expect(Number(assumed)).toBeLessThan(500);
+    expect(Number(worst)).toBeGreaterThan(500);
+    expect(r.stdout).toContain("To fix: `manage capacity --stack contest --profile contest --users 270 --apply --allow-over-ceiling` records the recommendation, above the stack's cost ceiling");
   });
 
   test("the hand-run deployment's sizing (max 50, 5 ready) fails, and capacity exits 1 saying how to fix it", async () => {
@@ -120,7 +152,7 @@ describe("manage capacity", () => {
     const r = await manage(["capacity", "--users", "200", "--stack", "contest"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain("FAIL max 50 < 200 participants: with per-user identifiers every participant holds a session after the opening burst, so 150 of them get 404");
-    expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*95% of contests need 48 \(52 fill the nodes they take\)/);
+    expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*95% of contests need 48 \(52 fit in the nodes they take\)/);
     expect(r.stdout).toContain("To fix: `manage capacity --stack contest --profile contest --users 200 --apply` records the recommendation");
     expect(r.stderr).toContain("manage: the contest profile as configured fails 2 check(s) for 200 participants");
   });
@@ -146,8 +178,8 @@ describe("manage capacity", () => {
       stack: "contest",
       command: "load-test",
       endpoint: "https://example.invalid",
-      start: "2026-12-06T09:00:00.000Z",
-      end: "2026-12-06T09:10:00.000Z",
+      start: "2026-11-22T09:00:00.000Z",
+      end: "2026-11-22T09:10:00.000Z",
       ok: true,
       executions: 2000,
       failed: 0,
@@ -165,7 +197,7 @@ describe("manage capacity", () => {
     const r = await manage(["capacity", "--stack", "contest", "--json"], { project });
     const out = JSON.parse(r.stdout);
     // The slowest first run less its language's warm median: 15.9 s - 0.9 s; the warm medians weighted by runs: 0.7 s.
-    expect(out.inputs.coldStartSeconds).toEqual({ value: 15, source: "measured", by: "load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready)" });
+    expect(out.inputs.coldStartSeconds).toEqual({ value: 15, source: "measured", by: "load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready)" });
     expect(out.inputs.runSeconds).toMatchObject({ value: 0.7, source: "measured" });
     const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.7, cooldownSeconds: 300 });
     expect(out.plan.readySessions).toBe(plan.readySessions);
@@ -173,9 +205,26 @@ describe("manage capacity", () => {
     // The profile as configured (52 ready, sized for the 10 s assumption) now fails, saying why.
     expect(r.exitCode).toBe(1);
     const human = await manage(["capacity", "--stack", "contest"], { project });
-    expect(human.stdout).toContain("- inputs: cold start 15 s (measured: load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready); not yet in the stack's config)");
+    expect(human.stdout).toContain("- inputs: cold start 15 s (measured: load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready); not yet in the stack's config)");
     expect(human.stdout).toMatch(/FAIL 52 ready sessions: .* wait for a 15 s cold start/);
     expect(human.stdout).toContain("--apply records these measurements there");
+  });
+
+  test("a run log it cannot fully read: each line not planned with is a warning naming the file and the fix; the rest still counts", async () => {
+    const summary = (count: number, ms: number, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
+    const record = (warmMs: number, end: string) => ({
+      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: end.replace("09:10", "09:00"), end, ok: true, executions: 1000, failed: 0 },
+      ...{ latency: summary(1000, 600, 900), outcomes: { ok: 1000 }, causes: {} },
+      measured: { languages: { python: { first: summary(200, 1_000, 15_500), warm: summary(800, warmMs, 900) } }, firstRuns: 200, readySessions: 52 },
+    });
+    mkdirSync(join(project, ".manage", "runs"), { recursive: true });
+    // A good record, a newer one whose run time is negative, and a torn last line.
+    const lines = [JSON.stringify(record(500, "2026-11-21T09:10:00.000Z")), JSON.stringify(record(-300, "2026-11-22T09:10:00.000Z")), '{"v":1,"stack":"con'];
+    writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), lines.join("\n") + "\n");
+    const r = await manage(["capacity", "--stack", "contest", "--json"], { project });
+    expect(r.stderr).toContain("warning: .manage/runs/contest.ndjson:3: not JSON: not planned with. Fix: delete that line from .manage/runs/contest.ndjson");
+    expect(r.stderr).toContain("warning: .manage/runs/contest.ndjson: the load-test record of 2026-11-22 09:10 UTC measured a run time of -0.3 s, outside 0.01-600 s");
+    expect(JSON.parse(r.stdout).inputs.runSeconds).toMatchObject({ value: 0.5, source: "measured", by: "load-test 2026-11-21 09:10 UTC, 800 warm runs" });
   });
 
   test("--json carries the plan, the checks and the window's cost", async () => {
@@ -194,7 +243,7 @@ describe("manage capacity", () => {
     expect(r.stdout).toMatch(/opening burst, runs that waited: p50 \/ p95 contest +│ [\d.]+% \/ [\d.]+% \(target <= 5%\)/);
     expect(r.stdout).toMatch(/contests meeting both targets +│ (19\d|200) of 200/);
     expect(r.stdout).toMatch(/One of them, charted \(seed 1; 2 h, [\d,]+ runs\):/);
-    expect(r.stdout).toMatch(/requests answered 404 +│ 0 \(0\.00%; target <= 0\.10%\)/);
+    expect(r.stdout).toMatch(/requests answered 404 +│ 0 \(0%; target <= 0\.10%\)/);
     expect(r.stdout).toMatch(/peak sessions held \/ E16 nodes +│ 200 \/ 9/);
     expect(r.stdout).toContain("lines from top: node capacity (nodes x 28), sessions held, ready sessions");
     const svg = readFileSync(join(project, "sim.svg"), "utf8");

@@ -146,20 +146,21 @@ describe.concurrent("capacity --apply", () => {
     file.setIn(["config", "coding-engine:profileOverrides"], file.createNode({ contest: { maxSessions: 50 } }));
     writeFileSync(join(project, "Pulumi.contest.yaml"), file.toString());
     expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
-    const r = await manage(["capacity", "--stack", "contest", "--users", "250", "--apply"], { project });
+    // 220: within the $500 ceiling at the worst end of the sessions-per-node range (250 no longer is).
+    const r = await manage(["capacity", "--stack", "contest", "--users", "220", "--apply"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("nothing to change in the cloud");
-    expect(r.stdout).toContain("size contest for 250 participants (per-user)");
+    expect(r.stdout).toContain("size contest for 220 participants (per-user)");
     // The planner's inputs, not its outputs: the numbers follow from them (and the stale override goes).
-    expect(stackYaml(project, "contest")).toMatch(/participants: "250"/);
+    expect(stackYaml(project, "contest")).toMatch(/participants: "220"/);
     expect(stackYaml(project, "contest")).not.toContain("maxSessions");
     expect(stackYaml(project, "contest")).toContain("coding-engine:profile: idle");
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     // ...and the next contest scale uses them.
     await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest"], { project });
     const pool = readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"))!;
-    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 250, cooldownSeconds: 300 });
-    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 250, readySessionInstances: plan.readySessions });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 220, cooldownSeconds: 300 });
+    expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 220, readySessionInstances: plan.readySessions });
   });
 
   test("a cold start given with --cold-start-seconds is recorded in the stack's coldStartSeconds key, which the program sizes the contest profile from", async () => {
@@ -183,7 +184,7 @@ describe.concurrent("capacity --apply", () => {
     await prepare(project, "contest");
     const summary = (count: number, ms: number, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
     const record = {
-      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: "2026-12-06T09:00:00.000Z", end: "2026-12-06T09:10:00.000Z" },
+      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: "2026-11-22T09:00:00.000Z", end: "2026-11-22T09:10:00.000Z" },
       ...{ ok: true, executions: 1000, failed: 0, latency: summary(1000, 600, 15_900), outcomes: { ok: 1000 }, causes: {} },
       measured: { languages: { python: { first: summary(200, 1_000, 15_500), warm: summary(800, 500, 900) } }, firstRuns: 200, readySessions: 52 },
     };
@@ -194,12 +195,31 @@ describe.concurrent("capacity --apply", () => {
     const yaml = stackYaml(project, "contest");
     expect(yaml).toMatch(/coding-engine:coldStartSeconds: "?15"?\n/);
     expect(yaml).toMatch(/coding-engine:runSeconds: "?0\.5"?\n/);
-    expect(yaml).toContain("load-test 2026-12-06 09:10 UTC, 200 first runs (52 ready)");
+    // Each input's run named apart (a cold start still assumed is never labelled measured).
+    expect(yaml.replace(/\n\s+/g, " ")).toContain("measuredBy: \"cold start: load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready); run time: load-test 2026-11-22 09:10 UTC, 800 warm runs\"");
     // The program's sizing (the stack's config) now matches the plan, and capacity says where the inputs came from.
     const after = JSON.parse((await manage(["capacity", "--stack", "contest", "--json"], { project })).stdout);
     expect(after.inputs.coldStartSeconds).toMatchObject({ value: 15, source: "recorded" });
     expect(after.configured.readySessions).toBe(planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.5, cooldownSeconds: 300 }).readySessions);
     expect(after.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
+  });
+
+  test("--apply after a run that measured only the run time: the cold start stays the assumption, never labelled measured", async () => {
+    const project = makeProject();
+    await prepare(project, "contest");
+    const summary = (count: number, ms: number | null, max = ms) => ({ count, p50: ms, p95: max, p99: max, max });
+    const record = {
+      ...{ v: 1, stack: "contest", command: "load-test", endpoint: "https://x", start: "2026-11-22T09:00:00.000Z", end: "2026-11-22T09:10:00.000Z" },
+      ...{ ok: true, executions: 1000, failed: 0, latency: summary(1000, 600, 900), outcomes: { ok: 1000 }, causes: {} },
+      // The ready sessions were not known: its first runs measure no cold start.
+      measured: { languages: { python: { first: summary(200, 1_000, 15_500), warm: summary(800, 500, 900) } }, firstRuns: 200, readySessions: null },
+    };
+    mkdirSync(join(project, ".manage", "runs"), { recursive: true });
+    writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), JSON.stringify(record) + "\n");
+    expect((await manage(["capacity", "--stack", "contest", "--apply"], { project })).exitCode).toBe(0);
+    expect(stackYaml(project, "contest").replace(/\n\s+/g, " ")).toContain("measuredBy: \"run time: load-test 2026-11-22 09:10 UTC, 800 warm runs\"");
+    const human = await manage(["capacity", "--stack", "contest"], { project });
+    expect(human.stdout).toContain("- inputs: cold start 10 s (assumed, not measured: manage smoke or load-test measures it); run time 0.5 s (measured: load-test 2026-11-22 09:10 UTC, 800 warm runs)");
   });
 
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {

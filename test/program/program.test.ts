@@ -380,10 +380,17 @@ describe("the cost ceiling, enforced by the program itself", () => {
     );
   });
 
-  test("at the ceiling exactly, it deploys", async () => {
-    const perDay = ceilingVerdict(contest({ profile: "contest" }))!.atMost.perDay;
-    const sim = await simulateStack("contest", { profile: "contest", costCeilingPerDay: String(Math.ceil(perDay)) });
+  test("at the ceiling exactly, it deploys; judged at the worst end of the sessions-per-node range, not at the assumed count", async () => {
+    const verdict = ceilingVerdict(contest({ profile: "contest" }))!;
+    // 24 a node (a quarter reserved) takes more nodes than the assumed 28: the day the ceiling judges.
+    expect(verdict.worst!.sessionsPerNode).toBe(24);
+    expect(verdict.worst!.perDay).toBeGreaterThan(Math.ceil(verdict.atMost.perDay));
+    const sim = await simulateStack("contest", { profile: "contest", costCeilingPerDay: String(Math.ceil(verdict.worst!.perDay)) });
     expect(resource(sim, "session-pool")).toBeDefined();
+    // A ceiling the assumed count fits but fewer sessions a node would not: refused.
+    await expect(simulateStack("contest", { profile: "contest", costCeilingPerDay: String(Math.ceil(verdict.atMost.perDay)) })).rejects.toThrow(
+      /costCeilingPerDay is exceeded: .* at 24 sessions per node \(the assumed range's worst\), above stack contest's cost ceiling/,
+    );
   });
 
   test("manage's request with --allow-over-ceiling lets it through; a request without it does not", async () => {

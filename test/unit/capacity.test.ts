@@ -3,8 +3,15 @@
 // following held + ready. Reference values were computed independently with scipy.stats
 // (poisson.sf, binom.sf) and by hand where the sum is short.
 import { describe, expect, test } from "vitest";
-import { binomial, poisson, quantile, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
+import { binomial, poisson, quantile, seededUniform, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
 import {
+  allowedMisses,
+  burstWaitShare,
+  crowdsOf,
+  ReadyPool,
+  BURST_SAMPLES,
+  CONFIDENCE_RANGE,
+  deliverableConfidence,
   capFor,
   checkPool,
   coldStartShare,
@@ -140,6 +147,42 @@ describe("ready sessions, kept in addition to held ones", () => {
     expect(plan.coldStartShareIfNeeded.atConfidence).toBeLessThanOrEqual(0.05);
     // A higher confidence needs more.
     expect(planCapacity(contest({ confidence: 0.99 })).readyNeeded.atConfidence).toBeGreaterThan(plan.readyNeeded.atConfidence);
+  });
+
+  test("a burst's crowds answer every ready count as the ready pool does when the requests are played through it", () => {
+    const rand = seededUniform(7);
+    for (let k = 0; k < 40; k++) {
+      const firsts = Float64Array.from({ length: 50 + k * 5 }, () => rand() * 60).sort();
+      // Repeats (per-execution) for half of them, some at the very time of a first run.
+      const repeats = Float64Array.from(k % 2 ? Array.from({ length: 30 }, (_, n) => (n % 7 ? rand() * 60 : firsts[n]!)) : []).sort();
+      const cold = 3 + (k % 4) * 4;
+      const crowds = crowdsOf(firsts, repeats, cold);
+      for (const ready of [0, 1, 3, 8, 20, 60]) {
+        const pool = new ReadyPool(ready, cold);
+        let [i, j, waited] = [0, 0, 0];
+        while (i < firsts.length) {
+          const first = j >= repeats.length || firsts[i]! <= repeats[j]!;
+          const t = first ? firsts[i++]! : repeats[j++]!;
+          pool.advance(t);
+          if (pool.allocate(t) > t && first) waited++;
+        }
+        expect(burstWaitShare(crowds, ready)).toBe(waited / firsts.length);
+      }
+    }
+  });
+
+  test("--confidence goes only as high as the sampled bursts can deliver: at its top the test still allows a miss, above it none", () => {
+    const top = CONFIDENCE_RANGE.max;
+    expect(top).toBe(deliverableConfidence(BURST_SAMPLES));
+    expect(top).toBeGreaterThanOrEqual(0.99);
+    expect(allowedMisses(top)).toBeGreaterThanOrEqual(1);
+    expect(allowedMisses(top + 0.001)).toBe(0);
+    // 99.9% (accepted before) allows no miss in 400 samples: a plan that misses in 0.5% of contests
+    // sees none 13% of the time, so "99.9%" would be said of plans five times worse.
+    expect(allowedMisses(0.999)).toBe(0);
+    expect(Math.pow(1 - 0.005, BURST_SAMPLES)).toBeGreaterThan(0.13);
+    // More samples resolve more.
+    expect(deliverableConfidence(4 * BURST_SAMPLES)).toBeGreaterThan(top);
   });
 
   test("whole nodes used: the ready count rounds up to what the nodes paid for hold (52 for 200 at 28 a node)", () => {

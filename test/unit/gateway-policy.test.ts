@@ -81,7 +81,8 @@ describe("the per-caller budget (infra/caller-budget.ts)", () => {
   });
 
   test("the deployed policy carries it: the caller's identity to the backend (overriding the caller's own), limit-concurrency at the share", async () => {
-    const sim = await simulateStack("contest", { profile: "contest", participants: "100", profileOverrides: '{"contest":{"maxSessions":300}}' });
+    // 300 sessions can cost more than the default $500/day ceiling at 24 sessions a node (the worst end the ceiling judges): a ceiling above it.
+    const sim = await simulateStack("contest", { profile: "contest", participants: "100", profileOverrides: '{"contest":{"maxSessions":300}}', costCeilingPerDay: "1000" });
     const doc = parse(String(resource(sim, "gateway-policy").inputs.value));
     const header = doc.getElementsByTagName("set-header")[0]!;
     expect(header.getAttribute("name")).toBe(CALLER_HEADER);
