@@ -1,6 +1,6 @@
 // A window's sizing applies to that window only, as status shows it (issue 22: "a window's sizing
-// (--users 250) outlives the window, and status then says 'sized for 200'"). End to end with the
-// clock under control (MANAGE_NOW): `manage schedule --users 250`, the scheduled job (`manage
+// (--users 220) outlives the window, and status then says 'sized for 200'"). End to end with the
+// clock under control (MANAGE_NOW): `manage schedule --users 220`, the scheduled job (`manage
 // reconcile`) starting and stopping the window against the backend that runs code, then an
 // operator's own `scale --profile contest`, and `manage status` through the CLI at each step.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -8,7 +8,7 @@ import { devStackOnExecServer, manage } from "../helpers/cli.js";
 import type { ExecServer } from "../exec-server/server.js";
 import { ARM_TOKEN, startArmServer, type ArmServer } from "../arm-server/server.js";
 
-describe("a window sized for 250 participants", () => {
+describe("a window sized for 220 participants", () => {
   let exec: ExecServer;
   let arm: ArmServer;
   let project: string;
@@ -31,13 +31,13 @@ describe("a window sized for 250 participants", () => {
   });
 
   test("runs at its sizing during the window; after it, an operator's contest is the profile's own, sized for 200", async () => {
-    const scheduled = await manage(["schedule", "--profile", "contest", "--users", "250", "--at", "2026-12-05T09:00:00Z", "--for", "1h", "--warmup", "30m"], { project, env: at("2026-12-05T07:00:00Z") });
+    const scheduled = await manage(["schedule", "--profile", "contest", "--users", "220", "--at", "2026-12-05T09:00:00Z", "--for", "1h", "--warmup", "30m"], { project, env: at("2026-12-05T07:00:00Z") });
     expect(scheduled.exitCode, scheduled.stderr).toBe(0);
     const reconcile = (now: string) => manage(["reconcile", "--yes", "--json", "--wait-timeout", "2m"], { project, env: at(now) });
     const action = (r: { stdout: string }) => JSON.parse(r.stdout).actions.find((a: { stack: string }) => a.stack === "dev");
 
     expect(action(await reconcile("2026-12-05T08:31:00Z"))).toMatchObject({ decision: "start", outcome: "started" });
-    // During the window: the pool is sized for its 250, and status does not call that the profile's 200.
+    // During the window: the pool is sized for its 220, and status does not call that the profile's 200.
     const during = await status("2026-12-05T09:30:00Z");
     const [, max] = /^Stack dev: profile contest \(max (\d+), ready \d+/.exec(during) ?? [];
     expect(Number(max), during).toBeGreaterThan(200);

@@ -200,7 +200,7 @@ describe("the README's examples against the stand-ins", () => {
   // schedule.test.ts's, whose time limit it takes.
   test("schedule and reconcile: a window recorded, then started by the scheduled job in its warm-up", async () => {
     const window = [
-      await change(["schedule", "--stack", "dev", "--profile", "contest", "--at", "2026-12-05T12:00+01:00", "--for", "3h", "--users", "250"], 0),
+      await change(["schedule", "--stack", "dev", "--profile", "contest", "--at", "2026-12-05T12:00+01:00", "--for", "3h", "--users", "220"], 0),
       await change(["reconcile", "--stack", "dev"], 0, "      # at 10:31 UTC, in the scheduled job", "2026-12-05T10:31:00Z"),
     ];
     checkExample("schedule", exampleBlock("schedule", window), measured);
