@@ -4,7 +4,7 @@
 
 import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
-import { liveBurnPerHour } from "../costing/model.js";
+import { GATEWAY_METERS, liveBurnPerHour } from "../costing/model.js";
 import { findDrift, type Drift } from "../drift.js";
 import type { GlobalOptions } from "../change.js";
 import { dim, heading, money, printJson, relative, warn } from "../output.js";
@@ -128,7 +128,13 @@ export async function run(o: GlobalOptions): Promise<void> {
     };
   } else if (book) {
     const e = estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
-    burn = { perHour: e.perHour, complete: e.complete, basis: `estimated from the ${settings.profile.name} profile (live state unavailable)` };
+    // The profile's estimate has no gateway while idle; one left by a failed stop bills its hours on top.
+    const left = gatewayLeft ? book.prices[GATEWAY_METERS[gatewayLeft.sku]]?.usd : 0;
+    burn = {
+      perHour: e.perHour + (left ?? 0),
+      complete: e.complete && left !== undefined,
+      basis: `estimated from the ${settings.profile.name} profile${gatewayLeft ? `, plus the ${gatewayLeft.sku} gateway left by a failed stop` : ""} (live state unavailable)`,
+    };
   }
 
   if (o.json) {

@@ -184,6 +184,36 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     expect(errors.at(-1)).toEqual({ prefix: "error: ", message: "update failed\n", color: "never", severity: "error" });
   });
 
+  test("a failed update records what pulumi records: a failed delete, the program's new outputs over the old (deletes run after it registered them); a failed create, the old; either is a failed update in the history", async () => {
+    const dir = await freshStack();
+    const file = join(dir, "Pulumi.dev.yaml");
+    const profile = (p: string) => writeFileSync(file, readFileSync(file, "utf8").replace(/coding-engine:profile: \w+/, `coding-engine:profile: ${p}`));
+    const up = (env: Record<string, string> = {}) => pulumi(dir, ["up", "--stack", "dev", "--yes", "--skip-preview"], env);
+    const outputs = async () => JSON.parse((await pulumi(dir, ["stack", "output", "--stack", "dev", "--json"])).stdout) as Record<string, unknown>;
+    const resources = async () => (JSON.parse((await pulumi(dir, ["stack", "export", "--stack", "dev"])).stdout).deployment.resources as Array<{ urn: string }>).map((r) => r.urn.split("::").pop());
+    const lastUpdate = async () => JSON.parse((await pulumi(dir, ["stack", "history", "--stack", "dev", "--json"])).stdout)[0];
+    expect((await up()).exitCode).toBe(0);
+    expect(await outputs()).toMatchObject({ profile: "testing", sessionPoolDeployed: true });
+
+    profile("idle");
+    expect((await up({ FAKE_PULUMI_FAIL: "session-pool" })).exitCode).toBe(1);
+    expect(await outputs()).toMatchObject({ profile: "idle", sessionPoolDeployed: false, poolManagementEndpoint: "" });
+    expect(await resources()).toContain("session-pool");
+    expect(await lastUpdate()).toMatchObject({ kind: "update", result: "failed" });
+    expect((await up()).exitCode).toBe(0);
+    expect(await resources()).not.toContain("session-pool");
+    expect(await lastUpdate()).toMatchObject({ kind: "update", result: "succeeded" });
+
+    profile("testing");
+    expect((await up({ FAKE_PULUMI_FAIL: "session-pool" })).exitCode).toBe(1);
+    expect(await outputs()).toMatchObject({ profile: "idle", sessionPoolDeployed: false });
+    expect(await lastUpdate()).toMatchObject({ kind: "update", result: "failed" });
+    // A preview is no update: nothing in the history.
+    const before = JSON.parse((await pulumi(dir, ["stack", "history", "--stack", "dev", "--json"])).stdout).length;
+    expect((await pulumi(dir, ["preview", "--stack", "dev"], { FAKE_PULUMI_FAIL: "session-pool" })).exitCode).toBe(0);
+    expect(JSON.parse((await pulumi(dir, ["stack", "history", "--stack", "dev", "--json"])).stdout)).toHaveLength(before);
+  });
+
   test("config set edits the stack file in place (yamlutil.Edit): comments kept, new keys appended, --path integers as numbers", async () => {
     const dir = await freshStack();
     writeFileSync(join(dir, "Pulumi.dev.yaml"), "# kept\nconfig:\n  coding-engine:profile: idle # why\n");

@@ -231,6 +231,9 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     expect(status.stderr).toMatch(/the stack is idle, but (a session pool and )?an API Management gateway (is|are) still deployed, and billing: a stop failed part-way/);
     const json = JSON.parse((await run(["status", "--stack", "contest", "--json"], "2026-12-11T08:05:00Z")).stdout);
     expect(json.leftBehind).toContain("an API Management gateway");
+    // What it costs says the gateway bills on (the idle floor is the registry's ~$0.17 a day).
+    expect(json.burn.basis).toMatch(/the \w+ gateway left by a failed stop/);
+    expect(json.burn.perDay).toBeGreaterThan(1);
 
     const doctor = await run(["doctor", "--stack", "contest", "--json"], "2026-12-11T08:05:00Z");
     expect(doctor.exitCode).toBe(1);
