@@ -131,6 +131,11 @@ export interface StackRuntime {
   operation: OperationsState | null;
   /** A session pool is in the state (a failed stop leaves it there, whatever the operation says). */
   poolDeployed: boolean;
+  /**
+   * The token mode's API Management gateway, or any of its parts, is in the state. It lives with the
+   * pool (infra/access-mode.ts gatewayFor), so at idle it is as much a leftover of a failed stop.
+   */
+  gatewayDeployed: boolean;
   outputs: Record<string, unknown>;
   /**
    * An update that did not finish: the locks it left (a DIY file backend's) and the operations it
@@ -140,6 +145,25 @@ export interface StackRuntime {
 }
 
 const SESSION_POOL_TYPE = "azure-native:app:ContainerAppsSessionPool";
+/** Every resource of the gateway (the service, its API, policies, subscriptions) is of this module. */
+const GATEWAY_TYPE_PREFIX = "azure-native:apimanagement:";
+
+/** Which of the parts that live only with a pool the state has, from its resource types. Pure. */
+export function partsDeployed(types: readonly string[]): Pick<StackRuntime, "poolDeployed" | "gatewayDeployed"> {
+  return { poolDeployed: types.includes(SESSION_POOL_TYPE), gatewayDeployed: types.some((t) => t.startsWith(GATEWAY_TYPE_PREFIX)) };
+}
+
+/**
+ * What a stack whose operation is idle still has deployed that idle never has: the session pool and
+ * the gateway (both live only with a pool). The engine records a stop's idle outputs before it
+ * deletes anything (test/fake-pulumi/main.ts cites pulumi's deployment_executor.go), so a stop whose
+ * delete failed records idle and leaves these in the state and in Azure, billing. Empty when the
+ * operation is not idle or nothing is left. Pure.
+ */
+export function leftBehind(runtime: Pick<StackRuntime, "operation" | "poolDeployed" | "gatewayDeployed">): string[] {
+  if (runtime.operation?.profile !== "idle") return [];
+  return [...(runtime.poolDeployed ? ["a session pool"] : []), ...(runtime.gatewayDeployed ? ["an API Management gateway"] : [])];
+}
 
 /** One `pulumi stack export` of a stack the backend knows, and the locks its backend holds for it. */
 export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "backend">, stack: string): Promise<StackRuntime> {
@@ -148,7 +172,7 @@ export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "back
   return {
     deployed: types.length > 0,
     operation: parseOperationsState(outputs[OPERATIONS_OUTPUT]),
-    poolDeployed: types.includes(SESSION_POOL_TYPE),
+    ...partsDeployed(types),
     outputs,
     ...(locks.length || pending.length ? { interrupted: { locks, pending } } : {}),
   };

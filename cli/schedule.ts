@@ -11,7 +11,7 @@ import { isoSeconds } from "./clock.js";
 import { DEFAULT_WARMUP_MINUTES } from "./options.js";
 import { UsageError } from "./errors.js";
 import { suggest } from "./suggest.js";
-import { describeExpiry, type StackRuntime } from "./operations.js";
+import { describeExpiry, leftBehind, type StackRuntime } from "./operations.js";
 import type { StackLock } from "./pulumi/reader.js";
 import { lockOutlivedJobs } from "./workflow.js";
 
@@ -121,15 +121,17 @@ export interface LastUpdateSeen {
 }
 
 /**
- * Whether an idle operation with a pool still deployed is a stop that failed part-way: the update
- * that recorded the idle operation (it started after the operation was asked) failed. The engine
- * registers the stack's outputs before it deletes what the program dropped, so a stop whose delete
- * failed records idle and leaves the pool; an update killed mid-way writes no history entry at all
- * (pkg/backend/diy: the history entry is written when the update returns), so a pool brought up by
- * a change that was interrupted has a successful update, a refresh, or nothing after the operation.
+ * Whether an idle operation with a pool or gateway still deployed (leftBehind) is a stop that failed
+ * part-way: the last update failed. The engine records the stack's outputs before it deletes what
+ * the program dropped, so a stop whose delete failed records idle and leaves them (a failed update
+ * is in the history as "failed": pkg/backend/diy/backend.go apply). The last update is the one that
+ * recorded the operation or a later one, so no clock is compared (manage's clock, which may be
+ * MANAGE_NOW, and pulumi's are not the same). An update killed mid-way writes no history entry at
+ * all (the entry is written when the update returns), so a pool brought up by a change that was
+ * interrupted has a successful update, a refresh, or nothing as the last entry.
  */
-export function failedStop(op: Pick<OperationsState, "at">, last: LastUpdateSeen | null | undefined): boolean {
-  return Boolean(last && last.kind === "update" && last.result === "failed" && last.started && last.started.getTime() >= Date.parse(op.at));
+export function failedStop(last: LastUpdateSeen | null | undefined): boolean {
+  return Boolean(last && last.kind === "update" && last.result === "failed");
 }
 
 /**
@@ -139,12 +141,12 @@ export function failedStop(op: Pick<OperationsState, "at">, last: LastUpdateSeen
  *   warm-up began wins (left as it is: the job never fights a person);
  * - a change under way or interrupted (a lock, pending operations): nothing, whatever the record says;
  * - otherwise an expired operation (a window's end is its expiry, `scale --for` sets one too), or an
- *   idle operation with a pool still deployed by a stop that failed (failedStop): stop; a pool no
- *   recorded change explains is left for a person;
+ *   idle operation with a pool or gateway still deployed by a stop that failed (leftBehind,
+ *   failedStop): stop; one no recorded change explains is left for a person;
  * - otherwise nothing, saying why (the next window, if any).
  */
 export function decideReconcile(
-  runtime: Pick<StackRuntime, "deployed" | "operation" | "poolDeployed" | "interrupted">,
+  runtime: Pick<StackRuntime, "deployed" | "operation" | "poolDeployed" | "gatewayDeployed" | "interrupted">,
   now: Date,
   lastUpdate?: LastUpdateSeen | null,
 ): ReconcileDecision {
@@ -162,7 +164,7 @@ export function decideReconcile(
     return { kind: "start", window: active };
   }
   if (op && op.profile !== "idle" && op.expiresAt && Date.parse(op.expiresAt) <= t) return { kind: "stop", why: op.window ? "window-ended" : "expired" };
-  if (op?.profile === "idle" && runtime.poolDeployed) return failedStop(op, lastUpdate) ? { kind: "stop", why: "leftover" } : { kind: "leave", why: "unrecorded-pool" };
+  if (op && leftBehind(runtime).length) return failedStop(lastUpdate) ? { kind: "stop", why: "leftover" } : { kind: "leave", why: "unrecorded-pool" };
   if (!op && runtime.poolDeployed) return { kind: "leave", why: "no-expiry" };
   const next = windows.find((w) => warmupStart(w).getTime() > t);
   if (next && (!op || op.profile === "idle")) return { kind: "not-started", window: next };
@@ -186,6 +188,14 @@ export function interruptedVerdict(
   if (stale.length) return { outcome: "failed", stale };
   return interrupted.locks.length ? { outcome: "busy" } : null;
 }
+
+/**
+ * The check reconcile makes of a window that runs, on every run (cli/commands/reconcile.ts
+ * checkRunning): at most two HTTP calls (the health route with the stack's key, and for a token
+ * stack one without a key), each given this long. Short: the job runs every few minutes and a
+ * backend that needs longer than this to answer its health route is not answering participants.
+ */
+export const RUNNING_CHECK_TIMEOUT_MS = 5_000;
 
 /** How long an ended window stays in the state, for `spend --window` and `report --window`. */
 export const ENDED_WINDOWS_KEPT_DAYS = 60;

@@ -45,3 +45,6 @@ export function parseCallers(value: unknown): Caller[] {
 
 /** The subscription id of a caller in the gateway. */
 export const callerSubscriptionId = (name: string) => `caller-${name}`;
+
+/** The program's name for a caller's subscription (its URN's last part): what `manage keys revoke` looks for in the state. */
+export const callerResourceName = (name: string) => `gateway-caller-${name}`;

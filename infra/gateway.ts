@@ -18,7 +18,7 @@ import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
 import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
 import { tagsFor } from "./tags.js";
-import { callerSubscriptionId, type Caller } from "./callers.js";
+import { callerResourceName, callerSubscriptionId, type Caller } from "./callers.js";
 import { CALLER_HEADER, callerBudget } from "./caller-budget.js";
 import type { IpRule } from "./backend.js";
 
@@ -117,7 +117,7 @@ export function declareGatewayApi(
   if (gateway.settings.jwt === null)
     for (const caller of callers)
       new apimanagement.Subscription(
-        `gateway-caller-${caller.name}`,
+        callerResourceName(caller.name),
         {
           ...common,
           sid: callerSubscriptionId(caller.name),

@@ -25,6 +25,8 @@ import { formatMs } from "../execution/stats.js";
 import { inWorkflowRun, workflowRefusal, WORKFLOW_VARIABLES } from "../workflow.js";
 import { loggedInBackend } from "../pulumi/backend.js";
 import { suggest } from "../suggest.js";
+import { leftBehind, partsDeployed } from "../operations.js";
+import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 
 export type Verdict = "ok" | "warn" | "fail" | "skip";
 
@@ -132,7 +134,7 @@ async function pluginCheck(pulumi: { plugins(): Promise<Array<{ name: string; ki
 }
 
 /** pulumi, the state backend, the stack and its outputs; null when the stack cannot be read. */
-async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<Record<string, unknown> | null> {
+async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<{ outputs: Record<string, unknown>; left: string[] } | null> {
   const { Pulumi } = await import("../pulumi/runner.js");
   const { MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } = await import("../pulumi/argv.js");
   let pulumi;
@@ -162,7 +164,17 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
     return null;
   }
   checks.push({ name: "stack", verdict: "ok", detail: `${stack} deployed, profile ${outputs.profile}` });
-  return outputs;
+  // The outputs say what the last update meant to run; the state's resources say what it left: a
+  // stop whose delete failed records idle over a pool or gateway still there (../operations.ts).
+  const left = leftBehind({ operation: parseOperationsState(outputs[OPERATIONS_OUTPUT]), ...partsDeployed((await pulumi.state(stack)).types) });
+  if (left.length)
+    checks.push({
+      name: "idle",
+      verdict: "fail",
+      detail: `the stack is idle, but ${left.join(" and ")} ${left.length > 1 ? "are" : "is"} still deployed, and billing: a stop failed part-way (or a change was interrupted before the state recorded it)`,
+      fix: `manage stop --stack ${stack} removes ${left.length > 1 ? "them" : "it"} (the scheduled job also retries a stop that failed); \`manage status --stack ${stack}\` shows what runs`,
+    });
+  return { outputs, left };
 }
 
 async function azureChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>) {
@@ -323,7 +335,7 @@ async function rateLimitCheck(settings: DeploymentSettings, backend: string, hea
   };
 }
 
-async function executionChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>, o: DoctorOptions) {
+async function executionChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>, o: DoctorOptions, left: string[] = []) {
   const backend = String(outputs.backendUrl ?? "");
   // The gate lives with the pool (infra/access-mode.ts): idle, a token stack has no gateway and its
   // backend's ingress is internal, so there is nothing to call; with a pool, a gateway must be in front.
@@ -331,6 +343,8 @@ async function executionChecks(checks: Check[], settings: DeploymentSettings, ou
     const pool = outputs.sessionPoolDeployed === true;
     const gateway = String(outputs.gatewayUrl ?? "") !== "";
     if (!pool && !gateway) {
+      // Idle by its outputs, with the gateway still in the state: failed above ("idle"), not "none".
+      if (left.length) return;
       checks.push({
         name: "gateway",
         verdict: "ok",
@@ -441,11 +455,12 @@ export async function runDoctor(stack: string, o: DoctorOptions, onCheck = false
     checks.push({ name: "pulumi", verdict: "skip", detail: "the workflow's variables are missing (above): manage runs no pulumi on a guess" });
     return checks;
   }
-  const outputs = await stackChecks(checks, stack, o);
-  if (!outputs) return checks;
+  const read = await stackChecks(checks, stack, o);
+  if (!read) return checks;
+  const { outputs, left } = read;
   await azureChecks(checks, settings, outputs);
   await imageChecks(checks, settings, o);
-  await executionChecks(checks, settings, outputs, o);
+  await executionChecks(checks, settings, outputs, o, left);
   return checks;
 }
 

@@ -7,7 +7,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { Caller } from "../../infra/callers.js";
-import { CALLERS_OUTPUT, parseCallers } from "../../infra/callers.js";
+import { CALLERS_OUTPUT, callerResourceName, parseCallers } from "../../infra/callers.js";
 import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 import { applyStackChange, type GlobalOptions } from "../change.js";
 import { actor, isoSeconds, now } from "../clock.js";
@@ -64,21 +64,40 @@ export async function run(action: string, o: KeysOptions): Promise<void> {
     issued = { name, key: randomBytes(16).toString("hex"), issuedAt: isoSeconds(now()), by: actor() };
     next = [...current, issued];
   } else {
-    if (!current.some((c) => c.name === name))
+    // A revoke whose update failed deleting the subscription has already recorded the list without
+    // the name (the engine records the program's outputs before its deletes: test/fake-pulumi/main.ts
+    // cites pulumi's source), while the gateway still has the subscription and takes the key. Such a
+    // name is revoked again: the update deletes what the list no longer declares.
+    if (!current.some((c) => c.name === name) && !(await subscriptionInState(stack, name, o.verbose)))
       throw new UsageError(`no key named ${name} on ${stack} (keys: ${current.map((c) => c.name).join(", ") || "none"})`);
     next = current.filter((c) => c.name !== name);
   }
-  // On the baseline of the last update, like a stop: handing out a key changes only the keys, never
-  // what an edited or stale local stack file says (that is left for `manage up`, and said).
-  const result = await applyStackChange(
-    { stack, config: {}, callers: next, basedOn: readAt, deployedBaseline: true, intent: `${action} the key of ${name}` },
-    { ...o, yes: true },
-    false,
-  );
+  let result: Awaited<ReturnType<typeof applyStackChange>>;
+  try {
+    // On the baseline of the last update, like a stop: handing out a key changes only the keys, never
+    // what an edited or stale local stack file says (that is left for `manage up`, and said).
+    result = await applyStackChange(
+      { stack, config: {}, callers: next, basedOn: readAt, deployedBaseline: true, intent: `${action} the key of ${name}` },
+      { ...o, yes: true },
+      false,
+    );
+  } catch (err) {
+    // The gateway's subscription may outlive a failed revoke: say so, and that running it again finishes it.
+    if (action === "revoke" && err instanceof Error && !(err instanceof UsageError) && outputs.gatewayUrl && (await subscriptionInState(stack, name, o.verbose).catch(() => true)))
+      err.message += `\n  The key of ${name} is still accepted by the gateway until a revoke succeeds: \`manage keys revoke --stack ${stack} --name ${name}\` again`;
+    throw err;
+  }
   const live = result.outputs.gatewayUrl ? "the gateway takes it now" : "no gateway runs now (idle): the next window's gateway takes it";
   if (o.json) return printJson({ stack, action, name, ...(issued ? { key: issued.key, issuedAt: issued.issuedAt } : {}) });
   if (issued) {
     console.log(`Key for ${name} on ${stack}: ${issued.key}`);
     console.log(`Give it to ${name}: every call carries it (header Ocp-Apim-Subscription-Key). Kept in the stack's state as a secret; ${live}.`);
   } else console.log(`Revoked the key of ${name} on ${stack}; ${live.replace("takes it", "refuses it")}.`);
+}
+
+/** Whether the stack's state still has the gateway subscription of caller `name` (one `stack export`). */
+async function subscriptionInState(stack: string, name: string, verbose?: boolean): Promise<boolean> {
+  const { PulumiReader } = await import("../pulumi/reader.js");
+  const reader = await PulumiReader.connect(projectDir(), verbose);
+  return (await reader.state(stack)).names.includes(callerResourceName(name));
 }

@@ -1,8 +1,10 @@
 // `manage reconcile` (alias: enforce-expiry): the one command the scheduled workflow runs, every few
 // minutes, for every stack. From each stack's state alone (never a stack file's copy of it), it
 // starts a scheduled window at its warm-up (the readiness gate, then a smoke run: the window is
-// proved to run code), leaves a running window as it is, returns an expired window or `--for`
-// expiry to idle, and stops again a pool left by a failed stop. It does nothing twice; --dry-run
+// proved to run code), checks a running window on every run (its backend answers with the stack's
+// key; a token stack's gateway refuses a call without one: a failed start stays red until fixed or
+// stopped), returns an expired window or `--for` expiry to idle, and stops again a pool or gateway
+// left by a failed stop. It does nothing twice; --dry-run
 // changes nothing; --json prints one action log. A failure is reported, the other stacks are still
 // handled, and the exit code is 1 so the job stays red until a later run succeeds.
 // A stack locked by an update that may still be running (a deploy: the workflows keep deploys and
@@ -18,8 +20,8 @@ import { now as clock, isoSeconds } from "../clock.js";
 import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
 import { projectDir } from "../project.js";
-import { describeExpiry, describeInterrupted, describeStaleLocks, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
-import { decideReconcile, describeWindow, interruptedVerdict, keptWindows, windowOverrides, type ReconcileDecision } from "../schedule.js";
+import { describeExpiry, describeInterrupted, describeStaleLocks, leftBehind, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
+import { decideReconcile, describeWindow, interruptedVerdict, keptWindows, RUNNING_CHECK_TIMEOUT_MS, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
 import { lockOutlivedJobs } from "../workflow.js";
 import { withOverrides, type OperationOverrides, type Window } from "../../infra/operations.js";
@@ -42,7 +44,7 @@ export interface Action {
   decision: ReconcileDecision["kind"] | "unknown";
   why?: string;
   window?: Pick<Window, "id" | "profile" | "start" | "end">;
-  outcome?: "started" | "stopped" | "would-start" | "would-stop" | "busy" | "failed";
+  outcome?: "started" | "stopped" | "would-start" | "would-stop" | "checked" | "busy" | "failed";
   /** A started window's proof: the smoke run's counts and warm latency. */
   smoke?: { passed: number; failed: number; warmP95Ms: number | null };
   error?: string;
@@ -50,6 +52,8 @@ export interface Action {
   interrupted?: { what: string; fix: string };
   /** The stack file cannot be read: reported (exit 1); the decision still comes from the state. */
   fileError?: string;
+  /** Idle, but still deployed (a failed stop's leftovers, ../operations.ts leftBehind): what. */
+  leftBehind?: string[];
 }
 
 export async function run(o: ReconcileOptions): Promise<void> {
@@ -73,9 +77,9 @@ export async function run(o: ReconcileOptions): Promise<void> {
     let runtime: StackRuntime;
     let decision: ReconcileDecision;
     try {
-      runtime = known.has(stack) ? await readStackRuntime(pulumi, stack) : { deployed: false, operation: null, poolDeployed: false, outputs: {} };
-      // The history only matters for an idle stack with a pool: was it a stop that failed?
-      const needsHistory = runtime.operation?.profile === "idle" && runtime.poolDeployed && !runtime.interrupted;
+      runtime = known.has(stack) ? await readStackRuntime(pulumi, stack) : { deployed: false, operation: null, poolDeployed: false, gatewayDeployed: false, outputs: {} };
+      // The history only matters for an idle stack with a pool or gateway: was it a stop that failed?
+      const needsHistory = leftBehind(runtime).length > 0 && !runtime.interrupted;
       decision = decideReconcile(runtime, now, needsHistory ? await pulumi.lastUpdate(stack) : null);
     } catch (err) {
       action.outcome = "failed";
@@ -88,6 +92,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
     if (op) action.by = `${op.by} at ${op.at}`;
     action.decision = decision.kind;
     if ("why" in decision) action.why = decision.why;
+    if (leftBehind(runtime).length) action.leftBehind = leftBehind(runtime);
     if (runtime.interrupted) {
       action.interrupted = describeInterrupted(stack, runtime.interrupted);
       // Left because of it: green while an update may hold the lock, red once none can. Wall-clock
@@ -97,6 +102,18 @@ export async function run(o: ReconcileOptions): Promise<void> {
       if (verdict?.outcome === "failed") action.error = describeStaleLocks(stack, verdict.stale);
     }
     if ("window" in decision) action.window = { id: decision.window.id, profile: decision.window.profile, start: decision.window.start, end: decision.window.end };
+    // A window that runs is checked on every run, not trusted: a start whose proof failed (readiness,
+    // smoke, a gateway letting anonymous calls through) keeps the job red until it is fixed or stopped.
+    if (decision.kind === "running" && !o.dryRun) {
+      try {
+        await checkRunning(stack, decision.window, o);
+        action.outcome = "checked";
+      } catch (err) {
+        action.outcome = "failed";
+        action.error = err instanceof Error ? err.message : String(err);
+      }
+      continue;
+    }
     if (decision.kind !== "start" && decision.kind !== "stop") continue;
     if (o.dryRun) {
       action.outcome = decision.kind === "start" ? "would-start" : "would-stop";
@@ -106,7 +123,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
       // Progress goes to stderr (json: true); this command prints the one log of what it did.
       const g = { ...o, json: true, stack, yes: true };
       if (decision.kind === "stop") {
-        const why = { "window-ended": "its window ended", expired: "expired", leftover: "a pool left by a failed stop" }[decision.why];
+        const why = { "window-ended": "its window ended", expired: "expired", leftover: `${leftBehind(runtime).join(" and ")} left by a failed stop` }[decision.why];
         const at = isoSeconds(now);
         const stop = stopChange(stack);
         // A window's sizing (its --users) was for that window only: the profile goes back to its own.
@@ -195,18 +212,53 @@ async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNulla
   const { report, logProblem } = await runSmokeLogged(projectDir(), stack, target.endpoint, target.healthPath, { headers: credentialHeaders(target.credential) });
   if (logProblem) process.stderr.write(`warning: ${logProblem}\n`);
   const proved = { passed: report.passed, failed: report.failed + (report.stopped ? 1 : 0), warmP95Ms: report.latency.warm.p95 };
-  // Behind a gateway (token), ready means it also refuses a call without a key: the window's new
-  // gateway is the only thing between the internet and the pool.
-  if (target.outputs?.accessMode === "token") {
-    const { health } = await import("../execution/api.js");
-    const anonymous = await health(target.endpoint, target.healthPath);
-    if (anonymous.status !== 401)
-      throw new OperationError(
-        `window started and code runs, but the gateway answered ${anonymous.status || "nothing"} to a call without a key (expected 401): anyone could reach the pool\n` +
-          `  Fix: \`manage doctor --stack ${stack}\` says what the gateway lets through; \`manage stop --stack ${stack}\` closes it meanwhile`,
-      );
-  }
+  const hole = await gatewayHole(target);
+  if (hole) throw new OperationError(`window started and code runs, but ${hole}`);
   return proved;
+}
+
+type Target = Awaited<ReturnType<typeof import("../execution/target.js").resolveTarget>>;
+
+/**
+ * Behind a gateway (token), a window is only ready if the gateway also refuses a call without a key:
+ * it is the only thing between the internet and the pool. One call; null when it is refused (401)
+ * or the stack has no gateway, else what is wrong and the commands that close it.
+ */
+async function gatewayHole(target: Target, timeoutMs?: number): Promise<string | null> {
+  if (target.outputs?.accessMode !== "token") return null;
+  const { health } = await import("../execution/api.js");
+  const anonymous = await health(target.endpoint, target.healthPath, timeoutMs);
+  if (anonymous.status === 401) return null;
+  const stack = target.stack!;
+  return (
+    `the gateway answered ${anonymous.status || "nothing"} to a call without a key (expected 401): anyone could reach the pool\n` +
+    `  Fix: \`manage doctor --stack ${stack}\` says what the gateway lets through; \`manage stop --stack ${stack}\` closes it meanwhile`
+  );
+}
+
+/**
+ * The check of a window that runs, on every run (two calls at most, each within
+ * RUNNING_CHECK_TIMEOUT_MS): the backend answers its health route through the stack's front door
+ * with the stack's own key, and a token stack's gateway refuses a call without one. A failure throws
+ * its cause and the commands: the job is red every run until it is fixed or the window stopped.
+ */
+async function checkRunning(stack: string, w: Window, o: ReconcileOptions): Promise<void> {
+  const { resolveTarget } = await import("../execution/target.js");
+  const { health, isHealthy } = await import("../execution/api.js");
+  const { credentialHeaders } = await import("../execution/credentials.js");
+  const { diagnose } = await import("../execution/diagnose.js");
+  const target = await resolveTarget({ stack, verbose: o.verbose });
+  const keyed = await health(target.endpoint, target.healthPath, RUNNING_CHECK_TIMEOUT_MS, credentialHeaders(target.credential));
+  const fix = `\`manage doctor --stack ${stack}\` checks every part; \`manage stop --stack ${stack}\` ends the window`;
+  if (!isHealthy(keyed)) {
+    const d = diagnose(keyed, stack);
+    throw new OperationError(
+      `window ${w.id} runs, but its backend does not answer ${target.credential ? "through the gateway with the stack's key" : "its health check"} (GET ${target.healthPath}): ${d.cause}\n` +
+        `  Fix: ${d.fix}; ${fix}`,
+    );
+  }
+  const hole = await gatewayHole(target, RUNNING_CHECK_TIMEOUT_MS);
+  if (hole) throw new OperationError(`window ${w.id} runs, but ${hole}`);
 }
 
 const BUSY = "another update holds the stack's lock (a deploy, or a person's change); the next run tries again";
@@ -229,7 +281,12 @@ function describeAction(a: Action): string {
               : `${w}: start ${failed}`;
       break;
     case "running":
-      line = `${w}: running as scheduled`;
+      line =
+        a.outcome === "checked"
+          ? `${w}: running as scheduled (its backend answers with the stack's credential; a token stack's gateway refuses a call without a key)`
+          : a.outcome === "failed"
+            ? `${w}: running, but its check ${failed}`
+            : `${w}: running as scheduled`;
       break;
     case "overridden":
       line = `${w}: changed by hand since its warm-up began (${a.by}): left as it is`;
@@ -238,7 +295,7 @@ function describeAction(a: Action): string {
       line = `idle; next: ${w}, warm-up not begun: nothing to do`;
       break;
     case "stop": {
-      const what = a.why === "leftover" ? "idle, but a session pool is still deployed (an earlier stop failed)" : a.why === "window-ended" ? "its window ended" : "expired";
+      const what = a.why === "leftover" ? `idle, but ${left(a)} still deployed (an earlier stop failed)` : a.why === "window-ended" ? "its window ended" : "expired";
       line = `${what}: ${a.outcome === "stopped" ? "returned to idle" : a.outcome === "would-stop" ? "would return to idle (dry run, nothing changed)" : a.outcome === "busy" ? `not stopped yet: ${BUSY}` : `but the stop ${failed}`}`;
       break;
     }
@@ -252,11 +309,17 @@ function describeAction(a: Action): string {
           a.outcome === "failed"
             ? failed
             : `left as it is${a.outcome === "busy" ? `: ${BUSY}` : ""}: ${a.interrupted?.what}\n  Fix: ${a.interrupted?.fix}`,
-        "unrecorded-pool": `idle, but a session pool is deployed that no recorded change explains (a change interrupted before the state recorded it?): left as it is. \`manage status --stack ${a.stack}\` shows it; \`manage stop --stack ${a.stack}\` removes it, or run the interrupted change again`,
+        "unrecorded-pool": `idle, but ${left(a)} deployed that no recorded change explains (a change interrupted before the state recorded it?): left as it is. \`manage status --stack ${a.stack}\` shows it; \`manage stop --stack ${a.stack}\` removes it, or run the interrupted change again`,
       }[a.why as string]!;
       break;
     default:
       line = failed;
   }
   return `${a.stack}: ${line}${a.decision === "stop" || a.decision === "leave" ? expiry : ""}${a.fileError ? `\n  and its stack file cannot be read: ${a.fileError}` : ""}`;
+}
+
+/** What an idle stack still has deployed, in words: "a session pool is", "a session pool and an API Management gateway are". */
+function left(a: Action): string {
+  const what = a.leftBehind ?? ["a session pool"];
+  return `${what.join(" and ")} ${what.length > 1 ? "are" : "is"}`;
 }

@@ -4,14 +4,14 @@
 
 import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
-import { liveBurnPerHour } from "../costing/model.js";
+import { GATEWAY_METERS, liveBurnPerHour } from "../costing/model.js";
 import { findDrift, type Drift } from "../drift.js";
 import type { GlobalOptions } from "../change.js";
 import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { gibibytes, stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
-import { describeExpiry, describeInterrupted, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
+import { describeExpiry, describeInterrupted, leftBehind, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
 import { OperationError, UsageError } from "../errors.js";
 import { inWorkflowRun } from "../workflow.js";
 import { pulumiHint } from "../pulumi/failures.js";
@@ -78,9 +78,14 @@ export async function run(o: GlobalOptions): Promise<void> {
   const expiresAt = settings.profileExpiresAt;
   const expired = expiresAt !== null && expiresAt.getTime() < now;
   const interrupted = runtime.available ? runtime.value.interrupted : undefined;
-  // A pool beside an idle operation is a stop that failed part-way, unless a change is under way or
-  // was interrupted (then the pool may be one a person was bringing up).
-  const leftover = Boolean(runtime.available && operation?.profile === "idle" && runtime.value.poolDeployed && !interrupted);
+  // A pool or gateway beside an idle operation is a stop that failed part-way (the engine records a
+  // stop's idle outputs before its deletes), unless a change is under way or was interrupted (then
+  // it may be one a person was bringing up).
+  const left = runtime.available && !interrupted ? leftBehind(runtime.value) : [];
+  const leftover = left.length > 0;
+  // What runs bills, whatever the operation says: a gateway left behind is priced at the stack's tier.
+  const gatewayLeft = leftover && runtime.available && runtime.value.gatewayDeployed && settings.access.gateway ? { sku: settings.access.gateway.sku } : null;
+  const gateway = gatewayRunning(settings) ?? gatewayLeft;
   const source = operation
     ? { from: "state" as const, intent: recordedIntent(operation.intent), by: operation.by, at: operation.at, revision: operation.revision }
     : { from: "stack file" as const, file: file.name };
@@ -110,7 +115,7 @@ export async function run(o: GlobalOptions): Promise<void> {
     const b = liveBurnPerHour(book, {
       backend: backendSize,
       registrySku: settings.registrySku,
-      gateway: gatewayRunning(settings),
+      gateway,
       alerts: { rules: alertRulesFor(settings.profile, settings.monitoring.alertEmails).length },
       logs: { dailyCapGb: settings.logDailyCapGb },
       nodeCount: nodes,
@@ -119,11 +124,17 @@ export async function run(o: GlobalOptions): Promise<void> {
     burn = {
       perHour: b.perHour,
       complete: b.complete,
-      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)${gatewayRunning(settings) ? `, the ${settings.access.gateway!.sku} gateway` : ""}`,
+      basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)${gateway ? `, the ${gateway.sku} gateway${gatewayLeft ? " left by a failed stop" : ""}` : ""}`,
     };
   } else if (book) {
     const e = estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
-    burn = { perHour: e.perHour, complete: e.complete, basis: `estimated from the ${settings.profile.name} profile (live state unavailable)` };
+    // The profile's estimate has no gateway while idle; one left by a failed stop bills its hours on top.
+    const left = gatewayLeft ? book.prices[GATEWAY_METERS[gatewayLeft.sku]]?.usd : 0;
+    burn = {
+      perHour: e.perHour + (left ?? 0),
+      complete: e.complete && left !== undefined,
+      basis: `estimated from the ${settings.profile.name} profile${gatewayLeft ? `, plus the ${gatewayLeft.sku} gateway left by a failed stop` : ""} (live state unavailable)`,
+    };
   }
 
   if (o.json) {
@@ -133,7 +144,8 @@ export async function run(o: GlobalOptions): Promise<void> {
       // Where the profile, overrides and expiry come from: the state's operation, or the stack file.
       source,
       restingProfile: fileSettings.profile.name,
-      poolLeftBehind: leftover,
+      poolLeftBehind: Boolean(runtime.available && runtime.value.poolDeployed && leftover),
+      leftBehind: left,
       interrupted: interrupted ? { ...interrupted, ...describeInterrupted(stack, interrupted) } : null,
       access: settings.access,
       overridden: settings.profile.overridden,
@@ -166,7 +178,10 @@ export async function run(o: GlobalOptions): Promise<void> {
     console.log(`  Fix: ${i.fix}`);
   }
   if (leftover)
-    warn(`the stack is idle, but a session pool is still deployed: a stop failed part-way, or a change was interrupted before the state recorded it. \`manage stop --stack ${stack}\` removes it, or run the interrupted change again (the scheduled job retries only a stop that failed)`);
+    warn(
+      `the stack is idle, but ${left.join(" and ")} ${left.length > 1 ? "are" : "is"} still deployed, and billing: a stop failed part-way, or a change was interrupted before the state recorded it. ` +
+        `\`manage stop --stack ${stack}\` removes ${left.length > 1 ? "them" : "it"}, or run the interrupted change again (the scheduled job retries only a stop that failed)`,
+    );
   if (expiresAt)
     console.log(
       expired

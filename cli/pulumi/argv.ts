@@ -54,6 +54,8 @@ export function versionRefusal(version: string): string | undefined {
 /** What an exported state says manage runs on: the resource types, the root stack's outputs, and what an interrupted update left. */
 export interface ExportedState {
   types: string[];
+  /** Each resource's name in the program (its URN's last part), in the order of `types`. */
+  names: string[];
   outputs: Record<string, unknown>;
   /**
    * Operations an update started and never finished (killed mid-step): the resource's name and what
@@ -69,11 +71,12 @@ export interface ExportedState {
  */
 export function stackStateOf(exported: { deployment?: unknown }): ExportedState {
   const deployment = exported.deployment as
-    | { resources?: Array<{ type: string; outputs?: Record<string, unknown> }>; pending_operations?: Array<{ resource?: { urn?: string }; type?: string }> }
+    | { resources?: Array<{ type: string; urn?: string; outputs?: Record<string, unknown> }>; pending_operations?: Array<{ resource?: { urn?: string }; type?: string }> }
     | undefined;
   const resources = deployment?.resources ?? [];
   return {
     types: resources.map((r) => r.type),
+    names: resources.map((r) => String(r.urn ?? "").split("::").pop()!),
     outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {},
     pending: (deployment?.pending_operations ?? []).map((p) => ({ name: String(p.resource?.urn ?? "?").split("::").pop()!, type: String(p.type ?? "?") })),
   };

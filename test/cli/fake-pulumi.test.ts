@@ -4,7 +4,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, test } from "vitest";
-import { FAKE_PULUMI_BIN, makeProject } from "../helpers/cli.js";
+import { FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 
 async function pulumi(project: string, args: string[], env: Record<string, string> = {}) {
@@ -182,6 +182,29 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     const errors = events.filter((e) => e.diagnosticEvent?.severity === "error").map((e) => e.diagnosticEvent);
     expect(errors[0]).toMatchObject({ prefix: "error: ", urn: expect.stringMatching(/::session-pool$/), message: expect.stringContaining('Code="InvalidParameterValue"') });
     expect(errors.at(-1)).toEqual({ prefix: "error: ", message: "update failed\n", color: "never", severity: "error" });
+  });
+
+  test("a failed update records what pulumi records: a failed delete, the program's new outputs over the old (deletes run after it registered them); a failed create, the old; either is a failed update in the history", async () => {
+    // The changes through manage (the operational layer is requested as manage requests it), the
+    // record read back through pulumi.
+    const project = makeProject();
+    await prepare(project);
+    const outputs = () => readState(project, "dev").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs;
+    const lastUpdate = async () => JSON.parse((await manage(["pulumi", "--", "stack", "history", "--stack", "dev", "--json"], { project })).stdout)[0];
+    expect((await manage(["scale", "--profile", "testing", "--no-wait"], { project })).exitCode).toBe(0);
+    expect(outputs()).toMatchObject({ profile: "testing", sessionPoolDeployed: true });
+
+    expect((await manage(["stop", "--yes"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } })).exitCode).toBe(1);
+    expect(outputs()).toMatchObject({ profile: "idle", sessionPoolDeployed: false, poolManagementEndpoint: "" });
+    expect(names(readState(project, "dev"))).toContain("session-pool");
+    expect(await lastUpdate()).toMatchObject({ kind: "update", result: "failed" });
+    expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);
+    expect(names(readState(project, "dev"))).not.toContain("session-pool");
+    expect(await lastUpdate()).toMatchObject({ kind: "update", result: "succeeded" });
+
+    expect((await manage(["scale", "--profile", "testing", "--no-wait"], { project, env: { FAKE_PULUMI_FAIL: "session-pool" } })).exitCode).toBe(1);
+    expect(outputs()).toMatchObject({ profile: "idle", sessionPoolDeployed: false });
+    expect(await lastUpdate()).toMatchObject({ kind: "update", result: "failed" });
   });
 
   test("config set edits the stack file in place (yamlutil.Edit): comments kept, new keys appended, --path integers as numbers", async () => {

@@ -23,12 +23,14 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
   let gate: Gate;
   let project: string;
   let env: Record<string, string>;
+  /** false: the gateway's host does not answer yet, whatever the state deploys (a new instance's DNS). */
+  let answering = true;
   /** The gateway as the contest stack's state deploys it: exists, and the keys of its subscriptions. */
   const deployment = () => {
     const state = readState(project, "contest");
     const stackOutputs = state.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
     return {
-      exists: state.some((r) => r.type === APIM),
+      exists: answering && state.some((r) => r.type === APIM),
       opsKey: String(stackOutputs.gatewayKey ?? ""),
       keys: [
         String(stackOutputs.gatewayKey ?? ""),
@@ -123,29 +125,133 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     expect(JSON.parse(cost.stdout).estimates[0].perDay).toBeLessThanOrEqual(0.2);
   }, 240_000);
 
-  test("a window's gateway that answers a call without a key: reconcile fails the start (exit 1), names the hole and the commands that close it", async () => {
+  test("a window's gateway that answers a call without a key: reconcile fails the start and every run after it (exit 1), naming the hole and the commands; fixed, the next run is green", async () => {
     // After the test above: idle again. The gateway that comes up lets anonymous calls through.
     const run = (args: string[], now: string) => manage(args, { project, env: { ...env, ...at(now) } });
     const scheduled = await run(["schedule", "--stack", "contest", "--at", "2026-12-08T09:00:00Z", "--for", "2h"], "2026-12-07T08:00:00Z");
     expect(scheduled.exitCode, scheduled.stderr).toBe(0);
+    const reconcile = (now: string) => run(["reconcile", "--yes", "--json", "--wait-timeout", "2m", "--stack", "contest"], now);
+    const action = (r: { stdout: string }) => JSON.parse(r.stdout).actions.find((a: { stack: string }) => a.stack === "contest");
     gate.requireCredential = false;
     try {
-      const warm = await run(["reconcile", "--yes", "--json", "--wait-timeout", "2m", "--stack", "contest"], "2026-12-08T07:31:00Z");
+      const warm = await reconcile("2026-12-08T07:31:00Z");
       expect(warm.exitCode, warm.stderr).toBe(1);
-      const action = JSON.parse(warm.stdout).actions.find((a: { stack: string }) => a.stack === "contest");
-      expect(action).toMatchObject({ decision: "start", outcome: "failed" });
-      expect(action.error).toContain("window started and code runs, but the gateway answered 200 to a call without a key (expected 401): anyone could reach the pool");
-      expect(action.error).toContain("Fix: `manage doctor --stack contest` says what the gateway lets through; `manage stop --stack contest` closes it meanwhile");
+      expect(action(warm)).toMatchObject({ decision: "start", outcome: "failed" });
+      expect(action(warm).error).toContain("window started and code runs, but the gateway answered 200 to a call without a key (expected 401): anyone could reach the pool");
+      expect(action(warm).error).toContain("Fix: `manage doctor --stack contest` says what the gateway lets through; `manage stop --stack contest` closes it meanwhile");
       // The job fails (GitHub mails it) while the hole is open: what runs is said, not hidden.
       expect(names(readState(project, "contest"))).toEqual(expect.arrayContaining(["gateway", "session-pool"]));
-      // And the stop it names closes it.
-      const stop = await run(["stop", "--stack", "contest", "--yes"], "2026-12-08T07:40:00Z");
+      // The next run does not take the window for running: it checks it again, and fails again.
+      const next = await reconcile("2026-12-08T07:36:00Z");
+      expect(next.exitCode, next.stderr).toBe(1);
+      expect(action(next)).toMatchObject({ decision: "running", outcome: "failed" });
+      expect(action(next).error).toContain("window w-20261208-0900 runs, but the gateway answered 200 to a call without a key (expected 401): anyone could reach the pool");
+      expect(next.stderr).toContain("stack(s) not reconciled: contest");
+      // Fixed (the gateway refuses anonymous calls again): the next run is green, and changes nothing.
+      gate.requireCredential = true;
+      const revision = readState(project, "contest").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations.revision;
+      const fixed = await reconcile("2026-12-08T07:41:00Z");
+      expect(fixed.exitCode, fixed.stderr).toBe(0);
+      expect(action(fixed)).toMatchObject({ decision: "running", outcome: "checked" });
+      expect(readState(project, "contest").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations.revision).toBe(revision);
+      // And the stop closes it.
+      const stop = await run(["stop", "--stack", "contest", "--yes"], "2026-12-08T07:45:00Z");
       expect(stop.exitCode, stop.stderr).toBe(0);
       expect(names(readState(project, "contest"))).not.toContain("gateway");
     } finally {
       gate.requireCredential = true;
     }
-  }, 120_000);
+  }, 180_000);
+
+  test("a start whose readiness wait times out (the new gateway does not answer yet): every later run checks again and fails until it answers", async () => {
+    const run = (args: string[], now: string) => manage(args, { project, env: { ...env, ...at(now) } });
+    expect((await run(["schedule", "--stack", "contest", "--at", "2026-12-10T09:00:00Z", "--for", "2h"], "2026-12-09T08:00:00Z")).exitCode).toBe(0);
+    const reconcile = (now: string) => run(["reconcile", "--yes", "--json", "--wait-timeout", "3s", "--stack", "contest"], now);
+    const action = (r: { stdout: string }) => JSON.parse(r.stdout).actions.find((a: { stack: string }) => a.stack === "contest");
+    answering = false;
+    try {
+      const warm = await reconcile("2026-12-10T07:31:00Z");
+      expect(warm.exitCode, warm.stderr).toBe(1);
+      expect(action(warm)).toMatchObject({ decision: "start", outcome: "failed" });
+      expect(action(warm).error).toMatch(/contest is deployed as contest, but no code ran within \d+ probe\(s\)/);
+      const next = await reconcile("2026-12-10T07:36:00Z");
+      expect(next.exitCode, next.stderr).toBe(1);
+      expect(action(next)).toMatchObject({ decision: "running", outcome: "failed" });
+      expect(action(next).error).toContain("window w-20261210-0900 runs, but its backend does not answer through the gateway with the stack's key (GET /)");
+      expect(action(next).error).toContain("`manage stop --stack contest` ends the window");
+      answering = true;
+      const fixed = await reconcile("2026-12-10T07:41:00Z");
+      expect(fixed.exitCode, fixed.stderr).toBe(0);
+      expect(action(fixed)).toMatchObject({ decision: "running", outcome: "checked" });
+    } finally {
+      answering = true;
+    }
+    expect((await run(["stop", "--stack", "contest", "--yes"], "2026-12-10T07:45:00Z")).exitCode).toBe(0);
+  }, 180_000);
+
+  test("a revoke whose subscription delete fails: the key still works and it says so; the list no longer has the name, and revoking it again finishes it", async () => {
+    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manage(args, { project, env: { ...env, ...at(now), ...extra } });
+    const issued = await run(["keys", "issue", "--stack", "contest", "--name", "team-b", "--json"], "2026-12-11T07:00:00Z");
+    expect(issued.exitCode, issued.stderr).toBe(0);
+    const key = JSON.parse(issued.stdout).key as string;
+    const up = await run(["scale", "--stack", "contest", "--profile", "testing", "--no-wait", "--yes"], "2026-12-11T07:05:00Z");
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(await call(key)).toBe(200);
+
+    const failed = await run(["keys", "revoke", "--stack", "contest", "--name", "team-b"], "2026-12-11T07:10:00Z", { FAKE_PULUMI_FAIL: "gateway-caller-team-b" });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain("The key of team-b is still accepted by the gateway until a revoke succeeds: `manage keys revoke --stack contest --name team-b` again");
+    expect(await call(key)).toBe(200);
+    // The engine recorded the new list before its delete failed: the name is gone from it...
+    const listed = await run(["keys", "list", "--stack", "contest", "--json"], "2026-12-11T07:11:00Z");
+    expect(JSON.parse(listed.stdout).map((k: { name: string }) => k.name)).not.toContain("team-b");
+    // ...and revoking it again is not refused: it deletes the subscription still in the gateway.
+    const again = await run(["keys", "revoke", "--stack", "contest", "--name", "team-b"], "2026-12-11T07:12:00Z");
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain("Revoked the key of team-b on contest; the gateway refuses it now.");
+    expect(await call(key)).toBe(401);
+    // A name never issued is still bad input.
+    const unknown = await run(["keys", "revoke", "--stack", "contest", "--name", "team-z"], "2026-12-11T07:13:00Z");
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("no key named team-z on contest");
+  }, 180_000);
+
+  test("a stop whose gateway delete fails: the state says idle but the gateway bills on; status, doctor and the scheduled job say so, and the job stops it again", async () => {
+    // After the test above: the testing profile runs, with its gateway.
+    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manage(args, { project, env: { ...env, ...at(now), ...extra } });
+    expect(names(readState(project, "contest"))).toContain("gateway");
+    const stop = await run(["stop", "--stack", "contest", "--yes"], "2026-12-11T08:00:00Z", { FAKE_PULUMI_FAIL: "gateway" });
+    expect(stop.exitCode).toBe(1);
+    // What pulumi recorded: the stop's idle operation (registered before the deletes), and the gateway still there.
+    const state = readState(project, "contest");
+    expect(state.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations).toMatchObject({ profile: "idle" });
+    expect(state.some((r) => r.type === APIM)).toBe(true);
+
+    const status = await run(["status", "--stack", "contest"], "2026-12-11T08:05:00Z");
+    expect(status.stderr).toMatch(/the stack is idle, but (a session pool and )?an API Management gateway (is|are) still deployed, and billing: a stop failed part-way/);
+    const json = JSON.parse((await run(["status", "--stack", "contest", "--json"], "2026-12-11T08:05:00Z")).stdout);
+    expect(json.leftBehind).toContain("an API Management gateway");
+    // What it costs says the gateway bills on (the idle floor is the registry's ~$0.17 a day).
+    expect(json.burn.basis).toMatch(/the \w+ gateway left by a failed stop/);
+    expect(json.burn.perDay).toBeGreaterThan(1);
+
+    const doctor = await run(["doctor", "--stack", "contest", "--json"], "2026-12-11T08:05:00Z");
+    expect(doctor.exitCode).toBe(1);
+    const checks = JSON.parse(doctor.stdout).checks as Array<{ name: string; verdict: string; detail: string; fix?: string }>;
+    expect(checks.find((c) => c.name === "idle")).toMatchObject({ verdict: "fail", fix: expect.stringContaining("manage stop --stack contest removes") });
+    expect(checks.find((c) => c.name === "idle")!.detail).toContain("an API Management gateway");
+    expect(checks.some((c) => c.name === "gateway" && c.verdict === "ok")).toBe(false);
+
+    // The scheduled job stops it again, and then has nothing to do.
+    const job = await run(["reconcile", "--yes", "--stack", "contest"], "2026-12-11T08:10:00Z");
+    expect(job.exitCode, job.stderr).toBe(0);
+    expect(job.stdout).toMatch(/contest: idle, but (a session pool and )?an API Management gateway (is|are) still deployed \(an earlier stop failed\): returned to idle/);
+    expect(readState(project, "contest").some((r) => r.type === APIM)).toBe(false);
+    const after = await run(["reconcile", "--yes", "--stack", "contest"], "2026-12-11T08:15:00Z");
+    expect(after.stdout).toContain("contest: idle: nothing to do");
+    const doctorAfter = await run(["doctor", "--stack", "contest", "--json"], "2026-12-11T08:15:00Z");
+    expect(JSON.parse(doctorAfter.stdout).checks.find((c: { name: string }) => c.name === "idle")).toBeUndefined();
+  }, 180_000);
 
   /** Whether API Management holds the contest gateway soft-deleted (asked as a person would: az rest). */
   async function deletedGateway(): Promise<boolean> {

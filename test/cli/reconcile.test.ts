@@ -20,13 +20,13 @@ async function contestRunningWithExpiry(project: string) {
   await deployed(project, "contest scaled to contest for 3h");
 }
 
-const running = (operation: OperationsState | null, poolDeployed: boolean) => ({ deployed: true, operation, poolDeployed });
+const running = (operation: OperationsState | null, poolDeployed: boolean, gatewayDeployed = false) => ({ deployed: true, operation, poolDeployed, gatewayDeployed });
 const op = (profile: "idle" | "contest", expiresAt: string | null, extra: Partial<OperationsState> = {}) =>
   ({ profile, overrides: {}, expiresAt, intent: "", by: "", at: T0, revision: 3, baseline: {}, windows: [], ...extra }) as OperationsState;
 const window = (id: string, start: string, end: string): Window => ({ id, profile: "contest", start, end, warmupMinutes: 30, users: null, by: "", at: T0 });
 
 describe.concurrent("reconcile", () => {
-  test("decides per stack from its state: expired, not expired, no expiry, idle, a pool left by a failed stop, an interrupted change", () => {
+  test("decides per stack from its state: expired, not expired, no expiry, idle, a pool or gateway left by a failed stop, an interrupted change", () => {
     const now = new Date("2026-11-22T12:00:00Z");
     expect(decideReconcile(running(op("contest", "2026-11-22T11:59:59Z"), true), now)).toEqual({ kind: "stop", why: "expired" });
     expect(decideReconcile(running(op("contest", "2026-11-22T12:00:01Z"), true), now)).toEqual({ kind: "leave", why: "not-expired" });
@@ -38,10 +38,14 @@ describe.concurrent("reconcile", () => {
     expect(decideReconcile(running(op("idle", null), true), now, failedUpdate)).toEqual({ kind: "stop", why: "leftover" });
     expect(decideReconcile(running(op("idle", null), true), now, { ...failedUpdate, result: "succeeded" })).toEqual({ kind: "leave", why: "unrecorded-pool" });
     expect(decideReconcile(running(op("idle", null), true), now, null)).toEqual({ kind: "leave", why: "unrecorded-pool" });
+    // The gateway lives with the pool: one left beside an idle operation (a stop whose `delete gateway`
+    // failed, after the pool's delete succeeded) is a failed stop just the same.
+    expect(decideReconcile(running(op("idle", null), false, true), now, failedUpdate)).toEqual({ kind: "stop", why: "leftover" });
+    expect(decideReconcile(running(op("idle", null), false, true), now, null)).toEqual({ kind: "leave", why: "unrecorded-pool" });
     // A change under way or interrupted (a lock, pending operations): nothing, even when expired.
     const locked = { ...running(op("contest", "2026-11-22T11:59:59Z"), true), interrupted: { locks: [{ file: "l.json" }], pending: [] } };
     expect(decideReconcile(locked, now)).toEqual({ kind: "leave", why: "interrupted" });
-    expect(decideReconcile({ deployed: false, operation: null, poolDeployed: false }, now)).toEqual({ kind: "leave", why: "not-deployed" });
+    expect(decideReconcile({ deployed: false, operation: null, poolDeployed: false, gatewayDeployed: false }, now)).toEqual({ kind: "leave", why: "not-deployed" });
   });
 
   test(`an interrupted change: a lock younger than a job may run (${CHANGE_JOB_TIMEOUT_MINUTES} min) is busy, an older one fails, pending operations alone neither`, () => {

@@ -519,6 +519,10 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   // reportExecResult (pkg/resource/deploy/deployment_executor.go): "<kind> failed" or "<kind> canceled".
   const finish = async (ok: boolean, changes: Record<string, number>, outcome: "failed" | "canceled" = "failed") => {
     if (!ok) emit(diagnostic("error", `${kind} ${outcome}`));
+    // A failed update is in the stack's history too, as "failed" (pkg/backend/diy/backend.go apply, v3.230.0 :1313:
+    // the UpdateInfo is saved with backend.FailedResult whenever the engine returned an error); a
+    // preview writes none. A killed pulumi never gets here, and writes none either.
+    if (!ok && !dryRun) recordHistory(stack, kind, "failed", started, changes, config);
     emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: Math.ceil((Date.now() - started) / 1000), resourceChanges: changes, PolicyPacks: {}, ...(dryRun ? { isPreview: true } : {}) } });
     emit({ cancelEvent: {} });
     await closeSinks();
@@ -666,6 +670,26 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   };
   const delay = Number(process.env.FAKE_PULUMI_STEP_DELAY_MS ?? 0);
   const save = () => writeSnapshot(stack, snap);
+  // What a failed update records as the stack's outputs (pulumi v3.230.0's engine, read in
+  // pkg/resource/deploy/step_executor.go executeRegisterResourceOutputs, :219 and :256, and
+  // deployment_executor.go Execute, :330 and :352): the program's RegisterResourceOutputs for the root stack is held (stackOutputsEvent)
+  // and finalized after every step, whether the update failed or not; when it failed, the old
+  // outputs are kept only for the keys the program did not register again and its new values are
+  // laid over them (pulumi#15754). The Node SDK registers the stack's outputs once every output
+  // has resolved (sdk/nodejs/runtime/stack.ts Stack.initialize :79-85: massage awaits each output, then
+  // registerOutputs), so a create or update that an output waits for and that fails leaves no new
+  // outputs: the old ones stay (our program's outputs read the pool, the gateway, the backend and
+  // the registry; a failed create of something no output reads may race the registration in real
+  // pulumi, which this stand-in does not model). Deletes (of what the program dropped, and of
+  // replaced resources) run only after the program has finished (deployment_executor.go:
+  // performPostSteps -> stepGen.GenerateDeletes once the source iterator is done), so a failed
+  // delete records the program's new outputs, over the old: a stop whose delete fails records
+  // idle while what it failed to delete is still in the state.
+  const recordOutputsOfFailedUpdate = (outputs: Record<string, unknown>) => {
+    if (targets.length) return;
+    const root = snap.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    if (root) root.outputs = { ...root.outputs, ...outputs };
+  };
   for (const step of all) {
     if (cancelled) return finish(false, summary(steps), "canceled");
     inFlight = step;
@@ -693,6 +717,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
         // GetResourceOperationFailedError (sdk/go/common/diag/errors.go): the provider's text, verbatim.
         emit(diagnostic("error", text, step.urn));
         emit({ resOpFailedEvent: { metadata: meta, status: 1, steps: 1 } });
+        if (step.op === "delete" || step.op === "delete-replaced") recordOutputsOfFailedUpdate(sim.outputs as Record<string, unknown>);
         save();
         return finish(false, summary(steps));
       }
