@@ -57,7 +57,7 @@ describe.concurrent("one truth across machines", () => {
 
   test("a CI deploy (a plain `pulumi up`, or `manage up` from git's files) keeps the operator's contest and its expiry", async () => {
     const { laptop, runner, shared } = await machines();
-    expect((await manage(["scale", "--stack", "contest", "--profile", "contest", "--max-sessions", "250", "--for", "3h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
+    expect((await manage(["scale", "--stack", "contest", "--profile", "contest", "--max-sessions", "230", "--for", "3h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
     const before = operation(laptop)!;
 
     const plain = await manage(["pulumi", "--", "up", "--yes", "--stack", "contest"], { project: runner, env: shared });
@@ -65,12 +65,12 @@ describe.concurrent("one truth across machines", () => {
     expect(poolDeployed(laptop)).toBe(true);
     expect(operation(laptop)).toEqual({ ...before, revision: before.revision + 1 });
     const pool = () => readState(laptop, "contest").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions;
-    expect(pool()).toBe(250);
+    expect(pool()).toBe(230);
 
     const up = await manage(["up", "--stack", "contest", "--yes", "--json"], { project: runner, env: shared });
     expect(up.exitCode).toBe(0);
     expect(JSON.parse(up.stdout)).toMatchObject({ profile: "contest", expiresAt: "2026-12-05T11:30:00Z" });
-    expect(pool()).toBe(250);
+    expect(pool()).toBe(230);
   });
 
   test("a stop that fails part-way keeps the job red; the next run stops the pool; the one after has nothing to do", async () => {
