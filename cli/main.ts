@@ -10,9 +10,10 @@ import { pathToFileURL } from "node:url";
 import { Argument, Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { now } from "./clock.js";
-import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
+import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
 import { OPTION_RANGES } from "../infra/limits.js";
-import { CAPACITY_DEFAULTS } from "../infra/capacity.js";
+import { CAPACITY_DEFAULTS, NODE_RESERVED_SHARE } from "../infra/capacity.js";
+import { COST_ASSUMPTIONS } from "./costing/model.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 
 type Run = (options: Record<string, unknown>) => Promise<void>;
@@ -101,12 +102,12 @@ function withCostAssumptions(command: Command): Command {
     .addOption(typedOption("--region <region>", "price region (default: the stack's location)", TYPES.region))
     .option("--live-prices", "fetch current prices from the Azure Retail Prices API (cached on disk)")
     .addOption(typedOption("--sessions-per-node <n>", "sessions that fit on one E16 node (default: derived from session size, net of the reserved share)", TYPES.sessionsPerNode))
-    .addOption(typedOption("--node-reserved-share <share>", "share of each node the runtime keeps for itself (default 0.125, unconfirmed)", TYPES.share))
-    .addOption(typedOption("--log-gb-per-1000-runs <gb>", "Log Analytics GB per 1000 executions (default 0.01)", TYPES.logGbPer1000Runs))
-    .addOption(typedOption("--log-gb-per-replica-hour <gb>", "Log Analytics GB per backend replica-hour (default 0.001)", TYPES.logGbPerReplicaHour))
-    .addOption(typedOption("--registry-gb <gb>", "GB of images the registry stores (default 8)", TYPES.registryGb))
-    .addOption(typedOption("--warm-up-hours <h>", "hours the pool runs before a contest window (default 0.5)", TYPES.marginHours))
-    .addOption(typedOption("--tail-hours <h>", "hours the pool runs after a contest window (default 1)", TYPES.marginHours))
+    .addOption(typedOption("--node-reserved-share <share>", `share of each node the runtime keeps for itself (default ${NODE_RESERVED_SHARE}, unconfirmed)`, TYPES.share))
+    .addOption(typedOption("--log-gb-per-1000-runs <gb>", `Log Analytics GB per 1000 executions (default ${COST_ASSUMPTIONS.logGbPer1000Runs})`, TYPES.logGbPer1000Runs))
+    .addOption(typedOption("--log-gb-per-replica-hour <gb>", `Log Analytics GB per backend replica-hour (default ${COST_ASSUMPTIONS.logGbPerReplicaHour})`, TYPES.logGbPerReplicaHour))
+    .addOption(typedOption("--registry-gb <gb>", `GB of images the registry stores (default ${COST_ASSUMPTIONS.registryStoredGb})`, TYPES.registryGb))
+    .addOption(typedOption("--warm-up-hours <h>", `hours the pool runs before a contest window (default ${COST_ASSUMPTIONS.warmUpHours})`, TYPES.marginHours))
+    .addOption(typedOption("--tail-hours <h>", `hours the pool runs after a contest window (default ${COST_ASSUMPTIONS.tailHours})`, TYPES.marginHours))
     .option("--no-management-fee", "leave out the Dedicated Plan Management fee (assumed to apply; unconfirmed for a pool alone)");
 }
 
@@ -335,7 +336,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--burst-seconds <s>", `the opening burst's length (default: a quarter of the duration, at most ${CAPACITY_DEFAULTS.openingBurstSeconds})`, TYPES.burstSeconds))
     .option("--mix <weights>", "languages and weights, e.g. python:60,cpp:20,java:10,js:10")
     .addOption(typedOption("--max-requests <n>", `refuse a load larger than this (default ${DEFAULT_LOAD_MAX_REQUESTS}; at most ${OPTION_RANGES.loadRequests.max})`, TYPES.maxRequests))
-    .addOption(typedOption("--seed <n>", "seed of the arrival schedule (same seed, same load)", TYPES.seed))
+    .addOption(typedOption("--seed <n>", `seed of the arrival schedule (same seed, same load; default ${DEFAULT_SEED})`, TYPES.seed))
     .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own (required to aim anywhere else)", TYPES.endpoint))
     .action(lazy(() => import("./commands/load-test.js"), "run"));
 
@@ -352,10 +353,10 @@ export function buildProgram(): Command {
         .command("cost-estimate")
         .description("offline: what each profile costs per hour, day, month and window, per resource, and at most per day")
         .addOption(profileOption("one profile in detail (default: all side by side)"))
-        .addOption(typedOption("--hours <h>", "window length in hours (default 2: a contest)", TYPES.hours))
+        .addOption(typedOption("--hours <h>", `window length in hours (default ${CAPACITY_DEFAULTS.hours}: a contest)`, TYPES.hours))
         .addOption(typedOption("--days <d>", "window length in days", TYPES.days))
         .addOption(typedOption("--executions <n>", "executions during the window", TYPES.executions))
-        .addOption(typedOption("--avg-exec-seconds <s>", "average run time of one execution (default 2)", TYPES.execSeconds)),
+        .addOption(typedOption("--avg-exec-seconds <s>", `average run time of one execution (default ${CAPACITY_DEFAULTS.avgExecSeconds})`, TYPES.execSeconds)),
     ),
     ["manage cost-estimate --stack contest", "manage cost-estimate --stack contest --profile contest --hours 3 --executions 36000", "manage cost-estimate --region eastus2 --live-prices"],
   ).action(lazy(() => import("./commands/cost-estimate.js"), "run"));
@@ -368,17 +369,17 @@ export function buildProgram(): Command {
           .description("offline: sessions, ready sessions, nodes and waits a contest needs, checked against the profile; what it costs; --simulate runs the contest")
           .addOption(typedOption("--users <n>", "people taking part (default: the stack's participants)", TYPES.users))
           .addOption(typedOption("--runs-per-user-per-minute <r>", "how often each person runs code (default: the stack's runsPerParticipantPerMinute)", TYPES.runsPerUserPerMinute))
-          .addOption(typedOption("--avg-exec-seconds <s>", "average run time of one execution (default 2)", TYPES.execSeconds))
+          .addOption(typedOption("--avg-exec-seconds <s>", `average run time of one execution (default ${CAPACITY_DEFAULTS.avgExecSeconds})`, TYPES.execSeconds))
           .addOption(typedOption("--identifier <strategy>", "how the backend picks session identifiers (default: the stack's sessionIdentifier)", TYPES.identifier))
-          .addOption(typedOption("--max-404-rate <share>", "the most requests that may find the pool full (default 0.001: 0.1%)", TYPES.max404Rate))
-          .addOption(typedOption("--p95-wait-seconds <w>", "acceptable wait for 95% of executions (default 2)", TYPES.waitSeconds))
-          .addOption(typedOption("--hours <h>", "contest length in hours (default 2)", TYPES.hours))
+          .addOption(typedOption("--max-404-rate <share>", `the most requests that may find the pool full (default ${CAPACITY_DEFAULTS.max404Rate}: ${CAPACITY_DEFAULTS.max404Rate * 100}%)`, TYPES.max404Rate))
+          .addOption(typedOption("--p95-wait-seconds <w>", `acceptable wait for 95% of executions (default ${CAPACITY_DEFAULTS.p95WaitSeconds})`, TYPES.waitSeconds))
+          .addOption(typedOption("--hours <h>", `contest length in hours (default ${CAPACITY_DEFAULTS.hours})`, TYPES.hours))
           .addOption(typedOption("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default: the stack's openingBurstSeconds)", TYPES.burstSeconds))
           .addOption(typedOption("--cold-start-seconds <s>", `time to bring up a session that was not ready (default: the stack's latest measurement, else ${CAPACITY_DEFAULTS.coldStartSeconds}, assumed)`, TYPES.coldStartSeconds))
           .addOption(typedOption("--confidence <share>", `share of contests that must meet the wait and 404 targets (default ${CAPACITY_DEFAULTS.confidence * 100}%)`, TYPES.confidence))
           .addOption(profileOption("profile to check the plan against (default contest)"))
           .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
-          .addOption(typedOption("--seed <n>", "seed of the simulated contest (default 1)", TYPES.seed))
+          .addOption(typedOption("--seed <n>", `seed of the simulated contest (default ${DEFAULT_SEED})`, TYPES.seed))
           .addOption(typedOption("--chart <file>", "where --simulate writes its SVG chart (default capacity-simulation.svg)", TYPES.chart))
           .option("--apply", "record the recommendation for that profile (applied if the profile is in effect)"),
       ),

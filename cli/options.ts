@@ -338,6 +338,9 @@ export const DEFAULT_WARMUP_MINUTES = 30;
 /** How long a change that brings up a pool waits until code runs, unless --wait-timeout says (role propagation). */
 export const DEFAULT_WAIT_MINUTES = 30;
 
+/** --seed of load-test's arrival schedule and capacity --simulate's contests, when not given. */
+export const DEFAULT_SEED = 1;
+
 // Defaults a help text states (main.ts) and a command applies, one number each, here because a
 // command module is a leaf main.ts does not import.
 /** watch --interval: Azure Monitor reports once a minute, and ARM counts every read. */

@@ -41,7 +41,7 @@ import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/cap
 import { gibibytes } from "../costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
-import { MAX_SEED } from "../options.js";
+import { DEFAULT_SEED, MAX_SEED } from "../options.js";
 
 export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   stack?: string;
@@ -428,7 +428,7 @@ async function simulate(
   plan: CapacityPlan,
 ): Promise<{ configured: Simulated; recommended: Simulated | null; chart: string; terminal: string; seed: number; openingMinutes: number }> {
   const { simulateContest, simulateSpread, OPENING_MINUTES } = await import("../costing/contest-sim.js");
-  const seed = o.seed ?? 1;
+  const seed = o.seed ?? DEFAULT_SEED;
   const run = (name: string, maxSessions: number, readySessions: number): Simulated => ({
     name,
     maxSessions,

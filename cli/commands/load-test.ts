@@ -13,7 +13,7 @@ import { callerBudget } from "../../infra/caller-budget.js";
 import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { settingsInEffect } from "../operations.js";
-import { DEFAULT_LOAD_MAX_REQUESTS } from "../options.js";
+import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED } from "../options.js";
 import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
 import { stackSettings } from "../settings.js";
@@ -62,7 +62,7 @@ export function loadShape(o: LoadTestOptions): LoadShape {
     ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? CAPACITY_DEFAULTS.runsPerUserPerMinute)) / 60,
     burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(CAPACITY_DEFAULTS.openingBurstSeconds * 1000, o.duration / 4),
     mix,
-    seed: o.seed ?? 1,
+    seed: o.seed ?? DEFAULT_SEED,
   };
 }
 

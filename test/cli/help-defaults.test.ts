@@ -26,3 +26,28 @@ test("watch, spend, smoke and load-test --help state the defaults and limits the
   expect(shape.burstMs).toBe(CAPACITY_DEFAULTS.openingBurstSeconds * 1000);
   expect(shape.ratePerSecond).toBe((60 * CAPACITY_DEFAULTS.runsPerUserPerMinute) / 60);
 });
+
+test("cost-estimate and capacity --help state the cost model's and the planner's defaults, and the one seed both seeded commands use", async () => {
+  const { COST_ASSUMPTIONS } = await import("../../cli/costing/model.js");
+  const { NODE_RESERVED_SHARE } = await import("../../infra/capacity.js");
+  const { DEFAULT_SEED, DEFAULT_WAIT_MINUTES } = await import("../../cli/options.js");
+  const project = makeProject();
+  const help = async (command: string) => (await manage([command, "--help"], { project, env: { COLUMNS: "400" } })).stdout.replace(/\s+/g, " ");
+  const [cost, capacity, load, scale] = await Promise.all(["cost-estimate", "capacity", "load-test", "scale"].map(help));
+  for (const text of [cost, capacity]) {
+    expect(text).toContain(`keeps for itself (default ${NODE_RESERVED_SHARE}, unconfirmed)`);
+    expect(text).toContain(`GB per 1000 executions (default ${COST_ASSUMPTIONS.logGbPer1000Runs})`);
+    expect(text).toContain(`GB per backend replica-hour (default ${COST_ASSUMPTIONS.logGbPerReplicaHour})`);
+    expect(text).toContain(`the registry stores (default ${COST_ASSUMPTIONS.registryStoredGb})`);
+    expect(text).toContain(`before a contest window (default ${COST_ASSUMPTIONS.warmUpHours})`);
+    expect(text).toContain(`after a contest window (default ${COST_ASSUMPTIONS.tailHours})`);
+    expect(text).toContain(`run time of one execution (default ${CAPACITY_DEFAULTS.avgExecSeconds})`);
+  }
+  expect(cost).toContain(`window length in hours (default ${CAPACITY_DEFAULTS.hours}: a contest)`);
+  expect(capacity).toContain(`find the pool full (default ${CAPACITY_DEFAULTS.max404Rate}: ${CAPACITY_DEFAULTS.max404Rate * 100}%)`);
+  expect(capacity).toContain(`for 95% of executions (default ${CAPACITY_DEFAULTS.p95WaitSeconds})`);
+  expect(capacity).toContain(`contest length in hours (default ${CAPACITY_DEFAULTS.hours})`);
+  expect(capacity).toContain(`seed of the simulated contest (default ${DEFAULT_SEED})`);
+  expect(load).toContain(`same seed, same load; default ${DEFAULT_SEED})`);
+  expect(scale).toContain(`(default ${DEFAULT_WAIT_MINUTES}m: role propagation)`);
+});
