@@ -13,6 +13,7 @@ import { now } from "./clock.js";
 import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
 import { OPTION_RANGES } from "../infra/limits.js";
 import { CAPACITY_DEFAULTS, NODE_RESERVED_SHARE } from "../infra/capacity.js";
+import { LIMITS as PROFILE_LIMITS } from "../infra/profiles.js";
 import { COST_ASSUMPTIONS } from "./costing/model.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 
@@ -204,10 +205,10 @@ export function buildProgram(): Command {
     .addOption(profileOption("idle, testing or contest").makeOptionMandatory())
     .addOption(typedOption("--max-sessions <n>", "override the profile's maximum concurrent sessions (at most the stack's maxSessionsLimit)", TYPES.maxSessions))
     .addOption(typedOption("--ready-sessions <n>", "override the profile's ready (warm) sessions", TYPES.readySessions))
-    .addOption(typedOption("--cooldown <seconds>", "override the session cooldown (300-3600 s)", TYPES.cooldown))
+    .addOption(typedOption("--cooldown <seconds>", `override the session cooldown (${PROFILE_LIMITS.cooldownSeconds.min}-${PROFILE_LIMITS.cooldownSeconds.max} s)`, TYPES.cooldown))
     .addOption(typedOption("--backend-min <n>", "override the backend's minimum replicas", TYPES.backendMin))
     .addOption(typedOption("--backend-max <n>", "override the backend's maximum replicas", TYPES.backendMax))
-    .addOption(typedOption("--for <duration>", "return to idle after this long, e.g. 3h or 90m (recorded as an expiry, at most 7d)", TYPES.expiry))
+    .addOption(typedOption("--for <duration>", `return to idle after this long, e.g. 3h or 90m (recorded as an expiry, at most ${OPTION_RANGES.expiryHours.max / 24}d)`, TYPES.expiry))
     .action(lazy(() => import("./commands/scale.js"), "run"));
 
   const images = program.command("images").description("put the backend and session images in the stack's registry (no local Docker)");

@@ -50,4 +50,7 @@ test("cost-estimate and capacity --help state the cost model's and the planner's
   expect(capacity).toContain(`seed of the simulated contest (default ${DEFAULT_SEED})`);
   expect(load).toContain(`same seed, same load; default ${DEFAULT_SEED})`);
   expect(scale).toContain(`(default ${DEFAULT_WAIT_MINUTES}m: role propagation)`);
+  const { LIMITS: PROFILE_LIMITS } = await import("../../infra/profiles.js");
+  expect(scale).toContain(`override the session cooldown (${PROFILE_LIMITS.cooldownSeconds.min}-${PROFILE_LIMITS.cooldownSeconds.max} s)`);
+  expect(scale).toContain(`(recorded as an expiry, at most ${OPTION_RANGES.expiryHours.max / 24}d)`);
 });

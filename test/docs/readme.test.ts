@@ -130,3 +130,15 @@ test("the README's examples of `manage <command> --help` are in those helps", as
     expect(help.stdout, `manage ${command} --help`).toContain(line.slice(2));
   }
 });
+
+test("the README's prose numbers about watch's warnings and load-test's caps are the constants the commands apply", async () => {
+  const { WATCH_THRESHOLDS } = await import("../../cli/watch/warnings.js");
+  const { DEFAULT_LOAD_MAX_REQUESTS } = await import("../../cli/options.js");
+  const { OPTION_RANGES } = await import("../../infra/limits.js");
+  const text = readFileSync(README, "utf8").replace(/\s+/g, " ");
+  const t = WATCH_THRESHOLDS;
+  expect(text).toContain(`sessions being created for ${t.pendingMinutes} minutes in a row`);
+  expect(text).toContain(`sessions allocated at ${Math.round(t.nearCapShare * 100)}% of \`maxSessions\``);
+  expect(text).toContain(`(the last ${t.errorWindowMinutes} minutes above the ${t.errorWindowMinutes} before, at least ${t.minErrors})`);
+  expect(text).toContain(`capped by \`--max-requests\` (${DEFAULT_LOAD_MAX_REQUESTS.toLocaleString("en-US")}) and ${OPTION_RANGES.loadTestMinutes.max} minutes`);
+});
