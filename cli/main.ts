@@ -198,7 +198,7 @@ export function buildProgram(): Command {
   ).action(lazy(() => import("./commands/stop.js"), "run"));
   examples(withCostCeiling(withReadinessGate(program.command("scale"))), [
     "manage scale --stack contest --profile contest --for 3h",
-    "manage scale --stack contest --profile contest --max-sessions 250 --ready-sessions 50",
+    "manage scale --stack contest --profile contest --max-sessions 230 --ready-sessions 52",
     "manage scale --stack dev --profile testing --cooldown 600 --no-wait",
   ])
     .description("run a profile (with overrides, and an expiry), recorded in the stack's state where every machine sees it")
@@ -243,7 +243,7 @@ export function buildProgram(): Command {
     .action(lazy(() => import("./commands/reconcile.js"), "run"));
 
   examples(program.command("schedule"), [
-    `manage schedule --stack contest --profile contest --at 2026-12-05T09:00+01:00 --for 3h --warmup ${GATEWAY_CREATE_MINUTES}m --users 250`,
+    `manage schedule --stack contest --profile contest --at 2026-12-05T09:00+01:00 --for 3h --warmup ${GATEWAY_CREATE_MINUTES}m --users 220`,
     "manage schedule --stack contest --list",
     "manage schedule --stack contest --cancel w-20261205-0800",
   ])
@@ -385,7 +385,7 @@ export function buildProgram(): Command {
           .option("--apply", "record the recommendation for that profile (applied if the profile is in effect)"),
       ),
     ),
-    ["manage capacity --stack contest --users 250", "manage capacity --stack contest --identifier per-execution --simulate --chart contest.svg", "manage capacity --stack contest --users 250 --apply"],
+    ["manage capacity --stack contest --users 220", "manage capacity --stack contest --identifier per-execution --simulate --chart contest.svg", "manage capacity --stack contest --users 220 --apply"],
   ).action(lazy(() => import("./commands/capacity.js"), "run"));
 
   // Listed in help; the completion library replaces it when completion is asked for (see main()).

@@ -41,7 +41,7 @@ const OPTION_FIELDS: Array<[keyof ScaleOptions, OverrideField, string]> = [
 export function describeExpiry(at: Date, local = true): string {
   const utc = `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
   if (!local) return utc;
-  return `${utc} (${at.toLocaleString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short" })} local)`;
+  return `${utc} (${at.toLocaleString(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" })} local)`;
 }
 
 /** An intent recorded by an older manage, with the recorder's local times taken out: the reader's zone is not the recorder's. */

@@ -171,8 +171,9 @@ export function capacityChange(
  * What fixes a load above the pool's session ceiling (no recording of the plan can: the change
  * would be refused). Per-user identifiers are advised only to a contest that does not use them.
  */
-export function overLimitFix(stack: string, strategy: IdentifierStrategy | null, limit: number): string {
-  const check = (identifier: string) => `\`${suggest("capacity", { stack, identifier })}\``;
+export function overLimitFix(stack: string, strategy: IdentifierStrategy | null, limit: number, users?: number): string {
+  // The same question with another identifier: the participants asked about, not the stack's.
+  const check = (identifier: string) => `\`${suggest("capacity", { stack, users, identifier })}\``;
   return [
     ...(strategy?.kind === "per-user" ? [] : [`per-user identifiers (${check("per-user")} checks them)`]),
     ...(strategy?.kind === "shared" ? [] : [`sessions shared by everyone, with waits (${check(`shared:${limit}`)} checks them)`]),
@@ -193,6 +194,8 @@ export function capacityFix(c: {
   profile: ProfileName;
   /** --users as given (the stack's participants are the default). */
   users?: number;
+  /** --identifier as given (the stack's sessionIdentifier is the default): the fix answers the same question. */
+  identifier?: string;
   plan: Pick<CapacityPlan, "maxSessions" | "readySessions">;
   limit: number;
   strategy: IdentifierStrategy;
@@ -200,8 +203,8 @@ export function capacityFix(c: {
   inEffect: boolean;
 }): string {
   if (c.plan.maxSessions > c.limit)
-    return `no profile fits within maxSessionsLimit ${c.limit} (the load needs max ${c.plan.maxSessions}): ${overLimitFix(c.stack, c.strategy, c.limit)}`;
-  const apply = suggest("capacity", { stack: c.stack, profile: c.profile, users: c.users, apply: true, "allow-over-ceiling": c.overCeiling });
+    return `no profile fits within maxSessionsLimit ${c.limit} (the load needs max ${c.plan.maxSessions}): ${overLimitFix(c.stack, c.strategy, c.limit, c.users)}`;
+  const apply = suggest("capacity", { stack: c.stack, profile: c.profile, users: c.users, identifier: c.identifier, apply: true, "allow-over-ceiling": c.overCeiling });
   const scale = c.inEffect
     ? ` (or \`${suggest("scale", { stack: c.stack, profile: c.profile, "max-sessions": c.plan.maxSessions, "ready-sessions": c.plan.readySessions, "allow-over-ceiling": c.overCeiling })}\`)`
     : "";
@@ -209,7 +212,7 @@ export function capacityFix(c: {
 }
 
 /** The checks beyond the pool's own: the session ceiling and the stack's cost ceiling. */
-function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configured: ResolvedProfile, strategy: IdentifierStrategy): ProfileCheck[] {
+function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configured: ResolvedProfile, strategy: IdentifierStrategy, users?: number): ProfileCheck[] {
   const checks: ProfileCheck[] = [];
   const limit = settings.limits.maxSessions;
   checks.push(
@@ -219,7 +222,7 @@ function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configure
           ok: false,
           message:
             `the load needs max ${plan.maxSessions}, above the pool's session ceiling (maxSessionsLimit ${limit}; unconfirmed for custom containers): ` +
-            overLimitFix(settings.stack, strategy, limit),
+            overLimitFix(settings.stack, strategy, limit, users),
         },
   );
   const verdict = ceilingVerdict(settings, configured);
@@ -274,7 +277,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const plan = planCapacity(q);
   const hours = o.hours ?? CAPACITY_DEFAULTS.hours;
 
-  const checks = [...checkPool(q, plan, pool, profileName), ...limitChecks(plan, settings, configured, q.strategy)];
+  const checks = [...checkPool(q, plan, pool, profileName), ...limitChecks(plan, settings, configured, q.strategy, o.users)];
   const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
   const executions = Math.round(plan.arrivalPerSecond * hours * 3600);
@@ -317,6 +320,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     stack,
     profile: profileName,
     users: o.users,
+    identifier: o.identifier && strategyLabel(o.identifier),
     plan,
     limit: settings.limits.maxSessions,
     strategy: q.strategy,

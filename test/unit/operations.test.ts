@@ -77,3 +77,16 @@ describe("effectiveConfig and sameOperation", () => {
     expect(sameOperation(stop, { ...stop, expiresAt: NOW })).toBe(false);
   });
 });
+
+test("midnight reads 00:00 in the reader's zone, never 24:00 (hour12: false gives 24 at midnight in some locales)", async () => {
+  const { describeExpiry } = await import("../../cli/operations.js");
+  const saved = process.env.TZ;
+  process.env.TZ = "UTC";
+  try {
+    expect(describeExpiry(new Date("2026-12-02T00:00:00Z"))).toBe("2026-12-02 00:00 UTC (00:00 UTC local)");
+    expect(describeExpiry(new Date("2026-12-02T23:30:00Z"))).toBe("2026-12-02 23:30 UTC (23:30 UTC local)");
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});

@@ -183,6 +183,11 @@ describe("every suggestion parses", () => {
         if (!inEffect) expect(fix).not.toContain("manage scale");
       }
     // 1000 participants with per-user identifiers already use them: that is not the advice.
+    // The same question as asked: the participants and the identifier given carry over.
+    expect(overLimitFix("contest", parseIdentifierStrategy("per-execution")!, 600, 1000)).toContain("`manage capacity --stack contest --users 1000 --identifier per-user`");
+    expect(
+      capacityFix({ stack: "dev", profile: "contest", users: 1000, identifier: "shared:600", plan: plan(600), limit: 600, strategy: parseIdentifierStrategy("shared:600")!, overCeiling: true, inEffect: false }),
+    ).toContain("`manage capacity --stack dev --profile contest --users 1000 --identifier shared:600 --apply --allow-over-ceiling`");
     expect(overLimitFix("contest", parseIdentifierStrategy("per-user")!, 600)).not.toMatch(/per-user/);
     expect(overLimitFix("contest", parseIdentifierStrategy("per-execution")!, 600)).toMatch(/per-user identifiers/);
     await expectAllParse();
