@@ -297,48 +297,53 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     expect(readState(dir, "contest")).toEqual(state);
   });
 
-  test("a rate limit in an XML comment and Contributor under a versioned type token: refused through manage (exit 2) and the deploy workflow's pulumi up", async () => {
+  /**
+   * A tampered program refused both ways: through manage (exit 2, each message, nothing touched) and
+   * through the deploy workflow's plain pulumi up (failed, exactly these mandatory policies, nothing
+   * deployed). The workflow deploys the committed stack file: one in a profile with the pool, so the
+   * gateway and its policy exist (idle has no gateway since the gateway lives with the pool).
+   */
+  async function refusedBothWays(edit: Parameters<typeof tamperedProgram>[1], messages: RegExp[], policies: string[]) {
     const dir = makeProject();
     await prepare(dir, "contest");
-    tamperedProgram(dir, COMMENTED_LIMIT_AND_VERSIONED_GRANT);
+    tamperedProgram(dir, edit);
     const before = snapshot(dir);
     const state = readState(dir, "contest");
     const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
-    expect(r.stderr).toMatch(/a mandatory policy refused the change: [\s\S]*\[role-assignment-allowed\][^\n]*\n?[^\n]*role assignment helpful-grant grants Contributor \(b24988ac-[^)]*\), which this deployment never needs/);
-    expect(r.stderr).toMatch(/\[gateway-authenticates-callers\][^\n]*\n?[^\n]*gateway API "coding-engine" holds no caller to a rate limit: its <inbound> section has no rate-limit-by-key or rate-limit statement/);
+    for (const message of messages) expect(r.stderr).toMatch(message);
     expect(r.exitCode).toBe(2);
     expect(snapshot(dir)).toEqual(before);
-    // The workflow deploys the committed stack file: one in a profile with the pool, so the gateway and
-    // its policy exist (idle has no gateway since the gateway lives with the pool).
     const file = join(dir, "Pulumi.contest.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: testing"));
     const up = await deployWorkflowUp(dir, "contest");
     expect(up.exitCode).not.toBe(0);
     const refused = events(up.stdout).flatMap((e) => (e.policyEvent?.enforcementLevel === "mandatory" ? [e.policyEvent.policyName] : []));
-    // The stack policies see the versioned grant too: outside the stack's own resource group.
-    expect(new Set(refused)).toEqual(new Set(["role-assignment-allowed", "role-assignments-within-stack", "gateway-authenticates-callers"]));
+    expect(new Set(refused)).toEqual(new Set(policies));
     expect(readState(dir, "contest")).toEqual(state);
+  }
+
+  test("a rate limit in an XML comment and Contributor under a versioned type token: refused through manage (exit 2) and the deploy workflow's pulumi up", async () => {
+    await refusedBothWays(
+      COMMENTED_LIMIT_AND_VERSIONED_GRANT,
+      [
+        /a mandatory policy refused the change: [\s\S]*\[role-assignment-allowed\][^\n]*\n?[^\n]*role assignment helpful-grant grants Contributor \(b24988ac-[^)]*\), which this deployment never needs/,
+        /\[gateway-authenticates-callers\][^\n]*\n?[^\n]*gateway API "coding-engine" holds no caller to a rate limit: its <inbound> section has no rate-limit-by-key or rate-limit statement/,
+      ],
+      // The stack policies see the versioned grant too: outside the stack's own resource group.
+      ["role-assignment-allowed", "role-assignments-within-stack", "gateway-authenticates-callers"],
+    );
   });
 
   test("the review's probes (an early return-response, an extra external port, a token by its shape): refused through manage (exit 2) and the deploy workflow's pulumi up", async () => {
-    const dir = makeProject();
-    await prepare(dir, "contest");
-    tamperedProgram(dir, EARLY_ANSWER_OPEN_PORT_TOKEN_VALUE);
-    const before = snapshot(dir);
-    const state = readState(dir, "contest");
-    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
-    expect(r.stderr).toMatch(/\[gateway-authenticates-callers\][^\n]*\n?[^\n]*gateway API "coding-engine" holds no caller to a rate limit: a <return-response> in <inbound> comes before its rate-limit-by-key/);
-    expect(r.stderr).toMatch(/\[backend-caller-restricted\][^\n]*\n?[^\n]*container app backend fronts this stack's session pool with an extra port open outside its environment \(additionalPortMappings\[0\] external true, target port 8080\)/);
-    expect(r.stderr).toMatch(/\[no-plain-secrets-in-env\][^\n]*\n?[^\n]*container app backend container backend sets env var "UPSTREAM" to a plain-text value that looks like a secret/);
-    expect(r.exitCode).toBe(2);
-    expect(snapshot(dir)).toEqual(before);
-    const file = join(dir, "Pulumi.contest.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine:profile: idle", "coding-engine:profile: testing"));
-    const up = await deployWorkflowUp(dir, "contest");
-    expect(up.exitCode).not.toBe(0);
-    const refused = events(up.stdout).flatMap((e) => (e.policyEvent?.enforcementLevel === "mandatory" ? [e.policyEvent.policyName] : []));
-    expect(new Set(refused)).toEqual(new Set(["gateway-authenticates-callers", "backend-caller-restricted", "no-plain-secrets-in-env"]));
-    expect(readState(dir, "contest")).toEqual(state);
+    await refusedBothWays(
+      EARLY_ANSWER_OPEN_PORT_TOKEN_VALUE,
+      [
+        /\[gateway-authenticates-callers\][^\n]*\n?[^\n]*gateway API "coding-engine" holds no caller to a rate limit: a <return-response> in <inbound> comes before its rate-limit-by-key/,
+        /\[backend-caller-restricted\][^\n]*\n?[^\n]*container app backend fronts this stack's session pool with an extra port open outside its environment \(additionalPortMappings\[0\] external true, target port 8080\)/,
+        /\[no-plain-secrets-in-env\][^\n]*\n?[^\n]*container app backend container backend sets env var "UPSTREAM" to a plain-text value that looks like a secret/,
+      ],
+      ["gateway-authenticates-callers", "backend-caller-restricted", "no-plain-secrets-in-env"],
+    );
   });
 
   test("a configuration over costCeilingPerDay: the deploy workflow's plain pulumi up is refused by the program, naming the key", async () => {
