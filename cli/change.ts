@@ -38,7 +38,7 @@ import { policyOptions } from "./pulumi/policy-pack.js";
 import { InterruptedError, interruptible, interruptOutcome, type Running } from "./interrupted.js";
 import { offers, suggest } from "./suggest.js";
 import { stackFile } from "./settings.js";
-import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
+import { embeddedPriceBook, isKnownRegion } from "../infra/costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
 import {
   REPLACE_OPS,

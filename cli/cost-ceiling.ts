@@ -3,10 +3,10 @@
 // (up, scale, start*, capacity --apply) passes here before pulumi is even looked for; one above the
 // ceiling is refused (exit 2, nothing touched) unless the person says --allow-over-ceiling. A change
 // that lowers the most the stack can cost is always let through (stop must never be refused). The
-// formula is cli/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
+// formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
 import { parseSettings, type DeploymentSettings } from "../infra/config.js";
-import { ceilingAllows, ceilingVerdict, type CeilingVerdict } from "./costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict, type CeilingVerdict } from "../infra/costing/ceiling.js";
 import { UsageError } from "./errors.js";
 import { warn } from "./output.js";
 import { stackRawConfig } from "./settings.js";

@@ -14,7 +14,7 @@ import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEF
 import { OPTION_RANGES } from "../infra/limits.js";
 import { CAPACITY_DEFAULTS, NODE_RESERVED_SHARE } from "../infra/capacity.js";
 import { LIMITS as PROFILE_LIMITS } from "../infra/profiles.js";
-import { COST_ASSUMPTIONS } from "./costing/model.js";
+import { COST_ASSUMPTIONS } from "../infra/costing/model.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 
 type Run = (options: Record<string, unknown>) => Promise<void>;

@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import { WriteStream } from "node:tty";
 import chalk from "chalk";
-import { money } from "./money.js";
+import { money } from "../infra/costing/money.js";
 
 // The table layout library and its measure of a cell's width load with the first table, not with
 // every run (an error message needs neither).
@@ -53,7 +53,7 @@ export const isVerbose = () => settings.verbose;
 /** --json: stdout carries one JSON document (what the person asked for, not what a caller passes along). */
 export const isJson = () => settings.json;
 
-// Pure, in its own module: the program's cost-ceiling refusal (cli/costing/ceiling.ts) says it too.
+// Pure, in its own module: the program's cost-ceiling refusal (infra/costing/ceiling.ts) says it too.
 export { money };
 
 /** A difference to the cent, with its sign: "+$112.83", "-$2.72", "$0.00" (spend's and report's gaps). */

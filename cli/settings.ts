@@ -56,4 +56,4 @@ export function stackSettings(stack: string, extra: Record<string, string> = {},
 }
 
 // Gi as a number from "1Gi": one definition, with the cost query that needs it.
-export { gibibytes } from "./costing/query.js";
+export { gibibytes } from "../infra/costing/query.js";

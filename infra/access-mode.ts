@@ -28,7 +28,7 @@ export type GatewaySku = (typeof GATEWAY_SKUS)[number];
  * Minutes a classic-tier gateway (Developer, Basic) is allowed to take to create: Microsoft says
  * 30-45 minutes or more, and 60-90 are reported (shared/azure-facts.md, "API Management"). A window
  * on a token stack warms up at least this long before its start (cli/schedule.ts refuses less), and
- * the cost model bills the gateway, and the pool created with it, from then (cli/costing/model.ts).
+ * the cost model bills the gateway, and the pool created with it, from then (infra/costing/model.ts).
  */
 export const GATEWAY_CREATE_MINUTES = 90;
 

@@ -13,7 +13,7 @@
 //                 (`consumption.Budget`, 2024-08-01; scope = the resource group's ID, category Cost,
 //                 timeGrain Monthly, up to five notifications, thresholds in percent, Actual or Forecasted)
 //
-// The budget's amount defaults to the cost model's planned month (cli/costing/budget.ts): the
+// The budget's amount defaults to the cost model's planned month (infra/costing/budget.ts): the
 // program imports that pure module, never anything of the CLI that does I/O.
 
 import * as pulumi from "@pulumi/pulumi";
@@ -23,8 +23,8 @@ import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
 import { alertRulesFor, BUDGET_NOTIFICATIONS, budgetStartDate, monitoringNames, type AlertTarget } from "./monitoring.js";
 import { tagsFor } from "./tags.js";
-import { BudgetError, monthlyBudget } from "../cli/costing/budget.js";
-import { embeddedPriceBook, isKnownRegion } from "../cli/costing/prices.js";
+import { BudgetError, monthlyBudget } from "./costing/budget.js";
+import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
 
 /**
  * The budget's amount, decided before any resource is declared: a stack whose budget cannot be

@@ -1,6 +1,6 @@
 // What the program watches and whom it tells (alertEmails): the metric alerts that matter on contest
 // day, the monthly budget's thresholds, and their names. Pure (no Pulumi): the program declares
-// these (infra/alerts.ts), the cost model prices the alerts (cli/costing/model.ts), and the tests
+// these (infra/alerts.ts), the cost model prices the alerts (infra/costing/model.ts), and the tests
 // read both from here.
 //
 // Metric names and dimensions: shared/azure-facts.md (Azure Monitor, namespace

@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSettings, type DeploymentSettings } from "./config.js";
-import { ceilingAllows, ceilingVerdict } from "../cli/costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict } from "./costing/ceiling.js";
 import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
 import { declareSessionPool } from "./session-pool.js";
@@ -130,7 +130,7 @@ export async function settingsFromStack(
  * The stack's cost ceiling, enforced by the program itself: whatever runs it (manage, the deploy
  * workflow's plain `pulumi up`, a person), a configuration whose worst-case day costs more than
  * costCeilingPerDay is refused before anything is declared, with manage's formula and manage's
- * rules (cli/costing/ceiling.ts): a change that lowers the most the stack can cost from what the
+ * rules (infra/costing/ceiling.ts): a change that lowers the most the stack can cost from what the
  * state says runs now is let through (a stop is never refused), and the person's
  * --allow-over-ceiling arrives with manage's request. Nothing else lifts it.
  */

@@ -34,11 +34,11 @@ import {
   type CostAssumptionOptions,
 } from "../costing/estimate.js";
 import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
-import { ceilingVerdict, worstAtMost } from "../costing/ceiling.js";
+import { ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
-import { gibibytes } from "../costing/query.js";
+import { gibibytes } from "../../infra/costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
 import { DEFAULT_SEED, MAX_SEED } from "../options.js";

@@ -2,13 +2,13 @@
 // Offline by default (embedded prices); --live-prices asks the Azure Retail Prices API.
 
 import { PROFILE_NAMES, type ProfileName } from "../../infra/profiles.js";
-import { describeMeter, FREE_GRANT_PER_MONTH, HOURS_PER_MONTH, type Load } from "../costing/model.js";
-import { priceDate } from "../costing/prices.js";
+import { describeMeter, FREE_GRANT_PER_MONTH, HOURS_PER_MONTH, type Load } from "../../infra/costing/model.js";
+import { priceDate } from "../../infra/costing/prices.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { latestCalibration, sizingNote } from "../costing/calibration.js";
-import { worstAtMost } from "../costing/ceiling.js";
+import { worstAtMost } from "../../infra/costing/ceiling.js";
 import { profileOf } from "../../infra/config.js";
 import { stackSettings } from "../settings.js";
 import {
@@ -104,7 +104,7 @@ export async function run(o: CostEstimateOptions): Promise<void> {
         : `${e.profile}: no total: the ${region} prices of ${e.missing.map(describeMeter).join(", ")} are missing (the parts above with a price are correct)`,
     );
     if (e.atMost.complete) {
-      // Sessions per node are assumed: the ceiling judges the range's worst end (cli/costing/ceiling.ts).
+      // Sessions per node are assumed: the ceiling judges the range's worst end (infra/costing/ceiling.ts).
       const worst = worstAtMost(book, settings, profileOf(settings, e.profile as ProfileName), extra);
       console.log(
         `At most ${money(e.atMost.perDay)}/day (${e.atMost.basis})` +

@@ -11,7 +11,7 @@ import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
 import { estimateFor, warnAboutPrices, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
-import { embeddedPriceBook, isKnownRegion, priceDate } from "../costing/prices.js";
+import { embeddedPriceBook, isKnownRegion, priceDate } from "../../infra/costing/prices.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";
 import { suggest } from "../suggest.js";

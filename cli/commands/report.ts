@@ -16,7 +16,7 @@ import { heading, printJson, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { readStackRuntime, settingsInEffect } from "../operations.js";
-import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
+import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
 import { compareSpend, estimateForHours } from "../costing/spend.js";
 import { runLogPath } from "../execution/run-log.js";
 import { costDays, hoursByProfile, periodRequest, resolvePeriod } from "../report/period.js";

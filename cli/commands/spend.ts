@@ -3,7 +3,7 @@
 // flagged and its likely cause. The decisions are cli/costing/spend.ts's; the Azure call is
 // cli/azure/spend.ts's.
 
-import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
+import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
 import { compareSpend, estimateForHours, hoursRun, spendPeriod, SPEND_ASSUMPTIONS, type SpendComparison } from "../costing/spend.js";
 import { OperationError, UsageError } from "../errors.js";
 import { dim, heading, money, printJson, signedMoney, table, warn } from "../output.js";

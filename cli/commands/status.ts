@@ -2,9 +2,9 @@
 // the cloud drifted from the stack. Each part says why when it cannot be seen (pulumi missing, the
 // stack never deployed, not logged in to Azure, no permission), and the rest is still shown.
 
-import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
+import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
-import { GATEWAY_METERS, liveBurnPerHour } from "../costing/model.js";
+import { GATEWAY_METERS, liveBurnPerHour } from "../../infra/costing/model.js";
 import { findDrift, type Drift } from "../drift.js";
 import type { GlobalOptions } from "../change.js";
 import { dim, heading, money, printJson, relative, warn } from "../output.js";

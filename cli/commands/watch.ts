@@ -17,7 +17,7 @@ import { now as clock } from "../clock.js";
 import { DEFAULT_WATCH_INTERVAL_MS } from "../options.js";
 import { settingsInEffect } from "../operations.js";
 import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../../infra/operations.js";
-import { embeddedPriceBook, isKnownRegion } from "../costing/prices.js";
+import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
 import type { LiveTarget } from "../azure/live.js";
 import type { Timeline } from "../azure/metrics.js";
 import { buildSnapshot, contestWindow, type Snapshot } from "../watch/snapshot.js";

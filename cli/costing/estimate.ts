@@ -5,18 +5,18 @@
 import { join } from "node:path";
 import type { ProfileName, ResolvedProfile } from "../../infra/profiles.js";
 import { profileOf, type DeploymentSettings } from "../../infra/config.js";
-import { estimateCost, describeMeter, GATEWAY_METERS, type Estimate, type Load } from "./model.js";
+import { estimateCost, describeMeter, GATEWAY_METERS, type Estimate, type Load } from "../../infra/costing/model.js";
 import { GATEWAY_CREATE_MINUTES, gatewayFor } from "../../infra/access-mode.js";
-import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, unverifiedMeters, type MeterKey, type PriceBook } from "./prices.js";
+import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, unverifiedMeters, type MeterKey, type PriceBook } from "../../infra/costing/prices.js";
 import { livePriceBook } from "./retail-prices.js";
 import { UsageError } from "../errors.js";
 import { money, warn } from "../output.js";
 import { projectDir } from "../project.js";
 import { stackFile } from "../settings.js";
-// The query itself is pure and light (cli/costing/query.ts): the program's budget builds it too.
-import { costQuery, gibibytes, type CostAssumptionOptions } from "./query.js";
+// The query itself is pure and light (infra/costing/query.ts): the program's budget builds it too.
+import { costQuery, gibibytes, type CostAssumptionOptions } from "../../infra/costing/query.js";
 import { sessionsPerNodeRange } from "../../infra/capacity.js";
-import { DEFAULT_WINDOW_HOURS } from "./ceiling.js";
+import { DEFAULT_WINDOW_HOURS } from "../../infra/costing/ceiling.js";
 export { costQuery, type CostAssumptionOptions };
 
 export interface CostEstimateOptions extends CostAssumptionOptions {

@@ -7,7 +7,7 @@
 
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { embeddedPriceBook, isKnownRegion, METERS, priceWarnings, type MeterKey, type Price, type PriceBook } from "./prices.js";
+import { embeddedPriceBook, isKnownRegion, METERS, priceWarnings, type MeterKey, type Price, type PriceBook } from "../../infra/costing/prices.js";
 
 export const RETAIL_PRICES_URL = "https://prices.azure.com/api/retail/prices";
 export const RETAIL_PRICES_API_VERSION = "2023-01-01-preview";

@@ -6,8 +6,8 @@
 import { nodesFor, sessionsPerNode } from "../../infra/capacity.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { gatewayRunning } from "../../infra/access-mode.js";
-import { liveBurnPerHour } from "../costing/model.js";
-import type { PriceBook } from "../costing/prices.js";
+import { liveBurnPerHour } from "../../infra/costing/model.js";
+import type { PriceBook } from "../../infra/costing/prices.js";
 import type { LiveState } from "../azure/live.js";
 import type { Sample, Timeline } from "../azure/metrics.js";
 import { gibibytes } from "../settings.js";

@@ -28,7 +28,7 @@ test("watch, spend, smoke and load-test --help state the defaults and limits the
 });
 
 test("cost-estimate and capacity --help state the cost model's and the planner's defaults, and the one seed both seeded commands use", async () => {
-  const { COST_ASSUMPTIONS } = await import("../../cli/costing/model.js");
+  const { COST_ASSUMPTIONS } = await import("../../infra/costing/model.js");
   const { NODE_RESERVED_SHARE } = await import("../../infra/capacity.js");
   const { DEFAULT_SEED, DEFAULT_WAIT_MINUTES } = await import("../../cli/options.js");
   const project = makeProject();

@@ -110,7 +110,7 @@ describe("manage capacity", () => {
     expect(r.stdout).toContain("- inputs: cold start 10 s (assumed, not measured: manage smoke or load-test measures it); run time 2 s (assumed");
     // The window's cost across the sessions-per-node range, not only at the assumed 28. The contest
     // stack is a token stack: its warm-up is the gateway's creation (90 min, GATEWAY_CREATE_MINUTES),
-    // billed with the 1 h tail after the window (cli/costing/model.ts billedHours).
+    // billed with the 1 h tail after the window (infra/costing/model.ts billedHours).
     expect(r.stdout).toMatch(/cost of the 2 h window \(\+2\.5 h\) +│ \$[\d.]+ \(\$[\d.]+–\$[\d.]+ at 32–24 sessions per node; 28 assumed\)/);
     expect(r.stdout).toMatch(/E16 nodes: ready \/ contest \/ peak +│ 2 \/ 9 \/ 9 \(held \+ ready, 28 per node\)/);
     expect(r.stdout).toMatch(/ok +at most \$[\d.]+\/day .*within stack contest's cost ceiling of \$500\.00\/day/);

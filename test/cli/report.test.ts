@@ -18,7 +18,7 @@ import { parseSettings, PROJECT } from "../../infra/config.js";
 import type { Window } from "../../infra/operations.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
-import { embeddedPriceBook } from "../../cli/costing/prices.js";
+import { embeddedPriceBook } from "../../infra/costing/prices.js";
 import { estimateForHours } from "../../cli/costing/spend.js";
 import { costDays, hoursByProfile, windowSpan } from "../../cli/report/period.js";
 import { CONTEST_DAY_RUNS, runRecord } from "../helpers/run-records.js";

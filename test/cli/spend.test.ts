@@ -12,7 +12,7 @@ import type { CostRow } from "../arm-server/cost-management.js";
 import { parseSettings, PROJECT } from "../../infra/config.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
-import { embeddedPriceBook } from "../../cli/costing/prices.js";
+import { embeddedPriceBook } from "../../infra/costing/prices.js";
 import { estimateForHours } from "../../cli/costing/spend.js";
 
 const SUB = "11111111-2222-4333-8444-555555555555";

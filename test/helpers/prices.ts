@@ -1,5 +1,5 @@
 // A price book with round numbers, so expected costs can be computed by hand in the tests.
-import type { MeterKey, Price, PriceBook } from "../../cli/costing/prices.js";
+import type { MeterKey, Price, PriceBook } from "../../infra/costing/prices.js";
 
 export function bookOf(usd: Partial<Record<MeterKey, number>>, region = "testregion"): PriceBook {
   const prices = Object.fromEntries(

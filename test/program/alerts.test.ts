@@ -1,16 +1,16 @@
 // alertEmails: the action group, the metric alerts that matter on contest day and the monthly budget,
 // evaluated under mocks from the real stack files; none of them without addresses. The budget's
-// default is the cost model's planned month (cli/costing/budget.ts), held here to the model itself.
+// default is the cost model's planned month (infra/costing/budget.ts), held here to the model itself.
 import { describe, expect, test } from "vitest";
 import { get, resource, simulateStack, STACKS } from "../helpers/program.js";
 import { parseSettings, PROJECT } from "../../infra/config.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
 import { alertRulesFor, ALL_ALERT_RULES, BACKEND_5XX_PER_5_MINUTES, budgetStartDate } from "../../infra/monitoring.js";
-import { monthlyBudget, plannedMonth } from "../../cli/costing/budget.js";
-import { embeddedPriceBook } from "../../cli/costing/prices.js";
-import { estimateCost, HOURS_PER_MONTH } from "../../cli/costing/model.js";
-import { costQuery } from "../../cli/costing/query.js";
+import { monthlyBudget, plannedMonth } from "../../infra/costing/budget.js";
+import { embeddedPriceBook } from "../../infra/costing/prices.js";
+import { estimateCost, HOURS_PER_MONTH } from "../../infra/costing/model.js";
+import { costQuery } from "../../infra/costing/query.js";
 import { profileOf } from "../../infra/config.js";
 import { PROFILES } from "../../infra/profiles.js";
 

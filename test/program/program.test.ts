@@ -11,7 +11,7 @@ import { get, resource, simulateStack, STACKS } from "../helpers/program.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
 import { parseSettings } from "../../infra/config.js";
-import { ceilingVerdict } from "../../cli/costing/ceiling.js";
+import { ceilingVerdict } from "../../infra/costing/ceiling.js";
 
 const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const SESSION_EXECUTOR = "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0";
@@ -366,7 +366,7 @@ describe("access modes: who may call the backend", () => {
 
 // Issue 21: the cost ceiling holds wherever a change is made. The program refuses a configuration
 // over costCeilingPerDay itself, so a plain `pulumi up` (the deploy workflow's) is refused like
-// manage; the figure is manage's own (cli/costing/ceiling.ts, one formula).
+// manage; the figure is manage's own (infra/costing/ceiling.ts, one formula).
 describe("the cost ceiling, enforced by the program itself", () => {
   const contest = (extra: Record<string, string>) => parseSettings({ ...readStackConfig(ROOT, "contest"), ...extra }, "contest");
 

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { contestArrivals, simulateContest, simulateSpread, type SimulationInput } from "../../cli/costing/contest-sim.js";
 import { coldStartShare, DEFAULT_PARTICIPANTS, nodesFor, planCapacity, type CapacityQuery, type IdentifierStrategy } from "../../infra/capacity.js";
-import { estimateCost } from "../../cli/costing/model.js";
+import { estimateCost } from "../../infra/costing/model.js";
 import { resolveProfile } from "../../infra/profiles.js";
 import { ROUND_PRICES } from "../helpers/prices.js";
 import { poisson, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";

@@ -3,17 +3,16 @@
 // node exists (assumed), idle Consumption rates for replicas kept by minReplicas, logs that follow
 // the work up to a daily cap, registry storage beyond the SKU's, warm-up and tail around a window.
 import { describe, expect, test } from "vitest";
-import { COST_ASSUMPTIONS, contestGatewayTier, estimateCost, GATEWAY_METERS, gatewayOptionCosts, liveBurnPerHour, type CostQuery } from "../../cli/costing/model.js";
+import { COST_ASSUMPTIONS, contestGatewayTier, estimateCost, GATEWAY_METERS, gatewayOptionCosts, liveBurnPerHour, type CostQuery } from "../../infra/costing/model.js";
 import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
 import { CONFIG_KEYS } from "../../infra/config.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/program.js";
-import { embeddedPriceBook, EMBEDDED_PRICES, EMBEDDED_REGIONS, GATEWAY_OPTION_PRICES, METERS } from "../../cli/costing/prices.js";
+import { embeddedPriceBook, EMBEDDED_PRICES, EMBEDDED_REGIONS, GATEWAY_OPTION_PRICES, METERS } from "../../infra/costing/prices.js";
 import { resolveProfile } from "../../infra/profiles.js";
 import { DEFAULT_PARTICIPANTS } from "../../infra/capacity.js";
 import { bookOf, ROUND_PRICES } from "../helpers/prices.js";
-import { OLD_SHEET_RATES, OLD_SHEET_SCENARIOS, sheetCost } from "../../cli/costing/old-sheet.js";
 
 const query = (over: Partial<CostQuery> = {}): CostQuery => ({
   profile: resolveProfile("testing"),
@@ -264,26 +263,5 @@ describe("embedded prices", () => {
   test("Log Analytics is recorded per region: eastus $2.30/GB, eastus2 $2.76/GB", () => {
     expect(embeddedPriceBook("eastus").prices.logIngestionGb).toMatchObject({ usd: 2.3, confidence: "recorded" });
     expect(embeddedPriceBook("eastus2").prices.logIngestionGb).toMatchObject({ usd: 2.76, confidence: "recorded" });
-  });
-});
-
-describe("the hand-run deployment's cost sheet, recomputed", () => {
-  test("from its own unit rates under its own rules it gives its own totals: $5.82/day, $0.27/day, $2.39 per contest", () => {
-    const { testingDay, idleDay, contestTwoHours } = OLD_SHEET_SCENARIOS;
-    expect(sheetCost(OLD_SHEET_RATES, testingDay)).toEqual({ readySessions: 4.9, executions: 0, backend: 0.65, fixed: 0.27, total: 5.82 });
-    expect(sheetCost(OLD_SHEET_RATES, idleDay).total).toBe(0.27);
-    expect(sheetCost(OLD_SHEET_RATES, contestTwoHours)).toEqual({ readySessions: 2.04, executions: 0.08, backend: 0.27, fixed: 0, total: 2.39 });
-  });
-
-  test("the same arithmetic with Azure's billed unit, a whole E16 node per ready session, is what moves the total", () => {
-    const testing = OLD_SHEET_SCENARIOS.testingDay;
-    // 16 vCPU x 86,400 s x $0.000024 = $33.18 and 128 GiB x 86,400 s x $0.000003 = $33.18, plus the $3.60 overhead.
-    const asNode = sheetCost(OLD_SHEET_RATES, { ...testing, session: { cpu: 16, memoryGi: 128 } });
-    expect(asNode.readySessions).toBeCloseTo(69.96, 2);
-    expect(asNode.total).toBeCloseTo(70.88, 2);
-    // This project's model (Azure's rules, its own embedded prices) lands with the node, not with the sheet.
-    const real = estimateCost(embeddedPriceBook("eastus2"), query({ windowHours: 24 }));
-    expect(real.nodes.ready).toBe(1);
-    expect(real.perDay).toBeGreaterThan(6 * sheetCost(OLD_SHEET_RATES, testing).total);
   });
 });

@@ -12,7 +12,7 @@ import { UsageError } from "../../cli/errors.js";
 import { costDays, hoursByProfile, periodRequest, resolvePeriod, windowSpan } from "../../cli/report/period.js";
 import { parseRunLog, runsIn } from "../../cli/report/runs.js";
 import { estimateForHours, hoursRun } from "../../cli/costing/spend.js";
-import { embeddedPriceBook } from "../../cli/costing/prices.js";
+import { embeddedPriceBook } from "../../infra/costing/prices.js";
 import { appendRun, loadRecord, runLogPath, smokeRecord, type RunRecord } from "../../cli/execution/run-log.js";
 import { buildReport, type ReportInput } from "../../cli/report/data.js";
 import { chartSpecs } from "../../cli/report/charts.js";

@@ -6,8 +6,8 @@ import { foldTimeline, grainFor, timespan, type Sample } from "../../cli/azure/m
 import { WATCH_THRESHOLDS, watchWarnings } from "../../cli/watch/warnings.js";
 import { costSoFar, type Snapshot } from "../../cli/watch/snapshot.js";
 import { renderSnapshot } from "../../cli/watch/render.js";
-import { liveBurnPerHour } from "../../cli/costing/model.js";
-import { embeddedPriceBook } from "../../cli/costing/prices.js";
+import { liveBurnPerHour } from "../../infra/costing/model.js";
+import { embeddedPriceBook } from "../../infra/costing/prices.js";
 import { parseFilter, parseTimespan, serveMetrics, monitorMetrics } from "../arm-server/monitor.js";
 import { stackSettings } from "../../cli/settings.js";
 import { ROOT } from "../helpers/program.js";

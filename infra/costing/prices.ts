@@ -102,7 +102,7 @@ const US_EAST_UNVERIFIED: Partial<Record<MeterKey, Price>> = {
 
 /**
  * The gateways considered and not offered (docs/costs.md, "The gateway"): eastus list prices under the
- * same named assumption, used only to compare the options (cli/costing/model.ts gatewayOptionCosts),
+ * same named assumption, used only to compare the options (infra/costing/model.ts gatewayOptionCosts),
  * never in an estimate, so they are not in a region's book.
  */
 export const GATEWAY_OPTION_PRICES = {

@@ -4,13 +4,13 @@
 // (cli/cost-ceiling.ts) and the program itself on every preview and update (infra/program.ts), so a
 // plain `pulumi up` (the deploy workflow's) refuses what manage refuses.
 
-import { profileOf, type DeploymentSettings } from "../../infra/config.js";
-import type { ResolvedProfile } from "../../infra/profiles.js";
+import { profileOf, type DeploymentSettings } from "../config.js";
+import type { ResolvedProfile } from "../profiles.js";
 import { estimateCost, type AtMost } from "./model.js";
 import { embeddedPriceBook, isKnownRegion, type PriceBook } from "./prices.js";
 import { costQuery, gibibytes, type CostAssumptionOptions } from "./query.js";
-import { sessionsPerNodeRange } from "../../infra/capacity.js";
-import { money } from "../money.js";
+import { sessionsPerNodeRange } from "../capacity.js";
+import { money } from "./money.js";
 
 /** The contest window every cost view assumes unless told otherwise (cost-estimate --hours). */
 export const DEFAULT_WINDOW_HOURS = 2;

@@ -1,10 +1,10 @@
 // The cost model's query for a stack: its sizes, participants, log cap, gateway and alert rules,
 // with any assumption flags. Pure and light (no output, no files): the CLI's estimates and the
-// program's computed budget (cli/costing/budget.ts) both build their query here, so a stack is
+// program's computed budget (infra/costing/budget.ts) both build their query here, so a stack is
 // priced one way everywhere.
-import type { ResolvedProfile } from "../../infra/profiles.js";
-import type { DeploymentSettings } from "../../infra/config.js";
-import { alertRulesFor } from "../../infra/monitoring.js";
+import type { ResolvedProfile } from "../profiles.js";
+import type { DeploymentSettings } from "../config.js";
+import { alertRulesFor } from "../monitoring.js";
 import type { CostQuery, Load } from "./model.js";
 
 /** The cost model's named assumptions as flags (cost-estimate and capacity both take them). */

@@ -18,13 +18,13 @@
 //                 create, so a window's warm-up on a token stack is at least that long, and the
 //                 window bills that warm-up. Calls are included in the Developer and Basic tiers.
 //   alerts        alertEmails: each metric alert rule monitors one time series, billed per month
-//                 (a named assumption: cli/costing/prices.ts); the rules follow the profile
+//                 (a named assumption: infra/costing/prices.ts); the rules follow the profile
 //                 (infra/monitoring.ts). The action group's mails and the budget are free.
 // Sessions held and nodes come from the one planner, infra/capacity.ts.
 
-import type { ResolvedProfile } from "../../infra/profiles.js";
-import { GATEWAY_CREATE_MINUTES, gatewayFor, type GatewaySku } from "../../infra/access-mode.js";
-import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../../infra/capacity.js";
+import type { ResolvedProfile } from "../profiles.js";
+import { GATEWAY_CREATE_MINUTES, gatewayFor, type GatewaySku } from "../access-mode.js";
+import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../capacity.js";
 import { GATEWAY_OPTION_PRICES, METERS, type GatewayOptionPrice, type MeterKey, type PriceBook } from "./prices.js";
 
 export const HOURS_PER_DAY = 24;

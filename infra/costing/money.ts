@@ -1,5 +1,5 @@
 // A dollar amount as every view and message writes it. Pure (no terminal, no chalk): the Pulumi
-// program's cost-ceiling refusal imports it through cli/costing/ceiling.ts.
+// program's cost-ceiling refusal imports it through infra/costing/ceiling.ts.
 
 export function money(usd: number | null): string {
   if (usd === null) return "n/a";

@@ -2,10 +2,10 @@
 // the cost model says the planned month costs, a month idle plus the planned contests, each at the
 // contest profile with its warm-up, tail and the participants' runs. Pure, with no I/O and no
 // Pulumi, so the program (infra/alerts.ts) and the CLI price a stack the same way: this is the one
-// cost model (cli/costing/model.ts over the embedded price book), not a second formula.
+// cost model (infra/costing/model.ts over the embedded price book), not a second formula.
 
-import { profileOf, type DeploymentSettings } from "../../infra/config.js";
-import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { profileOf, type DeploymentSettings } from "../config.js";
+import { CAPACITY_DEFAULTS } from "../capacity.js";
 import { describeMeter, estimateCost, HOURS_PER_MONTH, type Estimate } from "./model.js";
 import type { PriceBook } from "./prices.js";
 import { costQuery } from "./query.js";
