@@ -6,9 +6,9 @@
 // cli/offline/azure-mocks.ts, with the test's local addresses in place of Azure's.
 
 import type { SimulatedResource } from "../../cli/offline/simulate.js";
-import { azureMocks } from "../../cli/offline/azure-mocks.js";
-import { runProgram } from "./language-host.js";
-import { analyze } from "./analyzer-host.js";
+// The hosts (and through them @grpc/grpc-js and Pulumi's protocol buffers, ~60 ms of loading) are
+// imported on a memo miss only: most stand-in calls (stack select, output, export, history) never
+// evaluate anything, and each is a process of its own.
 
 export type Resource = SimulatedResource;
 
@@ -79,6 +79,7 @@ function stackReference(name: string, r: EvaluationRequest) {
 /** Evaluates the program through the language host's launch of @pulumi/pulumi's cmd/run. */
 export async function evaluateProgram(r: EvaluationRequest): Promise<Evaluation> {
   const placeholder = (env: AddressEnv) => (r.addresses.includes(env) ? ADDRESSES.find((a) => a.env === env)!.placeholder : undefined);
+  const [{ runProgram }, { azureMocks }] = await Promise.all([import("./language-host.js"), import("../../cli/offline/azure-mocks.js")]);
   return runProgram({ ...r, entryPoint: r.main }, {
     newResource(args) {
       const result = azureMocks.newResource({ ...args, provider: "", custom: true } as never) as { id: string; state: Record<string, any> };
@@ -122,4 +123,4 @@ export interface Violation {
 }
 
 /** Runs the policy pack at `packDir` over the resources, as the engine runs an analyzer (./analyzer-host.ts). */
-export const runPolicies = (r: PolicyRequest): Promise<PolicyResult> => analyze(r);
+export const runPolicies = async (r: PolicyRequest): Promise<PolicyResult> => (await import("./analyzer-host.js")).analyze(r);
