@@ -5,7 +5,7 @@
 // first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts).
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
 import { ROOT } from "./program.js";
@@ -27,7 +27,9 @@ function externalExcept(bundled: string[]): Plugin {
 }
 
 export async function setup(): Promise<() => Promise<void>> {
-  for (const tool of ["fake-pulumi", "fake-az"])
+  for (const tool of ["fake-pulumi", "fake-az"]) {
+    // Chunks are content-named: without a clean folder each change of the stand-in leaves its old ones behind.
+    rmSync(join(ROOT, "test", tool, ".build"), { recursive: true, force: true });
     await build({
       entryPoints: [join(ROOT, "test", tool, "main.ts")],
       outdir: join(ROOT, "test", tool, ".build"),
@@ -49,6 +51,7 @@ export async function setup(): Promise<() => Promise<void>> {
       sourcemap: "linked",
       logLevel: "error",
     });
+  }
   // Every end-to-end test starts from a stack after its first deployment: deployed once here.
   // The committed policy pack, started once through Pulumi's run-policy-pack for the whole run
   // (test/fake-pulumi/analyzer-host.ts, "the test run's warm pack"); stand-ins find it through the
