@@ -10,6 +10,13 @@
 export const MAX_SESSIONS_CEILING = 600;
 
 /**
+ * The Timed lifecycle's cooldownPeriodInSeconds: Azure accepts 300 to 3600 (shared/azure-facts.md).
+ * The range of the profiles' cooldown (infra/profiles.ts), of `manage scale --cooldown`, and of the
+ * policy pool-cooldown-in-range.
+ */
+export const COOLDOWN_SECONDS = { min: 300, max: 3600 } as const;
+
+/**
  * `readySessionInstances`: the ready nodes the capacity planner (infra/capacity.ts) plans for the
  * largest contest the session ceiling admits, full: MAX_SESSIONS_CEILING participants with per-user
  * identifiers and the default participant model (one run a minute, everyone's first run within

@@ -7,7 +7,8 @@
 // (the stack's `participants` and the participant model's other inputs), through the same planner
 // `manage capacity` uses (infra/capacity.ts). A stack may still override any number.
 
-import { DEFAULT_PARTICIPANTS, plannedPool, type ParticipantModel } from "./capacity.js";
+import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, plannedPool, type ParticipantModel } from "./capacity.js";
+import { COOLDOWN_SECONDS } from "./ceilings.cjs";
 
 export const PROFILE_NAMES = ["idle", "testing", "contest"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -54,7 +55,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   },
   contest: {
     name: "contest",
-    summary: "contest day: sized by the capacity planner for the stack's participants (default 200), ready sessions warm",
+    summary: `contest day: sized by the capacity planner for the stack's participants (default ${CAPACITY_DEFAULTS.participants}), ready sessions warm`,
     // The numbers for the default participant model; a stack's own participants give its own.
     // Computed on first use, not at import: `manage --help` loads this table too.
     get pool(): PoolSizing {
@@ -119,7 +120,7 @@ export function isProfileName(value: string): value is ProfileName {
 
 // Limits Azure enforces (shared/azure-facts.md) and the ones we choose to enforce.
 export const LIMITS = {
-  cooldownSeconds: { min: 300, max: 3600 },
+  cooldownSeconds: COOLDOWN_SECONDS,
   maxSessions: { min: 1 },
   // readySessionInstances 0 for custom containers is UNCONFIRMED (the az CLI silently drops 0 on
   // update). We accept it but warn; raise READY_SESSIONS_MIN to 1 if Azure turns out to reject it.

@@ -24,7 +24,7 @@ import {
   type StackValidationPolicy,
 } from "@pulumi/policy";
 import { ROLES, roleGuidOf, roleKeyOf } from "../roles.cjs";
-import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING, SESSIONS_PER_E16_NODE } from "../ceilings.cjs";
+import { COOLDOWN_SECONDS, MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING, SESSIONS_PER_E16_NODE } from "../ceilings.cjs";
 import { GATEWAY_CALLS_PER_MINUTE, RATE_LIMIT_RENEWAL_SECONDS } from "../ceilings.cjs";
 import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "../ip-ranges.cjs";
 import { canonicalType, DECLARED_TYPES, isDeclaredType, isType, TYPES } from "./types.cjs";
@@ -298,16 +298,16 @@ export const sessionResourcesInRange: ResourceValidationPolicy = {
 
 export const poolCooldownInRange: ResourceValidationPolicy = {
   name: "pool-cooldown-in-range",
-  description: "The pool uses the Timed lifecycle with a cooldown of 300-3600 s.",
+  description: `The pool uses the Timed lifecycle with a cooldown of ${COOLDOWN_SECONDS.min}-${COOLDOWN_SECONDS.max} s.`,
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (!isType(args.type, POOL)) return;
     const l = args.props.dynamicPoolConfiguration?.lifecycleConfiguration;
-    if (l?.lifecycleType !== "Timed" || !numberIn(l.cooldownPeriodInSeconds, 300, 3600, { integer: true }))
+    if (l?.lifecycleType !== "Timed" || !numberIn(l.cooldownPeriodInSeconds, COOLDOWN_SECONDS.min, COOLDOWN_SECONDS.max, { integer: true }))
       report(
         violation(
           `session pool ${args.name} has lifecycle ${show(l?.lifecycleType)} with cooldown ${show(l?.cooldownPeriodInSeconds)} s`,
-          'use lifecycleType "Timed" with a whole cooldownPeriodInSeconds from 300 to 3600 (manage scale --cooldown)',
+          `use lifecycleType "Timed" with a whole cooldownPeriodInSeconds from ${COOLDOWN_SECONDS.min} to ${COOLDOWN_SECONDS.max} (manage scale --cooldown)`,
         ),
       );
   },
