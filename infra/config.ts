@@ -1,5 +1,5 @@
 // Stack configuration: every key the program reads, with its type, description and default, in one
-// table. Pulumi.yaml declares the same keys (a test holds the two together), the program reads them
+// table. Pulumi.yaml's config block is generated from it (`npm run docs:costs`), the program reads them
 // through pulumi.Config, and the CLI reads them from Pulumi.<stack>.yaml for offline commands; both
 // go through parseSettings, so a value is accepted or refused the same way everywhere.
 //
