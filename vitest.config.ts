@@ -30,8 +30,11 @@ export default defineConfig({
     maxConcurrency: 1,
     // Without timings from an earlier run (a clean clone), the end-to-end files start first.
     sequence: { sequencer: EndToEndFirst },
-    // Evaluating the program loads @pulumi/pulumi (~0.5 s) per file; CLI tests spawn processes.
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A hang guard, not a speed check (speed lives in `npm run bench`, measured side by side): an
+    // end-to-end journey of several changes takes 10-60 s on a quiet 2-core machine, each change
+    // running Pulumi's own loaders, and twice that with a second suite beside it (issue 23 asks the
+    // suite to pass so). Tests wait for events; a test that hangs still fails, after 3 minutes.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 });

@@ -33,4 +33,4 @@ test("scale to testing, then load-test: the record holds the ready sessions in e
   // testing's numbers are fixed: --apply records its max and ready, not the measurements.
   expect(human.stdout).toContain("the testing profile's numbers are fixed: --apply records this plan's max and ready as its overrides, not the measurements");
   expect(human.stdout).not.toContain("--apply records these measurements there");
-}, 180_000);
+});

@@ -161,7 +161,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     } finally {
       gate.requireCredential = true;
     }
-  }, 180_000);
+  });
 
   test("a start whose readiness wait times out (the new gateway does not answer yet): every later run checks again and fails until it answers", async () => {
     const run = (args: string[], now: string) => manage(args, { project, env: { ...env, ...at(now) } });
@@ -187,7 +187,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
       answering = true;
     }
     expect((await run(["stop", "--stack", "contest", "--yes"], "2026-12-10T07:45:00Z")).exitCode).toBe(0);
-  }, 180_000);
+  });
 
   test("a revoke whose subscription delete fails: the key still works and it says so; the list no longer has the name, and revoking it again finishes it", async () => {
     const run = (args: string[], now: string, extra: Record<string, string> = {}) => manage(args, { project, env: { ...env, ...at(now), ...extra } });
@@ -214,7 +214,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     const unknown = await run(["keys", "revoke", "--stack", "contest", "--name", "team-z"], "2026-12-11T07:13:00Z");
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("no key named team-z on contest");
-  }, 180_000);
+  });
 
   test("a stop whose gateway delete fails: the state says idle but the gateway bills on; status, doctor and the scheduled job say so, and the job stops it again", async () => {
     // After the test above: the testing profile runs, with its gateway.
@@ -251,7 +251,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     expect(after.stdout).toContain("contest: idle: nothing to do");
     const doctorAfter = await run(["doctor", "--stack", "contest", "--json"], "2026-12-11T08:15:00Z");
     expect(JSON.parse(doctorAfter.stdout).checks.find((c: { name: string }) => c.name === "idle")).toBeUndefined();
-  }, 180_000);
+  });
 
   /** Whether API Management holds the contest gateway soft-deleted (asked as a person would: az rest). */
   async function deletedGateway(): Promise<boolean> {

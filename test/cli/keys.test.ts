@@ -36,7 +36,7 @@ describe("manage keys", () => {
     const unknown = await manage(["keys", "revoke", "--stack", "contest", "--name", "team-a"], { project });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("no key named team-a on contest (keys: team-b)");
-  }, 60_000);
+  });
 
   test("an edited local stack file is not applied by a key: only the keys change, and the edit is left for `manage up`, said", async () => {
     const project = makeProject();
@@ -79,5 +79,5 @@ describe("manage keys", () => {
     const again = await manage(["keys", "issue", "--stack", "contest", "--name", "team-a", "--json"], { project });
     expect(again.exitCode, again.stderr).toBe(0);
     expect((await keysOf(project)).map((k) => k.name)).toEqual(["team-b", "team-a"]);
-  }, 60_000);
+  });
 });

@@ -89,7 +89,7 @@ describe("manage schedule and manage reconcile", () => {
     } finally {
       await arm.close();
     }
-  }, 120_000);
+  });
 
   test("past and overlapping windows are refused (exit 2, nothing recorded); --cancel removes one", async () => {
     const now = { ...env, ...at("2026-12-06T07:00:00Z") };
@@ -118,5 +118,5 @@ describe("manage schedule and manage reconcile", () => {
     expect(cancelled.exitCode).toBe(0);
     expect(operations(project).windows.map((w: { id: string }) => w.id)).not.toContain("w-20261206-1200");
     expect((await manage(["schedule", "--cancel", "w-20261206-1200"], { project, env: now })).stderr).toMatch(/no window w-20261206-1200 on dev \(windows: w-20261205-0900\)/);
-  }, 60_000);
+  });
 });

@@ -50,5 +50,5 @@ describe("a window sized for 220 participants", () => {
     const scale = await manage(["scale", "--no-wait", "--profile", "contest"], { project, env: at("2026-12-05T10:30:00Z") });
     expect(scale.exitCode, scale.stderr).toBe(0);
     expect(await status("2026-12-05T10:31:00Z")).toBe("Stack dev: profile contest (max 200, ready 52, cooldown 300 s, sized for 200 participants; backend 1-10 replicas)");
-  }, 120_000);
+  });
 });

@@ -204,5 +204,5 @@ describe("the README's examples against the stand-ins", () => {
       await change(["reconcile", "--stack", "dev"], 0, "      # at 10:31 UTC, in the scheduled job", "2026-12-05T10:31:00Z"),
     ];
     checkExample("schedule", exampleBlock("schedule", window), measured);
-  }, 120_000);
+  });
 });
