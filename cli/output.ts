@@ -49,7 +49,6 @@ export function configureOutput(o: OutputSettings): void {
   chalk.level = chalkLevel(colourDepth(o.color, process.env, Boolean(process.stdout.isTTY)));
 }
 
-export const isVerbose = () => settings.verbose;
 /** --json: stdout carries one JSON document (what the person asked for, not what a caller passes along). */
 export const isJson = () => settings.json;
 

@@ -132,11 +132,6 @@ function linesOf(text: string): { lineOf(path: string[]): number | null } {
   };
 }
 
-/** The `config:` section of a stack file, reduced to this project's keys in Pulumi's string form. */
-export function rawConfigFromStackYaml(text: string, project = PROJECT): RawConfig {
-  return parseStackFile(text, "stack file", project).raw;
-}
-
 export function readStackFile(projectDir: string, stack: string, project = PROJECT): StackFile {
   const path = stackFilePath(projectDir, stack);
   if (!existsSync(path)) {

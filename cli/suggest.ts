@@ -53,9 +53,6 @@ export function noteRunningCommand(path: string, flags: Iterable<string>): void 
   running = { path, flags: new Set(flags) };
 }
 
-/** The running command's name, as typed after `manage` ("scale", "images import"); null outside a run. */
-export const runningCommand = (): string | null => running?.path ?? null;
-
 /**
  * Whether the running command takes `flag` ("--no-wait"): a text offers a flag on its own only
  * then. Outside a command run (a library call, a test), nothing is offered.

@@ -68,8 +68,6 @@ export function declareDeployment(settings: DeploymentSettings, operations?: Ope
   };
 }
 
-export type DeploymentOutputs = ReturnType<typeof declareDeployment>;
-
 /** The stack's config in the project namespace, as the engine hands it to the program. */
 function stackConfig(): Record<string, string> {
   const prefix = `${pulumi.getProject()}:`;

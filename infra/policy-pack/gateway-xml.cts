@@ -96,9 +96,6 @@ export function inheritProblem(doc: PolicyDocument): string | null {
   return early ? `has <${early}> before <base/> in <inbound>` : null;
 }
 
-/** Whether <inbound> keeps <base/>, so the enclosing scope's (the API's) inbound checks still run. */
-export const keepsBase = (doc: PolicyDocument) => inheritProblem(doc) === null;
-
 /** The header the program's counter key and the backend's caller identity read the token from. */
 export const JWT_HEADER = "Authorization";
 
