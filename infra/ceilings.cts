@@ -10,6 +10,14 @@
 export const MAX_SESSIONS_CEILING = 600;
 
 /**
+ * A session container's size: CPU 0.25-2.0 vCPU, memory 0.5Gi-4Gi (shared/azure-facts.md). The range
+ * of the sessionCpu and sessionMemory keys (infra/limits.ts, infra/config.ts) and of the policy
+ * session-resources-in-range.
+ */
+export const SESSION_CPU = { min: 0.25, max: 2 } as const;
+export const SESSION_MEMORY_GI = { min: 0.5, max: 4 } as const;
+
+/**
  * The Timed lifecycle's cooldownPeriodInSeconds: Azure accepts 300 to 3600 (shared/azure-facts.md).
  * The range of the profiles' cooldown (infra/profiles.ts), of `manage scale --cooldown`, and of the
  * policy pool-cooldown-in-range.

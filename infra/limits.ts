@@ -38,9 +38,8 @@ export function customContainersAvailable(location: string, extraRegions: readon
   return CUSTOM_CONTAINER_REGIONS.includes(location) || extraRegions.includes(location);
 }
 
-/** Session containers: CPU 0.25-2.0 vCPU, memory 0.5Gi-4Gi (shared/azure-facts.md). */
-export const SESSION_CPU = { min: 0.25, max: 2 } as const;
-export const SESSION_MEMORY_GI = { min: 0.5, max: 4 } as const;
+/** Session containers' CPU and memory ranges, shared with the policy pack (./ceilings.cts). */
+export { SESSION_CPU, SESSION_MEMORY_GI } from "./ceilings.cjs";
 
 /**
  * Ranges shared by a stack config key and the option that means the same (`participants` and

@@ -24,7 +24,7 @@ import {
   type StackValidationPolicy,
 } from "@pulumi/policy";
 import { ROLES, roleGuidOf, roleKeyOf } from "../roles.cjs";
-import { COOLDOWN_SECONDS, MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING, SESSIONS_PER_E16_NODE } from "../ceilings.cjs";
+import { COOLDOWN_SECONDS, MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING, SESSION_CPU, SESSION_MEMORY_GI, SESSIONS_PER_E16_NODE } from "../ceilings.cjs";
 import { GATEWAY_CALLS_PER_MINUTE, RATE_LIMIT_RENEWAL_SECONDS } from "../ceilings.cjs";
 import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "../ip-ranges.cjs";
 import { canonicalType, DECLARED_TYPES, isDeclaredType, isType, TYPES } from "./types.cjs";
@@ -274,11 +274,11 @@ export const backendHttpsOnly: ResourceValidationPolicy = {
 };
 
 /** Azure's session container limits (shared/azure-facts.md). */
-export const SESSION_LIMITS = { cpu: { min: 0.25, max: 2 }, memoryGi: { min: 0.5, max: 4 } } as const;
+const SESSION_LIMITS = { cpu: SESSION_CPU, memoryGi: SESSION_MEMORY_GI } as const;
 
 export const sessionResourcesInRange: ResourceValidationPolicy = {
   name: "session-resources-in-range",
-  description: "Every session container sets CPU (0.25-2 vCPU) and memory (0.5-4 Gi) as finite numbers in Azure's range.",
+  description: `Every session container sets CPU (${SESSION_CPU.min}-${SESSION_CPU.max} vCPU) and memory (${SESSION_MEMORY_GI.min}-${SESSION_MEMORY_GI.max} Gi) as finite numbers in Azure's range.`,
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (!isType(args.type, POOL)) return;
