@@ -773,14 +773,13 @@ export const secretValue = (value: unknown): boolean => typeof value === "string
  * A secret spelled out in a container's command or args: a value of a secret's shape, an assignment
  * NAME=value whose name looks like a secret ("export API_KEY=sk-123"), or a flag named like one with
  * its value ("--password hunter2", "--token=..."). A reference to a variable ($API_KEY, ${TOKEN}) is
- * not the secret and passes. Returns what was found, for the message, or null.
+ * not the secret and passes. Returns where it was found, for the message (never the value), or null.
  */
 export function secretInCommand(words: readonly unknown[]): string | null {
   const literal = (v: string) => v !== "" && !/^["']?\$/.test(v);
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     if (typeof word !== "string") continue;
-    if (secretValue(word)) return `a value shaped like a secret in ${JSON.stringify(word.length > 40 ? `${word.slice(0, 40)}...` : word)}`;
     for (const m of word.matchAll(/(?:^|[\s;&|])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S*)/g))
       if (secretLooking(m[1]) && literal(m[2]!.replace(/^["']|["']$/g, ""))) return `${m[1]}= set to a value`;
     for (const m of word.matchAll(/(?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:=(\S*)|\s+(\S+))?/g)) {
@@ -788,6 +787,8 @@ export function secretInCommand(words: readonly unknown[]): string | null {
       const value = m[2] ?? m[3] ?? (m.index === 0 && m[0] === word ? words[i + 1] : undefined);
       if (typeof value === "string" && literal(value) && !value.startsWith("-")) return `--${m[1]} with a value`;
     }
+    // Where, never what: the refusal reaches manage's output and the deploy workflow's log.
+    if (secretValue(word)) return `a value shaped like a secret (word ${i + 1} of the command and args)`;
   }
   return null;
 }
