@@ -34,7 +34,8 @@ import {
   type CostAssumptionOptions,
 } from "../costing/estimate.js";
 import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
-import { ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
+import { ceilingRefusal } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
@@ -211,6 +212,26 @@ export function capacityFix(c: {
   return `\`${apply}\` records the recommendation${c.overCeiling ? ", above the stack's cost ceiling (costCeilingPerDay)" : ""}${scale}`;
 }
 
+/**
+ * The sizing --apply records, held to the stack's cost ceiling as a scale to it is: refused (exit 2,
+ * before anything is written) unless --allow-over-ceiling, or unless it lowers what the profile can
+ * cost. The change path judges only the profile in effect, so a contest sizing recorded on an idle
+ * stack would pass there and be refused only by the scale (or window) that starts it.
+ */
+function recordedWithinCeiling(stack: string, profile: ProfileName, raw: Record<string, string>, before: DeploymentSettings, configured: ResolvedProfile, o: CapacityOptions): void {
+  let after: DeploymentSettings;
+  try {
+    after = parseSettings(raw, stack);
+  } catch {
+    return; // the change's own validation names what is wrong, and the option it came from
+  }
+  const verdict = ceilingVerdict(after, profileOf(after, profile));
+  if (!verdict || ceilingAllows(verdict, verdict.ok ? null : ceilingVerdict(before, configured))) return;
+  // The same words as the change path's (warn says a line once).
+  if (o.allowOverCeiling) warn(`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
+  else throw new UsageError(ceilingRefusal(verdict, stack));
+}
+
 /** The checks beyond the pool's own: the session ceiling and the stack's cost ceiling. */
 function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configured: ResolvedProfile, strategy: IdentifierStrategy, users?: number): ProfileCheck[] {
   const checks: ProfileCheck[] = [];
@@ -309,6 +330,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     const log = runLogPath(".", stack).replace(/^\.\//, "");
     for (const [key, x] of [["coldStartSeconds", inputs.coldStartSeconds], ["runSeconds", inputs.runSeconds]] as const)
       if (x.source === "measured") change.sources[key] = `${log} (${x.by})`;
+    recordedWithinCeiling(stack, profileName, applyConfig(stackRawConfig(stack), change.config), settings, configured, o);
     await applyStackChange(change, o);
     return;
   }
