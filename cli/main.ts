@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { Argument, Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { now } from "./clock.js";
-import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
+import { DEFAULT_CHART_FILE, DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
 import { OPTION_RANGES } from "../infra/limits.js";
 import { CAPACITY_DEFAULTS, NODE_RESERVED_SHARE } from "../infra/capacity.js";
 import { LIMITS as PROFILE_LIMITS } from "../infra/profiles.js";
@@ -381,7 +381,7 @@ export function buildProgram(): Command {
           .addOption(profileOption("profile to check the plan against (default contest)"))
           .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
           .addOption(typedOption("--seed <n>", `seed of the simulated contest (default ${DEFAULT_SEED})`, TYPES.seed))
-          .addOption(typedOption("--chart <file>", "where --simulate writes its SVG chart (default capacity-simulation.svg)", TYPES.chart))
+          .addOption(typedOption("--chart <file>", `where --simulate writes its SVG chart (default ${DEFAULT_CHART_FILE})`, TYPES.chart))
           .option("--apply", "record the recommendation for that profile (applied if the profile is in effect)"),
       ),
     ),

@@ -7,7 +7,7 @@
 // commander's "argument is invalid", so every refusal reads the same. Loaded by `manage --help`:
 // no heavy imports.
 
-import { existsSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, statSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Option } from "commander";
 import parseDuration from "parse-duration";
@@ -299,17 +299,33 @@ function shaped(form: string, example: string, pattern: RegExp, why: string, ext
 
 export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^\s?#]*$/, "is not an absolute path");
 /**
- * A file to write, in a folder that exists: checked when the option is read, so a long run (a
- * simulation, a report's queries) is not thrown away at the end for a mistyped folder.
+ * A file manage can write: in a folder that exists and that it may write in, not a folder itself,
+ * not a file it may not overwrite. Checked when the option is read, and for a default path by the
+ * command before its work starts (`readOption(flag, TYPES.chart, path)`), so a long run (a
+ * simulation, a report's queries) is not thrown away at the end for a path it cannot write.
  */
-function inExistingFolder(text: string): void {
-  const folder = dirname(resolve(text));
+function writableFile(text: string): void {
+  const target = resolve(text);
+  const folder = dirname(target);
   if (!existsSync(folder)) throw new Refused(`is in a folder that does not exist (${folder}): create it first, or give a path in an existing folder`);
   if (!statSync(folder).isDirectory()) throw new Refused(`is under ${folder}, which is not a folder`);
+  const exists = existsSync(target);
+  if (exists && statSync(target).isDirectory()) throw new Refused(`is a folder (${target}): give a file name, in it or elsewhere`);
+  // Opened for writing as the write will open it (an existing file is not truncated; a new one is
+  // removed again): the permission bits alone would pass root where the write still fails (a
+  // read-only mount, /proc, /sys).
+  try {
+    closeSync(openSync(target, exists ? "r+" : "wx"));
+    if (!exists) unlinkSync(target);
+  } catch (err) {
+    throw new Refused(`cannot be written (${(err as NodeJS.ErrnoException).code ?? "no access"}${exists ? "" : ` in ${folder}`}): give a path you may write`);
+  }
 }
 
-export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name", inExistingFolder);
-export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name", inExistingFolder);
+export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name", writableFile);
+export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name", writableFile);
+/** capacity --simulate's chart when --chart is not given. */
+export const DEFAULT_CHART_FILE = "capacity-simulation.svg";
 
 // Images in the stack's registry (Docker's reference grammar, lowercase repositories).
 export const REPOSITORY_PATTERN = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;

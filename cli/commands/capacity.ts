@@ -42,7 +42,7 @@ import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/cap
 import { gibibytes } from "../../infra/costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
-import { DEFAULT_SEED, MAX_SEED } from "../options.js";
+import { DEFAULT_CHART_FILE, DEFAULT_SEED, MAX_SEED, readOption, TYPES } from "../options.js";
 
 export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   stack?: string;
@@ -289,6 +289,8 @@ export async function run(o: CapacityOptions): Promise<void> {
     if (o.seed > most) throw new UsageError(`--seed ${o.seed} is above ${most}: --simulate runs ${SPREAD_SEEDS} contests from it, and seeds end at ${MAX_SEED}; give at most ${most}`);
   }
   if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
+  // The chart's path is checked before the simulation runs (a given --chart when it was read; the default here).
+  if (o.simulate) readOption("--chart", TYPES.chart, o.chart ?? DEFAULT_CHART_FILE);
   const configured = profileOf(settings, profileName);
   const pool = configured.pool!;
   const calibration = latestCalibration(projectDir(), stack);
@@ -469,7 +471,7 @@ async function simulate(
   const same = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions;
   const recommended = same ? null : run("recommended", plan.maxSessions, plan.readySessions);
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
-  const chart = resolve(o.chart ?? "capacity-simulation.svg");
+  const chart = resolve(o.chart ?? DEFAULT_CHART_FILE);
   const labels = {
     title: `Simulated contest: ${q.users} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
     subtitle: `max ${pool.maxSessions}, ${pool.readySessions} ready, cooldown ${q.cooldownSeconds} s, ${sessionsPerNode} sessions per E16 node; stack ${settings.stack}`,

@@ -5,10 +5,18 @@
 // every request: none arrives. Almost all of these are refused while the options are read, in
 // about the time node takes to start, so the table runs quickly.
 import { createServer, type Server } from "node:http";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectRefusal, makeProject, snapshot } from "../helpers/cli.js";
+import { expectRefusal, makeProject, manage, snapshot } from "../helpers/cli.js";
+
+/** Folders named like the files --chart and --out write: a path that is a folder is refused before the work. */
+const FOLDERS = mkdtempSync(join(tmpdir(), "bad-input-folders-"));
+const SVG_FOLDER = join(FOLDERS, "chart.svg");
+const HTML_FOLDER = join(FOLDERS, "report.html");
+mkdirSync(SVG_FOLDER);
+mkdirSync(HTML_FOLDER);
 
 let server: Server;
 let requests = 0;
@@ -196,6 +204,11 @@ const cases: Record<string, Case[]> = {
     [["report", "--from", "2026-11-31T08:00:00Z", "--to", "2026-12-01T10:00:00Z"], /--from "2026-11-31T08:00:00Z" is not a calendar date/],
     [["report", "--from", "2026-12-05T08:00:00Z", "--to", "2026-12-05T11:00:00Z", "--out", "no-such-folder/contest.html"], /--out "no-such-folder\/contest\.html" is in a folder that does not exist \(.*no-such-folder\)/],
     [["capacity", "--simulate", "--chart", "no-such-folder/sim.svg"], /--chart "no-such-folder\/sim\.svg" is in a folder that does not exist \(.*no-such-folder\)/],
+    // A folder, or a place no one may write (sysfs refuses a new file even to root): refused when read, before the work.
+    [["capacity", "--simulate", "--chart", SVG_FOLDER], /--chart ".*chart\.svg" is a folder \(.*chart\.svg\): give a file name/],
+    [["capacity", "--simulate", "--chart", "/sys/sim.svg"], /--chart "\/sys\/sim\.svg" cannot be written \(EACCES in \/sys\): give a path you may write/],
+    [["report", "--from", "2026-12-05T08:00:00Z", "--to", "2026-12-05T11:00:00Z", "--out", HTML_FOLDER], /--out ".*report\.html" is a folder \(.*report\.html\): give a file name/],
+    [["report", "--from", "2026-12-05T08:00:00Z", "--to", "2026-12-05T11:00:00Z", "--out", "/sys/contest.html"], /--out "\/sys\/contest\.html" cannot be written \(EACCES in \/sys\)/],
     // Sized for 100000 participants, the window needs more sessions than the pool's ceiling: bad input, not a failure.
     [["schedule", "--at", "2027-02-10T09:00Z", "--for", "3h", "--users", "100000"], /--users 100000 \(sized max \d+, ready \d+\): coding-engine:profileOverrides\.contest\.maxSessions is above maxSessionsLimit \(600\)/],
     [["scale", "--profile", "contest", "--max-sessions", "x"], /it takes a whole number of sessions from 1 to the stack's maxSessionsLimit \(600 unless its stack file sets it\), e\.g\. --max-sessions 10/],
@@ -270,6 +283,17 @@ describe.concurrent.each(Object.entries(cases))("%s", (_group, list) => {
   test.each(list.map((c) => [c[0].map((a) => (a === URL ? "URL" : a)).join(" "), c] as const))("manage %s", async (_name, [args, message, env]) => {
     await expectRefusal(project, args.map((a) => (a === URL ? url : a)), message, env);
   });
+});
+
+test("capacity --simulate's default chart path is checked before the simulation runs: a folder by that name is refused, naming --chart", async () => {
+  const project = makeProject();
+  mkdirSync(join(project, "capacity-simulation.svg"));
+  const r = await manage(["capacity", "--simulate"], { project });
+  expect(r.exitCode).toBe(2);
+  expect(r.stderr).toMatch(/^manage: --chart "capacity-simulation\.svg" is a folder \(.*capacity-simulation\.svg\): give a file name/m);
+  // Refused before the work: no simulation was reported.
+  expect(r.stdout).not.toContain("Simulated contests");
+  expect(existsSync(join(project, "capacity-simulation.svg", "capacity-simulation.svg"))).toBe(false);
 });
 
 describe.concurrent("stack files", () => {
