@@ -249,7 +249,7 @@ export function buildProgram(): Command {
   ])
     .description("record a contest window in the stack's state: the scheduled job starts it at its warm-up and returns it to idle at its end")
     .addOption(profileOption("profile the window runs (default contest)"))
-    .addOption(typedOption("--at <time>", "when the contest starts (ISO 8601 with a zone, e.g. 2026-12-05T09:00+01:00)", TYPES.instant))
+    .addOption(typedOption("--at <time>", "when the contest starts (ISO 8601 with a zone, e.g. 2026-12-05T09:00+01:00)", TYPES.startsAt))
     .addOption(typedOption("--for <duration>", "how long it runs, e.g. 3h", TYPES.expiry))
     .addOption(typedOption("--warmup <duration>", `how long before --at the pool comes up (default ${DEFAULT_WARMUP_MINUTES}m; on a token stack at least and by default ${GATEWAY_CREATE_MINUTES}m, the gateway's creation time)`, TYPES.warmup))
     .addOption(typedOption("--users <n>", "participants: the planner sizes the pool for them (default: the stack's participants)", TYPES.users))

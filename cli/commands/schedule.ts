@@ -23,6 +23,7 @@ import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { defaultWarmupMinutes, describeWindow, ended, minimumWarmupMinutes, planWindow, warmupStart, windowOverrides } from "../schedule.js";
 import { describeIssues, stackFile, stackSettings } from "../settings.js";
 import { suggest } from "../suggest.js";
+import { TYPES } from "../options.js";
 
 export interface ScheduleOptions extends GlobalOptions {
   profile?: ProfileName;
@@ -42,7 +43,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
   if (modes.length > 1) throw new UsageError(`give one of --list, --cancel or --at with --for, not ${modes.join(" and ")}`);
   if (o.list) return list(stack, o);
   if (o.cancel) return cancel(stack, o.cancel, o);
-  if (!o.at || o.for === undefined) throw new UsageError(`a window needs --at (when the contest starts) and --for (how long), e.g. --at 2026-12-05T09:00+01:00 --for 3h; or --list, or --cancel ID`);
+  if (!o.at || o.for === undefined) throw new UsageError(`a window needs --at (when the contest starts) and --for (how long), e.g. --at ${TYPES.startsAt.example} --for 3h; or --list, or --cancel ID`);
   const at = o.at;
   const forMs = o.for;
   const now = clock();
