@@ -13,7 +13,7 @@ import { applyStackChange, type GlobalOptions } from "../change.js";
 import { actor, now as clock } from "../clock.js";
 import { enforceCostCeiling } from "../cost-ceiling.js";
 import { UsageError } from "../errors.js";
-import { dim, heading, printJson } from "../output.js";
+import { dim, heading, printJson, warn } from "../output.js";
 import { effectiveConfig } from "../../infra/operations.js";
 import { ConfigError, parseSettings } from "../../infra/config.js";
 import { overrideConfigKey, type OverrideField } from "../../infra/profiles.js";
@@ -76,6 +76,10 @@ export async function run(o: ScheduleOptions): Promise<void> {
     throw new UsageError(describeIssues(err, file, Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users]))));
   }
   enforceCostCeiling(sized, dir, o);
+  // The run log read for the window's sizing note: lines it cannot use are said, as capacity and
+  // cost-estimate say them (the window is sized from the stack's recorded inputs either way).
+  const calibration = draft.profile === "contest" ? latestCalibration(dir, stack) : null;
+  for (const w of calibration?.warnings ?? []) warn(w);
   if (!(await deployedWindows(stack, o)))
     throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`${suggest("up", { stack })}\` first (it rests idle), then schedule`);
   let recorded: Window | undefined;
@@ -98,7 +102,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
       `Scheduled ${recorded!.id} on ${stack}: ${describeWindow(recorded!)}.\n` +
         `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`${suggest("schedule", { list: true, stack })}\` shows it.` +
         // What the window's pool is sized with: the stack's recorded inputs (the job reads the stack, not this machine's run log).
-        (recorded!.profile === "contest" ? `\n${sizingNote(fileSettings, latestCalibration(dir, stack))}` : ""),
+        (calibration ? `\n${sizingNote(fileSettings, calibration)}` : ""),
     );
 }
 
