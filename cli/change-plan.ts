@@ -62,6 +62,16 @@ export interface StackChange {
   deployedBaseline?: boolean;
   /** What the person asked for, in words: "scale to contest", "stop". */
   intent: string;
+  /**
+   * The intent once the operation in effect is known (scale names the overrides it keeps from
+   * earlier scales of the profile); absent: `intent`.
+   */
+  intentFrom?: (current: OperationFields) => string;
+  /**
+   * Said once the change goes ahead (every check passed, the person confirmed, pulumi about to
+   * run), never for a refused one: scale's notice of what the token gateway costs.
+   */
+  notice?: (settings: DeploymentSettings) => string | null;
   /** The change brings up a pool: it is done when code runs (the readiness gate). */
   verify?: boolean;
   /** The option each config key came from ("--max-sessions 900"), so a refusal names the option, not the file. */
@@ -177,6 +187,8 @@ export type ChangePlan =
   | { kind: "nothing-deployed" }
   | {
       kind: "run";
+      /** What the change does, in words, with what it keeps from the operation in effect. */
+      intent: string;
       settings: DeploymentSettings;
       operation: Operation;
       previous: OperationsState | null;
@@ -207,7 +219,8 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
   if (change.deployedBaseline && state.types.length === 0) return { kind: "nothing-deployed" };
   const current: OperationFields = previous ?? offline.fileOperation;
   const wanted = change.operation ? change.operation(current) : current;
-  const operation: Operation = change.operation || !previous ? { ...wanted, intent: change.intent, ...who } : previous;
+  const intent = change.intentFrom?.(current) ?? change.intent;
+  const operation: Operation = change.operation || !previous ? { ...wanted, intent, ...who } : previous;
   const windows = change.windows?.(previous?.windows ?? []);
   const onDeployed = Boolean(change.deployedBaseline && previous);
   const baseline = onDeployed ? previous!.baseline : offline.fileRaw;
@@ -231,7 +244,7 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
     ...(flags.allowOverCeiling ? { allowOverCeiling: true } : {}),
   };
   const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows)) || change.callers !== undefined;
-  return { kind: "run", settings, operation, previous, windows, onDeployed, request, records, notes, warnings, checkImages: !onDeployed };
+  return { kind: "run", intent, settings, operation, previous, windows, onDeployed, request, records, notes, warnings, checkImages: !onDeployed };
 }
 
 /**

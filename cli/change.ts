@@ -215,7 +215,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     if (report) g.json ? printJson(result) : console.log(`Nothing to do: ${change.stack} is not deployed (${pulumi.backend.description}).`);
     return result;
   }
-  const { settings, operation, windows } = plan;
+  const { intent, settings, operation, windows } = plan;
   for (const line of plan.notes) say(g, line);
   for (const w of plan.warnings.slice(offline.warnings.length)) warn(w);
   // What runs before this change, for an interruption to say (the file's own when nothing is deployed).
@@ -271,12 +271,12 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     // A preview that failed still says what the change would have done (a protected resource
     // replaced, say): show it with the refusal, so the person sees what their edit recreates.
     const would = describePlan((err as { steps?: PreviewStep[] }).steps ?? []);
-    if (would.length) say(g, [`${heading(`${change.stack}: ${change.intent}`)}: refused; the preview says it would`, ...would].join("\n"));
+    if (would.length) say(g, [`${heading(`${change.stack}: ${intent}`)}: refused; the preview says it would`, ...would].join("\n"));
     throw err;
   }
 
   const lines = describePlan(steps);
-  say(g, heading(`${change.stack}: ${change.intent}`) + (lines.length ? "" : plan.records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
+  say(g, heading(`${change.stack}: ${intent}`) + (lines.length ? "" : plan.records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
   for (const line of lines) say(g, line);
 
   const confirm = confirmationNeeded(steps, g.yes);
@@ -306,6 +306,9 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
     // Said here before pulumi runs; the program checks the same hash as it reads the file.
     const changed = plan.onDeployed ? null : fileChangedSincePreview(previewed, stackFile(change.stack, dir));
     if (changed) throw new OperationError(changed);
+    // Going ahead: only now what it brings up and costs is said (a refused change said nothing of it).
+    const notice = change.notice?.(settings);
+    if (notice) say(g, notice);
     // The gateway is soft-deleted under its name when deleted: free it around the change (cli/azure/gateway-purge.ts).
     const gateway = gatewayLifecycle(steps);
     if (gateway.creates) await freeGatewayName(settings.location, settings.names.gateway, "before", (l) => say(g, l), g.verbose);
@@ -332,7 +335,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const durationSeconds = (performance.now() - started) / 1000;
   const result: ChangeResult = {
     stack: change.stack,
-    intent: change.intent,
+    intent,
     profile: settings.profile.name,
     expiresAt: operation.expiresAt,
     changes,
@@ -363,7 +366,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
       );
     if (!notRunning)
       console.log(
-        `Done: ${change.stack} ${change.intent} in ${formatDuration(durationSeconds)}: ${describeChanges(changes)}; ` +
+        `Done: ${change.stack} ${intent} in ${formatDuration(durationSeconds)}: ${describeChanges(changes)}; ` +
           `profile ${settings.profile.name}, now ${perDay === null ? "an unknown cost" : `${money(perDay)}/day`}` +
           (readiness ? `; code runs (first execution after ${formatDuration(readiness.secondsToFirstExecution!)}).` : "."),
       );

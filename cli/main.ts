@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { Argument, Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { now } from "./clock.js";
-import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
+import { DEFAULT_CHART_FILE, DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
 import { OPTION_RANGES } from "../infra/limits.js";
 import { CAPACITY_DEFAULTS, NODE_RESERVED_SHARE } from "../infra/capacity.js";
 import { LIMITS as PROFILE_LIMITS } from "../infra/profiles.js";
@@ -249,7 +249,7 @@ export function buildProgram(): Command {
   ])
     .description("record a contest window in the stack's state: the scheduled job starts it at its warm-up and returns it to idle at its end")
     .addOption(profileOption("profile the window runs (default contest)"))
-    .addOption(typedOption("--at <time>", "when the contest starts (ISO 8601 with a zone, e.g. 2026-12-05T09:00+01:00)", TYPES.instant))
+    .addOption(typedOption("--at <time>", "when the contest starts (ISO 8601 with a zone, e.g. 2026-12-05T09:00+01:00)", TYPES.startsAt))
     .addOption(typedOption("--for <duration>", "how long it runs, e.g. 3h", TYPES.expiry))
     .addOption(typedOption("--warmup <duration>", `how long before --at the pool comes up (default ${DEFAULT_WARMUP_MINUTES}m; on a token stack at least and by default ${GATEWAY_CREATE_MINUTES}m, the gateway's creation time)`, TYPES.warmup))
     .addOption(typedOption("--users <n>", "participants: the planner sizes the pool for them (default: the stack's participants)", TYPES.users))
@@ -381,7 +381,7 @@ export function buildProgram(): Command {
           .addOption(profileOption("profile to check the plan against (default contest)"))
           .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
           .addOption(typedOption("--seed <n>", `seed of the simulated contest (default ${DEFAULT_SEED})`, TYPES.seed))
-          .addOption(typedOption("--chart <file>", "where --simulate writes its SVG chart (default capacity-simulation.svg)", TYPES.chart))
+          .addOption(typedOption("--chart <file>", `where --simulate writes its SVG chart (default ${DEFAULT_CHART_FILE})`, TYPES.chart))
           .option("--apply", "record the recommendation for that profile (applied if the profile is in effect)"),
       ),
     ),

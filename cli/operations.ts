@@ -62,20 +62,30 @@ export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackCha
     sources[overrideConfigKey(o.profile, field)] = `${flag} ${value}`;
     words.push(`${flag.slice(2)} ${value}`);
   }
-  let intent = `scale to ${o.profile}${words.length ? ` (${words.join(", ")})` : ""}`;
   let expiresAt: string | null = null;
+  let until = "";
   if (o.for !== undefined) {
     if (!profile.pool) throw new UsageError("--for sets when to return to idle; it makes no sense when scaling to idle");
     const at = new Date(now.getTime() + o.for);
     expiresAt = isoSeconds(at);
-    intent += ` until ${describeExpiry(at)}`;
+    until = ` until ${describeExpiry(at)}`;
   }
+  // The overrides an earlier scale of this profile set and this one keeps (withOverrides), named:
+  // "scale to contest (kept: max-sessions 230)" is what runs, not the profile's own numbers.
+  const intentFrom = (current: { overrides: OperationOverrides }) => {
+    const kept = Object.entries(current.overrides[o.profile] ?? {})
+      .filter(([field, value]) => value !== undefined && !(field in overrides))
+      .map(([field, value]) => `${OPTION_FIELDS.find(([, f]) => f === field)?.[2].slice(2) ?? field} ${value}`);
+    const parts = [words.join(", "), kept.length ? `kept: ${kept.join(", ")}` : ""].filter(Boolean);
+    return `scale to ${o.profile}${parts.length ? ` (${parts.join("; ")})` : ""}${until}`;
+  };
   return {
     stack,
     config: {},
     // The new overrides join the ones in effect for this profile (and the other profiles' stay).
     operation: (current) => ({ profile: o.profile, overrides: withOverrides(current.overrides, o.profile, overrides), expiresAt }),
-    intent,
+    intent: intentFrom({ overrides: {} }),
+    intentFrom,
     verify: profile.pool !== null,
     sources,
   };

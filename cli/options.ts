@@ -7,7 +7,7 @@
 // commander's "argument is invalid", so every refusal reads the same. Loaded by `manage --help`:
 // no heavy imports.
 
-import { existsSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, statSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Option } from "commander";
 import parseDuration from "parse-duration";
@@ -15,6 +15,7 @@ import { CONFIDENCE_RANGE, E16_NODE, parseIdentifierStrategy, type IdentifierStr
 import { LIMITS as PROFILE_LIMITS, PROFILE_NAMES } from "../infra/profiles.js";
 import { DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU } from "../infra/limits.js";
 import { UsageError } from "./errors.js";
+import { now as clockNow } from "./clock.js";
 import { CALLER_NAME } from "../infra/access-mode.js";
 
 /** A value type: how to read one, the form it takes in words, and an example value. */
@@ -184,9 +185,33 @@ export const INSTANT: ValueType<Date> = {
     calendar.setUTCFullYear(year, month - 1, day);
     if (month < 1 || month > 12 || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) throw new Refused("is not a calendar date");
     if (m[5] !== undefined && (Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[8] ?? 0) > 59)) throw new Refused("is not a time of day");
+    // Date takes any offset up to ±23:59 and reads one past it as no date at all: the offsets in
+    // use run from -12:00 to +14:00 (the IANA zones' extremes), minutes below 60.
+    const offset = /^([+-])(\d{2}):(\d{2})$/.exec(m[10] ?? "");
+    if (offset && (Number(offset[3]) > 59 || Number(offset[2]) * 60 + Number(offset[3]) > (offset[1] === "+" ? 14 : 12) * 60))
+      throw new Refused(`has a UTC offset (${m[10]}) that no zone has (offsets run from -12:00 to +14:00)`);
     const date = new Date(m[4] ? text.trim() : `${text.trim()}T00:00:00Z`);
     if (Number.isNaN(date.getTime())) throw new Refused("is not a calendar date");
     return date;
+  },
+};
+
+/**
+ * When a window starts (schedule --at): an instant, with an example a week from now (a window in
+ * the past is refused, so a past example would be a hint that fails as pasted), in the form with an
+ * offset a person in any zone adapts.
+ */
+export const STARTS_AT: ValueType<Date> = {
+  ...INSTANT,
+  form: "an ISO 8601 time with Z or a UTC offset",
+  get example() {
+    let from: Date;
+    try {
+      from = clockNow();
+    } catch {
+      from = new Date(); // MANAGE_NOW refused: the command says so itself; an example still needs a date
+    }
+    return `${new Date(from.getTime() + 7 * 86_400_000).toISOString().slice(0, 10)}T09:00+01:00`;
   },
 };
 
@@ -299,17 +324,33 @@ function shaped(form: string, example: string, pattern: RegExp, why: string, ext
 
 export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^\s?#]*$/, "is not an absolute path");
 /**
- * A file to write, in a folder that exists: checked when the option is read, so a long run (a
- * simulation, a report's queries) is not thrown away at the end for a mistyped folder.
+ * A file manage can write: in a folder that exists and that it may write in, not a folder itself,
+ * not a file it may not overwrite. Checked when the option is read, and for a default path by the
+ * command before its work starts (`readOption(flag, TYPES.chart, path)`), so a long run (a
+ * simulation, a report's queries) is not thrown away at the end for a path it cannot write.
  */
-function inExistingFolder(text: string): void {
-  const folder = dirname(resolve(text));
+function writableFile(text: string): void {
+  const target = resolve(text);
+  const folder = dirname(target);
   if (!existsSync(folder)) throw new Refused(`is in a folder that does not exist (${folder}): create it first, or give a path in an existing folder`);
   if (!statSync(folder).isDirectory()) throw new Refused(`is under ${folder}, which is not a folder`);
+  const exists = existsSync(target);
+  if (exists && statSync(target).isDirectory()) throw new Refused(`is a folder (${target}): give a file name, in it or elsewhere`);
+  // Opened for writing as the write will open it (an existing file is not truncated; a new one is
+  // removed again): the permission bits alone would pass root where the write still fails (a
+  // read-only mount, /proc, /sys).
+  try {
+    closeSync(openSync(target, exists ? "r+" : "wx"));
+    if (!exists) unlinkSync(target);
+  } catch (err) {
+    throw new Refused(`cannot be written (${(err as NodeJS.ErrnoException).code ?? "no access"}${exists ? "" : ` in ${folder}`}): give a path you may write`);
+  }
 }
 
-export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name", inExistingFolder);
-export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name", inExistingFolder);
+export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name", writableFile);
+export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name", writableFile);
+/** capacity --simulate's chart when --chart is not given. */
+export const DEFAULT_CHART_FILE = "capacity-simulation.svg";
 
 // Images in the stack's registry (Docker's reference grammar, lowercase repositories).
 export const REPOSITORY_PATTERN = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
@@ -413,4 +454,5 @@ export const TYPES = {
   /** spend --since: Cost Management answers a custom period of up to a year. */
   since: lookBack({ min: 3_600_000, max: 365 * 24 * HOUR, why: "Cost Management answers at most a year at a time" }, "7d"),
   instant: INSTANT,
+  startsAt: STARTS_AT,
 } as const;

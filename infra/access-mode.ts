@@ -84,8 +84,12 @@ export function credentialWords(gateway: GatewaySettings): string {
     : `a subscription key (${SUBSCRIPTION_KEY_HEADER})`;
 }
 
-/** One line for plan, status and doctor: who can call the backend. */
-export function describeAccess(access: AccessSettings): string {
+/**
+ * One line for plan, status and doctor: who can call the backend. `poolRuns` false (a profile
+ * without a pool): in token mode there is no gateway then (gatewayFor), and the backend's ingress is
+ * internal (infra/backend.ts), so the gateway's sentence would be untrue.
+ */
+export function describeAccess(access: AccessSettings, poolRuns = true): string {
   switch (access.mode) {
     case "open":
       return "open: anyone on the internet who finds the backend's URL can run code";
@@ -93,10 +97,10 @@ export function describeAccess(access: AccessSettings): string {
       return `venue: only ${access.allowedIpRanges.join(", ")} can call the backend`;
     case "token": {
       const g = access.gateway!;
-      return (
-        `token: API Management (${g.sku}) in front, ${credentialWords(g)} required, ` +
-        `${g.callsPerMinute} calls a minute per caller; the backend accepts only the gateway's IPs`
-      );
+      const gate = `API Management (${g.sku}), ${credentialWords(g)} required, ${g.callsPerMinute} calls a minute per caller`;
+      if (!poolRuns)
+        return `token: no gateway while no pool runs (it comes up with the pool: ${gate}); until then the backend's ingress is internal: nothing outside its environment reaches it`;
+      return `token: ${gate.replace(/^API Management \(([^)]+)\)/, "API Management ($1) in front")}; the backend accepts only the gateway's IPs`;
     }
   }
 }

@@ -34,14 +34,15 @@ import {
   type CostAssumptionOptions,
 } from "../costing/estimate.js";
 import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
-import { ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
+import { ceilingRefusal } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
 import { gibibytes } from "../../infra/costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
-import { DEFAULT_SEED, MAX_SEED } from "../options.js";
+import { DEFAULT_CHART_FILE, DEFAULT_SEED, MAX_SEED, readOption, TYPES } from "../options.js";
 
 export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
   stack?: string;
@@ -211,6 +212,26 @@ export function capacityFix(c: {
   return `\`${apply}\` records the recommendation${c.overCeiling ? ", above the stack's cost ceiling (costCeilingPerDay)" : ""}${scale}`;
 }
 
+/**
+ * The sizing --apply records, held to the stack's cost ceiling as a scale to it is: refused (exit 2,
+ * before anything is written) unless --allow-over-ceiling, or unless it lowers what the profile can
+ * cost. The change path judges only the profile in effect, so a contest sizing recorded on an idle
+ * stack would pass there and be refused only by the scale (or window) that starts it.
+ */
+function recordedWithinCeiling(stack: string, profile: ProfileName, raw: Record<string, string>, before: DeploymentSettings, configured: ResolvedProfile, o: CapacityOptions): void {
+  let after: DeploymentSettings;
+  try {
+    after = parseSettings(raw, stack);
+  } catch {
+    return; // the change's own validation names what is wrong, and the option it came from
+  }
+  const verdict = ceilingVerdict(after, profileOf(after, profile));
+  if (!verdict || ceilingAllows(verdict, verdict.ok ? null : ceilingVerdict(before, configured))) return;
+  // The same words as the change path's (warn says a line once).
+  if (o.allowOverCeiling) warn(`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
+  else throw new UsageError(ceilingRefusal(verdict, stack));
+}
+
 /** The checks beyond the pool's own: the session ceiling and the stack's cost ceiling. */
 function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configured: ResolvedProfile, strategy: IdentifierStrategy, users?: number): ProfileCheck[] {
   const checks: ProfileCheck[] = [];
@@ -268,6 +289,8 @@ export async function run(o: CapacityOptions): Promise<void> {
     if (o.seed > most) throw new UsageError(`--seed ${o.seed} is above ${most}: --simulate runs ${SPREAD_SEEDS} contests from it, and seeds end at ${MAX_SEED}; give at most ${most}`);
   }
   if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
+  // The chart's path is checked before the simulation runs (a given --chart when it was read; the default here).
+  if (o.simulate) readOption("--chart", TYPES.chart, o.chart ?? DEFAULT_CHART_FILE);
   const configured = profileOf(settings, profileName);
   const pool = configured.pool!;
   const calibration = latestCalibration(projectDir(), stack);
@@ -309,6 +332,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     const log = runLogPath(".", stack).replace(/^\.\//, "");
     for (const [key, x] of [["coldStartSeconds", inputs.coldStartSeconds], ["runSeconds", inputs.runSeconds]] as const)
       if (x.source === "measured") change.sources[key] = `${log} (${x.by})`;
+    recordedWithinCeiling(stack, profileName, applyConfig(stackRawConfig(stack), change.config), settings, configured, o);
     await applyStackChange(change, o);
     return;
   }
@@ -447,7 +471,7 @@ async function simulate(
   const same = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions;
   const recommended = same ? null : run("recommended", plan.maxSessions, plan.readySessions);
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
-  const chart = resolve(o.chart ?? "capacity-simulation.svg");
+  const chart = resolve(o.chart ?? DEFAULT_CHART_FILE);
   const labels = {
     title: `Simulated contest: ${q.users} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
     subtitle: `max ${pool.maxSessions}, ${pool.readySessions} ready, cooldown ${q.cooldownSeconds} s, ${sessionsPerNode} sessions per E16 node; stack ${settings.stack}`,

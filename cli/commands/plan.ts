@@ -66,7 +66,8 @@ export async function run(o: PlanOptions): Promise<void> {
     return;
   }
   printResources(sim, stack, profile);
-  console.log(`Access: ${describeAccess(settings.access)}.`);
+  // As the program declares it for the profile planned: in token mode, no gateway (and an internal backend) without a pool.
+  console.log(`Access: ${describeAccess(settings.access, Boolean(settings.profile.pool))}.`);
   const gateway = estimate?.lines.find((l) => l.resource === "gateway");
   if (gateway) console.log(`Gateway: ${gateway.perHour === null ? "no price" : `${money(gateway.perHour)}/hour`} while the pool runs (${gateway.basis}).`);
   else if (settings.access.mode === "token") console.log(`Gateway: none in ${profile} (the gate lives with the pool: a profile with one brings it up).`);

@@ -19,6 +19,7 @@ import { readStackRuntime, settingsInEffect } from "../operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
 import { compareSpend, estimateForHours } from "../costing/spend.js";
 import { runLogPath } from "../execution/run-log.js";
+import { readOption, TYPES } from "../options.js";
 import { costDays, hoursByProfile, periodRequest, resolvePeriod } from "../report/period.js";
 import { readRunLogs, runsIn } from "../report/runs.js";
 import { buildReport } from "../report/data.js";
@@ -62,6 +63,9 @@ export async function run(o: ReportOptions): Promise<void> {
   });
   const windows = runtime.operation?.windows ?? [];
   const period = resolvePeriod(request, windows, stack, now);
+  const html = file === null ? null : (file ?? defaultOut(stack, period.window?.id ?? null, period.from));
+  // The default file's path is checked before Azure is queried, as a given --out was when it was read.
+  if (html) readOption("--out", TYPES.htmlFile, html);
   const settings = settingsInEffect(stack, runtime.operation);
   const [{ subscriptionOf, explainAzureError }, { readMetrics, grainFor }, { queryActualCost }] = await azure;
 
@@ -106,7 +110,6 @@ export async function run(o: ReportOptions): Promise<void> {
   }
 
   const data = buildReport({ stack, generatedAt: now, period, settings, timeline, runs: runsIn(logs.records, stack, period), runSources: logs.sources, cost, unavailable });
-  const html = file === null ? null : (file ?? defaultOut(stack, period.window?.id ?? null, period.from));
   let charts = 0;
   if (html && drawing) {
     const [{ chartSpecs, renderCharts }] = await drawing;

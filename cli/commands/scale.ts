@@ -7,12 +7,11 @@ import { now } from "../clock.js";
 import { scaleChange, type ScaleOptions } from "../operations.js";
 import { defaultStack } from "../project.js";
 import { gatewayNotice } from "../costing/estimate.js";
-import { stackSettings } from "../settings.js";
 
 export async function run(o: ScaleOptions): Promise<void> {
   const change = scaleChange(o.stack ?? defaultStack(), o, now());
-  // A token stack's gateway comes up with the pool: how long it takes and what it costs, first.
-  const notice = gatewayNotice(stackSettings(change.stack), o.profile);
-  if (notice) (o.json ? process.stderr : process.stdout).write(notice + "\n");
+  // A token stack's gateway comes up with the pool: how long it takes and what it costs, said once
+  // the change goes ahead (a refused scale brings nothing up), before pulumi runs.
+  change.notice = (settings) => gatewayNotice(settings, o.profile);
   await applyStackChange(change, o);
 }

@@ -13,7 +13,7 @@ import { applyStackChange, type GlobalOptions } from "../change.js";
 import { actor, now as clock } from "../clock.js";
 import { enforceCostCeiling } from "../cost-ceiling.js";
 import { UsageError } from "../errors.js";
-import { dim, heading, printJson } from "../output.js";
+import { dim, heading, printJson, warn } from "../output.js";
 import { effectiveConfig } from "../../infra/operations.js";
 import { ConfigError, parseSettings } from "../../infra/config.js";
 import { overrideConfigKey, type OverrideField } from "../../infra/profiles.js";
@@ -23,6 +23,7 @@ import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { defaultWarmupMinutes, describeWindow, ended, minimumWarmupMinutes, planWindow, warmupStart, windowOverrides } from "../schedule.js";
 import { describeIssues, stackFile, stackSettings } from "../settings.js";
 import { suggest } from "../suggest.js";
+import { TYPES } from "../options.js";
 
 export interface ScheduleOptions extends GlobalOptions {
   profile?: ProfileName;
@@ -42,7 +43,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
   if (modes.length > 1) throw new UsageError(`give one of --list, --cancel or --at with --for, not ${modes.join(" and ")}`);
   if (o.list) return list(stack, o);
   if (o.cancel) return cancel(stack, o.cancel, o);
-  if (!o.at || o.for === undefined) throw new UsageError(`a window needs --at (when the contest starts) and --for (how long), e.g. --at 2026-12-05T09:00+01:00 --for 3h; or --list, or --cancel ID`);
+  if (!o.at || o.for === undefined) throw new UsageError(`a window needs --at (when the contest starts) and --for (how long), e.g. --at ${TYPES.startsAt.example} --for 3h; or --list, or --cancel ID`);
   const at = o.at;
   const forMs = o.for;
   const now = clock();
@@ -75,6 +76,10 @@ export async function run(o: ScheduleOptions): Promise<void> {
     throw new UsageError(describeIssues(err, file, Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users]))));
   }
   enforceCostCeiling(sized, dir, o);
+  // The run log read for the window's sizing note: lines it cannot use are said, as capacity and
+  // cost-estimate say them (the window is sized from the stack's recorded inputs either way).
+  const calibration = draft.profile === "contest" ? latestCalibration(dir, stack) : null;
+  for (const w of calibration?.warnings ?? []) warn(w);
   if (!(await deployedWindows(stack, o)))
     throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`${suggest("up", { stack })}\` first (it rests idle), then schedule`);
   let recorded: Window | undefined;
@@ -97,7 +102,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
       `Scheduled ${recorded!.id} on ${stack}: ${describeWindow(recorded!)}.\n` +
         `The scheduled job (manage reconcile) brings it up at the warm-up, proves code runs, and returns it to idle at its end. \`${suggest("schedule", { list: true, stack })}\` shows it.` +
         // What the window's pool is sized with: the stack's recorded inputs (the job reads the stack, not this machine's run log).
-        (recorded!.profile === "contest" ? `\n${sizingNote(fileSettings, latestCalibration(dir, stack))}` : ""),
+        (calibration ? `\n${sizingNote(fileSettings, calibration)}` : ""),
     );
 }
 

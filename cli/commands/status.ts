@@ -188,7 +188,7 @@ export async function run(o: GlobalOptions): Promise<void> {
         ? `EXPIRED ${relative(expiresAt.getTime() - now)} (${describeExpiry(expiresAt)}): it should be idle; run \`${suggest("stop", { stack })}\``
         : `Returns to idle ${relative(expiresAt.getTime() - now)}: ${describeExpiry(expiresAt)}`,
     );
-  console.log(`Access:        ${describeAccess(settings.access)}`);
+  console.log(`Access:        ${describeAccess(settings.access, Boolean(settings.profile.pool))}`);
   if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(stack));
   if (outputs.available) {
     const out = outputs.value;

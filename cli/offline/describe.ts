@@ -50,7 +50,12 @@ export function describeResource(r: SimulatedResource): string {
     }
     case "azure-native:app:ContainerApp": {
       const rules: Array<{ name?: string; ipAddressRange?: string }> = get(i, "configuration.ingress.ipSecurityRestrictions") ?? [];
-      const callers = rules.length === 0
+      // Internal ingress (token mode without a gateway: infra/backend.ts) takes no call from outside at
+      // all: "reachable only from within the same Container Apps environment" (learn.microsoft.com,
+      // azure/container-apps/ingress-overview, External and internal ingress).
+      const callers = get(i, "configuration.ingress.external") === false
+        ? "internal: nothing outside its environment reaches it"
+        : rules.length === 0
         ? "open to all IPs"
         : rules.every((r) => String(r.name).startsWith("gateway-"))
           ? `only the gateway's IP (${rules.map((r) => r.ipAddressRange).join(", ")})`

@@ -186,6 +186,8 @@ export function buildSnapshot(i: SnapshotInput): Snapshot {
       backendMaxReplicas: profile.backend.maxReplicas,
       stack: i.stack,
       profile: profile.name,
+      expiresAt: i.settings.profileExpiresAt,
+      now: i.now,
     }),
     unavailable: i.unavailable,
   };

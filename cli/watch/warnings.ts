@@ -46,6 +46,20 @@ export interface WarningContext {
    * at testing) would be a switch of profile and of cost, not a fix.
    */
   profile: ProfileName;
+  /**
+   * When the profile in effect returns to idle (a `--for` or a window's end), null for never. A
+   * `manage scale` without --for records no expiry (cli/operations.ts scaleChange), so a fix pasted
+   * during a window carries the time left as --for: the pool still returns to idle when it would have.
+   */
+  expiresAt?: Date | null;
+  /** The moment the samples end (the time left is counted from it). */
+  now?: Date;
+}
+
+/** The time left until `expiresAt`, as a --for value ("95m"), rounded up to the minute; undefined with no expiry ahead. */
+export function remainingFor(expiresAt: Date | null | undefined, now: Date | undefined): string | undefined {
+  if (!expiresAt || !now || expiresAt.getTime() <= now.getTime()) return undefined;
+  return `${Math.ceil((expiresAt.getTime() - now.getTime()) / 60_000)}m`;
 }
 
 /** The latest sample that has a value for `field`. */
@@ -72,7 +86,7 @@ function errorWindows(samples: Sample[], count: (s: Sample) => number | undefine
 export function watchWarnings(c: WarningContext, t = WATCH_THRESHOLDS): WatchWarning[] {
   const out: WatchWarning[] = [];
   const s = c.samples;
-  const scale = (override: string) => suggest("scale", { stack: c.stack, profile: c.profile, [override]: "<n>" });
+  const scale = (override: string) => suggest("scale", { stack: c.stack, profile: c.profile, [override]: "<n>", for: remainingFor(c.expiresAt, c.now) });
   if (c.pool) {
     const pendingRun = trailingRun(s, "pending", (x) => (x.pending ?? 0) > 0);
     if (pendingRun >= t.pendingMinutes)

@@ -5,10 +5,18 @@
 // every request: none arrives. Almost all of these are refused while the options are read, in
 // about the time node takes to start, so the table runs quickly.
 import { createServer, type Server } from "node:http";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectRefusal, makeProject, snapshot } from "../helpers/cli.js";
+import { expectRefusal, makeProject, manage, snapshot, TEST_NOW } from "../helpers/cli.js";
+
+/** Folders named like the files --chart and --out write: a path that is a folder is refused before the work. */
+const FOLDERS = mkdtempSync(join(tmpdir(), "bad-input-folders-"));
+const SVG_FOLDER = join(FOLDERS, "chart.svg");
+const HTML_FOLDER = join(FOLDERS, "report.html");
+mkdirSync(SVG_FOLDER);
+mkdirSync(HTML_FOLDER);
 
 let server: Server;
 let requests = 0;
@@ -192,10 +200,19 @@ const cases: Record<string, Case[]> = {
     [["schedule", "--at", "2027-02-30T09:00Z", "--for", "3h"], /--at "2027-02-30T09:00Z" is not a calendar date/],
     [["schedule", "--at", "2027-04-31T09:00+01:00", "--for", "3h"], /--at "2027-04-31T09:00\+01:00" is not a calendar date/],
     [["schedule", "--at", "2027-01-10T25:00Z", "--for", "3h"], /--at "2027-01-10T25:00Z" is not a time of day/],
+    // An offset no zone has is said to be the offset, not the date.
+    [["schedule", "--at", "2027-02-10T09:00+25:00", "--for", "3h"], /--at "2027-02-10T09:00\+25:00" has a UTC offset \(\+25:00\) that no zone has \(offsets run from -12:00 to \+14:00\)/],
+    [["schedule", "--at", "2027-02-10T09:00+01:60", "--for", "3h"], /--at "2027-02-10T09:00\+01:60" has a UTC offset \(\+01:60\)/],
+    [["report", "--from", "2026-12-05T08:00-13:00", "--to", "2026-12-05T11:00:00Z"], /--from "2026-12-05T08:00-13:00" has a UTC offset \(-13:00\)/],
     [["spend", "--from", "2026-02-29", "--to", "2026-03-02"], /--from "2026-02-29" is not a calendar date/],
     [["report", "--from", "2026-11-31T08:00:00Z", "--to", "2026-12-01T10:00:00Z"], /--from "2026-11-31T08:00:00Z" is not a calendar date/],
     [["report", "--from", "2026-12-05T08:00:00Z", "--to", "2026-12-05T11:00:00Z", "--out", "no-such-folder/contest.html"], /--out "no-such-folder\/contest\.html" is in a folder that does not exist \(.*no-such-folder\)/],
     [["capacity", "--simulate", "--chart", "no-such-folder/sim.svg"], /--chart "no-such-folder\/sim\.svg" is in a folder that does not exist \(.*no-such-folder\)/],
+    // A folder, or a place no one may write (sysfs refuses a new file even to root): refused when read, before the work.
+    [["capacity", "--simulate", "--chart", SVG_FOLDER], /--chart ".*chart\.svg" is a folder \(.*chart\.svg\): give a file name/],
+    [["capacity", "--simulate", "--chart", "/sys/sim.svg"], /--chart "\/sys\/sim\.svg" cannot be written \(EACCES in \/sys\): give a path you may write/],
+    [["report", "--from", "2026-12-05T08:00:00Z", "--to", "2026-12-05T11:00:00Z", "--out", HTML_FOLDER], /--out ".*report\.html" is a folder \(.*report\.html\): give a file name/],
+    [["report", "--from", "2026-12-05T08:00:00Z", "--to", "2026-12-05T11:00:00Z", "--out", "/sys/contest.html"], /--out "\/sys\/contest\.html" cannot be written \(EACCES in \/sys\)/],
     // Sized for 100000 participants, the window needs more sessions than the pool's ceiling: bad input, not a failure.
     [["schedule", "--at", "2027-02-10T09:00Z", "--for", "3h", "--users", "100000"], /--users 100000 \(sized max \d+, ready \d+\): coding-engine:profileOverrides\.contest\.maxSessions is above maxSessionsLimit \(600\)/],
     [["scale", "--profile", "contest", "--max-sessions", "x"], /it takes a whole number of sessions from 1 to the stack's maxSessionsLimit \(600 unless its stack file sets it\), e\.g\. --max-sessions 10/],
@@ -270,6 +287,32 @@ describe.concurrent.each(Object.entries(cases))("%s", (_group, list) => {
   test.each(list.map((c) => [c[0].map((a) => (a === URL ? "URL" : a)).join(" "), c] as const))("manage %s", async (_name, [args, message, env]) => {
     await expectRefusal(project, args.map((a) => (a === URL ? url : a)), message, env);
   });
+});
+
+test("capacity --simulate's default chart path is checked before the simulation runs: a folder by that name is refused, naming --chart", async () => {
+  const project = makeProject();
+  mkdirSync(join(project, "capacity-simulation.svg"));
+  const r = await manage(["capacity", "--simulate"], { project });
+  expect(r.exitCode).toBe(2);
+  expect(r.stderr).toMatch(/^manage: --chart "capacity-simulation\.svg" is a folder \(.*capacity-simulation\.svg\): give a file name/m);
+  // Refused before the work: no simulation was reported.
+  expect(r.stdout).not.toContain("Simulated contests");
+  expect(existsSync(join(project, "capacity-simulation.svg", "capacity-simulation.svg"))).toBe(false);
+});
+
+test("schedule --at's example is a week from now, on the suite's clock and on the real one: pasted, it is not refused as past", async () => {
+  const project = makeProject();
+  for (const clock of [TEST_NOW, ""]) {
+    const r = await manage(["schedule", "--stack", "contest", "--at", "x", "--for", "3h"], { project, env: { MANAGE_NOW: clock } });
+    expect(r.exitCode).toBe(2);
+    const example = /e\.g\. --at (\S+)/.exec(r.stderr)?.[1];
+    expect(example, r.stderr).toMatch(/^\d{4}-\d{2}-\d{2}T09:00\+01:00$/);
+    const from = clock ? Date.parse(clock) : Date.now();
+    expect(Date.parse(example!) - from).toBeGreaterThan(6 * 86_400_000);
+    // The same example in the refusal of a missing --at.
+    const missing = await manage(["schedule", "--stack", "contest", "--for", "3h"], { project, env: { MANAGE_NOW: clock } });
+    expect(missing.stderr).toContain(`e.g. --at ${example} --for 3h`);
+  }
 });
 
 describe.concurrent("stack files", () => {

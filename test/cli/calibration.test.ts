@@ -1,9 +1,9 @@
 // The planner's measured inputs end to end: what smoke and load-test record in the stack's run log in
 // the normal workflow (scale, then measure), and what capacity makes of it.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { devStackOnExecServer, manage } from "../helpers/cli.js";
+import { deployed, devStackOnExecServer, makeProject, manage } from "../helpers/cli.js";
 import type { ExecServer } from "../exec-server/server.js";
 
 let exec: ExecServer;
@@ -33,4 +33,15 @@ test("scale to testing, then load-test: the record holds the ready sessions in e
   // testing's numbers are fixed: --apply records its max and ready, not the measurements.
   expect(human.stdout).toContain("the testing profile's numbers are fixed: --apply records this plan's max and ready as its overrides, not the measurements");
   expect(human.stdout).not.toContain("--apply records these measurements there");
+});
+
+test("schedule says what it cannot use in the run log it reads for a contest window's sizing note, as capacity does", async () => {
+  const project = makeProject();
+  await deployed(project, "dev after up");
+  mkdirSync(join(project, ".manage", "runs"), { recursive: true });
+  writeFileSync(join(project, ".manage", "runs", "dev.ndjson"), '{"v":1,"stack":"de\n');
+  const r = await manage(["schedule", "--profile", "contest", "--at", "2026-11-24T09:00:00Z", "--for", "1h"], { project });
+  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.stderr).toContain("warning: .manage/runs/dev.ndjson:1: not JSON: not planned with. Fix: delete that line from .manage/runs/dev.ndjson");
+  expect(r.stdout).toContain("The contest profile is sized with a cold start of");
 });

@@ -196,6 +196,8 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     const key = JSON.parse(issued.stdout).key as string;
     const up = await run(["scale", "--stack", "contest", "--profile", "testing", "--no-wait", "--yes"], "2026-12-11T07:05:00Z");
     expect(up.exitCode, up.stderr).toBe(0);
+    // The gateway's cost is said once the change goes ahead: after the plan, before the outcome.
+    expect(up.stdout).toMatch(/contest: scale to testing[\s\S]*the gateway \(API Management Basic\) runs with the pool[\s\S]*Done: contest scale to testing/);
     expect(await call(key)).toBe(200);
 
     const failed = await run(["keys", "revoke", "--stack", "contest", "--name", "team-b"], "2026-12-11T07:10:00Z", { FAKE_PULUMI_FAIL: "gateway-caller-team-b" });

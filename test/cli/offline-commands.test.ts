@@ -303,6 +303,11 @@ describe("manage plan", () => {
     expect(idle.exitCode).toBe(0);
     expect(idle.stdout).not.toMatch(/apimanagement:/);
     expect(idle.stdout).toContain("Gateway: none in idle (the gate lives with the pool: a profile with one brings it up).");
+    // ...and its backend is internal (ingress external: false), said the same way in the table and the access line.
+    expect(idle.stdout).toMatch(/backend .*https only, internal: nothing outside its environment reaches it/);
+    expect(idle.stdout).not.toContain("open to all IPs");
+    expect(idle.stdout).toContain("Access: token: no gateway while no pool runs (it comes up with the pool: API Management (Basic), a subscription key (Ocp-Apim-Subscription-Key) required, 60 calls a minute per caller); until then the backend's ingress is internal: nothing outside its environment reaches it.");
+    expect(idle.stdout).not.toContain("accepts only the gateway's IPs");
     const json = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--json"], { project })).stdout);
     for (const e of json.estimates)
       if (e.profile === "idle") expect(e.lines.map((l: { resource: string }) => l.resource)).not.toContain("gateway");

@@ -21,6 +21,20 @@ const stateFiles = (project: string) => {
 };
 
 describe.concurrent("refusals: exit 2, nothing touched", () => {
+  test("a refused scale of a token stack says nothing of the gateway it would have brought up (bad input, the cost ceiling, no pulumi)", async () => {
+    const project = makeProject();
+    for (const [args, path] of [
+      [["scale", "--stack", "contest", "--profile", "contest", "--max-sessions", "900"], undefined],
+      [["scale", "--stack", "contest", "--profile", "contest", "--max-sessions", "590", "--ready-sessions", "300"], undefined],
+      [["scale", "--stack", "contest", "--profile", "testing"], "/usr/bin:/bin"],
+    ] as const) {
+      const r = await manage([...args], { project, ...(path ? { path } : {}) });
+      expect(r.exitCode, r.stderr).not.toBe(0);
+      expect(r.stderr).toMatch(/^manage: /m);
+      expect(r.stdout + r.stderr).not.toContain("runs with the pool");
+    }
+  });
+
   test("non-interactive without --yes refuses a change that deletes, and leaves stack file and state as they were", async () => {
     const project = makeProject();
     await deployed(project, "dev scaled to testing");
@@ -249,6 +263,22 @@ describe.concurrent("the cost ceiling", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/warning: this change can cost at most .* above stack dev's cost ceiling .*going ahead \(--allow-over-ceiling\)/);
     expect((await manage(["stop", "--yes"], { project })).exitCode).toBe(0);
+  });
+
+  test("capacity --apply of a sizing above the ceiling is refused like a scale to it, even with the profile not in effect; --allow-over-ceiling lets it through", async () => {
+    const project = makeProject();
+    // The contest stack rests idle: the change path alone judges idle, which is within the ceiling.
+    await expectRefusal(project, ["capacity", "--stack", "contest", "--users", "270", "--apply"], /this change can cost at most \$[\d,.]+\/day .*above stack contest's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)\. .*or pass --allow-over-ceiling\. Nothing was changed\./);
+    const files = snapshot(project);
+    const allowed = await manage(["capacity", "--stack", "contest", "--users", "270", "--apply", "--allow-over-ceiling"], { project, path: "/usr/bin:/bin" });
+    // Past the ceiling (said as a warning): it stops at the next step, pulumi missing on this PATH.
+    expect(allowed.stderr).toMatch(/warning: this change can cost at most .* above stack contest's cost ceiling .*going ahead \(--allow-over-ceiling\)/);
+    expect(allowed.stderr).toContain("pulumi is not installed");
+    expect(snapshot(project)).toEqual(files);
+    // Within the ceiling it is not refused.
+    const within = await manage(["capacity", "--stack", "contest", "--users", "200", "--apply"], { project, path: "/usr/bin:/bin" });
+    expect(within.stderr).not.toContain("cost ceiling");
+    expect(within.stderr).toContain("pulumi is not installed");
   });
 
   test("a raised costCeilingPerDay lets the same change through", async () => {

@@ -41,6 +41,27 @@ describe("the plan", () => {
     expect(plan.settings.profile.pool?.maxSessions).toBe(30);
   });
 
+  test("a scale names the overrides it keeps from an earlier scale of the profile: what runs, in the change line and the state's intent", () => {
+    const previous: OperationsState = {
+      profile: "testing", overrides: { testing: { maxSessions: 30, cooldownSeconds: 600 } }, expiresAt: null, intent: "scale to testing (max-sessions 30, cooldown 600)", by: "bob@ci", at: AT, revision: 3,
+      baseline: dev.raw, windows: [],
+    };
+    const plan = (change: ReturnType<typeof scaleChange>) => {
+      const p = planChange(change, dev, planOffline(change, dev, {}, AT), state(previous), {}, who);
+      if (p.kind !== "run") throw new Error(p.kind);
+      return p;
+    };
+    const again = plan(scaleChange("dev", { profile: "testing", readySessions: 4 }, new Date(AT)));
+    expect(again.operation.overrides.testing).toEqual({ maxSessions: 30, cooldownSeconds: 600, readySessions: 4 });
+    expect(again.intent).toBe("scale to testing (ready-sessions 4; kept: max-sessions 30, cooldown 600)");
+    expect(again.operation.intent).toBe(again.intent);
+    // One given again is not "kept"; another profile keeps nothing of testing's.
+    expect(plan(scaleChange("dev", { profile: "testing", maxSessions: 40 }, new Date(AT))).intent).toBe("scale to testing (max-sessions 40; kept: cooldown 600)");
+    expect(plan(scaleChange("dev", { profile: "contest" }, new Date(AT))).intent).toBe("scale to contest");
+    // With nothing kept, the words are the option's alone.
+    expect(planChange(scaleChange("dev", { profile: "testing" }, new Date(AT)), dev, planOffline(scaleChange("dev", { profile: "testing" }, new Date(AT)), dev, {}, AT), state(undefined), {}, who)).toMatchObject({ intent: "scale to testing" });
+  });
+
   test("bad input is refused offline, naming the option", () => {
     const change = scaleChange("dev", { profile: "testing", readySessions: 50, maxSessions: 10 }, new Date(AT));
     expect(() => planOffline(change, dev, {}, AT)).toThrow(UsageError);

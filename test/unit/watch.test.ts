@@ -12,6 +12,8 @@ import { parseFilter, parseTimespan, serveMetrics, monitorMetrics } from "../arm
 import { stackSettings } from "../../cli/settings.js";
 import { ROOT } from "../helpers/program.js";
 import { gibibytes } from "../../cli/settings.js";
+import { scaleChange } from "../../cli/operations.js";
+import { TYPES } from "../../cli/options.js";
 
 const T0 = Date.parse("2026-11-22T14:00:00Z");
 /** Minutes of samples, oldest first, from per-field arrays. */
@@ -77,6 +79,36 @@ describe("watch warnings", () => {
     });
     expect(all.map((w) => w.code)).toEqual(["pending-sessions", "no-ready-sessions", "near-session-cap", "5xx-rising", "404-rising", "backend-at-max"]);
     for (const w of all) expect(w.fix).toMatch(/`manage /);
+  });
+});
+
+describe("watch's scale fixes during a window", () => {
+  const samples = minutes({ executing: [190, 190, 190, 190, 190, 190], pending: [5, 5, 5, 5, 5, 5], ready: [0, 0, 0, 0, 0, 0], replicas: [10, 10, 10, 10, 10, 10] });
+  const now = new Date(T0 + 6 * 60_000);
+  const scaleFixes = (expiresAt: Date | null) =>
+    watchWarnings({ samples, pool, backendMaxReplicas: 10, stack: "contest", profile: "contest", expiresAt, now })
+      .flatMap((w) => [...w.fix.matchAll(/`(manage scale [^`]*)`/g)].map((m) => m[1]!));
+
+  test("a scale without --for records no expiry, so each fix carries the time left: pasted, the pool still returns to idle when it would have", () => {
+    // 1 h 34 min 30 s left: rounded up to the minute, never earlier than the window's end.
+    const expiresAt = new Date(now.getTime() + 94.5 * 60_000);
+    const fixes = scaleFixes(expiresAt);
+    expect(fixes.length).toBeGreaterThanOrEqual(4);
+    for (const fix of fixes) {
+      const forText = /--for (\S+)/.exec(fix)?.[1];
+      expect(forText).toBe("95m");
+      // As pasted: the parser reads --for, scale records the expiry from it.
+      const change = scaleChange("contest", { profile: "contest", maxSessions: 250, for: TYPES.expiry.read(forText!) }, now);
+      const recorded = Date.parse(change.operation!({ profile: "contest", overrides: {}, expiresAt: expiresAt.toISOString() }).expiresAt!);
+      expect(recorded - expiresAt.getTime()).toBeGreaterThanOrEqual(0);
+      expect(recorded - expiresAt.getTime()).toBeLessThan(60_000);
+    }
+    // Without --for, scale drops the expiry it runs with (why the fix must carry it).
+    expect(scaleChange("contest", { profile: "contest" }, now).operation!({ profile: "contest", overrides: {}, expiresAt: expiresAt.toISOString() }).expiresAt).toBeNull();
+  });
+
+  test("no expiry in effect (or one already past): no --for", () => {
+    for (const fix of [...scaleFixes(null), ...scaleFixes(new Date(now.getTime() - 60_000))]) expect(fix).not.toContain("--for");
   });
 });
 
