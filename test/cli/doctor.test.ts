@@ -184,6 +184,26 @@ describe("manage doctor", () => {
     expect(readState(broken, "dev")).toEqual(before);
   });
 
+  test("another stack's truncated checkpoint (`stack ls` fails for all): doctor still checks dev in full; that stack alone is unknown, with the recovery", async () => {
+    // contest's checkpoint cut short: the DIY backend's `stack ls` loads every checkpoint and fails.
+    const checkpoint = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json");
+    writeFileSync(checkpoint, '{"version": 3, "checkpoint": {"stack": "contest", "lat');
+    try {
+      const dev = await doctor();
+      expect(check(dev.report, "state backend").verdict).toBe("ok");
+      expect(check(dev.report, "stack")).toMatchObject({ verdict: "ok", detail: "dev deployed, profile testing" });
+      expect(dev.report.checks.filter((c) => c.verdict === "fail")).toEqual([]);
+      expect(dev.exitCode).toBe(0);
+      const contest = await manage(["doctor", "--json", "--stack", "contest"], { project, env });
+      expect(contest.exitCode).toBe(1);
+      const stack = check(JSON.parse(contest.stdout) as DoctorJson, "stack");
+      expect(stack).toMatchObject({ verdict: "fail", detail: expect.stringMatching(/^the state of contest cannot be read, so what runs is unknown: .*failed to load checkpoint/) });
+      expect(stack.fix).toContain("`manage pulumi -- stack import --stack contest --file <state.json>`");
+    } finally {
+      rmSync(checkpoint);
+    }
+  });
+
   test("an unknown stack is bad input: exit 2", async () => {
     const r = await manage(["doctor", "--stack", "prod"], { project, env });
     expect(r.exitCode).toBe(2);
