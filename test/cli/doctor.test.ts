@@ -11,6 +11,7 @@ import { startGate, type Gate } from "../gate/server.js";
 import { azureMocks } from "../../cli/offline/azure-mocks.js";
 import { ROOT } from "../helpers/program.js";
 import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
+import { SECRET_SIG, SIG_KEY } from "../fake-pulumi/secrets.js";
 
 interface DoctorJson {
   ok: boolean;
@@ -271,6 +272,26 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     expect(r.stdout + r.stderr).not.toContain(key);
     // Every call doctor made through the gateway carried the key, but for the one meant to be refused.
     expect(gate.requests.filter((q) => q.caller === null).map((q) => q.status)).toEqual([401]);
+  });
+
+  // docs/security.md, "secrets in state": the key manage used above (the readiness gate and doctor,
+  // through the gate that accepts only it) is in the checkpoint only as ciphertext.
+  test("secrets in state: the gateway key and the workspace key are ciphertext in the checkpoint, [secret] in stack output and status; --show-secrets gives the key", async () => {
+    const key = gate.keys[0]!;
+    const checkpoint = readFileSync(join(contest, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json"), "utf8");
+    expect(checkpoint).not.toContain(key);
+    expect(checkpoint).not.toMatch(/simulated-(primary|secondary)-key/);
+    const envelope = { [SIG_KEY]: SECRET_SIG, ciphertext: expect.stringMatching(/^v1:[A-Za-z0-9+/]+=*:[A-Za-z0-9+/]+=*$/) };
+    const state = readState(contest, "contest");
+    expect(state.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.gatewayKey).toEqual(envelope);
+    expect(state.find((r) => r.type === "azure-native:app:ManagedEnvironment")!.inputs.appLogsConfiguration.logAnalyticsConfiguration.sharedKey).toEqual(envelope);
+    const masked = await manage(["pulumi", "--", "stack", "output", "--json", "--stack", "contest"], { project: contest });
+    expect(JSON.parse(masked.stdout)).toMatchObject({ gatewayKey: "[secret]", callers: "[secret]", accessMode: "token" });
+    const shown = await manage(["pulumi", "--", "stack", "output", "gatewayKey", "--show-secrets", "--stack", "contest"], { project: contest });
+    expect(JSON.parse(shown.stdout)).toBe(key);
+    const status = await manage(["status", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+    expect(status.stdout).not.toContain(key);
+    expect(JSON.parse(status.stdout)).toMatchObject({ outputs: { gatewayKey: "[secret]" } });
   });
 
   test("a pool whose gateway is gone (a state where the pool runs with nothing in front): doctor fails it, with the commands", async () => {
