@@ -80,13 +80,37 @@ function stackReference(name: string, r: EvaluationRequest) {
   return { id: name, state: { name, outputs: r.self, secretOutputNames } };
 }
 
+/**
+ * Azure's answer to the two generic ARM types azure-native has and the program never declares (the
+ * offline mocks refuse every type the program does not declare, so that a new one is taught to them):
+ * a generic resource (Resources_CreateOrUpdate: /subscriptions/{s}/resourceGroups/{rg}/providers/
+ * {namespace}/{parentPath}/{type}/{name}) and an ARM template deployment
+ * (Microsoft.Resources/deployments/{name}), as Azure-REST-API-specs' resources.json names them. A
+ * program tampered to declare one reaches the policy pack, as under real pulumi, whose
+ * only-declared-types refuses it before its step (test/cli/access-modes.test.ts).
+ */
+function genericArmResource(canonical: string, subscription: string, inputs: Record<string, any>): { id: string; state: Record<string, unknown> } | undefined {
+  const group = `/subscriptions/${subscription}/resourceGroups/${inputs.resourceGroupName}`;
+  if (canonical === "azure-native:resources:Resource") {
+    const path = [inputs.resourceProviderNamespace, inputs.parentResourcePath, inputs.resourceType, inputs.resourceName].filter((p) => p).join("/");
+    return { id: `${group}/providers/${path}`, state: { ...inputs, name: inputs.resourceName } };
+  }
+  if (canonical === "azure-native:resources:Deployment")
+    return { id: `${group}/providers/Microsoft.Resources/deployments/${inputs.deploymentName}`, state: { ...inputs, name: inputs.deploymentName } };
+  return undefined;
+}
+
 /** Evaluates the program through the language host's launch of @pulumi/pulumi's cmd/run. */
 export async function evaluateProgram(r: EvaluationRequest): Promise<Evaluation> {
   const placeholder = (env: AddressEnv) => (r.addresses.includes(env) ? ADDRESSES.find((a) => a.env === env)!.placeholder : undefined);
-  const [{ runProgram }, { azureMocks }] = await Promise.all([import("./language-host.js"), import("../../cli/offline/azure-mocks.js")]);
+  const [{ runProgram }, { azureMocks, SIMULATED_SUBSCRIPTION_ID }, { canonicalType }] = await Promise.all([
+    import("./language-host.js"),
+    import("../../cli/offline/azure-mocks.js"),
+    import("../../infra/policy-pack/types.cjs"),
+  ]);
   return runProgram({ ...r, entryPoint: r.main }, {
     newResource(args) {
-      const result = azureMocks.newResource({ ...args, provider: "", custom: true } as never) as { id: string; state: Record<string, any> };
+      const result = (genericArmResource(canonicalType(args.type), SIMULATED_SUBSCRIPTION_ID, args.inputs) ?? azureMocks.newResource({ ...args, provider: "", custom: true } as never)) as { id: string; state: Record<string, any> };
       const fqdn = placeholder("FAKE_PULUMI_BACKEND_FQDN");
       if (fqdn && args.type === "azure-native:app:ContainerApp")
         result.state.configuration = { ...result.state.configuration, ingress: { ...result.state.configuration?.ingress, fqdn } };
