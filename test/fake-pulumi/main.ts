@@ -11,9 +11,11 @@
 // ./analyzer-host.ts). `--policy-pack-config FILE` sets levels and config, policy pack config file
 // format per pulumi docs (./policy-config.ts).
 //
-// One assumption, named once (docs/architecture.md repeats it):
+// Assumptions, each named once (docs/architecture.md repeats them):
 // - Replacement follows azure-native's rule: properties in the resource's URL (its resource group
 //   and name), `location`, and those declared `replaceOnChanges` (./replacement.ts).
+// - Secrets are sealed in the checkpoint as the passphrase manager seals them, with a cheaper key
+//   derivation and a nonce derived from the value (./secrets.ts says why).
 //
 // Knobs for failure tests (environment):
 //   FAKE_PULUMI_VERSION=3.100.0          what `pulumi version` reports
