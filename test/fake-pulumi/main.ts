@@ -154,10 +154,23 @@ interface Snapshot {
   pendingOperations?: Array<{ resource: StateResource; type: string }>;
 }
 /** The stack's secrets manager (./secrets.ts): the passphrase one, with the stack file's salt. */
-const crypter = (stack: string) => {
-  const salt = loadStackDoc(stack).get("encryptionsalt");
-  return crypterFor(stack, typeof salt === "string" ? salt : undefined);
-};
+/**
+ * The stack's secrets manager (./secrets.ts), the passphrase one. Its salt is recorded in the
+ * checkpoint (secrets_providers' state), from which the CLI rebuilds the manager to read a stack
+ * (pkg/resource/stack/deployment.go initializeSecretsManager): reading state never needs the stack
+ * file. A checkpoint not yet written takes the stack file's encryptionsalt, as `stack init` put it there.
+ */
+const recordedSalt = new Map<string, string | undefined>();
+function saltOf(stack: string): string | undefined {
+  if (recordedSalt.has(stack)) return recordedSalt.get(stack);
+  try {
+    const salt = loadStackDoc(stack).get("encryptionsalt");
+    return typeof salt === "string" ? salt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const crypter = (stack: string) => crypterFor(stack, saltOf(stack));
 /** A resource read from the checkpoint: its secrets opened, and where they were remembered. */
 function opened(r: StateResource, c: Crypter): StateResource {
   const inputs = openSecrets(r.inputs, c);
@@ -181,6 +194,8 @@ function readSnapshot(stack: string): Snapshot {
     return fail(`failed to load checkpoint: ${cause}`);
   }
   const latest = checkpoint.checkpoint.latest;
+  const recorded = latest.secrets_providers?.state?.salt;
+  recordedSalt.set(stack, typeof recorded === "string" ? recorded : undefined);
   const c = crypter(stack);
   try {
     return {
@@ -194,14 +209,14 @@ function readSnapshot(stack: string): Snapshot {
 }
 function writeSnapshot(stack: string, snap: Snapshot) {
   const c = crypter(stack);
-  const salt = loadStackDoc(stack).get("encryptionsalt");
+  const salt = saltOf(stack);
   const doc: Checkpoint = {
     version: 3,
     checkpoint: {
       stack,
       latest: {
         // Secrets as ciphertext (pkg/resource/stack/deployment.go SerializeDeployment), and the manager they are for.
-        secrets_providers: { type: "passphrase", ...(typeof salt === "string" ? { state: { salt } } : {}) },
+        secrets_providers: { type: "passphrase", ...(salt ? { state: { salt } } : {}) },
         resources: snap.resources.map((r) => sealed(r, c)),
         ...(snap.pendingOperations?.length ? { pending_operations: snap.pendingOperations.map((o) => ({ ...o, resource: sealed(o.resource, c) })) } : {}),
       },
@@ -895,7 +910,7 @@ async function main(): Promise<number> {
         const c = crypter(stack);
         const resources = s.resources.map((r) => sealed(r, c, show));
         const pending = s.pendingOperations?.map((o) => ({ ...o, resource: sealed(o.resource, c, show) }));
-        console.log(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString(), version: "v3.230.0" }, secrets_providers: { type: "passphrase" }, resources, ...(pending ? { pending_operations: pending } : {}) } }, null, 4));
+        console.log(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString(), version: "v3.230.0" }, secrets_providers: { type: "passphrase", ...(saltOf(stack) ? { state: { salt: saltOf(stack) } } : {}) }, resources, ...(pending ? { pending_operations: pending } : {}) } }, null, 4));
         return 0;
       }
       if (sub === "output") {

@@ -10,7 +10,6 @@ import { ROOT } from "./program.js";
 import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
 import { crypterFor, open as openSecrets, seal } from "../fake-pulumi/secrets.js";
 import { PASSPHRASE_FILE } from "../../cli/pulumi/backend.js";
-import { parse } from "yaml";
 
 export type { StateResource };
 
@@ -43,11 +42,11 @@ export function readState(project: string, stack: string): StateResource[] {
   return (JSON.parse(readFileSync(file, "utf8")) as Checkpoint).checkpoint.latest.resources;
 }
 
-/** The crypter of a stack in a project's embedded backend: its passphrase file and the stack file's salt. */
+/** The crypter of a stack in a project's embedded backend: its passphrase file and the salt its checkpoint records. */
 function stackCrypter(project: string, stack: string) {
-  const stackFile = join(project, `Pulumi.${stack}.yaml`);
-  const salt = existsSync(stackFile) ? (parse(readFileSync(stackFile, "utf8")) as { encryptionsalt?: string } | null)?.encryptionsalt : undefined;
-  return crypterFor(stack, salt, { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, ".pulumi-state", PASSPHRASE_FILE) });
+  const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`);
+  const salt = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Checkpoint).checkpoint.latest.secrets_providers?.state?.salt : undefined;
+  return crypterFor(stack, typeof salt === "string" ? salt : undefined, { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, ".pulumi-state", PASSPHRASE_FILE) });
 }
 
 /**
