@@ -137,6 +137,8 @@ async function pluginCheck(pulumi: { plugins(): Promise<Array<{ name: string; ki
 async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<{ outputs: Record<string, unknown>; left: string[] } | null> {
   const { Pulumi } = await import("../pulumi/runner.js");
   const { MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } = await import("../pulumi/argv.js");
+  const { stacksOf } = await import("../pulumi/reader.js");
+  const { unreadableStateFix } = await import("../pulumi/failures.js");
   let pulumi;
   try {
     pulumi = await Pulumi.connect(projectDir(), o.verbose);
@@ -148,7 +150,8 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
   checks.push(await pluginCheck(pulumi));
   let stacks: string[];
   try {
-    stacks = await pulumi.stacks();
+    // One stack whose checkpoint cannot be loaded fails `stack ls` for all: each is then read on its own.
+    stacks = await stacksOf(() => pulumi.stacks(), (s) => pulumi.state(s), projectDir());
     checks.push({ name: "state backend", verdict: "ok", detail: pulumi.backend.description });
   } catch (err) {
     checks.push({ name: "state backend", verdict: "fail", detail: errorText(err), fix: "`pulumi login` to your backend, or set PULUMI_BACKEND_URL" });
@@ -158,7 +161,14 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
     checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} is not in the backend`, fix: suggest("up", { stack }) });
     return null;
   }
-  const outputs = await pulumi.outputs(stack);
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = await pulumi.outputs(stack);
+  } catch (err) {
+    // Unknown is said as unknown: a state that cannot be read may hide a contest pool.
+    checks.push({ name: "stack", verdict: "fail", detail: `the state of ${stack} cannot be read, so what runs is unknown: ${errorText(err).split("\n")[0]}`, fix: unreadableStateFix(stack) });
+    return null;
+  }
   if (!outputs.identityId) {
     checks.push({ name: "stack", verdict: "fail", detail: `stack ${stack} has no deployment yet`, fix: suggest("up", { stack }) });
     return null;

@@ -14,7 +14,7 @@ import { now as clock } from "../clock.js";
 import { describeExpiry, describeInterrupted, leftBehind, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
 import { OperationError, UsageError } from "../errors.js";
 import { inWorkflowRun } from "../workflow.js";
-import { pulumiHint } from "../pulumi/failures.js";
+import { pulumiHint, unreadableStateFix } from "../pulumi/failures.js";
 import { PROJECT } from "../../infra/config.js";
 import { describeAccess, gatewayRunning, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
@@ -52,12 +52,6 @@ async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<S
     return { available: false, unreadable: true, reason: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
   }
 }
-
-/** What to do when a stack's state cannot be read: see its updates, put a good state back. */
-export const unreadableStateFix = (stack: string) =>
-  `\`${pulumiHint(`stack history --stack ${stack}`)}\` lists its updates; put the last good state back with ` +
-  `\`${pulumiHint(`stack import --stack ${stack} --file <state.json>`)}\` (an earlier \`${pulumiHint(`stack export --stack ${stack}`)}\`, or the deployment in the file backend's previous checkpoint, ` +
-  `.pulumi/stacks/${PROJECT}/${stack}.json.bak); then \`manage status --stack ${stack}\` again`;
 
 export async function run(o: GlobalOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();

@@ -11,6 +11,7 @@
 //   (sdk/go/common/workspace/config.go), backenderr.NoConfirmationInNonInteractiveError.
 
 import { suggest, suggestPulumi } from "../suggest.js";
+import { PROJECT } from "../../infra/config.js";
 
 export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "policy-after-update" | "policy-pack" | "canceled" | "changed" | "failed";
 
@@ -82,6 +83,12 @@ function stderrError(stderr: string): string {
 
 /** `manage pulumi -- ...` runs pulumi with this project's state backend and passphrase. */
 export const pulumiHint = (args: string) => suggestPulumi(args);
+
+/** What to do when a stack's state cannot be read (status, doctor): see its updates, put a good state back. */
+export const unreadableStateFix = (stack: string) =>
+  `\`${pulumiHint(`stack history --stack ${stack}`)}\` lists its updates; put the last good state back with ` +
+  `\`${pulumiHint(`stack import --stack ${stack} --file <state.json>`)}\` (an earlier \`${pulumiHint(`stack export --stack ${stack}`)}\`, or the deployment in the file backend's previous checkpoint, ` +
+  `.pulumi/stacks/${PROJECT}/${stack}.json.bak); then \`manage status --stack ${stack}\` again`;
 
 /**
  * The refresh that settles an interrupted update without a terminal. Pulumi v3.230 asks about each

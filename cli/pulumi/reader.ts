@@ -63,43 +63,13 @@ export class PulumiReader implements StackReader {
     return String(r.stdout);
   }
 
-  /**
-   * The stacks the backend has. `stack ls` of a DIY backend (file://, azblob://) loads every stack's
-   * checkpoint and fails as a whole when one cannot be loaded (pkg/backend/diy/backend.go
-   * ListStacks: one worker per stack, pool.Wait returns the first error), so a truncated dev
-   * checkpoint would hide contest from status and the scheduled job. Then each stack file's stack is
-   * asked about on its own: one the backend does not have is left out, every other one is listed
-   * (a stack whose own state cannot be read too, so reading it reports that, for it alone).
-   */
+  /** The stacks the backend has (`stack ls`, each stack on its own when that fails: stacksOf). */
   async stacks(): Promise<string[]> {
-    let listing: string;
-    try {
-      listing = await this.run("stack ls", "*", ["stack", "ls", "--json"]);
-    } catch (err) {
-      if (!(err instanceof PulumiError)) throw err;
-      return this.stacksOneByOne(err);
-    }
-    const rows = JSON.parse(listing) as Array<{ name: string }>;
-    return rows.map((s) => s.name.split("/").pop()!);
-  }
-
-  private async stacksOneByOne(listFailure: PulumiError): Promise<string[]> {
-    const found: string[] = [];
-    let answered = 0;
-    for (const stack of listStackFiles(this.projectDir)) {
-      try {
-        await this.run("stack export", stack, ["stack", "export", "--stack", stack]);
-        answered++;
-        found.push(stack);
-      } catch (err) {
-        if (!(err instanceof PulumiError)) throw err;
-        if (err.failure.kind === "no-stack") answered++;
-        else found.push(stack);
-      }
-    }
-    // No stack read and none known absent: the backend as a whole is what fails, as `stack ls` said.
-    if (answered === 0) throw listFailure;
-    return found;
+    return stacksOf(
+      async () => (JSON.parse(await this.run("stack ls", "*", ["stack", "ls", "--json"])) as Array<{ name: string }>).map((s) => s.name.split("/").pop()!),
+      (stack) => this.run("stack export", stack, ["stack", "export", "--stack", stack]),
+      this.projectDir,
+    );
   }
 
   async hasStack(stack: string): Promise<boolean> {
@@ -129,6 +99,42 @@ export class PulumiReader implements StackReader {
     const started = typeof row.startTime === "number" ? new Date(row.startTime * 1000) : new Date(String(row.startTime));
     return { kind: String(row.kind ?? ""), result: String(row.result ?? ""), started: Number.isNaN(started.getTime()) ? null : started };
   }
+}
+
+/**
+ * The stacks the backend has, given its listing (`stack ls`) and a read of one stack (`stack
+ * export`): ./reader.ts's and ./runner.ts's alike, so every command that lists stacks (status, the
+ * scheduled job, doctor) survives one bad stack. `stack ls` of a DIY backend (file://, azblob://)
+ * loads every stack's checkpoint and fails as a whole when one cannot be loaded
+ * (pkg/backend/diy/backend.go ListStacks: one worker per stack, pool.Wait returns the first error),
+ * so a truncated dev checkpoint would hide contest. Then each stack file's stack is asked about on
+ * its own: one the backend does not have is left out, every other one is listed (a stack whose own
+ * state cannot be read too, so reading it reports that, for it alone). When no stack answered and
+ * none is known absent, the backend as a whole is what fails, as `stack ls` said.
+ */
+export async function stacksOf(list: () => Promise<string[]>, readOne: (stack: string) => Promise<unknown>, projectDir: string): Promise<string[]> {
+  let listFailure: PulumiError;
+  try {
+    return await list();
+  } catch (err) {
+    if (!(err instanceof PulumiError)) throw err;
+    listFailure = err;
+  }
+  const found: string[] = [];
+  let answered = 0;
+  for (const stack of listStackFiles(projectDir)) {
+    try {
+      await readOne(stack);
+      answered++;
+      found.push(stack);
+    } catch (err) {
+      if (!(err instanceof PulumiError)) throw err;
+      if (err.failure.kind === "no-stack") answered++;
+      else found.push(stack);
+    }
+  }
+  if (answered === 0) throw listFailure;
+  return found;
 }
 
 /** One update of a stack's history, as much as the scheduled job needs. */

@@ -200,7 +200,11 @@ const OUTSIDE_IMAGE_AND_PLAIN_SECRET = [
   "});",
 ];
 
-/** The gateway's rate limit put inside an XML comment, and Contributor at subscription scope declared under a versioned type token. */
+/**
+ * The gateway's rate limit put inside an XML comment, Contributor at subscription scope declared
+ * under a versioned type token, and a session pool with egress declared as a generic ARM resource
+ * (a type the program never declares: the stand-in answers it as Azure would, so the pack sees it).
+ */
 const COMMENTED_LIMIT_AND_VERSIONED_GRANT = [
   "pulumi.runtime.registerStackTransformation(({ type, props, opts }) => {",
   '  if (type !== "azure-native:apimanagement:ApiPolicy") return undefined;',
@@ -211,6 +215,10 @@ const COMMENTED_LIMIT_AND_VERSIONED_GRANT = [
   '  principalType: "ServicePrincipal",',
   '  roleDefinitionId: "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",',
   '  scope: "/subscriptions/00000000-0000-0000-0000-000000000000",',
+  "});",
+  'new pulumi.CustomResource("azure-native:resources:Resource", "shadow-pool", {',
+  '  resourceGroupName: "codeeng-contest-rg", resourceProviderNamespace: "Microsoft.App", parentResourcePath: "", resourceType: "sessionPools",',
+  '  resourceName: "shadow-pool", apiVersion: "2025-07-01", location: "eastus", properties: { sessionNetworkConfiguration: { status: "EgressEnabled" } },',
   "});",
 ];
 
@@ -322,15 +330,16 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     expect(readState(dir, "contest")).toEqual(state);
   }
 
-  test("a rate limit in an XML comment and Contributor under a versioned type token: refused through manage (exit 2) and the deploy workflow's pulumi up", async () => {
+  test("a rate limit in an XML comment, Contributor under a versioned type token and a pool as a generic resource: refused through manage (exit 2) and the deploy workflow's pulumi up", async () => {
     await refusedBothWays(
       COMMENTED_LIMIT_AND_VERSIONED_GRANT,
       [
         /a mandatory policy refused the change: [\s\S]*\[role-assignment-allowed\][^\n]*\n?[^\n]*role assignment helpful-grant grants Contributor \(b24988ac-[^)]*\), which this deployment never needs/,
         /\[gateway-authenticates-callers\][^\n]*\n?[^\n]*gateway API "coding-engine" holds no caller to a rate limit: its <inbound> section has no rate-limit-by-key or rate-limit statement/,
+        /\[only-declared-types\][^\n]*\n?[^\n]*resource shadow-pool has type "azure-native:resources:Resource", which this program never declares/,
       ],
       // The stack policies see the versioned grant too: outside the stack's own resource group.
-      ["role-assignment-allowed", "role-assignments-within-stack", "gateway-authenticates-callers"],
+      ["role-assignment-allowed", "role-assignments-within-stack", "gateway-authenticates-callers", "only-declared-types"],
     );
   });
 

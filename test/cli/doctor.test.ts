@@ -11,6 +11,7 @@ import { startGate, type Gate } from "../gate/server.js";
 import { azureMocks } from "../../cli/offline/azure-mocks.js";
 import { ROOT } from "../helpers/program.js";
 import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
+import { SECRET_SIG, SIG_KEY } from "../fake-pulumi/secrets.js";
 
 interface DoctorJson {
   ok: boolean;
@@ -184,6 +185,26 @@ describe("manage doctor", () => {
     expect(readState(broken, "dev")).toEqual(before);
   });
 
+  test("another stack's truncated checkpoint (`stack ls` fails for all): doctor still checks dev in full; that stack alone is unknown, with the recovery", async () => {
+    // contest's checkpoint cut short: the DIY backend's `stack ls` loads every checkpoint and fails.
+    const checkpoint = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json");
+    writeFileSync(checkpoint, '{"version": 3, "checkpoint": {"stack": "contest", "lat');
+    try {
+      const dev = await doctor();
+      expect(check(dev.report, "state backend").verdict).toBe("ok");
+      expect(check(dev.report, "stack")).toMatchObject({ verdict: "ok", detail: "dev deployed, profile testing" });
+      expect(dev.report.checks.filter((c) => c.verdict === "fail")).toEqual([]);
+      expect(dev.exitCode).toBe(0);
+      const contest = await manage(["doctor", "--json", "--stack", "contest"], { project, env });
+      expect(contest.exitCode).toBe(1);
+      const stack = check(JSON.parse(contest.stdout) as DoctorJson, "stack");
+      expect(stack).toMatchObject({ verdict: "fail", detail: expect.stringMatching(/^the state of contest cannot be read, so what runs is unknown: .*failed to load checkpoint/) });
+      expect(stack.fix).toContain("`manage pulumi -- stack import --stack contest --file <state.json>`");
+    } finally {
+      rmSync(checkpoint);
+    }
+  });
+
   test("an unknown stack is bad input: exit 2", async () => {
     const r = await manage(["doctor", "--stack", "prod"], { project, env });
     expect(r.exitCode).toBe(2);
@@ -251,6 +272,26 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     expect(r.stdout + r.stderr).not.toContain(key);
     // Every call doctor made through the gateway carried the key, but for the one meant to be refused.
     expect(gate.requests.filter((q) => q.caller === null).map((q) => q.status)).toEqual([401]);
+  });
+
+  // docs/security.md, "secrets in state": the key manage used above (the readiness gate and doctor,
+  // through the gate that accepts only it) is in the checkpoint only as ciphertext.
+  test("secrets in state: the gateway key and the workspace key are ciphertext in the checkpoint, [secret] in stack output and status; --show-secrets gives the key", async () => {
+    const key = gate.keys[0]!;
+    const checkpoint = readFileSync(join(contest, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json"), "utf8");
+    expect(checkpoint).not.toContain(key);
+    expect(checkpoint).not.toMatch(/simulated-(primary|secondary)-key/);
+    const envelope = { [SIG_KEY]: SECRET_SIG, ciphertext: expect.stringMatching(/^v1:[A-Za-z0-9+/]+=*:[A-Za-z0-9+/]+=*$/) };
+    const state = readState(contest, "contest");
+    expect(state.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.gatewayKey).toEqual(envelope);
+    expect(state.find((r) => r.type === "azure-native:app:ManagedEnvironment")!.inputs.appLogsConfiguration.logAnalyticsConfiguration.sharedKey).toEqual(envelope);
+    const masked = await manage(["pulumi", "--", "stack", "output", "--json", "--stack", "contest"], { project: contest });
+    expect(JSON.parse(masked.stdout)).toMatchObject({ gatewayKey: "[secret]", callers: "[secret]", accessMode: "token" });
+    const shown = await manage(["pulumi", "--", "stack", "output", "gatewayKey", "--show-secrets", "--stack", "contest"], { project: contest });
+    expect(JSON.parse(shown.stdout)).toBe(key);
+    const status = await manage(["status", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+    expect(status.stdout).not.toContain(key);
+    expect(JSON.parse(status.stdout)).toMatchObject({ outputs: { gatewayKey: "[secret]" } });
   });
 
   test("a pool whose gateway is gone (a state where the pool runs with nothing in front): doctor fails it, with the commands", async () => {

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
+import { makeProject, manage, names, prepare, readState, readStateRevealed } from "../helpers/cli.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
 import { startGate, type Gate } from "../gate/server.js";
 import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
@@ -25,9 +25,9 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
   let env: Record<string, string>;
   /** false: the gateway's host does not answer yet, whatever the state deploys (a new instance's DNS). */
   let answering = true;
-  /** The gateway as the contest stack's state deploys it: exists, and the keys of its subscriptions. */
+  /** The gateway as the contest stack's state deploys it: exists, and the keys of its subscriptions (which Azure knows; the state holds them encrypted). */
   const deployment = () => {
-    const state = readState(project, "contest");
+    const state = readStateRevealed(project, "contest");
     const stackOutputs = state.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
     return {
       exists: answering && state.some((r) => r.type === APIM),

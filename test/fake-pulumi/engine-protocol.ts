@@ -5,6 +5,7 @@
 // and the policy pack then run in processes of their own, started by Pulumi's own entry points.
 
 import { createRequire } from "node:module";
+import { SECRET_SIG, SIG_KEY, type SecretPath } from "./secrets.js";
 
 // Each generated file checks `arg instanceof Struct/Empty` against *its* google-protobuf, and the
 // services are grpc-js definitions: everything is required through @pulumi/pulumi's own resolution.
@@ -26,28 +27,37 @@ export const Empty = protobufFrom("google-protobuf/google/protobuf/empty_pb.js")
 
 /**
  * The property encoding's special values (sdk/go/common/resource/sig/sig.go): an object whose
- * `SIG_KEY` names what it is. The stand-in's resources are plain data, so a secret is its value; an
+ * `SIG_KEY` names what it is. The stand-in's resources are plain data, so a secret is its value,
+ * its place recorded in `secrets` when given (./secrets.ts keeps it secret in the checkpoint); an
  * output value is its value when known. Anything else (a resource reference as an input, an unknown
  * during an update) is not simulated and is refused loudly rather than recorded wrong.
  */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SIG = { secret: "1b47061264138c4ac30d75fd1eb44270", outputValue: "d0e6a833031e9bbcd3f4e8bde6ca49a4", resourceReference: "5cf8f73096256a8f31e491e813e4eb8e" };
+const SIG = { secret: SECRET_SIG, outputValue: "d0e6a833031e9bbcd3f4e8bde6ca49a4", resourceReference: "5cf8f73096256a8f31e491e813e4eb8e" };
 /** The unknown sentinel (sdk/nodejs/runtime/rpc.ts unknownValue). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export function plainValue(value: unknown, where: string): unknown {
+export function plainValue(value: unknown, where: string, secrets?: SecretPath[], at: SecretPath = []): unknown {
   if (value === UNKNOWN) throw new Error(`fake pulumi: ${where} is unknown; unknown inputs are not simulated`);
-  if (Array.isArray(value)) return value.map((v, i) => plainValue(v, `${where}[${i}]`));
+  if (Array.isArray(value)) return value.map((v, i) => plainValue(v, `${where}[${i}]`, secrets, [...at, i]));
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
     const sig = o[SIG_KEY];
-    if (sig === SIG.secret) return plainValue(o.value, where);
-    if (sig === SIG.outputValue) {
-      if (!("value" in o)) throw new Error(`fake pulumi: ${where} is an unknown output value; not simulated`);
+    if (sig === SIG.secret) {
+      secrets?.push(at);
+      // Inside a secret nothing more needs marking: the whole value is sealed.
       return plainValue(o.value, where);
     }
+    if (sig === SIG.outputValue) {
+      if (!("value" in o)) throw new Error(`fake pulumi: ${where} is an unknown output value; not simulated`);
+      // An output value marked secret (sdk/nodejs/runtime/rpc.ts serializeProperty: `secret: true`).
+      if (o.secret === true) {
+        secrets?.push(at);
+        return plainValue(o.value, where);
+      }
+      return plainValue(o.value, where, secrets, at);
+    }
     if (sig !== undefined) throw new Error(`fake pulumi: ${where} is a special value (${String(sig)}) the stand-in does not simulate`);
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, plainValue(v, `${where}.${k}`)]));
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, plainValue(v, `${where}.${k}`, secrets, [...at, k])]));
   }
   return value;
 }

@@ -9,8 +9,10 @@ import type { SimulatedResource } from "../../cli/offline/simulate.js";
 // The hosts (and through them @grpc/grpc-js and Pulumi's protocol buffers, ~60 ms of loading) are
 // imported on a memo miss only: most stand-in calls (stack select, output, export, history) never
 // evaluate anything, and each is a process of its own.
+import { hasSecrets, type SecretPath } from "./secrets.js";
 
-export type Resource = SimulatedResource;
+/** A resource as the program declared it, with where its secrets are (./secrets.ts). */
+export type Resource = SimulatedResource & { secrets?: { inputs: SecretPath[]; outputs: SecretPath[] } };
 
 /**
  * Where the deployed system answers (the FAKE_PULUMI_* addresses, ./main.ts) is a local server's
@@ -43,7 +45,7 @@ export interface EvaluationRequest {
   addresses: AddressEnv[];
   /**
    * What a StackReference to the stack itself reads (pkg/resource/deploy/builtins.go,
-   * readStackReference): its last checkpoint's outputs with placeholders for the addresses, or
+   * readStackReference): its last checkpoint's outputs (secrets as the SDK's secret values) with placeholders for the addresses, or
    * null when the backend has no such stack. ./main.ts resolves the name (the DIY backend's parse).
    */
   self: Record<string, unknown> | null;
@@ -52,7 +54,7 @@ export interface EvaluationRequest {
 }
 
 export type Evaluation =
-  | { project: string; stack: string; resources: Resource[]; outputs: Record<string, unknown> }
+  | { project: string; stack: string; resources: Resource[]; outputs: Record<string, unknown>; secretOutputs?: SecretPath[] }
   /**
    * The program failed: what it logged as an error (empty when it exited 32, having said it all)
    * and what it wrote to stderr, which the engine shows as the plugin's output.
@@ -73,16 +75,42 @@ function stackReference(name: string, r: EvaluationRequest) {
   if (org !== "organization") throw new Error(`unknown stack "${name}": the DIY backend has one organization, "organization"`);
   if (proj !== r.project || stack !== r.stack) throw new Error(`fake pulumi: a reference to another stack (${name}) is not simulated`);
   if (!r.self) throw new Error(`unknown stack "${name}"`);
-  return { id: name, state: { name, outputs: r.self, secretOutputNames: [] } };
+  // The outputs carry their secrets as the SDK's secret values (./main.ts), named in secretOutputNames, sorted.
+  const secretOutputNames = Object.keys(r.self).filter((k) => hasSecrets(r.self![k])).sort();
+  return { id: name, state: { name, outputs: r.self, secretOutputNames } };
+}
+
+/**
+ * Azure's answer to the two generic ARM types azure-native has and the program never declares (the
+ * offline mocks refuse every type the program does not declare, so that a new one is taught to them):
+ * a generic resource (Resources_CreateOrUpdate: /subscriptions/{s}/resourceGroups/{rg}/providers/
+ * {namespace}/{parentPath}/{type}/{name}) and an ARM template deployment
+ * (Microsoft.Resources/deployments/{name}), as Azure-REST-API-specs' resources.json names them. A
+ * program tampered to declare one reaches the policy pack, as under real pulumi, whose
+ * only-declared-types refuses it before its step (test/cli/access-modes.test.ts).
+ */
+function genericArmResource(canonical: string, subscription: string, inputs: Record<string, any>): { id: string; state: Record<string, unknown> } | undefined {
+  const group = `/subscriptions/${subscription}/resourceGroups/${inputs.resourceGroupName}`;
+  if (canonical === "azure-native:resources:Resource") {
+    const path = [inputs.resourceProviderNamespace, inputs.parentResourcePath, inputs.resourceType, inputs.resourceName].filter((p) => p).join("/");
+    return { id: `${group}/providers/${path}`, state: { ...inputs, name: inputs.resourceName } };
+  }
+  if (canonical === "azure-native:resources:Deployment")
+    return { id: `${group}/providers/Microsoft.Resources/deployments/${inputs.deploymentName}`, state: { ...inputs, name: inputs.deploymentName } };
+  return undefined;
 }
 
 /** Evaluates the program through the language host's launch of @pulumi/pulumi's cmd/run. */
 export async function evaluateProgram(r: EvaluationRequest): Promise<Evaluation> {
   const placeholder = (env: AddressEnv) => (r.addresses.includes(env) ? ADDRESSES.find((a) => a.env === env)!.placeholder : undefined);
-  const [{ runProgram }, { azureMocks }] = await Promise.all([import("./language-host.js"), import("../../cli/offline/azure-mocks.js")]);
+  const [{ runProgram }, { azureMocks, SIMULATED_SUBSCRIPTION_ID }, { canonicalType }] = await Promise.all([
+    import("./language-host.js"),
+    import("../../cli/offline/azure-mocks.js"),
+    import("../../infra/policy-pack/types.cjs"),
+  ]);
   return runProgram({ ...r, entryPoint: r.main }, {
     newResource(args) {
-      const result = azureMocks.newResource({ ...args, provider: "", custom: true } as never) as { id: string; state: Record<string, any> };
+      const result = (genericArmResource(canonicalType(args.type), SIMULATED_SUBSCRIPTION_ID, args.inputs) ?? azureMocks.newResource({ ...args, provider: "", custom: true } as never)) as { id: string; state: Record<string, any> };
       const fqdn = placeholder("FAKE_PULUMI_BACKEND_FQDN");
       if (fqdn && args.type === "azure-native:app:ContainerApp")
         result.state.configuration = { ...result.state.configuration, ingress: { ...result.state.configuration?.ingress, fqdn } };

@@ -22,6 +22,7 @@ import { once } from "node:events";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Evaluation, EvaluationRequest, Resource } from "./evaluation.js";
+import { secretOutputPaths, type SecretPath } from "./secrets.js";
 import { Empty, engineMsg, engineRpc, plainValue, providerMsg, resourceMsg, resourceRpc, serve, Struct, unary } from "./engine-protocol.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf messages */
@@ -48,6 +49,7 @@ export async function runProgram(r: EvaluationRequest & { programDirectory: stri
   let declared = 0;
   let rootUrn = "";
   let outputs: Record<string, unknown> = {};
+  let secretOutputs: SecretPath[] = [];
   const errors: string[] = [];
 
   // The engine's URN (resource.NewURN): the type qualified by its parent's, except under the root stack.
@@ -75,8 +77,14 @@ export async function runProgram(r: EvaluationRequest & { programDirectory: stri
         res.setObject(Struct.fromJavaScript({}));
         return res;
       }
-      const inputs = plainValue(req.getObject()?.toJavaScript() ?? {}, `${name}'s inputs`) as Record<string, unknown>;
+      const secretInputs: SecretPath[] = [];
+      const inputs = plainValue(req.getObject()?.toJavaScript() ?? {}, `${name}'s inputs`, secretInputs) as Record<string, unknown>;
       const { id, state } = cloud.newResource({ type, name, inputs });
+      // What the checkpoint keeps secret (./secrets.ts): the program's secrets among the inputs, and
+      // the outputs they reach or the resource names. The provider (the mocks) sees plain values; the
+      // object returned to the program carries no secret marking (not simulated: the program's own
+      // pulumi.secret is what marks its stack outputs).
+      const secretOutputs = secretOutputPaths(inputs, state, secretInputs, req.getAdditionalsecretoutputsList() as string[]);
       urnsByName.set(urn, name);
       resources.push({
         seq,
@@ -89,13 +97,17 @@ export async function runProgram(r: EvaluationRequest & { programDirectory: stri
         dependsOn: req.getDependenciesList() as string[],
         protect: Boolean(req.getProtect()),
         replaceOnChanges: req.getReplaceonchangesList() as string[],
+        ...(secretInputs.length || secretOutputs.length ? { secrets: { inputs: secretInputs, outputs: secretOutputs } } : {}),
       });
       res.setId(id);
       res.setObject(Struct.fromJavaScript(state as never));
       return res;
     }),
     registerResourceOutputs: unary((req: Msg) => {
-      if (req.getUrn() === rootUrn) outputs = plainValue(req.getOutputs()?.toJavaScript() ?? {}, "the stack's outputs") as Record<string, unknown>;
+      if (req.getUrn() === rootUrn) {
+        secretOutputs = [];
+        outputs = plainValue(req.getOutputs()?.toJavaScript() ?? {}, "the stack's outputs", secretOutputs) as Record<string, unknown>;
+      }
       return new Empty();
     }),
     invoke: unary((req: Msg) => {
@@ -174,5 +186,6 @@ export async function runProgram(r: EvaluationRequest & { programDirectory: stri
       .sort((a, b) => a.seq - b.seq)
       .map(({ seq: _seq, ...res }) => ({ ...res, dependsOn: [...new Set(res.dependsOn.filter((d) => urnsByName.has(d)).map(nameOf))].sort() })),
     outputs,
+    ...(secretOutputs.length ? { secretOutputs } : {}),
   };
 }

@@ -11,9 +11,11 @@
 // ./analyzer-host.ts). `--policy-pack-config FILE` sets levels and config, policy pack config file
 // format per pulumi docs (./policy-config.ts).
 //
-// One assumption, named once (docs/architecture.md repeats it):
+// Assumptions, each named once (docs/architecture.md repeats them):
 // - Replacement follows azure-native's rule: properties in the resource's URL (its resource group
 //   and name), `location`, and those declared `replaceOnChanges` (./replacement.ts).
+// - Secrets are sealed in the checkpoint as the passphrase manager seals them, with a cheaper key
+//   derivation and a nonce derived from the value (./secrets.ts says why).
 //
 // Knobs for failure tests (environment):
 //   FAKE_PULUMI_VERSION=3.100.0          what `pulumi version` reports
@@ -34,12 +36,12 @@ import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import YAML from "yaml";
 import type { Checkpoint, StateResource } from "./state.js";
-import type { SimulatedResource } from "../../cli/offline/simulate.js";
+import { crypterFor, mask, open as openSecrets, seal, wire, type Crypter } from "./secrets.js";
 import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
 import { replaceKeys } from "./replacement.js";
 import { fileHash, memo, packageCodeHash, treeHash } from "./memo.js";
 import { parsePolicyPackConfig, PolicyConfigError } from "./policy-config.js";
-import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Evaluation, type EvaluationRequest, type PolicyRequest, type Violation } from "./evaluation.js";
+import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Resource as EvaluatedResource, type Evaluation, type EvaluationRequest, type PolicyRequest, type Violation } from "./evaluation.js";
 
 /** API Management instances are soft-deleted by Azure (../fake-az/soft-deleted.ts). */
 const APIM_SERVICE = "azure-native:apimanagement:ApiManagementService";
@@ -151,6 +153,36 @@ interface Snapshot {
   resources: StateResource[];
   pendingOperations?: Array<{ resource: StateResource; type: string }>;
 }
+/** The stack's secrets manager (./secrets.ts): the passphrase one, with the stack file's salt. */
+/**
+ * The stack's secrets manager (./secrets.ts), the passphrase one. Its salt is recorded in the
+ * checkpoint (secrets_providers' state), from which the CLI rebuilds the manager to read a stack
+ * (pkg/resource/stack/deployment.go initializeSecretsManager): reading state never needs the stack
+ * file. A checkpoint not yet written takes the stack file's encryptionsalt, as `stack init` put it there.
+ */
+const recordedSalt = new Map<string, string | undefined>();
+function saltOf(stack: string): string | undefined {
+  if (recordedSalt.has(stack)) return recordedSalt.get(stack);
+  try {
+    const salt = loadStackDoc(stack).get("encryptionsalt");
+    return typeof salt === "string" ? salt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const crypter = (stack: string) => crypterFor(stack, saltOf(stack));
+/** A resource read from the checkpoint: its secrets opened, and where they were remembered. */
+function opened(r: StateResource, c: Crypter): StateResource {
+  const inputs = openSecrets(r.inputs, c);
+  const outputs = openSecrets(r.outputs, c);
+  return { ...r, inputs: inputs.value, outputs: outputs.value, ...(inputs.paths.length || outputs.paths.length ? { secrets: { inputs: inputs.paths, outputs: outputs.paths } } : {}) };
+}
+/** A resource as the checkpoint (or `stack export`) writes it: its secrets sealed. */
+function sealed(r: StateResource, c: Crypter, show = false): StateResource {
+  const { secrets, ...rest } = r;
+  return { ...rest, inputs: seal(r.inputs, secrets?.inputs, c, show), outputs: seal(r.outputs, secrets?.outputs, c, show) };
+}
+
 function readSnapshot(stack: string): Snapshot {
   let checkpoint: Checkpoint;
   try {
@@ -162,12 +194,33 @@ function readSnapshot(stack: string): Snapshot {
     return fail(`failed to load checkpoint: ${cause}`);
   }
   const latest = checkpoint.checkpoint.latest;
-  return { resources: latest.resources ?? [], pendingOperations: latest.pending_operations };
+  const recorded = latest.secrets_providers?.state?.salt;
+  recordedSalt.set(stack, typeof recorded === "string" ? recorded : undefined);
+  const c = crypter(stack);
+  try {
+    return {
+      resources: (latest.resources ?? []).map((r) => opened(r, c)),
+      pendingOperations: latest.pending_operations?.map((o) => ({ ...o, resource: opened(o.resource, c) })),
+    };
+  } catch (err) {
+    // The passphrase manager refuses a ciphertext its key cannot open (pkg/secrets/passphrase).
+    return fail(`failed to load checkpoint: ${(err as Error).message}`);
+  }
 }
 function writeSnapshot(stack: string, snap: Snapshot) {
+  const c = crypter(stack);
+  const salt = saltOf(stack);
   const doc: Checkpoint = {
     version: 3,
-    checkpoint: { stack, latest: { resources: snap.resources, ...(snap.pendingOperations?.length ? { pending_operations: snap.pendingOperations } : {}) } },
+    checkpoint: {
+      stack,
+      latest: {
+        // Secrets as ciphertext (pkg/resource/stack/deployment.go SerializeDeployment), and the manager they are for.
+        secrets_providers: { type: "passphrase", ...(salt ? { state: { salt } } : {}) },
+        resources: snap.resources.map((r) => sealed(r, c)),
+        ...(snap.pendingOperations?.length ? { pending_operations: snap.pendingOperations.map((o) => ({ ...o, resource: sealed(o.resource, c) })) } : {}),
+      },
+    },
   };
   // The DIY backend writes through gocloud.dev's fileblob, which writes a temporary file and renames
   // it into place: a process killed mid-write leaves the previous checkpoint, never half of one.
@@ -290,7 +343,7 @@ function diagnostic(severity: "error" | "warning" | "info" | "info#err", message
 // ---- evaluating the program, policies, and the plan --------------------------------------------
 
 /** A resource as the program declared it, evaluated under mocks. */
-type Resource = SimulatedResource;
+type Resource = EvaluatedResource;
 
 /** Which addresses the test set (the mocks give each a placeholder: ./evaluation.ts, ADDRESSES). */
 const addressSet = (env: AddressEnv) => Boolean(process.env[env]);
@@ -308,10 +361,14 @@ function withPlaceholders<T>(value: T): T {
   return JSON.parse(text) as T;
 }
 
-/** The last checkpoint's stack outputs (what `pulumi stack output` shows), {} for a stack never updated. */
+/**
+ * The last checkpoint's stack outputs as a StackReference reads them (its secrets as the SDK's
+ * secret values: ./secrets.ts wire), {} for a stack never updated.
+ */
 function stackOutputsOf(stack: string): Record<string, unknown> {
   if (!existsSync(statePath(stack))) return {};
-  return (readSnapshot(stack).resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {}) as Record<string, unknown>;
+  const root = readSnapshot(stack).resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  return wire((root?.outputs ?? {}) as Record<string, unknown>, root?.secrets?.outputs);
 }
 
 
@@ -395,6 +452,7 @@ function summary(steps: Step[]): Record<string, number> {
 
 function stateOf(r: Resource): StateResource {
   return {
+    ...(r.secrets ? { secrets: r.secrets } : {}),
     urn: r.urn,
     custom: true,
     id: r.id,
@@ -411,8 +469,9 @@ const providerUrn = (stack: string) => `urn:pulumi:${stack}::${project.name}::pu
 
 /** StepEventMetadata (events.go): old/new and detailedDiff are null when absent, never omitted. */
 function metadata(step: Step) {
+  // Secrets shown as "[secret]", as the engine's JSON events show them (display/json.go stateForJSONOutput: MassageSecrets).
   const state = (r: StateResource | undefined) =>
-    r ? { type: r.type, urn: r.urn, custom: true, id: r.id ?? "", parent: "", inputs: r.inputs, outputs: r.outputs, provider: "" } : null;
+    r ? { type: r.type, urn: r.urn, custom: true, id: r.id ?? "", parent: "", inputs: mask(r.inputs, r.secrets?.inputs), outputs: mask(r.outputs, r.secrets?.outputs), provider: "" } : null;
   return {
     op: step.op,
     urn: step.urn,
@@ -741,7 +800,14 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   }
   inFlight = undefined;
   if (targets.length === 0) {
-    const rootState: StateResource = { urn: stackUrn(stack), custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: sim.outputs as Record<string, unknown> };
+    const rootState: StateResource = {
+      urn: stackUrn(stack),
+      custom: false,
+      type: "pulumi:pulumi:Stack",
+      inputs: {},
+      outputs: sim.outputs as Record<string, unknown>,
+      ...(sim.secretOutputs?.length ? { secrets: { inputs: [], outputs: sim.secretOutputs } } : {}),
+    };
     const providerState: StateResource = { urn: providerUrn(stack), custom: true, id: randomUUID(), type: "pulumi:providers:azure-native", inputs: {}, outputs: { version: "3.28.0" } };
     snap = { resources: [rootState, providerState, ...snap.resources.filter((r) => !r.type.startsWith("pulumi:"))] };
     save();
@@ -839,14 +905,20 @@ async function main(): Promise<number> {
         const p = parse(args, ["--stack", "-s", "--file", "--version"], ["--show-secrets"]);
         const stack = requireStack(p);
         const s = readSnapshot(stack);
-        console.log(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString(), version: "v3.230.0" }, resources: s.resources, ...(s.pendingOperations ? { pending_operations: s.pendingOperations } : {}) } }, null, 4));
+        // Secrets as ciphertext, or with --show-secrets as plaintext envelopes (stack_export.go -> SerializeDeployment(showSecrets)).
+        const show = has(p, "--show-secrets");
+        const c = crypter(stack);
+        const resources = s.resources.map((r) => sealed(r, c, show));
+        const pending = s.pendingOperations?.map((o) => ({ ...o, resource: sealed(o.resource, c, show) }));
+        console.log(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString(), version: "v3.230.0" }, secrets_providers: { type: "passphrase", ...(saltOf(stack) ? { state: { salt: saltOf(stack) } } : {}) }, resources, ...(pending ? { pending_operations: pending } : {}) } }, null, 4));
         return 0;
       }
       if (sub === "output") {
         const p = parse(args, ["--stack", "-s"], ["--json", "-j", "--show-secrets", "--shell"]);
         const stack = requireStack(p);
         const root = readSnapshot(stack).resources.find((r) => r.type === "pulumi:pulumi:Stack");
-        const outputs = root?.outputs ?? {};
+        // stack_output.go: a blinding secrets provider unless --show-secrets, so each secret shows as "[secret]".
+        const outputs = has(p, "--show-secrets") ? (root?.outputs ?? {}) : mask(root?.outputs ?? {}, root?.secrets?.outputs);
         const wanted = p.positionals[0];
         if (wanted && !(wanted in outputs)) fail(`current stack does not have output property '${wanted}'`);
         // The Automation API reads masked, then plaintext (automation/localWorkspace.ts stackOutputs):

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { ROOT } from "./program.js";
 import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
+import { crypterFor, open as openSecrets, seal } from "../fake-pulumi/secrets.js";
+import { PASSPHRASE_FILE } from "../../cli/pulumi/backend.js";
 
 export type { StateResource };
 
@@ -38,6 +40,43 @@ export function readState(project: string, stack: string): StateResource[] {
   const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`);
   if (!existsSync(file)) return [];
   return (JSON.parse(readFileSync(file, "utf8")) as Checkpoint).checkpoint.latest.resources;
+}
+
+/** The crypter of a stack in a project's embedded backend: its passphrase file and the salt its checkpoint records. */
+function stackCrypter(project: string, stack: string) {
+  const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`);
+  const salt = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Checkpoint).checkpoint.latest.secrets_providers?.state?.salt : undefined;
+  return crypterFor(stack, typeof salt === "string" ? salt : undefined, { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, ".pulumi-state", PASSPHRASE_FILE) });
+}
+
+/**
+ * The stack's state with its secrets decrypted (the embedded backend's passphrase and the stack
+ * file's salt), for a stand-in playing Azure, which knows the keys it issued: the file itself holds
+ * them only as ciphertext (../fake-pulumi/secrets.ts).
+ */
+export function readStateRevealed(project: string, stack: string): StateResource[] {
+  const crypter = stackCrypter(project, stack);
+  return readState(project, stack).map((r) => ({ ...r, inputs: openSecrets(r.inputs, crypter).value, outputs: openSecrets(r.outputs, crypter).value }));
+}
+
+/**
+ * A checkpoint copied into a project whose embedded backend has another passphrase: its secrets
+ * re-encrypted for that one, as `pulumi stack change-secrets-provider` would (each project's
+ * passphrase is its own: cli/pulumi/backend.ts).
+ */
+function reencrypt(from: string, project: string, stack: string): void {
+  const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`);
+  if (!existsSync(file)) return;
+  const [before, after] = [stackCrypter(from, stack), stackCrypter(project, stack)];
+  const checkpoint = JSON.parse(readFileSync(file, "utf8")) as Checkpoint;
+  const again = (r: StateResource): StateResource => {
+    const [inputs, outputs] = [openSecrets(r.inputs, before), openSecrets(r.outputs, before)];
+    return { ...r, inputs: seal(inputs.value, inputs.paths, after), outputs: seal(outputs.value, outputs.paths, after) };
+  };
+  const latest = checkpoint.checkpoint.latest;
+  latest.resources = latest.resources.map(again);
+  if (latest.pending_operations) latest.pending_operations = latest.pending_operations.map((o) => ({ ...o, resource: again(o.resource) }));
+  writeFileSync(file, JSON.stringify(checkpoint, null, 4));
 }
 
 export const names = (state: StateResource[]) => state.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.urn.split("::").pop());
@@ -167,6 +206,7 @@ function copyStack(from: string, project: string, stack: string): void {
   copy(join(".pulumi-state", ".pulumi", "stacks", "coding-engine", `${stack}.json`));
   copy(join(".pulumi-state", ".pulumi", "history", "coding-engine", stack));
   if (!existsSync(join(project, ".pulumi-state", "passphrase"))) copy(join(".pulumi-state", "passphrase"));
+  else reencrypt(from, project, stack);
   const images = (dir: string) => (existsSync(join(dir, ".fake-az.json")) ? JSON.parse(readFileSync(join(dir, ".fake-az.json"), "utf8")) : {});
   writeFileSync(join(project, ".fake-az.json"), JSON.stringify({ ...images(project), ...images(from) }, null, 2));
 }
