@@ -20,7 +20,9 @@ import {
   type OperationsState,
   type Window,
 } from "../infra/operations.js";
-import { ceilingOutcome } from "./cost-ceiling.js";
+import { ceilingOutcome, ceilingRefusal } from "./cost-ceiling.js";
+import { ceilingAllows, ceilingRaised, ceilingVerdict } from "../infra/costing/ceiling.js";
+import { ended, windowOperation } from "./schedule.js";
 import { UsageError } from "./errors.js";
 import { urnName } from "./pulumi/events.js";
 import type { PreviewStep } from "./pulumi/runner.js";
@@ -134,6 +136,41 @@ function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, fl
   if (outcome.refusal) throw new UsageError(outcome.refusal);
 }
 
+/**
+ * The cost ceiling on the windows still to come (not ended; the one this operation runs is judged
+ * as the change itself): each at its own sizing, as the scheduled job will start it (its profile,
+ * sized for its --users, on this change's baseline and overrides: windowOperation). A change that
+ * raises a window above the ceiling would make it unstartable, the job failing at its warm-up:
+ * refused, naming the window, unless --allow-over-ceiling (then a warning). A change that leaves a
+ * window's cost where it was (a stop, an image) or lowers it is not the one to refuse for it.
+ */
+function windowCeilings(
+  stack: string,
+  after: { baseline: RawConfig; operation: OperationFields; windows: Window[] },
+  before: { baseline: RawConfig; operation: OperationFields; windows: Window[] } | null,
+  flags: PlanFlags,
+  now: Date,
+  warnings: string[],
+): void {
+  const judge = (side: NonNullable<typeof before>, w: Window) => {
+    const running = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, side.operation), stack));
+    if (!running) return null;
+    const op = windowOperation(w, side.operation.overrides, running);
+    const sized = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, op), stack));
+    return sized && ceilingVerdict(sized);
+  };
+  for (const w of after.windows) {
+    if (ended(w, now) || w.id === after.operation.window) continue;
+    const next = judge(after, w);
+    if (!next || ceilingAllows(next, null)) continue;
+    const was = before?.windows.find((x) => x.id === w.id);
+    if (!ceilingRaised(next, before && was ? judge(before, was) : null)) continue;
+    const what = `with this change, window ${w.id} (starts ${w.start}, ${w.profile}${w.users ? ` for ${w.users} participants` : ""}) can cost`;
+    if (flags.allowOverCeiling) warnings.push(`${what} ${next.message}; the scheduled job will refuse to start it. Going ahead (--allow-over-ceiling)`);
+    else throw new UsageError(ceilingRefusal(next, stack, what, [`cancel the window (\`${suggest("schedule", { stack, cancel: w.id })}\`)`]));
+  }
+}
+
 export interface PlanFlags {
   /** --allow-over-ceiling. */
   allowOverCeiling?: boolean;
@@ -234,6 +271,14 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
   }
   if (configHash(effectiveConfig(baseline, operation)) !== configHash(effectiveConfig(offline.fileRaw, offline.offlineOperation)))
     ceiling(settings, settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : file.raw, change.stack)), flags, warnings);
+  windowCeilings(
+    change.stack,
+    { baseline, operation, windows: windows ?? previous?.windows ?? [] },
+    previous && { baseline: previous.baseline, operation: previous, windows: previous.windows },
+    flags,
+    new Date(who.at),
+    warnings,
+  );
   const request: OperationsRequest = {
     basedOn: change.basedOn ?? previous?.revision ?? 0,
     baseline: onDeployed ? "deployed" : "file",
