@@ -148,6 +148,28 @@ describe("every suggestion parses", () => {
     expect(ceilingRefusal({ message: "at most $1.00/day" }, "contest")).not.toContain("--allow-over-ceiling");
   });
 
+  test("watch's fixes as pasted at either end of a window: during a 7 d window's warm-up the --for is at most the 7 d scale takes; after its end, a stop and no scale", async () => {
+    const samples = minutes({ executing: [190, 190, 190, 190, 190, 190], pending: [5, 5, 5, 5, 5, 5], ready: [0, 0, 0, 0, 0, 0], replicas: [10, 10, 10, 10, 10, 10], notFound: [0, 0, 0, 3, 3, 3] });
+    const now = new Date(samples.at(-1)!.at);
+    const fixes = (expiresAt: Date) => watchWarnings({ samples, pool: { maxSessions: 200, readySessions: 10 }, backendMaxReplicas: 10, stack: "contest", profile: "contest", expiresAt, now }).map((w) => w.fix);
+    // Warm-up of a 7 d window: 7 d 30 min left, more than scale's --for takes.
+    const warmup = fixes(new Date(now.getTime() + (7 * 24 * 60 + 30) * 60_000));
+    const scales = warmup.flatMap(backticked).filter((l) => l.startsWith("manage scale"));
+    expect(scales.length).toBeGreaterThanOrEqual(4);
+    for (const line of scales) {
+      expect(line).toContain("--for 10080m");
+      expect(await refusal(line)).toBeNull();
+    }
+    // Ended (a second ago): a scale without --for would keep the pool with no expiry; stop instead.
+    const after = fixes(new Date(now.getTime() - 1000));
+    for (const fix of after) {
+      expect(backticked(fix).filter((l) => l.startsWith("manage scale"))).toEqual([]);
+      expect(fix).toContain("`manage stop --stack contest`");
+    }
+    say(...warmup, ...after);
+    await expectAllParse();
+  });
+
   test("watch's fixes scale within the profile in effect: never a switch to contest on a stack resting at testing", async () => {
     const samples = minutes({ executing: [190, 190, 190, 190, 190, 190], pending: [5, 5, 5, 5, 5, 5], ready: [0, 0, 0, 0, 0, 0], replicas: [10, 10, 10, 10, 10, 10], notFound: [0, 0, 0, 3, 3, 3] });
     for (const stack of ["dev", "contest"])
