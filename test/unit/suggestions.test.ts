@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterEach, describe, expect, test } from "vitest";
 import { buildProgram, commandPath, declaredFlags } from "../../cli/main.js";
-import { OPTION_EXAMPLES } from "../../cli/options.js";
+import { OPTION_EXAMPLES, TYPES } from "../../cli/options.js";
+import { now } from "../../cli/clock.js";
 import { noteRunningCommand, PLACEHOLDER, suggestionsMade } from "../../cli/suggest.js";
 import { ceilingRefusal } from "../../cli/cost-ceiling.js";
 import { waitingLine } from "../../cli/change.js";
@@ -280,6 +281,16 @@ describe("every suggestion parses", () => {
     expect(examples.length).toBeGreaterThan(40);
     const refused = (await Promise.all([...new Set(examples)].map(refusal))).filter((r) => r !== null);
     expect(refused).toEqual([]);
+  });
+
+  test("schedule's help: every --at it shows is ahead of now, so a pasted example is not refused as past", () => {
+    const command = all(buildProgram()).find((c) => c.name() === "schedule")!;
+    let help = "";
+    command.configureOutput({ writeOut: (t) => void (help += t) });
+    command.outputHelp();
+    const shown = [...help.replace(/\s+/g, " ").matchAll(/--at (\d\S+)|e\.g\. (\d\S+?)\)/g)].map((m) => m[1] ?? m[2]!);
+    expect(shown.length).toBeGreaterThanOrEqual(2);
+    for (const at of shown) expect(TYPES.startsAt.read(at).getTime(), at).toBeGreaterThan(now().getTime());
   });
 
   test("every command line rendered in this file's cases parses (and none is a bare pulumi or az)", async () => {
