@@ -185,6 +185,8 @@ export interface OfflinePlan {
   offlineOperation: OperationFields;
   settings: DeploymentSettings;
   warnings: string[];
+  /** The cost ceiling was judged here: no state can exist (planOffline's `stateless`). */
+  ceilingJudged: boolean;
 }
 
 /**
@@ -197,17 +199,22 @@ export function settingsBefore(stack: string, offline: OfflinePlan, previous: Op
 
 /**
  * Step 1: the stack file with the baseline edits and the operation asked for on top of the file's
- * own, validated, and the cost ceiling on what the file and the options ask for. Every change needs
+ * own, validated (bad input the state cannot mend), and the cost ceiling where no state can exist. Every change needs
  * a stack file that parses: pulumi itself reads it on every preview and update, a stop's too.
  */
-export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string): OfflinePlan {
+export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string, stateless = false): OfflinePlan {
   const fileRaw = applyConfig(file.raw, change.config);
   const fileOperation = operationOfFile(fileRaw, at);
   const offlineOperation = change.operation?.(fileOperation) ?? fileOperation;
   const settings = validate(change, file, fileRaw, offlineOperation);
+  // The cost ceiling depends on the state (the overrides a scale keeps; what runs now, for a change
+  // that lowers it), so it is judged once, in planChange, on what will run: judged on the file alone
+  // it refused a lowering scale quoting sizes that would not run. Only where no state can exist
+  // (`stateless`: the backend holds none yet) is the file what runs, and it is judged here, before
+  // pulumi is looked for, so the refusal touches nothing.
   const warnings: string[] = [];
-  ceiling(settings, settingsOrNull(() => parseSettings(file.raw, change.stack)), flags, warnings);
-  return { fileRaw, fileOperation, offlineOperation, settings, warnings };
+  if (stateless) ceiling(settings, settingsOrNull(() => parseSettings(file.raw, change.stack)), flags, warnings);
+  return { fileRaw, fileOperation, offlineOperation, settings, warnings, ceilingJudged: stateless };
 }
 
 /** What the stack's state says before the change (one `pulumi stack export`). */
@@ -247,8 +254,8 @@ export type ChangePlan =
 /**
  * Step 2: with the state read, what runs. The operation asked for is applied to the one in effect
  * (the state's, else the file's); a stop runs on the deployed baseline; the settings are validated
- * again (the state's overrides may differ from the file's), and the cost ceiling checked again only
- * when they do, measured against what the state says runs.
+ * again (the state's overrides may differ from the file's), and the cost ceiling judged once, on
+ * what will run, measured against what the state says runs now (and on the windows still to come).
  */
 export function planChange(change: StackChange, file: StackFile, offline: OfflinePlan, state: StackState, flags: PlanFlags, who: { by: string; at: string }): ChangePlan {
   const previous = parseOperationsState(state.operations);
@@ -269,8 +276,7 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
     if (left.length)
       notes.push(`${file.name} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
   }
-  if (configHash(effectiveConfig(baseline, operation)) !== configHash(effectiveConfig(offline.fileRaw, offline.offlineOperation)))
-    ceiling(settings, settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : file.raw, change.stack)), flags, warnings);
+  if (previous || !offline.ceilingJudged) ceiling(settings, settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : file.raw, change.stack)), flags, warnings);
   windowCeilings(
     change.stack,
     { baseline, operation, windows: windows ?? previous?.windows ?? [] },
