@@ -1,6 +1,7 @@
 // The stack's cost ceiling (`costCeilingPerDay`): the most a configuration may cost in a day with
 // every session it allows held, the backend busy at its maximum and logs at their cap. Every change
-// (up, scale, start*, capacity --apply) passes here before pulumi is even looked for; one above the
+// (up, scale, start*, capacity --apply) passes here before pulumi previews or updates anything,
+// judged on what will run with the stack's state (cli/change-plan.ts planChange); one above the
 // ceiling is refused (exit 2, nothing touched) unless the person says --allow-over-ceiling. A change
 // that lowers the most the stack can cost is always let through (stop must never be refused). The
 // formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
