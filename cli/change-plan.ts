@@ -20,7 +20,9 @@ import {
   type OperationsState,
   type Window,
 } from "../infra/operations.js";
-import { ceilingOutcome } from "./cost-ceiling.js";
+import { ceilingOutcome, ceilingRefusal } from "./cost-ceiling.js";
+import { ceilingAllows, ceilingRaised, ceilingVerdict } from "../infra/costing/ceiling.js";
+import { ended, windowOperation } from "./schedule.js";
 import { UsageError } from "./errors.js";
 import { urnName } from "./pulumi/events.js";
 import type { PreviewStep } from "./pulumi/runner.js";
@@ -134,6 +136,41 @@ function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, fl
   if (outcome.refusal) throw new UsageError(outcome.refusal);
 }
 
+/**
+ * The cost ceiling on the windows still to come (not ended; the one this operation runs is judged
+ * as the change itself): each at its own sizing, as the scheduled job will start it (its profile,
+ * sized for its --users, on this change's baseline and overrides: windowOperation). A change that
+ * raises a window above the ceiling would make it unstartable, the job failing at its warm-up:
+ * refused, naming the window, unless --allow-over-ceiling (then a warning). A change that leaves a
+ * window's cost where it was (a stop, an image) or lowers it is not the one to refuse for it.
+ */
+function windowCeilings(
+  stack: string,
+  after: { baseline: RawConfig; operation: OperationFields; windows: Window[] },
+  before: { baseline: RawConfig; operation: OperationFields; windows: Window[] } | null,
+  flags: PlanFlags,
+  now: Date,
+  warnings: string[],
+): void {
+  const judge = (side: NonNullable<typeof before>, w: Window) => {
+    const running = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, side.operation), stack));
+    if (!running) return null;
+    const op = windowOperation(w, side.operation.overrides, running);
+    const sized = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, op), stack));
+    return sized && ceilingVerdict(sized);
+  };
+  for (const w of after.windows) {
+    if (ended(w, now) || w.id === after.operation.window) continue;
+    const next = judge(after, w);
+    if (!next || ceilingAllows(next, null)) continue;
+    const was = before?.windows.find((x) => x.id === w.id);
+    if (!ceilingRaised(next, before && was ? judge(before, was) : null)) continue;
+    const what = `with this change, window ${w.id} (starts ${w.start}, ${w.profile}${w.users ? ` for ${w.users} participants` : ""}) can cost`;
+    if (flags.allowOverCeiling) warnings.push(`${what} ${next.message}; the scheduled job will refuse to start it. Going ahead (--allow-over-ceiling)`);
+    else throw new UsageError(ceilingRefusal(next, stack, what, [`cancel the window (\`${suggest("schedule", { stack, cancel: w.id })}\`)`]));
+  }
+}
+
 export interface PlanFlags {
   /** --allow-over-ceiling. */
   allowOverCeiling?: boolean;
@@ -148,6 +185,8 @@ export interface OfflinePlan {
   offlineOperation: OperationFields;
   settings: DeploymentSettings;
   warnings: string[];
+  /** The cost ceiling was judged here: no state can exist (planOffline's `stateless`). */
+  ceilingJudged: boolean;
 }
 
 /**
@@ -160,17 +199,22 @@ export function settingsBefore(stack: string, offline: OfflinePlan, previous: Op
 
 /**
  * Step 1: the stack file with the baseline edits and the operation asked for on top of the file's
- * own, validated, and the cost ceiling on what the file and the options ask for. Every change needs
+ * own, validated (bad input the state cannot mend), and the cost ceiling where no state can exist. Every change needs
  * a stack file that parses: pulumi itself reads it on every preview and update, a stop's too.
  */
-export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string): OfflinePlan {
+export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string, stateless = false): OfflinePlan {
   const fileRaw = applyConfig(file.raw, change.config);
   const fileOperation = operationOfFile(fileRaw, at);
   const offlineOperation = change.operation?.(fileOperation) ?? fileOperation;
   const settings = validate(change, file, fileRaw, offlineOperation);
+  // The cost ceiling depends on the state (the overrides a scale keeps; what runs now, for a change
+  // that lowers it), so it is judged once, in planChange, on what will run: judged on the file alone
+  // it refused a lowering scale quoting sizes that would not run. Only where no state can exist
+  // (`stateless`: the backend holds none yet) is the file what runs, and it is judged here, before
+  // pulumi is looked for, so the refusal touches nothing.
   const warnings: string[] = [];
-  ceiling(settings, settingsOrNull(() => parseSettings(file.raw, change.stack)), flags, warnings);
-  return { fileRaw, fileOperation, offlineOperation, settings, warnings };
+  if (stateless) ceiling(settings, settingsOrNull(() => parseSettings(file.raw, change.stack)), flags, warnings);
+  return { fileRaw, fileOperation, offlineOperation, settings, warnings, ceilingJudged: stateless };
 }
 
 /** What the stack's state says before the change (one `pulumi stack export`). */
@@ -210,8 +254,8 @@ export type ChangePlan =
 /**
  * Step 2: with the state read, what runs. The operation asked for is applied to the one in effect
  * (the state's, else the file's); a stop runs on the deployed baseline; the settings are validated
- * again (the state's overrides may differ from the file's), and the cost ceiling checked again only
- * when they do, measured against what the state says runs.
+ * again (the state's overrides may differ from the file's), and the cost ceiling judged once, on
+ * what will run, measured against what the state says runs now (and on the windows still to come).
  */
 export function planChange(change: StackChange, file: StackFile, offline: OfflinePlan, state: StackState, flags: PlanFlags, who: { by: string; at: string }): ChangePlan {
   const previous = parseOperationsState(state.operations);
@@ -232,8 +276,15 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
     if (left.length)
       notes.push(`${file.name} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
   }
-  if (configHash(effectiveConfig(baseline, operation)) !== configHash(effectiveConfig(offline.fileRaw, offline.offlineOperation)))
-    ceiling(settings, settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : file.raw, change.stack)), flags, warnings);
+  if (previous || !offline.ceilingJudged) ceiling(settings, settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : file.raw, change.stack)), flags, warnings);
+  windowCeilings(
+    change.stack,
+    { baseline, operation, windows: windows ?? previous?.windows ?? [] },
+    previous && { baseline: previous.baseline, operation: previous, windows: previous.windows },
+    flags,
+    new Date(who.at),
+    warnings,
+  );
   const request: OperationsRequest = {
     basedOn: change.basedOn ?? previous?.revision ?? 0,
     baseline: onDeployed ? "deployed" : "file",

@@ -1,6 +1,7 @@
 // The stack's cost ceiling (`costCeilingPerDay`): the most a configuration may cost in a day with
 // every session it allows held, the backend busy at its maximum and logs at their cap. Every change
-// (up, scale, start*, capacity --apply) passes here before pulumi is even looked for; one above the
+// (up, scale, start*, capacity --apply) passes here before pulumi previews or updates anything,
+// judged on what will run with the stack's state (cli/change-plan.ts planChange); one above the
 // ceiling is refused (exit 2, nothing touched) unless the person says --allow-over-ceiling. A change
 // that lowers the most the stack can cost is always let through (stop must never be refused). The
 // formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
@@ -49,10 +50,11 @@ export function enforceCostCeiling(next: DeploymentSettings, dir: string, option
 /**
  * The refusal's sentence: what fixes it. --allow-over-ceiling is offered only by a command that
  * takes it (up, scale, start*, capacity --apply); a window (schedule) or the scheduled job
- * (reconcile) has no such flag, so for them the fix is the sizes or the ceiling. Pure but for
- * asking which command runs.
+ * (reconcile) has no such flag, so for them the fix is the sizes or the ceiling. `what` says whose
+ * cost it is (a scheduled window's: cli/change-plan.ts), `more` adds fixes. Pure but for asking
+ * which command runs.
  */
-export function ceilingRefusal(verdict: Pick<CeilingVerdict, "message">, stack: string): string {
-  const fixes = ["lower the sizes", `raise costCeilingPerDay in Pulumi.${stack}.yaml`, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling"] : [])];
-  return `this change can cost ${verdict.message}. ${fixes.slice(0, -1).join(", ").replace(/^l/, "L")}, or ${fixes.at(-1)}. Nothing was changed.`;
+export function ceilingRefusal(verdict: Pick<CeilingVerdict, "message">, stack: string, what = "this change can cost", more: string[] = []): string {
+  const fixes = ["lower the sizes", `raise costCeilingPerDay in Pulumi.${stack}.yaml`, ...more, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling"] : [])];
+  return `${what} ${verdict.message}. ${fixes.slice(0, -1).join(", ").replace(/^l/, "L")}, or ${fixes.at(-1)}. Nothing was changed.`;
 }

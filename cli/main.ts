@@ -242,14 +242,16 @@ export function buildProgram(): Command {
     .addOption(typedOption("--wait-timeout <duration>", `how long a started window may take until code runs (default ${DEFAULT_WAIT_MINUTES}m)`, TYPES.waitTimeout))
     .action(lazy(() => import("./commands/reconcile.js"), "run"));
 
+  // A week from now(), as the refusals' example: a fixed date would be in the past one day, refused as pasted.
+  const at = TYPES.startsAt.example;
   examples(program.command("schedule"), [
-    `manage schedule --stack contest --profile contest --at 2026-12-05T09:00+01:00 --for 3h --warmup ${GATEWAY_CREATE_MINUTES}m --users 220`,
+    `manage schedule --stack contest --profile contest --at ${at} --for 3h --warmup ${GATEWAY_CREATE_MINUTES}m --users 220`,
     "manage schedule --stack contest --list",
     "manage schedule --stack contest --cancel w-20261205-0800",
   ])
     .description("record a contest window in the stack's state: the scheduled job starts it at its warm-up and returns it to idle at its end")
     .addOption(profileOption("profile the window runs (default contest)"))
-    .addOption(typedOption("--at <time>", "when the contest starts (ISO 8601 with a zone, e.g. 2026-12-05T09:00+01:00)", TYPES.startsAt))
+    .addOption(typedOption("--at <time>", `when the contest starts (ISO 8601 with a zone, e.g. ${at})`, TYPES.startsAt))
     .addOption(typedOption("--for <duration>", "how long it runs, e.g. 3h", TYPES.expiry))
     .addOption(typedOption("--warmup <duration>", `how long before --at the pool comes up (default ${DEFAULT_WARMUP_MINUTES}m; on a token stack at least and by default ${GATEWAY_CREATE_MINUTES}m, the gateway's creation time)`, TYPES.warmup))
     .addOption(typedOption("--users <n>", "participants: the planner sizes the pool for them (default: the stack's participants)", TYPES.users))

@@ -7,7 +7,7 @@
 // commander's "argument is invalid", so every refusal reads the same. Loaded by `manage --help`:
 // no heavy imports.
 
-import { closeSync, existsSync, openSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, lstatSync, openSync, readlinkSync, statSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Option } from "commander";
 import parseDuration from "parse-duration";
@@ -329,12 +329,19 @@ export const URL_PATH = shaped("an absolute URL path", "/python/execute", /^\/[^
  * command before its work starts (`readOption(flag, TYPES.chart, path)`), so a long run (a
  * simulation, a report's queries) is not thrown away at the end for a path it cannot write.
  */
-function writableFile(text: string): void {
+function writableFile(text: string, links = 0): void {
   const target = resolve(text);
   const folder = dirname(target);
   if (!existsSync(folder)) throw new Refused(`is in a folder that does not exist (${folder}): create it first, or give a path in an existing folder`);
   if (!statSync(folder).isDirectory()) throw new Refused(`is under ${folder}, which is not a folder`);
   const exists = existsSync(target);
+  // A symlink to a file not there yet: the write follows it and creates that file, so the place it
+  // points to is what is checked (its folder, whether it may be written). Opening the link itself
+  // with 'wx' would refuse it (O_EXCL never follows a link). A loop is refused as the write would.
+  if (!exists && lstatOrNull(target)?.isSymbolicLink()) {
+    if (links >= MAX_SYMLINKS) throw new Refused("cannot be written (ELOOP: too many symbolic links): give a path you may write");
+    return writableFile(resolve(folder, readlinkSync(target)), links + 1);
+  }
   if (exists && statSync(target).isDirectory()) throw new Refused(`is a folder (${target}): give a file name, in it or elsewhere`);
   // Opened for writing as the write will open it (an existing file is not truncated; a new one is
   // removed again): the permission bits alone would pass root where the write still fails (a
@@ -346,6 +353,17 @@ function writableFile(text: string): void {
     throw new Refused(`cannot be written (${(err as NodeJS.ErrnoException).code ?? "no access"}${exists ? "" : ` in ${folder}`}): give a path you may write`);
   }
 }
+
+/** Links followed before a path counts as a loop (Linux's own limit for a path lookup, MAXSYMLINKS, is 40). */
+const MAX_SYMLINKS = 40;
+
+const lstatOrNull = (path: string) => {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+};
 
 export const HTML_FILE = shaped("a file name ending in .html", "contest.html", /^.*[^/]\.html?$/i, "is not an .html file name", writableFile);
 export const SVG_FILE = shaped("a file name ending in .svg", "contest.svg", /^.*[^/]\.svg$/i, "is not an .svg file name", writableFile);

@@ -5,7 +5,7 @@
 import { PROFILES, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
 import { plannedPool } from "../infra/capacity.js";
 import type { DeploymentSettings } from "../infra/config.js";
-import type { OperationsState, Window } from "../infra/operations.js";
+import { withOverrides, type Operation, type OperationOverrides, type OperationsState, type Window } from "../infra/operations.js";
 import { GATEWAY_CREATE_MINUTES, gatewayFor, type AccessSettings } from "../infra/access-mode.js";
 import { isoSeconds } from "./clock.js";
 import { DEFAULT_WARMUP_MINUTES } from "./options.js";
@@ -103,6 +103,17 @@ export function windowOverrides(w: Pick<Window, "profile" | "users">, settings: 
   const cooldown = settings.overrides[w.profile]?.cooldownSeconds ?? base.pool.cooldownSeconds;
   const planned = plannedPool({ ...settings.participants, users: w.users }, cooldown);
   return { maxSessions: planned.maxSessions, readySessions: planned.readySessions };
+}
+
+/**
+ * The operation a window runs, as the scheduled job starts it: its profile, sized for its
+ * participants (windowOverrides) on top of the overrides in effect, until its end. `settings` are
+ * what runs when it starts (their participants and cooldown size it). One piece for reconcile's
+ * start and for the change path's check of the windows still to come (cli/change-plan.ts).
+ */
+export function windowOperation(w: Window, overrides: OperationOverrides, settings: Pick<DeploymentSettings, "participants" | "overrides">): Pick<Operation, "profile" | "overrides" | "expiresAt" | "window"> {
+  const sizing = windowOverrides(w, settings);
+  return { profile: w.profile, overrides: Object.keys(sizing).length ? withOverrides(overrides, w.profile, sizing) : overrides, expiresAt: w.end, window: w.id };
 }
 
 export type ReconcileDecision =

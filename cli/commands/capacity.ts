@@ -5,7 +5,8 @@
 // Exits 1 when the profile as configured fails a check.
 
 import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { overrideConfigKey, PROFILES, type ProfileName, type ResolvedProfile } from "../../infra/profiles.js";
 import { parseSettings, profileOf, type DeploymentSettings, type RawConfig } from "../../infra/config.js";
 import {
@@ -290,7 +291,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   }
   if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
   // The chart's path is checked before the simulation runs (a given --chart when it was read; the default here).
-  if (o.simulate) readOption("--chart", TYPES.chart, o.chart ?? DEFAULT_CHART_FILE);
+  if (o.simulate && o.chart === undefined) readOption("--chart", TYPES.chart, DEFAULT_CHART_FILE);
   const configured = profileOf(settings, profileName);
   const pool = configured.pool!;
   const calibration = latestCalibration(projectDir(), stack);
@@ -352,6 +353,12 @@ export async function run(o: CapacityOptions): Promise<void> {
     inEffect: settings.profile.name === profileName,
   });
   const failure = () => new OperationError(`the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.users} participants: ${fix}`);
+  // Once the results are out: a chart that could not be written (exit 1: the work ran), and the failed checks.
+  const finish = () => {
+    if (simulations?.chartError && failed.length) warn(simulations.chartError);
+    else if (simulations?.chartError) throw new OperationError(simulations.chartError);
+    if (failed.length) throw failure();
+  };
 
   if (o.json) {
     printJson({
@@ -372,7 +379,7 @@ export async function run(o: CapacityOptions): Promise<void> {
         chart: simulations.chart,
       },
     });
-    if (failed.length) throw failure();
+    finish();
     return;
   }
 
@@ -431,10 +438,21 @@ export async function run(o: CapacityOptions): Promise<void> {
   if (failed.length) console.log(`To fix: ${fix}`);
   if (simulations) printSimulations(simulations, q, hours);
   for (const note of assumptionNotes(estimate)) console.log(dim(note));
-  if (failed.length) throw failure();
+  finish();
 }
 
 // ---- --simulate -------------------------------------------------------------------------------
+
+interface Simulations {
+  configured: Simulated;
+  recommended: Simulated | null;
+  /** The chart written; null when the write failed (chartError says why). */
+  chart: string | null;
+  chartError?: string;
+  terminal: string;
+  seed: number;
+  openingMinutes: number;
+}
 
 interface Simulated {
   name: string;
@@ -454,7 +472,7 @@ async function simulate(
   hours: number,
   pool: { maxSessions: number; readySessions: number },
   plan: CapacityPlan,
-): Promise<{ configured: Simulated; recommended: Simulated | null; chart: string; terminal: string; seed: number; openingMinutes: number }> {
+): Promise<Simulations> {
   const { simulateContest, simulateSpread, OPENING_MINUTES } = await import("../costing/contest-sim.js");
   const seed = o.seed ?? DEFAULT_SEED;
   const run = (name: string, maxSessions: number, readySessions: number): Simulated => ({
@@ -478,12 +496,19 @@ async function simulate(
     maxSessions: pool.maxSessions,
     sessionsPerNode,
   };
-  await writeFile(chart, await svgChart(configured.result, labels));
-  return { configured, recommended, chart, terminal: terminalChart(configured.result, labels), seed, openingMinutes: OPENING_MINUTES };
+  // The path was checked before the simulation; if the write still fails (its folder removed
+  // meanwhile), the results are printed all the same and the failure said after them.
+  let chartError: string | undefined;
+  try {
+    await writeFile(chart, await svgChart(configured.result, labels));
+  } catch (err) {
+    chartError = `the simulation ran, but its chart could not be written to ${chart} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}${existsSync(dirname(chart)) ? "" : `: ${dirname(chart)} no longer exists`})\n  Fix: run it again with --chart in a folder that exists`;
+  }
+  return { configured, recommended, chart: chartError ? null : chart, chartError, terminal: terminalChart(configured.result, labels), seed, openingMinutes: OPENING_MINUTES };
 }
 
 function printSimulations(
-  s: { configured: Simulated; recommended: Simulated | null; chart: string; terminal: string; seed: number; openingMinutes: number },
+  s: Simulations,
   q: CapacityQuery,
   hours: number,
 ): void {
@@ -520,5 +545,5 @@ function printSimulations(
     ),
   );
   console.log(`Sessions over the contest, as configured:\n${s.terminal}`);
-  console.log(`Chart: ${s.chart}`);
+  if (s.chart) console.log(`Chart: ${s.chart}`);
 }

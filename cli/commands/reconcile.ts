@@ -21,10 +21,10 @@ import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
 import { projectDir } from "../project.js";
 import { describeExpiry, describeInterrupted, describeStaleLocks, leftBehind, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
-import { decideReconcile, describeWindow, interruptedVerdict, keptWindows, RUNNING_CHECK_TIMEOUT_MS, windowOverrides, type ReconcileDecision } from "../schedule.js";
+import { decideReconcile, describeWindow, interruptedVerdict, keptWindows, RUNNING_CHECK_TIMEOUT_MS, windowOperation, windowOverrides, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
 import { lockOutlivedJobs } from "../workflow.js";
-import { withOverrides, type OperationOverrides, type Window } from "../../infra/operations.js";
+import type { OperationOverrides, Window } from "../../infra/operations.js";
 import type { ProfileName, ProfileOverrides } from "../../infra/profiles.js";
 import { suggest } from "../suggest.js";
 
@@ -185,16 +185,11 @@ export function withoutSizing(overrides: OperationOverrides, profile: ProfileNam
 
 /** The change that starts a window: its profile, sized for its participants, until its end. */
 function startWindow(stack: string, w: Window, op: StackRuntime["operation"], now: Date): StackChange {
-  const sizing = windowOverrides(w, settingsInEffect(stack, op));
+  const settings = settingsInEffect(stack, op);
   return {
     stack,
     config: {},
-    operation: (current) => ({
-      profile: w.profile,
-      overrides: Object.keys(sizing).length ? withOverrides(current.overrides, w.profile, sizing) : current.overrides,
-      expiresAt: w.end,
-      window: w.id,
-    }),
+    operation: (current) => windowOperation(w, current.overrides, settings),
     windows: (windows) => keptWindows(windows, now, w.id, { startedAt: isoSeconds(now) }),
     intent: `start window ${w.id}: ${describeWindow(w, false)} (reconcile)`,
     verify: true,

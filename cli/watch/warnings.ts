@@ -13,6 +13,8 @@
 import type { Sample } from "../azure/metrics.js";
 import type { ProfileName } from "../../infra/profiles.js";
 import { suggest } from "../suggest.js";
+import { isoSeconds } from "../clock.js";
+import { OPTION_RANGES } from "../../infra/limits.js";
 
 /** Named thresholds (docs/runbook.md says what to do about each). */
 export const WATCH_THRESHOLDS = {
@@ -56,10 +58,27 @@ export interface WarningContext {
   now?: Date;
 }
 
-/** The time left until `expiresAt`, as a --for value ("95m"), rounded up to the minute; undefined with no expiry ahead. */
+/**
+ * The time left until `expiresAt`, as a --for value ("95m"), rounded up to the minute; undefined with
+ * no expiry ahead. At most the longest --for scale accepts (OPTION_RANGES.expiryHours, 7 d): a
+ * longer one (a 7 d window's warm-up: 7 d 30 min left) would be refused as pasted, so the fix asks
+ * for the most there is, and the pool then returns to idle that much before the window's end.
+ */
 export function remainingFor(expiresAt: Date | null | undefined, now: Date | undefined): string | undefined {
   if (!expiresAt || !now || expiresAt.getTime() <= now.getTime()) return undefined;
-  return `${Math.ceil((expiresAt.getTime() - now.getTime()) / 60_000)}m`;
+  return `${Math.min(Math.ceil((expiresAt.getTime() - now.getTime()) / 60_000), OPTION_RANGES.expiryHours.max * 60)}m`;
+}
+
+/**
+ * After the profile's expiry (a window's end, a --for) a scale is no fix: without --for it would
+ * keep the pool with no expiry at all. What is said instead of each scale fix; null before it.
+ */
+function afterExpiry(c: WarningContext): string | null {
+  if (!c.expiresAt || !c.now || c.expiresAt.getTime() > c.now.getTime()) return null;
+  return (
+    `the ${c.profile} profile's time ended at ${isoSeconds(c.expiresAt)} (a window's end or a --for), so no scale: ` +
+    `the scheduled job (manage reconcile) returns the stack to idle on its next run, or \`${suggest("stop", { stack: c.stack })}\` stops it now`
+  );
 }
 
 /** The latest sample that has a value for `field`. */
@@ -87,20 +106,21 @@ export function watchWarnings(c: WarningContext, t = WATCH_THRESHOLDS): WatchWar
   const out: WatchWarning[] = [];
   const s = c.samples;
   const scale = (override: string) => suggest("scale", { stack: c.stack, profile: c.profile, [override]: "<n>", for: remainingFor(c.expiresAt, c.now) });
+  const ended = afterExpiry(c);
   if (c.pool) {
     const pendingRun = trailingRun(s, "pending", (x) => (x.pending ?? 0) > 0);
     if (pendingRun >= t.pendingMinutes)
       out.push({
         code: "pending-sessions",
         message: `sessions have been waiting to be created for ${pendingRun} min (${latest(s, "pending")} now): the pool is short of ready sessions or at its limit`,
-        fix: `more ready sessions: \`${scale("ready-sessions")}\` (or \`${scale("max-sessions")}\` if the cap is reached)`,
+        fix: ended ?? `more ready sessions: \`${scale("ready-sessions")}\` (or \`${scale("max-sessions")}\` if the cap is reached)`,
       });
     const ready = latest(s, "ready");
     if (ready === 0 && c.pool.readySessions > 0)
       out.push({
         code: "no-ready-sessions",
         message: `no ready session (the profile keeps ${c.pool.readySessions}): every new session waits for a cold start`,
-        fix: `\`${scale("ready-sessions")}\`; if it stays 0, the pool is at its cap or cannot start sessions (\`${suggest("doctor", { stack: c.stack })}\`)`,
+        fix: ended ?? `\`${scale("ready-sessions")}\`; if it stays 0, the pool is at its cap or cannot start sessions (\`${suggest("doctor", { stack: c.stack })}\`)`,
       });
     const executing = latest(s, "executing");
     const allocated = (executing ?? 0) + (latest(s, "pending") ?? 0);
@@ -108,7 +128,7 @@ export function watchWarnings(c: WarningContext, t = WATCH_THRESHOLDS): WatchWar
       out.push({
         code: "near-session-cap",
         message: `${Math.round(allocated)} of ${c.pool.maxSessions} sessions allocated: past the cap every new session gets 404`,
-        fix: `\`${scale("max-sessions")}\` (\`${suggest("capacity", { stack: c.stack, profile: c.profile })}\` says how many)`,
+        fix: ended ?? `\`${scale("max-sessions")}\` (\`${suggest("capacity", { stack: c.stack, profile: c.profile })}\` says how many)`,
       });
   }
   const [fiveNow, fiveBefore] = errorWindows(s, (x) => (x.requests ? (x.requests["5xx"] ?? 0) : undefined), t.errorWindowMinutes);
@@ -124,7 +144,7 @@ export function watchWarnings(c: WarningContext, t = WATCH_THRESHOLDS): WatchWar
       code: "404-rising",
       message: `404 answers rising: ${nfNow} in the last ${t.errorWindowMinutes} min (${nfBefore} before): the pool's session limit, or a wrong route`,
       fix: c.pool
-        ? `at the limit: \`${scale("max-sessions")}\`; a wrong route: check sessionImage (\`${suggest("doctor", { stack: c.stack })}\`)`
+        ? ended ?? `at the limit: \`${scale("max-sessions")}\`; a wrong route: check sessionImage (\`${suggest("doctor", { stack: c.stack })}\`)`
         : `the ${c.profile} profile has no session pool to answer: \`${suggest("status", { stack: c.stack })}\` says what runs`,
     });
   const replicas = latest(s, "replicas");
@@ -132,7 +152,7 @@ export function watchWarnings(c: WarningContext, t = WATCH_THRESHOLDS): WatchWar
     out.push({
       code: "backend-at-max",
       message: `the backend runs at its maximum of ${c.backendMaxReplicas} replicas: it cannot scale out further`,
-      fix: `\`${scale("backend-max")}\``,
+      fix: ended ?? `\`${scale("backend-max")}\``,
     });
   return out;
 }

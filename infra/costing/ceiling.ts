@@ -81,3 +81,12 @@ const judged = (v: Pick<CeilingVerdict, "atMost" | "worst">) => v.worst?.perDay 
 export function ceilingAllows(next: CeilingVerdict, before: CeilingVerdict | null): boolean {
   return next.ok || (before !== null && judged(next) < judged(before));
 }
+
+/**
+ * Whether `next` can cost more than `before` (null: nothing to compare, so yes): a change that
+ * leaves a scheduled window's cost where it was did not make the window unstartable (a stop, an
+ * image change), so it is not the change to refuse for it (cli/change-plan.ts).
+ */
+export function ceilingRaised(next: CeilingVerdict, before: CeilingVerdict | null): boolean {
+  return before === null || judged(next) > judged(before);
+}

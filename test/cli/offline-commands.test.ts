@@ -1,9 +1,9 @@
 // The offline commands end to end through the built binary: what a user sees, exit codes, and
 // that refused input leaves every stack file as it was.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { makeProject, manage, snapshot } from "../helpers/cli.js";
+import { makeProject, manage, snapshot, spawnManage } from "../helpers/cli.js";
 import { DEFAULT_PARTICIPANTS, percentText, planCapacity } from "../../infra/capacity.js";
 import { poisson, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
 import { mkdirSync } from "node:fs";
@@ -58,6 +58,29 @@ describe("manage cost-estimate", () => {
     const after = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
     expect(after.estimates[0].nodes.ready).toBe(3);
     expect(after.estimates[0].perHour).toBeGreaterThan(before.estimates[0].perHour);
+  });
+
+  test("--simulate whose chart folder is removed while it runs: the results are printed, then the write failure as one message (exit 1)", async () => {
+    const folder = join(project, "charts");
+    mkdirSync(folder);
+    // The path check creates and removes the chart file (cli/options.ts writableFile): once it is
+    // gone again, the check is over and the simulation under way; the folder is removed then.
+    const checked = new Promise<void>((done) => {
+      const w = watch(folder, () => {
+        if (existsSync(join(folder, "c.svg"))) return;
+        w.close();
+        rmSync(folder, { recursive: true });
+        done();
+      });
+    });
+    const run = spawnManage(["capacity", "--stack", "contest", "--simulate", "--chart", "charts/c.svg"], project);
+    await checked;
+    const r = await run;
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/One of them, charted \(seed 1; 2 h, [\d,]+ runs\):/);
+    expect(r.stdout).not.toContain("Chart:");
+    expect(r.stderr.match(/^manage: /gm)).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(/^manage: the simulation ran, but its chart could not be written to .*charts\/c\.svg \(ENOENT: .*charts no longer exists\)\n {2}Fix: run it again with --chart in a folder that exists$/m);
   });
 
   test("--live-prices offline falls back to the embedded table and says so", async () => {

@@ -2,7 +2,9 @@
 // `manage schedule`, then only the scheduled command (`manage reconcile`) acting, against a local
 // backend that really runs the code (python3, node, g++, java).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { devStackOnExecServer, manage, names, readState, snapshot } from "../helpers/cli.js";
+import { deployed, devStackOnExecServer, makeProject, manage, names, readState, snapshot } from "../helpers/cli.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ExecServer } from "../exec-server/server.js";
 import { ARM_TOKEN, startArmServer } from "../arm-server/server.js";
 
@@ -119,4 +121,26 @@ describe("manage schedule and manage reconcile", () => {
     expect(operations(project).windows.map((w: { id: string }) => w.id)).not.toContain("w-20261206-1200");
     expect((await manage(["schedule", "--cancel", "w-20261206-1200"], { project, env: now })).stderr).toMatch(/no window w-20261206-1200 on dev \(windows: w-20261205-0900\)/);
   });
+});
+
+test("a change that would make a scheduled window cost more than the ceiling is refused, naming the window; --allow-over-ceiling goes ahead with a warning", async () => {
+  // dev at rest (idle), ceiling $500/day; the suite's clock is 2026-11-23 09:00 UTC (rehearsal on).
+  const project = makeProject();
+  await deployed(project, "dev after up");
+  const scheduled = await manage(["schedule", "--stack", "dev", "--profile", "contest", "--at", "2026-11-23T10:00Z", "--for", "1h"], { project });
+  expect(scheduled.exitCode, scheduled.stderr).toBe(0);
+  // Sized for 400 participants the window's contest pool is above the ceiling; the idle stack is not.
+  const file = join(project, "Pulumi.dev.yaml");
+  writeFileSync(file, readFileSync(file, "utf8").replace("config:\n", 'config:\n  coding-engine:participants: "400"\n'));
+  const files = snapshot(project);
+  const revision = operations(project).revision;
+  const refused = await manage(["up", "--stack", "dev", "--yes"], { project });
+  expect(refused.exitCode).toBe(2);
+  expect(refused.stderr).toMatch(/with this change, window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, contest\) can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling .*`manage schedule --stack dev --cancel w-20261123-1000`.*or pass --allow-over-ceiling\. Nothing was changed\./);
+  expect(snapshot(project)).toEqual(files);
+  expect(operations(project).revision).toBe(revision);
+  // Knowingly: it goes ahead, saying which window the scheduled job will refuse to start.
+  const allowed = await manage(["up", "--stack", "dev", "--yes", "--allow-over-ceiling"], { project });
+  expect(allowed.exitCode, allowed.stderr).toBe(0);
+  expect(allowed.stderr).toMatch(/warning: with this change, window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, contest\) can cost .*the scheduled job will refuse to start it\. Going ahead \(--allow-over-ceiling\)/);
 });

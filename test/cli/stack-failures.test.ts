@@ -281,6 +281,22 @@ describe.concurrent("the cost ceiling", () => {
     expect(within.stderr).toContain("pulumi is not installed");
   });
 
+  test("a scale that lowers what runs is judged with the state: the sizes kept from an earlier scale, not the file's, and one verdict", async () => {
+    const project = makeProject();
+    await prepare(project);
+    expect((await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "230", "--ready-sessions", "60", "--allow-over-ceiling"], { project })).exitCode).toBe(0);
+    // The ceiling lowered below what runs: lowering max to 220 (ready 60 kept) still lowers the cost.
+    writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml(project).replace("config:\n", 'config:\n  coding-engine:costCeilingPerDay: "100"\n'));
+    const lower = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "220", "--for", "1h"], { project });
+    expect(lower.exitCode, lower.stderr).toBe(0);
+    expect(lower.stderr).not.toContain("cost ceiling");
+    // A raise goes ahead only with --allow-over-ceiling, said once, quoting what would run (the 60 ready kept).
+    const raise = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "240", "--allow-over-ceiling"], { project });
+    expect(raise.exitCode, raise.stderr).toBe(0);
+    expect(raise.stderr.match(/cost ceiling/g)).toHaveLength(1);
+    expect(raise.stderr).toMatch(/warning: this change can cost at most .*240 sessions held and 60 ready.*going ahead \(--allow-over-ceiling\)/);
+  });
+
   test("a raised costCeilingPerDay lets the same change through", async () => {
     const project = makeProject();
     writeFileSync(join(project, "Pulumi.dev.yaml"), stackYaml(project) + '  coding-engine:costCeilingPerDay: "2000"\n');

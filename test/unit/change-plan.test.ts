@@ -116,6 +116,87 @@ describe("the plan", () => {
   });
 });
 
+describe("the cost ceiling on the windows still to come", () => {
+  // dev, ceiling $500/day, idle, with a contest window recorded for 10:00 (1 h): within the
+  // ceiling at the file's 200 participants. Then participants 400 in the file.
+  const NOW = "2026-11-23T09:00:00Z";
+  const window = { id: "w-20261123-1000", profile: "contest" as const, start: "2026-11-23T10:00:00Z", end: "2026-11-23T11:00:00Z", warmupMinutes: 30, users: null, by: "bob@ci", at: NOW };
+  const idle: OperationsState = { profile: "idle", overrides: {}, expiresAt: null, intent: "schedule", by: "bob@ci", at: NOW, revision: 2, baseline: dev.raw, windows: [window] };
+  const bigger = parseStackFile(devText + '  coding-engine:participants: "400"\n', "Pulumi.dev.yaml");
+  const up = { stack: "dev", config: {}, intent: "up" };
+  const plan = (file: typeof dev, previous: OperationsState, flags = {}, at = NOW, change: Parameters<typeof planChange>[0] = up) =>
+    planChange(change, file, planOffline(change, file, flags, at), state(previous), flags, { by: "alice@laptop", at });
+
+  test("a change that puts a recorded window above the ceiling is refused (exit 2), naming the window, its start and the ways out", () => {
+    // Within it before the change: nothing said.
+    const fine = plan(dev, idle);
+    if (fine.kind !== "run") throw new Error(fine.kind);
+    expect(fine.warnings.join("\n")).not.toContain(window.id);
+    // The idle stack itself stays within the ceiling: only the window's sizing is over it.
+    expect(plan(bigger, { ...idle, windows: [] }).kind).toBe("run");
+    expect(() => plan(bigger, idle)).toThrow(UsageError);
+    expect(() => plan(bigger, idle)).toThrow(
+      /^with this change, window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, contest\) can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)\. .*cancel the window \(`manage schedule --stack dev --cancel w-20261123-1000`\).* Nothing was changed\.$/,
+    );
+  });
+
+  test("--allow-over-ceiling goes ahead with a warning naming the window", () => {
+    const p = plan(bigger, idle, { allowOverCeiling: true });
+    if (p.kind !== "run") throw new Error(p.kind);
+    expect(p.warnings).toContainEqual(expect.stringMatching(/^with this change, window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, contest\) can cost .* the scheduled job will refuse to start it\. Going ahead \(--allow-over-ceiling\)$/));
+  });
+
+  test("a window sized with --users is judged at its own sizing; an ended window, and a change that does not raise a window's cost (a stop), are not refused", () => {
+    // A window recorded for 400 participants (its --users): the file's 200 do not save it.
+    const record = { stack: "dev", config: {}, windows: () => [{ ...window, users: 400 }], intent: "schedule" };
+    expect(() => plan(dev, { ...idle, windows: [] }, {}, NOW, record)).toThrow(/window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, contest for 400 participants\)/);
+    expect(plan(dev, { ...idle, windows: [] }, {}, NOW, { ...record, windows: () => [{ ...window, users: 150 }] }).kind).toBe("run");
+    // Ended: nothing to start.
+    expect(plan(bigger, idle, {}, "2026-11-23T11:00:00Z").kind).toBe("run");
+    // Already over before (the state's baseline has 400 too): a stop does not make it worse.
+    const over = { ...idle, baseline: bigger.raw };
+    expect(plan(bigger, over, {}, NOW, stopChange("dev")).kind).toBe("run");
+  });
+});
+
+describe("the cost ceiling, judged once with the state", () => {
+  // contest runs at max 230 / ready 60 (an earlier scale's overrides), over a ceiling of $100/day.
+  const low = parseStackFile(devText + '  coding-engine:costCeilingPerDay: "100"\n', "Pulumi.dev.yaml");
+  const running: OperationsState = {
+    profile: "contest", overrides: { contest: { maxSessions: 230, readySessions: 60 } }, expiresAt: "2026-12-05T10:30:00Z", intent: "scale to contest", by: "bob@ci", at: AT, revision: 4,
+    baseline: low.raw, windows: [],
+  };
+  const plan = (change: ReturnType<typeof scaleChange>, flags = {}) => planChange(change, low, planOffline(change, low, flags, AT), state(running), flags, who);
+
+  test("a scale that lowers what runs goes ahead, judged on what would run (the kept 60 ready), not the file's sizes; --allow-over-ceiling adds no second verdict", () => {
+    const lower = scaleChange("dev", { profile: "contest", maxSessions: 220, for: 3_600_000 }, new Date(AT));
+    // Offline, nothing about the ceiling: the file alone does not say what runs.
+    expect(planOffline(lower, low, {}, AT).warnings).toEqual([]);
+    const p = plan(lower);
+    if (p.kind !== "run") throw new Error(p.kind);
+    expect(p.settings.profile.pool).toMatchObject({ maxSessions: 220, readySessions: 60 });
+    expect(p.warnings.filter((w) => w.includes("cost ceiling"))).toEqual([]);
+    const allowed = plan(lower, { allowOverCeiling: true });
+    if (allowed.kind !== "run") throw new Error(allowed.kind);
+    expect(allowed.warnings.filter((w) => w.includes("cost ceiling"))).toEqual([]);
+  });
+
+  test("a scale that raises it is refused once, quoting what would run; with --allow-over-ceiling, one warning", () => {
+    const raise = scaleChange("dev", { profile: "contest", maxSessions: 240, for: 3_600_000 }, new Date(AT));
+    expect(() => plan(raise)).toThrow(/^this change can cost at most \$[\d,.]+\/day \(.*240 sessions held and 60 ready.*above stack dev's cost ceiling of \$100\.00\/day/);
+    const allowed = plan(raise, { allowOverCeiling: true });
+    if (allowed.kind !== "run") throw new Error(allowed.kind);
+    expect(allowed.warnings.filter((w) => w.includes("cost ceiling"))).toHaveLength(1);
+    expect(allowed.warnings.find((w) => w.includes("cost ceiling"))).toMatch(/240 sessions held and 60 ready/);
+    // Where no state can exist (a backend with none yet), the file is what runs: judged offline, once.
+    expect(() => planOffline(raise, low, {}, AT, true)).toThrow(/240 sessions held and 52 ready.*above stack dev's cost ceiling of \$100\.00\/day/);
+    const first = planOffline(raise, low, { allowOverCeiling: true }, AT, true);
+    const p = planChange(raise, low, first, state(undefined, []), { allowOverCeiling: true }, who);
+    if (p.kind !== "run") throw new Error(p.kind);
+    expect(p.warnings.filter((w) => w.includes("cost ceiling"))).toHaveLength(1);
+  });
+});
+
 describe("what was previewed is what is applied", () => {
   const change = scaleChange("dev", { profile: "testing" }, new Date(AT));
   const plan = planChange(change, dev, planOffline(change, dev, {}, AT), state(undefined), {}, who);

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterEach, describe, expect, test } from "vitest";
 import { buildProgram, commandPath, declaredFlags } from "../../cli/main.js";
-import { OPTION_EXAMPLES } from "../../cli/options.js";
+import { OPTION_EXAMPLES, TYPES } from "../../cli/options.js";
+import { now } from "../../cli/clock.js";
 import { noteRunningCommand, PLACEHOLDER, suggestionsMade } from "../../cli/suggest.js";
 import { ceilingRefusal } from "../../cli/cost-ceiling.js";
 import { waitingLine } from "../../cli/change.js";
@@ -148,6 +149,28 @@ describe("every suggestion parses", () => {
     expect(ceilingRefusal({ message: "at most $1.00/day" }, "contest")).not.toContain("--allow-over-ceiling");
   });
 
+  test("watch's fixes as pasted at either end of a window: during a 7 d window's warm-up the --for is at most the 7 d scale takes; after its end, a stop and no scale", async () => {
+    const samples = minutes({ executing: [190, 190, 190, 190, 190, 190], pending: [5, 5, 5, 5, 5, 5], ready: [0, 0, 0, 0, 0, 0], replicas: [10, 10, 10, 10, 10, 10], notFound: [0, 0, 0, 3, 3, 3] });
+    const now = new Date(samples.at(-1)!.at);
+    const fixes = (expiresAt: Date) => watchWarnings({ samples, pool: { maxSessions: 200, readySessions: 10 }, backendMaxReplicas: 10, stack: "contest", profile: "contest", expiresAt, now }).map((w) => w.fix);
+    // Warm-up of a 7 d window: 7 d 30 min left, more than scale's --for takes.
+    const warmup = fixes(new Date(now.getTime() + (7 * 24 * 60 + 30) * 60_000));
+    const scales = warmup.flatMap(backticked).filter((l) => l.startsWith("manage scale"));
+    expect(scales.length).toBeGreaterThanOrEqual(4);
+    for (const line of scales) {
+      expect(line).toContain("--for 10080m");
+      expect(await refusal(line)).toBeNull();
+    }
+    // Ended (a second ago): a scale without --for would keep the pool with no expiry; stop instead.
+    const after = fixes(new Date(now.getTime() - 1000));
+    for (const fix of after) {
+      expect(backticked(fix).filter((l) => l.startsWith("manage scale"))).toEqual([]);
+      expect(fix).toContain("`manage stop --stack contest`");
+    }
+    say(...warmup, ...after);
+    await expectAllParse();
+  });
+
   test("watch's fixes scale within the profile in effect: never a switch to contest on a stack resting at testing", async () => {
     const samples = minutes({ executing: [190, 190, 190, 190, 190, 190], pending: [5, 5, 5, 5, 5, 5], ready: [0, 0, 0, 0, 0, 0], replicas: [10, 10, 10, 10, 10, 10], notFound: [0, 0, 0, 3, 3, 3] });
     for (const stack of ["dev", "contest"])
@@ -258,6 +281,16 @@ describe("every suggestion parses", () => {
     expect(examples.length).toBeGreaterThan(40);
     const refused = (await Promise.all([...new Set(examples)].map(refusal))).filter((r) => r !== null);
     expect(refused).toEqual([]);
+  });
+
+  test("schedule's help: every --at it shows is ahead of now, so a pasted example is not refused as past", () => {
+    const command = all(buildProgram()).find((c) => c.name() === "schedule")!;
+    let help = "";
+    command.configureOutput({ writeOut: (t) => void (help += t) });
+    command.outputHelp();
+    const shown = [...help.replace(/\s+/g, " ").matchAll(/--at (\d\S+)|e\.g\. (\d\S+?)\)/g)].map((m) => m[1] ?? m[2]!);
+    expect(shown.length).toBeGreaterThanOrEqual(2);
+    for (const at of shown) expect(TYPES.startsAt.read(at).getTime(), at).toBeGreaterThan(now().getTime());
   });
 
   test("every command line rendered in this file's cases parses (and none is a bare pulumi or az)", async () => {

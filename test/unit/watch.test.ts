@@ -107,8 +107,16 @@ describe("watch's scale fixes during a window", () => {
     expect(scaleChange("contest", { profile: "contest" }, now).operation!({ profile: "contest", overrides: {}, expiresAt: expiresAt.toISOString() }).expiresAt).toBeNull();
   });
 
-  test("no expiry in effect (or one already past): no --for", () => {
-    for (const fix of [...scaleFixes(null), ...scaleFixes(new Date(now.getTime() - 60_000))]) expect(fix).not.toContain("--for");
+  test("no expiry in effect: no --for; one already past (a window's end, a --for): no scale at all, a stop", () => {
+    for (const fix of scaleFixes(null)) expect(fix).not.toContain("--for");
+    const ended = new Date(now.getTime() - 60_000);
+    expect(scaleFixes(ended)).toEqual([]);
+    const fixes = watchWarnings({ samples, pool, backendMaxReplicas: 10, stack: "contest", profile: "contest", expiresAt: ended, now }).map((w) => w.fix);
+    expect(fixes.length).toBeGreaterThanOrEqual(4);
+    for (const fix of fixes)
+      expect(fix).toBe(
+        `the contest profile's time ended at ${ended.toISOString().replace(".000Z", "Z")} (a window's end or a --for), so no scale: the scheduled job (manage reconcile) returns the stack to idle on its next run, or \`manage stop --stack contest\` stops it now`,
+      );
   });
 });
 
