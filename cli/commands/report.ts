@@ -111,6 +111,9 @@ export async function run(o: ReportOptions): Promise<void> {
 
   const data = buildReport({ stack, generatedAt: now, period, settings, timeline, runs: runsIn(logs.records, stack, period), runSources: logs.sources, cost, unavailable });
   let charts = 0;
+  // The path was checked before the queries; one that fails now (its folder removed meanwhile) still
+  // leaves the report's numbers printed, and the failure said after them (exit 1: the work ran).
+  let writeError: OperationError | undefined;
   if (html && drawing) {
     const [{ chartSpecs, renderCharts }] = await drawing;
     const rendered = await renderCharts(chartSpecs(data));
@@ -118,17 +121,17 @@ export async function run(o: ReportOptions): Promise<void> {
     try {
       writeFileSync(html, renderHtml(data, rendered));
     } catch (err) {
-      throw new OperationError(`could not write ${html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n  Fix: give --out a writable path`);
+      writeError = new OperationError(`the report was made, but could not be written to ${html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n  Fix: run it again with --out in a folder that exists and you may write`);
     }
   }
   for (const u of unavailable) warn(`not in the report: ${u}`);
 
-  if (o.json) {
-    printJson({ ...data, ...(html ? { html: resolve(html) } : {}) });
-    return;
+  if (o.json) printJson({ ...data, ...(html ? { html: writeError ? null : resolve(html) } : {}) });
+  else {
+    console.log(heading(reportTitle(data)));
+    for (const [label, value] of keyNumbers(data)) console.log(`${`${label}:`.padEnd(32)} ${value}`);
+    for (const cause of data.cost?.gap.causes ?? []) console.log(`  likely: ${cause}`);
+    if (!writeError) console.log(`Wrote ${html} (${charts} chart${charts === 1 ? "" : "s"}, self-contained: open it in any browser).`);
   }
-  console.log(heading(reportTitle(data)));
-  for (const [label, value] of keyNumbers(data)) console.log(`${`${label}:`.padEnd(32)} ${value}`);
-  for (const cause of data.cost?.gap.causes ?? []) console.log(`  likely: ${cause}`);
-  console.log(`Wrote ${html} (${charts} chart${charts === 1 ? "" : "s"}, self-contained: open it in any browser).`);
+  if (writeError) throw writeError;
 }

@@ -34,6 +34,8 @@ export interface CostManagementStandIn {
   pageSize: number;
   /** The bodies the client sent, with the scope they were for and the api-version. */
   queries: Array<{ scope: string; apiVersion: string; body: any; skipToken: string | null }>;
+  /** Called as each query arrives, before it is answered: a test acts at that moment of the caller's run. */
+  onQuery?: () => void;
   handles(method: string | undefined, path: string): boolean;
   answer(req: IncomingMessage, url: URL, send: (status: number, body: string) => void): void;
 }
@@ -110,6 +112,7 @@ export function costManagementStandIn(): CostManagementStandIn {
         const scope = url.pathname.slice(0, -SUFFIX.length);
         const skipToken = url.searchParams.get("$skiptoken");
         standIn.queries.push({ scope, apiVersion, body, skipToken });
+        standIn.onQuery?.();
         const all = result(standIn.rows, scope, body);
         const start = skipToken ? Number(skipToken) : 0;
         const page = all.rows.slice(start, start + standIn.pageSize);

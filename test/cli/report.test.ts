@@ -235,6 +235,23 @@ describe("manage report", () => {
     expect(arm.costs.queries[0]!.body.timePeriod).toEqual({ from: "2026-12-05T00:00:00.000Z", to: "2026-12-05T23:59:59.000Z" });
   });
 
+  test("--out whose folder is removed while the report is made: the numbers are still printed, then the failure (exit 1)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "manage-report-out-"));
+    // The path is checked before the queries; the folder goes while the bill is being asked for.
+    arm.costs.onQuery = () => rmSync(folder, { recursive: true, force: true });
+    try {
+      const r = await manage(["report", "--stack", "contest", "--window", WINDOW.id, "--out", join(folder, "r.html"), "--json"], { project, env: env() });
+      expect(r.exitCode).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc).toMatchObject({ stack: "contest", html: null, summary: { peakExecuting: 190 }, error: { exitCode: 1 } });
+      expect(doc.error.message).toContain(`the report was made, but could not be written to ${join(folder, "r.html")}: ENOENT`);
+      const text = await manage(["report", "--stack", "contest", "--window", WINDOW.id, "--out", join(folder, "r.html")], { project, env: env() });
+      expect(text.exitCode).toBe(2); // the folder is gone before this run starts: bad input, nothing asked
+    } finally {
+      arm.costs.onQuery = undefined;
+    }
+  });
+
   test("a window no longer in the state, or a --runs file that is not there: exit 2 naming the option", async () => {
     const gone = await manage(["report", "--stack", "contest", "--window", "w-20261128-0900"], { project, env: env() });
     expect(gone.exitCode).toBe(2);
