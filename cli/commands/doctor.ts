@@ -135,10 +135,10 @@ async function pluginCheck(pulumi: { plugins(): Promise<Array<{ name: string; ki
 
 /** pulumi, the state backend, the stack and its outputs; null when the stack cannot be read. */
 async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<{ outputs: Record<string, unknown>; left: string[] } | null> {
-  const { Pulumi } = await import("../pulumi/runner.js");
+  const { Pulumi, PulumiError } = await import("../pulumi/runner.js");
   const { MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } = await import("../pulumi/argv.js");
   const { stacksOf } = await import("../pulumi/reader.js");
-  const { unreadableStateFix } = await import("../pulumi/failures.js");
+  const { unreadableState } = await import("../pulumi/failures.js");
   let pulumi;
   try {
     pulumi = await Pulumi.connect(projectDir(), o.verbose);
@@ -166,7 +166,15 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
     outputs = await pulumi.outputs(stack);
   } catch (err) {
     // Unknown is said as unknown: a state that cannot be read may hide a contest pool.
-    checks.push({ name: "stack", verdict: "fail", detail: `the state of ${stack} cannot be read, so what runs is unknown: ${errorText(err).split("\n")[0]}`, fix: unreadableStateFix(stack) });
+    // The cause decides the fix: a passphrase pulumi refuses leaves the state intact (../pulumi/failures.ts).
+    const unreadable = unreadableState(stack, errorText(err), err instanceof PulumiError ? err.failure : undefined);
+    checks.push({
+      name: "stack",
+      verdict: "fail",
+      detail: `the state of ${stack} cannot be read, so what runs is unknown: ${unreadable.reason}`,
+      fix: unreadable.fix,
+      ...(unreadable.exitCode === 2 ? { exitCode: 2 as const } : {}),
+    });
     return null;
   }
   if (!outputs.identityId) {

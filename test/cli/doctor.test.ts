@@ -294,6 +294,42 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     expect(JSON.parse(status.stdout)).toMatchObject({ outputs: { gatewayKey: "[secret]" } });
   });
 
+  test("a checkpoint copied into a project with another passphrase: status and doctor name the passphrase as the fix, never an import over the intact state", async () => {
+    // Deployed (idle: its keys list is a secret in the state), then moved to a project with its own passphrase.
+    const copy = makeProject();
+    await prepare(copy, "contest");
+    const up = await manage(["up", "--stack", "contest"], { project: copy, env: gatewayEnv });
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(readFileSync(join(copy, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json"), "utf8")).toContain('"ciphertext"');
+    // This project's own passphrase (cli/pulumi/backend.ts keeps one per project), not the one the secrets were sealed with.
+    writeFileSync(join(copy, ".pulumi-state", "passphrase"), "another project's passphrase");
+    const checkpoint = join(copy, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json");
+    const before = readFileSync(checkpoint, "utf8");
+    try {
+      const passphraseFix = "Fix: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase";
+      for (const args of [["status", "--stack", "contest"], ["status", "--stack", "contest", "--json"]]) {
+        const status = await manage(args, { project: copy, env: gatewayEnv });
+        // A wrong passphrase is the environment's fault: exit 2, as every command says for it; what runs is still unknown.
+        expect(status.exitCode, status.stderr).toBe(2);
+        expect(status.stderr).toMatch(/the state of contest cannot be read, so what runs is unknown: pulumi cannot read the secrets of stack contest: .*incorrect passphrase.*the state itself is intact/);
+        expect(status.stderr).toContain(passphraseFix);
+        expect(status.stderr).not.toContain("stack import");
+        if (args.includes("--json")) expect(JSON.parse(status.stdout)).toMatchObject({ profile: "unknown", source: { from: "unknown" } });
+      }
+      const r = await manage(["doctor", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
+      expect(r.exitCode).toBe(2);
+      const stack = check(JSON.parse(r.stdout) as DoctorJson, "stack");
+      expect(stack).toMatchObject({ verdict: "fail", detail: expect.stringMatching(/^the state of contest cannot be read, so what runs is unknown: pulumi cannot read the secrets of stack contest: .*incorrect passphrase/) });
+      expect(stack.fix).toContain(passphraseFix.replace("Fix: ", ""));
+      expect(stack.fix).not.toContain("stack import");
+      expect(r.stderr).toContain(passphraseFix.replace("Fix: ", ""));
+      // Nothing was written over the state.
+      expect(readFileSync(checkpoint, "utf8")).toBe(before);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   test("a pool whose gateway is gone (a state where the pool runs with nothing in front): doctor fails it, with the commands", async () => {
     const copy = makeProject();
     cpSync(join(contest, ".pulumi-state"), join(copy, ".pulumi-state"), { recursive: true });
