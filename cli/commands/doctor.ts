@@ -286,19 +286,26 @@ async function imageChecks(checks: Check[], settings: DeploymentSettings, o: Doc
   );
 }
 
-/** Who may call the backend, as deployed: open is a warning; the gateway's first check is that it refuses anonymous calls. */
-async function accessChecks(checks: Check[], settings: DeploymentSettings, backend: string): Promise<void> {
-  const { access, stack } = settings;
+/**
+ * Who may call the backend, as deployed: open is a warning; the gateway's first check is that it
+ * refuses anonymous calls. `gatewayDeployed`: whether the outputs have a gateway, which decides the
+ * token sentence (infra/access-mode.ts describeAccess). Not the stack file's profile, as plan says
+ * it: a scale changes the state, not the file, so a window runs while the file still rests idle.
+ */
+async function accessChecks(checks: Check[], settings: DeploymentSettings, backend: string, gatewayDeployed: boolean): Promise<void> {
+  const { stack } = settings;
+  const access = settings.access;
+  const describe = () => describeAccess(access, gatewayDeployed);
   if (access.mode === "open") {
     checks.push({
       name: "access",
       verdict: "warn",
-      detail: describeAccess(access),
+      detail: describe(),
       fix: `set accessMode token in Pulumi.${stack}.yaml (or venue with allowedIpRanges), then \`${suggest("up", { stack })}\` (docs/security.md)`,
     });
     return;
   }
-  checks.push({ name: "access", verdict: "ok", detail: describeAccess(access) });
+  checks.push({ name: "access", verdict: "ok", detail: describe() });
   if (access.mode !== "token") return;
   const anonymous = await health(backend, settings.backend.healthPath);
   checks.push(
@@ -381,7 +388,8 @@ async function executionChecks(checks: Check[], settings: DeploymentSettings, ou
     }
     checks.push({ name: "gateway", verdict: "ok", detail: `${String(outputs.gatewayUrl)}, with the pool` });
   }
-  await accessChecks(checks, settings, backend);
+  // A token stack gets here only with its gateway in the outputs (returned above otherwise).
+  await accessChecks(checks, settings, backend, String(outputs.gatewayUrl ?? "") !== "");
   const token = settings.access.mode === "token";
   const credential = stackCredential(backend, resolveCredential(o, process.env, token ? outputs : undefined), warn);
   const headers = credentialHeaders(credential);

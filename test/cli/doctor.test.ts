@@ -266,6 +266,8 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
       ["gateway: rate limit", "ok"],
     ]);
     expect(r.exitCode).toBe(0);
+    // The gateway runs with the window while Pulumi.contest.yaml still rests idle (a scale changes the state, not the file).
+    expect(check(report, "access").detail).toMatch(/^token: API Management \(\w+\) in front, .*; the backend accepts only the gateway's IPs$/);
     expect(check(report, "gateway: anonymous call").detail).toBe("refused with 401 (GET / without a credential)");
     expect(check(report, "backend health").detail).toContain("through the gateway with the stack's gatewayKey output");
     expect(check(report, "gateway: rate limit").detail).toMatch(/^429 with Retry-After \d+ s within \d+ calls \(limit 60 a minute per caller\)/);
