@@ -16,6 +16,8 @@
 //   and name), `location`, and those declared `replaceOnChanges` (./replacement.ts).
 // - Secrets are sealed in the checkpoint as the passphrase manager seals them, with a cheaper key
 //   derivation and a nonce derived from the value (./secrets.ts says why).
+// - A secret the key cannot open fails the read that decrypts it, as pulumi does since v3.239.0
+//   (v3.230.0 dropped the error and read the secret as null: openAll says where).
 //
 // Knobs for failure tests (environment):
 //   FAKE_PULUMI_VERSION=3.100.0          what `pulumi version` reports
