@@ -135,10 +135,10 @@ async function pluginCheck(pulumi: { plugins(): Promise<Array<{ name: string; ki
 
 /** pulumi, the state backend, the stack and its outputs; null when the stack cannot be read. */
 async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<{ outputs: Record<string, unknown>; left: string[] } | null> {
-  const { Pulumi } = await import("../pulumi/runner.js");
+  const { Pulumi, PulumiError } = await import("../pulumi/runner.js");
   const { MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } = await import("../pulumi/argv.js");
   const { stacksOf } = await import("../pulumi/reader.js");
-  const { unreadableStateFix } = await import("../pulumi/failures.js");
+  const { unreadableState } = await import("../pulumi/failures.js");
   let pulumi;
   try {
     pulumi = await Pulumi.connect(projectDir(), o.verbose);
@@ -166,7 +166,15 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
     outputs = await pulumi.outputs(stack);
   } catch (err) {
     // Unknown is said as unknown: a state that cannot be read may hide a contest pool.
-    checks.push({ name: "stack", verdict: "fail", detail: `the state of ${stack} cannot be read, so what runs is unknown: ${errorText(err).split("\n")[0]}`, fix: unreadableStateFix(stack) });
+    // The cause decides the fix: a passphrase pulumi refuses leaves the state intact (../pulumi/failures.ts).
+    const unreadable = unreadableState(stack, errorText(err), err instanceof PulumiError ? err.failure : undefined);
+    checks.push({
+      name: "stack",
+      verdict: "fail",
+      detail: `the state of ${stack} cannot be read, so what runs is unknown: ${unreadable.reason}`,
+      fix: unreadable.fix,
+      ...(unreadable.exitCode === 2 ? { exitCode: 2 as const } : {}),
+    });
     return null;
   }
   if (!outputs.identityId) {
@@ -278,19 +286,26 @@ async function imageChecks(checks: Check[], settings: DeploymentSettings, o: Doc
   );
 }
 
-/** Who may call the backend, as deployed: open is a warning; the gateway's first check is that it refuses anonymous calls. */
-async function accessChecks(checks: Check[], settings: DeploymentSettings, backend: string): Promise<void> {
-  const { access, stack } = settings;
+/**
+ * Who may call the backend, as deployed: open is a warning; the gateway's first check is that it
+ * refuses anonymous calls. `gatewayDeployed`: whether the outputs have a gateway, which decides the
+ * token sentence (infra/access-mode.ts describeAccess). Not the stack file's profile, as plan says
+ * it: a scale changes the state, not the file, so a window runs while the file still rests idle.
+ */
+async function accessChecks(checks: Check[], settings: DeploymentSettings, backend: string, gatewayDeployed: boolean): Promise<void> {
+  const { stack } = settings;
+  const access = settings.access;
+  const describe = () => describeAccess(access, gatewayDeployed);
   if (access.mode === "open") {
     checks.push({
       name: "access",
       verdict: "warn",
-      detail: describeAccess(access),
+      detail: describe(),
       fix: `set accessMode token in Pulumi.${stack}.yaml (or venue with allowedIpRanges), then \`${suggest("up", { stack })}\` (docs/security.md)`,
     });
     return;
   }
-  checks.push({ name: "access", verdict: "ok", detail: describeAccess(access) });
+  checks.push({ name: "access", verdict: "ok", detail: describe() });
   if (access.mode !== "token") return;
   const anonymous = await health(backend, settings.backend.healthPath);
   checks.push(
@@ -373,7 +388,8 @@ async function executionChecks(checks: Check[], settings: DeploymentSettings, ou
     }
     checks.push({ name: "gateway", verdict: "ok", detail: `${String(outputs.gatewayUrl)}, with the pool` });
   }
-  await accessChecks(checks, settings, backend);
+  // A token stack gets here only with its gateway in the outputs (returned above otherwise).
+  await accessChecks(checks, settings, backend, String(outputs.gatewayUrl ?? "") !== "");
   const token = settings.access.mode === "token";
   const credential = stackCredential(backend, resolveCredential(o, process.env, token ? outputs : undefined), warn);
   const headers = credentialHeaders(credential);

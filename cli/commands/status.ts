@@ -14,7 +14,7 @@ import { now as clock } from "../clock.js";
 import { describeExpiry, describeInterrupted, leftBehind, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
 import { OperationError, UsageError } from "../errors.js";
 import { inWorkflowRun } from "../workflow.js";
-import { pulumiHint, unreadableStateFix } from "../pulumi/failures.js";
+import { pulumiHint, unreadableState, type PulumiFailure, type UnreadableState } from "../pulumi/failures.js";
 import { PROJECT } from "../../infra/config.js";
 import { describeAccess, gatewayRunning, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
@@ -29,7 +29,7 @@ type Section<T> = { available: true; value: T } | { available: false; reason: st
  * `stack export`). `unreadable`: the backend has the stack but its state cannot be read (a truncated
  * or corrupt checkpoint): then what runs is unknown, never "idle".
  */
-async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<StackRuntime> | { available: false; unreadable: true; reason: string }> {
+async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<StackRuntime> | { available: false; unreadable: UnreadableState; reason: string }> {
   const { PulumiReader } = await import("../pulumi/reader.js");
   let pulumi: Awaited<ReturnType<typeof PulumiReader.connect>>;
   try {
@@ -49,7 +49,9 @@ async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<S
     if (!runtime.deployed) return { available: false, reason: `stack ${stack} exists but has never been updated: run \`${suggest("up", { stack })}\`` };
     return { available: true, value: runtime };
   } catch (err) {
-    return { available: false, unreadable: true, reason: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
+    // The cause decides the fix: a passphrase pulumi refuses leaves the state intact (./failures.ts).
+    const unreadable = unreadableState(stack, err instanceof Error ? err.message : String(err), (err as { failure?: PulumiFailure }).failure);
+    return { available: false, unreadable, reason: unreadable.reason };
   }
 }
 
@@ -63,7 +65,9 @@ export async function run(o: GlobalOptions): Promise<void> {
     // Unknown is said as unknown (exit 1): a state that cannot be read may hide a contest pool.
     if (o.json) printJson({ stack, profile: "unknown", source: { from: "unknown", reason: runtime.reason }, restingProfile: fileSettings.profile.name });
     else console.log(heading(`Stack ${stack}: profile unknown`) + ` (its state cannot be read)`);
-    throw new OperationError(`the state of ${stack} cannot be read, so what runs is unknown: ${runtime.reason}\n  Fix: ${unreadableStateFix(stack)}`);
+    const message = `the state of ${stack} cannot be read, so what runs is unknown: ${runtime.reason}\n  Fix: ${runtime.unreadable.fix}`;
+    // A wrong passphrase is the environment's fault (exit 2, as every command says for it); a damaged state is 1.
+    throw runtime.unreadable.exitCode === 2 ? new UsageError(message) : new OperationError(message);
   }
   const operation = runtime.available ? runtime.value.operation : null;
   // What runs: the stack file's baseline with the operation the state records on top (the one

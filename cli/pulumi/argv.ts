@@ -65,27 +65,12 @@ export interface ExportedState {
   pending: Array<{ name: string; type: string }>;
 }
 
-/** The secret signature of pulumi's property encoding (sdk/go/common/resource/sig/sig.go). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/**
- * A value of an exported deployment with its secrets read: `stack export --show-secrets` writes each
- * as {SIG_KEY: SECRET_SIG, plaintext: <the value's JSON>} (apitype.SecretV1; pkg/resource/stack/
- * deployment.go SerializePropertyValue), which is the value; one still encrypted (an export
- * without --show-secrets: "ciphertext") reads as "[secret]", as `stack output` shows it.
- */
-function openEnvelopes(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(openEnvelopes);
-  if (typeof v !== "object" || v === null) return v;
-  const o = v as Record<string, unknown>;
-  if (o[SIG_KEY] === SECRET_SIG) return typeof o.plaintext === "string" ? (JSON.parse(o.plaintext) as unknown) : "[secret]";
-  return Object.fromEntries(Object.entries(o).map(([k, e]) => [k, openEnvelopes(e)]));
-}
-
 /**
  * What manage reads of `pulumi stack export`: the resource types pulumi believes exist, the root
- * stack's outputs from the last update (secret ones read from the export's envelopes), and its pending operations.
+ * stack's outputs from the last update, and its pending operations. No reader of the state needs a
+ * secret output (the gateway key and the participants' keys come from `stack output --show-secrets`
+ * where they are used: keys, doctor, smoke), so a secret output stays the export's envelope
+ * (apitype.SecretV1), which redactOutputs shows as "[secret]".
  */
 export function stackStateOf(exported: { deployment?: unknown }): ExportedState {
   const deployment = exported.deployment as
@@ -95,7 +80,7 @@ export function stackStateOf(exported: { deployment?: unknown }): ExportedState 
   return {
     types: resources.map((r) => r.type),
     names: resources.map((r) => String(r.urn ?? "").split("::").pop()!),
-    outputs: openEnvelopes(resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {}) as Record<string, unknown>,
+    outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {},
     pending: (deployment?.pending_operations ?? []).map((p) => ({ name: String(p.resource?.urn ?? "?").split("::").pop()!, type: String(p.type ?? "?") })),
   };
 }

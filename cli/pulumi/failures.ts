@@ -84,11 +84,40 @@ function stderrError(stderr: string): string {
 /** `manage pulumi -- ...` runs pulumi with this project's state backend and passphrase. */
 export const pulumiHint = (args: string) => suggestPulumi(args);
 
-/** What to do when a stack's state cannot be read (status, doctor): see its updates, put a good state back. */
-export const unreadableStateFix = (stack: string) =>
+/** What to do when pulumi cannot open a stack's secrets: the passphrase, which the state does not hold. */
+const PASSPHRASE_FIX = "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase (the embedded backend keeps it in .pulumi-state/passphrase), and run again";
+
+/** What to do when a stack's state itself is damaged (status, doctor): see its updates, put a good state back. */
+const unreadableStateFix = (stack: string) =>
   `\`${pulumiHint(`stack history --stack ${stack}`)}\` lists its updates; put the last good state back with ` +
   `\`${pulumiHint(`stack import --stack ${stack} --file <state.json>`)}\` (an earlier \`${pulumiHint(`stack export --stack ${stack}`)}\`, or the deployment in the file backend's previous checkpoint, ` +
   `.pulumi/stacks/${PROJECT}/${stack}.json.bak); then \`manage status --stack ${stack}\` again`;
+
+/** Why a stack's state could not be read, and the fix for that cause (status, doctor). */
+export interface UnreadableState {
+  /** One line: the cause, as pulumi's failure says it. */
+  reason: string;
+  fix: string;
+  /** 2: the environment is wrong (the passphrase), the state is fine; 1: the state itself cannot be read. */
+  exitCode: 1 | 2;
+}
+
+/**
+ * The fix for a state that cannot be read, chosen by the cause. A passphrase pulumi cannot open the
+ * secrets with (another project's, a wrong secret in CI) leaves the state intact: the fix is the
+ * passphrase, and putting an older state back would only overwrite good state with an older one.
+ * Anything else (a truncated or corrupt checkpoint) is the state itself: its history and an import.
+ * `failure` is the explained pulumi failure when there is one (PulumiError.failure). Pure.
+ */
+export function unreadableState(stack: string, cause: string, failure?: Pick<PulumiFailure, "kind" | "message">): UnreadableState {
+  if (failure?.kind === "passphrase")
+    return {
+      reason: `${failure.message} (the state itself is intact: do not import an older one over it)`,
+      fix: PASSPHRASE_FIX,
+      exitCode: 2,
+    };
+  return { reason: cause.split("\n")[0]!, fix: unreadableStateFix(stack), exitCode: 1 };
+}
 
 /**
  * The refresh that settles an interrupted update without a terminal. Pulumi v3.230 asks about each
@@ -129,7 +158,7 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       exitCode: 2,
       // Preview and up wrap the cause in their own context; the cause alone says what to set.
       message: `pulumi cannot read the secrets of stack ${s}: ${stderrError(f.stderr).replace(/^getting stack configuration: get stack secrets manager: /, "") || "no passphrase"}`,
-      fix: "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase (the embedded backend keeps it in .pulumi-state/passphrase), and run again",
+      fix: PASSPHRASE_FIX,
     };
   const protectedHits = [...all.matchAll(PROTECTED)];
   if (protectedHits.length) {

@@ -5,9 +5,9 @@
 // `npm run bench` shows `watch --once`). Every change still goes through ./runner.ts.
 //
 // The argv is the Automation API's own for the same calls (@pulumi/pulumi/automation/localWorkspace.js:
-// listStacks, exportStack, stackOutputs), held to pulumi v3.230's flags (pkg/cmd/pulumi/stack/
-// stack_ls.go, stack_export.go, stack_output.go); a failure is explained as every pulumi failure is
-// (./failures.ts).
+// listStacks, exportStack, stackOutputs), but for the export, which is read without --show-secrets
+// (state, below), held to pulumi v3.230's flags (pkg/cmd/pulumi/stack/stack_ls.go, stack_export.go,
+// stack_output.go); a failure is explained as every pulumi failure is (./failures.ts).
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -76,9 +76,15 @@ export class PulumiReader implements StackReader {
     return (await this.stacks()).includes(stack);
   }
 
-  /** The resource types pulumi believes exist, and the root stack's outputs of the last update. */
+  /**
+   * The resource types pulumi believes exist, and the root stack's outputs of the last update. A
+   * plain export, without --show-secrets: it writes the checkpoint as stored and decrypts nothing
+   * (pulumi v3.230 pkg/cmd/pulumi/stack/stack_export.go deserializes only `if showSecrets`;
+   * pkg/backend/diy/backend.go ExportDeployment), so reading what runs needs no passphrase, the keys
+   * never reach a reader, and a passphrase pulumi refuses does not hide what runs.
+   */
   async state(stack: string): Promise<ExportedState> {
-    return stackStateOf(JSON.parse(await this.run("stack export", stack, ["stack", "export", "--show-secrets", "--stack", stack])) as { deployment?: unknown });
+    return stackStateOf(JSON.parse(await this.run("stack export", stack, ["stack", "export", "--stack", stack])) as { deployment?: unknown });
   }
 
   /** The stack's outputs, secrets in plain text (for the gateway's key; never printed). */

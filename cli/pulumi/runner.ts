@@ -276,7 +276,9 @@ export class Pulumi {
 
   /**
    * The stack's state in one call (`pulumi stack export`): the resource types pulumi believes exist
-   * and the root stack's outputs from the last update (secret ones stay encrypted: not read here).
+   * and the root stack's outputs from the last update. The Automation API's exportStack asks for
+   * --show-secrets, so a secret output is a plaintext envelope here: no caller reads one (a change
+   * reads the operation, doctor the types), and none is printed.
    */
   async state(stack: string): Promise<{ types: string[]; outputs: Record<string, unknown> }> {
     return stackStateOf(await this.call("stack export", stack, () => this.workspace.exportStack(stack)));

@@ -266,6 +266,8 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
       ["gateway: rate limit", "ok"],
     ]);
     expect(r.exitCode).toBe(0);
+    // The gateway runs with the window while Pulumi.contest.yaml still rests idle (a scale changes the state, not the file).
+    expect(check(report, "access").detail).toMatch(/^token: API Management \(\w+\) in front, .*; the backend accepts only the gateway's IPs$/);
     expect(check(report, "gateway: anonymous call").detail).toBe("refused with 401 (GET / without a credential)");
     expect(check(report, "backend health").detail).toContain("through the gateway with the stack's gatewayKey output");
     expect(check(report, "gateway: rate limit").detail).toMatch(/^429 with Retry-After \d+ s within \d+ calls \(limit 60 a minute per caller\)/);
@@ -292,6 +294,38 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     const status = await manage(["status", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
     expect(status.stdout).not.toContain(key);
     expect(JSON.parse(status.stdout)).toMatchObject({ outputs: { gatewayKey: "[secret]" } });
+  });
+
+  test("a checkpoint copied into a project with another passphrase: status still says what runs (reading state decrypts nothing); doctor names the passphrase as the fix, never an import over the intact state", async () => {
+    // Deployed (idle: its keys list is a secret in the state), then moved to a project with its own passphrase.
+    const copy = makeProject();
+    await prepare(copy, "contest");
+    const up = await manage(["up", "--stack", "contest"], { project: copy, env: gatewayEnv });
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(readFileSync(join(copy, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json"), "utf8")).toContain('"ciphertext"');
+    // This project's own passphrase (cli/pulumi/backend.ts keeps one per project), not the one the secrets were sealed with.
+    writeFileSync(join(copy, ".pulumi-state", "passphrase"), "another project's passphrase");
+    const checkpoint = join(copy, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json");
+    const before = readFileSync(checkpoint, "utf8");
+    try {
+      const passphraseFix = "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase";
+      // A plain `stack export` needs no passphrase (cli/pulumi/reader.ts): the state says idle, and so does status.
+      const status = await manage(["status", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
+      expect(status.exitCode, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ profile: "idle", source: { from: "state" }, outputs: { callers: "[secret]" } });
+      // doctor needs the stack's secrets (its gateway key): the passphrase is what to fix.
+      const r = await manage(["doctor", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
+      expect(r.exitCode).toBe(2);
+      const stack = check(JSON.parse(r.stdout) as DoctorJson, "stack");
+      expect(stack).toMatchObject({ verdict: "fail", detail: expect.stringMatching(/^the state of contest cannot be read, so what runs is unknown: pulumi cannot read the secrets of stack contest: .*incorrect passphrase/) });
+      expect(stack.fix).toContain(passphraseFix);
+      expect(stack.fix).not.toContain("stack import");
+      expect(r.stderr).toContain(passphraseFix);
+      // Nothing was written over the state.
+      expect(readFileSync(checkpoint, "utf8")).toBe(before);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   test("a pool whose gateway is gone (a state where the pool runs with nothing in front): doctor fails it, with the commands", async () => {

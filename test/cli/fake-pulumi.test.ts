@@ -4,8 +4,9 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, test } from "vitest";
-import { FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
+import { deployed, FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
+import { crypterFor, DECRYPT_FAILURE } from "../fake-pulumi/secrets.js";
 
 async function pulumi(project: string, args: string[], env: Record<string, string> = {}) {
   return execa(join(FAKE_PULUMI_BIN, "pulumi"), args, {
@@ -142,6 +143,54 @@ describe("the pulumi stand-in", () => {
 
 // The shapes and texts of pulumi/pulumi v3.230.0, pinned: a change to the stand-in that drifts from
 // the real CLI fails here, not in the first real deployment.
+describe("the stand-in decrypts only where the real CLI does", () => {
+  // pulumi v3.230: `stack ls` loads each checkpoint without a secrets manager (pkg/backend/diy/backend.go
+  // ListStacks -> getCheckpoint; the summary counts Latest.Resources), a plain `stack export` writes the
+  // checkpoint as stored (ExportDeployment; stack_export.go deserializes only `if showSecrets`), and
+  // `stack output` reads only the root stack's outputs (getSnapshotStackOutputs).
+  test("a secret the stack's key cannot open: `stack ls` and a plain `stack export` still answer; --show-secrets fails with the passphrase manager's words; `stack output` fails only for the root stack's own", async () => {
+    const dir = makeProject();
+    await deployed(dir, "dev after up");
+    const state = join(dir, ".pulumi-state");
+    const checkpoint = join(state, ".pulumi", "stacks", "coding-engine", "dev.json");
+    const doc = JSON.parse(readFileSync(checkpoint, "utf8"));
+    const resources = doc.checkpoint.latest.resources as Array<{ type: string; inputs: Record<string, any>; outputs: Record<string, any> }>;
+    // The workspace key (a secret input of the environment) sealed under another key: one secret no key here opens.
+    const environment = resources.find((r) => r.type === "azure-native:app:ManagedEnvironment")!;
+    const envelope = environment.inputs.appLogsConfiguration.logAnalyticsConfiguration.sharedKey;
+    expect(envelope.ciphertext).toMatch(/^v1:/);
+    envelope.ciphertext = crypterFor("dev", "v1:b3RoZXI=:v1:fake", { PULUMI_CONFIG_PASSPHRASE: "another" }).encrypt(JSON.stringify("a key sealed elsewhere"));
+    writeFileSync(checkpoint, JSON.stringify(doc, null, 4));
+    const env = { PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: readFileSync(join(state, "passphrase"), "utf8") };
+    const run = (args: string[], extra: Record<string, string> = {}) => execa(join(FAKE_PULUMI_BIN, "pulumi"), [...args, "--non-interactive"], { cwd: dir, reject: false, env: { ...env, ...extra } });
+
+    const ls = await run(["stack", "ls", "--json"]);
+    expect(ls.exitCode, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toEqual([{ name: "organization/coding-engine/dev", current: false, resourceCount: resources.length }]);
+    const plain = await run(["stack", "export", "--stack", "dev"]);
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    // As stored: every ciphertext as the checkpoint has it, the unreadable one too.
+    expect(JSON.parse(plain.stdout).deployment.resources).toEqual(resources);
+    const shown = await run(["stack", "export", "--show-secrets", "--stack", "dev"]);
+    expect(shown.exitCode).toBe(1);
+    expect(shown.stderr).toContain(`could not deserialize deployment: ${DECRYPT_FAILURE}`);
+    // The root stack's own secrets open: its outputs read (masked, and shown).
+    const output = await run(["stack", "output", "--json", "--stack", "dev"]);
+    expect(output.exitCode, output.stderr).toBe(0);
+    expect(JSON.parse(output.stdout)).toMatchObject({ callers: "[secret]", accessMode: "open" });
+    expect((await run(["stack", "output", "--json", "--show-secrets", "--stack", "dev"])).exitCode).toBe(0);
+
+    // Another passphrase: no secret opens, so `stack output` fails too; the listing and a plain export do not decrypt.
+    const wrong = { PULUMI_CONFIG_PASSPHRASE: "another project's passphrase" };
+    expect((await run(["stack", "ls", "--json"], wrong)).exitCode).toBe(0);
+    expect((await run(["stack", "export", "--stack", "dev"], wrong)).exitCode).toBe(0);
+    const masked = await run(["stack", "output", "--json", "--stack", "dev"], wrong);
+    expect(masked.exitCode).toBe(1);
+    expect(masked.stderr).toContain(DECRYPT_FAILURE);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe("the stand-in speaks the real CLI's shapes", () => {
   async function freshStack(env: Record<string, string> = {}) {
     const dir = withPool(makeProject());

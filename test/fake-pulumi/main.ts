@@ -16,6 +16,8 @@
 //   and name), `location`, and those declared `replaceOnChanges` (./replacement.ts).
 // - Secrets are sealed in the checkpoint as the passphrase manager seals them, with a cheaper key
 //   derivation and a nonce derived from the value (./secrets.ts says why).
+// - A secret the key cannot open fails the read that decrypts it, as pulumi does since v3.239.0
+//   (v3.230.0 dropped the error and read the secret as null: openAll says where).
 //
 // Knobs for failure tests (environment):
 //   FAKE_PULUMI_VERSION=3.100.0          what `pulumi version` reports
@@ -183,7 +185,12 @@ function sealed(r: StateResource, c: Crypter, show = false): StateResource {
   return { ...rest, inputs: seal(r.inputs, secrets?.inputs, c, show), outputs: seal(r.outputs, secrets?.outputs, c, show) };
 }
 
-function readSnapshot(stack: string): Snapshot {
+/**
+ * The checkpoint as stored, secrets still ciphertext: what the DIY backend's getCheckpoint reads
+ * (pkg/backend/diy/state.go: the JSON only, no secrets manager), which is all `stack ls` and a plain
+ * `stack export` need.
+ */
+function readCheckpoint(stack: string): Checkpoint["checkpoint"]["latest"] {
   let checkpoint: Checkpoint;
   try {
     checkpoint = JSON.parse(readFileSync(statePath(stack), "utf8")) as Checkpoint;
@@ -196,16 +203,45 @@ function readSnapshot(stack: string): Snapshot {
   const latest = checkpoint.checkpoint.latest;
   const recorded = latest.secrets_providers?.state?.salt;
   recordedSalt.set(stack, typeof recorded === "string" ? recorded : undefined);
-  const c = crypter(stack);
+  return latest;
+}
+/**
+ * Resources of the checkpoint with their secrets opened. A ciphertext the key cannot open fails the
+ * read with the locked passphrase manager's words (pkg/secrets/passphrase/manager.go errorCrypter:
+ * a wrong passphrase yields a manager that fails every decryption). One named departure: pulumi
+ * v3.230.0 dropped that error (pkg/resource/stack/secrets.go BatchDecrypt returned an unnamed error,
+ * so its deferred completion's error was lost, and each secret read as null); pulumi/pulumi#23149
+ * (v3.239.0) made it fail, as here. The stand-in fails, so a test sees the cause manage must explain.
+ */
+function openAll(resources: StateResource[], c: Crypter): StateResource[] {
   try {
-    return {
-      resources: (latest.resources ?? []).map((r) => opened(r, c)),
-      pendingOperations: latest.pending_operations?.map((o) => ({ ...o, resource: opened(o.resource, c) })),
-    };
+    return resources.map((r) => opened(r, c));
   } catch (err) {
-    // The passphrase manager refuses a ciphertext its key cannot open (pkg/secrets/passphrase).
-    return fail(`failed to load checkpoint: ${(err as Error).message}`);
+    return fail((err as Error).message);
   }
+}
+/**
+ * The stack's state with every secret read: what an operation works on (pkg/backend/diy/state.go
+ * getSnapshot -> stack.DeserializeCheckpoint, which decrypts every resource's secrets).
+ */
+function readSnapshot(stack: string): Snapshot {
+  const latest = readCheckpoint(stack);
+  const c = crypter(stack);
+  const resources = openAll(latest.resources ?? [], c);
+  const pending = latest.pending_operations;
+  return {
+    resources,
+    pendingOperations: pending?.map((o) => ({ ...o, resource: openAll([o.resource], c)[0]! })),
+  };
+}
+/**
+ * The root stack resource with its outputs' secrets read, and nothing else decrypted: `stack output`
+ * and a StackReference read only those (pkg/backend/diy/state.go getSnapshotStackOutputs ->
+ * stack.DeserializeStackOutputs), so a secret elsewhere that cannot be opened does not fail them.
+ */
+function readRoot(stack: string): StateResource | undefined {
+  const root = (readCheckpoint(stack).resources ?? []).find((r) => r.type === "pulumi:pulumi:Stack");
+  return root && openAll([root], crypter(stack))[0];
 }
 function writeSnapshot(stack: string, snap: Snapshot) {
   const c = crypter(stack);
@@ -367,7 +403,7 @@ function withPlaceholders<T>(value: T): T {
  */
 function stackOutputsOf(stack: string): Record<string, unknown> {
   if (!existsSync(statePath(stack))) return {};
-  const root = readSnapshot(stack).resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const root = readRoot(stack);
   return wire((root?.outputs ?? {}) as Record<string, unknown>, root?.secrets?.outputs);
 }
 
@@ -868,7 +904,10 @@ async function main(): Promise<number> {
         const p = parse(args, ["--organization", "-o", "--project", "-p", "--tag", "-t"], ["--json", "-j", "--all", "-a"]);
         const names = existsSync(stacksDir()) ? readdirSync(stacksDir()).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)) : [];
         // stack_ls.go stackSummaryJSON: DIY has no updateInProgress and no url (pkg/backend/diy/stack.go).
-        const rows = names.sort().map((name) => ({ name: `organization/${project.name}/${name}`, current: false, resourceCount: readSnapshot(name).resources.length }));
+        // Each checkpoint is loaded, not deserialized (pkg/backend/diy/backend.go ListStacks -> getCheckpoint;
+        // stack.go diyStackSummary.ResourceCount is len(Latest.Resources)): a truncated one fails the
+        // listing, a secret no key opens does not.
+        const rows = names.sort().map((name) => ({ name: `organization/${project.name}/${name}`, current: false, resourceCount: (readCheckpoint(name).resources ?? []).length }));
         console.log(has(p, "--json") || has(p, "-j") ? JSON.stringify(rows, null, 2) : rows.map((r) => r.name).join("\n"));
         return 0;
       }
@@ -904,19 +943,36 @@ async function main(): Promise<number> {
       if (sub === "export") {
         const p = parse(args, ["--stack", "-s", "--file", "--version"], ["--show-secrets"]);
         const stack = requireStack(p);
-        const s = readSnapshot(stack);
-        // Secrets as ciphertext, or with --show-secrets as plaintext envelopes (stack_export.go -> SerializeDeployment(showSecrets)).
-        const show = has(p, "--show-secrets");
-        const c = crypter(stack);
-        const resources = s.resources.map((r) => sealed(r, c, show));
-        const pending = s.pendingOperations?.map((o) => ({ ...o, resource: sealed(o.resource, c, show) }));
+        // The checkpoint as stored (pkg/backend/diy/backend.go ExportDeployment: getCheckpoint, then
+        // chk.Latest marshalled as it is); only --show-secrets deserializes it, decrypting every
+        // secret, and writes each as plaintext (stack_export.go: DeserializeUntypedDeployment inside
+        // `if showSecrets`, its failure "could not deserialize deployment: ..." from
+        // pkg/resource/stack/deployment.go FormatDeploymentDeserializationError).
+        let resources: StateResource[];
+        let pending: Array<{ resource: StateResource; type: string }> | undefined;
+        if (has(p, "--show-secrets")) {
+          let snap: Snapshot;
+          try {
+            snap = readSnapshot(stack);
+          } catch (err) {
+            if (err instanceof Exit && !/^failed to load checkpoint/.test(err.message)) return fail(`could not deserialize deployment: ${err.message}`);
+            throw err;
+          }
+          const c = crypter(stack);
+          resources = snap.resources.map((r) => sealed(r, c, true));
+          pending = snap.pendingOperations?.map((o) => ({ ...o, resource: sealed(o.resource, c, true) }));
+        } else {
+          const latest = readCheckpoint(stack);
+          resources = latest.resources ?? [];
+          pending = latest.pending_operations;
+        }
         console.log(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString(), version: "v3.230.0" }, secrets_providers: { type: "passphrase", ...(saltOf(stack) ? { state: { salt: saltOf(stack) } } : {}) }, resources, ...(pending ? { pending_operations: pending } : {}) } }, null, 4));
         return 0;
       }
       if (sub === "output") {
         const p = parse(args, ["--stack", "-s"], ["--json", "-j", "--show-secrets", "--shell"]);
         const stack = requireStack(p);
-        const root = readSnapshot(stack).resources.find((r) => r.type === "pulumi:pulumi:Stack");
+        const root = readRoot(stack);
         // stack_output.go: a blinding secrets provider unless --show-secrets, so each secret shows as "[secret]".
         const outputs = has(p, "--show-secrets") ? (root?.outputs ?? {}) : mask(root?.outputs ?? {}, root?.secrets?.outputs);
         const wanted = p.positionals[0];

@@ -120,6 +120,10 @@ export function seal(value: Record<string, unknown>, paths: SecretPath[] | undef
 export const mask = (value: Record<string, unknown>, paths: SecretPath[] | undefined): Record<string, unknown> =>
   paths?.length ? (replaceAt(value, paths, () => "[secret]") as Record<string, unknown>) : value;
 
+/** What the passphrase manager says when its key cannot open a ciphertext (manager.go errorCrypter.DecryptValue). */
+export const DECRYPT_FAILURE =
+  "failed to decrypt: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase or set PULUMI_CONFIG_PASSPHRASE_FILE to a file containing the passphrase";
+
 /**
  * A checkpoint's property map read back: each envelope opened to its value, and where it was. A
  * ciphertext this stack's key cannot open fails the read, as the passphrase manager does.
@@ -131,7 +135,8 @@ export function open(value: Record<string, unknown> | undefined, crypter: Crypte
     if (!isObject(v)) return v;
     if (v[SIG_KEY] === SECRET_SIG) {
       const plaintext = typeof v.plaintext === "string" ? v.plaintext : crypter.decrypt(String(v.ciphertext ?? ""));
-      if (plaintext === null) throw new Error("failed to decrypt a secret value: incorrect passphrase");
+      // The locked passphrase manager's words (pkg/secrets/passphrase/manager.go errorCrypter).
+      if (plaintext === null) throw new Error(DECRYPT_FAILURE);
       paths.push(at);
       return JSON.parse(plaintext) as unknown;
     }

@@ -2,7 +2,7 @@
 // its exit codes and messages, its event stream, and where state goes.
 import { describe, expect, test } from "vitest";
 import { parseVersion, pluginInstallCommand, resourceUrn, versionAtLeast, MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } from "../../cli/pulumi/argv.js";
-import { explainFailure, type FailureInput } from "../../cli/pulumi/failures.js";
+import { explainFailure, unreadableState, type FailureInput } from "../../cli/pulumi/failures.js";
 import { describeChanges, progressLine, progressOf, type EngineEvent } from "../../cli/pulumi/events.js";
 import { chooseBackend } from "../../cli/pulumi/backend.js";
 import { applyConfig, describePlan, destructiveSteps } from "../../cli/change.js";
@@ -87,6 +87,25 @@ describe("what a failure means (the real CLI's texts, pulumi/pulumi v3.230.0)", 
   test("every fix that runs pulumi goes through manage, so it has the project's backend and passphrase", () => {
     expect(failure({ stderr: "error: the stack is currently locked by 1 lock(s)." }).fix).toContain("`manage pulumi -- cancel --stack dev --yes`");
     expect(failure({ errors: ["the current deployment has 1 resource(s) with pending operations"] }).fix).toContain("`manage pulumi -- refresh --stack dev --yes --clear-pending-creates`");
+  });
+});
+
+describe("a state that cannot be read: the fix by its cause", () => {
+  test("a passphrase pulumi refuses: the state is intact, so the fix is the passphrase (exit 2), never an import over it; a damaged checkpoint: its history and an import (exit 1)", () => {
+    // pulumi/pulumi v3.239's text for a ciphertext the passphrase manager cannot open (manager.go errorCrypter).
+    const stderr = "error: could not deserialize deployment: failed to decrypt: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase or set PULUMI_CONFIG_PASSPHRASE_FILE to a file containing the passphrase";
+    const passphrase = explainFailure({ command: "stack output", stack: "contest", exitCode: 1, stderr, errors: [], policyViolations: [] });
+    const wrong = unreadableState("contest", passphrase.message, passphrase);
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.fix).toMatch(/^set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase/);
+    expect(wrong.fix).not.toContain("stack import");
+    expect(wrong.reason).toMatch(/^pulumi cannot read the secrets of stack contest: .*incorrect passphrase.* \(the state itself is intact: do not import an older one over it\)$/);
+    const truncated = explainFailure({ command: "stack export", stack: "contest", exitCode: 1, stderr: "error: failed to load checkpoint: unexpected end of JSON input", errors: [], policyViolations: [] });
+    const damaged = unreadableState("contest", `${truncated.message}\n  Fix: ${truncated.fix}`, truncated);
+    expect(damaged).toMatchObject({ exitCode: 1, reason: "pulumi stack export of contest failed: failed to load checkpoint: unexpected end of JSON input" });
+    expect(damaged.fix).toContain("`manage pulumi -- stack import --stack contest --file <state.json>`");
+    // An error that is no pulumi failure (no explanation): the state's own recovery.
+    expect(unreadableState("contest", "spawn pulumi EACCES").fix).toContain("stack history --stack contest");
   });
 });
 
