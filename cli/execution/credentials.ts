@@ -7,6 +7,7 @@
 import { CALLERS_OUTPUT } from "../../infra/callers.js";
 import { SUBSCRIPTION_KEY_HEADER } from "../../infra/access-mode.js";
 import { UsageError } from "../errors.js";
+import { PASSPHRASE_FIX } from "../pulumi/failures.js";
 import { suggestPulumi } from "../suggest.js";
 
 export const ENV_KEY = "MANAGE_GATEWAY_KEY";
@@ -54,6 +55,13 @@ export function resolveCredential(
   if (fromEnv.length > 1) throw new UsageError(`both ${ENV_KEY} and ${ENV_TOKEN} are set: unset one (the gateway takes one credential)`);
   if (fromEnv[0]) return fromEnv[0];
   const own = outputs?.gatewayKey;
+  // The program exports "" when there is no gateway, never null. A null is pulumi failing to open the
+  // secret and saying nothing: before v3.239 a wrong passphrase answers every secret output as null
+  // with exit 0 (pkg/resource/stack/secrets.go v3.230.0: BatchDecrypt joins the batch's error into a
+  // variable its deferred function sets after the return; pulumi/pulumi#23149 named the return).
+  // Calling the gateway without a key would only be refused, and blamed on the gateway.
+  if (outputs && own === null)
+    throw new UsageError(`pulumi gave the stack's gatewayKey output as null: it could not open the stack's secrets (a wrong passphrase; pulumi before v3.239 says nothing of it)\n  Fix: ${PASSPHRASE_FIX}`);
   if (typeof own === "string" && own !== "" && own !== "[secret]") return { kind: "key", value: own, source: "the stack's gatewayKey output" };
   return undefined;
 }

@@ -85,7 +85,7 @@ function stderrError(stderr: string): string {
 export const pulumiHint = (args: string) => suggestPulumi(args);
 
 /** What to do when pulumi cannot open a stack's secrets: the passphrase, which the state does not hold. */
-const PASSPHRASE_FIX = "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase (the embedded backend keeps it in .pulumi-state/passphrase), and run again";
+export const PASSPHRASE_FIX = "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase (the embedded backend keeps it in .pulumi-state/passphrase), and run again";
 
 /** What to do when a stack's state itself is damaged (status, doctor): see its updates, put a good state back. */
 const unreadableStateFix = (stack: string) =>

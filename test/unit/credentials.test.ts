@@ -16,6 +16,14 @@ describe("the gateway credential", () => {
     expect(resolveCredential({}, {})).toBeUndefined();
   });
 
+  test("a gatewayKey pulumi answered as null (a secret it could not open, pulumi before v3.239) names the passphrase, not a missing key", () => {
+    expect(() => resolveCredential({}, {}, { accessMode: "token", gatewayKey: null })).toThrow(/could not open the stack's secrets[\s\S]*Fix: set PULUMI_CONFIG_PASSPHRASE/);
+    // No gateway: the program exports "", which is no credential and no error.
+    expect(resolveCredential({}, {}, { accessMode: "token", gatewayKey: "" })).toBeUndefined();
+    // A credential given explicitly does not need the stack's own.
+    expect(resolveCredential({}, { MANAGE_GATEWAY_KEY: "env" }, { gatewayKey: null })).toMatchObject({ source: "MANAGE_GATEWAY_KEY" });
+  });
+
   test("two credentials, or an empty one, are bad input", () => {
     expect(() => resolveCredential({ gatewayKey: "k", gatewayToken: "t" }, {})).toThrow(UsageError);
     expect(() => resolveCredential({}, { MANAGE_GATEWAY_KEY: "k", MANAGE_GATEWAY_TOKEN: "t" })).toThrow(/both MANAGE_GATEWAY_KEY and MANAGE_GATEWAY_TOKEN are set/);
