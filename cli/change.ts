@@ -21,9 +21,8 @@
 // What to do is decided by the pure plan (./change-plan.ts: settings, request, refusals, what needs
 // a yes); this module is the executor: it reads, asks, runs pulumi and reports.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { chooseBackend, EMBEDDED_STATE_DIR, loggedInBackend } from "./pulumi/backend.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { chooseBackend, embeddedBackendEmpty, loggedInBackend } from "./pulumi/backend.js";
 import { openAccessWarning } from "../infra/access-mode.js";
 import type { DeploymentSettings } from "../infra/config.js";
 import { OPERATIONS_ENV } from "../infra/operations.js";
@@ -202,9 +201,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const file = stackFile(change.stack, dir);
   // No state can matter where the embedded backend (the default: no PULUMI_BACKEND_URL, no login)
   // has no directory yet: no stack has been created, so the cost ceiling is judged offline.
-  const backend = chooseBackend(process.env, dir, loggedInBackend(process.env));
-  const stateless = backend.embedded && !existsSync(join(dir, EMBEDDED_STATE_DIR));
-  const offline = planOffline(change, file, g, at, stateless);
+  const offline = planOffline(change, file, g, at, embeddedBackendEmpty(chooseBackend(process.env, dir, loggedInBackend(process.env))));
   for (const w of offline.warnings) warn(w);
   // Two credentials in the environment is bad input: said now, before anything is changed.
   resolveCredential({}, process.env);

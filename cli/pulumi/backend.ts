@@ -56,10 +56,16 @@ export function chooseBackend(env: NodeJS.ProcessEnv, projectDir: string, login:
   };
 }
 
+/** The embedded backend's directory (its file:// URL's path). */
+const embeddedDir = (choice: BackendChoice) => choice.env.PULUMI_BACKEND_URL!.replace(/^file:\/\//, "");
+
+/** The embedded backend not created yet: no stack, so no state, can exist in it. */
+export const embeddedBackendEmpty = (choice: BackendChoice): boolean => choice.embedded && !existsSync(embeddedDir(choice));
+
 /** Creates the embedded state directory and its passphrase file the first time they are needed. */
 export function prepareEmbeddedBackend(choice: BackendChoice): void {
   if (!choice.embedded) return;
-  const dir = choice.env.PULUMI_BACKEND_URL!.replace(/^file:\/\//, "");
+  const dir = embeddedDir(choice);
   mkdirSync(dir, { recursive: true });
   const file = choice.env.PULUMI_CONFIG_PASSPHRASE_FILE;
   if (file && !existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64url") + "\n", { mode: 0o600 });
