@@ -59,8 +59,13 @@ export function chooseBackend(env: NodeJS.ProcessEnv, projectDir: string, login:
 /** The embedded backend's directory (its file:// URL's path). */
 const embeddedDir = (choice: BackendChoice) => choice.env.PULUMI_BACKEND_URL!.replace(/^file:\/\//, "");
 
-/** The embedded backend not created yet: no stack, so no state, can exist in it. */
-export const embeddedBackendEmpty = (choice: BackendChoice): boolean => choice.embedded && !existsSync(embeddedDir(choice));
+/**
+ * The embedded backend holds no stack yet, so no state can exist in it: the DIY backend keeps each
+ * stack at <dir>/.pulumi/stacks/<project>/<stack>.json (pkg/backend/diy/store.go), so no such
+ * folder, no stack. An empty state directory (made by hand, or left by a refused first change)
+ * counts as empty too, so the change is judged before anything is written into it.
+ */
+export const embeddedBackendEmpty = (choice: BackendChoice): boolean => choice.embedded && !existsSync(join(embeddedDir(choice), ".pulumi", "stacks"));
 
 /** Creates the embedded state directory and its passphrase file the first time they are needed. */
 export function prepareEmbeddedBackend(choice: BackendChoice): void {

@@ -4,7 +4,10 @@ import { describe, expect, test } from "vitest";
 import { parseVersion, pluginInstallCommand, resourceUrn, versionAtLeast, MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } from "../../cli/pulumi/argv.js";
 import { explainFailure, unreadableState, type FailureInput } from "../../cli/pulumi/failures.js";
 import { describeChanges, progressLine, progressOf, type EngineEvent } from "../../cli/pulumi/events.js";
-import { chooseBackend } from "../../cli/pulumi/backend.js";
+import { chooseBackend, embeddedBackendEmpty } from "../../cli/pulumi/backend.js";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { applyConfig, describePlan, destructiveSteps } from "../../cli/change.js";
 
 describe("versions and plugins", () => {
@@ -139,6 +142,17 @@ describe("where state goes", () => {
   });
   test("a passphrase from the environment is used as it is", () => {
     expect(chooseBackend({ PULUMI_CONFIG_PASSPHRASE: "x" }, "/proj", null).env).toEqual({ PULUMI_BACKEND_URL: "file:///proj/.pulumi-state" });
+  });
+  test("an embedded backend with no stack in it is empty, even when its folder exists: a first change is judged before anything is written there", () => {
+    const proj = mkdtempSync(join(tmpdir(), "backend-"));
+    const choice = chooseBackend({}, proj, null);
+    expect(embeddedBackendEmpty(choice)).toBe(true);
+    mkdirSync(join(proj, ".pulumi-state"));
+    expect(embeddedBackendEmpty(choice)).toBe(true);
+    // Where the DIY backend keeps stacks (pkg/backend/diy/store.go StacksDir).
+    mkdirSync(join(proj, ".pulumi-state", ".pulumi", "stacks"), { recursive: true });
+    expect(embeddedBackendEmpty(choice)).toBe(false);
+    expect(embeddedBackendEmpty(chooseBackend({ PULUMI_BACKEND_URL: "azblob://state" }, proj, null))).toBe(false);
   });
   test("PULUMI_BACKEND_URL and a pulumi login always win", () => {
     expect(chooseBackend({ PULUMI_BACKEND_URL: "azblob://state" }, "/proj", null)).toMatchObject({ env: {}, embedded: false });
