@@ -22,7 +22,7 @@ import {
 } from "../infra/operations.js";
 import { ceilingOutcome, ceilingRefusal } from "./cost-ceiling.js";
 import { ceilingAllows, ceilingRaised, ceilingVerdict } from "../infra/costing/ceiling.js";
-import { ended, windowOperation } from "./schedule.js";
+import { ended, overridesAfterWindow, windowOperation } from "./schedule.js";
 import { UsageError } from "./errors.js";
 import { urnName } from "./pulumi/events.js";
 import type { PreviewStep } from "./pulumi/runner.js";
@@ -155,7 +155,9 @@ function windowCeilings(
   const judge = (side: NonNullable<typeof before>, w: Window) => {
     const running = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, side.operation), stack));
     if (!running) return null;
-    const op = windowOperation(w, side.operation.overrides, running);
+    // The scheduled job starts it after the window running now (if any) has ended and been stopped,
+    // so without that window's sizing (judged with it, a later, smaller window was refused).
+    const op = windowOperation(w, overridesAfterWindow(side.operation, side.windows, running), running);
     const sized = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, op), stack));
     return sized && ceilingVerdict(sized);
   };
@@ -213,7 +215,7 @@ export function planOffline(change: StackChange, file: StackFile, flags: PlanFla
   // (`stateless`: the backend holds none yet) is the file what runs, and it is judged here, before
   // pulumi is looked for, so the refusal touches nothing.
   const warnings: string[] = [];
-  if (stateless) ceiling(settings, settingsOrNull(() => parseSettings(file.raw, change.stack)), flags, warnings);
+  if (stateless) ceiling(settings, null, flags, warnings);
   return { fileRaw, fileOperation, offlineOperation, settings, warnings, ceilingJudged: stateless };
 }
 
@@ -257,7 +259,15 @@ export type ChangePlan =
  * again (the state's overrides may differ from the file's), and the cost ceiling judged once, on
  * what will run, measured against what the state says runs now (and on the windows still to come).
  */
-export function planChange(change: StackChange, file: StackFile, offline: OfflinePlan, state: StackState, flags: PlanFlags, who: { by: string; at: string }): ChangePlan {
+export function planChange(
+  change: StackChange,
+  file: StackFile,
+  offline: OfflinePlan,
+  state: StackState,
+  flags: PlanFlags,
+  /** realAt: the real clock, when `at` is a rehearsal clock (MANAGE_NOW). */
+  who: { by: string; at: string; realAt?: string },
+): ChangePlan {
   const previous = parseOperationsState(state.operations);
   // Nothing deployed, nothing to stop: a stop never deploys a foundation first.
   if (change.deployedBaseline && state.types.length === 0) return { kind: "nothing-deployed" };
@@ -276,13 +286,15 @@ export function planChange(change: StackChange, file: StackFile, offline: Offlin
     if (left.length)
       notes.push(`${file.name} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
   }
-  if (previous || !offline.ceilingJudged) ceiling(settings, settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : file.raw, change.stack)), flags, warnings);
+  if (previous || !offline.ceilingJudged) ceiling(settings, previous && settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)), flags, warnings);
   windowCeilings(
     change.stack,
     { baseline, operation, windows: windows ?? previous?.windows ?? [] },
     previous && { baseline: previous.baseline, operation: previous, windows: previous.windows },
     flags,
-    new Date(who.at),
+    // A window is left unjudged only once it has ended by the scheduled job's clock too: a rehearsal
+    // clock past its end does not make it one the job will not start.
+    new Date(Math.min(Date.parse(who.at), Date.parse(who.realAt ?? who.at))),
     warnings,
   );
   const request: OperationsRequest = {

@@ -194,7 +194,8 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const started = performance.now();
   const dir = projectDir();
   // A rehearsal clock changes the cloud only when asked for explicitly, and never in a workflow run.
-  const rehearsal = rehearsalClock(process.env, new Date());
+  const realClock = new Date();
+  const rehearsal = rehearsalClock(process.env, realClock);
   if (rehearsal) warn(rehearsal.warning);
   const at = isoSeconds(now());
   // Offline first: bad input is refused before pulumi is looked for.
@@ -212,7 +213,7 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   // backend lacks is created only after every refusal below: a refused change touches nothing.
   const exists = await pulumi.hasStack(change.stack);
   const state = exists ? await pulumi.state(change.stack) : { types: [], outputs: {} };
-  const plan = planChange(change, file, offline, { exists, types: state.types, operations: state.outputs.operations }, g, { by: actor(), at });
+  const plan = planChange(change, file, offline, { exists, types: state.types, operations: state.outputs.operations }, g, { by: actor(), at, realAt: realClock.toISOString() });
   if (plan.kind === "nothing-deployed") {
     const result: ChangeResult = { stack: change.stack, intent: change.intent, profile: "idle", expiresAt: null, changes: {}, durationSeconds: (performance.now() - started) / 1000, perDay: 0, outputs: {} };
     if (report) g.json ? printJson(result) : console.log(`Nothing to do: ${change.stack} is not deployed (${pulumi.backend.description}).`);

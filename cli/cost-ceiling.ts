@@ -3,28 +3,20 @@
 // (up, scale, start*, capacity --apply) passes here before pulumi previews or updates anything,
 // judged on what will run with the stack's state (cli/change-plan.ts planChange); one above the
 // ceiling is refused (exit 2, nothing touched) unless the person says --allow-over-ceiling. A change
-// that lowers the most the stack can cost is always let through (stop must never be refused). The
+// that lowers the most the stack can cost is always let through (stop must never be refused), and
+// one that neither raises it nor lowers the ceiling too (keys on a stack taken over on purpose). The
 // formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
-import { parseSettings, type DeploymentSettings } from "../infra/config.js";
+import type { DeploymentSettings } from "../infra/config.js";
 import { ceilingAllows, ceilingVerdict, type CeilingVerdict } from "../infra/costing/ceiling.js";
 import { UsageError } from "./errors.js";
 import { warn } from "./output.js";
-import { stackRawConfig } from "./settings.js";
 import { offers } from "./suggest.js";
-
-/** The stack as its file says now, or null when that does not parse (then nothing is "lowered"). */
-function currentSettings(stack: string, dir: string): DeploymentSettings | null {
-  try {
-    return parseSettings(stackRawConfig(stack, dir), stack);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The ceiling's verdict on a change, pure: the warnings to print and, when it is refused, why.
- * `before` is what runs now (a change that lowers the most the stack can cost is let through).
+ * `before` is what the stack's state says runs now, null when nothing does (infra/costing/ceiling.ts
+ * ceilingAllows says which changes to an over-ceiling stack go ahead).
  */
 export function ceilingOutcome(next: DeploymentSettings, before: DeploymentSettings | null, options: { allowOverCeiling?: boolean }): { warnings: string[]; refusal?: string } {
   const verdict = ceilingVerdict(next);
@@ -38,11 +30,12 @@ export function ceilingOutcome(next: DeploymentSettings, before: DeploymentSetti
 }
 
 /**
- * Refuses (UsageError, exit 2) a change whose new configuration can cost more than the ceiling.
- * `before` is what runs now (the state's operation); by default the stack file's settings.
+ * Refuses (UsageError, exit 2) a configuration that can cost more than the ceiling: a scheduled
+ * window's (cli/commands/schedule.ts), judged on its own since the job starting it finds the
+ * stack idle. `before` is what runs now, when the change is to it.
  */
-export function enforceCostCeiling(next: DeploymentSettings, dir: string, options: { allowOverCeiling?: boolean }, before?: DeploymentSettings | null): void {
-  const outcome = ceilingOutcome(next, before === undefined ? currentSettings(next.stack, dir) : before, options);
+export function enforceCostCeiling(next: DeploymentSettings, options: { allowOverCeiling?: boolean }, before: DeploymentSettings | null = null): void {
+  const outcome = ceilingOutcome(next, before, options);
   for (const w of outcome.warnings) warn(w);
   if (outcome.refusal) throw new UsageError(outcome.refusal);
 }

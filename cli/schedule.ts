@@ -116,6 +116,22 @@ export function windowOperation(w: Window, overrides: OperationOverrides, settin
   return { profile: w.profile, overrides: Object.keys(sizing).length ? withOverrides(overrides, w.profile, sizing) : overrides, expiresAt: w.end, window: w.id };
 }
 
+/** The overrides without the fields a window set to its sizing (a value someone changed since stays). Pure. */
+export function withoutSizing(overrides: OperationOverrides, profile: ProfileName, sizing: ProfileOverrides): OperationOverrides {
+  const kept = Object.fromEntries(Object.entries(overrides[profile] ?? {}).filter(([field, value]) => sizing[field as keyof ProfileOverrides] !== value));
+  return { ...overrides, [profile]: kept };
+}
+
+/**
+ * The overrides once the window an operation runs (if any) is over: its sizing (its --users) was for
+ * that window only, so the scheduled job's stop strips it (cli/commands/reconcile.ts) and a later
+ * window starts without it. `settings` are the operation's own (they sized the window).
+ */
+export function overridesAfterWindow(op: Pick<Operation, "overrides" | "window">, windows: Window[], settings: Pick<DeploymentSettings, "participants" | "overrides">): OperationOverrides {
+  const ran = op.window ? windows.find((w) => w.id === op.window) : undefined;
+  return ran ? withoutSizing(op.overrides, ran.profile, windowOverrides(ran, settings)) : op.overrides;
+}
+
 export type ReconcileDecision =
   | { kind: "start"; window: Window }
   | { kind: "running"; window: Window }

@@ -128,8 +128,9 @@ export async function settingsFromStack(
  * The stack's cost ceiling, enforced by the program itself: whatever runs it (manage, the deploy
  * workflow's plain `pulumi up`, a person), a configuration whose worst-case day costs more than
  * costCeilingPerDay is refused before anything is declared, with manage's formula and manage's
- * rules (infra/costing/ceiling.ts): a change that lowers the most the stack can cost from what the
- * state says runs now is let through (a stop is never refused), and the person's
+ * rules (infra/costing/ceiling.ts ceilingAllows): a change that lowers the most the stack can cost
+ * from what the state says runs now, or neither raises it nor lowers the ceiling, is let through (a
+ * stop is never refused; keys on a stack taken over on purpose are not), and the person's
  * --allow-over-ceiling arrives with manage's request. Nothing else lifts it.
  */
 export function enforceCostCeiling(settings: DeploymentSettings, previous: OperationsState | null, allowOverCeiling: boolean): void {

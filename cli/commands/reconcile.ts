@@ -21,11 +21,11 @@ import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
 import { projectDir } from "../project.js";
 import { describeExpiry, describeInterrupted, describeStaleLocks, leftBehind, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
-import { decideReconcile, describeWindow, interruptedVerdict, keptWindows, RUNNING_CHECK_TIMEOUT_MS, windowOperation, windowOverrides, type ReconcileDecision } from "../schedule.js";
+import { decideReconcile, describeWindow, interruptedVerdict, keptWindows, RUNNING_CHECK_TIMEOUT_MS, windowOperation, windowOverrides, withoutSizing, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
 import { lockOutlivedJobs } from "../workflow.js";
-import type { OperationOverrides, Window } from "../../infra/operations.js";
-import type { ProfileName, ProfileOverrides } from "../../infra/profiles.js";
+import type { Window } from "../../infra/operations.js";
+import type { ProfileOverrides } from "../../infra/profiles.js";
 import { suggest } from "../suggest.js";
 
 export interface ReconcileOptions extends GlobalOptions {
@@ -175,12 +175,6 @@ function windowSizing(w: Window, stack: string, op: StackRuntime["operation"], d
   } catch {
     return {};
   }
-}
-
-/** The overrides without the fields a window set to its sizing (a value someone changed since stays). Pure. */
-export function withoutSizing(overrides: OperationOverrides, profile: ProfileName, sizing: ProfileOverrides): OperationOverrides {
-  const kept = Object.fromEntries(Object.entries(overrides[profile] ?? {}).filter(([field, value]) => sizing[field as keyof ProfileOverrides] !== value));
-  return { ...overrides, [profile]: kept };
 }
 
 /** The change that starts a window: its profile, sized for its participants, until its end. */

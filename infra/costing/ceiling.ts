@@ -75,11 +75,17 @@ export function ceilingVerdict(settings: DeploymentSettings, profile: ResolvedPr
 const judged = (v: Pick<CeilingVerdict, "atMost" | "worst">) => v.worst?.perDay ?? v.atMost.perDay;
 
 /**
- * Whether a change to `next` may go ahead as far as the ceiling goes: within it, or lowering the
- * most the stack can cost from what runs now (`before`; a stop must never be refused).
+ * Whether a change to `next` may go ahead as far as the ceiling goes, given what runs now (`before`,
+ * from the stack's state; null when nothing runs): within the ceiling; or lowering the most the stack
+ * can cost (a stop must never be refused); or neither raising that cost nor lowering the ceiling, so
+ * a stack someone took over its ceiling on purpose (--allow-over-ceiling) can still have its keys
+ * issued, a window scheduled or the same `up` run. A ceiling lowered below what runs is the change
+ * to refuse: it says the stack must cost less.
  */
 export function ceilingAllows(next: CeilingVerdict, before: CeilingVerdict | null): boolean {
-  return next.ok || (before !== null && judged(next) < judged(before));
+  if (next.ok) return true;
+  if (before === null) return false;
+  return judged(next) < judged(before) || (judged(next) <= judged(before) && next.ceiling >= before.ceiling);
 }
 
 /**

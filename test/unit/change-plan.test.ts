@@ -20,6 +20,8 @@ import { clockOffset, rehearsalClock } from "../../cli/clock.js";
 import { credentialFor } from "../../cli/execution/credentials.js";
 import { OperationsError, resolveOperations, type OperationsState } from "../../infra/operations.js";
 import { UsageError } from "../../cli/errors.js";
+import { windowOverrides } from "../../cli/schedule.js";
+import { parseSettings } from "../../infra/config.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const devText = readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8");
@@ -153,10 +155,30 @@ describe("the cost ceiling on the windows still to come", () => {
     expect(plan(dev, { ...idle, windows: [] }, {}, NOW, { ...record, windows: () => [{ ...window, users: 150 }] }).kind).toBe("run");
     // Ended: nothing to start.
     expect(plan(bigger, idle, {}, "2026-11-23T11:00:00Z").kind).toBe("run");
+    // Ended only by a rehearsal clock (MANAGE_NOW): the scheduled job, on the real one, will start it.
+    const late = "2026-11-23T11:00:00Z";
+    expect(() => planChange(up, bigger, planOffline(up, bigger, {}, late), state(idle), {}, { by: "alice@laptop", at: late, realAt: NOW })).toThrow(/window w-20261123-1000/);
     // Already over before (the state's baseline has 400 too): a stop does not make it worse.
     const over = { ...idle, baseline: bigger.raw };
     expect(plan(bigger, over, {}, NOW, stopChange("dev")).kind).toBe("run");
   });
+});
+
+test("a later window is judged as the job will start it: after the running window's sizing is stripped", () => {
+  // Window A runs contest sized for 600 participants (its --users, its own sizing in the overrides);
+  // window B, later, is for the file's 200. Judged with A's sizing, B looked far above the ceiling.
+  const NOW = "2026-11-23T10:30:00Z";
+  const win = (id: string, start: string, end: string, users: number | null) => ({ id, profile: "contest" as const, start, end, warmupMinutes: 30, users, by: "bob@ci", at: "2026-11-23T09:00:00Z" });
+  const a = win("w-a", "2026-11-23T10:00:00Z", "2026-11-23T11:00:00Z", 600);
+  const b = win("w-b", "2026-11-24T10:00:00Z", "2026-11-24T11:00:00Z", null);
+  const settings = parseSettings(dev.raw, "dev");
+  const sizing = windowOverrides(a, settings);
+  const running: OperationsState = { profile: "contest", overrides: { contest: sizing }, expiresAt: a.end, window: a.id, intent: "start window", by: "reconcile", at: NOW, revision: 3, baseline: dev.raw, windows: [a] };
+  const schedule = (next: typeof b) => ({ stack: "dev", config: {}, windows: () => [a, next], intent: "schedule" });
+  const plan = (next: typeof b) => planChange(schedule(next), dev, planOffline(schedule(next), dev, {}, NOW), state(running), {}, { by: "alice@laptop", at: NOW });
+  expect(plan(b).kind).toBe("run");
+  // The check still holds for B's own sizing.
+  expect(() => plan({ ...b, users: 600 })).toThrow(/window w-b .*contest for 600 participants/);
 });
 
 describe("the cost ceiling, judged once with the state", () => {
@@ -182,18 +204,44 @@ describe("the cost ceiling, judged once with the state", () => {
   });
 
   test("a scale that raises it is refused once, quoting what would run; with --allow-over-ceiling, one warning", () => {
-    const raise = scaleChange("dev", { profile: "contest", maxSessions: 240, for: 3_600_000 }, new Date(AT));
-    expect(() => plan(raise)).toThrow(/^this change can cost at most \$[\d,.]+\/day \(.*240 sessions held and 60 ready.*above stack dev's cost ceiling of \$100\.00\/day/);
+    const raise = scaleChange("dev", { profile: "contest", maxSessions: 300, for: 3_600_000 }, new Date(AT));
+    expect(() => plan(raise)).toThrow(/^this change can cost at most \$[\d,.]+\/day \(.*300 sessions held and 60 ready.*above stack dev's cost ceiling of \$100\.00\/day/);
     const allowed = plan(raise, { allowOverCeiling: true });
     if (allowed.kind !== "run") throw new Error(allowed.kind);
     expect(allowed.warnings.filter((w) => w.includes("cost ceiling"))).toHaveLength(1);
-    expect(allowed.warnings.find((w) => w.includes("cost ceiling"))).toMatch(/240 sessions held and 60 ready/);
+    expect(allowed.warnings.find((w) => w.includes("cost ceiling"))).toMatch(/300 sessions held and 60 ready/);
     // Where no state can exist (a backend with none yet), the file is what runs: judged offline, once.
-    expect(() => planOffline(raise, low, {}, AT, true)).toThrow(/240 sessions held and 52 ready.*above stack dev's cost ceiling of \$100\.00\/day/);
+    expect(() => planOffline(raise, low, {}, AT, true)).toThrow(/300 sessions held and 52 ready.*above stack dev's cost ceiling of \$100\.00\/day/);
     const first = planOffline(raise, low, { allowOverCeiling: true }, AT, true);
     const p = planChange(raise, low, first, state(undefined, []), { allowOverCeiling: true }, who);
     if (p.kind !== "run") throw new Error(p.kind);
     expect(p.warnings.filter((w) => w.includes("cost ceiling"))).toHaveLength(1);
+  });
+});
+
+describe("a stack taken over its ceiling on purpose (--allow-over-ceiling)", () => {
+  // contest at max 230 / ready 60 was scaled with --allow-over-ceiling: over the file's $100/day.
+  const low = parseStackFile(devText + '  coding-engine:costCeilingPerDay: "100"\n', "Pulumi.dev.yaml");
+  const over: OperationsState = {
+    profile: "contest", overrides: { contest: { maxSessions: 230, readySessions: 60 } }, expiresAt: "2026-12-05T10:30:00Z", intent: "scale to contest", by: "bob@ci", at: AT, revision: 4,
+    baseline: low.raw, windows: [],
+  };
+  const plan = (change: Parameters<typeof planChange>[0], file = low, flags = {}) => planChange(change, file, planOffline(change, file, flags, AT), state(over), flags, who);
+
+  test("what neither raises its cost nor lowers the ceiling goes ahead with no flag: keys, a window on the schedule, the same scale, an up with no edit", () => {
+    const keys = { stack: "dev", config: {}, callers: [], basedOn: 4, deployedBaseline: true, intent: "issue the key of ana" };
+    const schedule = { stack: "dev", config: {}, windows: () => [], intent: "schedule" };
+    const same = scaleChange("dev", { profile: "contest", for: 3_600_000 }, new Date(AT));
+    for (const change of [keys, schedule, same, { stack: "dev", config: {}, intent: "up" }]) expect(plan(change).kind, change.intent).toBe("run");
+  });
+
+  test("raising it, or lowering the ceiling below what runs, is refused as before", () => {
+    expect(() => plan(scaleChange("dev", { profile: "contest", maxSessions: 300, for: 3_600_000 }, new Date(AT)))).toThrow(/above stack dev's cost ceiling of \$100\.00\/day/);
+    const lower = parseStackFile(devText + '  coding-engine:costCeilingPerDay: "90"\n', "Pulumi.dev.yaml");
+    expect(() => plan({ stack: "dev", config: {}, intent: "up" }, lower)).toThrow(/above stack dev's cost ceiling of \$90\.00\/day/);
+    // Nothing runs yet: the file over its own ceiling is refused (nothing to compare it with).
+    const contest = scaleChange("dev", { profile: "contest", for: 3_600_000 }, new Date(AT));
+    expect(() => planChange(contest, low, planOffline(contest, low, {}, AT), state(undefined, []), {}, who)).toThrow(/above stack dev's cost ceiling/);
   });
 });
 

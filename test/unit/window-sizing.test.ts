@@ -2,7 +2,7 @@
 // ended window, the profile goes back to its own numbers (what the stack file's participants give),
 // so the next start and `manage status` ("sized for N") tell the truth.
 import { expect, test } from "vitest";
-import { withoutSizing } from "../../cli/commands/reconcile.js";
+import { withoutSizing } from "../../cli/schedule.js";
 import { windowOverrides } from "../../cli/schedule.js";
 import { parseSettings, PROJECT, profileOf } from "../../infra/config.js";
 import { effectiveConfig } from "../../infra/operations.js";
