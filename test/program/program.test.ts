@@ -12,6 +12,9 @@ import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
 import { parseSettings } from "../../infra/config.js";
 import { ceilingVerdict } from "../../infra/costing/ceiling.js";
+import { simulate } from "../../cli/offline/simulate.js";
+import { azureMocks } from "../../cli/offline/azure-mocks.js";
+import { PROJECT } from "../../infra/config.js";
 
 const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const SESSION_EXECUTOR = "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0";
@@ -391,6 +394,26 @@ describe("the cost ceiling, enforced by the program itself", () => {
     await expect(simulateStack("contest", { profile: "contest", costCeilingPerDay: String(Math.ceil(verdict.atMost.perDay)) })).rejects.toThrow(
       /costCeilingPerDay is exceeded: .* at 24 sessions per node \(the assumed range's worst\), above stack contest's cost ceiling/,
     );
+  });
+
+  test("a plain up on a stack taken over its ceiling on purpose, changing nothing, deploys; one that lowers the ceiling below what runs does not", async () => {
+    // The state runs contest, scaled with --allow-over-ceiling over a $50/day ceiling; the deploy
+    // workflow's plain `pulumi up` (no MANAGE_OPERATIONS) then runs the same file.
+    const file = { ...readStackConfig(ROOT, "contest"), costCeilingPerDay: "50" };
+    const operations = { profile: "contest", overrides: {}, expiresAt: null, intent: "scale to contest", by: "test", at: "2026-11-23T09:00:00Z", revision: 3, baseline: file, windows: [] };
+    const withState = (config: Record<string, string>) =>
+      simulate({
+        project: PROJECT,
+        stack: "contest",
+        config,
+        mocks: {
+          ...azureMocks,
+          newResource: (args) =>
+            args.type === "pulumi:pulumi:StackReference" ? { id: args.inputs.name, state: { name: args.inputs.name, outputs: { operations }, secretOutputNames: [] } } : azureMocks.newResource(args),
+        },
+      });
+    expect(resource(await withState(file), "session-pool")).toBeDefined();
+    await expect(withState({ ...file, costCeilingPerDay: "40" })).rejects.toThrow(/coding-engine:costCeilingPerDay is exceeded/);
   });
 
   test("manage's request with --allow-over-ceiling lets it through; a request without it does not", async () => {
