@@ -13,6 +13,7 @@ import { UsageError } from "./errors.js";
 import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
 import { pulumiHint, settleCommand } from "./pulumi/failures.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
+import { gatewayNotice } from "./costing/estimate.js";
 
 export interface ScaleOptions extends GlobalOptions, GateOptions {
   profile: ProfileName;
@@ -86,6 +87,9 @@ export function scaleChange(stack: string, o: ScaleOptions, now: Date): StackCha
     operation: (current) => ({ profile: o.profile, overrides: withOverrides(current.overrides, o.profile, overrides), expiresAt }),
     intent: intentFrom({ overrides: {} }),
     intentFrom,
+    // A token stack's gateway comes up with the pool: how long it takes and what it costs, said once
+    // the change goes ahead (a refused scale brings nothing up). start-session-pool is this change too.
+    notice: (settings) => gatewayNotice(settings, o.profile),
     verify: profile.pool !== null,
     sources,
   };

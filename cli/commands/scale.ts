@@ -6,12 +6,7 @@ import { applyStackChange } from "../change.js";
 import { now } from "../clock.js";
 import { scaleChange, type ScaleOptions } from "../operations.js";
 import { defaultStack } from "../project.js";
-import { gatewayNotice } from "../costing/estimate.js";
 
 export async function run(o: ScaleOptions): Promise<void> {
-  const change = scaleChange(o.stack ?? defaultStack(), o, now());
-  // A token stack's gateway comes up with the pool: how long it takes and what it costs, said once
-  // the change goes ahead (a refused scale brings nothing up), before pulumi runs.
-  change.notice = (settings) => gatewayNotice(settings, o.profile);
-  await applyStackChange(change, o);
+  await applyStackChange(scaleChange(o.stack ?? defaultStack(), o, now()), o);
 }

@@ -194,9 +194,10 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     const issued = await run(["keys", "issue", "--stack", "contest", "--name", "team-b", "--json"], "2026-12-11T07:00:00Z");
     expect(issued.exitCode, issued.stderr).toBe(0);
     const key = JSON.parse(issued.stdout).key as string;
-    const up = await run(["scale", "--stack", "contest", "--profile", "testing", "--no-wait", "--yes"], "2026-12-11T07:05:00Z");
+    const up = await run(["start-session-pool", "--stack", "contest", "--no-wait", "--yes"], "2026-12-11T07:05:00Z");
     expect(up.exitCode, up.stderr).toBe(0);
-    // The gateway's cost is said once the change goes ahead: after the plan, before the outcome.
+    // The gateway's cost is said once the change goes ahead: after the plan, before the outcome
+    // (start-session-pool is a scale to testing: the same change, the same notice).
     expect(up.stdout).toMatch(/contest: scale to testing[\s\S]*the gateway \(API Management Basic\) runs with the pool[\s\S]*Done: contest scale to testing/);
     expect(await call(key)).toBe(200);
 
