@@ -233,11 +233,19 @@ export function describeStaleLocks(stack: string, locks: StackLock[]): string {
 }
 
 /**
- * The settings a stack runs with: its stack file's baseline with the operation its state records on
- * top (infra/operations.ts's one formula); the file alone when no operation is recorded yet.
+ * The settings a stack runs with: the baseline its last update ran on with the operation its state
+ * records on top (infra/operations.ts's one formula), as the change path reads what runs; the file
+ * alone when no operation is recorded yet. An edit of the stack file not yet applied (by `up`) is not
+ * what runs (status names it as pending). A recorded baseline this program cannot read (an older
+ * one's) falls back to the file's.
  */
 export function settingsInEffect(stack: string, operation: OperationsState | null, dir?: string): DeploymentSettings {
   if (!operation) return stackSettings(stack, {}, dir);
+  try {
+    return parseSettings(effectiveConfig(operation.baseline, operation), stack);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+  }
   const file = stackFile(stack, dir);
   try {
     return parseSettings(effectiveConfig(file.raw, operation), stack);

@@ -186,6 +186,9 @@ function startWindow(stack: string, w: Window, op: StackRuntime["operation"], no
     operation: (current) => windowOperation(w, current.overrides, settings),
     windows: (windows) => keptWindows(windows, now, w.id, { startedAt: isoSeconds(now) }),
     intent: `start window ${w.id}: ${describeWindow(w, false)} (reconcile)`,
+    // On what the last update deployed, never the stack file: the job runs without the contest
+    // stack's reviewers (docs/ci.md), so a file edit waits for `up` through them (and is named).
+    deployedBaseline: true,
     verify: true,
   };
 }

@@ -19,6 +19,7 @@ import { PROJECT } from "../../infra/config.js";
 import { describeAccess, gatewayRunning, openAccessWarning } from "../../infra/access-mode.js";
 import { alertRulesFor } from "../../infra/monitoring.js";
 import { redactOutputs } from "../execution/credentials.js";
+import { baselineDifferences } from "../../infra/operations.js";
 import type { LiveState } from "../azure/live.js";
 import { suggest } from "../suggest.js";
 
@@ -70,9 +71,11 @@ export async function run(o: GlobalOptions): Promise<void> {
     throw runtime.unreadable.exitCode === 2 ? new UsageError(message) : new OperationError(message);
   }
   const operation = runtime.available ? runtime.value.operation : null;
-  // What runs: the stack file's baseline with the operation the state records on top (the one
-  // formula of infra/operations.ts); the file alone before the first update.
+  // What runs: the baseline the last update ran on with the operation the state records on top (the
+  // one formula of infra/operations.ts); the file alone before the first update.
   const settings = settingsInEffect(stack, operation);
+  // Edits of the stack file the last update did not run on: not what runs until `up` applies them.
+  const pending = operation ? baselineDifferences(operation.baseline, file.raw) : [];
   const expiresAt = settings.profileExpiresAt;
   const expired = expiresAt !== null && expiresAt.getTime() < now;
   const interrupted = runtime.available ? runtime.value.interrupted : undefined;
@@ -142,6 +145,7 @@ export async function run(o: GlobalOptions): Promise<void> {
       // Where the profile, overrides and expiry come from: the state's operation, or the stack file.
       source,
       restingProfile: fileSettings.profile.name,
+      pending,
       poolLeftBehind: Boolean(runtime.available && runtime.value.poolDeployed && leftover),
       leftBehind: left,
       interrupted: interrupted ? { ...interrupted, ...describeInterrupted(stack, interrupted) } : null,
@@ -170,6 +174,7 @@ export async function run(o: GlobalOptions): Promise<void> {
   );
   if (source.from === "state" && fileSettings.profile.name !== settings.profile.name)
     console.log(`Resting:       ${file.name} says ${fileSettings.profile.name}: that is the first deployment's profile; the state's operation decides what runs`);
+  if (pending.length) console.log(`Pending:       ${file.name} differs from what runs (${pending.join(", ")}): \`${suggest("up", { stack })}\` applies it`);
   if (interrupted) {
     const i = describeInterrupted(stack, interrupted);
     warn(i.what);

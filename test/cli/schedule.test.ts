@@ -40,11 +40,22 @@ describe("manage schedule and manage reconcile", () => {
     expect(action(early)).toMatchObject({ decision: "not-started", window: { id: "w-20261205-0900" } });
     expect(names(readState(project, "dev"))).not.toContain("session-pool");
 
+    // An edit of the stack file not applied yet: the job, which runs without the contest stack's
+    // reviewers (docs/ci.md), starts the window on what was deployed and leaves the edit for `up`.
+    const file = join(project, "Pulumi.dev.yaml");
+    const committed = readFileSync(file, "utf8");
+    writeFileSync(file, committed.replace("config:\n", 'config:\n  coding-engine:logRetentionDays: "90"\n'));
+
     // Inside the warm-up: started, the readiness gate passed, and smoke proved every language runs.
     const before = exec.executions.python ?? 0;
     const warm = await reconcile("2026-12-05T08:31:00Z");
-    expect(warm.exitCode).toBe(0);
+    expect(warm.exitCode, warm.stdout + warm.stderr).toBe(0);
     expect(action(warm)).toMatchObject({ decision: "start", outcome: "started", smoke: { failed: 0 } });
+    expect(operations(project).baseline.logRetentionDays).toBeUndefined();
+    // status says what runs, and names the edit as pending.
+    const status = await manage(["status"], { project, env: { ...env, ...at("2026-12-05T08:35:00Z") } });
+    expect(status.stdout).toContain("Pending:       Pulumi.dev.yaml differs from what runs (logRetentionDays): `manage up --stack dev` applies it");
+    writeFileSync(file, committed);
     expect(action(warm).smoke.passed).toBeGreaterThan(5);
     expect(exec.executions.python).toBeGreaterThan(before);
     expect(names(readState(project, "dev"))).toContain("session-pool");
