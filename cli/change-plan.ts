@@ -21,7 +21,7 @@ import {
   type Window,
 } from "../infra/operations.js";
 import { ceilingOutcome, ceilingRefusal } from "./cost-ceiling.js";
-import { ceilingAllows, ceilingRaised, ceilingVerdict } from "../infra/costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict } from "../infra/costing/ceiling.js";
 import { ended, overridesAfterWindow, windowOperation } from "./schedule.js";
 import { UsageError } from "./errors.js";
 import { urnName } from "./pulumi/events.js";
@@ -139,10 +139,11 @@ function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, fl
 /**
  * The cost ceiling on the windows still to come (not ended; the one this operation runs is judged
  * as the change itself): each at its own sizing, as the scheduled job will start it (its profile,
- * sized for its --users, on this change's baseline and overrides: windowOperation). A change that
- * raises a window above the ceiling would make it unstartable, the job failing at its warm-up:
+ * sized for its --users, on this change's baseline and overrides: windowOperation). A change the
+ * ceiling would not let through for the window (ceilingAllows: it raises the window's cost above the
+ * ceiling, or lowers the ceiling below it) would make it unstartable, the job failing at its warm-up:
  * refused, naming the window, unless --allow-over-ceiling (then a warning). A change that leaves a
- * window's cost where it was (a stop, an image) or lowers it is not the one to refuse for it.
+ * window's cost where it was under the same ceiling (a stop, an image) or lowers it is let through.
  */
 function windowCeilings(
   stack: string,
@@ -157,19 +158,24 @@ function windowCeilings(
     if (!running) return null;
     // The scheduled job starts it after the window running now (if any) has ended and been stopped,
     // so without that window's sizing (judged with it, a later, smaller window was refused).
-    const op = windowOperation(w, overridesAfterWindow(side.operation, side.windows, running), running);
-    const sized = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, op), stack));
-    return sized && ceilingVerdict(sized);
+    const overrides = overridesAfterWindow(side.operation, side.windows, running);
+    const sized = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, windowOperation(w, overrides, running)), stack));
+    return sized && { verdict: ceilingVerdict(sized), kept: overrides[w.profile] ?? {} };
   };
   for (const w of after.windows) {
     if (ended(w, now) || w.id === after.operation.window) continue;
-    const next = judge(after, w);
-    if (!next || ceilingAllows(next, null)) continue;
+    const judged = judge(after, w);
+    const next = judged?.verdict;
     const was = before?.windows.find((x) => x.id === w.id);
-    if (!ceilingRaised(next, before && was ? judge(before, was) : null)) continue;
-    const what = `with this change, window ${w.id} (starts ${w.start}, ${w.profile}${w.users ? ` for ${w.users} participants` : ""}) can cost`;
+    if (!next || ceilingAllows(next, (before && was && judge(before, was)?.verdict) || null)) continue;
+    // Sizes the state keeps for the window's profile (an earlier scale's, kept by a stop) are part of its cost: named.
+    const kept = Object.entries(judged!.kept).filter(([, v]) => v !== undefined);
+    const what =
+      `with this change, window ${w.id} (starts ${w.start}, ${w.profile}${w.users ? ` for ${w.users} participants` : ""}` +
+      `${kept.length ? `, with the overrides the state keeps for ${w.profile}: ${kept.map(([f, v]) => `${f} ${v}`).join(", ")}` : ""}) can cost`;
     if (flags.allowOverCeiling) warnings.push(`${what} ${next.message}; the scheduled job will refuse to start it. Going ahead (--allow-over-ceiling)`);
-    else throw new UsageError(ceilingRefusal(next, stack, what, [`cancel the window (\`${suggest("schedule", { stack, cancel: w.id })}\`)`]));
+    // Cancelling is a fix only for a window already recorded, not one this change adds (schedule).
+    else throw new UsageError(ceilingRefusal(next, stack, what, was ? [`cancel the window (\`${suggest("schedule", { stack, cancel: w.id })}\`)`] : []));
   }
 }
 

@@ -8,7 +8,7 @@
 // formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
 import type { DeploymentSettings } from "../infra/config.js";
-import { ceilingAllows, ceilingVerdict, type CeilingVerdict } from "../infra/costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict, extendsExpiry, judgedRegions, unjudgedReason, type CeilingVerdict } from "../infra/costing/ceiling.js";
 import { UsageError } from "./errors.js";
 import { warn } from "./output.js";
 import { offers } from "./suggest.js";
@@ -20,14 +20,24 @@ import { offers } from "./suggest.js";
  */
 export function ceilingOutcome(next: DeploymentSettings, before: DeploymentSettings | null, options: { allowOverCeiling?: boolean }): { warnings: string[]; refusal?: string } {
   const verdict = ceilingVerdict(next);
-  if (!verdict) return { warnings: [`cannot check stack ${next.stack}'s cost ceiling: no embedded prices for region ${next.location}`] };
-  const warnings = verdict.atMost.complete
-    ? []
-    : [`the ${next.location} price table is incomplete: the costs this change checks and reports leave the missing parts out (manage cost-estimate names them)`];
-  if (ceilingAllows(verdict, verdict.ok || !before ? null : ceilingVerdict(before))) return { warnings };
-  if (options.allowOverCeiling) return { warnings: [...warnings, `this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`] };
-  return { warnings, refusal: ceilingRefusal(verdict, next.stack) };
+  const unjudged = unjudgedReason(next, verdict);
+  if (unjudged || !verdict) {
+    // Without the prices a pool is not judged at all: started only when the person says so.
+    const cannot = `cannot check stack ${next.stack}'s cost ceiling: ${unjudged}`;
+    if (!next.profile.pool) return { warnings: [cannot] };
+    if (options.allowOverCeiling) return { warnings: [`${cannot}; going ahead unjudged (--allow-over-ceiling)`] };
+    const fixes = [`run the stack in a region manage has complete prices for (${judgedRegions(next).join(", ")})`, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling to go ahead unjudged"] : [])];
+    return { warnings: [], refusal: `${cannot}, and this configuration runs a session pool. ${capitalized(fixes.join(", or "))}. Nothing was changed.` };
+  }
+  if (verdict.ok) return { warnings: [] };
+  // Over the ceiling, but not made worse than what runs (taken over it on purpose earlier): said, not refused.
+  if (ceilingAllows(verdict, before && ceilingVerdict(before), extendsExpiry(next, before)))
+    return { warnings: [`stack ${next.stack} stays above its cost ceiling: it can cost ${verdict.message}`] };
+  if (options.allowOverCeiling) return { warnings: [`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`] };
+  return { warnings: [], refusal: ceilingRefusal(verdict, next.stack) };
 }
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * Refuses (UsageError, exit 2) a configuration that can cost more than the ceiling: a scheduled

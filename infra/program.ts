@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSettings, type DeploymentSettings } from "./config.js";
-import { ceilingAllows, ceilingVerdict } from "./costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict, extendsExpiry, judgedRegions, unjudgedReason } from "./costing/ceiling.js";
 import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
 import { declareSessionPool } from "./session-pool.js";
@@ -130,23 +130,38 @@ export async function settingsFromStack(
  * costCeilingPerDay is refused before anything is declared, with manage's formula and manage's
  * rules (infra/costing/ceiling.ts ceilingAllows): a change that lowers the most the stack can cost
  * from what the state says runs now, or neither raises it nor lowers the ceiling, is let through (a
- * stop is never refused; keys on a stack taken over on purpose are not), and the person's
- * --allow-over-ceiling arrives with manage's request. Nothing else lifts it.
+ * stop is never refused; keys on a stack taken over on purpose are not, unless they keep it running
+ * longer), and the person's --allow-over-ceiling arrives with manage's request (MANAGE_OPERATIONS).
+ * That variable is the only thing that lifts it: whoever can set it for a plain `pulumi up` can run
+ * manage with the flag, so it lifts the ceiling for no one who could not already.
  */
 export function enforceCostCeiling(settings: DeploymentSettings, previous: OperationsState | null, allowOverCeiling: boolean): void {
   const verdict = ceilingVerdict(settings);
-  if (!verdict) {
-    void pulumi.log.warn(`cannot check stack ${settings.stack}'s cost ceiling: no embedded prices for region ${settings.location}`);
-    return;
+  const unjudged = unjudgedReason(settings, verdict);
+  if (unjudged || !verdict) {
+    // Without the prices a pool is not judged at all (manage's rule, cli/cost-ceiling.ts): only on the person's word.
+    const cannot = `cannot check stack ${settings.stack}'s cost ceiling: ${unjudged}`;
+    if (!settings.profile.pool || allowOverCeiling) return void pulumi.log.warn(`${cannot}${settings.profile.pool ? "; going ahead unjudged (--allow-over-ceiling)" : ""}`);
+    throw new ConfigError(
+      [
+        {
+          key: "costCeilingPerDay",
+          message:
+            `cannot be checked: ${unjudged}, and this configuration runs a session pool. Run the stack in a region manage has complete prices for ` +
+            `(${judgedRegions(settings).join(", ")}), or run the change through manage with --allow-over-ceiling. Nothing was changed.`,
+        },
+      ],
+      settings.stack,
+    );
   }
   if (verdict.ok) return;
-  let before = null;
+  let before: DeploymentSettings | null = null;
   try {
-    before = previous && ceilingVerdict(parseSettings(effectiveConfig(previous.baseline, previous), settings.stack, settings.project));
+    before = previous && parseSettings(effectiveConfig(previous.baseline, previous), settings.stack, settings.project);
   } catch {
     before = null; // what runs cannot be read: then nothing counts as lowered
   }
-  if (ceilingAllows(verdict, before)) return;
+  if (ceilingAllows(verdict, before && ceilingVerdict(before), extendsExpiry(settings, before))) return;
   if (allowOverCeiling) {
     void pulumi.log.warn(`this update can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
     return;

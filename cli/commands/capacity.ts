@@ -121,6 +121,12 @@ export function capacityChange(
 ): StackChange {
   const maxKey = overrideConfigKey(profile, "maxSessions");
   const readyKey = overrideConfigKey(profile, "readySessions");
+  // The state's overrides win over the file's (an earlier scale's --max-sessions, kept by a stop):
+  // left there, the sizing recorded here would never run. They go, for this profile's two numbers.
+  const operation: StackChange["operation"] = (current) => {
+    const { maxSessions: _max, readySessions: _ready, ...rest } = current.overrides[profile] ?? {};
+    return { ...current, overrides: { ...current.overrides, [profile]: rest } };
+  };
   if (PROFILES[profile].planned) {
     const config: StackChange["config"] = {};
     const wanted: Record<string, string> = {
@@ -160,12 +166,14 @@ export function capacityChange(
           `size ${profile} for ${q.users} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
           (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.avgExecSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : ""),
         config,
+        operation,
       };
   }
   return {
     stack,
     intent: `record ${profile} capacity: max ${plan.maxSessions} sessions, ${plan.readySessions} ready`,
     config: { [maxKey]: String(plan.maxSessions), [readyKey]: String(plan.readySessions) },
+    operation,
   };
 }
 

@@ -7,7 +7,7 @@
 import { profileOf, type DeploymentSettings } from "../config.js";
 import type { ResolvedProfile } from "../profiles.js";
 import { estimateCost, type AtMost } from "./model.js";
-import { embeddedPriceBook, isKnownRegion, type PriceBook } from "./prices.js";
+import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, type PriceBook } from "./prices.js";
 import { costQuery, gibibytes, type CostAssumptionOptions } from "./query.js";
 import { sessionsPerNodeRange } from "../capacity.js";
 import { money } from "./money.js";
@@ -79,20 +79,38 @@ const judged = (v: Pick<CeilingVerdict, "atMost" | "worst">) => v.worst?.perDay 
  * from the stack's state; null when nothing runs): within the ceiling; or lowering the most the stack
  * can cost (a stop must never be refused); or neither raising that cost nor lowering the ceiling, so
  * a stack someone took over its ceiling on purpose (--allow-over-ceiling) can still have its keys
- * issued, a window scheduled or the same `up` run. A ceiling lowered below what runs is the change
- * to refuse: it says the stack must cost less.
+ * issued, a window scheduled or the same `up` run, as long as it does not run longer than it would
+ * have (`extendsExpiry`). A ceiling lowered below what runs is the change to refuse: it says the
+ * stack must cost less.
  */
-export function ceilingAllows(next: CeilingVerdict, before: CeilingVerdict | null): boolean {
+export function ceilingAllows(next: CeilingVerdict, before: CeilingVerdict | null, extendsExpiry = false): boolean {
   if (next.ok) return true;
   if (before === null) return false;
-  return judged(next) < judged(before) || (judged(next) <= judged(before) && next.ceiling >= before.ceiling);
+  return judged(next) < judged(before) || (!extendsExpiry && judged(next) <= judged(before) && next.ceiling >= before.ceiling);
 }
 
 /**
- * Whether `next` can cost more than `before` (null: nothing to compare, so yes): a change that
- * leaves a scheduled window's cost where it was did not make the window unstartable (a stop, an
- * image change), so it is not the change to refuse for it (cli/change-plan.ts).
+ * Whether a change keeps a pool running longer than what runs now would (a later expiry, or none
+ * where there was one): on a stack over its ceiling that is more of the cost the ceiling was set
+ * against, so it is no longer "not raised" (ceilingAllows). A stop (no pool) never extends.
  */
-export function ceilingRaised(next: CeilingVerdict, before: CeilingVerdict | null): boolean {
-  return before === null || judged(next) > judged(before);
+export function extendsExpiry(next: Pick<DeploymentSettings, "profile" | "profileExpiresAt">, before: Pick<DeploymentSettings, "profileExpiresAt"> | null): boolean {
+  if (!next.profile.pool || !before?.profileExpiresAt) return false;
+  return next.profileExpiresAt === null || next.profileExpiresAt.getTime() > before.profileExpiresAt.getTime();
+}
+
+/**
+ * Why the ceiling cannot judge these settings (null when it can): no embedded prices for the region,
+ * or a table that lacks prices the most-per-day needs (westeurope has no Dedicated plan rates, so a
+ * pool's nodes would count as $0). A partial sum is never judged: it would let any pool through.
+ */
+export function unjudgedReason(settings: DeploymentSettings, verdict: CeilingVerdict | null): string | null {
+  if (!verdict) return `there are no embedded prices for region ${settings.location}`;
+  if (!verdict.atMost.complete) return `the ${settings.location} price table lacks prices this configuration needs (\`manage cost-estimate --region ${settings.location} --verbose\` names them)`;
+  return null;
+}
+
+/** The regions whose embedded prices judge these settings completely: where a pool can be judged. */
+export function judgedRegions(settings: DeploymentSettings): string[] {
+  return EMBEDDED_REGIONS.filter((location) => ceilingVerdict({ ...settings, location })?.atMost.complete === true);
 }

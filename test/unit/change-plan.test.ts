@@ -21,7 +21,10 @@ import { credentialFor } from "../../cli/execution/credentials.js";
 import { OperationsError, resolveOperations, type OperationsState } from "../../infra/operations.js";
 import { UsageError } from "../../cli/errors.js";
 import { windowOverrides } from "../../cli/schedule.js";
-import { parseSettings } from "../../infra/config.js";
+import { capacityChange, capacityQuery } from "../../cli/commands/capacity.js";
+import { planCapacity } from "../../infra/capacity.js";
+import { applyConfig } from "../../cli/change-plan.js";
+import { parseSettings, profileOf } from "../../infra/config.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const devText = readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8");
@@ -197,10 +200,12 @@ describe("the cost ceiling, judged once with the state", () => {
     const p = plan(lower);
     if (p.kind !== "run") throw new Error(p.kind);
     expect(p.settings.profile.pool).toMatchObject({ maxSessions: 220, readySessions: 60 });
-    expect(p.warnings.filter((w) => w.includes("cost ceiling"))).toEqual([]);
+    // Still over it after the lowering: said once, the same with --allow-over-ceiling (nothing to allow).
+    const over = [expect.stringMatching(/^stack dev stays above its cost ceiling: it can cost at most .*220 sessions held and 60 ready/)];
+    expect(p.warnings.filter((w) => w.includes("cost ceiling"))).toEqual(over);
     const allowed = plan(lower, { allowOverCeiling: true });
     if (allowed.kind !== "run") throw new Error(allowed.kind);
-    expect(allowed.warnings.filter((w) => w.includes("cost ceiling"))).toEqual([]);
+    expect(allowed.warnings.filter((w) => w.includes("cost ceiling"))).toEqual(over);
   });
 
   test("a scale that raises it is refused once, quoting what would run; with --allow-over-ceiling, one warning", () => {
@@ -242,6 +247,79 @@ describe("a stack taken over its ceiling on purpose (--allow-over-ceiling)", () 
     // Nothing runs yet: the file over its own ceiling is refused (nothing to compare it with).
     const contest = scaleChange("dev", { profile: "contest", for: 3_600_000 }, new Date(AT));
     expect(() => planChange(contest, low, planOffline(contest, low, {}, AT), state(undefined, []), {}, who)).toThrow(/above stack dev's cost ceiling/);
+  });
+});
+
+describe("what an over-ceiling stack may not do without the flag", () => {
+  const low = parseStackFile(devText + '  coding-engine:costCeilingPerDay: "100"\n', "Pulumi.dev.yaml");
+  const over: OperationsState = {
+    profile: "contest", overrides: { contest: { maxSessions: 230, readySessions: 60 } }, expiresAt: "2026-12-05T10:30:00Z", intent: "scale to contest", by: "bob@ci", at: AT, revision: 4,
+    baseline: low.raw, windows: [],
+  };
+  const plan = (change: Parameters<typeof planChange>[0], flags = {}) => planChange(change, low, planOffline(change, low, flags, AT), state(over), flags, who);
+
+  test("run longer: a later expiry, or none, is refused; an earlier one goes ahead, saying it stays above the ceiling", () => {
+    expect(() => plan(scaleChange("dev", { profile: "contest", for: 7 * 24 * 3_600_000 }, new Date(AT)))).toThrow(/above stack dev's cost ceiling of \$100\.00\/day/);
+    expect(() => plan(scaleChange("dev", { profile: "contest" }, new Date(AT)))).toThrow(/above stack dev's cost ceiling/);
+    const shorter = plan(scaleChange("dev", { profile: "contest", for: 3_600_000 }, new Date(AT)));
+    if (shorter.kind !== "run") throw new Error(shorter.kind);
+    expect(shorter.warnings).toContainEqual(expect.stringMatching(/^stack dev stays above its cost ceiling: it can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$100\.00\/day/));
+    expect(plan(scaleChange("dev", { profile: "contest" }, new Date(AT)), { allowOverCeiling: true }).kind).toBe("run");
+  });
+
+  test("capacity --apply takes the state's kept sizes of its profile away, so the sizing it records is what runs", () => {
+    const file = parseSettings(dev.raw, "dev");
+    const q = capacityQuery({ users: 100 }, file, profileOf(file, "contest").pool!.cooldownSeconds);
+    const change = capacityChange("dev", "contest", dev.raw, q, planCapacity(q), applyConfig);
+    const p = planChange(change, dev, planOffline(change, dev, {}, AT), state({ ...over, baseline: dev.raw }), {}, who);
+    if (p.kind !== "run") throw new Error(p.kind);
+    expect(p.settings.profile.pool).toMatchObject({ maxSessions: planCapacity(q).maxSessions, readySessions: planCapacity(q).readySessions });
+  });
+});
+
+describe("a region whose prices cannot judge the ceiling", () => {
+  const inRegion = (location: string) => parseStackFile(devText.replace("coding-engine:location: eastus", `coding-engine:location: ${location}`), "Pulumi.dev.yaml");
+  const contest = scaleChange("dev", { profile: "contest", maxSessions: 600, readySessions: 100, for: 3_600_000 }, new Date(AT));
+
+  test("a pool is not started unjudged: refused (exit 2) naming the regions that can judge it, unless --allow-over-ceiling", () => {
+    // westeurope's table has no Dedicated plan rates (the nodes would count as $0); northeurope has none.
+    for (const [location, why] of [["westeurope", /the westeurope price table lacks prices this configuration needs \(`manage cost-estimate --region westeurope --verbose` names them\)/], ["northeurope", /there are no embedded prices for region northeurope/]] as const) {
+      const file = inRegion(location);
+      expect(file.raw.location).toBe(location);
+      expect(() => planOffline(contest, file, {}, AT, true)).toThrow(UsageError);
+      expect(() => planOffline(contest, file, {}, AT, true)).toThrow(new RegExp(`^cannot check stack dev's cost ceiling: ${why.source}, and this configuration runs a session pool\\. Run the stack in a region manage has complete prices for \\(eastus, eastus2\\)`));
+      expect(planOffline(contest, file, { allowOverCeiling: true }, AT, true).warnings).toContainEqual(expect.stringMatching(/going ahead unjudged \(--allow-over-ceiling\)$/));
+      // Idle (no pool): said, never refused.
+      expect(planOffline({ ...stopChange("dev"), deployedBaseline: false }, file, {}, AT, true).warnings).toContainEqual(expect.stringMatching(/^cannot check stack dev's cost ceiling/));
+    }
+  });
+});
+
+describe("a window and the ceiling: lowered, new, kept sizes", () => {
+  const NOW = "2026-11-23T09:00:00Z";
+  const window = { id: "w-20261123-1000", profile: "contest" as const, start: "2026-11-23T10:00:00Z", end: "2026-11-23T11:00:00Z", warmupMinutes: 30, users: null, by: "bob@ci", at: NOW };
+  const idle: OperationsState = { profile: "idle", overrides: {}, expiresAt: null, intent: "schedule", by: "bob@ci", at: NOW, revision: 2, baseline: dev.raw, windows: [window] };
+  const who = { by: "alice@laptop", at: NOW };
+  const up = { stack: "dev", config: {}, intent: "up" };
+
+  test("a ceiling lowered below a recorded window's cost is refused, naming the window", () => {
+    const lower = parseStackFile(devText + '  coding-engine:costCeilingPerDay: "100"\n', "Pulumi.dev.yaml");
+    expect(() => planChange(up, lower, planOffline(up, lower, {}, NOW), state(idle), {}, who)).toThrow(/window w-20261123-1000 .*above stack dev's cost ceiling of \$100\.00\/day.*cancel the window/);
+  });
+
+  test("a window this change adds is not offered for cancelling, and the sizes the state keeps for its profile are named", () => {
+    const kept: OperationsState = { ...idle, windows: [], overrides: { contest: { maxSessions: 600, readySessions: 100 } } };
+    const schedule = { stack: "dev", config: {}, windows: () => [window], intent: "schedule" };
+    const refusal = (() => {
+      try {
+        planChange(schedule, dev, planOffline(schedule, dev, {}, NOW), state(kept), {}, who);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "";
+    })();
+    expect(refusal).toMatch(/^with this change, window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, contest, with the overrides the state keeps for contest: maxSessions 600, readySessions 100\) can cost/);
+    expect(refusal).not.toContain("--cancel");
   });
 });
 
