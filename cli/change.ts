@@ -1,35 +1,40 @@
-// The one path by which manage changes a stack (up, stop, scale, start...):
-//   1. validate the new config offline (bad input: exit 2 before pulumi is even looked for);
-//   2. check pulumi, create the stack from its stack file if the backend lacks it, and read the
-//      operational layer the last update recorded in the stack's state (infra/operations.ts);
-//   3. baseline edits only (capacity --apply): record them with `pulumi config set`; then
-//      `pulumi preview` with the policy pack and manage's request for the operational layer (a
-//      mandatory violation stops here: exit 2), and say what will change;
-//   4. if anything is deleted or replaced: ask at a terminal, require --yes otherwise;
-//   5. `pulumi up` with the same request, showing per-resource progress from its event stream (one
-//      Ctrl-C stops pulumi cleanly: ./pulumi/interrupt.ts). The request names the revision of the
-//      state and the stack file it was previewed against: if either moved since, the program
-//      refuses before declaring anything, so what was confirmed is exactly what runs;
-//   6. when the change brings up a pool, the readiness gate: not "done" until a probe execution
-//      succeeds end to end through the backend (skipped with --no-wait);
-//   7. end with one line: what changed, how long it took, the new cost per day.
+// The one path by which manage changes a stack (up, stop, scale, start...). applyStackChange reads
+// as the steps a person would name, each a function below:
+//   read     validate the new config offline (bad input: exit 2 before pulumi is even looked for);
+//            check pulumi and read the operational layer the last update recorded in the stack's
+//            state (infra/operations.ts); plan the change on it;
+//   say      the plan's notes and warnings; then (prepareStack) create the stack from its stack
+//            file if the backend lacks it, and check the images the change needs;
+//   preview  baseline edits only (capacity --apply): record them with `pulumi config set`
+//            (./stack-file-edit.ts); then `pulumi preview` with the policy pack and manage's request
+//            for the operational layer (a mandatory violation stops here: exit 2); say what changes;
+//   confirm  if anything is deleted or replaced: ask at a terminal, require --yes otherwise;
+//   apply    `pulumi up` with the same request, showing per-resource progress from its event stream
+//            (one Ctrl-C stops pulumi cleanly: ./pulumi/interrupt.ts). The request names the
+//            revision of the state and the stack file it was previewed against: if either moved
+//            since, the program refuses before declaring anything, so what was confirmed is exactly
+//            what runs; the gateway's name is freed around it, and the state must record it;
+//   verify   when the change brings up a pool, the readiness gate: not "done" until a probe
+//            execution succeeds end to end through the backend (skipped with --no-wait);
+//   report   one line: what changed, how long it took, the new cost per day.
 // The operational layer (profile, overrides in effect, expiry) lives only in the stack's state, so
 // every machine sees it and a failed update leaves the previous one in place. A change refused at
-// step 3 or 4 undoes manage's own edit of the stack file, unless the file was edited since (then it
-// is left and the person told): nothing in the cloud is touched, and no one's edit is lost.
+// the preview or the confirmation undoes manage's own edit of the stack file, unless the file was
+// edited since (then it is left and the person told): nothing in the cloud is touched, and no
+// one's edit is lost.
 //
 // What to do is decided by the pure plan (./change-plan.ts: settings, request, refusals, what needs
 // a yes); this module is the executor: it reads, asks, runs pulumi and reports.
 
-import { readFileSync, writeFileSync } from "node:fs";
 import { chooseBackend, embeddedBackendEmpty, loggedInBackend } from "./pulumi/backend.js";
 import { openAccessWarning } from "../infra/access-mode.js";
 import type { DeploymentSettings } from "../infra/config.js";
-import { OPERATIONS_ENV } from "../infra/operations.js";
+import { OPERATIONS_ENV, type OperationsRequest, type OperationsState } from "../infra/operations.js";
 import { credentialHeaders, redactOutputs, resolveCredential, stackCredential, type Credential } from "./execution/credentials.js";
 import { describeChanges, progressLine, urnName, type Progress } from "./pulumi/events.js";
 import type { Pulumi, PreviewStep } from "./pulumi/runner.js";
-import { stackFilePath } from "./stack-files.js";
+import { stackFilePath, type StackFile } from "./stack-files.js";
+import { stackFileEdit, type StackFileEdit } from "./stack-file-edit.js";
 import { OperationError, UsageError } from "./errors.js";
 import { heading, money, printJson, warn } from "./output.js";
 import { foundationTargets, imageCommands, imagesNeeded } from "./images-guard.js";
@@ -45,13 +50,13 @@ import {
   REPLACE_OPS,
   confirmationNeeded,
   fileChangedSincePreview,
-  keptEdit,
   notRecorded,
   planChange,
   planOffline,
   previewedRequest,
   settingsBefore,
-  undoOnRefusal,
+  type ChangePlan,
+  type OfflinePlan,
   type StackChange,
 } from "./change-plan.js";
 import { actor, isoSeconds, now, rehearsalClock } from "./clock.js";
@@ -189,16 +194,53 @@ async function readinessGate(endpoint: string, stack: string, timeoutMs: number,
     : { ok: false, attempts: r.attempts, secondsToFirstExecution: null, cause: r.last.diagnosis?.cause, fix: r.last.diagnosis?.fix };
 }
 
+/** What the steps after the read work from: the change, the plan for it, and what runs now. */
+interface Run {
+  change: StackChange;
+  g: GlobalOptions & GateOptions;
+  dir: string;
+  pulumi: Pulumi;
+  /** The stack file as read before any edit (named in what is said). */
+  file: StackFile;
+  offline: OfflinePlan;
+  exists: boolean;
+  /** The resource types the state holds. */
+  types: string[];
+  plan: Extract<ChangePlan, { kind: "run" }>;
+  /** What runs before this change, for an interruption to say; null when nothing is deployed. */
+  runsNow: Running | null;
+  policy: ReturnType<typeof policyOptions>;
+}
+
 /** `report: false` when the caller reports the result itself (reconcile's action log). */
 export async function applyStackChange(change: StackChange, g: GlobalOptions & GateOptions, report = true): Promise<ChangeResult> {
   const started = performance.now();
+  const read = await readChange(change, g);
+  if (read.plan.kind === "nothing-deployed") return nothingDeployed(change, g, read.pulumi, started, report);
+  const run: Run = { ...read, plan: read.plan };
+  sayChange(run);
+  await prepareStack(run);
+  const edit = stackFileEdit(stackFilePath(run.dir, change.stack), run.file.name, change.config);
+  const previewed = await previewChange(run, edit);
+  const refusal = await confirmChange(run, previewed.steps);
+  // Refused at the confirmation: nothing in the cloud was touched, so manage's edit is undone too.
+  if (refusal) {
+    edit.undo(warn);
+    throw refusal;
+  }
+  const { changes, outputs } = await applyChange(run, previewed);
+  const readiness = await verifyChange(run, outputs);
+  return reportChange(run, { changes, outputs, readiness, durationSeconds: (performance.now() - started) / 1000 }, report);
+}
+
+/** Read: the offline plan (bad input refused before pulumi is looked for), then pulumi, the state and the plan. */
+async function readChange(change: StackChange, g: GlobalOptions & GateOptions) {
   const dir = projectDir();
   // A rehearsal clock changes the cloud only when asked for explicitly, and never in a workflow run.
   const realClock = new Date();
   const rehearsal = rehearsalClock(process.env, realClock);
   if (rehearsal) warn(rehearsal.warning);
   const at = isoSeconds(now());
-  // Offline first: bad input is refused before pulumi is looked for.
   const file = stackFile(change.stack, dir);
   // No state can matter where the embedded backend (the default: no PULUMI_BACKEND_URL, no login)
   // has no directory yet: no stack has been created, so the cost ceiling is judged offline.
@@ -210,145 +252,149 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
   const pulumi = await Pulumi.connect(dir, g.verbose);
   if (g.verbose) process.stderr.write(`${pulumi.backend.description}\n`);
   // What runs now, as the last update recorded it (every machine reads the same). A stack the
-  // backend lacks is created only after every refusal below: a refused change touches nothing.
+  // backend lacks is created only after every refusal: a refused change touches nothing.
   const exists = await pulumi.hasStack(change.stack);
   const state = exists ? await pulumi.state(change.stack) : { types: [], outputs: {} };
   const plan = planChange(change, file, offline, { exists, types: state.types, operations: state.outputs.operations }, g, { by: actor(), at, realAt: realClock.toISOString() });
-  if (plan.kind === "nothing-deployed") {
-    const result: ChangeResult = { stack: change.stack, intent: change.intent, profile: "idle", expiresAt: null, changes: {}, durationSeconds: (performance.now() - started) / 1000, perDay: 0, outputs: {} };
-    if (report) g.json ? printJson(result) : console.log(`Nothing to do: ${change.stack} is not deployed (${pulumi.backend.description}).`);
-    return result;
-  }
-  const { intent, settings, operation, windows } = plan;
+  const runsNow = plan.kind === "run" ? runningBefore(change.stack, offline, plan.previous, state.types) : null;
+  return { change, g, dir, pulumi, file, offline, exists, types: state.types, plan, runsNow, policy: policyOptions(dir) };
+}
+
+/** What runs before this change, for an interruption to say (the file's own when the state records none); null when nothing is deployed. */
+function runningBefore(stack: string, offline: OfflinePlan, previous: OperationsState | null, types: string[]): Running | null {
+  const before = settingsBefore(stack, offline, previous);
+  return before && types.length ? running(before, (previous ?? offline.fileOperation).expiresAt) : null;
+}
+
+/** A stop with nothing deployed: there is nothing to change, and the person is told so. */
+function nothingDeployed(change: StackChange, g: GlobalOptions, pulumi: Pulumi, started: number, report: boolean): ChangeResult {
+  const result: ChangeResult = { stack: change.stack, intent: change.intent, profile: "idle", expiresAt: null, changes: {}, durationSeconds: (performance.now() - started) / 1000, perDay: 0, outputs: {} };
+  if (report) g.json ? printJson(result) : console.log(`Nothing to do: ${change.stack} is not deployed (${pulumi.backend.description}).`);
+  return result;
+}
+
+/** Say: the plan's notes and warnings, and what the person must know before anything is touched. */
+function sayChange({ change, g, offline, plan }: Run): void {
   for (const line of plan.notes) say(g, line);
   for (const w of plan.warnings.slice(offline.warnings.length)) warn(w);
-  // What runs before this change, for an interruption to say (the file's own when nothing is deployed).
-  const beforeSettings = settingsBefore(change.stack, offline, plan.previous);
-  const runsNow = beforeSettings && state.types.length ? running(beforeSettings, (plan.previous ?? offline.fileOperation).expiresAt) : null;
+  const { settings } = plan;
   // Open is allowed only where chosen explicitly (and listed in the policy config); never quietly.
   if (settings.access.mode === "open" && settings.profile.pool) warn(openAccessWarning(change.stack));
   if (settings.profile.pool && !settings.profileExpiresAt) {
     const perDay = costPerDay(settings);
     warn(`${change.stack} will run a session pool with no expiry${perDay === null ? "" : ` (${money(perDay)}/day)`} until someone stops it: \`${suggest("scale", { stack: change.stack, profile: settings.profile.name, for: "3h" })}\` sets when it returns to idle`);
   }
+}
+
+/** The stack in the backend and the images it needs: only after every refusal above, before the preview. */
+async function prepareStack({ change, g, dir, pulumi, exists, types, plan }: Run): Promise<void> {
   if (!exists && (await pulumi.ensureStack(change.stack))) say(g, `Created stack ${change.stack} in the state backend from ${stackFilePath(dir, change.stack)}.`);
   // A stop needs no new image: it runs on what is deployed.
-  if (plan.checkImages) await ensureImages(pulumi, settings, g, state.types);
+  if (plan.checkImages) await ensureImages(pulumi, plan.settings, g, types);
+}
 
-  // The stack file before manage writes into it (baseline edits), and what manage wrote: a refusal
-  // undoes manage's write only while the file still holds it.
-  const path = stackFilePath(dir, change.stack);
-  const before = readFileSync(path);
-  const edits = Object.keys(change.config);
-  let wrote: Buffer | null = null;
-  const undo = () => {
-    const what = undoOnRefusal(wrote, readFileSync(path));
-    if (what === "restore") writeFileSync(path, before);
-    if (what === "edited-since") warn(keptEdit(file.name, edits));
-  };
+/** What was previewed: the update must run exactly this. */
+interface Previewed {
+  steps: PreviewStep[];
+  /** The stack file as the preview read it. */
+  file: StackFile;
+  request: OperationsRequest;
+  /** What changes in the cloud, one line per resource (none: nothing to change). */
+  lines: string[];
+}
 
-  const policy = policyOptions(dir);
-  let steps: PreviewStep[];
-  let request = plan.request;
-  let previewed = file;
+/** Preview: manage's edit of the stack file, `pulumi preview` with the request naming that file, and what will change, said. */
+async function previewChange({ change, g, dir, pulumi, plan, runsNow, policy }: Run, edit: StackFileEdit): Promise<Previewed> {
+  let previewed: Omit<Previewed, "lines">;
   try {
-    if (edits.length) {
-      try {
-        await pulumi.setConfig(change.stack, change.config);
-      } catch (err) {
-        // Part of the edits may be written: put the file back as it was a moment ago.
-        writeFileSync(path, before);
-        throw err;
-      }
-      wrote = readFileSync(path);
-    }
+    await edit.write((config) => pulumi.setConfig(change.stack, config));
     // The file's content is part of what is previewed: its hash goes with the request, and the
     // update carries the same one, so the program refuses a file edited in between.
-    previewed = stackFile(change.stack, dir);
-    if (!plan.onDeployed) request = previewedRequest(request, previewed);
+    const file = stackFile(change.stack, dir);
+    const request = plan.onDeployed ? plan.request : previewedRequest(plan.request, file);
     pulumi.setProgramEnv(OPERATIONS_ENV, JSON.stringify(request));
     const preview = await withInterrupts(change.stack, () => pulumi.preview(change.stack, policy), () => ({ runs: runsNow, previewOnly: true }));
-    steps = preview.steps;
+    previewed = { steps: preview.steps, file, request };
     for (const w of preview.warnings) warn(`policy (advisory): ${w}`);
   } catch (err) {
-    undo();
+    edit.undo(warn);
     // A preview that failed still says what the change would have done (a protected resource
     // replaced, say): show it with the refusal, so the person sees what their edit recreates.
     const would = describePlan((err as { steps?: PreviewStep[] }).steps ?? []);
-    if (would.length) say(g, [`${heading(`${change.stack}: ${intent}`)}: refused; the preview says it would`, ...would].join("\n"));
+    if (would.length) say(g, [`${heading(`${change.stack}: ${plan.intent}`)}: refused; the preview says it would`, ...would].join("\n"));
     throw err;
   }
-
-  const lines = describePlan(steps);
-  say(g, heading(`${change.stack}: ${intent}`) + (lines.length ? "" : plan.records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
+  const lines = describePlan(previewed.steps);
+  say(g, heading(`${change.stack}: ${plan.intent}`) + (lines.length ? "" : plan.records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
   for (const line of lines) say(g, line);
+  return { ...previewed, lines };
+}
 
+/** Confirm: deletions and replacements need a yes; the refusal to throw (manage's edit undone first), or null to go ahead. */
+async function confirmChange({ change, g, runsNow }: Run, steps: PreviewStep[]): Promise<Error | null> {
   const confirm = confirmationNeeded(steps, g.yes);
-  if (confirm) {
-    if (!interactive()) {
-      undo();
-      throw new UsageError(confirm.refusal);
-    }
-    let confirmed: boolean;
-    try {
-      confirmed = await confirmAtTerminal(confirm.question);
-    } catch (err) {
-      // Ctrl-C at the prompt (@inquirer's ExitPromptError): nothing was changed, and what runs is said.
-      if ((err as Error | null)?.name !== "ExitPromptError") throw err;
-      undo();
-      throw new InterruptedError(interruptOutcome({ stack: change.stack, phase: "prompt", runs: runsNow }));
-    }
-    if (!confirmed) {
-      undo();
-      throw new OperationError("canceled at the prompt; nothing was changed");
-    }
+  if (!confirm) return null;
+  if (!interactive()) return new UsageError(confirm.refusal);
+  try {
+    if (await confirmAtTerminal(confirm.question)) return null;
+  } catch (err) {
+    // Ctrl-C at the prompt (@inquirer's ExitPromptError): nothing was changed, and what runs is said.
+    if ((err as Error | null)?.name !== "ExitPromptError") throw err;
+    return new InterruptedError(interruptOutcome({ stack: change.stack, phase: "prompt", runs: runsNow }));
   }
+  return new OperationError("canceled at the prompt; nothing was changed");
+}
 
-  let changes: Record<string, number> = {};
-  let outputs: Record<string, unknown>;
-  if (lines.length > 0 || plan.records) {
-    // Said here before pulumi runs; the program checks the same hash as it reads the file.
-    const changed = plan.onDeployed ? null : fileChangedSincePreview(previewed, stackFile(change.stack, dir));
-    if (changed) throw new OperationError(changed);
-    // Going ahead: only now what it brings up and costs is said (a refused change said nothing of it).
-    const notice = change.notice?.(settings);
-    if (notice) say(g, notice);
-    // The gateway is soft-deleted under its name when deleted: free it around the change (cli/azure/gateway-purge.ts).
-    const gateway = gatewayLifecycle(steps);
-    if (gateway.creates) await freeGatewayName(settings.location, settings.names.gateway, "before", (l) => say(g, l), g.verbose);
-    ({ changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy), () => ({ runs: runsNow, wanted: running(settings, operation.expiresAt) })));
-    if (gateway.deletes) await freeGatewayName(settings.location, settings.names.gateway, "after", (l) => say(g, l), g.verbose);
-    const missing = notRecorded(change.stack, outputs.operations, request, operation, windows);
-    if (missing) throw new OperationError(missing);
-  } else outputs = await pulumi.outputs(change.stack);
-  const readiness =
-    change.verify && g.wait !== false && settings.profile.pool
-      ? await interruptible(
-          () => ({ stack: change.stack, phase: "waiting", runs: running(settings, operation.expiresAt) }),
-          () =>
-            readinessGate(
-              String(outputs.backendUrl ?? ""),
-              change.stack,
-              g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
-              g,
-              stackCredential(String(outputs.backendUrl ?? ""), resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined), warn),
-            ),
-        )
-      : undefined;
+/** Apply: `pulumi up` with the previewed request, the gateway's name freed around it, and "done" only once the state records it. */
+async function applyChange({ change, g, dir, pulumi, plan, runsNow, policy }: Run, previewed: Previewed): Promise<{ changes: Record<string, number>; outputs: Record<string, unknown> }> {
+  if (!previewed.lines.length && !plan.records) return { changes: {}, outputs: await pulumi.outputs(change.stack) };
+  const { settings, operation } = plan;
+  // Said here before pulumi runs; the program checks the same hash as it reads the file.
+  const changed = plan.onDeployed ? null : fileChangedSincePreview(previewed.file, stackFile(change.stack, dir));
+  if (changed) throw new OperationError(changed);
+  // Going ahead: only now what it brings up and costs is said (a refused change said nothing of it).
+  const notice = change.notice?.(settings);
+  if (notice) say(g, notice);
+  // The gateway is soft-deleted under its name when deleted: free it around the change (cli/azure/gateway-purge.ts).
+  const gateway = gatewayLifecycle(previewed.steps);
+  if (gateway.creates) await freeGatewayName(settings.location, settings.names.gateway, "before", (l) => say(g, l), g.verbose);
+  const { changes, outputs } = await withInterrupts(change.stack, () => pulumi.up(change.stack, showProgress, policy), () => ({ runs: runsNow, wanted: running(settings, operation.expiresAt) }));
+  if (gateway.deletes) await freeGatewayName(settings.location, settings.names.gateway, "after", (l) => say(g, l), g.verbose);
+  const missing = notRecorded(change.stack, outputs.operations, previewed.request, operation, plan.windows);
+  if (missing) throw new OperationError(missing);
+  return { changes, outputs };
+}
+
+/** Verify: a change that brings up a pool is not done until code runs through it (skipped with --no-wait). */
+async function verifyChange({ change, g, plan: { settings, operation } }: Run, outputs: Record<string, unknown>): Promise<ChangeResult["readiness"]> {
+  if (!(change.verify && g.wait !== false && settings.profile.pool)) return undefined;
+  const endpoint = String(outputs.backendUrl ?? "");
+  return interruptible(
+    () => ({ stack: change.stack, phase: "waiting", runs: running(settings, operation.expiresAt) }),
+    () =>
+      readinessGate(
+        endpoint,
+        change.stack,
+        g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
+        g,
+        stackCredential(endpoint, resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined), warn),
+      ),
+  );
+}
+
+/** What the change did, as the report gives it. */
+interface Outcome {
+  changes: Record<string, number>;
+  outputs: Record<string, unknown>;
+  readiness: ChangeResult["readiness"];
+  durationSeconds: number;
+}
+
+/** Report: the result (one JSON document with --json), an administrator's commands, and "Done" or why no code runs (exit 1). */
+function reportChange({ change, g, plan: { intent, settings, operation } }: Run, { changes, outputs, readiness, durationSeconds }: Outcome, report: boolean): ChangeResult {
   const perDay = costPerDay(settings);
-  const durationSeconds = (performance.now() - started) / 1000;
-  const result: ChangeResult = {
-    stack: change.stack,
-    intent,
-    profile: settings.profile.name,
-    expiresAt: operation.expiresAt,
-    changes,
-    durationSeconds,
-    perDay,
-    // Shown with --json: the gateway's key stays out (manage pulumi -- stack output gatewayKey --show-secrets).
-    outputs: redactOutputs(outputs),
-    ...(readiness ? { readiness } : {}),
-  };
+  // Shown with --json: the gateway's key stays out (manage pulumi -- stack output gatewayKey --show-secrets).
+  const result: ChangeResult = { stack: change.stack, intent, profile: settings.profile.name, expiresAt: operation.expiresAt, changes, durationSeconds, perDay, outputs: redactOutputs(outputs), ...(readiness ? { readiness } : {}) };
   const notRunning =
     readiness && !readiness.ok
       ? new OperationError(
@@ -356,18 +402,10 @@ export async function applyStackChange(change: StackChange, g: GlobalOptions & G
             `${readiness.cause}\n  Fix: ${readiness.fix}\n  Then check again with \`${suggest("doctor", { stack: change.stack })}\`.`,
         )
       : undefined;
-  if (!report) {
-    if (notRunning) throw notRunning;
-    return result;
-  }
-  if (g.json) printJson(result);
-  else {
+  if (report && g.json) printJson(result);
+  else if (report) {
     const admin = Array.isArray(outputs.adminCommands) ? (outputs.adminCommands as string[]) : [];
-    if (admin.length)
-      console.log(
-        "roleAssignmentMode is external: an administrator must run these (once per scope) before code can run:\n" +
-          admin.map((c) => `  ${c}`).join("\n"),
-      );
+    if (admin.length) console.log("roleAssignmentMode is external: an administrator must run these (once per scope) before code can run:\n" + admin.map((c) => `  ${c}`).join("\n"));
     if (!notRunning)
       console.log(
         `Done: ${change.stack} ${intent} in ${formatDuration(durationSeconds)}: ${describeChanges(changes)}; ` +

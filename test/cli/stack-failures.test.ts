@@ -236,6 +236,26 @@ describe.concurrent("capacity --apply", () => {
     expect(human.stdout).toContain("- inputs: cold start 10 s (assumed, not measured: manage smoke or load-test measures it); run time 0.5 s (measured: load-test 2026-11-22 09:10 UTC, 800 warm runs)");
   });
 
+  test("refused at the confirmation (a replacement, no terminal) or by the preview (a protected resource): manage's edit is taken out, the person's stays", async () => {
+    const project = makeProject();
+    await deployed(project, "dev scaled to testing");
+    const path = join(project, "Pulumi.dev.yaml");
+    // The person's own edit, saved before: Azure recreates the role assignment for it.
+    writeFileSync(path, stackYaml(project).replace("sessionExecutorScope: pool", "sessionExecutorScope: resourceGroup"));
+    const theirs = stackYaml(project);
+    const asked = await manage(["capacity", "--users", "120", "--apply"], { project });
+    expect(asked.exitCode).toBe(2);
+    expect(asked.stderr).toContain("there is no terminal to ask at: pass --yes");
+    expect(stackYaml(project)).toBe(theirs);
+    // A rename recreates the protected identity: the preview refuses it, even with --yes.
+    writeFileSync(path, theirs.replace("namePrefix: codeeng", "namePrefix: codeng"));
+    const renamed = stackYaml(project);
+    const refused = await manage(["capacity", "--users", "120", "--apply", "--yes"], { project });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("identity, which is protected");
+    expect(stackYaml(project)).toBe(renamed);
+  });
+
   test("with the profile in effect: resizes the pool through the same path as scale", async () => {
     const project = makeProject();
     await prepare(project);
