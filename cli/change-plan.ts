@@ -130,8 +130,8 @@ export function settingsOrNull(read: () => DeploymentSettings): DeploymentSettin
 }
 
 /** The cost ceiling's verdict: its warnings joined to `warnings`, a refusal thrown (exit 2). */
-function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, flags: PlanFlags, warnings: string[]): void {
-  const outcome = ceilingOutcome(next, before, flags);
+function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, flags: PlanFlags, warnings: string[], more: string[] = []): void {
+  const outcome = ceilingOutcome(next, before, flags, { more });
   warnings.push(...outcome.warnings);
   if (outcome.refusal) throw new UsageError(outcome.refusal);
 }
@@ -292,7 +292,9 @@ export function planChange(
     if (left.length)
       notes.push(`${file.name} differs from what runs (${left.join(", ")}): left for \`${suggest("up", { stack: change.stack })}\`; this ${change.intent.split(" ")[0]} changes only what it needs.`);
   }
-  if (previous || !offline.ceilingJudged) ceiling(settings, previous && settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)), flags, warnings);
+  // Starting a window (the scheduled job): cancelling it is a way out too.
+  const starts = change.operation && operation.window && operation.window !== previous?.window ? [`cancel the window (\`${suggest("schedule", { stack: change.stack, cancel: operation.window })}\`)`] : [];
+  if (previous || !offline.ceilingJudged) ceiling(settings, previous && settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)), flags, warnings, starts);
   windowCeilings(
     change.stack,
     { baseline, operation, windows: windows ?? previous?.windows ?? [] },

@@ -18,7 +18,13 @@ import { offers } from "./suggest.js";
  * `before` is what the stack's state says runs now, null when nothing does (infra/costing/ceiling.ts
  * ceilingAllows says which changes to an over-ceiling stack go ahead).
  */
-export function ceilingOutcome(next: DeploymentSettings, before: DeploymentSettings | null, options: { allowOverCeiling?: boolean }): { warnings: string[]; refusal?: string } {
+export function ceilingOutcome(
+  next: DeploymentSettings,
+  before: DeploymentSettings | null,
+  options: { allowOverCeiling?: boolean },
+  /** Whose cost it is and more fixes, for the refusal (ceilingRefusal): a window's. */
+  words: { what?: string; more?: string[] } = {},
+): { warnings: string[]; refusal?: string } {
   const verdict = ceilingVerdict(next);
   const unjudged = unjudgedReason(next, verdict);
   if (unjudged || !verdict) {
@@ -34,7 +40,7 @@ export function ceilingOutcome(next: DeploymentSettings, before: DeploymentSetti
   if (ceilingAllows(verdict, before && ceilingVerdict(before), extendsExpiry(next, before)))
     return { warnings: [`stack ${next.stack} stays above its cost ceiling: it can cost ${verdict.message}`] };
   if (options.allowOverCeiling) return { warnings: [`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`] };
-  return { warnings: [], refusal: ceilingRefusal(verdict, next.stack) };
+  return { warnings: [], refusal: ceilingRefusal(verdict, next.stack, words.what, words.more) };
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -42,10 +48,10 @@ const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(
 /**
  * Refuses (UsageError, exit 2) a configuration that can cost more than the ceiling: a scheduled
  * window's (cli/commands/schedule.ts), judged on its own since the job starting it finds the
- * stack idle. `before` is what runs now, when the change is to it.
+ * stack idle; `words` name the window.
  */
-export function enforceCostCeiling(next: DeploymentSettings, options: { allowOverCeiling?: boolean }, before: DeploymentSettings | null = null): void {
-  const outcome = ceilingOutcome(next, before, options);
+export function enforceCostCeiling(next: DeploymentSettings, options: { allowOverCeiling?: boolean }, words: { what?: string; more?: string[] } = {}): void {
+  const outcome = ceilingOutcome(next, null, options, words);
   for (const w of outcome.warnings) warn(w);
   if (outcome.refusal) throw new UsageError(outcome.refusal);
 }

@@ -75,7 +75,10 @@ export async function run(o: ScheduleOptions): Promise<void> {
     const users = `--users ${o.users} (sized max ${sizing.maxSessions ?? "?"}, ready ${sizing.readySessions ?? "?"})`;
     throw new UsageError(describeIssues(err, file, Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users]))));
   }
-  enforceCostCeiling(sized, o);
+  enforceCostCeiling(sized, o, {
+    what: `the window (${draft.profile}${o.users ? ` for ${o.users} participants` : ""}, as the scheduled job will start it) can cost`,
+    more: o.users ? ["schedule it for fewer participants (--users)"] : [],
+  });
   // The run log read for the window's sizing note: lines it cannot use are said, as capacity and
   // cost-estimate say them (the window is sized from the stack's recorded inputs either way).
   const calibration = draft.profile === "contest" ? latestCalibration(dir, stack) : null;

@@ -123,7 +123,9 @@ describe("manage schedule and manage reconcile", () => {
     // 300 participants size the contest pool past the stack's $500/day ceiling.
     const costly = await manage(["schedule", "--profile", "contest", "--users", "300", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
     expect(costly.exitCode).toBe(2);
-    expect(costly.stderr).toMatch(/manage: this change can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day/);
+    expect(costly.stderr).toMatch(
+      /manage: the window \(contest for 300 participants, as the scheduled job will start it\) can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)\. Lower the sizes, raise costCeilingPerDay in Pulumi\.dev\.yaml, or schedule it for fewer participants \(--users\)\. Nothing was changed\./,
+    );
     expect(snapshot(project)).toEqual(files);
     expect(JSON.stringify(readState(project, "dev"))).toBe(state);
 

@@ -20,7 +20,7 @@ import { clockOffset, rehearsalClock } from "../../cli/clock.js";
 import { credentialFor } from "../../cli/execution/credentials.js";
 import { OperationsError, resolveOperations, type OperationsState } from "../../infra/operations.js";
 import { UsageError } from "../../cli/errors.js";
-import { windowOverrides } from "../../cli/schedule.js";
+import { windowOperation, windowOverrides } from "../../cli/schedule.js";
 import { capacityChange, capacityQuery } from "../../cli/commands/capacity.js";
 import { planCapacity } from "../../infra/capacity.js";
 import { applyConfig } from "../../cli/change-plan.js";
@@ -305,6 +305,15 @@ describe("a window and the ceiling: lowered, new, kept sizes", () => {
   test("a ceiling lowered below a recorded window's cost is refused, naming the window", () => {
     const lower = parseStackFile(devText + '  coding-engine:costCeilingPerDay: "100"\n', "Pulumi.dev.yaml");
     expect(() => planChange(up, lower, planOffline(up, lower, {}, NOW), state(idle), {}, who)).toThrow(/window w-20261123-1000 .*above stack dev's cost ceiling of \$100\.00\/day.*cancel the window/);
+  });
+
+  test("the scheduled job starting a window over the ceiling is refused with cancelling it among the ways out", () => {
+    const lower = parseStackFile(devText + '  coding-engine:costCeilingPerDay: "100"\n', "Pulumi.dev.yaml");
+    const settled: OperationsState = { ...idle, baseline: lower.raw };
+    const start = { stack: "dev", config: {}, operation: (current: { overrides: OperationsState["overrides"] }) => windowOperation(window, current.overrides, parseSettings(lower.raw, "dev")), deployedBaseline: true, intent: "start window" };
+    expect(() => planChange(start, lower, planOffline(start, lower, {}, "2026-11-23T09:35:00Z"), state(settled), {}, { by: "reconcile", at: "2026-11-23T09:35:00Z" })).toThrow(
+      /^this change can cost .*above stack dev's cost ceiling of \$100\.00\/day \(costCeilingPerDay\)\. Lower the sizes, raise costCeilingPerDay in Pulumi\.dev\.yaml, or cancel the window \(`manage schedule --stack dev --cancel w-20261123-1000`\)\. Nothing was changed\.$/,
+    );
   });
 
   test("a window this change adds is not offered for cancelling, and the sizes the state keeps for its profile are named", () => {
