@@ -250,7 +250,7 @@ export type ChangePlan =
       onDeployed: boolean;
       /** What the program receives (OPERATIONS_ENV); the stack file's hash is added at the preview. */
       request: OperationsRequest;
-      /** The operation or the schedule differs from the state's: the update records it even with no resource change. */
+      /** The operation, the schedule, the callers or the file's baseline differs from the state's: the update records it even with no resource change. */
       records: boolean;
       /** Lines said before pulumi runs. */
       notes: string[];
@@ -314,7 +314,12 @@ export function planChange(
     // The program checks the ceiling too (so a plain `pulumi up` does); the person's --allow-over-ceiling reaches it here.
     ...(flags.allowOverCeiling ? { allowOverCeiling: true } : {}),
   };
-  const records = !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows)) || change.callers !== undefined;
+  // A stack file edited since the last update is recorded even when nothing in the cloud changes
+  // (participants, the ceiling, an image not yet pulled): the scheduled job, status and every later
+  // change read what runs from the recorded baseline, so an `up` that skipped it would apply nothing.
+  const fileEdited = !onDeployed && previous !== null && baselineDifferences(previous.baseline, offline.fileRaw).length > 0;
+  const records =
+    !previous || !sameOperation(previous, operation) || (windows !== undefined && !sameWindows(windows, previous.windows)) || change.callers !== undefined || fileEdited;
   return { kind: "run", intent, settings, operation, previous, windows, onDeployed, request, records, notes, warnings, checkImages: !onDeployed };
 }
 

@@ -138,7 +138,8 @@ export function describePlan(steps: PreviewStep[]): string[] {
 export function costPerDay(settings: DeploymentSettings): number | null {
   if (!isKnownRegion(settings.location)) return null;
   const e = estimateFor(embeddedPriceBook(settings.location), settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
-  return e.perDay;
+  // A partial sum (a table without the Dedicated rates prices a pool's nodes at $0) is not a cost: unknown.
+  return e.complete ? e.perDay : null;
 }
 
 /** A profile that runs, with its cost a day and its expiry, as an interruption says it. */
@@ -325,7 +326,7 @@ async function previewChange({ change, g, dir, pulumi, plan, runsNow, policy }: 
     throw err;
   }
   const lines = describePlan(previewed.steps);
-  say(g, heading(`${change.stack}: ${plan.intent}`) + (lines.length ? "" : plan.records ? ": nothing to change in the cloud; recording the operation in the stack's state" : ": nothing to change in the cloud"));
+  say(g, heading(`${change.stack}: ${plan.intent}`) + (lines.length ? "" : plan.records ? ": nothing to change in the cloud; recording the change in the stack's state" : ": nothing to change in the cloud"));
   for (const line of lines) say(g, line);
   return { ...previewed, lines };
 }

@@ -8,7 +8,7 @@
 // formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
 import type { DeploymentSettings } from "../infra/config.js";
-import { ceilingAllows, ceilingVerdict, extendsExpiry, judgedRegions, unjudgedReason, type CeilingVerdict } from "../infra/costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict, extendsExpiry, judgedRegions, runsNoMore, unjudgedReason, type CeilingVerdict } from "../infra/costing/ceiling.js";
 import { UsageError } from "./errors.js";
 import { warn } from "./output.js";
 import { offers } from "./suggest.js";
@@ -31,15 +31,32 @@ export function ceilingOutcome(
     // Without the prices a pool is not judged at all: started only when the person says so.
     const cannot = `cannot check stack ${next.stack}'s cost ceiling: ${unjudged}`;
     if (!next.profile.pool) return { warnings: [cannot] };
+    if (runsNoMore(next, before)) return { warnings: [`${cannot}; this change runs no more than what runs now`] };
     if (options.allowOverCeiling) return { warnings: [`${cannot}; going ahead unjudged (--allow-over-ceiling)`] };
-    const fixes = [`run the stack in a region manage has complete prices for (${judgedRegions(next).join(", ")})`, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling to go ahead unjudged"] : [])];
+    const fixes = [
+      `run the stack in a region manage has complete prices for (${judgedRegions(next).join(", ")})`,
+      ...(words.more ?? []),
+      ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling to go ahead unjudged"] : []),
+    ];
     return { warnings: [], refusal: `${cannot}, and this configuration runs a session pool. ${capitalized(fixes.join(", or "))}. Nothing was changed.` };
   }
   if (verdict.ok) return { warnings: [] };
   // Over the ceiling, but not made worse than what runs (taken over it on purpose earlier): said, not refused.
-  if (ceilingAllows(verdict, before && ceilingVerdict(before), extendsExpiry(next, before)))
-    return { warnings: [`stack ${next.stack} stays above its cost ceiling: it can cost ${verdict.message}`] };
+  const was = before && ceilingVerdict(before);
+  const longer = extendsExpiry(next, before);
+  if (ceilingAllows(verdict, was, longer)) return { warnings: [`stack ${next.stack} stays above its cost ceiling: it can cost ${verdict.message}`] };
   if (options.allowOverCeiling) return { warnings: [`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`] };
+  // Refused only for running longer (the same sizes would go ahead): said so, with the expiry that would.
+  if (longer && ceilingAllows(verdict, was)) {
+    const until = before!.profileExpiresAt!.toISOString().replace(/:\d\d\.\d{3}Z$/, "Z");
+    return {
+      warnings: [],
+      refusal:
+        `stack ${next.stack} runs above its cost ceiling until ${until} (it can cost ${verdict.message}), and this change keeps it running ` +
+        `${next.profileExpiresAt ? `until ${next.profileExpiresAt.toISOString().replace(/:\d\d\.\d{3}Z$/, "Z")}` : "with no expiry"}. ` +
+        `Give a --for that ends by ${until}${offers("--allow-over-ceiling") ? ", or pass --allow-over-ceiling" : ""}. Nothing was changed.`,
+    };
+  }
   return { warnings: [], refusal: ceilingRefusal(verdict, next.stack, words.what, words.more) };
 }
 

@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSettings, type DeploymentSettings } from "./config.js";
-import { ceilingAllows, ceilingVerdict, extendsExpiry, judgedRegions, unjudgedReason } from "./costing/ceiling.js";
+import { ceilingAllows, ceilingVerdict, extendsExpiry, judgedRegions, runsNoMore, unjudgedReason } from "./costing/ceiling.js";
 import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
 import { declareSessionPool } from "./session-pool.js";
@@ -136,12 +136,18 @@ export async function settingsFromStack(
  * manage with the flag, so it lifts the ceiling for no one who could not already.
  */
 export function enforceCostCeiling(settings: DeploymentSettings, previous: OperationsState | null, allowOverCeiling: boolean): void {
+  let before: DeploymentSettings | null = null;
+  try {
+    before = previous && parseSettings(effectiveConfig(previous.baseline, previous), settings.stack, settings.project);
+  } catch {
+    before = null; // what runs cannot be read: then nothing counts as lowered
+  }
   const verdict = ceilingVerdict(settings);
   const unjudged = unjudgedReason(settings, verdict);
   if (unjudged || !verdict) {
-    // Without the prices a pool is not judged at all (manage's rule, cli/cost-ceiling.ts): only on the person's word.
+    // Without the prices a pool is judged only against what runs (manage's rule, cli/cost-ceiling.ts): more only on the person's word.
     const cannot = `cannot check stack ${settings.stack}'s cost ceiling: ${unjudged}`;
-    if (!settings.profile.pool || allowOverCeiling) return void pulumi.log.warn(`${cannot}${settings.profile.pool ? "; going ahead unjudged (--allow-over-ceiling)" : ""}`);
+    if (runsNoMore(settings, before) || allowOverCeiling) return void pulumi.log.warn(`${cannot}${runsNoMore(settings, before) ? "" : "; going ahead unjudged (--allow-over-ceiling)"}`);
     throw new ConfigError(
       [
         {
@@ -155,12 +161,6 @@ export function enforceCostCeiling(settings: DeploymentSettings, previous: Opera
     );
   }
   if (verdict.ok) return;
-  let before: DeploymentSettings | null = null;
-  try {
-    before = previous && parseSettings(effectiveConfig(previous.baseline, previous), settings.stack, settings.project);
-  } catch {
-    before = null; // what runs cannot be read: then nothing counts as lowered
-  }
   if (ceilingAllows(verdict, before && ceilingVerdict(before), extendsExpiry(settings, before))) return;
   if (allowOverCeiling) {
     void pulumi.log.warn(`this update can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);

@@ -39,6 +39,7 @@ import { ceilingAllows, ceilingVerdict, worstAtMost } from "../../infra/costing/
 import { ceilingRefusal } from "../cost-ceiling.js";
 import type { GlobalOptions, StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
+import type { OperationOverrides } from "../../infra/operations.js";
 import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
 import { gibibytes } from "../../infra/costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
@@ -127,6 +128,12 @@ export function capacityChange(
     const { maxSessions: _max, readySessions: _ready, ...rest } = current.overrides[profile] ?? {};
     return { ...current, overrides: { ...current.overrides, [profile]: rest } };
   };
+  // ...and the change line says which it replaces.
+  const replacing = (intent: string) => (current: { overrides: OperationOverrides }) => {
+    const kept = current.overrides[profile] ?? {};
+    const dropped = [["max-sessions", kept.maxSessions], ["ready-sessions", kept.readySessions]].filter(([, v]) => v !== undefined);
+    return dropped.length ? `${intent} (replacing the kept ${dropped.map(([flag, v]) => `${flag} ${v}`).join(", ")})` : intent;
+  };
   if (PROFILES[profile].planned) {
     const config: StackChange["config"] = {};
     const wanted: Record<string, string> = {
@@ -159,22 +166,15 @@ export function capacityChange(
     } catch {
       reproduces = true; // the change's own validation will name what is wrong
     }
-    if (reproduces)
-      return {
-        stack,
-        intent:
-          `size ${profile} for ${q.users} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
-          (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.avgExecSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : ""),
-        config,
-        operation,
-      };
+    if (reproduces) {
+      const intent =
+        `size ${profile} for ${q.users} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
+        (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.avgExecSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : "");
+      return { stack, intent, intentFrom: replacing(intent), config, operation };
+    }
   }
-  return {
-    stack,
-    intent: `record ${profile} capacity: max ${plan.maxSessions} sessions, ${plan.readySessions} ready`,
-    config: { [maxKey]: String(plan.maxSessions), [readyKey]: String(plan.readySessions) },
-    operation,
-  };
+  const intent = `record ${profile} capacity: max ${plan.maxSessions} sessions, ${plan.readySessions} ready`;
+  return { stack, intent, intentFrom: replacing(intent), config: { [maxKey]: String(plan.maxSessions), [readyKey]: String(plan.readySessions) }, operation };
 }
 
 /**

@@ -95,6 +95,9 @@ export async function run(o: ScheduleOptions): Promise<void> {
         return [...current, recorded].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       },
       intent: `schedule ${describeWindow(draft, false)}`,
+      // Recording a window changes the schedule only: an unapplied edit of the stack file is left
+      // for `up` (and named), never applied here without its confirmation.
+      deployedBaseline: true,
     },
     { ...o, json: true, yes: true },
     false,
@@ -136,7 +139,7 @@ async function cancel(stack: string, id: string, o: GlobalOptions): Promise<void
   const known = await windowsOf(stack, o);
   if (!known.some((w) => w.id === id))
     throw new UsageError(`no window ${id} on ${stack}${known.length ? ` (windows: ${known.map((w) => w.id).join(", ")})` : " (none scheduled)"}\n  Fix: \`${suggest("schedule", { list: true, stack })}\``);
-  await applyStackChange({ stack, config: {}, windows: (current) => current.filter((w) => w.id !== id), intent: `cancel window ${id}` }, { ...o, json: true, yes: true }, false);
+  await applyStackChange({ stack, config: {}, windows: (current) => current.filter((w) => w.id !== id), intent: `cancel window ${id}`, deployedBaseline: true }, { ...o, json: true, yes: true }, false);
   if (o.json) printJson({ stack, cancelled: id });
   else console.log(`Cancelled ${id} on ${stack}. If it was running, it runs to its end; \`${suggest("stop", { stack })}\` ends it now.`);
 }

@@ -114,3 +114,28 @@ export function unjudgedReason(settings: DeploymentSettings, verdict: CeilingVer
 export function judgedRegions(settings: DeploymentSettings): string[] {
   return EMBEDDED_REGIONS.filter((location) => ceilingVerdict({ ...settings, location })?.atMost.complete === true);
 }
+
+/**
+ * Whether `next` runs no more than `before` (what runs now) in everything the most-per-day is made
+ * of, judged without prices (where they cannot judge the ceiling): no more sessions held or ready, no
+ * bigger sessions or backend replicas, no more replicas, the same gateway or none, and not for longer.
+ * What runs now already ran on the person's word, so such a change (keys, a lower scale, a shorter
+ * --for) is not the one to refuse for the missing prices.
+ */
+export function runsNoMore(next: DeploymentSettings, before: DeploymentSettings | null): boolean {
+  if (!next.profile.pool) return true;
+  if (!before?.profile.pool) return false;
+  const [a, b] = [next.profile, before.profile];
+  return (
+    a.pool!.maxSessions <= b.pool!.maxSessions &&
+    a.pool!.readySessions <= b.pool!.readySessions &&
+    next.session.cpu <= before.session.cpu &&
+    gibibytes(next.session.memory) <= gibibytes(before.session.memory) &&
+    a.backend.minReplicas <= b.backend.minReplicas &&
+    a.backend.maxReplicas <= b.backend.maxReplicas &&
+    next.backend.cpu <= before.backend.cpu &&
+    gibibytes(next.backend.memory) <= gibibytes(before.backend.memory) &&
+    (!next.access.gateway || next.access.gateway.sku === before.access.gateway?.sku) &&
+    !extendsExpiry(next, before)
+  );
+}

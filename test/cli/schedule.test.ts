@@ -45,6 +45,9 @@ describe("manage schedule and manage reconcile", () => {
     const file = join(project, "Pulumi.dev.yaml");
     const committed = readFileSync(file, "utf8");
     writeFileSync(file, committed.replace("config:\n", 'config:\n  coding-engine:logRetentionDays: "90"\n'));
+    // Recording or cancelling a window leaves it too (they change the schedule only, with no confirmation to show the edit).
+    const later = await manage(["schedule", "--profile", "testing", "--at", "2026-12-05T14:00:00Z", "--for", "1h"], { project, env: { ...env, ...at("2026-12-05T08:00:00Z") } });
+    expect(later.exitCode, later.stderr).toBe(0);
 
     // Inside the warm-up: started, the readiness gate passed, and smoke proved every language runs.
     const before = exec.executions.python ?? 0;
@@ -55,6 +58,8 @@ describe("manage schedule and manage reconcile", () => {
     // status says what runs, and names the edit as pending.
     const status = await manage(["status"], { project, env: { ...env, ...at("2026-12-05T08:35:00Z") } });
     expect(status.stdout).toContain("Pending:       Pulumi.dev.yaml differs from what runs (logRetentionDays): `manage up --stack dev` applies it");
+    expect((await manage(["schedule", "--cancel", "w-20261205-1400"], { project, env: { ...env, ...at("2026-12-05T08:40:00Z") } })).exitCode).toBe(0);
+    expect(operations(project).baseline.logRetentionDays).toBeUndefined();
     writeFileSync(file, committed);
     expect(action(warm).smoke.passed).toBeGreaterThan(5);
     expect(exec.executions.python).toBeGreaterThan(before);

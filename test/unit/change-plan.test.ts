@@ -121,6 +121,22 @@ describe("the plan", () => {
   });
 });
 
+test("an up of a file edit that changes nothing in the cloud still records it (the job and status read what runs from the state); a stop leaves it for up", () => {
+  const previous: OperationsState = { profile: "idle", overrides: {}, expiresAt: null, intent: "first deployment", by: "bob@ci", at: AT, revision: 2, baseline: dev.raw, windows: [] };
+  const edited = parseStackFile(devText + '  coding-engine:participants: "220"\n', "Pulumi.dev.yaml");
+  const up = { stack: "dev", config: {}, intent: "up" };
+  const plan = (change: Parameters<typeof planChange>[0], file: typeof dev) => planChange(change, file, planOffline(change, file, {}, AT), state(previous), {}, who);
+  const p = plan(up, edited);
+  if (p.kind !== "run") throw new Error(p.kind);
+  expect(p.records).toBe(true);
+  const same = plan(up, dev);
+  if (same.kind !== "run") throw new Error(same.kind);
+  expect(same.records).toBe(false);
+  const stop = plan(stopChange("dev"), edited);
+  if (stop.kind !== "run") throw new Error(stop.kind);
+  expect(stop.records).toBe(false);
+});
+
 describe("the cost ceiling on the windows still to come", () => {
   // dev, ceiling $500/day, idle, with a contest window recorded for 10:00 (1 h): within the
   // ceiling at the file's 200 participants. Then participants 400 in the file.
@@ -259,8 +275,10 @@ describe("what an over-ceiling stack may not do without the flag", () => {
   const plan = (change: Parameters<typeof planChange>[0], flags = {}) => planChange(change, low, planOffline(change, low, flags, AT), state(over), flags, who);
 
   test("run longer: a later expiry, or none, is refused; an earlier one goes ahead, saying it stays above the ceiling", () => {
-    expect(() => plan(scaleChange("dev", { profile: "contest", for: 7 * 24 * 3_600_000 }, new Date(AT)))).toThrow(/above stack dev's cost ceiling of \$100\.00\/day/);
-    expect(() => plan(scaleChange("dev", { profile: "contest" }, new Date(AT)))).toThrow(/above stack dev's cost ceiling/);
+    expect(() => plan(scaleChange("dev", { profile: "contest", for: 7 * 24 * 3_600_000 }, new Date(AT)))).toThrow(
+      /^stack dev runs above its cost ceiling until 2026-12-05T10:30Z \(it can cost .*above stack dev's cost ceiling of \$100\.00\/day \(costCeilingPerDay\)\), and this change keeps it running until 2026-12-12T08:30Z\. Give a --for that ends by 2026-12-05T10:30Z\. Nothing was changed\.$/,
+    );
+    expect(() => plan(scaleChange("dev", { profile: "contest" }, new Date(AT)))).toThrow(/and this change keeps it running with no expiry\. Give a --for that ends by 2026-12-05T10:30Z/);
     const shorter = plan(scaleChange("dev", { profile: "contest", for: 3_600_000 }, new Date(AT)));
     if (shorter.kind !== "run") throw new Error(shorter.kind);
     expect(shorter.warnings).toContainEqual(expect.stringMatching(/^stack dev stays above its cost ceiling: it can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$100\.00\/day/));
@@ -274,6 +292,8 @@ describe("what an over-ceiling stack may not do without the flag", () => {
     const p = planChange(change, dev, planOffline(change, dev, {}, AT), state({ ...over, baseline: dev.raw }), {}, who);
     if (p.kind !== "run") throw new Error(p.kind);
     expect(p.settings.profile.pool).toMatchObject({ maxSessions: planCapacity(q).maxSessions, readySessions: planCapacity(q).readySessions });
+    // The change line names what it replaces.
+    expect(p.intent).toMatch(/^size contest for 100 participants .* \(replacing the kept max-sessions 230, ready-sessions 60\)$/);
   });
 });
 
@@ -292,6 +312,23 @@ describe("a region whose prices cannot judge the ceiling", () => {
       // Idle (no pool): said, never refused.
       expect(planOffline({ ...stopChange("dev"), deployedBaseline: false }, file, {}, AT, true).warnings).toContainEqual(expect.stringMatching(/^cannot check stack dev's cost ceiling/));
     }
+  });
+
+  test("on a stack running there (started on the person's word), what runs no more goes ahead: keys, a lower scale, a shorter --for; more is refused", () => {
+    const file = inRegion("westeurope");
+    const running: OperationsState = {
+      profile: "contest", overrides: { contest: { maxSessions: 230, readySessions: 60 } }, expiresAt: "2026-12-05T10:30:00Z", intent: "scale to contest", by: "bob@ci", at: AT, revision: 4,
+      baseline: file.raw, windows: [],
+    };
+    const plan = (change: Parameters<typeof planChange>[0]) => planChange(change, file, planOffline(change, file, {}, AT), state(running), {}, who);
+    const keys = { stack: "dev", config: {}, callers: [], basedOn: 4, deployedBaseline: true, intent: "issue the key of ana" };
+    for (const change of [keys, scaleChange("dev", { profile: "contest", maxSessions: 200, for: 3_600_000 }, new Date(AT)), scaleChange("dev", { profile: "testing", for: 3_600_000 }, new Date(AT))]) {
+      const p = plan(change);
+      if (p.kind !== "run") throw new Error(p.kind);
+      expect(p.warnings).toContainEqual(expect.stringMatching(/^cannot check stack dev's cost ceiling: .*; this change runs no more than what runs now$/));
+    }
+    expect(() => plan(scaleChange("dev", { profile: "contest", maxSessions: 300, for: 3_600_000 }, new Date(AT)))).toThrow(/^cannot check stack dev's cost ceiling/);
+    expect(() => plan(scaleChange("dev", { profile: "contest", for: 7 * 24 * 3_600_000 }, new Date(AT)))).toThrow(/^cannot check stack dev's cost ceiling/);
   });
 });
 
