@@ -32,12 +32,12 @@ import {
   warnMissingPrices,
   windowLabel,
   windowRange,
-  type CostAssumptionOptions,
+  type CostEstimateOptions,
 } from "../costing/estimate.js";
 import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
 import { ceilingAllows, ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
 import { ceilingRefusal } from "../cost-ceiling.js";
-import type { GlobalOptions, StackChange } from "../change.js";
+import type { StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
 import { gibibytes } from "../../infra/costing/query.js";
@@ -45,23 +45,17 @@ import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
 import { DEFAULT_CHART_FILE, DEFAULT_SEED, MAX_SEED, readOption, TYPES } from "../options.js";
 
-export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
-  stack?: string;
+export interface CapacityOptions extends Omit<CostEstimateOptions, "days" | "executions"> {
   users?: number;
   runsPerUserPerMinute?: number;
-  avgExecSeconds?: number;
   /** --identifier, read by its type (../options.ts). */
   identifier?: IdentifierStrategy;
   p95WaitSeconds?: number;
-  hours?: number;
   burstSeconds?: number;
   coldStartSeconds?: number;
   max404Rate?: number;
   /** --confidence: the share of contests that must meet the targets (a fraction). */
   confidence?: number;
-  region?: string;
-  livePrices?: boolean;
-  profile?: ProfileName;
   apply?: boolean;
   simulate?: boolean;
   seed?: number;
