@@ -140,7 +140,7 @@ export async function interruptible<T>(facts: () => InterruptFacts, work: () => 
   }, work);
 }
 
-/** Runs `work` with `onSignal` answering Ctrl-C (SIGINT) and a CI runner's SIGTERM, only while it runs (ours and ./pulumi/interrupt.ts's). */
+/** Runs `work` with `onSignal` answering Ctrl-C (SIGINT) and a CI runner's SIGTERM, only while it runs (ours, ./pulumi/interrupt.ts's and `manage watch`'s). */
 export async function whileRunning<T>(onSignal: () => void, work: () => Promise<T>): Promise<T> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -8,6 +8,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GlobalOptions } from "../change.js";
+import { whileRunning } from "../interrupted.js";
 import { suggest } from "../suggest.js";
 import { OperationError } from "../errors.js";
 import { writeJson } from "../output.js";
@@ -124,20 +125,18 @@ export async function run(o: WatchOptions): Promise<void> {
     if (stop.signal.aborted && refreshing) process.exit(130);
     stop.abort();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   if (screen) process.stdout.write("\x1b[?25l");
-  try {
-    while (!stop.signal.aborted) {
-      const began = Date.now();
-      refreshing = true;
-      show(await refresh());
-      refreshing = false;
-      await sleep(Math.max(0, interval - (Date.now() - began)), undefined, { signal: stop.signal }).catch(() => {});
+  await whileRunning(onSignal, async () => {
+    try {
+      while (!stop.signal.aborted) {
+        const began = Date.now();
+        refreshing = true;
+        show(await refresh());
+        refreshing = false;
+        await sleep(Math.max(0, interval - (Date.now() - began)), undefined, { signal: stop.signal }).catch(() => {});
+      }
+    } finally {
+      if (screen) process.stdout.write("\x1b[?25h\n");
     }
-  } finally {
-    if (screen) process.stdout.write("\x1b[?25h\n");
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  });
 }
