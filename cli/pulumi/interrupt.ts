@@ -10,8 +10,6 @@ import { pulumiHint, settleCommand } from "./failures.js";
 import { isJson } from "../output.js";
 import { InterruptedError, interruptOutcome, reportInterrupted, whileRunning, type Running } from "../interrupted.js";
 
-export { InterruptedError };
-
 /** What ran before the change and what it was to run: said when pulumi is stopped part-way. */
 export interface ChangeCosts {
   runs: Running | null;

@@ -10,8 +10,7 @@ import { liveBurnPerHour } from "../../infra/costing/model.js";
 import type { PriceBook } from "../../infra/costing/prices.js";
 import type { LiveState } from "../azure/live.js";
 import type { Sample, Timeline } from "../azure/metrics.js";
-import { gibibytes } from "../settings.js";
-import { costQuery } from "../../infra/costing/query.js";
+import { costQuery, gibibytes } from "../../infra/costing/query.js";
 import { latest, watchWarnings, type WatchWarning } from "./warnings.js";
 
 export interface ContestWindow {
