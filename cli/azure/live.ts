@@ -141,3 +141,16 @@ export async function readLive(target: LiveTarget, env: NodeJS.ProcessEnv = proc
 export function subscriptionOf(resourceId: string): string | null {
   return /^\/subscriptions\/([^/]+)\//i.exec(resourceId)?.[1] ?? null;
 }
+
+/**
+ * The deployed pool and backend, from the stack's outputs (names, and the identity's full ID for the
+ * subscription): what status and watch read. null when the outputs carry no resource IDs.
+ */
+export function liveTargetOf(out: Record<string, unknown>): (LiveTarget & { poolId: string; appId: string }) | null {
+  const subscriptionId = subscriptionOf(String(out.identityId ?? ""));
+  if (!subscriptionId) return null;
+  const resourceGroup = String(out.resourceGroupName);
+  const group = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.App`;
+  const [poolName, appName] = [String(out.sessionPoolName), String(out.backendAppName)];
+  return { subscriptionId, resourceGroup, poolName, appName, poolId: `${group}/sessionPools/${poolName}`, appId: `${group}/containerApps/${appName}` };
+}

@@ -92,17 +92,9 @@ export async function run(o: GlobalOptions): Promise<void> {
   const outputs: Section<Record<string, unknown>> = runtime.available ? { available: true, value: runtime.value.outputs } : runtime;
   let live: LiveState = { available: false, reason: "the stack's outputs are unavailable, so there is nothing to look up" };
   if (outputs.available) {
-    const out = outputs.value;
-    const { readLive, subscriptionOf } = await import("../azure/live.js");
-    const subscriptionId = subscriptionOf(String(out.identityId ?? ""));
-    live = subscriptionId
-      ? await readLive({
-          subscriptionId,
-          resourceGroup: String(out.resourceGroupName),
-          poolName: String(out.sessionPoolName),
-          appName: String(out.backendAppName),
-        })
-      : { available: false, reason: "the stack's outputs carry no resource IDs (was it deployed by this program?)" };
+    const { readLive, liveTargetOf } = await import("../azure/live.js");
+    const target = liveTargetOf(outputs.value);
+    live = target ? await readLive(target) : { available: false, reason: "the stack's outputs carry no resource IDs (was it deployed by this program?)" };
   }
 
   const drift: Drift[] = live.available ? findDrift(settings.profile, live.pool, live.backend) : [];
