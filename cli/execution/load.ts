@@ -92,11 +92,6 @@ export function countArrivals(shape: LoadShape, limit: number): number {
   return n;
 }
 
-/** Every arrival at once: for small loads and tests. */
-export function schedule(shape: LoadShape): Arrival[] {
-  return [...arrivals(shape)];
-}
-
 /** The most arrivals (in time order) in any window of `windowMs` (sliding): what a rate limit per window sees. Pure. */
 export function peakInWindow(planned: Iterable<Arrival>, windowMs: number): number {
   let peak = 0;
