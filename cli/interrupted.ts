@@ -133,11 +133,15 @@ export function reportInterrupted(outcome: InterruptOutcome, json: boolean): voi
  * SIGTERM) during it reports the outcome from `facts` and exits 130 at once.
  */
 export async function interruptible<T>(facts: () => InterruptFacts, work: () => Promise<T>): Promise<T> {
-  const onSignal = () => {
+  return whileRunning(() => {
     process.stderr.write("\n");
     reportInterrupted(interruptOutcome(facts()), isJson());
     process.exit(130);
-  };
+  }, work);
+}
+
+/** Runs `work` with `onSignal` answering Ctrl-C (SIGINT) and a CI runner's SIGTERM, only while it runs (ours, ./pulumi/interrupt.ts's and `manage watch`'s). */
+export async function whileRunning<T>(onSignal: () => void, work: () => Promise<T>): Promise<T> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {

@@ -17,8 +17,6 @@ import { LIMITS as PROFILE_LIMITS } from "../infra/profiles.js";
 import { COST_ASSUMPTIONS } from "../infra/costing/model.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 
-type Run = (options: Record<string, unknown>) => Promise<void>;
-
 /** Makes the run's output settings known before a command prints anything. */
 async function prepareRun(command: Command): Promise<Record<string, unknown>> {
   const o = command.optsWithGlobals();
@@ -51,19 +49,10 @@ type Runners<M> = { [K in keyof M]: M[K] extends (...args: never[]) => Promise<v
 /**
  * An action that imports its command's module only when the command runs. The module is a static
  * `import()` and the function one of its exports, so a misspelt command or function fails the type
- * check (tsc), not a user's run.
+ * check (tsc), not a user's run. Commander passes the positional arguments first, then the options
+ * and the command: the function gets them in that order.
  */
 function lazy<M>(load: () => Promise<M>, exported: Runners<M>) {
-  return async (...args: unknown[]) => {
-    const command = args.at(-1) as Command;
-    const o = await prepareRun(command);
-    const mod = await load();
-    await (mod[exported] as unknown as Run)(o);
-  };
-}
-
-/** Like lazy, for commands with positional arguments: they come first, then the options. */
-function lazyWithArgs<M>(load: () => Promise<M>, exported: Runners<M>) {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const positionals = args.slice(0, -2);
@@ -221,7 +210,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--name <repository>", "repository in the stack's registry (default: the source's)", TYPES.repository))
     .addOption(typedOption("--tag <tag>", "tag in the stack's registry (default: the source's)", TYPES.tag))
     .option("--force", "overwrite a tag that already exists (the pool would keep the old image)")
-    .action(lazyWithArgs(() => import("./commands/images.js"), "runImport"));
+    .action(lazy(() => import("./commands/images.js"), "runImport"));
   examples(images.command("build <context-dir>"), [
     "manage images build ./session --stack dev --name coding-engine/session",
     "manage images build . --stack contest --name coding-engine/backend --file backend/Dockerfile --tag 2026-11-22",
@@ -231,7 +220,7 @@ export function buildProgram(): Command {
     .addOption(typedOption("--tag <tag>", "tag (default: the current UTC time, a new tag per rollout)", TYPES.tag))
     .option("--file <dockerfile>", "Dockerfile inside the context (default Dockerfile)")
     .option("--force", "overwrite a tag that already exists")
-    .action(lazyWithArgs(() => import("./commands/images.js"), "runBuild"));
+    .action(lazy(() => import("./commands/images.js"), "runBuild"));
 
   examples(program.command("reconcile").alias("enforce-expiry"), [
     "manage reconcile --dry-run",
@@ -268,7 +257,7 @@ export function buildProgram(): Command {
     .addArgument(new Argument("<action>", "issue, list or revoke").choices(["issue", "list", "revoke"]))
     .addOption(typedOption("--name <name>", "the participant or team (issue, revoke)", TYPES.caller))
     .option("--show-keys", "list: print the keys themselves (they are secrets)")
-    .action(lazyWithArgs(() => import("./commands/keys.js"), "run"));
+    .action(lazy(() => import("./commands/keys.js"), "run"));
 
   examples(program.command("pulumi"), ["manage pulumi -- stack ls", "manage pulumi -- cancel --stack dev --yes", "manage pulumi -- refresh --stack dev --yes --clear-pending-creates"])
     .description("run pulumi with this project's state backend and passphrase, e.g. `manage pulumi -- cancel --stack dev --yes`")

@@ -5,7 +5,7 @@
 import { PROFILES, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
 import { plannedPool } from "../infra/capacity.js";
 import type { DeploymentSettings } from "../infra/config.js";
-import { withOverrides, type Operation, type OperationOverrides, type OperationsState, type Window } from "../infra/operations.js";
+import { withOverrides, type Operation, type OperationOverrides, type Window } from "../infra/operations.js";
 import { GATEWAY_CREATE_MINUTES, gatewayFor, type AccessSettings } from "../infra/access-mode.js";
 import { isoSeconds } from "./clock.js";
 import { DEFAULT_WARMUP_MINUTES } from "./options.js";

@@ -54,6 +54,3 @@ export function stackSettings(stack: string, extra: Record<string, string> = {},
     throw err;
   }
 }
-
-// Gi as a number from "1Gi": one definition, with the cost query that needs it.
-export { gibibytes } from "../infra/costing/query.js";

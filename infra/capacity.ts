@@ -624,8 +624,6 @@ export interface ProfileCheck {
 /** A share in percent, as every capacity text writes one: 0%, <0.001%, 0.041%, 0.38%, 12.5%. */
 export const percentText = (share: number) =>
   share === 0 ? "0%" : share < 0.00001 ? "<0.001%" : `${(share * 100).toFixed(share < 0.001 ? 3 : share < 0.1 ? 2 : 1)}%`;
-const percent = percentText;
-
 /** What happens with a pool as configured: the sentences the team needs before the contest. */
 export function checkPool(
   q: CapacityQuery,
@@ -637,7 +635,7 @@ export function checkPool(
   const label = strategyLabel(q.strategy);
   const checks: ProfileCheck[] = [];
   const full = fullPoolRate(q, configured.maxSessions);
-  const target = `target <= ${percent(q.max404Rate)}`;
+  const target = `target <= ${percentText(q.max404Rate)}`;
   if (q.strategy.kind === "per-user" && configured.maxSessions < q.users)
     checks.push({
       ok: false,
@@ -650,7 +648,7 @@ export function checkPool(
       ok: full <= q.max404Rate,
       message:
         `max ${configured.maxSessions} for ${label} sessions (about ${Math.round(plan.meanHeld)} held on average): ` +
-        `${percent(full)} of requests can find the pool full (${target})` +
+        `${percentText(full)} of requests can find the pool full (${target})` +
         (full > q.max404Rate ? `; max ${plan.maxSessions} meets it` : ""),
     });
   const waits = coldStartShare(q, configured.readySessions);
@@ -660,7 +658,7 @@ export function checkPool(
   checks.push({
     ok,
     message:
-      `${configured.readySessions} ready sessions: ${percent(waits)} of new sessions wait for a ${q.coldStartSeconds} s cold start on average ` +
+      `${configured.readySessions} ready sessions: ${percentText(waits)} of new sessions wait for a ${q.coldStartSeconds} s cold start on average ` +
       `in the ${q.strategy.kind === "per-execution" ? "worse of the opening burst and steady state" : "opening burst"} (target <= 5% in ${share} of contests)` +
       (ok ? "" : `; ${share} of contests need ${plan.readyNeeded.atConfidence} (${plan.readySessions} fit in the nodes they take)`),
   });

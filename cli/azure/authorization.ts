@@ -3,7 +3,7 @@
 // client. Loaded only by `manage doctor`. The verdicts on what comes back are pure (below).
 
 import { ROLES, type RoleKey } from "../../infra/roles.cjs";
-import { armEndpoint, azureCredential } from "./live.js";
+import { armOptions, azureCredential } from "./live.js";
 
 export interface PermissionSet {
   actions: string[];
@@ -18,10 +18,7 @@ export interface Assignment {
 
 async function client(subscriptionId: string, env: NodeJS.ProcessEnv) {
   const { AuthorizationManagementClient } = await import("@azure/arm-authorization");
-  return new AuthorizationManagementClient(await azureCredential(env), subscriptionId, {
-    endpoint: armEndpoint(env),
-    retryOptions: { maxRetries: 1 },
-  });
+  return new AuthorizationManagementClient(await azureCredential(env), subscriptionId, armOptions(env));
 }
 
 /** The caller's effective permissions on a resource group (one entry per role it holds there). */

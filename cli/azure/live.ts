@@ -46,6 +46,13 @@ export function armEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   return env.MANAGE_ARM_ENDPOINT || "https://management.azure.com";
 }
 
+/**
+ * What every ARM client of manage's gets: the endpoint, and one retry. A read must answer quickly
+ * (a status, a refresh of watch, a doctor check); the SDKs' default retries would wait minutes on a
+ * dead endpoint.
+ */
+export const armOptions = (env: NodeJS.ProcessEnv, maxRetries = 1) => ({ endpoint: armEndpoint(env), retryOptions: { maxRetries } });
+
 /** Token scopes manage asks for: ARM, and the session pools' data plane (doctor's direct probe). */
 export const SCOPES = { arm: "https://management.azure.com/.default", sessions: "https://dynamicsessions.io/.default" } as const;
 
@@ -90,11 +97,7 @@ const isNotFound = (err: unknown) => (err as { statusCode?: number }).statusCode
 
 export async function readLive(target: LiveTarget, env: NodeJS.ProcessEnv = process.env): Promise<LiveState> {
   const { ContainerAppsAPIClient } = await import("@azure/arm-appcontainers");
-  const client = new ContainerAppsAPIClient(await azureCredential(env), target.subscriptionId, {
-    endpoint: armEndpoint(env),
-    // A status read must answer quickly; the SDK's default retries would wait minutes on a dead endpoint.
-    retryOptions: { maxRetries: 1 },
-  });
+  const client = new ContainerAppsAPIClient(await azureCredential(env), target.subscriptionId, armOptions(env));
   let pool: LivePool;
   try {
     const p = await client.containerAppsSessionPools.get(target.resourceGroup, target.poolName);
@@ -140,4 +143,17 @@ export async function readLive(target: LiveTarget, env: NodeJS.ProcessEnv = proc
 /** "/subscriptions/<id>/..." -> "<id>" (the stack's outputs carry full resource IDs). */
 export function subscriptionOf(resourceId: string): string | null {
   return /^\/subscriptions\/([^/]+)\//i.exec(resourceId)?.[1] ?? null;
+}
+
+/**
+ * The deployed pool and backend, from the stack's outputs (names, and the identity's full ID for the
+ * subscription): what status and watch read. null when the outputs carry no resource IDs.
+ */
+export function liveTargetOf(out: Record<string, unknown>): (LiveTarget & { poolId: string; appId: string }) | null {
+  const subscriptionId = subscriptionOf(String(out.identityId ?? ""));
+  if (!subscriptionId) return null;
+  const resourceGroup = String(out.resourceGroupName);
+  const group = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.App`;
+  const [poolName, appName] = [String(out.sessionPoolName), String(out.backendAppName)];
+  return { subscriptionId, resourceGroup, poolName, appName, poolId: `${group}/sessionPools/${poolName}`, appId: `${group}/containerApps/${appName}` };
 }

@@ -23,7 +23,7 @@
 // The pool namespace has no node metric: nodes come from the pool's nodeCount (ARM, live.ts).
 
 import pRetry from "p-retry";
-import { armEndpoint, azureCredential } from "./live.js";
+import { armOptions, azureCredential } from "./live.js";
 
 const POOL_METRICS = { executing: "PoolExecutingPodCount", pending: "PoolPendingPodCount", ready: "PoolReadyPodCount" } as const;
 const APP_METRICS = { replicas: "Replicas", requests: "Requests" } as const;
@@ -165,13 +165,8 @@ const isTransientNamespaceError = (err: unknown) => /not a supported platform me
  */
 export async function readMetrics(q: MetricsQuery, env: NodeJS.ProcessEnv = process.env): Promise<Timeline> {
   const { MonitorClient } = await import("@azure/arm-monitor");
-  const endpoint = armEndpoint(env);
-  const client = new MonitorClient(await azureCredential(env), q.subscriptionId, {
-    endpoint,
-    credentialScopes: [`${endpoint.replace(/\/+$/, "")}/.default`],
-    // A live view must answer within its refresh; the SDK's default retries would wait minutes.
-    retryOptions: { maxRetries: 1 },
-  });
+  const options = armOptions(env);
+  const client = new MonitorClient(await azureCredential(env), q.subscriptionId, { ...options, credentialScopes: [`${options.endpoint.replace(/\/+$/, "")}/.default`] });
   const span = timespan(q.from, q.to);
   const list = (resourceId: string, metricnames: string, aggregation: string, filter?: string) =>
     pRetry(

@@ -16,7 +16,7 @@
 // nextLink is POSTed again with the same body until there is none.
 
 import type { QueryDefinition } from "@azure/arm-costmanagement";
-import { armEndpoint, azureCredential, explainAzureError } from "./live.js";
+import { armOptions, azureCredential, explainAzureError } from "./live.js";
 
 export interface SpendTarget {
   subscriptionId: string;
@@ -99,7 +99,7 @@ export async function queryActualCost(target: SpendTarget, env: NodeJS.ProcessEn
     import("@azure/arm-costmanagement"),
     import("@azure/core-rest-pipeline"),
   ]);
-  const client = new CostManagementClient(await azureCredential(env), { endpoint: armEndpoint(env), retryOptions: { maxRetries: 2 } });
+  const client = new CostManagementClient(await azureCredential(env), armOptions(env, 2));
   const scope = scopeOf(target);
   const body = queryDefinition(target.from, target.to);
   try {

@@ -32,12 +32,12 @@ import {
   warnMissingPrices,
   windowLabel,
   windowRange,
-  type CostAssumptionOptions,
+  type CostEstimateOptions,
 } from "../costing/estimate.js";
 import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
 import { ceilingAllows, ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
 import { ceilingRefusal } from "../cost-ceiling.js";
-import type { GlobalOptions, StackChange } from "../change.js";
+import type { StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import type { OperationOverrides } from "../../infra/operations.js";
 import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
@@ -46,23 +46,17 @@ import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
 import { DEFAULT_CHART_FILE, DEFAULT_SEED, MAX_SEED, readOption, TYPES } from "../options.js";
 
-export interface CapacityOptions extends GlobalOptions, CostAssumptionOptions {
-  stack?: string;
+export interface CapacityOptions extends Omit<CostEstimateOptions, "days" | "executions"> {
   users?: number;
   runsPerUserPerMinute?: number;
-  avgExecSeconds?: number;
   /** --identifier, read by its type (../options.ts). */
   identifier?: IdentifierStrategy;
   p95WaitSeconds?: number;
-  hours?: number;
   burstSeconds?: number;
   coldStartSeconds?: number;
   max404Rate?: number;
   /** --confidence: the share of contests that must meet the targets (a fraction). */
   confidence?: number;
-  region?: string;
-  livePrices?: boolean;
-  profile?: ProfileName;
   apply?: boolean;
   simulate?: boolean;
   seed?: number;
@@ -260,8 +254,6 @@ function limitChecks(plan: CapacityPlan, settings: DeploymentSettings, configure
   return checks;
 }
 
-const percent = percentText;
-
 /** 95 -> "95th". */
 const ordinal = (share: number) => {
   const n = +(share * 100).toFixed(1);
@@ -279,7 +271,7 @@ function readyText(plan: CapacityPlan, nodes: { ready: number; window: number; p
   const average = plan.readyNeeded.average === needed ? "" : `, ${plan.readyNeeded.average} for the average contest`;
   if (plan.readySessions === needed) return `${plan.readySessions} (${needed} needed${average})`;
   const more = plan.readySessions - needed;
-  const buys = `mean wait share ${percent(plan.coldStartShareIfNeeded.mean)} -> ${percent(plan.coldStartShare)}`;
+  const buys = `mean wait share ${percentText(plan.coldStartShareIfNeeded.mean)} -> ${percentText(plan.coldStartShare)}`;
   const fills = plan.readySessions === nodes.ready * perNode;
   const where = fills
     ? `${more === 1 ? "fills" : "fill"} the ${nodes.ready} ready node${nodes.ready === 1 ? "" : "s"}`
@@ -402,9 +394,9 @@ export async function run(o: CapacityOptions): Promise<void> {
   const rows: Array<[string, string | number]> = [
     ["executions per second", plan.arrivalPerSecond.toFixed(2)],
     ["sessions held on average", plan.meanHeld.toFixed(1)],
-    [`maxSessions (at most ${percent(q.max404Rate)} of requests can find it full)`, `${plan.maxSessions} (${percent(plan.fullPoolRate)})`],
+    [`maxSessions (at most ${percentText(q.max404Rate)} of requests can find it full)`, `${plan.maxSessions} (${percentText(plan.fullPoolRate)})`],
     [`ready sessions (at most 5% of new sessions wait ${q.coldStartSeconds} s, in ${confidence} of contests)`, readyText(plan, estimate.nodes, estimate.sessionsPerNode)],
-    [`new sessions that wait: mean / the ${ordinal(q.confidence)}-percentile contest`, `${percent(plan.coldStartShare)} / ${percent(plan.coldStartShareAtConfidence)}`],
+    [`new sessions that wait: mean / the ${ordinal(q.confidence)}-percentile contest`, `${percentText(plan.coldStartShare)} / ${percentText(plan.coldStartShareAtConfidence)}`],
     ["E16 nodes: ready / contest / peak", `${estimate.nodes.ready} / ${estimate.nodes.window} / ${estimate.nodes.peak} (held + ready, ${estimate.sessionsPerNode} per node)`],
   ];
   if (q.strategy.kind === "shared")
@@ -528,14 +520,14 @@ function printSimulations(
       `Simulated contests: the first ${Math.round(Math.min(hours * 60, s.openingMinutes))} minutes of ${spread.seeds} (seeds ${s.seed}-${s.seed + spread.seeds - 1}; the plan is sized for the ${ordinal(q.confidence)} percentile):`,
     ),
   );
-  const pair = (x: { p50: number; p95: number }) => `${percent(x.p50)} / ${percent(x.p95)}`;
+  const pair = (x: { p50: number; p95: number }) => `${percentText(x.p50)} / ${percentText(x.p95)}`;
   console.log(
     table(
       ["", ...runs.map((r) => `${r.name} (max ${r.maxSessions}, ready ${r.readySessions})`)],
       [
         ["opening burst, runs that waited: p50 / p95 contest", ...runs.map((r) => `${pair(r.spread.burstWaited)} (target <= 5%)`)],
-        ["requests answered 404: p50 / p95 contest", ...runs.map((r) => `${pair(r.spread.rejected)} (target <= ${percent(q.max404Rate)})`)],
-        ["contests meeting both targets", ...runs.map((r) => `${r.spread.metTargets} of ${r.spread.seeds} (${percent(r.spread.metTargets / r.spread.seeds)}; sized for ${percent(q.confidence)})`)],
+        ["requests answered 404: p50 / p95 contest", ...runs.map((r) => `${pair(r.spread.rejected)} (target <= ${percentText(q.max404Rate)})`)],
+        ["contests meeting both targets", ...runs.map((r) => `${r.spread.metTargets} of ${r.spread.seeds} (${percentText(r.spread.metTargets / r.spread.seeds)}; sized for ${percentText(q.confidence)})`)],
       ],
     ),
   );
@@ -544,9 +536,9 @@ function printSimulations(
     table(
       ["", ...runs.map((r) => `${r.name} (max ${r.maxSessions}, ready ${r.readySessions})`)],
       [
-        ["requests answered 404", ...runs.map((r) => `${r.result.rejected} (${percent(r.result.rejectedRate)}; target <= ${percent(q.max404Rate)})`)],
+        ["requests answered 404", ...runs.map((r) => `${r.result.rejected} (${percentText(r.result.rejectedRate)}; target <= ${percentText(q.max404Rate)})`)],
         ["wait p50 / p95 / p99", ...runs.map((r) => [r.result.waits.p50, r.result.waits.p95, r.result.waits.p99].map(seconds).join(" / "))],
-        ["opening burst: runs that waited, p95", ...runs.map((r) => `${percent(r.result.burst.waitedShare)}, ${seconds(r.result.burst.waits.p95)} (target ${q.p95WaitSeconds} s)`)],
+        ["opening burst: runs that waited, p95", ...runs.map((r) => `${percentText(r.result.burst.waitedShare)}, ${seconds(r.result.burst.waits.p95)} (target ${q.p95WaitSeconds} s)`)],
         ["peak sessions held / E16 nodes", ...runs.map((r) => `${r.result.peak.held} / ${r.result.peak.nodes}`)],
         ["E16 node-hours", ...runs.map((r) => r.result.nodeHours.toFixed(1))],
       ],

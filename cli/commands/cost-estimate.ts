@@ -23,11 +23,8 @@ import {
   windowHours,
   windowLabel,
   windowRange,
-  type CostAssumptionOptions,
   type CostEstimateOptions,
 } from "../costing/estimate.js";
-
-export type { CostAssumptionOptions, CostEstimateOptions };
 
 export async function run(o: CostEstimateOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();

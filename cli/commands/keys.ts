@@ -16,8 +16,6 @@ import { dim, printJson } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 
-export const KEY_ACTIONS = ["issue", "list", "revoke"] as const;
-
 export interface KeysOptions extends GlobalOptions {
   name?: string;
   /** list: print the keys themselves (default: only a hint of each). */
@@ -27,8 +25,8 @@ export interface KeysOptions extends GlobalOptions {
 /** A key as `list` shows it without --show-keys: enough to tell two apart, not to use one. */
 const hint = (key: string) => `${key.slice(0, 4)}…`;
 
-export async function run(action: string, o: KeysOptions): Promise<void> {
-  if (!(KEY_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}": use ${KEY_ACTIONS.join(", ")}`);
+/** `action` is one of the argument's choices (cli/main.ts): commander refuses any other before this runs. */
+export async function run(action: "issue" | "list" | "revoke", o: KeysOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   if (settings.access.mode !== "token")

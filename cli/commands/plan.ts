@@ -4,6 +4,7 @@
 
 import { PROJECT } from "../../infra/config.js";
 import type { ProfileName } from "../../infra/profiles.js";
+import type { GlobalOptions } from "../change.js";
 import { describeResource, diffSimulations, shortType, azureName, type ResourceDiff } from "../offline/describe.js";
 import type { Simulation } from "../offline/simulate.js";
 import { UsageError } from "../errors.js";
@@ -16,12 +17,10 @@ import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";
 import { suggest } from "../suggest.js";
 
-export interface PlanOptions {
-  stack?: string;
+export interface PlanOptions extends GlobalOptions {
   profile?: ProfileName;
   from?: ProfileName;
   to?: ProfileName;
-  json?: boolean;
 }
 
 const LABEL = "desired state from an offline evaluation of the program, not a diff against the cloud";

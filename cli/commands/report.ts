@@ -17,10 +17,10 @@ import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { readStackRuntime, settingsInEffect } from "../operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
-import { compareSpend, estimateForHours } from "../costing/spend.js";
+import { compareSpend, estimateForHours, hoursRun } from "../costing/spend.js";
 import { runLogPath } from "../execution/run-log.js";
 import { readOption, TYPES } from "../options.js";
-import { costDays, hoursByProfile, periodRequest, resolvePeriod } from "../report/period.js";
+import { costDays, periodRequest, resolvePeriod } from "../report/period.js";
 import { readRunLogs, runsIn } from "../report/runs.js";
 import { buildReport } from "../report/data.js";
 import { keyNumbers, renderHtml, reportTitle } from "../report/html.js";
@@ -104,7 +104,7 @@ export async function run(o: ReportOptions): Promise<void> {
     // over the whole days the bill covers: the estimate prices the same days, so it has no `now` cut
     // (a bill queried the same day is short by Cost Management's delay, which the gap names).
     const file = stackSettings(stack);
-    const hours = hoursByProfile(days, windows, file, runtime.operation);
+    const hours = hoursRun(days, { operation: runtime.operation, windows }, file);
     const estimate = book ? estimateForHours(book, file, hours) : { total: null, byResource: new Map() };
     cost = { days, comparison: compareSpend(bill.rows, estimate, hours, days, now) };
   }

@@ -13,12 +13,10 @@ import { now as clock } from "../clock.js";
 import { readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
 import { warmupStart, windowRun } from "../schedule.js";
 import type { SpendRow } from "../azure/spend.js";
+import type { GlobalOptions } from "../change.js";
 import { suggest } from "../suggest.js";
 
-export interface SpendOptions {
-  stack?: string;
-  json?: boolean;
-  verbose?: boolean;
+export interface SpendOptions extends GlobalOptions {
   since?: number;
   from?: Date;
   to?: Date;

@@ -9,15 +9,14 @@ import { findDrift, type Drift } from "../drift.js";
 import type { GlobalOptions } from "../change.js";
 import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
-import { gibibytes, stackFile, stackSettings } from "../settings.js";
+import { stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
 import { describeExpiry, describeInterrupted, leftBehind, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
 import { OperationError, UsageError } from "../errors.js";
 import { inWorkflowRun } from "../workflow.js";
-import { pulumiHint, unreadableState, type PulumiFailure, type UnreadableState } from "../pulumi/failures.js";
-import { PROJECT } from "../../infra/config.js";
+import { unreadableState, type PulumiFailure, type UnreadableState } from "../pulumi/failures.js";
 import { describeAccess, gatewayRunning, openAccessWarning } from "../../infra/access-mode.js";
-import { alertRulesFor } from "../../infra/monitoring.js";
+import { costQuery } from "../../infra/costing/query.js";
 import { redactOutputs } from "../execution/credentials.js";
 import { baselineDifferences } from "../../infra/operations.js";
 import type { LiveState } from "../azure/live.js";
@@ -93,35 +92,19 @@ export async function run(o: GlobalOptions): Promise<void> {
   const outputs: Section<Record<string, unknown>> = runtime.available ? { available: true, value: runtime.value.outputs } : runtime;
   let live: LiveState = { available: false, reason: "the stack's outputs are unavailable, so there is nothing to look up" };
   if (outputs.available) {
-    const out = outputs.value;
-    const { readLive, subscriptionOf } = await import("../azure/live.js");
-    const subscriptionId = subscriptionOf(String(out.identityId ?? ""));
-    live = subscriptionId
-      ? await readLive({
-          subscriptionId,
-          resourceGroup: String(out.resourceGroupName),
-          poolName: String(out.sessionPoolName),
-          appName: String(out.backendAppName),
-        })
-      : { available: false, reason: "the stack's outputs carry no resource IDs (was it deployed by this program?)" };
+    const { readLive, liveTargetOf } = await import("../azure/live.js");
+    const target = liveTargetOf(outputs.value);
+    live = target ? await readLive(target) : { available: false, reason: "the stack's outputs carry no resource IDs (was it deployed by this program?)" };
   }
 
   const drift: Drift[] = live.available ? findDrift(settings.profile, live.pool, live.backend) : [];
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
-  const backendSize = { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests };
   let burn: { perHour: number; basis: string; complete: boolean } | null = null;
   if (book && live.available) {
     const nodes = live.pool.exists ? (live.pool.nodeCount ?? 0) : 0;
     const replicas = live.backend.runningReplicas ?? live.backend.minReplicas ?? 0;
-    const b = liveBurnPerHour(book, {
-      backend: backendSize,
-      registrySku: settings.registrySku,
-      gateway,
-      alerts: { rules: alertRulesFor(settings.profile, settings.monitoring.alertEmails).length },
-      logs: { dailyCapGb: settings.logDailyCapGb },
-      nodeCount: nodes,
-      backendReplicas: replicas,
-    });
+    // The model's query for the stack (its backend, registry, logs, alert rules) at the counts Azure reports.
+    const b = liveBurnPerHour(book, { ...costQuery(settings, settings.profile, 0), gateway, nodeCount: nodes, backendReplicas: replicas });
     burn = {
       perHour: b.perHour,
       complete: b.complete,

@@ -8,6 +8,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GlobalOptions } from "../change.js";
+import { whileRunning } from "../interrupted.js";
 import { suggest } from "../suggest.js";
 import { OperationError } from "../errors.js";
 import { writeJson } from "../output.js";
@@ -18,7 +19,7 @@ import { DEFAULT_WATCH_INTERVAL_MS } from "../options.js";
 import { settingsInEffect } from "../operations.js";
 import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../../infra/operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
-import type { LiveTarget } from "../azure/live.js";
+import type { liveTargetOf } from "../azure/live.js";
 import type { Timeline } from "../azure/metrics.js";
 import { buildSnapshot, contestWindow, type Snapshot } from "../watch/snapshot.js";
 import { renderSnapshot } from "../watch/render.js";
@@ -34,13 +35,8 @@ const RECENT_MINUTES = 15;
 /** How long the window's history (for the cost so far) is reused before it is read again. */
 const HISTORY_TTL_MS = 5 * 60_000;
 
-interface Target extends LiveTarget {
-  poolId: string;
-  appId: string;
-}
-
 /** What to watch, from the stack's outputs; refuses a stack that was never deployed (nothing to watch). */
-async function targetOf(stack: string, verbose?: boolean): Promise<Target & { operation: OperationsState | null }> {
+async function targetOf(stack: string, verbose?: boolean): Promise<NonNullable<ReturnType<typeof liveTargetOf>> & { operation: OperationsState | null }> {
   const { PulumiReader } = await import("../pulumi/reader.js");
   const pulumi = await PulumiReader.connect(projectDir(), verbose);
   // Outputs first: a deployed stack (the case that matters on contest day) costs one pulumi call, not two.
@@ -49,21 +45,10 @@ async function targetOf(stack: string, verbose?: boolean): Promise<Target & { op
       throw new OperationError(`stack ${stack} has not been deployed yet (${pulumi.backend.description}): there is nothing to watch\n  Fix: \`${suggest("up", { stack })}\` deploys it as Pulumi.${stack}.yaml says`);
     throw err;
   });
-  const { subscriptionOf } = await import("../azure/live.js");
-  const subscriptionId = subscriptionOf(String(out.identityId ?? ""));
-  if (!subscriptionId) throw new OperationError(`the outputs of stack ${stack} carry no resource IDs (was it deployed by this program?)`);
-  const resourceGroup = String(out.resourceGroupName);
-  const group = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.App`;
-  return {
-    // The operation in effect (its expiry is the window's end): from the state, as every machine sees it.
-    operation: parseOperationsState(out[OPERATIONS_OUTPUT]),
-    subscriptionId,
-    resourceGroup,
-    poolName: String(out.sessionPoolName),
-    appName: String(out.backendAppName),
-    poolId: `${group}/sessionPools/${out.sessionPoolName}`,
-    appId: `${group}/containerApps/${out.backendAppName}`,
-  };
+  const target = (await import("../azure/live.js")).liveTargetOf(out);
+  if (!target) throw new OperationError(`the outputs of stack ${stack} carry no resource IDs (was it deployed by this program?)`);
+  // The operation in effect (its expiry is the window's end): from the state, as every machine sees it.
+  return { ...target, operation: parseOperationsState(out[OPERATIONS_OUTPUT]) };
 }
 
 export async function run(o: WatchOptions): Promise<void> {
@@ -124,20 +109,18 @@ export async function run(o: WatchOptions): Promise<void> {
     if (stop.signal.aborted && refreshing) process.exit(130);
     stop.abort();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   if (screen) process.stdout.write("\x1b[?25l");
-  try {
-    while (!stop.signal.aborted) {
-      const began = Date.now();
-      refreshing = true;
-      show(await refresh());
-      refreshing = false;
-      await sleep(Math.max(0, interval - (Date.now() - began)), undefined, { signal: stop.signal }).catch(() => {});
+  await whileRunning(onSignal, async () => {
+    try {
+      while (!stop.signal.aborted) {
+        const began = Date.now();
+        refreshing = true;
+        show(await refresh());
+        refreshing = false;
+        await sleep(Math.max(0, interval - (Date.now() - began)), undefined, { signal: stop.signal }).catch(() => {});
+      }
+    } finally {
+      if (screen) process.stdout.write("\x1b[?25h\n");
     }
-  } finally {
-    if (screen) process.stdout.write("\x1b[?25h\n");
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  });
 }

@@ -130,8 +130,6 @@ export function measuredByOf(text: string): Partial<Record<Input, string>> {
   return out;
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
-
 /** Where an input of the plan came from: an option, the stack's latest measurement, its config (recorded), or the assumption. */
 export interface PlannerInput {
   value: number;

@@ -16,7 +16,9 @@
 //   - nodes follow held + ready sessions (infra/capacity.ts nodesFor).
 
 import { nodesFor, ReadyPool, WAIT_TAIL, type IdentifierStrategy } from "../../infra/capacity.js";
-import { poissonGap, random } from "../execution/load.js";
+import { seededUniform } from "../../infra/distributions.js";
+import { poissonGap } from "../execution/load.js";
+import { percentile } from "../execution/stats.js";
 
 export interface SimulationInput {
   users: number;
@@ -197,7 +199,7 @@ const drawn = new Map<string, Runs>();
 const DRAWN_KEPT = 256;
 
 function drawRuns(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
-  const rand = random(i.seed);
+  const rand = seededUniform(i.seed);
   const end = i.hours * 3600;
   const burst = Math.min(i.openingBurstSeconds, end);
   const perSecond = i.runsPerUserPerMinute / 60;
@@ -409,10 +411,6 @@ export function simulateSpread(input: Omit<SimulationInput, "seed" | "samples">,
     if (r.burst.waitedShare <= WAIT_TAIL && r.rejectedRate <= o.max404Rate) met++;
     nodeHours += r.nodeHours;
   }
-  const spread = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const at = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? 0;
-    return { mean: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), p50: at(0.5), p95: at(0.95) };
-  };
+  const spread = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), p50: percentile(xs, 50) ?? 0, p95: percentile(xs, 95) ?? 0 });
   return { seeds: n, burstWaited: spread(waited), rejected: spread(rejected), metTargets: met, nodeHours: { mean: nodeHours / Math.max(1, n) } };
 }

@@ -12,15 +12,15 @@ import { livePriceBook } from "./retail-prices.js";
 import { UsageError } from "../errors.js";
 import { money, warn } from "../output.js";
 import { projectDir } from "../project.js";
+import type { GlobalOptions } from "../change.js";
 import { stackFile } from "../settings.js";
 // The query itself is pure and light (infra/costing/query.ts): the program's budget builds it too.
 import { costQuery, gibibytes, type CostAssumptionOptions } from "../../infra/costing/query.js";
 import { sessionsPerNodeRange } from "../../infra/capacity.js";
 import { DEFAULT_WINDOW_HOURS } from "../../infra/costing/ceiling.js";
-export { costQuery, type CostAssumptionOptions };
 
-export interface CostEstimateOptions extends CostAssumptionOptions {
-  stack?: string;
+/** cost-estimate's options; capacity takes the same ones but --days and --executions. */
+export interface CostEstimateOptions extends GlobalOptions, CostAssumptionOptions {
   profile?: ProfileName;
   hours?: number;
   days?: number;
@@ -28,7 +28,6 @@ export interface CostEstimateOptions extends CostAssumptionOptions {
   avgExecSeconds?: number;
   region?: string;
   livePrices?: boolean;
-  json?: boolean;
 }
 
 export { DEFAULT_WINDOW_HOURS };

@@ -39,9 +39,6 @@ export function parseMix(text: string): Mix {
   return mix;
 }
 
-/** A small seeded generator (mulberry32, the planner's own): the same seed gives the same schedule. */
-export const random = seededUniform;
-
 /** The gap to the next arrival of a Poisson stream: exponential with mean 1/rate (same unit as the rate). */
 export function poissonGap(rand: () => number, ratePerUnit: number): number {
   return -Math.log(1 - rand()) / ratePerUnit;
@@ -71,7 +68,8 @@ export interface Arrival {
  * bounded by the users, whatever the rate. Pure: the same shape gives the same arrivals.
  */
 export function* arrivals(shape: LoadShape): Generator<Arrival> {
-  const rand = random(shape.seed);
+  // The planner's seeded generator (mulberry32): the same seed gives the same schedule.
+  const rand = seededUniform(shape.seed);
   const total = shape.mix.reduce((s, x) => s + x.weight, 0);
   const pick = (): Language => {
     let r = rand() * total;
@@ -92,11 +90,6 @@ export function countArrivals(shape: LoadShape, limit: number): number {
   let n = 0;
   for (const _ of arrivals(shape)) if (++n > limit) break;
   return n;
-}
-
-/** Every arrival at once: for small loads and tests. */
-export function schedule(shape: LoadShape): Arrival[] {
-  return [...arrivals(shape)];
 }
 
 /** The most arrivals (in time order) in any window of `windowMs` (sliding): what a rate limit per window sees. Pure. */

@@ -19,19 +19,6 @@ export interface Target {
   credential?: Credential;
 }
 
-/** An http(s) URL or a usage error naming the rule. */
-export function parseEndpoint(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--endpoint must be a URL like https://backend.example.com (got "${text}")`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:")
-    throw new UsageError(`--endpoint must be an http or https URL (got "${text}")`);
-  return url.href.replace(/\/+$/, "");
-}
-
 /** The stack's deployed outputs, or a usage error saying how to deploy it. */
 export async function deployedOutputs(stack: string, verbose?: boolean): Promise<Record<string, unknown>> {
   const { PulumiReader } = await import("../pulumi/reader.js");
@@ -44,7 +31,8 @@ export async function deployedOutputs(stack: string, verbose?: boolean): Promise
 export async function resolveTarget(o: { stack?: string; endpoint?: string; verbose?: boolean } & CredentialOptions): Promise<Target> {
   if (o.endpoint !== undefined) {
     if (o.stack !== undefined) throw new UsageError("give either --stack or --endpoint, not both");
-    const endpoint = parseEndpoint(o.endpoint);
+    // Read and normalized by its option type (cli/options.ts URL_TYPE) when the command line was parsed.
+    const endpoint = o.endpoint;
     // Only a credential given on this command line goes to an --endpoint, and only over HTTPS.
     const { credential, withheld } = credentialFor(endpoint, resolveCredential(o, process.env), false);
     if (withheld) warn(withheld);

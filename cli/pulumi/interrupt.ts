@@ -8,9 +8,7 @@
 import { interruptPulumi } from "./runner.js";
 import { pulumiHint, settleCommand } from "./failures.js";
 import { isJson } from "../output.js";
-import { InterruptedError, interruptOutcome, reportInterrupted, type Running } from "../interrupted.js";
-
-export { InterruptedError };
+import { InterruptedError, interruptOutcome, reportInterrupted, whileRunning, type Running } from "../interrupted.js";
 
 /** What ran before the change and what it was to run: said when pulumi is stopped part-way. */
 export interface ChangeCosts {
@@ -44,16 +42,11 @@ export async function withInterrupts<T>(stack: string, work: () => Promise<T>, c
     );
     process.exit(130);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    const result = await work();
-    if (count) throw new InterruptedError(interruptOutcome({ stack, phase: "pulumi", ...costs() }));
-    return result;
-  } catch (err) {
-    throw count ? new InterruptedError(interruptOutcome({ stack, phase: "pulumi", ...costs() })) : err;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  // Stopped by the first Ctrl-C, the change ends as interrupted whether pulumi then failed or not.
+  const interrupted = () => new InterruptedError(interruptOutcome({ stack, phase: "pulumi", ...costs() }));
+  const result = await whileRunning(onSignal, work).catch((err) => {
+    throw count ? interrupted() : err;
+  });
+  if (count) throw interrupted();
+  return result;
 }

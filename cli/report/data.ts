@@ -10,7 +10,7 @@ import type { Window } from "../../infra/operations.js";
 import type { Timeline } from "../azure/metrics.js";
 import type { RunRecord } from "../execution/run-log.js";
 import type { Period, SpendComparison } from "../costing/spend.js";
-import { gibibytes } from "../settings.js";
+import { gibibytes } from "../../infra/costing/query.js";
 import type { ReportPeriod } from "./period.js";
 
 export interface ReportInput {

@@ -4,10 +4,11 @@
 //
 // Cost Management answers whole UTC days (cli/azure/spend.ts: Daily is the only granularity), so
 // the cost part of a report covers the days the period touches, and the model prices those same
-// days with the one account of hours `manage spend` uses (cli/costing/spend.ts hoursRun).
+// days with the one account of hours `manage spend` uses (cli/costing/spend.ts hoursRun). The
+// option values themselves (--window's ID, the times) are read by their types (cli/options.ts).
 
 import type { Window } from "../../infra/operations.js";
-import { hoursRun, type Period, type ProfileHours, type RunHistory } from "../costing/spend.js";
+import type { Period } from "../costing/spend.js";
 import { UsageError } from "../errors.js";
 import { isoSeconds } from "../clock.js";
 import { ENDED_WINDOWS_KEPT_DAYS, windowRun } from "../schedule.js";
@@ -30,7 +31,6 @@ export function periodRequest(o: { window?: string; from?: Date; to?: Date }, no
   const example = "--window w-20261205-0900, or --from 2026-12-05T08:00:00Z --to 2026-12-05T12:00:00Z";
   if (o.window !== undefined && (o.from || o.to)) throw new UsageError(`give either --window or --from/--to, not both: e.g. ${example}`);
   if (o.window !== undefined) {
-    if (!/^[a-z0-9-]{1,40}$/.test(o.window)) throw new UsageError(`--window ${JSON.stringify(o.window)} is not a window ID (lowercase letters, digits and -, as manage schedule names them): e.g. --window w-20261205-0900`);
     return { kind: "window", id: o.window };
   }
   if (!o.from && !o.to) throw new UsageError(`a report needs a period: --window ID (a scheduled window in the stack's state) or --from and --to: e.g. ${example}`);
@@ -81,12 +81,4 @@ export function costDays(p: Period): Period {
   const from = Math.floor(p.from.getTime() / DAY) * DAY;
   const to = Math.max(from + DAY, Math.ceil(p.to.getTime() / DAY) * DAY);
   return { from: new Date(from), to: new Date(to) };
-}
-
-/**
- * The hours of `days` at each profile: the one account spend uses too (cli/costing/spend.ts
- * hoursRun), from the state's operation and windows. Pure.
- */
-export function hoursByProfile(days: Period, windows: Window[], settings: Parameters<typeof hoursRun>[2], operation: RunHistory["operation"] = null, now?: Date): ProfileHours[] {
-  return hoursRun(days, { operation, windows }, settings, now);
 }

@@ -10,7 +10,7 @@ import { liveBurnPerHour } from "../../infra/costing/model.js";
 import type { PriceBook } from "../../infra/costing/prices.js";
 import type { LiveState } from "../azure/live.js";
 import type { Sample, Timeline } from "../azure/metrics.js";
-import { gibibytes } from "../settings.js";
+import { costQuery, gibibytes } from "../../infra/costing/query.js";
 import { latest, watchWarnings, type WatchWarning } from "./warnings.js";
 
 export interface ContestWindow {
@@ -77,17 +77,9 @@ export interface SnapshotInput {
 
 const round = (n: number | undefined, digits = 1) => (n === undefined ? null : Math.round(n * 10 ** digits) / 10 ** digits);
 
-/** The cost model's inputs for this stack's backend, registry, gateway and logs (as `manage status`). */
-function burn(book: PriceBook, settings: DeploymentSettings, nodeCount: number, backendReplicas: number) {
-  return liveBurnPerHour(book, {
-    backend: { cpu: settings.backend.cpu, memoryGi: gibibytes(settings.backend.memory), concurrentRequests: settings.backend.concurrentRequests },
-    registrySku: settings.registrySku,
-    gateway: gatewayRunning(settings),
-    logs: { dailyCapGb: settings.logDailyCapGb },
-    nodeCount,
-    backendReplicas,
-  });
-}
+/** The burn at these counts: the stack's backend, registry, logs and running gateway, as the model queries them (infra/costing/query.ts); no alert rules. */
+const burn = (book: PriceBook, settings: DeploymentSettings, nodeCount: number, backendReplicas: number) =>
+  liveBurnPerHour(book, { ...costQuery(settings, settings.profile, 0), alerts: undefined, gateway: gatewayRunning(settings), nodeCount, backendReplicas });
 
 /**
  * The cost of the window so far: each bucket at the burn rate of what ran in it, nodes from the

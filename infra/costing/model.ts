@@ -25,7 +25,7 @@
 import type { ResolvedProfile } from "../profiles.js";
 import { GATEWAY_CREATE_MINUTES, gatewayFor, type GatewaySku } from "../access-mode.js";
 import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../capacity.js";
-import { GATEWAY_OPTION_PRICES, METERS, type GatewayOptionPrice, type MeterKey, type PriceBook } from "./prices.js";
+import { METERS, type MeterKey, type PriceBook } from "./prices.js";
 
 export const HOURS_PER_DAY = 24;
 /** Azure's billing month. */
@@ -464,96 +464,4 @@ export function liveBurnPerHour(
     alertsPerHour(p.rate, q.alerts),
   ];
   return { perHour: sum(parts.filter(Number.isFinite)), complete: parts.every(Number.isFinite), missing: p.take() };
-}
-
-/**
- * The gateways considered for accessMode token (docs/costs.md, "The gateway"), priced for a stack
- * idle most of the month: what each costs in a month with `callsPerMonth` calls through it, and
- * whether it meets what the backend needs (an IP of its own that the backend's ingress can allow,
- * and a rate limit per caller: rate-limit-by-key, or per subscription where each caller has one).
- */
-export interface GatewayOption {
-  option: string;
-  /** The price billed per hour (a unit), or per month (Front Door's base fee), or per call. */
-  hourly?: MeterKey | GatewayOptionPrice;
-  monthly?: GatewayOptionPrice;
-  perMillionCalls?: { meter: GatewayOptionPrice; freePerMonth: number };
-  /** An IP of its own that the backend's ingress can allow (ipSecurityRestrictions). */
-  ownIp: boolean;
-  perCallerLimit: string;
-  authenticates: boolean;
-  /** A financially backed SLA (Developer: none, "for non-production use"; Basic and up: 99.95%). */
-  sla?: boolean;
-  note: string;
-}
-
-export const GATEWAY_OPTIONS: readonly GatewayOption[] = [
-  {
-    option: "API Management Consumption",
-    perMillionCalls: { meter: "apimConsumptionCallsMillion", freePerMonth: 1_000_000 },
-    ownIp: false,
-    perCallerLimit: "rate-limit per subscription (no rate-limit-by-key)",
-    authenticates: true,
-    note: "shared infrastructure without an IP of its own: the backend could only allow the region's whole API Management range, which every other tenant's gateway shares",
-  },
-  { option: "API Management Developer", hourly: "apimDeveloperHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, sla: false, note: "no SLA, one unit" },
-  { option: "API Management Basic", hourly: "apimBasicHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, sla: true, note: "99.95% SLA" },
-  {
-    option: "API Management Basic v2",
-    hourly: "apimBasicV2Hour",
-    ownIp: false,
-    perCallerLimit: "rate-limit-by-key",
-    authenticates: true,
-    note: "v2 tiers run on shared infrastructure: no IP of their own documented for the backend to allow (unconfirmed)",
-  },
-  { option: "API Management Standard", hourly: "apimStandardHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, sla: true, note: "scale units, more throughput" },
-  { option: "API Management Premium", hourly: "apimPremiumHour", ownIp: true, perCallerLimit: "rate-limit-by-key", authenticates: true, sla: true, note: "multi-region, VNet" },
-  {
-    option: "Front Door Standard + WAF",
-    monthly: "frontDoorStandardMonth",
-    ownIp: false,
-    perCallerLimit: "WAF rate limit per client IP",
-    authenticates: false,
-    note: "no keys or JWTs; a venue's NAT puts every contestant behind one IP, so a per-IP limit throttles the whole room; Container Apps cannot allow a service tag",
-  },
-];
-
-export interface GatewayOptionCost extends GatewayOption {
-  /** USD a month (730 h) with the given calls; null when a price is missing. */
-  perMonth: number | null;
-  /** USD for one window's billed hours (hourly tiers); null otherwise. */
-  perWindow: number | null;
-  /** Whether it meets both needs: the backend can allow it alone, and callers authenticate. */
-  meets: boolean;
-}
-
-/**
- * Every option's month, for a stack idle most of the month that takes `callsPerMonth` calls, and
- * (with `windowHours`: the hours one contest window bills the gateway, warm-up and tail included)
- * what one window costs an hourly tier: the gate lives with the pool, so a window is what it costs.
- */
-export function gatewayOptionCosts(book: PriceBook, callsPerMonth: number, windowHours = 0): GatewayOptionCost[] {
-  return GATEWAY_OPTIONS.map((o) => {
-    const p = pricer(book);
-    // The offered tiers from the region's book; the others from the comparison's own table.
-    const rate = (key: MeterKey | GatewayOptionPrice) => (key in METERS ? p.rate(key as MeterKey) : GATEWAY_OPTION_PRICES[key as GatewayOptionPrice].usd);
-    const perMonth =
-      (o.hourly ? rate(o.hourly) * HOURS_PER_MONTH : 0) +
-      (o.monthly ? rate(o.monthly) : 0) +
-      (o.perMillionCalls ? (Math.max(0, callsPerMonth - o.perMillionCalls.freePerMonth) / 1e6) * rate(o.perMillionCalls.meter) : 0);
-    const perWindow = o.hourly ? rate(o.hourly) * windowHours : null;
-    return { ...o, perMonth: Number.isFinite(perMonth) ? perMonth : null, perWindow: perWindow !== null && Number.isFinite(perWindow) ? perWindow : null, meets: o.ownIp && o.authenticates };
-  });
-}
-
-/**
- * The tier for a contest, chosen by what a window costs against what it guarantees: among the
- * tiers that meet the need (an IP of its own, callers authenticated), the cheapest per window that
- * has an SLA. Since the gateway runs only for a window's hours, the SLA costs cents per contest
- * (Basic over Developer: ~$0.61 for a 4.5-hour window in eastus) instead of ~$99 a month; both take
- * the same time to create (classic tiers, GATEWAY_CREATE_MINUTES) and run one unit. docs/costs.md.
- */
-export function contestGatewayTier(book: PriceBook, windowHours: number): GatewayOptionCost {
-  const candidates = gatewayOptionCosts(book, 0, windowHours).filter((o) => o.meets && o.sla && o.perWindow !== null);
-  return candidates.sort((a, b) => a.perWindow! - b.perWindow!)[0]!;
 }

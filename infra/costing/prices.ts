@@ -100,20 +100,6 @@ const US_EAST_UNVERIFIED: Partial<Record<MeterKey, Price>> = {
   metricAlertTimeSeriesMonth: unverified(0.1, "2026-11", METRIC_ALERT_LIST_PRICE_2026_11),
 };
 
-/**
- * The gateways considered and not offered (docs/costs.md, "The gateway"): eastus list prices under the
- * same named assumption, used only to compare the options (infra/costing/model.ts gatewayOptionCosts),
- * never in an estimate, so they are not in a region's book.
- */
-export const GATEWAY_OPTION_PRICES = {
-  apimBasicV2Hour: unverified(150.01 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
-  apimStandardHour: unverified(686.71 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
-  apimPremiumHour: unverified(2795.17 / 730, "2026-11", GATEWAY_LIST_PRICES_2026_11),
-  apimConsumptionCallsMillion: unverified(3.5, "2026-11", GATEWAY_LIST_PRICES_2026_11),
-  frontDoorStandardMonth: unverified(35, "2026-11", `${GATEWAY_LIST_PRICES_2026_11}; a global price, not regional`),
-} satisfies Record<string, Price>;
-export type GatewayOptionPrice = keyof typeof GATEWAY_OPTION_PRICES;
-
 /** The embedded table. Regions: at least eastus, eastus2, westeurope; koreacentral is the best sourced. */
 export const EMBEDDED_PRICES: Readonly<Record<string, Partial<Record<MeterKey, Price>>>> = {
   koreacentral: {

@@ -3,13 +3,13 @@
 // node exists (assumed), idle Consumption rates for replicas kept by minReplicas, logs that follow
 // the work up to a daily cap, registry storage beyond the SKU's, warm-up and tail around a window.
 import { describe, expect, test } from "vitest";
-import { COST_ASSUMPTIONS, contestGatewayTier, estimateCost, GATEWAY_METERS, gatewayOptionCosts, liveBurnPerHour, type CostQuery } from "../../infra/costing/model.js";
+import { COST_ASSUMPTIONS, estimateCost, GATEWAY_METERS, HOURS_PER_MONTH, liveBurnPerHour, type CostQuery } from "../../infra/costing/model.js";
 import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
 import { CONFIG_KEYS } from "../../infra/config.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/program.js";
-import { embeddedPriceBook, EMBEDDED_PRICES, EMBEDDED_REGIONS, GATEWAY_OPTION_PRICES, METERS } from "../../infra/costing/prices.js";
+import { embeddedPriceBook, EMBEDDED_PRICES, EMBEDDED_REGIONS, METERS } from "../../infra/costing/prices.js";
 import { resolveProfile } from "../../infra/profiles.js";
 import { DEFAULT_PARTICIPANTS } from "../../infra/capacity.js";
 import { bookOf, ROUND_PRICES } from "../helpers/prices.js";
@@ -193,18 +193,16 @@ describe("the gateway (accessMode token)", () => {
     expect(live.perHour).toBeCloseTo(REGISTRY + 0.05, 10);
   });
 
-  test("the contest's tier: chosen per window, the cheapest with an SLA; it is the config's default, and docs/costs.md shows the window's figures", () => {
+  test("the contest's tier is the config's default, and docs/costs.md shows what a window costs at each offered tier", () => {
     const book = embeddedPriceBook("eastus");
     // What one 2-hour contest bills the gateway: warm-up for its creation, the window, the tail.
     const hours = 2 + GATEWAY_CREATE_MINUTES / 60 + COST_ASSUMPTIONS.tailHours;
-    const options = Object.fromEntries(gatewayOptionCosts(book, 0, hours).map((o) => [o.option, o]));
-    expect(options["API Management Developer"]!.perWindow).toBeCloseTo((48.03 / 730) * hours, 6);
-    expect(options["API Management Basic"]!.perWindow).toBeCloseTo((147.17 / 730) * hours, 6);
-    const chosen = contestGatewayTier(book, hours);
-    expect(chosen.option).toBe("API Management Basic");
-    expect(`API Management ${CONFIG_KEYS.gatewaySku!.default}`).toBe(chosen.option);
+    const perWindow = (sku: keyof typeof GATEWAY_METERS) => book.prices[GATEWAY_METERS[sku]]!.usd * hours;
+    expect(perWindow("Developer")).toBeCloseTo((48.03 / 730) * hours, 6);
+    expect(perWindow("Basic")).toBeCloseTo((147.17 / 730) * hours, 6);
     const doc = readFileSync(join(ROOT, "docs", "costs.md"), "utf8");
-    for (const o of ["API Management Developer", "API Management Basic"]) expect(doc, o).toContain(`| ${o} | $${options[o]!.perWindow!.toFixed(2)} per ${hours} h window |`);
+    expect(doc).toContain(`**The choice for the contest: API Management ${CONFIG_KEYS.gatewaySku!.default}**`);
+    for (const sku of ["Developer", "Basic"] as const) expect(doc, sku).toContain(`| API Management ${sku} | $${perWindow(sku).toFixed(2)} per ${hours} h window |`);
   });
 
   test("a region without a gateway price says so instead of leaving it out silently", () => {
@@ -213,22 +211,11 @@ describe("the gateway (accessMode token)", () => {
     expect(e.missing).toEqual(["apimDeveloperHour"]);
   });
 
-  test("the options, for a stack idle most of the month: only the tiers with an IP of their own and caller credentials meet the need; Developer is the cheapest", () => {
-    const options = gatewayOptionCosts(embeddedPriceBook("eastus"), 2 * 24_000);
-    const byName = Object.fromEntries(options.map((o) => [o.option, o]));
-    // Consumption: nothing while idle, and two 24,000-call contests fit in the free million.
-    expect(byName["API Management Consumption"]).toMatchObject({ perMonth: 0, meets: false });
-    expect(gatewayOptionCosts(embeddedPriceBook("eastus"), 3_000_000).find((o) => o.option === "API Management Consumption")!.perMonth).toBeCloseTo(7, 10);
-    expect(byName["API Management Developer"]!.perMonth).toBeCloseTo(48.03, 2);
-    expect(byName["API Management Basic"]!.perMonth).toBeCloseTo(147.17, 2);
-    expect(byName["Front Door Standard + WAF"]).toMatchObject({ perMonth: 35, meets: false });
-    const meeting = options.filter((o) => o.meets).sort((a, b) => a.perMonth! - b.perMonth!);
-    expect(meeting.map((o) => o.option)).toEqual(["API Management Developer", "API Management Basic", "API Management Standard", "API Management Premium"]);
-    // The offered tiers are exactly the two cheapest that meet it, priced by the same meters.
+  test("the offered tiers are the ones the comparison in docs/costs.md keeps, priced there at the embedded month", () => {
+    const book = embeddedPriceBook("eastus");
     expect(Object.keys(GATEWAY_METERS)).toEqual(["Developer", "Basic"]);
-    // docs/costs.md states each option's month: the table there is this function's output.
     const doc = readFileSync(join(ROOT, "docs", "costs.md"), "utf8");
-    for (const o of options) expect(doc, o.option).toContain(`| ${o.option} | $${o.perMonth!.toFixed(2)} |`);
+    for (const [sku, meter] of Object.entries(GATEWAY_METERS)) expect(doc, sku).toContain(`| API Management ${sku} | $${(book.prices[meter]!.usd * HOURS_PER_MONTH).toFixed(2)} |`);
   });
 });
 
@@ -257,7 +244,6 @@ describe("embedded prices", () => {
   test("the gateway's prices are a named, dated assumption, marked unverified", () => {
     const named = { asOf: "2026-11", confidence: "unverified", source: expect.stringMatching(/^ASSUMPTION gateway-list-prices-2026-11: /) };
     for (const key of ["apimDeveloperHour", "apimBasicHour"] as const) expect(embeddedPriceBook("eastus").prices[key]).toMatchObject(named);
-    for (const price of Object.values(GATEWAY_OPTION_PRICES)) expect(price).toMatchObject(named);
   });
 
   test("Log Analytics is recorded per region: eastus $2.30/GB, eastus2 $2.76/GB", () => {

@@ -8,7 +8,10 @@ import { once } from "node:events";
 import { diagnose } from "../../cli/execution/diagnose.js";
 import { languageCases, smokeSuite, UNKNOWN_LANGUAGE_CASE } from "../../cli/execution/smoke-cases.js";
 import { percentile, summarize } from "../../cli/execution/stats.js";
-import { parseMix, schedule, summarizeLoad, type LoadShape } from "../../cli/execution/load.js";
+import { arrivals as generate, parseMix, summarizeLoad, type LoadShape } from "../../cli/execution/load.js";
+
+/** Every arrival of a load at once. */
+const schedule = (shape: LoadShape) => [...generate(shape)];
 import { checkSize, concurrencyWarning, loadShape } from "../../cli/commands/load-test.js";
 
 const answer = (status: number, body?: ExecuteResponse, text = ""): Answer<ExecuteResponse> => ({ status, body, text: text || JSON.stringify(body ?? {}), ms: 10 });

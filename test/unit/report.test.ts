@@ -9,7 +9,7 @@ import type { Window } from "../../infra/operations.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
 import { UsageError } from "../../cli/errors.js";
-import { costDays, hoursByProfile, periodRequest, resolvePeriod, windowSpan } from "../../cli/report/period.js";
+import { costDays, periodRequest, resolvePeriod, windowSpan } from "../../cli/report/period.js";
 import { parseRunLog, runsIn } from "../../cli/report/runs.js";
 import { estimateForHours, hoursRun } from "../../cli/costing/spend.js";
 import { embeddedPriceBook } from "../../infra/costing/prices.js";
@@ -41,7 +41,6 @@ describe("the period", () => {
     refused(() => periodRequest({ from: NOW, to: NOW }, NOW), /is not before --to/);
     refused(() => periodRequest({ from: d("2026-12-05T11:00:00Z"), to: d("2026-12-05T13:00:00Z") }, NOW), /--to 2026-12-05T13:00:00Z is in the future/);
     refused(() => periodRequest({ from: d("2026-10-01"), to: d("2026-12-01") }, NOW), /longer than 31 days/);
-    refused(() => periodRequest({ window: "../etc" }, NOW), /is not a window ID/);
   });
 
   test("a window covers its warm-up to its end; one still running stops now; one not started or gone is refused", () => {
@@ -63,18 +62,18 @@ describe("the period", () => {
   test("hours by profile: each window at its profile (clipped to the days, overlaps once), the rest as manage spend reads it", () => {
     const idle = { ...CONTEST, profile: { ...CONTEST.profile, name: "idle" as const }, profileExpiresAt: null };
     const day = { from: d("2026-12-05"), to: d("2026-12-06") };
-    expect(hoursByProfile(day, [W], idle)).toEqual([
+    expect(hoursRun(day, { operation: null, windows: [W] }, idle)).toEqual([
       { profile: "idle", hours: 21.5 },
       { profile: "contest", hours: 2.5 },
     ]);
     const late = { ...W, id: "w-late", start: "2026-12-05T23:00:00Z", end: "2026-12-06T02:00:00Z", warmupMinutes: 0 };
     const overlapping = { ...W, id: "w-overlap", profile: "testing" as const, start: "2026-12-05T10:00:00Z", end: "2026-12-05T12:00:00Z", warmupMinutes: 0 };
-    const hours = Object.fromEntries(hoursByProfile(day, [late, overlapping, W], idle).map((h) => [h.profile, h.hours]));
+    const hours = Object.fromEntries(hoursRun(day, { operation: null, windows: [late, overlapping, W] }, idle).map((h) => [h.profile, h.hours]));
     // 08:30-11:00 contest, 11:00-12:00 testing (the overlap counted once), 23:00-24:00 contest, the rest idle.
     expect(hours).toEqual({ contest: 3.5, testing: 1, idle: 19.5 });
     // Between windows, a profile in effect with an expiry returns to idle at the expiry (spend's profileHours).
     const testingUntil = { ...CONTEST, profile: { ...CONTEST.profile, name: "testing" as const }, profileExpiresAt: d("2026-12-05T06:00:00Z") };
-    expect(Object.fromEntries(hoursByProfile(day, [W], testingUntil).map((h) => [h.profile, h.hours]))).toEqual({ testing: 6, contest: 2.5, idle: 15.5 });
+    expect(Object.fromEntries(hoursRun(day, { operation: null, windows: [W] }, testingUntil).map((h) => [h.profile, h.hours]))).toEqual({ testing: 6, contest: 2.5, idle: 15.5 });
   });
 
   test("spend and report share one account of hours: an ended window, an operator's scale, a running window; each window's sizing for its hours only", () => {
@@ -87,8 +86,6 @@ describe("the period", () => {
     const day = { from: d("2026-12-05"), to: d("2026-12-06") };
     const history = { operation, windows: [ended, running] };
     const shared = hoursRun(day, history, CONTEST, now);
-    // report's hours for the same period are spend's.
-    expect(hoursByProfile(day, history.windows, CONTEST, operation, now)).toEqual(shared);
     const by = (profile: string, sized: boolean) => shared.filter((h) => h.profile === profile && Boolean(h.overrides) === sized).reduce((a, h) => a + h.hours, 0);
     expect(by("contest", true)).toBe(2.5); // the ended window, sized for its 500
     expect(shared.find((h) => h.profile === "contest" && h.overrides)!.overrides).toMatchObject({ maxSessions: expect.any(Number) });

@@ -11,7 +11,7 @@ import { embeddedPriceBook } from "../../infra/costing/prices.js";
 import { parseFilter, parseTimespan, serveMetrics, monitorMetrics } from "../arm-server/monitor.js";
 import { stackSettings } from "../../cli/settings.js";
 import { ROOT } from "../helpers/program.js";
-import { gibibytes } from "../../cli/settings.js";
+import { gibibytes } from "../../infra/costing/query.js";
 import { scaleChange } from "../../cli/operations.js";
 import { TYPES } from "../../cli/options.js";
 
