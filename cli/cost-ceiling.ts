@@ -8,7 +8,7 @@
 // formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
 import type { DeploymentSettings } from "../infra/config.js";
-import { ceilingAllows, ceilingVerdict, extendsExpiry, judgedRegions, runsNoMore, unjudgedReason, type CeilingVerdict } from "../infra/costing/ceiling.js";
+import { ceilingDecision, judgedRegions, type CeilingVerdict } from "../infra/costing/ceiling.js";
 import { UsageError } from "./errors.js";
 import { warn } from "./output.js";
 import { offers } from "./suggest.js";
@@ -16,7 +16,7 @@ import { offers } from "./suggest.js";
 /**
  * The ceiling's verdict on a change, pure: the warnings to print and, when it is refused, why.
  * `before` is what the stack's state says runs now, null when nothing does (infra/costing/ceiling.ts
- * ceilingAllows says which changes to an over-ceiling stack go ahead).
+ * ceilingDecision decides; this puts it in manage's words).
  */
 export function ceilingOutcome(
   next: DeploymentSettings,
@@ -25,39 +25,41 @@ export function ceilingOutcome(
   /** Whose cost it is and more fixes, for the refusal (ceilingRefusal): a window's. */
   words: { what?: string; more?: string[] } = {},
 ): { warnings: string[]; refusal?: string } {
-  const verdict = ceilingVerdict(next);
-  const unjudged = unjudgedReason(next, verdict);
-  if (unjudged || !verdict) {
-    // Without the prices a pool is not judged at all: started only when the person says so.
-    const cannot = `cannot check stack ${next.stack}'s cost ceiling: ${unjudged}`;
-    if (!next.profile.pool) return { warnings: [cannot] };
-    if (runsNoMore(next, before)) return { warnings: [`${cannot}; this change runs no more than what runs now`] };
-    if (options.allowOverCeiling) return { warnings: [`${cannot}; going ahead unjudged (--allow-over-ceiling)`] };
-    const fixes = [
-      `run the stack in a region manage has complete prices for (${judgedRegions(next).join(", ")})`,
-      ...(words.more ?? []),
-      ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling to go ahead unjudged"] : []),
-    ];
-    return { warnings: [], refusal: `${cannot}, and this configuration runs a session pool. ${capitalized(fixes.join(", or "))}. Nothing was changed.` };
+  const d = ceilingDecision(next, before);
+  const minute = (at: Date) => at.toISOString().replace(/:\d\d\.\d{3}Z$/, "Z");
+  switch (d.kind) {
+    case "within":
+      return { warnings: [] };
+    case "stays-above":
+      return { warnings: [`stack ${next.stack} stays above its cost ceiling: it can cost ${d.verdict.message}`] };
+    case "unjudged-idle":
+      return { warnings: [`cannot check stack ${next.stack}'s cost ceiling: ${d.reason}`] };
+    case "unjudged-no-more":
+      return { warnings: [`cannot check stack ${next.stack}'s cost ceiling: ${d.reason}; this change runs no more than what runs now`] };
   }
-  if (verdict.ok) return { warnings: [] };
-  // Over the ceiling, but not made worse than what runs (taken over it on purpose earlier): said, not refused.
-  const was = before && ceilingVerdict(before);
-  const longer = extendsExpiry(next, before);
-  if (ceilingAllows(verdict, was, longer)) return { warnings: [`stack ${next.stack} stays above its cost ceiling: it can cost ${verdict.message}`] };
-  if (options.allowOverCeiling) return { warnings: [`this change can cost ${verdict.message}; going ahead (--allow-over-ceiling)`] };
-  // Refused only for running longer (the same sizes would go ahead): said so, with the expiry that would.
-  if (longer && ceilingAllows(verdict, was)) {
-    const until = before!.profileExpiresAt!.toISOString().replace(/:\d\d\.\d{3}Z$/, "Z");
+  if (options.allowOverCeiling)
+    return {
+      warnings: [
+        d.kind === "unjudged"
+          ? `cannot check stack ${next.stack}'s cost ceiling: ${d.reason}; going ahead unjudged (--allow-over-ceiling)`
+          : `this change can cost ${d.verdict.message}; going ahead (--allow-over-ceiling)`,
+      ],
+    };
+  const allow = offers("--allow-over-ceiling");
+  if (d.kind === "unjudged") {
+    // Without the prices a pool that runs more is started only on the person's word.
+    const fixes = [`run the stack in a region manage has complete prices for (${judgedRegions(next).join(", ")})`, ...(words.more ?? []), ...(allow ? ["pass --allow-over-ceiling to go ahead unjudged"] : [])];
+    return { warnings: [], refusal: `cannot check stack ${next.stack}'s cost ceiling: ${d.reason}, and this configuration runs a session pool. ${capitalized(fixes.join(", or "))}. Nothing was changed.` };
+  }
+  if (d.kind === "longer")
+    // Refused only for running longer (the same sizes would go ahead): said so, with the expiry that would.
     return {
       warnings: [],
       refusal:
-        `stack ${next.stack} runs above its cost ceiling until ${until} (it can cost ${verdict.message}), and this change keeps it running ` +
-        `${next.profileExpiresAt ? `until ${next.profileExpiresAt.toISOString().replace(/:\d\d\.\d{3}Z$/, "Z")}` : "with no expiry"}. ` +
-        `Give a --for that ends by ${until}${offers("--allow-over-ceiling") ? ", or pass --allow-over-ceiling" : ""}. Nothing was changed.`,
+        `stack ${next.stack} runs above its cost ceiling until ${minute(d.until)} (it can cost ${d.verdict.message}), and this change keeps it running ` +
+        `${next.profileExpiresAt ? `until ${minute(next.profileExpiresAt)}` : "with no expiry"}. Give a --for that ends by ${minute(d.until)}${allow ? ", or pass --allow-over-ceiling" : ""}. Nothing was changed.`,
     };
-  }
-  return { warnings: [], refusal: ceilingRefusal(verdict, next.stack, words.what, words.more) };
+  return { warnings: [], refusal: ceilingRefusal(d.verdict, next.stack, words.what, words.more) };
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSettings, type DeploymentSettings } from "./config.js";
-import { ceilingAllows, ceilingVerdict, extendsExpiry, judgedRegions, runsNoMore, unjudgedReason } from "./costing/ceiling.js";
+import { ceilingDecision, judgedRegions } from "./costing/ceiling.js";
 import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
 import { declareSessionPool } from "./session-pool.js";
@@ -128,7 +128,7 @@ export async function settingsFromStack(
  * The stack's cost ceiling, enforced by the program itself: whatever runs it (manage, the deploy
  * workflow's plain `pulumi up`, a person), a configuration whose worst-case day costs more than
  * costCeilingPerDay is refused before anything is declared, with manage's formula and manage's
- * rules (infra/costing/ceiling.ts ceilingAllows): a change that lowers the most the stack can cost
+ * rules (infra/costing/ceiling.ts ceilingDecision): a change that lowers the most the stack can cost
  * from what the state says runs now, or neither raises it nor lowers the ceiling, is let through (a
  * stop is never refused; keys on a stack taken over on purpose are not, unless they keep it running
  * longer), and the person's --allow-over-ceiling arrives with manage's request (MANAGE_OPERATIONS).
@@ -142,36 +142,35 @@ export function enforceCostCeiling(settings: DeploymentSettings, previous: Opera
   } catch {
     before = null; // what runs cannot be read: then nothing counts as lowered
   }
-  const verdict = ceilingVerdict(settings);
-  const unjudged = unjudgedReason(settings, verdict);
-  if (unjudged || !verdict) {
-    // Without the prices a pool is judged only against what runs (manage's rule, cli/cost-ceiling.ts): more only on the person's word.
-    const cannot = `cannot check stack ${settings.stack}'s cost ceiling: ${unjudged}`;
-    if (runsNoMore(settings, before) || allowOverCeiling) return void pulumi.log.warn(`${cannot}${runsNoMore(settings, before) ? "" : "; going ahead unjudged (--allow-over-ceiling)"}`);
+  const d = ceilingDecision(settings, before);
+  if (d.kind === "within" || d.kind === "stays-above") return;
+  if (d.kind === "unjudged-idle" || d.kind === "unjudged-no-more") return void pulumi.log.warn(`cannot check stack ${settings.stack}'s cost ceiling: ${d.reason}`);
+  if (allowOverCeiling) {
+    void pulumi.log.warn(
+      d.kind === "unjudged"
+        ? `cannot check stack ${settings.stack}'s cost ceiling: ${d.reason}; going ahead unjudged (--allow-over-ceiling)`
+        : `this update can cost ${d.verdict.message}; going ahead (--allow-over-ceiling)`,
+    );
+    return;
+  }
+  if (d.kind === "unjudged")
     throw new ConfigError(
       [
         {
           key: "costCeilingPerDay",
           message:
-            `cannot be checked: ${unjudged}, and this configuration runs a session pool. Run the stack in a region manage has complete prices for ` +
+            `cannot be checked: ${d.reason}, and this configuration runs a session pool. Run the stack in a region manage has complete prices for ` +
             `(${judgedRegions(settings).join(", ")}), or run the change through manage with --allow-over-ceiling. Nothing was changed.`,
         },
       ],
       settings.stack,
     );
-  }
-  if (verdict.ok) return;
-  if (ceilingAllows(verdict, before && ceilingVerdict(before), extendsExpiry(settings, before))) return;
-  if (allowOverCeiling) {
-    void pulumi.log.warn(`this update can cost ${verdict.message}; going ahead (--allow-over-ceiling)`);
-    return;
-  }
   throw new ConfigError(
     [
       {
         key: "costCeilingPerDay",
         message:
-          `is exceeded: this configuration can cost ${verdict.message}. Lower the sizes, raise costCeilingPerDay in Pulumi.${settings.stack}.yaml, ` +
+          `is exceeded: this configuration can cost ${d.verdict.message}. Lower the sizes, raise costCeilingPerDay in Pulumi.${settings.stack}.yaml, ` +
           "or run the change through manage with --allow-over-ceiling. Nothing was changed.",
       },
     ],

@@ -94,7 +94,7 @@ export function ceilingAllows(next: CeilingVerdict, before: CeilingVerdict | nul
  * where there was one): on a stack over its ceiling that is more of the cost the ceiling was set
  * against, so it is no longer "not raised" (ceilingAllows). A stop (no pool) never extends.
  */
-export function extendsExpiry(next: Pick<DeploymentSettings, "profile" | "profileExpiresAt">, before: Pick<DeploymentSettings, "profileExpiresAt"> | null): boolean {
+function extendsExpiry(next: Pick<DeploymentSettings, "profile" | "profileExpiresAt">, before: Pick<DeploymentSettings, "profileExpiresAt"> | null): boolean {
   if (!next.profile.pool || !before?.profileExpiresAt) return false;
   return next.profileExpiresAt === null || next.profileExpiresAt.getTime() > before.profileExpiresAt.getTime();
 }
@@ -104,7 +104,7 @@ export function extendsExpiry(next: Pick<DeploymentSettings, "profile" | "profil
  * or a table that lacks prices the most-per-day needs (westeurope has no Dedicated plan rates, so a
  * pool's nodes would count as $0). A partial sum is never judged: it would let any pool through.
  */
-export function unjudgedReason(settings: DeploymentSettings, verdict: CeilingVerdict | null): string | null {
+function unjudgedReason(settings: DeploymentSettings, verdict: CeilingVerdict | null): string | null {
   if (!verdict) return `there are no embedded prices for region ${settings.location}`;
   if (!verdict.atMost.complete) return `the ${settings.location} price table lacks prices this configuration needs (\`manage cost-estimate --region ${settings.location} --verbose\` names them)`;
   return null;
@@ -122,7 +122,7 @@ export function judgedRegions(settings: DeploymentSettings): string[] {
  * What runs now already ran on the person's word, so such a change (keys, a lower scale, a shorter
  * --for) is not the one to refuse for the missing prices.
  */
-export function runsNoMore(next: DeploymentSettings, before: DeploymentSettings | null): boolean {
+function runsNoMore(next: DeploymentSettings, before: DeploymentSettings | null): boolean {
   if (!next.profile.pool) return true;
   if (!before?.profile.pool) return false;
   const [a, b] = [next.profile, before.profile];
@@ -138,4 +138,41 @@ export function runsNoMore(next: DeploymentSettings, before: DeploymentSettings 
     (!next.access.gateway || next.access.gateway.sku === before.access.gateway?.sku) &&
     !extendsExpiry(next, before)
   );
+}
+
+/**
+ * What the ceiling decides for a change from what runs now (`before`, the state's; null when nothing
+ * runs) to `next`, before the person's --allow-over-ceiling is weighed. One decision for manage
+ * (cli/cost-ceiling.ts) and the program (infra/program.ts), each putting it in its own words:
+ * - within: at or under the ceiling;
+ * - stays-above: over it, but neither raised nor the ceiling lowered against what runs (ceilingAllows);
+ * - longer: would stay above, but runs longer than what runs now (extendsExpiry);
+ * - over: above it;
+ * - unjudged-no-more / unjudged-idle: the prices cannot judge it, and it runs no more than what
+ *   runs now, or no pool at all (runsNoMore);
+ * - unjudged: the prices cannot judge it and it runs more.
+ */
+export type CeilingDecision =
+  | { kind: "within"; verdict: CeilingVerdict }
+  | { kind: "stays-above"; verdict: CeilingVerdict }
+  | { kind: "over"; verdict: CeilingVerdict }
+  | { kind: "longer"; verdict: CeilingVerdict; until: Date }
+  | { kind: "unjudged"; reason: string }
+  | { kind: "unjudged-no-more"; reason: string }
+  | { kind: "unjudged-idle"; reason: string };
+
+export function ceilingDecision(next: DeploymentSettings, before: DeploymentSettings | null): CeilingDecision {
+  const verdict = ceilingVerdict(next);
+  const reason = unjudgedReason(next, verdict);
+  if (reason !== null || !verdict) {
+    const why = reason ?? `there are no embedded prices for region ${next.location}`;
+    if (!next.profile.pool) return { kind: "unjudged-idle", reason: why };
+    return runsNoMore(next, before) ? { kind: "unjudged-no-more", reason: why } : { kind: "unjudged", reason: why };
+  }
+  if (verdict.ok) return { kind: "within", verdict };
+  const was = before && ceilingVerdict(before);
+  const longer = extendsExpiry(next, before);
+  if (ceilingAllows(verdict, was, longer)) return { kind: "stays-above", verdict };
+  if (longer && ceilingAllows(verdict, was)) return { kind: "longer", verdict, until: before!.profileExpiresAt! };
+  return { kind: "over", verdict };
 }
