@@ -21,13 +21,13 @@ import {
   type Window,
 } from "../infra/operations.js";
 import { ceilingOutcome, ceilingRefusal } from "./cost-ceiling.js";
-import { ceilingAllows, ceilingVerdict } from "../infra/costing/ceiling.js";
+import { ceilingAllows, ceilingDecision, judgedWhere } from "../infra/costing/ceiling.js";
 import { ended, overridesAfterWindow, windowOperation } from "./schedule.js";
 import { UsageError } from "./errors.js";
 import { urnName } from "./pulumi/events.js";
 import type { PreviewStep } from "./pulumi/runner.js";
 import { describeIssues } from "./settings.js";
-import { suggest } from "./suggest.js";
+import { offers, suggest } from "./suggest.js";
 import type { StackFile } from "./stack-files.js";
 import type { Caller } from "../infra/callers.js";
 
@@ -160,22 +160,35 @@ function windowCeilings(
     // so without that window's sizing (judged with it, a later, smaller window was refused).
     const overrides = overridesAfterWindow(side.operation, side.windows, running);
     const sized = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, windowOperation(w, overrides, running)), stack));
-    return sized && { verdict: ceilingVerdict(sized), kept: overrides[w.profile] ?? {} };
+    // As the job will judge it: against an idle stack (nothing it could "run no more" than).
+    return sized && { decision: ceilingDecision(sized, null), kept: overrides[w.profile] ?? {} };
   };
   for (const w of after.windows) {
     if (ended(w, now) || w.id === after.operation.window) continue;
     const judged = judge(after, w);
-    const next = judged?.verdict;
+    if (!judged || judged.decision.kind === "within" || judged.decision.kind === "unjudged-idle") continue;
     const was = before?.windows.find((x) => x.id === w.id);
-    if (!next || ceilingAllows(next, (before && was && judge(before, was)?.verdict) || null)) continue;
+    const prior = before && was ? judge(before, was)?.decision : undefined;
+    const next = judged.decision;
+    // Not made worse by this change: already unjudged before, or over by no more (ceilingAllows).
+    if (next.kind === "unjudged" ? prior?.kind === "unjudged" : prior && "verdict" in prior && "verdict" in next && ceilingAllows(next.verdict, prior.verdict)) continue;
     // Sizes the state keeps for the window's profile (an earlier scale's, kept by a stop) are part of its cost: named.
-    const kept = Object.entries(judged!.kept).filter(([, v]) => v !== undefined);
-    const what =
-      `with this change, window ${w.id} (starts ${w.start}, ${w.profile}${w.users ? ` for ${w.users} participants` : ""}` +
-      `${kept.length ? `, with the overrides the state keeps for ${w.profile}: ${kept.map(([f, v]) => `${f} ${v}`).join(", ")}` : ""}) can cost`;
-    if (flags.allowOverCeiling) warnings.push(`${what} ${next.message}; the scheduled job will refuse to start it. Going ahead (--allow-over-ceiling)`);
+    const kept = Object.entries(judged.kept).filter(([, v]) => v !== undefined);
+    const window =
+      `window ${w.id} (starts ${w.start}, ${w.profile}${w.users ? ` for ${w.users} participants` : ""}` +
+      `${kept.length ? `, with the overrides the state keeps for ${w.profile}: ${kept.map(([f, v]) => `${f} ${v}`).join(", ")}` : ""})`;
     // Cancelling is a fix only for a window already recorded, not one this change adds (schedule).
-    else throw new UsageError(ceilingRefusal(next, stack, what, was ? [`cancel the window (\`${suggest("schedule", { stack, cancel: w.id })}\`)`] : []));
+    const cancel = was ? [`cancel the window (\`${suggest("schedule", { stack, cancel: w.id })}\`)`] : [];
+    if (next.kind === "unjudged") {
+      const what = `with this change, ${window} cannot be judged against the cost ceiling: ${next.reason}`;
+      if (flags.allowOverCeiling) warnings.push(`${what}; the scheduled job will refuse to start it. Going ahead (--allow-over-ceiling)`);
+      else throw new UsageError(`${what}, so the scheduled job would refuse to start it. ${[judgedWhere(parseSettings(effectiveConfig(after.baseline, after.operation), stack)), ...cancel, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling"] : [])].join(", or ").replace(/^./, (c) => c.toUpperCase())}. Nothing was changed.`);
+      continue;
+    }
+    if (!("verdict" in next)) continue;
+    const what = `with this change, ${window} can cost`;
+    if (flags.allowOverCeiling) warnings.push(`${what} ${next.verdict.message}; the scheduled job will refuse to start it. Going ahead (--allow-over-ceiling)`);
+    else throw new UsageError(ceilingRefusal(next.verdict, stack, what, cancel));
   }
 }
 

@@ -8,7 +8,7 @@
 // formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
 import type { DeploymentSettings } from "../infra/config.js";
-import { ceilingDecision, judgedRegions, type CeilingVerdict } from "../infra/costing/ceiling.js";
+import { ceilingDecision, judgedWhere, type CeilingVerdict } from "../infra/costing/ceiling.js";
 import { UsageError } from "./errors.js";
 import { warn } from "./output.js";
 import { offers } from "./suggest.js";
@@ -22,8 +22,11 @@ export function ceilingOutcome(
   next: DeploymentSettings,
   before: DeploymentSettings | null,
   options: { allowOverCeiling?: boolean },
-  /** Whose cost it is and more fixes, for the refusal (ceilingRefusal): a window's. */
-  words: { what?: string; more?: string[] } = {},
+  /**
+   * Whose cost it is and more fixes, for the refusal (ceilingRefusal): a window's. `lower` are ways
+   * to lower the cost (fewer --users), offered only where a cost was judged; `more` always.
+   */
+  words: { what?: string; more?: string[]; lower?: string[] } = {},
 ): { warnings: string[]; refusal?: string } {
   const d = ceilingDecision(next, before);
   const minute = (at: Date) => at.toISOString().replace(/:\d\d\.\d{3}Z$/, "Z");
@@ -48,10 +51,11 @@ export function ceilingOutcome(
   const allow = offers("--allow-over-ceiling");
   if (d.kind === "unjudged") {
     // Without the prices a pool that runs more is started only on the person's word.
-    const fixes = [`run the stack in a region manage has complete prices for (${judgedRegions(next).join(", ")})`, ...(words.more ?? []), ...(allow ? ["pass --allow-over-ceiling to go ahead unjudged"] : [])];
+    const fixes = [judgedWhere(next), ...(words.more ?? []), ...(allow ? ["pass --allow-over-ceiling to go ahead unjudged"] : [])];
     return { warnings: [], refusal: `cannot check stack ${next.stack}'s cost ceiling: ${d.reason}, and this configuration runs a session pool. ${capitalized(fixes.join(", or "))}. Nothing was changed.` };
   }
-  if (d.kind === "longer")
+  // Only a command that takes --for can end it sooner (not the scheduled job starting a window).
+  if (d.kind === "longer" && offers("--for"))
     // Refused only for running longer (the same sizes would go ahead): said so, with the expiry that would.
     return {
       warnings: [],
@@ -59,7 +63,7 @@ export function ceilingOutcome(
         `stack ${next.stack} runs above its cost ceiling until ${minute(d.until)} (it can cost ${d.verdict.message}), and this change keeps it running ` +
         `${next.profileExpiresAt ? `until ${minute(next.profileExpiresAt)}` : "with no expiry"}. Give a --for that ends by ${minute(d.until)}${allow ? ", or pass --allow-over-ceiling" : ""}. Nothing was changed.`,
     };
-  return { warnings: [], refusal: ceilingRefusal(d.verdict, next.stack, words.what, words.more) };
+  return { warnings: [], refusal: ceilingRefusal(d.verdict, next.stack, words.what, [...(words.lower ?? []), ...(words.more ?? [])]) };
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -69,7 +73,7 @@ const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(
  * window's (cli/commands/schedule.ts), judged on its own since the job starting it finds the
  * stack idle; `words` name the window.
  */
-export function enforceCostCeiling(next: DeploymentSettings, options: { allowOverCeiling?: boolean }, words: { what?: string; more?: string[] } = {}): void {
+export function enforceCostCeiling(next: DeploymentSettings, options: { allowOverCeiling?: boolean }, words: { what?: string; more?: string[]; lower?: string[] } = {}): void {
   const outcome = ceilingOutcome(next, null, options, words);
   for (const w of outcome.warnings) warn(w);
   if (outcome.refusal) throw new UsageError(outcome.refusal);

@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSettings, type DeploymentSettings } from "./config.js";
-import { ceilingDecision, judgedRegions } from "./costing/ceiling.js";
+import { ceilingDecision, judgedWhere } from "./costing/ceiling.js";
 import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
 import { declareSessionPool } from "./session-pool.js";
@@ -159,8 +159,8 @@ export function enforceCostCeiling(settings: DeploymentSettings, previous: Opera
         {
           key: "costCeilingPerDay",
           message:
-            `cannot be checked: ${d.reason}, and this configuration runs a session pool. Run the stack in a region manage has complete prices for ` +
-            `(${judgedRegions(settings).join(", ")}), or run the change through manage with --allow-over-ceiling. Nothing was changed.`,
+            `cannot be checked: ${d.reason}, and this configuration runs a session pool. ${capitalized(judgedWhere(settings))}, ` +
+            "or run the change through manage with --allow-over-ceiling. Nothing was changed.",
         },
       ],
       settings.stack,
@@ -177,3 +177,5 @@ export function enforceCostCeiling(settings: DeploymentSettings, previous: Opera
     settings.stack,
   );
 }
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

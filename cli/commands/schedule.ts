@@ -14,7 +14,7 @@ import { actor, now as clock } from "../clock.js";
 import { enforceCostCeiling } from "../cost-ceiling.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, printJson, warn } from "../output.js";
-import { effectiveConfig } from "../../infra/operations.js";
+import { baselineDifferences, effectiveConfig } from "../../infra/operations.js";
 import { ConfigError, parseSettings } from "../../infra/config.js";
 import { overrideConfigKey, type OverrideField } from "../../infra/profiles.js";
 import { defaultStack, projectDir } from "../project.js";
@@ -77,14 +77,23 @@ export async function run(o: ScheduleOptions): Promise<void> {
   }
   enforceCostCeiling(sized, o, {
     what: `the window (${draft.profile}${o.users ? ` for ${o.users} participants` : ""}, as the scheduled job will start it) can cost`,
-    more: o.users ? ["schedule it for fewer participants (--users)"] : [],
+    lower: o.users ? ["schedule it for fewer participants (--users)"] : [],
   });
   // The run log read for the window's sizing note: lines it cannot use are said, as capacity and
   // cost-estimate say them (the window is sized from the stack's recorded inputs either way).
   const calibration = draft.profile === "contest" ? latestCalibration(dir, stack) : null;
   for (const w of calibration?.warnings ?? []) warn(w);
-  if (!(await deployedWindows(stack, o)))
+  const runtime = await deployedRuntime(stack, o);
+  if (!runtime?.deployed)
     throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`${suggest("up", { stack })}\` first (it rests idle), then schedule`);
+  // The window was checked above against the stack file (its access mode, warm-up, sizing, ceiling),
+  // but the job starts it on what is deployed: the two must be the same, and recorded.
+  const pending = runtime.operation ? baselineDifferences(runtime.operation.baseline, file.raw) : ["(no operation recorded yet)"];
+  if (pending.length)
+    throw new UsageError(
+      `${file.name} differs from what runs on ${stack} (${pending.join(", ")}): the window is checked against the file but the scheduled job starts it on what is deployed. Nothing was changed\n` +
+        `  Fix: apply the file first with \`${suggest("up", { stack })}\` (or undo the edit), then schedule`,
+    );
   let recorded: Window | undefined;
   await applyStackChange(
     {
@@ -113,15 +122,18 @@ export async function run(o: ScheduleOptions): Promise<void> {
 }
 
 /** The windows in the stack's state; null when the stack was never deployed. */
-async function deployedWindows(stack: string, o: GlobalOptions): Promise<Window[] | null> {
+/** What the stack's state says runs (null: the backend has no such stack). */
+async function deployedRuntime(stack: string, o: GlobalOptions) {
   const { PulumiReader } = await import("../pulumi/reader.js");
   const pulumi = await PulumiReader.connect(projectDir(), o.verbose);
   if (!(await pulumi.hasStack(stack))) return null;
-  const runtime = await readStackRuntime(pulumi, stack);
-  return runtime.deployed ? (runtime.operation?.windows ?? []) : null;
+  return readStackRuntime(pulumi, stack);
 }
 
-const windowsOf = async (stack: string, o: GlobalOptions) => (await deployedWindows(stack, o)) ?? [];
+const windowsOf = async (stack: string, o: GlobalOptions) => {
+  const runtime = await deployedRuntime(stack, o);
+  return runtime?.deployed ? (runtime.operation?.windows ?? []) : [];
+};
 
 async function list(stack: string, o: GlobalOptions): Promise<void> {
   stackFile(stack);

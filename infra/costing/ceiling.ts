@@ -110,35 +110,35 @@ function unjudgedReason(settings: DeploymentSettings, verdict: CeilingVerdict | 
   return null;
 }
 
+/** Where these settings could be judged, as a fix: the regions whose tables price them all, or that none does. */
+export function judgedWhere(settings: DeploymentSettings): string {
+  const regions = judgedRegions(settings);
+  return regions.length
+    ? `run the stack in a region manage has complete prices for (${regions.join(", ")})`
+    : "no embedded price table prices all of this configuration (a Standard or Premium registry has no price in any), so choose what one prices";
+}
+
 /** The regions whose embedded prices judge these settings completely: where a pool can be judged. */
 export function judgedRegions(settings: DeploymentSettings): string[] {
   return EMBEDDED_REGIONS.filter((location) => ceilingVerdict({ ...settings, location })?.atMost.complete === true);
 }
 
 /**
- * Whether `next` runs no more than `before` (what runs now) in everything the most-per-day is made
- * of, judged without prices (where they cannot judge the ceiling): no more sessions held or ready, no
- * bigger sessions or backend replicas, no more replicas, the same gateway or none, and not for longer.
- * What runs now already ran on the person's word, so such a change (keys, a lower scale, a shorter
- * --for) is not the one to refuse for the missing prices.
+ * Whether `next` runs no more than `before` (what runs now), where the region's own prices cannot
+ * judge the ceiling: both priced at the rates of a region whose table prices both (the meters are
+ * the same everywhere; only the rates differ, so a named assumption: which of two configurations
+ * costs more does not depend on the region), and not for longer. What runs now already ran on the
+ * person's word, so such a change (keys, a lower scale, a shorter --for, a cheaper gateway) is not
+ * the one to refuse for the missing prices. With no table that prices both: no.
  */
 function runsNoMore(next: DeploymentSettings, before: DeploymentSettings | null): boolean {
   if (!next.profile.pool) return true;
-  if (!before?.profile.pool) return false;
-  const [a, b] = [next.profile, before.profile];
-  return (
-    a.pool!.maxSessions <= b.pool!.maxSessions &&
-    a.pool!.readySessions <= b.pool!.readySessions &&
-    next.session.cpu <= before.session.cpu &&
-    gibibytes(next.session.memory) <= gibibytes(before.session.memory) &&
-    a.backend.minReplicas <= b.backend.minReplicas &&
-    a.backend.maxReplicas <= b.backend.maxReplicas &&
-    next.backend.cpu <= before.backend.cpu &&
-    gibibytes(next.backend.memory) <= gibibytes(before.backend.memory) &&
-    (!next.access.gateway || next.access.gateway.sku === before.access.gateway?.sku) &&
-    !extendsExpiry(next, before)
-  );
+  if (!before?.profile.pool || extendsExpiry(next, before)) return false;
+  const region = judgedRegions(next).find((r) => judgedRegions(before).includes(r));
+  if (!region) return false;
+  return judged(ceilingVerdict({ ...next, location: region })!) <= judged(ceilingVerdict({ ...before, location: region })!);
 }
+
 
 /**
  * What the ceiling decides for a change from what runs now (`before`, the state's; null when nothing

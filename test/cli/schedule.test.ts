@@ -42,12 +42,17 @@ describe("manage schedule and manage reconcile", () => {
 
     // An edit of the stack file not applied yet: the job, which runs without the contest stack's
     // reviewers (docs/ci.md), starts the window on what was deployed and leaves the edit for `up`.
+    const later = await manage(["schedule", "--profile", "testing", "--at", "2026-12-05T14:00:00Z", "--for", "1h"], { project, env: { ...env, ...at("2026-12-05T08:00:00Z") } });
+    expect(later.exitCode, later.stderr).toBe(0);
     const file = join(project, "Pulumi.dev.yaml");
     const committed = readFileSync(file, "utf8");
     writeFileSync(file, committed.replace("config:\n", 'config:\n  coding-engine:logRetentionDays: "90"\n'));
-    // Recording or cancelling a window leaves it too (they change the schedule only, with no confirmation to show the edit).
-    const later = await manage(["schedule", "--profile", "testing", "--at", "2026-12-05T14:00:00Z", "--for", "1h"], { project, env: { ...env, ...at("2026-12-05T08:00:00Z") } });
-    expect(later.exitCode, later.stderr).toBe(0);
+    // A window is not recorded while the file differs from what runs (it would be checked against one
+    // and started on the other); cancelling one leaves the edit too (no confirmation shows it).
+    const pendingRefused = await manage(["schedule", "--profile", "testing", "--at", "2026-12-05T16:00:00Z", "--for", "1h"], { project, env: { ...env, ...at("2026-12-05T08:05:00Z") } });
+    expect(pendingRefused.exitCode).toBe(2);
+    expect(pendingRefused.stderr).toContain("Pulumi.dev.yaml differs from what runs on dev (logRetentionDays): the window is checked against the file but the scheduled job starts it on what is deployed. Nothing was changed");
+    expect(pendingRefused.stderr).toContain("Fix: apply the file first with `manage up --stack dev` (or undo the edit), then schedule");
 
     // Inside the warm-up: started, the readiness gate passed, and smoke proved every language runs.
     const before = exec.executions.python ?? 0;

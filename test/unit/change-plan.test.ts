@@ -4,7 +4,7 @@
 // and where a credential may go (cli/execution/credentials.ts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import {
   confirmationNeeded,
   fileChangedSincePreview,
@@ -21,6 +21,7 @@ import { credentialFor } from "../../cli/execution/credentials.js";
 import { OperationsError, resolveOperations, type OperationsState } from "../../infra/operations.js";
 import { UsageError } from "../../cli/errors.js";
 import { windowOperation, windowOverrides } from "../../cli/schedule.js";
+import { noteRunningCommand } from "../../cli/suggest.js";
 import { capacityChange, capacityQuery } from "../../cli/commands/capacity.js";
 import { planCapacity } from "../../infra/capacity.js";
 import { applyConfig } from "../../cli/change-plan.js";
@@ -275,6 +276,9 @@ describe("what an over-ceiling stack may not do without the flag", () => {
   const plan = (change: Parameters<typeof planChange>[0], flags = {}) => planChange(change, low, planOffline(change, low, flags, AT), state(over), flags, who);
 
   test("run longer: a later expiry, or none, is refused; an earlier one goes ahead, saying it stays above the ceiling", () => {
+    // As scale runs it: the refusal offers the --for that scale takes (the scheduled job, which takes none, gets the general one).
+    noteRunningCommand("scale", ["--for"]);
+    onTestFinished(() => noteRunningCommand("", []));
     expect(() => plan(scaleChange("dev", { profile: "contest", for: 7 * 24 * 3_600_000 }, new Date(AT)))).toThrow(
       /^stack dev runs above its cost ceiling until 2026-12-05T10:30Z \(it can cost .*above stack dev's cost ceiling of \$100\.00\/day \(costCeilingPerDay\)\), and this change keeps it running until 2026-12-12T08:30Z\. Give a --for that ends by 2026-12-05T10:30Z\. Nothing was changed\.$/,
     );
@@ -329,6 +333,21 @@ describe("a region whose prices cannot judge the ceiling", () => {
     }
     expect(() => plan(scaleChange("dev", { profile: "contest", maxSessions: 300, for: 3_600_000 }, new Date(AT)))).toThrow(/^cannot check stack dev's cost ceiling/);
     expect(() => plan(scaleChange("dev", { profile: "contest", for: 7 * 24 * 3_600_000 }, new Date(AT)))).toThrow(/^cannot check stack dev's cost ceiling/);
+    // More logs a day is more too, whatever the pool does (priced at a region whose table prices both).
+    const moreLogs = parseStackFile(devText.replace("coding-engine:location: eastus", "coding-engine:location: westeurope") + '  coding-engine:logDailyCapGb: "50"\n', "Pulumi.dev.yaml");
+    const up = { stack: "dev", config: {}, intent: "up" };
+    expect(() => planChange(up, moreLogs, planOffline(up, moreLogs, {}, AT), state(running), {}, who)).toThrow(/^cannot check stack dev's cost ceiling/);
+  });
+
+  test("a change that leaves a recorded window unjudgeable (a registry tier no table prices) is refused, naming the window", () => {
+    const NOW = "2026-11-23T09:00:00Z";
+    const window = { id: "w-20261123-1000", profile: "testing" as const, start: "2026-11-23T10:00:00Z", end: "2026-11-23T11:00:00Z", warmupMinutes: 30, users: null, by: "bob@ci", at: NOW };
+    const idle: OperationsState = { profile: "idle", overrides: {}, expiresAt: null, intent: "schedule", by: "bob@ci", at: NOW, revision: 2, baseline: dev.raw, windows: [window] };
+    const premium = parseStackFile(devText + '  coding-engine:registrySku: Premium\n', "Pulumi.dev.yaml");
+    const up = { stack: "dev", config: {}, intent: "up" };
+    expect(() => planChange(up, premium, planOffline(up, premium, {}, NOW), state(idle), {}, { by: "alice@laptop", at: NOW })).toThrow(
+      /^with this change, window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, testing\) cannot be judged against the cost ceiling: .*so the scheduled job would refuse to start it\. No embedded price table prices all of this configuration .*cancel the window/,
+    );
   });
 });
 
