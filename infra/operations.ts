@@ -198,19 +198,23 @@ export function configHash(raw: RawConfig): string {
  * every declared key from the engine (defaults included), so both drop the keys at their default.
  */
 export function configFingerprint(raw: RawConfig, secretKeys: string[] = []): string {
-  // An object value is JSON whose key order depends on who wrote it (the YAML file, Go's sorted
-  // json.Marshal in the engine): compared by meaning. A secret is ciphertext in the file and plain
-  // text in the program, so it is left out here (manage compares the file's ciphertext itself).
-  const canonicalValue = (value: string) => {
-    if (!/^[[{]/.test(value)) return value;
-    try {
-      return canonical(JSON.parse(value));
-    } catch {
-      return value;
-    }
-  };
+  // A secret is ciphertext in the file and plain text in the program, so it is left out here
+  // (manage compares the file's ciphertext itself).
   const kept = Object.entries(withoutDefaults(raw)).filter(([key]) => !secretKeys.includes(key));
   return configHash(Object.fromEntries(kept.map(([key, value]) => [key, canonicalValue(value)])));
+}
+
+/**
+ * A config value as it means: an object value is JSON whose key order depends on who wrote it (the
+ * YAML file, Go's sorted json.Marshal in the engine), so it is compared in one order.
+ */
+function canonicalValue(value: string): string {
+  if (!/^[[{]/.test(value)) return value;
+  try {
+    return canonical(JSON.parse(value));
+  } catch {
+    return value;
+  }
 }
 
 /** The keys whose value in a stack file is a secret (`secure:` ciphertext, as pulumi writes it). */
@@ -226,11 +230,17 @@ function withoutDefaults(raw: RawConfig): Record<string, string> {
   return Object.fromEntries(Object.entries(raw).filter(([key, value]) => !(key in CONFIG_KEYS) || asString(CONFIG_KEYS[key]!.default) !== value));
 }
 
-/** The keys of two baselines that differ in what they choose, the operational ones aside. */
+/**
+ * The keys of two baselines that differ in what they choose, the operational ones aside: object
+ * values by meaning (canonicalValue). A secret in the file (ciphertext, while the recorded baseline
+ * holds what the program read) cannot be compared and is left out: a changed secret is not named.
+ */
 export function baselineDifferences(deployed: RawConfig, file: RawConfig): string[] {
   const a = withoutDefaults(deployed);
   const b = withoutDefaults(file);
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !OPERATIONAL_KEYS.includes(k) && a[k] !== b[k]).sort();
+  const secrets = secretKeysOf(file);
+  const same = (k: string) => a[k] !== undefined && b[k] !== undefined && canonicalValue(a[k]!) === canonicalValue(b[k]!);
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !OPERATIONAL_KEYS.includes(k) && !secrets.includes(k) && a[k] !== b[k] && !same(k)).sort();
 }
 
 /** The config keys the operational layer decides (the file's values are the first deployment's). */

@@ -134,10 +134,16 @@ export function judgedRegions(settings: DeploymentSettings): string[] {
 function runsNoMore(next: DeploymentSettings, before: DeploymentSettings | null): boolean {
   if (!next.profile.pool) return true;
   if (!before?.profile.pool || extendsExpiry(next, before)) return false;
-  const region = judgedRegions(next).find((r) => judgedRegions(before).includes(r));
+  // No table prices a Standard or Premium registry: a tier no higher than before's is no more, and
+  // the rest is compared with both at Basic (the same unpriced part on both sides cancels out).
+  if (REGISTRY_TIERS.indexOf(next.registrySku) > REGISTRY_TIERS.indexOf(before.registrySku)) return false;
+  const [a, b] = [{ ...next, registrySku: "Basic" as const }, { ...before, registrySku: "Basic" as const }];
+  const region = judgedRegions(a).find((r) => judgedRegions(b).includes(r));
   if (!region) return false;
-  return judged(ceilingVerdict({ ...next, location: region })!) <= judged(ceilingVerdict({ ...before, location: region })!);
+  return judged(ceilingVerdict({ ...a, location: region })!) <= judged(ceilingVerdict({ ...b, location: region })!);
 }
+
+const REGISTRY_TIERS = ["Basic", "Standard", "Premium"] as const;
 
 
 /**

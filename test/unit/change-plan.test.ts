@@ -339,6 +339,17 @@ describe("a region whose prices cannot judge the ceiling", () => {
     expect(() => planChange(up, moreLogs, planOffline(up, moreLogs, {}, AT), state(running), {}, who)).toThrow(/^cannot check stack dev's cost ceiling/);
   });
 
+  test("a registry tier no table prices is compared as itself: the same tier, a shorter --for, goes ahead; a higher tier does not", () => {
+    const standard = parseStackFile(devText + '  coding-engine:registrySku: Standard\n', "Pulumi.dev.yaml");
+    const running: OperationsState = {
+      profile: "testing", overrides: {}, expiresAt: "2026-12-05T10:30:00Z", intent: "scale to testing", by: "bob@ci", at: AT, revision: 4, baseline: standard.raw, windows: [],
+    };
+    const plan = (change: Parameters<typeof planChange>[0], file = standard) => planChange(change, file, planOffline(change, file, {}, AT), state(running), {}, who);
+    expect(plan(scaleChange("dev", { profile: "testing", for: 3_600_000 }, new Date(AT))).kind).toBe("run");
+    const premium = parseStackFile(devText + '  coding-engine:registrySku: Premium\n', "Pulumi.dev.yaml");
+    expect(() => plan(scaleChange("dev", { profile: "testing", for: 3_600_000 }, new Date(AT)), premium)).toThrow(/^cannot check stack dev's cost ceiling/);
+  });
+
   test("a change that leaves a recorded window unjudgeable (a registry tier no table prices) is refused, naming the window", () => {
     const NOW = "2026-11-23T09:00:00Z";
     const window = { id: "w-20261123-1000", profile: "testing" as const, start: "2026-11-23T10:00:00Z", end: "2026-11-23T11:00:00Z", warmupMinutes: 30, users: null, by: "bob@ci", at: NOW };

@@ -63,6 +63,16 @@ describe("resolveOperations", () => {
   });
 });
 
+describe("baselineDifferences", () => {
+  test("object values by meaning, whoever wrote them (the file's key order, the engine's sorted JSON); a secret is not compared", () => {
+    const recorded = { location: "eastus", profileOverrides: '{"contest":{"cooldownSeconds":600,"maxSessions":230}}', gatewayPublisherEmail: "ops@example.com" };
+    const file = { location: "eastus", profileOverrides: '{"contest":{"maxSessions":230,"cooldownSeconds":600}}', gatewayPublisherEmail: '{"secure":"v1:abc"}' };
+    expect(baselineDifferences(recorded, file)).toEqual([]);
+    expect(baselineDifferences(recorded, { ...file, profileOverrides: '{"contest":{"maxSessions":240,"cooldownSeconds":600}}' })).toEqual(["profileOverrides"]);
+    expect(baselineDifferences(recorded, { ...file, location: "eastus2" })).toEqual(["location"]);
+  });
+});
+
 describe("effectiveConfig and sameOperation", () => {
   test("the operation's overrides go over the file's, profile by profile", () => {
     const baseline = { profileOverrides: JSON.stringify({ contest: { readySessions: 20, maxSessions: 100 }, testing: { maxSessions: 3 } }) };
