@@ -18,7 +18,7 @@ import { describeInterrupted, scaleChange, stopChange } from "../../cli/operatio
 import { parseStackFile } from "../../cli/stack-files.js";
 import { clockOffset, rehearsalClock } from "../../cli/clock.js";
 import { credentialFor } from "../../cli/execution/credentials.js";
-import { OperationsError, resolveOperations, type OperationsState } from "../../infra/operations.js";
+import { OperationsError, resolveOperations, type OperationsState, type Window } from "../../infra/operations.js";
 import { UsageError } from "../../cli/errors.js";
 import { windowOperation, windowOverrides } from "../../cli/schedule.js";
 import { noteRunningCommand } from "../../cli/suggest.js";
@@ -33,6 +33,10 @@ const dev = parseStackFile(devText, "Pulumi.dev.yaml");
 const AT = "2026-12-05T08:30:00Z";
 const who = { by: "alice@laptop", at: AT };
 const state = (operations: unknown, types = ["azure-native:containerregistry:Registry"]) => ({ exists: true, types, operations });
+// One window recorded for 10:00-11:00 on 2026-11-23 (an hour ahead of the windows' tests' clock), on an idle stack.
+const windowAt = (profile: "contest" | "testing") =>
+  ({ id: "w-20261123-1000", profile, start: "2026-11-23T10:00:00Z", end: "2026-11-23T11:00:00Z", warmupMinutes: 30, users: null, by: "bob@ci", at: "2026-11-23T09:00:00Z" }) as const;
+const idleWith = (windows: Window[]): OperationsState => ({ profile: "idle", overrides: {}, expiresAt: null, intent: "schedule", by: "bob@ci", at: "2026-11-23T09:00:00Z", revision: 2, baseline: dev.raw, windows });
 
 describe("the plan", () => {
   test("a scale on a stack never updated by this program runs the file's baseline with the operation asked for, recorded", () => {
@@ -142,8 +146,8 @@ describe("the cost ceiling on the windows still to come", () => {
   // dev, ceiling $500/day, idle, with a contest window recorded for 10:00 (1 h): within the
   // ceiling at the file's 200 participants. Then participants 400 in the file.
   const NOW = "2026-11-23T09:00:00Z";
-  const window = { id: "w-20261123-1000", profile: "contest" as const, start: "2026-11-23T10:00:00Z", end: "2026-11-23T11:00:00Z", warmupMinutes: 30, users: null, by: "bob@ci", at: NOW };
-  const idle: OperationsState = { profile: "idle", overrides: {}, expiresAt: null, intent: "schedule", by: "bob@ci", at: NOW, revision: 2, baseline: dev.raw, windows: [window] };
+  const window = windowAt("contest");
+  const idle = idleWith([window]);
   const bigger = parseStackFile(devText + '  coding-engine:participants: "400"\n', "Pulumi.dev.yaml");
   const up = { stack: "dev", config: {}, intent: "up" };
   const plan = (file: typeof dev, previous: OperationsState, flags = {}, at = NOW, change: Parameters<typeof planChange>[0] = up) =>
@@ -352,8 +356,7 @@ describe("a region whose prices cannot judge the ceiling", () => {
 
   test("a change that leaves a recorded window unjudgeable (a registry tier no table prices) is refused, naming the window", () => {
     const NOW = "2026-11-23T09:00:00Z";
-    const window = { id: "w-20261123-1000", profile: "testing" as const, start: "2026-11-23T10:00:00Z", end: "2026-11-23T11:00:00Z", warmupMinutes: 30, users: null, by: "bob@ci", at: NOW };
-    const idle: OperationsState = { profile: "idle", overrides: {}, expiresAt: null, intent: "schedule", by: "bob@ci", at: NOW, revision: 2, baseline: dev.raw, windows: [window] };
+    const idle = idleWith([windowAt("testing")]);
     const premium = parseStackFile(devText + '  coding-engine:registrySku: Premium\n', "Pulumi.dev.yaml");
     const up = { stack: "dev", config: {}, intent: "up" };
     expect(() => planChange(up, premium, planOffline(up, premium, {}, NOW), state(idle), {}, { by: "alice@laptop", at: NOW })).toThrow(
@@ -364,8 +367,8 @@ describe("a region whose prices cannot judge the ceiling", () => {
 
 describe("a window and the ceiling: lowered, new, kept sizes", () => {
   const NOW = "2026-11-23T09:00:00Z";
-  const window = { id: "w-20261123-1000", profile: "contest" as const, start: "2026-11-23T10:00:00Z", end: "2026-11-23T11:00:00Z", warmupMinutes: 30, users: null, by: "bob@ci", at: NOW };
-  const idle: OperationsState = { profile: "idle", overrides: {}, expiresAt: null, intent: "schedule", by: "bob@ci", at: NOW, revision: 2, baseline: dev.raw, windows: [window] };
+  const window = windowAt("contest");
+  const idle = idleWith([window]);
   const who = { by: "alice@laptop", at: NOW };
   const up = { stack: "dev", config: {}, intent: "up" };
 
