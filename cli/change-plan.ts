@@ -161,7 +161,7 @@ function windowCeilings(
     const overrides = overridesAfterWindow(side.operation, side.windows, running);
     const sized = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, windowOperation(w, overrides, running)), stack));
     // As the job will judge it: against an idle stack (nothing it could "run no more" than).
-    return sized && { decision: ceilingDecision(sized, null), kept: overrides[w.profile] ?? {} };
+    return sized && { sized, decision: ceilingDecision(sized, null), kept: overrides[w.profile] ?? {} };
   };
   for (const w of after.windows) {
     if (ended(w, now) || w.id === after.operation.window) continue;
@@ -182,7 +182,7 @@ function windowCeilings(
     if (next.kind === "unjudged") {
       const what = `with this change, ${window} cannot be judged against the cost ceiling: ${next.reason}`;
       if (flags.allowOverCeiling) warnings.push(`${what}; the scheduled job will refuse to start it. Going ahead (--allow-over-ceiling)`);
-      else throw new UsageError(`${what}, so the scheduled job would refuse to start it. ${[judgedWhere(parseSettings(effectiveConfig(after.baseline, after.operation), stack)), ...cancel, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling"] : [])].join(", or ").replace(/^./, (c) => c.toUpperCase())}. Nothing was changed.`);
+      else throw new UsageError(`${what}, so the scheduled job would refuse to start it. ${[judgedWhere(judged.sized), ...cancel, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling"] : [])].join(", or ").replace(/^./, (c) => c.toUpperCase())}. Nothing was changed.`);
       continue;
     }
     if (!("verdict" in next)) continue;
