@@ -138,13 +138,13 @@ function runsNoMore(next: DeploymentSettings, before: DeploymentSettings | null)
   // the rest is compared with both at Basic (the same unpriced part on both sides cancels out).
   if (REGISTRY_TIERS.indexOf(next.registrySku) > REGISTRY_TIERS.indexOf(before.registrySku)) return false;
   const [a, b] = [{ ...next, registrySku: "Basic" as const }, { ...before, registrySku: "Basic" as const }];
-  const region = judgedRegions(a).find((r) => judgedRegions(b).includes(r));
+  const bothPriced = judgedRegions(b);
+  const region = judgedRegions(a).find((r) => bothPriced.includes(r));
   if (!region) return false;
   return judged(ceilingVerdict({ ...a, location: region })!) <= judged(ceilingVerdict({ ...b, location: region })!);
 }
 
 const REGISTRY_TIERS = ["Basic", "Standard", "Premium"] as const;
-
 
 /**
  * What the ceiling decides for a change from what runs now (`before`, the state's; null when nothing
@@ -171,7 +171,8 @@ export function ceilingDecision(next: DeploymentSettings, before: DeploymentSett
   const verdict = ceilingVerdict(next);
   const reason = unjudgedReason(next, verdict);
   if (reason !== null || !verdict) {
-    const why = reason ?? `there are no embedded prices for region ${next.location}`;
+    // unjudgedReason names every case without a complete verdict, the missing table included.
+    const why = reason!;
     if (!next.profile.pool) return { kind: "unjudged-idle", reason: why };
     return runsNoMore(next, before) ? { kind: "unjudged-no-more", reason: why } : { kind: "unjudged", reason: why };
   }
