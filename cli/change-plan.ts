@@ -14,7 +14,6 @@ import {
   parseOperationsState,
   sameOperation,
   sameWindows,
-  secretKeysOf,
   type Operation,
   type OperationsRequest,
   type OperationsState,
@@ -342,8 +341,7 @@ export function planChange(
  */
 export function previewedRequest(request: OperationsRequest, file: StackFile): OperationsRequest {
   if (request.baseline !== "file") return request;
-  const secretKeys = secretKeysOf(file.raw);
-  return { ...request, stackFile: { name: file.name, hash: configFingerprint(file.raw, secretKeys), secretKeys } };
+  return { ...request, stackFile: { name: file.name, hash: configFingerprint(file.raw) } };
 }
 
 /**

@@ -516,10 +516,32 @@ function decode(spec: ConfigKeySpec, raw: string): unknown {
 export type RawConfig = Readonly<Record<string, string>>;
 
 /**
+ * Why a setting may not be a secret: the program records the config each update ran on in the
+ * `operations` stack output (infra/operations.ts), in plain text, because manage and every machine
+ * read it back; a value set with `pulumi config set --secret` would be stored readable there. No
+ * setting of this project is confidential (sizes, regions, images, e-mail addresses, IP ranges),
+ * so a secret one is refused rather than half-supported.
+ */
+export const notASecret = (key: string): ConfigIssue => ({
+  key,
+  message:
+    "is set as a secret (`pulumi config set --secret`), but this project's settings are not secrets: each update records the config it ran on, " +
+    `in plain text, in the stack's operations output. Set it again in plain text: pulumi config set --plaintext ${PROJECT}:${key} <value>`,
+});
+
+/**
+ * The keys whose value in a stack file holds a secret (`secure:` ciphertext, as pulumi writes it),
+ * at the top or nested (`config set --secret --path`: pulumi then marks the whole key secret).
+ */
+const secretKeysOf = (raw: RawConfig): string[] => Object.keys(raw).filter((key) => /\{"secure":"/.test(raw[key]!));
+
+/**
  * Parses and validates a stack's configuration. Pure: `raw` is the only input.
  * Throws ConfigError listing every violation, including keys nobody reads (almost always typos).
  */
 export function parseSettings(raw: RawConfig, stack: string, project = PROJECT): DeploymentSettings {
+  const secrets = secretKeysOf(raw);
+  if (secrets.length) throw new ConfigError(secrets.map(notASecret), stack);
   const issues: ConfigIssue[] = unknownKeys(Object.keys(raw)).map((key) => ({
     key,
     message: LEGACY_OVERRIDE_KEYS.has(key)

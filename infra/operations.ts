@@ -101,7 +101,7 @@ export interface OperationsRequest {
    * (configFingerprint). The program refuses when the config it is given differs, so an edit saved
    * after the preview (even between manage's own check and pulumi reading the file) is never applied.
    */
-  stackFile?: { name: string; hash: string; secretKeys: string[] };
+  stackFile?: { name: string; hash: string };
   /** The participants' credentials (infra/callers.ts), kept apart from this plain output; absent: keep them. */
   callers?: Caller[];
   /**
@@ -146,7 +146,7 @@ const REQUEST = v.object({
   baseline: v.picklist(["file", "deployed"]),
   operation: v.object(OPERATION),
   windows: v.optional(v.array(WINDOW)),
-  stackFile: v.optional(v.object({ name: v.string(), hash: v.string(), secretKeys: v.array(v.string()) })),
+  stackFile: v.optional(v.object({ name: v.string(), hash: v.string() })),
   callers: v.optional(CALLERS),
   allowOverCeiling: v.optional(v.boolean()),
 });
@@ -197,11 +197,8 @@ export function configHash(raw: RawConfig): string {
  * The hash of a stack file's config as both sides see it: manage reads the file, the program gets
  * every declared key from the engine (defaults included), so both drop the keys at their default.
  */
-export function configFingerprint(raw: RawConfig, secretKeys: string[] = []): string {
-  // A secret is ciphertext in the file and plain text in the program, so it is left out here
-  // (manage compares the file's ciphertext itself).
-  const kept = Object.entries(withoutDefaults(raw)).filter(([key]) => !secretKeys.includes(key));
-  return configHash(Object.fromEntries(kept.map(([key, value]) => [key, canonicalValue(value)])));
+export function configFingerprint(raw: RawConfig): string {
+  return configHash(Object.fromEntries(Object.entries(withoutDefaults(raw)).map(([key, value]) => [key, canonicalValue(value)])));
 }
 
 /**
@@ -217,8 +214,6 @@ function canonicalValue(value: string): string {
   }
 }
 
-/** The keys whose value in a stack file is a secret (`secure:` ciphertext, as pulumi writes it). */
-export const secretKeysOf = (raw: RawConfig): string[] => Object.keys(raw).filter((key) => /^\{"secure":/.test(raw[key]!));
 
 /**
  * A config without the keys that hold their declared default (Pulumi.yaml): the engine hands the
@@ -232,15 +227,13 @@ function withoutDefaults(raw: RawConfig): Record<string, string> {
 
 /**
  * The keys of two baselines that differ in what they choose, the operational ones aside: object
- * values by meaning (canonicalValue). A secret in the file (ciphertext, while the recorded baseline
- * holds what the program read) cannot be compared and is left out: a changed secret is not named.
+ * values by meaning (canonicalValue). (No secret is among them: config.ts NOT_A_SECRET.)
  */
 export function baselineDifferences(deployed: RawConfig, file: RawConfig): string[] {
   const a = withoutDefaults(deployed);
   const b = withoutDefaults(file);
-  const secrets = secretKeysOf(file);
   const same = (k: string) => a[k] !== undefined && b[k] !== undefined && canonicalValue(a[k]!) === canonicalValue(b[k]!);
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !OPERATIONAL_KEYS.includes(k) && !secrets.includes(k) && a[k] !== b[k] && !same(k)).sort();
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !OPERATIONAL_KEYS.includes(k) && a[k] !== b[k] && !same(k)).sort();
 }
 
 /** The config keys the operational layer decides (the file's values are the first deployment's). */
@@ -294,7 +287,7 @@ export function resolveOperations(file: RawConfig, previous: OperationsState | n
           `. This update changed nothing; run the command again to see the new plan.`,
         "changed",
       );
-    if (request.baseline === "file" && request.stackFile && configFingerprint(file, request.stackFile.secretKeys) !== request.stackFile.hash)
+    if (request.baseline === "file" && request.stackFile && configFingerprint(file) !== request.stackFile.hash)
       throw new OperationsError(
         `${CHANGED_MARK}: ${request.stackFile.name} was edited after it was previewed, so what was confirmed is not what it holds now. ` +
           `This update changed nothing; run the command again to see the new plan.`,

@@ -2,7 +2,7 @@
 // A function of already-validated settings, so tests and `manage plan` can evaluate it repeatedly.
 
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseSettings, type DeploymentSettings } from "./config.js";
+import { ConfigError, notASecret, parseSettings, type DeploymentSettings } from "./config.js";
 import { ceilingDecision, judgedWhere } from "./costing/ceiling.js";
 import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
@@ -79,6 +79,22 @@ function stackConfig(): Record<string, string> {
 }
 
 /**
+ * The project's keys the engine handed over as secrets: the language host lists them in
+ * PULUMI_CONFIG_SECRET_KEYS as "<project>:<key>" (sdk/nodejs/cmd/pulumi-language-nodejs/main.go
+ * constructConfigSecretKeys, config.Key.String()), which the SDK reads into its store; its
+ * `runtime.isConfigSecret` is marked internal, so the variable is the fallback.
+ */
+function secretConfigKeys(): string[] {
+  const prefix = `${pulumi.getProject()}:`;
+  const internal = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  const listed = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS || "[]") as string[];
+  const isSecret = (key: string) => (internal ? internal(key) : listed.includes(key));
+  return Object.keys(pulumi.runtime.allConfig())
+    .filter((key) => key.startsWith(prefix) && isSecret(key))
+    .map((key) => key.slice(prefix.length));
+}
+
+/**
  * The previous `operations` output, read from the backend through a StackReference to this very
  * stack: the engine's builtin provider answers it from the last checkpoint
  * (pkg/resource/deploy/builtins.go, readStackReference -> GetStackOutputs), so every machine that
@@ -106,6 +122,9 @@ export async function settingsFromStack(
   try {
     const previous = await previousOutputs();
     const request = parseOperationsRequest(process.env[OPERATIONS_ENV]);
+    // A secret setting would be recorded in plain text (config.ts notASecret).
+    const secrets = secretConfigKeys();
+    if (secrets.length) throw new ConfigError(secrets.map(notASecret), pulumi.getStack());
     const resolved = resolveOperations(stackConfig(), previous.operations, request, now.toISOString());
     const settings = parseSettings(resolved.config, pulumi.getStack(), pulumi.getProject());
     // Every run that can change something checks it; only manage plan, which changes nothing, shows what is over.

@@ -7,7 +7,7 @@ import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { execServerAndProject, expectRefusal, FAKE_PULUMI_BIN, makeProject, manage, prepare, readState, snapshot } from "../helpers/cli.js";
+import { deployed, execServerAndProject, expectRefusal, FAKE_PULUMI_BIN, makeProject, manage, prepare, readState, readStateRevealed, snapshot } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import type { ExecServer } from "../exec-server/server.js";
 import { issuerKeys, signJwt, startGate, type Gate } from "../gate/server.js";
@@ -244,26 +244,27 @@ const EARLY_ANSWER_OPEN_PORT_TOKEN_VALUE = [
   "});",
 ];
 
-/** The deploy workflow's command: plain pulumi, with the policy pack and its committed config, on the prepared project's backend. */
-function deployWorkflowUp(project: string, stack: string) {
-  return execa(
-    join(FAKE_PULUMI_BIN, "pulumi"),
-    // --json: the stand-in renders events as JSON only (the real CLI's text display is not simulated).
-    ["up", "--stack", stack, "--yes", "--policy-pack", "infra/policy-pack", "--policy-pack-config", "infra/policy-pack/config.json", "--non-interactive", "--json"],
-    {
-      cwd: project,
-      reject: false,
-      extendEnv: false,
-      env: {
-        PATH: process.env.PATH!,
-        HOME: project,
-        PULUMI_HOME: join(project, ".pulumi-home"),
-        PULUMI_BACKEND_URL: `file://${join(project, ".pulumi-state")}`,
-        PULUMI_CONFIG_PASSPHRASE_FILE: join(project, ".pulumi-state", "passphrase"),
-        ...(process.env.FAKE_PULUMI_EVALUATOR ? { FAKE_PULUMI_EVALUATOR: process.env.FAKE_PULUMI_EVALUATOR } : {}),
-      },
+/** Plain pulumi (the stand-in), as a person or a workflow runs it on the prepared project's backend. */
+function plainPulumi(project: string, args: string[]) {
+  return execa(join(FAKE_PULUMI_BIN, "pulumi"), args, {
+    cwd: project,
+    reject: false,
+    extendEnv: false,
+    env: {
+      PATH: process.env.PATH!,
+      HOME: project,
+      PULUMI_HOME: join(project, ".pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${join(project, ".pulumi-state")}`,
+      PULUMI_CONFIG_PASSPHRASE_FILE: join(project, ".pulumi-state", "passphrase"),
+      ...(process.env.FAKE_PULUMI_EVALUATOR ? { FAKE_PULUMI_EVALUATOR: process.env.FAKE_PULUMI_EVALUATOR } : {}),
     },
-  );
+  });
+}
+
+/** The deploy workflow's command: plain pulumi, with the policy pack and its committed config. */
+function deployWorkflowUp(project: string, stack: string) {
+  // --json: the stand-in renders events as JSON only (the real CLI's text display is not simulated).
+  return plainPulumi(project, ["up", "--stack", stack, "--yes", "--policy-pack", "infra/policy-pack", "--policy-pack-config", "infra/policy-pack/config.json", "--non-interactive", "--json"]);
 }
 
 /** The engine events `pulumi up --json` streamed. */
@@ -303,6 +304,27 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
       ]),
     );
     expect(readState(dir, "contest")).toEqual(state);
+  });
+
+  test("a setting set with --secret is refused through manage and a plain pulumi up, so it is never recorded in plain text in the operations output", async () => {
+    const dir = makeProject();
+    await deployed(dir, "dev scaled to testing");
+    const secret = "contest-lead@example.org";
+    const set = await plainPulumi(dir, ["config", "set", "--secret", "coding-engine:gatewayPublisherEmail", secret, "--stack", "dev"]);
+    expect(set.exitCode, set.stderr).toBe(0);
+    expect(readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8")).toMatch(/coding-engine:gatewayPublisherEmail:\n\s+secure: v1:/);
+    const state = readState(dir, "dev");
+
+    const up = await deployWorkflowUp(dir, "dev");
+    expect(up.exitCode).not.toBe(0);
+    expect(up.stdout).toMatch(/coding-engine:gatewayPublisherEmail is set as a secret[^"]*pulumi config set --plaintext coding-engine:gatewayPublisherEmail <value>/);
+    expect(readState(dir, "dev")).toEqual(state);
+    const before = snapshot(dir);
+    const viaManage = await manage(["up", "--stack", "dev"], { project: dir });
+    expect(viaManage.exitCode).toBe(2);
+    expect(viaManage.stderr).toMatch(/coding-engine:gatewayPublisherEmail is set as a secret/);
+    expect(snapshot(dir)).toEqual(before);
+    expect(JSON.stringify(readStateRevealed(dir, "dev"))).not.toContain(secret);
   });
 
   /**

@@ -41,6 +41,8 @@ export interface EvaluationRequest {
   project: string;
   stack: string;
   config: Record<string, string>;
+  /** The config keys that are secrets, as "<project>:<key>" (the language host's PULUMI_CONFIG_SECRET_KEYS). */
+  secretKeys: string[];
   /** The addresses the test set: each evaluates as its placeholder. */
   addresses: AddressEnv[];
   /**

@@ -159,7 +159,7 @@ export async function runProgram(r: EvaluationRequest & { programDirectory: stri
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(r.config).map(([k, v]) => [`${r.project}:config:${k}`, v]))),
-      PULUMI_CONFIG_SECRET_KEYS: "[]",
+      PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(r.secretKeys),
     };
     // The program reads manage's request from its environment (infra/program.ts).
     if (r.operations === undefined) delete env.MANAGE_OPERATIONS;

@@ -38,7 +38,7 @@ import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import YAML from "yaml";
 import type { Checkpoint, StateResource } from "./state.js";
-import { crypterFor, mask, open as openSecrets, seal, wire, type Crypter } from "./secrets.js";
+import { crypterFor, DECRYPT_FAILURE, mask, open as openSecrets, seal, wire, type Crypter } from "./secrets.js";
 import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type ConfigDeclaration } from "./project-config.js";
 import { replaceKeys } from "./replacement.js";
 import { fileHash, memo, packageCodeHash, treeHash } from "./memo.js";
@@ -314,21 +314,42 @@ function requirePassphrase(stack: string, context = "") {
   fail_("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
 }
 
-/** The config the program runs with, validated as the CLI does before the engine starts. */
-function programConfig(stack: string): Record<string, string> {
+/**
+ * The config the program runs with, validated as the CLI does before the engine starts, and which
+ * of its keys are secrets. A secret (`key: {secure: ciphertext}`, as `config set --secret` writes
+ * it) is decrypted first and validated as its plaintext (pkg/workspace/config.go
+ * validateStackConfigValues); the program gets the plaintext, and the language host the secret
+ * keys (source_eval.go: Target.Config.SecureKeys()). A secret nested in an object is not simulated.
+ */
+function programConfig(stack: string): { config: Record<string, string>; secretKeys: string[] } {
   try {
     validateProjectConfig(project.name, project.config ?? {});
-    const merged = mergeStackConfig(stack, project.name, project.config ?? {}, stackConfigMap(stack));
-    return Object.fromEntries(
+    const secretKeys: string[] = [];
+    const stored = Object.entries(stackConfigMap(stack)).map(([key, value]) => {
+      if (!isSecure(value)) {
+        if (JSON.stringify(value ?? null).includes('"secure":')) notSimulated("a secret nested in an object's config value");
+        return [key, value] as const;
+      }
+      requirePassphrase(stack, "getting stack configuration: get stack secrets manager: ");
+      const plaintext = crypter(stack).decrypt(value.secure);
+      if (plaintext === null) fail(DECRYPT_FAILURE);
+      secretKeys.push(fullKey(key));
+      return [key, plaintext] as const;
+    });
+    const merged = mergeStackConfig(stack, project.name, project.config ?? {}, Object.fromEntries(stored));
+    const config = Object.fromEntries(
       Object.entries(merged)
         .filter(([k]) => k.startsWith(`${project.name}:`))
         .map(([k, v]) => [k.slice(project.name.length + 1), v]),
     );
+    return { config, secretKeys };
   } catch (err) {
     if (err instanceof ConfigValidationError) return fail(err.message);
     throw err;
   }
 }
+const isSecure = (value: unknown): value is { secure: string } =>
+  typeof value === "object" && value !== null && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
 
 // ---- engine events (sdk/go/common/apitype/events.go; pkg/backend/display/display.go) --------------
 
@@ -543,7 +564,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const kind = dryRun ? "preview" : "update";
   const stack = requireStack(p);
   requirePassphrase(stack, "getting stack configuration: get stack secrets manager: ");
-  const config = programConfig(stack);
+  const { config, secretKeys } = programConfig(stack);
+  // What the events and the history show: each secret as "[secret]" (display/json.go MassageSecrets).
+  const shown = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(fullKey(k)) ? "[secret]" : v]));
   const json = has(p, "--json") || has(p, "-j");
   await openEventLog(flag(p, "--event-log"));
   // `up --json` streams events on stdout; `preview --json` prints one digest at the end (display/json.go).
@@ -617,13 +640,13 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     // A failed update is in the stack's history too, as "failed" (pkg/backend/diy/backend.go apply, v3.230.0 :1313:
     // the UpdateInfo is saved with backend.FailedResult whenever the engine returned an error); a
     // preview writes none. A killed pulumi never gets here, and writes none either.
-    if (!ok && !dryRun) recordHistory(stack, kind, "failed", started, changes, config);
+    if (!ok && !dryRun) recordHistory(stack, kind, "failed", started, changes, shown);
     emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: Math.ceil((Date.now() - started) / 1000), resourceChanges: changes, PolicyPacks: {}, ...(dryRun ? { isPreview: true } : {}) } });
     emit({ cancelEvent: {} });
     await closeSinks();
     unlock();
     if (json && dryRun)
-      process.stdout.write(JSON.stringify({ config, steps: digest.steps, ...(digest.diagnostics.length ? { diagnostics: digest.diagnostics } : {}), duration: (Date.now() - started) * 1e6, changeSummary: digest.changeSummary ?? changes }, null, 4) + "\n");
+      process.stdout.write(JSON.stringify({ config: shown, steps: digest.steps, ...(digest.diagnostics.length ? { diagnostics: digest.diagnostics } : {}), duration: (Date.now() - started) * 1e6, changeSummary: digest.changeSummary ?? changes }, null, 4) + "\n");
     if (!ok) throw new Bail();
     return 0;
   };
@@ -633,7 +656,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     return finish(false, {});
   }
 
-  emit({ preludeEvent: { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project.name}:${k}`, v])) } });
+  emit({ preludeEvent: { config: Object.fromEntries(Object.entries(shown).map(([k, v]) => [`${project.name}:${k}`, v])) } });
   const main = resolve(cwd, project.main ?? "index.js");
   // Everything the program reads: its config; which addresses are set, not what they are (see
   // ADDRESSES); its own previous outputs (a StackReference to itself: infra/program.ts); manage's
@@ -645,6 +668,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     stack,
     project: project.name,
     config,
+    secretKeys,
     addresses: ADDRESSES.filter((a) => addressSet(a.env)).map((a) => a.env),
     self: existsSync(statePath(stack)) ? withPlaceholders(stackOutputsOf(stack)) : null,
     ...(process.env.MANAGE_OPERATIONS !== undefined ? { operations: process.env.MANAGE_OPERATIONS } : {}),
@@ -851,7 +875,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   // AnalyzeStack after the steps (see above): what it refuses is already applied and recorded.
   for (const e of deferred) emit(e);
   if (stackViolations.some((v) => v.enforcementLevel === "mandatory")) return finish(false, summary(steps));
-  recordHistory(stack, kind, "succeeded", started, summary(steps), config);
+  recordHistory(stack, kind, "succeeded", started, summary(steps), shown);
   return finish(true, summary(steps));
 }
 
@@ -1003,12 +1027,17 @@ async function main(): Promise<number> {
         const stack = requireStack(p);
         if ([has(p, "--secret"), has(p, "--plaintext"), has(p, "--type")].filter(Boolean).length > 1)
           fail("if any flags in the group [secret plaintext type] are set none of the others can be; [plaintext secret] were all set");
-        if (has(p, "--secret")) notSimulated("config set --secret");
         if (p.positionals.length !== 2) fail("config value must be specified in non-interactive mode");
         const [key, value] = p.positionals as [string, string];
         const doc = loadStackDoc(stack);
         if (!doc.has("config")) doc.set("config", doc.createNode({}));
-        if (has(p, "--path") && /[.[]/.test(key)) {
+        if (has(p, "--secret")) {
+          // config.go: the stack's encrypter (the passphrase manager, its salt from the stack file), a secure value.
+          if (has(p, "--path") && /[.[]/.test(key)) notSimulated("config set --secret --path");
+          if (!doc.has("encryptionsalt")) notSimulated("config set --secret on a stack file without an encryptionsalt");
+          requirePassphrase(stack);
+          doc.setIn(["config", fullKey(key)], doc.createNode({ secure: crypter(stack).encrypt(value) }));
+        } else if (has(p, "--path") && /[.[]/.test(key)) {
           const [top, ...path] = key.split(".");
           doc.setIn(["config", fullKey(top!), ...path], coerceLeaf(value));
         } else doc.setIn(["config", fullKey(key)], value); // top-level entries are always strings

