@@ -7,6 +7,8 @@ import { describe, expect, test } from "vitest";
 import { deployed, FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import { crypterFor, DECRYPT_FAILURE } from "../fake-pulumi/secrets.js";
+import { evaluateProgram, type EvaluationRequest } from "../fake-pulumi/evaluation.js";
+import { readStackConfig } from "../../cli/stack-files.js";
 
 async function pulumi(project: string, args: string[], env: Record<string, string> = {}) {
   return execa(join(FAKE_PULUMI_BIN, "pulumi"), args, {
@@ -315,6 +317,36 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     expect(errors[0]).not.toMatch(/\n\s+at /);
   });
 
+  test("the test run's warm program answers as cmd/run does; what fails there is answered by cmd/run", async () => {
+    expect(process.env.FAKE_PULUMI_WARM_PROGRAM).toBeTruthy();
+    const dir = withPool(makeProject());
+    // manage's request, so the operation's time is the request's, not the clock's: both runs ask the same.
+    const operations = JSON.stringify({ basedOn: 0, baseline: "file", operation: { profile: "testing", overrides: {}, expiresAt: "2026-11-23T12:00:00Z", intent: "test", by: "test", at: "2026-11-23T09:00:00Z" } });
+    const request = (config: Record<string, string>): EvaluationRequest => ({
+      programDirectory: dir,
+      main: "dist/infra/index.js",
+      dryRun: true,
+      project: "coding-engine",
+      stack: "dev",
+      config,
+      secretKeys: [],
+      addresses: [],
+      // A stack with no outputs yet (null would be no stack at all, which the program's StackReference refuses).
+      self: {},
+      operations,
+    });
+    const config = readStackConfig(dir, "dev");
+    const warm = await evaluateProgram(request(config), "warm");
+    expect(warm).toHaveProperty("resources");
+    expect(warm).toEqual(await evaluateProgram(request(config), "cmd/run"));
+    // A refusal fails in the warm program too; the answer given is cmd/run's, word for word.
+    const refused = request({ ...config, participants: "1000000" });
+    expect(await evaluateProgram(refused, "warm")).toHaveProperty("error");
+    const answer = await evaluateProgram(refused);
+    expect(answer).toEqual(await evaluateProgram(refused, "cmd/run"));
+    expect(answer).toMatchObject({ error: expect.stringMatching(/participants/) });
+  });
+
   test("the program and the policy pack are loaded by @pulumi/pulumi's own entry points, from their folders, as real pulumi loads them", async () => {
     // A project with a real copy of the committed pack folder (not a link). Each case below is new
     // to the stand-in's memo (it keys the program's package.json and the pack's files), so each
@@ -323,7 +355,8 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     rmSync(join(dir, "infra", "policy-pack"));
     cpSync(join(ROOT, "infra", "policy-pack"), join(dir, "infra", "policy-pack"), { recursive: true });
     await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
-    const env = { PULUMI_DEBUG_COMMANDS: "true" };
+    // cmd/run itself, not the test run's warm program (./program-server.mjs), which would answer the committed layout.
+    const env = { PULUMI_DEBUG_COMMANDS: "true", FAKE_PULUMI_WARM_PROGRAM: "" };
     const preview = () =>
       pulumi(dir, ["preview", "--stack", "dev", "--non-interactive", "--policy-pack", "infra/policy-pack", "--policy-pack-config", "infra/policy-pack/config.json", "--event-log", join(dir, "events.jsonl")], env);
     const diagnostics = () =>

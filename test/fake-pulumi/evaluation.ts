@@ -103,7 +103,7 @@ function genericArmResource(canonical: string, subscription: string, inputs: Rec
 }
 
 /** Evaluates the program through the language host's launch of @pulumi/pulumi's cmd/run. */
-export async function evaluateProgram(r: EvaluationRequest): Promise<Evaluation> {
+export async function evaluateProgram(r: EvaluationRequest, via?: "warm" | "cmd/run"): Promise<Evaluation> {
   const placeholder = (env: AddressEnv) => (r.addresses.includes(env) ? ADDRESSES.find((a) => a.env === env)!.placeholder : undefined);
   const [{ runProgram }, { azureMocks, SIMULATED_SUBSCRIPTION_ID }, { canonicalType }] = await Promise.all([
     import("./language-host.js"),
@@ -124,7 +124,7 @@ export async function evaluateProgram(r: EvaluationRequest): Promise<Evaluation>
     },
     call: (args) => azureMocks.call({ ...args, provider: "" } as never) as Record<string, unknown>,
     readStackReference: (name) => stackReference(name, r).state,
-  });
+  }, via);
 }
 
 /** Everything a policy run reads. */

@@ -19,11 +19,14 @@
 
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { realpathSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import type { Evaluation, EvaluationRequest, Resource } from "./evaluation.js";
+import { fileHash, treeHash } from "./memo.js";
 import { secretOutputPaths, type SecretPath } from "./secrets.js";
-import { Empty, engineMsg, engineRpc, plainValue, providerMsg, resourceMsg, resourceRpc, serve, Struct, unary } from "./engine-protocol.js";
+import { Empty, engineMsg, engineRpc, grpc, languageMsg, languageRpc, plainValue, providerMsg, resourceMsg, resourceRpc, serve, Struct, unary } from "./engine-protocol.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf messages */
 type Msg = any;
@@ -43,8 +46,28 @@ export interface Cloud {
  */
 const SUPPORTED_FEATURES = new Set(["secrets", "resourceReferences", "outputValues", "deletedWith", "aliasSpecs", "transforms", "invokeTransforms", "parameterization"]);
 
-/** Runs the program at `r.programDirectory` through @pulumi/pulumi's cmd/run; `cloud` answers for Azure. */
-export async function runProgram(r: EvaluationRequest & { programDirectory: string; entryPoint: string; dryRun: boolean }, cloud: Cloud): Promise<Evaluation> {
+type ProgramRequest = EvaluationRequest & { programDirectory: string; entryPoint: string; dryRun: boolean };
+/** Starts the program against the engine at `address`; null when it succeeded, else the failure. */
+type Launch = (address: string) => Promise<null | { error: string; stderr?: string }>;
+
+/**
+ * Runs the program at `r.programDirectory` through @pulumi/pulumi's cmd/run; `cloud` answers for
+ * Azure. When the test run keeps this very program warm (./program-server.mjs), it is asked first,
+ * and whatever fails there runs again through cmd/run: a failure's words are always cmd/run's.
+ * (`via` picks one path, for the test that holds their answers equal.)
+ */
+export async function runProgram(r: ProgramRequest, cloud: Cloud, via: "either" | "warm" | "cmd/run" = "either"): Promise<Evaluation> {
+  const warm = via === "cmd/run" ? undefined : warmProgramFor(r);
+  if (via === "warm" && !warm) throw new Error("fake pulumi: no warm program for this request");
+  if (warm) {
+    const answer = await evaluate(r, cloud, (address) => runWarm(warm, r, address));
+    if (!("error" in answer) || via === "warm") return answer;
+  }
+  return evaluate(r, cloud, (address) => runCmdRun(r, address));
+}
+
+/** One evaluation: the stand-in serves the engine's side while `launch` runs the program. */
+async function evaluate(r: ProgramRequest, cloud: Cloud, launch: Launch): Promise<Evaluation> {
   const resources: Array<Resource & { seq: number }> = [];
   let declared = 0;
   let rootUrn = "";
@@ -148,33 +171,9 @@ export async function runProgram(r: EvaluationRequest & { programDirectory: stri
     [engineRpc.EngineService, engine],
   ]);
   try {
-    const runPath = createRequire(join(r.programDirectory, "index.js")).resolve("@pulumi/pulumi/cmd/run");
-    const args = [
-      runPath,
-      ...["--monitor", server.address, "--engine", server.address, "--organization", "organization", "--project", r.project],
-      ...["--root-directory", r.programDirectory, "--stack", r.stack, "--pwd", r.programDirectory],
-      ...(r.dryRun ? ["--dry-run"] : []),
-      ...["--parallel", "2147483647", r.entryPoint],
-    ];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(r.config).map(([k, v]) => [`${r.project}:config:${k}`, v]))),
-      PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(r.secretKeys),
-    };
-    // The program reads manage's request from its environment (infra/program.ts).
-    if (r.operations === undefined) delete env.MANAGE_OPERATIONS;
-    else env.MANAGE_OPERATIONS = r.operations;
-    const child = spawn(process.execPath, args, { cwd: r.programDirectory, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.stdout.resume();
-    const [code] = (await once(child, "exit")) as [number | null];
-    if (code !== 0) {
-      // What the program wrote to stderr reaches the user as the plugin's output; what it logged
-      // as an error is the error; exit 32 means it already said everything (Bail).
-      const error = errors.length ? errors.join("\n") : code === 32 ? "" : `Program exited with non-zero exit code: ${code}`;
-      return { error, ...(stderr.trim() ? { stderr: stderr.trim() } : {}) };
-    }
+    const failed = await launch(server.address);
+    // What the program logged as an error is the error (cmd/run's exit 32: it already said everything).
+    if (failed) return errors.length ? { ...failed, error: errors.join("\n") } : failed;
   } finally {
     server.close();
   }
@@ -187,5 +186,114 @@ export async function runProgram(r: EvaluationRequest & { programDirectory: stri
       .map(({ seq: _seq, ...res }) => ({ ...res, dependsOn: [...new Set(res.dependsOn.filter((d) => urnsByName.has(d)).map(nameOf))].sort() })),
     outputs,
     ...(secretOutputs.length ? { secretOutputs } : {}),
+  };
+}
+
+/** The language host's launch of cmd/run (see the top of this file). */
+async function runCmdRun(r: ProgramRequest, address: string): Promise<null | { error: string; stderr?: string }> {
+  const runPath = createRequire(join(r.programDirectory, "index.js")).resolve("@pulumi/pulumi/cmd/run");
+  const args = [
+    runPath,
+    ...["--monitor", address, "--engine", address, "--organization", "organization", "--project", r.project],
+    ...["--root-directory", r.programDirectory, "--stack", r.stack, "--pwd", r.programDirectory],
+    ...(r.dryRun ? ["--dry-run"] : []),
+    ...["--parallel", "2147483647", r.entryPoint],
+  ];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(r.config).map(([k, v]) => [`${r.project}:config:${k}`, v]))),
+    PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(r.secretKeys),
+  };
+  // The program reads manage's request from its environment (infra/program.ts).
+  if (r.operations === undefined) delete env.MANAGE_OPERATIONS;
+  else env.MANAGE_OPERATIONS = r.operations;
+  const child = spawn(process.execPath, args, { cwd: r.programDirectory, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stdout.resume();
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0) {
+    // What the program wrote to stderr reaches the user as the plugin's output; exit 32 means
+    // it already said everything (Bail), in the errors it logged (evaluate takes those).
+    const error = code === 32 ? "" : `Program exited with non-zero exit code: ${code}`;
+    return { error, ...(stderr.trim() ? { stderr: stderr.trim() } : {}) };
+  }
+  return null;
+}
+
+// ---- the test run's warm program (./program-server.mjs) -------------------------------------------
+
+const WARM_PROGRAM_ENV = "FAKE_PULUMI_WARM_PROGRAM";
+interface WarmProgram {
+  address: string;
+  /** The entry module, the code of its folder and package.json, and the @pulumi/pulumi it runs under. */
+  entry: string;
+  code: string;
+  runtime: string;
+}
+
+/** What the warm program must match: the real entry file, its code, and the @pulumi/pulumi it would load. */
+function programIdentity(programDirectory: string, main: string): Omit<WarmProgram, "address"> {
+  const entry = realpathSync(resolve(programDirectory, main));
+  const runtime = realpathSync(createRequire(join(programDirectory, "index.js")).resolve("@pulumi/pulumi/cmd/run"));
+  // cmd/run reads the project's package.json to decide how to load main (an ES module or CommonJS).
+  return { entry, runtime, code: `${treeHash(dirname(entry))}:${fileHash(join(programDirectory, "package.json"))}` };
+}
+
+/** The warm program, when the test run keeps one and it is this request's program. */
+function warmProgramFor(r: ProgramRequest): WarmProgram | undefined {
+  const text = process.env[WARM_PROGRAM_ENV];
+  if (!text) return undefined;
+  const warm = JSON.parse(text) as WarmProgram;
+  try {
+    const here = programIdentity(r.programDirectory, r.entryPoint);
+    return here.entry === warm.entry && here.runtime === warm.runtime && here.code === warm.code ? warm : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine's Run call to an inline program's language server (plugin/langruntime_plugin.go Run). */
+async function runWarm(warm: WarmProgram, r: ProgramRequest, address: string): Promise<null | { error: string }> {
+  const req = new languageMsg.RunRequest();
+  req.setMonitorAddress(address);
+  req.setPwd(r.programDirectory);
+  req.setProgram(r.entryPoint);
+  // automation/server.js takes the engine's address from the first argument.
+  req.setArgsList([address]);
+  req.setProject(r.project);
+  req.setStack(r.stack);
+  req.setOrganization("organization");
+  for (const [key, value] of Object.entries(r.config)) req.getConfigMap().set(`${r.project}:${key}`, value);
+  req.setConfigsecretkeysList(r.secretKeys);
+  req.setDryrun(r.dryRun);
+  req.setParallel(2147483647);
+  const metadata = new grpc.Metadata();
+  if (r.operations !== undefined) metadata.set("manage-operations", r.operations);
+  const client = new languageRpc.LanguageRuntimeClient(warm.address, grpc.credentials.createInsecure());
+  try {
+    const response = await new Promise<Msg>((done, fail) => client.run(req, metadata, (err: Error | null, res: Msg) => (err ? fail(err) : done(res))));
+    return response.getError() ? { error: response.getError() } : null;
+  } catch (err) {
+    return { error: (err as Error).message };
+  } finally {
+    client.close();
+  }
+}
+
+/** Starts the warm program for a test run; returns the environment entry that points stand-ins at it. */
+export async function startWarmProgram(programDirectory: string, main: string): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, "program-server.mjs"), programDirectory, main], { cwd: programDirectory, stdio: ["ignore", "pipe", "ignore"] });
+  const exited = once(child, "exit");
+  const port = await Promise.race([once(createInterface({ input: child.stdout }), "line").then(([line]) => String(line).trim()), exited.then(() => undefined)]);
+  if (port === undefined) throw new Error("the warm program did not start (test/fake-pulumi/program-server.mjs)");
+  child.stdout.resume();
+  const warm: WarmProgram = { address: `127.0.0.1:${port}`, ...programIdentity(programDirectory, main) };
+  return {
+    env: { [WARM_PROGRAM_ENV]: JSON.stringify(warm) },
+    stop: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
   };
 }

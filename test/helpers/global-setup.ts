@@ -8,6 +8,7 @@ import { builtinModules } from "node:module";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
+import { startWarmProgram } from "../fake-pulumi/language-host.js";
 import { ROOT } from "./program.js";
 import { buildPreparedStacks } from "./project.js";
 
@@ -58,7 +59,11 @@ export async function setup(): Promise<() => Promise<void>> {
   // environment (manageEnv passes it on).
   const pack = join(ROOT, "infra", "policy-pack");
   const warm = await startWarmPack(pack, JSON.parse(readFileSync(join(pack, "config.json"), "utf8")) as Record<string, unknown>);
-  Object.assign(process.env, warm.env);
+  // The project's program, kept warm the same way (test/fake-pulumi/program-server.mjs).
+  const program = await startWarmProgram(ROOT, "dist/infra/index.js");
+  Object.assign(process.env, warm.env, program.env);
   await buildPreparedStacks();
-  return warm.stop;
+  return async () => {
+    await Promise.all([warm.stop(), program.stop()]);
+  };
 }
