@@ -317,7 +317,7 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     expect(errors[0]).not.toMatch(/\n\s+at /);
   });
 
-  test("the test run's warm program answers as cmd/run does; what fails there is answered by cmd/run", async () => {
+  test("the test run's warm program answers as cmd/run does, for a deployment and for a refusal", async () => {
     expect(process.env.FAKE_PULUMI_WARM_PROGRAM).toBeTruthy();
     const dir = withPool(makeProject());
     // manage's request, so the operation's time is the request's, not the clock's: both runs ask the same.
@@ -339,12 +339,17 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     const warm = await evaluateProgram(request(config), "warm");
     expect(warm).toHaveProperty("resources");
     expect(warm).toEqual(await evaluateProgram(request(config), "cmd/run"));
-    // A refusal fails in the warm program too; the answer given is cmd/run's, word for word.
+    // Only for this exact program: a project whose package.json is gone (cmd/run would load main
+    // another way) or whose program is another file is left to cmd/run.
+    const noPackage = makeProject();
+    rmSync(join(noPackage, "package.json"));
+    await expect(evaluateProgram({ ...request(config), programDirectory: noPackage }, "warm")).rejects.toThrow(/no warm program/);
+    await expect(evaluateProgram({ ...request(config), main: "dist/infra/program.js" }, "warm")).rejects.toThrow(/no warm program/);
+    // A refusal (a RunError) reads the same both ways too.
     const refused = request({ ...config, participants: "1000000" });
-    expect(await evaluateProgram(refused, "warm")).toHaveProperty("error");
-    const answer = await evaluateProgram(refused);
-    expect(answer).toEqual(await evaluateProgram(refused, "cmd/run"));
+    const answer = await evaluateProgram(refused, "warm");
     expect(answer).toMatchObject({ error: expect.stringMatching(/participants/) });
+    expect(answer).toEqual(await evaluateProgram(refused, "cmd/run"));
   });
 
   test("the program and the policy pack are loaded by @pulumi/pulumi's own entry points, from their folders, as real pulumi loads them", async () => {
