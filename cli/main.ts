@@ -431,7 +431,6 @@ function quietOnClosedPipe(): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  quietOnClosedPipe();
   const program = buildProgram();
   const json = argv.slice(2, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
   const word = commandWord(argv);
@@ -493,4 +492,7 @@ function isEntry(): boolean {
     return false;
   }
 }
-if (isEntry()) process.exitCode = await main(process.argv);
+if (isEntry()) {
+  quietOnClosedPipe();
+  process.exitCode = await main(process.argv);
+}

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage, MANAGE } from "../helpers/cli.js";
+import { makeProject, manage, manageInProcess, MANAGE } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 
 const run = promisify(execFile);
@@ -154,6 +154,22 @@ describe("the same cause, the same exit code", () => {
       expect(r.stderr).toMatch(/pulumi is not installed \(manage needs 3\.188\.0 or newer\)/);
     }
   });
+});
+
+test("manage run in a test worker (the bad-input table's way) answers as the process does: exit code, stdout, stderr, warnings once, nothing left from an earlier run", async () => {
+  // Two JSON documents and the same warning in a row: each run prints its own, and says its warning.
+  const cases = [
+    ["plan", "--stack", "nope", "--json"],
+    ["cost-estimate", "--hours", "2x"],
+    ["cost-estimate", "--json"],
+    ["capacity", "--stack", "contest", "--users", "220", "--json"],
+    ["cost-estimate", "--region", "westeurope"],
+    ["cost-estimate", "--region", "westeurope"],
+  ];
+  for (const args of cases) {
+    const inProcess = await manageInProcess(args, { project });
+    expect(inProcess, args.join(" ")).toEqual(await manage(args, { project }));
+  }
 });
 
 test("every environment variable manage reads is documented, in --help and in the README", async () => {

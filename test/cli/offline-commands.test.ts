@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { makeProject, manage, snapshot, spawnManage } from "../helpers/cli.js";
+import { makeProject, manage, manageInProcess, snapshot, spawnManage } from "../helpers/cli.js";
 import { DEFAULT_PARTICIPANTS, percentText, planCapacity } from "../../infra/capacity.js";
 import { poisson, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
 import { mkdirSync } from "node:fs";
@@ -15,7 +15,7 @@ beforeEach(() => {
 
 describe("manage --help", () => {
   test("lists the commands and exits 0", async () => {
-    const r = await manage(["--help"], { project });
+    const r = await manageInProcess(["--help"], { project });
     expect(r.exitCode).toBe(0);
     for (const c of ["plan", "cost-estimate", "capacity"]) expect(r.stdout).toContain(c);
   });
@@ -23,7 +23,7 @@ describe("manage --help", () => {
 
 describe("manage cost-estimate", () => {
   test("every profile side by side; a forgotten testing pool costs an order of magnitude more than idle", async () => {
-    const r = await manage(["cost-estimate", "--json"], { project });
+    const r = await manageInProcess(["cost-estimate", "--json"], { project });
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.stack).toBe("dev");
@@ -41,7 +41,7 @@ describe("manage cost-estimate", () => {
   });
 
   test("one profile in detail: per-resource always-on and usage parts, totals, marginal cost, lever", async () => {
-    const r = await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--hours", "3", "--executions", "36000"], { project });
+    const r = await manageInProcess(["cost-estimate", "--stack", "contest", "--profile", "contest", "--hours", "3", "--executions", "36000"], { project });
     expect(r.exitCode).toBe(0);
     for (const text of ["session pool", "always-on", "usage", "backend", "registry", "log analytics", "3 h window (+2.5 h)", "Each execution adds about", "Biggest lever: idle instead of contest saves"])
       expect(r.stdout).toContain(text);
@@ -53,9 +53,9 @@ describe("manage cost-estimate", () => {
 
   test("stack overrides change the estimate", async () => {
     const file = join(project, "Pulumi.contest.yaml");
-    const before = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
+    const before = JSON.parse((await manageInProcess(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
     writeFileSync(file, snapshot(project)["Pulumi.contest.yaml"] + "  coding-engine:profileOverrides:\n    contest:\n      readySessions: 60\n");
-    const after = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
+    const after = JSON.parse((await manageInProcess(["cost-estimate", "--stack", "contest", "--profile", "contest", "--json"], { project })).stdout);
     expect(after.estimates[0].nodes.ready).toBe(3);
     expect(after.estimates[0].perHour).toBeGreaterThan(before.estimates[0].perHour);
   });
@@ -84,7 +84,7 @@ describe("manage cost-estimate", () => {
   });
 
   test("--live-prices offline falls back to the embedded table and says so", async () => {
-    const r = await manage(["cost-estimate", "--live-prices", "--json"], {
+    const r = await manageInProcess(["cost-estimate", "--live-prices", "--json"], {
       project,
       env: { MANAGE_RETAIL_PRICES_URL: "http://127.0.0.1:9/api/retail/prices" },
     });
@@ -94,14 +94,14 @@ describe("manage cost-estimate", () => {
   });
 
   test("a region the table has only part of: no partial sum is shown as a total, and no lever is drawn from one", async () => {
-    const r = await manage(["cost-estimate", "--region", "westeurope"], { project });
+    const r = await manageInProcess(["cost-estimate", "--region", "westeurope"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe("warning: 4 westeurope price(s) missing: totals that need them say n/a (--live-prices, or another --region) (--verbose says more)");
     // testing costs about $40/day; the $0.69 its priced parts add up to is not shown as its cost.
     expect(r.stdout).toMatch(/testing +│ n\/a +│ n\/a +│ n\/a/);
     expect(r.stdout).not.toContain("$0.69");
     expect(r.stdout).not.toContain("Biggest lever");
-    const detail = await manage(["cost-estimate", "--region", "westeurope", "--profile", "testing", "--verbose"], { project });
+    const detail = await manageInProcess(["cost-estimate", "--region", "westeurope", "--profile", "testing", "--verbose"], { project });
     expect(detail.stdout).toMatch(/session pool +│ always-on +│ n\/a +│ n\/a +│ n\/a/);
     expect(detail.stdout).toContain("testing: no total: the westeurope prices of Dedicated vCPU Usage");
     expect(detail.stderr).toContain("missing: Dedicated vCPU Usage");
@@ -109,7 +109,7 @@ describe("manage cost-estimate", () => {
 
   test("eastus2 logs at $2.76/GB, eastus at $2.30/GB", async () => {
     const logs = async (region: string) => {
-      const out = JSON.parse((await manage(["cost-estimate", "--profile", "testing", "--executions", "50000", "--region", region, "--json"], { project })).stdout);
+      const out = JSON.parse((await manageInProcess(["cost-estimate", "--profile", "testing", "--executions", "50000", "--region", region, "--json"], { project })).stdout);
       return out.estimates[0].lines.find((l: { resource: string; part: string }) => l.resource === "log analytics" && l.part === "usage").windowUsd;
     };
     expect(await logs("eastus")).toBeCloseTo(0.5 * 2.3, 6);
@@ -119,7 +119,7 @@ describe("manage cost-estimate", () => {
 
 describe("manage capacity", () => {
   test("the contest stack passes its own 200-participant check: the contest profile is sized for them", async () => {
-    const r = await manage(["capacity", "--users", "200", "--stack", "contest"], { project });
+    const r = await manageInProcess(["capacity", "--users", "200", "--stack", "contest"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toContain("FAIL");
     expect(r.stdout).toContain("With the contest profile as configured (max 200, ready 52; sized for 200 participants):");
@@ -140,18 +140,18 @@ describe("manage capacity", () => {
   });
 
   test("--node-reserved-share rounds ready sessions to the nodes it implies (24 a node at a quarter: 48, not 52), and says 'fill' only when they do", async () => {
-    const out = JSON.parse((await manage(["capacity", "--stack", "contest", "--node-reserved-share", "0.25", "--json"], { project })).stdout);
+    const out = JSON.parse((await manageInProcess(["capacity", "--stack", "contest", "--node-reserved-share", "0.25", "--json"], { project })).stdout);
     expect(out.estimate.sessionsPerNode).toBe(24);
     expect(out.plan.sessionsPerNode).toBe(24);
     expect(out.plan).toMatchObject({ readySessions: 48, readyNeeded: { atConfidence: 48 } });
     expect(out.nodes.ready).toBe(2);
     // 180 people at 24 a node: 44 needed, 48 fill the 2 ready nodes, and the text says "fill" only then.
-    const fills = await manage(["capacity", "--stack", "contest", "--users", "180", "--node-reserved-share", "0.25"], { project });
+    const fills = await manageInProcess(["capacity", "--stack", "contest", "--users", "180", "--node-reserved-share", "0.25"], { project });
     expect(fills.stdout).toMatch(/│ 48 \(44 needed, [\d]+ for the average contest; the 4 more fill the 2 ready nodes, paid for either way/);
   });
 
   test("a plan above the cost ceiling: the suggested --apply carries --allow-over-ceiling and says why", async () => {
-    const r = await manage(["capacity", "--stack", "contest", "--users", "599"], { project });
+    const r = await manageInProcess(["capacity", "--stack", "contest", "--users", "599"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/at most per day +│ \$[\d,.]+; \$[\d,.]+ at 24 per node, the range's worst, which the ceiling judges \(ceiling \$500\.00\)/);
     const atMost = Number(/at most per day +│ \$([\d,.]+)/.exec(r.stdout)![1]!.replace(/,/g, ""));
@@ -160,7 +160,7 @@ describe("manage capacity", () => {
   });
 
   test("the ceiling judges the worst end of the sessions-per-node range: 270 people fit $500 at 28 a node, not at 24, and the fix says so", async () => {
-    const r = await manage(["capacity", "--stack", "contest", "--users", "270"], { project });
+    const r = await manageInProcess(["capacity", "--stack", "contest", "--users", "270"], { project });
     const [, assumed, worst] = /at most per day +│ \$([\d.]+); \$([\d.]+) at 24 per node, the range's worst, which the ceiling judges \(ceiling \$500\.00\)/.exec(r.stdout)!;
     expect(Number(assumed)).toBeLessThan(500);
     expect(Number(worst)).toBeGreaterThan(500);
@@ -172,7 +172,7 @@ describe("manage capacity", () => {
       join(project, "Pulumi.contest.yaml"),
       snapshot(project)["Pulumi.contest.yaml"] + "  coding-engine:profileOverrides:\n    contest:\n      maxSessions: 50\n      readySessions: 5\n",
     );
-    const r = await manage(["capacity", "--users", "200", "--stack", "contest"], { project });
+    const r = await manageInProcess(["capacity", "--users", "200", "--stack", "contest"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain("FAIL max 50 < 200 participants: with per-user identifiers every participant holds a session after the opening burst, so 150 of them get 404");
     expect(r.stdout).toMatch(/FAIL 5 ready sessions: .* of new sessions wait for a 10 s cold start .*95% of contests need 48 \(52 fit in the nodes they take\)/);
@@ -181,7 +181,7 @@ describe("manage capacity", () => {
   });
 
   test("per-execution identifiers need a cap at the tail (1202 for 200 people), above the pool's session ceiling", async () => {
-    const r = await manage(["capacity", "--stack", "contest", "--identifier", "per-execution", "--json"], { project });
+    const r = await manageInProcess(["capacity", "--stack", "contest", "--identifier", "per-execution", "--json"], { project });
     expect(r.exitCode).toBe(1);
     const out = JSON.parse(r.stdout);
     const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, strategy: { kind: "per-execution" }, cooldownSeconds: 300 });
@@ -189,7 +189,7 @@ describe("manage capacity", () => {
     expect(out.plan.meanHeld).toBeCloseTo(1006.67, 2);
     expect(out.checks.find((c: { message: string }) => c.message.includes("maxSessionsLimit 600")).ok).toBe(false);
     // --max-404-rate names the tail: 1% of requests gives the 99th percentile + 1.
-    const loose = JSON.parse((await manage(["capacity", "--stack", "contest", "--identifier", "per-execution", "--max-404-rate", "0.01", "--json"], { project })).stdout);
+    const loose = JSON.parse((await manageInProcess(["capacity", "--stack", "contest", "--identifier", "per-execution", "--max-404-rate", "0.01", "--json"], { project })).stdout);
     expect(loose.plan.maxSessions).toBe(smallestWithTailAtMost(shifted(poisson((200 / 60) * (302 - 30)), 200), 0.01));
   });
 
@@ -217,7 +217,7 @@ describe("manage capacity", () => {
     };
     mkdirSync(join(project, ".manage", "runs"), { recursive: true });
     writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), JSON.stringify(record) + "\n");
-    const r = await manage(["capacity", "--stack", "contest", "--json"], { project });
+    const r = await manageInProcess(["capacity", "--stack", "contest", "--json"], { project });
     const out = JSON.parse(r.stdout);
     // The slowest first run less its language's warm median: 15.9 s - 0.9 s; the warm medians weighted by runs: 0.7 s.
     expect(out.inputs.coldStartSeconds).toEqual({ value: 15, source: "measured", by: "load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready)" });
@@ -227,7 +227,7 @@ describe("manage capacity", () => {
     expect(out.plan.readyNeeded.average).toBe(60);
     // The profile as configured (52 ready, sized for the 10 s assumption) now fails, saying why.
     expect(r.exitCode).toBe(1);
-    const human = await manage(["capacity", "--stack", "contest"], { project });
+    const human = await manageInProcess(["capacity", "--stack", "contest"], { project });
     expect(human.stdout).toContain("- inputs: cold start 15 s (measured: load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready); not yet in the stack's config)");
     expect(human.stdout).toMatch(/FAIL 52 ready sessions: .* wait for a 15 s cold start/);
     expect(human.stdout).toContain("--apply records these measurements there");
@@ -244,14 +244,14 @@ describe("manage capacity", () => {
     // A good record, a newer one whose run time is negative, and a torn last line.
     const lines = [JSON.stringify(record(500, "2026-11-21T09:10:00.000Z")), JSON.stringify(record(-300, "2026-11-22T09:10:00.000Z")), '{"v":1,"stack":"con'];
     writeFileSync(join(project, ".manage", "runs", "contest.ndjson"), lines.join("\n") + "\n");
-    const r = await manage(["capacity", "--stack", "contest", "--json"], { project });
+    const r = await manageInProcess(["capacity", "--stack", "contest", "--json"], { project });
     expect(r.stderr).toContain("warning: .manage/runs/contest.ndjson:3: not JSON: not planned with. Fix: delete that line from .manage/runs/contest.ndjson");
     expect(r.stderr).toContain("warning: .manage/runs/contest.ndjson: the load-test record of 2026-11-22 09:10 UTC measured a run time of -0.3 s, outside 0.01-600 s");
     expect(JSON.parse(r.stdout).inputs.runSeconds).toMatchObject({ value: 0.5, source: "measured", by: "load-test 2026-11-21 09:10 UTC, 800 warm runs" });
   });
 
   test("--json carries the plan, the checks and the window's cost", async () => {
-    const r = await manage(["capacity", "--users", "60", "--identifier", "shared:10", "--json"], { project });
+    const r = await manageInProcess(["capacity", "--users", "60", "--identifier", "shared:10", "--json"], { project });
     const out = JSON.parse(r.stdout);
     expect(out.plan.maxSessions).toBe(10);
     expect(out.checks[0].ok).toBe(true);
@@ -259,6 +259,7 @@ describe("manage capacity", () => {
   });
 
   test("--simulate runs the contest: 404s, waits, peak nodes, a terminal chart and an SVG file", async () => {
+    // As a process: the chart's path is relative to manage's folder (a test worker has one folder for all).
     const r = await manage(["capacity", "--stack", "contest", "--simulate", "--chart", "sim.svg"], { project });
     expect(r.exitCode).toBe(0);
     // The spread over 200 contests, then one of them charted.
@@ -278,7 +279,7 @@ describe("manage capacity", () => {
   });
 
   test("--live-prices offline falls back to the embedded table and says so", async () => {
-    const r = await manage(["capacity", "--stack", "contest", "--live-prices"], {
+    const r = await manageInProcess(["capacity", "--stack", "contest", "--live-prices"], {
       project,
       env: { MANAGE_RETAIL_PRICES_URL: "http://127.0.0.1:9/api/retail/prices" },
     });
@@ -289,9 +290,9 @@ describe("manage capacity", () => {
 
 describe("manage plan", () => {
   test("the dev stack's desired resources with their settings, and the cost", async () => {
-    const idle = await manage(["plan"], { project });
+    const idle = await manageInProcess(["plan"], { project });
     expect(idle.stdout).toContain("Stack dev, profile idle: 7 resources");
-    const r = await manage(["plan", "--profile", "testing"], { project });
+    const r = await manageInProcess(["plan", "--profile", "testing"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("Stack dev, profile testing: 9 resources");
     expect(r.stdout).toContain("not a diff against the cloud");
@@ -305,16 +306,16 @@ describe("manage plan", () => {
   test("a profile over the stack's cost ceiling is still planned (a plan changes nothing); the change itself is refused", async () => {
     const file = join(project, "Pulumi.contest.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("config:\n", "config:\n  coding-engine:costCeilingPerDay: 50\n"));
-    const r = await manage(["plan", "--stack", "contest", "--profile", "contest"], { project });
+    const r = await manageInProcess(["plan", "--stack", "contest", "--profile", "contest"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/Stack contest, profile contest: \d+ resources/);
-    const up = await manage(["scale", "--stack", "contest", "--profile", "contest", "--no-wait"], { project });
+    const up = await manageInProcess(["scale", "--stack", "contest", "--profile", "contest", "--no-wait"], { project });
     expect(up.exitCode).toBe(2);
     expect(up.stderr).toMatch(/above stack contest's cost ceiling of \$50\.00\/day/);
   });
 
   test("the contest stack (token, the default): with a pool, the gateway in front of a backend that allows only it; idle, no gateway and the registry floor", async () => {
-    const r = await manage(["plan", "--stack", "contest", "--profile", "contest"], { project });
+    const r = await manageInProcess(["plan", "--stack", "contest", "--profile", "contest"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/gateway +│ apimanagement:ApiManagementService +│ codeeng-contest-gw +│ Basic, https:\/\/codeeng-contest-gw\.azure-api\.net/);
     expect(r.stdout).toMatch(/backend .*only the gateway's IP \(192\.0\.2\.\d+\/32\)/);
@@ -322,7 +323,7 @@ describe("manage plan", () => {
     expect(r.stdout).toContain("Access: token: API Management (Basic) in front, a subscription key (Ocp-Apim-Subscription-Key) required");
     expect(r.stdout).toMatch(/Gateway: \$0\.20\/hour while the pool runs \(API Management Basic, 1 unit/);
     // The plan of an idle token stack declares no gateway: it lives with the pool.
-    const idle = await manage(["plan", "--stack", "contest", "--profile", "idle"], { project });
+    const idle = await manageInProcess(["plan", "--stack", "contest", "--profile", "idle"], { project });
     expect(idle.exitCode).toBe(0);
     expect(idle.stdout).not.toMatch(/apimanagement:/);
     expect(idle.stdout).toContain("Gateway: none in idle (the gate lives with the pool: a profile with one brings it up).");
@@ -331,30 +332,30 @@ describe("manage plan", () => {
     expect(idle.stdout).not.toContain("open to all IPs");
     expect(idle.stdout).toContain("Access: token: no gateway while no pool runs (it comes up with the pool: API Management (Basic), a subscription key (Ocp-Apim-Subscription-Key) required, 60 calls a minute per caller); until then the backend's ingress is internal: nothing outside its environment reaches it.");
     expect(idle.stdout).not.toContain("accepts only the gateway's IPs");
-    const json = JSON.parse((await manage(["cost-estimate", "--stack", "contest", "--json"], { project })).stdout);
+    const json = JSON.parse((await manageInProcess(["cost-estimate", "--stack", "contest", "--json"], { project })).stdout);
     for (const e of json.estimates)
       if (e.profile === "idle") expect(e.lines.map((l: { resource: string }) => l.resource)).not.toContain("gateway");
       else expect(e.lines).toContainEqual(expect.objectContaining({ resource: "gateway", part: "always-on", perHour: 147.17 / 730 }));
     // Idle is the registry floor.
     expect(json.estimates[0].perDay).toBeCloseTo(0.167, 6);
-    const detail = await manage(["cost-estimate", "--stack", "contest", "--profile", "contest"], { project });
+    const detail = await manageInProcess(["cost-estimate", "--stack", "contest", "--profile", "contest"], { project });
     expect(detail.stdout).toMatch(/gateway +│ always-on +│ \$0\.20 +│ \$4\.84 +│ \$0\.91 +│ API Management Basic/);
     expect(detail.stdout).toMatch(/At most \$[\d,.]+\/day \(.*, the Basic gateway\)/);
   });
 
   test("--from idle --to contest: what changes and the cost difference", async () => {
-    const r = await manage(["plan", "--stack", "contest", "--from", "idle", "--to", "contest"], { project });
+    const r = await manageInProcess(["plan", "--stack", "contest", "--from", "idle", "--to", "contest"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("+ create session-pool");
     expect(r.stdout).toContain("template.scale.minReplicas: 0 -> 1");
     expect(r.stdout).toMatch(/Cost: \$[\d.]+\/day -> \$[\d,.]+\/day \(\+\$[\d,.]+\/day\)/);
-    const json = JSON.parse((await manage(["plan", "--stack", "contest", "--from", "contest", "--to", "idle", "--json"], { project })).stdout);
+    const json = JSON.parse((await manageInProcess(["plan", "--stack", "contest", "--from", "contest", "--to", "idle", "--json"], { project })).stdout);
     expect(json.changes).toContainEqual(expect.objectContaining({ name: "session-pool", change: "remove" }));
     expect(json.cost.perDayDifference).toBeLessThan(0);
   });
 
   test("--json lists the resources exactly as evaluated", async () => {
-    const out = JSON.parse((await manage(["plan", "--stack", "contest", "--profile", "idle", "--json"], { project })).stdout);
+    const out = JSON.parse((await manageInProcess(["plan", "--stack", "contest", "--profile", "idle", "--json"], { project })).stdout);
     expect(out.resources.map((r: { name: string }) => r.name)).not.toContain("session-pool");
     expect(out.outputs.sessionPoolDeployed).toBe(false);
   });

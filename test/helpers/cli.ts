@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { makeProject, manage, prepare, snapshot } from "./project.js";
+import { makeProject, manage, manageInProcess, prepare, snapshot } from "./project.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
 
 export * from "./project.js";
@@ -18,7 +18,7 @@ export const withJson = (args: string[]) => (args.includes("--") ? [...args.slic
  */
 export async function expectRefusal(project: string, args: string[], message: RegExp, env: Record<string, string> = {}): Promise<void> {
   const files = snapshot(project);
-  const r = await manage(withJson(args), { project, env });
+  const r = await manageInProcess(withJson(args), { project, env });
   expect(r.stderr).toMatch(message);
   expect(r.stderr).toMatch(/^manage: /m);
   expect(r.exitCode).toBe(2);

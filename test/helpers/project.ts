@@ -5,6 +5,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { format } from "node:util";
 import { execa } from "execa";
 import { ROOT } from "./program.js";
 import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
@@ -108,6 +109,55 @@ export async function manage(
     env: manageEnv(opts.project, { ...(opts.path ? { PATH: opts.path } : {}), ...opts.env }),
   });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/**
+ * manage's own entry function (cli/main.ts `main`, which the bin runs) called in this test worker:
+ * for refusals of bad input, made before anything runs, it is the same code as a process without a
+ * node start per call (~0.2 s of CPU each). The environment is manageEnv's for the call; stdout and
+ * stderr are caught as the process's would be. Calls in one worker run one after another (the
+ * environment and the streams are the worker's). Journeys, prompts (`input`), races and signals run
+ * manage as a process (manage, spawnManage); test/cli/conventions.test.ts holds the two alike.
+ */
+export async function manageInProcess(args: string[], opts: { project: string; env?: Record<string, string> }): Promise<ManageResult> {
+  const run = inProcessQueue.then(() => runInProcess(args, opts));
+  inProcessQueue = run.catch(() => undefined);
+  return run;
+}
+let inProcessQueue: Promise<unknown> = Promise.resolve();
+
+async function runInProcess(args: string[], opts: { project: string; env?: Record<string, string> }): Promise<ManageResult> {
+  const { main } = (await import(MANAGE)) as { main: (argv: string[]) => Promise<number> };
+  const savedEnv = { ...process.env };
+  const savedExitCode = process.exitCode;
+  const out: string[] = [];
+  const err: string[] = [];
+  const streams = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const consoles = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  const catcher = (into: string[]) => ((chunk: string | Uint8Array) => (into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8")), true)) as typeof process.stdout.write;
+  const line = (into: string[]) => (...parts: unknown[]) => void into.push(`${format(...parts)}\n`);
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, manageEnv(opts.project, opts.env ?? {}));
+  process.exitCode = undefined;
+  process.stdout.write = catcher(out);
+  process.stderr.write = catcher(err);
+  Object.assign(console, { log: line(out), info: line(out), warn: line(err), error: line(err) });
+  // A worker has one folder for every test (threads cannot change it): a path manage resolves
+  // against its folder would land there, so a run that writes there fails instead.
+  const folder = new Set(readdirSync(process.cwd()));
+  try {
+    const exitCode = await main(["node", MANAGE, ...args]);
+    const written = readdirSync(process.cwd()).filter((f) => !folder.has(f));
+    if (written.length) throw new Error(`manage ${args.join(" ")} wrote ${written.join(", ")} into ${process.cwd()}: run it as a process (manage())`);
+    return { exitCode, stdout: out.join("").replace(/\n$/, ""), stderr: err.join("").replace(/\n$/, "") };
+  } finally {
+    Object.assign(console, consoles);
+    process.stdout.write = streams.stdout;
+    process.stderr.write = streams.stderr;
+    for (const key of Object.keys(process.env)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
+    process.exitCode = savedExitCode;
+  }
 }
 
 /**
