@@ -136,8 +136,9 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   const consoles = { log: console.log, info: console.info, warn: console.warn, error: console.error };
   const catcher = (into: string[]) => ((chunk: string | Uint8Array) => (into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8")), true)) as typeof process.stdout.write;
   const line = (into: string[]) => (...parts: unknown[]) => void into.push(`${format(...parts)}\n`);
+  const env = manageEnv(opts.project, opts.env ?? {});
   for (const key of Object.keys(process.env)) delete process.env[key];
-  Object.assign(process.env, manageEnv(opts.project, opts.env ?? {}));
+  Object.assign(process.env, env);
   process.exitCode = undefined;
   process.stdout.write = catcher(out);
   process.stderr.write = catcher(err);
