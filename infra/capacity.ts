@@ -603,11 +603,11 @@ const planned = new Map<string, { maxSessions: number; readySessions: number }>(
  * The contest profile's pool for a participant model and cooldown: the planner's recommendation.
  * Remembered per input: config validation resolves the contest profile several times per command.
  */
-export function plannedPool(participants: ParticipantModel, cooldownSeconds: number): { maxSessions: number; readySessions: number } {
-  const key = JSON.stringify([participants, cooldownSeconds]);
+export function plannedPool(model: ParticipantModel, cooldownSeconds: number): { maxSessions: number; readySessions: number } {
+  const key = JSON.stringify([model, cooldownSeconds]);
   let pool = planned.get(key);
   if (!pool) {
-    const plan = planCapacity({ ...participants, cooldownSeconds });
+    const plan = planCapacity({ ...model, cooldownSeconds });
     pool = { maxSessions: plan.maxSessions, readySessions: plan.readySessions };
     planned.set(key, pool);
   }

@@ -70,7 +70,7 @@ export function capacityQuery(
   cooldownSeconds: number,
   inputs: { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } = plannerInputs(o, settings, { coldStartSeconds: null, runSeconds: null }),
 ): CapacityQuery {
-  const p = settings.participants;
+  const p = settings.participantModel;
   const strategy = o.identifier ?? p.strategy;
   const burst = o.burstSeconds ?? p.openingBurstSeconds;
   if (burst > cooldownSeconds)
@@ -141,12 +141,12 @@ export function capacityChange(
     };
     const current = parseSettings(raw, stack);
     const now: Record<string, string> = {
-      participants: String(current.participants.users),
-      runsPerParticipantPerMinute: String(current.participants.runsPerUserPerMinute),
-      sessionIdentifier: strategyLabel(current.participants.strategy),
-      openingBurstSeconds: String(current.participants.openingBurstSeconds),
-      coldStartSeconds: String(current.participants.coldStartSeconds),
-      runSeconds: String(current.participants.avgExecSeconds),
+      participants: String(current.participantModel.users),
+      runsPerParticipantPerMinute: String(current.participantModel.runsPerUserPerMinute),
+      sessionIdentifier: strategyLabel(current.participantModel.strategy),
+      openingBurstSeconds: String(current.participantModel.openingBurstSeconds),
+      coldStartSeconds: String(current.participantModel.coldStartSeconds),
+      runSeconds: String(current.participantModel.avgExecSeconds),
       measuredBy: current.measuredBy,
     };
     for (const [key, value] of Object.entries(wanted)) if (now[key] !== value) config[key] = value;

@@ -82,14 +82,14 @@ export function checkSize(shape: LoadShape, cap: number): number {
  * calls are in flight at once, and beyond the budget the gateway answers 429 without Retry-After.
  * null when the budget holds them (or the stack runs no pool). Pure.
  */
-export function concurrencyWarning(users: number, settings: Pick<DeploymentSettings, "profile" | "participants">): string | null {
+export function concurrencyWarning(users: number, settings: Pick<DeploymentSettings, "profile" | "participantModel">): string | null {
   const pool = settings.profile.pool;
   if (!pool) return null;
-  const { concurrency } = callerBudget(pool.maxSessions, settings.participants.users);
+  const { concurrency } = callerBudget(pool.maxSessions, settings.participantModel.users);
   if (users <= concurrency) return null;
   return (
     `this load can have up to ${users} calls in flight through one credential (everyone's first run in the opening burst), and the gateway lets each caller have ` +
-    `${concurrency} (maxSessions ${pool.maxSessions} shared by ${settings.participants.users} participants): expect 429s without Retry-After beyond that. ` +
+    `${concurrency} (maxSessions ${pool.maxSessions} shared by ${settings.participantModel.users} participants): expect 429s without Retry-After beyond that. ` +
     "A contest spreads its calls over every participant's credential."
   );
 }

@@ -143,7 +143,7 @@ export interface PlannerInput {
 /** The measured inputs (cold start, run time) by precedence: option, latest measurement, the stack's config, the assumption. */
 export function plannerInputs(
   o: { coldStartSeconds?: number; avgExecSeconds?: number },
-  settings: Pick<DeploymentSettings, "participants" | "measuredBy">,
+  settings: Pick<DeploymentSettings, "participantModel" | "measuredBy">,
   calibration: Calibration,
 ): { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } {
   const recordedBy = measuredByOf(settings.measuredBy);
@@ -155,8 +155,8 @@ export function plannerInputs(
     return configured === assumption ? { value: configured, source: "assumed", ...(input === "coldStartSeconds" && calibration.coldStartNote ? { note: calibration.coldStartNote } : {}) } : { value: configured, source: "config" };
   };
   return {
-    coldStartSeconds: pick("coldStartSeconds", o.coldStartSeconds, calibration.coldStartSeconds, settings.participants.coldStartSeconds, CAPACITY_DEFAULTS.coldStartSeconds),
-    runSeconds: pick("runSeconds", o.avgExecSeconds, calibration.runSeconds, settings.participants.avgExecSeconds, CAPACITY_DEFAULTS.avgExecSeconds),
+    coldStartSeconds: pick("coldStartSeconds", o.coldStartSeconds, calibration.coldStartSeconds, settings.participantModel.coldStartSeconds, CAPACITY_DEFAULTS.coldStartSeconds),
+    runSeconds: pick("runSeconds", o.avgExecSeconds, calibration.runSeconds, settings.participantModel.avgExecSeconds, CAPACITY_DEFAULTS.avgExecSeconds),
   };
 }
 
@@ -176,7 +176,7 @@ export function describeInput(x: PlannerInput, unit = "s"): string {
  * What the stack's contest profile is sized with (its config: the program's sizing, which
  * cost-estimate and schedule follow), and a newer measurement not yet recorded there, in one line.
  */
-export function sizingNote(settings: Pick<DeploymentSettings, "participants" | "measuredBy">, calibration: Calibration): string {
+export function sizingNote(settings: Pick<DeploymentSettings, "participantModel" | "measuredBy">, calibration: Calibration): string {
   const recorded = plannerInputs({}, settings, { coldStartSeconds: null, runSeconds: null });
   const latest = plannerInputs({}, settings, calibration);
   const newer = [latest.coldStartSeconds, latest.runSeconds].filter((x) => x.source === "measured");
@@ -222,7 +222,7 @@ export async function sessionsInEffect(stack: string, outputs: Record<string, un
     const { OPERATIONS_OUTPUT, parseOperationsState } = await import("../../infra/operations.js");
     const { settingsInEffect } = await import("../operations.js");
     const settings = settingsInEffect(stack, parseOperationsState(outputs[OPERATIONS_OUTPUT]));
-    const strategy = settings.participants.strategy.kind;
+    const strategy = settings.participantModel.strategy.kind;
     const newSessions = strategy === "per-execution" || (strategy === "per-user" && outputs.accessMode !== "token");
     return { readySessions: settings.profile.pool?.readySessions ?? null, newSessions };
   } catch {

@@ -29,7 +29,7 @@ export interface PlannedMonth {
 export function plannedMonth(book: PriceBook, settings: DeploymentSettings): PlannedMonth {
   const contests = settings.monitoring.plannedContestsPerMonth;
   const idle = estimateCost(book, costQuery(settings, profileOf(settings, "idle"), HOURS_PER_MONTH));
-  const p = settings.participants;
+  const p = settings.participantModel;
   const executions = Math.round(p.users * p.runsPerUserPerMinute * 60 * PLANNED_CONTEST_HOURS);
   const contest: Estimate = estimateCost(
     book,

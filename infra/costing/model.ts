@@ -78,7 +78,7 @@ export interface CostQuery {
   windowHours: number;
   load?: Load;
   /** Who the load comes from: turns executions into sessions held (infra/capacity.ts). */
-  participants?: ParticipantModel;
+  participantModel?: ParticipantModel;
   sessionsPerNode?: number;
   reservedShare?: number;
   logs?: { gbPer1000Runs?: number; gbPerReplicaHour?: number; dailyCapGb?: number };
@@ -229,11 +229,11 @@ function heldByLoad(q: CostQuery, pool: NonNullable<ResolvedProfile["pool"]>): n
   if (!load || load.executions <= 0) return 0;
   if (load.heldSessions !== undefined) return Math.min(pool.maxSessions, load.heldSessions);
   const minutes = q.windowHours * 60;
-  const participants = q.participants;
-  const held = participants
+  const model = q.participantModel;
+  const held = model
     ? meanHeld({
-        ...participants,
-        runsPerUserPerMinute: load.executions / minutes / participants.users,
+        ...model,
+        runsPerUserPerMinute: load.executions / minutes / model.users,
         avgExecSeconds: load.avgExecSeconds,
         cooldownSeconds: pool.cooldownSeconds,
       })
@@ -265,7 +265,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     );
     if (q.load && windowNodes > readyNodes)
       lines.push(
-        line(book, "session pool", "usage", heldBasis(windowNodes - readyNodes, held, pool, q.load.heldSessions === undefined && !!q.participants), (rate) => ({
+        line(book, "session pool", "usage", heldBasis(windowNodes - readyNodes, held, pool, q.load.heldSessions === undefined && !!q.participantModel), (rate) => ({
           perHour: null,
           windowUsd:
             (windowNodes - readyNodes) * nodeHour(rate) * hours + (readyNodes === 0 && a.managementFee ? rate("dedicatedManagementHour") * hours : 0),

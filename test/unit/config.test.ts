@@ -23,7 +23,7 @@ describe("stack configuration", () => {
     expect(s.roles).toEqual({ mode: "managed", sessionExecutorScope: "pool" });
     expect(s.profileExpiresAt).toBeNull();
     expect(s.warnings).toEqual([]);
-    expect(s.participants.users).toBe(200);
+    expect(s.participantModel.users).toBe(200);
     expect(s.logDailyCapGb).toBe(1);
     expect(s.costCeilingPerDay).toBe(500);
     expect(s.limits).toEqual({ maxSessions: 600, extraCustomContainerRegions: [] });

@@ -84,7 +84,7 @@ describe("the simulated contest", () => {
       backend: { cpu: 0.5, memoryGi: 1, concurrentRequests: 20 },
       registrySku: "Basic",
       windowHours: 2,
-      participants: DEFAULT_PARTICIPANTS,
+      participantModel: DEFAULT_PARTICIPANTS,
       load: { executions: sim.requests, avgExecSeconds: 2 },
     });
     expect(sim.nodeHours / (e.nodes.window * 2)).toBeGreaterThan(0.95);

@@ -91,7 +91,7 @@ describe("cost model", () => {
 
   test("with the stack's participants, executions turn into the sessions their identifier strategy holds", () => {
     const contest = resolveProfile("contest");
-    const perUser = estimateCost(ROUND_PRICES, query({ profile: contest, participants: DEFAULT_PARTICIPANTS, load: { executions: 24_000, avgExecSeconds: 2 } }));
+    const perUser = estimateCost(ROUND_PRICES, query({ profile: contest, participantModel: DEFAULT_PARTICIPANTS, load: { executions: 24_000, avgExecSeconds: 2 } }));
     // 200 users at 1 run/min each: 200 * (1 - e^-(302/60)) = 198.7 held.
     expect(perUser.lines.find((l) => l.part === "usage" && l.resource === "session pool")!.basis).toContain("~199 sessions held");
   });
