@@ -60,7 +60,7 @@ export const CAPACITY_DEFAULTS = {
 
 /** Who takes part and how they behave: what the contest profile is sized for. */
 export interface ParticipantModel {
-  users: number;
+  participants: number;
   runsPerUserPerMinute: number;
   avgExecSeconds: number;
   strategy: IdentifierStrategy;
@@ -122,7 +122,7 @@ export function nodesFor(sessions: number, perNode: number): number {
 }
 
 export const DEFAULT_PARTICIPANTS: ParticipantModel = {
-  users: CAPACITY_DEFAULTS.participants,
+  participants: CAPACITY_DEFAULTS.participants,
   runsPerUserPerMinute: CAPACITY_DEFAULTS.runsPerUserPerMinute,
   avgExecSeconds: CAPACITY_DEFAULTS.avgExecSeconds,
   strategy: { kind: "per-user" },
@@ -172,7 +172,7 @@ export function serversForWait(arrivalPerSecond: number, serviceSeconds: number,
 /** The share of new sessions that may wait for a cold start (so the p95 wait meets its target): 5%. */
 export const WAIT_TAIL = 0.05;
 
-const arrivalRate = (q: ParticipantModel) => (q.users * q.runsPerUserPerMinute) / 60;
+const arrivalRate = (q: ParticipantModel) => (q.participants * q.runsPerUserPerMinute) / 60;
 const holdSeconds = (q: CapacityQuery) => q.avgExecSeconds + q.cooldownSeconds;
 /** With per-user identifiers: the chance a user ran something within the last hold time. */
 const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerUserPerMinute / 60) * holdSeconds(q));
@@ -194,11 +194,11 @@ export function heldDistributions(q: CapacityQuery): { steady: Discrete; opening
     case "per-execution": {
       const lambda = arrivalRate(q);
       // Steady: M/G/inf. Opening: the burst's first runs plus every repeat since each one's first run.
-      return { steady: poisson(lambda * hold), opening: shifted(poisson(lambda * Math.max(0, hold - q.openingBurstSeconds / 2)), q.users) };
+      return { steady: poisson(lambda * hold), opening: shifted(poisson(lambda * Math.max(0, hold - q.openingBurstSeconds / 2)), q.participants) };
     }
     case "per-user":
       // Steady: each of the others active independently. Opening: all of them.
-      return { steady: binomial(Math.max(0, q.users - 1), activeShare(q)), opening: shifted(poisson(0), Math.max(0, q.users - 1)) };
+      return { steady: binomial(Math.max(0, q.participants - 1), activeShare(q)), opening: shifted(poisson(0), Math.max(0, q.participants - 1)) };
     case "shared":
       return { steady: shifted(poisson(0), q.strategy.sessions - 1), opening: shifted(poisson(0), q.strategy.sessions - 1) };
   }
@@ -210,7 +210,7 @@ export function meanHeld(q: CapacityQuery): number {
     case "per-execution":
       return arrivalRate(q) * holdSeconds(q);
     case "per-user":
-      return q.users * activeShare(q);
+      return q.participants * activeShare(q);
     case "shared":
       return q.strategy.sessions;
   }
@@ -224,7 +224,7 @@ export function meanHeld(q: CapacityQuery): number {
  */
 export function fullPoolRate(q: CapacityQuery, cap: number): number {
   if (q.strategy.kind === "shared") return cap >= q.strategy.sessions ? 0 : 1;
-  if (q.strategy.kind === "per-user" && cap < q.users) return 1;
+  if (q.strategy.kind === "per-user" && cap < q.participants) return 1;
   const { steady, opening } = heldDistributions(q);
   return Math.max(steady.tail(cap), opening.tail(cap));
 }
@@ -232,7 +232,7 @@ export function fullPoolRate(q: CapacityQuery, cap: number): number {
 /** The smallest cap meeting the 404 target (per-user: one per participant, never fewer). */
 export function capFor(q: CapacityQuery): number {
   if (q.strategy.kind === "shared") return q.strategy.sessions;
-  if (q.strategy.kind === "per-user") return q.users;
+  if (q.strategy.kind === "per-user") return q.participants;
   const { steady, opening } = heldDistributions(q);
   return Math.max(1, smallestWithTailAtMost(steady, q.max404Rate), smallestWithTailAtMost(opening, q.max404Rate));
 }
@@ -294,7 +294,7 @@ export class ReadyPool {
  */
 export function coldStartShare(q: CapacityQuery, ready: number): number {
   if (q.strategy.kind === "shared") return ready >= q.strategy.sessions ? 0 : 1;
-  const others = Math.max(0, q.users - 1);
+  const others = Math.max(0, q.participants - 1);
   const burst = q.openingBurstSeconds;
   const cold = Math.min(q.coldStartSeconds, burst);
   const repeatRate = q.strategy.kind === "per-execution" ? arrivalRate(q) : 0; // per-user repeats keep their session
@@ -374,16 +374,16 @@ function sampleBursts(q: CapacityQuery): Bursts {
   const burst = q.openingBurstSeconds;
   const perSecond = q.runsPerUserPerMinute / 60;
   const atLeast: Int32Array[] = [];
-  const f = new Float64Array(q.users);
+  const f = new Float64Array(q.participants);
   for (let k = 0; k < BURST_SAMPLES; k++) {
-    for (let u = 0; u < q.users; u++) f[u] = rand() * burst;
+    for (let u = 0; u < q.participants; u++) f[u] = rand() * burst;
     f.sort();
     const r: number[] = [];
     if (q.strategy.kind === "per-execution" && perSecond > 0)
       for (const first of f) for (let t = first - Math.log(1 - rand()) / perSecond; t < burst; t -= Math.log(1 - rand()) / perSecond) r.push(t);
     atLeast.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
   }
-  return { atLeast, runs: q.users };
+  return { atLeast, runs: q.participants };
 }
 
 /** The share of one burst's first runs that wait for a cold start with `ready` sessions: those whose crowd is at least `ready`. */
@@ -560,7 +560,7 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
   switch (q.strategy.kind) {
     case "per-user":
       notes.push(
-        `per-user: each of ${q.users} users keeps a session for ${holdSeconds(q)} s after their last run; ` +
+        `per-user: each of ${q.participants} users keeps a session for ${holdSeconds(q)} s after their last run; ` +
           "right after the opening burst every one of them holds one",
       );
       break;
@@ -636,12 +636,12 @@ export function checkPool(
   const checks: ProfileCheck[] = [];
   const full = fullPoolRate(q, configured.maxSessions);
   const target = `target <= ${percentText(q.max404Rate)}`;
-  if (q.strategy.kind === "per-user" && configured.maxSessions < q.users)
+  if (q.strategy.kind === "per-user" && configured.maxSessions < q.participants)
     checks.push({
       ok: false,
       message:
-        `max ${configured.maxSessions} < ${q.users} participants: with per-user identifiers every participant holds a session ` +
-        `after the opening burst, so ${q.users - configured.maxSessions} of them get 404`,
+        `max ${configured.maxSessions} < ${q.participants} participants: with per-user identifiers every participant holds a session ` +
+        `after the opening burst, so ${q.participants - configured.maxSessions} of them get 404`,
     });
   else
     checks.push({

@@ -689,7 +689,7 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
   const ok = (key: string) => !issues.some((i) => i.key === key);
   return {
     ...DEFAULT_PARTICIPANTS,
-    users: ok("participants") ? (values.participants as number) : DEFAULT_PARTICIPANTS.users,
+    participants: ok("participants") ? (values.participants as number) : DEFAULT_PARTICIPANTS.participants,
     runsPerUserPerMinute: ok("runsPerParticipantPerMinute") ? Number(values.runsPerParticipantPerMinute) : DEFAULT_PARTICIPANTS.runsPerUserPerMinute,
     strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
     openingBurstSeconds: ok("openingBurstSeconds") ? (values.openingBurstSeconds as number) : DEFAULT_PARTICIPANTS.openingBurstSeconds,
@@ -725,7 +725,7 @@ function limitIssues(
       else
         issues.push({
           key: "participants",
-          message: `(${model.users}, ${model.strategy.kind}) gives the ${profile} profile max ${pool.maxSessions} sessions, above maxSessionsLimit (${limit}); ${fix}, or set ${key}`,
+          message: `(${model.participants}, ${model.strategy.kind}) gives the ${profile} profile max ${pool.maxSessions} sessions, above maxSessionsLimit (${limit}); ${fix}, or set ${key}`,
         });
     }
   }

@@ -80,7 +80,7 @@ export function capacityQuery(
         : `the stack's openingBurstSeconds (${burst}) is longer than the cooldown (${cooldownSeconds} s); give --burst-seconds at most ${cooldownSeconds}`,
     );
   return {
-    users: o.users ?? p.users,
+    participants: o.users ?? p.participants,
     runsPerUserPerMinute: o.runsPerUserPerMinute ?? p.runsPerUserPerMinute,
     avgExecSeconds: inputs.runSeconds.value,
     strategy,
@@ -131,7 +131,7 @@ export function capacityChange(
   if (PROFILES[profile].planned) {
     const config: StackChange["config"] = {};
     const wanted: Record<string, string> = {
-      participants: String(q.users),
+      participants: String(q.participants),
       runsPerParticipantPerMinute: String(q.runsPerUserPerMinute),
       sessionIdentifier: strategyLabel(q.strategy),
       openingBurstSeconds: String(q.openingBurstSeconds),
@@ -141,7 +141,7 @@ export function capacityChange(
     };
     const current = parseSettings(raw, stack);
     const now: Record<string, string> = {
-      participants: String(current.participantModel.users),
+      participants: String(current.participantModel.participants),
       runsPerParticipantPerMinute: String(current.participantModel.runsPerUserPerMinute),
       sessionIdentifier: strategyLabel(current.participantModel.strategy),
       openingBurstSeconds: String(current.participantModel.openingBurstSeconds),
@@ -162,7 +162,7 @@ export function capacityChange(
     }
     if (reproduces) {
       const intent =
-        `size ${profile} for ${q.users} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
+        `size ${profile} for ${q.participants} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
         (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.avgExecSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : "");
       return { stack, intent, intentFrom: replacing(intent), config, operation };
     }
@@ -313,7 +313,7 @@ export async function run(o: CapacityOptions): Promise<void> {
 
   if (o.apply) {
     // The report goes to stderr; the change prints its own outcome (or JSON document) on stdout.
-    process.stderr.write(`Recommendation for ${q.users} participants: max ${plan.maxSessions} sessions, ${plan.readySessions} ready.\n`);
+    process.stderr.write(`Recommendation for ${q.participants} participants: max ${plan.maxSessions} sessions, ${plan.readySessions} ready.\n`);
     // The change path (pulumi, execa) loads only when a change is made.
     const { applyStackChange, applyConfig } = await import("../change.js");
     // Each input's run named apart: a cold start still assumed is never labelled measured.
@@ -352,7 +352,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     overCeiling: ceilingVerdict(settings, recommended)?.ok === false,
     inEffect: settings.profile.name === profileName,
   });
-  const failure = () => new OperationError(`the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.users} participants: ${fix}`);
+  const failure = () => new OperationError(`the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.participants} participants: ${fix}`);
   // Once the results are out: a chart that could not be written (exit 1: the work ran), and the failed checks.
   const finish = () => {
     if (simulations?.chartError && failed.length) warn(simulations.chartError);
@@ -361,10 +361,12 @@ export async function run(o: CapacityOptions): Promise<void> {
   };
 
   if (o.json) {
+    // The query under the JSON keys it has always had (scripts read them), not the stack keys' names the planner now uses.
+    const { participants: users, ...asked } = q;
     printJson({
       stack,
       profile: profileName,
-      query: { ...q, strategy: strategyLabel(q.strategy), hours },
+      query: { users, ...asked, strategy: strategyLabel(q.strategy), hours },
       inputs,
       plan,
       costRange,
@@ -387,7 +389,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const worst = estimate.atMost.complete ? worstAtMost(book, settings, recommended, o) : null;
   console.log(
     heading(
-      `Capacity for ${q.users} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerUserPerMinute} run/min each, ` +
+      `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerUserPerMinute} run/min each, ` +
         `${q.avgExecSeconds} s per run, cooldown ${q.cooldownSeconds} s`,
     ),
   );
@@ -432,7 +434,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     );
   console.log(
     heading(`With the ${profileName} profile as configured (max ${pool.maxSessions}, ready ${pool.readySessions}`) +
-      heading(configured.sizedFor && !configured.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `; sized for ${configured.sizedFor.users} participants):` : "):"),
+      heading(configured.sizedFor && !configured.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `; sized for ${configured.sizedFor.participants} participants):` : "):"),
   );
   for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"} ${check.message}`);
   if (failed.length) console.log(`To fix: ${fix}`);
@@ -491,7 +493,7 @@ async function simulate(
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
   const chart = resolve(o.chart ?? DEFAULT_CHART_FILE);
   const labels = {
-    title: `Simulated contest: ${q.users} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
+    title: `Simulated contest: ${q.participants} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
     subtitle: `max ${pool.maxSessions}, ${pool.readySessions} ready, cooldown ${q.cooldownSeconds} s, ${sessionsPerNode} sessions per E16 node; stack ${settings.stack}`,
     maxSessions: pool.maxSessions,
     sessionsPerNode,

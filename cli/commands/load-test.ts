@@ -85,11 +85,11 @@ export function checkSize(shape: LoadShape, cap: number): number {
 export function concurrencyWarning(users: number, settings: Pick<DeploymentSettings, "profile" | "participantModel">): string | null {
   const pool = settings.profile.pool;
   if (!pool) return null;
-  const { concurrency } = callerBudget(pool.maxSessions, settings.participantModel.users);
+  const { concurrency } = callerBudget(pool.maxSessions, settings.participantModel.participants);
   if (users <= concurrency) return null;
   return (
     `this load can have up to ${users} calls in flight through one credential (everyone's first run in the opening burst), and the gateway lets each caller have ` +
-    `${concurrency} (maxSessions ${pool.maxSessions} shared by ${settings.participantModel.users} participants): expect 429s without Retry-After beyond that. ` +
+    `${concurrency} (maxSessions ${pool.maxSessions} shared by ${settings.participantModel.participants} participants): expect 429s without Retry-After beyond that. ` +
     "A contest spreads its calls over every participant's credential."
   );
 }

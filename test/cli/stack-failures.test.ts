@@ -173,7 +173,7 @@ describe.concurrent("capacity --apply", () => {
     // ...and the next contest scale uses them.
     await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest"], { project });
     const pool = readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"))!;
-    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 220, cooldownSeconds: 300 });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, participants: 220, cooldownSeconds: 300 });
     expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 220, readySessionInstances: plan.readySessions });
   });
 
