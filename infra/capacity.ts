@@ -61,7 +61,7 @@ export const CAPACITY_DEFAULTS = {
 /** Who takes part and how they behave: what the contest profile is sized for. */
 export interface ParticipantModel {
   participants: number;
-  runsPerUserPerMinute: number;
+  runsPerParticipantPerMinute: number;
   avgExecSeconds: number;
   strategy: IdentifierStrategy;
   openingBurstSeconds: number;
@@ -123,7 +123,7 @@ export function nodesFor(sessions: number, perNode: number): number {
 
 export const DEFAULT_PARTICIPANTS: ParticipantModel = {
   participants: CAPACITY_DEFAULTS.participants,
-  runsPerUserPerMinute: CAPACITY_DEFAULTS.runsPerUserPerMinute,
+  runsPerParticipantPerMinute: CAPACITY_DEFAULTS.runsPerUserPerMinute,
   avgExecSeconds: CAPACITY_DEFAULTS.avgExecSeconds,
   strategy: { kind: "per-user" },
   openingBurstSeconds: CAPACITY_DEFAULTS.openingBurstSeconds,
@@ -172,10 +172,10 @@ export function serversForWait(arrivalPerSecond: number, serviceSeconds: number,
 /** The share of new sessions that may wait for a cold start (so the p95 wait meets its target): 5%. */
 export const WAIT_TAIL = 0.05;
 
-const arrivalRate = (q: ParticipantModel) => (q.participants * q.runsPerUserPerMinute) / 60;
+const arrivalRate = (q: ParticipantModel) => (q.participants * q.runsPerParticipantPerMinute) / 60;
 const holdSeconds = (q: CapacityQuery) => q.avgExecSeconds + q.cooldownSeconds;
 /** With per-user identifiers: the chance a user ran something within the last hold time. */
-const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerUserPerMinute / 60) * holdSeconds(q));
+const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerParticipantPerMinute / 60) * holdSeconds(q));
 
 /**
  * The sessions others hold when a request needing a new session arrives, in each phase of the
@@ -372,7 +372,7 @@ export function crowdsOf(firsts: Float64Array, repeats: Float64Array, coldStartS
 function sampleBursts(q: CapacityQuery): Bursts {
   const rand = seededUniform(BURST_SEED);
   const burst = q.openingBurstSeconds;
-  const perSecond = q.runsPerUserPerMinute / 60;
+  const perSecond = q.runsPerParticipantPerMinute / 60;
   const atLeast: Int32Array[] = [];
   const f = new Float64Array(q.participants);
   for (let k = 0; k < BURST_SAMPLES; k++) {

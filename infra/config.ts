@@ -690,7 +690,7 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
   return {
     ...DEFAULT_PARTICIPANTS,
     participants: ok("participants") ? (values.participants as number) : DEFAULT_PARTICIPANTS.participants,
-    runsPerUserPerMinute: ok("runsPerParticipantPerMinute") ? Number(values.runsPerParticipantPerMinute) : DEFAULT_PARTICIPANTS.runsPerUserPerMinute,
+    runsPerParticipantPerMinute: ok("runsPerParticipantPerMinute") ? Number(values.runsPerParticipantPerMinute) : DEFAULT_PARTICIPANTS.runsPerParticipantPerMinute,
     strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
     openingBurstSeconds: ok("openingBurstSeconds") ? (values.openingBurstSeconds as number) : DEFAULT_PARTICIPANTS.openingBurstSeconds,
     coldStartSeconds: ok("coldStartSeconds") && values.coldStartSeconds !== undefined ? Number(values.coldStartSeconds) : DEFAULT_PARTICIPANTS.coldStartSeconds,

@@ -81,7 +81,7 @@ export function capacityQuery(
     );
   return {
     participants: o.users ?? p.participants,
-    runsPerUserPerMinute: o.runsPerUserPerMinute ?? p.runsPerUserPerMinute,
+    runsPerParticipantPerMinute: o.runsPerUserPerMinute ?? p.runsPerParticipantPerMinute,
     avgExecSeconds: inputs.runSeconds.value,
     strategy,
     openingBurstSeconds: burst,
@@ -132,7 +132,7 @@ export function capacityChange(
     const config: StackChange["config"] = {};
     const wanted: Record<string, string> = {
       participants: String(q.participants),
-      runsPerParticipantPerMinute: String(q.runsPerUserPerMinute),
+      runsPerParticipantPerMinute: String(q.runsPerParticipantPerMinute),
       sessionIdentifier: strategyLabel(q.strategy),
       openingBurstSeconds: String(q.openingBurstSeconds),
       coldStartSeconds: String(q.coldStartSeconds),
@@ -142,7 +142,7 @@ export function capacityChange(
     const current = parseSettings(raw, stack);
     const now: Record<string, string> = {
       participants: String(current.participantModel.participants),
-      runsPerParticipantPerMinute: String(current.participantModel.runsPerUserPerMinute),
+      runsPerParticipantPerMinute: String(current.participantModel.runsPerParticipantPerMinute),
       sessionIdentifier: strategyLabel(current.participantModel.strategy),
       openingBurstSeconds: String(current.participantModel.openingBurstSeconds),
       coldStartSeconds: String(current.participantModel.coldStartSeconds),
@@ -362,11 +362,11 @@ export async function run(o: CapacityOptions): Promise<void> {
 
   if (o.json) {
     // The query under the JSON keys it has always had (scripts read them), not the stack keys' names the planner now uses.
-    const { participants: users, ...asked } = q;
+    const { participants: users, runsPerParticipantPerMinute: runsPerUserPerMinute, ...asked } = q;
     printJson({
       stack,
       profile: profileName,
-      query: { users, ...asked, strategy: strategyLabel(q.strategy), hours },
+      query: { users, runsPerUserPerMinute, ...asked, strategy: strategyLabel(q.strategy), hours },
       inputs,
       plan,
       costRange,
@@ -389,7 +389,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const worst = estimate.atMost.complete ? worstAtMost(book, settings, recommended, o) : null;
   console.log(
     heading(
-      `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerUserPerMinute} run/min each, ` +
+      `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerParticipantPerMinute} run/min each, ` +
         `${q.avgExecSeconds} s per run, cooldown ${q.cooldownSeconds} s`,
     ),
   );

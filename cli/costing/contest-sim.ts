@@ -22,7 +22,7 @@ import { percentile } from "../execution/stats.js";
 
 export interface SimulationInput {
   participants: number;
-  runsPerUserPerMinute: number;
+  runsPerParticipantPerMinute: number;
   avgExecSeconds: number;
   strategy: IdentifierStrategy;
   cooldownSeconds: number;
@@ -182,10 +182,10 @@ interface Runs {
  * independent Poisson streams together are one Poisson stream n times as fast whose runs belong to
  * a participant chosen uniformly: drawn that way, only the burst's runs need sorting.
  */
-function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
   // The same contest simulated against two pools (--simulate: as configured and recommended, same
   // seeds) draws its runs once. Bounded: a long test run simulating thousands of contests keeps few.
-  const key = `${i.participants}|${i.runsPerUserPerMinute}|${i.openingBurstSeconds}|${i.hours}|${i.seed}`;
+  const key = `${i.participants}|${i.runsPerParticipantPerMinute}|${i.openingBurstSeconds}|${i.hours}|${i.seed}`;
   const known = drawn.get(key);
   if (known) return known;
   if (drawn.size >= DRAWN_KEPT) drawn.clear();
@@ -198,11 +198,11 @@ const drawn = new Map<string, Runs>();
 /** Contests' runs kept: more than the spread's seeds (SPREAD_SEEDS) and the charted contest together. */
 const DRAWN_KEPT = 256;
 
-function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
   const rand = seededUniform(i.seed);
   const end = i.hours * 3600;
   const burst = Math.min(i.openingBurstSeconds, end);
-  const perSecond = i.runsPerUserPerMinute / 60;
+  const perSecond = i.runsPerParticipantPerMinute / 60;
   const opening: Arrival[] = [];
   for (let user = 0; user < i.participants; user++) {
     const first = rand() * burst;
@@ -224,7 +224,7 @@ function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerUserPerMinut
 }
 
 /** Every run of the contest, in time order (contestRuns as objects, for reading). */
-export function contestArrivals(i: Pick<SimulationInput, "participants" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Arrival[] {
+export function contestArrivals(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Arrival[] {
   const r = contestRuns(i);
   return Array.from(r.at, (at, k) => ({ at, user: r.user[k]!, first: r.first[k] === 1 }));
 }

@@ -30,7 +30,7 @@ export function plannedMonth(book: PriceBook, settings: DeploymentSettings): Pla
   const contests = settings.monitoring.plannedContestsPerMonth;
   const idle = estimateCost(book, costQuery(settings, profileOf(settings, "idle"), HOURS_PER_MONTH));
   const p = settings.participantModel;
-  const executions = Math.round(p.participants * p.runsPerUserPerMinute * 60 * PLANNED_CONTEST_HOURS);
+  const executions = Math.round(p.participants * p.runsPerParticipantPerMinute * 60 * PLANNED_CONTEST_HOURS);
   const contest: Estimate = estimateCost(
     book,
     costQuery(settings, profileOf(settings, "contest"), PLANNED_CONTEST_HOURS, { load: { executions, avgExecSeconds: p.avgExecSeconds } }),

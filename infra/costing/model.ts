@@ -233,7 +233,7 @@ function heldByLoad(q: CostQuery, pool: NonNullable<ResolvedProfile["pool"]>): n
   const held = model
     ? meanHeld({
         ...model,
-        runsPerUserPerMinute: load.executions / minutes / model.participants,
+        runsPerParticipantPerMinute: load.executions / minutes / model.participants,
         avgExecSeconds: load.avgExecSeconds,
         cooldownSeconds: pool.cooldownSeconds,
       })

@@ -257,8 +257,8 @@ describe("manage capacity", () => {
     expect(out.checks[0].ok).toBe(true);
     expect(out.estimate.window).toBeGreaterThan(0);
     // The query keeps the JSON keys scripts read, whatever the planner calls its inputs.
-    expect(out.query).toMatchObject({ users: 60, strategy: "shared:10" });
-    expect(out.query).not.toHaveProperty("participants");
+    expect(out.query).toMatchObject({ users: 60, runsPerUserPerMinute: 1, strategy: "shared:10" });
+    for (const renamed of ["participants", "runsPerParticipantPerMinute"]) expect(out.query).not.toHaveProperty(renamed);
   });
 
   test("--simulate runs the contest: 404s, waits, peak nodes, a terminal chart and an SVG file", async () => {

@@ -32,7 +32,7 @@ describe("stack configuration", () => {
   test("the contest profile is sized for the stack's participants, by the same planner as manage capacity", () => {
     const s = parseSettings({ profile: "contest", participants: "320", runsPerParticipantPerMinute: "0.5" }, "contest");
     expect(s.profile.pool).toMatchObject({ maxSessions: 320 });
-    expect(s.profile.sizedFor).toMatchObject({ participants: 320, runsPerUserPerMinute: 0.5 });
+    expect(s.profile.sizedFor).toMatchObject({ participants: 320, runsPerParticipantPerMinute: 0.5 });
     // An override still wins over the plan.
     expect(parseSettings({ profile: "contest", participants: "320", profileOverrides: '{"contest":{"maxSessions":400}}' }, "contest").profile.pool?.maxSessions).toBe(400);
     // Per-execution identifiers hold far more sessions for the same people.

@@ -23,7 +23,7 @@ const contest = (q: CapacityQuery, maxSessions: number, readySessions: number, o
 
 describe("the simulated contest", () => {
   test("is the participant model: everyone's first run in the burst, then Poisson streams; the same seed gives the same contest", () => {
-    const arrivals = contestArrivals({ participants: 200, runsPerUserPerMinute: 1, openingBurstSeconds: 60, hours: 2, seed: 3 });
+    const arrivals = contestArrivals({ participants: 200, runsPerParticipantPerMinute: 1, openingBurstSeconds: 60, hours: 2, seed: 3 });
     expect(arrivals.filter((a) => a.first)).toHaveLength(200);
     expect(Math.max(...arrivals.filter((a) => a.first).map((a) => a.at))).toBeLessThan(60);
     // 200 first runs + 3.33/s over the remaining 7140 s = 24,000 expected.
@@ -170,7 +170,7 @@ describe("the simulated contest", () => {
   });
 
   test("per-execution: each stream starts at its participant's first run, so the burst holds repeat runs too", () => {
-    const arrivals = contestArrivals({ participants: 500, runsPerUserPerMinute: 1, openingBurstSeconds: 60, hours: 1 / 60, seed: 5 });
+    const arrivals = contestArrivals({ participants: 500, runsPerParticipantPerMinute: 1, openingBurstSeconds: 60, hours: 1 / 60, seed: 5 });
     const repeats = arrivals.filter((a) => !a.first);
     // Each participant runs again at 1/min from their first run: 500 x 30 s / 60 s = 250 expected.
     expect(repeats.length).toBeGreaterThan(200);
