@@ -62,7 +62,7 @@ export const CAPACITY_DEFAULTS = {
 export interface ParticipantModel {
   participants: number;
   runsPerParticipantPerMinute: number;
-  avgExecSeconds: number;
+  runSeconds: number;
   strategy: IdentifierStrategy;
   openingBurstSeconds: number;
   coldStartSeconds: number;
@@ -124,7 +124,7 @@ export function nodesFor(sessions: number, perNode: number): number {
 export const DEFAULT_PARTICIPANTS: ParticipantModel = {
   participants: CAPACITY_DEFAULTS.participants,
   runsPerParticipantPerMinute: CAPACITY_DEFAULTS.runsPerUserPerMinute,
-  avgExecSeconds: CAPACITY_DEFAULTS.avgExecSeconds,
+  runSeconds: CAPACITY_DEFAULTS.avgExecSeconds,
   strategy: { kind: "per-user" },
   openingBurstSeconds: CAPACITY_DEFAULTS.openingBurstSeconds,
   coldStartSeconds: CAPACITY_DEFAULTS.coldStartSeconds,
@@ -173,7 +173,7 @@ export function serversForWait(arrivalPerSecond: number, serviceSeconds: number,
 export const WAIT_TAIL = 0.05;
 
 const arrivalRate = (q: ParticipantModel) => (q.participants * q.runsPerParticipantPerMinute) / 60;
-const holdSeconds = (q: CapacityQuery) => q.avgExecSeconds + q.cooldownSeconds;
+const holdSeconds = (q: CapacityQuery) => q.runSeconds + q.cooldownSeconds;
 /** With per-user identifiers: the chance a user ran something within the last hold time. */
 const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerParticipantPerMinute / 60) * holdSeconds(q));
 
@@ -571,7 +571,7 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
       );
       break;
     case "shared": {
-      const needed = serversForWait(lambda, q.avgExecSeconds, q.p95WaitSeconds);
+      const needed = serversForWait(lambda, q.runSeconds, q.p95WaitSeconds);
       if (needed > slots) notes.push(`shared:${slots} is too few for a p95 wait of ${q.p95WaitSeconds} s: shared:${needed} meets it`);
       break;
     }
@@ -591,8 +591,8 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
     coldStartShareAtConfidence: bursts ? atReady.atConfidence : steadyOnly(readySessions),
     coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: bursts ? atNeeded.atConfidence : steadyOnly(need.needed) },
     executionSlots: slots,
-    probabilityOfWaiting: erlangC(slots, lambda * q.avgExecSeconds),
-    p95WaitSeconds: waitQuantile(slots, lambda, q.avgExecSeconds),
+    probabilityOfWaiting: erlangC(slots, lambda * q.runSeconds),
+    p95WaitSeconds: waitQuantile(slots, lambda, q.runSeconds),
     notes,
   };
 }

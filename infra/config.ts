@@ -694,7 +694,7 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
     strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
     openingBurstSeconds: ok("openingBurstSeconds") ? (values.openingBurstSeconds as number) : DEFAULT_PARTICIPANTS.openingBurstSeconds,
     coldStartSeconds: ok("coldStartSeconds") && values.coldStartSeconds !== undefined ? Number(values.coldStartSeconds) : DEFAULT_PARTICIPANTS.coldStartSeconds,
-    avgExecSeconds: ok("runSeconds") && values.runSeconds !== undefined ? Number(values.runSeconds) : DEFAULT_PARTICIPANTS.avgExecSeconds,
+    runSeconds: ok("runSeconds") && values.runSeconds !== undefined ? Number(values.runSeconds) : DEFAULT_PARTICIPANTS.runSeconds,
     // Whole nodes are filled with ready sessions: how many the stack's session size fits on one.
     sessionsPerNode:
       ok("sessionCpu") && ok("sessionMemory") && values.sessionCpu !== undefined && values.sessionMemory !== undefined

@@ -82,7 +82,7 @@ export function capacityQuery(
   return {
     participants: o.users ?? p.participants,
     runsPerParticipantPerMinute: o.runsPerUserPerMinute ?? p.runsPerParticipantPerMinute,
-    avgExecSeconds: inputs.runSeconds.value,
+    runSeconds: inputs.runSeconds.value,
     strategy,
     openingBurstSeconds: burst,
     coldStartSeconds: inputs.coldStartSeconds.value,
@@ -136,7 +136,7 @@ export function capacityChange(
       sessionIdentifier: strategyLabel(q.strategy),
       openingBurstSeconds: String(q.openingBurstSeconds),
       coldStartSeconds: String(q.coldStartSeconds),
-      runSeconds: String(q.avgExecSeconds),
+      runSeconds: String(q.runSeconds),
       measuredBy: measuredBy,
     };
     const current = parseSettings(raw, stack);
@@ -146,7 +146,7 @@ export function capacityChange(
       sessionIdentifier: strategyLabel(current.participantModel.strategy),
       openingBurstSeconds: String(current.participantModel.openingBurstSeconds),
       coldStartSeconds: String(current.participantModel.coldStartSeconds),
-      runSeconds: String(current.participantModel.avgExecSeconds),
+      runSeconds: String(current.participantModel.runSeconds),
       measuredBy: current.measuredBy,
     };
     for (const [key, value] of Object.entries(wanted)) if (now[key] !== value) config[key] = value;
@@ -163,7 +163,7 @@ export function capacityChange(
     if (reproduces) {
       const intent =
         `size ${profile} for ${q.participants} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
-        (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.avgExecSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : "");
+        (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.runSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : "");
       return { stack, intent, intentFrom: replacing(intent), config, operation };
     }
   }
@@ -305,7 +305,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
   const executions = Math.round(plan.arrivalPerSecond * hours * 3600);
-  const load = { executions, avgExecSeconds: q.avgExecSeconds, heldSessions: plan.meanHeld };
+  const load = { executions, runSeconds: q.runSeconds, heldSessions: plan.meanHeld };
   const estimate = estimateFor(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
   const costRange = windowRange(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
   warnAboutPrices(book);
@@ -362,11 +362,11 @@ export async function run(o: CapacityOptions): Promise<void> {
 
   if (o.json) {
     // The query under the JSON keys it has always had (scripts read them), not the stack keys' names the planner now uses.
-    const { participants: users, runsPerParticipantPerMinute: runsPerUserPerMinute, ...asked } = q;
+    const { participants: users, runsPerParticipantPerMinute: runsPerUserPerMinute, runSeconds: avgExecSeconds, ...asked } = q;
     printJson({
       stack,
       profile: profileName,
-      query: { users, runsPerUserPerMinute, ...asked, strategy: strategyLabel(q.strategy), hours },
+      query: { users, runsPerUserPerMinute, avgExecSeconds, ...asked, strategy: strategyLabel(q.strategy), hours },
       inputs,
       plan,
       costRange,
@@ -390,7 +390,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   console.log(
     heading(
       `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerParticipantPerMinute} run/min each, ` +
-        `${q.avgExecSeconds} s per run, cooldown ${q.cooldownSeconds} s`,
+        `${q.runSeconds} s per run, cooldown ${q.cooldownSeconds} s`,
     ),
   );
   const rows: Array<[string, string | number]> = [

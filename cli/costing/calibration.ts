@@ -156,7 +156,7 @@ export function plannerInputs(
   };
   return {
     coldStartSeconds: pick("coldStartSeconds", o.coldStartSeconds, calibration.coldStartSeconds, settings.participantModel.coldStartSeconds, CAPACITY_DEFAULTS.coldStartSeconds),
-    runSeconds: pick("runSeconds", o.avgExecSeconds, calibration.runSeconds, settings.participantModel.avgExecSeconds, CAPACITY_DEFAULTS.avgExecSeconds),
+    runSeconds: pick("runSeconds", o.avgExecSeconds, calibration.runSeconds, settings.participantModel.runSeconds, CAPACITY_DEFAULTS.avgExecSeconds),
   };
 }
 

@@ -5,7 +5,7 @@
 //
 // The contest, as the participant model describes it (and `manage load-test` sends it):
 //   - every participant's first run lands uniformly in the opening burst; from it on, each one runs
-//     code as a Poisson stream (runs per minute); each execution takes avgExecSeconds;
+//     code as a Poisson stream (runs per minute); each execution takes runSeconds;
 //   - per-execution identifiers: every run takes a new session; per-user: a participant reuses
 //     their session while it lives; shared:K: K sessions, each run waits for the first free one;
 //   - Timed lifecycle: a session is released the cooldown after its last run ends;
@@ -23,7 +23,7 @@ import { percentile } from "../execution/stats.js";
 export interface SimulationInput {
   participants: number;
   runsPerParticipantPerMinute: number;
-  avgExecSeconds: number;
+  runSeconds: number;
   strategy: IdentifierStrategy;
   cooldownSeconds: number;
   openingBurstSeconds: number;
@@ -240,7 +240,7 @@ function summary(waits: Float64Array, count: number): WaitSummary {
 
 export function simulateContest(input: SimulationInput): SimulationResult {
   const end = input.hours * 3600;
-  const run = input.avgExecSeconds;
+  const run = input.runSeconds;
   const hold = run + input.cooldownSeconds;
   const R = input.readySessions;
   const samples = input.samples ?? 480;

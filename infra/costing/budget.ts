@@ -33,7 +33,7 @@ export function plannedMonth(book: PriceBook, settings: DeploymentSettings): Pla
   const executions = Math.round(p.participants * p.runsPerParticipantPerMinute * 60 * PLANNED_CONTEST_HOURS);
   const contest: Estimate = estimateCost(
     book,
-    costQuery(settings, profileOf(settings, "contest"), PLANNED_CONTEST_HOURS, { load: { executions, avgExecSeconds: p.avgExecSeconds } }),
+    costQuery(settings, profileOf(settings, "contest"), PLANNED_CONTEST_HOURS, { load: { executions, runSeconds: p.runSeconds } }),
   );
   const perContest = contest.window - idle.perHour * contest.billedHours;
   const missing = [...new Set([...idle.missing, ...contest.missing])].map(describeMeter);

@@ -58,7 +58,7 @@ export const COST_ASSUMPTIONS = {
 export interface Load {
   /** Executions over the window. */
   executions: number;
-  avgExecSeconds: number;
+  runSeconds: number;
   /**
    * Average sessions held. Default: the planner's figure for the stack's identifier strategy and
    * participants at this load (or, without a participant model, per-execution: Little's law).
@@ -234,10 +234,10 @@ function heldByLoad(q: CostQuery, pool: NonNullable<ResolvedProfile["pool"]>): n
     ? meanHeld({
         ...model,
         runsPerParticipantPerMinute: load.executions / minutes / model.participants,
-        avgExecSeconds: load.avgExecSeconds,
+        runSeconds: load.runSeconds,
         cooldownSeconds: pool.cooldownSeconds,
       })
-    : (load.executions * (load.avgExecSeconds + pool.cooldownSeconds)) / (q.windowHours * 3600);
+    : (load.executions * (load.runSeconds + pool.cooldownSeconds)) / (q.windowHours * 3600);
   return Math.min(pool.maxSessions, held);
 }
 
@@ -284,7 +284,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const executions = q.load?.executions ?? 0;
   if (q.load && executions > 0) {
     const load = q.load;
-    const busySeconds = (executions * load.avgExecSeconds) / b.concurrentRequests;
+    const busySeconds = (executions * load.runSeconds) / b.concurrentRequests;
     lines.push(
       line(book, "backend", "usage", `${executions.toLocaleString("en-US")} requests, ~${Math.round(busySeconds)} replica-seconds busy`, (rate) => {
         // A replica already billed idle (minReplicas >= 1) pays only the difference while busy.
@@ -362,7 +362,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const m = pricer(book);
   let marginal: number | null = null;
   if (pool) {
-    const exec = q.load?.avgExecSeconds ?? 2;
+    const exec = q.load?.runSeconds ?? 2;
     const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(m.rate)) / spn;
     const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(m.rate, b);
     marginal = sessionShare + backendBusy + m.rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * m.rate("logIngestionGb");

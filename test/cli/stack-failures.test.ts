@@ -214,7 +214,7 @@ describe.concurrent("capacity --apply", () => {
     // The program's sizing (the stack's config) now matches the plan, and capacity says where the inputs came from.
     const after = JSON.parse((await manage(["capacity", "--stack", "contest", "--json"], { project })).stdout);
     expect(after.inputs.coldStartSeconds).toMatchObject({ value: 15, source: "recorded" });
-    expect(after.configured.readySessions).toBe(planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.5, cooldownSeconds: 300 }).readySessions);
+    expect(after.configured.readySessions).toBe(planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, runSeconds: 0.5, cooldownSeconds: 300 }).readySessions);
     expect(after.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
   });
 

@@ -122,7 +122,7 @@ describe("measuredBy names each input's run apart", () => {
   test("a run time recorded from a warm-only run leaves the cold start assumed, not 'measured'", () => {
     const text = measuredByText({ runSeconds: loadTest });
     expect(text).toBe(`run time: ${loadTest}`);
-    const inputs = plannerInputs({}, { participantModel: { ...DEFAULT_PARTICIPANTS, avgExecSeconds: 0.5 }, measuredBy: text }, { coldStartSeconds: null, runSeconds: null });
+    const inputs = plannerInputs({}, { participantModel: { ...DEFAULT_PARTICIPANTS, runSeconds: 0.5 }, measuredBy: text }, { coldStartSeconds: null, runSeconds: null });
     expect(inputs.coldStartSeconds.source).toBe("assumed");
     expect(inputs.runSeconds).toEqual({ value: 0.5, source: "recorded", by: loadTest });
   });

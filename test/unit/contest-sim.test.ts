@@ -85,7 +85,7 @@ describe("the simulated contest", () => {
       registrySku: "Basic",
       windowHours: 2,
       participantModel: DEFAULT_PARTICIPANTS,
-      load: { executions: sim.requests, avgExecSeconds: 2 },
+      load: { executions: sim.requests, runSeconds: 2 },
     });
     expect(sim.nodeHours / (e.nodes.window * 2)).toBeGreaterThan(0.95);
     expect(sim.nodeHours / (e.nodes.window * 2)).toBeLessThanOrEqual(1);
