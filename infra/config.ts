@@ -21,7 +21,7 @@ import {
   type ResolvedProfile,
 } from "./profiles.js";
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
-import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, type ParticipantModel } from "./capacity.js";
+import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, strategyLabel, type ParticipantModel } from "./capacity.js";
 import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
 import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
 import { GATEWAY_CALLS_PER_MINUTE } from "./ceilings.cjs";
@@ -684,23 +684,33 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
   };
 }
 
+/**
+ * The stack keys that record the participant model, in the order `capacity --apply` writes them:
+ * each number is the model's field of the same name; sessionIdentifier is its strategy as text.
+ */
+const PARTICIPANT_KEYS = ["participants", "runsPerParticipantPerMinute", "sessionIdentifier", "openingBurstSeconds", "coldStartSeconds", "runSeconds"] as const;
+type ModelNumberKey = Exclude<(typeof PARTICIPANT_KEYS)[number], "sessionIdentifier">;
+const isNumberKey = (key: (typeof PARTICIPANT_KEYS)[number]): key is ModelNumberKey => key !== "sessionIdentifier";
+
 /** The participant model from the stack's keys; the defaults stand in for keys that failed to parse. */
 function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]): ParticipantModel {
   const ok = (key: string) => !issues.some((i) => i.key === key);
   return {
     ...DEFAULT_PARTICIPANTS,
-    participants: ok("participants") ? (values.participants as number) : DEFAULT_PARTICIPANTS.participants,
-    runsPerParticipantPerMinute: ok("runsPerParticipantPerMinute") ? Number(values.runsPerParticipantPerMinute) : DEFAULT_PARTICIPANTS.runsPerParticipantPerMinute,
+    ...Object.fromEntries(PARTICIPANT_KEYS.filter(isNumberKey).map((key) => [key, ok(key) ? Number(values[key]) : DEFAULT_PARTICIPANTS[key]])),
     strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
-    openingBurstSeconds: ok("openingBurstSeconds") ? (values.openingBurstSeconds as number) : DEFAULT_PARTICIPANTS.openingBurstSeconds,
-    coldStartSeconds: ok("coldStartSeconds") && values.coldStartSeconds !== undefined ? Number(values.coldStartSeconds) : DEFAULT_PARTICIPANTS.coldStartSeconds,
-    runSeconds: ok("runSeconds") && values.runSeconds !== undefined ? Number(values.runSeconds) : DEFAULT_PARTICIPANTS.runSeconds,
     // Whole nodes are filled with ready sessions: how many the stack's session size fits on one.
     sessionsPerNode:
       ok("sessionCpu") && ok("sessionMemory") && values.sessionCpu !== undefined && values.sessionMemory !== undefined
         ? sessionsPerNode({ cpu: Number(values.sessionCpu), memoryGi: parseFloat(String(values.sessionMemory)) })
         : DEFAULT_PARTICIPANTS.sessionsPerNode,
   };
+}
+
+/** The stack keys' values for a participant model and the runs that measured it: what `capacity --apply` records. */
+export function participantConfig(model: ParticipantModel, measuredBy: string): Record<string, string> {
+  const entries = PARTICIPANT_KEYS.map((key) => [key, isNumberKey(key) ? String(model[key]) : strategyLabel(model.strategy)]);
+  return { ...Object.fromEntries(entries), measuredBy };
 }
 
 /**

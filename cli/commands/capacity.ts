@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { overrideConfigKey, PROFILES, type ProfileName, type ResolvedProfile } from "../../infra/profiles.js";
-import { parseSettings, profileOf, type DeploymentSettings, type RawConfig } from "../../infra/config.js";
+import { parseSettings, participantConfig, profileOf, type DeploymentSettings, type RawConfig } from "../../infra/config.js";
 import {
   checkPool,
   planCapacity,
@@ -130,25 +130,9 @@ export function capacityChange(
   };
   if (PROFILES[profile].planned) {
     const config: StackChange["config"] = {};
-    const wanted: Record<string, string> = {
-      participants: String(q.participants),
-      runsPerParticipantPerMinute: String(q.runsPerParticipantPerMinute),
-      sessionIdentifier: strategyLabel(q.strategy),
-      openingBurstSeconds: String(q.openingBurstSeconds),
-      coldStartSeconds: String(q.coldStartSeconds),
-      runSeconds: String(q.runSeconds),
-      measuredBy: measuredBy,
-    };
     const current = parseSettings(raw, stack);
-    const now: Record<string, string> = {
-      participants: String(current.participantModel.participants),
-      runsPerParticipantPerMinute: String(current.participantModel.runsPerParticipantPerMinute),
-      sessionIdentifier: strategyLabel(current.participantModel.strategy),
-      openingBurstSeconds: String(current.participantModel.openingBurstSeconds),
-      coldStartSeconds: String(current.participantModel.coldStartSeconds),
-      runSeconds: String(current.participantModel.runSeconds),
-      measuredBy: current.measuredBy,
-    };
+    const wanted = participantConfig(q, measuredBy);
+    const now = participantConfig(current.participantModel, current.measuredBy);
     for (const [key, value] of Object.entries(wanted)) if (now[key] !== value) config[key] = value;
     // Drop number overrides the plan replaces (asked of the parsed settings, not of how they are stored).
     if (current.overrides[profile].maxSessions !== undefined) config[maxKey] = null;
