@@ -115,7 +115,7 @@ test("urlFor joins without doubling or dropping the slash", () => {
 });
 
 describe("the load test's shape", () => {
-  const shape: LoadShape = { users: 200, durationMs: 600_000, ratePerSecond: 200 / 60, burstMs: 60_000, mix: parseMix("python:60,cpp:20,java:10,js:10"), seed: 7 };
+  const shape: LoadShape = { participants: 200, durationMs: 600_000, ratePerSecond: 200 / 60, burstMs: 60_000, mix: parseMix("python:60,cpp:20,java:10,js:10"), seed: 7 };
 
   test("everyone's first run lands in the opening burst, then a steady stream at the rate", () => {
     const arrivals = schedule(shape);
