@@ -5,8 +5,8 @@
 // With the Timed lifecycle a session stays allocated until the cooldown has passed since its last
 // request, so the backend's identifier strategy, not the number of people typing, decides the
 // sessions held. A session is held for its run plus the cooldown ("hold time"):
-//   per-user       one session per user who ran something within the last hold time:
-//                  Binomial(users, 1 - e^(-rate x hold)), and all of them right after the opening burst;
+//   per-user       one session per participant who ran something within the last hold time:
+//                  Binomial(participants, 1 - e^(-rate x hold)), and all of them right after the opening burst;
 //   per-execution  a fresh session per execution: Poisson(arrivals/s x hold) (M/G/inf);
 //   shared:K       K sessions shared by everyone; executions queue for them (Erlang C).
 // Held sessions are random, so a cap set at their mean is exceeded about half the time; caps are
@@ -174,7 +174,7 @@ export const WAIT_TAIL = 0.05;
 
 const arrivalRate = (q: ParticipantModel) => (q.participants * q.runsPerParticipantPerMinute) / 60;
 const holdSeconds = (q: CapacityQuery) => q.runSeconds + q.cooldownSeconds;
-/** With per-user identifiers: the chance a user ran something within the last hold time. */
+/** With per-user identifiers: the chance a participant ran something within the last hold time. */
 const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerParticipantPerMinute / 60) * holdSeconds(q));
 
 /**
@@ -219,8 +219,8 @@ export function meanHeld(q: CapacityQuery): number {
 /**
  * The share of requests that can find a pool of `cap` sessions full, in the worse phase: the
  * chance the others already hold `cap` when a request needing a new session arrives. With
- * per-user identifiers a returning user keeps their session, and in the opening every participant
- * holds one, so any cap below the number of users turns someone away (1).
+ * per-user identifiers a returning participant keeps their session, and in the opening every participant
+ * holds one, so any cap below the number of participants turns someone away (1).
  */
 export function fullPoolRate(q: CapacityQuery, cap: number): number {
   if (q.strategy.kind === "shared") return cap >= q.strategy.sessions ? 0 : 1;
@@ -287,7 +287,7 @@ export class ReadyPool {
  * The share of new-session requests that find no ready session and wait for a cold start, on
  * average over contests, in the worse phase. A request waits exactly when `ready` or more other
  * new sessions were requested within the last cold start (ReadyPool).
- *   Opening burst: at time t the window holds the others' first runs, Binomial(users - 1,
+ *   Opening burst: at time t the window holds the others' first runs, Binomial(participants - 1,
  *   min(t, coldStart) / burst), and with per-execution identifiers their repeat runs since their
  *   own first runs, Poisson(arrivals/s x (t^2 - (t - window)^2) / (2 burst)); averaged over t.
  *   Steady state: Poisson(new-session rate x coldStart).
@@ -316,7 +316,7 @@ export function coldStartShare(q: CapacityQuery, ready: number): number {
   const rest = repeatRate > 0 ? late / STEPS : seen(cold);
   const opening = ((burst - cold) / burst) * rest + (cold / burst) * (early / STEPS);
   const newSessionsPerSecond =
-    q.strategy.kind === "per-execution" ? arrivalRate(q) : arrivalRate(q) * (1 - activeShare(q)); // per-user: only lapsed users
+    q.strategy.kind === "per-execution" ? arrivalRate(q) : arrivalRate(q) * (1 - activeShare(q)); // per-user: only lapsed participants
   return Math.max(opening, poisson(newSessionsPerSecond * q.coldStartSeconds).tail(ready));
 }
 
