@@ -22,7 +22,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { runLogPath, type RunRecord } from "../execution/run-log.js";
 import { parseRunLog } from "../report/runs.js";
-import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { DEFAULT_PARTICIPANTS } from "../../infra/capacity.js";
 import { OPTION_RANGES } from "../../infra/limits.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { now as clockNow } from "../clock.js";
@@ -147,16 +147,19 @@ export function plannerInputs(
   calibration: Calibration,
 ): { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } {
   const recordedBy = measuredByOf(settings.measuredBy);
-  const pick = (input: Input, given: number | undefined, measured: Measurement | null, configured: number, assumption: number): PlannerInput => {
+  // Each input goes by one name in the calibration, the stack's participant model and its defaults.
+  const pick = (input: Input, given: number | undefined): PlannerInput => {
+    const measured = calibration[input];
+    const configured = settings.participantModel[input];
     if (given !== undefined) return { value: given, source: "option" };
     // Recorded: the stack's config holds this very measurement, and measuredBy names its run for this input.
     if (measured) return { value: measured.value, source: recordedBy[input] === measured.by && configured === measured.value ? "recorded" : "measured", by: measured.by };
     if (recordedBy[input]) return { value: configured, source: "recorded", by: recordedBy[input] };
-    return configured === assumption ? { value: configured, source: "assumed", ...(input === "coldStartSeconds" && calibration.coldStartNote ? { note: calibration.coldStartNote } : {}) } : { value: configured, source: "config" };
+    return configured === DEFAULT_PARTICIPANTS[input] ? { value: configured, source: "assumed", ...(input === "coldStartSeconds" && calibration.coldStartNote ? { note: calibration.coldStartNote } : {}) } : { value: configured, source: "config" };
   };
   return {
-    coldStartSeconds: pick("coldStartSeconds", o.coldStartSeconds, calibration.coldStartSeconds, settings.participantModel.coldStartSeconds, CAPACITY_DEFAULTS.coldStartSeconds),
-    runSeconds: pick("runSeconds", o.avgExecSeconds, calibration.runSeconds, settings.participantModel.runSeconds, CAPACITY_DEFAULTS.avgExecSeconds),
+    coldStartSeconds: pick("coldStartSeconds", o.coldStartSeconds),
+    runSeconds: pick("runSeconds", o.avgExecSeconds),
   };
 }
 
