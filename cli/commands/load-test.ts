@@ -78,9 +78,9 @@ export function checkSize(shape: LoadShape, cap: number): number {
 
 /**
  * What the gateway's per-caller budget (limit-concurrency, infra/caller-budget.ts) does to a load
- * sent through one credential: everyone's first run lands in the opening burst, so up to
- * `participants` (the load's, all on one credential) calls are in flight at once, and beyond the budget the gateway answers 429 without Retry-After.
- * null when the budget holds them (or the stack runs no pool). Pure.
+ * sent through one credential: everyone's first run lands in the opening burst, so up to the
+ * load's `participants` calls are in flight at once, and beyond the budget the gateway answers 429
+ * without Retry-After. null when the budget holds them (or the stack runs no pool). Pure.
  */
 export function concurrencyWarning(participants: number, settings: Pick<DeploymentSettings, "profile" | "participantModel">): string | null {
   const pool = settings.profile.pool;
