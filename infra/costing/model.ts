@@ -24,7 +24,7 @@
 
 import type { ResolvedProfile } from "../profiles.js";
 import { GATEWAY_CREATE_MINUTES, gatewayFor, type GatewaySku } from "../access-mode.js";
-import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../capacity.js";
+import { DEFAULT_PARTICIPANTS, E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../capacity.js";
 import { METERS, type MeterKey, type PriceBook } from "./prices.js";
 
 export const HOURS_PER_DAY = 24;
@@ -362,7 +362,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const m = pricer(book);
   let marginal: number | null = null;
   if (pool) {
-    const exec = q.load?.runSeconds ?? 2;
+    const exec = q.load?.runSeconds ?? DEFAULT_PARTICIPANTS.runSeconds;
     const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(m.rate)) / spn;
     const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(m.rate, b);
     marginal = sessionShare + backendBusy + m.rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * m.rate("logIngestionGb");
