@@ -97,11 +97,11 @@ export function planWindow(r: WindowRequest, existing: Window[], now: Date, by: 
 }
 
 /** The overrides a window runs with: its profile sized by the planner for its participants, if given. */
-export function windowOverrides(w: Pick<Window, "profile" | "users">, settings: Pick<DeploymentSettings, "participants" | "overrides">): ProfileOverrides {
+export function windowOverrides(w: Pick<Window, "profile" | "users">, settings: Pick<DeploymentSettings, "participantModel" | "overrides">): ProfileOverrides {
   const base = PROFILES[w.profile];
   if (!w.users || !base.pool || !base.planned) return {};
   const cooldown = settings.overrides[w.profile]?.cooldownSeconds ?? base.pool.cooldownSeconds;
-  const planned = plannedPool({ ...settings.participants, users: w.users }, cooldown);
+  const planned = plannedPool({ ...settings.participantModel, participants: w.users }, cooldown);
   return { maxSessions: planned.maxSessions, readySessions: planned.readySessions };
 }
 
@@ -111,7 +111,7 @@ export function windowOverrides(w: Pick<Window, "profile" | "users">, settings: 
  * what runs when it starts (their participants and cooldown size it). One piece for reconcile's
  * start and for the change path's check of the windows still to come (cli/change-plan.ts).
  */
-export function windowOperation(w: Window, overrides: OperationOverrides, settings: Pick<DeploymentSettings, "participants" | "overrides">): Pick<Operation, "profile" | "overrides" | "expiresAt" | "window"> {
+export function windowOperation(w: Window, overrides: OperationOverrides, settings: Pick<DeploymentSettings, "participantModel" | "overrides">): Pick<Operation, "profile" | "overrides" | "expiresAt" | "window"> {
   const sizing = windowOverrides(w, settings);
   return { profile: w.profile, overrides: Object.keys(sizing).length ? withOverrides(overrides, w.profile, sizing) : overrides, expiresAt: w.end, window: w.id };
 }
@@ -127,7 +127,7 @@ export function withoutSizing(overrides: OperationOverrides, profile: ProfileNam
  * that window only, so the scheduled job's stop strips it (cli/commands/reconcile.ts) and a later
  * window starts without it. `settings` are the operation's own (they sized the window).
  */
-export function overridesAfterWindow(op: Pick<Operation, "overrides" | "window">, windows: Window[], settings: Pick<DeploymentSettings, "participants" | "overrides">): OperationOverrides {
+export function overridesAfterWindow(op: Pick<Operation, "overrides" | "window">, windows: Window[], settings: Pick<DeploymentSettings, "participantModel" | "overrides">): OperationOverrides {
   const ran = op.window ? windows.find((w) => w.id === op.window) : undefined;
   return ran ? withoutSizing(op.overrides, ran.profile, windowOverrides(ran, settings)) : op.overrides;
 }

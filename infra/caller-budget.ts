@@ -21,8 +21,8 @@ export interface CallerBudget {
   concurrency: number;
 }
 
-/** The share of `maxSessions` one of `users` participants may hold. */
-export function callerBudget(maxSessions: number, users: number): CallerBudget {
-  const sessions = Math.max(1, Math.floor(maxSessions / Math.max(1, users)));
+/** The share of `maxSessions` one of `participants` may hold. */
+export function callerBudget(maxSessions: number, participants: number): CallerBudget {
+  const sessions = Math.max(1, Math.floor(maxSessions / Math.max(1, participants)));
   return { sessions, concurrency: sessions };
 }

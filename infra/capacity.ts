@@ -5,8 +5,8 @@
 // With the Timed lifecycle a session stays allocated until the cooldown has passed since its last
 // request, so the backend's identifier strategy, not the number of people typing, decides the
 // sessions held. A session is held for its run plus the cooldown ("hold time"):
-//   per-user       one session per user who ran something within the last hold time:
-//                  Binomial(users, 1 - e^(-rate x hold)), and all of them right after the opening burst;
+//   per-user       one session per participant who ran something within the last hold time:
+//                  Binomial(participants, 1 - e^(-rate x hold)), and all of them right after the opening burst;
 //   per-execution  a fresh session per execution: Poisson(arrivals/s x hold) (M/G/inf);
 //   shared:K       K sessions shared by everyone; executions queue for them (Erlang C).
 // Held sessions are random, so a cap set at their mean is exceeded about half the time; caps are
@@ -60,9 +60,9 @@ export const CAPACITY_DEFAULTS = {
 
 /** Who takes part and how they behave: what the contest profile is sized for. */
 export interface ParticipantModel {
-  users: number;
-  runsPerUserPerMinute: number;
-  avgExecSeconds: number;
+  participants: number;
+  runsPerParticipantPerMinute: number;
+  runSeconds: number;
   strategy: IdentifierStrategy;
   openingBurstSeconds: number;
   coldStartSeconds: number;
@@ -122,9 +122,9 @@ export function nodesFor(sessions: number, perNode: number): number {
 }
 
 export const DEFAULT_PARTICIPANTS: ParticipantModel = {
-  users: CAPACITY_DEFAULTS.participants,
-  runsPerUserPerMinute: CAPACITY_DEFAULTS.runsPerUserPerMinute,
-  avgExecSeconds: CAPACITY_DEFAULTS.avgExecSeconds,
+  participants: CAPACITY_DEFAULTS.participants,
+  runsPerParticipantPerMinute: CAPACITY_DEFAULTS.runsPerUserPerMinute,
+  runSeconds: CAPACITY_DEFAULTS.avgExecSeconds,
   strategy: { kind: "per-user" },
   openingBurstSeconds: CAPACITY_DEFAULTS.openingBurstSeconds,
   coldStartSeconds: CAPACITY_DEFAULTS.coldStartSeconds,
@@ -172,10 +172,10 @@ export function serversForWait(arrivalPerSecond: number, serviceSeconds: number,
 /** The share of new sessions that may wait for a cold start (so the p95 wait meets its target): 5%. */
 export const WAIT_TAIL = 0.05;
 
-const arrivalRate = (q: ParticipantModel) => (q.users * q.runsPerUserPerMinute) / 60;
-const holdSeconds = (q: CapacityQuery) => q.avgExecSeconds + q.cooldownSeconds;
-/** With per-user identifiers: the chance a user ran something within the last hold time. */
-const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerUserPerMinute / 60) * holdSeconds(q));
+const arrivalRate = (q: ParticipantModel) => (q.participants * q.runsPerParticipantPerMinute) / 60;
+const holdSeconds = (q: CapacityQuery) => q.runSeconds + q.cooldownSeconds;
+/** With per-user identifiers: the chance a participant ran something within the last hold time. */
+const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerParticipantPerMinute / 60) * holdSeconds(q));
 
 /**
  * The sessions others hold when a request needing a new session arrives, in each phase of the
@@ -194,11 +194,11 @@ export function heldDistributions(q: CapacityQuery): { steady: Discrete; opening
     case "per-execution": {
       const lambda = arrivalRate(q);
       // Steady: M/G/inf. Opening: the burst's first runs plus every repeat since each one's first run.
-      return { steady: poisson(lambda * hold), opening: shifted(poisson(lambda * Math.max(0, hold - q.openingBurstSeconds / 2)), q.users) };
+      return { steady: poisson(lambda * hold), opening: shifted(poisson(lambda * Math.max(0, hold - q.openingBurstSeconds / 2)), q.participants) };
     }
     case "per-user":
       // Steady: each of the others active independently. Opening: all of them.
-      return { steady: binomial(Math.max(0, q.users - 1), activeShare(q)), opening: shifted(poisson(0), Math.max(0, q.users - 1)) };
+      return { steady: binomial(Math.max(0, q.participants - 1), activeShare(q)), opening: shifted(poisson(0), Math.max(0, q.participants - 1)) };
     case "shared":
       return { steady: shifted(poisson(0), q.strategy.sessions - 1), opening: shifted(poisson(0), q.strategy.sessions - 1) };
   }
@@ -210,7 +210,7 @@ export function meanHeld(q: CapacityQuery): number {
     case "per-execution":
       return arrivalRate(q) * holdSeconds(q);
     case "per-user":
-      return q.users * activeShare(q);
+      return q.participants * activeShare(q);
     case "shared":
       return q.strategy.sessions;
   }
@@ -219,12 +219,12 @@ export function meanHeld(q: CapacityQuery): number {
 /**
  * The share of requests that can find a pool of `cap` sessions full, in the worse phase: the
  * chance the others already hold `cap` when a request needing a new session arrives. With
- * per-user identifiers a returning user keeps their session, and in the opening every participant
- * holds one, so any cap below the number of users turns someone away (1).
+ * per-user identifiers a returning participant keeps their session, and in the opening every participant
+ * holds one, so any cap below the number of participants turns someone away (1).
  */
 export function fullPoolRate(q: CapacityQuery, cap: number): number {
   if (q.strategy.kind === "shared") return cap >= q.strategy.sessions ? 0 : 1;
-  if (q.strategy.kind === "per-user" && cap < q.users) return 1;
+  if (q.strategy.kind === "per-user" && cap < q.participants) return 1;
   const { steady, opening } = heldDistributions(q);
   return Math.max(steady.tail(cap), opening.tail(cap));
 }
@@ -232,7 +232,7 @@ export function fullPoolRate(q: CapacityQuery, cap: number): number {
 /** The smallest cap meeting the 404 target (per-user: one per participant, never fewer). */
 export function capFor(q: CapacityQuery): number {
   if (q.strategy.kind === "shared") return q.strategy.sessions;
-  if (q.strategy.kind === "per-user") return q.users;
+  if (q.strategy.kind === "per-user") return q.participants;
   const { steady, opening } = heldDistributions(q);
   return Math.max(1, smallestWithTailAtMost(steady, q.max404Rate), smallestWithTailAtMost(opening, q.max404Rate));
 }
@@ -287,14 +287,14 @@ export class ReadyPool {
  * The share of new-session requests that find no ready session and wait for a cold start, on
  * average over contests, in the worse phase. A request waits exactly when `ready` or more other
  * new sessions were requested within the last cold start (ReadyPool).
- *   Opening burst: at time t the window holds the others' first runs, Binomial(users - 1,
+ *   Opening burst: at time t the window holds the others' first runs, Binomial(participants - 1,
  *   min(t, coldStart) / burst), and with per-execution identifiers their repeat runs since their
  *   own first runs, Poisson(arrivals/s x (t^2 - (t - window)^2) / (2 burst)); averaged over t.
  *   Steady state: Poisson(new-session rate x coldStart).
  */
 export function coldStartShare(q: CapacityQuery, ready: number): number {
   if (q.strategy.kind === "shared") return ready >= q.strategy.sessions ? 0 : 1;
-  const others = Math.max(0, q.users - 1);
+  const others = Math.max(0, q.participants - 1);
   const burst = q.openingBurstSeconds;
   const cold = Math.min(q.coldStartSeconds, burst);
   const repeatRate = q.strategy.kind === "per-execution" ? arrivalRate(q) : 0; // per-user repeats keep their session
@@ -316,7 +316,7 @@ export function coldStartShare(q: CapacityQuery, ready: number): number {
   const rest = repeatRate > 0 ? late / STEPS : seen(cold);
   const opening = ((burst - cold) / burst) * rest + (cold / burst) * (early / STEPS);
   const newSessionsPerSecond =
-    q.strategy.kind === "per-execution" ? arrivalRate(q) : arrivalRate(q) * (1 - activeShare(q)); // per-user: only lapsed users
+    q.strategy.kind === "per-execution" ? arrivalRate(q) : arrivalRate(q) * (1 - activeShare(q)); // per-user: only lapsed participants
   return Math.max(opening, poisson(newSessionsPerSecond * q.coldStartSeconds).tail(ready));
 }
 
@@ -372,18 +372,18 @@ export function crowdsOf(firsts: Float64Array, repeats: Float64Array, coldStartS
 function sampleBursts(q: CapacityQuery): Bursts {
   const rand = seededUniform(BURST_SEED);
   const burst = q.openingBurstSeconds;
-  const perSecond = q.runsPerUserPerMinute / 60;
+  const perSecond = q.runsPerParticipantPerMinute / 60;
   const atLeast: Int32Array[] = [];
-  const f = new Float64Array(q.users);
+  const f = new Float64Array(q.participants);
   for (let k = 0; k < BURST_SAMPLES; k++) {
-    for (let u = 0; u < q.users; u++) f[u] = rand() * burst;
+    for (let u = 0; u < q.participants; u++) f[u] = rand() * burst;
     f.sort();
     const r: number[] = [];
     if (q.strategy.kind === "per-execution" && perSecond > 0)
       for (const first of f) for (let t = first - Math.log(1 - rand()) / perSecond; t < burst; t -= Math.log(1 - rand()) / perSecond) r.push(t);
     atLeast.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
   }
-  return { atLeast, runs: q.users };
+  return { atLeast, runs: q.participants };
 }
 
 /** The share of one burst's first runs that wait for a cold start with `ready` sessions: those whose crowd is at least `ready`. */
@@ -560,7 +560,7 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
   switch (q.strategy.kind) {
     case "per-user":
       notes.push(
-        `per-user: each of ${q.users} users keeps a session for ${holdSeconds(q)} s after their last run; ` +
+        `per-user: each of ${q.participants} users keeps a session for ${holdSeconds(q)} s after their last run; ` +
           "right after the opening burst every one of them holds one",
       );
       break;
@@ -571,7 +571,7 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
       );
       break;
     case "shared": {
-      const needed = serversForWait(lambda, q.avgExecSeconds, q.p95WaitSeconds);
+      const needed = serversForWait(lambda, q.runSeconds, q.p95WaitSeconds);
       if (needed > slots) notes.push(`shared:${slots} is too few for a p95 wait of ${q.p95WaitSeconds} s: shared:${needed} meets it`);
       break;
     }
@@ -591,8 +591,8 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
     coldStartShareAtConfidence: bursts ? atReady.atConfidence : steadyOnly(readySessions),
     coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: bursts ? atNeeded.atConfidence : steadyOnly(need.needed) },
     executionSlots: slots,
-    probabilityOfWaiting: erlangC(slots, lambda * q.avgExecSeconds),
-    p95WaitSeconds: waitQuantile(slots, lambda, q.avgExecSeconds),
+    probabilityOfWaiting: erlangC(slots, lambda * q.runSeconds),
+    p95WaitSeconds: waitQuantile(slots, lambda, q.runSeconds),
     notes,
   };
 }
@@ -603,11 +603,11 @@ const planned = new Map<string, { maxSessions: number; readySessions: number }>(
  * The contest profile's pool for a participant model and cooldown: the planner's recommendation.
  * Remembered per input: config validation resolves the contest profile several times per command.
  */
-export function plannedPool(participants: ParticipantModel, cooldownSeconds: number): { maxSessions: number; readySessions: number } {
-  const key = JSON.stringify([participants, cooldownSeconds]);
+export function plannedPool(model: ParticipantModel, cooldownSeconds: number): { maxSessions: number; readySessions: number } {
+  const key = JSON.stringify([model, cooldownSeconds]);
   let pool = planned.get(key);
   if (!pool) {
-    const plan = planCapacity({ ...participants, cooldownSeconds });
+    const plan = planCapacity({ ...model, cooldownSeconds });
     pool = { maxSessions: plan.maxSessions, readySessions: plan.readySessions };
     planned.set(key, pool);
   }
@@ -636,12 +636,12 @@ export function checkPool(
   const checks: ProfileCheck[] = [];
   const full = fullPoolRate(q, configured.maxSessions);
   const target = `target <= ${percentText(q.max404Rate)}`;
-  if (q.strategy.kind === "per-user" && configured.maxSessions < q.users)
+  if (q.strategy.kind === "per-user" && configured.maxSessions < q.participants)
     checks.push({
       ok: false,
       message:
-        `max ${configured.maxSessions} < ${q.users} participants: with per-user identifiers every participant holds a session ` +
-        `after the opening burst, so ${q.users - configured.maxSessions} of them get 404`,
+        `max ${configured.maxSessions} < ${q.participants} participants: with per-user identifiers every participant holds a session ` +
+        `after the opening burst, so ${q.participants - configured.maxSessions} of them get 404`,
     });
   else
     checks.push({

@@ -21,7 +21,7 @@ import {
   type ResolvedProfile,
 } from "./profiles.js";
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
-import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, type ParticipantModel } from "./capacity.js";
+import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, strategyLabel, type ParticipantModel } from "./capacity.js";
 import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
 import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
 import { GATEWAY_CALLS_PER_MINUTE } from "./ceilings.cjs";
@@ -455,7 +455,7 @@ export interface DeploymentSettings {
   roles: { mode: "managed" | "external"; sessionExecutorScope: "pool" | "resourceGroup" };
   logRetentionDays: number;
   /** The people the contest profile is sized for (participants and the model's other inputs). */
-  participants: ParticipantModel;
+  participantModel: ParticipantModel;
   /** Which run measured the participant model's coldStartSeconds / runSeconds ("": the assumptions, or a person's numbers). */
   measuredBy: string;
   /** workspaceCapping.dailyQuotaGb. */
@@ -469,8 +469,8 @@ export interface DeploymentSettings {
 }
 
 /** A profile of this stack, with its overrides and its participant model (the contest's sizing). */
-export function profileOf(settings: Pick<DeploymentSettings, "overrides" | "participants">, name: ProfileName): ResolvedProfile {
-  return resolveProfile(name, settings.overrides[name], settings.participants);
+export function profileOf(settings: Pick<DeploymentSettings, "overrides" | "participantModel">, name: ProfileName): ResolvedProfile {
+  return resolveProfile(name, settings.overrides[name], settings.participantModel);
 }
 
 export interface ConfigIssue {
@@ -583,18 +583,18 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
       if (recorded[profile]?.[field] !== undefined && !allOverrideKeys().some((k) => k.profile === profile && k.field === field))
         issues.push({ key: `${OVERRIDES_KEY}.${profile}.${field}`, message: `does not apply: the ${profile} profile has no session pool to size` });
 
-  const participants = participantModel(values, issues);
+  const model = participantModel(values, issues);
 
   // Validate every profile's overrides, not only the active one: a bad contest override must fail
   // on the day it is recorded, not on contest morning.
   for (const profile of PROFILE_NAMES) {
-    for (const issue of validateProfile(resolveProfile(profile, overrides[profile], participants))) {
+    for (const issue of validateProfile(resolveProfile(profile, overrides[profile], model))) {
       const key = allOverrideKeys().find((k) => k.profile === profile && k.field === issue.field)!.key;
       if (!issues.some((i) => i.key === key)) issues.push({ key, message: issue.message });
     }
   }
-  const resolved = resolveProfile(profileName, overrides[profileName], participants);
-  issues.push(...limitIssues(values, overrides, participants, issues));
+  const resolved = resolveProfile(profileName, overrides[profileName], model);
+  issues.push(...limitIssues(values, overrides, model, issues));
 
   issues.push(...accessIssues(values, issues));
 
@@ -670,7 +670,7 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     },
     roles: { mode: c.roleAssignmentMode, sessionExecutorScope: c.sessionExecutorScope },
     logRetentionDays: c.logRetentionDays,
-    participants,
+    participantModel: model,
     measuredBy: String(c.measuredBy ?? ""),
     logDailyCapGb: Number(c.logDailyCapGb),
     costCeilingPerDay: c.costCeilingPerDay,
@@ -684,23 +684,33 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
   };
 }
 
+/**
+ * The stack keys that record the participant model, in the order `capacity --apply` writes them:
+ * each number is the model's field of the same name; sessionIdentifier is its strategy as text.
+ */
+const PARTICIPANT_KEYS = ["participants", "runsPerParticipantPerMinute", "sessionIdentifier", "openingBurstSeconds", "coldStartSeconds", "runSeconds"] as const;
+type ModelNumberKey = Exclude<(typeof PARTICIPANT_KEYS)[number], "sessionIdentifier">;
+const isNumberKey = (key: (typeof PARTICIPANT_KEYS)[number]): key is ModelNumberKey => key !== "sessionIdentifier";
+
 /** The participant model from the stack's keys; the defaults stand in for keys that failed to parse. */
 function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]): ParticipantModel {
   const ok = (key: string) => !issues.some((i) => i.key === key);
   return {
     ...DEFAULT_PARTICIPANTS,
-    users: ok("participants") ? (values.participants as number) : DEFAULT_PARTICIPANTS.users,
-    runsPerUserPerMinute: ok("runsPerParticipantPerMinute") ? Number(values.runsPerParticipantPerMinute) : DEFAULT_PARTICIPANTS.runsPerUserPerMinute,
+    ...Object.fromEntries(PARTICIPANT_KEYS.filter(isNumberKey).map((key) => [key, ok(key) ? Number(values[key]) : DEFAULT_PARTICIPANTS[key]])),
     strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
-    openingBurstSeconds: ok("openingBurstSeconds") ? (values.openingBurstSeconds as number) : DEFAULT_PARTICIPANTS.openingBurstSeconds,
-    coldStartSeconds: ok("coldStartSeconds") && values.coldStartSeconds !== undefined ? Number(values.coldStartSeconds) : DEFAULT_PARTICIPANTS.coldStartSeconds,
-    avgExecSeconds: ok("runSeconds") && values.runSeconds !== undefined ? Number(values.runSeconds) : DEFAULT_PARTICIPANTS.avgExecSeconds,
     // Whole nodes are filled with ready sessions: how many the stack's session size fits on one.
     sessionsPerNode:
       ok("sessionCpu") && ok("sessionMemory") && values.sessionCpu !== undefined && values.sessionMemory !== undefined
         ? sessionsPerNode({ cpu: Number(values.sessionCpu), memoryGi: parseFloat(String(values.sessionMemory)) })
         : DEFAULT_PARTICIPANTS.sessionsPerNode,
   };
+}
+
+/** The stack keys' values for a participant model and the runs that measured it: what `capacity --apply` records. */
+export function participantConfig(model: ParticipantModel, measuredBy: string): Record<string, string> {
+  const entries = PARTICIPANT_KEYS.map((key) => [key, isNumberKey(key) ? String(model[key]) : strategyLabel(model.strategy)]);
+  return { ...Object.fromEntries(entries), measuredBy };
 }
 
 /**
@@ -710,7 +720,7 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
 function limitIssues(
   values: Record<string, unknown>,
   overrides: Record<ProfileName, ProfileOverrides>,
-  participants: ParticipantModel,
+  model: ParticipantModel,
   known: ConfigIssue[],
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -718,22 +728,22 @@ function limitIssues(
   if (ok("maxSessionsLimit")) {
     const limit = values.maxSessionsLimit as number;
     for (const { key, profile, field } of allOverrideKeys().filter((k) => k.field === "maxSessions")) {
-      const pool = resolveProfile(profile, overrides[profile], participants).pool;
+      const pool = resolveProfile(profile, overrides[profile], model).pool;
       if (!pool || pool.maxSessions <= limit || !ok(key)) continue;
       const fix = `lower it, or raise maxSessionsLimit (${limit}) once Azure accepts more for custom-container pools`;
       if (overrides[profile][field] !== undefined) issues.push({ key, message: `is above maxSessionsLimit (${limit}); ${fix}` });
       else
         issues.push({
           key: "participants",
-          message: `(${participants.users}, ${participants.strategy.kind}) gives the ${profile} profile max ${pool.maxSessions} sessions, above maxSessionsLimit (${limit}); ${fix}, or set ${key}`,
+          message: `(${model.participants}, ${model.strategy.kind}) gives the ${profile} profile max ${pool.maxSessions} sessions, above maxSessionsLimit (${limit}); ${fix}, or set ${key}`,
         });
     }
   }
-  const contestCooldown = resolveProfile("contest", overrides.contest, participants).pool!.cooldownSeconds;
-  if (ok("openingBurstSeconds") && ok(overrideConfigKey("contest", "cooldownSeconds")) && participants.openingBurstSeconds > contestCooldown)
+  const contestCooldown = resolveProfile("contest", overrides.contest, model).pool!.cooldownSeconds;
+  if (ok("openingBurstSeconds") && ok(overrideConfigKey("contest", "cooldownSeconds")) && model.openingBurstSeconds > contestCooldown)
     issues.push({
       key: "openingBurstSeconds",
-      message: `must not exceed the contest cooldown (${contestCooldown} s): a burst longer than a cooldown is not an opening burst; got ${participants.openingBurstSeconds}`,
+      message: `must not exceed the contest cooldown (${contestCooldown} s): a burst longer than a cooldown is not an opening burst; got ${model.openingBurstSeconds}`,
     });
   const location = String(values.location);
   const extra = (values.extraCustomContainerRegions as string[] | undefined) ?? [];

@@ -1,6 +1,6 @@
 // The distributions a contest's sessions follow, computed exactly (no normal approximation):
 //   Poisson(mean)   sessions held with per-execution identifiers (M/G/inf: arrivals x hold time);
-//   Binomial(n, p)  sessions held with per-user identifiers (each of n users active with chance p).
+//   Binomial(n, p)  sessions held with per-user identifiers (each of n participants active with chance p).
 // Probabilities are summed term by term from log-space pmfs, so a mean of ~1000 neither
 // overflows (1000^k) nor underflows (e^-1000). Pure; no imports.
 

@@ -74,7 +74,7 @@ export function allowRulesFor(gatewayName: string, ips: readonly string[] | unde
 /** The per-caller budget of the policy: the pool's cap shared among the stack's participants (infra/caller-budget.ts). */
 export function gatewayBudget(settings: DeploymentSettings): { concurrency: number; header: string; opsSubscription: string } | undefined {
   const pool = settings.profile.pool;
-  return pool ? { concurrency: callerBudget(pool.maxSessions, settings.participants.users).concurrency, header: CALLER_HEADER, opsSubscription: OPS_SUBSCRIPTION_ID } : undefined;
+  return pool ? { concurrency: callerBudget(pool.maxSessions, settings.participantModel.participants).concurrency, header: CALLER_HEADER, opsSubscription: OPS_SUBSCRIPTION_ID } : undefined;
 }
 
 /** The API in front of the backend: its two routes, the policy, and manage's own subscription. */

@@ -153,7 +153,7 @@ export interface ProfileIssue {
 export function resolveProfile(
   name: ProfileName,
   overrides: ProfileOverrides = {},
-  participants: ParticipantModel = DEFAULT_PARTICIPANTS,
+  model: ParticipantModel = DEFAULT_PARTICIPANTS,
 ): ResolvedProfile {
   const base = PROFILES[name];
   const overridden = OVERRIDE_FIELDS.filter(
@@ -163,7 +163,7 @@ export function resolveProfile(
   let pool: PoolSizing | null = null;
   if (base.pool) {
     const cooldownSeconds = pick("cooldownSeconds", base.pool.cooldownSeconds);
-    const planned = base.planned ? plannedPool(participants, cooldownSeconds) : base.pool;
+    const planned = base.planned ? plannedPool(model, cooldownSeconds) : base.pool;
     const maxSessions = pick("maxSessions", planned.maxSessions);
     // A planned ready count never exceeds an overridden max (the override is the person's word).
     const readySessions = pick("readySessions", base.planned ? Math.min(planned.readySessions, maxSessions) : planned.readySessions);
@@ -177,7 +177,7 @@ export function resolveProfile(
       maxReplicas: pick("backendMaxReplicas", base.backend.maxReplicas),
     },
     overridden,
-    sizedFor: base.planned ? participants : null,
+    sizedFor: base.planned ? model : null,
   };
 }
 

@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { overrideConfigKey, PROFILES, type ProfileName, type ResolvedProfile } from "../../infra/profiles.js";
-import { parseSettings, profileOf, type DeploymentSettings, type RawConfig } from "../../infra/config.js";
+import { parseSettings, participantConfig, profileOf, type DeploymentSettings, type RawConfig } from "../../infra/config.js";
 import {
   checkPool,
   planCapacity,
@@ -70,7 +70,7 @@ export function capacityQuery(
   cooldownSeconds: number,
   inputs: { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } = plannerInputs(o, settings, { coldStartSeconds: null, runSeconds: null }),
 ): CapacityQuery {
-  const p = settings.participants;
+  const p = settings.participantModel;
   const strategy = o.identifier ?? p.strategy;
   const burst = o.burstSeconds ?? p.openingBurstSeconds;
   if (burst > cooldownSeconds)
@@ -80,9 +80,9 @@ export function capacityQuery(
         : `the stack's openingBurstSeconds (${burst}) is longer than the cooldown (${cooldownSeconds} s); give --burst-seconds at most ${cooldownSeconds}`,
     );
   return {
-    users: o.users ?? p.users,
-    runsPerUserPerMinute: o.runsPerUserPerMinute ?? p.runsPerUserPerMinute,
-    avgExecSeconds: inputs.runSeconds.value,
+    participants: o.users ?? p.participants,
+    runsPerParticipantPerMinute: o.runsPerUserPerMinute ?? p.runsPerParticipantPerMinute,
+    runSeconds: inputs.runSeconds.value,
     strategy,
     openingBurstSeconds: burst,
     coldStartSeconds: inputs.coldStartSeconds.value,
@@ -130,25 +130,9 @@ export function capacityChange(
   };
   if (PROFILES[profile].planned) {
     const config: StackChange["config"] = {};
-    const wanted: Record<string, string> = {
-      participants: String(q.users),
-      runsPerParticipantPerMinute: String(q.runsPerUserPerMinute),
-      sessionIdentifier: strategyLabel(q.strategy),
-      openingBurstSeconds: String(q.openingBurstSeconds),
-      coldStartSeconds: String(q.coldStartSeconds),
-      runSeconds: String(q.avgExecSeconds),
-      measuredBy: measuredBy,
-    };
     const current = parseSettings(raw, stack);
-    const now: Record<string, string> = {
-      participants: String(current.participants.users),
-      runsPerParticipantPerMinute: String(current.participants.runsPerUserPerMinute),
-      sessionIdentifier: strategyLabel(current.participants.strategy),
-      openingBurstSeconds: String(current.participants.openingBurstSeconds),
-      coldStartSeconds: String(current.participants.coldStartSeconds),
-      runSeconds: String(current.participants.avgExecSeconds),
-      measuredBy: current.measuredBy,
-    };
+    const wanted = participantConfig(q, measuredBy);
+    const now = participantConfig(current.participantModel, current.measuredBy);
     for (const [key, value] of Object.entries(wanted)) if (now[key] !== value) config[key] = value;
     // Drop number overrides the plan replaces (asked of the parsed settings, not of how they are stored).
     if (current.overrides[profile].maxSessions !== undefined) config[maxKey] = null;
@@ -162,8 +146,8 @@ export function capacityChange(
     }
     if (reproduces) {
       const intent =
-        `size ${profile} for ${q.users} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
-        (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.avgExecSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : "");
+        `size ${profile} for ${q.participants} participants (${strategyLabel(q.strategy)}): max ${plan.maxSessions} sessions, ${plan.readySessions} ready` +
+        (config.coldStartSeconds !== undefined || config.runSeconds !== undefined ? `, with a ${q.coldStartSeconds} s cold start and ${q.runSeconds} s runs${measuredBy ? ` (measured: ${measuredBy})` : ""}` : "");
       return { stack, intent, intentFrom: replacing(intent), config, operation };
     }
   }
@@ -305,7 +289,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
   const executions = Math.round(plan.arrivalPerSecond * hours * 3600);
-  const load = { executions, avgExecSeconds: q.avgExecSeconds, heldSessions: plan.meanHeld };
+  const load = { executions, runSeconds: q.runSeconds, heldSessions: plan.meanHeld };
   const estimate = estimateFor(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
   const costRange = windowRange(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
   warnAboutPrices(book);
@@ -313,7 +297,7 @@ export async function run(o: CapacityOptions): Promise<void> {
 
   if (o.apply) {
     // The report goes to stderr; the change prints its own outcome (or JSON document) on stdout.
-    process.stderr.write(`Recommendation for ${q.users} participants: max ${plan.maxSessions} sessions, ${plan.readySessions} ready.\n`);
+    process.stderr.write(`Recommendation for ${q.participants} participants: max ${plan.maxSessions} sessions, ${plan.readySessions} ready.\n`);
     // The change path (pulumi, execa) loads only when a change is made.
     const { applyStackChange, applyConfig } = await import("../change.js");
     // Each input's run named apart: a cold start still assumed is never labelled measured.
@@ -352,7 +336,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     overCeiling: ceilingVerdict(settings, recommended)?.ok === false,
     inEffect: settings.profile.name === profileName,
   });
-  const failure = () => new OperationError(`the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.users} participants: ${fix}`);
+  const failure = () => new OperationError(`the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.participants} participants: ${fix}`);
   // Once the results are out: a chart that could not be written (exit 1: the work ran), and the failed checks.
   const finish = () => {
     if (simulations?.chartError && failed.length) warn(simulations.chartError);
@@ -361,10 +345,12 @@ export async function run(o: CapacityOptions): Promise<void> {
   };
 
   if (o.json) {
+    // The query under the JSON keys it has always had (scripts read them), not the stack keys' names the planner now uses.
+    const { participants: users, runsPerParticipantPerMinute: runsPerUserPerMinute, runSeconds: avgExecSeconds, ...asked } = q;
     printJson({
       stack,
       profile: profileName,
-      query: { ...q, strategy: strategyLabel(q.strategy), hours },
+      query: { users, runsPerUserPerMinute, avgExecSeconds, ...asked, strategy: strategyLabel(q.strategy), hours },
       inputs,
       plan,
       costRange,
@@ -387,8 +373,8 @@ export async function run(o: CapacityOptions): Promise<void> {
   const worst = estimate.atMost.complete ? worstAtMost(book, settings, recommended, o) : null;
   console.log(
     heading(
-      `Capacity for ${q.users} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerUserPerMinute} run/min each, ` +
-        `${q.avgExecSeconds} s per run, cooldown ${q.cooldownSeconds} s`,
+      `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerParticipantPerMinute} run/min each, ` +
+        `${q.runSeconds} s per run, cooldown ${q.cooldownSeconds} s`,
     ),
   );
   const rows: Array<[string, string | number]> = [
@@ -432,7 +418,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     );
   console.log(
     heading(`With the ${profileName} profile as configured (max ${pool.maxSessions}, ready ${pool.readySessions}`) +
-      heading(configured.sizedFor && !configured.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `; sized for ${configured.sizedFor.users} participants):` : "):"),
+      heading(configured.sizedFor && !configured.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `; sized for ${configured.sizedFor.participants} participants):` : "):"),
   );
   for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"} ${check.message}`);
   if (failed.length) console.log(`To fix: ${fix}`);
@@ -491,7 +477,7 @@ async function simulate(
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
   const chart = resolve(o.chart ?? DEFAULT_CHART_FILE);
   const labels = {
-    title: `Simulated contest: ${q.users} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
+    title: `Simulated contest: ${q.participants} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
     subtitle: `max ${pool.maxSessions}, ${pool.readySessions} ready, cooldown ${q.cooldownSeconds} s, ${sessionsPerNode} sessions per E16 node; stack ${settings.stack}`,
     maxSessions: pool.maxSessions,
     sessionsPerNode,

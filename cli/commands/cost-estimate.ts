@@ -33,7 +33,7 @@ export async function run(o: CostEstimateOptions): Promise<void> {
   const region = o.region ?? settings.location;
   const book = await priceBookFor(region, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const load: Load | undefined =
-    o.executions !== undefined ? { executions: o.executions, avgExecSeconds: o.avgExecSeconds ?? 2 } : undefined;
+    o.executions !== undefined ? { executions: o.executions, runSeconds: o.avgExecSeconds ?? 2 } : undefined;
   if (o.avgExecSeconds !== undefined && o.executions === undefined)
     throw new UsageError("--avg-exec-seconds describes a load: give --executions too");
   const extra = { ...o, load };

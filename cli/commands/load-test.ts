@@ -56,7 +56,7 @@ export function loadShape(o: LoadTestOptions): LoadShape {
   if (o.burstSeconds !== undefined && o.burstSeconds * 1000 > o.duration)
     throw new UsageError(`--burst-seconds ${o.burstSeconds} is longer than --duration (${o.duration / 1000} s): the opening burst is part of the load; give at most ${o.duration / 1000}`);
   return {
-    users: o.users,
+    participants: o.users,
     durationMs: o.duration,
     // Default: each person runs code once a minute, the capacity model's default too.
     ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? CAPACITY_DEFAULTS.runsPerUserPerMinute)) / 60,
@@ -70,7 +70,7 @@ export function loadShape(o: LoadTestOptions): LoadShape {
 export function checkSize(shape: LoadShape, cap: number): number {
   const over = (n: string) =>
     new UsageError(`this load would send ${n} executions, over the cap of ${cap}: lower --users, --rate or --duration, or raise --max-requests (at most ${OPTION_RANGES.loadRequests.max})`);
-  if (shape.users > cap) throw over(`at least ${shape.users}`);
+  if (shape.participants > cap) throw over(`at least ${shape.participants}`);
   const count = countArrivals(shape, cap);
   if (count > cap) throw over(`more than ${cap}`);
   return count;
@@ -78,18 +78,18 @@ export function checkSize(shape: LoadShape, cap: number): number {
 
 /**
  * What the gateway's per-caller budget (limit-concurrency, infra/caller-budget.ts) does to a load
- * sent through one credential: everyone's first run lands in the opening burst, so up to `users`
- * calls are in flight at once, and beyond the budget the gateway answers 429 without Retry-After.
- * null when the budget holds them (or the stack runs no pool). Pure.
+ * sent through one credential: everyone's first run lands in the opening burst, so up to the
+ * load's `participants` calls are in flight at once, and beyond the budget the gateway answers 429
+ * without Retry-After. null when the budget holds them (or the stack runs no pool). Pure.
  */
-export function concurrencyWarning(users: number, settings: Pick<DeploymentSettings, "profile" | "participants">): string | null {
+export function concurrencyWarning(participants: number, settings: Pick<DeploymentSettings, "profile" | "participantModel">): string | null {
   const pool = settings.profile.pool;
   if (!pool) return null;
-  const { concurrency } = callerBudget(pool.maxSessions, settings.participants.users);
-  if (users <= concurrency) return null;
+  const { concurrency } = callerBudget(pool.maxSessions, settings.participantModel.participants);
+  if (participants <= concurrency) return null;
   return (
-    `this load can have up to ${users} calls in flight through one credential (everyone's first run in the opening burst), and the gateway lets each caller have ` +
-    `${concurrency} (maxSessions ${pool.maxSessions} shared by ${settings.participants.users} participants): expect 429s without Retry-After beyond that. ` +
+    `this load can have up to ${participants} calls in flight through one credential (everyone's first run in the opening burst), and the gateway lets each caller have ` +
+    `${concurrency} (maxSessions ${pool.maxSessions} shared by ${settings.participantModel.participants} participants): expect 429s without Retry-After beyond that. ` +
     "A contest spreads its calls over every participant's credential."
   );
 }
@@ -110,7 +110,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
         `${gateway.callsPerMinute} (gatewayRateLimitPerMinute): expect 429s. A contest spreads its calls over every participant's credential.`,
     );
   if (gateway && target.stack && target.outputs) {
-    const concurrency = concurrencyWarning(shape.users, settingsInEffect(target.stack, parseOperationsState(target.outputs[OPERATIONS_OUTPUT])));
+    const concurrency = concurrencyWarning(shape.participants, settingsInEffect(target.stack, parseOperationsState(target.outputs[OPERATIONS_OUTPUT])));
     if (concurrency) warn(concurrency);
   }
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
@@ -123,7 +123,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
       // Said once the handler is in place: whoever sees this line can interrupt with the outcome said.
       process.stderr.write(
         `Load test of ${where}: ${count} executions over ${shape.durationMs / 1000} s ` +
-          `(${shape.users} users' first runs within ${(shape.burstMs / 1000).toFixed(0)} s, then ${shape.ratePerSecond.toFixed(2)}/s; at most ${LIMITS.maxOpen} open at once)\n`,
+          `(${shape.participants} users' first runs within ${(shape.burstMs / 1000).toFixed(0)} s, then ${shape.ratePerSecond.toFixed(2)}/s; at most ${LIMITS.maxOpen} open at once)\n`,
       );
       return runLoad(target.endpoint, arrivals(shape), {
         durationMs: shape.durationMs,
@@ -142,7 +142,9 @@ export async function run(o: LoadTestOptions): Promise<void> {
     if (problem) warn(problem);
   }
 
-  if (o.json) printJson({ endpoint: target.endpoint, stack: target.stack ?? null, shape: { ...shape, mix: shape.mix }, ...report });
+  // The shape under the JSON keys it has always had (scripts read shape.users).
+  const { participants: users, ...rest } = shape;
+  if (o.json) printJson({ endpoint: target.endpoint, stack: target.stack ?? null, shape: { users, ...rest }, ...report });
   else {
     console.log(heading(`Load test of ${where}`));
     console.log(
@@ -157,7 +159,7 @@ export async function run(o: LoadTestOptions): Promise<void> {
     console.log(`Throughput: ${report.throughputPerSecond.toFixed(2)} successful executions/s over ${report.durationSeconds.toFixed(1)} s`);
     const errors = Object.entries(report.errors);
     console.log(`Errors: ${errors.length ? errors.map(([k, n]) => `${n} × ${k}`).join(", ") : "none"}`);
-    console.log(report.sessionLimitHit ? `Session limit: HIT (404s): \`${suggest("capacity", { stack: target.stack, users: shape.users })}\` says how many sessions` : "Session limit: not reached");
+    console.log(report.sessionLimitHit ? `Session limit: HIT (404s): \`${suggest("capacity", { stack: target.stack, users: shape.participants })}\` says how many sessions` : "Session limit: not reached");
     for (const c of report.causes) console.log(`Why: ${c.cause}\n  Fix: ${c.fix}`);
   }
   const failed = report.offered - report.ok;

@@ -147,7 +147,7 @@ export async function run(o: GlobalOptions): Promise<void> {
   const sizing = settings.profile.pool
     ? `max ${settings.profile.pool.maxSessions}, ready ${settings.profile.pool.readySessions}, cooldown ${settings.profile.pool.cooldownSeconds} s` +
       // "sized for" only when the numbers are the participants' (not an override or a window's sizing).
-      (settings.profile.sizedFor && !settings.profile.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `, sized for ${settings.profile.sizedFor.users} participants` : "")
+      (settings.profile.sizedFor && !settings.profile.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `, sized for ${settings.profile.sizedFor.participants} participants` : "")
     : "no pool";
   console.log(heading(`Stack ${stack}: profile ${settings.profile.name}`) + ` (${sizing}; backend ${settings.profile.backend.minReplicas}-${settings.profile.backend.maxReplicas} replicas)`);
   console.log(

@@ -22,7 +22,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { runLogPath, type RunRecord } from "../execution/run-log.js";
 import { parseRunLog } from "../report/runs.js";
-import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
+import { DEFAULT_PARTICIPANTS } from "../../infra/capacity.js";
 import { OPTION_RANGES } from "../../infra/limits.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { now as clockNow } from "../clock.js";
@@ -143,20 +143,23 @@ export interface PlannerInput {
 /** The measured inputs (cold start, run time) by precedence: option, latest measurement, the stack's config, the assumption. */
 export function plannerInputs(
   o: { coldStartSeconds?: number; avgExecSeconds?: number },
-  settings: Pick<DeploymentSettings, "participants" | "measuredBy">,
+  settings: Pick<DeploymentSettings, "participantModel" | "measuredBy">,
   calibration: Calibration,
 ): { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } {
   const recordedBy = measuredByOf(settings.measuredBy);
-  const pick = (input: Input, given: number | undefined, measured: Measurement | null, configured: number, assumption: number): PlannerInput => {
+  // Each input goes by one name in the calibration, the stack's participant model and its defaults.
+  const pick = (input: Input, given: number | undefined): PlannerInput => {
+    const measured = calibration[input];
+    const configured = settings.participantModel[input];
     if (given !== undefined) return { value: given, source: "option" };
     // Recorded: the stack's config holds this very measurement, and measuredBy names its run for this input.
     if (measured) return { value: measured.value, source: recordedBy[input] === measured.by && configured === measured.value ? "recorded" : "measured", by: measured.by };
     if (recordedBy[input]) return { value: configured, source: "recorded", by: recordedBy[input] };
-    return configured === assumption ? { value: configured, source: "assumed", ...(input === "coldStartSeconds" && calibration.coldStartNote ? { note: calibration.coldStartNote } : {}) } : { value: configured, source: "config" };
+    return configured === DEFAULT_PARTICIPANTS[input] ? { value: configured, source: "assumed", ...(input === "coldStartSeconds" && calibration.coldStartNote ? { note: calibration.coldStartNote } : {}) } : { value: configured, source: "config" };
   };
   return {
-    coldStartSeconds: pick("coldStartSeconds", o.coldStartSeconds, calibration.coldStartSeconds, settings.participants.coldStartSeconds, CAPACITY_DEFAULTS.coldStartSeconds),
-    runSeconds: pick("runSeconds", o.avgExecSeconds, calibration.runSeconds, settings.participants.avgExecSeconds, CAPACITY_DEFAULTS.avgExecSeconds),
+    coldStartSeconds: pick("coldStartSeconds", o.coldStartSeconds),
+    runSeconds: pick("runSeconds", o.avgExecSeconds),
   };
 }
 
@@ -176,7 +179,7 @@ export function describeInput(x: PlannerInput, unit = "s"): string {
  * What the stack's contest profile is sized with (its config: the program's sizing, which
  * cost-estimate and schedule follow), and a newer measurement not yet recorded there, in one line.
  */
-export function sizingNote(settings: Pick<DeploymentSettings, "participants" | "measuredBy">, calibration: Calibration): string {
+export function sizingNote(settings: Pick<DeploymentSettings, "participantModel" | "measuredBy">, calibration: Calibration): string {
   const recorded = plannerInputs({}, settings, { coldStartSeconds: null, runSeconds: null });
   const latest = plannerInputs({}, settings, calibration);
   const newer = [latest.coldStartSeconds, latest.runSeconds].filter((x) => x.source === "measured");
@@ -222,7 +225,7 @@ export async function sessionsInEffect(stack: string, outputs: Record<string, un
     const { OPERATIONS_OUTPUT, parseOperationsState } = await import("../../infra/operations.js");
     const { settingsInEffect } = await import("../operations.js");
     const settings = settingsInEffect(stack, parseOperationsState(outputs[OPERATIONS_OUTPUT]));
-    const strategy = settings.participants.strategy.kind;
+    const strategy = settings.participantModel.strategy.kind;
     const newSessions = strategy === "per-execution" || (strategy === "per-user" && outputs.accessMode !== "token");
     return { readySessions: settings.profile.pool?.readySessions ?? null, newSessions };
   } catch {

@@ -5,7 +5,7 @@
 //
 // The contest, as the participant model describes it (and `manage load-test` sends it):
 //   - every participant's first run lands uniformly in the opening burst; from it on, each one runs
-//     code as a Poisson stream (runs per minute); each execution takes avgExecSeconds;
+//     code as a Poisson stream (runs per minute); each execution takes runSeconds;
 //   - per-execution identifiers: every run takes a new session; per-user: a participant reuses
 //     their session while it lives; shared:K: K sessions, each run waits for the first free one;
 //   - Timed lifecycle: a session is released the cooldown after its last run ends;
@@ -21,9 +21,9 @@ import { poissonGap } from "../execution/load.js";
 import { percentile } from "../execution/stats.js";
 
 export interface SimulationInput {
-  users: number;
-  runsPerUserPerMinute: number;
-  avgExecSeconds: number;
+  participants: number;
+  runsPerParticipantPerMinute: number;
+  runSeconds: number;
   strategy: IdentifierStrategy;
   cooldownSeconds: number;
   openingBurstSeconds: number;
@@ -182,10 +182,10 @@ interface Runs {
  * independent Poisson streams together are one Poisson stream n times as fast whose runs belong to
  * a participant chosen uniformly: drawn that way, only the burst's runs need sorting.
  */
-function contestRuns(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
   // The same contest simulated against two pools (--simulate: as configured and recommended, same
   // seeds) draws its runs once. Bounded: a long test run simulating thousands of contests keeps few.
-  const key = `${i.users}|${i.runsPerUserPerMinute}|${i.openingBurstSeconds}|${i.hours}|${i.seed}`;
+  const key = `${i.participants}|${i.runsPerParticipantPerMinute}|${i.openingBurstSeconds}|${i.hours}|${i.seed}`;
   const known = drawn.get(key);
   if (known) return known;
   if (drawn.size >= DRAWN_KEPT) drawn.clear();
@@ -198,13 +198,13 @@ const drawn = new Map<string, Runs>();
 /** Contests' runs kept: more than the spread's seeds (SPREAD_SEEDS) and the charted contest together. */
 const DRAWN_KEPT = 256;
 
-function drawRuns(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
   const rand = seededUniform(i.seed);
   const end = i.hours * 3600;
   const burst = Math.min(i.openingBurstSeconds, end);
-  const perSecond = i.runsPerUserPerMinute / 60;
+  const perSecond = i.runsPerParticipantPerMinute / 60;
   const opening: Arrival[] = [];
-  for (let user = 0; user < i.users; user++) {
+  for (let user = 0; user < i.participants; user++) {
     const first = rand() * burst;
     opening.push({ at: first, user, first: true });
     if (perSecond > 0) for (let t = first + poissonGap(rand, perSecond); t < burst; t += poissonGap(rand, perSecond)) opening.push({ at: t, user, first: false });
@@ -212,11 +212,11 @@ function drawRuns(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "o
   opening.sort((a, b) => a.at - b.at);
   const at: number[] = opening.map((a) => a.at);
   const user: number[] = opening.map((a) => a.user);
-  const rate = perSecond * i.users;
+  const rate = perSecond * i.participants;
   if (rate > 0)
     for (let t = burst + poissonGap(rand, rate); t < end; t += poissonGap(rand, rate)) {
       at.push(t);
-      user.push(Math.min(i.users - 1, Math.floor(rand() * i.users)));
+      user.push(Math.min(i.participants - 1, Math.floor(rand() * i.participants)));
     }
   const first = new Uint8Array(at.length);
   for (let k = 0; k < opening.length; k++) first[k] = opening[k]!.first ? 1 : 0;
@@ -224,7 +224,7 @@ function drawRuns(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "o
 }
 
 /** Every run of the contest, in time order (contestRuns as objects, for reading). */
-export function contestArrivals(i: Pick<SimulationInput, "users" | "runsPerUserPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Arrival[] {
+export function contestArrivals(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Arrival[] {
   const r = contestRuns(i);
   return Array.from(r.at, (at, k) => ({ at, user: r.user[k]!, first: r.first[k] === 1 }));
 }
@@ -240,7 +240,7 @@ function summary(waits: Float64Array, count: number): WaitSummary {
 
 export function simulateContest(input: SimulationInput): SimulationResult {
   const end = input.hours * 3600;
-  const run = input.avgExecSeconds;
+  const run = input.runSeconds;
   const hold = run + input.cooldownSeconds;
   const R = input.readySessions;
   const samples = input.samples ?? 480;
@@ -249,8 +249,8 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const pool = new ReadyPool(R, input.coldStartSeconds);
   const releases = new Releases();
   const perUser = input.strategy.kind === "per-user";
-  const releaseAt = new Float64Array(perUser ? input.users : 0);
-  const busyUntil = new Float64Array(perUser ? input.users : 0);
+  const releaseAt = new Float64Array(perUser ? input.participants : 0);
+  const busyUntil = new Float64Array(perUser ? input.participants : 0);
   const sharedCount = input.strategy.kind === "shared" ? Math.min(input.strategy.sessions, input.maxSessions) : 0;
   const sharedFree = new Float64Array(sharedCount);
   let sharedCreated = 0;
@@ -303,7 +303,7 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const waits = new Float64Array(total);
   let served = 0;
   let waited = 0;
-  const burstWaits = new Float64Array(input.users);
+  const burstWaits = new Float64Array(input.participants);
   let burstRuns = 0;
   let burstWaited = 0;
   let rejected = 0;

@@ -45,7 +45,8 @@ export function poissonGap(rand: () => number, ratePerUnit: number): number {
 }
 
 export interface LoadShape {
-  users: number;
+  /** The contest's participants the load plays (--users): each one's first run lands in the opening burst. */
+  participants: number;
   durationMs: number;
   /** Steady arrivals per second after the burst. */
   ratePerSecond: number;
@@ -64,8 +65,8 @@ export interface Arrival {
 
 /**
  * The arrivals of a contest-shaped load, in time order, generated as they are needed: the opening
- * burst (one run per user, sorted) and then Poisson arrivals until the duration ends. Memory stays
- * bounded by the users, whatever the rate. Pure: the same shape gives the same arrivals.
+ * burst (one run per participant, sorted) and then Poisson arrivals until the duration ends. Memory
+ * stays bounded by the participants, whatever the rate. Pure: the same shape gives the same arrivals.
  */
 export function* arrivals(shape: LoadShape): Generator<Arrival> {
   // The planner's seeded generator (mulberry32): the same seed gives the same schedule.
@@ -78,7 +79,7 @@ export function* arrivals(shape: LoadShape): Generator<Arrival> {
   };
   const burst = Math.min(shape.burstMs, shape.durationMs);
   const opening: Arrival[] = [];
-  for (let i = 0; i < shape.users; i++) opening.push({ atMs: rand() * burst, language: pick(), first: true });
+  for (let i = 0; i < shape.participants; i++) opening.push({ atMs: rand() * burst, language: pick(), first: true });
   yield* opening.sort((a, b) => a.atMs - b.atMs);
   // Poisson arrivals: exponential gaps with mean 1/rate.
   const gap = () => poissonGap(rand, shape.ratePerSecond) * 1000;

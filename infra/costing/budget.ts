@@ -29,11 +29,11 @@ export interface PlannedMonth {
 export function plannedMonth(book: PriceBook, settings: DeploymentSettings): PlannedMonth {
   const contests = settings.monitoring.plannedContestsPerMonth;
   const idle = estimateCost(book, costQuery(settings, profileOf(settings, "idle"), HOURS_PER_MONTH));
-  const p = settings.participants;
-  const executions = Math.round(p.users * p.runsPerUserPerMinute * 60 * PLANNED_CONTEST_HOURS);
+  const p = settings.participantModel;
+  const executions = Math.round(p.participants * p.runsPerParticipantPerMinute * 60 * PLANNED_CONTEST_HOURS);
   const contest: Estimate = estimateCost(
     book,
-    costQuery(settings, profileOf(settings, "contest"), PLANNED_CONTEST_HOURS, { load: { executions, avgExecSeconds: p.avgExecSeconds } }),
+    costQuery(settings, profileOf(settings, "contest"), PLANNED_CONTEST_HOURS, { load: { executions, runSeconds: p.runSeconds } }),
   );
   const perContest = contest.window - idle.perHour * contest.billedHours;
   const missing = [...new Set([...idle.missing, ...contest.missing])].map(describeMeter);

@@ -24,7 +24,7 @@
 
 import type { ResolvedProfile } from "../profiles.js";
 import { GATEWAY_CREATE_MINUTES, gatewayFor, type GatewaySku } from "../access-mode.js";
-import { E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../capacity.js";
+import { DEFAULT_PARTICIPANTS, E16_NODE, meanHeld, NODE_RESERVED_SHARE, nodesFor, sessionsPerNode, type ParticipantModel } from "../capacity.js";
 import { METERS, type MeterKey, type PriceBook } from "./prices.js";
 
 export const HOURS_PER_DAY = 24;
@@ -58,7 +58,7 @@ export const COST_ASSUMPTIONS = {
 export interface Load {
   /** Executions over the window. */
   executions: number;
-  avgExecSeconds: number;
+  runSeconds: number;
   /**
    * Average sessions held. Default: the planner's figure for the stack's identifier strategy and
    * participants at this load (or, without a participant model, per-execution: Little's law).
@@ -78,7 +78,7 @@ export interface CostQuery {
   windowHours: number;
   load?: Load;
   /** Who the load comes from: turns executions into sessions held (infra/capacity.ts). */
-  participants?: ParticipantModel;
+  participantModel?: ParticipantModel;
   sessionsPerNode?: number;
   reservedShare?: number;
   logs?: { gbPer1000Runs?: number; gbPerReplicaHour?: number; dailyCapGb?: number };
@@ -229,15 +229,15 @@ function heldByLoad(q: CostQuery, pool: NonNullable<ResolvedProfile["pool"]>): n
   if (!load || load.executions <= 0) return 0;
   if (load.heldSessions !== undefined) return Math.min(pool.maxSessions, load.heldSessions);
   const minutes = q.windowHours * 60;
-  const participants = q.participants;
-  const held = participants
+  const model = q.participantModel;
+  const held = model
     ? meanHeld({
-        ...participants,
-        runsPerUserPerMinute: load.executions / minutes / participants.users,
-        avgExecSeconds: load.avgExecSeconds,
+        ...model,
+        runsPerParticipantPerMinute: load.executions / minutes / model.participants,
+        runSeconds: load.runSeconds,
         cooldownSeconds: pool.cooldownSeconds,
       })
-    : (load.executions * (load.avgExecSeconds + pool.cooldownSeconds)) / (q.windowHours * 3600);
+    : (load.executions * (load.runSeconds + pool.cooldownSeconds)) / (q.windowHours * 3600);
   return Math.min(pool.maxSessions, held);
 }
 
@@ -265,7 +265,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     );
     if (q.load && windowNodes > readyNodes)
       lines.push(
-        line(book, "session pool", "usage", heldBasis(windowNodes - readyNodes, held, pool, q.load.heldSessions === undefined && !!q.participants), (rate) => ({
+        line(book, "session pool", "usage", heldBasis(windowNodes - readyNodes, held, pool, q.load.heldSessions === undefined && !!q.participantModel), (rate) => ({
           perHour: null,
           windowUsd:
             (windowNodes - readyNodes) * nodeHour(rate) * hours + (readyNodes === 0 && a.managementFee ? rate("dedicatedManagementHour") * hours : 0),
@@ -284,7 +284,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const executions = q.load?.executions ?? 0;
   if (q.load && executions > 0) {
     const load = q.load;
-    const busySeconds = (executions * load.avgExecSeconds) / b.concurrentRequests;
+    const busySeconds = (executions * load.runSeconds) / b.concurrentRequests;
     lines.push(
       line(book, "backend", "usage", `${executions.toLocaleString("en-US")} requests, ~${Math.round(busySeconds)} replica-seconds busy`, (rate) => {
         // A replica already billed idle (minReplicas >= 1) pays only the difference while busy.
@@ -362,7 +362,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const m = pricer(book);
   let marginal: number | null = null;
   if (pool) {
-    const exec = q.load?.avgExecSeconds ?? 2;
+    const exec = q.load?.runSeconds ?? DEFAULT_PARTICIPANTS.runSeconds;
     const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(m.rate)) / spn;
     const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(m.rate, b);
     marginal = sessionShare + backendBusy + m.rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * m.rate("logIngestionGb");

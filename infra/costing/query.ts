@@ -36,7 +36,7 @@ export function costQuery(settings: DeploymentSettings, profile: ResolvedProfile
     alerts: { rules: alertRulesFor(profile, settings.monitoring.alertEmails).length },
     windowHours: hours,
     load: extra.load,
-    participants: settings.participants,
+    participantModel: settings.participantModel,
     sessionsPerNode: extra.sessionsPerNode,
     reservedShare: extra.nodeReservedShare,
     logs: { gbPer1000Runs: extra.logGbPer1000Runs, gbPerReplicaHour: extra.logGbPerReplicaHour, dailyCapGb: settings.logDailyCapGb },

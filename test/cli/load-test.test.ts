@@ -13,6 +13,7 @@ interface LoadJson {
   latencyByLanguage: Record<string, { count: number }>;
   throughputPerSecond: number;
   causes: Array<{ cause: string }>;
+  shape: Record<string, unknown>;
 }
 
 describe("manage load-test", () => {
@@ -40,6 +41,9 @@ describe("manage load-test", () => {
     expect(report.latency.p99).toBeGreaterThanOrEqual(report.latency.p95);
     expect(report.throughputPerSecond).toBeGreaterThan(1);
     expect(report.sessionLimitHit).toBe(false);
+    // The shape keeps the JSON keys scripts read (--users is shape.users), whatever the code calls it.
+    expect(report.shape).toMatchObject({ users: 24, ratePerSecond: 3 });
+    expect(report.shape).not.toHaveProperty("participants");
   });
 
   test("more people at once than maxConcurrentSessions: 404s counted, the limit named with its fix, exit 1", async () => {

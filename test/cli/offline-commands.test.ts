@@ -222,7 +222,7 @@ describe("manage capacity", () => {
     // The slowest first run less its language's warm median: 15.9 s - 0.9 s; the warm medians weighted by runs: 0.7 s.
     expect(out.inputs.coldStartSeconds).toEqual({ value: 15, source: "measured", by: "load-test 2026-11-22 09:10 UTC, 200 first runs (52 ready)" });
     expect(out.inputs.runSeconds).toMatchObject({ value: 0.7, source: "measured" });
-    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.7, cooldownSeconds: 300 });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, runSeconds: 0.7, cooldownSeconds: 300 });
     expect(out.plan.readySessions).toBe(plan.readySessions);
     expect(out.plan.readyNeeded.average).toBe(60);
     // The profile as configured (52 ready, sized for the 10 s assumption) now fails, saying why.
@@ -256,6 +256,9 @@ describe("manage capacity", () => {
     expect(out.plan.maxSessions).toBe(10);
     expect(out.checks[0].ok).toBe(true);
     expect(out.estimate.window).toBeGreaterThan(0);
+    // The query keeps the JSON keys scripts read, whatever the planner calls its inputs.
+    expect(out.query).toMatchObject({ users: 60, runsPerUserPerMinute: 1, avgExecSeconds: 2, strategy: "shared:10" });
+    for (const renamed of ["participants", "runsPerParticipantPerMinute", "runSeconds"]) expect(out.query).not.toHaveProperty(renamed);
   });
 
   test("--simulate runs the contest: 404s, waits, peak nodes, a terminal chart and an SVG file", async () => {

@@ -173,7 +173,7 @@ describe.concurrent("capacity --apply", () => {
     // ...and the next contest scale uses them.
     await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest"], { project });
     const pool = readState(project, "contest").find((r) => r.urn.endsWith("::session-pool"))!;
-    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 220, cooldownSeconds: 300 });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, participants: 220, cooldownSeconds: 300 });
     expect(pool.inputs.scaleConfiguration).toEqual({ maxConcurrentSessions: 220, readySessionInstances: plan.readySessions });
   });
 
@@ -214,7 +214,7 @@ describe.concurrent("capacity --apply", () => {
     // The program's sizing (the stack's config) now matches the plan, and capacity says where the inputs came from.
     const after = JSON.parse((await manage(["capacity", "--stack", "contest", "--json"], { project })).stdout);
     expect(after.inputs.coldStartSeconds).toMatchObject({ value: 15, source: "recorded" });
-    expect(after.configured.readySessions).toBe(planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, avgExecSeconds: 0.5, cooldownSeconds: 300 }).readySessions);
+    expect(after.configured.readySessions).toBe(planCapacity({ ...DEFAULT_PARTICIPANTS, coldStartSeconds: 15, runSeconds: 0.5, cooldownSeconds: 300 }).readySessions);
     expect(after.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
   });
 

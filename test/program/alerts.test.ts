@@ -109,7 +109,7 @@ describe("the budget's default follows the one cost model", () => {
     const idle = estimateCost(book, costQuery(settings, profileOf(settings, "idle"), HOURS_PER_MONTH));
     const contest = estimateCost(
       book,
-      costQuery(settings, profileOf(settings, "contest"), 2, { load: { executions: 200 * 60 * 2, avgExecSeconds: 2 } }),
+      costQuery(settings, profileOf(settings, "contest"), 2, { load: { executions: 200 * 60 * 2, runSeconds: 2 } }),
     );
     const month = plannedMonth(book, settings);
     expect(month.idleMonth).toBeCloseTo(idle.perMonth, 9);

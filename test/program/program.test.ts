@@ -235,7 +235,7 @@ describe("stack overrides and options", () => {
     // 320 people can cost more a day than the default ceiling: the stack raises it with them (or the program refuses).
     const sim = await simulateStack("contest", { profile: "contest", participants: "320", costCeilingPerDay: "2000" });
     // per-user identifiers: one session per participant; ready sessions for 320 first runs in 60 s.
-    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, users: 320, cooldownSeconds: 300 });
+    const plan = planCapacity({ ...DEFAULT_PARTICIPANTS, participants: 320, cooldownSeconds: 300 });
     expect(resource(sim, "session-pool").inputs.scaleConfiguration).toEqual({
       maxConcurrentSessions: 320,
       readySessionInstances: plan.readySessions,

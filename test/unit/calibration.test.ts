@@ -37,7 +37,7 @@ function record(o: { end?: string; start?: string; firstMax?: number; warm?: num
     },
   };
 }
-const settings = { participants: DEFAULT_PARTICIPANTS, measuredBy: "" };
+const settings = { participantModel: DEFAULT_PARTICIPANTS, measuredBy: "" };
 
 describe("a measurement is one only within what the options accept", () => {
   test("first runs no slower than warm ones: not a measured cold start, said as such (not 0.1 s)", () => {
@@ -122,7 +122,7 @@ describe("measuredBy names each input's run apart", () => {
   test("a run time recorded from a warm-only run leaves the cold start assumed, not 'measured'", () => {
     const text = measuredByText({ runSeconds: loadTest });
     expect(text).toBe(`run time: ${loadTest}`);
-    const inputs = plannerInputs({}, { participants: { ...DEFAULT_PARTICIPANTS, avgExecSeconds: 0.5 }, measuredBy: text }, { coldStartSeconds: null, runSeconds: null });
+    const inputs = plannerInputs({}, { participantModel: { ...DEFAULT_PARTICIPANTS, runSeconds: 0.5 }, measuredBy: text }, { coldStartSeconds: null, runSeconds: null });
     expect(inputs.coldStartSeconds.source).toBe("assumed");
     expect(inputs.runSeconds).toEqual({ value: 0.5, source: "recorded", by: loadTest });
   });

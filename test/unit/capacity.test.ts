@@ -98,7 +98,7 @@ describe("caps sized to a tail you can name", () => {
 
   test("fewer runs per minute: the opening (everyone's first session still held) outweighs the steady state", () => {
     // 0.5 run/min: steady Poisson(503) but one hold time in 200 + Poisson(3.33/2 x (302 - 30)).
-    const q = contest({ strategy: { kind: "per-execution" }, runsPerUserPerMinute: 0.5 });
+    const q = contest({ strategy: { kind: "per-execution" }, runsPerParticipantPerMinute: 0.5 });
     const steady = smallestWithTailAtMost(poisson((100 / 60) * 302), 0.001);
     expect(capFor(q)).toBe(smallestWithTailAtMost(shifted(poisson((100 / 60) * 272), 200), 0.001));
     expect(capFor(q)).toBeGreaterThan(steady);

@@ -1,6 +1,6 @@
 // Stack configuration: defaults, and one test per rule, each asserting the message a user sees.
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseSettings } from "../../infra/config.js";
+import { ConfigError, parseSettings, participantConfig } from "../../infra/config.js";
 
 function refusal(raw: Record<string, string>): string {
   try {
@@ -23,7 +23,7 @@ describe("stack configuration", () => {
     expect(s.roles).toEqual({ mode: "managed", sessionExecutorScope: "pool" });
     expect(s.profileExpiresAt).toBeNull();
     expect(s.warnings).toEqual([]);
-    expect(s.participants.users).toBe(200);
+    expect(s.participantModel.participants).toBe(200);
     expect(s.logDailyCapGb).toBe(1);
     expect(s.costCeilingPerDay).toBe(500);
     expect(s.limits).toEqual({ maxSessions: 600, extraCustomContainerRegions: [] });
@@ -32,11 +32,20 @@ describe("stack configuration", () => {
   test("the contest profile is sized for the stack's participants, by the same planner as manage capacity", () => {
     const s = parseSettings({ profile: "contest", participants: "320", runsPerParticipantPerMinute: "0.5" }, "contest");
     expect(s.profile.pool).toMatchObject({ maxSessions: 320 });
-    expect(s.profile.sizedFor).toMatchObject({ users: 320, runsPerUserPerMinute: 0.5 });
+    expect(s.profile.sizedFor).toMatchObject({ participants: 320, runsPerParticipantPerMinute: 0.5 });
     // An override still wins over the plan.
     expect(parseSettings({ profile: "contest", participants: "320", profileOverrides: '{"contest":{"maxSessions":400}}' }, "contest").profile.pool?.maxSessions).toBe(400);
     // Per-execution identifiers hold far more sessions for the same people.
     expect(parseSettings({ profile: "contest", participants: "80", sessionIdentifier: "per-execution" }, "contest").profile.pool?.maxSessions).toBe(504);
+  });
+
+  test("what capacity --apply records for a participant model reads back as that model, every input of it", () => {
+    const model = { ...parseSettings({}, "dev").participantModel, participants: 150, runsPerParticipantPerMinute: 0.5, strategy: { kind: "shared", sessions: 40 } as const, openingBurstSeconds: 90, coldStartSeconds: 12.5, runSeconds: 0.7 };
+    const recorded = participantConfig(model, "load-test 2026-12-01");
+    expect(recorded).toEqual({ participants: "150", runsPerParticipantPerMinute: "0.5", sessionIdentifier: "shared:40", openingBurstSeconds: "90", coldStartSeconds: "12.5", runSeconds: "0.7", measuredBy: "load-test 2026-12-01" });
+    const read = parseSettings(recorded, "dev");
+    expect(read.participantModel).toEqual(model);
+    expect(read.measuredBy).toBe("load-test 2026-12-01");
   });
 
   test("limits Azure sets but does not document for custom containers are checked, and can be raised", () => {

@@ -23,7 +23,7 @@ const contest = (q: CapacityQuery, maxSessions: number, readySessions: number, o
 
 describe("the simulated contest", () => {
   test("is the participant model: everyone's first run in the burst, then Poisson streams; the same seed gives the same contest", () => {
-    const arrivals = contestArrivals({ users: 200, runsPerUserPerMinute: 1, openingBurstSeconds: 60, hours: 2, seed: 3 });
+    const arrivals = contestArrivals({ participants: 200, runsPerParticipantPerMinute: 1, openingBurstSeconds: 60, hours: 2, seed: 3 });
     expect(arrivals.filter((a) => a.first)).toHaveLength(200);
     expect(Math.max(...arrivals.filter((a) => a.first).map((a) => a.at))).toBeLessThan(60);
     // 200 first runs + 3.33/s over the remaining 7140 s = 24,000 expected.
@@ -84,8 +84,8 @@ describe("the simulated contest", () => {
       backend: { cpu: 0.5, memoryGi: 1, concurrentRequests: 20 },
       registrySku: "Basic",
       windowHours: 2,
-      participants: DEFAULT_PARTICIPANTS,
-      load: { executions: sim.requests, avgExecSeconds: 2 },
+      participantModel: DEFAULT_PARTICIPANTS,
+      load: { executions: sim.requests, runSeconds: 2 },
     });
     expect(sim.nodeHours / (e.nodes.window * 2)).toBeGreaterThan(0.95);
     expect(sim.nodeHours / (e.nodes.window * 2)).toBeLessThanOrEqual(1);
@@ -111,7 +111,7 @@ describe("the simulated contest", () => {
   const OPENING_HOURS = 10 / 60;
 
   test.each([50, 200, 500, 1000])("per contest: the plan for %i per-user participants meets both targets in >= 95% of 200 simulated contests", (users) => {
-    const q = { ...query({ kind: "per-user" }), users };
+    const q = { ...query({ kind: "per-user" }), participants: users };
     const plan = planCapacity(q);
     const spread = simulateSpread(
       { ...q, hours: OPENING_HOURS, maxSessions: plan.maxSessions, readySessions: plan.readySessions, sessionsPerNode: 28 },
@@ -123,7 +123,7 @@ describe("the simulated contest", () => {
   });
 
   test.each([200, 500])("per contest, before rounding to whole nodes: the count %i participants need misses the wait target in under 5% of 1000 simulated opening bursts", (users) => {
-    const q = { ...query({ kind: "per-user" }), users, sessionsPerNode: null };
+    const q = { ...query({ kind: "per-user" }), participants: users, sessionsPerNode: null };
     const plan = planCapacity(q);
     expect(plan.readySessions).toBe(plan.readyNeeded.atConfidence);
     const spread = simulateSpread(
@@ -156,7 +156,7 @@ describe("the simulated contest", () => {
   });
 
   test("per-execution, 500 people: the cap that counts each stream from its first run meets the 404 target in >= 95% of contests; one that started them at the burst's end does not", () => {
-    const q = { ...query({ kind: "per-execution" }), users: 500 };
+    const q = { ...query({ kind: "per-execution" }), participants: 500 };
     const plan = planCapacity(q);
     const spread = (cap: number) =>
       simulateSpread({ ...q, hours: OPENING_HOURS, maxSessions: cap, readySessions: plan.readySessions, sessionsPerNode: 28 }, { seeds: 200, firstSeed: 1000, max404Rate: q.max404Rate });
@@ -170,7 +170,7 @@ describe("the simulated contest", () => {
   });
 
   test("per-execution: each stream starts at its participant's first run, so the burst holds repeat runs too", () => {
-    const arrivals = contestArrivals({ users: 500, runsPerUserPerMinute: 1, openingBurstSeconds: 60, hours: 1 / 60, seed: 5 });
+    const arrivals = contestArrivals({ participants: 500, runsPerParticipantPerMinute: 1, openingBurstSeconds: 60, hours: 1 / 60, seed: 5 });
     const repeats = arrivals.filter((a) => !a.first);
     // Each participant runs again at 1/min from their first run: 500 x 30 s / 60 s = 250 expected.
     expect(repeats.length).toBeGreaterThan(200);

@@ -72,7 +72,7 @@ describe("cost model", () => {
 
   test("ready sessions come on top of held ones: 200 held + 43 ready at 32 a node is 8 peak nodes, not 7", () => {
     const contest = resolveProfile("contest", { maxSessions: 200, readySessions: 43 });
-    const e = estimateCost(ROUND_PRICES, query({ profile: contest, sessionsPerNode: 32, load: { executions: 24_000, avgExecSeconds: 2, heldSessions: 199 } }));
+    const e = estimateCost(ROUND_PRICES, query({ profile: contest, sessionsPerNode: 32, load: { executions: 24_000, runSeconds: 2, heldSessions: 199 } }));
     expect(e.nodes).toEqual({ ready: 2, window: 8, peak: 8 });
     const usage = e.lines.find((l) => l.resource === "session pool" && l.part === "usage")!;
     expect(usage.windowUsd).toBeCloseTo(6 * NODE_HOUR * 2, 10);
@@ -81,7 +81,7 @@ describe("cost model", () => {
   test("a load beyond maxSessions is capped there (404s cost nothing), with the ready sessions still on top", () => {
     // 7200 executions in 2 h, 10 s each, per-execution: 310 held on average, capped at max 200.
     const contest = resolveProfile("contest", { maxSessions: 200, readySessions: 43 });
-    const e = estimateCost(ROUND_PRICES, query({ profile: contest, load: { executions: 7200, avgExecSeconds: 10 } }));
+    const e = estimateCost(ROUND_PRICES, query({ profile: contest, load: { executions: 7200, runSeconds: 10 } }));
     expect(e.nodes).toEqual({ ready: 2, window: 9, peak: 9 });
     expect(e.lines.find((l) => l.part === "usage" && l.resource === "session pool")!.basis).toContain("capped at max 200");
     // Backend: 7200*10/20 = 3600 busy replica-seconds at (active - idle) + 7200 requests.
@@ -91,13 +91,13 @@ describe("cost model", () => {
 
   test("with the stack's participants, executions turn into the sessions their identifier strategy holds", () => {
     const contest = resolveProfile("contest");
-    const perUser = estimateCost(ROUND_PRICES, query({ profile: contest, participants: DEFAULT_PARTICIPANTS, load: { executions: 24_000, avgExecSeconds: 2 } }));
+    const perUser = estimateCost(ROUND_PRICES, query({ profile: contest, participantModel: DEFAULT_PARTICIPANTS, load: { executions: 24_000, runSeconds: 2 } }));
     // 200 users at 1 run/min each: 200 * (1 - e^-(302/60)) = 198.7 held.
     expect(perUser.lines.find((l) => l.part === "usage" && l.resource === "session pool")!.basis).toContain("~199 sessions held");
   });
 
   test("logs follow the work: 0.01 GB per 1000 runs, cut by the daily cap", () => {
-    const load = { executions: 24_000, avgExecSeconds: 2 };
+    const load = { executions: 24_000, runSeconds: 2 };
     const runs = (e: ReturnType<typeof estimateCost>) => e.lines.find((l) => l.resource === "log analytics" && l.part === "usage")!;
     expect(runs(estimateCost(ROUND_PRICES, query({ load }))).windowUsd).toBeCloseTo(24 * 0.01 * 2.4, 10);
     // A 0.1 GB/day cap: the replica logs 0.001 GB/h * 2 h, the runs get the rest of the day's 0.1 GB.
@@ -138,7 +138,7 @@ describe("cost model", () => {
   });
 
   test("the marginal execution pays its share of a node for run + cooldown, backend time, the request and its logs", () => {
-    const e = estimateCost(ROUND_PRICES, query({ load: { executions: 100, avgExecSeconds: 4 } }));
+    const e = estimateCost(ROUND_PRICES, query({ load: { executions: 100, runSeconds: 4 } }));
     const session = (((4 + 300) / 3600) * NODE_HOUR) / 28;
     const backend = (4 / 20) * (0.5 * 0.00002 + 1 * 0.000002);
     expect(e.marginalPerExecution).toBeCloseTo(session + backend + 0.4 / 1e6 + 0.00001 * 2.4, 12);

@@ -115,7 +115,7 @@ test("urlFor joins without doubling or dropping the slash", () => {
 });
 
 describe("the load test's shape", () => {
-  const shape: LoadShape = { users: 200, durationMs: 600_000, ratePerSecond: 200 / 60, burstMs: 60_000, mix: parseMix("python:60,cpp:20,java:10,js:10"), seed: 7 };
+  const shape: LoadShape = { participants: 200, durationMs: 600_000, ratePerSecond: 200 / 60, burstMs: 60_000, mix: parseMix("python:60,cpp:20,java:10,js:10"), seed: 7 };
 
   test("everyone's first run lands in the opening burst, then a steady stream at the rate", () => {
     const arrivals = schedule(shape);
@@ -182,10 +182,10 @@ describe("the load test's shape", () => {
     expect(r.causes.map((c) => c.cause)).toContain("404: the pool's session limit (maxConcurrentSessions) is reached");
   });
   test("a load through one key on a gateway is warned of the per-caller concurrency budget it will meet", () => {
-    const contest = { profile: { pool: { maxSessions: 200 } }, participants: { users: 200 } } as Parameters<typeof concurrencyWarning>[1];
+    const contest = { profile: { pool: { maxSessions: 200 } }, participantModel: { participants: 200 } } as Parameters<typeof concurrencyWarning>[1];
     expect(concurrencyWarning(50, contest)).toMatch(/up to 50 calls in flight through one credential .* each caller have 1 \(maxSessions 200 shared by 200 participants\): expect 429s without Retry-After/);
     expect(concurrencyWarning(1, contest)).toBeNull();
-    expect(concurrencyWarning(4, { ...contest, participants: { users: 50 } } as typeof contest)).toBeNull();
+    expect(concurrencyWarning(4, { ...contest, participantModel: { participants: 50 } } as typeof contest)).toBeNull();
     expect(concurrencyWarning(50, { ...contest, profile: { pool: undefined } } as unknown as typeof contest)).toBeNull();
   });
 

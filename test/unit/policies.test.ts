@@ -864,7 +864,7 @@ describe("the real program passes its own policies, with the committed policy co
   });
 
   test("the ready-sessions ceiling follows the planner: the ready nodes of the largest contest the session ceiling admits, full", () => {
-    const plan = (users: number) => planCapacity({ ...DEFAULT_PARTICIPANTS, users, cooldownSeconds: 300 });
+    const plan = (users: number) => planCapacity({ ...DEFAULT_PARTICIPANTS, participants: users, cooldownSeconds: 300 });
     const largest = plan(MAX_SESSIONS_CEILING);
     const perNode = DEFAULT_PARTICIPANTS.sessionsPerNode!;
     expect(nodesFor(largest.readyNeeded.atConfidence, perNode) * perNode).toBe(READY_SESSIONS_CEILING);

@@ -22,17 +22,17 @@ describe("profiles", () => {
     // per-user: one session per participant; 48 ready keep the opening burst's cold-start waits under 5%
     // in 95% of contests, and 52 fill the 2 ready nodes (28 a node) those take anyway.
     expect(PROFILES.contest.pool).toEqual({ maxSessions: 200, readySessions: 52, cooldownSeconds: 300 });
-    expect(resolveProfile("contest").sizedFor?.users).toBe(200);
+    expect(resolveProfile("contest").sizedFor?.participants).toBe(200);
     expect(resolveProfile("testing").sizedFor).toBeNull();
   });
 
   test("the contest profile follows the stack's participants and identifier strategy", () => {
-    expect(resolveProfile("contest", {}, { ...DEFAULT_PARTICIPANTS, users: 300 }).pool).toMatchObject({ maxSessions: 300 });
-    const perExecution = resolveProfile("contest", {}, { ...DEFAULT_PARTICIPANTS, users: 100, strategy: { kind: "per-execution" } });
+    expect(resolveProfile("contest", {}, { ...DEFAULT_PARTICIPANTS, participants: 300 }).pool).toMatchObject({ maxSessions: 300 });
+    const perExecution = resolveProfile("contest", {}, { ...DEFAULT_PARTICIPANTS, participants: 100, strategy: { kind: "per-execution" } });
     // 100 users x 1 run/min: one hold time in, the 100 first runs plus Poisson(1.67/s x (302 - 30)) repeats, 99.9th percentile + 1.
     expect(perExecution.pool).toMatchObject({ maxSessions: 622 });
     // A longer cooldown (an override) holds sessions longer: the plan uses the cooldown in effect.
-    const longer = resolveProfile("contest", { cooldownSeconds: 600 }, { ...DEFAULT_PARTICIPANTS, users: 100, strategy: { kind: "per-execution" } });
+    const longer = resolveProfile("contest", { cooldownSeconds: 600 }, { ...DEFAULT_PARTICIPANTS, participants: 100, strategy: { kind: "per-execution" } });
     expect(longer.pool!.maxSessions).toBeGreaterThan(perExecution.pool!.maxSessions);
   });
 

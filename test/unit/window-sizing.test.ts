@@ -22,7 +22,7 @@ test("the ended window's sizing leaves the overrides; the profile is sized for t
   const settings = parseSettings(effectiveConfig(raw, { profile: "idle", overrides: after, expiresAt: null }), "contest", PROJECT);
   const contest = profileOf(settings, "contest");
   expect(contest.overridden).not.toContain("maxSessions");
-  expect(contest.sizedFor!.users).toBe(file.participants.users);
+  expect(contest.sizedFor!.participants).toBe(file.participantModel.participants);
   // A number changed since the window started (an operator's scale) is theirs: kept.
   expect(withoutSizing({ contest: { ...sizing, maxSessions: 321 } }, "contest", sizing)).toEqual({ contest: { maxSessions: 321 } });
 });
