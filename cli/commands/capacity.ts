@@ -32,8 +32,8 @@ import {
   warnMissingPrices,
   windowLabel,
   windowRange,
-  type CostEstimateOptions,
 } from "../costing/estimate.js";
+import type { OptionsFor } from "../main.js";
 import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
 import { ceilingAllows, ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
 import { ceilingRefusal } from "../cost-ceiling.js";
@@ -46,26 +46,11 @@ import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
 import { DEFAULT_CHART_FILE, DEFAULT_SEED, MAX_SEED, readOption, TYPES } from "../options.js";
 
-export interface CapacityOptions extends Omit<CostEstimateOptions, "days" | "executions"> {
-  users?: number;
-  runsPerUserPerMinute?: number;
-  /** --identifier, read by its type (../options.ts). */
-  identifier?: IdentifierStrategy;
-  p95WaitSeconds?: number;
-  burstSeconds?: number;
-  coldStartSeconds?: number;
-  max404Rate?: number;
-  /** --confidence: the share of contests that must meet the targets (a fraction). */
-  confidence?: number;
-  apply?: boolean;
-  simulate?: boolean;
-  seed?: number;
-  chart?: string;
-}
+type CapacityOptions = OptionsFor<"capacity">;
 
-/** The planner's question from the options, the stack's participant model filling in the rest. */
+/** The planner's question from the options given, the stack's participant model filling in the rest. */
 export function capacityQuery(
-  o: CapacityOptions,
+  o: Partial<CapacityOptions>,
   settings: DeploymentSettings,
   cooldownSeconds: number,
   inputs: { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } = plannerInputs(o, settings, { coldStartSeconds: null, runSeconds: null }),

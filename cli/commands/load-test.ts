@@ -3,7 +3,7 @@
 // bounded in count and time. Reports latency p50/p95/p99, throughput, errors by status, and whether
 // the session limit was hit. Exit 1 when any execution failed.
 
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { OperationError, UsageError } from "../errors.js";
 import { heading, printJson, table, warn } from "../output.js";
 import { arrivals, countArrivals, DEFAULT_MIX, DELAYED_AFTER_MS, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
@@ -14,7 +14,7 @@ import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.
 import type { DeploymentSettings } from "../../infra/config.js";
 import { settingsInEffect } from "../operations.js";
 import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED } from "../options.js";
-import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
+import { credentialHeaders } from "../execution/credentials.js";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
 import { stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
@@ -26,18 +26,6 @@ import { sessionsInEffect } from "../costing/calibration.js";
 import { suggest } from "../suggest.js";
 import { interruptible, runningOn } from "../interrupted.js";
 
-export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
-  endpoint?: string;
-  users: number;
-  duration: number;
-  rate?: number;
-  runsPerUserPerMinute?: number;
-  burstSeconds?: number;
-  mix?: string;
-  maxRequests?: number;
-  seed?: number;
-}
-
 /**
  * A load test is a test, not an attack: these bound it whatever the options say (the options' own
  * ranges are in infra/limits.ts OPTION_RANGES: duration, rate, --max-requests, open sockets).
@@ -45,7 +33,7 @@ export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
 export const LIMITS = { defaultMaxRequests: DEFAULT_LOAD_MAX_REQUESTS, graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
 
 /** The load's shape from the options, or a usage error. Pure. */
-export function loadShape(o: LoadTestOptions): LoadShape {
+export function loadShape(o: Pick<OptionsFor<"load-test">, "users" | "duration" | "rate" | "runsPerUserPerMinute" | "burstSeconds" | "mix" | "seed">): LoadShape {
   let mix;
   try {
     mix = parseMix(o.mix ?? DEFAULT_MIX);
@@ -94,7 +82,7 @@ export function concurrencyWarning(users: number, settings: Pick<DeploymentSetti
   );
 }
 
-export async function run(o: LoadTestOptions): Promise<void> {
+export async function run(o: OptionsFor<"load-test">): Promise<void> {
   const shape = loadShape(o);
   const cap = o.maxRequests ?? LIMITS.defaultMaxRequests;
   const count = checkSize(shape, cap);
