@@ -7,7 +7,7 @@
 
 import { readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { Argument, Command, CommanderError, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
+import { Argument, Command, CommanderError, Help, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
 import { now } from "./clock.js";
 import { DEFAULT_CHART_FILE, DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
@@ -178,7 +178,14 @@ function rootCommand() {
     new Command("manage")
       .description("Run the coding-engine deployment: Pulumi stacks, profiles, costs and checks.")
       .version(version(), "-V, --version", "print manage's version")
-      .configureHelp({ showGlobalOptions: true })
+      .configureHelp({
+        showGlobalOptions: true,
+        // An option with a default states it in its help text, in words and from the same constant
+        // (`default 10s`, `default 10000`): commander's own "(default: 10000)" would repeat it.
+        optionDescription(option) {
+          return Help.prototype.optionDescription.call(this, Object.create(option, { defaultValue: { value: undefined } }) as typeof option);
+        },
+      })
       .addOption(typedOption("-s, --stack <name>", "stack to work on (default: $MANAGE_STACK, else dev)", TYPES.stack))
       .option("--json", "print one JSON document on stdout (also on failure: {\"error\": {...}}); progress goes to stderr")
       .option("-y, --yes", "do not ask before changes (required when no terminal is attached)")
@@ -319,7 +326,7 @@ const COMMANDS = {
   watch: (program: Program) =>
     examples(program.command("watch"), ["manage watch --stack contest", "manage watch --stack contest --interval 30s --json > contest.ndjson", "manage watch --stack contest --once"])
       .description("during a contest: sessions against the cap, backend answers by status class, cost so far and burn rate, warnings; refreshed live")
-      .addOption(typedOption("--interval <duration>", `time between refreshes (default ${DEFAULT_WATCH_INTERVAL_MS / 1000}s)`, TYPES.watchInterval))
+      .addOption(typedOption("--interval <duration>", `time between refreshes (default ${DEFAULT_WATCH_INTERVAL_MS / 1000}s)`, TYPES.watchInterval).default(DEFAULT_WATCH_INTERVAL_MS))
       .option("--once", "one snapshot, then exit (with --json: one document)"),
 
   spend: (program: Program) =>
@@ -372,8 +379,8 @@ const COMMANDS = {
       .addOption(typedOption("--runs-per-user-per-minute <r>", `how often each person runs code (default ${CAPACITY_DEFAULTS.runsPerUserPerMinute})`, TYPES.runsPerUserPerMinute))
       .addOption(typedOption("--burst-seconds <s>", `the opening burst's length (default: a quarter of the duration, at most ${CAPACITY_DEFAULTS.openingBurstSeconds})`, TYPES.burstSeconds))
       .option("--mix <weights>", "languages and weights, e.g. python:60,cpp:20,java:10,js:10")
-      .addOption(typedOption("--max-requests <n>", `refuse a load larger than this (default ${DEFAULT_LOAD_MAX_REQUESTS}; at most ${OPTION_RANGES.loadRequests.max})`, TYPES.maxRequests))
-      .addOption(typedOption("--seed <n>", `seed of the arrival schedule (same seed, same load; default ${DEFAULT_SEED})`, TYPES.seed))
+      .addOption(typedOption("--max-requests <n>", `refuse a load larger than this (default ${DEFAULT_LOAD_MAX_REQUESTS}; at most ${OPTION_RANGES.loadRequests.max})`, TYPES.maxRequests).default(DEFAULT_LOAD_MAX_REQUESTS))
+      .addOption(typedOption("--seed <n>", `seed of the arrival schedule (same seed, same load; default ${DEFAULT_SEED})`, TYPES.seed).default(DEFAULT_SEED))
       .addOption(typedOption("--endpoint <url>", "a backend URL instead of the stack's own (required to aim anywhere else)", TYPES.endpoint)),
 
   plan: (program: Program) =>
@@ -417,8 +424,8 @@ const COMMANDS = {
             .addOption(typedOption("--confidence <share>", `share of contests that must meet the wait and 404 targets (default ${CAPACITY_DEFAULTS.confidence * 100}%)`, TYPES.confidence))
             .addOption(profileOption("profile to check the plan against (default contest)"))
             .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
-            .addOption(typedOption("--seed <n>", `seed of the simulated contest (default ${DEFAULT_SEED})`, TYPES.seed))
-            .addOption(typedOption("--chart <file>", `where --simulate writes its SVG chart (default ${DEFAULT_CHART_FILE})`, TYPES.chart))
+            .addOption(typedOption("--seed <n>", `seed of the simulated contest (default ${DEFAULT_SEED})`, TYPES.seed).default(DEFAULT_SEED))
+            .addOption(typedOption("--chart <file>", `where --simulate writes its SVG chart (default ${DEFAULT_CHART_FILE})`, TYPES.chart).default(DEFAULT_CHART_FILE))
             .option("--apply", "record the recommendation for that profile (applied if the profile is in effect)"),
         ),
       ),

@@ -44,7 +44,7 @@ import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/cap
 import { gibibytes } from "../../infra/costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
-import { DEFAULT_CHART_FILE, DEFAULT_SEED, MAX_SEED, readOption, TYPES } from "../options.js";
+import { DEFAULT_CHART_FILE, MAX_SEED, readOption, TYPES } from "../options.js";
 
 type CapacityOptions = OptionsFor<"capacity">;
 
@@ -268,15 +268,16 @@ export async function run(o: CapacityOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   const profileName = o.profile ?? "contest";
-  if (o.simulate && o.seed !== undefined) {
+  if (o.simulate) {
     // The spread runs SPREAD_SEEDS contests from --seed on: past the largest seed they would wrap.
     const { SPREAD_SEEDS } = await import("../costing/contest-sim.js");
     const most = MAX_SEED - (SPREAD_SEEDS - 1);
     if (o.seed > most) throw new UsageError(`--seed ${o.seed} is above ${most}: --simulate runs ${SPREAD_SEEDS} contests from it, and seeds end at ${MAX_SEED}; give at most ${most}`);
   }
   if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
-  // The chart's path is checked before the simulation runs (a given --chart when it was read; the default here).
-  if (o.simulate && o.chart === undefined) readOption("--chart", TYPES.chart, DEFAULT_CHART_FILE);
+  // The chart's path is checked before the simulation runs: a given --chart was when it was read,
+  // the default (which commander does not read) is here.
+  if (o.simulate && o.chart === DEFAULT_CHART_FILE) readOption("--chart", TYPES.chart, o.chart);
   const configured = profileOf(settings, profileName);
   const pool = configured.pool!;
   const calibration = latestCalibration(projectDir(), stack);
@@ -459,7 +460,7 @@ async function simulate(
   plan: CapacityPlan,
 ): Promise<Simulations> {
   const { simulateContest, simulateSpread, OPENING_MINUTES } = await import("../costing/contest-sim.js");
-  const seed = o.seed ?? DEFAULT_SEED;
+  const seed = o.seed;
   const run = (name: string, maxSessions: number, readySessions: number): Simulated => ({
     name,
     maxSessions,
@@ -474,7 +475,7 @@ async function simulate(
   const same = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions;
   const recommended = same ? null : run("recommended", plan.maxSessions, plan.readySessions);
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
-  const chart = resolve(o.chart ?? DEFAULT_CHART_FILE);
+  const chart = resolve(o.chart);
   const labels = {
     title: `Simulated contest: ${q.users} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
     subtitle: `max ${pool.maxSessions}, ${pool.readySessions} ready, cooldown ${q.cooldownSeconds} s, ${sessionsPerNode} sessions per E16 node; stack ${settings.stack}`,

@@ -13,7 +13,6 @@ import { callerBudget } from "../../infra/caller-budget.js";
 import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { settingsInEffect } from "../operations.js";
-import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED } from "../options.js";
 import { credentialHeaders } from "../execution/credentials.js";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
 import { stackSettings } from "../settings.js";
@@ -30,7 +29,7 @@ import { interruptible, runningOn } from "../interrupted.js";
  * A load test is a test, not an attack: these bound it whatever the options say (the options' own
  * ranges are in infra/limits.ts OPTION_RANGES: duration, rate, --max-requests, open sockets).
  */
-export const LIMITS = { defaultMaxRequests: DEFAULT_LOAD_MAX_REQUESTS, graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
+export const LIMITS = { graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
 
 /** The load's shape from the options, or a usage error. Pure. */
 export function loadShape(o: Pick<OptionsFor<"load-test">, "users" | "duration" | "rate" | "runsPerUserPerMinute" | "burstSeconds" | "mix" | "seed">): LoadShape {
@@ -50,7 +49,7 @@ export function loadShape(o: Pick<OptionsFor<"load-test">, "users" | "duration" 
     ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? CAPACITY_DEFAULTS.runsPerUserPerMinute)) / 60,
     burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(CAPACITY_DEFAULTS.openingBurstSeconds * 1000, o.duration / 4),
     mix,
-    seed: o.seed ?? DEFAULT_SEED,
+    seed: o.seed,
   };
 }
 
@@ -84,7 +83,7 @@ export function concurrencyWarning(users: number, settings: Pick<DeploymentSetti
 
 export async function run(o: OptionsFor<"load-test">): Promise<void> {
   const shape = loadShape(o);
-  const cap = o.maxRequests ?? LIMITS.defaultMaxRequests;
+  const cap = o.maxRequests;
   const count = checkSize(shape, cap);
   const target = await resolveTarget(o);
   if (target.outputs && target.outputs.sessionPoolDeployed === false)

@@ -15,7 +15,6 @@ import { writeJson } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
-import { DEFAULT_WATCH_INTERVAL_MS } from "../options.js";
 import { settingsInEffect } from "../operations.js";
 import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../../infra/operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
@@ -48,7 +47,7 @@ async function targetOf(stack: string, verbose?: boolean): Promise<NonNullable<R
 export async function run(o: OptionsFor<"watch">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const fileSettings = stackSettings(stack);
-  const interval = o.interval ?? DEFAULT_WATCH_INTERVAL_MS;
+  const interval = o.interval;
   const book = isKnownRegion(fileSettings.location) ? embeddedPriceBook(fileSettings.location) : null;
   // The Azure SDKs load while pulumi answers (each takes a good part of a second).
   const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js").then(async (m) => (await m.preloadClients(), m))]);

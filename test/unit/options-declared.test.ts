@@ -35,3 +35,30 @@ test("what commander hands a command is what its type says: typed values, not th
   await program.parseAsync(["node", "manage", "scale", "--stack", "contest", "--profile", "contest", "--for", "90m", "--max-sessions", "230", "--no-wait"]);
   expect(got).toEqual({ stack: "contest", profile: "contest", for: 90 * 60_000, maxSessions: 230, wait: false });
 });
+
+test("a default is applied once, by commander, from the constant the help text states", async () => {
+  const { DEFAULT_CHART_FILE, DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_WATCH_INTERVAL_MS } = await import("../../cli/options.js");
+  const parsed = async (...argv: string[]) => {
+    const program = buildProgram();
+    let got: Record<string, unknown> = {};
+    for (const c of program.commands as CommandUnknownOpts[]) c.action(() => void (got = c.optsWithGlobals()));
+    await program.parseAsync(["node", "manage", ...argv]);
+    return got;
+  };
+  expect(await parsed("watch")).toMatchObject({ interval: DEFAULT_WATCH_INTERVAL_MS });
+  expect(await parsed("load-test", "--users", "10", "--duration", "1m")).toMatchObject({ maxRequests: DEFAULT_LOAD_MAX_REQUESTS, seed: DEFAULT_SEED });
+  expect(await parsed("capacity")).toMatchObject({ seed: DEFAULT_SEED, chart: DEFAULT_CHART_FILE });
+  // Given, the value typed wins.
+  expect(await parsed("watch", "--interval", "30s")).toMatchObject({ interval: 30_000 });
+});
+
+test("help states each default once, in the option's own words: commander does not add its \"(default: 10000)\"", () => {
+  const all = (c: CommandUnknownOpts): CommandUnknownOpts[] => [c, ...c.commands.flatMap(all)];
+  const defaulted = all(buildProgram()).flatMap((c) => c.options.filter((o) => o.defaultValue !== undefined && !o.negate).map((o) => [c, o] as const));
+  expect(defaulted.length).toBeGreaterThan(0);
+  for (const [command, option] of defaulted) {
+    const help = command.helpInformation().replace(/\s+/g, " ");
+    expect(help).toContain(option.description.replace(/\s+/g, " "));
+    expect(help).not.toContain(`default: ${JSON.stringify(option.defaultValue)}`);
+  }
+});
