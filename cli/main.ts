@@ -13,7 +13,7 @@ import { now } from "./clock.js";
 import { DEFAULT_CHART_FILE, DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
 import { OPTION_RANGES } from "../infra/limits.js";
 import { CAPACITY_DEFAULTS, NODE_RESERVED_SHARE } from "../infra/capacity.js";
-import { LIMITS as PROFILE_LIMITS } from "../infra/profiles.js";
+import { LIMITS as PROFILE_LIMITS, type ProfileName } from "../infra/profiles.js";
 import { COST_ASSUMPTIONS } from "../infra/costing/model.js";
 import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 
@@ -126,7 +126,12 @@ export type CeilingOptions = GroupOptions<typeof withCostCeiling<[], {}, {}>>;
 /** The cost model's assumptions and the price region. */
 export type CostAssumptionFlags = GroupOptions<typeof withCostAssumptions<[], {}, {}>>;
 
+/** doctor's direct pool probe: the route the session image serves for Python. */
+const DEFAULT_POOL_PATH = "/python/execute";
+
 const profileOption = (description: string) => typedOption("-p, --profile <profile>", description, TYPES.profile);
+/** --profile with a default: the help says it and commander applies it, from the one value. */
+const profileOptionDefault = (description: string, profile: ProfileName) => profileOption(`${description} (default ${profile})`).default(profile);
 
 /** The package's version, for --version (dist/cli/main.js and cli/main.ts are two levels and one below the root). */
 function version(): string {
@@ -222,7 +227,7 @@ const COMMANDS = {
   // the backend that forwards to it comes with it.
   start: (program: Program, name: "start-session-pool" | "start", description: string) =>
     examples(
-      withCostCeiling(withReadinessGate(program.command(name).description(description).addOption(profileOption("profile with a pool (default testing)")))),
+      withCostCeiling(withReadinessGate(program.command(name).description(description).addOption(profileOptionDefault("profile with a pool", "testing")))),
       [`manage ${name} --stack dev`, `manage ${name} --stack contest --profile contest --wait-timeout 45m`, `manage ${name} --stack dev --no-wait --json`],
     ),
 
@@ -292,7 +297,7 @@ const COMMANDS = {
       "manage schedule --stack contest --cancel w-20261205-0800",
     ])
       .description("record a contest window in the stack's state: the scheduled job starts it at its warm-up and returns it to idle at its end")
-      .addOption(profileOption("profile the window runs (default contest)"))
+      .addOption(profileOptionDefault("profile the window runs", "contest"))
       .addOption(typedOption("--at <time>", `when the contest starts (ISO 8601 with a zone, e.g. ${at})`, TYPES.startsAt))
       .addOption(typedOption("--for <duration>", "how long it runs, e.g. 3h", TYPES.expiry))
       .addOption(typedOption("--warmup <duration>", `how long before --at the pool comes up (default ${DEFAULT_WARMUP_MINUTES}m; on a token stack at least and by default ${GATEWAY_CREATE_MINUTES}m, the gateway's creation time)`, TYPES.warmup))
@@ -364,7 +369,7 @@ const COMMANDS = {
   doctor: (program: Program) =>
     examples(withGatewayCredential(program.command("doctor")), ["manage doctor --stack contest", "manage doctor --stack dev --json", "manage doctor --stack dev --pool-path /run"])
       .description("check everything code needs to run (tools, logins, roles, images, pool, backend, a probe execution), each with its fix")
-      .addOption(typedOption("--pool-path <path>", "the session container's route for the direct pool probe (default /python/execute)", TYPES.poolPath)),
+      .addOption(typedOption("--pool-path <path>", `the session container's route for the direct pool probe (default ${DEFAULT_POOL_PATH})`, TYPES.poolPath).default(DEFAULT_POOL_PATH)),
 
   "load-test": (program: Program) =>
     examples(withGatewayCredential(program.command("load-test")), [
@@ -418,11 +423,11 @@ const COMMANDS = {
             .addOption(typedOption("--identifier <strategy>", "how the backend picks session identifiers (default: the stack's sessionIdentifier)", TYPES.identifier))
             .addOption(typedOption("--max-404-rate <share>", `the most requests that may find the pool full (default ${CAPACITY_DEFAULTS.max404Rate}: ${CAPACITY_DEFAULTS.max404Rate * 100}%)`, TYPES.max404Rate))
             .addOption(typedOption("--p95-wait-seconds <w>", `acceptable wait for 95% of executions (default ${CAPACITY_DEFAULTS.p95WaitSeconds})`, TYPES.waitSeconds))
-            .addOption(typedOption("--hours <h>", `contest length in hours (default ${CAPACITY_DEFAULTS.hours})`, TYPES.hours))
+            .addOption(typedOption("--hours <h>", `contest length in hours (default ${CAPACITY_DEFAULTS.hours})`, TYPES.hours).default(CAPACITY_DEFAULTS.hours))
             .addOption(typedOption("--burst-seconds <s>", "everyone's first run lands within this many seconds of the start (default: the stack's openingBurstSeconds)", TYPES.burstSeconds))
             .addOption(typedOption("--cold-start-seconds <s>", `time to bring up a session that was not ready (default: the stack's latest measurement, else ${CAPACITY_DEFAULTS.coldStartSeconds}, assumed)`, TYPES.coldStartSeconds))
             .addOption(typedOption("--confidence <share>", `share of contests that must meet the wait and 404 targets (default ${CAPACITY_DEFAULTS.confidence * 100}%)`, TYPES.confidence))
-            .addOption(profileOption("profile to check the plan against (default contest)"))
+            .addOption(profileOptionDefault("profile to check the plan against", "contest"))
             .option("--simulate", "run a seeded simulation of the contest: 404s, waits, peak nodes, and a chart (SVG file and terminal)")
             .addOption(typedOption("--seed <n>", `seed of the simulated contest (default ${DEFAULT_SEED})`, TYPES.seed).default(DEFAULT_SEED))
             .addOption(typedOption("--chart <file>", `where --simulate writes its SVG chart (default ${DEFAULT_CHART_FILE})`, TYPES.chart).default(DEFAULT_CHART_FILE))

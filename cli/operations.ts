@@ -112,7 +112,7 @@ function withoutIdleBackend(overrides: OperationOverrides): OperationOverrides {
 }
 
 /** The pool only exists inside a profile: starting it means scaling to one with a pool. */
-export function startPoolChange(stack: string, profile: ProfileName = "testing", now = new Date()): StackChange {
+export function startPoolChange(stack: string, profile: ProfileName, now = new Date()): StackChange {
   if (!PROFILES[profile].pool) throw new UsageError(`the ${profile} profile has no session pool; start it with --profile testing or contest`);
   return scaleChange(stack, { profile }, now);
 }

@@ -40,7 +40,7 @@ import { ceilingRefusal } from "../cost-ceiling.js";
 import type { StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import type { OperationOverrides } from "../../infra/operations.js";
-import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
+import { percentText, sessionsPerNode } from "../../infra/capacity.js";
 import { gibibytes } from "../../infra/costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
@@ -267,7 +267,7 @@ function readyText(plan: CapacityPlan, nodes: { ready: number; window: number; p
 export async function run(o: CapacityOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
-  const profileName = o.profile ?? "contest";
+  const profileName = o.profile;
   if (o.simulate) {
     // The spread runs SPREAD_SEEDS contests from --seed on: past the largest seed they would wrap.
     const { SPREAD_SEEDS } = await import("../costing/contest-sim.js");
@@ -285,7 +285,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const inputs = plannerInputs(o, settings, calibration);
   const q = capacityQuery(o, settings, pool.cooldownSeconds, inputs);
   const plan = planCapacity(q);
-  const hours = o.hours ?? CAPACITY_DEFAULTS.hours;
+  const hours = o.hours;
 
   const checks = [...checkPool(q, plan, pool, profileName), ...limitChecks(plan, settings, configured, q.strategy, o.users)];
   const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });

@@ -414,7 +414,7 @@ async function executionChecks(checks: Check[], settings: DeploymentSettings, ou
         ? { name: "execution (backend)", verdict: "ok", detail: `a Python run through the backend in ${formatMs(probe.answer.ms)}${through}` }
         : { name: "execution (backend)", verdict: "fail", detail: probe.diagnosis!.cause, fix: probe.diagnosis!.fix },
     );
-    checks.push(await directPoolProbe(String(outputs.poolManagementEndpoint ?? ""), o.poolPath ?? "/python/execute", settings.stack));
+    checks.push(await directPoolProbe(String(outputs.poolManagementEndpoint ?? ""), o.poolPath, settings.stack));
   }
   if (token) checks.push(await rateLimitCheck(settings, backend, headers));
 }

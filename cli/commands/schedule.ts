@@ -40,7 +40,7 @@ export async function run(o: OptionsFor<"schedule">): Promise<void> {
   const fileSettings = stackSettings(stack, {}, dir);
   // Checked offline first (bad input is refused before pulumi is asked), then against the windows
   // the state holds (read again inside the change).
-  const profile = o.profile ?? "contest";
+  const profile = o.profile;
   // A token stack's window warms up long enough for its gateway to be created (cli/schedule.ts).
   const request = {
     profile,

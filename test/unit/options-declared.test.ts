@@ -47,7 +47,11 @@ test("a default is applied once, by commander, from the constant the help text s
   };
   expect(await parsed("watch")).toMatchObject({ interval: DEFAULT_WATCH_INTERVAL_MS });
   expect(await parsed("load-test", "--users", "10", "--duration", "1m")).toMatchObject({ maxRequests: DEFAULT_LOAD_MAX_REQUESTS, seed: DEFAULT_SEED });
-  expect(await parsed("capacity")).toMatchObject({ seed: DEFAULT_SEED, chart: DEFAULT_CHART_FILE });
+  const { CAPACITY_DEFAULTS } = await import("../../infra/capacity.js");
+  expect(await parsed("capacity")).toMatchObject({ seed: DEFAULT_SEED, chart: DEFAULT_CHART_FILE, hours: CAPACITY_DEFAULTS.hours, profile: "contest" });
+  expect(await parsed("schedule")).toMatchObject({ profile: "contest" });
+  expect(await parsed("start")).toMatchObject({ profile: "testing" });
+  expect(await parsed("doctor")).toMatchObject({ poolPath: "/python/execute" });
   // Given, the value typed wins.
   expect(await parsed("watch", "--interval", "30s")).toMatchObject({ interval: 30_000 });
 });
