@@ -126,6 +126,9 @@ export type CeilingOptions = GroupOptions<typeof withCostCeiling<[], {}, {}>>;
 /** The cost model's assumptions and the price region. */
 export type CostAssumptionFlags = GroupOptions<typeof withCostAssumptions<[], {}, {}>>;
 
+/** cost-estimate's and capacity's: the run time of one execution. */
+const avgExecSecondsOption = () => typedOption("--avg-exec-seconds <s>", `average run time of one execution (default ${CAPACITY_DEFAULTS.avgExecSeconds})`, TYPES.execSeconds);
+
 /** doctor's direct pool probe: the route the session image serves for Python. */
 const DEFAULT_POOL_PATH = "/python/execute";
 
@@ -405,7 +408,7 @@ const COMMANDS = {
           .addOption(typedOption("--hours <h>", `window length in hours (default ${CAPACITY_DEFAULTS.hours}: a contest)`, TYPES.hours))
           .addOption(typedOption("--days <d>", "window length in days", TYPES.days))
           .addOption(typedOption("--executions <n>", "executions during the window", TYPES.executions))
-          .addOption(typedOption("--avg-exec-seconds <s>", `average run time of one execution (default ${CAPACITY_DEFAULTS.avgExecSeconds})`, TYPES.execSeconds)),
+          .addOption(avgExecSecondsOption()),
       ),
       ["manage cost-estimate --stack contest", "manage cost-estimate --stack contest --profile contest --hours 3 --executions 36000", "manage cost-estimate --region eastus2 --live-prices"],
     ),
@@ -419,7 +422,7 @@ const COMMANDS = {
             .description("offline: sessions, ready sessions, nodes and waits a contest needs, checked against the profile; what it costs; --simulate runs the contest")
             .addOption(typedOption("--users <n>", "people taking part (default: the stack's participants)", TYPES.users))
             .addOption(typedOption("--runs-per-user-per-minute <r>", "how often each person runs code (default: the stack's runsPerParticipantPerMinute)", TYPES.runsPerUserPerMinute))
-            .addOption(typedOption("--avg-exec-seconds <s>", `average run time of one execution (default ${CAPACITY_DEFAULTS.avgExecSeconds})`, TYPES.execSeconds))
+            .addOption(avgExecSecondsOption())
             .addOption(typedOption("--identifier <strategy>", "how the backend picks session identifiers (default: the stack's sessionIdentifier)", TYPES.identifier))
             .addOption(typedOption("--max-404-rate <share>", `the most requests that may find the pool full (default ${CAPACITY_DEFAULTS.max404Rate}: ${CAPACITY_DEFAULTS.max404Rate * 100}%)`, TYPES.max404Rate))
             .addOption(typedOption("--p95-wait-seconds <w>", `acceptable wait for 95% of executions (default ${CAPACITY_DEFAULTS.p95WaitSeconds})`, TYPES.waitSeconds))
@@ -440,6 +443,8 @@ const COMMANDS = {
 
 /** The options a command's module receives, as its declaration above says: `run(o: OptionsFor<"scale">)`. */
 export type OptionsFor<K extends keyof typeof COMMANDS> = OptionsOf<ReturnType<(typeof COMMANDS)[K]>>;
+/** Its positional arguments, as declared: `ArgumentsFor<"keys">[0]` is "issue" | "list" | "revoke". */
+export type ArgumentsFor<K extends keyof typeof COMMANDS> = ArgumentsOf<ReturnType<(typeof COMMANDS)[K]>>;
 
 export function buildProgram(): Program {
   const program = rootCommand();

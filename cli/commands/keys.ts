@@ -10,7 +10,7 @@ import type { Caller } from "../../infra/callers.js";
 import { CALLERS_OUTPUT, callerResourceName, parseCallers } from "../../infra/callers.js";
 import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 import { applyStackChange } from "../change.js";
-import type { OptionsFor } from "../main.js";
+import type { ArgumentsFor, OptionsFor } from "../main.js";
 import { actor, isoSeconds, now } from "../clock.js";
 import { UsageError } from "../errors.js";
 import { dim, printJson } from "../output.js";
@@ -21,7 +21,7 @@ import { stackSettings } from "../settings.js";
 const hint = (key: string) => `${key.slice(0, 4)}…`;
 
 /** `action` is one of the argument's choices (cli/main.ts): commander refuses any other before this runs. */
-export async function run(action: "issue" | "list" | "revoke", o: OptionsFor<"keys">): Promise<void> {
+export async function run(action: ArgumentsFor<"keys">[0], o: OptionsFor<"keys">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   if (settings.access.mode !== "token")

@@ -6,7 +6,7 @@
 // command is what the type says.
 import { expectTypeOf, test, expect } from "vitest";
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
-import { buildProgram, type GlobalOptions, type OptionsFor } from "../../cli/main.js";
+import { buildProgram, type ArgumentsFor, type GlobalOptions, type OptionsFor } from "../../cli/main.js";
 
 test("a command's options type is its declaration's: value types, mandatory and negated flags, nothing undeclared", () => {
   expectTypeOf<OptionsFor<"scale">["profile"]>().toEqualTypeOf<"idle" | "testing" | "contest">();
@@ -17,6 +17,7 @@ test("a command's options type is its declaration's: value types, mandatory and 
   expectTypeOf<OptionsFor<"load-test">["users"]>().toEqualTypeOf<number>();
   expectTypeOf<OptionsFor<"report">["runs"]>().toEqualTypeOf<string[] | undefined>();
   expectTypeOf<GlobalOptions["stack"]>().toEqualTypeOf<string | undefined>();
+  expectTypeOf<ArgumentsFor<"keys">[0]>().toEqualTypeOf<"issue" | "list" | "revoke">();
   // Every command has the global options; only the ones that declare it have --allow-over-ceiling.
   expectTypeOf<OptionsFor<"status">>().toHaveProperty("json");
   expectTypeOf<OptionsFor<"stop">>().not.toHaveProperty("allowOverCeiling");
