@@ -61,26 +61,19 @@ import {
 } from "./change-plan.js";
 import { actor, isoSeconds, now, rehearsalClock } from "./clock.js";
 import { DEFAULT_WAIT_MINUTES } from "./options.js";
+import type { CeilingOptions, GateOptions as DeclaredGate, GlobalOptions as DeclaredGlobals } from "./main.js";
 
 export { applyConfig, destructiveSteps, type OperationFields, type StackChange } from "./change-plan.js";
 import { freeGatewayName, gatewayLifecycle } from "./azure/gateway-purge.js";
 
-export interface GlobalOptions {
-  stack?: string;
-  yes?: boolean;
-  json?: boolean;
-  verbose?: boolean;
-  /** --allow-over-ceiling: let the change cost more than the stack's costCeilingPerDay. */
-  allowOverCeiling?: boolean;
-}
+/**
+ * The options a change reads, as main.ts declares them: the global ones, and --allow-over-ceiling
+ * where the command declares it (stop does not: a stop costs less).
+ */
+export type GlobalOptions = DeclaredGlobals & Partial<CeilingOptions>;
 
-/** The readiness gate's options, on the commands that bring up a pool. */
-export interface GateOptions {
-  /** false with --no-wait. */
-  wait?: boolean;
-  /** --wait-timeout, in milliseconds (default 30 minutes). */
-  waitTimeout?: number;
-}
+/** The readiness gate's options (--no-wait, --wait-timeout in milliseconds), on the commands that bring up a pool. */
+export type GateOptions = Partial<DeclaredGate>;
 
 /** Role propagation can take up to 30 minutes (shared/azure-facts.md): wait that long by default. */
 export const DEFAULT_WAIT_TIMEOUT_MS = DEFAULT_WAIT_MINUTES * 60_000;

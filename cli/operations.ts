@@ -7,7 +7,8 @@ import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName, type
 import { effectiveConfig, OPERATIONS_OUTPUT, parseOperationsState, withOverrides, type OperationOverrides, type OperationsState } from "../infra/operations.js";
 import { ConfigError, parseSettings, type DeploymentSettings } from "../infra/config.js";
 import { describeIssues, stackFile, stackSettings } from "./settings.js";
-import type { GateOptions, GlobalOptions, StackChange } from "./change.js";
+import type { StackChange } from "./change.js";
+import type { OptionsFor } from "./main.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
 import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
@@ -15,16 +16,8 @@ import { pulumiHint, settleCommand } from "./pulumi/failures.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
 import { gatewayNotice } from "./costing/estimate.js";
 
-export interface ScaleOptions extends GlobalOptions, GateOptions {
-  profile: ProfileName;
-  maxSessions?: number;
-  readySessions?: number;
-  cooldown?: number;
-  backendMin?: number;
-  backendMax?: number;
-  /** --for, in milliseconds (a duration with a unit, at most 7 days: ./options.ts). */
-  for?: number;
-}
+/** What a scale changes, as `manage scale` declares it (main.ts): the profile, its overrides, --for in milliseconds. */
+export type ScaleOptions = Pick<OptionsFor<"scale">, "profile" | "maxSessions" | "readySessions" | "cooldown" | "backendMin" | "backendMax" | "for">;
 
 const OPTION_FIELDS: Array<[keyof ScaleOptions, OverrideField, string]> = [
   ["maxSessions", "maxSessions", "--max-sessions"],
@@ -119,7 +112,7 @@ function withoutIdleBackend(overrides: OperationOverrides): OperationOverrides {
 }
 
 /** The pool only exists inside a profile: starting it means scaling to one with a pool. */
-export function startPoolChange(stack: string, profile: ProfileName = "testing", now = new Date()): StackChange {
+export function startPoolChange(stack: string, profile: ProfileName, now = new Date()): StackChange {
   if (!PROFILES[profile].pool) throw new UsageError(`the ${profile} profile has no session pool; start it with --profile testing or contest`);
   return scaleChange(stack, { profile }, now);
 }

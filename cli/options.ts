@@ -9,7 +9,7 @@
 
 import { closeSync, existsSync, lstatSync, openSync, readlinkSync, statSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { Option } from "commander";
+import { Option } from "@commander-js/extra-typings";
 import parseDuration from "parse-duration";
 import { CONFIDENCE_RANGE, E16_NODE, parseIdentifierStrategy, type IdentifierStrategy } from "../infra/capacity.js";
 import { LIMITS as PROFILE_LIMITS, PROFILE_NAMES } from "../infra/profiles.js";
@@ -48,10 +48,14 @@ export function readOption<T>(flag: string, type: ValueType<T>, text: string): T
 }
 
 /** Each typed option's example value: what a suggestion's placeholder ("<n>") stands for in the test that parses suggestions. */
-export const OPTION_EXAMPLES = new WeakMap<Option, string>();
+export const OPTION_EXAMPLES = new WeakMap<object, string>();
 
-/** A commander option whose value is read by its type (and whose choices help and completion show). */
-export function typedOption<T>(flags: string, description: string, type: ValueType<T>): Option {
+/**
+ * A commander option whose value is read by its type (and whose choices help and completion show).
+ * Typed by its flags and its type's value (`Option<"--for <duration>", ..., number>`), so a command
+ * declared with it hands its module that type (main.ts OptionsFor).
+ */
+export function typedOption<const Flags extends string, T>(flags: Flags, description: string, type: ValueType<T>) {
   const option = new Option(flags, description);
   OPTION_EXAMPLES.set(option, type.example);
   if (type.choices) option.choices(type.choices);

@@ -32,40 +32,25 @@ import {
   warnMissingPrices,
   windowLabel,
   windowRange,
-  type CostEstimateOptions,
 } from "../costing/estimate.js";
+import type { OptionsFor } from "../main.js";
 import { describeInput, latestCalibration, measuredByText, plannerInputs, type PlannerInput } from "../costing/calibration.js";
 import { ceilingAllows, ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
 import { ceilingRefusal } from "../cost-ceiling.js";
 import type { StackChange } from "../change.js";
 import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import type { OperationOverrides } from "../../infra/operations.js";
-import { CAPACITY_DEFAULTS, percentText, sessionsPerNode } from "../../infra/capacity.js";
+import { percentText, sessionsPerNode } from "../../infra/capacity.js";
 import { gibibytes } from "../../infra/costing/query.js";
 import { runLogPath } from "../execution/run-log.js";
 import { suggest } from "../suggest.js";
-import { DEFAULT_CHART_FILE, DEFAULT_SEED, MAX_SEED, readOption, TYPES } from "../options.js";
+import { DEFAULT_CHART_FILE, MAX_SEED, readOption, TYPES } from "../options.js";
 
-export interface CapacityOptions extends Omit<CostEstimateOptions, "days" | "executions"> {
-  users?: number;
-  runsPerUserPerMinute?: number;
-  /** --identifier, read by its type (../options.ts). */
-  identifier?: IdentifierStrategy;
-  p95WaitSeconds?: number;
-  burstSeconds?: number;
-  coldStartSeconds?: number;
-  max404Rate?: number;
-  /** --confidence: the share of contests that must meet the targets (a fraction). */
-  confidence?: number;
-  apply?: boolean;
-  simulate?: boolean;
-  seed?: number;
-  chart?: string;
-}
+type CapacityOptions = OptionsFor<"capacity">;
 
-/** The planner's question from the options, the stack's participant model filling in the rest. */
+/** The planner's question from the options given, the stack's participant model filling in the rest. */
 export function capacityQuery(
-  o: CapacityOptions,
+  o: Partial<CapacityOptions>,
   settings: DeploymentSettings,
   cooldownSeconds: number,
   inputs: { coldStartSeconds: PlannerInput; runSeconds: PlannerInput } = plannerInputs(o, settings, { coldStartSeconds: null, runSeconds: null }),
@@ -266,16 +251,17 @@ function readyText(plan: CapacityPlan, nodes: { ready: number; window: number; p
 export async function run(o: CapacityOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
-  const profileName = o.profile ?? "contest";
-  if (o.simulate && o.seed !== undefined) {
+  const profileName = o.profile;
+  if (o.simulate) {
     // The spread runs SPREAD_SEEDS contests from --seed on: past the largest seed they would wrap.
     const { SPREAD_SEEDS } = await import("../costing/contest-sim.js");
     const most = MAX_SEED - (SPREAD_SEEDS - 1);
     if (o.seed > most) throw new UsageError(`--seed ${o.seed} is above ${most}: --simulate runs ${SPREAD_SEEDS} contests from it, and seeds end at ${MAX_SEED}; give at most ${most}`);
   }
   if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
-  // The chart's path is checked before the simulation runs (a given --chart when it was read; the default here).
-  if (o.simulate && o.chart === undefined) readOption("--chart", TYPES.chart, DEFAULT_CHART_FILE);
+  // The chart's path is checked before the simulation runs: a given --chart was when it was read,
+  // the default (which commander does not read) is here.
+  if (o.simulate && o.chart === DEFAULT_CHART_FILE) readOption("--chart", TYPES.chart, o.chart);
   const configured = profileOf(settings, profileName);
   const pool = configured.pool!;
   const calibration = latestCalibration(projectDir(), stack);
@@ -283,7 +269,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const inputs = plannerInputs(o, settings, calibration);
   const q = capacityQuery(o, settings, pool.cooldownSeconds, inputs);
   const plan = planCapacity(q);
-  const hours = o.hours ?? CAPACITY_DEFAULTS.hours;
+  const hours = o.hours;
 
   const checks = [...checkPool(q, plan, pool, profileName), ...limitChecks(plan, settings, configured, q.strategy, o.users)];
   const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
@@ -460,7 +446,7 @@ async function simulate(
   plan: CapacityPlan,
 ): Promise<Simulations> {
   const { simulateContest, simulateSpread, OPENING_MINUTES } = await import("../costing/contest-sim.js");
-  const seed = o.seed ?? DEFAULT_SEED;
+  const seed = o.seed;
   const run = (name: string, maxSessions: number, readySessions: number): Simulated => ({
     name,
     maxSessions,
@@ -475,7 +461,7 @@ async function simulate(
   const same = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions;
   const recommended = same ? null : run("recommended", plan.maxSessions, plan.readySessions);
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
-  const chart = resolve(o.chart ?? DEFAULT_CHART_FILE);
+  const chart = resolve(o.chart);
   const labels = {
     title: `Simulated contest: ${q.participants} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
     subtitle: `max ${pool.maxSessions}, ${pool.readySessions} ready, cooldown ${q.cooldownSeconds} s, ${sessionsPerNode} sessions per E16 node; stack ${settings.stack}`,

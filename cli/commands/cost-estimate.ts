@@ -11,6 +11,7 @@ import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { worstAtMost } from "../../infra/costing/ceiling.js";
 import { profileOf } from "../../infra/config.js";
 import { stackSettings } from "../settings.js";
+import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
 import {
   assumptionNotes,
   biggestLever,
@@ -23,17 +24,17 @@ import {
   windowHours,
   windowLabel,
   windowRange,
-  type CostEstimateOptions,
 } from "../costing/estimate.js";
+import type { OptionsFor } from "../main.js";
 
-export async function run(o: CostEstimateOptions): Promise<void> {
+export async function run(o: OptionsFor<"cost-estimate">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const hours = windowHours(o);
   const settings = stackSettings(stack);
   const region = o.region ?? settings.location;
   const book = await priceBookFor(region, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const load: Load | undefined =
-    o.executions !== undefined ? { executions: o.executions, runSeconds: o.avgExecSeconds ?? 2 } : undefined;
+    o.executions !== undefined ? { executions: o.executions, runSeconds: o.avgExecSeconds ?? CAPACITY_DEFAULTS.avgExecSeconds } : undefined;
   if (o.avgExecSeconds !== undefined && o.executions === undefined)
     throw new UsageError("--avg-exec-seconds describes a load: give --executions too");
   const extra = { ...o, load };

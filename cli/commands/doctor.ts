@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { adminCommand } from "../../infra/roles.cjs";
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { readFileSync } from "node:fs";
 import semver from "semver";
 import { exitCodeOf, OperationError, UsageError } from "../errors.js";
@@ -17,7 +17,7 @@ import { stackSettings } from "../settings.js";
 import { imageCommandLines, imagesNeeded } from "../images-guard.js";
 import { subscriptionOf } from "../azure/live.js";
 import { call, health, isHealthy, urlFor, type Headers } from "../execution/api.js";
-import { credentialHeaders, resolveCredential, stackCredential, type CredentialOptions } from "../execution/credentials.js";
+import { credentialHeaders, resolveCredential, stackCredential } from "../execution/credentials.js";
 import { describeAccess, GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
 import { diagnose } from "../execution/diagnose.js";
 import { probeExecution } from "../execution/readiness.js";
@@ -39,10 +39,7 @@ export interface Check {
   exitCode?: 2;
 }
 
-export interface DoctorOptions extends GlobalOptions, CredentialOptions {
-  /** The route the session container serves, for the direct pool probe. */
-  poolPath?: string;
-}
+type DoctorOptions = OptionsFor<"doctor">;
 
 /** The Node releases package.json's engines accepts (the one statement of them). */
 export function nodeEngines(): string {
@@ -417,7 +414,7 @@ async function executionChecks(checks: Check[], settings: DeploymentSettings, ou
         ? { name: "execution (backend)", verdict: "ok", detail: `a Python run through the backend in ${formatMs(probe.answer.ms)}${through}` }
         : { name: "execution (backend)", verdict: "fail", detail: probe.diagnosis!.cause, fix: probe.diagnosis!.fix },
     );
-    checks.push(await directPoolProbe(String(outputs.poolManagementEndpoint ?? ""), o.poolPath ?? "/python/execute", settings.stack));
+    checks.push(await directPoolProbe(String(outputs.poolManagementEndpoint ?? ""), o.poolPath, settings.stack));
   }
   if (token) checks.push(await rateLimitCheck(settings, backend, headers));
 }

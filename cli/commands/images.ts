@@ -5,7 +5,7 @@
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { acrBuildArgv, acrImportArgv, az, registryTags } from "../azure/az.js";
 import { UsageError } from "../errors.js";
 import { IMAGE_TAG, readOption, REPOSITORY, SOURCE_IMAGE_PATTERN } from "../options.js";
@@ -14,20 +14,6 @@ import { defaultStack } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { suggest, suggestPulumi } from "../suggest.js";
 import type { DeploymentSettings } from "../../infra/config.js";
-
-export interface ImportOptions extends GlobalOptions {
-  from: string;
-  name?: string;
-  tag?: string;
-  force?: boolean;
-}
-
-export interface BuildOptions extends GlobalOptions {
-  name: string;
-  tag?: string;
-  file?: string;
-  force?: boolean;
-}
 
 
 /** Where an imported image lands: the source's repository path and tag unless told otherwise. Pure. */
@@ -79,7 +65,7 @@ export function nextStep(stack: string, image: string, settings: Pick<Deployment
   );
 }
 
-export async function runImport(o: ImportOptions): Promise<void> {
+export async function runImport(o: OptionsFor<"images import">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   const registry = settings.names.registry;
@@ -91,7 +77,7 @@ export async function runImport(o: ImportOptions): Promise<void> {
   else console.log(`Imported ${o.from} as ${registry}.azurecr.io/${image}. ${nextStep(stack, image, settings)}`);
 }
 
-export async function runBuild(context: string, o: BuildOptions): Promise<void> {
+export async function runBuild(context: string, o: OptionsFor<"images build">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   const registry = settings.names.registry;

@@ -9,24 +9,19 @@ import { randomBytes } from "node:crypto";
 import type { Caller } from "../../infra/callers.js";
 import { CALLERS_OUTPUT, callerResourceName, parseCallers } from "../../infra/callers.js";
 import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
-import { applyStackChange, type GlobalOptions } from "../change.js";
+import { applyStackChange } from "../change.js";
+import type { ArgumentsFor, OptionsFor } from "../main.js";
 import { actor, isoSeconds, now } from "../clock.js";
 import { UsageError } from "../errors.js";
 import { dim, printJson } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 
-export interface KeysOptions extends GlobalOptions {
-  name?: string;
-  /** list: print the keys themselves (default: only a hint of each). */
-  showKeys?: boolean;
-}
-
 /** A key as `list` shows it without --show-keys: enough to tell two apart, not to use one. */
 const hint = (key: string) => `${key.slice(0, 4)}…`;
 
 /** `action` is one of the argument's choices (cli/main.ts): commander refuses any other before this runs. */
-export async function run(action: "issue" | "list" | "revoke", o: KeysOptions): Promise<void> {
+export async function run(action: ArgumentsFor<"keys">[0], o: OptionsFor<"keys">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
   if (settings.access.mode !== "token")

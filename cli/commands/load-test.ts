@@ -3,7 +3,7 @@
 // bounded in count and time. Reports latency p50/p95/p99, throughput, errors by status, and whether
 // the session limit was hit. Exit 1 when any execution failed.
 
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { OperationError, UsageError } from "../errors.js";
 import { heading, printJson, table, warn } from "../output.js";
 import { arrivals, countArrivals, DEFAULT_MIX, DELAYED_AFTER_MS, parseMix, peakInWindow, runLoad, summarizeLoad, type LoadShape } from "../execution/load.js";
@@ -13,8 +13,7 @@ import { callerBudget } from "../../infra/caller-budget.js";
 import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { settingsInEffect } from "../operations.js";
-import { DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED } from "../options.js";
-import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
+import { credentialHeaders } from "../execution/credentials.js";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../infra/access-mode.js";
 import { stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
@@ -26,26 +25,14 @@ import { sessionsInEffect } from "../costing/calibration.js";
 import { suggest } from "../suggest.js";
 import { interruptible, runningOn } from "../interrupted.js";
 
-export interface LoadTestOptions extends GlobalOptions, CredentialOptions {
-  endpoint?: string;
-  users: number;
-  duration: number;
-  rate?: number;
-  runsPerUserPerMinute?: number;
-  burstSeconds?: number;
-  mix?: string;
-  maxRequests?: number;
-  seed?: number;
-}
-
 /**
  * A load test is a test, not an attack: these bound it whatever the options say (the options' own
  * ranges are in infra/limits.ts OPTION_RANGES: duration, rate, --max-requests, open sockets).
  */
-export const LIMITS = { defaultMaxRequests: DEFAULT_LOAD_MAX_REQUESTS, graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
+export const LIMITS = { graceMs: 30_000, maxOpen: OPTION_RANGES.sockets.max };
 
 /** The load's shape from the options, or a usage error. Pure. */
-export function loadShape(o: LoadTestOptions): LoadShape {
+export function loadShape(o: Pick<OptionsFor<"load-test">, "users" | "duration" | "rate" | "runsPerUserPerMinute" | "burstSeconds" | "mix" | "seed">): LoadShape {
   let mix;
   try {
     mix = parseMix(o.mix ?? DEFAULT_MIX);
@@ -62,7 +49,7 @@ export function loadShape(o: LoadTestOptions): LoadShape {
     ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? CAPACITY_DEFAULTS.runsPerUserPerMinute)) / 60,
     burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(CAPACITY_DEFAULTS.openingBurstSeconds * 1000, o.duration / 4),
     mix,
-    seed: o.seed ?? DEFAULT_SEED,
+    seed: o.seed,
   };
 }
 
@@ -94,9 +81,9 @@ export function concurrencyWarning(participants: number, settings: Pick<Deployme
   );
 }
 
-export async function run(o: LoadTestOptions): Promise<void> {
+export async function run(o: OptionsFor<"load-test">): Promise<void> {
   const shape = loadShape(o);
-  const cap = o.maxRequests ?? LIMITS.defaultMaxRequests;
+  const cap = o.maxRequests;
   const count = checkSize(shape, cap);
   const target = await resolveTarget(o);
   if (target.outputs && target.outputs.sessionPoolDeployed === false)

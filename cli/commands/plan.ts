@@ -4,7 +4,7 @@
 
 import { PROJECT } from "../../infra/config.js";
 import type { ProfileName } from "../../infra/profiles.js";
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { describeResource, diffSimulations, shortType, azureName, type ResourceDiff } from "../offline/describe.js";
 import type { Simulation } from "../offline/simulate.js";
 import { UsageError } from "../errors.js";
@@ -17,15 +17,9 @@ import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";
 import { suggest } from "../suggest.js";
 
-export interface PlanOptions extends GlobalOptions {
-  profile?: ProfileName;
-  from?: ProfileName;
-  to?: ProfileName;
-}
-
 const LABEL = "desired state from an offline evaluation of the program, not a diff against the cloud";
 
-export async function run(o: PlanOptions): Promise<void> {
+export async function run(o: OptionsFor<"plan">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   if ((o.from === undefined) !== (o.to === undefined)) throw new UsageError("--from and --to go together: give both profiles");
   if (o.from && o.profile) throw new UsageError("give either --profile or --from/--to, not both");

@@ -15,7 +15,8 @@
 // has no job behind it any more: that one fails, naming the lock and the commands that remove it.
 
 import { listStackFiles, readStackFile } from "../stack-files.js";
-import { applyStackChange, type GlobalOptions, type StackChange } from "../change.js";
+import { applyStackChange, type StackChange } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { now as clock, isoSeconds } from "../clock.js";
 import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
@@ -28,11 +29,7 @@ import type { Window } from "../../infra/operations.js";
 import type { ProfileOverrides } from "../../infra/profiles.js";
 import { suggest } from "../suggest.js";
 
-export interface ReconcileOptions extends GlobalOptions {
-  dryRun?: boolean;
-  /** --wait-timeout for a window's readiness gate, in milliseconds. */
-  waitTimeout?: number;
-}
+type ReconcileOptions = OptionsFor<"reconcile">;
 
 export interface Action {
   stack: string;
@@ -121,7 +118,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
     }
     try {
       // Progress goes to stderr (json: true); this command prints the one log of what it did.
-      const g = { ...o, json: true, stack, yes: true };
+      const g = { ...o, json: true as const, stack, yes: true as const };
       if (decision.kind === "stop") {
         const why = { "window-ended": "its window ended", expired: "expired", leftover: `${leftBehind(runtime).join(" and ")} left by a failed stop` }[decision.why];
         const at = isoSeconds(now);

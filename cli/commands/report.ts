@@ -9,7 +9,7 @@
 
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { now as clock } from "../clock.js";
 import { OperationError, UsageError } from "../errors.js";
 import { heading, printJson, warn } from "../output.js";
@@ -25,18 +25,10 @@ import { readRunLogs, runsIn } from "../report/runs.js";
 import { buildReport } from "../report/data.js";
 import { keyNumbers, renderHtml, reportTitle } from "../report/html.js";
 
-export interface ReportOptions extends GlobalOptions {
-  window?: string;
-  from?: Date;
-  to?: Date;
-  out?: string;
-  runs?: string[];
-}
-
 /** report-contest-w-20261205-0900.html, or report-dev-20261205T0830Z.html for a range. */
 const defaultOut = (stack: string, id: string | null, from: Date) => `report-${stack}-${id ?? `${from.toISOString().slice(0, 16).replace(/[-:]/g, "")}Z`}.html`;
 
-export async function run(o: ReportOptions): Promise<void> {
+export async function run(o: OptionsFor<"report">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const now = clock();
   // Bad input is refused before anything is read.

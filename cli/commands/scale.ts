@@ -4,9 +4,10 @@
 
 import { applyStackChange } from "../change.js";
 import { now } from "../clock.js";
-import { scaleChange, type ScaleOptions } from "../operations.js";
+import { scaleChange } from "../operations.js";
+import type { OptionsFor } from "../main.js";
 import { defaultStack } from "../project.js";
 
-export async function run(o: ScaleOptions): Promise<void> {
+export async function run(o: OptionsFor<"scale">): Promise<void> {
   await applyStackChange(scaleChange(o.stack ?? defaultStack(), o, now()), o);
 }

@@ -7,9 +7,9 @@
 // with a pool, within the stack's cost ceiling. Recording one is an update of the stack that
 // changes nothing in Azure (the output only), through the one change path.
 
-import type { ProfileName } from "../../infra/profiles.js";
 import type { Window } from "../../infra/operations.js";
 import { applyStackChange, type GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { actor, now as clock } from "../clock.js";
 import { enforceCostCeiling } from "../cost-ceiling.js";
 import { UsageError } from "../errors.js";
@@ -25,19 +25,7 @@ import { describeIssues, stackFile, stackSettings } from "../settings.js";
 import { suggest } from "../suggest.js";
 import { TYPES } from "../options.js";
 
-export interface ScheduleOptions extends GlobalOptions {
-  profile?: ProfileName;
-  at?: Date;
-  /** --for, in milliseconds. */
-  for?: number;
-  /** --warmup, in milliseconds. */
-  warmup?: number;
-  users?: number;
-  list?: boolean;
-  cancel?: string;
-}
-
-export async function run(o: ScheduleOptions): Promise<void> {
+export async function run(o: OptionsFor<"schedule">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const modes = [o.list && "--list", o.cancel && "--cancel", (o.at || o.for) && "--at/--for"].filter(Boolean);
   if (modes.length > 1) throw new UsageError(`give one of --list, --cancel or --at with --for, not ${modes.join(" and ")}`);
@@ -52,7 +40,7 @@ export async function run(o: ScheduleOptions): Promise<void> {
   const fileSettings = stackSettings(stack, {}, dir);
   // Checked offline first (bad input is refused before pulumi is asked), then against the windows
   // the state holds (read again inside the change).
-  const profile = o.profile ?? "contest";
+  const profile = o.profile;
   // A token stack's window warms up long enough for its gateway to be created (cli/schedule.ts).
   const request = {
     profile,
@@ -75,7 +63,8 @@ export async function run(o: ScheduleOptions): Promise<void> {
     const users = `--users ${o.users} (sized max ${sizing.maxSessions ?? "?"}, ready ${sizing.readySessions ?? "?"})`;
     throw new UsageError(describeIssues(err, file, Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users]))));
   }
-  enforceCostCeiling(sized, o, {
+  // schedule declares no --allow-over-ceiling: a window over the ceiling is refused, never let through.
+  enforceCostCeiling(sized, {}, {
     what: `the window (${draft.profile}${o.users ? ` for ${o.users} participants` : ""}, as the scheduled job will start it) can cost`,
     lower: o.users ? ["schedule it for fewer participants (--users)"] : [],
   });

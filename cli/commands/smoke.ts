@@ -3,10 +3,10 @@
 // backend's API, reports each case with its reason, cold and warm latency, and the cause and fix of
 // any HTTP failure. Exit 0 only when every case passed.
 
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { OperationError } from "../errors.js";
 import { heading, printJson, table, warn } from "../output.js";
-import { credentialHeaders, type CredentialOptions } from "../execution/credentials.js";
+import { credentialHeaders } from "../execution/credentials.js";
 import { causesOf, runSmoke, runSmokeLogged, type CaseResult } from "../execution/smoke-run.js";
 import { formatMs } from "../execution/stats.js";
 import { resolveTarget } from "../execution/target.js";
@@ -14,16 +14,10 @@ import { projectDir } from "../project.js";
 import { sessionsInEffect } from "../costing/calibration.js";
 import { interruptible, runningOn } from "../interrupted.js";
 
-export interface SmokeOptions extends GlobalOptions, CredentialOptions {
-  endpoint?: string;
-  full?: boolean;
-  concurrency?: number;
-}
-
 /** One line on stderr per finished case, so a slow backend is seen being slow. */
 const progress = (r: CaseResult) => process.stderr.write(`  ${r.ok ? "pass" : "FAIL"} ${r.name} (${formatMs(r.ms)})${r.ok ? "" : `: ${r.reason}`}\n`);
 
-export async function run(o: SmokeOptions): Promise<void> {
+export async function run(o: OptionsFor<"smoke">): Promise<void> {
   const target = await resolveTarget(o);
   const where = target.stack ? `stack ${target.stack} (${target.endpoint})` : target.endpoint;
   // Ctrl-C during the run says what runs on the stack and what it costs (nothing was changed).

@@ -13,16 +13,8 @@ import { now as clock } from "../clock.js";
 import { readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
 import { warmupStart, windowRun } from "../schedule.js";
 import type { SpendRow } from "../azure/spend.js";
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { suggest } from "../suggest.js";
-
-export interface SpendOptions extends GlobalOptions {
-  since?: number;
-  from?: Date;
-  to?: Date;
-  /** --window ID: the period a scheduled window ran (manage schedule), at its profile. */
-  window?: string;
-}
 
 /** The stack's state (outputs and the operation in effect), or null when it was never deployed. */
 async function stateOf(stack: string, verbose?: boolean): Promise<StackRuntime | null> {
@@ -50,7 +42,7 @@ async function subscriptionOf(stack: string, state: StackRuntime | null): Promis
   return id;
 }
 
-export async function run(o: SpendOptions): Promise<void> {
+export async function run(o: OptionsFor<"spend">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   // A stack file that does not parse is refused here, before pulumi or Azure is asked anything.
   stackSettings(stack);

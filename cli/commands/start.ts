@@ -4,21 +4,17 @@
 // start-backend alone keeps the operation in effect and makes sure a backend replica runs: in idle
 // that is a backend answering health checks (and 503 for executions) for about $0.39/day.
 
-import type { ProfileName } from "../../infra/profiles.js";
-import { applyStackChange, type GateOptions, type GlobalOptions } from "../change.js";
+import { applyStackChange } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { now } from "../clock.js";
 import { startBackendChange, startPoolChange } from "../operations.js";
 import { defaultStack } from "../project.js";
 
-export interface StartOptions extends GlobalOptions, GateOptions {
-  profile?: ProfileName;
-}
-
-export async function runPool(o: StartOptions): Promise<void> {
+export async function runPool(o: OptionsFor<"start">): Promise<void> {
   await applyStackChange(startPoolChange(o.stack ?? defaultStack(), o.profile, now()), o);
 }
 
-export async function runBackend(o: StartOptions): Promise<void> {
+export async function runBackend(o: OptionsFor<"start-backend">): Promise<void> {
   await applyStackChange(startBackendChange(o.stack ?? defaultStack()), o);
 }
 

@@ -6,7 +6,7 @@ import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js"
 import { estimateFor, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
 import { GATEWAY_METERS, liveBurnPerHour } from "../../infra/costing/model.js";
 import { findDrift, type Drift } from "../drift.js";
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackFile, stackSettings } from "../settings.js";
@@ -55,7 +55,7 @@ async function stackRuntime(stack: string, verbose?: boolean): Promise<Section<S
   }
 }
 
-export async function run(o: GlobalOptions): Promise<void> {
+export async function run(o: OptionsFor<"status">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const file = stackFile(stack);
   const fileSettings = stackSettings(stack);

@@ -1,7 +1,8 @@
 // `manage up`: apply the stack as configured in its stack file.
-import { applyStackChange, type GlobalOptions } from "../change.js";
+import { applyStackChange } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { defaultStack } from "../project.js";
 
-export async function run(o: GlobalOptions): Promise<void> {
+export async function run(o: OptionsFor<"up">): Promise<void> {
   await applyStackChange({ stack: o.stack ?? defaultStack(), config: {}, intent: "apply the stack as configured" }, o);
 }

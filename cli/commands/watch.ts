@@ -7,7 +7,7 @@
 // refresh is in flight leaves at once (130).
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { GlobalOptions } from "../change.js";
+import type { OptionsFor } from "../main.js";
 import { whileRunning } from "../interrupted.js";
 import { suggest } from "../suggest.js";
 import { OperationError } from "../errors.js";
@@ -15,7 +15,6 @@ import { writeJson } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
-import { DEFAULT_WATCH_INTERVAL_MS } from "../options.js";
 import { settingsInEffect } from "../operations.js";
 import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../../infra/operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
@@ -23,12 +22,6 @@ import type { liveTargetOf } from "../azure/live.js";
 import type { Timeline } from "../azure/metrics.js";
 import { buildSnapshot, contestWindow, type Snapshot } from "../watch/snapshot.js";
 import { renderSnapshot } from "../watch/render.js";
-
-export interface WatchOptions extends GlobalOptions {
-  /** --interval in milliseconds (../options.ts). */
-  interval?: number;
-  once?: boolean;
-}
 
 /** The PT1M minutes every refresh reads: enough for the warnings' windows (3 min against the 3 before) and Azure's reporting lag. */
 const RECENT_MINUTES = 15;
@@ -51,10 +44,10 @@ async function targetOf(stack: string, verbose?: boolean): Promise<NonNullable<R
   return { ...target, operation: parseOperationsState(out[OPERATIONS_OUTPUT]) };
 }
 
-export async function run(o: WatchOptions): Promise<void> {
+export async function run(o: OptionsFor<"watch">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const fileSettings = stackSettings(stack);
-  const interval = o.interval ?? DEFAULT_WATCH_INTERVAL_MS;
+  const interval = o.interval;
   const book = isKnownRegion(fileSettings.location) ? embeddedPriceBook(fileSettings.location) : null;
   // The Azure SDKs load while pulumi answers (each takes a good part of a second).
   const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js").then(async (m) => (await m.preloadClients(), m))]);

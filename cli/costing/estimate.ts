@@ -12,23 +12,22 @@ import { livePriceBook } from "./retail-prices.js";
 import { UsageError } from "../errors.js";
 import { money, warn } from "../output.js";
 import { projectDir } from "../project.js";
-import type { GlobalOptions } from "../change.js";
+import type { CostAssumptionFlags } from "../main.js";
 import { stackFile } from "../settings.js";
 // The query itself is pure and light (infra/costing/query.ts): the program's budget builds it too.
 import { costQuery, gibibytes, type CostAssumptionOptions } from "../../infra/costing/query.js";
 import { sessionsPerNodeRange } from "../../infra/capacity.js";
 import { DEFAULT_WINDOW_HOURS } from "../../infra/costing/ceiling.js";
 
-/** cost-estimate's options; capacity takes the same ones but --days and --executions. */
-export interface CostEstimateOptions extends GlobalOptions, CostAssumptionOptions {
-  profile?: ProfileName;
-  hours?: number;
-  days?: number;
-  executions?: number;
-  avgExecSeconds?: number;
-  region?: string;
-  livePrices?: boolean;
-}
+/** A check the compiler makes: true when it holds, a type error when not. */
+type Holds<T extends true> = T;
+/**
+ * The cost assumptions the estimate reads are named in infra/costing/query.ts, which the program
+ * shares and so cannot import the CLI: each field it names must be an option main.ts declares
+ * (withCostAssumptions), so renaming a flag or a field alone fails the type check here (passing
+ * the options checks their value types).
+ */
+export type AssumptionsDeclared = Holds<[Exclude<keyof CostAssumptionOptions, keyof CostAssumptionFlags>] extends [never] ? true : false>;
 
 export { DEFAULT_WINDOW_HOURS };
 

@@ -13,6 +13,7 @@ import { costQuery } from "../../infra/costing/query.js";
 import { isoSeconds } from "../clock.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_SPEND_SINCE_MS } from "../options.js";
+import type { OptionsFor } from "../main.js";
 
 /**
  * Rules for reading a gap, named once (revisit them against real bills):
@@ -30,14 +31,8 @@ export interface Period {
   to: Date;
 }
 
-export interface PeriodOptions {
-  /** --since, in ms. */
-  since?: number;
-  from?: Date;
-  to?: Date;
-  // --window ID will name a recorded contest window (its period and profile) once windows are in
-  // the stack's shared state: it becomes one more case here, exclusive with the others.
-}
+/** spend's --since (in ms), --from and --to, as main.ts declares them. */
+export type PeriodOptions = Pick<OptionsFor<"spend">, "since" | "from" | "to">;
 
 /** The period asked for: --since (default a week: DEFAULT_SPEND_SINCE_MS) back from now, or --from [--to] (to defaults to now). */
 export function spendPeriod(o: PeriodOptions, now: Date): Period {

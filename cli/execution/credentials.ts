@@ -9,6 +9,7 @@ import { SUBSCRIPTION_KEY_HEADER } from "../../infra/access-mode.js";
 import { UsageError } from "../errors.js";
 import { PASSPHRASE_FIX } from "../pulumi/failures.js";
 import { suggestPulumi } from "../suggest.js";
+import type { CredentialOptions } from "../main.js";
 
 export const ENV_KEY = "MANAGE_GATEWAY_KEY";
 export const ENV_TOKEN = "MANAGE_GATEWAY_TOKEN";
@@ -20,10 +21,8 @@ export interface Credential {
   source: string;
 }
 
-export interface CredentialOptions {
-  gatewayKey?: string;
-  gatewayToken?: string;
-}
+/** --gateway-key and --gateway-token, as main.ts declares them. */
+export type { CredentialOptions };
 
 /** Stack outputs that are secrets: kept in memory, never printed. */
 export const SECRET_OUTPUTS = ["gatewayKey", CALLERS_OUTPUT] as const;

@@ -144,21 +144,21 @@ describe("the load test's shape", () => {
   });
 
   test("options: the default rate is one run per person per minute; the burst fits in the duration", () => {
-    expect(loadShape({ users: 120, duration: 120_000 }).ratePerSecond).toBe(2);
-    expect(loadShape({ users: 120, duration: 120_000 }).burstMs).toBe(30_000);
-    expect(() => loadShape({ users: 1, duration: 1000, rate: 1, runsPerUserPerMinute: 2 })).toThrow(/not both/);
-    expect(() => loadShape({ users: 1, duration: 10_000, burstSeconds: 20 })).toThrow(/--burst-seconds 20 is longer than --duration \(10 s\)/);
+    expect(loadShape({ seed: 1, users: 120, duration: 120_000 }).ratePerSecond).toBe(2);
+    expect(loadShape({ seed: 1, users: 120, duration: 120_000 }).burstMs).toBe(30_000);
+    expect(() => loadShape({ seed: 1, users: 1, duration: 1000, rate: 1, runsPerUserPerMinute: 2 })).toThrow(/not both/);
+    expect(() => loadShape({ seed: 1, users: 1, duration: 10_000, burstSeconds: 20 })).toThrow(/--burst-seconds 20 is longer than --duration \(10 s\)/);
   });
 
   test("the size is checked against the cap lazily: a million a second for 30 minutes is refused at once, in bounded memory", () => {
-    const huge = loadShape({ users: 10, duration: 30 * 60_000, rate: 1_000_000 });
+    const huge = loadShape({ seed: 1, users: 10, duration: 30 * 60_000, rate: 1_000_000 });
     const before = process.memoryUsage().heapUsed;
     const started = performance.now();
     expect(() => checkSize(huge, 10_000)).toThrow(/would send more than 10000 executions, over the cap of 10000/);
     expect(performance.now() - started).toBeLessThan(500);
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(50 * 1024 * 1024);
-    expect(() => checkSize(loadShape({ users: 20_000, duration: 60_000 }), 10_000)).toThrow(/at least 20000 executions/);
-    const small = loadShape({ users: 24, duration: 4_000, rate: 3 });
+    expect(() => checkSize(loadShape({ seed: 1, users: 20_000, duration: 60_000 }), 10_000)).toThrow(/at least 20000 executions/);
+    const small = loadShape({ seed: 1, users: 24, duration: 4_000, rate: 3 });
     expect(checkSize(small, 10_000)).toBe(schedule(small).length);
   });
 

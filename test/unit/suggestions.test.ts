@@ -6,7 +6,7 @@
 // option's own example value, as its type declares it. A flag offered on its own ("pass
 // --allow-over-ceiling", "--no-wait skips this") must be one the running command takes.
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
+import { CommanderError, type CommandUnknownOpts as Command } from "@commander-js/extra-typings";
 import { afterEach, describe, expect, test } from "vitest";
 import { buildProgram, commandPath, declaredFlags } from "../../cli/main.js";
 import { OPTION_EXAMPLES, TYPES } from "../../cli/options.js";
