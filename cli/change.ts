@@ -45,7 +45,8 @@ import { InterruptedError, interruptible, interruptOutcome, type Running } from 
 import { offers, suggest } from "./suggest.js";
 import { stackFile } from "./settings.js";
 import { embeddedPriceBook, isKnownRegion } from "../infra/costing/prices.js";
-import { estimateFor, DEFAULT_WINDOW_HOURS } from "./costing/estimate.js";
+import { estimateFor } from "./costing/estimate.js";
+import { CAPACITY_DEFAULTS } from "../infra/capacity.js";
 import {
   REPLACE_OPS,
   confirmationNeeded,
@@ -130,7 +131,7 @@ export function describePlan(steps: PreviewStep[]): string[] {
 
 export function costPerDay(settings: DeploymentSettings): number | null {
   if (!isKnownRegion(settings.location)) return null;
-  const e = estimateFor(embeddedPriceBook(settings.location), settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
+  const e = estimateFor(embeddedPriceBook(settings.location), settings, settings.profile.name, CAPACITY_DEFAULTS.hours);
   // A partial sum (a table without the Dedicated rates prices a pool's nodes at $0) is not a cost: unknown.
   return e.complete ? e.perDay : null;
 }

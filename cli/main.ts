@@ -127,7 +127,7 @@ export type CeilingOptions = GroupOptions<typeof withCostCeiling<[], {}, {}>>;
 export type CostAssumptionFlags = GroupOptions<typeof withCostAssumptions<[], {}, {}>>;
 
 /** cost-estimate's and capacity's: the run time of one execution. */
-const avgExecSecondsOption = () => typedOption("--avg-exec-seconds <s>", `average run time of one execution (default ${CAPACITY_DEFAULTS.avgExecSeconds})`, TYPES.execSeconds);
+const avgExecSecondsOption = () => typedOption("--avg-exec-seconds <s>", `average run time of one execution (default ${CAPACITY_DEFAULTS.runSeconds})`, TYPES.execSeconds);
 
 /** doctor's direct pool probe: the route the session image serves for Python. */
 const DEFAULT_POOL_PATH = "/python/execute";
@@ -384,7 +384,7 @@ const COMMANDS = {
       .addOption(typedOption("--users <n>", "people taking part; each one's first run lands in the opening burst", TYPES.users).makeOptionMandatory())
       .addOption(typedOption("--duration <duration>", `how long to send, e.g. 2m (at most ${OPTION_RANGES.loadTestMinutes.max}m)`, TYPES.loadDuration).makeOptionMandatory())
       .addOption(typedOption("--rate <r>", "steady executions per second after the burst (default: users x runs per minute / 60)", TYPES.rate))
-      .addOption(typedOption("--runs-per-user-per-minute <r>", `how often each person runs code (default ${CAPACITY_DEFAULTS.runsPerUserPerMinute})`, TYPES.runsPerUserPerMinute))
+      .addOption(typedOption("--runs-per-user-per-minute <r>", `how often each person runs code (default ${CAPACITY_DEFAULTS.runsPerParticipantPerMinute})`, TYPES.runsPerUserPerMinute))
       .addOption(typedOption("--burst-seconds <s>", `the opening burst's length (default: a quarter of the duration, at most ${CAPACITY_DEFAULTS.openingBurstSeconds})`, TYPES.burstSeconds))
       .option("--mix <weights>", "languages and weights, e.g. python:60,cpp:20,java:10,js:10")
       .addOption(typedOption("--max-requests <n>", `refuse a load larger than this (default ${DEFAULT_LOAD_MAX_REQUESTS}; at most ${OPTION_RANGES.loadRequests.max})`, TYPES.maxRequests).default(DEFAULT_LOAD_MAX_REQUESTS))

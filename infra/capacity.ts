@@ -34,10 +34,11 @@ export function strategyLabel(s: IdentifierStrategy): string {
  */
 export const CAPACITY_DEFAULTS = {
   participants: 200,
-  runsPerUserPerMinute: 1,
+  runsPerParticipantPerMinute: 1,
   /** Run time of one execution. Measure with `manage smoke` / `manage load-test`. */
-  avgExecSeconds: 2,
+  runSeconds: 2,
   p95WaitSeconds: 2,
+  /** The contest window every cost view assumes unless told otherwise (cost-estimate/capacity --hours, the budget's planned contests). */
   hours: 2,
   /** The opening burst: everybody's first run lands within this many seconds of the start. */
   openingBurstSeconds: 60,
@@ -123,8 +124,8 @@ export function nodesFor(sessions: number, perNode: number): number {
 
 export const DEFAULT_PARTICIPANTS: ParticipantModel = {
   participants: CAPACITY_DEFAULTS.participants,
-  runsPerParticipantPerMinute: CAPACITY_DEFAULTS.runsPerUserPerMinute,
-  runSeconds: CAPACITY_DEFAULTS.avgExecSeconds,
+  runsPerParticipantPerMinute: CAPACITY_DEFAULTS.runsPerParticipantPerMinute,
+  runSeconds: CAPACITY_DEFAULTS.runSeconds,
   strategy: { kind: "per-user" },
   openingBurstSeconds: CAPACITY_DEFAULTS.openingBurstSeconds,
   coldStartSeconds: CAPACITY_DEFAULTS.coldStartSeconds,

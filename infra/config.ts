@@ -294,7 +294,7 @@ const BASE_KEYS = {
   runsPerParticipantPerMinute: {
     type: "string",
     description: "How often each participant runs code during a contest, per minute (a number like 1 or 0.5).",
-    default: String(CAPACITY_DEFAULTS.runsPerUserPerMinute),
+    default: String(CAPACITY_DEFAULTS.runsPerParticipantPerMinute),
     schema: decimalString(
       OPTION_RANGES.runsPerParticipantPerMinute.min,
       OPTION_RANGES.runsPerParticipantPerMinute.max,
@@ -328,7 +328,7 @@ const BASE_KEYS = {
   runSeconds: {
     type: "string",
     description: "Seconds one execution takes (its session is busy that long). The assumption (2) until `manage capacity --apply` records a measured one.",
-    default: String(CAPACITY_DEFAULTS.avgExecSeconds),
+    default: String(CAPACITY_DEFAULTS.runSeconds),
     schema: decimalString(OPTION_RANGES.runSeconds.min, OPTION_RANGES.runSeconds.max, `must be between ${OPTION_RANGES.runSeconds.min} and ${OPTION_RANGES.runSeconds.max} seconds`),
   },
   measuredBy: {

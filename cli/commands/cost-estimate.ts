@@ -34,7 +34,7 @@ export async function run(o: OptionsFor<"cost-estimate">): Promise<void> {
   const region = o.region ?? settings.location;
   const book = await priceBookFor(region, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
   const load: Load | undefined =
-    o.executions !== undefined ? { executions: o.executions, runSeconds: o.avgExecSeconds ?? CAPACITY_DEFAULTS.avgExecSeconds } : undefined;
+    o.executions !== undefined ? { executions: o.executions, runSeconds: o.avgExecSeconds ?? CAPACITY_DEFAULTS.runSeconds } : undefined;
   if (o.avgExecSeconds !== undefined && o.executions === undefined)
     throw new UsageError("--avg-exec-seconds describes a load: give --executions too");
   const extra = { ...o, load };

@@ -46,7 +46,7 @@ export function loadShape(o: Pick<OptionsFor<"load-test">, "users" | "duration" 
     participants: o.users,
     durationMs: o.duration,
     // Default: each person runs code once a minute, the capacity model's default too.
-    ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? CAPACITY_DEFAULTS.runsPerUserPerMinute)) / 60,
+    ratePerSecond: o.rate ?? (o.users * (o.runsPerUserPerMinute ?? CAPACITY_DEFAULTS.runsPerParticipantPerMinute)) / 60,
     burstMs: o.burstSeconds !== undefined ? o.burstSeconds * 1000 : Math.min(CAPACITY_DEFAULTS.openingBurstSeconds * 1000, o.duration / 4),
     mix,
     seed: o.seed,

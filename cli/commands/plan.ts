@@ -11,7 +11,8 @@ import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
 import { stackRawConfig, stackSettings } from "../settings.js";
-import { estimateFor, warnAboutPrices, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
+import { estimateFor, warnAboutPrices } from "../costing/estimate.js";
+import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
 import { embeddedPriceBook, isKnownRegion, priceDate } from "../../infra/costing/prices.js";
 import { describeAccess, openAccessWarning } from "../../infra/access-mode.js";
 import { redactOutputs } from "../execution/credentials.js";
@@ -27,7 +28,7 @@ export async function run(o: OptionsFor<"plan">): Promise<void> {
   const settings = stackSettings(stack, o.profile ? { profile: o.profile } : {});
   // plan shows the resources whatever the region; the cost only where the embedded table has prices.
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
-  const cost = (profile: ProfileName) => (book ? estimateFor(book, stackSettings(stack, { profile }), profile, DEFAULT_WINDOW_HOURS) : null);
+  const cost = (profile: ProfileName) => (book ? estimateFor(book, stackSettings(stack, { profile }), profile, CAPACITY_DEFAULTS.hours) : null);
   const noPrices = `no embedded prices for ${settings.location}: \`${suggest("cost-estimate", { stack, "live-prices": true })}\` prices it`;
   const { simulate } = await import("../offline/simulate.js");
   const evaluate = (profile: ProfileName) =>

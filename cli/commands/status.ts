@@ -3,7 +3,8 @@
 // stack never deployed, not logged in to Azure, no permission), and the rest is still shown.
 
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
-import { estimateFor, DEFAULT_WINDOW_HOURS } from "../costing/estimate.js";
+import { estimateFor } from "../costing/estimate.js";
+import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
 import { GATEWAY_METERS, liveBurnPerHour } from "../../infra/costing/model.js";
 import { findDrift, type Drift } from "../drift.js";
 import type { OptionsFor } from "../main.js";
@@ -111,7 +112,7 @@ export async function run(o: OptionsFor<"status">): Promise<void> {
       basis: `live: ${nodes} E16 node(s), ${replicas} backend replica(s)${gateway ? `, the ${gateway.sku} gateway${gatewayLeft ? " left by a failed stop" : ""}` : ""}`,
     };
   } else if (book) {
-    const e = estimateFor(book, settings, settings.profile.name, DEFAULT_WINDOW_HOURS);
+    const e = estimateFor(book, settings, settings.profile.name, CAPACITY_DEFAULTS.hours);
     // The profile's estimate has no gateway while idle; one left by a failed stop bills its hours on top.
     const left = gatewayLeft ? book.prices[GATEWAY_METERS[gatewayLeft.sku]]?.usd : 0;
     burn = {

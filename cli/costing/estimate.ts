@@ -16,8 +16,7 @@ import type { CostAssumptionFlags } from "../main.js";
 import { stackFile } from "../settings.js";
 // The query itself is pure and light (infra/costing/query.ts): the program's budget builds it too.
 import { costQuery, gibibytes, type CostAssumptionOptions } from "../../infra/costing/query.js";
-import { sessionsPerNodeRange } from "../../infra/capacity.js";
-import { DEFAULT_WINDOW_HOURS } from "../../infra/costing/ceiling.js";
+import { CAPACITY_DEFAULTS, sessionsPerNodeRange } from "../../infra/capacity.js";
 
 /** A check the compiler makes: true when it holds, a type error when not. */
 type Holds<T extends true> = T;
@@ -29,12 +28,10 @@ type Holds<T extends true> = T;
  */
 export type AssumptionsDeclared = Holds<[Exclude<keyof CostAssumptionOptions, keyof CostAssumptionFlags>] extends [never] ? true : false>;
 
-export { DEFAULT_WINDOW_HOURS };
-
-/** Window length from --hours / --days (exclusive), default a 2-hour contest. */
+/** Window length from --hours / --days (exclusive), default a contest (CAPACITY_DEFAULTS.hours). */
 export function windowHours(o: { hours?: number; days?: number }): number {
   if (o.hours !== undefined && o.days !== undefined) throw new UsageError("give either --hours or --days, not both");
-  return o.hours ?? (o.days !== undefined ? o.days * 24 : DEFAULT_WINDOW_HOURS);
+  return o.hours ?? (o.days !== undefined ? o.days * 24 : CAPACITY_DEFAULTS.hours);
 }
 
 /** Where the region to price came from: the --region option, or the stack's location. */

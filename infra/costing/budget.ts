@@ -10,9 +10,6 @@ import { describeMeter, estimateCost, HOURS_PER_MONTH, type Estimate } from "./m
 import type { PriceBook } from "./prices.js";
 import { costQuery } from "./query.js";
 
-/** One planned contest: the 2-hour window `manage capacity` and `cost-estimate` assume. */
-const PLANNED_CONTEST_HOURS = CAPACITY_DEFAULTS.hours;
-
 export interface PlannedMonth {
   /** USD the month is planned to cost (not rounded). */
   usd: number;
@@ -30,10 +27,10 @@ export function plannedMonth(book: PriceBook, settings: DeploymentSettings): Pla
   const contests = settings.monitoring.plannedContestsPerMonth;
   const idle = estimateCost(book, costQuery(settings, profileOf(settings, "idle"), HOURS_PER_MONTH));
   const p = settings.participantModel;
-  const executions = Math.round(p.participants * p.runsPerParticipantPerMinute * 60 * PLANNED_CONTEST_HOURS);
+  const executions = Math.round(p.participants * p.runsPerParticipantPerMinute * 60 * CAPACITY_DEFAULTS.hours);
   const contest: Estimate = estimateCost(
     book,
-    costQuery(settings, profileOf(settings, "contest"), PLANNED_CONTEST_HOURS, { load: { executions, runSeconds: p.runSeconds } }),
+    costQuery(settings, profileOf(settings, "contest"), CAPACITY_DEFAULTS.hours, { load: { executions, runSeconds: p.runSeconds } }),
   );
   const perContest = contest.window - idle.perHour * contest.billedHours;
   const missing = [...new Set([...idle.missing, ...contest.missing])].map(describeMeter);

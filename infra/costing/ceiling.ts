@@ -9,11 +9,8 @@ import type { ResolvedProfile } from "../profiles.js";
 import { estimateCost, type AtMost } from "./model.js";
 import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, type PriceBook } from "./prices.js";
 import { costQuery, gibibytes, type CostAssumptionOptions } from "./query.js";
-import { sessionsPerNodeRange } from "../capacity.js";
+import { CAPACITY_DEFAULTS, sessionsPerNodeRange } from "../capacity.js";
 import { money } from "./money.js";
-
-/** The contest window every cost view assumes unless told otherwise (cost-estimate --hours). */
-export const DEFAULT_WINDOW_HOURS = 2;
 
 export interface CeilingVerdict {
   ok: boolean;
@@ -40,7 +37,7 @@ export function worstAtMost(
 ): { perDay: number; sessionsPerNode: number } | null {
   if (!profile.pool || extra.sessionsPerNode !== undefined || extra.nodeReservedShare !== undefined) return null;
   const fewest = sessionsPerNodeRange({ cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) }).fewest;
-  const at = (q: CostAssumptionOptions) => estimateCost(book, costQuery(settings, profile, DEFAULT_WINDOW_HOURS, { ...extra, ...q })).atMost;
+  const at = (q: CostAssumptionOptions) => estimateCost(book, costQuery(settings, profile, CAPACITY_DEFAULTS.hours, { ...extra, ...q })).atMost;
   const worst = at({ sessionsPerNode: fewest });
   return worst.complete && worst.perDay > at({}).perDay ? { perDay: worst.perDay, sessionsPerNode: fewest } : null;
 }
@@ -55,7 +52,7 @@ export function worstAtMost(
 export function ceilingVerdict(settings: DeploymentSettings, profile: ResolvedProfile = profileOf(settings, settings.profile.name)): CeilingVerdict | null {
   if (!isKnownRegion(settings.location)) return null;
   const book = embeddedPriceBook(settings.location);
-  const atMost = estimateCost(book, costQuery(settings, profile, DEFAULT_WINDOW_HOURS)).atMost;
+  const atMost = estimateCost(book, costQuery(settings, profile, CAPACITY_DEFAULTS.hours)).atMost;
   const worst = worstAtMost(book, settings, profile);
   const ceiling = settings.costCeilingPerDay;
   const ok = judged({ atMost, worst }) <= ceiling;

@@ -17,13 +17,13 @@ test("watch, spend, smoke and load-test --help state the defaults and limits the
   expect(spend).toContain(`(default ${DEFAULT_SPEND_SINCE_MS / 86_400_000}d)`);
   expect(smoke).toContain(`parallel runs in the concurrency case (default ${DEFAULT_SMOKE_CONCURRENCY})`);
   expect(load).toContain(`how long to send, e.g. 2m (at most ${OPTION_RANGES.loadTestMinutes.max}m)`);
-  expect(load).toContain(`how often each person runs code (default ${CAPACITY_DEFAULTS.runsPerUserPerMinute})`);
+  expect(load).toContain(`how often each person runs code (default ${CAPACITY_DEFAULTS.runsPerParticipantPerMinute})`);
   expect(load).toContain(`a quarter of the duration, at most ${CAPACITY_DEFAULTS.openingBurstSeconds})`);
   expect(load).toContain(`refuse a load larger than this (default ${DEFAULT_LOAD_MAX_REQUESTS}; at most ${OPTION_RANGES.loadRequests.max})`);
   // ...and the load applies them: a long load's burst is the contest's opening burst, one run a minute each.
   const shape = loadShape({ users: 60, duration: 10 * 60_000 } as Parameters<typeof loadShape>[0]);
   expect(shape.burstMs).toBe(CAPACITY_DEFAULTS.openingBurstSeconds * 1000);
-  expect(shape.ratePerSecond).toBe((60 * CAPACITY_DEFAULTS.runsPerUserPerMinute) / 60);
+  expect(shape.ratePerSecond).toBe((60 * CAPACITY_DEFAULTS.runsPerParticipantPerMinute) / 60);
 });
 
 test("cost-estimate and capacity --help state the cost model's and the planner's defaults, and the one seed both seeded commands use", async () => {
@@ -40,7 +40,7 @@ test("cost-estimate and capacity --help state the cost model's and the planner's
     expect(text).toContain(`the registry stores (default ${COST_ASSUMPTIONS.registryStoredGb})`);
     expect(text).toContain(`before a contest window (default ${COST_ASSUMPTIONS.warmUpHours})`);
     expect(text).toContain(`after a contest window (default ${COST_ASSUMPTIONS.tailHours})`);
-    expect(text).toContain(`run time of one execution (default ${CAPACITY_DEFAULTS.avgExecSeconds})`);
+    expect(text).toContain(`run time of one execution (default ${CAPACITY_DEFAULTS.runSeconds})`);
   }
   expect(cost).toContain(`window length in hours (default ${CAPACITY_DEFAULTS.hours}: a contest)`);
   expect(capacity).toContain(`find the pool full (default ${CAPACITY_DEFAULTS.max404Rate}: ${CAPACITY_DEFAULTS.max404Rate * 100}%)`);
