@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { basename, join } from "node:path";
 import { load as loadYaml } from "js-yaml";
 import type { Document, Node as YamlNode } from "yaml";
-import { PROJECT, type RawConfig } from "../infra/config.js";
+import { NOT_A_SECRET, notASecretFix, PROJECT, type RawConfig } from "../infra/config.js";
 
 const positional = () => createRequire(import.meta.url)("yaml") as typeof import("yaml");
 
@@ -80,6 +80,15 @@ export function parseStackFile(text: string, name: string, project = PROJECT): S
   if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config)))
     throw new StackFileError(`${name}:${linesOf(text).lineOf(["config"]) ?? 1}: config must be a map of keys to values\n  Fix: write one key a line under config:, ${example}`, "broken", name);
   const prefix = `${project}:`;
+  // A secret setting would be recorded in plain text (infra/config.ts NOT_A_SECRET): refused here,
+  // on the file as written, before anything (an operation's profile, its overrides) is laid over it.
+  const secret = Object.keys((config ?? {}) as Record<string, unknown>).find((key) => key.startsWith(prefix) && holdsSecret((config as Record<string, unknown>)[key]));
+  if (secret)
+    throw new StackFileError(
+      `${name}:${linesOf(text).lineOf(["config", secret]) ?? 1}: ${secret} ${NOT_A_SECRET}\n  Fix: ${notASecretFix(secret.slice(prefix.length))} --stack ${name.replace(/^Pulumi\.(.*)\.yaml$/, "$1")}`,
+      "broken",
+      name,
+    );
   const raw = Object.fromEntries(
     Object.entries((config ?? {}) as Record<string, unknown>)
       .filter(([key]) => key.startsWith(prefix))
@@ -92,6 +101,19 @@ export function parseStackFile(text: string, name: string, project = PROJECT): S
     return positions.lineOf(["config", `${prefix}${top}`, ...path]);
   };
   return { name, raw, lineOf };
+}
+
+/**
+ * Whether a config value is or holds a secret as pulumi writes one: a map of exactly one key,
+ * `secure`, with a string (sdk/go/common/resource/config/object.go isSecureValue); one nested by
+ * `config set --secret --path` makes pulumi mark the whole key secret (Value.Secure).
+ */
+function holdsSecret(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsSecret);
+  if (!value || typeof value !== "object") return false;
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0]![0] === "secure" && typeof entries[0]![1] === "string") return true;
+  return entries.some(([, v]) => holdsSecret(v));
 }
 
 /** The first YAML error, with its position, as `yaml` reports it. Always throws. */

@@ -522,26 +522,17 @@ export type RawConfig = Readonly<Record<string, string>>;
  * setting of this project is confidential (sizes, regions, images, e-mail addresses, IP ranges),
  * so a secret one is refused rather than half-supported.
  */
-export const notASecret = (key: string): ConfigIssue => ({
-  key,
-  message:
-    "is set as a secret (`pulumi config set --secret`), but this project's settings are not secrets: each update records the config it ran on, " +
-    `in plain text, in the stack's operations output. Set it again in plain text: pulumi config set --plaintext ${PROJECT}:${key} <value>`,
-});
-
-/**
- * The keys whose value in a stack file holds a secret (`secure:` ciphertext, as pulumi writes it),
- * at the top or nested (`config set --secret --path`: pulumi then marks the whole key secret).
- */
-const secretKeysOf = (raw: RawConfig): string[] => Object.keys(raw).filter((key) => /\{"secure":"/.test(raw[key]!));
+export const NOT_A_SECRET =
+  "is set as a secret (`pulumi config set --secret`), but this project's settings are not secrets: each update records the config it ran on, in plain text, in the stack's operations output";
+export const notASecretFix = (key: string) => `set it again in plain text: pulumi config set --plaintext ${PROJECT}:${key} <value>`;
+/** The program's refusal (manage refuses the stack file's `secure:` value itself: cli/stack-files.ts). */
+export const notASecret = (key: string): ConfigIssue => ({ key, message: `${NOT_A_SECRET}. Fix: ${notASecretFix(key)}` });
 
 /**
  * Parses and validates a stack's configuration. Pure: `raw` is the only input.
  * Throws ConfigError listing every violation, including keys nobody reads (almost always typos).
  */
 export function parseSettings(raw: RawConfig, stack: string, project = PROJECT): DeploymentSettings {
-  const secrets = secretKeysOf(raw);
-  if (secrets.length) throw new ConfigError(secrets.map(notASecret), stack);
   const issues: ConfigIssue[] = unknownKeys(Object.keys(raw)).map((key) => ({
     key,
     message: LEGACY_OVERRIDE_KEYS.has(key)
