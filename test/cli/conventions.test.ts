@@ -156,7 +156,7 @@ describe("the same cause, the same exit code", () => {
   });
 });
 
-test("manage run in a test worker (the bad-input table's way) answers as the process does: exit code, stdout, stderr, warnings once, nothing left from an earlier run", async () => {
+test("manage run in a test worker (the bad-input table's way) answers as the process does: exit code, stdout, stderr, warnings once, nothing left from an earlier run; a relative path is refused", async () => {
   // Two JSON documents and the same warning in a row: each run prints its own, and says its warning.
   const cases = [
     ["plan", "--stack", "nope", "--json"],
@@ -165,11 +165,16 @@ test("manage run in a test worker (the bad-input table's way) answers as the pro
     ["capacity", "--stack", "contest", "--users", "220", "--json"],
     ["cost-estimate", "--region", "westeurope"],
     ["cost-estimate", "--region", "westeurope"],
+    // A run's --color ends with it: the next run's early error (commander's) is plain, as in a new process.
+    ["cost-estimate", "--color"],
+    ["cost-estimate", "--bogus"],
   ];
   for (const args of cases) {
     const inProcess = await manageInProcess(args, { project });
     expect(inProcess, args.join(" ")).toEqual(await manage(args, { project }));
   }
+  // A path manage would resolve against its folder: in a worker that is one folder for every test.
+  await expect(manageInProcess(["capacity", "--simulate", "--chart", "charts/sim.svg"], { project })).rejects.toThrow(/run it as a process/);
 });
 
 test("every environment variable manage reads is documented, in --help and in the README", async () => {

@@ -264,7 +264,8 @@ async function runWarm(warm: WarmProgram, r: ProgramRequest, address: string): P
   req.setProject(r.project);
   req.setStack(r.stack);
   req.setOrganization("organization");
-  for (const [key, value] of Object.entries(r.config)) req.getConfigMap().set(`${r.project}:${key}`, value);
+  // Keyed as cmd/run's PULUMI_CONFIG is ("<namespace>:config:<name>"): the SDK reads both the same way.
+  for (const [key, value] of Object.entries(r.config)) req.getConfigMap().set(`${r.project}:config:${key}`, value);
   req.setConfigsecretkeysList(r.secretKeys);
   req.setDryrun(r.dryRun);
   req.setParallel(2147483647);
@@ -272,7 +273,9 @@ async function runWarm(warm: WarmProgram, r: ProgramRequest, address: string): P
   if (r.operations !== undefined) metadata.set("manage-operations", r.operations);
   const client = new languageRpc.LanguageRuntimeClient(warm.address, grpc.credentials.createInsecure());
   try {
-    const response = await new Promise<Msg>((done, fail) => client.run(req, metadata, (err: Error | null, res: Msg) => (err ? fail(err) : done(res))));
+    // A hung warm run fails after a deadline and goes to cmd/run, as a hung cmd/run would hang only itself.
+    const deadline = { deadline: Date.now() + 120_000 };
+    const response = await new Promise<Msg>((done, fail) => client.run(req, metadata, deadline, (err: Error | null, res: Msg) => (err ? fail(err) : done(res))));
     return response.getError() ? { error: response.getError() } : null;
   } catch (err) {
     return { error: (err as Error).message };
@@ -283,7 +286,7 @@ async function runWarm(warm: WarmProgram, r: ProgramRequest, address: string): P
 
 /** Starts the warm program for a test run; returns the environment entry that points stand-ins at it. */
 export async function startWarmProgram(programDirectory: string, main: string): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, "program-server.mjs"), programDirectory, main], { cwd: programDirectory, stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, "program-server.mjs"), programDirectory, main], { cwd: programDirectory, stdio: ["pipe", "pipe", "ignore"] });
   const exited = once(child, "exit");
   const port = await Promise.race([once(createInterface({ input: child.stdout }), "line").then(([line]) => String(line).trim()), exited.then(() => undefined)]);
   if (port === undefined) throw new Error("the warm program did not start (test/fake-pulumi/program-server.mjs)");

@@ -21,6 +21,8 @@ const entry = realpathSync(resolve(programDirectory, main));
 const fromProgram = createRequire(entry);
 const { LanguageServer } = fromProgram("@pulumi/pulumi/automation/server");
 const languageRpc = fromProgram("@pulumi/pulumi/proto/language_grpc_pb");
+const languageMsg = fromProgram("@pulumi/pulumi/proto/language_pb");
+const debuggable = fromProgram("@pulumi/pulumi/runtime/debuggable");
 const grpc = createRequire(fromProgram.resolve("@pulumi/pulumi/package.json"))("@grpc/grpc-js");
 
 // The program's outputs are its entry module's exports, as cmd/run takes them. A query string makes
@@ -49,13 +51,24 @@ const service = {
             // LanguageServer.run answers a failed run twice (the error, then an empty response): the first counts.
             if (answered) return;
             answered = true;
-            callback(err, response);
+            // cmd/run fails a run that leaves the SDK's promises pending when its process exits
+            // (runtime/debuggable.js); the server checks only when the CLI exits (onPulumiExit), so
+            // it is checked here, in the run's own store: such a run answers as failed, and the
+            // stand-in runs it again through cmd/run.
+            if (!err && !response.getError() && debuggable.leakedPromises()[0].size > 0) {
+              const leaked = new languageMsg.RunResponse();
+              leaked.setError("the program left promises pending (cmd/run fails such a run)");
+              callback(undefined, leaked);
+            } else callback(err, response);
             done();
           });
         }),
     );
   },
 };
+
+// Ends with the test run that started it, however that ends: its stdin closes.
+process.stdin.on("end", () => process.exit(0)).resume();
 
 const server = new grpc.Server();
 server.addService(languageRpc.LanguageRuntimeService, service);

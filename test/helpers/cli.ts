@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { makeProject, manage, manageInProcess, prepare, snapshot } from "./project.js";
+import { makeProject, manage, manageInProcess, prepare, relativePathIn, snapshot } from "./project.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
 
 export * from "./project.js";
@@ -18,7 +18,8 @@ export const withJson = (args: string[]) => (args.includes("--") ? [...args.slic
  */
 export async function expectRefusal(project: string, args: string[], message: RegExp, env: Record<string, string> = {}): Promise<void> {
   const files = snapshot(project);
-  const r = await manageInProcess(withJson(args), { project, env });
+  // In the worker unless a path in it would resolve against the worker's folder (relativePathIn).
+  const r = await (relativePathIn(args) ? manage : manageInProcess)(withJson(args), { project, env });
   expect(r.stderr).toMatch(message);
   expect(r.stderr).toMatch(/^manage: /m);
   expect(r.exitCode).toBe(2);

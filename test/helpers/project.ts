@@ -4,7 +4,7 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { format } from "node:util";
 import { execa } from "execa";
 import { ROOT } from "./program.js";
@@ -126,8 +126,20 @@ export async function manageInProcess(args: string[], opts: { project: string; e
 }
 let inProcessQueue: Promise<unknown> = Promise.resolve();
 
+/**
+ * Whether an argument may be a path manage resolves against its folder (a chart, a page, a log): a
+ * worker has one folder for every test (threads cannot change it), so such a run is a process.
+ */
+export const relativePathIn = (args: string[]): boolean =>
+  args.some((a) => !a.startsWith("-") && !isAbsolute(a) && !/^[a-z]+:\/\//i.test(a) && /[/\\]|\.[a-z]{2,5}$/i.test(a));
+
 async function runInProcess(args: string[], opts: { project: string; env?: Record<string, string> }): Promise<ManageResult> {
+  if (relativePathIn(args)) throw new Error(`manage ${args.join(" ")}: a relative path resolves against the worker's folder in-process; run it as a process (manage())`);
   const { main } = (await import(MANAGE)) as { main: (argv: string[]) => Promise<number> };
+  // A fresh process's colour: none, stdout being a pipe (a run's --color would otherwise outlive it,
+  // for the errors commander reports before the run sets its own).
+  const { default: chalk } = await import("chalk");
+  chalk.level = 0;
   const savedEnv = { ...process.env };
   const savedExitCode = process.exitCode;
   const out: string[] = [];
@@ -143,8 +155,7 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   process.stdout.write = catcher(out);
   process.stderr.write = catcher(err);
   Object.assign(console, { log: line(out), info: line(out), warn: line(err), error: line(err) });
-  // A worker has one folder for every test (threads cannot change it): a path manage resolves
-  // against its folder would land there, so a run that writes there fails instead.
+  // And a run that writes into the worker's folder anyway fails.
   const folder = new Set(readdirSync(process.cwd()));
   try {
     const exitCode = await main(["node", MANAGE, ...args]);
