@@ -82,14 +82,13 @@ async function toolChecks(checks: Check[], o: DoctorOptions) {
   checks.push(nodeCheck());
   checks.push(await policyPackCheck());
   const { azVersion, AZ_INSTALL_HINT, RECOMMENDED_AZ_VERSION } = await import("../azure/az.js");
-  const { parseVersion, versionAtLeast } = await import("../pulumi/argv.js");
+  const { versionAtLeast } = await import("../pulumi/argv.js");
   try {
     const version = await azVersion(o.verbose);
-    const parsed = version ? parseVersion(version) : null;
     checks.push(
       version === null
         ? { name: "az", verdict: "fail", detail: "the Azure CLI is not installed (images and logins need it)", fix: AZ_INSTALL_HINT, exitCode: 2 }
-        : parsed && versionAtLeast(parsed, RECOMMENDED_AZ_VERSION)
+        : versionAtLeast(version, RECOMMENDED_AZ_VERSION)
           ? { name: "az", verdict: "ok", detail: `Azure CLI ${version}` }
           : { name: "az", verdict: "warn", detail: `Azure CLI ${version} is older than ${RECOMMENDED_AZ_VERSION}`, fix: "az upgrade" },
     );

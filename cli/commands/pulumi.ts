@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { UsageError } from "../errors.js";
 import { projectDir } from "../project.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend } from "../pulumi/backend.js";
-import { INSTALL_HINT } from "../pulumi/install-hint.js";
+import { INSTALL_HINT } from "../pulumi/argv.js";
 
 export async function run(args: string[]): Promise<void> {
   if (args.length === 0) throw new UsageError("give pulumi's arguments after --, e.g. `manage pulumi -- stack ls`");

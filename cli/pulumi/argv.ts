@@ -2,8 +2,9 @@
 // rules, the plugin the program needs, the URNs of its resources, and what it reads of a stack's
 // exported state. Pure.
 
+import coerce from "semver/functions/coerce.js";
+import gte from "semver/functions/gte.js";
 import { PROJECT } from "../../infra/config.js";
-import { INSTALL_HINT } from "./install-hint.js";
 
 /**
  * The oldest pulumi manage works with: Pulumi.yaml declares `profileOverrides` with `type: object`,
@@ -29,25 +30,21 @@ export function resourceUrn(stack: string, type: string, name: string): string {
   return `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
 }
 
-/** "v3.230.0" -> [3, 230, 0]; null when unparseable. */
-export function parseVersion(text: string): [number, number, number] | null {
-  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+/** Whether a tool's version output ("v3.230.0\n", "2.67.0") is `min` or newer; false when it names no version. */
+export function versionAtLeast(text: string, min: string): boolean {
+  const version = coerce(text);
+  return version !== null && gte(version, min);
 }
 
-export function versionAtLeast(actual: [number, number, number], min: string): boolean {
-  const wanted = parseVersion(min)!;
-  for (let i = 0; i < 3; i++) if (actual[i] !== wanted[i]) return actual[i]! > wanted[i]!;
-  return true;
-}
+/** How to install the pulumi CLI, in every message that finds it missing. */
+export const INSTALL_HINT = "install it with `curl -fsSL https://get.pulumi.com | sh` (or `brew install pulumi/tap/pulumi`)";
 
 /** What manage says when there is no pulumi to run (bad input: exit 2). */
 export const NOT_INSTALLED = `pulumi is not installed (manage needs ${MIN_PULUMI_VERSION} or newer): ${INSTALL_HINT}, then run again`;
 
 /** Why manage cannot work with the version `pulumi version` printed ("3.230.0"), or undefined if it can. */
 export function versionRefusal(version: string): string | undefined {
-  const parsed = parseVersion(version);
-  if (parsed && versionAtLeast(parsed, MIN_PULUMI_VERSION)) return undefined;
+  if (versionAtLeast(version, MIN_PULUMI_VERSION)) return undefined;
   return `pulumi ${version || "(unknown version)"} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
 }
 

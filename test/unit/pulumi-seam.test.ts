@@ -1,7 +1,7 @@
 // The pulumi seam's pure parts: the command lines (held to the real CLI's syntax), the meaning of
 // its exit codes and messages, its event stream, and where state goes.
 import { describe, expect, test } from "vitest";
-import { parseVersion, pluginInstallCommand, resourceUrn, versionAtLeast, MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } from "../../cli/pulumi/argv.js";
+import { INSTALL_HINT, pluginInstallCommand, resourceUrn, versionAtLeast, versionRefusal, MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } from "../../cli/pulumi/argv.js";
 import { explainFailure, unreadableState, type FailureInput } from "../../cli/pulumi/failures.js";
 import { describeChanges, progressLine, progressOf, type EngineEvent } from "../../cli/pulumi/events.js";
 import { chooseBackend, embeddedBackendEmpty } from "../../cli/pulumi/backend.js";
@@ -12,15 +12,17 @@ import { applyConfig, describePlan, destructiveSteps } from "../../cli/change.js
 
 describe("versions and plugins", () => {
   test("versions compare numerically; the minimum and the pinned version are real releases", () => {
-    expect(parseVersion("v3.230.0\n")).toEqual([3, 230, 0]);
-    expect(versionAtLeast([3, 188, 0], MIN_PULUMI_VERSION)).toBe(true);
-    expect(versionAtLeast([3, 187, 9], MIN_PULUMI_VERSION)).toBe(false);
-    expect(versionAtLeast([3, 1000, 0], MIN_PULUMI_VERSION)).toBe(true);
-    expect(versionAtLeast([2, 999, 9], MIN_PULUMI_VERSION)).toBe(false);
-    expect(parseVersion("not a version")).toBeNull();
+    expect(versionAtLeast("v3.230.0\n", MIN_PULUMI_VERSION)).toBe(true);
+    expect(versionAtLeast("3.188.0", MIN_PULUMI_VERSION)).toBe(true);
+    expect(versionAtLeast("3.187.9", MIN_PULUMI_VERSION)).toBe(false);
+    expect(versionAtLeast("3.1000.0", MIN_PULUMI_VERSION)).toBe(true);
+    expect(versionAtLeast("2.999.9", MIN_PULUMI_VERSION)).toBe(false);
+    expect(versionAtLeast("not a version", MIN_PULUMI_VERSION)).toBe(false);
+    expect(versionRefusal("3.230.0-alpha.1")).toBeUndefined();
+    expect(versionRefusal("")).toBe(`pulumi (unknown version) is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`);
     // There was never a 3.226.1: tags go 3.226.0 -> 3.227.0 (pulumi/pulumi).
     expect([MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION]).not.toContain("3.226.1");
-    expect(versionAtLeast(parseVersion(PINNED_PULUMI_VERSION)!, MIN_PULUMI_VERSION)).toBe(true);
+    expect(versionAtLeast(PINNED_PULUMI_VERSION, MIN_PULUMI_VERSION)).toBe(true);
   });
   test("the plugin command names the azure-native version the lock file pins", async () => {
     const lock = JSON.parse((await import("node:fs")).readFileSync(new URL("../../package-lock.json", import.meta.url), "utf8"));
