@@ -146,14 +146,24 @@ export function subscriptionOf(resourceId: string): string | null {
 }
 
 /**
- * The deployed pool and backend, from the stack's outputs (names, and the identity's full ID for the
- * subscription): what status and watch read. null when the outputs carry no resource IDs.
+ * The deployed resources, from the stack's outputs (names, and the identity's full ID for the
+ * subscription; the IDs follow ARM's pattern): what status, watch and doctor read. null when the
+ * outputs carry no resource IDs.
  */
-export function liveTargetOf(out: Record<string, unknown>): (LiveTarget & { poolId: string; appId: string }) | null {
+export function liveTargetOf(out: Record<string, unknown>): (LiveTarget & { groupId: string; registryId: string; poolId: string; appId: string }) | null {
   const subscriptionId = subscriptionOf(String(out.identityId ?? ""));
   if (!subscriptionId) return null;
   const resourceGroup = String(out.resourceGroupName);
-  const group = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.App`;
+  const groupId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
   const [poolName, appName] = [String(out.sessionPoolName), String(out.backendAppName)];
-  return { subscriptionId, resourceGroup, poolName, appName, poolId: `${group}/sessionPools/${poolName}`, appId: `${group}/containerApps/${appName}` };
+  return {
+    subscriptionId,
+    resourceGroup,
+    poolName,
+    appName,
+    groupId,
+    registryId: `${groupId}/providers/Microsoft.ContainerRegistry/registries/${out.registryName}`,
+    poolId: `${groupId}/providers/Microsoft.App/sessionPools/${poolName}`,
+    appId: `${groupId}/providers/Microsoft.App/containerApps/${appName}`,
+  };
 }

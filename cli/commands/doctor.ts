@@ -15,7 +15,6 @@ import { heading, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { imageCommandLines, imagesNeeded } from "../images-guard.js";
-import { subscriptionOf } from "../azure/live.js";
 import { call, health, isHealthy, urlFor, type Headers } from "../execution/api.js";
 import { credentialHeaders, resolveCredential, stackCredential } from "../execution/credentials.js";
 import { describeAccess, GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
@@ -64,18 +63,6 @@ export function nodeCheck(version = process.versions.node, engines = nodeEngines
   return eol
     ? { name: "node", verdict: "warn", detail: `Node ${version} works, but Node ${semver.major(version)} reached its end of life in ${eol}`, fix: "move to Node 22 or 24 (the LTS lines)" }
     : { name: "node", verdict: "ok", detail: `Node ${version}` };
-}
-
-/** Resource IDs the stack's outputs imply (the outputs carry names; the IDs follow ARM's pattern). */
-export function stackIds(outputs: Record<string, unknown>) {
-  const subscriptionId = subscriptionOf(String(outputs.identityId ?? ""));
-  const group = `/subscriptions/${subscriptionId}/resourceGroups/${outputs.resourceGroupName}`;
-  return {
-    subscriptionId,
-    resourceGroup: group,
-    registry: `${group}/providers/Microsoft.ContainerRegistry/registries/${outputs.registryName}`,
-    pool: `${group}/providers/Microsoft.App/sessionPools/${outputs.sessionPoolName}`,
-  };
 }
 
 async function toolChecks(checks: Check[], o: DoctorOptions) {
@@ -192,8 +179,9 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
 }
 
 async function azureChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>) {
-  const { azureCredential, readLive, explainAzureError, SCOPES } = await import("../azure/live.js");
-  const ids = stackIds(outputs);
+  const { azureCredential, readLive, explainAzureError, liveTargetOf, SCOPES } = await import("../azure/live.js");
+  // stackChecks went on only for outputs with the identity's ID, which names the subscription.
+  const target = liveTargetOf(outputs)!;
   const poolDeployed = outputs.sessionPoolDeployed === true;
   try {
     await (await azureCredential()).getToken(SCOPES.arm);
@@ -205,7 +193,7 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
     return;
   }
   const { allows, assignmentsAt, grantFor, permissionsOn, ASSIGN_ROLES } = await import("../azure/authorization.js");
-  const sub = ids.subscriptionId!;
+  const sub = target.subscriptionId;
   const principalId = String(outputs.identityPrincipalId);
 
   if (settings.roles.mode === "external")
@@ -239,12 +227,12 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
       checks.push({ name, verdict: "warn", detail: explainAzureError(err, "role assignments") });
     }
   };
-  await roleCheck("acrPull", "AcrPull", ids.registry, `registry ${outputs.registryName}`);
-  if (settings.roles.sessionExecutorScope === "resourceGroup") await roleCheck("sessionExecutor", "Session Executor", ids.resourceGroup, `resource group ${outputs.resourceGroupName}`);
-  else if (poolDeployed) await roleCheck("sessionExecutor", "Session Executor", ids.pool, `pool ${outputs.sessionPoolName}`);
+  await roleCheck("acrPull", "AcrPull", target.registryId, `registry ${outputs.registryName}`);
+  if (settings.roles.sessionExecutorScope === "resourceGroup") await roleCheck("sessionExecutor", "Session Executor", target.groupId, `resource group ${outputs.resourceGroupName}`);
+  else if (poolDeployed) await roleCheck("sessionExecutor", "Session Executor", target.poolId, `pool ${outputs.sessionPoolName}`);
   else checks.push({ name: "Session Executor", verdict: "skip", detail: "scoped to the pool, and there is no pool (idle): it is assigned when the pool is created" });
 
-  const live = await readLive({ subscriptionId: sub, resourceGroup: String(outputs.resourceGroupName), poolName: String(outputs.sessionPoolName), appName: String(outputs.backendAppName) });
+  const live = await readLive(target);
   if (!live.available) checks.push({ name: "session pool", verdict: "warn", detail: live.reason });
   else if (!live.pool.exists)
     checks.push(

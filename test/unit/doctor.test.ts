@@ -2,7 +2,8 @@
 // role at a scope, is Node recent enough, which IDs the stack's outputs imply.
 import { expect, test } from "vitest";
 import { allows, ASSIGN_ROLES, grantFor } from "../../cli/azure/authorization.js";
-import { nodeCheck, stackIds } from "../../cli/commands/doctor.js";
+import { nodeCheck } from "../../cli/commands/doctor.js";
+import { liveTargetOf } from "../../cli/azure/live.js";
 import { CONTRIBUTOR } from "../arm-server/server.js";
 
 const sub = "/subscriptions/s";
@@ -40,8 +41,11 @@ test("node: what package.json's engines accepts; Node 20 works but is past its e
 });
 
 test("the IDs a stack's outputs imply", () => {
-  const ids = stackIds({ identityId: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x`, resourceGroupName: "codeeng-dev-rg", registryName: "codeengdevacr", sessionPoolName: "codeengdevpool" });
+  const ids = liveTargetOf({ identityId: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x`, resourceGroupName: "codeeng-dev-rg", registryName: "codeengdevacr", sessionPoolName: "codeengdevpool", backendAppName: "codeengdevbackend" })!;
   expect(ids.subscriptionId).toBe("s");
-  expect(ids.pool).toBe(pool);
-  expect(ids.registry).toBe(`${rg}/providers/Microsoft.ContainerRegistry/registries/codeengdevacr`);
+  expect(ids.groupId).toBe(rg);
+  expect(ids.poolId).toBe(pool);
+  expect(ids.registryId).toBe(`${rg}/providers/Microsoft.ContainerRegistry/registries/codeengdevacr`);
+  expect(ids.appId).toBe(`${rg}/providers/Microsoft.App/containerApps/codeengdevbackend`);
+  expect(liveTargetOf({ resourceGroupName: "codeeng-dev-rg" })).toBeNull();
 });
