@@ -20,7 +20,7 @@ import {
   type Window,
 } from "../infra/operations.js";
 import { ceilingOutcome, ceilingRefusal } from "./cost-ceiling.js";
-import { ceilingAllows, ceilingDecision, judgedWhere } from "../infra/costing/ceiling.js";
+import { capitalized, ceilingAllows, ceilingDecision, judgedWhere } from "../infra/costing/ceiling.js";
 import { ended, overridesAfterWindow, windowOperation } from "./schedule.js";
 import { UsageError } from "./errors.js";
 import { urnName } from "./pulumi/events.js";
@@ -181,7 +181,7 @@ function windowCeilings(
     if (next.kind === "unjudged") {
       const what = `with this change, ${window} cannot be judged against the cost ceiling: ${next.reason}`;
       if (flags.allowOverCeiling) warnings.push(`${what}; the scheduled job will refuse to start it. Going ahead (--allow-over-ceiling)`);
-      else throw new UsageError(`${what}, so the scheduled job would refuse to start it. ${[judgedWhere(judged.sized), ...cancel, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling"] : [])].join(", or ").replace(/^./, (c) => c.toUpperCase())}. Nothing was changed.`);
+      else throw new UsageError(`${what}, so the scheduled job would refuse to start it. ${capitalized([judgedWhere(judged.sized), ...cancel, ...(offers("--allow-over-ceiling") ? ["pass --allow-over-ceiling"] : [])].join(", or "))}. Nothing was changed.`);
       continue;
     }
     if (!("verdict" in next)) continue;

@@ -8,7 +8,7 @@
 // formula is infra/costing/ceiling.ts's, the one the program applies to a plain `pulumi up` too.
 
 import type { DeploymentSettings } from "../infra/config.js";
-import { ceilingDecision, judgedWhere, type CeilingVerdict } from "../infra/costing/ceiling.js";
+import { capitalized, ceilingDecision, judgedWhere, type CeilingVerdict } from "../infra/costing/ceiling.js";
 import { UsageError } from "./errors.js";
 import { warn } from "./output.js";
 import { offers } from "./suggest.js";
@@ -65,8 +65,6 @@ export function ceilingOutcome(
     };
   return { warnings: [], refusal: ceilingRefusal(d.verdict, next.stack, words.what, [...(words.lower ?? []), ...(words.more ?? [])]) };
 }
-
-const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * Refuses (UsageError, exit 2) a configuration that can cost more than the ceiling: a scheduled

@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, notASecret, parseSettings, type DeploymentSettings } from "./config.js";
-import { ceilingDecision, judgedWhere } from "./costing/ceiling.js";
+import { capitalized, ceilingDecision, judgedWhere } from "./costing/ceiling.js";
 import { declareFoundation } from "./foundation.js";
 import { adminCommands, declareAcrPull, declareSessionExecutor, sessionExecutorScope } from "./access.js";
 import { declareSessionPool } from "./session-pool.js";
@@ -196,5 +196,3 @@ export function enforceCostCeiling(settings: DeploymentSettings, previous: Opera
     settings.stack,
   );
 }
-
-const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

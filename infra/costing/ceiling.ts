@@ -115,6 +115,9 @@ export function judgedWhere(settings: DeploymentSettings): string {
     : "no embedded price table prices all of this configuration (a Standard or Premium registry has no price in any), so choose what one prices";
 }
 
+/** A fix (judgedWhere's, which opens every list of fixes it is in) at the start of a sentence. */
+export const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** The regions whose embedded prices judge these settings completely: where a pool can be judged. */
 export function judgedRegions(settings: DeploymentSettings): string[] {
   return EMBEDDED_REGIONS.filter((location) => ceilingVerdict({ ...settings, location })?.atMost.complete === true);
