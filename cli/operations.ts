@@ -12,7 +12,7 @@ import type { OptionsFor } from "./main.js";
 import { isoSeconds } from "./clock.js";
 import { UsageError } from "./errors.js";
 import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
-import { pulumiHint, settleCommand } from "./pulumi/failures.js";
+import { cancelCommand, settleCommand } from "./pulumi/failures.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
 import { gatewayNotice } from "./costing/estimate.js";
 
@@ -203,7 +203,7 @@ export function describeInterrupted(stack: string, interrupted: NonNullable<Stac
     ". It is running, or it was interrupted (killed, a closed laptop) and the state does not record it yet";
   const fix =
     `if that change is still running, wait for it; if it was interrupted: ` +
-    (holders.length ? `\`${pulumiHint(`cancel --stack ${stack} --yes`)}\` (removes the lock), then ` : "") +
+    (holders.length ? `\`${cancelCommand(stack)}\` (removes the lock), then ` : "") +
     `\`${settleCommand(stack)}\` (reads what Azure has; an interrupted create is made again by the next update), then run the change again`;
   return { what, fix };
 }
@@ -220,7 +220,7 @@ export function describeStaleLocks(stack: string, locks: StackLock[]): string {
   return (
     `the stack is locked by ${locks.map(holder).join(", ")}, longer than a workflow job may run (${CHANGE_JOB_TIMEOUT_MINUTES} min): ` +
     `no job holds the lock any more (a job killed at its time limit leaves it), and every update of ${stack} is refused until it is removed\n` +
-    `  Fix: if no one is changing ${stack} by hand: \`${pulumiHint(`cancel --stack ${stack} --yes`)}\` (removes the lock), then ` +
+    `  Fix: if no one is changing ${stack} by hand: \`${cancelCommand(stack)}\` (removes the lock), then ` +
     `\`${settleCommand(stack)}\` (reads what Azure has); the next run then reconciles it`
   );
 }

@@ -81,16 +81,16 @@ function stderrError(stderr: string): string {
   return errorLines.at(-1) ?? lines.at(-1) ?? "";
 }
 
-/** `manage pulumi -- ...` runs pulumi with this project's state backend and passphrase. */
-export const pulumiHint = (args: string) => suggestPulumi(args);
+/** The cancel that removes a stack's locks (on a DIY backend it deletes its lock files: pkg/backend/diy/backend.go CancelCurrentUpdate). */
+export const cancelCommand = (stack: string) => suggestPulumi(`cancel --stack ${stack} --yes`);
 
 /** What to do when pulumi cannot open a stack's secrets: the passphrase, which the state does not hold. */
 export const PASSPHRASE_FIX = "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase (the embedded backend keeps it in .pulumi-state/passphrase), and run again";
 
 /** What to do when a stack's state itself is damaged (status, doctor): see its updates, put a good state back. */
 const unreadableStateFix = (stack: string) =>
-  `\`${pulumiHint(`stack history --stack ${stack}`)}\` lists its updates; put the last good state back with ` +
-  `\`${pulumiHint(`stack import --stack ${stack} --file <state.json>`)}\` (an earlier \`${pulumiHint(`stack export --stack ${stack}`)}\`, or the deployment in the file backend's previous checkpoint, ` +
+  `\`${suggestPulumi(`stack history --stack ${stack}`)}\` lists its updates; put the last good state back with ` +
+  `\`${suggestPulumi(`stack import --stack ${stack} --file <state.json>`)}\` (an earlier \`${suggestPulumi(`stack export --stack ${stack}`)}\`, or the deployment in the file backend's previous checkpoint, ` +
   `.pulumi/stacks/${PROJECT}/${stack}.json.bak); then \`manage status --stack ${stack}\` again`;
 
 /** Why a stack's state could not be read, and the fix for that cause (status, doctor). */
@@ -127,7 +127,7 @@ export function unreadableState(stack: string, cause: string, failure?: Pick<Pul
  * --clear-pending-creates drops them: the next update creates the resource again (a create Azure
  * did finish is then refused as existing, and `--import-pending-creates URN ID` adopts it instead).
  */
-export const settleCommand = (stack: string) => pulumiHint(`refresh --stack ${stack} --yes --clear-pending-creates`);
+export const settleCommand = (stack: string) => suggestPulumi(`refresh --stack ${stack} --yes --clear-pending-creates`);
 
 export function explainFailure(f: FailureInput): PulumiFailure {
   const all = [f.stderr, ...f.errors].join("\n");
@@ -141,7 +141,7 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       kind: "locked",
       exitCode: 1,
       message: `stack ${s} is locked: another update of it is running (or one was killed and left its lock)`,
-      fix: `wait for it; if nothing else is running, \`${pulumiHint(`cancel --stack ${s} --yes`)}\`, then \`${settleCommand(s)}\`, and run the command again`,
+      fix: `wait for it; if nothing else is running, \`${cancelCommand(s)}\`, then \`${settleCommand(s)}\`, and run the command again`,
     };
   }
   const changed = CHANGED.exec(all);

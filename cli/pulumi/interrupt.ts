@@ -6,7 +6,7 @@
 // the person presses Ctrl-C again, which is their explicit choice to abandon.
 
 import { interruptPulumi } from "./runner.js";
-import { pulumiHint, settleCommand } from "./failures.js";
+import { cancelCommand, settleCommand } from "./failures.js";
 import { isJson } from "../output.js";
 import { InterruptedError, interruptOutcome, reportInterrupted, whileRunning, type Running } from "../interrupted.js";
 
@@ -30,7 +30,7 @@ export async function withInterrupts<T>(stack: string, work: () => Promise<T>, c
     }
     interruptPulumi();
     process.stderr.write("\n");
-    const settle = [pulumiHint(`cancel --stack ${stack} --yes`), settleCommand(stack)];
+    const settle = [cancelCommand(stack), settleCommand(stack)];
     const told = interruptOutcome({ stack, phase: "pulumi", ...costs() });
     reportInterrupted(
       {
