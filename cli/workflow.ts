@@ -6,6 +6,7 @@
 // and where to set it. Pure: the caller passes the environment and whether `pulumi login` recorded
 // a backend. The job time limits the workflows use are here too, next to the facts they rest on.
 
+import { GATEWAY_CREATE_MINUTES } from "../infra/access-mode.js";
 import { DEFAULT_WAIT_MINUTES } from "./options.js";
 
 /**
@@ -68,22 +69,17 @@ export function workflowRefusal(env: NodeJS.ProcessEnv, login: string | null): W
   return null;
 }
 
-/**
- * The slowest creation a deployment can include: an API Management instance of a classic tier takes
- * 30–45 minutes or more, with reports of 60–90 (Microsoft Learn, "Create an API Management instance";
- * shared azure-facts.md). A job that runs `pulumi up` or reconcile must outlive it: a job killed at
- * its timeout-minutes leaves pulumi's lock and a pending create (docs.github.com
- * jobs.<job_id>.timeout-minutes; pulumi#17467).
- */
-export const SLOWEST_CREATION_MINUTES = 90;
 /** Checkout, npm ci, build and the pulumi CLI before the change starts, and the smoke run after the gate. */
 export const JOB_OVERHEAD_MINUTES = 15;
 /**
  * timeout-minutes of every workflow job that changes a stack (the tests hold the workflows to it):
- * the slowest creation, then the readiness gate's whole default wait (a window's start waits until
- * code runs), then the rest of the job.
+ * the slowest creation a deployment can include, an API Management gateway's (GATEWAY_CREATE_MINUTES),
+ * then the readiness gate's whole default wait (a window's start waits until code runs), then the
+ * rest of the job. A job that runs `pulumi up` or reconcile must outlive them: a job killed at its
+ * timeout-minutes leaves pulumi's lock and a pending create (docs.github.com
+ * jobs.<job_id>.timeout-minutes; pulumi#17467).
  */
-export const CHANGE_JOB_TIMEOUT_MINUTES = SLOWEST_CREATION_MINUTES + DEFAULT_WAIT_MINUTES + JOB_OVERHEAD_MINUTES;
+export const CHANGE_JOB_TIMEOUT_MINUTES = GATEWAY_CREATE_MINUTES + DEFAULT_WAIT_MINUTES + JOB_OVERHEAD_MINUTES;
 
 /**
  * Whether a stack lock taken at `sinceMs` has outlived every workflow job: older than the longest a
