@@ -16,6 +16,7 @@ import { UsageError } from "../errors.js";
 import { dim, printJson } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
+import type { StackReader } from "../pulumi/reader.js";
 
 /** A key as `list` shows it without --show-keys: enough to tell two apart, not to use one. */
 const hint = (key: string) => `${key.slice(0, 4)}…`;
@@ -61,7 +62,7 @@ export async function run(action: ArgumentsFor<"keys">[0], o: OptionsFor<"keys">
     // the name (the engine records the program's outputs before its deletes: test/fake-pulumi/main.ts
     // cites pulumi's source), while the gateway still has the subscription and takes the key. Such a
     // name is revoked again: the update deletes what the list no longer declares.
-    if (!current.some((c) => c.name === name) && !(await subscriptionInState(stack, name, o.verbose)))
+    if (!current.some((c) => c.name === name) && !(await subscriptionInState(pulumi, stack, name)))
       throw new UsageError(`no key named ${name} on ${stack} (keys: ${current.map((c) => c.name).join(", ") || "none"})`);
     next = current.filter((c) => c.name !== name);
   }
@@ -76,7 +77,7 @@ export async function run(action: ArgumentsFor<"keys">[0], o: OptionsFor<"keys">
     );
   } catch (err) {
     // The gateway's subscription may outlive a failed revoke: say so, and that running it again finishes it.
-    if (action === "revoke" && err instanceof Error && !(err instanceof UsageError) && outputs.gatewayUrl && (await subscriptionInState(stack, name, o.verbose).catch(() => true)))
+    if (action === "revoke" && err instanceof Error && !(err instanceof UsageError) && outputs.gatewayUrl && (await subscriptionInState(pulumi, stack, name).catch(() => true)))
       err.message += `\n  The key of ${name} is still accepted by the gateway until a revoke succeeds: \`manage keys revoke --stack ${stack} --name ${name}\` again`;
     throw err;
   }
@@ -89,8 +90,6 @@ export async function run(action: ArgumentsFor<"keys">[0], o: OptionsFor<"keys">
 }
 
 /** Whether the stack's state still has the gateway subscription of caller `name` (one `stack export`). */
-async function subscriptionInState(stack: string, name: string, verbose?: boolean): Promise<boolean> {
-  const { PulumiReader } = await import("../pulumi/reader.js");
-  const reader = await PulumiReader.connect(projectDir(), verbose);
-  return (await reader.state(stack)).names.includes(callerResourceName(name));
+async function subscriptionInState(pulumi: Pick<StackReader, "state">, stack: string, name: string): Promise<boolean> {
+  return (await pulumi.state(stack)).names.includes(callerResourceName(name));
 }

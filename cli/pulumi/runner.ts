@@ -12,7 +12,7 @@ import { execa, type ResultPromise } from "execa";
 import type { EngineEvent, LocalWorkspace, PreviewResult, Stack } from "@pulumi/pulumi/automation/index.js";
 import { PROJECT } from "../../infra/config.js";
 import { OperationError, UsageError } from "../errors.js";
-import { NOT_INSTALLED, stackStateOf, versionRefusal } from "./argv.js";
+import { NOT_INSTALLED, stackStateOf, versionRefusal, type ExportedState } from "./argv.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure, type PulumiFailure } from "./failures.js";
 import { isBookkeeping, progressOf, type Progress } from "./events.js";
@@ -276,11 +276,11 @@ export class Pulumi {
 
   /**
    * The stack's state in one call (`pulumi stack export`): the resource types pulumi believes exist
-   * and the root stack's outputs from the last update. The Automation API's exportStack asks for
-   * --show-secrets, so a secret output is a plaintext envelope here: no caller reads one (a change
-   * reads the operation, doctor the types), and none is printed.
+   * (and their names) and the root stack's outputs from the last update. The Automation API's
+   * exportStack asks for --show-secrets, so a secret output is a plaintext envelope here: no caller
+   * reads one (a change reads the operation, doctor the types, keys the names), and none is printed.
    */
-  async state(stack: string): Promise<{ types: string[]; outputs: Record<string, unknown> }> {
+  async state(stack: string): Promise<ExportedState> {
     return stackStateOf(await this.call("stack export", stack, () => this.workspace.exportStack(stack)));
   }
 
