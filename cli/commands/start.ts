@@ -17,5 +17,3 @@ export async function runPool(o: OptionsFor<"start">): Promise<void> {
 export async function runBackend(o: OptionsFor<"start-backend">): Promise<void> {
   await applyStackChange(startBackendChange(o.stack ?? defaultStack()), o);
 }
-
-export const run = runPool;
