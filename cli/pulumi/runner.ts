@@ -9,7 +9,7 @@
 // operations (pulumi/pulumi#17467). Detached, it gets exactly the signals manage sends (./interrupt.ts).
 
 import { execa, type ResultPromise } from "execa";
-import type { EngineEvent, LocalWorkspace, PreviewResult, Stack } from "@pulumi/pulumi/automation/index.js";
+import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation/index.js";
 import { PROJECT } from "../../infra/config.js";
 import { OperationError, UsageError } from "../errors.js";
 import { NOT_INSTALLED, stackStateOf, versionRefusal, type ExportedState } from "./argv.js";
@@ -25,13 +25,10 @@ export interface PreviewStep {
   type: string;
   /** Properties whose change forces the replacement (StepEventMetadata.keys). */
   replaceKeys?: string[];
-  /** Properties that differ (StepEventMetadata.diffs). */
-  diffs?: string[];
 }
 
 export interface Preview {
   steps: PreviewStep[];
-  changeSummary: Record<string, number>;
   /** Advisory policy findings: shown, not blocking. */
   warnings: string[];
 }
@@ -236,14 +233,13 @@ export class Pulumi {
   async preview(stack: string, opts: RunOptions = {}): Promise<Preview> {
     const s = await this.select(stack);
     const events = collector();
-    let result: PreviewResult;
     try {
-      result = await this.call("preview", stack, () => s.preview(operationOptions(events, opts)), events);
+      await this.call("preview", stack, () => s.preview(operationOptions(events, opts)), events);
     } catch (err) {
       if (err instanceof PulumiError) err.steps = events.steps;
       throw err;
     }
-    return { steps: events.steps, changeSummary: result.changeSummary as Record<string, number>, warnings: events.advisory };
+    return { steps: events.steps, warnings: events.advisory };
   }
 
   /**
@@ -345,7 +341,7 @@ function collector(forward?: (event: EngineEvent) => void): Collected {
       if (done && done.op !== "same" && !isBookkeeping(done.type)) c.applied++;
       const pre = event.resourcePreEvent?.metadata;
       if (pre && !isBookkeeping(pre.type))
-        c.steps.push({ op: pre.op, urn: pre.urn, type: pre.type, replaceKeys: pre.keys, diffs: pre.diffs });
+        c.steps.push({ op: pre.op, urn: pre.urn, type: pre.type, replaceKeys: pre.keys });
       const d = event.diagnosticEvent;
       if (d?.severity === "error") c.errors.push(d.message);
       const p = event.policyEvent;
