@@ -91,7 +91,7 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
 /** One HTTP exchange; never throws for HTTP or network failures. The timeout covers the body too. */
 export async function call<T>(
   url: string,
-  init: { method: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; timeoutMs: number; maxBodyBytes?: number },
+  init: { method: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; timeoutMs: number },
 ): Promise<Answer<T>> {
   const started = performance.now();
   try {
@@ -105,8 +105,7 @@ export async function call<T>(
       // The redirect itself comes back as the answer, and a probe reports its status.
       redirect: init.headers && Object.keys(init.headers).length ? "manual" : "follow",
     });
-    const max = init.maxBodyBytes ?? MAX_BODY_BYTES;
-    const { text, truncated } = await readCapped(res, max);
+    const { text, truncated } = await readCapped(res, MAX_BODY_BYTES);
     let body: T | undefined;
     try {
       body = truncated ? undefined : (JSON.parse(text) as T);
@@ -119,7 +118,7 @@ export async function call<T>(
       body,
       text: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
       ...(Number.isFinite(retryAfter) ? { retryAfter } : {}),
-      ...(truncated ? { error: `the answer was longer than ${max / 1024 / 1024} MiB: manage stopped reading it` } : {}),
+      ...(truncated ? { error: `the answer was longer than ${MAX_BODY_BYTES / 1024 / 1024} MiB: manage stopped reading it` } : {}),
       ms: performance.now() - started,
     };
   } catch (err) {
