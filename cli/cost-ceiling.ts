@@ -9,8 +9,6 @@
 
 import type { DeploymentSettings } from "../infra/config.js";
 import { capitalized, ceilingDecision, judgedWhere, type CeilingVerdict } from "../infra/costing/ceiling.js";
-import { UsageError } from "./errors.js";
-import { warn } from "./output.js";
 import { offers } from "./suggest.js";
 
 /**
@@ -64,17 +62,6 @@ export function ceilingOutcome(
         `${next.profileExpiresAt ? `until ${minute(next.profileExpiresAt)}` : "with no expiry"}. Give a --for that ends by ${minute(d.until)}${allow ? ", or pass --allow-over-ceiling" : ""}. Nothing was changed.`,
     };
   return { warnings: [], refusal: ceilingRefusal(d.verdict, next.stack, words.what, [...(words.lower ?? []), ...(words.more ?? [])]) };
-}
-
-/**
- * Refuses (UsageError, exit 2) a configuration that can cost more than the ceiling: a scheduled
- * window's (cli/commands/schedule.ts), judged on its own since the job starting it finds the
- * stack idle; `words` name the window.
- */
-export function enforceCostCeiling(next: DeploymentSettings, options: { allowOverCeiling?: boolean }, words: { what?: string; more?: string[]; lower?: string[] } = {}): void {
-  const outcome = ceilingOutcome(next, null, options, words);
-  for (const w of outcome.warnings) warn(w);
-  if (outcome.refusal) throw new UsageError(outcome.refusal);
 }
 
 /**

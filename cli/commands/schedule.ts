@@ -11,7 +11,7 @@ import type { Window } from "../../infra/operations.js";
 import { applyStackChange, type GlobalOptions } from "../change.js";
 import type { OptionsFor } from "../main.js";
 import { actor, now as clock } from "../clock.js";
-import { enforceCostCeiling } from "../cost-ceiling.js";
+import { ceilingOutcome } from "../cost-ceiling.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, printJson, warn } from "../output.js";
 import { baselineDifferences, effectiveConfig } from "../../infra/operations.js";
@@ -63,11 +63,14 @@ export async function run(o: OptionsFor<"schedule">): Promise<void> {
     const users = `--users ${o.users} (sized max ${sizing.maxSessions ?? "?"}, ready ${sizing.readySessions ?? "?"})`;
     throw new UsageError(describeIssues(err, file, Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users]))));
   }
-  // schedule declares no --allow-over-ceiling: a window over the ceiling is refused, never let through.
-  enforceCostCeiling(sized, {}, {
+  // Judged on its own (nothing runs before it): the job that starts it finds the stack idle. schedule
+  // declares no --allow-over-ceiling: a window over the ceiling is refused, never let through.
+  const ceiling = ceilingOutcome(sized, null, {}, {
     what: `the window (${draft.profile}${o.users ? ` for ${o.users} participants` : ""}, as the scheduled job will start it) can cost`,
     lower: o.users ? ["schedule it for fewer participants (--users)"] : [],
   });
+  for (const w of ceiling.warnings) warn(w);
+  if (ceiling.refusal) throw new UsageError(ceiling.refusal);
   // The run log read for the window's sizing note: lines it cannot use are said, as capacity and
   // cost-estimate say them (the window is sized from the stack's recorded inputs either way).
   const calibration = draft.profile === "contest" ? latestCalibration(dir, stack) : null;
