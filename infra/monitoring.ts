@@ -40,7 +40,8 @@ const APP_NS = "Microsoft.App/containerApps";
  */
 export const BACKEND_5XX_PER_5_MINUTES = 10;
 
-const RULES: readonly AlertRule[] = [
+/** Every rule, for the docs and the tests (alertRulesFor picks a profile's). */
+export const ALL_ALERT_RULES: readonly AlertRule[] = [
   {
     key: "alert-pool-pending",
     target: "pool",
@@ -111,13 +112,10 @@ const RULES: readonly AlertRule[] = [
  */
 export function alertRulesFor(profile: Pick<ResolvedProfile, "pool" | "backend">, alertEmails: readonly string[]): AlertRule[] {
   if (alertEmails.length === 0) return [];
-  return RULES.filter((r) => (r.target === "pool" ? profile.pool !== null && profile.pool !== undefined : true)).filter(
+  return ALL_ALERT_RULES.filter((r) => (r.target === "pool" ? profile.pool !== null && profile.pool !== undefined : true)).filter(
     (r) => r.key !== "alert-backend-down" || profile.backend.minReplicas >= 1,
   );
 }
-
-/** Every rule, for the docs and the tests. */
-export const ALL_ALERT_RULES = RULES;
 
 /**
  * The budget's notifications (at most five per budget): 80% and 100% of the month's amount spent,
