@@ -13,7 +13,8 @@ import { Option } from "@commander-js/extra-typings";
 import parseDuration from "parse-duration";
 import { CONFIDENCE_RANGE, E16_NODE, parseIdentifierStrategy, type IdentifierStrategy } from "../infra/capacity.js";
 import { LIMITS as PROFILE_LIMITS, PROFILE_NAMES } from "../infra/profiles.js";
-import { DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU } from "../infra/limits.js";
+import { OPTION_RANGES, SESSION_CPU } from "../infra/limits.js";
+import { MAX_SESSIONS_CEILING } from "../infra/ceilings.cjs";
 import { UsageError } from "./errors.js";
 import { now as clockNow } from "./clock.js";
 import { CALLER_NAME } from "../infra/access-mode.js";
@@ -389,7 +390,7 @@ export const SOURCE_IMAGE = shaped("a full image reference with a registry and a
 // ---- the project's option types ---------------------------------------------------------------
 
 const HOUR = 3_600_000;
-const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(DEFAULT_MAX_SESSIONS_LIMIT)} unless its stack file sets it)`;
+const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(MAX_SESSIONS_CEILING)} unless its stack file sets it)`;
 
 /** The largest seed (the generators take 32 bits). */
 export const MAX_SEED = 4_294_967_295;

@@ -140,11 +140,12 @@ export type ReconcileDecision =
   | { kind: "not-started"; window: Window }
   | { kind: "leave"; why: "already-idle" | "no-expiry" | "not-expired" | "not-deployed" | "interrupted" | "unrecorded-pool" };
 
-/** The last update of a stack's history, as far as the scheduled job reads it (cli/pulumi/reader.ts). */
-export interface LastUpdateSeen {
+/** The last update of a stack's history, as far as the scheduled job reads it (cli/pulumi/reader.ts lastUpdate). */
+export interface LastUpdate {
+  /** "update", "refresh", "destroy"... */
   kind: string;
+  /** "succeeded", "failed", "in-progress". */
   result: string;
-  started: Date | null;
 }
 
 /**
@@ -157,7 +158,7 @@ export interface LastUpdateSeen {
  * all (the entry is written when the update returns), so a pool brought up by a change that was
  * interrupted has a successful update, a refresh, or nothing as the last entry.
  */
-export function failedStop(last: LastUpdateSeen | null | undefined): boolean {
+export function failedStop(last: LastUpdate | null | undefined): boolean {
   return Boolean(last && last.kind === "update" && last.result === "failed");
 }
 
@@ -175,7 +176,7 @@ export function failedStop(last: LastUpdateSeen | null | undefined): boolean {
 export function decideReconcile(
   runtime: Pick<StackRuntime, "deployed" | "operation" | "poolDeployed" | "gatewayDeployed" | "interrupted">,
   now: Date,
-  lastUpdate?: LastUpdateSeen | null,
+  lastUpdate?: LastUpdate | null,
 ): ReconcileDecision {
   if (!runtime.deployed) return { kind: "leave", why: "not-deployed" };
   // A change under way or interrupted (a lock, pending operations): what runs is not what the state

@@ -2,7 +2,7 @@
 // Refused config is a usage error: exit 2, every broken key named where it is: the file and line
 // for a value in the stack file, the option for a value given on the command line.
 
-import { ConfigError, parseSettings, PROJECT, type ConfigIssue, type DeploymentSettings, type RawConfig } from "../infra/config.js";
+import { ConfigError, parseSettings, PROJECT, type ConfigIssue, type DeploymentSettings } from "../infra/config.js";
 import { UsageError } from "./errors.js";
 import { projectDir, stackOrigin } from "./project.js";
 import { readStackFile, StackFileError, type StackFile } from "./stack-files.js";
@@ -18,10 +18,6 @@ export function stackFile(stack: string, dir = projectDir()): StackFile {
     const origin = stackOrigin();
     throw new UsageError(`${err.message.replace(`unknown stack "${stack}"`, `unknown stack "${stack}" (from ${origin.where})`)}\n  Fix: ${origin.fix}, or create ${err.file} (\`${suggestPulumi(`stack init ${stack}`)}\`)`);
   }
-}
-
-export function stackRawConfig(stack: string, dir = projectDir()): RawConfig {
-  return stackFile(stack, dir).raw;
 }
 
 /**

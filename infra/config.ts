@@ -22,9 +22,9 @@ import {
 } from "./profiles.js";
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
 import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, strategyLabel, type ParticipantModel } from "./capacity.js";
-import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, DEFAULT_MAX_SESSIONS_LIMIT, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
+import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
 import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
-import { GATEWAY_CALLS_PER_MINUTE } from "./ceilings.cjs";
+import { GATEWAY_CALLS_PER_MINUTE, MAX_SESSIONS_CEILING } from "./ceilings.cjs";
 import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "./ip-ranges.cjs";
 
 export const PROJECT = "coding-engine";
@@ -342,7 +342,7 @@ const BASE_KEYS = {
     type: "integer",
     description:
       "The most maxConcurrentSessions a pool may have. 600 is documented for code-interpreter pools; for custom containers it is unconfirmed: raise it once Azure accepts more.",
-    default: DEFAULT_MAX_SESSIONS_LIMIT,
+    default: MAX_SESSIONS_CEILING,
     schema: wholeNumber(OPTION_RANGES.maxSessionsLimit.min, OPTION_RANGES.maxSessionsLimit.max, `must be a whole number of sessions from ${OPTION_RANGES.maxSessionsLimit.min} to ${OPTION_RANGES.maxSessionsLimit.max}`),
   },
   extraCustomContainerRegions: {

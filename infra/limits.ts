@@ -3,14 +3,7 @@
 // refuse fails in milliseconds, naming the key to change, not minutes into `pulumi up`.
 // Pure data and pure functions.
 
-import { MAX_SESSIONS_CEILING } from "./ceilings.cjs";
 
-/**
- * `maxConcurrentSessions` is documented up to 600 for code-interpreter pools; the ceiling for
- * custom containers is UNCONFIRMED. Default of the `maxSessionsLimit` config key; the policy pack's
- * ceiling is the same number (./ceilings.cts).
- */
-export const DEFAULT_MAX_SESSIONS_LIMIT = MAX_SESSIONS_CEILING;
 
 /**
  * Regions where custom-container session pools can be created (ARM names), from Microsoft's docs

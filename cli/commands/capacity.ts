@@ -21,7 +21,7 @@ import {
 import { OperationError, UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
-import { stackRawConfig, stackSettings } from "../settings.js";
+import { stackFile, stackSettings } from "../settings.js";
 import { formatMs } from "../execution/stats.js";
 import {
   assumptionNotes,
@@ -288,7 +288,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     const { applyStackChange, applyConfig } = await import("../change.js");
     // Each input's run named apart: a cold start still assumed is never labelled measured.
     const measuredBy = measuredByText({ coldStartSeconds: inputs.coldStartSeconds.by, runSeconds: inputs.runSeconds.by });
-    const change = capacityChange(stack, profileName, stackRawConfig(stack), q, plan, applyConfig, measuredBy);
+    const change = capacityChange(stack, profileName, stackFile(stack).raw, q, plan, applyConfig, measuredBy);
     // A refused value names the option it came from.
     const given: Array<[string, string, unknown]> = [
       ["participants", "--users", o.users],
@@ -303,7 +303,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     const log = runLogPath(".", stack).replace(/^\.\//, "");
     for (const [key, x] of [["coldStartSeconds", inputs.coldStartSeconds], ["runSeconds", inputs.runSeconds]] as const)
       if (x.source === "measured") change.sources[key] = `${log} (${x.by})`;
-    recordedWithinCeiling(stack, profileName, applyConfig(stackRawConfig(stack), change.config), settings, configured, o);
+    recordedWithinCeiling(stack, profileName, applyConfig(stackFile(stack).raw, change.config), settings, configured, o);
     await applyStackChange(change, o);
     return;
   }

@@ -10,7 +10,7 @@ import type { Simulation } from "../offline/simulate.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
 import { defaultStack } from "../project.js";
-import { stackRawConfig, stackSettings } from "../settings.js";
+import { stackFile, stackSettings } from "../settings.js";
 import { estimateFor, warnAboutPrices } from "../costing/estimate.js";
 import { CAPACITY_DEFAULTS } from "../../infra/capacity.js";
 import { embeddedPriceBook, isKnownRegion, priceDate } from "../../infra/costing/prices.js";
@@ -33,7 +33,7 @@ export async function run(o: OptionsFor<"plan">): Promise<void> {
   const { simulate } = await import("../offline/simulate.js");
   const evaluate = (profile: ProfileName) =>
     // A plan changes nothing: it shows a configuration over the cost ceiling too (the change itself is refused).
-    simulate({ project: PROJECT, stack, config: { ...stackRawConfig(stack), profile }, enforceCeiling: false });
+    simulate({ project: PROJECT, stack, config: { ...stackFile(stack).raw, profile }, enforceCeiling: false });
   if (book) warnAboutPrices(book);
 
   if (o.from && o.to) {

@@ -19,6 +19,7 @@ import { NOT_INSTALLED, stackStateOf, versionRefusal, type ExportedState } from 
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure } from "./failures.js";
 import { PulumiError } from "./runner.js";
+import type { LastUpdate } from "../schedule.js";
 
 /** What the read-only commands need of pulumi (./runner.ts's Pulumi has the same methods). */
 export interface StackReader {
@@ -94,16 +95,9 @@ export class PulumiReader implements StackReader {
 
   /** The last entry of the stack's update history (`pulumi stack history --json --page-size 1`), or null for none. */
   async lastUpdate(stack: string): Promise<LastUpdate | null> {
-    const rows = JSON.parse(await this.run("stack history", stack, ["stack", "history", "--json", "--page-size", "1", "--stack", stack])) as Array<{
-      kind?: string;
-      result?: string;
-      startTime?: number | string;
-    }>;
+    const rows = JSON.parse(await this.run("stack history", stack, ["stack", "history", "--json", "--page-size", "1", "--stack", stack])) as Array<{ kind?: string; result?: string }>;
     const row = rows[0];
-    if (!row) return null;
-    // apitype.UpdateInfo carries Unix seconds; the CLI's --json display an RFC 3339 time: either is read.
-    const started = typeof row.startTime === "number" ? new Date(row.startTime * 1000) : new Date(String(row.startTime));
-    return { kind: String(row.kind ?? ""), result: String(row.result ?? ""), started: Number.isNaN(started.getTime()) ? null : started };
+    return row ? { kind: String(row.kind ?? ""), result: String(row.result ?? "") } : null;
   }
 }
 
@@ -141,15 +135,6 @@ export async function stacksOf(list: () => Promise<string[]>, readOne: (stack: s
   }
   if (answered === 0) throw listFailure;
   return found;
-}
-
-/** One update of a stack's history, as much as the scheduled job needs. */
-export interface LastUpdate {
-  /** "update", "refresh", "destroy"... */
-  kind: string;
-  /** "succeeded", "failed", "in-progress". */
-  result: string;
-  started: Date | null;
 }
 
 /** A DIY lock: who holds it and since when (pkg/backend/diy/lock.go lockContent: pid, username, hostname, timestamp). */

@@ -34,7 +34,7 @@ describe.concurrent("reconcile", () => {
     expect(decideReconcile(running(op("idle", null), false), now)).toEqual({ kind: "leave", why: "already-idle" });
     // A pool beside an idle operation is stopped only when the update that recorded idle failed (a
     // stop whose delete failed); one no recorded change explains (an interrupted scale-up) is left.
-    const failedUpdate = { kind: "update", result: "failed", started: new Date(Date.parse(T0) + 60_000) };
+    const failedUpdate = { kind: "update", result: "failed" };
     expect(decideReconcile(running(op("idle", null), true), now, failedUpdate)).toEqual({ kind: "stop", why: "leftover" });
     expect(decideReconcile(running(op("idle", null), true), now, { ...failedUpdate, result: "succeeded" })).toEqual({ kind: "leave", why: "unrecorded-pool" });
     expect(decideReconcile(running(op("idle", null), true), now, null)).toEqual({ kind: "leave", why: "unrecorded-pool" });

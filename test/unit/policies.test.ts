@@ -15,7 +15,6 @@ import { join } from "node:path";
 import { parsePolicyPackConfig, resolvePolicies } from "../fake-pulumi/policy-config.js";
 import { MAX_SESSIONS_CEILING, READY_SESSIONS_CEILING } from "../../infra/ceilings.cjs";
 import { DEFAULT_PARTICIPANTS, nodesFor, planCapacity } from "../../infra/capacity.js";
-import { DEFAULT_MAX_SESSIONS_LIMIT } from "../../infra/limits.js";
 import { admitted, withinAddressLimit } from "../../infra/ip-ranges.cjs";
 
 type Props = Record<string, any>;
@@ -869,7 +868,6 @@ describe("the real program passes its own policies, with the committed policy co
     const perNode = DEFAULT_PARTICIPANTS.sessionsPerNode!;
     expect(nodesFor(largest.readyNeeded.atConfidence, perNode) * perNode).toBe(READY_SESSIONS_CEILING);
     expect(P.POOL_SCALE_DEFAULTS).toEqual({ maxConcurrentSessionsCeiling: MAX_SESSIONS_CEILING, readySessionsCeiling: READY_SESSIONS_CEILING });
-    expect(DEFAULT_MAX_SESSIONS_LIMIT).toBe(MAX_SESSIONS_CEILING);
     // Every smaller contest plans no more (filling whole nodes can put a smaller one a little above the largest's own count).
     for (const users of [200, 250, 300, 450, 599]) expect(plan(users).readySessions).toBeLessThanOrEqual(READY_SESSIONS_CEILING);
     expect([plan(200).readySessions, plan(250).readySessions]).toEqual([52, 58]);
