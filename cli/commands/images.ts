@@ -57,12 +57,15 @@ export function imageConfigKey(repository: string, settings: Pick<DeploymentSett
   return /backend/.test(repository) ? "backendImage" : "sessionImage";
 }
 
-/** What to run next: point the stack's key at the image (pulumi with this project's backend), then apply it. */
+/**
+ * What to run next: point the stack's key at the image (pulumi with this project's backend), then
+ * apply it; or, when the key already names it (a first deployment's images), only apply it.
+ */
 export function nextStep(stack: string, image: string, settings: Pick<DeploymentSettings, "backend" | "session">): string {
-  return (
-    `Point the stack at it: \`${suggestPulumi(`config set ${imageConfigKey(image.slice(0, image.lastIndexOf(":")), settings)} ${image} --stack ${stack}`)}\`, ` +
-    `then \`${suggest("up", { stack })}\`.`
-  );
+  const key = imageConfigKey(image.slice(0, image.lastIndexOf(":")), settings);
+  const up = `\`${suggest("up", { stack })}\``;
+  if ((key === "backendImage" ? settings.backend.image : settings.session.image) === image) return `The stack's ${key} already names it: ${up} deploys it.`;
+  return `Point the stack at it: \`${suggestPulumi(`config set ${key} ${image} --stack ${stack}`)}\`, then ${up}.`;
 }
 
 export async function runImport(o: OptionsFor<"images import">): Promise<void> {

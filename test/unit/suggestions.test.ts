@@ -222,7 +222,10 @@ describe("every suggestion parses", () => {
     const session = nextStep("dev", "coding-engine/session:v7", dev);
     expect(backend).toContain("`manage pulumi -- config set backendImage coding-engine/backend:v7 --stack dev`");
     expect(session).toContain("`manage pulumi -- config set sessionImage coding-engine/session:v7 --stack dev`");
-    say(backend, session, imageCommands(dev, [dev.backend.image, dev.session.image]));
+    // The image the stack already names (a first deployment's): nothing to set, only to deploy.
+    const named = nextStep("dev", dev.backend.image, dev);
+    expect(named).toBe("The stack's backendImage already names it: `manage up --stack dev` deploys it.");
+    say(backend, session, named, imageCommands(dev, [dev.backend.image, dev.session.image]));
     await expectAllParse();
   });
 
