@@ -471,8 +471,10 @@ async function simulate(
   // The path was checked before the simulation; if the write still fails (its folder removed
   // meanwhile), the results are printed all the same and the failure said after them.
   let chartError: string | undefined;
+  // Drawn first: only the write is what "could not be written" is about.
+  const svg = await svgChart(configured.result, labels);
   try {
-    await writeFile(chart, await svgChart(configured.result, labels));
+    await writeFile(chart, svg);
   } catch (err) {
     chartError = `the simulation ran, but its chart could not be written to ${chart} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}${existsSync(dirname(chart)) ? "" : `: ${dirname(chart)} no longer exists`})\n  Fix: run it again with --chart in a folder that exists`;
   }

@@ -110,8 +110,10 @@ export async function run(o: OptionsFor<"report">): Promise<void> {
     const [{ chartSpecs, renderCharts }] = await drawing;
     const rendered = await renderCharts(chartSpecs(data));
     charts = rendered.length;
+    // Rendered first: only the write is what "could not be written" is about.
+    const page = renderHtml(data, rendered);
     try {
-      writeFileSync(html, renderHtml(data, rendered));
+      writeFileSync(html, page);
     } catch (err) {
       writeError = new OperationError(`the report was made, but could not be written to ${html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n  Fix: run it again with --out in a folder that exists and you may write`);
     }
