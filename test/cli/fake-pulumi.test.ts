@@ -61,6 +61,15 @@ describe("the pulumi stand-in", () => {
     expect(r.stderr).toContain("--yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode");
   });
 
+  test("a stack file importing ESC environments is refused on this backend, in the CLI's words", async () => {
+    const dir = makeProject();
+    await pulumi(dir, ["stack", "init", "dev", "--non-interactive"]);
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), `environment:\n  - my-org/contest-secrets\n${readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8")}`);
+    const r = await pulumi(dir, ["preview", "--stack", "dev", "--json"]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: getting stack configuration: opening environment: backend \S+ does not support environments; Pulumi ESC environments require the Pulumi Cloud backend/);
+  });
+
   test("a passphrase stack refuses to run without a passphrase", async () => {
     const dir = makeProject();
     await pulumi(dir, ["stack", "init", "dev", "--secrets-provider", "passphrase", "--non-interactive"]);

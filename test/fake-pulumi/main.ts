@@ -564,6 +564,14 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   const kind = dryRun ? "preview" : "update";
   const stack = requireStack(p);
   requirePassphrase(stack, "getting stack configuration: get stack secrets manager: ");
+  // A stack file's `environment:` imports Pulumi ESC environments, which only the Pulumi Cloud
+  // backend opens (pkg/cmd/pulumi/config/io.go openStackEnv, config_env.go errBackendNoEnvironments;
+  // a DIY backend is named by the host, pkg/backend/diy/backend.go Name).
+  if (loadStackDoc(stack).has("environment"))
+    fail(
+      `getting stack configuration: opening environment: backend ${hostname() || "diy"} does not support environments; Pulumi ESC environments require the ` +
+        "Pulumi Cloud backend, use `pulumi login` without arguments to log into the Pulumi Cloud backend",
+    );
   const { config, secretKeys } = programConfig(stack);
   // What the events and the history show: each secret as "[secret]" (display/json.go MassageSecrets).
   const shown = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(fullKey(k)) ? "[secret]" : v]));
