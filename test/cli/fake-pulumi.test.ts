@@ -1,6 +1,6 @@
 // The stand-in for pulumi is only worth something if it is strict: what the real CLI would refuse,
 // it refuses, so manage cannot pass its tests with command lines the real pulumi would reject.
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, test } from "vitest";
@@ -8,6 +8,7 @@ import { deployed, FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readSta
 import { ROOT } from "../helpers/program.js";
 import { crypterFor, DECRYPT_FAILURE } from "../fake-pulumi/secrets.js";
 import { evaluateProgram, type EvaluationRequest } from "../fake-pulumi/evaluation.js";
+import { startWarmProgram } from "../fake-pulumi/language-host.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 
 async function pulumi(project: string, args: string[], env: Record<string, string> = {}) {
@@ -324,6 +325,33 @@ describe("the stand-in speaks the real CLI's shapes", () => {
     const errors = readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.diagnosticEvent?.severity === "error").map((e) => e.diagnosticEvent.message as string);
     expect(errors[0]).toMatch(/participants/);
     expect(errors[0]).not.toMatch(/\n\s+at /);
+  });
+
+  test("a program that leaves the SDK's promises pending fails warm, as cmd/run fails it at exit, so the stand-in answers through cmd/run", async () => {
+    // The committed program plus one promise the runtime tracks and that never settles.
+    const dir = withPool(makeProject());
+    mkdirSync(join(dir, "leaky"));
+    symlinkSync(join(ROOT, "dist"), join(dir, "leaky", "dist"));
+    writeFileSync(
+      join(dir, "leaky", "index.mjs"),
+      [
+        'import { createRequire } from "node:module";',
+        'createRequire(import.meta.url)("@pulumi/pulumi/runtime/debuggable").debuggablePromise(new Promise(() => {}), "never settles");',
+        "export const { operations, profile } = await import(`./dist/infra/index.js?leaky=${Date.now()}`);",
+        "",
+      ].join("\n"),
+    );
+    const leaky = await startWarmProgram(dir, "leaky/index.mjs");
+    const committed = process.env.FAKE_PULUMI_WARM_PROGRAM;
+    try {
+      process.env.FAKE_PULUMI_WARM_PROGRAM = leaky.env.FAKE_PULUMI_WARM_PROGRAM;
+      const request: EvaluationRequest = { programDirectory: dir, main: "leaky/index.mjs", dryRun: true, project: "coding-engine", stack: "dev", config: readStackConfig(dir, "dev"), secretKeys: [], addresses: [], self: {} };
+      expect(await evaluateProgram(request, "warm")).toEqual({ error: "the program left promises pending (cmd/run fails such a run)" });
+      expect(await evaluateProgram(request)).toMatchObject({ error: "Program exited with non-zero exit code: 1", stderr: expect.stringMatching(/promise was still active/) });
+    } finally {
+      process.env.FAKE_PULUMI_WARM_PROGRAM = committed;
+      await leaky.stop();
+    }
   });
 
   test("the test run's warm program answers as cmd/run does, for a deployment and for a refusal", async () => {
