@@ -180,8 +180,13 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
 
 async function azureChecks(checks: Check[], settings: DeploymentSettings, outputs: Record<string, unknown>) {
   const { azureCredential, readLive, explainAzureError, liveTargetOf, SCOPES } = await import("../azure/live.js");
-  // stackChecks went on only for outputs with the identity's ID, which names the subscription.
-  const target = liveTargetOf(outputs)!;
+  // stackChecks went on only for outputs with the identity's ID, which names the subscription; one
+  // that is not an ARM resource ID (an output edited by hand) names none, and is said, not crashed on.
+  const target = liveTargetOf(outputs);
+  if (!target) {
+    checks.push({ name: "azure", verdict: "fail", detail: `the stack's identityId output (${JSON.stringify(outputs.identityId)}) is not an Azure resource ID, so its subscription is unknown`, fix: suggest("up", { stack: settings.stack }) });
+    return;
+  }
   const poolDeployed = outputs.sessionPoolDeployed === true;
   try {
     await (await azureCredential()).getToken(SCOPES.arm);

@@ -19,6 +19,11 @@ describe("versions and plugins", () => {
     expect(versionAtLeast("2.999.9", MIN_PULUMI_VERSION)).toBe(false);
     expect(versionAtLeast("not a version", MIN_PULUMI_VERSION)).toBe(false);
     expect(versionRefusal("3.230.0-alpha.1")).toBeUndefined();
+    // Read as semver coerces a version (review rv10 F1): a short one is completed, a leading zero or
+    // text before it is not a version pulumi prints (version.go prints "v" and the whole version).
+    expect(versionRefusal("3.230")).toBeUndefined();
+    expect(versionRefusal("v4")).toBeUndefined();
+    expect(versionRefusal("3.187")).toMatch(/^pulumi 3\.187 is too old/);
     expect(versionRefusal("")).toBe(`pulumi (unknown version) is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`);
     // There was never a 3.226.1: tags go 3.226.0 -> 3.227.0 (pulumi/pulumi).
     expect([MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION]).not.toContain("3.226.1");
