@@ -30,10 +30,13 @@ export function stackFilePath(projectDir: string, stack: string): string {
   return join(projectDir, `Pulumi.${stack}.yaml`);
 }
 
+/** The stack a stack file's name is for ("Pulumi.dev.yaml" -> "dev"), or undefined for another file. */
+const stackOfFile = (name: string): string | undefined => /^Pulumi\.(.+)\.ya?ml$/.exec(name)?.[1];
+
 /** The stacks that have a stack file in the project directory, e.g. ["contest", "dev"]. */
 export function listStackFiles(projectDir: string): string[] {
   return readdirSync(projectDir)
-    .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+    .map(stackOfFile)
     .filter((s): s is string => s !== undefined)
     .sort();
 }
@@ -80,26 +83,25 @@ export function parseStackFile(text: string, name: string, project = PROJECT): S
   if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config)))
     throw new StackFileError(`${name}:${linesOf(text).lineOf(["config"]) ?? 1}: config must be a map of keys to values\n  Fix: write one key a line under config:, ${example}`, "broken", name);
   const prefix = `${project}:`;
-  // A secret setting would be recorded in plain text (infra/config.ts NOT_A_SECRET): refused here,
-  // on the file as written, before anything (an operation's profile, its overrides) is laid over it.
-  const secret = Object.keys((config ?? {}) as Record<string, unknown>).find((key) => key.startsWith(prefix) && holdsSecret((config as Record<string, unknown>)[key]));
-  if (secret)
-    throw new StackFileError(
-      `${name}:${linesOf(text).lineOf(["config", secret]) ?? 1}: ${secret} ${NOT_A_SECRET}\n  Fix: ${notASecretFix(secret.slice(prefix.length))} --stack ${name.replace(/^Pulumi\.(.*)\.yaml$/, "$1")}`,
-      "broken",
-      name,
-    );
-  const raw = Object.fromEntries(
-    Object.entries((config ?? {}) as Record<string, unknown>)
-      .filter(([key]) => key.startsWith(prefix))
-      .map(([key, value]) => [key.slice(prefix.length), configValueString(value)]),
-  );
+  const ours = Object.entries((config ?? {}) as Record<string, unknown>)
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, value]) => [key.slice(prefix.length), value] as const);
   let positions: ReturnType<typeof linesOf> | undefined;
   const lineOf = (key: string): number | null => {
     positions ??= linesOf(text);
     const [top, ...path] = key.split(".");
     return positions.lineOf(["config", `${prefix}${top}`, ...path]);
   };
+  // A secret setting would be recorded in plain text (infra/config.ts NOT_A_SECRET): refused here,
+  // on the file as written, before anything (an operation's profile, its overrides) is laid over it.
+  const secret = ours.find(([, value]) => holdsSecret(value))?.[0];
+  if (secret)
+    throw new StackFileError(
+      `${name}:${lineOf(secret) ?? 1}: ${prefix}${secret} ${NOT_A_SECRET}\n  Fix: ${notASecretFix(secret)} --stack ${stackOfFile(name) ?? name}`,
+      "broken",
+      name,
+    );
+  const raw = Object.fromEntries(ours.map(([key, value]) => [key, configValueString(value)]));
   return { name, raw, lineOf };
 }
 

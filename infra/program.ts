@@ -84,14 +84,10 @@ function stackConfig(): Record<string, string> {
  * constructConfigSecretKeys, config.Key.String()), which the SDK reads into its store; its
  * `runtime.isConfigSecret` is marked internal, so the variable is the fallback.
  */
-function secretConfigKeys(): string[] {
-  const prefix = `${pulumi.getProject()}:`;
+function secretConfigKeys(config: Record<string, string>): string[] {
   const internal = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
-  const listed = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS || "[]") as string[];
-  const isSecret = (key: string) => (internal ? internal(key) : listed.includes(key));
-  return Object.keys(pulumi.runtime.allConfig())
-    .filter((key) => key.startsWith(prefix) && isSecret(key))
-    .map((key) => key.slice(prefix.length));
+  const isSecret = internal ?? ((key: string) => (JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS || "[]") as string[]).includes(key));
+  return Object.keys(config).filter((key) => isSecret(`${pulumi.getProject()}:${key}`));
 }
 
 /**
@@ -123,9 +119,10 @@ export async function settingsFromStack(
     const previous = await previousOutputs();
     const request = parseOperationsRequest(process.env[OPERATIONS_ENV]);
     // A secret setting would be recorded in plain text (config.ts notASecret).
-    const secrets = secretConfigKeys();
+    const file = stackConfig();
+    const secrets = secretConfigKeys(file);
     if (secrets.length) throw new ConfigError(secrets.map(notASecret), pulumi.getStack());
-    const resolved = resolveOperations(stackConfig(), previous.operations, request, now.toISOString());
+    const resolved = resolveOperations(file, previous.operations, request, now.toISOString());
     const settings = parseSettings(resolved.config, pulumi.getStack(), pulumi.getProject());
     // Every run that can change something checks it; only manage plan, which changes nothing, shows what is over.
     if (opts.enforceCeiling !== false) enforceCostCeiling(settings, previous.operations, request?.allowOverCeiling === true);
