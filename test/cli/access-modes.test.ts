@@ -7,7 +7,7 @@ import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { deployed, execServerAndProject, expectRefusal, FAKE_PULUMI_BIN, makeProject, manage, prepare, readState, readStateRevealed, snapshot } from "../helpers/cli.js";
+import { deployed, execServerAndProject, expectRefusal, FAKE_PULUMI_BIN, makeProject, manageDecision, prepare, readState, readStateRevealed, snapshot } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import type { ExecServer } from "../exec-server/server.js";
 import { issuerKeys, signJwt, startGate, type Gate } from "../gate/server.js";
@@ -39,7 +39,7 @@ describe("through the gateway with a subscription key", () => {
   afterAll(() => gate.close());
 
   test("smoke passes with the key from --gateway-key (load-test too), and never prints it", async () => {
-    const r = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2", "--gateway-key", KEY], { project, env: tls });
+    const r = await manageDecision(["smoke", "--endpoint", gate.url, "--concurrency", "2", "--gateway-key", KEY], { project, env: tls });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`Smoke test of ${gate.url}, with --gateway-key...`);
     expect(printed(r)).not.toContain(KEY);
@@ -50,11 +50,11 @@ describe("through the gateway with a subscription key", () => {
 
   test("without a key (or with a wrong one) every call is refused at the gateway, named with the fix", async () => {
     const before = [...exec.requests];
-    const anonymous = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2"], { project, env: tls });
+    const anonymous = await manageDecision(["smoke", "--endpoint", gate.url, "--concurrency", "2"], { project, env: tls });
     expect(anonymous.exitCode).toBe(1);
     expect(anonymous.stdout).toContain("Why: 401: the gateway refused the call: no subscription key, or not a valid one (accessMode token)");
     expect(anonymous.stdout).toContain("Fix: set MANAGE_GATEWAY_KEY (or pass --gateway-key)");
-    const wrong = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2", "--json", "--gateway-key", "not-the-key"], { project, env: tls });
+    const wrong = await manageDecision(["smoke", "--endpoint", gate.url, "--concurrency", "2", "--json", "--gateway-key", "not-the-key"], { project, env: tls });
     expect((JSON.parse(wrong.stdout) as Report).passed).toBe(0);
     expect(printed(wrong)).not.toContain("not-the-key");
     // Nothing got past the gateway to the backend.
@@ -62,14 +62,14 @@ describe("through the gateway with a subscription key", () => {
   });
 
   test("load-test within the limit passes; beyond it the 429s are counted, with Retry-After in the fix", async () => {
-    const ok = await manage(["load-test", "--endpoint", gate.url, "--users", "8", "--duration", "2s", "--rate", "2", "--mix", "python:1", "--json", "--gateway-key", KEY], { project, env: tls });
+    const ok = await manageDecision(["load-test", "--endpoint", gate.url, "--users", "8", "--duration", "2s", "--rate", "2", "--mix", "python:1", "--json", "--gateway-key", KEY], { project, env: tls });
     expect(JSON.parse(ok.stdout).errors).toEqual({});
     expect(ok.exitCode).toBe(0);
     expect(printed(ok)).not.toContain(KEY);
     gate.callsPerMinute = 5;
     gate.resetLimits();
     try {
-      const limited = await manage(["load-test", "--endpoint", gate.url, "--users", "12", "--duration", "2s", "--rate", "0", "--mix", "python:1", "--gateway-key", KEY], { project, env: tls });
+      const limited = await manageDecision(["load-test", "--endpoint", gate.url, "--users", "12", "--duration", "2s", "--rate", "0", "--mix", "python:1", "--gateway-key", KEY], { project, env: tls });
       expect(limited.exitCode).toBe(1);
       expect(limited.stdout).toMatch(/Errors: 7 × 429/);
       expect(limited.stdout).toContain("Why: 429: the gateway's rate limit for this caller (subscription key or token subject) is exceeded");
@@ -94,7 +94,7 @@ describe("through the gateway with a subscription key", () => {
     await expectRefusal(project, ["smoke", "--endpoint", plain, "--gateway-key", KEY], /--gateway-key is sent only over HTTPS, and --endpoint http:\/\/[^ ]+ is not: nothing was sent\n  Fix: use the https:\/\/ address with --endpoint, or leave out --gateway-key/, tls);
     expect(gate.requests.length).toBe(before);
     // The environment's key is held back from an --endpoint (said in one line): the gateway sees no key.
-    const r = await manage(["smoke", "--endpoint", gate.url, "--concurrency", "2"], { project, env: { ...tls, MANAGE_GATEWAY_KEY: KEY } });
+    const r = await manageDecision(["smoke", "--endpoint", gate.url, "--concurrency", "2"], { project, env: { ...tls, MANAGE_GATEWAY_KEY: KEY } });
     expect(r.stderr).toContain(`warning: the gateway key (MANAGE_GATEWAY_KEY) is not sent to --endpoint ${gate.url}: it goes only to the stack's own gateway (--stack); pass --gateway-key to send one there`);
     expect(r.exitCode).toBe(1);
     expect(gate.requests.slice(before).every((q) => q.status === 401 && q.caller === null)).toBe(true);
@@ -115,7 +115,7 @@ describe("through the gateway with a JWT (gatewayJwtIssuer)", () => {
 
   test("a valid token passes; the gateway checks its signature, issuer, audience and expiry", async () => {
     const token = signJwt({ iss: issuer, aud: audience, sub: "participant-17" }, privateKey);
-    const r = await manage(["load-test", "--endpoint", gate.url, "--users", "4", "--duration", "1s", "--rate", "0", "--mix", "python:1", "--gateway-token", token], { project, env: tls });
+    const r = await manageDecision(["load-test", "--endpoint", gate.url, "--users", "4", "--duration", "1s", "--rate", "0", "--mix", "python:1", "--gateway-token", token], { project, env: tls });
     expect(r.stdout).toContain("Load test passed: 4 of 4 executions succeeded.");
     expect(r.exitCode).toBe(0);
     expect(printed(r)).not.toContain(token);
@@ -136,7 +136,7 @@ describe("through the gateway with a JWT (gatewayJwtIssuer)", () => {
   });
 
   test("a token for another audience: every call refused, the cause names the token", async () => {
-    const r = await manage(["load-test", "--endpoint", gate.url, "--users", "2", "--duration", "1s", "--rate", "0", "--mix", "python:1", "--gateway-token", signJwt({ iss: issuer, aud: "api://other", sub: "x" }, privateKey)], { project, env: tls });
+    const r = await manageDecision(["load-test", "--endpoint", gate.url, "--users", "2", "--duration", "1s", "--rate", "0", "--mix", "python:1", "--gateway-token", signJwt({ iss: issuer, aud: "api://other", sub: "x" }, privateKey)], { project, env: tls });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain("Errors: 2 × 401");
     expect(r.stdout).toContain("Why: 401: the gateway refused the call: no token, or not a valid one (issuer, audience, signature or expiry; accessMode token)");
@@ -152,7 +152,7 @@ describe("open mode: chosen explicitly, warned about on every change, refused by
     const file = join(dir, "Pulumi.contest.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("config:\n", "config:\n  coding-engine:accessMode: open\n"));
     const before = snapshot(dir);
-    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    const r = await manageDecision(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
     expect(r.stderr).toMatch(/warning: stack contest is in accessMode open/);
     expect(r.stderr).toMatch(/a mandatory policy refused the change: \[backend-caller-restricted\][^\n]*\n?[^\n]*container app backend fronts this stack's session pool with external ingress that has no Allow rule/);
     expect(r.stderr).toContain('list stack "contest" in this policy\'s openAccessStacks (infra/policy-pack/config.json)');
@@ -280,7 +280,7 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     await prepare(dir, "contest");
     tamperedProgram(dir, OUTSIDE_IMAGE_AND_PLAIN_SECRET);
     const before = snapshot(dir);
-    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    const r = await manageDecision(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
     expect(r.stderr).toMatch(/a mandatory policy refused the change: [\s\S]*\[no-plain-secrets-in-env\][^\n]*\n?[^\n]*container app backend container backend sets env var "DB_PASSWORD" to a plain-text value that looks like a secret/);
     expect(r.stderr).toMatch(/\[images-from-own-registry\][^\n]*\n?[^\n]*session pool session-pool container session runs image "docker.io\/library\/python:3.12" from docker.io, not from this stack's registry/);
     expect(r.exitCode).toBe(2);
@@ -320,7 +320,7 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     expect(up.stdout).toMatch(/coding-engine:gatewayPublisherEmail is set as a secret[^"]*pulumi config set --plaintext coding-engine:gatewayPublisherEmail <value>/);
     expect(readState(dir, "dev")).toEqual(state);
     const before = snapshot(dir);
-    const viaManage = await manage(["up", "--stack", "dev"], { project: dir });
+    const viaManage = await manageDecision(["up", "--stack", "dev"], { project: dir });
     expect(viaManage.exitCode).toBe(2);
     expect(viaManage.stderr).toMatch(/coding-engine:gatewayPublisherEmail is set as a secret/);
     expect(snapshot(dir)).toEqual(before);
@@ -339,7 +339,7 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     tamperedProgram(dir, edit);
     const before = snapshot(dir);
     const state = readState(dir, "contest");
-    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    const r = await manageDecision(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
     for (const message of messages) expect(r.stderr).toMatch(message);
     expect(r.exitCode).toBe(2);
     expect(snapshot(dir)).toEqual(before);
@@ -393,7 +393,7 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     );
     expect(readState(dir, "contest")).toEqual(state);
     // manage refuses the same configuration with the same figure (one formula), before pulumi runs.
-    const viaManage = await manage(["up", "--stack", "contest"], { project: dir });
+    const viaManage = await manageDecision(["up", "--stack", "contest"], { project: dir });
     expect(viaManage.exitCode).toBe(2);
     const figure = /can cost at most (\$[\d,.]+)\/day/;
     expect(viaManage.stderr.match(figure)?.[1]).toBe(errors.match(figure)?.[1]);
@@ -406,7 +406,7 @@ describe("issue 21: no way round the guard rails, through manage or a plain pulu
     const ranges = JSON.stringify(Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`));
     writeFileSync(file, readFileSync(file, "utf8").replace("config:\n", `config:\n  coding-engine:accessMode: venue\n  coding-engine:allowedIpRanges: '${ranges}'\n`));
     const before = snapshot(dir);
-    const r = await manage(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
+    const r = await manageDecision(["scale", "--stack", "contest", "--profile", "testing", "--no-wait"], { project: dir });
     expect(r.stderr).toMatch(/coding-engine:allowedIpRanges admits 4,294,967,296 IPv4 addresses in all, more than 65,536 IPv4 addresses \(a \/16\)/);
     expect(r.exitCode).toBe(2);
     expect(snapshot(dir)).toEqual(before);

@@ -3,7 +3,7 @@
 // of the backend that runs the code (test/exec-server), which keys sessions by that identity, the
 // backend contract (infra/caller-budget.ts).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { execServerAndProject, manage } from "../helpers/cli.js";
+import { execServerAndProject, manageDecision } from "../helpers/cli.js";
 import type { ExecServer } from "../exec-server/server.js";
 import { startGate, type Gate } from "../gate/server.js";
 import { CALLER_HEADER, callerBudget } from "../../infra/caller-budget.js";
@@ -27,7 +27,7 @@ describe("the per-caller budget under load", () => {
   });
 
   test("12 simultaneous users on one key: at most its share runs at once, it holds one caller's sessions, the rest get 429", async () => {
-    const r = await manage(["load-test", "--endpoint", gate.url, "--users", "12", "--duration", "2s", "--rate", "0", "--mix", "python:1", "--json", "--gateway-key", KEY], { project, env: { NODE_EXTRA_CA_CERTS: gate.caFile! } });
+    const r = await manageDecision(["load-test", "--endpoint", gate.url, "--users", "12", "--duration", "2s", "--rate", "0", "--mix", "python:1", "--json", "--gateway-key", KEY], { project, env: { NODE_EXTRA_CA_CERTS: gate.caFile! } });
     const report = JSON.parse(r.stdout);
     // The load ran: every user's run was sent and answered (a refusal before sending would complete none).
     expect(report.completed, r.stderr).toBe(12);

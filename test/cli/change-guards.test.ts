@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, truncateSync, statSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { deployed, expectRefusal, FAKE_AZ_BIN, FAKE_PULUMI_BIN, makeProject, manage, names, readState, spawnManage } from "../helpers/cli.js";
+import { deployed, expectRefusal, FAKE_AZ_BIN, FAKE_PULUMI_BIN, makeProject, manageDecision, names, readState, spawnManage } from "../helpers/cli.js";
 
 const stackYaml = (project: string) => readFileSync(join(project, "Pulumi.dev.yaml"), "utf8");
 const operations = (project: string) => readState(project, "dev").find((r) => r.type === "pulumi:pulumi:Stack")?.outputs.operations;
@@ -40,7 +40,7 @@ describe.concurrent("a confirmation covers exactly what is applied", () => {
     const project = makeProject();
     await deployed(project, "dev after up");
     const before = operations(project);
-    const r = await manage(["scale", "--no-wait", "--profile", "testing"], { project, path: editingPulumi(project, when) });
+    const r = await manageDecision(["scale", "--no-wait", "--profile", "testing"], { project, path: editingPulumi(project, when) });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/not applied: .*Pulumi\.dev\.yaml (changed after the preview|was edited after it was previewed)/);
     expect(r.stderr).toMatch(/run the command again/);
@@ -51,14 +51,14 @@ describe.concurrent("a confirmation covers exactly what is applied", () => {
     expect(stackYaml(project)).toContain("coding-engine/backend:v2");
     // Run again: the new plan, with the edit in it, is what runs (the image is not in the
     // registry: refused before pulumi changes anything, naming it).
-    const again = await manage(["scale", "--no-wait", "--profile", "testing"], { project });
+    const again = await manageDecision(["scale", "--no-wait", "--profile", "testing"], { project });
     expect(again.stderr).toContain("coding-engine/backend:v2");
   });
 
   test("a refused change (no terminal to confirm a deletion) never overwrites an edit saved since it began", async () => {
     const project = makeProject();
     await deployed(project, "dev scaled to testing");
-    const r = await manage(["stop"], { project, path: editingPulumi(project, "after-preview") });
+    const r = await manageDecision(["stop"], { project, path: editingPulumi(project, "after-preview") });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("there is no terminal to ask at: pass --yes");
     // The person's edit, saved while manage previewed, is still there.
@@ -72,14 +72,14 @@ test.concurrent("a truncated checkpoint: status says unknown (exit 1) with the r
   await deployed(project, "dev scaled to testing");
   const checkpoint = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "dev.json");
   truncateSync(checkpoint, Math.floor(statSync(checkpoint).size / 2));
-  const r = await manage(["status", "--json"], { project });
+  const r = await manageDecision(["status", "--json"], { project });
   expect(r.exitCode).toBe(1);
   const doc = JSON.parse(r.stdout) as { profile: string; error: { message: string; fix: string } };
   expect(doc.profile).toBe("unknown");
   expect(doc.error.message).toMatch(/the state of dev cannot be read, so what runs is unknown/);
   expect(doc.error.fix).toContain("`manage pulumi -- stack history --stack dev`");
   expect(doc.error.fix).toContain("`manage pulumi -- stack import --stack dev --file <state.json>`");
-  const text = await manage(["status"], { project });
+  const text = await manageDecision(["status"], { project });
   expect(text.exitCode).toBe(1);
   expect(text.stdout).toContain("Stack dev: profile unknown");
   expect(text.stdout).not.toMatch(/profile idle/);
@@ -110,11 +110,11 @@ describe.concurrent("an update killed mid-scale", () => {
   test("status names the lock (who, since when) and the commands that settle it; the scheduled job leaves the stack alone", async () => {
     const project = makeProject();
     const holder = await killedMidScale(project);
-    const status = await manage(["status"], { project });
+    const status = await manageDecision(["status"], { project });
     expect(status.stderr).toContain(`a change to dev has not finished: the stack is locked by ${holder.username}@${holder.hostname} (pid ${holder.pid}) since ${holder.timestamp}`);
     expect(status.stderr).not.toContain("an earlier stop");
     expect(status.stdout).toContain("`manage pulumi -- cancel --stack dev --yes` (removes the lock), then `manage pulumi -- refresh --stack dev --yes --clear-pending-creates`");
-    const job = await manage(["reconcile", "--stack", "dev", "--json"], { project });
+    const job = await manageDecision(["reconcile", "--stack", "dev", "--json"], { project });
     // The lock is minutes old: as far as the job can tell the change still runs. Left for the next run, green.
     expect(job.exitCode).toBe(0);
     expect(JSON.parse(job.stdout).actions).toEqual([expect.objectContaining({ stack: "dev", decision: "leave", why: "interrupted", outcome: "busy" })]);
@@ -124,15 +124,15 @@ describe.concurrent("an update killed mid-scale", () => {
   test("once recovered (lock removed, pending settled), the job still never removes the pool the person was bringing up", async () => {
     const project = makeProject();
     await killedMidScale(project);
-    expect((await manage(["pulumi", "--", "cancel", "--stack", "dev", "--yes"], { project })).exitCode).toBe(0);
+    expect((await manageDecision(["pulumi", "--", "cancel", "--stack", "dev", "--yes"], { project })).exitCode).toBe(0);
     // The settle command status gives: without a terminal a plain refresh keeps a killed create pending.
-    expect((await manage(["pulumi", "--", "refresh", "--stack", "dev", "--yes", "--clear-pending-creates"], { project })).exitCode).toBe(0);
-    const job = await manage(["reconcile"], { project });
+    expect((await manageDecision(["pulumi", "--", "refresh", "--stack", "dev", "--yes", "--clear-pending-creates"], { project })).exitCode).toBe(0);
+    const job = await manageDecision(["reconcile"], { project });
     expect(job.exitCode).toBe(0);
     expect(job.stdout).toContain("dev: idle, but a session pool is deployed that no recorded change explains");
     expect(names(readState(project, "dev"))).toContain("session-pool");
     // Running the change again finishes what the person started.
-    const rerun = await manage(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
+    const rerun = await manageDecision(["scale", "--no-wait", "--profile", "contest", "--max-sessions", "70"], { project });
     expect(rerun.exitCode).toBe(0);
     expect(operations(project).profile).toBe("contest");
   });
@@ -154,14 +154,14 @@ describe.concurrent("MANAGE_NOW changes the cloud only as an explicit rehearsal"
       MANAGE_REHEARSAL: "1",
       GITHUB_ACTIONS: "true",
     });
-    const plan = await manage(["plan", "--stack", "contest", "--from", "idle", "--to", "contest"], { project, env: { MANAGE_NOW: yearAhead, MANAGE_REHEARSAL: "" } });
+    const plan = await manageDecision(["plan", "--stack", "contest", "--from", "idle", "--to", "contest"], { project, env: { MANAGE_NOW: yearAhead, MANAGE_REHEARSAL: "" } });
     expect(plan.exitCode).toBe(0);
   });
 
   test("with MANAGE_REHEARSAL=1 it goes ahead, saying how far the clock is from the real one", async () => {
     const project = makeProject();
     await deployed(project, "dev after up");
-    const r = await manage(["scale", "--no-wait", "--profile", "testing", "--for", "3h"], { project, env: { MANAGE_NOW: yearAhead } });
+    const r = await manageDecision(["scale", "--no-wait", "--profile", "testing", "--for", "3h"], { project, env: { MANAGE_NOW: yearAhead } });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/warning: rehearsal clock: MANAGE_NOW=2027-12-01T09:00:00Z is \d+ d.* ahead of the real clock \(MANAGE_REHEARSAL=1\); this change records its times by it/);
     expect(operations(project).expiresAt).toBe("2027-12-01T12:00:00Z");

@@ -3,7 +3,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FAKE_AZ_BIN, makeProject, manage, prepare, readState } from "../helpers/cli.js";
+import { FAKE_AZ_BIN, makeProject, manageDecision, prepare, readState } from "../helpers/cli.js";
 import { localCertificate } from "../helpers/tls.js";
 import { ARM_TOKEN, CONTRIBUTOR, seedFromState, startArmServer, type ArmServer } from "../arm-server/server.js";
 import { POOL_TOKEN, startExecServer, type ExecServer } from "../exec-server/server.js";
@@ -37,11 +37,11 @@ beforeAll(async () => {
     MANAGE_SESSIONS_TOKEN: POOL_TOKEN,
   };
   await prepare(project, "dev");
-  const r = await manage(["scale", "--profile", "testing", "--no-wait"], { project, env });
+  const r = await manageDecision(["scale", "--profile", "testing", "--no-wait"], { project, env });
   if (r.exitCode !== 0) throw new Error(r.stderr);
   seedFromState(arm, readState(project, "dev"));
   // What README's "Deploying for real" says to do ahead of an offline first preview.
-  const plugin = await manage(["pulumi", "--", "plugin", "install", "resource", "azure-native", "v3.28.0"], { project, env });
+  const plugin = await manageDecision(["pulumi", "--", "plugin", "install", "resource", "azure-native", "v3.28.0"], { project, env });
   if (plugin.exitCode !== 0) throw new Error(plugin.stderr);
 });
 afterAll(async () => {
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 const doctor = async (extra: Record<string, string> = {}, path?: string) => {
-  const r = await manage(["doctor", "--json"], { project, env: { ...env, ...extra }, path });
+  const r = await manageDecision(["doctor", "--json"], { project, env: { ...env, ...extra }, path });
   return { ...r, report: JSON.parse(r.stdout) as DoctorJson };
 };
 const check = (report: DoctorJson, name: string) => report.checks.find((c) => c.name === name)!;
@@ -84,7 +84,7 @@ describe("manage doctor", () => {
     expect(check(report, "execution (pool)").detail).toMatch(/straight against the pool \(POST \/python\/execute\)/);
     // The probe went to the pool with an identifier and no api-version, as a custom-container pool wants.
     expect(exec.requests.some((q) => q.path === "/pool/python/execute" && q.status === 200)).toBe(true);
-    const text = await manage(["doctor"], { project, env });
+    const text = await manageDecision(["doctor"], { project, env });
     expect(text.stdout.trim().split("\n").at(-1)).toBe("All 17 checks passed or do not apply: code runs on stack dev.");
     expect(check(report, "access")).toMatchObject({ detail: "open: anyone on the internet who finds the backend's URL can run code", fix: expect.stringMatching(/set accessMode token in Pulumi\.dev\.yaml/) });
   });
@@ -127,13 +127,13 @@ describe("manage doctor", () => {
     } finally {
       writeFileSync(azState, saved);
     }
-    const route = await manage(["doctor", "--json", "--pool-path", "/execute"], { project, env });
+    const route = await manageDecision(["doctor", "--json", "--pool-path", "/execute"], { project, env });
     expect(check(JSON.parse(route.stdout) as DoctorJson, "execution (pool)").detail).toMatch(/^404: .*no such route.*\(POST \/execute\)/);
   });
 
   test("not logged in to Azure: says so, skips what needs Azure, still checks the backend", async () => {
     const rest = Object.fromEntries(Object.entries(env).filter(([k]) => !k.endsWith("_TOKEN")));
-    const r = await manage(["doctor", "--json"], { project, env: { ...rest, FAKE_AZ_LOGGED_OUT: "1" } });
+    const r = await manageDecision(["doctor", "--json"], { project, env: { ...rest, FAKE_AZ_LOGGED_OUT: "1" } });
     const report = JSON.parse(r.stdout) as DoctorJson;
     expect(r.exitCode).toBe(1);
     expect(check(report, "azure login")).toMatchObject({ verdict: "fail", fix: "az login" });
@@ -174,11 +174,11 @@ describe("manage doctor", () => {
     cpSync(join(ROOT, "infra", "policy-pack"), join(broken, "infra", "policy-pack"), { recursive: true });
     rmSync(join(broken, "infra", "policy-pack", "package.json"));
     await prepare(broken, "dev");
-    const r = await manage(["doctor", "--json", "--stack", "dev"], { project: broken, env });
+    const r = await manageDecision(["doctor", "--json", "--stack", "dev"], { project: broken, env });
     expect(r.exitCode).toBe(2);
     expect(check(JSON.parse(r.stdout) as DoctorJson, "policy pack")).toMatchObject({ verdict: "fail", detail: expect.stringContaining("infra/policy-pack has no package.json"), fix: expect.stringContaining("npm ci") });
     const before = readState(broken, "dev");
-    const scale = await manage(["scale", "--profile", "testing", "--no-wait", "--yes"], { project: broken, env });
+    const scale = await manageDecision(["scale", "--profile", "testing", "--no-wait", "--yes"], { project: broken, env });
     expect(scale.exitCode).toBe(2);
     expect(scale.stderr).toMatch(/the policy pack did not load, so pulumi ran nothing: policy pack .*failed to start/);
     expect(scale.stderr).toContain("npm ci");
@@ -195,7 +195,7 @@ describe("manage doctor", () => {
       expect(check(dev.report, "stack")).toMatchObject({ verdict: "ok", detail: "dev deployed, profile testing" });
       expect(dev.report.checks.filter((c) => c.verdict === "fail")).toEqual([]);
       expect(dev.exitCode).toBe(0);
-      const contest = await manage(["doctor", "--json", "--stack", "contest"], { project, env });
+      const contest = await manageDecision(["doctor", "--json", "--stack", "contest"], { project, env });
       expect(contest.exitCode).toBe(1);
       const stack = check(JSON.parse(contest.stdout) as DoctorJson, "stack");
       expect(stack).toMatchObject({ verdict: "fail", detail: expect.stringMatching(/^the state of contest cannot be read, so what runs is unknown: .*failed to load checkpoint/) });
@@ -206,7 +206,7 @@ describe("manage doctor", () => {
   });
 
   test("an unknown stack is bad input: exit 2", async () => {
-    const r = await manage(["doctor", "--stack", "prod"], { project, env });
+    const r = await manageDecision(["doctor", "--stack", "prod"], { project, env });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/unknown stack "prod"/);
   });
@@ -235,9 +235,9 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
 
   test("idle: no gateway and an internal backend, which doctor says is as designed, with how long the next window's gateway takes", async () => {
     // Deployed whole, resting idle as the committed stack file says.
-    const up = await manage(["up", "--stack", "contest"], { project: contest, env: gatewayEnv });
+    const up = await manageDecision(["up", "--stack", "contest"], { project: contest, env: gatewayEnv });
     expect(up.exitCode, up.stderr).toBe(0);
-    const r = await manage(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+    const r = await manageDecision(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
     const report = JSON.parse(r.stdout) as DoctorJson;
     expect(check(report, "gateway")).toMatchObject({ verdict: "ok", detail: `none while idle (the gate lives with the pool; its backend is internal): the next window creates it, which may take up to ${GATEWAY_CREATE_MINUTES} minutes` });
     // Nothing is called: there is nothing to call.
@@ -246,7 +246,7 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
 
   test("the readiness gate and doctor go through the gateway with the stack's own key; doctor proves the gateway refuses anonymous calls and limits each caller", async () => {
     // Not --no-wait: the probe goes through the gateway with the stack's gatewayKey output.
-    const scale = await manage(["scale", "--stack", "contest", "--profile", "testing"], { project: contest, env: gatewayEnv });
+    const scale = await manageDecision(["scale", "--stack", "contest", "--profile", "testing"], { project: contest, env: gatewayEnv });
     expect(scale.stdout).toMatch(/code runs \(first execution after/);
     expect(scale.stdout).toContain("with the stack's gatewayKey output");
     expect(scale.exitCode).toBe(0);
@@ -255,7 +255,7 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     seedFromState(arm, readState(contest, "contest"));
     gate.resetLimits();
 
-    const r = await manage(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+    const r = await manageDecision(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
     const report = JSON.parse(r.stdout) as DoctorJson;
     expect(report.checks.slice(-6).map((c) => [c.name, c.verdict])).toEqual([
       ["access", "ok"],
@@ -287,11 +287,11 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     const state = readState(contest, "contest");
     expect(state.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.gatewayKey).toEqual(envelope);
     expect(state.find((r) => r.type === "azure-native:app:ManagedEnvironment")!.inputs.appLogsConfiguration.logAnalyticsConfiguration.sharedKey).toEqual(envelope);
-    const masked = await manage(["pulumi", "--", "stack", "output", "--json", "--stack", "contest"], { project: contest });
+    const masked = await manageDecision(["pulumi", "--", "stack", "output", "--json", "--stack", "contest"], { project: contest });
     expect(JSON.parse(masked.stdout)).toMatchObject({ gatewayKey: "[secret]", callers: "[secret]", accessMode: "token" });
-    const shown = await manage(["pulumi", "--", "stack", "output", "gatewayKey", "--show-secrets", "--stack", "contest"], { project: contest });
+    const shown = await manageDecision(["pulumi", "--", "stack", "output", "gatewayKey", "--show-secrets", "--stack", "contest"], { project: contest });
     expect(JSON.parse(shown.stdout)).toBe(key);
-    const status = await manage(["status", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+    const status = await manageDecision(["status", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
     expect(status.stdout).not.toContain(key);
     expect(JSON.parse(status.stdout)).toMatchObject({ outputs: { gatewayKey: "[secret]" } });
   });
@@ -300,7 +300,7 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     // Deployed (idle: its keys list is a secret in the state), then moved to a project with its own passphrase.
     const copy = makeProject();
     await prepare(copy, "contest");
-    const up = await manage(["up", "--stack", "contest"], { project: copy, env: gatewayEnv });
+    const up = await manageDecision(["up", "--stack", "contest"], { project: copy, env: gatewayEnv });
     expect(up.exitCode, up.stderr).toBe(0);
     expect(readFileSync(join(copy, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json"), "utf8")).toContain('"ciphertext"');
     // This project's own passphrase (cli/pulumi/backend.ts keeps one per project), not the one the secrets were sealed with.
@@ -310,11 +310,11 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     try {
       const passphraseFix = "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE to the stack's passphrase";
       // A plain `stack export` needs no passphrase (cli/pulumi/reader.ts): the state says idle, and so does status.
-      const status = await manage(["status", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
+      const status = await manageDecision(["status", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
       expect(status.exitCode, status.stderr).toBe(0);
       expect(JSON.parse(status.stdout)).toMatchObject({ profile: "idle", source: { from: "state" }, outputs: { callers: "[secret]" } });
       // doctor needs the stack's secrets (its gateway key): the passphrase is what to fix.
-      const r = await manage(["doctor", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
+      const r = await manageDecision(["doctor", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
       expect(r.exitCode).toBe(2);
       const stack = check(JSON.parse(r.stdout) as DoctorJson, "stack");
       expect(stack).toMatchObject({ verdict: "fail", detail: expect.stringMatching(/^the state of contest cannot be read, so what runs is unknown: pulumi cannot read the secrets of stack contest: .*incorrect passphrase/) });
@@ -338,7 +338,7 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     expect(root.outputs.sessionPoolDeployed).toBe(true);
     root.outputs.gatewayUrl = "";
     writeFileSync(file, JSON.stringify(doc));
-    const r = await manage(["doctor", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
+    const r = await manageDecision(["doctor", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
     expect(r.exitCode).toBe(1);
     expect(check(JSON.parse(r.stdout) as DoctorJson, "gateway")).toMatchObject({
       verdict: "fail",
@@ -353,7 +353,7 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
     gate.callsPerMinute = Number.POSITIVE_INFINITY;
     gate.resetLimits();
     try {
-      const r = await manage(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
+      const r = await manageDecision(["doctor", "--stack", "contest", "--json"], { project: contest, env: gatewayEnv });
       const report = JSON.parse(r.stdout) as DoctorJson;
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/doctor: 2 check\(s\) failed: gateway: anonymous call, gateway: rate limit/);

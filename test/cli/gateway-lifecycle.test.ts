@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage, names, prepare, readState, readStateRevealed } from "../helpers/cli.js";
+import { makeProject, manageDecision, names, prepare, readState, readStateRevealed } from "../helpers/cli.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
 import { startGate, type Gate } from "../gate/server.js";
 import { GATEWAY_CREATE_MINUTES } from "../../infra/access-mode.js";
@@ -58,7 +58,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
     env = { FAKE_PULUMI_GATEWAY_URL: gate.url, FAKE_PULUMI_POOL_ENDPOINT: `${exec.url}/pool`, NODE_EXTRA_CA_CERTS: gate.caFile! };
     await prepare(project, "contest");
     // Deployed, resting idle as the committed stack file says: no gateway, no pool.
-    const up = await manage(["up", "--stack", "contest"], { project, env: { ...env, ...at("2026-12-04T06:00:00Z") } });
+    const up = await manageDecision(["up", "--stack", "contest"], { project, env: { ...env, ...at("2026-12-04T06:00:00Z") } });
     expect(up.exitCode, up.stderr).toBe(0);
   });
   afterAll(async () => {
@@ -67,7 +67,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
   });
 
   test("idle, issued a key, two windows: each brings up gateway and pool in its warm-up, proves both, returns to neither; the key works in both", async () => {
-    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manage(args, { project, env: { ...env, ...at(now), ...extra } });
+    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manageDecision(args, { project, env: { ...env, ...at(now), ...extra } });
     expect(names(readState(project, "contest"))).not.toContain("gateway");
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
 
@@ -127,7 +127,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
 
   test("a window's gateway that answers a call without a key: reconcile fails the start and every run after it (exit 1), naming the hole and the commands; fixed, the next run is green", async () => {
     // After the test above: idle again. The gateway that comes up lets anonymous calls through.
-    const run = (args: string[], now: string) => manage(args, { project, env: { ...env, ...at(now) } });
+    const run = (args: string[], now: string) => manageDecision(args, { project, env: { ...env, ...at(now) } });
     const scheduled = await run(["schedule", "--stack", "contest", "--at", "2026-12-08T09:00:00Z", "--for", "2h"], "2026-12-07T08:00:00Z");
     expect(scheduled.exitCode, scheduled.stderr).toBe(0);
     const reconcile = (now: string) => run(["reconcile", "--yes", "--json", "--wait-timeout", "2m", "--stack", "contest"], now);
@@ -164,7 +164,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
   });
 
   test("a start whose readiness wait times out (the new gateway does not answer yet): every later run checks again and fails until it answers", async () => {
-    const run = (args: string[], now: string) => manage(args, { project, env: { ...env, ...at(now) } });
+    const run = (args: string[], now: string) => manageDecision(args, { project, env: { ...env, ...at(now) } });
     expect((await run(["schedule", "--stack", "contest", "--at", "2026-12-10T09:00:00Z", "--for", "2h"], "2026-12-09T08:00:00Z")).exitCode).toBe(0);
     const reconcile = (now: string) => run(["reconcile", "--yes", "--json", "--wait-timeout", "3s", "--stack", "contest"], now);
     const action = (r: { stdout: string }) => JSON.parse(r.stdout).actions.find((a: { stack: string }) => a.stack === "contest");
@@ -190,7 +190,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
   });
 
   test("a revoke whose subscription delete fails: the key still works and it says so; the list no longer has the name, and revoking it again finishes it", async () => {
-    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manage(args, { project, env: { ...env, ...at(now), ...extra } });
+    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manageDecision(args, { project, env: { ...env, ...at(now), ...extra } });
     const issued = await run(["keys", "issue", "--stack", "contest", "--name", "team-b", "--json"], "2026-12-11T07:00:00Z");
     expect(issued.exitCode, issued.stderr).toBe(0);
     const key = JSON.parse(issued.stdout).key as string;
@@ -221,7 +221,7 @@ describe("a token stack's windows: the gateway comes and goes with the pool", ()
 
   test("a stop whose gateway delete fails: the state says idle but the gateway bills on; status, doctor and the scheduled job say so, and the job stops it again", async () => {
     // After the test above: the testing profile runs, with its gateway.
-    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manage(args, { project, env: { ...env, ...at(now), ...extra } });
+    const run = (args: string[], now: string, extra: Record<string, string> = {}) => manageDecision(args, { project, env: { ...env, ...at(now), ...extra } });
     expect(names(readState(project, "contest"))).toContain("gateway");
     const stop = await run(["stop", "--stack", "contest", "--yes"], "2026-12-11T08:00:00Z", { FAKE_PULUMI_FAIL: "gateway" });
     expect(stop.exitCode).toBe(1);

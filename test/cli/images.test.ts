@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { deployed, FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { deployed, FAKE_PULUMI_BIN, makeProject, manageDecision, names, prepare, readState, snapshot } from "../helpers/cli.js";
 import { importTarget, rolloutTag } from "../../cli/commands/images.js";
 
 // Every test has a project directory of its own, so the tests of this file run side by side.
@@ -14,7 +14,7 @@ describe.concurrent("importing and building images", () => {
   test("import lands in the stack's registry under the source's repository and tag, and says what to do next", async () => {
     const project = makeProject();
     await prepare(project);
-    const r = await manage(["images", "import", "--from", "ghcr.example.io/team/runner:2026-11-22", "--name", "coding-engine/session"], { project });
+    const r = await manageDecision(["images", "import", "--from", "ghcr.example.io/team/runner:2026-11-22", "--name", "coding-engine/session"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("as codeengdevacr.azurecr.io/coding-engine/session:2026-11-22");
     expect(r.stdout).toContain("`manage pulumi -- config set sessionImage coding-engine/session:2026-11-22 --stack dev`, then `manage up --stack dev`");
@@ -24,7 +24,7 @@ describe.concurrent("importing and building images", () => {
   test("the backend's image is pointed at with backendImage, through manage pulumi (the project's backend and passphrase)", async () => {
     const project = makeProject();
     await prepare(project);
-    const r = await manage(["images", "import", "--from", "ghcr.example.io/team/coding-engine/backend:v7", "--name", "coding-engine/backend"], { project });
+    const r = await manageDecision(["images", "import", "--from", "ghcr.example.io/team/coding-engine/backend:v7", "--name", "coding-engine/backend"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("`manage pulumi -- config set backendImage coding-engine/backend:v7 --stack dev`");
     expect(r.stdout).not.toMatch(/sessionImage|[^-] `pulumi /);
@@ -33,10 +33,10 @@ describe.concurrent("importing and building images", () => {
   test("a tag that already exists is refused (the pool would keep the old image) unless --force", async () => {
     const project = makeProject();
     await prepare(project);
-    const again = await manage(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1"], { project });
+    const again = await manageDecision(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1"], { project });
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toContain("codeengdevacr/coding-engine/session:v1 already exists. The session pool caches images by tag");
-    const forced = await manage(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1", "--force"], { project });
+    const forced = await manageDecision(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1", "--force"], { project });
     expect(forced.exitCode).toBe(0);
   });
 
@@ -45,7 +45,7 @@ describe.concurrent("importing and building images", () => {
     await prepare(project);
     const context = mkdtempSync(join(tmpdir(), "ctx-"));
     writeFileSync(join(context, "Dockerfile"), "FROM python:3.12-slim\n");
-    const r = await manage(["images", "build", context, "--name", "coding-engine/session"], { project });
+    const r = await manageDecision(["images", "build", context, "--name", "coding-engine/session"], { project });
     expect(r.exitCode).toBe(0);
     const tag = /coding-engine\/session:(\d{8}-\d{6})/.exec(r.stdout)![1]!;
     expect(registry(project).codeengdevacr["coding-engine/session"]).toContain(tag);
@@ -54,14 +54,14 @@ describe.concurrent("importing and building images", () => {
 
   test("into a registry that does not exist yet: Azure's own error, exit 1", async () => {
     const project = makeProject();
-    const r = await manage(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1"], { project });
+    const r = await manageDecision(["images", "import", "--from", "source.azurecr.io/coding-engine/session:v1"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("could not be found");
   });
 
   test("without the Azure CLI: the install hint, exit 2", async () => {
     const project = makeProject();
-    const r = await manage(["images", "import", "--from", "src.azurecr.io/coding-engine/session:v2"], {
+    const r = await manageDecision(["images", "import", "--from", "src.azurecr.io/coding-engine/session:v2"], {
       project,
       path: `${FAKE_PULUMI_BIN}:/usr/bin:/bin`,
     });
@@ -78,7 +78,7 @@ describe.concurrent("a change whose image is not in the registry", () => {
     writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine/session:v1", "coding-engine/session:2026-12-01"));
     const files = snapshot(project);
     const before = JSON.stringify(readState(project, "dev"));
-    const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project });
+    const r = await manageDecision(["scale", "--no-wait", "--profile", "contest"], { project });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("this image is not in registry codeengdevacr yet: coding-engine/session:2026-12-01");
     expect(r.stderr).toContain("manage images import --stack dev --from <source-registry>/coding-engine/session:2026-12-01");
@@ -88,12 +88,12 @@ describe.concurrent("a change whose image is not in the registry", () => {
 
   test("an idle stack needs the session image too: its pool must be able to start on contest day", async () => {
     const project = makeProject();
-    const first = await manage(["up", "--stack", "contest"], { project });
+    const first = await manageDecision(["up", "--stack", "contest"], { project });
     expect(first.stderr).toContain("these images are not in registry codeengcontestacr yet: coding-engine/backend:v1, coding-engine/session:v1.");
-    await manage(["images", "import", "--stack", "contest", "--from", "s.azurecr.io/coding-engine/backend:v1"], { project });
-    expect((await manage(["up", "--stack", "contest"], { project })).stderr).toContain("this image is not in registry codeengcontestacr yet: coding-engine/session:v1.");
-    await manage(["images", "import", "--stack", "contest", "--from", "s.azurecr.io/coding-engine/session:v1"], { project });
-    expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
+    await manageDecision(["images", "import", "--stack", "contest", "--from", "s.azurecr.io/coding-engine/backend:v1"], { project });
+    expect((await manageDecision(["up", "--stack", "contest"], { project })).stderr).toContain("this image is not in registry codeengcontestacr yet: coding-engine/session:v1.");
+    await manageDecision(["images", "import", "--stack", "contest", "--from", "s.azurecr.io/coding-engine/session:v1"], { project });
+    expect((await manageDecision(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
     expect(names(readState(project, "contest"))).toContain("backend");
   });
 });

@@ -6,10 +6,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { makeProject, manage, prepare, readState, spawnManage } from "../helpers/cli.js";
+import { makeProject, manageDecision, prepare, readState, spawnManage } from "../helpers/cli.js";
 
 const keysOf = async (project: string) => {
-  const r = await manage(["keys", "list", "--stack", "contest", "--json", "--show-keys"], { project });
+  const r = await manageDecision(["keys", "list", "--stack", "contest", "--json", "--show-keys"], { project });
   expect(r.exitCode, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Array<{ name: string; key: string }>;
 };
@@ -19,7 +19,7 @@ describe("manage keys", () => {
     const project = makeProject();
     await prepare(project, "contest");
     const issue = async (name: string) => {
-      const r = await manage(["keys", "issue", "--stack", "contest", "--name", name, "--json"], { project });
+      const r = await manageDecision(["keys", "issue", "--stack", "contest", "--name", name, "--json"], { project });
       expect(r.exitCode, r.stderr).toBe(0);
       return JSON.parse(r.stdout).key as string;
     };
@@ -27,13 +27,13 @@ describe("manage keys", () => {
     const b = await issue("team-b");
     expect(await keysOf(project)).toEqual([expect.objectContaining({ name: "team-a", key: a }), expect.objectContaining({ name: "team-b", key: b })]);
 
-    const revoked = await manage(["keys", "revoke", "--stack", "contest", "--name", "team-a"], { project });
+    const revoked = await manageDecision(["keys", "revoke", "--stack", "contest", "--name", "team-a"], { project });
     expect(revoked.exitCode, revoked.stderr).toBe(0);
     // Idle: no gateway runs, so the next window's gateway is the one that refuses it.
     expect(revoked.stdout).toContain("Revoked the key of team-a on contest; no gateway runs now (idle): the next window's gateway refuses it.");
     expect(await keysOf(project)).toEqual([expect.objectContaining({ name: "team-b", key: b })]);
 
-    const unknown = await manage(["keys", "revoke", "--stack", "contest", "--name", "team-a"], { project });
+    const unknown = await manageDecision(["keys", "revoke", "--stack", "contest", "--name", "team-a"], { project });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("no key named team-a on contest (keys: team-b)");
   });
@@ -41,14 +41,14 @@ describe("manage keys", () => {
   test("an edited local stack file is not applied by a key: only the keys change, and the edit is left for `manage up`, said", async () => {
     const project = makeProject();
     await prepare(project, "contest");
-    const up = await manage(["up", "--stack", "contest"], { project });
+    const up = await manageDecision(["up", "--stack", "contest"], { project });
     expect(up.exitCode, up.stderr).toBe(0);
     const before = readState(project, "contest").find((r) => r.urn.endsWith("::session-executor"));
     expect(before).toBeDefined();
     // An uncommitted edit that would replace a role assignment if applied.
     const file = join(project, "Pulumi.contest.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace(/sessionExecutorScope: \w+/, "sessionExecutorScope: pool"));
-    const r = await manage(["keys", "issue", "--stack", "contest", "--name", "team-a"], { project });
+    const r = await manageDecision(["keys", "issue", "--stack", "contest", "--name", "team-a"], { project });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Pulumi\.contest\.yaml differs from what runs \(sessionExecutorScope\): left for `manage up --stack contest`/);
     expect(r.stdout).not.toMatch(/delete|replace/);
@@ -65,7 +65,7 @@ describe("manage keys", () => {
     // (wait for the event: the stand-in says it has read the state)
     while (!existsSync(join(hold, "held"))) await new Promise((r) => setTimeout(r, 20));
     // ...while team-b's key is issued and recorded.
-    const second = await manage(["keys", "issue", "--stack", "contest", "--name", "team-b", "--json"], { project });
+    const second = await manageDecision(["keys", "issue", "--stack", "contest", "--name", "team-b", "--json"], { project });
     expect(second.exitCode, second.stderr).toBe(0);
     const b = JSON.parse(second.stdout).key as string;
     mkdirSync(hold, { recursive: true });
@@ -76,7 +76,7 @@ describe("manage keys", () => {
     expect(overtaken.stderr).toMatch(/the stack changed after manage read it[\s\S]*run the command again/);
     expect(await keysOf(project)).toEqual([expect.objectContaining({ name: "team-b", key: b })]);
     // Run again, as it says: both keys.
-    const again = await manage(["keys", "issue", "--stack", "contest", "--name", "team-a", "--json"], { project });
+    const again = await manageDecision(["keys", "issue", "--stack", "contest", "--name", "team-a", "--json"], { project });
     expect(again.exitCode, again.stderr).toBe(0);
     expect((await keysOf(project)).map((k) => k.name)).toEqual(["team-b", "team-a"]);
   });

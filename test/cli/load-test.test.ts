@@ -1,7 +1,7 @@
 // manage load-test end to end: a small, bounded contest-shaped load against a local backend that
 // really runs the code.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { execServerAndProject, manage, prepare } from "../helpers/cli.js";
+import { execServerAndProject, manageDecision, prepare } from "../helpers/cli.js";
 import type { ExecServer } from "../exec-server/server.js";
 
 interface LoadJson {
@@ -24,7 +24,7 @@ describe("manage load-test", () => {
 
   test("an opening burst then steady arrivals: every execution succeeds; latency, throughput, per language", async () => {
     const before = exec.requests.length;
-    const r = await manage(
+    const r = await manageDecision(
       ["load-test", "--endpoint", exec.url, "--users", "24", "--duration", "4s", "--rate", "3", "--mix", "python:50,js:50", "--json"],
       { project },
     );
@@ -49,7 +49,7 @@ describe("manage load-test", () => {
   test("more people at once than maxConcurrentSessions: 404s counted, the limit named with its fix, exit 1", async () => {
     exec.maxSessions = 2;
     try {
-      const r = await manage(["load-test", "--endpoint", exec.url, "--users", "20", "--duration", "2s", "--burst-seconds", "0.5", "--rate", "0", "--mix", "python:1"], {
+      const r = await manageDecision(["load-test", "--endpoint", exec.url, "--users", "20", "--duration", "2s", "--burst-seconds", "0.5", "--rate", "0", "--mix", "python:1"], {
         project,
       });
       expect(r.exitCode).toBe(1);
@@ -64,11 +64,11 @@ describe("manage load-test", () => {
 
   test("aimed at no explicit endpoint, it takes only the stack's own backend, and refuses an idle stack", async () => {
     await prepare(project, "contest");
-    const half = await manage(["load-test", "--stack", "contest", "--users", "5", "--duration", "5s"], { project });
+    const half = await manageDecision(["load-test", "--stack", "contest", "--users", "5", "--duration", "5s"], { project });
     expect(half.exitCode).toBe(2);
     expect(half.stderr).toContain("stack contest has no backend URL in its outputs: run `manage up --stack contest`");
-    expect((await manage(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
-    const r = await manage(["load-test", "--stack", "contest", "--users", "5", "--duration", "5s"], { project });
+    expect((await manageDecision(["up", "--stack", "contest"], { project })).exitCode).toBe(0);
+    const r = await manageDecision(["load-test", "--stack", "contest", "--users", "5", "--duration", "5s"], { project });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("stack contest is idle (no session pool): every execution would fail. `manage scale --stack contest --profile contest` first");
   });

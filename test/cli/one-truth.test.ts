@@ -5,7 +5,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { deployed, makeProject, manage, names, prepare, readState, spawnManage } from "../helpers/cli.js";
+import { deployed, makeProject, manageDecision, names, prepare, readState, spawnManage } from "../helpers/cli.js";
 
 /**
  * Two machines: the operator's laptop, with the contest stack after its first deployment, and the
@@ -35,18 +35,18 @@ const poolDeployed = (laptop: string) => names(readState(laptop, "contest")).inc
 describe.concurrent("one truth across machines", () => {
   test("an operator's `scale --for` on a laptop is seen and ended by the scheduled job on another machine", async () => {
     const { laptop, runner, shared } = await machines();
-    const scale = await manage(["scale", "--stack", "contest", "--profile", "contest", "--for", "2h", "--no-wait"], { project: laptop, env: at(T0) });
+    const scale = await manageDecision(["scale", "--stack", "contest", "--profile", "contest", "--for", "2h", "--no-wait"], { project: laptop, env: at(T0) });
     expect(scale.exitCode).toBe(0);
 
     // An hour later: the job (git's stack file says idle) sees the contest and its expiry.
-    const early = await manage(["enforce-expiry", "--yes"], { project: runner, env: { ...shared, ...at("2026-12-05T09:30:00Z") } });
+    const early = await manageDecision(["enforce-expiry", "--yes"], { project: runner, env: { ...shared, ...at("2026-12-05T09:30:00Z") } });
     expect(early.exitCode).toBe(0);
     expect(early.stdout).toMatch(/contest: not expired yet: left as it is \(expiry 2026-12-05 10:30 UTC .*set by .+@.+ at 2026-12-05T08:30:00Z\)/);
-    const status = await manage(["status", "--stack", "contest", "--json"], { project: runner, env: { ...shared, ...at("2026-12-05T09:30:00Z") } });
+    const status = await manageDecision(["status", "--stack", "contest", "--json"], { project: runner, env: { ...shared, ...at("2026-12-05T09:30:00Z") } });
     expect(JSON.parse(status.stdout)).toMatchObject({ profile: "contest", restingProfile: "idle", expiresAt: "2026-12-05T10:30:00.000Z", source: { from: "state" } });
 
     // After the expiry: the job stops it, with nothing but the backend in common.
-    const late = await manage(["enforce-expiry", "--yes", "--json"], { project: runner, env: { ...shared, ...at("2026-12-05T10:45:00Z") } });
+    const late = await manageDecision(["enforce-expiry", "--yes", "--json"], { project: runner, env: { ...shared, ...at("2026-12-05T10:45:00Z") } });
     expect(late.exitCode).toBe(0);
     expect(JSON.parse(late.stdout).actions).toEqual(
       expect.arrayContaining([expect.objectContaining({ stack: "contest", decision: "stop", outcome: "stopped" }), expect.objectContaining({ stack: "dev", decision: "leave", why: "not-deployed" })]),
@@ -57,17 +57,17 @@ describe.concurrent("one truth across machines", () => {
 
   test("a CI deploy (a plain `pulumi up`, or `manage up` from git's files) keeps the operator's contest and its expiry", async () => {
     const { laptop, runner, shared } = await machines();
-    expect((await manage(["scale", "--stack", "contest", "--profile", "contest", "--max-sessions", "230", "--for", "3h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
+    expect((await manageDecision(["scale", "--stack", "contest", "--profile", "contest", "--max-sessions", "230", "--for", "3h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
     const before = operation(laptop)!;
 
-    const plain = await manage(["pulumi", "--", "up", "--yes", "--stack", "contest"], { project: runner, env: shared });
+    const plain = await manageDecision(["pulumi", "--", "up", "--yes", "--stack", "contest"], { project: runner, env: shared });
     expect(plain.exitCode).toBe(0);
     expect(poolDeployed(laptop)).toBe(true);
     expect(operation(laptop)).toEqual({ ...before, revision: before.revision + 1 });
     const pool = () => readState(laptop, "contest").find((r) => r.urn.endsWith("::session-pool"))!.inputs.scaleConfiguration.maxConcurrentSessions;
     expect(pool()).toBe(230);
 
-    const up = await manage(["up", "--stack", "contest", "--yes", "--json"], { project: runner, env: shared });
+    const up = await manageDecision(["up", "--stack", "contest", "--yes", "--json"], { project: runner, env: shared });
     expect(up.exitCode).toBe(0);
     expect(JSON.parse(up.stdout)).toMatchObject({ profile: "contest", expiresAt: "2026-12-05T11:30:00Z" });
     expect(pool()).toBe(230);
@@ -75,10 +75,10 @@ describe.concurrent("one truth across machines", () => {
 
   test("a stop that fails part-way keeps the job red; the next run stops the pool; the one after has nothing to do", async () => {
     const { laptop, runner, shared } = await machines();
-    expect((await manage(["scale", "--stack", "contest", "--profile", "contest", "--for", "1h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
+    expect((await manageDecision(["scale", "--stack", "contest", "--profile", "contest", "--for", "1h", "--no-wait"], { project: laptop, env: at(T0) })).exitCode).toBe(0);
     const job = { ...shared, ...at("2026-12-05T10:00:00Z") };
 
-    const first = await manage(["enforce-expiry", "--yes"], { project: runner, env: { ...job, FAKE_PULUMI_FAIL: "session-pool" } });
+    const first = await manageDecision(["enforce-expiry", "--yes"], { project: runner, env: { ...job, FAKE_PULUMI_FAIL: "session-pool" } });
     expect(first.exitCode).toBe(1);
     expect(first.stdout).toMatch(/contest: expired: but the stop FAILED: pulumi up of contest failed: Status=400/);
     expect(first.stderr).toContain("stack(s) not reconciled: contest");
@@ -88,18 +88,18 @@ describe.concurrent("one truth across machines", () => {
     // sees says both: idle recorded, the pool still deployed and billing, and how it is removed.
     expect(poolDeployed(laptop)).toBe(true);
     expect(operation(laptop)).toMatchObject({ profile: "idle", expiresAt: null });
-    const status = await manage(["status", "--stack", "contest"], { project: laptop, env: at("2026-12-05T10:00:00Z") });
+    const status = await manageDecision(["status", "--stack", "contest"], { project: laptop, env: at("2026-12-05T10:00:00Z") });
     // (The contest stack is in accessMode token: its gateway, deleted after the pool, is left too.)
     expect(status.stderr).toContain("the stack is idle, but a session pool and an API Management gateway are still deployed, and billing: a stop failed part-way");
     expect(status.stderr).toContain("`manage stop --stack contest` removes them");
 
     // The next run sees the failed stop (its update failed, the pool is left) and stops again.
-    const second = await manage(["enforce-expiry", "--yes"], { project: runner, env: job });
+    const second = await manageDecision(["enforce-expiry", "--yes"], { project: runner, env: job });
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toContain("contest: idle, but a session pool and an API Management gateway are still deployed (an earlier stop failed): returned to idle");
     expect(poolDeployed(laptop)).toBe(false);
 
-    const third = await manage(["enforce-expiry", "--yes"], { project: runner, env: job });
+    const third = await manageDecision(["enforce-expiry", "--yes"], { project: runner, env: job });
     expect(third.exitCode).toBe(0);
     expect(third.stdout).toContain("contest: idle: nothing to do");
   });
@@ -111,14 +111,14 @@ test.concurrent("a stop changes only what idle needs: an unrelated image edit in
   const file = join(project, "Pulumi.dev.yaml");
   // A new backend image not pushed yet: an `up` would stop at the image check; a stop must not.
   writeFileSync(file, readFileSync(file, "utf8").replace("coding-engine/backend:v1", "coding-engine/backend:v2"));
-  const stop = await manage(["stop", "--yes"], { project });
+  const stop = await manageDecision(["stop", "--yes"], { project });
   expect(stop.exitCode).toBe(0);
   expect(stop.stdout).toContain("Pulumi.dev.yaml differs from what runs (backendImage): left for `manage up --stack dev`; this stop changes only what it needs.");
   const state = readState(project, "dev");
   expect(names(state)).not.toContain("session-pool");
   expect(JSON.stringify(state.find((r) => r.urn.endsWith("::backend"))!.inputs)).toContain("coding-engine/backend:v1");
   // `up` is where the edit goes, and it checks the image first.
-  const up = await manage(["up"], { project });
+  const up = await manageDecision(["up"], { project });
   expect(up.exitCode).toBe(1);
   expect(up.stderr).toContain("this image is not in registry codeengdevacr yet: coding-engine/backend:v2");
 });

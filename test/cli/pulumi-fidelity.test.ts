@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { deployed, makeProject, manage, manageEnv, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
+import { deployed, makeProject, manageDecision, manageEnv, prepare, readState, snapshot, spawnManage } from "../helpers/cli.js";
 
 // Every test has a project directory of its own, so the tests of this file run side by side.
 const stackFile = (project: string) => join(project, "Pulumi.dev.yaml");
@@ -17,7 +17,7 @@ describe.concurrent("policies on every change", () => {
     edit(project, "coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:allowSessionEgress: true");
     const files = snapshot(project);
     const before = state(project);
-    const r = await manage(["scale", "--no-wait", "--profile", "contest", "--yes"], { project });
+    const r = await manageDecision(["scale", "--no-wait", "--profile", "contest", "--yes"], { project });
     expect(r.exitCode).toBe(2);
     // The policy's own words about this pool, right after its name: the @pulumi/policy server's
     // leading description line (the same for every resource) is not repeated by manage.
@@ -35,7 +35,7 @@ describe.concurrent("replacements", () => {
     await deployed(project, "dev scaled to testing");
     edit(project, "namePrefix: codeeng", "namePrefix: codeng");
     const before = state(project);
-    const r = await manage(["up", "--yes"], { project });
+    const r = await manageDecision(["up", "--yes"], { project });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toContain("dev: apply the stack as configured: refused; the preview says it would");
     expect(r.stdout).toContain("+- replace identity (managedidentity:UserAssignedIdentity): resourceName changed, so Azure recreates it");
@@ -51,7 +51,7 @@ describe.concurrent("replacements", () => {
     await deployed(project, "dev after up");
     edit(project, "coding-engine:profile: idle", "coding-engine:profile: idle\n  coding-engine:createResourceGroup: false");
     const before = state(project);
-    const r = await manage(["up", "--yes"], { project });
+    const r = await manageDecision(["up", "--yes"], { project });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toContain("- delete resource-group (resources:ResourceGroup)");
     expect(r.stderr).toContain("manage: this change would delete resource-group, which is protected");
@@ -64,11 +64,11 @@ describe.concurrent("replacements", () => {
     await prepare(project);
     await deployed(project, "dev scaled to testing");
     edit(project, "sessionExecutorScope: pool", "sessionExecutorScope: resourceGroup");
-    const asked = await manage(["up"], { project });
+    const asked = await manageDecision(["up"], { project });
     expect(asked.exitCode).toBe(2);
     expect(asked.stdout).toContain("+- replace session-executor (authorization:RoleAssignment): scope changed, so Azure recreates it");
     expect(asked.stderr).toContain("this would replace (delete and recreate) session-executor, and there is no terminal to ask at: pass --yes");
-    const done = await manage(["up", "--yes"], { project });
+    const done = await manageDecision(["up", "--yes"], { project });
     expect(done.exitCode).toBe(0);
     expect(done.stdout).toMatch(/Done: dev apply the stack as configured in .*: 1 replaced/);
     const executor = readState(project, "dev").find((r) => r.urn.endsWith("::session-executor"))!;
@@ -88,7 +88,7 @@ test.concurrent("Ctrl-C: pulumi gets one SIGINT, stops cleanly, manage exits 130
   expect(r.stderr).toContain("Stopping: pulumi finishes the Azure operations in flight and records them in the state");
   expect(r.stderr).toContain("stopped at your request: pulumi canceled cleanly");
   expect(existsSync(locks) ? readdirSync(locks) : []).toEqual([]);
-  const again = await manage(["scale", "--no-wait", "--profile", "testing"], { project });
+  const again = await manageDecision(["scale", "--no-wait", "--profile", "testing"], { project });
   expect(again.exitCode).toBe(0);
   expect(readState(project, "dev").some((r) => r.urn.endsWith("::session-pool"))).toBe(true);
 });
@@ -97,7 +97,7 @@ test.concurrent("a passphrase pulumi cannot read reaches the person as one line 
   const project = makeProject();
   await prepare(project);
   const files = snapshot(project);
-  const r = await manage(["scale", "--no-wait", "--profile", "contest"], { project, env: { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, "no-such-passphrase") } });
+  const r = await manageDecision(["scale", "--no-wait", "--profile", "contest"], { project, env: { PULUMI_CONFIG_PASSPHRASE_FILE: join(project, "no-such-passphrase") } });
   expect(r.exitCode).toBe(2);
   expect(r.stderr).toContain(`manage: pulumi cannot read the secrets of stack dev: unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${join(project, "no-such-passphrase")}: no such file or directory`);
   expect(r.stderr).toContain("Fix: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE");

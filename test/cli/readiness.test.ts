@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { devStackOnExecServer, manage } from "../helpers/cli.js";
+import { devStackOnExecServer, manageDecision } from "../helpers/cli.js";
 import type { ExecServer } from "../exec-server/server.js";
 
 describe("the readiness gate, and smoke of the stack's own backend", () => {
@@ -18,7 +18,7 @@ describe("the readiness gate, and smoke of the stack's own backend", () => {
 
   test("start-session-pool waits through a propagating role (403), then says code runs", async () => {
     exec.fault(403, 2, "Forbidden");
-    const r = await manage(["start-session-pool", "--yes"], { project, env });
+    const r = await manageDecision(["start-session-pool", "--yes"], { project, env });
     expect(r.stderr).toMatch(/not yet \(attempt 1, [\d.]+ s\): 403: the backend's identity lacks Azure ContainerApps Session Executor/);
     expect(r.stderr).toMatch(/not yet \(attempt 2,/);
     expect(r.stdout).toMatch(/Done: dev scale to testing .*; code runs \(first execution after [\d.]+ s\)\.$/m);
@@ -27,7 +27,7 @@ describe("the readiness gate, and smoke of the stack's own backend", () => {
   });
 
   test("smoke --stack finds the stack's backend in its outputs and passes", async () => {
-    const r = await manage(["smoke", "--stack", "dev"], { project, env });
+    const r = await manageDecision(["smoke", "--stack", "dev"], { project, env });
     expect(r.stdout).toContain(`Smoke test of stack dev (https://${new URL(exec.url).host})`);
     expect(r.exitCode).toBe(0);
     // The run is recorded for manage report: one line in the stack's run log.
@@ -43,7 +43,7 @@ describe("the readiness gate, and smoke of the stack's own backend", () => {
   test("no code runs within --wait-timeout: the deployment stays, the cause and fix are named, exit 1", async () => {
     exec.fault(403, Number.POSITIVE_INFINITY, "Forbidden");
     try {
-      const r = await manage(["scale", "--profile", "contest", "--wait-timeout", "3s", "--json"], { project, env });
+      const r = await manageDecision(["scale", "--profile", "contest", "--wait-timeout", "3s", "--json"], { project, env });
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/dev is deployed as contest, but no code ran within \d+ probe\(s\): 403/);
       expect(r.stderr).toContain("manage doctor --stack dev");
@@ -60,7 +60,7 @@ describe("the readiness gate, and smoke of the stack's own backend", () => {
     exec.fault(401, Number.POSITIVE_INFINITY, "audience");
     try {
       const started = Date.now();
-      const r = await manage(["scale", "--profile", "testing", "--json"], { project, env });
+      const r = await manageDecision(["scale", "--profile", "testing", "--json"], { project, env });
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain("401: the pool refused the backend's token (wrong audience)");
       expect((JSON.parse(r.stdout) as { readiness: { attempts: number } }).readiness.attempts).toBe(1);
@@ -72,10 +72,10 @@ describe("the readiness gate, and smoke of the stack's own backend", () => {
 
   test("--no-wait skips the gate; stop never waits; a bad --wait-timeout is refused", async () => {
     const before = exec.requests.length;
-    expect((await manage(["scale", "--profile", "contest", "--no-wait"], { project, env })).exitCode).toBe(0);
-    expect((await manage(["stop", "--yes"], { project, env })).exitCode).toBe(0);
+    expect((await manageDecision(["scale", "--profile", "contest", "--no-wait"], { project, env })).exitCode).toBe(0);
+    expect((await manageDecision(["stop", "--yes"], { project, env })).exitCode).toBe(0);
     expect(exec.requests.length).toBe(before);
-    const refused = await manage(["scale", "--profile", "contest", "--wait-timeout", "soon"], { project, env });
+    const refused = await manageDecision(["scale", "--profile", "contest", "--wait-timeout", "soon"], { project, env });
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain('manage: --wait-timeout "soon" is not a duration: it takes a duration with a unit (s, m, h, d) from 1s to 1d, e.g. --wait-timeout 30m');
   });

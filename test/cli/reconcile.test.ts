@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { decideReconcile, interruptedVerdict } from "../../cli/schedule.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "../../cli/workflow.js";
 import type { OperationsState, Window } from "../../infra/operations.js";
-import { deployed, makeProject, manage, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { deployed, makeProject, manageDecision, names, prepare, readState, snapshot } from "../helpers/cli.js";
 
 // Every test has a project directory of its own, so the tests of this file run side by side.
 
@@ -80,9 +80,9 @@ describe.concurrent("reconcile", () => {
     const project = makeProject();
     await contestRunningWithExpiry(project);
     await prepare(project, "dev");
-    await manage(["scale", "--no-wait", "--stack", "dev", "--profile", "testing"], { project });
+    await manageDecision(["scale", "--no-wait", "--stack", "dev", "--profile", "testing"], { project });
 
-    const r = await manage(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
+    const r = await manageDecision(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(0);
     const log = JSON.parse(r.stdout);
     expect(log.actions).toEqual([
@@ -92,7 +92,7 @@ describe.concurrent("reconcile", () => {
     expect(names(readState(project, "contest"))).not.toContain("session-pool");
     expect(names(readState(project, "dev"))).toContain("session-pool");
 
-    const again = await manage(["enforce-expiry", "--yes"], { project, env: AFTER_END });
+    const again = await manageDecision(["enforce-expiry", "--yes"], { project, env: AFTER_END });
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain("contest: idle: nothing to do");
   });
@@ -100,7 +100,7 @@ describe.concurrent("reconcile", () => {
   test("not expired yet: nothing happens, and the log says who set the expiry", async () => {
     const project = makeProject();
     await contestRunningWithExpiry(project);
-    const r = await manage(["enforce-expiry", "--yes", "--stack", "contest"], { project, env: BEFORE_END });
+    const r = await manageDecision(["enforce-expiry", "--yes", "--stack", "contest"], { project, env: BEFORE_END });
     expect(r.stdout).toMatch(/contest: not expired yet: left as it is \(expiry 2026-12-05 11:30 UTC .*, set by .+@.+ at 2026-12-05T08:30:00Z\)/);
     expect(names(readState(project, "contest"))).toContain("session-pool");
   });
@@ -110,7 +110,7 @@ describe.concurrent("reconcile", () => {
     await contestRunningWithExpiry(project);
     const files = snapshot(project);
     const state = JSON.stringify(readState(project, "contest"));
-    const r = await manage(["enforce-expiry", "--dry-run"], { project, env: AFTER_END });
+    const r = await manageDecision(["enforce-expiry", "--dry-run"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("contest: expired: would return to idle (dry run, nothing changed)");
     expect(snapshot(project)).toEqual(files);
@@ -121,7 +121,7 @@ describe.concurrent("reconcile", () => {
     const project = makeProject();
     await contestRunningWithExpiry(project);
     writeFileSync(join(project, "Pulumi.broken.yaml"), "config:\n  coding-engine:location: eastus\n    bad: indentation\n");
-    const r = await manage(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
+    const r = await manageDecision(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(1);
     const log = JSON.parse(r.stdout);
     expect(log.actions).toEqual(
@@ -138,7 +138,7 @@ describe.concurrent("reconcile", () => {
     const project = makeProject();
     await contestRunningWithExpiry(project);
     writeFileSync(join(project, "Pulumi.contest.yaml"), "config:\n  coding-engine:location: [eastus\n");
-    const r = await manage(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
+    const r = await manageDecision(["enforce-expiry", "--yes", "--json"], { project, env: AFTER_END });
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).actions).toEqual(
       expect.arrayContaining([expect.objectContaining({ stack: "contest", decision: "stop", outcome: "failed", error: expect.stringMatching(/^Pulumi\.contest\.yaml:3:1: .*\n  Fix: correct the YAML/) })]),

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { BrowserContext } from "playwright-core";
-import { expectRefusal, makeProject, manage, prepare, type StateResource } from "../helpers/cli.js";
+import { expectRefusal, makeProject, manageDecision, prepare, type StateResource } from "../helpers/cli.js";
 import { ARM_TOKEN, startArmServer, type ArmServer } from "../arm-server/server.js";
 import type { CostRow } from "../arm-server/cost-management.js";
 import { parseSettings, PROJECT } from "../../infra/config.js";
@@ -111,7 +111,7 @@ beforeAll(async () => {
   arm.metrics.now = () => Date.parse(NOW);
   await prepare(project, "contest");
   // A real deployment of the idle contest stack: outputs, the operation, the gateway.
-  const up = await manage(["up", "--stack", "contest"], { project });
+  const up = await manageDecision(["up", "--stack", "contest"], { project });
   expect(up.exitCode).toBe(0);
   // The window as manage schedule's update records it in the root stack's `operations` output.
   const file = join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json");
@@ -143,7 +143,7 @@ describe("manage report", () => {
   test("--window: a self-contained HTML page with the timeline, the runs and the cost, rendered by Chromium", async () => {
     arm.costs.rows.splice(0, Infinity, ...billed());
     const html = join(out, "contest.html");
-    const r = await manage(["report", "--stack", "contest", "--window", WINDOW.id, "--out", html, "--runs", join(out, "ci-runs.ndjson")], { project, env: env() });
+    const r = await manageDecision(["report", "--stack", "contest", "--window", WINDOW.id, "--out", html, "--runs", join(out, "ci-runs.ndjson")], { project, env: env() });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`warning: run log line skipped: ${join(project, ".manage", "runs", "contest.ndjson")}:4: not JSON`);
     expect(r.stdout).toContain("Stack contest: window w-20261205-0900 (contest, 200 participants), 2026-12-05 08:30 UTC to 2026-12-05 11:00 UTC");
@@ -208,7 +208,7 @@ describe("manage report", () => {
     arm.costs.rows.splice(0, Infinity, ...billed(1.5));
     arm.costs.queries.length = 0;
     arm.metrics.queries.length = 0;
-    const r = await manage(["report", "--stack", "contest", "--from", "2026-12-05T08:30:00Z", "--to", "2026-12-05T11:00:00Z", "--json"], { project, env: env() });
+    const r = await manageDecision(["report", "--stack", "contest", "--from", "2026-12-05T08:30:00Z", "--to", "2026-12-05T11:00:00Z", "--json"], { project, env: env() });
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({
@@ -240,12 +240,12 @@ describe("manage report", () => {
     // The path is checked before the queries; the folder goes while the bill is being asked for.
     arm.costs.onQuery = () => rmSync(folder, { recursive: true, force: true });
     try {
-      const r = await manage(["report", "--stack", "contest", "--window", WINDOW.id, "--out", join(folder, "r.html"), "--json"], { project, env: env() });
+      const r = await manageDecision(["report", "--stack", "contest", "--window", WINDOW.id, "--out", join(folder, "r.html"), "--json"], { project, env: env() });
       expect(r.exitCode).toBe(1);
       const doc = JSON.parse(r.stdout);
       expect(doc).toMatchObject({ stack: "contest", html: null, summary: { peakExecuting: 190 }, error: { exitCode: 1 } });
       expect(doc.error.message).toContain(`the report was made, but could not be written to ${join(folder, "r.html")}: ENOENT`);
-      const text = await manage(["report", "--stack", "contest", "--window", WINDOW.id, "--out", join(folder, "r.html")], { project, env: env() });
+      const text = await manageDecision(["report", "--stack", "contest", "--window", WINDOW.id, "--out", join(folder, "r.html")], { project, env: env() });
       expect(text.exitCode).toBe(2); // the folder is gone before this run starts: bad input, nothing asked
     } finally {
       arm.costs.onQuery = undefined;
@@ -253,11 +253,11 @@ describe("manage report", () => {
   });
 
   test("a window no longer in the state, or a --runs file that is not there: exit 2 naming the option", async () => {
-    const gone = await manage(["report", "--stack", "contest", "--window", "w-20261128-0900"], { project, env: env() });
+    const gone = await manageDecision(["report", "--stack", "contest", "--window", "w-20261128-0900"], { project, env: env() });
     expect(gone.exitCode).toBe(2);
     expect(gone.stderr).toContain("manage: --window w-20261128-0900: window w-20261128-0900 is not in stack contest's state (it has w-20261205-0900): ended windows stay 60 days");
     expect(gone.stderr).toContain("or use --from/--to with the window's times");
-    const missing = await manage(["report", "--stack", "contest", "--window", WINDOW.id, "--json", "--runs", join(out, "nope.ndjson")], { project, env: env() });
+    const missing = await manageDecision(["report", "--stack", "contest", "--window", WINDOW.id, "--json", "--runs", join(out, "nope.ndjson")], { project, env: env() });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain(`manage: --runs ${join(out, "nope.ndjson")}: no such file`);
   });

@@ -3,7 +3,7 @@
 // reader's zone, and what is recorded in the stack's state for other readers says UTC only.
 import { execa } from "execa";
 import { describe, expect, test } from "vitest";
-import { makeProject, manage, MANAGE } from "../helpers/cli.js";
+import { makeProject, MANAGE, manageDecision } from "../helpers/cli.js";
 import { describeWindow } from "../../cli/schedule.js";
 import { recordedIntent } from "../../cli/operations.js";
 import { middleTruncate } from "../../cli/output.js";
@@ -33,7 +33,7 @@ describe.concurrent("at the shell", () => {
     // The contest profile: the idle plan's 8 resources plus the session pool and the gateway with its
     // API, policy, operations and subscription (since the gateway lives with the pool, idle has no
     // gateway and too few names for the check below).
-    const r = await manage(["plan", "--stack", "contest", "--profile", "contest"], { project, env: { COLUMNS: "80" } });
+    const r = await manageDecision(["plan", "--stack", "contest", "--profile", "contest"], { project, env: { COLUMNS: "80" } });
     expect(r.exitCode).toBe(0);
     const rows = r.stdout.split("\n").filter((l) => /^│ \S/.test(l) && !l.startsWith("│ resource "));
     const names = rows.map((l) => l.split("│")[3]!.trim());

@@ -2,7 +2,7 @@
 // `manage schedule`, then only the scheduled command (`manage reconcile`) acting, against a local
 // backend that really runs the code (python3, node, g++, java).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { deployed, devStackOnExecServer, makeProject, manage, names, readState, snapshot } from "../helpers/cli.js";
+import { deployed, devStackOnExecServer, makeProject, manageDecision, names, readState, snapshot } from "../helpers/cli.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExecServer } from "../exec-server/server.js";
@@ -18,20 +18,20 @@ describe("manage schedule and manage reconcile", () => {
   beforeAll(async () => {
     ({ exec, project, env } = await devStackOnExecServer());
     // Deployed and resting idle, as the committed dev stack does.
-    expect((await manage(["up"], { project, env: { ...env, ...at("2026-12-05T06:00:00Z") } })).exitCode).toBe(0);
+    expect((await manageDecision(["up"], { project, env: { ...env, ...at("2026-12-05T06:00:00Z") } })).exitCode).toBe(0);
   });
   afterAll(() => exec.close());
 
   test("a window two hours ahead is not started early, runs code inside its warm-up, and is idle 15 minutes after its end", async () => {
-    const scheduled = await manage(["schedule", "--profile", "testing", "--at", "2026-12-05T09:00:00Z", "--for", "2h", "--warmup", "30m"], { project, env: { ...env, ...at("2026-12-05T07:00:00Z") } });
+    const scheduled = await manageDecision(["schedule", "--profile", "testing", "--at", "2026-12-05T09:00:00Z", "--for", "2h", "--warmup", "30m"], { project, env: { ...env, ...at("2026-12-05T07:00:00Z") } });
     expect(scheduled.exitCode).toBe(0);
     expect(scheduled.stdout).toMatch(/Scheduled w-20261205-0900 on dev: testing, 2026-12-05 09:00 UTC \(.* local\) to 2026-12-05 11:00 UTC \(.* local\), warm-up from 2026-12-05 08:30 UTC/);
-    const listed = await manage(["schedule", "--list"], { project, env });
+    const listed = await manageDecision(["schedule", "--list"], { project, env });
     expect(listed.stdout).toMatch(/w-20261205-0900 +testing: 2026-12-05 09:00 UTC \(.* local\) to 2026-12-05 11:00 UTC/);
     // Recording a window changes nothing in Azure.
     expect(names(readState(project, "dev"))).not.toContain("session-pool");
 
-    const reconcile = (now: string) => manage(["reconcile", "--yes", "--json", "--wait-timeout", "2m"], { project, env: { ...env, ...at(now) } });
+    const reconcile = (now: string) => manageDecision(["reconcile", "--yes", "--json", "--wait-timeout", "2m"], { project, env: { ...env, ...at(now) } });
     const action = (r: { stdout: string }) => JSON.parse(r.stdout).actions.find((a: { stack: string }) => a.stack === "dev");
 
     // Two hours ahead: nothing, and it says what is next.
@@ -42,14 +42,14 @@ describe("manage schedule and manage reconcile", () => {
 
     // An edit of the stack file not applied yet: the job, which runs without the contest stack's
     // reviewers (docs/ci.md), starts the window on what was deployed and leaves the edit for `up`.
-    const later = await manage(["schedule", "--profile", "testing", "--at", "2026-12-05T14:00:00Z", "--for", "1h"], { project, env: { ...env, ...at("2026-12-05T08:00:00Z") } });
+    const later = await manageDecision(["schedule", "--profile", "testing", "--at", "2026-12-05T14:00:00Z", "--for", "1h"], { project, env: { ...env, ...at("2026-12-05T08:00:00Z") } });
     expect(later.exitCode, later.stderr).toBe(0);
     const file = join(project, "Pulumi.dev.yaml");
     const committed = readFileSync(file, "utf8");
     writeFileSync(file, committed.replace("config:\n", 'config:\n  coding-engine:logRetentionDays: "90"\n'));
     // A window is not recorded while the file differs from what runs (it would be checked against one
     // and started on the other); cancelling one leaves the edit too (no confirmation shows it).
-    const pendingRefused = await manage(["schedule", "--profile", "testing", "--at", "2026-12-05T16:00:00Z", "--for", "1h"], { project, env: { ...env, ...at("2026-12-05T08:05:00Z") } });
+    const pendingRefused = await manageDecision(["schedule", "--profile", "testing", "--at", "2026-12-05T16:00:00Z", "--for", "1h"], { project, env: { ...env, ...at("2026-12-05T08:05:00Z") } });
     expect(pendingRefused.exitCode).toBe(2);
     expect(pendingRefused.stderr).toContain("Pulumi.dev.yaml differs from what runs on dev (logRetentionDays): the window is checked against the file but the scheduled job starts it on what is deployed. Nothing was changed");
     expect(pendingRefused.stderr).toContain("Fix: apply the file first with `manage up --stack dev` (or undo the edit), then schedule");
@@ -61,9 +61,9 @@ describe("manage schedule and manage reconcile", () => {
     expect(action(warm)).toMatchObject({ decision: "start", outcome: "started", smoke: { failed: 0 } });
     expect(operations(project).baseline.logRetentionDays).toBeUndefined();
     // status says what runs, and names the edit as pending.
-    const status = await manage(["status"], { project, env: { ...env, ...at("2026-12-05T08:35:00Z") } });
+    const status = await manageDecision(["status"], { project, env: { ...env, ...at("2026-12-05T08:35:00Z") } });
     expect(status.stdout).toContain("Pending:       Pulumi.dev.yaml differs from what runs (logRetentionDays): `manage up --stack dev` applies it");
-    expect((await manage(["schedule", "--cancel", "w-20261205-1400"], { project, env: { ...env, ...at("2026-12-05T08:40:00Z") } })).exitCode).toBe(0);
+    expect((await manageDecision(["schedule", "--cancel", "w-20261205-1400"], { project, env: { ...env, ...at("2026-12-05T08:40:00Z") } })).exitCode).toBe(0);
     expect(operations(project).baseline.logRetentionDays).toBeUndefined();
     writeFileSync(file, committed);
     expect(action(warm).smoke.passed).toBeGreaterThan(5);
@@ -73,7 +73,7 @@ describe("manage schedule and manage reconcile", () => {
 
     // During the window: left as it is, nothing applied (the revision stays).
     const revision = operations(project).revision;
-    const during = await manage(["reconcile", "--yes"], { project, env: { ...env, ...at("2026-12-05T10:00:00Z") } });
+    const during = await manageDecision(["reconcile", "--yes"], { project, env: { ...env, ...at("2026-12-05T10:00:00Z") } });
     expect(during.stdout).toMatch(/dev: window w-20261205-0900 .*: running as scheduled/);
     expect(operations(project).revision).toBe(revision);
 
@@ -91,7 +91,7 @@ describe("manage schedule and manage reconcile", () => {
     // The bill after: spend --window measures exactly the hours the window ran, at its profile.
     const arm = await startArmServer();
     try {
-      const spend = await manage(["spend", "--window", "w-20261205-0900", "--json"], {
+      const spend = await manageDecision(["spend", "--window", "w-20261205-0900", "--json"], {
         project,
         env: { ...at("2026-12-06T12:00:00Z"), MANAGE_ARM_ENDPOINT: arm.url, MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: arm.caFile, AZURE_SUBSCRIPTION_ID: "11111111-2222-4333-8444-555555555555" },
       });
@@ -101,7 +101,7 @@ describe("manage schedule and manage reconcile", () => {
         profiles: [{ profile: "testing", hours: expect.closeTo(2.733, 2) }],
       });
       // And the report of the same window, with the scheduled job's smoke run in it.
-      const report = await manage(["report", "--window", "w-20261205-0900", "--json"], {
+      const report = await manageDecision(["report", "--window", "w-20261205-0900", "--json"], {
         project,
         env: { ...at("2026-12-06T12:00:00Z"), MANAGE_ARM_ENDPOINT: arm.url, MANAGE_ARM_TOKEN: ARM_TOKEN, NODE_EXTRA_CA_CERTS: arm.caFile, AZURE_SUBSCRIPTION_ID: "11111111-2222-4333-8444-555555555555" },
       });
@@ -116,22 +116,22 @@ describe("manage schedule and manage reconcile", () => {
 
   test("past and overlapping windows are refused (exit 2, nothing recorded); --cancel removes one", async () => {
     const now = { ...env, ...at("2026-12-06T07:00:00Z") };
-    expect((await manage(["schedule", "--profile", "testing", "--at", "2026-12-06T12:00:00Z", "--for", "2h"], { project, env: now })).exitCode).toBe(0);
+    expect((await manageDecision(["schedule", "--profile", "testing", "--at", "2026-12-06T12:00:00Z", "--for", "2h"], { project, env: now })).exitCode).toBe(0);
     const files = snapshot(project);
     const state = JSON.stringify(readState(project, "dev"));
 
-    const past = await manage(["schedule", "--profile", "testing", "--at", "2026-12-06T06:00:00Z", "--for", "1h"], { project, env: now });
+    const past = await manageDecision(["schedule", "--profile", "testing", "--at", "2026-12-06T06:00:00Z", "--for", "1h"], { project, env: now });
     expect(past.exitCode).toBe(2);
     expect(past.stderr).toMatch(/manage: --at 2026-12-06T06:00:00Z is in the past \(now 2026-12-06T07:00:00Z\)/);
     // Its warm-up (13:30) falls inside the first window (12:00 to 14:00).
-    const overlap = await manage(["schedule", "--profile", "testing", "--at", "2026-12-06T14:00+00:00", "--for", "1h"], { project, env: now });
+    const overlap = await manageDecision(["schedule", "--profile", "testing", "--at", "2026-12-06T14:00+00:00", "--for", "1h"], { project, env: now });
     expect(overlap.exitCode).toBe(2);
     expect(overlap.stderr).toMatch(/overlaps window w-20261206-1200 \(2026-12-06T11:30:00Z to 2026-12-06T14:00:00Z\)[\s\S]*Fix: choose another --at or --for, or cancel it first: `manage schedule --stack dev --cancel w-20261206-1200`/);
-    const idle = await manage(["schedule", "--profile", "idle", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
+    const idle = await manageDecision(["schedule", "--profile", "idle", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
     expect(idle.exitCode).toBe(2);
     expect(idle.stderr).toContain("--profile idle has no session pool");
     // 300 participants size the contest pool past the stack's $500/day ceiling.
-    const costly = await manage(["schedule", "--profile", "contest", "--users", "300", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
+    const costly = await manageDecision(["schedule", "--profile", "contest", "--users", "300", "--at", "2026-12-07T12:00:00Z", "--for", "1h"], { project, env: now });
     expect(costly.exitCode).toBe(2);
     expect(costly.stderr).toMatch(
       /manage: the window \(contest for 300 participants, as the scheduled job will start it\) can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling of \$500\.00\/day \(costCeilingPerDay\)\. Lower the sizes, raise costCeilingPerDay in Pulumi\.dev\.yaml, or schedule it for fewer participants \(--users\)\. Nothing was changed\./,
@@ -139,10 +139,10 @@ describe("manage schedule and manage reconcile", () => {
     expect(snapshot(project)).toEqual(files);
     expect(JSON.stringify(readState(project, "dev"))).toBe(state);
 
-    const cancelled = await manage(["schedule", "--cancel", "w-20261206-1200"], { project, env: now });
+    const cancelled = await manageDecision(["schedule", "--cancel", "w-20261206-1200"], { project, env: now });
     expect(cancelled.exitCode).toBe(0);
     expect(operations(project).windows.map((w: { id: string }) => w.id)).not.toContain("w-20261206-1200");
-    expect((await manage(["schedule", "--cancel", "w-20261206-1200"], { project, env: now })).stderr).toMatch(/no window w-20261206-1200 on dev \(windows: w-20261205-0900\)/);
+    expect((await manageDecision(["schedule", "--cancel", "w-20261206-1200"], { project, env: now })).stderr).toMatch(/no window w-20261206-1200 on dev \(windows: w-20261205-0900\)/);
   });
 });
 
@@ -150,20 +150,20 @@ test("a change that would make a scheduled window cost more than the ceiling is 
   // dev at rest (idle), ceiling $500/day; the suite's clock is 2026-11-23 09:00 UTC (rehearsal on).
   const project = makeProject();
   await deployed(project, "dev after up");
-  const scheduled = await manage(["schedule", "--stack", "dev", "--profile", "contest", "--at", "2026-11-23T10:00Z", "--for", "1h"], { project });
+  const scheduled = await manageDecision(["schedule", "--stack", "dev", "--profile", "contest", "--at", "2026-11-23T10:00Z", "--for", "1h"], { project });
   expect(scheduled.exitCode, scheduled.stderr).toBe(0);
   // Sized for 400 participants the window's contest pool is above the ceiling; the idle stack is not.
   const file = join(project, "Pulumi.dev.yaml");
   writeFileSync(file, readFileSync(file, "utf8").replace("config:\n", 'config:\n  coding-engine:participants: "400"\n'));
   const files = snapshot(project);
   const revision = operations(project).revision;
-  const refused = await manage(["up", "--stack", "dev", "--yes"], { project });
+  const refused = await manageDecision(["up", "--stack", "dev", "--yes"], { project });
   expect(refused.exitCode).toBe(2);
   expect(refused.stderr).toMatch(/with this change, window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, contest\) can cost at most \$[\d,.]+\/day .*above stack dev's cost ceiling .*`manage schedule --stack dev --cancel w-20261123-1000`.*or pass --allow-over-ceiling\. Nothing was changed\./);
   expect(snapshot(project)).toEqual(files);
   expect(operations(project).revision).toBe(revision);
   // Knowingly: it goes ahead, saying which window the scheduled job will refuse to start.
-  const allowed = await manage(["up", "--stack", "dev", "--yes", "--allow-over-ceiling"], { project });
+  const allowed = await manageDecision(["up", "--stack", "dev", "--yes", "--allow-over-ceiling"], { project });
   expect(allowed.exitCode, allowed.stderr).toBe(0);
   expect(allowed.stderr).toMatch(/warning: with this change, window w-20261123-1000 \(starts 2026-11-23T10:00:00Z, contest\) can cost .*the scheduled job will refuse to start it\. Going ahead \(--allow-over-ceiling\)/);
 });

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { execServerAndProject, makeProject, manage } from "../helpers/cli.js";
+import { execServerAndProject, makeProject, manageDecision } from "../helpers/cli.js";
 import type { ExecServer } from "../exec-server/server.js";
 
 interface Report {
@@ -20,7 +20,7 @@ describe("manage smoke --endpoint", () => {
   afterAll(() => exec.close());
 
   test("--full: every case of every language passes, with cold and warm latency; exit 0", async () => {
-    const r = await manage(["smoke", "--endpoint", exec.url, "--full", "--json"], { project });
+    const r = await manageDecision(["smoke", "--endpoint", exec.url, "--full", "--json"], { project });
     const report = JSON.parse(r.stdout) as Report;
     expect(report.cases.filter((c) => !c.ok)).toEqual([]);
     expect(r.exitCode).toBe(0);
@@ -38,7 +38,7 @@ describe("manage smoke --endpoint", () => {
   });
 
   test("without --full the slow cases are left out, and the table ends with one line of outcome", async () => {
-    const r = await manage(["smoke", "--endpoint", exec.url, "--concurrency", "3"], { project });
+    const r = await manageDecision(["smoke", "--endpoint", exec.url, "--concurrency", "3"], { project });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toContain("time limit");
     expect(r.stdout).toContain("concurrency: 3 parallel runs");
@@ -49,7 +49,7 @@ describe("manage smoke --endpoint", () => {
   test("403 while Session Executor propagates: every execution fails with the cause and its fix; exit 1", async () => {
     exec.fault(403, Number.POSITIVE_INFINITY, "Forbidden");
     try {
-      const r = await manage(["smoke", "--endpoint", exec.url], { project });
+      const r = await manageDecision(["smoke", "--endpoint", exec.url], { project });
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/smoke: \d+ of \d+ cases failed/);
       expect(r.stdout).toContain("python: hello world");
@@ -65,7 +65,7 @@ describe("manage smoke --endpoint", () => {
 
   test("502 twice (container not listening yet): exactly those cases fail, named as a cold start", async () => {
     exec.fault(502, 2, "Bad Gateway");
-    const r = await manage(["smoke", "--endpoint", exec.url, "--json"], { project });
+    const r = await manageDecision(["smoke", "--endpoint", exec.url, "--json"], { project });
     const report = JSON.parse(r.stdout) as Report;
     expect(r.exitCode).toBe(1);
     expect(report.failed).toBe(2);
@@ -78,7 +78,7 @@ describe("manage smoke --endpoint", () => {
   test("the session limit: parallel runs beyond maxConcurrentSessions get 404, named as the limit", async () => {
     exec.maxSessions = 2;
     try {
-      const r = await manage(["smoke", "--endpoint", exec.url, "--concurrency", "12", "--json"], { project });
+      const r = await manageDecision(["smoke", "--endpoint", exec.url, "--concurrency", "12", "--json"], { project });
       const report = JSON.parse(r.stdout) as Report;
       const parallel = report.cases.find((c) => c.name.startsWith("concurrency"))!;
       expect(parallel.ok).toBe(false);
@@ -93,7 +93,7 @@ describe("manage smoke --endpoint", () => {
 
 test("smoke of a stack that was never deployed says how to deploy it, exit 2", async () => {
   const project = makeProject();
-  const r = await manage(["smoke", "--stack", "contest"], { project });
+  const r = await manageDecision(["smoke", "--stack", "contest"], { project });
   expect(r.exitCode).toBe(2);
   expect(r.stderr).toMatch(/stack contest has not been deployed yet .*: run `manage up --stack contest`/);
   expect(existsSync(join(project, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "contest.json"))).toBe(false);

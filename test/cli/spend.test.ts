@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "node:https";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { expectRefusal, makeProject, manage } from "../helpers/cli.js";
+import { expectRefusal, makeProject, manageDecision } from "../helpers/cli.js";
 import { ARM_TOKEN, startArmServer, type ArmServer } from "../arm-server/server.js";
 import type { CostRow } from "../arm-server/cost-management.js";
 import { parseSettings, PROJECT } from "../../infra/config.js";
@@ -67,7 +67,7 @@ describe("manage spend", () => {
   test("actual and estimate line up: the bill by resource and meter, every page followed, the query as the spec has it", async () => {
     arm.costs.rows.push(...billedAsModelled());
     arm.costs.pageSize = 10; // 42 rows: five pages
-    const r = await manage(["spend", "--stack", "dev", ...PERIOD], { project, env: env() });
+    const r = await manageDecision(["spend", "--stack", "dev", ...PERIOD], { project, env: env() });
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("Spend of stack dev (resource group codeeng-dev-rg) from 2026-11-10 00:00 UTC to 2026-11-17 00:00 UTC");
@@ -97,12 +97,12 @@ describe("manage spend", () => {
 
   test("a 40% gap is flagged with its likely cause (the pool ran past its window), in words and in --json", async () => {
     arm.costs.rows.push(...billedAsModelled(), { date: "2026-11-16", resourceId: IDS.pool, meter: "Dedicated vCPU Usage", cost: 0.4 * modelWeek });
-    const human = await manage(["spend", "--stack", "dev", ...PERIOD], { project, env: env() });
+    const human = await manageDecision(["spend", "--stack", "dev", ...PERIOD], { project, env: env() });
     expect(human.exitCode).toBe(0);
     expect(human.stdout).toContain(`GAP: actual $${(1.4 * modelWeek).toFixed(2)} against the model's $${modelWeek.toFixed(2)} for the same 168 h (+40%).`);
     expect(human.stdout).toMatch(/likely: the pool cost \$[\d.]+ against \$[\d.]+ for its ready sessions: it ran past its window/);
 
-    const r = await manage(["spend", "--stack", "dev", ...PERIOD, "--json"], { project, env: env() });
+    const r = await manageDecision(["spend", "--stack", "dev", ...PERIOD, "--json"], { project, env: env() });
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({
       stack: "dev",
@@ -137,7 +137,7 @@ describe("manage spend", () => {
   });
 
   test("Azure refusing the query is exit 1 with the reason and the role that reads costs", async () => {
-    const r = await manage(["spend", "--stack", "dev", ...PERIOD], { project, env: { ...env(), MANAGE_ARM_TOKEN: "wrong" } });
+    const r = await manageDecision(["spend", "--stack", "dev", ...PERIOD], { project, env: { ...env(), MANAGE_ARM_TOKEN: "wrong" } });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/Azure refused the token \(401 AuthenticationFailed\)[\s\S]*Fix: .*Cost Management Reader/);
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { deployed, FAKE_PULUMI_BIN, makeProject, manage, prepare, readState } from "../helpers/cli.js";
+import { deployed, FAKE_PULUMI_BIN, makeProject, manageDecision, prepare, readState } from "../helpers/cli.js";
 
 /** A directory holding an `az` that answers every token request the way a logged-out CLI does. */
 function loggedOutAz(): string {
@@ -34,7 +34,7 @@ const azure = (extra: Record<string, string> = {}) => ({
 /** The contest stack scaled to contest for a while: `--for 2h` now, to see the time left. */
 async function deployContestFor2h() {
   await prepare(project, "contest");
-  const r = await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project });
+  const r = await manageDecision(["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project });
   expect(r.exitCode).toBe(0);
   return readState(project, "contest");
 }
@@ -48,7 +48,7 @@ async function deployContest() {
 describe("manage status", () => {
   test("live values from Azure, no drift, the live burn rate, the expiry", async () => {
     seedFromState(arm, await deployContestFor2h(), { nodeCount: 1, runningReplicas: 2 });
-    const r = await manage(["status", "--stack", "contest"], { project, env: azure() });
+    const r = await manageDecision(["status", "--stack", "contest"], { project, env: azure() });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("Stack contest: profile contest (max 200, ready 52, cooldown 300 s, sized for 200 participants; backend 1-10 replicas)");
     expect(r.stdout).toMatch(/Returns to idle in 1 h 59 min|Returns to idle in 2 h 0 min/);
@@ -69,13 +69,13 @@ describe("manage status", () => {
     arm.resources.get(poolId)!.properties.scaleConfiguration = { maxConcurrentSessions: 200, readySessionInstances: 20 };
     const appId = [...arm.resources.keys()].find((k) => k.endsWith("/containerapps/codeeng-contest-backend"))!;
     arm.resources.get(appId)!.properties.template.scale.maxReplicas = 3;
-    const r = await manage(["status", "--stack", "contest", "--json"], { project, env: azure() });
+    const r = await manageDecision(["status", "--stack", "contest", "--json"], { project, env: azure() });
     const out = JSON.parse(r.stdout);
     expect(out.drift).toEqual([
       { what: "pool ready sessions", stack: "52", azure: "20" },
       { what: "backend max replicas", stack: "10", azure: "3" },
     ]);
-    const human = await manage(["status", "--stack", "contest"], { project, env: azure() });
+    const human = await manageDecision(["status", "--stack", "contest"], { project, env: azure() });
     expect(human.stdout).toContain("`manage up --stack contest` restores the stack's settings");
     expect(human.stdout).toContain("pool ready sessions: stack 52, Azure 20");
   });
@@ -83,14 +83,14 @@ describe("manage status", () => {
   test("a pool deleted by hand while the stack says contest", async () => {
     const state = await deployContest();
     seedFromState(arm, state.filter((r) => !r.urn.endsWith("::session-pool")));
-    const out = JSON.parse((await manage(["status", "--stack", "contest", "--json"], { project, env: azure() })).stdout);
+    const out = JSON.parse((await manageDecision(["status", "--stack", "contest", "--json"], { project, env: azure() })).stdout);
     expect(out.live.pool).toEqual({ exists: false });
     expect(out.drift).toContainEqual({ what: "session pool", stack: "exists", azure: "missing" });
   });
 
   test("not logged in to Azure: says so, and still shows the stack, its outputs and an estimate", async () => {
     await deployContest();
-    const r = await manage(["status", "--stack", "contest"], {
+    const r = await manageDecision(["status", "--stack", "contest"], {
       project,
       // No token, no service principal, and an Azure CLI that is installed but logged out.
       env: { MANAGE_ARM_ENDPOINT: arm.url, NODE_EXTRA_CA_CERTS: arm.caFile },
@@ -107,13 +107,13 @@ describe("manage status", () => {
   test("403 from ARM: which permission is missing", async () => {
     seedFromState(arm, await deployContest());
     arm.fail("/sessionpools/", 403, "AuthorizationFailed");
-    const r = await manage(["status", "--stack", "contest"], { project, env: azure() });
+    const r = await manageDecision(["status", "--stack", "contest"], { project, env: azure() });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain("your Azure identity may not read session pool codeengcontestpool (403 AuthorizationFailed): ask for Reader on the resource group");
   });
 
   test("a stack never deployed: what to run", async () => {
-    const r = await manage(["status"], { project, env: azure() });
+    const r = await manageDecision(["status"], { project, env: azure() });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain("stack dev has not been deployed yet");
     expect(r.stderr).toContain("run `manage up --stack dev`");
@@ -124,9 +124,9 @@ describe("manage status", () => {
     const expiresAt = readState(project, "contest").find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.operations.expiresAt as string;
     // Three hours on: the scheduled job has not run yet.
     const later = { ...azure(), MANAGE_NOW: new Date(Date.parse(expiresAt) + 3600_000).toISOString() };
-    const r = await manage(["status", "--stack", "contest", "--json"], { project, env: later });
+    const r = await manageDecision(["status", "--stack", "contest", "--json"], { project, env: later });
     expect(JSON.parse(r.stdout)).toMatchObject({ expired: true, expiresAt: new Date(expiresAt).toISOString() });
-    const human = await manage(["status", "--stack", "contest"], { project, env: later });
+    const human = await manageDecision(["status", "--stack", "contest"], { project, env: later });
     expect(human.stdout).toMatch(/EXPIRED .* ago .*run `manage stop --stack contest`/);
   });
 });

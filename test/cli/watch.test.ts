@@ -3,7 +3,7 @@
 // @azure/arm-monitor client, all against the local ARM server with scripted metric timelines
 // (test/arm-server/monitor.ts). One contest deployment for the file: watching changes nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { makeProject, manage, prepare, readState, spawnManage } from "../helpers/cli.js";
+import { makeProject, manageDecision, prepare, readState, spawnManage } from "../helpers/cli.js";
 import { ARM_TOKEN, seedFromState, startArmServer, type ArmServer } from "../arm-server/server.js";
 import type { MetricScript } from "../arm-server/monitor.js";
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
   project = makeProject();
   arm = await startArmServer();
   await prepare(project, "contest");
-  const r = await manage(["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project, env: { MANAGE_NOW: "" } });
+  const r = await manageDecision(["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "2h"], { project, env: { MANAGE_NOW: "" } });
   expect(r.exitCode).toBe(0);
   seedFromState(arm, readState(project, "contest"), { nodeCount: 3, runningReplicas: 2 });
   poolId = [...arm.resources.keys()].find((k) => k.endsWith("/sessionpools/codeengcontestpool"))!;
@@ -54,7 +54,7 @@ beforeEach(() => {
 describe("manage watch", () => {
   test("--once: the pool's pressure against its cap, the backend's answers by class, cost so far and burn; no warning when healthy", async () => {
     script(healthy());
-    const r = await manage(["watch", "--stack", "contest", "--once"], { project, env: azure() });
+    const r = await manageDecision(["watch", "--stack", "contest", "--once"], { project, env: azure() });
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^Stack contest at \d\d:\d\d:\d\d UTC: profile contest; window ends in (1 h 59 min|2 h 0 min) \(\d\d:\d\d UTC\)$/m);
@@ -83,7 +83,7 @@ describe("manage watch", () => {
         Requests: { "200": flat(900, 35), "502": [...flat(0, 29), 0, 0, 1, 3, 6, 9], "404": [...flat(0, 32), 2, 4, 8] },
       },
     });
-    const r = await manage(["watch", "--stack", "contest", "--once", "--json"], { project, env: azure() });
+    const r = await manageDecision(["watch", "--stack", "contest", "--once", "--json"], { project, env: azure() });
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.warnings.map((w: { code: string }) => w.code)).toEqual(["pending-sessions", "no-ready-sessions", "near-session-cap", "5xx-rising", "404-rising", "backend-at-max"]);
@@ -118,7 +118,7 @@ describe("manage watch", () => {
   });
 
   test("bad --interval is refused naming the option (exit 2)", async () => {
-    const r = await manage(["watch", "--stack", "contest", "--interval", "5"], { project, env: azure() });
+    const r = await manageDecision(["watch", "--stack", "contest", "--interval", "5"], { project, env: azure() });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('manage: --interval "5" has no unit (5 seconds? minutes? hours?): it takes a duration with a unit (s, m, h, d) from 1s to 10m, e.g. --interval 5s');
   });
@@ -127,7 +127,7 @@ describe("manage watch", () => {
     script(healthy());
     // Last in the file: the server keeps refusing from here on.
     arm.fail("/providers/microsoft.insights/metrics", 403, "AuthorizationFailed");
-    const r = await manage(["watch", "--stack", "contest", "--once"], { project, env: azure() });
+    const r = await manageDecision(["watch", "--stack", "contest", "--once"], { project, env: azure() });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("unavailable: metrics: your Azure identity may not read the metrics of codeengcontestpool and codeeng-contest-backend (403 AuthorizationFailed)");
     expect(r.stdout).toContain("Sessions:  ? executing");

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { makeProject, manage, manageInProcess, prepare, relativePathIn, snapshot } from "./project.js";
+import { makeProject, manage, manageInProcess, prepare, relativePathIn, snapshot, type ManageResult } from "./project.js";
 import { startExecServer, type ExecServer } from "../exec-server/server.js";
 
 export * from "./project.js";
@@ -29,6 +29,20 @@ export async function expectRefusal(project: string, args: string[], message: Re
   expect(`${document.error?.message}${fix ? `\n  Fix: ${fix}` : ""}`).toMatch(message);
   expect(snapshot(project)).toEqual(files);
   expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+}
+
+/**
+ * manage for a test of what it decides (a change's plan, its refusals, its records, its recovery
+ * texts): run in this worker (manageInProcess: the same main() without a node start and module
+ * load per call; the 23 end-to-end files that use it took 398 s of CPU so against 460 s with a
+ * process per call, stop 31) when nothing in the call needs a process of its own, else as one. A process is needed for input on stdin, a PATH of the test's own, a
+ * relative path (resolved against the worker's folder), NODE_EXTRA_CA_CERTS (node reads it only at
+ * start) and `manage pulumi` (pulumi writes straight to manage's stdout). The pulumi and az
+ * stand-ins are processes either way. Journeys, prompts and signals use manage() and spawnManage().
+ */
+export function manageDecision(args: string[], opts: Parameters<typeof manage>[1]): Promise<ManageResult> {
+  const needsProcess = opts.input !== undefined || opts.path !== undefined || relativePathIn(args) || opts.env?.NODE_EXTRA_CA_CERTS !== undefined || args[0] === "pulumi";
+  return needsProcess ? manage(args, opts) : manageInProcess(args, opts);
 }
 
 /** A local backend that really runs code (test/exec-server), and a project to run manage in. */
