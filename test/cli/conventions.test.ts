@@ -177,6 +177,12 @@ test("manage run in a test worker (the bad-input table's way) answers as the pro
   await expect(manageInProcess(["capacity", "--simulate", "--chart", "charts/sim.svg"], { project })).rejects.toThrow(/run it as a process/);
 });
 
+test("the suite's test projects live in the run's own folder, which the global setup removes when the run ends (each run left about 115 in /tmp before)", () => {
+  const folder = process.env.MANAGE_TEST_PROJECTS;
+  expect(folder).toMatch(/manage-test-run-/);
+  expect(makeProject().startsWith(`${folder}/`)).toBe(true);
+});
+
 test("every environment variable manage reads is documented, in --help and in the README", async () => {
   const sources = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));

@@ -5,7 +5,8 @@
 // first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts).
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
 import { startWarmProgram } from "../fake-pulumi/language-host.js";
@@ -61,9 +62,12 @@ export async function setup(): Promise<() => Promise<void>> {
   const warm = await startWarmPack(pack, JSON.parse(readFileSync(join(pack, "config.json"), "utf8")) as Record<string, unknown>);
   // The project's program, kept warm the same way (test/fake-pulumi/program-server.mjs).
   const program = await startWarmProgram(ROOT, "dist/infra/index.js");
-  Object.assign(process.env, warm.env, program.env);
+  // Every test project of this run in one folder (makeProject), removed when the run ends.
+  const projects = mkdtempSync(join(tmpdir(), "manage-test-run-"));
+  Object.assign(process.env, warm.env, program.env, { MANAGE_TEST_PROJECTS: projects });
   await buildPreparedStacks();
   return async () => {
     await Promise.all([warm.stop(), program.stop()]);
+    rmSync(projects, { recursive: true, force: true });
   };
 }

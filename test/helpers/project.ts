@@ -20,12 +20,13 @@ export const FAKE_PULUMI_BIN = join(ROOT, "test", "fake-pulumi", "bin");
 export const FAKE_AZ_BIN = join(ROOT, "test", "fake-az", "bin");
 
 /**
- * A temp project directory: copies of Pulumi.yaml and every Pulumi.<stack>.yaml, and links to the
+ * A temp project directory (in the test run's folder, which the global setup removes at the end:
+ * a run left about 115 in /tmp before): copies of Pulumi.yaml and every Pulumi.<stack>.yaml, and links to the
  * built program, package.json and node_modules (pulumi runs `main` from the project directory, and
  * Pulumi's cmd/run reads the package.json above it to load the program as an ES module).
  */
 export function makeProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), "manage-project-"));
+  const dir = mkdtempSync(join(process.env.MANAGE_TEST_PROJECTS ?? tmpdir(), "manage-project-"));
   for (const f of readdirSync(ROOT).filter((f) => /^Pulumi(\..+)?\.yaml$/.test(f))) copyFileSync(join(ROOT, f), join(dir, f));
   symlinkSync(join(ROOT, "dist"), join(dir, "dist"));
   symlinkSync(join(ROOT, "package.json"), join(dir, "package.json"));
