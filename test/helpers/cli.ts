@@ -18,8 +18,8 @@ export const withJson = (args: string[]) => (args.includes("--") ? [...args.slic
  */
 export async function expectRefusal(project: string, args: string[], message: RegExp, env: Record<string, string> = {}): Promise<void> {
   const files = snapshot(project);
-  // In the worker unless a path in it would resolve against the worker's folder (relativePathIn).
-  const r = await (relativePathIn(args) ? manage : manageInProcess)(withJson(args), { project, env });
+  // In the worker unless the call needs a process of its own (manageDecision).
+  const r = await manageDecision(withJson(args), { project, env });
   expect(r.stderr).toMatch(message);
   expect(r.stderr).toMatch(/^manage: /m);
   expect(r.exitCode).toBe(2);
