@@ -27,6 +27,8 @@ export default defineConfig({
     // One at a time since the program and the policy pack run through Pulumi's own entry points
     // (test/fake-pulumi/language-host.ts): a change then costs about a second of CPU more, and two
     // such tests per worker starved each other past their time limits on 2 cores.
+    // manageDecision's in-process runs (test/helpers/cli.ts) hold the worker's environment and
+    // streams while they run, so they rely on this staying 1.
     maxConcurrency: 1,
     // Without timings from an earlier run (a clean clone), the end-to-end files start first.
     sequence: { sequencer: EndToEndFirst },

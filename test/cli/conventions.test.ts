@@ -162,6 +162,8 @@ test("manage run in a test worker (the bad-input table's way) answers as the pro
     ["plan", "--stack", "nope", "--json"],
     ["cost-estimate", "--hours", "2x"],
     ["cost-estimate", "--json"],
+    // Refused by commander before the run sets its output up: the document is the error alone, not the run before's.
+    ["cost-estimate", "--bogus", "--json"],
     ["capacity", "--stack", "contest", "--users", "220", "--json"],
     ["cost-estimate", "--region", "westeurope"],
     ["cost-estimate", "--region", "westeurope"],

@@ -140,6 +140,10 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   // A fresh process's colour: none, stdout being a pipe (a run's --color would otherwise outlive it,
   // for the errors commander reports before the run sets its own).
   const { default: chalk } = await import("chalk");
+  // And a fresh process's output settings: a run refused before it sets its own (commander's errors)
+  // would otherwise report with the run before's JSON document.
+  const { configureOutput } = (await import(join(ROOT, "dist", "cli", "output.js"))) as typeof import("../../cli/output.js");
+  configureOutput({ json: false, verbose: false, color: undefined });
   chalk.level = 0;
   const savedEnv = { ...process.env };
   const savedExitCode = process.exitCode;
