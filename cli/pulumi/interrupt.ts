@@ -5,7 +5,7 @@
 // one SIGINT for the person's first Ctrl-C (or a SIGTERM from a CI runner), and the second only when
 // the person presses Ctrl-C again, which is their explicit choice to abandon.
 
-import { interruptPulumi } from "./runner.js";
+import { interruptPulumi } from "./process.js";
 import { cancelCommand, settleCommand } from "./failures.js";
 import { isJson } from "../output.js";
 import { InterruptedError, interruptOutcome, reportInterrupted, whileRunning, type Running } from "../interrupted.js";

@@ -11,7 +11,6 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { PROJECT } from "../../infra/config.js";
 import { OperationError, UsageError } from "../errors.js";
 import { listStackFiles } from "../stack-files.js";
@@ -19,6 +18,7 @@ import { NOT_INSTALLED, stackStateOf, versionRefusal, type ExportedState } from 
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure } from "./failures.js";
 import { PulumiError } from "./runner.js";
+import { pulumiCli } from "./process.js";
 import type { LastUpdate } from "../schedule.js";
 
 /** What the read-only commands need of pulumi (./runner.ts's Pulumi has the same methods). */
@@ -40,10 +40,10 @@ export class PulumiReader implements StackReader {
 
   /** Checks pulumi is installed and recent enough, and chooses the state backend, as Pulumi.connect does. */
   static async connect(projectDir: string, verbose = false): Promise<PulumiReader> {
-    const r = await execa("pulumi", ["version"], { reject: false, stdin: "ignore" });
-    if ((r as { code?: string }).code === "ENOENT" || (r.failed && /ENOENT/.test(String(r.message)))) throw new UsageError(NOT_INSTALLED);
-    if (r.exitCode !== 0) throw new OperationError(`\`pulumi version\` failed: ${String(r.stderr).trim() || `exit ${r.exitCode}`}`);
-    const version = String(r.stdout).trim().replace(/^v/, "");
+    const r = await pulumiCli.run({ args: ["version"], cwd: process.cwd(), env: {} });
+    if (r.notFound) throw new UsageError(NOT_INSTALLED);
+    if (r.exitCode !== 0) throw new OperationError(`\`pulumi version\` failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    const version = r.stdout.trim().replace(/^v/, "");
     const refusal = versionRefusal(version);
     if (refusal) throw new UsageError(refusal);
     return new PulumiReader(projectDir, chooseBackend(process.env, projectDir, loggedInBackend(process.env)), `v${version}`, verbose);
@@ -53,15 +53,9 @@ export class PulumiReader implements StackReader {
   private async run(command: string, stack: string, args: string[]): Promise<string> {
     if (this.verbose) process.stderr.write(`pulumi ${args.join(" ")} (${this.backend.description})\n`);
     prepareEmbeddedBackend(this.backend);
-    const r = await execa("pulumi", [...args, "--non-interactive"], {
-      cwd: this.projectDir,
-      env: { ...this.backend.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
-      reject: false,
-      stdin: "ignore",
-    });
-    if (r.exitCode !== 0)
-      throw new PulumiError(explainFailure({ command, stack, exitCode: r.exitCode ?? -1, stderr: String(r.stderr), errors: [], policyViolations: [] }));
-    return String(r.stdout);
+    const r = await pulumiCli.run({ args: [...args, "--non-interactive"], cwd: this.projectDir, env: { ...this.backend.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    if (r.exitCode !== 0) throw new PulumiError(explainFailure({ command, stack, exitCode: r.exitCode, stderr: r.stderr, errors: [], policyViolations: [] }));
+    return r.stdout;
   }
 
   /** The stacks the backend has (`stack ls`, each stack on its own when that fails: stacksOf). */

@@ -1,14 +1,14 @@
-// The one place manage runs `pulumi`, through Pulumi's own client of the CLI: the Automation API
+// The one place manage changes a stack, through Pulumi's own client of the CLI: the Automation API
 // (@pulumi/pulumi/automation) builds the real argv, streams the real engine events and raises its
 // typed errors (ConcurrentUpdateError, StackNotFoundError). It loads in about 0.2 s here (0.5 s
 // before ./deferred-modules.ts), so only the commands that change a stack import this module.
 //
-// One thing is ours: pulumi runs in a process group of its own. At a terminal, Ctrl-C signals the
+// One thing is ours: pulumi runs in a process group of its own (started by ./process.ts, which the
+// read-only ./reader.ts uses too). At a terminal, Ctrl-C signals the
 // whole foreground group; a pulumi in manage's group would get that SIGINT *and* the one manage
 // forwards, and a second SIGINT makes pulumi terminate at once, leaving its lock and pending
 // operations (pulumi/pulumi#17467). Detached, it gets exactly the signals manage sends (./interrupt.ts).
 
-import { execa, type ResultPromise } from "execa";
 import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation/index.js";
 import { PROJECT } from "../../infra/config.js";
 import { OperationError, UsageError } from "../errors.js";
@@ -17,6 +17,7 @@ import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendCho
 import { explainFailure, type PulumiFailure } from "./failures.js";
 import { isBookkeeping, progressOf, type Progress } from "./events.js";
 import { deferInlineProgramModules } from "./deferred-modules.js";
+import { pulumiCli } from "./process.js";
 
 /** One step of a preview, from its resourcePreEvent (the real shape: the type is in the metadata). */
 export interface PreviewStep {
@@ -56,20 +57,10 @@ export class PulumiError extends Error {
 
 type Automation = typeof import("@pulumi/pulumi/automation/index.js");
 
-/** The pulumi child now running, so an interrupt reaches it (and nothing else). */
-let running: ResultPromise | undefined;
-
-/** Sends SIGINT to the running pulumi, if any. Returns whether there was one. */
-export function interruptPulumi(): boolean {
-  if (!running?.pid) return false;
-  running.kill("SIGINT");
-  return true;
-}
-
 /**
  * The Automation API's own command runner (PulumiCommand.run, @internal in cmd.js), with one change:
- * pulumi is started detached (see the top of this file). Argv, environment, output callbacks and
- * error classes stay the Automation API's.
+ * pulumi is started detached (see the top of this file), through ./process.ts. Argv, environment,
+ * output callbacks and error classes stay the Automation API's.
  */
 async function detach(command: Awaited<ReturnType<Automation["PulumiCommand"]["get"]>>) {
   const { CommandResult } = (await import("@pulumi/pulumi/automation/cmd.js")) as unknown as {
@@ -86,24 +77,18 @@ async function detach(command: Awaited<ReturnType<Automation["PulumiCommand"]["g
     onError?: (data: string) => void,
   ) => {
     if (!args.includes("--non-interactive")) args.push("--non-interactive");
-    const child = execa(command.command, args, {
+    const r = await pulumiCli.run({
+      command: command.command,
+      args,
       cwd,
       env: { ...additionalEnv, PULUMI_AUTOMATION_API: "true" },
       detached: true,
-      reject: false,
-      stdin: "ignore",
+      ...(onOutput ? { onStdout: onOutput } : {}),
+      ...(onError ? { onStderr: onError } : {}),
     });
-    running = child;
-    if (onOutput) child.stdout?.on("data", (d: Buffer) => onOutput(d.toString()));
-    if (onError) child.stderr?.on("data", (d: Buffer) => onError(d.toString()));
-    try {
-      const r = await child;
-      const result = new CommandResult(String(r.stdout ?? ""), String(r.stderr ?? ""), r.exitCode ?? (r.signal ? 130 : -2));
-      if (r.exitCode !== 0) throw createCommandError(result);
-      return result;
-    } finally {
-      if (running === child) running = undefined;
-    }
+    const result = new CommandResult(r.stdout, r.stderr, r.exitCode);
+    if (r.exitCode !== 0) throw createCommandError(result);
+    return result;
   };
   Object.assign(command, { run });
   return command;

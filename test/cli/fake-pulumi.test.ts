@@ -146,6 +146,47 @@ describe("the pulumi stand-in", () => {
     expect(resources(skipped.dir).length).toBeGreaterThan(0);
   });
 
+  test("run in a test worker (as manage's decision tests run it), the stand-in answers as its process does: exit code, stdout and stderr", async () => {
+    const { runPulumi } = await import("../fake-pulumi/main.js");
+    const inWorker = async (dir: string, args: string[]) => {
+      const [stdout, stderr] = [[] as string[], [] as string[]];
+      const env = { ...process.env, PULUMI_BACKEND_URL: `file://${join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "x" };
+      const exitCode = await runPulumi({ argv: args, cwd: dir, env, stdout: (t) => void stdout.push(t), stderr: (t) => void stderr.push(t), ownProcess: false });
+      return { exitCode, stdout: stdout.join("").replace(/\n$/, ""), stderr: stderr.join("").replace(/\n$/, "") };
+    };
+    // What differs between two runs anyway: the folder, the clock, the ids and salts drawn at random.
+    const same = (text: string, dir: string) =>
+      text
+        .split(dir)
+        .join("<project>")
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>")
+        .replace(/v1:[A-Za-z0-9+/=]+:v1:fake/g, "<salt>")
+        .replace(/"(time|timestamp|startTime|endTime|duration|durationSeconds)": [^,\n}]+/g, '"$1": <t>');
+    const [asProcess, inThread] = [withPool(makeProject()), withPool(makeProject())];
+    for (const args of [
+      ["stack", "init", "dev", "--secrets-provider", "passphrase", "--non-interactive"],
+      ["config", "set", "maxSessions", "7", "--stack", "dev"],
+      ["preview", "--stack", "dev", "--json", "--policy-pack", "infra/policy-pack"],
+      ["up", "--stack", "dev", "--yes", "--json", "--skip-preview"],
+      ["stack", "output", "--json", "--show-secrets", "--stack", "dev"],
+      ["stack", "export", "--stack", "dev"],
+      ["stack", "history", "--json", "--stack", "dev"],
+      ["stack", "ls", "--json"],
+      ["up", "--stack", "nosuch", "--yes", "--json"],
+      ["preview", "--stack", "dev", "--force"],
+      ["destroy", "--stack", "dev"],
+    ]) {
+      const [p, w] = [await pulumi(asProcess, args), await inWorker(inThread, args)];
+      expect({ args, exitCode: w.exitCode, stdout: same(w.stdout, inThread), stderr: same(w.stderr, inThread) }).toEqual({
+        args,
+        exitCode: p.exitCode,
+        stdout: same(String(p.stdout), asProcess),
+        stderr: same(String(p.stderr), asProcess),
+      });
+    }
+    expect(readState(inThread, "dev").map((r) => r.urn)).toEqual(readState(asProcess, "dev").map((r) => r.urn));
+  });
+
   test("simulates only file:// backends, and says so (no login in tests)", async () => {
     const r = await pulumi(project, ["stack", "ls", "--json"], { PULUMI_BACKEND_URL: "https://api.pulumi.com" });
     expect(r.exitCode).toBe(255);

@@ -26,6 +26,7 @@ import { createInterface } from "node:readline";
 import YAML from "yaml";
 import type { PolicyRequest, PolicyResult, Resource, Violation } from "./evaluation.js";
 import { packageCodeHash, treeHash } from "./memo.js";
+import { env } from "./invocation.js";
 import { analyzerMsg, analyzerRpc, Empty, engineRpc, grpc, serve, Struct, unary } from "./engine-protocol.js";
 import { PolicyConfigError, resolvePolicies, type PolicyLike } from "./policy-config.js";
 
@@ -59,7 +60,7 @@ async function startAnalyzer(dir: string): Promise<Started> {
 
   const engine = await serve([[engineRpc.EngineService, { log: unary(() => new Empty()) }]]);
   const args = [runPath, engine.address, ".", ...Object.entries(options).flatMap(([k, v]) => (`${v}` === "" ? [] : [`-${k}=${v}`]))];
-  const child = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd: dir, env: env(), stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const exited = once(child, "exit");
@@ -182,7 +183,7 @@ interface Warm {
 const WARM_ENV = "FAKE_PULUMI_WARM_PACK";
 
 function warmFor(r: PolicyRequest): Warm | undefined {
-  const text = process.env[WARM_ENV];
+  const text = env()[WARM_ENV];
   if (!text) return undefined;
   const warm = JSON.parse(text) as Warm;
   let packDir: string;

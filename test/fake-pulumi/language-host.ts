@@ -25,6 +25,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Evaluation, EvaluationRequest, Resource } from "./evaluation.js";
 import { fileHash, treeHash } from "./memo.js";
+import { env } from "./invocation.js";
 import { secretOutputPaths, type SecretPath } from "./secrets.js";
 import { Empty, engineMsg, engineRpc, grpc, languageMsg, languageRpc, plainValue, providerMsg, resourceMsg, resourceRpc, serve, Struct, unary } from "./engine-protocol.js";
 
@@ -199,15 +200,15 @@ async function runCmdRun(r: ProgramRequest, address: string): Promise<null | { e
     ...(r.dryRun ? ["--dry-run"] : []),
     ...["--parallel", "2147483647", r.entryPoint],
   ];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env(),
     PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(r.config).map(([k, v]) => [`${r.project}:config:${k}`, v]))),
     PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(r.secretKeys),
   };
   // The program reads manage's request from its environment (infra/program.ts).
-  if (r.operations === undefined) delete env.MANAGE_OPERATIONS;
-  else env.MANAGE_OPERATIONS = r.operations;
-  const child = spawn(process.execPath, args, { cwd: r.programDirectory, env, stdio: ["ignore", "pipe", "pipe"] });
+  if (r.operations === undefined) delete childEnv.MANAGE_OPERATIONS;
+  else childEnv.MANAGE_OPERATIONS = r.operations;
+  const child = spawn(process.execPath, args, { cwd: r.programDirectory, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   child.stdout.resume();
@@ -242,7 +243,7 @@ function programIdentity(programDirectory: string, main: string): Omit<WarmProgr
 
 /** The warm program, when the test run keeps one and it is this request's program. */
 function warmProgramFor(r: ProgramRequest): WarmProgram | undefined {
-  const text = process.env[WARM_PROGRAM_ENV];
+  const text = env()[WARM_PROGRAM_ENV];
   if (!text) return undefined;
   const warm = JSON.parse(text) as WarmProgram;
   try {

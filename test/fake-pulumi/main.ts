@@ -31,11 +31,12 @@
 //   (evaluated as placeholders and put in afterwards, so the memo holds across ports: ADDRESSES)
 
 import { createRefusal, softDelete } from "../fake-az/soft-deleted.js";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import YAML from "yaml";
 import type { Checkpoint, StateResource } from "./state.js";
 import { crypterFor, DECRYPT_FAILURE, mask, open as openSecrets, seal, wire, type Crypter } from "./secrets.js";
@@ -43,13 +44,16 @@ import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type Co
 import { replaceKeys } from "./replacement.js";
 import { fileHash, memo, packageCodeHash, treeHash } from "./memo.js";
 import { parsePolicyPackConfig, PolicyConfigError } from "./policy-config.js";
+import { env, invocation, processInvocation, within, type Invocation } from "./invocation.js";
 import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Resource as EvaluatedResource, type Evaluation, type EvaluationRequest, type PolicyRequest, type Violation } from "./evaluation.js";
 
 /** API Management instances are soft-deleted by Azure (../fake-az/soft-deleted.ts). */
 const APIM_SERVICE = "azure-native:apimanagement:ApiManagementService";
 
-const argv = process.argv.slice(2);
-const cwd = process.cwd();
+const argv = () => invocation().argv;
+const cwd = () => invocation().cwd;
+/** Output as the real CLI's fmt.Println writes it. */
+const say = (text: string) => invocation().stdout(`${text}\n`);
 
 // ---- errors and exit codes (pkg/cmd/pulumi/cmd/exit_codes.go ExitCodeFor) ------------------------
 
@@ -66,7 +70,7 @@ const fail = (message: string, code = 1): never => {
   throw new Exit(code, message);
 };
 /** Real CLI behaviour this stand-in does not simulate: fail loudly, never pretend. */
-const notSimulated = (what: string): never => fail(`fake pulumi: ${what} is not simulated (argv: ${JSON.stringify(argv)})`, 255);
+const notSimulated = (what: string): never => fail(`fake pulumi: ${what} is not simulated (argv: ${JSON.stringify(argv())})`, 255);
 /** A bail: the engine already reported the failure as diagnostics; nothing more is printed; exit 1. */
 class Bail extends Error {}
 
@@ -115,31 +119,45 @@ const list = (p: Parsed, name: string) => p.flags.get(name) ?? [];
 
 // ---- the project (sdk/go/common/workspace/loaders.go, project.go) --------------------------------
 
-const projectFile = join(cwd, "Pulumi.yaml");
-if (!existsSync(projectFile)) {
-  process.stderr.write(`error: no Pulumi.yaml project file found (searching upwards from ${cwd}). If you have not created a project yet, use \`pulumi new\` to do so: no project file found\n`);
-  process.exit(1);
-}
-const project = YAML.parse(readFileSync(projectFile, "utf8")) as {
+interface Project {
   name: string;
   main?: string;
   config?: Record<string, ConfigDeclaration>;
-};
+}
+/** Read by the first step that needs it. */
+function loadProject(): Project {
+  const projectFile = join(cwd(), "Pulumi.yaml");
+  if (!existsSync(projectFile))
+    fail(`no Pulumi.yaml project file found (searching upwards from ${cwd()}). If you have not created a project yet, use \`pulumi new\` to do so: no project file found`);
+  return YAML.parse(readFileSync(projectFile, "utf8")) as Project;
+}
+
+/** What one run keeps between its steps: the project, the salts it read, its event streams. */
+interface RunState {
+  project?: Project;
+  recordedSalt: Map<string, string | undefined>;
+  sequence: number;
+  sinks: Array<(line: string) => void>;
+  closeSinks: () => Promise<void>;
+}
+const runStates = new WeakMap<Invocation, RunState>();
+const runState = (): RunState => runStates.get(invocation())!;
+const project = (): Project => (runState().project ??= loadProject());
 
 // ---- the DIY backend (pkg/backend/diy) ------------------------------------------------------------
 
 function backendUrl(): string {
-  const url = process.env.PULUMI_BACKEND_URL;
+  const url = env().PULUMI_BACKEND_URL;
   if (!url) return notSimulated("a backend other than an explicit file:// PULUMI_BACKEND_URL (pulumi login)");
   if (!url.startsWith("file://")) return notSimulated(`the backend ${url}`);
   return url;
 }
 const backendDir = () => backendUrl().slice("file://".length);
-const stacksDir = () => join(backendDir(), ".pulumi", "stacks", project.name);
+const stacksDir = () => join(backendDir(), ".pulumi", "stacks", project().name);
 const statePath = (stack: string) => join(stacksDir(), `${stack}.json`);
-const historyDir = (stack: string) => join(backendDir(), ".pulumi", "history", project.name, stack);
-const locksDir = (stack: string) => join(backendDir(), ".pulumi", "locks", "organization", project.name, stack);
-const stackFile = (stack: string) => join(cwd, `Pulumi.${stack}.yaml`);
+const historyDir = (stack: string) => join(backendDir(), ".pulumi", "history", project().name, stack);
+const locksDir = (stack: string) => join(backendDir(), ".pulumi", "locks", "organization", project().name, stack);
+const stackFile = (stack: string) => join(cwd(), `Pulumi.${stack}.yaml`);
 
 const stackExists = (stack: string) => existsSync(statePath(stack));
 
@@ -162,9 +180,8 @@ interface Snapshot {
  * (pkg/resource/stack/deployment.go initializeSecretsManager): reading state never needs the stack
  * file. A checkpoint not yet written takes the stack file's encryptionsalt, as `stack init` put it there.
  */
-const recordedSalt = new Map<string, string | undefined>();
 function saltOf(stack: string): string | undefined {
-  if (recordedSalt.has(stack)) return recordedSalt.get(stack);
+  if (runState().recordedSalt.has(stack)) return runState().recordedSalt.get(stack);
   try {
     const salt = loadStackDoc(stack).get("encryptionsalt");
     return typeof salt === "string" ? salt : undefined;
@@ -172,7 +189,7 @@ function saltOf(stack: string): string | undefined {
     return undefined;
   }
 }
-const crypter = (stack: string) => crypterFor(stack, saltOf(stack));
+const crypter = (stack: string) => crypterFor(stack, saltOf(stack), env());
 /** A resource read from the checkpoint: its secrets opened, and where they were remembered. */
 function opened(r: StateResource, c: Crypter): StateResource {
   const inputs = openSecrets(r.inputs, c);
@@ -202,7 +219,7 @@ function readCheckpoint(stack: string): Checkpoint["checkpoint"]["latest"] {
   }
   const latest = checkpoint.checkpoint.latest;
   const recorded = latest.secrets_providers?.state?.salt;
-  recordedSalt.set(stack, typeof recorded === "string" ? recorded : undefined);
+  runState().recordedSalt.set(stack, typeof recorded === "string" ? recorded : undefined);
   return latest;
 }
 /**
@@ -288,7 +305,7 @@ function stackConfigMap(stack: string): Record<string, unknown> {
 
 /** config.ParseKey via ParseConfigKey (pkg/cmd/pulumi/config/io.go): bare keys take the project's namespace. */
 function fullKey(key: string) {
-  return key.includes(":") ? key : `${project.name}:${key}`;
+  return key.includes(":") ? key : `${project().name}:${key}`;
 }
 
 /** Map.Set with --path (sdk/go/common/resource/config/object.go coerce): "true"/"false" bools, base-10 integers numbers (not with a leading 0). */
@@ -305,10 +322,10 @@ function coerceLeaf(value: string): unknown {
 function requirePassphrase(stack: string, context = "") {
   const fail_ = (m: string) => fail(context + m);
   if (!loadStackDoc(stack).has("encryptionsalt")) return;
-  if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return;
-  const file = process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  if (env().PULUMI_CONFIG_PASSPHRASE !== undefined) return;
+  const file = env().PULUMI_CONFIG_PASSPHRASE_FILE;
   if (file) {
-    if (!existsSync(resolve(file))) fail_(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${resolve(file)}: no such file or directory`);
+    if (!existsSync(resolve(cwd(), file))) fail_(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open ${resolve(cwd(), file)}: no such file or directory`);
     return;
   }
   fail_("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
@@ -323,7 +340,7 @@ function requirePassphrase(stack: string, context = "") {
  */
 function programConfig(stack: string): { config: Record<string, string>; secretKeys: string[] } {
   try {
-    validateProjectConfig(project.name, project.config ?? {});
+    validateProjectConfig(project().name, project().config ?? {});
     const secretKeys: string[] = [];
     const stored = Object.entries(stackConfigMap(stack)).map(([key, value]) => {
       if (!isSecure(value)) {
@@ -336,11 +353,11 @@ function programConfig(stack: string): { config: Record<string, string>; secretK
       secretKeys.push(fullKey(key));
       return [key, plaintext] as const;
     });
-    const merged = mergeStackConfig(stack, project.name, project.config ?? {}, Object.fromEntries(stored));
+    const merged = mergeStackConfig(stack, project().name, project().config ?? {}, Object.fromEntries(stored));
     const config = Object.fromEntries(
       Object.entries(merged)
-        .filter(([k]) => k.startsWith(`${project.name}:`))
-        .map(([k, v]) => [k.slice(project.name.length + 1), v]),
+        .filter(([k]) => k.startsWith(`${project().name}:`))
+        .map(([k, v]) => [k.slice(project().name.length + 1), v]),
     );
     return { config, secretKeys };
   } catch (err) {
@@ -354,9 +371,6 @@ const isSecure = (value: unknown): value is { secure: string } =>
 // ---- engine events (sdk/go/common/apitype/events.go; pkg/backend/display/display.go) --------------
 
 type Event = Record<string, unknown>;
-let sequence = 0;
-const sinks: Array<(line: string) => void> = [];
-let closeSinks: () => Promise<void> = async () => {};
 
 /** --event-log: a path (one JSON object per line) or tcp://host:port (gRPC Events.StreamEvents). */
 async function openEventLog(target: string | undefined) {
@@ -370,12 +384,12 @@ async function openEventLog(target: string | undefined) {
     let done: () => void;
     const finished = new Promise<void>((r) => (done = r));
     const stream = client.streamEvents(() => done());
-    sinks.push((line) => {
+    runState().sinks.push((line) => {
       const request = new pb.EventRequest();
       request.setEvent(line);
       stream.write(request);
     });
-    closeSinks = async () => {
+    runState().closeSinks = async () => {
       stream.end();
       await finished;
       client.close();
@@ -383,12 +397,13 @@ async function openEventLog(target: string | undefined) {
     return;
   }
   writeFileSync(target, "");
-  sinks.push((line) => appendFileSync(target, line));
+  runState().sinks.push((line) => appendFileSync(target, line));
 }
 
 function emit(event: Event) {
-  const line = JSON.stringify({ sequence: sequence++, timestamp: Math.floor(Date.now() / 1000), ...event }) + "\n";
-  for (const sink of sinks) sink(line);
+  const run = runState();
+  const line = JSON.stringify({ sequence: run.sequence++, timestamp: Math.floor(Date.now() / 1000), ...event }) + "\n";
+  for (const sink of run.sinks) sink(line);
 }
 
 /** A diagnostic as the engine's event sink renders it (pkg/engine/eventsink.go): "error: " in prefix. */
@@ -403,18 +418,18 @@ function diagnostic(severity: "error" | "warning" | "info" | "info#err", message
 type Resource = EvaluatedResource;
 
 /** Which addresses the test set (the mocks give each a placeholder: ./evaluation.ts, ADDRESSES). */
-const addressSet = (env: AddressEnv) => Boolean(process.env[env]);
+const addressSet = (name: AddressEnv) => Boolean(env()[name]);
 /** The evaluation with every placeholder replaced by its real address. */
 function withAddresses<T>(value: T): T {
   let text = JSON.stringify(value);
-  for (const a of ADDRESSES) if (addressSet(a.env)) text = text.split(a.placeholder).join(JSON.stringify(process.env[a.env]).slice(1, -1));
+  for (const a of ADDRESSES) if (addressSet(a.env)) text = text.split(a.placeholder).join(JSON.stringify(env()[a.env]).slice(1, -1));
   return JSON.parse(text) as T;
 }
 
 /** The inverse of withAddresses: this run's real addresses back to their placeholders. */
 function withPlaceholders<T>(value: T): T {
   let text = JSON.stringify(value);
-  for (const a of ADDRESSES) if (addressSet(a.env)) text = text.split(JSON.stringify(process.env[a.env]).slice(1, -1)).join(a.placeholder);
+  for (const a of ADDRESSES) if (addressSet(a.env)) text = text.split(JSON.stringify(env()[a.env]).slice(1, -1)).join(a.placeholder);
   return JSON.parse(text) as T;
 }
 
@@ -521,8 +536,8 @@ function stateOf(r: Resource): StateResource {
     replaceOnChanges: r.replaceOnChanges,
   };
 }
-const stackUrn = (stack: string) => `urn:pulumi:${stack}::${project.name}::pulumi:pulumi:Stack::${project.name}-${stack}`;
-const providerUrn = (stack: string) => `urn:pulumi:${stack}::${project.name}::pulumi:providers:azure-native::default_3_28_0`;
+const stackUrn = (stack: string) => `urn:pulumi:${stack}::${project().name}::pulumi:pulumi:Stack::${project().name}-${stack}`;
+const providerUrn = (stack: string) => `urn:pulumi:${stack}::${project().name}::pulumi:providers:azure-native::default_3_28_0`;
 
 /** StepEventMetadata (events.go): old/new and detailedDiff are null when absent, never omitted. */
 function metadata(step: Step) {
@@ -550,7 +565,7 @@ function metadata(step: Step) {
 // ---- preview and up ---------------------------------------------------------------------------
 
 // --event-log exists only with PULUMI_DEBUG_COMMANDS (operations/up.go, preview.go); the Automation API sets it.
-const OPERATION_VALUE = ["--stack", "-s", ...(process.env.PULUMI_DEBUG_COMMANDS ? ["--event-log"] : []), "--exec-kind", "--exec-agent", "--client", "--message", "-m", "--target", "-t", "--policy-pack", "--policy-pack-config", "--parallel", "-p", "--config-file", "--replace", "--exclude"];
+const operationValue = () => ["--stack", "-s", ...(env().PULUMI_DEBUG_COMMANDS ? ["--event-log"] : []), "--exec-kind", "--exec-agent", "--client", "--message", "-m", "--target", "-t", "--policy-pack", "--policy-pack-config", "--parallel", "-p", "--config-file", "--replace", "--exclude"];
 const OPERATION_BOOL = ["--json", "-j", "--diff", "-d", "--expect-no-changes", "--refresh", "-r", "--show-sames", "--show-replacement-steps", "--suppress-outputs", "--suppress-progress", "--target-dependents"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -579,9 +594,9 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   await openEventLog(flag(p, "--event-log"));
   // `up --json` streams events on stdout; `preview --json` prints one digest at the end (display/json.go).
   const digest: { steps: Event[]; diagnostics: Event[]; changeSummary?: Record<string, number> } = { steps: [], diagnostics: [] };
-  if (json && !dryRun) sinks.push((line) => process.stdout.write(line));
+  if (json && !dryRun) runState().sinks.push((line) => invocation().stdout(line));
   if (json && dryRun)
-    sinks.push((line) => {
+    runState().sinks.push((line) => {
       const e = JSON.parse(line) as any;
       const m = e.resourcePreEvent?.metadata;
       if (m && (m.op !== "same" || m.type === "pulumi:pulumi:Stack") && !["create-replacement", "delete-replaced"].includes(m.op) && !m.type.startsWith("pulumi:providers:"))
@@ -596,7 +611,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   // (backenderr.CancelledError: exit 8 for up; a preview has no such mapping and exits 1).
   let cancelled = false;
   let terminate = () => {
-    process.stderr.write(dryRun ? "error: context canceled\n" : "error: update cancelled\n");
+    invocation().stderr(dryRun ? "error: context canceled\n" : "error: update cancelled\n");
     process.exit(dryRun ? 1 : 8);
   };
   const onSignal = (name: string) => () => {
@@ -605,8 +620,11 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     const what = name === "SIGINT" ? "^C received; cancelling. If you would like to terminate immediately, press ^C again.\n" : "SIGTERM received; cancelling. If you would like to terminate immediately, send SIGTERM again.\n";
     emit({ stdoutEvent: { message: what, color: "always" } });
   };
-  process.on("SIGINT", onSignal("SIGINT"));
-  process.on("SIGTERM", onSignal("SIGTERM"));
+  // A run in a test worker has no signals of its own (the worker's are not pulumi's).
+  if (invocation().ownProcess) {
+    process.on("SIGINT", onSignal("SIGINT"));
+    process.on("SIGTERM", onSignal("SIGTERM"));
+  }
 
   // DIY locks (pkg/backend/diy/lock.go): update takes one, preview does not. Lock() checks for
   // other locks, writes its own, then checks again (checkForLock skips its own file) and backs off
@@ -624,7 +642,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
             .map((f) => {
               // A lock that backed off since it was listed is gone: named without its holder.
               const c = existsSync(join(dir, f)) ? (JSON.parse(readFileSync(join(dir, f), "utf8")) as { pid: number; username: string; hostname: string; timestamp: string }) : undefined;
-              return `\n  ${backendUrl()}/.pulumi/locks/organization/${project.name}/${stack}/${f}${c ? `: created by ${c.username}@${c.hostname} (pid ${c.pid}) at ${c.timestamp}` : ""}`;
+              return `\n  ${backendUrl()}/.pulumi/locks/organization/${project().name}/${stack}/${f}${c ? `: created by ${c.username}@${c.hostname} (pid ${c.pid}) at ${c.timestamp}` : ""}`;
             })
             .join(""),
       );
@@ -651,10 +669,10 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     if (!ok && !dryRun) recordHistory(stack, kind, "failed", started, changes, shown);
     emit({ summaryEvent: { maybeCorrupt: false, durationSeconds: Math.ceil((Date.now() - started) / 1000), resourceChanges: changes, PolicyPacks: {}, ...(dryRun ? { isPreview: true } : {}) } });
     emit({ cancelEvent: {} });
-    await closeSinks();
+    await runState().closeSinks();
     unlock();
     if (json && dryRun)
-      process.stdout.write(JSON.stringify({ config: shown, steps: digest.steps, ...(digest.diagnostics.length ? { diagnostics: digest.diagnostics } : {}), duration: (Date.now() - started) * 1e6, changeSummary: digest.changeSummary ?? changes }, null, 4) + "\n");
+      invocation().stdout(JSON.stringify({ config: shown, steps: digest.steps, ...(digest.diagnostics.length ? { diagnostics: digest.diagnostics } : {}), duration: (Date.now() - started) * 1e6, changeSummary: digest.changeSummary ?? changes }, null, 4) + "\n");
     if (!ok) throw new Bail();
     return 0;
   };
@@ -664,22 +682,22 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
     return finish(false, {});
   }
 
-  emit({ preludeEvent: { config: Object.fromEntries(Object.entries(shown).map(([k, v]) => [`${project.name}:${k}`, v])) } });
-  const main = resolve(cwd, project.main ?? "index.js");
+  emit({ preludeEvent: { config: Object.fromEntries(Object.entries(shown).map(([k, v]) => [`${project().name}:${k}`, v])) } });
+  const main = resolve(cwd(), project().main ?? "index.js");
   // Everything the program reads: its config; which addresses are set, not what they are (see
   // ADDRESSES); its own previous outputs (a StackReference to itself: infra/program.ts); manage's
   // request.
   const request: EvaluationRequest = {
-    programDirectory: cwd,
-    main: project.main ?? ".",
+    programDirectory: cwd(),
+    main: project().main ?? ".",
     dryRun,
     stack,
-    project: project.name,
+    project: project().name,
     config,
     secretKeys,
     addresses: ADDRESSES.filter((a) => addressSet(a.env)).map((a) => a.env),
     self: existsSync(statePath(stack)) ? withPlaceholders(stackOutputsOf(stack)) : null,
-    ...(process.env.MANAGE_OPERATIONS !== undefined ? { operations: process.env.MANAGE_OPERATIONS } : {}),
+    ...(env().MANAGE_OPERATIONS !== undefined ? { operations: env().MANAGE_OPERATIONS } : {}),
   };
   const sim = withAddresses(
     await memo(
@@ -690,7 +708,7 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       // Not dryRun: this engine answers a preview and an update alike (full state, no unknowns), so
       // only the program's own pulumi.runtime.isDryRun() could tell them apart, and it never asks
       // (test/cli/fake-pulumi.test.ts holds that): a preview's evaluation serves its update.
-      { ...request, programDirectory: undefined, dryRun: undefined, program: treeHash(dirname(main)), packageJson: fileHash(join(cwd, "package.json")) },
+      { ...request, programDirectory: undefined, dryRun: undefined, program: treeHash(dirname(main)), packageJson: fileHash(join(cwd(), "package.json")) },
       () => evaluateProgram(request),
     ),
   );
@@ -732,8 +750,8 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
   if (packConfigs.length > 0 && packConfigs.length !== packs.length)
     fail(`the number of --policy-pack-config flags (${packConfigs.length}) must match the number of --policy-pack flags (${packs.length})`);
   for (const [i, pack] of packs.entries()) {
-    const packDir = resolve(cwd, pack);
-    const configPath = packConfigs[i] && resolve(cwd, packConfigs[i]!);
+    const packDir = resolve(cwd(), pack);
+    const configPath = packConfigs[i] && resolve(cwd(), packConfigs[i]!);
     if (configPath && !existsSync(configPath)) fail(`reading policy config file ${configPath}: open ${configPath}: no such file or directory`);
     let packConfig: Record<string, unknown> | undefined;
     try {
@@ -743,17 +761,17 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       throw err;
     }
     if (!existsSync(join(packDir, "PulumiPolicy.yaml"))) fail(`could not load policy pack from ${packDir}: no PulumiPolicy.yaml found`);
-    const policyRequest: PolicyRequest = { packDir, stack, project: project.name, resources, ...(packConfig ? { packConfig } : {}) };
+    const policyRequest: PolicyRequest = { packDir, stack, project: project().name, resources, ...(packConfig ? { packConfig } : {}) };
     const ran = await memo(
       "policy",
       // The pack by its folder and the code its package entry loads (which may live outside it).
-      { pack: treeHash(packDir), code: packageCodeHash(packDir), stack, project: project.name, resources, packConfig },
+      { pack: treeHash(packDir), code: packageCodeHash(packDir), stack, project: project().name, resources, packConfig },
       () => runPolicies(policyRequest),
     );
     if ("failure" in ran) {
       for (const line of (ran.stderr ?? "").split("\n").filter((l) => l.trim())) emit(diagnostic("info#err", line));
       // The engine returns the error; the update's deferred unlock runs (pkg/backend/diy).
-      await closeSinks();
+      await runState().closeSinks();
       unlock();
       return fail(ran.failure);
     }
@@ -792,10 +810,10 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
       snap.pendingOperations = [{ resource: inFlight.next ? stateOf(inFlight.next) : inFlight.prior!, type: inFlight.op === "delete" ? "deleting" : inFlight.op === "update" ? "updating" : "creating" }];
       writeSnapshot(stack, snap);
     }
-    process.stderr.write("error: update cancelled\n");
+    invocation().stderr("error: update cancelled\n");
     process.exit(8);
   };
-  const delay = Number(process.env.FAKE_PULUMI_STEP_DELAY_MS ?? 0);
+  const delay = Number(env().FAKE_PULUMI_STEP_DELAY_MS ?? 0);
   const save = () => writeSnapshot(stack, snap);
   // What a failed update records as the stack's outputs (pulumi v3.230.0's engine, read in
   // pkg/resource/deploy/step_executor.go executeRegisterResourceOutputs, :219 and :256, and
@@ -836,10 +854,10 @@ async function operation(p: Parsed, dryRun: boolean): Promise<number> {
         step.type === APIM_SERVICE && (step.op === "create" || step.op === "create-replacement")
           ? createRefusal(backendDir(), String(step.next!.inputs.serviceName), step.next!.inputs.restore === true)
           : null;
-      if (refusal || process.env.FAKE_PULUMI_FAIL === step.urn.split("::").pop()) {
+      if (refusal || env().FAKE_PULUMI_FAIL === step.urn.split("::").pop()) {
         const text =
           refusal ??
-          process.env.FAKE_PULUMI_FAIL_MESSAGE ??
+          env().FAKE_PULUMI_FAIL_MESSAGE ??
           `Status=400 Code="InvalidParameterValue" Message="The operation on ${step.urn.split("::").pop()} failed (injected by FAKE_PULUMI_FAIL)"`;
         // GetResourceOperationFailedError (sdk/go/common/diag/errors.go): the provider's text, verbatim.
         emit(diagnostic("error", text, step.urn));
@@ -904,7 +922,7 @@ function recordHistory(stack: string, kind: string, result: string, started: num
  * an event rather than a timer, for the tests of what manage does with a stale read.
  */
 async function holdIfAsked(): Promise<void> {
-  const dir = process.env.FAKE_PULUMI_HOLD;
+  const dir = env().FAKE_PULUMI_HOLD;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "held"), String(process.pid));
@@ -914,19 +932,19 @@ async function holdIfAsked(): Promise<void> {
 // ---- commands -----------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = argv();
   switch (command) {
     case "version":
       parse(rest, [], []);
       // Without flags, ./bin/pulumi answers this itself (the same text).
-      console.log(`v${process.env.FAKE_PULUMI_VERSION ?? "3.230.0"}`);
+      say(`v${env().FAKE_PULUMI_VERSION ?? "3.230.0"}`);
       return 0;
 
     case "whoami": {
       // pkg/cmd/pulumi/whoami: the DIY backend's user is the OS user.
       const p = parse(rest, [], ["--json", "-j"]);
       const user = userInfo().username;
-      console.log(has(p, "--json") ? JSON.stringify({ user, organizations: [], url: backendUrl() }, null, 4) : user);
+      say(has(p, "--json") ? JSON.stringify({ user, organizations: [], url: backendUrl() }, null, 4) : user);
       return 0;
     }
 
@@ -939,8 +957,8 @@ async function main(): Promise<number> {
         // Each checkpoint is loaded, not deserialized (pkg/backend/diy/backend.go ListStacks -> getCheckpoint;
         // stack.go diyStackSummary.ResourceCount is len(Latest.Resources)): a truncated one fails the
         // listing, a secret no key opens does not.
-        const rows = names.sort().map((name) => ({ name: `organization/${project.name}/${name}`, current: false, resourceCount: (readCheckpoint(name).resources ?? []).length }));
-        console.log(has(p, "--json") || has(p, "-j") ? JSON.stringify(rows, null, 2) : rows.map((r) => r.name).join("\n"));
+        const rows = names.sort().map((name) => ({ name: `organization/${project().name}/${name}`, current: false, resourceCount: (readCheckpoint(name).resources ?? []).length }));
+        say(has(p, "--json") || has(p, "-j") ? JSON.stringify(rows, null, 2) : rows.map((r) => r.name).join("\n"));
         return 0;
       }
       if (sub === "init") {
@@ -962,7 +980,7 @@ async function main(): Promise<number> {
         } else if (provider !== "default") notSimulated(`the secrets provider ${provider}`);
         mkdirSync(stacksDir(), { recursive: true });
         writeSnapshot(stack, { resources: [] });
-        console.log(`Created stack '${stack}'`);
+        say(`Created stack '${stack}'`);
         return 0;
       }
       if (sub === "select") {
@@ -998,7 +1016,7 @@ async function main(): Promise<number> {
           resources = latest.resources ?? [];
           pending = latest.pending_operations;
         }
-        console.log(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString(), version: "v3.230.0" }, secrets_providers: { type: "passphrase", ...(saltOf(stack) ? { state: { salt: saltOf(stack) } } : {}) }, resources, ...(pending ? { pending_operations: pending } : {}) } }, null, 4));
+        say(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString(), version: "v3.230.0" }, secrets_providers: { type: "passphrase", ...(saltOf(stack) ? { state: { salt: saltOf(stack) } } : {}) }, resources, ...(pending ? { pending_operations: pending } : {}) } }, null, 4));
         return 0;
       }
       if (sub === "output") {
@@ -1012,7 +1030,7 @@ async function main(): Promise<number> {
         // The Automation API reads masked, then plaintext (automation/localWorkspace.ts stackOutputs):
         // the plaintext read is the one whose values its caller uses.
         if (has(p, "--show-secrets")) await holdIfAsked();
-        console.log(JSON.stringify(wanted ? outputs[wanted] : outputs, null, 2));
+        say(JSON.stringify(wanted ? outputs[wanted] : outputs, null, 2));
         return 0;
       }
       if (sub === "history") {
@@ -1021,7 +1039,7 @@ async function main(): Promise<number> {
         const dir = historyDir(stack);
         const entries = existsSync(dir) ? readdirSync(dir).sort().reverse().map((f) => JSON.parse(readFileSync(join(dir, f), "utf8"))) : [];
         const size = Number(flag(p, "--page-size") ?? entries.length);
-        console.log(JSON.stringify(entries.slice(0, size), null, 4));
+        say(JSON.stringify(entries.slice(0, size), null, 4));
         return 0;
       }
       return notSimulated(`stack ${sub}`);
@@ -1094,10 +1112,10 @@ async function main(): Promise<number> {
     }
 
     case "preview":
-      return operation(parse(rest, OPERATION_VALUE, OPERATION_BOOL), true);
+      return operation(parse(rest, operationValue(), OPERATION_BOOL), true);
 
     case "up": {
-      const p = parse(rest, OPERATION_VALUE, [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f"]);
+      const p = parse(rest, operationValue(), [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f"]);
       // pkg/cmd/pulumi/operations/up.go: non-interactive needs --yes (or --skip-preview), exit 2.
       if (!has(p, "--yes") && !has(p, "-y") && !has(p, "--skip-preview") && !has(p, "-f"))
         fail("--yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode", 2);
@@ -1107,7 +1125,7 @@ async function main(): Promise<number> {
     case "refresh": {
       // pkg/cmd/pulumi/operations/refresh.go: with the DIY lock, and it clears pending operations
       // (here: Azure is the recorded state, so nothing else changes).
-      const p = parse(rest, [...OPERATION_VALUE, "--import-pending-creates"], [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f", "--clear-pending-creates", "--skip-pending-creates"]);
+      const p = parse(rest, [...operationValue(), "--import-pending-creates"], [...OPERATION_BOOL, "--yes", "-y", "--skip-preview", "-f", "--clear-pending-creates", "--skip-pending-creates"]);
       if (!has(p, "--yes") && !has(p, "-y") && !has(p, "--skip-preview"))
         fail("--yes or --skip-preview or --preview-only must be passed in to proceed when running in non-interactive mode", 2);
       const stack = requireStack(p);
@@ -1129,7 +1147,7 @@ async function main(): Promise<number> {
       const kept = has(p, "--clear-pending-creates") ? [] : creates.filter((o) => !importIds.has(o.resource.urn));
       writeSnapshot(stack, { resources: [...snap.resources, ...imported], pendingOperations: kept });
       // --- end pending creates ---
-      console.log(`Refreshing (${stack}):\n\nResources:\n    ${snap.resources.length} unchanged`);
+      say(`Refreshing (${stack}):\n\nResources:\n    ${snap.resources.length} unchanged`);
       return 0;
     }
 
@@ -1142,14 +1160,14 @@ async function main(): Promise<number> {
       // Every file in the stack's lock directory, not the directory (diy backend CancelCurrentUpdate).
       const dir = locksDir(stack);
       for (const f of existsSync(dir) ? readdirSync(dir) : []) rmSync(join(dir, f), { force: true });
-      console.log(`The currently running update for '${stack}' has been canceled!`);
+      say(`The currently running update for '${stack}' has been canceled!`);
       return 0;
     }
 
     case "plugin": {
       // pkg/cmd/pulumi/plugin: plugins live in $PULUMI_HOME/plugins/<kind>-<name>-v<version>.
       const [sub, ...args] = rest;
-      const home = process.env.PULUMI_HOME ?? join(userInfo().homedir, ".pulumi");
+      const home = env().PULUMI_HOME ?? join(userInfo().homedir, ".pulumi");
       const plugins = join(home, "plugins");
       if (sub === "ls") {
         const p = parse(args, [], ["--json", "-j", "--project", "-p"]);
@@ -1157,7 +1175,7 @@ async function main(): Promise<number> {
           .map((d) => /^(resource|language|analyzer|converter|tool)-(.+)-v(\d+\.\d+\.\d+.*)$/.exec(d))
           .filter((m): m is RegExpExecArray => m !== null)
           .map((m) => ({ name: m[2], kind: m[1], version: m[3], size: 0, installTime: "", lastUsedTime: "" }));
-        console.log(has(p, "--json") ? JSON.stringify(rows, null, 4) : rows.map((r) => `${r.name} ${r.kind} ${r.version}`).join("\n"));
+        say(has(p, "--json") ? JSON.stringify(rows, null, 4) : rows.map((r) => `${r.name} ${r.kind} ${r.version}`).join("\n"));
         return 0;
       }
       if (sub === "install") {
@@ -1165,7 +1183,7 @@ async function main(): Promise<number> {
         const [kind, name, version] = p.positionals;
         if (!kind || !name || !version) return notSimulated("plugin install without kind, name and version");
         // No network here: the download is what a test chooses (FAKE_PULUMI_PLUGIN_DOWNLOAD=fail).
-        if (process.env.FAKE_PULUMI_PLUGIN_DOWNLOAD === "fail")
+        if (env().FAKE_PULUMI_PLUGIN_DOWNLOAD === "fail")
           fail(`error downloading plugin ${name} to file: failed to download plugin: ${name}-${version}: 403 HTTP error fetching plugin from https://get.pulumi.com/releases/plugins/pulumi-${kind}-${name}-${version}-linux-amd64.tar.gz`);
         mkdirSync(join(plugins, `${kind}-${name}-${version.startsWith("v") ? version : `v${version}`}`), { recursive: true });
         return 0;
@@ -1180,19 +1198,30 @@ async function main(): Promise<number> {
 
 /** stack init with the passphrase provider needs the passphrase too. */
 function requirePassphraseForInit() {
-  if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE)
+  if (env().PULUMI_CONFIG_PASSPHRASE === undefined && !env().PULUMI_CONFIG_PASSPHRASE_FILE)
     fail("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof Bail) process.exit(1);
-    if (err instanceof Exit) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exit(err.code);
+/**
+ * One pulumi command, as the given run: its exit code, its output written to the run's streams
+ * (cmd/pulumi's main: a bail prints nothing more, any other error as "error: <msg>").
+ */
+export async function runPulumi(run: Invocation): Promise<number> {
+  return within(run, async () => {
+    try {
+      runStates.set(run, { recordedSalt: new Map(), sequence: 0, sinks: [], closeSinks: async () => {} });
+      return await main();
+    } catch (err) {
+      if (err instanceof Bail) return 1;
+      if (err instanceof Exit) {
+        run.stderr(`error: ${err.message}\n`);
+        return err.code;
+      }
+      run.stderr(`fake pulumi crashed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      return 255;
     }
-    process.stderr.write(`fake pulumi crashed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(255);
-  },
-);
+  });
+}
+
+// Run as `pulumi` (./bin/pulumi runs this file, or its bundle): this process is the run.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) void runPulumi(processInvocation()).then((code) => process.exit(code));

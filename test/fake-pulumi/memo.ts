@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { threadId } from "node:worker_threads";
+import { env } from "./invocation.js";
 
 const DIR = join(tmpdir(), "fake-pulumi-memo");
 
@@ -62,14 +64,15 @@ function standInCode(): string {
 }
 
 export async function memo<T>(kind: string, inputs: unknown, compute: () => Promise<T>): Promise<T> {
-  if (process.env.FAKE_PULUMI_MEMO === "off") return compute();
+  if (env().FAKE_PULUMI_MEMO === "off") return compute();
   const key = createHash("sha256").update(kind).update(standInCode()).update(JSON.stringify(inputs)).digest("hex");
   const file = join(DIR, `${kind}-${key}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as T;
   const value = await compute();
   mkdirSync(DIR, { recursive: true });
   // Written whole, then renamed: a parallel reader never sees half a file.
-  const tmp = `${file}.${process.pid}.tmp`;
+  // The test workers are threads of one process: the thread too, not only the pid.
+  const tmp = `${file}.${process.pid}.${threadId}.tmp`;
   writeFileSync(tmp, JSON.stringify(value));
   renameSync(tmp, file);
   return value;

@@ -33,15 +33,15 @@ export async function expectRefusal(project: string, args: string[], message: Re
 
 /**
  * manage for a test of what it decides (a change's plan, its refusals, its records, its recovery
- * texts): run in this worker (manageInProcess: the same main() without a node start and module
- * load per call; the 23 end-to-end files that use it took 398 s of CPU so against 460 s with a
- * process per call, stop 31) when nothing in the call needs a process of its own, else as one. A process is needed for input on stdin, a PATH of the test's own, a
- * relative path (resolved against the worker's folder), NODE_EXTRA_CA_CERTS, NODE_OPTIONS or TZ (node
- * reads them only at start), an empty MANAGE_PROJECT_DIR (the worker's folder is the repository) and
- * `manage pulumi` (pulumi writes straight to manage's stdout). In-process runs take the worker's
- * environment and streams while they run, so they rely on one test at a time per worker
- * (vitest.config.ts maxConcurrency). The pulumi and az
- * stand-ins are processes either way. Journeys, prompts and signals use manage() and spawnManage().
+ * texts): run in this worker (manageInProcess: the same main() without a node start per call, and
+ * the pulumi stand-in run in the worker too) when nothing in the call needs a process of its own,
+ * else as one. A process is needed for input on stdin, a PATH of the test's own, a relative path
+ * (resolved against the worker's folder), NODE_OPTIONS or TZ (node reads them only at start), an
+ * empty MANAGE_PROJECT_DIR (the worker's folder is the repository) and `manage pulumi` (pulumi
+ * writes straight to manage's stdout). NODE_EXTRA_CA_CERTS is honoured in the worker
+ * (trustExtraCertificates). In-process runs take the worker's environment and streams while they
+ * run, so they rely on one test at a time per worker (vitest.config.ts maxConcurrency). Journeys,
+ * prompts and signals use manage() and spawnManage().
  */
 export function manageDecision(args: string[], opts: Parameters<typeof manage>[1]): Promise<ManageResult> {
   const env = opts.env ?? {};
@@ -52,7 +52,7 @@ export function manageDecision(args: string[], opts: Parameters<typeof manage>[1
     args[0] === "pulumi" ||
     // Read by node only at start (TZ in a worker thread too), or, for MANAGE_PROJECT_DIR unset or
     // empty, resolved from the worker's folder: the repository's own stack files.
-    ["NODE_EXTRA_CA_CERTS", "NODE_OPTIONS", "TZ"].some((v) => v in env) ||
+    ["NODE_OPTIONS", "TZ"].some((v) => v in env) ||
     !env.MANAGE_PROJECT_DIR && "MANAGE_PROJECT_DIR" in env;
   return needsProcess ? manage(args, opts) : manageInProcess(args, opts);
 }

@@ -1,8 +1,10 @@
 // A throwaway certificate for 127.0.0.1, shared by the local HTTPS stand-ins (ARM, the backend):
 // the Azure SDK refuses bearer tokens over plain HTTP, and the backend's URL is https:// as Azure
-// gives it. Children trust the certificate through NODE_EXTRA_CA_CERTS=caFile.
+// gives it. Children trust the certificate through NODE_EXTRA_CA_CERTS=caFile; manage run in a test
+// worker through trustExtraCertificates.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import selfsigned from "selfsigned";
@@ -23,4 +25,24 @@ export async function localCertificate(): Promise<LocalCertificate> {
   const caFile = join(mkdtempSync(join(tmpdir(), "tls-")), "ca.pem");
   writeFileSync(caFile, pems.cert);
   return { key: pems.private, cert: pems.cert, caFile };
+}
+
+/**
+ * What NODE_EXTRA_CA_CERTS=file does for a process, for an in-process run of manage in this worker
+ * (node reads the variable only at start): a TLS connection made without a `ca` of its own trusts
+ * the file's certificates besides node's roots. Both of manage's HTTPS clients, fetch (undici) and
+ * the Azure SDK's https.Agent, connect through tls.connect. Returns the undo.
+ */
+export function trustExtraCertificates(file: string): () => void {
+  const ca = [...tls.rootCertificates, readFileSync(file, "utf8")];
+  const connect = tls.connect;
+  const trusting = function (this: unknown, ...args: unknown[]) {
+    const options = args.find((a): a is tls.ConnectionOptions => typeof a === "object" && a !== null);
+    if (options && options.ca === undefined) options.ca = ca;
+    return (connect as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
+  };
+  (tls as { connect: unknown }).connect = trusting;
+  return () => {
+    (tls as { connect: unknown }).connect = connect;
+  };
 }

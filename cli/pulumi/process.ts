@@ -1,0 +1,55 @@
+// Where manage starts the pulumi CLI: the Automation API's calls (./runner.ts) and the direct reads
+// (./reader.ts) all go through pulumiCli.run, the one edge between manage and pulumi's process.
+// The suite's tests of what manage decides put the pulumi stand-in there, run in their own thread
+// (test/helpers/project.ts, pulumiInWorker); everything on manage's side of it, the Automation API's
+// argv and its event stream included, is the code that runs for real.
+
+import { execa, type ResultPromise } from "execa";
+
+export interface PulumiCall {
+  /** What to run: "pulumi" on PATH, or the path the Automation API found. */
+  command?: string;
+  args: string[];
+  cwd: string;
+  /** Added to manage's own environment. */
+  env: Record<string, string>;
+  /** In a process group of its own (./runner.ts says why). */
+  detached?: boolean;
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
+}
+
+/** How a pulumi call ended: its output without the final newline (as execa gives it). */
+export interface PulumiExit {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** pulumi is not installed (not on PATH). */
+  notFound?: boolean;
+}
+
+/** The pulumi child now running, so an interrupt reaches it (and nothing else). */
+let running: ResultPromise | undefined;
+
+/** Sends SIGINT to the running pulumi, if any. Returns whether there was one. */
+export function interruptPulumi(): boolean {
+  if (!running?.pid) return false;
+  running.kill("SIGINT");
+  return true;
+}
+
+async function spawnPulumi(call: PulumiCall): Promise<PulumiExit> {
+  const child = execa(call.command ?? "pulumi", call.args, { cwd: call.cwd, env: call.env, detached: call.detached ?? false, reject: false, stdin: "ignore" });
+  running = child;
+  if (call.onStdout) child.stdout?.on("data", (d: Buffer) => call.onStdout!(d.toString()));
+  if (call.onStderr) child.stderr?.on("data", (d: Buffer) => call.onStderr!(d.toString()));
+  try {
+    const r = await child;
+    return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? (r.signal ? 130 : -2), notFound: (r as { code?: string }).code === "ENOENT" || (r.failed && /ENOENT/.test(String(r.message))) };
+  } finally {
+    if (running === child) running = undefined;
+  }
+}
+
+/** How pulumi is run: a child process. */
+export const pulumiCli: { run: (call: PulumiCall) => Promise<PulumiExit> } = { run: spawnPulumi };
