@@ -12,6 +12,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeProject, manage, manageInProcess, MANAGE } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
+import { startExecServer } from "../exec-server/server.js";
 
 const run = promisify(execFile);
 const ANSI = /\u001b\[[0-9;]*m/;
@@ -177,6 +178,31 @@ test("manage run in a test worker (the bad-input table's way) answers as the pro
   }
   // A path manage would resolve against its folder: in a worker that is one folder for every test.
   await expect(manageInProcess(["capacity", "--simulate", "--chart", "charts/sim.svg"], { project })).rejects.toThrow(/run it as a process/);
+});
+
+test("manage in a test worker trusts a test server's certificate only when the run's NODE_EXTRA_CA_CERTS names it, as a process does", async () => {
+  // Health answers; every execution fails at once (no code runs): the run stops at what TLS allowed.
+  const exec = await startExecServer({ tls: true });
+  exec.fault(500, Infinity);
+  try {
+    const args = ["smoke", "--endpoint", exec.url, "--json"];
+    const verdict = (r: { exitCode: number; stdout: string }) => {
+      const doc = JSON.parse(r.stdout) as { cases: Array<{ name: string; ok: boolean; reason?: string }> };
+      return { exitCode: r.exitCode, cases: doc.cases.map((c) => `${c.name}: ${c.ok ? "ok" : c.reason}`) };
+    };
+    const seen: string[] = [];
+    // Untrusted, trusted, then untrusted again: the trust ends with the run that was given it.
+    for (const env of [{}, { NODE_EXTRA_CA_CERTS: exec.caFile! }, {}] as Array<Record<string, string>>) {
+      const inWorker = verdict(await manageInProcess(args, { project, env }));
+      expect(inWorker).toEqual(verdict(await manage(args, { project, env })));
+      seen.push(inWorker.cases[0]!);
+    }
+    expect(seen[0]).toMatch(/SELF_SIGNED_CERT/);
+    expect(seen[1]).toBe("health: GET /: ok");
+    expect(seen[2]).toBe(seen[0]);
+  } finally {
+    await exec.close();
+  }
 });
 
 test("the suite's test projects live in the run's own folder, which the global setup removes when the run ends (each run left about 115 in /tmp before)", () => {

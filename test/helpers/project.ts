@@ -177,6 +177,7 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   } finally {
     pulumiCli.run = spawnPulumi;
     distrust();
+    freshConnections();
     Object.assign(console, consoles);
     process.stdout.write = streams.stdout;
     process.stderr.write = streams.stderr;
@@ -184,6 +185,19 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
     Object.assign(process.env, savedEnv);
     process.exitCode = savedExitCode;
   }
+}
+
+/**
+ * A process's connections end with it: fetch's pool of keep-alive connections (Node's own undici,
+ * one per process) is replaced after each in-process run, so the next run does not reuse a
+ * connection the last one opened (one it was trusted to open, say: trustExtraCertificates).
+ */
+function freshConnections(): void {
+  const key = Symbol.for("undici.globalDispatcher.1");
+  const pool = (globalThis as Record<symbol, { destroy(): Promise<void> } | undefined>)[key];
+  if (!pool) return;
+  (globalThis as Record<symbol, unknown>)[key] = new (pool.constructor as new () => unknown)();
+  void pool.destroy().catch(() => undefined);
 }
 
 /**
