@@ -19,18 +19,36 @@ export function showTagsArgv(registry: string, repository: string): string[] {
   return ["acr", "repository", "show-tags", "--name", registry, "--repository", repository, "--output", "json"];
 }
 
+/** How an az call ended: its output without the final newline (as execa gives it). */
+export interface AzExit {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** az is not installed (not on PATH). */
+  notFound?: boolean;
+}
+
+async function spawnAz(argv: string[], streamStderr: boolean): Promise<AzExit> {
+  const r = await execa("az", argv, { stdin: "ignore", stderr: streamStderr ? "inherit" : "pipe", reject: false });
+  const notFound = (r as { code?: string }).code === "ENOENT" || (r.failed && /ENOENT/.test(String(r.message)));
+  return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? -1, notFound };
+}
+
+/**
+ * How az is run: a child process, its stderr streamed to manage's when asked (acr build's log). The
+ * one edge between manage and az; the suite's decision tests run the az stand-in here in-process
+ * (test/helpers/project.ts), as they do pulumi's (../pulumi/process.ts).
+ */
+export const azCli: { run: (argv: string[], streamStderr: boolean) => Promise<AzExit> } = { run: spawnAz };
+
 export async function az(argv: string[], opts: { verbose?: boolean; stream?: boolean } = {}): Promise<string> {
   if (opts.verbose) process.stderr.write(`$ az ${argv.join(" ")}\n`);
-  try {
-    const r = await execa("az", argv, { stdin: "ignore", stderr: opts.stream ? "inherit" : "pipe" });
-    return String(r.stdout);
-  } catch (err) {
-    const e = err as { code?: string; stderr?: string; exitCode?: number; shortMessage?: string };
-    if (e.code === "ENOENT") throw new UsageError(`the Azure CLI is not installed: ${AZ_INSTALL_HINT}`);
-    const detail = String(e.stderr ?? "").trim().split("\n").filter(Boolean).at(-1) ?? e.shortMessage ?? "";
-    if (/az login|not logged in|No subscription found/i.test(detail)) throw new UsageError(`not logged in to Azure: run \`az login\` (${detail})`);
-    throw new OperationError(`az ${argv.slice(0, 2).join(" ")} failed: ${detail}`);
-  }
+  const r = await azCli.run(argv, opts.stream ?? false);
+  if (r.notFound) throw new UsageError(`the Azure CLI is not installed: ${AZ_INSTALL_HINT}`);
+  if (r.exitCode === 0) return r.stdout;
+  const detail = r.stderr.trim().split("\n").filter(Boolean).at(-1) ?? `Command failed with exit code ${r.exitCode}: az ${argv.join(" ")}`;
+  if (/az login|not logged in|No subscription found/i.test(detail)) throw new UsageError(`not logged in to Azure: run \`az login\` (${detail})`);
+  throw new OperationError(`az ${argv.slice(0, 2).join(" ")} failed: ${detail}`);
 }
 
 /** A repository's tags; null when the repository (or the registry) does not exist. */

@@ -107,3 +107,36 @@ describe.concurrent("pure parts", () => {
   });
 });
 
+
+test("run in a test worker (as manage's decision tests run it), the az stand-in answers as its process does: exit code, stdout and stderr", async () => {
+  const { runAz } = await import("../fake-az/main.js");
+  const { execa } = await import("execa");
+  const { FAKE_AZ_BIN } = await import("../helpers/cli.js");
+  const [asProcess, inThread] = [makeProject(), makeProject()];
+  await Promise.all([prepare(asProcess), prepare(inThread)]);
+  const envOf = (project: string) => ({ FAKE_AZ_STATE: join(project, ".fake-az.json"), MANAGE_PROJECT_DIR: project, FAKE_AZ_PURGE_POLLS: "1" });
+  const inWorker = async (project: string, args: string[]) => {
+    const [stdout, stderr] = [[] as string[], [] as string[]];
+    const env = { ...process.env, ...envOf(project) };
+    const exitCode = await runAz({ argv: args, cwd: project, env, stdout: (t) => void stdout.push(t), stderr: (t) => void stderr.push(t), ownProcess: false });
+    return { exitCode, stdout: stdout.join("").replace(/\n$/, ""), stderr: stderr.join("").replace(/\n$/, "").split(project).join("<project>") };
+  };
+  const viaProcess = async (project: string, args: string[]) => {
+    const r = await execa(join(FAKE_AZ_BIN, "az"), args, { cwd: project, reject: false, env: envOf(project) });
+    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr).split(project).join("<project>") };
+  };
+  const tags = ["acr", "repository", "show-tags", "--name", "codeengdevacr", "--repository", "team/runner", "--output", "json"];
+  for (const args of [
+    ["version", "--output", "json"],
+    tags,
+    ["acr", "import", "--name", "codeengdevacr", "--source", "ghcr.example.io/team/runner:1", "--image", "team/runner:1", "--output", "json"],
+    ["acr", "import", "--name", "codeengdevacr", "--source", "ghcr.example.io/team/runner:1", "--image", "team/runner:1", "--output", "json"],
+    tags,
+    ["acr", "import", "--name", "nosuchacr", "--source", "x/y:1", "--image", "y:1"],
+    ["acr", "build", "--registry", "codeengdevacr", "--image", "team/runner:2", "."],
+    ["acr", "webhook", "list"],
+  ]) {
+    expect({ args, ...(await inWorker(inThread, args)) }).toEqual({ args, ...(await viaProcess(asProcess, args)) });
+  }
+  expect(registry(inThread)).toEqual(registry(asProcess));
+});

@@ -4,16 +4,24 @@
 // Any other command or flag fails loudly (exit 255). FAKE_AZ_PURGE_POLLS=n: a purge of a soft-deleted
 // API Management instance is accepted (202) and done only after n look-ups (./soft-deleted.ts).
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { lookUp, startPurge } from "./soft-deleted.js";
+import { env, invocation, processInvocation, within, type Invocation } from "../fake-pulumi/invocation.js";
 
-const argv = process.argv.slice(2);
+/** The end of a run: its exit code, with what it says on stderr. */
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
 const die = (code: number, message: string): never => {
-  process.stderr.write(message + "\n");
-  process.exit(code);
+  invocation().stderr(message + "\n");
+  throw new Exit(code);
 };
-const unsupported = (why: string): never => die(255, `fake az: ${why} (argv: ${JSON.stringify(argv)})`);
+const unsupported = (why: string): never => die(255, `fake az: ${why} (argv: ${JSON.stringify(invocation().argv)})`);
+const say = (text: string) => invocation().stdout(`${text}\n`);
 
 function parse(args: string[], valueFlags: string[], boolFlags: string[]) {
   const positionals: string[] = [];
@@ -28,15 +36,16 @@ function parse(args: string[], valueFlags: string[], boolFlags: string[]) {
   return { positionals, flags };
 }
 
-const stateFile = process.env.FAKE_AZ_STATE ?? unsupported("FAKE_AZ_STATE is not set");
+const stateFile = () => env().FAKE_AZ_STATE ?? unsupported("FAKE_AZ_STATE is not set");
 type Registries = Record<string, Record<string, string[]>>;
-const load = (): Registries => (existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : {});
-const save = (r: Registries) => writeFileSync(stateFile, JSON.stringify(r, null, 2));
+const load = (): Registries => (existsSync(stateFile()) ? JSON.parse(readFileSync(stateFile(), "utf8")) : {});
+const save = (r: Registries) => writeFileSync(stateFile(), JSON.stringify(r, null, 2));
 
 /** The backend the stacks live in: an explicit file:// one (shared by several machines), or the project's embedded one. */
 function backendDir(): string {
-  const project = process.env.MANAGE_PROJECT_DIR ?? process.cwd();
-  const explicit = process.env.PULUMI_BACKEND_URL?.startsWith("file://") ? process.env.PULUMI_BACKEND_URL.slice("file://".length) : null;
+  const project = env().MANAGE_PROJECT_DIR ?? invocation().cwd;
+  const url = env().PULUMI_BACKEND_URL;
+  const explicit = url?.startsWith("file://") ? url.slice("file://".length) : null;
   return explicit ?? join(project, ".pulumi-state");
 }
 
@@ -62,62 +71,82 @@ function addTag(registry: string, image: string) {
   save(all);
 }
 
-const [group, sub, ...rest] = argv;
-if (group === "version") {
-  const { flags } = parse([sub, ...rest].filter((a) => a !== undefined), ["--output"], []);
-  if (flags.get("--output") !== "json") unsupported("manage reads az version as JSON");
-  console.log(JSON.stringify({ "azure-cli": process.env.FAKE_AZ_VERSION ?? "2.67.0", "azure-cli-core": "2.67.0", extensions: {} }));
-  process.exit(0);
+/** One az command: its exit code, its output written to the invocation's streams. */
+async function main(): Promise<number> {
+  const [group, sub, ...rest] = invocation().argv;
+  if (group === "version") {
+    const { flags } = parse([sub, ...rest].filter((a) => a !== undefined), ["--output"], []);
+    if (flags.get("--output") !== "json") unsupported("manage reads az version as JSON");
+    say(JSON.stringify({ "azure-cli": env().FAKE_AZ_VERSION ?? "2.67.0", "azure-cli-core": "2.67.0", extensions: {} }));
+    return 0;
+  }
+  // `az version` answers without a login, as the real one does; everything else needs one.
+  if (env().FAKE_AZ_LOGGED_OUT) die(1, "ERROR: Please run 'az login' to setup account.");
+  if (group === "rest") {
+    // `az rest` (azure-cli src/azure-cli/azure/cli/command_modules/util: rest): a relative URL is sent to
+    // the cloud's ARM endpoint and {subscriptionId} is replaced by the current subscription. Only the
+    // soft-deleted API Management calls manage makes (./soft-deleted.ts); anything else fails loudly.
+    const { flags } = parse([sub, ...rest].filter((a) => a !== undefined), ["--method", "-m", "--url", "--uri", "-u", "--output", "-o"], []);
+    const method = (flags.get("--method") ?? flags.get("-m") ?? "get").toLowerCase();
+    const url = flags.get("--url") ?? flags.get("--uri") ?? flags.get("-u") ?? die(2, "ERROR: the following arguments are required: --url/--uri/-u");
+    const m = /^\/subscriptions\/\{subscriptionId\}\/providers\/Microsoft\.ApiManagement\/locations\/([^/]+)\/deletedservices\/([^/?]+)\?api-version=(\d{4}-\d{2}-\d{2}[^&]*)$/.exec(url!);
+    if (!m) unsupported(`az rest on ${url}`);
+    const [, location, name] = m!;
+    if (method === "get") {
+      const found = lookUp(backendDir(), name!, location!);
+      if (!found) die(1, `ERROR: Not Found({"error":{"code":"ResourceNotFound","message":"Deleted service ${name} was not found."}})`);
+      say(JSON.stringify({ id: `/subscriptions/00000000-0000-4000-8000-000000000000/providers/Microsoft.ApiManagement/locations/${location}/deletedservices/${name}`, name, location, properties: { deletionDate: found!.deletionDate, scheduledPurgeDate: found!.scheduledPurgeDate } }));
+    } else if (method === "delete") {
+      // DeletedServices_Purge: 200 purged, 202 accepted (finishing later), 204 "The service does not
+      // exist"; az rest prints no body for any and does not follow the 202.
+      startPurge(backendDir(), name!, location!, Number(env().FAKE_AZ_PURGE_POLLS ?? 0));
+    } else unsupported(`az rest --method ${method}`);
+    return 0;
+  }
+  if (group !== "acr") unsupported(`command ${group}`);
+  if (sub === "import") {
+    const { positionals, flags } = parse(rest, ["--name", "--source", "--image", "--output"], ["--force"]);
+    if (positionals.length) unsupported("acr import takes no positional arguments");
+    const [name, source, image] = ["--name", "--source", "--image"].map((f) => flags.get(f) ?? die(2, `ERROR: the following arguments are required: ${f}`));
+    requireRegistry(name!);
+    const existing = load()[name!]?.[image!.slice(0, image!.lastIndexOf(":"))] ?? [];
+    if (existing.includes(image!.slice(image!.lastIndexOf(":") + 1)) && !flags.has("--force"))
+      die(1, `ERROR: (Conflict) Tag ${image} already exists in target registry. Use --force to overwrite.`);
+    addTag(name!, image!);
+    say(JSON.stringify({ source, target: image }));
+  } else if (sub === "build") {
+    const { positionals, flags } = parse(rest, ["--registry", "--image", "--file"], []);
+    if (positionals.length !== 1) unsupported("acr build takes exactly one context directory");
+    const registry = flags.get("--registry") ?? die(2, "ERROR: the following arguments are required: --registry/-r");
+    const image = flags.get("--image") ?? unsupported("manage always names the image");
+    requireRegistry(registry!);
+    const dockerfile = resolve(invocation().cwd, positionals[0]!, flags.get("--file") ?? "Dockerfile");
+    if (!existsSync(dockerfile)) die(1, `ERROR: Unable to find '${dockerfile}'.`);
+    invocation().stderr(`Packing source code into tar to upload...\nStep 1/1 : built from ${dockerfile}\nRun ID: ca1 was successful\n`);
+    addTag(registry!, image!);
+  } else if (sub === "repository" && rest[0] === "show-tags") {
+    const { flags } = parse(rest.slice(1), ["--name", "--repository", "--output"], []);
+    const name = flags.get("--name")!;
+    requireRegistry(name);
+    const tags = load()[name]?.[flags.get("--repository")!];
+    if (!tags) die(1, `ERROR: (NAME_UNKNOWN) repository name not known to registry. The repository '${flags.get("--repository")}' is not found.`);
+    say(JSON.stringify(tags));
+  } else unsupported(`acr ${sub}`);
+  return 0;
 }
-// `az version` answers without a login, as the real one does; everything else needs one.
-if (process.env.FAKE_AZ_LOGGED_OUT) die(1, "ERROR: Please run 'az login' to setup account.");
-if (group === "rest") {
-  // `az rest` (azure-cli src/azure-cli/azure/cli/command_modules/util: rest): a relative URL is sent to
-  // the cloud's ARM endpoint and {subscriptionId} is replaced by the current subscription. Only the
-  // soft-deleted API Management calls manage makes (./soft-deleted.ts); anything else fails loudly.
-  const { flags } = parse([sub, ...rest].filter((a) => a !== undefined), ["--method", "-m", "--url", "--uri", "-u", "--output", "-o"], []);
-  const method = (flags.get("--method") ?? flags.get("-m") ?? "get").toLowerCase();
-  const url = flags.get("--url") ?? flags.get("--uri") ?? flags.get("-u") ?? die(2, "ERROR: the following arguments are required: --url/--uri/-u");
-  const m = /^\/subscriptions\/\{subscriptionId\}\/providers\/Microsoft\.ApiManagement\/locations\/([^/]+)\/deletedservices\/([^/?]+)\?api-version=(\d{4}-\d{2}-\d{2}[^&]*)$/.exec(url!);
-  if (!m) unsupported(`az rest on ${url}`);
-  const [, location, name] = m!;
-  if (method === "get") {
-    const found = lookUp(backendDir(), name!, location!);
-    if (!found) die(1, `ERROR: Not Found({"error":{"code":"ResourceNotFound","message":"Deleted service ${name} was not found."}})`);
-    console.log(JSON.stringify({ id: `/subscriptions/00000000-0000-4000-8000-000000000000/providers/Microsoft.ApiManagement/locations/${location}/deletedservices/${name}`, name, location, properties: { deletionDate: found!.deletionDate, scheduledPurgeDate: found!.scheduledPurgeDate } }));
-  } else if (method === "delete") {
-    // DeletedServices_Purge: 200 purged, 202 accepted (finishing later), 204 "The service does not
-    // exist"; az rest prints no body for any and does not follow the 202.
-    startPurge(backendDir(), name!, location!, Number(process.env.FAKE_AZ_PURGE_POLLS ?? 0));
-  } else unsupported(`az rest --method ${method}`);
-  process.exit(0);
+
+/** One az command as the given run (a process, or a test worker's in-process manage). */
+export async function runAz(run: Invocation): Promise<number> {
+  return within(run, async () => {
+    try {
+      return await main();
+    } catch (err) {
+      if (err instanceof Exit) return err.code;
+      run.stderr(`fake az crashed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      return 255;
+    }
+  });
 }
-if (group !== "acr") unsupported(`command ${group}`);
-if (sub === "import") {
-  const { positionals, flags } = parse(rest, ["--name", "--source", "--image", "--output"], ["--force"]);
-  if (positionals.length) unsupported("acr import takes no positional arguments");
-  const [name, source, image] = ["--name", "--source", "--image"].map((f) => flags.get(f) ?? die(2, `ERROR: the following arguments are required: ${f}`));
-  requireRegistry(name!);
-  const existing = load()[name!]?.[image!.slice(0, image!.lastIndexOf(":"))] ?? [];
-  if (existing.includes(image!.slice(image!.lastIndexOf(":") + 1)) && !flags.has("--force"))
-    die(1, `ERROR: (Conflict) Tag ${image} already exists in target registry. Use --force to overwrite.`);
-  addTag(name!, image!);
-  console.log(JSON.stringify({ source, target: image }));
-} else if (sub === "build") {
-  const { positionals, flags } = parse(rest, ["--registry", "--image", "--file"], []);
-  if (positionals.length !== 1) unsupported("acr build takes exactly one context directory");
-  const registry = flags.get("--registry") ?? die(2, "ERROR: the following arguments are required: --registry/-r");
-  const image = flags.get("--image") ?? unsupported("manage always names the image");
-  requireRegistry(registry!);
-  const dockerfile = resolve(positionals[0]!, flags.get("--file") ?? "Dockerfile");
-  if (!existsSync(dockerfile)) die(1, `ERROR: Unable to find '${dockerfile}'.`);
-  process.stderr.write(`Packing source code into tar to upload...\nStep 1/1 : built from ${dockerfile}\nRun ID: ca1 was successful\n`);
-  addTag(registry!, image!);
-} else if (sub === "repository" && rest[0] === "show-tags") {
-  const { flags } = parse(rest.slice(1), ["--name", "--repository", "--output"], []);
-  const name = flags.get("--name")!;
-  requireRegistry(name);
-  const tags = load()[name]?.[flags.get("--repository")!];
-  if (!tags) die(1, `ERROR: (NAME_UNKNOWN) repository name not known to registry. The repository '${flags.get("--repository")}' is not found.`);
-  console.log(JSON.stringify(tags));
-} else unsupported(`acr ${sub}`);
+
+// Run as `az` (./bin/az runs this file, or its bundle): this process is the run.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) void runAz(processInvocation()).then((code) => process.exit(code));

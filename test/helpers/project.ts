@@ -12,6 +12,8 @@ import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
 import { crypterFor, open as openSecrets, seal } from "../fake-pulumi/secrets.js";
 import { PASSPHRASE_FILE } from "../../cli/pulumi/backend.js";
 import type { PulumiCall, PulumiExit } from "../../cli/pulumi/process.js";
+import type { AzExit } from "../../cli/azure/az.js";
+import type { Invocation } from "../fake-pulumi/invocation.js";
 import { trustExtraCertificates } from "./tls.js";
 
 export type { StateResource };
@@ -168,6 +170,10 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   const { pulumiCli } = (await import(join(ROOT, "dist", "cli", "pulumi", "process.js"))) as typeof import("../../cli/pulumi/process.js");
   const spawnPulumi = pulumiCli.run;
   pulumiCli.run = (call) => pulumiInWorker(call, spawnPulumi);
+  // And az, when it is the stand-in.
+  const { azCli } = (await import(join(ROOT, "dist", "cli", "azure", "az.js"))) as typeof import("../../cli/azure/az.js");
+  const spawnAz = azCli.run;
+  azCli.run = (argv, streamStderr) => azInWorker(argv, streamStderr, spawnAz);
   const distrust = env.NODE_EXTRA_CA_CERTS ? trustExtraCertificates(env.NODE_EXTRA_CA_CERTS) : () => {};
   try {
     const exitCode = await main(["node", MANAGE, ...args]);
@@ -176,6 +182,7 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
     return { exitCode, stdout: out.join("").replace(/\n$/, ""), stderr: err.join("").replace(/\n$/, "") };
   } finally {
     pulumiCli.run = spawnPulumi;
+    azCli.run = spawnAz;
     distrust();
     freshConnections();
     Object.assign(console, consoles);
@@ -211,16 +218,35 @@ function freshConnections(): void {
  */
 async function pulumiInWorker(call: PulumiCall, spawnPulumi: (call: PulumiCall) => Promise<PulumiExit>): Promise<PulumiExit> {
   const env = { ...process.env, ...call.env };
-  const first = (call.command ?? "pulumi").includes("/") ? call.command : (env.PATH ?? "").split(":").map((dir) => join(dir, "pulumi")).find((file) => existsSync(file));
-  if (first !== join(FAKE_PULUMI_BIN, "pulumi")) return spawnPulumi(call);
+  const command = call.command ?? "pulumi";
+  if ((command.includes("/") ? command : onPath("pulumi", env)) !== join(FAKE_PULUMI_BIN, "pulumi")) return spawnPulumi(call);
   const { runPulumi } = await import("../fake-pulumi/main.js");
+  return inWorker((run) => runPulumi({ ...run, argv: call.args, cwd: call.cwd, env }), call.onStdout, call.onStderr);
+}
+
+/** An az call of an in-process manage: the az stand-in run in this worker, as pulumiInWorker runs pulumi's. */
+async function azInWorker(argv: string[], streamStderr: boolean, spawnAz: (argv: string[], streamStderr: boolean) => Promise<AzExit>): Promise<AzExit> {
+  if (onPath("az", process.env) !== join(FAKE_AZ_BIN, "az")) return spawnAz(argv, streamStderr);
+  const { runAz } = await import("../fake-az/main.js");
+  // A streamed stderr is manage's own (the process's inherits it), so not in the result.
+  const streamed = streamStderr ? (text: string) => void process.stderr.write(text) : undefined;
+  const r = await inWorker((run) => runAz({ ...run, argv, cwd: process.cwd(), env: { ...process.env } }), undefined, streamed);
+  return streamStderr ? { ...r, stderr: "" } : r;
+}
+
+/** The first `name` on PATH, as a spawn finds it. */
+const onPath = (name: string, env: NodeJS.ProcessEnv) => (env.PATH ?? "").split(":").map((dir) => join(dir, name)).find((file) => existsSync(file));
+
+/** A stand-in run in this worker: its streams caught (and passed on), its output as execa gives it. */
+async function inWorker(
+  run: (streams: Pick<Invocation, "stdout" | "stderr" | "ownProcess">) => Promise<number>,
+  onStdout?: (text: string) => void,
+  onStderr?: (text: string) => void,
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const [stdout, stderr] = [[] as string[], [] as string[]];
-  const exitCode = await runPulumi({
-    argv: call.args,
-    cwd: call.cwd,
-    env,
-    stdout: (text) => (stdout.push(text), call.onStdout?.(text)),
-    stderr: (text) => (stderr.push(text), call.onStderr?.(text)),
+  const exitCode = await run({
+    stdout: (text) => (stdout.push(text), onStdout?.(text)),
+    stderr: (text) => (stderr.push(text), onStderr?.(text)),
     ownProcess: false,
   });
   const text = (parts: string[]) => parts.join("").replace(/\n$/, "");
