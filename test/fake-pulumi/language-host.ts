@@ -20,6 +20,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { realpathSync } from "node:fs";
+import { threadId } from "node:worker_threads";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -226,7 +227,8 @@ async function runCmdRun(r: ProgramRequest, address: string): Promise<null | { e
 
 const WARM_PROGRAM_ENV = "FAKE_PULUMI_WARM_PROGRAM";
 interface WarmProgram {
-  address: string;
+  /** One server per test worker: each runs one program at a time (./program-server.mjs). */
+  addresses: string[];
   /** The entry module, the code of its folder and package.json, and the @pulumi/pulumi it runs under. */
   entry: string;
   code: string;
@@ -234,7 +236,7 @@ interface WarmProgram {
 }
 
 /** What the warm program must match: the real entry file, its code, and the @pulumi/pulumi it would load. */
-function programIdentity(programDirectory: string, main: string): Omit<WarmProgram, "address"> {
+function programIdentity(programDirectory: string, main: string): Omit<WarmProgram, "addresses"> {
   const entry = realpathSync(resolve(programDirectory, main));
   const runtime = realpathSync(createRequire(join(programDirectory, "index.js")).resolve("@pulumi/pulumi/cmd/run"));
   // cmd/run reads the project's package.json to decide how to load main (an ES module or CommonJS).
@@ -255,13 +257,13 @@ function warmProgramFor(r: ProgramRequest): WarmProgram | undefined {
 }
 
 /** The engine's Run call to an inline program's language server (plugin/langruntime_plugin.go Run). */
-async function runWarm(warm: WarmProgram, r: ProgramRequest, address: string): Promise<null | { error: string }> {
+async function runWarm(warm: WarmProgram, r: ProgramRequest, engine: string): Promise<null | { error: string }> {
   const req = new languageMsg.RunRequest();
-  req.setMonitorAddress(address);
+  req.setMonitorAddress(engine);
   req.setPwd(r.programDirectory);
   req.setProgram(r.entryPoint);
   // automation/server.js takes the engine's address from the first argument.
-  req.setArgsList([address]);
+  req.setArgsList([engine]);
   req.setProject(r.project);
   req.setStack(r.stack);
   req.setOrganization("organization");
@@ -272,7 +274,10 @@ async function runWarm(warm: WarmProgram, r: ProgramRequest, address: string): P
   req.setParallel(2147483647);
   const metadata = new grpc.Metadata();
   if (r.operations !== undefined) metadata.set("manage-operations", r.operations);
-  const client = new languageRpc.LanguageRuntimeClient(warm.address, grpc.credentials.createInsecure());
+  // A worker's runs go to its own server, a process's to one chosen by its pid: two evaluations at
+  // once run side by side instead of waiting for each other.
+  const address = warm.addresses[(threadId || process.pid) % warm.addresses.length]!;
+  const client = new languageRpc.LanguageRuntimeClient(address, grpc.credentials.createInsecure());
   try {
     // A hung warm run fails after a deadline and goes to cmd/run, as a hung cmd/run would hang only itself.
     const deadline = { deadline: Date.now() + 120_000 };
@@ -285,19 +290,29 @@ async function runWarm(warm: WarmProgram, r: ProgramRequest, address: string): P
   }
 }
 
-/** Starts the warm program for a test run; returns the environment entry that points stand-ins at it. */
-export async function startWarmProgram(programDirectory: string, main: string): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, "program-server.mjs"), programDirectory, main], { cwd: programDirectory, stdio: ["pipe", "pipe", "ignore"] });
-  const exited = once(child, "exit");
-  const port = await Promise.race([once(createInterface({ input: child.stdout }), "line").then(([line]) => String(line).trim()), exited.then(() => undefined)]);
-  if (port === undefined) throw new Error("the warm program did not start (test/fake-pulumi/program-server.mjs)");
-  child.stdout.resume();
-  const warm: WarmProgram = { address: `127.0.0.1:${port}`, ...programIdentity(programDirectory, main) };
+/**
+ * Starts the warm program for a test run, `copies` servers of it (one per test worker); returns the
+ * environment entry that points stand-ins at them.
+ */
+export async function startWarmProgram(programDirectory: string, main: string, copies = 1): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
+  const start = async () => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, "program-server.mjs"), programDirectory, main], { cwd: programDirectory, stdio: ["pipe", "pipe", "ignore"] });
+    const exited = once(child, "exit");
+    const port = await Promise.race([once(createInterface({ input: child.stdout }), "line").then(([line]) => String(line).trim()), exited.then(() => undefined)]);
+    if (port === undefined) throw new Error("the warm program did not start (test/fake-pulumi/program-server.mjs)");
+    child.stdout.resume();
+    const stop = async () => {
+      child.kill("SIGKILL");
+      await exited;
+    };
+    return { address: `127.0.0.1:${port}`, stop };
+  };
+  const servers = await Promise.all(Array.from({ length: copies }, start));
+  const warm: WarmProgram = { addresses: servers.map((s) => s.address), ...programIdentity(programDirectory, main) };
   return {
     env: { [WARM_PROGRAM_ENV]: JSON.stringify(warm) },
     stop: async () => {
-      child.kill("SIGKILL");
-      await exited;
+      await Promise.all(servers.map((s) => s.stop()));
     },
   };
 }
