@@ -30,7 +30,9 @@ export interface AzExit {
 
 async function spawnAz(argv: string[], streamStderr: boolean): Promise<AzExit> {
   const r = await execa("az", argv, { stdin: "ignore", stderr: streamStderr ? "inherit" : "pipe", reject: false });
-  const notFound = (r as { code?: string }).code === "ENOENT" || (r.failed && /ENOENT/.test(String(r.message)));
+  // Only the spawn's own error code: execa's message holds az's output too, and a build log can say
+  // ENOENT (npm's "code ENOENT") from an az that is installed and failed.
+  const notFound = (r as { code?: string }).code === "ENOENT";
   return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? -1, notFound };
 }
 

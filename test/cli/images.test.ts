@@ -1,6 +1,6 @@
 // manage images end to end, through the stand-in for the Azure CLI (test/fake-az): images land in
 // the stack's own registry, a reused tag is refused, and a change stops when an image is missing.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -67,6 +67,26 @@ describe.concurrent("importing and building images", () => {
     });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("the Azure CLI is not installed");
+  });
+
+  test("an az that fails with ENOENT in its build log is a failed build, not a missing az: exit 1, az's failure", async () => {
+    // A build whose Dockerfile runs npm, which fails with npm's "code ENOENT" in the log az streams
+    // on stdout; az itself is installed and exits 1 (review rv12: the seam took any "ENOENT" in
+    // execa's message, which holds the output too, for az not being on PATH).
+    const project = makeProject();
+    await prepare(project);
+    const context = mkdtempSync(join(tmpdir(), "ctx-"));
+    writeFileSync(join(context, "Dockerfile"), "FROM node:20\nRUN npm ci\n");
+    const bin = mkdtempSync(join(tmpdir(), "az-bin-"));
+    writeFileSync(
+      join(bin, "az"),
+      '#!/bin/sh\nif [ "$2" = repository ]; then echo "[]"; exit 0; fi\necho "Step 2/2 : RUN npm ci"\necho "npm error code ENOENT"\necho "ERROR: run failed" >&2\nexit 1\n',
+    );
+    chmodSync(join(bin, "az"), 0o755);
+    const r = await manageDecision(["images", "build", context, "--name", "coding-engine/session"], { project, path: `${bin}:${FAKE_PULUMI_BIN}:/usr/bin:/bin` });
+    expect(r.stderr).not.toContain("the Azure CLI is not installed");
+    expect(r.stderr).toContain("az acr build failed");
+    expect(r.exitCode).toBe(1);
   });
 });
 
