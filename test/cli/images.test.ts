@@ -50,6 +50,13 @@ describe.concurrent("importing and building images", () => {
     const tag = /coding-engine\/session:(\d{8}-\d{6})/.exec(r.stdout)![1]!;
     expect(registry(project).codeengdevacr["coding-engine/session"]).toContain(tag);
     expect(r.stderr).toContain("was successful");
+    // The build's log (az prints it on its stdout) reaches the person as it runs, on stderr: stdout
+    // stays manage's own, one JSON document with --json.
+    expect(r.stderr).toContain(`Step 1/1 : built from ${join(context, "Dockerfile")}`);
+    const json = await manageDecision(["images", "build", context, "--name", "coding-engine/session", "--tag", "v2", "--json"], { project });
+    expect(json.exitCode).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ image: "coding-engine/session:v2" });
+    expect(json.stderr).toContain("Step 1/1 : built from");
   });
 
   test("into a registry that does not exist yet: Azure's own error, exit 1", async () => {
