@@ -76,23 +76,21 @@ describe.concurrent("importing and building images", () => {
     expect(r.stderr).toContain("the Azure CLI is not installed");
   });
 
-  test("an az that fails with ENOENT in its build log is a failed build, not a missing az: exit 1, az's failure", async () => {
-    // A build whose Dockerfile runs npm, which fails with npm's "code ENOENT" in the log az streams
-    // on stdout; az itself is installed and exits 1 (review rv12: the seam took any "ENOENT" in
-    // execa's message, which holds the output too, for az not being on PATH).
+  test("an az that is installed and fails with ENOENT in its output is a failed az call, not a missing az: exit 1, az's failure", async () => {
+    // execa's message holds the command's output too (review rv12: the seam took any "ENOENT" there
+    // for az not being on PATH, where 94b902f looked only at the spawn's error code). Here az's
+    // error text names ENOENT (a file it could not open), as an installed tool's error text may.
     const project = makeProject();
     await prepare(project);
-    const context = mkdtempSync(join(tmpdir(), "ctx-"));
-    writeFileSync(join(context, "Dockerfile"), "FROM node:20\nRUN npm ci\n");
     const bin = mkdtempSync(join(tmpdir(), "az-bin-"));
     writeFileSync(
       join(bin, "az"),
-      '#!/bin/sh\nif [ "$2" = repository ]; then echo "[]"; exit 0; fi\necho "Step 2/2 : RUN npm ci"\necho "npm error code ENOENT"\necho "ERROR: run failed" >&2\nexit 1\n',
+      '#!/bin/sh\nif [ "$2" = repository ]; then echo "[]"; exit 0; fi\necho "ERROR: [Errno ENOENT] could not open the token cache" >&2\nexit 1\n',
     );
     chmodSync(join(bin, "az"), 0o755);
-    const r = await manageDecision(["images", "build", context, "--name", "coding-engine/session"], { project, path: `${bin}:${FAKE_PULUMI_BIN}:/usr/bin:/bin` });
+    const r = await manageDecision(["images", "import", "--from", "src.azurecr.io/coding-engine/session:v9"], { project, path: `${bin}:${FAKE_PULUMI_BIN}:/usr/bin:/bin` });
     expect(r.stderr).not.toContain("the Azure CLI is not installed");
-    expect(r.stderr).toContain("az acr build failed");
+    expect(r.stderr).toContain("az acr import failed: ERROR: [Errno ENOENT] could not open the token cache");
     expect(r.exitCode).toBe(1);
   });
 });
