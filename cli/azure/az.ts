@@ -28,18 +28,23 @@ export interface AzExit {
   notFound?: boolean;
 }
 
-async function spawnAz(argv: string[], streamStderr: boolean): Promise<AzExit> {
-  const r = await execa("az", argv, { stdin: "ignore", stderr: streamStderr ? "inherit" : "pipe", reject: false });
-  const notFound = (r as { code?: string }).code === "ENOENT" || (r.failed && /ENOENT/.test(String(r.message)));
+async function spawnAz(argv: string[], stream: boolean): Promise<AzExit> {
+  // Streamed, both of az's streams go to manage's stderr: az prints a registry build's log on its
+  // stdout (azure-cli acr/_stream_utils.py _stream_logs: print()) and its own progress on stderr,
+  // and manage's stdout is its own report (one JSON document with --json).
+  const r = await execa("az", argv, { stdin: "ignore", stdout: stream ? 2 : "pipe", stderr: stream ? "inherit" : "pipe", reject: false });
+  // Only the spawn's own error code: execa's message holds az's output too, and a build log can say
+  // ENOENT (npm's "code ENOENT") from an az that is installed and failed.
+  const notFound = (r as { code?: string }).code === "ENOENT";
   return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? -1, notFound };
 }
 
 /**
- * How az is run: a child process, its stderr streamed to manage's when asked (acr build's log). The
- * one edge between manage and az; the suite's decision tests run the az stand-in here in-process
- * (test/helpers/project.ts), as they do pulumi's (../pulumi/process.ts).
+ * How az is run: a child process, its output streamed to manage's stderr when asked (acr build's
+ * log), else caught. The one edge between manage and az; the suite's decision tests run the az
+ * stand-in here in-process (test/helpers/project.ts), as they do pulumi's (../pulumi/process.ts).
  */
-export const azCli: { run: (argv: string[], streamStderr: boolean) => Promise<AzExit> } = { run: spawnAz };
+export const azCli: { run: (argv: string[], stream: boolean) => Promise<AzExit> } = { run: spawnAz };
 
 export async function az(argv: string[], opts: { verbose?: boolean; stream?: boolean } = {}): Promise<string> {
   if (opts.verbose) process.stderr.write(`$ az ${argv.join(" ")}\n`);

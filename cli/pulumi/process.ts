@@ -45,7 +45,8 @@ async function spawnPulumi(call: PulumiCall): Promise<PulumiExit> {
   if (call.onStderr) child.stderr?.on("data", (d: Buffer) => call.onStderr!(d.toString()));
   try {
     const r = await child;
-    return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? (r.signal ? 130 : -2), notFound: (r as { code?: string }).code === "ENOENT" || (r.failed && /ENOENT/.test(String(r.message))) };
+    // Only the spawn's own error code: execa's message holds pulumi's output too (../azure/az.ts).
+    return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? (r.signal ? 130 : -2), notFound: (r as { code?: string }).code === "ENOENT" };
   } finally {
     if (running === child) running = undefined;
   }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeProject, manage, manageInProcess, MANAGE } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import { startExecServer } from "../exec-server/server.js";
+import { ARM_TOKEN, startArmServer } from "../arm-server/server.js";
 
 const run = promisify(execFile);
 const ANSI = /\u001b\[[0-9;]*m/;
@@ -202,6 +203,28 @@ test("manage in a test worker trusts a test server's certificate only when the r
     expect(seen[2]).toBe(seen[0]);
   } finally {
     await exec.close();
+  }
+});
+
+test("an Azure SDK call in a test worker trusts a test server's certificate only in the run given it, as in a process: the SDK's one agent for the worker resumes no TLS session of a trusted run", async () => {
+  const arm = await startArmServer();
+  try {
+    const args = ["spend", "--stack", "dev", "--from", "2026-11-10", "--to", "2026-11-17", "--json"];
+    const base = { MANAGE_ARM_ENDPOINT: arm.url, MANAGE_ARM_TOKEN: ARM_TOKEN, AZURE_SUBSCRIPTION_ID: "11111111-2222-4333-8444-555555555555" };
+    const verdict = (r: { exitCode: number; stdout: string }) => {
+      const error = (JSON.parse(r.stdout) as { error?: { message: string } }).error?.message;
+      return { exitCode: r.exitCode, refused: /self-signed certificate/.test(error ?? "") };
+    };
+    const seen: Array<ReturnType<typeof verdict>> = [];
+    // Untrusted, trusted, then untrusted again: the trust ends with the run that was given it.
+    for (const env of [base, { ...base, NODE_EXTRA_CA_CERTS: arm.caFile }, base]) {
+      const inWorker = verdict(await manageInProcess(args, { project, env }));
+      expect(inWorker).toEqual(verdict(await manage(args, { project, env })));
+      seen.push(inWorker);
+    }
+    expect(seen).toEqual([{ exitCode: 1, refused: true }, { exitCode: 0, refused: false }, { exitCode: 1, refused: true }]);
+  } finally {
+    await arm.close();
   }
 });
 

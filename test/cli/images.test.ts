@@ -1,6 +1,6 @@
 // manage images end to end, through the stand-in for the Azure CLI (test/fake-az): images land in
 // the stack's own registry, a reused tag is refused, and a change stops when an image is missing.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -50,6 +50,13 @@ describe.concurrent("importing and building images", () => {
     const tag = /coding-engine\/session:(\d{8}-\d{6})/.exec(r.stdout)![1]!;
     expect(registry(project).codeengdevacr["coding-engine/session"]).toContain(tag);
     expect(r.stderr).toContain("was successful");
+    // The build's log (az prints it on its stdout) reaches the person as it runs, on stderr: stdout
+    // stays manage's own, one JSON document with --json.
+    expect(r.stderr).toContain(`Step 1/1 : built from ${join(context, "Dockerfile")}`);
+    const json = await manageDecision(["images", "build", context, "--name", "coding-engine/session", "--tag", "v2", "--json"], { project });
+    expect(json.exitCode).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ image: "coding-engine/session:v2" });
+    expect(json.stderr).toContain("Step 1/1 : built from");
   });
 
   test("into a registry that does not exist yet: Azure's own error, exit 1", async () => {
@@ -67,6 +74,24 @@ describe.concurrent("importing and building images", () => {
     });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("the Azure CLI is not installed");
+  });
+
+  test("an az that is installed and fails with ENOENT in its output is a failed az call, not a missing az: exit 1, az's failure", async () => {
+    // execa's message holds the command's output too (review rv12: the seam took any "ENOENT" there
+    // for az not being on PATH, where 94b902f looked only at the spawn's error code). Here az's
+    // error text names ENOENT (a file it could not open), as an installed tool's error text may.
+    const project = makeProject();
+    await prepare(project);
+    const bin = mkdtempSync(join(tmpdir(), "az-bin-"));
+    writeFileSync(
+      join(bin, "az"),
+      '#!/bin/sh\nif [ "$2" = repository ]; then echo "[]"; exit 0; fi\necho "ERROR: [Errno ENOENT] could not open the token cache" >&2\nexit 1\n',
+    );
+    chmodSync(join(bin, "az"), 0o755);
+    const r = await manageDecision(["images", "import", "--from", "src.azurecr.io/coding-engine/session:v9"], { project, path: `${bin}:${FAKE_PULUMI_BIN}:/usr/bin:/bin` });
+    expect(r.stderr).not.toContain("the Azure CLI is not installed");
+    expect(r.stderr).toContain("az acr import failed: ERROR: [Errno ENOENT] could not open the token cache");
+    expect(r.exitCode).toBe(1);
   });
 });
 

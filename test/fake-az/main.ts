@@ -122,7 +122,13 @@ async function main(): Promise<number> {
     requireRegistry(registry!);
     const dockerfile = resolve(invocation().cwd, positionals[0]!, flags.get("--file") ?? "Dockerfile");
     if (!existsSync(dockerfile)) die(1, `ERROR: Unable to find '${dockerfile}'.`);
-    invocation().stderr(`Packing source code into tar to upload...\nStep 1/1 : built from ${dockerfile}\nRun ID: ca1 was successful\n`);
+    // Where real az writes each part (Azure/azure-cli src/azure-cli/azure/cli/command_modules/acr):
+    // its own progress through logger.warning, on stderr (_archive_utils.py _pack_source_code
+    // "Packing source code into tar to upload..."); the run's log, streamed from its blob, through
+    // print(), on stdout (_stream_utils.py _stream_logs), ending with the run's outcome as Microsoft
+    // Learn's examples show it ("Run ID: ca6 was successful after 27s").
+    invocation().stderr("Packing source code into tar to upload...\n");
+    invocation().stdout(`Step 1/1 : built from ${dockerfile}\nRun ID: ca1 was successful after 2s\n`);
     addTag(registry!, image!);
   } else if (sub === "repository" && rest[0] === "show-tags") {
     const { flags } = parse(rest.slice(1), ["--name", "--repository", "--output"], []);

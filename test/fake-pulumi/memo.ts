@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { threadId } from "node:worker_threads";
 import { env } from "./invocation.js";
@@ -50,14 +50,19 @@ export function packageCodeHash(dir: string): string {
 /**
  * The stand-in's own code (the bundle it runs from: test/helpers/global-setup.ts): an answer is
  * the stand-in's as much as the program's, so a change to how it evaluates or what it records
- * keys new answers instead of serving those of the code before.
+ * keys new answers instead of serving those of the code before. A process runs the bundle, which
+ * holds every file of ours the stand-in imports (cli/offline's Azure mocks, the policy pack's
+ * types); a test worker runs these sources, whose imports outside this folder only the bundle the
+ * test run built holds, so both are keyed (review rv12: an edit to cli/offline/azure-mocks.ts kept
+ * serving the evaluations of the mocks before it to every in-worker run, the memo outliving runs).
  */
 let ownCode: string | undefined;
 function standInCode(): string {
   if (ownCode === undefined) {
-    const dir = dirname(fileURLToPath(import.meta.url));
+    const here = dirname(fileURLToPath(import.meta.url));
     const h = createHash("sha256");
-    for (const name of readdirSync(dir).filter((n) => /\.[cm]?[jt]s$/.test(n)).sort()) h.update(name).update(readFileSync(join(dir, name)));
+    for (const dir of basename(here) === ".build" ? [here] : [here, join(here, ".build")])
+      for (const name of (existsSync(dir) ? readdirSync(dir) : []).filter((n) => /\.[cm]?[jt]s$/.test(n)).sort()) h.update(name).update(readFileSync(join(dir, name)));
     ownCode = h.digest("hex");
   }
   return ownCode;

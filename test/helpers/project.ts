@@ -173,7 +173,7 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   // And az, when it is the stand-in.
   const { azCli } = (await import(join(ROOT, "dist", "cli", "azure", "az.js"))) as typeof import("../../cli/azure/az.js");
   const spawnAz = azCli.run;
-  azCli.run = (argv, streamStderr) => azInWorker(argv, streamStderr, spawnAz);
+  azCli.run = (argv, stream) => azInWorker(argv, stream, spawnAz);
   const distrust = env.NODE_EXTRA_CA_CERTS ? trustExtraCertificates(env.NODE_EXTRA_CA_CERTS) : () => {};
   try {
     const exitCode = await main(["node", MANAGE, ...args]);
@@ -225,13 +225,13 @@ async function pulumiInWorker(call: PulumiCall, spawnPulumi: (call: PulumiCall) 
 }
 
 /** An az call of an in-process manage: the az stand-in run in this worker, as pulumiInWorker runs pulumi's. */
-async function azInWorker(argv: string[], streamStderr: boolean, spawnAz: (argv: string[], streamStderr: boolean) => Promise<AzExit>): Promise<AzExit> {
-  if (onPath("az", process.env) !== join(FAKE_AZ_BIN, "az")) return spawnAz(argv, streamStderr);
+async function azInWorker(argv: string[], stream: boolean, spawnAz: (argv: string[], stream: boolean) => Promise<AzExit>): Promise<AzExit> {
+  if (onPath("az", process.env) !== join(FAKE_AZ_BIN, "az")) return spawnAz(argv, stream);
   const { runAz } = await import("../fake-az/main.js");
-  // A streamed stderr is manage's own (the process's inherits it), so not in the result.
-  const streamed = streamStderr ? (text: string) => void process.stderr.write(text) : undefined;
-  const r = await inWorker((run) => runAz({ ...run, argv, cwd: process.cwd(), env: { ...process.env } }), undefined, streamed);
-  return streamStderr ? { ...r, stderr: "" } : r;
+  // Streamed output is manage's stderr (the process's az writes both streams there), so not in the result.
+  const streamed = stream ? (text: string) => void process.stderr.write(text) : undefined;
+  const r = await inWorker((run) => runAz({ ...run, argv, cwd: process.cwd(), env: { ...process.env } }), streamed, streamed);
+  return stream ? { ...r, stdout: "", stderr: "" } : r;
 }
 
 /** The first `name` on PATH, as a spawn finds it. */

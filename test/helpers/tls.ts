@@ -4,6 +4,7 @@
 // worker through trustExtraCertificates.
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import https from "node:https";
 import tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,11 +28,18 @@ export async function localCertificate(): Promise<LocalCertificate> {
   return { key: pems.private, cert: pems.cert, caFile };
 }
 
+/** Node's https.Agent keeps each server's last TLS session, so a later connection resumes it. */
+type SessionCache = { _cacheSession(key: string, session: Buffer): void; _evictSession(key: string): void };
+
 /**
  * What NODE_EXTRA_CA_CERTS=file does for a process, for an in-process run of manage in this worker
  * (node reads the variable only at start): a TLS connection made without a `ca` of its own trusts
  * the file's certificates besides node's roots. Both of manage's HTTPS clients, fetch (undici) and
- * the Azure SDK's https.Agent, connect through tls.connect. Returns the undo.
+ * the Azure SDK's https.Agent, connect through tls.connect. Returns the undo, which also forgets the
+ * TLS sessions https.Agents kept while trusting, as the process's end would: the Azure SDK keeps one
+ * agent for the whole worker (@azure/core-client getCachedDefaultHttpClient), and a later run
+ * without the file resumed the trusted run's session to the same server, which checks no
+ * certificate (review rv12; fetch's pool and its sessions are replaced: ./project.ts freshConnections).
  */
 export function trustExtraCertificates(file: string): () => void {
   const ca = [...tls.rootCertificates, readFileSync(file, "utf8")];
@@ -41,8 +49,17 @@ export function trustExtraCertificates(file: string): () => void {
     if (options && options.ca === undefined) options.ca = ca;
     return (connect as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
   };
+  const agents = https.Agent.prototype as unknown as SessionCache;
+  const cacheSession = agents._cacheSession;
+  const cached: Array<[SessionCache, string]> = [];
+  agents._cacheSession = function (this: SessionCache, key: string, session: Buffer) {
+    cached.push([this, key]);
+    return cacheSession.call(this, key, session);
+  };
   (tls as { connect: unknown }).connect = trusting;
   return () => {
     (tls as { connect: unknown }).connect = connect;
+    agents._cacheSession = cacheSession;
+    for (const [agent, key] of cached) agent._evictSession(key);
   };
 }
