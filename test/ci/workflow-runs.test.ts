@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, test } from "vitest";
-import { FAKE_AZ_BIN, FAKE_PULUMI_BIN, deployed, makeProject, names, prepare, readState } from "../helpers/cli.js";
+import { FAKE_AZ_BIN, FAKE_PULUMI_BIN, deployed, makeProject, names, prepare, readState, warmEnv } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "../../cli/workflow.js";
 import { REPLACED, evaluate, interpolate, runJob, type Contexts, type Workflow } from "./github-runner.js";
@@ -50,7 +50,7 @@ const runner = (workspace: string, extra: Record<string, string> = {}): Record<s
   FAKE_AZ_STATE: join(workspace, ".fake-az.json"),
   npm_config_offline: "true",
   NO_COLOR: "1",
-  ...(process.env.FAKE_PULUMI_EVALUATOR ? { FAKE_PULUMI_EVALUATOR: process.env.FAKE_PULUMI_EVALUATOR } : {}),
+  ...warmEnv(),
   ...extra,
 });
 

@@ -7,7 +7,7 @@ import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { deployed, execServerAndProject, expectRefusal, FAKE_PULUMI_BIN, makeProject, manageDecision, prepare, readState, readStateRevealed, snapshot } from "../helpers/cli.js";
+import { deployed, execServerAndProject, expectRefusal, FAKE_PULUMI_BIN, makeProject, manageDecision, prepare, readState, readStateRevealed, snapshot, warmEnv } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import type { ExecServer } from "../exec-server/server.js";
 import { issuerKeys, signJwt, startGate, type Gate } from "../gate/server.js";
@@ -256,7 +256,7 @@ function plainPulumi(project: string, args: string[]) {
       PULUMI_HOME: join(project, ".pulumi-home"),
       PULUMI_BACKEND_URL: `file://${join(project, ".pulumi-state")}`,
       PULUMI_CONFIG_PASSPHRASE_FILE: join(project, ".pulumi-state", "passphrase"),
-      ...(process.env.FAKE_PULUMI_EVALUATOR ? { FAKE_PULUMI_EVALUATOR: process.env.FAKE_PULUMI_EVALUATOR } : {}),
+      ...warmEnv(),
     },
   });
 }

@@ -272,16 +272,21 @@ export function manageEnv(project: string, extra: Record<string, string> = {}): 
     // clock, as tests of live metrics do): the same command from the same state is then the same
     // question to the stand-in, whose memo answers it once (an operation records when it was asked).
     MANAGE_NOW: TEST_NOW,
-    // The test run's warm policy pack and warm program, when the global setup started them
-    // (test/fake-pulumi/analyzer-host.ts, test/fake-pulumi/program-server.mjs).
-    ...(process.env.FAKE_PULUMI_WARM_PACK ? { FAKE_PULUMI_WARM_PACK: process.env.FAKE_PULUMI_WARM_PACK } : {}),
-    ...(process.env.FAKE_PULUMI_WARM_PROGRAM ? { FAKE_PULUMI_WARM_PROGRAM: process.env.FAKE_PULUMI_WARM_PROGRAM } : {}),
+    ...warmEnv(),
     // ...and a change on that clock is a rehearsal the suite asks for explicitly (cli/clock.ts,
     // rehearsalClock); the tests of the refusal unset it.
     MANAGE_REHEARSAL: "1",
     ...extra,
   };
 }
+
+/**
+ * The test run's warm policy pack and warm program, when the global setup started them
+ * (test/fake-pulumi/analyzer-host.ts, test/fake-pulumi/program-server.mjs): for any environment a
+ * test builds for the pulumi stand-in.
+ */
+export const warmEnv = (): Record<string, string> =>
+  Object.fromEntries(["FAKE_PULUMI_WARM_PACK", "FAKE_PULUMI_WARM_PROGRAM"].flatMap((key) => (process.env[key] ? [[key, process.env[key]!]] : [])));
 
 /** The suite's clock (see manageEnv). */
 export const TEST_NOW = "2026-11-23T09:00:00Z";
