@@ -141,6 +141,9 @@ export const relativePathIn = (args: string[]): boolean =>
 async function runInProcess(args: string[], opts: { project: string; env?: Record<string, string> }): Promise<ManageResult> {
   if (relativePathIn(args)) throw new Error(`manage ${args.join(" ")}: a relative path resolves against the worker's folder in-process; run it as a process (manage())`);
   const { main } = (await import(MANAGE)) as { main: (argv: string[]) => Promise<number> };
+  // The edges where manage starts pulumi and az (the same modules main() loads).
+  const { pulumiCli } = (await import(join(ROOT, "dist", "cli", "pulumi", "process.js"))) as typeof import("../../cli/pulumi/process.js");
+  const { azCli } = (await import(join(ROOT, "dist", "cli", "azure", "az.js"))) as typeof import("../../cli/azure/az.js");
   // A fresh process's colour: none, stdout being a pipe (a run's --color would otherwise outlive it,
   // for the errors commander reports before the run sets its own).
   const { default: chalk } = await import("chalk");
@@ -166,16 +169,14 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   Object.assign(console, { log: line(out), info: line(out), warn: line(err), error: line(err) });
   // And a run that writes into the worker's folder anyway fails.
   const folder = new Set(readdirSync(process.cwd()));
-  // pulumi, when it is the stand-in, runs in this worker too (pulumiInWorker).
-  const { pulumiCli } = (await import(join(ROOT, "dist", "cli", "pulumi", "process.js"))) as typeof import("../../cli/pulumi/process.js");
+  // pulumi and az, when they are the stand-ins, run in this worker too (pulumiInWorker, azInWorker).
   const spawnPulumi = pulumiCli.run;
   pulumiCli.run = (call) => pulumiInWorker(call, spawnPulumi);
-  // And az, when it is the stand-in.
-  const { azCli } = (await import(join(ROOT, "dist", "cli", "azure", "az.js"))) as typeof import("../../cli/azure/az.js");
   const spawnAz = azCli.run;
   azCli.run = (argv, stream) => azInWorker(argv, stream, spawnAz);
-  const distrust = env.NODE_EXTRA_CA_CERTS ? trustExtraCertificates(env.NODE_EXTRA_CA_CERTS) : () => {};
+  let distrust = () => {};
   try {
+    if (env.NODE_EXTRA_CA_CERTS) distrust = trustExtraCertificates(env.NODE_EXTRA_CA_CERTS);
     const exitCode = await main(["node", MANAGE, ...args]);
     const written = readdirSync(process.cwd()).filter((f) => !folder.has(f));
     if (written.length) throw new Error(`manage ${args.join(" ")} wrote ${written.join(", ")} into ${process.cwd()}: run it as a process (manage())`);
