@@ -4,13 +4,14 @@
 // the same exit code for the same cause, every environment variable documented, and checks that
 // stop early against a backend that hangs or never stops talking.
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage, manageInProcess, MANAGE } from "../helpers/cli.js";
+import { makeProject, manage, manageInProcess, MANAGE, prepare } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import { startExecServer } from "../exec-server/server.js";
 import { ARM_TOKEN, startArmServer } from "../arm-server/server.js";
@@ -226,6 +227,29 @@ test("an Azure SDK call in a test worker trusts a test server's certificate only
   } finally {
     await arm.close();
   }
+});
+
+describe("an in-process run that hangs until its test's time-out", () => {
+  // keys issue reads the stack's outputs with --show-secrets, where the stand-in holds until released.
+  const hold = mkdtempSync(join(tmpdir(), "hold-"));
+  let held: string;
+  afterAll(() => writeFileSync(join(hold, "release"), ""));
+
+  test.fails("is cut by the time-out (this test fails, as it should)", async () => {
+    held = makeProject();
+    await prepare(held, "contest");
+    await manageInProcess(["keys", "issue", "--stack", "contest", "--name", "team-a", "--json"], { project: held, env: { FAKE_PULUMI_HOLD: hold } });
+  }, 5_000);
+
+  test("gives the worker back: the next test's runs answer, with the worker's own environment and output", async () => {
+    expect(existsSync(join(hold, "held"))).toBe(true);
+    const before = { ...process.env };
+    const r = await manageInProcess(["cost-estimate", "--json"], { project });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toBeTypeOf("object");
+    expect(process.env).toEqual(before);
+    expect(process.env.FAKE_PULUMI_HOLD).toBeUndefined();
+  });
 });
 
 test("the suite's test projects live in the run's own folder, which the global setup removes when the run ends (each run left about 115 in /tmp before)", () => {

@@ -126,10 +126,29 @@ export async function manage(
  */
 export async function manageInProcess(args: string[], opts: { project: string; env?: Record<string, string> }): Promise<ManageResult> {
   const run = inProcessQueue.then(() => runInProcess(args, opts));
-  inProcessQueue = run.catch(() => undefined);
+  // The next run waits for this one, or for the end of its test: a run that hangs until its test's
+  // time-out cuts it gives the worker back (its environment, streams and edges) to the tests after.
+  inProcessQueue = Promise.race([run.catch(() => undefined), endOfTest()]);
   return run;
 }
 let inProcessQueue: Promise<unknown> = Promise.resolve();
+/** Gives the worker back from the run now going on, if any (runInProcess sets it while it runs). */
+let giveBack: (() => void) | undefined;
+
+/** When the test now running ends, with the worker given back; never outside a test (the global setup). */
+async function endOfTest(): Promise<void> {
+  const { onTestFinished } = await import("vitest");
+  return new Promise((resolve) => {
+    try {
+      onTestFinished(() => {
+        giveBack?.();
+        resolve();
+      });
+    } catch {
+      // Not inside a test: the run's own end releases the queue.
+    }
+  });
+}
 
 /**
  * Whether an argument may be a path manage resolves against its folder (a chart, a page, a log): a
@@ -175,13 +194,12 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   const spawnAz = azCli.run;
   azCli.run = (argv, stream) => azInWorker(argv, stream, spawnAz);
   let distrust = () => {};
-  try {
-    if (env.NODE_EXTRA_CA_CERTS) distrust = trustExtraCertificates(env.NODE_EXTRA_CA_CERTS);
-    const exitCode = await main(["node", MANAGE, ...args]);
-    const written = readdirSync(process.cwd()).filter((f) => !folder.has(f));
-    if (written.length) throw new Error(`manage ${args.join(" ")} wrote ${written.join(", ")} into ${process.cwd()}: run it as a process (manage())`);
-    return { exitCode, stdout: out.join("").replace(/\n$/, ""), stderr: err.join("").replace(/\n$/, "") };
-  } finally {
+  // Once: at the run's end, or at its test's end if that comes first (endOfTest).
+  let given = false;
+  const restore = () => {
+    if (given) return;
+    given = true;
+    if (giveBack === restore) giveBack = undefined;
     pulumiCli.run = spawnPulumi;
     azCli.run = spawnAz;
     distrust();
@@ -192,6 +210,16 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
     for (const key of Object.keys(process.env)) delete process.env[key];
     Object.assign(process.env, savedEnv);
     process.exitCode = savedExitCode;
+  };
+  giveBack = restore;
+  try {
+    if (env.NODE_EXTRA_CA_CERTS) distrust = trustExtraCertificates(env.NODE_EXTRA_CA_CERTS);
+    const exitCode = await main(["node", MANAGE, ...args]);
+    const written = readdirSync(process.cwd()).filter((f) => !folder.has(f));
+    if (written.length) throw new Error(`manage ${args.join(" ")} wrote ${written.join(", ")} into ${process.cwd()}: run it as a process (manage())`);
+    return { exitCode, stdout: out.join("").replace(/\n$/, ""), stderr: err.join("").replace(/\n$/, "") };
+  } finally {
+    restore();
   }
 }
 
