@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writ
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, test } from "vitest";
-import { deployed, FAKE_PULUMI_BIN, makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
+import { deployed, FAKE_PULUMI_BIN, inWorker, makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import { crypterFor, DECRYPT_FAILURE } from "../fake-pulumi/secrets.js";
 import { evaluateProgram, type EvaluationRequest } from "../fake-pulumi/evaluation.js";
@@ -148,11 +148,9 @@ describe("the pulumi stand-in", () => {
 
   test("run in a test worker (as manage's decision tests run it), the stand-in answers as its process does: exit code, stdout and stderr", async () => {
     const { runPulumi } = await import("../fake-pulumi/main.js");
-    const inWorker = async (dir: string, args: string[]) => {
-      const [stdout, stderr] = [[] as string[], [] as string[]];
+    const inThisWorker = (dir: string, args: string[]) => {
       const env = { ...process.env, PULUMI_BACKEND_URL: `file://${join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "x" };
-      const exitCode = await runPulumi({ argv: args, cwd: dir, env, stdout: (t) => void stdout.push(t), stderr: (t) => void stderr.push(t), ownProcess: false });
-      return { exitCode, stdout: stdout.join("").replace(/\n$/, ""), stderr: stderr.join("").replace(/\n$/, "") };
+      return inWorker((streams) => runPulumi({ ...streams, argv: args, cwd: dir, env }));
     };
     // What differs between two runs anyway: the folder, the clock, the ids and salts drawn at random.
     const same = (text: string, dir: string) =>
@@ -179,7 +177,7 @@ describe("the pulumi stand-in", () => {
       ["preview", "--stack", "dev", "--force"],
       ["destroy", "--stack", "dev"],
     ]) {
-      const [p, w] = [await pulumi(asProcess, args), await inWorker(inThread, args)];
+      const [p, w] = [await pulumi(asProcess, args), await inThisWorker(inThread, args)];
       expect({ args, exitCode: w.exitCode, stdout: same(w.stdout, inThread), stderr: same(w.stderr, inThread) }).toEqual({
         args,
         exitCode: p.exitCode,

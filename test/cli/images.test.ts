@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { deployed, FAKE_PULUMI_BIN, makeProject, manageDecision, names, prepare, readState, snapshot } from "../helpers/cli.js";
+import { deployed, FAKE_PULUMI_BIN, inWorker, makeProject, manageDecision, names, prepare, readState, snapshot } from "../helpers/cli.js";
 import { importTarget, rolloutTag } from "../../cli/commands/images.js";
 
 // Every test has a project directory of its own, so the tests of this file run side by side.
@@ -140,11 +140,9 @@ test("run in a test worker (as manage's decision tests run it), the az stand-in 
   const [asProcess, inThread] = [makeProject(), makeProject()];
   await Promise.all([prepare(asProcess), prepare(inThread)]);
   const envOf = (project: string) => ({ FAKE_AZ_STATE: join(project, ".fake-az.json"), MANAGE_PROJECT_DIR: project, FAKE_AZ_PURGE_POLLS: "1" });
-  const inWorker = async (project: string, args: string[]) => {
-    const [stdout, stderr] = [[] as string[], [] as string[]];
-    const env = { ...process.env, ...envOf(project) };
-    const exitCode = await runAz({ argv: args, cwd: project, env, stdout: (t) => void stdout.push(t), stderr: (t) => void stderr.push(t), ownProcess: false });
-    return { exitCode, stdout: stdout.join("").replace(/\n$/, ""), stderr: stderr.join("").replace(/\n$/, "").split(project).join("<project>") };
+  const inThisWorker = async (project: string, args: string[]) => {
+    const r = await inWorker((streams) => runAz({ ...streams, argv: args, cwd: project, env: { ...process.env, ...envOf(project) } }));
+    return { ...r, stderr: r.stderr.split(project).join("<project>") };
   };
   const viaProcess = async (project: string, args: string[]) => {
     const r = await execa(join(FAKE_AZ_BIN, "az"), args, { cwd: project, reject: false, env: envOf(project) });
@@ -161,7 +159,7 @@ test("run in a test worker (as manage's decision tests run it), the az stand-in 
     ["acr", "build", "--registry", "codeengdevacr", "--image", "team/runner:2", "."],
     ["acr", "webhook", "list"],
   ]) {
-    expect({ args, ...(await inWorker(inThread, args)) }).toEqual({ args, ...(await viaProcess(asProcess, args)) });
+    expect({ args, ...(await inThisWorker(inThread, args)) }).toEqual({ args, ...(await viaProcess(asProcess, args)) });
   }
   expect(registry(inThread)).toEqual(registry(asProcess));
 });

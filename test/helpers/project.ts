@@ -266,8 +266,11 @@ async function azInWorker(argv: string[], stream: boolean, spawnAz: (argv: strin
 /** The first `name` on PATH, as a spawn finds it. */
 const onPath = (name: string, env: NodeJS.ProcessEnv) => (env.PATH ?? "").split(":").map((dir) => join(dir, name)).find((file) => existsSync(file));
 
-/** A stand-in run in this worker: its streams caught (and passed on), its output as execa gives it. */
-async function inWorker(
+/**
+ * A stand-in run in this worker: its streams caught (and passed on), its output as execa gives it.
+ * The stand-ins' own tests compare it with the same calls as processes.
+ */
+export async function inWorker(
   run: (streams: Pick<Invocation, "stdout" | "stderr" | "ownProcess">) => Promise<number>,
   onStdout?: (text: string) => void,
   onStderr?: (text: string) => void,
