@@ -4,11 +4,10 @@
 // Any other command or flag fails loudly (exit 255). FAKE_AZ_PURGE_POLLS=n: a purge of a soft-deleted
 // API Management instance is accepted (202) and done only after n look-ups (./soft-deleted.ts).
 
-import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { lookUp, startPurge } from "./soft-deleted.js";
-import { env, invocation, processInvocation, within, type Invocation } from "../fake-pulumi/invocation.js";
+import { env, invocation, runIfEntry, within, type Invocation } from "../fake-pulumi/invocation.js";
 
 /** The end of a run: its exit code, with what it says on stderr. */
 class Exit extends Error {
@@ -155,4 +154,4 @@ export async function runAz(run: Invocation): Promise<number> {
 }
 
 // Run as `az` (./bin/az runs this file, or its bundle): this process is the run.
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) void runAz(processInvocation()).then((code) => process.exit(code));
+runIfEntry(import.meta.url, runAz);

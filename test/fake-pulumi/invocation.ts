@@ -3,6 +3,8 @@
 // tests of what manage decides (test/helpers/project.ts pulumiInWorker), one run after another or
 // side by side, each with its own: the code reads them from here, never from `process`.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 
 export interface Invocation {
   argv: string[];
@@ -17,7 +19,7 @@ export interface Invocation {
 const current = new AsyncLocalStorage<Invocation>();
 
 /** This process as a run of the stand-in. */
-export const processInvocation = (): Invocation => ({
+const processInvocation = (): Invocation => ({
   argv: process.argv.slice(2),
   cwd: process.cwd(),
   env: process.env,
@@ -26,6 +28,11 @@ export const processInvocation = (): Invocation => ({
   ownProcess: true,
 });
 const own = processInvocation();
+
+/** Runs `run` as this process, exiting with its code, when `moduleUrl` is the script node started (a bin script, a bundle). */
+export function runIfEntry(moduleUrl: string, run: (invocation: Invocation) => Promise<number>): void {
+  if (process.argv[1] && moduleUrl === pathToFileURL(realpathSync(process.argv[1])).href) void run(own).then((code) => process.exit(code));
+}
 
 /** The run now going on (the process's own outside any). */
 export const invocation = (): Invocation => current.getStore() ?? own;

@@ -31,12 +31,11 @@
 //   (evaluated as placeholders and put in afterwards, so the memo holds across ports: ADDRESSES)
 
 import { createRefusal, softDelete } from "../fake-az/soft-deleted.js";
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import YAML from "yaml";
 import type { Checkpoint, StateResource } from "./state.js";
 import { crypterFor, DECRYPT_FAILURE, mask, open as openSecrets, seal, wire, type Crypter } from "./secrets.js";
@@ -44,7 +43,7 @@ import { ConfigValidationError, mergeStackConfig, validateProjectConfig, type Co
 import { replaceKeys } from "./replacement.js";
 import { fileHash, memo, packageCodeHash, treeHash } from "./memo.js";
 import { parsePolicyPackConfig, PolicyConfigError } from "./policy-config.js";
-import { env, invocation, processInvocation, within, type Invocation } from "./invocation.js";
+import { env, invocation, runIfEntry, within, type Invocation } from "./invocation.js";
 import { ADDRESSES, evaluateProgram, runPolicies, type AddressEnv, type Resource as EvaluatedResource, type Evaluation, type EvaluationRequest, type PolicyRequest, type Violation } from "./evaluation.js";
 
 /** API Management instances are soft-deleted by Azure (../fake-az/soft-deleted.ts). */
@@ -1224,4 +1223,4 @@ export async function runPulumi(run: Invocation): Promise<number> {
 }
 
 // Run as `pulumi` (./bin/pulumi runs this file, or its bundle): this process is the run.
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) void runPulumi(processInvocation()).then((code) => process.exit(code));
+runIfEntry(import.meta.url, runPulumi);
