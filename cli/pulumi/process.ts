@@ -1,10 +1,13 @@
-// Where manage starts the pulumi CLI: the Automation API's calls (./runner.ts) and the direct reads
-// (./reader.ts) all go through pulumiCli.run, the one edge between manage and pulumi's process.
+// Where manage starts the pulumi CLI: the version check, the Automation API's calls (./runner.ts)
+// and the direct reads (./reader.ts) all go through pulumiCli.run, the one edge between manage and
+// pulumi's process.
 // The suite's tests of what manage decides put the pulumi stand-in there, run in their own thread
 // (test/helpers/project.ts, pulumiInWorker); everything on manage's side of it, the Automation API's
 // argv and its event stream included, is the code that runs for real.
 
 import { execa, type ResultPromise } from "execa";
+import { OperationError, UsageError } from "../errors.js";
+import { NOT_INSTALLED, versionRefusal } from "./argv.js";
 
 export interface PulumiCall {
   /** What to run: "pulumi" on PATH, or the path the Automation API found. */
@@ -54,3 +57,18 @@ async function spawnPulumi(call: PulumiCall): Promise<PulumiExit> {
 
 /** How pulumi is run: a child process. */
 export const pulumiCli: { run: (call: PulumiCall) => Promise<PulumiExit> } = { run: spawnPulumi };
+
+/**
+ * The installed pulumi's version ("3.230.0"), from `pulumi version` as the Automation API's
+ * PulumiCommand.get asks it (@pulumi/pulumi/automation/cmd.js), with the refusals manage makes
+ * before anything runs: pulumi missing, or older than manage needs.
+ */
+export async function installedPulumiVersion(): Promise<string> {
+  const r = await pulumiCli.run({ args: ["version"], cwd: process.cwd(), env: { PULUMI_SKIP_UPDATE_CHECK: "true" } });
+  if (r.notFound) throw new UsageError(NOT_INSTALLED);
+  if (r.exitCode !== 0) throw new OperationError(`\`pulumi version\` failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  const version = r.stdout.trim().replace(/^v/, "");
+  const refusal = versionRefusal(version);
+  if (refusal) throw new UsageError(refusal);
+  return version;
+}

@@ -12,13 +12,12 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT } from "../../infra/config.js";
-import { OperationError, UsageError } from "../errors.js";
 import { listStackFiles } from "../stack-files.js";
-import { NOT_INSTALLED, stackStateOf, versionRefusal, type ExportedState } from "./argv.js";
+import { stackStateOf, type ExportedState } from "./argv.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure } from "./failures.js";
 import { PulumiError } from "./runner.js";
-import { pulumiCli } from "./process.js";
+import { installedPulumiVersion, pulumiCli } from "./process.js";
 import type { LastUpdate } from "../schedule.js";
 
 /** What the read-only commands need of pulumi (./runner.ts's Pulumi has the same methods). */
@@ -40,12 +39,7 @@ export class PulumiReader implements StackReader {
 
   /** Checks pulumi is installed and recent enough, and chooses the state backend, as Pulumi.connect does. */
   static async connect(projectDir: string, verbose = false): Promise<PulumiReader> {
-    const r = await pulumiCli.run({ args: ["version"], cwd: process.cwd(), env: {} });
-    if (r.notFound) throw new UsageError(NOT_INSTALLED);
-    if (r.exitCode !== 0) throw new OperationError(`\`pulumi version\` failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-    const version = r.stdout.trim().replace(/^v/, "");
-    const refusal = versionRefusal(version);
-    if (refusal) throw new UsageError(refusal);
+    const version = await installedPulumiVersion();
     return new PulumiReader(projectDir, chooseBackend(process.env, projectDir, loggedInBackend(process.env)), `v${version}`, verbose);
   }
 

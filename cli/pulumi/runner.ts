@@ -9,15 +9,16 @@
 // forwards, and a second SIGINT makes pulumi terminate at once, leaving its lock and pending
 // operations (pulumi/pulumi#17467). Detached, it gets exactly the signals manage sends (./interrupt.ts).
 
-import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation/index.js";
+import type { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation/index.js";
 import { PROJECT } from "../../infra/config.js";
-import { OperationError, UsageError } from "../errors.js";
-import { NOT_INSTALLED, stackStateOf, versionRefusal, type ExportedState } from "./argv.js";
+import parse from "semver/functions/parse.js";
+import type { SemVer } from "semver";
+import { stackStateOf, type ExportedState } from "./argv.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend, type BackendChoice } from "./backend.js";
 import { explainFailure, type PulumiFailure } from "./failures.js";
 import { isBookkeeping, progressOf, type Progress } from "./events.js";
 import { deferInlineProgramModules } from "./deferred-modules.js";
-import { pulumiCli } from "./process.js";
+import { installedPulumiVersion, pulumiCli } from "./process.js";
 
 /** One step of a preview, from its resourcePreEvent (the real shape: the type is in the metadata). */
 export interface PreviewStep {
@@ -58,11 +59,17 @@ export class PulumiError extends Error {
 type Automation = typeof import("@pulumi/pulumi/automation/index.js");
 
 /**
- * The Automation API's own command runner (PulumiCommand.run, @internal in cmd.js), with one change:
- * pulumi is started detached (see the top of this file), through ./process.ts. Argv, environment,
- * output callbacks and error classes stay the Automation API's.
+ * The command the Automation API's PulumiCommand.get returns ("pulumi" on PATH, with its version),
+ * for the version manage already asked through ./process.ts (get() would ask it again, outside that
+ * edge), and the Automation API's own command runner (PulumiCommand.run, @internal in cmd.js) with one
+ * change: pulumi is started detached (see the top of this file), through ./process.ts. Argv,
+ * environment, output callbacks and error classes stay the Automation API's.
  */
-async function detach(command: Awaited<ReturnType<Automation["PulumiCommand"]["get"]>>) {
+async function detach(automation: Automation, version: string) {
+  // The constructor get() calls (private in the typings): the command and its parsed version, or null
+  // for a version semver cannot read, as get() leaves it with skipVersionCheck.
+  const Command = automation.PulumiCommand as unknown as new (command: string, version: SemVer | null) => PulumiCommand;
+  const command = new Command("pulumi", parse(version));
   const { CommandResult } = (await import("@pulumi/pulumi/automation/cmd.js")) as unknown as {
     CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => unknown;
   };
@@ -108,21 +115,11 @@ export class Pulumi {
   static async connect(projectDir: string, verbose = false): Promise<Pulumi> {
     deferInlineProgramModules();
     const automation = (await import("@pulumi/pulumi/automation/index.js")) as Automation;
-    let command;
-    try {
-      command = await automation.PulumiCommand.get({ skipVersionCheck: true });
-    } catch (err) {
-      const cause = (err as { commandResult?: { err?: { code?: string } } }).commandResult?.err;
-      if (cause?.code === "ENOENT") throw new UsageError(NOT_INSTALLED);
-      throw new OperationError(`\`pulumi version\` failed: ${(err as Error).message}`);
-    }
-    const version = command.version?.version ?? "";
-    const refusal = versionRefusal(version);
-    if (refusal) throw new UsageError(refusal);
+    const version = await installedPulumiVersion();
     const backend = chooseBackend(process.env, projectDir, loggedInBackend(process.env));
     const workspace = await automation.LocalWorkspace.create({
       workDir: projectDir,
-      pulumiCommand: await detach(command),
+      pulumiCommand: await detach(automation, version),
       envVars: { ...backend.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
       ...(backend.secretsProvider ? { secretsProvider: backend.secretsProvider } : {}),
     });
