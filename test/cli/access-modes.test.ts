@@ -5,10 +5,10 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deployed, execServerAndProject, expectRefusal, FAKE_PULUMI_BIN, makeProject, manageDecision, prepare, readState, readStateRevealed, snapshot, warmEnv } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
+import { runToEnd } from "../helpers/spawner.js";
 import type { ExecServer } from "../exec-server/server.js";
 import { issuerKeys, signJwt, startGate, type Gate } from "../gate/server.js";
 
@@ -246,10 +246,8 @@ const EARLY_ANSWER_OPEN_PORT_TOKEN_VALUE = [
 
 /** Plain pulumi (the stand-in), as a person or a workflow runs it on the prepared project's backend. */
 function plainPulumi(project: string, args: string[]) {
-  return execa(join(FAKE_PULUMI_BIN, "pulumi"), args, {
+  return runToEnd(join(FAKE_PULUMI_BIN, "pulumi"), args, {
     cwd: project,
-    reject: false,
-    extendEnv: false,
     env: {
       PATH: process.env.PATH!,
       HOME: project,

@@ -6,16 +6,16 @@ import { execa } from "execa";
 import { describe, expect, test } from "vitest";
 import { deployed, FAKE_PULUMI_BIN, inWorker, makeProject, manage, names, prepare, readState } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
+import { runToEnd } from "../helpers/spawner.js";
 import { crypterFor, DECRYPT_FAILURE } from "../fake-pulumi/secrets.js";
 import { evaluateProgram, type EvaluationRequest } from "../fake-pulumi/evaluation.js";
 import { startWarmProgram } from "../fake-pulumi/language-host.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 
 async function pulumi(project: string, args: string[], env: Record<string, string> = {}) {
-  return execa(join(FAKE_PULUMI_BIN, "pulumi"), args, {
+  return runToEnd(join(FAKE_PULUMI_BIN, "pulumi"), args, {
     cwd: project,
-    reject: false,
-    env: { PULUMI_BACKEND_URL: `file://${join(project, "state")}`, PULUMI_CONFIG_PASSPHRASE: "x", ...env },
+    env: { ...process.env, PULUMI_BACKEND_URL: `file://${join(project, "state")}`, PULUMI_CONFIG_PASSPHRASE: "x", ...env },
   });
 }
 

@@ -13,7 +13,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
+import { runToEnd } from "../helpers/spawner.js";
 import type { LocalCertificate } from "../helpers/tls.js";
 import { serveLocally } from "../helpers/local-server.js";
 import { CALLER_HEADER } from "../../infra/caller-budget.js";
@@ -84,16 +84,16 @@ interface Stage {
 }
 
 async function stage(command: string, args: string[], opts: { cwd: string; stdin?: string; timeoutMs: number }): Promise<Stage> {
-  const r = await execa(command, args, {
+  // Started from the spawner's small process, not this test worker (../helpers/spawner.ts says why).
+  const r = await runToEnd(command, args, {
     cwd: opts.cwd,
     input: opts.stdin ?? "",
-    reject: false,
     all: true,
     timeout: opts.timeoutMs,
     killSignal: "SIGKILL",
     maxBuffer: 4 * 1024 * 1024,
     stripFinalNewline: false,
-    env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
+    env: { ...process.env, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
   });
   return {
     stdout: String(r.stdout ?? ""),

@@ -8,6 +8,7 @@ import { isAbsolute, join } from "node:path";
 import { format } from "node:util";
 import { execa } from "execa";
 import { ROOT } from "./program.js";
+import { runToEnd } from "./spawner.js";
 import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
 import { crypterFor, open as openSecrets, seal } from "../fake-pulumi/secrets.js";
 import { PASSPHRASE_FILE } from "../../cli/pulumi/backend.js";
@@ -106,11 +107,10 @@ export async function manage(
   args: string[],
   opts: { project: string; env?: Record<string, string>; input?: string; path?: string },
 ): Promise<ManageResult> {
-  const r = await execa("node", [MANAGE, ...args], {
-    reject: false,
+  // From the spawner's small process: a start from this worker costs the whole worker (./spawner.ts).
+  const r = await runToEnd("node", [MANAGE, ...args], {
     cwd: opts.project,
     input: opts.input ?? "",
-    extendEnv: false,
     env: manageEnv(opts.project, { ...(opts.path ? { PATH: opts.path } : {}), ...opts.env }),
   });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
