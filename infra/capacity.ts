@@ -598,21 +598,13 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
   };
 }
 
-const planned = new Map<string, { maxSessions: number; readySessions: number }>();
-
 /**
  * The contest profile's pool for a participant model and cooldown: the planner's recommendation.
- * Remembered per input: config validation resolves the contest profile several times per command.
+ * Config validation resolves the contest profile several times per command: planCapacity remembers it.
  */
 export function plannedPool(model: ParticipantModel, cooldownSeconds: number): { maxSessions: number; readySessions: number } {
-  const key = JSON.stringify([model, cooldownSeconds]);
-  let pool = planned.get(key);
-  if (!pool) {
-    const plan = planCapacity({ ...model, cooldownSeconds });
-    pool = { maxSessions: plan.maxSessions, readySessions: plan.readySessions };
-    planned.set(key, pool);
-  }
-  return pool;
+  const { maxSessions, readySessions } = planCapacity({ ...model, cooldownSeconds });
+  return { maxSessions, readySessions };
 }
 
 // ---- Checking a configuration -----------------------------------------------------------------
