@@ -618,13 +618,7 @@ export interface ProfileCheck {
 export const percentText = (share: number) =>
   share === 0 ? "0%" : share < 0.00001 ? "<0.001%" : `${(share * 100).toFixed(share < 0.001 ? 3 : share < 0.1 ? 2 : 1)}%`;
 /** What happens with a pool as configured: the sentences the team needs before the contest. */
-export function checkPool(
-  q: CapacityQuery,
-  plan: CapacityPlan,
-  configured: { maxSessions: number; readySessions: number } | null,
-  profileName: string,
-): ProfileCheck[] {
-  if (!configured) return [{ ok: false, message: `the ${profileName} profile has no session pool: every execution fails` }];
+export function checkPool(q: CapacityQuery, plan: CapacityPlan, configured: { maxSessions: number; readySessions: number }): ProfileCheck[] {
   const label = strategyLabel(q.strategy);
   const checks: ProfileCheck[] = [];
   const full = fullPoolRate(q, configured.maxSessions);
