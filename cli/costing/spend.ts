@@ -141,10 +141,8 @@ export function profileHours(settings: Pick<DeploymentSettings, "profileExpiresA
   ];
 }
 
-export type ModelResource = Resource;
-
 /** Which of the model's resources a billed row is, from its resource type and meter; null: not in the model. */
-export function modelResourceOf(resourceId: string, meter: string): ModelResource | null {
+export function modelResourceOf(resourceId: string, meter: string): Resource | null {
   const id = resourceId.toLowerCase();
   // Dedicated nodes and the plan's fee may be billed on the environment: they are the pool's.
   if (/^dedicated /i.test(meter) && (id.includes("/microsoft.app/sessionpools/") || id.includes("/microsoft.app/managedenvironments/"))) return "session pool";
@@ -165,7 +163,7 @@ export interface SpendRowIn {
 }
 
 export interface ResourceComparison {
-  resource: ModelResource | "not in the model";
+  resource: Resource | "not in the model";
   actual: number;
   /** null for rows the model has no line for. */
   estimate: number | null;
@@ -195,8 +193,8 @@ export interface SpendComparison {
  * (no warm-up or tail: the hours are the ones the stack actually spent at that profile). The usage
  * parts need a load the period does not record, so they are not in it.
  */
-export function estimateForHours(book: PriceBook, settings: DeploymentSettings, hours: ProfileHours[]): { total: number | null; byResource: Map<ModelResource, number> } {
-  const byResource = new Map<ModelResource, number>();
+export function estimateForHours(book: PriceBook, settings: DeploymentSettings, hours: ProfileHours[]): { total: number | null; byResource: Map<Resource, number> } {
+  const byResource = new Map<Resource, number>();
   let complete = true;
   for (const h of hours) {
     // The hours' own sizing (a window's, an operator's), not whatever the stack carries now.
