@@ -460,12 +460,7 @@ export function buildProgram(): Program {
   runs(COMMANDS.reconcile(program), () => import("./commands/reconcile.js"), "run");
   runs(COMMANDS.schedule(program), () => import("./commands/schedule.js"), "run");
   runs(COMMANDS.keys(program), () => import("./commands/keys.js"), "run");
-  const pulumi = COMMANDS.pulumi(program);
-  pulumi.action(async (args) => {
-    await prepareRun(pulumi);
-    const mod = await import("./commands/pulumi.js");
-    await mod.run(args);
-  });
+  runs(COMMANDS.pulumi(program), () => import("./commands/pulumi.js"), "run");
   runs(COMMANDS.status(program), () => import("./commands/status.js"), "run");
   runs(COMMANDS.watch(program), () => import("./commands/watch.js"), "run");
   runs(COMMANDS.spend(program), () => import("./commands/spend.js"), "run");
