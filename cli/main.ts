@@ -482,12 +482,11 @@ export function buildProgram(): Program {
 }
 
 /** The commands' names from the root down to the one that raised a commander error, for its fix. */
-function markCommands(command: CommandUnknownOpts, path: string[] = []): void {
-  const here = command.parent ? [...path, command.name()] : path;
+function markCommands(command: CommandUnknownOpts): void {
   command.exitOverride((err) => {
-    throw Object.assign(err, { commandPath: here });
+    throw Object.assign(err, { commandPath: commandPath(command) });
   });
-  for (const sub of command.commands) markCommands(sub, here);
+  for (const sub of command.commands) markCommands(sub);
 }
 
 /** Commander's refusal in manage's words: what was wrong and where to look. */
