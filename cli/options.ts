@@ -222,24 +222,10 @@ export const STARTS_AT: ValueType<Date> = {
 
 // ---- names and choices ------------------------------------------------------------------------
 
-/** A window's ID, as `manage schedule` makes them: w-20261205-0800. */
-const CALLER: ValueType<string> = {
-  form: "a participant's or team's name: lower-case letters, digits and -, up to 40 (its gateway subscription is caller-<name>)",
-  example: "team-a",
-  read(text) {
-    if (!CALLER_NAME.test(text)) throw new Refused("is not a caller name");
-    return text;
-  },
-};
+const CALLER = shaped("a participant's or team's name: lower-case letters, digits and -, up to 40 (its gateway subscription is caller-<name>)", "team-a", CALLER_NAME, "is not a caller name");
 
-const WINDOW_ID: ValueType<string> = {
-  form: "a window ID as `manage schedule --list` shows it (w-YYYYMMDD-HHMM)",
-  example: "w-20261205-0800",
-  read(text) {
-    if (!/^w-\d{8}-\d{4}(-\d+)?$/.test(text)) throw new Refused("is not a window ID");
-    return text;
-  },
-};
+/** A window's ID, as `manage schedule` makes them: w-20261205-0800. */
+const WINDOW_ID = shaped("a window ID as `manage schedule --list` shows it (w-YYYYMMDD-HHMM)", "w-20261205-0800", /^w-\d{8}-\d{4}(-\d+)?$/, "is not a window ID");
 
 export function choice<T extends string>(values: readonly T[], example = values[0]!): ValueType<T> {
   return {
