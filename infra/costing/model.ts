@@ -349,27 +349,23 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const perHour = sum(lines.filter((l) => l.part === "always-on").map((l) => l.perHour ?? 0));
   const window = sum(lines.map((l) => l.windowUsd ?? 0));
 
-  const m = pricer(book);
+  // The figures beside the totals need no list of missing prices: each is null (the fee 0) without one.
+  const rate = pricer(book).rate;
+  const finite = (usd: number) => (Number.isFinite(usd) ? usd : null);
   let marginal: number | null = null;
   if (pool) {
     const exec = q.load?.runSeconds ?? DEFAULT_PARTICIPANTS.runSeconds;
-    const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(m.rate)) / spn;
-    const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(m.rate, b);
-    marginal = sessionShare + backendBusy + m.rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * m.rate("logIngestionGb");
-    if (!Number.isFinite(marginal)) marginal = null;
+    const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(rate)) / spn;
+    const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(rate, b);
+    marginal = finite(sessionShare + backendBusy + rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * rate("logIngestionGb"));
   }
-  const g = pricer(book);
   const grant =
-    FREE_GRANT_PER_MONTH.vcpuSeconds * g.rate("consumptionVcpuActiveSecond") +
-    FREE_GRANT_PER_MONTH.gibSeconds * g.rate("consumptionMemoryActiveGibSecond") +
-    (FREE_GRANT_PER_MONTH.requests / 1e6) * g.rate("consumptionRequestsMillion");
+    FREE_GRANT_PER_MONTH.vcpuSeconds * rate("consumptionVcpuActiveSecond") +
+    FREE_GRANT_PER_MONTH.gibSeconds * rate("consumptionMemoryActiveGibSecond") +
+    (FREE_GRANT_PER_MONTH.requests / 1e6) * rate("consumptionRequestsMillion");
+  const feePerHour = a.managementFee && readyNodes > 0 ? rate("dedicatedManagementHour") : 0;
+  const feeWindow = a.managementFee && windowNodes > 0 ? rate("dedicatedManagementHour") * (readyNodes > 0 ? billedHours : hours) : 0;
 
-  const f = pricer(book);
-  const feePerHour = a.managementFee && readyNodes > 0 ? f.rate("dedicatedManagementHour") : 0;
-  const feeWindow = a.managementFee && windowNodes > 0 ? f.rate("dedicatedManagementHour") * (readyNodes > 0 ? billedHours : hours) : 0;
-
-  let nodeHourUsd: number | null = nodeHour(pricer(book).rate);
-  if (!Number.isFinite(nodeHourUsd)) nodeHourUsd = null;
   return {
     region: book.region,
     profile: q.profile.name,
@@ -378,18 +374,18 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     sessionsPerNode: spn,
     reservedShare: q.sessionsPerNode === undefined ? (q.reservedShare ?? NODE_RESERVED_SHARE) : null,
     nodes: { ready: readyNodes, window: windowNodes, peak: Math.max(readyNodes, peakNodes) },
-    nodeHourUsd,
+    nodeHourUsd: finite(nodeHour(rate)),
     lines,
     perHour,
     perDay: perHour * HOURS_PER_DAY,
     perMonth: perHour * HOURS_PER_MONTH,
     window,
-    managementFee: { assumed: a.managementFee, perHour: Number.isFinite(feePerHour) ? feePerHour : 0, window: Number.isFinite(feeWindow) ? feeWindow : 0 },
+    managementFee: { assumed: a.managementFee, perHour: finite(feePerHour) ?? 0, window: finite(feeWindow) ?? 0 },
     atMost: atMostPerDay(book, q, spn, a),
     marginalPerExecution: marginal,
     missing,
     complete: missing.length === 0,
-    freeGrantUsd: Number.isFinite(grant) ? grant : null,
+    freeGrantUsd: finite(grant),
   };
 }
 
