@@ -122,18 +122,9 @@ export function nodesFor(sessions: number, perNode: number): number {
   return sessions <= 0 ? 0 : Math.ceil(sessions / perNode - 1e-9);
 }
 
-export const DEFAULT_PARTICIPANTS: ParticipantModel = {
-  participants: CAPACITY_DEFAULTS.participants,
-  runsPerParticipantPerMinute: CAPACITY_DEFAULTS.runsPerParticipantPerMinute,
-  runSeconds: CAPACITY_DEFAULTS.runSeconds,
-  strategy: { kind: "per-user" },
-  openingBurstSeconds: CAPACITY_DEFAULTS.openingBurstSeconds,
-  coldStartSeconds: CAPACITY_DEFAULTS.coldStartSeconds,
-  max404Rate: CAPACITY_DEFAULTS.max404Rate,
-  p95WaitSeconds: CAPACITY_DEFAULTS.p95WaitSeconds,
-  confidence: CAPACITY_DEFAULTS.confidence,
-  sessionsPerNode: sessionsPerNode(DEFAULT_SESSION_SIZE),
-};
+/** The participant model by default: CAPACITY_DEFAULTS' inputs (the window length is not one), the default session's nodes. */
+const { hours: _window, identifier, ...modelDefaults } = CAPACITY_DEFAULTS;
+export const DEFAULT_PARTICIPANTS: ParticipantModel = { ...modelDefaults, strategy: { kind: identifier }, sessionsPerNode: sessionsPerNode(DEFAULT_SESSION_SIZE) };
 
 // ---- Queueing (shared identifiers) ------------------------------------------------------------
 
