@@ -12,6 +12,7 @@ import type { PriceBook } from "../../infra/costing/prices.js";
 import { costQuery } from "../../infra/costing/query.js";
 import { isoSeconds } from "../clock.js";
 import { UsageError } from "../errors.js";
+import type { SpendRow } from "../azure/spend.js";
 import { DEFAULT_SPEND_SINCE_MS } from "../options.js";
 import type { OptionsFor } from "../main.js";
 
@@ -155,13 +156,6 @@ export function modelResourceOf(resourceId: string, meter: string): Resource | n
   return null;
 }
 
-export interface SpendRowIn {
-  resourceId: string;
-  meter: string;
-  cost: number;
-  currency: string;
-}
-
 export interface ResourceComparison {
   resource: Resource | "not in the model";
   actual: number;
@@ -207,7 +201,8 @@ export function estimateForHours(book: PriceBook, settings: DeploymentSettings, 
   return { total: complete ? [...byResource.values()].reduce((a, b) => a + b, 0) : null, byResource };
 }
 
-export function compareSpend(rows: SpendRowIn[], estimate: ReturnType<typeof estimateForHours>, hours: ProfileHours[], period: Period, now: Date): SpendComparison {
+/** The bill (Cost Management's rows; their days do not matter here) against the model's estimate, by resource. */
+export function compareSpend(rows: Array<Omit<SpendRow, "date">>, estimate: ReturnType<typeof estimateForHours>, hours: ProfileHours[], period: Period, now: Date): SpendComparison {
   const actualBy = new Map<ResourceComparison["resource"], number>();
   const unmodelled = new Map<string, { resourceId: string; meter: string; cost: number }>();
   for (const r of rows) {
