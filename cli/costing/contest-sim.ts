@@ -15,19 +15,13 @@
 //     ReadyPool, infra/capacity.ts);
 //   - nodes follow held + ready sessions (infra/capacity.ts nodesFor).
 
-import { nodesFor, ReadyPool, WAIT_TAIL, type IdentifierStrategy } from "../../infra/capacity.js";
+import { nodesFor, ReadyPool, WAIT_TAIL, type CapacityQuery } from "../../infra/capacity.js";
 import { seededUniform } from "../../infra/distributions.js";
 import { poissonGap } from "../execution/load.js";
 import { percentile } from "../execution/stats.js";
 
-export interface SimulationInput {
-  participants: number;
-  runsPerParticipantPerMinute: number;
-  runSeconds: number;
-  strategy: IdentifierStrategy;
-  cooldownSeconds: number;
-  openingBurstSeconds: number;
-  coldStartSeconds: number;
+/** The contest, as the planner's query describes it, and the pool it runs against. */
+export interface SimulationInput extends Pick<CapacityQuery, "participants" | "runsPerParticipantPerMinute" | "runSeconds" | "strategy" | "cooldownSeconds" | "openingBurstSeconds" | "coldStartSeconds"> {
   hours: number;
   maxSessions: number;
   readySessions: number;
