@@ -245,6 +245,7 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const perUser = input.strategy.kind === "per-user";
   const releaseAt = new Float64Array(perUser ? input.participants : 0);
   const busyUntil = new Float64Array(perUser ? input.participants : 0);
+  // With shared identifiers at least one: shared:K takes K from 1, and a pool's max is at least 1 (validateProfile).
   const sharedCount = input.strategy.kind === "shared" ? Math.min(input.strategy.sessions, input.maxSessions) : 0;
   const sharedFree = new Float64Array(sharedCount);
   let sharedCreated = 0;
@@ -336,10 +337,6 @@ export function simulateContest(input: SimulationInput): SimulationResult {
         }
         let best = 0;
         for (let j = 1; j < sharedCount; j++) if (sharedFree[j]! < sharedFree[best]!) best = j;
-        if (sharedCount === 0) {
-          rejected++;
-          continue;
-        }
         start = Math.max(at, sharedFree[best]!);
         sharedFree[best] = start + run;
         break;
