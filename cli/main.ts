@@ -5,10 +5,11 @@
 // starts about as fast as node itself. Every run ends here: exit 0, or one error in one style
 // (./output.ts reportFailure) with the exit code its cause has everywhere (./errors.ts).
 
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Argument, Command, CommanderError, Help, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { EXIT_CODES, exitCodeOf } from "./errors.js";
+import { packageJson } from "./package.js";
 import { now } from "./clock.js";
 import { DEFAULT_CHART_FILE, DEFAULT_LOAD_MAX_REQUESTS, DEFAULT_SEED, DEFAULT_SMOKE_CONCURRENCY, DEFAULT_SPEND_SINCE_MS, DEFAULT_WAIT_MINUTES, DEFAULT_WARMUP_MINUTES, DEFAULT_WATCH_INTERVAL_MS, TYPES, typedOption } from "./options.js";
 import { OPTION_RANGES } from "../infra/limits.js";
@@ -136,17 +137,6 @@ const profileOption = (description: string) => typedOption("-p, --profile <profi
 /** --profile with a default: the help says it and commander applies it, from the one value. */
 const profileOptionDefault = (description: string, profile: ProfileName) => profileOption(`${description} (default ${profile})`).default(profile);
 
-/** The package's version, for --version (dist/cli/main.js and cli/main.ts are two levels and one below the root). */
-function version(): string {
-  for (const path of ["../../package.json", "../package.json"])
-    try {
-      return (JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { version: string }).version;
-    } catch {
-      // try the next
-    }
-  return "unknown";
-}
-
 /** Every environment variable manage reads (the README's "Environment" lists the same; a test holds them together). */
 export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["MANAGE_STACK", "the stack when --stack is not given (default dev)"],
@@ -185,7 +175,7 @@ function rootCommand() {
   return (
     new Command("manage")
       .description("Run the coding-engine deployment: Pulumi stacks, profiles, costs and checks.")
-      .version(version(), "-V, --version", "print manage's version")
+      .version(packageJson()?.version ?? "unknown", "-V, --version", "print manage's version")
       .configureHelp({
         showGlobalOptions: true,
         // An option with a default states it in its help text, in words and from the same constant
@@ -460,12 +450,7 @@ export function buildProgram(): Program {
   runs(COMMANDS.reconcile(program), () => import("./commands/reconcile.js"), "run");
   runs(COMMANDS.schedule(program), () => import("./commands/schedule.js"), "run");
   runs(COMMANDS.keys(program), () => import("./commands/keys.js"), "run");
-  const pulumi = COMMANDS.pulumi(program);
-  pulumi.action(async (args) => {
-    await prepareRun(pulumi);
-    const mod = await import("./commands/pulumi.js");
-    await mod.run(args);
-  });
+  runs(COMMANDS.pulumi(program), () => import("./commands/pulumi.js"), "run");
   runs(COMMANDS.status(program), () => import("./commands/status.js"), "run");
   runs(COMMANDS.watch(program), () => import("./commands/watch.js"), "run");
   runs(COMMANDS.spend(program), () => import("./commands/spend.js"), "run");
@@ -487,12 +472,11 @@ export function buildProgram(): Program {
 }
 
 /** The commands' names from the root down to the one that raised a commander error, for its fix. */
-function markCommands(command: CommandUnknownOpts, path: string[] = []): void {
-  const here = command.parent ? [...path, command.name()] : path;
+function markCommands(command: CommandUnknownOpts): void {
   command.exitOverride((err) => {
-    throw Object.assign(err, { commandPath: here });
+    throw Object.assign(err, { commandPath: commandPath(command) });
   });
-  for (const sub of command.commands) markCommands(sub, here);
+  for (const sub of command.commands) markCommands(sub);
 }
 
 /** Commander's refusal in manage's words: what was wrong and where to look. */

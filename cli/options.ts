@@ -82,9 +82,11 @@ export interface Range {
   minExclusive?: boolean;
 }
 
-function inRange(n: number, r: Range): void {
+/** n within the range, or refused naming the bound it passes, written by `show` as the option is written. */
+function inRange(n: number, r: Range, show = fmt, after = ""): number {
   const low = r.minExclusive ? n <= r.min : n < r.min;
-  if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${low && r.minExclusive ? "or at " : ""}${fmt(low ? r.min : r.max)}${r.why ? ` (${r.why})` : ""}`);
+  if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${low && r.minExclusive ? "or at " : ""}${show(low ? r.min : r.max)}${r.why ? ` (${r.why})` : ""}${after}`);
+  return n;
 }
 
 export function wholeNumber(r: Range, unit = "", upTo = fmt(r.max)): ValueType<number> {
@@ -93,9 +95,7 @@ export function wholeNumber(r: Range, unit = "", upTo = fmt(r.max)): ValueType<n
     example: String(Math.min(r.max, Math.max(r.min, 10))),
     read(text) {
       if (!WHOLE.test(text)) throw new Refused(DECIMAL.test(text) ? "is not a whole number" : "is not a number written in digits");
-      const n = Number(text);
-      inRange(n, r);
-      return n;
+      return inRange(Number(text), r);
     },
   };
 }
@@ -107,9 +107,7 @@ export function decimal(r: Range, unit = "", example?: string): ValueType<number
     example: example ?? String(Math.min(r.max, Math.max(r.min, 2))),
     read(text) {
       if (!DECIMAL.test(text)) throw new Refused("is not a number written in decimal digits");
-      const n = Number(text);
-      inRange(n, r);
-      return n;
+      return inRange(Number(text), r);
     },
   };
 }
@@ -123,12 +121,10 @@ export function percentage(r: Range, example: string): ValueType<number> {
       const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(text.trim());
       if (!m) throw new Refused("is not a percentage written in decimal digits");
       const n = m[2] ? Number(m[1]) / 100 : Number(m[1]);
-      // Said in percent, as the option is written.
-      const low = r.minExclusive ? n <= r.min : n < r.min;
       // "95" meant as a percentage reads as 9500%: say how to write it.
       const meant = !m[2] && n > 1 && n / 100 >= r.min && n / 100 <= r.max ? `; a number without % is a fraction: for ${m[1]}%, write ${m[1]}%` : "";
-      if (low || n > r.max) throw new Refused(`is ${low ? "below" : "above"} ${fmt(+((low ? r.min : r.max) * 100).toFixed(3))}%${r.why ? ` (${r.why})` : ""}${meant}`);
-      return n;
+      // Said in percent, as the option is written.
+      return inRange(n, r, (bound) => `${fmt(+(bound * 100).toFixed(3))}%`, meant);
     },
   };
 }
@@ -222,24 +218,10 @@ export const STARTS_AT: ValueType<Date> = {
 
 // ---- names and choices ------------------------------------------------------------------------
 
-/** A window's ID, as `manage schedule` makes them: w-20261205-0800. */
-const CALLER: ValueType<string> = {
-  form: "a participant's or team's name: lower-case letters, digits and -, up to 40 (its gateway subscription is caller-<name>)",
-  example: "team-a",
-  read(text) {
-    if (!CALLER_NAME.test(text)) throw new Refused("is not a caller name");
-    return text;
-  },
-};
+const CALLER = shaped("a participant's or team's name: lower-case letters, digits and -, up to 40 (its gateway subscription is caller-<name>)", "team-a", CALLER_NAME, "is not a caller name");
 
-const WINDOW_ID: ValueType<string> = {
-  form: "a window ID as `manage schedule --list` shows it (w-YYYYMMDD-HHMM)",
-  example: "w-20261205-0800",
-  read(text) {
-    if (!/^w-\d{8}-\d{4}(-\d+)?$/.test(text)) throw new Refused("is not a window ID");
-    return text;
-  },
-};
+/** A window's ID, as `manage schedule` makes them: w-20261205-0800. */
+const WINDOW_ID = shaped("a window ID as `manage schedule --list` shows it (w-YYYYMMDD-HHMM)", "w-20261205-0800", /^w-\d{8}-\d{4}(-\d+)?$/, "is not a window ID");
 
 export function choice<T extends string>(values: readonly T[], example = values[0]!): ValueType<T> {
   return {

@@ -101,8 +101,7 @@ export function windowOverrides(w: Pick<Window, "profile" | "users">, settings: 
   const base = PROFILES[w.profile];
   if (!w.users || !base.pool || !base.planned) return {};
   const cooldown = settings.overrides[w.profile]?.cooldownSeconds ?? base.pool.cooldownSeconds;
-  const planned = plannedPool({ ...settings.participantModel, participants: w.users }, cooldown);
-  return { maxSessions: planned.maxSessions, readySessions: planned.readySessions };
+  return plannedPool({ ...settings.participantModel, participants: w.users }, cooldown);
 }
 
 /**

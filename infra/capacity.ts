@@ -122,18 +122,9 @@ export function nodesFor(sessions: number, perNode: number): number {
   return sessions <= 0 ? 0 : Math.ceil(sessions / perNode - 1e-9);
 }
 
-export const DEFAULT_PARTICIPANTS: ParticipantModel = {
-  participants: CAPACITY_DEFAULTS.participants,
-  runsPerParticipantPerMinute: CAPACITY_DEFAULTS.runsPerParticipantPerMinute,
-  runSeconds: CAPACITY_DEFAULTS.runSeconds,
-  strategy: { kind: "per-user" },
-  openingBurstSeconds: CAPACITY_DEFAULTS.openingBurstSeconds,
-  coldStartSeconds: CAPACITY_DEFAULTS.coldStartSeconds,
-  max404Rate: CAPACITY_DEFAULTS.max404Rate,
-  p95WaitSeconds: CAPACITY_DEFAULTS.p95WaitSeconds,
-  confidence: CAPACITY_DEFAULTS.confidence,
-  sessionsPerNode: sessionsPerNode(DEFAULT_SESSION_SIZE),
-};
+/** The participant model by default: CAPACITY_DEFAULTS' inputs (the window length is not one), the default session's nodes. */
+const { hours: _window, identifier, ...modelDefaults } = CAPACITY_DEFAULTS;
+export const DEFAULT_PARTICIPANTS: ParticipantModel = { ...modelDefaults, strategy: { kind: identifier }, sessionsPerNode: sessionsPerNode(DEFAULT_SESSION_SIZE) };
 
 // ---- Queueing (shared identifiers) ------------------------------------------------------------
 
@@ -400,11 +391,10 @@ function tooManyMisses(bursts: Bursts, ready: number, allowed: number): boolean 
   return false;
 }
 
-/** The wait share of the contest at the confidence level (e.g. the 95th-percentile contest), and the mean, over the samples. */
-function contestWaitShare(q: CapacityQuery, bursts: Bursts, ready: number): { mean: number; atConfidence: number; missed: number } {
+/** The wait share of the contest at the confidence level (e.g. the 95th-percentile contest), over the samples. */
+function contestWaitShare(q: CapacityQuery, bursts: Bursts, ready: number): number {
   const shares = bursts.atLeast.map((c) => burstWaitShare(c, ready)).sort((a, b) => a - b);
-  const at = shares[Math.min(shares.length - 1, Math.max(0, Math.ceil(q.confidence * shares.length) - 1))] ?? 0;
-  return { mean: shares.reduce((a, b) => a + b, 0) / Math.max(1, shares.length), atConfidence: at, missed: shares.filter((x) => x > WAIT_TAIL).length };
+  return shares[Math.min(shares.length - 1, Math.max(0, Math.ceil(q.confidence * shares.length) - 1))] ?? 0;
 }
 
 /**
@@ -455,17 +445,16 @@ function smallestMeeting(lo: number, hi: number, meets: (n: number) => boolean):
  * the steady state's average, which a 2-hour contest averages over). When a cold start is within the
  * target, waiting for one is fine: one ready session (0 is unconfirmed for custom containers).
  */
-export function readyFor(q: CapacityQuery, cap: number, bursts?: Bursts): { average: number; needed: number } {
+export function readyFor(q: CapacityQuery, cap: number, bursts: Bursts | null): { average: number; needed: number } {
   if (q.strategy.kind === "shared") {
     const n = Math.min(cap, q.strategy.sessions);
     return { average: n, needed: n };
   }
   if (q.coldStartSeconds <= q.p95WaitSeconds) return { average: 1, needed: 1 };
   const average = Math.max(1, smallestMeeting(0, cap, (r) => coldStartShare(q, r) <= WAIT_TAIL));
-  if (!sampled(q, cap)) return { average, needed: average };
-  const samples = bursts ?? sampleBursts(q);
+  if (!bursts) return { average, needed: average };
   const allowed = allowedMisses(q.confidence);
-  const meets = (r: number) => !tooManyMisses(samples, r, allowed);
+  const meets = (r: number) => !tooManyMisses(bursts, r, allowed);
   // Above the average's count, by doubling steps (the answer is near it), then bisection.
   let step = 1;
   while (average + step < cap && !meets(average + step)) step *= 2;
@@ -553,10 +542,8 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
   const maxSessions = capFor(q);
   const shared = q.strategy.kind === "shared";
   const bursts = sampled(q, maxSessions) ? sampleBursts(q) : null;
-  const need = readyFor(q, maxSessions, bursts ?? undefined);
+  const need = readyFor(q, maxSessions, bursts);
   const readySessions = shared ? need.needed : fillNodes(need.needed, maxSessions, meanHeld(q), q.sessionsPerNode);
-  const atReady = bursts ? contestWaitShare(q, bursts, readySessions) : { mean: 0, atConfidence: 0 };
-  const atNeeded = bursts ? contestWaitShare(q, bursts, need.needed) : { mean: 0, atConfidence: 0 };
   const slots = q.strategy.kind === "shared" ? q.strategy.sessions : maxSessions;
   switch (q.strategy.kind) {
     case "per-user":
@@ -578,6 +565,8 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
     }
   }
   const steadyOnly = (r: number) => coldStartShare(q, r);
+  // Without sampled bursts (shared identifiers, a pool past any Azure admits) the average contest's share stands for it.
+  const atConfidence = (r: number) => (bursts ? contestWaitShare(q, bursts, r) : steadyOnly(r));
   return {
     arrivalPerSecond: lambda,
     holdSeconds: holdSeconds(q),
@@ -589,8 +578,8 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
     confidence: q.confidence,
     sessionsPerNode: shared ? null : q.sessionsPerNode,
     coldStartShare: steadyOnly(readySessions),
-    coldStartShareAtConfidence: bursts ? atReady.atConfidence : steadyOnly(readySessions),
-    coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: bursts ? atNeeded.atConfidence : steadyOnly(need.needed) },
+    coldStartShareAtConfidence: atConfidence(readySessions),
+    coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: atConfidence(need.needed) },
     executionSlots: slots,
     probabilityOfWaiting: erlangC(slots, lambda * q.runSeconds),
     p95WaitSeconds: waitQuantile(slots, lambda, q.runSeconds),
@@ -598,21 +587,13 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
   };
 }
 
-const planned = new Map<string, { maxSessions: number; readySessions: number }>();
-
 /**
  * The contest profile's pool for a participant model and cooldown: the planner's recommendation.
- * Remembered per input: config validation resolves the contest profile several times per command.
+ * Config validation resolves the contest profile several times per command: planCapacity remembers it.
  */
 export function plannedPool(model: ParticipantModel, cooldownSeconds: number): { maxSessions: number; readySessions: number } {
-  const key = JSON.stringify([model, cooldownSeconds]);
-  let pool = planned.get(key);
-  if (!pool) {
-    const plan = planCapacity({ ...model, cooldownSeconds });
-    pool = { maxSessions: plan.maxSessions, readySessions: plan.readySessions };
-    planned.set(key, pool);
-  }
-  return pool;
+  const { maxSessions, readySessions } = planCapacity({ ...model, cooldownSeconds });
+  return { maxSessions, readySessions };
 }
 
 // ---- Checking a configuration -----------------------------------------------------------------
@@ -626,13 +607,7 @@ export interface ProfileCheck {
 export const percentText = (share: number) =>
   share === 0 ? "0%" : share < 0.00001 ? "<0.001%" : `${(share * 100).toFixed(share < 0.001 ? 3 : share < 0.1 ? 2 : 1)}%`;
 /** What happens with a pool as configured: the sentences the team needs before the contest. */
-export function checkPool(
-  q: CapacityQuery,
-  plan: CapacityPlan,
-  configured: { maxSessions: number; readySessions: number } | null,
-  profileName: string,
-): ProfileCheck[] {
-  if (!configured) return [{ ok: false, message: `the ${profileName} profile has no session pool: every execution fails` }];
+export function checkPool(q: CapacityQuery, plan: CapacityPlan, configured: { maxSessions: number; readySessions: number }): ProfileCheck[] {
   const label = strategyLabel(q.strategy);
   const checks: ProfileCheck[] = [];
   const full = fullPoolRate(q, configured.maxSessions);

@@ -7,7 +7,7 @@
 // (the stack's `participants` and the participant model's other inputs), through the same planner
 // `manage capacity` uses (infra/capacity.ts). A stack may still override any number.
 
-import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, plannedPool, type ParticipantModel } from "./capacity.js";
+import { DEFAULT_PARTICIPANTS, plannedPool, type ParticipantModel } from "./capacity.js";
 import { COOLDOWN_SECONDS } from "./ceilings.cjs";
 
 export const PROFILE_NAMES = ["idle", "testing", "contest"] as const;
@@ -29,7 +29,6 @@ export interface BackendSizing {
 
 export interface Profile {
   name: ProfileName;
-  summary: string;
   /** null: no session pool exists in this profile (it is deleted, and nothing in it is billed). */
   pool: PoolSizing | null;
   backend: BackendSizing;
@@ -42,20 +41,17 @@ const CONTEST_COOLDOWN_SECONDS = 300;
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   idle: {
     name: "idle",
-    summary: "between contests: no pool, backend scaled to zero; registry, images, identity and settings kept",
     pool: null,
     // Container Apps needs maxReplicas >= 1; with minReplicas 0 nothing runs (or bills) until a request.
     backend: { minReplicas: 0, maxReplicas: 1 },
   },
   testing: {
     name: "testing",
-    summary: "trying things out: a small pool with one warm session",
     pool: { maxSessions: 5, readySessions: 1, cooldownSeconds: 300 },
     backend: { minReplicas: 1, maxReplicas: 5 },
   },
   contest: {
     name: "contest",
-    summary: `contest day: sized by the capacity planner for the stack's participants (default ${CAPACITY_DEFAULTS.participants}), ready sessions warm`,
     // The numbers for the default participant model; a stack's own participants give its own.
     // Computed on first use, not at import: `manage --help` loads this table too.
     get pool(): PoolSizing {

@@ -8,12 +8,12 @@ import { randomUUID } from "node:crypto";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { adminCommand } from "../../infra/roles.cjs";
 import type { OptionsFor } from "../main.js";
-import { readFileSync } from "node:fs";
 import semver from "semver";
 import { exitCodeOf, OperationError, UsageError } from "../errors.js";
 import { heading, printJson, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
+import { packageJson } from "../package.js";
 import { imageCommandLines, imagesNeeded } from "../images-guard.js";
 import { call, health, isHealthy, urlFor, type Headers } from "../execution/api.js";
 import { credentialHeaders, resolveCredential, stackCredential } from "../execution/credentials.js";
@@ -40,23 +40,13 @@ export interface Check {
 
 type DoctorOptions = OptionsFor<"doctor">;
 
-/** The Node releases package.json's engines accepts (the one statement of them). */
-export function nodeEngines(): string {
-  for (const path of ["../../../package.json", "../../package.json"])
-    try {
-      return (JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { engines: { node: string } }).engines.node;
-    } catch {
-      // try the next
-    }
-  throw new Error("package.json not found");
-}
-
 /** Node lines past their end of life that still install: a warning, not a failure. */
 const END_OF_LIFE: Record<number, string> = { 20: "April 2026" };
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function nodeCheck(version = process.versions.node, engines = nodeEngines()): Check {
+/** Node as package.json's engines accepts it (the one statement of the releases manage supports). */
+export function nodeCheck(version = process.versions.node, engines = packageJson()!.engines.node): Check {
   if (!semver.satisfies(version, engines))
     return { name: "node", verdict: "fail", detail: `Node ${version} is not one manage supports (${engines})`, fix: "install Node 22 or 24 (the LTS lines)", exitCode: 2 };
   const eol = END_OF_LIFE[semver.major(version)];

@@ -15,19 +15,13 @@
 //     ReadyPool, infra/capacity.ts);
 //   - nodes follow held + ready sessions (infra/capacity.ts nodesFor).
 
-import { nodesFor, ReadyPool, WAIT_TAIL, type IdentifierStrategy } from "../../infra/capacity.js";
+import { nodesFor, ReadyPool, WAIT_TAIL, type CapacityQuery } from "../../infra/capacity.js";
 import { seededUniform } from "../../infra/distributions.js";
 import { poissonGap } from "../execution/load.js";
 import { percentile } from "../execution/stats.js";
 
-export interface SimulationInput {
-  participants: number;
-  runsPerParticipantPerMinute: number;
-  runSeconds: number;
-  strategy: IdentifierStrategy;
-  cooldownSeconds: number;
-  openingBurstSeconds: number;
-  coldStartSeconds: number;
+/** The contest, as the planner's query describes it, and the pool it runs against. */
+export interface SimulationInput extends Pick<CapacityQuery, "participants" | "runsPerParticipantPerMinute" | "runSeconds" | "strategy" | "cooldownSeconds" | "openingBurstSeconds" | "coldStartSeconds"> {
   hours: number;
   maxSessions: number;
   readySessions: number;
@@ -251,6 +245,7 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const perUser = input.strategy.kind === "per-user";
   const releaseAt = new Float64Array(perUser ? input.participants : 0);
   const busyUntil = new Float64Array(perUser ? input.participants : 0);
+  // With shared identifiers at least one: shared:K takes K from 1, and a pool's max is at least 1 (validateProfile).
   const sharedCount = input.strategy.kind === "shared" ? Math.min(input.strategy.sessions, input.maxSessions) : 0;
   const sharedFree = new Float64Array(sharedCount);
   let sharedCreated = 0;
@@ -342,10 +337,6 @@ export function simulateContest(input: SimulationInput): SimulationResult {
         }
         let best = 0;
         for (let j = 1; j < sharedCount; j++) if (sharedFree[j]! < sharedFree[best]!) best = j;
-        if (sharedCount === 0) {
-          rejected++;
-          continue;
-        }
         start = Math.max(at, sharedFree[best]!);
         sharedFree[best] = start + run;
         break;

@@ -7,7 +7,7 @@
 
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { embeddedPriceBook, isKnownRegion, METERS, priceWarnings, type MeterKey, type Price, type PriceBook } from "../../infra/costing/prices.js";
+import { embeddedPriceBook, isKnownRegion, METERS, type MeterKey, type Price, type PriceBook } from "../../infra/costing/prices.js";
 
 export const RETAIL_PRICES_URL = "https://prices.azure.com/api/retail/prices";
 export const RETAIL_PRICES_API_VERSION = "2023-01-01-preview";
@@ -107,20 +107,18 @@ export async function livePriceBook(region: string, opts: LivePriceOptions): Pro
     const fetchedAt = now.toISOString();
     await mkdir(opts.cacheDir, { recursive: true });
     await writeFile(cachePath, JSON.stringify({ region, fetchedAt, items } satisfies CacheFile));
-    const prices = pricesFromItems(items, fetchedAt.slice(0, 10));
-    return { region, origin: "live", prices, warnings: priceWarnings(region, prices) };
+    // Fetched prices are all recorded: a live book has nothing unverified to warn of.
+    return { region, origin: "live", prices: pricesFromItems(items, fetchedAt.slice(0, 10)), warnings: [] };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const cached = await readCache(cachePath);
-    if (cached) {
-      const prices = pricesFromItems(cached.items, cached.fetchedAt.slice(0, 10));
+    if (cached)
       return {
         region,
         origin: "cache",
-        prices,
-        warnings: [`live prices unavailable (${reason}); using prices cached ${cached.fetchedAt}`, ...priceWarnings(region, prices)],
+        prices: pricesFromItems(cached.items, cached.fetchedAt.slice(0, 10)),
+        warnings: [`live prices unavailable (${reason}); using prices cached ${cached.fetchedAt}`],
       };
-    }
     if (!isKnownRegion(region)) throw new Error(`live prices unavailable (${reason}) and no embedded prices for region "${region}"`);
     const book = embeddedPriceBook(region);
     return { ...book, warnings: [`live prices unavailable (${reason}); using the embedded table`, ...book.warnings] };

@@ -12,6 +12,7 @@ import type { PriceBook } from "../../infra/costing/prices.js";
 import { costQuery } from "../../infra/costing/query.js";
 import { isoSeconds } from "../clock.js";
 import { UsageError } from "../errors.js";
+import type { SpendRow } from "../azure/spend.js";
 import { DEFAULT_SPEND_SINCE_MS } from "../options.js";
 import type { OptionsFor } from "../main.js";
 
@@ -141,10 +142,8 @@ export function profileHours(settings: Pick<DeploymentSettings, "profileExpiresA
   ];
 }
 
-export type ModelResource = Resource;
-
 /** Which of the model's resources a billed row is, from its resource type and meter; null: not in the model. */
-export function modelResourceOf(resourceId: string, meter: string): ModelResource | null {
+export function modelResourceOf(resourceId: string, meter: string): Resource | null {
   const id = resourceId.toLowerCase();
   // Dedicated nodes and the plan's fee may be billed on the environment: they are the pool's.
   if (/^dedicated /i.test(meter) && (id.includes("/microsoft.app/sessionpools/") || id.includes("/microsoft.app/managedenvironments/"))) return "session pool";
@@ -157,15 +156,8 @@ export function modelResourceOf(resourceId: string, meter: string): ModelResourc
   return null;
 }
 
-export interface SpendRowIn {
-  resourceId: string;
-  meter: string;
-  cost: number;
-  currency: string;
-}
-
 export interface ResourceComparison {
-  resource: ModelResource | "not in the model";
+  resource: Resource | "not in the model";
   actual: number;
   /** null for rows the model has no line for. */
   estimate: number | null;
@@ -195,8 +187,8 @@ export interface SpendComparison {
  * (no warm-up or tail: the hours are the ones the stack actually spent at that profile). The usage
  * parts need a load the period does not record, so they are not in it.
  */
-export function estimateForHours(book: PriceBook, settings: DeploymentSettings, hours: ProfileHours[]): { total: number | null; byResource: Map<ModelResource, number> } {
-  const byResource = new Map<ModelResource, number>();
+export function estimateForHours(book: PriceBook, settings: DeploymentSettings, hours: ProfileHours[]): { total: number | null; byResource: Map<Resource, number> } {
+  const byResource = new Map<Resource, number>();
   let complete = true;
   for (const h of hours) {
     // The hours' own sizing (a window's, an operator's), not whatever the stack carries now.
@@ -209,7 +201,8 @@ export function estimateForHours(book: PriceBook, settings: DeploymentSettings, 
   return { total: complete ? [...byResource.values()].reduce((a, b) => a + b, 0) : null, byResource };
 }
 
-export function compareSpend(rows: SpendRowIn[], estimate: ReturnType<typeof estimateForHours>, hours: ProfileHours[], period: Period, now: Date): SpendComparison {
+/** The bill (Cost Management's rows; their days do not matter here) against the model's estimate, by resource. */
+export function compareSpend(rows: Array<Omit<SpendRow, "date">>, estimate: ReturnType<typeof estimateForHours>, hours: ProfileHours[], period: Period, now: Date): SpendComparison {
   const actualBy = new Map<ResourceComparison["resource"], number>();
   const unmodelled = new Map<string, { resourceId: string; meter: string; cost: number }>();
   for (const r of rows) {

@@ -4,7 +4,7 @@
 // summary are pure; runLoad is the thin timed edge. Bounded in count and in time.
 
 import { seededUniform } from "../../infra/distributions.js";
-import { execute, type Headers, type Language } from "./api.js";
+import { execute, LANGUAGES, type Headers, type Language } from "./api.js";
 import { diagnose } from "./diagnose.js";
 import { outcomeOf } from "./run-log.js";
 import { languageCases } from "./smoke-cases.js";
@@ -12,15 +12,8 @@ import { summarize, type LatencySummary } from "./stats.js";
 
 export type Mix = Array<{ language: Language; weight: number }>;
 
-const MIX_ALIASES: Record<string, Language> = {
-  python: "python",
-  py: "python",
-  javascript: "javascript",
-  js: "javascript",
-  java: "java",
-  "c++": "c++",
-  cpp: "c++",
-};
+/** Each language by its own name, and the short names people type. */
+const MIX_ALIASES: Record<string, Language> = { ...Object.fromEntries(LANGUAGES.map((l) => [l, l])), py: "python", js: "javascript", cpp: "c++" };
 
 export const DEFAULT_MIX = "python:60,cpp:20,java:10,js:10";
 

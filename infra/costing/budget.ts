@@ -16,7 +16,6 @@ export interface PlannedMonth {
   idleMonth: number;
   /** What one contest adds to the idle month: its window (with warm-up, tail and runs) less idle for those hours. */
   perContest: number;
-  contests: number;
   complete: boolean;
   /** Prices the book lacks, in words, when incomplete. */
   missing: string[];
@@ -34,7 +33,7 @@ export function plannedMonth(book: PriceBook, settings: DeploymentSettings): Pla
   );
   const perContest = contest.window - idle.perHour * contest.billedHours;
   const missing = [...new Set([...idle.missing, ...contest.missing])].map(describeMeter);
-  return { usd: idle.perMonth + contests * perContest, idleMonth: idle.perMonth, perContest, contests, complete: missing.length === 0, missing };
+  return { usd: idle.perMonth + contests * perContest, idleMonth: idle.perMonth, perContest, complete: missing.length === 0, missing };
 }
 
 /** The budget amount: the stack's monthlyBudgetUsd, or the planned month rounded up to a whole unit. */

@@ -255,13 +255,18 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const peakNodes = pool ? nodesFor(pool.maxSessions + pool.readySessions, spn) : 0;
   const feeWord = a.managementFee ? " + management fee (assumed)" : " (management fee not assumed)";
 
+  /** A line billed per hour for every billed hour: the window with its warm-up and tail. */
+  const alwaysOn = (resource: Resource, basis: string, perHourOf: (rate: Rate) => number) =>
+    line(book, resource, "always-on", basis, (rate) => {
+      const perHour = perHourOf(rate);
+      return { perHour, windowUsd: perHour * billedHours };
+    });
   const lines: CostLine[] = [];
   if (pool) {
     lines.push(
-      line(book, "session pool", "always-on", `${plural(readyNodes, "E16 node")} for ${plural(pool.readySessions, "ready session")} (${spn} per node)${readyNodes ? feeWord : ""}`, (rate) => {
-        const perHour = poolPerHour(rate, readyNodes, a.managementFee);
-        return { perHour, windowUsd: perHour * billedHours };
-      }),
+      alwaysOn("session pool", `${plural(readyNodes, "E16 node")} for ${plural(pool.readySessions, "ready session")} (${spn} per node)${readyNodes ? feeWord : ""}`, (rate) =>
+        poolPerHour(rate, readyNodes, a.managementFee),
+      ),
     );
     if (q.load && windowNodes > readyNodes)
       lines.push(
@@ -276,10 +281,9 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const b = q.backend;
   const min = q.profile.backend.minReplicas;
   lines.push(
-    line(book, "backend", "always-on", `${plural(min, "replica")} kept by minReplicas, idle rates (${b.cpu} vCPU, ${b.memoryGi} GiB)`, (rate) => {
-      const perHour = min === 0 ? 0 : min * 3600 * replicaIdlePerSecond(rate, b);
-      return { perHour, windowUsd: perHour * billedHours };
-    }),
+    alwaysOn("backend", `${plural(min, "replica")} kept by minReplicas, idle rates (${b.cpu} vCPU, ${b.memoryGi} GiB)`, (rate) =>
+      min === 0 ? 0 : min * 3600 * replicaIdlePerSecond(rate, b),
+    ),
   );
   const executions = q.load?.executions ?? 0;
   if (q.load && executions > 0) {
@@ -297,48 +301,34 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const included = REGISTRY_INCLUDED_GB[q.registrySku];
   const over = registryOverGb(q.registrySku, a.registryStoredGb);
   lines.push(
-    line(
-      book,
+    alwaysOn(
       "registry",
-      "always-on",
       `${q.registrySku} SKU, flat daily fee; ~${gb(a.registryStoredGb)} GB of images stored` +
         (over > 0 ? `, ${gb(over)} GB beyond the ${included} GB included` : ` (${included} GB included)`),
-      (rate) => {
-        const perHour = registryPerHour(rate, q.registrySku, a.registryStoredGb);
-        return { perHour, windowUsd: perHour * billedHours };
-      },
+      (rate) => registryPerHour(rate, q.registrySku, a.registryStoredGb),
     ),
   );
 
   if (gateway)
     lines.push(
-      line(book, "gateway", "always-on", `API Management ${gateway.sku}, 1 unit, billed per hour while the pool runs, from the ${Math.round(warmUpHoursFor(q) * 60)}-minute warm-up its creation needs (accessMode token; calls included)`, (rate) => {
-        const perHour = gatewayPerHour(rate, gateway);
-        return { perHour, windowUsd: perHour * billedHours };
-      }),
+      alwaysOn("gateway", `API Management ${gateway.sku}, 1 unit, billed per hour while the pool runs, from the ${Math.round(warmUpHoursFor(q) * 60)}-minute warm-up its creation needs (accessMode token; calls included)`, (rate) =>
+        gatewayPerHour(rate, gateway),
+      ),
     );
 
   if (q.alerts && q.alerts.rules > 0)
     lines.push(
-      line(book, "alerts", "always-on", `${plural(q.alerts.rules, "metric alert rule")}, one time series each, billed per month (alertEmails; price assumed)`, (rate) => {
-        const perHour = alertsPerHour(rate, q.alerts);
-        return { perHour, windowUsd: perHour * billedHours };
-      }),
+      alwaysOn("alerts", `${plural(q.alerts.rules, "metric alert rule")}, one time series each, billed per month (alertEmails; price assumed)`, (rate) => alertsPerHour(rate, q.alerts)),
     );
 
   // Logs: the replicas that always run, then what the executions write; the daily cap bounds both.
   const replicaGbPerDay = replicaLogGbPerDay(min, a.gbPerReplicaHour, a.dailyCapGb);
   const cap = Number.isFinite(a.dailyCapGb) ? `; daily cap ${gb(a.dailyCapGb)} GB` : "";
   lines.push(
-    line(
-      book,
+    alwaysOn(
       "log analytics",
-      "always-on",
       min === 0 ? "nothing runs, nothing logs" : `~${gb(replicaGbPerDay)} GB/day from ${plural(min, "replica")} (${a.gbPerReplicaHour} GB per replica-hour, assumed${cap})`,
-      (rate) => {
-        const perHour = replicaGbPerDay === 0 ? 0 : (replicaGbPerDay / HOURS_PER_DAY) * rate("logIngestionGb");
-        return { perHour, windowUsd: perHour * billedHours };
-      },
+      (rate) => (replicaGbPerDay === 0 ? 0 : (replicaGbPerDay / HOURS_PER_DAY) * rate("logIngestionGb")),
     ),
   );
   if (executions > 0) {
@@ -359,27 +349,23 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
   const perHour = sum(lines.filter((l) => l.part === "always-on").map((l) => l.perHour ?? 0));
   const window = sum(lines.map((l) => l.windowUsd ?? 0));
 
-  const m = pricer(book);
+  // The figures beside the totals need no list of missing prices: each is null (the fee 0) without one.
+  const rate = pricer(book).rate;
+  const finite = (usd: number) => (Number.isFinite(usd) ? usd : null);
   let marginal: number | null = null;
   if (pool) {
     const exec = q.load?.runSeconds ?? DEFAULT_PARTICIPANTS.runSeconds;
-    const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(m.rate)) / spn;
-    const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(m.rate, b);
-    marginal = sessionShare + backendBusy + m.rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * m.rate("logIngestionGb");
-    if (!Number.isFinite(marginal)) marginal = null;
+    const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(rate)) / spn;
+    const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(rate, b);
+    marginal = finite(sessionShare + backendBusy + rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * rate("logIngestionGb"));
   }
-  const g = pricer(book);
   const grant =
-    FREE_GRANT_PER_MONTH.vcpuSeconds * g.rate("consumptionVcpuActiveSecond") +
-    FREE_GRANT_PER_MONTH.gibSeconds * g.rate("consumptionMemoryActiveGibSecond") +
-    (FREE_GRANT_PER_MONTH.requests / 1e6) * g.rate("consumptionRequestsMillion");
+    FREE_GRANT_PER_MONTH.vcpuSeconds * rate("consumptionVcpuActiveSecond") +
+    FREE_GRANT_PER_MONTH.gibSeconds * rate("consumptionMemoryActiveGibSecond") +
+    (FREE_GRANT_PER_MONTH.requests / 1e6) * rate("consumptionRequestsMillion");
+  const feePerHour = a.managementFee && readyNodes > 0 ? rate("dedicatedManagementHour") : 0;
+  const feeWindow = a.managementFee && windowNodes > 0 ? rate("dedicatedManagementHour") * (readyNodes > 0 ? billedHours : hours) : 0;
 
-  const f = pricer(book);
-  const feePerHour = a.managementFee && readyNodes > 0 ? f.rate("dedicatedManagementHour") : 0;
-  const feeWindow = a.managementFee && windowNodes > 0 ? f.rate("dedicatedManagementHour") * (readyNodes > 0 ? billedHours : hours) : 0;
-
-  let nodeHourUsd: number | null = nodeHour(pricer(book).rate);
-  if (!Number.isFinite(nodeHourUsd)) nodeHourUsd = null;
   return {
     region: book.region,
     profile: q.profile.name,
@@ -388,18 +374,18 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     sessionsPerNode: spn,
     reservedShare: q.sessionsPerNode === undefined ? (q.reservedShare ?? NODE_RESERVED_SHARE) : null,
     nodes: { ready: readyNodes, window: windowNodes, peak: Math.max(readyNodes, peakNodes) },
-    nodeHourUsd,
+    nodeHourUsd: finite(nodeHour(rate)),
     lines,
     perHour,
     perDay: perHour * HOURS_PER_DAY,
     perMonth: perHour * HOURS_PER_MONTH,
     window,
-    managementFee: { assumed: a.managementFee, perHour: Number.isFinite(feePerHour) ? feePerHour : 0, window: Number.isFinite(feeWindow) ? feeWindow : 0 },
+    managementFee: { assumed: a.managementFee, perHour: finite(feePerHour) ?? 0, window: finite(feeWindow) ?? 0 },
     atMost: atMostPerDay(book, q, spn, a),
     marginalPerExecution: marginal,
     missing,
     complete: missing.length === 0,
-    freeGrantUsd: Number.isFinite(grant) ? grant : null,
+    freeGrantUsd: finite(grant),
   };
 }
 

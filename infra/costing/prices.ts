@@ -128,25 +128,17 @@ export function isKnownRegion(region: string): boolean {
   return region in EMBEDDED_PRICES;
 }
 
-/** What an estimate should say about a book's prices before anyone trusts its totals. */
-export function priceWarnings(region: string, prices: Partial<Record<MeterKey, Price>>): string[] {
-  const unverifiedKeys = (Object.keys(prices) as MeterKey[]).filter((k) => prices[k]?.confidence === "unverified");
-  return unverifiedKeys.length === 0
-    ? []
-    : [
-        `${unverifiedKeys.length} ${region} price(s) are unverified: --live-prices confirms them`,
-      ];
-}
-
 /** The meters behind a book's unverified prices, for --verbose. */
-export function unverifiedMeters(book: PriceBook): string[] {
+export function unverifiedMeters(book: Pick<PriceBook, "prices">): string[] {
   return (Object.keys(book.prices) as MeterKey[]).filter((k) => book.prices[k]?.confidence === "unverified").map((k) => METERS[k].meterName);
 }
 
+/** The embedded table's book, saying how many of its prices are unverified before anyone trusts its totals. */
 export function embeddedPriceBook(region: string): PriceBook {
   const prices = EMBEDDED_PRICES[region];
   if (!prices) throw new Error(`no embedded prices for region ${region}`);
-  return { region, origin: "embedded", prices, warnings: priceWarnings(region, prices) };
+  const unverified = unverifiedMeters({ prices }).length;
+  return { region, origin: "embedded", prices, warnings: unverified ? [`${unverified} ${region} price(s) are unverified: --live-prices confirms them`] : [] };
 }
 
 /** The newest date among a book's prices: "prices as of ...". */

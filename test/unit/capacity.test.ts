@@ -92,7 +92,7 @@ describe("caps sized to a tail you can name", () => {
     const q = contest();
     expect(planCapacity(q).maxSessions).toBe(200);
     expect(fullPoolRate(q, 199)).toBe(1);
-    const [cap] = checkPool(q, planCapacity(q), { maxSessions: 199, readySessions: 43 }, "contest");
+    const [cap] = checkPool(q, planCapacity(q), { maxSessions: 199, readySessions: 43 });
     expect(cap).toEqual({ ok: false, message: expect.stringContaining("max 199 < 200 participants") });
   });
 
@@ -243,8 +243,8 @@ describe("checking a configuration", () => {
   test("the hand-run deployment's contest sizing (max 50, 5 ready) fails both checks for 200 people; the planned one passes", () => {
     const q = contest();
     const plan = planCapacity(q);
-    expect(checkPool(q, plan, { maxSessions: 50, readySessions: 5 }, "contest").map((c) => c.ok)).toEqual([false, false]);
-    expect(checkPool(q, plan, { maxSessions: plan.maxSessions, readySessions: plan.readySessions }, "contest").map((c) => c.ok)).toEqual([true, true]);
+    expect(checkPool(q, plan, { maxSessions: 50, readySessions: 5 }).map((c) => c.ok)).toEqual([false, false]);
+    expect(checkPool(q, plan, { maxSessions: plan.maxSessions, readySessions: plan.readySessions }).map((c) => c.ok)).toEqual([true, true]);
   });
 
   test("identifier strategies parse, and nonsense does not", () => {
