@@ -1,6 +1,6 @@
-// Where manage starts the pulumi CLI: the version check, the Automation API's calls (./runner.ts)
-// and the direct reads (./reader.ts) all go through pulumiCli.run, the one edge between manage and
-// pulumi's process.
+// Where manage starts the pulumi CLI: the version check, the Automation API's calls (./runner.ts),
+// the direct reads (./reader.ts) and `manage pulumi` all go through pulumiCli.run, the one edge
+// between manage and pulumi's process.
 // The suite's tests of what manage decides put the pulumi stand-in there, run in their own thread
 // (test/helpers/project.ts, pulumiInWorker); everything on manage's side of it, the Automation API's
 // argv and its event stream included, is the code that runs for real.
@@ -18,6 +18,8 @@ export interface PulumiCall {
   env: Record<string, string>;
   /** In a process group of its own (./runner.ts says why). */
   detached?: boolean;
+  /** On manage's own terminal: stdin, stdout and stderr are manage's (`manage pulumi`); nothing is caught. */
+  attached?: boolean;
   onStdout?: (text: string) => void;
   onStderr?: (text: string) => void;
 }
@@ -42,7 +44,13 @@ export function interruptPulumi(): boolean {
 }
 
 async function spawnPulumi(call: PulumiCall): Promise<PulumiExit> {
-  const child = execa(call.command ?? "pulumi", call.args, { cwd: call.cwd, env: call.env, detached: call.detached ?? false, reject: false, stdin: "ignore" });
+  const child = execa(call.command ?? "pulumi", call.args, {
+    cwd: call.cwd,
+    env: call.env,
+    detached: call.detached ?? false,
+    reject: false,
+    ...(call.attached ? { stdio: "inherit" as const } : { stdin: "ignore" as const }),
+  });
   running = child;
   if (call.onStdout) child.stdout?.on("data", (d: Buffer) => call.onStdout!(d.toString()));
   if (call.onStderr) child.stderr?.on("data", (d: Buffer) => call.onStderr!(d.toString()));

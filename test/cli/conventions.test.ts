@@ -149,9 +149,11 @@ describe("warnings: short, once per run, details with --verbose", () => {
 });
 
 describe("the same cause, the same exit code", () => {
-  test("pulumi missing is exit 2 in up, stop, scale and doctor alike, nothing touched", async () => {
+  test("pulumi missing is exit 2 in up, stop, scale, doctor and manage pulumi alike, nothing touched", async () => {
     const path = "/usr/bin:/bin";
-    const results = await Promise.all([["up"], ["stop", "--yes"], ["scale", "--profile", "testing", "--no-wait"], ["doctor"]].map((args) => manage(args, { project, path })));
+    const results = await Promise.all(
+      [["up"], ["stop", "--yes"], ["scale", "--profile", "testing", "--no-wait"], ["doctor"], ["pulumi", "--", "stack", "ls"]].map((args) => manage(args, { project, path })),
+    );
     for (const r of results) {
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(/pulumi is not installed \(manage needs 3\.188\.0 or newer\)/);
