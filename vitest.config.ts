@@ -1,6 +1,6 @@
-import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { EndToEndFirst } from "./test/helpers/sequencer.js";
+import { TEST_WORKERS } from "./test/helpers/workers.js";
 
 export default defineConfig({
   // The policy pack and the role table are CommonJS TypeScript (.cts): Pulumi's policy runner
@@ -9,11 +9,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/helpers/global-setup.ts"],
-    // One worker a core. Issue 10 measured one worker more than cores as faster (130 s against
-    // 139 s on 2 cores) while a change cost little CPU; since every change runs Pulumi's own loaders
-    // (about a second of CPU more), a third worker only made the end-to-end tests starve each other
-    // past their time limits on 2 cores.
-    maxWorkers: availableParallelism(),
+    // One worker more than the cores (./test/helpers/workers.ts says why, with the figures).
+    maxWorkers: TEST_WORKERS,
     // Worker threads, and a test file's modules kept for the next file in the same worker: the
     // files spawn their own processes (manage, the stand-ins) and share nothing else, no test mocks
     // a module or changes process-wide state (environment, timers, cwd), so a fresh process and a

@@ -6,12 +6,13 @@
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
 import { startWarmProgram } from "../fake-pulumi/language-host.js";
 import { ROOT } from "./program.js";
 import { buildPreparedStacks } from "./project.js";
+import { TEST_WORKERS } from "./workers.js";
 
 /** Every package import is left to node_modules at run time, except these, bundled. */
 function externalExcept(bundled: string[]): Plugin {
@@ -62,7 +63,7 @@ export async function setup(): Promise<() => Promise<void>> {
   const warm = await startWarmPack(pack, JSON.parse(readFileSync(join(pack, "config.json"), "utf8")) as Record<string, unknown>);
   // The project's program, kept warm the same way (test/fake-pulumi/program-server.mjs), a server per
   // test worker (vitest.config.ts maxWorkers), as each runs one program at a time.
-  const program = await startWarmProgram(ROOT, "dist/infra/index.js", availableParallelism());
+  const program = await startWarmProgram(ROOT, "dist/infra/index.js", TEST_WORKERS);
   // Every test project of this run in one folder (makeProject), removed when the run ends.
   const projects = mkdtempSync(join(tmpdir(), "manage-test-run-"));
   Object.assign(process.env, warm.env, program.env, { MANAGE_TEST_PROJECTS: projects });
