@@ -12,8 +12,8 @@ import { summarize, type LatencySummary } from "./stats.js";
 
 export type Mix = Array<{ language: Language; weight: number }>;
 
-/** Each language by its own name, and the short names people type. */
-const MIX_ALIASES: Record<string, Language> = { ...Object.fromEntries(LANGUAGES.map((l) => [l, l])), py: "python", js: "javascript", cpp: "c++" };
+/** Each language by its own name, and the short names people type (a Map: "constructor" is no language). */
+const MIX_ALIASES = new Map<string, Language>([...LANGUAGES.map((l) => [l, l] as const), ["py", "python"], ["js", "javascript"], ["cpp", "c++"]]);
 
 export const DEFAULT_MIX = "python:60,cpp:20,java:10,js:10";
 
@@ -22,7 +22,7 @@ export function parseMix(text: string): Mix {
   const mix: Mix = [];
   for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
     const m = /^([a-z+]+):(\d+(?:\.\d+)?)$/.exec(part);
-    const language = m ? MIX_ALIASES[m[1]!] : undefined;
+    const language = m ? MIX_ALIASES.get(m[1]!) : undefined;
     if (!m || !language)
       throw new Error(`--mix takes language:weight pairs like ${DEFAULT_MIX} (languages: python, js, java, cpp); got "${part}"`);
     if (mix.some((x) => x.language === language)) throw new Error(`--mix names ${language} twice`);

@@ -150,6 +150,8 @@ const cases: Record<string, Case[]> = {
     [["load-test", "--endpoint", URL, "--users", "10", "--duration", "2h"], /--duration "2h" is longer than 30m \(a load test is a test, not an attack\)/],
     [["load-test", "--endpoint", URL, "--users", "10", "--duration", "500ms"], /--duration "500ms" is shorter than 1s/],
     [["load-test", "--endpoint", URL, "--users", "10", "--duration", "1m", "--mix", "ruby:100"], /--mix takes language:weight pairs like python:60,cpp:20,java:10,js:10/],
+    // A name every object has (Object.prototype's) is no language either.
+    [["load-test", "--endpoint", URL, "--users", "10", "--duration", "1m", "--mix", "constructor:100"], /--mix takes language:weight pairs like python:60,cpp:20,java:10,js:10/],
     [["load-test", "--endpoint", URL, "--users", "10", "--duration", "1m", "--mix", "python:0"], /--mix needs at least one language with a weight above 0/],
     [["load-test", "--endpoint", URL, "--users", "10", "--duration", "1m", "--mix", "python:50,py:50"], /--mix names python twice/],
     [["load-test", "--endpoint", URL, "--users", "5000", "--duration", "30m", "--rate", "50"], /this load would send more than 10000 executions, over the cap of 10000/],
