@@ -789,5 +789,5 @@ function accessIssues(values: Record<string, unknown>, known: ConfigIssue[]): Co
 
 /** Keys in the project's namespace that no one reads. */
 export function unknownKeys(keys: Iterable<string>): string[] {
-  return [...keys].filter((k) => !(k in CONFIG_KEYS));
+  return [...keys].filter((k) => !Object.hasOwn(CONFIG_KEYS, k));
 }

@@ -222,7 +222,7 @@ function canonicalValue(value: string): string {
  */
 function withoutDefaults(raw: RawConfig): Record<string, string> {
   const asString = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
-  return Object.fromEntries(Object.entries(raw).filter(([key, value]) => !(key in CONFIG_KEYS) || asString(CONFIG_KEYS[key]!.default) !== value));
+  return Object.fromEntries(Object.entries(raw).filter(([key, value]) => !Object.hasOwn(CONFIG_KEYS, key) || asString(CONFIG_KEYS[key]!.default) !== value));
 }
 
 /**

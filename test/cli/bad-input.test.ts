@@ -265,6 +265,8 @@ const fileCases: Array<[string, (text: string) => string, string[], RegExp]> = [
   ["a region without prices", (t) => t.replace("location: eastus", "location: westus3"), ["cost-estimate"], /no embedded prices for region "westus3", the location in Pulumi\.dev\.yaml:2[\s\S]*Fix: price it with --live-prices/],
   ["an unknown profile", (t) => t.replace("profile: idle", "profile: turbo"), ["plan"], /Pulumi\.dev\.yaml:10: coding-engine:profile must be one of idle, testing, contest \(got "turbo"\)[\s\S]*Fix: edit Pulumi\.dev\.yaml/],
   ["a misspelt key", (t) => t + "  coding-engine:partcipants: 300\n", ["capacity"], /Pulumi\.dev\.yaml:12: coding-engine:partcipants is not a setting of this project/],
+  // A name every object has (Object.prototype's) is no setting either.
+  ["a key named like an object's own", (t) => t + "  coding-engine:constructor: x\n", ["plan"], /Pulumi\.dev\.yaml:12: coding-engine:constructor is not a setting of this project/],
   ["an override that is not a number", (t) => t + "  coding-engine:profileOverrides:\n    contest:\n      maxSessions: many\n", ["plan"], /Pulumi\.dev\.yaml:14: coding-engine:profileOverrides\.contest\.maxSessions must be a whole number/],
   ["an override of an unknown profile", (t) => t + "  coding-engine:profileOverrides:\n    party:\n      maxSessions: 9\n", ["plan"], /Pulumi\.dev\.yaml:13: coding-engine:profileOverrides\.party may only name the profiles idle, testing, contest/],
   ["participants: 0", (t) => t + "  coding-engine:participants: 0\n", ["capacity"], /Pulumi\.dev\.yaml:12: coding-engine:participants must be between 1 and 100000/],
