@@ -79,3 +79,6 @@ export function actor(env: NodeJS.ProcessEnv = process.env): string {
 
 /** An ISO 8601 UTC time to the second, as the operational layer records times. */
 export const isoSeconds = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** A time as people read it in a message or a page: "2026-11-22 18:00 UTC". */
+export const utcMinute = (at: Date | string) => `${new Date(at).toISOString().slice(0, 16).replace("T", " ")} UTC`;

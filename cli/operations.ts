@@ -9,7 +9,7 @@ import { ConfigError, parseSettings, type DeploymentSettings } from "../infra/co
 import { describeIssues, stackFile, stackSettings } from "./settings.js";
 import type { StackChange } from "./change.js";
 import type { OptionsFor } from "./main.js";
-import { isoSeconds } from "./clock.js";
+import { isoSeconds, utcMinute } from "./clock.js";
 import { UsageError } from "./errors.js";
 import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
 import { cancelCommand, settleCommand } from "./pulumi/failures.js";
@@ -33,7 +33,7 @@ const OPTION_FIELDS: Array<[keyof ScaleOptions, OverrideField, string]> = [
  * only (`local: false`): the recorder's zone is not the reader's.
  */
 export function describeExpiry(at: Date, local = true): string {
-  const utc = `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const utc = utcMinute(at);
   if (!local) return utc;
   return `${utc} (${at.toLocaleString(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" })} local)`;
 }

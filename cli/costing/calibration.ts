@@ -25,7 +25,7 @@ import { parseRunLog } from "../report/runs.js";
 import { DEFAULT_PARTICIPANTS } from "../../infra/capacity.js";
 import { OPTION_RANGES } from "../../infra/limits.js";
 import type { DeploymentSettings } from "../../infra/config.js";
-import { now as clockNow } from "../clock.js";
+import { now as clockNow, utcMinute } from "../clock.js";
 
 export interface Measurement {
   value: number;
@@ -52,7 +52,6 @@ export interface Calibration {
  */
 export const MEASUREMENT_MIN_SAMPLES = { runSeconds: 20, coldStartSeconds: 10 } as const;
 
-const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 const within = (x: number, range: { min: number; max: number }) => Number.isFinite(x) && x >= range.min && x <= range.max;
 const countOk = (n: number) => Number.isInteger(n) && n >= 0;
 
@@ -64,7 +63,7 @@ const countOk = (n: number) => Number.isInteger(n) && n >= 0;
 export function calibrate(records: RunRecord[], now: Date = new Date(), source = "the run log"): Calibration {
   const warnings: string[] = [];
   const fix = `Fix: delete that line from ${source} (or the file), and rerun manage load-test to measure again`;
-  const skip = (r: RunRecord, why: string) => warnings.push(`${source}: the ${r.command} record of ${when(r.end)} ${why}: not planned with. ${fix}`);
+  const skip = (r: RunRecord, why: string) => warnings.push(`${source}: the ${r.command} record of ${utcMinute(r.end)} ${why}: not planned with. ${fix}`);
   const dated = records.filter((r) => {
     if (!r.measured) return false;
     if (Date.parse(r.start) > now.getTime()) return skip(r, `is dated in the future (started ${r.start}; the clock now says ${now.toISOString()})`), false;
@@ -86,13 +85,13 @@ export function calibrate(records: RunRecord[], now: Date = new Date(), source =
     if (warmRuns > 0) {
       const value = seconds(langs.reduce((s, l) => s + (l.warm.p50 === null ? 0 : l.warm.p50 * l.warm.count), 0) / warmRuns);
       if (!within(value, OPTION_RANGES.runSeconds)) skip(r, `measured a run time of ${value} s, outside ${range(OPTION_RANGES.runSeconds)} (what --avg-exec-seconds accepts)`);
-      else runTimes.push({ value, by: `${r.command} ${when(r.end)}, ${warmRuns} warm run${warmRuns === 1 ? "" : "s"}`, at: r.end, samples: warmRuns });
+      else runTimes.push({ value, by: `${r.command} ${utcMinute(r.end)}, ${warmRuns} warm run${warmRuns === 1 ? "" : "s"}`, at: r.end, samples: warmRuns });
     }
     const forced = m.readySessions !== null && m.firstRuns > m.readySessions && m.newSessions !== false;
     const extras = langs.flatMap((l) => (l.first.max !== null && l.warm.p50 !== null ? [l.first.max - l.warm.p50] : []));
     if (!forced || !extras.length) continue;
     const value = seconds(Math.max(...extras));
-    const by = `${r.command} ${when(r.end)}, ${m.firstRuns} first run${m.firstRuns === 1 ? "" : "s"} (${m.readySessions} ready)`;
+    const by = `${r.command} ${utcMinute(r.end)}, ${m.firstRuns} first run${m.firstRuns === 1 ? "" : "s"} (${m.readySessions} ready)`;
     // A first run no slower than a warm one (within the least cold start an option accepts) saw no cold start: not a measurement.
     if (value < OPTION_RANGES.coldStartSeconds.min) coldStartNote ??= `not measured: first runs were no slower than warm ones (${by})`;
     else if (!within(value, OPTION_RANGES.coldStartSeconds)) skip(r, `measured a cold start of ${value} s, outside ${range(OPTION_RANGES.coldStartSeconds)} (what --cold-start-seconds accepts)`);

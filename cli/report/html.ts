@@ -7,12 +7,11 @@ import type { Chart } from "./charts.js";
 import type { ReportData } from "./data.js";
 import { formatMs } from "../execution/stats.js";
 import { money, signedMoney } from "../output.js";
+import { utcMinute } from "../clock.js";
 
 const escape = (text: string | number) =>
   String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-/** "2026-12-05 08:30 UTC". */
-export const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 const n = (x: number | null, unit = "") => (x === null ? "–" : `${Number.isInteger(x) ? x.toLocaleString("en-US") : x.toFixed(1)}${unit}`);
 const pct = (share: number | null) => (share === null ? "–" : `${(share * 100).toFixed(share < 0.01 && share > 0 ? 2 : 1)}%`);
 
@@ -26,7 +25,7 @@ function table(head: string[], rows: Array<Array<string | number>>, cls = ""): s
 export function reportTitle(d: ReportData): string {
   const w = d.window;
   const what = w ? `window ${w.id} (${w.profile}${w.users ? `, ${w.users} participants` : ""})` : "a period";
-  return `Stack ${d.stack}: ${what}, ${utc(d.period.from)} to ${utc(d.period.to)}`;
+  return `Stack ${d.stack}: ${what}, ${utcMinute(d.period.from)} to ${utcMinute(d.period.to)}`;
 }
 
 /** The numbers a reader looks for first, as [label, value, id] (ids for tests and links). */
@@ -64,7 +63,7 @@ function runsSection(d: ReportData): string {
     return `<p>No smoke or load-test run of stack ${escape(d.stack)} is recorded in this period${d.runs.sources.length ? ` (read: ${d.runs.sources.map(escape).join(", ")})` : " (no run log found: runs are logged in .manage/runs/&lt;stack&gt;.ndjson; give others with --runs)"}.</p>`;
   const rows = d.runs.records.map((r) => [
     r.command,
-    utc(r.start),
+    utcMinute(r.start),
     r.ok ? "pass" : "FAIL",
     r.executions,
     r.failed,
@@ -88,7 +87,7 @@ function costSection(d: ReportData): string {
   const hours = c.profiles.map((h) => `${h.profile} ${+h.hours.toFixed(2)} h`).join(", ");
   return [
     table(["resource", "actual", "model", "gap"], rows, "cost"),
-    `<p class="note">Cost Management answers whole UTC days, so this covers ${escape(utc(c.days.from))} to ${escape(utc(c.days.to))}; the model prices the same hours: ${escape(hours)} (the window at its profile, the rest as manage spend reads it), always-on parts only.</p>`,
+    `<p class="note">Cost Management answers whole UTC days, so this covers ${escape(utcMinute(c.days.from))} to ${escape(utcMinute(c.days.to))}; the model prices the same hours: ${escape(hours)} (the window at its profile, the rest as manage spend reads it), always-on parts only.</p>`,
     ...c.gap.causes.map((cause) => `<p class="cause">likely: ${escape(cause)}</p>`),
   ].join("\n");
 }
@@ -119,7 +118,7 @@ figure { margin: 16px 0; } svg { width: 100%; height: auto; }
 </head>
 <body>
 <h1>${escape(title)}</h1>
-<p class="note">manage report, generated ${escape(utc(d.generatedAt))}. Profile ${escape(d.profile.name)}${d.window ? `; scheduled by ${escape(d.window.by)}` : ""}. Times in UTC.</p>
+<p class="note">manage report, generated ${escape(utcMinute(d.generatedAt))}. Profile ${escape(d.profile.name)}${d.window ? `; scheduled by ${escape(d.window.by)}` : ""}. Times in UTC.</p>
 <h2>Key numbers</h2>
 <table class="numbers">${numbers}</table>
 <h2>Over the period</h2>
