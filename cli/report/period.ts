@@ -11,10 +11,9 @@ import type { Window } from "../../infra/operations.js";
 import type { Period } from "../costing/spend.js";
 import { UsageError } from "../errors.js";
 import { isoSeconds } from "../clock.js";
-import { ENDED_WINDOWS_KEPT_DAYS, windowRun } from "../schedule.js";
+import { ENDED_WINDOWS_KEPT_DAYS, warmupStart, windowRun } from "../schedule.js";
 import { suggest } from "../suggest.js";
 
-const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -51,9 +50,6 @@ export interface ReportPeriod extends Period {
   inProgress: boolean;
 }
 
-/** When a window cost: when the scheduled job started and stopped it, else its warm-up to its end (cli/schedule.ts, windowRun). */
-export const windowSpan = (w: Window): Period => ({ from: new Date(w.startedAt ?? Date.parse(w.start) - w.warmupMinutes * MINUTE), to: new Date(w.stoppedAt ?? w.end) });
-
 /**
  * The period of a request: the range as given, or the window found in the stack's state (ended
  * windows stay there ENDED_WINDOWS_KEPT_DAYS, with when they really ran). One older than that, or
@@ -71,7 +67,7 @@ export function resolvePeriod(request: PeriodRequest, windows: Window[], stack: 
   }
   const run = windowRun(window, now);
   if (!run)
-    throw new UsageError(`--window ${window.id} has not started yet (its warm-up begins at ${isoSeconds(windowSpan(window).from)}; now is ${isoSeconds(now)}): there is nothing to report`);
+    throw new UsageError(`--window ${window.id} has not started yet (its warm-up begins at ${isoSeconds(warmupStart(window))}; now is ${isoSeconds(now)}): there is nothing to report`);
   const inProgress = !window.stoppedAt && Date.parse(window.end) > now.getTime();
   return { ...run, window, inProgress };
 }

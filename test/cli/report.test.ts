@@ -20,7 +20,8 @@ import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
 import { embeddedPriceBook } from "../../infra/costing/prices.js";
 import { estimateForHours, hoursRun } from "../../cli/costing/spend.js";
-import { costDays, windowSpan } from "../../cli/report/period.js";
+import { costDays } from "../../cli/report/period.js";
+import { windowRun } from "../../cli/schedule.js";
 import { CONTEST_DAY_RUNS, runRecord } from "../helpers/run-records.js";
 
 const NOW = "2026-12-05T12:00:00Z";
@@ -91,7 +92,7 @@ const ids = (): Record<string, [string, string]> => ({
   gateway: [`${rg()}/Microsoft.ApiManagement/service/${settings.names.gateway}`, "Developer Units"],
 });
 // The model for 2026-12-05: the window (warm-up included) at contest, the rest of the day idle.
-const MODEL = estimateForHours(embeddedPriceBook("eastus"), settings, hoursRun(costDays(windowSpan(WINDOW)), { operation: null, windows: [WINDOW] }, settings)).byResource;
+const MODEL = estimateForHours(embeddedPriceBook("eastus"), settings, hoursRun(costDays(windowRun(WINDOW, new Date(WINDOW.end))!), { operation: null, windows: [WINDOW] }, settings)).byResource;
 const modelDay = [...MODEL.values()].reduce((a, b) => a + b, 0);
 /** The day billed as the model prices it, the pool `poolFactor` times its model. */
 const billed = (poolFactor = 1): CostRow[] =>

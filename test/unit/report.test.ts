@@ -9,7 +9,8 @@ import type { Window } from "../../infra/operations.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
 import { UsageError } from "../../cli/errors.js";
-import { costDays, periodRequest, resolvePeriod, windowSpan } from "../../cli/report/period.js";
+import { costDays, periodRequest, resolvePeriod } from "../../cli/report/period.js";
+import { windowRun } from "../../cli/schedule.js";
 import { parseRunLog, runsIn } from "../../cli/report/runs.js";
 import { estimateForHours, hoursRun } from "../../cli/costing/spend.js";
 import { embeddedPriceBook } from "../../infra/costing/prices.js";
@@ -54,7 +55,7 @@ describe("the period", () => {
   });
 
   test("the bill's days: whole UTC days around the period, a period ending at midnight not reaching into the next", () => {
-    expect(costDays(windowSpan(W))).toEqual({ from: d("2026-12-05"), to: d("2026-12-06") });
+    expect(costDays(windowRun(W, NOW)!)).toEqual({ from: d("2026-12-05"), to: d("2026-12-06") });
     expect(costDays({ from: d("2026-12-05T22:00:00Z"), to: d("2026-12-06T00:00:00Z") })).toEqual({ from: d("2026-12-05"), to: d("2026-12-06") });
     expect(costDays({ from: d("2026-12-05T22:00:00Z"), to: d("2026-12-06T01:00:00Z") })).toEqual({ from: d("2026-12-05"), to: d("2026-12-07") });
   });
