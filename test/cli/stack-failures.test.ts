@@ -66,6 +66,18 @@ describe.concurrent("refusals: exit 2, nothing touched", () => {
     expect(snapshot(project)).toEqual(files);
     expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
   });
+
+  // versionRefusal accepts what semver.coerce reads ("3.230", a version with a line after it, as a
+  // wrapper may print); the Automation API needs the version as a SemVer: without one, every
+  // preview and up throws "Failed to get Pulumi version" (automation/localWorkspace.js pulumiVersion).
+  test.each(["3.230", "3.230.0\nnotice: managed by a version wrapper"])("a pulumi version manage accepts (%j) runs the change, as the read-only commands do", async (version) => {
+    const project = makeProject();
+    await prepare(project, "dev");
+    const r = await manageDecision(["scale", "--no-wait", "--profile", "testing"], { project, env: { FAKE_PULUMI_VERSION: version } });
+    expect(r.stderr).not.toContain("Failed to get Pulumi version");
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readState(project, "dev").map((res) => res.type)).toContain("azure-native:app:ContainerAppsSessionPool");
+  });
 });
 
 describe.concurrent("failures while pulumi runs", () => {
