@@ -16,6 +16,7 @@ export async function run(args: string[]): Promise<void> {
   prepareEmbeddedBackend(backend);
   const r = await pulumiCli.run({ args, cwd: dir, env: backend.env, attached: true });
   if (r.notFound) throw new UsageError(NOT_INSTALLED);
-  // A signal's 130 as the shell shows it; a start that failed otherwise is manage's failure (exit 1).
+  // pulumi's own exit code, or a signal's 128+N as the shell shows it (../pulumi/process.ts); a start
+  // that failed otherwise is manage's failure (exit 1).
   process.exitCode = r.exitCode >= 0 ? r.exitCode : 1;
 }

@@ -159,6 +159,16 @@ describe("the same cause, the same exit code", () => {
       expect(r.stderr).toMatch(/pulumi is not installed \(manage needs 3\.188\.0 or newer\)/);
     }
   });
+
+  test("manage pulumi ends as pulumi did: its own exit code, and a signal's 128+N as the shell shows it (130 only for SIGINT)", async () => {
+    // A pulumi on PATH that ends the way the case says (a shell script: its $$ is the pulumi process).
+    const bin = mkdtempSync(join(tmpdir(), "pulumi-ends-"));
+    writeFileSync(join(bin, "pulumi"), '#!/bin/sh\ncase "$1" in\n  exit3) exit 3 ;;\n  *) kill -"$1" $$ ;;\nesac\n', { mode: 0o755 });
+    const path = `${bin}:/usr/bin:/bin`;
+    const cases = [["exit3", 3], ["INT", 130], ["TERM", 143], ["KILL", 137]] as const;
+    const results = await Promise.all(cases.map(([how]) => manage(["pulumi", "--", how], { project, path })));
+    expect(results.map((r) => r.exitCode)).toEqual(cases.map(([, code]) => code));
+  });
 });
 
 test("manage run in a test worker (the bad-input table's way) answers as the process does: exit code, stdout, stderr, warnings once, nothing left from an earlier run; a relative path is refused", async () => {
