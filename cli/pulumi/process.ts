@@ -61,7 +61,11 @@ async function spawnPulumi(call: PulumiCall): Promise<PulumiExit> {
   try {
     const r = await child;
     // Only the spawn's own error code: execa's message holds pulumi's output too (../azure/az.ts).
-    return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? (r.signal ? signalExit(r.signal) : -2), notFound: (r as { code?: string }).code === "ENOENT" };
+    // A start that failed otherwise (not executable: EACCES) ran no pulumi to say anything: its error
+    // ("spawn pulumi EACCES", the start's alone) is what the failure says.
+    const ran = r.exitCode !== undefined || r.signal !== undefined;
+    const stderr = ran ? String(r.stderr ?? "") : String((r as { originalMessage?: string }).originalMessage ?? "");
+    return { stdout: String(r.stdout ?? ""), stderr, exitCode: r.exitCode ?? (r.signal ? signalExit(r.signal) : -2), notFound: (r as { code?: string }).code === "ENOENT" };
   } finally {
     if (running === child) running = undefined;
   }
