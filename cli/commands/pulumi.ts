@@ -7,15 +7,24 @@ import { UsageError } from "../errors.js";
 import { projectDir } from "../project.js";
 import { chooseBackend, loggedInBackend, prepareEmbeddedBackend } from "../pulumi/backend.js";
 import { NOT_INSTALLED } from "../pulumi/argv.js";
-import { pulumiCli } from "../pulumi/process.js";
+import { interruptPulumi, pulumiCli } from "../pulumi/process.js";
+import { whileRunning } from "../interrupted.js";
 
 export async function run(args: string[]): Promise<void> {
   if (args.length === 0) throw new UsageError("give pulumi's arguments after --, e.g. `manage pulumi -- stack ls`");
   const dir = projectDir();
   const backend = chooseBackend(process.env, dir, loggedInBackend(process.env));
   prepareEmbeddedBackend(backend);
-  const r = await pulumiCli.run({ args, cwd: dir, env: backend.env, attached: true });
+  // pulumi runs in manage's process group, on its terminal: a Ctrl-C reaches it from the terminal,
+  // and manage waits for it to end, as a shell does. Dying at the SIGINT, node would have execa's
+  // clean-up send pulumi a SIGTERM on the way out, which pulumi takes as a second signal: terminate
+  // at once, leaving its lock and pending operations (../pulumi/interrupt.ts). A CI runner's SIGTERM
+  // reaches manage alone: pulumi is told once, with the SIGINT that cancels cleanly.
+  const r = await whileRunning((signal?: NodeJS.Signals) => void (signal === "SIGTERM" && interruptPulumi()), () =>
+    pulumiCli.run({ args, cwd: dir, env: backend.env, attached: true }),
+  );
   if (r.notFound) throw new UsageError(NOT_INSTALLED);
-  // A signal's 130 as the shell shows it; a start that failed otherwise is manage's failure (exit 1).
+  // pulumi's own exit code, or a signal's 128+N as the shell shows it (../pulumi/process.ts); a start
+  // that failed otherwise is manage's failure (exit 1).
   process.exitCode = r.exitCode >= 0 ? r.exitCode : 1;
 }

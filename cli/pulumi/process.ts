@@ -5,6 +5,7 @@
 // (test/helpers/project.ts, pulumiInWorker); everything on manage's side of it, the Automation API's
 // argv and its event stream included, is the code that runs for real.
 
+import { constants } from "node:os";
 import { execa, type ResultPromise } from "execa";
 import { OperationError, UsageError } from "../errors.js";
 import { NOT_INSTALLED, versionRefusal } from "./argv.js";
@@ -43,6 +44,9 @@ export function interruptPulumi(): boolean {
   return true;
 }
 
+/** A signal's exit code as a shell reports it, 128 + its number: 130 for SIGINT, 143 for SIGTERM, 137 for SIGKILL. */
+const signalExit = (signal: string) => 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
+
 async function spawnPulumi(call: PulumiCall): Promise<PulumiExit> {
   const child = execa(call.command ?? "pulumi", call.args, {
     cwd: call.cwd,
@@ -57,7 +61,11 @@ async function spawnPulumi(call: PulumiCall): Promise<PulumiExit> {
   try {
     const r = await child;
     // Only the spawn's own error code: execa's message holds pulumi's output too (../azure/az.ts).
-    return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? (r.signal ? 130 : -2), notFound: (r as { code?: string }).code === "ENOENT" };
+    // A start that failed otherwise (not executable: EACCES) ran no pulumi to say anything: its error
+    // ("spawn pulumi EACCES", the start's alone) is what the failure says.
+    const ran = r.exitCode !== undefined || r.signal !== undefined;
+    const stderr = ran ? String(r.stderr ?? "") : String((r as { originalMessage?: string }).originalMessage ?? "");
+    return { stdout: String(r.stdout ?? ""), stderr, exitCode: r.exitCode ?? (r.signal ? signalExit(r.signal) : -2), notFound: (r as { code?: string }).code === "ENOENT" };
   } finally {
     if (running === child) running = undefined;
   }

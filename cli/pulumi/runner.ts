@@ -11,6 +11,7 @@
 
 import type { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation/index.js";
 import { PROJECT } from "../../infra/config.js";
+import coerce from "semver/functions/coerce.js";
 import parse from "semver/functions/parse.js";
 import type { SemVer } from "semver";
 import { stackStateOf, type ExportedState } from "./argv.js";
@@ -66,10 +67,12 @@ type Automation = typeof import("@pulumi/pulumi/automation/index.js");
  * environment, output callbacks and error classes stay the Automation API's.
  */
 async function detach(automation: Automation, version: string) {
-  // The constructor get() calls (private in the typings): the command and its parsed version, or null
-  // for a version semver cannot read, as get() leaves it with skipVersionCheck.
+  // The constructor get() calls (private in the typings): the command and its version. The version is
+  // one versionRefusal let through, which reads it as semver.coerce does ("3.230", or a line after it
+  // from a wrapper); get() would leave such a one null, and the workspace's preview, up, refresh and
+  // destroy then throw "Failed to get Pulumi version" (automation/localWorkspace.js pulumiVersion).
   const Command = automation.PulumiCommand as unknown as new (command: string, version: SemVer | null) => PulumiCommand;
-  const command = new Command("pulumi", parse(version));
+  const command = new Command("pulumi", parse(version) ?? coerce(version));
   const { CommandResult } = (await import("@pulumi/pulumi/automation/cmd.js")) as unknown as {
     CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => unknown;
   };

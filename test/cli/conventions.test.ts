@@ -159,6 +159,44 @@ describe("the same cause, the same exit code", () => {
       expect(r.stderr).toMatch(/pulumi is not installed \(manage needs 3\.188\.0 or newer\)/);
     }
   });
+
+  test("manage pulumi ends as pulumi did: its own exit code, and a signal's 128+N as the shell shows it (130 only for SIGINT)", async () => {
+    // A pulumi on PATH that ends the way the case says (a shell script: its $$ is the pulumi process).
+    const bin = mkdtempSync(join(tmpdir(), "pulumi-ends-"));
+    writeFileSync(join(bin, "pulumi"), '#!/bin/sh\ncase "$1" in\n  exit3) exit 3 ;;\n  *) kill -"$1" $$ ;;\nesac\n', { mode: 0o755 });
+    const path = `${bin}:/usr/bin:/bin`;
+    const cases = [["exit3", 3], ["INT", 130], ["TERM", 143], ["KILL", 137]] as const;
+    const results = await Promise.all(cases.map(([how]) => manage(["pulumi", "--", how], { project, path })));
+    expect(results.map((r) => r.exitCode)).toEqual(cases.map(([, code]) => code));
+  });
+
+  test("Ctrl-C in manage pulumi: pulumi gets the terminal's one SIGINT and no second signal; manage waits for it and ends with its code", async () => {
+    // pulumi takes a second signal, a SIGINT or a SIGTERM after one, as "terminate at once", leaving
+    // its lock and pending operations (pkg/backend/cancellation_scope.go, one channel for both;
+    // pulumi/pulumi#17467; the test stand-in does the same: test/fake-pulumi/main.ts).
+    // This one logs the signals it gets, and ends 7 a moment after the first.
+    const bin = mkdtempSync(join(tmpdir(), "pulumi-signals-"));
+    const log = join(bin, "log");
+    writeFileSync(
+      join(bin, "pulumi"),
+      `#!/bin/bash\ngot=\ntrap 'echo INT >> ${log}; got=1' INT\ntrap 'echo TERM >> ${log}; got=1' TERM\necho started >> ${log}\n` +
+        `until [ -n "$got" ]; do sleep 0.05; done\nfor i in 1 2 3 4 5 6; do sleep 0.05; done\necho ended >> ${log}\nexit 7\n`,
+      { mode: 0o755 },
+    );
+    // Its own process group, as a shell gives a foreground job: the terminal's Ctrl-C goes to the group.
+    const child = execa("node", [MANAGE, "pulumi", "--", "up"], {
+      reject: false,
+      detached: true,
+      extendEnv: false,
+      env: { PATH: `${bin}:/usr/bin:/bin`, HOME: project, MANAGE_PROJECT_DIR: project, NO_COLOR: "1" },
+    });
+    while (!existsSync(log)) await new Promise((r) => setTimeout(r, 20));
+    process.kill(-child.pid!, "SIGINT");
+    const r = await child;
+    while (!readFileSync(log, "utf8").includes("ended")) await new Promise((r) => setTimeout(r, 20));
+    expect(readFileSync(log, "utf8").trim().split("\n")).toEqual(["started", "INT", "ended"]);
+    expect(r.exitCode).toBe(7);
+  });
 });
 
 test("manage run in a test worker (the bad-input table's way) answers as the process does: exit code, stdout, stderr, warnings once, nothing left from an earlier run; a relative path is refused", async () => {

@@ -2,7 +2,8 @@
 // the built binary, the stand-in for pulumi (test/fake-pulumi), the real program evaluated on every
 // preview and up, and the resulting state read back from the file backend. (Split from
 // stack-commands.test.ts so the two run side by side.)
-import { readFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { readFileSync, existsSync, mkdirSync, mkdtempSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
@@ -65,6 +66,29 @@ describe.concurrent("refusals: exit 2, nothing touched", () => {
     expect(r.stderr).toContain("pulumi 3.100.0 is too old: manage needs 3.188.0 or newer");
     expect(snapshot(project)).toEqual(files);
     expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+  });
+
+  test("a pulumi that cannot be started (not executable): the start's own error, not an exit code it never had", async () => {
+    const project = makeProject();
+    const bin = mkdtempSync(join(tmpdir(), "pulumi-not-executable-"));
+    writeFileSync(join(bin, "pulumi"), "#!/bin/sh\necho v3.230.0\n", { mode: 0o644 });
+    const files = snapshot(project);
+    const r = await manageDecision(["scale", "--no-wait", "--profile", "testing"], { project, path: `${bin}:/usr/bin:/bin` });
+    expect(r.stderr).toMatch(/^manage: `pulumi version` failed: spawn pulumi EACCES$/m);
+    expect(r.exitCode).toBe(1);
+    expect(snapshot(project)).toEqual(files);
+  });
+
+  // versionRefusal accepts what semver.coerce reads ("3.230", a version with a line after it, as a
+  // wrapper may print); the Automation API needs the version as a SemVer: without one, every
+  // preview and up throws "Failed to get Pulumi version" (automation/localWorkspace.js pulumiVersion).
+  test.each(["3.230", "3.230.0\nnotice: managed by a version wrapper"])("a pulumi version manage accepts (%j) runs the change, as the read-only commands do", async (version) => {
+    const project = makeProject();
+    await prepare(project, "dev");
+    const r = await manageDecision(["scale", "--no-wait", "--profile", "testing"], { project, env: { FAKE_PULUMI_VERSION: version } });
+    expect(r.stderr).not.toContain("Failed to get Pulumi version");
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readState(project, "dev").map((res) => res.type)).toContain("azure-native:app:ContainerAppsSessionPool");
   });
 });
 

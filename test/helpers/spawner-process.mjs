@@ -3,7 +3,15 @@
 import { execa } from "execa";
 
 process.on("message", async ({ id, file, args, options }) => {
-  const r = await execa(file, args, { ...options, reject: false });
+  let r;
+  try {
+    r = await execa(file, args, { ...options, reject: false });
+  } catch (err) {
+    // An option execa refuses (a negative timeout, say) throws, as it would in the worker: that call
+    // fails with execa's words, and this process and the programs it runs for others go on.
+    process.send?.({ id, error: err instanceof Error ? err.message : String(err) });
+    return;
+  }
   process.send?.({
     id,
     result: {

@@ -46,8 +46,9 @@ let nextId = 0;
 function started(): ChildProcess {
   if (helper) return helper;
   const child = fork(HELPER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { PATH: process.env.PATH ?? "" } });
-  child.on("message", ({ id, result }: { id: number; result: Ended }) => {
-    waiting.get(id)?.resolve(result);
+  child.on("message", ({ id, result, error }: { id: number; result?: Ended; error?: string }) => {
+    if (error !== undefined) waiting.get(id)?.reject(new Error(error));
+    else waiting.get(id)?.resolve(result!);
     waiting.delete(id);
     if (waiting.size === 0) child.channel?.unref();
   });
@@ -65,7 +66,10 @@ function started(): ChildProcess {
   return child;
 }
 
-/** Runs `file` with `args` to its end from the helper process; never rejects for the program's exit. */
+/**
+ * Runs `file` with `args` to its end from the helper process; never rejects for the program's exit.
+ * Rejects, as execa in the worker would throw, for options execa refuses, and if the helper ends.
+ */
 export function runToEnd(file: string, args: string[], options: RunOptions): Promise<Ended> {
   const child = started();
   const id = nextId++;
