@@ -44,7 +44,8 @@ const waiting = new Map<number, { resolve: (r: Ended) => void; reject: (e: Error
 let nextId = 0;
 
 function started(): ChildProcess {
-  if (helper) return helper;
+  // A helper whose channel closed is on its way out (its exit rejects what it held): start another.
+  if (helper?.connected) return helper;
   const child = fork(HELPER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { PATH: process.env.PATH ?? "" } });
   child.on("message", ({ id, result, error }: { id: number; result?: Ended; error?: string }) => {
     if (error !== undefined) waiting.get(id)?.reject(new Error(error));
@@ -75,6 +76,11 @@ export function runToEnd(file: string, args: string[], options: RunOptions): Pro
   const id = nextId++;
   const ended = new Promise<Ended>((resolve, reject) => waiting.set(id, { resolve, reject }));
   child.channel?.ref();
-  child.send({ id, file, args, options: { ...options, extendEnv: false } });
+  // A send the closing channel refuses fails this call, not the worker (an unhandled 'error').
+  child.send({ id, file, args, options: { ...options, extendEnv: false } }, (err) => {
+    if (!err) return;
+    waiting.get(id)?.reject(new Error(`the spawner helper could not take the program: ${err.message}`));
+    waiting.delete(id);
+  });
   return ended;
 }
