@@ -14,6 +14,7 @@ import {
   parseOperationsState,
   sameOperation,
   sameWindows,
+  settingsOn,
   type Operation,
   type OperationsRequest,
   type OperationsState,
@@ -119,15 +120,6 @@ function validate(change: StackChange, file: StackFile, baseline: RawConfig, op:
   }
 }
 
-/** The settings, or null when they do not validate (an old state, a broken file: nothing to compare against). */
-export function settingsOrNull(read: () => DeploymentSettings): DeploymentSettings | null {
-  try {
-    return read();
-  } catch {
-    return null;
-  }
-}
-
 /** The cost ceiling's verdict: its warnings joined to `warnings`, a refusal thrown (exit 2). */
 function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, flags: PlanFlags, warnings: string[], more: string[] = []): void {
   const outcome = ceilingOutcome(next, before, flags, { more });
@@ -153,12 +145,12 @@ function windowCeilings(
   warnings: string[],
 ): void {
   const judge = (side: NonNullable<typeof before>, w: Window) => {
-    const running = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, side.operation), stack));
+    const running = settingsOn(side.baseline, side.operation, stack);
     if (!running) return null;
     // The scheduled job starts it after the window running now (if any) has ended and been stopped,
     // so without that window's sizing (judged with it, a later, smaller window was refused).
     const overrides = overridesAfterWindow(side.operation, side.windows, running);
-    const sized = settingsOrNull(() => parseSettings(effectiveConfig(side.baseline, windowOperation(w, overrides, running)), stack));
+    const sized = settingsOn(side.baseline, windowOperation(w, overrides, running), stack);
     // As the job will judge it: against an idle stack (nothing it could "run no more" than).
     return sized && { sized, decision: ceilingDecision(sized, null), kept: overrides[w.profile] ?? {} };
   };
@@ -214,7 +206,7 @@ export interface OfflinePlan {
  * state's operation on its baseline, or, before a first deployment, the stack file's own.
  */
 export function settingsBefore(stack: string, offline: OfflinePlan, previous: OperationsState | null): DeploymentSettings | null {
-  return settingsOrNull(() => parseSettings(previous ? effectiveConfig(previous.baseline, previous) : effectiveConfig(offline.fileRaw, offline.fileOperation), stack));
+  return previous ? settingsOn(previous.baseline, previous, stack) : settingsOn(offline.fileRaw, offline.fileOperation, stack);
 }
 
 /**
@@ -306,7 +298,7 @@ export function planChange(
   }
   // Starting a window (the scheduled job): cancelling it is a way out too.
   const starts = change.operation && operation.window && operation.window !== previous?.window ? [`cancel the window (\`${suggest("schedule", { stack: change.stack, cancel: operation.window })}\`)`] : [];
-  if (previous || !offline.ceilingJudged) ceiling(settings, previous && settingsOrNull(() => parseSettings(effectiveConfig(previous.baseline, previous), change.stack)), flags, warnings, starts);
+  if (previous || !offline.ceilingJudged) ceiling(settings, previous && settingsOn(previous.baseline, previous, change.stack), flags, warnings, starts);
   windowCeilings(
     change.stack,
     { baseline, operation, windows: windows ?? previous?.windows ?? [] },

@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import * as v from "valibot";
 import { OVERRIDE_FIELDS, OVERRIDES_KEY, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "./profiles.js";
-import { CONFIG_KEYS, type RawConfig } from "./config.js";
+import { CONFIG_KEYS, parseSettings, type DeploymentSettings, type RawConfig } from "./config.js";
 import { CALLERS, type Caller } from "./callers.js";
 
 /**
@@ -263,6 +263,18 @@ export function effectiveConfig(baseline: RawConfig, op: Pick<Operation, "profil
   for (const [profile, fields] of Object.entries(op.overrides)) overrides[profile] = { ...(overrides[profile] ?? {}), ...fields };
   next[OVERRIDES_KEY] = JSON.stringify(overrides);
   return next;
+}
+
+/**
+ * The settings an operation runs with on a baseline (effectiveConfig, validated); null when they do
+ * not validate (an old state, a broken file): then there is nothing to compare against.
+ */
+export function settingsOn(baseline: RawConfig, op: Pick<Operation, "profile" | "overrides" | "expiresAt">, stack: string): DeploymentSettings | null {
+  try {
+    return parseSettings(effectiveConfig(baseline, op), stack);
+  } catch {
+    return null;
+  }
 }
 
 /** What the program runs and records, given the stack file, the previous state and manage's request. */

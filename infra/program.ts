@@ -10,13 +10,13 @@ import { declareSessionPool } from "./session-pool.js";
 import { backendUrl, declareBackend } from "./backend.js";
 import { declareGatewayApi, declareGatewayService, gatewayAllowRules } from "./gateway.js";
 import {
-  effectiveConfig,
   OPERATIONS_ENV,
   OPERATIONS_OUTPUT,
   OperationsError,
   parseOperationsRequest,
   parseOperationsState,
   resolveOperations,
+  settingsOn,
   type OperationsState,
 } from "./operations.js";
 import { budgetAmount, declareAlerts } from "./alerts.js";
@@ -152,13 +152,8 @@ export async function settingsFromStack(
  * manage with the flag, so it lifts the ceiling for no one who could not already.
  */
 export function enforceCostCeiling(settings: DeploymentSettings, previous: OperationsState | null, allowOverCeiling: boolean): void {
-  let before: DeploymentSettings | null = null;
-  try {
-    before = previous && parseSettings(effectiveConfig(previous.baseline, previous), settings.stack, settings.project);
-  } catch {
-    before = null; // what runs cannot be read: then nothing counts as lowered
-  }
-  const d = ceilingDecision(settings, before);
+  // What runs now; when it cannot be read, nothing counts as lowered.
+  const d = ceilingDecision(settings, previous && settingsOn(previous.baseline, previous, settings.stack));
   if (d.kind === "within" || d.kind === "stays-above") return;
   if (d.kind === "unjudged-idle" || d.kind === "unjudged-no-more") return void pulumi.log.warn(`cannot check stack ${settings.stack}'s cost ceiling: ${d.reason}`);
   if (allowOverCeiling) {
