@@ -21,7 +21,7 @@ import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as consumption from "@pulumi/azure-native/consumption/index.js";
 import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
-import { alertRulesFor, BUDGET_NOTIFICATIONS, budgetStartDate, monitoringNames, type AlertTarget } from "./monitoring.js";
+import { alertRulesFor, BUDGET_NOTIFICATIONS, budgetStartDate, METRIC_NAMESPACES, monitoringNames, type AlertTarget } from "./monitoring.js";
 import { tagsFor } from "./tags.js";
 import { BudgetError, monthlyBudget } from "./costing/budget.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
@@ -83,7 +83,7 @@ export function declareAlerts(
           {
             criterionType: "StaticThresholdCriterion",
             name: rule.metricName,
-            metricNamespace: rule.metricNamespace,
+            metricNamespace: METRIC_NAMESPACES[rule.target],
             metricName: rule.metricName,
             timeAggregation: rule.timeAggregation,
             operator: rule.operator,

@@ -14,8 +14,8 @@ export type AlertTarget = "pool" | "backend";
 export interface AlertRule {
   /** Pulumi logical name, and the rule name's suffix in Azure. */
   key: string;
+  /** What it watches, which also says the metric's namespace (METRIC_NAMESPACES). */
   target: AlertTarget;
-  metricNamespace: string;
   metricName: string;
   timeAggregation: "Average" | "Minimum" | "Maximum" | "Total" | "Count";
   operator: "GreaterThan" | "GreaterThanOrEqual" | "LessThan" | "LessThanOrEqual";
@@ -30,8 +30,8 @@ export interface AlertRule {
   description: string;
 }
 
-const POOL_NS = "Microsoft.App/sessionPools";
-const APP_NS = "Microsoft.App/containerApps";
+/** The metric namespace of each target: a rule's is its target's. */
+export const METRIC_NAMESPACES: Readonly<Record<AlertTarget, string>> = { pool: "Microsoft.App/sessionPools", backend: "Microsoft.App/containerApps" };
 
 /**
  * 5xx a backend may answer in five minutes before someone is mailed. Metric alerts compare one
@@ -45,7 +45,6 @@ export const ALL_ALERT_RULES: readonly AlertRule[] = [
   {
     key: "alert-pool-pending",
     target: "pool",
-    metricNamespace: POOL_NS,
     metricName: "PoolPendingPodCount",
     timeAggregation: "Minimum",
     operator: "GreaterThan",
@@ -60,7 +59,6 @@ export const ALL_ALERT_RULES: readonly AlertRule[] = [
   {
     key: "alert-pool-no-ready",
     target: "pool",
-    metricNamespace: POOL_NS,
     metricName: "PoolReadyPodCount",
     timeAggregation: "Maximum",
     operator: "LessThan",
@@ -75,7 +73,6 @@ export const ALL_ALERT_RULES: readonly AlertRule[] = [
   {
     key: "alert-backend-5xx",
     target: "backend",
-    metricNamespace: APP_NS,
     metricName: "Requests",
     timeAggregation: "Total",
     operator: "GreaterThan",
@@ -91,7 +88,6 @@ export const ALL_ALERT_RULES: readonly AlertRule[] = [
   {
     key: "alert-backend-down",
     target: "backend",
-    metricNamespace: APP_NS,
     metricName: "Replicas",
     timeAggregation: "Maximum",
     operator: "LessThan",
