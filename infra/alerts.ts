@@ -21,7 +21,7 @@ import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as consumption from "@pulumi/azure-native/consumption/index.js";
 import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
-import { alertRulesFor, BUDGET_NOTIFICATIONS, budgetStartDate, METRIC_NAMESPACES, monitoringNames, type AlertTarget } from "./monitoring.js";
+import { ALERT_WINDOW, alertRulesFor, BUDGET_NOTIFICATIONS, budgetStartDate, METRIC_NAMESPACES, monitoringNames, type AlertTarget } from "./monitoring.js";
 import { tagsFor } from "./tags.js";
 import { BudgetError, monthlyBudget } from "./costing/budget.js";
 import { embeddedPriceBook, isKnownRegion } from "./costing/prices.js";
@@ -73,8 +73,7 @@ export function declareAlerts(
       severity: rule.severity,
       enabled: true,
       scopes: [scope],
-      evaluationFrequency: rule.evaluationFrequency,
-      windowSize: rule.windowSize,
+      ...ALERT_WINDOW,
       // Resolves itself when the condition clears: one mail when it starts, one when it ends.
       autoMitigate: true,
       criteria: {

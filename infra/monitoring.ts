@@ -21,9 +21,6 @@ export interface AlertRule {
   operator: "GreaterThan" | "GreaterThanOrEqual" | "LessThan" | "LessThanOrEqual";
   threshold: number;
   dimensions?: Array<{ name: string; operator: "Include" | "Exclude"; values: string[] }>;
-  /** ISO 8601 durations, as the MetricAlert API takes them. */
-  windowSize: string;
-  evaluationFrequency: string;
   /** 0 critical .. 4 verbose. */
   severity: 0 | 1 | 2 | 3 | 4;
   /** What the mail says: what happened and what to do first. */
@@ -40,6 +37,12 @@ export const METRIC_NAMESPACES: Readonly<Record<AlertTarget, string>> = { pool: 
  */
 export const BACKEND_5XX_PER_5_MINUTES = 10;
 
+/**
+ * Every rule looks at the last 5 minutes, every minute (their descriptions say "for 5 minutes"):
+ * ISO 8601 durations, as the MetricAlert API takes them.
+ */
+export const ALERT_WINDOW = { windowSize: "PT5M", evaluationFrequency: "PT1M" } as const;
+
 /** Every rule, for the docs and the tests (alertRulesFor picks a profile's). */
 export const ALL_ALERT_RULES: readonly AlertRule[] = [
   {
@@ -49,8 +52,6 @@ export const ALL_ALERT_RULES: readonly AlertRule[] = [
     timeAggregation: "Minimum",
     operator: "GreaterThan",
     threshold: 0,
-    windowSize: "PT5M",
-    evaluationFrequency: "PT1M",
     severity: 2,
     description:
       "Sessions have been pending (being created) for 5 minutes without a break: the pool is short of ready sessions or at maxSessions. " +
@@ -63,8 +64,6 @@ export const ALL_ALERT_RULES: readonly AlertRule[] = [
     timeAggregation: "Maximum",
     operator: "LessThan",
     threshold: 1,
-    windowSize: "PT5M",
-    evaluationFrequency: "PT1M",
     severity: 1,
     description:
       "No ready session for 5 minutes while the pool runs: every new participant waits for a cold start. " +
@@ -78,8 +77,6 @@ export const ALL_ALERT_RULES: readonly AlertRule[] = [
     operator: "GreaterThan",
     threshold: BACKEND_5XX_PER_5_MINUTES,
     dimensions: [{ name: "statusCodeCategory", operator: "Include", values: ["5xx"] }],
-    windowSize: "PT5M",
-    evaluationFrequency: "PT1M",
     severity: 1,
     description:
       `The backend answered more than ${BACKEND_5XX_PER_5_MINUTES} server errors (5xx) in 5 minutes: executions are failing. ` +
@@ -92,8 +89,6 @@ export const ALL_ALERT_RULES: readonly AlertRule[] = [
     timeAggregation: "Maximum",
     operator: "LessThan",
     threshold: 1,
-    windowSize: "PT5M",
-    evaluationFrequency: "PT1M",
     severity: 0,
     description:
       "The backend has had no running replica for 5 minutes although its profile keeps at least one: nobody can run code. " +
