@@ -10,6 +10,7 @@
 
 import { isJson, jsonDocument, money, reportFailure, writeJson } from "./output.js";
 import { suggest } from "./suggest.js";
+import { isoSeconds, utcMinute } from "./clock.js";
 
 export type Phase = "prompt" | "pulumi" | "waiting" | "smoke" | "load-test";
 
@@ -46,7 +47,7 @@ export interface InterruptOutcome {
 /** "contest at $79.00/day until 2026-12-05 11:00 UTC" / "idle at $1.75/day" */
 function describeRunning(r: Running): string {
   const cost = r.perDay === null ? "an unknown cost (no embedded prices for its region)" : `${money(r.perDay)}/day`;
-  const until = r.profile === "idle" ? "" : r.expiresAt ? ` until ${r.expiresAt.slice(0, 16).replace("T", " ")} UTC (then the scheduled job returns it to idle)` : " with no expiry: until someone stops it";
+  const until = r.profile === "idle" ? "" : r.expiresAt ? ` until ${utcMinute(r.expiresAt)} (then the scheduled job returns it to idle)` : " with no expiry: until someone stops it";
   return `${r.profile} at ${cost}${until}`;
 }
 
@@ -165,7 +166,7 @@ export async function runningOn(stack: string, outputs: Record<string, unknown>)
     const operation = parseOperationsState(outputs[OPERATIONS_OUTPUT]);
     const settings = settingsInEffect(stack, operation);
     const expiresAt = settings.profileExpiresAt;
-    return { profile: settings.profile.name, perDay: costPerDay(settings), expiresAt: expiresAt ? expiresAt.toISOString().replace(/\.\d{3}Z$/, "Z") : null };
+    return { profile: settings.profile.name, perDay: costPerDay(settings), expiresAt: expiresAt ? isoSeconds(expiresAt) : null };
   } catch {
     return null;
   }
