@@ -153,7 +153,7 @@ export async function run(o: OptionsFor<"status">): Promise<void> {
   console.log(heading(`Stack ${stack}: profile ${settings.profile.name}`) + ` (${sizing}; backend ${settings.profile.backend.minReplicas}-${settings.profile.backend.maxReplicas} replicas)`);
   console.log(
     source.from === "state"
-      ? `Operation:     ${recordedIntent(source.intent)} ${dim(`(by ${source.by} at ${source.at}, revision ${source.revision}, from the stack's state)`)}`
+      ? `Operation:     ${source.intent} ${dim(`(by ${source.by} at ${source.at}, revision ${source.revision}, from the stack's state)`)}`
       : `Operation:     ${runtime.available ? "none recorded" : "unknown"}: the profile is ${file.name}'s ${dim(`(${runtime.available ? "deployed by an older program" : "the state cannot be read"})`)}`,
   );
   if (source.from === "state" && fileSettings.profile.name !== settings.profile.name)
