@@ -84,7 +84,7 @@ const cidr = v.pipe(
   v.check((s) => s.split("/")[0]!.split(".").every((octet) => Number(octet) <= 255), "has an octet above 255"),
 );
 
-const ISO_TIMESTAMP = v.pipe(v.string(), v.isoTimestamp());
+export const ISO_TIMESTAMP = v.pipe(v.string(), v.isoTimestamp());
 // Pulumi config has no decimal type: fractional numbers are strings like "0.5".
 const decimalString = (min: number, max: number, rule: string) =>
   v.pipe(
@@ -116,7 +116,7 @@ const BASE_KEYS = {
     type: "string",
     description: "Azure region of every resource, e.g. eastus.",
     default: "eastus",
-    schema: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name like eastus or westeurope")),
+    schema: v.pipe(v.string(), v.regex(REGION, "must be an Azure region name like eastus or westeurope")),
   },
   namePrefix: {
     type: "string",

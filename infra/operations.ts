@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import * as v from "valibot";
 import { OVERRIDE_FIELDS, OVERRIDES_KEY, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "./profiles.js";
-import { CONFIG_KEYS, parseSettings, type DeploymentSettings, type RawConfig } from "./config.js";
+import { CONFIG_KEYS, ISO_TIMESTAMP as ISO, parseSettings, type DeploymentSettings, type RawConfig } from "./config.js";
 import { CALLERS, type Caller } from "./callers.js";
 
 /**
@@ -111,7 +111,6 @@ export interface OperationsRequest {
   allowOverCeiling?: boolean;
 }
 
-const ISO = v.pipe(v.string(), v.isoTimestamp());
 const OVERRIDES = v.record(v.picklist(PROFILE_NAMES), v.record(v.picklist(OVERRIDE_FIELDS), v.pipe(v.number(), v.integer(), v.minValue(0))));
 const WINDOW = v.object({
   id: v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,40}$/)),
