@@ -81,16 +81,14 @@ export function gatewayLifecycle(steps: Array<{ op: string; type: string }>): { 
  * A purge that fails is said with the command that does it by hand; before a create, the create then
  * fails with Azure's own words, and the stack is left as it was.
  */
-export async function freeGatewayName(location: string, name: string, when: "before" | "after", say: (line: string) => void, verbose?: boolean): Promise<boolean> {
+export async function freeGatewayName(location: string, name: string, when: "before" | "after", say: (line: string) => void, verbose?: boolean): Promise<void> {
   try {
     await purgeDeletedGateway(location, name, verbose);
     if (when === "after") say(`Gateway ${name} deleted with the pool and purged from API Management's soft delete: the next window creates it again under its name.`);
-    return true;
   } catch (err) {
     say(
       `warning: could not purge the soft-deleted gateway ${name} (${err instanceof Error ? err.message : String(err)}); ` +
         `until it is purged a create under its name fails (48 h). Purge it: ${purgeCommand(location, name)}`,
     );
-    return false;
   }
 }
