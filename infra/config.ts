@@ -448,7 +448,6 @@ export interface DeploymentSettings {
     targetPort: number;
     healthPath: string;
     concurrentRequests: number;
-    allowedIpRanges: string[];
   };
   /** Who may call the backend (infra/access-mode.ts). */
   access: AccessSettings;
@@ -644,7 +643,6 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
       targetPort: c.backendTargetPort,
       healthPath: c.backendHealthPath,
       concurrentRequests: c.backendConcurrentRequests,
-      allowedIpRanges: c.allowedIpRanges,
     },
     access: {
       mode: c.accessMode,

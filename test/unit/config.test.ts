@@ -79,7 +79,6 @@ describe("stack configuration", () => {
     expect(s.overrides.contest).toEqual({ maxSessions: 80 });
     expect(s.session.allowEgress).toBe(true);
     expect(s.session.cpu).toBe(1.25);
-    expect(s.backend.allowedIpRanges).toEqual(["203.0.113.0/24"]);
     expect(s.access).toEqual({ mode: "venue", allowedIpRanges: ["203.0.113.0/24"], gateway: null });
     expect(s.profileExpiresAt?.toISOString()).toBe("2026-11-22T18:00:00.000Z");
   });
