@@ -4,7 +4,7 @@
 // messages, the lines to say, and what needs a person's confirmation. Tested in-process
 // (test/unit/change-plan.test.ts); the executor only reads, asks and runs.
 
-import { parseSettings, ConfigError, type DeploymentSettings, type RawConfig } from "../infra/config.js";
+import type { DeploymentSettings, RawConfig } from "../infra/config.js";
 import {
   baselineDifferences,
   configFingerprint,
@@ -26,7 +26,7 @@ import { ended, overridesAfterWindow, windowOperation } from "./schedule.js";
 import { UsageError } from "./errors.js";
 import { urnName } from "./pulumi/events.js";
 import type { PreviewStep } from "./pulumi/runner.js";
-import { describeIssues } from "./settings.js";
+import { validSettings } from "./settings.js";
 import { offers, suggest } from "./suggest.js";
 import type { StackFile } from "./stack-files.js";
 import type { Caller } from "../infra/callers.js";
@@ -112,12 +112,7 @@ export function applyConfig(raw: Record<string, string>, config: StackChange["co
 
 /** The effective settings (baseline + operation), or a usage error naming the option or the file's line. */
 function validate(change: StackChange, file: StackFile, baseline: RawConfig, op: OperationFields): DeploymentSettings {
-  try {
-    return parseSettings(effectiveConfig(baseline, op), change.stack);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file, change.sources));
-    throw err;
-  }
+  return validSettings(effectiveConfig(baseline, op), change.stack, file, change.sources);
 }
 
 /** The cost ceiling's verdict: its warnings joined to `warnings`, a refusal thrown (exit 2). */

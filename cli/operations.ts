@@ -6,7 +6,7 @@
 import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
 import { effectiveConfig, OPERATIONS_OUTPUT, parseOperationsState, withOverrides, type OperationOverrides, type OperationsState } from "../infra/operations.js";
 import { ConfigError, parseSettings, type DeploymentSettings } from "../infra/config.js";
-import { describeIssues, stackFile, stackSettings } from "./settings.js";
+import { stackFile, stackSettings, validSettings } from "./settings.js";
 import type { StackChange } from "./change.js";
 import type { OptionsFor } from "./main.js";
 import { isoSeconds, utcMinute } from "./clock.js";
@@ -240,10 +240,5 @@ export function settingsInEffect(stack: string, operation: OperationsState | nul
     if (!(err instanceof ConfigError)) throw err;
   }
   const file = stackFile(stack, dir);
-  try {
-    return parseSettings(effectiveConfig(file.raw, operation), stack);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file));
-    throw err;
-  }
+  return validSettings(effectiveConfig(file.raw, operation), stack, file);
 }

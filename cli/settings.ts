@@ -2,7 +2,7 @@
 // Refused config is a usage error: exit 2, every broken key named where it is: the file and line
 // for a value in the stack file, the option for a value given on the command line.
 
-import { ConfigError, parseSettings, PROJECT, type ConfigIssue, type DeploymentSettings } from "../infra/config.js";
+import { ConfigError, parseSettings, PROJECT, type ConfigIssue, type DeploymentSettings, type RawConfig } from "../infra/config.js";
 import { UsageError } from "./errors.js";
 import { projectDir, stackOrigin } from "./project.js";
 import { readStackFile, StackFileError, type StackFile } from "./stack-files.js";
@@ -43,8 +43,13 @@ export function describeIssues(err: ConfigError, file: StackFile, sources: Recor
 /** The stack's settings with `extra` config on top (from options: `sources` names them), or a usage error. */
 export function stackSettings(stack: string, extra: Record<string, string> = {}, dir = projectDir(), sources: Record<string, string> = {}): DeploymentSettings {
   const file = stackFile(stack, dir);
+  return validSettings({ ...file.raw, ...extra }, stack, file, sources);
+}
+
+/** A config of the stack read from `file` (and the options in `sources`) as settings, or a usage error naming each refused key where it was given. */
+export function validSettings(raw: RawConfig, stack: string, file: StackFile, sources: Record<string, string> = {}): DeploymentSettings {
   try {
-    return parseSettings({ ...file.raw, ...extra }, stack);
+    return parseSettings(raw, stack);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(describeIssues(err, file, sources));
     throw err;
