@@ -102,11 +102,9 @@ export function callerRules(settings: DeploymentSettings, gatewayRules?: pulumi.
         action: "Allow",
       }));
     case "token":
-      // No gateway (idle): the ingress is internal (declareBackend), no rule needed.
-      if (!gatewayRules) {
-        if (settings.profile.pool) throw new Error("accessMode token: a backend in front of a pool needs the gateway's rules (infra/gateway.ts)");
-        return undefined;
-      }
+      // The gateway's IPs. No gateway (idle): the ingress is internal (declareBackend), no rule needed.
+      // A profile with a pool always has one: token mode's settings carry a gateway, and gatewayFor
+      // gives it wherever there is a pool (program.ts passes its rules then).
       return gatewayRules;
   }
 }
