@@ -20,7 +20,7 @@ import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_H
 import { tagsFor } from "./tags.js";
 import { callerResourceName, callerSubscriptionId, type Caller } from "./callers.js";
 import { CALLER_HEADER, callerBudget } from "./caller-budget.js";
-import type { IpRule } from "./backend.js";
+import { backendUrl, type IpRule } from "./backend.js";
 
 /** The API's id inside the service, and the subscription manage (smoke, doctor, the readiness gate) uses. */
 export const GATEWAY_API_ID = "coding-engine";
@@ -92,7 +92,7 @@ export function declareGatewayApi(
     displayName: "coding-engine",
     path: "",
     protocols: ["https"],
-    serviceUrl: backendApp.configuration.apply((c) => `https://${c?.ingress?.fqdn ?? ""}`),
+    serviceUrl: backendUrl(backendApp),
     // Keys: API Management refuses a call without a valid one (401). JWTs: validate-jwt does.
     subscriptionRequired: gateway.settings.jwt === null,
     subscriptionKeyParameterNames: { header: SUBSCRIPTION_KEY_HEADER, query: "subscription-key" },
