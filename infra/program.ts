@@ -164,27 +164,9 @@ export function enforceCostCeiling(settings: DeploymentSettings, previous: Opera
     );
     return;
   }
-  if (d.kind === "unjudged")
-    throw new ConfigError(
-      [
-        {
-          key: "costCeilingPerDay",
-          message:
-            `cannot be checked: ${d.reason}, and this configuration runs a session pool. ${capitalized(judgedWhere(settings))}, ` +
-            "or run the change through manage with --allow-over-ceiling. Nothing was changed.",
-        },
-      ],
-      settings.stack,
-    );
-  throw new ConfigError(
-    [
-      {
-        key: "costCeilingPerDay",
-        message:
-          `is exceeded: this configuration can cost ${d.verdict.message}. Lower the sizes, raise costCeilingPerDay in Pulumi.${settings.stack}.yaml, ` +
-          "or run the change through manage with --allow-over-ceiling. Nothing was changed.",
-      },
-    ],
-    settings.stack,
-  );
+  const why =
+    d.kind === "unjudged"
+      ? `cannot be checked: ${d.reason}, and this configuration runs a session pool. ${capitalized(judgedWhere(settings))}, `
+      : `is exceeded: this configuration can cost ${d.verdict.message}. Lower the sizes, raise costCeilingPerDay in Pulumi.${settings.stack}.yaml, `;
+  throw new ConfigError([{ key: "costCeilingPerDay", message: why + "or run the change through manage with --allow-over-ceiling. Nothing was changed." }], settings.stack);
 }
