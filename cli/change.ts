@@ -98,15 +98,6 @@ function say(g: GlobalOptions, line: string) {
   (g.json ? process.stderr : process.stdout).write(line + "\n");
 }
 
-function interactive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
-}
-
-async function confirmAtTerminal(message: string): Promise<boolean> {
-  const { default: confirm } = await import("@inquirer/confirm");
-  return confirm({ message, default: false });
-}
-
 /**
  * A person-readable plan from the preview's steps: one line per resource that changes, its type,
  * and for a replacement the properties that force it. The runner already left out the root stack
@@ -329,9 +320,10 @@ async function previewChange({ change, g, dir, pulumi, plan, runsNow, policy }: 
 async function confirmChange({ change, g, runsNow }: Run, steps: PreviewStep[]): Promise<Error | null> {
   const confirm = confirmationNeeded(steps, g.yes);
   if (!confirm) return null;
-  if (!interactive()) return new UsageError(confirm.refusal);
+  if (!(process.stdin.isTTY && process.stdout.isTTY)) return new UsageError(confirm.refusal);
   try {
-    if (await confirmAtTerminal(confirm.question)) return null;
+    const { default: ask } = await import("@inquirer/confirm");
+    if (await ask({ message: confirm.question, default: false })) return null;
   } catch (err) {
     // Ctrl-C at the prompt (@inquirer's ExitPromptError): nothing was changed, and what runs is said.
     if ((err as Error | null)?.name !== "ExitPromptError") throw err;
