@@ -194,7 +194,7 @@ const BASE_KEYS = {
     type: "string",
     description: "Memory per backend replica: twice its vCPUs in Gi (Consumption profile combinations).",
     default: "1Gi",
-    schema: memoryString({ min: 0.5, max: 8 }),
+    schema: memoryString({ min: BACKEND_CPU.min * 2, max: BACKEND_CPU.max * 2 }),
   },
   backendTargetPort: {
     type: "integer",
