@@ -172,6 +172,9 @@ export function leftBehind(runtime: Pick<StackRuntime, "operation" | "poolDeploy
   return [...(runtime.poolDeployed ? ["a session pool"] : []), ...(runtime.gatewayDeployed ? ["an API Management gateway"] : [])];
 }
 
+/** What leftBehind found, as a sentence's subject: "a session pool is", "a session pool and an API Management gateway are". */
+export const leftWords = (left: string[]) => `${left.join(" and ")} ${left.length > 1 ? "are" : "is"}`;
+
 /** One `pulumi stack export` of a stack the backend knows, and the locks its backend holds for it. */
 export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "backend">, stack: string): Promise<StackRuntime> {
   const { types, outputs, pending } = await pulumi.state(stack);

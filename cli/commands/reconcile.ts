@@ -21,7 +21,7 @@ import { now as clock, isoSeconds } from "../clock.js";
 import { OperationError } from "../errors.js";
 import { printJson } from "../output.js";
 import { projectDir } from "../project.js";
-import { describeExpiry, describeInterrupted, describeStaleLocks, leftBehind, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
+import { describeExpiry, describeInterrupted, describeStaleLocks, leftBehind, leftWords, readStackRuntime, settingsInEffect, stopChange, type StackRuntime } from "../operations.js";
 import { decideReconcile, describeWindow, interruptedVerdict, keptWindows, RUNNING_CHECK_TIMEOUT_MS, windowOperation, windowOverrides, withoutSizing, type ReconcileDecision } from "../schedule.js";
 import { stackFile } from "../settings.js";
 import { lockOutlivedJobs } from "../workflow.js";
@@ -284,7 +284,7 @@ function describeAction(a: Action): string {
       line = `idle; next: ${w}, warm-up not begun: nothing to do`;
       break;
     case "stop": {
-      const what = a.why === "leftover" ? `idle, but ${left(a)} still deployed (an earlier stop failed)` : a.why === "window-ended" ? "its window ended" : "expired";
+      const what = a.why === "leftover" ? `idle, but ${leftWords(a.leftBehind ?? ["a session pool"])} still deployed (an earlier stop failed)` : a.why === "window-ended" ? "its window ended" : "expired";
       line = `${what}: ${a.outcome === "stopped" ? "returned to idle" : a.outcome === "would-stop" ? "would return to idle (dry run, nothing changed)" : a.outcome === "busy" ? `not stopped yet: ${BUSY}` : `but the stop ${failed}`}`;
       break;
     }
@@ -298,17 +298,11 @@ function describeAction(a: Action): string {
           a.outcome === "failed"
             ? failed
             : `left as it is${a.outcome === "busy" ? `: ${BUSY}` : ""}: ${a.interrupted?.what}\n  Fix: ${a.interrupted?.fix}`,
-        "unrecorded-pool": `idle, but ${left(a)} deployed that no recorded change explains (a change interrupted before the state recorded it?): left as it is. \`manage status --stack ${a.stack}\` shows it; \`manage stop --stack ${a.stack}\` removes it, or run the interrupted change again`,
+        "unrecorded-pool": `idle, but ${leftWords(a.leftBehind ?? ["a session pool"])} deployed that no recorded change explains (a change interrupted before the state recorded it?): left as it is. \`manage status --stack ${a.stack}\` shows it; \`manage stop --stack ${a.stack}\` removes it, or run the interrupted change again`,
       }[a.why as string]!;
       break;
     default:
       line = failed;
   }
   return `${a.stack}: ${line}${a.decision === "stop" || a.decision === "leave" ? expiry : ""}${a.fileError ? `\n  and its stack file cannot be read: ${a.fileError}` : ""}`;
-}
-
-/** What an idle stack still has deployed, in words: "a session pool is", "a session pool and an API Management gateway are". */
-function left(a: Action): string {
-  const what = a.leftBehind ?? ["a session pool"];
-  return `${what.join(" and ")} ${what.length > 1 ? "are" : "is"}`;
 }

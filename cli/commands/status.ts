@@ -12,7 +12,7 @@ import { dim, heading, money, printJson, relative, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackFile, stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
-import { describeExpiry, describeInterrupted, leftBehind, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
+import { describeExpiry, describeInterrupted, leftBehind, leftWords, readStackRuntime, recordedIntent, settingsInEffect, type StackRuntime } from "../operations.js";
 import { OperationError, UsageError } from "../errors.js";
 import { inWorkflowRun } from "../workflow.js";
 import { unreadableState, type PulumiFailure, type UnreadableState } from "../pulumi/failures.js";
@@ -166,7 +166,7 @@ export async function run(o: OptionsFor<"status">): Promise<void> {
   }
   if (leftover)
     warn(
-      `the stack is idle, but ${left.join(" and ")} ${left.length > 1 ? "are" : "is"} still deployed, and billing: a stop failed part-way, or a change was interrupted before the state recorded it. ` +
+      `the stack is idle, but ${leftWords(left)} still deployed, and billing: a stop failed part-way, or a change was interrupted before the state recorded it. ` +
         `\`manage stop --stack ${stack}\` removes ${left.length > 1 ? "them" : "it"}, or run the interrupted change again (the scheduled job retries only a stop that failed)`,
     );
   if (expiresAt)
