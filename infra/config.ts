@@ -12,6 +12,7 @@ import {
   OVERRIDES_KEY,
   isProfileName,
   overrideConfigKey,
+  profileAcceptsOverride,
   profileWarnings,
   PROFILE_NAMES,
   resolveProfile,
@@ -564,14 +565,13 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     ProfileOverrides
   >;
   const recorded = (values[OVERRIDES_KEY] ?? {}) as Partial<Record<ProfileName, ProfileOverrides>>;
-  for (const { profile, field } of allOverrideKeys()) {
-    const value = recorded[profile]?.[field];
-    if (typeof value === "number") overrides[profile][field] = value;
-  }
   for (const profile of PROFILE_NAMES)
-    for (const field of OVERRIDE_FIELDS)
-      if (recorded[profile]?.[field] !== undefined && !allOverrideKeys().some((k) => k.profile === profile && k.field === field))
+    for (const field of OVERRIDE_FIELDS) {
+      const value = recorded[profile]?.[field];
+      if (value !== undefined && !profileAcceptsOverride(profile, field))
         issues.push({ key: `${OVERRIDES_KEY}.${profile}.${field}`, message: `does not apply: the ${profile} profile has no session pool to size` });
+      else if (typeof value === "number") overrides[profile][field] = value;
+    }
 
   const model = participantModel(values, issues);
 
