@@ -533,7 +533,8 @@ export const notASecret = (key: string): ConfigIssue => ({ key, message: `${NOT_
  * Throws ConfigError listing every violation, including keys nobody reads (almost always typos).
  */
 export function parseSettings(raw: RawConfig, stack: string, project = PROJECT): DeploymentSettings {
-  const issues: ConfigIssue[] = unknownKeys(Object.keys(raw)).map((key) => ({
+  // Keys in the project's namespace that no one reads (own keys only: Object.prototype answers `in`).
+  const issues: ConfigIssue[] = Object.keys(raw).filter((key) => !Object.hasOwn(CONFIG_KEYS, key)).map((key) => ({
     key,
     message: LEGACY_OVERRIDE_KEYS.has(key)
       ? `is now ${PROJECT}:${LEGACY_OVERRIDE_KEYS.get(key)}: move the value there (\`pulumi config rm ${PROJECT}:${key}\`, then \`pulumi config set --path ${PROJECT}:${LEGACY_OVERRIDE_KEYS.get(key)} ${raw[key]}\`)`
@@ -783,9 +784,4 @@ function accessIssues(values: Record<string, unknown>, known: ConfigIssue[]): Co
     else if (audience && !issuer) issues.push({ key: "gatewayJwtIssuer", message: "must be set with gatewayJwtAudience: the issuer of callers' tokens (an https URL)" });
   }
   return issues;
-}
-
-/** Keys in the project's namespace that no one reads. */
-export function unknownKeys(keys: Iterable<string>): string[] {
-  return [...keys].filter((k) => !Object.hasOwn(CONFIG_KEYS, k));
 }
