@@ -76,9 +76,6 @@ export type GlobalOptions = DeclaredGlobals & Partial<CeilingOptions>;
 /** The readiness gate's options (--no-wait, --wait-timeout in milliseconds), on the commands that bring up a pool. */
 export type GateOptions = Partial<DeclaredGate>;
 
-/** Role propagation can take up to 30 minutes (shared/azure-facts.md): wait that long by default. */
-export const DEFAULT_WAIT_TIMEOUT_MS = DEFAULT_WAIT_MINUTES * 60_000;
-
 export interface ChangeResult {
   stack: string;
   intent: string;
@@ -362,7 +359,7 @@ async function verifyChange({ change, g, plan: { settings, operation } }: Run, o
       readinessGate(
         endpoint,
         change.stack,
-        g.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS,
+        g.waitTimeout ?? DEFAULT_WAIT_MINUTES * 60_000,
         g,
         stackCredential(endpoint, resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined), warn),
       ),

@@ -381,7 +381,7 @@ export const MAX_SEED = 4_294_967_295;
 /** The warm-up a window gets when --warmup is not given, where no gateway needs longer (cli/schedule.ts). */
 export const DEFAULT_WARMUP_MINUTES = 30;
 
-/** How long a change that brings up a pool waits until code runs, unless --wait-timeout says (role propagation). */
+/** How long a change that brings up a pool waits until code runs, unless --wait-timeout says: role propagation can take up to 30 minutes (shared/azure-facts.md). */
 export const DEFAULT_WAIT_MINUTES = 30;
 
 /** --seed of load-test's arrival schedule and capacity --simulate's contests, when not given. */
