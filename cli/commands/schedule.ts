@@ -15,13 +15,12 @@ import { ceilingOutcome } from "../cost-ceiling.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, printJson, warn } from "../output.js";
 import { baselineDifferences, effectiveConfig } from "../../infra/operations.js";
-import { ConfigError, parseSettings } from "../../infra/config.js";
 import { overrideConfigKey, type OverrideField } from "../../infra/profiles.js";
 import { defaultStack, projectDir } from "../project.js";
 import { describeExpiry, readStackRuntime } from "../operations.js";
 import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { defaultWarmupMinutes, describeWindow, ended, minimumWarmupMinutes, planWindow, warmupStart, windowOverrides } from "../schedule.js";
-import { describeIssues, stackFile, stackSettings } from "../settings.js";
+import { stackFile, stackSettings, validSettings } from "../settings.js";
 import { suggest } from "../suggest.js";
 import { TYPES } from "../options.js";
 
@@ -54,15 +53,14 @@ export async function run(o: OptionsFor<"schedule">): Promise<void> {
   const draft = planWindow(request, [], now, actor());
   // The window's profile, sized for its participants, within the pool's limits and the stack's cost ceiling.
   const sizing = windowOverrides(draft, fileSettings);
-  let sized;
-  try {
-    sized = parseSettings(effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: sizing }, expiresAt: draft.end }), stack);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    // The sizes come from --users: the refusal names it (e.g. more sessions than maxSessionsLimit).
-    const users = `--users ${o.users} (sized max ${sizing.maxSessions ?? "?"}, ready ${sizing.readySessions ?? "?"})`;
-    throw new UsageError(describeIssues(err, file, Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users]))));
-  }
+  // The sizes come from --users: a refusal names it (e.g. more sessions than maxSessionsLimit).
+  const users = `--users ${o.users} (sized max ${sizing.maxSessions ?? "?"}, ready ${sizing.readySessions ?? "?"})`;
+  const sized = validSettings(
+    effectiveConfig(file.raw, { profile: draft.profile, overrides: { [draft.profile]: sizing }, expiresAt: draft.end }),
+    stack,
+    file,
+    Object.fromEntries(Object.keys(sizing).map((field) => [overrideConfigKey(draft.profile, field as OverrideField), users])),
+  );
   // Judged on its own (nothing runs before it): the job that starts it finds the stack idle. schedule
   // declares no --allow-over-ceiling: a window over the ceiling is refused, never let through.
   const ceiling = ceilingOutcome(sized, null, {}, {

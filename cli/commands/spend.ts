@@ -9,7 +9,7 @@ import { OperationError, UsageError } from "../errors.js";
 import { dim, heading, money, printJson, signedMoney, table, warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
-import { now as clock } from "../clock.js";
+import { now as clock, utcMinute } from "../clock.js";
 import { readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
 import { warmupStart, windowRun } from "../schedule.js";
 import type { SpendRow } from "../azure/spend.js";
@@ -96,8 +96,7 @@ export async function run(o: OptionsFor<"spend">): Promise<void> {
     return;
   }
 
-  const day = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
-  console.log(heading(`Spend of stack ${stack} (resource group ${resourceGroup})`) + ` from ${day(period.from)} to ${day(period.to)}`);
+  console.log(heading(`Spend of stack ${stack} (resource group ${resourceGroup})`) + ` from ${utcMinute(period.from)} to ${utcMinute(period.to)}`);
   if (byMeter.length === 0) console.log("Cost Management has no cost for this period (yet: its data lags by up to a day).");
   else
     console.log(
