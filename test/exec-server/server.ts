@@ -20,6 +20,23 @@ import { CALLER_HEADER } from "../../infra/caller-budget.js";
 
 export const POOL_TOKEN = "test-dynamicsessions-token";
 
+/**
+ * The machine's python3 as the file it runs, asked once: on a machine whose python3 is a version
+ * manager's shim (pyenv's is a bash script that picks the version on every call: ~45 ms of CPU,
+ * about 20 s over a suite run's ~500 python programs), each program then starts the interpreter
+ * itself, as a session container does. The same interpreter the shim would pick here.
+ */
+const PYTHON = "python3";
+const interpreters = new Map<string, Promise<string>>();
+function interpreter(command: string): Promise<string> {
+  if (command !== PYTHON) return Promise.resolve(command);
+  if (!interpreters.has(command)) {
+    const asked = runToEnd(command, ["-c", "import sys; print(sys.executable)"], { env: process.env });
+    interpreters.set(command, asked.then((r) => (r.exitCode === 0 && String(r.stdout).trim()) || command, () => command));
+  }
+  return interpreters.get(command)!;
+}
+
 interface Toolchain {
   file: string;
   compile?: (dir: string, file: string) => [string, string[]];
@@ -27,7 +44,7 @@ interface Toolchain {
 }
 
 const TOOLCHAINS: Record<string, Toolchain> = {
-  python: { file: "main.py", run: (d, f) => ["python3", [join(d, f)]] },
+  python: { file: "main.py", run: (d, f) => [PYTHON, [join(d, f)]] },
   javascript: { file: "main.js", run: (d, f) => ["node", [join(d, f)]] },
   "c++": {
     file: "main.cpp",
@@ -85,7 +102,7 @@ interface Stage {
 
 async function stage(command: string, args: string[], opts: { cwd: string; stdin?: string; timeoutMs: number }): Promise<Stage> {
   // Started from the spawner's small process, not this test worker (../helpers/spawner.ts says why).
-  const r = await runToEnd(command, args, {
+  const r = await runToEnd(await interpreter(command), args, {
     cwd: opts.cwd,
     input: opts.stdin ?? "",
     all: true,
