@@ -28,6 +28,12 @@ export async function localCertificate(): Promise<LocalCertificate> {
   return { key: pems.private, cert: pems.cert, caFile };
 }
 
+/** What tls.createSecureContext reads from a connection's options besides `ca` (node's lib/internal/tls/secure-context.js). */
+const CONTEXT_OPTIONS = [
+  "cert", "key", "pfx", "passphrase", "ciphers", "ecdhCurve", "minVersion", "maxVersion", "secureProtocol", "secureOptions", "honorCipherOrder",
+  "sessionIdContext", "sigalgs", "crl", "dhparam", "privateKeyIdentifier", "privateKeyEngine", "clientCertEngine", "ticketKeys", "sessionTimeout", "allowPartialTrustChain",
+] as const satisfies ReadonlyArray<keyof tls.SecureContextOptions>;
+
 /** Node's https.Agent keeps each server's last TLS session, so a later connection resumes it. */
 type SessionCache = { _cacheSession(key: string, session: Buffer): void; _evictSession(key: string): void };
 
@@ -43,10 +49,20 @@ type SessionCache = { _cacheSession(key: string, session: Buffer): void; _evictS
  */
 export function trustExtraCertificates(file: string): () => void {
   const ca = [...tls.rootCertificates, readFileSync(file, "utf8")];
+  // A process builds its store of node's roots and the file's once, at start. A `ca` alone builds it
+  // again for each connection (~150 certificates parsed: ~15 ms of CPU, ~14 s over a suite run's
+  // in-worker connections), so a connection that shapes no context of its own also gets a context
+  // made once from the same `ca` (tls.connect would build the same from its options). The `ca` stays
+  // in its options all the same: an https.Agent files a freed socket under a name that includes it,
+  // so a run without the file never reuses a connection a trusted run opened.
+  let context: tls.SecureContext | undefined;
   const connect = tls.connect;
   const trusting = function (this: unknown, ...args: unknown[]) {
     const options = args.find((a): a is tls.ConnectionOptions => typeof a === "object" && a !== null);
-    if (options && options.ca === undefined) options.ca = ca;
+    if (options && options.ca === undefined && options.secureContext === undefined) {
+      options.ca = ca;
+      if (!CONTEXT_OPTIONS.some((key) => options[key] !== undefined)) options.secureContext = context ??= tls.createSecureContext({ ca });
+    }
     return (connect as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
   };
   const agents = https.Agent.prototype as unknown as SessionCache;
