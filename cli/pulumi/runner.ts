@@ -165,12 +165,7 @@ export class Pulumi {
    * pulumi call when it exists). Returns true if created.
    */
   async ensureStack(stack: string): Promise<boolean> {
-    try {
-      await this.select(stack);
-      return false;
-    } catch (err) {
-      if (!(err instanceof PulumiError && err.failure.kind === "no-stack")) throw err;
-    }
+    if (await this.hasStack(stack)) return false;
     await this.call("stack init", stack, () => this.workspace.createStack(stack));
     return true;
   }
