@@ -21,15 +21,7 @@ import { installedPulumiVersion, pulumiCli } from "./process.js";
 import type { LastUpdate } from "../schedule.js";
 
 /** What the read-only commands need of pulumi (./runner.ts's Pulumi has the same methods). */
-export interface StackReader {
-  readonly backend: BackendChoice;
-  stacks(): Promise<string[]>;
-  hasStack(stack: string): Promise<boolean>;
-  state(stack: string): Promise<ExportedState>;
-  outputs(stack: string): Promise<Record<string, unknown>>;
-}
-
-export class PulumiReader implements StackReader {
+export class PulumiReader {
   private constructor(
     readonly projectDir: string,
     readonly backend: BackendChoice,
