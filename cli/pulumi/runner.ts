@@ -154,12 +154,6 @@ export class Pulumi {
     }
   }
 
-  /** The stacks the backend knows. */
-  async stacks(): Promise<string[]> {
-    const list = await this.call("stack ls", "*", () => this.workspace.listStacks());
-    return list.map((s) => s.name.split("/").pop()!);
-  }
-
   /**
    * Selects the stack, creating it from its stack file when the backend does not have it yet (one
    * pulumi call when it exists). Returns true if created.
@@ -243,11 +237,6 @@ export class Pulumi {
       events,
     );
     return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
-  }
-
-  /** The plugins pulumi has installed (`pulumi plugin ls --json`). */
-  async plugins(): Promise<Array<{ name: string; kind: string; version?: string }>> {
-    return this.call("plugin ls", "*", () => this.workspace.listPlugins());
   }
 
   /**
