@@ -110,7 +110,6 @@ export class Pulumi {
     private readonly workspace: LocalWorkspace,
     readonly projectDir: string,
     readonly backend: BackendChoice,
-    readonly version: string,
     private readonly verbose: boolean,
   ) {}
 
@@ -126,7 +125,7 @@ export class Pulumi {
       envVars: { ...backend.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
       ...(backend.secretsProvider ? { secretsProvider: backend.secretsProvider } : {}),
     });
-    return new Pulumi(automation, workspace, projectDir, backend, `v${version}`, verbose);
+    return new Pulumi(automation, workspace, projectDir, backend, verbose);
   }
 
   /** Runs one Automation API call; a failure becomes a PulumiError with the real cause. */
