@@ -10,14 +10,10 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { summarize } from "./stats.js";
+import { LATENCY_SUMMARY, summarize } from "./stats.js";
 
 /** The record's shape version: a reader skips lines of a version it does not know. */
 export const RUN_RECORD_VERSION = 1;
-
-/** A latency summary as ./stats.ts summarize gives it, ms. */
-const MS = v.nullable(v.number());
-const LATENCY = v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS });
 
 /**
  * Latency by language, split into first runs (each a new session: it may have waited for a cold
@@ -25,7 +21,7 @@ const LATENCY = v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS
  * for a cold start only if there were more first runs than ready sessions; the record says both.
  */
 const MEASURED = v.object({
-  languages: v.record(v.string(), v.object({ first: LATENCY, warm: LATENCY })),
+  languages: v.record(v.string(), v.object({ first: LATENCY_SUMMARY, warm: LATENCY_SUMMARY })),
   /** First runs sent (each needing a session of its own). */
   firstRuns: v.number(),
   /** The ready sessions the stack's profile in effect kept (null: unknown). */
@@ -54,7 +50,7 @@ export const RUN_RECORD = v.object({
   executions: v.number(),
   failed: v.number(),
   /** Successful executions' latency, ms. */
-  latency: LATENCY,
+  latency: LATENCY_SUMMARY,
   /** Executions by outcome: "ok", or the failure's status ("502", "404", "wrong output", "no answer"). */
   outcomes: v.record(v.string(), v.number()),
   /** Failures by diagnosed cause (cli/execution/diagnose.ts), in words. */
