@@ -20,7 +20,7 @@ import { PulumiError } from "./runner.js";
 import { installedPulumiVersion, pulumiCli } from "./process.js";
 import type { LastUpdate } from "../schedule.js";
 
-/** What the read-only commands need of pulumi (./runner.ts's Pulumi has the same methods). */
+/** What the read-only commands need of pulumi (./runner.ts's Pulumi reads state and outputs with the same methods: a Pick of this class takes either). */
 export class PulumiReader {
   private constructor(
     readonly projectDir: string,
