@@ -144,7 +144,7 @@ if (!process.env.BENCH_SKIP_ROOT_IMPORT) {
   rows.push({ what: "import @pulumi/azure-native (whole package)", ms: whole, target: `+${(whole - pulumiOnly).toFixed(0)} ms over @pulumi/pulumi`, ok: true });
 }
 
-// What every change (scale, stop, start, up, doctor) pays before it runs pulumi: the Automation API's
+// What every change (scale, stop, start, up, keys) pays before it runs pulumi: the Automation API's
 // load, with TypeScript and arborist deferred (as manage loads it) against loading them eagerly.
 const automation = (defer: boolean) =>
   wall([

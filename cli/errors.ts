@@ -21,9 +21,8 @@ export class OperationError extends Error {
   readonly exitCode = 1;
 }
 
-/** 2 for bad usage or input, 130 for an interrupted change, 1 for anything else; an error may carry its own (a pulumi failure does). */
+/** 2 for bad usage or input, 130 for an interrupted change, 1 for anything else; an error carries its own (UsageError's 2, a pulumi failure's). */
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof UsageError) return 2;
   const own = (err as { exitCode?: unknown } | null)?.exitCode;
   return own === 2 || own === 130 ? own : 1;
 }

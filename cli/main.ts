@@ -438,12 +438,12 @@ export type ArgumentsFor<K extends keyof typeof COMMANDS> = ArgumentsOf<ReturnTy
 
 export function buildProgram(): Program {
   const program = rootCommand();
-  runs(COMMANDS.up(program), () => import("./commands/up.js"), "run");
-  runs(COMMANDS.start(program, "start-session-pool", "bring up the session pool (testing profile unless told otherwise)"), () => import("./commands/start.js"), "runPool");
-  runs(COMMANDS.start(program, "start", "bring up the pool and the backend (testing profile unless told otherwise)"), () => import("./commands/start.js"), "runPool");
-  runs(COMMANDS["start-backend"](program), () => import("./commands/start.js"), "runBackend");
-  runs(COMMANDS.stop(program), () => import("./commands/stop.js"), "run");
-  runs(COMMANDS.scale(program), () => import("./commands/scale.js"), "run");
+  runs(COMMANDS.up(program), () => import("./commands/apply.js"), "up");
+  runs(COMMANDS.start(program, "start-session-pool", "bring up the session pool (testing profile unless told otherwise)"), () => import("./commands/apply.js"), "startPool");
+  runs(COMMANDS.start(program, "start", "bring up the pool and the backend (testing profile unless told otherwise)"), () => import("./commands/apply.js"), "startPool");
+  runs(COMMANDS["start-backend"](program), () => import("./commands/apply.js"), "startBackend");
+  runs(COMMANDS.stop(program), () => import("./commands/apply.js"), "stop");
+  runs(COMMANDS.scale(program), () => import("./commands/apply.js"), "scale");
   const images = imagesCommand(program);
   runs(COMMANDS["images import"](images), () => import("./commands/images.js"), "runImport");
   runs(COMMANDS["images build"](images), () => import("./commands/images.js"), "runBuild");

@@ -11,7 +11,7 @@ import type { StackChange } from "./change.js";
 import type { OptionsFor } from "./main.js";
 import { isoSeconds, utcMinute } from "./clock.js";
 import { UsageError } from "./errors.js";
-import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
+import { stackLocks, type StackLock, type PulumiReader } from "./pulumi/reader.js";
 import { cancelCommand, settleCommand } from "./pulumi/failures.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
 import { gatewayNotice } from "./costing/estimate.js";
@@ -176,7 +176,7 @@ export function leftBehind(runtime: Pick<StackRuntime, "operation" | "poolDeploy
 export const leftWords = (left: string[]) => `${left.join(" and ")} ${left.length > 1 ? "are" : "is"}`;
 
 /** One `pulumi stack export` of a stack the backend knows, and the locks its backend holds for it. */
-export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "backend">, stack: string): Promise<StackRuntime> {
+export async function readStackRuntime(pulumi: Pick<PulumiReader, "state" | "backend">, stack: string): Promise<StackRuntime> {
   const { types, outputs, pending } = await pulumi.state(stack);
   const locks = stackLocks(pulumi.backend, stack);
   return {

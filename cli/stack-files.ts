@@ -72,7 +72,6 @@ export function parseStackFile(text: string, name: string, project = PROJECT): S
   try {
     values = loadYaml(text);
   } catch {
-    values = undefined;
     throwYamlError(text, name);
   }
   if (values === undefined || values === null || values === "")

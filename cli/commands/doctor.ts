@@ -108,13 +108,13 @@ async function pluginCheck(pulumi: { plugins(): Promise<Array<{ name: string; ki
 
 /** pulumi, the state backend, the stack and its outputs; null when the stack cannot be read. */
 async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Promise<{ outputs: Record<string, unknown>; left: string[] } | null> {
-  const { Pulumi, PulumiError } = await import("../pulumi/runner.js");
+  const { PulumiReader } = await import("../pulumi/reader.js");
+  const { PulumiError } = await import("../pulumi/runner.js");
   const { MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION } = await import("../pulumi/argv.js");
-  const { stacksOf } = await import("../pulumi/reader.js");
   const { unreadableState } = await import("../pulumi/failures.js");
   let pulumi;
   try {
-    pulumi = await Pulumi.connect(projectDir(), o.verbose);
+    pulumi = await PulumiReader.connect(projectDir(), o.verbose);
     checks.push({ name: "pulumi", verdict: "ok", detail: `pulumi ${pulumi.version} (manage needs ${MIN_PULUMI_VERSION} or newer; CI pins ${PINNED_PULUMI_VERSION})` });
   } catch (err) {
     checks.push({ name: "pulumi", verdict: "fail", detail: errorText(err).split(":")[0]!, fix: errorText(err), ...(exitCodeOf(err) === 2 ? { exitCode: 2 as const } : {}) });
@@ -124,7 +124,7 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
   let stacks: string[];
   try {
     // One stack whose checkpoint cannot be loaded fails `stack ls` for all: each is then read on its own.
-    stacks = await stacksOf(() => pulumi.stacks(), (s) => pulumi.state(s), projectDir());
+    stacks = await pulumi.stacks();
     checks.push({ name: "state backend", verdict: "ok", detail: pulumi.backend.description });
   } catch (err) {
     checks.push({ name: "state backend", verdict: "fail", detail: errorText(err), fix: "`pulumi login` to your backend, or set PULUMI_BACKEND_URL" });

@@ -16,25 +16,19 @@ import { suggest, suggestPulumi } from "../suggest.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 
 
-/** Where an imported image lands: the source's repository path and tag unless told otherwise. Pure. */
+/**
+ * Where an imported image lands: the source's repository path and tag unless told otherwise. Pure.
+ * `source` is --from, which the parser read with its type (SOURCE_IMAGE_PATTERN), as it read --name
+ * and --tag with theirs; a source's parts standing in for them are held to the same types here.
+ */
 export function importTarget(source: string, name?: string, tag?: string): { repository: string; tag: string } {
-  const m = SOURCE_IMAGE_PATTERN.exec(source);
-  if (!m) throw new UsageError(`--from must be a full image reference with a registry and a tag, like myregistry.azurecr.io/coding-engine/session:2026-11-22 (got "${source}")`);
-  const repository = name ?? m[2]!;
-  const target = { repository, tag: tag ?? m[3]! };
-  checkImage(target.repository, target.tag);
-  return target;
+  const m = SOURCE_IMAGE_PATTERN.exec(source)!;
+  return { repository: readOption("--name", REPOSITORY, name ?? m[2]!), tag: readOption("--tag", IMAGE_TAG, tag ?? m[3]!) };
 }
 
 /** A fresh tag per rollout: the UTC time, e.g. 20261122-141503. */
 export function rolloutTag(now: Date): string {
   return now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
-
-/** The repository and tag an image lands as, by the option types (a source's parts stand in for --name and --tag). */
-function checkImage(repository: string, tag: string) {
-  readOption("--name", REPOSITORY, repository);
-  readOption("--tag", IMAGE_TAG, tag);
 }
 
 async function refuseReusedTag(registry: string, repository: string, tag: string, force: boolean | undefined, verbose?: boolean) {
@@ -88,8 +82,8 @@ export async function runBuild(context: string, o: OptionsFor<"images build">): 
   if (!existsSync(dir)) throw new UsageError(`build context ${dir} does not exist`);
   const dockerfile = o.file ?? "Dockerfile";
   if (!existsSync(resolve(dir, dockerfile))) throw new UsageError(`no ${dockerfile} in ${dir} (pass --file to name another)`);
+  // --name and --tag were read with their types; a rollout tag is digits and a dash.
   const tag = o.tag ?? rolloutTag(new Date());
-  checkImage(o.name, tag);
   await refuseReusedTag(registry, o.name, tag, o.force, o.verbose);
   // Build output streams straight to the terminal: a registry build takes minutes.
   await az(acrBuildArgv(registry, `${o.name}:${tag}`, dir, o.file), { verbose: o.verbose, stream: true });

@@ -16,7 +16,7 @@ import { UsageError } from "../errors.js";
 import { dim, printJson } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
-import type { StackReader } from "../pulumi/reader.js";
+import type { PulumiReader } from "../pulumi/reader.js";
 
 /** A key as `list` shows it without --show-keys: enough to tell two apart, not to use one. */
 const hint = (key: string) => `${key.slice(0, 4)}…`;
@@ -90,6 +90,6 @@ export async function run(action: ArgumentsFor<"keys">[0], o: OptionsFor<"keys">
 }
 
 /** Whether the stack's state still has the gateway subscription of caller `name` (one `stack export`). */
-async function subscriptionInState(pulumi: Pick<StackReader, "state">, stack: string, name: string): Promise<boolean> {
+async function subscriptionInState(pulumi: Pick<PulumiReader, "state">, stack: string, name: string): Promise<boolean> {
   return (await pulumi.state(stack)).names.includes(callerResourceName(name));
 }

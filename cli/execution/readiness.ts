@@ -36,9 +36,6 @@ export async function probeExecution(endpoint: string, stack?: string, timeoutMs
 export interface WaitOptions {
   /** Give up after this long (default 30 minutes: role propagation's worst case). */
   timeoutMs: number;
-  /** First and longest pause between probes. */
-  minDelayMs?: number;
-  maxDelayMs?: number;
   stack?: string;
   /** The gateway's credential (accessMode token). */
   headers?: Headers;
@@ -81,9 +78,10 @@ export async function waitUntilExecutes(endpoint: string, o: WaitOptions): Promi
       },
       {
         retries: Number.POSITIVE_INFINITY,
+        // The first and the longest pause between probes.
         factor: 2,
-        minTimeout: o.minDelayMs ?? 2_000,
-        maxTimeout: o.maxDelayMs ?? 30_000,
+        minTimeout: 2_000,
+        maxTimeout: 30_000,
         maxRetryTime: o.timeoutMs,
         onFailedAttempt: ({ error, attemptNumber }) => {
           if (error instanceof ProbeFailed) o.onWaiting?.(attemptNumber, error.result, performance.now() - started);

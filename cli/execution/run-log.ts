@@ -9,52 +9,56 @@
 
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { summarize, type LatencySummary } from "./stats.js";
+import * as v from "valibot";
+import { LATENCY_SUMMARY, summarize } from "./stats.js";
 
 /** The record's shape version: a reader skips lines of a version it does not know. */
 export const RUN_RECORD_VERSION = 1;
-
-export interface RunRecord {
-  v: typeof RUN_RECORD_VERSION;
-  stack: string;
-  command: "smoke" | "load-test";
-  endpoint: string;
-  /** ISO 8601 UTC: when the run began and ended (MANAGE_NOW moves both, as every clock in manage). */
-  start: string;
-  end: string;
-  ok: boolean;
-  /** Executions (smoke: cases that ran code; load-test: executions offered). */
-  executions: number;
-  failed: number;
-  /** Successful executions' latency, ms. */
-  latency: LatencySummary;
-  /** Executions by outcome: "ok", or the failure's status ("502", "404", "wrong output", "no answer"). */
-  outcomes: Record<string, number>;
-  /** Failures by diagnosed cause (cli/execution/diagnose.ts), in words. */
-  causes: Record<string, number>;
-  /** What the run measured about the deployment: the capacity planner's inputs (cli/costing/calibration.ts). */
-  measured?: Measured;
-}
 
 /**
  * Latency by language, split into first runs (each a new session: it may have waited for a cold
  * start) and later runs (a warm session: the run time as the caller sees it). A first run waited
  * for a cold start only if there were more first runs than ready sessions; the record says both.
  */
-export interface Measured {
-  languages: Record<string, { first: LatencySummary; warm: LatencySummary }>;
+const MEASURED = v.object({
+  languages: v.record(v.string(), v.object({ first: LATENCY_SUMMARY, warm: LATENCY_SUMMARY })),
   /** First runs sent (each needing a session of its own). */
-  firstRuns: number;
+  firstRuns: v.number(),
   /** The ready sessions the stack's profile in effect kept (null: unknown). */
-  readySessions: number | null;
+  readySessions: v.nullable(v.number()),
   /**
    * False when the first runs could not each start a session of their own: through the gateway
    * with per-user identifiers every call carries manage's one key, so one caller, one session
    * (docs/architecture.md "The backend contract"); shared identifiers likewise. Absent: as before,
    * each first run assumed a new session.
    */
-  newSessions?: boolean;
-}
+  newSessions: v.optional(v.boolean()),
+});
+export type Measured = v.InferOutput<typeof MEASURED>;
+
+/** One line of the run log: what this module writes and what `manage report` reads back (cli/report/runs.ts). */
+export const RUN_RECORD = v.object({
+  v: v.literal(RUN_RECORD_VERSION),
+  stack: v.string(),
+  command: v.picklist(["smoke", "load-test"]),
+  endpoint: v.string(),
+  /** ISO 8601 UTC: when the run began and ended (MANAGE_NOW moves both, as every clock in manage). */
+  start: v.pipe(v.string(), v.isoTimestamp()),
+  end: v.pipe(v.string(), v.isoTimestamp()),
+  ok: v.boolean(),
+  /** Executions (smoke: cases that ran code; load-test: executions offered). */
+  executions: v.number(),
+  failed: v.number(),
+  /** Successful executions' latency, ms. */
+  latency: LATENCY_SUMMARY,
+  /** Executions by outcome: "ok", or the failure's status ("502", "404", "wrong output", "no answer"). */
+  outcomes: v.record(v.string(), v.number()),
+  /** Failures by diagnosed cause (cli/execution/diagnose.ts), in words. */
+  causes: v.record(v.string(), v.number()),
+  /** What the run measured about the deployment: the capacity planner's inputs (cli/costing/calibration.ts); older records lack it. */
+  measured: v.optional(MEASURED),
+});
+export type RunRecord = v.InferOutput<typeof RUN_RECORD>;
 
 /** Per-language summaries of successful runs: first runs apart from later ones. Pure. */
 export function measuredOf(runs: Array<{ language: string; first: boolean; ms: number }>, readySessions: number | null, newSessions?: boolean): Measured {
@@ -119,7 +123,7 @@ export function smokeRecord(
 /** A load test's record, from its summary (cli/execution/load.ts summarizeLoad). Pure. */
 export function loadRecord(
   t: Timing,
-  report: { offered: number; ok: number; latency: LatencySummary; errors: Record<string, number>; causes: Array<{ cause: string }> },
+  report: { offered: number; ok: number; latency: RunRecord["latency"]; errors: Record<string, number>; causes: Array<{ cause: string }> },
   runs?: Array<{ language: string; first?: boolean; ok: boolean; ms: number }>,
 ): RunRecord {
   const failed = report.offered - report.ok;

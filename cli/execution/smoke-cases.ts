@@ -2,7 +2,7 @@
 // of the old 24-case test_session_pool.py. Pure: the command runs these through the API client and
 // the tests can check each case's judgement against hand-made answers.
 
-import { LANGUAGES, programRequest, type Answer, type ExecuteRequest, type ExecuteResponse, type Language } from "./api.js";
+import { LANGUAGES, programRequest, type Answer, type ExecuteRequest, type ExecuteResponse, type Language, type Stage } from "./api.js";
 
 export interface SmokeCase {
   /** "python: stdin" */
@@ -83,24 +83,21 @@ function ran(a: Answer<ExecuteResponse>): string | null {
   return null;
 }
 
-const stdoutIs = (expected: string) => (a: Answer<ExecuteResponse>) => {
-  const notRun = ran(a);
-  if (notRun) return notRun;
-  const { stdout, code, stderr } = a.body!.run!;
-  if (code !== 0) return `exit code ${code}, stderr ${show(stderr)}`;
-  return stdout === `${expected}\n` ? null : `stdout ${show(stdout)}, expected ${show(`${expected}\n`)}`;
-};
+/** A check of the run stage, once ran() found the answer ran; ran()'s reason otherwise. */
+const afterRun = (check: (run: Stage) => string | null) => (a: Answer<ExecuteResponse>) => ran(a) ?? check(a.body!.run!);
 
-const exitCodeIs = (expected: number) => (a: Answer<ExecuteResponse>) =>
-  ran(a) ?? (a.body!.run!.code === expected ? null : `exit code ${a.body!.run!.code}, expected ${expected}`);
+const stdoutIs = (expected: string) =>
+  afterRun(({ stdout, code, stderr }) => {
+    if (code !== 0) return `exit code ${code}, stderr ${show(stderr)}`;
+    return stdout === `${expected}\n` ? null : `stdout ${show(stdout)}, expected ${show(`${expected}\n`)}`;
+  });
 
-const runtimeError = (a: Answer<ExecuteResponse>) => {
-  const notRun = ran(a);
-  if (notRun) return notRun;
-  const { code, signal, stderr } = a.body!.run!;
+const exitCodeIs = (expected: number) => afterRun(({ code }) => (code === expected ? null : `exit code ${code}, expected ${expected}`));
+
+const runtimeError = afterRun(({ code, signal, stderr }) => {
   if (code === 0 && !signal) return "exited 0: the error was not reported";
   return stderr.includes("boom") || /terminate|exception|error/i.test(stderr) ? null : `no error on stderr (got ${show(stderr)})`;
-};
+});
 
 const compileError = (a: Answer<ExecuteResponse>) => {
   if (a.status !== 200) return `HTTP ${a.status || "no answer"}: ${a.text.slice(0, 160)}`;
@@ -110,20 +107,15 @@ const compileError = (a: Answer<ExecuteResponse>) => {
   return compile.stderr.trim() || compile.output.trim() ? null : "the compiler's message is missing";
 };
 
-const timeLimit = (a: Answer<ExecuteResponse>) => {
-  const notRun = ran(a);
-  if (notRun) return notRun;
-  const { code, signal } = a.body!.run!;
-  return signal || (code !== 0 && code !== null) ? null : `the endless loop ended normally (code ${code}): no time limit enforced`;
-};
+const timeLimit = afterRun(({ code, signal }) =>
+  signal || (code !== 0 && code !== null) ? null : `the endless loop ended normally (code ${code}): no time limit enforced`,
+);
 
-const largeOutput = (a: Answer<ExecuteResponse>) => {
-  const notRun = ran(a);
-  if (notRun) return notRun;
-  const lines = a.body!.run!.stdout.split("\n").filter(Boolean);
+const largeOutput = afterRun(({ stdout }) => {
+  const lines = stdout.split("\n").filter(Boolean);
   if (lines.length !== LARGE_LINES) return `${lines.length} lines of ${LARGE_LINES} arrived`;
   return lines.at(-1) === `line ${LARGE_LINES - 1}` ? null : `last line ${show(lines.at(-1))}`;
-};
+});
 
 // 401, 403 and 429 are the gateway's or the pool's refusals (credential, role, rate limit), not an
 // answer about the language: the call never reached a runtime.

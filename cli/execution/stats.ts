@@ -1,5 +1,7 @@
 // Latency summaries for smoke and load tests. Pure.
 
+import * as v from "valibot";
+
 /** Nearest-rank percentile (p in 0..100) of unsorted samples; null for no samples. */
 export function percentile(samples: readonly number[], p: number): number | null {
   if (samples.length === 0) return null;
@@ -8,13 +10,10 @@ export function percentile(samples: readonly number[], p: number): number | null
   return sorted[Math.min(rank, sorted.length) - 1]!;
 }
 
-export interface LatencySummary {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-}
+const MS = v.nullable(v.number());
+/** A summary of latencies in ms, as summarize gives it and the run log records it (./run-log.ts). */
+export const LATENCY_SUMMARY = v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS });
+export type LatencySummary = v.InferOutput<typeof LATENCY_SUMMARY>;
 
 export function summarize(samples: readonly number[]): LatencySummary {
   return {

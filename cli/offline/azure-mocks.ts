@@ -32,82 +32,56 @@ const documentationIp = (seed: string) => `192.0.2.${1 + (parseInt(stableUuid(se
 const apimKey = (seed: string) => stableUuid(seed).replaceAll("-", "").slice(0, 32);
 const apimId = (i: Inputs, child = "") => armId(i.resourceGroupName, "Microsoft.ApiManagement/service", `${i.serviceName}${child}`);
 
+/** A resource in a resource group: the ARM ID Azure gives it, its name (input `key`) and the read-only outputs `more` derives. */
+const inGroup = (provider: string, key: string, more: (i: Inputs) => Inputs = () => ({})) => (i: Inputs): Simulated => ({
+  id: armId(i.resourceGroupName, provider, i[key]),
+  outputs: { name: i[key], ...more(i) },
+});
+
 const RESOURCES: Record<string, (inputs: Inputs) => Simulated> = {
   "azure-native:resources:ResourceGroup": (i) => ({
     id: rgId(i.resourceGroupName),
     outputs: { name: i.resourceGroupName, provisioningState: "Succeeded" },
   }),
-  "azure-native:operationalinsights:Workspace": (i) => ({
-    id: armId(i.resourceGroupName, "Microsoft.OperationalInsights/workspaces", i.workspaceName),
-    outputs: { name: i.workspaceName, customerId: stableUuid(`workspace:${i.workspaceName}`) },
-  }),
-  "azure-native:containerregistry:Registry": (i) => ({
-    id: armId(i.resourceGroupName, "Microsoft.ContainerRegistry/registries", i.registryName),
-    outputs: { name: i.registryName, loginServer: `${String(i.registryName).toLowerCase()}.azurecr.io` },
-  }),
-  "azure-native:managedidentity:UserAssignedIdentity": (i) => ({
-    id: armId(i.resourceGroupName, "Microsoft.ManagedIdentity/userAssignedIdentities", i.resourceName),
-    outputs: {
-      name: i.resourceName,
-      clientId: stableUuid(`client:${i.resourceName}`),
-      principalId: stableUuid(`principal:${i.resourceName}`),
-      tenantId: SIMULATED_TENANT_ID,
-    },
-  }),
+  "azure-native:operationalinsights:Workspace": inGroup("Microsoft.OperationalInsights/workspaces", "workspaceName", (i) => ({ customerId: stableUuid(`workspace:${i.workspaceName}`) })),
+  "azure-native:containerregistry:Registry": inGroup("Microsoft.ContainerRegistry/registries", "registryName", (i) => ({ loginServer: `${String(i.registryName).toLowerCase()}.azurecr.io` })),
+  "azure-native:managedidentity:UserAssignedIdentity": inGroup("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName", (i) => ({
+    clientId: stableUuid(`client:${i.resourceName}`),
+    principalId: stableUuid(`principal:${i.resourceName}`),
+    tenantId: SIMULATED_TENANT_ID,
+  })),
   "azure-native:authorization:RoleAssignment": (i) => {
     const name = stableUuid(`assignment:${i.scope}:${i.roleDefinitionId}:${i.principalId}`);
     return { id: `${i.scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, outputs: { name } };
   },
-  "azure-native:app:ManagedEnvironment": (i) => ({
-    id: armId(i.resourceGroupName, "Microsoft.App/managedEnvironments", i.environmentName),
-    outputs: {
-      name: i.environmentName,
-      defaultDomain: `${stableUuid(i.environmentName).slice(0, 12)}.${i.location}.azurecontainerapps.io`,
-      provisioningState: "Succeeded",
-    },
-  }),
-  "azure-native:app:ContainerAppsSessionPool": (i) => ({
-    id: armId(i.resourceGroupName, "Microsoft.App/sessionPools", i.sessionPoolName),
-    outputs: {
-      name: i.sessionPoolName,
-      poolManagementEndpoint: `https://${i.location}.dynamicsessions.io/subscriptions/${SIMULATED_SUBSCRIPTION_ID}/resourceGroups/${i.resourceGroupName}/sessionPools/${i.sessionPoolName}`,
-      nodeCount: 0,
-      provisioningState: "Succeeded",
-    },
-  }),
-  "azure-native:app:ContainerApp": (i) => {
+  "azure-native:app:ManagedEnvironment": inGroup("Microsoft.App/managedEnvironments", "environmentName", (i) => ({
+    defaultDomain: `${stableUuid(i.environmentName).slice(0, 12)}.${i.location}.azurecontainerapps.io`,
+    provisioningState: "Succeeded",
+  })),
+  "azure-native:app:ContainerAppsSessionPool": inGroup("Microsoft.App/sessionPools", "sessionPoolName", (i) => ({
+    poolManagementEndpoint: `https://${i.location}.dynamicsessions.io/subscriptions/${SIMULATED_SUBSCRIPTION_ID}/resourceGroups/${i.resourceGroupName}/sessionPools/${i.sessionPoolName}`,
+    nodeCount: 0,
+    provisioningState: "Succeeded",
+  })),
+  "azure-native:app:ContainerApp": inGroup("Microsoft.App/containerApps", "containerAppName", (i) => {
     const domain = `${stableUuid(String(i.managedEnvironmentId)).slice(0, 12)}.${i.location}.azurecontainerapps.io`;
     return {
-      id: armId(i.resourceGroupName, "Microsoft.App/containerApps", i.containerAppName),
-      outputs: {
-        name: i.containerAppName,
-        configuration: { ...i.configuration, ingress: { ...i.configuration?.ingress, fqdn: `${i.containerAppName}.${domain}` } },
-        latestRevisionFqdn: `${i.containerAppName}--0000001.${domain}`,
-        provisioningState: "Succeeded",
-      },
-    };
-  },
-  "azure-native:apimanagement:ApiManagementService": (i) => ({
-    id: armId(i.resourceGroupName, "Microsoft.ApiManagement/service", i.serviceName),
-    outputs: {
-      name: i.serviceName,
-      gatewayUrl: `https://${i.serviceName}.azure-api.net`,
-      publicIPAddresses: [documentationIp(`apim:${i.serviceName}`)],
+      configuration: { ...i.configuration, ingress: { ...i.configuration?.ingress, fqdn: `${i.containerAppName}.${domain}` } },
+      latestRevisionFqdn: `${i.containerAppName}--0000001.${domain}`,
       provisioningState: "Succeeded",
-    },
+    };
   }),
+  "azure-native:apimanagement:ApiManagementService": inGroup("Microsoft.ApiManagement/service", "serviceName", (i) => ({
+    gatewayUrl: `https://${i.serviceName}.azure-api.net`,
+    publicIPAddresses: [documentationIp(`apim:${i.serviceName}`)],
+    provisioningState: "Succeeded",
+  })),
   "azure-native:apimanagement:Api": (i) => ({ id: apimId(i, `/apis/${i.apiId}`), outputs: { name: i.apiId } }),
   "azure-native:apimanagement:ApiOperation": (i) => ({ id: apimId(i, `/apis/${i.apiId}/operations/${i.operationId}`), outputs: { name: i.operationId } }),
   "azure-native:apimanagement:ApiPolicy": (i) => ({ id: apimId(i, `/apis/${i.apiId}/policies/${i.policyId}`), outputs: { name: i.policyId } }),
   "azure-native:apimanagement:Subscription": (i) => ({ id: apimId(i, `/subscriptions/${i.sid}`), outputs: { name: i.sid } }),
-  "azure-native:monitor:ActionGroup": (i) => ({
-    id: armId(i.resourceGroupName, "Microsoft.Insights/actionGroups", i.actionGroupName),
-    outputs: { name: i.actionGroupName },
-  }),
-  "azure-native:monitor:MetricAlert": (i) => ({
-    id: armId(i.resourceGroupName, "Microsoft.Insights/metricAlerts", i.ruleName),
-    outputs: { name: i.ruleName, isMigrated: false, lastUpdatedTime: "2026-11-01T00:00:00Z" },
-  }),
+  "azure-native:monitor:ActionGroup": inGroup("Microsoft.Insights/actionGroups", "actionGroupName"),
+  "azure-native:monitor:MetricAlert": inGroup("Microsoft.Insights/metricAlerts", "ruleName", () => ({ isMigrated: false, lastUpdatedTime: "2026-11-01T00:00:00Z" })),
   // An extension resource: its ID hangs off the scope it watches (here the resource group).
   "azure-native:consumption:Budget": (i) => ({
     id: `${i.scope}/providers/Microsoft.Consumption/budgets/${i.budgetName}`,

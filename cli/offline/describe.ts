@@ -2,13 +2,9 @@
 // Pure: used by `manage plan` and its tests.
 
 import type { SimulatedResource, Simulation } from "./simulate.js";
+import { ROLES, roleKeyOf } from "../../infra/roles.cjs";
 
 const get = (o: unknown, path: string): any => path.split(".").reduce<any>((v, k) => (v == null ? undefined : v[k]), o);
-
-const ROLE_NAMES: Record<string, string> = {
-  "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
-  "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0": "Session Executor",
-};
 
 /** The Azure type, short: "app:ContainerAppsSessionPool". */
 export function shortType(type: string): string {
@@ -34,9 +30,10 @@ export function describeResource(r: SimulatedResource): string {
     case "azure-native:managedidentity:UserAssignedIdentity":
       return `user-assigned${protect}`;
     case "azure-native:authorization:RoleAssignment": {
-      const guid = String(i.roleDefinitionId).split("/").pop() ?? "";
+      // One of the deployment's roles by its name, short ("Session Executor"); any other by its GUID.
+      const role = roleKeyOf(String(i.roleDefinitionId));
       const scope = String(i.scope).split("/").slice(-2).join("/");
-      return `${ROLE_NAMES[guid] ?? guid} on ${scope}, ${i.principalType}`;
+      return `${role ? ROLES[role].name.replace(/^Azure ContainerApps /, "") : String(i.roleDefinitionId).split("/").pop()} on ${scope}, ${i.principalType}`;
     }
     case "azure-native:app:ManagedEnvironment":
       return `workload profiles: ${(i.workloadProfiles as Array<{ name: string }>).map((p) => p.name).join(", ")}`;

@@ -8,6 +8,7 @@
 
 import type { RawConfig } from "../../infra/config.js";
 import type { Mocks } from "@pulumi/pulumi/runtime/mocks.js";
+import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb.js";
 import { azureMocks } from "./azure-mocks.js";
 import { deferInlineProgramModules } from "../pulumi/deferred-modules.js";
 
@@ -52,16 +53,6 @@ export interface SimulateOptions {
   enforceCeiling?: boolean;
 }
 
-type RegisterRequest = {
-  getType(): string;
-  getName(): string;
-  getCustom(): boolean;
-  getDependenciesList(): string[];
-  getProtect(): boolean;
-  getReplaceonchangesList(): string[];
-};
-type RegisterResponse = { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } };
-
 // The Pulumi runtime (config, mocks, root stack) is process-global: evaluations must not overlap.
 let previous: Promise<unknown> = Promise.resolve();
 
@@ -102,7 +93,7 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
   let declared = 0;
   const failures: Error[] = [];
   const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: RegisterRequest, cb: (err: Error | null, resp?: RegisterResponse) => void): void;
+    registerResource(req: RegisterResourceRequest, cb: (err: Error | null, resp?: RegisterResourceResponse) => void): void;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
@@ -119,9 +110,9 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
           name: req.getName(),
           id: resp.getId(),
           inputs: unwrapSecrets(inputsOf.get(`${req.getType()}::${req.getName()}`) ?? {}) as Record<string, unknown>,
-          state: unwrapSecrets(resp.getObject().toJavaScript()) as Record<string, unknown>,
+          state: unwrapSecrets(resp.getObject()!.toJavaScript()) as Record<string, unknown>,
           dependsOn: req.getDependenciesList().map(engineUrn),
-          protect: req.getProtect(),
+          protect: req.getProtect() ?? false,
           replaceOnChanges: req.getReplaceonchangesList(),
         });
       }

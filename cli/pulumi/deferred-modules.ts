@@ -8,7 +8,7 @@
 // - @npmcli/arborist (and pacote, sigstore, npm-registry-fetch under it), required at the top of
 //   runtime/closure/codePaths.js, to find the packages a closure uses.
 // Loading the Automation API costs ~0.5 s of CPU here with them and ~0.19 s without (`npm run bench`:
-// "Automation API load"), on every scale, stop, start, up and doctor. `manage plan` pays the same
+// "Automation API load"), on every scale, stop, start, up and keys. `manage plan` pays the same
 // for @pulumi/pulumi itself when it evaluates the program under mocks (../offline/simulate.ts); the
 // program declares resources and serializes no closure.
 //

@@ -45,12 +45,11 @@ export function progressOf(event: EngineEvent): Progress | null {
   return null;
 }
 
-/** "1 created, 2 updated, 1 deleted" from a change summary (unchanged ones left out). */
+/** "1 created, 2 updated, 1 deleted" from a change summary (unchanged ones left out; a replacement counts once, as replace). */
 export function describeChanges(changes: Record<string, number>): string {
-  const words: Record<string, string> = { create: "created", update: "updated", delete: "deleted", replace: "replaced", "create-replacement": "replaced" };
   const parts = Object.entries(changes)
-    .filter(([op, n]) => n > 0 && op in words && op !== "create-replacement")
-    .map(([op, n]) => `${n} ${words[op]}`);
+    .filter(([op, n]) => n > 0 && ["create", "update", "delete", "replace"].includes(op))
+    .map(([op, n]) => `${n} ${VERBS[op]![1]}`);
   return parts.length ? parts.join(", ") : "no changes";
 }
 

@@ -1,11 +1,11 @@
 // Reading a stack without changing it: `pulumi version`, `stack ls`, `stack export`, `stack output`,
-// run directly. The commands that only look (status, watch, smoke, load-test, schedule --list,
-// spend, report, reconcile's reading) do not need the Automation API, which costs ~0.4 s of CPU to
-// load (it brings in the whole @pulumi/pulumi runtime, TypeScript included: measured for issue 10,
-// `npm run bench` shows `watch --once`). Every change still goes through ./runner.ts.
+// `plugin ls`, run directly. The commands that only look (status, watch, smoke, load-test, doctor,
+// schedule --list, spend, report, reconcile's reading) do not need the Automation API, which costs
+// ~0.4 s of CPU to load (it brings in the whole @pulumi/pulumi runtime, TypeScript included:
+// measured for issue 10, `npm run bench` shows `watch --once`). Every change still goes through ./runner.ts.
 //
 // The argv is the Automation API's own for the same calls (@pulumi/pulumi/automation/localWorkspace.js:
-// listStacks, exportStack, stackOutputs), but for the export, which is read without --show-secrets
+// listStacks, exportStack, stackOutputs, listPlugins), but for the export, which is read without --show-secrets
 // (state, below), held to pulumi v3.230's flags (pkg/cmd/pulumi/stack/stack_ls.go, stack_export.go,
 // stack_output.go); a failure is explained as every pulumi failure is (./failures.ts).
 
@@ -20,16 +20,8 @@ import { PulumiError } from "./runner.js";
 import { installedPulumiVersion, pulumiCli } from "./process.js";
 import type { LastUpdate } from "../schedule.js";
 
-/** What the read-only commands need of pulumi (./runner.ts's Pulumi has the same methods). */
-export interface StackReader {
-  readonly backend: BackendChoice;
-  stacks(): Promise<string[]>;
-  hasStack(stack: string): Promise<boolean>;
-  state(stack: string): Promise<ExportedState>;
-  outputs(stack: string): Promise<Record<string, unknown>>;
-}
-
-export class PulumiReader implements StackReader {
+/** What the read-only commands need of pulumi (./runner.ts's Pulumi reads state and outputs with the same methods: a Pick of this class takes either). */
+export class PulumiReader {
   private constructor(
     readonly projectDir: string,
     readonly backend: BackendChoice,
@@ -52,13 +44,40 @@ export class PulumiReader implements StackReader {
     return r.stdout;
   }
 
-  /** The stacks the backend has (`stack ls`, each stack on its own when that fails: stacksOf). */
+  /**
+   * The stacks the backend has: its listing (`stack ls`), or each stack file's stack read on its
+   * own (`stack export`), so every command that lists stacks (status, the scheduled job, doctor)
+   * survives one bad stack. `stack ls` of a DIY backend (file://, azblob://) loads every stack's
+   * checkpoint and fails as a whole when one cannot be loaded (pkg/backend/diy/backend.go
+   * ListStacks: one worker per stack, pool.Wait returns the first error), so a truncated dev
+   * checkpoint would hide contest. Then a stack the backend does not have is left out, every other
+   * one is listed (a stack whose own state cannot be read too, so reading it reports that, for it
+   * alone). When no stack answered and none is known absent, the backend as a whole is what fails,
+   * as `stack ls` said.
+   */
   async stacks(): Promise<string[]> {
-    return stacksOf(
-      async () => (JSON.parse(await this.run("stack ls", "*", ["stack", "ls", "--json"])) as Array<{ name: string }>).map((s) => s.name.split("/").pop()!),
-      (stack) => this.run("stack export", stack, ["stack", "export", "--stack", stack]),
-      this.projectDir,
-    );
+    let listFailure: PulumiError;
+    try {
+      return (JSON.parse(await this.run("stack ls", "*", ["stack", "ls", "--json"])) as Array<{ name: string }>).map((s) => s.name.split("/").pop()!);
+    } catch (err) {
+      if (!(err instanceof PulumiError)) throw err;
+      listFailure = err;
+    }
+    const found: string[] = [];
+    let answered = 0;
+    for (const stack of listStackFiles(this.projectDir)) {
+      try {
+        await this.run("stack export", stack, ["stack", "export", "--stack", stack]);
+        answered++;
+        found.push(stack);
+      } catch (err) {
+        if (!(err instanceof PulumiError)) throw err;
+        if (err.failure.kind === "no-stack") answered++;
+        else found.push(stack);
+      }
+    }
+    if (answered === 0) throw listFailure;
+    return found;
   }
 
   async hasStack(stack: string): Promise<boolean> {
@@ -81,48 +100,17 @@ export class PulumiReader implements StackReader {
     return JSON.parse(await this.run("stack output", stack, ["stack", "output", "--json", "--show-secrets", "--stack", stack])) as Record<string, unknown>;
   }
 
+  /** The plugins pulumi has installed (`pulumi plugin ls --json`, which the Automation API's listPlugins reads too). */
+  async plugins(): Promise<Array<{ name: string; kind: string; version?: string }>> {
+    return JSON.parse(await this.run("plugin ls", "*", ["plugin", "ls", "--json"])) as Array<{ name: string; kind: string; version?: string }>;
+  }
+
   /** The last entry of the stack's update history (`pulumi stack history --json --page-size 1`), or null for none. */
   async lastUpdate(stack: string): Promise<LastUpdate | null> {
     const rows = JSON.parse(await this.run("stack history", stack, ["stack", "history", "--json", "--page-size", "1", "--stack", stack])) as Array<{ kind?: string; result?: string }>;
     const row = rows[0];
     return row ? { kind: String(row.kind ?? ""), result: String(row.result ?? "") } : null;
   }
-}
-
-/**
- * The stacks the backend has, given its listing (`stack ls`) and a read of one stack (`stack
- * export`): ./reader.ts's and ./runner.ts's alike, so every command that lists stacks (status, the
- * scheduled job, doctor) survives one bad stack. `stack ls` of a DIY backend (file://, azblob://)
- * loads every stack's checkpoint and fails as a whole when one cannot be loaded
- * (pkg/backend/diy/backend.go ListStacks: one worker per stack, pool.Wait returns the first error),
- * so a truncated dev checkpoint would hide contest. Then each stack file's stack is asked about on
- * its own: one the backend does not have is left out, every other one is listed (a stack whose own
- * state cannot be read too, so reading it reports that, for it alone). When no stack answered and
- * none is known absent, the backend as a whole is what fails, as `stack ls` said.
- */
-export async function stacksOf(list: () => Promise<string[]>, readOne: (stack: string) => Promise<unknown>, projectDir: string): Promise<string[]> {
-  let listFailure: PulumiError;
-  try {
-    return await list();
-  } catch (err) {
-    if (!(err instanceof PulumiError)) throw err;
-    listFailure = err;
-  }
-  const found: string[] = [];
-  let answered = 0;
-  for (const stack of listStackFiles(projectDir)) {
-    try {
-      await readOne(stack);
-      answered++;
-      found.push(stack);
-    } catch (err) {
-      if (!(err instanceof PulumiError)) throw err;
-      if (err.failure.kind === "no-stack") answered++;
-      else found.push(stack);
-    }
-  }
-  if (answered === 0) throw listFailure;
-  return found;
 }
 
 /** A DIY lock: who holds it and since when (pkg/backend/diy/lock.go lockContent: pid, username, hostname, timestamp). */

@@ -110,7 +110,6 @@ export class Pulumi {
     private readonly workspace: LocalWorkspace,
     readonly projectDir: string,
     readonly backend: BackendChoice,
-    readonly version: string,
     private readonly verbose: boolean,
   ) {}
 
@@ -126,7 +125,7 @@ export class Pulumi {
       envVars: { ...backend.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
       ...(backend.secretsProvider ? { secretsProvider: backend.secretsProvider } : {}),
     });
-    return new Pulumi(automation, workspace, projectDir, backend, `v${version}`, verbose);
+    return new Pulumi(automation, workspace, projectDir, backend, verbose);
   }
 
   /** Runs one Automation API call; a failure becomes a PulumiError with the real cause. */
@@ -154,23 +153,12 @@ export class Pulumi {
     }
   }
 
-  /** The stacks the backend knows. */
-  async stacks(): Promise<string[]> {
-    const list = await this.call("stack ls", "*", () => this.workspace.listStacks());
-    return list.map((s) => s.name.split("/").pop()!);
-  }
-
   /**
    * Selects the stack, creating it from its stack file when the backend does not have it yet (one
    * pulumi call when it exists). Returns true if created.
    */
   async ensureStack(stack: string): Promise<boolean> {
-    try {
-      await this.select(stack);
-      return false;
-    } catch (err) {
-      if (!(err instanceof PulumiError && err.failure.kind === "no-stack")) throw err;
-    }
+    if (await this.hasStack(stack)) return false;
     await this.call("stack init", stack, () => this.workspace.createStack(stack));
     return true;
   }
@@ -248,11 +236,6 @@ export class Pulumi {
       events,
     );
     return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
-  }
-
-  /** The plugins pulumi has installed (`pulumi plugin ls --json`). */
-  async plugins(): Promise<Array<{ name: string; kind: string; version?: string }>> {
-    return this.call("plugin ls", "*", () => this.workspace.listPlugins());
   }
 
   /**

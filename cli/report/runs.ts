@@ -4,34 +4,9 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import * as v from "valibot";
-import { RUN_RECORD_VERSION, type RunRecord } from "../execution/run-log.js";
+import { RUN_RECORD, type RunRecord } from "../execution/run-log.js";
 import type { Period } from "../costing/spend.js";
 import { UsageError } from "../errors.js";
-
-const MS = v.nullable(v.number());
-const RECORD = v.object({
-  v: v.literal(RUN_RECORD_VERSION),
-  stack: v.string(),
-  command: v.picklist(["smoke", "load-test"]),
-  endpoint: v.string(),
-  start: v.pipe(v.string(), v.isoTimestamp()),
-  end: v.pipe(v.string(), v.isoTimestamp()),
-  ok: v.boolean(),
-  executions: v.number(),
-  failed: v.number(),
-  latency: v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS }),
-  outcomes: v.record(v.string(), v.number()),
-  causes: v.record(v.string(), v.number()),
-  // Latency by language, first runs apart (cli/execution/run-log.ts Measured); older records lack it.
-  measured: v.optional(
-    v.object({
-      languages: v.record(v.string(), v.object({ first: v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS }), warm: v.object({ count: v.number(), p50: MS, p95: MS, p99: MS, max: MS }) })),
-      firstRuns: v.number(),
-      readySessions: v.nullable(v.number()),
-      newSessions: v.optional(v.boolean()),
-    }),
-  ),
-});
 
 export interface ParsedLog {
   records: RunRecord[];
@@ -51,8 +26,8 @@ export function parseRunLog(text: string, source: string): ParsedLog {
     } catch {
       return skipped.push(`${source}:${i + 1}: not JSON`);
     }
-    const r = v.safeParse(RECORD, json);
-    if (r.success) records.push(r.output as RunRecord);
+    const r = v.safeParse(RUN_RECORD, json);
+    if (r.success) records.push(r.output);
     else skipped.push(`${source}:${i + 1}: not a run record (${v.summarize(r.issues).split("\n")[0]})`);
   });
   return { records, skipped };
