@@ -11,6 +11,7 @@ import type { Mocks } from "@pulumi/pulumi/runtime/mocks.js";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb.js";
 import { azureMocks } from "./azure-mocks.js";
 import { deferInlineProgramModules } from "../pulumi/deferred-modules.js";
+import { now } from "../clock.js";
 
 export interface SimulatedResource {
   urn: string;
@@ -125,7 +126,8 @@ async function evaluate(options: SimulateOptions): Promise<Simulation> {
   let program = options.program;
   if (!program) {
     const { declareDeployment, settingsFromStack } = await import("../../infra/program.js");
-    const { settings, operations } = await settingsFromStack(new Date(), { enforceCeiling: options.enforceCeiling ?? true });
+    // On manage's clock (MANAGE_NOW when rehearsing), as the request of a change it makes would be.
+    const { settings, operations } = await settingsFromStack(now(), { enforceCeiling: options.enforceCeiling ?? true });
     program = () => declareDeployment(settings, operations);
   }
   const outputs = (await pulumi.runtime.runInPulumiStack(async () => program())) as Record<string, unknown>;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { makeProject, manage, manageInProcess, snapshot, spawnManage } from "../helpers/cli.js";
+import { makeProject, manage, manageInProcess, snapshot, spawnManage, TEST_NOW } from "../helpers/cli.js";
 import { DEFAULT_PARTICIPANTS, percentText, planCapacity } from "../../infra/capacity.js";
 import { poisson, shifted, smallestWithTailAtMost } from "../../infra/distributions.js";
 import { mkdirSync } from "node:fs";
@@ -361,5 +361,12 @@ describe("manage plan", () => {
     const out = JSON.parse((await manageInProcess(["plan", "--stack", "contest", "--profile", "idle", "--json"], { project })).stdout);
     expect(out.resources.map((r: { name: string }) => r.name)).not.toContain("session-pool");
     expect(out.outputs.sessionPoolDeployed).toBe(false);
+  });
+
+  test("--json records the operation at manage's clock (MANAGE_NOW when rehearsing), as a change would", async () => {
+    for (const at of ["2026-11-22T17:00:00Z", TEST_NOW]) {
+      const out = JSON.parse((await manageInProcess(["plan", "--stack", "dev", "--json"], { project, env: { MANAGE_NOW: at } })).stdout);
+      expect(new Date(out.outputs.operations.at).getTime()).toBe(new Date(at).getTime());
+    }
   });
 });
