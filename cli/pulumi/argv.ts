@@ -45,7 +45,10 @@ export const NOT_INSTALLED = `pulumi is not installed (manage needs ${MIN_PULUMI
 /** Why manage cannot work with the version `pulumi version` printed ("3.230.0"), or undefined if it can. */
 export function versionRefusal(version: string): string | undefined {
   if (versionAtLeast(version, MIN_PULUMI_VERSION)) return undefined;
-  return `pulumi ${version || "(unknown version)"} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
+  // Text that names no version (a wrapper's, or nothing) is not an old pulumi: what it printed is said.
+  if (!coerce(version))
+    return `\`pulumi version\` printed ${version ? JSON.stringify(version) : "nothing"}, which names no version: manage needs ${MIN_PULUMI_VERSION} or newer; check which pulumi is first on PATH, or ${INSTALL_HINT}`;
+  return `pulumi ${version} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
 }
 
 /** What an exported state says manage runs on: the resource types, the root stack's outputs, and what an interrupted update left. */

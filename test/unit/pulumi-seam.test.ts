@@ -24,7 +24,9 @@ describe("versions and plugins", () => {
     expect(versionRefusal("3.230")).toBeUndefined();
     expect(versionRefusal("v4")).toBeUndefined();
     expect(versionRefusal("3.187")).toMatch(/^pulumi 3\.187 is too old/);
-    expect(versionRefusal("")).toBe(`pulumi (unknown version) is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`);
+    // Text that names no version is said as printed, not called an old pulumi.
+    expect(versionRefusal("")).toBe(`\`pulumi version\` printed nothing, which names no version: manage needs ${MIN_PULUMI_VERSION} or newer; check which pulumi is first on PATH, or ${INSTALL_HINT}`);
+    expect(versionRefusal("pulumi wrapper: no such tool")).toMatch(/^`pulumi version` printed "pulumi wrapper: no such tool", which names no version: manage needs/);
     // There was never a 3.226.1: tags go 3.226.0 -> 3.227.0 (pulumi/pulumi).
     expect([MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION]).not.toContain("3.226.1");
     expect(versionAtLeast(PINNED_PULUMI_VERSION, MIN_PULUMI_VERSION)).toBe(true);
