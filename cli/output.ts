@@ -43,7 +43,6 @@ export function colourDepth(flag: boolean | undefined, env: NodeJS.ProcessEnv, i
 
 const chalkLevel = (depth: number) => (depth >= 24 ? 3 : depth >= 8 ? 2 : depth >= 4 ? 1 : 0) as 0 | 1 | 2 | 3;
 
-/** Called once per run, before a command prints anything. */
 /**
  * Sets a run's output up before its command prints anything; a run starts with no JSON document and
  * no warning said yet (main() may run again in the same process: the tests' in-process runs).

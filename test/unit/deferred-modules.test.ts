@@ -19,7 +19,7 @@ function fresh(script: string): Record<string, unknown> {
   return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", prelude + script], { cwd: ROOT, encoding: "utf8" })) as Record<string, unknown>;
 }
 
-describe("loading Pulumi (every scale, stop, start, up, doctor and plan)", () => {
+describe("loading Pulumi (every scale, stop, start, up, keys and plan)", () => {
   test("loads neither TypeScript nor arborist, which only inline programs use", () => {
     const r = fresh(`
       deferInlineProgramModules();
