@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { format } from "node:util";
 import { execa } from "execa";
-import { ROOT } from "./program.js";
+import { nodeStackTraces, ROOT } from "./program.js";
 import { runToEnd } from "./spawner.js";
 import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
 import { crypterFor, open as openSecrets, seal } from "../fake-pulumi/secrets.js";
@@ -194,6 +194,8 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   const spawnAz = azCli.run;
   azCli.run = (argv, stream) => azInWorker(argv, stream, spawnAz);
   let distrust = () => {};
+  // A process's stack traces: node's own (./program.ts nodeStackTraces).
+  const mappedStacks = nodeStackTraces();
   // Once: at the run's end, or at its test's end if that comes first (endOfTest).
   let given = false;
   const restore = () => {
@@ -203,6 +205,7 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
     pulumiCli.run = spawnPulumi;
     azCli.run = spawnAz;
     distrust();
+    mappedStacks();
     freshConnections();
     Object.assign(console, consoles);
     process.stdout.write = streams.stdout;

@@ -7,7 +7,7 @@ import { PROFILE_NAMES, PROFILES } from "../../infra/profiles.js";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
 import { SIMULATED_SUBSCRIPTION_ID } from "../../cli/offline/azure-mocks.js";
 import { allowRulesFor } from "../../infra/gateway.js";
-import { get, resource, simulateStack, STACKS } from "../helpers/program.js";
+import { get, resource, simulateStack, STACKS, withNodeStackTraces } from "../helpers/program.js";
 import { readStackConfig } from "../../cli/stack-files.js";
 import { ROOT } from "../helpers/program.js";
 import { parseSettings } from "../../infra/config.js";
@@ -402,7 +402,7 @@ describe("the cost ceiling, enforced by the program itself", () => {
     const file = { ...readStackConfig(ROOT, "contest"), costCeilingPerDay: "50" };
     const operations = { profile: "contest", overrides: {}, expiresAt: null, intent: "scale to contest", by: "test", at: "2026-11-23T09:00:00Z", revision: 3, baseline: file, windows: [] };
     const withState = (config: Record<string, string>) =>
-      simulate({
+      withNodeStackTraces(() => simulate({
         project: PROJECT,
         stack: "contest",
         config,
@@ -411,7 +411,7 @@ describe("the cost ceiling, enforced by the program itself", () => {
           newResource: (args) =>
             args.type === "pulumi:pulumi:StackReference" ? { id: args.inputs.name, state: { name: args.inputs.name, outputs: { operations }, secretOutputNames: [] } } : azureMocks.newResource(args),
         },
-      });
+      }));
     expect(resource(await withState(file), "session-pool")).toBeDefined();
     await expect(withState({ ...file, costCeilingPerDay: "40" })).rejects.toThrow(/coding-engine:costCeilingPerDay is exceeded/);
   });

@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { CONFIG_KEYS, PROJECT } from "../../infra/config.js";
 import { simulate } from "../../cli/offline/simulate.js";
 import { readStackConfig } from "../../cli/stack-files.js";
-import { ROOT, STACKS } from "../helpers/program.js";
+import { ROOT, STACKS, withNodeStackTraces } from "../helpers/program.js";
 import { mergeStackConfig, validateProjectConfig } from "../fake-pulumi/project-config.js";
 
 const PROJECT_FILE = join(ROOT, "Pulumi.yaml");
@@ -57,13 +57,15 @@ describe("the program Pulumi runs", () => {
   test("loading `main` as Pulumi does registers the stack and exports its outputs", async () => {
     const main = join(ROOT, project.main);
     expect(existsSync(main), `${project.main} is missing: run \`npm run build\` (npm ci does it)`).toBe(true);
-    const sim = await simulate({
-      project: PROJECT,
-      stack: "dev",
-      config: { ...readStackConfig(ROOT, "dev"), profile: "testing" },
-      // Pulumi's nodejs host imports `main` inside the root stack; its exports become the outputs.
-      program: async () => ({ ...(await import(main)) }),
-    });
+    const sim = await withNodeStackTraces(() =>
+      simulate({
+        project: PROJECT,
+        stack: "dev",
+        config: { ...readStackConfig(ROOT, "dev"), profile: "testing" },
+        // Pulumi's nodejs host imports `main` inside the root stack; its exports become the outputs.
+        program: async () => ({ ...(await import(main)) }),
+      }),
+    );
     expect(sim.resources.map((r) => r.name)).toContain("session-pool");
     expect(sim.outputs).toMatchObject({ profile: "testing", sessionPoolName: "codeengdevpool", sessionPoolDeployed: true });
     // The operational layer: with no state yet, the first deployment's operation is the file's.
