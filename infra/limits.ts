@@ -31,9 +31,6 @@ export function customContainersAvailable(location: string, extraRegions: readon
   return CUSTOM_CONTAINER_REGIONS.includes(location) || extraRegions.includes(location);
 }
 
-/** Session containers' CPU and memory ranges, shared with the policy pack (./ceilings.cts). */
-export { SESSION_CPU, SESSION_MEMORY_GI } from "./ceilings.cjs";
-
 /**
  * Ranges shared by a stack config key and the option that means the same (`participants` and
  * `--users`...), and the bounds manage puts on its own checks. One place, so the key and the option
