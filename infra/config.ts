@@ -23,7 +23,7 @@ import {
 } from "./profiles.js";
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
 import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, strategyLabel, type ParticipantModel } from "./capacity.js";
-import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, OPTION_RANGES } from "./limits.js";
+import { CUSTOM_CONTAINER_REGIONS, OPTION_RANGES } from "./limits.js";
 import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
 import { GATEWAY_CALLS_PER_MINUTE, MAX_SESSIONS_CEILING, SESSION_CPU, SESSION_MEMORY_GI } from "./ceilings.cjs";
 import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "./ip-ranges.cjs";
@@ -737,7 +737,7 @@ function limitIssues(
     });
   const location = String(values.location);
   const extra = (values.extraCustomContainerRegions as string[] | undefined) ?? [];
-  if (ok("location") && ok("extraCustomContainerRegions") && !customContainersAvailable(location, extra))
+  if (ok("location") && ok("extraCustomContainerRegions") && ![...CUSTOM_CONTAINER_REGIONS, ...extra].includes(location))
     issues.push({
       key: "location",
       message:
