@@ -11,7 +11,8 @@ import type { StackChange } from "./change.js";
 import type { OptionsFor } from "./main.js";
 import { isoSeconds, utcMinute } from "./clock.js";
 import { UsageError } from "./errors.js";
-import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
+import { PulumiReader, stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
+import { projectDir } from "./project.js";
 import { cancelCommand, settleCommand } from "./pulumi/failures.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
 import { gatewayNotice } from "./costing/estimate.js";
@@ -186,6 +187,19 @@ export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "back
     outputs,
     ...(locks.length || pending.length ? { interrupted: { locks, pending } } : {}),
   };
+}
+
+/**
+ * What a deployed stack's state says runs; null when the backend has no such stack or it was never
+ * updated. One pulumi call for a deployed stack; the list of stacks only when that call fails.
+ */
+export async function deployedRuntime(stack: string, verbose?: boolean): Promise<StackRuntime | null> {
+  const pulumi = await PulumiReader.connect(projectDir(), verbose);
+  const runtime = await readStackRuntime(pulumi, stack).catch(async (err) => {
+    if (!(await pulumi.hasStack(stack))) return null;
+    throw err;
+  });
+  return runtime?.deployed ? runtime : null;
 }
 
 /**
