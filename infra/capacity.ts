@@ -14,7 +14,7 @@
 // the nodes billed follow held + ready.
 
 import { MAX_SESSIONS_CEILING } from "./ceilings.cjs";
-import { binomial, poisson, seededUniform, shifted, smallestWithTailAtMost, sum, type Discrete } from "./distributions.js";
+import { binomial, poisson, seededUniform, shifted, smallestMeeting, smallestWithTailAtMost, sum, type Discrete } from "./distributions.js";
 
 export type IdentifierStrategy = { kind: "per-user" } | { kind: "per-execution" } | { kind: "shared"; sessions: number };
 
@@ -427,16 +427,6 @@ export const CONFIDENCE_RANGE = {
   max: deliverableConfidence(),
   why: `below 50% is not a plan; the planner's ${BURST_SAMPLES} sampled opening bursts cannot tell a share above ${+(deliverableConfidence() * 100).toFixed(1)}%`,
 } as const;
-
-/** The smallest count in [lo, hi] meeting a test that holds from some count on (bisection). */
-function smallestMeeting(lo: number, hi: number, meets: (n: number) => boolean): number {
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (meets(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
 
 /**
  * Ready sessions so that at most 5% of new sessions wait for a cold start (so the p95 wait meets
