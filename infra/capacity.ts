@@ -14,7 +14,7 @@
 // the nodes billed follow held + ready.
 
 import { MAX_SESSIONS_CEILING } from "./ceilings.cjs";
-import { binomial, poisson, seededUniform, shifted, smallestMeeting, smallestWithTailAtMost, sum, type Discrete } from "./distributions.js";
+import { binomial, poisson, poissonGap, seededUniform, shifted, smallestMeeting, smallestWithTailAtMost, sum, type Discrete } from "./distributions.js";
 
 export type IdentifierStrategy = { kind: "per-user" } | { kind: "per-execution" } | { kind: "shared"; sessions: number };
 
@@ -372,7 +372,7 @@ function sampleBursts(q: CapacityQuery): Bursts {
     f.sort();
     const r: number[] = [];
     if (q.strategy.kind === "per-execution" && perSecond > 0)
-      for (const first of f) for (let t = first - Math.log(1 - rand()) / perSecond; t < burst; t -= Math.log(1 - rand()) / perSecond) r.push(t);
+      for (const first of f) for (let t = first + poissonGap(rand, perSecond); t < burst; t += poissonGap(rand, perSecond)) r.push(t);
     atLeast.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
   }
   return { atLeast, runs: q.participants };

@@ -134,6 +134,11 @@ export function seededUniform(seed: number): () => number {
   };
 }
 
+/** The gap to the next arrival of a Poisson stream: exponential with mean 1/rate (same unit as the rate). */
+export function poissonGap(rand: () => number, ratePerUnit: number): number {
+  return -Math.log(1 - rand()) / ratePerUnit;
+}
+
 /** The smallest count in [lo, hi] meeting a test that holds from some count on (bisection). */
 export function smallestMeeting(lo: number, hi: number, meets: (n: number) => boolean): number {
   while (lo < hi) {
