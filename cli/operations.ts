@@ -11,11 +11,11 @@ import type { StackChange } from "./change.js";
 import type { OptionsFor } from "./main.js";
 import { isoSeconds, utcMinute } from "./clock.js";
 import { UsageError } from "./errors.js";
-import { PulumiReader, stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
-import { projectDir } from "./project.js";
+import { stackLocks, type StackLock, type StackReader } from "./pulumi/reader.js";
 import { cancelCommand, settleCommand } from "./pulumi/failures.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
 import { gatewayNotice } from "./costing/estimate.js";
+import { projectDir } from "./project.js";
 
 /** What a scale changes, as `manage scale` declares it (main.ts): the profile, its overrides, --for in milliseconds. */
 export type ScaleOptions = Pick<OptionsFor<"scale">, "profile" | "maxSessions" | "readySessions" | "cooldown" | "backendMin" | "backendMax" | "for">;
@@ -194,6 +194,7 @@ export async function readStackRuntime(pulumi: Pick<StackReader, "state" | "back
  * updated. One pulumi call for a deployed stack; the list of stacks only when that call fails.
  */
 export async function deployedRuntime(stack: string, verbose?: boolean): Promise<StackRuntime | null> {
+  const { PulumiReader } = await import("./pulumi/reader.js");
   const pulumi = await PulumiReader.connect(projectDir(), verbose);
   const runtime = await readStackRuntime(pulumi, stack).catch(async (err) => {
     if (!(await pulumi.hasStack(stack))) return null;
