@@ -33,7 +33,7 @@ async function subscriptionOf(stack: string, state: StackRuntime | null): Promis
 export async function run(o: OptionsFor<"spend">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   // A stack file that does not parse is refused here, before pulumi or Azure is asked anything.
-  stackSettings(stack);
+  const file = stackSettings(stack);
   const now = clock();
   if (o.window && (o.since !== undefined || o.from || o.to)) throw new UsageError("give either --window or a period (--since, --from/--to), not both");
   // Bad periods are refused before anything is asked of pulumi or Azure.
@@ -60,7 +60,6 @@ export async function run(o: OptionsFor<"spend">): Promise<void> {
 
   // What ran, hour by hour, as report reads it too: the state's operation and windows, each
   // window at its own sizing (hoursRun); a stack never deployed, its file's profile.
-  const file = stackSettings(stack);
   const hours = hoursRun(period, { operation: state?.operation ?? null, windows: state?.operation?.windows ?? [] }, file, now);
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
   if (!book) warn(`no embedded prices for ${settings.location}: spend shows the bill without the model's estimate`);
