@@ -73,14 +73,16 @@ export interface ParticipantModel {
   confidence: number;
   /**
    * Sessions one E16 node holds (sessionsPerNode of the stack's session size): the ready count is
-   * rounded up to fill the nodes the plan pays for anyway. Null: no rounding.
+   * rounded up to fill the nodes the plan pays for anyway. The one figure the stack's nodes are counted by.
    */
-  sessionsPerNode: number | null;
+  sessionsPerNode: number;
 }
 
 
-export interface CapacityQuery extends ParticipantModel {
+export interface CapacityQuery extends Omit<ParticipantModel, "sessionsPerNode"> {
   cooldownSeconds: number;
+  /** The model's, or another (--sessions-per-node); null: the ready count is not rounded to whole nodes. */
+  sessionsPerNode: number | null;
 }
 
 // ---- Nodes ------------------------------------------------------------------------------------
@@ -164,7 +166,7 @@ export function serversForWait(arrivalPerSecond: number, serviceSeconds: number,
 /** The share of new sessions that may wait for a cold start (so the p95 wait meets its target): 5%. */
 export const WAIT_TAIL = 0.05;
 
-const arrivalRate = (q: ParticipantModel) => (q.participants * q.runsPerParticipantPerMinute) / 60;
+const arrivalRate = (q: Pick<ParticipantModel, "participants" | "runsPerParticipantPerMinute">) => (q.participants * q.runsPerParticipantPerMinute) / 60;
 const holdSeconds = (q: CapacityQuery) => q.runSeconds + q.cooldownSeconds;
 /** With per-user identifiers: the chance a participant ran something within the last hold time. */
 const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerParticipantPerMinute / 60) * holdSeconds(q));

@@ -698,7 +698,7 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
 }
 
 /** The stack keys' values for a participant model and the runs that measured it: what `capacity --apply` records. */
-export function participantConfig(model: ParticipantModel, measuredBy: string): Record<string, string> {
+export function participantConfig(model: Omit<ParticipantModel, "sessionsPerNode">, measuredBy: string): Record<string, string> {
   const entries = PARTICIPANT_KEYS.map((key) => [key, isNumberKey(key) ? String(model[key]) : strategyLabel(model.strategy)]);
   return { ...Object.fromEntries(entries), measuredBy };
 }
