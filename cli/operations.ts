@@ -15,6 +15,7 @@ import { stackLocks, type StackLock, type PulumiReader } from "./pulumi/reader.j
 import { cancelCommand, settleCommand } from "./pulumi/failures.js";
 import { CHANGE_JOB_TIMEOUT_MINUTES } from "./workflow.js";
 import { gatewayNotice } from "./costing/estimate.js";
+import { projectDir } from "./project.js";
 
 /** What a scale changes, as `manage scale` declares it (main.ts): the profile, its overrides, --for in milliseconds. */
 export type ScaleOptions = Pick<OptionsFor<"scale">, "profile" | "maxSessions" | "readySessions" | "cooldown" | "backendMin" | "backendMax" | "for">;
@@ -186,6 +187,20 @@ export async function readStackRuntime(pulumi: Pick<PulumiReader, "state" | "bac
     outputs,
     ...(locks.length || pending.length ? { interrupted: { locks, pending } } : {}),
   };
+}
+
+/**
+ * What a deployed stack's state says runs; null when the backend has no such stack or it was never
+ * updated. One pulumi call for a deployed stack; the list of stacks only when that call fails.
+ */
+export async function deployedRuntime(stack: string, verbose?: boolean): Promise<StackRuntime | null> {
+  const { PulumiReader } = await import("./pulumi/reader.js");
+  const pulumi = await PulumiReader.connect(projectDir(), verbose);
+  const runtime = await readStackRuntime(pulumi, stack).catch(async (err) => {
+    if (!(await pulumi.hasStack(stack))) return null;
+    throw err;
+  });
+  return runtime?.deployed ? runtime : null;
 }
 
 /**

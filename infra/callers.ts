@@ -17,8 +17,6 @@ import { CALLER_KEY, CALLER_NAME } from "./access-mode.js";
 /** The stack output that holds the list (a secret). */
 export const CALLERS_OUTPUT = "callers";
 
-export { CALLER_KEY, CALLER_NAME };
-
 export interface Caller {
   name: string;
   key: string;

@@ -14,7 +14,7 @@
 // the nodes billed follow held + ready.
 
 import { MAX_SESSIONS_CEILING } from "./ceilings.cjs";
-import { binomial, poisson, seededUniform, shifted, smallestWithTailAtMost, sum, type Discrete } from "./distributions.js";
+import { binomial, poisson, poissonGap, seededUniform, shifted, smallestMeeting, smallestWithTailAtMost, sum, type Discrete } from "./distributions.js";
 
 export type IdentifierStrategy = { kind: "per-user" } | { kind: "per-execution" } | { kind: "shared"; sessions: number };
 
@@ -73,14 +73,16 @@ export interface ParticipantModel {
   confidence: number;
   /**
    * Sessions one E16 node holds (sessionsPerNode of the stack's session size): the ready count is
-   * rounded up to fill the nodes the plan pays for anyway. Null: no rounding.
+   * rounded up to fill the nodes the plan pays for anyway. The one figure the stack's nodes are counted by.
    */
-  sessionsPerNode: number | null;
+  sessionsPerNode: number;
 }
 
 
-export interface CapacityQuery extends ParticipantModel {
+export interface CapacityQuery extends Omit<ParticipantModel, "sessionsPerNode"> {
   cooldownSeconds: number;
+  /** The model's, or another (--sessions-per-node); null: the ready count is not rounded to whole nodes. */
+  sessionsPerNode: number | null;
 }
 
 // ---- Nodes ------------------------------------------------------------------------------------
@@ -164,7 +166,7 @@ export function serversForWait(arrivalPerSecond: number, serviceSeconds: number,
 /** The share of new sessions that may wait for a cold start (so the p95 wait meets its target): 5%. */
 export const WAIT_TAIL = 0.05;
 
-const arrivalRate = (q: ParticipantModel) => (q.participants * q.runsPerParticipantPerMinute) / 60;
+const arrivalRate = (q: Pick<ParticipantModel, "participants" | "runsPerParticipantPerMinute">) => (q.participants * q.runsPerParticipantPerMinute) / 60;
 const holdSeconds = (q: CapacityQuery) => q.runSeconds + q.cooldownSeconds;
 /** With per-user identifiers: the chance a participant ran something within the last hold time. */
 const activeShare = (q: CapacityQuery) => 1 - Math.exp(-(q.runsPerParticipantPerMinute / 60) * holdSeconds(q));
@@ -372,7 +374,7 @@ function sampleBursts(q: CapacityQuery): Bursts {
     f.sort();
     const r: number[] = [];
     if (q.strategy.kind === "per-execution" && perSecond > 0)
-      for (const first of f) for (let t = first - Math.log(1 - rand()) / perSecond; t < burst; t -= Math.log(1 - rand()) / perSecond) r.push(t);
+      for (const first of f) for (let t = first + poissonGap(rand, perSecond); t < burst; t += poissonGap(rand, perSecond)) r.push(t);
     atLeast.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
   }
   return { atLeast, runs: q.participants };
@@ -427,16 +429,6 @@ export const CONFIDENCE_RANGE = {
   max: deliverableConfidence(),
   why: `below 50% is not a plan; the planner's ${BURST_SAMPLES} sampled opening bursts cannot tell a share above ${+(deliverableConfidence() * 100).toFixed(1)}%`,
 } as const;
-
-/** The smallest count in [lo, hi] meeting a test that holds from some count on (bisection). */
-function smallestMeeting(lo: number, hi: number, meets: (n: number) => boolean): number {
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (meets(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
 
 /**
  * Ready sessions so that at most 5% of new sessions wait for a cold start (so the p95 wait meets

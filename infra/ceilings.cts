@@ -1,4 +1,4 @@
-// The ceilings both the stack config (infra/limits.ts, infra/config.ts) and the policy pack
+// The ceilings both the stack config (infra/config.ts) and the policy pack
 // (infra/policy-pack/policies.cts) hold a pool to, defined once. CommonJS (.cts) because Pulumi's
 // policy runner require()s the pack; the ESM program imports it as ./ceilings.cjs.
 
@@ -11,7 +11,7 @@ export const MAX_SESSIONS_CEILING = 600;
 
 /**
  * A session container's size: CPU 0.25-2.0 vCPU, memory 0.5Gi-4Gi (shared/azure-facts.md). The range
- * of the sessionCpu and sessionMemory keys (infra/limits.ts, infra/config.ts) and of the policy
+ * of the sessionCpu and sessionMemory keys (infra/config.ts) and of the policy
  * session-resources-in-range.
  */
 export const SESSION_CPU = { min: 0.25, max: 2 } as const;

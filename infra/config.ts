@@ -23,9 +23,9 @@ import {
 } from "./profiles.js";
 import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
 import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, strategyLabel, type ParticipantModel } from "./capacity.js";
-import { CUSTOM_CONTAINER_REGIONS, customContainersAvailable, OPTION_RANGES, SESSION_CPU, SESSION_MEMORY_GI } from "./limits.js";
+import { CUSTOM_CONTAINER_REGIONS, OPTION_RANGES } from "./limits.js";
 import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
-import { GATEWAY_CALLS_PER_MINUTE, MAX_SESSIONS_CEILING } from "./ceilings.cjs";
+import { GATEWAY_CALLS_PER_MINUTE, MAX_SESSIONS_CEILING, SESSION_CPU, SESSION_MEMORY_GI } from "./ceilings.cjs";
 import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "./ip-ranges.cjs";
 
 export const PROJECT = "coding-engine";
@@ -698,7 +698,7 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
 }
 
 /** The stack keys' values for a participant model and the runs that measured it: what `capacity --apply` records. */
-export function participantConfig(model: ParticipantModel, measuredBy: string): Record<string, string> {
+export function participantConfig(model: Omit<ParticipantModel, "sessionsPerNode">, measuredBy: string): Record<string, string> {
   const entries = PARTICIPANT_KEYS.map((key) => [key, isNumberKey(key) ? String(model[key]) : strategyLabel(model.strategy)]);
   return { ...Object.fromEntries(entries), measuredBy };
 }
@@ -737,7 +737,7 @@ function limitIssues(
     });
   const location = String(values.location);
   const extra = (values.extraCustomContainerRegions as string[] | undefined) ?? [];
-  if (ok("location") && ok("extraCustomContainerRegions") && !customContainersAvailable(location, extra))
+  if (ok("location") && ok("extraCustomContainerRegions") && ![...CUSTOM_CONTAINER_REGIONS, ...extra].includes(location))
     issues.push({
       key: "location",
       message:

@@ -134,20 +134,28 @@ export function seededUniform(seed: number): () => number {
   };
 }
 
-/**
- * The smallest c with P(X >= c) <= epsilon. For a session cap c this is the smallest cap at which
- * an arriving request finds the pool full (the others already hold c) with probability <= epsilon.
- * Binary search over [0, upperBound + 1]: the tail falls as c grows.
- */
-export function smallestWithTailAtMost(d: Discrete, epsilon: number): number {
-  let lo = 0;
-  let hi = d.upperBound + 1;
+/** The gap to the next arrival of a Poisson stream: exponential with mean 1/rate (same unit as the rate). */
+export function poissonGap(rand: () => number, ratePerUnit: number): number {
+  return -Math.log(1 - rand()) / ratePerUnit;
+}
+
+/** The smallest count in [lo, hi] meeting a test that holds from some count on (bisection). */
+export function smallestMeeting(lo: number, hi: number, meets: (n: number) => boolean): number {
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
-    if (d.tail(mid) <= epsilon) hi = mid;
+    if (meets(mid)) hi = mid;
     else lo = mid + 1;
   }
   return lo;
+}
+
+/**
+ * The smallest c with P(X >= c) <= epsilon. For a session cap c this is the smallest cap at which
+ * an arriving request finds the pool full (the others already hold c) with probability <= epsilon.
+ * Over [0, upperBound + 1]: the tail falls as c grows.
+ */
+export function smallestWithTailAtMost(d: Discrete, epsilon: number): number {
+  return smallestMeeting(0, d.upperBound + 1, (c) => d.tail(c) <= epsilon);
 }
 
 /** The q-quantile: the smallest k with P(X <= k) >= q (e.g. the 99th percentile at q = 0.99). */

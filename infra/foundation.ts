@@ -15,7 +15,6 @@ export interface Foundation {
   resourceGroupName: pulumi.Output<string>;
   resourceGroupId: pulumi.Output<string>;
   subscriptionId: pulumi.Output<string>;
-  workspace: operationalinsights.Workspace;
   registry: containerregistry.Registry;
   identity: managedidentity.UserAssignedIdentity;
   environment: app.ManagedEnvironment;
@@ -86,5 +85,5 @@ export function declareFoundation(settings: DeploymentSettings): Foundation {
   });
 
   const subscriptionId = authorization.getClientConfigOutput().subscriptionId;
-  return { resourceGroupName, resourceGroupId, subscriptionId, workspace, registry, identity, environment };
+  return { resourceGroupName, resourceGroupId, subscriptionId, registry, identity, environment };
 }

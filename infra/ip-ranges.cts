@@ -3,6 +3,7 @@
 // ranges by. A prefix alone says nothing about a list: 256 "/8"s are all of IPv4. CommonJS (.cts)
 // because the policy pack is; the ESM program imports it as ./ip-ranges.cjs. Pure.
 
+import { isIPv6 } from "node:net";
 import { MAX_ALLOWED_ADDRESSES } from "./ceilings.cjs";
 
 export interface ParsedRange {
@@ -24,8 +25,10 @@ export function parseRange(range: unknown): ParsedRange | null {
     const prefix = v4[5] === undefined ? 32 : Number(v4[5]);
     return prefix <= 32 ? { family: "ipv4", prefix } : null;
   }
+  // Hex digits and colons only (no embedded dotted quad, no zone): node's isIPv6 then reads the
+  // grouping, eight groups or fewer with one "::".
   const v6 = /^([0-9a-f:]+)(?:\/(\d{1,3}))?$/i.exec(range);
-  if (v6 && range.includes(":") && isIpv6(v6[1]!)) {
+  if (v6 && range.includes(":") && isIPv6(v6[1]!)) {
     const prefix = v6[2] === undefined ? 128 : Number(v6[2]);
     if (prefix > 128) return null;
     const mapped = mappedIpv4(ipv6Value(v6[1]!), prefix);
@@ -34,7 +37,7 @@ export function parseRange(range: unknown): ParsedRange | null {
   return null;
 }
 
-/** An IPv6 address (already checked by isIpv6) as a 128-bit number. */
+/** An IPv6 address (already checked by isIPv6, hex digits and colons only) as a 128-bit number. */
 function ipv6Value(address: string): bigint {
   const [head, tail] = address.split("::") as [string, string | undefined];
   const groups = (h: string | undefined) => (h ? h.split(":") : []);
@@ -50,15 +53,6 @@ function mappedIpv4(value: bigint, prefix: number): number {
   // Same leading bits (the shorter prefix of the two): one range holds the other.
   if (value >> shift !== MAPPED >> shift) return 0;
   return prefix >= 96 ? 2 ** (128 - prefix) : 2 ** 32;
-}
-
-/** Eight groups of up to four hex digits, or fewer with one "::". */
-function isIpv6(address: string): boolean {
-  const halves = address.split("::");
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap((h) => (h === "" ? [] : h.split(":")));
-  if (groups.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return false;
-  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
 }
 
 export interface Admitted {

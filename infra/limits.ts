@@ -1,7 +1,7 @@
 // Limits Azure sets but does not (yet) document for custom-container session pools, kept as named,
 // overridable numbers and checked when a stack's config is validated: a pool that Azure will
 // refuse fails in milliseconds, naming the key to change, not minutes into `pulumi up`.
-// Pure data and pure functions.
+// Pure data.
 
 
 
@@ -25,14 +25,6 @@ export const CUSTOM_CONTAINER_REGIONS: readonly string[] = [
   // Middle East and Africa
   "southafricanorth", "uaenorth",
 ];
-
-/** Whether a stack in `location` can have a custom-container pool, counting the stack's own additions. */
-export function customContainersAvailable(location: string, extraRegions: readonly string[] = []): boolean {
-  return CUSTOM_CONTAINER_REGIONS.includes(location) || extraRegions.includes(location);
-}
-
-/** Session containers' CPU and memory ranges, shared with the policy pack (./ceilings.cts). */
-export { SESSION_CPU, SESSION_MEMORY_GI } from "./ceilings.cjs";
 
 /**
  * Ranges shared by a stack config key and the option that means the same (`participants` and

@@ -126,10 +126,8 @@ export const LIMITS = {
   backendMaxReplicas: { min: 1, max: 1000 },
 } as const;
 
-export interface ResolvedProfile {
-  name: ProfileName;
-  pool: PoolSizing | null;
-  backend: BackendSizing;
+/** A profile with a stack's overrides applied (resolveProfile): the table's fields, its numbers now the stack's. */
+export interface ResolvedProfile extends Omit<Profile, "planned"> {
   /** Which numbers differ from the profile table because the stack overrides them. */
   overridden: OverrideField[];
   /** For a planned profile: the participants its pool is sized for (null for fixed profiles). */

@@ -272,7 +272,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const hours = o.hours;
 
   const checks = [...checkPool(q, plan, pool), ...limitChecks(plan, settings, configured, q.strategy, o.users)];
-  const book = await priceBookFor(o.region ?? settings.location, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
+  const book = await priceBookFor(o, settings);
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
   const executions = Math.round(plan.arrivalPerSecond * hours * 3600);
   const load = { executions, runSeconds: q.runSeconds, heldSessions: plan.meanHeld };

@@ -31,8 +31,8 @@ export async function run(o: OptionsFor<"cost-estimate">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const hours = windowHours(o);
   const settings = stackSettings(stack);
-  const region = o.region ?? settings.location;
-  const book = await priceBookFor(region, o.livePrices ?? false, o.region !== undefined ? { option: true } : { option: false, stack });
+  const book = await priceBookFor(o, settings);
+  const region = book.region;
   const load: Load | undefined =
     o.executions !== undefined ? { executions: o.executions, runSeconds: o.avgExecSeconds ?? CAPACITY_DEFAULTS.runSeconds } : undefined;
   if (o.avgExecSeconds !== undefined && o.executions === undefined)

@@ -33,7 +33,7 @@ export async function run(o: OptionsFor<"report">): Promise<void> {
   const now = clock();
   // Bad input is refused before anything is read.
   const request = periodRequest(o, now);
-  stackSettings(stack);
+  const fileSettings = stackSettings(stack);
   const dir = projectDir();
 
   // Run logs first: a --runs file that is not there is bad input, refused before anything is read.
@@ -95,9 +95,8 @@ export async function run(o: OptionsFor<"report">): Promise<void> {
     // What ran, as spend reads it too (one account: the state's operation and windows, each window at its own sizing),
     // over the whole days the bill covers: the estimate prices the same days, so it has no `now` cut
     // (a bill queried the same day is short by Cost Management's delay, which the gap names).
-    const file = stackSettings(stack);
-    const hours = hoursRun(days, { operation: runtime.operation, windows }, file);
-    const estimate = book ? estimateForHours(book, file, hours) : { total: null, byResource: new Map() };
+    const hours = hoursRun(days, { operation: runtime.operation, windows }, fileSettings);
+    const estimate = book ? estimateForHours(book, fileSettings, hours) : { total: null, byResource: new Map() };
     cost = { days, comparison: compareSpend(bill.rows, estimate, hours, days, now) };
   }
 

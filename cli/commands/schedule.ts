@@ -17,7 +17,7 @@ import { dim, heading, printJson, warn } from "../output.js";
 import { baselineDifferences, effectiveConfig } from "../../infra/operations.js";
 import { overrideConfigKey, type OverrideField } from "../../infra/profiles.js";
 import { defaultStack, projectDir } from "../project.js";
-import { describeExpiry, readStackRuntime } from "../operations.js";
+import { deployedRuntime, describeExpiry } from "../operations.js";
 import { latestCalibration, sizingNote } from "../costing/calibration.js";
 import { defaultWarmupMinutes, describeWindow, ended, minimumWarmupMinutes, planWindow, warmupStart, windowOverrides } from "../schedule.js";
 import { stackFile, stackSettings, validSettings } from "../settings.js";
@@ -73,8 +73,8 @@ export async function run(o: OptionsFor<"schedule">): Promise<void> {
   // cost-estimate say them (the window is sized from the stack's recorded inputs either way).
   const calibration = draft.profile === "contest" ? latestCalibration(dir, stack) : null;
   for (const w of calibration?.warnings ?? []) warn(w);
-  const runtime = await deployedRuntime(stack, o);
-  if (!runtime?.deployed)
+  const runtime = await deployedRuntime(stack, o.verbose);
+  if (!runtime)
     throw new UsageError(`stack ${stack} has not been deployed yet: a window starts a deployed stack\n  Fix: \`${suggest("up", { stack })}\` first (it rests idle), then schedule`);
   // The window was checked above against the stack file (its access mode, warm-up, sizing, ceiling),
   // but the job starts it on what is deployed: the two must be the same, and recorded.
@@ -111,19 +111,8 @@ export async function run(o: OptionsFor<"schedule">): Promise<void> {
     );
 }
 
-/** The windows in the stack's state; null when the stack was never deployed. */
-/** What the stack's state says runs (null: the backend has no such stack). */
-async function deployedRuntime(stack: string, o: GlobalOptions) {
-  const { PulumiReader } = await import("../pulumi/reader.js");
-  const pulumi = await PulumiReader.connect(projectDir(), o.verbose);
-  if (!(await pulumi.hasStack(stack))) return null;
-  return readStackRuntime(pulumi, stack);
-}
-
-const windowsOf = async (stack: string, o: GlobalOptions) => {
-  const runtime = await deployedRuntime(stack, o);
-  return runtime?.deployed ? (runtime.operation?.windows ?? []) : [];
-};
+/** The windows in the stack's state; none when the stack was never deployed. */
+const windowsOf = async (stack: string, o: GlobalOptions) => (await deployedRuntime(stack, o.verbose))?.operation?.windows ?? [];
 
 async function list(stack: string, o: GlobalOptions): Promise<void> {
   stackFile(stack);

@@ -7,26 +7,14 @@ import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js"
 import { compareSpend, estimateForHours, hoursRun, spendPeriod, SPEND_ASSUMPTIONS, type SpendComparison } from "../costing/spend.js";
 import { OperationError, UsageError } from "../errors.js";
 import { dim, heading, money, printJson, signedMoney, table, warn } from "../output.js";
-import { defaultStack, projectDir } from "../project.js";
+import { defaultStack } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { now as clock, utcMinute } from "../clock.js";
-import { readStackRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
+import { deployedRuntime, settingsInEffect, type StackRuntime } from "../operations.js";
 import { warmupStart, windowRun } from "../schedule.js";
 import type { SpendRow } from "../azure/spend.js";
 import type { OptionsFor } from "../main.js";
 import { suggest } from "../suggest.js";
-
-/** The stack's state (outputs and the operation in effect), or null when it was never deployed. */
-async function stateOf(stack: string, verbose?: boolean): Promise<StackRuntime | null> {
-  const { PulumiReader } = await import("../pulumi/reader.js");
-  const pulumi = await PulumiReader.connect(projectDir(), verbose);
-  // One pulumi call for a deployed stack; the list of stacks only when that fails (as report does).
-  const runtime = await readStackRuntime(pulumi, stack).catch(async (err) => {
-    if (!(await pulumi.hasStack(stack))) return null;
-    throw err;
-  });
-  return runtime?.deployed ? runtime : null;
-}
 
 /**
  * The subscription the resource group is in: AZURE_SUBSCRIPTION_ID (CI sets it; so can a person),
@@ -45,12 +33,12 @@ async function subscriptionOf(stack: string, state: StackRuntime | null): Promis
 export async function run(o: OptionsFor<"spend">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   // A stack file that does not parse is refused here, before pulumi or Azure is asked anything.
-  stackSettings(stack);
+  const file = stackSettings(stack);
   const now = clock();
   if (o.window && (o.since !== undefined || o.from || o.to)) throw new UsageError("give either --window or a period (--since, --from/--to), not both");
   // Bad periods are refused before anything is asked of pulumi or Azure.
   const asked = o.window ? null : spendPeriod(o, now);
-  const state = await stateOf(stack, o.verbose);
+  const state = await deployedRuntime(stack, o.verbose);
   // What ran: the operation the stack's state records (every machine sees the same), on the file's baseline.
   const settings = settingsInEffect(stack, state?.operation ?? null);
   let period = asked!;
@@ -72,7 +60,6 @@ export async function run(o: OptionsFor<"spend">): Promise<void> {
 
   // What ran, hour by hour, as report reads it too: the state's operation and windows, each
   // window at its own sizing (hoursRun); a stack never deployed, its file's profile.
-  const file = stackSettings(stack);
   const hours = hoursRun(period, { operation: state?.operation ?? null, windows: state?.operation?.windows ?? [] }, file, now);
   const book = isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null;
   if (!book) warn(`no embedded prices for ${settings.location}: spend shows the bill without the model's estimate`);

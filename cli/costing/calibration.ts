@@ -31,8 +31,6 @@ export interface Measurement {
   value: number;
   /** Which run measured it, in words: "load-test 2026-12-06 09:12 UTC, 180 first runs (52 ready)". */
   by: string;
-  /** When the run ended (ISO). */
-  at: string;
   samples: number;
 }
 
@@ -85,7 +83,7 @@ export function calibrate(records: RunRecord[], now: Date = new Date(), source =
     if (warmRuns > 0) {
       const value = seconds(langs.reduce((s, l) => s + (l.warm.p50 === null ? 0 : l.warm.p50 * l.warm.count), 0) / warmRuns);
       if (!within(value, OPTION_RANGES.runSeconds)) skip(r, `measured a run time of ${value} s, outside ${range(OPTION_RANGES.runSeconds)} (what --avg-exec-seconds accepts)`);
-      else runTimes.push({ value, by: `${r.command} ${utcMinute(r.end)}, ${warmRuns} warm run${warmRuns === 1 ? "" : "s"}`, at: r.end, samples: warmRuns });
+      else runTimes.push({ value, by: `${r.command} ${utcMinute(r.end)}, ${warmRuns} warm run${warmRuns === 1 ? "" : "s"}`, samples: warmRuns });
     }
     const forced = m.readySessions !== null && m.firstRuns > m.readySessions && m.newSessions !== false;
     const extras = langs.flatMap((l) => (l.first.max !== null && l.warm.p50 !== null ? [l.first.max - l.warm.p50] : []));
@@ -95,7 +93,7 @@ export function calibrate(records: RunRecord[], now: Date = new Date(), source =
     // A first run no slower than a warm one (within the least cold start an option accepts) saw no cold start: not a measurement.
     if (value < OPTION_RANGES.coldStartSeconds.min) coldStartNote ??= `not measured: first runs were no slower than warm ones (${by})`;
     else if (!within(value, OPTION_RANGES.coldStartSeconds)) skip(r, `measured a cold start of ${value} s, outside ${range(OPTION_RANGES.coldStartSeconds)} (what --cold-start-seconds accepts)`);
-    else coldStarts.push({ value, by, at: r.end, samples: m.firstRuns - m.readySessions! });
+    else coldStarts.push({ value, by, samples: m.firstRuns - m.readySessions! });
   }
   // The newest with the samples a measurement needs, else the newest at all (its sample count is in its words).
   const best = (ms: Measurement[], min: number) => ms.find((x) => x.samples >= min) ?? ms[0] ?? null;

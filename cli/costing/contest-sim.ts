@@ -16,8 +16,7 @@
 //   - nodes follow held + ready sessions (infra/capacity.ts nodesFor).
 
 import { nodesFor, ReadyPool, WAIT_TAIL, type CapacityQuery } from "../../infra/capacity.js";
-import { seededUniform } from "../../infra/distributions.js";
-import { poissonGap } from "../execution/load.js";
+import { poissonGap, seededUniform } from "../../infra/distributions.js";
 import { percentile } from "../execution/stats.js";
 
 /** The contest, as the planner's query describes it, and the pool it runs against. */

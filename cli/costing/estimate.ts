@@ -34,21 +34,22 @@ export function windowHours(o: { hours?: number; days?: number }): number {
   return o.hours ?? (o.days !== undefined ? o.days * 24 : CAPACITY_DEFAULTS.hours);
 }
 
-/** Where the region to price came from: the --region option, or the stack's location. */
-export type RegionSource = { option: true } | { option: false; stack: string };
-
-/** The price book for a region: embedded, or live with cache and fallback. A region with no prices exits 2. */
-export async function priceBookFor(region: string, live: boolean, source: RegionSource = { option: true }): Promise<PriceBook> {
-  if (live)
+/**
+ * The price book for --region, else the stack's location: embedded, or live with cache and fallback
+ * (--live-prices). A region with no prices exits 2, naming where it came from.
+ */
+export async function priceBookFor(o: Pick<CostAssumptionFlags, "region" | "livePrices">, settings: Pick<DeploymentSettings, "stack" | "location">): Promise<PriceBook> {
+  const region = o.region ?? settings.location;
+  if (o.livePrices)
     return livePriceBook(region, {
       cacheDir: join(projectDir(), ".cache", "prices"),
       baseUrl: process.env.MANAGE_RETAIL_PRICES_URL,
     });
   if (!isKnownRegion(region)) {
     const embedded = EMBEDDED_REGIONS.join(", ");
-    if (source.option)
+    if (o.region !== undefined)
       throw new UsageError(`--region "${region}" has no embedded prices: it takes a region of the embedded table (embedded: ${embedded}), or any Azure region with --live-prices, e.g. --region eastus`);
-    const file = stackFile(source.stack);
+    const file = stackFile(settings.stack);
     const line = file.lineOf("location");
     throw new UsageError(
       `no embedded prices for region "${region}", the location in ${file.name}${line ? `:${line}` : ""} (embedded: ${embedded})\n` +

@@ -3,7 +3,7 @@
 // slow backend shows up as growing latency and errors, as it would on the day. The schedule and the
 // summary are pure; runLoad is the thin timed edge. Bounded in count and in time.
 
-import { seededUniform } from "../../infra/distributions.js";
+import { poissonGap, seededUniform } from "../../infra/distributions.js";
 import { execute, LANGUAGES, type Headers, type Language } from "./api.js";
 import { diagnose } from "./diagnose.js";
 import { outcomeOf } from "./run-log.js";
@@ -30,11 +30,6 @@ export function parseMix(text: string): Mix {
   }
   if (mix.reduce((s, x) => s + x.weight, 0) <= 0) throw new Error("--mix needs at least one language with a weight above 0");
   return mix;
-}
-
-/** The gap to the next arrival of a Poisson stream: exponential with mean 1/rate (same unit as the rate). */
-export function poissonGap(rand: () => number, ratePerUnit: number): number {
-  return -Math.log(1 - rand()) / ratePerUnit;
 }
 
 export interface LoadShape {

@@ -26,14 +26,21 @@ const CLASS_COLOURS: Record<string, string> = { "2xx": "#3ba272", "3xx": "#73a0f
 /** "14:05" in UTC, whatever the machine's zone (the page says UTC). */
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
-function base(title: string, subtitle: string, series: string[]) {
+/** A chart: the title it draws is the one the page names it by, the legend the series it draws. */
+function spec(id: string, title: string, subtitle: string, series: string[], option: Record<string, unknown>): ChartSpec {
   return {
-    animation: false,
-    backgroundColor: "#ffffff",
-    title: { text: title, subtext: subtitle, left: 12, top: 6, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 11 } },
-    legend: { bottom: 4, left: "center", data: series },
-    // Room under the subtitle for the value axis' name.
-    grid: { left: 56, right: 56, top: 84, bottom: 56 },
+    id,
+    title,
+    series,
+    option: {
+      animation: false,
+      backgroundColor: "#ffffff",
+      title: { text: title, subtext: subtitle, left: 12, top: 6, textStyle: { fontSize: 14 }, subtextStyle: { fontSize: 11 } },
+      legend: { bottom: 4, left: "center", data: series },
+      // Room under the subtitle for the value axis' name.
+      grid: { left: 56, right: 56, top: 84, bottom: 56 },
+      ...option,
+    },
   };
 }
 
@@ -55,119 +62,89 @@ const line = (name: string, data: Array<[number, number | null]>, extra: Record<
 function sessionsChart(d: ReportData): ChartSpec {
   const at = (p: ReportData["timeline"]["points"][number]) => Date.parse(p.at);
   const series = ["executing", "pending", "ready", ...(d.profile.maxSessions !== null ? ["maxSessions"] : [])];
-  return {
-    id: "sessions",
-    title: "Sessions",
-    series,
-    option: {
-      ...base("Sessions", `executing, being created (pending) and ready, per ${d.timeline.interval ?? "minute"}; the ${d.profile.name} profile's cap dashed`, series),
-      color: ["#2f6fdf", "#d0603a", "#3ba272", "#5b5b5b"],
-      xAxis: timeAxis(d),
-      yAxis: { type: "value", name: "sessions", min: 0 },
-      series: [
-        line("executing", d.timeline.points.map((p) => [at(p), p.executing])),
-        line("pending", d.timeline.points.map((p) => [at(p), p.pending])),
-        line("ready", d.timeline.points.map((p) => [at(p), p.ready])),
-        ...(d.profile.maxSessions !== null
-          ? [
-              line(
-                "maxSessions",
-                [
-                  [Date.parse(d.period.from), d.profile.maxSessions],
-                  [Date.parse(d.period.to), d.profile.maxSessions],
-                ],
-                { lineStyle: { type: "dashed", width: 1 } },
-              ),
-            ]
-          : []),
-      ],
-    },
-  };
+  return spec("sessions", "Sessions", `executing, being created (pending) and ready, per ${d.timeline.interval ?? "minute"}; the ${d.profile.name} profile's cap dashed`, series, {
+    color: ["#2f6fdf", "#d0603a", "#3ba272", "#5b5b5b"],
+    xAxis: timeAxis(d),
+    yAxis: { type: "value", name: "sessions", min: 0 },
+    series: [
+      line("executing", d.timeline.points.map((p) => [at(p), p.executing])),
+      line("pending", d.timeline.points.map((p) => [at(p), p.pending])),
+      line("ready", d.timeline.points.map((p) => [at(p), p.ready])),
+      ...(d.profile.maxSessions !== null
+        ? [
+            line(
+              "maxSessions",
+              [
+                [Date.parse(d.period.from), d.profile.maxSessions],
+                [Date.parse(d.period.to), d.profile.maxSessions],
+              ],
+              { lineStyle: { type: "dashed", width: 1 } },
+            ),
+          ]
+        : []),
+    ],
+  });
 }
 
 /** What was billed for: E16 nodes (from the sessions, the planner's rule) and backend replicas. */
 function capacityChart(d: ReportData): ChartSpec {
-  const series = ["E16 nodes", "backend replicas"];
-  return {
-    id: "capacity",
-    title: "Nodes and backend replicas",
-    series,
-    option: {
-      ...base("Nodes and backend replicas", `E16 nodes the sessions held and ready need (the planner's rule: the pool reports no node count); backend replicas (max ${d.profile.backendMaxReplicas})`, series),
-      color: ["#7a4fd0", "#2a9db5"],
-      xAxis: timeAxis(d),
-      yAxis: { type: "value", min: 0, minInterval: 1 },
-      series: [
-        line("E16 nodes", d.timeline.points.map((p) => [Date.parse(p.at), p.nodes]), { step: "end" }),
-        line("backend replicas", d.timeline.points.map((p) => [Date.parse(p.at), p.replicas]), { step: "end" }),
-      ],
-    },
-  };
+  const subtitle = `E16 nodes the sessions held and ready need (the planner's rule: the pool reports no node count); backend replicas (max ${d.profile.backendMaxReplicas})`;
+  return spec("capacity", "Nodes and backend replicas", subtitle, ["E16 nodes", "backend replicas"], {
+    color: ["#7a4fd0", "#2a9db5"],
+    xAxis: timeAxis(d),
+    yAxis: { type: "value", min: 0, minInterval: 1 },
+    series: [
+      line("E16 nodes", d.timeline.points.map((p) => [Date.parse(p.at), p.nodes]), { step: "end" }),
+      line("backend replicas", d.timeline.points.map((p) => [Date.parse(p.at), p.replicas]), { step: "end" }),
+    ],
+  });
 }
 
 /** The backend's answers per bucket, stacked by status class. */
 function requestsChart(d: ReportData): ChartSpec {
   const classes = [...new Set(d.timeline.points.flatMap((p) => Object.keys(p.requests ?? {})))].sort(byClassOrder);
-  return {
-    id: "requests",
-    title: "Requests by status class",
-    series: classes,
-    option: {
-      ...base("Requests by status class", `the backend's answers per ${d.timeline.interval ?? "minute"} (Azure Monitor Requests by statusCodeCategory)`, classes),
-      color: classes.map((c) => CLASS_COLOURS[c] ?? "#888888"),
-      xAxis: timeAxis(d),
-      yAxis: { type: "value", name: "requests", min: 0 },
-      series: classes.map((c) => ({
-        name: c,
-        type: "bar",
-        stack: "requests",
-        barCategoryGap: "10%",
-        data: d.timeline.points.map((p) => [Date.parse(p.at), p.requests ? (p.requests[c] ?? 0) : null]),
-      })),
-    },
-  };
+  return spec("requests", "Requests by status class", `the backend's answers per ${d.timeline.interval ?? "minute"} (Azure Monitor Requests by statusCodeCategory)`, classes, {
+    color: classes.map((c) => CLASS_COLOURS[c] ?? "#888888"),
+    xAxis: timeAxis(d),
+    yAxis: { type: "value", name: "requests", min: 0 },
+    series: classes.map((c) => ({
+      name: c,
+      type: "bar",
+      stack: "requests",
+      barCategoryGap: "10%",
+      data: d.timeline.points.map((p) => [Date.parse(p.at), p.requests ? (p.requests[c] ?? 0) : null]),
+    })),
+  });
 }
 
 /** The window's days billed, by model resource, beside what the model says. */
 function costChart(d: ReportData): ChartSpec | null {
   if (!d.cost) return null;
   const rows = d.cost.byResource.filter((r) => r.actual > 0 || (r.estimate ?? 0) > 0);
-  const series = ["actual", "model"];
   const money = (n: number) => `$${n.toFixed(2)}`;
-  return {
-    id: "cost",
-    title: "Cost: actual against the model",
-    series,
-    option: {
-      ...base("Cost: actual against the model", `Cost Management's ${d.cost.currency} for the day(s) ${d.cost.days.from.slice(0, 10)} to ${d.cost.days.to.slice(0, 10)} (exclusive), by resource`, series),
-      color: ["#2f6fdf", "#a9a9a9"],
-      xAxis: { type: "category", data: rows.map((r) => r.resource) },
-      yAxis: { type: "value", name: d.cost.currency, min: 0 },
-      series: [
-        { name: "actual", type: "bar", data: rows.map((r) => +r.actual.toFixed(2)), label: { show: true, position: "top", formatter: ({ value }: { value: number }) => money(value) } },
-        { name: "model", type: "bar", data: rows.map((r) => (r.estimate === null ? null : +r.estimate.toFixed(2))), label: { show: true, position: "top", formatter: ({ value }: { value: number }) => money(value) } },
-      ],
-    },
-  };
+  const subtitle = `Cost Management's ${d.cost.currency} for the day(s) ${d.cost.days.from.slice(0, 10)} to ${d.cost.days.to.slice(0, 10)} (exclusive), by resource`;
+  return spec("cost", "Cost: actual against the model", subtitle, ["actual", "model"], {
+    color: ["#2f6fdf", "#a9a9a9"],
+    xAxis: { type: "category", data: rows.map((r) => r.resource) },
+    yAxis: { type: "value", name: d.cost.currency, min: 0 },
+    series: [
+      { name: "actual", type: "bar", data: rows.map((r) => +r.actual.toFixed(2)), label: { show: true, position: "top", formatter: ({ value }: { value: number }) => money(value) } },
+      { name: "model", type: "bar", data: rows.map((r) => (r.estimate === null ? null : +r.estimate.toFixed(2))), label: { show: true, position: "top", formatter: ({ value }: { value: number }) => money(value) } },
+    ],
+  });
 }
 
 /** Each recorded smoke or load-test run's latency percentiles. */
 function runsChart(d: ReportData): ChartSpec | null {
   const timed = d.runs.records.filter((r) => r.latency.count > 0);
   if (timed.length === 0) return null;
-  const series = ["p50", "p95", "p99"];
-  return {
-    id: "runs",
-    title: "Latency of recorded runs",
-    series,
-    option: {
-      ...base("Latency of recorded runs", "successful executions of each smoke and load-test run in the period, ms", series),
-      color: ["#3ba272", "#e0a030", "#d0403a"],
-      xAxis: { type: "category", data: timed.map((r) => `${r.command} ${hhmm(Date.parse(r.start))}`) },
-      yAxis: { type: "value", name: "ms", min: 0 },
-      series: series.map((s) => ({ name: s, type: "bar", data: timed.map((r) => r.latency[s as "p50" | "p95" | "p99"]) })),
-    },
-  };
+  const series = ["p50", "p95", "p99"] as const;
+  return spec("runs", "Latency of recorded runs", "successful executions of each smoke and load-test run in the period, ms", [...series], {
+    color: ["#3ba272", "#e0a030", "#d0403a"],
+    xAxis: { type: "category", data: timed.map((r) => `${r.command} ${hhmm(Date.parse(r.start))}`) },
+    yAxis: { type: "value", name: "ms", min: 0 },
+    series: series.map((s) => ({ name: s, type: "bar", data: timed.map((r) => r.latency[s]) })),
+  });
 }
 
 /** Every chart the report has data for, in page order. Pure. */

@@ -3,14 +3,13 @@
 // smoke and load-test runs recorded in it, and the window's cost against the model. The HTML page
 // (./html.ts) and --json both show exactly this. Pure: what was read in, the report out.
 
-import { nodesFor, sessionsPerNode } from "../../infra/capacity.js";
+import { nodesFor } from "../../infra/capacity.js";
 import { profileOf, type DeploymentSettings } from "../../infra/config.js";
 import type { ProfileName } from "../../infra/profiles.js";
 import type { Window } from "../../infra/operations.js";
 import type { Timeline } from "../azure/metrics.js";
 import type { RunRecord } from "../execution/run-log.js";
 import type { Period, SpendComparison } from "../costing/spend.js";
-import { gibibytes } from "../../infra/costing/query.js";
 import type { ReportPeriod } from "./period.js";
 
 export interface ReportInput {
@@ -98,7 +97,7 @@ function add(into: Record<string, number>, from: Record<string, number>) {
 /** The timeline's buckets inside the period, with the nodes their sessions need. */
 function points(i: ReportInput): Point[] {
   if (!i.timeline) return [];
-  const perNode = sessionsPerNode({ cpu: i.settings.session.cpu, memoryGi: gibibytes(i.settings.session.memory) });
+  const perNode = i.settings.participantModel.sessionsPerNode;
   const from = i.period.from.getTime() - i.timeline.bucketMs;
   return i.timeline.samples
     .filter((s) => s.at > from && s.at < i.period.to.getTime())

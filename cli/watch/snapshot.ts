@@ -3,14 +3,14 @@
 // cost model: liveBurnPerHour and the planner's nodesFor), the time left, and the warnings. Pure:
 // what Azure said and the stack's settings in, the snapshot out. The command prints it.
 
-import { nodesFor, sessionsPerNode } from "../../infra/capacity.js";
+import { nodesFor } from "../../infra/capacity.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 import { gatewayRunning } from "../../infra/access-mode.js";
 import { liveBurnPerHour } from "../../infra/costing/model.js";
 import type { PriceBook } from "../../infra/costing/prices.js";
 import type { LiveState } from "../azure/live.js";
 import type { Sample, Timeline } from "../azure/metrics.js";
-import { costQuery, gibibytes } from "../../infra/costing/query.js";
+import { costQuery } from "../../infra/costing/query.js";
 import { latest, watchWarnings, type WatchWarning } from "./warnings.js";
 
 export interface ContestWindow {
@@ -88,7 +88,7 @@ const burn = (book: PriceBook, settings: DeploymentSettings, nodeCount: number, 
  * gauges hold); only the part of each bucket inside [from, to) counts. Pure.
  */
 export function costSoFar(book: PriceBook, settings: DeploymentSettings, history: Timeline, from: number, to: number): { usd: number; complete: boolean } {
-  const perNode = sessionsPerNode({ cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) });
+  const perNode = settings.participantModel.sessionsPerNode;
   let usd = 0;
   let complete = true;
   let sessions = 0;

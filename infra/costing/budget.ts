@@ -13,9 +13,6 @@ import { costQuery } from "./query.js";
 export interface PlannedMonth {
   /** USD the month is planned to cost (not rounded). */
   usd: number;
-  idleMonth: number;
-  /** What one contest adds to the idle month: its window (with warm-up, tail and runs) less idle for those hours. */
-  perContest: number;
   complete: boolean;
   /** Prices the book lacks, in words, when incomplete. */
   missing: string[];
@@ -31,9 +28,10 @@ export function plannedMonth(book: PriceBook, settings: DeploymentSettings): Pla
     book,
     costQuery(settings, profileOf(settings, "contest"), CAPACITY_DEFAULTS.hours, { load: { executions, runSeconds: p.runSeconds } }),
   );
+  // What one contest adds to the idle month: its window (with warm-up, tail and runs) less idle for those hours.
   const perContest = contest.window - idle.perHour * contest.billedHours;
   const missing = [...new Set([...idle.missing, ...contest.missing])].map(describeMeter);
-  return { usd: idle.perMonth + contests * perContest, idleMonth: idle.perMonth, perContest, complete: missing.length === 0, missing };
+  return { usd: idle.perMonth + contests * perContest, complete: missing.length === 0, missing };
 }
 
 /** The budget amount: the stack's monthlyBudgetUsd, or the planned month rounded up to a whole unit. */

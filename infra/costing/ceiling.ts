@@ -6,7 +6,7 @@
 
 import { profileOf, type DeploymentSettings } from "../config.js";
 import type { ResolvedProfile } from "../profiles.js";
-import { estimateCost, type AtMost } from "./model.js";
+import { estimateCost, REGISTRY_INCLUDED_GB, type AtMost } from "./model.js";
 import { EMBEDDED_REGIONS, embeddedPriceBook, isKnownRegion, type PriceBook } from "./prices.js";
 import { costQuery, gibibytes, type CostAssumptionOptions } from "./query.js";
 import { CAPACITY_DEFAULTS, sessionsPerNodeRange } from "../capacity.js";
@@ -134,17 +134,16 @@ export function judgedRegions(settings: DeploymentSettings): string[] {
 function runsNoMore(next: DeploymentSettings, before: DeploymentSettings | null): boolean {
   if (!next.profile.pool) return true;
   if (!before?.profile.pool || extendsExpiry(next, before)) return false;
-  // No table prices a Standard or Premium registry: a tier no higher than before's is no more, and
-  // the rest is compared with both at Basic (the same unpriced part on both sides cancels out).
-  if (REGISTRY_TIERS.indexOf(next.registrySku) > REGISTRY_TIERS.indexOf(before.registrySku)) return false;
+  // No table prices a Standard or Premium registry: a tier no higher than before's (the tiers rank
+  // as the storage they include) is no more, and the rest is compared with both at Basic (the same
+  // unpriced part on both sides cancels out).
+  if (REGISTRY_INCLUDED_GB[next.registrySku] > REGISTRY_INCLUDED_GB[before.registrySku]) return false;
   const [a, b] = [{ ...next, registrySku: "Basic" as const }, { ...before, registrySku: "Basic" as const }];
   const bothPriced = judgedRegions(b);
   const region = judgedRegions(a).find((r) => bothPriced.includes(r));
   if (!region) return false;
   return judged(ceilingVerdict({ ...a, location: region })!) <= judged(ceilingVerdict({ ...b, location: region })!);
 }
-
-const REGISTRY_TIERS = ["Basic", "Standard", "Premium"] as const;
 
 /**
  * What the ceiling decides for a change from what runs now (`before`, the state's; null when nothing

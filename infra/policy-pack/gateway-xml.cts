@@ -20,11 +20,8 @@ import { GATEWAY_CALLS_PER_MINUTE, RATE_LIMIT_RENEWAL_SECONDS } from "../ceiling
 /** A parsed policy document: the statements of <inbound>, in order; or why it cannot be read. */
 export type PolicyDocument = { ok: true; inbound: Element[] } | { ok: false; why: string };
 
-const childElements = (e: Element): Element[] => {
-  const out: Element[] = [];
-  for (let n = e.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) out.push(n as Element);
-  return out;
-};
+/** An element's child elements (xmldom's Element.children), as an array. */
+const childElements = (e: Element): Element[] => Array.from(e.children);
 
 /** Parses a policy document; anything API Management would not read as one is `ok: false`. */
 export function readPolicyDocument(xml: unknown): PolicyDocument {

@@ -282,7 +282,7 @@ export const sessionResourcesInRange: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (!isType(args.type, POOL)) return;
-    const containers: Array<Record<string, any>> = args.props.customContainerTemplate?.containers ?? [];
+    const containers = containersOf(args.type, args.props);
     if (containers.length === 0)
       report(violation(`session pool ${args.name} declares no container`, "declare one session container in customContainerTemplate.containers"));
     const { cpu, memoryGi } = SESSION_LIMITS;
@@ -681,12 +681,11 @@ export const gatewayOperationsInherit: ResourceValidationPolicy = {
   },
 };
 
-/** The images a pool or a container app runs: [container name, image]. */
-function imagesOf(type: string, props: Record<string, any>): Array<[string, unknown]> {
-  const containers: Array<Record<string, any>> = isType(type, POOL)
+/** The containers a pool or a container app runs (an app's init containers too). */
+function containersOf(type: string, props: Record<string, any>): Array<Record<string, any>> {
+  return isType(type, POOL)
     ? (props.customContainerTemplate?.containers ?? [])
     : [...(props.template?.initContainers ?? []), ...(props.template?.containers ?? [])];
-  return containers.map((c) => [String(c.name ?? "?"), known(() => c.image)]);
 }
 
 /** The registry host an image reference names ("docker.io" for a bare "python:3.12", as Docker reads it). */
@@ -715,7 +714,8 @@ export const imagesFromOwnRegistry: StackValidationPolicy = {
       servers.some((s, i) => s === UNKNOWN && typeof names[i] === "string" && host === `${String(names[i]).toLowerCase()}.azurecr.io`);
     for (const r of args.resources.filter((r) => isType(r.type, POOL) || isType(r.type, APP))) {
       const kind = isType(r.type, POOL) ? "session pool" : "container app";
-      for (const [container, image] of imagesOf(r.type, r.props)) {
+      for (const c of containersOf(r.type, r.props)) {
+        const [container, image] = [String(c.name ?? "?"), known(() => c.image)];
         if (image === UNKNOWN) continue; // built from the registry's loginServer: checked at `pulumi up`
         const host = typeof image === "string" ? registryHostOf(image) : "";
         if (typeof image === "string" && own(host)) continue;
@@ -804,9 +804,7 @@ export const noPlainSecretsInEnv: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     const pool = isType(args.type, POOL);
     if (!pool && !isType(args.type, APP)) return;
-    const containers: Array<Record<string, any>> = pool
-      ? (args.props.customContainerTemplate?.containers ?? [])
-      : [...(args.props.template?.initContainers ?? []), ...(args.props.template?.containers ?? [])];
+    const containers = containersOf(args.type, args.props);
     for (const c of containers)
       for (const e of (c.env ?? []) as Array<Record<string, unknown>>) {
         const name = e.name;

@@ -12,33 +12,20 @@
 // Whatever still does not come out as one of the types below is refused by only-declared-types
 // (policies.cts): the allow-list is the backstop for every spelling nobody thought of.
 
-const POOL = "azure-native:app:ContainerAppsSessionPool";
-const APP = "azure-native:app:ContainerApp";
-const REGISTRY = "azure-native:containerregistry:Registry";
-const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
-const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
-const FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
-const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
-const GATEWAY_API = "azure-native:apimanagement:Api";
-const GATEWAY_API_POLICY = "azure-native:apimanagement:ApiPolicy";
-const GATEWAY_OPERATION_POLICY = "azure-native:apimanagement:ApiOperationPolicy";
-const GATEWAY_SERVICE_POLICY = "azure-native:apimanagement:Policy";
-const GATEWAY_PRODUCT_POLICY = "azure-native:apimanagement:ProductPolicy";
-
 /** The resource types the policies judge, by their default tokens (the tests build inputs with these). */
 export const TYPES = {
-  POOL,
-  APP,
-  REGISTRY,
-  ROLE_ASSIGNMENT,
-  IDENTITY,
-  FEDERATED_CREDENTIAL,
-  RESOURCE_GROUP,
-  GATEWAY_API,
-  GATEWAY_API_POLICY,
-  GATEWAY_OPERATION_POLICY,
-  GATEWAY_SERVICE_POLICY,
-  GATEWAY_PRODUCT_POLICY,
+  POOL: "azure-native:app:ContainerAppsSessionPool",
+  APP: "azure-native:app:ContainerApp",
+  REGISTRY: "azure-native:containerregistry:Registry",
+  ROLE_ASSIGNMENT: "azure-native:authorization:RoleAssignment",
+  IDENTITY: "azure-native:managedidentity:UserAssignedIdentity",
+  FEDERATED_CREDENTIAL: "azure-native:managedidentity:FederatedIdentityCredential",
+  RESOURCE_GROUP: "azure-native:resources:ResourceGroup",
+  GATEWAY_API: "azure-native:apimanagement:Api",
+  GATEWAY_API_POLICY: "azure-native:apimanagement:ApiPolicy",
+  GATEWAY_OPERATION_POLICY: "azure-native:apimanagement:ApiOperationPolicy",
+  GATEWAY_SERVICE_POLICY: "azure-native:apimanagement:Policy",
+  GATEWAY_PRODUCT_POLICY: "azure-native:apimanagement:ProductPolicy",
 } as const;
 
 /**
@@ -50,18 +37,18 @@ export const TYPES = {
  * checks the list against what every stack x profile declares).
  */
 export const DECLARED_TYPES: readonly string[] = [
-  RESOURCE_GROUP,
-  IDENTITY,
-  REGISTRY,
+  TYPES.RESOURCE_GROUP,
+  TYPES.IDENTITY,
+  TYPES.REGISTRY,
   "azure-native:operationalinsights:Workspace",
   "azure-native:app:ManagedEnvironment",
-  POOL,
-  APP,
-  ROLE_ASSIGNMENT,
+  TYPES.POOL,
+  TYPES.APP,
+  TYPES.ROLE_ASSIGNMENT,
   "azure-native:apimanagement:ApiManagementService",
-  GATEWAY_API,
+  TYPES.GATEWAY_API,
   "azure-native:apimanagement:ApiOperation",
-  GATEWAY_API_POLICY,
+  TYPES.GATEWAY_API_POLICY,
   "azure-native:apimanagement:Subscription",
   "azure-native:monitor:ActionGroup",
   "azure-native:monitor:MetricAlert",

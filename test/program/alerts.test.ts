@@ -112,9 +112,8 @@ describe("the budget's default follows the one cost model", () => {
       costQuery(settings, profileOf(settings, "contest"), 2, { load: { executions: 200 * 60 * 2, runSeconds: 2 } }),
     );
     const month = plannedMonth(book, settings);
-    expect(month.idleMonth).toBeCloseTo(idle.perMonth, 9);
-    expect(month.perContest).toBeCloseTo(contest.window - idle.perHour * contest.billedHours, 9);
-    expect(monthlyBudget(book, settings)).toEqual({ amount: Math.ceil(idle.perMonth + 2 * month.perContest), computed: true });
+    expect(month.usd).toBeCloseTo(idle.perMonth + 2 * (contest.window - idle.perHour * contest.billedHours), 9);
+    expect(monthlyBudget(book, settings)).toEqual({ amount: Math.ceil(month.usd), computed: true });
     // The idle month is the registry, the gateway and the one alert idle keeps (the 5xx rule).
     expect(idle.lines.find((l) => l.resource === "alerts")?.perHour).toBeCloseTo(0.1 / HOURS_PER_MONTH, 12);
   });
@@ -124,7 +123,7 @@ describe("the budget's default follows the one cost model", () => {
     expect(monthlyBudget(book, settingsOf("contest", { ...withEmails, plannedContestsPerMonth: "4" })).amount).toBeGreaterThan(base);
     expect(monthlyBudget(book, settingsOf("contest", { ...withEmails, participants: "400", maxSessionsLimit: "600" })).amount).toBeGreaterThan(base);
     const none = settingsOf("contest", { ...withEmails, plannedContestsPerMonth: "0" });
-    expect(monthlyBudget(book, none).amount).toBe(Math.ceil(plannedMonth(book, none).idleMonth));
+    expect(monthlyBudget(book, none).amount).toBe(Math.ceil(estimateCost(book, costQuery(none, profileOf(none, "idle"), HOURS_PER_MONTH)).perMonth));
   });
 
   test("the alert rules per profile, and what they cost in the model", () => {
