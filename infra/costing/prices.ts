@@ -125,7 +125,8 @@ export const EMBEDDED_PRICES: Readonly<Record<string, Partial<Record<MeterKey, P
 export const EMBEDDED_REGIONS = Object.keys(EMBEDDED_PRICES).sort();
 
 export function isKnownRegion(region: string): boolean {
-  return region in EMBEDDED_PRICES;
+  // Its own regions only: `in` also answers for what every object inherits ("constructor", "toString").
+  return Object.hasOwn(EMBEDDED_PRICES, region);
 }
 
 /** The meters behind a book's unverified prices, for --verbose. */

@@ -185,6 +185,8 @@ const cases: Record<string, Case[]> = {
     [["cost-estimate", "--executions", "-5"], /--executions "-5" is not a number written in digits/],
     [["cost-estimate", "--executions", "2.5"], /--executions "2\.5" is not a whole number/],
     [["cost-estimate", "--region", "mars"], /--region "mars" has no embedded prices: .*\(embedded: eastus, eastus2, koreacentral, westeurope\), or any Azure region with --live-prices/],
+    // A name every object has (Object.prototype's) is not a region with prices either.
+    [["cost-estimate", "--region", "constructor"], /--region "constructor" has no embedded prices: .*\(embedded: eastus, eastus2, koreacentral, westeurope\), or any Azure region with --live-prices/],
     [["cost-estimate", "--region", "East US"], /--region "East US" is a display name, not a region name \(write eastus\)/],
     [["cost-estimate", "--avg-exec-seconds", "3"], /--avg-exec-seconds describes a load: give --executions too/],
     [["cost-estimate", "--avg-exec-seconds", "0"], /--avg-exec-seconds "0" is below 0\.01/],
