@@ -187,10 +187,8 @@ export interface PlanFlags {
 export interface OfflinePlan {
   /** The stack file's config with the change's baseline edits. */
   fileRaw: Record<string, string>;
-  /** The file's own operation (a first deployment's) and the one asked for on top of it. */
+  /** The file's own operation (a first deployment's). */
   fileOperation: Operation;
-  offlineOperation: OperationFields;
-  settings: DeploymentSettings;
   warnings: string[];
   /** The cost ceiling was judged here: no state can exist (planOffline's `stateless`). */
   ceilingJudged: boolean;
@@ -212,8 +210,7 @@ export function settingsBefore(stack: string, offline: OfflinePlan, previous: Op
 export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string, stateless = false): OfflinePlan {
   const fileRaw = applyConfig(file.raw, change.config);
   const fileOperation = operationOfFile(fileRaw, at);
-  const offlineOperation = change.operation?.(fileOperation) ?? fileOperation;
-  const settings = validate(change, file, fileRaw, offlineOperation);
+  const settings = validate(change, file, fileRaw, change.operation?.(fileOperation) ?? fileOperation);
   // The cost ceiling depends on the state (the overrides a scale keeps; what runs now, for a change
   // that lowers it), so it is judged once, in planChange, on what will run: judged on the file alone
   // it refused a lowering scale quoting sizes that would not run. Only where no state can exist
@@ -221,7 +218,7 @@ export function planOffline(change: StackChange, file: StackFile, flags: PlanFla
   // pulumi is looked for, so the refusal touches nothing.
   const warnings: string[] = [];
   if (stateless) ceiling(settings, null, flags, warnings);
-  return { fileRaw, fileOperation, offlineOperation, settings, warnings, ceilingJudged: stateless };
+  return { fileRaw, fileOperation, warnings, ceilingJudged: stateless };
 }
 
 /** What the stack's state says before the change (one `pulumi stack export`). */
