@@ -195,14 +195,6 @@ export interface OfflinePlan {
 }
 
 /**
- * What runs before the change, as settings (for an interruption to say what still runs): the
- * state's operation on its baseline, or, before a first deployment, the stack file's own.
- */
-export function settingsBefore(stack: string, offline: OfflinePlan, previous: OperationsState | null): DeploymentSettings | null {
-  return previous ? settingsOn(previous.baseline, previous, stack) : settingsOn(offline.fileRaw, offline.fileOperation, stack);
-}
-
-/**
  * Step 1: the stack file with the baseline edits and the operation asked for on top of the file's
  * own, validated (bad input the state cannot mend), and the cost ceiling where no state can exist. Every change needs
  * a stack file that parses: pulumi itself reads it on every preview and update, a stop's too.

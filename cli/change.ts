@@ -29,7 +29,7 @@
 import { chooseBackend, embeddedBackendEmpty, loggedInBackend } from "./pulumi/backend.js";
 import { openAccessWarning } from "../infra/access-mode.js";
 import type { DeploymentSettings } from "../infra/config.js";
-import { OPERATIONS_ENV, type OperationsRequest, type OperationsState } from "../infra/operations.js";
+import { OPERATIONS_ENV, settingsOn, type OperationsRequest, type OperationsState } from "../infra/operations.js";
 import { credentialHeaders, redactOutputs, resolveCredential, stackCredential, type Credential } from "./execution/credentials.js";
 import { describeChanges, progressLine, urnName, type Progress } from "./pulumi/events.js";
 import type { Pulumi, PreviewStep } from "./pulumi/runner.js";
@@ -55,7 +55,6 @@ import {
   planChange,
   planOffline,
   previewedRequest,
-  settingsBefore,
   type ChangePlan,
   type OfflinePlan,
   type StackChange,
@@ -243,10 +242,14 @@ async function readChange(change: StackChange, g: GlobalOptions & GateOptions) {
   return { change, g, dir, pulumi, file, offline, exists, types: state.types, plan, runsNow, policy: policyOptions(dir) };
 }
 
-/** What runs before this change, for an interruption to say (the file's own when the state records none); null when nothing is deployed. */
+/**
+ * What runs before this change, for an interruption to say: the state's operation on its baseline,
+ * or, before a first deployment, the stack file's own; null when nothing is deployed.
+ */
 function runningBefore(stack: string, offline: OfflinePlan, previous: OperationsState | null, types: string[]): Running | null {
-  const before = settingsBefore(stack, offline, previous);
-  return before && types.length ? running(before, (previous ?? offline.fileOperation).expiresAt) : null;
+  const op = previous ?? offline.fileOperation;
+  const before = settingsOn(previous?.baseline ?? offline.fileRaw, op, stack);
+  return before && types.length ? running(before, op.expiresAt) : null;
 }
 
 /** A stop with nothing deployed: there is nothing to change, and the person is told so. */
