@@ -181,8 +181,7 @@ export const CHANGED_MARK = "the stack changed after manage read it";
 
 /** A stable hash of a config map (sorted keys): has the stack file changed since it was read? */
 export function configHash(raw: RawConfig): string {
-  const sorted = Object.fromEntries(Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 16);
+  return createHash("sha256").update(canonical(raw)).digest("hex").slice(0, 16);
 }
 
 /**
