@@ -215,8 +215,6 @@ export function planOffline(change: StackChange, file: StackFile, flags: PlanFla
 
 /** What the stack's state says before the change (one `pulumi stack export`). */
 export interface StackState {
-  /** The backend has the stack. */
-  exists: boolean;
   /** The resource types pulumi believes exist. */
   types: string[];
   /** The operations output of the last update (unparsed: the plan refuses one this program did not write). */

@@ -237,7 +237,7 @@ async function readChange(change: StackChange, g: GlobalOptions & GateOptions) {
   // backend lacks is created only after every refusal: a refused change touches nothing.
   const exists = await pulumi.hasStack(change.stack);
   const state = exists ? await pulumi.state(change.stack) : { types: [], outputs: {} as Record<string, unknown> };
-  const plan = planChange(change, file, offline, { exists, types: state.types, operations: state.outputs.operations }, g, { by: actor(), at, realAt: realClock.toISOString() });
+  const plan = planChange(change, file, offline, { types: state.types, operations: state.outputs.operations }, g, { by: actor(), at, realAt: realClock.toISOString() });
   const runsNow = plan.kind === "run" ? runningBefore(change.stack, offline, plan.previous, state.types) : null;
   return { change, g, dir, pulumi, file, offline, exists, types: state.types, plan, runsNow, policy: policyOptions(dir) };
 }
