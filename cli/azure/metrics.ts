@@ -93,7 +93,6 @@ interface Point {
   timeStamp: Date | string;
   average?: number;
   total?: number;
-  maximum?: number;
 }
 interface Series {
   metadatavalues?: Array<{ name?: { value?: string }; value?: string }>;
@@ -102,8 +101,6 @@ interface Series {
 interface Metric {
   name: { value: string };
   timeseries: Series[];
-  errorCode?: string;
-  errorMessage?: string;
 }
 
 const time = (p: Point) => new Date(p.timeStamp).getTime();
