@@ -110,11 +110,6 @@ export function applyConfig(raw: Record<string, string>, config: StackChange["co
   return next;
 }
 
-/** The effective settings (baseline + operation), or a usage error naming the option or the file's line. */
-function validate(change: StackChange, file: StackFile, baseline: RawConfig, op: OperationFields): DeploymentSettings {
-  return validSettings(effectiveConfig(baseline, op), change.stack, file, change.sources);
-}
-
 /** The cost ceiling's verdict: its warnings joined to `warnings`, a refusal thrown (exit 2). */
 function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, flags: PlanFlags, warnings: string[], more: string[] = []): void {
   const outcome = ceilingOutcome(next, before, flags, { more });
@@ -202,7 +197,8 @@ export interface OfflinePlan {
 export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string, stateless = false): OfflinePlan {
   const fileRaw = applyConfig(file.raw, change.config);
   const fileOperation = operationOfFile(fileRaw, at);
-  const settings = validate(change, file, fileRaw, change.operation?.(fileOperation) ?? fileOperation);
+  // Refused: a usage error naming the option or the file's line.
+  const settings = validSettings(effectiveConfig(fileRaw, change.operation?.(fileOperation) ?? fileOperation), change.stack, file, change.sources);
   // The cost ceiling depends on the state (the overrides a scale keeps; what runs now, for a change
   // that lowers it), so it is judged once, in planChange, on what will run: judged on the file alone
   // it refused a lowering scale quoting sizes that would not run. Only where no state can exist
@@ -270,7 +266,7 @@ export function planChange(
   const windows = change.windows?.(previous?.windows ?? []);
   const onDeployed = Boolean(change.deployedBaseline && previous);
   const baseline = onDeployed ? previous!.baseline : offline.fileRaw;
-  const settings = validate(change, file, baseline, operation);
+  const settings = validSettings(effectiveConfig(baseline, operation), change.stack, file, change.sources);
   const notes: string[] = [];
   const warnings = [...offline.warnings];
   if (onDeployed) {
