@@ -160,22 +160,6 @@ export function waitingLine(endpoint: string, timeoutMs: number, credential?: Pi
   return `Waiting until code runs through ${endpoint}${credential ? ` with ${credential.source}` : ""} (up to ${formatDuration(timeoutMs / 1000)}${offers("--no-wait") ? "; --no-wait skips this" : ""})...`;
 }
 
-/** Probes the new deployment until code runs, showing what it waits for. */
-async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions, credential?: Credential): Promise<NonNullable<ChangeResult["readiness"]>> {
-  const { waitUntilExecutes } = await import("./execution/readiness.js");
-  say(g, waitingLine(endpoint, timeoutMs, credential));
-  const r = await waitUntilExecutes(endpoint, {
-    timeoutMs,
-    stack,
-    headers: credentialHeaders(credential),
-    onWaiting: (attempt, probe, elapsed) =>
-      process.stderr.write(`  not yet (attempt ${attempt}, ${formatDuration(elapsed / 1000)}): ${probe.diagnosis?.cause ?? "no answer"}\n`),
-  });
-  return r.ok
-    ? { ok: true, attempts: r.attempts, secondsToFirstExecution: r.elapsedMs / 1000 }
-    : { ok: false, attempts: r.attempts, secondsToFirstExecution: null, cause: r.last.diagnosis?.cause, fix: r.last.diagnosis?.fix };
-}
-
 /** What the steps after the read work from: the change, the plan for it, and what runs now. */
 interface Run {
   change: StackChange;
@@ -352,20 +336,31 @@ async function applyChange({ change, g, dir, pulumi, plan, runsNow, policy }: Ru
   return { changes, outputs };
 }
 
-/** Verify: a change that brings up a pool is not done until code runs through it (skipped with --no-wait). */
+/**
+ * Verify: a change that brings up a pool is not done until code runs through it (skipped with
+ * --no-wait): the new deployment probed until code runs, showing what it waits for.
+ */
 async function verifyChange({ change, g, plan: { settings, operation } }: Run, outputs: Record<string, unknown>): Promise<ChangeResult["readiness"]> {
   if (!(change.verify && g.wait !== false && settings.profile.pool)) return undefined;
   const endpoint = String(outputs.backendUrl ?? "");
+  const timeoutMs = g.waitTimeout ?? DEFAULT_WAIT_MINUTES * 60_000;
   return interruptible(
     () => ({ stack: change.stack, phase: "waiting", runs: running(settings, operation.expiresAt) }),
-    () =>
-      readinessGate(
-        endpoint,
-        change.stack,
-        g.waitTimeout ?? DEFAULT_WAIT_MINUTES * 60_000,
-        g,
-        stackCredential(endpoint, resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined), warn),
-      ),
+    async () => {
+      const credential = stackCredential(endpoint, resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined), warn);
+      const { waitUntilExecutes } = await import("./execution/readiness.js");
+      say(g, waitingLine(endpoint, timeoutMs, credential));
+      const r = await waitUntilExecutes(endpoint, {
+        timeoutMs,
+        stack: change.stack,
+        headers: credentialHeaders(credential),
+        onWaiting: (attempt, probe, elapsed) =>
+          process.stderr.write(`  not yet (attempt ${attempt}, ${formatDuration(elapsed / 1000)}): ${probe.diagnosis?.cause ?? "no answer"}\n`),
+      });
+      return r.ok
+        ? { ok: true, attempts: r.attempts, secondsToFirstExecution: r.elapsedMs / 1000 }
+        : { ok: false, attempts: r.attempts, secondsToFirstExecution: null, cause: r.last.diagnosis?.cause, fix: r.last.diagnosis?.fix };
+    },
   );
 }
 
