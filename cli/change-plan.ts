@@ -110,11 +110,6 @@ export function applyConfig(raw: Record<string, string>, config: StackChange["co
   return next;
 }
 
-/** The effective settings (baseline + operation), or a usage error naming the option or the file's line. */
-function validate(change: StackChange, file: StackFile, baseline: RawConfig, op: OperationFields): DeploymentSettings {
-  return validSettings(effectiveConfig(baseline, op), change.stack, file, change.sources);
-}
-
 /** The cost ceiling's verdict: its warnings joined to `warnings`, a refusal thrown (exit 2). */
 function ceiling(next: DeploymentSettings, before: DeploymentSettings | null, flags: PlanFlags, warnings: string[], more: string[] = []): void {
   const outcome = ceilingOutcome(next, before, flags, { more });
@@ -187,21 +182,11 @@ export interface PlanFlags {
 export interface OfflinePlan {
   /** The stack file's config with the change's baseline edits. */
   fileRaw: Record<string, string>;
-  /** The file's own operation (a first deployment's) and the one asked for on top of it. */
+  /** The file's own operation (a first deployment's). */
   fileOperation: Operation;
-  offlineOperation: OperationFields;
-  settings: DeploymentSettings;
   warnings: string[];
   /** The cost ceiling was judged here: no state can exist (planOffline's `stateless`). */
   ceilingJudged: boolean;
-}
-
-/**
- * What runs before the change, as settings (for an interruption to say what still runs): the
- * state's operation on its baseline, or, before a first deployment, the stack file's own.
- */
-export function settingsBefore(stack: string, offline: OfflinePlan, previous: OperationsState | null): DeploymentSettings | null {
-  return previous ? settingsOn(previous.baseline, previous, stack) : settingsOn(offline.fileRaw, offline.fileOperation, stack);
 }
 
 /**
@@ -212,8 +197,8 @@ export function settingsBefore(stack: string, offline: OfflinePlan, previous: Op
 export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string, stateless = false): OfflinePlan {
   const fileRaw = applyConfig(file.raw, change.config);
   const fileOperation = operationOfFile(fileRaw, at);
-  const offlineOperation = change.operation?.(fileOperation) ?? fileOperation;
-  const settings = validate(change, file, fileRaw, offlineOperation);
+  // Refused: a usage error naming the option or the file's line.
+  const settings = validSettings(effectiveConfig(fileRaw, change.operation?.(fileOperation) ?? fileOperation), change.stack, file, change.sources);
   // The cost ceiling depends on the state (the overrides a scale keeps; what runs now, for a change
   // that lowers it), so it is judged once, in planChange, on what will run: judged on the file alone
   // it refused a lowering scale quoting sizes that would not run. Only where no state can exist
@@ -221,13 +206,11 @@ export function planOffline(change: StackChange, file: StackFile, flags: PlanFla
   // pulumi is looked for, so the refusal touches nothing.
   const warnings: string[] = [];
   if (stateless) ceiling(settings, null, flags, warnings);
-  return { fileRaw, fileOperation, offlineOperation, settings, warnings, ceilingJudged: stateless };
+  return { fileRaw, fileOperation, warnings, ceilingJudged: stateless };
 }
 
 /** What the stack's state says before the change (one `pulumi stack export`). */
 export interface StackState {
-  /** The backend has the stack. */
-  exists: boolean;
   /** The resource types pulumi believes exist. */
   types: string[];
   /** The operations output of the last update (unparsed: the plan refuses one this program did not write). */
@@ -283,7 +266,7 @@ export function planChange(
   const windows = change.windows?.(previous?.windows ?? []);
   const onDeployed = Boolean(change.deployedBaseline && previous);
   const baseline = onDeployed ? previous!.baseline : offline.fileRaw;
-  const settings = validate(change, file, baseline, operation);
+  const settings = validSettings(effectiveConfig(baseline, operation), change.stack, file, change.sources);
   const notes: string[] = [];
   const warnings = [...offline.warnings];
   if (onDeployed) {

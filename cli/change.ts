@@ -29,7 +29,7 @@
 import { chooseBackend, embeddedBackendEmpty, loggedInBackend } from "./pulumi/backend.js";
 import { openAccessWarning } from "../infra/access-mode.js";
 import type { DeploymentSettings } from "../infra/config.js";
-import { OPERATIONS_ENV, type OperationsRequest, type OperationsState } from "../infra/operations.js";
+import { OPERATIONS_ENV, settingsOn, type OperationsRequest, type OperationsState } from "../infra/operations.js";
 import { credentialHeaders, redactOutputs, resolveCredential, stackCredential, type Credential } from "./execution/credentials.js";
 import { describeChanges, progressLine, urnName, type Progress } from "./pulumi/events.js";
 import type { Pulumi, PreviewStep } from "./pulumi/runner.js";
@@ -55,7 +55,6 @@ import {
   planChange,
   planOffline,
   previewedRequest,
-  settingsBefore,
   type ChangePlan,
   type OfflinePlan,
   type StackChange,
@@ -161,22 +160,6 @@ export function waitingLine(endpoint: string, timeoutMs: number, credential?: Pi
   return `Waiting until code runs through ${endpoint}${credential ? ` with ${credential.source}` : ""} (up to ${formatDuration(timeoutMs / 1000)}${offers("--no-wait") ? "; --no-wait skips this" : ""})...`;
 }
 
-/** Probes the new deployment until code runs, showing what it waits for. */
-async function readinessGate(endpoint: string, stack: string, timeoutMs: number, g: GlobalOptions, credential?: Credential): Promise<NonNullable<ChangeResult["readiness"]>> {
-  const { waitUntilExecutes } = await import("./execution/readiness.js");
-  say(g, waitingLine(endpoint, timeoutMs, credential));
-  const r = await waitUntilExecutes(endpoint, {
-    timeoutMs,
-    stack,
-    headers: credentialHeaders(credential),
-    onWaiting: (attempt, probe, elapsed) =>
-      process.stderr.write(`  not yet (attempt ${attempt}, ${formatDuration(elapsed / 1000)}): ${probe.diagnosis?.cause ?? "no answer"}\n`),
-  });
-  return r.ok
-    ? { ok: true, attempts: r.attempts, secondsToFirstExecution: r.elapsedMs / 1000 }
-    : { ok: false, attempts: r.attempts, secondsToFirstExecution: null, cause: r.last.diagnosis?.cause, fix: r.last.diagnosis?.fix };
-}
-
 /** What the steps after the read work from: the change, the plan for it, and what runs now. */
 interface Run {
   change: StackChange;
@@ -238,15 +221,19 @@ async function readChange(change: StackChange, g: GlobalOptions & GateOptions) {
   // backend lacks is created only after every refusal: a refused change touches nothing.
   const exists = await pulumi.hasStack(change.stack);
   const state = exists ? await pulumi.state(change.stack) : { types: [], outputs: {} as Record<string, unknown> };
-  const plan = planChange(change, file, offline, { exists, types: state.types, operations: state.outputs.operations }, g, { by: actor(), at, realAt: realClock.toISOString() });
+  const plan = planChange(change, file, offline, { types: state.types, operations: state.outputs.operations }, g, { by: actor(), at, realAt: realClock.toISOString() });
   const runsNow = plan.kind === "run" ? runningBefore(change.stack, offline, plan.previous, state.types) : null;
   return { change, g, dir, pulumi, file, offline, exists, types: state.types, plan, runsNow, policy: policyOptions(dir) };
 }
 
-/** What runs before this change, for an interruption to say (the file's own when the state records none); null when nothing is deployed. */
+/**
+ * What runs before this change, for an interruption to say: the state's operation on its baseline,
+ * or, before a first deployment, the stack file's own; null when nothing is deployed.
+ */
 function runningBefore(stack: string, offline: OfflinePlan, previous: OperationsState | null, types: string[]): Running | null {
-  const before = settingsBefore(stack, offline, previous);
-  return before && types.length ? running(before, (previous ?? offline.fileOperation).expiresAt) : null;
+  const op = previous ?? offline.fileOperation;
+  const before = settingsOn(previous?.baseline ?? offline.fileRaw, op, stack);
+  return before && types.length ? running(before, op.expiresAt) : null;
 }
 
 /** A stop with nothing deployed: there is nothing to change, and the person is told so. */
@@ -349,20 +336,31 @@ async function applyChange({ change, g, dir, pulumi, plan, runsNow, policy }: Ru
   return { changes, outputs };
 }
 
-/** Verify: a change that brings up a pool is not done until code runs through it (skipped with --no-wait). */
+/**
+ * Verify: a change that brings up a pool is not done until code runs through it (skipped with
+ * --no-wait): the new deployment probed until code runs, showing what it waits for.
+ */
 async function verifyChange({ change, g, plan: { settings, operation } }: Run, outputs: Record<string, unknown>): Promise<ChangeResult["readiness"]> {
   if (!(change.verify && g.wait !== false && settings.profile.pool)) return undefined;
   const endpoint = String(outputs.backendUrl ?? "");
+  const timeoutMs = g.waitTimeout ?? DEFAULT_WAIT_MINUTES * 60_000;
   return interruptible(
     () => ({ stack: change.stack, phase: "waiting", runs: running(settings, operation.expiresAt) }),
-    () =>
-      readinessGate(
-        endpoint,
-        change.stack,
-        g.waitTimeout ?? DEFAULT_WAIT_MINUTES * 60_000,
-        g,
-        stackCredential(endpoint, resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined), warn),
-      ),
+    async () => {
+      const credential = stackCredential(endpoint, resolveCredential({}, process.env, settings.access.mode === "token" ? outputs : undefined), warn);
+      const { waitUntilExecutes } = await import("./execution/readiness.js");
+      say(g, waitingLine(endpoint, timeoutMs, credential));
+      const r = await waitUntilExecutes(endpoint, {
+        timeoutMs,
+        stack: change.stack,
+        headers: credentialHeaders(credential),
+        onWaiting: (attempt, probe, elapsed) =>
+          process.stderr.write(`  not yet (attempt ${attempt}, ${formatDuration(elapsed / 1000)}): ${probe.diagnosis?.cause ?? "no answer"}\n`),
+      });
+      return r.ok
+        ? { ok: true, attempts: r.attempts, secondsToFirstExecution: r.elapsedMs / 1000 }
+        : { ok: false, attempts: r.attempts, secondsToFirstExecution: null, cause: r.last.diagnosis?.cause, fix: r.last.diagnosis?.fix };
+    },
   );
 }
 

@@ -63,16 +63,25 @@ export function interruptOutcome(f: InterruptFacts): InterruptOutcome {
   let then: string;
   switch (f.phase) {
     case "prompt":
-      message = `interrupted at the prompt: nothing was changed${runsNow ? `; ${runsNow}` : ""}`;
+    case "pulumi": {
+      if (f.phase === "pulumi" && !f.previewOnly) {
+        // pulumi stopped part-way through an update: the state records what it did. Part of a change
+        // to a pool may run: idle is then one command away, whatever ran before.
+        const toIdle = s && [f.runs, f.wanted].some((r) => r && r.profile !== "idle") ? suggest("stop", { stack: s }) : null;
+        changed = "partly";
+        message =
+          `stopped at your request: pulumi canceled cleanly and the state records what it did` +
+          (f.runs || f.wanted ? `: ${s} runs ${f.runs ? describeRunning(f.runs) : "what it ran before"}${f.wanted ? `, or part of the change to ${describeRunning(f.wanted)}` : ""}` : "");
+        next = [...(status ? [status] : []), ...(toIdle ? [toIdle] : [])];
+        then = `\`${status}\` shows what runs now; run the command again to finish the change${toIdle ? `, or \`${toIdle}\` for idle` : ""}`;
+        break;
+      }
+      const prompt = f.phase === "prompt";
+      message = `interrupted ${prompt ? "at the prompt" : "during pulumi's preview"}: nothing was changed${runsNow ? `; ${runsNow}` : ""}`;
       next = status ? [status] : [];
-      then = `run the command again to answer the prompt${status ? `; \`${status}\` shows what runs` : ""}`;
+      then = `run the command again to ${prompt ? "answer the prompt" : "make the change"}${status ? `; \`${status}\` shows what runs` : ""}`;
       break;
-    case "pulumi":
-      if (!f.previewOnly) return pulumiOutcome(f, status);
-      message = `interrupted during pulumi's preview: nothing was changed${runsNow ? `; ${runsNow}` : ""}`;
-      next = status ? [status] : [];
-      then = `run the command again to make the change${status ? `; \`${status}\` shows what runs` : ""}`;
-      break;
+    }
     case "waiting":
       changed = true;
       message = `interrupted while waiting until code runs: the change is done${runsNow ? `, and ${runsNow}` : ""}`;
@@ -95,19 +104,6 @@ export function interruptOutcome(f: InterruptFacts): InterruptOutcome {
     fix: then,
     interrupted: { phase: f.phase, stack: s, changed, runs: f.runs, ...(f.wanted ? { wanted: f.wanted } : {}), next },
   };
-}
-
-/** pulumi stopped part-way through an update: the state records what it did. */
-function pulumiOutcome(f: InterruptFacts, status: string | null): InterruptOutcome {
-  const s = f.stack;
-  // Part of a change to a pool may run: idle is then one command away, whatever ran before.
-  const stop = s && [f.runs, f.wanted].some((r) => r && r.profile !== "idle") ? suggest("stop", { stack: s }) : null;
-  const message =
-    `stopped at your request: pulumi canceled cleanly and the state records what it did` +
-    (f.runs || f.wanted ? `: ${s} runs ${f.runs ? describeRunning(f.runs) : "what it ran before"}${f.wanted ? `, or part of the change to ${describeRunning(f.wanted)}` : ""}` : "");
-  const next = [...(status ? [status] : []), ...(stop ? [stop] : [])];
-  const fix = `\`${status}\` shows what runs now; run the command again to finish the change${stop ? `, or \`${stop}\` for idle` : ""}`;
-  return { message, fix, interrupted: { phase: "pulumi", stack: s, changed: "partly", runs: f.runs, ...(f.wanted ? { wanted: f.wanted } : {}), next } };
 }
 
 /** The interruption thrown through the change path (prompt, pulumi): main.ts reports it. */

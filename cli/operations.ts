@@ -4,8 +4,8 @@
 // (reconcile) share them.
 
 import { overrideConfigKey, PROFILES, type OverrideField, type ProfileName, type ProfileOverrides } from "../infra/profiles.js";
-import { effectiveConfig, OPERATIONS_OUTPUT, parseOperationsState, withOverrides, type OperationOverrides, type OperationsState } from "../infra/operations.js";
-import { ConfigError, parseSettings, type DeploymentSettings } from "../infra/config.js";
+import { effectiveConfig, OPERATIONS_OUTPUT, parseOperationsState, settingsOn, withOverrides, type OperationOverrides, type OperationsState } from "../infra/operations.js";
+import type { DeploymentSettings } from "../infra/config.js";
 import { stackFile, stackSettings, validSettings } from "./settings.js";
 import type { StackChange } from "./change.js";
 import type { OptionsFor } from "./main.js";
@@ -252,11 +252,8 @@ export function describeStaleLocks(stack: string, locks: StackLock[]): string {
  */
 export function settingsInEffect(stack: string, operation: OperationsState | null, dir?: string): DeploymentSettings {
   if (!operation) return stackSettings(stack, {}, dir);
-  try {
-    return parseSettings(effectiveConfig(operation.baseline, operation), stack);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-  }
+  const recorded = settingsOn(operation.baseline, operation, stack);
+  if (recorded) return recorded;
   const file = stackFile(stack, dir);
   return validSettings(effectiveConfig(file.raw, operation), stack, file);
 }

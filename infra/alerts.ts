@@ -19,7 +19,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as consumption from "@pulumi/azure-native/consumption/index.js";
-import type { DeploymentSettings } from "./config.js";
+import { ConfigError, type DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
 import { ALERT_WINDOW, alertRulesFor, BUDGET_NOTIFICATIONS, budgetStartDate, METRIC_NAMESPACES, monitoringNames, type AlertTarget } from "./monitoring.js";
 import { tagsFor } from "./tags.js";
@@ -36,7 +36,8 @@ export function budgetAmount(settings: DeploymentSettings): number | null {
   try {
     return monthlyBudget(isKnownRegion(settings.location) ? embeddedPriceBook(settings.location) : null, settings).amount;
   } catch (err) {
-    if (err instanceof BudgetError) throw new pulumi.RunError(`invalid configuration for stack "${settings.stack}":\n  - coding-engine:monthlyBudgetUsd ${err.message}`);
+    // Refused as any other key is (settingsFromStack makes it the RunError Pulumi prints).
+    if (err instanceof BudgetError) throw new ConfigError([{ key: "monthlyBudgetUsd", message: err.message }], settings.stack);
     throw err;
   }
 }
@@ -62,9 +63,8 @@ export function declareAlerts(
     tags,
   });
 
+  // A pool's rules only where the profile has a pool (alertRulesFor), which is where the program declares one.
   for (const rule of alertRulesFor(settings.profile, emails)) {
-    const scope = targets[rule.target];
-    if (!scope) continue;
     new monitor.MetricAlert(rule.key, {
       ruleName: names.rule(rule.key),
       resourceGroupName: foundation.resourceGroupName,
@@ -72,7 +72,7 @@ export function declareAlerts(
       description: rule.description,
       severity: rule.severity,
       enabled: true,
-      scopes: [scope],
+      scopes: [targets[rule.target]!],
       ...ALERT_WINDOW,
       // Resolves itself when the condition clears: one mail when it starts, one when it ends.
       autoMitigate: true,

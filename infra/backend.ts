@@ -88,6 +88,10 @@ export interface IpRule {
   action: string;
 }
 
+/** One Allow rule per range, named `<name>-1`, `<name>-2`... (the venue's ranges, the gateway's IPs). */
+export const allowRules = (name: string, description: string, ranges: readonly string[]): IpRule[] =>
+  ranges.map((ipAddressRange, i) => ({ name: `${name}-${i + 1}`, description, ipAddressRange, action: "Allow" }));
+
 /** The ingress's Allow rules for the access mode; undefined (no rule: anyone) only in open mode. */
 export function callerRules(settings: DeploymentSettings, gatewayRules?: pulumi.Output<IpRule[]>): pulumi.Input<IpRule[]> | undefined {
   const { access } = settings;
@@ -95,12 +99,7 @@ export function callerRules(settings: DeploymentSettings, gatewayRules?: pulumi.
     case "open":
       return undefined;
     case "venue":
-      return access.allowedIpRanges.map((range, i) => ({
-        name: `allow-${i + 1}`,
-        description: "the venue's range (accessMode venue, allowedIpRanges)",
-        ipAddressRange: range,
-        action: "Allow",
-      }));
+      return allowRules("allow", "the venue's range (accessMode venue, allowedIpRanges)", access.allowedIpRanges);
     case "token":
       // The gateway's IPs. No gateway (idle): the ingress is internal (declareBackend), no rule needed.
       // A profile with a pool always has one: token mode's settings carry a gateway, and gatewayFor

@@ -20,7 +20,7 @@ import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_H
 import { tagsFor } from "./tags.js";
 import { callerResourceName, callerSubscriptionId, type Caller } from "./callers.js";
 import { CALLER_HEADER, callerBudget } from "./caller-budget.js";
-import { backendUrl, type IpRule } from "./backend.js";
+import { allowRules, backendUrl, type IpRule } from "./backend.js";
 
 /** The API's id inside the service, and the subscription manage (smoke, doctor, the readiness gate) uses. */
 export const GATEWAY_API_ID = "coding-engine";
@@ -63,12 +63,7 @@ export function allowRulesFor(gatewayName: string, ips: readonly string[] | unde
       `API Management service ${gatewayName} reports no public IP: the backend's ingress cannot be limited to it, and an empty ` +
         "rule list would let everyone in. Use gatewaySku Developer or Basic (tiers with an IP of their own).",
     );
-  return ips.map((ip, i) => ({
-    name: `gateway-${i + 1}`,
-    description: "the API Management gateway (accessMode token)",
-    ipAddressRange: ip.includes("/") ? ip : `${ip}/32`,
-    action: "Allow",
-  }));
+  return allowRules("gateway", "the API Management gateway (accessMode token)", ips.map((ip) => (ip.includes("/") ? ip : `${ip}/32`)));
 }
 
 /** The per-caller budget of the policy: the pool's cap shared among the stack's participants (infra/caller-budget.ts). */

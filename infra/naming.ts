@@ -98,13 +98,8 @@ export function compactStackName(stack: string): string {
   return stack.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
-export interface ExplicitNames {
-  resourceGroup?: string | undefined;
-  registry?: string | undefined;
-}
-
 /** Derives every resource name from prefix and stack; explicit names (config) win. */
-export function deriveNames(prefix: string, stack: string, explicit: ExplicitNames = {}): ResourceNames {
+export function deriveNames(prefix: string, stack: string, explicit: Partial<Pick<ResourceNames, "resourceGroup" | "registry">> = {}): ResourceNames {
   const s = compactStackName(stack);
   const dashed = `${prefix}-${s}`;
   return {

@@ -174,13 +174,6 @@ export function parseOperationsRequest(text: string | undefined): OperationsRequ
 /** Refused: the program stops before declaring anything, so nothing changes. */
 export class OperationsError extends Error {
   override name = "OperationsError";
-  /** "changed": another writer or an edited stack file since manage read the stack. */
-  constructor(
-    message: string,
-    readonly kind: "invalid" | "changed" = "invalid",
-  ) {
-    super(message);
-  }
 }
 
 /** The words that mark a race refusal in the update's error, matched by cli/pulumi/failures.ts. */
@@ -188,8 +181,7 @@ export const CHANGED_MARK = "the stack changed after manage read it";
 
 /** A stable hash of a config map (sorted keys): has the stack file changed since it was read? */
 export function configHash(raw: RawConfig): string {
-  const sorted = Object.fromEntries(Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 16);
+  return createHash("sha256").update(canonical(raw)).digest("hex").slice(0, 16);
 }
 
 /**
@@ -283,7 +275,7 @@ export interface Resolved {
 }
 
 /**
- * Resolves one run of the program. With a request: refuses (OperationsError "changed") if the
+ * Resolves one run of the program. With a request: refuses (OperationsError, CHANGED_MARK) if the
  * state moved since manage read it; then applies the
  * requested operation. Without one (a plain `pulumi up`): keeps the operation in the state, on
  * the stack file's baseline. The first update of a stack takes the operation from the file.
@@ -296,13 +288,11 @@ export function resolveOperations(file: RawConfig, previous: OperationsState | n
         `${CHANGED_MARK} (revision ${request.basedOn}); it is now at revision ${revision}` +
           (previous ? `: "${previous.intent}" by ${previous.by} at ${previous.at}` : "") +
           `. This update changed nothing; run the command again to see the new plan.`,
-        "changed",
       );
     if (request.baseline === "file" && request.stackFile && configFingerprint(file) !== request.stackFile.hash)
       throw new OperationsError(
         `${CHANGED_MARK}: ${request.stackFile.name} was edited after it was previewed, so what was confirmed is not what it holds now. ` +
           `This update changed nothing; run the command again to see the new plan.`,
-        "changed",
       );
   }
   const baseline = request?.baseline === "deployed" && previous ? previous.baseline : withoutDefaults(file);

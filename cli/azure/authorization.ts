@@ -13,7 +13,6 @@ export interface PermissionSet {
 export interface Assignment {
   roleDefinitionId: string;
   scope: string;
-  principalId: string;
 }
 
 async function client(subscriptionId: string, env: NodeJS.ProcessEnv) {
@@ -40,7 +39,7 @@ export async function assignmentsAt(
   const out: Assignment[] = [];
   // The SDK puts the scope into the path as given: without its leading slash, or the path doubles it.
   for await (const a of c.roleAssignments.listForScope(scope.replace(/^\/+/, ""), { filter: `principalId eq '${principalId}'` }))
-    out.push({ roleDefinitionId: a.roleDefinitionId ?? "", scope: a.scope ?? "", principalId: a.principalId ?? "" });
+    out.push({ roleDefinitionId: a.roleDefinitionId ?? "", scope: a.scope ?? "" });
   return out;
 }
 

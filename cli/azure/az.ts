@@ -4,6 +4,7 @@
 
 import { execa } from "execa";
 import { OperationError, UsageError } from "../errors.js";
+import type { PulumiExit } from "../pulumi/process.js";
 
 export const AZ_INSTALL_HINT = "install the Azure CLI (https://learn.microsoft.com/cli/azure/install-azure-cli) and run `az login`";
 
@@ -19,14 +20,8 @@ export function showTagsArgv(registry: string, repository: string): string[] {
   return ["acr", "repository", "show-tags", "--name", registry, "--repository", repository, "--output", "json"];
 }
 
-/** How an az call ended: its output without the final newline (as execa gives it). */
-export interface AzExit {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  /** az is not installed (not on PATH). */
-  notFound?: boolean;
-}
+/** How an az call ended, as a pulumi call's end is said (../pulumi/process.ts): its output, its code, and notFound when az is not on PATH. */
+export type AzExit = PulumiExit;
 
 async function spawnAz(argv: string[], stream: boolean): Promise<AzExit> {
   // Streamed, both of az's streams go to manage's stderr: az prints a registry build's log on its

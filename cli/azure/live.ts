@@ -41,34 +41,25 @@ export interface LiveBackend {
 
 export type LiveState = { available: true; pool: LivePool; backend: LiveBackend } | { available: false; reason: string };
 
-/** The ARM endpoint: MANAGE_ARM_ENDPOINT (tests, sovereign clouds) or public Azure. */
-export function armEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MANAGE_ARM_ENDPOINT || "https://management.azure.com";
-}
-
 /**
- * What every ARM client of manage's gets: the endpoint, and one retry. A read must answer quickly
- * (a status, a refresh of watch, a doctor check); the SDKs' default retries would wait minutes on a
- * dead endpoint.
+ * What every ARM client of manage's gets: the endpoint (MANAGE_ARM_ENDPOINT: tests, sovereign clouds;
+ * else public Azure), and one retry. A read must answer quickly (a status, a refresh of watch, a
+ * doctor check); the SDKs' default retries would wait minutes on a dead endpoint.
  */
-export const armOptions = (env: NodeJS.ProcessEnv, maxRetries = 1) => ({ endpoint: armEndpoint(env), retryOptions: { maxRetries } });
+export const armOptions = (env: NodeJS.ProcessEnv, maxRetries = 1) => ({ endpoint: env.MANAGE_ARM_ENDPOINT || "https://management.azure.com", retryOptions: { maxRetries } });
 
 /** Token scopes manage asks for: ARM, and the session pools' data plane (doctor's direct probe). */
 export const SCOPES = { arm: "https://management.azure.com/.default", sessions: "https://dynamicsessions.io/.default" } as const;
-
-/**
- * Tokens obtained elsewhere (CI, `az account get-access-token --resource ...`): one for the session
- * pools' data plane, one for everything else (the SDKs ask for `<ARM endpoint>/.default`, which
- * differs per cloud and in tests).
- */
-const staticTokenVariable = (scope: string) => (scope === SCOPES.sessions ? "MANAGE_SESSIONS_TOKEN" : "MANAGE_ARM_TOKEN");
 
 export async function azureCredential(env: NodeJS.ProcessEnv = process.env): Promise<TokenCredential> {
   if (env.MANAGE_ARM_TOKEN || env.MANAGE_SESSIONS_TOKEN) {
     return {
       getToken: async (scopes) => {
         const scope = [scopes].flat()[0]!;
-        const name = staticTokenVariable(scope);
+        // Tokens obtained elsewhere (CI, `az account get-access-token --resource ...`): one for the
+        // session pools' data plane, one for everything else (the SDKs ask for `<ARM endpoint>/.default`,
+        // which differs per cloud and in tests).
+        const name = scope === SCOPES.sessions ? "MANAGE_SESSIONS_TOKEN" : "MANAGE_ARM_TOKEN";
         const token = env[name];
         if (!token) throw Object.assign(new Error(`no token for ${scope}: set ${name}`), { name: "CredentialUnavailableError" });
         return { token, expiresOnTimestamp: Date.now() + 3_600_000 };

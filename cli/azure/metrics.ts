@@ -52,7 +52,7 @@ export interface MetricsQuery {
   from: Date;
   to: Date;
   /** ISO 8601 time grain: PT1M, PT5M... */
-  interval: string;
+  interval: Grain;
 }
 
 export interface Timeline {
@@ -64,26 +64,23 @@ export interface Timeline {
 
 // ---- pure: query shapes and response parsing -----------------------------------------------------
 
-const GRAINS: Array<[string, number]> = [
-  ["PT1M", 60_000],
-  ["PT5M", 300_000],
-  ["PT15M", 900_000],
-  ["PT30M", 1_800_000],
-  ["PT1H", 3_600_000],
-];
-
-function grainMs(interval: string): number {
-  const found = GRAINS.find(([g]) => g === interval);
-  if (!found) throw new Error(`unknown time grain ${interval}`);
-  return found[1];
-}
+/** The time grains manage reads at (Metrics_List's interval), and their lengths. */
+const GRAINS = {
+  PT1M: 60_000,
+  PT5M: 300_000,
+  PT15M: 900_000,
+  PT30M: 1_800_000,
+  PT1H: 3_600_000,
+} as const;
+export type Grain = keyof typeof GRAINS;
 
 /**
  * The finest grain that keeps a span within `maxPoints` buckets: a 4-hour contest at PT1M (240
  * points a metric), a pool left up for days at a coarser one. Pure.
  */
-export function grainFor(spanMs: number, maxPoints = 720): string {
-  return (GRAINS.find(([, ms]) => spanMs / ms <= maxPoints) ?? GRAINS.at(-1)!)[0];
+export function grainFor(spanMs: number, maxPoints = 720): Grain {
+  const grains = Object.keys(GRAINS) as Grain[];
+  return grains.find((g) => spanMs / GRAINS[g] <= maxPoints) ?? grains.at(-1)!;
 }
 
 /** start/end as the API takes it, both on whole minutes (buckets start on the minute). */
@@ -96,7 +93,6 @@ interface Point {
   timeStamp: Date | string;
   average?: number;
   total?: number;
-  maximum?: number;
 }
 interface Series {
   metadatavalues?: Array<{ name?: { value?: string }; value?: string }>;
@@ -105,8 +101,6 @@ interface Series {
 interface Metric {
   name: { value: string };
   timeseries: Series[];
-  errorCode?: string;
-  errorMessage?: string;
 }
 
 const time = (p: Point) => new Date(p.timeStamp).getTime();
@@ -193,6 +187,5 @@ export async function readMetrics(q: MetricsQuery, env: NodeJS.ProcessEnv = proc
     list(q.appId, APP_METRICS.replicas, "average"),
     list(q.appId, APP_METRICS.requests, "total", `${REQUEST_DIMENSIONS.category} eq '*' and ${REQUEST_DIMENSIONS.code} eq '*'`),
   ]);
-  const bucketMs = grainMs(q.interval);
-  return { interval: q.interval, bucketMs, samples: foldTimeline(parts.flat()) };
+  return { interval: q.interval, bucketMs: GRAINS[q.interval], samples: foldTimeline(parts.flat()) };
 }

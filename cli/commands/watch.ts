@@ -19,7 +19,7 @@ import { settingsInEffect } from "../operations.js";
 import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../../infra/operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
 import type { liveTargetOf } from "../azure/live.js";
-import type { Timeline } from "../azure/metrics.js";
+import type { Grain, Timeline } from "../azure/metrics.js";
 import { buildSnapshot, contestWindow, type Snapshot } from "../watch/snapshot.js";
 import { renderSnapshot } from "../watch/render.js";
 
@@ -62,7 +62,7 @@ export async function run(o: OptionsFor<"watch">): Promise<void> {
     const now = clock();
     const unavailable: string[] = [];
     const recentFrom = new Date(now.getTime() - RECENT_MINUTES * 60_000);
-    const metrics = (from: Date, grain: string) =>
+    const metrics = (from: Date, grain: Grain) =>
       readMetrics({ subscriptionId: target.subscriptionId, poolId: target.poolId, appId: target.appId, from, to: now, interval: grain }).catch((err) => {
         unavailable.push(`metrics: ${explainAzureError(err, `the metrics of ${target.poolName} and ${target.appName}`)}`);
         return null;
