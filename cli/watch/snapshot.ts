@@ -22,9 +22,8 @@ export interface ContestWindow {
 
 /**
  * The window watch reports against. Its end is the stack's expiry (`scale --for`) as `manage status`
- * reads it: from the stack file today. That read is moving into the stack's shared state (issue 11,
- * the `operations` output): rewire it here, and only here. The start is the pool's creation time
- * (ARM systemData.createdAt): nodes are billed from then on.
+ * reads it: the operation in effect, from the stack's state (settingsInEffect). The start is the
+ * pool's creation time (ARM systemData.createdAt): nodes are billed from then on.
  */
 export function contestWindow(settings: Pick<DeploymentSettings, "profileExpiresAt">, live: LiveState): ContestWindow {
   const created = live.available && live.pool.exists ? live.pool.createdAt : undefined;

@@ -2,7 +2,6 @@
 // Pulumi.yaml and stack files (so a test can never change the real ones). No vitest import: the
 // global setup uses it too, to deploy the stacks every test starts from once per run.
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { format } from "node:util";
@@ -348,8 +347,13 @@ export async function firstDeployment(project: string, stack = "dev"): Promise<v
   }
 }
 
-/** Where the global setup keeps one project per stack (and per template, below). */
-const PREPARED = join(tmpdir(), `manage-prepared-${createHash("sha1").update(ROOT).digest("hex").slice(0, 10)}`);
+/**
+ * Where the global setup keeps one project per stack (and per template, below): in the run's own
+ * folder of test projects (MANAGE_TEST_PROJECTS, removed when the run ends), so two runs in one
+ * checkout (a file run by hand beside the suite) neither share nor remove each other's. Without the
+ * global setup nothing is prepared, and prepare() deploys the stack itself.
+ */
+const prepared = () => join(process.env.MANAGE_TEST_PROJECTS ?? join(tmpdir(), "manage-no-test-run"), "prepared");
 
 /**
  * Deployed stacks that tests begin from when the test is about what comes after (a status, an
@@ -365,20 +369,19 @@ export const TEMPLATES = {
   "contest scaled to contest for 3h": { stack: "contest", args: ["scale", "--no-wait", "--stack", "contest", "--profile", "contest", "--for", "3h"], env: { MANAGE_NOW: "2026-12-05T08:30:00Z" } },
 } as const satisfies Record<string, { stack: string; args: readonly string[]; env?: Record<string, string> }>;
 export type Template = keyof typeof TEMPLATES;
-const templateDir = (template: Template) => join(PREPARED, template.replaceAll(" ", "-"));
+const templateDir = (template: Template) => join(prepared(), template.replaceAll(" ", "-"));
 
 /**
  * Global setup: the first deployment of each stack, then each template, once per test run (a test
  * of its own proves each step). The stacks are independent projects, so they deploy side by side.
  */
 export async function buildPreparedStacks(stacks = ["dev", "contest"]): Promise<void> {
-  rmSync(PREPARED, { recursive: true, force: true });
   const keep = async (dir: string, to: string, build: () => Promise<void>) => {
     await build();
     cpSync(dir, to, { recursive: true, verbatimSymlinks: true });
     rmSync(dir, { recursive: true, force: true });
   };
-  await Promise.all(stacks.map((stack) => ((dir) => keep(dir, join(PREPARED, stack), () => firstDeployment(dir, stack)))(makeProject())));
+  await Promise.all(stacks.map((stack) => ((dir) => keep(dir, join(prepared(), stack), () => firstDeployment(dir, stack)))(makeProject())));
   await Promise.all(
     (Object.keys(TEMPLATES) as Template[]).map((template) => ((dir) => keep(dir, templateDir(template), () => deployed(dir, template)))(makeProject())),
   );
@@ -402,7 +405,7 @@ function copyStack(from: string, project: string, stack: string): void {
  * Other stacks in the project are left as they are. Without the global setup, it deploys for real.
  */
 export async function prepare(project: string, stack = "dev"): Promise<void> {
-  const from = join(PREPARED, stack);
+  const from = join(prepared(), stack);
   if (!existsSync(from)) return firstDeployment(project, stack);
   copyStack(from, project, stack);
 }
