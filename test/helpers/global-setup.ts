@@ -3,11 +3,11 @@
 // instead of compiling TypeScript through tsx first (0.24 s -> ~0.05 s a call). Their bin/ scripts
 // run the bundle when it exists and fall back to tsx otherwise (a stand-in run by hand). Then the
 // first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts).
-import { build, type Plugin } from "esbuild";
+import { build, type OutputFile, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
 import { startWarmProgram } from "../fake-pulumi/language-host.js";
 import { ROOT } from "./program.js";
@@ -29,13 +29,33 @@ function externalExcept(bundled: string[]): Plugin {
   };
 }
 
+/**
+ * Writes only the files of the bundle that changed, each replaced whole (a rename), and removes the
+ * chunks it no longer has (they are content-named). Another run in the same checkout (a file run by
+ * hand beside the suite) keeps running its stand-ins from the same unchanged files meanwhile.
+ */
+function keepBundle(outdir: string, files: OutputFile[]): void {
+  mkdirSync(outdir, { recursive: true });
+  for (const f of files) {
+    if (existsSync(f.path) && readFileSync(f.path).equals(f.contents)) continue;
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+  const kept = new Set(files.map((f) => basename(f.path)));
+  for (const name of readdirSync(outdir)) if (!kept.has(name) && !name.endsWith(".tmp")) rmSync(join(outdir, name), { force: true });
+  // The bin scripts run tsx instead when a source is newer than main.mjs: it is as new as this build.
+  const now = new Date();
+  utimesSync(join(outdir, "main.mjs"), now, now);
+}
+
 export async function setup(): Promise<() => Promise<void>> {
   for (const tool of ["fake-pulumi", "fake-az"]) {
-    // Chunks are content-named: without a clean folder each change of the stand-in leaves its old ones behind.
-    rmSync(join(ROOT, "test", tool, ".build"), { recursive: true, force: true });
-    await build({
+    const outdir = join(ROOT, "test", tool, ".build");
+    const { outputFiles } = await build({
       entryPoints: [join(ROOT, "test", tool, "main.ts")],
-      outdir: join(ROOT, "test", tool, ".build"),
+      outdir,
+      write: false,
       outExtension: { ".js": ".mjs" },
       bundle: true,
       // Dynamic imports stay separate chunks, loaded only by the commands that need them (the
@@ -54,6 +74,7 @@ export async function setup(): Promise<() => Promise<void>> {
       sourcemap: "linked",
       logLevel: "error",
     });
+    keepBundle(outdir, outputFiles);
   }
   // Every end-to-end test starts from a stack after its first deployment: deployed once here.
   // The committed policy pack, started once through Pulumi's run-policy-pack for the whole run
