@@ -355,23 +355,11 @@ export function simulateContest(input: SimulationInput) {
 
 // ---- Many contests ----------------------------------------------------------------------------
 
-/** What the same configuration does over many seeds: one contest is one draw. */
-export interface Spread {
-  seeds: number;
-  /** The opening burst's share of first runs that waited for a cold start, across contests. */
-  burstWaited: { mean: number; p50: number; p95: number };
-  /** The share of requests answered 404, across contests. */
-  rejected: { mean: number; p50: number; p95: number };
-  /** Contests that met both targets (wait share <= 5% and 404 share <= max404Rate). */
-  metTargets: number;
-  nodeHours: { mean: number };
-}
-
 /** Default seeds for a spread: enough that the 95th-percentile contest is the 190th of 200. */
 export const SPREAD_SEEDS = 200;
 
-/** Runs seeds first, first + 1, ... without time series, and summarizes the contests. */
-export function simulateSpread(input: Omit<SimulationInput, "seed" | "samples">, o: { seeds?: number; firstSeed?: number; max404Rate: number }): Spread {
+/** What the same configuration does over many seeds (one contest is one draw): runs seeds first, first + 1, ... without time series, and summarizes the contests. */
+export function simulateSpread(input: Omit<SimulationInput, "seed" | "samples">, o: { seeds?: number; firstSeed?: number; max404Rate: number }) {
   const n = o.seeds ?? SPREAD_SEEDS;
   const waited: number[] = [];
   const rejected: number[] = [];
@@ -385,5 +373,14 @@ export function simulateSpread(input: Omit<SimulationInput, "seed" | "samples">,
     nodeHours += r.nodeHours;
   }
   const spread = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), p50: percentile(xs, 50) ?? 0, p95: percentile(xs, 95) ?? 0 });
-  return { seeds: n, burstWaited: spread(waited), rejected: spread(rejected), metTargets: met, nodeHours: { mean: nodeHours / Math.max(1, n) } };
+  return {
+    seeds: n,
+    /** The opening burst's share of first runs that waited for a cold start, across contests. */
+    burstWaited: spread(waited),
+    /** The share of requests answered 404, across contests. */
+    rejected: spread(rejected),
+    /** Contests that met both targets (wait share <= 5% and 404 share <= max404Rate). */
+    metTargets: met,
+    nodeHours: { mean: nodeHours / Math.max(1, n) },
+  };
 }
