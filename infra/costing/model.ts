@@ -101,13 +101,8 @@ export interface CostLine {
   missing: MeterKey[];
 }
 
-export interface AtMost {
-  /** USD per day with every session held, the backend at its maximum and logs at their cap. */
-  perDay: number;
-  nodes: number;
-  basis: string;
-  complete: boolean;
-}
+/** The most a profile can cost in a day (atMostPerDay). */
+export type AtMost = ReturnType<typeof atMostPerDay>;
 
 /** A cost estimate: what estimateCost answers, each field said where it is computed. */
 export type Estimate = ReturnType<typeof estimateCost>;
@@ -374,7 +369,7 @@ export function estimateCost(book: PriceBook, q: CostQuery) {
  * The most the profile can cost in a day: every session it allows held with the ready ones on
  * top, the backend busy at its maximum replicas, logs at the daily cap. What a ceiling bounds.
  */
-function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed): AtMost {
+function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed) {
   const p = pricer(book);
   const pool = q.profile.pool;
   const nodes = pool ? nodesFor(pool.maxSessions + pool.readySessions, spn) : 0;
@@ -394,6 +389,7 @@ function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed): A
     `backend busy at ${plural(replicas, "replica")}` +
     (logGb > 0 ? `, logs at their ${gb(logGb)} GB/day cap` : "") +
     (gatewayFor(q.gateway, pool) ? `, the ${q.gateway!.sku} gateway` : "");
+  // perDay: USD per day with every session held, the backend at its maximum and logs at their cap.
   return { perDay: sum(parts.filter(Number.isFinite)), nodes, basis, complete: parts.every(Number.isFinite) };
 }
 
