@@ -14,15 +14,10 @@
 /** The header the gateway sets to the caller's identity and the backend keys sessions by. */
 export const CALLER_HEADER = "X-Caller-Id";
 
-export interface CallerBudget {
-  /** Sessions one caller may hold: the pool's cap shared among the participants (at least 1). */
-  sessions: number;
-  /** Calls one caller may have in flight (limit-concurrency max-count): one per session it may hold. */
-  concurrency: number;
-}
-
-/** The share of `maxSessions` one of `participants` may hold. */
-export function callerBudget(maxSessions: number, participants: number): CallerBudget {
-  const sessions = Math.max(1, Math.floor(maxSessions / Math.max(1, participants)));
-  return { sessions, concurrency: sessions };
+/**
+ * The share of `maxSessions` one of `participants` may hold (at least 1): the sessions one caller may
+ * hold, and so the calls it may have in flight (limit-concurrency max-count), one per session.
+ */
+export function callerBudget(maxSessions: number, participants: number): { concurrency: number } {
+  return { concurrency: Math.max(1, Math.floor(maxSessions / Math.max(1, participants))) };
 }

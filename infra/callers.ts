@@ -17,20 +17,14 @@ import { CALLER_KEY, CALLER_NAME } from "./access-mode.js";
 /** The stack output that holds the list (a secret). */
 export const CALLERS_OUTPUT = "callers";
 
-export interface Caller {
-  name: string;
-  key: string;
-  /** When and by whom it was issued (ISO 8601 UTC; "alice@laptop"). */
-  issuedAt: string;
-  by: string;
-}
-
 const CALLER = v.object({
   name: v.pipe(v.string(), v.regex(CALLER_NAME)),
   key: v.pipe(v.string(), v.regex(CALLER_KEY)),
+  /** When and by whom it was issued (ISO 8601 UTC; "alice@laptop"). */
   issuedAt: v.pipe(v.string(), v.isoTimestamp()),
   by: v.string(),
 });
+export type Caller = v.InferOutput<typeof CALLER>;
 export const CALLERS = v.array(CALLER);
 
 /** A previous `callers` output; [] when the stack has none. Throws on one this program did not write. */

@@ -478,36 +478,8 @@ export function fillNodes(needed: number, cap: number, meanHeld: number, perNode
 
 // ---- The plan ---------------------------------------------------------------------------------
 
-export interface CapacityPlan {
-  arrivalPerSecond: number;
-  /** Run time + cooldown: how long one execution keeps its session. */
-  holdSeconds: number;
-  /** Average sessions held in steady state (what a cap at the mean would be). */
-  meanHeld: number;
-  /** maxConcurrentSessions: the smallest cap meeting the 404 target. */
-  maxSessions: number;
-  /** The share of requests that can find that cap full (<= max404Rate). */
-  fullPoolRate: number;
-  /** readySessionInstances: kept in addition to the held sessions (`needed`, rounded up to fill whole nodes). */
-  readySessions: number;
-  /** Ready sessions the wait target needs: in the average contest, and in the `confidence` share of contests. */
-  readyNeeded: { average: number; atConfidence: number };
-  /** The share of contests the plan is sized to meet its targets in. */
-  confidence: number;
-  /** Sessions per E16 node the ready count was rounded with (null: not rounded). */
-  sessionsPerNode: number | null;
-  /** The share of new sessions that wait for a cold start with readySessions: on average (the worse phase). */
-  coldStartShare: number;
-  /** The same share in the opening burst of the contest at the confidence level (e.g. the 95th-percentile one). */
-  coldStartShareAtConfidence: number;
-  /** The same two with only the needed count ready: what rounding up to whole nodes buys. */
-  coldStartShareIfNeeded: { mean: number; atConfidence: number };
-  /** Executions that can run at once: sessions serve one execution at a time. */
-  executionSlots: number;
-  probabilityOfWaiting: number;
-  p95WaitSeconds: number;
-  notes: string[];
-}
+/** What the planner answers for a query (planAfresh builds it, field by field with what each means). */
+export type CapacityPlan = ReturnType<typeof planAfresh>;
 
 /**
  * Plans already made in this process, by query: config validation resolves the contest profile
@@ -528,7 +500,7 @@ export function planCapacity(q: CapacityQuery): CapacityPlan {
   return { ...plan, readyNeeded: { ...plan.readyNeeded }, coldStartShareIfNeeded: { ...plan.coldStartShareIfNeeded }, notes: [...plan.notes] };
 }
 
-function planAfresh(q: CapacityQuery): CapacityPlan {
+function planAfresh(q: CapacityQuery) {
   const lambda = arrivalRate(q);
   const notes: string[] = [];
   const maxSessions = capFor(q);
@@ -561,17 +533,29 @@ function planAfresh(q: CapacityQuery): CapacityPlan {
   const atConfidence = (r: number) => (bursts ? contestWaitShare(q, bursts, r) : steadyOnly(r));
   return {
     arrivalPerSecond: lambda,
+    /** Run time + cooldown: how long one execution keeps its session. */
     holdSeconds: holdSeconds(q),
+    /** Average sessions held in steady state (what a cap at the mean would be). */
     meanHeld: meanHeld(q),
+    /** maxConcurrentSessions: the smallest cap meeting the 404 target. */
     maxSessions,
+    /** The share of requests that can find that cap full (<= max404Rate). */
     fullPoolRate: fullPoolRate(q, maxSessions),
+    /** readySessionInstances: kept in addition to the held sessions (`needed`, rounded up to fill whole nodes). */
     readySessions,
+    /** Ready sessions the wait target needs: in the average contest, and in the `confidence` share of contests. */
     readyNeeded: { average: need.average, atConfidence: need.needed },
+    /** The share of contests the plan is sized to meet its targets in. */
     confidence: q.confidence,
+    /** Sessions per E16 node the ready count was rounded with (null: not rounded). */
     sessionsPerNode: shared ? null : q.sessionsPerNode,
+    /** The share of new sessions that wait for a cold start with readySessions: on average (the worse phase). */
     coldStartShare: steadyOnly(readySessions),
+    /** The same share in the opening burst of the contest at the confidence level (e.g. the 95th-percentile one). */
     coldStartShareAtConfidence: atConfidence(readySessions),
+    /** The same two with only the needed count ready: what rounding up to whole nodes buys. */
     coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: atConfidence(need.needed) },
+    /** Executions that can run at once: sessions serve one execution at a time. */
     executionSlots: slots,
     probabilityOfWaiting: erlangC(slots, lambda * q.runSeconds),
     p95WaitSeconds: waitQuantile(slots, lambda, q.runSeconds),

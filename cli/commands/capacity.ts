@@ -38,7 +38,6 @@ import { describeInput, latestCalibration, measuredByText, plannerInputs, type P
 import { ceilingAllows, ceilingVerdict, worstAtMost } from "../../infra/costing/ceiling.js";
 import { ceilingRefusal } from "../cost-ceiling.js";
 import type { StackChange } from "../change.js";
-import type { SimulationResult, Spread } from "../costing/contest-sim.js";
 import type { OperationOverrides } from "../../infra/operations.js";
 import { percentText, sessionsPerNode } from "../../infra/capacity.js";
 import { gibibytes } from "../../infra/costing/query.js";
@@ -415,27 +414,6 @@ export async function run(o: CapacityOptions): Promise<void> {
 
 // ---- --simulate -------------------------------------------------------------------------------
 
-interface Simulations {
-  configured: Simulated;
-  recommended: Simulated | null;
-  /** The chart written; null when the write failed (chartError says why). */
-  chart: string | null;
-  chartError?: string;
-  terminal: string;
-  seed: number;
-  openingMinutes: number;
-}
-
-interface Simulated {
-  name: string;
-  maxSessions: number;
-  readySessions: number;
-  /** The charted contest (--seed). */
-  result: SimulationResult;
-  /** The same configuration over SPREAD_SEEDS contests: one contest is one draw. */
-  spread: Spread;
-}
-
 async function simulate(
   o: CapacityOptions,
   q: CapacityQuery,
@@ -444,14 +422,16 @@ async function simulate(
   hours: number,
   pool: { maxSessions: number; readySessions: number },
   plan: CapacityPlan,
-): Promise<Simulations> {
+) {
   const { simulateContest, simulateSpread, OPENING_MINUTES } = await import("../costing/contest-sim.js");
   const seed = o.seed;
-  const run = (name: string, maxSessions: number, readySessions: number): Simulated => ({
+  const run = (name: string, maxSessions: number, readySessions: number) => ({
     name,
     maxSessions,
     readySessions,
+    // The charted contest (--seed).
     result: simulateContest({ ...q, hours, maxSessions, readySessions, sessionsPerNode, seed }),
+    // The same configuration over SPREAD_SEEDS contests: one contest is one draw.
     // Over each contest's opening minutes (the burst, the first cooldown, the peak of sessions held:
     // where waits and 404s happen; a 404 share over them is larger than over the whole contest),
     // which keeps 200 contests within the 2 s budget. The spread's seeds follow the charted one.
@@ -478,11 +458,12 @@ async function simulate(
   } catch (err) {
     chartError = `the simulation ran, but its chart could not be written to ${chart} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}${existsSync(dirname(chart)) ? "" : `: ${dirname(chart)} no longer exists`})\n  Fix: run it again with --chart in a folder that exists`;
   }
+  // The chart written; null when the write failed (chartError says why).
   return { configured, recommended, chart: chartError ? null : chart, chartError, terminal: terminalChart(configured.result, labels), seed, openingMinutes: OPENING_MINUTES };
 }
 
 function printSimulations(
-  s: Simulations,
+  s: Awaited<ReturnType<typeof simulate>>,
   q: CapacityQuery,
   hours: number,
 ): void {

@@ -2,7 +2,7 @@
 // Offline by default (embedded prices); --live-prices asks the Azure Retail Prices API.
 
 import { PROFILE_NAMES, type ProfileName } from "../../infra/profiles.js";
-import { describeMeter, FREE_GRANT_PER_MONTH, HOURS_PER_MONTH, type Load } from "../../infra/costing/model.js";
+import { describeMeter, FREE_GRANT_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH, type Load } from "../../infra/costing/model.js";
 import { priceDate } from "../../infra/costing/prices.js";
 import { UsageError } from "../errors.js";
 import { dim, heading, money, printJson, table, warn } from "../output.js";
@@ -89,8 +89,7 @@ export async function run(o: OptionsFor<"cost-estimate">): Promise<void> {
         e.lines.map((l) => [
           l.resource,
           l.part,
-          l.perHour === null ? (l.part === "usage" ? "-" : "n/a") : money(l.perHour),
-          l.perHour === null ? (l.part === "usage" ? "-" : "n/a") : money(l.perHour * 24),
+          ...[1, HOURS_PER_DAY].map((h) => (l.perHour === null ? (l.part === "usage" ? "-" : "n/a") : money(l.perHour * h))),
           l.windowUsd === null ? "n/a" : money(l.windowUsd),
           l.basis,
         ]),

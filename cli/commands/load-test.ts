@@ -137,10 +137,7 @@ export async function run(o: OptionsFor<"load-test">): Promise<void> {
     console.log(
       table(
         ["", "runs", "p50", "p95", "p99", "max"],
-        [
-          ["all", report.latency.count, formatMs(report.latency.p50), formatMs(report.latency.p95), formatMs(report.latency.p99), formatMs(report.latency.max)],
-          ...Object.entries(report.latencyByLanguage).map(([language, l]) => [language, l.count, formatMs(l.p50), formatMs(l.p95), formatMs(l.p99), formatMs(l.max)]),
-        ],
+        [["all", report.latency] as const, ...Object.entries(report.latencyByLanguage)].map(([language, l]) => [language, l.count, formatMs(l.p50), formatMs(l.p95), formatMs(l.p99), formatMs(l.max)]),
       ),
     );
     console.log(`Throughput: ${report.throughputPerSecond.toFixed(2)} successful executions/s over ${report.durationSeconds.toFixed(1)} s`);

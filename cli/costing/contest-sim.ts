@@ -30,32 +30,8 @@ export interface SimulationInput extends Pick<CapacityQuery, "participants" | "r
   samples?: number;
 }
 
-export interface WaitSummary {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-export interface SimulationResult {
-  requests: number;
-  /** Runs that needed a new session while the pool was full: HTTP 404. */
-  rejected: number;
-  rejectedRate: number;
-  /** Seconds from arrival to start, over the runs that were served. */
-  waits: WaitSummary;
-  /** Served runs that waited at all (for a cold start or their own busy session). */
-  waitedShare: number;
-  /** The opening burst's runs (everyone's first). */
-  burst: { runs: number; waitedShare: number; waits: WaitSummary };
-  peak: { held: number; nodes: number };
-  /** Node-hours over the contest: what the pool bills, to compare with the estimate. */
-  nodeHours: number;
-  /** Per interval: seconds at its start, most sessions held, fewest ready, most nodes. */
-  series: Series;
-  /** The same for the opening minutes (the burst and the first cooldown), at a finer step. */
-  opening: Series;
-}
+/** One simulated contest: what simulateContest answers, each field said where it is computed. */
+export type SimulationResult = ReturnType<typeof simulateContest>;
 
 export interface Series {
   seconds: number[];
@@ -223,7 +199,7 @@ export function contestArrivals(i: Pick<SimulationInput, "participants" | "runsP
 }
 
 /** Nearest-rank percentiles (as cli/execution/stats.ts percentile); most waits are 0, so only the others are sorted. */
-function summary(waits: Float64Array, count: number): WaitSummary {
+function summary(waits: Float64Array, count: number) {
   const some = waits.subarray(0, count).filter((w) => w > 0).sort();
   const zeros = count - some.length;
   const at = (rank: number) => (rank <= zeros ? 0 : some[rank - zeros - 1]!);
@@ -231,7 +207,7 @@ function summary(waits: Float64Array, count: number): WaitSummary {
   return { p50: rank(50), p95: rank(95), p99: rank(99), max: count ? at(count) : 0 };
 }
 
-export function simulateContest(input: SimulationInput): SimulationResult {
+export function simulateContest(input: SimulationInput) {
   const end = input.hours * 3600;
   const run = input.runSeconds;
   const hold = run + input.cooldownSeconds;
@@ -354,41 +330,36 @@ export function simulateContest(input: SimulationInput): SimulationResult {
   const none = (): Series => ({ seconds: [], held: [], ready: [], nodes: [] });
   return {
     requests: total,
+    /** Runs that needed a new session while the pool was full: HTTP 404. */
     rejected,
     rejectedRate: total ? rejected / total : 0,
+    /** Seconds from arrival to start, over the runs that were served. */
     waits: summary(waits, served),
+    /** Served runs that waited at all (for a cold start or their own busy session). */
     waitedShare: served ? waited / served : 0,
+    /** The opening burst's runs (everyone's first). */
     burst: {
       runs: runs.first.reduce((n, f) => n + f, 0),
       waitedShare: burstRuns ? burstWaited / burstRuns : 0,
       waits: summary(burstWaits, burstRuns),
     },
     peak: { held: peakHeld, nodes: nodesFor(peakHeld + R, input.sessionsPerNode) },
+    /** Node-hours over the contest: what the pool bills, to compare with the estimate. */
     nodeHours: nodeSeconds / 3600,
+    /** Per interval: seconds at its start, most sessions held, fewest ready, most nodes. */
     series: contest?.series ?? none(),
+    /** The same for the opening minutes (the burst and the first cooldown), at a finer step. */
     opening: opening?.series ?? none(),
   };
 }
 
 // ---- Many contests ----------------------------------------------------------------------------
 
-/** What the same configuration does over many seeds: one contest is one draw. */
-export interface Spread {
-  seeds: number;
-  /** The opening burst's share of first runs that waited for a cold start, across contests. */
-  burstWaited: { mean: number; p50: number; p95: number };
-  /** The share of requests answered 404, across contests. */
-  rejected: { mean: number; p50: number; p95: number };
-  /** Contests that met both targets (wait share <= 5% and 404 share <= max404Rate). */
-  metTargets: number;
-  nodeHours: { mean: number };
-}
-
 /** Default seeds for a spread: enough that the 95th-percentile contest is the 190th of 200. */
 export const SPREAD_SEEDS = 200;
 
-/** Runs seeds first, first + 1, ... without time series, and summarizes the contests. */
-export function simulateSpread(input: Omit<SimulationInput, "seed" | "samples">, o: { seeds?: number; firstSeed?: number; max404Rate: number }): Spread {
+/** What the same configuration does over many seeds (one contest is one draw): runs seeds first, first + 1, ... without time series, and summarizes the contests. */
+export function simulateSpread(input: Omit<SimulationInput, "seed" | "samples">, o: { seeds?: number; firstSeed?: number; max404Rate: number }) {
   const n = o.seeds ?? SPREAD_SEEDS;
   const waited: number[] = [];
   const rejected: number[] = [];
@@ -402,5 +373,14 @@ export function simulateSpread(input: Omit<SimulationInput, "seed" | "samples">,
     nodeHours += r.nodeHours;
   }
   const spread = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), p50: percentile(xs, 50) ?? 0, p95: percentile(xs, 95) ?? 0 });
-  return { seeds: n, burstWaited: spread(waited), rejected: spread(rejected), metTargets: met, nodeHours: { mean: nodeHours / Math.max(1, n) } };
+  return {
+    seeds: n,
+    /** The opening burst's share of first runs that waited for a cold start, across contests. */
+    burstWaited: spread(waited),
+    /** The share of requests answered 404, across contests. */
+    rejected: spread(rejected),
+    /** Contests that met both targets (wait share <= 5% and 404 share <= max404Rate). */
+    metTargets: met,
+    nodeHours: { mean: nodeHours / Math.max(1, n) },
+  };
 }

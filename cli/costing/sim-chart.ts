@@ -13,6 +13,9 @@ export interface ChartLabels {
   sessionsPerNode: number;
 }
 
+/** A series' span in minutes: to the end of its last step (the second sample's time). */
+const spanMinutes = (seconds: number[]) => (seconds.at(-1)! + (seconds[1] ?? 0)) / 60;
+
 /** Groups a series into `width` columns, keeping each column's extreme (max, or min for ready sessions). */
 function columns(values: number[], width: number, pick: (a: number, b: number) => number): number[] {
   if (values.length <= width) return values;
@@ -39,7 +42,7 @@ export function terminalChart(sim: SimulationResult, labels: Pick<ChartLabels, "
     format: (x: number) => String(Math.round(x)).padStart(6),
     ...(colour ? { colors: [asciichart.lightgray, asciichart.blue, asciichart.green] } : {}),
   });
-  const minutes = Math.round((sim.series.seconds.at(-1)! + (sim.series.seconds[1] ?? 0)) / 60);
+  const minutes = Math.round(spanMinutes(sim.series.seconds));
   const axis = `${" ".repeat(8)}0 min${" ".repeat(Math.max(1, held.length - 10 - String(minutes).length))}${minutes} min`;
   const key = colour
     ? `${chalk.blue("held")}  ${chalk.green("ready")}  ${chalk.gray("node capacity (nodes x " + labels.sessionsPerNode + ")")}`
@@ -59,7 +62,6 @@ export async function svgChart(sim: SimulationResult, labels: ChartLabels): Prom
     { series: sim.opening, left: 790, width: 230, name: "the opening minutes" },
   ];
   const toMinutes = (seconds: number[]) => seconds.map((x) => Math.round((x / 60) * 100) / 100);
-  const span = (seconds: number[]) => (seconds.at(-1)! + (seconds[1] ?? 0)) / 60;
   const line = (name: string, data: number[][], axis: number, extra: Record<string, unknown> = {}) => ({
     name,
     type: "line",
@@ -83,7 +85,7 @@ export async function svgChart(sim: SimulationResult, labels: ChartLabels): Prom
       nameLocation: "middle",
       nameGap: 26,
       min: 0,
-      max: Math.round(span(p.series.seconds)),
+      max: Math.round(spanMinutes(p.series.seconds)),
     })),
     yAxis: panels.flatMap((_, i) => [
       { type: "value", gridIndex: i, name: i === 0 ? "sessions" : "", min: 0 },
@@ -100,7 +102,7 @@ export async function svgChart(sim: SimulationResult, labels: ChartLabels): Prom
           "maxSessions",
           [
             [0, labels.maxSessions],
-            [span(p.series.seconds), labels.maxSessions],
+            [spanMinutes(p.series.seconds), labels.maxSessions],
           ],
           i,
           { yAxisIndex: 2 * i, lineStyle: { type: "dashed", width: 1 } },

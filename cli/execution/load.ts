@@ -108,21 +108,7 @@ export interface Outcome {
   retryAfter?: number;
 }
 
-export interface LoadReport {
-  offered: number;
-  completed: number;
-  ok: number;
-  durationSeconds: number;
-  throughputPerSecond: number;
-  latency: LatencySummary;
-  latencyByLanguage: Record<string, LatencySummary>;
-  /** "404" -> count, "wrong output" -> count. */
-  errors: Record<string, number>;
-  sessionLimitHit: boolean;
-  causes: Array<{ cause: string; fix: string }>;
-}
-
-export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: string): LoadReport {
+export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: string) {
   const errors: Record<string, number> = {};
   const causes = new Map<string, string>();
   for (const o of outcomes.filter((x) => !x.ok)) {
@@ -147,6 +133,7 @@ export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: st
     throughputPerSecond: good.length / Math.max(elapsedMs / 1000, 0.001),
     latency: summarize(good.map((o) => o.ms)),
     latencyByLanguage: byLanguage,
+    // "404" -> count, "wrong output" -> count.
     errors,
     // Every 404 under load is the limit until shown otherwise: the smoke test proves the routes.
     sessionLimitHit: outcomes.some((o) => o.status === 404),

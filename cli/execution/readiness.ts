@@ -43,14 +43,6 @@ export interface WaitOptions {
   onWaiting?: (attempt: number, result: ProbeResult, elapsedMs: number) => void;
 }
 
-export interface WaitResult {
-  ok: boolean;
-  attempts: number;
-  /** From the start of waiting to the first successful execution (or to giving up). */
-  elapsedMs: number;
-  last: ProbeResult;
-}
-
 class ProbeFailed extends Error {
   constructor(readonly result: ProbeResult) {
     super(result.diagnosis?.cause ?? "probe failed");
@@ -61,7 +53,7 @@ class ProbeFailed extends Error {
  * Probes until an execution succeeds, backing off between tries. Gives up at the timeout, or at
  * once on a failure that waiting cannot fix (wrong token audience, wrong route, bad api-version).
  */
-export async function waitUntilExecutes(endpoint: string, o: WaitOptions): Promise<WaitResult> {
+export async function waitUntilExecutes(endpoint: string, o: WaitOptions) {
   const started = performance.now();
   let attempts = 0;
   let last: ProbeResult | undefined;
@@ -91,5 +83,6 @@ export async function waitUntilExecutes(endpoint: string, o: WaitOptions): Promi
   } catch (err) {
     if (!(err instanceof ProbeFailed) || !last) throw err;
   }
+  // elapsedMs: from the start of waiting to the first successful execution (or to giving up).
   return { ok: last!.ok, attempts, elapsedMs: performance.now() - started, last: last! };
 }

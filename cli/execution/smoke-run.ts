@@ -5,7 +5,7 @@
 import { execute, health, isHealthy, type Answer, type ExecuteResponse, type Headers } from "./api.js";
 import { diagnose, type Diagnosis } from "./diagnose.js";
 import { concurrencyCase, smokeSuite, type SmokeCase } from "./smoke-cases.js";
-import { summarize, type LatencySummary } from "./stats.js";
+import { summarize } from "./stats.js";
 import { appendRun, smokeRecord } from "./run-log.js";
 import { now } from "../clock.js";
 import { DEFAULT_SMOKE_CONCURRENCY } from "../options.js";
@@ -20,18 +20,6 @@ export interface CaseResult {
   status: number;
   diagnosis?: Diagnosis;
 }
-
-export interface SmokeReport {
-  endpoint: string;
-  stack: string | null;
-  /** Why the run stopped before every case ran (the health check failed), or null. */
-  stopped: string | null;
-  passed: number;
-  failed: number;
-  cases: CaseResult[];
-  latency: { cold: LatencySummary; warm: LatencySummary };
-}
-
 
 function judge(k: SmokeCase, answer: Answer<ExecuteResponse>, cold: boolean, stack?: string): CaseResult {
   // An answer cut off at the body cap is named as such, not as whatever its first 4 MiB lack.
@@ -61,7 +49,7 @@ export async function runSmokeLogged(
   endpoint: string,
   healthPath: string,
   o: Omit<SmokeOptions, "stack"> & { readySessions?: number | null; newSessions?: boolean },
-): Promise<{ report: SmokeReport; logProblem: string | null }> {
+) {
   const start = now();
   const began = performance.now();
   const report = await runSmoke(endpoint, healthPath, { ...o, stack });
@@ -70,14 +58,15 @@ export async function runSmokeLogged(
   return { report, logProblem };
 }
 
-export async function runSmoke(endpoint: string, healthPath: string, o: SmokeOptions): Promise<SmokeReport> {
+export async function runSmoke(endpoint: string, healthPath: string, o: SmokeOptions) {
   const results: CaseResult[] = [];
   const headers = o.headers ?? {};
   const done = (r: CaseResult) => {
     o.onCase?.(r);
     return r;
   };
-  const report = (stopped: string | null): SmokeReport => {
+  /** `stopped`: why the run stopped before every case ran (the health check failed), or null. */
+  const report = (stopped: string | null) => {
     const timed = results.filter((r) => r.status === 200 && !r.name.startsWith("health") && !r.name.startsWith("concurrency"));
     return {
       endpoint,

@@ -5,8 +5,6 @@
 
 import { nodesFor } from "../../infra/capacity.js";
 import { profileOf, type DeploymentSettings } from "../../infra/config.js";
-import type { ProfileName } from "../../infra/profiles.js";
-import type { Window } from "../../infra/operations.js";
 import type { Timeline } from "../azure/metrics.js";
 import type { RunRecord } from "../execution/run-log.js";
 import type { Period, SpendComparison } from "../costing/spend.js";
@@ -27,61 +25,6 @@ export interface ReportInput {
   unavailable: string[];
 }
 
-export interface Point {
-  at: string;
-  executing: number | null;
-  pending: number | null;
-  ready: number | null;
-  /** E16 nodes the sessions held + ready need (the planner's nodesFor): the pool has no node metric. */
-  nodes: number | null;
-  replicas: number | null;
-  /** Requests in the bucket by status class; null: no data. */
-  requests: Record<string, number> | null;
-  /** Of them, answered 404 (the pool's session limit, or a wrong route). */
-  notFound: number | null;
-}
-
-export interface ReportData {
-  stack: string;
-  generatedAt: string;
-  period: { from: string; to: string; hours: number; inProgress: boolean };
-  window: Window | null;
-  profile: { name: ProfileName; maxSessions: number | null; readySessions: number | null; backendMaxReplicas: number };
-  timeline: { interval: string | null; points: Point[] };
-  summary: {
-    peakExecuting: number | null;
-    peakPending: number | null;
-    /** Buckets in which sessions waited to be created. */
-    bucketsPending: number;
-    minReady: number | null;
-    peakNodes: number | null;
-    peakReplicas: number | null;
-    requests: { total: number; byClass: Record<string, number>; notFound: number; serverErrorShare: number | null };
-  };
-  runs: {
-    sources: string[];
-    count: number;
-    failedRuns: number;
-    executions: number;
-    failedExecutions: number;
-    /** The worst p95 among the runs (ms), null without a timed execution. */
-    worstP95: number | null;
-    outcomes: Record<string, number>;
-    causes: Record<string, number>;
-    records: RunRecord[];
-  };
-  cost: {
-    days: { from: string; to: string };
-    currency: string;
-    actual: number;
-    estimate: number | null;
-    profiles: SpendComparison["hours"];
-    byResource: SpendComparison["byResource"];
-    gap: SpendComparison["gap"];
-  } | null;
-  unavailable: string[];
-}
-
 const HOUR = 3_600_000;
 const round = (n: number | undefined | null, digits = 1) => (n === undefined || n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
 const max = (xs: Array<number | null>) => (xs.some((x) => x !== null) ? Math.max(...xs.filter((x): x is number => x !== null)) : null);
@@ -95,7 +38,7 @@ function add(into: Record<string, number>, from: Record<string, number>) {
 }
 
 /** The timeline's buckets inside the period, with the nodes their sessions need. */
-function points(i: ReportInput): Point[] {
+function points(i: ReportInput) {
   if (!i.timeline) return [];
   const perNode = i.settings.participantModel.sessionsPerNode;
   const from = i.period.from.getTime() - i.timeline.bucketMs;
@@ -108,15 +51,20 @@ function points(i: ReportInput): Point[] {
         executing: round(s.executing),
         pending: round(s.pending),
         ready: round(s.ready),
+        // E16 nodes the sessions held + ready need (the planner's nodesFor): the pool has no node metric.
         nodes: pool ? nodesFor((s.executing ?? 0) + (s.pending ?? 0) + (s.ready ?? 0), perNode) : null,
         replicas: round(s.replicas),
+        // Requests in the bucket by status class (null: no data), and of them, answered 404 (the pool's session limit, or a wrong route).
         requests: s.requests ? { ...s.requests } : null,
         notFound: s.notFound ?? null,
       };
     });
 }
 
-export function buildReport(i: ReportInput): ReportData {
+/** What the report says: the HTML page and --json both show exactly this. */
+export type ReportData = ReturnType<typeof buildReport>;
+
+export function buildReport(i: ReportInput) {
   const profile = profileOf(i.settings, i.period.window?.profile ?? i.settings.profile.name);
   const pts = points(i);
   const byClass: Record<string, number> = {};
@@ -147,6 +95,7 @@ export function buildReport(i: ReportInput): ReportData {
     summary: {
       peakExecuting: max(pts.map((p) => p.executing)),
       peakPending: max(pts.map((p) => p.pending)),
+      // Buckets in which sessions waited to be created.
       bucketsPending: pts.filter((p) => (p.pending ?? 0) > 0).length,
       minReady: min(pts.map((p) => p.ready)),
       peakNodes: max(pts.map((p) => p.nodes)),
@@ -164,6 +113,7 @@ export function buildReport(i: ReportInput): ReportData {
       failedRuns: i.runs.filter((r) => !r.ok).length,
       executions: i.runs.reduce((a, r) => a + r.executions, 0),
       failedExecutions: i.runs.reduce((a, r) => a + r.failed, 0),
+      // The worst p95 among the runs (ms), null without a timed execution.
       worstP95: max(i.runs.map((r) => r.latency.p95)),
       outcomes,
       causes,

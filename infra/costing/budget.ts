@@ -10,16 +10,8 @@ import { describeMeter, estimateCost, HOURS_PER_MONTH, type Estimate } from "./m
 import type { PriceBook } from "./prices.js";
 import { costQuery } from "./query.js";
 
-export interface PlannedMonth {
-  /** USD the month is planned to cost (not rounded). */
-  usd: number;
-  complete: boolean;
-  /** Prices the book lacks, in words, when incomplete. */
-  missing: string[];
-}
-
 /** The month the stack plans: idle all month, plus each planned contest's cost above idle. */
-export function plannedMonth(book: PriceBook, settings: DeploymentSettings): PlannedMonth {
+export function plannedMonth(book: PriceBook, settings: DeploymentSettings) {
   const contests = settings.monitoring.plannedContestsPerMonth;
   const idle = estimateCost(book, costQuery(settings, profileOf(settings, "idle"), HOURS_PER_MONTH));
   const p = settings.participantModel;
@@ -31,6 +23,7 @@ export function plannedMonth(book: PriceBook, settings: DeploymentSettings): Pla
   // What one contest adds to the idle month: its window (with warm-up, tail and runs) less idle for those hours.
   const perContest = contest.window - idle.perHour * contest.billedHours;
   const missing = [...new Set([...idle.missing, ...contest.missing])].map(describeMeter);
+  // usd: what the month is planned to cost (not rounded); missing: the prices the book lacks, in words, when incomplete.
   return { usd: idle.perMonth + contests * perContest, complete: missing.length === 0, missing };
 }
 

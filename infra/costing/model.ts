@@ -101,44 +101,11 @@ export interface CostLine {
   missing: MeterKey[];
 }
 
-export interface AtMost {
-  /** USD per day with every session held, the backend at its maximum and logs at their cap. */
-  perDay: number;
-  nodes: number;
-  basis: string;
-  complete: boolean;
-}
+/** The most a profile can cost in a day (atMostPerDay). */
+export type AtMost = ReturnType<typeof atMostPerDay>;
 
-export interface Estimate {
-  region: string;
-  profile: ResolvedProfile["name"];
-  windowHours: number;
-  /** The window plus the warm-up before it and the tail after it (profiles with a pool). */
-  billedHours: number;
-  sessionsPerNode: number;
-  /** The node share assumed reserved by the runtime; null when sessions per node were given outright. */
-  reservedShare: number | null;
-  /** ready: kept by the ready sessions; window: held on average + ready; peak: every session held + ready. */
-  nodes: { ready: number; window: number; peak: number };
-  nodeHourUsd: number | null;
-  lines: CostLine[];
-  /** The burn rate with nobody executing code: the sum of always-on lines. */
-  perHour: number;
-  perDay: number;
-  perMonth: number;
-  /** Always-on for the billed hours plus the usage the load adds. */
-  window: number;
-  /** The management fee inside perHour and window (0 without nodes or when not assumed). */
-  managementFee: { assumed: boolean; perHour: number; window: number };
-  atMost: AtMost;
-  /** What one more execution adds: session time (run + cooldown), backend time and the request. */
-  marginalPerExecution: number | null;
-  /** Every meter a line needed and the book lacks: the totals leave those parts out. */
-  missing: MeterKey[];
-  complete: boolean;
-  /** What the monthly free grant (per subscription) is worth at this book's active rates. */
-  freeGrantUsd: number | null;
-}
+/** A cost estimate: what estimateCost answers, each field said where it is computed. */
+export type Estimate = ReturnType<typeof estimateCost>;
 
 /** A tiny helper that records which meters a calculation needed but did not have. */
 function pricer(book: PriceBook) {
@@ -241,7 +208,7 @@ function heldByLoad(q: CostQuery, pool: NonNullable<ResolvedProfile["pool"]>): n
   return Math.min(pool.maxSessions, held);
 }
 
-export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
+export function estimateCost(book: PriceBook, q: CostQuery) {
   const spn = q.sessionsPerNode ?? sessionsPerNode(q.session, q.reservedShare);
   const a = assumed(q);
   const pool = q.profile.pool;
@@ -370,21 +337,30 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
     region: book.region,
     profile: q.profile.name,
     windowHours: hours,
+    /** The window plus the warm-up before it and the tail after it (profiles with a pool). */
     billedHours,
     sessionsPerNode: spn,
+    /** The node share assumed reserved by the runtime; null when sessions per node were given outright. */
     reservedShare: q.sessionsPerNode === undefined ? (q.reservedShare ?? NODE_RESERVED_SHARE) : null,
+    /** ready: kept by the ready sessions; window: held on average + ready; peak: every session held + ready. */
     nodes: { ready: readyNodes, window: windowNodes, peak: Math.max(readyNodes, peakNodes) },
     nodeHourUsd: finite(nodeHour(rate)),
     lines,
+    /** The burn rate with nobody executing code: the sum of always-on lines. */
     perHour,
     perDay: perHour * HOURS_PER_DAY,
     perMonth: perHour * HOURS_PER_MONTH,
+    /** Always-on for the billed hours plus the usage the load adds. */
     window,
+    /** The management fee inside perHour and window (0 without nodes or when not assumed). */
     managementFee: { assumed: a.managementFee, perHour: finite(feePerHour) ?? 0, window: finite(feeWindow) ?? 0 },
     atMost: atMostPerDay(book, q, spn, a),
+    /** What one more execution adds: session time (run + cooldown), backend time and the request. */
     marginalPerExecution: marginal,
+    /** Every meter a line needed and the book lacks: the totals leave those parts out. */
     missing,
     complete: missing.length === 0,
+    /** What the monthly free grant (per subscription) is worth at this book's active rates. */
     freeGrantUsd: finite(grant),
   };
 }
@@ -393,7 +369,7 @@ export function estimateCost(book: PriceBook, q: CostQuery): Estimate {
  * The most the profile can cost in a day: every session it allows held with the ready ones on
  * top, the backend busy at its maximum replicas, logs at the daily cap. What a ceiling bounds.
  */
-function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed): AtMost {
+function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed) {
   const p = pricer(book);
   const pool = q.profile.pool;
   const nodes = pool ? nodesFor(pool.maxSessions + pool.readySessions, spn) : 0;
@@ -413,6 +389,7 @@ function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed): A
     `backend busy at ${plural(replicas, "replica")}` +
     (logGb > 0 ? `, logs at their ${gb(logGb)} GB/day cap` : "") +
     (gatewayFor(q.gateway, pool) ? `, the ${q.gateway!.sku} gateway` : "");
+  // perDay: USD per day with every session held, the backend at its maximum and logs at their cap.
   return { perDay: sum(parts.filter(Number.isFinite)), nodes, basis, complete: parts.every(Number.isFinite) };
 }
 

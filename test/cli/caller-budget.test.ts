@@ -39,7 +39,7 @@ describe("the per-caller budget under load", () => {
     // One key, one caller identity at the backend, set by the gateway.
     expect(callers).toHaveLength(1);
     const [, held] = callers[0]!;
-    expect(held.sessions.length).toBeLessThanOrEqual(budget.sessions);
+    expect(held.sessions.length).toBeLessThanOrEqual(budget.concurrency);
     expect(held.peakConcurrent).toBeLessThanOrEqual(budget.concurrency);
     expect(held.peakConcurrent).toBeGreaterThan(0);
   });

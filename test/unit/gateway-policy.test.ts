@@ -75,9 +75,9 @@ describe("the gateway policy sent as format xml", () => {
 
 describe("the per-caller budget (infra/caller-budget.ts)", () => {
   test("each participant's share of the pool's cap, at least one session; one call in flight per session", () => {
-    expect(callerBudget(200, 200)).toEqual({ sessions: 1, concurrency: 1 });
-    expect(callerBudget(900, 250)).toEqual({ sessions: 3, concurrency: 3 });
-    expect(callerBudget(5, 200)).toEqual({ sessions: 1, concurrency: 1 });
+    expect(callerBudget(200, 200)).toEqual({ concurrency: 1 });
+    expect(callerBudget(900, 250)).toEqual({ concurrency: 3 });
+    expect(callerBudget(5, 200)).toEqual({ concurrency: 1 });
   });
 
   test("the deployed policy carries it: the caller's identity to the backend (overriding the caller's own), limit-concurrency at the share", async () => {

@@ -593,6 +593,8 @@ const ROWS: Row[] = [
 
   // gateway-authenticates-callers: the token checked for real, before anything answers.
   s(P.gatewayAuthenticatesCallers, "a JWT from an issuer the policy config lists", gatewayStack({ subscriptionRequired: false }, JWT_XML), [], { config: ISSUER }),
+  // Only elements are statements, issuers or limits: the comments and line breaks between them are nodes too (xmldom's childNodes), and are none of these.
+  s(P.gatewayAuthenticatesCallers, "a JWT from a listed issuer, its <issuers> written with a comment and line breaks", gatewayStack({ subscriptionRequired: false }, JWT_XML.replace("<issuers><issuer>", "<issuers>\n        <!-- the contest's tenant -->\n        <issuer>").replace("</issuer></issuers>", "</issuer>\n      </issuers>")), [], { config: ISSUER }),
   s(P.gatewayAuthenticatesCallers, "a JWT from an issuer only the stack file names (gatewayJwtIssuer, not pinned)", gatewayStack({ subscriptionRequired: false }, JWT_XML), [
     /lets anonymous callers through: subscriptionRequired is false and its validate-jwt does not hold: it trusts "https:\/\/login.example.com\/", "https:\/\/login.example.com\/.well-known\/openid-configuration", not an issuer listed in this policy's jwtIssuers \(none\).*Fix: .*listed in this policy's jwtIssuers \(infra\/policy-pack\/config.json/,
     /read before any validate-jwt/,
@@ -620,6 +622,7 @@ const ROWS: Row[] = [
     /its rate-limit's <api name="coding-engine"> allows 100000 calls a minute per caller, outside 1-6000/,
   ], { issue: "rate-limit child raises the limit" }),
   s(P.gatewayAuthenticatesCallers, "rate-limit with an <api> child inside the bounds", gatewayStack({}, '<policies><inbound><base /><rate-limit calls="60" renewal-period="60"><api name="coding-engine" calls="30" renewal-period="60" /></rate-limit></inbound></policies>'), []),
+  s(P.gatewayAuthenticatesCallers, "rate-limit with an <api> child inside the bounds, between a comment and line breaks", gatewayStack({}, '<policies><inbound><base /><rate-limit calls="60" renewal-period="60">\n  <!-- per API -->\n  <api name="coding-engine" calls="30" renewal-period="60" />\n</rate-limit></inbound></policies>'), []),
   s(P.gatewayAuthenticatesCallers, "a DTD with an entity", gatewayStack({}, `<!DOCTYPE policies [<!ENTITY limit "60">]>\n${gatewayPolicyXml(KEY_GATEWAY)}`), [/its policy cannot be read: it declares a DTD/], { issue: "DTD in the gateway policy" }),
   s(P.gatewayAuthenticatesCallers, "API and policy on the same service and resource group", placed(), []),
   s(P.gatewayAuthenticatesCallers, "the policy's apiId, service and group in other letter cases (ARM names are case-insensitive)", placed({}, { apiId: "Coding-Engine", serviceName: "CODEENG-CONTEST-APIM", resourceGroupName: "CodeEng-Contest-RG" }), []),
