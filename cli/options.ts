@@ -377,7 +377,6 @@ const SESSIONS_UP_TO = `the stack's maxSessionsLimit (${fmt(MAX_SESSIONS_CEILING
 /** The largest seed (the generators take 32 bits). */
 export const MAX_SEED = 4_294_967_295;
 
-/** Every typed option, by what it means; main.ts attaches them to commands. */
 /** The warm-up a window gets when --warmup is not given, where no gateway needs longer (cli/schedule.ts). */
 export const DEFAULT_WARMUP_MINUTES = 30;
 
@@ -398,6 +397,7 @@ export const DEFAULT_SMOKE_CONCURRENCY = 8;
 /** load-test --max-requests: a load larger than this is refused unless raised (up to OPTION_RANGES.loadRequests.max). */
 export const DEFAULT_LOAD_MAX_REQUESTS = 10_000;
 
+/** Every typed option, by what it means; main.ts attaches them to commands. */
 export const TYPES = {
   stack: STACK_NAME,
   profile: choice(PROFILE_NAMES, "contest"),
