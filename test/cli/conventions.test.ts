@@ -292,6 +292,34 @@ describe("an in-process run that hangs until its test's time-out", () => {
   });
 });
 
+test("a check that fails, or a time-out, while an in-process run is under way names its own line, as any failure of a test does", async () => {
+  // The run holds node's own stack traces (../helpers/program.ts nodeStackTraces); a test's failure
+  // made meanwhile (a test checking something while a run it started is held) is
+  // still reported where it is in this file, not at the transformed module's line and column. So is
+  // a time-out's: vitest makes that error when the test is declared and reads its stack when the
+  // time is up, with the hung run still holding (a hung run is given back only at its test's end).
+  const declared = new Error("made before the run, as vitest makes a test's time-out"); // the declared error
+  const hold = mkdtempSync(join(tmpdir(), "hold-"));
+  const held = makeProject();
+  await prepare(held, "contest");
+  const run = manageInProcess(["keys", "issue", "--stack", "contest", "--name", "team-a", "--json"], { project: held, env: { FAKE_PULUMI_HOLD: hold } });
+  while (!existsSync(join(hold, "held"))) await new Promise((r) => setTimeout(r, 20));
+  let failure: unknown;
+  try {
+    expect("held", "a check made while manage runs").toBe("released"); // the failing check
+  } catch (err) {
+    failure = err;
+  }
+  const stack = String((failure as Error).stack);
+  const timedOut = String(declared.stack);
+  writeFileSync(join(hold, "release"), "");
+  await run;
+  const file = new URL(import.meta.url).pathname;
+  const lineOf = (marker: string) => readFileSync(file, "utf8").split("\n").findIndex((l) => l.includes(marker)) + 1;
+  expect(stack.split("\n")[1]).toContain(`${file}:${lineOf("// the failing check")}:`);
+  expect(timedOut.split("\n")[1]).toContain(`${file}:${lineOf("// the declared error")}:`);
+});
+
 test("the suite's test projects live in the run's own folder, which the global setup removes when the run ends (each run left about 115 in /tmp before)", () => {
   const folder = process.env.MANAGE_TEST_PROJECTS;
   expect(folder).toMatch(/manage-test-run-/);

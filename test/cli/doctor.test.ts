@@ -323,6 +323,18 @@ describe("manage doctor of a stack behind the gateway (accessMode token, the con
       expect(r.stderr).toContain(passphraseFix);
       // Nothing was written over the state.
       expect(readFileSync(checkpoint, "utf8")).toBe(before);
+      // And with another stack's checkpoint cut short as well (`stack ls` fails for all): each stack
+      // is read on its own with a plain export, which needs no passphrase, so the backend answers
+      // and the passphrase is still what doctor names, exit 2. (Read with --show-secrets, as the
+      // Automation API's exportStack reads, contest failed too, and doctor blamed the backend: a
+      // FAIL on "state backend", `stack ls` failed, exit 1.)
+      writeFileSync(join(copy, ".pulumi-state", ".pulumi", "stacks", "coding-engine", "dev.json"), '{"version": 3, "checkpoint": {"stack": "dev", "lat');
+      const both = await manageDecision(["doctor", "--stack", "contest", "--json"], { project: copy, env: gatewayEnv });
+      expect(both.exitCode).toBe(2);
+      const checks = JSON.parse(both.stdout) as DoctorJson;
+      expect(check(checks, "state backend").verdict).toBe("ok");
+      expect(check(checks, "stack")).toMatchObject({ verdict: "fail", detail: expect.stringMatching(/incorrect passphrase/) });
+      expect(check(checks, "stack").fix).toContain(passphraseFix);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
