@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import * as v from "valibot";
 import { OVERRIDE_FIELDS, OVERRIDES_KEY, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "./profiles.js";
 import { CONFIG_KEYS, ISO_TIMESTAMP as ISO, parseSettings, type DeploymentSettings, type RawConfig } from "./config.js";
-import { CALLERS, type Caller } from "./callers.js";
+import { CALLERS } from "./callers.js";
 
 /**
  * The environment variable that carries manage's request into the program (`pulumi preview` and
@@ -23,139 +23,109 @@ export const OPERATIONS_ENV = "MANAGE_OPERATIONS";
 /** The stack output that holds the layer. */
 export const OPERATIONS_OUTPUT = "operations";
 
-export type OperationOverrides = Partial<Record<ProfileName, ProfileOverrides>>;
-
 /** The overrides with `fields` joined to `profile`'s own (the other profiles' kept as they are). */
 export const withOverrides = (overrides: OperationOverrides, profile: ProfileName, fields: ProfileOverrides): OperationOverrides => ({
   ...overrides,
   [profile]: { ...(overrides[profile] ?? {}), ...fields },
 });
 
-/** The operation in effect: what a person (or the scheduled job) last asked the stack to run. */
-export interface Operation {
-  profile: ProfileName;
-  /**
-   * Overrides of the profiles' numbers, per profile, over the stack file's: kept across operations
-   * (a stop keeps the contest sizing for the next start), as settings are.
-   */
-  overrides: OperationOverrides;
-  /** When the scheduled job returns the stack to idle (ISO 8601 UTC); null for "until stopped". */
-  expiresAt: string | null;
-  /** In words: "scale to contest (max-sessions 900) until 2026-12-05 12:00 UTC". */
-  intent: string;
-  /** Who asked: "alice@laptop", "github-actions (reconcile stacks with their schedule)". */
-  by: string;
-  /** When it was asked (ISO 8601 UTC). */
-  at: string;
-  /** The scheduled window this operation runs (`manage reconcile` started it); absent otherwise. */
-  window?: string;
-}
+// The shapes below are the schemas the program reads them back with (a previous output, manage's
+// request); each type is its schema's output, so a field has one home.
+
+/**
+ * Overrides of the profiles' numbers, per profile, over the stack file's: kept across operations
+ * (a stop keeps the contest sizing for the next start), as settings are.
+ */
+const OVERRIDES = v.record(v.picklist(PROFILE_NAMES), v.record(v.picklist(OVERRIDE_FIELDS), v.pipe(v.number(), v.integer(), v.minValue(0))));
 
 /**
  * A contest window (`manage schedule`): the profile to run from `start - warmupMinutes` until
  * `end`, when the scheduled job (`manage reconcile`) starts and stops it. Kept in the state with
  * the operation, so every machine sees the same schedule.
  */
-export interface Window {
+const WINDOW = v.object({
   /** Short and stable, for --cancel and report --window: "w-20261205-0900". */
-  id: string;
-  profile: ProfileName;
+  id: v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,40}$/)),
+  profile: v.picklist(PROFILE_NAMES),
   /** ISO 8601 UTC. */
-  start: string;
-  end: string;
-  warmupMinutes: number;
+  start: ISO,
+  end: ISO,
+  warmupMinutes: v.pipe(v.number(), v.integer(), v.minValue(0)),
   /** Participants the window is sized for (the planner's maxSessions/readySessions), null: the profile's own. */
-  users: number | null;
-  by: string;
-  at: string;
+  users: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  by: v.string(),
+  at: ISO,
   /** When the scheduled job started it and returned it to idle (what spend and report measure). */
-  startedAt?: string;
-  stoppedAt?: string;
-}
+  startedAt: v.optional(ISO),
+  stoppedAt: v.optional(ISO),
+});
+export type Window = v.InferOutput<typeof WINDOW>;
+
+/** The operation in effect: what a person (or the scheduled job) last asked the stack to run. */
+const OPERATION = {
+  /** The scheduled window this operation runs (`manage reconcile` started it); absent otherwise. */
+  window: v.optional(v.string()),
+  profile: v.picklist(PROFILE_NAMES),
+  overrides: OVERRIDES,
+  /** When the scheduled job returns the stack to idle (ISO 8601 UTC); null for "until stopped". */
+  expiresAt: v.nullable(ISO),
+  /** In words: "scale to contest (max-sessions 900) until 2026-12-05 12:00 UTC". */
+  intent: v.string(),
+  /** Who asked: "alice@laptop", "github-actions (reconcile stacks with their schedule)". */
+  by: v.string(),
+  /** When it was asked (ISO 8601 UTC). */
+  at: ISO,
+};
+export type Operation = v.InferOutput<v.ObjectSchema<typeof OPERATION, undefined>>;
+export type OperationOverrides = Operation["overrides"];
 
 /** The `operations` output: the operation, the baseline it ran on, and the update that applied it. */
-export interface OperationsState extends Operation {
+const STATE = v.object({
+  ...OPERATION,
   /** Updates of this stack through this program so far; each one adds 1 (the race check below). */
-  revision: number;
+  revision: v.pipe(v.number(), v.integer(), v.minValue(1)),
   /** The stack file's config at the last update: what a stop applies (so it changes only what idle needs). */
-  baseline: Record<string, string>;
-  /** Scheduled windows, in start order; ended ones stay 60 days (spend and report --window read them). */
-  windows: Window[];
-}
+  baseline: v.record(v.string(), v.string()),
+  /** Scheduled windows, in start order; ended ones stay 60 days (spend and report --window read them). Absent in the state of an update before windows existed. */
+  windows: v.optional(v.array(WINDOW), []),
+});
+export type OperationsState = v.InferOutput<typeof STATE>;
 
 /** What manage sends with a change (OPERATIONS_ENV, JSON). */
-export interface OperationsRequest {
+const REQUEST = v.object({
   /** The revision manage read before its preview: the update refuses if the state moved since. */
-  basedOn: number;
+  basedOn: v.pipe(v.number(), v.integer(), v.minValue(0)),
   /**
    * Which baseline to run on: the stack file ("file"; manage checks it did not change between its
    * preview and its update: the file is on manage's own machine), or "deployed": the baseline of
    * the last update (stops).
    */
-  baseline: "file" | "deployed";
-  operation: Operation;
+  baseline: v.picklist(["file", "deployed"]),
+  operation: v.object(OPERATION),
   /** The new schedule; absent: keep the one in the state. */
-  windows?: Window[];
+  windows: v.optional(v.array(WINDOW)),
   /**
    * With baseline "file": the stack file manage previewed, by name and the hash of its config
    * (configFingerprint). The program refuses when the config it is given differs, so an edit saved
    * after the preview (even between manage's own check and pulumi reading the file) is never applied.
    */
-  stackFile?: { name: string; hash: string };
+  stackFile: v.optional(v.object({ name: v.string(), hash: v.string() })),
   /** The participants' credentials (infra/callers.ts), kept apart from this plain output; absent: keep them. */
-  callers?: Caller[];
+  callers: v.optional(CALLERS),
   /**
    * The person passed --allow-over-ceiling: the program lets this change cost more per day than
    * costCeilingPerDay (infra/program.ts). A plain `pulumi up` sends no request, so never this.
    */
-  allowOverCeiling?: boolean;
-}
-
-const OVERRIDES = v.record(v.picklist(PROFILE_NAMES), v.record(v.picklist(OVERRIDE_FIELDS), v.pipe(v.number(), v.integer(), v.minValue(0))));
-const WINDOW = v.object({
-  id: v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,40}$/)),
-  profile: v.picklist(PROFILE_NAMES),
-  start: ISO,
-  end: ISO,
-  warmupMinutes: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  users: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1))),
-  by: v.string(),
-  at: ISO,
-  startedAt: v.optional(ISO),
-  stoppedAt: v.optional(ISO),
-});
-const OPERATION = {
-  window: v.optional(v.string()),
-  profile: v.picklist(PROFILE_NAMES),
-  overrides: OVERRIDES,
-  expiresAt: v.nullable(ISO),
-  intent: v.string(),
-  by: v.string(),
-  at: ISO,
-};
-const STATE = v.object({
-  ...OPERATION,
-  revision: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  baseline: v.record(v.string(), v.string()),
-  // Absent in the state of an update before windows existed.
-  windows: v.optional(v.array(WINDOW), []),
-});
-const REQUEST = v.object({
-  basedOn: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  baseline: v.picklist(["file", "deployed"]),
-  operation: v.object(OPERATION),
-  windows: v.optional(v.array(WINDOW)),
-  stackFile: v.optional(v.object({ name: v.string(), hash: v.string() })),
-  callers: v.optional(CALLERS),
   allowOverCeiling: v.optional(v.boolean()),
 });
+export type OperationsRequest = v.InferOutput<typeof REQUEST>;
 
 /** A previous `operations` output, or null when the stack has none (never updated by this program). */
 export function parseOperationsState(value: unknown): OperationsState | null {
   if (value === undefined || value === null) return null;
   const r = v.safeParse(STATE, value);
   if (!r.success) throw new OperationsError(`the stack's ${OPERATIONS_OUTPUT} output is not what this program writes: ${v.summarize(r.issues).split("\n")[0]}`);
-  return r.output as OperationsState;
+  return r.output;
 }
 
 export function parseOperationsRequest(text: string | undefined): OperationsRequest | null {
