@@ -222,10 +222,14 @@ export function explainFailure(f: FailureInput): PulumiFailure {
       fix: `\`${settleCommand(s)}\` (it settles each pending operation against Azure and drops interrupted creates, which the next update makes again), then run the command again`,
     };
   const cause = f.errors.map(cleanDiagnostic).find((m) => m && !/^update failed$|^preview failed$/i.test(m)) ?? stderrError(f.stderr);
+  // A call for no one stack ("*": `stack ls`, `plugin ls`) has no stack to look at.
+  const every = s === "*";
   return {
     kind: "failed",
     exitCode: 1,
-    message: `pulumi ${f.command} of ${s} failed: ${cause || `exit ${f.exitCode}, no error text`}`,
-    fix: `\`${suggest("status", { stack: s })}\` shows what runs now; fix the cause and run the command again`,
+    message: `pulumi ${f.command}${every ? "" : ` of ${s}`} failed: ${cause || `exit ${f.exitCode}, no error text`}`,
+    fix: every
+      ? `fix the cause (the state backend, or a stack's checkpoint: \`${suggest("doctor")}\` checks both) and run the command again`
+      : `\`${suggest("status", { stack: s })}\` shows what runs now; fix the cause and run the command again`,
   };
 }

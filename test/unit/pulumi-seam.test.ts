@@ -119,6 +119,12 @@ describe("a state that cannot be read: the fix by its cause", () => {
     // An error that is no pulumi failure (no explanation): the state's own recovery.
     expect(unreadableState("contest", "spawn pulumi EACCES").fix).toContain("stack history --stack contest");
   });
+  test("a listing of every stack that fails (`stack ls`) names no stack, and suggests no command manage would refuse (rv14: `manage status --stack '*'`)", () => {
+    const listing = explainFailure({ command: "stack ls", stack: "*", exitCode: 1, stderr: "error: failed to load checkpoint: unexpected end of JSON input", errors: [], policyViolations: [] });
+    expect(listing.message).toBe("pulumi stack ls failed: failed to load checkpoint: unexpected end of JSON input");
+    expect(listing.fix).toBe("fix the cause (the state backend, or a stack's checkpoint: `manage doctor` checks both) and run the command again");
+    expect(listing.fix).not.toContain("--stack");
+  });
 });
 
 describe("the event stream", () => {
