@@ -13,21 +13,19 @@ import type { Sample, Timeline } from "../azure/metrics.js";
 import { costQuery } from "../../infra/costing/query.js";
 import { latest, watchWarnings, type WatchWarning } from "./warnings.js";
 
-export interface ContestWindow {
-  /** When spending in this window began: the pool's creation (a contest's pool is created by the scale that starts it). */
-  start: Date | null;
-  /** When the stack returns to idle. */
-  end: Date | null;
-}
-
 /**
  * The window watch reports against. Its end is the stack's expiry (`scale --for`) as `manage status`
  * reads it: the operation in effect, from the stack's state (settingsInEffect). The start is the
  * pool's creation time (ARM systemData.createdAt): nodes are billed from then on.
  */
-export function contestWindow(settings: Pick<DeploymentSettings, "profileExpiresAt">, live: LiveState): ContestWindow {
+export function contestWindow(settings: Pick<DeploymentSettings, "profileExpiresAt">, live: LiveState) {
   const created = live.available && live.pool.exists ? live.pool.createdAt : undefined;
-  return { start: created ? new Date(created) : null, end: settings.profileExpiresAt };
+  return {
+    /** When spending in this window began: the pool's creation (a contest's pool is created by the scale that starts it). */
+    start: created ? new Date(created) : null,
+    /** When the stack returns to idle. */
+    end: settings.profileExpiresAt,
+  };
 }
 
 export interface SnapshotInput {
