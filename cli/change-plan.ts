@@ -179,23 +179,17 @@ export interface PlanFlags {
 }
 
 /** What is decided before pulumi is even looked for (bad input: exit 2, nothing touched). */
-export interface OfflinePlan {
-  /** The stack file's config with the change's baseline edits. */
-  fileRaw: Record<string, string>;
-  /** The file's own operation (a first deployment's). */
-  fileOperation: Operation;
-  warnings: string[];
-  /** The cost ceiling was judged here: no state can exist (planOffline's `stateless`). */
-  ceilingJudged: boolean;
-}
+export type OfflinePlan = ReturnType<typeof planOffline>;
 
 /**
  * Step 1: the stack file with the baseline edits and the operation asked for on top of the file's
  * own, validated (bad input the state cannot mend), and the cost ceiling where no state can exist. Every change needs
  * a stack file that parses: pulumi itself reads it on every preview and update, a stop's too.
  */
-export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string, stateless = false): OfflinePlan {
+export function planOffline(change: StackChange, file: StackFile, flags: PlanFlags, at: string, stateless = false) {
+  /** The stack file's config with the change's baseline edits. */
   const fileRaw = applyConfig(file.raw, change.config);
+  /** The file's own operation (a first deployment's). */
   const fileOperation = operationOfFile(fileRaw, at);
   // Refused: a usage error naming the option or the file's line.
   const settings = validSettings(effectiveConfig(fileRaw, change.operation?.(fileOperation) ?? fileOperation), change.stack, file, change.sources);
@@ -206,7 +200,7 @@ export function planOffline(change: StackChange, file: StackFile, flags: PlanFla
   // pulumi is looked for, so the refusal touches nothing.
   const warnings: string[] = [];
   if (stateless) ceiling(settings, null, flags, warnings);
-  return { fileRaw, fileOperation, warnings, ceilingJudged: stateless };
+  return { fileRaw, fileOperation, warnings, /** The cost ceiling was judged here: no state can exist (`stateless`). */ ceilingJudged: stateless };
 }
 
 /** What the stack's state says before the change (one `pulumi stack export`). */

@@ -323,12 +323,7 @@ export function coldStartShare(q: CapacityQuery, ready: number): number {
 export const BURST_SAMPLES = 400;
 const BURST_SEED = 24;
 
-interface Bursts {
-  /** Per sample: how many of its first runs have a crowd (crowdsOf) of at least r, at index r (0 past the end). */
-  atLeast: Int32Array[];
-  /** First runs per sample. */
-  runs: number;
-}
+type Bursts = ReturnType<typeof sampleBursts>;
 
 /** The requests' times, merged (reused: the planner draws hundreds of bursts of the same size). */
 let scratch = new Float64Array(0);
@@ -363,10 +358,11 @@ export function crowdsOf(firsts: Float64Array, repeats: Float64Array, coldStartS
   return atLeast;
 }
 
-function sampleBursts(q: CapacityQuery): Bursts {
+function sampleBursts(q: CapacityQuery) {
   const rand = seededUniform(BURST_SEED);
   const burst = q.openingBurstSeconds;
   const perSecond = q.runsPerParticipantPerMinute / 60;
+  /** Per sample: how many of its first runs have a crowd (crowdsOf) of at least r, at index r (0 past the end). */
   const atLeast: Int32Array[] = [];
   const f = new Float64Array(q.participants);
   for (let k = 0; k < BURST_SAMPLES; k++) {
@@ -377,7 +373,7 @@ function sampleBursts(q: CapacityQuery): Bursts {
       for (const first of f) for (let t = first + poissonGap(rand, perSecond); t < burst; t += poissonGap(rand, perSecond)) r.push(t);
     atLeast.push(crowdsOf(f, Float64Array.from(r).sort(), q.coldStartSeconds));
   }
-  return { atLeast, runs: q.participants };
+  return { atLeast, /** First runs per sample. */ runs: q.participants };
 }
 
 /** The share of one burst's first runs that wait for a cold start with `ready` sessions: those whose crowd is at least `ready`. */

@@ -11,19 +11,12 @@ import * as resources from "@pulumi/azure-native/resources/index.js";
 import type { DeploymentSettings } from "./config.js";
 import { tagsFor } from "./tags.js";
 
-export interface Foundation {
-  resourceGroupName: pulumi.Output<string>;
-  resourceGroupId: pulumi.Output<string>;
-  subscriptionId: pulumi.Output<string>;
-  registry: containerregistry.Registry;
-  identity: managedidentity.UserAssignedIdentity;
-  environment: app.ManagedEnvironment;
-}
+export type Foundation = ReturnType<typeof declareFoundation>;
 
 /** Custom-container session pools need a workload-profiles environment; Consumption-only is refused. */
 export const CONSUMPTION_WORKLOAD_PROFILE = { name: "Consumption", workloadProfileType: "Consumption" } as const;
 
-export function declareFoundation(settings: DeploymentSettings): Foundation {
+export function declareFoundation(settings: DeploymentSettings) {
   const { names, location } = settings;
   const tags = tagsFor(settings, "always-on");
 

@@ -16,7 +16,7 @@ import * as apimanagement from "@pulumi/azure-native/apimanagement/index.js";
 import type * as app from "@pulumi/azure-native/app/index.js";
 import type { DeploymentSettings } from "./config.js";
 import type { Foundation } from "./foundation.js";
-import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER, type GatewaySettings } from "./access-mode.js";
+import { GATEWAY_POLICY_FORMAT, gatewayFor, gatewayPolicyXml, SUBSCRIPTION_KEY_HEADER } from "./access-mode.js";
 import { tagsFor } from "./tags.js";
 import { callerResourceName, callerSubscriptionId, type Caller } from "./callers.js";
 import { CALLER_HEADER, callerBudget } from "./caller-budget.js";
@@ -26,13 +26,10 @@ import { allowRules, backendUrl, type IpRule } from "./backend.js";
 export const GATEWAY_API_ID = "coding-engine";
 export const OPS_SUBSCRIPTION_ID = "ops";
 
-export interface GatewayService {
-  service: apimanagement.ApiManagementService;
-  settings: GatewaySettings;
-}
+export type GatewayService = NonNullable<ReturnType<typeof declareGatewayService>>;
 
 /** The service alone: the backend's ingress needs its public IPs before the API can point at the backend. */
-export function declareGatewayService(settings: DeploymentSettings, foundation: Foundation): GatewayService | undefined {
+export function declareGatewayService(settings: DeploymentSettings, foundation: Foundation) {
   const gateway = gatewayFor(settings.access.gateway, settings.profile.pool);
   if (!gateway) return undefined;
   const service = new apimanagement.ApiManagementService("gateway", {

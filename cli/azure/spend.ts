@@ -26,14 +26,7 @@ export interface SpendTarget {
 }
 
 /** One row of actual cost: a day, a resource, a meter, in the billing currency. */
-export interface SpendRow {
-  /** YYYY-MM-DD (UTC). */
-  date: string;
-  resourceId: string;
-  meter: string;
-  cost: number;
-  currency: string;
-}
+export type SpendRow = ReturnType<typeof rowsOf>[number];
 
 /**
  * The query's scope, without a leading slash: the operation's path is "/{scope}/providers/..." with
@@ -69,7 +62,7 @@ interface QueryPage {
  * groupings, the date and the currency, but only the names are promised. The aggregate's column is
  * named after the column it sums (Cost, PreTaxCost), or its alias.
  */
-export function rowsOf(page: QueryPage): SpendRow[] {
+export function rowsOf(page: QueryPage) {
   const names = (page.columns ?? []).map((c) => (c.name ?? "").toLowerCase());
   const at = (...candidates: string[]) => names.findIndex((n) => candidates.includes(n));
   const cost = at("cost", "pretaxcost", "totalcost", "costusd", "pretaxcostusd");
@@ -81,7 +74,7 @@ export function rowsOf(page: QueryPage): SpendRow[] {
   return (page.rows ?? []).map((row) => {
     const day = date >= 0 ? String(row[date]) : "";
     return {
-      // UsageDate is a number like 20261120.
+      /** YYYY-MM-DD (UTC). UsageDate is a number like 20261120. */
       date: /^\d{8}$/.test(day) ? `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}` : day,
       resourceId: String(row[resource] ?? ""),
       meter: String(row[meter] ?? ""),

@@ -13,51 +13,19 @@ import type { Sample, Timeline } from "../azure/metrics.js";
 import { costQuery } from "../../infra/costing/query.js";
 import { latest, watchWarnings, type WatchWarning } from "./warnings.js";
 
-export interface ContestWindow {
-  /** When spending in this window began: the pool's creation (a contest's pool is created by the scale that starts it). */
-  start: Date | null;
-  /** When the stack returns to idle. */
-  end: Date | null;
-}
-
 /**
  * The window watch reports against. Its end is the stack's expiry (`scale --for`) as `manage status`
  * reads it: the operation in effect, from the stack's state (settingsInEffect). The start is the
  * pool's creation time (ARM systemData.createdAt): nodes are billed from then on.
  */
-export function contestWindow(settings: Pick<DeploymentSettings, "profileExpiresAt">, live: LiveState): ContestWindow {
+export function contestWindow(settings: Pick<DeploymentSettings, "profileExpiresAt">, live: LiveState) {
   const created = live.available && live.pool.exists ? live.pool.createdAt : undefined;
-  return { start: created ? new Date(created) : null, end: settings.profileExpiresAt };
-}
-
-export interface Snapshot {
-  stack: string;
-  at: string;
-  profile: string;
-  window: { start: string | null; end: string | null; remainingSeconds: number | null };
-  pool: {
-    exists: boolean | null;
-    executing: number | null;
-    pending: number | null;
-    ready: number | null;
-    /** The cap the stack's profile sets (maxConcurrentSessions); Azure's own when it differs. */
-    maxSessions: number | null;
-    azureMaxSessions: number | null;
-    /** (executing + being created) / maxSessions. */
-    capShare: number | null;
-    nodes: number | null;
+  return {
+    /** When spending in this window began: the pool's creation (a contest's pool is created by the scale that starts it). */
+    start: created ? new Date(created) : null,
+    /** When the stack returns to idle. */
+    end: settings.profileExpiresAt,
   };
-  backend: {
-    replicas: number | null;
-    maxReplicas: number;
-    /** The latest minute Azure has reported, by status class ("2xx", "4xx", "5xx"). */
-    requestsPerMinute: Record<string, number> | null;
-    notFoundPerMinute: number | null;
-  };
-  cost: { soFar: number | null; since: string | null; perHour: number | null; perDay: number | null; complete: boolean; basis: string };
-  warnings: WatchWarning[];
-  /** What could not be read, in words (not logged in, no permission...). */
-  unavailable: string[];
 }
 
 export interface SnapshotInput {
@@ -116,7 +84,9 @@ function costOfWindow(book: PriceBook, settings: DeploymentSettings, start: numb
   return { usd: parts.reduce((a, p) => a + p!.usd, 0), complete: parts.every((p) => p!.complete) };
 }
 
-export function buildSnapshot(i: SnapshotInput): Snapshot {
+export type Snapshot = ReturnType<typeof buildSnapshot>;
+
+export function buildSnapshot(i: SnapshotInput) {
   const now = i.now.getTime();
   const { settings, live } = i;
   const profile = settings.profile;
@@ -129,7 +99,7 @@ export function buildSnapshot(i: SnapshotInput): Snapshot {
   const replicas = latest(samples, "replicas") ?? (live.available ? (live.backend.runningReplicas ?? undefined) : undefined);
   const requests = latest(samples, "requests") ?? null;
 
-  let cost: Snapshot["cost"] = { soFar: null, since: null, perHour: null, perDay: null, complete: false, basis: "no prices for this region" };
+  let cost: { soFar: number | null; since: string | null; perHour: number | null; perDay: number | null; complete: boolean; basis: string } = { soFar: null, since: null, perHour: null, perDay: null, complete: false, basis: "no prices for this region" };
   if (i.book) {
     const nodes = pool?.exists ? (pool.nodeCount ?? 0) : 0;
     const reps = Math.ceil((replicas ?? 0) - 1e-9);
@@ -159,14 +129,17 @@ export function buildSnapshot(i: SnapshotInput): Snapshot {
       executing: round(executing),
       pending: round(pending),
       ready: round(latest(samples, "ready")),
+      /** The cap the stack's profile sets (maxConcurrentSessions); Azure's own when it differs. */
       maxSessions: cap,
       azureMaxSessions: pool?.exists ? (pool.maxSessions ?? null) : null,
+      /** (executing + being created) / maxSessions. */
       capShare: cap && executing !== undefined ? round(((executing ?? 0) + (pending ?? 0)) / cap, 3) : null,
       nodes: pool?.exists ? (pool.nodeCount ?? null) : pool ? 0 : null,
     },
     backend: {
       replicas: round(replicas),
       maxReplicas: profile.backend.maxReplicas,
+      /** The latest minute Azure has reported, by status class ("2xx", "4xx", "5xx"). */
       requestsPerMinute: requests,
       notFoundPerMinute: latest(samples, "notFound") ?? null,
     },
@@ -180,6 +153,7 @@ export function buildSnapshot(i: SnapshotInput): Snapshot {
       expiresAt: i.settings.profileExpiresAt,
       now: i.now,
     }),
+    /** What could not be read, in words (not logged in, no permission...). */
     unavailable: i.unavailable,
   };
 }
