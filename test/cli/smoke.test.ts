@@ -68,8 +68,10 @@ describe("manage smoke --endpoint", () => {
     const r = await manageDecision(["smoke", "--endpoint", exec.url, "--json"], { project });
     const report = JSON.parse(r.stdout) as Report;
     expect(r.exitCode).toBe(1);
-    expect(report.failed).toBe(2);
-    expect(report.cases.filter((c) => !c.ok).map((c) => c.diagnosis?.cause)).toEqual([
+    // Which cases failed and why, said when there are more than the two faults (seen once, on a clean clone under load).
+    const failed = report.cases.filter((c) => !c.ok);
+    expect(report.failed, JSON.stringify(failed, null, 2)).toBe(2);
+    expect(failed.map((c) => c.diagnosis?.cause)).toEqual([
       expect.stringMatching(/^502: the session container is not listening yet/),
       expect.stringMatching(/^502: the session container is not listening yet/),
     ]);
