@@ -127,7 +127,14 @@ async function stackChecks(checks: Check[], stack: string, o: DoctorOptions): Pr
     stacks = await pulumi.stacks();
     checks.push({ name: "state backend", verdict: "ok", detail: pulumi.backend.description });
   } catch (err) {
-    checks.push({ name: "state backend", verdict: "fail", detail: errorText(err), fix: "`pulumi login` to your backend, or set PULUMI_BACKEND_URL" });
+    // The listing's own fix ("`manage doctor` checks both") is no fix inside doctor: its cause alone,
+    // and the two fixes for it (a checkpoint pulumi cannot load fails the listing as a whole).
+    checks.push({
+      name: "state backend",
+      verdict: "fail",
+      detail: err instanceof PulumiError ? err.failure.message : errorText(err),
+      fix: `\`pulumi login\` to your backend, or set PULUMI_BACKEND_URL; a stack's checkpoint that cannot be loaded: \`${suggest("status", { stack })}\` gives its recovery`,
+    });
     return null;
   }
   if (!stacks.includes(stack)) {

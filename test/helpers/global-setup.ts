@@ -3,14 +3,15 @@
 // instead of compiling TypeScript through tsx first (0.24 s -> ~0.05 s a call). Their bin/ scripts
 // run the bundle when it exists and fall back to tsx otherwise (a stand-in run by hand). Then the
 // first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts).
-import { build, type OutputFile, type Plugin } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
 import { startWarmProgram } from "../fake-pulumi/language-host.js";
 import { ROOT } from "./program.js";
+import { keepBundle } from "./keep-bundle.js";
 import { buildPreparedStacks } from "./project.js";
 import { TEST_WORKERS } from "./workers.js";
 
@@ -27,26 +28,6 @@ function externalExcept(bundled: string[]): Plugin {
       });
     },
   };
-}
-
-/**
- * Writes only the files of the bundle that changed, each replaced whole (a rename), and removes the
- * chunks it no longer has (they are content-named). Another run in the same checkout (a file run by
- * hand beside the suite) keeps running its stand-ins from the same unchanged files meanwhile.
- */
-function keepBundle(outdir: string, files: OutputFile[]): void {
-  mkdirSync(outdir, { recursive: true });
-  for (const f of files) {
-    if (existsSync(f.path) && readFileSync(f.path).equals(f.contents)) continue;
-    const tmp = `${f.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, f.contents);
-    renameSync(tmp, f.path);
-  }
-  const kept = new Set(files.map((f) => basename(f.path)));
-  for (const name of readdirSync(outdir)) if (!kept.has(name) && !name.endsWith(".tmp")) rmSync(join(outdir, name), { force: true });
-  // The bin scripts run tsx instead when a source is newer than main.mjs: it is as new as this build.
-  const now = new Date();
-  utimesSync(join(outdir, "main.mjs"), now, now);
 }
 
 export async function setup(): Promise<() => Promise<void>> {
