@@ -150,6 +150,14 @@ async function compileOnce(language: string, dir: string, file: string, compile:
   return result;
 }
 
+/**
+ * A run's time limit when the request sets none. Generous on purpose: the run is timed on the wall
+ * clock, and on a 2-core machine running the suite beside another (issue 23) a JVM's start alone
+ * can take seconds, which a short limit would report as a program stopped for its time. The time
+ * limit itself is exercised by requests that set `run_timeout` (smoke's "time limit" case, 1 s).
+ */
+const DEFAULT_RUN_TIMEOUT_MS = 60_000;
+
 async function runProgram(
   language: string,
   body: { files: Array<{ name?: string; content: string }>; stdin?: string; args?: string[]; run_timeout?: number; compile_timeout?: number },
@@ -168,7 +176,7 @@ async function runProgram(
       if (compile.code !== 0) return { compile };
     }
     const [cmd, args] = toolchain.run(dir, file);
-    const run = await stage(cmd, [...args, ...(body.args ?? [])], { cwd: dir, stdin: body.stdin, timeoutMs: body.run_timeout ?? 5_000 });
+    const run = await stage(cmd, [...args, ...(body.args ?? [])], { cwd: dir, stdin: body.stdin, timeoutMs: body.run_timeout ?? DEFAULT_RUN_TIMEOUT_MS });
     return compile ? { compile, run } : { run };
   } finally {
     rmSync(dir, { recursive: true, force: true });
