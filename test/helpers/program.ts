@@ -7,8 +7,32 @@ import { readStackConfig } from "../../cli/stack-files.js";
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const STACKS = ["dev", "contest"] as const;
 
-export async function simulateStack(stack: string, extra: Record<string, string> = {}): Promise<Simulation> {
-  return withNodeStackTraces(() => simulate({ project: PROJECT, stack, config: { ...readStackConfig(ROOT, stack), ...extra } }));
+/**
+ * The program evaluated for a committed stack file with `extra` config on top. The same stack and
+ * config give the same resources, so each is evaluated once per test worker and the tests that read
+ * different properties of it share the one result (program.test.ts reads each stack and profile in
+ * a dozen tests: ~90 evaluations were ~10). The result is frozen: a test that wrote into it would
+ * change what the next one reads, and now throws instead.
+ */
+export function simulateStack(stack: string, extra: Record<string, string> = {}): Promise<Simulation> {
+  const config = { ...readStackConfig(ROOT, stack), ...extra };
+  // With what else the program reads: manage's request (infra/program.ts), the secret keys, the clock.
+  const key = JSON.stringify([stack, config, ...["MANAGE_OPERATIONS", "PULUMI_CONFIG_SECRET_KEYS", "MANAGE_NOW"].map((name) => process.env[name])]);
+  let evaluation = evaluations.get(key);
+  if (!evaluation) {
+    evaluation = withNodeStackTraces(() => simulate({ project: PROJECT, stack, config })).then(deepFreeze);
+    evaluations.set(key, evaluation);
+  }
+  return evaluation;
+}
+const evaluations = new Map<string, Promise<Simulation>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 /**
