@@ -5,7 +5,7 @@
 // first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts).
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
@@ -28,6 +28,22 @@ function externalExcept(bundled: string[]): Plugin {
       });
     },
   };
+}
+
+/**
+ * Where the run's test projects live: in memory (/dev/shm) where the machine has it, else the temp
+ * folder. The stand-ins write a stack's checkpoint as pulumi's file backend does, to a temporary file
+ * renamed over the old one, and on ext4 a rename over a file with data waits for that data to be
+ * written out (its auto_da_alloc): 1.3 ms a write on this machine's /tmp against 0.4 ms in memory,
+ * about 5 s of the test workers' CPU a run (a CPU profile of every worker, issue 23).
+ */
+function projectsRoot(): string {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
+  }
 }
 
 export async function setup(): Promise<() => Promise<void>> {
@@ -67,7 +83,7 @@ export async function setup(): Promise<() => Promise<void>> {
   // test worker (vitest.config.ts maxWorkers), as each runs one program at a time.
   const program = await startWarmProgram(ROOT, "dist/infra/index.js", TEST_WORKERS);
   // Every test project of this run in one folder (makeProject), removed when the run ends.
-  const projects = mkdtempSync(join(tmpdir(), "manage-test-run-"));
+  const projects = mkdtempSync(join(projectsRoot(), "manage-test-run-"));
   Object.assign(process.env, warm.env, program.env, { MANAGE_TEST_PROJECTS: projects });
   await buildPreparedStacks();
   return async () => {
