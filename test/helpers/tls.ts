@@ -34,6 +34,14 @@ const CONTEXT_OPTIONS = [
   "sessionIdContext", "sigalgs", "crl", "dhparam", "privateKeyIdentifier", "privateKeyEngine", "clientCertEngine", "ticketKeys", "sessionTimeout", "allowPartialTrustChain",
 ] as const satisfies ReadonlyArray<keyof tls.SecureContextOptions>;
 
+/** One client context per extra certificate trusted (trustExtraCertificates). */
+const contexts = new Map<string, tls.SecureContext>();
+function contextTrusting(extra: string, ca: string[]): tls.SecureContext {
+  let context = contexts.get(extra);
+  if (!context) contexts.set(extra, (context = tls.createSecureContext({ ca })));
+  return context;
+}
+
 /** Node's https.Agent keeps each server's last TLS session, so a later connection resumes it. */
 type SessionCache = { _cacheSession(key: string, session: Buffer): void; _evictSession(key: string): void };
 
@@ -48,20 +56,22 @@ type SessionCache = { _cacheSession(key: string, session: Buffer): void; _evictS
  * certificate (review rv12; fetch's pool and its sessions are replaced: ./project.ts freshConnections).
  */
 export function trustExtraCertificates(file: string): () => void {
-  const ca = [...tls.rootCertificates, readFileSync(file, "utf8")];
+  const extra = readFileSync(file, "utf8");
+  const ca = [...tls.rootCertificates, extra];
   // A process builds its store of node's roots and the file's once, at start. A `ca` alone builds it
   // again for each connection (~150 certificates parsed: ~15 ms of CPU, ~14 s over a suite run's
   // in-worker connections), so a connection that shapes no context of its own also gets a context
   // made once from the same `ca` (tls.connect would build the same from its options). The `ca` stays
   // in its options all the same: an https.Agent files a freed socket under a name that includes it,
-  // so a run without the file never reuses a connection a trusted run opened.
-  let context: tls.SecureContext | undefined;
+  // so a run without the file never reuses a connection a trusted run opened. The context is kept for
+  // the next run trusting the same certificate (a test's runs against one server): a client context
+  // holds the store and settings only, no session (those are the agents', forgotten by the undo).
   const connect = tls.connect;
   const trusting = function (this: unknown, ...args: unknown[]) {
     const options = args.find((a): a is tls.ConnectionOptions => typeof a === "object" && a !== null);
     if (options && options.ca === undefined && options.secureContext === undefined) {
       options.ca = ca;
-      if (!CONTEXT_OPTIONS.some((key) => options[key] !== undefined)) options.secureContext = context ??= tls.createSecureContext({ ca });
+      if (!CONTEXT_OPTIONS.some((key) => options[key] !== undefined)) options.secureContext = contextTrusting(extra, ca);
     }
     return (connect as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
   };
