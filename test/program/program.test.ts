@@ -435,3 +435,17 @@ describe("the cost ceiling, enforced by the program itself", () => {
     }
   });
 });
+
+test("the program tests share one evaluation per stack and config (test/helpers/program.ts), frozen, with manage's request in its key", async () => {
+  const first = await simulateStack("dev", { profile: "testing" });
+  expect(await simulateStack("dev", { profile: "testing" })).toBe(first);
+  expect(() => resource(first, "backend").inputs.template = {}).toThrow(TypeError);
+  try {
+    process.env.MANAGE_OPERATIONS = JSON.stringify({ basedOn: 0, baseline: "file", operation: { profile: "idle", overrides: {}, expiresAt: null, intent: "stop", by: "test", at: "2026-11-23T09:00:00Z" } });
+    const requested = await simulateStack("dev", { profile: "testing" });
+    expect(requested).not.toBe(first);
+    expect(requested.resources.some((r) => r.name === "session-pool")).toBe(false);
+  } finally {
+    delete process.env.MANAGE_OPERATIONS;
+  }
+});
