@@ -21,10 +21,10 @@ import {
   type ProfileOverrides,
   type ResolvedProfile,
 } from "./profiles.js";
-import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
+import { deriveNames, NAME_PREFIX_RULE, nameViolations } from "./naming.js";
 import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, strategyLabel, type ParticipantModel } from "./capacity.js";
 import { CUSTOM_CONTAINER_REGIONS, OPTION_RANGES } from "./limits.js";
-import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
+import { ACCESS_MODES, GATEWAY_SKUS } from "./access-mode.js";
 import { GATEWAY_CALLS_PER_MINUTE, MAX_SESSIONS_CEILING, SESSION_CPU, SESSION_MEMORY_GI } from "./ceilings.cjs";
 import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "./ip-ranges.cjs";
 
@@ -430,43 +430,8 @@ const LEGACY_OVERRIDE_KEYS: ReadonlyMap<string, string> = new Map(
 export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = { ...BASE_KEYS, ...OVERRIDE_KEYS };
 export type BaseKey = keyof typeof BASE_KEYS;
 
-export interface DeploymentSettings {
-  project: string;
-  stack: string;
-  location: string;
-  profile: ResolvedProfile;
-  /** Every profile's overrides, so the CLI can show and keep them across stop/start. */
-  overrides: Record<ProfileName, ProfileOverrides>;
-  profileExpiresAt: Date | null;
-  names: ResourceNames;
-  createResourceGroup: boolean;
-  registrySku: "Basic" | "Standard" | "Premium";
-  session: { image: string; cpu: number; memory: string; targetPort: number; allowEgress: boolean };
-  backend: {
-    image: string;
-    cpu: number;
-    memory: string;
-    targetPort: number;
-    healthPath: string;
-    concurrentRequests: number;
-  };
-  /** Who may call the backend (infra/access-mode.ts). */
-  access: AccessSettings;
-  roles: { mode: "managed" | "external"; sessionExecutorScope: "pool" | "resourceGroup" };
-  logRetentionDays: number;
-  /** The people the contest profile is sized for (participants and the model's other inputs). */
-  participantModel: ParticipantModel;
-  /** Which run measured the participant model's coldStartSeconds / runSeconds ("": the assumptions, or a person's numbers). */
-  measuredBy: string;
-  /** workspaceCapping.dailyQuotaGb. */
-  logDailyCapGb: number;
-  /** USD per day the stack may cost at most (cli/cost-ceiling.ts enforces it). */
-  costCeilingPerDay: number;
-  limits: { maxSessions: number; extraCustomContainerRegions: string[] };
-  /** Alerts and the budget: none without alertEmails; monthlyBudgetUsd null = computed by the cost model. */
-  monitoring: { alertEmails: string[]; monthlyBudgetUsd: number | null; plannedContestsPerMonth: number };
-  warnings: string[];
-}
+/** A stack's validated settings: what parseSettings returns, each field's comment where it is computed. */
+export type DeploymentSettings = ReturnType<typeof parseSettings>;
 
 /** A profile of this stack, with its overrides and its participant model (the contest's sizing). */
 export function profileOf(settings: Pick<DeploymentSettings, "overrides" | "participantModel">, name: ProfileName): ResolvedProfile {
@@ -532,7 +497,7 @@ export const notASecret = (key: string): ConfigIssue => ({ key, message: `${NOT_
  * Parses and validates a stack's configuration. Pure: `raw` is the only input.
  * Throws ConfigError listing every violation, including keys nobody reads (almost always typos).
  */
-export function parseSettings(raw: RawConfig, stack: string, project = PROJECT): DeploymentSettings {
+export function parseSettings(raw: RawConfig, stack: string, project = PROJECT) {
   // Keys in the project's namespace that no one reads (own keys only: Object.prototype answers `in`).
   const issues: ConfigIssue[] = Object.keys(raw).filter((key) => !Object.hasOwn(CONFIG_KEYS, key)).map((key) => ({
     key,
@@ -625,6 +590,7 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     stack,
     location: c.location,
     profile: resolved,
+    /** Every profile's overrides, so the CLI can show and keep them across stop/start. */
     overrides,
     profileExpiresAt: c.profileExpiresAt ? new Date(c.profileExpiresAt) : null,
     names,
@@ -645,6 +611,7 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
       healthPath: c.backendHealthPath,
       concurrentRequests: c.backendConcurrentRequests,
     },
+    /** Who may call the backend (infra/access-mode.ts). */
     access: {
       mode: c.accessMode,
       allowedIpRanges: c.accessMode === "venue" ? c.allowedIpRanges : [],
@@ -660,11 +627,16 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     },
     roles: { mode: c.roleAssignmentMode, sessionExecutorScope: c.sessionExecutorScope },
     logRetentionDays: c.logRetentionDays,
+    /** The people the contest profile is sized for (participants and the model's other inputs). */
     participantModel: model,
+    /** Which run measured the participant model's coldStartSeconds / runSeconds ("": the assumptions, or a person's numbers). */
     measuredBy: String(c.measuredBy ?? ""),
+    /** workspaceCapping.dailyQuotaGb. */
     logDailyCapGb: Number(c.logDailyCapGb),
+    /** USD per day the stack may cost at most (cli/cost-ceiling.ts enforces it). */
     costCeilingPerDay: c.costCeilingPerDay,
     limits: { maxSessions: c.maxSessionsLimit, extraCustomContainerRegions: c.extraCustomContainerRegions },
+    /** Alerts and the budget: none without alertEmails; monthlyBudgetUsd null = computed by the cost model. */
     monitoring: {
       alertEmails: c.alertEmails,
       monthlyBudgetUsd: c.monthlyBudgetUsd === 0 ? null : c.monthlyBudgetUsd,
