@@ -222,13 +222,7 @@ export class Pulumi {
       if (p.kind === "summary") changes = p.changes;
       onProgress(p);
     });
-    const result = await this.call(
-      "up",
-      stack,
-      () =>
-        s.up(operationOptions(events, opts)),
-      events,
-    );
+    const result = await this.call("up", stack, () => s.up(operationOptions(events, opts)), events);
     return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
   }
 
