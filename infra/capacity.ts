@@ -78,7 +78,6 @@ export interface ParticipantModel {
   sessionsPerNode: number;
 }
 
-
 export interface CapacityQuery extends Omit<ParticipantModel, "sessionsPerNode"> {
   cooldownSeconds: number;
   /** The model's, or another (--sessions-per-node); null: the ready count is not rounded to whole nodes. */

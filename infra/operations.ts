@@ -175,7 +175,6 @@ function canonicalValue(value: string): string {
   }
 }
 
-
 /**
  * A config without the keys that hold their declared default (Pulumi.yaml): the engine hands the
  * program every declared key, the stack file holds only what it sets; compared after this, the two
