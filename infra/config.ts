@@ -663,7 +663,7 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
     strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
     // Whole nodes are filled with ready sessions: how many the stack's session size fits on one.
     sessionsPerNode:
-      ok("sessionCpu") && ok("sessionMemory") && values.sessionCpu !== undefined && values.sessionMemory !== undefined
+      ok("sessionCpu") && ok("sessionMemory")
         ? sessionsPerNode({ cpu: Number(values.sessionCpu), memoryGi: parseFloat(String(values.sessionMemory)) })
         : DEFAULT_PARTICIPANTS.sessionsPerNode,
   };
