@@ -93,6 +93,8 @@ const decimalString = (min: number, max: number, rule: string) =>
     v.regex(/^\d+(\.\d+)?$/, `must be a number like 1 or 0.5`),
     v.check((s) => Number(s) >= min && Number(s) <= max, rule),
   );
+/** A key that shares its bounds with an option (OPTION_RANGES): the bounds, and the refusal that names them. */
+const between = (r: { min: number; max: number }, unit = "") => [r.min, r.max, `must be between ${r.min} and ${r.max}${unit}`] as const;
 const REGION = /^[a-z][a-z0-9]+$/;
 const EMAIL_PATTERN = /^[^\s@<>"&]+@[^\s@<>"&]+\.[^\s@<>"&]+$/;
 const email = v.pipe(v.string(), v.regex(EMAIL_PATTERN, "must be an email address like ops@example.com"));
@@ -290,17 +292,13 @@ const BASE_KEYS = {
     description:
       "People the contest profile is sized for: its maxSessions and readySessions follow from this and the participant keys below (infra/capacity.ts), unless profileOverrides.contest sets maxSessions/readySessions.",
     default: CAPACITY_DEFAULTS.participants,
-    schema: wholeNumber(OPTION_RANGES.participants.min, OPTION_RANGES.participants.max, `must be between ${OPTION_RANGES.participants.min} and ${OPTION_RANGES.participants.max}`),
+    schema: wholeNumber(...between(OPTION_RANGES.participants)),
   },
   runsPerParticipantPerMinute: {
     type: "string",
     description: "How often each participant runs code during a contest, per minute (a number like 1 or 0.5).",
     default: String(CAPACITY_DEFAULTS.runsPerParticipantPerMinute),
-    schema: decimalString(
-      OPTION_RANGES.runsPerParticipantPerMinute.min,
-      OPTION_RANGES.runsPerParticipantPerMinute.max,
-      `must be between ${OPTION_RANGES.runsPerParticipantPerMinute.min} and ${OPTION_RANGES.runsPerParticipantPerMinute.max} runs per minute`,
-    ),
+    schema: decimalString(...between(OPTION_RANGES.runsPerParticipantPerMinute, " runs per minute")),
   },
   sessionIdentifier: {
     type: "string",
@@ -316,7 +314,7 @@ const BASE_KEYS = {
     type: "integer",
     description: "Everyone's first run of a contest lands within this many seconds of its start (at most the contest cooldown).",
     default: CAPACITY_DEFAULTS.openingBurstSeconds,
-    schema: wholeNumber(OPTION_RANGES.openingBurstSeconds.min, OPTION_RANGES.openingBurstSeconds.max, `must be between ${OPTION_RANGES.openingBurstSeconds.min} and ${OPTION_RANGES.openingBurstSeconds.max} seconds`),
+    schema: wholeNumber(...between(OPTION_RANGES.openingBurstSeconds, " seconds")),
   },
   // Measured inputs (`manage capacity --apply` records them from the stack's latest smoke / load-test).
   coldStartSeconds: {
@@ -324,13 +322,13 @@ const BASE_KEYS = {
     description:
       "Seconds the pool takes to bring up a session that was not ready: the contest's ready sessions follow from it. The assumption (10) until `manage capacity --apply` records a measured one.",
     default: String(CAPACITY_DEFAULTS.coldStartSeconds),
-    schema: decimalString(OPTION_RANGES.coldStartSeconds.min, OPTION_RANGES.coldStartSeconds.max, `must be between ${OPTION_RANGES.coldStartSeconds.min} and ${OPTION_RANGES.coldStartSeconds.max} seconds`),
+    schema: decimalString(...between(OPTION_RANGES.coldStartSeconds, " seconds")),
   },
   runSeconds: {
     type: "string",
     description: "Seconds one execution takes (its session is busy that long). The assumption (2) until `manage capacity --apply` records a measured one.",
     default: String(CAPACITY_DEFAULTS.runSeconds),
-    schema: decimalString(OPTION_RANGES.runSeconds.min, OPTION_RANGES.runSeconds.max, `must be between ${OPTION_RANGES.runSeconds.min} and ${OPTION_RANGES.runSeconds.max} seconds`),
+    schema: decimalString(...between(OPTION_RANGES.runSeconds, " seconds")),
   },
   measuredBy: {
     type: "string",
