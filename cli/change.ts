@@ -160,23 +160,8 @@ export function waitingLine(endpoint: string, timeoutMs: number, credential?: Pi
   return `Waiting until code runs through ${endpoint}${credential ? ` with ${credential.source}` : ""} (up to ${formatDuration(timeoutMs / 1000)}${offers("--no-wait") ? "; --no-wait skips this" : ""})...`;
 }
 
-/** What the steps after the read work from: the change, the plan for it, and what runs now. */
-interface Run {
-  change: StackChange;
-  g: GlobalOptions & GateOptions;
-  dir: string;
-  pulumi: Pulumi;
-  /** The stack file as read before any edit (named in what is said). */
-  file: StackFile;
-  offline: OfflinePlan;
-  exists: boolean;
-  /** The resource types the state holds. */
-  types: string[];
-  plan: Extract<ChangePlan, { kind: "run" }>;
-  /** What runs before this change, for an interruption to say; null when nothing is deployed. */
-  runsNow: Running | null;
-  policy: ReturnType<typeof policyOptions>;
-}
+/** What the steps after the read work from (readChange's answer): the change, the plan for it, and what runs now. */
+type Run = Awaited<ReturnType<typeof readChange>> & { plan: Extract<ChangePlan, { kind: "run" }> };
 
 /** `report: false` when the caller reports the result itself (reconcile's action log). */
 export async function applyStackChange(change: StackChange, g: GlobalOptions & GateOptions, report = true): Promise<ChangeResult> {
@@ -207,6 +192,7 @@ async function readChange(change: StackChange, g: GlobalOptions & GateOptions) {
   const rehearsal = rehearsalClock(process.env, realClock);
   if (rehearsal) warn(rehearsal.warning);
   const at = isoSeconds(now());
+  // The stack file as read before any edit (named in what is said).
   const file = stackFile(change.stack, dir);
   // No state can matter where the embedded backend (the default: no PULUMI_BACKEND_URL, no login)
   // has no directory yet: no stack has been created, so the cost ceiling is judged offline.

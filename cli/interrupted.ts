@@ -35,14 +35,7 @@ export interface InterruptFacts {
   previewOnly?: boolean;
 }
 
-export interface InterruptOutcome {
-  /** The outcome line: what happened and what runs now, at what cost. */
-  message: string;
-  /** What to run next. */
-  fix: string;
-  /** One JSON document's members (besides "error"). */
-  interrupted: { phase: Phase; stack: string | null; changed: boolean | "partly"; runs: Running | null; wanted?: Running; next: string[] };
-}
+export type InterruptOutcome = ReturnType<typeof interruptOutcome>;
 
 /** "contest at $79.00/day until 2026-12-05 11:00 UTC" / "idle at $1.75/day" */
 function describeRunning(r: Running): string {
@@ -52,13 +45,13 @@ function describeRunning(r: Running): string {
 }
 
 /** What an interruption in `phase` means, in words and as data. Pure. */
-export function interruptOutcome(f: InterruptFacts): InterruptOutcome {
+export function interruptOutcome(f: InterruptFacts) {
   const s = f.stack;
   const runsNow = f.runs ? `${s} runs ${describeRunning(f.runs)}` : null;
   const status = s ? suggest("status", { stack: s }) : null;
   const stop = s && f.runs && f.runs.profile !== "idle" ? suggest("stop", { stack: s }) : null;
   let message: string;
-  let changed: InterruptOutcome["interrupted"]["changed"] = false;
+  let changed: boolean | "partly" = false;
   let next: string[];
   let then: string;
   switch (f.phase) {
@@ -100,8 +93,11 @@ export function interruptOutcome(f: InterruptFacts): InterruptOutcome {
     }
   }
   return {
+    /** The outcome line: what happened and what runs now, at what cost. */
     message,
+    /** What to run next. */
     fix: then,
+    /** One JSON document's members (besides "error"). */
     interrupted: { phase: f.phase, stack: s, changed, runs: f.runs, ...(f.wanted ? { wanted: f.wanted } : {}), next },
   };
 }

@@ -28,7 +28,6 @@ export interface WindowRequest {
   minWarmupMinutes?: number;
 }
 
-
 /**
  * The shortest warm-up a window of `profile` may have on a stack with this access: on a token stack
  * the gateway is created at the warm-up's start with the pool (the gate lives with the pool) and
@@ -43,7 +42,6 @@ export const defaultWarmupMinutes = (access: AccessSettings, profile: ProfileNam
 
 /** The warm-up's start: when the scheduled job brings the window's profile up. */
 export const warmupStart = (w: Pick<Window, "start" | "warmupMinutes">) => new Date(Date.parse(w.start) - w.warmupMinutes * 60_000);
-
 
 /**
  * "contest for 250 participants, 2026-12-05 08:00 UTC (09:00 CET local) to ...". `local: false` for a

@@ -66,16 +66,15 @@ const firstLine = (message: string) => message.split("\n")[0]!.replace(/ at line
  */
 export function parseStackFile(text: string, name: string, project = PROJECT): StackFile {
   const example = `e.g.\n    config:\n      ${project}:profile: idle`;
-  if (text.split("\n").every((line) => /^\s*(#.*)?$/.test(line)))
-    throw new StackFileError(`${name} is empty: a stack file holds a config: map\n  Fix: give it one, ${example}`, "broken", name);
+  const empty = () => new StackFileError(`${name} is empty: a stack file holds a config: map\n  Fix: give it one, ${example}`, "broken", name);
+  if (text.split("\n").every((line) => /^\s*(#.*)?$/.test(line))) throw empty();
   let values: unknown;
   try {
     values = loadYaml(text);
   } catch {
     throwYamlError(text, name);
   }
-  if (values === undefined || values === null || values === "")
-    throw new StackFileError(`${name} is empty: a stack file holds a config: map\n  Fix: give it one, ${example}`, "broken", name);
+  if (values === undefined || values === null || values === "") throw empty();
   if (typeof values !== "object" || Array.isArray(values))
     throw new StackFileError(`${name}:1: the file is not a map of keys\n  Fix: start it with config:, ${example}`, "broken", name);
   const config = (values as { config?: unknown }).config;

@@ -32,17 +32,11 @@ export const WORKFLOW_VARIABLES: ReadonlyArray<{ env: string; from: string; what
   { env: "ARM_SUBSCRIPTION_ID", from: "AZURE_SUBSCRIPTION_ID", what: "the subscription (empty, Pulumi's provider would use the Azure CLI's default one)" },
 ];
 
-export interface WorkflowRefusal {
-  variable: string;
-  message: string;
-  fix: string;
-}
-
 /**
  * Null when a command may run pulumi here: not a workflow run, or every variable the workflow needs
  * is set. Otherwise the first gap, naming the variable and where to set it.
  */
-export function workflowRefusal(env: NodeJS.ProcessEnv, login: string | null): WorkflowRefusal | null {
+export function workflowRefusal(env: NodeJS.ProcessEnv, login: string | null) {
   if (!inWorkflowRun(env)) return null;
   const backend = WORKFLOW_VARIABLES[0]!;
   if (!env.PULUMI_BACKEND_URL && !login)

@@ -81,15 +81,10 @@ export function declareBackend(
   );
 }
 
-export interface IpRule {
-  name: string;
-  description: string;
-  ipAddressRange: string;
-  action: string;
-}
+export type IpRule = ReturnType<typeof allowRules>[number];
 
 /** One Allow rule per range, named `<name>-1`, `<name>-2`... (the venue's ranges, the gateway's IPs). */
-export const allowRules = (name: string, description: string, ranges: readonly string[]): IpRule[] =>
+export const allowRules = (name: string, description: string, ranges: readonly string[]) =>
   ranges.map((ipAddressRange, i) => ({ name: `${name}-${i + 1}`, description, ipAddressRange, action: "Allow" }));
 
 /** The ingress's Allow rules for the access mode; undefined (no rule: anyone) only in open mode. */

@@ -78,7 +78,6 @@ export interface ParticipantModel {
   sessionsPerNode: number;
 }
 
-
 export interface CapacityQuery extends Omit<ParticipantModel, "sessionsPerNode"> {
   cooldownSeconds: number;
   /** The model's, or another (--sessions-per-node); null: the ready count is not rounded to whole nodes. */
@@ -504,7 +503,6 @@ function planAfresh(q: CapacityQuery) {
   const bursts = sampled(q, maxSessions) ? sampleBursts(q) : null;
   const need = readyFor(q, maxSessions, bursts);
   const readySessions = shared ? need.needed : fillNodes(need.needed, maxSessions, meanHeld(q), q.sessionsPerNode);
-  const slots = q.strategy.kind === "shared" ? q.strategy.sessions : maxSessions;
   switch (q.strategy.kind) {
     case "per-user":
       notes.push(
@@ -520,7 +518,7 @@ function planAfresh(q: CapacityQuery) {
       break;
     case "shared": {
       const needed = serversForWait(lambda, q.runSeconds, q.p95WaitSeconds);
-      if (needed > slots) notes.push(`shared:${slots} is too few for a p95 wait of ${q.p95WaitSeconds} s: shared:${needed} meets it`);
+      if (needed > q.strategy.sessions) notes.push(`shared:${q.strategy.sessions} is too few for a p95 wait of ${q.p95WaitSeconds} s: shared:${needed} meets it`);
       break;
     }
   }
@@ -552,9 +550,9 @@ function planAfresh(q: CapacityQuery) {
     /** The same two with only the needed count ready: what rounding up to whole nodes buys. */
     coldStartShareIfNeeded: { mean: steadyOnly(need.needed), atConfidence: atConfidence(need.needed) },
     /** Executions that can run at once: sessions serve one execution at a time. */
-    executionSlots: slots,
-    probabilityOfWaiting: erlangC(slots, lambda * q.runSeconds),
-    p95WaitSeconds: waitQuantile(slots, lambda, q.runSeconds),
+    executionSlots: maxSessions,
+    probabilityOfWaiting: erlangC(maxSessions, lambda * q.runSeconds),
+    p95WaitSeconds: waitQuantile(maxSessions, lambda, q.runSeconds),
     notes,
   };
 }

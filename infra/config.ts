@@ -21,10 +21,10 @@ import {
   type ProfileOverrides,
   type ResolvedProfile,
 } from "./profiles.js";
-import { deriveNames, NAME_PREFIX_RULE, nameViolations, type ResourceNames } from "./naming.js";
+import { deriveNames, NAME_PREFIX_RULE, nameViolations } from "./naming.js";
 import { CAPACITY_DEFAULTS, DEFAULT_PARTICIPANTS, parseIdentifierStrategy, sessionsPerNode, strategyLabel, type ParticipantModel } from "./capacity.js";
 import { CUSTOM_CONTAINER_REGIONS, OPTION_RANGES } from "./limits.js";
-import { ACCESS_MODES, GATEWAY_SKUS, type AccessSettings } from "./access-mode.js";
+import { ACCESS_MODES, GATEWAY_SKUS } from "./access-mode.js";
 import { GATEWAY_CALLS_PER_MINUTE, MAX_SESSIONS_CEILING, SESSION_CPU, SESSION_MEMORY_GI } from "./ceilings.cjs";
 import { admitted, describeAdmitted, LIMIT_WORDS, withinAddressLimit } from "./ip-ranges.cjs";
 
@@ -93,6 +93,8 @@ const decimalString = (min: number, max: number, rule: string) =>
     v.regex(/^\d+(\.\d+)?$/, `must be a number like 1 or 0.5`),
     v.check((s) => Number(s) >= min && Number(s) <= max, rule),
   );
+/** A key that shares its bounds with an option (OPTION_RANGES): the bounds, and the refusal that names them. */
+const between = (r: { min: number; max: number }, unit = "") => [r.min, r.max, `must be between ${r.min} and ${r.max}${unit}`] as const;
 const REGION = /^[a-z][a-z0-9]+$/;
 const EMAIL_PATTERN = /^[^\s@<>"&]+@[^\s@<>"&]+\.[^\s@<>"&]+$/;
 const email = v.pipe(v.string(), v.regex(EMAIL_PATTERN, "must be an email address like ops@example.com"));
@@ -290,17 +292,13 @@ const BASE_KEYS = {
     description:
       "People the contest profile is sized for: its maxSessions and readySessions follow from this and the participant keys below (infra/capacity.ts), unless profileOverrides.contest sets maxSessions/readySessions.",
     default: CAPACITY_DEFAULTS.participants,
-    schema: wholeNumber(OPTION_RANGES.participants.min, OPTION_RANGES.participants.max, `must be between ${OPTION_RANGES.participants.min} and ${OPTION_RANGES.participants.max}`),
+    schema: wholeNumber(...between(OPTION_RANGES.participants)),
   },
   runsPerParticipantPerMinute: {
     type: "string",
     description: "How often each participant runs code during a contest, per minute (a number like 1 or 0.5).",
     default: String(CAPACITY_DEFAULTS.runsPerParticipantPerMinute),
-    schema: decimalString(
-      OPTION_RANGES.runsPerParticipantPerMinute.min,
-      OPTION_RANGES.runsPerParticipantPerMinute.max,
-      `must be between ${OPTION_RANGES.runsPerParticipantPerMinute.min} and ${OPTION_RANGES.runsPerParticipantPerMinute.max} runs per minute`,
-    ),
+    schema: decimalString(...between(OPTION_RANGES.runsPerParticipantPerMinute, " runs per minute")),
   },
   sessionIdentifier: {
     type: "string",
@@ -316,7 +314,7 @@ const BASE_KEYS = {
     type: "integer",
     description: "Everyone's first run of a contest lands within this many seconds of its start (at most the contest cooldown).",
     default: CAPACITY_DEFAULTS.openingBurstSeconds,
-    schema: wholeNumber(OPTION_RANGES.openingBurstSeconds.min, OPTION_RANGES.openingBurstSeconds.max, `must be between ${OPTION_RANGES.openingBurstSeconds.min} and ${OPTION_RANGES.openingBurstSeconds.max} seconds`),
+    schema: wholeNumber(...between(OPTION_RANGES.openingBurstSeconds, " seconds")),
   },
   // Measured inputs (`manage capacity --apply` records them from the stack's latest smoke / load-test).
   coldStartSeconds: {
@@ -324,13 +322,13 @@ const BASE_KEYS = {
     description:
       "Seconds the pool takes to bring up a session that was not ready: the contest's ready sessions follow from it. The assumption (10) until `manage capacity --apply` records a measured one.",
     default: String(CAPACITY_DEFAULTS.coldStartSeconds),
-    schema: decimalString(OPTION_RANGES.coldStartSeconds.min, OPTION_RANGES.coldStartSeconds.max, `must be between ${OPTION_RANGES.coldStartSeconds.min} and ${OPTION_RANGES.coldStartSeconds.max} seconds`),
+    schema: decimalString(...between(OPTION_RANGES.coldStartSeconds, " seconds")),
   },
   runSeconds: {
     type: "string",
     description: "Seconds one execution takes (its session is busy that long). The assumption (2) until `manage capacity --apply` records a measured one.",
     default: String(CAPACITY_DEFAULTS.runSeconds),
-    schema: decimalString(OPTION_RANGES.runSeconds.min, OPTION_RANGES.runSeconds.max, `must be between ${OPTION_RANGES.runSeconds.min} and ${OPTION_RANGES.runSeconds.max} seconds`),
+    schema: decimalString(...between(OPTION_RANGES.runSeconds, " seconds")),
   },
   measuredBy: {
     type: "string",
@@ -430,43 +428,8 @@ const LEGACY_OVERRIDE_KEYS: ReadonlyMap<string, string> = new Map(
 export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = { ...BASE_KEYS, ...OVERRIDE_KEYS };
 export type BaseKey = keyof typeof BASE_KEYS;
 
-export interface DeploymentSettings {
-  project: string;
-  stack: string;
-  location: string;
-  profile: ResolvedProfile;
-  /** Every profile's overrides, so the CLI can show and keep them across stop/start. */
-  overrides: Record<ProfileName, ProfileOverrides>;
-  profileExpiresAt: Date | null;
-  names: ResourceNames;
-  createResourceGroup: boolean;
-  registrySku: "Basic" | "Standard" | "Premium";
-  session: { image: string; cpu: number; memory: string; targetPort: number; allowEgress: boolean };
-  backend: {
-    image: string;
-    cpu: number;
-    memory: string;
-    targetPort: number;
-    healthPath: string;
-    concurrentRequests: number;
-  };
-  /** Who may call the backend (infra/access-mode.ts). */
-  access: AccessSettings;
-  roles: { mode: "managed" | "external"; sessionExecutorScope: "pool" | "resourceGroup" };
-  logRetentionDays: number;
-  /** The people the contest profile is sized for (participants and the model's other inputs). */
-  participantModel: ParticipantModel;
-  /** Which run measured the participant model's coldStartSeconds / runSeconds ("": the assumptions, or a person's numbers). */
-  measuredBy: string;
-  /** workspaceCapping.dailyQuotaGb. */
-  logDailyCapGb: number;
-  /** USD per day the stack may cost at most (cli/cost-ceiling.ts enforces it). */
-  costCeilingPerDay: number;
-  limits: { maxSessions: number; extraCustomContainerRegions: string[] };
-  /** Alerts and the budget: none without alertEmails; monthlyBudgetUsd null = computed by the cost model. */
-  monitoring: { alertEmails: string[]; monthlyBudgetUsd: number | null; plannedContestsPerMonth: number };
-  warnings: string[];
-}
+/** A stack's validated settings: what parseSettings returns, each field's comment where it is computed. */
+export type DeploymentSettings = ReturnType<typeof parseSettings>;
 
 /** A profile of this stack, with its overrides and its participant model (the contest's sizing). */
 export function profileOf(settings: Pick<DeploymentSettings, "overrides" | "participantModel">, name: ProfileName): ResolvedProfile {
@@ -532,7 +495,7 @@ export const notASecret = (key: string): ConfigIssue => ({ key, message: `${NOT_
  * Parses and validates a stack's configuration. Pure: `raw` is the only input.
  * Throws ConfigError listing every violation, including keys nobody reads (almost always typos).
  */
-export function parseSettings(raw: RawConfig, stack: string, project = PROJECT): DeploymentSettings {
+export function parseSettings(raw: RawConfig, stack: string, project = PROJECT) {
   // Keys in the project's namespace that no one reads (own keys only: Object.prototype answers `in`).
   const issues: ConfigIssue[] = Object.keys(raw).filter((key) => !Object.hasOwn(CONFIG_KEYS, key)).map((key) => ({
     key,
@@ -625,6 +588,7 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     stack,
     location: c.location,
     profile: resolved,
+    /** Every profile's overrides, so the CLI can show and keep them across stop/start. */
     overrides,
     profileExpiresAt: c.profileExpiresAt ? new Date(c.profileExpiresAt) : null,
     names,
@@ -645,6 +609,7 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
       healthPath: c.backendHealthPath,
       concurrentRequests: c.backendConcurrentRequests,
     },
+    /** Who may call the backend (infra/access-mode.ts). */
     access: {
       mode: c.accessMode,
       allowedIpRanges: c.accessMode === "venue" ? c.allowedIpRanges : [],
@@ -660,11 +625,16 @@ export function parseSettings(raw: RawConfig, stack: string, project = PROJECT):
     },
     roles: { mode: c.roleAssignmentMode, sessionExecutorScope: c.sessionExecutorScope },
     logRetentionDays: c.logRetentionDays,
+    /** The people the contest profile is sized for (participants and the model's other inputs). */
     participantModel: model,
+    /** Which run measured the participant model's coldStartSeconds / runSeconds ("": the assumptions, or a person's numbers). */
     measuredBy: String(c.measuredBy ?? ""),
+    /** workspaceCapping.dailyQuotaGb. */
     logDailyCapGb: Number(c.logDailyCapGb),
+    /** USD per day the stack may cost at most (cli/cost-ceiling.ts enforces it). */
     costCeilingPerDay: c.costCeilingPerDay,
     limits: { maxSessions: c.maxSessionsLimit, extraCustomContainerRegions: c.extraCustomContainerRegions },
+    /** Alerts and the budget: none without alertEmails; monthlyBudgetUsd null = computed by the cost model. */
     monitoring: {
       alertEmails: c.alertEmails,
       monthlyBudgetUsd: c.monthlyBudgetUsd === 0 ? null : c.monthlyBudgetUsd,
@@ -691,7 +661,7 @@ function participantModel(values: Record<string, unknown>, issues: ConfigIssue[]
     strategy: (ok("sessionIdentifier") && parseIdentifierStrategy(String(values.sessionIdentifier))) || DEFAULT_PARTICIPANTS.strategy,
     // Whole nodes are filled with ready sessions: how many the stack's session size fits on one.
     sessionsPerNode:
-      ok("sessionCpu") && ok("sessionMemory") && values.sessionCpu !== undefined && values.sessionMemory !== undefined
+      ok("sessionCpu") && ok("sessionMemory")
         ? sessionsPerNode({ cpu: Number(values.sessionCpu), memoryGi: parseFloat(String(values.sessionMemory)) })
         : DEFAULT_PARTICIPANTS.sessionsPerNode,
   };

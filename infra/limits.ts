@@ -3,8 +3,6 @@
 // refuse fails in milliseconds, naming the key to change, not minutes into `pulumi up`.
 // Pure data.
 
-
-
 /**
  * Regions where custom-container session pools can be created (ARM names), from Microsoft's docs
  * (azure-docs `articles/container-apps/sessions.md`, "Supported regions"). koreacentral is left out:

@@ -175,7 +175,6 @@ function canonicalValue(value: string): string {
   }
 }
 
-
 /**
  * A config without the keys that hold their declared default (Pulumi.yaml): the engine hands the
  * program every declared key, the stack file holds only what it sets; compared after this, the two
@@ -238,19 +237,13 @@ export function settingsOn(baseline: RawConfig, op: Pick<Operation, "profile" | 
   }
 }
 
-/** What the program runs and records, given the stack file, the previous state and manage's request. */
-export interface Resolved {
-  config: Record<string, string>;
-  state: OperationsState;
-}
-
 /**
  * Resolves one run of the program. With a request: refuses (OperationsError, CHANGED_MARK) if the
  * state moved since manage read it; then applies the
  * requested operation. Without one (a plain `pulumi up`): keeps the operation in the state, on
  * the stack file's baseline. The first update of a stack takes the operation from the file.
  */
-export function resolveOperations(file: RawConfig, previous: OperationsState | null, request: OperationsRequest | null, now: string): Resolved {
+export function resolveOperations(file: RawConfig, previous: OperationsState | null, request: OperationsRequest | null, now: string) {
   const revision = previous?.revision ?? 0;
   if (request) {
     if (request.basedOn !== revision)

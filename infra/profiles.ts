@@ -127,12 +127,7 @@ export const LIMITS = {
 } as const;
 
 /** A profile with a stack's overrides applied (resolveProfile): the table's fields, its numbers now the stack's. */
-export interface ResolvedProfile extends Omit<Profile, "planned"> {
-  /** Which numbers differ from the profile table because the stack overrides them. */
-  overridden: OverrideField[];
-  /** For a planned profile: the participants its pool is sized for (null for fixed profiles). */
-  sizedFor: ParticipantModel | null;
-}
+export type ResolvedProfile = ReturnType<typeof resolveProfile>;
 
 export interface ProfileIssue {
   field: OverrideField;
@@ -148,7 +143,7 @@ export function resolveProfile(
   name: ProfileName,
   overrides: ProfileOverrides = {},
   model: ParticipantModel = DEFAULT_PARTICIPANTS,
-): ResolvedProfile {
+) {
   const base = PROFILES[name];
   const overridden = OVERRIDE_FIELDS.filter(
     (field) => overrides[field] !== undefined && profileAcceptsOverride(name, field),
@@ -170,7 +165,9 @@ export function resolveProfile(
       minReplicas: pick("backendMinReplicas", base.backend.minReplicas),
       maxReplicas: pick("backendMaxReplicas", base.backend.maxReplicas),
     },
+    /** Which numbers differ from the profile table because the stack overrides them. */
     overridden,
+    /** For a planned profile: the participants its pool is sized for (null for fixed profiles). */
     sizedFor: base.planned ? model : null,
   };
 }

@@ -52,18 +52,7 @@ export function versionRefusal(version: string): string | undefined {
 }
 
 /** What an exported state says manage runs on: the resource types, the root stack's outputs, and what an interrupted update left. */
-export interface ExportedState {
-  types: string[];
-  /** Each resource's name in the program (its URN's last part), in the order of `types`. */
-  names: string[];
-  outputs: Record<string, unknown>;
-  /**
-   * Operations an update started and never finished (killed mid-step): the resource's name and what
-   * was under way ("creating", "updating", "deleting"): sdk/go/common/apitype/core.go
-   * OperationV2, `pending_operations` in the deployment.
-   */
-  pending: Array<{ name: string; type: string }>;
-}
+export type ExportedState = ReturnType<typeof stackStateOf>;
 
 /**
  * What manage reads of `pulumi stack export`: the resource types pulumi believes exist, the root
@@ -72,15 +61,21 @@ export interface ExportedState {
  * where they are used: keys, doctor, smoke), so a secret output stays the export's envelope
  * (apitype.SecretV1), which redactOutputs shows as "[secret]".
  */
-export function stackStateOf(exported: { deployment?: unknown }): ExportedState {
+export function stackStateOf(exported: { deployment?: unknown }) {
   const deployment = exported.deployment as
     | { resources?: Array<{ type: string; urn?: string; outputs?: Record<string, unknown> }>; pending_operations?: Array<{ resource?: { urn?: string }; type?: string }> }
     | undefined;
   const resources = deployment?.resources ?? [];
   return {
     types: resources.map((r) => r.type),
+    /** Each resource's name in the program (its URN's last part), in the order of `types`. */
     names: resources.map((r) => String(r.urn ?? "").split("::").pop()!),
     outputs: resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {},
+    /**
+     * Operations an update started and never finished (killed mid-step): the resource's name and what
+     * was under way ("creating", "updating", "deleting"): sdk/go/common/apitype/core.go
+     * OperationV2, `pending_operations` in the deployment.
+     */
     pending: (deployment?.pending_operations ?? []).map((p) => ({ name: String(p.resource?.urn ?? "?").split("::").pop()!, type: String(p.type ?? "?") })),
   };
 }

@@ -30,12 +30,6 @@ export interface PreviewStep {
   replaceKeys?: string[];
 }
 
-export interface Preview {
-  steps: PreviewStep[];
-  /** Advisory policy findings: shown, not blocking. */
-  warnings: string[];
-}
-
 export interface RunOptions {
   /** A policy pack directory run on the preview or update (`--policy-pack`). */
   policyPack?: string;
@@ -203,7 +197,7 @@ export class Pulumi {
       await this.call("config", stack, () => this.workspace.removeConfig(stack, `${PROJECT}:${key}`, key.includes(".")));
   }
 
-  async preview(stack: string, opts: RunOptions = {}): Promise<Preview> {
+  async preview(stack: string, opts: RunOptions = {}) {
     const s = await this.select(stack);
     const events = collector();
     try {
@@ -228,13 +222,7 @@ export class Pulumi {
       if (p.kind === "summary") changes = p.changes;
       onProgress(p);
     });
-    const result = await this.call(
-      "up",
-      stack,
-      () =>
-        s.up(operationOptions(events, opts)),
-      events,
-    );
+    const result = await this.call("up", stack, () => s.up(operationOptions(events, opts)), events);
     return { changes, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
   }
 
@@ -278,6 +266,7 @@ interface Collected {
   steps: PreviewStep[];
   errors: string[];
   mandatory: string[];
+  /** Advisory policy findings: shown (a preview's warnings), not blocking. */
   advisory: string[];
   /** Resources an update has changed so far (a ResourceOutputsEvent of a step other than same). */
   applied: number;

@@ -12,16 +12,7 @@ import { costQuery, gibibytes, type CostAssumptionOptions } from "./query.js";
 import { CAPACITY_DEFAULTS, sessionsPerNodeRange } from "../capacity.js";
 import { money } from "./money.js";
 
-export interface CeilingVerdict {
-  ok: boolean;
-  /** At the assumed sessions per node. */
-  atMost: AtMost;
-  /** At the fewest sessions per node the assumed range allows (worstAtMost): what the ceiling judges. */
-  worst: { perDay: number; sessionsPerNode: number } | null;
-  ceiling: number;
-  /** The sentence for people: the cost, what it assumes and the ceiling. */
-  message: string;
-}
+export type CeilingVerdict = NonNullable<ReturnType<typeof ceilingVerdict>>;
 
 /**
  * The most a profile can cost per day at the fewest sessions per node the assumed range allows
@@ -49,7 +40,7 @@ export function worstAtMost(
  * docs state, so no configuration within the ceiling can cost more than it if nodes hold fewer
  * sessions than assumed. null: no prices for its region.
  */
-export function ceilingVerdict(settings: DeploymentSettings, profile: ResolvedProfile = profileOf(settings, settings.profile.name)): CeilingVerdict | null {
+export function ceilingVerdict(settings: DeploymentSettings, profile: ResolvedProfile = profileOf(settings, settings.profile.name)) {
   if (!isKnownRegion(settings.location)) return null;
   const book = embeddedPriceBook(settings.location);
   const atMost = estimateCost(book, costQuery(settings, profile, CAPACITY_DEFAULTS.hours)).atMost;
@@ -58,9 +49,12 @@ export function ceilingVerdict(settings: DeploymentSettings, profile: ResolvedPr
   const ok = judged({ atMost, worst }) <= ceiling;
   return {
     ok,
+    /** At the assumed sessions per node. */
     atMost,
+    /** At the fewest sessions per node the assumed range allows (worstAtMost): what the ceiling judges. */
     worst,
     ceiling,
+    /** The sentence for people: the cost, what it assumes and the ceiling. */
     message:
       `at most ${money(atMost.perDay)}/day (${atMost.basis})${atMost.complete ? "" : " (incomplete: prices missing)"}` +
       (worst ? ` and ${money(worst.perDay)} at ${worst.sessionsPerNode} sessions per node (the assumed range's worst)` : "") +
@@ -69,7 +63,7 @@ export function ceilingVerdict(settings: DeploymentSettings, profile: ResolvedPr
 }
 
 /** The figure the ceiling judges: the worst end of the sessions-per-node range when there is one. */
-const judged = (v: Pick<CeilingVerdict, "atMost" | "worst">) => v.worst?.perDay ?? v.atMost.perDay;
+const judged = (v: { atMost: AtMost; worst: { perDay: number } | null }) => v.worst?.perDay ?? v.atMost.perDay;
 
 /**
  * Whether a change to `next` may go ahead as far as the ceiling goes, given what runs now (`before`,

@@ -173,14 +173,8 @@ const alertsPerHour = (rate: Rate, alerts: CostQuery["alerts"]) =>
 const replicaLogGbPerDay = (replicas: number, gbPerReplicaHour: number, capGb: number) =>
   Math.min(capGb, replicas * gbPerReplicaHour * HOURS_PER_DAY);
 
-interface Assumed {
-  gbPer1000Runs: number;
-  gbPerReplicaHour: number;
-  dailyCapGb: number;
-  registryStoredGb: number;
-  managementFee: boolean;
-}
-function assumed(q: Pick<CostQuery, "logs" | "registryStoredGb" | "managementFee">): Assumed {
+type Assumed = ReturnType<typeof assumed>;
+function assumed(q: Pick<CostQuery, "logs" | "registryStoredGb" | "managementFee">) {
   return {
     gbPer1000Runs: q.logs?.gbPer1000Runs ?? COST_ASSUMPTIONS.logGbPer1000Runs,
     gbPerReplicaHour: q.logs?.gbPerReplicaHour ?? COST_ASSUMPTIONS.logGbPerReplicaHour,

@@ -57,11 +57,10 @@ export function readPolicyDocument(xml: unknown): PolicyDocument {
  */
 const BYPASSES = ["return-response", "send-request", "send-one-way-request", "forward-request", "include-fragment"];
 
-/** The first answering or calling statement in `e` or inside it (a <choose>, a <retry>...), or null. */
-function bypassIn(e: Element): string | null {
-  if (BYPASSES.includes(e.tagName)) return e.tagName;
-  for (const child of childElements(e)) {
-    const found = bypassIn(child);
+/** The first answering or calling statement among `statements` or inside them (a <choose>, a <retry>...), or null. */
+function bypassIn(statements: Element[]): string | null {
+  for (const e of statements) {
+    const found = BYPASSES.includes(e.tagName) ? e.tagName : bypassIn(childElements(e));
     if (found) return found;
   }
   return null;
@@ -69,12 +68,7 @@ function bypassIn(e: Element): string | null {
 
 /** The first answering or calling statement among <inbound>'s first `count` statements (all of them by default). */
 export function bypassBefore(doc: PolicyDocument, count = Infinity): string | null {
-  if (!doc.ok) return null;
-  for (const e of doc.inbound.slice(0, count)) {
-    const found = bypassIn(e);
-    if (found) return found;
-  }
-  return null;
+  return doc.ok ? bypassIn(doc.inbound.slice(0, count)) : null;
 }
 
 /** Where <base/> sits among <inbound>'s statements, or -1. */

@@ -60,7 +60,6 @@ export function numberIn(value: unknown, min: number, max: number, opts: { integ
 /** How a value reads in a message: NaN, "0.5" (a string), unset. */
 export function show(value: unknown): string {
   if (value === undefined || value === null) return "unset";
-  if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") return String(value);
   return JSON.stringify(value) ?? String(value);
 }
