@@ -29,9 +29,7 @@ export type PeriodRequest = { kind: "window"; id: string } | { kind: "range"; fr
 export function periodRequest(o: { window?: string; from?: Date; to?: Date }, now: Date): PeriodRequest {
   const example = "--window w-20261205-0900, or --from 2026-12-05T08:00:00Z --to 2026-12-05T12:00:00Z";
   if (o.window !== undefined && (o.from || o.to)) throw new UsageError(`give either --window or --from/--to, not both: e.g. ${example}`);
-  if (o.window !== undefined) {
-    return { kind: "window", id: o.window };
-  }
+  if (o.window !== undefined) return { kind: "window", id: o.window };
   if (!o.from && !o.to) throw new UsageError(`a report needs a period: --window ID (a scheduled window in the stack's state) or --from and --to: e.g. ${example}`);
   if (!o.from) throw new UsageError(`--to ${isoSeconds(o.to!)} needs --from: e.g. --from ${isoSeconds(new Date(o.to!.getTime() - 4 * HOUR))} --to ${isoSeconds(o.to!)}`);
   if (!o.to) throw new UsageError(`--from ${isoSeconds(o.from)} needs --to: e.g. --from ${isoSeconds(o.from)} --to ${isoSeconds(new Date(o.from.getTime() + 4 * HOUR))}`);
