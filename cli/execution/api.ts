@@ -109,9 +109,7 @@ export async function call<T>(
     let body: T | undefined;
     try {
       body = truncated ? undefined : (JSON.parse(text) as T);
-    } catch {
-      body = undefined;
-    }
+    } catch {}
     const retryAfter = Number(res.headers.get("retry-after") ?? NaN);
     return {
       status: res.status,
