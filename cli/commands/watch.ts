@@ -47,7 +47,6 @@ async function targetOf(stack: string, verbose?: boolean): Promise<NonNullable<R
 export async function run(o: OptionsFor<"watch">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const fileSettings = stackSettings(stack);
-  const interval = o.interval;
   const book = isKnownRegion(fileSettings.location) ? embeddedPriceBook(fileSettings.location) : null;
   // The Azure SDKs load while pulumi answers (each takes a good part of a second).
   const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js").then(async (m) => (await m.preloadClients(), m))]);
@@ -83,7 +82,7 @@ export async function run(o: OptionsFor<"watch">): Promise<void> {
     if (o.json) return process.stdout.write(JSON.stringify(s) + "\n");
     const lines = renderSnapshot(s);
     // A terminal: redraw in place (cursor home, clear). Anything else: one block per refresh.
-    if (screen) process.stdout.write(`\x1b[H\x1b[2J${lines.join("\n")}\n\nrefreshing every ${interval / 1000} s; Ctrl-C to stop\n`);
+    if (screen) process.stdout.write(`\x1b[H\x1b[2J${lines.join("\n")}\n\nrefreshing every ${o.interval / 1000} s; Ctrl-C to stop\n`);
     else process.stdout.write(`${lines.join("\n")}\n${o.once ? "" : "\n"}`);
   };
 
@@ -110,7 +109,7 @@ export async function run(o: OptionsFor<"watch">): Promise<void> {
         refreshing = true;
         show(await refresh());
         refreshing = false;
-        await sleep(Math.max(0, interval - (Date.now() - began)), undefined, { signal: stop.signal }).catch(() => {});
+        await sleep(Math.max(0, o.interval - (Date.now() - began)), undefined, { signal: stop.signal }).catch(() => {});
       }
     } finally {
       if (screen) process.stdout.write("\x1b[?25h\n");
