@@ -2,7 +2,8 @@
 // outputs (through the pulumi seam). Shared by smoke, doctor and load-test.
 
 import { UsageError } from "../errors.js";
-import { credentialFor, resolveCredential, stackCredential, type Credential, type CredentialOptions } from "./credentials.js";
+import { credentialFor, resolveCredential, stackCredential, type Credential } from "./credentials.js";
+import type { CredentialOptions } from "../main.js";
 import { warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
