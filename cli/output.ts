@@ -130,12 +130,8 @@ export function middleTruncate(word: string, width: number): string {
 const fitWords = (cell: string, width: number) =>
   Number.isFinite(width) ? cell.split("\n").map((line) => line.split(" ").map((w) => middleTruncate(w, width)).join(" ")).join("\n") : cell;
 
-export interface TableOptions {
-  /** Columns that may go when the terminal is too narrow, least valuable first. */
-  droppable?: number[];
-}
-
-export function table(head: string[], rows: Array<Array<string | number>>, o: TableOptions = {}): string {
+/** `droppable`: columns that may go when the terminal is too narrow, least valuable first. */
+export function table(head: string[], rows: Array<Array<string | number>>, o: { droppable?: number[] } = {}): string {
   const cells = rows.map((r) => r.map(String));
   const natural = head.map((h, i) => Math.max(cellWidth(h), ...cells.map((r) => cellWidth(r[i] ?? ""))));
   const fit = fitColumns(natural, head.map(cellWidth), terminalWidth(), o.droppable);
