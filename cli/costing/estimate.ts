@@ -143,7 +143,6 @@ export function biggestLever(estimates: Estimate[], idle: Estimate): { from: str
 /** A total, or n/a when a price it needs is missing: a partial sum is not a total. */
 export const total = (e: Estimate, usd: number | null) => (e.complete ? money(usd) : "n/a");
 
-
 /**
  * What a change that brings up a pool on a token stack must say (manual use stays honest): the
  * gateway comes up with the pool, may take GATEWAY_CREATE_MINUTES to create, and bills per hour
