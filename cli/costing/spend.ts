@@ -78,7 +78,7 @@ export interface RunHistory {
  * (profileHours) fill what no window covers. Nothing after `now` counts. Merged by profile and
  * sizing, largest first. Pure.
  */
-export function hoursRun(period: Period, history: RunHistory, settings: WindowSizingSettings & Parameters<typeof profileHours>[0], now = new Date(8.64e15)): ProfileHours[] {
+export function hoursRun(period: Period, history: RunHistory, settings: Parameters<typeof windowOverrides>[1] & Pick<DeploymentSettings, "overrides"> & Parameters<typeof profileHours>[0], now = new Date(8.64e15)): ProfileHours[] {
   const end = Math.min(period.to.getTime(), now.getTime());
   const start = period.from.getTime();
   if (end <= start) return [];
@@ -118,8 +118,6 @@ export function hoursRun(period: Period, history: RunHistory, settings: WindowSi
   }
   return [...out.values()].sort((a, b) => b.hours - a.hours);
 }
-
-type WindowSizingSettings = Parameters<typeof windowOverrides>[1] & Pick<DeploymentSettings, "overrides">;
 
 /**
  * What ran by the stack file alone, for a stack whose state records no operation (never deployed by
