@@ -319,12 +319,11 @@ export async function run(o: CapacityOptions): Promise<void> {
     overCeiling: ceilingVerdict(settings, recommended)?.ok === false,
     inEffect: settings.profile.name === o.profile,
   });
-  const failure = () => new OperationError(`the ${o.profile} profile as configured fails ${failed.length} check(s) for ${q.participants} participants: ${fix}`);
   // Once the results are out: a chart that could not be written (exit 1: the work ran), and the failed checks.
   const finish = () => {
     if (simulations?.chartError && failed.length) warn(simulations.chartError);
     else if (simulations?.chartError) throw new OperationError(simulations.chartError);
-    if (failed.length) throw failure();
+    if (failed.length) throw new OperationError(`the ${o.profile} profile as configured fails ${failed.length} check(s) for ${q.participants} participants: ${fix}`);
   };
 
   if (o.json) {
