@@ -12,9 +12,8 @@ export interface ExecuteRequest {
   files: Array<{ name?: string; content: string }>;
   stdin?: string;
   args?: string[];
-  /** Piston's per-stage limits, in milliseconds. */
+  /** Piston's run-stage limit, in milliseconds. */
   run_timeout?: number;
-  compile_timeout?: number;
 }
 
 export interface Stage {
