@@ -41,19 +41,13 @@ export function periodRequest(o: { window?: string; from?: Date; to?: Date }, no
   return { kind: "range", from: o.from, to: o.to };
 }
 
-export interface ReportPeriod extends Period {
-  /** The window reported on, when --window named one. */
-  window: Window | null;
-  /** The window has not ended yet: the period stops now. */
-  inProgress: boolean;
-}
-
 /**
  * The period of a request: the range as given, or the window found in the stack's state (ended
  * windows stay there ENDED_WINDOWS_KEPT_DAYS, with when they really ran). One older than that, or
- * one that never existed: the fix is to give its times.
+ * one that never existed: the fix is to give its times. With the window reported on (null for a
+ * range) and whether it is still in progress (then the period stops now).
  */
-export function resolvePeriod(request: PeriodRequest, windows: Window[], stack: string, now: Date): ReportPeriod {
+export function resolvePeriod(request: PeriodRequest, windows: Window[], stack: string, now: Date) {
   if (request.kind === "range") return { from: request.from, to: request.to, window: null, inProgress: false };
   const window = windows.find((w) => w.id === request.id);
   if (!window) {
