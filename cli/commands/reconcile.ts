@@ -28,6 +28,7 @@ import { lockOutlivedJobs } from "../workflow.js";
 import type { Window } from "../../infra/operations.js";
 import type { ProfileOverrides } from "../../infra/profiles.js";
 import { suggest } from "../suggest.js";
+import type { Target } from "../execution/target.js";
 
 type ReconcileOptions = OptionsFor<"reconcile">;
 
@@ -205,8 +206,6 @@ async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNulla
   if (hole) throw new OperationError(`window started and code runs, but ${hole}`);
   return proved;
 }
-
-type Target = Awaited<ReturnType<typeof import("../execution/target.js").resolveTarget>>;
 
 /**
  * Behind a gateway (token), a window is only ready if the gateway also refuses a call without a key:
