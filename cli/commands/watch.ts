@@ -16,9 +16,8 @@ import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
 import { settingsInEffect } from "../operations.js";
-import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../../infra/operations.js";
+import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
-import type { liveTargetOf } from "../azure/live.js";
 import type { Grain, Timeline } from "../azure/metrics.js";
 import { buildSnapshot, contestWindow, type Snapshot } from "../watch/snapshot.js";
 import { renderSnapshot } from "../watch/render.js";
@@ -29,7 +28,7 @@ const RECENT_MINUTES = 15;
 const HISTORY_TTL_MS = 5 * 60_000;
 
 /** What to watch, from the stack's outputs; refuses a stack that was never deployed (nothing to watch). */
-async function targetOf(stack: string, verbose?: boolean): Promise<NonNullable<ReturnType<typeof liveTargetOf>> & { operation: OperationsState | null }> {
+async function targetOf(stack: string, verbose?: boolean) {
   const { PulumiReader } = await import("../pulumi/reader.js");
   const pulumi = await PulumiReader.connect(projectDir(), verbose);
   // Outputs first: a deployed stack (the case that matters on contest day) costs one pulumi call, not two.
