@@ -497,9 +497,6 @@ export function sourceableTwice(script: string): string {
   return script.replace(/^readonly (\w+)=(.*)$/gm, "[[ -v $1 ]] || readonly $1=$2");
 }
 
-/** The first word that is not an option: the command a run is for. */
-const commandWord = (argv: string[]) => argv.slice(2).find((a) => !a.startsWith("-"));
-
 /**
  * Output to a closed pipe (`manage --help | head -1`) ends quietly: the reader has what it wanted,
  * so the rest is dropped and the run ends with its exit code (no EPIPE stack trace).
@@ -515,7 +512,8 @@ function quietOnClosedPipe(): void {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const json = argv.slice(2, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
-  const word = commandWord(argv);
+  // The first word that is not an option: the command a run is for.
+  const word = argv.slice(2).find((a) => !a.startsWith("-"));
   if (word === "completion" || word === "complete") {
     // The completion library builds its script and suggestions from the whole command tree.
     (program.commands as CommandUnknownOpts[]).splice(program.commands.findIndex((c) => c.name() === "completion"), 1);

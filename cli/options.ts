@@ -33,17 +33,12 @@ export interface ValueType<T> {
 /** Why a text is not a value of its type ("is not a whole number"); the option adds its name. */
 export class Refused extends Error {}
 
-/** The sentence for a refused value: option, value, why, the accepted form, an example. */
-export function refusal(flag: string, text: string, why: string, type: Pick<ValueType<unknown>, "form" | "example">): string {
-  return `${flag} ${JSON.stringify(text)} ${why}: it takes ${type.form}, e.g. ${flag} ${type.example}`;
-}
-
-/** Reads an option's text with its type, or a UsageError naming the option. */
+/** Reads an option's text with its type, or a UsageError in one sentence: option, value, why, the accepted form, an example. */
 export function readOption<T>(flag: string, type: ValueType<T>, text: string): T {
   try {
     return type.read(text);
   } catch (err) {
-    if (err instanceof Refused) throw new UsageError(refusal(flag, text, err.message, type));
+    if (err instanceof Refused) throw new UsageError(`${flag} ${JSON.stringify(text)} ${err.message}: it takes ${type.form}, e.g. ${flag} ${type.example}`);
     throw err;
   }
 }

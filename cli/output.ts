@@ -87,19 +87,13 @@ const cellWidth = (s: string) => Math.max(0, ...s.split("\n").map((l) => stringW
 /** A table's width with these inner column widths: "│ a │ b │". */
 export const tableWidth = (widths: number[]) => widths.reduce((s, w) => s + w + 3, 1);
 
-export interface Fit {
-  /** The columns kept, by index, in order. */
-  keep: number[];
-  /** Inner width of each kept column (cells wrap to it). */
-  widths: number[];
-}
-
 /**
  * How a table fits `max` columns: first drop the low-value columns (`droppable`, least valuable
  * first) while it is too wide, then narrow the widest columns (their cells wrap), never below
- * `minWidth` or a column's header. Pure.
+ * `minWidth` or a column's header. The columns kept, by index, in order, and the inner width of
+ * each (cells wrap to it). Pure.
  */
-export function fitColumns(natural: number[], headers: number[], max: number | null, droppable: number[] = [], minWidth = 8): Fit {
+export function fitColumns(natural: number[], headers: number[], max: number | null, droppable: number[] = [], minWidth = 8): { keep: number[]; widths: number[] } {
   let keep = natural.map((_, i) => i);
   const width = () => tableWidth(keep.map((i) => natural[i]!));
   if (max === null || width() <= max) return { keep, widths: keep.map((i) => natural[i]!) };
@@ -130,12 +124,8 @@ export function middleTruncate(word: string, width: number): string {
 const fitWords = (cell: string, width: number) =>
   Number.isFinite(width) ? cell.split("\n").map((line) => line.split(" ").map((w) => middleTruncate(w, width)).join(" ")).join("\n") : cell;
 
-export interface TableOptions {
-  /** Columns that may go when the terminal is too narrow, least valuable first. */
-  droppable?: number[];
-}
-
-export function table(head: string[], rows: Array<Array<string | number>>, o: TableOptions = {}): string {
+/** `droppable`: columns that may go when the terminal is too narrow, least valuable first. */
+export function table(head: string[], rows: Array<Array<string | number>>, o: { droppable?: number[] } = {}): string {
   const cells = rows.map((r) => r.map(String));
   const natural = head.map((h, i) => Math.max(cellWidth(h), ...cells.map((r) => cellWidth(r[i] ?? ""))));
   const fit = fitColumns(natural, head.map(cellWidth), terminalWidth(), o.droppable);

@@ -250,33 +250,31 @@ function readyText(plan: CapacityPlan, nodes: { ready: number; window: number; p
 export async function run(o: CapacityOptions): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const settings = stackSettings(stack);
-  const profileName = o.profile;
   if (o.simulate) {
     // The spread runs SPREAD_SEEDS contests from --seed on: past the largest seed they would wrap.
     const { SPREAD_SEEDS } = await import("../costing/contest-sim.js");
     const most = MAX_SEED - (SPREAD_SEEDS - 1);
     if (o.seed > most) throw new UsageError(`--seed ${o.seed} is above ${most}: --simulate runs ${SPREAD_SEEDS} contests from it, and seeds end at ${MAX_SEED}; give at most ${most}`);
   }
-  if (!PROFILES[profileName].pool) throw new UsageError(`the ${profileName} profile has no session pool to size; use --profile contest or testing`);
+  if (!PROFILES[o.profile].pool) throw new UsageError(`the ${o.profile} profile has no session pool to size; use --profile contest or testing`);
   // The chart's path is checked before the simulation runs: a given --chart was when it was read,
   // the default (which commander does not read) is here.
   if (o.simulate && o.chart === DEFAULT_CHART_FILE) readOption("--chart", TYPES.chart, o.chart);
-  const configured = profileOf(settings, profileName);
+  const configured = profileOf(settings, o.profile);
   const pool = configured.pool!;
   const calibration = latestCalibration(projectDir(), stack);
   for (const w of calibration.warnings ?? []) warn(w);
   const inputs = plannerInputs(o, settings, calibration);
   const q = capacityQuery(o, settings, pool.cooldownSeconds, inputs);
   const plan = planCapacity(q);
-  const hours = o.hours;
 
   const checks = [...checkPool(q, plan, pool), ...limitChecks(plan, settings, configured, q.strategy, o.users)];
   const book = await priceBookFor(o, settings);
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
-  const executions = Math.round(plan.arrivalPerSecond * hours * 3600);
+  const executions = Math.round(plan.arrivalPerSecond * o.hours * 3600);
   const load = { executions, runSeconds: q.runSeconds, heldSessions: plan.meanHeld };
-  const estimate = estimateFor(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
-  const costRange = windowRange(book, settings, profileName, hours, { ...o, profileOverride: recommended, load });
+  const estimate = estimateFor(book, settings, o.profile, o.hours, { ...o, profileOverride: recommended, load });
+  const costRange = windowRange(book, settings, o.profile, o.hours, { ...o, profileOverride: recommended, load });
   warnAboutPrices(book);
   if (!estimate.complete) warnMissingPrices(book.region, estimate.missing);
 
@@ -287,7 +285,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     const { applyStackChange, applyConfig } = await import("../change.js");
     // Each input's run named apart: a cold start still assumed is never labelled measured.
     const measuredBy = measuredByText({ coldStartSeconds: inputs.coldStartSeconds.by, runSeconds: inputs.runSeconds.by });
-    const change = capacityChange(stack, profileName, stackFile(stack).raw, q, plan, applyConfig, measuredBy);
+    const change = capacityChange(stack, o.profile, stackFile(stack).raw, q, plan, applyConfig, measuredBy);
     // A refused value names the option it came from.
     const given: Array<[string, string, unknown]> = [
       ["participants", "--users", o.users],
@@ -302,31 +300,30 @@ export async function run(o: CapacityOptions): Promise<void> {
     const log = runLogPath(".", stack).replace(/^\.\//, "");
     for (const [key, x] of [["coldStartSeconds", inputs.coldStartSeconds], ["runSeconds", inputs.runSeconds]] as const)
       if (x.source === "measured") change.sources[key] = `${log} (${x.by})`;
-    recordedWithinCeiling(stack, profileName, applyConfig(stackFile(stack).raw, change.config), settings, configured, o);
+    recordedWithinCeiling(stack, o.profile, applyConfig(stackFile(stack).raw, change.config), settings, configured, o);
     await applyStackChange(change, o);
     return;
   }
 
-  const simulations = o.simulate ? await simulate(o, q, settings, estimate.sessionsPerNode, hours, pool, plan) : null;
+  const simulations = o.simulate ? await simulate(o, q, settings, estimate.sessionsPerNode, pool, plan) : null;
   const confidence = `${+(q.confidence * 100).toFixed(1)}%`;
   const failed = checks.filter((c) => !c.ok);
   const fix = capacityFix({
     stack,
-    profile: profileName,
+    profile: o.profile,
     users: o.users,
     identifier: o.identifier && strategyLabel(o.identifier),
     plan,
     limit: settings.limits.maxSessions,
     strategy: q.strategy,
     overCeiling: ceilingVerdict(settings, recommended)?.ok === false,
-    inEffect: settings.profile.name === profileName,
+    inEffect: settings.profile.name === o.profile,
   });
-  const failure = () => new OperationError(`the ${profileName} profile as configured fails ${failed.length} check(s) for ${q.participants} participants: ${fix}`);
   // Once the results are out: a chart that could not be written (exit 1: the work ran), and the failed checks.
   const finish = () => {
     if (simulations?.chartError && failed.length) warn(simulations.chartError);
     else if (simulations?.chartError) throw new OperationError(simulations.chartError);
-    if (failed.length) throw failure();
+    if (failed.length) throw new OperationError(`the ${o.profile} profile as configured fails ${failed.length} check(s) for ${q.participants} participants: ${fix}`);
   };
 
   if (o.json) {
@@ -334,8 +331,8 @@ export async function run(o: CapacityOptions): Promise<void> {
     const { participants: users, runsPerParticipantPerMinute: runsPerUserPerMinute, runSeconds: avgExecSeconds, ...asked } = q;
     printJson({
       stack,
-      profile: profileName,
-      query: { users, runsPerUserPerMinute, avgExecSeconds, ...asked, strategy: strategyLabel(q.strategy), hours },
+      profile: o.profile,
+      query: { users, runsPerUserPerMinute, avgExecSeconds, ...asked, strategy: strategyLabel(q.strategy), hours: o.hours },
       inputs,
       plan,
       costRange,
@@ -377,7 +374,7 @@ export async function run(o: CapacityOptions): Promise<void> {
     );
   rows.push(
     [
-      `cost of the ${windowLabel(hours, estimate)}`,
+      `cost of the ${windowLabel(o.hours, estimate)}`,
       estimate.complete
         ? money(estimate.window) +
           (costRange ? ` (${rangeText(costRange)}; ${estimate.sessionsPerNode} assumed)` : "") +
@@ -396,18 +393,18 @@ export async function run(o: CapacityOptions): Promise<void> {
   console.log(`- inputs: cold start ${describeInput(inputs.coldStartSeconds)}; run time ${describeInput(inputs.runSeconds)}`);
   if ([inputs.coldStartSeconds, inputs.runSeconds].some((x) => x.source === "measured"))
     console.log(
-      PROFILES[profileName].planned
-        ? `- the program sizes the ${profileName} profile from the stack's config: --apply records these measurements there`
-        : `- the ${profileName} profile's numbers are fixed: --apply records this plan's max and ready as its overrides, not the measurements ` +
+      PROFILES[o.profile].planned
+        ? `- the program sizes the ${o.profile} profile from the stack's config: --apply records these measurements there`
+        : `- the ${o.profile} profile's numbers are fixed: --apply records this plan's max and ready as its overrides, not the measurements ` +
             `(the contest profile is sized from them: \`${suggest("capacity", { stack, profile: "contest", apply: true })}\` records them)`,
     );
   console.log(
-    heading(`With the ${profileName} profile as configured (max ${pool.maxSessions}, ready ${pool.readySessions}`) +
+    heading(`With the ${o.profile} profile as configured (max ${pool.maxSessions}, ready ${pool.readySessions}`) +
       heading(configured.sizedFor && !configured.overridden.some((f) => f === "maxSessions" || f === "readySessions") ? `; sized for ${configured.sizedFor.participants} participants):` : "):"),
   );
   for (const check of checks) console.log(`${check.ok ? "ok  " : "FAIL"} ${check.message}`);
   if (failed.length) console.log(`To fix: ${fix}`);
-  if (simulations) printSimulations(simulations, q, hours);
+  if (simulations) printSimulations(simulations, q, o.hours);
   for (const note of assumptionNotes(estimate)) console.log(dim(note));
   finish();
 }
@@ -419,23 +416,21 @@ async function simulate(
   q: CapacityQuery,
   settings: DeploymentSettings,
   sessionsPerNode: number,
-  hours: number,
   pool: { maxSessions: number; readySessions: number },
   plan: CapacityPlan,
 ) {
   const { simulateContest, simulateSpread, OPENING_MINUTES } = await import("../costing/contest-sim.js");
-  const seed = o.seed;
   const run = (name: string, maxSessions: number, readySessions: number) => ({
     name,
     maxSessions,
     readySessions,
     // The charted contest (--seed).
-    result: simulateContest({ ...q, hours, maxSessions, readySessions, sessionsPerNode, seed }),
+    result: simulateContest({ ...q, hours: o.hours, maxSessions, readySessions, sessionsPerNode, seed: o.seed }),
     // The same configuration over SPREAD_SEEDS contests: one contest is one draw.
     // Over each contest's opening minutes (the burst, the first cooldown, the peak of sessions held:
     // where waits and 404s happen; a 404 share over them is larger than over the whole contest),
     // which keeps 200 contests within the 2 s budget. The spread's seeds follow the charted one.
-    spread: simulateSpread({ ...q, hours: Math.min(hours, OPENING_MINUTES / 60), maxSessions, readySessions, sessionsPerNode }, { firstSeed: seed, max404Rate: q.max404Rate }),
+    spread: simulateSpread({ ...q, hours: Math.min(o.hours, OPENING_MINUTES / 60), maxSessions, readySessions, sessionsPerNode }, { firstSeed: o.seed, max404Rate: q.max404Rate }),
   });
   const configured = run("as configured", pool.maxSessions, pool.readySessions);
   const same = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions;
@@ -443,7 +438,7 @@ async function simulate(
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
   const chart = resolve(o.chart);
   const labels = {
-    title: `Simulated contest: ${q.participants} participants, ${strategyLabel(q.strategy)} identifiers, ${hours} h (seed ${seed})`,
+    title: `Simulated contest: ${q.participants} participants, ${strategyLabel(q.strategy)} identifiers, ${o.hours} h (seed ${o.seed})`,
     subtitle: `max ${pool.maxSessions}, ${pool.readySessions} ready, cooldown ${q.cooldownSeconds} s, ${sessionsPerNode} sessions per E16 node; stack ${settings.stack}`,
     maxSessions: pool.maxSessions,
     sessionsPerNode,
@@ -459,7 +454,7 @@ async function simulate(
     chartError = `the simulation ran, but its chart could not be written to ${chart} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}${existsSync(dirname(chart)) ? "" : `: ${dirname(chart)} no longer exists`})\n  Fix: run it again with --chart in a folder that exists`;
   }
   // The chart written; null when the write failed (chartError says why).
-  return { configured, recommended, chart: chartError ? null : chart, chartError, terminal: terminalChart(configured.result, labels), seed, openingMinutes: OPENING_MINUTES };
+  return { configured, recommended, chart: chartError ? null : chart, chartError, terminal: terminalChart(configured.result, labels), seed: o.seed, openingMinutes: OPENING_MINUTES };
 }
 
 function printSimulations(

@@ -27,11 +27,9 @@ import { suggest } from "../suggest.js";
 import { leftBehind, partsDeployed } from "../operations.js";
 import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 
-export type Verdict = "ok" | "warn" | "fail" | "skip";
-
 export interface Check {
   name: string;
-  verdict: Verdict;
+  verdict: "ok" | "warn" | "fail" | "skip";
   detail: string;
   fix?: string;
   /** 2 when the failure is a missing tool or bad input (exit 2, as every command says for the same cause). */

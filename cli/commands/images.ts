@@ -15,7 +15,6 @@ import { stackSettings } from "../settings.js";
 import { suggest, suggestPulumi } from "../suggest.js";
 import type { DeploymentSettings } from "../../infra/config.js";
 
-
 /**
  * Where an imported image lands: the source's repository path and tag unless told otherwise. Pure.
  * `source` is --from, which the parser read with its type (SOURCE_IMAGE_PATTERN), as it read --name

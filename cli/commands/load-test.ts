@@ -83,8 +83,7 @@ export function concurrencyWarning(participants: number, settings: Pick<Deployme
 
 export async function run(o: OptionsFor<"load-test">): Promise<void> {
   const shape = loadShape(o);
-  const cap = o.maxRequests;
-  const count = checkSize(shape, cap);
+  const count = checkSize(shape, o.maxRequests);
   const target = await resolveTarget(o);
   if (target.outputs && target.outputs.sessionPoolDeployed === false)
     throw new UsageError(`stack ${target.stack} is idle (no session pool): every execution would fail. \`${suggest("scale", { stack: target.stack, profile: "contest" })}\` first`);

@@ -28,6 +28,7 @@ import { lockOutlivedJobs } from "../workflow.js";
 import type { Window } from "../../infra/operations.js";
 import type { ProfileOverrides } from "../../infra/profiles.js";
 import { suggest } from "../suggest.js";
+import type { Target } from "../execution/target.js";
 
 type ReconcileOptions = OptionsFor<"reconcile">;
 
@@ -206,8 +207,6 @@ async function proveItRuns(stack: string, o: ReconcileOptions): Promise<NonNulla
   return proved;
 }
 
-type Target = Awaited<ReturnType<typeof import("../execution/target.js").resolveTarget>>;
-
 /**
  * Behind a gateway (token), a window is only ready if the gateway also refuses a call without a key:
  * it is the only thing between the internet and the pool. One call; null when it is refused (401)
@@ -255,41 +254,38 @@ const BUSY = "another update holds the stack's lock (a deploy, or a person's cha
 /** One line per stack, for people (the job's log). */
 function describeAction(a: Action): string {
   const expiry = a.expiresAt ? ` (expiry ${describeExpiry(new Date(a.expiresAt))}${a.by ? `, set by ${a.by}` : ""})` : "";
+  return `${a.stack}: ${decisionLine(a)}${a.decision === "stop" || a.decision === "leave" ? expiry : ""}${a.fileError ? `\n  and its stack file cannot be read: ${a.fileError}` : ""}`;
+}
+
+/** What the run decided for a stack, and what came of it. */
+function decisionLine(a: Action): string {
   const failed = `FAILED: ${a.error}`;
   const w = a.window ? `window ${a.window.id} (${describeExpiry(new Date(a.window.start))} to ${describeExpiry(new Date(a.window.end))})` : "";
-  let line: string;
   switch (a.decision) {
     case "start":
-      line =
-        a.outcome === "started"
-          ? `${w}: started, code runs (smoke ${a.smoke?.passed} passed${a.smoke?.warmP95Ms != null ? `, warm p95 ${Math.round(a.smoke.warmP95Ms)} ms` : ""})`
-          : a.outcome === "would-start"
-            ? `${w}: its warm-up has begun: would start it (dry run, nothing changed)`
-            : a.outcome === "busy"
-              ? `${w}: not started yet: ${BUSY}`
-              : `${w}: start ${failed}`;
-      break;
+      return a.outcome === "started"
+        ? `${w}: started, code runs (smoke ${a.smoke?.passed} passed${a.smoke?.warmP95Ms != null ? `, warm p95 ${Math.round(a.smoke.warmP95Ms)} ms` : ""})`
+        : a.outcome === "would-start"
+          ? `${w}: its warm-up has begun: would start it (dry run, nothing changed)`
+          : a.outcome === "busy"
+            ? `${w}: not started yet: ${BUSY}`
+            : `${w}: start ${failed}`;
     case "running":
-      line =
-        a.outcome === "checked"
-          ? `${w}: running as scheduled (its backend answers with the stack's credential; a token stack's gateway refuses a call without a key)`
-          : a.outcome === "failed"
-            ? `${w}: running, but its check ${failed}`
-            : `${w}: running as scheduled`;
-      break;
+      return a.outcome === "checked"
+        ? `${w}: running as scheduled (its backend answers with the stack's credential; a token stack's gateway refuses a call without a key)`
+        : a.outcome === "failed"
+          ? `${w}: running, but its check ${failed}`
+          : `${w}: running as scheduled`;
     case "overridden":
-      line = `${w}: changed by hand since its warm-up began (${a.by}): left as it is`;
-      break;
+      return `${w}: changed by hand since its warm-up began (${a.by}): left as it is`;
     case "not-started":
-      line = `idle; next: ${w}, warm-up not begun: nothing to do`;
-      break;
+      return `idle; next: ${w}, warm-up not begun: nothing to do`;
     case "stop": {
       const what = a.why === "leftover" ? `idle, but ${leftWords(a.leftBehind ?? ["a session pool"])} still deployed (an earlier stop failed)` : a.why === "window-ended" ? "its window ended" : "expired";
-      line = `${what}: ${a.outcome === "stopped" ? "returned to idle" : a.outcome === "would-stop" ? "would return to idle (dry run, nothing changed)" : a.outcome === "busy" ? `not stopped yet: ${BUSY}` : `but the stop ${failed}`}`;
-      break;
+      return `${what}: ${a.outcome === "stopped" ? "returned to idle" : a.outcome === "would-stop" ? "would return to idle (dry run, nothing changed)" : a.outcome === "busy" ? `not stopped yet: ${BUSY}` : `but the stop ${failed}`}`;
     }
     case "leave":
-      line = {
+      return {
         "already-idle": "idle: nothing to do",
         "not-deployed": "not deployed: nothing to do",
         "not-expired": "not expired yet: left as it is",
@@ -300,9 +296,7 @@ function describeAction(a: Action): string {
             : `left as it is${a.outcome === "busy" ? `: ${BUSY}` : ""}: ${a.interrupted?.what}\n  Fix: ${a.interrupted?.fix}`,
         "unrecorded-pool": `idle, but ${leftWords(a.leftBehind ?? ["a session pool"])} deployed that no recorded change explains (a change interrupted before the state recorded it?): left as it is. \`manage status --stack ${a.stack}\` shows it; \`manage stop --stack ${a.stack}\` removes it, or run the interrupted change again`,
       }[a.why as string]!;
-      break;
     default:
-      line = failed;
+      return failed;
   }
-  return `${a.stack}: ${line}${a.decision === "stop" || a.decision === "leave" ? expiry : ""}${a.fileError ? `\n  and its stack file cannot be read: ${a.fileError}` : ""}`;
 }

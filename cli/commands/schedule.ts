@@ -31,23 +31,20 @@ export async function run(o: OptionsFor<"schedule">): Promise<void> {
   if (o.list) return list(stack, o);
   if (o.cancel) return cancel(stack, o.cancel, o);
   if (!o.at || o.for === undefined) throw new UsageError(`a window needs --at (when the contest starts) and --for (how long), e.g. --at ${TYPES.startsAt.example} --for 3h; or --list, or --cancel ID`);
-  const at = o.at;
-  const forMs = o.for;
   const now = clock();
   const dir = projectDir();
   const file = stackFile(stack, dir);
   const fileSettings = stackSettings(stack, {}, dir);
   // Checked offline first (bad input is refused before pulumi is asked), then against the windows
   // the state holds (read again inside the change).
-  const profile = o.profile;
   // A token stack's window warms up long enough for its gateway to be created (cli/schedule.ts).
   const request = {
-    profile,
-    start: at,
-    forMs,
-    warmupMs: o.warmup ?? defaultWarmupMinutes(fileSettings.access, profile) * 60_000,
+    profile: o.profile,
+    start: o.at,
+    forMs: o.for,
+    warmupMs: o.warmup ?? defaultWarmupMinutes(fileSettings.access, o.profile) * 60_000,
     users: o.users ?? null,
-    minWarmupMinutes: minimumWarmupMinutes(fileSettings.access, profile),
+    minWarmupMinutes: minimumWarmupMinutes(fileSettings.access, o.profile),
     stack,
   };
   const draft = planWindow(request, [], now, actor());

@@ -16,9 +16,8 @@ import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
 import { now as clock } from "../clock.js";
 import { settingsInEffect } from "../operations.js";
-import { OPERATIONS_OUTPUT, parseOperationsState, type OperationsState } from "../../infra/operations.js";
+import { OPERATIONS_OUTPUT, parseOperationsState } from "../../infra/operations.js";
 import { embeddedPriceBook, isKnownRegion } from "../../infra/costing/prices.js";
-import type { liveTargetOf } from "../azure/live.js";
 import type { Grain, Timeline } from "../azure/metrics.js";
 import { buildSnapshot, contestWindow, type Snapshot } from "../watch/snapshot.js";
 import { renderSnapshot } from "../watch/render.js";
@@ -29,7 +28,7 @@ const RECENT_MINUTES = 15;
 const HISTORY_TTL_MS = 5 * 60_000;
 
 /** What to watch, from the stack's outputs; refuses a stack that was never deployed (nothing to watch). */
-async function targetOf(stack: string, verbose?: boolean): Promise<NonNullable<ReturnType<typeof liveTargetOf>> & { operation: OperationsState | null }> {
+async function targetOf(stack: string, verbose?: boolean) {
   const { PulumiReader } = await import("../pulumi/reader.js");
   const pulumi = await PulumiReader.connect(projectDir(), verbose);
   // Outputs first: a deployed stack (the case that matters on contest day) costs one pulumi call, not two.
@@ -47,7 +46,6 @@ async function targetOf(stack: string, verbose?: boolean): Promise<NonNullable<R
 export async function run(o: OptionsFor<"watch">): Promise<void> {
   const stack = o.stack ?? defaultStack();
   const fileSettings = stackSettings(stack);
-  const interval = o.interval;
   const book = isKnownRegion(fileSettings.location) ? embeddedPriceBook(fileSettings.location) : null;
   // The Azure SDKs load while pulumi answers (each takes a good part of a second).
   const azure = Promise.all([import("../azure/live.js"), import("../azure/metrics.js").then(async (m) => (await m.preloadClients(), m))]);
@@ -83,7 +81,7 @@ export async function run(o: OptionsFor<"watch">): Promise<void> {
     if (o.json) return process.stdout.write(JSON.stringify(s) + "\n");
     const lines = renderSnapshot(s);
     // A terminal: redraw in place (cursor home, clear). Anything else: one block per refresh.
-    if (screen) process.stdout.write(`\x1b[H\x1b[2J${lines.join("\n")}\n\nrefreshing every ${interval / 1000} s; Ctrl-C to stop\n`);
+    if (screen) process.stdout.write(`\x1b[H\x1b[2J${lines.join("\n")}\n\nrefreshing every ${o.interval / 1000} s; Ctrl-C to stop\n`);
     else process.stdout.write(`${lines.join("\n")}\n${o.once ? "" : "\n"}`);
   };
 
@@ -110,7 +108,7 @@ export async function run(o: OptionsFor<"watch">): Promise<void> {
         refreshing = true;
         show(await refresh());
         refreshing = false;
-        await sleep(Math.max(0, interval - (Date.now() - began)), undefined, { signal: stop.signal }).catch(() => {});
+        await sleep(Math.max(0, o.interval - (Date.now() - began)), undefined, { signal: stop.signal }).catch(() => {});
       }
     } finally {
       if (screen) process.stdout.write("\x1b[?25h\n");

@@ -83,15 +83,9 @@ export function estimateFor(
 /**
  * The window's cost at both ends of the sessions-per-node range (infra/capacity.ts
  * NODE_RESERVED_SHARE_RANGE: unmeasured until a load test reads the pool's nodeCount), for a profile
- * with a pool; null without one, or when --sessions-per-node fixes the number.
+ * with a pool; null without one, or when --sessions-per-node fixes the number. Asked as estimateFor is.
  */
-export function windowRange(
-  book: PriceBook,
-  settings: DeploymentSettings,
-  profile: ProfileName,
-  hours: number,
-  extra: CostAssumptionOptions & { load?: Load; profileOverride?: ResolvedProfile } = {},
-): { fewest: number; most: number; high: number; low: number } | null {
+export function windowRange(...[book, settings, profile, hours, extra = {}]: Parameters<typeof estimateFor>): { fewest: number; most: number; high: number; low: number } | null {
   const resolved = extra.profileOverride ?? profileOf(settings, profile);
   if (!resolved.pool || extra.sessionsPerNode !== undefined) return null;
   const range = sessionsPerNodeRange({ cpu: settings.session.cpu, memoryGi: gibibytes(settings.session.memory) });
@@ -142,7 +136,6 @@ export function biggestLever(estimates: Estimate[], idle: Estimate): { from: str
 
 /** A total, or n/a when a price it needs is missing: a partial sum is not a total. */
 export const total = (e: Estimate, usd: number | null) => (e.complete ? money(usd) : "n/a");
-
 
 /**
  * What a change that brings up a pool on a token stack must say (manual use stays honest): the

@@ -19,7 +19,6 @@ const MAX_PAGES = 50;
 export interface RetailItem {
   meterName: string;
   productName?: string;
-  skuName?: string;
   serviceName?: string;
   unitOfMeasure: string;
   retailPrice: number;

@@ -32,11 +32,8 @@ export interface Period {
   to: Date;
 }
 
-/** spend's --since (in ms), --from and --to, as main.ts declares them. */
-export type PeriodOptions = Pick<OptionsFor<"spend">, "since" | "from" | "to">;
-
 /** The period asked for: --since (default a week: DEFAULT_SPEND_SINCE_MS) back from now, or --from [--to] (to defaults to now). */
-export function spendPeriod(o: PeriodOptions, now: Date): Period {
+export function spendPeriod(o: Pick<OptionsFor<"spend">, "since" | "from" | "to">, now: Date): Period {
   if (o.since !== undefined && (o.from || o.to)) throw new UsageError("give either --since or --from/--to, not both: e.g. --since 7d, or --from 2026-11-01 --to 2026-11-08");
   if (o.to && !o.from) throw new UsageError(`--to ${isoSeconds(o.to)} needs --from: e.g. --from ${isoSeconds(new Date(o.to.getTime() - DEFAULT_SPEND_SINCE_MS)).slice(0, 10)} --to ${isoSeconds(o.to)}`);
   if (o.from) {
@@ -81,7 +78,7 @@ export interface RunHistory {
  * (profileHours) fill what no window covers. Nothing after `now` counts. Merged by profile and
  * sizing, largest first. Pure.
  */
-export function hoursRun(period: Period, history: RunHistory, settings: WindowSizingSettings & Parameters<typeof profileHours>[0], now = new Date(8.64e15)): ProfileHours[] {
+export function hoursRun(period: Period, history: RunHistory, settings: Parameters<typeof windowOverrides>[1] & Pick<DeploymentSettings, "overrides"> & Parameters<typeof profileHours>[0], now = new Date(8.64e15)): ProfileHours[] {
   const end = Math.min(period.to.getTime(), now.getTime());
   const start = period.from.getTime();
   if (end <= start) return [];
@@ -121,8 +118,6 @@ export function hoursRun(period: Period, history: RunHistory, settings: WindowSi
   }
   return [...out.values()].sort((a, b) => b.hours - a.hours);
 }
-
-type WindowSizingSettings = Parameters<typeof windowOverrides>[1] & Pick<DeploymentSettings, "overrides">;
 
 /**
  * What ran by the stack file alone, for a stack whose state records no operation (never deployed by

@@ -12,9 +12,8 @@ export interface ExecuteRequest {
   files: Array<{ name?: string; content: string }>;
   stdin?: string;
   args?: string[];
-  /** Piston's per-stage limits, in milliseconds. */
+  /** Piston's run-stage limit, in milliseconds. */
   run_timeout?: number;
-  compile_timeout?: number;
 }
 
 export interface Stage {
@@ -109,9 +108,7 @@ export async function call<T>(
     let body: T | undefined;
     try {
       body = truncated ? undefined : (JSON.parse(text) as T);
-    } catch {
-      body = undefined;
-    }
+    } catch {}
     const retryAfter = Number(res.headers.get("retry-after") ?? NaN);
     return {
       status: res.status,

@@ -21,9 +21,6 @@ export interface Credential {
   source: string;
 }
 
-/** --gateway-key and --gateway-token, as main.ts declares them. */
-export type { CredentialOptions };
-
 /** Stack outputs that are secrets: kept in memory, never printed. */
 export const SECRET_OUTPUTS = ["gatewayKey", CALLERS_OUTPUT] as const;
 

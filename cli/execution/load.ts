@@ -141,11 +141,6 @@ export function summarizeLoad(outcomes: Outcome[], elapsedMs: number, stack?: st
   };
 }
 
-/** The program each arrival runs: the smoke suite's stdin case (reads "3 4", prints 7). */
-function loadCase(language: Language) {
-  return languageCases(language).find((k) => k.name.endsWith(": stdin"))!;
-}
-
 /** How late an arrival may leave before it counts as delayed (all `maxOpen` requests were busy). */
 export const DELAYED_AFTER_MS = 1_000;
 
@@ -175,7 +170,8 @@ export async function runLoad(
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         else if (wait < -DELAYED_AFTER_MS) delayed++;
         sent++;
-        const k = loadCase(a.language);
+        // The program each arrival runs: the smoke suite's stdin case (reads "3 4", prints 7).
+        const k = languageCases(a.language).find((c) => c.name.endsWith(": stdin"))!;
         const answer = await execute(endpoint, k.request, Math.max(1_000, deadline - (performance.now() - started)), o.headers);
         const ok = k.check(answer) === null;
         // Only a failure's text is kept (for its cause), and only its start: memory follows the request cap.

@@ -2,7 +2,8 @@
 // outputs (through the pulumi seam). Shared by smoke, doctor and load-test.
 
 import { UsageError } from "../errors.js";
-import { credentialFor, resolveCredential, stackCredential, type Credential, type CredentialOptions } from "./credentials.js";
+import { credentialFor, resolveCredential, stackCredential, type Credential } from "./credentials.js";
+import type { CredentialOptions } from "../main.js";
 import { warn } from "../output.js";
 import { defaultStack, projectDir } from "../project.js";
 import { stackSettings } from "../settings.js";
@@ -31,12 +32,11 @@ export async function deployedOutputs(stack: string, verbose?: boolean): Promise
 export async function resolveTarget(o: { stack?: string; endpoint?: string; verbose?: boolean } & CredentialOptions): Promise<Target> {
   if (o.endpoint !== undefined) {
     if (o.stack !== undefined) throw new UsageError("give either --stack or --endpoint, not both");
-    // Read and normalized by its option type (cli/options.ts URL_TYPE) when the command line was parsed.
-    const endpoint = o.endpoint;
     // Only a credential given on this command line goes to an --endpoint, and only over HTTPS.
-    const { credential, withheld } = credentialFor(endpoint, resolveCredential(o, process.env), false);
+    const { credential, withheld } = credentialFor(o.endpoint, resolveCredential(o, process.env), false);
     if (withheld) warn(withheld);
-    return { endpoint, healthPath: "/", credential };
+    // Read and normalized by its option type (cli/options.ts URL_TYPE) when the command line was parsed.
+    return { endpoint: o.endpoint, healthPath: "/", credential };
   }
   // Bad credential options are refused before pulumi runs.
   resolveCredential(o, process.env);

@@ -8,12 +8,12 @@ import { profileOf, type DeploymentSettings } from "../../infra/config.js";
 import type { Timeline } from "../azure/metrics.js";
 import type { RunRecord } from "../execution/run-log.js";
 import type { Period, SpendComparison } from "../costing/spend.js";
-import type { ReportPeriod } from "./period.js";
+import type { resolvePeriod } from "./period.js";
 
 export interface ReportInput {
   stack: string;
   generatedAt: Date;
-  period: ReportPeriod;
+  period: ReturnType<typeof resolvePeriod>;
   /** The settings in effect (baseline + the state's operation): the caps and session size. */
   settings: DeploymentSettings;
   /** Null: the metrics could not be read (named in `unavailable`). */

@@ -29,9 +29,7 @@ export type PeriodRequest = { kind: "window"; id: string } | { kind: "range"; fr
 export function periodRequest(o: { window?: string; from?: Date; to?: Date }, now: Date): PeriodRequest {
   const example = "--window w-20261205-0900, or --from 2026-12-05T08:00:00Z --to 2026-12-05T12:00:00Z";
   if (o.window !== undefined && (o.from || o.to)) throw new UsageError(`give either --window or --from/--to, not both: e.g. ${example}`);
-  if (o.window !== undefined) {
-    return { kind: "window", id: o.window };
-  }
+  if (o.window !== undefined) return { kind: "window", id: o.window };
   if (!o.from && !o.to) throw new UsageError(`a report needs a period: --window ID (a scheduled window in the stack's state) or --from and --to: e.g. ${example}`);
   if (!o.from) throw new UsageError(`--to ${isoSeconds(o.to!)} needs --from: e.g. --from ${isoSeconds(new Date(o.to!.getTime() - 4 * HOUR))} --to ${isoSeconds(o.to!)}`);
   if (!o.to) throw new UsageError(`--from ${isoSeconds(o.from)} needs --to: e.g. --from ${isoSeconds(o.from)} --to ${isoSeconds(new Date(o.from.getTime() + 4 * HOUR))}`);
@@ -43,19 +41,13 @@ export function periodRequest(o: { window?: string; from?: Date; to?: Date }, no
   return { kind: "range", from: o.from, to: o.to };
 }
 
-export interface ReportPeriod extends Period {
-  /** The window reported on, when --window named one. */
-  window: Window | null;
-  /** The window has not ended yet: the period stops now. */
-  inProgress: boolean;
-}
-
 /**
  * The period of a request: the range as given, or the window found in the stack's state (ended
  * windows stay there ENDED_WINDOWS_KEPT_DAYS, with when they really ran). One older than that, or
- * one that never existed: the fix is to give its times.
+ * one that never existed: the fix is to give its times. With the window reported on (null for a
+ * range) and whether it is still in progress (then the period stops now).
  */
-export function resolvePeriod(request: PeriodRequest, windows: Window[], stack: string, now: Date): ReportPeriod {
+export function resolvePeriod(request: PeriodRequest, windows: Window[], stack: string, now: Date) {
   if (request.kind === "range") return { from: request.from, to: request.to, window: null, inProgress: false };
   const window = windows.find((w) => w.id === request.id);
   if (!window) {

@@ -8,15 +8,10 @@ import { RUN_RECORD, type RunRecord } from "../execution/run-log.js";
 import type { Period } from "../costing/spend.js";
 import { UsageError } from "../errors.js";
 
-export interface ParsedLog {
-  records: RunRecord[];
-  /** Lines skipped, "file:line: why" (a torn last line, another tool's JSON, a newer version). */
-  skipped: string[];
-}
-
 /** The records of one log's text; blank lines are ignored, others that are not a record are named. Pure. */
-export function parseRunLog(text: string, source: string): ParsedLog {
+export function parseRunLog(text: string, source: string) {
   const records: RunRecord[] = [];
+  // Lines skipped, "file:line: why" (a torn last line, another tool's JSON, a newer version).
   const skipped: string[] = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim()) return;
@@ -52,8 +47,8 @@ export function runsIn(records: RunRecord[], stack: string, period: Period): Run
  * Reads the stack's own log (absent: no runs recorded on this machine, not an error) and every
  * --runs file (absent or unreadable: bad input, exit 2 naming the option).
  */
-export function readRunLogs(own: string, given: string[]): ParsedLog & { sources: string[] } {
-  const out: ParsedLog & { sources: string[] } = { records: [], skipped: [], sources: [] };
+export function readRunLogs(own: string, given: string[]) {
+  const out = { records: [] as RunRecord[], skipped: [] as string[], sources: [] as string[] };
   const read = (file: string, explicit: boolean) => {
     let text: string;
     try {

@@ -28,10 +28,8 @@ export const WATCH_THRESHOLDS = {
   minErrors: 3,
 } as const;
 
-export type WarningCode = "pending-sessions" | "no-ready-sessions" | "near-session-cap" | "5xx-rising" | "404-rising" | "backend-at-max";
-
 export interface WatchWarning {
-  code: WarningCode;
+  code: "pending-sessions" | "no-ready-sessions" | "near-session-cap" | "5xx-rising" | "404-rising" | "backend-at-max";
   message: string;
   fix: string;
 }
