@@ -4,14 +4,14 @@
 // the same exit code for the same cause, every environment variable documented, and checks that
 // stop early against a backend that hangs or never stops talking.
 import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeProject, manage, manageInProcess, MANAGE, prepare } from "../helpers/cli.js";
+import { makeProject, manage, manageInProcess, MANAGE, prepare, SHM_FREE_NEEDED } from "../helpers/cli.js";
 import { ROOT } from "../helpers/program.js";
 import { startExecServer } from "../exec-server/server.js";
 import { ARM_TOKEN, startArmServer } from "../arm-server/server.js";
@@ -326,11 +326,12 @@ test("the suite's test projects live in the run's own folder, which the global s
   expect(makeProject().startsWith(`${folder}/`)).toBe(true);
 });
 
-test("where the machine has memory-backed /dev/shm, the run's folder is there: a checkpoint written by rename costs a third of ext4's /tmp (test/helpers/global-setup.ts)", () => {
+test("where the machine has /dev/shm with room to spare, the run's folder is there: a checkpoint written by rename costs a third of ext4's /tmp (test/helpers/project.ts projectsRoot)", () => {
   const inMemory = (() => {
     try {
       accessSync("/dev/shm", constants.W_OK);
-      return true;
+      const { bavail, bsize } = statfsSync("/dev/shm");
+      return bavail * bsize >= SHM_FREE_NEEDED;
     } catch {
       return false;
     }

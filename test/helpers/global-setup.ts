@@ -5,14 +5,13 @@
 // first deployment of each stack, which most end-to-end tests start from (test/helpers/project.ts).
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
 import { startWarmProgram } from "../fake-pulumi/language-host.js";
 import { ROOT } from "./program.js";
 import { keepBundle } from "./keep-bundle.js";
-import { buildPreparedStacks } from "./project.js";
+import { buildPreparedStacks, projectsRoot } from "./project.js";
 import { TEST_WORKERS } from "./workers.js";
 
 /** Every package import is left to node_modules at run time, except these, bundled. */
@@ -28,22 +27,6 @@ function externalExcept(bundled: string[]): Plugin {
       });
     },
   };
-}
-
-/**
- * Where the run's test projects live: in memory (/dev/shm) where the machine has it, else the temp
- * folder. The stand-ins write a stack's checkpoint as pulumi's file backend does, to a temporary file
- * renamed over the old one, and on ext4 a rename over a file with data waits for that data to be
- * written out (its auto_da_alloc): 1.3 ms a write on this machine's /tmp against 0.4 ms in memory,
- * about 5 s of the test workers' CPU a run (a CPU profile of every worker, issue 23).
- */
-function projectsRoot(): string {
-  try {
-    accessSync("/dev/shm", constants.W_OK);
-    return "/dev/shm";
-  } catch {
-    return tmpdir();
-  }
 }
 
 export async function setup(): Promise<() => Promise<void>> {
