@@ -85,9 +85,6 @@ class Recorder {
 class Releases {
   private times: number[] = [];
   private keys: number[] = [];
-  get size() {
-    return this.times.length;
-  }
   peek(): number {
     return this.times.length ? this.times[0]! : Infinity;
   }
