@@ -351,11 +351,10 @@ export async function run(o: CapacityOptions): Promise<void> {
     return;
   }
 
-  const label = strategyLabel(q.strategy);
   const worst = estimate.atMost.complete ? worstAtMost(book, settings, recommended, o) : null;
   console.log(
     heading(
-      `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerParticipantPerMinute} run/min each, ` +
+      `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${strategyLabel(q.strategy)} identifiers, ${q.runsPerParticipantPerMinute} run/min each, ` +
         `${q.runSeconds} s per run, cooldown ${q.cooldownSeconds} s`,
     ),
   );
