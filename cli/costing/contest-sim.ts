@@ -135,20 +135,13 @@ interface Arrival {
   first: boolean;
 }
 
-/** Every run of a contest in time order, as parallel arrays: times, whose run, and whether it is their first. */
-interface Runs {
-  at: Float64Array;
-  user: Int32Array;
-  first: Uint8Array;
-}
-
 /**
  * Every run of the contest, in time order: each participant's first run uniform in the burst, then
  * their own Poisson stream from that run on. Past the burst every stream has begun, and n
  * independent Poisson streams together are one Poisson stream n times as fast whose runs belong to
  * a participant chosen uniformly: drawn that way, only the burst's runs need sorting.
  */
-function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">) {
   // The same contest simulated against two pools (--simulate: as configured and recommended, same
   // seeds) draws its runs once. Bounded: a long test run simulating thousands of contests keeps few.
   const key = `${i.participants}|${i.runsPerParticipantPerMinute}|${i.openingBurstSeconds}|${i.hours}|${i.seed}`;
@@ -160,11 +153,12 @@ function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipa
   return runs;
 }
 
-const drawn = new Map<string, Runs>();
+const drawn = new Map<string, ReturnType<typeof drawRuns>>();
 /** Contests' runs kept: more than the spread's seeds (SPREAD_SEEDS) and the charted contest together. */
 const DRAWN_KEPT = 256;
 
-function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+/** Every run of a contest in time order, as parallel arrays: times, whose run, and whether it is their first. */
+function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">) {
   const rand = seededUniform(i.seed);
   const end = i.hours * 3600;
   const burst = Math.min(i.openingBurstSeconds, end);
