@@ -129,12 +129,6 @@ class Releases {
   }
 }
 
-interface Arrival {
-  at: number;
-  user: number;
-  first: boolean;
-}
-
 /**
  * Every run of the contest, in time order: each participant's first run uniform in the burst, then
  * their own Poisson stream from that run on. Past the burst every stream has begun, and n
@@ -163,7 +157,7 @@ function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantP
   const end = i.hours * 3600;
   const burst = Math.min(i.openingBurstSeconds, end);
   const perSecond = i.runsPerParticipantPerMinute / 60;
-  const opening: Arrival[] = [];
+  const opening: Array<{ at: number; user: number; first: boolean }> = [];
   for (let user = 0; user < i.participants; user++) {
     const first = rand() * burst;
     opening.push({ at: first, user, first: true });
@@ -184,7 +178,7 @@ function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantP
 }
 
 /** Every run of the contest, in time order (contestRuns as objects, for reading). */
-export function contestArrivals(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Arrival[] {
+export function contestArrivals(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">) {
   const r = contestRuns(i);
   return Array.from(r.at, (at, k) => ({ at, user: r.user[k]!, first: r.first[k] === 1 }));
 }
