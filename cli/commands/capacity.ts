@@ -432,8 +432,7 @@ async function simulate(
     spread: simulateSpread({ ...q, hours: Math.min(o.hours, OPENING_MINUTES / 60), maxSessions, readySessions, sessionsPerNode }, { firstSeed: o.seed, max404Rate: q.max404Rate }),
   });
   const configured = run("as configured", pool.maxSessions, pool.readySessions);
-  const same = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions;
-  const recommended = same ? null : run("recommended", plan.maxSessions, plan.readySessions);
+  const recommended = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions ? null : run("recommended", plan.maxSessions, plan.readySessions);
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
   const chart = resolve(o.chart);
   const labels = {
