@@ -271,8 +271,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const checks = [...checkPool(q, plan, pool), ...limitChecks(plan, settings, configured, q.strategy, o.users)];
   const book = await priceBookFor(o, settings);
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
-  const executions = Math.round(plan.arrivalPerSecond * o.hours * 3600);
-  const load = { executions, runSeconds: q.runSeconds, heldSessions: plan.meanHeld };
+  const load = { executions: Math.round(plan.arrivalPerSecond * o.hours * 3600), runSeconds: q.runSeconds, heldSessions: plan.meanHeld };
   const estimate = estimateFor(book, settings, o.profile, o.hours, { ...o, profileOverride: recommended, load });
   const costRange = windowRange(book, settings, o.profile, o.hours, { ...o, profileOverride: recommended, load });
   warnAboutPrices(book);
