@@ -350,16 +350,8 @@ async function verifyChange({ change, g, plan: { settings, operation } }: Run, o
   );
 }
 
-/** What the change did, as the report gives it. */
-interface Outcome {
-  changes: Record<string, number>;
-  outputs: Record<string, unknown>;
-  readiness: ChangeResult["readiness"];
-  durationSeconds: number;
-}
-
 /** Report: the result (one JSON document with --json), an administrator's commands, and "Done" or why no code runs (exit 1). */
-function reportChange({ change, g, plan: { intent, settings, operation } }: Run, { changes, outputs, readiness, durationSeconds }: Outcome, report: boolean): ChangeResult {
+function reportChange({ change, g, plan: { intent, settings, operation } }: Run, { changes, outputs, readiness, durationSeconds }: Pick<ChangeResult, "changes" | "outputs" | "readiness" | "durationSeconds">, report: boolean): ChangeResult {
   const perDay = costPerDay(settings);
   // Shown with --json: the gateway's key stays out (manage pulumi -- stack output gatewayKey --show-secrets).
   const result: ChangeResult = { stack: change.stack, intent, profile: settings.profile.name, expiresAt: operation.expiresAt, changes, durationSeconds, perDay, outputs: redactOutputs(outputs), ...(readiness ? { readiness } : {}) };

@@ -12,8 +12,6 @@ import { isJson, jsonDocument, money, reportFailure, writeJson } from "./output.
 import { suggest } from "./suggest.js";
 import { isoSeconds, utcMinute } from "./clock.js";
 
-export type Phase = "prompt" | "pulumi" | "waiting" | "smoke" | "load-test";
-
 /** A profile running on a stack, and its cost. */
 export interface Running {
   profile: string;
@@ -26,7 +24,7 @@ export interface Running {
 export interface InterruptFacts {
   /** null: an --endpoint that belongs to no stack. */
   stack: string | null;
-  phase: Phase;
+  phase: "prompt" | "pulumi" | "waiting" | "smoke" | "load-test";
   /** What runs now as far as this run knows (before the change at the prompt, after it while waiting); null when unknown. */
   runs: Running | null;
   /** pulumi: what the change was to run; part of it may run now. */

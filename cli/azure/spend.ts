@@ -84,10 +84,8 @@ export function rowsOf(page: QueryPage) {
   });
 }
 
-export type SpendResult = { available: true; rows: SpendRow[]; pages: number } | { available: false; reason: string };
-
 /** Actual cost of the resource group over the period, every page. */
-export async function queryActualCost(target: SpendTarget, env: NodeJS.ProcessEnv = process.env): Promise<SpendResult> {
+export async function queryActualCost(target: SpendTarget, env: NodeJS.ProcessEnv = process.env): Promise<{ available: true; rows: SpendRow[]; pages: number } | { available: false; reason: string }> {
   const [{ CostManagementClient }, { createHttpHeaders, createPipelineRequest }] = await Promise.all([
     import("@azure/arm-costmanagement"),
     import("@azure/core-rest-pipeline"),

@@ -271,8 +271,7 @@ export async function run(o: CapacityOptions): Promise<void> {
   const checks = [...checkPool(q, plan, pool), ...limitChecks(plan, settings, configured, q.strategy, o.users)];
   const book = await priceBookFor(o, settings);
   const recommended: ResolvedProfile = { ...configured, pool: { ...pool, maxSessions: plan.maxSessions, readySessions: plan.readySessions } };
-  const executions = Math.round(plan.arrivalPerSecond * o.hours * 3600);
-  const load = { executions, runSeconds: q.runSeconds, heldSessions: plan.meanHeld };
+  const load = { executions: Math.round(plan.arrivalPerSecond * o.hours * 3600), runSeconds: q.runSeconds, heldSessions: plan.meanHeld };
   const estimate = estimateFor(book, settings, o.profile, o.hours, { ...o, profileOverride: recommended, load });
   const costRange = windowRange(book, settings, o.profile, o.hours, { ...o, profileOverride: recommended, load });
   warnAboutPrices(book);
@@ -351,11 +350,10 @@ export async function run(o: CapacityOptions): Promise<void> {
     return;
   }
 
-  const label = strategyLabel(q.strategy);
   const worst = estimate.atMost.complete ? worstAtMost(book, settings, recommended, o) : null;
   console.log(
     heading(
-      `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${label} identifiers, ${q.runsPerParticipantPerMinute} run/min each, ` +
+      `Capacity for ${q.participants} participants${o.users === undefined ? " (the stack's)" : ""}, ${strategyLabel(q.strategy)} identifiers, ${q.runsPerParticipantPerMinute} run/min each, ` +
         `${q.runSeconds} s per run, cooldown ${q.cooldownSeconds} s`,
     ),
   );
@@ -433,8 +431,7 @@ async function simulate(
     spread: simulateSpread({ ...q, hours: Math.min(o.hours, OPENING_MINUTES / 60), maxSessions, readySessions, sessionsPerNode }, { firstSeed: o.seed, max404Rate: q.max404Rate }),
   });
   const configured = run("as configured", pool.maxSessions, pool.readySessions);
-  const same = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions;
-  const recommended = same ? null : run("recommended", plan.maxSessions, plan.readySessions);
+  const recommended = pool.maxSessions === plan.maxSessions && pool.readySessions === plan.readySessions ? null : run("recommended", plan.maxSessions, plan.readySessions);
   const { svgChart, terminalChart } = await import("../costing/sim-chart.js");
   const chart = resolve(o.chart);
   const labels = {

@@ -182,7 +182,6 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
     checks.push({ name: "azure", verdict: "fail", detail: `the stack's identityId output (${JSON.stringify(outputs.identityId)}) is not an Azure resource ID, so its subscription is unknown`, fix: suggest("up", { stack: settings.stack }) });
     return;
   }
-  const poolDeployed = outputs.sessionPoolDeployed === true;
   try {
     await (await azureCredential()).getToken(SCOPES.arm);
     checks.push({ name: "azure login", verdict: "ok", detail: "a token for Azure Resource Manager" });
@@ -229,7 +228,7 @@ async function azureChecks(checks: Check[], settings: DeploymentSettings, output
   };
   await roleCheck("acrPull", "AcrPull", target.registryId, `registry ${outputs.registryName}`);
   if (settings.roles.sessionExecutorScope === "resourceGroup") await roleCheck("sessionExecutor", "Session Executor", target.groupId, `resource group ${outputs.resourceGroupName}`);
-  else if (poolDeployed) await roleCheck("sessionExecutor", "Session Executor", target.poolId, `pool ${outputs.sessionPoolName}`);
+  else if (outputs.sessionPoolDeployed === true) await roleCheck("sessionExecutor", "Session Executor", target.poolId, `pool ${outputs.sessionPoolName}`);
   else checks.push({ name: "Session Executor", verdict: "skip", detail: "scoped to the pool, and there is no pool (idle): it is assigned when the pool is created" });
 
   const live = await readLive(target);

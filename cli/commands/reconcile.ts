@@ -122,7 +122,6 @@ export async function run(o: ReconcileOptions): Promise<void> {
       const g = { ...o, json: true as const, stack, yes: true as const };
       if (decision.kind === "stop") {
         const why = { "window-ended": "its window ended", expired: "expired", leftover: `${leftBehind(runtime).join(" and ")} left by a failed stop` }[decision.why];
-        const at = isoSeconds(now);
         const stop = stopChange(stack);
         // A window's sizing (its --users) was for that window only: the profile goes back to its own.
         const ran = op?.window ? op.windows?.find((w) => w.id === op.window) : undefined;
@@ -131,7 +130,7 @@ export async function run(o: ReconcileOptions): Promise<void> {
           const idle = stop.operation!(current);
           return ran ? { ...idle, overrides: withoutSizing(idle.overrides, ran.profile, sizing) } : idle;
         };
-        await applyStackChange({ ...stop, operation, windows: (w) => keptWindows(w, now, op?.window, op?.window ? { stoppedAt: at } : {}), intent: `stop: ${why} (reconcile)` }, g, false);
+        await applyStackChange({ ...stop, operation, windows: (w) => keptWindows(w, now, op?.window, op?.window ? { stoppedAt: isoSeconds(now) } : {}), intent: `stop: ${why} (reconcile)` }, g, false);
         action.outcome = "stopped";
       } else {
         await applyStackChange(startWindow(stack, decision.window, op, now), { ...g, wait: true }, false);

@@ -85,9 +85,6 @@ class Recorder {
 class Releases {
   private times: number[] = [];
   private keys: number[] = [];
-  get size() {
-    return this.times.length;
-  }
   peek(): number {
     return this.times.length ? this.times[0]! : Infinity;
   }
@@ -132,26 +129,13 @@ class Releases {
   }
 }
 
-interface Arrival {
-  at: number;
-  user: number;
-  first: boolean;
-}
-
-/** Every run of a contest in time order, as parallel arrays: times, whose run, and whether it is their first. */
-interface Runs {
-  at: Float64Array;
-  user: Int32Array;
-  first: Uint8Array;
-}
-
 /**
  * Every run of the contest, in time order: each participant's first run uniform in the burst, then
  * their own Poisson stream from that run on. Past the burst every stream has begun, and n
  * independent Poisson streams together are one Poisson stream n times as fast whose runs belong to
  * a participant chosen uniformly: drawn that way, only the burst's runs need sorting.
  */
-function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">) {
   // The same contest simulated against two pools (--simulate: as configured and recommended, same
   // seeds) draws its runs once. Bounded: a long test run simulating thousands of contests keeps few.
   const key = `${i.participants}|${i.runsPerParticipantPerMinute}|${i.openingBurstSeconds}|${i.hours}|${i.seed}`;
@@ -163,16 +147,17 @@ function contestRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipa
   return runs;
 }
 
-const drawn = new Map<string, Runs>();
+const drawn = new Map<string, ReturnType<typeof drawRuns>>();
 /** Contests' runs kept: more than the spread's seeds (SPREAD_SEEDS) and the charted contest together. */
 const DRAWN_KEPT = 256;
 
-function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Runs {
+/** Every run of a contest in time order, as parallel arrays: times, whose run, and whether it is their first. */
+function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">) {
   const rand = seededUniform(i.seed);
   const end = i.hours * 3600;
   const burst = Math.min(i.openingBurstSeconds, end);
   const perSecond = i.runsPerParticipantPerMinute / 60;
-  const opening: Arrival[] = [];
+  const opening: Array<{ at: number; user: number; first: boolean }> = [];
   for (let user = 0; user < i.participants; user++) {
     const first = rand() * burst;
     opening.push({ at: first, user, first: true });
@@ -193,7 +178,7 @@ function drawRuns(i: Pick<SimulationInput, "participants" | "runsPerParticipantP
 }
 
 /** Every run of the contest, in time order (contestRuns as objects, for reading). */
-export function contestArrivals(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">): Arrival[] {
+export function contestArrivals(i: Pick<SimulationInput, "participants" | "runsPerParticipantPerMinute" | "openingBurstSeconds" | "hours" | "seed">) {
   const r = contestRuns(i);
   return Array.from(r.at, (at, k) => ({ at, user: r.user[k]!, first: r.first[k] === 1 }));
 }

@@ -141,8 +141,7 @@ export function profileHours(settings: Pick<DeploymentSettings, "profileExpiresA
 export function modelResourceOf(resourceId: string, meter: string): Resource | null {
   const id = resourceId.toLowerCase();
   // Dedicated nodes and the plan's fee may be billed on the environment: they are the pool's.
-  if (/^dedicated /i.test(meter) && (id.includes("/microsoft.app/sessionpools/") || id.includes("/microsoft.app/managedenvironments/"))) return "session pool";
-  if (id.includes("/microsoft.app/sessionpools/")) return "session pool";
+  if (id.includes("/microsoft.app/sessionpools/") || (/^dedicated /i.test(meter) && id.includes("/microsoft.app/managedenvironments/"))) return "session pool";
   if (id.includes("/microsoft.app/containerapps/")) return "backend";
   if (id.includes("/microsoft.containerregistry/registries/")) return "registry";
   if (id.includes("/microsoft.operationalinsights/workspaces/")) return "log analytics";

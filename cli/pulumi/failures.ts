@@ -13,10 +13,8 @@
 import { suggest, suggestPulumi } from "../suggest.js";
 import { PROJECT } from "../../infra/config.js";
 
-export type FailureKind = "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "policy-after-update" | "policy-pack" | "canceled" | "changed" | "failed";
-
 export interface PulumiFailure {
-  kind: FailureKind;
+  kind: "protected" | "config" | "passphrase" | "needs-yes" | "no-stack" | "locked" | "pending" | "policy" | "policy-after-update" | "policy-pack" | "canceled" | "changed" | "failed";
   /** One line: what happened, with the real cause. */
   message: string;
   /** What to run, pasteable into a fresh shell; absent when the message says it all. */

@@ -8,15 +8,10 @@
 import { interruptPulumi } from "./process.js";
 import { cancelCommand, settleCommand } from "./failures.js";
 import { isJson } from "../output.js";
-import { InterruptedError, interruptOutcome, reportInterrupted, whileRunning, type Running } from "../interrupted.js";
+import { InterruptedError, interruptOutcome, reportInterrupted, whileRunning, type InterruptFacts } from "../interrupted.js";
 
-/** What ran before the change and what it was to run: said when pulumi is stopped part-way. */
-export interface ChangeCosts {
-  runs: Running | null;
-  wanted?: Running;
-}
-
-export async function withInterrupts<T>(stack: string, work: () => Promise<T>, costs: () => ChangeCosts = () => ({ runs: null })): Promise<T> {
+/** `costs`: the facts of interruptOutcome beyond the stack and phase (what ran before the change, what it was to run), said when pulumi is stopped part-way. */
+export async function withInterrupts<T>(stack: string, work: () => Promise<T>, costs: () => Omit<InterruptFacts, "stack" | "phase"> = () => ({ runs: null })): Promise<T> {
   let count = 0;
   const onSignal = () => {
     count++;
