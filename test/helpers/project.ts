@@ -356,16 +356,21 @@ export async function firstDeployment(project: string, stack = "dev"): Promise<v
  * profile of every worker, issue 23). A run's projects take a few tens of MB; a container's
  * /dev/shm may hold only 64 MB, hence the room asked for.
  */
-export function projectsRoot(): string {
+export function projectsRoot(free = shmFree()): string {
+  return free !== null && free >= SHM_FREE_NEEDED ? "/dev/shm" : tmpdir();
+}
+export const SHM_FREE_NEEDED = 1024 ** 3;
+
+/** The bytes free in /dev/shm, or null where there is none this process may write to. */
+export function shmFree(): number | null {
   try {
     accessSync("/dev/shm", constants.W_OK);
     const { bavail, bsize } = statfsSync("/dev/shm");
-    return bavail * bsize >= SHM_FREE_NEEDED ? "/dev/shm" : tmpdir();
+    return bavail * bsize;
   } catch {
-    return tmpdir();
+    return null;
   }
 }
-export const SHM_FREE_NEEDED = 1024 ** 3;
 
 /**
  * Where the global setup keeps one project per stack (and per template, below): in the run's own

@@ -449,3 +449,19 @@ test("the program tests share one evaluation per stack and config (test/helpers/
     delete process.env.MANAGE_OPERATIONS;
   }
 });
+
+test("the shared evaluation's key holds all the clock reads: a rehearsal clock in a workflow run is refused even after the same evaluation passed outside one (cli/clock.ts now)", async () => {
+  const saved = { MANAGE_NOW: process.env.MANAGE_NOW, GITHUB_ACTIONS: process.env.GITHUB_ACTIONS };
+  try {
+    process.env.MANAGE_NOW = "2026-12-01T10:00:00Z";
+    delete process.env.GITHUB_ACTIONS;
+    expect((await simulateStack("dev", { profile: "testing" })).resources.length).toBeGreaterThan(0);
+    process.env.GITHUB_ACTIONS = "true";
+    await expect(simulateStack("dev", { profile: "testing" })).rejects.toThrow(/MANAGE_NOW=2026-12-01T10:00:00Z is set in a workflow run/);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+});
