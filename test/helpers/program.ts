@@ -17,8 +17,10 @@ export const STACKS = ["dev", "contest"] as const;
 export function simulateStack(stack: string, extra: Record<string, string> = {}): Promise<Simulation> {
   const config = { ...readStackConfig(ROOT, stack), ...extra };
   // With what else the program reads: manage's request (infra/program.ts), the secret keys, the clock
-  // (MANAGE_NOW, and GITHUB_ACTIONS, under which cli/clock.ts now() refuses MANAGE_NOW).
-  const key = JSON.stringify([stack, config, ...["MANAGE_OPERATIONS", "PULUMI_CONFIG_SECRET_KEYS", "MANAGE_NOW", "GITHUB_ACTIONS"].map((name) => process.env[name])]);
+  // (MANAGE_NOW, and GITHUB_ACTIONS, under which cli/clock.ts now() refuses MANAGE_NOW), and the real
+  // clock's day (the budget's start, infra/alerts.ts: a run across midnight evaluates again).
+  const env = ["MANAGE_OPERATIONS", "PULUMI_CONFIG_SECRET_KEYS", "MANAGE_NOW", "GITHUB_ACTIONS"].map((name) => process.env[name]);
+  const key = JSON.stringify([stack, config, ...env, new Date().toISOString().slice(0, 10)]);
   let evaluation = evaluations.get(key);
   if (!evaluation) {
     evaluation = withNodeStackTraces(() => simulate({ project: PROJECT, stack, config })).then(deepFreeze);
