@@ -2,7 +2,7 @@
 // held to what Azure requires (shared/azure-facts.md). A property asserted here is one whose
 // absence makes a real `pulumi up` fail or leaves a deployment that does not execute code.
 
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { PROFILE_NAMES, PROFILES } from "../../infra/profiles.js";
 import { DEFAULT_PARTICIPANTS, planCapacity } from "../../infra/capacity.js";
 import { SIMULATED_SUBSCRIPTION_ID } from "../../cli/offline/azure-mocks.js";
@@ -463,5 +463,20 @@ test("the shared evaluation's key holds all the clock reads: a rehearsal clock i
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
+  }
+});
+
+test("a worker living across midnight evaluates again: the budget starts on the real clock's month (infra/alerts.ts)", async () => {
+  const config = { alertEmails: '["ops@example.com"]', monthlyBudgetUsd: "250" };
+  vi.useFakeTimers({ toFake: ["Date"] });
+  try {
+    vi.setSystemTime(new Date("2026-11-30T23:59:00Z"));
+    const november = await simulateStack("contest", config);
+    vi.setSystemTime(new Date("2026-12-01T00:01:00Z"));
+    const december = await simulateStack("contest", config);
+    expect(get(resource(november, "budget").inputs, "timePeriod.startDate")).toMatch(/^2026-11-01/);
+    expect(get(resource(december, "budget").inputs, "timePeriod.startDate")).toMatch(/^2026-12-01/);
+  } finally {
+    vi.useRealTimers();
   }
 });
