@@ -135,9 +135,8 @@ export function validatesJwt(doc: PolicyDocument, trusted: TrustedIssuers = null
 /** Why the document does not hold callers to a validated token, in words for a violation (validatesJwt says whether it does). */
 export function jwtAbsence(doc: PolicyDocument, trusted: TrustedIssuers = null): string {
   if (!doc.ok) return `its policy cannot be read: ${doc.why}`;
-  const jwts = doc.inbound.filter((e) => e.tagName === "validate-jwt");
-  const problem = jwts.map((e) => jwtProblem(e, trusted)).find((p) => p !== null);
-  if (jwts.length > 0 && problem) return `its validate-jwt does not hold: ${problem}`;
+  const problem = doc.inbound.filter((e) => e.tagName === "validate-jwt").map((e) => jwtProblem(e, trusted)).find((p) => p !== null);
+  if (problem) return `its validate-jwt does not hold: ${problem}`;
   const index = doc.inbound.findIndex((e) => e.tagName === "validate-jwt");
   const early = index >= 0 ? bypassBefore(doc, index) : null;
   if (early) return `a <${early}> in <inbound> comes before its validate-jwt, so a caller is answered (or the backend called) before any token is checked`;

@@ -669,7 +669,7 @@ export const gatewayOperationsInherit: ResourceValidationPolicy = {
         );
       return;
     }
-    const early = doc.ok ? bypassBefore(doc) : null;
+    const early = bypassBefore(doc);
     if (!doc.ok || early)
       report(
         violation(
