@@ -71,9 +71,6 @@ export function bypassBefore(doc: PolicyDocument, count = Infinity): string | nu
   return doc.ok ? bypassIn(doc.inbound.slice(0, count)) : null;
 }
 
-/** Where <base/> sits among <inbound>'s statements, or -1. */
-const baseIndex = (doc: PolicyDocument) => (doc.ok ? doc.inbound.findIndex((e) => e.tagName === "base") : -1);
-
 /**
  * Why an operation's policy does not let the API's inbound checks run first, or null: it must keep
  * <base/> in <inbound> (the enclosing scope's statements run there) with nothing before it that
@@ -81,7 +78,7 @@ const baseIndex = (doc: PolicyDocument) => (doc.ok ? doc.inbound.findIndex((e) =
  */
 export function inheritProblem(doc: PolicyDocument): string | null {
   if (!doc.ok) return `cannot be read: ${doc.why}`;
-  const base = baseIndex(doc);
+  const base = doc.inbound.findIndex((e) => e.tagName === "base");
   if (base < 0) return "drops <base/> from <inbound>";
   const early = bypassBefore(doc, base);
   return early ? `has <${early}> before <base/> in <inbound>` : null;
