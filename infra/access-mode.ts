@@ -130,7 +130,6 @@ export const GATEWAY_POLICY_FORMAT = "xml";
 
 /** Text for an XML attribute value or element content: what an XML parser decodes back to `s`. */
 export const xmlEscape = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
-const xml = xmlEscape;
 
 /**
  * The gateway's API policy (API Management policy XML). Authentication: the subscription key is
@@ -154,14 +153,14 @@ export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrenc
     ...(jwt
       ? [
           `    <validate-jwt header-name="Authorization" failed-validation-httpcode="401" require-scheme="Bearer" require-signed-tokens="true">`,
-          `      <openid-config url="${xml(jwt.issuer.replace(/\/+$/, ""))}/.well-known/openid-configuration" />`,
-          `      <audiences><audience>${xml(jwt.audience)}</audience></audiences>`,
-          `      <issuers><issuer>${xml(jwt.issuer)}</issuer></issuers>`,
+          `      <openid-config url="${xmlEscape(jwt.issuer.replace(/\/+$/, ""))}/.well-known/openid-configuration" />`,
+          `      <audiences><audience>${xmlEscape(jwt.audience)}</audience></audiences>`,
+          `      <issuers><issuer>${xmlEscape(jwt.issuer)}</issuer></issuers>`,
           "    </validate-jwt>",
         ]
       : []),
-    `    <rate-limit-by-key calls="${gateway.callsPerMinute}" renewal-period="${RATE_LIMIT_PERIOD_SECONDS}" counter-key="${xml(counter)}" />`,
-    ...(budget ? [`    <set-header name="${xml(budget.header)}" exists-action="override"><value>${xml(counter)}</value></set-header>`] : []),
+    `    <rate-limit-by-key calls="${gateway.callsPerMinute}" renewal-period="${RATE_LIMIT_PERIOD_SECONDS}" counter-key="${xmlEscape(counter)}" />`,
+    ...(budget ? [`    <set-header name="${xmlEscape(budget.header)}" exists-action="override"><value>${xmlEscape(counter)}</value></set-header>`] : []),
     "  </inbound>",
     ...(budget
       ? [
@@ -171,14 +170,14 @@ export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrenc
           // (several cases at once) would be refused by the very gate it proves. It stays under the
           // rate limit above. JWT mode has no such subscription.
           ...(jwt
-            ? [`    <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`, "      <forward-request />", "    </limit-concurrency>"]
+            ? [`    <limit-concurrency key="${xmlEscape(counter)}" max-count="${budget.concurrency}">`, "      <forward-request />", "    </limit-concurrency>"]
             : [
                 "    <choose>",
-                `      <when condition="${xml(`@(context.Subscription != null && context.Subscription.Id == "${budget.opsSubscription}")`)}">`,
+                `      <when condition="${xmlEscape(`@(context.Subscription != null && context.Subscription.Id == "${budget.opsSubscription}")`)}">`,
                 "        <forward-request />",
                 "      </when>",
                 "      <otherwise>",
-                `        <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`,
+                `        <limit-concurrency key="${xmlEscape(counter)}" max-count="${budget.concurrency}">`,
                 "          <forward-request />",
                 "        </limit-concurrency>",
                 "      </otherwise>",
