@@ -247,8 +247,7 @@ export function estimateCost(book: PriceBook, q: CostQuery) {
   );
   const executions = q.load?.executions ?? 0;
   if (q.load && executions > 0) {
-    const load = q.load;
-    const busySeconds = (executions * load.runSeconds) / b.concurrentRequests;
+    const busySeconds = (executions * q.load.runSeconds) / b.concurrentRequests;
     lines.push(
       line(book, "backend", "usage", `${executions.toLocaleString("en-US")} requests, ~${Math.round(busySeconds)} replica-seconds busy`, (rate) => {
         // A replica already billed idle (minReplicas >= 1) pays only the difference while busy.
