@@ -77,13 +77,6 @@ export interface AccessSettings {
   gateway: GatewaySettings | null;
 }
 
-/** What a caller needs, in words: "a subscription key (Ocp-Apim-Subscription-Key)". */
-export function credentialWords(gateway: GatewaySettings): string {
-  return gateway.jwt
-    ? `a JWT from ${gateway.jwt.issuer} for audience ${gateway.jwt.audience} (Authorization: Bearer)`
-    : `a subscription key (${SUBSCRIPTION_KEY_HEADER})`;
-}
-
 /**
  * One line for plan, status and doctor: who can call the backend. `poolRuns` false (a profile
  * without a pool): in token mode there is no gateway then (gatewayFor), and the backend's ingress is
@@ -97,7 +90,9 @@ export function describeAccess(access: AccessSettings, poolRuns = true): string 
       return `venue: only ${access.allowedIpRanges.join(", ")} can call the backend`;
     case "token": {
       const g = access.gateway!;
-      const gate = `API Management (${g.sku}), ${credentialWords(g)} required, ${g.callsPerMinute} calls a minute per caller`;
+      // What a caller needs, in words: "a subscription key (Ocp-Apim-Subscription-Key)".
+      const credential = g.jwt ? `a JWT from ${g.jwt.issuer} for audience ${g.jwt.audience} (Authorization: Bearer)` : `a subscription key (${SUBSCRIPTION_KEY_HEADER})`;
+      const gate = `API Management (${g.sku}), ${credential} required, ${g.callsPerMinute} calls a minute per caller`;
       if (!poolRuns)
         return `token: no gateway while no pool runs (it comes up with the pool: ${gate}); until then the backend's ingress is internal: nothing outside its environment reaches it`;
       return `token: ${gate.replace(/^API Management \(([^)]+)\)/, "API Management ($1) in front")}; the backend accepts only the gateway's IPs`;
