@@ -77,13 +77,6 @@ export interface AccessSettings {
   gateway: GatewaySettings | null;
 }
 
-/** What a caller needs, in words: "a subscription key (Ocp-Apim-Subscription-Key)". */
-export function credentialWords(gateway: GatewaySettings): string {
-  return gateway.jwt
-    ? `a JWT from ${gateway.jwt.issuer} for audience ${gateway.jwt.audience} (Authorization: Bearer)`
-    : `a subscription key (${SUBSCRIPTION_KEY_HEADER})`;
-}
-
 /**
  * One line for plan, status and doctor: who can call the backend. `poolRuns` false (a profile
  * without a pool): in token mode there is no gateway then (gatewayFor), and the backend's ingress is
@@ -97,7 +90,9 @@ export function describeAccess(access: AccessSettings, poolRuns = true): string 
       return `venue: only ${access.allowedIpRanges.join(", ")} can call the backend`;
     case "token": {
       const g = access.gateway!;
-      const gate = `API Management (${g.sku}), ${credentialWords(g)} required, ${g.callsPerMinute} calls a minute per caller`;
+      // What a caller needs, in words: "a subscription key (Ocp-Apim-Subscription-Key)".
+      const credential = g.jwt ? `a JWT from ${g.jwt.issuer} for audience ${g.jwt.audience} (Authorization: Bearer)` : `a subscription key (${SUBSCRIPTION_KEY_HEADER})`;
+      const gate = `API Management (${g.sku}), ${credential} required, ${g.callsPerMinute} calls a minute per caller`;
       if (!poolRuns)
         return `token: no gateway while no pool runs (it comes up with the pool: ${gate}); until then the backend's ingress is internal: nothing outside its environment reaches it`;
       return `token: ${gate.replace(/^API Management \(([^)]+)\)/, "API Management ($1) in front")}; the backend accepts only the gateway's IPs`;
@@ -130,7 +125,6 @@ export const GATEWAY_POLICY_FORMAT = "xml";
 
 /** Text for an XML attribute value or element content: what an XML parser decodes back to `s`. */
 export const xmlEscape = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
-const xml = xmlEscape;
 
 /**
  * The gateway's API policy (API Management policy XML). Authentication: the subscription key is
@@ -154,14 +148,14 @@ export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrenc
     ...(jwt
       ? [
           `    <validate-jwt header-name="Authorization" failed-validation-httpcode="401" require-scheme="Bearer" require-signed-tokens="true">`,
-          `      <openid-config url="${xml(jwt.issuer.replace(/\/+$/, ""))}/.well-known/openid-configuration" />`,
-          `      <audiences><audience>${xml(jwt.audience)}</audience></audiences>`,
-          `      <issuers><issuer>${xml(jwt.issuer)}</issuer></issuers>`,
+          `      <openid-config url="${xmlEscape(jwt.issuer.replace(/\/+$/, ""))}/.well-known/openid-configuration" />`,
+          `      <audiences><audience>${xmlEscape(jwt.audience)}</audience></audiences>`,
+          `      <issuers><issuer>${xmlEscape(jwt.issuer)}</issuer></issuers>`,
           "    </validate-jwt>",
         ]
       : []),
-    `    <rate-limit-by-key calls="${gateway.callsPerMinute}" renewal-period="${RATE_LIMIT_PERIOD_SECONDS}" counter-key="${xml(counter)}" />`,
-    ...(budget ? [`    <set-header name="${xml(budget.header)}" exists-action="override"><value>${xml(counter)}</value></set-header>`] : []),
+    `    <rate-limit-by-key calls="${gateway.callsPerMinute}" renewal-period="${RATE_LIMIT_PERIOD_SECONDS}" counter-key="${xmlEscape(counter)}" />`,
+    ...(budget ? [`    <set-header name="${xmlEscape(budget.header)}" exists-action="override"><value>${xmlEscape(counter)}</value></set-header>`] : []),
     "  </inbound>",
     ...(budget
       ? [
@@ -171,14 +165,14 @@ export function gatewayPolicyXml(gateway: GatewaySettings, budget?: { concurrenc
           // (several cases at once) would be refused by the very gate it proves. It stays under the
           // rate limit above. JWT mode has no such subscription.
           ...(jwt
-            ? [`    <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`, "      <forward-request />", "    </limit-concurrency>"]
+            ? [`    <limit-concurrency key="${xmlEscape(counter)}" max-count="${budget.concurrency}">`, "      <forward-request />", "    </limit-concurrency>"]
             : [
                 "    <choose>",
-                `      <when condition="${xml(`@(context.Subscription != null && context.Subscription.Id == "${budget.opsSubscription}")`)}">`,
+                `      <when condition="${xmlEscape(`@(context.Subscription != null && context.Subscription.Id == "${budget.opsSubscription}")`)}">`,
                 "        <forward-request />",
                 "      </when>",
                 "      <otherwise>",
-                `        <limit-concurrency key="${xml(counter)}" max-count="${budget.concurrency}">`,
+                `        <limit-concurrency key="${xmlEscape(counter)}" max-count="${budget.concurrency}">`,
                 "          <forward-request />",
                 "        </limit-concurrency>",
                 "      </otherwise>",

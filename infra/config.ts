@@ -33,6 +33,7 @@ export const PROJECT = "coding-engine";
 type PulumiType = "string" | "integer" | "boolean" | "array" | "object";
 
 export interface ConfigKeySpec {
+  /** Pulumi's type for the key: the one its default has (pulumiType). */
   type: PulumiType;
   description: string;
   /**
@@ -42,6 +43,16 @@ export interface ConfigKeySpec {
   default: string | number | boolean | string[] | Record<string, unknown>;
   /** Validates the decoded value; the message becomes "<project>:<key> <message>". */
   schema: v.GenericSchema;
+}
+
+/** A key as the tables below declare it: its type follows from its default. */
+type KeyDeclaration = Omit<ConfigKeySpec, "type">;
+
+/** The type a default has, in Pulumi's words. Pulumi config has no decimal type, so a number is whole. */
+function pulumiType(value: ConfigKeySpec["default"]): PulumiType {
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return "integer";
+  return typeof value === "object" ? "object" : typeof value === "boolean" ? "boolean" : "string";
 }
 
 const ENUM = <const T extends readonly [string, ...string[]]>(values: T) =>
@@ -101,13 +112,11 @@ const email = v.pipe(v.string(), v.regex(EMAIL_PATTERN, "must be an email addres
 
 const BASE_KEYS = {
   profile: {
-    type: "string",
     description: `Sizing profile now in effect: ${PROFILE_NAMES.join(", ")} (see infra/profiles.ts). Set by \`manage scale\`/\`stop\`.`,
     default: "idle",
     schema: ENUM(PROFILE_NAMES),
   },
   profileExpiresAt: {
-    type: "string",
     description: "UTC time (ISO 8601) after which the stack should return to idle (`manage scale --for`); empty for none.",
     default: "",
     schema: v.pipe(
@@ -116,110 +125,92 @@ const BASE_KEYS = {
     ),
   },
   location: {
-    type: "string",
     description: "Azure region of every resource, e.g. eastus.",
     default: "eastus",
     schema: v.pipe(v.string(), v.regex(REGION, "must be an Azure region name like eastus or westeurope")),
   },
   namePrefix: {
-    type: "string",
     description: `Prefix of every resource name (${NAME_PREFIX_RULE.rule}).`,
     default: "codeeng",
     schema: v.pipe(v.string(), v.regex(NAME_PREFIX_RULE.pattern, `must be ${NAME_PREFIX_RULE.rule}`)),
   },
   resourceGroupName: {
-    type: "string",
     description: "Resource group holding the stack; empty derives <prefix>-<stack>-rg.",
     default: "",
     schema: v.string(),
   },
   createResourceGroup: {
-    type: "boolean",
     description: "true: the program creates the resource group; false: it uses an existing one by name (one handed out to you).",
     default: true,
     schema: v.boolean("must be true or false"),
   },
   registryName: {
-    type: "string",
     description: "Container registry name (globally unique across Azure); empty derives <prefix><stack>acr.",
     default: "",
     schema: v.string(),
   },
   registrySku: {
-    type: "string",
     description: "Container registry SKU: Basic (10 GB included), Standard or Premium.",
     default: "Basic",
     schema: ENUM(["Basic", "Standard", "Premium"] as const),
   },
   sessionImage: {
-    type: "string",
     description: "Session container image, repository:tag in the stack's registry (a new tag per rollout).",
     default: "coding-engine/session:v1",
     schema: imageRef,
   },
   sessionCpu: {
-    type: "string",
     description: `vCPUs per session (${SESSION_CPU.min}-${SESSION_CPU.max}, steps of 0.25). A string because Pulumi config has no decimal type.`,
     default: "0.5",
     schema: cpuString(SESSION_CPU),
   },
   sessionMemory: {
-    type: "string",
     description: `Memory per session (${SESSION_MEMORY_GI.min}Gi-${SESSION_MEMORY_GI.max}Gi).`,
     default: "1Gi",
     schema: memoryString(SESSION_MEMORY_GI),
   },
   sessionTargetPort: {
-    type: "integer",
     description: "Port the session container listens on; the pool forwards requests there.",
     default: 2000,
     schema: port,
   },
   allowSessionEgress: {
-    type: "boolean",
     description: "Let session code reach the internet. Off by default: contestants' code must not.",
     default: false,
     schema: v.boolean("must be true or false"),
   },
   backendImage: {
-    type: "string",
     description: "Backend container image, repository:tag in the stack's registry.",
     default: "coding-engine/backend:v1",
     schema: imageRef,
   },
   backendCpu: {
-    type: "string",
     description: `vCPUs per backend replica (${BACKEND_CPU.min}-${BACKEND_CPU.max}, steps of 0.25; memory must be twice this in Gi).`,
     default: "0.5",
     schema: cpuString(BACKEND_CPU),
   },
   backendMemory: {
-    type: "string",
     description: "Memory per backend replica: twice its vCPUs in Gi (Consumption profile combinations).",
     default: "1Gi",
     schema: memoryString({ min: BACKEND_CPU.min * 2, max: BACKEND_CPU.max * 2 }),
   },
   backendTargetPort: {
-    type: "integer",
     description: "Port the backend container listens on (HTTPS ingress forwards to it).",
     default: 8000,
     schema: port,
   },
   backendHealthPath: {
-    type: "string",
     description: 'HTTP path of the backend\'s health endpoint, used by its probes (answers {"status":"healthy"}).',
     default: "/",
     schema: v.pipe(v.string(), v.regex(/^\/[^\s]*$/, 'must be an absolute path like "/" or "/health"')),
   },
   backendConcurrentRequests: {
-    type: "integer",
     description: "Concurrent HTTP requests per backend replica before another replica is added.",
     default: 20,
     schema: wholeNumber(1, 1000, "must be between 1 and 1000"),
   },
   // Who may call the backend (infra/access-mode.ts): open, venue (allowedIpRanges) or token (a gateway).
   accessMode: {
-    type: "string",
     description:
       "Who may call the backend: token (an API Management gateway in front: a key or JWT per caller, a rate limit per caller; the backend accepts only the gateway), " +
       "venue (only allowedIpRanges) or open (anyone on the internet: a private test stack only, listed in the policy config). See docs/security.md.",
@@ -227,25 +218,21 @@ const BASE_KEYS = {
     schema: ENUM(ACCESS_MODES),
   },
   allowedIpRanges: {
-    type: "array",
     description: "accessMode venue: the IPv4 addresses or CIDR ranges allowed to call the backend (the contest venue's); only with venue.",
     default: [],
     schema: v.array(cidr, "must be a list of IPv4 addresses or CIDR ranges"),
   },
   gatewaySku: {
-    type: "string",
     description: `accessMode token: the API Management tier, ${GATEWAY_SKUS.join(" or ")} (the cheapest with an IP of their own). Basic, the default, has a 99.95% SLA and runs only for a window's hours. See docs/costs.md.`,
     default: "Basic",
     schema: ENUM(GATEWAY_SKUS),
   },
   gatewayPublisherEmail: {
-    type: "string",
     description: "accessMode token: the address API Management sends its service notices to (publisherEmail).",
     default: "coding-engine-ops@example.com",
     schema: email,
   },
   gatewayRateLimitPerMinute: {
-    type: "integer",
     description:
       "accessMode token: calls a minute each caller may make through the gateway (per subscription key, or per token subject with gatewayJwtIssuer); beyond it the gateway answers 429 with Retry-After.",
     default: 60,
@@ -257,7 +244,6 @@ const BASE_KEYS = {
     ),
   },
   gatewayJwtIssuer: {
-    type: "string",
     description:
       "accessMode token: callers present a JWT from this issuer (an https URL with /.well-known/openid-configuration) instead of a subscription key; empty for keys. Set with gatewayJwtAudience.",
     default: "",
@@ -267,20 +253,17 @@ const BASE_KEYS = {
     ),
   },
   gatewayJwtAudience: {
-    type: "string",
     description: "accessMode token: the audience (aud) the callers' JWTs must carry; set with gatewayJwtIssuer.",
     default: "",
     schema: v.pipe(v.string(), v.regex(/^[^\s"<>&]*$/, "must not contain spaces, quotes, < > or &")),
   },
   roleAssignmentMode: {
-    type: "string",
     description:
       "managed: the program creates AcrPull and Session Executor; external: it creates none and exports the `az role assignment create` commands an administrator runs.",
     default: "managed",
     schema: ENUM(["managed", "external"] as const),
   },
   sessionExecutorScope: {
-    type: "string",
     description:
       "Scope of the identity's Session Executor role: pool (least privilege, recreated with the pool) or resourceGroup (survives stop/start: no admin or propagation wait on contest day).",
     default: "pool",
@@ -288,20 +271,17 @@ const BASE_KEYS = {
   },
   // The contest profile is sized for these (infra/capacity.ts): the participant model.
   participants: {
-    type: "integer",
     description:
       "People the contest profile is sized for: its maxSessions and readySessions follow from this and the participant keys below (infra/capacity.ts), unless profileOverrides.contest sets maxSessions/readySessions.",
     default: CAPACITY_DEFAULTS.participants,
     schema: wholeNumber(...between(OPTION_RANGES.participants)),
   },
   runsPerParticipantPerMinute: {
-    type: "string",
     description: "How often each participant runs code during a contest, per minute (a number like 1 or 0.5).",
     default: String(CAPACITY_DEFAULTS.runsPerParticipantPerMinute),
     schema: decimalString(...between(OPTION_RANGES.runsPerParticipantPerMinute, " runs per minute")),
   },
   sessionIdentifier: {
-    type: "string",
     description:
       "How the backend picks session identifiers: per-user, per-execution or shared:K. It decides how many sessions a contest holds.",
     default: CAPACITY_DEFAULTS.identifier,
@@ -311,89 +291,77 @@ const BASE_KEYS = {
     ),
   },
   openingBurstSeconds: {
-    type: "integer",
     description: "Everyone's first run of a contest lands within this many seconds of its start (at most the contest cooldown).",
     default: CAPACITY_DEFAULTS.openingBurstSeconds,
     schema: wholeNumber(...between(OPTION_RANGES.openingBurstSeconds, " seconds")),
   },
   // Measured inputs (`manage capacity --apply` records them from the stack's latest smoke / load-test).
   coldStartSeconds: {
-    type: "string",
     description:
       "Seconds the pool takes to bring up a session that was not ready: the contest's ready sessions follow from it. The assumption (10) until `manage capacity --apply` records a measured one.",
     default: String(CAPACITY_DEFAULTS.coldStartSeconds),
     schema: decimalString(...between(OPTION_RANGES.coldStartSeconds, " seconds")),
   },
   runSeconds: {
-    type: "string",
     description: "Seconds one execution takes (its session is busy that long). The assumption (2) until `manage capacity --apply` records a measured one.",
     default: String(CAPACITY_DEFAULTS.runSeconds),
     schema: decimalString(...between(OPTION_RANGES.runSeconds, " seconds")),
   },
   measuredBy: {
-    type: "string",
     description: "Which run measured coldStartSeconds / runSeconds (written by `manage capacity --apply`, e.g. \"load-test 2026-12-06T09:12Z, 180 first runs\"); empty: they are the assumptions.",
     default: "",
     schema: v.string(),
   },
   // Limits Azure does not document for custom containers (infra/limits.ts), and what this stack may cost.
   maxSessionsLimit: {
-    type: "integer",
     description:
       "The most maxConcurrentSessions a pool may have. 600 is documented for code-interpreter pools; for custom containers it is unconfirmed: raise it once Azure accepts more.",
     default: MAX_SESSIONS_CEILING,
     schema: wholeNumber(OPTION_RANGES.maxSessionsLimit.min, OPTION_RANGES.maxSessionsLimit.max, `must be a whole number of sessions from ${OPTION_RANGES.maxSessionsLimit.min} to ${OPTION_RANGES.maxSessionsLimit.max}`),
   },
   extraCustomContainerRegions: {
-    type: "array",
     description:
       "Regions to accept for custom-container session pools beyond the docs' list in infra/limits.ts (e.g. koreacentral, once a pool has been created there).",
     default: [],
     schema: v.array(v.pipe(v.string(), v.regex(REGION, "must be Azure region names like koreacentral")), "must be a list of Azure region names"),
   },
   logDailyCapGb: {
-    type: "string",
     description:
       "Log Analytics daily ingestion cap in GB (workspaceCapping.dailyQuotaGb): a print loop in one session cannot run up the bill past it (a number like 1 or 0.5).",
     default: "1",
     schema: decimalString(0.023, 10_000, "must be at least 0.023 GB (Azure's smallest daily cap)"),
   },
   costCeilingPerDay: {
-    type: "integer",
     description:
       "USD a day this stack may cost at most (every session held, backend at its maximum, logs at their cap). manage up, scale and capacity --apply refuse more without --allow-over-ceiling.",
     default: 500,
     schema: wholeNumber(1, 10_000_000, "must be a whole number of USD per day, at least 1"),
   },
   logRetentionDays: {
-    type: "integer",
     description: "Days the Log Analytics workspace keeps logs (30-730).",
     default: 30,
     schema: wholeNumber(30, 730, "must be between 30 and 730 days"),
   },
   // Alerts and the budget (infra/monitoring.ts, infra/alerts.ts): none of them exist without addresses.
   alertEmails: {
-    type: "array",
     description:
       "Addresses told when a contest is in trouble (pool short of sessions, no ready session, backend 5xx or down) and when the month's spend passes the budget; empty: no alerts and no budget. See docs/costs.md.",
     default: [],
     schema: v.pipe(v.array(email, "must be a list of email addresses"), v.maxLength(1000, "must list at most 1000 addresses (an action group's limit)")),
   },
   monthlyBudgetUsd: {
-    type: "integer",
     description:
       "The resource group's monthly budget in the billing currency (mails at 80% and 100% spent, and at a 100% forecast, to alertEmails); 0 computes it from the cost model: a month idle plus plannedContestsPerMonth contests.",
     default: 0,
     schema: wholeNumber(0, 10_000_000, "must be a whole amount from 0 (computed) to 10000000"),
   },
   plannedContestsPerMonth: {
-    type: "integer",
     description:
       "Contests a month the computed budget allows for (each one 2 h at the contest profile, with warm-up, tail and the participants' runs), on top of a month idle.",
     default: 2,
     schema: wholeNumber(0, 100, "must be a whole number of contests from 0 to 100"),
   },
-} satisfies Record<string, ConfigKeySpec>;
+} satisfies Record<string, KeyDeclaration>;
 
 // Every profile's overrides in one object key (infra/profiles.ts says why), e.g.
 // { "contest": { "maxSessions": 80 } }. Absent numbers mean "the profile's own value", which lives in
@@ -408,7 +376,6 @@ const overrideNumbers = v.strictObject(
 );
 const OVERRIDE_KEYS = {
   [OVERRIDES_KEY]: {
-    type: "object",
     description:
       "Numbers that differ from a profile's own (infra/profiles.ts), per profile, e.g. {contest: {maxSessions: 80}}. " +
       "Recorded by `manage scale` (pulumi config set --path profileOverrides.contest.maxSessions 80).",
@@ -418,14 +385,16 @@ const OVERRIDE_KEYS = {
       `may only name the profiles ${PROFILE_NAMES.join(", ")}`,
     ),
   },
-} satisfies Record<string, ConfigKeySpec>;
+} satisfies Record<string, KeyDeclaration>;
 
 /** The flat keys earlier versions used (contestMaxSessions...), so a stack file still holding one is told where it went. */
 const LEGACY_OVERRIDE_KEYS: ReadonlyMap<string, string> = new Map(
   allOverrideKeys().map(({ key, profile, field }) => [profile + field[0]!.toUpperCase() + field.slice(1), key]),
 );
 
-export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = { ...BASE_KEYS, ...OVERRIDE_KEYS };
+export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = Object.fromEntries(
+  Object.entries({ ...BASE_KEYS, ...OVERRIDE_KEYS }).map(([key, spec]) => [key, { ...spec, type: pulumiType(spec.default) }]),
+);
 export type BaseKey = keyof typeof BASE_KEYS;
 
 /** A stack's validated settings: what parseSettings returns, each field's comment where it is computed. */

@@ -90,17 +90,6 @@ function extendsExpiry(next: Pick<DeploymentSettings, "profile" | "profileExpire
   return next.profileExpiresAt === null || next.profileExpiresAt.getTime() > before.profileExpiresAt.getTime();
 }
 
-/**
- * Why the ceiling cannot judge these settings (null when it can): no embedded prices for the region,
- * or a table that lacks prices the most-per-day needs (westeurope has no Dedicated plan rates, so a
- * pool's nodes would count as $0). A partial sum is never judged: it would let any pool through.
- */
-function unjudgedReason(settings: DeploymentSettings, verdict: CeilingVerdict | null): string | null {
-  if (!verdict) return `there are no embedded prices for region ${settings.location}`;
-  if (!verdict.atMost.complete) return `the ${settings.location} price table lacks prices this configuration needs (\`manage cost-estimate --region ${settings.location} --verbose\` names them)`;
-  return null;
-}
-
 /** Where these settings could be judged, as a fix: the regions whose tables price them all, or that none does. */
 export function judgedWhere(settings: DeploymentSettings): string {
   const regions = judgedRegions(settings);
@@ -162,12 +151,15 @@ export type CeilingDecision =
 
 export function ceilingDecision(next: DeploymentSettings, before: DeploymentSettings | null): CeilingDecision {
   const verdict = ceilingVerdict(next);
-  const reason = unjudgedReason(next, verdict);
-  if (reason !== null || !verdict) {
-    // unjudgedReason names every case without a complete verdict, the missing table included.
-    const why = reason!;
-    if (!next.profile.pool) return { kind: "unjudged-idle", reason: why };
-    return runsNoMore(next, before) ? { kind: "unjudged-no-more", reason: why } : { kind: "unjudged", reason: why };
+  // Unjudged: no embedded prices for the region, or a table that lacks prices the most-per-day needs
+  // (westeurope has no Dedicated plan rates, so a pool's nodes would count as $0). A partial sum is
+  // never judged: it would let any pool through.
+  if (!verdict?.atMost.complete) {
+    const reason = verdict
+      ? `the ${next.location} price table lacks prices this configuration needs (\`manage cost-estimate --region ${next.location} --verbose\` names them)`
+      : `there are no embedded prices for region ${next.location}`;
+    if (!next.profile.pool) return { kind: "unjudged-idle", reason };
+    return runsNoMore(next, before) ? { kind: "unjudged-no-more", reason } : { kind: "unjudged", reason };
   }
   if (verdict.ok) return { kind: "within", verdict };
   const was = before && ceilingVerdict(before);

@@ -143,10 +143,9 @@ const gb = (n: number) => (n >= 0.1 ? n.toFixed(1) : n >= 0.001 ? n.toFixed(3) :
 const nodeHour = (rate: Rate) => E16_NODE.vcpu * rate("dedicatedVcpuHour") + E16_NODE.memoryGi * rate("dedicatedMemoryGibHour");
 const poolPerHour = (rate: Rate, nodes: number, fee: boolean) =>
   nodes === 0 ? 0 : nodes * nodeHour(rate) + (fee ? rate("dedicatedManagementHour") : 0);
-const replicaIdlePerSecond = (rate: Rate, b: { cpu: number; memoryGi: number }) =>
-  b.cpu * rate("consumptionVcpuIdleSecond") + b.memoryGi * rate("consumptionMemoryIdleGibSecond");
-const replicaActivePerSecond = (rate: Rate, b: { cpu: number; memoryGi: number }) =>
-  b.cpu * rate("consumptionVcpuActiveSecond") + b.memoryGi * rate("consumptionMemoryActiveGibSecond");
+/** One backend replica per second at the Consumption plan's idle or active rates. */
+const replicaPerSecond = (rate: Rate, b: { cpu: number; memoryGi: number }, state: "Idle" | "Active") =>
+  b.cpu * rate(`consumptionVcpu${state}Second`) + b.memoryGi * rate(`consumptionMemory${state}GibSecond`);
 const registryOverGb = (sku: CostQuery["registrySku"], storedGb: number) => Math.max(0, storedGb - REGISTRY_INCLUDED_GB[sku]);
 const registryPerHour = (rate: Rate, sku: CostQuery["registrySku"], storedGb: number) => {
   const over = registryOverGb(sku, storedGb);
@@ -243,18 +242,17 @@ export function estimateCost(book: PriceBook, q: CostQuery) {
   const min = q.profile.backend.minReplicas;
   lines.push(
     alwaysOn("backend", `${plural(min, "replica")} kept by minReplicas, idle rates (${b.cpu} vCPU, ${b.memoryGi} GiB)`, (rate) =>
-      min === 0 ? 0 : min * 3600 * replicaIdlePerSecond(rate, b),
+      min === 0 ? 0 : min * 3600 * replicaPerSecond(rate, b, "Idle"),
     ),
   );
   const executions = q.load?.executions ?? 0;
   if (q.load && executions > 0) {
-    const load = q.load;
-    const busySeconds = (executions * load.runSeconds) / b.concurrentRequests;
+    const busySeconds = (executions * q.load.runSeconds) / b.concurrentRequests;
     lines.push(
       line(book, "backend", "usage", `${executions.toLocaleString("en-US")} requests, ~${Math.round(busySeconds)} replica-seconds busy`, (rate) => {
         // A replica already billed idle (minReplicas >= 1) pays only the difference while busy.
-        const idle = min > 0 ? replicaIdlePerSecond(rate, b) : 0;
-        return { perHour: null, windowUsd: busySeconds * (replicaActivePerSecond(rate, b) - idle) + (executions / 1e6) * rate("consumptionRequestsMillion") };
+        const idle = min > 0 ? replicaPerSecond(rate, b, "Idle") : 0;
+        return { perHour: null, windowUsd: busySeconds * (replicaPerSecond(rate, b, "Active") - idle) + (executions / 1e6) * rate("consumptionRequestsMillion") };
       }),
     );
   }
@@ -317,7 +315,7 @@ export function estimateCost(book: PriceBook, q: CostQuery) {
   if (pool) {
     const exec = q.load?.runSeconds ?? DEFAULT_PARTICIPANTS.runSeconds;
     const sessionShare = (((exec + pool.cooldownSeconds) / 3600) * nodeHour(rate)) / spn;
-    const backendBusy = (exec / b.concurrentRequests) * replicaActivePerSecond(rate, b);
+    const backendBusy = (exec / b.concurrentRequests) * replicaPerSecond(rate, b, "Active");
     marginal = finite(sessionShare + backendBusy + rate("consumptionRequestsMillion") / 1e6 + (a.gbPer1000Runs / 1000) * rate("logIngestionGb"));
   }
   const grant =
@@ -372,7 +370,7 @@ function atMostPerDay(book: PriceBook, q: CostQuery, spn: number, a: Assumed) {
   const parts = [
     poolPerHour(p.rate, nodes, a.managementFee) * HOURS_PER_DAY,
     // Replicas scale to zero when idle: with minReplicas 0 and no load the backend costs nothing.
-    replicas * 86_400 * replicaActivePerSecond(p.rate, q.backend),
+    replicas * 86_400 * replicaPerSecond(p.rate, q.backend, "Active"),
     registryPerHour(p.rate, q.registrySku, a.registryStoredGb) * HOURS_PER_DAY,
     logGb * p.rate("logIngestionGb"),
     gatewayPerHour(p.rate, gatewayFor(q.gateway, pool)) * HOURS_PER_DAY,
@@ -414,7 +412,7 @@ export function liveBurnPerHour(
   const parts = [
     poolPerHour(p.rate, q.nodeCount, a.managementFee),
     // A part that is exactly 0 needs no price (no replicas, nothing logged).
-    q.backendReplicas === 0 ? 0 : q.backendReplicas * 3600 * replicaIdlePerSecond(p.rate, q.backend),
+    q.backendReplicas === 0 ? 0 : q.backendReplicas * 3600 * replicaPerSecond(p.rate, q.backend, "Idle"),
     registryPerHour(p.rate, q.registrySku, a.registryStoredGb),
     q.backendReplicas === 0 ? 0 : (replicaLogGbPerDay(q.backendReplicas, a.gbPerReplicaHour, a.dailyCapGb) / HOURS_PER_DAY) * p.rate("logIngestionGb"),
     gatewayPerHour(p.rate, q.gateway),

@@ -71,9 +71,6 @@ export function bypassBefore(doc: PolicyDocument, count = Infinity): string | nu
   return doc.ok ? bypassIn(doc.inbound.slice(0, count)) : null;
 }
 
-/** Where <base/> sits among <inbound>'s statements, or -1. */
-const baseIndex = (doc: PolicyDocument) => (doc.ok ? doc.inbound.findIndex((e) => e.tagName === "base") : -1);
-
 /**
  * Why an operation's policy does not let the API's inbound checks run first, or null: it must keep
  * <base/> in <inbound> (the enclosing scope's statements run there) with nothing before it that
@@ -81,7 +78,7 @@ const baseIndex = (doc: PolicyDocument) => (doc.ok ? doc.inbound.findIndex((e) =
  */
 export function inheritProblem(doc: PolicyDocument): string | null {
   if (!doc.ok) return `cannot be read: ${doc.why}`;
-  const base = baseIndex(doc);
+  const base = doc.inbound.findIndex((e) => e.tagName === "base");
   if (base < 0) return "drops <base/> from <inbound>";
   const early = bypassBefore(doc, base);
   return early ? `has <${early}> before <base/> in <inbound>` : null;
@@ -135,9 +132,8 @@ export function validatesJwt(doc: PolicyDocument, trusted: TrustedIssuers = null
 /** Why the document does not hold callers to a validated token, in words for a violation (validatesJwt says whether it does). */
 export function jwtAbsence(doc: PolicyDocument, trusted: TrustedIssuers = null): string {
   if (!doc.ok) return `its policy cannot be read: ${doc.why}`;
-  const jwts = doc.inbound.filter((e) => e.tagName === "validate-jwt");
-  const problem = jwts.map((e) => jwtProblem(e, trusted)).find((p) => p !== null);
-  if (jwts.length > 0 && problem) return `its validate-jwt does not hold: ${problem}`;
+  const problem = doc.inbound.filter((e) => e.tagName === "validate-jwt").map((e) => jwtProblem(e, trusted)).find((p) => p !== null);
+  if (problem) return `its validate-jwt does not hold: ${problem}`;
   const index = doc.inbound.findIndex((e) => e.tagName === "validate-jwt");
   const early = index >= 0 ? bypassBefore(doc, index) : null;
   if (early) return `a <${early}> in <inbound> comes before its validate-jwt, so a caller is answered (or the backend called) before any token is checked`;

@@ -272,9 +272,6 @@ export const backendHttpsOnly: ResourceValidationPolicy = {
   },
 };
 
-/** Azure's session container limits (shared/azure-facts.md). */
-const SESSION_LIMITS = { cpu: SESSION_CPU, memoryGi: SESSION_MEMORY_GI } as const;
-
 export const sessionResourcesInRange: ResourceValidationPolicy = {
   name: "session-resources-in-range",
   description: `Every session container sets CPU (${SESSION_CPU.min}-${SESSION_CPU.max} vCPU) and memory (${SESSION_MEMORY_GI.min}-${SESSION_MEMORY_GI.max} Gi) as finite numbers in Azure's range.`,
@@ -284,13 +281,12 @@ export const sessionResourcesInRange: ResourceValidationPolicy = {
     const containers = containersOf(args.type, args.props);
     if (containers.length === 0)
       report(violation(`session pool ${args.name} declares no container`, "declare one session container in customContainerTemplate.containers"));
-    const { cpu, memoryGi } = SESSION_LIMITS;
     for (const c of containers) {
       const name = c.name ?? "?";
-      if (!numberIn(c.resources?.cpu, cpu.min, cpu.max))
-        report(violation(`session container ${name} CPU ${show(c.resources?.cpu)} is not a number within ${cpu.min}-${cpu.max} vCPU`, `set sessionCpu to a value from ${cpu.min} to ${cpu.max} (e.g. "0.5")`));
-      if (!numberIn(gib(c.resources?.memory), memoryGi.min, memoryGi.max))
-        report(violation(`session container ${name} memory ${show(c.resources?.memory)} is not within ${memoryGi.min}Gi-${memoryGi.max}Gi`, `set sessionMemory to a value from ${memoryGi.min}Gi to ${memoryGi.max}Gi (e.g. "1Gi")`));
+      if (!numberIn(c.resources?.cpu, SESSION_CPU.min, SESSION_CPU.max))
+        report(violation(`session container ${name} CPU ${show(c.resources?.cpu)} is not a number within ${SESSION_CPU.min}-${SESSION_CPU.max} vCPU`, `set sessionCpu to a value from ${SESSION_CPU.min} to ${SESSION_CPU.max} (e.g. "0.5")`));
+      if (!numberIn(gib(c.resources?.memory), SESSION_MEMORY_GI.min, SESSION_MEMORY_GI.max))
+        report(violation(`session container ${name} memory ${show(c.resources?.memory)} is not within ${SESSION_MEMORY_GI.min}Gi-${SESSION_MEMORY_GI.max}Gi`, `set sessionMemory to a value from ${SESSION_MEMORY_GI.min}Gi to ${SESSION_MEMORY_GI.max}Gi (e.g. "1Gi")`));
     }
   },
 };
@@ -669,7 +665,7 @@ export const gatewayOperationsInherit: ResourceValidationPolicy = {
         );
       return;
     }
-    const early = doc.ok ? bypassBefore(doc) : null;
+    const early = bypassBefore(doc);
     if (!doc.ok || early)
       report(
         violation(
