@@ -42,13 +42,13 @@ export const INSTALL_HINT = "install it with `curl -fsSL https://get.pulumi.com 
 /** What manage says when there is no pulumi to run (bad input: exit 2). */
 export const NOT_INSTALLED = `pulumi is not installed (manage needs ${MIN_PULUMI_VERSION} or newer): ${INSTALL_HINT}, then run again`;
 
-/** Why manage cannot work with the version `pulumi version` printed ("3.230.0"), or undefined if it can. */
-export function versionRefusal(version: string): string | undefined {
-  if (versionAtLeast(version, MIN_PULUMI_VERSION)) return undefined;
-  // Text that names no version (a wrapper's, or nothing) is not an old pulumi: what it printed is said.
-  if (!coerce(version))
-    return `\`pulumi version\` printed ${version ? JSON.stringify(version) : "nothing"}, which names no version: manage needs ${MIN_PULUMI_VERSION} or newer; check which pulumi is first on PATH, or ${INSTALL_HINT}`;
-  return `pulumi ${version} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
+/** Why manage cannot work with what `pulumi version` printed ("v3.230.0", trimmed), or undefined if it can. */
+export function versionRefusal(printed: string): string | undefined {
+  if (versionAtLeast(printed, MIN_PULUMI_VERSION)) return undefined;
+  // Text that names no version (a wrapper's, a bare "v", or nothing) is not an old pulumi: what it printed is said.
+  if (!coerce(printed))
+    return `\`pulumi version\` printed ${printed ? JSON.stringify(printed) : "nothing"}, which names no version: manage needs ${MIN_PULUMI_VERSION} or newer; check which pulumi is first on PATH, or ${INSTALL_HINT}`;
+  return `pulumi ${printed.replace(/^v/, "")} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
 }
 
 /** What an exported state says manage runs on: the resource types, the root stack's outputs, and what an interrupted update left. */

@@ -83,8 +83,8 @@ export async function installedPulumiVersion(): Promise<string> {
   const r = await pulumiCli.run({ args: ["version"], cwd: process.cwd(), env: { PULUMI_SKIP_UPDATE_CHECK: "true" } });
   if (r.notFound) throw new UsageError(NOT_INSTALLED);
   if (r.exitCode !== 0) throw new OperationError(`\`pulumi version\` failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-  const version = r.stdout.trim().replace(/^v/, "");
-  const refusal = versionRefusal(version);
+  const printed = r.stdout.trim();
+  const refusal = versionRefusal(printed);
   if (refusal) throw new UsageError(refusal);
-  return version;
+  return printed.replace(/^v/, "");
 }

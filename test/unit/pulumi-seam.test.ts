@@ -27,6 +27,8 @@ describe("versions and plugins", () => {
     // Text that names no version is said as printed, not called an old pulumi.
     expect(versionRefusal("")).toBe(`\`pulumi version\` printed nothing, which names no version: manage needs ${MIN_PULUMI_VERSION} or newer; check which pulumi is first on PATH, or ${INSTALL_HINT}`);
     expect(versionRefusal("pulumi wrapper: no such tool")).toMatch(/^`pulumi version` printed "pulumi wrapper: no such tool", which names no version: manage needs/);
+    expect(versionRefusal("v")).toMatch(/^`pulumi version` printed "v", which names no version: manage needs/);
+    expect(versionRefusal("v3.187.0")).toMatch(/^pulumi 3\.187\.0 is too old/);
     // There was never a 3.226.1: tags go 3.226.0 -> 3.227.0 (pulumi/pulumi).
     expect([MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION]).not.toContain("3.226.1");
     expect(versionAtLeast(PINNED_PULUMI_VERSION, MIN_PULUMI_VERSION)).toBe(true);
@@ -201,4 +203,20 @@ describe("changes", () => {
       "  - delete session-pool (app:ContainerAppsSessionPool)",
     ]);
   });
+});
+
+test("manage says what `pulumi version` printed, as printed: a bare \"v\" is not \"nothing\"; a version is read without its v", async () => {
+  const { installedPulumiVersion, pulumiCli } = await import("../../cli/pulumi/process.js");
+  const run = pulumiCli.run;
+  const printing = (stdout: string) => (pulumiCli.run = async () => ({ stdout, stderr: "", exitCode: 0 }));
+  try {
+    printing("v\n");
+    await expect(installedPulumiVersion()).rejects.toThrow(/^`pulumi version` printed "v", which names no version/);
+    printing("v3.187.0\n");
+    await expect(installedPulumiVersion()).rejects.toThrow(/^pulumi 3\.187\.0 is too old/);
+    printing("v3.230.0\n");
+    await expect(installedPulumiVersion()).resolves.toBe("3.230.0");
+  } finally {
+    pulumiCli.run = run;
+  }
 });
