@@ -431,7 +431,9 @@ function decode(spec: ConfigKeySpec, raw: string): unknown {
     case "string":
       return raw;
     case "integer":
-      return raw.trim() === "" ? NaN : Number(raw);
+      // What pulumi's type check takes (strconv.Atoi: a sign and decimal digits), and nothing else:
+      // Number would read "0x40", "1e2", "60.0" or " 60", which pulumi refuses before the program runs.
+      return /^[+-]?\d+$/.test(raw) ? Number(raw) : NaN;
     case "boolean":
       return raw === "true" ? true : raw === "false" ? false : raw;
     case "array":

@@ -1,6 +1,7 @@
 // Stack configuration: defaults, and one test per rule, each asserting the message a user sees.
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseSettings, participantConfig } from "../../infra/config.js";
+import { ConfigError, CONFIG_KEYS, parseSettings, participantConfig } from "../../infra/config.js";
+import { fitsType } from "../fake-pulumi/project-config.js";
 
 function refusal(raw: Record<string, string>): string {
   try {
@@ -143,6 +144,22 @@ describe("stack configuration", () => {
     [{ extraCustomContainerRegions: '["Korea Central"]' }, "coding-engine:extraCustomContainerRegions must be Azure region names"],
   ])("refuses %o", (raw, message) => {
     expect(refusal(raw)).toContain(message);
+  });
+
+  // pulumi refuses a stack whose integer key is not what strconv.Atoi reads (ValidateConfigValue,
+  // test/fake-pulumi/project-config.ts): manage's offline commands must refuse the same text, not
+  // read "0x40" or "1e2" as JavaScript's Number does and pass a stack `manage up` then fails on.
+  test.each(["0x40", "1e2", "60.0", " 60", "60 ", "0b1000000", "+60", "060", "60"])("an integer key set to %j is accepted exactly when pulumi accepts it", (text) => {
+    expect(CONFIG_KEYS.gatewayRateLimitPerMinute!.type).toBe("integer");
+    const pulumiTakes = fitsType("integer", undefined, text);
+    let manageTakes = true;
+    try {
+      parseSettings({ gatewayRateLimitPerMinute: text }, "dev");
+    } catch (err) {
+      expect((err as Error).message).toContain("coding-engine:gatewayRateLimitPerMinute must be a whole number");
+      manageTakes = false;
+    }
+    expect(manageTakes).toBe(pulumiTakes);
   });
 
   test("access: token by default (a gateway with a key per caller); open and venue only when chosen", () => {
