@@ -439,7 +439,10 @@ function decode(spec: ConfigKeySpec, raw: string): unknown {
     case "array":
     case "object":
       try {
-        return JSON.parse(raw);
+        // A list is no object to pulumi's type check (valibot's object schemas would take one): it
+        // stays the text, which the key's schema refuses.
+        const value: unknown = JSON.parse(raw);
+        return spec.type === "object" && Array.isArray(value) ? raw : value;
       } catch {
         return raw;
       }

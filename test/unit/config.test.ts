@@ -162,6 +162,22 @@ describe("stack configuration", () => {
     expect(manageTakes).toBe(pulumiTakes);
   });
 
+  // pulumi's type check refuses a list for an object key (fitsType "object"); valibot's object
+  // schemas take an array, so `profileOverrides: []` passed manage and was refused by pulumi.
+  test.each(["[]", '["contest"]', "{}", '{"contest":{"maxSessions":80}}', "80", "null"])("profileOverrides set to %s is accepted exactly when pulumi accepts it", (text) => {
+    expect(CONFIG_KEYS.profileOverrides!.type).toBe("object");
+    const yaml = JSON.parse(text) as unknown;
+    const pulumiTakes = fitsType("object", undefined, typeof yaml === "object" && yaml !== null ? yaml : String(yaml));
+    let manageTakes = true;
+    try {
+      parseSettings({ profileOverrides: text }, "dev");
+    } catch (err) {
+      expect((err as Error).message).toContain("coding-engine:profileOverrides");
+      manageTakes = false;
+    }
+    expect(manageTakes).toBe(pulumiTakes);
+  });
+
   test("access: token by default (a gateway with a key per caller); open and venue only when chosen", () => {
     expect(parseSettings({}, "contest").access).toEqual({
       mode: "token",
