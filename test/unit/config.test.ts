@@ -91,6 +91,11 @@ describe("stack configuration", () => {
     [{ profileOverrides: '{"contest":{"maxSessions":0}}' }, "coding-engine:profileOverrides.contest.maxSessions must be at least 1"],
     [{ profileOverrides: '{"contest":{"maxSessions":"fifty"}}' }, "coding-engine:profileOverrides.contest.maxSessions must be a whole number"],
     [{ profileOverrides: '{"party":{"maxSessions":5}}' }, "coding-engine:profileOverrides.party may only name the profiles idle, testing, contest"],
+    // Not a map at all: said so, not called a profile's name (rv17).
+    [{ profileOverrides: "80" }, 'coding-engine:profileOverrides must be a map of profiles, e.g. {contest: {maxSessions: 80}} (got "80")'],
+    [{ profileOverrides: "[]" }, "coding-engine:profileOverrides must be a map of profiles"],
+    [{ profileOverrides: '{"contest":5}' }, "coding-engine:profileOverrides.contest must be a map of numbers, e.g. {maxSessions: 80} (got 5)"],
+    [{ profileOverrides: '{"contest":[]}' }, "coding-engine:profileOverrides.contest must be a map of numbers"],
     [{ profileOverrides: '{"idle":{"maxSessions":5}}' }, "coding-engine:profileOverrides.idle.maxSessions does not apply: the idle profile has no session pool"],
     [{ contestMaxSessions: "80" }, "coding-engine:contestMaxSessions is now coding-engine:profileOverrides.contest.maxSessions"],
     [{ profileOverrides: '{"testing":{"backendMinReplicas":9}}' }, "coding-engine:profileOverrides.testing.backendMinReplicas must not exceed backendMaxReplicas (5)"],
