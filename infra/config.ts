@@ -367,12 +367,17 @@ const BASE_KEYS = {
 // { "contest": { "maxSessions": 80 } }. Absent numbers mean "the profile's own value", which lives in
 // infra/profiles.ts and nowhere else. Values are checked as numbers here and against the profile's
 // rules in parseSettings, so each message names the exact path.
-const overrideNumbers = v.strictObject(
-  Object.fromEntries(OVERRIDE_FIELDS.map((f) => [f, v.optional(v.number("must be a whole number"))])) as Record<
-    (typeof OVERRIDE_FIELDS)[number],
-    v.OptionalSchema<v.NumberSchema<string>, undefined>
-  >,
-  `may only set ${OVERRIDE_FIELDS.join(", ")}`,
+/** A map (not a list, a number or null), said as such before its keys are checked: a strict object's one message names only its keys. */
+const aMap = (rule: string) => v.custom<Record<string, unknown>>((x) => typeof x === "object" && x !== null && !Array.isArray(x), rule);
+const overrideNumbers = v.pipe(
+  aMap(`must be a map of numbers, e.g. {maxSessions: 80}`),
+  v.strictObject(
+    Object.fromEntries(OVERRIDE_FIELDS.map((f) => [f, v.optional(v.number("must be a whole number"))])) as Record<
+      (typeof OVERRIDE_FIELDS)[number],
+      v.OptionalSchema<v.NumberSchema<string>, undefined>
+    >,
+    `may only set ${OVERRIDE_FIELDS.join(", ")}`,
+  ),
 );
 const OVERRIDE_KEYS = {
   [OVERRIDES_KEY]: {
@@ -380,9 +385,12 @@ const OVERRIDE_KEYS = {
       "Numbers that differ from a profile's own (infra/profiles.ts), per profile, e.g. {contest: {maxSessions: 80}}. " +
       "Recorded by `manage scale` (pulumi config set --path profileOverrides.contest.maxSessions 80).",
     default: {},
-    schema: v.strictObject(
-      Object.fromEntries(PROFILE_NAMES.map((p) => [p, v.optional(overrideNumbers)])) as Record<ProfileName, v.OptionalSchema<typeof overrideNumbers, undefined>>,
-      `may only name the profiles ${PROFILE_NAMES.join(", ")}`,
+    schema: v.pipe(
+      aMap("must be a map of profiles, e.g. {contest: {maxSessions: 80}}"),
+      v.strictObject(
+        Object.fromEntries(PROFILE_NAMES.map((p) => [p, v.optional(overrideNumbers)])) as Record<ProfileName, v.OptionalSchema<typeof overrideNumbers, undefined>>,
+        `may only name the profiles ${PROFILE_NAMES.join(", ")}`,
+      ),
     ),
   },
 } satisfies Record<string, KeyDeclaration>;
@@ -431,13 +439,18 @@ function decode(spec: ConfigKeySpec, raw: string): unknown {
     case "string":
       return raw;
     case "integer":
-      return raw.trim() === "" ? NaN : Number(raw);
+      // What pulumi's type check takes (strconv.Atoi: a sign and decimal digits), and nothing else:
+      // Number would read "0x40", "1e2", "60.0" or " 60", which pulumi refuses before the program runs.
+      return /^[+-]?\d+$/.test(raw) ? Number(raw) : NaN;
     case "boolean":
       return raw === "true" ? true : raw === "false" ? false : raw;
     case "array":
     case "object":
       try {
-        return JSON.parse(raw);
+        // A list is no object to pulumi's type check (valibot's object schemas would take one): it
+        // stays the text, which the key's schema refuses.
+        const value: unknown = JSON.parse(raw);
+        return spec.type === "object" && Array.isArray(value) ? raw : value;
       } catch {
         return raw;
       }

@@ -1,6 +1,7 @@
 // Stack configuration: defaults, and one test per rule, each asserting the message a user sees.
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseSettings, participantConfig } from "../../infra/config.js";
+import { ConfigError, CONFIG_KEYS, parseSettings, participantConfig } from "../../infra/config.js";
+import { fitsType } from "../fake-pulumi/project-config.js";
 
 function refusal(raw: Record<string, string>): string {
   try {
@@ -90,6 +91,11 @@ describe("stack configuration", () => {
     [{ profileOverrides: '{"contest":{"maxSessions":0}}' }, "coding-engine:profileOverrides.contest.maxSessions must be at least 1"],
     [{ profileOverrides: '{"contest":{"maxSessions":"fifty"}}' }, "coding-engine:profileOverrides.contest.maxSessions must be a whole number"],
     [{ profileOverrides: '{"party":{"maxSessions":5}}' }, "coding-engine:profileOverrides.party may only name the profiles idle, testing, contest"],
+    // Not a map at all: said so, not called a profile's name (rv17).
+    [{ profileOverrides: "80" }, 'coding-engine:profileOverrides must be a map of profiles, e.g. {contest: {maxSessions: 80}} (got "80")'],
+    [{ profileOverrides: "[]" }, "coding-engine:profileOverrides must be a map of profiles"],
+    [{ profileOverrides: '{"contest":5}' }, "coding-engine:profileOverrides.contest must be a map of numbers, e.g. {maxSessions: 80} (got 5)"],
+    [{ profileOverrides: '{"contest":[]}' }, "coding-engine:profileOverrides.contest must be a map of numbers"],
     [{ profileOverrides: '{"idle":{"maxSessions":5}}' }, "coding-engine:profileOverrides.idle.maxSessions does not apply: the idle profile has no session pool"],
     [{ contestMaxSessions: "80" }, "coding-engine:contestMaxSessions is now coding-engine:profileOverrides.contest.maxSessions"],
     [{ profileOverrides: '{"testing":{"backendMinReplicas":9}}' }, "coding-engine:profileOverrides.testing.backendMinReplicas must not exceed backendMaxReplicas (5)"],
@@ -143,6 +149,38 @@ describe("stack configuration", () => {
     [{ extraCustomContainerRegions: '["Korea Central"]' }, "coding-engine:extraCustomContainerRegions must be Azure region names"],
   ])("refuses %o", (raw, message) => {
     expect(refusal(raw)).toContain(message);
+  });
+
+  // pulumi refuses a stack whose integer key is not what strconv.Atoi reads (ValidateConfigValue,
+  // test/fake-pulumi/project-config.ts): manage's offline commands must refuse the same text, not
+  // read "0x40" or "1e2" as JavaScript's Number does and pass a stack `manage up` then fails on.
+  test.each(["0x40", "1e2", "60.0", " 60", "60 ", "0b1000000", "+60", "060", "60"])("an integer key set to %j is accepted exactly when pulumi accepts it", (text) => {
+    expect(CONFIG_KEYS.gatewayRateLimitPerMinute!.type).toBe("integer");
+    const pulumiTakes = fitsType("integer", undefined, text);
+    let manageTakes = true;
+    try {
+      parseSettings({ gatewayRateLimitPerMinute: text }, "dev");
+    } catch (err) {
+      expect((err as Error).message).toContain("coding-engine:gatewayRateLimitPerMinute must be a whole number");
+      manageTakes = false;
+    }
+    expect(manageTakes).toBe(pulumiTakes);
+  });
+
+  // pulumi's type check refuses a list for an object key (fitsType "object"); valibot's object
+  // schemas take an array, so `profileOverrides: []` passed manage and was refused by pulumi.
+  test.each(["[]", '["contest"]', "{}", '{"contest":{"maxSessions":80}}', "80", "null"])("profileOverrides set to %s is accepted exactly when pulumi accepts it", (text) => {
+    expect(CONFIG_KEYS.profileOverrides!.type).toBe("object");
+    const yaml = JSON.parse(text) as unknown;
+    const pulumiTakes = fitsType("object", undefined, typeof yaml === "object" && yaml !== null ? yaml : String(yaml));
+    let manageTakes = true;
+    try {
+      parseSettings({ profileOverrides: text }, "dev");
+    } catch (err) {
+      expect((err as Error).message).toContain("coding-engine:profileOverrides");
+      manageTakes = false;
+    }
+    expect(manageTakes).toBe(pulumiTakes);
   });
 
   test("access: token by default (a gateway with a key per caller); open and venue only when chosen", () => {

@@ -220,3 +220,26 @@ test("manage says what `pulumi version` printed, as printed: a bare \"v\" is not
     pulumiCli.run = run;
   }
 });
+
+test("a version read from a wrapper's lines, an upper-case V or a short \"3.230\" is the version alone: doctor says `pulumi v3.230.0`, not the text around it (rv17)", async () => {
+  const { installedPulumiVersion, pulumiCli } = await import("../../cli/pulumi/process.js");
+  const run = pulumiCli.run;
+  const printing = (stdout: string) => (pulumiCli.run = async () => ({ stdout, stderr: "", exitCode: 0 }));
+  try {
+    for (const [stdout, version] of [
+      ["warning: using pulumi from ~/.pulumi/bin\nv3.230.0\n", "3.230.0"],
+      ["pulumi v3.230.0\n", "3.230.0"],
+      ["V3.230.0\n", "3.230.0"],
+      ["3.230\n", "3.230.0"],
+      // A clean version line is read as before, prerelease and build included.
+      ["v3.230.0-dev.0\n", "3.230.0-dev.0"],
+      ["v3.230.0+abc\n", "3.230.0+abc"],
+      ["3.230.0", "3.230.0"],
+    ]) {
+      printing(stdout!);
+      await expect(installedPulumiVersion(), JSON.stringify(stdout)).resolves.toBe(version);
+    }
+  } finally {
+    pulumiCli.run = run;
+  }
+});
