@@ -48,7 +48,9 @@ export function versionRefusal(printed: string): string | undefined {
   // Text that names no version (a wrapper's, a bare "v", or nothing) is not an old pulumi: what it printed is said.
   if (!coerce(printed))
     return `\`pulumi version\` printed ${printed ? JSON.stringify(printed) : "nothing"}, which names no version: manage needs ${MIN_PULUMI_VERSION} or newer; check which pulumi is first on PATH, or ${INSTALL_HINT}`;
-  return `pulumi ${printed.replace(/^v/, "")} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
+  // A version alone is named as printed ("3.187", without its v); one among a wrapper's words by the version in them.
+  const version = /\s/.test(printed) ? coerce(printed)!.version : printed.replace(/^v/, "");
+  return `pulumi ${version} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
 }
 
 /** What an exported state says manage runs on: the resource types, the root stack's outputs, and what an interrupted update left. */

@@ -29,6 +29,7 @@ describe("versions and plugins", () => {
     expect(versionRefusal("pulumi wrapper: no such tool")).toMatch(/^`pulumi version` printed "pulumi wrapper: no such tool", which names no version: manage needs/);
     expect(versionRefusal("v")).toMatch(/^`pulumi version` printed "v", which names no version: manage needs/);
     expect(versionRefusal("v3.187.0")).toMatch(/^pulumi 3\.187\.0 is too old/);
+    expect(versionRefusal("warning: a newer wrapper exists\nv3.100.0")).toMatch(/^pulumi 3\.100\.0 is too old: manage needs/);
     // There was never a 3.226.1: tags go 3.226.0 -> 3.227.0 (pulumi/pulumi).
     expect([MIN_PULUMI_VERSION, PINNED_PULUMI_VERSION]).not.toContain("3.226.1");
     expect(versionAtLeast(PINNED_PULUMI_VERSION, MIN_PULUMI_VERSION)).toBe(true);
