@@ -4,6 +4,7 @@
 
 import coerce from "semver/functions/coerce.js";
 import gte from "semver/functions/gte.js";
+import parse from "semver/functions/parse.js";
 import { PROJECT } from "../../infra/config.js";
 
 /**
@@ -49,8 +50,18 @@ export function versionRefusal(printed: string): string | undefined {
   if (!coerce(printed))
     return `\`pulumi version\` printed ${printed ? JSON.stringify(printed) : "nothing"}, which names no version: manage needs ${MIN_PULUMI_VERSION} or newer; check which pulumi is first on PATH, or ${INSTALL_HINT}`;
   // A version alone is named as printed ("3.187", without its v); one among a wrapper's words by the version in them.
-  const version = /\s/.test(printed) ? coerce(printed)!.version : printed.replace(/^v/, "");
+  const version = /\s/.test(printed) ? versionIn(printed) : printed.replace(/^v/, "");
   return `pulumi ${version} is too old: manage needs ${MIN_PULUMI_VERSION} or newer; upgrade: ${INSTALL_HINT}`;
+}
+
+/**
+ * The version in what `pulumi version` printed, once versionRefusal let it through: a version line
+ * ("v3.230.0", prerelease and build kept) without its v; anything else (a wrapper's lines around it,
+ * "V3.230.0", "3.230") as semver.coerce reads it, so doctor and the Automation API get the version
+ * alone, not the text around it.
+ */
+export function versionIn(printed: string): string {
+  return parse(printed) ? printed.replace(/^v/, "") : coerce(printed)!.version;
 }
 
 /** What an exported state says manage runs on: the resource types, the root stack's outputs, and what an interrupted update left. */

@@ -7,10 +7,8 @@
 
 import { constants } from "node:os";
 import { execa, type ResultPromise } from "execa";
-import coerce from "semver/functions/coerce.js";
-import parse from "semver/functions/parse.js";
 import { OperationError, UsageError } from "../errors.js";
-import { NOT_INSTALLED, versionRefusal } from "./argv.js";
+import { NOT_INSTALLED, versionIn, versionRefusal } from "./argv.js";
 
 export interface PulumiCall {
   /** What to run: "pulumi" on PATH, or the path the Automation API found. */
@@ -88,8 +86,5 @@ export async function installedPulumiVersion(): Promise<string> {
   const printed = r.stdout.trim();
   const refusal = versionRefusal(printed);
   if (refusal) throw new UsageError(refusal);
-  // A version line ("v3.230.0", prerelease and build kept) without its v; anything else versionRefusal
-  // let through (a wrapper's lines around it, "V3.230.0", "3.230") as semver.coerce reads it, so
-  // doctor and the Automation API get the version alone, not the text around it.
-  return parse(printed) ? printed.replace(/^v/, "") : coerce(printed)!.version;
+  return versionIn(printed);
 }
