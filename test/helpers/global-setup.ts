@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { startWarmPack } from "../fake-pulumi/analyzer-host.js";
 import { startWarmProgram } from "../fake-pulumi/language-host.js";
 import { ROOT } from "./program.js";
-import { keepBundle } from "./keep-bundle.js";
+import { keepBundle, SPLIT_BUNDLE } from "./keep-bundle.js";
 import { buildPreparedStacks, projectsRoot } from "./project.js";
 import { TEST_WORKERS } from "./workers.js";
 
@@ -33,16 +33,9 @@ export async function setup(): Promise<() => Promise<void>> {
   for (const tool of ["fake-pulumi", "fake-az"]) {
     const outdir = join(ROOT, "test", tool, ".build");
     const { outputFiles } = await build({
+      ...SPLIT_BUNDLE,
       entryPoints: [join(ROOT, "test", tool, "main.ts")],
       outdir,
-      write: false,
-      outExtension: { ".js": ".mjs" },
-      bundle: true,
-      // Dynamic imports stay separate chunks, loaded only by the commands that need them (the
-      // program evaluation pulls in @pulumi/pulumi, ~0.5 s).
-      splitting: true,
-      platform: "node",
-      format: "esm",
       target: "node20",
       // node_modules stay where they are (the program and the stand-in must share one @pulumi/pulumi),
       // except yaml, the stand-in's own parser, which every call loads: from node_modules it is ~70
@@ -51,8 +44,6 @@ export async function setup(): Promise<() => Promise<void>> {
       plugins: [externalExcept(["yaml"])],
       // yaml is CommonJS and require()s node's modules: ESM output needs a require to give it.
       banner: { js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);' },
-      sourcemap: "linked",
-      logLevel: "error",
     });
     keepBundle(outdir, outputFiles);
   }

@@ -2,6 +2,24 @@
 // (a file run by hand beside the suite): see keepBundle.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import type { BuildOptions } from "esbuild";
+
+/**
+ * How the stand-ins are bundled (the global setup adds their entry, target, plugins and banner), and
+ * so what keepBundle writes: ES modules split into content-named chunks, kept in memory until then.
+ * Dynamic imports stay separate chunks, loaded only by the commands that need them (the program
+ * evaluation pulls in @pulumi/pulumi, ~0.5 s).
+ */
+export const SPLIT_BUNDLE = {
+  write: false,
+  outExtension: { ".js": ".mjs" },
+  bundle: true,
+  splitting: true,
+  platform: "node",
+  format: "esm",
+  sourcemap: "linked",
+  logLevel: "error",
+} as const satisfies BuildOptions;
 
 /** What keepBundle needs of an esbuild output file. */
 export interface BundleFile {

@@ -24,23 +24,12 @@ vi.mock("node:fs", async (original) => {
   };
 });
 
-const { keepBundle } = await import("../helpers/keep-bundle.js");
+const { keepBundle, SPLIT_BUNDLE } = await import("../helpers/keep-bundle.js");
 
 /** A stand-in-like bundle, built the way the global setup builds it (split, so a chunk is content-named). */
 async function bundle(src: string, outdir: string, shared: string) {
   writeFileSync(join(src, "shared.ts"), `export const version = ${JSON.stringify(shared)};`);
-  const { outputFiles } = await build({
-    entryPoints: [join(src, "main.ts")],
-    outdir,
-    write: false,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    splitting: true,
-    platform: "node",
-    format: "esm",
-    sourcemap: "linked",
-    logLevel: "error",
-  });
+  const { outputFiles } = await build({ ...SPLIT_BUNDLE, entryPoints: [join(src, "main.ts")], outdir });
   return outputFiles;
 }
 
