@@ -151,20 +151,23 @@ describe("stack configuration", () => {
     expect(refusal(raw)).toContain(message);
   });
 
+  /** Whether manage's settings take `text` for `key`; a refusal must say `words`. */
+  const manageTakes = (key: string, text: string, words: string) => {
+    try {
+      parseSettings({ [key]: text }, "dev");
+      return true;
+    } catch (err) {
+      expect((err as Error).message).toContain(words);
+      return false;
+    }
+  };
+
   // pulumi refuses a stack whose integer key is not what strconv.Atoi reads (ValidateConfigValue,
   // test/fake-pulumi/project-config.ts): manage's offline commands must refuse the same text, not
   // read "0x40" or "1e2" as JavaScript's Number does and pass a stack `manage up` then fails on.
   test.each(["0x40", "1e2", "60.0", " 60", "60 ", "0b1000000", "+60", "060", "60"])("an integer key set to %j is accepted exactly when pulumi accepts it", (text) => {
     expect(CONFIG_KEYS.gatewayRateLimitPerMinute!.type).toBe("integer");
-    const pulumiTakes = fitsType("integer", undefined, text);
-    let manageTakes = true;
-    try {
-      parseSettings({ gatewayRateLimitPerMinute: text }, "dev");
-    } catch (err) {
-      expect((err as Error).message).toContain("coding-engine:gatewayRateLimitPerMinute must be a whole number");
-      manageTakes = false;
-    }
-    expect(manageTakes).toBe(pulumiTakes);
+    expect(manageTakes("gatewayRateLimitPerMinute", text, "coding-engine:gatewayRateLimitPerMinute must be a whole number")).toBe(fitsType("integer", undefined, text));
   });
 
   // pulumi's type check refuses a list for an object key (fitsType "object"); valibot's object
@@ -173,14 +176,7 @@ describe("stack configuration", () => {
     expect(CONFIG_KEYS.profileOverrides!.type).toBe("object");
     const yaml = JSON.parse(text) as unknown;
     const pulumiTakes = fitsType("object", undefined, typeof yaml === "object" && yaml !== null ? yaml : String(yaml));
-    let manageTakes = true;
-    try {
-      parseSettings({ profileOverrides: text }, "dev");
-    } catch (err) {
-      expect((err as Error).message).toContain("coding-engine:profileOverrides");
-      manageTakes = false;
-    }
-    expect(manageTakes).toBe(pulumiTakes);
+    expect(manageTakes("profileOverrides", text, "coding-engine:profileOverrides")).toBe(pulumiTakes);
   });
 
   test("access: token by default (a gateway with a key per caller); open and venue only when chosen", () => {
