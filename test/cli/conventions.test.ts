@@ -213,6 +213,8 @@ test("manage run in a test worker (the bad-input table's way) answers as the pro
     // A run's --color ends with it: the next run's early error (commander's) is plain, as in a new process.
     ["cost-estimate", "--color"],
     ["cost-estimate", "--bogus"],
+    // Slashes in a name are no path: an image reference and a repository run in the worker too.
+    ["images", "import", "--from", "src.azurecr.io/coding-engine/session:v1", "--name", "coding-engine/session", "--tag", "latest", "--json"],
   ];
   for (const args of cases) {
     const inProcess = await manageInProcess(args, { project });
@@ -220,6 +222,8 @@ test("manage run in a test worker (the bad-input table's way) answers as the pro
   }
   // A path manage would resolve against its folder: in a worker that is one folder for every test.
   await expect(manageInProcess(["capacity", "--simulate", "--chart", "charts/sim.svg"], { project })).rejects.toThrow(/run it as a process/);
+  await expect(manageInProcess(["images", "build", "./session", "--name", "coding-engine/session"], { project })).rejects.toThrow(/run it as a process/);
+  await expect(manageInProcess(["report", "--stack", "contest", "--out=pages/contest.html"], { project })).rejects.toThrow(/run it as a process/);
 });
 
 test("manage in a test worker trusts a test server's certificate only when the run's NODE_EXTRA_CA_CERTS names it, as a process does", async () => {

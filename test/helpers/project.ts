@@ -150,11 +150,21 @@ async function endOfTest(): Promise<void> {
 }
 
 /**
- * Whether an argument may be a path manage resolves against its folder (a chart, a page, a log): a
- * worker has one folder for every test (threads cannot change it), so such a run is a process.
+ * Whether an argument may be a path manage resolves against its folder (a chart, a page, a build
+ * context): a worker has one folder for every test (threads cannot change it), so such a run is a
+ * process. Anything shaped like a relative path counts, except the value of an option that names no
+ * file (an image reference, a repository, a stack, an HTTP route): those are refused or used as
+ * they are, never resolved against a folder, so `images import --from src.azurecr.io/x:v1` runs in
+ * the worker. A new option that takes a path is caught by its shape without being listed here.
  */
 export const relativePathIn = (args: string[]): boolean =>
-  args.some((a) => !a.startsWith("-") && !isAbsolute(a) && !/^[a-z]+:\/\//i.test(a) && /[/\\]|\.[a-z]{2,5}$/i.test(a));
+  args.some((arg, i) => {
+    const [option, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [args[i - 1], arg];
+    if (NAMES_NO_FILE.has(option ?? "") || (inline === arg && arg.startsWith("-"))) return false;
+    return !isAbsolute(inline) && !/^[a-z]+:\/\//i.test(inline) && /[/\\]|\.[a-z]{2,5}$/i.test(inline);
+  });
+/** manage's options whose values are names, not files (cli/main.ts). */
+const NAMES_NO_FILE = new Set(["--from", "--name", "--stack", "--pool-path"]);
 
 async function runInProcess(args: string[], opts: { project: string; env?: Record<string, string> }): Promise<ManageResult> {
   if (relativePathIn(args)) throw new Error(`manage ${args.join(" ")}: a relative path resolves against the worker's folder in-process; run it as a process (manage())`);
