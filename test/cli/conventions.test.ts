@@ -224,6 +224,10 @@ test("manage run in a test worker (the bad-input table's way) answers as the pro
   await expect(manageInProcess(["capacity", "--simulate", "--chart", "charts/sim.svg"], { project })).rejects.toThrow(/run it as a process/);
   await expect(manageInProcess(["images", "build", "./session", "--name", "coding-engine/session"], { project })).rejects.toThrow(/run it as a process/);
   await expect(manageInProcess(["report", "--stack", "contest", "--out=pages/contest.html"], { project })).rejects.toThrow(/run it as a process/);
+  // A word after a name option is its value only in that option's form: after `--file --from` (the
+  // Dockerfile is "--from") or `--runs --from` it is a build context or a run log.
+  await expect(manageInProcess(["images", "build", "--name", "coding-engine/session", "--file", "--from", "./session"], { project })).rejects.toThrow(/run it as a process/);
+  await expect(manageInProcess(["report", "--stack", "contest", "--runs", "--from", "ci/runs.ndjson"], { project })).rejects.toThrow(/run it as a process/);
 });
 
 test("manage in a test worker trusts a test server's certificate only when the run's NODE_EXTRA_CA_CERTS names it, as a process does", async () => {

@@ -11,6 +11,7 @@ import { runToEnd } from "./spawner.js";
 import type { Checkpoint, StateResource } from "../fake-pulumi/state.js";
 import { crypterFor, open as openSecrets, seal } from "../fake-pulumi/secrets.js";
 import { PASSPHRASE_FILE } from "../../cli/pulumi/backend.js";
+import { REPOSITORY_PATTERN, SOURCE_IMAGE_PATTERN, stackNameProblem } from "../../cli/options.js";
 import type { PulumiCall, PulumiExit } from "../../cli/pulumi/process.js";
 import type { AzExit } from "../../cli/azure/az.js";
 import type { Invocation } from "../fake-pulumi/invocation.js";
@@ -153,18 +154,28 @@ async function endOfTest(): Promise<void> {
  * Whether an argument may be a path manage resolves against its folder (a chart, a page, a build
  * context): a worker has one folder for every test (threads cannot change it), so such a run is a
  * process. Anything shaped like a relative path counts, except the value of an option that names no
- * file (an image reference, a repository, a stack, an HTTP route): those are refused or used as
- * they are, never resolved against a folder, so `images import --from src.azurecr.io/x:v1` runs in
- * the worker. A new option that takes a path is caught by its shape without being listed here.
+ * file (an image reference, a repository, a stack) when it has that option's own form: those are
+ * refused or used as they are, never resolved against a folder, so `images import --from
+ * src.azurecr.io/x:v1` runs in the worker. The form is checked, not only the word before: a word
+ * after `--file --from` or `--runs --from` is no --from value (those options took "--from" as
+ * theirs) but a build context or a run log, and `./session` is no image reference. A new option
+ * that takes a path is caught by its shape without being listed here.
  */
 export const relativePathIn = (args: string[]): boolean =>
   args.some((arg, i) => {
     const [option, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [args[i - 1], arg];
-    if (NAMES_NO_FILE.has(option ?? "") || (inline === arg && arg.startsWith("-"))) return false;
+    if (NAMES_NO_FILE[option ?? ""]?.(inline) || (inline === arg && arg.startsWith("-"))) return false;
     return !isAbsolute(inline) && !/^[a-z]+:\/\//i.test(inline) && /[/\\]|\.[a-z]{2,5}$/i.test(inline);
   });
-/** manage's options whose values are names, not files (cli/main.ts). */
-const NAMES_NO_FILE = new Set(["--from", "--name", "--stack", "--pool-path"]);
+/**
+ * manage's options whose values are names, not files (cli/main.ts), each with its type's form
+ * (cli/options.ts): --from is also a date (spend, report) or a profile (plan), never path-shaped.
+ */
+const NAMES_NO_FILE: Record<string, (value: string) => boolean> = {
+  "--from": (value) => SOURCE_IMAGE_PATTERN.test(value),
+  "--name": (value) => REPOSITORY_PATTERN.test(value),
+  "--stack": (value) => stackNameProblem(value) === null,
+};
 
 async function runInProcess(args: string[], opts: { project: string; env?: Record<string, string> }): Promise<ManageResult> {
   if (relativePathIn(args)) throw new Error(`manage ${args.join(" ")}: a relative path resolves against the worker's folder in-process; run it as a process (manage())`);
