@@ -1,7 +1,7 @@
 // Runs the built `manage` binary the way a user does, against a throwaway copy of the project's
 // Pulumi.yaml and stack files (so a test can never change the real ones). No vitest import: the
 // global setup uses it too, to deploy the stacks every test starts from once per run.
-import { accessSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { format } from "node:util";
@@ -206,8 +206,9 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   process.stdout.write = catcher(out);
   process.stderr.write = catcher(err);
   Object.assign(console, { log: line(out), info: line(out), warn: line(err), error: line(err) });
-  // And a run that writes into the worker's folder anyway fails.
-  const folder = new Set(readdirSync(process.cwd()));
+  // And a run that writes into the worker's folder anyway fails: a new file, or one already there
+  // written again (a default file name: capacity --simulate's capacity-simulation.svg is in the repository).
+  const folder = filesIn(process.cwd());
   // pulumi and az, when they are the stand-ins, run in this worker too (pulumiInWorker, azInWorker).
   const spawnPulumi = pulumiCli.run;
   pulumiCli.run = (call) => pulumiInWorker(call, spawnPulumi);
@@ -238,12 +239,23 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   try {
     if (env.NODE_EXTRA_CA_CERTS) distrust = trustExtraCertificates(env.NODE_EXTRA_CA_CERTS);
     const exitCode = await main(["node", MANAGE, ...args]);
-    const written = readdirSync(process.cwd()).filter((f) => !folder.has(f));
+    const written = [...filesIn(process.cwd())].filter(([f, stamp]) => folder.get(f) !== stamp && (stamp !== "" || !folder.has(f))).map(([f]) => f);
     if (written.length) throw new Error(`manage ${args.join(" ")} wrote ${written.join(", ")} into ${process.cwd()}: run it as a process (manage())`);
     return { exitCode, stdout: out.join("").replace(/\n$/, ""), stderr: err.join("").replace(/\n$/, "") };
   } finally {
     restore();
   }
+}
+
+/** A folder's entries: a file's modification time and size, "" for anything else (a folder's own time changes with others' work in it). */
+function filesIn(dir: string): Map<string, string> {
+  return new Map(
+    readdirSync(dir, { withFileTypes: true }).map((e) => {
+      if (!e.isFile()) return [e.name, ""];
+      const s = statSync(join(dir, e.name));
+      return [e.name, `${s.mtimeMs}:${s.size}`];
+    }),
+  );
 }
 
 /**
