@@ -228,6 +228,9 @@ test("manage run in a test worker (the bad-input table's way) answers as the pro
   // Dockerfile is "--from") or `--runs --from` it is a build context or a run log.
   await expect(manageInProcess(["images", "build", "--name", "coding-engine/session", "--file", "--from", "./session"], { project })).rejects.toThrow(/run it as a process/);
   await expect(manageInProcess(["report", "--stack", "contest", "--runs", "--from", "ci/runs.ndjson"], { project })).rejects.toThrow(/run it as a process/);
+  // A folder by its name alone, and a file whose extension is long: paths too.
+  await expect(manageInProcess(["images", "build", ".", "--name", "coding-engine/session"], { project })).rejects.toThrow(/run it as a process/);
+  await expect(manageInProcess(["report", "--stack", "contest", "--runs", "runs.ndjson"], { project })).rejects.toThrow(/run it as a process/);
 });
 
 test("manage in a test worker trusts a test server's certificate only when the run's NODE_EXTRA_CA_CERTS names it, as a process does", async () => {

@@ -165,7 +165,8 @@ export const relativePathIn = (args: string[]): boolean =>
   args.some((arg, i) => {
     const [option, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [args[i - 1], arg];
     if (NAMES_NO_FILE[option ?? ""]?.(inline) || (inline === arg && arg.startsWith("-"))) return false;
-    return !isAbsolute(inline) && !/^[a-z]+:\/\//i.test(inline) && /[/\\]|\.[a-z]{2,5}$/i.test(inline);
+    // A folder by its name alone (`images build .`), or a file by its extension (`runs.ndjson`, not `1.5`).
+    return !isAbsolute(inline) && !/^[a-z]+:\/\//i.test(inline) && (/^\.\.?$/.test(inline) || /[/\\]|\.[a-z][a-z0-9]{1,7}$/i.test(inline));
   });
 /**
  * manage's options whose values are names, not files (cli/main.ts), each with its type's form
