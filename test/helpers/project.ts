@@ -240,7 +240,7 @@ async function runInProcess(args: string[], opts: { project: string; env?: Recor
   try {
     if (env.NODE_EXTRA_CA_CERTS) distrust = trustExtraCertificates(env.NODE_EXTRA_CA_CERTS);
     const exitCode = await main(["node", MANAGE, ...args]);
-    const written = [...filesIn(process.cwd())].filter(([f, stamp]) => folder.get(f) !== stamp && (stamp !== "" || !folder.has(f))).map(([f]) => f);
+    const written = [...filesIn(process.cwd())].filter(([f, stamp]) => folder.get(f) !== stamp).map(([f]) => f);
     if (written.length) throw new Error(`manage ${args.join(" ")} wrote ${written.join(", ")} into ${process.cwd()}: run it as a process (manage())`);
     return { exitCode, stdout: out.join("").replace(/\n$/, ""), stderr: err.join("").replace(/\n$/, "") };
   } finally {
